@@ -1,0 +1,33 @@
+package hongyan
+
+// ChangeKind says what a change-log entry is about.
+type ChangeKind uint8
+
+// The kinds of change-log entries. An entry names what changed; a device that
+// reads it fetches (or is sent) the current state of that object.
+const (
+	ChangeMessage       ChangeKind = 1 // a message arrived: Conversation, Ref = its sequence
+	ChangeConversation  ChangeKind = 2 // this user's state of Conversation (mute, pin, draft, read)
+	ChangeContact       ChangeKind = 3 // contact entry for user Ref added, edited or removed
+	ChangeFriendRequest ChangeKind = 4 // friend request Ref created or answered
+	ChangeProfile       ChangeKind = 5 // this user's profile or account ID changed
+	ChangeSettings      ChangeKind = 6 // this user's privacy settings changed
+	ChangeDevices       ChangeKind = 7 // a device signed in or out
+	ChangeBlock         ChangeKind = 8 // user Ref blocked or unblocked
+)
+
+// Change is one entry of a user's change log: the ordered list of everything
+// a user's devices must learn. Seq is the per-user, gapless, increasing
+// sequence assigned when the entry is committed; each device keeps a cursor
+// into it.
+type Change struct {
+	User         UserID
+	Seq          int64
+	Kind         ChangeKind
+	Conversation ConversationID
+	Ref          int64
+	// Data is an optional payload that travels with a push so that a
+	// connected device need not read the store (e.g. the encoded message).
+	// It is not part of the stored log.
+	Data []byte
+}

@@ -1,0 +1,17 @@
+package membus_test
+
+import (
+	"testing"
+
+	"hongyan/internal/bustest"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/membus"
+)
+
+func TestConformance(t *testing.T) {
+	bustest.Run(t, func(t *testing.T) hongyan.Bus {
+		b := membus.New()
+		t.Cleanup(func() { b.Close() })
+		return b
+	})
+}
