@@ -1,0 +1,84 @@
+package account
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidAccountID(t *testing.T) {
+	tests := []struct {
+		id string
+		ok bool
+	}{
+		{"alice1", true},
+		{"Zhang_San-99", true},
+		{"abcdefghijklmnopqrst", true},
+		{"abcde", false},                 // too short
+		{"abcdefghijklmnopqrstu", false}, // too long
+		{"1alice", false},                // starts with a digit
+		{"_alice", false},
+		{"alice!x", false},
+		{"张三abcdef", false}, // letters must be ASCII
+		{"alice x1", false},
+	}
+	for _, tt := range tests {
+		err := ValidAccountID(tt.id)
+		if got := err == nil; got != tt.ok {
+			t.Errorf("ValidAccountID(%q): got ok=%v (%v), want ok=%v", tt.id, got, err, tt.ok)
+		}
+	}
+}
+
+func TestPasswordHash(t *testing.T) {
+	h, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash %q: want argon2id with m=19456,t=2,p=1", h)
+	}
+	for pw, want := range map[string]bool{"correct horse": true, "correct hors": false, "": false} {
+		got, err := CheckPassword(h, pw)
+		if err != nil || got != want {
+			t.Errorf("CheckPassword(%q): got %v, %v; want %v", pw, got, err, want)
+		}
+	}
+	h2, _ := HashPassword("correct horse")
+	if h2 == h {
+		t.Errorf("two hashes of one password are equal; want distinct salts")
+	}
+	for _, bad := range []string{"", "$argon2id$v=19$m=0,t=2,p=1$AAAA$AAAA", "$bcrypt$x", "$argon2id$v=19$m=19456,t=2,p=1$!!$AAAA"} {
+		if _, err := CheckPassword(bad, "x"); err == nil {
+			t.Errorf("CheckPassword(%q): got nil error, want error", bad)
+		}
+	}
+}
+
+func TestSniffImage(t *testing.T) {
+	tests := map[string]string{
+		"\x89PNG\r\n\x1a\nrest":       "image/png",
+		"\xff\xd8\xff\xe0":            "image/jpeg",
+		"GIF89a...":                   "image/gif",
+		"RIFF\x00\x00\x00\x00WEBPVP8": "image/webp",
+		"<html><script>":              "",
+		"<svg xmlns=":                 "",
+		"":                            "",
+	}
+	for in, want := range tests {
+		if got := sniffImage([]byte(in)); got != want {
+			t.Errorf("sniffImage(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRecoveryDigits(t *testing.T) {
+	for range 50 {
+		c := newDigits(6)
+		if len(c) != 6 || strings.Trim(c, "0123456789") != "" {
+			t.Fatalf("newDigits(6) = %q, want 6 digits", c)
+		}
+	}
+	if a, b := newCode(), newCode(); a == b || len(a) < 22 {
+		t.Fatalf("newCode: got %q and %q; want distinct codes of ≥128 bits", a, b)
+	}
+}

@@ -1,0 +1,661 @@
+// Package accounttest is the conformance suite of account.Store: every
+// storage engine runs it.
+package accounttest
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"hongyan/internal/account"
+	"hongyan/internal/hongyan"
+)
+
+// Run runs the suite; open returns a fresh, empty store for each test.
+func Run(t *testing.T, open func(t *testing.T) account.Store) {
+	t.Run("CreateAndGet", func(t *testing.T) { testCreateAndGet(t, open(t)) })
+	t.Run("AccountBy", func(t *testing.T) { testAccountBy(t, open(t)) })
+	t.Run("Unique", func(t *testing.T) { testUnique(t, open(t)) })
+	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, open(t)) })
+	t.Run("UpdateAccount", func(t *testing.T) { testUpdateAccount(t, open(t)) })
+	t.Run("Devices", func(t *testing.T) { testDevices(t, open(t)) })
+	t.Run("RecoveryCode", func(t *testing.T) { testRecoveryCode(t, open(t)) })
+	t.Run("RecoveryCodeRace", func(t *testing.T) { testRecoveryCodeRace(t, open(t)) })
+	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open(t)) })
+	t.Run("QRLogin", func(t *testing.T) { testQRLogin(t, open(t)) })
+	t.Run("QRLoginRace", func(t *testing.T) { testQRLoginRace(t, open(t)) })
+	t.Run("Avatar", func(t *testing.T) { testAvatar(t, open(t)) })
+}
+
+// T0 is a time with millisecond precision, as stores keep times.
+var T0 = time.UnixMilli(1_760_000_000_123).UTC()
+
+func newAccount(accountID, phone, email string) account.Account {
+	return account.Account{
+		AccountID:    accountID,
+		PasswordHash: "$argon2id$" + accountID,
+		Phone:        phone,
+		Email:        email,
+		Profile:      account.Profile{Nickname: "昵称 " + accountID, Gender: account.GenderFemale, Region: "CN", Signature: "hi"},
+		Settings:     account.DefaultSettings,
+		Created:      T0,
+	}
+}
+
+func mustCreate(t *testing.T, s account.Store, a account.Account) account.Account {
+	t.Helper()
+	id, err := s.CreateAccount(t.Context(), a)
+	if err != nil {
+		t.Fatalf("CreateAccount(%q): %v", a.AccountID, err)
+	}
+	if id <= 0 {
+		t.Fatalf("CreateAccount(%q): got ID %d, want a positive ID", a.AccountID, id)
+	}
+	a.ID = id
+	return a
+}
+
+func wantCode(t *testing.T, what string, err error, code hongyan.Code) {
+	t.Helper()
+	if got := hongyan.ErrorCode(err); got != code {
+		t.Errorf("%s: got error %v (code %q), want code %q", what, err, got, code)
+	}
+}
+
+func testCreateAndGet(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", "zs@example.com"))
+	b := mustCreate(t, s, newAccount("li_si", "", ""))
+	if a.ID == b.ID {
+		t.Fatalf("two accounts got the same ID %d", a.ID)
+	}
+	for _, want := range []account.Account{a, b} {
+		got, err := s.Account(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("Account(%d): %v", want.ID, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Account(%d) (-want +got):\n%s", want.ID, diff)
+		}
+	}
+	_, err := s.Account(ctx, b.ID+100)
+	wantCode(t, "Account(missing)", err, hongyan.CodeNotFound)
+}
+
+func testAccountBy(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("Zhang_San", "+8613800000000", "zs@example.com"))
+	mustCreate(t, s, newAccount("li_si", "", ""))
+	for _, c := range []struct{ field, value string }{
+		{"account_id", "Zhang_San"},
+		{"account_id", "zhang_san"},
+		{"account_id", "ZHANG_SAN"},
+		{"phone", "+8613800000000"},
+		{"email", "zs@example.com"},
+	} {
+		got, err := s.AccountBy(ctx, c.field, c.value)
+		if err != nil {
+			t.Errorf("AccountBy(%s, %q): %v", c.field, c.value, err)
+			continue
+		}
+		if diff := cmp.Diff(a, got); diff != "" {
+			t.Errorf("AccountBy(%s, %q) (-want +got):\n%s", c.field, c.value, diff)
+		}
+	}
+	for _, c := range []struct{ field, value string }{
+		{"account_id", "wang_wu"},
+		{"phone", "+8613900000000"},
+		{"email", "ZS@example.org"},
+		{"phone", ""}, // li_si has no phone: "" must not find him
+		{"email", ""},
+		{"account_id", ""},
+	} {
+		_, err := s.AccountBy(ctx, c.field, c.value)
+		wantCode(t, fmt.Sprintf("AccountBy(%s, %q)", c.field, c.value), err, hongyan.CodeNotFound)
+	}
+	for _, field := range []string{"id", "nickname", "", "phone; DROP TABLE accounts", "Account_ID"} {
+		_, err := s.AccountBy(ctx, field, "x")
+		wantCode(t, fmt.Sprintf("AccountBy(%q)", field), err, hongyan.CodeInvalid)
+	}
+}
+
+func testUnique(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", "zs@example.com"))
+	// Unbound phone and e-mail never collide.
+	mustCreate(t, s, newAccount("li_si", "", ""))
+	mustCreate(t, s, newAccount("wang_wu", "", ""))
+	for name, dup := range map[string]account.Account{
+		"account ID in other case": newAccount("ZHANG_san", "", ""),
+		"phone":                    newAccount("zhao_liu", "+8613800000000", ""),
+		"email":                    newAccount("zhao_liu", "", "zs@example.com"),
+	} {
+		_, err := s.CreateAccount(ctx, dup)
+		wantCode(t, "CreateAccount(taken "+name+")", err, hongyan.CodeExists)
+	}
+	if _, err := s.AccountBy(ctx, "account_id", "zhao_liu"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("a refused account was stored: AccountBy got %v", err)
+	}
+	got, err := s.Account(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("Account: %v", err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Errorf("the first account changed (-want +got):\n%s", diff)
+	}
+}
+
+// testConcurrentCreate registers one account ID from many goroutines at
+// once: exactly one wins, the others get CodeExists.
+func testConcurrentCreate(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := "race_user"
+			if i%2 == 1 {
+				id = "RACE_USER"
+			}
+			_, errs[i] = s.CreateAccount(ctx, newAccount(id, fmt.Sprintf("+86%d", i), ""))
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch hongyan.ErrorCode(err) {
+		case "":
+			won++
+		case hongyan.CodeExists:
+		default:
+			t.Errorf("CreateAccount %d: got %v, want nil or %s", i, err, hongyan.CodeExists)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("concurrent CreateAccount of one account ID: %d succeeded, want 1", won)
+	}
+}
+
+func testUpdateAccount(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", ""))
+	b := mustCreate(t, s, newAccount("li_si", "+8613900000000", "ls@example.com"))
+
+	a.AccountID, a.AccountIDChanged = "Zhang_San_2", true
+	a.PasswordHash = "new hash"
+	a.Phone, a.Email = "", "zs@example.com"
+	a.Profile = account.Profile{Nickname: "三", Avatar: "abc123", Gender: account.GenderMale, Region: "Beijing", Signature: "签名"}
+	a.Settings = account.Settings{FindByAccountID: false, FindByPhone: true, AddNeedsVerification: false}
+	changes := []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeProfile}, {User: b.ID, Kind: hongyan.ChangeContact, Ref: int64(a.ID)}}
+	got, err := s.UpdateAccount(ctx, a, changes)
+	if err != nil {
+		t.Fatalf("UpdateAccount: %v", err)
+	}
+	want := []hongyan.Change{{User: a.ID, Seq: 1, Kind: hongyan.ChangeProfile}, {User: b.ID, Seq: 1, Kind: hongyan.ChangeContact, Ref: int64(a.ID)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("UpdateAccount changes (-want +got):\n%s", diff)
+	}
+	stored, err := s.Account(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("Account: %v", err)
+	}
+	if diff := cmp.Diff(a, stored); diff != "" {
+		t.Fatalf("updated account (-want +got):\n%s", diff)
+	}
+	if _, err := s.AccountBy(ctx, "account_id", "zhang_san"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("old account ID still finds the account: %v", err)
+	}
+	if _, err := s.AccountBy(ctx, "phone", "+8613800000000"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("unbound phone still finds the account: %v", err)
+	}
+	if got, err := s.AccountBy(ctx, "account_id", "zhang_san_2"); err != nil || got.ID != a.ID {
+		t.Errorf("AccountBy(new account ID): got %d, %v, want %d", got.ID, err, a.ID)
+	}
+
+	// Taking another account's keys is refused and changes nothing.
+	for name, mod := range map[string]func(*account.Account){
+		"account ID": func(x *account.Account) { x.AccountID = "LI_SI" },
+		"phone":      func(x *account.Account) { x.Phone = b.Phone },
+		"email":      func(x *account.Account) { x.Email = b.Email },
+	} {
+		x := a
+		x.Profile.Nickname = "should not be stored"
+		mod(&x)
+		_, err := s.UpdateAccount(ctx, x, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeProfile}})
+		wantCode(t, "UpdateAccount(taken "+name+")", err, hongyan.CodeExists)
+	}
+	if stored, err = s.Account(ctx, a.ID); err != nil {
+		t.Fatalf("Account: %v", err)
+	}
+	if diff := cmp.Diff(a, stored); diff != "" {
+		t.Fatalf("account after refused updates (-want +got):\n%s", diff)
+	}
+	// Keeping one's own keys is fine.
+	if _, err := s.UpdateAccount(ctx, stored, nil); err != nil {
+		t.Fatalf("UpdateAccount(unchanged): %v", err)
+	}
+	missing := a
+	missing.ID = b.ID + 100
+	missing.AccountID, missing.Phone, missing.Email = "nobody_here", "", ""
+	_, err = s.UpdateAccount(ctx, missing, nil)
+	wantCode(t, "UpdateAccount(missing)", err, hongyan.CodeNotFound)
+}
+
+func testDevices(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
+	b := mustCreate(t, s, newAccount("li_si", "", ""))
+	mk := func(user hongyan.UserID, name string) account.Device {
+		return account.Device{User: user, Name: name, Address: "127.0.0.1:1", TokenHash: []byte("hash of " + name),
+			Created: T0, LastSeen: T0}
+	}
+	var devs []account.Device
+	for i, d := range []account.Device{mk(a.ID, "phone"), mk(a.ID, "laptop"), mk(a.ID, "tablet"), mk(b.ID, "b-phone")} {
+		id, changes, err := s.CreateDevice(ctx, d, []hongyan.Change{{User: d.User, Kind: hongyan.ChangeDevices}})
+		if err != nil {
+			t.Fatalf("CreateDevice(%s): %v", d.Name, err)
+		}
+		d.ID = id
+		devs = append(devs, d)
+		wantSeq := int64(i + 1)
+		if d.User == b.ID {
+			wantSeq = 1
+		}
+		if len(changes) != 1 || changes[0].Seq != wantSeq {
+			t.Fatalf("CreateDevice(%s) changes: got %v, want one with Seq %d", d.Name, changes, wantSeq)
+		}
+	}
+	got, err := s.Devices(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("Devices: %v", err)
+	}
+	if diff := cmp.Diff(devs[:3], got); diff != "" {
+		t.Fatalf("Devices (-want +got):\n%s", diff)
+	}
+	d, err := s.DeviceByToken(ctx, []byte("hash of laptop"))
+	if err != nil {
+		t.Fatalf("DeviceByToken: %v", err)
+	}
+	if diff := cmp.Diff(devs[1], d); diff != "" {
+		t.Fatalf("DeviceByToken (-want +got):\n%s", diff)
+	}
+	for _, h := range [][]byte{[]byte("hash of nothing"), nil, {}} {
+		_, err = s.DeviceByToken(ctx, h)
+		wantCode(t, fmt.Sprintf("DeviceByToken(%q)", h), err, hongyan.CodeNotFound)
+	}
+	_, _, err = s.CreateDevice(ctx, mk(a.ID, "laptop"), nil)
+	wantCode(t, "CreateDevice(token hash in use)", err, hongyan.CodeExists)
+	_, _, err = s.CreateDevice(ctx, account.Device{User: b.ID + 100, TokenHash: []byte("x")}, nil)
+	wantCode(t, "CreateDevice(missing account)", err, hongyan.CodeNotFound)
+
+	seen := T0.Add(time.Hour)
+	if err := s.TouchDevice(ctx, devs[0].ID, seen, "10.0.0.1:2"); err != nil {
+		t.Fatalf("TouchDevice: %v", err)
+	}
+	devs[0].LastSeen, devs[0].Address = seen, "10.0.0.1:2"
+	if d, err = s.DeviceByToken(ctx, devs[0].TokenHash); err != nil {
+		t.Fatalf("DeviceByToken: %v", err)
+	}
+	if diff := cmp.Diff(devs[0], d); diff != "" {
+		t.Fatalf("touched device (-want +got):\n%s", diff)
+	}
+	wantCode(t, "TouchDevice(missing)", s.TouchDevice(ctx, devs[3].ID+100, seen, ""), hongyan.CodeNotFound)
+
+	// Deleting names devices of the user only.
+	n, changes, err := s.DeleteDevices(ctx, a.ID, []hongyan.DeviceID{devs[1].ID, devs[3].ID, devs[3].ID + 100},
+		[]hongyan.Change{{User: a.ID, Kind: hongyan.ChangeDevices}})
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteDevices(laptop, b's phone, missing): got %d, %v, want 1, nil", n, err)
+	}
+	if len(changes) != 1 || changes[0].Seq != 4 {
+		t.Fatalf("DeleteDevices changes: got %v, want one with Seq 4", changes)
+	}
+	if got, err = s.Devices(ctx, a.ID); err != nil {
+		t.Fatalf("Devices: %v", err)
+	}
+	if diff := cmp.Diff([]account.Device{devs[0], devs[2]}, got); diff != "" {
+		t.Fatalf("Devices after deleting one (-want +got):\n%s", diff)
+	}
+	if _, err := s.DeviceByToken(ctx, devs[3].TokenHash); err != nil {
+		t.Fatalf("b's device was deleted by a: %v", err)
+	}
+	if n, _, err = s.DeleteDevices(ctx, a.ID, nil, nil); err != nil || n != 2 {
+		t.Fatalf("DeleteDevices(all): got %d, %v, want 2, nil", n, err)
+	}
+	if got, err = s.Devices(ctx, a.ID); err != nil || len(got) != 0 {
+		t.Fatalf("Devices after deleting all: got %v, %v, want none", got, err)
+	}
+	if got, err = s.Devices(ctx, b.ID); err != nil || len(got) != 1 {
+		t.Fatalf("b's Devices: got %v, %v, want one", got, err)
+	}
+}
+
+func testRecoveryCode(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
+	_, err := s.RecoveryCode(ctx, a.ID)
+	wantCode(t, "RecoveryCode(none)", err, hongyan.CodeNotFound)
+	wantCode(t, "CountRecoveryAttempt(none)", s.CountRecoveryAttempt(ctx, a.ID), hongyan.CodeNotFound)
+
+	c := account.RecoveryCode{User: a.ID, CodeHash: []byte("h1"), Expires: T0.Add(10 * time.Minute)}
+	if err := s.PutRecoveryCode(ctx, c); err != nil {
+		t.Fatalf("PutRecoveryCode: %v", err)
+	}
+	for range 2 {
+		if err := s.CountRecoveryAttempt(ctx, a.ID); err != nil {
+			t.Fatalf("CountRecoveryAttempt: %v", err)
+		}
+	}
+	c.Attempts = 2
+	got, err := s.RecoveryCode(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("RecoveryCode: %v", err)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Fatalf("RecoveryCode (-want +got):\n%s", diff)
+	}
+	// A new code replaces the old one, attempts and all.
+	c = account.RecoveryCode{User: a.ID, CodeHash: []byte("h2"), Expires: T0.Add(20 * time.Minute)}
+	if err := s.PutRecoveryCode(ctx, c); err != nil {
+		t.Fatalf("PutRecoveryCode: %v", err)
+	}
+	if got, err = s.RecoveryCode(ctx, a.ID); err != nil {
+		t.Fatalf("RecoveryCode: %v", err)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Fatalf("replaced RecoveryCode (-want +got):\n%s", diff)
+	}
+	if ok, err := s.TakeRecoveryCode(ctx, a.ID, []byte("h1")); err != nil || ok {
+		t.Fatalf("TakeRecoveryCode(old hash): got %v, %v, want false, nil", ok, err)
+	}
+	if ok, err := s.TakeRecoveryCode(ctx, a.ID, nil); err != nil || ok {
+		t.Fatalf("TakeRecoveryCode(nil): got %v, %v, want false, nil", ok, err)
+	}
+	if ok, err := s.TakeRecoveryCode(ctx, a.ID, []byte("h2")); err != nil || !ok {
+		t.Fatalf("TakeRecoveryCode(right hash): got %v, %v, want true, nil", ok, err)
+	}
+	_, err = s.RecoveryCode(ctx, a.ID)
+	wantCode(t, "RecoveryCode(taken)", err, hongyan.CodeNotFound)
+	if ok, err := s.TakeRecoveryCode(ctx, a.ID, []byte("h2")); err != nil || ok {
+		t.Fatalf("TakeRecoveryCode(again): got %v, %v, want false, nil", ok, err)
+	}
+	wantCode(t, "PutRecoveryCode(missing account)",
+		s.PutRecoveryCode(ctx, account.RecoveryCode{User: a.ID + 100, CodeHash: []byte("x")}), hongyan.CodeNotFound)
+}
+
+func testRecoveryCodeRace(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
+	if err := s.PutRecoveryCode(ctx, account.RecoveryCode{User: a.ID, CodeHash: []byte("h"), Expires: T0}); err != nil {
+		t.Fatalf("PutRecoveryCode: %v", err)
+	}
+	const n = 20
+	took := make([]bool, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			took[i], errs[i] = s.TakeRecoveryCode(ctx, a.ID, []byte("h"))
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("TakeRecoveryCode %d: %v", i, errs[i])
+		}
+		if took[i] {
+			won++
+		}
+	}
+	if won != 1 {
+		t.Fatalf("concurrent TakeRecoveryCode: %d got true, want 1", won)
+	}
+}
+
+func testOutbox(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	if got, err := s.Outbox(ctx, 10); err != nil || len(got) != 0 {
+		t.Fatalf("Outbox(empty): got %v, %v, want none", got, err)
+	}
+	var want []account.OutboxMessage
+	for i := range 3 {
+		m := account.OutboxMessage{Channel: "email", To: fmt.Sprintf("u%d@example.com", i), Body: fmt.Sprintf("code %d", i),
+			Created: T0.Add(time.Duration(i) * time.Second)}
+		if err := s.AddOutbox(ctx, m); err != nil {
+			t.Fatalf("AddOutbox: %v", err)
+		}
+		want = append([]account.OutboxMessage{m}, want...) // newest first
+	}
+	got, err := s.Outbox(ctx, 2)
+	if err != nil {
+		t.Fatalf("Outbox: %v", err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Outbox(2): got %d messages, want 2", len(got))
+	}
+	if got[0].ID <= got[1].ID {
+		t.Errorf("Outbox IDs: got %d then %d, want newest (largest) first", got[0].ID, got[1].ID)
+	}
+	for i := range got {
+		want[i].ID = got[i].ID
+	}
+	if diff := cmp.Diff(want[:2], got); diff != "" {
+		t.Fatalf("Outbox(2) (-want +got):\n%s", diff)
+	}
+	_, err = s.Outbox(ctx, 0)
+	wantCode(t, "Outbox(0)", err, hongyan.CodeInvalid)
+}
+
+func newQR(code string) account.QRLogin {
+	return account.QRLogin{CodeHash: []byte(code), SecretHash: []byte("secret " + code), DeviceName: "Web", Address: "1.2.3.4:5",
+		Created: T0, Expires: T0.Add(2 * time.Minute), State: account.QRPending}
+}
+
+func testQRLogin(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
+	q := newQR("code1")
+	if err := s.CreateQRLogin(ctx, q); err != nil {
+		t.Fatalf("CreateQRLogin: %v", err)
+	}
+	wantCode(t, "CreateQRLogin(same code)", s.CreateQRLogin(ctx, q), hongyan.CodeExists)
+	got, err := s.QRLogin(ctx, q.CodeHash)
+	if err != nil {
+		t.Fatalf("QRLogin: %v", err)
+	}
+	if diff := cmp.Diff(q, got); diff != "" {
+		t.Fatalf("QRLogin (-want +got):\n%s", diff)
+	}
+	_, err = s.QRLogin(ctx, []byte("nope"))
+	wantCode(t, "QRLogin(missing)", err, hongyan.CodeNotFound)
+
+	now := T0.Add(time.Minute)
+	d := account.Device{Name: "Web", Address: "1.2.3.4:5", TokenHash: []byte("token"), Created: now, LastSeen: now}
+	_, _, err = s.ClaimQRLogin(ctx, q.CodeHash, d, now, nil)
+	wantCode(t, "ClaimQRLogin(pending)", err, hongyan.CodePrecondition)
+	wantCode(t, "ConfirmQRLogin(missing)", s.ConfirmQRLogin(ctx, []byte("nope"), a.ID, now), hongyan.CodeNotFound)
+	wantCode(t, "ConfirmQRLogin(at expiry)", s.ConfirmQRLogin(ctx, q.CodeHash, a.ID, q.Expires), hongyan.CodePrecondition)
+	if err := s.ConfirmQRLogin(ctx, q.CodeHash, a.ID, now); err != nil {
+		t.Fatalf("ConfirmQRLogin: %v", err)
+	}
+	wantCode(t, "ConfirmQRLogin(again)", s.ConfirmQRLogin(ctx, q.CodeHash, a.ID, now), hongyan.CodePrecondition)
+	q.State, q.User = account.QRConfirmed, a.ID
+	if got, err = s.QRLogin(ctx, q.CodeHash); err != nil {
+		t.Fatalf("QRLogin: %v", err)
+	}
+	if diff := cmp.Diff(q, got); diff != "" {
+		t.Fatalf("confirmed QRLogin (-want +got):\n%s", diff)
+	}
+
+	_, _, err = s.ClaimQRLogin(ctx, q.CodeHash, d, q.Expires.Add(time.Millisecond), nil)
+	wantCode(t, "ClaimQRLogin(expired)", err, hongyan.CodePrecondition)
+	_, _, err = s.ClaimQRLogin(ctx, []byte("nope"), d, now, nil)
+	wantCode(t, "ClaimQRLogin(missing)", err, hongyan.CodeNotFound)
+	id, changes, err := s.ClaimQRLogin(ctx, q.CodeHash, d, now, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		t.Fatalf("ClaimQRLogin: %v", err)
+	}
+	if len(changes) != 1 || changes[0].Seq != 1 || changes[0].User != a.ID {
+		t.Fatalf("ClaimQRLogin changes: got %v, want one for user %d with Seq 1", changes, a.ID)
+	}
+	d.ID, d.User = id, a.ID
+	dev, err := s.DeviceByToken(ctx, []byte("token"))
+	if err != nil {
+		t.Fatalf("DeviceByToken(claimed): %v", err)
+	}
+	if diff := cmp.Diff(d, dev); diff != "" {
+		t.Fatalf("claimed device (-want +got):\n%s", diff)
+	}
+	q.State, q.Device = account.QRClaimed, id
+	if got, err = s.QRLogin(ctx, q.CodeHash); err != nil {
+		t.Fatalf("QRLogin: %v", err)
+	}
+	if diff := cmp.Diff(q, got); diff != "" {
+		t.Fatalf("claimed QRLogin (-want +got):\n%s", diff)
+	}
+	d.TokenHash = []byte("token 2")
+	_, _, err = s.ClaimQRLogin(ctx, q.CodeHash, d, now, nil)
+	wantCode(t, "ClaimQRLogin(again)", err, hongyan.CodePrecondition)
+	if devs, err := s.Devices(ctx, a.ID); err != nil || len(devs) != 1 {
+		t.Fatalf("Devices after claims: got %v, %v, want exactly the claimed one", devs, err)
+	}
+
+	// A claim whose device cannot be created (token in use) leaves the
+	// code confirmed.
+	q2 := newQR("code2")
+	if err := s.CreateQRLogin(ctx, q2); err != nil {
+		t.Fatalf("CreateQRLogin: %v", err)
+	}
+	if err := s.ConfirmQRLogin(ctx, q2.CodeHash, a.ID, now); err != nil {
+		t.Fatalf("ConfirmQRLogin: %v", err)
+	}
+	d.TokenHash = []byte("token")
+	_, _, err = s.ClaimQRLogin(ctx, q2.CodeHash, d, now, nil)
+	wantCode(t, "ClaimQRLogin(token in use)", err, hongyan.CodeExists)
+	if got, err := s.QRLogin(ctx, q2.CodeHash); err != nil || got.State != account.QRConfirmed {
+		t.Fatalf("after a failed claim: got state %d, %v, want confirmed", got.State, err)
+	}
+	_, err = s.QRLogin(ctx, nil)
+	wantCode(t, "QRLogin(nil)", err, hongyan.CodeNotFound)
+}
+
+// testQRLoginRace confirms and claims one code from many goroutines: exactly
+// one of each succeeds and only one device is created.
+func testQRLoginRace(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	var users []hongyan.UserID
+	for i := range 4 {
+		users = append(users, mustCreate(t, s, newAccount(fmt.Sprintf("user_%d", i), "", "")).ID)
+	}
+	q := newQR("race")
+	if err := s.CreateQRLogin(ctx, q); err != nil {
+		t.Fatalf("CreateQRLogin: %v", err)
+	}
+	now := T0.Add(time.Second)
+	const n = 16
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.ConfirmQRLogin(ctx, q.CodeHash, users[i%len(users)], now)
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch hongyan.ErrorCode(err) {
+		case "":
+			if won >= 0 {
+				t.Fatalf("ConfirmQRLogin: calls %d and %d both succeeded", won, i)
+			}
+			won = i
+		case hongyan.CodePrecondition:
+		default:
+			t.Fatalf("ConfirmQRLogin %d: got %v, want nil or %s", i, err, hongyan.CodePrecondition)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("ConfirmQRLogin: no call succeeded")
+	}
+	got, err := s.QRLogin(ctx, q.CodeHash)
+	if err != nil || got.User != users[won%len(users)] {
+		t.Fatalf("confirmed by: got %d, %v, want %d (the winner)", got.User, err, users[won%len(users)])
+	}
+
+	ids := make([]hongyan.DeviceID, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := account.Device{Name: "Web", TokenHash: fmt.Appendf(nil, "token %d", i), Created: now, LastSeen: now}
+			ids[i], _, errs[i] = s.ClaimQRLogin(ctx, q.CodeHash, d, now, nil)
+		}()
+	}
+	wg.Wait()
+	won = -1
+	for i, err := range errs {
+		switch hongyan.ErrorCode(err) {
+		case "":
+			if won >= 0 {
+				t.Fatalf("ClaimQRLogin: calls %d and %d both succeeded", won, i)
+			}
+			won = i
+		case hongyan.CodePrecondition:
+		default:
+			t.Fatalf("ClaimQRLogin %d: got %v, want nil or %s", i, err, hongyan.CodePrecondition)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("ClaimQRLogin: no call succeeded")
+	}
+	var devs []account.Device
+	for _, u := range users {
+		ds, err := s.Devices(ctx, u)
+		if err != nil {
+			t.Fatalf("Devices: %v", err)
+		}
+		devs = append(devs, ds...)
+	}
+	if len(devs) != 1 || devs[0].ID != ids[won] || !bytes.Equal(devs[0].TokenHash, fmt.Appendf(nil, "token %d", won)) {
+		t.Fatalf("devices after racing claims: got %+v, want only the winner's (%d)", devs, ids[won])
+	}
+}
+
+func testAvatar(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	a := account.Avatar{Hash: "sha256-abc", ContentType: "image/png", Data: []byte{0x89, 'P', 'N', 'G', 0, 1, 2, 0xff}}
+	if err := s.PutAvatar(ctx, a); err != nil {
+		t.Fatalf("PutAvatar: %v", err)
+	}
+	if err := s.PutAvatar(ctx, a); err != nil {
+		t.Fatalf("PutAvatar(again): %v", err)
+	}
+	got, err := s.Avatar(ctx, a.Hash)
+	if err != nil {
+		t.Fatalf("Avatar: %v", err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Fatalf("Avatar (-want +got):\n%s", diff)
+	}
+	_, err = s.Avatar(ctx, "sha256-missing")
+	wantCode(t, "Avatar(missing)", err, hongyan.CodeNotFound)
+	big := account.Avatar{Hash: "sha256-big", ContentType: "image/jpeg", Data: bytes.Repeat([]byte{7}, 1<<20)}
+	if err := s.PutAvatar(ctx, big); err != nil {
+		t.Fatalf("PutAvatar(1 MiB): %v", err)
+	}
+	if got, err = s.Avatar(ctx, big.Hash); err != nil || !bytes.Equal(got.Data, big.Data) {
+		t.Fatalf("Avatar(1 MiB): got %d bytes, %v, want the same %d bytes", len(got.Data), err, len(big.Data))
+	}
+}

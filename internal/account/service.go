@@ -1,0 +1,538 @@
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// Sender delivers a recovery code to a bound phone number or e-mail address.
+// channel is "phone" or "email".
+type Sender interface {
+	Send(ctx context.Context, channel, to, body string) error
+}
+
+// Config holds the account rules an operator may tune.
+type Config struct {
+	QRLoginTTL   time.Duration // how long a QR login code lives (at most 2 minutes)
+	RecoveryTTL  time.Duration // how long a recovery code lives
+	LoginRate    hongyan.Rate  // password attempts per account and per address
+	RegisterRate hongyan.Rate  // registrations per address
+	RecoveryRate hongyan.Rate  // recovery codes sent per account
+}
+
+// DefaultConfig returns the rules a node runs with unless configured.
+func DefaultConfig() Config {
+	return Config{
+		QRLoginTTL:   2 * time.Minute,
+		RecoveryTTL:  10 * time.Minute,
+		LoginRate:    hongyan.Rate{N: 10, Per: time.Minute},
+		RegisterRate: hongyan.Rate{N: 20, Per: time.Minute},
+		RecoveryRate: hongyan.Rate{N: 3, Per: 10 * time.Minute},
+	}
+}
+
+const (
+	maxRecoveryAttempts = 5
+	recoveryDigits      = 6
+	maxQRLoginTTL       = 2 * time.Minute
+)
+
+// Service implements the account rules. It is safe for concurrent use.
+type Service struct {
+	store    Store
+	sender   Sender
+	pub      hongyan.Publisher
+	cfg      Config
+	now      func() time.Time
+	login    *hongyan.Limiter
+	register *hongyan.Limiter
+	recovery *hongyan.Limiter
+}
+
+// New returns a Service over store that delivers recovery codes by sender
+// and notifies devices through pub.
+func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service {
+	if cfg.QRLoginTTL <= 0 || cfg.QRLoginTTL > maxQRLoginTTL {
+		cfg.QRLoginTTL = maxQRLoginTTL
+	}
+	if cfg.RecoveryTTL <= 0 {
+		cfg.RecoveryTTL = DefaultConfig().RecoveryTTL
+	}
+	return &Service{
+		store: store, sender: sender, pub: pub, cfg: cfg, now: time.Now,
+		login:    hongyan.NewLimiter(cfg.LoginRate),
+		register: hongyan.NewLimiter(cfg.RegisterRate),
+		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
+	}
+}
+
+// Registration is what a new user fills in.
+type Registration struct {
+	AccountID  string
+	Password   string
+	Nickname   string
+	Phone      string
+	Email      string
+	DeviceName string
+	Address    string // where the request came from (for rate limits and the device list)
+}
+
+// Register creates an account and signs in its first device.
+func (s *Service) Register(ctx context.Context, r Registration) (Session, error) {
+	if err := ValidAccountID(r.AccountID); err != nil {
+		return Session{}, err
+	}
+	if err := validPassword(r.Password); err != nil {
+		return Session{}, err
+	}
+	if r.Nickname == "" {
+		r.Nickname = r.AccountID
+	}
+	if err := hongyan.ValidText("nickname", r.Nickname, MaxNickname); err != nil {
+		return Session{}, err
+	}
+	if r.Phone != "" {
+		if err := validPhone(r.Phone); err != nil {
+			return Session{}, err
+		}
+	}
+	if r.Email != "" {
+		if err := validEmail(r.Email); err != nil {
+			return Session{}, err
+		}
+	}
+	if err := hongyan.ValidText("device name", r.DeviceName, MaxDeviceName); err != nil {
+		return Session{}, err
+	}
+	if !s.register.Allow(hostOf(r.Address), s.now()) {
+		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
+	}
+	hash, err := HashPassword(r.Password)
+	if err != nil {
+		return Session{}, err
+	}
+	a := Account{
+		AccountID: r.AccountID, PasswordHash: hash, Phone: r.Phone, Email: r.Email,
+		Profile: Profile{Nickname: r.Nickname}, Settings: DefaultSettings, Created: s.now(),
+	}
+	id, err := s.store.CreateAccount(ctx, a)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.newSession(ctx, id, r.DeviceName, r.Address)
+}
+
+func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {
+	tok, hash := newToken()
+	now := s.now()
+	d := Device{User: user, Name: deviceName(name), Address: addr, TokenHash: hash, Created: now, LastSeen: now}
+	id, changes, err := s.store.CreateDevice(ctx, d, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		return Session{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return Session{Token: tok, User: user, Device: id}, nil
+}
+
+func deviceName(n string) string {
+	if n == "" {
+		return "unnamed device"
+	}
+	return n
+}
+
+// Login signs a device in with a password. login is an account ID, a bound
+// phone number or a bound e-mail address.
+func (s *Service) Login(ctx context.Context, login, password, device, addr string) (Session, error) {
+	now := s.now()
+	if !s.login.Allow("addr:"+hostOf(addr), now) || !s.login.Allow("login:"+strings.ToLower(login), now) {
+		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	}
+	if err := hongyan.ValidText("device name", device, MaxDeviceName); err != nil {
+		return Session{}, err
+	}
+	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong account or password")
+	if len(password) > MaxPassword {
+		return Session{}, bad
+	}
+	a, err := s.findLogin(ctx, login)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Session{}, bad
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	ok, err := CheckPassword(a.PasswordHash, password)
+	if err != nil {
+		return Session{}, err
+	}
+	if !ok {
+		return Session{}, bad
+	}
+	return s.newSession(ctx, a.ID, device, addr)
+}
+
+func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
+	switch {
+	case strings.Contains(login, "@"):
+		return s.store.AccountBy(ctx, "email", login)
+	case validPhone(login) == nil:
+		return s.store.AccountBy(ctx, "phone", login)
+	case ValidAccountID(login) == nil:
+		return s.store.AccountBy(ctx, "account_id", login)
+	}
+	return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
+}
+
+// Authenticate returns the caller behind a session token.
+func (s *Service) Authenticate(ctx context.Context, token string) (hongyan.Caller, error) {
+	if token == "" || len(token) > 128 {
+		return hongyan.Caller{}, hongyan.Errorf(hongyan.CodeUnauth, "invalid session")
+	}
+	d, err := s.store.DeviceByToken(ctx, hashToken(token))
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return hongyan.Caller{}, hongyan.Errorf(hongyan.CodeUnauth, "invalid session")
+	}
+	if err != nil {
+		return hongyan.Caller{}, err
+	}
+	return hongyan.Caller{User: d.User, Device: d.ID}, nil
+}
+
+// Touch records that a device was seen now from addr.
+func (s *Service) Touch(ctx context.Context, c hongyan.Caller, addr string) error {
+	return s.store.TouchDevice(ctx, c.Device, s.now(), addr)
+}
+
+// Account returns the account of user id.
+func (s *Service) Account(ctx context.Context, id hongyan.UserID) (Account, error) {
+	return s.store.Account(ctx, id)
+}
+
+// Devices lists the caller's signed-in devices.
+func (s *Service) Devices(ctx context.Context, c hongyan.Caller) ([]Device, error) {
+	return s.store.Devices(ctx, c.User)
+}
+
+// Logout signs the caller's own device out.
+func (s *Service) Logout(ctx context.Context, c hongyan.Caller) error {
+	return s.revoke(ctx, c.User, []hongyan.DeviceID{c.Device})
+}
+
+// RevokeDevice signs one of the caller's devices out; its live connection
+// is closed at once.
+func (s *Service) RevokeDevice(ctx context.Context, c hongyan.Caller, id hongyan.DeviceID) error {
+	return s.revoke(ctx, c.User, []hongyan.DeviceID{id})
+}
+
+// RevokeAll signs every device of the caller out, the caller's included.
+func (s *Service) RevokeAll(ctx context.Context, c hongyan.Caller) error {
+	return s.revoke(ctx, c.User, nil)
+}
+
+func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan.DeviceID) error {
+	n, changes, err := s.store.DeleteDevices(ctx, user, ids, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no such device")
+	}
+	if len(ids) == 0 {
+		s.pub.Publish(ctx, user, hongyan.Event{Kind: hongyan.EventDeviceRevoked})
+	}
+	for _, id := range ids {
+		s.pub.Publish(ctx, user, hongyan.Event{Kind: hongyan.EventDeviceRevoked, Device: id})
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
+}
+
+// ChangePassword replaces the caller's password after checking the old one.
+func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new string) error {
+	if !s.login.Allow(fmt.Sprintf("user:%d", c.User), s.now()) {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
+	}
+	if err := validPassword(new); err != nil {
+		return err
+	}
+	a, err := s.store.Account(ctx, c.User)
+	if err != nil {
+		return err
+	}
+	ok, err := CheckPassword(a.PasswordHash, old)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password")
+	}
+	if a.PasswordHash, err = HashPassword(new); err != nil {
+		return err
+	}
+	_, err = s.store.UpdateAccount(ctx, a, nil)
+	return err
+}
+
+// ProfileUpdate lists the profile fields to change; nil leaves one as is.
+type ProfileUpdate struct {
+	Nickname, Region, Signature, Phone, Email *string
+	Gender                                    *Gender
+}
+
+// UpdateProfile changes the caller's profile and bound phone/e-mail.
+func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u ProfileUpdate) (Account, error) {
+	a, err := s.store.Account(ctx, c.User)
+	if err != nil {
+		return Account{}, err
+	}
+	if u.Nickname != nil {
+		if *u.Nickname == "" {
+			return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "nickname may not be empty")
+		}
+		if err := hongyan.ValidText("nickname", *u.Nickname, MaxNickname); err != nil {
+			return Account{}, err
+		}
+		a.Profile.Nickname = *u.Nickname
+	}
+	if u.Region != nil {
+		if err := hongyan.ValidText("region", *u.Region, MaxRegion); err != nil {
+			return Account{}, err
+		}
+		a.Profile.Region = *u.Region
+	}
+	if u.Signature != nil {
+		if err := hongyan.ValidText("signature", *u.Signature, MaxSignature); err != nil {
+			return Account{}, err
+		}
+		a.Profile.Signature = *u.Signature
+	}
+	if u.Gender != nil {
+		if *u.Gender < GenderUnset || *u.Gender > GenderFemale {
+			return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "unknown gender")
+		}
+		a.Profile.Gender = *u.Gender
+	}
+	if u.Phone != nil {
+		if *u.Phone != "" {
+			if err := validPhone(*u.Phone); err != nil {
+				return Account{}, err
+			}
+		}
+		a.Phone = *u.Phone
+	}
+	if u.Email != nil {
+		if *u.Email != "" {
+			if err := validEmail(*u.Email); err != nil {
+				return Account{}, err
+			}
+		}
+		a.Email = *u.Email
+	}
+	return s.saveProfile(ctx, a)
+}
+
+func (s *Service) saveProfile(ctx context.Context, a Account) (Account, error) {
+	changes, err := s.store.UpdateAccount(ctx, a, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeProfile, Ref: int64(a.ID)}})
+	if err != nil {
+		return Account{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return a, nil
+}
+
+// SettingsUpdate lists the privacy settings to change; nil leaves one as is.
+type SettingsUpdate struct {
+	FindByAccountID, FindByPhone, AddNeedsVerification *bool
+}
+
+// UpdateSettings changes the caller's privacy settings.
+func (s *Service) UpdateSettings(ctx context.Context, c hongyan.Caller, u SettingsUpdate) (Account, error) {
+	a, err := s.store.Account(ctx, c.User)
+	if err != nil {
+		return Account{}, err
+	}
+	set := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&a.Settings.FindByAccountID, u.FindByAccountID)
+	set(&a.Settings.FindByPhone, u.FindByPhone)
+	set(&a.Settings.AddNeedsVerification, u.AddNeedsVerification)
+	changes, err := s.store.UpdateAccount(ctx, a, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeSettings}})
+	if err != nil {
+		return Account{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return a, nil
+}
+
+// ChangeAccountID changes the caller's account ID; it can be done once.
+func (s *Service) ChangeAccountID(ctx context.Context, c hongyan.Caller, id string) (Account, error) {
+	if err := ValidAccountID(id); err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.Account(ctx, c.User)
+	if err != nil {
+		return Account{}, err
+	}
+	if a.AccountIDChanged {
+		return Account{}, hongyan.Errorf(hongyan.CodePrecondition, "the account ID can be changed only once")
+	}
+	a.AccountID, a.AccountIDChanged = id, true
+	return s.saveProfile(ctx, a)
+}
+
+// SetAvatar stores a new avatar image for the caller. The type is sniffed
+// from the content; only PNG, JPEG, GIF and WebP are accepted.
+func (s *Service) SetAvatar(ctx context.Context, c hongyan.Caller, img []byte) (Account, error) {
+	if len(img) == 0 {
+		return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "empty image")
+	}
+	if len(img) > MaxAvatar {
+		return Account{}, hongyan.Errorf(hongyan.CodeTooLarge, "avatar must be at most %d bytes", MaxAvatar)
+	}
+	ct := sniffImage(img)
+	if ct == "" {
+		return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "avatar must be a PNG, JPEG, GIF or WebP image")
+	}
+	sum := sha256.Sum256(img)
+	hash := hex.EncodeToString(sum[:])
+	if err := s.store.PutAvatar(ctx, Avatar{Hash: hash, ContentType: ct, Data: img}); err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.Account(ctx, c.User)
+	if err != nil {
+		return Account{}, err
+	}
+	a.Profile.Avatar = hash
+	return s.saveProfile(ctx, a)
+}
+
+// Avatar returns a stored avatar image by its hash.
+func (s *Service) Avatar(ctx context.Context, hash string) (Avatar, error) {
+	if len(hash) != 64 {
+		return Avatar{}, hongyan.Errorf(hongyan.CodeNotFound, "no such avatar")
+	}
+	return s.store.Avatar(ctx, hash)
+}
+
+// Find returns the account a person searched for by account ID or phone
+// number, only where its owner allows being found that way.
+func (s *Service) Find(ctx context.Context, query string) (Account, error) {
+	query = strings.TrimSpace(query)
+	notFound := hongyan.Errorf(hongyan.CodeNotFound, "no user found")
+	var a Account
+	var err error
+	switch {
+	case validPhone(query) == nil:
+		a, err = s.store.AccountBy(ctx, "phone", query)
+		if err == nil && !a.Settings.FindByPhone {
+			return Account{}, notFound
+		}
+	case ValidAccountID(query) == nil:
+		a, err = s.store.AccountBy(ctx, "account_id", query)
+		if err == nil && !a.Settings.FindByAccountID {
+			return Account{}, notFound
+		}
+	default:
+		return Account{}, notFound
+	}
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Account{}, notFound
+	}
+	return a, err
+}
+
+// RequestRecovery sends a one-time code to the phone or e-mail bound to the
+// account (via is "phone" or "email"). It answers the same whether or not
+// the account exists, so it cannot be used to probe for accounts.
+func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) error {
+	if via != "phone" && via != "email" {
+		return hongyan.Errorf(hongyan.CodeInvalid, `via must be "phone" or "email"`)
+	}
+	if !s.recovery.Allow(strings.ToLower(accountID), s.now()) {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	}
+	a, err := s.findLogin(ctx, accountID)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	to := a.Phone
+	if via == "email" {
+		to = a.Email
+	}
+	if to == "" {
+		return nil
+	}
+	code := newDigits(recoveryDigits)
+	if err := s.store.PutRecoveryCode(ctx, RecoveryCode{User: a.ID, CodeHash: hashToken(code), Expires: s.now().Add(s.cfg.RecoveryTTL)}); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("Your Hongyan recovery code for %s is %s. It expires in %d minutes.", a.AccountID, code, int(s.cfg.RecoveryTTL.Minutes()))
+	return s.sender.Send(ctx, via, to, body)
+}
+
+// Recover sets a new password with a recovery code and signs a device in.
+// A code works once, until it expires, and for at most 5 attempts.
+func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, device, addr string) (Session, error) {
+	if err := validPassword(newPassword); err != nil {
+		return Session{}, err
+	}
+	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code")
+	a, err := s.findLogin(ctx, accountID)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Session{}, bad
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	rc, err := s.store.RecoveryCode(ctx, a.ID)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Session{}, bad
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	if rc.Attempts >= maxRecoveryAttempts || s.now().After(rc.Expires) {
+		return Session{}, bad
+	}
+	if subtle.ConstantTimeCompare(rc.CodeHash, hashToken(code)) != 1 {
+		if err := s.store.CountRecoveryAttempt(ctx, a.ID); err != nil {
+			return Session{}, err
+		}
+		return Session{}, bad
+	}
+	took, err := s.store.TakeRecoveryCode(ctx, a.ID, rc.CodeHash)
+	if err != nil {
+		return Session{}, err
+	}
+	if !took {
+		return Session{}, bad
+	}
+	if a.PasswordHash, err = HashPassword(newPassword); err != nil {
+		return Session{}, err
+	}
+	if _, err := s.store.UpdateAccount(ctx, a, nil); err != nil {
+		return Session{}, err
+	}
+	return s.newSession(ctx, a.ID, device, addr)
+}
+
+func hostOf(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasSuffix(addr, "]") {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}

@@ -1,0 +1,60 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// Store keeps accounts, devices, codes and avatars durably. Methods that take
+// changes append them to the users' change logs in the same transaction as
+// the write and return them with their sequences assigned. Lookups of a
+// missing object return an error with hongyan.CodeNotFound; a unique account
+// ID, phone or e-mail already taken returns hongyan.CodeExists.
+type Store interface {
+	// CreateAccount inserts a and returns its new ID.
+	CreateAccount(ctx context.Context, a Account) (hongyan.UserID, error)
+	Account(ctx context.Context, id hongyan.UserID) (Account, error)
+	// AccountBy finds an account by its account ID, phone or e-mail
+	// (field is "account_id", "phone" or "email"; account IDs compare
+	// case-insensitively).
+	AccountBy(ctx context.Context, field, value string) (Account, error)
+	// UpdateAccount replaces every field of the stored account a.ID.
+	UpdateAccount(ctx context.Context, a Account, changes []hongyan.Change) ([]hongyan.Change, error)
+
+	// CreateDevice inserts d and returns its new ID.
+	CreateDevice(ctx context.Context, d Device, changes []hongyan.Change) (hongyan.DeviceID, []hongyan.Change, error)
+	DeviceByToken(ctx context.Context, tokenHash []byte) (Device, error)
+	Devices(ctx context.Context, user hongyan.UserID) ([]Device, error)
+	// DeleteDevices removes the given devices of user (all of them when ids
+	// is empty), returning how many were removed.
+	DeleteDevices(ctx context.Context, user hongyan.UserID, ids []hongyan.DeviceID, changes []hongyan.Change) (int, []hongyan.Change, error)
+	TouchDevice(ctx context.Context, id hongyan.DeviceID, seen time.Time, address string) error
+
+	// PutRecoveryCode replaces the user's pending recovery code.
+	PutRecoveryCode(ctx context.Context, c RecoveryCode) error
+	RecoveryCode(ctx context.Context, user hongyan.UserID) (RecoveryCode, error)
+	// CountRecoveryAttempt adds one failed attempt to the user's code.
+	CountRecoveryAttempt(ctx context.Context, user hongyan.UserID) error
+	// TakeRecoveryCode deletes the user's code if its hash is codeHash and
+	// reports whether it did; of two concurrent callers only one gets true.
+	TakeRecoveryCode(ctx context.Context, user hongyan.UserID, codeHash []byte) (bool, error)
+
+	AddOutbox(ctx context.Context, m OutboxMessage) error
+	Outbox(ctx context.Context, limit int) ([]OutboxMessage, error)
+
+	CreateQRLogin(ctx context.Context, q QRLogin) error
+	QRLogin(ctx context.Context, codeHash []byte) (QRLogin, error)
+	// ConfirmQRLogin moves a pending, unexpired code to confirmed by user.
+	// It returns hongyan.CodePrecondition if the code is not pending or has
+	// expired at now; of two racing confirmations exactly one succeeds.
+	ConfirmQRLogin(ctx context.Context, codeHash []byte, user hongyan.UserID, now time.Time) error
+	// ClaimQRLogin moves a confirmed, unexpired code to claimed and creates
+	// device d for the confirming user in the same transaction. It returns
+	// hongyan.CodePrecondition when the code is not confirmed or expired.
+	ClaimQRLogin(ctx context.Context, codeHash []byte, d Device, now time.Time, changes []hongyan.Change) (hongyan.DeviceID, []hongyan.Change, error)
+
+	PutAvatar(ctx context.Context, a Avatar) error
+	Avatar(ctx context.Context, hash string) (Avatar, error)
+}

@@ -1,0 +1,40 @@
+package chat
+
+import (
+	"context"
+
+	"hongyan/internal/hongyan"
+)
+
+// Store keeps conversations, messages and conversation states durably.
+// A missing object is an error with hongyan.CodeNotFound.
+type Store interface {
+	// AppendMessage commits m.Message to the conversation of m.A and m.B
+	// (creating it on first use) with the next sequence, and appends one
+	// change-log entry of kind hongyan.ChangeMessage per user in notify,
+	// atomically, and returns only after the commit is durable. If the
+	// sender already has a message with m.Message.ClientID, it returns that
+	// message and dup=true and changes nothing. Concurrent calls may share
+	// one commit.
+	AppendMessage(ctx context.Context, m NewMessage, notify []hongyan.UserID) (msg Message, changes []hongyan.Change, dup bool, err error)
+
+	Conversation(ctx context.Context, id hongyan.ConversationID) (Conversation, error)
+	// Messages returns up to limit messages of conv with seq < before (all
+	// when before is 0), oldest first.
+	Messages(ctx context.Context, conv hongyan.ConversationID, before int64, limit int) ([]Message, error)
+	// MessagesAt returns the messages at the given positions, in any order,
+	// skipping positions that hold none.
+	MessagesAt(ctx context.Context, refs []Ref) ([]Message, error)
+
+	// Summaries lists user's conversations, most recent first.
+	Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]Summary, error)
+	Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (Summary, error)
+	// PutState stores s (a missing state is the zero State).
+	PutState(ctx context.Context, s State, changes []hongyan.Change) ([]hongyan.Change, error)
+}
+
+// Ref names a message by its position.
+type Ref struct {
+	Conversation hongyan.ConversationID
+	Seq          int64
+}

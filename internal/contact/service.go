@@ -1,0 +1,286 @@
+package contact
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// Directory is what contact needs to know about accounts.
+type Directory interface {
+	// Find returns the user someone searched for by account ID or phone
+	// number, honouring that user's privacy settings (not_found otherwise).
+	Find(ctx context.Context, query string) (hongyan.UserID, error)
+	// NeedsVerification reports whether adding user needs their approval
+	// (not_found if there is no such user).
+	NeedsVerification(ctx context.Context, user hongyan.UserID) (bool, error)
+}
+
+// Limits on what users type.
+const (
+	MaxGreeting    = 50
+	MaxRemark      = 32
+	MaxDescription = 200
+	MaxTags        = 20
+	MaxTag         = 20
+	maxRequests    = 200
+)
+
+// Service implements the contact rules. It is safe for concurrent use.
+type Service struct {
+	store    Store
+	dir      Directory
+	pub      hongyan.Publisher
+	now      func() time.Time
+	requests *hongyan.Limiter
+}
+
+// New returns a Service. requestRate limits friend requests per user.
+func New(store Store, dir Directory, pub hongyan.Publisher, requestRate hongyan.Rate) *Service {
+	return &Service{store: store, dir: dir, pub: pub, now: time.Now, requests: hongyan.NewLimiter(requestRate)}
+}
+
+// Search finds a user by account ID or phone number.
+func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string) (hongyan.UserID, error) {
+	return s.dir.Find(ctx, query)
+}
+
+// SendRequest asks user to become the caller's friend. If user does not
+// require verification, or already has the caller as a contact, or has
+// already asked the caller, the friendship is made at once and the returned
+// request is in state RequestAccepted.
+func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongyan.UserID, greeting, remark string) (Request, error) {
+	if user == c.User {
+		return Request{}, hongyan.Errorf(hongyan.CodeInvalid, "you cannot add yourself")
+	}
+	if err := hongyan.ValidText("greeting", greeting, MaxGreeting); err != nil {
+		return Request{}, err
+	}
+	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+		return Request{}, err
+	}
+	needs, err := s.dir.NeedsVerification(ctx, user)
+	if err != nil {
+		return Request{}, err
+	}
+	if blocked, err := s.store.Blocked(ctx, user, c.User); err != nil {
+		return Request{}, err
+	} else if blocked {
+		return Request{}, hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your requests")
+	}
+	if _, err := s.store.Contact(ctx, c.User, user); err == nil {
+		if _, err := s.store.Contact(ctx, user, c.User); err == nil {
+			return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends")
+		}
+	}
+	if !s.requests.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
+		return Request{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many friend requests; try again later")
+	}
+	now := s.now()
+	r := Request{From: c.User, To: user, Greeting: greeting, Remark: remark, Created: now, Updated: now}
+	changes := []hongyan.Change{{User: c.User, Kind: hongyan.ChangeFriendRequest}, {User: user, Kind: hongyan.ChangeFriendRequest}}
+	id, changes, err := s.store.CreateRequest(ctx, r, changes)
+	if err != nil {
+		return Request{}, err
+	}
+	r.ID = id
+	s.pub.PublishChanges(ctx, changes)
+	_, theyHaveMe := s.store.Contact(ctx, user, c.User)
+	if theyHaveMe == nil || !needs {
+		// No approval needed: accept at once on the receiver's behalf.
+		return s.answer(ctx, r, true, "")
+	}
+	return r, nil
+}
+
+// Answer accepts or declines a friend request addressed to the caller.
+func (s *Service) Answer(ctx context.Context, c hongyan.Caller, id int64, accept bool, remark string) (Request, error) {
+	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+		return Request{}, err
+	}
+	r, err := s.store.Request(ctx, id)
+	if err != nil || r.To != c.User {
+		return Request{}, hongyan.Errorf(hongyan.CodeNotFound, "no such friend request")
+	}
+	if r.State != RequestPending {
+		return Request{}, hongyan.Errorf(hongyan.CodePrecondition, "this request was already answered")
+	}
+	return s.answer(ctx, r, accept, remark)
+}
+
+// answer moves pending request r to accepted or declined; on acceptance both
+// users become contacts of each other in the same transaction.
+func (s *Service) answer(ctx context.Context, r Request, accept bool, remark string) (Request, error) {
+	id := r.ID
+	r.State, r.Updated = RequestDeclined, s.now()
+	var adds []Contact
+	changes := []hongyan.Change{
+		{User: r.From, Kind: hongyan.ChangeFriendRequest, Ref: id},
+		{User: r.To, Kind: hongyan.ChangeFriendRequest, Ref: id},
+	}
+	if accept {
+		r.State = RequestAccepted
+		adds = []Contact{
+			{Owner: r.From, User: r.To, Remark: r.Remark, Since: r.Updated},
+			{Owner: r.To, User: r.From, Remark: remark, Since: r.Updated},
+		}
+		changes = append(changes,
+			hongyan.Change{User: r.From, Kind: hongyan.ChangeContact, Ref: int64(r.To)},
+			hongyan.Change{User: r.To, Kind: hongyan.ChangeContact, Ref: int64(r.From)})
+	}
+	changes, err := s.store.AnswerRequest(ctx, id, r.State, adds, changes)
+	if err != nil {
+		return Request{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return r, nil
+}
+
+// Request returns a friend request the caller sent or received.
+func (s *Service) Request(ctx context.Context, c hongyan.Caller, id int64) (Request, error) {
+	r, err := s.store.Request(ctx, id)
+	if err != nil || (r.From != c.User && r.To != c.User) {
+		return Request{}, hongyan.Errorf(hongyan.CodeNotFound, "no such friend request")
+	}
+	return r, nil
+}
+
+// Requests lists the friend requests the caller sent or received, newest first.
+func (s *Service) Requests(ctx context.Context, c hongyan.Caller) ([]Request, error) {
+	return s.store.Requests(ctx, c.User, maxRequests)
+}
+
+// Contacts lists the caller's contacts.
+func (s *Service) Contacts(ctx context.Context, c hongyan.Caller) ([]Contact, error) {
+	return s.store.Contacts(ctx, c.User)
+}
+
+// Contact returns the caller's entry for user.
+func (s *Service) Contact(ctx context.Context, c hongyan.Caller, user hongyan.UserID) (Contact, error) {
+	return s.store.Contact(ctx, c.User, user)
+}
+
+// Update lists the contact fields to change; nil leaves one as is.
+type Update struct {
+	Remark, Description *string
+	Tags                *[]string
+	Starred             *bool
+}
+
+// UpdateContact edits the caller's entry for user.
+func (s *Service) UpdateContact(ctx context.Context, c hongyan.Caller, user hongyan.UserID, u Update) (Contact, error) {
+	ct, err := s.store.Contact(ctx, c.User, user)
+	if err != nil {
+		return Contact{}, err
+	}
+	if u.Remark != nil {
+		if err := hongyan.ValidText("remark", *u.Remark, MaxRemark); err != nil {
+			return Contact{}, err
+		}
+		ct.Remark = *u.Remark
+	}
+	if u.Description != nil {
+		if err := hongyan.ValidText("description", *u.Description, MaxDescription); err != nil {
+			return Contact{}, err
+		}
+		ct.Description = *u.Description
+	}
+	if u.Tags != nil {
+		tags, err := cleanTags(*u.Tags)
+		if err != nil {
+			return Contact{}, err
+		}
+		ct.Tags = tags
+	}
+	if u.Starred != nil {
+		ct.Starred = *u.Starred
+	}
+	changes, err := s.store.UpdateContact(ctx, ct, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeContact, Ref: int64(user)}})
+	if err != nil {
+		return Contact{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return ct, nil
+}
+
+func cleanTags(in []string) ([]string, error) {
+	if len(in) > MaxTags {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "at most %d tags", MaxTags)
+	}
+	seen := make(map[string]bool, len(in))
+	out := make([]string, 0, len(in))
+	for _, t := range in {
+		if t == "" {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "a tag may not be empty")
+		}
+		if err := hongyan.ValidText("tag", t, MaxTag); err != nil {
+			return nil, err
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Delete removes user from the caller's contacts. The other side keeps
+// their entry, but messages between the two are refused until re-added.
+func (s *Service) Delete(ctx context.Context, c hongyan.Caller, user hongyan.UserID) error {
+	changes, err := s.store.DeleteContact(ctx, c.User, user, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeContact, Ref: int64(user)}})
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
+}
+
+// Block blocks (or unblocks) user for the caller: a blocked user's messages
+// and friend requests are refused.
+func (s *Service) Block(ctx context.Context, c hongyan.Caller, user hongyan.UserID, blocked bool) error {
+	if user == c.User {
+		return hongyan.Errorf(hongyan.CodeInvalid, "you cannot block yourself")
+	}
+	if _, err := s.dir.NeedsVerification(ctx, user); err != nil {
+		return err
+	}
+	changes, err := s.store.SetBlocked(ctx, c.User, user, blocked, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeBlock, Ref: int64(user)}})
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
+}
+
+// Blocked reports whether the caller has blocked user.
+func (s *Service) Blocked(ctx context.Context, c hongyan.Caller, user hongyan.UserID) (bool, error) {
+	return s.store.Blocked(ctx, c.User, user)
+}
+
+// CanMessage returns nil if from may send a one-to-one message to to: both
+// must hold each other as contacts and to must not have blocked from.
+// Messages to oneself (the file-transfer assistant) are always allowed.
+func (s *Service) CanMessage(ctx context.Context, from, to hongyan.UserID) error {
+	if from == to {
+		return nil
+	}
+	blocked, err := s.store.Blocked(ctx, to, from)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages")
+	}
+	for _, pair := range [2][2]hongyan.UserID{{from, to}, {to, from}} {
+		_, err := s.store.Contact(ctx, pair[0], pair[1])
+		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+			return hongyan.Errorf(hongyan.CodePrecondition, "you are not friends with this user")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
