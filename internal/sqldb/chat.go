@@ -1,0 +1,656 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"hongyan/internal/chat"
+	"hongyan/internal/hongyan"
+)
+
+// ChatStore implements chat.Store.
+type ChatStore struct{ db *DB }
+
+var _ chat.Store = ChatStore{}
+
+// Chats returns the chat store.
+func (db *DB) Chats() ChatStore { return ChatStore{db} }
+
+const messageCols = `id, conversation, seq, sender, sender_device, client_id, kind, text, created`
+
+// scanMessage scans the columns of messageCols.
+func scanMessage(scan func(...any) error) (chat.Message, error) {
+	var m chat.Message
+	var id, conv, sender, device, kind, created int64
+	err := scan(&id, &conv, &m.Seq, &sender, &device, &m.ClientID, &kind, &m.Text, &created)
+	m.ID, m.Conversation = hongyan.MessageID(id), hongyan.ConversationID(conv)
+	m.Sender, m.SenderDevice = hongyan.UserID(sender), hongyan.DeviceID(device)
+	m.Kind, m.Time = chat.Kind(kind), tm(created)
+	return m, err
+}
+
+// The statements of AppendMessage, prepared once on the writer connection.
+const (
+	qMessageByClient = `SELECT ` + messageCols + ` FROM messages WHERE sender = $1 AND client_id = $2`
+	qBumpConv        = `UPDATE conversations SET last_seq = last_seq + 1 WHERE a = $1 AND b = $2 RETURNING id, last_seq`
+	qCreateConv      = `INSERT INTO conversations (a, b, last_seq) VALUES ($1, $2, 1)
+		ON CONFLICT (a, b) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING id, last_seq`
+	qInsertMessage = `INSERT INTO messages (conversation, seq, sender, sender_device, client_id, kind, text, created)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+)
+
+// AppendMessage commits m.Message to the conversation of m.A and m.B with
+// the next sequence and appends one hongyan.ChangeMessage entry per
+// distinct user in notify, in the order given. A message the sender already
+// sent with the same ClientID is returned as it is, with dup=true. The
+// message's Time is stored to the millisecond.
+func (s ChatStore) AppendMessage(ctx context.Context, m chat.NewMessage, notify []hongyan.UserID) (chat.Message, []hongyan.Change, bool, error) {
+	switch {
+	case m.A <= 0 || m.B < m.A:
+		return chat.Message{}, nil, false, invalid("conversation members must satisfy 0 < A <= B, got %d, %d", m.A, m.B)
+	case m.Message.Sender <= 0:
+		return chat.Message{}, nil, false, invalid("message has no sender")
+	case m.Message.ClientID == "":
+		return chat.Message{}, nil, false, invalid("message has no client ID")
+	}
+	a := &appendOp{a: int64(m.A), b: int64(m.B), msg: m.Message}
+	for _, u := range notify {
+		if u <= 0 {
+			return chat.Message{}, nil, false, invalid("notify user %d", u)
+		}
+		if !slices.Contains(a.users, u) {
+			a.users = append(a.users, u)
+		}
+	}
+	a.msg.ID, a.msg.Conversation, a.msg.Seq = 0, 0, 0
+	a.msg.Time = tm(ms(a.msg.Time))
+	if err := s.db.w.do(ctx, a.run, a); err != nil {
+		return chat.Message{}, nil, false, err
+	}
+	return a.out, a.changes, a.dup, nil
+}
+
+// appendOp is one AppendMessage in the writer: its input and its results.
+// The writer runs it either alone (run) or, in a fast-mode batch, together
+// with the batch's other appends (runAppends).
+type appendOp struct {
+	a, b  int64
+	msg   chat.Message
+	users []hongyan.UserID // distinct users to notify
+
+	out     chat.Message
+	changes []hongyan.Change
+	dup     bool
+}
+
+func (a *appendOp) reset() { a.out, a.changes, a.dup = chat.Message{}, nil, false }
+
+// run appends the message alone.
+func (a *appendOp) run(t *wtx) error {
+	a.reset()
+	found, err := t.readMessage(qMessageByClient, []any{int64(a.msg.Sender), a.msg.ClientID}, &a.out)
+	if err != nil {
+		return internal(err)
+	}
+	if found {
+		a.dup = true
+		return nil
+	}
+	var conv, seq int64
+	found, err = t.write(qBumpConv, []any{a.a, a.b}, &conv, &seq)
+	if err != nil {
+		return internal(err)
+	}
+	if !found {
+		if _, err := t.write(qCreateConv, []any{a.a, a.b}, &conv, &seq); err != nil {
+			return internal(err)
+		}
+	}
+	out := a.msg
+	out.Conversation, out.Seq = hongyan.ConversationID(conv), seq
+	var id int64
+	if _, err := t.write(qInsertMessage, []any{conv, seq, int64(out.Sender), int64(out.SenderDevice), out.ClientID,
+		int64(out.Kind), out.Text, ms(out.Time)}, &id); err != nil {
+		if t.w.d.IsUnique(err) {
+			// Another node stored this client ID after our check: run
+			// again, and the check will find it.
+			return errRunAgain
+		}
+		return internal(err)
+	}
+	out.ID = hongyan.MessageID(id)
+	changes, err := t.appendChanges(a.notices(out))
+	if err != nil {
+		return err
+	}
+	a.out, a.changes = out, changes
+	return nil
+}
+
+// notices are the change-log entries announcing m.
+func (a *appendOp) notices(m chat.Message) []hongyan.Change {
+	if len(a.users) == 0 {
+		return nil
+	}
+	in := make([]hongyan.Change, len(a.users))
+	for i, u := range a.users {
+		in[i] = hongyan.Change{User: u, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: m.Seq}
+	}
+	return in
+}
+
+// The multi-row statements of runAppends.
+const (
+	dupHead = `SELECT m.id, m.conversation, m.seq, m.sender, m.sender_device, m.client_id, m.kind, m.text, m.created FROM (VALUES `
+	dupTail = `) AS v JOIN messages m ON m.sender = v.column1 AND m.client_id = v.column2`
+
+	bumpHead = `UPDATE conversations SET last_seq = conversations.last_seq + v.column3 FROM (VALUES `
+	bumpTail = `) AS v WHERE conversations.a = v.column1 AND conversations.b = v.column2
+		RETURNING conversations.id, conversations.a, conversations.b, conversations.last_seq`
+
+	createHead = `INSERT INTO conversations (a, b, last_seq) VALUES `
+	createTail = ` ON CONFLICT (a, b) DO UPDATE SET last_seq = conversations.last_seq + excluded.last_seq
+		RETURNING id, a, b, last_seq`
+
+	msgHead = `INSERT INTO messages (conversation, seq, sender, sender_device, client_id, kind, text, created) VALUES `
+	msgTail = ` RETURNING id, conversation, seq`
+)
+
+var (
+	dupTypes    = []string{"BIGINT", "TEXT"}
+	bumpTypes   = []string{"BIGINT", "BIGINT", "BIGINT"}
+	createTypes = make([]string, 3)
+	msgTypes    = make([]string, 8)
+)
+
+// convRun is one conversation's share of a batch of appends.
+type convRun struct {
+	a, b  int64
+	n     int64 // messages appended in this batch
+	id    int64
+	next  int64 // next sequence to hand out
+	found bool
+}
+
+type clientKey struct {
+	sender int64
+	client string
+}
+
+type posKey struct{ conv, seq int64 }
+
+// runAppends appends the messages of a batch's AppendMessage calls with a
+// few multi-row statements per 128 messages instead of five statements per
+// message. It has the same effect as running each alone in batch order.
+// Any statement error fails it as a whole; the writer then reruns the
+// batch with each append alone in its own savepoint.
+func runAppends(t *wtx, apps []*appendOp) error {
+	// Idempotency: messages the senders already stored, and repeats
+	// within the batch (first occurrence wins).
+	first := make(map[clientKey]*appendOp, len(apps))
+	var dups []*appendOp // repeats of an earlier op in this batch
+	var lookup []*appendOp
+	for _, a := range apps {
+		a.reset()
+		k := clientKey{int64(a.msg.Sender), a.msg.ClientID}
+		if _, ok := first[k]; ok {
+			dups = append(dups, a)
+			continue
+		}
+		first[k] = a
+		lookup = append(lookup, a)
+	}
+	args := make([]any, 0, 8*rowsPerInsert)
+	for start, n := 0, 0; start < len(lookup); start += n {
+		n = chunk(len(lookup) - start)
+		part := lookup[start : start+n]
+		args = args[:0]
+		for _, a := range part {
+			args = append(args, int64(a.msg.Sender), a.msg.ClientID)
+		}
+		rows, err := t.query(t.rowsSQL(dupHead, len(part), dupTypes, dupTail), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			m, err := scanMessage(rows.Scan)
+			if err != nil {
+				rows.Close()
+				return t.note(err)
+			}
+			if a := first[clientKey{int64(m.Sender), m.ClientID}]; a != nil {
+				a.out, a.dup = m, true
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return t.note(err)
+		}
+		if err := rows.Err(); err != nil {
+			return t.note(err)
+		}
+	}
+	fresh := lookup[:0:0]
+	for _, a := range lookup {
+		if !a.dup {
+			fresh = append(fresh, a)
+		}
+	}
+	if len(fresh) > 0 {
+		if err := appendFresh(t, fresh, args); err != nil {
+			return err
+		}
+	}
+	for _, a := range dups {
+		orig := first[clientKey{int64(a.msg.Sender), a.msg.ClientID}]
+		a.out, a.dup = orig.out, true
+	}
+	return nil
+}
+
+// appendFresh stores messages known to be new.
+func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
+	// Sequences: bump each conversation once by its number of new
+	// messages, in (a, b) order so that concurrent writers lock rows in
+	// one order; create the conversations that do not exist.
+	convIdx := make(map[[2]int64]int, len(fresh))
+	var convs []convRun
+	for _, a := range fresh {
+		k := [2]int64{a.a, a.b}
+		i, ok := convIdx[k]
+		if !ok {
+			i = len(convs)
+			convIdx[k] = i
+			convs = append(convs, convRun{a: a.a, b: a.b})
+		}
+		convs[i].n++
+	}
+	order := make([]int, len(convs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		if c := cmp.Compare(convs[x].a, convs[y].a); c != 0 {
+			return c
+		}
+		return cmp.Compare(convs[x].b, convs[y].b)
+	})
+	scanConvs := func(q string, args []any) error {
+		rows, err := t.query(q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, a, b, last int64
+			if err := rows.Scan(&id, &a, &b, &last); err != nil {
+				rows.Close()
+				return t.note(err)
+			}
+			t.dirty = true
+			i, ok := convIdx[[2]int64{a, b}]
+			if !ok {
+				rows.Close()
+				return t.note(fmt.Errorf("conversation (%d, %d) returned but not asked for", a, b))
+			}
+			c := &convs[i]
+			c.id, c.next, c.found = id, last-c.n+1, true
+		}
+		if err := rows.Close(); err != nil {
+			return t.note(err)
+		}
+		return t.note(rows.Err())
+	}
+	for start, n := 0, 0; start < len(order); start += n {
+		n = chunk(len(order) - start)
+		part := order[start : start+n]
+		args = args[:0]
+		for _, i := range part {
+			args = append(args, convs[i].a, convs[i].b, convs[i].n)
+		}
+		if err := scanConvs(t.rowsSQL(bumpHead, len(part), bumpTypes, bumpTail), args); err != nil {
+			return err
+		}
+	}
+	var missing []int
+	for _, i := range order {
+		if !convs[i].found {
+			missing = append(missing, i)
+		}
+	}
+	for start, n := 0, 0; start < len(missing); start += n {
+		n = chunk(len(missing) - start)
+		part := missing[start : start+n]
+		args = args[:0]
+		for _, i := range part {
+			args = append(args, convs[i].a, convs[i].b, convs[i].n)
+		}
+		if err := scanConvs(t.rowsSQL(createHead, len(part), createTypes, createTail), args); err != nil {
+			return err
+		}
+	}
+	byPos := make(map[posKey]*appendOp, len(fresh))
+	for _, a := range fresh {
+		c := &convs[convIdx[[2]int64{a.a, a.b}]]
+		if !c.found {
+			return t.note(fmt.Errorf("conversation (%d, %d) neither bumped nor created", a.a, a.b))
+		}
+		a.out = a.msg
+		a.out.Conversation, a.out.Seq = hongyan.ConversationID(c.id), c.next
+		c.next++
+		byPos[posKey{c.id, a.out.Seq}] = a
+	}
+
+	// The messages themselves.
+	for start, n := 0, 0; start < len(fresh); start += n {
+		n = chunk(len(fresh) - start)
+		part := fresh[start : start+n]
+		args = args[:0]
+		for _, a := range part {
+			m := &a.out
+			args = append(args, int64(m.Conversation), m.Seq, int64(m.Sender), int64(m.SenderDevice), m.ClientID,
+				int64(m.Kind), m.Text, ms(m.Time))
+		}
+		rows, err := t.query(t.rowsSQL(msgHead, len(part), msgTypes, msgTail), args...)
+		if err != nil {
+			return err
+		}
+		got := 0
+		for rows.Next() {
+			var id, conv, seq int64
+			if err := rows.Scan(&id, &conv, &seq); err != nil {
+				rows.Close()
+				return t.note(err)
+			}
+			t.dirty = true
+			if a := byPos[posKey{conv, seq}]; a != nil {
+				a.out.ID = hongyan.MessageID(id)
+				got++
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return t.note(err)
+		}
+		if err := rows.Err(); err != nil {
+			return t.note(err)
+		}
+		if got != len(part) {
+			return t.note(fmt.Errorf("%d message IDs returned for %d messages", got, len(part)))
+		}
+	}
+
+	// One change-log append for the whole batch, split back per message.
+	var all []hongyan.Change
+	for _, a := range fresh {
+		all = append(all, a.notices(a.out)...)
+	}
+	out, err := t.appendChanges(all)
+	if err != nil {
+		return err
+	}
+	for _, a := range fresh {
+		n := len(a.users)
+		a.changes, out = out[:n:n], out[n:]
+		if n == 0 {
+			a.changes = nil
+		}
+	}
+	return nil
+}
+
+// readMessage reads one message row in the writer.
+func (t *wtx) readMessage(q string, args []any, m *chat.Message) (bool, error) {
+	s, err := t.w.stmt(q)
+	if err != nil {
+		return false, t.note(err)
+	}
+	got, err := scanMessage(s.QueryRow(args...).Scan)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.note(err)
+	}
+	*m = got
+	return true, nil
+}
+
+// Conversation returns conversation id.
+func (s ChatStore) Conversation(ctx context.Context, id hongyan.ConversationID) (chat.Conversation, error) {
+	var c chat.Conversation
+	var cid, a, b int64
+	found, err := s.db.queryRow(ctx, `SELECT id, a, b, last_seq FROM conversations WHERE id = $1`, []any{int64(id)}, &cid, &a, &b, &c.LastSeq)
+	if err != nil {
+		return chat.Conversation{}, err
+	}
+	if !found {
+		return chat.Conversation{}, notFound("no such conversation")
+	}
+	c.ID, c.A, c.B = hongyan.ConversationID(cid), hongyan.UserID(a), hongyan.UserID(b)
+	return c, nil
+}
+
+// Messages returns up to limit messages of conv with seq < before (the
+// newest ones when before is 0), oldest first. An unknown conversation
+// has no messages.
+func (s ChatStore) Messages(ctx context.Context, conv hongyan.ConversationID, before int64, limit int) ([]chat.Message, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := s.db.query(ctx, `SELECT `+messageCols+` FROM messages WHERE conversation = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+		int64(conv), before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out, err := collectMessages(rows, nil)
+	slices.Reverse(out)
+	return out, err
+}
+
+func collectMessages(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}, out []chat.Message) ([]chat.Message, error) {
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows.Scan)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, m)
+	}
+	return out, internal(rows.Err())
+}
+
+// maxRanges is the most ranges MessagesAt asks for in one query; smaller
+// batches are padded to a power of two so that few statements are
+// prepared.
+const maxRanges = 256
+
+const (
+	rangesHead = `SELECT m.id, m.conversation, m.seq, m.sender, m.sender_device, m.client_id, m.kind, m.text, m.created FROM (VALUES `
+	rangesTail = `) AS v JOIN messages m ON m.conversation = v.column1 AND m.seq >= v.column2 AND m.seq <= v.column3`
+)
+
+var rangesTypes = []string{"BIGINT", "BIGINT", "BIGINT"}
+
+// seqRange is a run of consecutive sequences of one conversation.
+type seqRange struct{ conv, lo, hi int64 }
+
+// MessagesAt returns the messages at refs, ordered by conversation and
+// sequence, skipping positions that hold none. Positions are read as runs
+// of consecutive sequences, so catching up on whole stretches of
+// conversations costs a few index range scans.
+func (s ChatStore) MessagesAt(ctx context.Context, refs []chat.Ref) ([]chat.Message, error) {
+	refs = slices.Clone(refs)
+	slices.SortFunc(refs, func(x, y chat.Ref) int {
+		if c := cmp.Compare(x.Conversation, y.Conversation); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Seq, y.Seq)
+	})
+	refs = slices.Compact(refs)
+	var ranges []seqRange
+	for _, r := range refs {
+		if r.Seq <= 0 {
+			continue
+		}
+		if n := len(ranges); n > 0 && ranges[n-1].conv == int64(r.Conversation) && ranges[n-1].hi+1 == r.Seq {
+			ranges[n-1].hi = r.Seq
+			continue
+		}
+		ranges = append(ranges, seqRange{int64(r.Conversation), r.Seq, r.Seq})
+	}
+	out := make([]chat.Message, 0, len(refs))
+	args := make([]any, 0, 3*min(len(ranges), maxRanges))
+	for start := 0; start < len(ranges); start += maxRanges {
+		part := ranges[start:min(start+maxRanges, len(ranges))]
+		n := 1
+		for n < len(part) {
+			n *= 2
+		}
+		args = args[:0]
+		for _, r := range part {
+			args = append(args, r.conv, r.lo, r.hi)
+		}
+		for range n - len(part) {
+			args = append(args, int64(0), int64(1), int64(0)) // an empty range
+		}
+		rows, err := s.db.query(ctx, s.db.d.rowsSQL(rangesHead, n, rangesTypes, rangesTail), args...)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = collectMessages(rows, out); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(x, y chat.Message) int {
+		if c := cmp.Compare(x.Conversation, y.Conversation); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Seq, y.Seq)
+	})
+	return out, nil
+}
+
+// summarySQL lists a user's conversations ($1) with their state, last
+// message and unread count; where narrows the conversations, limit is the
+// parameter holding the limit.
+func summarySQL(where, limit string) string {
+	return `SELECT x.*, (SELECT COUNT(*) FROM messages u
+			WHERE u.conversation = x.id AND u.seq > x.read_seq AND u.sender <> $1) AS unread
+		FROM (SELECT c.id, c.a, c.b, c.last_seq, COALESCE(s.user_id, 0) AS suser,
+				COALESCE(s.muted, false) AS muted, COALESCE(s.pinned, false) AS pinned,
+				COALESCE(s.draft, '') AS draft, COALESCE(s.read_seq, 0) AS read_seq,
+				COALESCE(m.id, 0) AS mid, COALESCE(m.seq, 0) AS mseq, COALESCE(m.sender, 0) AS msender,
+				COALESCE(m.sender_device, 0) AS mdevice, COALESCE(m.client_id, '') AS mclient,
+				COALESCE(m.kind, 0) AS mkind, COALESCE(m.text, '') AS mtext, COALESCE(m.created, 0) AS mcreated
+			FROM conversations c
+			LEFT JOIN conversation_states s ON s.user_id = $1 AND s.conversation = c.id
+			LEFT JOIN messages m ON m.conversation = c.id AND m.seq = c.last_seq
+			WHERE (c.a = $1 OR c.b = $1) ` + where + `
+			ORDER BY pinned DESC, mid DESC, c.id DESC
+			LIMIT ` + limit + `) x
+		ORDER BY x.pinned DESC, x.mid DESC, x.id DESC`
+}
+
+var (
+	qSummaries = summarySQL("", "$2")
+	qSummary   = summarySQL("AND c.id = $2", "1")
+)
+
+func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, error) {
+	var (
+		sm                                                              chat.Summary
+		id, a, b, suser, mid, msender, mdevice, mkind, mcreated, unread int64
+	)
+	m := &sm.Last
+	err := scan(&id, &a, &b, &sm.Conversation.LastSeq, &suser,
+		&sm.State.Muted, &sm.State.Pinned, &sm.State.Draft, &sm.State.ReadSeq,
+		&mid, &m.Seq, &msender, &mdevice, &m.ClientID, &mkind, &m.Text, &mcreated, &unread)
+	if err != nil {
+		return chat.Summary{}, err
+	}
+	sm.Conversation.ID, sm.Conversation.A, sm.Conversation.B = hongyan.ConversationID(id), hongyan.UserID(a), hongyan.UserID(b)
+	if suser != 0 {
+		sm.State.User, sm.State.Conversation = user, sm.Conversation.ID
+	}
+	sm.Unread = int(unread)
+	if mid == 0 {
+		sm.Last = chat.Message{}
+	} else {
+		m.ID, m.Conversation = hongyan.MessageID(mid), sm.Conversation.ID
+		m.Sender, m.SenderDevice, m.Kind, m.Time = hongyan.UserID(msender), hongyan.DeviceID(mdevice), chat.Kind(mkind), tm(mcreated)
+	}
+	return sm, nil
+}
+
+// Summaries lists up to limit of user's conversations: pinned ones first,
+// then by most recent last message.
+func (s ChatStore) Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]chat.Summary, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.query(ctx, qSummaries, int64(user), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []chat.Summary
+	for rows.Next() {
+		sm, err := scanSummary(user, rows.Scan)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, sm)
+	}
+	return out, internal(rows.Err())
+}
+
+// Summary returns the summary of conv for user; a conversation user is
+// not a member of is not found.
+func (s ChatStore) Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (chat.Summary, error) {
+	st, err := s.db.rstmt(ctx, qSummary)
+	if err != nil {
+		return chat.Summary{}, internal(err)
+	}
+	sm, err := scanSummary(user, st.QueryRowContext(ctx, int64(user), int64(conv)).Scan)
+	if isNoRows(err) {
+		return chat.Summary{}, notFound("no such conversation")
+	}
+	return sm, internal(err)
+}
+
+// PutState stores s, the state of a conversation s.User is a member of.
+func (s ChatStore) PutState(ctx context.Context, st chat.State, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		var one int64
+		found, err := t.read(`SELECT 1 FROM conversations WHERE id = $1 AND (a = $2 OR b = $2)`,
+			[]any{int64(st.Conversation), int64(st.User)}, &one)
+		if err != nil {
+			return internal(err)
+		}
+		if !found {
+			return notFound("no such conversation")
+		}
+		if _, err := t.exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, conversation) DO UPDATE SET
+			muted = excluded.muted, pinned = excluded.pinned, draft = excluded.draft, read_seq = excluded.read_seq`,
+			int64(st.User), int64(st.Conversation), st.Muted, st.Pinned, st.Draft, st.ReadSeq); err != nil {
+			return internal(err)
+		}
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}

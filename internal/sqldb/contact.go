@@ -1,0 +1,309 @@
+package sqldb
+
+import (
+	"context"
+	"encoding/json"
+
+	"hongyan/internal/contact"
+	"hongyan/internal/hongyan"
+)
+
+// ContactStore implements contact.Store.
+type ContactStore struct{ db *DB }
+
+var _ contact.Store = ContactStore{}
+
+// Contacts returns the contact store.
+func (db *DB) Contacts() ContactStore { return ContactStore{db} }
+
+const requestCols = `id, from_user, to_user, greeting, remark, state, created, updated`
+
+func scanRequest(scan func(...any) error) (contact.Request, error) {
+	var r contact.Request
+	var from, to, state, created, updated int64
+	err := scan(&r.ID, &from, &to, &r.Greeting, &r.Remark, &state, &created, &updated)
+	r.From, r.To, r.State = hongyan.UserID(from), hongyan.UserID(to), contact.RequestState(state)
+	r.Created, r.Updated = tm(created), tm(updated)
+	return r, err
+}
+
+// CreateRequest inserts r (r.ID is ignored) and returns its new ID.
+func (s ContactStore) CreateRequest(ctx context.Context, r contact.Request, changes []hongyan.Change) (int64, []hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return 0, nil, err
+	}
+	var id int64
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		id, out = 0, nil
+		_, err := t.write(`INSERT INTO friend_requests (from_user, to_user, greeting, remark, state, created, updated)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			[]any{int64(r.From), int64(r.To), r.Greeting, r.Remark, int64(r.State), ms(r.Created), ms(r.Updated)}, &id)
+		if err != nil {
+			return internal(err)
+		}
+		// Entries about the new request can only name it now.
+		withRef := make([]hongyan.Change, len(changes))
+		for i, c := range changes {
+			if c.Kind == hongyan.ChangeFriendRequest && c.Ref == 0 {
+				c.Ref = id
+			}
+			withRef[i] = c
+		}
+		out, err = t.appendChanges(withRef)
+		return err
+	})
+	return id, out, err
+}
+
+// Request returns friend request id.
+func (s ContactStore) Request(ctx context.Context, id int64) (contact.Request, error) {
+	st, err := s.db.rstmt(ctx, `SELECT `+requestCols+` FROM friend_requests WHERE id = $1`)
+	if err != nil {
+		return contact.Request{}, internal(err)
+	}
+	r, err := scanRequest(st.QueryRowContext(ctx, id).Scan)
+	if isNoRows(err) {
+		return contact.Request{}, notFound("no such friend request")
+	}
+	return r, internal(err)
+}
+
+// Requests lists up to limit requests to or from user, newest (most
+// recently created) first.
+func (s ContactStore) Requests(ctx context.Context, user hongyan.UserID, limit int) ([]contact.Request, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.query(ctx, `SELECT `+requestCols+` FROM friend_requests
+		WHERE from_user = $1 OR to_user = $1 ORDER BY id DESC LIMIT $2`, int64(user), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contact.Request
+	for rows.Next() {
+		r, err := scanRequest(rows.Scan)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, r)
+	}
+	return out, internal(rows.Err())
+}
+
+// AnswerRequest moves pending request id to state (recording the time of
+// the batch as its Updated time) and upserts adds, in one transaction.
+func (s ContactStore) AnswerRequest(ctx context.Context, id int64, state contact.RequestState, adds []contact.Contact, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		n, err := t.exec(`UPDATE friend_requests SET state = $2, updated = $3 WHERE id = $1 AND state = $4`,
+			id, int64(state), ms(t.now), int64(contact.RequestPending))
+		if err != nil {
+			return internal(err)
+		}
+		if n == 0 {
+			var one int64
+			found, err := t.read(`SELECT 1 FROM friend_requests WHERE id = $1`, []any{id}, &one)
+			if err != nil {
+				return internal(err)
+			}
+			if !found {
+				return notFound("no such friend request")
+			}
+			return hongyan.Errorf(hongyan.CodePrecondition, "friend request already answered")
+		}
+		if err := addContacts(t, adds); err != nil {
+			return err
+		}
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// AddContacts inserts the entries of adds that do not exist yet; existing
+// entries are kept as they are (remarks, tags and all).
+func (s ContactStore) AddContacts(ctx context.Context, adds []contact.Contact, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		if err := addContacts(t, adds); err != nil {
+			return err
+		}
+		var err error
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+func addContacts(t *wtx, adds []contact.Contact) error {
+	for _, c := range adds {
+		tags, err := encodeTags(c.Tags)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(`INSERT INTO contacts (owner, user_id, remark, description, tags, starred, since)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (owner, user_id) DO NOTHING`,
+			int64(c.Owner), int64(c.User), c.Remark, c.Description, tags, c.Starred, ms(c.Since)); err != nil {
+			return internal(err)
+		}
+	}
+	return nil
+}
+
+// encodeTags stores tags as a JSON array.
+func encodeTags(tags []string) (string, error) {
+	if len(tags) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(tags)
+	if err != nil {
+		return "", invalid("bad tags: %v", err)
+	}
+	return string(b), nil
+}
+
+// decodeTags reads tags stored by encodeTags; no tags read back as nil.
+func decodeTags(s string) ([]string, error) {
+	var tags []string
+	if err := json.Unmarshal([]byte(s), &tags); err != nil {
+		return nil, internal(err)
+	}
+	if len(tags) == 0 {
+		return nil, nil
+	}
+	return tags, nil
+}
+
+const contactCols = `owner, user_id, remark, description, tags, starred, since`
+
+func scanContact(scan func(...any) error) (contact.Contact, error) {
+	var c contact.Contact
+	var owner, user, since int64
+	var tags string
+	if err := scan(&owner, &user, &c.Remark, &c.Description, &tags, &c.Starred, &since); err != nil {
+		return contact.Contact{}, err
+	}
+	c.Owner, c.User, c.Since = hongyan.UserID(owner), hongyan.UserID(user), tm(since)
+	var err error
+	c.Tags, err = decodeTags(tags)
+	return c, err
+}
+
+// Contacts lists owner's contact entries, ordered by user ID.
+func (s ContactStore) Contacts(ctx context.Context, owner hongyan.UserID) ([]contact.Contact, error) {
+	rows, err := s.db.query(ctx, `SELECT `+contactCols+` FROM contacts WHERE owner = $1 ORDER BY user_id`, int64(owner))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contact.Contact
+	for rows.Next() {
+		c, err := scanContact(rows.Scan)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, c)
+	}
+	return out, internal(rows.Err())
+}
+
+// Contact returns owner's entry for user.
+func (s ContactStore) Contact(ctx context.Context, owner, user hongyan.UserID) (contact.Contact, error) {
+	st, err := s.db.rstmt(ctx, `SELECT `+contactCols+` FROM contacts WHERE owner = $1 AND user_id = $2`)
+	if err != nil {
+		return contact.Contact{}, internal(err)
+	}
+	c, err := scanContact(st.QueryRowContext(ctx, int64(owner), int64(user)).Scan)
+	if isNoRows(err) {
+		return contact.Contact{}, notFound("no such contact")
+	}
+	return c, internal(err)
+}
+
+// UpdateContact replaces the editable fields (remark, description, tags,
+// star) of the existing entry c.Owner → c.User.
+func (s ContactStore) UpdateContact(ctx context.Context, c contact.Contact, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	tags, err := encodeTags(c.Tags)
+	if err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err = s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		n, err := t.exec(`UPDATE contacts SET remark = $3, description = $4, tags = $5, starred = $6 WHERE owner = $1 AND user_id = $2`,
+			int64(c.Owner), int64(c.User), c.Remark, c.Description, tags, c.Starred)
+		if err != nil {
+			return internal(err)
+		}
+		if n == 0 {
+			return notFound("no such contact")
+		}
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// DeleteContact removes owner's entry for user.
+func (s ContactStore) DeleteContact(ctx context.Context, owner, user hongyan.UserID, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		n, err := t.exec(`DELETE FROM contacts WHERE owner = $1 AND user_id = $2`, int64(owner), int64(user))
+		if err != nil {
+			return internal(err)
+		}
+		if n == 0 {
+			return notFound("no such contact")
+		}
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// SetBlocked records whether owner blocks user. Setting the state it
+// already has changes nothing but still appends changes.
+func (s ContactStore) SetBlocked(ctx context.Context, owner, user hongyan.UserID, blocked bool, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		var err error
+		if blocked {
+			_, err = t.exec(`INSERT INTO blocks (owner, user_id) VALUES ($1, $2) ON CONFLICT (owner, user_id) DO NOTHING`, int64(owner), int64(user))
+		} else {
+			_, err = t.exec(`DELETE FROM blocks WHERE owner = $1 AND user_id = $2`, int64(owner), int64(user))
+		}
+		if err != nil {
+			return internal(err)
+		}
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// Blocked reports whether owner has blocked user.
+func (s ContactStore) Blocked(ctx context.Context, owner, user hongyan.UserID) (bool, error) {
+	var one int64
+	return s.db.queryRow(ctx, `SELECT 1 FROM blocks WHERE owner = $1 AND user_id = $2`, []any{int64(owner), int64(user)}, &one)
+}

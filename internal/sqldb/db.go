@@ -1,0 +1,269 @@
+// Package sqldb implements every feature's Store port once, on database/sql,
+// for both storage engines (internal/sqlite and internal/postgres). The
+// engines open the database, run their embedded migrations and hand sqldb a
+// Dialect describing the few things that differ between them.
+//
+// All writes go through one writer goroutine that groups concurrent write
+// operations into one transaction (group commit): each caller's operation
+// runs in that transaction, and every caller gets its result only after the
+// COMMIT has returned, that is, after the batch is durable. An operation that
+// fails is rolled back alone (see writer.go) and the rest of its batch still
+// commits. Reads go straight to the read pool.
+//
+// The package holds no product rules: it stores what the features decide.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// Dialect is what differs between the SQL engines. The SQL text itself is
+// shared: both engines accept $N placeholders, ON CONFLICT and RETURNING.
+type Dialect struct {
+	// Name names the engine in errors and logs ("sqlite", "postgres").
+	Name string
+	// Begin is the statement that opens a write transaction, e.g.
+	// "BEGIN IMMEDIATE" on SQLite so the write lock is taken up front.
+	Begin string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(err error) bool
+	// IsRetryable reports whether err aborted the transaction in a way that
+	// is worth retrying the whole batch (deadlock, serialization failure).
+	// Nil means no error is retryable.
+	IsRetryable func(err error) bool
+	// AnonymousParams makes generated multi-row statements use "?"
+	// placeholders instead of $N: modernc.org/sqlite looks each $N
+	// parameter's name up in a linear list when binding, which costs
+	// quadratic time in statements with hundreds of parameters.
+	AnonymousParams bool
+	// FastConflict is a conflict clause ("OR ROLLBACK" on SQLite) for the
+	// multi-row INSERT and UPDATE statements of batches that run without
+	// savepoints, where any failure reruns the whole batch anyway; it
+	// spares SQLite the statement journal. Empty on PostgreSQL.
+	FastConflict string
+	// Lock, when set, is executed at the start of a migration transaction
+	// to keep concurrent migrators out (e.g. an advisory lock).
+	Lock string
+}
+
+// Options tune a DB. The zero value is sensible.
+type Options struct {
+	// MaxBatch is the most write operations committed in one transaction
+	// (default 1024).
+	MaxBatch int
+	// QueueSize is how many write operations may wait for the writer
+	// before callers block (default 4096).
+	QueueSize int
+	// AfterCommit, when set, is called by the writer after each successful
+	// commit with the number of operations committed; the SQLite engine
+	// uses it to schedule WAL checkpoints. It must not block.
+	AfterCommit func(ops int)
+	// OnClose, when set, is called by Close after the writer has stopped
+	// and before the pools are closed.
+	OnClose func() error
+}
+
+// DB is an opened database: the read pool, the single writer and the
+// dialect. Its Accounts, Contacts, Chats and ChangeLog methods return the
+// feature Store ports; all share the one writer, so writes of every feature
+// are group-committed together.
+type DB struct {
+	read  *sql.DB
+	d     Dialect
+	w     *writer
+	close []func() error
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared read statements, by query text
+}
+
+// New starts the writer on write (which it keeps one connection of for as
+// long as the DB is open) and returns a DB reading through read. read and
+// write may be the same pool (PostgreSQL) or separate pools (SQLite: one
+// writer connection, many query-only readers). The schema must already be
+// migrated (see Migrate). Close closes both pools.
+func New(ctx context.Context, read, write *sql.DB, d Dialect, opts Options) (*DB, error) {
+	if d.Begin == "" {
+		d.Begin = "BEGIN"
+	}
+	if d.IsUnique == nil {
+		d.IsUnique = func(error) bool { return false }
+	}
+	if d.IsRetryable == nil {
+		d.IsRetryable = func(error) bool { return false }
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1024
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 4096
+	}
+	w, err := newWriter(ctx, write, d, opts)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{read: read, d: d, w: w, stmts: make(map[string]*sql.Stmt)}
+	if opts.OnClose != nil {
+		db.close = append(db.close, opts.OnClose)
+	}
+	db.close = append(db.close, read.Close)
+	if write != read {
+		db.close = append(db.close, write.Close)
+	}
+	return db, nil
+}
+
+// Close stops the writer (operations still queued fail with
+// hongyan.CodeUnavailable) and closes the connection pools.
+func (db *DB) Close() error {
+	db.w.stop()
+	db.mu.Lock()
+	for _, s := range db.stmts {
+		s.Close()
+	}
+	db.stmts = nil
+	db.mu.Unlock()
+	var errs []error
+	for _, f := range db.close {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database can serve: the DB is open and a read
+// connection reaches the database (for readiness checks).
+func (db *DB) Ping(ctx context.Context) error {
+	select {
+	case <-db.w.ended:
+		return errClosed
+	default:
+	}
+	if err := db.read.PingContext(ctx); err != nil {
+		return internal(err)
+	}
+	return nil
+}
+
+// Dialect returns the dialect the DB was opened with.
+func (db *DB) Dialect() Dialect { return db.d }
+
+// Stats are counters of the writer since the DB was opened.
+type Stats struct {
+	Batches int64 // transactions committed
+	Ops     int64 // write operations that ran in committed transactions
+	Retries int64 // batches run again (after a failed operation or a retryable error)
+}
+
+// Stats returns the writer's counters.
+func (db *DB) Stats() Stats { return db.w.stats() }
+
+// rstmt returns a prepared statement on the read pool for q.
+func (db *DB) rstmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.stmts == nil {
+		return nil, errClosed
+	}
+	if s, ok := db.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := db.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	db.stmts[q] = s
+	return s, nil
+}
+
+// query runs a read query.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := db.rstmt(ctx, q)
+	if err != nil {
+		return nil, internal(err)
+	}
+	rows, err := s.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, internal(err)
+	}
+	return rows, nil
+}
+
+// queryRow runs a read query returning at most one row and scans it into
+// dest; found is false when there is no row.
+func (db *DB) queryRow(ctx context.Context, q string, args []any, dest ...any) (found bool, err error) {
+	s, err := db.rstmt(ctx, q)
+	if err != nil {
+		return false, internal(err)
+	}
+	err = s.QueryRowContext(ctx, args...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal(err)
+	}
+	return true, nil
+}
+
+var errClosed = hongyan.Errorf(hongyan.CodeUnavailable, "database closed")
+
+// internal wraps a storage error so that its details stay in the chain (for
+// logs) while clients see only hongyan.CodeInternal. Errors that already
+// carry a code, and context errors, pass through.
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *hongyan.Error
+	if errors.As(err, &he) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &storageError{err: err}
+}
+
+// storageError is a storage failure: hongyan.ErrorCode reports it as
+// CodeInternal and hongyan.ErrorMessage hides its text.
+type storageError struct{ err error }
+
+func (e *storageError) Error() string { return "storage: " + e.err.Error() }
+func (e *storageError) Unwrap() error { return e.err }
+
+// isNoRows reports whether err says a single-row query found no row.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// ms converts a time to the stored form, unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// tm converts stored unix milliseconds to a time in UTC.
+func tm(x int64) time.Time { return time.UnixMilli(x).UTC() }
+
+// checkLimit rejects a non-positive list limit.
+func checkLimit(limit int) error {
+	if limit <= 0 {
+		return hongyan.Errorf(hongyan.CodeInvalid, "limit must be positive, got %d", limit)
+	}
+	return nil
+}
+
+// nonNil returns b, or an empty non-nil slice, so that a nil hash is stored
+// as an empty value rather than NULL.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// nullIfEmpty maps "" to NULL, for optional unique columns.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,289 @@
+package sqldb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"hongyan/internal/account"
+	"hongyan/internal/chat"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/postgres"
+	"hongyan/internal/postgres/pgtest"
+	"hongyan/internal/sqldb"
+	"hongyan/internal/sqlite"
+)
+
+// An engine opens databases at locations (a directory, a DSN).
+type engine struct {
+	name string
+	loc  func(t *testing.T) string // a new, empty location
+	open func(ctx context.Context, loc string) (*sqldb.DB, error)
+}
+
+var engines = []engine{
+	{"sqlite", func(t *testing.T) string { return t.TempDir() }, sqlite.Open},
+	{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }, postgres.Open},
+}
+
+// run runs f on every engine (PostgreSQL when configured).
+func run(t *testing.T, f func(t *testing.T, e engine)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			if e.name == "postgres" {
+				pgtest.Require(t)
+			}
+			f(t, e)
+		})
+	}
+}
+
+func mustOpen(t *testing.T, e engine, loc string) *sqldb.DB {
+	t.Helper()
+	db, err := e.open(t.Context(), loc)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+var t0 = time.UnixMilli(1_760_000_000_000).UTC()
+
+func newMessage(a, b, sender hongyan.UserID, clientID string) chat.NewMessage {
+	return chat.NewMessage{A: a, B: b, Message: chat.Message{Sender: sender, ClientID: clientID, Text: clientID, Time: t0}}
+}
+
+func newAccount(id string) account.Account {
+	return account.Account{AccountID: id, Settings: account.DefaultSettings, Created: t0}
+}
+
+// waitQueued waits until n write operations are queued behind a Hold.
+func waitQueued(db *sqldb.DB, n int) {
+	for db.Queued() < n {
+		runtime.Gosched()
+	}
+}
+
+// TestBatchIsolation commits one batch holding successful operations, an
+// operation that fails before writing, one that fails after writing, and
+// repeated client IDs: only the failing operations' effects are missing.
+func TestBatchIsolation(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db := mustOpen(t, e, e.loc(t))
+		ctx := t.Context()
+		accts, chats := db.Accounts(), db.Chats()
+		owner, err := accts.CreateAccount(ctx, newAccount("owner_1"))
+		if err != nil {
+			t.Fatalf("CreateAccount: %v", err)
+		}
+		if _, _, err := accts.CreateDevice(ctx, account.Device{User: owner, TokenHash: []byte("taken")}, nil); err != nil {
+			t.Fatalf("CreateDevice: %v", err)
+		}
+		qr := account.QRLogin{CodeHash: []byte("qr"), Expires: t0.Add(time.Hour)}
+		if err := accts.CreateQRLogin(ctx, qr); err != nil {
+			t.Fatalf("CreateQRLogin: %v", err)
+		}
+		if err := accts.ConfirmQRLogin(ctx, qr.CodeHash, owner, t0); err != nil {
+			t.Fatalf("ConfirmQRLogin: %v", err)
+		}
+
+		release := db.Hold()
+		var wg sync.WaitGroup
+		ops := 0
+		goOp := func(f func()) {
+			ops++
+			wg.Add(1)
+			go func() { defer wg.Done(); f() }()
+		}
+		var claimErr, dupAcctErr, newAcctErr error
+		// Fails after writing (the code moves to claimed, then the device
+		// token is taken): must be rolled back alone.
+		goOp(func() {
+			_, _, claimErr = accts.ClaimQRLogin(ctx, qr.CodeHash, account.Device{TokenHash: []byte("taken")}, t0, nil)
+		})
+		// Fails without writing.
+		goOp(func() { _, dupAcctErr = accts.CreateAccount(ctx, newAccount("OWNER_1")) })
+		goOp(func() { _, newAcctErr = accts.CreateAccount(ctx, newAccount("second_2")) })
+		const sends = 20
+		msgs := make([]chat.Message, sends+2)
+		dups := make([]bool, sends+2)
+		errs := make([]error, sends+2)
+		for i := range sends + 2 {
+			clientID := fmt.Sprintf("c%d", i)
+			if i >= sends {
+				clientID = "again" // sent twice in the batch
+			}
+			goOp(func() {
+				msgs[i], _, dups[i], errs[i] = chats.AppendMessage(ctx, newMessage(1, 2, 1, clientID), []hongyan.UserID{1, 2})
+			})
+		}
+		waitQueued(db, ops)
+		before := db.Stats()
+		release()
+		wg.Wait()
+		after := db.Stats()
+
+		if got := after.Batches - before.Batches; got != 2 {
+			t.Errorf("batches committed: got %d, want 2 (the hold, then all %d queued operations)", got, ops)
+		}
+		if got := after.Ops - before.Ops; got != int64(ops+1) {
+			t.Errorf("operations committed: got %d, want %d", got, ops+1)
+		}
+		if after.Retries == before.Retries {
+			t.Errorf("retries: got none, want the batch run again with savepoints after the claim failed")
+		}
+		if hongyan.ErrorCode(claimErr) != hongyan.CodeExists {
+			t.Errorf("ClaimQRLogin with a taken token: got %v, want %s", claimErr, hongyan.CodeExists)
+		}
+		if hongyan.ErrorCode(dupAcctErr) != hongyan.CodeExists {
+			t.Errorf("CreateAccount(taken): got %v, want %s", dupAcctErr, hongyan.CodeExists)
+		}
+		if newAcctErr != nil {
+			t.Errorf("CreateAccount(new): %v", newAcctErr)
+		}
+		if q, err := accts.QRLogin(ctx, qr.CodeHash); err != nil || q.State != account.QRConfirmed {
+			t.Errorf("QR code after the failed claim: got state %d, %v, want confirmed", q.State, err)
+		}
+		seqs := map[int64]bool{}
+		stored := 0
+		for i := range sends + 2 {
+			if errs[i] != nil {
+				t.Fatalf("AppendMessage %d: %v", i, errs[i])
+			}
+			if !dups[i] {
+				stored++
+				seqs[msgs[i].Seq] = true
+			}
+		}
+		if stored != sends+1 || len(seqs) != sends+1 {
+			t.Fatalf("messages stored: got %d with %d distinct sequences, want %d", stored, len(seqs), sends+1)
+		}
+		if msgs[sends].ID != msgs[sends+1].ID || dups[sends] == dups[sends+1] {
+			t.Errorf("a client ID sent twice in one batch: got IDs %d, %d and dup %v, %v, want one message, one dup",
+				msgs[sends].ID, msgs[sends+1].ID, dups[sends], dups[sends+1])
+		}
+		head, err := db.ChangeLog().Head(ctx, 2)
+		if err != nil || head != sends+1 {
+			t.Errorf("user 2's log head: got %d, %v, want %d", head, err, sends+1)
+		}
+	})
+}
+
+// TestChangeLogAcrossFeatures checks that the features' writes append to
+// one log per user, in order.
+func TestChangeLogAcrossFeatures(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db := mustOpen(t, e, e.loc(t))
+		ctx := t.Context()
+		m, _, _, err := db.Chats().AppendMessage(ctx, newMessage(1, 2, 2, "m"), []hongyan.UserID{2, 1})
+		if err != nil {
+			t.Fatalf("AppendMessage: %v", err)
+		}
+		if _, err := db.Contacts().SetBlocked(ctx, 1, 3, true, []hongyan.Change{{User: 1, Kind: hongyan.ChangeBlock, Ref: 3}}); err != nil {
+			t.Fatalf("SetBlocked: %v", err)
+		}
+		id, err := db.Accounts().CreateAccount(ctx, newAccount("someone"))
+		if err != nil {
+			t.Fatalf("CreateAccount: %v", err)
+		}
+		if _, _, err := db.Accounts().CreateDevice(ctx, account.Device{User: id, TokenHash: []byte("t")},
+			[]hongyan.Change{{User: 1, Kind: hongyan.ChangeDevices}}); err != nil {
+			t.Fatalf("CreateDevice: %v", err)
+		}
+		got, err := db.ChangeLog().After(ctx, 1, 0, 10)
+		if err != nil {
+			t.Fatalf("After: %v", err)
+		}
+		want := []hongyan.Change{
+			{User: 1, Seq: 1, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: 1},
+			{User: 1, Seq: 2, Kind: hongyan.ChangeBlock, Ref: 3},
+			{User: 1, Seq: 3, Kind: hongyan.ChangeDevices},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("user 1's log (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestRestart reopens a database: data, sequences and idempotency survive.
+func TestRestart(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		loc := e.loc(t)
+		ctx := t.Context()
+		db, err := e.open(ctx, loc)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		first, _, _, err := db.Chats().AppendMessage(ctx, newMessage(1, 2, 1, "x"), []hongyan.UserID{1, 2})
+		if err != nil {
+			t.Fatalf("AppendMessage: %v", err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		db = mustOpen(t, e, loc)
+		again, changes, dup, err := db.Chats().AppendMessage(ctx, newMessage(1, 2, 1, "x"), []hongyan.UserID{1, 2})
+		if err != nil || !dup || len(changes) != 0 {
+			t.Fatalf("retry after restart: got dup=%v, changes %v, %v, want dup=true, none", dup, changes, err)
+		}
+		if diff := cmp.Diff(first, again); diff != "" {
+			t.Fatalf("retry after restart (-original +got):\n%s", diff)
+		}
+		next, changes, _, err := db.Chats().AppendMessage(ctx, newMessage(1, 2, 2, "y"), []hongyan.UserID{1, 2})
+		if err != nil {
+			t.Fatalf("AppendMessage: %v", err)
+		}
+		if next.Seq != 2 || next.ID == first.ID || len(changes) != 2 || changes[0].Seq != 2 {
+			t.Fatalf("after restart: got %+v, changes %v, want seq 2, a new ID and change seq 2", next, changes)
+		}
+	})
+}
+
+// TestClosed checks that a closed database refuses work without panicking.
+func TestClosed(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db, err := e.open(t.Context(), e.loc(t))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		if err := db.Ping(t.Context()); err != nil {
+			t.Fatalf("Ping of an open database: %v", err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := db.Ping(t.Context()); hongyan.ErrorCode(err) != hongyan.CodeUnavailable {
+			t.Errorf("Ping after Close: got %v, want %s", err, hongyan.CodeUnavailable)
+		}
+		_, _, _, err = db.Chats().AppendMessage(t.Context(), newMessage(1, 2, 1, "x"), nil)
+		if hongyan.ErrorCode(err) != hongyan.CodeUnavailable {
+			t.Errorf("AppendMessage after Close: got %v, want %s", err, hongyan.CodeUnavailable)
+		}
+		if _, err := db.Chats().Messages(t.Context(), 1, 0, 10); err == nil {
+			t.Errorf("Messages after Close: got no error")
+		}
+	})
+}
+
+// TestCanceled checks that a write whose context is done is not made.
+func TestCanceled(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db := mustOpen(t, e, e.loc(t))
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, _, _, err := db.Chats().AppendMessage(ctx, newMessage(1, 2, 1, "x"), nil)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("AppendMessage with a canceled context: got %v, want %v", err, context.Canceled)
+		}
+		if sums, err := db.Chats().Summaries(t.Context(), 1, 10); err != nil || len(sums) != 0 {
+			t.Fatalf("Summaries: got %v, %v, want none", sums, err)
+		}
+	})
+}

@@ -1,0 +1,47 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"hongyan/internal/account"
+	"hongyan/internal/account/accounttest"
+	"hongyan/internal/changelog/changelogtest"
+	"hongyan/internal/chat"
+	"hongyan/internal/chat/chattest"
+	"hongyan/internal/contact"
+	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/sqldb"
+	"hongyan/internal/sqlite"
+)
+
+// open opens a fresh database in a temporary directory, closed when the
+// test ends.
+func open(t *testing.T) *sqldb.DB {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestAccount(t *testing.T) {
+	accounttest.Run(t, func(t *testing.T) account.Store { return open(t).Accounts() })
+}
+
+func TestContact(t *testing.T) {
+	contacttest.Run(t, func(t *testing.T) contact.Store { return open(t).Contacts() })
+}
+
+func TestChat(t *testing.T) {
+	chattest.Run(t, func(t *testing.T) chat.Store { return open(t).Chats() })
+}
+
+func TestChangeLog(t *testing.T) {
+	changelogtest.Run(t, func(t *testing.T) changelogtest.Log { return open(t).ChangeLog() })
+}
