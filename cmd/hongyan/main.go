@@ -1,0 +1,115 @@
+// Command hongyan runs a Hongyan node (serve), applies storage migrations
+// (migrate), and is the scriptable command-line client (cli).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"hongyan/internal/cli"
+	"hongyan/internal/config"
+	"hongyan/internal/node"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: hongyan <command> [flags]
+
+commands:
+  serve     run a node (defaults: SQLite in ./data, http://127.0.0.1:8080)
+  migrate   apply storage migrations and exit
+  cli       the command-line client (hongyan cli help)
+  version   print the version
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve", "migrate":
+		if err := serve(ctx, args[0], args[1:], stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "hongyan:", err)
+			return 1
+		}
+		return 0
+	case "cli":
+		return cli.Main(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "hongyan", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "hongyan: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+// serve loads the configuration (defaults, --config file, HONGYAN_* env,
+// flags) and runs a node, or with cmd "migrate" only opens storage, which
+// applies the migrations.
+func serve(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", os.Getenv("HONGYAN_CONFIG"), "TOML configuration file (env HONGYAN_CONFIG)")
+	listen := fs.String("listen", "", "listen address (env HONGYAN_LISTEN; default 127.0.0.1:8080)")
+	data := fs.String("data", "", "data directory (env HONGYAN_DATA; default ./data)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *data != "" {
+		cfg.Data = *data
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("log_level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	start := time.Now()
+	n, err := node.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if cmd == "migrate" {
+		fmt.Fprintln(stdout, "storage is up to date")
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hongyan %s listening on http://%s (data %s, %s storage, ready in %s)\n",
+		version, ln.Addr(), cfg.Data, cfg.Storage.Driver, time.Since(start).Round(time.Millisecond))
+	err = n.Serve(ctx, ln)
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}

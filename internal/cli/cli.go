@@ -1,0 +1,317 @@
+// Package cli is the scriptable command-line client, `hongyan cli`. Each
+// invocation connects to a server over the client protocol, does one thing
+// and prints JSON: one object per line on stdout, or one error object
+// {"error":{"code":…,"message":…}} on stderr with a non-zero exit code.
+//
+// A profile directory holds one device's session and sync cursor, so two
+// profiles act as two devices of the same or different users.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/wsclient"
+)
+
+// DefaultServer is the server used when neither --server nor
+// HONGYAN_SERVER nor the profile's session names one.
+const DefaultServer = "http://127.0.0.1:8080"
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the server refused, or it could not be reached
+	exitUsage = 2 // the command line is wrong
+)
+
+const (
+	dialTimeout = 10 * time.Second
+	callTimeout = 30 * time.Second
+)
+
+const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
+
+  register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]
+  login ID PASSWORD [--device NAME]
+  me | devices | logout
+  devices revoke DEVICE_ID
+  profile set [--nickname N] [--signature S] [--region R] [--gender male|female]
+  friends request ID [--greeting TEXT] [--remark R] | friends accept ID [--remark R]
+  friends decline ID
+  friends list | friends requests
+  send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
+  sync [--wait SECONDS] [--until N]    changes since this profile's cursor
+  qr-login show [--device NAME] | qr-login confirm CODE
+
+--server defaults to $HONGYAN_SERVER, then the profile's server, then
+http://127.0.0.1:8080; --profile defaults to $HONGYAN_PROFILE, then
+$HOME/.hongyan-cli. Output is JSON, one object per line (lists print one
+line per item); errors are {"error":{"code":…,"message":…}} on stderr,
+exit 1 (exit 2 for usage errors).
+`
+
+// Main runs the command line args (without the program and "cli" words)
+// and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr}
+	err := e.run(args)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		io.WriteString(stdout, usage)
+		return exitOK
+	}
+	code, msg, exit := classify(err)
+	e.printTo(stderr, object{{"error", object{{"code", code}, {"message", msg}}}})
+	return exit
+}
+
+// cliError is an error with the code and exit status Main reports.
+type cliError struct {
+	code string
+	msg  string
+	exit int
+}
+
+func (e *cliError) Error() string { return e.code + ": " + e.msg }
+
+func usageErr(format string, args ...any) error {
+	return &cliError{code: "usage", msg: fmt.Sprintf(format, args...), exit: exitUsage}
+}
+
+func failErr(code, format string, args ...any) error {
+	return &cliError{code: code, msg: fmt.Sprintf(format, args...), exit: exitError}
+}
+
+var errHelp = errors.New("help")
+
+// classify returns the error code, message and exit status for err.
+func classify(err error) (code, msg string, exit int) {
+	var ce *cliError
+	var we *wsclient.Error
+	switch {
+	case errors.As(err, &ce):
+		return ce.code, ce.msg, ce.exit
+	case errors.As(err, &we):
+		return we.Code, we.Message, exitError
+	case errors.Is(err, wsclient.ErrKicked):
+		return "unauthenticated", "this device was signed out", exitError
+	case errors.Is(err, wsclient.ErrClosed):
+		return "unavailable", "connection to the server lost: " + err.Error(), exitError
+	case errors.Is(err, context.DeadlineExceeded):
+		return "unavailable", "the server did not answer in time", exitError
+	case errors.Is(err, context.Canceled):
+		return "canceled", "interrupted", exitError
+	}
+	return "internal", err.Error(), exitError
+}
+
+// env is one invocation: its context, output and global settings.
+type env struct {
+	ctx    context.Context
+	stdout io.Writer
+	stderr io.Writer
+	server string // from --server or HONGYAN_SERVER; "" when not given
+	prof   profile
+}
+
+// globalFlags are accepted before the command and among its arguments.
+var globalFlags = []string{"server", "profile"}
+
+func (e *env) run(args []string) error {
+	// Global flags before the command.
+	var pre []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" && args[0] != "--" {
+		switch strings.TrimLeft(args[0], "-") {
+		case "h", "help":
+			return errHelp
+		}
+		pre = append(pre, args[0])
+		if !strings.Contains(args[0], "=") && len(args) > 1 {
+			pre = append(pre, args[1])
+			args = args[1:]
+		}
+		args = args[1:]
+	}
+	if _, _, err := parseArgs(pre); err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return usageErr("no command; run with --help for the list")
+	}
+	cmd, rest := args[0], append(pre, args[1:]...)
+	switch cmd {
+	case "help":
+		return errHelp
+	case "register":
+		return e.register(rest)
+	case "login":
+		return e.login(rest)
+	case "me":
+		return e.me(rest)
+	case "devices":
+		return e.devices(rest)
+	case "logout":
+		return e.logout(rest)
+	case "profile":
+		return e.profile(rest)
+	case "friends":
+		return e.friends(rest)
+	case "send":
+		return e.send(rest)
+	case "sync":
+		return e.sync(rest)
+	case "qr-login":
+		return e.qrLogin(rest)
+	}
+	return usageErr("unknown command %q; run with --help for the list", cmd)
+}
+
+// parseArgs splits args into positional arguments and flag values. Every
+// flag takes a value, as --name VALUE or --name=VALUE (one dash works too);
+// "--" ends the flags. Only the global flags and those named in allowed are
+// accepted.
+func parseArgs(args []string, allowed ...string) (pos []string, flags map[string]string, err error) {
+	flags = make(map[string]string)
+	ok := func(name string) bool {
+		for _, a := range append(allowed, globalFlags...) {
+			if a == name {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !ok(name) {
+			return nil, nil, usageErr("unknown flag %s", a)
+		}
+		if !hasVal {
+			if i+1 == len(args) {
+				return nil, nil, usageErr("flag --%s needs a value", name)
+			}
+			i++
+			val = args[i]
+		}
+		flags[name] = val
+	}
+	return pos, flags, nil
+}
+
+// parse parses a command's arguments (see parseArgs), applies the global
+// flags and checks the number of positional arguments (unless npos is
+// negative).
+func (e *env) parse(args []string, npos int, what string, allowed ...string) ([]string, map[string]string, error) {
+	pos, flags, err := parseArgs(args, allowed...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if npos >= 0 && len(pos) != npos {
+		return nil, nil, usageErr("usage: %s", what)
+	}
+	e.server = flags["server"]
+	if e.server == "" {
+		e.server = os.Getenv("HONGYAN_SERVER")
+	}
+	dir := flags["profile"]
+	if dir == "" {
+		dir = os.Getenv("HONGYAN_PROFILE")
+	}
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, nil, failErr("internal", "no --profile and no home directory: %v", err)
+		}
+		dir = filepath.Join(home, ".hongyan-cli")
+	}
+	e.prof = profile{dir: dir}
+	return pos, flags, nil
+}
+
+// serverFor returns the server to talk to: the explicit one, else the
+// session's, else DefaultServer.
+func (e *env) serverFor(s *session) string {
+	switch {
+	case e.server != "":
+		return e.server
+	case s != nil && s.Server != "":
+		return s.Server
+	}
+	return DefaultServer
+}
+
+// dial connects to server.
+func (e *env) dial(server string) (*wsclient.Conn, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, dialTimeout)
+	defer cancel()
+	c, err := wsclient.Dial(ctx, server)
+	if err != nil {
+		return nil, failErr("unavailable", "cannot reach the server at %s: %v", server, err)
+	}
+	return c, nil
+}
+
+// signIn loads the profile's session, connects and authenticates.
+func (e *env) signIn() (*wsclient.Conn, session, *hongyanv1.HelloResponse, error) {
+	s, err := e.prof.loadSession()
+	if errors.Is(err, errNoSession) {
+		return nil, s, nil, failErr("unauthenticated", "profile %s is not signed in; run login, register or qr-login show", e.prof.dir)
+	}
+	if err != nil {
+		return nil, s, nil, err
+	}
+	c, err := e.dial(e.serverFor(&s))
+	if err != nil {
+		return nil, s, nil, err
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, callTimeout)
+	defer cancel()
+	h, err := c.Hello(ctx, s.Token)
+	if err != nil {
+		c.Close()
+		return nil, s, nil, err
+	}
+	return c, s, h, nil
+}
+
+// call makes one request with the usual timeout.
+func (e *env) call(c *wsclient.Conn, req *hongyanv1.ClientFrame) (*hongyanv1.ServerFrame, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, callTimeout)
+	defer cancel()
+	return c.Call(ctx, req)
+}
+
+// print writes v as one JSON line on stdout.
+func (e *env) print(v any) error { return e.printTo(e.stdout, v) }
+
+func (e *env) printTo(w io.Writer, v any) error {
+	b, err := appendValue(nil, v)
+	if err != nil {
+		return fmt.Errorf("encode output: %w", err)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if f, ok := w.(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
+}

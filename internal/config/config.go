@@ -1,0 +1,222 @@
+// Package config is the one documented configuration of a node: defaults in
+// code, overridden by a TOML file, then by HONGYAN_* environment variables,
+// then by command-line flags. docs/hongyan.example.toml lists every key.
+package config
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is a node's configuration.
+type Config struct {
+	// Listen is the client listener (web client, WebSocket, HTTP endpoints).
+	Listen string `toml:"listen"`
+	// Data is the directory holding the SQLite database and media.
+	Data string `toml:"data"`
+	// PublicURL is how clients reach this node; links in QR codes use it.
+	// Empty: http://<listen>.
+	PublicURL string `toml:"public_url"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `toml:"log_level"`
+	// AdminListen serves pprof; empty turns it off. Keep it on loopback.
+	AdminListen string `toml:"admin_listen"`
+
+	Storage Storage `toml:"storage"`
+	Limits  Limits  `toml:"limits"`
+	Gateway Gateway `toml:"gateway"`
+}
+
+// Storage chooses the storage engine.
+type Storage struct {
+	// Driver is "sqlite" (embedded, under Data) or "postgres".
+	Driver string `toml:"driver"`
+	// Postgres is the PostgreSQL connection string when Driver is "postgres".
+	Postgres string `toml:"postgres"`
+}
+
+// Limits are the rate limits on abusable actions (0 turns one off).
+type Limits struct {
+	LoginPerMinute        int `toml:"login_per_minute"`         // per account and per address
+	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
+	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
+	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+}
+
+// Gateway tunes the client protocol endpoint.
+type Gateway struct {
+	// MaxFrameBytes is the largest frame a client may send.
+	MaxFrameBytes int `toml:"max_frame_bytes"`
+	// WriteTimeout drops a client that cannot take a frame for this long.
+	WriteTimeout Duration `toml:"write_timeout"`
+	// QRLoginTTL is how long a second-device login code lives (≤ 2m).
+	QRLoginTTL Duration `toml:"qr_login_ttl"`
+}
+
+// Duration is a time.Duration written as "90s" or "2m" in TOML and env.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a duration such as "2m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	d.Duration = v
+	return err
+}
+
+// MarshalText formats the duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the configuration of `hongyan serve` with no flags.
+func Default() Config {
+	return Config{
+		Listen:   "127.0.0.1:8080",
+		Data:     "./data",
+		LogLevel: "info",
+		Storage:  Storage{Driver: "sqlite"},
+		Limits: Limits{
+			LoginPerMinute:        10,
+			RegisterPerMinute:     20,
+			RecoveryPer10Minutes:  3,
+			FriendRequestsPerHour: 60,
+		},
+		Gateway: Gateway{
+			MaxFrameBytes: 2 << 20,
+			WriteTimeout:  Duration{10 * time.Second},
+			QRLoginTTL:    Duration{2 * time.Minute},
+		},
+	}
+}
+
+// LoadFile overlays the TOML file at path onto c. Unknown keys are errors,
+// so a typo cannot silently leave a default in force.
+func (c *Config) LoadFile(path string) error {
+	md, err := toml.DecodeFile(path, c)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("config %s: unknown keys %v", path, und)
+	}
+	return nil
+}
+
+// LoadEnv overlays HONGYAN_* variables onto c. The name of a key is its TOML
+// path in upper case joined by '_': listen → HONGYAN_LISTEN,
+// storage.postgres → HONGYAN_STORAGE_POSTGRES.
+func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
+	return walk(reflect.ValueOf(c).Elem(), "HONGYAN", func(name string, v reflect.Value) error {
+		s, ok := lookup(name)
+		if !ok {
+			return nil
+		}
+		if err := setValue(v, s); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// EnvNames lists every environment variable LoadEnv reads.
+func EnvNames() []string {
+	var names []string
+	c := Default()
+	walk(reflect.ValueOf(&c).Elem(), "HONGYAN", func(name string, _ reflect.Value) error {
+		names = append(names, name)
+		return nil
+	})
+	return names
+}
+
+func walk(v reflect.Value, prefix string, fn func(string, reflect.Value) error) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := f.Tag.Get("toml")
+		if key == "" {
+			continue
+		}
+		name := prefix + "_" + strings.ToUpper(key)
+		fv := v.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(Duration{}) {
+			if err := walk(fv, name, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(name, fv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setValue(v reflect.Value, s string) error {
+	if d, ok := v.Addr().Interface().(*Duration); ok {
+		return d.UnmarshalText([]byte(s))
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(n))
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("unsupported type %s", v.Type())
+	}
+	return nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	switch c.Storage.Driver {
+	case "sqlite":
+		if c.Data == "" {
+			return fmt.Errorf("config: data directory is empty")
+		}
+	case "postgres":
+		if c.Storage.Postgres == "" {
+			return fmt.Errorf("config: storage.postgres is required with driver postgres")
+		}
+	default:
+		return fmt.Errorf("config: storage.driver must be sqlite or postgres, not %q", c.Storage.Driver)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.Gateway.MaxFrameBytes < 4096 {
+		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
+	}
+	return nil
+}
+
+// Load builds the configuration: defaults, then the file at path (if not
+// empty), then the environment.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path != "" {
+		if err := c.LoadFile(path); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := c.LoadEnv(os.LookupEnv); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}

@@ -1,0 +1,184 @@
+// Package node is the one place that wires a Hongyan node together: it opens
+// the storage engine and the bus named by the configuration, builds the
+// features on them, and serves the transports. cmd/hongyan and tests use it.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hongyan/internal/account"
+	"hongyan/internal/chat"
+	"hongyan/internal/config"
+	"hongyan/internal/contact"
+	"hongyan/internal/gateway"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/membus"
+	"hongyan/internal/postgres"
+	"hongyan/internal/sqldb"
+	"hongyan/internal/sqlite"
+)
+
+// Node is a running Hongyan node.
+type Node struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *sqldb.DB
+	bus     *membus.Bus
+	gw      *gateway.Gateway
+	reg     *prometheus.Registry
+	handler http.Handler
+}
+
+// New opens storage and builds a node from cfg. Close releases it.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, db: db, bus: membus.New(), reg: prometheus.NewRegistry()}
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	pub := hongyan.Publisher{Bus: n.bus}
+
+	acfg := account.DefaultConfig()
+	acfg.QRLoginTTL = cfg.Gateway.QRLoginTTL.Duration
+	acfg.LoginRate = hongyan.Rate{N: cfg.Limits.LoginPerMinute, Per: time.Minute}
+	acfg.RegisterRate = hongyan.Rate{N: cfg.Limits.RegisterPerMinute, Per: time.Minute}
+	acfg.RecoveryRate = hongyan.Rate{N: cfg.Limits.RecoveryPer10Minutes, Per: 10 * time.Minute}
+	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
+	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
+		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour})
+	chats := chat.New(db.Chats(), contacts, pub)
+
+	n.gw = gateway.New(gateway.Services{
+		Accounts: accounts, Contacts: contacts, Chat: chats, Changes: db.ChangeLog(), Bus: n.bus,
+	}, gateway.Options{
+		MaxFrameBytes: cfg.Gateway.MaxFrameBytes,
+		WriteTimeout:  cfg.Gateway.WriteTimeout.Duration,
+		PublicURL:     publicURL(cfg),
+		Log:           log,
+		Metrics:       gateway.NewMetrics(n.reg),
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/", n.gw.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", n.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
+	n.handler = mux
+	return n, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*sqldb.DB, error) {
+	switch cfg.Storage.Driver {
+	case "postgres":
+		return postgres.Open(ctx, cfg.Storage.Postgres)
+	default:
+		return sqlite.Open(ctx, cfg.Data)
+	}
+}
+
+// publicURL is the configured public URL, or one derived from the listener.
+func publicURL(cfg config.Config) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimSuffix(cfg.PublicURL, "/")
+	}
+	host := cfg.Listen
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	return "http://" + host
+}
+
+func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := n.db.Ping(ctx); err != nil {
+		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// Handler serves everything a client reaches: the protocol, the HTTP
+// endpoints, health, readiness and metrics.
+func (n *Node) Handler() http.Handler { return n.handler }
+
+// Serve serves clients on ln until ctx is cancelled, then shuts down
+// gracefully: open connections are told to go away.
+func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: n.handler, ReadHeaderTimeout: 10 * time.Second}
+	if n.cfg.AdminListen != "" {
+		admin, err := net.Listen("tcp", n.cfg.AdminListen)
+		if err != nil {
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		asrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go asrv.Serve(admin)
+		defer asrv.Close()
+		n.log.Info("admin listener", "addr", admin.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	n.gw.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	return err
+}
+
+// Close closes the node's connections, bus and storage.
+func (n *Node) Close() error {
+	n.gw.Close()
+	n.bus.Close()
+	return n.db.Close()
+}
+
+// directory lets contact find accounts through the account feature.
+type directory struct{ accounts *account.Service }
+
+func (d directory) Find(ctx context.Context, query string) (hongyan.UserID, error) {
+	a, err := d.accounts.Find(ctx, query)
+	return a.ID, err
+}
+
+func (d directory) NeedsVerification(ctx context.Context, user hongyan.UserID) (bool, error) {
+	a, err := d.accounts.Account(ctx, user)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return false, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
+	}
+	return a.Settings.AddNeedsVerification, err
+}

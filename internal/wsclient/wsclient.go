@@ -1,0 +1,324 @@
+// Package wsclient is a Go client of the Hongyan client protocol: protobuf
+// frames over a WebSocket at /ws. A Conn multiplexes concurrent requests on
+// one connection and delivers server pushes on a channel; a Syncer
+// implements the device side of the sync model on top of it.
+//
+// It is used by the command-line client, tests, the load generator and bots.
+package wsclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"hongyan/internal/gen/hongyanv1"
+)
+
+// ReadLimit is the largest frame a Conn accepts from the server.
+const ReadLimit = 1 << 20
+
+// Defaults for the Dial options.
+const (
+	DefaultPushBuffer   = 1024
+	DefaultWriteTimeout = 30 * time.Second
+)
+
+// Error is an error response from the server: the request was received and
+// refused. Code is one of the protocol's error codes (invalid_argument,
+// not_found, failed_precondition, …); Message is safe to show to users.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// ErrorCode returns the Code of the first *Error in err's chain, or "" when
+// err is nil or not a server error (a connection failure, a timeout).
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+var (
+	// ErrClosed is the cause of failures after Close was called.
+	ErrClosed = errors.New("wsclient: connection closed")
+	// ErrSlowConsumer is the cause when the connection was closed because
+	// pushes arrived faster than the reader of Pushes took them.
+	ErrSlowConsumer = errors.New("wsclient: push consumer too slow")
+)
+
+// An Option configures Dial.
+type Option func(*options)
+
+type options struct {
+	httpClient   *http.Client
+	header       http.Header
+	pushBuffer   int
+	writeTimeout time.Duration
+}
+
+// WithHTTPClient dials with c instead of http.DefaultClient.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// WithHeader adds h to the HTTP handshake request.
+func WithHeader(h http.Header) Option { return func(o *options) { o.header = h } }
+
+// WithPushBuffer sets how many pushes may wait unread in the Pushes channel
+// before the connection is closed with ErrSlowConsumer (default
+// DefaultPushBuffer).
+func WithPushBuffer(n int) Option { return func(o *options) { o.pushBuffer = n } }
+
+// WithWriteTimeout bounds how long writing one frame may take before the
+// connection is considered dead (default DefaultWriteTimeout).
+func WithWriteTimeout(d time.Duration) Option { return func(o *options) { o.writeTimeout = d } }
+
+// Conn is a client connection. Its methods are safe for concurrent use.
+type Conn struct {
+	ws           *websocket.Conn
+	writeTimeout time.Duration
+	// ctx is the connection's own lifetime, cancelled when it fails or
+	// is closed; it bounds reads and writes.
+	ctx    context.Context
+	cancel context.CancelFunc
+	pushes chan *hongyanv1.ServerFrame
+	done   chan struct{} // closed when the reader goroutine has exited
+	nextID atomic.Uint32
+
+	mu      sync.Mutex
+	pending map[uint32]chan *hongyanv1.ServerFrame // guarded by mu
+	err     error                                  // guarded by mu; why the connection ended
+}
+
+// WSURL returns the WebSocket endpoint of the server at serverURL:
+// http://host:port becomes ws://host:port/ws and https becomes wss. A
+// ws:// or wss:// URL is used with /ws appended unless it already ends so.
+func WSURL(serverURL string) (string, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return "", fmt.Errorf("server URL: %w", err)
+	}
+	switch u.Scheme {
+	case "http", "ws":
+		u.Scheme = "ws"
+	case "https", "wss":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("server URL %q: scheme must be http or https", serverURL)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("server URL %q: no host", serverURL)
+	}
+	if !strings.HasSuffix(u.Path, "/ws") {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/ws"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String(), nil
+}
+
+// Dial connects to the Hongyan server at serverURL (such as
+// http://127.0.0.1:8080). ctx bounds only the handshake. The returned Conn
+// is unauthenticated; call Hello with a session token, or Register, Login or
+// a QR login first.
+func Dial(ctx context.Context, serverURL string, opts ...Option) (*Conn, error) {
+	o := options{pushBuffer: DefaultPushBuffer, writeTimeout: DefaultWriteTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	u, err := WSURL(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: o.httpClient, HTTPHeader: o.header})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", u, err)
+	}
+	ws.SetReadLimit(ReadLimit)
+	c := &Conn{
+		ws:           ws,
+		writeTimeout: o.writeTimeout,
+		pushes:       make(chan *hongyanv1.ServerFrame, max(o.pushBuffer, 1)),
+		done:         make(chan struct{}),
+		pending:      make(map[uint32]chan *hongyanv1.ServerFrame),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	go c.readLoop()
+	return c, nil
+}
+
+// readLoop reads frames until the connection ends, routing responses to
+// their callers and pushes to the Pushes channel. It exits when a read
+// fails (which includes Close) and then closes the Pushes channel.
+func (c *Conn) readLoop() {
+	defer close(c.done)
+	defer close(c.pushes)
+	for {
+		typ, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			c.fail(fmt.Errorf("read: %w", err))
+			return
+		}
+		if typ != websocket.MessageBinary {
+			c.fail(errors.New("wsclient: server sent a text frame"))
+			return
+		}
+		f := new(hongyanv1.ServerFrame)
+		if err := proto.Unmarshal(data, f); err != nil {
+			c.fail(fmt.Errorf("wsclient: bad frame from server: %w", err))
+			return
+		}
+		if f.Id == 0 {
+			select {
+			case c.pushes <- f:
+				continue
+			default:
+				c.fail(ErrSlowConsumer)
+				return
+			}
+		}
+		c.mu.Lock()
+		ch := c.pending[f.Id]
+		delete(c.pending, f.Id)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- f // buffered; never blocks
+		}
+		// A response nobody waits for belongs to a call whose context
+		// ended; drop it.
+	}
+}
+
+// fail records err as the reason the connection ended (the first reason
+// wins) and tears the connection down.
+func (c *Conn) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+	c.cancel()
+	c.ws.CloseNow()
+}
+
+// Err returns why the connection ended, or nil while it is open.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Done is closed when the connection has ended and its reader has exited.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Pushes returns the channel of server pushes (frames with id 0: changes,
+// typing, kicked), in the order the server sent them. The channel is closed
+// when the connection ends. If more than the push buffer's worth of pushes
+// wait unread, the connection is closed with ErrSlowConsumer rather than
+// dropping any.
+func (c *Conn) Pushes() <-chan *hongyanv1.ServerFrame { return c.pushes }
+
+// Close closes the connection with a normal close handshake and waits for
+// its reader to exit. Calls in flight fail with an error wrapping
+// ErrClosed.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	failed := c.err != nil
+	if !failed {
+		c.err = ErrClosed
+	}
+	c.mu.Unlock()
+	err := c.ws.Close(websocket.StatusNormalClosure, "")
+	c.cancel()
+	<-c.done
+	if failed || errors.Is(err, net.ErrClosed) {
+		// Already closed, or it failed and Err tells why.
+		return nil
+	}
+	return err
+}
+
+// Call sends req, after setting its id (so req must not be shared between
+// concurrent calls), and waits for the response. A
+// response carrying an error is returned as a *Error. Other errors mean the
+// request may or may not have reached the server: the connection failed,
+// or ctx ended first (which leaves the connection open).
+func (c *Conn) Call(ctx context.Context, req *hongyanv1.ClientFrame) (*hongyanv1.ServerFrame, error) {
+	id := c.nextID.Add(1)
+	for id == 0 {
+		id = c.nextID.Add(1)
+	}
+	req.Id = id
+	data, err := proto.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("wsclient: encode request: %w", err)
+	}
+	ch := make(chan *hongyanv1.ServerFrame, 1)
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return nil, c.closedErr(err)
+	}
+	c.pending[id] = ch
+	c.mu.Unlock()
+	forget := func() {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+	}
+
+	wctx, cancel := context.WithTimeout(c.ctx, c.writeTimeout)
+	err = c.ws.Write(wctx, websocket.MessageBinary, data)
+	cancel()
+	if err != nil {
+		forget()
+		c.fail(fmt.Errorf("write: %w", err))
+		return nil, c.closedErr(c.Err())
+	}
+
+	select {
+	case f := <-ch:
+		return response(f)
+	case <-ctx.Done():
+		forget()
+		return nil, ctx.Err()
+	case <-c.done:
+		select {
+		case f := <-ch:
+			return response(f)
+		default:
+		}
+		forget()
+		return nil, c.closedErr(c.Err())
+	}
+}
+
+func (c *Conn) closedErr(cause error) error {
+	if errors.Is(cause, ErrClosed) {
+		return cause
+	}
+	return fmt.Errorf("%w: %w", ErrClosed, cause)
+}
+
+func response(f *hongyanv1.ServerFrame) (*hongyanv1.ServerFrame, error) {
+	if e := f.GetError(); e != nil {
+		return f, &Error{Code: e.Code, Message: e.Message}
+	}
+	return f, nil
+}
