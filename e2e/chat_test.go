@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// syncedMessages runs `sync` on a profile and returns the texts of the
+// messages it prints, in order, failing on a duplicate message ID.
+func syncedMessages(t *testing.T, s *server, profile string) []string {
+	t.Helper()
+	var texts []string
+	seen := make(map[int64]bool)
+	for _, obj := range cli(t, s, profile, "sync") {
+		if obj["type"] != "message" {
+			continue
+		}
+		m := obj["message"].(map[string]any)
+		id := num(m, "id")
+		if seen[id] {
+			t.Fatalf("profile %s: message %d delivered twice", filepath.Base(profile), id)
+		}
+		seen[id] = true
+		texts = append(texts, m["text"].(string))
+	}
+	return texts
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Two users with two devices each befriend and chat; a third device logs in
+// by QR code and receives the full history; a restart loses nothing.
+func TestTwoUsersChatAcrossDevices(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	p := func(name string) string { return filepath.Join(dir, name) }
+
+	cli(t, s, p("alice1"), "register", "alice_01", "alice-password", "--nickname", "Alice")
+	cli(t, s, p("alice2"), "login", "alice_01", "alice-password", "--device", "alice phone")
+	cli(t, s, p("bob1"), "register", "bob_0001", "bob-password", "--nickname", "Bob")
+	cli(t, s, p("bob2"), "login", "bob_0001", "bob-password", "--device", "bob phone")
+
+	if code := cliErr(t, s, p("alice1"), "send", "bob_0001", "before friends"); code != "failed_precondition" && code != "not_found" {
+		t.Fatalf("send to a non-friend: got code %q, want failed_precondition or not_found", code)
+	}
+	cli(t, s, p("alice1"), "friends", "request", "bob_0001", "--greeting", "hi, it's Alice")
+	cli(t, s, p("bob2"), "friends", "accept", "alice_01")
+
+	// Alternate senders and devices; each send is acknowledged before the
+	// next, so the conversation order is the order below.
+	script := []struct{ from, to, text string }{
+		{"alice1", "bob_0001", "你好 Bob"},
+		{"bob1", "alice_01", "hello Alice 👋"},
+		{"alice2", "bob_0001", "sent from my phone"},
+		{"bob2", "alice_01", "me too"},
+		{"alice1", "bob_0001", "抢红包啦"},
+	}
+	var want []string
+	for _, m := range script {
+		out := cli(t, s, p(m.from), "send", m.to, m.text)
+		if len(out) != 1 || num(out[0], "seq") != int64(len(want)+1) {
+			t.Fatalf("send %q: got %v, want seq %d", m.text, out, len(want)+1)
+		}
+		want = append(want, m.text)
+	}
+	// A retry with the same client ID returns the same message.
+	first := cli(t, s, p("alice1"), "send", "me", "note to self", "--client-id", "retry-1")
+	again := cli(t, s, p("alice2"), "send", "me", "note to self", "--client-id", "retry-1")
+	if num(first[0], "id") != num(again[0], "id") || num(first[0], "seq") != num(again[0], "seq") {
+		t.Fatalf("retry with the same client ID: got %v then %v, want the same id and seq", first, again)
+	}
+
+	for _, prof := range []string{"alice1", "alice2", "bob1", "bob2"} {
+		got := syncedMessages(t, s, p(prof))
+		wantHere := want
+		if prof == "alice1" || prof == "alice2" {
+			wantHere = append(append([]string{}, want...), "note to self")
+		}
+		if !equal(got, wantHere) {
+			t.Errorf("profile %s synced %q, want %q", prof, got, wantHere)
+		}
+		// A second sync continues from the saved cursor: nothing new.
+		if again := syncedMessages(t, s, p(prof)); len(again) != 0 {
+			t.Errorf("profile %s second sync: got %q, want nothing new", prof, again)
+		}
+	}
+
+	// A third device of Alice logs in by QR code, confirmed from alice1.
+	show := exec.Command(bin, "cli", "--server", s.url(), "--profile", p("alice3"), "qr-login", "show")
+	stdout, err := show.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := show.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { show.Process.Kill(); show.Wait() })
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		t.Fatalf("qr-login show printed nothing")
+	}
+	var shown struct {
+		Code string `json:"code"`
+		URL  string `json:"url"`
+	}
+	if err := json.Unmarshal(lines.Bytes(), &shown); err != nil || shown.Code == "" {
+		t.Fatalf("qr-login show first line %q: %v", lines.Text(), err)
+	}
+	confirmed := cli(t, s, p("alice1"), "qr-login", "confirm", shown.Code)
+	if len(confirmed) != 1 || confirmed[0]["confirmed"] != true {
+		t.Fatalf("qr-login confirm: got %v", confirmed)
+	}
+	if code := cliErr(t, s, p("bob1"), "qr-login", "confirm", shown.Code); code != "failed_precondition" {
+		t.Errorf("confirming a used code again: got %q, want failed_precondition", code)
+	}
+	if !lines.Scan() {
+		t.Fatalf("qr-login show ended without a session")
+	}
+	if err := show.Wait(); err != nil {
+		t.Fatalf("qr-login show: %v", err)
+	}
+	wantAlice := append(append([]string{}, want...), "note to self")
+	if got := syncedMessages(t, s, p("alice3")); !equal(got, wantAlice) {
+		t.Errorf("QR-logged-in device synced %q, want the full history %q", got, wantAlice)
+	}
+	devices := cli(t, s, p("alice3"), "devices")
+	if n := countDevices(devices); n != 3 {
+		t.Errorf("alice has %d devices after QR login, want 3: %v", n, devices)
+	}
+
+	// Restart: nothing is lost, cursors continue, new messages flow.
+	s.stop()
+	s = s.restart()
+	cli(t, s, p("bob1"), "send", "alice_01", "after restart")
+	wantAlice = append(wantAlice, "after restart")
+	for _, prof := range []string{"alice1", "alice2", "alice3"} {
+		if got := syncedMessages(t, s, p(prof)); !equal(got, []string{"after restart"}) {
+			t.Errorf("profile %s after restart: got %q, want [after restart]", prof, got)
+		}
+	}
+	cli(t, s, p("alice4"), "login", "alice_01", "alice-password")
+	if got := syncedMessages(t, s, p("alice4")); !equal(got, wantAlice) {
+		t.Errorf("new device after restart synced %q, want %q", got, wantAlice)
+	}
+}
+
+// countDevices counts the device objects `devices` prints, one per line.
+func countDevices(out []map[string]any) int {
+	n := 0
+	for _, o := range out {
+		if _, ok := o["last_seen"]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// A live `sync --wait` receives a message pushed while it waits.
+func TestSyncWaitReceivesLivePush(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	p := func(name string) string { return filepath.Join(dir, name) }
+	cli(t, s, p("a"), "register", "carol_01", "carol-password")
+	cli(t, s, p("b"), "register", "dave_001", "dave-password")
+	cli(t, s, p("a"), "friends", "request", "dave_001")
+	cli(t, s, p("b"), "friends", "accept", "carol_01")
+	cli(t, s, p("b"), "sync") // move b's cursor to the head
+
+	wait := exec.Command(bin, "cli", "--server", s.url(), "--profile", p("b"), "sync", "--wait", "60", "--until", "1")
+	stdout, err := wait.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wait.Process.Kill(); wait.Wait() })
+	// The send may land before or after the waiting client's catch-up: in
+	// both cases it must print the message exactly once and exit.
+	cli(t, s, p("a"), "send", "dave_001", "live one")
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() {
+		t.Fatalf("sync --wait printed nothing")
+	}
+	var got struct {
+		Type    string `json:"type"`
+		Message struct {
+			Text string `json:"text"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(sc.Bytes(), &got); err != nil || got.Type != "message" || got.Message.Text != "live one" {
+		t.Fatalf("sync --wait printed %q (%v), want the message \"live one\"", sc.Text(), err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- wait.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("sync --wait --until 1: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("sync --wait --until 1 did not exit after one object")
+	}
+}

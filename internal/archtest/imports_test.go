@@ -1,0 +1,212 @@
+// Package archtest enforces the import rules of docs/architecture.md.
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "hongyan/"
+
+// features are the product packages (one per PRODUCT.md section).
+var features = map[string]bool{
+	"account": true, "contact": true, "chat": true, "changelog": true,
+	"group": true, "groupapp": true, "moments": true, "discovery": true, "officialacct": true,
+	"wallet": true, "call": true, "bot": true, "safety": true, "media": true,
+}
+
+// adapters implement ports on real engines.
+var adapters = map[string]bool{
+	"sqldb": true, "sqlite": true, "postgres": true, "membus": true, "natsbus": true,
+	"localblob": true, "s3blob": true, "sandboxpay": true,
+}
+
+// transports speak to clients over the network.
+var transports = map[string]bool{
+	"gateway": true, "wsclient": true, "cli": true, "wechatapi": true, "botapi": true,
+	"consoleapi": true, "webui": true,
+}
+
+// pureLibs are the small pure libraries a feature may use.
+var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "github.com/google/go-cmp/"}
+
+// banned are imports a feature never makes, whatever else it needs.
+var banned = []string{"database/sql", "net/http", "github.com/nats-io/", module + "internal/gen/"}
+
+type file struct {
+	pkg     string // path under the module, e.g. "internal/chat/chattest"
+	test    bool
+	imports []string
+}
+
+func load(t *testing.T) []file {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	var files []file
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case "node_modules", ".git", "testdata", "web", "data":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		fl := file{pkg: filepath.ToSlash(rel), test: strings.HasSuffix(path, "_test.go")}
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			fl.imports = append(fl.imports, p)
+		}
+		files = append(files, fl)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 20 {
+		t.Fatalf("found %d Go files; the walk is broken", len(files))
+	}
+	return files
+}
+
+// kind returns the layer of an internal package path and its top name.
+func kind(pkg string) (layer, name string) {
+	parts := strings.Split(pkg, "/")
+	if parts[0] == "cmd" {
+		return "cmd", ""
+	}
+	if parts[0] != "internal" || len(parts) < 2 {
+		return "other", ""
+	}
+	name = parts[1]
+	switch {
+	case name == "hongyan":
+		return "vocabulary", name
+	case features[name] && len(parts) > 2:
+		return "conformance", name
+	case features[name]:
+		return "feature", name
+	case adapters[name]:
+		return "adapter", name
+	case transports[name]:
+		return "transport", name
+	case name == "node":
+		return "node", name
+	}
+	return "other", name
+}
+
+func TestImportRules(t *testing.T) {
+	for _, v := range violations(load(t)) {
+		t.Error(v)
+	}
+}
+
+// violations lists every import that breaks a rule.
+func violations(files []file) []string {
+	var out []string
+	for _, f := range files {
+		layer, name := kind(f.pkg)
+		for _, im := range f.imports {
+			internal := strings.HasPrefix(im, module)
+			imLayer, imName := "", ""
+			if internal {
+				imLayer, imName = kind(strings.TrimPrefix(im, module))
+			}
+			fail := func(rule string) {
+				out = append(out, f.pkg+" imports "+im+": "+rule)
+			}
+			// Only cmd/ and tests import node.
+			if imLayer == "node" && layer != "cmd" && !f.test {
+				fail("only cmd/ and tests may import internal/node")
+			}
+			switch layer {
+			case "vocabulary":
+				if !stdlib(im) && !(f.test && strings.HasPrefix(im, "github.com/google/go-cmp/")) {
+					fail("internal/hongyan imports only the standard library")
+				}
+			case "feature", "conformance":
+				for _, b := range banned {
+					if im == b || strings.HasPrefix(im, b) {
+						fail("features never import database/sql, net/http, NATS or generated protocol code")
+					}
+				}
+				if internal {
+					ok := imLayer == "vocabulary" || imName == name && (layer == "conformance" || f.test)
+					if !ok && !(f.test && imLayer != "feature") {
+						fail("a feature imports only internal/hongyan, never another feature or an adapter")
+					}
+					if imLayer == "feature" && imName != name {
+						fail("features never import each other")
+					}
+				} else if !stdlib(im) && !hasPrefix(im, pureLibs) {
+					fail("features import only the standard library and small pure libraries")
+				}
+			case "adapter":
+				if imLayer == "transport" {
+					fail("adapters never import transports")
+				}
+			}
+		}
+	}
+	return out
+}
+
+func stdlib(path string) bool {
+	first := strings.SplitN(path, "/", 2)[0]
+	return !strings.Contains(first, ".")
+}
+
+func hasPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// The rules must bite: each broken rule below is reported.
+func TestImportRulesBite(t *testing.T) {
+	bad := []file{
+		{pkg: "internal/chat", imports: []string{"hongyan/internal/contact"}},
+		{pkg: "internal/chat", imports: []string{"database/sql"}},
+		{pkg: "internal/account", imports: []string{"hongyan/internal/gen/hongyanv1"}},
+		{pkg: "internal/contact", imports: []string{"github.com/jackc/pgx/v5"}},
+		{pkg: "internal/sqldb", imports: []string{"hongyan/internal/gateway"}},
+		{pkg: "internal/gateway", imports: []string{"hongyan/internal/node"}},
+		{pkg: "internal/hongyan", imports: []string{"github.com/coder/websocket"}},
+	}
+	for _, f := range bad {
+		if got := violations([]file{f}); len(got) == 0 {
+			t.Errorf("%s importing %v: got no violation, want one", f.pkg, f.imports)
+		}
+	}
+	good := []file{
+		{pkg: "internal/chat", imports: []string{"context", "hongyan/internal/hongyan"}},
+		{pkg: "internal/chat/chattest", imports: []string{"hongyan/internal/chat", "github.com/google/go-cmp/cmp"}},
+		{pkg: "internal/gateway", imports: []string{"hongyan/internal/chat", "net/http"}},
+		{pkg: "cmd/hongyan", imports: []string{"hongyan/internal/node"}},
+		{pkg: "internal/cli", test: true, imports: []string{"hongyan/internal/node"}},
+	}
+	for _, f := range good {
+		if got := violations([]file{f}); len(got) != 0 {
+			t.Errorf("%s importing %v: got %v, want no violation", f.pkg, f.imports, got)
+		}
+	}
+}
