@@ -38,3 +38,12 @@ type Contact struct {
 	Starred     bool
 	Since       time.Time
 }
+
+// Relation is how two users stand towards each other, as one send needs to
+// know it: whether each holds the other as a contact, and whether To has
+// blocked From.
+type Relation struct {
+	FromHasTo    bool
+	ToHasFrom    bool
+	ToBlocksFrom bool
+}

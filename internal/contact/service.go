@@ -266,21 +266,15 @@ func (s *Service) CanMessage(ctx context.Context, from, to hongyan.UserID) error
 	if from == to {
 		return nil
 	}
-	blocked, err := s.store.Blocked(ctx, to, from)
+	r, err := s.store.Relation(ctx, from, to)
 	if err != nil {
 		return err
 	}
-	if blocked {
+	if r.ToBlocksFrom {
 		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages")
 	}
-	for _, pair := range [2][2]hongyan.UserID{{from, to}, {to, from}} {
-		_, err := s.store.Contact(ctx, pair[0], pair[1])
-		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-			return hongyan.Errorf(hongyan.CodePrecondition, "you are not friends with this user")
-		}
-		if err != nil {
-			return err
-		}
+	if !r.FromHasTo || !r.ToHasFrom {
+		return hongyan.Errorf(hongyan.CodePrecondition, "you are not friends with this user")
 	}
 	return nil
 }

@@ -33,6 +33,9 @@ type Store interface {
 	DeleteContact(ctx context.Context, owner, user hongyan.UserID, changes []hongyan.Change) ([]hongyan.Change, error)
 
 	SetBlocked(ctx context.Context, owner, user hongyan.UserID, blocked bool, changes []hongyan.Change) ([]hongyan.Change, error)
+	// Relation reports, in one read, how from and to stand towards each
+	// other (the check made on every message sent).
+	Relation(ctx context.Context, from, to hongyan.UserID) (Relation, error)
 	// Blocked reports whether owner has blocked user.
 	Blocked(ctx context.Context, owner, user hongyan.UserID) (bool, error)
 }

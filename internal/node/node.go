@@ -55,6 +55,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n := &Node{cfg: cfg, log: log, db: db, bus: membus.New(), reg: prometheus.NewRegistry()}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observeStore(db, n.reg)
 	pub := hongyan.Publisher{Bus: n.bus}
 
 	acfg := account.DefaultConfig()
@@ -165,6 +166,24 @@ func (n *Node) Close() error {
 	n.gw.Close()
 	n.bus.Close()
 	return n.db.Close()
+}
+
+// observeStore exports the group-commit writer's behaviour: how long each
+// COMMIT takes (the durability cost) and how many operations share one.
+func observeStore(db *sqldb.DB, reg prometheus.Registerer) {
+	commit := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "hongyan_store_commit_seconds", Help: "Duration of each group COMMIT, fsync included.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+	})
+	ops := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "hongyan_store_batch_ops", Help: "Write operations committed together in one transaction.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+	})
+	reg.MustRegister(commit, ops)
+	db.ObserveCommits(func(n int, d time.Duration) {
+		commit.Observe(d.Seconds())
+		ops.Observe(float64(n))
+	})
 }
 
 // directory lets contact find accounts through the account feature.

@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -483,6 +484,17 @@ func TestHTTPEndpoints(t *testing.T) {
 			{"/qr/user/abc.png", "", 404},
 			{"/qr/login/AAAAAAAAAAAAAAAAAAAAAA.png", "image/png", 200},
 			{"/qr/login/<script>.png", "", 404},
+		}
+		metrics, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(metrics.Body)
+		metrics.Body.Close()
+		for _, name := range []string{"hongyan_store_commit_seconds_count", "hongyan_gateway_requests_total", "hongyan_gateway_connections"} {
+			if !strings.Contains(string(body), name) {
+				t.Errorf("/metrics lacks %s", name)
+			}
 		}
 		for _, tt := range tests {
 			resp, err := http.Get(srv.URL + tt.path)

@@ -302,6 +302,17 @@ func (s ContactStore) SetBlocked(ctx context.Context, owner, user hongyan.UserID
 	return out, err
 }
 
+// Relation reports how from and to stand towards each other, in one query.
+func (s ContactStore) Relation(ctx context.Context, from, to hongyan.UserID) (contact.Relation, error) {
+	var r contact.Relation
+	_, err := s.db.queryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM contacts WHERE owner = $1 AND user_id = $2),
+		EXISTS (SELECT 1 FROM contacts WHERE owner = $2 AND user_id = $1),
+		EXISTS (SELECT 1 FROM blocks WHERE owner = $2 AND user_id = $1)`,
+		[]any{int64(from), int64(to)}, &r.FromHasTo, &r.ToHasFrom, &r.ToBlocksFrom)
+	return r, err
+}
+
 // Blocked reports whether owner has blocked user.
 func (s ContactStore) Blocked(ctx context.Context, owner, user hongyan.UserID) (bool, error) {
 	var one int64

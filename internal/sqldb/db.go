@@ -160,6 +160,13 @@ type Stats struct {
 	Retries int64 // batches run again (after a failed operation or a retryable error)
 }
 
+// ObserveCommits makes the writer call fn after each commit with the
+// number of operations it held and how long COMMIT took (for SQLite in
+// FULL mode, mostly the fsync). fn must not block.
+func (db *DB) ObserveCommits(fn func(ops int, commit time.Duration)) {
+	db.w.observer.Store(&fn)
+}
+
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats { return db.w.stats() }
 

@@ -74,6 +74,8 @@ type writer struct {
 	apps  []*appendOp
 
 	batches, ops, retries atomic.Int64
+	lastCommit            time.Duration // owned by the writer goroutine
+	observer              atomic.Pointer[func(ops int, commit time.Duration)]
 }
 
 func newWriter(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*writer, error) {
@@ -254,6 +256,9 @@ func (w *writer) run(batch []*op) {
 	if w.opts.AfterCommit != nil {
 		w.opts.AfterCommit(len(batch))
 	}
+	if obs := w.observer.Load(); obs != nil {
+		(*obs)(len(batch), w.lastCommit)
+	}
 	for _, o := range batch {
 		o.done <- o.err
 	}
@@ -320,10 +325,12 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 		}
 	}
 	open = false
+	start := time.Now()
 	if err := w.execRaw("COMMIT"); err != nil {
 		w.execRaw("ROLLBACK")
 		return err
 	}
+	w.lastCommit = time.Since(start)
 	return nil
 }
 

@@ -20,7 +20,7 @@ import (
 //
 //	go test -run '^$' -bench AppendMessageParallel -benchtime 200000x ./internal/sqlite
 func BenchmarkAppendMessageParallel(b *testing.B) {
-	for _, senders := range []int{512, 2048} {
+	for _, senders := range []int{16, 512, 2048} {
 		b.Run(fmt.Sprintf("senders=%d", senders), func(b *testing.B) {
 			db, err := sqlite.Open(b.Context(), b.TempDir())
 			if err != nil {

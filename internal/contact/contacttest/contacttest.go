@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) contact.Store) {
 	t.Run("AddContactsKeepsExisting", func(t *testing.T) { testAddContactsKeepsExisting(t, open(t)) })
 	t.Run("UpdateAndDelete", func(t *testing.T) { testUpdateAndDelete(t, open(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, open(t)) })
+	t.Run("Relation", func(t *testing.T) { testRelation(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -308,6 +309,34 @@ func testUpdateAndDelete(t *testing.T, s contact.Store) {
 	if diff := cmp.Diff([]hongyan.UserID{4, 5}, users); diff != "" {
 		t.Fatalf("Contacts after deleting 3, by user ID (-want +got):\n%s", diff)
 	}
+}
+
+func testRelation(t *testing.T, s contact.Store) {
+	ctx := t.Context()
+	check := func(from, to hongyan.UserID, want contact.Relation) {
+		t.Helper()
+		got, err := s.Relation(ctx, from, to)
+		if err != nil || got != want {
+			t.Fatalf("Relation(%d, %d): got %+v, %v; want %+v", from, to, got, err, want)
+		}
+	}
+	check(1, 2, contact.Relation{})
+	if _, err := s.AnswerRequest(ctx, mustRequest(t, s, newRequest(1, 2, T0)).ID, contact.RequestAccepted, []contact.Contact{
+		{Owner: 1, User: 2, Since: T0}, {Owner: 2, User: 1, Since: T0},
+	}, nil); err != nil {
+		t.Fatalf("AnswerRequest: %v", err)
+	}
+	check(1, 2, contact.Relation{FromHasTo: true, ToHasFrom: true})
+	if _, err := s.DeleteContact(ctx, 2, 1, nil); err != nil {
+		t.Fatalf("DeleteContact: %v", err)
+	}
+	check(1, 2, contact.Relation{FromHasTo: true})
+	check(2, 1, contact.Relation{ToHasFrom: true})
+	if _, err := s.SetBlocked(ctx, 2, 1, true, nil); err != nil {
+		t.Fatalf("SetBlocked: %v", err)
+	}
+	check(1, 2, contact.Relation{FromHasTo: true, ToBlocksFrom: true})
+	check(2, 1, contact.Relation{ToHasFrom: true})
 }
 
 func testBlocks(t *testing.T, s contact.Store) {

@@ -1,0 +1,93 @@
+// Command hongyan-load drives a Hongyan node with a workload over the real
+// client protocol and prints what it measured; with --json the last line of
+// output is one JSON object. Without --server it starts its own node on a
+// temporary data directory.
+//
+//	hongyan-load w1-direct --server http://127.0.0.1:8080 --duration 30s --users 200 [--rate 1000] [--json]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+
+	"hongyan/internal/config"
+	"hongyan/internal/load"
+	"hongyan/internal/node"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "hongyan-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		return fmt.Errorf("usage: hongyan-load WORKLOAD [flags]; workloads: %v", load.Workloads)
+	}
+	workload := args[0]
+	fs := flag.NewFlagSet("hongyan-load", flag.ContinueOnError)
+	var opt load.Options
+	fs.StringVar(&opt.Server, "server", "", "node URL; empty: start a node on a temporary directory")
+	fs.DurationVar(&opt.Duration, "duration", 0, "how long to send (default 10s)")
+	fs.IntVar(&opt.Users, "users", 100, "number of users")
+	fs.Float64Var(&opt.Rate, "rate", 0, "total messages per second (0: as fast as acks allow)")
+	fs.IntVar(&opt.Inflight, "inflight", 4, "concurrent sends per user when --rate is 0")
+	fs.StringVar(&opt.FsyncDir, "fsync-dir", "", "directory on the node's disk for the fsync probe (default: the node's data dir or the temp dir)")
+	storage := fs.String("storage", "sqlite", "storage of the node started without --server: sqlite or postgres")
+	pgDSN := fs.String("postgres", os.Getenv("HONGYAN_STORAGE_POSTGRES"), "PostgreSQL DSN with --storage postgres")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if opt.Duration == 0 {
+		opt.Duration = 10e9
+	}
+	opt.Log = os.Stdout
+	if opt.Server == "" {
+		dir, err := os.MkdirTemp("", "hongyan-load-node")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg := config.Default()
+		cfg.Data = dir
+		cfg.Limits = config.Limits{}
+		cfg.Storage.Driver = *storage
+		cfg.Storage.Postgres = *pgDSN
+		n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		nctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go n.Serve(nctx, ln)
+		opt.Server = "http://" + ln.Addr().String()
+		if opt.FsyncDir == "" {
+			opt.FsyncDir = dir
+		}
+		fmt.Fprintf(os.Stdout, "started a %s node on %s (data %s)\n", *storage, opt.Server, dir)
+	}
+	r, err := load.Run(ctx, workload, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return r.WriteJSON(os.Stdout)
+	}
+	return nil
+}

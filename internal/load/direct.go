@@ -1,0 +1,258 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/wsclient"
+)
+
+// participant is one user of w1: a connection that sends to its partner and
+// receives the partner's messages through the sync model.
+type participant struct {
+	account string
+	id      int64
+	token   string
+	peer    *participant
+	conn    *wsclient.Conn
+
+	mu       sync.Mutex
+	acked    map[int64]bool // message IDs this user sent and had acknowledged
+	received map[int64]bool // message IDs received from the partner
+	lastSeq  int64          // per-conversation order check
+}
+
+// runDirect is w1-direct: users in pairs send short texts to their partners.
+func runDirect(ctx context.Context, opt Options) (Result, error) {
+	users := opt.Users - opt.Users%2
+	fmt.Fprintf(opt.Log, "w1-direct: setting up %d users on %s\n", users, opt.Server)
+	ps, err := setupPairs(ctx, opt.Server, users)
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() {
+		for _, p := range ps {
+			p.conn.Close()
+		}
+	}()
+
+	heads := make([]int64, len(ps))
+	for i, p := range ps {
+		if heads[i], err = p.conn.Ping(ctx, 0); err != nil {
+			return Result{}, err
+		}
+	}
+	var lat, fsync latencies
+	var sent, delivered, errs, dups, reordered atomic.Int64
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	probeDone := make(chan error, 1)
+	go func() { probeDone <- fsyncProbe(probeCtx, opt.FsyncDir, &fsync) }()
+
+	// Receivers: every participant follows its change log from the head.
+	recvCtx, stopRecv := context.WithCancel(ctx)
+	var recvWG sync.WaitGroup
+	for i, p := range ps {
+		s := wsclient.NewSyncer(p.conn, heads[i])
+		recvWG.Add(1)
+		go func() {
+			defer recvWG.Done()
+			for {
+				changes, err := s.Next(recvCtx)
+				if err != nil {
+					return
+				}
+				now := time.Now()
+				for _, ch := range changes {
+					m := ch.GetMessage()
+					if m == nil {
+						continue
+					}
+					p.mu.Lock()
+					if m.Seq <= p.lastSeq {
+						reordered.Add(1)
+					}
+					p.lastSeq = m.Seq
+					if m.Sender == p.id {
+						p.mu.Unlock()
+						continue
+					}
+					if p.received[m.Id] {
+						dups.Add(1)
+					}
+					p.received[m.Id] = true
+					p.mu.Unlock()
+					delivered.Add(1)
+					if ns, err := strconv.ParseInt(m.Text[:19], 10, 64); err == nil {
+						lat.add(now.Sub(time.Unix(0, ns)))
+					}
+				}
+			}
+		}()
+	}
+
+	fmt.Fprintf(opt.Log, "w1-direct: sending for %s (rate %s)\n", opt.Duration, rateName(opt.Rate))
+	start := time.Now()
+	sendCtx, stopSend := context.WithTimeout(ctx, opt.Duration)
+	defer stopSend()
+	var sendWG sync.WaitGroup
+	var seq atomic.Int64
+	sendOne := func(p *participant) {
+		text := fmt.Sprintf("%019d x", time.Now().UnixNano()) // 21 bytes
+		clientID := strconv.FormatInt(seq.Add(1), 36)
+		r, err := p.conn.Send(context.Background(), &pb.SendRequest{Peer: p.peer.id, ClientId: clientID, Text: text})
+		if err != nil {
+			errs.Add(1)
+			return
+		}
+		sent.Add(1)
+		p.mu.Lock()
+		p.acked[r.Id] = true
+		p.mu.Unlock()
+	}
+	for i, p := range ps {
+		if opt.Rate > 0 {
+			interval := time.Duration(float64(time.Second) * float64(len(ps)) / opt.Rate)
+			sendWG.Add(1)
+			go func() {
+				defer sendWG.Done()
+				// Spread the senders evenly over one interval, so that
+				// the total rate is smooth rather than bursts.
+				next := start.Add(time.Duration(float64(interval) * float64(i) / float64(len(ps))))
+				for {
+					if d := time.Until(next); d > 0 {
+						select {
+						case <-time.After(d):
+						case <-sendCtx.Done():
+							return
+						}
+					}
+					if sendCtx.Err() != nil {
+						return
+					}
+					sendOne(p)
+					next = next.Add(interval)
+				}
+			}()
+			continue
+		}
+		for range opt.Inflight {
+			sendWG.Add(1)
+			go func() {
+				defer sendWG.Done()
+				for sendCtx.Err() == nil {
+					sendOne(p)
+				}
+			}()
+		}
+	}
+	sendWG.Wait()
+	elapsed := time.Since(start)
+	// Wait (bounded) for every acknowledged message to be delivered.
+	drain := time.Now().Add(30 * time.Second)
+	for delivered.Load() < sent.Load() && time.Now().Before(drain) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopRecv()
+	recvWG.Wait()
+	stopProbe()
+	if err := <-probeDone; err != nil {
+		fmt.Fprintf(opt.Log, "fsync probe: %v\n", err)
+	}
+
+	var lost int64
+	for _, p := range ps {
+		p.mu.Lock()
+		for id := range p.acked {
+			p.peer.mu.Lock()
+			if !p.peer.received[id] {
+				lost++
+			}
+			p.peer.mu.Unlock()
+		}
+		p.mu.Unlock()
+	}
+	r := Result{
+		Workload: "w1-direct", Users: len(ps), DurationS: elapsed.Seconds(),
+		Sent: sent.Load(), SentPerS: float64(sent.Load()) / elapsed.Seconds(),
+		DeliveredPerS: float64(delivered.Load()) / elapsed.Seconds(),
+		P50Ms:         lat.percentile(50), P99Ms: lat.percentile(99), MaxMs: lat.percentile(100),
+		Errors: errs.Load(), Lost: lost, Duplicates: dups.Load(), Reordered: reordered.Load(),
+		FsyncP50Ms: fsync.percentile(50), FsyncP99Ms: fsync.percentile(99),
+	}
+	fmt.Fprintf(opt.Log, "w1-direct: %d users, %.1f s: sent %.0f msg/s, delivered %.0f msg/s, latency p50 %.2f ms p99 %.2f ms max %.2f ms; errors %d lost %d duplicates %d reordered %d; fsync p50 %.2f ms p99 %.2f ms\n",
+		r.Users, r.DurationS, r.SentPerS, r.DeliveredPerS, r.P50Ms, r.P99Ms, r.MaxMs, r.Errors, r.Lost, r.Duplicates, r.Reordered, r.FsyncP50Ms, r.FsyncP99Ms)
+	return r, nil
+}
+
+func rateName(r float64) string {
+	if r <= 0 {
+		return "as fast as acks allow"
+	}
+	return fmt.Sprintf("%.0f msg/s", r)
+}
+
+// setupPairs registers users, befriends them in pairs and connects each.
+func setupPairs(ctx context.Context, server string, n int) ([]*participant, error) {
+	run := runID()
+	ps := make([]*participant, n)
+	var wg sync.WaitGroup
+	errc := make(chan error, n)
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p := &participant{account: fmt.Sprintf("ld%s_%05d", run, i), acked: map[int64]bool{}, received: map[int64]bool{}}
+			c, err := wsclient.Dial(ctx, server, wsclient.WithPushBuffer(4096))
+			if err != nil {
+				errc <- err
+				return
+			}
+			sess, err := c.Register(ctx, &pb.RegisterRequest{AccountId: p.account, Password: "load-password-" + run, DeviceName: "load"})
+			if err != nil {
+				c.Close()
+				errc <- fmt.Errorf("register %s: %w", p.account, err)
+				return
+			}
+			if _, err := c.Hello(ctx, sess.Token); err != nil {
+				c.Close()
+				errc <- err
+				return
+			}
+			p.id, p.token, p.conn = sess.User, sess.Token, c
+			ps[i] = p
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		for _, p := range ps {
+			if p != nil {
+				p.conn.Close()
+			}
+		}
+		return nil, err
+	}
+	for i := 0; i < n; i += 2 {
+		a, b := ps[i], ps[i+1]
+		a.peer, b.peer = b, a
+		f, err := a.conn.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: b.id}}})
+		if err != nil {
+			return nil, err
+		}
+		if f.GetFriendRequest().GetState() != pb.RequestState_REQUEST_STATE_ACCEPTED {
+			_, err := b.conn.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: f.GetFriendRequest().GetId(), Accept: true}}})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ps, nil
+}

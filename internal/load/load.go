@@ -1,0 +1,144 @@
+// Package load is Hongyan's load generator: it drives a node over the real
+// client protocol (internal/wsclient) and measures what a user would see —
+// durable sends per second, send-to-delivery latency, and whether every
+// acknowledged message arrived exactly once and in order.
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Options configure a run.
+type Options struct {
+	Server   string        // node URL, e.g. http://127.0.0.1:8080
+	Duration time.Duration // how long to send
+	Users    int           // users (w1: in pairs)
+	Rate     float64       // total messages per second; 0: as fast as acks allow
+	Inflight int           // concurrent sends per user when Rate is 0
+	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
+	Log      io.Writer     // human progress and summary
+}
+
+// Result is what a run measured. It is printed as one JSON object.
+type Result struct {
+	Workload      string  `json:"workload"`
+	Users         int     `json:"users"`
+	DurationS     float64 `json:"duration_s"`
+	Sent          int64   `json:"sent"`
+	SentPerS      float64 `json:"sent_per_s"`
+	DeliveredPerS float64 `json:"delivered_per_s"`
+	P50Ms         float64 `json:"p50_ms"`
+	P99Ms         float64 `json:"p99_ms"`
+	MaxMs         float64 `json:"max_ms"`
+	Errors        int64   `json:"errors"`
+	Lost          int64   `json:"lost"`
+	Duplicates    int64   `json:"duplicates"`
+	Reordered     int64   `json:"reordered"`
+	FsyncP50Ms    float64 `json:"fsync_p50_ms"`
+	FsyncP99Ms    float64 `json:"fsync_p99_ms"`
+}
+
+// Workloads lists the workloads Run knows.
+var Workloads = []string{"w1-direct"}
+
+// Run runs one workload.
+func Run(ctx context.Context, workload string, opt Options) (Result, error) {
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	if opt.Users < 2 {
+		opt.Users = 2
+	}
+	if opt.Inflight <= 0 {
+		opt.Inflight = 4
+	}
+	switch workload {
+	case "w1-direct":
+		return runDirect(ctx, opt)
+	}
+	return Result{}, fmt.Errorf("unknown workload %q (known: %v)", workload, Workloads)
+}
+
+// WriteJSON writes r as one JSON line.
+func (r Result) WriteJSON(w io.Writer) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// latencies collects durations; percentiles are exact (sorted).
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+// percentile returns the p-th percentile (0–100) in milliseconds.
+func (l *latencies) percentile(p float64) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0
+	}
+	slices.Sort(l.d)
+	i := int(math.Ceil(p/100*float64(len(l.d)))) - 1
+	i = max(0, min(i, len(l.d)-1))
+	return float64(l.d[i].Microseconds()) / 1000
+}
+
+// fsyncProbe measures the latency of writing 4 KiB and fsyncing it in dir,
+// ten times a second, until ctx ends: the disk's durability cost during
+// the run.
+func fsyncProbe(ctx context.Context, dir string, into *latencies) error {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "fsync-probe-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 4096)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		start := time.Now()
+		if _, err := f.WriteAt(buf, int64(i%256)*4096); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		into.add(time.Since(start))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func runID() string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
