@@ -18,22 +18,19 @@ type device struct {
 	user  int64
 }
 
+// register creates account id and returns its first device.
 func register(t *testing.T, s *server, id string) device {
 	t.Helper()
-	ctx := context.Background()
-	c, err := wsclient.Dial(ctx, s.url())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sess, err := c.Register(ctx, &pb.RegisterRequest{AccountId: id, Password: id + "-password", DeviceName: "test"})
-	if err != nil {
-		t.Fatalf("register %s: %v", id, err)
-	}
-	return device{token: sess.Token, user: sess.User}
+	return signIn(t, s, &pb.ClientFrame{Req: &pb.ClientFrame_Register{Register: &pb.RegisterRequest{AccountId: id, Password: id + "-password", DeviceName: "test"}}})
 }
 
+// login signs account id in on another device.
 func login(t *testing.T, s *server, id string) device {
+	t.Helper()
+	return signIn(t, s, &pb.ClientFrame{Req: &pb.ClientFrame_Login{Login: &pb.LoginRequest{Login: id, Password: id + "-password", DeviceName: "second"}}})
+}
+
+func signIn(t *testing.T, s *server, req *pb.ClientFrame) device {
 	t.Helper()
 	ctx := context.Background()
 	c, err := wsclient.Dial(ctx, s.url())
@@ -41,11 +38,11 @@ func login(t *testing.T, s *server, id string) device {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	sess, err := c.Login(ctx, &pb.LoginRequest{Login: id, Password: id + "-password", DeviceName: "second"})
-	if err != nil {
-		t.Fatalf("login %s: %v", id, err)
+	resp, err := c.Call(ctx, req)
+	if err != nil || resp.GetSession() == nil {
+		t.Fatalf("%v: got %v, %v; want a session", req, resp, err)
 	}
-	return device{token: sess.Token, user: sess.User}
+	return device{token: resp.GetSession().Token, user: resp.GetSession().User}
 }
 
 // connect dials and says hello as d.
