@@ -97,6 +97,11 @@ func open(ctx context.Context, dsn string) (*sql.DB, error) {
 	}
 	// Acknowledged means flushed to disk, whatever the server's default.
 	cfg.RuntimeParams["synchronous_commit"] = "on"
+	// Statements are prepared once per connection and live for its
+	// lifetime. A generic plan fixed while a table was small (a fresh node)
+	// would stay, as a sequential scan, long after the table has grown;
+	// planning each execution with its values keeps index lookups.
+	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(MaxConns)
