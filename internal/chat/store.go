@@ -29,7 +29,9 @@ type Store interface {
 	// Summaries lists user's conversations, most recent first.
 	Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]Summary, error)
 	Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (Summary, error)
-	// PutState stores s (a missing state is the zero State).
+	// PutState stores s (a missing state is the zero State). The read
+	// position never moves backwards: a smaller ReadSeq than the stored one
+	// (two devices racing) keeps the stored one.
 	PutState(ctx context.Context, s State, changes []hongyan.Change) ([]hongyan.Change, error)
 }
 

@@ -645,7 +645,9 @@ func (s ChatStore) PutState(ctx context.Context, st chat.State, changes []hongya
 		}
 		if _, err := t.exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, conversation) DO UPDATE SET
-			muted = excluded.muted, pinned = excluded.pinned, draft = excluded.draft, read_seq = excluded.read_seq`,
+			muted = excluded.muted, pinned = excluded.pinned, draft = excluded.draft,
+			read_seq = CASE WHEN excluded.read_seq > conversation_states.read_seq
+				THEN excluded.read_seq ELSE conversation_states.read_seq END`,
 			int64(st.User), int64(st.Conversation), st.Muted, st.Pinned, st.Draft, st.ReadSeq); err != nil {
 			return internal(err)
 		}
