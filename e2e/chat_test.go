@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -214,5 +215,41 @@ func TestSyncWaitReceivesLivePush(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("sync --wait --until 1 did not exit after one object")
+	}
+}
+
+// Search finds Chinese text by any substring; a recalled message reaches
+// the other side as a recall notice and is no longer found.
+func TestSearchAndRecallThroughTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	p := func(name string) string { return filepath.Join(dir, name) }
+	cli(t, s, p("a"), "register", "erin_001", "erin-password")
+	cli(t, s, p("b"), "register", "finn_001", "finn-password")
+	cli(t, s, p("a"), "friends", "request", "finn_001")
+	cli(t, s, p("b"), "friends", "accept", "erin_001")
+	cli(t, s, p("a"), "send", "finn_001", "大家快来抢红包啦")
+	oops := cli(t, s, p("a"), "send", "finn_001", "发错群了")
+	cli(t, s, p("b"), "sync")
+
+	found := cli(t, s, p("b"), "search", "红包")
+	if len(found) != 1 || found[0]["text"] != "大家快来抢红包啦" {
+		t.Fatalf("search 红包: got %v", found)
+	}
+	if code := cliErr(t, s, p("b"), "recall", fmt.Sprint(num(oops[0], "id"))); code != "permission_denied" {
+		t.Errorf("recalling the other's message: got %q, want permission_denied", code)
+	}
+	cli(t, s, p("a"), "recall", fmt.Sprint(num(oops[0], "id")))
+	var recalled bool
+	for _, obj := range cli(t, s, p("b"), "sync") {
+		if m, ok := obj["message"].(map[string]any); ok && num(m, "id") == num(oops[0], "id") {
+			recalled = m["kind"] == "recalled" && m["text"] == ""
+		}
+	}
+	if !recalled {
+		t.Errorf("finn's device did not receive the recall")
+	}
+	if found := cli(t, s, p("b"), "search", "发错"); len(found) != 0 {
+		t.Errorf("search after recall: got %v, want nothing", found)
 	}
 }

@@ -9,9 +9,12 @@ import (
 // Kind is the kind of a message.
 type Kind int8
 
-// The message kinds this node accepts.
+// The message kinds.
 const (
 	KindText Kind = 0
+	// KindRecalled replaces a message its sender recalled: its content is
+	// gone for every member.
+	KindRecalled Kind = 100
 )
 
 // Message is a message as stored once in its conversation.

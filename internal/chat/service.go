@@ -74,10 +74,7 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 	if a > b {
 		a, b = b, a
 	}
-	notify := []hongyan.UserID{a, b}
-	if a == b {
-		notify = notify[:1]
-	}
+	notify := members(Conversation{A: a, B: b})
 	m := NewMessage{A: a, B: b, Message: Message{
 		Sender: c.User, SenderDevice: c.Device, ClientID: o.ClientID, Kind: o.Kind, Text: o.Text, Time: s.now(),
 	}}

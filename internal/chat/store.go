@@ -19,6 +19,16 @@ type Store interface {
 	AppendMessage(ctx context.Context, m NewMessage, notify []hongyan.UserID) (msg Message, changes []hongyan.Change, dup bool, err error)
 
 	Conversation(ctx context.Context, id hongyan.ConversationID) (Conversation, error)
+	// Message returns message id.
+	Message(ctx context.Context, id hongyan.MessageID) (Message, error)
+	// RecallMessage empties message id's text and sets its kind to
+	// KindRecalled, appending changes, atomically.
+	RecallMessage(ctx context.Context, id hongyan.MessageID, changes []hongyan.Change) ([]hongyan.Change, error)
+	// Search returns up to limit messages, newest first, from the
+	// conversations user belongs to (only conv when it is not 0), whose
+	// text contains query (ignoring ASCII case), with ID below before (all
+	// when before is 0). Recalled messages are never found.
+	Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]Message, error)
 	// Messages returns up to limit messages of conv with seq < before (all
 	// when before is 0), oldest first.
 	Messages(ctx context.Context, conv hongyan.ConversationID, before int64, limit int) ([]Message, error)

@@ -49,6 +49,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   friends list | friends requests
   send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor
+  recall MESSAGE_ID                    withdraw your message (within 2 minutes)
+  search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
   qr-login show [--device NAME] | qr-login confirm CODE
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
@@ -170,6 +172,10 @@ func (e *env) run(args []string) error {
 		return e.send(rest)
 	case "sync":
 		return e.sync(rest)
+	case "recall":
+		return e.recall(rest)
+	case "search":
+		return e.search(rest)
 	case "qr-login":
 		return e.qrLogin(rest)
 	}

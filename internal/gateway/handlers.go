@@ -103,15 +103,20 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 		if err != nil {
 			return nil, err
 		}
-		peer, err := c.peer(ctx, me, hongyan.ConversationID(r.History.Conversation))
+		return c.messagesFrame(ctx, me, ms)
+	case *pb.ClientFrame_Recall:
+		m, err := s.Chat.Recall(ctx, me, hongyan.MessageID(r.Recall.Message))
 		if err != nil {
 			return nil, err
 		}
-		list := &pb.MessageList{Messages: make([]*pb.Message, 0, len(ms))}
-		for _, m := range ms {
-			list.Messages = append(list.Messages, messagePB(m, me.User, peer))
+		return c.messagesFrame(ctx, me, []chat.Message{m})
+	case *pb.ClientFrame_Search:
+		q := r.Search
+		ms, err := s.Chat.Search(ctx, me, q.Query, hongyan.ConversationID(q.Conversation), hongyan.MessageID(q.Before), int(q.Limit))
+		if err != nil {
+			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Messages{Messages: list}}, nil
+		return c.messagesFrame(ctx, me, ms)
 	case *pb.ClientFrame_Conversations:
 		sums, err := s.Chat.Conversations(ctx, me, 0)
 		if err != nil {
@@ -316,6 +321,20 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 		return done(), s.Contacts.Block(ctx, me, hongyan.UserID(r.Block.User), r.Block.Blocked)
 	}
 	return nil, hongyan.Errorf(hongyan.CodeUnimplemented, "unknown request")
+}
+
+// messagesFrame lists messages of any of my conversations, each with its
+// peer as I see it.
+func (c *conn) messagesFrame(ctx context.Context, me hongyan.Caller, ms []chat.Message) (*pb.ServerFrame, error) {
+	list := &pb.MessageList{Messages: make([]*pb.Message, 0, len(ms))}
+	for _, m := range ms {
+		peer, err := c.peer(ctx, me, m.Conversation)
+		if err != nil {
+			return nil, err
+		}
+		list.Messages = append(list.Messages, messagePB(m, me.User, peer))
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_Messages{Messages: list}}, nil
 }
 
 func profileFrame(conv func(account.Account) *pb.Profile, a account.Account, err error) (*pb.ServerFrame, error) {

@@ -31,6 +31,7 @@ var Dialect = sqldb.Dialect{
 	Begin:       "BEGIN",
 	IsUnique:    func(err error) bool { return sqlState(err) == "23505" },
 	IsRetryable: isRetryable,
+	TextMatch:   `messages m WHERE m.text ILIKE $1 ESCAPE '\'`,
 	// An arbitrary constant key: "hongyan migrate".
 	Lock: "SELECT pg_advisory_xact_lock(7236102938475610)",
 }

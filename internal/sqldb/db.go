@@ -47,6 +47,11 @@ type Dialect struct {
 	// savepoints, where any failure reruns the whole batch anyway; it
 	// spares SQLite the statement journal. Empty on PostgreSQL.
 	FastConflict string
+	// TextMatch is the FROM-and-WHERE fragment that finds messages whose
+	// text contains the LIKE pattern $1 (escape character '\'), aliasing
+	// the messages table m: SQLite matches through its trigram FTS5 table,
+	// PostgreSQL through ILIKE on a pg_trgm index.
+	TextMatch string
 	// Lock, when set, is executed at the start of a migration transaction
 	// to keep concurrent migrators out (e.g. an advisory lock).
 	Lock string

@@ -36,6 +36,7 @@ var Dialect = sqldb.Dialect{
 
 	AnonymousParams: true,
 	FastConflict:    "OR ROLLBACK",
+	TextMatch:       `messages_fts f JOIN messages m ON m.id = f.rowid WHERE f.text LIKE $1 ESCAPE '\'`,
 }
 
 func isUnique(err error) bool {

@@ -31,15 +31,20 @@ type MessageKind int32
 
 const (
 	MessageKind_MESSAGE_KIND_TEXT MessageKind = 0
+	// The sender recalled the message: show a notice in its place. Its
+	// content is gone from the server.
+	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
 )
 
 // Enum value maps for MessageKind.
 var (
 	MessageKind_name = map[int32]string{
-		0: "MESSAGE_KIND_TEXT",
+		0:   "MESSAGE_KIND_TEXT",
+		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
-		"MESSAGE_KIND_TEXT": 0,
+		"MESSAGE_KIND_TEXT":     0,
+		"MESSAGE_KIND_RECALLED": 100,
 	}
 )
 
@@ -233,6 +238,8 @@ type ClientFrame struct {
 	//	*ClientFrame_Hello
 	//	*ClientFrame_History
 	//	*ClientFrame_Conversations
+	//	*ClientFrame_Recall
+	//	*ClientFrame_Search
 	//	*ClientFrame_Register
 	//	*ClientFrame_Login
 	//	*ClientFrame_Logout
@@ -376,6 +383,24 @@ func (x *ClientFrame) GetConversations() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_Conversations); ok {
 			return x.Conversations
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRecall() *RecallRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Recall); ok {
+			return x.Recall
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetSearch() *SearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Search); ok {
+			return x.Search
 		}
 	}
 	return nil
@@ -660,6 +685,14 @@ type ClientFrame_Conversations struct {
 	Conversations *Empty `protobuf:"bytes,9,opt,name=conversations,proto3,oneof"`
 }
 
+type ClientFrame_Recall struct {
+	Recall *RecallRequest `protobuf:"bytes,10,opt,name=recall,proto3,oneof"`
+}
+
+type ClientFrame_Search struct {
+	Search *SearchRequest `protobuf:"bytes,11,opt,name=search,proto3,oneof"`
+}
+
 type ClientFrame_Register struct {
 	Register *RegisterRequest `protobuf:"bytes,16,opt,name=register,proto3,oneof"`
 }
@@ -783,6 +816,10 @@ func (*ClientFrame_Hello) isClientFrame_Req() {}
 func (*ClientFrame_History) isClientFrame_Req() {}
 
 func (*ClientFrame_Conversations) isClientFrame_Req() {}
+
+func (*ClientFrame_Recall) isClientFrame_Req() {}
+
+func (*ClientFrame_Search) isClientFrame_Req() {}
 
 func (*ClientFrame_Register) isClientFrame_Req() {}
 
@@ -2035,6 +2072,126 @@ func (x *SendResponse) GetTime() int64 {
 	return 0
 }
 
+// RecallRequest withdraws one of your own messages within 2 minutes of
+// sending it. Every member's devices receive the message again, as
+// MESSAGE_KIND_RECALLED with no text. Answer: messages with the message.
+type RecallRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       int64                  `protobuf:"varint,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecallRequest) Reset() {
+	*x = RecallRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecallRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecallRequest) ProtoMessage() {}
+
+func (x *RecallRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
+func (*RecallRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RecallRequest) GetMessage() int64 {
+	if x != nil {
+		return x.Message
+	}
+	return 0
+}
+
+// SearchRequest finds messages containing query (any substring, Chinese
+// included; ASCII ignoring case) in your chats, newest first. Answer:
+// messages. Page with before = the last message's id.
+type SearchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Query string                 `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// Only this conversation (0: all your chats).
+	Conversation int64 `protobuf:"varint,2,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	// Only messages with a smaller id (0: from the newest).
+	Before        int64  `protobuf:"varint,3,opt,name=before,proto3" json:"before,omitempty"`
+	Limit         uint32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchRequest) Reset() {
+	*x = SearchRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchRequest) ProtoMessage() {}
+
+func (x *SearchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
+func (*SearchRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SearchRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchRequest) GetConversation() int64 {
+	if x != nil {
+		return x.Conversation
+	}
+	return 0
+}
+
+func (x *SearchRequest) GetBefore() int64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *SearchRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
 type HistoryRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Conversation int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2047,7 +2204,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2059,7 +2216,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2072,7 +2229,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -2105,7 +2262,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2274,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2287,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -2157,7 +2314,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2169,7 +2326,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2182,7 +2339,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -2257,7 +2414,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2426,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2439,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -2306,7 +2463,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2318,7 +2475,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2331,7 +2488,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -2378,7 +2535,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2390,7 +2547,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2403,7 +2560,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -2423,7 +2580,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2435,7 +2592,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2448,7 +2605,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -2479,7 +2636,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2491,7 +2648,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2504,7 +2661,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -2561,7 +2718,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +2730,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +2743,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -2621,7 +2778,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2633,7 +2790,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2646,7 +2803,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Session) GetToken() string {
@@ -2691,7 +2848,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2703,7 +2860,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2716,7 +2873,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Profile) GetId() int64 {
@@ -2807,7 +2964,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2819,7 +2976,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2832,7 +2989,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -2865,7 +3022,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2877,7 +3034,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2890,7 +3047,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -2914,7 +3071,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2926,7 +3083,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2939,7 +3096,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -2995,7 +3152,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3007,7 +3164,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3020,7 +3177,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -3054,7 +3211,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3066,7 +3223,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3079,7 +3236,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -3098,7 +3255,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3110,7 +3267,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3123,7 +3280,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -3143,7 +3300,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3155,7 +3312,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3168,7 +3325,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -3199,7 +3356,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3211,7 +3368,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3224,7 +3381,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Device) GetId() int64 {
@@ -3278,7 +3435,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3290,7 +3447,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3303,7 +3460,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -3322,7 +3479,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3334,7 +3491,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3347,7 +3504,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -3368,7 +3525,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3380,7 +3537,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3393,7 +3550,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -3422,7 +3579,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3434,7 +3591,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3447,7 +3604,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -3487,7 +3644,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3499,7 +3656,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3512,7 +3669,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -3531,7 +3688,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3543,7 +3700,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3556,7 +3713,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -3578,7 +3735,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3590,7 +3747,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3603,7 +3760,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -3646,7 +3803,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3658,7 +3815,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3671,7 +3828,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -3739,7 +3896,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3751,7 +3908,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3764,7 +3921,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Kicked) GetReason() string {
@@ -3784,7 +3941,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3796,7 +3953,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3809,7 +3966,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -3830,7 +3987,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3842,7 +3999,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3855,7 +4012,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -3895,7 +4052,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3907,7 +4064,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3920,7 +4077,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -3981,7 +4138,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3993,7 +4150,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4006,7 +4163,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -4027,7 +4184,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4039,7 +4196,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4052,7 +4209,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -4091,7 +4248,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4103,7 +4260,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4116,7 +4273,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -4177,7 +4334,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4189,7 +4346,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4202,7 +4359,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -4227,7 +4384,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4239,7 +4396,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4252,7 +4409,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -4307,7 +4464,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4319,7 +4476,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4332,7 +4489,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -4359,7 +4516,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4371,7 +4528,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4384,7 +4541,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -4406,7 +4563,7 @@ var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xf8\x10\n" +
+	"hongyan.v1\"\xe2\x11\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -4416,7 +4573,10 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10set_conversation\x18\x06 \x01(\v2$.hongyan.v1.ConversationStateRequestH\x00R\x0fsetConversation\x12)\n" +
 	"\x05hello\x18\a \x01(\v2\x11.hongyan.v1.HelloH\x00R\x05hello\x126\n" +
 	"\ahistory\x18\b \x01(\v2\x1a.hongyan.v1.HistoryRequestH\x00R\ahistory\x129\n" +
-	"\rconversations\x18\t \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rconversations\x129\n" +
+	"\rconversations\x18\t \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rconversations\x123\n" +
+	"\x06recall\x18\n" +
+	" \x01(\v2\x19.hongyan.v1.RecallRequestH\x00R\x06recall\x123\n" +
+	"\x06search\x18\v \x01(\v2\x19.hongyan.v1.SearchRequestH\x00R\x06search\x129\n" +
 	"\bregister\x18\x10 \x01(\v2\x1b.hongyan.v1.RegisterRequestH\x00R\bregister\x120\n" +
 	"\x05login\x18\x11 \x01(\v2\x18.hongyan.v1.LoginRequestH\x00R\x05login\x12+\n" +
 	"\x06logout\x18\x12 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x06logout\x12#\n" +
@@ -4523,7 +4683,14 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
 	"\x03seq\x18\x03 \x01(\x03R\x03seq\x12\x12\n" +
-	"\x04time\x18\x04 \x01(\x03R\x04time\"b\n" +
+	"\x04time\x18\x04 \x01(\x03R\x04time\")\n" +
+	"\rRecallRequest\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\x03R\amessage\"w\n" +
+	"\rSearchRequest\x12\x14\n" +
+	"\x05query\x18\x01 \x01(\tR\x05query\x12\"\n" +
+	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x16\n" +
+	"\x06before\x18\x03 \x01(\x03R\x06before\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\"b\n" +
 	"\x0eHistoryRequest\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x16\n" +
 	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
@@ -4714,9 +4881,10 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\ablocked\x18\x02 \x01(\bR\ablocked\";\n" +
 	"\vBlockChange\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x18\n" +
-	"\ablocked\x18\x02 \x01(\bR\ablocked*$\n" +
+	"\ablocked\x18\x02 \x01(\bR\ablocked*?\n" +
 	"\vMessageKind\x12\x15\n" +
-	"\x11MESSAGE_KIND_TEXT\x10\x00*>\n" +
+	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x19\n" +
+	"\x15MESSAGE_KIND_RECALLED\x10d*>\n" +
 	"\x06Gender\x12\x10\n" +
 	"\fGENDER_UNSET\x10\x00\x12\x0f\n" +
 	"\vGENDER_MALE\x10\x01\x12\x11\n" +
@@ -4744,7 +4912,7 @@ func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(Gender)(0),                      // 1: hongyan.v1.Gender
@@ -4764,129 +4932,133 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*Message)(nil),                  // 15: hongyan.v1.Message
 	(*SendRequest)(nil),              // 16: hongyan.v1.SendRequest
 	(*SendResponse)(nil),             // 17: hongyan.v1.SendResponse
-	(*HistoryRequest)(nil),           // 18: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 19: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 20: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 21: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 22: hongyan.v1.ConversationStateRequest
-	(*TypingRequest)(nil),            // 23: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 24: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 25: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 26: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 27: hongyan.v1.Session
-	(*Profile)(nil),                  // 28: hongyan.v1.Profile
-	(*Settings)(nil),                 // 29: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 30: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 31: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 32: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 33: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 34: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 35: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 36: hongyan.v1.Device
-	(*DeviceList)(nil),               // 37: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 38: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 39: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 40: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 41: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 42: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 43: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 44: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 45: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 46: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 47: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 48: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 49: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 50: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 51: hongyan.v1.Contact
-	(*ContactList)(nil),              // 52: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 53: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 54: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 55: hongyan.v1.BlockChange
+	(*RecallRequest)(nil),            // 18: hongyan.v1.RecallRequest
+	(*SearchRequest)(nil),            // 19: hongyan.v1.SearchRequest
+	(*HistoryRequest)(nil),           // 20: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),              // 21: hongyan.v1.MessageList
+	(*ConversationState)(nil),        // 22: hongyan.v1.ConversationState
+	(*ConversationList)(nil),         // 23: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil), // 24: hongyan.v1.ConversationStateRequest
+	(*TypingRequest)(nil),            // 25: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),               // 26: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),          // 27: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),             // 28: hongyan.v1.LoginRequest
+	(*Session)(nil),                  // 29: hongyan.v1.Session
+	(*Profile)(nil),                  // 30: hongyan.v1.Profile
+	(*Settings)(nil),                 // 31: hongyan.v1.Settings
+	(*UserRef)(nil),                  // 32: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),     // 33: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),    // 34: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),         // 35: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),   // 36: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),    // 37: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                   // 38: hongyan.v1.Device
+	(*DeviceList)(nil),               // 39: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                // 40: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),      // 41: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),           // 42: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),      // 43: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                // 44: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),      // 45: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                  // 46: hongyan.v1.QrLogin
+	(*Kicked)(nil),                   // 47: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),        // 48: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),     // 49: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),            // 50: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),        // 51: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),            // 52: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                  // 53: hongyan.v1.Contact
+	(*ContactList)(nil),              // 54: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),     // 55: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),             // 56: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),              // 57: hongyan.v1.BlockChange
 }
 var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	16, // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	12, // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	10, // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
-	23, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
-	22, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
+	25, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
+	24, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
 	8,  // 5: hongyan.v1.ClientFrame.hello:type_name -> hongyan.v1.Hello
-	18, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
+	20, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
 	6,  // 7: hongyan.v1.ClientFrame.conversations:type_name -> hongyan.v1.Empty
-	25, // 8: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	26, // 9: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
-	6,  // 10: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
-	6,  // 11: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
-	6,  // 12: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	38, // 13: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
-	6,  // 14: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	35, // 15: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	31, // 16: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	34, // 17: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	32, // 18: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	39, // 19: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	40, // 20: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	33, // 21: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	30, // 22: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	41, // 23: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	42, // 24: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	42, // 25: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	43, // 26: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	46, // 27: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	47, // 28: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	50, // 29: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	6,  // 30: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	6,  // 31: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	53, // 32: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	30, // 33: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	54, // 34: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	7,  // 35: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	17, // 36: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	13, // 37: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	11, // 38: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	13, // 39: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	24, // 40: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	19, // 41: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	21, // 42: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	20, // 43: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	9,  // 44: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	27, // 45: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	28, // 46: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	37, // 47: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	44, // 48: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	52, // 49: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	49, // 50: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	51, // 51: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	48, // 52: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	45, // 53: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	14, // 54: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	15, // 55: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	20, // 56: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	51, // 57: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	48, // 58: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	28, // 59: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	37, // 60: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	55, // 61: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	0,  // 62: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 63: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	15, // 64: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	15, // 65: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	20, // 66: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	1,  // 67: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	29, // 68: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	1,  // 69: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	36, // 70: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	2,  // 71: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	27, // 72: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	3,  // 73: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	28, // 74: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	48, // 75: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	28, // 76: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	51, // 77: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	78, // [78:78] is the sub-list for method output_type
-	78, // [78:78] is the sub-list for method input_type
-	78, // [78:78] is the sub-list for extension type_name
-	78, // [78:78] is the sub-list for extension extendee
-	0,  // [0:78] is the sub-list for field type_name
+	18, // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
+	19, // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
+	27, // 10: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
+	28, // 11: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	6,  // 12: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
+	6,  // 13: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
+	6,  // 14: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
+	40, // 15: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	6,  // 16: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
+	37, // 17: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	33, // 18: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	36, // 19: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	34, // 20: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	41, // 21: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	42, // 22: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	35, // 23: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	32, // 24: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	43, // 25: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	44, // 26: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	44, // 27: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	45, // 28: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	48, // 29: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	49, // 30: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	52, // 31: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	6,  // 32: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	6,  // 33: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	55, // 34: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	32, // 35: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	56, // 36: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	7,  // 37: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	17, // 38: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	13, // 39: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	11, // 40: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	13, // 41: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	26, // 42: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	21, // 43: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	23, // 44: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	22, // 45: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	9,  // 46: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	29, // 47: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	30, // 48: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	39, // 49: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	46, // 50: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	54, // 51: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	51, // 52: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	53, // 53: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	50, // 54: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	47, // 55: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	14, // 56: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	15, // 57: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	22, // 58: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	53, // 59: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	50, // 60: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	30, // 61: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	39, // 62: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	57, // 63: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	0,  // 64: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 65: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	15, // 66: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	15, // 67: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	22, // 68: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	1,  // 69: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	31, // 70: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	1,  // 71: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	38, // 72: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	2,  // 73: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	29, // 74: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	3,  // 75: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	30, // 76: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	50, // 77: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	30, // 78: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	53, // 79: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	80, // [80:80] is the sub-list for method output_type
+	80, // [80:80] is the sub-list for method input_type
+	80, // [80:80] is the sub-list for extension type_name
+	80, // [80:80] is the sub-list for extension extendee
+	0,  // [0:80] is the sub-list for field type_name
 }
 
 func init() { file_proto_hongyan_v1_client_proto_init() }
@@ -4903,6 +5075,8 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Hello)(nil),
 		(*ClientFrame_History)(nil),
 		(*ClientFrame_Conversations)(nil),
+		(*ClientFrame_Recall)(nil),
+		(*ClientFrame_Search)(nil),
 		(*ClientFrame_Register)(nil),
 		(*ClientFrame_Login)(nil),
 		(*ClientFrame_Logout)(nil),
@@ -4961,17 +5135,17 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_Devices)(nil),
 		(*Change_Block)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[18].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[27].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[28].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[49].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[20].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[29].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[51].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   52,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

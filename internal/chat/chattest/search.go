@@ -1,0 +1,109 @@
+package chattest
+
+import (
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"hongyan/internal/chat"
+	"hongyan/internal/hongyan"
+)
+
+// texts lists the texts of ms in order.
+func texts(ms []chat.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func testSearch(t *testing.T, s chat.Store) {
+	ctx := t.Context()
+	ab, _ := mustAppend(t, s, msg(1, 2, 1, "s1", "大家快来抢红包啦"))
+	mustAppend(t, s, msg(1, 2, 2, "s2", "Hello World"))
+	mustAppend(t, s, msg(1, 2, 1, "s3", "红包拿到了"))
+	mustAppend(t, s, msg(1, 3, 3, "s4", "另一个红包"))          // user 1 with user 3
+	mustAppend(t, s, msg(2, 3, 2, "s5", "红包 for 2 and 3")) // user 1 is not a member
+	mustAppend(t, s, msg(1, 2, 2, "s6", "100% sure_thing"))
+
+	tests := []struct {
+		name  string
+		user  hongyan.UserID
+		conv  hongyan.ConversationID
+		query string
+		want  []string
+	}{
+		{"two CJK characters, across chats, newest first", 1, 0, "红包", []string{"另一个红包", "红包拿到了", "大家快来抢红包啦"}},
+		{"one CJK character", 1, 0, "抢", []string{"大家快来抢红包啦"}},
+		{"three characters use the index", 1, 0, "抢红包", []string{"大家快来抢红包啦"}},
+		{"one chat only", 1, ab.Conversation, "红包", []string{"红包拿到了", "大家快来抢红包啦"}},
+		{"ASCII ignores case", 1, 0, "hello world", []string{"Hello World"}},
+		{"only the user's chats", 3, 0, "红包", []string{"红包 for 2 and 3", "另一个红包"}},
+		{"LIKE wildcards are literal", 1, 0, "0% s", []string{"100% sure_thing"}},
+		{"underscore is literal", 1, 0, "e_t", []string{"100% sure_thing"}},
+		{"percent alone is literal", 2, 0, "%", []string{"100% sure_thing"}},
+		{"no match", 1, 0, "红包包", nil},
+		{"a stranger finds nothing", 9, 0, "红包", nil},
+	}
+	for _, tt := range tests {
+		got, err := s.Search(ctx, tt.user, tt.conv, tt.query, 0, 50)
+		if err != nil {
+			t.Fatalf("%s: Search: %v", tt.name, err)
+		}
+		if diff := gocmp.Diff(tt.want, texts(got)); diff != "" {
+			t.Errorf("%s: Search(%d, %d, %q) (-want +got):\n%s", tt.name, tt.user, tt.conv, tt.query, diff)
+		}
+	}
+	// Paging: results below a message ID.
+	first, err := s.Search(ctx, 1, 0, "红包", 0, 2)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("Search page 1: got %v, %v; want 2 messages", texts(first), err)
+	}
+	rest, err := s.Search(ctx, 1, 0, "红包", first[1].ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := gocmp.Diff([]string{"大家快来抢红包啦"}, texts(rest)); diff != "" {
+		t.Errorf("Search page 2 (-want +got):\n%s", diff)
+	}
+	if _, err := s.Search(ctx, 1, 0, "", 0, 10); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+		t.Errorf("empty query: got %v, want invalid_argument", err)
+	}
+}
+
+func testRecall(t *testing.T, s chat.Store) {
+	ctx := t.Context()
+	m, _ := mustAppend(t, s, msg(1, 2, 1, "r1", "秘密 secret"), 1, 2)
+	got, err := s.Message(ctx, m.ID)
+	if err != nil || got.Text != "秘密 secret" {
+		t.Fatalf("Message: got %+v, %v", got, err)
+	}
+	changes := []hongyan.Change{
+		{User: 1, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: m.Seq},
+		{User: 2, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: m.Seq},
+	}
+	out, err := s.RecallMessage(ctx, m.ID, changes)
+	if err != nil {
+		t.Fatalf("RecallMessage: %v", err)
+	}
+	// Each user's log had the message (seq 1); the recall entries follow.
+	for i, c := range out {
+		if c.Seq != 2 || c.User != changes[i].User || c.Ref != m.Seq {
+			t.Errorf("recall change %d: got %+v, want seq 2 for user %d", i, c, changes[i].User)
+		}
+	}
+	got, err = s.Message(ctx, m.ID)
+	if err != nil || got.Kind != chat.KindRecalled || got.Text != "" || got.Seq != m.Seq {
+		t.Fatalf("recalled message: got %+v, %v; want kind recalled, no text, same seq", got, err)
+	}
+	if found, err := s.Search(ctx, 1, 0, "secret", 0, 10); err != nil || len(found) != 0 {
+		t.Errorf("search after recall: got %v, %v; want nothing", texts(found), err)
+	}
+	if _, err := s.Message(ctx, m.ID+1000); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("Message(missing): got %v, want not_found", err)
+	}
+	if _, err := s.RecallMessage(ctx, m.ID+1000, nil); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("RecallMessage(missing): got %v, want not_found", err)
+	}
+}

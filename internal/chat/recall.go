@@ -1,0 +1,90 @@
+package chat
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"hongyan/internal/hongyan"
+)
+
+// RecallWindow is how long after sending a message its sender may recall it.
+const RecallWindow = 2 * time.Minute
+
+// MaxQuery is the longest search text, in characters.
+const MaxQuery = 100
+
+// Recall withdraws one of the caller's own messages, sent at most
+// RecallWindow ago: its content is erased and every member's devices
+// replace it with a notice. Recalling a recalled message changes nothing.
+func (s *Service) Recall(ctx context.Context, c hongyan.Caller, id hongyan.MessageID) (Message, error) {
+	m, err := s.store.Message(ctx, id)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Message{}, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	conv, err := s.conversation(ctx, c, m.Conversation)
+	if err != nil {
+		return Message{}, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
+	}
+	if m.Sender != c.User {
+		return Message{}, hongyan.Errorf(hongyan.CodeDenied, "you can recall only your own messages")
+	}
+	if m.Kind == KindRecalled {
+		return m, nil
+	}
+	if s.now().Sub(m.Time) > RecallWindow {
+		return Message{}, hongyan.Errorf(hongyan.CodePrecondition, "a message can be recalled only within %d minutes", int(RecallWindow.Minutes()))
+	}
+	var changes []hongyan.Change
+	for _, u := range members(conv) {
+		changes = append(changes, hongyan.Change{User: u, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: m.Seq})
+	}
+	changes, err = s.store.RecallMessage(ctx, id, changes)
+	if err != nil {
+		return Message{}, err
+	}
+	m.Kind, m.Text = KindRecalled, ""
+	data := EncodeMessage(nil, m)
+	for i := range changes {
+		changes[i].Data = data
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return m, nil
+}
+
+// members lists the users of a one-to-one conversation (one for the
+// file-transfer assistant).
+func members(c Conversation) []hongyan.UserID {
+	if c.A == c.B {
+		return []hongyan.UserID{c.A}
+	}
+	return []hongyan.UserID{c.A, c.B}
+}
+
+// Search finds messages containing query in the caller's chats (only conv
+// when it is not 0), newest first, below message ID before (0: from the
+// newest). Any substring matches, Chinese included.
+func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string, conv hongyan.ConversationID, before hongyan.MessageID, limit int) ([]Message, error) {
+	if query == "" {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "empty search")
+	}
+	if !utf8.ValidString(query) || utf8.RuneCountInString(query) > MaxQuery {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "search text must be valid and at most %d characters", MaxQuery)
+	}
+	if conv != 0 {
+		if _, err := s.conversation(ctx, c, conv); err != nil {
+			return nil, err
+		}
+	}
+	if before < 0 {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "before must not be negative")
+	}
+	return s.store.Search(ctx, c.User, conv, query, before, pageSize(limit))
+}
+
+// SetClock replaces the service's clock (time.Now); tests use it to step
+// past time limits such as RecallWindow.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -1,0 +1,89 @@
+package chat_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"hongyan/internal/chat"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/membus"
+	"hongyan/internal/sqlite"
+)
+
+// friends lets everyone message everyone: the rules under test here are
+// chat's own.
+type friends struct{}
+
+func (friends) CanMessage(context.Context, hongyan.UserID, hongyan.UserID) error { return nil }
+
+func newService(t *testing.T) (*chat.Service, *time.Time) {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := chat.New(db.Chats(), friends{}, hongyan.Publisher{Bus: membus.New()})
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	return s, &now
+}
+
+func TestRecallRules(t *testing.T) {
+	ctx := context.Background()
+	s, now := newService(t)
+	alice, bob, carol := hongyan.Caller{User: 1, Device: 1}, hongyan.Caller{User: 2, Device: 2}, hongyan.Caller{User: 3, Device: 3}
+	m, err := s.Send(ctx, alice, chat.Outgoing{Peer: bob.User, ClientID: "r1", Text: "oops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recall(ctx, bob, m.ID); hongyan.ErrorCode(err) != hongyan.CodeDenied {
+		t.Errorf("recall of someone else's message: got %v, want permission_denied", err)
+	}
+	if _, err := s.Recall(ctx, carol, m.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("recall by a non-member: got %v, want not_found", err)
+	}
+	*now = now.Add(chat.RecallWindow + time.Second)
+	if _, err := s.Recall(ctx, alice, m.ID); hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+		t.Errorf("recall after %v: got %v, want failed_precondition", chat.RecallWindow, err)
+	}
+	m2, err := s.Send(ctx, alice, chat.Outgoing{Peer: bob.User, ClientID: "r2", Text: "take this back"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(chat.RecallWindow)
+	got, err := s.Recall(ctx, alice, m2.ID)
+	if err != nil || got.Kind != chat.KindRecalled || got.Text != "" {
+		t.Fatalf("recall at exactly %v: got %+v, %v; want the message recalled", chat.RecallWindow, got, err)
+	}
+	hist, err := s.History(ctx, bob, m2.Conversation, 0, 10)
+	if err != nil || len(hist) != 2 || hist[1].Kind != chat.KindRecalled || hist[1].Text != "" || hist[0].Text != "oops" {
+		t.Fatalf("bob's history: got %+v, %v; want oops then a recalled message", hist, err)
+	}
+	if _, err := s.Recall(ctx, alice, m2.ID); err != nil {
+		t.Errorf("recalling again: got %v, want nil (nothing changes)", err)
+	}
+}
+
+func TestSearchRules(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	alice, bob, carol := hongyan.Caller{User: 1}, hongyan.Caller{User: 2}, hongyan.Caller{User: 3}
+	m, err := s.Send(ctx, alice, chat.Outgoing{Peer: bob.User, ClientID: "s1", Text: "抢红包啦"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Search(ctx, bob, "红包", 0, 0, 0)
+	if err != nil || len(got) != 1 || got[0].ID != m.ID {
+		t.Fatalf("bob searches 红包: got %+v, %v", got, err)
+	}
+	if _, err := s.Search(ctx, carol, "红包", m.Conversation, 0, 0); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("search in someone else's chat: got %v, want not_found", err)
+	}
+	for _, q := range []string{"", string(make([]rune, chat.MaxQuery+1)), "\xff"} {
+		if _, err := s.Search(ctx, bob, q, 0, 0, 0); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+			t.Errorf("Search(%q): got %v, want invalid_argument", q, err)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"strconv"
+
+	pb "hongyan/internal/gen/hongyanv1"
+)
+
+// recall withdraws one of this user's messages (within 2 minutes) and
+// prints it as every device now sees it.
+func (e *env) recall(args []string) error {
+	pos, _, err := e.parse(args, 1, "recall MESSAGE_ID")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usageErr("MESSAGE_ID must be a positive number, not %q", pos[0])
+	}
+	c, _, _, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_Recall{Recall: &pb.RecallRequest{Message: id}}})
+	if err != nil {
+		return err
+	}
+	return e.printMessages(f)
+}
+
+// search prints the messages of this user's chats that contain TEXT,
+// newest first, one per line.
+func (e *env) search(args []string) error {
+	const use = "search TEXT [--peer ID] [--limit N]"
+	pos, fl, err := e.parse(args, 1, use, "peer", "limit")
+	if err != nil {
+		return err
+	}
+	limit := 0
+	if s := fl["limit"]; s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit <= 0 {
+			return usageErr("--limit must be a positive number")
+		}
+	}
+	c, _, h, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	req := &pb.SearchRequest{Query: pos[0], Limit: uint32(limit)}
+	if fl["peer"] != "" {
+		// Search one chat: find its conversation in the chat list.
+		peer, err := e.resolvePeer(c, h, fl["peer"])
+		if err != nil {
+			return err
+		}
+		f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_Conversations{Conversations: &pb.Empty{}}})
+		if err != nil {
+			return err
+		}
+		for _, cv := range f.GetConversations().GetConversations() {
+			if cv.Peer == peer {
+				req.Conversation = cv.Conversation
+			}
+		}
+		if req.Conversation == 0 {
+			return nil // no chat with them yet: nothing to find
+		}
+	}
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_Search{Search: req}})
+	if err != nil {
+		return err
+	}
+	return e.printMessages(f)
+}
+
+func (e *env) printMessages(f *pb.ServerFrame) error {
+	for _, m := range f.GetMessages().GetMessages() {
+		if err := e.print(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

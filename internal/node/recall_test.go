@@ -1,0 +1,65 @@
+package node_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/wsclient"
+)
+
+func TestRecallReachesEveryDevice(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ann, ben := registerUser(t, srv, "recall_ann"), registerUser(t, srv, "recall_ben")
+		befriend(t, srv, ann, ben)
+		a := session(t, srv, ann)
+		sent := call(t, a, send(ben.id, "r1", "发错了 wrong chat")).GetSent()
+
+		// Ben's two devices and Ann's second are live when the recall lands.
+		var syncers []*wsclient.Syncer
+		for _, u := range []user{ben, secondDevice(t, srv, ben), secondDevice(t, srv, ann)} {
+			s := wsclient.NewSyncer(session(t, srv, u), 0)
+			for !s.Live() {
+				if _, err := s.Next(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			syncers = append(syncers, s)
+		}
+		found := call(t, session(t, srv, ben), &pb.ClientFrame{Req: &pb.ClientFrame_Search{Search: &pb.SearchRequest{Query: "发错"}}}).GetMessages().GetMessages()
+		if len(found) != 1 || found[0].Id != sent.Id {
+			t.Fatalf("ben searches 发错: got %v, want the message", found)
+		}
+		if code := callCode(session(t, srv, ben), &pb.ClientFrame{Req: &pb.ClientFrame_Recall{Recall: &pb.RecallRequest{Message: sent.Id}}}); code != "permission_denied" {
+			t.Errorf("ben recalls ann's message: got %q, want permission_denied", code)
+		}
+		recalled := call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_Recall{Recall: &pb.RecallRequest{Message: sent.Id}}}).GetMessages().GetMessages()
+		if len(recalled) != 1 || recalled[0].Kind != pb.MessageKind_MESSAGE_KIND_RECALLED {
+			t.Fatalf("recall answer: got %v", recalled)
+		}
+		for i, s := range syncers {
+			var got *pb.Message
+			for got == nil {
+				changes, err := s.Next(ctx)
+				if err != nil {
+					t.Fatalf("device %d: %v", i, err)
+				}
+				for _, ch := range changes {
+					if m := ch.GetMessage(); m != nil && m.Id == sent.Id {
+						got = m
+					}
+				}
+			}
+			if got.Kind != pb.MessageKind_MESSAGE_KIND_RECALLED || got.Text != "" || got.Seq != sent.Seq {
+				t.Errorf("device %d: got %v, want the message recalled with no text", i, got)
+			}
+		}
+		if found := call(t, session(t, srv, ben), &pb.ClientFrame{Req: &pb.ClientFrame_Search{Search: &pb.SearchRequest{Query: "发错"}}}).GetMessages().GetMessages(); len(found) != 0 {
+			t.Errorf("search after recall: got %v, want nothing", found)
+		}
+	})
+}

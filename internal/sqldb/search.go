@@ -1,0 +1,77 @@
+package sqldb
+
+import (
+	"context"
+	"strings"
+
+	"hongyan/internal/chat"
+	"hongyan/internal/hongyan"
+)
+
+// Message returns message id.
+func (s ChatStore) Message(ctx context.Context, id hongyan.MessageID) (chat.Message, error) {
+	rows, err := s.db.query(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, int64(id))
+	if err != nil {
+		return chat.Message{}, err
+	}
+	ms, err := collectMessages(rows, nil)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	if len(ms) == 0 {
+		return chat.Message{}, notFound("no such message")
+	}
+	return ms[0], nil
+}
+
+// RecallMessage empties the text of message id and marks it recalled,
+// appending changes in the same transaction.
+func (s ChatStore) RecallMessage(ctx context.Context, id hongyan.MessageID, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		n, err := t.exec(`UPDATE messages SET kind = $2, text = '' WHERE id = $1`, int64(id), int64(chat.KindRecalled))
+		if err != nil {
+			return internal(err)
+		}
+		if n == 0 {
+			return notFound("no such message")
+		}
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// Search finds messages of user's conversations whose text contains query.
+func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]chat.Message, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	if query == "" {
+		return nil, &hongyan.Error{Code: hongyan.CodeInvalid, Message: "empty search"}
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	cols := "m." + strings.ReplaceAll(messageCols, ", ", ", m.")
+	q := `SELECT ` + cols + ` FROM ` + s.db.d.TextMatch + `
+		AND m.conversation IN (SELECT id FROM conversations WHERE a = $2 OR b = $2)
+		AND (CAST($3 AS BIGINT) = 0 OR m.conversation = $3) AND m.id < $4 AND m.kind <> $5
+		ORDER BY m.id DESC LIMIT $6`
+	rows, err := s.db.query(ctx, q, likePattern(query), int64(user), int64(conv), int64(before), int64(chat.KindRecalled), limit)
+	if err != nil {
+		return nil, err
+	}
+	return collectMessages(rows, nil)
+}
+
+// likePattern matches text containing s anywhere, with LIKE's wildcards in
+// s taken literally.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
