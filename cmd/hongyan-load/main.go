@@ -4,6 +4,14 @@
 // temporary data directory.
 //
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --duration 30s --users 200 [--rate 1000] [--json]
+//
+// The chaos workload runs its own `hongyan serve` child (--binary), kills it
+// with SIGKILL every --kill-every (seeded jitter) while users send, then
+// checks the history of sends against what every device sees; it exits
+// non-zero when the checker finds a violation. --unsafe-ack is the negative
+// control: the child acknowledges before committing, and the run must fail.
+//
+//	hongyan-load chaos --binary bin/hongyan --duration 40s --kill-every 3s --seed 1 [--unsafe-ack] [--users 10] [--rate 100] [--min-kills 12] [--json]
 package main
 
 import (
@@ -46,6 +54,11 @@ func run(ctx context.Context, args []string) error {
 	storage := fs.String("storage", "sqlite", "storage of the node started without --server: sqlite or postgres")
 	pgDSN := fs.String("postgres", os.Getenv("HONGYAN_STORAGE_POSTGRES"), "PostgreSQL DSN with --storage postgres")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
+	fs.StringVar(&opt.Binary, "binary", "bin/hongyan", "chaos: the hongyan binary to run and kill")
+	fs.DurationVar(&opt.KillEvery, "kill-every", 3e9, "chaos: mean time between SIGKILLs of the server")
+	fs.Uint64Var(&opt.Seed, "seed", 1, "chaos: seed of the nemesis and the clients' random choices")
+	fs.BoolVar(&opt.UnsafeAck, "unsafe-ack", false, "chaos: negative control, the server acknowledges sends before committing them (the run must report loss)")
+	minKills := fs.Int("min-kills", 0, "chaos: fail unless the server was killed at least this often")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -53,6 +66,29 @@ func run(ctx context.Context, args []string) error {
 		opt.Duration = 10e9
 	}
 	opt.Log = os.Stdout
+	if workload == "chaos" {
+		usersSet := false
+		fs.Visit(func(f *flag.Flag) { usersSet = usersSet || f.Name == "users" })
+		if !usersSet {
+			opt.Users = 10
+		}
+		r, err := load.Run(ctx, workload, opt)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if err := r.WriteJSON(os.Stdout); err != nil {
+				return err
+			}
+		}
+		if r.Violation() {
+			return fmt.Errorf("chaos: the checker found violations (seed %d)", opt.Seed)
+		}
+		if r.Chaos.Kills < *minKills {
+			return fmt.Errorf("chaos: the server was killed %d times, want at least %d", r.Chaos.Kills, *minKills)
+		}
+		return nil
+	}
 	if opt.Server == "" {
 		dir, err := os.MkdirTemp("", "hongyan-load-node")
 		if err != nil {

@@ -27,6 +27,12 @@ type Options struct {
 	Inflight int           // concurrent sends per user when Rate is 0
 	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
 	Log      io.Writer     // human progress and summary
+
+	// chaos only
+	Binary    string        // the hongyan binary to run as a child process
+	KillEvery time.Duration // mean time between SIGKILLs of the child
+	Seed      uint64        // seeds the nemesis's jitter and the clients' choices
+	UnsafeAck bool          // negative control: run the child with HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1
 }
 
 // Result is what a run measured. It is printed as one JSON object.
@@ -46,10 +52,18 @@ type Result struct {
 	Reordered     int64   `json:"reordered"`
 	FsyncP50Ms    float64 `json:"fsync_p50_ms"`
 	FsyncP99Ms    float64 `json:"fsync_p99_ms"`
+
+	// Chaos is the chaos workload's result; when set, WriteJSON writes it
+	// instead.
+	Chaos *ChaosResult `json:"-"`
 }
 
+// Violation reports whether the run found a safety violation (the chaos
+// checker's verdict).
+func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
+
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct"}
+var Workloads = []string{"w1-direct", "chaos"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -65,12 +79,17 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 	switch workload {
 	case "w1-direct":
 		return runDirect(ctx, opt)
+	case "chaos":
+		return runChaos(ctx, opt)
 	}
 	return Result{}, fmt.Errorf("unknown workload %q (known: %v)", workload, Workloads)
 }
 
 // WriteJSON writes r as one JSON line.
 func (r Result) WriteJSON(w io.Writer) error {
+	if r.Chaos != nil {
+		return r.Chaos.WriteJSON(w)
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err

@@ -72,6 +72,13 @@ type Options struct {
 	// OnClose, when set, is called by Close after the writer has stopped
 	// and before the pools are closed.
 	OnClose func() error
+	// UnsafeAckBeforeCommit is a TEST-ONLY NEGATIVE CONTROL: the writer
+	// replies to each operation of a batch before COMMIT and then waits
+	// 50 ms, so a crash in that window loses acknowledged writes. It exists
+	// so that the chaos checker (internal/load) can prove it detects loss;
+	// it is set only from the HONGYAN_UNSAFE_ACK_BEFORE_COMMIT environment
+	// variable (internal/sqlite), never from the configuration.
+	UnsafeAckBeforeCommit bool
 }
 
 // DB is an opened database: the read pool, the single writer and the

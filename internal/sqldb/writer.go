@@ -75,6 +75,7 @@ type writer struct {
 
 	batches, ops, retries atomic.Int64
 	lastCommit            time.Duration // owned by the writer goroutine
+	ackedEarly            bool          // owned by the writer goroutine; Options.UnsafeAckBeforeCommit
 	observer              atomic.Pointer[func(ops int, commit time.Duration)]
 }
 
@@ -212,6 +213,7 @@ func (e beginError) Unwrap() error { return e.err }
 
 // run commits batch and replies to every operation in it.
 func (w *writer) run(batch []*op) {
+	w.ackedEarly = false
 	safe, reconnected := false, false
 	var err error
 	for retry := 0; ; retry++ {
@@ -246,6 +248,9 @@ func (w *writer) run(batch []*op) {
 		} else {
 			err = internal(fmt.Errorf("%s write batch: %w", w.d.Name, err))
 		}
+		if w.ackedEarly {
+			return // negative control: the callers already heard success
+		}
 		for _, o := range batch {
 			o.done <- err
 		}
@@ -258,6 +263,9 @@ func (w *writer) run(batch []*op) {
 	}
 	if obs := w.observer.Load(); obs != nil {
 		(*obs)(len(batch), w.lastCommit)
+	}
+	if w.ackedEarly {
+		return
 	}
 	for _, o := range batch {
 		o.done <- o.err
@@ -323,6 +331,15 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 		if err != nil || t.failed {
 			return errSafe
 		}
+	}
+	if w.opts.UnsafeAckBeforeCommit && !w.ackedEarly {
+		// Test-only negative control (see Options): acknowledge before
+		// the commit is durable, and leave a window for a crash to lose it.
+		w.ackedEarly = true
+		for _, o := range batch {
+			o.done <- o.err
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	open = false
 	start := time.Now()
