@@ -52,6 +52,12 @@ type Dialect struct {
 	// the messages table m: SQLite matches through its trigram FTS5 table,
 	// PostgreSQL through ILIKE on a pg_trgm index.
 	TextMatch string
+	// IndexMessages, when set, makes the search index deferred: instead of
+	// being kept inside every commit, it is fed in the writer's idle time
+	// by this statement, which indexes the messages with $1 < id <= $2
+	// (the table search_progress holds the high-water mark). TextMatch
+	// must then also search the messages past the mark directly.
+	IndexMessages string
 	// Lock, when set, is executed at the start of a migration transaction
 	// to keep concurrent migrators out (e.g. an advisory lock).
 	Lock string

@@ -168,13 +168,38 @@ func (w *writer) loop() {
 	defer close(w.ended)
 	defer w.disconnect()
 	batch := make([]*op, 0, w.opts.MaxBatch)
+	indexing := w.d.IndexMessages != ""
+	pending, busy := indexing, 0 // messages may wait for the search index
 	for {
 		var first *op
-		select {
-		case first = <-w.ch:
-		case <-w.quit:
-			w.drain()
-			return
+		if pending {
+			// Feed the deferred search index when no write has come for
+			// indexIdle, or once indexChunk writes came without such a
+			// lull: short pauses, often, keep the index up with a steady
+			// load without holding a send up for long.
+			if busy >= indexChunk {
+				pending, busy = w.runIndexStep(), 0
+			}
+			idle := time.NewTimer(indexIdle)
+			select {
+			case first = <-w.ch:
+				idle.Stop()
+			case <-idle.C:
+				pending, busy = w.runIndexStep(), 0
+				continue
+			case <-w.quit:
+				idle.Stop()
+				w.drain()
+				return
+			}
+		}
+		if first == nil {
+			select {
+			case first = <-w.ch:
+			case <-w.quit:
+				w.drain()
+				return
+			}
 		}
 		batch = append(batch[:0], first)
 	more:
@@ -187,6 +212,7 @@ func (w *writer) loop() {
 			}
 		}
 		w.run(batch)
+		pending, busy = indexing, busy+len(batch)
 		for i := range batch {
 			batch[i] = nil
 		}

@@ -38,7 +38,14 @@ var Dialect = sqldb.Dialect{
 
 	AnonymousParams: true,
 	FastConflict:    "OR ROLLBACK",
-	TextMatch:       `messages_fts f JOIN messages m ON m.id = f.rowid WHERE f.text LIKE $1 ESCAPE '\'`,
+	// The search index is deferred (migrations/0002_search.sql): messages
+	// up to search_progress.last_id are found through it, later ones by
+	// scanning them.
+	TextMatch: `messages m WHERE m.id IN (
+		SELECT rowid FROM messages_fts WHERE text LIKE $1 ESCAPE '\'
+		UNION ALL
+		SELECT id FROM messages WHERE id > (SELECT last_id FROM search_progress) AND text LIKE $1 ESCAPE '\')`,
+	IndexMessages: `INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > $1 AND id <= $2`,
 }
 
 func isUnique(err error) bool {
