@@ -253,3 +253,38 @@ func TestSearchAndRecallThroughTheCLI(t *testing.T) {
 		t.Errorf("search after recall: got %v, want nothing", found)
 	}
 }
+
+// The broadcast assistant sends one message to many contacts as separate
+// chats; a recipient who is not a friend fails alone; a retry repeats
+// nothing.
+func TestBroadcastThroughTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	p := func(name string) string { return filepath.Join(dir, name) }
+	for _, u := range []string{"gail_001", "hank_001", "iris_001", "jack_001"} {
+		cli(t, s, p(u), "register", u, u+"-password")
+	}
+	for _, u := range []string{"hank_001", "iris_001"} {
+		cli(t, s, p("gail_001"), "friends", "request", u)
+		cli(t, s, p(u), "friends", "accept", "gail_001")
+	}
+	out, err := cliRun(s, p("gail_001"), "broadcast", "周末聚餐?", "--to", "hank_001,iris_001,jack_001", "--client-id", "bc-1")
+	if ce, ok := err.(*cliError); !ok || ce.Code != "partial_failure" {
+		t.Fatalf("broadcast with a stranger among the recipients: got %v, want partial_failure", err)
+	}
+	if len(out) != 3 || num(out[0], "seq") != 1 || num(out[1], "seq") != 1 || out[2]["error"] == nil {
+		t.Fatalf("broadcast results: got %v, want two sent (seq 1) and one error", out)
+	}
+	again, _ := cliRun(s, p("gail_001"), "broadcast", "周末聚餐?", "--to", "hank_001,iris_001,jack_001", "--client-id", "bc-1")
+	if len(again) != 3 || num(again[0], "id") != num(out[0], "id") || num(again[1], "id") != num(out[1], "id") {
+		t.Fatalf("retried broadcast: got %v, want the same messages as %v", again, out)
+	}
+	for _, u := range []string{"hank_001", "iris_001"} {
+		if got := syncedMessages(t, s, p(u)); !equal(got, []string{"周末聚餐?"}) {
+			t.Errorf("%s received %q, want the broadcast once", u, got)
+		}
+	}
+	if got := syncedMessages(t, s, p("jack_001")); len(got) != 0 {
+		t.Errorf("a non-friend received %q", got)
+	}
+}

@@ -158,13 +158,15 @@ func cliRun(s *server, profile string, args ...string) ([]map[string]any, error)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
 	if runErr != nil {
+		// What was printed before the failure comes back with the error.
+		out, _ := decodeLines(stdout.Bytes())
 		var e struct {
 			Error cliError `json:"error"`
 		}
 		if json.Unmarshal(bytes.TrimSpace(stderr.Bytes()), &e) == nil && e.Error.Code != "" {
-			return nil, &e.Error
+			return out, &e.Error
 		}
-		return nil, fmt.Errorf("%v; stderr: %s", runErr, stderr.String())
+		return out, fmt.Errorf("%v; stderr: %s", runErr, stderr.String())
 	}
 	return decodeLines(stdout.Bytes())
 }

@@ -87,3 +87,52 @@ func TestSearchRules(t *testing.T) {
 		}
 	}
 }
+
+// picky lets the caller message everyone but user 3.
+type picky struct{}
+
+func (picky) CanMessage(_ context.Context, _, to hongyan.UserID) error {
+	if to == 3 {
+		return hongyan.Errorf(hongyan.CodePrecondition, "not friends")
+	}
+	return nil
+}
+
+func TestBroadcast(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := chat.New(db.Chats(), picky{}, hongyan.Publisher{Bus: membus.New()})
+	me := hongyan.Caller{User: 1, Device: 1}
+	peers := []hongyan.UserID{2, 3, 4}
+	res, err := s.Broadcast(ctx, me, peers, chat.Outgoing{ClientID: "b1", Text: "新年快乐"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		wantErr := peers[i] == 3
+		if r.Peer != peers[i] || (r.Err != nil) != wantErr {
+			t.Fatalf("result %d: got peer %d err %v; want peer %d, error %v", i, r.Peer, r.Err, peers[i], wantErr)
+		}
+		if !wantErr && (r.Message.Text != "新年快乐" || r.Message.Seq != 1) {
+			t.Errorf("result %d: got %+v, want the first message of its chat", i, r.Message)
+		}
+	}
+	again, err := s.Broadcast(ctx, me, peers, chat.Outgoing{ClientID: "b1", Text: "新年快乐"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range again {
+		if again[i].Message.ID != res[i].Message.ID {
+			t.Errorf("retried broadcast, recipient %d: got message %d, want %d", peers[i], again[i].Message.ID, res[i].Message.ID)
+		}
+	}
+	for _, bad := range [][]hongyan.UserID{nil, {2, 2}, make([]hongyan.UserID, chat.MaxBroadcast+1)} {
+		if _, err := s.Broadcast(ctx, me, bad, chat.Outgoing{ClientID: "b2", Text: "x"}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+			t.Errorf("Broadcast to %d recipients %v: got %v, want invalid_argument", len(bad), bad, err)
+		}
+	}
+}

@@ -51,6 +51,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
   search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
+  broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
   qr-login show [--device NAME] | qr-login confirm CODE
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
@@ -176,6 +177,8 @@ func (e *env) run(args []string) error {
 		return e.recall(rest)
 	case "search":
 		return e.search(rest)
+	case "broadcast":
+		return e.broadcast(rest)
 	case "qr-login":
 		return e.qrLogin(rest)
 	}

@@ -70,6 +70,10 @@ func messagePB(m chat.Message, viewer, peer hongyan.UserID) *pb.Message {
 	return out
 }
 
+func sentPB(m chat.Message) *pb.SendResponse {
+	return &pb.SendResponse{Id: int64(m.ID), Conversation: int64(m.Conversation), Seq: m.Seq, Time: m.Time.UnixMilli()}
+}
+
 func summaryPB(s chat.Summary, viewer hongyan.UserID) *pb.ConversationState {
 	peer := s.Conversation.Peer(viewer)
 	out := &pb.ConversationState{

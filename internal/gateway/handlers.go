@@ -96,8 +96,7 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 		if err != nil {
 			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: &pb.SendResponse{
-			Id: int64(m.ID), Conversation: int64(m.Conversation), Seq: m.Seq, Time: m.Time.UnixMilli()}}}, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, nil
 	case *pb.ClientFrame_History:
 		ms, err := s.Chat.History(ctx, me, hongyan.ConversationID(r.History.Conversation), r.History.Before, int(r.History.Limit))
 		if err != nil {
@@ -117,6 +116,27 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 			return nil, err
 		}
 		return c.messagesFrame(ctx, me, ms)
+	case *pb.ClientFrame_Broadcast:
+		q := r.Broadcast
+		peers := make([]hongyan.UserID, len(q.Peers))
+		for i, p := range q.Peers {
+			peers[i] = hongyan.UserID(p)
+		}
+		res, err := s.Chat.Broadcast(ctx, me, peers, chat.Outgoing{ClientID: q.ClientId, Kind: chat.Kind(q.Kind), Text: q.Text})
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.BroadcastResponse{Results: make([]*pb.BroadcastResult, 0, len(res))}
+		for _, r := range res {
+			br := &pb.BroadcastResult{Peer: int64(r.Peer)}
+			if r.Err != nil {
+				br.Error = errorFrame(0, r.Err).Error
+			} else {
+				br.Sent = sentPB(r.Message)
+			}
+			out.Results = append(out.Results, br)
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Broadcast{Broadcast: out}}, nil
 	case *pb.ClientFrame_Conversations:
 		sums, err := s.Chat.Conversations(ctx, me, 0)
 		if err != nil {

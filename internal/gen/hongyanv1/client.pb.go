@@ -240,6 +240,7 @@ type ClientFrame struct {
 	//	*ClientFrame_Conversations
 	//	*ClientFrame_Recall
 	//	*ClientFrame_Search
+	//	*ClientFrame_Broadcast
 	//	*ClientFrame_Register
 	//	*ClientFrame_Login
 	//	*ClientFrame_Logout
@@ -401,6 +402,15 @@ func (x *ClientFrame) GetSearch() *SearchRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_Search); ok {
 			return x.Search
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBroadcast() *BroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Broadcast); ok {
+			return x.Broadcast
 		}
 	}
 	return nil
@@ -693,6 +703,10 @@ type ClientFrame_Search struct {
 	Search *SearchRequest `protobuf:"bytes,11,opt,name=search,proto3,oneof"`
 }
 
+type ClientFrame_Broadcast struct {
+	Broadcast *BroadcastRequest `protobuf:"bytes,12,opt,name=broadcast,proto3,oneof"`
+}
+
 type ClientFrame_Register struct {
 	Register *RegisterRequest `protobuf:"bytes,16,opt,name=register,proto3,oneof"`
 }
@@ -821,6 +835,8 @@ func (*ClientFrame_Recall) isClientFrame_Req() {}
 
 func (*ClientFrame_Search) isClientFrame_Req() {}
 
+func (*ClientFrame_Broadcast) isClientFrame_Req() {}
+
 func (*ClientFrame_Register) isClientFrame_Req() {}
 
 func (*ClientFrame_Login) isClientFrame_Req() {}
@@ -890,6 +906,7 @@ type ServerFrame struct {
 	//	*ServerFrame_Conversations
 	//	*ServerFrame_Conversation
 	//	*ServerFrame_Hello
+	//	*ServerFrame_Broadcast
 	//	*ServerFrame_Session
 	//	*ServerFrame_Profile
 	//	*ServerFrame_Devices
@@ -1036,6 +1053,15 @@ func (x *ServerFrame) GetHello() *HelloResponse {
 	return nil
 }
 
+func (x *ServerFrame) GetBroadcast() *BroadcastResponse {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Broadcast); ok {
+			return x.Broadcast
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetSession() *Session {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_Session); ok {
@@ -1159,6 +1185,10 @@ type ServerFrame_Hello struct {
 	Hello *HelloResponse `protobuf:"bytes,11,opt,name=hello,proto3,oneof"`
 }
 
+type ServerFrame_Broadcast struct {
+	Broadcast *BroadcastResponse `protobuf:"bytes,12,opt,name=broadcast,proto3,oneof"`
+}
+
 type ServerFrame_Session struct {
 	Session *Session `protobuf:"bytes,16,opt,name=session,proto3,oneof"`
 }
@@ -1213,6 +1243,8 @@ func (*ServerFrame_Conversations) isServerFrame_Body() {}
 func (*ServerFrame_Conversation) isServerFrame_Body() {}
 
 func (*ServerFrame_Hello) isServerFrame_Body() {}
+
+func (*ServerFrame_Broadcast) isServerFrame_Body() {}
 
 func (*ServerFrame_Session) isServerFrame_Body() {}
 
@@ -2192,6 +2224,185 @@ func (x *SearchRequest) GetLimit() uint32 {
 	return 0
 }
 
+// BroadcastRequest sends one message to many contacts as separate one-to-one
+// messages (the broadcast assistant). Recipient i's message gets the client
+// ID client_id + "/" + peers[i], so retrying the broadcast with the same
+// client_id (at most 43 bytes) delivers nothing twice.
+type BroadcastRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 200 user IDs, each once.
+	Peers         []int64     `protobuf:"varint,1,rep,packed,name=peers,proto3" json:"peers,omitempty"`
+	ClientId      string      `protobuf:"bytes,2,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	Kind          MessageKind `protobuf:"varint,3,opt,name=kind,proto3,enum=hongyan.v1.MessageKind" json:"kind,omitempty"`
+	Text          string      `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BroadcastRequest) Reset() {
+	*x = BroadcastRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BroadcastRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BroadcastRequest) ProtoMessage() {}
+
+func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
+func (*BroadcastRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BroadcastRequest) GetPeers() []int64 {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+func (x *BroadcastRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *BroadcastRequest) GetKind() MessageKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MessageKind_MESSAGE_KIND_TEXT
+}
+
+func (x *BroadcastRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// BroadcastResponse has one result per recipient, in request order: the
+// message sent, or why it could not be (not friends, blocked).
+type BroadcastResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*BroadcastResult     `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BroadcastResponse) Reset() {
+	*x = BroadcastResponse{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BroadcastResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BroadcastResponse) ProtoMessage() {}
+
+func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
+func (*BroadcastResponse) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BroadcastResponse) GetResults() []*BroadcastResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+type BroadcastResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Peer          int64                  `protobuf:"varint,1,opt,name=peer,proto3" json:"peer,omitempty"`
+	Sent          *SendResponse          `protobuf:"bytes,2,opt,name=sent,proto3" json:"sent,omitempty"`
+	Error         *Error                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BroadcastResult) Reset() {
+	*x = BroadcastResult{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BroadcastResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BroadcastResult) ProtoMessage() {}
+
+func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
+func (*BroadcastResult) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *BroadcastResult) GetPeer() int64 {
+	if x != nil {
+		return x.Peer
+	}
+	return 0
+}
+
+func (x *BroadcastResult) GetSent() *SendResponse {
+	if x != nil {
+		return x.Sent
+	}
+	return nil
+}
+
+func (x *BroadcastResult) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 type HistoryRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Conversation int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2204,7 +2415,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2427,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2440,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -2262,7 +2473,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2274,7 +2485,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2287,7 +2498,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -2314,7 +2525,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2326,7 +2537,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2339,7 +2550,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -2414,7 +2625,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2637,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2650,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -2463,7 +2674,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2475,7 +2686,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2488,7 +2699,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -2535,7 +2746,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2547,7 +2758,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2560,7 +2771,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -2580,7 +2791,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2592,7 +2803,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2605,7 +2816,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -2636,7 +2847,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2648,7 +2859,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2661,7 +2872,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -2718,7 +2929,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2730,7 +2941,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2743,7 +2954,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -2778,7 +2989,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +3001,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +3014,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Session) GetToken() string {
@@ -2848,7 +3059,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2860,7 +3071,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2873,7 +3084,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Profile) GetId() int64 {
@@ -2964,7 +3175,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2976,7 +3187,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2989,7 +3200,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -3022,7 +3233,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3034,7 +3245,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3047,7 +3258,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -3071,7 +3282,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3083,7 +3294,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3096,7 +3307,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -3152,7 +3363,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3164,7 +3375,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3177,7 +3388,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -3211,7 +3422,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3223,7 +3434,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3236,7 +3447,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -3255,7 +3466,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3267,7 +3478,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3280,7 +3491,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -3300,7 +3511,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3312,7 +3523,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3325,7 +3536,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -3356,7 +3567,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3368,7 +3579,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3381,7 +3592,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Device) GetId() int64 {
@@ -3435,7 +3646,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3447,7 +3658,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3460,7 +3671,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -3479,7 +3690,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3491,7 +3702,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3504,7 +3715,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -3525,7 +3736,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3537,7 +3748,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3550,7 +3761,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -3579,7 +3790,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3591,7 +3802,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3604,7 +3815,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -3644,7 +3855,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3656,7 +3867,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3669,7 +3880,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -3688,7 +3899,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3700,7 +3911,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3713,7 +3924,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -3735,7 +3946,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3747,7 +3958,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3760,7 +3971,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -3803,7 +4014,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3815,7 +4026,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3828,7 +4039,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -3896,7 +4107,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3908,7 +4119,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3921,7 +4132,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Kicked) GetReason() string {
@@ -3941,7 +4152,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3953,7 +4164,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3966,7 +4177,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -3987,7 +4198,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3999,7 +4210,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4012,7 +4223,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -4052,7 +4263,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4064,7 +4275,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4077,7 +4288,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -4138,7 +4349,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4150,7 +4361,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4163,7 +4374,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -4184,7 +4395,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4196,7 +4407,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4209,7 +4420,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -4248,7 +4459,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4260,7 +4471,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4273,7 +4484,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -4334,7 +4545,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4346,7 +4557,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4359,7 +4570,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -4384,7 +4595,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4396,7 +4607,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4409,7 +4620,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -4464,7 +4675,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4476,7 +4687,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4489,7 +4700,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -4516,7 +4727,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4528,7 +4739,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4541,7 +4752,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -4563,7 +4774,7 @@ var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xe2\x11\n" +
+	"hongyan.v1\"\xa0\x12\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -4576,7 +4787,8 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rconversations\x18\t \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rconversations\x123\n" +
 	"\x06recall\x18\n" +
 	" \x01(\v2\x19.hongyan.v1.RecallRequestH\x00R\x06recall\x123\n" +
-	"\x06search\x18\v \x01(\v2\x19.hongyan.v1.SearchRequestH\x00R\x06search\x129\n" +
+	"\x06search\x18\v \x01(\v2\x19.hongyan.v1.SearchRequestH\x00R\x06search\x12<\n" +
+	"\tbroadcast\x18\f \x01(\v2\x1c.hongyan.v1.BroadcastRequestH\x00R\tbroadcast\x129\n" +
 	"\bregister\x18\x10 \x01(\v2\x1b.hongyan.v1.RegisterRequestH\x00R\bregister\x120\n" +
 	"\x05login\x18\x11 \x01(\v2\x18.hongyan.v1.LoginRequestH\x00R\x05login\x12+\n" +
 	"\x06logout\x18\x12 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x06logout\x12#\n" +
@@ -4608,7 +4820,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eupdate_contact\x187 \x01(\v2 .hongyan.v1.UpdateContactRequestH\x00R\rupdateContact\x12<\n" +
 	"\x0edelete_contact\x188 \x01(\v2\x13.hongyan.v1.UserRefH\x00R\rdeleteContact\x120\n" +
 	"\x05block\x189 \x01(\v2\x18.hongyan.v1.BlockRequestH\x00R\x05blockB\x05\n" +
-	"\x03req\"\x92\b\n" +
+	"\x03req\"\xd1\b\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -4621,7 +4833,8 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rconversations\x18\t \x01(\v2\x1c.hongyan.v1.ConversationListH\x00R\rconversations\x12C\n" +
 	"\fconversation\x18\n" +
 	" \x01(\v2\x1d.hongyan.v1.ConversationStateH\x00R\fconversation\x121\n" +
-	"\x05hello\x18\v \x01(\v2\x19.hongyan.v1.HelloResponseH\x00R\x05hello\x12/\n" +
+	"\x05hello\x18\v \x01(\v2\x19.hongyan.v1.HelloResponseH\x00R\x05hello\x12=\n" +
+	"\tbroadcast\x18\f \x01(\v2\x1d.hongyan.v1.BroadcastResponseH\x00R\tbroadcast\x12/\n" +
 	"\asession\x18\x10 \x01(\v2\x13.hongyan.v1.SessionH\x00R\asession\x12/\n" +
 	"\aprofile\x18\x11 \x01(\v2\x13.hongyan.v1.ProfileH\x00R\aprofile\x122\n" +
 	"\adevices\x18\x12 \x01(\v2\x16.hongyan.v1.DeviceListH\x00R\adevices\x120\n" +
@@ -4690,7 +4903,18 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x16\n" +
 	"\x06before\x18\x03 \x01(\x03R\x06before\x12\x14\n" +
-	"\x05limit\x18\x04 \x01(\rR\x05limit\"b\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\"\x86\x01\n" +
+	"\x10BroadcastRequest\x12\x14\n" +
+	"\x05peers\x18\x01 \x03(\x03R\x05peers\x12\x1b\n" +
+	"\tclient_id\x18\x02 \x01(\tR\bclientId\x12+\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x17.hongyan.v1.MessageKindR\x04kind\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\"J\n" +
+	"\x11BroadcastResponse\x125\n" +
+	"\aresults\x18\x01 \x03(\v2\x1b.hongyan.v1.BroadcastResultR\aresults\"|\n" +
+	"\x0fBroadcastResult\x12\x12\n" +
+	"\x04peer\x18\x01 \x01(\x03R\x04peer\x12,\n" +
+	"\x04sent\x18\x02 \x01(\v2\x18.hongyan.v1.SendResponseR\x04sent\x12'\n" +
+	"\x05error\x18\x03 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\"b\n" +
 	"\x0eHistoryRequest\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x16\n" +
 	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
@@ -4912,7 +5136,7 @@ func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(Gender)(0),                      // 1: hongyan.v1.Gender
@@ -4934,131 +5158,140 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*SendResponse)(nil),             // 17: hongyan.v1.SendResponse
 	(*RecallRequest)(nil),            // 18: hongyan.v1.RecallRequest
 	(*SearchRequest)(nil),            // 19: hongyan.v1.SearchRequest
-	(*HistoryRequest)(nil),           // 20: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 21: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 22: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 23: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 24: hongyan.v1.ConversationStateRequest
-	(*TypingRequest)(nil),            // 25: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 26: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 27: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 28: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 29: hongyan.v1.Session
-	(*Profile)(nil),                  // 30: hongyan.v1.Profile
-	(*Settings)(nil),                 // 31: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 32: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 33: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 34: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 35: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 36: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 37: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 38: hongyan.v1.Device
-	(*DeviceList)(nil),               // 39: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 40: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 41: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 42: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 43: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 44: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 45: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 46: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 47: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 48: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 49: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 50: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 51: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 52: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 53: hongyan.v1.Contact
-	(*ContactList)(nil),              // 54: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 55: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 56: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 57: hongyan.v1.BlockChange
+	(*BroadcastRequest)(nil),         // 20: hongyan.v1.BroadcastRequest
+	(*BroadcastResponse)(nil),        // 21: hongyan.v1.BroadcastResponse
+	(*BroadcastResult)(nil),          // 22: hongyan.v1.BroadcastResult
+	(*HistoryRequest)(nil),           // 23: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),              // 24: hongyan.v1.MessageList
+	(*ConversationState)(nil),        // 25: hongyan.v1.ConversationState
+	(*ConversationList)(nil),         // 26: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil), // 27: hongyan.v1.ConversationStateRequest
+	(*TypingRequest)(nil),            // 28: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),               // 29: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),          // 30: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),             // 31: hongyan.v1.LoginRequest
+	(*Session)(nil),                  // 32: hongyan.v1.Session
+	(*Profile)(nil),                  // 33: hongyan.v1.Profile
+	(*Settings)(nil),                 // 34: hongyan.v1.Settings
+	(*UserRef)(nil),                  // 35: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),     // 36: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),    // 37: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),         // 38: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),   // 39: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),    // 40: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                   // 41: hongyan.v1.Device
+	(*DeviceList)(nil),               // 42: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                // 43: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),      // 44: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),           // 45: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),      // 46: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                // 47: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),      // 48: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                  // 49: hongyan.v1.QrLogin
+	(*Kicked)(nil),                   // 50: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),        // 51: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),     // 52: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),            // 53: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),        // 54: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),            // 55: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                  // 56: hongyan.v1.Contact
+	(*ContactList)(nil),              // 57: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),     // 58: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),             // 59: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),              // 60: hongyan.v1.BlockChange
 }
 var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	16, // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	12, // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	10, // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
-	25, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
-	24, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
+	28, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
+	27, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
 	8,  // 5: hongyan.v1.ClientFrame.hello:type_name -> hongyan.v1.Hello
-	20, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
+	23, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
 	6,  // 7: hongyan.v1.ClientFrame.conversations:type_name -> hongyan.v1.Empty
 	18, // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
 	19, // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
-	27, // 10: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	28, // 11: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
-	6,  // 12: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
-	6,  // 13: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
-	6,  // 14: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	40, // 15: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
-	6,  // 16: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	37, // 17: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	33, // 18: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	36, // 19: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	34, // 20: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	41, // 21: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	42, // 22: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	35, // 23: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	32, // 24: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	43, // 25: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	44, // 26: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	44, // 27: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	45, // 28: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	48, // 29: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	49, // 30: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	52, // 31: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	6,  // 32: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	6,  // 33: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	55, // 34: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	32, // 35: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	56, // 36: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	7,  // 37: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	17, // 38: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	13, // 39: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	11, // 40: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	13, // 41: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	26, // 42: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	21, // 43: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	23, // 44: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	22, // 45: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	9,  // 46: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	29, // 47: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	30, // 48: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	39, // 49: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	46, // 50: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	54, // 51: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	51, // 52: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	53, // 53: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	50, // 54: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	47, // 55: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	14, // 56: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	15, // 57: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	22, // 58: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	53, // 59: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	50, // 60: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	30, // 61: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	39, // 62: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	57, // 63: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	0,  // 64: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 65: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	15, // 66: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	15, // 67: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	22, // 68: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	1,  // 69: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	31, // 70: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	1,  // 71: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	38, // 72: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	2,  // 73: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	29, // 74: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	3,  // 75: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	30, // 76: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	50, // 77: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	30, // 78: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	53, // 79: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	80, // [80:80] is the sub-list for method output_type
-	80, // [80:80] is the sub-list for method input_type
-	80, // [80:80] is the sub-list for extension type_name
-	80, // [80:80] is the sub-list for extension extendee
-	0,  // [0:80] is the sub-list for field type_name
+	20, // 10: hongyan.v1.ClientFrame.broadcast:type_name -> hongyan.v1.BroadcastRequest
+	30, // 11: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
+	31, // 12: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	6,  // 13: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
+	6,  // 14: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
+	6,  // 15: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
+	43, // 16: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	6,  // 17: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
+	40, // 18: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	36, // 19: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	39, // 20: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	37, // 21: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	44, // 22: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	45, // 23: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	38, // 24: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	35, // 25: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	46, // 26: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	47, // 27: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	47, // 28: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	48, // 29: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	51, // 30: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	52, // 31: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	55, // 32: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	6,  // 33: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	6,  // 34: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	58, // 35: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	35, // 36: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	59, // 37: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	7,  // 38: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	17, // 39: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	13, // 40: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	11, // 41: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	13, // 42: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	29, // 43: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	24, // 44: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	26, // 45: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	25, // 46: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	9,  // 47: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	21, // 48: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	32, // 49: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	33, // 50: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	42, // 51: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	49, // 52: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	57, // 53: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	54, // 54: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	56, // 55: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	53, // 56: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	50, // 57: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	14, // 58: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	15, // 59: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	25, // 60: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	56, // 61: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	53, // 62: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	33, // 63: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	42, // 64: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	60, // 65: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	0,  // 66: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 67: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 68: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	22, // 69: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	17, // 70: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	7,  // 71: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	15, // 72: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	15, // 73: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	25, // 74: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	1,  // 75: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	34, // 76: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	1,  // 77: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	41, // 78: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	2,  // 79: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	32, // 80: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	3,  // 81: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	33, // 82: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	53, // 83: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	33, // 84: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	56, // 85: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	86, // [86:86] is the sub-list for method output_type
+	86, // [86:86] is the sub-list for method input_type
+	86, // [86:86] is the sub-list for extension type_name
+	86, // [86:86] is the sub-list for extension extendee
+	0,  // [0:86] is the sub-list for field type_name
 }
 
 func init() { file_proto_hongyan_v1_client_proto_init() }
@@ -5077,6 +5310,7 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Conversations)(nil),
 		(*ClientFrame_Recall)(nil),
 		(*ClientFrame_Search)(nil),
+		(*ClientFrame_Broadcast)(nil),
 		(*ClientFrame_Register)(nil),
 		(*ClientFrame_Login)(nil),
 		(*ClientFrame_Logout)(nil),
@@ -5115,6 +5349,7 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Conversations)(nil),
 		(*ServerFrame_Conversation)(nil),
 		(*ServerFrame_Hello)(nil),
+		(*ServerFrame_Broadcast)(nil),
 		(*ServerFrame_Session)(nil),
 		(*ServerFrame_Profile)(nil),
 		(*ServerFrame_Devices)(nil),
@@ -5135,17 +5370,17 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_Devices)(nil),
 		(*Change_Block)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[20].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[29].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[51].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[23].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[32].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[33].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[54].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   54,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
