@@ -28,6 +28,9 @@ type Options struct {
 	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
 	Log      io.Writer     // human progress and summary
 
+	// w4-catchup only
+	Missed int // messages the reconnecting device missed (default 10,000)
+
 	// chaos only
 	Binary    string        // the hongyan binary to run as a child process
 	KillEvery time.Duration // mean time between SIGKILLs of the child
@@ -53,6 +56,11 @@ type Result struct {
 	FsyncP50Ms    float64 `json:"fsync_p50_ms"`
 	FsyncP99Ms    float64 `json:"fsync_p99_ms"`
 
+	// w4-catchup: a device that missed Missed messages reconnects.
+	Missed       int     `json:"missed,omitempty"`
+	CatchupMs    float64 `json:"catchup_ms,omitempty"`
+	CatchupBytes int64   `json:"catchup_bytes,omitempty"`
+
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
 	Chaos *ChaosResult `json:"-"`
@@ -63,7 +71,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "chaos"}
+var Workloads = []string{"w1-direct", "w4-catchup", "chaos"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -79,6 +87,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 	switch workload {
 	case "w1-direct":
 		return runDirect(ctx, opt)
+	case "w4-catchup":
+		return runCatchup(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
 	}
