@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	pb "hongyan/internal/gen/hongyanv1"
-	"hongyan/internal/wsclient"
 )
 
 // runCatchup is w4-catchup: a user's device goes offline while 100
@@ -85,24 +83,12 @@ func runCatchup(ctx context.Context, opt Options) (Result, error) {
 	}
 
 	// Reconnect with a connection whose bytes are counted.
-	var counted countingConn
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		counted.Conn = c
-		return &counted, nil
-	}}}
 	start := time.Now()
-	c, err := wsclient.Dial(ctx, opt.Server, wsclient.WithHTTPClient(client))
+	c, counted, err := dialCounted(ctx, opt.Server, recv.token)
 	if err != nil {
 		return Result{}, err
 	}
 	defer c.Close()
-	if _, err := c.Hello(ctx, recv.token); err != nil {
-		return Result{}, err
-	}
 	got := 0
 	for {
 		page, err := c.Sync(ctx, cursor, 1000)

@@ -61,6 +61,13 @@ type Result struct {
 	CatchupMs    float64 `json:"catchup_ms,omitempty"`
 	CatchupBytes int64   `json:"catchup_bytes,omitempty"`
 
+	// w5-wire: TCP payload per short text on each side's link, and the
+	// cost of the idle heartbeat.
+	SenderBytesPerMsg    float64 `json:"sender_bytes_per_msg,omitempty"`
+	RecipientBytesPerMsg float64 `json:"recipient_bytes_per_msg,omitempty"`
+	PingBytes            int64   `json:"ping_bytes,omitempty"`
+	IdleBytesPerHour     float64 `json:"idle_bytes_per_hour,omitempty"`
+
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
 	Chaos *ChaosResult `json:"-"`
@@ -71,7 +78,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w4-catchup", "chaos"}
+var Workloads = []string{"w1-direct", "w4-catchup", "w5-wire", "chaos"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -87,6 +94,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 	switch workload {
 	case "w1-direct":
 		return runDirect(ctx, opt)
+	case "w5-wire":
+		return runWire(ctx, opt)
 	case "w4-catchup":
 		return runCatchup(ctx, opt)
 	case "chaos":
