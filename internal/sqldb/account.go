@@ -251,20 +251,7 @@ func (s AccountStore) DeviceByToken(ctx context.Context, tokenHash []byte) (acco
 
 // Devices lists user's devices, oldest first.
 func (s AccountStore) Devices(ctx context.Context, user hongyan.UserID) ([]account.Device, error) {
-	rows, err := s.db.query(ctx, `SELECT `+deviceCols+` FROM devices WHERE user_id = $1 ORDER BY id`, int64(user))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []account.Device
-	for rows.Next() {
-		d, err := scanDevice(rows.Scan)
-		if err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, d)
-	}
-	return out, internal(rows.Err())
+	return queryAll(ctx, s.db, scanDevice, `SELECT `+deviceCols+` FROM devices WHERE user_id = $1 ORDER BY id`, int64(user))
 }
 
 // DeleteDevices removes the given devices of user (all of them when ids is

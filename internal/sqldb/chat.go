@@ -450,21 +450,8 @@ func (s ChatStore) Messages(ctx context.Context, conv hongyan.ConversationID, be
 	return out, err
 }
 
-func collectMessages(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}, out []chat.Message) ([]chat.Message, error) {
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMessage(rows.Scan)
-		if err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, m)
-	}
-	return out, internal(rows.Err())
+func collectMessages(rows rowScanner, out []chat.Message) ([]chat.Message, error) {
+	return collect(rows, out, scanMessage)
 }
 
 // maxRanges is the most ranges MessagesAt asks for in one query; smaller

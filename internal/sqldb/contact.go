@@ -75,21 +75,8 @@ func (s ContactStore) Requests(ctx context.Context, user hongyan.UserID, limit i
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.query(ctx, `SELECT `+requestCols+` FROM friend_requests
+	return queryAll(ctx, s.db, scanRequest, `SELECT `+requestCols+` FROM friend_requests
 		WHERE from_user = $1 OR to_user = $1 ORDER BY id DESC LIMIT $2`, int64(user), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []contact.Request
-	for rows.Next() {
-		r, err := scanRequest(rows.Scan)
-		if err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, r)
-	}
-	return out, internal(rows.Err())
 }
 
 // AnswerRequest moves pending request id to state (recording the time of
@@ -201,20 +188,7 @@ func scanContact(scan func(...any) error) (contact.Contact, error) {
 
 // Contacts lists owner's contact entries, ordered by user ID.
 func (s ContactStore) Contacts(ctx context.Context, owner hongyan.UserID) ([]contact.Contact, error) {
-	rows, err := s.db.query(ctx, `SELECT `+contactCols+` FROM contacts WHERE owner = $1 ORDER BY user_id`, int64(owner))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []contact.Contact
-	for rows.Next() {
-		c, err := scanContact(rows.Scan)
-		if err != nil {
-			return nil, internal(err)
-		}
-		out = append(out, c)
-	}
-	return out, internal(rows.Err())
+	return queryAll(ctx, s.db, scanContact, `SELECT `+contactCols+` FROM contacts WHERE owner = $1 ORDER BY user_id`, int64(owner))
 }
 
 // Contact returns owner's entry for user.

@@ -219,6 +219,36 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return rows, nil
 }
 
+// rowScanner is the part of *sql.Rows that collect uses.
+type rowScanner interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}
+
+// collect scans every row with scan, appending to out, and closes rows.
+func collect[T any](rows rowScanner, out []T, scan func(func(...any) error) (T, error)) ([]T, error) {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, v)
+	}
+	return out, internal(rows.Err())
+}
+
+// queryAll runs a read query and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *DB, scan func(func(...any) error) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, nil, scan)
+}
+
 // queryRow runs a read query returning at most one row and scans it into
 // dest; found is false when there is no row.
 func (db *DB) queryRow(ctx context.Context, q string, args []any, dest ...any) (found bool, err error) {
