@@ -288,3 +288,32 @@ func TestBroadcastThroughTheCLI(t *testing.T) {
 		t.Errorf("a non-friend received %q", got)
 	}
 }
+
+// Delete-for-me and clear-chat act on one user's devices only.
+func TestDeleteAndClearThroughTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	p := func(name string) string { return filepath.Join(dir, name) }
+	cli(t, s, p("m"), "register", "mona_001", "mona-password")
+	cli(t, s, p("n"), "register", "nico_001", "nico-password")
+	cli(t, s, p("m"), "friends", "request", "nico_001")
+	cli(t, s, p("n"), "friends", "accept", "mona_001")
+	cli(t, s, p("m"), "send", "nico_001", "keep")
+	b := cli(t, s, p("m"), "send", "nico_001", "oops, delete for me")
+	cli(t, s, p("m"), "delete", fmt.Sprint(num(b[0], "id")))
+	cli(t, s, p("m2"), "login", "mona_001", "mona-password")
+	if got := syncedMessages(t, s, p("m2")); !equal(got, []string{"keep"}) {
+		t.Errorf("mona's new device: got %q, want [keep]", got)
+	}
+	if got := syncedMessages(t, s, p("n")); !equal(got, []string{"keep", "oops, delete for me"}) {
+		t.Errorf("nico: got %q, want both messages", got)
+	}
+	out := cli(t, s, p("n"), "clear", "mona_001")
+	if len(out) != 1 || num(out[0], "cleared_seq") != num(b[0], "seq") {
+		t.Errorf("clear: got %v, want cleared_seq %d", out, num(b[0], "seq"))
+	}
+	cli(t, s, p("n2"), "login", "nico_001", "nico-password")
+	if got := syncedMessages(t, s, p("n2")); len(got) != 0 {
+		t.Errorf("nico's new device after clearing: got %q, want nothing", got)
+	}
+}

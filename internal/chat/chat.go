@@ -57,6 +57,9 @@ type State struct {
 	Pinned       bool
 	Draft        string
 	ReadSeq      int64
+	// ClearedSeq hides every message up to it from this user ("clear
+	// chat"); like ReadSeq it never moves backwards.
+	ClearedSeq int64
 }
 
 // Summary is one row of a user's chat list.

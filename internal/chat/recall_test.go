@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -134,5 +135,64 @@ func TestBroadcast(t *testing.T) {
 		if _, err := s.Broadcast(ctx, me, bad, chat.Outgoing{ClientID: "b2", Text: "x"}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
 			t.Errorf("Broadcast to %d recipients %v: got %v, want invalid_argument", len(bad), bad, err)
 		}
+	}
+}
+
+func TestDeleteForMeAndClear(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	alice, bob, carol := hongyan.Caller{User: 1, Device: 1}, hongyan.Caller{User: 2, Device: 2}, hongyan.Caller{User: 3, Device: 3}
+	var ids []hongyan.MessageID
+	var conv hongyan.ConversationID
+	for i, text := range []string{"one", "two", "three"} {
+		m, err := s.Send(ctx, alice, chat.Outgoing{Peer: bob.User, ClientID: fmt.Sprint("d", i), Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, conv = append(ids, m.ID), m.Conversation
+	}
+	texts := func(c hongyan.Caller) []string {
+		t.Helper()
+		ms, err := s.History(ctx, c, conv, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Text)
+		}
+		return out
+	}
+	if err := s.DeleteForMe(ctx, carol, ids[0]); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("a non-member deletes: got %v, want not_found", err)
+	}
+	if err := s.DeleteForMe(ctx, bob, ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(bob); fmt.Sprint(got) != "[one two]" {
+		t.Errorf("bob's history after deleting three: got %v", got)
+	}
+	if got := texts(alice); fmt.Sprint(got) != "[one two three]" {
+		t.Errorf("alice's history: got %v, want all three", got)
+	}
+	list, err := s.Conversations(ctx, bob, 0)
+	if err != nil || len(list) != 1 || list[0].Last.ID != 0 {
+		t.Errorf("bob's chat list after deleting the last message: got %+v, %v; want no last message", list, err)
+	}
+	sum, err := s.SetState(ctx, bob, conv, chat.StateUpdate{Clear: true})
+	if err != nil || sum.State.ClearedSeq != 3 || sum.Unread != 0 {
+		t.Fatalf("clear: got %+v, %v; want cleared to 3 and nothing unread", sum, err)
+	}
+	if got := texts(bob); len(got) != 0 {
+		t.Errorf("bob's history after clearing: got %v, want nothing", got)
+	}
+	if _, err := s.Send(ctx, alice, chat.Outgoing{Peer: bob.User, ClientID: "d9", Text: "four"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(bob); fmt.Sprint(got) != "[four]" {
+		t.Errorf("bob's history after a new message: got %v, want [four]", got)
+	}
+	if got := texts(alice); len(got) != 4 {
+		t.Errorf("alice's history: got %v, want 4 messages", got)
 	}
 }

@@ -110,7 +110,11 @@ func (s *Service) History(ctx context.Context, c hongyan.Caller, id hongyan.Conv
 	if before < 0 {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "before must not be negative")
 	}
-	return s.store.Messages(ctx, id, before, pageSize(limit))
+	msgs, err := s.store.Messages(ctx, id, before, pageSize(limit))
+	if err != nil {
+		return nil, err
+	}
+	return s.visible(ctx, c, msgs)
 }
 
 // MessagesAt returns the messages at refs from conversations of the caller.
@@ -135,7 +139,7 @@ func (s *Service) MessagesAt(ctx context.Context, c hongyan.Caller, refs []Ref) 
 			out = append(out, m)
 		}
 	}
-	return out, nil
+	return s.visible(ctx, c, out)
 }
 
 // Conversation returns the caller's conversation id with its state.
@@ -143,20 +147,36 @@ func (s *Service) Conversation(ctx context.Context, c hongyan.Caller, id hongyan
 	if _, err := s.conversation(ctx, c, id); err != nil {
 		return Summary{}, err
 	}
-	return s.store.Summary(ctx, c.User, id)
+	sum, err := s.store.Summary(ctx, c.User, id)
+	if err != nil {
+		return Summary{}, err
+	}
+	return s.hideLast(ctx, c, sum)
 }
 
 // Conversations lists the caller's chats: pinned first, then newest.
 func (s *Service) Conversations(ctx context.Context, c hongyan.Caller, limit int) ([]Summary, error) {
-	return s.store.Summaries(ctx, c.User, pageSize(limit))
+	sums, err := s.store.Summaries(ctx, c.User, pageSize(limit))
+	if err != nil {
+		return nil, err
+	}
+	for i := range sums {
+		if sums[i], err = s.hideLast(ctx, c, sums[i]); err != nil {
+			return nil, err
+		}
+	}
+	return sums, nil
 }
 
 // StateUpdate lists the conversation settings to change; nil (or a zero
-// ReadSeq) leaves one as is.
+// ReadSeq, or Clear false) leaves one as is.
 type StateUpdate struct {
 	Muted, Pinned *bool
 	Draft         *string
 	ReadSeq       int64
+	// Clear hides every message so far from the caller ("clear chat") and
+	// marks them read.
+	Clear bool
 }
 
 // SetState changes the caller's state of a conversation (mute, pin, draft,
@@ -191,12 +211,18 @@ func (s *Service) SetState(ctx context.Context, c hongyan.Caller, id hongyan.Con
 	if r := min(u.ReadSeq, conv.LastSeq); r > st.ReadSeq {
 		st.ReadSeq = r
 	}
+	if u.Clear {
+		st.ClearedSeq, st.ReadSeq = conv.LastSeq, max(st.ReadSeq, conv.LastSeq)
+	}
 	changes, err := s.store.PutState(ctx, st, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeConversation, Conversation: id}})
 	if err != nil {
 		return Summary{}, err
 	}
 	s.pub.PublishChanges(ctx, changes)
-	return s.store.Summary(ctx, c.User, id)
+	if sum, err = s.store.Summary(ctx, c.User, id); err != nil {
+		return Summary{}, err
+	}
+	return s.hideLast(ctx, c, sum)
 }
 
 // Typing tells the other member of a conversation that the caller is

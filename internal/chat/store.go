@@ -24,10 +24,18 @@ type Store interface {
 	// RecallMessage empties message id's text and sets its kind to
 	// KindRecalled, appending changes, atomically.
 	RecallMessage(ctx context.Context, id hongyan.MessageID, changes []hongyan.Change) ([]hongyan.Change, error)
+	// HideMessage hides message m from user only ("delete for me"),
+	// appending changes, atomically. Hiding it again changes nothing but
+	// still appends the changes.
+	HideMessage(ctx context.Context, user hongyan.UserID, m Message, changes []hongyan.Change) ([]hongyan.Change, error)
+	// Hidden returns the sequences of the messages of conv that user hid,
+	// between from and to inclusive, in increasing order.
+	Hidden(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, from, to int64) ([]int64, error)
 	// Search returns up to limit messages, newest first, from the
 	// conversations user belongs to (only conv when it is not 0), whose
 	// text contains query (ignoring ASCII case), with ID below before (all
-	// when before is 0). Recalled messages are never found.
+	// when before is 0). Recalled messages, messages user hid and messages
+	// up to user's ClearedSeq are never found.
 	Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]Message, error)
 	// Messages returns up to limit messages of conv with seq < before (all
 	// when before is 0), oldest first.
@@ -39,9 +47,9 @@ type Store interface {
 	// Summaries lists user's conversations, most recent first.
 	Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]Summary, error)
 	Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (Summary, error)
-	// PutState stores s (a missing state is the zero State). The read
-	// position never moves backwards: a smaller ReadSeq than the stored one
-	// (two devices racing) keeps the stored one.
+	// PutState stores s (a missing state is the zero State). ReadSeq and
+	// ClearedSeq never move backwards: a smaller one than stored (two
+	// devices racing) keeps the stored one.
 	PutState(ctx context.Context, s State, changes []hongyan.Change) ([]hongyan.Change, error)
 }
 

@@ -50,6 +50,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
+  delete MESSAGE_ID | clear PEER       delete a message / clear a chat, for you only
   search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
   broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
   qr-login show [--device NAME] | qr-login confirm CODE
@@ -179,6 +180,10 @@ func (e *env) run(args []string) error {
 		return e.search(rest)
 	case "broadcast":
 		return e.broadcast(rest)
+	case "delete":
+		return e.deleteMessage(rest)
+	case "clear":
+		return e.clearChat(rest)
 	case "qr-login":
 		return e.qrLogin(rest)
 	}

@@ -83,3 +83,55 @@ func (e *env) printMessages(f *pb.ServerFrame) error {
 	}
 	return nil
 }
+
+// deleteMessage deletes a message for this user only.
+func (e *env) deleteMessage(args []string) error {
+	pos, _, err := e.parse(args, 1, "delete MESSAGE_ID")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usageErr("MESSAGE_ID must be a positive number, not %q", pos[0])
+	}
+	c, _, _, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_DeleteMessage{DeleteMessage: &pb.DeleteMessageRequest{Message: id}}}); err != nil {
+		return err
+	}
+	return e.print(object{{"deleted", id}})
+}
+
+// clearChat clears this user's chat with PEER on all their devices.
+func (e *env) clearChat(args []string) error {
+	pos, _, err := e.parse(args, 1, "clear PEER")
+	if err != nil {
+		return err
+	}
+	c, _, h, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	peer, err := e.resolvePeer(c, h, pos[0])
+	if err != nil {
+		return err
+	}
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_Conversations{Conversations: &pb.Empty{}}})
+	if err != nil {
+		return err
+	}
+	for _, cv := range f.GetConversations().GetConversations() {
+		if cv.Peer == peer {
+			f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_SetConversation{SetConversation: &pb.ConversationStateRequest{Conversation: cv.Conversation, Clear: true}}})
+			if err != nil {
+				return err
+			}
+			return e.print(f.GetConversation())
+		}
+	}
+	return failErr("not_found", "no chat with %s", pos[0])
+}

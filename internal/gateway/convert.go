@@ -80,6 +80,7 @@ func summaryPB(s chat.Summary, viewer hongyan.UserID) *pb.ConversationState {
 		Conversation: int64(s.Conversation.ID), Peer: int64(peer),
 		Muted: s.State.Muted, Pinned: s.State.Pinned, Draft: s.State.Draft,
 		ReadSeq: s.State.ReadSeq, LastSeq: s.Conversation.LastSeq, Unread: uint32(s.Unread),
+		ClearedSeq: s.State.ClearedSeq,
 	}
 	if s.Last.ID != 0 {
 		out.Last = messagePB(s.Last, viewer, peer)

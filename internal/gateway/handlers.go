@@ -116,6 +116,8 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 			return nil, err
 		}
 		return c.messagesFrame(ctx, me, ms)
+	case *pb.ClientFrame_DeleteMessage:
+		return done(), s.Chat.DeleteForMe(ctx, me, hongyan.MessageID(r.DeleteMessage.Message))
 	case *pb.ClientFrame_Broadcast:
 		q := r.Broadcast
 		peers := make([]hongyan.UserID, len(q.Peers))
@@ -150,7 +152,7 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 	case *pb.ClientFrame_SetConversation:
 		q := r.SetConversation
 		sum, err := s.Chat.SetState(ctx, me, hongyan.ConversationID(q.Conversation), chat.StateUpdate{
-			Muted: q.Muted, Pinned: q.Pinned, Draft: q.Draft, ReadSeq: q.ReadSeq})
+			Muted: q.Muted, Pinned: q.Pinned, Draft: q.Draft, ReadSeq: q.ReadSeq, Clear: q.Clear})
 		if err != nil {
 			return nil, err
 		}

@@ -71,7 +71,10 @@ func (c *conn) fill(ctx context.Context, me hongyan.Caller, changes []hongyan.Ch
 		}
 		ref := chat.Ref{Conversation: ch.Conversation, Seq: ch.Ref}
 		if len(ch.Data) > 0 {
-			if m, err := chat.DecodeMessage(ch.Data); err == nil && m.Conversation == ref.Conversation && m.Seq == ref.Seq {
+			// A new message travels with its push. A recalled one is read
+			// again (through the caller's view), since the caller may have
+			// deleted it for themselves.
+			if m, err := chat.DecodeMessage(ch.Data); err == nil && m.Conversation == ref.Conversation && m.Seq == ref.Seq && m.Kind != chat.KindRecalled {
 				msgs[ref] = m
 				continue
 			}
@@ -137,6 +140,8 @@ func (c *conn) fill(ctx context.Context, me hongyan.Caller, changes []hongyan.Ch
 				return nil, err
 			}
 			item.Item = &pb.Change_Devices{Devices: devicesPB(ds, me.Device)}
+		case hongyan.ChangeMessageHidden:
+			item.Item = &pb.Change_MessageRemoved{MessageRemoved: &pb.MessageRef{Conversation: int64(ch.Conversation), Seq: ch.Ref}}
 		case hongyan.ChangeBlock:
 			blocked, err := s.Contacts.Blocked(ctx, me, hongyan.UserID(ch.Ref))
 			if err != nil {

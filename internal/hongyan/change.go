@@ -14,6 +14,7 @@ const (
 	ChangeSettings      ChangeKind = 6 // this user's privacy settings changed
 	ChangeDevices       ChangeKind = 7 // a device signed in or out
 	ChangeBlock         ChangeKind = 8 // user Ref blocked or unblocked
+	ChangeMessageHidden ChangeKind = 9 // this user deleted message Ref of Conversation for themselves
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

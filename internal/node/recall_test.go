@@ -63,3 +63,56 @@ func TestRecallReachesEveryDevice(t *testing.T) {
 		}
 	})
 }
+
+func TestDeleteForMeAndClearSyncToOwnDevices(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		kim, lee := registerUser(t, srv, "delme_kim"), registerUser(t, srv, "delme_lee")
+		befriend(t, srv, kim, lee)
+		k := session(t, srv, kim)
+		first := call(t, k, send(lee.id, "x1", "first")).GetSent()
+		second := call(t, k, send(lee.id, "x2", "second")).GetSent()
+
+		phone := wsclient.NewSyncer(session(t, srv, secondDevice(t, srv, lee)), 0)
+		for !phone.Live() {
+			if _, err := phone.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l := session(t, srv, lee)
+		if code := callCode(session(t, srv, registerUser(t, srv, "delme_out")), &pb.ClientFrame{Req: &pb.ClientFrame_DeleteMessage{DeleteMessage: &pb.DeleteMessageRequest{Message: first.Id}}}); code != "not_found" {
+			t.Errorf("a stranger deletes: got %q, want not_found", code)
+		}
+		call(t, l, &pb.ClientFrame{Req: &pb.ClientFrame_DeleteMessage{DeleteMessage: &pb.DeleteMessageRequest{Message: first.Id}}})
+		var removed *pb.MessageRef
+		for removed == nil {
+			changes, err := phone.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ch := range changes {
+				removed = ch.GetMessageRemoved()
+			}
+		}
+		if removed.Conversation != first.Conversation || removed.Seq != first.Seq {
+			t.Errorf("message_removed: got %v, want conversation %d seq %d", removed, first.Conversation, first.Seq)
+		}
+		// A new device of Lee never sees the deleted message; Kim still does.
+		fresh := collect(t, session(t, srv, secondDevice(t, srv, lee)), 1)
+		if len(fresh) != 1 || fresh[0].Id != second.Id {
+			t.Errorf("lee's new device: got %v, want only the second message", fresh)
+		}
+		if got := collect(t, session(t, srv, kim), 2); len(got) != 2 {
+			t.Errorf("kim's messages: got %d, want 2", len(got))
+		}
+		st := call(t, l, &pb.ClientFrame{Req: &pb.ClientFrame_SetConversation{SetConversation: &pb.ConversationStateRequest{Conversation: first.Conversation, Clear: true}}}).GetConversation()
+		if st.ClearedSeq != second.Seq || st.Last != nil {
+			t.Errorf("clear: got %v, want cleared to %d and no last message", st, second.Seq)
+		}
+		hist := call(t, l, &pb.ClientFrame{Req: &pb.ClientFrame_History{History: &pb.HistoryRequest{Conversation: first.Conversation}}}).GetMessages().GetMessages()
+		if len(hist) != 0 {
+			t.Errorf("lee's history after clearing: got %v, want nothing", hist)
+		}
+	})
+}

@@ -534,6 +534,7 @@ func summarySQL(where, limit string) string {
 		FROM (SELECT c.id, c.a, c.b, c.last_seq, COALESCE(s.user_id, 0) AS suser,
 				COALESCE(s.muted, false) AS muted, COALESCE(s.pinned, false) AS pinned,
 				COALESCE(s.draft, '') AS draft, COALESCE(s.read_seq, 0) AS read_seq,
+				COALESCE(s.cleared_seq, 0) AS cleared_seq,
 				COALESCE(m.id, 0) AS mid, COALESCE(m.seq, 0) AS mseq, COALESCE(m.sender, 0) AS msender,
 				COALESCE(m.sender_device, 0) AS mdevice, COALESCE(m.client_id, '') AS mclient,
 				COALESCE(m.kind, 0) AS mkind, COALESCE(m.text, '') AS mtext, COALESCE(m.created, 0) AS mcreated
@@ -558,7 +559,7 @@ func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, er
 	)
 	m := &sm.Last
 	err := scan(&id, &a, &b, &sm.Conversation.LastSeq, &suser,
-		&sm.State.Muted, &sm.State.Pinned, &sm.State.Draft, &sm.State.ReadSeq,
+		&sm.State.Muted, &sm.State.Pinned, &sm.State.Draft, &sm.State.ReadSeq, &sm.State.ClearedSeq,
 		&mid, &m.Seq, &msender, &mdevice, &m.ClientID, &mkind, &m.Text, &mcreated, &unread)
 	if err != nil {
 		return chat.Summary{}, err
@@ -630,12 +631,14 @@ func (s ChatStore) PutState(ctx context.Context, st chat.State, changes []hongya
 		if !found {
 			return notFound("no such conversation")
 		}
-		if _, err := t.exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, conversation) DO UPDATE SET
+		if _, err := t.exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq, cleared_seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, conversation) DO UPDATE SET
 			muted = excluded.muted, pinned = excluded.pinned, draft = excluded.draft,
 			read_seq = CASE WHEN excluded.read_seq > conversation_states.read_seq
-				THEN excluded.read_seq ELSE conversation_states.read_seq END`,
-			int64(st.User), int64(st.Conversation), st.Muted, st.Pinned, st.Draft, st.ReadSeq); err != nil {
+				THEN excluded.read_seq ELSE conversation_states.read_seq END,
+			cleared_seq = CASE WHEN excluded.cleared_seq > conversation_states.cleared_seq
+				THEN excluded.cleared_seq ELSE conversation_states.cleared_seq END`,
+			int64(st.User), int64(st.Conversation), st.Muted, st.Pinned, st.Draft, st.ReadSeq, st.ClearedSeq); err != nil {
 			return internal(err)
 		}
 		out, err = t.appendChanges(changes)

@@ -61,6 +61,9 @@ func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan
 	q := `SELECT ` + cols + ` FROM ` + s.db.d.TextMatch + `
 		AND m.conversation IN (SELECT id FROM conversations WHERE a = $2 OR b = $2)
 		AND (CAST($3 AS BIGINT) = 0 OR m.conversation = $3) AND m.id < $4 AND m.kind <> $5
+		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $2 AND h.message_id = m.id)
+		AND m.seq > COALESCE((SELECT cleared_seq FROM conversation_states cs
+			WHERE cs.user_id = $2 AND cs.conversation = m.conversation), 0)
 		ORDER BY m.id DESC LIMIT $6`
 	rows, err := s.db.query(ctx, q, likePattern(query), int64(user), int64(conv), int64(before), int64(chat.KindRecalled), limit)
 	if err != nil {
@@ -74,4 +77,35 @@ func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan
 func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
+}
+
+// HideMessage hides message m from user ("delete for me").
+func (s ChatStore) HideMessage(ctx context.Context, user hongyan.UserID, m chat.Message, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := checkChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.write(ctx, func(t *wtx) error {
+		out = nil
+		if _, err := t.exec(`INSERT INTO hidden_messages (user_id, message_id, conversation, seq) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (user_id, message_id) DO NOTHING`,
+			int64(user), int64(m.ID), int64(m.Conversation), m.Seq); err != nil {
+			return internal(err)
+		}
+		var err error
+		out, err = t.appendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// Hidden returns the sequences of conv's messages that user hid in
+// [from, to].
+func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, from, to int64) ([]int64, error) {
+	return queryAll(ctx, s.db, func(scan func(...any) error) (int64, error) {
+		var seq int64
+		err := scan(&seq)
+		return seq, err
+	}, `SELECT seq FROM hidden_messages WHERE user_id = $1 AND conversation = $2 AND seq >= $3 AND seq <= $4 ORDER BY seq`,
+		int64(user), int64(conv), from, to)
 }

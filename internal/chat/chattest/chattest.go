@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 	t.Run("PutState", func(t *testing.T) { testPutState(t, open(t)) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open(t)) })
 	t.Run("Recall", func(t *testing.T) { testRecall(t, open(t)) })
+	t.Run("Hide", func(t *testing.T) { testHide(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.

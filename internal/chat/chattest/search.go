@@ -107,3 +107,55 @@ func testRecall(t *testing.T, s chat.Store) {
 		t.Errorf("RecallMessage(missing): got %v, want not_found", err)
 	}
 }
+
+func testHide(t *testing.T, s chat.Store) {
+	ctx := t.Context()
+	var msgs []chat.Message
+	for i := range 4 {
+		m, _ := mustAppend(t, s, msg(1, 2, 1, "h"+string(rune('a'+i)), "hide me "+string(rune('a'+i))))
+		msgs = append(msgs, m)
+	}
+	conv := msgs[0].Conversation
+	changes := []hongyan.Change{{User: 2, Kind: hongyan.ChangeMessageHidden, Conversation: conv, Ref: msgs[1].Seq}}
+	out, err := s.HideMessage(ctx, 2, msgs[1], changes)
+	if err != nil || len(out) != 1 || out[0].Seq != 1 {
+		t.Fatalf("HideMessage: got %v, %v; want one change with seq 1", out, err)
+	}
+	if _, err := s.HideMessage(ctx, 2, msgs[1], nil); err != nil {
+		t.Fatalf("HideMessage again: %v", err)
+	}
+	if _, err := s.HideMessage(ctx, 2, msgs[3], nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Hidden(ctx, 2, conv, 1, 4)
+	if diff := gocmp.Diff([]int64{msgs[1].Seq, msgs[3].Seq}, got); err != nil || diff != "" {
+		t.Errorf("Hidden(2) (-want +got):\n%s (err %v)", diff, err)
+	}
+	if got, err := s.Hidden(ctx, 2, conv, 3, 3); err != nil || len(got) != 0 {
+		t.Errorf("Hidden(2) in [3,3]: got %v, %v; want none", got, err)
+	}
+	if got, err := s.Hidden(ctx, 1, conv, 1, 4); err != nil || len(got) != 0 {
+		t.Errorf("Hidden(1): got %v, %v; the sender hid nothing", got, err)
+	}
+	// Search leaves out what a user hid, and what they cleared.
+	if found, err := s.Search(ctx, 2, 0, "hide me", 0, 10); err != nil || len(found) != 2 {
+		t.Errorf("user 2 searches after hiding two: got %v, %v; want 2 messages", texts(found), err)
+	}
+	if found, err := s.Search(ctx, 1, 0, "hide me", 0, 10); err != nil || len(found) != 4 {
+		t.Errorf("user 1 searches: got %v, %v; want all 4", texts(found), err)
+	}
+	if _, err := s.PutState(ctx, chat.State{User: 2, Conversation: conv, ClearedSeq: msgs[2].Seq}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := s.Search(ctx, 2, 0, "hide me", 0, 10); err != nil || len(found) != 0 {
+		t.Errorf("user 2 searches after clearing to seq 3: got %v, %v; want none", texts(found), err)
+	}
+	// The cleared position never moves backwards.
+	if _, err := s.PutState(ctx, chat.State{User: 2, Conversation: conv, ClearedSeq: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.Summary(ctx, 2, conv)
+	if err != nil || sum.State.ClearedSeq != msgs[2].Seq {
+		t.Errorf("ClearedSeq after an older one: got %+v, %v; want %d", sum.State, err, msgs[2].Seq)
+	}
+}

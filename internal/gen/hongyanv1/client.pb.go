@@ -241,6 +241,7 @@ type ClientFrame struct {
 	//	*ClientFrame_Recall
 	//	*ClientFrame_Search
 	//	*ClientFrame_Broadcast
+	//	*ClientFrame_DeleteMessage
 	//	*ClientFrame_Register
 	//	*ClientFrame_Login
 	//	*ClientFrame_Logout
@@ -411,6 +412,15 @@ func (x *ClientFrame) GetBroadcast() *BroadcastRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_Broadcast); ok {
 			return x.Broadcast
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetDeleteMessage() *DeleteMessageRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_DeleteMessage); ok {
+			return x.DeleteMessage
 		}
 	}
 	return nil
@@ -707,6 +717,10 @@ type ClientFrame_Broadcast struct {
 	Broadcast *BroadcastRequest `protobuf:"bytes,12,opt,name=broadcast,proto3,oneof"`
 }
 
+type ClientFrame_DeleteMessage struct {
+	DeleteMessage *DeleteMessageRequest `protobuf:"bytes,13,opt,name=delete_message,json=deleteMessage,proto3,oneof"`
+}
+
 type ClientFrame_Register struct {
 	Register *RegisterRequest `protobuf:"bytes,16,opt,name=register,proto3,oneof"`
 }
@@ -836,6 +850,8 @@ func (*ClientFrame_Recall) isClientFrame_Req() {}
 func (*ClientFrame_Search) isClientFrame_Req() {}
 
 func (*ClientFrame_Broadcast) isClientFrame_Req() {}
+
+func (*ClientFrame_DeleteMessage) isClientFrame_Req() {}
 
 func (*ClientFrame_Register) isClientFrame_Req() {}
 
@@ -1680,6 +1696,7 @@ type Change struct {
 	//	*Change_Profile
 	//	*Change_Devices
 	//	*Change_Block
+	//	*Change_MessageRemoved
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1801,6 +1818,15 @@ func (x *Change) GetBlock() *BlockChange {
 	return nil
 }
 
+func (x *Change) GetMessageRemoved() *MessageRef {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MessageRemoved); ok {
+			return x.MessageRemoved
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -1838,6 +1864,11 @@ type Change_Block struct {
 	Block *BlockChange `protobuf:"bytes,9,opt,name=block,proto3,oneof"`
 }
 
+type Change_MessageRemoved struct {
+	// You deleted this message for yourself: remove it from this device.
+	MessageRemoved *MessageRef `protobuf:"bytes,10,opt,name=message_removed,json=messageRemoved,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -1853,6 +1884,60 @@ func (*Change_Profile) isChange_Item() {}
 func (*Change_Devices) isChange_Item() {}
 
 func (*Change_Block) isChange_Item() {}
+
+func (*Change_MessageRemoved) isChange_Item() {}
+
+type MessageRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageRef) Reset() {
+	*x = MessageRef{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageRef) ProtoMessage() {}
+
+func (x *MessageRef) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageRef.ProtoReflect.Descriptor instead.
+func (*MessageRef) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MessageRef) GetConversation() int64 {
+	if x != nil {
+		return x.Conversation
+	}
+	return 0
+}
+
+func (x *MessageRef) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
 
 type Message struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -1875,7 +1960,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +1972,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +1985,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Message) GetId() int64 {
@@ -1980,7 +2065,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1992,7 +2077,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2005,7 +2090,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SendRequest) GetPeer() int64 {
@@ -2048,7 +2133,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2145,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2158,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SendResponse) GetId() int64 {
@@ -2116,7 +2201,7 @@ type RecallRequest struct {
 
 func (x *RecallRequest) Reset() {
 	*x = RecallRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2128,7 +2213,7 @@ func (x *RecallRequest) String() string {
 func (*RecallRequest) ProtoMessage() {}
 
 func (x *RecallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2141,7 +2226,7 @@ func (x *RecallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
 func (*RecallRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RecallRequest) GetMessage() int64 {
@@ -2168,7 +2253,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2180,7 +2265,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2193,7 +2278,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -2241,7 +2326,7 @@ type BroadcastRequest struct {
 
 func (x *BroadcastRequest) Reset() {
 	*x = BroadcastRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2253,7 +2338,7 @@ func (x *BroadcastRequest) String() string {
 func (*BroadcastRequest) ProtoMessage() {}
 
 func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2266,7 +2351,7 @@ func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BroadcastRequest) GetPeers() []int64 {
@@ -2308,7 +2393,7 @@ type BroadcastResponse struct {
 
 func (x *BroadcastResponse) Reset() {
 	*x = BroadcastResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2320,7 +2405,7 @@ func (x *BroadcastResponse) String() string {
 func (*BroadcastResponse) ProtoMessage() {}
 
 func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2333,7 +2418,7 @@ func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BroadcastResponse) GetResults() []*BroadcastResult {
@@ -2354,7 +2439,7 @@ type BroadcastResult struct {
 
 func (x *BroadcastResult) Reset() {
 	*x = BroadcastResult{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2366,7 +2451,7 @@ func (x *BroadcastResult) String() string {
 func (*BroadcastResult) ProtoMessage() {}
 
 func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2379,7 +2464,7 @@ func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
 func (*BroadcastResult) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BroadcastResult) GetPeer() int64 {
@@ -2415,7 +2500,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2427,7 +2512,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,7 +2525,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -2473,7 +2558,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2485,7 +2570,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2498,7 +2583,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -2509,23 +2594,25 @@ func (x *MessageList) GetMessages() []*Message {
 }
 
 type ConversationState struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
-	Peer          int64                  `protobuf:"varint,2,opt,name=peer,proto3" json:"peer,omitempty"`
-	Muted         bool                   `protobuf:"varint,3,opt,name=muted,proto3" json:"muted,omitempty"`
-	Pinned        bool                   `protobuf:"varint,4,opt,name=pinned,proto3" json:"pinned,omitempty"`
-	Draft         string                 `protobuf:"bytes,5,opt,name=draft,proto3" json:"draft,omitempty"`
-	ReadSeq       int64                  `protobuf:"varint,6,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
-	LastSeq       int64                  `protobuf:"varint,7,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
-	Unread        uint32                 `protobuf:"varint,8,opt,name=unread,proto3" json:"unread,omitempty"`
-	Last          *Message               `protobuf:"bytes,9,opt,name=last,proto3" json:"last,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Conversation int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	Peer         int64                  `protobuf:"varint,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	Muted        bool                   `protobuf:"varint,3,opt,name=muted,proto3" json:"muted,omitempty"`
+	Pinned       bool                   `protobuf:"varint,4,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	Draft        string                 `protobuf:"bytes,5,opt,name=draft,proto3" json:"draft,omitempty"`
+	ReadSeq      int64                  `protobuf:"varint,6,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	LastSeq      int64                  `protobuf:"varint,7,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	Unread       uint32                 `protobuf:"varint,8,opt,name=unread,proto3" json:"unread,omitempty"`
+	Last         *Message               `protobuf:"bytes,9,opt,name=last,proto3" json:"last,omitempty"`
+	// You cleared the chat up to this sequence: show nothing at or before it.
+	ClearedSeq    int64 `protobuf:"varint,10,opt,name=cleared_seq,json=clearedSeq,proto3" json:"cleared_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2537,7 +2624,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2550,7 +2637,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -2616,6 +2703,13 @@ func (x *ConversationState) GetLast() *Message {
 	return nil
 }
 
+func (x *ConversationState) GetClearedSeq() int64 {
+	if x != nil {
+		return x.ClearedSeq
+	}
+	return 0
+}
+
 type ConversationList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversations []*ConversationState   `protobuf:"bytes,1,rep,name=conversations,proto3" json:"conversations,omitempty"`
@@ -2625,7 +2719,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2637,7 +2731,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2650,7 +2744,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -2667,14 +2761,17 @@ type ConversationStateRequest struct {
 	Pinned       *bool                  `protobuf:"varint,3,opt,name=pinned,proto3,oneof" json:"pinned,omitempty"`
 	Draft        *string                `protobuf:"bytes,4,opt,name=draft,proto3,oneof" json:"draft,omitempty"`
 	// Mark read up to this sequence (0: unchanged).
-	ReadSeq       int64 `protobuf:"varint,5,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	ReadSeq int64 `protobuf:"varint,5,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	// Clear the chat for yourself: every message so far disappears from your
+	// devices (the other member keeps them).
+	Clear         bool `protobuf:"varint,6,opt,name=clear,proto3" json:"clear,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +2783,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +2796,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -2737,6 +2834,59 @@ func (x *ConversationStateRequest) GetReadSeq() int64 {
 	return 0
 }
 
+func (x *ConversationStateRequest) GetClear() bool {
+	if x != nil {
+		return x.Clear
+	}
+	return false
+}
+
+// DeleteMessageRequest deletes a message for yourself only: your devices
+// receive message_removed; the other member keeps it.
+type DeleteMessageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       int64                  `protobuf:"varint,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMessageRequest) Reset() {
+	*x = DeleteMessageRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMessageRequest) ProtoMessage() {}
+
+func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *DeleteMessageRequest) GetMessage() int64 {
+	if x != nil {
+		return x.Message
+	}
+	return 0
+}
+
 type TypingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2746,7 +2896,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +2908,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +2921,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -2791,7 +2941,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2803,7 +2953,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2816,7 +2966,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -2847,7 +2997,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2859,7 +3009,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2872,7 +3022,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -2929,7 +3079,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2941,7 +3091,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2954,7 +3104,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -2989,7 +3139,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3001,7 +3151,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3014,7 +3164,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Session) GetToken() string {
@@ -3059,7 +3209,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3071,7 +3221,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3084,7 +3234,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Profile) GetId() int64 {
@@ -3175,7 +3325,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3187,7 +3337,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3200,7 +3350,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -3233,7 +3383,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3245,7 +3395,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3258,7 +3408,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -3282,7 +3432,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3294,7 +3444,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3307,7 +3457,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -3363,7 +3513,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3375,7 +3525,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3388,7 +3538,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -3422,7 +3572,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3434,7 +3584,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3447,7 +3597,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -3466,7 +3616,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3478,7 +3628,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3491,7 +3641,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -3511,7 +3661,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3523,7 +3673,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3536,7 +3686,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -3567,7 +3717,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3579,7 +3729,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3592,7 +3742,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Device) GetId() int64 {
@@ -3646,7 +3796,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3658,7 +3808,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3671,7 +3821,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -3690,7 +3840,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3702,7 +3852,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3715,7 +3865,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -3736,7 +3886,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3748,7 +3898,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3761,7 +3911,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -3790,7 +3940,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3802,7 +3952,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3815,7 +3965,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -3855,7 +4005,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3867,7 +4017,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3880,7 +4030,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -3899,7 +4049,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3911,7 +4061,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3924,7 +4074,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -3946,7 +4096,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3958,7 +4108,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3971,7 +4121,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -4014,7 +4164,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4026,7 +4176,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4039,7 +4189,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -4107,7 +4257,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4119,7 +4269,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4132,7 +4282,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Kicked) GetReason() string {
@@ -4152,7 +4302,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4164,7 +4314,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4177,7 +4327,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -4198,7 +4348,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4210,7 +4360,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4223,7 +4373,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -4263,7 +4413,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4275,7 +4425,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4288,7 +4438,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -4349,7 +4499,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4361,7 +4511,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4374,7 +4524,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -4395,7 +4545,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4407,7 +4557,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4420,7 +4570,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -4459,7 +4609,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4471,7 +4621,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4484,7 +4634,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -4545,7 +4695,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4557,7 +4707,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4570,7 +4720,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -4595,7 +4745,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4607,7 +4757,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4620,7 +4770,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -4675,7 +4825,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4687,7 +4837,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4700,7 +4850,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -4727,7 +4877,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4739,7 +4889,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4752,7 +4902,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -4774,7 +4924,7 @@ var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xa0\x12\n" +
+	"hongyan.v1\"\xeb\x12\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -4788,7 +4938,8 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x06recall\x18\n" +
 	" \x01(\v2\x19.hongyan.v1.RecallRequestH\x00R\x06recall\x123\n" +
 	"\x06search\x18\v \x01(\v2\x19.hongyan.v1.SearchRequestH\x00R\x06search\x12<\n" +
-	"\tbroadcast\x18\f \x01(\v2\x1c.hongyan.v1.BroadcastRequestH\x00R\tbroadcast\x129\n" +
+	"\tbroadcast\x18\f \x01(\v2\x1c.hongyan.v1.BroadcastRequestH\x00R\tbroadcast\x12I\n" +
+	"\x0edelete_message\x18\r \x01(\v2 .hongyan.v1.DeleteMessageRequestH\x00R\rdeleteMessage\x129\n" +
 	"\bregister\x18\x10 \x01(\v2\x1b.hongyan.v1.RegisterRequestH\x00R\bregister\x120\n" +
 	"\x05login\x18\x11 \x01(\v2\x18.hongyan.v1.LoginRequestH\x00R\x05login\x12+\n" +
 	"\x06logout\x18\x12 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x06logout\x12#\n" +
@@ -4865,7 +5016,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\fSyncResponse\x12,\n" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
-	"\x04head\x18\x03 \x01(\x03R\x04head\"\xce\x03\n" +
+	"\x04head\x18\x03 \x01(\x03R\x04head\"\x91\x04\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -4875,8 +5026,14 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0efriend_request\x18\x06 \x01(\v2\x19.hongyan.v1.FriendRequestH\x00R\rfriendRequest\x12/\n" +
 	"\aprofile\x18\a \x01(\v2\x13.hongyan.v1.ProfileH\x00R\aprofile\x122\n" +
 	"\adevices\x18\b \x01(\v2\x16.hongyan.v1.DeviceListH\x00R\adevices\x12/\n" +
-	"\x05block\x18\t \x01(\v2\x17.hongyan.v1.BlockChangeH\x00R\x05blockB\x06\n" +
-	"\x04item\"\xed\x01\n" +
+	"\x05block\x18\t \x01(\v2\x17.hongyan.v1.BlockChangeH\x00R\x05block\x12A\n" +
+	"\x0fmessage_removed\x18\n" +
+	" \x01(\v2\x16.hongyan.v1.MessageRefH\x00R\x0emessageRemovedB\x06\n" +
+	"\x04item\"B\n" +
+	"\n" +
+	"MessageRef\x12\"\n" +
+	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xed\x01\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -4920,7 +5077,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\rR\x05limit\">\n" +
 	"\vMessageList\x12/\n" +
-	"\bmessages\x18\x01 \x03(\v2\x13.hongyan.v1.MessageR\bmessages\"\x86\x02\n" +
+	"\bmessages\x18\x01 \x03(\v2\x13.hongyan.v1.MessageR\bmessages\"\xa7\x02\n" +
 	"\x11ConversationState\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x12\n" +
 	"\x04peer\x18\x02 \x01(\x03R\x04peer\x12\x14\n" +
@@ -4930,18 +5087,24 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\bread_seq\x18\x06 \x01(\x03R\areadSeq\x12\x19\n" +
 	"\blast_seq\x18\a \x01(\x03R\alastSeq\x12\x16\n" +
 	"\x06unread\x18\b \x01(\rR\x06unread\x12'\n" +
-	"\x04last\x18\t \x01(\v2\x13.hongyan.v1.MessageR\x04last\"W\n" +
+	"\x04last\x18\t \x01(\v2\x13.hongyan.v1.MessageR\x04last\x12\x1f\n" +
+	"\vcleared_seq\x18\n" +
+	" \x01(\x03R\n" +
+	"clearedSeq\"W\n" +
 	"\x10ConversationList\x12C\n" +
-	"\rconversations\x18\x01 \x03(\v2\x1d.hongyan.v1.ConversationStateR\rconversations\"\xcb\x01\n" +
+	"\rconversations\x18\x01 \x03(\v2\x1d.hongyan.v1.ConversationStateR\rconversations\"\xe1\x01\n" +
 	"\x18ConversationStateRequest\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x19\n" +
 	"\x05muted\x18\x02 \x01(\bH\x00R\x05muted\x88\x01\x01\x12\x1b\n" +
 	"\x06pinned\x18\x03 \x01(\bH\x01R\x06pinned\x88\x01\x01\x12\x19\n" +
 	"\x05draft\x18\x04 \x01(\tH\x02R\x05draft\x88\x01\x01\x12\x19\n" +
-	"\bread_seq\x18\x05 \x01(\x03R\areadSeqB\b\n" +
+	"\bread_seq\x18\x05 \x01(\x03R\areadSeq\x12\x14\n" +
+	"\x05clear\x18\x06 \x01(\bR\x05clearB\b\n" +
 	"\x06_mutedB\t\n" +
 	"\a_pinnedB\b\n" +
-	"\x06_draft\"3\n" +
+	"\x06_draft\"0\n" +
+	"\x14DeleteMessageRequest\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\x03R\amessage\"3\n" +
 	"\rTypingRequest\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\"D\n" +
 	"\n" +
@@ -5136,7 +5299,7 @@ func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(Gender)(0),                      // 1: hongyan.v1.Gender
@@ -5153,145 +5316,149 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*SyncRequest)(nil),              // 12: hongyan.v1.SyncRequest
 	(*SyncResponse)(nil),             // 13: hongyan.v1.SyncResponse
 	(*Change)(nil),                   // 14: hongyan.v1.Change
-	(*Message)(nil),                  // 15: hongyan.v1.Message
-	(*SendRequest)(nil),              // 16: hongyan.v1.SendRequest
-	(*SendResponse)(nil),             // 17: hongyan.v1.SendResponse
-	(*RecallRequest)(nil),            // 18: hongyan.v1.RecallRequest
-	(*SearchRequest)(nil),            // 19: hongyan.v1.SearchRequest
-	(*BroadcastRequest)(nil),         // 20: hongyan.v1.BroadcastRequest
-	(*BroadcastResponse)(nil),        // 21: hongyan.v1.BroadcastResponse
-	(*BroadcastResult)(nil),          // 22: hongyan.v1.BroadcastResult
-	(*HistoryRequest)(nil),           // 23: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 24: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 25: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 26: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 27: hongyan.v1.ConversationStateRequest
-	(*TypingRequest)(nil),            // 28: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 29: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 30: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 31: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 32: hongyan.v1.Session
-	(*Profile)(nil),                  // 33: hongyan.v1.Profile
-	(*Settings)(nil),                 // 34: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 35: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 36: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 37: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 38: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 39: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 40: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 41: hongyan.v1.Device
-	(*DeviceList)(nil),               // 42: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 43: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 44: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 45: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 46: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 47: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 48: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 49: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 50: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 51: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 52: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 53: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 54: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 55: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 56: hongyan.v1.Contact
-	(*ContactList)(nil),              // 57: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 58: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 59: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 60: hongyan.v1.BlockChange
+	(*MessageRef)(nil),               // 15: hongyan.v1.MessageRef
+	(*Message)(nil),                  // 16: hongyan.v1.Message
+	(*SendRequest)(nil),              // 17: hongyan.v1.SendRequest
+	(*SendResponse)(nil),             // 18: hongyan.v1.SendResponse
+	(*RecallRequest)(nil),            // 19: hongyan.v1.RecallRequest
+	(*SearchRequest)(nil),            // 20: hongyan.v1.SearchRequest
+	(*BroadcastRequest)(nil),         // 21: hongyan.v1.BroadcastRequest
+	(*BroadcastResponse)(nil),        // 22: hongyan.v1.BroadcastResponse
+	(*BroadcastResult)(nil),          // 23: hongyan.v1.BroadcastResult
+	(*HistoryRequest)(nil),           // 24: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),              // 25: hongyan.v1.MessageList
+	(*ConversationState)(nil),        // 26: hongyan.v1.ConversationState
+	(*ConversationList)(nil),         // 27: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil), // 28: hongyan.v1.ConversationStateRequest
+	(*DeleteMessageRequest)(nil),     // 29: hongyan.v1.DeleteMessageRequest
+	(*TypingRequest)(nil),            // 30: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),               // 31: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),          // 32: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),             // 33: hongyan.v1.LoginRequest
+	(*Session)(nil),                  // 34: hongyan.v1.Session
+	(*Profile)(nil),                  // 35: hongyan.v1.Profile
+	(*Settings)(nil),                 // 36: hongyan.v1.Settings
+	(*UserRef)(nil),                  // 37: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),     // 38: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),    // 39: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),         // 40: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),   // 41: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),    // 42: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                   // 43: hongyan.v1.Device
+	(*DeviceList)(nil),               // 44: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                // 45: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),      // 46: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),           // 47: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),      // 48: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                // 49: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),      // 50: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                  // 51: hongyan.v1.QrLogin
+	(*Kicked)(nil),                   // 52: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),        // 53: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),     // 54: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),            // 55: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),        // 56: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),            // 57: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                  // 58: hongyan.v1.Contact
+	(*ContactList)(nil),              // 59: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),     // 60: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),             // 61: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),              // 62: hongyan.v1.BlockChange
 }
 var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
-	16, // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
+	17, // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	12, // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	10, // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
-	28, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
-	27, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
+	30, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
+	28, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
 	8,  // 5: hongyan.v1.ClientFrame.hello:type_name -> hongyan.v1.Hello
-	23, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
+	24, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
 	6,  // 7: hongyan.v1.ClientFrame.conversations:type_name -> hongyan.v1.Empty
-	18, // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
-	19, // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
-	20, // 10: hongyan.v1.ClientFrame.broadcast:type_name -> hongyan.v1.BroadcastRequest
-	30, // 11: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	31, // 12: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
-	6,  // 13: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
-	6,  // 14: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
-	6,  // 15: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	43, // 16: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
-	6,  // 17: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	40, // 18: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	36, // 19: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	39, // 20: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	37, // 21: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	44, // 22: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	45, // 23: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	38, // 24: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	35, // 25: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	46, // 26: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	47, // 27: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	47, // 28: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	48, // 29: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	51, // 30: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	52, // 31: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	55, // 32: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	6,  // 33: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	6,  // 34: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	58, // 35: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	35, // 36: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	59, // 37: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	7,  // 38: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	17, // 39: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	13, // 40: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	11, // 41: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	13, // 42: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	29, // 43: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	24, // 44: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	26, // 45: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	25, // 46: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	9,  // 47: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	21, // 48: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	32, // 49: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	33, // 50: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	42, // 51: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	49, // 52: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	57, // 53: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	54, // 54: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	56, // 55: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	53, // 56: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	50, // 57: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	14, // 58: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	15, // 59: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	25, // 60: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	56, // 61: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	53, // 62: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	33, // 63: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	42, // 64: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	60, // 65: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	0,  // 66: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 67: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 68: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	22, // 69: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	17, // 70: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	7,  // 71: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	15, // 72: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	15, // 73: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	25, // 74: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	1,  // 75: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	34, // 76: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	1,  // 77: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	41, // 78: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	2,  // 79: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	32, // 80: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	3,  // 81: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	33, // 82: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	53, // 83: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	33, // 84: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	56, // 85: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	86, // [86:86] is the sub-list for method output_type
-	86, // [86:86] is the sub-list for method input_type
-	86, // [86:86] is the sub-list for extension type_name
-	86, // [86:86] is the sub-list for extension extendee
-	0,  // [0:86] is the sub-list for field type_name
+	19, // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
+	20, // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
+	21, // 10: hongyan.v1.ClientFrame.broadcast:type_name -> hongyan.v1.BroadcastRequest
+	29, // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
+	32, // 12: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
+	33, // 13: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	6,  // 14: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
+	6,  // 15: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
+	6,  // 16: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
+	45, // 17: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	6,  // 18: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
+	42, // 19: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	38, // 20: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	41, // 21: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	39, // 22: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	46, // 23: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	47, // 24: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	40, // 25: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	37, // 26: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	48, // 27: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	49, // 28: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	49, // 29: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	50, // 30: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	53, // 31: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	54, // 32: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	57, // 33: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	6,  // 34: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	6,  // 35: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	60, // 36: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	37, // 37: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	61, // 38: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	7,  // 39: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	18, // 40: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	13, // 41: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	11, // 42: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	13, // 43: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	31, // 44: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	25, // 45: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	27, // 46: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	26, // 47: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	9,  // 48: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	22, // 49: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	34, // 50: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	35, // 51: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	44, // 52: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	51, // 53: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	59, // 54: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	56, // 55: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	58, // 56: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	55, // 57: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	52, // 58: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	14, // 59: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	16, // 60: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	26, // 61: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	58, // 62: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	55, // 63: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	35, // 64: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	44, // 65: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	62, // 66: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	15, // 67: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	0,  // 68: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 69: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 70: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	23, // 71: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	18, // 72: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	7,  // 73: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	16, // 74: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	16, // 75: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	26, // 76: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	1,  // 77: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	36, // 78: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	1,  // 79: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	43, // 80: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	2,  // 81: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	34, // 82: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	3,  // 83: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	35, // 84: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	55, // 85: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	35, // 86: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	58, // 87: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	88, // [88:88] is the sub-list for method output_type
+	88, // [88:88] is the sub-list for method input_type
+	88, // [88:88] is the sub-list for extension type_name
+	88, // [88:88] is the sub-list for extension extendee
+	0,  // [0:88] is the sub-list for field type_name
 }
 
 func init() { file_proto_hongyan_v1_client_proto_init() }
@@ -5311,6 +5478,7 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Recall)(nil),
 		(*ClientFrame_Search)(nil),
 		(*ClientFrame_Broadcast)(nil),
+		(*ClientFrame_DeleteMessage)(nil),
 		(*ClientFrame_Register)(nil),
 		(*ClientFrame_Login)(nil),
 		(*ClientFrame_Logout)(nil),
@@ -5369,18 +5537,19 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_Profile)(nil),
 		(*Change_Devices)(nil),
 		(*Change_Block)(nil),
+		(*Change_MessageRemoved)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[23].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[32].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[33].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[54].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[24].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[34].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[35].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[56].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   57,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,89 @@
+package chat
+
+import (
+	"context"
+
+	"hongyan/internal/hongyan"
+)
+
+// DeleteForMe hides a message of one of the caller's conversations from
+// the caller's own devices; the other members keep it.
+func (s *Service) DeleteForMe(ctx context.Context, c hongyan.Caller, id hongyan.MessageID) error {
+	m, err := s.store.Message(ctx, id)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no such message")
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.conversation(ctx, c, m.Conversation); err != nil {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no such message")
+	}
+	changes, err := s.store.HideMessage(ctx, c.User, m, []hongyan.Change{
+		{User: c.User, Kind: hongyan.ChangeMessageHidden, Conversation: m.Conversation, Ref: m.Seq},
+	})
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
+}
+
+// visible drops from msgs what the caller deleted for themselves or
+// cleared. msgs may span conversations of the caller.
+func (s *Service) visible(ctx context.Context, c hongyan.Caller, msgs []Message) ([]Message, error) {
+	type bounds struct {
+		cleared, lo, hi int64
+		hidden          map[int64]bool
+	}
+	convs := make(map[hongyan.ConversationID]*bounds)
+	for _, m := range msgs {
+		b := convs[m.Conversation]
+		if b == nil {
+			b = &bounds{lo: m.Seq, hi: m.Seq}
+			convs[m.Conversation] = b
+		}
+		b.lo, b.hi = min(b.lo, m.Seq), max(b.hi, m.Seq)
+	}
+	for id, b := range convs {
+		sum, err := s.store.Summary(ctx, c.User, id)
+		if err != nil {
+			return nil, err
+		}
+		b.cleared = sum.State.ClearedSeq
+		seqs, err := s.store.Hidden(ctx, c.User, id, max(b.lo, b.cleared+1), b.hi)
+		if err != nil {
+			return nil, err
+		}
+		if len(seqs) > 0 {
+			b.hidden = make(map[int64]bool, len(seqs))
+			for _, q := range seqs {
+				b.hidden[q] = true
+			}
+		}
+	}
+	out := msgs[:0]
+	for _, m := range msgs {
+		b := convs[m.Conversation]
+		if m.Seq > b.cleared && !b.hidden[m.Seq] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// hideLast blanks a chat-list row's last message if the caller deleted it
+// for themselves or cleared the chat.
+func (s *Service) hideLast(ctx context.Context, c hongyan.Caller, sum Summary) (Summary, error) {
+	if sum.Last.ID == 0 {
+		return sum, nil
+	}
+	vis, err := s.visible(ctx, c, []Message{sum.Last})
+	if err != nil {
+		return Summary{}, err
+	}
+	if len(vis) == 0 {
+		sum.Last = Message{}
+	}
+	return sum, nil
+}
