@@ -32,40 +32,16 @@ func (s *Service) DeleteForMe(ctx context.Context, c hongyan.Caller, id hongyan.
 // visible drops from msgs what the caller deleted for themselves or
 // cleared. msgs may span conversations of the caller.
 func (s *Service) visible(ctx context.Context, c hongyan.Caller, msgs []Message) ([]Message, error) {
-	type bounds struct {
-		cleared, lo, hi int64
-		hidden          map[int64]bool
+	if len(msgs) == 0 {
+		return msgs, nil
 	}
-	convs := make(map[hongyan.ConversationID]*bounds)
-	for _, m := range msgs {
-		b := convs[m.Conversation]
-		if b == nil {
-			b = &bounds{lo: m.Seq, hi: m.Seq}
-			convs[m.Conversation] = b
-		}
-		b.lo, b.hi = min(b.lo, m.Seq), max(b.hi, m.Seq)
-	}
-	for id, b := range convs {
-		sum, err := s.store.Summary(ctx, c.User, id)
-		if err != nil {
-			return nil, err
-		}
-		b.cleared = sum.State.ClearedSeq
-		seqs, err := s.store.Hidden(ctx, c.User, id, max(b.lo, b.cleared+1), b.hi)
-		if err != nil {
-			return nil, err
-		}
-		if len(seqs) > 0 {
-			b.hidden = make(map[int64]bool, len(seqs))
-			for _, q := range seqs {
-				b.hidden[q] = true
-			}
-		}
+	h, err := s.store.Hidden(ctx, c.User)
+	if err != nil {
+		return nil, err
 	}
 	out := msgs[:0]
 	for _, m := range msgs {
-		b := convs[m.Conversation]
-		if m.Seq > b.cleared && !b.hidden[m.Seq] {
+		if !h.Hides(m) {
 			out = append(out, m)
 		}
 	}

@@ -28,9 +28,10 @@ type Store interface {
 	// appending changes, atomically. Hiding it again changes nothing but
 	// still appends the changes.
 	HideMessage(ctx context.Context, user hongyan.UserID, m Message, changes []hongyan.Change) ([]hongyan.Change, error)
-	// Hidden returns the sequences of the messages of conv that user hid,
-	// between from and to inclusive, in increasing order.
-	Hidden(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, from, to int64) ([]int64, error)
+	// Hidden returns everything user hid from themselves: the messages they
+	// deleted for themselves and the chats they cleared (with positions).
+	// It is read once per page of catch-up, so it is two small queries.
+	Hidden(ctx context.Context, user hongyan.UserID) (Hidden, error)
 	// Search returns up to limit messages, newest first, from the
 	// conversations user belongs to (only conv when it is not 0), whose
 	// text contains query (ignoring ASCII case), with ID below before (all
@@ -57,4 +58,16 @@ type Store interface {
 type Ref struct {
 	Conversation hongyan.ConversationID
 	Seq          int64
+}
+
+// Hidden is what one user no longer sees: messages deleted for themselves,
+// and for each cleared chat the position it was cleared up to.
+type Hidden struct {
+	Messages map[Ref]bool
+	Cleared  map[hongyan.ConversationID]int64
+}
+
+// Hides reports whether m is hidden.
+func (h Hidden) Hides(m Message) bool {
+	return m.Seq <= h.Cleared[m.Conversation] || h.Messages[Ref{Conversation: m.Conversation, Seq: m.Seq}]
 }

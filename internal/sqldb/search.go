@@ -99,13 +99,31 @@ func (s ChatStore) HideMessage(ctx context.Context, user hongyan.UserID, m chat.
 	return out, err
 }
 
-// Hidden returns the sequences of conv's messages that user hid in
-// [from, to].
-func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, from, to int64) ([]int64, error) {
-	return queryAll(ctx, s.db, func(scan func(...any) error) (int64, error) {
-		var seq int64
-		err := scan(&seq)
-		return seq, err
-	}, `SELECT seq FROM hidden_messages WHERE user_id = $1 AND conversation = $2 AND seq >= $3 AND seq <= $4 ORDER BY seq`,
-		int64(user), int64(conv), from, to)
+// Hidden returns the messages user deleted for themselves and the chats
+// they cleared.
+func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden, error) {
+	h := chat.Hidden{Messages: map[chat.Ref]bool{}, Cleared: map[hongyan.ConversationID]int64{}}
+	refs, err := queryAll(ctx, s.db, func(scan func(...any) error) (chat.Ref, error) {
+		var conv, seq int64
+		err := scan(&conv, &seq)
+		return chat.Ref{Conversation: hongyan.ConversationID(conv), Seq: seq}, err
+	}, `SELECT conversation, seq FROM hidden_messages WHERE user_id = $1`, int64(user))
+	if err != nil {
+		return chat.Hidden{}, err
+	}
+	for _, r := range refs {
+		h.Messages[r] = true
+	}
+	cleared, err := queryAll(ctx, s.db, func(scan func(...any) error) (chat.Ref, error) {
+		var conv, seq int64
+		err := scan(&conv, &seq)
+		return chat.Ref{Conversation: hongyan.ConversationID(conv), Seq: seq}, err
+	}, `SELECT conversation, cleared_seq FROM conversation_states WHERE user_id = $1 AND cleared_seq > 0`, int64(user))
+	if err != nil {
+		return chat.Hidden{}, err
+	}
+	for _, r := range cleared {
+		h.Cleared[r.Conversation] = r.Seq
+	}
+	return h, nil
 }

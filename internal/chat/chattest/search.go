@@ -127,15 +127,19 @@ func testHide(t *testing.T, s chat.Store) {
 	if _, err := s.HideMessage(ctx, 2, msgs[3], nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Hidden(ctx, 2, conv, 1, 4)
-	if diff := gocmp.Diff([]int64{msgs[1].Seq, msgs[3].Seq}, got); err != nil || diff != "" {
-		t.Errorf("Hidden(2) (-want +got):\n%s (err %v)", diff, err)
+	h, err := s.Hidden(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, err := s.Hidden(ctx, 2, conv, 3, 3); err != nil || len(got) != 0 {
-		t.Errorf("Hidden(2) in [3,3]: got %v, %v; want none", got, err)
+	want := chat.Hidden{
+		Messages: map[chat.Ref]bool{{Conversation: conv, Seq: msgs[1].Seq}: true, {Conversation: conv, Seq: msgs[3].Seq}: true},
+		Cleared:  map[hongyan.ConversationID]int64{},
 	}
-	if got, err := s.Hidden(ctx, 1, conv, 1, 4); err != nil || len(got) != 0 {
-		t.Errorf("Hidden(1): got %v, %v; the sender hid nothing", got, err)
+	if diff := gocmp.Diff(want, h); diff != "" {
+		t.Errorf("Hidden(2) (-want +got):\n%s", diff)
+	}
+	if h, err := s.Hidden(ctx, 1); err != nil || len(h.Messages) != 0 || len(h.Cleared) != 0 {
+		t.Errorf("Hidden(1): got %+v, %v; the sender hid nothing", h, err)
 	}
 	// Search leaves out what a user hid, and what they cleared.
 	if found, err := s.Search(ctx, 2, 0, "hide me", 0, 10); err != nil || len(found) != 2 {
@@ -157,5 +161,8 @@ func testHide(t *testing.T, s chat.Store) {
 	sum, err := s.Summary(ctx, 2, conv)
 	if err != nil || sum.State.ClearedSeq != msgs[2].Seq {
 		t.Errorf("ClearedSeq after an older one: got %+v, %v; want %d", sum.State, err, msgs[2].Seq)
+	}
+	if h, err := s.Hidden(ctx, 2); err != nil || h.Cleared[conv] != msgs[2].Seq {
+		t.Errorf("Hidden(2).Cleared: got %+v, %v; want %d for the chat", h.Cleared, err, msgs[2].Seq)
 	}
 }
