@@ -35,8 +35,9 @@ func dialCounted(ctx context.Context, server, token string) (*wsclient.Conn, *co
 
 // runWire is w5-wire: bytes on the wire (TCP payload, both directions,
 // counted at each client's socket) per short text message for the sender
-// and for the recipient, and the bytes of one idle heartbeat, which at the
-// client's default interval gives the idle cost per hour.
+// and for the recipient, the bytes of one heartbeat, and the bytes of an
+// idle hour under the client's adaptive heartbeat (run on a 1:60 time
+// scale, so it takes a minute).
 func runWire(ctx context.Context, opt Options) (Result, error) {
 	const n = 1000
 	ps, err := setupPairs(ctx, opt.Server, 2)
@@ -132,8 +133,28 @@ func runWire(ctx context.Context, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	r.PingBytes = rb.bytes() - before
-	r.IdleBytesPerHour = float64(r.PingBytes) * float64(time.Hour/wsclient.DefaultHeartbeat)
-	fmt.Fprintf(opt.Log, "w5-wire: %.1f bytes per short text on the sender's link (send, ack, own copy), %.1f on the recipient's; one heartbeat %d bytes, %.0f bytes per idle hour at the default %s heartbeat\n",
-		r.SenderBytesPerMsg, r.RecipientBytesPerMsg, r.PingBytes, r.IdleBytesPerHour, wsclient.DefaultHeartbeat)
+
+	// An idle hour, measured at the socket on a time scale of 1:60: the
+	// recipient's device follows the client's adaptive heartbeat schedule
+	// (30 s doubling to 4 min) at 1/60 of its intervals for one minute.
+	const scale = 60
+	idle := wsclient.NewSyncer(rc, syncer.Cursor())
+	idle.Heartbeat, idle.MaxHeartbeat = wsclient.DefaultHeartbeat/scale, wsclient.DefaultMaxHeartbeat/scale
+	for !idle.Live() {
+		if _, err := idle.Next(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	idleCtx, stop := context.WithTimeout(ctx, time.Hour/scale)
+	defer stop()
+	before = rb.bytes()
+	for idleCtx.Err() == nil {
+		if _, err := idle.Next(idleCtx); err != nil && idleCtx.Err() == nil {
+			return Result{}, err
+		}
+	}
+	r.IdleBytesPerHour = float64(rb.bytes() - before)
+	fmt.Fprintf(opt.Log, "w5-wire: %.1f bytes per short text on the sender's link (send, ack, own copy), %.1f on the recipient's; one heartbeat %d bytes; %.0f bytes in an idle hour (adaptive heartbeat %s to %s, run at 1:%d time scale)\n",
+		r.SenderBytesPerMsg, r.RecipientBytesPerMsg, r.PingBytes, r.IdleBytesPerHour, wsclient.DefaultHeartbeat, wsclient.DefaultMaxHeartbeat, scale)
 	return r, nil
 }

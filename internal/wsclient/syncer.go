@@ -9,9 +9,15 @@ import (
 	"hongyan/internal/gen/hongyanv1"
 )
 
-// DefaultHeartbeat is how long a caught-up Syncer waits without pushes
-// before it pings the server to check that it missed nothing.
+// DefaultHeartbeat is how long a caught-up Syncer first waits without
+// pushes before it pings the server to check that it missed nothing.
 const DefaultHeartbeat = 30 * time.Second
+
+// DefaultMaxHeartbeat caps the adaptive heartbeat: each quiet heartbeat
+// doubles the wait, up to this (below the 5-minute idle timeouts common in
+// mobile carriers' NATs); any push brings it back to Heartbeat. An idle
+// device thus pings about 15 times an hour instead of 120.
+const DefaultMaxHeartbeat = 4 * time.Minute
 
 // ErrKicked is the cause returned by Syncer.Next when the server signed this
 // device out (a kicked push).
@@ -32,15 +38,38 @@ type Syncer struct {
 	// Limit is the page size asked of sync (0: the server's default).
 	Limit uint32
 	// Heartbeat is how long Next waits for a push while caught up before
-	// it pings the server (0: DefaultHeartbeat; negative: never).
+	// it first pings the server (0: DefaultHeartbeat; negative: never).
 	Heartbeat time.Duration
+	// MaxHeartbeat caps the adaptive heartbeat (0: DefaultMaxHeartbeat).
+	MaxHeartbeat time.Duration
 	// OnPush, if set, receives pushes other than changes and kicked
 	// (typing indicators), on the goroutine calling Next.
 	OnPush func(*hongyanv1.ServerFrame)
 
 	conn   *Conn
 	cursor int64
-	live   bool // caught up: the last sync page had More false and no gap was seen since
+	live   bool          // caught up: the last sync page had More false and no gap was seen since
+	quiet  time.Duration // the current adaptive heartbeat (0: start from Heartbeat)
+}
+
+// nextHeartbeat returns how long to wait for a push before pinging.
+func (s *Syncer) nextHeartbeat() time.Duration {
+	if s.quiet == 0 {
+		s.quiet = s.Heartbeat
+		if s.quiet == 0 {
+			s.quiet = DefaultHeartbeat
+		}
+	}
+	return s.quiet
+}
+
+// quietHeartbeat doubles the heartbeat after a ping that found nothing new.
+func (s *Syncer) quietHeartbeat() {
+	limit := s.MaxHeartbeat
+	if limit == 0 {
+		limit = DefaultMaxHeartbeat
+	}
+	s.quiet = min(2*s.quiet, max(limit, s.quiet))
 }
 
 // NewSyncer returns a Syncer on c that continues after cursor.
@@ -90,11 +119,7 @@ func (s *Syncer) Next(ctx context.Context) ([]*hongyanv1.Change, error) {
 func (s *Syncer) waitPush(ctx context.Context) ([]*hongyanv1.Change, error) {
 	var tick <-chan time.Time
 	if s.Heartbeat >= 0 {
-		d := s.Heartbeat
-		if d == 0 {
-			d = DefaultHeartbeat
-		}
-		t := time.NewTimer(d)
+		t := time.NewTimer(s.nextHeartbeat())
 		defer t.Stop()
 		tick = t.C
 	}
@@ -107,6 +132,7 @@ func (s *Syncer) waitPush(ctx context.Context) ([]*hongyanv1.Change, error) {
 		}
 		switch b := f.Body.(type) {
 		case *hongyanv1.ServerFrame_Changes:
+			s.quiet = 0 // activity: back to the short heartbeat
 			return s.acceptPush(b.Changes.GetChanges()), nil
 		case *hongyanv1.ServerFrame_Kicked:
 			return nil, fmt.Errorf("%w: %s", ErrKicked, b.Kicked.GetReason())
@@ -123,6 +149,9 @@ func (s *Syncer) waitPush(ctx context.Context) ([]*hongyanv1.Change, error) {
 		}
 		if head > s.cursor {
 			s.live = false
+			s.quiet = 0
+		} else {
+			s.quietHeartbeat()
 		}
 		return nil, nil
 	}

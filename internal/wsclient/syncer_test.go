@@ -161,3 +161,27 @@ func TestSyncerConnectionEnds(t *testing.T) {
 		t.Errorf("Next after the server closed = %v, want ErrClosed", err)
 	}
 }
+
+func TestSyncerHeartbeatAdapts(t *testing.T) {
+	s := &Syncer{Heartbeat: 30 * time.Second, MaxHeartbeat: 4 * time.Minute}
+	var got []time.Duration
+	for range 6 {
+		got = append(got, s.nextHeartbeat())
+		s.quietHeartbeat()
+	}
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute, 4 * time.Minute}
+	if !slices.Equal(got, want) {
+		t.Errorf("quiet heartbeats: got %v, want %v", got, want)
+	}
+	s.quiet = 0 // what a push does
+	if d := s.nextHeartbeat(); d != 30*time.Second {
+		t.Errorf("after activity: got %v, want 30s", d)
+	}
+	// A cap below the first heartbeat keeps the first heartbeat.
+	s = &Syncer{Heartbeat: time.Minute, MaxHeartbeat: time.Second}
+	s.nextHeartbeat()
+	s.quietHeartbeat()
+	if d := s.nextHeartbeat(); d != time.Minute {
+		t.Errorf("cap below the start: got %v, want 1m", d)
+	}
+}
