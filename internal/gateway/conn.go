@@ -45,8 +45,9 @@ type conn struct {
 	pending []hongyan.Change // pushed changes not yet delivered
 	gap     bool             // pending overflowed: read from the store
 	peers   map[hongyan.ConversationID]hongyan.UserID
-	busy    int  // requests being handled
-	kicked  bool // signed out: close once the requests in hand are answered
+	mine    map[string]bool // client IDs sent on this connection, their copy not yet pushed
+	busy    int             // requests being handled
+	kicked  bool            // signed out: close once the requests in hand are answered
 
 	pushMu sync.Mutex // serialises sync responses and live pushes
 }
@@ -123,6 +124,36 @@ func waits(f *pb.ClientFrame) bool {
 		return true
 	}
 	return false
+}
+
+// maxMine bounds the client IDs a connection remembers for compact copies;
+// past it they are forgotten, which only costs bytes.
+const maxMine = 1024
+
+// sentHere records that this connection is sending clientID, so that the
+// message's copy pushed back to it can be compact.
+func (c *conn) sentHere(clientID string, sending bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !sending {
+		delete(c.mine, clientID)
+		return
+	}
+	if c.mine == nil || len(c.mine) >= maxMine {
+		c.mine = make(map[string]bool)
+	}
+	c.mine[clientID] = true
+}
+
+// takeMine reports whether this connection sent clientID and forgets it.
+func (c *conn) takeMine(clientID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.mine[clientID] {
+		return false
+	}
+	delete(c.mine, clientID)
+	return true
 }
 
 // outFrame is an encoded frame; last closes the connection after it.

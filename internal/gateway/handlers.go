@@ -90,10 +90,12 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 
 	// ---- chat ----
 	case *pb.ClientFrame_Send:
+		c.sentHere(r.Send.ClientId, true)
 		m, err := s.Chat.Send(ctx, me, chat.Outgoing{
 			Peer: hongyan.UserID(r.Send.Peer), ClientID: r.Send.ClientId, Kind: chat.Kind(r.Send.Kind), Text: r.Send.Text,
 		})
 		if err != nil {
+			c.sentHere(r.Send.ClientId, false)
 			return nil, err
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, nil

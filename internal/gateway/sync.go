@@ -101,7 +101,13 @@ func (c *conn) fill(ctx context.Context, me hongyan.Caller, changes []hongyan.Ch
 				if err != nil {
 					return nil, err
 				}
-				item.Item = &pb.Change_Message{Message: messagePB(m, me.User, peer)}
+				if m.SenderDevice == me.Device && m.Kind != chat.KindRecalled && c.takeMine(m.ClientID) {
+					// This connection sent it: it knows the rest.
+					item.Item = &pb.Change_Message{Message: &pb.Message{
+						Id: int64(m.ID), Conversation: int64(m.Conversation), Seq: m.Seq, ClientId: m.ClientID}}
+				} else {
+					item.Item = &pb.Change_Message{Message: messagePB(m, me.User, peer)}
+				}
 			}
 		case hongyan.ChangeConversation:
 			sum, err := s.Chat.Conversation(ctx, me, ch.Conversation)

@@ -116,3 +116,45 @@ func TestDeleteForMeAndClearSyncToOwnDevices(t *testing.T) {
 		}
 	})
 }
+
+func TestOwnCopyIsCompactOnlyOnTheSendingConnection(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		olga, pete := registerUser(t, srv, "copy_olga"), registerUser(t, srv, "copy_pete")
+		befriend(t, srv, olga, pete)
+		follow := func(u user) (*wsclient.Conn, *wsclient.Syncer) {
+			c := session(t, srv, u)
+			s := wsclient.NewSyncer(c, 0)
+			for !s.Live() {
+				if _, err := s.Next(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c, s
+		}
+		sender, senderSync := follow(olga)
+		_, otherSync := follow(secondDevice(t, srv, olga))
+		sent := call(t, sender, send(pete.id, "compact-1", "twenty bytes of text")).GetSent()
+		next := func(s *wsclient.Syncer) *pb.Message {
+			for {
+				changes, err := s.Next(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ch := range changes {
+					if m := ch.GetMessage(); m != nil {
+						return m
+					}
+				}
+			}
+		}
+		own, other := next(senderSync), next(otherSync)
+		if own.Id != sent.Id || own.Seq != sent.Seq || own.ClientId != "compact-1" || own.Text != "" {
+			t.Errorf("copy on the sending connection: got %v, want id, seq and client ID only", own)
+		}
+		if other.Id != sent.Id || other.Text != "twenty bytes of text" || other.Sender != olga.id {
+			t.Errorf("copy on another device: got %v, want the whole message", other)
+		}
+	})
+}

@@ -1939,6 +1939,10 @@ func (x *MessageRef) GetSeq() int64 {
 	return 0
 }
 
+// A Message in a change is complete, except the copy of a message pushed
+// back to the very connection that sent it: that one carries only id,
+// conversation, seq and client_id (the sender has the rest), to keep the
+// sender's link small.
 type Message struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Id           int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
