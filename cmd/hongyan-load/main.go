@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&opt.Duration, "duration", 0, "how long to send (default 10s)")
 	fs.IntVar(&opt.Users, "users", 100, "number of users")
 	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed")
+	fs.StringVar(&opt.Admin, "admin", "", "w2-idle: the node's admin URL (admin_listen), to collect garbage before reading its memory")
 	fs.Float64Var(&opt.Rate, "rate", 0, "total messages per second (0: as fast as acks allow)")
 	fs.IntVar(&opt.Inflight, "inflight", 4, "concurrent sends per user when --rate is 0")
 	fs.StringVar(&opt.FsyncDir, "fsync-dir", "", "directory on the node's disk for the fsync probe (default: the node's data dir or the temp dir)")

@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	outQueue       = 256  // frames queued for a client before it counts as too slow
+	outQueue       = 64   // frames queued for a client before it counts as too slow
 	maxPending     = 1024 // pushed changes held before falling back to the store
 	maxConcurrent  = 64   // requests of one connection handled at once
 	syncPageMax    = 1000

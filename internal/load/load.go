@@ -28,6 +28,9 @@ type Options struct {
 	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
 	Log      io.Writer     // human progress and summary
 
+	// w2-idle only
+	Admin string // the node's admin (pprof) URL, to collect garbage before reading memory
+
 	// w4-catchup only
 	Missed int // messages the reconnecting device missed (default 10,000)
 
@@ -61,6 +64,12 @@ type Result struct {
 	CatchupMs    float64 `json:"catchup_ms,omitempty"`
 	CatchupBytes int64   `json:"catchup_bytes,omitempty"`
 
+	// w2-idle: idle authenticated connections held open.
+	Conns                  int     `json:"conns,omitempty"`
+	ConnectsPerS           float64 `json:"connects_per_s,omitempty"`
+	ServerRSSBytesPerConn  float64 `json:"server_rss_bytes_per_conn,omitempty"`
+	ServerHeapBytesPerConn float64 `json:"server_heap_bytes_per_conn,omitempty"`
+
 	// w5-wire: TCP payload per short text on each side's link, and the
 	// cost of the idle heartbeat.
 	SenderBytesPerMsg    float64 `json:"sender_bytes_per_msg,omitempty"`
@@ -78,7 +87,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w4-catchup", "w5-wire", "chaos"}
+var Workloads = []string{"w1-direct", "w2-idle", "w4-catchup", "w5-wire", "chaos"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -94,6 +103,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 	switch workload {
 	case "w1-direct":
 		return runDirect(ctx, opt)
+	case "w2-idle":
+		return runIdle(ctx, opt)
 	case "w5-wire":
 		return runWire(ctx, opt)
 	case "w4-catchup":
