@@ -308,9 +308,17 @@ func TestDeleteAndClearThroughTheCLI(t *testing.T) {
 	if got := syncedMessages(t, s, p("n")); !equal(got, []string{"keep", "oops, delete for me"}) {
 		t.Errorf("nico: got %q, want both messages", got)
 	}
+	// Nico forwards Mona's message back to her as his own.
+	fw := cli(t, s, p("n"), "forward", fmt.Sprint(num(b[0], "id")), "mona_001")
+	if len(fw) != 1 || num(fw[0], "seq") != num(b[0], "seq")+1 {
+		t.Errorf("forward: got %v, want the next message of the chat", fw)
+	}
+	if got := syncedMessages(t, s, p("m2")); !equal(got, []string{"oops, delete for me"}) {
+		t.Errorf("mona's device after the forward: got %q, want the forwarded copy", got)
+	}
 	out := cli(t, s, p("n"), "clear", "mona_001")
-	if len(out) != 1 || num(out[0], "cleared_seq") != num(b[0], "seq") {
-		t.Errorf("clear: got %v, want cleared_seq %d", out, num(b[0], "seq"))
+	if len(out) != 1 || num(out[0], "cleared_seq") != num(fw[0], "seq") {
+		t.Errorf("clear: got %v, want cleared_seq %d", out, num(fw[0], "seq"))
 	}
 	cli(t, s, p("n2"), "login", "nico_001", "nico-password")
 	if got := syncedMessages(t, s, p("n2")); len(got) != 0 {

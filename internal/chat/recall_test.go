@@ -196,3 +196,30 @@ func TestDeleteForMeAndClear(t *testing.T) {
 		t.Errorf("alice's history: got %v, want 4 messages", got)
 	}
 }
+
+func TestForward(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	alice, bob, carol := hongyan.Caller{User: 1, Device: 1}, hongyan.Caller{User: 2, Device: 2}, hongyan.Caller{User: 3, Device: 3}
+	m, err := s.Send(ctx, alice, chat.Outgoing{Peer: bob.User, ClientID: "f0", Text: "worth sharing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw, err := s.Forward(ctx, bob, m.ID, carol.User, "f1")
+	if err != nil || fw.Text != "worth sharing" || fw.Sender != bob.User || fw.Conversation == m.Conversation {
+		t.Fatalf("bob forwards to carol: got %+v, %v", fw, err)
+	}
+	again, err := s.Forward(ctx, bob, m.ID, carol.User, "f1")
+	if err != nil || again.ID != fw.ID {
+		t.Errorf("retried forward: got %+v, %v; want message %d", again, err, fw.ID)
+	}
+	if _, err := s.Forward(ctx, carol, m.ID, alice.User, "f2"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("carol forwards a message of a chat she is not in: got %v, want not_found", err)
+	}
+	if err := s.DeleteForMe(ctx, bob, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Forward(ctx, bob, m.ID, carol.User, "f3"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("forwarding a message deleted for oneself: got %v, want not_found", err)
+	}
+}

@@ -51,6 +51,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
   delete MESSAGE_ID | clear PEER       delete a message / clear a chat, for you only
+  forward MESSAGE_ID PEER [--client-id ID]          forward a message
   search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
   broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
   qr-login show [--device NAME] | qr-login confirm CODE
@@ -182,6 +183,8 @@ func (e *env) run(args []string) error {
 		return e.broadcast(rest)
 	case "delete":
 		return e.deleteMessage(rest)
+	case "forward":
+		return e.forward(rest)
 	case "clear":
 		return e.clearChat(rest)
 	case "qr-login":

@@ -135,3 +135,34 @@ func (e *env) clearChat(args []string) error {
 	}
 	return failErr("not_found", "no chat with %s", pos[0])
 }
+
+// forward sends a copy of a message to PEER as this user's own message.
+func (e *env) forward(args []string) error {
+	pos, fl, err := e.parse(args, 2, "forward MESSAGE_ID PEER [--client-id ID]", "client-id")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usageErr("MESSAGE_ID must be a positive number, not %q", pos[0])
+	}
+	clientID := fl["client-id"]
+	if clientID == "" {
+		clientID = newClientID()
+	}
+	c, _, h, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	peer, err := e.resolvePeer(c, h, pos[1])
+	if err != nil {
+		return err
+	}
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_Forward{Forward: &pb.ForwardRequest{Message: id, Peer: peer, ClientId: clientID}}})
+	if err != nil {
+		return err
+	}
+	sent := f.GetSent()
+	return e.print(object{{"id", sent.Id}, {"conversation", sent.Conversation}, {"seq", sent.Seq}})
+}

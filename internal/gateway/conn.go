@@ -120,7 +120,7 @@ func (c *conn) readLoop() {
 // another device) and so runs beside the reader.
 func waits(f *pb.ClientFrame) bool {
 	switch f.Req.(type) {
-	case *pb.ClientFrame_Send, *pb.ClientFrame_Recall, *pb.ClientFrame_Broadcast, *pb.ClientFrame_QrLoginClaim:
+	case *pb.ClientFrame_Send, *pb.ClientFrame_Forward, *pb.ClientFrame_Recall, *pb.ClientFrame_Broadcast, *pb.ClientFrame_QrLoginClaim:
 		return true
 	}
 	return false

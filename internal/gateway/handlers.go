@@ -118,6 +118,13 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 			return nil, err
 		}
 		return c.messagesFrame(ctx, me, ms)
+	case *pb.ClientFrame_Forward:
+		q := r.Forward
+		m, err := s.Chat.Forward(ctx, me, hongyan.MessageID(q.Message), hongyan.UserID(q.Peer), q.ClientId)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, nil
 	case *pb.ClientFrame_DeleteMessage:
 		return done(), s.Chat.DeleteForMe(ctx, me, hongyan.MessageID(r.DeleteMessage.Message))
 	case *pb.ClientFrame_Broadcast:

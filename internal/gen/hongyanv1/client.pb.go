@@ -242,6 +242,7 @@ type ClientFrame struct {
 	//	*ClientFrame_Search
 	//	*ClientFrame_Broadcast
 	//	*ClientFrame_DeleteMessage
+	//	*ClientFrame_Forward
 	//	*ClientFrame_Register
 	//	*ClientFrame_Login
 	//	*ClientFrame_Logout
@@ -421,6 +422,15 @@ func (x *ClientFrame) GetDeleteMessage() *DeleteMessageRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_DeleteMessage); ok {
 			return x.DeleteMessage
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetForward() *ForwardRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Forward); ok {
+			return x.Forward
 		}
 	}
 	return nil
@@ -721,6 +731,10 @@ type ClientFrame_DeleteMessage struct {
 	DeleteMessage *DeleteMessageRequest `protobuf:"bytes,13,opt,name=delete_message,json=deleteMessage,proto3,oneof"`
 }
 
+type ClientFrame_Forward struct {
+	Forward *ForwardRequest `protobuf:"bytes,14,opt,name=forward,proto3,oneof"`
+}
+
 type ClientFrame_Register struct {
 	Register *RegisterRequest `protobuf:"bytes,16,opt,name=register,proto3,oneof"`
 }
@@ -852,6 +866,8 @@ func (*ClientFrame_Search) isClientFrame_Req() {}
 func (*ClientFrame_Broadcast) isClientFrame_Req() {}
 
 func (*ClientFrame_DeleteMessage) isClientFrame_Req() {}
+
+func (*ClientFrame_Forward) isClientFrame_Req() {}
 
 func (*ClientFrame_Register) isClientFrame_Req() {}
 
@@ -2845,6 +2861,68 @@ func (x *ConversationStateRequest) GetClear() bool {
 	return false
 }
 
+// ForwardRequest sends a copy of a message you can see to peer, as your
+// own new message (answer: sent). client_id makes retries forward once.
+type ForwardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       int64                  `protobuf:"varint,1,opt,name=message,proto3" json:"message,omitempty"`
+	Peer          int64                  `protobuf:"varint,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	ClientId      string                 `protobuf:"bytes,3,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardRequest) Reset() {
+	*x = ForwardRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardRequest) ProtoMessage() {}
+
+func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
+func (*ForwardRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ForwardRequest) GetMessage() int64 {
+	if x != nil {
+		return x.Message
+	}
+	return 0
+}
+
+func (x *ForwardRequest) GetPeer() int64 {
+	if x != nil {
+		return x.Peer
+	}
+	return 0
+}
+
+func (x *ForwardRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
 // DeleteMessageRequest deletes a message for yourself only: your devices
 // receive message_removed; the other member keeps it.
 type DeleteMessageRequest struct {
@@ -2856,7 +2934,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2868,7 +2946,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2881,7 +2959,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DeleteMessageRequest) GetMessage() int64 {
@@ -2900,7 +2978,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2912,7 +2990,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2925,7 +3003,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -2945,7 +3023,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2957,7 +3035,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2970,7 +3048,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -3001,7 +3079,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3013,7 +3091,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3026,7 +3104,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -3083,7 +3161,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3095,7 +3173,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3108,7 +3186,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -3143,7 +3221,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3155,7 +3233,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3168,7 +3246,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Session) GetToken() string {
@@ -3213,7 +3291,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3225,7 +3303,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3238,7 +3316,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Profile) GetId() int64 {
@@ -3329,7 +3407,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3341,7 +3419,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3354,7 +3432,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -3387,7 +3465,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3399,7 +3477,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3412,7 +3490,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -3436,7 +3514,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3448,7 +3526,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3461,7 +3539,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -3517,7 +3595,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3529,7 +3607,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3542,7 +3620,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -3576,7 +3654,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3588,7 +3666,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3601,7 +3679,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -3620,7 +3698,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3632,7 +3710,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3645,7 +3723,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -3665,7 +3743,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3677,7 +3755,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3690,7 +3768,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -3721,7 +3799,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3733,7 +3811,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3746,7 +3824,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Device) GetId() int64 {
@@ -3800,7 +3878,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3812,7 +3890,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3825,7 +3903,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -3844,7 +3922,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3856,7 +3934,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3869,7 +3947,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -3890,7 +3968,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3902,7 +3980,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3915,7 +3993,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -3944,7 +4022,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3956,7 +4034,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3969,7 +4047,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -4009,7 +4087,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4021,7 +4099,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4034,7 +4112,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -4053,7 +4131,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4065,7 +4143,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4078,7 +4156,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -4100,7 +4178,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4112,7 +4190,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4125,7 +4203,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -4168,7 +4246,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4180,7 +4258,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4193,7 +4271,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -4261,7 +4339,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4273,7 +4351,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4286,7 +4364,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *Kicked) GetReason() string {
@@ -4306,7 +4384,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4318,7 +4396,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4331,7 +4409,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -4352,7 +4430,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4364,7 +4442,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4377,7 +4455,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -4417,7 +4495,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4429,7 +4507,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4442,7 +4520,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -4503,7 +4581,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4515,7 +4593,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4528,7 +4606,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -4549,7 +4627,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4561,7 +4639,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4574,7 +4652,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -4613,7 +4691,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4625,7 +4703,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4638,7 +4716,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -4699,7 +4777,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4711,7 +4789,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4724,7 +4802,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -4749,7 +4827,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4761,7 +4839,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4774,7 +4852,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -4829,7 +4907,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4841,7 +4919,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4854,7 +4932,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -4881,7 +4959,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4893,7 +4971,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4906,7 +4984,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -4928,7 +5006,7 @@ var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xeb\x12\n" +
+	"hongyan.v1\"\xa3\x13\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -4943,7 +5021,8 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	" \x01(\v2\x19.hongyan.v1.RecallRequestH\x00R\x06recall\x123\n" +
 	"\x06search\x18\v \x01(\v2\x19.hongyan.v1.SearchRequestH\x00R\x06search\x12<\n" +
 	"\tbroadcast\x18\f \x01(\v2\x1c.hongyan.v1.BroadcastRequestH\x00R\tbroadcast\x12I\n" +
-	"\x0edelete_message\x18\r \x01(\v2 .hongyan.v1.DeleteMessageRequestH\x00R\rdeleteMessage\x129\n" +
+	"\x0edelete_message\x18\r \x01(\v2 .hongyan.v1.DeleteMessageRequestH\x00R\rdeleteMessage\x126\n" +
+	"\aforward\x18\x0e \x01(\v2\x1a.hongyan.v1.ForwardRequestH\x00R\aforward\x129\n" +
 	"\bregister\x18\x10 \x01(\v2\x1b.hongyan.v1.RegisterRequestH\x00R\bregister\x120\n" +
 	"\x05login\x18\x11 \x01(\v2\x18.hongyan.v1.LoginRequestH\x00R\x05login\x12+\n" +
 	"\x06logout\x18\x12 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x06logout\x12#\n" +
@@ -5106,7 +5185,11 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05clear\x18\x06 \x01(\bR\x05clearB\b\n" +
 	"\x06_mutedB\t\n" +
 	"\a_pinnedB\b\n" +
-	"\x06_draft\"0\n" +
+	"\x06_draft\"[\n" +
+	"\x0eForwardRequest\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\x03R\amessage\x12\x12\n" +
+	"\x04peer\x18\x02 \x01(\x03R\x04peer\x12\x1b\n" +
+	"\tclient_id\x18\x03 \x01(\tR\bclientId\"0\n" +
 	"\x14DeleteMessageRequest\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\x03R\amessage\"3\n" +
 	"\rTypingRequest\x12\"\n" +
@@ -5303,7 +5386,7 @@ func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(Gender)(0),                      // 1: hongyan.v1.Gender
@@ -5334,46 +5417,47 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*ConversationState)(nil),        // 26: hongyan.v1.ConversationState
 	(*ConversationList)(nil),         // 27: hongyan.v1.ConversationList
 	(*ConversationStateRequest)(nil), // 28: hongyan.v1.ConversationStateRequest
-	(*DeleteMessageRequest)(nil),     // 29: hongyan.v1.DeleteMessageRequest
-	(*TypingRequest)(nil),            // 30: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 31: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 32: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 33: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 34: hongyan.v1.Session
-	(*Profile)(nil),                  // 35: hongyan.v1.Profile
-	(*Settings)(nil),                 // 36: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 37: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 38: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 39: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 40: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 41: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 42: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 43: hongyan.v1.Device
-	(*DeviceList)(nil),               // 44: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 45: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 46: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 47: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 48: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 49: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 50: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 51: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 52: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 53: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 54: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 55: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 56: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 57: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 58: hongyan.v1.Contact
-	(*ContactList)(nil),              // 59: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 60: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 61: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 62: hongyan.v1.BlockChange
+	(*ForwardRequest)(nil),           // 29: hongyan.v1.ForwardRequest
+	(*DeleteMessageRequest)(nil),     // 30: hongyan.v1.DeleteMessageRequest
+	(*TypingRequest)(nil),            // 31: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),               // 32: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),          // 33: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),             // 34: hongyan.v1.LoginRequest
+	(*Session)(nil),                  // 35: hongyan.v1.Session
+	(*Profile)(nil),                  // 36: hongyan.v1.Profile
+	(*Settings)(nil),                 // 37: hongyan.v1.Settings
+	(*UserRef)(nil),                  // 38: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),     // 39: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),    // 40: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),         // 41: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),   // 42: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),    // 43: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                   // 44: hongyan.v1.Device
+	(*DeviceList)(nil),               // 45: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                // 46: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),      // 47: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),           // 48: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),      // 49: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                // 50: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),      // 51: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                  // 52: hongyan.v1.QrLogin
+	(*Kicked)(nil),                   // 53: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),        // 54: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),     // 55: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),            // 56: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),        // 57: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),            // 58: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                  // 59: hongyan.v1.Contact
+	(*ContactList)(nil),              // 60: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),     // 61: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),             // 62: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),              // 63: hongyan.v1.BlockChange
 }
 var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	17, // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	12, // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	10, // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
-	30, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
+	31, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
 	28, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
 	8,  // 5: hongyan.v1.ClientFrame.hello:type_name -> hongyan.v1.Hello
 	24, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
@@ -5381,88 +5465,89 @@ var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	19, // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
 	20, // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
 	21, // 10: hongyan.v1.ClientFrame.broadcast:type_name -> hongyan.v1.BroadcastRequest
-	29, // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
-	32, // 12: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	33, // 13: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
-	6,  // 14: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
-	6,  // 15: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
-	6,  // 16: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	45, // 17: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
-	6,  // 18: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	42, // 19: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	38, // 20: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	41, // 21: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	39, // 22: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	46, // 23: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	47, // 24: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	40, // 25: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	37, // 26: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	48, // 27: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	49, // 28: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	49, // 29: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	50, // 30: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	53, // 31: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	54, // 32: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	57, // 33: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	6,  // 34: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	6,  // 35: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	60, // 36: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	37, // 37: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	61, // 38: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	7,  // 39: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	18, // 40: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	13, // 41: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	11, // 42: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	13, // 43: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	31, // 44: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	25, // 45: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	27, // 46: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	26, // 47: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	9,  // 48: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	22, // 49: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	34, // 50: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	35, // 51: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	44, // 52: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	51, // 53: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	59, // 54: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	56, // 55: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	58, // 56: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	55, // 57: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	52, // 58: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	14, // 59: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	16, // 60: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	26, // 61: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	58, // 62: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	55, // 63: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	35, // 64: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	44, // 65: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	62, // 66: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	15, // 67: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	0,  // 68: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 69: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 70: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	23, // 71: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	18, // 72: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	7,  // 73: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	16, // 74: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	16, // 75: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	26, // 76: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	1,  // 77: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	36, // 78: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	1,  // 79: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	43, // 80: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	2,  // 81: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	34, // 82: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	3,  // 83: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	35, // 84: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	55, // 85: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	35, // 86: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	58, // 87: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	88, // [88:88] is the sub-list for method output_type
-	88, // [88:88] is the sub-list for method input_type
-	88, // [88:88] is the sub-list for extension type_name
-	88, // [88:88] is the sub-list for extension extendee
-	0,  // [0:88] is the sub-list for field type_name
+	30, // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
+	29, // 12: hongyan.v1.ClientFrame.forward:type_name -> hongyan.v1.ForwardRequest
+	33, // 13: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
+	34, // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	6,  // 15: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
+	6,  // 16: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
+	6,  // 17: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
+	46, // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	6,  // 19: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
+	43, // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	39, // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	42, // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	40, // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	47, // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	48, // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	41, // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	38, // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	49, // 28: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	50, // 29: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	50, // 30: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	51, // 31: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	54, // 32: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	55, // 33: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	58, // 34: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	6,  // 35: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	6,  // 36: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	61, // 37: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	38, // 38: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	62, // 39: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	7,  // 40: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	18, // 41: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	13, // 42: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	11, // 43: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	13, // 44: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	32, // 45: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	25, // 46: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	27, // 47: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	26, // 48: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	9,  // 49: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	22, // 50: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	35, // 51: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	36, // 52: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	45, // 53: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	52, // 54: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	60, // 55: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	57, // 56: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	59, // 57: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	56, // 58: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	53, // 59: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	14, // 60: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	16, // 61: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	26, // 62: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	59, // 63: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	56, // 64: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	36, // 65: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	45, // 66: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	63, // 67: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	15, // 68: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	0,  // 69: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 70: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	0,  // 71: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	23, // 72: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	18, // 73: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	7,  // 74: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	16, // 75: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	16, // 76: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	26, // 77: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	1,  // 78: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	37, // 79: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	1,  // 80: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	44, // 81: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	2,  // 82: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	35, // 83: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	3,  // 84: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	36, // 85: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	56, // 86: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	36, // 87: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	59, // 88: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	89, // [89:89] is the sub-list for method output_type
+	89, // [89:89] is the sub-list for method input_type
+	89, // [89:89] is the sub-list for extension type_name
+	89, // [89:89] is the sub-list for extension extendee
+	0,  // [0:89] is the sub-list for field type_name
 }
 
 func init() { file_proto_hongyan_v1_client_proto_init() }
@@ -5483,6 +5568,7 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Search)(nil),
 		(*ClientFrame_Broadcast)(nil),
 		(*ClientFrame_DeleteMessage)(nil),
+		(*ClientFrame_Forward)(nil),
 		(*ClientFrame_Register)(nil),
 		(*ClientFrame_Login)(nil),
 		(*ClientFrame_Logout)(nil),
@@ -5544,16 +5630,16 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_MessageRemoved)(nil),
 	}
 	file_proto_hongyan_v1_client_proto_msgTypes[24].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[34].OneofWrappers = []any{}
 	file_proto_hongyan_v1_client_proto_msgTypes[35].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[56].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[36].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[57].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   59,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
