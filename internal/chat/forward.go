@@ -11,15 +11,9 @@ import (
 // recalled message, or one the caller deleted for themselves, cannot be
 // forwarded.
 func (s *Service) Forward(ctx context.Context, c hongyan.Caller, id hongyan.MessageID, peer hongyan.UserID, clientID string) (Message, error) {
-	m, err := s.store.Message(ctx, id)
-	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return Message{}, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
-	}
+	m, _, err := s.message(ctx, c, id)
 	if err != nil {
 		return Message{}, err
-	}
-	if _, err := s.conversation(ctx, c, m.Conversation); err != nil {
-		return Message{}, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 	}
 	vis, err := s.visible(ctx, c, []Message{m})
 	if err != nil {

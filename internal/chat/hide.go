@@ -9,15 +9,9 @@ import (
 // DeleteForMe hides a message of one of the caller's conversations from
 // the caller's own devices; the other members keep it.
 func (s *Service) DeleteForMe(ctx context.Context, c hongyan.Caller, id hongyan.MessageID) error {
-	m, err := s.store.Message(ctx, id)
-	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return hongyan.Errorf(hongyan.CodeNotFound, "no such message")
-	}
+	m, _, err := s.message(ctx, c, id)
 	if err != nil {
 		return err
-	}
-	if _, err := s.conversation(ctx, c, m.Conversation); err != nil {
-		return hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 	}
 	changes, err := s.store.HideMessage(ctx, c.User, m, []hongyan.Change{
 		{User: c.User, Kind: hongyan.ChangeMessageHidden, Conversation: m.Conversation, Ref: m.Seq},

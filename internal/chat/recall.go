@@ -18,16 +18,9 @@ const MaxQuery = 100
 // RecallWindow ago: its content is erased and every member's devices
 // replace it with a notice. Recalling a recalled message changes nothing.
 func (s *Service) Recall(ctx context.Context, c hongyan.Caller, id hongyan.MessageID) (Message, error) {
-	m, err := s.store.Message(ctx, id)
-	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return Message{}, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
-	}
+	m, conv, err := s.message(ctx, c, id)
 	if err != nil {
 		return Message{}, err
-	}
-	conv, err := s.conversation(ctx, c, m.Conversation)
-	if err != nil {
-		return Message{}, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 	}
 	if m.Sender != c.User {
 		return Message{}, hongyan.Errorf(hongyan.CodeDenied, "you can recall only your own messages")

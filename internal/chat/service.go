@@ -101,6 +101,24 @@ func (s *Service) conversation(ctx context.Context, c hongyan.Caller, id hongyan
 	return conv, err
 }
 
+// message returns message id with its conversation if it belongs to one of
+// the caller's chats; any other message is simply not found.
+func (s *Service) message(ctx context.Context, c hongyan.Caller, id hongyan.MessageID) (Message, Conversation, error) {
+	notFound := hongyan.Errorf(hongyan.CodeNotFound, "no such message")
+	m, err := s.store.Message(ctx, id)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Message{}, Conversation{}, notFound
+	}
+	if err != nil {
+		return Message{}, Conversation{}, err
+	}
+	conv, err := s.conversation(ctx, c, m.Conversation)
+	if err != nil {
+		return Message{}, Conversation{}, notFound
+	}
+	return m, conv, nil
+}
+
 // History returns up to limit messages of a conversation of the caller
 // before sequence before (0: the newest), oldest first.
 func (s *Service) History(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, before int64, limit int) ([]Message, error) {

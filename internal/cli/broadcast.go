@@ -18,10 +18,7 @@ func (e *env) broadcast(args []string) error {
 	if fl["to"] == "" {
 		return usageErr("broadcast needs --to: %s", use)
 	}
-	clientID := fl["client-id"]
-	if clientID == "" {
-		clientID = newClientID()
-	}
+	clientID := clientIDFlag(fl)
 	c, _, h, err := e.signIn()
 	if err != nil {
 		return err

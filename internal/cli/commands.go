@@ -341,10 +341,7 @@ func (e *env) send(args []string) error {
 	if err != nil {
 		return err
 	}
-	clientID := fl["client-id"]
-	if clientID == "" {
-		clientID = newClientID()
-	}
+	clientID := clientIDFlag(fl)
 	// The client ID is fixed before the first attempt, so a retry after a
 	// lost response returns the original message instead of a copy.
 	var peer int64

@@ -13,9 +13,9 @@ func (e *env) recall(args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil || id <= 0 {
-		return usageErr("MESSAGE_ID must be a positive number, not %q", pos[0])
+	id, err := messageID(pos[0])
+	if err != nil {
+		return err
 	}
 	c, _, _, err := e.signIn()
 	if err != nil {
@@ -90,9 +90,9 @@ func (e *env) deleteMessage(args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil || id <= 0 {
-		return usageErr("MESSAGE_ID must be a positive number, not %q", pos[0])
+	id, err := messageID(pos[0])
+	if err != nil {
+		return err
 	}
 	c, _, _, err := e.signIn()
 	if err != nil {
@@ -142,14 +142,11 @@ func (e *env) forward(args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil || id <= 0 {
-		return usageErr("MESSAGE_ID must be a positive number, not %q", pos[0])
+	id, err := messageID(pos[0])
+	if err != nil {
+		return err
 	}
-	clientID := fl["client-id"]
-	if clientID == "" {
-		clientID = newClientID()
-	}
+	clientID := clientIDFlag(fl)
 	c, _, h, err := e.signIn()
 	if err != nil {
 		return err
@@ -165,4 +162,22 @@ func (e *env) forward(args []string) error {
 	}
 	sent := f.GetSent()
 	return e.print(object{{"id", sent.Id}, {"conversation", sent.Conversation}, {"seq", sent.Seq}})
+}
+
+// messageID parses a MESSAGE_ID argument.
+func messageID(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usageErr("MESSAGE_ID must be a positive number, not %q", arg)
+	}
+	return id, nil
+}
+
+// clientIDFlag returns --client-id, or a new random client ID. It is fixed
+// before the first attempt, so a retry never duplicates the message.
+func clientIDFlag(fl map[string]string) string {
+	if id := fl["client-id"]; id != "" {
+		return id
+	}
+	return newClientID()
 }
