@@ -31,6 +31,26 @@ type MessageKind int32
 
 const (
 	MessageKind_MESSAGE_KIND_TEXT MessageKind = 0
+	// media: the image; the server made a thumbnail and removed EXIF data.
+	MessageKind_MESSAGE_KIND_IMAGE MessageKind = 1
+	// media: the clip (at most 60 s, duration_ms set).
+	MessageKind_MESSAGE_KIND_VOICE MessageKind = 2
+	// media: the video; media.poster set when the server could make one.
+	MessageKind_MESSAGE_KIND_VIDEO MessageKind = 3
+	// media: the file, with its name; text holds the name too.
+	MessageKind_MESSAGE_KIND_FILE MessageKind = 4
+	// location; text holds the place name.
+	MessageKind_MESSAGE_KIND_LOCATION MessageKind = 5
+	// media: the sticker image.
+	MessageKind_MESSAGE_KIND_STICKER MessageKind = 6
+	// card: the user whose card this is.
+	MessageKind_MESSAGE_KIND_CONTACT_CARD MessageKind = 7
+	// link: a link with its preview, fetched by the server.
+	MessageKind_MESSAGE_KIND_LINK MessageKind = 8
+	// history: several messages forwarded together as one card.
+	MessageKind_MESSAGE_KIND_CHAT_HISTORY MessageKind = 9
+	// notice: a group change (sent by the server, in order with messages).
+	MessageKind_MESSAGE_KIND_NOTICE MessageKind = 10
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -40,11 +60,31 @@ const (
 var (
 	MessageKind_name = map[int32]string{
 		0:   "MESSAGE_KIND_TEXT",
+		1:   "MESSAGE_KIND_IMAGE",
+		2:   "MESSAGE_KIND_VOICE",
+		3:   "MESSAGE_KIND_VIDEO",
+		4:   "MESSAGE_KIND_FILE",
+		5:   "MESSAGE_KIND_LOCATION",
+		6:   "MESSAGE_KIND_STICKER",
+		7:   "MESSAGE_KIND_CONTACT_CARD",
+		8:   "MESSAGE_KIND_LINK",
+		9:   "MESSAGE_KIND_CHAT_HISTORY",
+		10:  "MESSAGE_KIND_NOTICE",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
-		"MESSAGE_KIND_TEXT":     0,
-		"MESSAGE_KIND_RECALLED": 100,
+		"MESSAGE_KIND_TEXT":         0,
+		"MESSAGE_KIND_IMAGE":        1,
+		"MESSAGE_KIND_VOICE":        2,
+		"MESSAGE_KIND_VIDEO":        3,
+		"MESSAGE_KIND_FILE":         4,
+		"MESSAGE_KIND_LOCATION":     5,
+		"MESSAGE_KIND_STICKER":      6,
+		"MESSAGE_KIND_CONTACT_CARD": 7,
+		"MESSAGE_KIND_LINK":         8,
+		"MESSAGE_KIND_CHAT_HISTORY": 9,
+		"MESSAGE_KIND_NOTICE":       10,
+		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
 
@@ -73,6 +113,103 @@ func (x MessageKind) Number() protoreflect.EnumNumber {
 // Deprecated: Use MessageKind.Descriptor instead.
 func (MessageKind) EnumDescriptor() ([]byte, []int) {
 	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+}
+
+type NoticeKind int32
+
+const (
+	NoticeKind_NOTICE_KIND_UNSPECIFIED    NoticeKind = 0
+	NoticeKind_NOTICE_KIND_CREATED        NoticeKind = 1 // actor created the group with users
+	NoticeKind_NOTICE_KIND_JOINED         NoticeKind = 2 // actor invited users, who joined
+	NoticeKind_NOTICE_KIND_QR_JOINED      NoticeKind = 3 // users joined by the group's QR code
+	NoticeKind_NOTICE_KIND_LEFT           NoticeKind = 4 // actor left
+	NoticeKind_NOTICE_KIND_REMOVED        NoticeKind = 5 // actor removed users
+	NoticeKind_NOTICE_KIND_RENAMED        NoticeKind = 6 // text: the new name
+	NoticeKind_NOTICE_KIND_ANNOUNCEMENT   NoticeKind = 7 // text: the new announcement
+	NoticeKind_NOTICE_KIND_OWNER          NoticeKind = 8 // users[0] is the new owner
+	NoticeKind_NOTICE_KIND_ADMIN_ADDED    NoticeKind = 9
+	NoticeKind_NOTICE_KIND_ADMIN_REMOVED  NoticeKind = 10
+	NoticeKind_NOTICE_KIND_MEMBER_MUTED   NoticeKind = 11
+	NoticeKind_NOTICE_KIND_MEMBER_UNMUTED NoticeKind = 12
+	NoticeKind_NOTICE_KIND_ALL_MUTED      NoticeKind = 13
+	NoticeKind_NOTICE_KIND_ALL_UNMUTED    NoticeKind = 14
+	NoticeKind_NOTICE_KIND_APPROVAL_ON    NoticeKind = 15
+	NoticeKind_NOTICE_KIND_APPROVAL_OFF   NoticeKind = 16
+	NoticeKind_NOTICE_KIND_AVATAR         NoticeKind = 17
+	NoticeKind_NOTICE_KIND_DISSOLVED      NoticeKind = 18
+)
+
+// Enum value maps for NoticeKind.
+var (
+	NoticeKind_name = map[int32]string{
+		0:  "NOTICE_KIND_UNSPECIFIED",
+		1:  "NOTICE_KIND_CREATED",
+		2:  "NOTICE_KIND_JOINED",
+		3:  "NOTICE_KIND_QR_JOINED",
+		4:  "NOTICE_KIND_LEFT",
+		5:  "NOTICE_KIND_REMOVED",
+		6:  "NOTICE_KIND_RENAMED",
+		7:  "NOTICE_KIND_ANNOUNCEMENT",
+		8:  "NOTICE_KIND_OWNER",
+		9:  "NOTICE_KIND_ADMIN_ADDED",
+		10: "NOTICE_KIND_ADMIN_REMOVED",
+		11: "NOTICE_KIND_MEMBER_MUTED",
+		12: "NOTICE_KIND_MEMBER_UNMUTED",
+		13: "NOTICE_KIND_ALL_MUTED",
+		14: "NOTICE_KIND_ALL_UNMUTED",
+		15: "NOTICE_KIND_APPROVAL_ON",
+		16: "NOTICE_KIND_APPROVAL_OFF",
+		17: "NOTICE_KIND_AVATAR",
+		18: "NOTICE_KIND_DISSOLVED",
+	}
+	NoticeKind_value = map[string]int32{
+		"NOTICE_KIND_UNSPECIFIED":    0,
+		"NOTICE_KIND_CREATED":        1,
+		"NOTICE_KIND_JOINED":         2,
+		"NOTICE_KIND_QR_JOINED":      3,
+		"NOTICE_KIND_LEFT":           4,
+		"NOTICE_KIND_REMOVED":        5,
+		"NOTICE_KIND_RENAMED":        6,
+		"NOTICE_KIND_ANNOUNCEMENT":   7,
+		"NOTICE_KIND_OWNER":          8,
+		"NOTICE_KIND_ADMIN_ADDED":    9,
+		"NOTICE_KIND_ADMIN_REMOVED":  10,
+		"NOTICE_KIND_MEMBER_MUTED":   11,
+		"NOTICE_KIND_MEMBER_UNMUTED": 12,
+		"NOTICE_KIND_ALL_MUTED":      13,
+		"NOTICE_KIND_ALL_UNMUTED":    14,
+		"NOTICE_KIND_APPROVAL_ON":    15,
+		"NOTICE_KIND_APPROVAL_OFF":   16,
+		"NOTICE_KIND_AVATAR":         17,
+		"NOTICE_KIND_DISSOLVED":      18,
+	}
+)
+
+func (x NoticeKind) Enum() *NoticeKind {
+	p := new(NoticeKind)
+	*p = x
+	return p
+}
+
+func (x NoticeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NoticeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_hongyan_v1_client_proto_enumTypes[1].Descriptor()
+}
+
+func (NoticeKind) Type() protoreflect.EnumType {
+	return &file_proto_hongyan_v1_client_proto_enumTypes[1]
+}
+
+func (x NoticeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NoticeKind.Descriptor instead.
+func (NoticeKind) EnumDescriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 type Gender int32
@@ -108,11 +245,11 @@ func (x Gender) String() string {
 }
 
 func (Gender) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[1].Descriptor()
+	return file_proto_hongyan_v1_client_proto_enumTypes[2].Descriptor()
 }
 
 func (Gender) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[1]
+	return &file_proto_hongyan_v1_client_proto_enumTypes[2]
 }
 
 func (x Gender) Number() protoreflect.EnumNumber {
@@ -121,7 +258,7 @@ func (x Gender) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Gender.Descriptor instead.
 func (Gender) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type QrState int32
@@ -160,11 +297,11 @@ func (x QrState) String() string {
 }
 
 func (QrState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[2].Descriptor()
+	return file_proto_hongyan_v1_client_proto_enumTypes[3].Descriptor()
 }
 
 func (QrState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[2]
+	return &file_proto_hongyan_v1_client_proto_enumTypes[3]
 }
 
 func (x QrState) Number() protoreflect.EnumNumber {
@@ -173,7 +310,7 @@ func (x QrState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use QrState.Descriptor instead.
 func (QrState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 type RequestState int32
@@ -209,11 +346,11 @@ func (x RequestState) String() string {
 }
 
 func (RequestState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[3].Descriptor()
+	return file_proto_hongyan_v1_client_proto_enumTypes[4].Descriptor()
 }
 
 func (RequestState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[3]
+	return &file_proto_hongyan_v1_client_proto_enumTypes[4]
 }
 
 func (x RequestState) Number() protoreflect.EnumNumber {
@@ -222,7 +359,159 @@ func (x RequestState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RequestState.Descriptor instead.
 func (RequestState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+}
+
+type GroupRole int32
+
+const (
+	GroupRole_GROUP_ROLE_MEMBER GroupRole = 0
+	GroupRole_GROUP_ROLE_ADMIN  GroupRole = 1
+	GroupRole_GROUP_ROLE_OWNER  GroupRole = 2
+)
+
+// Enum value maps for GroupRole.
+var (
+	GroupRole_name = map[int32]string{
+		0: "GROUP_ROLE_MEMBER",
+		1: "GROUP_ROLE_ADMIN",
+		2: "GROUP_ROLE_OWNER",
+	}
+	GroupRole_value = map[string]int32{
+		"GROUP_ROLE_MEMBER": 0,
+		"GROUP_ROLE_ADMIN":  1,
+		"GROUP_ROLE_OWNER":  2,
+	}
+)
+
+func (x GroupRole) Enum() *GroupRole {
+	p := new(GroupRole)
+	*p = x
+	return p
+}
+
+func (x GroupRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GroupRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_hongyan_v1_client_proto_enumTypes[5].Descriptor()
+}
+
+func (GroupRole) Type() protoreflect.EnumType {
+	return &file_proto_hongyan_v1_client_proto_enumTypes[5]
+}
+
+func (x GroupRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GroupRole.Descriptor instead.
+func (GroupRole) EnumDescriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+}
+
+type InvitationState int32
+
+const (
+	// Waits for the owner's or an admin's approval.
+	InvitationState_INVITATION_STATE_APPROVAL InvitationState = 0
+	// Waits for the invitee to accept (groups above 40 members).
+	InvitationState_INVITATION_STATE_INVITED  InvitationState = 1
+	InvitationState_INVITATION_STATE_JOINED   InvitationState = 2
+	InvitationState_INVITATION_STATE_DECLINED InvitationState = 3
+)
+
+// Enum value maps for InvitationState.
+var (
+	InvitationState_name = map[int32]string{
+		0: "INVITATION_STATE_APPROVAL",
+		1: "INVITATION_STATE_INVITED",
+		2: "INVITATION_STATE_JOINED",
+		3: "INVITATION_STATE_DECLINED",
+	}
+	InvitationState_value = map[string]int32{
+		"INVITATION_STATE_APPROVAL": 0,
+		"INVITATION_STATE_INVITED":  1,
+		"INVITATION_STATE_JOINED":   2,
+		"INVITATION_STATE_DECLINED": 3,
+	}
+)
+
+func (x InvitationState) Enum() *InvitationState {
+	p := new(InvitationState)
+	*p = x
+	return p
+}
+
+func (x InvitationState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InvitationState) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_hongyan_v1_client_proto_enumTypes[6].Descriptor()
+}
+
+func (InvitationState) Type() protoreflect.EnumType {
+	return &file_proto_hongyan_v1_client_proto_enumTypes[6]
+}
+
+func (x InvitationState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InvitationState.Descriptor instead.
+func (InvitationState) EnumDescriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+}
+
+type FavoriteKind int32
+
+const (
+	FavoriteKind_FAVORITE_KIND_MESSAGE FavoriteKind = 0
+	FavoriteKind_FAVORITE_KIND_LINK    FavoriteKind = 1
+	FavoriteKind_FAVORITE_KIND_NOTE    FavoriteKind = 2
+)
+
+// Enum value maps for FavoriteKind.
+var (
+	FavoriteKind_name = map[int32]string{
+		0: "FAVORITE_KIND_MESSAGE",
+		1: "FAVORITE_KIND_LINK",
+		2: "FAVORITE_KIND_NOTE",
+	}
+	FavoriteKind_value = map[string]int32{
+		"FAVORITE_KIND_MESSAGE": 0,
+		"FAVORITE_KIND_LINK":    1,
+		"FAVORITE_KIND_NOTE":    2,
+	}
+)
+
+func (x FavoriteKind) Enum() *FavoriteKind {
+	p := new(FavoriteKind)
+	*p = x
+	return p
+}
+
+func (x FavoriteKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FavoriteKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_hongyan_v1_client_proto_enumTypes[7].Descriptor()
+}
+
+func (FavoriteKind) Type() protoreflect.EnumType {
+	return &file_proto_hongyan_v1_client_proto_enumTypes[7]
+}
+
+func (x FavoriteKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FavoriteKind.Descriptor instead.
+func (FavoriteKind) EnumDescriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 type ClientFrame struct {
@@ -270,6 +559,29 @@ type ClientFrame struct {
 	//	*ClientFrame_UpdateContact
 	//	*ClientFrame_DeleteContact
 	//	*ClientFrame_Block
+	//	*ClientFrame_FavoriteAdd
+	//	*ClientFrame_FavoriteList
+	//	*ClientFrame_FavoriteEdit
+	//	*ClientFrame_FavoriteDelete
+	//	*ClientFrame_FavoriteSend
+	//	*ClientFrame_Export
+	//	*ClientFrame_CreateGroup
+	//	*ClientFrame_InviteGroup
+	//	*ClientFrame_RemoveMembers
+	//	*ClientFrame_LeaveGroup
+	//	*ClientFrame_DissolveGroup
+	//	*ClientFrame_UpdateGroup
+	//	*ClientFrame_SetGroupAvatar
+	//	*ClientFrame_UpdateMember
+	//	*ClientFrame_TransferGroup
+	//	*ClientFrame_MyGroupSettings
+	//	*ClientFrame_GroupMembers
+	//	*ClientFrame_GetGroup
+	//	*ClientFrame_ListGroups
+	//	*ClientFrame_GroupQr
+	//	*ClientFrame_JoinGroup
+	//	*ClientFrame_GroupInvitations
+	//	*ClientFrame_AnswerInvitation
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -679,6 +991,213 @@ func (x *ClientFrame) GetBlock() *BlockRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetFavoriteAdd() *FavoriteAddRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_FavoriteAdd); ok {
+			return x.FavoriteAdd
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetFavoriteList() *FavoriteListRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_FavoriteList); ok {
+			return x.FavoriteList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetFavoriteEdit() *FavoriteEditRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_FavoriteEdit); ok {
+			return x.FavoriteEdit
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetFavoriteDelete() *FavoriteRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_FavoriteDelete); ok {
+			return x.FavoriteDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetFavoriteSend() *FavoriteSendRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_FavoriteSend); ok {
+			return x.FavoriteSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetExport() *ExportRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Export); ok {
+			return x.Export
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCreateGroup() *CreateGroupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CreateGroup); ok {
+			return x.CreateGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetInviteGroup() *GroupUsersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_InviteGroup); ok {
+			return x.InviteGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRemoveMembers() *GroupUsersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RemoveMembers); ok {
+			return x.RemoveMembers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetLeaveGroup() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_LeaveGroup); ok {
+			return x.LeaveGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetDissolveGroup() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_DissolveGroup); ok {
+			return x.DissolveGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetUpdateGroup() *UpdateGroupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_UpdateGroup); ok {
+			return x.UpdateGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetSetGroupAvatar() *SetGroupAvatarRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_SetGroupAvatar); ok {
+			return x.SetGroupAvatar
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetUpdateMember() *UpdateMemberRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_UpdateMember); ok {
+			return x.UpdateMember
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferGroup() *GroupUserRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferGroup); ok {
+			return x.TransferGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMyGroupSettings() *MyGroupSettingsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MyGroupSettings); ok {
+			return x.MyGroupSettings
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupMembers() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupMembers); ok {
+			return x.GroupMembers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGetGroup() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GetGroup); ok {
+			return x.GetGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetListGroups() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_ListGroups); ok {
+			return x.ListGroups
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupQr() *GroupQrRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupQr); ok {
+			return x.GroupQr
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetJoinGroup() *JoinGroupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_JoinGroup); ok {
+			return x.JoinGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupInvitations() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupInvitations); ok {
+			return x.GroupInvitations
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AnswerInvitation); ok {
+			return x.AnswerInvitation
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -843,6 +1362,98 @@ type ClientFrame_Block struct {
 	Block *BlockRequest `protobuf:"bytes,57,opt,name=block,proto3,oneof"`
 }
 
+type ClientFrame_FavoriteAdd struct {
+	FavoriteAdd *FavoriteAddRequest `protobuf:"bytes,60,opt,name=favorite_add,json=favoriteAdd,proto3,oneof"`
+}
+
+type ClientFrame_FavoriteList struct {
+	FavoriteList *FavoriteListRequest `protobuf:"bytes,61,opt,name=favorite_list,json=favoriteList,proto3,oneof"`
+}
+
+type ClientFrame_FavoriteEdit struct {
+	FavoriteEdit *FavoriteEditRequest `protobuf:"bytes,62,opt,name=favorite_edit,json=favoriteEdit,proto3,oneof"`
+}
+
+type ClientFrame_FavoriteDelete struct {
+	FavoriteDelete *FavoriteRef `protobuf:"bytes,63,opt,name=favorite_delete,json=favoriteDelete,proto3,oneof"`
+}
+
+type ClientFrame_FavoriteSend struct {
+	FavoriteSend *FavoriteSendRequest `protobuf:"bytes,64,opt,name=favorite_send,json=favoriteSend,proto3,oneof"`
+}
+
+type ClientFrame_Export struct {
+	Export *ExportRequest `protobuf:"bytes,65,opt,name=export,proto3,oneof"`
+}
+
+type ClientFrame_CreateGroup struct {
+	CreateGroup *CreateGroupRequest `protobuf:"bytes,70,opt,name=create_group,json=createGroup,proto3,oneof"`
+}
+
+type ClientFrame_InviteGroup struct {
+	InviteGroup *GroupUsersRequest `protobuf:"bytes,71,opt,name=invite_group,json=inviteGroup,proto3,oneof"`
+}
+
+type ClientFrame_RemoveMembers struct {
+	RemoveMembers *GroupUsersRequest `protobuf:"bytes,72,opt,name=remove_members,json=removeMembers,proto3,oneof"`
+}
+
+type ClientFrame_LeaveGroup struct {
+	LeaveGroup *GroupRef `protobuf:"bytes,73,opt,name=leave_group,json=leaveGroup,proto3,oneof"`
+}
+
+type ClientFrame_DissolveGroup struct {
+	DissolveGroup *GroupRef `protobuf:"bytes,74,opt,name=dissolve_group,json=dissolveGroup,proto3,oneof"`
+}
+
+type ClientFrame_UpdateGroup struct {
+	UpdateGroup *UpdateGroupRequest `protobuf:"bytes,75,opt,name=update_group,json=updateGroup,proto3,oneof"`
+}
+
+type ClientFrame_SetGroupAvatar struct {
+	SetGroupAvatar *SetGroupAvatarRequest `protobuf:"bytes,76,opt,name=set_group_avatar,json=setGroupAvatar,proto3,oneof"`
+}
+
+type ClientFrame_UpdateMember struct {
+	UpdateMember *UpdateMemberRequest `protobuf:"bytes,77,opt,name=update_member,json=updateMember,proto3,oneof"`
+}
+
+type ClientFrame_TransferGroup struct {
+	TransferGroup *GroupUserRef `protobuf:"bytes,78,opt,name=transfer_group,json=transferGroup,proto3,oneof"`
+}
+
+type ClientFrame_MyGroupSettings struct {
+	MyGroupSettings *MyGroupSettingsRequest `protobuf:"bytes,79,opt,name=my_group_settings,json=myGroupSettings,proto3,oneof"`
+}
+
+type ClientFrame_GroupMembers struct {
+	GroupMembers *GroupRef `protobuf:"bytes,80,opt,name=group_members,json=groupMembers,proto3,oneof"`
+}
+
+type ClientFrame_GetGroup struct {
+	GetGroup *GroupRef `protobuf:"bytes,81,opt,name=get_group,json=getGroup,proto3,oneof"`
+}
+
+type ClientFrame_ListGroups struct {
+	ListGroups *Empty `protobuf:"bytes,82,opt,name=list_groups,json=listGroups,proto3,oneof"`
+}
+
+type ClientFrame_GroupQr struct {
+	GroupQr *GroupQrRequest `protobuf:"bytes,83,opt,name=group_qr,json=groupQr,proto3,oneof"`
+}
+
+type ClientFrame_JoinGroup struct {
+	JoinGroup *JoinGroupRequest `protobuf:"bytes,84,opt,name=join_group,json=joinGroup,proto3,oneof"`
+}
+
+type ClientFrame_GroupInvitations struct {
+	GroupInvitations *Empty `protobuf:"bytes,85,opt,name=group_invitations,json=groupInvitations,proto3,oneof"`
+}
+
+type ClientFrame_AnswerInvitation struct {
+	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -923,6 +1534,52 @@ func (*ClientFrame_DeleteContact) isClientFrame_Req() {}
 
 func (*ClientFrame_Block) isClientFrame_Req() {}
 
+func (*ClientFrame_FavoriteAdd) isClientFrame_Req() {}
+
+func (*ClientFrame_FavoriteList) isClientFrame_Req() {}
+
+func (*ClientFrame_FavoriteEdit) isClientFrame_Req() {}
+
+func (*ClientFrame_FavoriteDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_FavoriteSend) isClientFrame_Req() {}
+
+func (*ClientFrame_Export) isClientFrame_Req() {}
+
+func (*ClientFrame_CreateGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_InviteGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_RemoveMembers) isClientFrame_Req() {}
+
+func (*ClientFrame_LeaveGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_DissolveGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_UpdateGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_SetGroupAvatar) isClientFrame_Req() {}
+
+func (*ClientFrame_UpdateMember) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_MyGroupSettings) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupMembers) isClientFrame_Req() {}
+
+func (*ClientFrame_GetGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_ListGroups) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupQr) isClientFrame_Req() {}
+
+func (*ClientFrame_JoinGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
+
+func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -948,6 +1605,15 @@ type ServerFrame struct {
 	//	*ServerFrame_Contact
 	//	*ServerFrame_FriendRequest
 	//	*ServerFrame_Kicked
+	//	*ServerFrame_Favorite
+	//	*ServerFrame_Favorites
+	//	*ServerFrame_Export
+	//	*ServerFrame_Group
+	//	*ServerFrame_Groups
+	//	*ServerFrame_GroupMembers
+	//	*ServerFrame_GroupQr
+	//	*ServerFrame_GroupInvitations
+	//	*ServerFrame_GroupInvitation
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1175,6 +1841,87 @@ func (x *ServerFrame) GetKicked() *Kicked {
 	return nil
 }
 
+func (x *ServerFrame) GetFavorite() *Favorite {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Favorite); ok {
+			return x.Favorite
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetFavorites() *FavoriteList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Favorites); ok {
+			return x.Favorites
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetExport() *ExportResponse {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Export); ok {
+			return x.Export
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroup() *Group {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Group); ok {
+			return x.Group
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroups() *GroupList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Groups); ok {
+			return x.Groups
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupMembers() *GroupMemberList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupMembers); ok {
+			return x.GroupMembers
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupQr() *GroupQr {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupQr); ok {
+			return x.GroupQr
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupInvitations() *GroupInvitationList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupInvitations); ok {
+			return x.GroupInvitations
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupInvitation); ok {
+			return x.GroupInvitation
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -1258,6 +2005,42 @@ type ServerFrame_Kicked struct {
 	Kicked *Kicked `protobuf:"bytes,24,opt,name=kicked,proto3,oneof"`
 }
 
+type ServerFrame_Favorite struct {
+	Favorite *Favorite `protobuf:"bytes,30,opt,name=favorite,proto3,oneof"`
+}
+
+type ServerFrame_Favorites struct {
+	Favorites *FavoriteList `protobuf:"bytes,31,opt,name=favorites,proto3,oneof"`
+}
+
+type ServerFrame_Export struct {
+	Export *ExportResponse `protobuf:"bytes,32,opt,name=export,proto3,oneof"`
+}
+
+type ServerFrame_Group struct {
+	Group *Group `protobuf:"bytes,40,opt,name=group,proto3,oneof"`
+}
+
+type ServerFrame_Groups struct {
+	Groups *GroupList `protobuf:"bytes,41,opt,name=groups,proto3,oneof"`
+}
+
+type ServerFrame_GroupMembers struct {
+	GroupMembers *GroupMemberList `protobuf:"bytes,42,opt,name=group_members,json=groupMembers,proto3,oneof"`
+}
+
+type ServerFrame_GroupQr struct {
+	GroupQr *GroupQr `protobuf:"bytes,43,opt,name=group_qr,json=groupQr,proto3,oneof"`
+}
+
+type ServerFrame_GroupInvitations struct {
+	GroupInvitations *GroupInvitationList `protobuf:"bytes,44,opt,name=group_invitations,json=groupInvitations,proto3,oneof"`
+}
+
+type ServerFrame_GroupInvitation struct {
+	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -1295,6 +2078,24 @@ func (*ServerFrame_Contact) isServerFrame_Body() {}
 func (*ServerFrame_FriendRequest) isServerFrame_Body() {}
 
 func (*ServerFrame_Kicked) isServerFrame_Body() {}
+
+func (*ServerFrame_Favorite) isServerFrame_Body() {}
+
+func (*ServerFrame_Favorites) isServerFrame_Body() {}
+
+func (*ServerFrame_Export) isServerFrame_Body() {}
+
+func (*ServerFrame_Group) isServerFrame_Body() {}
+
+func (*ServerFrame_Groups) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupMembers) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupQr) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1713,6 +2514,11 @@ type Change struct {
 	//	*Change_Devices
 	//	*Change_Block
 	//	*Change_MessageRemoved
+	//	*Change_Group
+	//	*Change_GroupRemoved
+	//	*Change_GroupInvitation
+	//	*Change_Favorite
+	//	*Change_FavoriteRemoved
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1843,6 +2649,51 @@ func (x *Change) GetMessageRemoved() *MessageRef {
 	return nil
 }
 
+func (x *Change) GetGroup() *Group {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Group); ok {
+			return x.Group
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetGroupRemoved() int64 {
+	if x != nil {
+		if x, ok := x.Item.(*Change_GroupRemoved); ok {
+			return x.GroupRemoved
+		}
+	}
+	return 0
+}
+
+func (x *Change) GetGroupInvitation() *GroupInvitation {
+	if x != nil {
+		if x, ok := x.Item.(*Change_GroupInvitation); ok {
+			return x.GroupInvitation
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetFavorite() *Favorite {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Favorite); ok {
+			return x.Favorite
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetFavoriteRemoved() int64 {
+	if x != nil {
+		if x, ok := x.Item.(*Change_FavoriteRemoved); ok {
+			return x.FavoriteRemoved
+		}
+	}
+	return 0
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -1885,6 +2736,32 @@ type Change_MessageRemoved struct {
 	MessageRemoved *MessageRef `protobuf:"bytes,10,opt,name=message_removed,json=messageRemoved,proto3,oneof"`
 }
 
+type Change_Group struct {
+	// A group you belong to changed (or you joined it).
+	Group *Group `protobuf:"bytes,11,opt,name=group,proto3,oneof"`
+}
+
+type Change_GroupRemoved struct {
+	// You are no longer a member of this group (left, removed, dissolved);
+	// its chat stays readable up to your last message.
+	GroupRemoved int64 `protobuf:"varint,12,opt,name=group_removed,json=groupRemoved,proto3,oneof"`
+}
+
+type Change_GroupInvitation struct {
+	// An invitation that waits for you (to accept) or, as owner/admin, for
+	// your approval; sent again when it is answered.
+	GroupInvitation *GroupInvitation `protobuf:"bytes,13,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
+}
+
+type Change_Favorite struct {
+	Favorite *Favorite `protobuf:"bytes,14,opt,name=favorite,proto3,oneof"`
+}
+
+type Change_FavoriteRemoved struct {
+	// This favorite was deleted.
+	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -1902,6 +2779,16 @@ func (*Change_Devices) isChange_Item() {}
 func (*Change_Block) isChange_Item() {}
 
 func (*Change_MessageRemoved) isChange_Item() {}
+
+func (*Change_Group) isChange_Item() {}
+
+func (*Change_GroupRemoved) isChange_Item() {}
+
+func (*Change_GroupInvitation) isChange_Item() {}
+
+func (*Change_Favorite) isChange_Item() {}
+
+func (*Change_FavoriteRemoved) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1973,7 +2860,22 @@ type Message struct {
 	// (equal to the user for the file-transfer assistant).
 	Peer int64 `protobuf:"varint,8,opt,name=peer,proto3" json:"peer,omitempty"`
 	// Set only for the sender's own devices.
-	ClientId      string `protobuf:"bytes,9,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	ClientId string `protobuf:"bytes,9,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	// Group chats: members mentioned (alert them even when they muted the
+	// group), or everyone (only the owner and admins may).
+	Mentions   []int64   `protobuf:"varint,10,rep,packed,name=mentions,proto3" json:"mentions,omitempty"`
+	MentionAll bool      `protobuf:"varint,11,opt,name=mention_all,json=mentionAll,proto3" json:"mention_all,omitempty"`
+	Media      *Media    `protobuf:"bytes,12,opt,name=media,proto3" json:"media,omitempty"`
+	Location   *Location `protobuf:"bytes,13,opt,name=location,proto3" json:"location,omitempty"`
+	// Contact card: the user the card shows.
+	Card int64     `protobuf:"varint,14,opt,name=card,proto3" json:"card,omitempty"`
+	Link *LinkCard `protobuf:"bytes,15,opt,name=link,proto3" json:"link,omitempty"`
+	// Reply: the message this one quotes.
+	Quote   *Quote       `protobuf:"bytes,16,opt,name=quote,proto3" json:"quote,omitempty"`
+	History *ChatHistory `protobuf:"bytes,17,opt,name=history,proto3" json:"history,omitempty"`
+	Notice  *Notice      `protobuf:"bytes,18,opt,name=notice,proto3" json:"notice,omitempty"`
+	// Group chats: set (to the group) instead of peer.
+	Group         int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2071,21 +2973,545 @@ func (x *Message) GetClientId() string {
 	return ""
 }
 
+func (x *Message) GetMentions() []int64 {
+	if x != nil {
+		return x.Mentions
+	}
+	return nil
+}
+
+func (x *Message) GetMentionAll() bool {
+	if x != nil {
+		return x.MentionAll
+	}
+	return false
+}
+
+func (x *Message) GetMedia() *Media {
+	if x != nil {
+		return x.Media
+	}
+	return nil
+}
+
+func (x *Message) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *Message) GetCard() int64 {
+	if x != nil {
+		return x.Card
+	}
+	return 0
+}
+
+func (x *Message) GetLink() *LinkCard {
+	if x != nil {
+		return x.Link
+	}
+	return nil
+}
+
+func (x *Message) GetQuote() *Quote {
+	if x != nil {
+		return x.Quote
+	}
+	return nil
+}
+
+func (x *Message) GetHistory() *ChatHistory {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+func (x *Message) GetNotice() *Notice {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
+func (x *Message) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+// Media is a file on this server: download it from /media/{id}, its
+// thumbnail from /media/{id}/thumb, with the session token as bearer.
+type Media struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Sniffed from the content, never from the name.
+	Type       string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Size       int64  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
+	Width      uint32 `protobuf:"varint,4,opt,name=width,proto3" json:"width,omitempty"`
+	Height     uint32 `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	DurationMs uint32 `protobuf:"varint,6,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	Name       string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
+	Thumbnail  bool   `protobuf:"varint,8,opt,name=thumbnail,proto3" json:"thumbnail,omitempty"`
+	// Video: a poster frame (a media id) when the server could make one.
+	Poster        string `protobuf:"bytes,9,opt,name=poster,proto3" json:"poster,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Media) Reset() {
+	*x = Media{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Media) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Media) ProtoMessage() {}
+
+func (x *Media) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Media.ProtoReflect.Descriptor instead.
+func (*Media) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Media) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Media) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Media) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *Media) GetWidth() uint32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *Media) GetHeight() uint32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Media) GetDurationMs() uint32 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *Media) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Media) GetThumbnail() bool {
+	if x != nil {
+		return x.Thumbnail
+	}
+	return false
+}
+
+func (x *Media) GetPoster() string {
+	if x != nil {
+		return x.Poster
+	}
+	return ""
+}
+
+type Location struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Latitude      float64                `protobuf:"fixed64,1,opt,name=latitude,proto3" json:"latitude,omitempty"`
+	Longitude     float64                `protobuf:"fixed64,2,opt,name=longitude,proto3" json:"longitude,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Address       string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Location) Reset() {
+	*x = Location{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Location) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Location) ProtoMessage() {}
+
+func (x *Location) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Location.ProtoReflect.Descriptor instead.
+func (*Location) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Location) GetLatitude() float64 {
+	if x != nil {
+		return x.Latitude
+	}
+	return 0
+}
+
+func (x *Location) GetLongitude() float64 {
+	if x != nil {
+		return x.Longitude
+	}
+	return 0
+}
+
+func (x *Location) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Location) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+type LinkCard struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Url         string                 `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	Title       string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// The preview image, stored on this server (a media id; "" when none).
+	Image         string `protobuf:"bytes,4,opt,name=image,proto3" json:"image,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkCard) Reset() {
+	*x = LinkCard{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkCard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkCard) ProtoMessage() {}
+
+func (x *LinkCard) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkCard.ProtoReflect.Descriptor instead.
+func (*LinkCard) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LinkCard) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *LinkCard) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *LinkCard) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *LinkCard) GetImage() string {
+	if x != nil {
+		return x.Image
+	}
+	return ""
+}
+
+type Quote struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Message int64                  `protobuf:"varint,1,opt,name=message,proto3" json:"message,omitempty"`
+	Sender  int64                  `protobuf:"varint,2,opt,name=sender,proto3" json:"sender,omitempty"`
+	Kind    MessageKind            `protobuf:"varint,3,opt,name=kind,proto3,enum=hongyan.v1.MessageKind" json:"kind,omitempty"`
+	// A short excerpt of the quoted message.
+	Text          string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Quote) Reset() {
+	*x = Quote{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Quote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Quote) ProtoMessage() {}
+
+func (x *Quote) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Quote.ProtoReflect.Descriptor instead.
+func (*Quote) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Quote) GetMessage() int64 {
+	if x != nil {
+		return x.Message
+	}
+	return 0
+}
+
+func (x *Quote) GetSender() int64 {
+	if x != nil {
+		return x.Sender
+	}
+	return 0
+}
+
+func (x *Quote) GetKind() MessageKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MessageKind_MESSAGE_KIND_TEXT
+}
+
+func (x *Quote) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// ChatHistory is a merged forward: copies of the original messages, in
+// their order.
+type ChatHistory struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Title         string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Messages      []*Message             `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatHistory) Reset() {
+	*x = ChatHistory{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatHistory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatHistory) ProtoMessage() {}
+
+func (x *ChatHistory) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatHistory.ProtoReflect.Descriptor instead.
+func (*ChatHistory) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ChatHistory) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ChatHistory) GetMessages() []*Message {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type Notice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          NoticeKind             `protobuf:"varint,1,opt,name=kind,proto3,enum=hongyan.v1.NoticeKind" json:"kind,omitempty"`
+	Actor         int64                  `protobuf:"varint,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Users         []int64                `protobuf:"varint,3,rep,packed,name=users,proto3" json:"users,omitempty"`
+	Text          string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Notice) Reset() {
+	*x = Notice{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Notice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Notice) ProtoMessage() {}
+
+func (x *Notice) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Notice.ProtoReflect.Descriptor instead.
+func (*Notice) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Notice) GetKind() NoticeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return NoticeKind_NOTICE_KIND_UNSPECIFIED
+}
+
+func (x *Notice) GetActor() int64 {
+	if x != nil {
+		return x.Actor
+	}
+	return 0
+}
+
+func (x *Notice) GetUsers() []int64 {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *Notice) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 type SendRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Recipient user ID (your own ID: the file-transfer assistant).
 	Peer int64 `protobuf:"varint,1,opt,name=peer,proto3" json:"peer,omitempty"`
 	// Created by the client before the first attempt; retries reuse it.
-	ClientId      string      `protobuf:"bytes,2,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
-	Kind          MessageKind `protobuf:"varint,3,opt,name=kind,proto3,enum=hongyan.v1.MessageKind" json:"kind,omitempty"`
-	Text          string      `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	ClientId string      `protobuf:"bytes,2,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	Kind     MessageKind `protobuf:"varint,3,opt,name=kind,proto3,enum=hongyan.v1.MessageKind" json:"kind,omitempty"`
+	// Text; the caption of a file; the place name of a location.
+	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// A group to send to, instead of peer.
+	Group      int64   `protobuf:"varint,5,opt,name=group,proto3" json:"group,omitempty"`
+	Mentions   []int64 `protobuf:"varint,6,rep,packed,name=mentions,proto3" json:"mentions,omitempty"`
+	MentionAll bool    `protobuf:"varint,7,opt,name=mention_all,json=mentionAll,proto3" json:"mention_all,omitempty"`
+	// Image, voice, video, file, sticker: an uploaded media id (POST /media).
+	Media    string    `protobuf:"bytes,8,opt,name=media,proto3" json:"media,omitempty"`
+	Location *Location `protobuf:"bytes,9,opt,name=location,proto3" json:"location,omitempty"`
+	// Contact card: the user to show.
+	Card int64 `protobuf:"varint,10,opt,name=card,proto3" json:"card,omitempty"`
+	// Link: the URL; the server fetches its title, description and image.
+	Url string `protobuf:"bytes,11,opt,name=url,proto3" json:"url,omitempty"`
+	// Reply to this message (of the same chat).
+	Quote         int64 `protobuf:"varint,12,opt,name=quote,proto3" json:"quote,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2097,7 +3523,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2110,7 +3536,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetPeer() int64 {
@@ -2141,6 +3567,62 @@ func (x *SendRequest) GetText() string {
 	return ""
 }
 
+func (x *SendRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *SendRequest) GetMentions() []int64 {
+	if x != nil {
+		return x.Mentions
+	}
+	return nil
+}
+
+func (x *SendRequest) GetMentionAll() bool {
+	if x != nil {
+		return x.MentionAll
+	}
+	return false
+}
+
+func (x *SendRequest) GetMedia() string {
+	if x != nil {
+		return x.Media
+	}
+	return ""
+}
+
+func (x *SendRequest) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *SendRequest) GetCard() int64 {
+	if x != nil {
+		return x.Card
+	}
+	return 0
+}
+
+func (x *SendRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *SendRequest) GetQuote() int64 {
+	if x != nil {
+		return x.Quote
+	}
+	return 0
+}
+
 type SendResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2153,7 +3635,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +3647,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +3660,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendResponse) GetId() int64 {
@@ -2221,7 +3703,7 @@ type RecallRequest struct {
 
 func (x *RecallRequest) Reset() {
 	*x = RecallRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2233,7 +3715,7 @@ func (x *RecallRequest) String() string {
 func (*RecallRequest) ProtoMessage() {}
 
 func (x *RecallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2246,7 +3728,7 @@ func (x *RecallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
 func (*RecallRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecallRequest) GetMessage() int64 {
@@ -2273,7 +3755,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2285,7 +3767,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2298,7 +3780,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -2346,7 +3828,7 @@ type BroadcastRequest struct {
 
 func (x *BroadcastRequest) Reset() {
 	*x = BroadcastRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2358,7 +3840,7 @@ func (x *BroadcastRequest) String() string {
 func (*BroadcastRequest) ProtoMessage() {}
 
 func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2371,7 +3853,7 @@ func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BroadcastRequest) GetPeers() []int64 {
@@ -2413,7 +3895,7 @@ type BroadcastResponse struct {
 
 func (x *BroadcastResponse) Reset() {
 	*x = BroadcastResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +3907,7 @@ func (x *BroadcastResponse) String() string {
 func (*BroadcastResponse) ProtoMessage() {}
 
 func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +3920,7 @@ func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BroadcastResponse) GetResults() []*BroadcastResult {
@@ -2459,7 +3941,7 @@ type BroadcastResult struct {
 
 func (x *BroadcastResult) Reset() {
 	*x = BroadcastResult{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +3953,7 @@ func (x *BroadcastResult) String() string {
 func (*BroadcastResult) ProtoMessage() {}
 
 func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +3966,7 @@ func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
 func (*BroadcastResult) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BroadcastResult) GetPeer() int64 {
@@ -2520,7 +4002,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2532,7 +4014,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2545,7 +4027,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -2578,7 +4060,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2590,7 +4072,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2603,7 +4085,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -2625,14 +4107,18 @@ type ConversationState struct {
 	Unread       uint32                 `protobuf:"varint,8,opt,name=unread,proto3" json:"unread,omitempty"`
 	Last         *Message               `protobuf:"bytes,9,opt,name=last,proto3" json:"last,omitempty"`
 	// You cleared the chat up to this sequence: show nothing at or before it.
-	ClearedSeq    int64 `protobuf:"varint,10,opt,name=cleared_seq,json=clearedSeq,proto3" json:"cleared_seq,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ClearedSeq int64 `protobuf:"varint,10,opt,name=cleared_seq,json=clearedSeq,proto3" json:"cleared_seq,omitempty"`
+	// A group chat (peer is 0); the group's details come as Group changes.
+	Group int64 `protobuf:"varint,11,opt,name=group,proto3" json:"group,omitempty"`
+	// Unread messages that mention you (or everyone): alert even when muted.
+	UnreadMentions uint32 `protobuf:"varint,12,opt,name=unread_mentions,json=unreadMentions,proto3" json:"unread_mentions,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2644,7 +4130,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2657,7 +4143,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -2730,6 +4216,20 @@ func (x *ConversationState) GetClearedSeq() int64 {
 	return 0
 }
 
+func (x *ConversationState) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *ConversationState) GetUnreadMentions() uint32 {
+	if x != nil {
+		return x.UnreadMentions
+	}
+	return 0
+}
+
 type ConversationList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversations []*ConversationState   `protobuf:"bytes,1,rep,name=conversations,proto3" json:"conversations,omitempty"`
@@ -2739,7 +4239,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2751,7 +4251,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2764,7 +4264,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -2791,7 +4291,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2803,7 +4303,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2816,7 +4316,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -2861,20 +4361,26 @@ func (x *ConversationStateRequest) GetClear() bool {
 	return false
 }
 
-// ForwardRequest sends a copy of a message you can see to peer, as your
-// own new message (answer: sent). client_id makes retries forward once.
+// ForwardRequest sends a copy of a message you can see to peer (or group),
+// as your own new message (answer: sent). client_id makes retries forward
+// once. With several messages (all from one chat, at most 100) and merged,
+// they travel as one chat-history card; without merged, as one message
+// each (client IDs client_id + "/" + index).
 type ForwardRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Message       int64                  `protobuf:"varint,1,opt,name=message,proto3" json:"message,omitempty"`
 	Peer          int64                  `protobuf:"varint,2,opt,name=peer,proto3" json:"peer,omitempty"`
 	ClientId      string                 `protobuf:"bytes,3,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	Group         int64                  `protobuf:"varint,4,opt,name=group,proto3" json:"group,omitempty"`
+	Messages      []int64                `protobuf:"varint,5,rep,packed,name=messages,proto3" json:"messages,omitempty"`
+	Merged        bool                   `protobuf:"varint,6,opt,name=merged,proto3" json:"merged,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ForwardRequest) Reset() {
 	*x = ForwardRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2886,7 +4392,7 @@ func (x *ForwardRequest) String() string {
 func (*ForwardRequest) ProtoMessage() {}
 
 func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2899,7 +4405,7 @@ func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
 func (*ForwardRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ForwardRequest) GetMessage() int64 {
@@ -2923,6 +4429,27 @@ func (x *ForwardRequest) GetClientId() string {
 	return ""
 }
 
+func (x *ForwardRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *ForwardRequest) GetMessages() []int64 {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetMerged() bool {
+	if x != nil {
+		return x.Merged
+	}
+	return false
+}
+
 // DeleteMessageRequest deletes a message for yourself only: your devices
 // receive message_removed; the other member keeps it.
 type DeleteMessageRequest struct {
@@ -2934,7 +4461,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2946,7 +4473,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2959,7 +4486,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteMessageRequest) GetMessage() int64 {
@@ -2978,7 +4505,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2990,7 +4517,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3003,7 +4530,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -3023,7 +4550,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3035,7 +4562,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3048,7 +4575,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -3079,7 +4606,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3091,7 +4618,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3104,7 +4631,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -3161,7 +4688,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3173,7 +4700,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3186,7 +4713,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -3221,7 +4748,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +4760,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +4773,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Session) GetToken() string {
@@ -3291,7 +4818,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3303,7 +4830,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3316,7 +4843,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Profile) GetId() int64 {
@@ -3407,7 +4934,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3419,7 +4946,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3432,7 +4959,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -3465,7 +4992,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3477,7 +5004,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3490,7 +5017,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -3514,7 +5041,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3526,7 +5053,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3539,7 +5066,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -3595,7 +5122,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3607,7 +5134,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3620,7 +5147,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -3654,7 +5181,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3666,7 +5193,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3679,7 +5206,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -3698,7 +5225,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3710,7 +5237,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3723,7 +5250,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -3743,7 +5270,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3755,7 +5282,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3768,7 +5295,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -3799,7 +5326,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3811,7 +5338,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3824,7 +5351,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Device) GetId() int64 {
@@ -3878,7 +5405,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3890,7 +5417,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3903,7 +5430,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -3922,7 +5449,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3934,7 +5461,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3947,7 +5474,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -3968,7 +5495,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3980,7 +5507,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3993,7 +5520,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -4022,7 +5549,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4034,7 +5561,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4047,7 +5574,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -4087,7 +5614,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4099,7 +5626,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4112,7 +5639,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -4131,7 +5658,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4143,7 +5670,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4156,7 +5683,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -4178,7 +5705,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4190,7 +5717,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4203,7 +5730,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -4246,7 +5773,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4258,7 +5785,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4271,7 +5798,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -4339,7 +5866,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4351,7 +5878,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4364,7 +5891,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Kicked) GetReason() string {
@@ -4384,7 +5911,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4396,7 +5923,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4409,7 +5936,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -4430,7 +5957,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4442,7 +5969,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4455,7 +5982,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -4495,7 +6022,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4507,7 +6034,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4520,7 +6047,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -4581,7 +6108,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4593,7 +6120,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4606,7 +6133,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -4627,7 +6154,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4639,7 +6166,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4652,7 +6179,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -4691,7 +6218,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4703,7 +6230,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4716,7 +6243,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -4777,7 +6304,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4789,7 +6316,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4802,7 +6329,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -4827,7 +6354,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4839,7 +6366,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4852,7 +6379,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -4907,7 +6434,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4919,7 +6446,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4932,7 +6459,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -4959,7 +6486,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4971,7 +6498,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4984,7 +6511,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -5001,12 +6528,1739 @@ func (x *BlockChange) GetBlocked() bool {
 	return false
 }
 
+// Group is a group as one member sees it. Its id is the id of its chat.
+type Group struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Path of the avatar on this server ("" when none).
+	Avatar           string `protobuf:"bytes,3,opt,name=avatar,proto3" json:"avatar,omitempty"`
+	Announcement     string `protobuf:"bytes,4,opt,name=announcement,proto3" json:"announcement,omitempty"`
+	AnnouncementTime int64  `protobuf:"varint,5,opt,name=announcement_time,json=announcementTime,proto3" json:"announcement_time,omitempty"`
+	Owner            int64  `protobuf:"varint,6,opt,name=owner,proto3" json:"owner,omitempty"`
+	// Invitations by plain members wait for the owner's or an admin's
+	// approval ("invite confirmation").
+	Approval bool `protobuf:"varint,7,opt,name=approval,proto3" json:"approval,omitempty"`
+	// Only the owner and admins may post.
+	MutedAll    bool   `protobuf:"varint,8,opt,name=muted_all,json=mutedAll,proto3" json:"muted_all,omitempty"`
+	MemberCount uint32 `protobuf:"varint,9,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
+	MaxMembers  uint32 `protobuf:"varint,10,opt,name=max_members,json=maxMembers,proto3" json:"max_members,omitempty"`
+	Created     int64  `protobuf:"varint,11,opt,name=created,proto3" json:"created,omitempty"`
+	// Yours:
+	Role     GroupRole `protobuf:"varint,12,opt,name=role,proto3,enum=hongyan.v1.GroupRole" json:"role,omitempty"`
+	Nickname string    `protobuf:"bytes,13,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	// Saved to your contacts.
+	Saved         bool `protobuf:"varint,14,opt,name=saved,proto3" json:"saved,omitempty"`
+	ShowNicknames bool `protobuf:"varint,15,opt,name=show_nicknames,json=showNicknames,proto3" json:"show_nicknames,omitempty"`
+	// You may not post (muted by the owner or an admin).
+	Muted bool `protobuf:"varint,16,opt,name=muted,proto3" json:"muted,omitempty"`
+	// Dissolved by its owner: read-only.
+	Dissolved     bool `protobuf:"varint,17,opt,name=dissolved,proto3" json:"dissolved,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Group) Reset() {
+	*x = Group{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Group) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Group) ProtoMessage() {}
+
+func (x *Group) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Group.ProtoReflect.Descriptor instead.
+func (*Group) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *Group) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Group) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Group) GetAvatar() string {
+	if x != nil {
+		return x.Avatar
+	}
+	return ""
+}
+
+func (x *Group) GetAnnouncement() string {
+	if x != nil {
+		return x.Announcement
+	}
+	return ""
+}
+
+func (x *Group) GetAnnouncementTime() int64 {
+	if x != nil {
+		return x.AnnouncementTime
+	}
+	return 0
+}
+
+func (x *Group) GetOwner() int64 {
+	if x != nil {
+		return x.Owner
+	}
+	return 0
+}
+
+func (x *Group) GetApproval() bool {
+	if x != nil {
+		return x.Approval
+	}
+	return false
+}
+
+func (x *Group) GetMutedAll() bool {
+	if x != nil {
+		return x.MutedAll
+	}
+	return false
+}
+
+func (x *Group) GetMemberCount() uint32 {
+	if x != nil {
+		return x.MemberCount
+	}
+	return 0
+}
+
+func (x *Group) GetMaxMembers() uint32 {
+	if x != nil {
+		return x.MaxMembers
+	}
+	return 0
+}
+
+func (x *Group) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *Group) GetRole() GroupRole {
+	if x != nil {
+		return x.Role
+	}
+	return GroupRole_GROUP_ROLE_MEMBER
+}
+
+func (x *Group) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *Group) GetSaved() bool {
+	if x != nil {
+		return x.Saved
+	}
+	return false
+}
+
+func (x *Group) GetShowNicknames() bool {
+	if x != nil {
+		return x.ShowNicknames
+	}
+	return false
+}
+
+func (x *Group) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *Group) GetDissolved() bool {
+	if x != nil {
+		return x.Dissolved
+	}
+	return false
+}
+
+type GroupList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Groups        []*Group               `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupList) Reset() {
+	*x = GroupList{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupList) ProtoMessage() {}
+
+func (x *GroupList) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
+func (*GroupList) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *GroupList) GetGroups() []*Group {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+type GroupMember struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`
+	Role  GroupRole              `protobuf:"varint,2,opt,name=role,proto3,enum=hongyan.v1.GroupRole" json:"role,omitempty"`
+	// The member's nickname in this group ("" when none).
+	Nickname      string   `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	Muted         bool     `protobuf:"varint,4,opt,name=muted,proto3" json:"muted,omitempty"`
+	Joined        int64    `protobuf:"varint,5,opt,name=joined,proto3" json:"joined,omitempty"`
+	Profile       *Profile `protobuf:"bytes,6,opt,name=profile,proto3" json:"profile,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupMember) Reset() {
+	*x = GroupMember{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupMember) ProtoMessage() {}
+
+func (x *GroupMember) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
+func (*GroupMember) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *GroupMember) GetUser() int64 {
+	if x != nil {
+		return x.User
+	}
+	return 0
+}
+
+func (x *GroupMember) GetRole() GroupRole {
+	if x != nil {
+		return x.Role
+	}
+	return GroupRole_GROUP_ROLE_MEMBER
+}
+
+func (x *GroupMember) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *GroupMember) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *GroupMember) GetJoined() int64 {
+	if x != nil {
+		return x.Joined
+	}
+	return 0
+}
+
+func (x *GroupMember) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+type GroupMemberList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Members       []*GroupMember         `protobuf:"bytes,1,rep,name=members,proto3" json:"members,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupMemberList) Reset() {
+	*x = GroupMemberList{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupMemberList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupMemberList) ProtoMessage() {}
+
+func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
+func (*GroupMemberList) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *GroupMemberList) GetMembers() []*GroupMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+type CreateGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "" names the group after its first members.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Contacts to add (at least 2; the creator is added as owner).
+	Members       []int64 `protobuf:"varint,2,rep,packed,name=members,proto3" json:"members,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupRequest) Reset() {
+	*x = CreateGroupRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupRequest) ProtoMessage() {}
+
+func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
+func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *CreateGroupRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateGroupRequest) GetMembers() []int64 {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+type GroupRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupRef) Reset() {
+	*x = GroupRef{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupRef) ProtoMessage() {}
+
+func (x *GroupRef) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
+func (*GroupRef) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *GroupRef) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+type GroupUserRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	User          int64                  `protobuf:"varint,2,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupUserRef) Reset() {
+	*x = GroupUserRef{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupUserRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupUserRef) ProtoMessage() {}
+
+func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
+func (*GroupUserRef) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *GroupUserRef) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupUserRef) GetUser() int64 {
+	if x != nil {
+		return x.User
+	}
+	return 0
+}
+
+// GroupUsersRequest invites (contacts of yours) or removes members. The
+// answer is the group; invitees that must accept or wait for approval get
+// a GroupInvitation instead of joining at once.
+type GroupUsersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Users         []int64                `protobuf:"varint,2,rep,packed,name=users,proto3" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupUsersRequest) Reset() {
+	*x = GroupUsersRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupUsersRequest) ProtoMessage() {}
+
+func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
+func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *GroupUsersRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupUsersRequest) GetUsers() []int64 {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type UpdateGroupRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Group        int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Name         *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Announcement *string                `protobuf:"bytes,3,opt,name=announcement,proto3,oneof" json:"announcement,omitempty"`
+	// Owner only.
+	Approval      *bool `protobuf:"varint,4,opt,name=approval,proto3,oneof" json:"approval,omitempty"`
+	MutedAll      *bool `protobuf:"varint,5,opt,name=muted_all,json=mutedAll,proto3,oneof" json:"muted_all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateGroupRequest) Reset() {
+	*x = UpdateGroupRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateGroupRequest) ProtoMessage() {}
+
+func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
+func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *UpdateGroupRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *UpdateGroupRequest) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *UpdateGroupRequest) GetAnnouncement() string {
+	if x != nil && x.Announcement != nil {
+		return *x.Announcement
+	}
+	return ""
+}
+
+func (x *UpdateGroupRequest) GetApproval() bool {
+	if x != nil && x.Approval != nil {
+		return *x.Approval
+	}
+	return false
+}
+
+func (x *UpdateGroupRequest) GetMutedAll() bool {
+	if x != nil && x.MutedAll != nil {
+		return *x.MutedAll
+	}
+	return false
+}
+
+type SetGroupAvatarRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Image         []byte                 `protobuf:"bytes,2,opt,name=image,proto3" json:"image,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetGroupAvatarRequest) Reset() {
+	*x = SetGroupAvatarRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetGroupAvatarRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetGroupAvatarRequest) ProtoMessage() {}
+
+func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
+func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *SetGroupAvatarRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *SetGroupAvatarRequest) GetImage() []byte {
+	if x != nil {
+		return x.Image
+	}
+	return nil
+}
+
+// UpdateMemberRequest makes a member an admin or not (owner only) or mutes
+// one (owner, or an admin muting a plain member).
+type UpdateMemberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	User          int64                  `protobuf:"varint,2,opt,name=user,proto3" json:"user,omitempty"`
+	Admin         *bool                  `protobuf:"varint,3,opt,name=admin,proto3,oneof" json:"admin,omitempty"`
+	Muted         *bool                  `protobuf:"varint,4,opt,name=muted,proto3,oneof" json:"muted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMemberRequest) Reset() {
+	*x = UpdateMemberRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMemberRequest) ProtoMessage() {}
+
+func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *UpdateMemberRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *UpdateMemberRequest) GetUser() int64 {
+	if x != nil {
+		return x.User
+	}
+	return 0
+}
+
+func (x *UpdateMemberRequest) GetAdmin() bool {
+	if x != nil && x.Admin != nil {
+		return *x.Admin
+	}
+	return false
+}
+
+func (x *UpdateMemberRequest) GetMuted() bool {
+	if x != nil && x.Muted != nil {
+		return *x.Muted
+	}
+	return false
+}
+
+type MyGroupSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Nickname      *string                `protobuf:"bytes,2,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
+	Saved         *bool                  `protobuf:"varint,3,opt,name=saved,proto3,oneof" json:"saved,omitempty"`
+	ShowNicknames *bool                  `protobuf:"varint,4,opt,name=show_nicknames,json=showNicknames,proto3,oneof" json:"show_nicknames,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MyGroupSettingsRequest) Reset() {
+	*x = MyGroupSettingsRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MyGroupSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MyGroupSettingsRequest) ProtoMessage() {}
+
+func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
+func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *MyGroupSettingsRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *MyGroupSettingsRequest) GetNickname() string {
+	if x != nil && x.Nickname != nil {
+		return *x.Nickname
+	}
+	return ""
+}
+
+func (x *MyGroupSettingsRequest) GetSaved() bool {
+	if x != nil && x.Saved != nil {
+		return *x.Saved
+	}
+	return false
+}
+
+func (x *MyGroupSettingsRequest) GetShowNicknames() bool {
+	if x != nil && x.ShowNicknames != nil {
+		return *x.ShowNicknames
+	}
+	return false
+}
+
+type GroupQrRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Group int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Owner only: a new code; the old one stops working.
+	Reset_        bool `protobuf:"varint,2,opt,name=reset,proto3" json:"reset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupQrRequest) Reset() {
+	*x = GroupQrRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupQrRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupQrRequest) ProtoMessage() {}
+
+func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
+func (*GroupQrRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *GroupQrRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupQrRequest) GetReset_() bool {
+	if x != nil {
+		return x.Reset_
+	}
+	return false
+}
+
+type GroupQr struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The link the QR code encodes; /qr/group/{code}.png draws it.
+	Url           string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Expires       int64  `protobuf:"varint,3,opt,name=expires,proto3" json:"expires,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupQr) Reset() {
+	*x = GroupQr{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupQr) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupQr) ProtoMessage() {}
+
+func (x *GroupQr) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
+func (*GroupQr) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *GroupQr) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *GroupQr) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *GroupQr) GetExpires() int64 {
+	if x != nil {
+		return x.Expires
+	}
+	return 0
+}
+
+type JoinGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group QR code.
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinGroupRequest) Reset() {
+	*x = JoinGroupRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinGroupRequest) ProtoMessage() {}
+
+func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
+func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *JoinGroupRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type GroupInvitation struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Group     int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	GroupName string                 `protobuf:"bytes,3,opt,name=group_name,json=groupName,proto3" json:"group_name,omitempty"`
+	Inviter   int64                  `protobuf:"varint,4,opt,name=inviter,proto3" json:"inviter,omitempty"`
+	Invitee   int64                  `protobuf:"varint,5,opt,name=invitee,proto3" json:"invitee,omitempty"`
+	State     InvitationState        `protobuf:"varint,6,opt,name=state,proto3,enum=hongyan.v1.InvitationState" json:"state,omitempty"`
+	Time      int64                  `protobuf:"varint,7,opt,name=time,proto3" json:"time,omitempty"`
+	// By QR code (inviter is the code's owner).
+	ByQr          bool `protobuf:"varint,8,opt,name=by_qr,json=byQr,proto3" json:"by_qr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupInvitation) Reset() {
+	*x = GroupInvitation{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupInvitation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupInvitation) ProtoMessage() {}
+
+func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
+func (*GroupInvitation) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *GroupInvitation) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GroupInvitation) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupInvitation) GetGroupName() string {
+	if x != nil {
+		return x.GroupName
+	}
+	return ""
+}
+
+func (x *GroupInvitation) GetInviter() int64 {
+	if x != nil {
+		return x.Inviter
+	}
+	return 0
+}
+
+func (x *GroupInvitation) GetInvitee() int64 {
+	if x != nil {
+		return x.Invitee
+	}
+	return 0
+}
+
+func (x *GroupInvitation) GetState() InvitationState {
+	if x != nil {
+		return x.State
+	}
+	return InvitationState_INVITATION_STATE_APPROVAL
+}
+
+func (x *GroupInvitation) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *GroupInvitation) GetByQr() bool {
+	if x != nil {
+		return x.ByQr
+	}
+	return false
+}
+
+type GroupInvitationList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invitations   []*GroupInvitation     `protobuf:"bytes,1,rep,name=invitations,proto3" json:"invitations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupInvitationList) Reset() {
+	*x = GroupInvitationList{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupInvitationList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupInvitationList) ProtoMessage() {}
+
+func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
+func (*GroupInvitationList) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
+	if x != nil {
+		return x.Invitations
+	}
+	return nil
+}
+
+// AnswerInvitationRequest: the invitee accepts or declines (INVITED); the
+// owner or an admin approves or refuses (APPROVAL).
+type AnswerInvitationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invitation    int64                  `protobuf:"varint,1,opt,name=invitation,proto3" json:"invitation,omitempty"`
+	Accept        bool                   `protobuf:"varint,2,opt,name=accept,proto3" json:"accept,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerInvitationRequest) Reset() {
+	*x = AnswerInvitationRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerInvitationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerInvitationRequest) ProtoMessage() {}
+
+func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
+func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *AnswerInvitationRequest) GetInvitation() int64 {
+	if x != nil {
+		return x.Invitation
+	}
+	return 0
+}
+
+func (x *AnswerInvitationRequest) GetAccept() bool {
+	if x != nil {
+		return x.Accept
+	}
+	return false
+}
+
+type Favorite struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind  FavoriteKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=hongyan.v1.FavoriteKind" json:"kind,omitempty"`
+	// A copy of the saved message (kind MESSAGE), taken when it was saved.
+	Message *Message `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// Kind LINK: the saved link.
+	Url string `protobuf:"bytes,4,opt,name=url,proto3" json:"url,omitempty"`
+	// Searchable text: the note, or your edit of a saved message's text.
+	Text          string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	Time          int64  `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	Updated       int64  `protobuf:"varint,7,opt,name=updated,proto3" json:"updated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Favorite) Reset() {
+	*x = Favorite{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Favorite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Favorite) ProtoMessage() {}
+
+func (x *Favorite) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
+func (*Favorite) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *Favorite) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Favorite) GetKind() FavoriteKind {
+	if x != nil {
+		return x.Kind
+	}
+	return FavoriteKind_FAVORITE_KIND_MESSAGE
+}
+
+func (x *Favorite) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *Favorite) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *Favorite) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Favorite) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *Favorite) GetUpdated() int64 {
+	if x != nil {
+		return x.Updated
+	}
+	return 0
+}
+
+type FavoriteList struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Favorites []*Favorite            `protobuf:"bytes,1,rep,name=favorites,proto3" json:"favorites,omitempty"`
+	// More older favorites follow: ask again with before = the last id.
+	More          bool `protobuf:"varint,2,opt,name=more,proto3" json:"more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FavoriteList) Reset() {
+	*x = FavoriteList{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FavoriteList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FavoriteList) ProtoMessage() {}
+
+func (x *FavoriteList) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
+func (*FavoriteList) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *FavoriteList) GetFavorites() []*Favorite {
+	if x != nil {
+		return x.Favorites
+	}
+	return nil
+}
+
+func (x *FavoriteList) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
+// FavoriteAddRequest saves one of: a message you can see, a link, a note.
+type FavoriteAddRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       int64                  `protobuf:"varint,1,opt,name=message,proto3" json:"message,omitempty"`
+	Url           string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FavoriteAddRequest) Reset() {
+	*x = FavoriteAddRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FavoriteAddRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FavoriteAddRequest) ProtoMessage() {}
+
+func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
+func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *FavoriteAddRequest) GetMessage() int64 {
+	if x != nil {
+		return x.Message
+	}
+	return 0
+}
+
+func (x *FavoriteAddRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *FavoriteAddRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type FavoriteListRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only favorites containing this text ("" for all).
+	Query         string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	Before        int64  `protobuf:"varint,2,opt,name=before,proto3" json:"before,omitempty"`
+	Limit         uint32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FavoriteListRequest) Reset() {
+	*x = FavoriteListRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FavoriteListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FavoriteListRequest) ProtoMessage() {}
+
+func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
+func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+}
+
+func (x *FavoriteListRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *FavoriteListRequest) GetBefore() int64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *FavoriteListRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type FavoriteEditRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Favorite      int64                  `protobuf:"varint,1,opt,name=favorite,proto3" json:"favorite,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FavoriteEditRequest) Reset() {
+	*x = FavoriteEditRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FavoriteEditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FavoriteEditRequest) ProtoMessage() {}
+
+func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
+func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+}
+
+func (x *FavoriteEditRequest) GetFavorite() int64 {
+	if x != nil {
+		return x.Favorite
+	}
+	return 0
+}
+
+func (x *FavoriteEditRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type FavoriteRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Favorite      int64                  `protobuf:"varint,1,opt,name=favorite,proto3" json:"favorite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FavoriteRef) Reset() {
+	*x = FavoriteRef{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FavoriteRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FavoriteRef) ProtoMessage() {}
+
+func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
+func (*FavoriteRef) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+}
+
+func (x *FavoriteRef) GetFavorite() int64 {
+	if x != nil {
+		return x.Favorite
+	}
+	return 0
+}
+
+// FavoriteSendRequest sends a favorite into a chat as a new message
+// (answer: sent).
+type FavoriteSendRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Favorite      int64                  `protobuf:"varint,1,opt,name=favorite,proto3" json:"favorite,omitempty"`
+	Peer          int64                  `protobuf:"varint,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	Group         int64                  `protobuf:"varint,3,opt,name=group,proto3" json:"group,omitempty"`
+	ClientId      string                 `protobuf:"bytes,4,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FavoriteSendRequest) Reset() {
+	*x = FavoriteSendRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FavoriteSendRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FavoriteSendRequest) ProtoMessage() {}
+
+func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
+func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+}
+
+func (x *FavoriteSendRequest) GetFavorite() int64 {
+	if x != nil {
+		return x.Favorite
+	}
+	return 0
+}
+
+func (x *FavoriteSendRequest) GetPeer() int64 {
+	if x != nil {
+		return x.Peer
+	}
+	return 0
+}
+
+func (x *FavoriteSendRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *FavoriteSendRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+// ExportRequest prepares an archive: one chat (conversation set) or all of
+// your data. The answer names a download: GET /export/{id} (bearer token),
+// a ZIP with messages.json per chat and the media files.
+type ExportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportRequest) Reset() {
+	*x = ExportRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportRequest) ProtoMessage() {}
+
+func (x *ExportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
+func (*ExportRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+}
+
+func (x *ExportRequest) GetConversation() int64 {
+	if x != nil {
+		return x.Conversation
+	}
+	return 0
+}
+
+type ExportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Url           string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Size          int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportResponse) Reset() {
+	*x = ExportResponse{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportResponse) ProtoMessage() {}
+
+func (x *ExportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
+func (*ExportResponse) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+}
+
+func (x *ExportResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ExportResponse) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *ExportResponse) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
 var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
 
 const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xa3\x13\n" +
+	"hongyan.v1\"\xa9\x1f\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -5053,8 +8307,34 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rlist_requests\x186 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\flistRequests\x12I\n" +
 	"\x0eupdate_contact\x187 \x01(\v2 .hongyan.v1.UpdateContactRequestH\x00R\rupdateContact\x12<\n" +
 	"\x0edelete_contact\x188 \x01(\v2\x13.hongyan.v1.UserRefH\x00R\rdeleteContact\x120\n" +
-	"\x05block\x189 \x01(\v2\x18.hongyan.v1.BlockRequestH\x00R\x05blockB\x05\n" +
-	"\x03req\"\xd1\b\n" +
+	"\x05block\x189 \x01(\v2\x18.hongyan.v1.BlockRequestH\x00R\x05block\x12C\n" +
+	"\ffavorite_add\x18< \x01(\v2\x1e.hongyan.v1.FavoriteAddRequestH\x00R\vfavoriteAdd\x12F\n" +
+	"\rfavorite_list\x18= \x01(\v2\x1f.hongyan.v1.FavoriteListRequestH\x00R\ffavoriteList\x12F\n" +
+	"\rfavorite_edit\x18> \x01(\v2\x1f.hongyan.v1.FavoriteEditRequestH\x00R\ffavoriteEdit\x12B\n" +
+	"\x0ffavorite_delete\x18? \x01(\v2\x17.hongyan.v1.FavoriteRefH\x00R\x0efavoriteDelete\x12F\n" +
+	"\rfavorite_send\x18@ \x01(\v2\x1f.hongyan.v1.FavoriteSendRequestH\x00R\ffavoriteSend\x123\n" +
+	"\x06export\x18A \x01(\v2\x19.hongyan.v1.ExportRequestH\x00R\x06export\x12C\n" +
+	"\fcreate_group\x18F \x01(\v2\x1e.hongyan.v1.CreateGroupRequestH\x00R\vcreateGroup\x12B\n" +
+	"\finvite_group\x18G \x01(\v2\x1d.hongyan.v1.GroupUsersRequestH\x00R\vinviteGroup\x12F\n" +
+	"\x0eremove_members\x18H \x01(\v2\x1d.hongyan.v1.GroupUsersRequestH\x00R\rremoveMembers\x127\n" +
+	"\vleave_group\x18I \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\n" +
+	"leaveGroup\x12=\n" +
+	"\x0edissolve_group\x18J \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\rdissolveGroup\x12C\n" +
+	"\fupdate_group\x18K \x01(\v2\x1e.hongyan.v1.UpdateGroupRequestH\x00R\vupdateGroup\x12M\n" +
+	"\x10set_group_avatar\x18L \x01(\v2!.hongyan.v1.SetGroupAvatarRequestH\x00R\x0esetGroupAvatar\x12F\n" +
+	"\rupdate_member\x18M \x01(\v2\x1f.hongyan.v1.UpdateMemberRequestH\x00R\fupdateMember\x12A\n" +
+	"\x0etransfer_group\x18N \x01(\v2\x18.hongyan.v1.GroupUserRefH\x00R\rtransferGroup\x12P\n" +
+	"\x11my_group_settings\x18O \x01(\v2\".hongyan.v1.MyGroupSettingsRequestH\x00R\x0fmyGroupSettings\x12;\n" +
+	"\rgroup_members\x18P \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\fgroupMembers\x123\n" +
+	"\tget_group\x18Q \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\bgetGroup\x124\n" +
+	"\vlist_groups\x18R \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"listGroups\x127\n" +
+	"\bgroup_qr\x18S \x01(\v2\x1a.hongyan.v1.GroupQrRequestH\x00R\agroupQr\x12=\n" +
+	"\n" +
+	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
+	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitationB\x05\n" +
+	"\x03req\"\xe1\f\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -5077,7 +8357,16 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\brequests\x18\x15 \x01(\v2\x1d.hongyan.v1.FriendRequestListH\x00R\brequests\x12/\n" +
 	"\acontact\x18\x16 \x01(\v2\x13.hongyan.v1.ContactH\x00R\acontact\x12B\n" +
 	"\x0efriend_request\x18\x17 \x01(\v2\x19.hongyan.v1.FriendRequestH\x00R\rfriendRequest\x12,\n" +
-	"\x06kicked\x18\x18 \x01(\v2\x12.hongyan.v1.KickedH\x00R\x06kickedB\x06\n" +
+	"\x06kicked\x18\x18 \x01(\v2\x12.hongyan.v1.KickedH\x00R\x06kicked\x122\n" +
+	"\bfavorite\x18\x1e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x128\n" +
+	"\tfavorites\x18\x1f \x01(\v2\x18.hongyan.v1.FavoriteListH\x00R\tfavorites\x124\n" +
+	"\x06export\x18  \x01(\v2\x1a.hongyan.v1.ExportResponseH\x00R\x06export\x12)\n" +
+	"\x05group\x18( \x01(\v2\x11.hongyan.v1.GroupH\x00R\x05group\x12/\n" +
+	"\x06groups\x18) \x01(\v2\x15.hongyan.v1.GroupListH\x00R\x06groups\x12B\n" +
+	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
+	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
+	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitationB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"5\n" +
 	"\x05Error\x12\x12\n" +
@@ -5099,7 +8388,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\fSyncResponse\x12,\n" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
-	"\x04head\x18\x03 \x01(\x03R\x04head\"\x91\x04\n" +
+	"\x04head\x18\x03 \x01(\x03R\x04head\"\x8e\x06\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -5111,12 +8400,17 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\adevices\x18\b \x01(\v2\x16.hongyan.v1.DeviceListH\x00R\adevices\x12/\n" +
 	"\x05block\x18\t \x01(\v2\x17.hongyan.v1.BlockChangeH\x00R\x05block\x12A\n" +
 	"\x0fmessage_removed\x18\n" +
-	" \x01(\v2\x16.hongyan.v1.MessageRefH\x00R\x0emessageRemovedB\x06\n" +
+	" \x01(\v2\x16.hongyan.v1.MessageRefH\x00R\x0emessageRemoved\x12)\n" +
+	"\x05group\x18\v \x01(\v2\x11.hongyan.v1.GroupH\x00R\x05group\x12%\n" +
+	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
+	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
+	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemovedB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xed\x01\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xe1\x04\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -5126,12 +8420,68 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x04kind\x18\x06 \x01(\x0e2\x17.hongyan.v1.MessageKindR\x04kind\x12\x12\n" +
 	"\x04text\x18\a \x01(\tR\x04text\x12\x12\n" +
 	"\x04peer\x18\b \x01(\x03R\x04peer\x12\x1b\n" +
-	"\tclient_id\x18\t \x01(\tR\bclientId\"\x7f\n" +
+	"\tclient_id\x18\t \x01(\tR\bclientId\x12\x1a\n" +
+	"\bmentions\x18\n" +
+	" \x03(\x03R\bmentions\x12\x1f\n" +
+	"\vmention_all\x18\v \x01(\bR\n" +
+	"mentionAll\x12'\n" +
+	"\x05media\x18\f \x01(\v2\x11.hongyan.v1.MediaR\x05media\x120\n" +
+	"\blocation\x18\r \x01(\v2\x14.hongyan.v1.LocationR\blocation\x12\x12\n" +
+	"\x04card\x18\x0e \x01(\x03R\x04card\x12(\n" +
+	"\x04link\x18\x0f \x01(\v2\x14.hongyan.v1.LinkCardR\x04link\x12'\n" +
+	"\x05quote\x18\x10 \x01(\v2\x11.hongyan.v1.QuoteR\x05quote\x121\n" +
+	"\ahistory\x18\x11 \x01(\v2\x17.hongyan.v1.ChatHistoryR\ahistory\x12*\n" +
+	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
+	"\x05group\x18\x13 \x01(\x03R\x05group\"\xd8\x01\n" +
+	"\x05Media\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size\x12\x14\n" +
+	"\x05width\x18\x04 \x01(\rR\x05width\x12\x16\n" +
+	"\x06height\x18\x05 \x01(\rR\x06height\x12\x1f\n" +
+	"\vduration_ms\x18\x06 \x01(\rR\n" +
+	"durationMs\x12\x12\n" +
+	"\x04name\x18\a \x01(\tR\x04name\x12\x1c\n" +
+	"\tthumbnail\x18\b \x01(\bR\tthumbnail\x12\x16\n" +
+	"\x06poster\x18\t \x01(\tR\x06poster\"r\n" +
+	"\bLocation\x12\x1a\n" +
+	"\blatitude\x18\x01 \x01(\x01R\blatitude\x12\x1c\n" +
+	"\tlongitude\x18\x02 \x01(\x01R\tlongitude\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\aaddress\x18\x04 \x01(\tR\aaddress\"j\n" +
+	"\bLinkCard\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\x14\n" +
+	"\x05image\x18\x04 \x01(\tR\x05image\"z\n" +
+	"\x05Quote\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\x03R\amessage\x12\x16\n" +
+	"\x06sender\x18\x02 \x01(\x03R\x06sender\x12+\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x17.hongyan.v1.MessageKindR\x04kind\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\"T\n" +
+	"\vChatHistory\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x12/\n" +
+	"\bmessages\x18\x02 \x03(\v2\x13.hongyan.v1.MessageR\bmessages\"t\n" +
+	"\x06Notice\x12*\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x16.hongyan.v1.NoticeKindR\x04kind\x12\x14\n" +
+	"\x05actor\x18\x02 \x01(\x03R\x05actor\x12\x14\n" +
+	"\x05users\x18\x03 \x03(\x03R\x05users\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\"\xd6\x02\n" +
 	"\vSendRequest\x12\x12\n" +
 	"\x04peer\x18\x01 \x01(\x03R\x04peer\x12\x1b\n" +
 	"\tclient_id\x18\x02 \x01(\tR\bclientId\x12+\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x17.hongyan.v1.MessageKindR\x04kind\x12\x12\n" +
-	"\x04text\x18\x04 \x01(\tR\x04text\"h\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x14\n" +
+	"\x05group\x18\x05 \x01(\x03R\x05group\x12\x1a\n" +
+	"\bmentions\x18\x06 \x03(\x03R\bmentions\x12\x1f\n" +
+	"\vmention_all\x18\a \x01(\bR\n" +
+	"mentionAll\x12\x14\n" +
+	"\x05media\x18\b \x01(\tR\x05media\x120\n" +
+	"\blocation\x18\t \x01(\v2\x14.hongyan.v1.LocationR\blocation\x12\x12\n" +
+	"\x04card\x18\n" +
+	" \x01(\x03R\x04card\x12\x10\n" +
+	"\x03url\x18\v \x01(\tR\x03url\x12\x14\n" +
+	"\x05quote\x18\f \x01(\x03R\x05quote\"h\n" +
 	"\fSendResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -5160,7 +8510,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\rR\x05limit\">\n" +
 	"\vMessageList\x12/\n" +
-	"\bmessages\x18\x01 \x03(\v2\x13.hongyan.v1.MessageR\bmessages\"\xa7\x02\n" +
+	"\bmessages\x18\x01 \x03(\v2\x13.hongyan.v1.MessageR\bmessages\"\xe6\x02\n" +
 	"\x11ConversationState\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x12\n" +
 	"\x04peer\x18\x02 \x01(\x03R\x04peer\x12\x14\n" +
@@ -5173,7 +8523,9 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x04last\x18\t \x01(\v2\x13.hongyan.v1.MessageR\x04last\x12\x1f\n" +
 	"\vcleared_seq\x18\n" +
 	" \x01(\x03R\n" +
-	"clearedSeq\"W\n" +
+	"clearedSeq\x12\x14\n" +
+	"\x05group\x18\v \x01(\x03R\x05group\x12'\n" +
+	"\x0funread_mentions\x18\f \x01(\rR\x0eunreadMentions\"W\n" +
 	"\x10ConversationList\x12C\n" +
 	"\rconversations\x18\x01 \x03(\v2\x1d.hongyan.v1.ConversationStateR\rconversations\"\xe1\x01\n" +
 	"\x18ConversationStateRequest\x12\"\n" +
@@ -5185,11 +8537,14 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05clear\x18\x06 \x01(\bR\x05clearB\b\n" +
 	"\x06_mutedB\t\n" +
 	"\a_pinnedB\b\n" +
-	"\x06_draft\"[\n" +
+	"\x06_draft\"\xa5\x01\n" +
 	"\x0eForwardRequest\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\x03R\amessage\x12\x12\n" +
 	"\x04peer\x18\x02 \x01(\x03R\x04peer\x12\x1b\n" +
-	"\tclient_id\x18\x03 \x01(\tR\bclientId\"0\n" +
+	"\tclient_id\x18\x03 \x01(\tR\bclientId\x12\x14\n" +
+	"\x05group\x18\x04 \x01(\x03R\x05group\x12\x1a\n" +
+	"\bmessages\x18\x05 \x03(\x03R\bmessages\x12\x16\n" +
+	"\x06merged\x18\x06 \x01(\bR\x06merged\"0\n" +
 	"\x14DeleteMessageRequest\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\x03R\amessage\"3\n" +
 	"\rTypingRequest\x12\"\n" +
@@ -5355,10 +8710,175 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\ablocked\x18\x02 \x01(\bR\ablocked\";\n" +
 	"\vBlockChange\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x18\n" +
-	"\ablocked\x18\x02 \x01(\bR\ablocked*?\n" +
+	"\ablocked\x18\x02 \x01(\bR\ablocked\"\xf9\x03\n" +
+	"\x05Group\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
+	"\x06avatar\x18\x03 \x01(\tR\x06avatar\x12\"\n" +
+	"\fannouncement\x18\x04 \x01(\tR\fannouncement\x12+\n" +
+	"\x11announcement_time\x18\x05 \x01(\x03R\x10announcementTime\x12\x14\n" +
+	"\x05owner\x18\x06 \x01(\x03R\x05owner\x12\x1a\n" +
+	"\bapproval\x18\a \x01(\bR\bapproval\x12\x1b\n" +
+	"\tmuted_all\x18\b \x01(\bR\bmutedAll\x12!\n" +
+	"\fmember_count\x18\t \x01(\rR\vmemberCount\x12\x1f\n" +
+	"\vmax_members\x18\n" +
+	" \x01(\rR\n" +
+	"maxMembers\x12\x18\n" +
+	"\acreated\x18\v \x01(\x03R\acreated\x12)\n" +
+	"\x04role\x18\f \x01(\x0e2\x15.hongyan.v1.GroupRoleR\x04role\x12\x1a\n" +
+	"\bnickname\x18\r \x01(\tR\bnickname\x12\x14\n" +
+	"\x05saved\x18\x0e \x01(\bR\x05saved\x12%\n" +
+	"\x0eshow_nicknames\x18\x0f \x01(\bR\rshowNicknames\x12\x14\n" +
+	"\x05muted\x18\x10 \x01(\bR\x05muted\x12\x1c\n" +
+	"\tdissolved\x18\x11 \x01(\bR\tdissolved\"6\n" +
+	"\tGroupList\x12)\n" +
+	"\x06groups\x18\x01 \x03(\v2\x11.hongyan.v1.GroupR\x06groups\"\xc5\x01\n" +
+	"\vGroupMember\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\x03R\x04user\x12)\n" +
+	"\x04role\x18\x02 \x01(\x0e2\x15.hongyan.v1.GroupRoleR\x04role\x12\x1a\n" +
+	"\bnickname\x18\x03 \x01(\tR\bnickname\x12\x14\n" +
+	"\x05muted\x18\x04 \x01(\bR\x05muted\x12\x16\n" +
+	"\x06joined\x18\x05 \x01(\x03R\x06joined\x12-\n" +
+	"\aprofile\x18\x06 \x01(\v2\x13.hongyan.v1.ProfileR\aprofile\"D\n" +
+	"\x0fGroupMemberList\x121\n" +
+	"\amembers\x18\x01 \x03(\v2\x17.hongyan.v1.GroupMemberR\amembers\"B\n" +
+	"\x12CreateGroupRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\amembers\x18\x02 \x03(\x03R\amembers\" \n" +
+	"\bGroupRef\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\"8\n" +
+	"\fGroupUserRef\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x12\n" +
+	"\x04user\x18\x02 \x01(\x03R\x04user\"?\n" +
+	"\x11GroupUsersRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05users\x18\x02 \x03(\x03R\x05users\"\xe4\x01\n" +
+	"\x12UpdateGroupRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12'\n" +
+	"\fannouncement\x18\x03 \x01(\tH\x01R\fannouncement\x88\x01\x01\x12\x1f\n" +
+	"\bapproval\x18\x04 \x01(\bH\x02R\bapproval\x88\x01\x01\x12 \n" +
+	"\tmuted_all\x18\x05 \x01(\bH\x03R\bmutedAll\x88\x01\x01B\a\n" +
+	"\x05_nameB\x0f\n" +
+	"\r_announcementB\v\n" +
+	"\t_approvalB\f\n" +
+	"\n" +
+	"_muted_all\"C\n" +
+	"\x15SetGroupAvatarRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05image\x18\x02 \x01(\fR\x05image\"\x89\x01\n" +
+	"\x13UpdateMemberRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x12\n" +
+	"\x04user\x18\x02 \x01(\x03R\x04user\x12\x19\n" +
+	"\x05admin\x18\x03 \x01(\bH\x00R\x05admin\x88\x01\x01\x12\x19\n" +
+	"\x05muted\x18\x04 \x01(\bH\x01R\x05muted\x88\x01\x01B\b\n" +
+	"\x06_adminB\b\n" +
+	"\x06_muted\"\xc0\x01\n" +
+	"\x16MyGroupSettingsRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x1f\n" +
+	"\bnickname\x18\x02 \x01(\tH\x00R\bnickname\x88\x01\x01\x12\x19\n" +
+	"\x05saved\x18\x03 \x01(\bH\x01R\x05saved\x88\x01\x01\x12*\n" +
+	"\x0eshow_nicknames\x18\x04 \x01(\bH\x02R\rshowNicknames\x88\x01\x01B\v\n" +
+	"\t_nicknameB\b\n" +
+	"\x06_savedB\x11\n" +
+	"\x0f_show_nicknames\"<\n" +
+	"\x0eGroupQrRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05reset\x18\x02 \x01(\bR\x05reset\"I\n" +
+	"\aGroupQr\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x18\n" +
+	"\aexpires\x18\x03 \x01(\x03R\aexpires\"&\n" +
+	"\x10JoinGroupRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"\xe6\x01\n" +
+	"\x0fGroupInvitation\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x1d\n" +
+	"\n" +
+	"group_name\x18\x03 \x01(\tR\tgroupName\x12\x18\n" +
+	"\ainviter\x18\x04 \x01(\x03R\ainviter\x12\x18\n" +
+	"\ainvitee\x18\x05 \x01(\x03R\ainvitee\x121\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x1b.hongyan.v1.InvitationStateR\x05state\x12\x12\n" +
+	"\x04time\x18\a \x01(\x03R\x04time\x12\x13\n" +
+	"\x05by_qr\x18\b \x01(\bR\x04byQr\"T\n" +
+	"\x13GroupInvitationList\x12=\n" +
+	"\vinvitations\x18\x01 \x03(\v2\x1b.hongyan.v1.GroupInvitationR\vinvitations\"Q\n" +
+	"\x17AnswerInvitationRequest\x12\x1e\n" +
+	"\n" +
+	"invitation\x18\x01 \x01(\x03R\n" +
+	"invitation\x12\x16\n" +
+	"\x06accept\x18\x02 \x01(\bR\x06accept\"\xcb\x01\n" +
+	"\bFavorite\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12,\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x18.hongyan.v1.FavoriteKindR\x04kind\x12-\n" +
+	"\amessage\x18\x03 \x01(\v2\x13.hongyan.v1.MessageR\amessage\x12\x10\n" +
+	"\x03url\x18\x04 \x01(\tR\x03url\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x12\x12\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\x12\x18\n" +
+	"\aupdated\x18\a \x01(\x03R\aupdated\"V\n" +
+	"\fFavoriteList\x122\n" +
+	"\tfavorites\x18\x01 \x03(\v2\x14.hongyan.v1.FavoriteR\tfavorites\x12\x12\n" +
+	"\x04more\x18\x02 \x01(\bR\x04more\"T\n" +
+	"\x12FavoriteAddRequest\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\x03R\amessage\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"Y\n" +
+	"\x13FavoriteListRequest\x12\x14\n" +
+	"\x05query\x18\x01 \x01(\tR\x05query\x12\x16\n" +
+	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit\"E\n" +
+	"\x13FavoriteEditRequest\x12\x1a\n" +
+	"\bfavorite\x18\x01 \x01(\x03R\bfavorite\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\")\n" +
+	"\vFavoriteRef\x12\x1a\n" +
+	"\bfavorite\x18\x01 \x01(\x03R\bfavorite\"x\n" +
+	"\x13FavoriteSendRequest\x12\x1a\n" +
+	"\bfavorite\x18\x01 \x01(\x03R\bfavorite\x12\x12\n" +
+	"\x04peer\x18\x02 \x01(\x03R\x04peer\x12\x14\n" +
+	"\x05group\x18\x03 \x01(\x03R\x05group\x12\x1b\n" +
+	"\tclient_id\x18\x04 \x01(\tR\bclientId\"3\n" +
+	"\rExportRequest\x12\"\n" +
+	"\fconversation\x18\x01 \x01(\x03R\fconversation\"F\n" +
+	"\x0eExportResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\xc1\x02\n" +
 	"\vMessageKind\x12\x15\n" +
-	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x19\n" +
-	"\x15MESSAGE_KIND_RECALLED\x10d*>\n" +
+	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
+	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
+	"\x12MESSAGE_KIND_VOICE\x10\x02\x12\x16\n" +
+	"\x12MESSAGE_KIND_VIDEO\x10\x03\x12\x15\n" +
+	"\x11MESSAGE_KIND_FILE\x10\x04\x12\x19\n" +
+	"\x15MESSAGE_KIND_LOCATION\x10\x05\x12\x18\n" +
+	"\x14MESSAGE_KIND_STICKER\x10\x06\x12\x1d\n" +
+	"\x19MESSAGE_KIND_CONTACT_CARD\x10\a\x12\x15\n" +
+	"\x11MESSAGE_KIND_LINK\x10\b\x12\x1d\n" +
+	"\x19MESSAGE_KIND_CHAT_HISTORY\x10\t\x12\x17\n" +
+	"\x13MESSAGE_KIND_NOTICE\x10\n" +
+	"\x12\x19\n" +
+	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
+	"\n" +
+	"NoticeKind\x12\x1b\n" +
+	"\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13NOTICE_KIND_CREATED\x10\x01\x12\x16\n" +
+	"\x12NOTICE_KIND_JOINED\x10\x02\x12\x19\n" +
+	"\x15NOTICE_KIND_QR_JOINED\x10\x03\x12\x14\n" +
+	"\x10NOTICE_KIND_LEFT\x10\x04\x12\x17\n" +
+	"\x13NOTICE_KIND_REMOVED\x10\x05\x12\x17\n" +
+	"\x13NOTICE_KIND_RENAMED\x10\x06\x12\x1c\n" +
+	"\x18NOTICE_KIND_ANNOUNCEMENT\x10\a\x12\x15\n" +
+	"\x11NOTICE_KIND_OWNER\x10\b\x12\x1b\n" +
+	"\x17NOTICE_KIND_ADMIN_ADDED\x10\t\x12\x1d\n" +
+	"\x19NOTICE_KIND_ADMIN_REMOVED\x10\n" +
+	"\x12\x1c\n" +
+	"\x18NOTICE_KIND_MEMBER_MUTED\x10\v\x12\x1e\n" +
+	"\x1aNOTICE_KIND_MEMBER_UNMUTED\x10\f\x12\x19\n" +
+	"\x15NOTICE_KIND_ALL_MUTED\x10\r\x12\x1b\n" +
+	"\x17NOTICE_KIND_ALL_UNMUTED\x10\x0e\x12\x1b\n" +
+	"\x17NOTICE_KIND_APPROVAL_ON\x10\x0f\x12\x1c\n" +
+	"\x18NOTICE_KIND_APPROVAL_OFF\x10\x10\x12\x16\n" +
+	"\x12NOTICE_KIND_AVATAR\x10\x11\x12\x19\n" +
+	"\x15NOTICE_KIND_DISSOLVED\x10\x12*>\n" +
 	"\x06Gender\x12\x10\n" +
 	"\fGENDER_UNSET\x10\x00\x12\x0f\n" +
 	"\vGENDER_MALE\x10\x01\x12\x11\n" +
@@ -5371,7 +8891,20 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\fRequestState\x12\x19\n" +
 	"\x15REQUEST_STATE_PENDING\x10\x00\x12\x1a\n" +
 	"\x16REQUEST_STATE_ACCEPTED\x10\x01\x12\x1a\n" +
-	"\x16REQUEST_STATE_DECLINED\x10\x02B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"\x16REQUEST_STATE_DECLINED\x10\x02*N\n" +
+	"\tGroupRole\x12\x15\n" +
+	"\x11GROUP_ROLE_MEMBER\x10\x00\x12\x14\n" +
+	"\x10GROUP_ROLE_ADMIN\x10\x01\x12\x14\n" +
+	"\x10GROUP_ROLE_OWNER\x10\x02*\x8a\x01\n" +
+	"\x0fInvitationState\x12\x1d\n" +
+	"\x19INVITATION_STATE_APPROVAL\x10\x00\x12\x1c\n" +
+	"\x18INVITATION_STATE_INVITED\x10\x01\x12\x1b\n" +
+	"\x17INVITATION_STATE_JOINED\x10\x02\x12\x1d\n" +
+	"\x19INVITATION_STATE_DECLINED\x10\x03*Y\n" +
+	"\fFavoriteKind\x12\x19\n" +
+	"\x15FAVORITE_KIND_MESSAGE\x10\x00\x12\x16\n" +
+	"\x12FAVORITE_KIND_LINK\x10\x01\x12\x16\n" +
+	"\x12FAVORITE_KIND_NOTE\x10\x02B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_proto_hongyan_v1_client_proto_rawDescOnce sync.Once
@@ -5385,169 +8918,261 @@ func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
 	return file_proto_hongyan_v1_client_proto_rawDescData
 }
 
-var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
 var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
-	(Gender)(0),                      // 1: hongyan.v1.Gender
-	(QrState)(0),                     // 2: hongyan.v1.QrState
-	(RequestState)(0),                // 3: hongyan.v1.RequestState
-	(*ClientFrame)(nil),              // 4: hongyan.v1.ClientFrame
-	(*ServerFrame)(nil),              // 5: hongyan.v1.ServerFrame
-	(*Empty)(nil),                    // 6: hongyan.v1.Empty
-	(*Error)(nil),                    // 7: hongyan.v1.Error
-	(*Hello)(nil),                    // 8: hongyan.v1.Hello
-	(*HelloResponse)(nil),            // 9: hongyan.v1.HelloResponse
-	(*Ping)(nil),                     // 10: hongyan.v1.Ping
-	(*Pong)(nil),                     // 11: hongyan.v1.Pong
-	(*SyncRequest)(nil),              // 12: hongyan.v1.SyncRequest
-	(*SyncResponse)(nil),             // 13: hongyan.v1.SyncResponse
-	(*Change)(nil),                   // 14: hongyan.v1.Change
-	(*MessageRef)(nil),               // 15: hongyan.v1.MessageRef
-	(*Message)(nil),                  // 16: hongyan.v1.Message
-	(*SendRequest)(nil),              // 17: hongyan.v1.SendRequest
-	(*SendResponse)(nil),             // 18: hongyan.v1.SendResponse
-	(*RecallRequest)(nil),            // 19: hongyan.v1.RecallRequest
-	(*SearchRequest)(nil),            // 20: hongyan.v1.SearchRequest
-	(*BroadcastRequest)(nil),         // 21: hongyan.v1.BroadcastRequest
-	(*BroadcastResponse)(nil),        // 22: hongyan.v1.BroadcastResponse
-	(*BroadcastResult)(nil),          // 23: hongyan.v1.BroadcastResult
-	(*HistoryRequest)(nil),           // 24: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 25: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 26: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 27: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 28: hongyan.v1.ConversationStateRequest
-	(*ForwardRequest)(nil),           // 29: hongyan.v1.ForwardRequest
-	(*DeleteMessageRequest)(nil),     // 30: hongyan.v1.DeleteMessageRequest
-	(*TypingRequest)(nil),            // 31: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 32: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 33: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 34: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 35: hongyan.v1.Session
-	(*Profile)(nil),                  // 36: hongyan.v1.Profile
-	(*Settings)(nil),                 // 37: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 38: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 39: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 40: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 41: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 42: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 43: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 44: hongyan.v1.Device
-	(*DeviceList)(nil),               // 45: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 46: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 47: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 48: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 49: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 50: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 51: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 52: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 53: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 54: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 55: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 56: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 57: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 58: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 59: hongyan.v1.Contact
-	(*ContactList)(nil),              // 60: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 61: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 62: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 63: hongyan.v1.BlockChange
+	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
+	(Gender)(0),                      // 2: hongyan.v1.Gender
+	(QrState)(0),                     // 3: hongyan.v1.QrState
+	(RequestState)(0),                // 4: hongyan.v1.RequestState
+	(GroupRole)(0),                   // 5: hongyan.v1.GroupRole
+	(InvitationState)(0),             // 6: hongyan.v1.InvitationState
+	(FavoriteKind)(0),                // 7: hongyan.v1.FavoriteKind
+	(*ClientFrame)(nil),              // 8: hongyan.v1.ClientFrame
+	(*ServerFrame)(nil),              // 9: hongyan.v1.ServerFrame
+	(*Empty)(nil),                    // 10: hongyan.v1.Empty
+	(*Error)(nil),                    // 11: hongyan.v1.Error
+	(*Hello)(nil),                    // 12: hongyan.v1.Hello
+	(*HelloResponse)(nil),            // 13: hongyan.v1.HelloResponse
+	(*Ping)(nil),                     // 14: hongyan.v1.Ping
+	(*Pong)(nil),                     // 15: hongyan.v1.Pong
+	(*SyncRequest)(nil),              // 16: hongyan.v1.SyncRequest
+	(*SyncResponse)(nil),             // 17: hongyan.v1.SyncResponse
+	(*Change)(nil),                   // 18: hongyan.v1.Change
+	(*MessageRef)(nil),               // 19: hongyan.v1.MessageRef
+	(*Message)(nil),                  // 20: hongyan.v1.Message
+	(*Media)(nil),                    // 21: hongyan.v1.Media
+	(*Location)(nil),                 // 22: hongyan.v1.Location
+	(*LinkCard)(nil),                 // 23: hongyan.v1.LinkCard
+	(*Quote)(nil),                    // 24: hongyan.v1.Quote
+	(*ChatHistory)(nil),              // 25: hongyan.v1.ChatHistory
+	(*Notice)(nil),                   // 26: hongyan.v1.Notice
+	(*SendRequest)(nil),              // 27: hongyan.v1.SendRequest
+	(*SendResponse)(nil),             // 28: hongyan.v1.SendResponse
+	(*RecallRequest)(nil),            // 29: hongyan.v1.RecallRequest
+	(*SearchRequest)(nil),            // 30: hongyan.v1.SearchRequest
+	(*BroadcastRequest)(nil),         // 31: hongyan.v1.BroadcastRequest
+	(*BroadcastResponse)(nil),        // 32: hongyan.v1.BroadcastResponse
+	(*BroadcastResult)(nil),          // 33: hongyan.v1.BroadcastResult
+	(*HistoryRequest)(nil),           // 34: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),              // 35: hongyan.v1.MessageList
+	(*ConversationState)(nil),        // 36: hongyan.v1.ConversationState
+	(*ConversationList)(nil),         // 37: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil), // 38: hongyan.v1.ConversationStateRequest
+	(*ForwardRequest)(nil),           // 39: hongyan.v1.ForwardRequest
+	(*DeleteMessageRequest)(nil),     // 40: hongyan.v1.DeleteMessageRequest
+	(*TypingRequest)(nil),            // 41: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),               // 42: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),          // 43: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),             // 44: hongyan.v1.LoginRequest
+	(*Session)(nil),                  // 45: hongyan.v1.Session
+	(*Profile)(nil),                  // 46: hongyan.v1.Profile
+	(*Settings)(nil),                 // 47: hongyan.v1.Settings
+	(*UserRef)(nil),                  // 48: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),     // 49: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),    // 50: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),         // 51: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),   // 52: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),    // 53: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                   // 54: hongyan.v1.Device
+	(*DeviceList)(nil),               // 55: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                // 56: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),      // 57: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),           // 58: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),      // 59: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                // 60: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),      // 61: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                  // 62: hongyan.v1.QrLogin
+	(*Kicked)(nil),                   // 63: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),        // 64: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),     // 65: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),            // 66: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),        // 67: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),            // 68: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                  // 69: hongyan.v1.Contact
+	(*ContactList)(nil),              // 70: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),     // 71: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),             // 72: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),              // 73: hongyan.v1.BlockChange
+	(*Group)(nil),                    // 74: hongyan.v1.Group
+	(*GroupList)(nil),                // 75: hongyan.v1.GroupList
+	(*GroupMember)(nil),              // 76: hongyan.v1.GroupMember
+	(*GroupMemberList)(nil),          // 77: hongyan.v1.GroupMemberList
+	(*CreateGroupRequest)(nil),       // 78: hongyan.v1.CreateGroupRequest
+	(*GroupRef)(nil),                 // 79: hongyan.v1.GroupRef
+	(*GroupUserRef)(nil),             // 80: hongyan.v1.GroupUserRef
+	(*GroupUsersRequest)(nil),        // 81: hongyan.v1.GroupUsersRequest
+	(*UpdateGroupRequest)(nil),       // 82: hongyan.v1.UpdateGroupRequest
+	(*SetGroupAvatarRequest)(nil),    // 83: hongyan.v1.SetGroupAvatarRequest
+	(*UpdateMemberRequest)(nil),      // 84: hongyan.v1.UpdateMemberRequest
+	(*MyGroupSettingsRequest)(nil),   // 85: hongyan.v1.MyGroupSettingsRequest
+	(*GroupQrRequest)(nil),           // 86: hongyan.v1.GroupQrRequest
+	(*GroupQr)(nil),                  // 87: hongyan.v1.GroupQr
+	(*JoinGroupRequest)(nil),         // 88: hongyan.v1.JoinGroupRequest
+	(*GroupInvitation)(nil),          // 89: hongyan.v1.GroupInvitation
+	(*GroupInvitationList)(nil),      // 90: hongyan.v1.GroupInvitationList
+	(*AnswerInvitationRequest)(nil),  // 91: hongyan.v1.AnswerInvitationRequest
+	(*Favorite)(nil),                 // 92: hongyan.v1.Favorite
+	(*FavoriteList)(nil),             // 93: hongyan.v1.FavoriteList
+	(*FavoriteAddRequest)(nil),       // 94: hongyan.v1.FavoriteAddRequest
+	(*FavoriteListRequest)(nil),      // 95: hongyan.v1.FavoriteListRequest
+	(*FavoriteEditRequest)(nil),      // 96: hongyan.v1.FavoriteEditRequest
+	(*FavoriteRef)(nil),              // 97: hongyan.v1.FavoriteRef
+	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
+	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
+	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
 }
 var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
-	17, // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
-	12, // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
-	10, // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
-	31, // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
-	28, // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
-	8,  // 5: hongyan.v1.ClientFrame.hello:type_name -> hongyan.v1.Hello
-	24, // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
-	6,  // 7: hongyan.v1.ClientFrame.conversations:type_name -> hongyan.v1.Empty
-	19, // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
-	20, // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
-	21, // 10: hongyan.v1.ClientFrame.broadcast:type_name -> hongyan.v1.BroadcastRequest
-	30, // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
-	29, // 12: hongyan.v1.ClientFrame.forward:type_name -> hongyan.v1.ForwardRequest
-	33, // 13: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	34, // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
-	6,  // 15: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
-	6,  // 16: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
-	6,  // 17: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	46, // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
-	6,  // 19: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	43, // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	39, // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	42, // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	40, // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	47, // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	48, // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	41, // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	38, // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	49, // 28: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	50, // 29: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	50, // 30: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	51, // 31: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	54, // 32: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	55, // 33: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	58, // 34: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	6,  // 35: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	6,  // 36: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	61, // 37: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	38, // 38: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	62, // 39: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	7,  // 40: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	18, // 41: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	13, // 42: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	11, // 43: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	13, // 44: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	32, // 45: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	25, // 46: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	27, // 47: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	26, // 48: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	9,  // 49: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	22, // 50: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	35, // 51: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	36, // 52: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	45, // 53: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	52, // 54: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	60, // 55: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	57, // 56: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	59, // 57: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	56, // 58: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	53, // 59: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	14, // 60: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	16, // 61: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	26, // 62: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	59, // 63: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	56, // 64: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	36, // 65: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	45, // 66: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	63, // 67: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	15, // 68: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	0,  // 69: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 70: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	0,  // 71: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	23, // 72: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	18, // 73: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	7,  // 74: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	16, // 75: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	16, // 76: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	26, // 77: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	1,  // 78: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	37, // 79: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	1,  // 80: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	44, // 81: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	2,  // 82: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	35, // 83: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	3,  // 84: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	36, // 85: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	56, // 86: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	36, // 87: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	59, // 88: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	89, // [89:89] is the sub-list for method output_type
-	89, // [89:89] is the sub-list for method input_type
-	89, // [89:89] is the sub-list for extension type_name
-	89, // [89:89] is the sub-list for extension extendee
-	0,  // [0:89] is the sub-list for field type_name
+	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
+	16,  // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
+	14,  // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
+	41,  // 3: hongyan.v1.ClientFrame.typing:type_name -> hongyan.v1.TypingRequest
+	38,  // 4: hongyan.v1.ClientFrame.set_conversation:type_name -> hongyan.v1.ConversationStateRequest
+	12,  // 5: hongyan.v1.ClientFrame.hello:type_name -> hongyan.v1.Hello
+	34,  // 6: hongyan.v1.ClientFrame.history:type_name -> hongyan.v1.HistoryRequest
+	10,  // 7: hongyan.v1.ClientFrame.conversations:type_name -> hongyan.v1.Empty
+	29,  // 8: hongyan.v1.ClientFrame.recall:type_name -> hongyan.v1.RecallRequest
+	30,  // 9: hongyan.v1.ClientFrame.search:type_name -> hongyan.v1.SearchRequest
+	31,  // 10: hongyan.v1.ClientFrame.broadcast:type_name -> hongyan.v1.BroadcastRequest
+	40,  // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
+	39,  // 12: hongyan.v1.ClientFrame.forward:type_name -> hongyan.v1.ForwardRequest
+	43,  // 13: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
+	44,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	10,  // 15: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
+	10,  // 16: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
+	10,  // 17: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
+	56,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	10,  // 19: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
+	53,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	49,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	52,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	50,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	57,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	58,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	51,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	48,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	59,  // 28: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	60,  // 29: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	60,  // 30: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	61,  // 31: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	64,  // 32: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	65,  // 33: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	68,  // 34: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	10,  // 35: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	10,  // 36: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	71,  // 37: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	48,  // 38: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	72,  // 39: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	94,  // 40: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
+	95,  // 41: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
+	96,  // 42: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
+	97,  // 43: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
+	98,  // 44: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
+	99,  // 45: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
+	78,  // 46: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
+	81,  // 47: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
+	81,  // 48: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
+	79,  // 49: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
+	79,  // 50: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
+	82,  // 51: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
+	83,  // 52: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
+	84,  // 53: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
+	80,  // 54: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
+	85,  // 55: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
+	79,  // 56: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
+	79,  // 57: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
+	10,  // 58: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
+	86,  // 59: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
+	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
+	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
+	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
+	11,  // 63: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 64: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 65: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 66: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 67: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 68: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 69: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 70: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 71: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 72: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 73: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 74: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 75: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 76: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 77: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 78: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 79: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 80: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 81: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 82: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 83: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 84: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 85: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 86: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 87: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 88: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 89: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 90: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 91: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	18,  // 92: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 93: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 94: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 95: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 96: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 97: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 98: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 99: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 100: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 101: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 102: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 103: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	0,   // 104: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 105: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 106: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 107: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 108: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 109: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 110: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 111: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 112: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 113: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 114: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 115: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 116: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 117: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 118: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 119: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 120: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 121: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 122: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 123: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 124: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 125: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 126: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 127: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 128: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 129: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 130: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 131: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 132: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 133: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 134: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 135: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 136: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 137: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 138: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 139: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 140: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 141: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 142: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 143: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	144, // [144:144] is the sub-list for method output_type
+	144, // [144:144] is the sub-list for method input_type
+	144, // [144:144] is the sub-list for extension type_name
+	144, // [144:144] is the sub-list for extension extendee
+	0,   // [0:144] is the sub-list for field type_name
 }
 
 func init() { file_proto_hongyan_v1_client_proto_init() }
@@ -5596,6 +9221,29 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_UpdateContact)(nil),
 		(*ClientFrame_DeleteContact)(nil),
 		(*ClientFrame_Block)(nil),
+		(*ClientFrame_FavoriteAdd)(nil),
+		(*ClientFrame_FavoriteList)(nil),
+		(*ClientFrame_FavoriteEdit)(nil),
+		(*ClientFrame_FavoriteDelete)(nil),
+		(*ClientFrame_FavoriteSend)(nil),
+		(*ClientFrame_Export)(nil),
+		(*ClientFrame_CreateGroup)(nil),
+		(*ClientFrame_InviteGroup)(nil),
+		(*ClientFrame_RemoveMembers)(nil),
+		(*ClientFrame_LeaveGroup)(nil),
+		(*ClientFrame_DissolveGroup)(nil),
+		(*ClientFrame_UpdateGroup)(nil),
+		(*ClientFrame_SetGroupAvatar)(nil),
+		(*ClientFrame_UpdateMember)(nil),
+		(*ClientFrame_TransferGroup)(nil),
+		(*ClientFrame_MyGroupSettings)(nil),
+		(*ClientFrame_GroupMembers)(nil),
+		(*ClientFrame_GetGroup)(nil),
+		(*ClientFrame_ListGroups)(nil),
+		(*ClientFrame_GroupQr)(nil),
+		(*ClientFrame_JoinGroup)(nil),
+		(*ClientFrame_GroupInvitations)(nil),
+		(*ClientFrame_AnswerInvitation)(nil),
 	}
 	file_proto_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -5617,6 +9265,15 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Contact)(nil),
 		(*ServerFrame_FriendRequest)(nil),
 		(*ServerFrame_Kicked)(nil),
+		(*ServerFrame_Favorite)(nil),
+		(*ServerFrame_Favorites)(nil),
+		(*ServerFrame_Export)(nil),
+		(*ServerFrame_Group)(nil),
+		(*ServerFrame_Groups)(nil),
+		(*ServerFrame_GroupMembers)(nil),
+		(*ServerFrame_GroupQr)(nil),
+		(*ServerFrame_GroupInvitations)(nil),
+		(*ServerFrame_GroupInvitation)(nil),
 	}
 	file_proto_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -5628,18 +9285,26 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_Devices)(nil),
 		(*Change_Block)(nil),
 		(*Change_MessageRemoved)(nil),
+		(*Change_Group)(nil),
+		(*Change_GroupRemoved)(nil),
+		(*Change_GroupInvitation)(nil),
+		(*Change_Favorite)(nil),
+		(*Change_FavoriteRemoved)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[24].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[35].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[36].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[57].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   60,
+			NumEnums:      8,
+			NumMessages:   93,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
