@@ -31,6 +31,32 @@ type Config struct {
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
 	Gateway Gateway `toml:"gateway"`
+	Groups  Groups  `toml:"groups"`
+	Media   Media   `toml:"media"`
+}
+
+// Groups holds the group limits of this server.
+type Groups struct {
+	// MaxMembers is the size limit of every group.
+	MaxMembers int `toml:"max_members"`
+	// AcceptAbove: once a group has more members than this, an invitee
+	// must accept an invitation before joining.
+	AcceptAbove int `toml:"accept_above"`
+	// QRTTL is how long a group's QR code stays valid.
+	QRTTL Duration `toml:"qr_ttl"`
+}
+
+// Media holds the limits on uploaded files.
+type Media struct {
+	// MaxFileBytes is the largest file, video or voice clip.
+	MaxFileBytes int64 `toml:"max_file_bytes"`
+	// MaxImageBytes is the largest image or sticker.
+	MaxImageBytes int64 `toml:"max_image_bytes"`
+	// MaxImagePixels is the most pixels (width × height) an image may have.
+	MaxImagePixels int64 `toml:"max_image_pixels"`
+	// Retention deletes messages older than this from the server; 0 keeps
+	// everything.
+	Retention Duration `toml:"retention"`
 }
 
 // Storage chooses the storage engine.
@@ -89,6 +115,12 @@ func Default() Config {
 			MaxFrameBytes: 2 << 20,
 			WriteTimeout:  Duration{10 * time.Second},
 			QRLoginTTL:    Duration{2 * time.Minute},
+		},
+		Groups: Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		Media: Media{
+			MaxFileBytes:   1 << 30,
+			MaxImageBytes:  25 << 20,
+			MaxImagePixels: 50_000_000,
 		},
 	}
 }
@@ -202,6 +234,12 @@ func (c Config) Validate() error {
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
+	}
+	if c.Groups.MaxMembers < 3 || c.Groups.AcceptAbove < 0 || c.Groups.QRTTL.Duration <= 0 {
+		return fmt.Errorf("config: groups.max_members must be at least 3, accept_above at least 0, qr_ttl positive")
+	}
+	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.Media.Retention.Duration < 0 {
+		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel) and retention not negative")
 	}
 	return nil
 }
