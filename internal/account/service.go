@@ -394,19 +394,8 @@ func (s *Service) ChangeAccountID(ctx context.Context, c hongyan.Caller, id stri
 // SetAvatar stores a new avatar image for the caller. The type is sniffed
 // from the content; only PNG, JPEG, GIF and WebP are accepted.
 func (s *Service) SetAvatar(ctx context.Context, c hongyan.Caller, img []byte) (Account, error) {
-	if len(img) == 0 {
-		return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "empty image")
-	}
-	if len(img) > MaxAvatar {
-		return Account{}, hongyan.Errorf(hongyan.CodeTooLarge, "avatar must be at most %d bytes", MaxAvatar)
-	}
-	ct := sniffImage(img)
-	if ct == "" {
-		return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "avatar must be a PNG, JPEG, GIF or WebP image")
-	}
-	sum := sha256.Sum256(img)
-	hash := hex.EncodeToString(sum[:])
-	if err := s.store.PutAvatar(ctx, Avatar{Hash: hash, ContentType: ct, Data: img}); err != nil {
+	hash, err := s.StoreImage(ctx, img)
+	if err != nil {
 		return Account{}, err
 	}
 	a, err := s.store.Account(ctx, c.User)
@@ -415,6 +404,27 @@ func (s *Service) SetAvatar(ctx context.Context, c hongyan.Caller, img []byte) (
 	}
 	a.Profile.Avatar = hash
 	return s.saveProfile(ctx, a)
+}
+
+// StoreImage checks and stores an avatar image (a user's or a group's) and
+// returns its hash, under which /avatar/{hash} serves it.
+func (s *Service) StoreImage(ctx context.Context, img []byte) (string, error) {
+	if len(img) == 0 {
+		return "", hongyan.Errorf(hongyan.CodeInvalid, "empty image")
+	}
+	if len(img) > MaxAvatar {
+		return "", hongyan.Errorf(hongyan.CodeTooLarge, "avatar must be at most %d bytes", MaxAvatar)
+	}
+	ct := sniffImage(img)
+	if ct == "" {
+		return "", hongyan.Errorf(hongyan.CodeInvalid, "avatar must be a PNG, JPEG, GIF or WebP image")
+	}
+	sum := sha256.Sum256(img)
+	hash := hex.EncodeToString(sum[:])
+	if err := s.store.PutAvatar(ctx, Avatar{Hash: hash, ContentType: ct, Data: img}); err != nil {
+		return "", err
+	}
+	return hash, nil
 }
 
 // Avatar returns a stored avatar image by its hash.

@@ -17,13 +17,13 @@ const module = "hongyan/"
 var features = map[string]bool{
 	"account": true, "contact": true, "chat": true, "changelog": true,
 	"group": true, "groupapp": true, "moments": true, "discovery": true, "officialacct": true,
-	"wallet": true, "call": true, "bot": true, "safety": true, "media": true,
+	"wallet": true, "call": true, "bot": true, "safety": true, "media": true, "favorite": true,
 }
 
 // adapters implement ports on real engines.
 var adapters = map[string]bool{
 	"sqldb": true, "sqlite": true, "postgres": true, "membus": true, "natsbus": true,
-	"localblob": true, "s3blob": true, "sandboxpay": true,
+	"localblob": true, "s3blob": true, "sandboxpay": true, "linkfetch": true,
 }
 
 // transports speak to clients over the network.
@@ -33,7 +33,7 @@ var transports = map[string]bool{
 }
 
 // pureLibs are the small pure libraries a feature may use.
-var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "github.com/google/go-cmp/"}
+var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "golang.org/x/image/", "github.com/google/go-cmp/"}
 
 // banned are imports a feature never makes, whatever else it needs.
 var banned = []string{"database/sql", "net/http", "github.com/nats-io/", module + "internal/gen/"}

@@ -205,21 +205,21 @@ func TestForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw, err := s.Forward(ctx, bob, m.ID, carol.User, "f1")
+	fw, err := s.Forward(ctx, bob, m.ID, chat.Target{Peer: carol.User}, "f1")
 	if err != nil || fw.Text != "worth sharing" || fw.Sender != bob.User || fw.Conversation == m.Conversation {
 		t.Fatalf("bob forwards to carol: got %+v, %v", fw, err)
 	}
-	again, err := s.Forward(ctx, bob, m.ID, carol.User, "f1")
+	again, err := s.Forward(ctx, bob, m.ID, chat.Target{Peer: carol.User}, "f1")
 	if err != nil || again.ID != fw.ID {
 		t.Errorf("retried forward: got %+v, %v; want message %d", again, err, fw.ID)
 	}
-	if _, err := s.Forward(ctx, carol, m.ID, alice.User, "f2"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+	if _, err := s.Forward(ctx, carol, m.ID, chat.Target{Peer: alice.User}, "f2"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		t.Errorf("carol forwards a message of a chat she is not in: got %v, want not_found", err)
 	}
 	if err := s.DeleteForMe(ctx, bob, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Forward(ctx, bob, m.ID, carol.User, "f3"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+	if _, err := s.Forward(ctx, bob, m.ID, chat.Target{Peer: carol.User}, "f3"); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		t.Errorf("forwarding a message deleted for oneself: got %v, want not_found", err)
 	}
 }

@@ -11,7 +11,20 @@ type Kind int8
 
 // The message kinds.
 const (
-	KindText Kind = 0
+	KindText     Kind = 0
+	KindImage    Kind = 1 // Media: an image (class image)
+	KindVoice    Kind = 2 // Media: a voice clip of at most 60 s
+	KindVideo    Kind = 3 // Media: a video
+	KindFile     Kind = 4 // Media: a file; Text is its name
+	KindLocation Kind = 5 // Location; Text is the place name
+	KindSticker  Kind = 6 // Media: a sticker image
+	KindCard     Kind = 7 // Card: a contact card
+	KindLink     Kind = 8 // Link: a link with its preview
+	KindHistory  Kind = 9 // History: messages forwarded together
+	KindNotice   Kind = 10
+	// KindNotice is a group change, written by the group feature in order
+	// with the messages; clients never send one.
+
 	// KindRecalled replaces a message its sender recalled: its content is
 	// gone for every member.
 	KindRecalled Kind = 100
@@ -28,26 +41,105 @@ type Message struct {
 	Kind         Kind
 	Text         string
 	Time         time.Time
+
+	// Group chats: who is mentioned; MentionAll mentions everyone.
+	Mentions   []hongyan.UserID `json:",omitempty"`
+	MentionAll bool             `json:",omitempty"`
+	// What the kind carries beside Text; at most one is set.
+	Media    *Media         `json:",omitempty"`
+	Location *Location      `json:",omitempty"`
+	Card     hongyan.UserID `json:",omitempty"`
+	Link     *Link          `json:",omitempty"`
+	History  *History       `json:",omitempty"`
+	Notice   *Notice        `json:",omitempty"`
+	// Quote is the message this one replies to.
+	Quote *Quote `json:",omitempty"`
+}
+
+// Media is an uploaded file a message carries, as the media feature
+// described it when the message was sent.
+type Media struct {
+	ID         string
+	Class      string // image, voice, video, file or sticker
+	Type       string // sniffed MIME type
+	Size       int64
+	Width      int    `json:",omitempty"`
+	Height     int    `json:",omitempty"`
+	DurationMS int    `json:",omitempty"`
+	Name       string `json:",omitempty"`
+	Thumbnail  bool   `json:",omitempty"`
+	Poster     string `json:",omitempty"`
+}
+
+// Location is a shared place.
+type Location struct {
+	Latitude, Longitude float64
+	Name, Address       string `json:",omitempty"`
+}
+
+// Link is a link card: its preview was fetched by the server when sent.
+type Link struct {
+	URL                       string
+	Title, Description, Image string `json:",omitempty"`
+}
+
+// Quote is the part of a quoted message a reply shows.
+type Quote struct {
+	Message hongyan.MessageID
+	Sender  hongyan.UserID
+	Kind    Kind
+	Text    string `json:",omitempty"`
+}
+
+// History is a merged forward: copies of the originals, in order.
+type History struct {
+	Title    string
+	Messages []Message
+}
+
+// NoticeKind says which group change a notice reports. The values are
+// those of the protocol's NoticeKind.
+type NoticeKind int
+
+// Notice is a group change shown in the chat: Actor did Kind to Users
+// (Text: a new name or announcement).
+type Notice struct {
+	Kind  NoticeKind
+	Actor hongyan.UserID   `json:",omitempty"`
+	Users []hongyan.UserID `json:",omitempty"`
+	Text  string           `json:",omitempty"`
 }
 
 // Conversation is a one-to-one conversation between A and B (A ≤ B; A == B
-// for the file-transfer assistant).
+// for the file-transfer assistant), or a group chat (Group; A and B 0),
+// whose members the group feature keeps.
 type Conversation struct {
 	ID      hongyan.ConversationID
 	A, B    hongyan.UserID
+	Group   bool
 	LastSeq int64
 }
 
-// Has reports whether u is a member of c.
-func (c Conversation) Has(u hongyan.UserID) bool { return u == c.A || u == c.B }
+// Has reports whether u is a member of one-to-one conversation c.
+func (c Conversation) Has(u hongyan.UserID) bool { return !c.Group && (u == c.A || u == c.B) }
 
-// Peer returns the other member of c as seen by u.
+// Peer returns the other member of c as seen by u (0 in a group chat).
 func (c Conversation) Peer(u hongyan.UserID) hongyan.UserID {
-	if u == c.A {
+	switch {
+	case c.Group:
+		return 0
+	case u == c.A:
 		return c.B
 	}
 	return c.A
 }
+
+// Window is the part of a group chat a member sees: positions From to To
+// (To 0: still a member, so everything from From on).
+type Window struct{ From, To int64 }
+
+// Covers reports whether position seq is inside w.
+func (w Window) Covers(seq int64) bool { return seq >= w.From && (w.To == 0 || seq <= w.To) }
 
 // State is one user's state of one conversation, synced to all their devices.
 type State struct {
@@ -67,11 +159,15 @@ type Summary struct {
 	Conversation Conversation
 	State        State
 	Unread       int     // messages after ReadSeq not sent by the user
-	Last         Message // zero when the conversation is empty
+	// UnreadMentions counts unread messages mentioning the user (or all).
+	UnreadMentions int
+	Last           Message // zero when the conversation is empty
 }
 
-// NewMessage is a message to append to the conversation between A and B.
+// NewMessage is a message to append to the conversation between A and B,
+// or to group chat Group.
 type NewMessage struct {
 	A, B    hongyan.UserID // members, A ≤ B
-	Message Message        // Sender, SenderDevice, ClientID, Kind, Text, Time
+	Group   hongyan.ConversationID
+	Message Message // Sender, SenderDevice, ClientID, Kind, Text, Time and content
 }

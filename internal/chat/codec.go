@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -24,7 +25,50 @@ func EncodeMessage(b []byte, m Message) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m.ClientID)))
 	b = append(b, m.ClientID...)
 	b = binary.AppendUvarint(b, uint64(len(m.Text)))
-	return append(b, m.Text...)
+	b = append(b, m.Text...)
+	return append(b, EncodeBody(m)...)
+}
+
+// body is what a message carries besides its header and text, as stored.
+type body struct {
+	Mentions   []hongyan.UserID `json:"mentions,omitempty"`
+	MentionAll bool             `json:"all,omitempty"`
+	Media      *Media           `json:"media,omitempty"`
+	Location   *Location        `json:"location,omitempty"`
+	Card       hongyan.UserID   `json:"card,omitempty"`
+	Link       *Link            `json:"link,omitempty"`
+	History    *History         `json:"history,omitempty"`
+	Notice     *Notice          `json:"notice,omitempty"`
+	Quote      *Quote           `json:"quote,omitempty"`
+}
+
+// EncodeBody encodes what m carries besides its header and text; nil when
+// it carries nothing else (a plain text message).
+func EncodeBody(m Message) []byte {
+	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote}
+	if b.Mentions == nil && !b.MentionAll && b.Media == nil && b.Location == nil && b.Card == 0 &&
+		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil {
+		return nil
+	}
+	out, err := json.Marshal(b)
+	if err != nil {
+		panic("chat: message body does not encode: " + err.Error()) // only plain data types
+	}
+	return out
+}
+
+// DecodeBody sets what EncodeBody encoded into m (nothing when b is empty).
+func DecodeBody(b []byte, m *Message) error {
+	if len(b) == 0 {
+		return nil
+	}
+	var x body
+	if err := json.Unmarshal(b, &x); err != nil {
+		return errBadMessage
+	}
+	m.Mentions, m.MentionAll, m.Media, m.Location, m.Card = x.Mentions, x.MentionAll, x.Media, x.Location, x.Card
+	m.Link, m.History, m.Notice, m.Quote = x.Link, x.History, x.Notice, x.Quote
+	return nil
 }
 
 // DecodeMessage decodes what EncodeMessage encoded; it returns an error,
@@ -67,8 +111,11 @@ func DecodeMessage(b []byte) (Message, error) {
 	if ok {
 		m.Text = str()
 	}
-	if !ok || len(b) != 0 {
+	if !ok {
 		return Message{}, errBadMessage
+	}
+	if err := DecodeBody(b, &m); err != nil {
+		return Message{}, err
 	}
 	return m, nil
 }

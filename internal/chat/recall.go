@@ -31,21 +31,33 @@ func (s *Service) Recall(ctx context.Context, c hongyan.Caller, id hongyan.Messa
 	if s.now().Sub(m.Time) > RecallWindow {
 		return Message{}, hongyan.Errorf(hongyan.CodePrecondition, "a message can be recalled only within %d minutes", int(RecallWindow.Minutes()))
 	}
+	audience := members(conv)
+	if conv.Group {
+		if audience, err = s.store.Audience(ctx, conv.ID, m.Seq); err != nil {
+			return Message{}, err
+		}
+	}
 	var changes []hongyan.Change
-	for _, u := range members(conv) {
+	for _, u := range audience {
 		changes = append(changes, hongyan.Change{User: u, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: m.Seq})
 	}
 	changes, err = s.store.RecallMessage(ctx, id, changes)
 	if err != nil {
 		return Message{}, err
 	}
-	m.Kind, m.Text = KindRecalled, ""
+	m = recalled(m)
 	data := EncodeMessage(nil, m)
 	for i := range changes {
 		changes[i].Data = data
 	}
 	s.pub.PublishChanges(ctx, changes)
 	return m, nil
+}
+
+// recalled is m as it is once recalled: who sent it when, nothing of what.
+func recalled(m Message) Message {
+	return Message{ID: m.ID, Conversation: m.Conversation, Seq: m.Seq, Sender: m.Sender,
+		SenderDevice: m.SenderDevice, ClientID: m.ClientID, Kind: KindRecalled, Time: m.Time}
 }
 
 // members lists the users of a one-to-one conversation (one for the

@@ -15,6 +15,36 @@ type Relations interface {
 	CanMessage(ctx context.Context, from, to hongyan.UserID) error
 }
 
+// Groups decides who may post what in a group chat (the group feature).
+type Groups interface {
+	// CanPost returns nil if user may post in group chat conv, mentioning
+	// mentions (or everyone, with all), or an error saying why not.
+	CanPost(ctx context.Context, conv hongyan.ConversationID, user hongyan.UserID, mentions []hongyan.UserID, all bool) error
+}
+
+// MediaFiles vouches for the media a message carries (the media feature).
+type MediaFiles interface {
+	// Attach returns media id if user may send it (they uploaded it, or
+	// can see it) and records that it is sent into conv, so that conv's
+	// members may download it.
+	Attach(ctx context.Context, user hongyan.UserID, id string, conv hongyan.ConversationID) (Media, error)
+}
+
+// Previews fetch what a link card shows.
+type Previews interface {
+	// Preview returns the title, description and image (a media id owned
+	// by user) of the page at url.
+	Preview(ctx context.Context, user hongyan.UserID, url string) (Link, error)
+}
+
+// Extensions are the optional collaborators of a Service; without one, the
+// messages that need it are refused as unimplemented.
+type Extensions struct {
+	Groups   Groups
+	Media    MediaFiles
+	Previews Previews
+}
+
 // Limits of the chat rules.
 const (
 	MaxText      = 4000 // characters in a text message
@@ -22,6 +52,10 @@ const (
 	MaxClientID  = 64
 	MaxDraft     = 4000
 	MaxPage      = 500 // messages or conversations in one page
+	MaxMentions  = 100
+	MaxPlace     = 200 // characters of a location's name or address
+	MaxURL       = 2048
+	MaxQuoteText = 100 // characters of a quoted message a reply shows
 )
 
 // Service implements the chat rules. It is safe for concurrent use.
@@ -29,6 +63,7 @@ type Service struct {
 	store Store
 	rel   Relations
 	pub   hongyan.Publisher
+	x     Extensions
 	now   func() time.Time
 }
 
@@ -37,12 +72,28 @@ func New(store Store, rel Relations, pub hongyan.Publisher) *Service {
 	return &Service{store: store, rel: rel, pub: pub, now: time.Now}
 }
 
+// Extend adds the service's optional collaborators; call it before use.
+func (s *Service) Extend(x Extensions) { s.x = x }
+
 // Outgoing is a message a device sends.
 type Outgoing struct {
-	Peer     hongyan.UserID // recipient; the caller's own ID for the file-transfer assistant
-	ClientID string         // created by the device before the first attempt
+	Peer     hongyan.UserID         // recipient; the caller's own ID for the file-transfer assistant
+	Group    hongyan.ConversationID // or a group chat
+	ClientID string                 // created by the device before the first attempt
 	Kind     Kind
 	Text     string
+
+	Mentions   []hongyan.UserID
+	MentionAll bool
+	Media      string    // image, voice, video, file, sticker: an uploaded media ID
+	Location   *Location // location
+	Card       hongyan.UserID
+	URL        string            // link
+	Quote      hongyan.MessageID // reply to this message of the same chat
+
+	// content, when set, is a copy of another message's content (forward):
+	// Kind, Text and content are taken from it as they are.
+	content *Message
 }
 
 // Send commits a message and returns it once it is durable. A retry with
@@ -52,33 +103,46 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 	if o.ClientID == "" || len(o.ClientID) > MaxClientID || !utf8.ValidString(o.ClientID) {
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "client message ID must be 1 to %d bytes", MaxClientID)
 	}
-	if o.Kind != KindText {
-		return Message{}, hongyan.Errorf(hongyan.CodeUnimplemented, "unknown message kind %d", o.Kind)
+	if (o.Peer <= 0) == (o.Group <= 0) {
+		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "a message goes to one recipient or one group")
 	}
-	if o.Text == "" {
-		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "empty message")
+	if len(o.Mentions) > MaxMentions {
+		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "at most %d mentions", MaxMentions)
 	}
-	if len(o.Text) > MaxTextBytes || utf8.RuneCountInString(o.Text) > MaxText {
-		return Message{}, hongyan.Errorf(hongyan.CodeTooLarge, "a text message holds at most %d characters", MaxText)
+	if o.Peer > 0 && (len(o.Mentions) > 0 || o.MentionAll) {
+		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "mentions are for group chats")
 	}
-	if !utf8.ValidString(o.Text) {
-		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "message is not valid UTF-8")
-	}
-	if o.Peer <= 0 {
-		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "no recipient")
-	}
-	if err := s.rel.CanMessage(ctx, c.User, o.Peer); err != nil {
+	m := Message{Sender: c.User, SenderDevice: c.Device, ClientID: o.ClientID, Time: s.now()}
+	if o.content != nil {
+		copyContent(&m, *o.content)
+	} else if err := checkContent(o); err != nil {
 		return Message{}, err
 	}
-	a, b := c.User, o.Peer
-	if a > b {
-		a, b = b, a
+	nm := NewMessage{Group: o.Group, Message: m}
+	var notify []hongyan.UserID
+	if o.Group > 0 {
+		if s.x.Groups == nil {
+			return Message{}, hongyan.Errorf(hongyan.CodeUnimplemented, "group chats are not available")
+		}
+		if err := s.x.Groups.CanPost(ctx, o.Group, c.User, o.Mentions, o.MentionAll); err != nil {
+			return Message{}, err
+		}
+		nm.Message.Mentions, nm.Message.MentionAll = dedupe(o.Mentions), o.MentionAll
+	} else {
+		if err := s.rel.CanMessage(ctx, c.User, o.Peer); err != nil {
+			return Message{}, err
+		}
+		nm.A, nm.B = min(c.User, o.Peer), max(c.User, o.Peer)
+		notify = members(Conversation{A: nm.A, B: nm.B})
 	}
-	notify := members(Conversation{A: a, B: b})
-	m := NewMessage{A: a, B: b, Message: Message{
-		Sender: c.User, SenderDevice: c.Device, ClientID: o.ClientID, Kind: o.Kind, Text: o.Text, Time: s.now(),
-	}}
-	msg, changes, dup, err := s.store.AppendMessage(ctx, m, notify)
+	if o.content == nil {
+		if err := s.fill(ctx, c, o, &nm); err != nil {
+			return Message{}, err
+		}
+	} else if err := s.attachCopies(ctx, c, &nm); err != nil {
+		return Message{}, err
+	}
+	msg, changes, dup, err := s.store.AppendMessage(ctx, nm, notify)
 	if err != nil {
 		return Message{}, err
 	}
@@ -92,17 +156,40 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 	return msg, nil
 }
 
-// conversation returns conv if the caller is a member of it.
-func (s *Service) conversation(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) (Conversation, error) {
+// access returns conversation id and the caller's window of it if the
+// caller is (or, in a group chat, was) a member; anything else is not
+// found.
+func (s *Service) access(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) (Conversation, Window, error) {
+	notFound := hongyan.Errorf(hongyan.CodeNotFound, "no such conversation")
 	conv, err := s.store.Conversation(ctx, id)
-	if err == nil && !conv.Has(c.User) {
-		err = hongyan.Errorf(hongyan.CodeNotFound, "no such conversation")
+	if err != nil {
+		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+			err = notFound
+		}
+		return Conversation{}, Window{}, err
 	}
+	if !conv.Group {
+		if !conv.Has(c.User) {
+			return Conversation{}, Window{}, notFound
+		}
+		return conv, Window{From: 1}, nil
+	}
+	w, err := s.store.Window(ctx, id, c.User)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		err = notFound
+	}
+	return conv, w, err
+}
+
+// conversation returns conv if the caller is (or was) a member of it.
+func (s *Service) conversation(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) (Conversation, error) {
+	conv, _, err := s.access(ctx, c, id)
 	return conv, err
 }
 
 // message returns message id with its conversation if it belongs to one of
-// the caller's chats; any other message is simply not found.
+// the caller's chats and the caller sees it; any other message is simply
+// not found.
 func (s *Service) message(ctx context.Context, c hongyan.Caller, id hongyan.MessageID) (Message, Conversation, error) {
 	notFound := hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 	m, err := s.store.Message(ctx, id)
@@ -112,8 +199,8 @@ func (s *Service) message(ctx context.Context, c hongyan.Caller, id hongyan.Mess
 	if err != nil {
 		return Message{}, Conversation{}, err
 	}
-	conv, err := s.conversation(ctx, c, m.Conversation)
-	if err != nil {
+	conv, w, err := s.access(ctx, c, m.Conversation)
+	if err != nil || !w.Covers(m.Seq) {
 		return Message{}, Conversation{}, notFound
 	}
 	return m, conv, nil
@@ -122,11 +209,15 @@ func (s *Service) message(ctx context.Context, c hongyan.Caller, id hongyan.Mess
 // History returns up to limit messages of a conversation of the caller
 // before sequence before (0: the newest), oldest first.
 func (s *Service) History(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, before int64, limit int) ([]Message, error) {
-	if _, err := s.conversation(ctx, c, id); err != nil {
+	_, w, err := s.access(ctx, c, id)
+	if err != nil {
 		return nil, err
 	}
 	if before < 0 {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "before must not be negative")
+	}
+	if w.To > 0 && (before == 0 || before > w.To+1) {
+		before = w.To + 1 // a former member's history ends where they left
 	}
 	msgs, err := s.store.Messages(ctx, id, before, pageSize(limit))
 	if err != nil {
@@ -251,8 +342,8 @@ func (s *Service) Typing(ctx context.Context, c hongyan.Caller, id hongyan.Conve
 		return err
 	}
 	peer := conv.Peer(c.User)
-	if peer == c.User {
-		return nil
+	if conv.Group || peer == c.User {
+		return nil // no typing indicator in group chats
 	}
 	return s.pub.Publish(ctx, peer, hongyan.Event{Kind: hongyan.EventTyping, From: c.User, Conversation: id})
 }
@@ -265,7 +356,20 @@ func pageSize(n int) int {
 }
 
 // Members returns conversation id (who its members are) if the caller is
-// one of them.
+// (or was) one of them.
 func (s *Service) Members(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) (Conversation, error) {
 	return s.conversation(ctx, c, id)
+}
+
+// CanRead reports whether user is, or was, a member of conversation id,
+// and so may see what was sent there.
+func (s *Service) CanRead(ctx context.Context, user hongyan.UserID, id hongyan.ConversationID) (bool, error) {
+	_, _, err := s.access(ctx, hongyan.Caller{User: user}, id)
+	switch hongyan.ErrorCode(err) {
+	case "":
+		return true, nil
+	case hongyan.CodeNotFound:
+		return false, nil
+	}
+	return false, err
 }

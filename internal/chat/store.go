@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"time"
 
 	"hongyan/internal/hongyan"
 )
@@ -16,9 +17,24 @@ type Store interface {
 	// sender already has a message with m.Message.ClientID, it returns that
 	// message and dup=true and changes nothing. Concurrent calls may share
 	// one commit.
+	//
+	// For a group chat (m.Group set, notify nil) the store notifies the
+	// group's members at the moment of the commit, and fails with
+	// hongyan.CodeNotFound if the sender is not one of them then. The
+	// mentioned users (or all, with MentionAll) are recorded so that
+	// Summary can count unread mentions.
 	AppendMessage(ctx context.Context, m NewMessage, notify []hongyan.UserID) (msg Message, changes []hongyan.Change, dup bool, err error)
 
 	Conversation(ctx context.Context, id hongyan.ConversationID) (Conversation, error)
+	// DirectConversation returns the one-to-one conversation of a and b
+	// (0 < a ≤ b), creating it empty if it does not exist yet.
+	DirectConversation(ctx context.Context, a, b hongyan.UserID) (Conversation, error)
+	// Window returns the part of group chat conv that user sees, also after
+	// they left it; CodeNotFound if they never belonged to it.
+	Window(ctx context.Context, conv hongyan.ConversationID, user hongyan.UserID) (Window, error)
+	// Audience lists the users who see position seq of group chat conv:
+	// those whose window covers it.
+	Audience(ctx context.Context, conv hongyan.ConversationID, seq int64) ([]hongyan.UserID, error)
 	// Message returns message id.
 	Message(ctx context.Context, id hongyan.MessageID) (Message, error)
 	// RecallMessage empties message id's text and sets its kind to
@@ -30,13 +46,16 @@ type Store interface {
 	HideMessage(ctx context.Context, user hongyan.UserID, m Message, changes []hongyan.Change) ([]hongyan.Change, error)
 	// Hidden returns everything user hid from themselves: the messages they
 	// deleted for themselves and the chats they cleared (with positions).
-	// It is read once per page of catch-up, so it is two small queries.
+	// It also holds the user's window of every group chat they belong or
+	// belonged to. It is read once per page of catch-up, so it is a few
+	// small queries.
 	Hidden(ctx context.Context, user hongyan.UserID) (Hidden, error)
 	// Search returns up to limit messages, newest first, from the
 	// conversations user belongs to (only conv when it is not 0), whose
 	// text contains query (ignoring ASCII case), with ID below before (all
 	// when before is 0). Recalled messages, messages user hid and messages
-	// up to user's ClearedSeq are never found.
+	// up to user's ClearedSeq are never found; in group chats only messages
+	// inside user's window are.
 	Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]Message, error)
 	// Messages returns up to limit messages of conv with seq < before (all
 	// when before is 0), oldest first.
@@ -45,9 +64,15 @@ type Store interface {
 	// skipping positions that hold none.
 	MessagesAt(ctx context.Context, refs []Ref) ([]Message, error)
 
-	// Summaries lists user's conversations, most recent first.
+	// Summaries lists user's conversations, most recent first: one-to-one
+	// chats and the group chats they belong or belonged to (Last and the
+	// unread counts then stay inside their window).
 	Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]Summary, error)
 	Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (Summary, error)
+	// DeleteBefore deletes up to limit of the oldest messages sent before t
+	// (with what refers to them) and returns how many it deleted.
+	DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error)
+
 	// PutState stores s (a missing state is the zero State). ReadSeq and
 	// ClearedSeq never move backwards: a smaller one than stored (two
 	// devices racing) keeps the stored one.
@@ -60,14 +85,21 @@ type Ref struct {
 	Seq          int64
 }
 
-// Hidden is what one user no longer sees: messages deleted for themselves,
-// and for each cleared chat the position it was cleared up to.
+// Hidden is what one user does not see: messages deleted for themselves,
+// for each cleared chat the position it was cleared up to, and outside
+// their window of each group chat.
 type Hidden struct {
 	Messages map[Ref]bool
 	Cleared  map[hongyan.ConversationID]int64
+	Windows  map[hongyan.ConversationID]Window
 }
 
-// Hides reports whether m is hidden.
+// Hides reports whether m is hidden. A group chat message is hidden unless
+// it is inside the user's window; m.Conversation must be a conversation of
+// the user's.
 func (h Hidden) Hides(m Message) bool {
+	if w, ok := h.Windows[m.Conversation]; ok && !w.Covers(m.Seq) {
+		return true
+	}
 	return m.Seq <= h.Cleared[m.Conversation] || h.Messages[Ref{Conversation: m.Conversation, Seq: m.Seq}]
 }

@@ -48,6 +48,15 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   friends decline ID
   friends list | friends requests
   send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
+  send group:GID TEXT [--mention ID[,ID...]|all]    to a group chat
+  send-file PEER|group:GID PATH [--kind file|image|video|voice|sticker] [--duration-ms N]
+  download MEDIA_ID PATH               save a file sent to you
+  groups create NAME MEMBER... | groups invite GID ID... | groups remove GID ID...
+  groups members GID | groups leave GID | groups list
+  groups invitations | groups accept INVITATION_ID
+  favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
+  favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
+  favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
   delete MESSAGE_ID | clear PEER       delete a message / clear a chat, for you only
@@ -189,6 +198,14 @@ func (e *env) run(args []string) error {
 		return e.clearChat(rest)
 	case "qr-login":
 		return e.qrLogin(rest)
+	case "groups":
+		return e.groups(rest)
+	case "favorites":
+		return e.favorites(rest)
+	case "send-file":
+		return e.sendFile(rest)
+	case "download":
+		return e.download(rest)
 	}
 	return usageErr("unknown command %q; run with --help for the list", cmd)
 }

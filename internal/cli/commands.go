@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	pb "hongyan/internal/gen/hongyanv1"
@@ -337,16 +338,44 @@ func newClientID() string {
 }
 
 func (e *env) send(args []string) error {
-	pos, fl, err := e.parse(args, 2, "send PEER TEXT [--client-id ID]", "client-id")
+	pos, fl, err := e.parse(args, 2, "send PEER|group:GID TEXT [--mention ID[,ID...]|all] [--client-id ID]", "client-id", "mention")
 	if err != nil {
 		return err
 	}
-	clientID := clientIDFlag(fl)
+	req := &pb.SendRequest{ClientId: clientIDFlag(fl), Kind: pb.MessageKind_MESSAGE_KIND_TEXT, Text: pos[1]}
+	if m := fl["mention"]; m != "" {
+		if !strings.HasPrefix(pos[0], "group:") {
+			return usageErr("--mention is for group chats (send group:GID …)")
+		}
+		for _, id := range strings.Split(m, ",") {
+			if id == "all" {
+				req.MentionAll = true
+				continue
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+			if err != nil || n <= 0 {
+				return usageErr("--mention takes user IDs or all, not %q", id)
+			}
+			req.Mentions = append(req.Mentions, n)
+		}
+	}
+	return e.sendTo(pos[0], req)
+}
+
+// sendTo sends req to target (PEER or group:GID), retrying on connection
+// failures with the same client ID, and prints the message sent.
+func (e *env) sendTo(target string, req *pb.SendRequest) error {
+	if g, ok := cutGroup(target); ok {
+		id, err := strconv.ParseInt(g, 10, 64)
+		if err != nil || id <= 0 {
+			return usageErr("group:GID needs the group's numeric ID, not %q", g)
+		}
+		req.Group = id
+	}
 	// The client ID is fixed before the first attempt, so a retry after a
 	// lost response returns the original message instead of a copy.
-	var peer int64
 	for attempt := 1; ; attempt++ {
-		sent, err := e.sendOnce(&peer, pos[0], pos[1], clientID)
+		sent, err := e.sendOnce(req, target)
 		if err == nil {
 			return e.print(object{{"id", sent.Id}, {"conversation", sent.Conversation}, {"seq", sent.Seq}})
 		}
@@ -363,21 +392,25 @@ func (e *env) send(args []string) error {
 	}
 }
 
-// sendOnce connects and sends; *peer caches the resolved recipient.
-func (e *env) sendOnce(peer *int64, peerArg, text, clientID string) (*pb.SendResponse, error) {
+// cutGroup returns the GID of a group:GID target.
+func cutGroup(target string) (string, bool) { return strings.CutPrefix(target, "group:") }
+
+// sendOnce connects and sends req, first resolving its peer from peerArg
+// (and remembering it in req for the next attempt).
+func (e *env) sendOnce(req *pb.SendRequest, peerArg string) (*pb.SendResponse, error) {
 	c, _, h, err := e.signIn()
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	if *peer == 0 {
-		if *peer, err = e.resolvePeer(c, h, peerArg); err != nil {
+	if req.Peer == 0 && req.Group == 0 {
+		if req.Peer, err = e.resolvePeer(c, h, peerArg); err != nil {
 			return nil, err
 		}
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, callTimeout)
 	defer cancel()
-	return c.Send(ctx, &pb.SendRequest{Peer: *peer, ClientId: clientID, Kind: pb.MessageKind_MESSAGE_KIND_TEXT, Text: text})
+	return c.Send(ctx, req)
 }
 
 // retryable reports whether err is a connection failure worth another

@@ -33,6 +33,7 @@ type Config struct {
 	Gateway Gateway `toml:"gateway"`
 	Groups  Groups  `toml:"groups"`
 	Media   Media   `toml:"media"`
+	History History `toml:"history"`
 }
 
 // Groups holds the group limits of this server.
@@ -54,8 +55,12 @@ type Media struct {
 	MaxImageBytes int64 `toml:"max_image_bytes"`
 	// MaxImagePixels is the most pixels (width × height) an image may have.
 	MaxImagePixels int64 `toml:"max_image_pixels"`
-	// Retention deletes messages older than this from the server; 0 keeps
-	// everything.
+}
+
+// History holds how long the server keeps chat history.
+type History struct {
+	// Retention deletes messages older than this from the server (a new
+	// device then loads only what is left); 0 keeps everything.
 	Retention Duration `toml:"retention"`
 }
 
@@ -238,8 +243,8 @@ func (c Config) Validate() error {
 	if c.Groups.MaxMembers < 3 || c.Groups.AcceptAbove < 0 || c.Groups.QRTTL.Duration <= 0 {
 		return fmt.Errorf("config: groups.max_members must be at least 3, accept_above at least 0, qr_ttl positive")
 	}
-	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.Media.Retention.Duration < 0 {
-		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel) and retention not negative")
+	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 {
+		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
 	}
 	return nil
 }

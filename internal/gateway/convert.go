@@ -67,6 +67,70 @@ func messagePB(m chat.Message, viewer, peer hongyan.UserID) *pb.Message {
 	if m.Sender == viewer {
 		out.ClientId = m.ClientID
 	}
+	if peer == 0 {
+		out.Group = int64(m.Conversation)
+	}
+	contentPB(out, m, viewer)
+	return out
+}
+
+// contentPB sets what m carries besides its text on out.
+func contentPB(out *pb.Message, m chat.Message, viewer hongyan.UserID) {
+	if len(m.Mentions) > 0 {
+		out.Mentions = make([]int64, len(m.Mentions))
+		for i, u := range m.Mentions {
+			out.Mentions[i] = int64(u)
+		}
+	}
+	out.MentionAll = m.MentionAll
+	out.Card = int64(m.Card)
+	if md := m.Media; md != nil {
+		out.Media = &pb.Media{Id: md.ID, Type: md.Type, Size: md.Size, Width: uint32(md.Width), Height: uint32(md.Height),
+			DurationMs: uint32(md.DurationMS), Name: md.Name, Thumbnail: md.Thumbnail, Poster: md.Poster}
+	}
+	if l := m.Location; l != nil {
+		out.Location = &pb.Location{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+	}
+	if l := m.Link; l != nil {
+		out.Link = &pb.LinkCard{Url: l.URL, Title: l.Title, Description: l.Description, Image: l.Image}
+	}
+	if q := m.Quote; q != nil {
+		out.Quote = &pb.Quote{Message: int64(q.Message), Sender: int64(q.Sender), Kind: pb.MessageKind(q.Kind), Text: q.Text}
+	}
+	if n := m.Notice; n != nil {
+		out.Notice = &pb.Notice{Kind: pb.NoticeKind(n.Kind), Actor: int64(n.Actor), Users: userIDsPB(n.Users), Text: n.Text}
+	}
+	if h := m.History; h != nil {
+		out.History = &pb.ChatHistory{Title: h.Title, Messages: make([]*pb.Message, len(h.Messages))}
+		for i, hm := range h.Messages {
+			// Copies: they keep who sent what when, not where.
+			x := &pb.Message{Id: int64(hm.ID), Sender: int64(hm.Sender), Time: hm.Time.UnixMilli(),
+				Kind: pb.MessageKind(hm.Kind), Text: hm.Text}
+			contentPB(x, hm, viewer)
+			out.History.Messages[i] = x
+		}
+	}
+}
+
+func userIDsPB(us []hongyan.UserID) []int64 {
+	if len(us) == 0 {
+		return nil
+	}
+	out := make([]int64, len(us))
+	for i, u := range us {
+		out[i] = int64(u)
+	}
+	return out
+}
+
+func userIDs(us []int64) []hongyan.UserID {
+	if len(us) == 0 {
+		return nil
+	}
+	out := make([]hongyan.UserID, len(us))
+	for i, u := range us {
+		out[i] = hongyan.UserID(u)
+	}
 	return out
 }
 
@@ -80,7 +144,10 @@ func summaryPB(s chat.Summary, viewer hongyan.UserID) *pb.ConversationState {
 		Conversation: int64(s.Conversation.ID), Peer: int64(peer),
 		Muted: s.State.Muted, Pinned: s.State.Pinned, Draft: s.State.Draft,
 		ReadSeq: s.State.ReadSeq, LastSeq: s.Conversation.LastSeq, Unread: uint32(s.Unread),
-		ClearedSeq: s.State.ClearedSeq,
+		ClearedSeq: s.State.ClearedSeq, UnreadMentions: uint32(s.UnreadMentions),
+	}
+	if s.Conversation.Group {
+		out.Group = int64(s.Conversation.ID)
 	}
 	if s.Last.ID != 0 {
 		out.Last = messagePB(s.Last, viewer, peer)

@@ -18,16 +18,22 @@ import (
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/favorite"
+	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 )
 
 // Services are the features the gateway serves.
 type Services struct {
-	Accounts *account.Service
-	Contacts *contact.Service
-	Chat     *chat.Service
-	Changes  changelog.Store
-	Bus      hongyan.Bus
+	Accounts  *account.Service
+	Contacts  *contact.Service
+	Chat      *chat.Service
+	Groups    *group.Service
+	Favorites *favorite.Service
+	Media     *media.Service // nil: no media endpoints
+	Changes   changelog.Store
+	Bus       hongyan.Bus
 }
 
 // Options tune the gateway.
@@ -35,8 +41,10 @@ type Options struct {
 	MaxFrameBytes int           // largest frame a client may send
 	WriteTimeout  time.Duration // a client that cannot take a frame this long is dropped
 	PublicURL     string        // base of links in QR codes
-	Log           *slog.Logger
-	Metrics       *Metrics // may be nil
+	// MaxGroupMembers is the group size limit clients are told.
+	MaxGroupMembers int
+	Log             *slog.Logger
+	Metrics         *Metrics // may be nil
 }
 
 // Gateway serves the client protocol. Create it with New.

@@ -90,10 +90,17 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 
 	// ---- chat ----
 	case *pb.ClientFrame_Send:
-		c.sentHere(r.Send.ClientId, true)
-		m, err := s.Chat.Send(ctx, me, chat.Outgoing{
-			Peer: hongyan.UserID(r.Send.Peer), ClientID: r.Send.ClientId, Kind: chat.Kind(r.Send.Kind), Text: r.Send.Text,
-		})
+		q := r.Send
+		c.sentHere(q.ClientId, true)
+		o := chat.Outgoing{
+			Peer: hongyan.UserID(q.Peer), Group: hongyan.ConversationID(q.Group), ClientID: q.ClientId,
+			Kind: chat.Kind(q.Kind), Text: q.Text, Mentions: userIDs(q.Mentions), MentionAll: q.MentionAll,
+			Media: q.Media, Card: hongyan.UserID(q.Card), URL: q.Url, Quote: hongyan.MessageID(q.Quote),
+		}
+		if l := q.Location; l != nil {
+			o.Location = &chat.Location{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+		}
+		m, err := s.Chat.Send(ctx, me, o)
 		if err != nil {
 			c.sentHere(r.Send.ClientId, false)
 			return nil, err
@@ -120,11 +127,23 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 		return c.messagesFrame(ctx, me, ms)
 	case *pb.ClientFrame_Forward:
 		q := r.Forward
-		m, err := s.Chat.Forward(ctx, me, hongyan.MessageID(q.Message), hongyan.UserID(q.Peer), q.ClientId)
+		to := chat.Target{Peer: hongyan.UserID(q.Peer), Group: hongyan.ConversationID(q.Group)}
+		if len(q.Messages) == 0 {
+			m, err := s.Chat.Forward(ctx, me, hongyan.MessageID(q.Message), to, q.ClientId)
+			if err != nil {
+				return nil, err
+			}
+			return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, nil
+		}
+		ids := make([]hongyan.MessageID, len(q.Messages))
+		for i, id := range q.Messages {
+			ids[i] = hongyan.MessageID(id)
+		}
+		ms, err := s.Chat.ForwardMany(ctx, me, ids, to, q.ClientId, "", q.Merged)
 		if err != nil {
 			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(ms[len(ms)-1])}}, nil
 	case *pb.ClientFrame_DeleteMessage:
 		return done(), s.Chat.DeleteForMe(ctx, me, hongyan.MessageID(r.DeleteMessage.Message))
 	case *pb.ClientFrame_Broadcast:
@@ -168,6 +187,8 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 		return &pb.ServerFrame{Body: &pb.ServerFrame_Conversation{Conversation: summaryPB(sum, me.User)}}, nil
 	case *pb.ClientFrame_Typing:
 		return done(), s.Chat.Typing(ctx, me, hongyan.ConversationID(r.Typing.Conversation))
+	case *pb.ClientFrame_Export:
+		return c.dispatchExport(ctx, me, r.Export)
 
 	// ---- accounts and devices ----
 	case *pb.ClientFrame_Register:
@@ -350,6 +371,12 @@ func (c *conn) dispatch(ctx context.Context, f *pb.ClientFrame) (*pb.ServerFrame
 		return done(), s.Contacts.Delete(ctx, me, hongyan.UserID(r.DeleteContact.User))
 	case *pb.ClientFrame_Block:
 		return done(), s.Contacts.Block(ctx, me, hongyan.UserID(r.Block.User), r.Block.Blocked)
+	}
+	if resp, ok, err := c.dispatchGroup(ctx, me, f); ok {
+		return resp, err
+	}
+	if resp, ok, err := c.dispatchFavorite(ctx, me, f); ok {
+		return resp, err
 	}
 	return nil, hongyan.Errorf(hongyan.CodeUnimplemented, "unknown request")
 }

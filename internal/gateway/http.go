@@ -20,6 +20,10 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /avatar/{hash}", g.serveAvatar)
 	mux.HandleFunc("GET /qr/user/{file}", g.serveUserQR)
 	mux.HandleFunc("GET /qr/login/{file}", g.serveLoginQR)
+	mux.HandleFunc("GET /qr/group/{file}", g.serveGroupQR)
+	mux.HandleFunc("GET /export", g.serveExport)
+	mux.HandleFunc("GET /export/{conversation}", g.serveExport)
+	g.registerMediaRoutes(mux)
 	return mux
 }
 
@@ -27,6 +31,12 @@ func (g *Gateway) Handler() http.Handler {
 // client offers to add the user.
 func (g *Gateway) AddURL(u hongyan.UserID) string {
 	return g.opt.PublicURL + "/add/" + strconv.FormatInt(int64(u), 10)
+}
+
+// JoinURL is the link a group's QR code encodes: opening it in a Hongyan
+// client offers to join the group.
+func (g *Gateway) JoinURL(code string) string {
+	return g.opt.PublicURL + "/join/" + code
 }
 
 func (g *Gateway) qrLoginURL(code string) string {
@@ -70,6 +80,19 @@ func (g *Gateway) serveLoginQR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeQR(w, g.qrLoginURL(code), ext)
+}
+
+// serveGroupQR draws a group QR code. Knowing the code is what lets one
+// join, so drawing it reveals nothing more.
+func (g *Gateway) serveGroupQR(w http.ResponseWriter, r *http.Request) {
+	code, ext := splitExt(r.PathValue("file"))
+	if len(code) == 0 || len(code) > 64 || strings.ContainsFunc(code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7')
+	}) {
+		httpError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such group code"))
+		return
+	}
+	writeQR(w, g.JoinURL(code), ext)
 }
 
 func splitExt(file string) (name, ext string) {

@@ -154,6 +154,14 @@ func (c *conn) fill(ctx context.Context, me hongyan.Caller, changes []hongyan.Ch
 				return nil, err
 			}
 			item.Item = &pb.Change_Block{Block: &pb.BlockChange{User: ch.Ref, Blocked: blocked}}
+		case hongyan.ChangeGroup, hongyan.ChangeGroupRemoved, hongyan.ChangeGroupInvitation:
+			if err := c.fillGroup(ctx, me, ch, item); err != nil {
+				return nil, err
+			}
+		case hongyan.ChangeFavorite:
+			if err := c.fillFavorite(ctx, me, ch, item); err != nil {
+				return nil, err
+			}
 		}
 		// An entry whose object is gone still moves the cursor: it is
 		// sent with its sequence only.

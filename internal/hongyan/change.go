@@ -15,6 +15,11 @@ const (
 	ChangeDevices       ChangeKind = 7 // a device signed in or out
 	ChangeBlock         ChangeKind = 8 // user Ref blocked or unblocked
 	ChangeMessageHidden ChangeKind = 9 // this user deleted message Ref of Conversation for themselves
+	// Group chats: Conversation is the group (its chat).
+	ChangeGroup           ChangeKind = 10 // the group changed, or this user joined it
+	ChangeGroupRemoved    ChangeKind = 11 // this user is no longer a member
+	ChangeGroupInvitation ChangeKind = 12 // invitation Ref waits for this user, or was answered
+	ChangeFavorite        ChangeKind = 13 // favorite Ref saved, edited or deleted
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

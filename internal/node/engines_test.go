@@ -25,6 +25,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, srv *httptest.Server)) {
 		cfg := config.Default()
 		cfg.Storage.Driver = "postgres"
 		cfg.Storage.Postgres = pgtest.DSN(t)
+		cfg.Data = t.TempDir() // media files
 		fn(t, startNode(t, cfg))
 	})
 }

@@ -22,8 +22,11 @@ import (
 	"hongyan/internal/chat"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
+	"hongyan/internal/favorite"
 	"hongyan/internal/gateway"
+	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/membus"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
@@ -32,6 +35,8 @@ import (
 
 // Node is a running Hongyan node.
 type Node struct {
+	chats   *chat.Service
+	media   *media.Service
 	cfg     config.Config
 	log     *slog.Logger
 	db      *sqldb.DB
@@ -67,15 +72,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour})
 	chats := chat.New(db.Chats(), contacts, pub)
+	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
+		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
+	})
+	mediaFiles := newMedia(cfg, db, chats)
+	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
+	favorites := favorite.New(db.Favorites(), chats, pub)
+	n.chats, n.media = chats, mediaFiles
 
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Changes: db.ChangeLog(), Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: db.ChangeLog(), Bus: n.bus,
 	}, gateway.Options{
-		MaxFrameBytes: cfg.Gateway.MaxFrameBytes,
-		WriteTimeout:  cfg.Gateway.WriteTimeout.Duration,
-		PublicURL:     publicURL(cfg),
-		Log:           log,
-		Metrics:       gateway.NewMetrics(n.reg),
+		MaxFrameBytes:   cfg.Gateway.MaxFrameBytes,
+		WriteTimeout:    cfg.Gateway.WriteTimeout.Duration,
+		PublicURL:       publicURL(cfg),
+		MaxGroupMembers: cfg.Groups.MaxMembers,
+		Log:             log,
+		Metrics:         gateway.NewMetrics(n.reg),
 	})
 
 	mux := http.NewServeMux()
@@ -144,6 +157,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		defer asrv.Close()
 		n.log.Info("admin listener", "addr", admin.Addr().String())
 	}
+	go n.prune(ctx, n.chats, n.media, n.cfg.History.Retention.Duration)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

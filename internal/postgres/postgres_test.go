@@ -13,6 +13,10 @@ import (
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/favorite"
+	"hongyan/internal/favorite/favoritetest"
+	"hongyan/internal/group"
+	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
@@ -42,6 +46,14 @@ func TestAccount(t *testing.T) {
 func TestContact(t *testing.T) {
 	pgtest.Require(t)
 	contacttest.Run(t, func(t *testing.T) contact.Store { return open(t).Contacts() })
+}
+
+func TestFavoriteStore(t *testing.T) {
+	favoritetest.Run(t, func(t *testing.T) favorite.Store { return open(t).Favorites() })
+}
+
+func TestGroupStore(t *testing.T) {
+	grouptest.Run(t, func(t *testing.T) group.Store { return open(t).Groups() })
 }
 
 func TestChat(t *testing.T) {

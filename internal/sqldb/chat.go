@@ -18,17 +18,31 @@ var _ chat.Store = ChatStore{}
 // Chats returns the chat store.
 func (db *DB) Chats() ChatStore { return ChatStore{db} }
 
-const messageCols = `id, conversation, seq, sender, sender_device, client_id, kind, text, created`
+const messageCols = `id, conversation, seq, sender, sender_device, client_id, kind, text, created, body`
 
 // scanMessage scans the columns of messageCols.
 func scanMessage(scan func(...any) error) (chat.Message, error) {
 	var m chat.Message
 	var id, conv, sender, device, kind, created int64
-	err := scan(&id, &conv, &m.Seq, &sender, &device, &m.ClientID, &kind, &m.Text, &created)
+	var body []byte
+	err := scan(&id, &conv, &m.Seq, &sender, &device, &m.ClientID, &kind, &m.Text, &created, &body)
 	m.ID, m.Conversation = hongyan.MessageID(id), hongyan.ConversationID(conv)
 	m.Sender, m.SenderDevice = hongyan.UserID(sender), hongyan.DeviceID(device)
 	m.Kind, m.Time = chat.Kind(kind), tm(created)
+	if err == nil {
+		if derr := chat.DecodeBody(body, &m); derr != nil {
+			err = fmt.Errorf("message %d: %w", id, derr)
+		}
+	}
 	return m, err
+}
+
+// bodyArg is m's body as a statement argument: NULL for plain text.
+func bodyArg(m chat.Message) any {
+	if b := chat.EncodeBody(m); b != nil {
+		return b
+	}
+	return nil
 }
 
 // The statements of AppendMessage, prepared once on the writer connection.
@@ -37,8 +51,8 @@ const (
 	qBumpConv        = `UPDATE conversations SET last_seq = last_seq + 1 WHERE a = $1 AND b = $2 RETURNING id, last_seq`
 	qCreateConv      = `INSERT INTO conversations (a, b, last_seq) VALUES ($1, $2, 1)
 		ON CONFLICT (a, b) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING id, last_seq`
-	qInsertMessage = `INSERT INTO messages (conversation, seq, sender, sender_device, client_id, kind, text, created)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+	qInsertMessage = `INSERT INTO messages (conversation, seq, sender, sender_device, client_id, kind, text, created, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 )
 
 // AppendMessage commits m.Message to the conversation of m.A and m.B with
@@ -47,6 +61,9 @@ const (
 // sent with the same ClientID is returned as it is, with dup=true. The
 // message's Time is stored to the millisecond.
 func (s ChatStore) AppendMessage(ctx context.Context, m chat.NewMessage, notify []hongyan.UserID) (chat.Message, []hongyan.Change, bool, error) {
+	if m.Group != 0 {
+		return s.appendGroup(ctx, m, notify)
+	}
 	switch {
 	case m.A <= 0 || m.B < m.A:
 		return chat.Message{}, nil, false, invalid("conversation members must satisfy 0 < A <= B, got %d, %d", m.A, m.B)
@@ -112,7 +129,7 @@ func (a *appendOp) run(t *wtx) error {
 	out.Conversation, out.Seq = hongyan.ConversationID(conv), seq
 	var id int64
 	if _, err := t.write(qInsertMessage, []any{conv, seq, int64(out.Sender), int64(out.SenderDevice), out.ClientID,
-		int64(out.Kind), out.Text, ms(out.Time)}, &id); err != nil {
+		int64(out.Kind), out.Text, ms(out.Time), bodyArg(out)}, &id); err != nil {
 		if t.w.d.IsUnique(err) {
 			// Another node stored this client ID after our check: run
 			// again, and the check will find it.
@@ -143,7 +160,7 @@ func (a *appendOp) notices(m chat.Message) []hongyan.Change {
 
 // The multi-row statements of runAppends.
 const (
-	dupHead = `SELECT m.id, m.conversation, m.seq, m.sender, m.sender_device, m.client_id, m.kind, m.text, m.created FROM (VALUES `
+	dupHead = `SELECT m.id, m.conversation, m.seq, m.sender, m.sender_device, m.client_id, m.kind, m.text, m.created, m.body FROM (VALUES `
 	dupTail = `) AS v JOIN messages m ON m.sender = v.column1 AND m.client_id = v.column2`
 
 	bumpHead = `UPDATE conversations SET last_seq = conversations.last_seq + v.column3 FROM (VALUES `
@@ -154,7 +171,7 @@ const (
 	createTail = ` ON CONFLICT (a, b) DO UPDATE SET last_seq = conversations.last_seq + excluded.last_seq
 		RETURNING id, a, b, last_seq`
 
-	msgHead = `INSERT INTO messages (conversation, seq, sender, sender_device, client_id, kind, text, created) VALUES `
+	msgHead = `INSERT INTO messages (conversation, seq, sender, sender_device, client_id, kind, text, created, body) VALUES `
 	msgTail = ` RETURNING id, conversation, seq`
 )
 
@@ -162,7 +179,7 @@ var (
 	dupTypes    = []string{"BIGINT", "TEXT"}
 	bumpTypes   = []string{"BIGINT", "BIGINT", "BIGINT"}
 	createTypes = make([]string, 3)
-	msgTypes    = make([]string, 8)
+	msgTypes    = make([]string, 9)
 )
 
 // convRun is one conversation's share of a batch of appends.
@@ -202,7 +219,7 @@ func runAppends(t *wtx, apps []*appendOp) error {
 		first[k] = a
 		lookup = append(lookup, a)
 	}
-	args := make([]any, 0, 8*rowsPerInsert)
+	args := make([]any, 0, 9*rowsPerInsert)
 	for start, n := 0, 0; start < len(lookup); start += n {
 		n = chunk(len(lookup) - start)
 		part := lookup[start : start+n]
@@ -349,7 +366,7 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 		for _, a := range part {
 			m := &a.out
 			args = append(args, int64(m.Conversation), m.Seq, int64(m.Sender), int64(m.SenderDevice), m.ClientID,
-				int64(m.Kind), m.Text, ms(m.Time))
+				int64(m.Kind), m.Text, ms(m.Time), bodyArg(*m))
 		}
 		rows, err := t.query(t.rowsSQL(msgHead, len(part), msgTypes, msgTail), args...)
 		if err != nil {
@@ -426,8 +443,16 @@ func (s ChatStore) Conversation(ctx context.Context, id hongyan.ConversationID) 
 	if !found {
 		return chat.Conversation{}, notFound("no such conversation")
 	}
-	c.ID, c.A, c.B = hongyan.ConversationID(cid), hongyan.UserID(a), hongyan.UserID(b)
-	return c, nil
+	return conversation(cid, a, b, c.LastSeq), nil
+}
+
+// conversation is the conversation of a conversations row: a = 0 marks a
+// group chat (b is then its ordinal, not a user).
+func conversation(id, a, b, last int64) chat.Conversation {
+	if a == 0 {
+		return chat.Conversation{ID: hongyan.ConversationID(id), Group: true, LastSeq: last}
+	}
+	return chat.Conversation{ID: hongyan.ConversationID(id), A: hongyan.UserID(a), B: hongyan.UserID(b), LastSeq: last}
 }
 
 // Messages returns up to limit messages of conv with seq < before (the
@@ -460,7 +485,7 @@ func collectMessages(rows rowScanner, out []chat.Message) ([]chat.Message, error
 const maxRanges = 256
 
 const (
-	rangesHead = `SELECT m.id, m.conversation, m.seq, m.sender, m.sender_device, m.client_id, m.kind, m.text, m.created FROM (VALUES `
+	rangesHead = `SELECT m.id, m.conversation, m.seq, m.sender, m.sender_device, m.client_id, m.kind, m.text, m.created, m.body FROM (VALUES `
 	rangesTail = `) AS v JOIN messages m ON m.conversation = v.column1 AND m.seq >= v.column2 AND m.seq <= v.column3`
 )
 
@@ -526,22 +551,34 @@ func (s ChatStore) MessagesAt(ctx context.Context, refs []chat.Ref) ([]chat.Mess
 }
 
 // summarySQL lists a user's conversations ($1) with their state, last
-// message and unread count; where narrows the conversations, limit is the
-// parameter holding the limit.
+// message and unread counts; where narrows the conversations, limit is the
+// parameter holding the limit. In a group chat the user sees their window
+// only: the last message and the counts stay inside it.
 func summarySQL(where, limit string) string {
 	return `SELECT x.*, (SELECT COUNT(*) FROM messages u
-			WHERE u.conversation = x.id AND u.seq > x.read_seq AND u.sender <> $1) AS unread
+			WHERE u.conversation = x.id AND u.seq > x.read_seq AND u.seq >= x.wfrom AND u.seq <= x.wto
+				AND u.sender <> $1) AS unread,
+		(SELECT COUNT(*) FROM mentions n
+			WHERE n.conversation = x.id AND n.user_id IN (0, $1) AND n.seq > x.read_seq
+				AND n.seq >= x.wfrom AND n.seq <= x.wto) AS unread_mentions
 		FROM (SELECT c.id, c.a, c.b, c.last_seq, COALESCE(s.user_id, 0) AS suser,
 				COALESCE(s.muted, false) AS muted, COALESCE(s.pinned, false) AS pinned,
 				COALESCE(s.draft, '') AS draft, COALESCE(s.read_seq, 0) AS read_seq,
 				COALESCE(s.cleared_seq, 0) AS cleared_seq,
 				COALESCE(m.id, 0) AS mid, COALESCE(m.seq, 0) AS mseq, COALESCE(m.sender, 0) AS msender,
 				COALESCE(m.sender_device, 0) AS mdevice, COALESCE(m.client_id, '') AS mclient,
-				COALESCE(m.kind, 0) AS mkind, COALESCE(m.text, '') AS mtext, COALESCE(m.created, 0) AS mcreated
+				COALESCE(m.kind, 0) AS mkind, COALESCE(m.text, '') AS mtext, COALESCE(m.created, 0) AS mcreated,
+				m.body AS mbody,
+				COALESCE(g.joined_seq, 0) AS wfrom,
+				CASE WHEN COALESCE(g.left_seq, 0) > 0 THEN g.left_seq ELSE c.last_seq END AS wto
 			FROM conversations c
+			LEFT JOIN group_members g ON c.a = 0 AND g.conversation = c.id AND g.user_id = $1
 			LEFT JOIN conversation_states s ON s.user_id = $1 AND s.conversation = c.id
-			LEFT JOIN messages m ON m.conversation = c.id AND m.seq = c.last_seq
-			WHERE (c.a = $1 OR c.b = $1) ` + where + `
+			LEFT JOIN messages m ON m.conversation = c.id
+				AND m.seq = CASE WHEN COALESCE(g.left_seq, 0) > 0 THEN g.left_seq ELSE c.last_seq END
+			WHERE c.id IN (SELECT id FROM conversations WHERE a = $1
+				UNION ALL SELECT id FROM conversations WHERE b = $1 AND a > 0
+				UNION ALL SELECT conversation FROM group_members WHERE user_id = $1) ` + where + `
 			ORDER BY pinned DESC, mid DESC, c.id DESC
 			LIMIT ` + limit + `) x
 		ORDER BY x.pinned DESC, x.mid DESC, x.id DESC`
@@ -554,17 +591,23 @@ var (
 
 func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, error) {
 	var (
-		sm                                                              chat.Summary
-		id, a, b, suser, mid, msender, mdevice, mkind, mcreated, unread int64
+		sm                                                                        chat.Summary
+		id, a, b, suser, mid, msender, mdevice, mkind, mcreated, unread, mention int64
+		wfrom, wto                                                                int64
+		body                                                                      []byte
 	)
 	m := &sm.Last
 	err := scan(&id, &a, &b, &sm.Conversation.LastSeq, &suser,
 		&sm.State.Muted, &sm.State.Pinned, &sm.State.Draft, &sm.State.ReadSeq, &sm.State.ClearedSeq,
-		&mid, &m.Seq, &msender, &mdevice, &m.ClientID, &mkind, &m.Text, &mcreated, &unread)
+		&mid, &m.Seq, &msender, &mdevice, &m.ClientID, &mkind, &m.Text, &mcreated, &body, &wfrom, &wto, &unread, &mention)
 	if err != nil {
 		return chat.Summary{}, err
 	}
-	sm.Conversation.ID, sm.Conversation.A, sm.Conversation.B = hongyan.ConversationID(id), hongyan.UserID(a), hongyan.UserID(b)
+	if err := chat.DecodeBody(body, m); err != nil {
+		return chat.Summary{}, fmt.Errorf("message %d: %w", mid, err)
+	}
+	sm.Conversation = conversation(id, a, b, sm.Conversation.LastSeq)
+	sm.UnreadMentions = int(mention)
 	if suser != 0 {
 		sm.State.User, sm.State.Conversation = user, sm.Conversation.ID
 	}
@@ -623,7 +666,8 @@ func (s ChatStore) PutState(ctx context.Context, st chat.State, changes []hongya
 	err := s.db.write(ctx, func(t *wtx) error {
 		out = nil
 		var one int64
-		found, err := t.read(`SELECT 1 FROM conversations WHERE id = $1 AND (a = $2 OR b = $2)`,
+		found, err := t.read(`SELECT 1 FROM conversations c WHERE c.id = $1 AND ((c.a > 0 AND (c.a = $2 OR c.b = $2))
+			OR EXISTS (SELECT 1 FROM group_members g WHERE g.conversation = c.id AND g.user_id = $2))`,
 			[]any{int64(st.Conversation), int64(st.User)}, &one)
 		if err != nil {
 			return internal(err)

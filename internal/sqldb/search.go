@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"strings"
+	"time"
 
 	"hongyan/internal/chat"
 	"hongyan/internal/hongyan"
@@ -33,7 +34,7 @@ func (s ChatStore) RecallMessage(ctx context.Context, id hongyan.MessageID, chan
 	var out []hongyan.Change
 	err := s.db.write(ctx, func(t *wtx) error {
 		out = nil
-		n, err := t.exec(`UPDATE messages SET kind = $2, text = '' WHERE id = $1`, int64(id), int64(chat.KindRecalled))
+		n, err := t.exec(`UPDATE messages SET kind = $2, text = '', body = NULL WHERE id = $1`, int64(id), int64(chat.KindRecalled))
 		if err != nil {
 			return internal(err)
 		}
@@ -59,7 +60,11 @@ func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan
 	}
 	cols := "m." + strings.ReplaceAll(messageCols, ", ", ", m.")
 	q := `SELECT ` + cols + ` FROM ` + s.db.d.TextMatch + `
-		AND m.conversation IN (SELECT id FROM conversations WHERE a = $2 OR b = $2)
+		AND m.conversation IN (SELECT id FROM conversations WHERE a = $2
+			UNION ALL SELECT id FROM conversations WHERE b = $2 AND a > 0
+			UNION ALL SELECT conversation FROM group_members WHERE user_id = $2)
+		AND NOT EXISTS (SELECT 1 FROM group_members g WHERE g.conversation = m.conversation AND g.user_id = $2
+			AND (m.seq < g.joined_seq OR (g.left_seq > 0 AND m.seq > g.left_seq)))
 		AND (CAST($3 AS BIGINT) = 0 OR m.conversation = $3) AND m.id < $4 AND m.kind <> $5
 		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $2 AND h.message_id = m.id)
 		AND m.seq > COALESCE((SELECT cleared_seq FROM conversation_states cs
@@ -125,5 +130,63 @@ func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden
 	for _, r := range cleared {
 		h.Cleared[r.Conversation] = r.Seq
 	}
+	type win struct {
+		conv int64
+		w    chat.Window
+	}
+	wins, err := queryAll(ctx, s.db, func(scan func(...any) error) (win, error) {
+		var w win
+		err := scan(&w.conv, &w.w.From, &w.w.To)
+		return w, err
+	}, `SELECT conversation, joined_seq, left_seq FROM group_members WHERE user_id = $1`, int64(user))
+	if err != nil {
+		return chat.Hidden{}, err
+	}
+	if len(wins) > 0 {
+		h.Windows = make(map[hongyan.ConversationID]chat.Window, len(wins))
+		for _, w := range wins {
+			h.Windows[hongyan.ConversationID(w.conv)] = w.w
+		}
+	}
 	return h, nil
+}
+
+// DeleteBefore deletes up to limit of the oldest messages sent before t,
+// with the deletions and mentions that refer to them.
+func (s ChatStore) DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	if err := checkLimit(limit); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.write(ctx, func(w *wtx) error {
+		rows, err := w.query(`SELECT id, conversation, seq FROM messages WHERE created < $1 ORDER BY id LIMIT $2`, ms(t), limit)
+		if err != nil {
+			return internal(err)
+		}
+		type pos struct{ id, conv, seq int64 }
+		old, err := collect(rows, nil, func(scan func(...any) error) (pos, error) {
+			var p pos
+			err := scan(&p.id, &p.conv, &p.seq)
+			return p, err
+		})
+		if err != nil {
+			return err
+		}
+		n = 0
+		for _, p := range old {
+			if _, err := w.exec(`DELETE FROM hidden_messages WHERE message_id = $1`, p.id); err != nil {
+				return internal(err)
+			}
+			if _, err := w.exec(`DELETE FROM mentions WHERE conversation = $1 AND seq = $2`, p.conv, p.seq); err != nil {
+				return internal(err)
+			}
+			k, err := w.exec(`DELETE FROM messages WHERE id = $1`, p.id)
+			if err != nil {
+				return internal(err)
+			}
+			n += k
+		}
+		return nil
+	})
+	return int(n), err
 }

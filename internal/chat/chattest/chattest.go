@@ -31,6 +31,9 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 	t.Run("Search", func(t *testing.T) { testSearch(t, open(t)) })
 	t.Run("Recall", func(t *testing.T) { testRecall(t, open(t)) })
 	t.Run("Hide", func(t *testing.T) { testHide(t, open(t)) })
+	t.Run("Content", func(t *testing.T) { testContent(t, open(t)) })
+	t.Run("DirectConversation", func(t *testing.T) { testDirectConversation(t, open(t)) })
+	t.Run("DeleteBefore", func(t *testing.T) { testDeleteBefore(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.

@@ -1,0 +1,13 @@
+// Package media holds the pictures, voice clips, videos, files and stickers
+// people send (PRODUCT.md §3): uploads in one request or resumable in
+// chunks, content-type sniffing (the name never decides the type), size and
+// pixel limits, EXIF removal and thumbnails for images, poster frames for
+// videos, and who may download what.
+//
+// Content lives in a BlobStore, addressed by its SHA-256, so two uploads of
+// the same bytes share one blob; each upload is a media object of its own
+// with a random, unguessable ID, kept in a Store with the conversations it
+// was sent into. A user may read a media object they uploaded, or one sent
+// into a conversation they can read (asked of Readers, which node fills
+// from the chat feature); to everyone else it does not exist.
+package media

@@ -1,0 +1,100 @@
+package media
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// Record is what a Store keeps about one media object.
+type Record struct {
+	Info
+	// Thumb is the blob key of the thumbnail (a JPEG), "" when there is
+	// none. Info.Thumbnail is not stored: a Store reads it back as
+	// Thumb != "".
+	Thumb string
+}
+
+// UploadSession is a resumable upload in progress. Its ID becomes the ID
+// of the media object it makes.
+type UploadSession struct {
+	ID    string
+	Owner hongyan.UserID
+	Upload
+	Offset  int64 // bytes received and durable
+	Created time.Time
+}
+
+// Store keeps media objects, the conversations they were sent into, and
+// resumable uploads. Times are kept to the millisecond. A missing object is
+// an error with hongyan.CodeNotFound. Methods are safe for concurrent use.
+type Store interface {
+	// CreateMedia stores r. An ID that is already stored is an error with
+	// hongyan.CodeExists, and the stored record is left as it is.
+	CreateMedia(ctx context.Context, r Record) error
+	// Media returns the record of media id.
+	Media(ctx context.Context, id string) (Record, error)
+	// AddRef records that media id was sent into conv. Recording it again
+	// changes nothing. A media ID that is not stored is CodeNotFound.
+	AddRef(ctx context.Context, id string, conv hongyan.ConversationID) error
+	// Refs lists the conversations media id was sent into, in ascending
+	// order (empty, not an error, when there are none).
+	Refs(ctx context.Context, id string) ([]hongyan.ConversationID, error)
+
+	// CreateUpload stores a new upload session (CodeExists if its ID is
+	// taken).
+	CreateUpload(ctx context.Context, u UploadSession) error
+	// Upload returns upload session id.
+	Upload(ctx context.Context, id string) (UploadSession, error)
+	// AdvanceUpload moves the offset of upload id from from to to, as one
+	// compare-and-set: if the stored offset is not from, nothing changes and
+	// the error has hongyan.CodePrecondition.
+	AdvanceUpload(ctx context.Context, id string, from, to int64) error
+	// DeleteUpload removes upload session id; a missing one is CodeNotFound.
+	DeleteUpload(ctx context.Context, id string) error
+	// StaleUploads lists up to limit upload sessions created before before,
+	// oldest first.
+	StaleUploads(ctx context.Context, before time.Time, limit int) ([]UploadSession, error)
+}
+
+// BlobStore keeps content by its key, the lowercase hex SHA-256 of the
+// content (see ValidKey). localblob implements it on a file system.
+// Methods are safe for concurrent use.
+type BlobStore interface {
+	// Put stores the content read from r under key and returns once it is
+	// durable. If key is stored already, Put returns nil and may not read r
+	// at all. Content whose SHA-256 is not key is refused with an error
+	// and nothing is stored. A key that is not valid is CodeInvalid.
+	Put(ctx context.Context, key string, r io.Reader) error
+	// Open opens blob key for reading and seeking, and returns its size. A
+	// missing blob is CodeNotFound. The caller must Close the reader.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error)
+	// Delete removes blob key. Deleting a missing blob is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// FileMover is implemented by blob stores that can take a finished file
+// by moving it rather than copying its bytes. The Service uses it, when its
+// blob store offers it, for uploads staged under Config.TempDir.
+type FileMover interface {
+	// PutFile stores the file at path under key and returns once it is
+	// durable; the caller vouches that key is the SHA-256 of the file. It
+	// moves the file when it can (the file must not change meanwhile); the
+	// caller removes path afterwards if it is still there. If key is stored
+	// already, PutFile returns nil and leaves path alone.
+	PutFile(ctx context.Context, key, path string) error
+}
+
+// Readers answers who may read a conversation. Node fills it from the chat
+// feature.
+type Readers interface {
+	// CanRead reports whether user may read the messages of conv. A
+	// conversation the user is not in is (false, nil), not an error.
+	CanRead(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error)
+}
+
+// PosterFunc returns a poster frame of the video at videoPath, as image
+// bytes.
+type PosterFunc func(ctx context.Context, videoPath string) ([]byte, error)
