@@ -9,6 +9,7 @@ import (
 
 	"hongyan/internal/chat"
 	"hongyan/internal/chat/chattest"
+	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/sqlite"
 )
@@ -80,4 +81,54 @@ func BenchmarkMessagesAt10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(refs))*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkGroupFanout500 measures durable sends into a 500-member group
+// chat: each commit appends the message and one change-log entry per
+// member. It reports msgs/s and deliveries/s (change-log entries).
+//
+//	go test -run '^$' -bench GroupFanout500 -benchtime 2000x ./internal/sqlite
+func BenchmarkGroupFanout500(b *testing.B) {
+	for _, senders := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("senders=%d", senders), func(b *testing.B) {
+			db, err := sqlite.Open(b.Context(), b.TempDir())
+			if err != nil {
+				b.Fatalf("Open: %v", err)
+			}
+			defer db.Close()
+			members := make([]group.Member, 500)
+			for i := range members {
+				members[i] = group.Member{User: hongyan.UserID(i + 1), Joined: time.Now(), Active: true}
+			}
+			members[0].Role = group.RoleOwner
+			g, _, err := db.Groups().Create(b.Context(), group.Group{Name: "bench", Owner: 1, Created: time.Now()}, members, nil,
+				group.Notice{Kind: group.NoticeCreated, Actor: 1}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ids sync.Mutex
+			next := 0
+			b.SetParallelism(max(1, senders/2))
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					ids.Lock()
+					next++
+					n := next
+					ids.Unlock()
+					m := chat.NewMessage{Group: g.ID, Message: chat.Message{
+						Sender: hongyan.UserID(n%500 + 1), SenderDevice: 1, ClientID: "g" + strconv.Itoa(n), Text: "大家好", Time: time.Now(),
+					}}
+					if _, _, _, err := db.Chats().AppendMessage(b.Context(), m, nil); err != nil {
+						b.Errorf("AppendMessage: %v", err)
+						return
+					}
+				}
+			})
+			secs := time.Since(start).Seconds()
+			b.ReportMetric(float64(b.N)/secs, "msgs/s")
+			b.ReportMetric(float64(b.N)*500/secs, "deliveries/s")
+		})
+	}
 }
