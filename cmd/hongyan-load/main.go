@@ -4,6 +4,15 @@
 // temporary data directory.
 //
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --duration 30s --users 200 [--rate 1000] [--json]
+//	hongyan-load w2-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 --users 19000 --procs 2 [--source-addrs 127.0.0.2-127.0.0.9]
+//	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
+//
+// --procs P spreads the clients over P processes (this executable run as
+// children, each with a share of the users; their results are merged, the
+// latency histograms exactly). --source-addrs dials from several local
+// addresses in turn; without it, a run against a loopback server that
+// needs more ephemeral ports than half of one address's range picks
+// 127.0.0.x addresses by itself.
 //
 // The chaos workload runs its own `hongyan serve` child (--binary), kills it
 // with SIGKILL every --kill-every (seeded jitter) while users send, then
@@ -61,13 +70,38 @@ func run(ctx context.Context, args []string) error {
 	fs.Uint64Var(&opt.Seed, "seed", 1, "chaos: seed of the nemesis and the clients' random choices")
 	fs.BoolVar(&opt.UnsafeAck, "unsafe-ack", false, "chaos: negative control, the server acknowledges sends before committing them (the run must report loss)")
 	minKills := fs.Int("min-kills", 0, "chaos: fail unless the server was killed at least this often")
+	fs.IntVar(&opt.Procs, "procs", 1, "w1-direct, w2-idle: spread the clients over this many processes")
+	sourceAddrs := fs.String("source-addrs", "", "local addresses to dial from, in turn: a comma-separated list of addresses or ranges such as 127.0.0.2-127.0.0.9")
+	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send")
+	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *sourceAddrs != "" {
+		addrs, err := load.ParseSourceAddrs(*sourceAddrs)
+		if err != nil {
+			return err
+		}
+		opt.SourceAddrs = addrs
+	}
+	// Every connection is a file; take all the files the system allows.
+	if _, err := node.RaiseFileLimit(); err != nil {
+		fmt.Fprintln(os.Stderr, "hongyan-load: raise the open-file limit:", err)
 	}
 	if opt.Duration == 0 {
 		opt.Duration = 10e9
 	}
 	opt.Log = os.Stdout
+	if *childIndex >= 0 {
+		// A child of a --procs run: progress to stderr (the parent
+		// forwards it), READY and the result on stdout.
+		opt.Log = os.Stderr
+		r, err := load.RunChild(ctx, workload, opt, *childIndex, os.Stdin, os.Stdout)
+		if err != nil {
+			return err
+		}
+		return r.WriteJSON(os.Stdout)
+	}
 	if workload == "chaos" {
 		usersSet := false
 		fs.Visit(func(f *flag.Flag) { usersSet = usersSet || f.Name == "users" })

@@ -101,6 +101,12 @@ func serve(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 		fmt.Fprintln(stdout, "storage is up to date")
 		return nil
 	}
+	// Every client connection is an open file.
+	if files, err := node.RaiseFileLimit(); err != nil {
+		log.Warn("raise the open-file limit", "limit", files, "err", err)
+	} else {
+		log.Debug("open-file limit", "limit", files)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err

@@ -75,8 +75,10 @@ func New(s Services, opt Options) *Gateway {
 	return &Gateway{s: s, opt: opt, log: opt.Log, m: opt.Metrics, live: make(map[*conn]struct{}), done: make(chan struct{})}
 }
 
-// ServeHTTP upgrades a request to a WebSocket and serves the connection
-// until it closes.
+// ServeHTTP upgrades a request to a WebSocket and returns; the connection
+// is served on a goroutine of its own until it closes (so that the HTTP
+// server's goroutine, its stack grown by the request, does not stay behind
+// for the life of an idle connection).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-g.done:
@@ -84,23 +86,27 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	nc, pre, err := accept(w, r)
 	if err != nil {
-		return // Accept has written the HTTP error
+		return // accept has written the HTTP error
 	}
-	ws.SetReadLimit(int64(g.opt.MaxFrameBytes))
-	c := newConn(g, ws, r.RemoteAddr)
+	c := newConn(g, nc, r.RemoteAddr, pre)
 	g.mu.Lock()
 	g.live[c] = struct{}{}
+	select {
+	case <-g.done:
+		c.shut(websocket.StatusGoingAway, "server shutting down")
+	default:
+	}
 	g.mu.Unlock()
 	g.m.conns.Inc()
-	defer func() {
+	go func() {
+		c.serve()
 		g.mu.Lock()
 		delete(g.live, c)
 		g.mu.Unlock()
 		g.m.conns.Dec()
 	}()
-	c.serve(r.Context())
 }
 
 // Close refuses new connections and closes every open one with "going
@@ -117,10 +123,10 @@ func (g *Gateway) Close() {
 		conns = append(conns, c)
 	}
 	g.mu.Unlock()
-	// A close handshake waits for the client's answer; a client that does
-	// not answer must not hold up the others, so each closes on its own.
+	// A close handshake waits for the client's answer (at most closeWait,
+	// on the connection's reader); shut does not block.
 	for _, c := range conns {
-		go c.ws.Close(websocket.StatusGoingAway, "server shutting down")
+		c.shut(websocket.StatusGoingAway, "server shutting down")
 	}
 }
 

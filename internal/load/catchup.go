@@ -23,7 +23,7 @@ func runCatchup(ctx context.Context, opt Options) (Result, error) {
 	}
 	const peers = 100
 	fmt.Fprintf(opt.Log, "w4-catchup: setting up 1 user and %d contacts on %s\n", peers, opt.Server)
-	ps, err := setupPairs(ctx, opt.Server, 2*peers)
+	ps, err := setupPairs(ctx, opt, 2*peers)
 	if err != nil {
 		return Result{}, err
 	}

@@ -31,7 +31,7 @@ type participant struct {
 func runDirect(ctx context.Context, opt Options) (Result, error) {
 	users := opt.Users - opt.Users%2
 	fmt.Fprintf(opt.Log, "w1-direct: setting up %d users on %s\n", users, opt.Server)
-	ps, err := setupPairs(ctx, opt.Server, users)
+	ps, err := setupPairs(ctx, opt, users)
 	if err != nil {
 		return Result{}, err
 	}
@@ -47,11 +47,21 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 			return Result{}, err
 		}
 	}
-	var lat, fsync latencies
+	if opt.child != nil {
+		// Set up: wait for the parent's word to send (it probes fsync).
+		if err := opt.child.ready(Result{Workload: "w1-direct", Users: len(ps)}); err != nil {
+			return Result{}, err
+		}
+	}
+	var lat, fsync Histogram
 	var sent, delivered, errs, dups, reordered atomic.Int64
 	probeCtx, stopProbe := context.WithCancel(ctx)
 	probeDone := make(chan error, 1)
-	go func() { probeDone <- fsyncProbe(probeCtx, opt.FsyncDir, &fsync) }()
+	if opt.child == nil {
+		go func() { probeDone <- fsyncProbe(probeCtx, opt.FsyncDir, &fsync) }()
+	} else {
+		probeDone <- nil
+	}
 
 	// Receivers: every participant follows its change log from the head.
 	recvCtx, stopRecv := context.WithCancel(ctx)
@@ -77,7 +87,9 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 						reordered.Add(1)
 					}
 					p.lastSeq = m.Seq
-					if m.Sender == p.id {
+					// Our own message comes back to this connection
+					// compact: without sender or text.
+					if m.Sender == p.id || m.Sender == 0 {
 						p.mu.Unlock()
 						continue
 					}
@@ -87,8 +99,8 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 					p.received[m.Id] = true
 					p.mu.Unlock()
 					delivered.Add(1)
-					if ns, err := strconv.ParseInt(m.Text[:19], 10, 64); err == nil {
-						lat.add(now.Sub(time.Unix(0, ns)))
+					if ns, err := strconv.ParseInt(m.Text[:min(19, len(m.Text))], 10, 64); err == nil {
+						lat.Record(now.Sub(time.Unix(0, ns)))
 					}
 				}
 			}
@@ -180,13 +192,27 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 		Workload: "w1-direct", Users: len(ps), DurationS: elapsed.Seconds(),
 		Sent: sent.Load(), SentPerS: float64(sent.Load()) / elapsed.Seconds(),
 		DeliveredPerS: float64(delivered.Load()) / elapsed.Seconds(),
-		P50Ms:         lat.percentile(50), P99Ms: lat.percentile(99), MaxMs: lat.percentile(100),
-		Errors: errs.Load(), Lost: lost, Duplicates: dups.Load(), Reordered: reordered.Load(),
-		FsyncP50Ms: fsync.percentile(50), FsyncP99Ms: fsync.percentile(99),
+		Errors:        errs.Load(), Lost: lost, Duplicates: dups.Load(), Reordered: reordered.Load(),
 	}
-	fmt.Fprintf(opt.Log, "w1-direct: %d users, %.1f s: sent %.0f msg/s, delivered %.0f msg/s, latency p50 %.2f ms p99 %.2f ms max %.2f ms; errors %d lost %d duplicates %d reordered %d; fsync p50 %.2f ms p99 %.2f ms\n",
-		r.Users, r.DurationS, r.SentPerS, r.DeliveredPerS, r.P50Ms, r.P99Ms, r.MaxMs, r.Errors, r.Lost, r.Duplicates, r.Reordered, r.FsyncP50Ms, r.FsyncP99Ms)
+	r.setLatency(&lat, &fsync, opt.child != nil)
+	r.printDirect(opt)
 	return r, nil
+}
+
+func (r *Result) printDirect(opt Options) {
+	fmt.Fprintf(opt.Log, "w1-direct: %d users, %.1f s: sent %.0f msg/s, delivered %.0f msg/s, latency p50 %.2f ms p99 %.2f ms p99.9 %.2f ms max %.2f ms; errors %d lost %d duplicates %d reordered %d; fsync p50 %.2f ms p99 %.2f ms\n",
+		r.Users, r.DurationS, r.SentPerS, r.DeliveredPerS, r.P50Ms, r.P99Ms, r.P999Ms, r.MaxMs, r.Errors, r.Lost, r.Duplicates, r.Reordered, r.FsyncP50Ms, r.FsyncP99Ms)
+}
+
+// setLatency fills in the percentiles of the latency and fsync
+// histograms; keep also stores the histograms themselves (for a parent
+// process to merge).
+func (r *Result) setLatency(lat, fsync *Histogram, keep bool) {
+	r.P50Ms, r.P99Ms, r.P999Ms, r.MaxMs = lat.Percentile(50), lat.Percentile(99), lat.Percentile(99.9), lat.Percentile(100)
+	r.FsyncP50Ms, r.FsyncP99Ms = fsync.Percentile(50), fsync.Percentile(99)
+	if keep {
+		r.Latency, r.Fsync = lat.Snapshot(), fsync.Snapshot()
+	}
 }
 
 func rateName(r float64) string {
@@ -197,7 +223,7 @@ func rateName(r float64) string {
 }
 
 // setupPairs registers users, befriends them in pairs and connects each.
-func setupPairs(ctx context.Context, server string, n int) ([]*participant, error) {
+func setupPairs(ctx context.Context, opt Options, n int) ([]*participant, error) {
 	run := runID()
 	ps := make([]*participant, n)
 	var wg sync.WaitGroup
@@ -210,7 +236,7 @@ func setupPairs(ctx context.Context, server string, n int) ([]*participant, erro
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			p := &participant{account: fmt.Sprintf("ld%s_%05d", run, i), acked: map[int64]bool{}, received: map[int64]bool{}}
-			c, err := wsclient.Dial(ctx, server, wsclient.WithPushBuffer(4096))
+			c, err := opt.dial.Dial(ctx, opt.Server, wsclient.WithPushBuffer(4096))
 			if err != nil {
 				errc <- err
 				return

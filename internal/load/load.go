@@ -11,10 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
+	"net/netip"
 	"os"
-	"slices"
-	"sync"
 	"time"
 )
 
@@ -28,8 +26,21 @@ type Options struct {
 	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
 	Log      io.Writer     // human progress and summary
 
+	// Procs spreads the clients over this many processes: the command
+	// runs itself as Procs children, each with a share of the users, and
+	// merges their results (see RunProcs). 0 or 1: this process only.
+	Procs int
+	// SourceAddrs are local addresses to dial from, in turn (the
+	// connections of one address are limited by its ephemeral ports). Empty:
+	// the system's choice, or several 127.0.0.x addresses when the server
+	// is on loopback and one address would not have ports enough.
+	SourceAddrs []netip.Addr
+
 	// w2-idle only
 	Admin string // the node's admin (pprof) URL, to collect garbage before reading memory
+
+	// w3-group only
+	Senders int // members that send (default 1)
 
 	// w4-catchup only
 	Missed int // messages the reconnecting device missed (default 10,000)
@@ -39,6 +50,12 @@ type Options struct {
 	KillEvery time.Duration // mean time between SIGKILLs of the child
 	Seed      uint64        // seeds the nemesis's jitter and the clients' choices
 	UnsafeAck bool          // negative control: run the child with HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1
+
+	// child is set in a process started by RunProcs: it reports when it is
+	// ready and waits for the word to go (see procs.go).
+	child *childIO
+	// dial opens client connections (from SourceAddrs); set by Run.
+	dial *dialer
 }
 
 // Result is what a run measured. It is printed as one JSON object.
@@ -51,6 +68,7 @@ type Result struct {
 	DeliveredPerS float64 `json:"delivered_per_s"`
 	P50Ms         float64 `json:"p50_ms"`
 	P99Ms         float64 `json:"p99_ms"`
+	P999Ms        float64 `json:"p999_ms"`
 	MaxMs         float64 `json:"max_ms"`
 	Errors        int64   `json:"errors"`
 	Lost          int64   `json:"lost"`
@@ -58,6 +76,18 @@ type Result struct {
 	Reordered     int64   `json:"reordered"`
 	FsyncP50Ms    float64 `json:"fsync_p50_ms"`
 	FsyncP99Ms    float64 `json:"fsync_p99_ms"`
+	Procs         int     `json:"procs,omitempty"`
+
+	// w3-group: one group, every member online; latency is until the
+	// last member has the message.
+	GroupMembers   int     `json:"group_members,omitempty"`
+	DeliveriesPerS float64 `json:"deliveries_per_s,omitempty"`
+	Incomplete     int64   `json:"incomplete,omitempty"` // messages some member never got
+
+	// Latency and Fsync are the histograms behind the percentiles; a
+	// child process reports them so that its parent can merge them.
+	Latency *HistSnapshot `json:"latency_hist,omitempty"`
+	Fsync   *HistSnapshot `json:"fsync_hist,omitempty"`
 
 	// w4-catchup: a device that missed Missed messages reconnects.
 	Missed       int     `json:"missed,omitempty"`
@@ -69,6 +99,8 @@ type Result struct {
 	ConnectsPerS           float64 `json:"connects_per_s,omitempty"`
 	ServerRSSBytesPerConn  float64 `json:"server_rss_bytes_per_conn,omitempty"`
 	ServerHeapBytesPerConn float64 `json:"server_heap_bytes_per_conn,omitempty"`
+	ServerRSSBytes         float64 `json:"server_rss_bytes,omitempty"` // with every connection open
+	ConnectS               float64 `json:"connect_s,omitempty"`        // time to open them all
 
 	// w5-wire: TCP payload per short text on each side's link, and the
 	// cost of the idle heartbeat.
@@ -87,7 +119,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w4-catchup", "w5-wire", "chaos"}
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "chaos"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -100,6 +132,19 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 	if opt.Inflight <= 0 {
 		opt.Inflight = 4
 	}
+	if opt.Procs > 1 && opt.child == nil {
+		return runProcs(ctx, workload, opt)
+	}
+	if opt.dial == nil {
+		d, err := newDialer(opt.Server, opt.SourceAddrs, opt.Users)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(d.addrs) > 0 {
+			fmt.Fprintf(opt.Log, "dialling from %d source addresses (%v … %v)\n", len(d.addrs), d.addrs[0], d.addrs[len(d.addrs)-1])
+		}
+		opt.dial = d
+	}
 	switch workload {
 	case "w1-direct":
 		return runDirect(ctx, opt)
@@ -107,6 +152,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runIdle(ctx, opt)
 	case "w5-wire":
 		return runWire(ctx, opt)
+	case "w3-group":
+		return runGroup(ctx, opt)
 	case "w4-catchup":
 		return runCatchup(ctx, opt)
 	case "chaos":
@@ -128,35 +175,10 @@ func (r Result) WriteJSON(w io.Writer) error {
 	return err
 }
 
-// latencies collects durations; percentiles are exact (sorted).
-type latencies struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (l *latencies) add(d time.Duration) {
-	l.mu.Lock()
-	l.d = append(l.d, d)
-	l.mu.Unlock()
-}
-
-// percentile returns the p-th percentile (0–100) in milliseconds.
-func (l *latencies) percentile(p float64) float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.d) == 0 {
-		return 0
-	}
-	slices.Sort(l.d)
-	i := int(math.Ceil(p/100*float64(len(l.d)))) - 1
-	i = max(0, min(i, len(l.d)-1))
-	return float64(l.d[i].Microseconds()) / 1000
-}
-
 // fsyncProbe measures the latency of writing 4 KiB and fsyncing it in dir,
 // ten times a second, until ctx ends: the disk's durability cost during
 // the run.
-func fsyncProbe(ctx context.Context, dir string, into *latencies) error {
+func fsyncProbe(ctx context.Context, dir string, into *Histogram) error {
 	if dir == "" {
 		dir = os.TempDir()
 	}
@@ -177,7 +199,7 @@ func fsyncProbe(ctx context.Context, dir string, into *latencies) error {
 		if err := f.Sync(); err != nil {
 			return err
 		}
-		into.add(time.Since(start))
+		into.Record(time.Since(start))
 		select {
 		case <-ctx.Done():
 			return nil

@@ -40,7 +40,7 @@ func dialCounted(ctx context.Context, server, token string) (*wsclient.Conn, *co
 // scale, so it takes a minute).
 func runWire(ctx context.Context, opt Options) (Result, error) {
 	const n = 1000
-	ps, err := setupPairs(ctx, opt.Server, 2)
+	ps, err := setupPairs(ctx, opt, 2)
 	if err != nil {
 		return Result{}, err
 	}
