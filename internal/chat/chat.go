@@ -158,7 +158,7 @@ type State struct {
 type Summary struct {
 	Conversation Conversation
 	State        State
-	Unread       int     // messages after ReadSeq not sent by the user
+	Unread       int // messages after ReadSeq not sent by the user
 	// UnreadMentions counts unread messages mentioning the user (or all).
 	UnreadMentions int
 	Last           Message // zero when the conversation is empty

@@ -7,7 +7,9 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 )
 
-func sendReq(r *pb.SendRequest) *pb.ClientFrame { return &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: r}} }
+func sendReq(r *pb.SendRequest) *pb.ClientFrame {
+	return &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: r}}
+}
 
 // Every message kind travels with what it carries; bad content is refused;
 // media forwarded (alone or merged into a chat history) becomes

@@ -591,10 +591,10 @@ var (
 
 func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, error) {
 	var (
-		sm                                                                        chat.Summary
+		sm                                                                       chat.Summary
 		id, a, b, suser, mid, msender, mdevice, mkind, mcreated, unread, mention int64
-		wfrom, wto                                                                int64
-		body                                                                      []byte
+		wfrom, wto                                                               int64
+		body                                                                     []byte
 	)
 	m := &sm.Last
 	err := scan(&id, &a, &b, &sm.Conversation.LastSeq, &suser,
