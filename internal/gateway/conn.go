@@ -984,7 +984,16 @@ func (c *conn) push() {
 		c.mu.Unlock()
 	}
 	if gap {
-		// Read everything after sent from the store, page by page.
+		// Read everything after sent from the store, page by page. The
+		// entries already here keep the data their events carried, so
+		// that only the missing ones are read again (in a large group,
+		// every member's connection would otherwise read each message).
+		known := make(map[int64][]byte, len(fresh))
+		for _, ch := range fresh {
+			if len(ch.Data) > 0 {
+				known[ch.Seq] = ch.Data
+			}
+		}
 		for {
 			page, err := c.g.s.Changes.After(ctx, me.User, sent, syncPageMax)
 			if err != nil {
@@ -994,6 +1003,11 @@ func (c *conn) push() {
 			}
 			if len(page) == 0 {
 				break
+			}
+			for i := range page {
+				if d, ok := known[page[i].Seq]; ok && len(page[i].Data) == 0 {
+					page[i].Data = d
+				}
 			}
 			if !c.pushPage(ctx, me, page) {
 				return
