@@ -35,6 +35,7 @@ type Service struct {
 	pub      hongyan.Publisher
 	now      func() time.Time
 	requests *hongyan.Limiter
+	rel      relCache
 }
 
 // New returns a Service. requestRate limits friend requests per user.
@@ -82,6 +83,7 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	r := Request{From: c.User, To: user, Greeting: greeting, Remark: remark, Created: now, Updated: now}
 	changes := []hongyan.Change{{User: c.User, Kind: hongyan.ChangeFriendRequest}, {User: user, Kind: hongyan.ChangeFriendRequest}}
 	id, changes, err := s.store.CreateRequest(ctx, r, changes)
+	s.rel.invalidate() // even on an error: the change may have been committed
 	if err != nil {
 		return Request{}, err
 	}
@@ -131,6 +133,7 @@ func (s *Service) answer(ctx context.Context, r Request, accept bool, remark str
 			hongyan.Change{User: r.To, Kind: hongyan.ChangeContact, Ref: int64(r.From)})
 	}
 	changes, err := s.store.AnswerRequest(ctx, id, r.State, adds, changes)
+	s.rel.invalidate() // even on an error: the change may have been committed
 	if err != nil {
 		return Request{}, err
 	}
@@ -230,6 +233,7 @@ func cleanTags(in []string) ([]string, error) {
 // their entry, but messages between the two are refused until re-added.
 func (s *Service) Delete(ctx context.Context, c hongyan.Caller, user hongyan.UserID) error {
 	changes, err := s.store.DeleteContact(ctx, c.User, user, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeContact, Ref: int64(user)}})
+	s.rel.invalidate() // even on an error: the change may have been committed
 	if err != nil {
 		return err
 	}
@@ -247,6 +251,7 @@ func (s *Service) Block(ctx context.Context, c hongyan.Caller, user hongyan.User
 		return err
 	}
 	changes, err := s.store.SetBlocked(ctx, c.User, user, blocked, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeBlock, Ref: int64(user)}})
+	s.rel.invalidate() // even on an error: the change may have been committed
 	if err != nil {
 		return err
 	}
@@ -266,9 +271,15 @@ func (s *Service) CanMessage(ctx context.Context, from, to hongyan.UserID) error
 	if from == to {
 		return nil
 	}
-	r, err := s.store.Relation(ctx, from, to)
-	if err != nil {
-		return err
+	now := s.now()
+	r, ok := s.rel.get(from, to, now)
+	if !ok {
+		gen := s.rel.begin()
+		var err error
+		if r, err = s.store.Relation(ctx, from, to); err != nil {
+			return err
+		}
+		s.rel.put(from, to, r, gen, now)
 	}
 	if r.ToBlocksFrom {
 		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages")
