@@ -55,3 +55,19 @@ chaos:
 	grep -v '^chaos: VIOLATION' $$out; last=$$(tail -n 1 $$out); rm -f $$out; \
 	if echo "$$last" | grep -q '"lost":[1-9]'; then echo "negative control: loss detected, as it must be"; \
 	else echo "FAIL: negative control: want lost > 0 on the last line"; exit 1; fi
+
+# The web client (web/, TypeScript + Vite). `make web` installs the pinned
+# npm packages, regenerates the protocol code (web/src/gen) from proto/,
+# type-checks, checks that no HTML sink is used, and builds into
+# internal/webui/dist (committed, embedded by go build). `make web-test`
+# runs the browser tests (web/e2e) against the real binary in Chromium.
+.PHONY: web web-test
+web:
+	cd web && npm ci --no-audit --no-fund
+	cd web && npm run generate
+	cd web && npm run check
+	cd web && npm run build
+
+web-test:
+	@test -d web/node_modules || (cd web && npm ci --no-audit --no-fund)
+	cd web && npm test

@@ -69,9 +69,9 @@ func FuzzWebSocketStream(f *testing.F) {
 	f.Add(maskedFrame(true, opClose, []byte{3, 232}))
 	f.Add(maskedFrame(true, opText, []byte("not protobuf")))
 	f.Add([]byte{0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4}) // a 2^63-byte frame
-	f.Add([]byte{0x82, 0x7e, 0x04, 0x01})                                               // unmasked, length 1025
-	f.Add([]byte{0x8b, 0x80, 1, 2, 3, 4})                                               // unknown control opcode
-	f.Add([]byte{0x09, 0x80, 1, 2, 3, 4})                                               // fragmented ping
+	f.Add([]byte{0x82, 0x7e, 0x04, 0x01})                                                 // unmasked, length 1025
+	f.Add([]byte{0x8b, 0x80, 1, 2, 3, 4})                                                 // unknown control opcode
+	f.Add([]byte{0x09, 0x80, 1, 2, 3, 4})                                                 // fragmented ping
 	g := New(Services{}, Options{MaxFrameBytes: 1 << 10, WriteTimeout: time.Second})
 	srv := httptest.NewServer(g)
 	defer func() { g.Close(); srv.Close() }()

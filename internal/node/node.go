@@ -31,6 +31,7 @@ import (
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqlite"
+	"hongyan/internal/webui"
 )
 
 // Node is a running Hongyan node.
@@ -92,7 +93,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/", n.gw.Handler())
+	// The gateway's paths (protocol, avatars, QR codes, media, exports);
+	// everything else is the web client.
+	gw := n.gw.Handler()
+	for _, p := range []string{"/ws", "/avatar/", "/qr/", "/media", "/media/", "/export", "/export/"} {
+		mux.Handle(p, gw)
+	}
+	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -1,0 +1,102 @@
+// Client routes (History API). The server answers every one of them with
+// index.html (internal/webui keeps the same list of prefixes).
+import { Emitter } from "./events";
+
+export type Tab = "chats" | "contacts" | "discover" | "me";
+
+export interface Route {
+  path: string;
+  tab: Tab;
+  // The detail view and its parameters ("" when only the tab's list shows).
+  view: string;
+  params: string[];
+}
+
+const patterns: [RegExp, Tab, string][] = [
+  [/^\/chat\/u\/(\d+)$/, "chats", "chat-user"],
+  [/^\/chat\/g\/(\d+)$/, "chats", "chat-group"],
+  [/^\/chat\/u\/(\d+)\/info$/, "chats", "chat-info"],
+  [/^\/chat\/g\/(\d+)\/info$/, "chats", "group-info"],
+  [/^\/chat\/g\/(\d+)\/members$/, "chats", "group-members"],
+  [/^\/contacts\/new$/, "contacts", "requests"],
+  [/^\/contacts\/add$/, "contacts", "add"],
+  [/^\/contacts\/groups$/, "contacts", "groups"],
+  [/^\/contacts\/groups\/new$/, "contacts", "group-new"],
+  [/^\/contacts\/invitations$/, "contacts", "invitations"],
+  [/^\/contacts\/(\d+)$/, "contacts", "contact"],
+  [/^\/discover\/search$/, "discover", "search"],
+  [/^\/discover\/favorites$/, "discover", "favorites"],
+  [/^\/discover\/broadcast$/, "discover", "broadcast"],
+  [/^\/discover\/scan$/, "discover", "scan"],
+  [/^\/me\/profile$/, "me", "profile"],
+  [/^\/me\/qr$/, "me", "myqr"],
+  [/^\/me\/devices$/, "me", "devices"],
+  [/^\/me\/privacy$/, "me", "privacy"],
+  [/^\/me\/password$/, "me", "password"],
+  [/^\/me\/language$/, "me", "language"],
+  [/^\/add\/(\d+)$/, "contacts", "add-link"],
+  [/^\/qr-login\/([A-Za-z0-9_-]{1,64})$/, "me", "qr-confirm"],
+  [/^\/join\/([A-Za-z0-9_-]{1,64})$/, "contacts", "join"],
+];
+
+const tabs: Record<string, Tab> = { "/": "chats", "/chats": "chats", "/contacts": "contacts", "/discover": "discover", "/me": "me" };
+
+export function parse(path: string): Route {
+  if (tabs[path]) return { path, tab: tabs[path], view: "", params: [] };
+  for (const [re, tab, view] of patterns) {
+    const m = re.exec(path);
+    if (m) return { path, tab, view, params: m.slice(1) };
+  }
+  return { path: "/", tab: "chats", view: "", params: [] };
+}
+
+class Router extends Emitter {
+  route: Route = parse(location.pathname);
+
+  constructor() {
+    super();
+    addEventListener("popstate", () => this.set(location.pathname));
+  }
+
+  private depth = 0;
+
+  go(path: string, replace = false): void {
+    if (path === location.pathname) return;
+    if (replace) history.replaceState(null, "", path);
+    else {
+      history.pushState(null, "", path);
+      this.depth++;
+    }
+    this.set(path);
+  }
+
+  // back returns to the previous screen of this app, or to fallback when
+  // the app was opened on this one.
+  back(fallback: string): void {
+    if (this.depth > 0) {
+      this.depth--;
+      history.back();
+    } else this.go(fallback, true);
+  }
+
+  private set(path: string): void {
+    this.route = parse(path);
+    this.emit("route", this.route);
+  }
+}
+
+export const router = new Router();
+
+// linkPath turns a scanned code or pasted link into a route of this client
+// when it is one of ours (/add/, /qr-login/, /join/), on this host or any.
+export function linkPath(text: string): string | undefined {
+  const s = text.trim();
+  let path = s;
+  try {
+    path = new URL(s, location.origin).pathname;
+  } catch {
+    return undefined;
+  }
+  const r = parse(path);
+  return ["add-link", "qr-confirm", "join"].includes(r.view) ? path : undefined;
+}

@@ -1,0 +1,36 @@
+// Entry point: boots the client, shows the sign-in screens or the app, and
+// registers the service worker (installable PWA with an offline shell).
+import "./style.css";
+import { app } from "./lib/app";
+import { replace } from "./lib/dom";
+import { t } from "./lib/i18n";
+import { router } from "./lib/router";
+import { authScreen } from "./ui/auth";
+import { shell, type View } from "./ui/shell";
+
+const root = document.getElementById("app")!;
+let current: View | undefined;
+
+function render(): void {
+  current?.dispose?.();
+  if (app.store) {
+    current = shell();
+  } else {
+    const r = router.route;
+    const note = r.view === "qr-confirm" || r.view === "add-link" || r.view === "join" ? t("sign_in_first") : "";
+    current = { el: authScreen(location.pathname === "/register" ? "register" : "login", note) };
+  }
+  replace(root, current.el);
+}
+
+app.on("session", render);
+app.on("lang", render);
+void app.boot().then(() => {
+  if (!current) render();
+});
+
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  addEventListener("load", () => {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  });
+}

@@ -1,0 +1,113 @@
+// The chat list: pinned first, unread badges (a dot when muted), drafts,
+// @mentions, the last message and its time.
+import { h, icon, replace } from "../lib/dom";
+import { t, formatTime } from "../lib/i18n";
+import { app } from "../lib/app";
+import { router } from "../lib/router";
+import { Scope } from "../lib/events";
+import { key } from "../lib/store";
+import type { ConversationState } from "../lib/proto";
+import { I } from "./icons";
+import { avatar, badge, empty, header, iconButton, sheet, toastError } from "./widgets";
+import { preview } from "./msgtext";
+import type { View } from "./shell";
+
+export function chatPath(c: ConversationState): string {
+  return c.group ? `/chat/g/${c.group}` : `/chat/u/${c.peer}`;
+}
+
+export function chatList(): View {
+  const scope = new Scope();
+  const st = app.store!;
+  const list = h("ul", { class: "chat-list", attrs: { role: "list" } });
+  const el = h(
+    "div",
+    { class: "pane", data: { list: "chats" } },
+    header({
+      title: t("tab_chats"),
+      actions: [
+        iconButton(I.plus, t("more_actions"), () =>
+          sheet([
+            [t("new_group"), () => router.go("/contacts/groups/new")],
+            [t("add_friend"), () => router.go("/contacts/add")],
+            [t("scan"), () => router.go("/discover/scan")],
+          ]),
+        ),
+      ],
+    }),
+    h("button", { class: "search-entry", attrs: { type: "button" }, on: { click: () => router.go("/discover/search") } }, icon(I.search, 16), t("search")),
+    list,
+  );
+
+  const render = () => {
+    const convs = st.sortedConvs();
+    const route = router.route;
+    if (!convs.length) {
+      replace(list, h("li", null, empty(t("no_chats"))));
+      return;
+    }
+    replace(
+      list,
+      ...convs.map((c) => {
+        const path = chatPath(c);
+        const title = st.convTitle(c);
+        const g = c.group ? st.groups.get(key(c.group)) : undefined;
+        const av = c.group ? avatar(title, g?.avatar) : avatar(title, st.profileOf(c.peer)?.avatar);
+        const typing = st.typing.get(key(c.conversation));
+        let line: (string | HTMLElement)[];
+        if (typing && typing.until > Date.now() && !c.group) line = [h("span", "typing", t("typing"))];
+        else if (c.draft && route.path !== path) line = [h("span", "draft-tag", t("draft_tag")), " ", c.draft];
+        else line = [c.unreadMentions > 0 ? h("span", "mention-tag", t("mention_tag")) : "", c.last ? preview(c.last) : ""];
+        return h(
+          "li",
+          { class: `chat-item ${c.pinned ? "pinned" : ""} ${route.path === path ? "on" : ""}`, data: { conv: key(c.conversation), title } },
+          h(
+            "button",
+            {
+              class: "chat-item-btn",
+              attrs: { type: "button" },
+              on: {
+                click: () => router.go(path),
+                contextmenu: (e) => {
+                  e.preventDefault();
+                  menu(c);
+                },
+              },
+            },
+            h("span", "chat-item-avatar", av, c.muted ? badge(c.unread, true) : badge(c.unread)),
+            h(
+              "span",
+              "chat-item-main",
+              h("span", "chat-item-top", h("span", "chat-item-title", title), h("span", "chat-item-time", c.last?.time ? formatTime(Number(c.last.time)) : "")),
+              h("span", "chat-item-bottom", h("span", "chat-item-preview", ...line), c.muted ? h("span", { class: "muted-icon", attrs: { title: t("muted") } }, icon(I.mute, 14)) : null),
+            ),
+          ),
+        );
+      }),
+    );
+  };
+
+  const menu = (c: ConversationState) =>
+    sheet(
+      [
+        [c.pinned ? t("unpin") : t("pin"), () => setConv(c, { pinned: !c.pinned })],
+        [c.muted ? t("unmute") : t("mute"), () => setConv(c, { muted: !c.muted })],
+        c.unread ? [t("mark_read"), () => setConv(c, { readSeq: c.lastSeq })] : null,
+      ],
+      st.convTitle(c),
+    );
+
+  for (const topic of ["convs", "contacts", "groups", "users", "profile", "typing"]) scope.add(st.on(topic, render));
+  scope.add(router.on("route", render));
+  render();
+  return { el, dispose: () => scope.dispose() };
+}
+
+export async function setConv(c: ConversationState, change: { pinned?: boolean; muted?: boolean; draft?: string; readSeq?: bigint; clear?: boolean }): Promise<void> {
+  try {
+    const r = await app.conn.call("setConversation", { conversation: c.conversation, ...change }, "conversation");
+    await app.store!.setConvs([r]);
+  } catch (e) {
+    toastError(e);
+  }
+}

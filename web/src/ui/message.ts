@@ -1,0 +1,244 @@
+// How each kind of message looks. Text is always a text node; media load
+// from this server through blob: URLs; links open only http(s) addresses.
+import { h, icon, type Child } from "../lib/dom";
+import { t, formatSize, formatTime } from "../lib/i18n";
+import { app } from "../lib/app";
+import { blobURL, download } from "../lib/media";
+import { router } from "../lib/router";
+import { MessageKind, type Media, type Message } from "../lib/proto";
+import { I } from "./icons";
+import { avatar, modal, toastError } from "./widgets";
+import { kindLabel, noticeText, summary } from "./msgtext";
+
+export function isSystem(m: Message): boolean {
+  return m.kind === MessageKind.NOTICE || m.kind === MessageKind.RECALLED;
+}
+
+// systemLine: a notice or a recall, centred.
+export function systemLine(m: Message): HTMLElement {
+  const text = m.kind === MessageKind.NOTICE ? (m.notice ? noticeText(m.notice, m.group) : m.text) : summary(m);
+  return h("div", { class: "sys-line", data: { kind: m.kind === MessageKind.NOTICE ? "notice" : "recalled" } }, h("span", null, text));
+}
+
+const urlRe = /\bhttps?:\/\/[^\s<>"']+/g;
+
+// richText: text with http(s) links made clickable, everything as text.
+export function richText(s: string): Child[] {
+  const out: Child[] = [];
+  let last = 0;
+  for (const m of s.matchAll(urlRe)) {
+    const i = m.index ?? 0;
+    if (i > last) out.push(s.slice(last, i));
+    out.push(safeLink(m[0], m[0]));
+    last = i + m[0].length;
+  }
+  if (last < s.length) out.push(s.slice(last));
+  return out;
+}
+
+export function safeLink(url: string, label: Child): HTMLElement {
+  let ok = false;
+  try {
+    const u = new URL(url);
+    ok = u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    ok = false;
+  }
+  if (!ok) return h("span", null, label);
+  return h("a", { attrs: { href: url, target: "_blank", rel: "noopener noreferrer nofollow" } }, label);
+}
+
+// fit scales media to at most max×max, keeping its ratio: rows get their
+// final height before the image arrives.
+function fit(w: number, hgt: number, max = 220): [number, number] {
+  if (!w || !hgt) return [max, Math.round(max * 0.75)];
+  const s = Math.min(1, max / Math.max(w, hgt));
+  return [Math.max(40, Math.round(w * s)), Math.max(40, Math.round(hgt * s))];
+}
+
+export function mediaImg(id: string, thumb: boolean, w: number, hgt: number, cls: string, max = 220): HTMLImageElement {
+  const [fw, fh] = fit(w, hgt, max);
+  const img = h("img", { class: cls, attrs: { alt: "", width: fw, height: fh } });
+  blobURL(id, thumb)
+    .catch(() => (thumb ? blobURL(id) : Promise.reject()))
+    .then((u) => (img.src = u))
+    .catch(() => img.classList.add("broken"));
+  return img;
+}
+
+export function showImage(id: string): void {
+  const img = h("img", { class: "viewer-img", attrs: { alt: "" } });
+  blobURL(id).then((u) => (img.src = u), toastError);
+  const close = modal(h("div", { class: "viewer", on: { click: () => close() } }, img), { cls: "viewer-back" });
+}
+
+function voice(m: Message, media: Media): HTMLElement {
+  const secs = Math.max(1, Math.round((media.durationMs || 0) / 1000));
+  const btn = h("button", { class: "voice", attrs: { type: "button", "aria-label": t("play_voice") }, data: { media: media.id } }, icon(I.play, 18), h("span", null, `${secs}″`));
+  btn.style.width = `${Math.min(220, 70 + secs * 4)}px`;
+  let audio: HTMLAudioElement | undefined;
+  btn.addEventListener("click", async (e) => {
+    e.stopPropagation();
+    try {
+      if (!audio) audio = new Audio(await blobURL(media.id));
+      if (audio.paused) {
+        btn.classList.add("playing");
+        audio.onended = () => btn.classList.remove("playing");
+        await audio.play();
+      } else {
+        audio.pause();
+        btn.classList.remove("playing");
+      }
+    } catch (x) {
+      btn.classList.remove("playing");
+      toastError(x);
+    }
+  });
+  void m;
+  return btn;
+}
+
+function video(media: Media): HTMLElement {
+  const box = h("div", { class: "video", data: { media: media.id } });
+  const [w, hh] = fit(media.width, media.height);
+  box.style.width = `${w}px`;
+  box.style.height = `${hh}px`;
+  if (media.poster) box.appendChild(mediaImg(media.poster, false, media.width, media.height, "video-poster"));
+  const play = h("button", { class: "video-play", attrs: { type: "button", "aria-label": t("play_video") } }, icon(I.play, 32));
+  box.appendChild(play);
+  play.addEventListener("click", async (e) => {
+    e.stopPropagation();
+    try {
+      const v = h("video", { class: "video-el", attrs: { controls: true, playsinline: true }, props: { src: await blobURL(media.id) } });
+      box.replaceChildren(v);
+      await v.play().catch(() => {});
+    } catch (x) {
+      toastError(x);
+    }
+  });
+  return box;
+}
+
+function fileCard(m: Message, media: Media): HTMLElement {
+  const name = media.name || m.text || t("kind_file");
+  return h(
+    "button",
+    { class: "card file-card", attrs: { type: "button" }, data: { media: media.id }, on: { click: (e) => (e.stopPropagation(), download(media.id, name).catch(toastError)) } },
+    h("span", "card-main", h("span", "card-title", name), h("span", "card-sub", formatSize(Number(media.size)))),
+    h("span", "card-icon", icon(I.file, 32)),
+  );
+}
+
+function locationCard(m: Message): HTMLElement {
+  const l = m.location;
+  const lat = l?.latitude ?? 0;
+  const lon = l?.longitude ?? 0;
+  const url = `https://www.openstreetmap.org/?mlat=${lat.toFixed(6)}&mlon=${lon.toFixed(6)}#map=16/${lat.toFixed(6)}/${lon.toFixed(6)}`;
+  return h(
+    "div",
+    "card location-card",
+    h("span", "card-main", h("span", "card-title", l?.name || m.text || t("kind_location")), h("span", "card-sub", l?.address || `${lat.toFixed(5)}, ${lon.toFixed(5)}`)),
+    h("span", "card-icon", icon(I.location, 32)),
+    h("span", "card-foot", safeLink(url, t("open_map"))),
+  );
+}
+
+function contactCard(m: Message): HTMLElement {
+  const st = app.store!;
+  const p = st.profileOf(m.card);
+  const name = st.name(m.card);
+  return h(
+    "button",
+    { class: "card contact-card", attrs: { type: "button" }, on: { click: (e) => (e.stopPropagation(), router.go(st.contacts.has(String(m.card)) || m.card === st.me ? `/contacts/${m.card}` : `/add/${m.card}`)) } },
+    avatar(name, p?.avatar, "s"),
+    h("span", "card-main", h("span", "card-title", name), h("span", "card-sub", p?.accountId ?? "")),
+    h("span", "card-foot", t("kind_card")),
+  );
+}
+
+function linkCard(m: Message): HTMLElement {
+  const l = m.link;
+  const url = l?.url || m.text;
+  const card = h(
+    "div",
+    "card link-card",
+    h("span", "card-main", h("span", "card-title", l?.title || url), l?.description ? h("span", "card-sub", l.description) : null),
+    l?.image ? mediaImg(l.image, false, 64, 64, "link-img", 56) : null,
+    h("span", "card-foot", safeLink(url, url)),
+  );
+  return card;
+}
+
+function historyCard(m: Message): HTMLElement {
+  const hist = m.history;
+  const lines = (hist?.messages ?? []).slice(0, 3).map((x) => h("span", "card-line", `${app.store!.name(x.sender)}: ${summary(x)}`));
+  return h(
+    "button",
+    { class: "card history-card", attrs: { type: "button" }, on: { click: (e) => (e.stopPropagation(), openHistory(m)) } },
+    h("span", "card-main", h("span", "card-title", hist?.title || t("kind_history")), ...lines),
+    h("span", "card-foot", t("kind_history")),
+  );
+}
+
+// openHistory shows the messages of a merged forward.
+export function openHistory(m: Message): void {
+  const hist = m.history;
+  const list = h(
+    "div",
+    "history-view",
+    h("h2", null, hist?.title || t("kind_history")),
+    ...(hist?.messages ?? []).map((x) =>
+      h(
+        "div",
+        "history-item",
+        h("div", "history-meta", `${app.store!.name(x.sender)} · ${formatTime(Number(x.time), true)}`),
+        isSystem(x) ? systemLine(x) : content(x, true),
+      ),
+    ),
+  );
+  modal(list, { cls: "history-back" });
+}
+
+// content renders the body of a message (inside or without a bubble).
+export function content(m: Message, inHistory = false): HTMLElement {
+  const media = m.media;
+  switch (m.kind) {
+    case MessageKind.IMAGE:
+      if (!media) break;
+      return h("button", { class: "image-msg", attrs: { type: "button", "aria-label": t("kind_image") }, data: { media: media.id }, on: { click: (e) => (e.stopPropagation(), showImage(media.id)) } }, mediaImg(media.id, media.thumbnail, media.width, media.height, "msg-img"));
+    case MessageKind.STICKER:
+      if (!media) break;
+      return h("div", { class: "sticker", data: { media: media.id } }, mediaImg(media.id, false, media.width, media.height, "sticker-img", 120));
+    case MessageKind.VOICE:
+      if (!media) break;
+      return voice(m, media);
+    case MessageKind.VIDEO:
+      if (!media) break;
+      return video(media);
+    case MessageKind.FILE:
+      if (!media) break;
+      return fileCard(m, media);
+    case MessageKind.LOCATION:
+      return locationCard(m);
+    case MessageKind.CONTACT_CARD:
+      return contactCard(m);
+    case MessageKind.LINK:
+      return linkCard(m);
+    case MessageKind.CHAT_HISTORY:
+      return inHistory ? h("div", "text", summary(m)) : historyCard(m);
+  }
+  if (m.kind !== MessageKind.TEXT && !m.text) return h("div", "text", kindLabel(m.kind) || t("unsupported"));
+  return h("div", "text", ...richText(m.text));
+}
+
+// bubbleless kinds are shown without a chat bubble.
+export function bare(m: Message): boolean {
+  return [MessageKind.IMAGE, MessageKind.STICKER, MessageKind.VIDEO].includes(m.kind) && !!m.media;
+}
+
+export function quoteBlock(m: Message): HTMLElement | null {
+  const q = m.quote;
+  if (!q || !q.message) return null;
+  const st = app.store!;
+  return h("div", { class: "quote", data: { quote: String(q.message) } }, `${st.name(q.sender, m.group)}: `, q.text || kindLabel(q.kind));
+}

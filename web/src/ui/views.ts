@@ -1,0 +1,63 @@
+// Which screen shows a route's detail.
+import type { Route } from "../lib/router";
+import type { View } from "./shell";
+import { chatView } from "./chat";
+import { chatInfo, groupInfo, groupMembers } from "./group";
+import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
+import { broadcast, favorites, scan, search } from "./discover";
+import { devices, language, myQr, password, privacy, profileEdit, qrConfirm } from "./me";
+
+export function detailView(r: Route): View {
+  const id = () => BigInt(r.params[0]);
+  switch (r.view) {
+    case "chat-user":
+      return chatView("user", id());
+    case "chat-group":
+      return chatView("group", id());
+    case "chat-info":
+      return chatInfo(id());
+    case "group-info":
+      return groupInfo(id());
+    case "group-members":
+      return groupMembers(id());
+    case "requests":
+      return requests();
+    case "add":
+      return addFriend();
+    case "groups":
+      return groupsList();
+    case "group-new":
+      return createGroup();
+    case "invitations":
+      return invitations();
+    case "contact":
+      return contactCard(id());
+    case "add-link":
+      return addLink(id());
+    case "join":
+      return joinByLink(r.params[0]);
+    case "search":
+      return search();
+    case "favorites":
+      return favorites();
+    case "broadcast":
+      return broadcast();
+    case "scan":
+      return scan();
+    case "profile":
+      return profileEdit();
+    case "myqr":
+      return myQr();
+    case "devices":
+      return devices();
+    case "privacy":
+      return privacy();
+    case "password":
+      return password();
+    case "language":
+      return language();
+    case "qr-confirm":
+      return qrConfirm(r.params[0]);
+  }
+  return { el: document.createElement("div") };
+}
