@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -91,6 +92,9 @@ func serve(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 	start := time.Now()
 	n, err := node.New(ctx, cfg, log)
 	if err != nil {

@@ -27,6 +27,10 @@ type Config struct {
 	LogLevel string `toml:"log_level"`
 	// AdminListen serves pprof; empty turns it off. Keep it on loopback.
 	AdminListen string `toml:"admin_listen"`
+	// GCPercent is the garbage collector's target (GOGC): a higher value
+	// spends memory to save CPU under load. The GOGC environment
+	// variable, when set, wins.
+	GCPercent int `toml:"gc_percent"`
 
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
@@ -106,10 +110,11 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // Default returns the configuration of `hongyan serve` with no flags.
 func Default() Config {
 	return Config{
-		Listen:   "127.0.0.1:8080",
-		Data:     "./data",
-		LogLevel: "info",
-		Storage:  Storage{Driver: "sqlite"},
+		Listen:    "127.0.0.1:8080",
+		Data:      "./data",
+		LogLevel:  "info",
+		GCPercent: 200,
+		Storage:   Storage{Driver: "sqlite"},
 		Limits: Limits{
 			LoginPerMinute:        10,
 			RegisterPerMinute:     20,
@@ -239,6 +244,9 @@ func (c Config) Validate() error {
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
+	}
+	if c.GCPercent < 25 {
+		return fmt.Errorf("config: gc_percent must be at least 25")
 	}
 	if c.Groups.MaxMembers < 3 || c.Groups.AcceptAbove < 0 || c.Groups.QRTTL.Duration <= 0 {
 		return fmt.Errorf("config: groups.max_members must be at least 3, accept_above at least 0, qr_ttl positive")

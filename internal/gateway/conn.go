@@ -950,8 +950,11 @@ func (c *conn) push() {
 	for n < len(fresh) && fresh[n].Seq == sent+int64(n)+1 {
 		n++
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
-	defer cancel()
+	// The connection's own context: a push reads the store only to fill a
+	// gap or an entry without data, and those reads end with the
+	// connection. (A timer and a context per push would be two of every
+	// message's allocations.)
+	ctx := context.Context(c.ctx)
 	if !gap && n < len(fresh) {
 		// A hole: the missing entries' event is most likely a moment
 		// behind (another commit's publisher). Deliver what continues,
