@@ -117,13 +117,9 @@ func (s *Service) fill(ctx context.Context, c hongyan.Caller, o Outgoing, nm *Ne
 		if s.x.Media == nil {
 			return hongyan.Errorf(hongyan.CodeUnimplemented, "media messages are not available")
 		}
-		conv := nm.Group
-		if conv == 0 {
-			dc, err := s.store.DirectConversation(ctx, nm.A, nm.B)
-			if err != nil {
-				return err
-			}
-			conv = dc.ID
+		conv, err := s.target(ctx, nm)
+		if err != nil {
+			return err
 		}
 		md, err := s.x.Media.Attach(ctx, c.User, o.Media, conv)
 		if err != nil {
@@ -198,13 +194,9 @@ func (s *Service) attachCopies(ctx context.Context, c hongyan.Caller, nm *NewMes
 	if s.x.Media == nil {
 		return hongyan.Errorf(hongyan.CodeUnimplemented, "media messages are not available")
 	}
-	conv := nm.Group
-	if conv == 0 {
-		dc, err := s.store.DirectConversation(ctx, nm.A, nm.B)
-		if err != nil {
-			return err
-		}
-		conv = dc.ID
+	conv, err := s.target(ctx, nm)
+	if err != nil {
+		return err
 	}
 	for _, id := range ids {
 		if _, err := s.x.Media.Attach(ctx, c.User, id, conv); err != nil {
@@ -215,16 +207,23 @@ func (s *Service) attachCopies(ctx context.Context, c hongyan.Caller, nm *NewMes
 }
 
 func (s *Service) attachLinkImage(ctx context.Context, c hongyan.Caller, nm *NewMessage, id string) error {
-	conv := nm.Group
-	if conv == 0 {
-		dc, err := s.store.DirectConversation(ctx, nm.A, nm.B)
-		if err != nil {
-			return err
-		}
-		conv = dc.ID
+	conv, err := s.target(ctx, nm)
+	if err != nil {
+		return err
 	}
-	_, err := s.x.Media.Attach(ctx, c.User, id, conv)
+	_, err = s.x.Media.Attach(ctx, c.User, id, conv)
 	return err
+}
+
+// target returns the conversation nm goes to, creating an empty
+// one-to-one conversation if it does not exist yet (media must know where
+// they are sent before the message is).
+func (s *Service) target(ctx context.Context, nm *NewMessage) (hongyan.ConversationID, error) {
+	if nm.Group != 0 {
+		return nm.Group, nil
+	}
+	dc, err := s.store.DirectConversation(ctx, nm.A, nm.B)
+	return dc.ID, err
 }
 
 // sameChat reports whether q is in the chat o goes to.
