@@ -61,7 +61,7 @@ describe(`a chat of ${N} messages`, { skip }, () => {
     fig.open_ms = Date.now() - t0;
     const t1 = Date.now();
     await page.evaluate(async () => {
-      const v = document.querySelector(".vlist");
+      const v = document.querySelector(".vlist.messages");
       for (let i = 0; i < 2000; i++) {
         if (document.querySelector('.msg-row[data-seq="1"]')) return;
         v.scrollTop = 0;
@@ -75,7 +75,7 @@ describe(`a chat of ${N} messages`, { skip }, () => {
 
   it("scrolls through all of it smoothly, with few rows in the DOM", async () => {
     const r = await page.evaluate(async () => {
-      const v = document.querySelector(".vlist");
+      const v = document.querySelector(".vlist.messages");
       v.scrollTop = 0;
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       const frames = [];

@@ -1,6 +1,6 @@
 // The chat list: pinned first, unread badges (a dot when muted), drafts,
 // @mentions, the last message and its time.
-import { h, icon, replace } from "../lib/dom";
+import { h, icon } from "../lib/dom";
 import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
@@ -11,6 +11,15 @@ import { I } from "./icons";
 import { avatar, badge, empty, header, iconButton, sheet, toastError } from "./widgets";
 import { preview } from "./msgtext";
 import type { View } from "./shell";
+import { VList } from "./vlist";
+
+// A row of the list. Its key changes with anything the row shows, so that
+// the virtualised list renders a changed row again.
+interface Row {
+  key: string;
+  c: ConversationState;
+  on: boolean;
+}
 
 export function chatPath(c: ConversationState): string {
   return c.group ? `/chat/g/${c.group}` : `/chat/u/${c.peer}`;
@@ -19,7 +28,12 @@ export function chatPath(c: ConversationState): string {
 export function chatList(): View {
   const scope = new Scope();
   const st = app.store!;
-  const list = h("ul", { class: "chat-list", attrs: { role: "list" } });
+  // Only the rows near the viewport are in the DOM: a long chat list
+  // scrolls as lightly as a short one.
+  const vlist = new VList<Row>((r) => renderRow(r), 72, "vlist chat-list", false);
+  vlist.el.setAttribute("role", "list");
+  const none = h("div", { class: "chat-list-empty" }, empty(t("no_chats")));
+  const list = h("div", { class: "chat-list-wrap" }, vlist.el, none);
   const el = h(
     "div",
     { class: "pane", data: { list: "chats" } },
@@ -39,52 +53,63 @@ export function chatList(): View {
     list,
   );
 
+  const renderRow = ({ c, on }: Row): HTMLElement => {
+    const path = chatPath(c);
+    const title = st.convTitle(c);
+    const g = c.group ? st.groups.get(key(c.group)) : undefined;
+    const av = c.group ? avatar(title, g?.avatar) : avatar(title, st.profileOf(c.peer)?.avatar);
+    const typing = st.typing.get(key(c.conversation));
+    let line: (string | HTMLElement)[];
+    if (typing && typing.until > Date.now() && !c.group) line = [h("span", "typing", t("typing"))];
+    else if (c.draft && !on) line = [h("span", "draft-tag", t("draft_tag")), " ", c.draft];
+    else line = [c.unreadMentions > 0 ? h("span", "mention-tag", t("mention_tag")) : "", c.last ? preview(c.last) : ""];
+    return h(
+      "div",
+      { class: `chat-item ${c.pinned ? "pinned" : ""} ${on ? "on" : ""}`, data: { conv: key(c.conversation), title }, attrs: { role: "listitem" } },
+      h(
+        "button",
+        {
+          class: "chat-item-btn",
+          attrs: { type: "button" },
+          on: {
+            click: () => router.go(path),
+            contextmenu: (e) => {
+              e.preventDefault();
+              menu(c);
+            },
+          },
+        },
+        h("span", "chat-item-avatar", av, c.muted ? badge(c.unread, true) : badge(c.unread)),
+        h(
+          "span",
+          "chat-item-main",
+          h("span", "chat-item-top", h("span", "chat-item-title", title), h("span", "chat-item-time", c.last?.time ? formatTime(Number(c.last.time)) : "")),
+          h("span", "chat-item-bottom", h("span", "chat-item-preview", ...line), c.muted ? h("span", { class: "muted-icon", attrs: { title: t("muted") } }, icon(I.mute, 14)) : null),
+        ),
+      ),
+    );
+  };
+
+  // What a row shows, as a string: a row whose signature changed is
+  // rendered again.
+  const signature = (c: ConversationState, on: boolean): string => {
+    const title = st.convTitle(c);
+    const typing = st.typing.get(key(c.conversation));
+    const g = c.group ? st.groups.get(key(c.group)) : undefined;
+    const avatarPath = c.group ? g?.avatar : st.profileOf(c.peer)?.avatar;
+    return [key(c.conversation), title, avatarPath ?? "", c.pinned, c.muted, c.unread, c.unreadMentions, c.draft,
+      c.last?.id ?? "", c.last?.kind ?? "", c.lastSeq, typing && typing.until > Date.now() ? 1 : 0, on].join("\u0000");
+  };
+
   const render = () => {
     const convs = st.sortedConvs();
     const route = router.route;
-    if (!convs.length) {
-      replace(list, h("li", null, empty(t("no_chats"))));
-      return;
-    }
-    replace(
-      list,
-      ...convs.map((c) => {
-        const path = chatPath(c);
-        const title = st.convTitle(c);
-        const g = c.group ? st.groups.get(key(c.group)) : undefined;
-        const av = c.group ? avatar(title, g?.avatar) : avatar(title, st.profileOf(c.peer)?.avatar);
-        const typing = st.typing.get(key(c.conversation));
-        let line: (string | HTMLElement)[];
-        if (typing && typing.until > Date.now() && !c.group) line = [h("span", "typing", t("typing"))];
-        else if (c.draft && route.path !== path) line = [h("span", "draft-tag", t("draft_tag")), " ", c.draft];
-        else line = [c.unreadMentions > 0 ? h("span", "mention-tag", t("mention_tag")) : "", c.last ? preview(c.last) : ""];
-        return h(
-          "li",
-          { class: `chat-item ${c.pinned ? "pinned" : ""} ${route.path === path ? "on" : ""}`, data: { conv: key(c.conversation), title } },
-          h(
-            "button",
-            {
-              class: "chat-item-btn",
-              attrs: { type: "button" },
-              on: {
-                click: () => router.go(path),
-                contextmenu: (e) => {
-                  e.preventDefault();
-                  menu(c);
-                },
-              },
-            },
-            h("span", "chat-item-avatar", av, c.muted ? badge(c.unread, true) : badge(c.unread)),
-            h(
-              "span",
-              "chat-item-main",
-              h("span", "chat-item-top", h("span", "chat-item-title", title), h("span", "chat-item-time", c.last?.time ? formatTime(Number(c.last.time)) : "")),
-              h("span", "chat-item-bottom", h("span", "chat-item-preview", ...line), c.muted ? h("span", { class: "muted-icon", attrs: { title: t("muted") } }, icon(I.mute, 14)) : null),
-            ),
-          ),
-        );
-      }),
-    );
+    none.hidden = convs.length > 0;
+    vlist.el.hidden = convs.length === 0;
+    vlist.setItems(convs.map((c) => {
+      const on = route.path === chatPath(c);
+      return { key: signature(c, on), c, on };
+    }));
   };
 
   const menu = (c: ConversationState) =>

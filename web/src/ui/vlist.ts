@@ -19,11 +19,16 @@ export class VList<T extends VItem> {
   private nodes = new Map<string, HTMLElement>();
   private raf = 0;
   private stick = true;
+  private sticky = true;
   private overscan = 800;
   onNearTop: () => void = () => {};
   onScroll: () => void = () => {};
 
-  constructor(private renderItem: (it: T) => HTMLElement, private estimate = 72, cls = "vlist") {
+  // With bottom false the list starts at its top and never sticks to the
+  // bottom (a chat list rather than a conversation).
+  constructor(private renderItem: (it: T) => HTMLElement, private estimate = 72, cls = "vlist", bottom = true) {
+    this.stick = bottom;
+    this.sticky = bottom;
     this.top = document.createElement("div");
     this.bottom = document.createElement("div");
     this.body = document.createElement("div");
@@ -33,7 +38,7 @@ export class VList<T extends VItem> {
     this.el.setAttribute("role", "log");
     this.el.append(this.top, this.body, this.bottom);
     this.el.addEventListener("scroll", () => {
-      this.stick = this.distanceToBottom() < 40;
+      this.stick = this.sticky && this.distanceToBottom() < 40;
       this.schedule();
       this.onScroll();
       if (this.el.scrollTop < 600) this.onNearTop();
