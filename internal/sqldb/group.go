@@ -113,8 +113,7 @@ func (s ChatStore) appendGroup(ctx context.Context, m chat.NewMessage, notify []
 		if err != nil {
 			return err
 		}
-		changes, err = t.appendChanges(messageChanges(out, users))
-		return err
+		return t.deferChanges(messageChanges(out, users), &changes)
 	})
 	return out, changes, dup, err
 }

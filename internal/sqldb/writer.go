@@ -317,6 +317,8 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 	}()
 	t := &w.tx
 	t.now, t.fast = time.Now(), !safe
+	clear(t.deferred)
+	t.deferred = t.deferred[:0]
 	apps := w.apps[:0]
 	defer func() {
 		clear(apps)
@@ -351,6 +353,16 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 	if len(apps) > 0 {
 		t.dirty, t.failed, t.retry = false, false, nil
 		err := runAppends(t, apps)
+		if t.retry != nil {
+			return t.retry
+		}
+		if err != nil || t.failed {
+			return errSafe
+		}
+	}
+	if len(t.deferred) > 0 {
+		t.dirty, t.failed, t.retry = false, false, nil
+		err := t.flushDeferred()
 		if t.retry != nil {
 			return t.retry
 		}
@@ -455,6 +467,56 @@ type wtx struct {
 	dirty  bool      // a statement changed at least one row
 	failed bool      // a statement returned an error
 	retry  error     // a statement failed with a retryable error
+
+	// deferred are change-log appends that a fast-mode batch makes
+	// together, once, before its commit (see deferChanges).
+	deferred []deferredChanges
+}
+
+// deferredChanges is one operation's change-log entries, and where their
+// numbered copies go.
+type deferredChanges struct {
+	in  []hongyan.Change
+	out *[]hongyan.Change
+}
+
+// deferChanges appends in to the change logs: at once in a safe-mode
+// batch, or, in a fast-mode batch, together with the batch's other
+// deferred entries just before the commit (a 500-member group's messages
+// then bump each member's head once per batch, not once per message).
+// *out receives the numbered copies by the time the batch commits.
+func (t *wtx) deferChanges(in []hongyan.Change, out *[]hongyan.Change) error {
+	if !t.fast {
+		var err error
+		*out, err = t.appendChanges(in)
+		return err
+	}
+	if err := checkChanges(in); err != nil {
+		return err
+	}
+	t.deferred = append(t.deferred, deferredChanges{in: in, out: out})
+	return nil
+}
+
+// flushDeferred appends every deferred entry in one go, in the order the
+// operations deferred them.
+func (t *wtx) flushDeferred() error {
+	if len(t.deferred) == 0 {
+		return nil
+	}
+	var all []hongyan.Change
+	for _, d := range t.deferred {
+		all = append(all, d.in...)
+	}
+	out, err := t.appendChanges(all)
+	if err != nil {
+		return err
+	}
+	for _, d := range t.deferred {
+		n := len(d.in)
+		*d.out, out = out[:n:n], out[n:]
+	}
+	return nil
 }
 
 // note records a statement error.
