@@ -96,11 +96,11 @@ func (s *Service) fill(ctx context.Context, c hongyan.Caller, o Outgoing, nm *Ne
 	m := &nm.Message
 	m.Kind, m.Text = o.Kind, o.Text
 	if o.Quote != 0 {
-		q, _, err := s.message(ctx, c, o.Quote)
+		q, qconv, err := s.message(ctx, c, o.Quote)
 		if err != nil {
 			return err
 		}
-		if !s.sameChat(ctx, q, o, c.User) || q.Kind == KindRecalled {
+		if !sameChat(qconv, nm) || q.Kind == KindRecalled {
 			return hongyan.Errorf(hongyan.CodeInvalid, "a reply quotes a message of the same chat")
 		}
 		vis, err := s.visible(ctx, c, []Message{q})
@@ -226,13 +226,12 @@ func (s *Service) target(ctx context.Context, nm *NewMessage) (hongyan.Conversat
 	return dc.ID, err
 }
 
-// sameChat reports whether q is in the chat o goes to.
-func (s *Service) sameChat(ctx context.Context, q Message, o Outgoing, user hongyan.UserID) bool {
-	if o.Group > 0 {
-		return q.Conversation == o.Group
+// sameChat reports whether conv is the chat nm goes to.
+func sameChat(conv Conversation, nm *NewMessage) bool {
+	if nm.Group != 0 {
+		return conv.ID == nm.Group
 	}
-	conv, err := s.store.Conversation(ctx, q.Conversation)
-	return err == nil && !conv.Group && conv.Has(user) && conv.Has(o.Peer)
+	return !conv.Group && conv.A == nm.A && conv.B == nm.B
 }
 
 // copyContent copies what src carries into m (a forward).

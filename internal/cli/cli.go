@@ -305,10 +305,7 @@ func (e *env) dial(server string) (*wsclient.Conn, error) {
 
 // signIn loads the profile's session, connects and authenticates.
 func (e *env) signIn() (*wsclient.Conn, session, *hongyanv1.HelloResponse, error) {
-	s, err := e.prof.loadSession()
-	if errors.Is(err, errNoSession) {
-		return nil, s, nil, failErr("unauthenticated", "profile %s is not signed in; run login, register or qr-login show", e.prof.dir)
-	}
+	s, err := e.session()
 	if err != nil {
 		return nil, s, nil, err
 	}
@@ -324,6 +321,15 @@ func (e *env) signIn() (*wsclient.Conn, session, *hongyanv1.HelloResponse, error
 		return nil, s, nil, err
 	}
 	return c, s, h, nil
+}
+
+// session returns the profile's session, or why there is none.
+func (e *env) session() (session, error) {
+	s, err := e.prof.loadSession()
+	if errors.Is(err, errNoSession) {
+		return s, failErr("unauthenticated", "profile %s is not signed in; run login, register or qr-login show", e.prof.dir)
+	}
+	return s, err
 }
 
 // call makes one request with the usual timeout.

@@ -51,9 +51,9 @@ func (e *env) sendFile(args []string) error {
 	if err != nil {
 		return failErr("invalid_argument", "%v", err)
 	}
-	s, err := e.prof.loadSession()
+	s, err := e.session()
 	if err != nil {
-		return failErr("unauthenticated", "profile %s is not signed in; run login, register or qr-login show", e.prof.dir)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, transferTimeout)
 	defer cancel()
@@ -70,9 +70,9 @@ func (e *env) download(args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := e.prof.loadSession()
+	s, err := e.session()
 	if err != nil {
-		return failErr("unauthenticated", "profile %s is not signed in; run login, register or qr-login show", e.prof.dir)
+		return err
 	}
 	out, err := os.Create(pos[1])
 	if err != nil {

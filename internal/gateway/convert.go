@@ -103,13 +103,17 @@ func contentPB(out *pb.Message, m chat.Message, viewer hongyan.UserID) {
 	if h := m.History; h != nil {
 		out.History = &pb.ChatHistory{Title: h.Title, Messages: make([]*pb.Message, len(h.Messages))}
 		for i, hm := range h.Messages {
-			// Copies: they keep who sent what when, not where.
-			x := &pb.Message{Id: int64(hm.ID), Sender: int64(hm.Sender), Time: hm.Time.UnixMilli(),
-				Kind: pb.MessageKind(hm.Kind), Text: hm.Text}
-			contentPB(x, hm, viewer)
-			out.History.Messages[i] = x
+			out.History.Messages[i] = copyPB(hm, viewer)
 		}
 	}
+}
+
+// copyPB converts a copy of a message (in a chat history card or a
+// favorite): it keeps who sent what when, not where or from which device.
+func copyPB(m chat.Message, viewer hongyan.UserID) *pb.Message {
+	x := &pb.Message{Id: int64(m.ID), Sender: int64(m.Sender), Time: m.Time.UnixMilli(), Kind: pb.MessageKind(m.Kind), Text: m.Text}
+	contentPB(x, m, viewer)
+	return x
 }
 
 func userIDsPB(us []hongyan.UserID) []int64 {

@@ -75,10 +75,7 @@ func favoritePB(f favorite.Favorite, viewer hongyan.UserID) *pb.Favorite {
 		Time: f.Created.UnixMilli(), Updated: f.Updated.UnixMilli()}
 	if f.Kind == favorite.KindMessage {
 		if m, err := chat.DecodeMessage(f.Snapshot); err == nil {
-			// A copy: it keeps who sent what when, not where or how.
-			x := &pb.Message{Id: int64(m.ID), Sender: int64(m.Sender), Time: m.Time.UnixMilli(), Kind: pb.MessageKind(m.Kind), Text: m.Text}
-			contentPB(x, m, viewer)
-			out.Message = x
+			out.Message = copyPB(m, viewer)
 		}
 	}
 	return out

@@ -119,7 +119,7 @@ func (s ChatStore) appendGroup(ctx context.Context, m chat.NewMessage, notify []
 }
 
 // insertGroupMessage appends m to its group chat with the next sequence,
-// with its mentions.
+// with its mentions. A notice (no client ID) gets one made of its position.
 func (t *wtx) insertGroupMessage(m chat.Message) (chat.Message, error) {
 	found, err := t.write(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 AND a = 0 RETURNING last_seq`,
 		[]any{int64(m.Conversation)}, &m.Seq)
@@ -128,6 +128,9 @@ func (t *wtx) insertGroupMessage(m chat.Message) (chat.Message, error) {
 	}
 	if !found {
 		return chat.Message{}, notFound("no such group")
+	}
+	if m.ClientID == "" {
+		m.ClientID = noticeClientID(m.Conversation, m.Seq) // a notice
 	}
 	var id int64
 	if _, err := t.write(qInsertMessage, []any{int64(m.Conversation), m.Seq, int64(m.Sender), int64(m.SenderDevice), m.ClientID,
@@ -200,9 +203,7 @@ func (s GroupStore) Create(ctx context.Context, g group.Group, members []group.M
 			g.Dissolved, g.QRCode, ms(g.QRExpires), ms(g.Created), g.Members, g.Version); err != nil {
 			return internal(err)
 		}
-		msg := noticeMessage(g.ID, n, ms(g.Created))
-		msg.ClientID = noticeClientID(g.ID, 1)
-		msg, err = t.insertGroupMessage(msg)
+		msg, err := t.insertGroupMessage(noticeMessage(g.ID, n, ms(g.Created)))
 		if err != nil {
 			return err
 		}
@@ -306,13 +307,8 @@ func (s GroupStore) Apply(ctx context.Context, op group.Op) ([]hongyan.Change, e
 		var all []hongyan.Change
 		var seq int64
 		if op.Notice != nil {
-			msg := noticeMessage(g.ID, *op.Notice, ms(op.Time))
-			var last int64
-			if _, err := t.read(`SELECT last_seq FROM conversations WHERE id = $1`, []any{int64(g.ID)}, &last); err != nil {
-				return internal(err)
-			}
-			msg.ClientID = noticeClientID(g.ID, last+1)
-			if msg, err = t.insertGroupMessage(msg); err != nil {
+			msg, err := t.insertGroupMessage(noticeMessage(g.ID, *op.Notice, ms(op.Time)))
+			if err != nil {
 				return err
 			}
 			seq = msg.Seq
