@@ -106,18 +106,22 @@ func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeExport(ctx context.Context, z *zip.Writer, me hongyan.Caller, convs []hongyan.ConversationID, everything bool) error {
+	now := time.Now()
+	create := func(name string) (io.Writer, error) {
+		return z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
+	}
 	put := func(name string, m proto.Message) error {
 		b, err := exportJSON.Marshal(m)
 		if err != nil {
 			return err
 		}
-		f, err := z.Create(name)
+		f, err := create(name)
 		if err == nil {
 			_, err = f.Write(b)
 		}
 		return err
 	}
-	f, err := z.Create("README.txt")
+	f, err := create("README.txt")
 	if err != nil {
 		return err
 	}

@@ -334,7 +334,7 @@ func (s *Service) ingest(ctx context.Context, owner hongyan.UserID, u Upload, f 
 	switch u.Class {
 	case ClassImage, ClassSticker:
 		if !isRaster(typ) {
-			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "a %s must be a JPEG, PNG, GIF or WebP image; this content is %s", u.Class, describe(typ))
+			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "an image or sticker must be a JPEG, PNG, GIF or WebP image; this content is %s", describe(typ))
 		}
 		data := make([]byte, size)
 		if _, err := f.ReadAt(data, 0); err != nil {
