@@ -82,3 +82,14 @@ func TestRecoveryDigits(t *testing.T) {
 		t.Fatalf("newCode: got %q and %q; want distinct codes of ≥128 bits", a, b)
 	}
 }
+
+// A QR login code is typed or pasted as a command-line argument, so it must
+// never look like a flag; with base64url one in 64 codes began with "-".
+func TestQRLoginCodeNeverLooksLikeAFlag(t *testing.T) {
+	for range 2000 {
+		code := newCode()
+		if strings.HasPrefix(code, "-") || len(code) != 26 {
+			t.Fatalf("newCode() = %q, want 26 characters not starting with -", code)
+		}
+	}
+}

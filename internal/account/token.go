@@ -3,6 +3,7 @@ package account
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"math/big"
 )
@@ -18,13 +19,15 @@ func newToken() (string, []byte) {
 	return tok, hashToken(tok)
 }
 
-// newCode returns a random 128-bit code for QR login, URL-safe.
+// newCode returns a random 128-bit code for QR login, in base32 without
+// padding: URL-safe, and never starting with "-", so that a command line
+// cannot mistake it for a flag.
 func newCode() string {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand failed: " + err.Error())
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
 // newDigits returns a random numeric code of n digits (recovery codes).
