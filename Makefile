@@ -56,6 +56,18 @@ chaos:
 	if echo "$$last" | grep -q '"lost":[1-9]'; then echo "negative control: loss detected, as it must be"; \
 	else echo "FAIL: negative control: want lost > 0 on the last line"; exit 1; fi
 
+# The same checker with the server on PostgreSQL (a fresh schema per seed
+# in $(CHAOS_POSTGRES)); CI runs it beside `make chaos`.
+CHAOS_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+.PHONY: chaos-postgres
+chaos-postgres:
+	$(GO) build -o bin/hongyan ./cmd/hongyan
+	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
+	@for s in $(CHAOS_SEEDS); do \
+	  echo "== chaos on PostgreSQL, seed $$s"; \
+	  bin/hongyan-load chaos --binary bin/hongyan $(CHAOS_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
+	done
+
 # The web client (web/, TypeScript + Vite). `make web` installs the pinned
 # npm packages, regenerates the protocol code (web/src/gen) from proto/,
 # type-checks, checks that no HTML sink is used, and builds into

@@ -14,8 +14,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"hongyan/internal/postgres/pgtest"
 )
 
 // bin is the hongyan binary built for this test run.
@@ -50,6 +53,26 @@ type server struct {
 	log  *bytes.Buffer
 }
 
+// schemas maps a server's data directory to the PostgreSQL database it
+// runs on when the tests run on PostgreSQL, so that a restarted server
+// finds its data again.
+var schemas sync.Map
+
+// storageEnv chooses the server's storage engine: SQLite in data, or, when
+// $HONGYAN_TEST_POSTGRES is set (as CI sets it), a PostgreSQL schema of
+// the test's own, dropped when the test ends.
+func storageEnv(t *testing.T, data string) []string {
+	t.Helper()
+	if os.Getenv(pgtest.EnvDSN) == "" {
+		return []string{"HONGYAN_STORAGE_DRIVER=sqlite"}
+	}
+	dsn, ok := schemas.Load(data)
+	if !ok {
+		dsn, _ = schemas.LoadOrStore(data, pgtest.DSN(t))
+	}
+	return []string{"HONGYAN_STORAGE_DRIVER=postgres", "HONGYAN_STORAGE_POSTGRES=" + dsn.(string)}
+}
+
 // startServer runs `hongyan serve` on data, listening on addr
 // ("127.0.0.1:0" picks a port), and waits until it prints its address.
 func startServer(t *testing.T, data, addr string) *server {
@@ -59,6 +82,7 @@ func startServer(t *testing.T, data, addr string) *server {
 		// The tests register and log in more often than a person would.
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
 		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, storageEnv(t, data)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -108,6 +108,9 @@ func run(ctx context.Context, args []string) error {
 		if !usersSet {
 			opt.Users = 10
 		}
+		if *storage == "postgres" {
+			opt.Postgres = *pgDSN
+		}
 		r, err := load.Run(ctx, workload, opt)
 		if err != nil {
 			return err

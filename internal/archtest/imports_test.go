@@ -5,7 +5,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,5 +210,108 @@ func TestImportRulesBite(t *testing.T) {
 		if got := violations([]file{f}); len(got) != 0 {
 			t.Errorf("%s importing %v: got %v, want no violation", f.pkg, f.imports, got)
 		}
+	}
+}
+
+// storage are the adapters that hold data; transports never reach them,
+// not even through another package: they speak to the features only.
+var storage = map[string]bool{"sqldb": true, "sqlite": true, "postgres": true}
+
+// deps lists each package of the module (not its tests) with every package
+// it imports, directly or not, as `go list` resolves them.
+func deps(t *testing.T) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "./...")
+	cmd.Dir = filepath.Join("..", "..")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	m := make(map[string][]string)
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		m[strings.TrimPrefix(f[0], module)] = f[1:]
+	}
+	if len(m) < 20 {
+		t.Fatalf("go list found %d packages; the listing is broken", len(m))
+	}
+	return m
+}
+
+func TestTransitiveImportRules(t *testing.T) {
+	for _, v := range transitiveViolations(deps(t)) {
+		t.Error(v)
+	}
+}
+
+// transitiveViolations lists every package that reaches, through any chain
+// of imports, what it must not import at all.
+func transitiveViolations(all map[string][]string) []string {
+	var out []string
+	for pkg, ds := range all {
+		layer, name := kind(pkg)
+		for _, d := range ds {
+			imLayer, imName := "", ""
+			if strings.HasPrefix(d, module) {
+				imLayer, imName = kind(strings.TrimPrefix(d, module))
+			}
+			fail := func(rule string) {
+				out = append(out, pkg+" depends on "+d+": "+rule)
+			}
+			switch layer {
+			case "feature", "conformance":
+				if hasPrefix(d, banned) || slices.Contains(banned, d) {
+					fail("features never depend on database/sql, net/http, NATS or generated protocol code")
+				}
+				if (imLayer == "feature" || imLayer == "conformance") && imName != name {
+					fail("features never depend on each other")
+				}
+				if imLayer == "adapter" || imLayer == "transport" || imLayer == "node" {
+					fail("features never depend on adapters, transports or node")
+				}
+			case "transport":
+				if imLayer == "adapter" && storage[imName] {
+					fail("transports never depend on storage adapters")
+				}
+			case "adapter":
+				if imLayer == "transport" {
+					fail("adapters never depend on transports")
+				}
+			}
+			if imLayer == "node" && layer != "cmd" {
+				fail("only cmd/ and tests depend on internal/node")
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The transitive rules must bite too: a violation two imports away is
+// reported.
+func TestTransitiveImportRulesBite(t *testing.T) {
+	bad := []map[string][]string{
+		{"internal/chat": {"hongyan/internal/hongyan", "database/sql"}},
+		{"internal/chat": {"hongyan/internal/favorite"}},
+		{"internal/chat/chattest": {"hongyan/internal/chat", "net/http"}},
+		{"internal/gateway": {"hongyan/internal/chat", "hongyan/internal/sqldb"}},
+		{"internal/cli": {"hongyan/internal/wsclient", "hongyan/internal/sqlite"}},
+		{"internal/sqldb": {"hongyan/internal/wsclient"}},
+		{"internal/gateway": {"hongyan/internal/node"}},
+	}
+	for _, m := range bad {
+		if got := transitiveViolations(m); len(got) == 0 {
+			t.Errorf("%v: got no violation, want one", m)
+		}
+	}
+	good := map[string][]string{
+		"internal/chat":          {"context", "hongyan/internal/hongyan", "golang.org/x/text/unicode/norm"},
+		"internal/chat/chattest": {"hongyan/internal/chat", "hongyan/internal/hongyan", "github.com/google/go-cmp/cmp"},
+		"internal/gateway":       {"hongyan/internal/chat", "net/http", "hongyan/internal/gen/hongyanv1"},
+		"internal/sqldb":         {"database/sql", "hongyan/internal/hongyan"},
+		"cmd/hongyan":            {"hongyan/internal/node", "hongyan/internal/sqlite"},
+	}
+	if got := transitiveViolations(good); len(got) != 0 {
+		t.Errorf("got %v, want no violation", got)
 	}
 }

@@ -3,11 +3,13 @@ package load
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the chaos run's schema
 
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/wsclient"
@@ -106,8 +110,21 @@ func runChaos(ctx context.Context, opt Options) (Result, error) {
 	safeEnv := append(os.Environ(),
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
 		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn",
-		"HONGYAN_STORAGE_DRIVER=sqlite", "HONGYAN_CONFIG=",
-		"HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=0")
+		"HONGYAN_CONFIG=", "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=0")
+	if opt.Postgres == "" {
+		safeEnv = append(safeEnv, "HONGYAN_STORAGE_DRIVER=sqlite")
+	} else {
+		if opt.UnsafeAck {
+			return Result{}, errors.New("chaos: the negative control runs on SQLite only")
+		}
+		dsn, drop, err := freshSchema(ctx, opt.Postgres)
+		if err != nil {
+			return Result{}, err
+		}
+		defer drop()
+		safeEnv = append(safeEnv, "HONGYAN_STORAGE_DRIVER=postgres", "HONGYAN_STORAGE_POSTGRES="+dsn)
+		fmt.Fprintln(opt.Log, "chaos: the server runs on PostgreSQL")
+	}
 	faultEnv := safeEnv
 	if opt.UnsafeAck {
 		faultEnv = append(slices.Clip(safeEnv), "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1")
@@ -586,4 +603,32 @@ func (r *ChaosResult) WriteJSON(w io.Writer) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", b)
 	return err
+}
+
+// freshSchema makes an empty schema in the PostgreSQL database at dsn for
+// one chaos run, and returns a DSN that uses it and a function that drops
+// it.
+func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("chaos: postgres: %w", err)
+	}
+	schema := fmt.Sprintf("hy_chaos_%d_%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("chaos: postgres: %w", err)
+	}
+	drop := func() {
+		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		drop()
+		return "", nil, fmt.Errorf("chaos: --postgres must be a postgres:// URL, got %q", dsn)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
 }

@@ -50,6 +50,7 @@ type Options struct {
 	KillEvery time.Duration // mean time between SIGKILLs of the child
 	Seed      uint64        // seeds the nemesis's jitter and the clients' choices
 	UnsafeAck bool          // negative control: run the child with HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1
+	Postgres  string        // run the child on a fresh schema of this PostgreSQL database ("": SQLite)
 
 	// child is set in a process started by RunProcs: it reports when it is
 	// ready and waits for the word to go (see procs.go).

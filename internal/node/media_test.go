@@ -25,6 +25,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/node"
 	"hongyan/internal/postgres/pgtest"
+	"hongyan/internal/testenv"
 	"hongyan/internal/wsclient"
 )
 
@@ -498,7 +499,7 @@ func TestMediaResumeAfterFailures(t *testing.T) {
 func TestMediaPoster(t *testing.T) {
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		t.Skip("ffmpeg is not installed")
+		testenv.Missing(t, "ffmpeg is not installed")
 	}
 	video := filepath.Join(t.TempDir(), "clip.mp4")
 	out, err := exec.Command(ffmpeg, "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=1:size=320x240:rate=10",

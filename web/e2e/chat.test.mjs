@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import { launch, startServer, skipReason, OUT, toneWav, pngImage } from "./harness.mjs";
+import { launch, startServer, skipReason, missing, OUT, toneWav, pngImage } from "./harness.mjs";
 import { user, supports } from "./protocol.mjs";
 import { acceptRequest, addFriend, countMessages, expectNoErrors, go, newPage, noOutbox, openChat, register, sendText, waitMessage, xssFired } from "./ui.mjs";
 
@@ -72,7 +72,7 @@ describe("two people chatting", { skip }, () => {
   });
 
   it("sends an image and a voice clip", async (t) => {
-    if (!caps.media) return t.skip("server capability missing: media upload (POST /media answers 404)");
+    if (!caps.media) return missing(t, "server capability missing: media upload (POST /media answers 404)");
     const png = pngImage(120, 80);
     writeFileSync(join(OUT, "photo.png"), png);
     await openChat(alice, `/chat/u/${bobId}`);
@@ -137,7 +137,7 @@ describe("two people chatting", { skip }, () => {
     carolId = await register(carol, "carol_web", "Carol");
     await addFriend(alice, "carol_web");
     await acceptRequest(carol, "Alice");
-    if (!caps.groups) return t.skip("server capability missing: groups (create_group answers unimplemented)");
+    if (!caps.groups) return missing(t, "server capability missing: groups (create_group answers unimplemented)");
     await go(alice, "/contacts/groups/new");
     await alice.locator('[data-screen="group-new"] input[name="name"]').fill("Weekend hike");
     await alice.locator('[data-screen="group-new"] [data-contact="Bob"] input').check();

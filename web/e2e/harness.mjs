@@ -51,7 +51,25 @@ export function ensureFonts() {
   }
 }
 
-export const skipReason = () => (chromiumPath() ? undefined : `Chromium not found at ${CHROMIUM} and it could not be installed (apt-get install chromium needs root): browser tests skipped`);
+// CI is true in CI (CI=true): there nothing the tests need may be missing,
+// so what would skip elsewhere fails instead.
+export const CI = process.env.CI === "true";
+
+// skipReason is why the browser tests cannot run here (undefined: they
+// can). In CI a missing Chromium is an error, never a skip.
+export const skipReason = () => {
+  if (chromiumPath()) return undefined;
+  const why = `Chromium not found at ${CHROMIUM} and it could not be installed (apt-get install chromium needs root)`;
+  if (CI) throw new Error(`CI=true: ${why}`);
+  return `${why}: browser tests skipped`;
+};
+
+// missing skips test t for a reason outside the client (a server
+// capability, a browser feature), or fails it in CI.
+export function missing(t, reason) {
+  if (CI) throw new Error(`CI=true, and this test cannot run: ${reason}`);
+  return t.skip(reason);
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { launch, startServer, skipReason, SHOTS, DESKTOP, PHONE, pngImage } from "./harness.mjs";
+import { launch, startServer, skipReason, missing, SHOTS, DESKTOP, PHONE, pngImage } from "./harness.mjs";
 import { user, supports } from "./protocol.mjs";
 import { go, login, newPage, openChat } from "./ui.mjs";
 
@@ -84,7 +84,7 @@ describe("screenshots", { skip }, () => {
         assert.deepEqual(page.errors, []);
         if (!groups) {
           await page.context().close();
-          return t.skip("group info screenshot skipped: server capability missing: groups");
+          return missing(t, "group info screenshot skipped: server capability missing: groups");
         }
         await go(page, `/chat/g/${groupId}/info`);
         await page.locator('[data-screen="group-info"] [data-member]').first().waitFor();
