@@ -5,6 +5,11 @@ type ChangeKind uint8
 
 // The kinds of change-log entries. An entry names what changed; a device that
 // reads it fetches (or is sent) the current state of that object.
+//
+// Values are allotted by feature so that features grow without colliding:
+// 1–39 accounts, contacts, chat, groups, favorites; 40–59 official
+// accounts; 60–79 Moments; 80–99 discovery and address books; 100–119
+// wallet; 120–139 group apps and bots; 140–159 calls; 160–179 safety.
 const (
 	ChangeMessage       ChangeKind = 1 // a message arrived: Conversation, Ref = its sequence
 	ChangeConversation  ChangeKind = 2 // this user's state of Conversation (mute, pin, draft, read)
