@@ -34,6 +34,13 @@ var transports = map[string]bool{
 	"consoleapi": true, "webui": true,
 }
 
+// storeExceptions are the imports of another feature's storage package
+// that a feature storage package may make (docs/architecture.md): the
+// group store writes a group's chat (its conversation, notices and the
+// members' windows) through chatdb's transaction-scoped functions (and so
+// uses internal/chat's types).
+var storeExceptions = map[string]string{"groupdb": "chatdb"}
+
 // pureLibs are the small pure libraries a feature may use.
 var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "golang.org/x/image/", "github.com/google/go-cmp/"}
 
@@ -99,6 +106,10 @@ func kind(pkg string) (layer, name string) {
 	switch {
 	case name == "hongyan":
 		return "vocabulary", name
+	case name == "sqldb" && len(parts) == 2:
+		return "storecore", name
+	case name == "sqldb" && len(parts) == 3 && strings.HasSuffix(parts[2], "db"):
+		return "featurestore", parts[2]
 	case features[name] && len(parts) > 2:
 		return "conformance", name
 	case features[name]:
@@ -163,6 +174,29 @@ func violations(files []file) []string {
 				if imLayer == "transport" {
 					fail("adapters never import transports")
 				}
+			case "storecore":
+				if f.test {
+					break
+				}
+				if internal && imLayer != "vocabulary" || !internal && !stdlib(im) {
+					fail("the storage core (internal/sqldb) imports only the standard library and internal/hongyan")
+				}
+			case "featurestore":
+				if f.test {
+					break
+				}
+				feature := strings.TrimSuffix(name, "db")
+				switch {
+				case !internal:
+					if !stdlib(im) {
+						fail("a feature's storage package imports only the standard library and internal packages")
+					}
+				case imLayer == "vocabulary", imLayer == "storecore", imLayer == "feature" && imName == feature:
+				case imLayer == "featurestore" && storeExceptions[name] == imName,
+					imLayer == "feature" && storeExceptions[name] == imName+"db": // and the types its functions take
+				default:
+					fail("a feature's storage package imports only the storage core, its own feature and internal/hongyan")
+				}
 			}
 		}
 	}
@@ -193,6 +227,14 @@ func TestImportRulesBite(t *testing.T) {
 		{pkg: "internal/sqldb", imports: []string{"hongyan/internal/gateway"}},
 		{pkg: "internal/gateway", imports: []string{"hongyan/internal/node"}},
 		{pkg: "internal/hongyan", imports: []string{"github.com/coder/websocket"}},
+		{pkg: "internal/sqldb/chatdb", imports: []string{"hongyan/internal/sqldb/groupdb"}},
+		{pkg: "internal/sqldb/chatdb", imports: []string{"hongyan/internal/group"}},
+		{pkg: "internal/sqldb/favoritedb", imports: []string{"hongyan/internal/chat"}},
+		{pkg: "internal/sqldb/accountdb", imports: []string{"hongyan/internal/sqldb/chatdb"}},
+		{pkg: "internal/sqldb/accountdb", imports: []string{"hongyan/internal/sqldb/stores"}},
+		{pkg: "internal/sqldb/mediadb", imports: []string{"github.com/jackc/pgx/v5"}},
+		{pkg: "internal/sqldb", imports: []string{"hongyan/internal/chat"}},
+		{pkg: "internal/sqldb", imports: []string{"hongyan/internal/sqldb/chatdb"}},
 	}
 	for _, f := range bad {
 		if got := violations([]file{f}); len(got) == 0 {
@@ -203,6 +245,9 @@ func TestImportRulesBite(t *testing.T) {
 		{pkg: "internal/chat", imports: []string{"context", "hongyan/internal/hongyan"}},
 		{pkg: "internal/chat/chattest", imports: []string{"hongyan/internal/chat", "github.com/google/go-cmp/cmp"}},
 		{pkg: "internal/gateway", imports: []string{"hongyan/internal/chat", "net/http"}},
+		{pkg: "internal/sqldb/groupdb", imports: []string{"hongyan/internal/sqldb/chatdb", "hongyan/internal/sqldb", "hongyan/internal/group", "hongyan/internal/hongyan", "database/sql"}},
+		{pkg: "internal/sqldb/chatdb", imports: []string{"hongyan/internal/chat", "hongyan/internal/sqldb", "embed"}},
+		{pkg: "internal/sqldb/stores", imports: []string{"hongyan/internal/sqldb/chatdb", "hongyan/internal/sqldb/groupdb"}},
 		{pkg: "cmd/hongyan", imports: []string{"hongyan/internal/node"}},
 		{pkg: "internal/cli", test: true, imports: []string{"hongyan/internal/node"}},
 	}
@@ -216,6 +261,12 @@ func TestImportRulesBite(t *testing.T) {
 // storage are the adapters that hold data; transports never reach them,
 // not even through another package: they speak to the features only.
 var storage = map[string]bool{"sqldb": true, "sqlite": true, "postgres": true}
+
+// isStorage reports whether a package of layer and name holds data: the
+// storage core, a feature's storage package, or an engine.
+func isStorage(layer, name string) bool {
+	return layer == "storecore" || layer == "featurestore" || layer == "adapter" && storage[name]
+}
 
 // deps lists each package of the module (not its tests) with every package
 // it imports, directly or not, as `go list` resolves them.
@@ -266,14 +317,14 @@ func transitiveViolations(all map[string][]string) []string {
 				if (imLayer == "feature" || imLayer == "conformance") && imName != name {
 					fail("features never depend on each other")
 				}
-				if imLayer == "adapter" || imLayer == "transport" || imLayer == "node" {
+				if imLayer == "adapter" || isStorage(imLayer, imName) || imLayer == "transport" || imLayer == "node" {
 					fail("features never depend on adapters, transports or node")
 				}
 			case "transport":
-				if imLayer == "adapter" && storage[imName] {
+				if isStorage(imLayer, imName) {
 					fail("transports never depend on storage adapters")
 				}
-			case "adapter":
+			case "adapter", "storecore", "featurestore":
 				if imLayer == "transport" {
 					fail("adapters never depend on transports")
 				}
@@ -296,6 +347,9 @@ func TestTransitiveImportRulesBite(t *testing.T) {
 		{"internal/chat/chattest": {"hongyan/internal/chat", "net/http"}},
 		{"internal/gateway": {"hongyan/internal/chat", "hongyan/internal/sqldb"}},
 		{"internal/cli": {"hongyan/internal/wsclient", "hongyan/internal/sqlite"}},
+		{"internal/gateway": {"hongyan/internal/chat", "hongyan/internal/sqldb/chatdb"}},
+		{"internal/chat": {"hongyan/internal/sqldb/chatdb"}},
+		{"internal/sqldb/chatdb": {"hongyan/internal/gateway"}},
 		{"internal/sqldb": {"hongyan/internal/wsclient"}},
 		{"internal/gateway": {"hongyan/internal/node"}},
 	}

@@ -13,7 +13,7 @@ import (
 	"hongyan/internal/linkfetch"
 	"hongyan/internal/localblob"
 	"hongyan/internal/media"
-	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 )
 
 // newMedia builds the media feature: content under <data>/media, whichever
@@ -22,7 +22,7 @@ import (
 // moved into place rather than copied; video posters by ffmpeg when it is
 // installed. Readers (who may download what was sent into a conversation)
 // are the chat feature's.
-func newMedia(cfg config.Config, db *sqldb.DB, readers media.Readers) *media.Service {
+func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) *media.Service {
 	dir := filepath.Join(cfg.Data, "media")
 	mcfg := media.Config{
 		MaxFileBytes:   cfg.Media.MaxFileBytes,

@@ -29,7 +29,7 @@ import (
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
 	"hongyan/internal/postgres"
-	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 	"hongyan/internal/webui"
 )
@@ -40,7 +40,7 @@ type Node struct {
 	media   *media.Service
 	cfg     config.Config
 	log     *slog.Logger
-	db      *sqldb.DB
+	db      *stores.DB
 	bus     *membus.Bus
 	gw      *gateway.Gateway
 	reg     *prometheus.Registry
@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	return n, nil
 }
 
-func openStore(ctx context.Context, cfg config.Config) (*sqldb.DB, error) {
+func openStore(ctx context.Context, cfg config.Config) (*stores.DB, error) {
 	switch cfg.Storage.Driver {
 	case "postgres":
 		return postgres.Open(ctx, cfg.Storage.Postgres)
@@ -191,7 +191,7 @@ func (n *Node) Close() error {
 
 // observeStore exports the group-commit writer's behaviour: how long each
 // COMMIT takes (the durability cost) and how many operations share one.
-func observeStore(db *sqldb.DB, reg prometheus.Registerer) {
+func observeStore(db *stores.DB, reg prometheus.Registerer) {
 	commit := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "hongyan_store_commit_seconds", Help: "Duration of each group COMMIT, fsync included.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),

@@ -4,14 +4,14 @@
 // flushed when it returns. Writes go through internal/sqldb's group-commit
 // writer; several nodes may write to one database concurrently (a batch
 // that deadlocks or fails serialization is retried whole). The schema is
-// migrated on open from the embedded migrations/*.sql files, under an
-// advisory lock so that nodes starting together migrate once.
+// migrated on open from every feature's embedded migrations
+// (internal/sqldb/stores), under an advisory lock so that nodes starting
+// together migrate once.
 package postgres
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 
@@ -20,10 +20,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
 
 // Dialect is the PostgreSQL dialect for sqldb.
 var Dialect = sqldb.Dialect{
@@ -31,7 +29,6 @@ var Dialect = sqldb.Dialect{
 	Begin:       "BEGIN",
 	IsUnique:    func(err error) bool { return sqlState(err) == "23505" },
 	IsRetryable: isRetryable,
-	TextMatch:   `messages m WHERE m.text ILIKE $1 ESCAPE '\'`,
 	// An arbitrary constant key: "hongyan migrate".
 	Lock: "SELECT pg_advisory_xact_lock(7236102938475610)",
 }
@@ -61,7 +58,7 @@ const MaxConns = 16
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // string), migrates its schema and starts the writer. It fails if the
 // server cannot be reached.
-func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
+func Open(ctx context.Context, dsn string) (*stores.DB, error) {
 	db, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -75,7 +72,7 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return s, nil
+	return stores.New(s), nil
 }
 
 // Migrate brings the schema of the database at dsn up to date.
@@ -114,11 +111,7 @@ func open(ctx context.Context, dsn string) (*sql.DB, error) {
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := sqldb.Migrations(migrationFS, "migrations")
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	if _, err := sqldb.Migrate(ctx, db, Dialect, ms); err != nil {
+	if _, err := sqldb.Migrate(ctx, db, Dialect, stores.Schemas); err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return nil

@@ -20,11 +20,11 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
-	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 )
 
 // open opens a fresh database, closed when the test ends.
-func open(t *testing.T) *sqldb.DB {
+func open(t *testing.T) *stores.DB {
 	t.Helper()
 	db, err := postgres.Open(t.Context(), pgtest.DSN(t))
 	if err != nil {
@@ -73,7 +73,7 @@ func TestChangeLog(t *testing.T) {
 func TestTwoWriters(t *testing.T) {
 	pgtest.Require(t)
 	dsn := pgtest.DSN(t)
-	var nodes []*sqldb.DB
+	var nodes []*stores.DB
 	for range 2 {
 		db, err := postgres.Open(t.Context(), dsn)
 		if err != nil {

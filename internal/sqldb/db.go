@@ -1,7 +1,9 @@
-// Package sqldb implements every feature's Store port once, on database/sql,
-// for both storage engines (internal/sqlite and internal/postgres). The
-// engines open the database, run their embedded migrations and hand sqldb a
-// Dialect describing the few things that differ between them.
+// Package sqldb is the shared core of Hongyan's storage on database/sql, for
+// both engines (internal/sqlite and internal/postgres): the opened database,
+// the group-commit writer, the migration runner, the dialect and small
+// helpers. Each feature's SQL lives in a package of its own beside it
+// (accountdb, chatdb, ...; see docs/architecture.md), built on what this
+// package exports; internal/sqldb/stores puts them together.
 //
 // All writes go through one writer goroutine that groups concurrent write
 // operations into one transaction (group commit): each caller's operation
@@ -10,13 +12,14 @@
 // fails is rolled back alone (see writer.go) and the rest of its batch still
 // commits. Reads go straight to the read pool.
 //
-// The package holds no product rules: it stores what the features decide.
+// The core holds no product rules and no feature's tables.
 package sqldb
 
 import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,17 +50,6 @@ type Dialect struct {
 	// savepoints, where any failure reruns the whole batch anyway; it
 	// spares SQLite the statement journal. Empty on PostgreSQL.
 	FastConflict string
-	// TextMatch is the FROM-and-WHERE fragment that finds messages whose
-	// text contains the LIKE pattern $1 (escape character '\'), aliasing
-	// the messages table m: SQLite matches through its trigram FTS5 table,
-	// PostgreSQL through ILIKE on a pg_trgm index.
-	TextMatch string
-	// IndexMessages, when set, makes the search index deferred: instead of
-	// being kept inside every commit, it is fed in the writer's idle time
-	// by this statement, which indexes the messages with $1 < id <= $2
-	// (the table search_progress holds the high-water mark). TextMatch
-	// must then also search the messages past the mark directly.
-	IndexMessages string
 	// Lock, when set, is executed at the start of a migration transaction
 	// to keep concurrent migrators out (e.g. an advisory lock).
 	Lock string
@@ -88,9 +80,9 @@ type Options struct {
 }
 
 // DB is an opened database: the read pool, the single writer and the
-// dialect. Its Accounts, Contacts, Chats and ChangeLog methods return the
-// feature Store ports; all share the one writer, so writes of every feature
-// are group-committed together.
+// dialect. The feature storage packages build their Store ports on it; all
+// share the one writer, so writes of every feature are group-committed
+// together.
 type DB struct {
 	read  *sql.DB
 	d     Dialect
@@ -163,7 +155,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	default:
 	}
 	if err := db.read.PingContext(ctx); err != nil {
-		return internal(err)
+		return Internal(err)
 	}
 	return nil
 }
@@ -188,8 +180,9 @@ func (db *DB) ObserveCommits(fn func(ops int, commit time.Duration)) {
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats { return db.w.stats() }
 
-// rstmt returns a prepared statement on the read pool for q.
-func (db *DB) rstmt(ctx context.Context, q string) (*sql.Stmt, error) {
+// Stmt returns a prepared statement on the read pool for q, prepared once
+// per query text.
+func (db *DB) Stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.stmts == nil {
@@ -206,72 +199,72 @@ func (db *DB) rstmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return s, nil
 }
 
-// query runs a read query.
-func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	s, err := db.rstmt(ctx, q)
+// Query runs a read query.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := db.Stmt(ctx, q)
 	if err != nil {
-		return nil, internal(err)
+		return nil, Internal(err)
 	}
 	rows, err := s.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, internal(err)
+		return nil, Internal(err)
 	}
 	return rows, nil
 }
 
-// rowScanner is the part of *sql.Rows that collect uses.
-type rowScanner interface {
+// RowScanner is the part of *sql.Rows that Collect uses.
+type RowScanner interface {
 	Next() bool
 	Scan(...any) error
 	Err() error
 	Close() error
 }
 
-// collect scans every row with scan, appending to out, and closes rows.
-func collect[T any](rows rowScanner, out []T, scan func(func(...any) error) (T, error)) ([]T, error) {
+// Collect scans every row with scan, appending to out, and closes rows.
+func Collect[T any](rows RowScanner, out []T, scan func(func(...any) error) (T, error)) ([]T, error) {
 	defer rows.Close()
 	for rows.Next() {
 		v, err := scan(rows.Scan)
 		if err != nil {
-			return nil, internal(err)
+			return nil, Internal(err)
 		}
 		out = append(out, v)
 	}
-	return out, internal(rows.Err())
+	return out, Internal(rows.Err())
 }
 
-// queryAll runs a read query and scans every row with scan.
-func queryAll[T any](ctx context.Context, db *DB, scan func(func(...any) error) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := db.query(ctx, q, args...)
+// QueryAll runs a read query and scans every row with scan.
+func QueryAll[T any](ctx context.Context, db *DB, scan func(func(...any) error) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, nil, scan)
+	return Collect(rows, nil, scan)
 }
 
-// queryRow runs a read query returning at most one row and scans it into
+// QueryRow runs a read query returning at most one row and scans it into
 // dest; found is false when there is no row.
-func (db *DB) queryRow(ctx context.Context, q string, args []any, dest ...any) (found bool, err error) {
-	s, err := db.rstmt(ctx, q)
+func (db *DB) QueryRow(ctx context.Context, q string, args []any, dest ...any) (found bool, err error) {
+	s, err := db.Stmt(ctx, q)
 	if err != nil {
-		return false, internal(err)
+		return false, Internal(err)
 	}
 	err = s.QueryRowContext(ctx, args...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, internal(err)
+		return false, Internal(err)
 	}
 	return true, nil
 }
 
 var errClosed = hongyan.Errorf(hongyan.CodeUnavailable, "database closed")
 
-// internal wraps a storage error so that its details stay in the chain (for
+// Internal wraps a storage error so that its details stay in the chain (for
 // logs) while clients see only hongyan.CodeInternal. Errors that already
 // carry a code, and context errors, pass through.
-func internal(err error) error {
+func Internal(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -289,36 +282,53 @@ type storageError struct{ err error }
 func (e *storageError) Error() string { return "storage: " + e.err.Error() }
 func (e *storageError) Unwrap() error { return e.err }
 
-// isNoRows reports whether err says a single-row query found no row.
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+// IsNoRows reports whether err says a single-row query found no row.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// ms converts a time to the stored form, unix milliseconds.
-func ms(t time.Time) int64 { return t.UnixMilli() }
+// Ms converts a time to the stored form, unix milliseconds.
+func Ms(t time.Time) int64 { return t.UnixMilli() }
 
-// tm converts stored unix milliseconds to a time in UTC.
-func tm(x int64) time.Time { return time.UnixMilli(x).UTC() }
+// Tm converts stored unix milliseconds to a time in UTC.
+func Tm(x int64) time.Time { return time.UnixMilli(x).UTC() }
 
-// checkLimit rejects a non-positive list limit.
-func checkLimit(limit int) error {
+// CheckLimit rejects a non-positive list limit.
+func CheckLimit(limit int) error {
 	if limit <= 0 {
 		return hongyan.Errorf(hongyan.CodeInvalid, "limit must be positive, got %d", limit)
 	}
 	return nil
 }
 
-// nonNil returns b, or an empty non-nil slice, so that a nil hash is stored
+// NonNil returns b, or an empty non-nil slice, so that a nil hash is stored
 // as an empty value rather than NULL.
-func nonNil(b []byte) []byte {
+func NonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
 	}
 	return b
 }
 
-// nullIfEmpty maps "" to NULL, for optional unique columns.
-func nullIfEmpty(s string) any {
+// NullIfEmpty maps "" to NULL, for optional unique columns.
+func NullIfEmpty(s string) any {
 	if s == "" {
 		return nil
 	}
 	return s
+}
+
+// Invalid is shorthand for an input error.
+func Invalid(format string, args ...any) error {
+	return hongyan.Errorf(hongyan.CodeInvalid, format, args...)
+}
+
+// NotFound is shorthand for a missing object.
+func NotFound(format string, args ...any) error {
+	return hongyan.Errorf(hongyan.CodeNotFound, format, args...)
+}
+
+// LikePattern matches text containing s anywhere, with LIKE's wildcards in
+// s taken literally (escape character '\').
+func LikePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
 }

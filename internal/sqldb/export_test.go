@@ -11,7 +11,7 @@ import (
 func (db *DB) Hold() (release func()) {
 	held, rel := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	go db.write(context.Background(), func(*wtx) error {
+	go db.Write(context.Background(), func(*Tx) error {
 		once.Do(func() { close(held) })
 		<-rel
 		return nil

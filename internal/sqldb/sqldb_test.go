@@ -16,7 +16,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
-	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 )
 
@@ -24,7 +24,7 @@ import (
 type engine struct {
 	name string
 	loc  func(t *testing.T) string // a new, empty location
-	open func(ctx context.Context, loc string) (*sqldb.DB, error)
+	open func(ctx context.Context, loc string) (*stores.DB, error)
 }
 
 var engines = []engine{
@@ -44,7 +44,7 @@ func run(t *testing.T, f func(t *testing.T, e engine)) {
 	}
 }
 
-func mustOpen(t *testing.T, e engine, loc string) *sqldb.DB {
+func mustOpen(t *testing.T, e engine, loc string) *stores.DB {
 	t.Helper()
 	db, err := e.open(t.Context(), loc)
 	if err != nil {
@@ -65,7 +65,7 @@ func newAccount(id string) account.Account {
 }
 
 // waitQueued waits until n write operations are queued behind a Hold.
-func waitQueued(db *sqldb.DB, n int) {
+func waitQueued(db *stores.DB, n int) {
 	for db.Queued() < n {
 		runtime.Gosched()
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // The writer: one goroutine, one connection, group commit.
 //
-// Callers submit operations (closures over a *wtx). The writer takes the
+// Callers submit operations (closures over a *Tx). The writer takes the
 // first queued operation and then everything else already queued (up to
 // MaxBatch), runs them one after another inside one transaction and commits
 // once; only then does it reply to each caller. While a batch is being
@@ -42,13 +43,32 @@ const maxRetries = 10
 // op is one queued write operation.
 type op struct {
 	ctx context.Context
-	fn  func(*wtx) error
-	// app, when set, lets a fast-mode batch run this AppendMessage together
-	// with the batch's others in a few multi-row statements (runAppends);
-	// fn runs it alone.
-	app  *appendOp
+	fn  func(*Tx) error
+	// comb, when set, lets a fast-mode batch run this operation together
+	// with the batch's others of the same Combiner (item is its input and
+	// output); fn runs it alone.
+	comb *Combiner
+	item any
 	err  error
 	done chan error // buffered (1): the writer never blocks replying
+}
+
+// A Combiner runs the operations submitted with it (DB.WriteCombined)
+// together in a fast-mode batch, after the batch's other operations: chat's
+// message appends, for one, take a few multi-row statements per 128
+// messages instead of a few statements each. Run gets the items of the
+// batch's operations in submission order and must have the same effect as
+// running each operation's own function alone, in that order. Any error
+// fails it as a whole: the writer then reruns the batch with each
+// operation alone in its own savepoint.
+type Combiner struct {
+	Run func(t *Tx, items []any) error
+}
+
+// combined is one Combiner's share of a batch.
+type combined struct {
+	c     *Combiner
+	items []any
 }
 
 // donePool recycles reply channels of operations whose callers received
@@ -65,13 +85,17 @@ type writer struct {
 	ch    chan *op
 	quit  chan struct{}
 	ended chan struct{}
+	poke  chan struct{} // (1): the idle task changed
 	once  sync.Once
 
 	// Owned by the writer goroutine.
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
-	tx    wtx
-	apps  []*appendOp
+	tx    Tx
+	combs []combined
+
+	idle    atomic.Pointer[idleTask] // see DB.SetIdleTask
+	changes atomic.Pointer[ChangeAppender]
 
 	batches, ops, retries atomic.Int64
 	lastCommit            time.Duration // owned by the writer goroutine
@@ -87,6 +111,7 @@ func newWriter(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*write
 		ch:    make(chan *op, opts.QueueSize),
 		quit:  make(chan struct{}),
 		ended: make(chan struct{}),
+		poke:  make(chan struct{}, 1),
 	}
 	w.tx.w = w
 	if err := w.connect(ctx); err != nil {
@@ -104,7 +129,7 @@ func (w *writer) stats() Stats {
 func (w *writer) connect(ctx context.Context) error {
 	c, err := w.db.Conn(ctx)
 	if err != nil {
-		return internal(err)
+		return Internal(err)
 	}
 	w.conn = c
 	w.stmts = make(map[string]*sql.Stmt)
@@ -135,11 +160,11 @@ func (w *writer) stop() {
 
 // do submits fn and waits until the batch holding it has committed. It
 // returns fn's error, or the batch's error if the batch could not commit.
-func (w *writer) do(ctx context.Context, fn func(*wtx) error, app *appendOp) error {
+func (w *writer) do(ctx context.Context, fn func(*Tx) error, comb *Combiner, item any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o := &op{ctx: ctx, fn: fn, app: app, done: donePool.Get().(chan error)}
+	o := &op{ctx: ctx, fn: fn, comb: comb, item: item, done: donePool.Get().(chan error)}
 	select {
 	case w.ch <- o:
 	case <-w.quit:
@@ -168,24 +193,24 @@ func (w *writer) loop() {
 	defer close(w.ended)
 	defer w.disconnect()
 	batch := make([]*op, 0, w.opts.MaxBatch)
-	indexing := w.d.IndexMessages != ""
-	pending, busy := indexing, 0 // messages may wait for the search index
+	pending, busy := true, 0 // the idle task may have work
 	for {
 		var first *op
-		if pending {
-			// Feed the deferred search index when no write has come for
-			// indexIdle, or once indexChunk writes came without such a
-			// lull: short pauses, often, keep the index up with a steady
-			// load without holding a send up for long.
-			if busy >= indexChunk {
-				pending, busy = w.runIndexStep(), 0
+		task := w.idle.Load()
+		if task != nil && pending {
+			// Run the idle task when no write has come for task.After, or
+			// once task.Every writes came without such a lull: short
+			// pauses, often, keep it up with a steady load without holding
+			// a write up for long.
+			if busy >= task.Every {
+				pending, busy = w.runIdle(task), 0
 			}
-			idle := time.NewTimer(indexIdle)
+			idle := time.NewTimer(task.After)
 			select {
 			case first = <-w.ch:
 				idle.Stop()
 			case <-idle.C:
-				pending, busy = w.runIndexStep(), 0
+				pending, busy = w.runIdle(task), 0
 				continue
 			case <-w.quit:
 				idle.Stop()
@@ -196,6 +221,9 @@ func (w *writer) loop() {
 		if first == nil {
 			select {
 			case first = <-w.ch:
+			case <-w.poke:
+				pending = true
+				continue
 			case <-w.quit:
 				w.drain()
 				return
@@ -212,7 +240,7 @@ func (w *writer) loop() {
 			}
 		}
 		w.run(batch)
-		pending, busy = indexing, busy+len(batch)
+		pending, busy = true, busy+len(batch)
 		for i := range batch {
 			batch[i] = nil
 		}
@@ -272,7 +300,7 @@ func (w *writer) run(batch []*op) {
 		if w.d.IsRetryable(err) {
 			err = &hongyan.Error{Code: hongyan.CodeUnavailable, Message: "write conflict; try again"}
 		} else {
-			err = internal(fmt.Errorf("%s write batch: %w", w.d.Name, err))
+			err = Internal(fmt.Errorf("%s write batch: %w", w.d.Name, err))
 		}
 		if w.ackedEarly {
 			return // negative control: the callers already heard success
@@ -319,19 +347,15 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 	t.now, t.fast = time.Now(), !safe
 	clear(t.deferred)
 	t.deferred = t.deferred[:0]
-	apps := w.apps[:0]
-	defer func() {
-		clear(apps)
-		w.apps = apps[:0]
-	}()
+	defer w.clearCombined()
 	for _, o := range batch {
 		o.err = nil
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
 			continue
 		}
-		if o.app != nil && !safe {
-			apps = append(apps, o.app)
+		if o.comb != nil && !safe {
+			w.addCombined(o)
 			continue
 		}
 		if !safe {
@@ -350,9 +374,9 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 			return err
 		}
 	}
-	if len(apps) > 0 {
+	for _, c := range w.combs {
 		t.dirty, t.failed, t.retry = false, false, nil
-		err := runAppends(t, apps)
+		err := c.c.Run(t, c.items)
 		if t.retry != nil {
 			return t.retry
 		}
@@ -389,15 +413,34 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 	return nil
 }
 
+// addCombined queues o's item for its Combiner's run in this batch.
+func (w *writer) addCombined(o *op) {
+	for i := range w.combs {
+		if w.combs[i].c == o.comb {
+			w.combs[i].items = append(w.combs[i].items, o.item)
+			return
+		}
+	}
+	w.combs = append(w.combs, combined{c: o.comb, items: []any{o.item}})
+}
+
+// clearCombined forgets the items of the last attempt, keeping the slices.
+func (w *writer) clearCombined() {
+	for i := range w.combs {
+		clear(w.combs[i].items)
+		w.combs[i].items = w.combs[i].items[:0]
+	}
+}
+
 // maxOpTries bounds how often one operation is run again in its savepoint
 // after it asked to be (errRunAgain).
 const maxOpTries = 5
 
-// errRunAgain is returned by an operation that lost a race with another
+// ErrRunAgain is returned by an operation that lost a race with another
 // node's transaction (e.g. a unique key it had checked was inserted
 // meanwhile): rolled back to its savepoint and run again, it will see the
 // other transaction's effect.
-var errRunAgain = errors.New("sqldb: run the operation again")
+var ErrRunAgain = errors.New("sqldb: run the operation again")
 
 // runSafe runs o inside a savepoint, rolling it back alone if it fails. A
 // non-nil result is a failure of the whole transaction.
@@ -413,7 +456,7 @@ func (w *writer) runSafe(o *op) error {
 			return t.retry
 		}
 		if opErr == nil && t.failed {
-			opErr = internal(errors.New("a statement failed inside a successful operation"))
+			opErr = Internal(errors.New("a statement failed inside a successful operation"))
 		}
 		if opErr != nil {
 			if err := w.execRaw("ROLLBACK TO SAVEPOINT op"); err != nil {
@@ -423,7 +466,7 @@ func (w *writer) runSafe(o *op) error {
 		if err := w.execRaw("RELEASE SAVEPOINT op"); err != nil {
 			return err
 		}
-		if errors.Is(opErr, errRunAgain) {
+		if errors.Is(opErr, ErrRunAgain) {
 			if try < maxOpTries {
 				continue
 			}
@@ -457,10 +500,11 @@ func (w *writer) stmt(q string) (*sql.Stmt, error) {
 	return s, nil
 }
 
-// wtx is the writer's transaction as an operation sees it. It records
+// Tx is the writer's transaction as an operation sees it. It records
 // whether the operation changed anything and whether a statement failed,
-// which decides how a failing operation is isolated.
-type wtx struct {
+// which decides how a failing operation is isolated; so every statement of
+// an operation goes through its methods.
+type Tx struct {
 	w      *writer
 	now    time.Time // when the batch started; used for created columns
 	fast   bool      // the batch runs without savepoints
@@ -480,18 +524,36 @@ type deferredChanges struct {
 	out *[]hongyan.Change
 }
 
-// deferChanges appends in to the change logs: at once in a safe-mode
+// ChangeAppender appends in to the users' change logs within t and returns
+// a copy with Seq assigned (internal/sqldb/changelogdb provides it; see
+// DB.SetChangeAppender).
+type ChangeAppender func(t *Tx, in []hongyan.Change) ([]hongyan.Change, error)
+
+// AppendChanges appends in to the users' change logs in this transaction
+// and returns a copy with Seq assigned.
+func (t *Tx) AppendChanges(in []hongyan.Change) ([]hongyan.Change, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	f := t.w.changes.Load()
+	if f == nil {
+		return nil, Internal(errors.New("no change log installed (see DB.SetChangeAppender)"))
+	}
+	return (*f)(t, in)
+}
+
+// DeferChanges appends in to the change logs: at once in a safe-mode
 // batch, or, in a fast-mode batch, together with the batch's other
 // deferred entries just before the commit (a 500-member group's messages
 // then bump each member's head once per batch, not once per message).
 // *out receives the numbered copies by the time the batch commits.
-func (t *wtx) deferChanges(in []hongyan.Change, out *[]hongyan.Change) error {
+func (t *Tx) DeferChanges(in []hongyan.Change, out *[]hongyan.Change) error {
 	if !t.fast {
 		var err error
-		*out, err = t.appendChanges(in)
+		*out, err = t.AppendChanges(in)
 		return err
 	}
-	if err := checkChanges(in); err != nil {
+	if err := CheckChanges(in); err != nil {
 		return err
 	}
 	t.deferred = append(t.deferred, deferredChanges{in: in, out: out})
@@ -500,7 +562,7 @@ func (t *wtx) deferChanges(in []hongyan.Change, out *[]hongyan.Change) error {
 
 // flushDeferred appends every deferred entry in one go, in the order the
 // operations deferred them.
-func (t *wtx) flushDeferred() error {
+func (t *Tx) flushDeferred() error {
 	if len(t.deferred) == 0 {
 		return nil
 	}
@@ -508,7 +570,7 @@ func (t *wtx) flushDeferred() error {
 	for _, d := range t.deferred {
 		all = append(all, d.in...)
 	}
-	out, err := t.appendChanges(all)
+	out, err := t.AppendChanges(all)
 	if err != nil {
 		return err
 	}
@@ -519,8 +581,9 @@ func (t *wtx) flushDeferred() error {
 	return nil
 }
 
-// note records a statement error.
-func (t *wtx) note(err error) error {
+// Note records a statement error (of a statement the operation ran on rows
+// it got from Query) and returns it.
+func (t *Tx) Note(err error) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		t.failed = true
 		if t.retry == nil && t.w.d.IsRetryable(err) {
@@ -530,19 +593,19 @@ func (t *wtx) note(err error) error {
 	return err
 }
 
-// exec runs a statement that changes rows and returns how many it changed.
-func (t *wtx) exec(q string, args ...any) (int64, error) {
+// Exec runs a statement that changes rows and returns how many it changed.
+func (t *Tx) Exec(q string, args ...any) (int64, error) {
 	s, err := t.w.stmt(q)
 	if err != nil {
-		return 0, t.note(err)
+		return 0, t.Note(err)
 	}
 	res, err := s.Exec(args...)
 	if err != nil {
-		return 0, t.note(err)
+		return 0, t.Note(err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, t.note(err)
+		return 0, t.Note(err)
 	}
 	if n > 0 {
 		t.dirty = true
@@ -550,54 +613,101 @@ func (t *wtx) exec(q string, args ...any) (int64, error) {
 	return n, nil
 }
 
-// read runs a query returning at most one row, scanning it into dest.
-func (t *wtx) read(q string, args []any, dest ...any) (found bool, err error) {
+// Read runs a query returning at most one row, scanning it into dest.
+func (t *Tx) Read(q string, args []any, dest ...any) (found bool, err error) {
 	s, err := t.w.stmt(q)
 	if err != nil {
-		return false, t.note(err)
+		return false, t.Note(err)
 	}
 	err = s.QueryRow(args...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, t.note(err)
+		return false, t.Note(err)
 	}
 	return true, nil
 }
 
-// write runs a statement with RETURNING that changes at most one row,
+// ReadScan runs a query returning at most one row and, if there is one,
+// calls scan with its Scan.
+func (t *Tx) ReadScan(q string, args []any, scan func(func(...any) error) error) (found bool, err error) {
+	s, err := t.w.stmt(q)
+	if err != nil {
+		return false, t.Note(err)
+	}
+	err = scan(s.QueryRow(args...).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.Note(err)
+	}
+	return true, nil
+}
+
+// Write runs a statement with RETURNING that changes at most one row,
 // scanning the returned row into dest.
-func (t *wtx) write(q string, args []any, dest ...any) (found bool, err error) {
-	found, err = t.read(q, args, dest...)
+func (t *Tx) Write(q string, args []any, dest ...any) (found bool, err error) {
+	found, err = t.Read(q, args, dest...)
 	if found {
 		t.dirty = true
 	}
 	return found, err
 }
 
-// query runs a statement returning many rows (a write when it has
-// RETURNING: the caller marks it with dirty).
-func (t *wtx) query(q string, args ...any) (*sql.Rows, error) {
+// Query runs a statement returning many rows (a write when it has
+// RETURNING: the caller then calls MarkDirty).
+func (t *Tx) Query(q string, args ...any) (*sql.Rows, error) {
 	s, err := t.w.stmt(q)
 	if err != nil {
-		return nil, t.note(err)
+		return nil, t.Note(err)
 	}
 	rows, err := s.Query(args...)
-	return rows, t.note(err)
+	return rows, t.Note(err)
 }
 
-// write runs fn in the writer and waits for the commit.
-func (db *DB) write(ctx context.Context, fn func(*wtx) error) error {
-	return db.w.do(ctx, fn, nil)
+// MarkDirty records that the operation changed rows (after a Query with
+// RETURNING that returned some).
+func (t *Tx) MarkDirty() { t.dirty = true }
+
+// Now is when the batch started, the time of the writes it commits.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Dialect is the engine's dialect.
+func (t *Tx) Dialect() Dialect { return t.w.d }
+
+// RowsSQL is Dialect.RowsSQL for a statement of the writer. In fast mode
+// (no savepoints: any failed statement makes the writer roll the whole
+// batch back and run it again in safe mode) an INSERT or UPDATE gets the
+// dialect's FastConflict clause, which on SQLite spares the statement
+// journal.
+func (t *Tx) RowsSQL(head string, n int, types []string, tail string) string {
+	if t.fast && t.w.d.FastConflict != "" {
+		if rest, ok := strings.CutPrefix(head, "INSERT INTO "); ok {
+			head = "INSERT " + t.w.d.FastConflict + " INTO " + rest
+		} else if rest, ok := strings.CutPrefix(head, "UPDATE "); ok {
+			head = "UPDATE " + t.w.d.FastConflict + " " + rest
+		}
+	}
+	return t.w.d.RowsSQL(head, n, types, tail)
 }
 
-// invalid is shorthand for an input error.
-func invalid(format string, args ...any) error {
-	return hongyan.Errorf(hongyan.CodeInvalid, format, args...)
+// Write runs fn in the writer and returns once the transaction holding it
+// has committed: fn's error, or the batch's if it could not commit. fn may
+// run more than once (see the writer's comment): it must set its results
+// afresh each time and keep no state between runs.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.w.do(ctx, fn, nil, nil)
 }
 
-// notFound is shorthand for a missing object.
-func notFound(format string, args ...any) error {
-	return hongyan.Errorf(hongyan.CodeNotFound, format, args...)
+// WriteCombined is Write for an operation that a fast-mode batch runs
+// together with the others of c: item is what c.Run gets for it (its input,
+// and where its results go); fn runs it alone.
+func (db *DB) WriteCombined(ctx context.Context, fn func(*Tx) error, c *Combiner, item any) error {
+	return db.w.do(ctx, fn, c, item)
 }
+
+// SetChangeAppender installs the function that Tx.AppendChanges and the
+// deferred appends call (the change-log store's).
+func (db *DB) SetChangeAppender(f ChangeAppender) { db.w.changes.Store(&f) }

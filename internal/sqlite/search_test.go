@@ -44,7 +44,7 @@ func TestDeferredSearchIndex(t *testing.T) {
 	}
 	secret := send(9999, "秘密 secret words")
 	before := search("红包")
-	if err := db.IndexSearch(ctx); err != nil {
+	if err := db.Chats().IndexSearch(ctx); err != nil {
 		t.Fatalf("IndexSearch: %v", err)
 	}
 	if got := search("红包"); got != before || got != 500 {
@@ -66,7 +66,7 @@ func TestDeferredSearchIndex(t *testing.T) {
 	if got := search("after the"); got != 1 {
 		t.Errorf("search for a message past the index: got %d, want 1 (id %d)", got, late.ID)
 	}
-	if err := db.IndexSearch(ctx); err != nil {
+	if err := db.Chats().IndexSearch(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := search("after the"); got != 1 {

@@ -1,14 +1,13 @@
 // Package sqlite opens Hongyan's storage on SQLite (modernc.org/sqlite, pure
 // Go): one file, WAL journal, synchronous=FULL, one writer connection that
 // group-commits every write (see internal/sqldb), and a pool of query-only
-// reader connections. The schema is migrated on open from the embedded
-// migrations/*.sql files.
+// reader connections. The schema is migrated on open from every feature's
+// embedded migrations (internal/sqldb/stores).
 package sqlite
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"log"
@@ -22,10 +21,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
 
 // FileName is the database file's name inside the data directory.
 const FileName = "hongyan.db"
@@ -38,14 +35,6 @@ var Dialect = sqldb.Dialect{
 
 	AnonymousParams: true,
 	FastConflict:    "OR ROLLBACK",
-	// The search index is deferred (migrations/0002_search.sql): messages
-	// up to search_progress.last_id are found through it, later ones by
-	// scanning them.
-	TextMatch: `messages m WHERE m.id IN (
-		SELECT rowid FROM messages_fts WHERE text LIKE $1 ESCAPE '\'
-		UNION ALL
-		SELECT id FROM messages WHERE id > (SELECT last_id FROM search_progress) AND text LIKE $1 ESCAPE '\')`,
-	IndexMessages: `INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > $1 AND id <= $2`,
 }
 
 func isUnique(err error) bool {
@@ -58,7 +47,7 @@ func isUnique(err error) bool {
 
 // Open opens (creating if needed) the database in dir/hongyan.db, migrates
 // its schema and starts its writer.
-func Open(ctx context.Context, dir string) (*sqldb.DB, error) {
+func Open(ctx context.Context, dir string) (*stores.DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -100,7 +89,7 @@ func Open(ctx context.Context, dir string) (*sqldb.DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return db, nil
+	return stores.New(db), nil
 }
 
 // Migrate brings the schema of the database in dir up to date without
@@ -118,11 +107,7 @@ func Migrate(ctx context.Context, dir string) error {
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := sqldb.Migrations(migrationFS, "migrations")
-	if err != nil {
-		return fmt.Errorf("sqlite: %w", err)
-	}
-	if _, err := sqldb.Migrate(ctx, db, Dialect, ms); err != nil {
+	if _, err := sqldb.Migrate(ctx, db, Dialect, stores.Schemas); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	return nil

@@ -14,13 +14,13 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
-	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 )
 
 // open opens a fresh database in a temporary directory, closed when the
 // test ends.
-func open(t *testing.T) *sqldb.DB {
+func open(t *testing.T) *stores.DB {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), t.TempDir())
 	if err != nil {

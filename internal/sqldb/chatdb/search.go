@@ -1,4 +1,4 @@
-package sqldb
+package chatdb
 
 import (
 	"context"
@@ -6,11 +6,12 @@ import (
 
 	"hongyan/internal/chat"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/sqldb"
 )
 
 // Message returns message id.
-func (s ChatStore) Message(ctx context.Context, id hongyan.MessageID) (chat.Message, error) {
-	rows, err := s.db.query(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, int64(id))
+func (s Store) Message(ctx context.Context, id hongyan.MessageID) (chat.Message, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, int64(id))
 	if err != nil {
 		return chat.Message{}, err
 	}
@@ -19,36 +20,36 @@ func (s ChatStore) Message(ctx context.Context, id hongyan.MessageID) (chat.Mess
 		return chat.Message{}, err
 	}
 	if len(ms) == 0 {
-		return chat.Message{}, notFound("no such message")
+		return chat.Message{}, sqldb.NotFound("no such message")
 	}
 	return ms[0], nil
 }
 
 // RecallMessage empties the text of message id and marks it recalled,
 // appending changes in the same transaction.
-func (s ChatStore) RecallMessage(ctx context.Context, id hongyan.MessageID, changes []hongyan.Change) ([]hongyan.Change, error) {
-	if err := checkChanges(changes); err != nil {
+func (s Store) RecallMessage(ctx context.Context, id hongyan.MessageID, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
 		return nil, err
 	}
 	var out []hongyan.Change
-	err := s.db.write(ctx, func(t *wtx) error {
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		out = nil
-		n, err := t.exec(`UPDATE messages SET kind = $2, text = '', body = NULL WHERE id = $1`, int64(id), int64(chat.KindRecalled))
+		n, err := t.Exec(`UPDATE messages SET kind = $2, text = '', body = NULL WHERE id = $1`, int64(id), int64(chat.KindRecalled))
 		if err != nil {
-			return internal(err)
+			return sqldb.Internal(err)
 		}
 		if n == 0 {
-			return notFound("no such message")
+			return sqldb.NotFound("no such message")
 		}
-		out, err = t.appendChanges(changes)
+		out, err = t.AppendChanges(changes)
 		return err
 	})
 	return out, err
 }
 
 // Search finds messages of user's conversations whose text contains query.
-func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]chat.Message, error) {
-	if err := checkLimit(limit); err != nil {
+func (s Store) Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]chat.Message, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
 		return nil, err
 	}
 	if query == "" {
@@ -58,7 +59,7 @@ func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan
 		before = 1<<63 - 1
 	}
 	cols := "m." + strings.ReplaceAll(messageCols, ", ", ", m.")
-	q := `SELECT ` + cols + ` FROM ` + s.db.d.TextMatch + `
+	q := `SELECT ` + cols + ` FROM ` + textMatch[s.db.Dialect().Name] + `
 		AND m.conversation IN (SELECT id FROM conversations WHERE a = $2
 			UNION ALL SELECT id FROM conversations WHERE b = $2 AND a > 0
 			UNION ALL SELECT conversation FROM group_members WHERE user_id = $2)
@@ -69,35 +70,28 @@ func (s ChatStore) Search(ctx context.Context, user hongyan.UserID, conv hongyan
 		AND m.seq > COALESCE((SELECT cleared_seq FROM conversation_states cs
 			WHERE cs.user_id = $2 AND cs.conversation = m.conversation), 0)
 		ORDER BY m.id DESC LIMIT $6`
-	rows, err := s.db.query(ctx, q, likePattern(query), int64(user), int64(conv), int64(before), int64(chat.KindRecalled), limit)
+	rows, err := s.db.Query(ctx, q, sqldb.LikePattern(query), int64(user), int64(conv), int64(before), int64(chat.KindRecalled), limit)
 	if err != nil {
 		return nil, err
 	}
 	return collectMessages(rows, nil)
 }
 
-// likePattern matches text containing s anywhere, with LIKE's wildcards in
-// s taken literally.
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
-
 // HideMessage hides message m from user ("delete for me").
-func (s ChatStore) HideMessage(ctx context.Context, user hongyan.UserID, m chat.Message, changes []hongyan.Change) ([]hongyan.Change, error) {
-	if err := checkChanges(changes); err != nil {
+func (s Store) HideMessage(ctx context.Context, user hongyan.UserID, m chat.Message, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
 		return nil, err
 	}
 	var out []hongyan.Change
-	err := s.db.write(ctx, func(t *wtx) error {
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		out = nil
-		if _, err := t.exec(`INSERT INTO hidden_messages (user_id, message_id, conversation, seq) VALUES ($1, $2, $3, $4)
+		if _, err := t.Exec(`INSERT INTO hidden_messages (user_id, message_id, conversation, seq) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (user_id, message_id) DO NOTHING`,
 			int64(user), int64(m.ID), int64(m.Conversation), m.Seq); err != nil {
-			return internal(err)
+			return sqldb.Internal(err)
 		}
 		var err error
-		out, err = t.appendChanges(changes)
+		out, err = t.AppendChanges(changes)
 		return err
 	})
 	return out, err
@@ -105,9 +99,9 @@ func (s ChatStore) HideMessage(ctx context.Context, user hongyan.UserID, m chat.
 
 // Hidden returns the messages user deleted for themselves and the chats
 // they cleared.
-func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden, error) {
+func (s Store) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden, error) {
 	h := chat.Hidden{Messages: map[chat.Ref]bool{}, Cleared: map[hongyan.ConversationID]int64{}}
-	refs, err := queryAll(ctx, s.db, func(scan func(...any) error) (chat.Ref, error) {
+	refs, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (chat.Ref, error) {
 		var conv, seq int64
 		err := scan(&conv, &seq)
 		return chat.Ref{Conversation: hongyan.ConversationID(conv), Seq: seq}, err
@@ -118,7 +112,7 @@ func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden
 	for _, r := range refs {
 		h.Messages[r] = true
 	}
-	cleared, err := queryAll(ctx, s.db, func(scan func(...any) error) (chat.Ref, error) {
+	cleared, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (chat.Ref, error) {
 		var conv, seq int64
 		err := scan(&conv, &seq)
 		return chat.Ref{Conversation: hongyan.ConversationID(conv), Seq: seq}, err
@@ -133,7 +127,7 @@ func (s ChatStore) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden
 		conv int64
 		w    chat.Window
 	}
-	wins, err := queryAll(ctx, s.db, func(scan func(...any) error) (win, error) {
+	wins, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (win, error) {
 		var w win
 		err := scan(&w.conv, &w.w.From, &w.w.To)
 		return w, err

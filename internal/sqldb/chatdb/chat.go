@@ -1,4 +1,4 @@
-package sqldb
+package chatdb
 
 import (
 	"cmp"
@@ -8,15 +8,20 @@ import (
 
 	"hongyan/internal/chat"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/sqldb"
 )
 
-// ChatStore implements chat.Store.
-type ChatStore struct{ db *DB }
+// Store implements chat.Store.
+type Store struct{ db *sqldb.DB }
 
-var _ chat.Store = ChatStore{}
+var _ chat.Store = Store{}
 
-// Chats returns the chat store.
-func (db *DB) Chats() ChatStore { return ChatStore{db} }
+// New returns the chat store on db. On an engine whose search index is
+// deferred (SQLite) it makes db's writer feed the index in its idle time.
+func New(db *sqldb.DB) Store {
+	installIndex(db)
+	return Store{db}
+}
 
 const messageCols = `id, conversation, seq, sender, sender_device, client_id, kind, text, created, body`
 
@@ -28,7 +33,7 @@ func scanMessage(scan func(...any) error) (chat.Message, error) {
 	err := scan(&id, &conv, &m.Seq, &sender, &device, &m.ClientID, &kind, &m.Text, &created, &body)
 	m.ID, m.Conversation = hongyan.MessageID(id), hongyan.ConversationID(conv)
 	m.Sender, m.SenderDevice = hongyan.UserID(sender), hongyan.DeviceID(device)
-	m.Kind, m.Time = chat.Kind(kind), tm(created)
+	m.Kind, m.Time = chat.Kind(kind), sqldb.Tm(created)
 	if err == nil {
 		if derr := chat.DecodeBody(body, &m); derr != nil {
 			err = fmt.Errorf("message %d: %w", id, derr)
@@ -60,34 +65,43 @@ const (
 // distinct user in notify, in the order given. A message the sender already
 // sent with the same ClientID is returned as it is, with dup=true. The
 // message's Time is stored to the millisecond.
-func (s ChatStore) AppendMessage(ctx context.Context, m chat.NewMessage, notify []hongyan.UserID) (chat.Message, []hongyan.Change, bool, error) {
+func (s Store) AppendMessage(ctx context.Context, m chat.NewMessage, notify []hongyan.UserID) (chat.Message, []hongyan.Change, bool, error) {
 	if m.Group != 0 {
 		return s.appendGroup(ctx, m, notify)
 	}
 	switch {
 	case m.A <= 0 || m.B < m.A:
-		return chat.Message{}, nil, false, invalid("conversation members must satisfy 0 < A <= B, got %d, %d", m.A, m.B)
+		return chat.Message{}, nil, false, sqldb.Invalid("conversation members must satisfy 0 < A <= B, got %d, %d", m.A, m.B)
 	case m.Message.Sender <= 0:
-		return chat.Message{}, nil, false, invalid("message has no sender")
+		return chat.Message{}, nil, false, sqldb.Invalid("message has no sender")
 	case m.Message.ClientID == "":
-		return chat.Message{}, nil, false, invalid("message has no client ID")
+		return chat.Message{}, nil, false, sqldb.Invalid("message has no client ID")
 	}
 	a := &appendOp{a: int64(m.A), b: int64(m.B), msg: m.Message}
 	for _, u := range notify {
 		if u <= 0 {
-			return chat.Message{}, nil, false, invalid("notify user %d", u)
+			return chat.Message{}, nil, false, sqldb.Invalid("notify user %d", u)
 		}
 		if !slices.Contains(a.users, u) {
 			a.users = append(a.users, u)
 		}
 	}
 	a.msg.ID, a.msg.Conversation, a.msg.Seq = 0, 0, 0
-	a.msg.Time = tm(ms(a.msg.Time))
-	if err := s.db.w.do(ctx, a.run, a); err != nil {
+	a.msg.Time = sqldb.Tm(sqldb.Ms(a.msg.Time))
+	if err := s.db.WriteCombined(ctx, a.run, &appends, a); err != nil {
 		return chat.Message{}, nil, false, err
 	}
 	return a.out, a.changes, a.dup, nil
 }
+
+// appends runs a fast-mode batch's AppendMessage calls together.
+var appends = sqldb.Combiner{Run: func(t *sqldb.Tx, items []any) error {
+	apps := make([]*appendOp, len(items))
+	for i, it := range items {
+		apps[i] = it.(*appendOp)
+	}
+	return runAppends(t, apps)
+}}
 
 // appendOp is one AppendMessage in the writer: its input and its results.
 // The writer runs it either alone (run) or, in a fast-mode batch, together
@@ -105,40 +119,40 @@ type appendOp struct {
 func (a *appendOp) reset() { a.out, a.changes, a.dup = chat.Message{}, nil, false }
 
 // run appends the message alone.
-func (a *appendOp) run(t *wtx) error {
+func (a *appendOp) run(t *sqldb.Tx) error {
 	a.reset()
-	found, err := t.readMessage(qMessageByClient, []any{int64(a.msg.Sender), a.msg.ClientID}, &a.out)
+	found, err := readMessage(t, qMessageByClient, []any{int64(a.msg.Sender), a.msg.ClientID}, &a.out)
 	if err != nil {
-		return internal(err)
+		return sqldb.Internal(err)
 	}
 	if found {
 		a.dup = true
 		return nil
 	}
 	var conv, seq int64
-	found, err = t.write(qBumpConv, []any{a.a, a.b}, &conv, &seq)
+	found, err = t.Write(qBumpConv, []any{a.a, a.b}, &conv, &seq)
 	if err != nil {
-		return internal(err)
+		return sqldb.Internal(err)
 	}
 	if !found {
-		if _, err := t.write(qCreateConv, []any{a.a, a.b}, &conv, &seq); err != nil {
-			return internal(err)
+		if _, err := t.Write(qCreateConv, []any{a.a, a.b}, &conv, &seq); err != nil {
+			return sqldb.Internal(err)
 		}
 	}
 	out := a.msg
 	out.Conversation, out.Seq = hongyan.ConversationID(conv), seq
 	var id int64
-	if _, err := t.write(qInsertMessage, []any{conv, seq, int64(out.Sender), int64(out.SenderDevice), out.ClientID,
-		int64(out.Kind), out.Text, ms(out.Time), bodyArg(out)}, &id); err != nil {
-		if t.w.d.IsUnique(err) {
+	if _, err := t.Write(qInsertMessage, []any{conv, seq, int64(out.Sender), int64(out.SenderDevice), out.ClientID,
+		int64(out.Kind), out.Text, sqldb.Ms(out.Time), bodyArg(out)}, &id); err != nil {
+		if t.Dialect().IsUnique(err) {
 			// Another node stored this client ID after our check: run
 			// again, and the check will find it.
-			return errRunAgain
+			return sqldb.ErrRunAgain
 		}
-		return internal(err)
+		return sqldb.Internal(err)
 	}
 	out.ID = hongyan.MessageID(id)
-	changes, err := t.appendChanges(a.notices(out))
+	changes, err := t.AppendChanges(a.notices(out))
 	if err != nil {
 		return err
 	}
@@ -203,7 +217,7 @@ type posKey struct{ conv, seq int64 }
 // message. It has the same effect as running each alone in batch order.
 // Any statement error fails it as a whole; the writer then reruns the
 // batch with each append alone in its own savepoint.
-func runAppends(t *wtx, apps []*appendOp) error {
+func runAppends(t *sqldb.Tx, apps []*appendOp) error {
 	// Idempotency: messages the senders already stored, and repeats
 	// within the batch (first occurrence wins).
 	first := make(map[clientKey]*appendOp, len(apps))
@@ -219,15 +233,15 @@ func runAppends(t *wtx, apps []*appendOp) error {
 		first[k] = a
 		lookup = append(lookup, a)
 	}
-	args := make([]any, 0, 9*rowsPerInsert)
+	args := make([]any, 0, 9*sqldb.RowsPerInsert)
 	for start, n := 0, 0; start < len(lookup); start += n {
-		n = chunk(len(lookup) - start)
+		n = sqldb.Chunk(len(lookup) - start)
 		part := lookup[start : start+n]
 		args = args[:0]
 		for _, a := range part {
 			args = append(args, int64(a.msg.Sender), a.msg.ClientID)
 		}
-		rows, err := t.query(t.rowsSQL(dupHead, len(part), dupTypes, dupTail), args...)
+		rows, err := t.Query(t.RowsSQL(dupHead, len(part), dupTypes, dupTail), args...)
 		if err != nil {
 			return err
 		}
@@ -235,17 +249,17 @@ func runAppends(t *wtx, apps []*appendOp) error {
 			m, err := scanMessage(rows.Scan)
 			if err != nil {
 				rows.Close()
-				return t.note(err)
+				return t.Note(err)
 			}
 			if a := first[clientKey{int64(m.Sender), m.ClientID}]; a != nil {
 				a.out, a.dup = m, true
 			}
 		}
 		if err := rows.Close(); err != nil {
-			return t.note(err)
+			return t.Note(err)
 		}
 		if err := rows.Err(); err != nil {
-			return t.note(err)
+			return t.Note(err)
 		}
 	}
 	fresh := lookup[:0:0]
@@ -267,7 +281,7 @@ func runAppends(t *wtx, apps []*appendOp) error {
 }
 
 // appendFresh stores messages known to be new.
-func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
+func appendFresh(t *sqldb.Tx, fresh []*appendOp, args []any) error {
 	// Sequences: bump each conversation once by its number of new
 	// messages, in (a, b) order so that concurrent writers lock rows in
 	// one order; create the conversations that do not exist.
@@ -294,7 +308,7 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 		return cmp.Compare(convs[x].b, convs[y].b)
 	})
 	scanConvs := func(q string, args []any) error {
-		rows, err := t.query(q, args...)
+		rows, err := t.Query(q, args...)
 		if err != nil {
 			return err
 		}
@@ -302,30 +316,30 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 			var id, a, b, last int64
 			if err := rows.Scan(&id, &a, &b, &last); err != nil {
 				rows.Close()
-				return t.note(err)
+				return t.Note(err)
 			}
-			t.dirty = true
+			t.MarkDirty()
 			i, ok := convIdx[[2]int64{a, b}]
 			if !ok {
 				rows.Close()
-				return t.note(fmt.Errorf("conversation (%d, %d) returned but not asked for", a, b))
+				return t.Note(fmt.Errorf("conversation (%d, %d) returned but not asked for", a, b))
 			}
 			c := &convs[i]
 			c.id, c.next, c.found = id, last-c.n+1, true
 		}
 		if err := rows.Close(); err != nil {
-			return t.note(err)
+			return t.Note(err)
 		}
-		return t.note(rows.Err())
+		return t.Note(rows.Err())
 	}
 	for start, n := 0, 0; start < len(order); start += n {
-		n = chunk(len(order) - start)
+		n = sqldb.Chunk(len(order) - start)
 		part := order[start : start+n]
 		args = args[:0]
 		for _, i := range part {
 			args = append(args, convs[i].a, convs[i].b, convs[i].n)
 		}
-		if err := scanConvs(t.rowsSQL(bumpHead, len(part), bumpTypes, bumpTail), args); err != nil {
+		if err := scanConvs(t.RowsSQL(bumpHead, len(part), bumpTypes, bumpTail), args); err != nil {
 			return err
 		}
 	}
@@ -336,13 +350,13 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 		}
 	}
 	for start, n := 0, 0; start < len(missing); start += n {
-		n = chunk(len(missing) - start)
+		n = sqldb.Chunk(len(missing) - start)
 		part := missing[start : start+n]
 		args = args[:0]
 		for _, i := range part {
 			args = append(args, convs[i].a, convs[i].b, convs[i].n)
 		}
-		if err := scanConvs(t.rowsSQL(createHead, len(part), createTypes, createTail), args); err != nil {
+		if err := scanConvs(t.RowsSQL(createHead, len(part), createTypes, createTail), args); err != nil {
 			return err
 		}
 	}
@@ -350,7 +364,7 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 	for _, a := range fresh {
 		c := &convs[convIdx[[2]int64{a.a, a.b}]]
 		if !c.found {
-			return t.note(fmt.Errorf("conversation (%d, %d) neither bumped nor created", a.a, a.b))
+			return t.Note(fmt.Errorf("conversation (%d, %d) neither bumped nor created", a.a, a.b))
 		}
 		a.out = a.msg
 		a.out.Conversation, a.out.Seq = hongyan.ConversationID(c.id), c.next
@@ -360,15 +374,15 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 
 	// The messages themselves.
 	for start, n := 0, 0; start < len(fresh); start += n {
-		n = chunk(len(fresh) - start)
+		n = sqldb.Chunk(len(fresh) - start)
 		part := fresh[start : start+n]
 		args = args[:0]
 		for _, a := range part {
 			m := &a.out
 			args = append(args, int64(m.Conversation), m.Seq, int64(m.Sender), int64(m.SenderDevice), m.ClientID,
-				int64(m.Kind), m.Text, ms(m.Time), bodyArg(*m))
+				int64(m.Kind), m.Text, sqldb.Ms(m.Time), bodyArg(*m))
 		}
-		rows, err := t.query(t.rowsSQL(msgHead, len(part), msgTypes, msgTail), args...)
+		rows, err := t.Query(t.RowsSQL(msgHead, len(part), msgTypes, msgTail), args...)
 		if err != nil {
 			return err
 		}
@@ -377,22 +391,22 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 			var id, conv, seq int64
 			if err := rows.Scan(&id, &conv, &seq); err != nil {
 				rows.Close()
-				return t.note(err)
+				return t.Note(err)
 			}
-			t.dirty = true
+			t.MarkDirty()
 			if a := byPos[posKey{conv, seq}]; a != nil {
 				a.out.ID = hongyan.MessageID(id)
 				got++
 			}
 		}
 		if err := rows.Close(); err != nil {
-			return t.note(err)
+			return t.Note(err)
 		}
 		if err := rows.Err(); err != nil {
-			return t.note(err)
+			return t.Note(err)
 		}
 		if got != len(part) {
-			return t.note(fmt.Errorf("%d message IDs returned for %d messages", got, len(part)))
+			return t.Note(fmt.Errorf("%d message IDs returned for %d messages", got, len(part)))
 		}
 	}
 
@@ -401,7 +415,7 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 	for _, a := range fresh {
 		all = append(all, a.notices(a.out)...)
 	}
-	out, err := t.appendChanges(all)
+	out, err := t.AppendChanges(all)
 	if err != nil {
 		return err
 	}
@@ -416,32 +430,26 @@ func appendFresh(t *wtx, fresh []*appendOp, args []any) error {
 }
 
 // readMessage reads one message row in the writer.
-func (t *wtx) readMessage(q string, args []any, m *chat.Message) (bool, error) {
-	s, err := t.w.stmt(q)
-	if err != nil {
-		return false, t.note(err)
-	}
-	got, err := scanMessage(s.QueryRow(args...).Scan)
-	if isNoRows(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, t.note(err)
-	}
-	*m = got
-	return true, nil
+func readMessage(t *sqldb.Tx, q string, args []any, m *chat.Message) (bool, error) {
+	return t.ReadScan(q, args, func(scan func(...any) error) error {
+		got, err := scanMessage(scan)
+		if err == nil {
+			*m = got
+		}
+		return err
+	})
 }
 
 // Conversation returns conversation id.
-func (s ChatStore) Conversation(ctx context.Context, id hongyan.ConversationID) (chat.Conversation, error) {
+func (s Store) Conversation(ctx context.Context, id hongyan.ConversationID) (chat.Conversation, error) {
 	var c chat.Conversation
 	var cid, a, b int64
-	found, err := s.db.queryRow(ctx, `SELECT id, a, b, last_seq FROM conversations WHERE id = $1`, []any{int64(id)}, &cid, &a, &b, &c.LastSeq)
+	found, err := s.db.QueryRow(ctx, `SELECT id, a, b, last_seq FROM conversations WHERE id = $1`, []any{int64(id)}, &cid, &a, &b, &c.LastSeq)
 	if err != nil {
 		return chat.Conversation{}, err
 	}
 	if !found {
-		return chat.Conversation{}, notFound("no such conversation")
+		return chat.Conversation{}, sqldb.NotFound("no such conversation")
 	}
 	return conversation(cid, a, b, c.LastSeq), nil
 }
@@ -458,14 +466,14 @@ func conversation(id, a, b, last int64) chat.Conversation {
 // Messages returns up to limit messages of conv with seq < before (the
 // newest ones when before is 0), oldest first. An unknown conversation
 // has no messages.
-func (s ChatStore) Messages(ctx context.Context, conv hongyan.ConversationID, before int64, limit int) ([]chat.Message, error) {
-	if err := checkLimit(limit); err != nil {
+func (s Store) Messages(ctx context.Context, conv hongyan.ConversationID, before int64, limit int) ([]chat.Message, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
 		return nil, err
 	}
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.db.query(ctx, `SELECT `+messageCols+` FROM messages WHERE conversation = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+	rows, err := s.db.Query(ctx, `SELECT `+messageCols+` FROM messages WHERE conversation = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
 		int64(conv), before, limit)
 	if err != nil {
 		return nil, err
@@ -475,8 +483,8 @@ func (s ChatStore) Messages(ctx context.Context, conv hongyan.ConversationID, be
 	return out, err
 }
 
-func collectMessages(rows rowScanner, out []chat.Message) ([]chat.Message, error) {
-	return collect(rows, out, scanMessage)
+func collectMessages(rows sqldb.RowScanner, out []chat.Message) ([]chat.Message, error) {
+	return sqldb.Collect(rows, out, scanMessage)
 }
 
 // maxRanges is the most ranges MessagesAt asks for in one query; smaller
@@ -498,7 +506,7 @@ type seqRange struct{ conv, lo, hi int64 }
 // sequence, skipping positions that hold none. Positions are read as runs
 // of consecutive sequences, so catching up on whole stretches of
 // conversations costs a few index range scans.
-func (s ChatStore) MessagesAt(ctx context.Context, refs []chat.Ref) ([]chat.Message, error) {
+func (s Store) MessagesAt(ctx context.Context, refs []chat.Ref) ([]chat.Message, error) {
 	refs = slices.Clone(refs)
 	slices.SortFunc(refs, func(x, y chat.Ref) int {
 		if c := cmp.Compare(x.Conversation, y.Conversation); c != 0 {
@@ -533,7 +541,7 @@ func (s ChatStore) MessagesAt(ctx context.Context, refs []chat.Ref) ([]chat.Mess
 		for range n - len(part) {
 			args = append(args, int64(0), int64(1), int64(0)) // an empty range
 		}
-		rows, err := s.db.query(ctx, s.db.d.rowsSQL(rangesHead, n, rangesTypes, rangesTail), args...)
+		rows, err := s.db.Query(ctx, s.db.Dialect().RowsSQL(rangesHead, n, rangesTypes, rangesTail), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -616,18 +624,18 @@ func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, er
 		sm.Last = chat.Message{}
 	} else {
 		m.ID, m.Conversation = hongyan.MessageID(mid), sm.Conversation.ID
-		m.Sender, m.SenderDevice, m.Kind, m.Time = hongyan.UserID(msender), hongyan.DeviceID(mdevice), chat.Kind(mkind), tm(mcreated)
+		m.Sender, m.SenderDevice, m.Kind, m.Time = hongyan.UserID(msender), hongyan.DeviceID(mdevice), chat.Kind(mkind), sqldb.Tm(mcreated)
 	}
 	return sm, nil
 }
 
 // Summaries lists up to limit of user's conversations: pinned ones first,
 // then by most recent last message.
-func (s ChatStore) Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]chat.Summary, error) {
-	if err := checkLimit(limit); err != nil {
+func (s Store) Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]chat.Summary, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.query(ctx, qSummaries, int64(user), limit)
+	rows, err := s.db.Query(ctx, qSummaries, int64(user), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -636,46 +644,46 @@ func (s ChatStore) Summaries(ctx context.Context, user hongyan.UserID, limit int
 	for rows.Next() {
 		sm, err := scanSummary(user, rows.Scan)
 		if err != nil {
-			return nil, internal(err)
+			return nil, sqldb.Internal(err)
 		}
 		out = append(out, sm)
 	}
-	return out, internal(rows.Err())
+	return out, sqldb.Internal(rows.Err())
 }
 
 // Summary returns the summary of conv for user; a conversation user is
 // not a member of is not found.
-func (s ChatStore) Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (chat.Summary, error) {
-	st, err := s.db.rstmt(ctx, qSummary)
+func (s Store) Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (chat.Summary, error) {
+	st, err := s.db.Stmt(ctx, qSummary)
 	if err != nil {
-		return chat.Summary{}, internal(err)
+		return chat.Summary{}, sqldb.Internal(err)
 	}
 	sm, err := scanSummary(user, st.QueryRowContext(ctx, int64(user), int64(conv)).Scan)
-	if isNoRows(err) {
-		return chat.Summary{}, notFound("no such conversation")
+	if sqldb.IsNoRows(err) {
+		return chat.Summary{}, sqldb.NotFound("no such conversation")
 	}
-	return sm, internal(err)
+	return sm, sqldb.Internal(err)
 }
 
 // PutState stores s, the state of a conversation s.User is a member of.
-func (s ChatStore) PutState(ctx context.Context, st chat.State, changes []hongyan.Change) ([]hongyan.Change, error) {
-	if err := checkChanges(changes); err != nil {
+func (s Store) PutState(ctx context.Context, st chat.State, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
 		return nil, err
 	}
 	var out []hongyan.Change
-	err := s.db.write(ctx, func(t *wtx) error {
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		out = nil
 		var one int64
-		found, err := t.read(`SELECT 1 FROM conversations c WHERE c.id = $1 AND ((c.a > 0 AND (c.a = $2 OR c.b = $2))
+		found, err := t.Read(`SELECT 1 FROM conversations c WHERE c.id = $1 AND ((c.a > 0 AND (c.a = $2 OR c.b = $2))
 			OR EXISTS (SELECT 1 FROM group_members g WHERE g.conversation = c.id AND g.user_id = $2))`,
 			[]any{int64(st.Conversation), int64(st.User)}, &one)
 		if err != nil {
-			return internal(err)
+			return sqldb.Internal(err)
 		}
 		if !found {
-			return notFound("no such conversation")
+			return sqldb.NotFound("no such conversation")
 		}
-		if _, err := t.exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq, cleared_seq)
+		if _, err := t.Exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq, cleared_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, conversation) DO UPDATE SET
 			muted = excluded.muted, pinned = excluded.pinned, draft = excluded.draft,
 			read_seq = CASE WHEN excluded.read_seq > conversation_states.read_seq
@@ -683,9 +691,9 @@ func (s ChatStore) PutState(ctx context.Context, st chat.State, changes []hongya
 			cleared_seq = CASE WHEN excluded.cleared_seq > conversation_states.cleared_seq
 				THEN excluded.cleared_seq ELSE conversation_states.cleared_seq END`,
 			int64(st.User), int64(st.Conversation), st.Muted, st.Pinned, st.Draft, st.ReadSeq, st.ClearedSeq); err != nil {
-			return internal(err)
+			return sqldb.Internal(err)
 		}
-		out, err = t.appendChanges(changes)
+		out, err = t.AppendChanges(changes)
 		return err
 	})
 	return out, err

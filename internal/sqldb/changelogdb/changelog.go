@@ -1,0 +1,188 @@
+package changelogdb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"hongyan/internal/changelog"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/sqldb"
+)
+
+// Store implements changelog.Store, and appends entries that go with no
+// other write. The change-log tables (user_heads, changes) are this
+// package's: every feature appends to them inside its own transactions
+// through sqldb.Tx.AppendChanges, which calls appendChanges (installed by
+// Install).
+type Store struct{ db *sqldb.DB }
+
+var _ changelog.Store = Store{}
+
+// Install makes db's transactions append change-log entries here
+// (sqldb.Tx.AppendChanges). Every DB that features write through needs it.
+func Install(db *sqldb.DB) { db.SetChangeAppender(appendChanges) }
+
+// New returns the change-log store on db.
+func New(db *sqldb.DB) Store { return Store{db} }
+
+// After returns up to limit entries of user's log with Seq > after, in
+// order.
+func (l Store) After(ctx context.Context, user hongyan.UserID, after int64, limit int) ([]hongyan.Change, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := l.db.Query(ctx, `SELECT seq, kind, conversation, ref FROM changes
+		WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, int64(user), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []hongyan.Change
+	for rows.Next() {
+		c := hongyan.Change{User: user}
+		var kind int64
+		if err := rows.Scan(&c.Seq, &kind, &c.Conversation, &c.Ref); err != nil {
+			return nil, sqldb.Internal(err)
+		}
+		c.Kind = hongyan.ChangeKind(kind)
+		out = append(out, c)
+	}
+	return out, sqldb.Internal(rows.Err())
+}
+
+// Head returns the sequence of user's newest entry (0 when none).
+func (l Store) Head(ctx context.Context, user hongyan.UserID) (int64, error) {
+	var seq int64
+	_, err := l.db.QueryRow(ctx, `SELECT seq FROM user_heads WHERE user_id = $1`, []any{int64(user)}, &seq)
+	return seq, err
+}
+
+// Append appends changes to their users' logs in one durable transaction
+// and returns them with Seq set. Features append changes together with
+// their own writes through their Store methods; Append is for changes that
+// go with no stored write (and for tests).
+func (l Store) Append(ctx context.Context, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := l.db.Write(ctx, func(t *sqldb.Tx) error {
+		var err error
+		out, err = t.AppendChanges(changes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// userSeq is one user's share of an append: how many entries, and the
+// next sequence to hand out.
+type userSeq struct {
+	user  int64
+	count int64
+	next  int64
+}
+
+func byUser(u userSeq, id int64) int { return cmp.Compare(u.user, id) }
+
+const (
+	headsHead = `INSERT INTO user_heads (user_id, seq) VALUES `
+	headsTail = ` ON CONFLICT (user_id) DO UPDATE SET seq = user_heads.seq + excluded.seq RETURNING user_id, seq`
+	chgHead   = `INSERT INTO changes (user_id, seq, kind, conversation, ref, created) VALUES `
+)
+
+var (
+	headsTypes = make([]string, 2)
+	chgTypes   = make([]string, 6)
+)
+
+// appendChanges appends in to the change logs within the transaction and
+// returns a copy with Seq assigned. Users' heads are bumped in ascending
+// user order, so that concurrent transactions lock them in one order.
+func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	if err := sqldb.CheckChanges(in); err != nil {
+		return nil, err
+	}
+	users := make([]userSeq, len(in))
+	for i, c := range in {
+		users[i] = userSeq{user: int64(c.User), count: 1}
+	}
+	slices.SortFunc(users, func(x, y userSeq) int { return cmp.Compare(x.user, y.user) })
+	j := 0
+	for i := 1; i < len(users); i++ {
+		if users[i].user == users[j].user {
+			users[j].count++
+		} else {
+			j++
+			users[j] = users[i]
+		}
+	}
+	users = users[:j+1]
+
+	args := make([]any, 0, 2*min(len(users), sqldb.RowsPerInsert))
+	for start, n := 0, 0; start < len(users); start += n {
+		n = sqldb.Chunk(len(users) - start)
+		part := users[start : start+n]
+		args = args[:0]
+		for _, u := range part {
+			args = append(args, u.user, u.count)
+		}
+		rows, err := t.Query(t.RowsSQL(headsHead, len(part), headsTypes, headsTail), args...)
+		if err != nil {
+			return nil, sqldb.Internal(err)
+		}
+		t.MarkDirty()
+		got := 0
+		for rows.Next() {
+			var user, head int64
+			if err := rows.Scan(&user, &head); err != nil {
+				rows.Close()
+				return nil, sqldb.Internal(t.Note(err))
+			}
+			i, ok := slices.BinarySearchFunc(part, user, byUser)
+			if !ok {
+				rows.Close()
+				return nil, sqldb.Internal(t.Note(fmt.Errorf("head returned for unknown user %d", user)))
+			}
+			part[i].next = head - part[i].count + 1
+			got++
+		}
+		if err := rows.Close(); err != nil {
+			return nil, sqldb.Internal(t.Note(err))
+		}
+		if err := rows.Err(); err != nil {
+			return nil, sqldb.Internal(t.Note(err))
+		}
+		if got != len(part) {
+			return nil, sqldb.Internal(t.Note(fmt.Errorf("%d heads returned for %d users", got, len(part))))
+		}
+	}
+	out := make([]hongyan.Change, len(in))
+	copy(out, in)
+	for i := range out {
+		j, _ := slices.BinarySearchFunc(users, int64(out[i].User), byUser)
+		out[i].Seq = users[j].next
+		users[j].next++
+	}
+	created := sqldb.Ms(t.Now())
+	args = make([]any, 0, 6*min(len(out), sqldb.RowsPerInsert))
+	for start, n := 0, 0; start < len(out); start += n {
+		n = sqldb.Chunk(len(out) - start)
+		part := out[start : start+n]
+		args = args[:0]
+		for _, c := range part {
+			args = append(args, int64(c.User), c.Seq, int64(c.Kind), int64(c.Conversation), c.Ref, created)
+		}
+		if _, err := t.Exec(t.RowsSQL(chgHead, len(part), chgTypes, ""), args...); err != nil {
+			return nil, sqldb.Internal(err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,14 @@
+package changelogdb
+
+import (
+	"embed"
+
+	"hongyan/internal/sqldb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the changelog feature's migrations, for both engines
+// (migrations/sqlite, migrations/postgres), numbered on their own.
+var Schema = sqldb.Schema{Feature: "changelog", FS: migrations, Legacy: []int64{1}}

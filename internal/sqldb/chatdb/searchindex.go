@@ -1,0 +1,107 @@
+package chatdb
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"hongyan/internal/sqldb"
+)
+
+// Message search finds any substring, since Chinese has no spaces between
+// words. The engines differ only in the FROM-and-WHERE fragment that finds
+// the messages whose text contains the LIKE pattern $1 (escape character
+// '\'), aliasing the messages table m.
+var textMatch = map[string]string{
+	// The search index is deferred (migrations/sqlite/0002_search.sql):
+	// messages up to search_progress.last_id are found through it, later
+	// ones by scanning them.
+	"sqlite": `messages m WHERE m.id IN (
+		SELECT rowid FROM messages_fts WHERE text LIKE $1 ESCAPE '\'
+		UNION ALL
+		SELECT id FROM messages WHERE id > (SELECT last_id FROM search_progress) AND text LIKE $1 ESCAPE '\')`,
+	// A pg_trgm GIN index under ILIKE.
+	"postgres": `messages m WHERE m.text ILIKE $1 ESCAPE '\'`,
+}
+
+// indexMessages, for an engine whose search index is deferred, indexes the
+// messages with $1 < id <= $2; the writer feeds the index in its idle time
+// (see New) and moves the high-water mark search_progress.last_id with it.
+var indexMessages = map[string]string{
+	"sqlite": `INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > $1 AND id <= $2`,
+}
+
+// indexChunk is the most messages one step of the deferred search index
+// takes into the index (about 10 ms of work here).
+const indexChunk = 1000
+
+// indexIdle is the lull in writes after which the writer feeds the
+// deferred search index.
+const indexIdle = 20 * time.Millisecond
+
+// installIndex makes db's writer feed the deferred search index in its
+// idle time, on engines that defer it.
+func installIndex(db *sqldb.DB) {
+	q := indexMessages[db.Dialect().Name]
+	if q == "" {
+		return
+	}
+	db.SetIdleTask(sqldb.IdleTask{
+		Step: func(t *sqldb.Tx) (bool, error) {
+			n, err := indexStep(t, q)
+			return n == indexChunk, err
+		},
+		After: indexIdle,
+		Every: indexChunk,
+	})
+}
+
+// indexStep indexes up to indexChunk messages that the search index does
+// not cover yet, moving the index's high-water mark in the same
+// transaction, and returns how many it indexed.
+func indexStep(t *sqldb.Tx, index string) (int, error) {
+	var last int64
+	if _, err := t.Read(`SELECT last_id FROM search_progress`, nil, &last); err != nil {
+		return 0, sqldb.Internal(err)
+	}
+	var upper sql.NullInt64
+	var count int
+	if _, err := t.Read(`SELECT MAX(id), COUNT(*) FROM (SELECT id FROM messages WHERE id > $1 ORDER BY id LIMIT $2) AS tail`,
+		[]any{last, indexChunk}, &upper, &count); err != nil {
+		return 0, sqldb.Internal(err)
+	}
+	if !upper.Valid {
+		return 0, nil
+	}
+	if _, err := t.Exec(index, last, upper.Int64); err != nil {
+		return 0, sqldb.Internal(err)
+	}
+	if _, err := t.Exec(`UPDATE search_progress SET last_id = $1`, upper.Int64); err != nil {
+		return 0, sqldb.Internal(err)
+	}
+	return count, nil
+}
+
+// IndexSearch brings the deferred search index up to date with every
+// message committed before the call. Search results never depend on it
+// (messages past the index are searched directly); it exists for tests and
+// for operators who want the index complete now.
+func (s Store) IndexSearch(ctx context.Context) error {
+	q := indexMessages[s.db.Dialect().Name]
+	if q == "" {
+		return nil
+	}
+	for {
+		var n int
+		if err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+			var err error
+			n, err = indexStep(t, q)
+			return err
+		}); err != nil {
+			return err
+		}
+		if n < indexChunk {
+			return nil
+		}
+	}
+}

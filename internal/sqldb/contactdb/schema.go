@@ -1,0 +1,14 @@
+package contactdb
+
+import (
+	"embed"
+
+	"hongyan/internal/sqldb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the contact feature's migrations, for both engines
+// (migrations/sqlite, migrations/postgres), numbered on their own.
+var Schema = sqldb.Schema{Feature: "contact", FS: migrations, Legacy: []int64{1}}

@@ -1,0 +1,14 @@
+package favoritedb
+
+import (
+	"embed"
+
+	"hongyan/internal/sqldb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the favorite feature's migrations, for both engines
+// (migrations/sqlite, migrations/postgres), numbered on their own.
+var Schema = sqldb.Schema{Feature: "favorite", FS: migrations, Legacy: []int64{6}}

@@ -1,0 +1,14 @@
+package groupdb
+
+import (
+	"embed"
+
+	"hongyan/internal/sqldb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the group feature's migrations, for both engines
+// (migrations/sqlite, migrations/postgres), numbered on their own.
+var Schema = sqldb.Schema{Feature: "group", FS: migrations, Legacy: []int64{4}}

@@ -1,0 +1,60 @@
+// Package stores puts Hongyan's storage together: every feature's storage
+// package on one shared core (internal/sqldb), and the list of their
+// schemas that the engines (internal/sqlite, internal/postgres) migrate.
+package stores
+
+import (
+	"hongyan/internal/sqldb"
+	"hongyan/internal/sqldb/accountdb"
+	"hongyan/internal/sqldb/changelogdb"
+	"hongyan/internal/sqldb/chatdb"
+	"hongyan/internal/sqldb/contactdb"
+	"hongyan/internal/sqldb/favoritedb"
+	"hongyan/internal/sqldb/groupdb"
+	"hongyan/internal/sqldb/mediadb"
+)
+
+// Schemas are the features' schemas in the order they are migrated: a
+// feature whose migrations touch another's tables comes after it.
+var Schemas = []sqldb.Schema{
+	changelogdb.Schema,
+	accountdb.Schema,
+	contactdb.Schema,
+	chatdb.Schema,
+	groupdb.Schema,
+	mediadb.Schema,
+	favoritedb.Schema,
+}
+
+// DB is an opened, migrated database with every feature's store.
+type DB struct {
+	*sqldb.DB
+}
+
+// New wraps db, whose schema is migrated to Schemas, and installs what the
+// writer needs of the features (the change-log append).
+func New(db *sqldb.DB) *DB {
+	changelogdb.Install(db)
+	return &DB{db}
+}
+
+// Accounts returns the account store.
+func (db *DB) Accounts() accountdb.Store { return accountdb.New(db.DB) }
+
+// Contacts returns the contact store.
+func (db *DB) Contacts() contactdb.Store { return contactdb.New(db.DB) }
+
+// Chats returns the chat store.
+func (db *DB) Chats() chatdb.Store { return chatdb.New(db.DB) }
+
+// Groups returns the group store.
+func (db *DB) Groups() groupdb.Store { return groupdb.New(db.DB) }
+
+// Media returns the media store.
+func (db *DB) Media() mediadb.Store { return mediadb.New(db.DB) }
+
+// Favorites returns the favorite store.
+func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
+
+// ChangeLog returns the change-log store.
+func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
