@@ -30,6 +30,7 @@ commands:
   serve     run a node (defaults: SQLite in ./data, http://127.0.0.1:8080)
   migrate   apply storage migrations and exit
   cli       the command-line client (hongyan cli help)
+  admin     operator commands on the node's storage (hongyan admin help)
   version   print the version
 `
 
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "cli":
 		return cli.Main(ctx, args[1:], stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hongyan", version)
 		return 0
@@ -64,33 +67,52 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// serve loads the configuration (defaults, --config file, HONGYAN_* env,
-// flags) and runs a node, or with cmd "migrate" only opens storage, which
+// nodeFlags are the flags that say which node a command runs or works on.
+type nodeFlags struct {
+	config, listen, data *string
+}
+
+func addNodeFlags(fs *flag.FlagSet) nodeFlags {
+	return nodeFlags{
+		config: fs.String("config", os.Getenv("HONGYAN_CONFIG"), "TOML configuration file (env HONGYAN_CONFIG)"),
+		listen: fs.String("listen", "", "listen address (env HONGYAN_LISTEN; default 127.0.0.1:8080)"),
+		data:   fs.String("data", "", "data directory (env HONGYAN_DATA; default ./data)"),
+	}
+}
+
+// load reads the configuration (defaults, --config file, HONGYAN_* env,
+// flags) and makes the logger it asks for.
+func (f nodeFlags) load(stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(*f.config)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if *f.listen != "" {
+		cfg.Listen = *f.listen
+	}
+	if *f.data != "" {
+		cfg.Data = *f.data
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return cfg, nil, fmt.Errorf("log_level: %w", err)
+	}
+	return cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+// serve runs a node, or with cmd "migrate" only opens storage, which
 // applies the migrations.
 func serve(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", os.Getenv("HONGYAN_CONFIG"), "TOML configuration file (env HONGYAN_CONFIG)")
-	listen := fs.String("listen", "", "listen address (env HONGYAN_LISTEN; default 127.0.0.1:8080)")
-	data := fs.String("data", "", "data directory (env HONGYAN_DATA; default ./data)")
+	nf := addNodeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path)
+	cfg, log, err := nf.load(stderr)
 	if err != nil {
 		return err
 	}
-	if *listen != "" {
-		cfg.Listen = *listen
-	}
-	if *data != "" {
-		cfg.Data = *data
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		return fmt.Errorf("log_level: %w", err)
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(cfg.GCPercent)

@@ -29,6 +29,7 @@ import (
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
 	"hongyan/internal/postgres"
+	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 	"hongyan/internal/webui"
@@ -180,6 +181,12 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		err = srv.Close()
 	}
 	return err
+}
+
+// Migrations lists the storage migrations the database has applied
+// (`hongyan admin migrations`).
+func (n *Node) Migrations(ctx context.Context) ([]sqldb.Applied, error) {
+	return n.db.Migrations(ctx)
 }
 
 // Close closes the node's connections, bus and storage.

@@ -235,3 +235,13 @@ func isLegacy(ctx context.Context, tx *sql.Tx) (bool, error) {
 	}
 	return !slices.Contains(cols, "feature"), nil
 }
+
+// Migrations lists every migration the database has applied, feature by
+// feature in version order.
+func (db *DB) Migrations(ctx context.Context) ([]Applied, error) {
+	return QueryAll(ctx, db, func(scan func(...any) error) (Applied, error) {
+		var a Applied
+		err := scan(&a.Feature, &a.Version, &a.Name)
+		return a, err
+	}, `SELECT feature, version, name FROM schema_migrations ORDER BY feature, version`)
+}
