@@ -73,7 +73,7 @@ func conflict(t *wtx, a account.Account) error {
 		return internal(err)
 	}
 	if found {
-		return hongyan.Errorf(hongyan.CodeExists, "account ID %q already taken", a.AccountID)
+		return hongyan.Errorf(hongyan.CodeExists, "account ID %q already taken", a.AccountID).WithReason(hongyan.ReasonAccountIDTaken)
 	}
 	if a.Phone != "" {
 		found, err := t.read(`SELECT 1 FROM accounts WHERE phone = $1 AND id <> $2`, []any{a.Phone, int64(a.ID)}, &n)
@@ -81,7 +81,7 @@ func conflict(t *wtx, a account.Account) error {
 			return internal(err)
 		}
 		if found {
-			return hongyan.Errorf(hongyan.CodeExists, "phone number already bound to another account")
+			return hongyan.Errorf(hongyan.CodeExists, "phone number already bound to another account").WithReason(hongyan.ReasonPhoneTaken)
 		}
 	}
 	if a.Email != "" {
@@ -90,7 +90,7 @@ func conflict(t *wtx, a account.Account) error {
 			return internal(err)
 		}
 		if found {
-			return hongyan.Errorf(hongyan.CodeExists, "e-mail address already bound to another account")
+			return hongyan.Errorf(hongyan.CodeExists, "e-mail address already bound to another account").WithReason(hongyan.ReasonEmailTaken)
 		}
 	}
 	return nil
