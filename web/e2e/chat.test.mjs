@@ -99,8 +99,8 @@ describe("two people chatting", { skip }, () => {
     await sendText(alice, "oops, wrong chat");
     await noOutbox(alice);
     await waitMessage(bob, "oops, wrong chat");
-    await alice.locator(".msg-row.mine .bubble", { hasText: "oops, wrong chat" }).click();
-    await alice.locator(".sheet-item", { hasText: "Recall" }).click();
+    await alice.locator(".msg-row.mine .bubble", { hasText: "oops, wrong chat" }).click({ button: "right" });
+    await alice.locator('[role="menuitem"]', { hasText: "Recall" }).click();
     await alice.locator('.sys-line[data-kind="recalled"]', { hasText: "You recalled a message" }).waitFor();
     await bob.locator('.sys-line[data-kind="recalled"]', { hasText: "Alice recalled a message" }).waitFor();
     assert.equal(await countMessages(bob, "oops, wrong chat"), 0);
