@@ -78,7 +78,8 @@ export async function acceptRequest(page, fromName) {
   await go(page, "/contacts/new");
   const row = page.locator(`[data-request="${fromName}"]`);
   await row.locator('[data-action="accept"]').click();
-  await row.locator(".row-state").waitFor();
+  // Accepting opens the new friend's chat.
+  await page.waitForSelector('[data-screen="chat"]');
 }
 
 // befriend: a asks, b accepts.

@@ -931,6 +931,7 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
   st.openConv = convId ? key(convId) : "";
   renderHeader();
   renderComposer();
+  requestAnimationFrame(() => (grow(), checkLength()));
   void loadInitial();
   if (group) void loadMembers();
   queueMicrotask(() => matchMedia("(min-width: 900px)").matches && input.focus());

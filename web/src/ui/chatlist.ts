@@ -60,7 +60,7 @@ export function chatList(): View {
     const path = chatPath(c);
     const title = st.convTitle(c);
     const g = c.group ? st.groups.get(key(c.group)) : undefined;
-    if (c.group && st.needsMembers(c.group)) void app.loadMembers(c.group).catch(() => {});
+    if (c.group && app.isGroupMember(c.group) && st.needsMembers(c.group)) void app.loadMembers(c.group).catch(() => {});
     const av = c.group ? groupAvatar(title, g?.avatar, st.groupFaces(c.group)) : avatar(title, st.profileOf(c.peer)?.avatar);
     const failed = failedNow.has(c.group ? `g${c.group}` : `u${c.peer}`);
     const typing = st.typing.get(key(c.conversation));
