@@ -85,12 +85,13 @@ describe("two people chatting", { skip }, () => {
     // Voice: Chromium's fake microphone plays a generated tone.
     toneWav(join(OUT, "tone.wav"));
     await alice.click(".voice-btn");
+    await alice.locator(".rec-panel").waitFor();
     await alice.waitForTimeout(1600);
     await alice.click(".voice-btn");
     await noOutbox(alice);
     const voice = bob.locator('.msg-row[data-kind="2"] .voice').first();
     await voice.waitFor();
-    assert.match(await voice.textContent(), /[12]″/);
+    assert.match(await voice.textContent(), /[123]″/);
   });
 
   it("recalls a message on both sides", async () => {

@@ -103,8 +103,11 @@ describe("chatting on a desktop", { skip }, () => {
     assert.match(await note.textContent(), /4,?000/);
     await note.locator('[data-action="send-parts"]').click();
     await noOutbox(page);
-    const got = [];
-    for (const s of (await b.body("history", { conversation: (await a.body("conversations", {})).conversations[0].conversation, limit: 10 })).messages) if (s.kind === 0 && s.sender === a.session.user) got.push(s.text);
+    let got = [];
+    const conversation = (await a.body("conversations", {})).conversations[0].conversation;
+    for (let i = 0; i < 60 && got.length < 2; i++, await page.waitForTimeout(250)) {
+      got = (await b.body("history", { conversation, limit: 10 })).messages.filter((s) => s.kind === 0 && s.sender === a.session.user).map((s) => s.text);
+    }
     assert.equal(got.length, 2, "two parts");
     assert.equal(got.join(""), long, "the parts make the whole");
     await page.evaluate((t) => navigator.clipboard.writeText(t), long);
@@ -120,7 +123,7 @@ describe("chatting on a desktop", { skip }, () => {
     await page.click(".voice-btn");
     const time = page.locator(".rec-panel .rec-time");
     await time.waitFor();
-    await page.waitForFunction(() => /0:0[1-9]/.test(document.querySelector(".rec-panel .rec-time")?.textContent ?? ""), null, { timeout: 4000 });
+    await page.waitForFunction(() => /0:0[1-9]/.test(document.querySelector(".rec-panel .rec-time")?.textContent ?? ""), null, { timeout: 8000 });
     await page.click('[data-action="rec-cancel"]');
     await page.locator(".rec-panel").waitFor({ state: "detached" });
     await page.waitForTimeout(600);

@@ -52,6 +52,7 @@ describe("every message kind", { skip }, () => {
     await attach("file", join(OUT, "kinds.txt"));
     await attach("sticker", join(OUT, "kinds.png"));
     await alice.click(".voice-btn");
+    await alice.locator(".rec-panel").waitFor();
     await alice.waitForTimeout(1200);
     await alice.locator('.voice-btn, [data-action="rec-send"]').last().click();
     // Location: a place name and coordinates.

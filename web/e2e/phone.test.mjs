@@ -106,15 +106,15 @@ describe("on a phone", { skip }, () => {
     const mic = page.locator(".voice-btn");
     const p = await center(mic);
     // Hold, slide up, release: cancelled.
-    const holding = touch(page, p.x, p.y, { holdMs: 1600, moveTo: { x: p.x, y: p.y - 160 } });
-    await page.locator(".rec-panel .rec-time").waitFor({ timeout: 3000 });
-    await page.waitForFunction(() => /0:0[1-9]/.test(document.querySelector(".rec-panel .rec-time")?.textContent ?? ""), null, { timeout: 3000 });
+    const holding = touch(page, p.x, p.y, { holdMs: 3500, moveTo: { x: p.x, y: p.y - 160 } });
+    await page.locator(".rec-panel .rec-time").waitFor({ timeout: 3500 });
+    await page.waitForFunction(() => /0:0[1-9]/.test(document.querySelector(".rec-panel .rec-time")?.textContent ?? ""), null, { timeout: 3500 });
     await holding;
     await page.locator(".rec-panel").waitFor({ state: "detached" });
     await page.waitForTimeout(800);
     assert.equal(await page.locator('.msg-row.out, .msg-row.mine[data-kind="2"]').count(), 0, "nothing sent");
     // Hold and release: sent.
-    await touch(page, p.x, p.y, { holdMs: 1500 });
+    await touch(page, p.x, p.y, { holdMs: 3000 });
     await noOutbox(page);
     await page.locator('.msg-row.mine[data-kind="2"]').waitFor();
     expectNoErrors(page);

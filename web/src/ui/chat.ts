@@ -655,7 +655,8 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
     if (clip && clip.durationMs >= 500) await sendFile(new File([clip.blob], "voice" + clip.ext, { type: clip.blob.type }), "voice", clip.durationMs);
   };
   const toggleVoice = async () => {
-    if (recorder.recording) return finishRec(true);
+    // A second click while the microphone is still starting sends too.
+    if (recorder.recording || recStarting) return finishRec(true);
     recStarting = startRec(false);
     await recStarting;
     recStarting = undefined;
