@@ -75,7 +75,7 @@ func (s *Service) ConfirmQRLogin(ctx context.Context, c hongyan.Caller, code str
 		return err
 	}
 	if q.State != QRPending {
-		return hongyan.Errorf(hongyan.CodePrecondition, "this login code was already used or has expired")
+		return hongyan.Errorf(hongyan.CodePrecondition, "this login code was already used or has expired").WithReason(hongyan.ReasonCodeExpired)
 	}
 	if err := s.store.ConfirmQRLogin(ctx, q.CodeHash, c.User, s.now()); err != nil {
 		return err
@@ -99,7 +99,7 @@ func (s *Service) ClaimQRLogin(ctx context.Context, code, secret string) (QRLogi
 	case QRPending, QRExpired:
 		return q, nil, nil
 	case QRClaimed:
-		return QRLogin{}, nil, hongyan.Errorf(hongyan.CodePrecondition, "this login code was already used")
+		return QRLogin{}, nil, hongyan.Errorf(hongyan.CodePrecondition, "this login code was already used").WithReason(hongyan.ReasonCodeExpired)
 	}
 	tok, hash := newToken()
 	now := s.now()

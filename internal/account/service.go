@@ -158,7 +158,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if err := hongyan.ValidText("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
-	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong account or password")
+	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong account or password").WithReason(hongyan.ReasonWrongCredentials)
 	if len(password) > MaxPassword {
 		return Session{}, bad
 	}
@@ -272,7 +272,7 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 		return err
 	}
 	if !ok {
-		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password")
+		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
 	}
 	if a.PasswordHash, err = HashPassword(new); err != nil {
 		return err
@@ -385,7 +385,7 @@ func (s *Service) ChangeAccountID(ctx context.Context, c hongyan.Caller, id stri
 		return Account{}, err
 	}
 	if a.AccountIDChanged {
-		return Account{}, hongyan.Errorf(hongyan.CodePrecondition, "the account ID can be changed only once")
+		return Account{}, hongyan.Errorf(hongyan.CodePrecondition, "the account ID can be changed only once").WithReason(hongyan.ReasonAccountIDOnce)
 	}
 	a.AccountID, a.AccountIDChanged = id, true
 	return s.saveProfile(ctx, a)
@@ -439,7 +439,7 @@ func (s *Service) Avatar(ctx context.Context, hash string) (Avatar, error) {
 // number, only where its owner allows being found that way.
 func (s *Service) Find(ctx context.Context, query string) (Account, error) {
 	query = strings.TrimSpace(query)
-	notFound := hongyan.Errorf(hongyan.CodeNotFound, "no user found")
+	notFound := hongyan.Errorf(hongyan.CodeNotFound, "no user found").WithReason(hongyan.ReasonUserNotFound)
 	var a Account
 	var err error
 	switch {
@@ -500,7 +500,7 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if err := validPassword(newPassword); err != nil {
 		return Session{}, err
 	}
-	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code")
+	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
 	a, err := s.findLogin(ctx, accountID)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
 		return Session{}, bad

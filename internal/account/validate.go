@@ -24,16 +24,16 @@ const (
 // letters, digits, '_' and '-', starting with a letter.
 func ValidAccountID(id string) error {
 	if len(id) < 6 || len(id) > 20 {
-		return hongyan.Errorf(hongyan.CodeInvalid, "account ID must be 6 to 20 characters")
+		return hongyan.Errorf(hongyan.CodeInvalid, "account ID must be 6 to 20 characters").WithReason(hongyan.ReasonAccountIDFormat)
 	}
 	for i, r := range id {
 		letter := r < 128 && unicode.IsLetter(r)
 		switch {
 		case i == 0 && !letter:
-			return hongyan.Errorf(hongyan.CodeInvalid, "account ID must start with a letter")
+			return hongyan.Errorf(hongyan.CodeInvalid, "account ID must start with a letter").WithReason(hongyan.ReasonAccountIDFormat)
 		case letter || r >= '0' && r <= '9' || r == '_' || r == '-':
 		default:
-			return hongyan.Errorf(hongyan.CodeInvalid, "account ID may hold only letters, digits, _ and -")
+			return hongyan.Errorf(hongyan.CodeInvalid, "account ID may hold only letters, digits, _ and -").WithReason(hongyan.ReasonAccountIDFormat)
 		}
 	}
 	return nil
@@ -41,7 +41,7 @@ func ValidAccountID(id string) error {
 
 func validPassword(p string) error {
 	if utf8.RuneCountInString(p) < MinPassword || len(p) > MaxPassword {
-		return hongyan.Errorf(hongyan.CodeInvalid, "password must be %d to %d characters", MinPassword, MaxPassword)
+		return hongyan.Errorf(hongyan.CodeInvalid, "password must be %d to %d characters", MinPassword, MaxPassword).WithReason(hongyan.ReasonPasswordLength)
 	}
 	return nil
 }
@@ -50,11 +50,11 @@ func validPassword(p string) error {
 func validPhone(p string) error {
 	d := strings.TrimPrefix(p, "+")
 	if len(d) < 5 || len(d) > 15 {
-		return hongyan.Errorf(hongyan.CodeInvalid, "phone number must have 5 to 15 digits")
+		return hongyan.Errorf(hongyan.CodeInvalid, "phone number must have 5 to 15 digits").WithReason(hongyan.ReasonPhoneFormat)
 	}
 	for _, r := range d {
 		if r < '0' || r > '9' {
-			return hongyan.Errorf(hongyan.CodeInvalid, "phone number may hold only digits and a leading +")
+			return hongyan.Errorf(hongyan.CodeInvalid, "phone number may hold only digits and a leading +").WithReason(hongyan.ReasonPhoneFormat)
 		}
 	}
 	return nil
@@ -63,7 +63,7 @@ func validPhone(p string) error {
 func validEmail(e string) error {
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || len(e) > 254 {
-		return hongyan.Errorf(hongyan.CodeInvalid, "not a valid e-mail address")
+		return hongyan.Errorf(hongyan.CodeInvalid, "not a valid e-mail address").WithReason(hongyan.ReasonEmailFormat)
 	}
 	return nil
 }

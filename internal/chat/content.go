@@ -27,7 +27,7 @@ func checkContent(o Outgoing) error {
 			return hongyan.Errorf(hongyan.CodeInvalid, "empty message")
 		}
 		if len(o.Text) > MaxTextBytes || utf8.RuneCountInString(o.Text) > MaxText {
-			return hongyan.Errorf(hongyan.CodeTooLarge, "a text message holds at most %d characters", MaxText)
+			return hongyan.Errorf(hongyan.CodeTooLarge, "a text message holds at most %d characters", MaxText).WithReason(hongyan.ReasonTextTooLong)
 		}
 		if !utf8.ValidString(o.Text) {
 			return hongyan.Errorf(hongyan.CodeInvalid, "message is not valid UTF-8")
@@ -129,7 +129,7 @@ func (s *Service) fill(ctx context.Context, c hongyan.Caller, o Outgoing, nm *Ne
 			return hongyan.Errorf(hongyan.CodeInvalid, "media %s is a %s, not a %s", md.ID, md.Class, kindName(o.Kind))
 		}
 		if o.Kind == KindVoice && (md.DurationMS <= 0 || md.DurationMS > 60_000) {
-			return hongyan.Errorf(hongyan.CodeInvalid, "a voice message lasts at most 60 seconds")
+			return hongyan.Errorf(hongyan.CodeInvalid, "a voice message lasts at most 60 seconds").WithReason(hongyan.ReasonVoiceTooLong)
 		}
 		m.Media = &md
 		if o.Kind == KindFile {

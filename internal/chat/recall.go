@@ -29,7 +29,7 @@ func (s *Service) Recall(ctx context.Context, c hongyan.Caller, id hongyan.Messa
 		return m, nil
 	}
 	if s.now().Sub(m.Time) > RecallWindow {
-		return Message{}, hongyan.Errorf(hongyan.CodePrecondition, "a message can be recalled only within %d minutes", int(RecallWindow.Minutes()))
+		return Message{}, hongyan.Errorf(hongyan.CodePrecondition, "a message can be recalled only within %d minutes", int(RecallWindow.Minutes())).WithReason(hongyan.ReasonRecallTooLate)
 	}
 	audience := members(conv)
 	if conv.Group {

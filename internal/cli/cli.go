@@ -50,6 +50,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
   send group:GID TEXT [--mention ID[,ID...]|all]    to a group chat
   send-file PEER|group:GID PATH [--kind file|image|video|voice|sticker] [--duration-ms N]
+  send-location PEER|group:GID LAT LON [--name PLACE] [--address A]
+  send-link PEER|group:GID URL         a link card (the server fetches its preview)
   download MEDIA_ID PATH               save a file sent to you
   groups create NAME MEMBER... | groups invite GID ID... | groups remove GID ID...
   groups members GID | groups leave GID | groups list
@@ -204,6 +206,10 @@ func (e *env) run(args []string) error {
 		return e.favorites(rest)
 	case "send-file":
 		return e.sendFile(rest)
+	case "send-location":
+		return e.sendLocation(rest)
+	case "send-link":
+		return e.sendLink(rest)
 	case "download":
 		return e.download(rest)
 	}

@@ -54,7 +54,7 @@ func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string) (h
 // request is in state RequestAccepted.
 func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongyan.UserID, greeting, remark string) (Request, error) {
 	if user == c.User {
-		return Request{}, hongyan.Errorf(hongyan.CodeInvalid, "you cannot add yourself")
+		return Request{}, hongyan.Errorf(hongyan.CodeInvalid, "you cannot add yourself").WithReason(hongyan.ReasonAddSelf)
 	}
 	if err := hongyan.ValidText("greeting", greeting, MaxGreeting); err != nil {
 		return Request{}, err
@@ -69,11 +69,11 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	if blocked, err := s.store.Blocked(ctx, user, c.User); err != nil {
 		return Request{}, err
 	} else if blocked {
-		return Request{}, hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your requests")
+		return Request{}, hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your requests").WithReason(hongyan.ReasonBlocked)
 	}
 	if _, err := s.store.Contact(ctx, c.User, user); err == nil {
 		if _, err := s.store.Contact(ctx, user, c.User); err == nil {
-			return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends")
+			return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends").WithReason(hongyan.ReasonAlreadyFriends)
 		}
 	}
 	if !s.requests.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
@@ -282,10 +282,10 @@ func (s *Service) CanMessage(ctx context.Context, from, to hongyan.UserID) error
 		s.rel.put(from, to, r, gen, now)
 	}
 	if r.ToBlocksFrom {
-		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages")
+		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages").WithReason(hongyan.ReasonBlocked)
 	}
 	if !r.FromHasTo || !r.ToHasFrom {
-		return hongyan.Errorf(hongyan.CodePrecondition, "you are not friends with this user")
+		return hongyan.Errorf(hongyan.CodePrecondition, "you are not friends with this user").WithReason(hongyan.ReasonNotFriends)
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func errorFrame(id uint32, err error) *pb.ServerFrame {
-	return &pb.ServerFrame{Id: id, Error: &pb.Error{Code: string(hongyan.ErrorCode(err)), Message: hongyan.ErrorMessage(err)}}
+	return &pb.ServerFrame{Id: id, Error: &pb.Error{Code: string(hongyan.ErrorCode(err)), Message: hongyan.ErrorMessage(err), Reason: string(hongyan.ErrorReason(err))}}
 }
 
 // publicProfile is what anyone may see of an account.

@@ -107,7 +107,7 @@ func (g *Gateway) handleMediaPut(w http.ResponseWriter, r *http.Request) {
 	body := r.Body
 	if limit := g.s.Media.Limit(u.Class); limit > 0 {
 		if r.ContentLength > limit {
-			g.mediaError(w, hongyan.Errorf(hongyan.CodeTooLarge, "a %s may be at most %d bytes", u.Class, limit))
+			g.mediaError(w, hongyan.Errorf(hongyan.CodeTooLarge, "a %s may be at most %d bytes", u.Class, limit).WithReason(hongyan.ReasonFileTooLarge))
 			return
 		}
 		body = http.MaxBytesReader(w, r.Body, limit)
@@ -319,7 +319,8 @@ var mediaStatus = map[hongyan.Code]int{
 	hongyan.CodeUnavailable:   http.StatusServiceUnavailable,
 }
 
-// mediaError writes err as JSON {"code", "message"} with its status.
+// mediaError writes err as JSON {"code", "message", "reason"} with its
+// status (reason only when set).
 func (g *Gateway) mediaError(w http.ResponseWriter, err error) {
 	code, msg := hongyan.ErrorCode(err), hongyan.ErrorMessage(err)
 	var tooBig *http.MaxBytesError
@@ -335,9 +336,10 @@ func (g *Gateway) mediaError(w http.ResponseWriter, err error) {
 	h.Del("ETag")
 	h.Set("Cache-Control", "no-store")
 	writeJSON(w, status, struct {
-		Code    hongyan.Code `json:"code"`
-		Message string       `json:"message"`
-	}{code, msg})
+		Code    hongyan.Code   `json:"code"`
+		Message string         `json:"message"`
+		Reason  hongyan.Reason `json:"reason,omitempty"`
+	}{code, msg, hongyan.ErrorReason(err)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

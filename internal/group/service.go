@@ -72,8 +72,8 @@ type View struct {
 var (
 	errNoGroup   = hongyan.Errorf(hongyan.CodeNotFound, "no such group")
 	errNotMember = hongyan.Errorf(hongyan.CodeNotFound, "you are not a member of this group")
-	errAdminOnly = hongyan.Errorf(hongyan.CodeDenied, "only the group's owner and admins may do that")
-	errOwnerOnly = hongyan.Errorf(hongyan.CodeDenied, "only the group's owner may do that")
+	errAdminOnly = hongyan.Errorf(hongyan.CodeDenied, "only the group's owner and admins may do that").WithReason(hongyan.ReasonAdminOnly)
+	errOwnerOnly = hongyan.Errorf(hongyan.CodeDenied, "only the group's owner may do that").WithReason(hongyan.ReasonOwnerOnly)
 )
 
 // Create makes a group of the caller (its owner) and users, who must be
@@ -88,7 +88,7 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, use
 		return View{}, hongyan.Errorf(hongyan.CodeInvalid, "a group starts with at least 2 of your contacts")
 	}
 	if len(users)+1 > s.cfg.MaxMembers {
-		return View{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers)
+		return View{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers).WithReason(hongyan.ReasonGroupFull)
 	}
 	if err := s.contacts(ctx, c.User, users); err != nil {
 		return View{}, err
@@ -181,7 +181,7 @@ func (s *Service) active(ctx context.Context, id hongyan.ConversationID, user ho
 		return Group{}, Member{}, err
 	}
 	if g.Dissolved {
-		return Group{}, Member{}, hongyan.Errorf(hongyan.CodePrecondition, "the group was dissolved")
+		return Group{}, Member{}, hongyan.Errorf(hongyan.CodePrecondition, "the group was dissolved").WithReason(hongyan.ReasonGroupDissolved)
 	}
 	return g, m, nil
 }
@@ -195,9 +195,9 @@ func (s *Service) CanPost(ctx context.Context, id hongyan.ConversationID, user h
 	}
 	switch {
 	case m.Muted && !m.Admin():
-		return hongyan.Errorf(hongyan.CodeDenied, "you were muted in this group")
+		return hongyan.Errorf(hongyan.CodeDenied, "you were muted in this group").WithReason(hongyan.ReasonMuted)
 	case g.MutedAll && !m.Admin():
-		return hongyan.Errorf(hongyan.CodeDenied, "only the owner and admins may post while the group is muted")
+		return hongyan.Errorf(hongyan.CodeDenied, "only the owner and admins may post while the group is muted").WithReason(hongyan.ReasonMuted)
 	case all && !m.Admin():
 		return hongyan.Errorf(hongyan.CodeDenied, "only the owner and admins may mention everyone")
 	}
@@ -270,7 +270,7 @@ func (s *Service) Invite(ctx context.Context, c hongyan.Caller, id hongyan.Conve
 			return Op{}, nil
 		}
 		if g.Members+len(fresh) > s.cfg.MaxMembers {
-			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers)
+			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers).WithReason(hongyan.ReasonGroupFull)
 		}
 		now := s.now()
 		invites = nil
@@ -357,7 +357,7 @@ func (s *Service) Answer(ctx context.Context, c hongyan.Caller, invID int64, acc
 		case len(newcomers(members, []hongyan.UserID{inv.Invitee})) == 0:
 			next.State = StateJoined
 		case g.Members >= s.cfg.MaxMembers:
-			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers)
+			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers).WithReason(hongyan.ReasonGroupFull)
 		case inv.State == StateApproval && !inv.ByQR && g.Members >= s.cfg.AcceptAbove:
 			next.State = StateInvited
 		default:
@@ -748,7 +748,7 @@ func (s *Service) Preview(ctx context.Context, code string) (Group, error) {
 		return Group{}, err
 	}
 	if !s.now().Before(g.QRExpires) {
-		return Group{}, hongyan.Errorf(hongyan.CodePrecondition, "the group's QR code expired")
+		return Group{}, hongyan.Errorf(hongyan.CodePrecondition, "the group's QR code expired").WithReason(hongyan.ReasonCodeExpired)
 	}
 	return g, nil
 }
@@ -763,13 +763,13 @@ func (s *Service) Join(ctx context.Context, c hongyan.Caller, code string) (View
 	var inv *Invitation
 	err = s.change(ctx, g.ID, g.Owner, func(cur Group, _ Member, members []Member) (Op, error) {
 		if cur.QRCode != code || !s.now().Before(cur.QRExpires) {
-			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "the group's QR code expired")
+			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "the group's QR code expired").WithReason(hongyan.ReasonCodeExpired)
 		}
 		if len(newcomers(members, []hongyan.UserID{c.User})) == 0 {
 			return Op{}, nil
 		}
 		if cur.Members >= s.cfg.MaxMembers {
-			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers)
+			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers).WithReason(hongyan.ReasonGroupFull)
 		}
 		if cur.Approval {
 			now := s.now()

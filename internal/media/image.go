@@ -53,7 +53,7 @@ type checkedImage struct {
 func processImage(data []byte, typ string, maxPixels int64) (checkedImage, error) {
 	dec, ok := decoders[typ]
 	if !ok {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "not a JPEG, PNG, GIF or WebP image")
+		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "not a JPEG, PNG, GIF or WebP image").WithReason(hongyan.ReasonNotImage)
 	}
 	orientation := 1
 	if typ == "image/jpeg" {
@@ -73,7 +73,7 @@ func processImage(data []byte, typ string, maxPixels int64) (checkedImage, error
 		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "the image has no pixels")
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, maxPixels)
+		return checkedImage{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, maxPixels).WithReason(hongyan.ReasonImageTooLarge)
 	}
 	img, err := dec.decode(data)
 	if err != nil {

@@ -218,7 +218,7 @@ func (s *Service) checkUpload(u *Upload, sized bool) error {
 	switch u.Class {
 	case ClassVoice:
 		if u.DurationMS < 1 || u.DurationMS > MaxVoiceMS {
-			return hongyan.Errorf(hongyan.CodeInvalid, "a voice message lasts 1 ms to %d s, not %d ms", MaxVoiceMS/1000, u.DurationMS)
+			return hongyan.Errorf(hongyan.CodeInvalid, "a voice message lasts 1 ms to %d s, not %d ms", MaxVoiceMS/1000, u.DurationMS).WithReason(hongyan.ReasonVoiceTooLong)
 		}
 	case ClassVideo:
 		if u.DurationMS < 0 || u.DurationMS > MaxVideoMS {
@@ -239,7 +239,7 @@ func (s *Service) checkUpload(u *Upload, sized bool) error {
 }
 
 func tooLarge(class Class, limit int64) error {
-	return hongyan.Errorf(hongyan.CodeTooLarge, "a %s may be at most %d bytes", class, limit)
+	return hongyan.Errorf(hongyan.CodeTooLarge, "a %s may be at most %d bytes", class, limit).WithReason(hongyan.ReasonFileTooLarge)
 }
 
 // cleanName keeps the last element of a path, without control and
@@ -296,7 +296,7 @@ func (s *Service) stage(r io.Reader, limit int64, class Class) (*os.File, int64,
 	case n > limit:
 		err = tooLarge(class, limit)
 	case n == 0:
-		err = hongyan.Errorf(hongyan.CodeInvalid, "the upload is empty")
+		err = hongyan.Errorf(hongyan.CodeInvalid, "the upload is empty").WithReason(hongyan.ReasonEmptyFile)
 	}
 	if err != nil {
 		f.Close()
@@ -334,7 +334,7 @@ func (s *Service) ingest(ctx context.Context, owner hongyan.UserID, u Upload, f 
 	switch u.Class {
 	case ClassImage, ClassSticker:
 		if !isRaster(typ) {
-			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "an image or sticker must be a JPEG, PNG, GIF or WebP image; this content is %s", describe(typ))
+			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "an image or sticker must be a JPEG, PNG, GIF or WebP image; this content is %s", describe(typ)).WithReason(hongyan.ReasonNotImage)
 		}
 		data := make([]byte, size)
 		if _, err := f.ReadAt(data, 0); err != nil {
@@ -360,7 +360,7 @@ func (s *Service) ingest(ctx context.Context, owner hongyan.UserID, u Upload, f 
 	case ClassVoice:
 		t, ok := voiceType(typ)
 		if !ok {
-			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "a voice message must be audio; this content is %s", describe(typ))
+			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "a voice message must be audio; this content is %s", describe(typ)).WithReason(hongyan.ReasonNotAudio)
 		}
 		rec.Type = t
 		if t == "audio/wav" {
@@ -377,7 +377,7 @@ func (s *Service) ingest(ctx context.Context, owner hongyan.UserID, u Upload, f 
 		}
 	case ClassVideo:
 		if !isVideo(typ) {
-			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "a video must be MP4, QuickTime, WebM or Matroska; this content is %s", describe(typ))
+			return Record{}, hongyan.Errorf(hongyan.CodeInvalid, "a video must be MP4, QuickTime, WebM or Matroska; this content is %s", describe(typ)).WithReason(hongyan.ReasonNotVideo)
 		}
 		if s.cfg.Poster != nil {
 			// The poster is made before the file may be moved away.

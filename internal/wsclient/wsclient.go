@@ -35,10 +35,12 @@ const (
 
 // Error is an error response from the server: the request was received and
 // refused. Code is one of the protocol's error codes (invalid_argument,
-// not_found, failed_precondition, …); Message is safe to show to users.
+// not_found, failed_precondition, …); Message is safe to show to users;
+// Reason, when set, tells cases of one code apart (account_id_taken, …).
 type Error struct {
 	Code    string
 	Message string
+	Reason  string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -318,7 +320,7 @@ func (c *Conn) closedErr(cause error) error {
 
 func response(f *hongyanv1.ServerFrame) (*hongyanv1.ServerFrame, error) {
 	if e := f.GetError(); e != nil {
-		return f, &Error{Code: e.Code, Message: e.Message}
+		return f, &Error{Code: e.Code, Message: e.Message, Reason: e.Reason}
 	}
 	return f, nil
 }

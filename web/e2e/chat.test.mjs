@@ -85,12 +85,13 @@ describe("two people chatting", { skip }, () => {
     // Voice: Chromium's fake microphone plays a generated tone.
     toneWav(join(OUT, "tone.wav"));
     await alice.click(".voice-btn");
+    await alice.locator(".rec-panel").waitFor();
     await alice.waitForTimeout(1600);
     await alice.click(".voice-btn");
     await noOutbox(alice);
     const voice = bob.locator('.msg-row[data-kind="2"] .voice').first();
     await voice.waitFor();
-    assert.match(await voice.textContent(), /[12]″/);
+    assert.match(await voice.textContent(), /[123]″/);
   });
 
   it("recalls a message on both sides", async () => {
@@ -99,8 +100,8 @@ describe("two people chatting", { skip }, () => {
     await sendText(alice, "oops, wrong chat");
     await noOutbox(alice);
     await waitMessage(bob, "oops, wrong chat");
-    await alice.locator(".msg-row.mine .bubble", { hasText: "oops, wrong chat" }).click();
-    await alice.locator(".sheet-item", { hasText: "Recall" }).click();
+    await alice.locator(".msg-row.mine .bubble", { hasText: "oops, wrong chat" }).click({ button: "right" });
+    await alice.locator('[role="menuitem"]', { hasText: "Recall" }).click();
     await alice.locator('.sys-line[data-kind="recalled"]', { hasText: "You recalled a message" }).waitFor();
     await bob.locator('.sys-line[data-kind="recalled"]', { hasText: "Alice recalled a message" }).waitFor();
     assert.equal(await countMessages(bob, "oops, wrong chat"), 0);

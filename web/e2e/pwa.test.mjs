@@ -54,7 +54,7 @@ describe("installable app with an offline shell", { skip }, () => {
     const r = await bob.body("friendRequest", { user: BigInt(aliceId), greeting: "hi" });
     await page.goto("/contacts/new");
     await page.locator('[data-request="Bob"] [data-action="accept"]').click();
-    await page.locator('[data-request="Bob"] .row-state').waitFor();
+    await page.waitForSelector('[data-screen="chat"]');
     assert.ok(r.id > 0n);
   });
 

@@ -6,8 +6,8 @@ export const PASSWORD = "a long password 1";
 // newPage opens a browser context (one device) with an XSS trap: any
 // payload that runs calls window.__xss or opens a dialog, and both are
 // recorded in page.xss.
-export async function newPage(browser, server, { viewport = { width: 1280, height: 800 }, locale = "en-US", serviceWorkers = "block" } = {}) {
-  const context = await browser.newContext({ viewport, locale, serviceWorkers, baseURL: server.url, permissions: ["microphone", "clipboard-read", "clipboard-write"] });
+export async function newPage(browser, server, { viewport = { width: 1280, height: 800 }, locale = "en-US", serviceWorkers = "block", permissions = [], ...more } = {}) {
+  const context = await browser.newContext({ viewport, locale, serviceWorkers, baseURL: server.url, permissions: ["microphone", "clipboard-read", "clipboard-write", ...permissions], ...more });
   await context.addInitScript(() => {
     window.__xssFired = [];
     window.__xss = (x) => window.__xssFired.push(String(x));
@@ -78,7 +78,8 @@ export async function acceptRequest(page, fromName) {
   await go(page, "/contacts/new");
   const row = page.locator(`[data-request="${fromName}"]`);
   await row.locator('[data-action="accept"]').click();
-  await row.locator(".row-state").waitFor();
+  // Accepting opens the new friend's chat.
+  await page.waitForSelector('[data-screen="chat"]');
 }
 
 // befriend: a asks, b accepts.

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load } from "./bundle.mjs";
 
-const { Outbox, ApiError } = await load("lib/outbox.ts", "lib/conn.ts");
+const { Outbox, ApiError, canRetry, failedChats } = await load("lib/outbox.ts", "lib/conn.ts");
 
 function fakeConn() {
   const handlers = {};
@@ -126,4 +126,25 @@ test("fills in the compact copy of an own message", async () => {
   assert.equal(full.sender, 1n);
   assert.equal(full.seq, 3n);
   assert.equal(store.completeOwn({ id: 5n, conversation: 7n, seq: 3n, clientId: "unknown", sender: 0n, time: 0n }), undefined);
+});
+
+test("only text messages carry text; a refused content offers no retry, a rate limit does", async () => {
+  const conn = fakeConn();
+  const store = fakeStore();
+  const ob = new Outbox(conn, store);
+  const seen = [];
+  conn.answer = async (v) => {
+    seen.push(v.text);
+    throw new ApiError("invalid_argument", "a location message carries no text");
+  };
+  const loc = await ob.add({ peer: 2n, kind: 5, text: "Drum Tower", location: { latitude: 1, longitude: 2, name: "Drum Tower", address: "" } });
+  await settle();
+  assert.deepEqual(seen, [""], "the request carries no text");
+  const failed = ob.items.get(loc.clientId);
+  assert.equal(failed.state, "failed");
+  assert.equal(failed.errorCode, "invalid_argument");
+  assert.equal(canRetry(failed), false);
+  assert.deepEqual([...failedChats(ob.items.values())], ["u2"]);
+  assert.equal(canRetry({ state: "failed", errorCode: "rate_limited" }), true);
+  assert.equal(canRetry({ state: "failed", errorCode: "unavailable" }), true);
 });

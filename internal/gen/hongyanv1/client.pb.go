@@ -2138,8 +2138,13 @@ type Error struct {
 	// One of: invalid_argument, not_found, already_exists, unauthenticated,
 	// permission_denied, failed_precondition, rate_limited, too_large,
 	// unimplemented, unavailable, internal.
-	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Code    string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// A machine-readable detail that tells cases of one code apart
+	// (account_id_taken, phone_taken, …; docs/protocol.md lists them), or ""
+	// when the code says it all. Clients show their own words for the
+	// reasons and codes they know, and the message for others.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2184,6 +2189,13 @@ func (x *Error) GetCode() string {
 func (x *Error) GetMessage() string {
 	if x != nil {
 		return x.Message
+	}
+	return ""
+}
+
+func (x *Error) GetReason() string {
+	if x != nil {
+		return x.Reason
 	}
 	return ""
 }
@@ -8368,10 +8380,11 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
 	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitationB\x06\n" +
 	"\x04body\"\a\n" +
-	"\x05Empty\"5\n" +
+	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\x1d\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x1d\n" +
 	"\x05Hello\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\"O\n" +
 	"\rHelloResponse\x12\x12\n" +

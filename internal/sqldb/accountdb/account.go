@@ -74,7 +74,7 @@ func conflict(t *sqldb.Tx, a account.Account) error {
 		return sqldb.Internal(err)
 	}
 	if found {
-		return hongyan.Errorf(hongyan.CodeExists, "account ID %q already taken", a.AccountID)
+		return hongyan.Errorf(hongyan.CodeExists, "account ID %q already taken", a.AccountID).WithReason(hongyan.ReasonAccountIDTaken)
 	}
 	if a.Phone != "" {
 		found, err := t.Read(`SELECT 1 FROM accounts WHERE phone = $1 AND id <> $2`, []any{a.Phone, int64(a.ID)}, &n)
@@ -82,7 +82,7 @@ func conflict(t *sqldb.Tx, a account.Account) error {
 			return sqldb.Internal(err)
 		}
 		if found {
-			return hongyan.Errorf(hongyan.CodeExists, "phone number already bound to another account")
+			return hongyan.Errorf(hongyan.CodeExists, "phone number already bound to another account").WithReason(hongyan.ReasonPhoneTaken)
 		}
 	}
 	if a.Email != "" {
@@ -91,7 +91,7 @@ func conflict(t *sqldb.Tx, a account.Account) error {
 			return sqldb.Internal(err)
 		}
 		if found {
-			return hongyan.Errorf(hongyan.CodeExists, "e-mail address already bound to another account")
+			return hongyan.Errorf(hongyan.CodeExists, "e-mail address already bound to another account").WithReason(hongyan.ReasonEmailTaken)
 		}
 	}
 	return nil

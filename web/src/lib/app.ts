@@ -141,6 +141,35 @@ class App extends Emitter {
     }
   }
 
+  private loadingMembers = new Map<string, Promise<void>>();
+  private membersFailed = new Map<string, number>();
+
+  // loadMembers reads a group's members (names and avatars of an unnamed
+  // group, @mentions, the info page); callers at the same time share one
+  // request.
+  loadMembers(group: bigint): Promise<void> {
+    const st = this.store;
+    const k = key(group);
+    if (!st) return Promise.resolve();
+    let p = this.loadingMembers.get(k);
+    if (p) return p;
+    // A group whose members could not be read is not asked again for a
+    // minute (the chat list asks on every render).
+    if (Date.now() - (this.membersFailed.get(k) ?? 0) < 60000) return Promise.reject(new Error("members unavailable"));
+    p = (async () => {
+      const r = await this.conn.call("groupMembers", { group }, "groupMembers");
+      await st.setUsers(r.members.flatMap((m) => (m.profile ? [m.profile] : [])));
+      await st.setMembers(group, r.members);
+    })()
+      .catch((e) => {
+        this.membersFailed.set(k, Date.now());
+        throw e;
+      })
+      .finally(() => this.loadingMembers.delete(k));
+    this.loadingMembers.set(k, p);
+    return p;
+  }
+
   isGroupMember(group: bigint): boolean {
     return !!this.store?.groups.has(key(group)) && !this.store.leftGroups.has(key(group));
   }

@@ -6,14 +6,17 @@ import { create, fromBinary, toBinary, ClientFrameSchema, ServerFrameSchema } fr
 import type { BodyCase, BodyValue, Init, ReqCase, ReqValue, ServerFrame } from "./proto";
 import { Emitter } from "./events";
 
+// ApiError is a refusal from the server (or "unavailable"/"timeout" from
+// this connection): its code, the server's message and, when the server
+// gave one, the reason that tells cases of one code apart.
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: string, message: string, readonly reason = "") {
     super(message || code);
   }
 }
 
 // Retrying may succeed later: the request never reached a server that could
-// answer it.
+// answer it, or the server asked to come back later.
 export function retryable(e: unknown): boolean {
   return !(e instanceof ApiError) || ["unavailable", "rate_limited", "internal", "timeout"].includes(e.code);
 }
@@ -146,7 +149,7 @@ export class Connection extends Emitter {
       if (!p) return;
       this.pending.delete(f.id);
       clearTimeout(p.timer);
-      if (f.error && f.error.code) p.reject(new ApiError(f.error.code, f.error.message));
+      if (f.error && f.error.code) p.reject(new ApiError(f.error.code, f.error.message, f.error.reason));
       else p.resolve(f);
     };
     ws.onclose = ws.onerror = () => {
@@ -206,6 +209,21 @@ export class Connection extends Emitter {
     const f = await this.raw(req, value, timeout);
     if (f.body.case !== want) throw new ApiError("internal", `expected ${want}, got ${f.body.case ?? "nothing"}`);
     return f.body.value as BodyValue<B>;
+  }
+
+  // soon waits up to ms for a socket that is set up, connecting now if none
+  // is: a request made while the connection is coming back (just after
+  // signing out, or a network change) waits for it instead of failing.
+  async soon(ms = 10000): Promise<void> {
+    if (this.setupDone) return;
+    this.kick();
+    let timer = 0;
+    const late = new Promise<never>((_, reject) => (timer = window.setTimeout(() => reject(new ApiError("unavailable", "offline")), ms)));
+    try {
+      await Promise.race([this.ready(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   // done sends a request whose answer is just "done".

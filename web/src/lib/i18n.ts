@@ -34,6 +34,11 @@ export function t(key: Key, ...args: (string | number | bigint)[]): string {
   return s;
 }
 
+// hasKey tells whether a phrase exists (for keys made from server codes).
+export function hasKey(key: string): key is Key {
+  return Object.prototype.hasOwnProperty.call(en, key);
+}
+
 export function formatTime(ms: number, full = false): string {
   const d = new Date(ms);
   const now = new Date();
@@ -45,6 +50,22 @@ export function formatTime(ms: number, full = false): string {
   if (full) return d.toLocaleString(loc, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
   if (d.getFullYear() === now.getFullYear()) return d.toLocaleDateString(loc, { month: "short", day: "numeric" });
   return d.toLocaleDateString(loc, { year: "numeric", month: "short", day: "numeric" });
+}
+
+// formatSeparator is the time between messages, as WeChat shows it:
+// "08:41" today, "Yesterday 08:41", the weekday within a week, then the date.
+export function formatSeparator(ms: number): string {
+  const d = new Date(ms);
+  const now = new Date();
+  const loc = lang === "zh" ? "zh-CN" : "en-GB";
+  const hm = d.toLocaleTimeString(loc, { hour: "2-digit", minute: "2-digit", hour12: false });
+  const midnight = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const days = Math.round((midnight(now) - midnight(d)) / 86400000);
+  if (days <= 0) return hm;
+  if (days === 1) return t("yesterday_time", hm);
+  if (days < 7) return t("weekday_time", d.toLocaleDateString(loc, { weekday: "long" }), hm);
+  const sameYear = d.getFullYear() === now.getFullYear();
+  return `${d.toLocaleDateString(loc, sameYear ? { month: "long", day: "numeric" } : { year: "numeric", month: "long", day: "numeric" })} ${hm}`;
 }
 
 export function formatSize(n: number): string {

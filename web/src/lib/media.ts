@@ -39,16 +39,18 @@ export async function upload(body: Blob, kind: UploadKind, name: string, duratio
     // Errors are JSON {code, message}; a server without media answers 404.
     let code = "";
     let message = "";
+    let reason = "";
     try {
-      const j = (await r.json()) as { code?: string; message?: string };
+      const j = (await r.json()) as { code?: string; message?: string; reason?: string };
       code = j.code ?? "";
       message = j.message ?? "";
+      reason = j.reason ?? "";
     } catch {
       /* not JSON */
     }
     if (!code && (r.status === 404 || r.status === 405 || r.status === 501)) throw new ApiError("unimplemented", "media upload is not available on this server");
     if (!code) code = r.status === 413 ? "too_large" : r.status >= 500 ? "unavailable" : "invalid_argument";
-    throw new ApiError(code, message || `upload failed (${r.status})`);
+    throw new ApiError(code, message || `upload failed (${r.status})`, reason);
   }
   const u = (await r.json()) as Uploaded;
   if (!idRe.test(u.id)) throw new ApiError("internal", "bad media id");

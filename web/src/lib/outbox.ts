@@ -34,13 +34,30 @@ export interface OutItem {
   // A forward of these messages (merged: one chat-history card).
   forward?: { messages: bigint[]; merged: boolean; original?: Message };
   state: OutState;
+  // Why it failed: the server's message, code and reason (shown in the
+  // user's language by the chat), kept with the item.
   error?: string;
+  errorCode?: string;
+  errorReason?: string;
   // Answers that said "try later" while connected; after a few the item
   // stops blocking the queue and shows as failed.
   tries?: number;
 }
 
 export type NewItem = Partial<OutItem> & { peer?: bigint; group?: bigint };
+
+// canRetry: a retry can fix the failure (the network, a rate limit, a
+// server fault); a refusal of the content cannot.
+export function canRetry(it: OutItem): boolean {
+  return it.state === "failed" && ["unavailable", "timeout", "rate_limited", "internal"].includes(it.errorCode ?? "internal");
+}
+
+// failed lists the chats (as "u{peer}" or "g{group}") that hold a failed item.
+export function failedChats(items: Iterable<OutItem>): Set<string> {
+  const out = new Set<string>();
+  for (const it of items) if (it.state === "failed") out.add(it.group ? `g${it.group}` : `u${it.peer}`);
+  return out;
+}
 
 export function newClientId(): string {
   const b = crypto.getRandomValues(new Uint8Array(12));
@@ -99,7 +116,7 @@ export class Outbox extends Emitter {
     const it = this.items.get(clientId);
     if (!it) return;
     it.state = "pending";
-    it.error = undefined;
+    it.error = it.errorCode = it.errorReason = undefined;
     it.tries = 0;
     await this.save(it);
     void this.flush();
@@ -162,7 +179,9 @@ export class Outbox extends Emitter {
             peer: it.peer,
             group: it.group,
             kind: it.kind,
-            text: it.text,
+            // Only text messages carry text; the server makes the text of
+            // the other kinds (docs/protocol.md).
+            text: it.kind === MessageKind.TEXT ? it.text : "",
             mentions: it.mentions,
             mentionAll: it.mentionAll,
             media: it.media?.id ?? "",
@@ -201,6 +220,8 @@ export class Outbox extends Emitter {
       }
       it.state = "failed";
       it.error = e instanceof ApiError ? e.message : String(e);
+      it.errorCode = e instanceof ApiError ? e.code : "internal";
+      it.errorReason = e instanceof ApiError ? e.reason : "";
       await this.save(it);
       return true;
     }
@@ -226,7 +247,7 @@ export class Outbox extends Emitter {
         ? { quote: undefined, mentions: [], mentionAll: false }
         : {
             kind: it.kind,
-            text: it.text,
+            text: it.kind === MessageKind.LOCATION ? (it.location?.name ?? "") : it.kind === MessageKind.TEXT ? it.text : it.media?.name && it.kind === MessageKind.FILE ? it.media.name : "",
             mentions: it.mentions,
             mentionAll: it.mentionAll,
             media: it.media

@@ -15,6 +15,9 @@ export interface Route {
 const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/u\/(\d+)$/, "chats", "chat-user"],
   [/^\/chat\/g\/(\d+)$/, "chats", "chat-group"],
+  [/^\/chat\/u\/(\d+)\/m\/(\d+)$/, "chats", "chat-user"],
+  [/^\/chat\/g\/(\d+)\/m\/(\d+)$/, "chats", "chat-group"],
+  [/^\/chat\/([ug])\/(\d+)\/search$/, "chats", "chat-search"],
   [/^\/chat\/u\/(\d+)\/info$/, "chats", "chat-info"],
   [/^\/chat\/g\/(\d+)\/info$/, "chats", "group-info"],
   [/^\/chat\/g\/(\d+)\/members$/, "chats", "group-members"],

@@ -52,6 +52,9 @@ export class Store extends Emitter {
   blocked = new Set<string>();
   devices: Device[] = [];
   members = new Map<string, GroupMember[]>();
+  // The first members of each group (up to nine), kept across visits: they
+  // name unnamed groups and make their grid avatars.
+  memberPreview = new Map<string, bigint[]>();
   typing = new Map<string, { user: bigint; until: number }>();
   // The conversation on screen: its new messages do not count as unread.
   openConv = "";
@@ -91,6 +94,7 @@ export class Store extends Emitter {
     this.devices = (m.get("devices") as Device[]) ?? [];
     this.blocked = new Set((m.get("blocked") as string[]) ?? []);
     this.leftGroups = new Set((m.get("leftGroups") as string[]) ?? []);
+    for (const [g, us] of Object.entries((m.get("memberPreview") as Record<string, bigint[]>) ?? {})) this.memberPreview.set(g, us);
     for (const c of convs) this.convs.set(key(c.conversation), c);
     for (const c of contacts) this.contacts.set(key(c.user), c);
     for (const r of requests) this.requests.set(key(r.id), r);
@@ -126,8 +130,37 @@ export class Store extends Emitter {
     return this.contacts.get(key(user))?.profile ?? this.users.get(key(user));
   }
 
+  // groupTitle: the group's name or, for a group without one, its first
+  // members' names ("Alice、Bob、Carol…").
+  groupTitle(group: bigint): string {
+    const name = this.groups.get(key(group))?.name;
+    if (name) return name;
+    const others = (this.memberPreview.get(key(group)) ?? []).filter((u) => u !== this.me);
+    if (!others.length) return t("group_chat");
+    return others.slice(0, 3).map((u) => this.name(u, group)).join(t("list_sep")) + (others.length > 3 ? "…" : "");
+  }
+
+  // groupFaces: the first members' names and avatars, for a grid avatar.
+  groupFaces(group: bigint): { name: string; avatar?: string }[] {
+    return (this.memberPreview.get(key(group)) ?? []).map((u) => ({ name: this.name(u, group), avatar: this.profileOf(u)?.avatar }));
+  }
+
+  // needsMembers: the preview of a group's members is missing or stale.
+  needsMembers(group: bigint): boolean {
+    const p = this.memberPreview.get(key(group));
+    const g = this.groups.get(key(group));
+    return !p || (!!g && p.length !== Math.min(9, g.memberCount));
+  }
+
+  async setMembers(group: bigint, list: GroupMember[]): Promise<void> {
+    this.members.set(key(group), list);
+    this.memberPreview.set(key(group), list.slice(0, 9).map((m) => m.user));
+    await this.db.put("kv", "memberPreview", Object.fromEntries(this.memberPreview));
+    this.emit("members", group);
+  }
+
   convTitle(c: ConversationState): string {
-    if (c.group) return this.groups.get(key(c.group))?.name || `#${c.group}`;
+    if (c.group) return this.groupTitle(c.group);
     if (c.peer === this.me) return t("file_transfer");
     return this.name(c.peer);
   }

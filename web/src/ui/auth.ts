@@ -92,6 +92,7 @@ function loginForm(show: (m: Mode) => void): HTMLElement {
     err.textContent = "";
     submit.disabled = true;
     try {
+      await app.conn.soon();
       const s = await app.conn.call("login", { login: v.login.trim(), password: v.password, deviceName: deviceName() }, "session");
       await app.signIn(s);
     } catch (x) {
@@ -123,6 +124,7 @@ function registerForm(): HTMLElement {
     err.textContent = "";
     submit.disabled = true;
     try {
+      await app.conn.soon();
       const s = await app.conn.call("register", { accountId: v.account_id.trim(), nickname: v.nickname.trim(), password: v.password, phone: v.phone.trim(), deviceName: deviceName() }, "session");
       await app.signIn(s);
     } catch (x) {
@@ -149,6 +151,7 @@ function recoverForm(show: (m: Mode) => void): HTMLElement {
         click: (e) =>
           busy(e.currentTarget as HTMLButtonElement, async () => {
             const v = formValues(f);
+            await app.conn.soon();
             await app.conn.done("recoveryCode", { accountId: v.account_id.trim(), via: v.via });
             err.textContent = t("code_sent");
           }),
@@ -164,6 +167,7 @@ function recoverForm(show: (m: Mode) => void): HTMLElement {
     e.preventDefault();
     const v = formValues(f);
     try {
+      await app.conn.soon();
       const s = await app.conn.call("recover", { accountId: v.account_id.trim(), code: v.code.trim(), newPassword: v.new_password, deviceName: deviceName() }, "session");
       await app.signIn(s);
     } catch (x) {

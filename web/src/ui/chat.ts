@@ -2,16 +2,18 @@
 // while scrolling up), the composer (text, emoji, @mentions, voice,
 // attachments, quotes), message actions and multi-select forwarding.
 import { h, replace } from "../lib/dom";
-import { t, formatTime } from "../lib/i18n";
+import { t, formatSeparator } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { localURL, type UploadKind } from "../lib/media";
-import type { OutItem } from "../lib/outbox";
-import { MessageKind, type ConversationState, type GroupMember, type Message } from "../lib/proto";
+import { canRetry, type OutItem } from "../lib/outbox";
+import { ApiError } from "../lib/conn";
+import { MessageKind, RequestState, type ConversationState, type GroupMember, type Message } from "../lib/proto";
 import { I } from "./icons";
-import { ask, avatar, confirmBox, header, iconButton, sheet, toast, toastError } from "./widgets";
+import { ask, avatar, confirmBox, errorText, header, iconButton, menuAt, sheet, toast, toastError, type MenuItem } from "./widgets";
+import { locationPicker } from "./location";
 import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
 import { emojiPicker } from "./emoji";
@@ -23,12 +25,49 @@ import type { View } from "./shell";
 interface Row extends VItem {
   msg?: Message;
   out?: OutItem;
+  intro?: boolean;
+}
+
+const MAX_TEXT = 4000;
+
+// coarse: a touch screen, where a message's actions open by long-press in
+// a sheet; with a mouse they open at the cursor.
+const coarse = () => matchMedia("(pointer: coarse)").matches;
+
+// actionsMenu shows actions at a point (mouse, keyboard) or as a sheet
+// (touch).
+function actionsMenu(items: MenuItem[], title: string, at?: { x: number; y: number }): void {
+  if (at && !coarse()) menuAt(items, at.x, at.y, title);
+  else sheet(items, title || undefined);
+}
+
+// splitText cuts a long text into parts of at most max characters, each
+// ending at a line break or a space near its end when there is one, so
+// that joined again they make the text.
+export function splitText(text: string, max = MAX_TEXT): string[] {
+  const cs = Array.from(text);
+  const parts: string[] = [];
+  let i = 0;
+  while (i < cs.length) {
+    let end = Math.min(i + max, cs.length);
+    if (end < cs.length) {
+      for (let j = end; j > end - 300 && j > i; j--) {
+        if (/\s/.test(cs[j - 1])) {
+          end = j;
+          break;
+        }
+      }
+    }
+    parts.push(cs.slice(i, end).join(""));
+    i = end;
+  }
+  return parts;
 }
 
 const PAGE = 50;
 const RECALL_MS = 2 * 60 * 1000;
 
-export function chatView(kind: "user" | "group", who: bigint): View {
+export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View {
   const st = app.store!;
   const ob = app.outbox!;
   const scope = new Scope();
@@ -46,17 +85,23 @@ export function chatView(kind: "user" | "group", who: bigint): View {
   let mentionAll = false;
   let selecting: Set<string> | undefined;
   let lastTyping = 0;
+  // Opened at a message (a search result): the loaded window ends at hi,
+  // and newer messages load as the user scrolls down (0: at the newest).
+  let hi = 0n;
+  let loadingNewer = false;
 
   const isMember = () => !group || app.isGroupMember(group);
-  const title = () => (group ? st.groups.get(key(group))?.name || `#${group}` : peer === st.me ? t("file_transfer") : st.name(peer));
+  const title = () => (group ? st.groupTitle(group) : peer === st.me ? t("file_transfer") : st.name(peer));
   const headerBox = h("div", "chat-header");
   const vlist = new VList<Row>((r) => renderRow(r), 72, "vlist messages");
   const quoteBar = h("div", "quote-bar");
-  const input = h("textarea", { class: "composer-input", attrs: { rows: 1, "aria-label": t("message"), placeholder: t("message"), maxlength: 4000, enterkeyhint: "send" } });
+  const input = h("textarea", { class: "composer-input", attrs: { rows: 1, "aria-label": t("message"), placeholder: t("message"), enterkeyhint: "send" } });
+  const tooLong = h("div", { class: "too-long-box", attrs: { "aria-live": "polite" } });
+  const recBox = h("div", "rec-box");
   const extra = h("div", "composer-extra");
   const composer = h("div", { class: "composer", data: { composer: "" } });
   const selectBar = h("div", "select-bar");
-  const el = h("div", { class: "chat", data: { screen: "chat", chat: group ? `g${group}` : `u${peer}` } }, headerBox, vlist.el, quoteBar, composer, extra);
+  const el = h("div", { class: "chat", data: { screen: "chat", chat: group ? `g${group}` : `u${peer}` } }, headerBox, vlist.el, quoteBar, tooLong, recBox, composer, extra);
 
   // ---- header ----
   const renderHeader = () => {
@@ -77,25 +122,27 @@ export function chatView(kind: "user" | "group", who: bigint): View {
 
   // ---- rows ----
   const renderRow = (r: Row): HTMLElement => {
+    if (r.intro) return introRow();
     if (r.out) return outRow(r.out);
     const m = r.msg!;
     const prev = msgs.get(key(m.seq - 1n));
     const showTime = !prev || Number(m.time) - Number(prev.time) > 5 * 60 * 1000;
-    const time = showTime && m.time ? h("div", "time-line", formatTime(Number(m.time), true)) : null;
+    const time = showTime && m.time ? h("div", "time-line", formatSeparator(Number(m.time))) : null;
     if (isSystem(m)) return h("div", { class: "msg-row sys", data: { seq: String(m.seq) } }, time, systemLine(m));
     const mine = m.sender === st.me;
     const name = st.name(m.sender, group || undefined);
     const sel = selecting ? h("input", { class: "msg-check", attrs: { type: "checkbox", "aria-label": t("select") }, props: { checked: selecting.has(key(m.id)) }, on: { change: (e) => toggleSel(m, (e.target as HTMLInputElement).checked) } }) : null;
     const body = h(
       "div",
-      { class: `bubble ${bare(m) ? "bare" : ""} kind-${m.kind}`, attrs: { tabindex: 0 }, on: { click: () => (selecting ? toggleSel(m) : actions(m)), contextmenu: (e) => (e.preventDefault(), actions(m)) } },
+      { class: `bubble ${bare(m) ? "bare" : ""} kind-${m.kind}`, attrs: { tabindex: 0, role: "article", "aria-label": `${name}: ${summary(m)}`.slice(0, 200), "aria-keyshortcuts": "Enter ContextMenu" } },
       quoteBlock(m),
       content(m),
     );
+    bindActions(body, m);
     const mentioned = m.mentionAll || m.mentions.includes(st.me);
     return h(
       "div",
-      { class: `msg-row ${mine ? "mine" : "theirs"} ${mentioned && !mine ? "mentioned" : ""}`, data: { seq: String(m.seq), id: String(m.id), kind: String(m.kind) } },
+      { class: `msg-row ${mine ? "mine" : "theirs"} ${mentioned && !mine ? "mentioned" : ""} ${at === m.seq ? "highlight" : ""}`, data: { seq: String(m.seq), id: String(m.id), kind: String(m.kind) } },
       time,
       h(
         "div",
@@ -116,23 +163,64 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     } else if (o.file) body = h("div", "bubble", h("div", "text", `${kindLabel(kindOfUpload(o.uploadKind))} ${o.fileName ?? ""}`));
     else if (o.forward) body = h("div", "bubble", h("div", "text", o.forward.original ? summary(o.forward.original) : t("kind_history")));
     else body = h("div", "bubble", h("div", "text", o.kind === MessageKind.TEXT ? o.text : `${kindLabel(o.kind)} ${o.text || o.url || ""}`));
+    const reason = o.state === "failed" ? failReason(o) : "";
     const state =
       o.state === "failed"
         ? h(
             "button",
-            { class: "out-state failed", attrs: { type: "button", "aria-label": t("send_failed"), title: o.error ?? "" }, on: { click: () => failedMenu(o) } },
+            { class: "out-state failed", attrs: { type: "button", "aria-label": `${t("send_failed")}: ${reason}`, title: reason }, on: { click: (e) => failedMenu(o, e.currentTarget as HTMLElement) } },
             "!",
           )
         : h("span", { class: "out-state pending", attrs: { "aria-label": t("sending"), title: t("sending") } });
-    return h("div", { class: "msg-row mine out", data: { out: o.clientId, state: o.state } }, h("div", "msg", h("span", "msg-avatar"), h("div", "msg-body out-body", state, body)));
+    return h(
+      "div",
+      { class: "msg-row mine out", data: { out: o.clientId, state: o.state } },
+      h("div", "msg", h("span", "msg-avatar"), h("div", "msg-body out-body", state, body)),
+      reason ? h("div", { class: "out-reason", attrs: { role: "status" } }, reason) : null,
+    );
   };
 
-  const failedMenu = (o: OutItem) =>
-    sheet([[t("retry"), () => void ob.retry(o.clientId)], [t("delete"), () => void ob.discard(o.clientId), true]], `${t("send_failed")}: ${o.error ?? ""}`);
+  const failReason = (o: OutItem) => errorText(new ApiError(o.errorCode ?? "internal", o.error ?? "", o.errorReason ?? ""));
 
+  // A retry is offered only where it can help (the network, a rate limit);
+  // deleting always.
+  const failedMenu = (o: OutItem, anchor: HTMLElement) => {
+    const r = anchor.getBoundingClientRect();
+    actionsMenu(
+      [canRetry(o) ? [t("retry"), () => void ob.retry(o.clientId)] : null, [t("delete"), () => void ob.discard(o.clientId), true]],
+      `${t("send_failed")}: ${failReason(o)}`,
+      { x: r.left, y: r.bottom + 4 },
+    );
+  };
+
+  // The request's greeting and a note open the chat of a new friend.
+  const friendRequest = () =>
+    peer && peer !== st.me ? [...st.requests.values()].find((r) => r.state === RequestState.ACCEPTED && ((r.from === peer && r.to === st.me) || (r.from === st.me && r.to === peer))) : undefined;
+  const introRow = (): HTMLElement => {
+    const r = friendRequest()!;
+    const incoming = r.from === peer;
+    const who = st.name(peer);
+    const greeting = r.greeting
+      ? h("div", { class: `msg-row ${incoming ? "theirs" : "mine"} intro` }, h("div", "msg", h("span", "msg-avatar", avatar(incoming ? who : st.name(st.me), st.profileOf(incoming ? peer : st.me)?.avatar, "s")), h("div", "msg-body", h("div", "bubble", h("div", "text", r.greeting)))))
+      : null;
+    return h("div", { class: "intro-block", data: { intro: "" } }, greeting, h("div", "msg-row sys", h("div", "sys-line", h("span", null, incoming ? t("friend_added_you", who) : t("friend_accepted_you", who)))));
+  };
+
+  // rows: the messages, with this device's unsent items in their place in
+  // time (a failed send stays where it was written).
   const rows = (): Row[] => {
-    const out: Row[] = sorted.map((m) => ({ key: `s${m.seq}`, msg: m }));
-    for (const o of ob.of(peer, group)) out.push({ key: `o${o.clientId}`, out: o });
+    const out: Row[] = [];
+    if (reachedStart && friendRequest()) out.push({ key: "intro", intro: true });
+    const waiting = hi ? [] : ob.of(peer, group);
+    let j = 0;
+    for (const m of sorted) {
+      while (j < waiting.length && m.time && waiting[j].created < Number(m.time)) {
+        const o = waiting[j++];
+        out.push({ key: `o${o.clientId}:${o.state}`, out: o });
+      }
+      out.push({ key: `s${m.seq}`, msg: m });
+    }
+    for (; j < waiting.length; j++) out.push({ key: `o${waiting[j].clientId}:${waiting[j].state}`, out: waiting[j] });
     return out;
   };
 
@@ -164,6 +252,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
       refresh();
       return;
     }
+    if (at) return loadAround(at);
     merge(await st.messages(convId, 0n, PAGE));
     refresh();
     vlist.scrollToBottom();
@@ -179,6 +268,53 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     }
     markRead();
   };
+
+  // loadAround opens the chat at one message with history on both sides of
+  // it, highlighted in the middle of the view.
+  const loadAround = async (seq: bigint) => {
+    const half = BigInt(PAGE / 2);
+    hi = seq + half;
+    vlist.unstick();
+    let list: Message[];
+    try {
+      await app.conn.soon();
+      list = (await app.conn.call("history", { conversation: convId, before: hi + 1n, limit: PAGE }, "messages")).messages;
+      await st.addMessages(list);
+    } catch {
+      list = await st.messages(convId, hi + 1n, PAGE);
+    }
+    if (list.length && list[0].seq <= (conv()?.clearedSeq ?? 0n) + 1n) reachedStart = true;
+    if (hi >= (conv()?.lastSeq ?? 0n)) hi = 0n;
+    merge(list);
+    refresh();
+    vlist.scrollToKey(`s${seq}`);
+    markRead();
+  };
+
+  // loadNewer continues a chat opened at an older message downwards.
+  const loadNewer = async () => {
+    if (!hi || loadingNewer || !convId) return;
+    const last = conv()?.lastSeq ?? 0n;
+    if (hi >= last) {
+      hi = 0n;
+      refresh();
+      return;
+    }
+    loadingNewer = true;
+    try {
+      const r = await app.conn.call("history", { conversation: convId, before: hi + BigInt(PAGE) + 1n, limit: PAGE }, "messages");
+      hi += BigInt(PAGE);
+      if (hi >= last) hi = 0n;
+      await st.addMessages(r.messages);
+      merge(r.messages);
+      refresh();
+    } catch {
+      /* try again on the next scroll */
+    } finally {
+      loadingNewer = false;
+    }
+  };
+  vlist.onNearBottom = () => void loadNewer();
 
   const loadOlder = async () => {
     if (loading || reachedStart || !convId || !sorted.length) return;
@@ -255,6 +391,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
   const sendBtn = h("button", { class: "btn primary send-btn", attrs: { type: "button" }, on: { click: () => void sendText() } }, t("send"));
   const recorder = new Recorder();
   const voiceBtn = iconButton(I.mic, t("hold_to_talk"), () => void toggleVoice(), "voice-btn");
+  voiceBtn.addEventListener("keydown", (e) => e.key === "Escape" && recorder.recording && void finishRec(false));
   const emojiBtn = iconButton(I.emoji, t("emoji"), () => togglePanel("emoji"), "emoji-btn");
   const attachBtn = iconButton(I.attach, t("attach"), () => togglePanel("attach"), "attach-btn");
   let panel = "";
@@ -297,9 +434,38 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     input.value = input.value.slice(0, a) + s + input.value.slice(b);
     input.selectionStart = input.selectionEnd = a + s.length;
     onInput();
+    grow();
+  };
+
+  // grow fits the composer to its text, up to six lines (then it scrolls).
+  const grow = () => {
+    input.style.height = "auto";
+    const cs = getComputedStyle(input);
+    const max = parseFloat(cs.lineHeight) * 6 + parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+    input.style.height = `${Math.min(input.scrollHeight, max || 150)}px`;
+  };
+
+  // A text over the limit is never cut: say so, and offer to send it in
+  // parts or as a file.
+  const checkLength = () => {
+    const n = Array.from(input.value.trim()).length;
+    if (n <= MAX_TEXT) return replace(tooLong);
+    const parts = splitText(input.value.trim()).length;
+    replace(
+      tooLong,
+      h(
+        "div",
+        { class: "too-long", attrs: { role: "alert" } },
+        h("span", "too-long-text", t("too_long_n", n)),
+        h("button", { class: "btn small", attrs: { type: "button" }, data: { action: "send-parts" }, on: { click: () => void sendParts() } }, t("send_parts", parts)),
+        h("button", { class: "btn small", attrs: { type: "button" }, data: { action: "send-file" }, on: { click: () => void sendAsFile() } }, t("send_as_file")),
+      ),
+    );
   };
 
   const onInput = () => {
+    grow();
+    checkLength();
     clearTimeout(draftTimer);
     draftTimer = window.setTimeout(() => void saveDraft(), 1500);
     const c = conv();
@@ -340,13 +506,40 @@ export function chatView(kind: "user" | "group", who: bigint): View {
 
   const target = () => ({ peer, group });
 
+  const clearInput = () => {
+    input.value = "";
+    grow();
+    checkLength();
+  };
+
+  const sendParts = async () => {
+    const parts = splitText(input.value.trim());
+    clearInput();
+    for (const p of parts) await ob.add({ ...target(), kind: MessageKind.TEXT, text: p });
+    vlist.scrollToBottom();
+    void saveDraft();
+  };
+
+  const sendAsFile = async () => {
+    const text = input.value.trim();
+    clearInput();
+    const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+    await sendFile(new File([text], `message-${stamp}.txt`, { type: "text/plain" }), "file");
+    void saveDraft();
+  };
+
   const sendText = async () => {
     const text = input.value.trim();
     if (!text) return;
+    if (Array.from(text).length > MAX_TEXT) {
+      checkLength();
+      tooLong.querySelector<HTMLButtonElement>("[data-action=send-parts]")?.focus();
+      return;
+    }
     const ms = mentions.filter((m) => text.includes(`@${m.name}`)).map((m) => m.user);
     const all = mentionAll && text.includes(`@${t("mention_all_word")}`);
     const q = quote;
-    input.value = "";
+    clearInput();
     mentions = [];
     mentionAll = false;
     setQuote(undefined);
@@ -392,21 +585,8 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     );
 
   const sendLocation = async () => {
-    const pos = await new Promise<GeolocationPosition | null>((res) => {
-      if (!navigator.geolocation) return res(null);
-      navigator.geolocation.getCurrentPosition(res, () => res(null), { timeout: 8000 });
-    });
-    const v = await ask(t("attach_location"), [
-      { name: "name", label: t("place_name"), value: "" },
-      { name: "address", label: t("address"), value: "" },
-      { name: "lat", label: t("latitude"), value: pos ? pos.coords.latitude.toFixed(6) : "" },
-      { name: "lon", label: t("longitude"), value: pos ? pos.coords.longitude.toFixed(6) : "" },
-    ]);
-    if (!v) return;
-    const lat = Number(v.lat);
-    const lon = Number(v.lon);
-    if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return toast(t("bad_coordinates"), "error");
-    await ob.add({ ...target(), kind: MessageKind.LOCATION, text: v.name, location: { latitude: lat, longitude: lon, name: v.name, address: v.address } });
+    const loc = await locationPicker();
+    if (loc) await ob.add({ ...target(), kind: MessageKind.LOCATION, location: loc });
   };
 
   const sendCard = async () => {
@@ -418,24 +598,104 @@ export function chatView(kind: "user" | "group", who: bigint): View {
   const sendLink = async () => {
     const v = await ask(t("attach_link"), [{ name: "url", label: "URL", type: "url", placeholder: "https://" }]);
     if (!v || !/^https?:\/\//i.test(v.url.trim())) return;
-    await ob.add({ ...target(), kind: MessageKind.LINK, url: v.url.trim(), text: v.url.trim() });
+    await ob.add({ ...target(), kind: MessageKind.LINK, url: v.url.trim() });
   };
 
-  const toggleVoice = async () => {
-    if (recorder.recording) {
-      const clip = await recorder.stop();
-      voiceBtn.classList.remove("recording");
-      if (clip && clip.durationMs >= 500) await sendFile(new File([clip.blob], "voice" + clip.ext, { type: clip.blob.type }), "voice", clip.durationMs);
-      return;
-    }
+  // ---- voice: click to record and again to send (a mouse), or hold to
+  // record and release to send, sliding up to cancel (a touch screen); a
+  // timer runs meanwhile ----
+  let recTimer = 0;
+  let recHold = false;
+  let recArmed = false;
+  let recStarting: Promise<boolean> | undefined;
+  const recTime = h("span", "rec-time", "0:00");
+  const recHint = h("span", "rec-hint");
+  const showRec = (hold: boolean) => {
+    recHold = hold;
+    recArmed = false;
+    recTime.textContent = "0:00";
+    recHint.textContent = hold ? t("rec_slide_cancel") : "";
+    replace(
+      recBox,
+      h(
+        "div",
+        { class: "rec-panel", attrs: { role: "status" } },
+        h("span", "rec-dot"),
+        recTime,
+        recHint,
+        hold ? null : h("button", { class: "btn small", attrs: { type: "button" }, data: { action: "rec-cancel" }, on: { click: () => void finishRec(false) } }, t("rec_cancel")),
+        hold ? null : h("button", { class: "btn small primary", attrs: { type: "button" }, data: { action: "rec-send" }, on: { click: () => void finishRec(true) } }, t("rec_send")),
+      ),
+    );
+    recTimer = window.setInterval(() => {
+      const s = Math.floor(recorder.elapsed / 1000);
+      recTime.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    }, 200);
+    voiceBtn.classList.add("recording");
+  };
+  const startRec = async (hold: boolean): Promise<boolean> => {
     try {
-      await recorder.start(60000, () => void toggleVoice());
-      voiceBtn.classList.add("recording");
-      toast(t("recording"));
+      await recorder.start(60000, () => void finishRec(true));
+      showRec(hold);
+      return true;
     } catch (e) {
       toastError(e);
+      return false;
     }
   };
+  const finishRec = async (send: boolean) => {
+    if (recStarting && !(await recStarting)) return;
+    recStarting = undefined;
+    clearInterval(recTimer);
+    replace(recBox);
+    voiceBtn.classList.remove("recording");
+    if (!recorder.recording) return;
+    if (!send) return recorder.cancel();
+    const clip = await recorder.stop();
+    if (clip && clip.durationMs >= 500) await sendFile(new File([clip.blob], "voice" + clip.ext, { type: clip.blob.type }), "voice", clip.durationMs);
+  };
+  const toggleVoice = async () => {
+    // A second click while the microphone is still starting sends too.
+    if (recorder.recording || recStarting) return finishRec(true);
+    recStarting = startRec(false);
+    await recStarting;
+    recStarting = undefined;
+  };
+  let holdY = 0;
+  let touched = false;
+  voiceBtn.addEventListener("pointerdown", (e) => {
+    if (e.pointerType === "mouse" || recorder.recording) return;
+    e.preventDefault();
+    touched = true;
+    holdY = e.clientY;
+    voiceBtn.setPointerCapture?.(e.pointerId);
+    recStarting = startRec(true);
+  });
+  voiceBtn.addEventListener("pointermove", (e) => {
+    if (!recStarting && !recHold) return;
+    const armed = holdY - e.clientY > 60;
+    if (armed === recArmed) return;
+    recArmed = armed;
+    recBox.firstElementChild?.classList.toggle("cancel", armed);
+    recHint.textContent = armed ? t("rec_release_cancel") : t("rec_slide_cancel");
+  });
+  const release = (cancel: boolean) => () => {
+    if (!touched) return;
+    void finishRec(!cancel && !recArmed);
+    recHold = false;
+  };
+  voiceBtn.addEventListener("pointerup", release(false));
+  voiceBtn.addEventListener("pointercancel", release(true));
+  voiceBtn.addEventListener("contextmenu", (e) => e.preventDefault());
+  voiceBtn.addEventListener(
+    "click",
+    (e) => {
+      if (!touched) return;
+      touched = false;
+      e.stopImmediatePropagation();
+    },
+    true,
+  );
 
   // ---- quote ----
   const setQuote = (m: Message | undefined) => {
@@ -444,12 +704,96 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     else replace(quoteBar, h("div", "quote", `${st.name(m.sender, group || undefined)}: ${summary(m).slice(0, 80)}`), iconButton(I.close, t("cancel"), () => setQuote(undefined)));
   };
 
-  // ---- actions ----
-  const actions = (m: Message) => {
+  // ---- actions: long-press on a touch screen, right-click at the cursor,
+  // Enter or the context-menu key from the keyboard; a plain tap or click
+  // does nothing (media open by their own tap) ----
+  // swallowClick drops the click that lifting the finger after a long
+  // press makes, so that it neither closes the menu just opened nor picks
+  // an item under the finger.
+  const swallowClick = () => {
+    const drop = (e: Event) => {
+      e.preventDefault();
+      e.stopPropagation();
+    };
+    addEventListener("click", drop, { capture: true, once: true });
+    setTimeout(() => removeEventListener("click", drop, { capture: true }), 1000);
+  };
+
+  const bindActions = (body: HTMLElement, m: Message) => {
+    let timer = 0;
+    let pressed = false;
+    let touchDown = false;
+    let x0 = 0;
+    let y0 = 0;
+    const stop = () => {
+      clearTimeout(timer);
+      timer = 0;
+    };
+    body.addEventListener("pointerdown", (e) => {
+      touchDown = e.pointerType !== "mouse";
+      pressed = false;
+      if (!touchDown || selecting) return;
+      x0 = e.clientX;
+      y0 = e.clientY;
+      stop();
+      timer = window.setTimeout(() => {
+        timer = 0;
+        pressed = true;
+        navigator.vibrate?.(15);
+        swallowClick();
+        actions(m);
+      }, 500);
+    });
+    body.addEventListener("pointermove", (e) => {
+      if (timer && Math.hypot(e.clientX - x0, e.clientY - y0) > 10) stop();
+    });
+    for (const ev of ["pointerup", "pointercancel", "pointerleave"]) body.addEventListener(ev, stop);
+    body.addEventListener(
+      "click",
+      (e) => {
+        if (pressed) {
+          pressed = false;
+          e.preventDefault();
+          e.stopPropagation();
+        } else if (selecting) {
+          e.stopPropagation();
+          toggleSel(m);
+        }
+      },
+      true,
+    );
+    body.addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      if (selecting) return;
+      if (touchDown) {
+        // The browser's own long-press: the same as the timer above.
+        if (!pressed) {
+          stop();
+          pressed = true;
+          swallowClick();
+          actions(m);
+        }
+        return;
+      }
+      actions(m, { x: e.clientX, y: e.clientY });
+    });
+    body.addEventListener("keydown", (e) => {
+      if (e.target !== body) return;
+      if (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+        e.preventDefault();
+        if (selecting) return toggleSel(m);
+        const r = body.getBoundingClientRect();
+        actions(m, { x: r.left + 8, y: r.bottom + 4 }, true);
+      }
+    });
+  };
+
+  const actions = (m: Message, point?: { x: number; y: number }, keyboard = false) => {
     if (isSystem(m)) return;
     const mine = m.sender === st.me;
     const canRecall = mine && Date.now() - Number(m.time) < RECALL_MS;
-    sheet([
+    const show = (items: MenuItem[]) => (keyboard && point ? menuAt(items, point.x, point.y, t("message_actions")) : actionsMenu(items, "", point));
+    show([
       m.kind === MessageKind.TEXT ? [t("copy"), () => void navigator.clipboard?.writeText(m.text).then(() => toast(t("copied")), () => {})] : null,
       isMember() ? [t("reply"), () => (setQuote(m), input.focus())] : null,
       [t("forward"), () => void forward([m], false)],
@@ -532,10 +876,8 @@ export function chatView(kind: "user" | "group", who: bigint): View {
   const loadMembers = async () => {
     if (!group) return;
     try {
-      const r = await app.conn.call("groupMembers", { group }, "groupMembers");
-      members = r.members;
-      st.members.set(key(group), members);
-      await st.setUsers(members.flatMap((m) => (m.profile ? [m.profile] : [])));
+      await app.loadMembers(group);
+      members = st.members.get(key(group)) ?? [];
       vlist.refreshAll();
     } catch {
       /* names fall back to what is cached */
@@ -549,6 +891,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
       const ours = group ? m.group === group : !m.group && m.peer === peer;
       if (!ours) return;
       if (!convId) convId = m.conversation;
+      if (hi && m.seq > hi) return; // beyond the window opened at a message: loads on scrolling down
       const stick = vlist.atBottom();
       merge([m]);
       if (stick) vlist.scrollToBottom();
@@ -572,6 +915,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
   );
   scope.add(ob.on("change", () => vlist.setItems(rows())));
   scope.add(ob.on("sent", () => vlist.setItems(rows())));
+  scope.add(st.on("requests", () => vlist.setItems(rows())));
   for (const tp of ["typing", "groups", "contacts", "users"]) scope.add(st.on(tp, renderHeader));
   scope.add(st.on("groups", renderComposer));
   scope.add(st.on("convs", () => {
@@ -588,6 +932,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
   st.openConv = convId ? key(convId) : "";
   renderHeader();
   renderComposer();
+  requestAnimationFrame(() => (grow(), checkLength()));
   void loadInitial();
   if (group) void loadMembers();
   queueMicrotask(() => matchMedia("(min-width: 900px)").matches && input.focus());

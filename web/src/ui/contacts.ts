@@ -9,8 +9,31 @@ import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { InvitationState, RequestState, type Contact, type Profile } from "../lib/proto";
 import { I } from "./icons";
-import { ask, avatar, badge, busy, confirmBox, empty, errorText, header, iconButton, row, section, toast, toastError, toggleRow } from "./widgets";
+import { ask, avatar, badge, busy, confirmBox, empty, errorText, groupAvatar, header, iconButton, row, section, toast, toastError, toggleRow } from "./widgets";
 import type { View } from "./shell";
+
+// Contacts in A–Z order by pinyin (Intl.Collator with the pinyin collation,
+// which Chromium, Firefox and Safari ship), grouped by initial letter: a
+// name's first Han character falls under the letter whose first character
+// (阿 for A, 八 for B, …) it sorts after; Latin names by their letter;
+// anything else under "#".
+const pinyin = new Intl.Collator("zh-u-co-pinyin", { numeric: true });
+const LETTERS: [string, string][] = [
+  ["A", "阿"], ["B", "八"], ["C", "嚓"], ["D", "咑"], ["E", "妸"], ["F", "发"], ["G", "旮"], ["H", "哈"], ["J", "丌"], ["K", "咔"], ["L", "垃"], ["M", "妈"],
+  ["N", "拿"], ["O", "噢"], ["P", "妑"], ["Q", "七"], ["R", "呥"], ["S", "仨"], ["T", "他"], ["W", "屲"], ["X", "夕"], ["Y", "丫"], ["Z", "帀"],
+];
+
+export function initialOf(name: string): string {
+  const ch = Array.from(name.trim())[0] ?? "";
+  if (/^[a-z]$/i.test(ch)) return ch.toUpperCase();
+  if (!/\p{Script=Han}/u.test(ch)) return "#";
+  let letter = "#";
+  for (const [l, first] of LETTERS) {
+    if (pinyin.compare(ch, first) < 0) break;
+    letter = l;
+  }
+  return letter;
+}
 
 export function contactsList(): View {
   const st = app.store!;
@@ -20,7 +43,7 @@ export function contactsList(): View {
   const render = () => {
     const pending = [...st.requests.values()].filter((r) => r.state === RequestState.PENDING && r.to === st.me).length;
     const invites = [...st.invitations.values()].filter((i) => i.state === InvitationState.APPROVAL || (i.state === InvitationState.INVITED && i.invitee === st.me)).length;
-    const all = [...st.contacts.values()].sort((a, b) => st.name(a.user).localeCompare(st.name(b.user), "zh"));
+    const all = [...st.contacts.values()].sort((a, b) => pinyin.compare(st.name(a.user), st.name(b.user)));
     const starred = all.filter((c) => c.starred);
     const contactRow = (c: Contact) =>
       row({
@@ -40,8 +63,23 @@ export function contactsList(): View {
         row({ icon: h("span", "row-glyph blue", icon(I.bell, 20)), title: t("group_invitations"), right: badge(invites), onClick: () => router.go("/contacts/invitations"), data: { entry: "invitations" } }),
       ),
       starred.length ? section(t("starred"), ...starred.map(contactRow)) : null,
-      all.length ? section(t("contacts_n", all.length), ...all.map(contactRow)) : empty(t("no_contacts")),
+      ...lettered(all, contactRow),
+      all.length ? h("p", "hint center", t("contacts_n", all.length)) : empty(t("no_contacts")),
     );
+    index.replaceChildren(...letters.map((l) => h("button", { attrs: { type: "button", "aria-label": l }, data: { jump: l }, on: { click: () => body.querySelector(`[data-letter="${l}"]`)?.scrollIntoView({ block: "start" }) } }, l)));
+    index.hidden = letters.length < 2;
+  };
+  let letters: string[] = [];
+  const index = h("nav", { class: "az-index", attrs: { "aria-label": "A–Z" } });
+  el.appendChild(index);
+  const lettered = (list: Contact[], rowOf: (c: Contact) => HTMLElement): HTMLElement[] => {
+    const groups = new Map<string, Contact[]>();
+    for (const c of list) {
+      const l = initialOf(st.name(c.user));
+      groups.set(l, [...(groups.get(l) ?? []), c]);
+    }
+    letters = [...groups.keys()].sort((a, b) => (a === "#" ? 1 : b === "#" ? -1 : a.localeCompare(b)));
+    return letters.map((l) => h("section", { class: "group az-group", data: { letter: l } }, h("h2", "group-title", l), ...groups.get(l)!.map(rowOf)));
   };
   for (const tp of ["contacts", "requests", "invitations", "users"]) scope.add(st.on(tp, render));
   scope.add(router.on("route", render));
@@ -88,7 +126,11 @@ export function requests(): View {
       const r = await app.conn.call("answerRequest", { request: id, accept }, "friendRequest");
       st.requests.set(key(r.id), r);
       await st.putOne("requests", r.id, r, "requests");
-      if (accept) void app.refresh(true);
+      if (accept) {
+        void app.refresh(true);
+        // The new friend's chat opens with the request's greeting.
+        router.go(`/chat/u/${r.from === st.me ? r.to : r.from}`);
+      }
     });
   scope.add(st.on("requests", render));
   render();
@@ -169,25 +211,29 @@ function profileCard(p: Profile, withAdd: boolean): HTMLElement {
   );
 }
 
-// addLink: someone's personal QR code (/add/{id}).
+// addLink: someone's personal QR code (/add/{id}). A stranger's profile is
+// not visible before they are friends: the screen says whether the user
+// exists (the server draws QR codes of existing users only) and offers to
+// send a request, without showing internal numbers.
 export function addLink(user: bigint): View {
   const st = app.store!;
   if (user === st.me) queueMicrotask(() => router.go("/me/qr", true));
   else if (st.contacts.has(key(user))) queueMicrotask(() => router.go(`/contacts/${user}`, true));
   const p = st.users.get(key(user));
-  const name = p ? p.nickname || p.accountId : t("user_n", user);
-  const el = h(
-    "div",
-    { class: "pane", data: { screen: "add-link" } },
-    header({ title: t("add_friend"), back: "/contacts" }),
-    h(
-      "div",
-      "pane-body padded",
-      p ? profileCard(p, false) : h("div", "profile-card", avatar(name, undefined, "l"), h("div", "profile-main", h("div", "profile-name", name))),
-      h("p", "hint", t("add_link_hint")),
-      h("button", { class: "btn primary wide", attrs: { type: "button" }, data: { action: "add" }, on: { click: () => void sendRequest(user, p?.nickname ?? "") } }, t("add_to_contacts")),
-    ),
-  );
+  const body = h("div", "pane-body padded");
+  const el = h("div", { class: "pane", data: { screen: "add-link" } }, header({ title: t("add_friend"), back: "/contacts" }), body);
+  const offer = (card: HTMLElement, hint: string, name: string) =>
+    replace(body, card, h("p", "hint", hint), h("button", { class: "btn primary wide", attrs: { type: "button" }, data: { action: "add" }, on: { click: () => void sendRequest(user, name) } }, t("add_to_contacts")));
+  if (p) offer(profileCard(p, false), t("add_link_hint"), p.nickname);
+  else {
+    replace(body, h("p", "hint", t("loading")));
+    fetch(`/qr/user/${user}.svg`, { method: "HEAD" })
+      .then((r) => {
+        if (r.status === 404) return replace(body, h("div", { class: "profile-card", data: { missing: "" } }, avatar("?", undefined, "l"), h("div", "profile-main", h("div", "profile-name", t("user_missing")))));
+        offer(h("div", "profile-card", avatar("?", undefined, "l"), h("div", "profile-main", h("div", "profile-name", t("user_hidden")), h("div", "profile-sub", t("user_hidden_hint")))), t("add_link_hint"), "");
+      })
+      .catch((e) => replace(body, h("p", "empty", errorText(e))));
+  }
   return { el };
 }
 
@@ -291,15 +337,16 @@ export function groupsList(): View {
   const body = h("div", "pane-body");
   const el = h("div", { class: "pane", data: { screen: "groups" } }, header({ title: t("group_chats"), back: "/contacts", actions: [iconButton(I.plus, t("new_group"), () => router.go("/contacts/groups/new"), "new-group-btn")] }), body);
   const render = () => {
-    const gs = [...st.groups.values()].filter((g) => app.isGroupMember(g.id)).sort((a, b) => a.name.localeCompare(b.name, "zh"));
+    const gs = [...st.groups.values()].filter((g) => app.isGroupMember(g.id)).sort((a, b) => pinyin.compare(st.groupTitle(a.id), st.groupTitle(b.id)));
     replace(
       body,
       gs.length
-        ? section(null, ...gs.map((g) => row({ icon: avatar(g.name, g.avatar, "s"), title: g.name, sub: t("members_n", g.memberCount), onClick: () => router.go(`/chat/g/${g.id}`), data: { group: g.name } })))
+        ? section(null, ...gs.map((g) => row({ icon: groupAvatar(st.groupTitle(g.id), g.avatar, st.groupFaces(g.id), "s"), title: st.groupTitle(g.id), sub: t("members_n", g.memberCount), onClick: () => router.go(`/chat/g/${g.id}`), data: { group: g.name } })))
         : empty(t("no_groups")),
     );
   };
   scope.add(st.on("groups", render));
+  scope.add(st.on("members", render));
   render();
   return { el, dispose: () => scope.dispose() };
 }

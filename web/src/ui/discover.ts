@@ -39,20 +39,56 @@ export function discoverList(): View {
   return { el };
 }
 
-function resultRow(m: Message, onClick?: () => void): HTMLElement {
+// atMessage is the route that opens a message's chat at that message.
+export function atMessage(m: Message): string | undefined {
+  const c = app.store!.convs.get(key(m.conversation));
+  if (m.group || c?.group) return `/chat/g/${m.group || c!.group}/m/${m.seq}`;
+  const peer = c?.peer ?? (m.sender === app.store!.me ? m.peer : m.sender);
+  return peer ? `/chat/u/${peer}/m/${m.seq}` : undefined;
+}
+
+export function resultRow(m: Message, onClick?: () => void): HTMLElement {
   const st = app.store!;
   const c = st.convs.get(key(m.conversation));
   const where = c ? st.convTitle(c) : "";
   return h(
     "button",
-    { class: "result", attrs: { type: "button" }, data: { result: String(m.id) }, on: { click: onClick ?? (() => {}) } },
+    { class: "result", attrs: { type: "button" }, data: { result: String(m.id), resultMessage: String(m.seq) }, on: { click: onClick ?? (() => {}) } },
     h("div", "result-meta", `${where}${where ? " · " : ""}${st.name(m.sender, m.group || undefined)} · ${formatTime(Number(m.time))}`),
     isSystem(m) ? systemLine(m) : content(m, true),
   );
 }
 
+// messageSearch: a search box over messages (of one chat when conversation
+// is set); a result opens its chat at the message.
+export function messageSearch(conversation = 0n): { el: HTMLElement; input: HTMLInputElement } {
+  const { el, q } = searchBody(conversation);
+  return { el, input: q };
+}
+
 export function search(): View {
+  const { el: body, q } = searchBody(0n);
+  const el = h("div", { class: "pane", data: { screen: "search" } }, header({ title: t("search_chats"), back: "/discover" }), h("div", "pane-body padded", body));
+  queueMicrotask(() => q.focus());
+  return { el };
+}
+
+// chatSearch: the search of one chat, from its info page.
+export function chatSearch(kind: "user" | "group", who: bigint): View {
   const st = app.store!;
+  const c = kind === "group" ? st.convs.get(key(who)) : st.convByPeer(who);
+  const { el: body, q } = searchBody(c?.conversation ?? -1n);
+  const el = h(
+    "div",
+    { class: "pane", data: { screen: "chat-search" } },
+    header({ title: t("search_in_chat"), back: kind === "group" ? `/chat/g/${who}/info` : `/chat/u/${who}/info` }),
+    h("div", "pane-body padded", body),
+  );
+  queueMicrotask(() => q.focus());
+  return { el };
+}
+
+function searchBody(conversation: bigint): { el: HTMLElement; q: HTMLInputElement } {
   const q = h("input", { attrs: { type: "search", name: "q", placeholder: t("search_chats"), "aria-label": t("search_chats"), autocomplete: "off", maxlength: 100 } });
   const results = h("div", "results");
   const more = h("button", { class: "btn wide", attrs: { type: "button" } }, t("load_more"));
@@ -65,13 +101,16 @@ export function search(): View {
       replace(results, h("p", "hint", t("loading")));
     }
     if (!query) return replace(results);
+    if (conversation < 0n) return replace(results, empty(t("no_results")));
     try {
-      const r = await app.conn.call("search", { query, before: last?.id ?? 0n, limit: 30 }, "messages");
+      const r = await app.conn.call("search", { query, conversation, before: last?.id ?? 0n, limit: 30 }, "messages");
       if (!append) replace(results);
       if (!r.messages.length && !append) results.appendChild(empty(t("no_results")));
       for (const m of r.messages) {
-        const c = st.convs.get(key(m.conversation));
-        results.appendChild(resultRow(m, () => c && router.go(c.group ? `/chat/g/${c.group}` : `/chat/u/${c.peer}`)));
+        results.appendChild(resultRow(m, () => {
+          const to = atMessage(m);
+          if (to) router.go(to);
+        }));
       }
       last = r.messages[r.messages.length - 1];
       if (r.messages.length === 30) results.appendChild(more);
@@ -83,9 +122,7 @@ export function search(): View {
   more.addEventListener("click", () => void run(true));
   const form = h("form", { class: "search-form", data: { form: "search" } }, q, h("button", { class: "btn primary", attrs: { type: "submit" } }, t("search")));
   form.addEventListener("submit", (e) => (e.preventDefault(), void run(false)));
-  const el = h("div", { class: "pane", data: { screen: "search" } }, header({ title: t("search_chats"), back: "/discover" }), h("div", "pane-body padded", form, results));
-  queueMicrotask(() => q.focus());
-  return { el };
+  return { el: h("div", null, form, results), q };
 }
 
 export function favorites(): View {
@@ -100,7 +137,7 @@ export function favorites(): View {
       ...items.map((f) => {
         const body =
           f.kind === FavoriteKind.MESSAGE && f.message
-            ? [f.text && f.text !== f.message.text ? h("div", "text", f.text) : content(f.message, true)]
+            ? [f.message.kind === MessageKind.TEXT && f.text && f.text !== f.message.text ? h("div", "text", f.text) : content(f.message, true)]
             : f.kind === FavoriteKind.LINK
               ? [h("div", "text", f.url), f.text ? h("div", "hint", f.text) : null]
               : [h("div", "text", f.text)];
@@ -199,8 +236,39 @@ export function broadcast(): View {
   return { el };
 }
 
-// scan reads a QR code with the camera (BarcodeDetector), or takes a pasted
-// link; codes of this client (/add/, /qr-login/, /join/) open their screen.
+// scan reads a QR code with the camera — through the browser's
+// BarcodeDetector where it has one, else with a small JavaScript decoder
+// (@paulmillr/qr, loaded only then) on frames drawn to a canvas — or takes
+// a pasted link; codes of this client (/add/, /qr-login/, /join/) open
+// their screen.
+type Detect = (v: HTMLVideoElement) => Promise<string | undefined>;
+
+async function qrReader(): Promise<Detect> {
+  const BD = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => { detect: (v: HTMLVideoElement) => Promise<{ rawValue: string }[]> } }).BarcodeDetector;
+  if (BD) {
+    const det = new BD({ formats: ["qr_code"] });
+    return async (v) => (await det.detect(v).catch(() => []))[0]?.rawValue;
+  }
+  const { decodeQR } = await import("@paulmillr/qr/decode.js");
+  const canvas = document.createElement("canvas");
+  const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+  return async (v) => {
+    const w = v.videoWidth;
+    const hh = v.videoHeight;
+    if (!w || !hh) return undefined;
+    // At most 640 px wide: enough for a code filling part of the view.
+    const k = Math.min(1, 640 / w);
+    canvas.width = Math.round(w * k);
+    canvas.height = Math.round(hh * k);
+    ctx.drawImage(v, 0, 0, canvas.width, canvas.height);
+    try {
+      return decodeQR(ctx.getImageData(0, 0, canvas.width, canvas.height));
+    } catch {
+      return undefined; // no code in this frame
+    }
+  };
+}
+
 export function scan(): View {
   const video = h("video", { class: "scan-video", attrs: { playsinline: true, muted: true } });
   const status = h("p", { class: "hint", attrs: { role: "status" } });
@@ -219,9 +287,8 @@ export function scan(): View {
   };
   form.addEventListener("submit", (e) => (e.preventDefault(), open(link.value)));
   const start = async () => {
-    const BD = (globalThis as unknown as { BarcodeDetector?: new (o: { formats: string[] }) => { detect: (v: HTMLVideoElement) => Promise<{ rawValue: string }[]> } }).BarcodeDetector;
-    if (!BD || !navigator.mediaDevices?.getUserMedia) {
-      status.textContent = t("no_camera_scan");
+    if (!navigator.mediaDevices?.getUserMedia) {
+      status.textContent = t("no_camera");
       video.hidden = true;
       return;
     }
@@ -230,11 +297,11 @@ export function scan(): View {
       if (stopped) return stream.getTracks().forEach((x) => x.stop());
       video.srcObject = stream;
       await video.play();
-      const det = new BD({ formats: ["qr_code"] });
+      const read = await qrReader();
       status.textContent = t("point_camera");
       while (!stopped) {
-        const codes = await det.detect(video).catch(() => []);
-        if (codes.length && open(codes[0].rawValue)) break;
+        const code = await read(video);
+        if (code && open(code)) break;
         await new Promise((r) => setTimeout(r, 250));
       }
     } catch (e) {

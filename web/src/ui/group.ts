@@ -9,7 +9,7 @@ import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { GroupRole, type ConversationState, type Group, type GroupMember } from "../lib/proto";
 import { setConv } from "./chatlist";
-import { ask, avatar, busy, confirmBox, empty, header, modal, row, section, sheet, toast, toastError, toggleRow } from "./widgets";
+import { ask, avatar, busy, confirmBox, empty, groupAvatar, header, modal, row, section, sheet, toast, toastError, toggleRow } from "./widgets";
 import { pickContacts } from "./pickers";
 import type { View } from "./shell";
 
@@ -59,6 +59,7 @@ export function chatInfo(peer: bigint): View {
       section(null, ...convRows(c)),
       section(
         null,
+        row({ title: t("search_in_chat"), onClick: () => router.go(`/chat/u/${peer}/search`), data: { action: "search-chat" } }),
         row({ title: t("export_chat"), onClick: () => void exportChat(c) }),
         row({ title: t("clear_chat"), cls: "danger", onClick: () => void clearChat(c), data: { action: "clear" } }),
       ),
@@ -73,10 +74,8 @@ const roleName = (r: GroupRole) => (r === GroupRole.OWNER ? t("role_owner") : r 
 
 async function loadMembers(group: bigint): Promise<GroupMember[]> {
   const st = app.store!;
-  const r = await app.conn.call("groupMembers", { group }, "groupMembers");
-  st.members.set(key(group), r.members);
-  await st.setUsers(r.members.flatMap((m) => (m.profile ? [m.profile] : [])));
-  return r.members;
+  await app.loadMembers(group);
+  return st.members.get(key(group)) ?? [];
 }
 
 async function updateGroup(group: bigint, change: { name?: string; announcement?: string; approval?: boolean; mutedAll?: boolean }): Promise<void> {
@@ -115,7 +114,7 @@ export function groupInfo(group: bigint): View {
     );
     replace(
       body,
-      h("div", "group-head", avatar(g.name, g.avatar, "l"), h("div", "profile-main", h("div", { class: "profile-name", data: { groupName: "" } }, g.name), h("div", "profile-sub", t("members_n", g.memberCount)))),
+      h("div", "group-head", groupAvatar(st.groupTitle(group), g.avatar, st.groupFaces(group), "l"), h("div", "profile-main", h("div", { class: "profile-name", data: { groupName: "" } }, st.groupTitle(group)), h("div", "profile-sub", t("members_n", g.memberCount)))),
       section(null, grid, row({ title: t("all_members"), right: String(g.memberCount), onClick: () => router.go(`/chat/g/${group}/members`) })),
       member
         ? section(
@@ -161,6 +160,7 @@ export function groupInfo(group: bigint): View {
         : null,
       section(
         null,
+        row({ title: t("search_in_chat"), onClick: () => router.go(`/chat/g/${group}/search`), data: { action: "search-chat" } }),
         row({ title: t("export_chat"), onClick: () => void exportChat(c) }),
         row({ title: t("clear_chat"), cls: "danger", onClick: () => void clearChat(c) }),
         member ? row({ title: t("leave_group"), cls: "danger", data: { action: "leave" }, onClick: () => void leave(g) }) : null,

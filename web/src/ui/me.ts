@@ -238,12 +238,17 @@ export function password(): View {
     { class: "auth-form", data: { form: "password" } },
     h("label", "field", h("span", null, t("old_password")), h("input", { attrs: { name: "old", type: "password", autocomplete: "current-password", required: "" } })),
     h("label", "field", h("span", null, t("new_password")), h("input", { attrs: { name: "new", type: "password", autocomplete: "new-password", minlength: 8, required: "" } })),
+    h("label", "field", h("span", null, t("confirm_password")), h("input", { attrs: { name: "confirm", type: "password", autocomplete: "new-password", minlength: 8, required: "" } })),
     err,
     h("button", { class: "btn primary wide", attrs: { type: "submit" } }, t("change_password")),
   );
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     const d = new FormData(f);
+    if (d.get("new") !== d.get("confirm")) {
+      err.textContent = t("passwords_differ");
+      return;
+    }
     try {
       await app.conn.done("changePassword", { oldPassword: String(d.get("old")), newPassword: String(d.get("new")) });
       toast(t("password_changed"));

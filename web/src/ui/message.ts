@@ -66,10 +66,43 @@ export function mediaImg(id: string, thumb: boolean, w: number, hgt: number, cls
   return img;
 }
 
-export function showImage(id: string): void {
-  const img = h("img", { class: "viewer-img", attrs: { alt: "" } });
+// showImage: the picture full size, with buttons to close, zoom and save;
+// the wheel and a double click zoom too, and a zoomed picture is dragged.
+export function showImage(id: string, name = "", type = ""): void {
+  const img = h("img", { class: "viewer-img", attrs: { alt: "", draggable: "false" } });
+  let scale = 1;
+  let dx = 0;
+  let dy = 0;
+  const apply = () => (img.style.transform = `translate(${dx}px, ${dy}px) scale(${scale})`);
+  const zoom = (f: number) => {
+    scale = Math.min(8, Math.max(1, scale * f));
+    if (scale === 1) dx = dy = 0;
+    apply();
+  };
   blobURL(id).then((u) => (img.src = u), toastError);
-  const close = modal(h("div", { class: "viewer", on: { click: () => close() } }, img), { cls: "viewer-back" });
+  const tool = (action: string, label: string, d: string, fn: () => void) =>
+    h("button", { class: "viewer-btn", attrs: { type: "button", "aria-label": label, title: label }, data: { action }, on: { click: (e) => (e.stopPropagation(), fn()) } }, icon(d));
+  const save = () => {
+    const ext = ({ "image/png": "png", "image/gif": "gif", "image/webp": "webp" } as Record<string, string>)[type] ?? "jpg";
+    download(id, /\.(png|jpe?g|gif|webp)$/i.test(name) ? name : `image-${id.slice(0, 8)}.${ext}`).catch(toastError);
+  };
+  const stage = h("div", { class: "viewer-stage" }, img);
+  stage.addEventListener("click", (e) => e.target === stage && close());
+  stage.addEventListener("dblclick", () => (scale > 1 ? ((scale = 1), (dx = dy = 0), apply()) : zoom(2)));
+  stage.addEventListener("wheel", (e) => (e.preventDefault(), zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2)), { passive: false });
+  let drag: { x: number; y: number } | undefined;
+  img.addEventListener("pointerdown", (e) => scale > 1 && ((drag = { x: e.clientX - dx, y: e.clientY - dy }), img.setPointerCapture(e.pointerId)));
+  img.addEventListener("pointermove", (e) => drag && ((dx = e.clientX - drag.x), (dy = e.clientY - drag.y), apply()));
+  img.addEventListener("pointerup", () => (drag = undefined));
+  const bar = h(
+    "div",
+    "viewer-bar",
+    tool("zoom-out", t("zoom_out"), I.minus, () => zoom(1 / 1.5)),
+    tool("zoom-in", t("zoom_in"), I.plus, () => zoom(1.5)),
+    tool("save", t("save_image"), I.download, save),
+    tool("close", t("viewer_close"), I.close, () => close()),
+  );
+  const close = modal(h("div", { class: "viewer" }, stage, bar), { cls: "viewer-back" });
 }
 
 function voice(m: Message, media: Media): HTMLElement {
@@ -205,7 +238,7 @@ export function content(m: Message, inHistory = false): HTMLElement {
   switch (m.kind) {
     case MessageKind.IMAGE:
       if (!media) break;
-      return h("button", { class: "image-msg", attrs: { type: "button", "aria-label": t("kind_image") }, data: { media: media.id }, on: { click: (e) => (e.stopPropagation(), showImage(media.id)) } }, mediaImg(media.id, media.thumbnail, media.width, media.height, "msg-img"));
+      return h("button", { class: "image-msg", attrs: { type: "button", "aria-label": t("kind_image") }, data: { media: media.id }, on: { click: (e) => (e.stopPropagation(), showImage(media.id, media.name, media.type)) } }, mediaImg(media.id, media.thumbnail, media.width, media.height, "msg-img"));
     case MessageKind.STICKER:
       if (!media) break;
       return h("div", { class: "sticker", data: { media: media.id } }, mediaImg(media.id, false, media.width, media.height, "sticker-img", 120));

@@ -4,7 +4,7 @@ import { t } from "../lib/i18n";
 import { app } from "../lib/app";
 import { key } from "../lib/store";
 import type { GroupMember } from "../lib/proto";
-import { avatar, modal } from "./widgets";
+import { avatar, groupAvatar, modal } from "./widgets";
 
 export interface Target {
   peer: bigint;
@@ -38,7 +38,7 @@ export function pickTarget(title = t("forward_to")): Promise<Target | null> {
             h(
               "button",
               { class: "row", attrs: { type: "button" }, data: { target: x.title }, on: { click: () => ((chosen = x), close()) } },
-              h("span", "row-icon", avatar(x.title, x.group ? st.groups.get(key(x.group))?.avatar : st.profileOf(x.peer)?.avatar, "s")),
+              h("span", "row-icon", x.group ? groupAvatar(x.title, st.groups.get(key(x.group))?.avatar, st.groupFaces(x.group), "s") : avatar(x.title, st.profileOf(x.peer)?.avatar, "s")),
               h("span", "row-main", h("span", "row-title", x.title)),
             ),
           ),

@@ -31,6 +31,16 @@ export class Recorder {
     this.timer = window.setTimeout(onLimit, maxMs);
   }
 
+  // elapsed is how long the recording runs, in ms.
+  get elapsed(): number {
+    return this.rec ? performance.now() - this.started : 0;
+  }
+
+  // cancel stops recording and throws the sound away.
+  async cancel(): Promise<void> {
+    await this.stop();
+  }
+
   stop(): Promise<Clip | undefined> {
     const rec = this.rec;
     clearTimeout(this.timer);

@@ -27,7 +27,8 @@ export function shell(): View {
   const listPane = h("section", "list-pane");
   const detail = h("main", "detail-pane");
   const status = h("div", { class: "conn-status", attrs: { role: "status" } });
-  const root = h("div", { class: "app", data: { screen: "app" } }, nav, h("div", "panes", status, listPane, detail));
+  // The connection banner sits above the panes, never over their headers.
+  const root = h("div", { class: "app", data: { screen: "app" } }, nav, h("div", "main-col", status, h("div", "panes", listPane, detail)));
   let listView: View | undefined;
   let listTab: Tab | undefined;
   let detailV: View | undefined;

@@ -4,16 +4,19 @@ import type { View } from "./shell";
 import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
-import { broadcast, favorites, scan, search } from "./discover";
+import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { devices, language, myQr, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
   const id = () => BigInt(r.params[0]);
+  const at = () => (r.params[1] ? BigInt(r.params[1]) : undefined);
   switch (r.view) {
     case "chat-user":
-      return chatView("user", id());
+      return chatView("user", id(), at());
     case "chat-group":
-      return chatView("group", id());
+      return chatView("group", id(), at());
+    case "chat-search":
+      return chatSearch(r.params[0] === "g" ? "group" : "user", BigInt(r.params[1]));
     case "chat-info":
       return chatInfo(id());
     case "group-info":

@@ -22,6 +22,7 @@ export class VList<T extends VItem> {
   private sticky = true;
   private overscan = 800;
   onNearTop: () => void = () => {};
+  onNearBottom: () => void = () => {};
   onScroll: () => void = () => {};
 
   // With bottom false the list starts at its top and never sticks to the
@@ -42,6 +43,7 @@ export class VList<T extends VItem> {
       this.schedule();
       this.onScroll();
       if (this.el.scrollTop < 600) this.onNearTop();
+      if (this.distanceToBottom() < 600) this.onNearBottom();
     }, { passive: true });
     new ResizeObserver(() => this.schedule()).observe(this.el);
   }
@@ -90,14 +92,29 @@ export class VList<T extends VItem> {
     this.render();
   }
 
+  // scrollToKey brings a row to the middle of the view (estimated first,
+  // then corrected with the heights of the rows rendered around it).
   scrollToKey(key: string): void {
     const i = this.items.findIndex((x) => x.key === key);
     if (i < 0) return;
     let off = 0;
     for (let j = 0; j < i; j++) off += this.h(this.items[j].key);
     this.stick = false;
-    this.el.scrollTop = Math.max(0, off - 40);
+    this.el.scrollTop = Math.max(0, off - this.el.clientHeight / 2);
     this.render();
+    for (let k = 0; k < 4; k++) {
+      const n = this.nodes.get(key);
+      if (!n) break;
+      const want = Math.max(0, n.offsetTop - (this.el.clientHeight - n.offsetHeight) / 2);
+      if (Math.abs(this.el.scrollTop - want) < 2) break;
+      this.el.scrollTop = want;
+      this.render();
+    }
+  }
+
+  // unstick stops following the bottom (a chat opened at an older message).
+  unstick(): void {
+    this.stick = false;
   }
 
   private h(key: string): number {

@@ -1,7 +1,7 @@
 // Shared pieces of the screens: avatars, headers, list rows, dialogs,
 // menus and toasts. All text goes in as text nodes.
 import { h, icon, ownPath, replace, type Child } from "../lib/dom";
-import { t, type Key } from "../lib/i18n";
+import { hasKey, t, type Key } from "../lib/i18n";
 import { router } from "../lib/router";
 import { ApiError } from "../lib/conn";
 import { I } from "./icons";
@@ -91,13 +91,15 @@ export function toast(text: string, kind: "info" | "error" = "info"): void {
   setTimeout(() => el.remove(), 3500);
 }
 
+// errorText says what went wrong in the user's language: by the error's
+// reason when this client knows it, else by its code; the server's (English)
+// message only for codes this client does not know.
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
-    const k = `err_${e.code}` as Key;
-    const known = t(k);
-    // The server's message is safe to show and says more than the code.
-    if (e.message && e.message !== e.code && e.code !== "internal") return e.message;
-    return known !== k ? known : e.message;
+    if (e.reason && hasKey(`err_r_${e.reason}`)) return t(`err_r_${e.reason}` as Key);
+    if (e.code === "unavailable" && e.message === "offline") return t("err_offline");
+    if (hasKey(`err_${e.code}`)) return t(`err_${e.code}` as Key);
+    return e.message || e.code;
   }
   return e instanceof Error ? e.message : String(e);
 }
@@ -205,7 +207,7 @@ export function sheet(items: ([string, () => void, boolean?] | null)[], title?: 
     const [label, fn, danger] = it;
     list.appendChild(h("button", { class: `sheet-item ${danger ? "danger" : ""}`, attrs: { type: "button", role: "menuitem" }, on: { click: () => (close(), fn()) } }, label));
   }
-  list.appendChild(h("button", { class: "sheet-item cancel", attrs: { type: "button" }, on: { click: () => close() } }, t("cancel")));
+  list.appendChild(h("button", { class: "sheet-item cancel", attrs: { type: "button", role: "menuitem" }, on: { click: () => close() } }, t("cancel")));
 }
 
 // busy runs an action with its button disabled, showing errors as toasts.
@@ -226,3 +228,79 @@ export function placeholder(text: string): HTMLElement {
 }
 
 export { replace };
+
+// ---- menus at a point, grid avatars ----
+
+export type MenuItem = [string, () => void, boolean?] | null;
+
+// menuAt shows a small menu with its top-left corner at (x, y) (kept inside
+// the window): a message's actions at the cursor on a desktop, or beside a
+// bubble opened from the keyboard. Arrow keys move, Enter picks, Escape,
+// Tab, a click elsewhere or scrolling close it; focus returns to where it
+// was.
+export function menuAt(items: MenuItem[], x: number, y: number, label = ""): () => void {
+  const back = document.activeElement as HTMLElement | null;
+  const menu = h("div", { class: "ctx-menu", attrs: { role: "menu", "aria-label": label || undefined } });
+  const entries: HTMLButtonElement[] = [];
+  let closed = false;
+  const close = (refocus = true) => {
+    if (closed) return;
+    closed = true;
+    menu.remove();
+    removeEventListener("pointerdown", outside, true);
+    removeEventListener("keydown", onKey, true);
+    removeEventListener("resize", onAway);
+    removeEventListener("scroll", onAway, true);
+    if (refocus) back?.focus?.();
+  };
+  for (const it of items) {
+    if (!it) continue;
+    const [text, fn, danger] = it;
+    const b = h("button", { class: `ctx-item ${danger ? "danger" : ""}`, attrs: { type: "button", role: "menuitem", tabindex: -1 }, on: { click: () => (close(), fn()) } }, text);
+    entries.push(b);
+    menu.appendChild(b);
+  }
+  const outside = (e: Event) => {
+    if (!menu.contains(e.target as Node)) close(false);
+  };
+  const onAway = () => close(false);
+  const onKey = (e: KeyboardEvent) => {
+    const i = entries.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === "Escape" || e.key === "Tab") {
+      e.preventDefault();
+      e.stopPropagation();
+      close();
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const n = entries.length;
+      entries[(i + (e.key === "ArrowDown" ? 1 : n - 1) + n) % n]?.focus();
+    } else if (e.key === "Home" || e.key === "End") {
+      e.preventDefault();
+      entries[e.key === "Home" ? 0 : entries.length - 1]?.focus();
+    }
+  };
+  document.body.appendChild(menu);
+  const r = menu.getBoundingClientRect();
+  menu.style.left = `${Math.max(4, Math.min(x, innerWidth - r.width - 4))}px`;
+  menu.style.top = `${Math.max(4, Math.min(y, innerHeight - r.height - 4))}px`;
+  entries[0]?.focus();
+  // Listeners start after the event that opened the menu is over.
+  setTimeout(() => {
+    if (closed) return;
+    addEventListener("pointerdown", outside, true);
+    addEventListener("resize", onAway);
+    addEventListener("scroll", onAway, true);
+  });
+  addEventListener("keydown", onKey, true);
+  return close;
+}
+
+// groupAvatar: a group's own picture, or a grid of up to nine of its
+// members' avatars (the first member alone fills it when there is one).
+export function groupAvatar(title: string, path: string | undefined, members: { name: string; avatar?: string }[], size: "s" | "m" | "l" = "m"): HTMLElement {
+  if (ownPath(path) || !members.length) return avatar(title, path, size);
+  const few = members.slice(0, 9);
+  const cols = few.length <= 1 ? 1 : few.length <= 4 ? 2 : 3;
+  const grid = h("span", { class: `avatar ${size} avatar-grid cols-${cols}`, attrs: { "aria-hidden": "true" } }, ...few.map((m) => avatar(m.name, m.avatar, "s")));
+  return grid;
+}

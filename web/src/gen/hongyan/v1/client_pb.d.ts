@@ -644,6 +644,16 @@ export declare type Error = Message$1<"hongyan.v1.Error"> & {
    * @generated from field: string message = 2;
    */
   message: string;
+
+  /**
+   * A machine-readable detail that tells cases of one code apart
+   * (account_id_taken, phone_taken, …; docs/protocol.md lists them), or ""
+   * when the code says it all. Clients show their own words for the
+   * reasons and codes they know, and the message for others.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
 };
 
 /**
