@@ -311,6 +311,11 @@ export const en = {
   err_unavailable: "No connection; try again.",
   err_timeout: "No answer from the server; try again.",
   err_internal: "Something went wrong on the server.",
+  // Accessibility: what badges count, dialogs without a heading
+  unread_n: "{0} unread",
+  unread_some: "unread",
+  new_n: "{0} new",
+  dialog: "Dialog",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -624,4 +629,9 @@ export const zh: Record<keyof typeof en, string> = {
   err_unavailable: "网络未连接，请重试。",
   err_timeout: "服务器没有响应，请重试。",
   err_internal: "服务器出错了。",
+  // Accessibility: what badges count, dialogs without a heading
+  unread_n: "{0} 条未读",
+  unread_some: "有未读",
+  new_n: "{0} 个新",
+  dialog: "对话框",
 };

@@ -41,7 +41,7 @@ export function shell(): View {
     const invites = [...st.invitations.values()].filter((i) => i.state === 0 || (i.state === 1 && i.invitee === st.me)).length;
     const tabs: [Tab, string, string, HTMLElement | null][] = [
       ["chats", I.chats, t("tab_chats"), badge(unread) ?? badge(mutedUnread ? 1 : 0, true)],
-      ["contacts", I.contacts, t("tab_contacts"), badge(requests + invites)],
+      ["contacts", I.contacts, t("tab_contacts"), badge(requests + invites, false, t("new_n", requests + invites))],
       ["discover", I.discover, t("tab_discover"), null],
       ["me", I.me, t("tab_me"), null],
     ];
