@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "6ad672e038fee49f";
-const SHELL = ["/","/assets/index-__MPWpWv.css","/assets/index-p7d7wFd9.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "e9dea3c026756bcc";
+const SHELL = ["/","/assets/index-CIavkQrh.js","/assets/index-DOXIrKxU.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -316,6 +316,9 @@ export const en = {
   unread_some: "unread",
   new_n: "{0} new",
   dialog: "Dialog",
+  // Chat list: deleting a chat
+  delete_chat: "Delete chat",
+  delete_chat_confirm: "Delete this chat? Its messages are removed from your devices; the others in it keep theirs.",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -634,4 +637,7 @@ export const zh: Record<keyof typeof en, string> = {
   unread_some: "有未读",
   new_n: "{0} 个新",
   dialog: "对话框",
+  // Chat list: deleting a chat
+  delete_chat: "删除该聊天",
+  delete_chat_confirm: "删除该聊天？聊天记录将从你的设备上删除，对方仍保留。",
 };
