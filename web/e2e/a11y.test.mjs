@@ -84,6 +84,7 @@ describe("accessibility", { skip }, () => {
     ["privacy", "/me/privacy", '[data-screen="privacy"] input'],
     ["password", "/me/password", '[data-form="password"]'],
     ["language", "/me/language", "[data-lang]"],
+    ["notifications", "/me/notifications", '[data-screen="notifications"] input'],
   ];
   const phoneScreens = () => [
     ["chats", "/", ".chat-item"],

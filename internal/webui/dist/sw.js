@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "e9dea3c026756bcc";
-const SHELL = ["/","/assets/index-CIavkQrh.js","/assets/index-DOXIrKxU.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "bb2d894aff662f78";
+const SHELL = ["/","/assets/index-BE0ppdVk.js","/assets/index-BlN08iJR.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -2,7 +2,7 @@
 // while scrolling up), the composer (text, emoji, @mentions, voice,
 // attachments, quotes), message actions and multi-select forwarding.
 import { h, replace } from "../lib/dom";
-import { t, formatTime } from "../lib/i18n";
+import { t, formatSize, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { Scope } from "../lib/events";
@@ -11,7 +11,7 @@ import { localURL, type UploadKind } from "../lib/media";
 import type { OutItem } from "../lib/outbox";
 import { MessageKind, type ConversationState, type GroupMember, type Message } from "../lib/proto";
 import { I } from "./icons";
-import { ask, avatar, confirmBox, header, iconButton, sheet, toast, toastError } from "./widgets";
+import { ask, avatar, confirmBox, header, iconButton, modal, sheet, toast, toastError } from "./widgets";
 import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
 import { emojiPicker } from "./emoji";
@@ -19,6 +19,7 @@ import { pickContacts, pickMember, pickTarget } from "./pickers";
 import { Recorder } from "./recorder";
 import { VList, type VItem } from "./vlist";
 import type { View } from "./shell";
+import { loadRecalled, recalledKey, rememberRecalled, type Recalled } from "./reedit";
 
 interface Row extends VItem {
   msg?: Message;
@@ -82,7 +83,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     const prev = msgs.get(key(m.seq - 1n));
     const showTime = !prev || Number(m.time) - Number(prev.time) > 5 * 60 * 1000;
     const time = showTime && m.time ? h("div", "time-line", formatTime(Number(m.time), true)) : null;
-    if (isSystem(m)) return h("div", { class: "msg-row sys", data: { seq: String(m.seq) } }, time, systemLine(m));
+    if (isSystem(m)) return h("div", { class: "msg-row sys", data: { seq: String(m.seq) } }, time, withReedit(systemLine(m), m));
     const mine = m.sender === st.me;
     const name = st.name(m.sender, group || undefined);
     const sel = selecting ? h("input", { class: "msg-check", attrs: { type: "checkbox", "aria-label": t("select") }, props: { checked: selecting.has(key(m.id)) }, on: { change: (e) => toggleSel(m, (e.target as HTMLInputElement).checked) } }) : null;
@@ -481,6 +482,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
 
   const recall = async (m: Message) => {
     try {
+      if (m.kind === MessageKind.TEXT && m.text) recalled = await rememberRecalled(st, m);
       const r = await app.conn.call("recall", { message: m.id }, "messages");
       await st.addMessages(r.messages);
     } catch (e) {
@@ -496,6 +498,79 @@ export function chatView(kind: "user" | "group", who: bigint): View {
     } catch (e) {
       toastError(e);
     }
+  };
+
+  // ---- paste and drop images and files ----
+  const filesOf = (dt: DataTransfer | null): File[] => (dt ? Array.from(dt.files) : []);
+  const carriesFiles = (dt: DataTransfer | null) => !!dt && Array.from(dt.types).includes("Files");
+  input.addEventListener("paste", (e) => {
+    const files = filesOf(e.clipboardData);
+    if (!files.length) return;
+    e.preventDefault();
+    offerFiles(files);
+  });
+  el.addEventListener("dragover", (e) => {
+    if (!carriesFiles(e.dataTransfer) || !isMember()) return;
+    e.preventDefault();
+    e.dataTransfer!.dropEffect = "copy";
+    el.classList.add("dropping");
+  });
+  el.addEventListener("dragleave", (e) => {
+    if (!el.contains(e.relatedTarget as Node | null)) el.classList.remove("dropping");
+  });
+  el.addEventListener("drop", (e) => {
+    el.classList.remove("dropping");
+    const files = filesOf(e.dataTransfer);
+    if (!files.length || !isMember()) return;
+    e.preventDefault();
+    offerFiles(files);
+  });
+  // offerFiles asks before sending what was pasted or dropped, showing it.
+  const offerFiles = (files: File[]) => {
+    const urls: string[] = [];
+    const items = files.map((f) => {
+      let preview: HTMLElement | null = null;
+      if (uploadKindOf(f) === "image") {
+        const u = localURL(f);
+        urls.push(u);
+        preview = h("img", { class: "drop-thumb", attrs: { src: u, alt: "" } });
+      }
+      return h("li", "drop-file", preview, h("span", "drop-name", f.name || t("kind_file")), h("span", "drop-size", formatSize(f.size)));
+    });
+    const send = h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "send-files" } }, t("send"));
+    const box = h(
+      "div",
+      { class: "dialog-form", data: { dialog: "send-files" } },
+      h("h2", null, t("send_files_to", title())),
+      h("ul", "drop-list", ...items),
+      h("div", "dialog-actions", h("button", { class: "btn", attrs: { type: "button" }, on: { click: () => close() } }, t("cancel")), send),
+    );
+    const close = modal(box, { onClose: () => urls.forEach((u) => URL.revokeObjectURL(u)) });
+    send.addEventListener("click", () => {
+      close();
+      for (const f of files) void sendFile(f, uploadKindOf(f));
+      input.focus();
+    });
+  };
+
+  // ---- re-edit a recalled message (on the device that recalled it) ----
+  let recalled = new Map<string, Recalled>();
+  void loadRecalled(st).then((r) => {
+    recalled = r;
+    if (r.size) vlist.refreshAll();
+  });
+  const withReedit = (line: HTMLElement, m: Message): HTMLElement => {
+    const r = m.kind === MessageKind.RECALLED && m.sender === st.me ? recalled.get(recalledKey(m)) : undefined;
+    if (r && isMember()) line.append(h("button", { class: "link reedit", attrs: { type: "button" }, data: { action: "reedit" }, on: { click: () => reEdit(r) } }, t("reedit")));
+    return line;
+  };
+  const reEdit = (r: Recalled) => {
+    for (const u of r.mentions) {
+      const user = BigInt(u);
+      if (group && !mentions.some((x) => x.user === user)) mentions.push({ user, name: st.name(user, group) });
+    }
+    input.focus();
+    insertAt(r.text);
   };
 
   // ---- multi-select ----
@@ -611,6 +686,14 @@ export function chatView(kind: "user" | "group", who: bigint): View {
 function isContiguous(ms: Message[]): boolean {
   for (let i = 1; i < ms.length; i++) if (ms[i].seq !== ms[i - 1].seq + 1n) return false;
   return true;
+}
+
+// uploadKindOf: how a pasted or dropped file is sent — the images the
+// server takes as images, videos as videos, anything else as a file.
+export function uploadKindOf(f: File): UploadKind {
+  if (["image/jpeg", "image/png", "image/gif", "image/webp"].includes(f.type)) return "image";
+  if (f.type.startsWith("video/")) return "video";
+  return "file";
 }
 
 export function kindOfUpload(k: UploadKind | undefined): MessageKind {

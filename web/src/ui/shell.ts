@@ -13,6 +13,7 @@ import { contactsList } from "./contacts";
 import { discoverList } from "./discover";
 import { meList } from "./me";
 import { detailView } from "./views";
+import { startAlerts } from "./alerts";
 
 export interface View {
   el: HTMLElement;
@@ -85,6 +86,7 @@ export function shell(): View {
   scope.add(app.conn.on("state", renderStatus));
   scope.add(app.conn.on("ready", renderStatus));
   scope.add(app.store!.on("live", renderStatus));
+  scope.add(startAlerts());
   render(router.route);
   renderStatus();
   return {
