@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "bb2d894aff662f78";
-const SHELL = ["/","/assets/index-BE0ppdVk.js","/assets/index-BlN08iJR.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "e3542f0af0df8856";
+const SHELL = ["/","/assets/index-C02UAm_w.js","/assets/index-ySlsKG1Q.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -337,6 +337,9 @@ export const en = {
   reedit: "Re-edit",
   // Chat: pasted and dropped files
   send_files_to: "Send to {0}?",
+  // Chat: upload progress
+  uploading_x: "Uploading {0}",
+  cancel_upload: "Cancel",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -676,4 +679,7 @@ export const zh: Record<keyof typeof en, string> = {
   reedit: "重新编辑",
   // Chat: pasted and dropped files
   send_files_to: "发送给 {0}？",
+  // Chat: upload progress
+  uploading_x: "正在上传 {0}",
+  cancel_upload: "取消发送",
 };

@@ -78,7 +78,7 @@ export function chatView(kind: "user" | "group", who: bigint): View {
 
   // ---- rows ----
   const renderRow = (r: Row): HTMLElement => {
-    if (r.out) return outRow(r.out);
+    if (r.out) return withUpload(outRow(r.out), r.out);
     const m = r.msg!;
     const prev = msgs.get(key(m.seq - 1n));
     const showTime = !prev || Number(m.time) - Number(prev.time) > 5 * 60 * 1000;
@@ -499,6 +499,33 @@ export function chatView(kind: "user" | "group", who: bigint): View {
       toastError(e);
     }
   };
+
+  // ---- upload progress, with cancel ----
+  const percent = (sent: number, total: number) => `${total ? Math.floor((sent / total) * 100) : 100}%`;
+  const withUpload = (row: HTMLElement, o: OutItem): HTMLElement => {
+    if (!o.file || o.media || o.state === "failed") return row;
+    const total = o.file.size;
+    const sent = ob.progress.get(o.clientId)?.sent ?? 0;
+    row.append(
+      h(
+        "div",
+        { class: "upload", data: { upload: o.clientId } },
+        h("progress", { attrs: { max: total, "aria-label": t("uploading_x", o.fileName ?? "") }, props: { value: sent } }),
+        h("span", "upload-pct", `${percent(sent, total)} · ${formatSize(total)}`),
+        h("button", { class: "link upload-cancel", attrs: { type: "button" }, data: { action: "cancel-upload" }, on: { click: () => void ob.cancel(o.clientId) } }, t("cancel_upload")),
+      ),
+    );
+    return row;
+  };
+  scope.add(
+    ob.on("progress", (x) => {
+      const p = x as { clientId: string; sent: number; total: number };
+      const box = vlist.el.querySelector(`[data-upload="${p.clientId}"]`);
+      if (!box) return;
+      box.querySelector("progress")!.value = p.sent;
+      box.querySelector(".upload-pct")!.textContent = `${percent(p.sent, p.total)} · ${formatSize(p.total)}`;
+    }),
+  );
 
   // ---- paste and drop images and files ----
   const filesOf = (dt: DataTransfer | null): File[] => (dt ? Array.from(dt.files) : []);
