@@ -71,7 +71,8 @@ chaos-postgres:
 # The web client (web/, TypeScript + Vite). `make web` installs the pinned
 # npm packages, regenerates the protocol code (web/src/gen) from proto/,
 # type-checks, checks that no HTML sink is used, and builds into
-# internal/webui/dist (committed, embedded by go build). `make web-test`
+# internal/webui/dist (committed, embedded by go build), with brotli and
+# gzip copies of the text files made by internal/webui/precompress. `make web-test`
 # runs the browser tests (web/e2e) against the real binary in Chromium.
 .PHONY: web web-test
 web:

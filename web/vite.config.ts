@@ -35,7 +35,7 @@ export default defineConfig({
   server: {
     proxy: {
       "/ws": { target: process.env.HONGYAN_URL ?? "http://127.0.0.1:8080", ws: true },
-      "^/(avatar|qr|media|export)/": process.env.HONGYAN_URL ?? "http://127.0.0.1:8080",
+      "^/(avatar|qr|media|export)(/|\\?|$)": process.env.HONGYAN_URL ?? "http://127.0.0.1:8080",
     },
   },
 });

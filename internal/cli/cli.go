@@ -59,7 +59,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
   favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
   favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
-  sync [--wait SECONDS] [--until N]    changes since this profile's cursor
+  sync [--wait SECONDS] [--until N]    changes since this profile's cursor; with none,
+                                       --wait waits up to SECONDS for the next ones
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
   delete MESSAGE_ID | clear PEER       delete a message / clear a chat, for you only
   forward MESSAGE_ID PEER [--client-id ID]          forward a message

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hongyan/internal/cli"
 	"hongyan/internal/config"
@@ -462,4 +463,61 @@ func (m *message) GetText() string {
 		return ""
 	}
 	return m.Text
+}
+
+// sync --wait waits only while there is nothing new: with changes waiting
+// it prints them and returns at once; with none it returns as soon as the
+// next one has been printed, long before the wait is over.
+func TestSyncWaitReturnsOnSomethingNew(t *testing.T) {
+	server := startNode(t)
+	alice := newDevice(t, server, "alice")
+	bob := newDevice(t, server, "bob")
+	one[session](alice, "register", "alice_01", "password-a", "--nickname", "Alice")
+	one[session](bob, "register", "bob_0001", "password-b", "--nickname", "Bob")
+	one[friendRequest](alice, "friends", "request", "bob_0001")
+	one[friendRequest](bob, "friends", "accept", "alice_01")
+	one[sent](alice, "send", "bob_0001", "waiting for you")
+
+	// The wait is far longer than a sync takes: returning before it is
+	// over is what is tested.
+	const wait = 60 * time.Second
+	waitArg := fmt.Sprint(wait.Seconds())
+	start := time.Now()
+	var log syncLog
+	got := log.sync(bob, "--wait", waitArg)
+	if d := time.Since(start); d >= wait {
+		t.Fatalf("sync --wait with changes waiting took %v: it waited for more", d)
+	}
+	if !slices.Contains(log.texts(), "waiting for you") || len(got) == 0 {
+		t.Errorf("sync --wait printed %d changes with texts %q, want the waiting message", len(got), log.texts())
+	}
+
+	type result struct {
+		lines  []string
+		code   int
+		stderr string
+	}
+	done := make(chan result)
+	start = time.Now()
+	go func() {
+		code, lines, stderr := bob.run("sync", "--wait", waitArg)
+		done <- result{lines, code, stderr}
+	}()
+	one[sent](alice, "send", "bob_0001", "something new")
+	r := <-done
+	if d := time.Since(start); d >= wait {
+		t.Errorf("sync --wait took %v: it waited on after printing the new message", d)
+	}
+	if r.code != 0 {
+		t.Fatalf("sync --wait = exit %d: %s", r.code, r.stderr)
+	}
+	var texts []string
+	for _, l := range r.lines {
+		if c := decode[change](t, l); c.Message != nil {
+			texts = append(texts, c.Message.Text)
+		}
+	}
+	if !slices.Contains(texts, "something new") {
+		t.Errorf("sync --wait printed %q, want the new message", r.lines)
+	}
 }

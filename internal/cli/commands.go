@@ -467,6 +467,10 @@ func (e *env) resolvePeer(c *wsclient.Conn, h *pb.HelloResponse, arg string) (in
 	return 0, failErr("not_found", "no user %q", arg)
 }
 
+// sync prints the changes after the profile's cursor. With --wait, when
+// there are none, it waits up to that long for the next ones and returns
+// as soon as it has printed something new; --until N keeps going until N
+// changes are printed (or the wait is over).
 func (e *env) sync(args []string) error {
 	_, fl, err := e.parse(args, 0, "sync [--wait SECONDS] [--until N]", "wait", "until")
 	if err != nil {
@@ -501,7 +505,9 @@ func (e *env) sync(args []string) error {
 	waiting := false
 	for until < 0 || printed < until {
 		if s.Live() {
-			if wait <= 0 {
+			// Caught up: without --wait, or once something new has
+			// been printed (unless --until asks for more), that is all.
+			if wait <= 0 || until < 0 && printed > 0 {
 				return nil
 			}
 			if !waiting {

@@ -1,11 +1,17 @@
 package webui
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
@@ -93,6 +99,9 @@ func TestAssetsCache(t *testing.T) {
 		t.Fatalf("no built assets: %v", err)
 	}
 	for _, a := range assets {
+		if strings.HasSuffix(a.Name(), ".br") || strings.HasSuffix(a.Name(), ".gz") {
+			continue // served only in place of their originals
+		}
 		w := get(t, h, "/assets/"+a.Name())
 		if w.Code != http.StatusOK {
 			t.Errorf("GET /assets/%s = %d", a.Name(), w.Code)
@@ -106,5 +115,113 @@ func TestAssetsCache(t *testing.T) {
 	}
 	if ct := get(t, h, "/manifest.webmanifest").Header().Get("Content-Type"); ct != "application/manifest+json" {
 		t.Errorf("manifest Content-Type = %q", ct)
+	}
+}
+
+func request(t *testing.T, h http.Handler, path string, header map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	for k, v := range header {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func decode(t *testing.T, coding string, b []byte) []byte {
+	t.Helper()
+	var r io.Reader = bytes.NewReader(b)
+	switch coding {
+	case "br":
+		r = brotli.NewReader(r)
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			t.Fatalf("gzip: %v", err)
+		}
+		r = zr
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", coding, err)
+	}
+	return out
+}
+
+// The built JS, CSS and index.html go out compressed to browsers that
+// accept it, with Vary: Accept-Encoding, from the copies made at build time.
+func TestCompressedAssets(t *testing.T) {
+	h := Handler()
+	assets, err := fs.ReadDir(dist, "dist/assets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, a := range assets {
+		if n := a.Name(); strings.HasSuffix(n, ".js") || strings.HasSuffix(n, ".css") {
+			paths = append(paths, "/assets/"+n)
+		}
+	}
+	if len(paths) < 2 {
+		t.Fatalf("built assets: got %v, want the JS and CSS bundles", paths)
+	}
+	paths = append(paths, "/", "/chat/u/1", "/sw.js")
+	for _, p := range paths {
+		plain := request(t, h, p, nil)
+		if plain.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", p, plain.Code)
+		}
+		for _, c := range []struct{ accept, want string }{
+			{"gzip, deflate, br, zstd", "br"},
+			{"br;q=1.0, gzip;q=0.8, *;q=0.1", "br"},
+			{"gzip", "gzip"},
+			{"gzip;q=1, br;q=0.5", "gzip"},
+			{"br;q=0, gzip", "gzip"},
+			{"*", "br"},
+			{"identity", ""},
+			{"", ""},
+			{"br;q=0, gzip;q=0", ""},
+		} {
+			w := request(t, h, p, map[string]string{"Accept-Encoding": c.accept})
+			if got := w.Header().Get("Content-Encoding"); got != c.want {
+				t.Errorf("GET %s, Accept-Encoding %q: Content-Encoding = %q, want %q", p, c.accept, got, c.want)
+				continue
+			}
+			if got := w.Header().Get("Vary"); got != "Accept-Encoding" {
+				t.Errorf("GET %s, Accept-Encoding %q: Vary = %q, want Accept-Encoding", p, c.accept, got)
+			}
+			body := w.Body.Bytes()
+			if c.want != "" && len(body) >= plain.Body.Len() {
+				t.Errorf("GET %s in %s: %d bytes, not smaller than %d", p, c.want, len(body), plain.Body.Len())
+			}
+			if !bytes.Equal(decode(t, c.want, body), plain.Body.Bytes()) {
+				t.Errorf("GET %s in %q: does not decode to the file", p, c.want)
+			}
+			if got, want := w.Header().Get("Content-Type"), plain.Header().Get("Content-Type"); got != want || got == "" {
+				t.Errorf("GET %s in %q: Content-Type = %q, want %q", p, c.want, got, want)
+			}
+			if got := w.Header().Get("Content-Length"); got != strconv.Itoa(len(body)) {
+				t.Errorf("GET %s in %q: Content-Length = %q, want %d", p, c.want, got, len(body))
+			}
+		}
+	}
+	// Each coding has its own ETag; a browser holding it gets 304.
+	br := request(t, h, paths[0], map[string]string{"Accept-Encoding": "br"})
+	gz := request(t, h, paths[0], map[string]string{"Accept-Encoding": "gzip"})
+	tag := br.Header().Get("ETag")
+	if tag == "" || tag == gz.Header().Get("ETag") {
+		t.Errorf("ETags: br %q, gzip %q, want two different ones", tag, gz.Header().Get("ETag"))
+	}
+	if w := request(t, h, paths[0], map[string]string{"Accept-Encoding": "br", "If-None-Match": tag}); w.Code != http.StatusNotModified {
+		t.Errorf("GET %s with If-None-Match = %d, want 304", paths[0], w.Code)
+	}
+	// The copies have no URL of their own.
+	if w := get(t, h, paths[0]+".br"); w.Code != http.StatusNotFound {
+		t.Errorf("GET %s.br = %d, want 404", paths[0], w.Code)
+	}
+	// Images are sent as they are.
+	if w := request(t, h, "/icon-192.png", map[string]string{"Accept-Encoding": "br, gzip"}); w.Header().Get("Content-Encoding") != "" || w.Code != http.StatusOK {
+		t.Errorf("GET /icon-192.png = %d, Content-Encoding %q, want 200 and none", w.Code, w.Header().Get("Content-Encoding"))
 	}
 }

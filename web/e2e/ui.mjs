@@ -6,8 +6,8 @@ export const PASSWORD = "a long password 1";
 // newPage opens a browser context (one device) with an XSS trap: any
 // payload that runs calls window.__xss or opens a dialog, and both are
 // recorded in page.xss.
-export async function newPage(browser, server, { viewport = { width: 1280, height: 800 }, locale = "en-US", serviceWorkers = "block", permissions = [], ...more } = {}) {
-  const context = await browser.newContext({ viewport, locale, serviceWorkers, baseURL: server.url, permissions: ["microphone", "clipboard-read", "clipboard-write", ...permissions], ...more });
+export async function newPage(browser, server, { viewport = { width: 1280, height: 800 }, locale = "en-US", serviceWorkers = "block", colorScheme = "light", permissions = [], ...more } = {}) {
+  const context = await browser.newContext({ viewport, locale, serviceWorkers, colorScheme, baseURL: server.url, permissions: ["microphone", "clipboard-read", "clipboard-write", ...permissions], ...more });
   await context.addInitScript(() => {
     window.__xssFired = [];
     window.__xss = (x) => window.__xssFired.push(String(x));

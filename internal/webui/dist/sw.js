@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "dd322557a59502d5";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BSO6sOTY.css","/assets/index-D5ZLvmEA.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "39b468e00f470c5f";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-Cj1IO0-G.js","/assets/index-DTP0gHda.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -27,6 +27,9 @@ export interface OutItem {
   uploadKind?: UploadKind;
   durationMs?: number;
   media?: Uploaded;
+  // The server's resumable upload of file, once started: a retry or a
+  // reload resumes it.
+  uploadId?: string;
   location?: { latitude: number; longitude: number; name: string; address: string };
   card?: bigint;
   url?: string;
@@ -70,6 +73,9 @@ export class Outbox extends Emitter {
   private retryTimer = 0;
   private again = false;
   private recent = new Map<string, Message>();
+  // Uploads under way (abort cancels one), and how far each has come.
+  private uploads = new Map<string, AbortController>();
+  progress = new Map<string, { sent: number; total: number }>();
 
   constructor(readonly conn: Connection, readonly store: Store) {
     super();
@@ -122,8 +128,16 @@ export class Outbox extends Emitter {
     void this.flush();
   }
 
+  // cancel stops an item's upload and drops the item; a message whose
+  // upload is done may already be on its way.
+  async cancel(clientId: string): Promise<void> {
+    this.uploads.get(clientId)?.abort();
+    await this.discard(clientId);
+  }
+
   async discard(clientId: string): Promise<void> {
     this.items.delete(clientId);
+    this.progress.delete(clientId);
     await this.store.db.del("outbox", clientId);
     this.emit("change");
   }
@@ -156,11 +170,31 @@ export class Outbox extends Emitter {
   }
 
   private async sendOne(it: OutItem): Promise<boolean> {
+    if (!this.items.has(it.clientId)) return true; // cancelled meanwhile
     it.state = "sending";
     this.emit("change", it);
     try {
       if (it.file && !it.media) {
-        it.media = await upload(it.file, it.uploadKind ?? "file", it.fileName ?? "", it.durationMs);
+        const ctl = new AbortController();
+        this.uploads.set(it.clientId, ctl);
+        try {
+          it.media = await upload(it.file, it.uploadKind ?? "file", it.fileName ?? "", {
+            durationMs: it.durationMs,
+            signal: ctl.signal,
+            resumeId: it.uploadId,
+            onStarted: async (id) => {
+              it.uploadId = id;
+              await this.store.db.put("outbox", it.clientId, it);
+            },
+            onProgress: (sent, total) => {
+              this.progress.set(it.clientId, { sent, total });
+              this.emit("progress", { clientId: it.clientId, sent, total });
+            },
+          });
+        } finally {
+          this.uploads.delete(it.clientId);
+        }
+        if (!this.items.has(it.clientId)) return true;
         await this.save(it);
       }
       let sent: SendResponse;
@@ -207,6 +241,7 @@ export class Outbox extends Emitter {
       this.emit("sent", { item: it, sent });
       return true;
     } catch (e) {
+      if (!this.items.has(it.clientId)) return true; // cancelled
       const lostConnection = !this.conn.setupDone;
       if (retryable(e) && (lostConnection || (it.tries ?? 0) < 3)) {
         if (!lostConnection) it.tries = (it.tries ?? 0) + 1;

@@ -37,6 +37,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/me\/privacy$/, "me", "privacy"],
   [/^\/me\/password$/, "me", "password"],
   [/^\/me\/language$/, "me", "language"],
+  [/^\/me\/notifications$/, "me", "notifications"],
   [/^\/add\/(\d+)$/, "contacts", "add-link"],
   [/^\/qr-login\/([A-Za-z0-9_-]{1,64})$/, "me", "qr-confirm"],
   [/^\/join\/([A-Za-z0-9_-]{1,64})$/, "contacts", "join"],

@@ -61,6 +61,9 @@ export class Store extends Emitter {
   // completeOwn fills in a compact own message from what this device sent
   // (the outbox); set by the outbox.
   completeOwn: (m: Message) => Message | undefined = () => undefined;
+  // New messages from others that may deserve an alert, announced as
+  // "arrived" once stored (alerts.ts decides).
+  private arrivals: Message[] = [];
 
   private constructor(readonly db: DB, readonly me: bigint) {
     super();
@@ -288,6 +291,7 @@ export class Store extends Emitter {
     this.cursor = cursor;
     for (const m of msgs) this.emit("msg", m);
     for (const tp of topics) this.emit(tp);
+    this.announceArrivals();
     if (fetch.length) this.emit("fetchMessages", fetch);
   }
 
@@ -304,6 +308,7 @@ export class Store extends Emitter {
     put("msgs", msgKey(m.conversation, m.seq), { c: Number(m.conversation), s: Number(m.seq), m } satisfies MsgRec);
     if (m.seq >= c.lastSeq) {
       const fresh = m.seq > c.lastSeq;
+      if (fresh && m.sender !== this.me && m.kind !== MessageKind.RECALLED && (m.kind !== MessageKind.NOTICE || m.mentionAll) && m.seq > c.readSeq) this.arrivals.push(m);
       c.last = m;
       c.lastSeq = m.seq;
       if (fresh && m.sender !== this.me && m.kind !== MessageKind.NOTICE && m.kind !== MessageKind.RECALLED && m.seq > c.readSeq) {
@@ -321,6 +326,10 @@ export class Store extends Emitter {
     }
     put("convs", ck, c);
     return true;
+  }
+
+  private announceArrivals(): void {
+    if (this.arrivals.length) this.emit("arrived", this.arrivals.splice(0));
   }
 
   private storeConv(cs: ConversationState, put: (s: StoreName, k: IDBValidKey, v: unknown) => void, del: (s: StoreName, k: IDBValidKey | IDBKeyRange) => void): void {
@@ -367,6 +376,7 @@ export class Store extends Emitter {
     });
     for (const m of shown) this.emit("msg", m);
     if (shown.length) this.emit("convs");
+    this.announceArrivals();
   }
 
   async setConvs(list: ConversationState[]): Promise<void> {

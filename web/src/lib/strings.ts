@@ -382,6 +382,35 @@ export const en = {
   weekday_time: "{0} {1}",
   yesterday_time: "Yesterday {0}",
   no_camera: "No camera is available; paste the link instead.",
+  // Accessibility: what badges count, dialogs without a heading
+  unread_n: "{0} unread",
+  unread_some: "unread",
+  new_n: "{0} new",
+  dialog: "Dialog",
+  // Chat list: deleting a chat
+  delete_chat: "Delete chat",
+  delete_chat_confirm: "Delete this chat? Its messages are removed from your devices; the others in it keep theirs.",
+  // Me: exporting all my data
+  export_data: "Export my data",
+  export_data_hint: "A ZIP file of your profile, contacts, groups, favorites and chats",
+  export_preparing: "Preparing…",
+  export_received: "{0} received…",
+  export_done: "Saved ({0})",
+  export_failed: "The export failed ({0}).",
+  // Me: notifications and sound
+  notifications: "Notifications",
+  notify_desktop: "Desktop notifications",
+  notify_sound: "Sound",
+  notify_blocked: "This browser blocks notifications from Hongyan: allow them in the site settings.",
+  notify_unsupported: "This browser cannot show notifications.",
+  notify_muted_hint: "Muted chats stay quiet, unless someone mentions you.",
+  // Chat: re-editing a recalled message
+  reedit: "Re-edit",
+  // Chat: pasted and dropped files
+  send_files_to: "Send to {0}?",
+  // Chat: upload progress
+  uploading_x: "Uploading {0}",
+  cancel_upload: "Cancel",
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -766,4 +795,33 @@ export const zh: Record<keyof typeof en, string> = {
   weekday_time: "{0} {1}",
   yesterday_time: "昨天 {0}",
   no_camera: "没有可用的摄像头，请粘贴链接。",
+  // Accessibility: what badges count, dialogs without a heading
+  unread_n: "{0} 条未读",
+  unread_some: "有未读",
+  new_n: "{0} 个新",
+  dialog: "对话框",
+  // Chat list: deleting a chat
+  delete_chat: "删除该聊天",
+  delete_chat_confirm: "删除该聊天？聊天记录将从你的设备上删除，对方仍保留。",
+  // Me: exporting all my data
+  export_data: "导出我的数据",
+  export_data_hint: "个人资料、通讯录、群聊、收藏和聊天记录的 ZIP 文件",
+  export_preparing: "正在准备…",
+  export_received: "已接收 {0}…",
+  export_done: "已保存（{0}）",
+  export_failed: "导出失败（{0}）。",
+  // Me: notifications and sound
+  notifications: "新消息通知",
+  notify_desktop: "桌面通知",
+  notify_sound: "声音",
+  notify_blocked: "浏览器已禁止鸿雁的通知：请在网站设置中允许。",
+  notify_unsupported: "此浏览器不支持通知。",
+  notify_muted_hint: "消息免打扰的聊天不会提醒，除非有人@你。",
+  // Chat: re-editing a recalled message
+  reedit: "重新编辑",
+  // Chat: pasted and dropped files
+  send_files_to: "发送给 {0}？",
+  // Chat: upload progress
+  uploading_x: "正在上传 {0}",
+  cancel_upload: "取消发送",
 };

@@ -2,7 +2,7 @@
 // while scrolling up), the composer (text, emoji, @mentions, voice,
 // attachments, quotes), message actions and multi-select forwarding.
 import { h, replace } from "../lib/dom";
-import { t, formatSeparator } from "../lib/i18n";
+import { t, formatSeparator, formatSize } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { Scope } from "../lib/events";
@@ -12,7 +12,7 @@ import { canRetry, type OutItem } from "../lib/outbox";
 import { ApiError } from "../lib/conn";
 import { MessageKind, RequestState, type ConversationState, type GroupMember, type Message } from "../lib/proto";
 import { I } from "./icons";
-import { ask, avatar, confirmBox, errorText, header, iconButton, menuAt, sheet, toast, toastError, type MenuItem } from "./widgets";
+import { ask, avatar, confirmBox, errorText, header, iconButton, menuAt, modal, sheet, toast, toastError, type MenuItem } from "./widgets";
 import { locationPicker } from "./location";
 import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
@@ -21,6 +21,7 @@ import { pickContacts, pickMember, pickTarget } from "./pickers";
 import { Recorder } from "./recorder";
 import { VList, type VItem } from "./vlist";
 import type { View } from "./shell";
+import { loadRecalled, recalledKey, rememberRecalled, type Recalled } from "./reedit";
 
 interface Row extends VItem {
   msg?: Message;
@@ -123,12 +124,12 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
   // ---- rows ----
   const renderRow = (r: Row): HTMLElement => {
     if (r.intro) return introRow();
-    if (r.out) return outRow(r.out);
+    if (r.out) return withUpload(outRow(r.out), r.out);
     const m = r.msg!;
     const prev = msgs.get(key(m.seq - 1n));
     const showTime = !prev || Number(m.time) - Number(prev.time) > 5 * 60 * 1000;
     const time = showTime && m.time ? h("div", "time-line", formatSeparator(Number(m.time))) : null;
-    if (isSystem(m)) return h("div", { class: "msg-row sys", data: { seq: String(m.seq) } }, time, systemLine(m));
+    if (isSystem(m)) return h("div", { class: "msg-row sys", data: { seq: String(m.seq) } }, time, withReedit(systemLine(m), m));
     const mine = m.sender === st.me;
     const name = st.name(m.sender, group || undefined);
     const sel = selecting ? h("input", { class: "msg-check", attrs: { type: "checkbox", "aria-label": t("select") }, props: { checked: selecting.has(key(m.id)) }, on: { change: (e) => toggleSel(m, (e.target as HTMLInputElement).checked) } }) : null;
@@ -825,6 +826,7 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
 
   const recall = async (m: Message) => {
     try {
+      if (m.kind === MessageKind.TEXT && m.text) recalled = await rememberRecalled(st, m);
       const r = await app.conn.call("recall", { message: m.id }, "messages");
       await st.addMessages(r.messages);
     } catch (e) {
@@ -840,6 +842,106 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
     } catch (e) {
       toastError(e);
     }
+  };
+
+  // ---- upload progress, with cancel ----
+  const percent = (sent: number, total: number) => `${total ? Math.floor((sent / total) * 100) : 100}%`;
+  const withUpload = (row: HTMLElement, o: OutItem): HTMLElement => {
+    if (!o.file || o.media || o.state === "failed") return row;
+    const total = o.file.size;
+    const sent = ob.progress.get(o.clientId)?.sent ?? 0;
+    row.append(
+      h(
+        "div",
+        { class: "upload", data: { upload: o.clientId } },
+        h("progress", { attrs: { max: total, "aria-label": t("uploading_x", o.fileName ?? "") }, props: { value: sent } }),
+        h("span", "upload-pct", `${percent(sent, total)} · ${formatSize(total)}`),
+        h("button", { class: "link upload-cancel", attrs: { type: "button" }, data: { action: "cancel-upload" }, on: { click: () => void ob.cancel(o.clientId) } }, t("cancel_upload")),
+      ),
+    );
+    return row;
+  };
+  scope.add(
+    ob.on("progress", (x) => {
+      const p = x as { clientId: string; sent: number; total: number };
+      const box = vlist.el.querySelector(`[data-upload="${p.clientId}"]`);
+      if (!box) return;
+      box.querySelector("progress")!.value = p.sent;
+      box.querySelector(".upload-pct")!.textContent = `${percent(p.sent, p.total)} · ${formatSize(p.total)}`;
+    }),
+  );
+
+  // ---- paste and drop images and files ----
+  const filesOf = (dt: DataTransfer | null): File[] => (dt ? Array.from(dt.files) : []);
+  const carriesFiles = (dt: DataTransfer | null) => !!dt && Array.from(dt.types).includes("Files");
+  input.addEventListener("paste", (e) => {
+    const files = filesOf(e.clipboardData);
+    if (!files.length) return;
+    e.preventDefault();
+    offerFiles(files);
+  });
+  el.addEventListener("dragover", (e) => {
+    if (!carriesFiles(e.dataTransfer) || !isMember()) return;
+    e.preventDefault();
+    e.dataTransfer!.dropEffect = "copy";
+    el.classList.add("dropping");
+  });
+  el.addEventListener("dragleave", (e) => {
+    if (!el.contains(e.relatedTarget as Node | null)) el.classList.remove("dropping");
+  });
+  el.addEventListener("drop", (e) => {
+    el.classList.remove("dropping");
+    const files = filesOf(e.dataTransfer);
+    if (!files.length || !isMember()) return;
+    e.preventDefault();
+    offerFiles(files);
+  });
+  // offerFiles asks before sending what was pasted or dropped, showing it.
+  const offerFiles = (files: File[]) => {
+    const urls: string[] = [];
+    const items = files.map((f) => {
+      let preview: HTMLElement | null = null;
+      if (uploadKindOf(f) === "image") {
+        const u = localURL(f);
+        urls.push(u);
+        preview = h("img", { class: "drop-thumb", attrs: { src: u, alt: "" } });
+      }
+      return h("li", "drop-file", preview, h("span", "drop-name", f.name || t("kind_file")), h("span", "drop-size", formatSize(f.size)));
+    });
+    const send = h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "send-files" } }, t("send"));
+    const box = h(
+      "div",
+      { class: "dialog-form", data: { dialog: "send-files" } },
+      h("h2", null, t("send_files_to", title())),
+      h("ul", "drop-list", ...items),
+      h("div", "dialog-actions", h("button", { class: "btn", attrs: { type: "button" }, on: { click: () => close() } }, t("cancel")), send),
+    );
+    const close = modal(box, { onClose: () => urls.forEach((u) => URL.revokeObjectURL(u)) });
+    send.addEventListener("click", () => {
+      close();
+      for (const f of files) void sendFile(f, uploadKindOf(f));
+      input.focus();
+    });
+  };
+
+  // ---- re-edit a recalled message (on the device that recalled it) ----
+  let recalled = new Map<string, Recalled>();
+  void loadRecalled(st).then((r) => {
+    recalled = r;
+    if (r.size) vlist.refreshAll();
+  });
+  const withReedit = (line: HTMLElement, m: Message): HTMLElement => {
+    const r = m.kind === MessageKind.RECALLED && m.sender === st.me ? recalled.get(recalledKey(m)) : undefined;
+    if (r && isMember()) line.append(h("button", { class: "link reedit", attrs: { type: "button" }, data: { action: "reedit" }, on: { click: () => reEdit(r) } }, t("reedit")));
+    return line;
+  };
+  const reEdit = (r: Recalled) => {
+    for (const u of r.mentions) {
+      const user = BigInt(u);
+      if (group && !mentions.some((x) => x.user === user)) mentions.push({ user, name: st.name(user, group) });
+    }
+    input.focus();
+    insertAt(r.text);
   };
 
   // ---- multi-select ----
@@ -956,6 +1058,14 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
 function isContiguous(ms: Message[]): boolean {
   for (let i = 1; i < ms.length; i++) if (ms[i].seq !== ms[i - 1].seq + 1n) return false;
   return true;
+}
+
+// uploadKindOf: how a pasted or dropped file is sent — the images the
+// server takes as images, videos as videos, anything else as a file.
+export function uploadKindOf(f: File): UploadKind {
+  if (["image/jpeg", "image/png", "image/gif", "image/webp"].includes(f.type)) return "image";
+  if (f.type.startsWith("video/")) return "video";
+  return "file";
 }
 
 export function kindOfUpload(k: UploadKind | undefined): MessageKind {

@@ -8,13 +8,14 @@ import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import type { ConversationState } from "../lib/proto";
 import { I } from "./icons";
-import { avatar, badge, empty, errorText, groupAvatar, header, iconButton, sheet, toastError } from "./widgets";
+import { avatar, badge, confirmBox, empty, errorText, groupAvatar, header, iconButton, sheet, toastError } from "./widgets";
 import { failedChats } from "../lib/outbox";
 import { atMessage, resultRow } from "./discover";
 import type { Message } from "../lib/proto";
 import { preview } from "./msgtext";
 import type { View } from "./shell";
 import { VList } from "./vlist";
+import { onLongPress } from "./touchmenu";
 
 // A row of the list. Its key changes with anything the row shows, so that
 // the virtualised list renders a changed row again.
@@ -57,6 +58,12 @@ export function chatList(): View {
   );
 
   const renderRow = ({ c, on }: Row): HTMLElement => {
+    const el = rowOf(c, on);
+    onLongPress(el.querySelector<HTMLElement>(".chat-item-btn")!, () => menu(c));
+    return el;
+  };
+
+  const rowOf = (c: ConversationState, on: boolean): HTMLElement => {
     const path = chatPath(c);
     const title = st.convTitle(c);
     const g = c.group ? st.groups.get(key(c.group)) : undefined;
@@ -112,7 +119,7 @@ export function chatList(): View {
   let failedNow = new Set<string>();
   const render = () => {
     failedNow = app.outbox ? failedChats(app.outbox.items.values()) : new Set();
-    const convs = st.sortedConvs();
+    const convs = st.sortedConvs().filter((c) => !deleted(c));
     const route = router.route;
     none.hidden = convs.length > 0;
     vlist.el.hidden = convs.length === 0;
@@ -128,6 +135,7 @@ export function chatList(): View {
         [c.pinned ? t("unpin") : t("pin"), () => setConv(c, { pinned: !c.pinned })],
         [c.muted ? t("unmute") : t("mute"), () => setConv(c, { muted: !c.muted })],
         c.unread ? [t("mark_read"), () => setConv(c, { readSeq: c.lastSeq })] : null,
+        [t("delete_chat"), () => void deleteChat(c), true],
       ],
       st.convTitle(c),
     );
@@ -219,6 +227,19 @@ function searchBar(): HTMLElement {
   });
   const box = h("div", { class: "list-search" }, h("label", "search-box", icon(I.search, 16), q), results);
   return box;
+}
+
+// A deleted chat is one cleared up to its last message, with no draft: it
+// leaves the list until a new message arrives.
+export function deleted(c: ConversationState): boolean {
+  return c.clearedSeq > 0n && c.clearedSeq >= c.lastSeq && !c.draft;
+}
+
+// deleteChat removes a chat from the list and its history from this
+// user's devices (the others in it keep theirs).
+async function deleteChat(c: ConversationState): Promise<void> {
+  if (!(await confirmBox(t("delete_chat_confirm"), t("delete"), true))) return;
+  await setConv(c, { clear: true, pinned: false, draft: "" });
 }
 
 export async function setConv(c: ConversationState, change: { pinned?: boolean; muted?: boolean; draft?: string; readSeq?: bigint; clear?: boolean }): Promise<void> {

@@ -2,13 +2,14 @@
 // devices, privacy, password, language, sign out — and confirming a QR
 // login for a new device.
 import { h, replace } from "../lib/dom";
-import { t, currentLang, setLang, formatTime } from "../lib/i18n";
+import { t, currentLang, setLang, formatSize, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { Scope } from "../lib/events";
 import { Gender, QrState } from "../lib/proto";
 import { ask, avatar, busy, confirmBox, errorText, header, row, section, toast, toastError, toggleRow } from "./widgets";
 import type { View } from "./shell";
+import { alertPrefs, notificationPermission, playChime, setAlertPrefs } from "./alerts";
 
 export function meList(): View {
   const st = app.store!;
@@ -31,9 +32,11 @@ export function meList(): View {
         row({ title: t("my_qr"), onClick: () => router.go("/me/qr"), data: { entry: "qr" } }),
         row({ title: t("devices"), onClick: () => router.go("/me/devices"), data: { entry: "devices" } }),
         row({ title: t("privacy"), onClick: () => router.go("/me/privacy"), data: { entry: "privacy" } }),
+        row({ title: t("notifications"), onClick: () => router.go("/me/notifications"), data: { entry: "notifications" } }),
         row({ title: t("change_password"), onClick: () => router.go("/me/password"), data: { entry: "password" } }),
         row({ title: t("language"), right: currentLang() === "zh" ? "中文" : "English", onClick: () => router.go("/me/language"), data: { entry: "language" } }),
       ),
+      section(null, exportRow()),
       section(
         null,
         row({
@@ -317,5 +320,82 @@ export function qrConfirm(code: string): View {
     }
   };
   void load();
+  return { el };
+}
+
+// exportRow downloads everything the server holds for this user (GET
+// /export: a ZIP of the profile, contacts, groups, favorites and every
+// chat with its files), showing how much has arrived.
+function exportRow(): HTMLElement {
+  const status = h("span", { attrs: { role: "status" } });
+  let running = false;
+  return row({
+    title: t("export_data"),
+    sub: t("export_data_hint"),
+    right: status,
+    data: { entry: "export" },
+    onClick: async () => {
+      if (running) return;
+      running = true;
+      status.textContent = t("export_preparing");
+      try {
+        const p = app.store!.profile;
+        const res = await fetch("/export", { headers: { Authorization: `Bearer ${app.session!.token}` } });
+        if (!res.ok || !res.body) throw new Error(t("export_failed", res.status));
+        const parts: Uint8Array[] = [];
+        let got = 0;
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parts.push(value);
+          got += value.length;
+          status.textContent = t("export_received", formatSize(got));
+        }
+        const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: "application/zip" }));
+        const a = h("a", { attrs: { href: url, download: `hongyan-${p?.accountId || app.store!.me}-${new Date().toISOString().slice(0, 10)}.zip` } });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+        status.textContent = t("export_done", formatSize(got));
+      } catch (e) {
+        status.textContent = "";
+        toastError(e);
+      } finally {
+        running = false;
+      }
+    },
+  });
+}
+
+// notifications: this device's alerts for new messages — desktop
+// notifications (asking the browser's permission) and a sound.
+export function notifications(): View {
+  const body = h("div", "pane-body");
+  const el = h("div", { class: "pane", data: { screen: "notifications" } }, header({ title: t("notifications"), back: "/me" }), body);
+  const render = () => {
+    const p = alertPrefs();
+    const perm = notificationPermission();
+    const hint = perm === "unsupported" ? t("notify_unsupported") : perm === "denied" ? t("notify_blocked") : "";
+    replace(
+      body,
+      section(
+        null,
+        toggleRow(t("notify_desktop"), p.notify && perm === "granted", async (on) => {
+          if (on && notificationPermission() === "default") await Notification.requestPermission();
+          setAlertPrefs({ ...alertPrefs(), notify: on });
+          render();
+        }, "notify"),
+        toggleRow(t("notify_sound"), p.sound, (on) => {
+          setAlertPrefs({ ...alertPrefs(), sound: on });
+          if (on) playChime();
+        }, "sound"),
+      ),
+      hint ? h("p", "hint padded", hint) : null,
+      h("p", "hint padded", t("notify_muted_hint")),
+    );
+  };
+  render();
   return { el };
 }

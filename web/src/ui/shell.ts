@@ -13,6 +13,7 @@ import { contactsList } from "./contacts";
 import { discoverList } from "./discover";
 import { meList } from "./me";
 import { detailView } from "./views";
+import { startAlerts } from "./alerts";
 
 export interface View {
   el: HTMLElement;
@@ -42,7 +43,7 @@ export function shell(): View {
     const invites = [...st.invitations.values()].filter((i) => i.state === 0 || (i.state === 1 && i.invitee === st.me)).length;
     const tabs: [Tab, string, string, HTMLElement | null][] = [
       ["chats", I.chats, t("tab_chats"), badge(unread) ?? badge(mutedUnread ? 1 : 0, true)],
-      ["contacts", I.contacts, t("tab_contacts"), badge(requests + invites)],
+      ["contacts", I.contacts, t("tab_contacts"), badge(requests + invites, false, t("new_n", requests + invites))],
       ["discover", I.discover, t("tab_discover"), null],
       ["me", I.me, t("tab_me"), null],
     ];
@@ -86,6 +87,7 @@ export function shell(): View {
   scope.add(app.conn.on("state", renderStatus));
   scope.add(app.conn.on("ready", renderStatus));
   scope.add(app.store!.on("live", renderStatus));
+  scope.add(startAlerts());
   render(router.route);
   renderStatus();
   return {

@@ -5,7 +5,7 @@ import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
-import { devices, language, myQr, password, privacy, profileEdit, qrConfirm } from "./me";
+import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
   const id = () => BigInt(r.params[0]);
@@ -59,6 +59,8 @@ export function detailView(r: Route): View {
       return password();
     case "language":
       return language();
+    case "notifications":
+      return notifications();
     case "qr-confirm":
       return qrConfirm(r.params[0]);
   }

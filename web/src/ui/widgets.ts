@@ -69,9 +69,12 @@ export function section(title: string | null, ...rows: Child[]): HTMLElement {
   return h("section", "group", title ? h("h2", "group-title", title) : null, ...rows);
 }
 
-export function badge(n: number, dot = false): HTMLElement | null {
+// badge shows a count (or, as a dot, that there is something) and says
+// what it counts to screen readers: label, by default "3 unread".
+export function badge(n: number, dot = false, label?: string): HTMLElement | null {
   if (n <= 0) return null;
-  return h("span", { class: dot ? "badge dot" : "badge", attrs: { "aria-label": String(n) } }, dot ? "" : n > 99 ? "99+" : String(n));
+  const said = label ?? (dot ? t("unread_some") : t("unread_n", n));
+  return h("span", dot ? "badge dot" : "badge", dot ? null : h("span", { attrs: { "aria-hidden": "true" } }, n > 99 ? "99+" : String(n)), h("span", "sr-only", said));
 }
 
 export function empty(text: string): HTMLElement {
@@ -110,25 +113,65 @@ export function toastError(e: unknown): void {
 
 // ---- modal dialogs ----
 
-export function modal(content: HTMLElement, opts: { onClose?: () => void; cls?: string } = {}): () => void {
+// The open dialogs, the top one last: keys go to the top one only.
+const open: HTMLElement[] = [];
+let dialogs = 0;
+const focusable = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+// modal shows content in a dialog: named by opts.label or its heading,
+// closed by Escape or a click beside it. While open it keeps the focus
+// inside (Tab and Shift+Tab go round); closed, it gives the focus back to
+// where it was.
+export function modal(content: HTMLElement, opts: { onClose?: () => void; cls?: string; label?: string } = {}): () => void {
+  const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
   const back = h("div", { class: `modal-back ${opts.cls ?? ""}`, attrs: { role: "presentation" } });
-  const box = h("div", { class: "modal", attrs: { role: "dialog", "aria-modal": "true" } }, content);
+  const box = h("div", { class: "modal", attrs: { role: "dialog", "aria-modal": "true", tabindex: -1 } }, content);
+  const heading = content.querySelector<HTMLElement>("h2, .sheet-title, .dialog-form > p");
+  if (opts.label) box.setAttribute("aria-label", opts.label);
+  else if (heading) {
+    heading.id ||= `dialog-${++dialogs}`;
+    box.setAttribute("aria-labelledby", heading.id);
+  } else box.setAttribute("aria-label", t("dialog"));
   back.appendChild(box);
+  let closed = false;
   const close = () => {
+    if (closed) return;
+    closed = true;
     back.remove();
-    removeEventListener("keydown", onKey);
+    open.splice(open.indexOf(back), 1);
+    removeEventListener("keydown", onKey, true);
+    if (opener?.isConnected) opener.focus();
     opts.onClose?.();
   };
   const onKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape") close();
+    if (open[open.length - 1] !== back) return;
+    if (e.key === "Escape") {
+      e.stopPropagation();
+      close();
+    } else if (e.key === "Tab") {
+      const items = [...box.querySelectorAll<HTMLElement>(focusable)].filter((x) => x.getClientRects().length > 0);
+      if (!items.length) {
+        e.preventDefault();
+        box.focus();
+        return;
+      }
+      const first = items[0];
+      const last = items[items.length - 1];
+      const at = document.activeElement;
+      if (!box.contains(at) || (e.shiftKey && at === first) || (!e.shiftKey && at === last)) {
+        e.preventDefault();
+        (e.shiftKey ? last : first).focus();
+      }
+    }
   };
   back.addEventListener("click", (e) => {
     if (e.target === back) close();
   });
-  addEventListener("keydown", onKey);
+  addEventListener("keydown", onKey, true);
   document.body.appendChild(back);
+  open.push(back);
   const first = box.querySelector<HTMLElement>("input,textarea,select,button");
-  first?.focus();
+  (first ?? box).focus();
   return close;
 }
 
@@ -200,8 +243,8 @@ export function confirmBox(text: string, okLabel = t("ok"), danger = false): Pro
 
 // sheet is a menu of actions.
 export function sheet(items: ([string, () => void, boolean?] | null)[], title?: string): void {
-  const list = h("div", { class: "sheet", attrs: { role: "menu" } }, title ? h("div", "sheet-title", title) : null);
-  const close = modal(list, { cls: "sheet-back" });
+  const list = h("div", { class: "sheet", attrs: { role: "menu", "aria-label": title ?? t("more_actions") } }, title ? h("div", { class: "sheet-title", attrs: { "aria-hidden": "true" } }, title) : null);
+  const close = modal(list, { cls: "sheet-back", label: title ?? t("more_actions") });
   for (const it of items) {
     if (!it) continue;
     const [label, fn, danger] = it;
