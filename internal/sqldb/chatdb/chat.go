@@ -580,13 +580,13 @@ func summarySQL(where, limit string) string {
 				COALESCE(g.joined_seq, 0) AS wfrom,
 				CASE WHEN COALESCE(g.left_seq, 0) > 0 THEN g.left_seq ELSE c.last_seq END AS wto
 			FROM conversations c
-			LEFT JOIN group_members g ON c.a = 0 AND g.conversation = c.id AND g.user_id = $1
+			LEFT JOIN conversation_members g ON c.a = 0 AND g.conversation = c.id AND g.user_id = $1
 			LEFT JOIN conversation_states s ON s.user_id = $1 AND s.conversation = c.id
 			LEFT JOIN messages m ON m.conversation = c.id
 				AND m.seq = CASE WHEN COALESCE(g.left_seq, 0) > 0 THEN g.left_seq ELSE c.last_seq END
 			WHERE c.id IN (SELECT id FROM conversations WHERE a = $1
 				UNION ALL SELECT id FROM conversations WHERE b = $1 AND a > 0
-				UNION ALL SELECT conversation FROM group_members WHERE user_id = $1) ` + where + `
+				UNION ALL SELECT conversation FROM conversation_members WHERE user_id = $1) ` + where + `
 			ORDER BY pinned DESC, mid DESC, c.id DESC
 			LIMIT ` + limit + `) x
 		ORDER BY x.pinned DESC, x.mid DESC, x.id DESC`
@@ -675,7 +675,7 @@ func (s Store) PutState(ctx context.Context, st chat.State, changes []hongyan.Ch
 		out = nil
 		var one int64
 		found, err := t.Read(`SELECT 1 FROM conversations c WHERE c.id = $1 AND ((c.a > 0 AND (c.a = $2 OR c.b = $2))
-			OR EXISTS (SELECT 1 FROM group_members g WHERE g.conversation = c.id AND g.user_id = $2))`,
+			OR EXISTS (SELECT 1 FROM conversation_members g WHERE g.conversation = c.id AND g.user_id = $2))`,
 			[]any{int64(st.Conversation), int64(st.User)}, &one)
 		if err != nil {
 			return sqldb.Internal(err)
