@@ -66,17 +66,23 @@ type Store interface {
 
 	// Summaries lists user's conversations, most recent first: one-to-one
 	// chats and the group chats they belong or belonged to (Last and the
-	// unread counts then stay inside their window).
+	// unread counts then stay inside their window). Last is blank (the
+	// zero Message) when user deleted it for themselves or cleared the chat
+	// past it. It costs the same few queries however many rows it returns.
 	Summaries(ctx context.Context, user hongyan.UserID, limit int) ([]Summary, error)
 	Summary(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (Summary, error)
+	// ConversationIDs lists up to limit of the conversations user belongs
+	// or belonged to (those Summaries lists) with an ID above after, in
+	// ascending order: a stable order to page through all of them.
+	ConversationIDs(ctx context.Context, user hongyan.UserID, after hongyan.ConversationID, limit int) ([]hongyan.ConversationID, error)
 	// DeleteBefore deletes up to limit of the oldest messages sent before t
 	// (with what refers to them) and returns how many it deleted.
 	DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error)
 
-	// PutState stores s (a missing state is the zero State). ReadSeq and
-	// ClearedSeq never move backwards: a smaller one than stored (two
-	// devices racing) keeps the stored one.
-	PutState(ctx context.Context, s State, changes []hongyan.Change) ([]hongyan.Change, error)
+	// PutState applies c to the state of a conversation c.User is a member
+	// of (a missing state is the zero State): only the fields c sets
+	// change, and ReadSeq and ClearedSeq never move backwards.
+	PutState(ctx context.Context, c StateChange, changes []hongyan.Change) ([]hongyan.Change, error)
 }
 
 // Ref names a message by its position.

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 	t.Run("MessagesAt", func(t *testing.T) { testMessagesAt(t, open(t)) })
 	t.Run("Summaries", func(t *testing.T) { testSummaries(t, open(t)) })
 	t.Run("PutState", func(t *testing.T) { testPutState(t, open(t)) })
+	t.Run("ConversationIDs", func(t *testing.T) { testConversationIDs(t, open(t)) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open(t)) })
 	t.Run("Recall", func(t *testing.T) { testRecall(t, open(t)) })
 	t.Run("Hide", func(t *testing.T) { testHide(t, open(t)) })
@@ -401,11 +402,11 @@ func testSummaries(t *testing.T, s chat.Store) {
 
 	// Pinning the oldest conversation puts it first; reading lowers unread.
 	pin := chat.State{User: 1, Conversation: m14a.Conversation, Pinned: true, Draft: "draft"}
-	if _, err := s.PutState(ctx, pin, nil); err != nil {
+	if _, err := s.PutState(ctx, pin.Change(), nil); err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
 	read := chat.State{User: 1, Conversation: m12a.Conversation, ReadSeq: 1, Muted: true}
-	if _, err := s.PutState(ctx, read, nil); err != nil {
+	if _, err := s.PutState(ctx, read.Change(), nil); err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
 	sums, err = s.Summaries(ctx, 1, 10)
@@ -445,7 +446,7 @@ func testPutState(t *testing.T, s chat.Store) {
 	m, _ := mustAppend(t, s, msg(1, 2, 2, "p", "x"))
 	st := chat.State{User: 1, Conversation: m.Conversation, Muted: true, Draft: "草稿", ReadSeq: 1}
 	changes := []hongyan.Change{{User: 1, Kind: hongyan.ChangeConversation, Conversation: m.Conversation}}
-	got, err := s.PutState(ctx, st, changes)
+	got, err := s.PutState(ctx, st.Change(), changes)
 	if err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
@@ -463,10 +464,25 @@ func testPutState(t *testing.T, s chat.Store) {
 	if sum.Unread != 0 {
 		t.Fatalf("Unread after reading: got %d, want 0", sum.Unread)
 	}
-	// Every field is replaced, except that the read position never moves
-	// backwards (a device that read less, racing one that read more).
+	// Only the fields a change sets change (two devices changing different
+	// settings keep both), and the read position never moves backwards (a
+	// device that read less, racing one that read more).
+	pinned, draft := true, "新草稿"
+	if _, err := s.PutState(ctx, chat.StateChange{User: 1, Conversation: m.Conversation, Pinned: &pinned}, nil); err != nil {
+		t.Fatalf("PutState: %v", err)
+	}
+	if _, err := s.PutState(ctx, chat.StateChange{User: 1, Conversation: m.Conversation, Draft: &draft}, nil); err != nil {
+		t.Fatalf("PutState: %v", err)
+	}
+	if sum, err = s.Summary(ctx, 1, m.Conversation); err != nil {
+		t.Fatalf("Summary: %v", err)
+	}
+	st.Pinned, st.Draft = true, draft
+	if diff := gocmp.Diff(st, sum.State); diff != "" {
+		t.Fatalf("state after two partial changes (-want +got):\n%s", diff)
+	}
 	st = chat.State{User: 1, Conversation: m.Conversation, Pinned: true}
-	if _, err := s.PutState(ctx, st, nil); err != nil {
+	if _, err := s.PutState(ctx, st.Change(), nil); err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
 	if sum, err = s.Summary(ctx, 1, m.Conversation); err != nil {
@@ -483,7 +499,7 @@ func testPutState(t *testing.T, s chat.Store) {
 	if sum, err = s.Summary(ctx, 2, m.Conversation); err != nil || sum.State != (chat.State{}) {
 		t.Fatalf("Summary(2).State: got %+v, %v, want the zero State", sum.State, err)
 	}
-	for name, bad := range map[string]chat.State{
+	for name, bad := range map[string]chat.StateChange{
 		"non-member":           {User: 3, Conversation: m.Conversation},
 		"missing conversation": {User: 1, Conversation: m.Conversation + 1000},
 	} {
@@ -491,7 +507,36 @@ func testPutState(t *testing.T, s chat.Store) {
 			t.Errorf("PutState(%s): got %v, want %s", name, err, hongyan.CodeNotFound)
 		}
 	}
-	if _, err := s.PutState(ctx, chat.State{User: 1, Conversation: m.Conversation}, []hongyan.Change{{User: 0}}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+	if _, err := s.PutState(ctx, chat.StateChange{User: 1, Conversation: m.Conversation}, []hongyan.Change{{User: 0}}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
 		t.Errorf("PutState with a change for user 0: got %v, want %s", err, hongyan.CodeInvalid)
+	}
+}
+
+func testConversationIDs(t *testing.T, s chat.Store) {
+	ctx := t.Context()
+	var want []hongyan.ConversationID
+	for _, peer := range []hongyan.UserID{5, 2, 9, 3} { // 3: the file-transfer assistant
+		m, _ := mustAppend(t, s, msg(min(3, peer), max(3, peer), 3, fmt.Sprint("ids", peer), "x"))
+		want = append(want, m.Conversation)
+	}
+	mustAppend(t, s, msg(1, 2, 1, "other", "not user 3's"))
+	slices.Sort(want)
+	var got []hongyan.ConversationID
+	for after := hongyan.ConversationID(0); ; {
+		page, err := s.ConversationIDs(ctx, 3, after, 3)
+		if err != nil {
+			t.Fatalf("ConversationIDs: %v", err)
+		}
+		got = append(got, page...)
+		if len(page) < 3 {
+			break
+		}
+		after = page[len(page)-1]
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("user 3's conversations in pages of 3 (-want +got):\n%s", diff)
+	}
+	if _, err := s.ConversationIDs(ctx, 3, 0, 0); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+		t.Errorf("limit 0: got %v, want %s", err, hongyan.CodeInvalid)
 	}
 }
