@@ -113,7 +113,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 func openStore(ctx context.Context, cfg config.Config) (*stores.DB, error) {
 	switch cfg.Storage.Driver {
 	case "postgres":
-		return postgres.Open(ctx, cfg.Storage.Postgres)
+		lt := cfg.Storage.LockTimeout.Duration
+		if lt == 0 {
+			lt = -1 // "0s" in the configuration: no limit
+		}
+		return postgres.OpenWith(ctx, cfg.Storage.Postgres, postgres.Options{LockTimeout: lt})
 	default:
 		return sqlite.Open(ctx, cfg.Data)
 	}
