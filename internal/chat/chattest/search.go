@@ -72,7 +72,7 @@ func testSearch(t *testing.T, s chat.Store) {
 	}
 }
 
-func testRecall(t *testing.T, s chat.Store) {
+func testRecall(t *testing.T, s chat.Messages) {
 	ctx := t.Context()
 	m, _ := mustAppend(t, s, msg(1, 2, 1, "r1", "秘密 secret"), 1, 2)
 	got, err := s.Message(ctx, m.ID)
