@@ -38,7 +38,7 @@ func (s *Service) StartQRLogin(ctx context.Context, name, addr string) (QRStart,
 		CodeHash: hashToken(code), SecretHash: hashToken(secret),
 		DeviceName: deviceName(name), Address: addr, Created: now, Expires: now.Add(s.cfg.QRLoginTTL),
 	}
-	if err := s.store.CreateQRLogin(ctx, q); err != nil {
+	if err := s.qr.CreateQRLogin(ctx, q); err != nil {
 		return QRStart{}, err
 	}
 	return QRStart{Code: code, Secret: secret, Expires: q.Expires}, nil
@@ -48,7 +48,7 @@ func (s *Service) qrLogin(ctx context.Context, code string) (QRLogin, error) {
 	if len(code) == 0 || len(code) > 64 {
 		return QRLogin{}, hongyan.Errorf(hongyan.CodeNotFound, "no such login code")
 	}
-	q, err := s.store.QRLogin(ctx, hashToken(code))
+	q, err := s.qr.QRLogin(ctx, hashToken(code))
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
 		return QRLogin{}, hongyan.Errorf(hongyan.CodeNotFound, "no such login code")
 	}
@@ -77,7 +77,7 @@ func (s *Service) ConfirmQRLogin(ctx context.Context, c hongyan.Caller, code str
 	if q.State != QRPending {
 		return hongyan.Errorf(hongyan.CodePrecondition, "this login code was already used or has expired").WithReason(hongyan.ReasonCodeExpired)
 	}
-	if err := s.store.ConfirmQRLogin(ctx, q.CodeHash, c.User, s.now()); err != nil {
+	if err := s.qr.ConfirmQRLogin(ctx, q.CodeHash, c.User, s.now()); err != nil {
 		return err
 	}
 	s.pub.Bus.Publish(ctx, QRSubject(code), nil)
@@ -104,7 +104,7 @@ func (s *Service) ClaimQRLogin(ctx context.Context, code, secret string) (QRLogi
 	tok, hash := newToken()
 	now := s.now()
 	d := Device{User: q.User, Name: q.DeviceName, Address: q.Address, TokenHash: hash, Created: now, LastSeen: now}
-	id, changes, err := s.store.ClaimQRLogin(ctx, q.CodeHash, d, now, []hongyan.Change{{User: q.User, Kind: hongyan.ChangeDevices}})
+	id, changes, err := s.qr.ClaimQRLogin(ctx, q.CodeHash, d, now, []hongyan.Change{{User: q.User, Kind: hongyan.ChangeDevices}})
 	if err != nil {
 		return QRLogin{}, nil, err
 	}

@@ -46,7 +46,12 @@ const (
 
 // Service implements the account rules. It is safe for concurrent use.
 type Service struct {
-	store    Store
+	accounts Accounts
+	devices  Devices
+	codes    Recovery
+	outbox   Outbox
+	qr       QRLogins
+	avatars  Avatars
 	sender   Sender
 	pub      hongyan.Publisher
 	cfg      Config
@@ -66,7 +71,8 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		cfg.RecoveryTTL = DefaultConfig().RecoveryTTL
 	}
 	return &Service{
-		store: store, sender: sender, pub: pub, cfg: cfg, now: time.Now,
+		accounts: store, devices: store, codes: store, outbox: store, qr: store, avatars: store,
+		sender: sender, pub: pub, cfg: cfg, now: time.Now,
 		login:    hongyan.NewLimiter(cfg.LoginRate),
 		register: hongyan.NewLimiter(cfg.RegisterRate),
 		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
@@ -122,7 +128,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 		AccountID: r.AccountID, PasswordHash: hash, Phone: r.Phone, Email: r.Email,
 		Profile: Profile{Nickname: r.Nickname}, Settings: DefaultSettings, Created: s.now(),
 	}
-	id, err := s.store.CreateAccount(ctx, a)
+	id, err := s.accounts.CreateAccount(ctx, a)
 	if err != nil {
 		return Session{}, err
 	}
@@ -133,7 +139,7 @@ func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, add
 	tok, hash := newToken()
 	now := s.now()
 	d := Device{User: user, Name: deviceName(name), Address: addr, TokenHash: hash, Created: now, LastSeen: now}
-	id, changes, err := s.store.CreateDevice(ctx, d, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	id, changes, err := s.devices.CreateDevice(ctx, d, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
 	if err != nil {
 		return Session{}, err
 	}
@@ -182,11 +188,11 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
 	switch {
 	case strings.Contains(login, "@"):
-		return s.store.AccountBy(ctx, "email", login)
+		return s.accounts.AccountBy(ctx, "email", login)
 	case validPhone(login) == nil:
-		return s.store.AccountBy(ctx, "phone", login)
+		return s.accounts.AccountBy(ctx, "phone", login)
 	case ValidAccountID(login) == nil:
-		return s.store.AccountBy(ctx, "account_id", login)
+		return s.accounts.AccountBy(ctx, "account_id", login)
 	}
 	return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
 }
@@ -196,7 +202,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (hongyan.Calle
 	if token == "" || len(token) > 128 {
 		return hongyan.Caller{}, hongyan.Errorf(hongyan.CodeUnauth, "invalid session")
 	}
-	d, err := s.store.DeviceByToken(ctx, hashToken(token))
+	d, err := s.devices.DeviceByToken(ctx, hashToken(token))
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
 		return hongyan.Caller{}, hongyan.Errorf(hongyan.CodeUnauth, "invalid session")
 	}
@@ -208,17 +214,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (hongyan.Calle
 
 // Touch records that a device was seen now from addr.
 func (s *Service) Touch(ctx context.Context, c hongyan.Caller, addr string) error {
-	return s.store.TouchDevice(ctx, c.Device, s.now(), addr)
+	return s.devices.TouchDevice(ctx, c.Device, s.now(), addr)
 }
 
 // Account returns the account of user id.
 func (s *Service) Account(ctx context.Context, id hongyan.UserID) (Account, error) {
-	return s.store.Account(ctx, id)
+	return s.accounts.Account(ctx, id)
 }
 
 // Devices lists the caller's signed-in devices.
 func (s *Service) Devices(ctx context.Context, c hongyan.Caller) ([]Device, error) {
-	return s.store.Devices(ctx, c.User)
+	return s.devices.Devices(ctx, c.User)
 }
 
 // Logout signs the caller's own device out.
@@ -238,7 +244,7 @@ func (s *Service) RevokeAll(ctx context.Context, c hongyan.Caller) error {
 }
 
 func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan.DeviceID) error {
-	n, changes, err := s.store.DeleteDevices(ctx, user, ids, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	n, changes, err := s.devices.DeleteDevices(ctx, user, ids, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
 	if err != nil {
 		return err
 	}
@@ -263,7 +269,7 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if err := validPassword(new); err != nil {
 		return err
 	}
-	a, err := s.store.Account(ctx, c.User)
+	a, err := s.accounts.Account(ctx, c.User)
 	if err != nil {
 		return err
 	}
@@ -277,7 +283,7 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if a.PasswordHash, err = HashPassword(new); err != nil {
 		return err
 	}
-	_, err = s.store.UpdateAccount(ctx, a, nil)
+	_, err = s.accounts.UpdateAccount(ctx, a, nil)
 	return err
 }
 
@@ -289,7 +295,7 @@ type ProfileUpdate struct {
 
 // UpdateProfile changes the caller's profile and bound phone/e-mail.
 func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u ProfileUpdate) (Account, error) {
-	a, err := s.store.Account(ctx, c.User)
+	a, err := s.accounts.Account(ctx, c.User)
 	if err != nil {
 		return Account{}, err
 	}
@@ -340,7 +346,7 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 }
 
 func (s *Service) saveProfile(ctx context.Context, a Account) (Account, error) {
-	changes, err := s.store.UpdateAccount(ctx, a, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeProfile, Ref: int64(a.ID)}})
+	changes, err := s.accounts.UpdateAccount(ctx, a, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeProfile, Ref: int64(a.ID)}})
 	if err != nil {
 		return Account{}, err
 	}
@@ -355,7 +361,7 @@ type SettingsUpdate struct {
 
 // UpdateSettings changes the caller's privacy settings.
 func (s *Service) UpdateSettings(ctx context.Context, c hongyan.Caller, u SettingsUpdate) (Account, error) {
-	a, err := s.store.Account(ctx, c.User)
+	a, err := s.accounts.Account(ctx, c.User)
 	if err != nil {
 		return Account{}, err
 	}
@@ -367,7 +373,7 @@ func (s *Service) UpdateSettings(ctx context.Context, c hongyan.Caller, u Settin
 	set(&a.Settings.FindByAccountID, u.FindByAccountID)
 	set(&a.Settings.FindByPhone, u.FindByPhone)
 	set(&a.Settings.AddNeedsVerification, u.AddNeedsVerification)
-	changes, err := s.store.UpdateAccount(ctx, a, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeSettings}})
+	changes, err := s.accounts.UpdateAccount(ctx, a, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeSettings}})
 	if err != nil {
 		return Account{}, err
 	}
@@ -380,7 +386,7 @@ func (s *Service) ChangeAccountID(ctx context.Context, c hongyan.Caller, id stri
 	if err := ValidAccountID(id); err != nil {
 		return Account{}, err
 	}
-	a, err := s.store.Account(ctx, c.User)
+	a, err := s.accounts.Account(ctx, c.User)
 	if err != nil {
 		return Account{}, err
 	}
@@ -398,7 +404,7 @@ func (s *Service) SetAvatar(ctx context.Context, c hongyan.Caller, img []byte) (
 	if err != nil {
 		return Account{}, err
 	}
-	a, err := s.store.Account(ctx, c.User)
+	a, err := s.accounts.Account(ctx, c.User)
 	if err != nil {
 		return Account{}, err
 	}
@@ -421,7 +427,7 @@ func (s *Service) StoreImage(ctx context.Context, img []byte) (string, error) {
 	}
 	sum := sha256.Sum256(img)
 	hash := hex.EncodeToString(sum[:])
-	if err := s.store.PutAvatar(ctx, Avatar{Hash: hash, ContentType: ct, Data: img}); err != nil {
+	if err := s.avatars.PutAvatar(ctx, Avatar{Hash: hash, ContentType: ct, Data: img}); err != nil {
 		return "", err
 	}
 	return hash, nil
@@ -432,7 +438,7 @@ func (s *Service) Avatar(ctx context.Context, hash string) (Avatar, error) {
 	if len(hash) != 64 {
 		return Avatar{}, hongyan.Errorf(hongyan.CodeNotFound, "no such avatar")
 	}
-	return s.store.Avatar(ctx, hash)
+	return s.avatars.Avatar(ctx, hash)
 }
 
 // Find returns the account a person searched for by account ID or phone
@@ -444,12 +450,12 @@ func (s *Service) Find(ctx context.Context, query string) (Account, error) {
 	var err error
 	switch {
 	case validPhone(query) == nil:
-		a, err = s.store.AccountBy(ctx, "phone", query)
+		a, err = s.accounts.AccountBy(ctx, "phone", query)
 		if err == nil && !a.Settings.FindByPhone {
 			return Account{}, notFound
 		}
 	case ValidAccountID(query) == nil:
-		a, err = s.store.AccountBy(ctx, "account_id", query)
+		a, err = s.accounts.AccountBy(ctx, "account_id", query)
 		if err == nil && !a.Settings.FindByAccountID {
 			return Account{}, notFound
 		}
@@ -487,7 +493,7 @@ func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) er
 		return nil
 	}
 	code := newDigits(recoveryDigits)
-	if err := s.store.PutRecoveryCode(ctx, RecoveryCode{User: a.ID, CodeHash: hashToken(code), Expires: s.now().Add(s.cfg.RecoveryTTL)}); err != nil {
+	if err := s.codes.PutRecoveryCode(ctx, RecoveryCode{User: a.ID, CodeHash: hashToken(code), Expires: s.now().Add(s.cfg.RecoveryTTL)}); err != nil {
 		return err
 	}
 	body := fmt.Sprintf("Your Hongyan recovery code for %s is %s. It expires in %d minutes.", a.AccountID, code, int(s.cfg.RecoveryTTL.Minutes()))
@@ -508,7 +514,7 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if err != nil {
 		return Session{}, err
 	}
-	rc, err := s.store.RecoveryCode(ctx, a.ID)
+	rc, err := s.codes.RecoveryCode(ctx, a.ID)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
 		return Session{}, bad
 	}
@@ -519,12 +525,12 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 		return Session{}, bad
 	}
 	if subtle.ConstantTimeCompare(rc.CodeHash, hashToken(code)) != 1 {
-		if err := s.store.CountRecoveryAttempt(ctx, a.ID); err != nil {
+		if err := s.codes.CountRecoveryAttempt(ctx, a.ID); err != nil {
 			return Session{}, err
 		}
 		return Session{}, bad
 	}
-	took, err := s.store.TakeRecoveryCode(ctx, a.ID, rc.CodeHash)
+	took, err := s.codes.TakeRecoveryCode(ctx, a.ID, rc.CodeHash)
 	if err != nil {
 		return Session{}, err
 	}
@@ -534,7 +540,7 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if a.PasswordHash, err = HashPassword(newPassword); err != nil {
 		return Session{}, err
 	}
-	if _, err := s.store.UpdateAccount(ctx, a, nil); err != nil {
+	if _, err := s.accounts.UpdateAccount(ctx, a, nil); err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)

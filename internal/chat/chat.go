@@ -154,6 +154,27 @@ type State struct {
 	ClearedSeq int64
 }
 
+// StateChange changes some of one user's settings of a conversation: the
+// fields it sets, leaving the others as they are stored, so that devices
+// changing different settings at once do not undo each other's.
+type StateChange struct {
+	User         hongyan.UserID
+	Conversation hongyan.ConversationID
+	Muted        *bool   // nil keeps the stored value
+	Pinned       *bool   // nil keeps the stored value
+	Draft        *string // nil keeps the stored value
+	// ReadSeq and ClearedSeq move forward only: a smaller one than stored
+	// (two devices racing), or 0, keeps the stored one.
+	ReadSeq    int64
+	ClearedSeq int64
+}
+
+// Change is the StateChange that sets every field of s.
+func (s State) Change() StateChange {
+	return StateChange{User: s.User, Conversation: s.Conversation, Muted: &s.Muted, Pinned: &s.Pinned, Draft: &s.Draft,
+		ReadSeq: s.ReadSeq, ClearedSeq: s.ClearedSeq}
+}
+
 // Summary is one row of a user's chat list.
 type Summary struct {
 	Conversation Conversation

@@ -41,19 +41,3 @@ func (s *Service) visible(ctx context.Context, c hongyan.Caller, msgs []Message)
 	}
 	return out, nil
 }
-
-// hideLast blanks a chat-list row's last message if the caller deleted it
-// for themselves or cleared the chat.
-func (s *Service) hideLast(ctx context.Context, c hongyan.Caller, sum Summary) (Summary, error) {
-	if sum.Last.ID == 0 {
-		return sum, nil
-	}
-	vis, err := s.visible(ctx, c, []Message{sum.Last})
-	if err != nil {
-		return Summary{}, err
-	}
-	if len(vis) == 0 {
-		sum.Last = Message{}
-	}
-	return sum, nil
-}

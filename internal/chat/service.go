@@ -256,25 +256,18 @@ func (s *Service) Conversation(ctx context.Context, c hongyan.Caller, id hongyan
 	if _, err := s.conversation(ctx, c, id); err != nil {
 		return Summary{}, err
 	}
-	sum, err := s.store.Summary(ctx, c.User, id)
-	if err != nil {
-		return Summary{}, err
-	}
-	return s.hideLast(ctx, c, sum)
+	return s.store.Summary(ctx, c.User, id)
 }
 
 // Conversations lists the caller's chats: pinned first, then newest.
 func (s *Service) Conversations(ctx context.Context, c hongyan.Caller, limit int) ([]Summary, error) {
-	sums, err := s.store.Summaries(ctx, c.User, pageSize(limit))
-	if err != nil {
-		return nil, err
-	}
-	for i := range sums {
-		if sums[i], err = s.hideLast(ctx, c, sums[i]); err != nil {
-			return nil, err
-		}
-	}
-	return sums, nil
+	return s.store.Summaries(ctx, c.User, pageSize(limit))
+}
+
+// ConversationIDs pages through all the caller's chats, in ascending ID
+// order: up to limit (at most MaxPage) with an ID above after.
+func (s *Service) ConversationIDs(ctx context.Context, c hongyan.Caller, after hongyan.ConversationID, limit int) ([]hongyan.ConversationID, error) {
+	return s.store.ConversationIDs(ctx, c.User, after, pageSize(limit))
 }
 
 // StateUpdate lists the conversation settings to change; nil (or a zero
@@ -295,43 +288,28 @@ func (s *Service) SetState(ctx context.Context, c hongyan.Caller, id hongyan.Con
 	if err != nil {
 		return Summary{}, err
 	}
-	sum, err := s.store.Summary(ctx, c.User, id)
-	if err != nil {
-		return Summary{}, err
-	}
-	st := sum.State
-	st.User, st.Conversation = c.User, id
-	if u.Muted != nil {
-		st.Muted = *u.Muted
-	}
-	if u.Pinned != nil {
-		st.Pinned = *u.Pinned
-	}
+	st := StateChange{User: c.User, Conversation: id, Muted: u.Muted, Pinned: u.Pinned}
 	if u.Draft != nil {
 		if err := hongyan.ValidText("draft", *u.Draft, MaxDraft); err != nil {
 			return Summary{}, err
 		}
-		st.Draft = *u.Draft
+		st.Draft = u.Draft
 	}
 	if u.ReadSeq < 0 {
 		return Summary{}, hongyan.Errorf(hongyan.CodeInvalid, "read position must not be negative")
 	}
-	// The read position only moves forward and never past the last message.
-	if r := min(u.ReadSeq, conv.LastSeq); r > st.ReadSeq {
-		st.ReadSeq = r
-	}
+	// The read position only moves forward (the store keeps the larger)
+	// and never past the last message.
+	st.ReadSeq = min(u.ReadSeq, conv.LastSeq)
 	if u.Clear {
-		st.ClearedSeq, st.ReadSeq = conv.LastSeq, max(st.ReadSeq, conv.LastSeq)
+		st.ClearedSeq, st.ReadSeq = conv.LastSeq, conv.LastSeq
 	}
 	changes, err := s.store.PutState(ctx, st, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeConversation, Conversation: id}})
 	if err != nil {
 		return Summary{}, err
 	}
 	s.pub.PublishChanges(ctx, changes)
-	if sum, err = s.store.Summary(ctx, c.User, id); err != nil {
-		return Summary{}, err
-	}
-	return s.hideLast(ctx, c, sum)
+	return s.store.Summary(ctx, c.User, id)
 }
 
 // Typing tells the other member of a conversation that the caller is

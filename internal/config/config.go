@@ -74,6 +74,10 @@ type Storage struct {
 	Driver string `toml:"driver"`
 	// Postgres is the PostgreSQL connection string when Driver is "postgres".
 	Postgres string `toml:"postgres"`
+	// LockTimeout is PostgreSQL's lock_timeout for the node's sessions: how
+	// long a write waits for a lock another session holds before it fails
+	// (default 5s; "0s" waits as long as it takes).
+	LockTimeout Duration `toml:"lock_timeout"`
 }
 
 // Limits are the rate limits on abusable actions (0 turns one off).
@@ -114,7 +118,7 @@ func Default() Config {
 		Data:      "./data",
 		LogLevel:  "info",
 		GCPercent: 200,
-		Storage:   Storage{Driver: "sqlite"},
+		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
 			LoginPerMinute:        10,
 			RegisterPerMinute:     20,
@@ -247,6 +251,9 @@ func (c Config) Validate() error {
 	}
 	if c.GCPercent < 25 {
 		return fmt.Errorf("config: gc_percent must be at least 25")
+	}
+	if c.Storage.LockTimeout.Duration < 0 {
+		return fmt.Errorf("config: storage.lock_timeout must not be negative")
 	}
 	if c.Groups.MaxMembers < 3 || c.Groups.AcceptAbove < 0 || c.Groups.QRTTL.Duration <= 0 {
 		return fmt.Errorf("config: groups.max_members must be at least 3, accept_above at least 0, qr_ttl positive")

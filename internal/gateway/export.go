@@ -82,13 +82,17 @@ func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 		}
 		convs = []hongyan.ConversationID{hongyan.ConversationID(id)}
 	} else {
-		sums, err := g.s.Chat.Conversations(ctx, me, 0)
-		if err != nil {
-			g.mediaError(w, err)
-			return
-		}
-		for _, s := range sums {
-			convs = append(convs, s.Conversation.ID)
+		// Every chat, page by page (the chat list shows only the newest).
+		for {
+			page, err := g.s.Chat.ConversationIDs(ctx, me, last(convs), chat.MaxPage)
+			if err != nil {
+				g.mediaError(w, err)
+				return
+			}
+			convs = append(convs, page...)
+			if len(page) < chat.MaxPage {
+				break
+			}
 		}
 	}
 	h := w.Header()
@@ -103,6 +107,14 @@ func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	z.Close()
+}
+
+// last is the last of ids, or 0.
+func last(ids []hongyan.ConversationID) hongyan.ConversationID {
+	if len(ids) == 0 {
+		return 0
+	}
+	return ids[len(ids)-1]
 }
 
 func (g *Gateway) writeExport(ctx context.Context, z *zip.Writer, me hongyan.Caller, convs []hongyan.ConversationID, everything bool) error {

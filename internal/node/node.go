@@ -37,15 +37,16 @@ import (
 
 // Node is a running Hongyan node.
 type Node struct {
-	chats   *chat.Service
-	media   *media.Service
-	cfg     config.Config
-	log     *slog.Logger
-	db      *stores.DB
-	bus     *membus.Bus
-	gw      *gateway.Gateway
-	reg     *prometheus.Registry
-	handler http.Handler
+	accounts *account.Service
+	chats    *chat.Service
+	media    *media.Service
+	cfg      config.Config
+	log      *slog.Logger
+	db       *stores.DB
+	bus      *membus.Bus
+	gw       *gateway.Gateway
+	reg      *prometheus.Registry
+	handler  http.Handler
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -80,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mediaFiles := newMedia(cfg, db, chats)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
-	n.chats, n.media = chats, mediaFiles
+	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
 
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: db.ChangeLog(), Bus: n.bus,
@@ -113,7 +114,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 func openStore(ctx context.Context, cfg config.Config) (*stores.DB, error) {
 	switch cfg.Storage.Driver {
 	case "postgres":
-		return postgres.Open(ctx, cfg.Storage.Postgres)
+		lt := cfg.Storage.LockTimeout.Duration
+		if lt == 0 {
+			lt = -1 // "0s" in the configuration: no limit
+		}
+		return postgres.OpenWith(ctx, cfg.Storage.Postgres, postgres.Options{LockTimeout: lt})
 	default:
 		return sqlite.Open(ctx, cfg.Data)
 	}
@@ -165,7 +170,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		defer asrv.Close()
 		n.log.Info("admin listener", "addr", admin.Addr().String())
 	}
-	go n.prune(ctx, n.chats, n.media, n.cfg.History.Retention.Duration)
+	go n.prune(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

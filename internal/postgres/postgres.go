@@ -14,9 +14,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"hongyan/internal/sqldb"
@@ -29,8 +32,10 @@ var Dialect = sqldb.Dialect{
 	Begin:       "BEGIN",
 	IsUnique:    func(err error) bool { return sqlState(err) == "23505" },
 	IsRetryable: isRetryable,
-	// An arbitrary constant key: "hongyan migrate".
-	Lock: "SELECT pg_advisory_xact_lock(7236102938475610)",
+	IsBusy:      func(err error) bool { return sqlState(err) == "55P03" }, // lock_not_available
+	// An arbitrary constant key: "hongyan migrate". Migrating may wait
+	// for another node's migration as long as it takes.
+	Lock: "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(7236102938475610)",
 }
 
 func sqlState(err error) string {
@@ -55,11 +60,30 @@ func isRetryable(err error) bool {
 // the writer's).
 const MaxConns = 16
 
+// DefaultLockTimeout is how long a statement waits for a lock held by
+// another session before it fails, unless Options say otherwise.
+const DefaultLockTimeout = 5 * time.Second
+
+// Options tune the sessions. The zero value is sensible.
+type Options struct {
+	// LockTimeout is each session's lock_timeout: how long a statement
+	// waits for a lock before it fails (with SQLSTATE 55P03), so that a
+	// session holding a lock for long (a forgotten transaction, another
+	// node's slow migration) fails the writes that need it instead of
+	// stalling the writer. 0 means DefaultLockTimeout; negative, no limit.
+	LockTimeout time.Duration
+}
+
 // Open connects to the database at dsn (a postgres:// URL or key=value
-// string), migrates its schema and starts the writer. It fails if the
-// server cannot be reached.
+// string) with default Options, migrates its schema and starts the writer.
+// It fails if the server cannot be reached.
 func Open(ctx context.Context, dsn string) (*stores.DB, error) {
-	db, err := open(ctx, dsn)
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with opts.
+func OpenWith(ctx context.Context, dsn string, opts Options) (*stores.DB, error) {
+	db, err := open(ctx, dsn, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +101,7 @@ func Open(ctx context.Context, dsn string) (*stores.DB, error) {
 
 // Migrate brings the schema of the database at dsn up to date.
 func Migrate(ctx context.Context, dsn string) error {
-	db, err := open(ctx, dsn)
+	db, err := open(ctx, dsn, Options{})
 	if err != nil {
 		return err
 	}
@@ -85,7 +109,7 @@ func Migrate(ctx context.Context, dsn string) error {
 	return migrate(ctx, db)
 }
 
-func open(ctx context.Context, dsn string) (*sql.DB, error) {
+func open(ctx context.Context, dsn string, opts Options) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -100,6 +124,20 @@ func open(ctx context.Context, dsn string) (*sql.DB, error) {
 	// would stay, as a sequential scan, long after the table has grown;
 	// planning each execution with its values keeps index lookups.
 	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	switch lt := opts.LockTimeout; {
+	case lt == 0:
+		cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(DefaultLockTimeout.Milliseconds(), 10)
+	case lt > 0:
+		cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(lt.Milliseconds(), 1), 10)
+	default:
+		cfg.RuntimeParams["lock_timeout"] = "0"
+	}
+	// A writer statement stops when its caller gives up (its context
+	// ends): ask the server to cancel it, keeping the connection, rather
+	// than breaking the connection (pgx's default).
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
+	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(MaxConns)

@@ -40,6 +40,10 @@ type Dialect struct {
 	// is worth retrying the whole batch (deadlock, serialization failure).
 	// Nil means no error is retryable.
 	IsRetryable func(err error) bool
+	// IsBusy reports whether err is a statement that gave up waiting for a
+	// lock (PostgreSQL's lock_timeout); its caller is told to try again.
+	// Nil means none is.
+	IsBusy func(err error) bool
 	// AnonymousParams makes generated multi-row statements use "?"
 	// placeholders instead of $N: modernc.org/sqlite looks each $N
 	// parameter's name up in a linear list when binding, which costs

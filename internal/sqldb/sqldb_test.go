@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/chat"
+	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
@@ -284,6 +286,58 @@ func TestCanceled(t *testing.T) {
 		}
 		if sums, err := db.Chats().Summaries(t.Context(), 1, 10); err != nil || len(sums) != 0 {
 			t.Fatalf("Summaries: got %v, %v, want none", sums, err)
+		}
+	})
+}
+
+// TestDeferredChangesKeepOrder commits, in one batch, a group message
+// (whose change-log entries wait for the end of the batch) and then a group
+// notice (appended at once): each member's log lists them in the order
+// they were written, the order of their sequences.
+func TestDeferredChangesKeepOrder(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db := mustOpen(t, e, e.loc(t))
+		ctx := t.Context()
+		members := []group.Member{{User: 1, Role: group.RoleOwner, Joined: t0, Active: true}, {User: 2, Joined: t0, Active: true}}
+		g, _, err := db.Groups().Create(ctx, group.Group{Name: "g", Owner: 1, Created: t0}, members, nil,
+			group.Notice{Kind: group.NoticeCreated, Actor: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release := db.Hold()
+		errs := make(chan error, 2)
+		go func() {
+			_, _, _, err := db.Chats().AppendMessage(ctx, chat.NewMessage{Group: g.ID, Message: chat.Message{
+				Sender: 2, ClientID: "g1", Text: "hi", Time: t0}}, nil)
+			errs <- err
+		}()
+		waitQueued(db, 1)
+		go func() {
+			renamed := g
+			renamed.Name = "new name"
+			_, err := db.Groups().Apply(ctx, group.Op{Group: renamed, Time: t0,
+				Notice: &group.Notice{Kind: group.NoticeRenamed, Actor: 1, Text: "new name"}, NoticeTo: []hongyan.UserID{1, 2}})
+			errs <- err
+		}()
+		waitQueued(db, 2)
+		release()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, u := range []hongyan.UserID{1, 2} {
+			log, err := db.ChangeLog().After(ctx, u, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var refs []int64
+			for _, c := range log {
+				refs = append(refs, c.Ref)
+			}
+			if want := []int64{1, 2, 3}; !slices.Equal(refs, want) {
+				t.Errorf("user %d's log lists group positions %v, want %v", u, refs, want)
+			}
 		}
 	})
 }

@@ -78,6 +78,10 @@ var donePool = sync.Pool{New: func() any { return make(chan error, 1) }}
 // errSafe asks the batch to be run again in safe mode.
 var errSafe = errors.New("sqldb: run batch with savepoints")
 
+// errAgain asks the batch to be run again as it is (in safe mode): an
+// operation whose caller gave up was interrupted.
+var errAgain = errors.New("sqldb: run batch again")
+
 type writer struct {
 	db    *sql.DB
 	d     Dialect
@@ -287,6 +291,10 @@ func (w *writer) run(batch []*op) {
 			w.retries.Add(1)
 			continue
 		}
+		if errors.Is(err, errAgain) && retry < maxRetries {
+			w.retries.Add(1)
+			continue
+		}
 		if w.d.IsRetryable(err) && retry < maxRetries {
 			w.retries.Add(1)
 			// A short, growing pause lets the competing transaction finish.
@@ -322,9 +330,14 @@ func (w *writer) run(batch []*op) {
 		return
 	}
 	for _, o := range batch {
+		if o.err != nil && w.d.IsBusy != nil && w.d.IsBusy(o.err) {
+			o.err = errBusy
+		}
 		o.done <- o.err
 	}
 }
+
+var errBusy = &hongyan.Error{Code: hongyan.CodeUnavailable, Message: "database busy; try again"}
 
 // attempt runs batch in one transaction. A nil result means the
 // transaction committed and each op.err holds that operation's own result.
@@ -359,7 +372,7 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 			continue
 		}
 		if !safe {
-			t.dirty, t.failed, t.retry = false, false, nil
+			t.dirty, t.failed, t.retry, t.ctx = false, false, nil, o.ctx
 			opErr := o.fn(t)
 			if t.retry != nil {
 				return t.retry
@@ -374,6 +387,9 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 			return err
 		}
 	}
+	// Combined and deferred statements serve many callers: none of them
+	// giving up stops them.
+	t.ctx = context.Background()
 	for _, c := range w.combs {
 		t.dirty, t.failed, t.retry = false, false, nil
 		err := c.c.Run(t, c.items)
@@ -450,7 +466,7 @@ func (w *writer) runSafe(o *op) error {
 		if err := w.execRaw("SAVEPOINT op"); err != nil {
 			return err
 		}
-		t.dirty, t.failed, t.retry = false, false, nil
+		t.dirty, t.failed, t.retry, t.ctx = false, false, nil, o.ctx
 		opErr := o.fn(t)
 		if t.retry != nil {
 			return t.retry
@@ -460,6 +476,12 @@ func (w *writer) runSafe(o *op) error {
 		}
 		if opErr != nil {
 			if err := w.execRaw("ROLLBACK TO SAVEPOINT op"); err != nil {
+				if o.ctx.Err() != nil {
+					// Interrupting the statement of a caller who gave up
+					// may end the whole transaction (SQLite does): run the
+					// batch again, without that operation.
+					return errAgain
+				}
 				return err
 			}
 		}
@@ -506,11 +528,12 @@ func (w *writer) stmt(q string) (*sql.Stmt, error) {
 // an operation goes through its methods.
 type Tx struct {
 	w      *writer
-	now    time.Time // when the batch started; used for created columns
-	fast   bool      // the batch runs without savepoints
-	dirty  bool      // a statement changed at least one row
-	failed bool      // a statement returned an error
-	retry  error     // a statement failed with a retryable error
+	ctx    context.Context // the running operation's: its statements stop when its caller gives up
+	now    time.Time       // when the batch started; used for created columns
+	fast   bool            // the batch runs without savepoints
+	dirty  bool            // a statement changed at least one row
+	failed bool            // a statement returned an error
+	retry  error           // a statement failed with a retryable error
 
 	// deferred are change-log appends that a fast-mode batch makes
 	// together, once, before its commit (see deferChanges).
@@ -534,6 +557,12 @@ type ChangeAppender func(t *Tx, in []hongyan.Change) ([]hongyan.Change, error)
 func (t *Tx) AppendChanges(in []hongyan.Change) ([]hongyan.Change, error) {
 	if len(in) == 0 {
 		return nil, nil
+	}
+	// Entries deferred by earlier operations of the batch go first, so
+	// that every log lists the batch's entries in the order they were
+	// written.
+	if err := t.flushDeferred(); err != nil {
+		return nil, err
 	}
 	f := t.w.changes.Load()
 	if f == nil {
@@ -561,20 +590,24 @@ func (t *Tx) DeferChanges(in []hongyan.Change, out *[]hongyan.Change) error {
 }
 
 // flushDeferred appends every deferred entry in one go, in the order the
-// operations deferred them.
+// operations deferred them, before the commit or before any entry appended
+// at once.
 func (t *Tx) flushDeferred() error {
 	if len(t.deferred) == 0 {
 		return nil
 	}
+	ds := t.deferred
+	t.deferred = t.deferred[:0]
+	defer clear(ds)
 	var all []hongyan.Change
-	for _, d := range t.deferred {
+	for _, d := range ds {
 		all = append(all, d.in...)
 	}
 	out, err := t.AppendChanges(all)
 	if err != nil {
 		return err
 	}
-	for _, d := range t.deferred {
+	for _, d := range ds {
 		n := len(d.in)
 		*d.out, out = out[:n:n], out[n:]
 	}
@@ -599,7 +632,10 @@ func (t *Tx) Exec(q string, args ...any) (int64, error) {
 	if err != nil {
 		return 0, t.Note(err)
 	}
-	res, err := s.Exec(args...)
+	if err := t.ctx.Err(); err != nil {
+		return 0, t.Note(err)
+	}
+	res, err := s.ExecContext(t.ctx, args...)
 	if err != nil {
 		return 0, t.Note(err)
 	}
@@ -619,7 +655,10 @@ func (t *Tx) Read(q string, args []any, dest ...any) (found bool, err error) {
 	if err != nil {
 		return false, t.Note(err)
 	}
-	err = s.QueryRow(args...).Scan(dest...)
+	if err := t.ctx.Err(); err != nil {
+		return false, t.Note(err)
+	}
+	err = s.QueryRowContext(t.ctx, args...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -636,7 +675,10 @@ func (t *Tx) ReadScan(q string, args []any, scan func(func(...any) error) error)
 	if err != nil {
 		return false, t.Note(err)
 	}
-	err = scan(s.QueryRow(args...).Scan)
+	if err := t.ctx.Err(); err != nil {
+		return false, t.Note(err)
+	}
+	err = scan(s.QueryRowContext(t.ctx, args...).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -663,7 +705,10 @@ func (t *Tx) Query(q string, args ...any) (*sql.Rows, error) {
 	if err != nil {
 		return nil, t.Note(err)
 	}
-	rows, err := s.Query(args...)
+	if err := t.ctx.Err(); err != nil {
+		return nil, t.Note(err)
+	}
+	rows, err := s.QueryContext(t.ctx, args...)
 	return rows, t.Note(err)
 }
 

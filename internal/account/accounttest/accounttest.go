@@ -1,5 +1,6 @@
-// Package accounttest is the conformance suite of account.Store: every
-// storage engine runs it.
+// Package accounttest is the conformance suite of the account feature's
+// storage ports, one part per port (account.Accounts, Devices, Recovery,
+// Outbox, QRLogins, Avatars): every storage engine runs it.
 package accounttest
 
 import (
@@ -15,19 +16,73 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// Run runs the suite; open returns a fresh, empty store for each test.
+// Run runs every part of the suite on a store that holds them all; open
+// returns a fresh, empty store for each test.
 func Run(t *testing.T, open func(t *testing.T) account.Store) {
+	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, func(t *testing.T) account.Accounts { return open(t) }) })
+	t.Run("Devices", func(t *testing.T) { RunDevices(t, func(t *testing.T) DeviceStore { return open(t) }) })
+	t.Run("Recovery", func(t *testing.T) { RunRecovery(t, func(t *testing.T) RecoveryStore { return open(t) }) })
+	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, func(t *testing.T) account.Outbox { return open(t) }) })
+	t.Run("QRLogins", func(t *testing.T) { RunQRLogins(t, func(t *testing.T) QRStore { return open(t) }) })
+	t.Run("Avatars", func(t *testing.T) { RunAvatars(t, func(t *testing.T) account.Avatars { return open(t) }) })
+}
+
+// DeviceStore is what the devices part needs: devices belong to accounts.
+type DeviceStore interface {
+	account.Accounts
+	account.Devices
+}
+
+// RecoveryStore is what the recovery part needs: codes belong to accounts.
+type RecoveryStore interface {
+	account.Accounts
+	account.Recovery
+}
+
+// QRStore is what the QR login part needs: a claimed code creates a
+// device of an account.
+type QRStore interface {
+	account.Accounts
+	account.Devices
+	account.QRLogins
+}
+
+// RunAccounts runs the part of account.Accounts.
+func RunAccounts(t *testing.T, open func(t *testing.T) account.Accounts) {
 	t.Run("CreateAndGet", func(t *testing.T) { testCreateAndGet(t, open(t)) })
 	t.Run("AccountBy", func(t *testing.T) { testAccountBy(t, open(t)) })
 	t.Run("Unique", func(t *testing.T) { testUnique(t, open(t)) })
 	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, open(t)) })
 	t.Run("UpdateAccount", func(t *testing.T) { testUpdateAccount(t, open(t)) })
+}
+
+// RunDevices runs the part of account.Devices.
+func RunDevices(t *testing.T, open func(t *testing.T) DeviceStore) {
 	t.Run("Devices", func(t *testing.T) { testDevices(t, open(t)) })
+}
+
+// RunRecovery runs the part of account.Recovery.
+func RunRecovery(t *testing.T, open func(t *testing.T) RecoveryStore) {
 	t.Run("RecoveryCode", func(t *testing.T) { testRecoveryCode(t, open(t)) })
 	t.Run("RecoveryCodeRace", func(t *testing.T) { testRecoveryCodeRace(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { testPruneRecoveryCodes(t, open(t)) })
+}
+
+// RunOutbox runs the part of account.Outbox.
+func RunOutbox(t *testing.T, open func(t *testing.T) account.Outbox) {
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { testPruneOutbox(t, open(t)) })
+}
+
+// RunQRLogins runs the part of account.QRLogins.
+func RunQRLogins(t *testing.T, open func(t *testing.T) QRStore) {
 	t.Run("QRLogin", func(t *testing.T) { testQRLogin(t, open(t)) })
 	t.Run("QRLoginRace", func(t *testing.T) { testQRLoginRace(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { testPruneQRLogins(t, open(t)) })
+}
+
+// RunAvatars runs the part of account.Avatars.
+func RunAvatars(t *testing.T, open func(t *testing.T) account.Avatars) {
 	t.Run("Avatar", func(t *testing.T) { testAvatar(t, open(t)) })
 }
 
@@ -46,7 +101,7 @@ func newAccount(accountID, phone, email string) account.Account {
 	}
 }
 
-func mustCreate(t *testing.T, s account.Store, a account.Account) account.Account {
+func mustCreate(t *testing.T, s account.Accounts, a account.Account) account.Account {
 	t.Helper()
 	id, err := s.CreateAccount(t.Context(), a)
 	if err != nil {
@@ -66,7 +121,7 @@ func wantCode(t *testing.T, what string, err error, code hongyan.Code) {
 	}
 }
 
-func testCreateAndGet(t *testing.T, s account.Store) {
+func testCreateAndGet(t *testing.T, s account.Accounts) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", "zs@example.com"))
 	b := mustCreate(t, s, newAccount("li_si", "", ""))
@@ -86,7 +141,7 @@ func testCreateAndGet(t *testing.T, s account.Store) {
 	wantCode(t, "Account(missing)", err, hongyan.CodeNotFound)
 }
 
-func testAccountBy(t *testing.T, s account.Store) {
+func testAccountBy(t *testing.T, s account.Accounts) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("Zhang_San", "+8613800000000", "zs@example.com"))
 	mustCreate(t, s, newAccount("li_si", "", ""))
@@ -123,7 +178,7 @@ func testAccountBy(t *testing.T, s account.Store) {
 	}
 }
 
-func testUnique(t *testing.T, s account.Store) {
+func testUnique(t *testing.T, s account.Accounts) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", "zs@example.com"))
 	// Unbound phone and e-mail never collide.
@@ -151,7 +206,7 @@ func testUnique(t *testing.T, s account.Store) {
 
 // testConcurrentCreate registers one account ID from many goroutines at
 // once: exactly one wins, the others get CodeExists.
-func testConcurrentCreate(t *testing.T, s account.Store) {
+func testConcurrentCreate(t *testing.T, s account.Accounts) {
 	ctx := t.Context()
 	const n = 20
 	errs := make([]error, n)
@@ -183,7 +238,7 @@ func testConcurrentCreate(t *testing.T, s account.Store) {
 	}
 }
 
-func testUpdateAccount(t *testing.T, s account.Store) {
+func testUpdateAccount(t *testing.T, s account.Accounts) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", ""))
 	b := mustCreate(t, s, newAccount("li_si", "+8613900000000", "ls@example.com"))
@@ -248,7 +303,7 @@ func testUpdateAccount(t *testing.T, s account.Store) {
 	wantCode(t, "UpdateAccount(missing)", err, hongyan.CodeNotFound)
 }
 
-func testDevices(t *testing.T, s account.Store) {
+func testDevices(t *testing.T, s DeviceStore) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
 	b := mustCreate(t, s, newAccount("li_si", "", ""))
@@ -337,7 +392,7 @@ func testDevices(t *testing.T, s account.Store) {
 	}
 }
 
-func testRecoveryCode(t *testing.T, s account.Store) {
+func testRecoveryCode(t *testing.T, s RecoveryStore) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
 	_, err := s.RecoveryCode(ctx, a.ID)
@@ -390,7 +445,7 @@ func testRecoveryCode(t *testing.T, s account.Store) {
 		s.PutRecoveryCode(ctx, account.RecoveryCode{User: a.ID + 100, CodeHash: []byte("x")}), hongyan.CodeNotFound)
 }
 
-func testRecoveryCodeRace(t *testing.T, s account.Store) {
+func testRecoveryCodeRace(t *testing.T, s RecoveryStore) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
 	if err := s.PutRecoveryCode(ctx, account.RecoveryCode{User: a.ID, CodeHash: []byte("h"), Expires: T0}); err != nil {
@@ -422,7 +477,7 @@ func testRecoveryCodeRace(t *testing.T, s account.Store) {
 	}
 }
 
-func testOutbox(t *testing.T, s account.Store) {
+func testOutbox(t *testing.T, s account.Outbox) {
 	ctx := t.Context()
 	if got, err := s.Outbox(ctx, 10); err != nil || len(got) != 0 {
 		t.Fatalf("Outbox(empty): got %v, %v, want none", got, err)
@@ -461,7 +516,7 @@ func newQR(code string) account.QRLogin {
 		Created: T0, Expires: T0.Add(2 * time.Minute), State: account.QRPending}
 }
 
-func testQRLogin(t *testing.T, s account.Store) {
+func testQRLogin(t *testing.T, s QRStore) {
 	ctx := t.Context()
 	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
 	q := newQR("code1")
@@ -551,7 +606,7 @@ func testQRLogin(t *testing.T, s account.Store) {
 
 // testQRLoginRace confirms and claims one code from many goroutines: exactly
 // one of each succeeds and only one device is created.
-func testQRLoginRace(t *testing.T, s account.Store) {
+func testQRLoginRace(t *testing.T, s QRStore) {
 	ctx := t.Context()
 	var users []hongyan.UserID
 	for i := range 4 {
@@ -633,7 +688,7 @@ func testQRLoginRace(t *testing.T, s account.Store) {
 	}
 }
 
-func testAvatar(t *testing.T, s account.Store) {
+func testAvatar(t *testing.T, s account.Avatars) {
 	ctx := t.Context()
 	a := account.Avatar{Hash: "sha256-abc", ContentType: "image/png", Data: []byte{0x89, 'P', 'N', 'G', 0, 1, 2, 0xff}}
 	if err := s.PutAvatar(ctx, a); err != nil {
@@ -657,5 +712,77 @@ func testAvatar(t *testing.T, s account.Store) {
 	}
 	if got, err = s.Avatar(ctx, big.Hash); err != nil || !bytes.Equal(got.Data, big.Data) {
 		t.Fatalf("Avatar(1 MiB): got %d bytes, %v, want the same %d bytes", len(got.Data), err, len(big.Data))
+	}
+}
+
+func testPruneRecoveryCodes(t *testing.T, s RecoveryStore) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("prune_a", "", ""))
+	b := mustCreate(t, s, newAccount("prune_b", "", ""))
+	for _, c := range []account.RecoveryCode{
+		{User: a.ID, CodeHash: []byte("a"), Expires: T0},
+		{User: b.ID, CodeHash: []byte("b"), Expires: T0.Add(time.Second)},
+	} {
+		if err := s.PutRecoveryCode(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PruneRecoveryCodes(ctx, T0, 0); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+		t.Errorf("prune with limit 0: got %v, want invalid_argument", err)
+	}
+	n, err := s.PruneRecoveryCodes(ctx, T0.Add(time.Millisecond), 10)
+	if err != nil || n != 1 {
+		t.Fatalf("prune codes expired before T0+1ms: got %d, %v; want 1", n, err)
+	}
+	if _, err := s.RecoveryCode(ctx, a.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("expired code after pruning: got %v, want not_found", err)
+	}
+	if _, err := s.RecoveryCode(ctx, b.ID); err != nil {
+		t.Errorf("live code after pruning: %v", err)
+	}
+}
+
+func testPruneOutbox(t *testing.T, s account.Outbox) {
+	ctx := t.Context()
+	for i := range 5 {
+		m := account.OutboxMessage{Channel: "sms", To: "1", Body: fmt.Sprint(i), Created: T0.Add(time.Duration(i) * time.Second)}
+		if err := s.AddOutbox(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneOutbox(ctx, T0.Add(3*time.Second), 2)
+	if err != nil || n != 2 {
+		t.Fatalf("prune 2 of the 3 messages before T0+3s: got %d, %v", n, err)
+	}
+	n, err = s.PruneOutbox(ctx, T0.Add(3*time.Second), 10)
+	if err != nil || n != 1 {
+		t.Fatalf("prune the rest before T0+3s: got %d, %v; want 1", n, err)
+	}
+	out, err := s.Outbox(ctx, 10)
+	var got []string
+	for _, m := range out {
+		got = append(got, m.Body)
+	}
+	if err != nil || !cmp.Equal(got, []string{"4", "3"}) {
+		t.Errorf("outbox after pruning: got %v, %v; want [4 3]", got, err)
+	}
+}
+
+func testPruneQRLogins(t *testing.T, s QRStore) {
+	ctx := t.Context()
+	for i, state := range []account.QRState{account.QRPending, account.QRConfirmed, account.QRPending} {
+		q := account.QRLogin{CodeHash: []byte{byte(i)}, SecretHash: []byte("s"), Created: T0, Expires: T0.Add(time.Duration(i) * time.Second), State: state}
+		if err := s.CreateQRLogin(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneQRLogins(ctx, T0.Add(2*time.Second), 10)
+	if err != nil || n != 2 {
+		t.Fatalf("prune codes expired before T0+2s: got %d, %v; want 2", n, err)
+	}
+	for i, want := range []hongyan.Code{hongyan.CodeNotFound, hongyan.CodeNotFound, ""} {
+		if _, err := s.QRLogin(ctx, []byte{byte(i)}); hongyan.ErrorCode(err) != want {
+			t.Errorf("code %d after pruning: got %v, want %q", i, err, want)
+		}
 	}
 }

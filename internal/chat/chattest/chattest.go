@@ -1,5 +1,6 @@
-// Package chattest is the conformance suite of chat.Store: every storage
-// engine runs it.
+// Package chattest is the conformance suite of the chat feature's storage
+// ports, one part per port (chat.Messages, Conversations, Views): every
+// storage engine runs it.
 package chattest
 
 import (
@@ -16,23 +17,48 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// Run runs the suite; open returns a fresh, empty store for each test.
+// Run runs every part of the suite on a store that holds them all; open
+// returns a fresh, empty store for each test.
 func Run(t *testing.T, open func(t *testing.T) chat.Store) {
-	t.Run("AppendCreatesConversation", func(t *testing.T) { testAppendCreatesConversation(t, open(t)) })
-	t.Run("Idempotent", func(t *testing.T) { testIdempotent(t, open(t)) })
+	t.Run("Messages", func(t *testing.T) { RunMessages(t, func(t *testing.T) chat.Messages { return open(t) }) })
+	t.Run("Conversations", func(t *testing.T) { RunConversations(t, func(t *testing.T) ConversationStore { return open(t) }) })
+	t.Run("Views", func(t *testing.T) { RunViews(t, open) })
+}
+
+// ConversationStore is what the conversations part needs: conversations
+// come into being with their first message.
+type ConversationStore interface {
+	chat.Messages
+	chat.Conversations
+}
+
+// RunMessages runs the part of chat.Messages.
+func RunMessages(t *testing.T, open func(t *testing.T) chat.Messages) {
 	t.Run("ConcurrentSequences", func(t *testing.T) { testConcurrentSequences(t, open(t)) })
-	t.Run("ConcurrentRetries", func(t *testing.T) { testConcurrentRetries(t, open(t)) })
-	t.Run("FileTransferAssistant", func(t *testing.T) { testFileTransferAssistant(t, open(t)) })
-	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open(t)) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open(t)) })
 	t.Run("MessagesAt", func(t *testing.T) { testMessagesAt(t, open(t)) })
+	t.Run("Recall", func(t *testing.T) { testRecall(t, open(t)) })
+}
+
+// RunConversations runs the part of chat.Conversations.
+func RunConversations(t *testing.T, open func(t *testing.T) ConversationStore) {
+	t.Run("AppendCreatesConversation", func(t *testing.T) { testAppendCreatesConversation(t, open(t)) })
+	t.Run("Idempotent", func(t *testing.T) { testIdempotent(t, open(t)) })
+	t.Run("FileTransferAssistant", func(t *testing.T) { testFileTransferAssistant(t, open(t)) })
+	t.Run("DirectConversation", func(t *testing.T) { testDirectConversation(t, open(t)) })
+	t.Run("ConversationIDs", func(t *testing.T) { testConversationIDs(t, open(t)) })
+	t.Run("Content", func(t *testing.T) { testContent(t, open(t)) })
+	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open(t)) })
+	t.Run("ConcurrentRetries", func(t *testing.T) { testConcurrentRetries(t, open(t)) })
+}
+
+// RunViews runs the part of chat.Views, which the chat list, search and
+// pruning reflect (so it needs the whole store).
+func RunViews(t *testing.T, open func(t *testing.T) chat.Store) {
 	t.Run("Summaries", func(t *testing.T) { testSummaries(t, open(t)) })
 	t.Run("PutState", func(t *testing.T) { testPutState(t, open(t)) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open(t)) })
-	t.Run("Recall", func(t *testing.T) { testRecall(t, open(t)) })
 	t.Run("Hide", func(t *testing.T) { testHide(t, open(t)) })
-	t.Run("Content", func(t *testing.T) { testContent(t, open(t)) })
-	t.Run("DirectConversation", func(t *testing.T) { testDirectConversation(t, open(t)) })
 	t.Run("DeleteBefore", func(t *testing.T) { testDeleteBefore(t, open(t)) })
 }
 
@@ -47,7 +73,7 @@ func msg(a, b, sender hongyan.UserID, clientID, text string) chat.NewMessage {
 	}}
 }
 
-func mustAppend(t *testing.T, s chat.Store, m chat.NewMessage, notify ...hongyan.UserID) (chat.Message, []hongyan.Change) {
+func mustAppend(t *testing.T, s chat.Messages, m chat.NewMessage, notify ...hongyan.UserID) (chat.Message, []hongyan.Change) {
 	t.Helper()
 	got, changes, dup, err := s.AppendMessage(t.Context(), m, notify)
 	if err != nil {
@@ -59,7 +85,7 @@ func mustAppend(t *testing.T, s chat.Store, m chat.NewMessage, notify ...hongyan
 	return got, changes
 }
 
-func testAppendCreatesConversation(t *testing.T, s chat.Store) {
+func testAppendCreatesConversation(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	m1, ch1 := mustAppend(t, s, msg(1, 2, 1, "c1", "hello"), 1, 2)
 	if m1.ID <= 0 || m1.Conversation <= 0 {
@@ -125,7 +151,7 @@ func testAppendCreatesConversation(t *testing.T, s chat.Store) {
 	}
 }
 
-func testIdempotent(t *testing.T, s chat.Store) {
+func testIdempotent(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	orig, _ := mustAppend(t, s, msg(1, 2, 1, "once", "first"), 1, 2)
 	retry := msg(1, 2, 1, "once", "changed text")
@@ -162,7 +188,7 @@ func testIdempotent(t *testing.T, s chat.Store) {
 
 // testConcurrentSequences sends many messages to one conversation at once:
 // sequences must come out 1..n, each once, and IDs must be distinct.
-func testConcurrentSequences(t *testing.T, s chat.Store) {
+func testConcurrentSequences(t *testing.T, s chat.Messages) {
 	ctx := t.Context()
 	const n = 60
 	results := make([]chat.Message, n)
@@ -206,7 +232,7 @@ func testConcurrentSequences(t *testing.T, s chat.Store) {
 
 // testConcurrentRetries sends one client ID many times at once: exactly one
 // call stores it; all return the same message.
-func testConcurrentRetries(t *testing.T, s chat.Store) {
+func testConcurrentRetries(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	const n = 30
 	results := make([]chat.Message, n)
@@ -248,7 +274,7 @@ func testConcurrentRetries(t *testing.T, s chat.Store) {
 	}
 }
 
-func testFileTransferAssistant(t *testing.T, s chat.Store) {
+func testFileTransferAssistant(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	m, ch := mustAppend(t, s, msg(4, 4, 4, "note", "to self"), 4)
 	c, err := s.Conversation(ctx, m.Conversation)
@@ -267,7 +293,7 @@ func testFileTransferAssistant(t *testing.T, s chat.Store) {
 	}
 }
 
-func testBadInput(t *testing.T, s chat.Store) {
+func testBadInput(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	bad := map[string]chat.NewMessage{
 		"A > B":        msg(2, 1, 1, "c", "x"),
@@ -296,7 +322,7 @@ func testBadInput(t *testing.T, s chat.Store) {
 	}
 }
 
-func testMessages(t *testing.T, s chat.Store) {
+func testMessages(t *testing.T, s chat.Messages) {
 	ctx := t.Context()
 	var all []chat.Message
 	for i := range 30 {
@@ -330,7 +356,7 @@ func testMessages(t *testing.T, s chat.Store) {
 	}
 }
 
-func testMessagesAt(t *testing.T, s chat.Store) {
+func testMessagesAt(t *testing.T, s chat.Messages) {
 	ctx := t.Context()
 	var a, b []chat.Message
 	for i := range 700 {
@@ -401,11 +427,11 @@ func testSummaries(t *testing.T, s chat.Store) {
 
 	// Pinning the oldest conversation puts it first; reading lowers unread.
 	pin := chat.State{User: 1, Conversation: m14a.Conversation, Pinned: true, Draft: "draft"}
-	if _, err := s.PutState(ctx, pin, nil); err != nil {
+	if _, err := s.PutState(ctx, pin.Change(), nil); err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
 	read := chat.State{User: 1, Conversation: m12a.Conversation, ReadSeq: 1, Muted: true}
-	if _, err := s.PutState(ctx, read, nil); err != nil {
+	if _, err := s.PutState(ctx, read.Change(), nil); err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
 	sums, err = s.Summaries(ctx, 1, 10)
@@ -445,7 +471,7 @@ func testPutState(t *testing.T, s chat.Store) {
 	m, _ := mustAppend(t, s, msg(1, 2, 2, "p", "x"))
 	st := chat.State{User: 1, Conversation: m.Conversation, Muted: true, Draft: "草稿", ReadSeq: 1}
 	changes := []hongyan.Change{{User: 1, Kind: hongyan.ChangeConversation, Conversation: m.Conversation}}
-	got, err := s.PutState(ctx, st, changes)
+	got, err := s.PutState(ctx, st.Change(), changes)
 	if err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
@@ -463,10 +489,25 @@ func testPutState(t *testing.T, s chat.Store) {
 	if sum.Unread != 0 {
 		t.Fatalf("Unread after reading: got %d, want 0", sum.Unread)
 	}
-	// Every field is replaced, except that the read position never moves
-	// backwards (a device that read less, racing one that read more).
+	// Only the fields a change sets change (two devices changing different
+	// settings keep both), and the read position never moves backwards (a
+	// device that read less, racing one that read more).
+	pinned, draft := true, "新草稿"
+	if _, err := s.PutState(ctx, chat.StateChange{User: 1, Conversation: m.Conversation, Pinned: &pinned}, nil); err != nil {
+		t.Fatalf("PutState: %v", err)
+	}
+	if _, err := s.PutState(ctx, chat.StateChange{User: 1, Conversation: m.Conversation, Draft: &draft}, nil); err != nil {
+		t.Fatalf("PutState: %v", err)
+	}
+	if sum, err = s.Summary(ctx, 1, m.Conversation); err != nil {
+		t.Fatalf("Summary: %v", err)
+	}
+	st.Pinned, st.Draft = true, draft
+	if diff := gocmp.Diff(st, sum.State); diff != "" {
+		t.Fatalf("state after two partial changes (-want +got):\n%s", diff)
+	}
 	st = chat.State{User: 1, Conversation: m.Conversation, Pinned: true}
-	if _, err := s.PutState(ctx, st, nil); err != nil {
+	if _, err := s.PutState(ctx, st.Change(), nil); err != nil {
 		t.Fatalf("PutState: %v", err)
 	}
 	if sum, err = s.Summary(ctx, 1, m.Conversation); err != nil {
@@ -483,7 +524,7 @@ func testPutState(t *testing.T, s chat.Store) {
 	if sum, err = s.Summary(ctx, 2, m.Conversation); err != nil || sum.State != (chat.State{}) {
 		t.Fatalf("Summary(2).State: got %+v, %v, want the zero State", sum.State, err)
 	}
-	for name, bad := range map[string]chat.State{
+	for name, bad := range map[string]chat.StateChange{
 		"non-member":           {User: 3, Conversation: m.Conversation},
 		"missing conversation": {User: 1, Conversation: m.Conversation + 1000},
 	} {
@@ -491,7 +532,36 @@ func testPutState(t *testing.T, s chat.Store) {
 			t.Errorf("PutState(%s): got %v, want %s", name, err, hongyan.CodeNotFound)
 		}
 	}
-	if _, err := s.PutState(ctx, chat.State{User: 1, Conversation: m.Conversation}, []hongyan.Change{{User: 0}}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+	if _, err := s.PutState(ctx, chat.StateChange{User: 1, Conversation: m.Conversation}, []hongyan.Change{{User: 0}}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
 		t.Errorf("PutState with a change for user 0: got %v, want %s", err, hongyan.CodeInvalid)
+	}
+}
+
+func testConversationIDs(t *testing.T, s ConversationStore) {
+	ctx := t.Context()
+	var want []hongyan.ConversationID
+	for _, peer := range []hongyan.UserID{5, 2, 9, 3} { // 3: the file-transfer assistant
+		m, _ := mustAppend(t, s, msg(min(3, peer), max(3, peer), 3, fmt.Sprint("ids", peer), "x"))
+		want = append(want, m.Conversation)
+	}
+	mustAppend(t, s, msg(1, 2, 1, "other", "not user 3's"))
+	slices.Sort(want)
+	var got []hongyan.ConversationID
+	for after := hongyan.ConversationID(0); ; {
+		page, err := s.ConversationIDs(ctx, 3, after, 3)
+		if err != nil {
+			t.Fatalf("ConversationIDs: %v", err)
+		}
+		got = append(got, page...)
+		if len(page) < 3 {
+			break
+		}
+		after = page[len(page)-1]
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("user 3's conversations in pages of 3 (-want +got):\n%s", diff)
+	}
+	if _, err := s.ConversationIDs(ctx, 3, 0, 0); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+		t.Errorf("limit 0: got %v, want %s", err, hongyan.CodeInvalid)
 	}
 }

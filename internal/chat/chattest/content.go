@@ -12,7 +12,7 @@ import (
 
 // testContent: what a message carries besides its text is stored with it
 // and read back whole, by every read path, also in batches of appends.
-func testContent(t *testing.T, s chat.Store) {
+func testContent(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	kinds := []chat.NewMessage{
 		msg(1, 2, 1, "img", ""), msg(1, 2, 1, "loc", "西湖"), msg(1, 2, 2, "card", ""), msg(1, 2, 2, "link", "Go https://go.dev"),
@@ -85,7 +85,7 @@ func testContent(t *testing.T, s chat.Store) {
 
 // testDirectConversation: asking for a conversation creates it empty,
 // once; the first message then goes into it.
-func testDirectConversation(t *testing.T, s chat.Store) {
+func testDirectConversation(t *testing.T, s ConversationStore) {
 	ctx := t.Context()
 	c, err := s.DirectConversation(ctx, 4, 9)
 	if err != nil {

@@ -72,7 +72,7 @@ func testSearch(t *testing.T, s chat.Store) {
 	}
 }
 
-func testRecall(t *testing.T, s chat.Store) {
+func testRecall(t *testing.T, s chat.Messages) {
 	ctx := t.Context()
 	m, _ := mustAppend(t, s, msg(1, 2, 1, "r1", "秘密 secret"), 1, 2)
 	got, err := s.Message(ctx, m.ID)
@@ -141,6 +141,13 @@ func testHide(t *testing.T, s chat.Store) {
 	if h, err := s.Hidden(ctx, 1); err != nil || len(h.Messages) != 0 || len(h.Cleared) != 0 {
 		t.Errorf("Hidden(1): got %+v, %v; the sender hid nothing", h, err)
 	}
+	// The chat list blanks a last message its user hid.
+	if sums, err := s.Summaries(ctx, 2, 10); err != nil || len(sums) != 1 || sums[0].Last.ID != 0 {
+		t.Errorf("user 2's chat list after hiding the last message: got %+v, %v; want the last message blank", sums, err)
+	}
+	if sum, err := s.Summary(ctx, 1, conv); err != nil || sum.Last.ID != msgs[3].ID {
+		t.Errorf("user 1's summary: got %+v, %v; want the last message (user 1 hid nothing)", sum.Last, err)
+	}
 	// Search leaves out what a user hid, and what they cleared.
 	if found, err := s.Search(ctx, 2, 0, "hide me", 0, 10); err != nil || len(found) != 2 {
 		t.Errorf("user 2 searches after hiding two: got %v, %v; want 2 messages", texts(found), err)
@@ -148,19 +155,22 @@ func testHide(t *testing.T, s chat.Store) {
 	if found, err := s.Search(ctx, 1, 0, "hide me", 0, 10); err != nil || len(found) != 4 {
 		t.Errorf("user 1 searches: got %v, %v; want all 4", texts(found), err)
 	}
-	if _, err := s.PutState(ctx, chat.State{User: 2, Conversation: conv, ClearedSeq: msgs[2].Seq}, nil); err != nil {
+	if _, err := s.PutState(ctx, chat.State{User: 2, Conversation: conv, ClearedSeq: msgs[2].Seq}.Change(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if found, err := s.Search(ctx, 2, 0, "hide me", 0, 10); err != nil || len(found) != 0 {
 		t.Errorf("user 2 searches after clearing to seq 3: got %v, %v; want none", texts(found), err)
 	}
 	// The cleared position never moves backwards.
-	if _, err := s.PutState(ctx, chat.State{User: 2, Conversation: conv, ClearedSeq: 1}, nil); err != nil {
+	if _, err := s.PutState(ctx, chat.State{User: 2, Conversation: conv, ClearedSeq: 1}.Change(), nil); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := s.Summary(ctx, 2, conv)
 	if err != nil || sum.State.ClearedSeq != msgs[2].Seq {
 		t.Errorf("ClearedSeq after an older one: got %+v, %v; want %d", sum.State, err, msgs[2].Seq)
+	}
+	if sum.Last.ID != 0 {
+		t.Errorf("summary after clearing past the last message: got last %+v, want it blank", sum.Last)
 	}
 	if h, err := s.Hidden(ctx, 2); err != nil || h.Cleared[conv] != msgs[2].Seq {
 		t.Errorf("Hidden(2).Cleared: got %+v, %v; want %d for the chat", h.Cleared, err, msgs[2].Seq)

@@ -513,3 +513,38 @@ func (s Store) Avatar(ctx context.Context, hash string) (account.Avatar, error) 
 	}
 	return a, nil
 }
+
+// prune deletes up to limit rows that q (a DELETE with the cut-off time as
+// $1 and the limit as $2) selects.
+func (s Store) prune(ctx context.Context, q string, t time.Time, limit int) (int, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.Write(ctx, func(tx *sqldb.Tx) error {
+		var err error
+		n, err = tx.Exec(q, sqldb.Ms(t), limit)
+		return sqldb.Internal(err)
+	})
+	return int(n), err
+}
+
+// PruneQRLogins deletes up to limit QR login codes that expired before t.
+func (s Store) PruneQRLogins(ctx context.Context, t time.Time, limit int) (int, error) {
+	return s.prune(ctx, `DELETE FROM qr_logins WHERE code_hash IN
+		(SELECT code_hash FROM qr_logins WHERE expires < $1 ORDER BY expires LIMIT $2)`, t, limit)
+}
+
+// PruneRecoveryCodes deletes up to limit recovery codes that expired
+// before t.
+func (s Store) PruneRecoveryCodes(ctx context.Context, t time.Time, limit int) (int, error) {
+	return s.prune(ctx, `DELETE FROM recovery_codes WHERE user_id IN
+		(SELECT user_id FROM recovery_codes WHERE expires < $1 ORDER BY expires LIMIT $2)`, t, limit)
+}
+
+// PruneOutbox deletes up to limit of the oldest outbox messages created
+// before t.
+func (s Store) PruneOutbox(ctx context.Context, t time.Time, limit int) (int, error) {
+	return s.prune(ctx, `DELETE FROM outbox WHERE id IN
+		(SELECT id FROM outbox WHERE created < $1 ORDER BY created, id LIMIT $2)`, t, limit)
+}

@@ -561,14 +561,18 @@ func (s Store) MessagesAt(ctx context.Context, refs []chat.Ref) ([]chat.Message,
 // summarySQL lists a user's conversations ($1) with their state, last
 // message and unread counts; where narrows the conversations, limit is the
 // parameter holding the limit. In a group chat the user sees their window
-// only: the last message and the counts stay inside it.
+// only: the last message and the counts stay inside it. mhidden tells
+// whether the user deleted the last message for themselves or cleared the
+// chat past it.
 func summarySQL(where, limit string) string {
 	return `SELECT x.*, (SELECT COUNT(*) FROM messages u
 			WHERE u.conversation = x.id AND u.seq > x.read_seq AND u.seq >= x.wfrom AND u.seq <= x.wto
 				AND u.sender <> $1) AS unread,
 		(SELECT COUNT(*) FROM mentions n
 			WHERE n.conversation = x.id AND n.user_id IN (0, $1) AND n.seq > x.read_seq
-				AND n.seq >= x.wfrom AND n.seq <= x.wto) AS unread_mentions
+				AND n.seq >= x.wfrom AND n.seq <= x.wto) AS unread_mentions,
+		(x.mid <> 0 AND (x.mseq <= x.cleared_seq OR EXISTS (SELECT 1 FROM hidden_messages h
+			WHERE h.user_id = $1 AND h.message_id = x.mid))) AS mhidden
 		FROM (SELECT c.id, c.a, c.b, c.last_seq, COALESCE(s.user_id, 0) AS suser,
 				COALESCE(s.muted, false) AS muted, COALESCE(s.pinned, false) AS pinned,
 				COALESCE(s.draft, '') AS draft, COALESCE(s.read_seq, 0) AS read_seq,
@@ -580,13 +584,13 @@ func summarySQL(where, limit string) string {
 				COALESCE(g.joined_seq, 0) AS wfrom,
 				CASE WHEN COALESCE(g.left_seq, 0) > 0 THEN g.left_seq ELSE c.last_seq END AS wto
 			FROM conversations c
-			LEFT JOIN group_members g ON c.a = 0 AND g.conversation = c.id AND g.user_id = $1
+			LEFT JOIN conversation_members g ON c.a = 0 AND g.conversation = c.id AND g.user_id = $1
 			LEFT JOIN conversation_states s ON s.user_id = $1 AND s.conversation = c.id
 			LEFT JOIN messages m ON m.conversation = c.id
 				AND m.seq = CASE WHEN COALESCE(g.left_seq, 0) > 0 THEN g.left_seq ELSE c.last_seq END
 			WHERE c.id IN (SELECT id FROM conversations WHERE a = $1
 				UNION ALL SELECT id FROM conversations WHERE b = $1 AND a > 0
-				UNION ALL SELECT conversation FROM group_members WHERE user_id = $1) ` + where + `
+				UNION ALL SELECT conversation FROM conversation_members WHERE user_id = $1) ` + where + `
 			ORDER BY pinned DESC, mid DESC, c.id DESC
 			LIMIT ` + limit + `) x
 		ORDER BY x.pinned DESC, x.mid DESC, x.id DESC`
@@ -603,11 +607,12 @@ func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, er
 		id, a, b, suser, mid, msender, mdevice, mkind, mcreated, unread, mention int64
 		wfrom, wto                                                               int64
 		body                                                                     []byte
+		hidden                                                                   bool
 	)
 	m := &sm.Last
 	err := scan(&id, &a, &b, &sm.Conversation.LastSeq, &suser,
 		&sm.State.Muted, &sm.State.Pinned, &sm.State.Draft, &sm.State.ReadSeq, &sm.State.ClearedSeq,
-		&mid, &m.Seq, &msender, &mdevice, &m.ClientID, &mkind, &m.Text, &mcreated, &body, &wfrom, &wto, &unread, &mention)
+		&mid, &m.Seq, &msender, &mdevice, &m.ClientID, &mkind, &m.Text, &mcreated, &body, &wfrom, &wto, &unread, &mention, &hidden)
 	if err != nil {
 		return chat.Summary{}, err
 	}
@@ -620,7 +625,7 @@ func scanSummary(user hongyan.UserID, scan func(...any) error) (chat.Summary, er
 		sm.State.User, sm.State.Conversation = user, sm.Conversation.ID
 	}
 	sm.Unread = int(unread)
-	if mid == 0 {
+	if mid == 0 || hidden {
 		sm.Last = chat.Message{}
 	} else {
 		m.ID, m.Conversation = hongyan.MessageID(mid), sm.Conversation.ID
@@ -665,18 +670,47 @@ func (s Store) Summary(ctx context.Context, user hongyan.UserID, conv hongyan.Co
 	return sm, sqldb.Internal(err)
 }
 
-// PutState stores s, the state of a conversation s.User is a member of.
-func (s Store) PutState(ctx context.Context, st chat.State, changes []hongyan.Change) ([]hongyan.Change, error) {
+// ConversationIDs lists up to limit of user's conversations with an ID
+// above after, ascending.
+func (s Store) ConversationIDs(ctx context.Context, user hongyan.UserID, after hongyan.ConversationID, limit int) ([]hongyan.ConversationID, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (hongyan.ConversationID, error) {
+		var id int64
+		err := scan(&id)
+		return hongyan.ConversationID(id), err
+	}, `SELECT id FROM (SELECT id FROM conversations WHERE a = $1 AND id > $2
+			UNION ALL SELECT id FROM conversations WHERE b = $1 AND a > 0 AND a <> $1 AND id > $2
+			UNION ALL SELECT conversation FROM conversation_members WHERE user_id = $1 AND conversation > $2) AS x
+		ORDER BY id LIMIT $3`, int64(user), int64(after), limit)
+}
+
+// PutState applies c to the state of a conversation c.User is a member
+// of: the fields c sets change, the others keep their stored values, and
+// ReadSeq and ClearedSeq only move forward.
+func (s Store) PutState(ctx context.Context, c chat.StateChange, changes []hongyan.Change) ([]hongyan.Change, error) {
 	if err := sqldb.CheckChanges(changes); err != nil {
 		return nil, err
+	}
+	var muted, pinned bool
+	var draft string
+	if c.Muted != nil {
+		muted = *c.Muted
+	}
+	if c.Pinned != nil {
+		pinned = *c.Pinned
+	}
+	if c.Draft != nil {
+		draft = *c.Draft
 	}
 	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		out = nil
 		var one int64
 		found, err := t.Read(`SELECT 1 FROM conversations c WHERE c.id = $1 AND ((c.a > 0 AND (c.a = $2 OR c.b = $2))
-			OR EXISTS (SELECT 1 FROM group_members g WHERE g.conversation = c.id AND g.user_id = $2))`,
-			[]any{int64(st.Conversation), int64(st.User)}, &one)
+			OR EXISTS (SELECT 1 FROM conversation_members g WHERE g.conversation = c.id AND g.user_id = $2))`,
+			[]any{int64(c.Conversation), int64(c.User)}, &one)
 		if err != nil {
 			return sqldb.Internal(err)
 		}
@@ -685,12 +719,15 @@ func (s Store) PutState(ctx context.Context, st chat.State, changes []hongyan.Ch
 		}
 		if _, err := t.Exec(`INSERT INTO conversation_states (user_id, conversation, muted, pinned, draft, read_seq, cleared_seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, conversation) DO UPDATE SET
-			muted = excluded.muted, pinned = excluded.pinned, draft = excluded.draft,
+			muted = CASE WHEN CAST($8 AS BOOLEAN) THEN excluded.muted ELSE conversation_states.muted END,
+			pinned = CASE WHEN CAST($9 AS BOOLEAN) THEN excluded.pinned ELSE conversation_states.pinned END,
+			draft = CASE WHEN CAST($10 AS BOOLEAN) THEN excluded.draft ELSE conversation_states.draft END,
 			read_seq = CASE WHEN excluded.read_seq > conversation_states.read_seq
 				THEN excluded.read_seq ELSE conversation_states.read_seq END,
 			cleared_seq = CASE WHEN excluded.cleared_seq > conversation_states.cleared_seq
 				THEN excluded.cleared_seq ELSE conversation_states.cleared_seq END`,
-			int64(st.User), int64(st.Conversation), st.Muted, st.Pinned, st.Draft, st.ReadSeq, st.ClearedSeq); err != nil {
+			int64(c.User), int64(c.Conversation), muted, pinned, draft, max(c.ReadSeq, 0), max(c.ClearedSeq, 0),
+			c.Muted != nil, c.Pinned != nil, c.Draft != nil); err != nil {
 			return sqldb.Internal(err)
 		}
 		out, err = t.AppendChanges(changes)

@@ -37,7 +37,7 @@ func (s Store) DirectConversation(ctx context.Context, a, b hongyan.UserID) (cha
 // Window returns user's window of group chat conv.
 func (s Store) Window(ctx context.Context, conv hongyan.ConversationID, user hongyan.UserID) (chat.Window, error) {
 	var w chat.Window
-	found, err := s.db.QueryRow(ctx, `SELECT joined_seq, left_seq FROM group_members WHERE conversation = $1 AND user_id = $2`,
+	found, err := s.db.QueryRow(ctx, `SELECT joined_seq, left_seq FROM conversation_members WHERE conversation = $1 AND user_id = $2`,
 		[]any{int64(conv), int64(user)}, &w.From, &w.To)
 	if err == nil && !found {
 		err = sqldb.NotFound("not a member of this group")
@@ -47,7 +47,7 @@ func (s Store) Window(ctx context.Context, conv hongyan.ConversationID, user hon
 
 // Audience lists the users whose window of group chat conv covers seq.
 func (s Store) Audience(ctx context.Context, conv hongyan.ConversationID, seq int64) ([]hongyan.UserID, error) {
-	return sqldb.QueryAll(ctx, s.db, scanUserID, `SELECT user_id FROM group_members
+	return sqldb.QueryAll(ctx, s.db, scanUserID, `SELECT user_id FROM conversation_members
 		WHERE conversation = $1 AND joined_seq <= $2 AND (left_seq = 0 OR left_seq >= $2) ORDER BY user_id`,
 		int64(conv), seq)
 }
@@ -85,7 +85,7 @@ func (s Store) appendGroup(ctx context.Context, m chat.NewMessage, notify []hong
 			return nil
 		}
 		var left int64
-		found, err = t.Read(`SELECT left_seq FROM group_members WHERE conversation = $1 AND user_id = $2`,
+		found, err = t.Read(`SELECT left_seq FROM conversation_members WHERE conversation = $1 AND user_id = $2`,
 			[]any{int64(m.Group), int64(m.Message.Sender)}, &left)
 		if err != nil {
 			return sqldb.Internal(err)
@@ -148,7 +148,7 @@ func AppendNotice(t *sqldb.Tx, m chat.Message) (chat.Message, error) {
 
 // activeMembers lists the members of group chat conv.
 func activeMembers(t *sqldb.Tx, conv hongyan.ConversationID) ([]hongyan.UserID, error) {
-	rows, err := t.Query(`SELECT user_id FROM group_members WHERE conversation = $1 AND left_seq = 0`, int64(conv))
+	rows, err := t.Query(`SELECT user_id FROM conversation_members WHERE conversation = $1 AND left_seq = 0`, int64(conv))
 	if err != nil {
 		return nil, sqldb.Internal(err)
 	}
@@ -193,4 +193,25 @@ func NextSeq(t *sqldb.Tx, conv hongyan.ConversationID) (int64, error) {
 		return 0, sqldb.Internal(err)
 	}
 	return seq, nil
+}
+
+// Join makes user a member of group chat conv from seq on, in t: a new
+// member, or a former one who comes back, sees the chat from seq; a
+// current member keeps their window. The group store calls it in the same
+// transaction as the membership change.
+func Join(t *sqldb.Tx, conv hongyan.ConversationID, user hongyan.UserID, seq int64) error {
+	_, err := t.Exec(`INSERT INTO conversation_members (conversation, user_id, joined_seq, left_seq) VALUES ($1, $2, $3, 0)
+		ON CONFLICT (conversation, user_id) DO UPDATE SET
+			joined_seq = CASE WHEN conversation_members.left_seq > 0 THEN excluded.joined_seq ELSE conversation_members.joined_seq END,
+			left_seq = 0`,
+		int64(conv), int64(user), seq)
+	return sqldb.Internal(err)
+}
+
+// Leave ends user's membership of group chat conv at seq, in t: they keep
+// seeing the chat up to seq. A user who is not a member changes nothing.
+func Leave(t *sqldb.Tx, conv hongyan.ConversationID, user hongyan.UserID, seq int64) error {
+	_, err := t.Exec(`UPDATE conversation_members SET left_seq = $3 WHERE conversation = $1 AND user_id = $2 AND left_seq = 0`,
+		int64(conv), int64(user), seq)
+	return sqldb.Internal(err)
 }

@@ -62,8 +62,8 @@ func (s Store) Search(ctx context.Context, user hongyan.UserID, conv hongyan.Con
 	q := `SELECT ` + cols + ` FROM ` + textMatch[s.db.Dialect().Name] + `
 		AND m.conversation IN (SELECT id FROM conversations WHERE a = $2
 			UNION ALL SELECT id FROM conversations WHERE b = $2 AND a > 0
-			UNION ALL SELECT conversation FROM group_members WHERE user_id = $2)
-		AND NOT EXISTS (SELECT 1 FROM group_members g WHERE g.conversation = m.conversation AND g.user_id = $2
+			UNION ALL SELECT conversation FROM conversation_members WHERE user_id = $2)
+		AND NOT EXISTS (SELECT 1 FROM conversation_members g WHERE g.conversation = m.conversation AND g.user_id = $2
 			AND (m.seq < g.joined_seq OR (g.left_seq > 0 AND m.seq > g.left_seq)))
 		AND (CAST($3 AS BIGINT) = 0 OR m.conversation = $3) AND m.id < $4 AND m.kind <> $5
 		AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $2 AND h.message_id = m.id)
@@ -131,7 +131,7 @@ func (s Store) Hidden(ctx context.Context, user hongyan.UserID) (chat.Hidden, er
 		var w win
 		err := scan(&w.conv, &w.w.From, &w.w.To)
 		return w, err
-	}, `SELECT conversation, joined_seq, left_seq FROM group_members WHERE user_id = $1`, int64(user))
+	}, `SELECT conversation, joined_seq, left_seq FROM conversation_members WHERE user_id = $1`, int64(user))
 	if err != nil {
 		return chat.Hidden{}, err
 	}

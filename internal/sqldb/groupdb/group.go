@@ -85,7 +85,8 @@ func (s Store) Create(ctx context.Context, g group.Group, members []group.Member
 }
 
 // putMember adds m, joining at seq, or changes them; a former member who
-// comes back joins anew.
+// comes back joins anew. Their window of the group chat moves with them
+// (chatdb.Join).
 func putMember(t *sqldb.Tx, m group.Member, seq int64) error {
 	_, err := t.Exec(`INSERT INTO group_members (conversation, user_id, role, nickname, muted, saved, show_nicknames,
 			joined, joined_seq, left_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)
@@ -95,7 +96,10 @@ func putMember(t *sqldb.Tx, m group.Member, seq int64) error {
 			joined_seq = CASE WHEN group_members.left_seq > 0 THEN excluded.joined_seq ELSE group_members.joined_seq END,
 			left_seq = 0`,
 		int64(m.Group), int64(m.User), int64(m.Role), m.Nickname, m.Muted, m.Saved, m.ShowNicknames, sqldb.Ms(m.Joined), seq)
-	return sqldb.Internal(err)
+	if err != nil {
+		return sqldb.Internal(err)
+	}
+	return chatdb.Join(t, m.Group, m.User, seq)
 }
 
 // putInvitation stores inv (a new one when its ID is 0) and returns the
@@ -165,6 +169,9 @@ func (s Store) Apply(ctx context.Context, op group.Op) ([]hongyan.Change, error)
 			if _, err := t.Exec(`UPDATE group_members SET left_seq = $3 WHERE conversation = $1 AND user_id = $2 AND left_seq = 0`,
 				int64(g.ID), int64(u), max(seq, 1)); err != nil {
 				return sqldb.Internal(err)
+			}
+			if err := chatdb.Leave(t, g.ID, u, max(seq, 1)); err != nil {
+				return err
 			}
 		}
 		if len(op.Put) > 0 || len(op.Remove) > 0 {
