@@ -128,8 +128,8 @@ describe("comforts", { skip }, () => {
     await openChat(page, `/chat/u/${bobId}`);
     await sendText(page, "meet at 7, not 8");
     await noOutbox(page);
-    await page.locator(".msg-row.mine .bubble", { hasText: "meet at 7, not 8" }).click();
-    await page.locator(".sheet-item", { hasText: "Recall" }).click();
+    await page.locator(".msg-row.mine .bubble", { hasText: "meet at 7, not 8" }).click({ button: "right" });
+    await page.locator('[role="menuitem"]', { hasText: "Recall" }).click();
     const line = page.locator('.sys-line[data-kind="recalled"]').last();
     await line.locator('[data-action="reedit"]').click();
     assert.equal(await page.locator(".composer-input").inputValue(), "meet at 7, not 8");
