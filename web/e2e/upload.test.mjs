@@ -104,11 +104,13 @@ describe("resumable uploads with progress", { skip }, () => {
     await attach(page, bigFile("dataset.bin", 20 * MiB));
     // Wait until the server holds at least two chunks, then cut the network.
     await page.waitForFunction(() => document.querySelector(".msg-row.out [data-upload] progress")?.value >= 5 * (1 << 20));
-    await page.context().setOffline(true);
-    await page.locator('.msg-row.out[data-state]').waitFor();
+    // The network goes away through the same DevTools session that
+    // throttles it (a second session's offline switch does not override
+    // this one's conditions), and the send waits to be retried.
+    await cdp.send("Network.emulateNetworkConditions", { offline: true, latency: 0, downloadThroughput: 0, uploadThroughput: 0 });
+    await page.locator('.msg-row.out:is([data-state="pending"], [data-state="failed"])').waitFor();
     const before = requests.length;
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-    await page.context().setOffline(false);
     await noOutbox(page);
     const after = requests.slice(before);
     assert.ok(after.some((r) => r.method === "HEAD"), `asked the server where it is: ${JSON.stringify(after)}`);

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "39b468e00f470c5f";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-Cj1IO0-G.js","/assets/index-DTP0gHda.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "bc56530605ce5024";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BhTa9uQ5.js","/assets/index-BnxLDvED.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
