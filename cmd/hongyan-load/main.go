@@ -6,6 +6,12 @@
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --duration 30s --users 200 [--rate 1000] [--json]
 //	hongyan-load w2-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 --users 19000 --procs 2 [--source-addrs 127.0.0.2-127.0.0.9]
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
+//	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
+//	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
+//
+// The attacks (denial of service, against a node on this machine only)
+// report the node's memory and open files during the attack, read from
+// its admin listener, and whether a real client beside them was served.
 //
 // --procs P spreads the clients over P processes (this executable run as
 // children, each with a share of the users; their results are merged, the
@@ -30,8 +36,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 
 	"hongyan/internal/config"
 	"hongyan/internal/load"
@@ -58,7 +66,9 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&opt.Duration, "duration", 0, "how long to send (default 10s)")
 	fs.IntVar(&opt.Users, "users", 100, "number of users")
 	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed")
-	fs.StringVar(&opt.Admin, "admin", "", "w2-idle: the node's admin URL (admin_listen), to collect garbage before reading its memory")
+	fs.StringVar(&opt.Admin, "admin", "", "w2-idle, attacks: the node's admin URL (admin_listen), whose /metrics tell its memory and open files")
+	fs.IntVar(&opt.Conns, "conns", 0, "attacks: connections the attacker opens (attack-frames 300, attack-idle 21000)")
+	fs.Int64Var(&opt.FrameBytes, "frame-bytes", 0, "attack-frames: the length each frame header declares (default 2 MiB)")
 	fs.Float64Var(&opt.Rate, "rate", 0, "total messages per second (0: as fast as acks allow)")
 	fs.IntVar(&opt.Inflight, "inflight", 4, "concurrent sends per user when --rate is 0")
 	fs.StringVar(&opt.FsyncDir, "fsync-dir", "", "directory on the node's disk for the fsync probe (default: the node's data dir or the temp dir)")
@@ -137,6 +147,12 @@ func run(ctx context.Context, args []string) error {
 		cfg := config.Default()
 		cfg.Data = dir
 		cfg.Limits = config.Limits{}
+		if !strings.HasPrefix(workload, "attack-") {
+			// The workloads dial thousands of connections from a few
+			// 127.0.0.x addresses; the attacks meet the node's defaults.
+			cfg.Gateway.MaxConnsPerAddress = 0
+			cfg.Gateway.MaxUnauthenticatedConns = 0
+		}
 		cfg.Storage.Driver = *storage
 		cfg.Storage.Postgres = *pgDSN
 		n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -152,6 +168,15 @@ func run(ctx context.Context, args []string) error {
 		defer cancel()
 		go n.Serve(nctx, ln)
 		opt.Server = "http://" + ln.Addr().String()
+		if opt.Admin == "" {
+			aln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			defer aln.Close()
+			go http.Serve(aln, n.AdminHandler())
+			opt.Admin = "http://" + aln.Addr().String()
+		}
 		if opt.FsyncDir == "" {
 			opt.FsyncDir = dir
 		}

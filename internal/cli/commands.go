@@ -500,6 +500,15 @@ func (e *env) sync(args []string) error {
 		return err
 	}
 	s := wsclient.NewSyncer(c, cursor)
+	// The server no longer keeps what happened since the cursor: say so
+	// (one JSON line; the state is for the list commands to show) and go
+	// on from its head.
+	s.OnReset = func(_ context.Context, head int64) error {
+		if err := e.print(map[string]any{"reset": true, "head": head}); err != nil {
+			return err
+		}
+		return e.prof.saveCursor(head)
+	}
 	printed := 0
 	ctx := e.ctx // the whole run; narrowed to --wait once caught up
 	waiting := false

@@ -25,7 +25,8 @@ type Config struct {
 	PublicURL string `toml:"public_url"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log_level"`
-	// AdminListen serves pprof; empty turns it off. Keep it on loopback.
+	// AdminListen serves /metrics and pprof; empty turns it off. Keep it
+	// on loopback.
 	AdminListen string `toml:"admin_listen"`
 	// GCPercent is the garbage collector's target (GOGC): a higher value
 	// spends memory to save CPU under load. The GOGC environment
@@ -34,6 +35,7 @@ type Config struct {
 
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
+	HTTP    HTTP    `toml:"http"`
 	Gateway Gateway `toml:"gateway"`
 	Groups  Groups  `toml:"groups"`
 	Media   Media   `toml:"media"`
@@ -66,6 +68,10 @@ type History struct {
 	// Retention deletes messages older than this from the server (a new
 	// device then loads only what is left); 0 keeps everything.
 	Retention Duration `toml:"retention"`
+	// ChangeLogWindow prunes change-log entries older than this; a
+	// device whose cursor is older is told to reset and loads its state
+	// afresh. 0 keeps every entry.
+	ChangeLogWindow Duration `toml:"changelog_window"`
 }
 
 // Storage chooses the storage engine.
@@ -88,12 +94,49 @@ type Limits struct {
 	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
 }
 
+// HTTP tunes the client listener's HTTP server.
+type HTTP struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included; a media
+	// upload may take longer while its bytes keep coming, but not this
+	// long without any.
+	ReadTimeout Duration `toml:"read_timeout"`
+	// IdleTimeout closes a kept-alive connection that sends no request
+	// for this long.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	// Hosts are the DNS names the client listener answers to besides the
+	// host of PublicURL; a request for another name gets 421 (IP
+	// addresses and localhost are always answered).
+	Hosts []string `toml:"hosts"`
+	// MetricsToken, when set, serves /metrics on the client listener to
+	// requests with "Authorization: Bearer <token>"; otherwise metrics
+	// are only on the admin listener.
+	MetricsToken string `toml:"metrics_token"`
+}
+
 // Gateway tunes the client protocol endpoint.
 type Gateway struct {
-	// MaxFrameBytes is the largest frame a client may send.
+	// MaxFrameBytes is the largest message a signed-in client may send.
 	MaxFrameBytes int `toml:"max_frame_bytes"`
+	// MaxUnauthenticatedBytes bounds a connection before hello: its
+	// largest message and the bytes it may have waiting.
+	MaxUnauthenticatedBytes int `toml:"max_unauthenticated_bytes"`
+	// MaxBufferedBytes bounds the bytes of messages being received or
+	// waiting to be handled, over all connections of the node.
+	MaxBufferedBytes int `toml:"max_buffered_bytes"`
 	// WriteTimeout drops a client that cannot take a frame for this long.
 	WriteTimeout Duration `toml:"write_timeout"`
+	// HelloTimeout closes a WebSocket connection that has not signed in
+	// (said hello) this long after it opened.
+	HelloTimeout Duration `toml:"hello_timeout"`
+	// MaxConnsPerAddress bounds the WebSocket connections from one client
+	// address (IPv6: one /64); 0 turns it off (behind a proxy every client
+	// has the proxy's address).
+	MaxConnsPerAddress int `toml:"max_conns_per_address"`
+	// MaxUnauthenticatedConns bounds the WebSocket connections that have
+	// not signed in yet, over the node; 0 turns it off.
+	MaxUnauthenticatedConns int `toml:"max_unauthenticated_conns"`
 	// QRLoginTTL is how long a second-device login code lives (≤ 2m).
 	QRLoginTTL Duration `toml:"qr_login_ttl"`
 }
@@ -126,11 +169,23 @@ func Default() Config {
 			FriendRequestsPerHour: 60,
 		},
 		Gateway: Gateway{
-			MaxFrameBytes: 2 << 20,
-			WriteTimeout:  Duration{10 * time.Second},
-			QRLoginTTL:    Duration{2 * time.Minute},
+			MaxFrameBytes:           2 << 20,
+			MaxUnauthenticatedBytes: 16 << 10,
+			MaxBufferedBytes:        256 << 20,
+			HelloTimeout:            Duration{10 * time.Second},
+			MaxConnsPerAddress:      512,
+			MaxUnauthenticatedConns: 4096,
+			WriteTimeout:            Duration{10 * time.Second},
+			QRLoginTTL:              Duration{2 * time.Minute},
 		},
-		Groups: Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		HTTP: HTTP{
+			ReadHeaderTimeout: Duration{10 * time.Second},
+			ReadTimeout:       Duration{time.Minute},
+			IdleTimeout:       Duration{2 * time.Minute},
+			Hosts:             []string{},
+		},
+		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
+		Groups:  Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Media: Media{
 			MaxFileBytes:   1 << 30,
 			MaxImageBytes:  25 << 20,
@@ -249,6 +304,18 @@ func (c Config) Validate() error {
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
 	}
+	if c.Gateway.MaxUnauthenticatedBytes < 1024 || c.Gateway.MaxUnauthenticatedBytes > c.Gateway.MaxFrameBytes {
+		return fmt.Errorf("config: gateway.max_unauthenticated_bytes must be at least 1024 and at most max_frame_bytes")
+	}
+	if c.Gateway.MaxBufferedBytes != 0 && c.Gateway.MaxBufferedBytes < c.Gateway.MaxFrameBytes {
+		return fmt.Errorf("config: gateway.max_buffered_bytes must be 0 (no bound) or at least max_frame_bytes")
+	}
+	if c.Gateway.HelloTimeout.Duration <= 0 || c.Gateway.MaxConnsPerAddress < 0 || c.Gateway.MaxUnauthenticatedConns < 0 {
+		return fmt.Errorf("config: gateway.hello_timeout must be positive, max_conns_per_address and max_unauthenticated_conns not negative")
+	}
+	if c.HTTP.ReadHeaderTimeout.Duration <= 0 || c.HTTP.ReadTimeout.Duration <= 0 || c.HTTP.IdleTimeout.Duration <= 0 {
+		return fmt.Errorf("config: http.read_header_timeout, read_timeout and idle_timeout must be positive")
+	}
 	if c.GCPercent < 25 {
 		return fmt.Errorf("config: gc_percent must be at least 25")
 	}
@@ -258,7 +325,7 @@ func (c Config) Validate() error {
 	if c.Groups.MaxMembers < 3 || c.Groups.AcceptAbove < 0 || c.Groups.QRTTL.Duration <= 0 {
 		return fmt.Errorf("config: groups.max_members must be at least 3, accept_above at least 0, qr_ttl positive")
 	}
-	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 {
+	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
 	}
 	return nil

@@ -9,46 +9,39 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// dispatchFavorite serves the favorite requests; ok is false for any other.
-func (c *conn) dispatchFavorite(ctx context.Context, me hongyan.Caller, f *pb.ClientFrame) (resp *pb.ServerFrame, ok bool, err error) {
-	fav := c.g.s.Favorites
-	if fav == nil {
-		return nil, false, nil
-	}
-	one := func(x favorite.Favorite, err error) (*pb.ServerFrame, bool, error) {
-		if err != nil {
-			return nil, true, err
-		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Favorite{Favorite: favoritePB(x, me.User)}}, true, nil
-	}
-	switch r := f.Req.(type) {
-	case *pb.ClientFrame_FavoriteAdd:
+// favoriteRoutes adds the favorite requests.
+func favoriteRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_FavoriteAdd) (*pb.ServerFrame, error) {
 		q := r.FavoriteAdd
-		return one(fav.Add(ctx, me, favorite.Item{Message: hongyan.MessageID(q.Message), URL: q.Url, Note: q.Note}))
-	case *pb.ClientFrame_FavoriteEdit:
-		return one(fav.Edit(ctx, me, r.FavoriteEdit.Favorite, r.FavoriteEdit.Text))
-	case *pb.ClientFrame_FavoriteDelete:
-		return done(), true, fav.Delete(ctx, me, r.FavoriteDelete.Favorite)
-	case *pb.ClientFrame_FavoriteList:
+		return favoriteFrame(me)(c.g.s.Favorites.Add(ctx, me, favorite.Item{Message: hongyan.MessageID(q.Message), URL: q.Url, Note: q.Note}))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_FavoriteEdit) (*pb.ServerFrame, error) {
+		return favoriteFrame(me)(c.g.s.Favorites.Edit(ctx, me, r.FavoriteEdit.Favorite, r.FavoriteEdit.Text))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_FavoriteDelete) (*pb.ServerFrame, error) {
+		return done(), c.g.s.Favorites.Delete(ctx, me, r.FavoriteDelete.Favorite)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_FavoriteList) (*pb.ServerFrame, error) {
 		q := r.FavoriteList
 		limit := int(q.Limit)
 		if limit <= 0 || limit > favorite.MaxPage {
 			limit = favorite.MaxPage
 		}
-		fs, err := fav.List(ctx, me, q.Query, q.Before, limit+1)
+		fs, err := c.g.s.Favorites.List(ctx, me, q.Query, q.Before, limit+1)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		list := &pb.FavoriteList{More: len(fs) > limit}
 		for _, x := range fs[:min(len(fs), limit)] {
 			list.Favorites = append(list.Favorites, favoritePB(x, me.User))
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Favorites{Favorites: list}}, true, nil
-	case *pb.ClientFrame_FavoriteSend:
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Favorites{Favorites: list}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_FavoriteSend) (*pb.ServerFrame, error) {
 		q := r.FavoriteSend
-		x, err := fav.Get(ctx, me, q.Favorite)
+		x, err := c.g.s.Favorites.Get(ctx, me, q.Favorite)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		to := chat.Target{Peer: hongyan.UserID(q.Peer), Group: hongyan.ConversationID(q.Group)}
 		c.sentHere(q.ClientId, true)
@@ -63,11 +56,20 @@ func (c *conn) dispatchFavorite(ctx context.Context, me hongyan.Caller, f *pb.Cl
 		}
 		if err != nil {
 			c.sentHere(q.ClientId, false)
-			return nil, true, err
+			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, true, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Sent{Sent: sentPB(m)}}, nil
+	}, waits)
+}
+
+// favoriteFrame returns how to answer with one favorite as me sees it.
+func favoriteFrame(me hongyan.Caller) func(favorite.Favorite, error) (*pb.ServerFrame, error) {
+	return func(x favorite.Favorite, err error) (*pb.ServerFrame, error) {
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Favorite{Favorite: favoritePB(x, me.User)}}, nil
 	}
-	return nil, false, nil
 }
 
 func favoritePB(f favorite.Favorite, viewer hongyan.UserID) *pb.Favorite {
@@ -79,21 +81,4 @@ func favoritePB(f favorite.Favorite, viewer hongyan.UserID) *pb.Favorite {
 		}
 	}
 	return out
-}
-
-// fillFavorite turns a favorite change-log entry into its protocol change.
-func (c *conn) fillFavorite(ctx context.Context, me hongyan.Caller, ch hongyan.Change, item *pb.Change) error {
-	if c.g.s.Favorites == nil {
-		return nil
-	}
-	x, err := c.g.s.Favorites.Get(ctx, me, ch.Ref)
-	switch hongyan.ErrorCode(err) {
-	case "":
-		item.Item = &pb.Change_Favorite{Favorite: favoritePB(x, me.User)}
-	case hongyan.CodeNotFound:
-		item.Item = &pb.Change_FavoriteRemoved{FavoriteRemoved: ch.Ref}
-	default:
-		return err
-	}
-	return nil
 }

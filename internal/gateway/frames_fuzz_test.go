@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
@@ -13,30 +12,13 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"hongyan/internal/gateway/ws"
 	pb "hongyan/internal/gen/hongyanv1"
 )
 
 // maskedFrame encodes one client frame (masked, as clients must).
-func maskedFrame(fin bool, op byte, payload []byte) []byte {
-	b0 := op
-	if fin {
-		b0 |= 0x80
-	}
-	b := []byte{b0}
-	switch n := len(payload); {
-	case n <= 125:
-		b = append(b, 0x80|byte(n))
-	case n <= 0xffff:
-		b = binary.BigEndian.AppendUint16(append(b, 0x80|126), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint64(append(b, 0x80|127), uint64(n))
-	}
-	key := [4]byte{9, 8, 7, 6}
-	b = append(b, key[:]...)
-	for i, c := range payload {
-		b = append(b, c^key[i&3])
-	}
-	return b
+func maskedFrame(fin bool, op ws.Opcode, payload []byte) []byte {
+	return ws.AppendClientFrame(nil, fin, op, [4]byte{9, 8, 7, 6}, payload)
 }
 
 // handshake opens a WebSocket connection to srv by hand.
@@ -63,11 +45,11 @@ func handshake(srv *httptest.Server) (net.Conn, *bufio.Reader, error) {
 // connection: no input may crash or wedge the frame reader.
 func FuzzWebSocketStream(f *testing.F) {
 	ping, _ := proto.Marshal(&pb.ClientFrame{Id: 7, Req: &pb.ClientFrame_Ping{Ping: &pb.Ping{}}})
-	f.Add(maskedFrame(true, opBinary, ping))
-	f.Add(append(maskedFrame(false, opBinary, ping[:2]), maskedFrame(true, opContinuation, ping[2:])...))
-	f.Add(maskedFrame(true, opPing, []byte("hi")))
-	f.Add(maskedFrame(true, opClose, []byte{3, 232}))
-	f.Add(maskedFrame(true, opText, []byte("not protobuf")))
+	f.Add(maskedFrame(true, ws.OpBinary, ping))
+	f.Add(append(maskedFrame(false, ws.OpBinary, ping[:2]), maskedFrame(true, ws.OpContinuation, ping[2:])...))
+	f.Add(maskedFrame(true, ws.OpPing, []byte("hi")))
+	f.Add(maskedFrame(true, ws.OpClose, []byte{3, 232}))
+	f.Add(maskedFrame(true, ws.OpText, []byte("not protobuf")))
 	f.Add([]byte{0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4}) // a 2^63-byte frame
 	f.Add([]byte{0x82, 0x7e, 0x04, 0x01})                                                 // unmasked, length 1025
 	f.Add([]byte{0x8b, 0x80, 1, 2, 3, 4})                                                 // unknown control opcode
@@ -91,7 +73,7 @@ func FuzzWebSocketStream(f *testing.F) {
 			t.Fatalf("handshake after the stream: %v", err)
 		}
 		defer nc.Close()
-		if _, err := nc.Write(maskedFrame(true, opBinary, ping)); err != nil {
+		if _, err := nc.Write(maskedFrame(true, ws.OpBinary, ping)); err != nil {
 			t.Fatal(err)
 		}
 		var h [2]byte

@@ -9,16 +9,16 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"hongyan/internal/account"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	"hongyan/internal/favorite"
+	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
@@ -32,15 +32,38 @@ type Services struct {
 	Groups    *group.Service
 	Favorites *favorite.Service
 	Media     *media.Service // nil: no media endpoints
-	Changes   changelog.Store
+	Changes   *changelog.Feed
 	Bus       hongyan.Bus
 }
 
 // Options tune the gateway.
 type Options struct {
-	MaxFrameBytes int           // largest frame a client may send
-	WriteTimeout  time.Duration // a client that cannot take a frame this long is dropped
-	PublicURL     string        // base of links in QR codes
+	MaxFrameBytes int // largest message a client may send after hello
+	// MaxUnauthenticatedBytes bounds a connection before hello: its
+	// largest message, and the bytes it may have waiting to be handled.
+	MaxUnauthenticatedBytes int
+	// MaxBufferedBytes bounds the bytes of messages being received or
+	// waiting to be handled, over all connections of the node; a message
+	// that would go past it closes its connection with 1013 (try again
+	// later). 0: no bound.
+	MaxBufferedBytes int64
+	// HelloTimeout closes a connection (1008) that has not said hello
+	// this long after it opened (default 10 s). A QR-login claim in
+	// progress extends it.
+	HelloTimeout time.Duration
+	// MaxConnsPerAddress bounds the open connections from one source
+	// address (IPv6: one /64); 0: no bound.
+	MaxConnsPerAddress int
+	// MaxUnauthenticatedConns bounds the connections that have not said
+	// hello yet; 0: no bound.
+	MaxUnauthenticatedConns int
+	// BodyTimeout: a media upload whose body brings no bytes for this
+	// long is cut off (its body may take longer than the HTTP server's
+	// read timeout while bytes keep coming); 0: the server's timeout
+	// alone.
+	BodyTimeout  time.Duration
+	WriteTimeout time.Duration // a client that cannot take a frame this long is dropped
+	PublicURL    string        // base of links in QR codes
 	// MaxGroupMembers is the group size limit clients are told.
 	MaxGroupMembers int
 	Log             *slog.Logger
@@ -49,19 +72,30 @@ type Options struct {
 
 // Gateway serves the client protocol. Create it with New.
 type Gateway struct {
-	s    Services
-	opt  Options
-	log  *slog.Logger
-	m    *Metrics
-	mu   sync.Mutex
-	live map[*conn]struct{}
-	done chan struct{}
+	s      Services
+	opt    Options
+	budget *ws.Budget // bytes of messages being received or queued
+	routes routes     // how each kind of request is served
+	log    *slog.Logger
+	m      *Metrics
+	done   chan struct{}
+
+	mu      sync.Mutex
+	live    map[*conn]struct{}
+	perAddr map[string]int // open connections by addrKey
+	unauth  int            // open connections that have not said hello
 }
 
 // New returns a gateway over the given services.
 func New(s Services, opt Options) *Gateway {
 	if opt.MaxFrameBytes <= 0 {
 		opt.MaxFrameBytes = 2 << 20
+	}
+	if opt.HelloTimeout <= 0 {
+		opt.HelloTimeout = 10 * time.Second
+	}
+	if opt.MaxUnauthenticatedBytes <= 0 {
+		opt.MaxUnauthenticatedBytes = min(16<<10, opt.MaxFrameBytes)
 	}
 	if opt.WriteTimeout <= 0 {
 		opt.WriteTimeout = 10 * time.Second
@@ -72,7 +106,10 @@ func New(s Services, opt Options) *Gateway {
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(nil)
 	}
-	return &Gateway{s: s, opt: opt, log: opt.Log, m: opt.Metrics, live: make(map[*conn]struct{}), done: make(chan struct{})}
+	return &Gateway{
+		s: s, opt: opt, budget: ws.NewBudget(opt.MaxBufferedBytes), routes: newRoutes(s), log: opt.Log, m: opt.Metrics,
+		live: make(map[*conn]struct{}), perAddr: make(map[string]int), done: make(chan struct{}),
+	}
 }
 
 // ServeHTTP upgrades a request to a WebSocket and returns; the connection
@@ -86,27 +123,46 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	nc, pre, err := accept(w, r)
+	// The client's address: what it counts under (and forget uncounts
+	// from c.addr, the same string) and what the features are told.
+	addr := r.RemoteAddr
+	key := addrKey(addr)
+	if status, msg := g.admit(key); status != 0 {
+		g.m.refused.WithLabelValues(strconv.Itoa(status)).Inc()
+		refuse(w, status, msg)
+		return
+	}
+	nc, pre, err := ws.Accept(w, r)
 	if err != nil {
+		g.mu.Lock()
+		g.leave(key, true)
+		g.mu.Unlock()
 		return // accept has written the HTTP error
 	}
-	c := newConn(g, nc, r.RemoteAddr, pre)
+	c := newConn(g, nc, addr, pre)
+	c.unauth = true
+	c.helloBy = mono() + int64(g.opt.HelloTimeout)
+	nc.SetReadDeadline(time.Now().Add(g.opt.HelloTimeout))
 	g.mu.Lock()
 	g.live[c] = struct{}{}
 	select {
 	case <-g.done:
-		c.shut(websocket.StatusGoingAway, "server shutting down")
+		c.shut(ws.StatusGoingAway, "server shutting down")
 	default:
 	}
 	g.mu.Unlock()
 	g.m.conns.Inc()
-	go func() {
-		c.serve()
-		g.mu.Lock()
-		delete(g.live, c)
-		g.mu.Unlock()
-		g.m.conns.Dec()
-	}()
+	go c.serve()
+}
+
+// forget drops a connection that ended.
+func (g *Gateway) forget(c *conn) {
+	g.mu.Lock()
+	delete(g.live, c)
+	g.leave(addrKey(c.addr), c.unauth)
+	c.unauth = false
+	g.mu.Unlock()
+	g.m.conns.Dec()
 }
 
 // Close refuses new connections and closes every open one with "going
@@ -126,7 +182,7 @@ func (g *Gateway) Close() {
 	// A close handshake waits for the client's answer (at most closeWait,
 	// on the connection's reader); shut does not block.
 	for _, c := range conns {
-		c.shut(websocket.StatusGoingAway, "server shutting down")
+		c.shut(ws.StatusGoingAway, "server shutting down")
 	}
 }
 

@@ -8,80 +8,78 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// dispatchGroup serves the group requests; ok is false for any other.
-func (c *conn) dispatchGroup(ctx context.Context, me hongyan.Caller, f *pb.ClientFrame) (resp *pb.ServerFrame, ok bool, err error) {
-	g := c.g.s.Groups
-	if g == nil {
-		return nil, false, nil
-	}
-	view := func(v group.View, err error) (*pb.ServerFrame, bool, error) {
+// groupRoutes adds the group requests.
+func groupRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_CreateGroup) (*pb.ServerFrame, error) {
+		return c.groupView(c.g.s.Groups.Create(ctx, me, r.CreateGroup.Name, userIDs(r.CreateGroup.Members)))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_GetGroup) (*pb.ServerFrame, error) {
+		return c.groupGet(ctx, me, r.GetGroup.Group)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_ListGroups) (*pb.ServerFrame, error) {
+		vs, err := c.g.s.Groups.List(ctx, me)
 		if err != nil {
-			return nil, true, err
-		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Group{Group: c.g.groupPB(v)}}, true, nil
-	}
-	get := func(id int64) (*pb.ServerFrame, bool, error) {
-		return view(g.Get(ctx, me, hongyan.ConversationID(id)))
-	}
-	switch r := f.Req.(type) {
-	case *pb.ClientFrame_CreateGroup:
-		return view(g.Create(ctx, me, r.CreateGroup.Name, userIDs(r.CreateGroup.Members)))
-	case *pb.ClientFrame_GetGroup:
-		return get(r.GetGroup.Group)
-	case *pb.ClientFrame_ListGroups:
-		vs, err := g.List(ctx, me)
-		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		list := &pb.GroupList{Groups: make([]*pb.Group, len(vs))}
 		for i, v := range vs {
 			list.Groups[i] = c.g.groupPB(v)
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_Groups{Groups: list}}, true, nil
-	case *pb.ClientFrame_InviteGroup:
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Groups{Groups: list}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_InviteGroup) (*pb.ServerFrame, error) {
 		q := r.InviteGroup
-		if _, err := g.Invite(ctx, me, hongyan.ConversationID(q.Group), userIDs(q.Users)); err != nil {
-			return nil, true, err
+		if _, err := c.g.s.Groups.Invite(ctx, me, hongyan.ConversationID(q.Group), userIDs(q.Users)); err != nil {
+			return nil, err
 		}
-		return get(q.Group)
-	case *pb.ClientFrame_RemoveMembers:
+		return c.groupGet(ctx, me, q.Group)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_RemoveMembers) (*pb.ServerFrame, error) {
 		q := r.RemoveMembers
-		if err := g.Remove(ctx, me, hongyan.ConversationID(q.Group), userIDs(q.Users)); err != nil {
-			return nil, true, err
+		if err := c.g.s.Groups.Remove(ctx, me, hongyan.ConversationID(q.Group), userIDs(q.Users)); err != nil {
+			return nil, err
 		}
-		return get(q.Group)
-	case *pb.ClientFrame_LeaveGroup:
-		return done(), true, g.Leave(ctx, me, hongyan.ConversationID(r.LeaveGroup.Group))
-	case *pb.ClientFrame_DissolveGroup:
-		return done(), true, g.Dissolve(ctx, me, hongyan.ConversationID(r.DissolveGroup.Group))
-	case *pb.ClientFrame_UpdateGroup:
+		return c.groupGet(ctx, me, q.Group)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_LeaveGroup) (*pb.ServerFrame, error) {
+		return done(), c.g.s.Groups.Leave(ctx, me, hongyan.ConversationID(r.LeaveGroup.Group))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_DissolveGroup) (*pb.ServerFrame, error) {
+		return done(), c.g.s.Groups.Dissolve(ctx, me, hongyan.ConversationID(r.DissolveGroup.Group))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_UpdateGroup) (*pb.ServerFrame, error) {
 		q := r.UpdateGroup
-		return view(g.Update(ctx, me, hongyan.ConversationID(q.Group), group.Update{
+		return c.groupView(c.g.s.Groups.Update(ctx, me, hongyan.ConversationID(q.Group), group.Update{
 			Name: q.Name, Announcement: q.Announcement, Approval: q.Approval, MutedAll: q.MutedAll}))
-	case *pb.ClientFrame_SetGroupAvatar:
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_SetGroupAvatar) (*pb.ServerFrame, error) {
 		q := r.SetGroupAvatar
-		return view(g.SetAvatar(ctx, me, hongyan.ConversationID(q.Group), q.Image))
-	case *pb.ClientFrame_UpdateMember:
+		return c.groupView(c.g.s.Groups.SetAvatar(ctx, me, hongyan.ConversationID(q.Group), q.Image))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_UpdateMember) (*pb.ServerFrame, error) {
 		q := r.UpdateMember
-		if err := g.UpdateMember(ctx, me, hongyan.ConversationID(q.Group), hongyan.UserID(q.User),
+		if err := c.g.s.Groups.UpdateMember(ctx, me, hongyan.ConversationID(q.Group), hongyan.UserID(q.User),
 			group.MemberUpdate{Admin: q.Admin, Muted: q.Muted}); err != nil {
-			return nil, true, err
+			return nil, err
 		}
-		return get(q.Group)
-	case *pb.ClientFrame_TransferGroup:
+		return c.groupGet(ctx, me, q.Group)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_TransferGroup) (*pb.ServerFrame, error) {
 		q := r.TransferGroup
-		if err := g.Transfer(ctx, me, hongyan.ConversationID(q.Group), hongyan.UserID(q.User)); err != nil {
-			return nil, true, err
+		if err := c.g.s.Groups.Transfer(ctx, me, hongyan.ConversationID(q.Group), hongyan.UserID(q.User)); err != nil {
+			return nil, err
 		}
-		return get(q.Group)
-	case *pb.ClientFrame_MyGroupSettings:
+		return c.groupGet(ctx, me, q.Group)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_MyGroupSettings) (*pb.ServerFrame, error) {
 		q := r.MyGroupSettings
-		return view(g.SetMine(ctx, me, hongyan.ConversationID(q.Group), group.Settings{
+		return c.groupView(c.g.s.Groups.SetMine(ctx, me, hongyan.ConversationID(q.Group), group.Settings{
 			Nickname: q.Nickname, Saved: q.Saved, ShowNickname: q.ShowNicknames}))
-	case *pb.ClientFrame_GroupMembers:
-		ms, err := g.Members(ctx, me, hongyan.ConversationID(r.GroupMembers.Group))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_GroupMembers) (*pb.ServerFrame, error) {
+		ms, err := c.g.s.Groups.Members(ctx, me, hongyan.ConversationID(r.GroupMembers.Group))
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		list := &pb.GroupMemberList{Members: make([]*pb.GroupMember, 0, len(ms))}
 		for _, m := range ms {
@@ -90,47 +88,63 @@ func (c *conn) dispatchGroup(ctx context.Context, me hongyan.Caller, f *pb.Clien
 			if a, err := c.g.s.Accounts.Account(ctx, m.User); err == nil {
 				gm.Profile = publicProfile(a)
 			} else if hongyan.ErrorCode(err) != hongyan.CodeNotFound {
-				return nil, true, err
+				return nil, err
 			}
 			list.Members = append(list.Members, gm)
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupMembers{GroupMembers: list}}, true, nil
-	case *pb.ClientFrame_GroupQr:
+		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupMembers{GroupMembers: list}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_GroupQr) (*pb.ServerFrame, error) {
 		q := r.GroupQr
-		gr, err := g.QR(ctx, me, hongyan.ConversationID(q.Group), q.Reset_)
+		gr, err := c.g.s.Groups.QR(ctx, me, hongyan.ConversationID(q.Group), q.Reset_)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupQr{GroupQr: &pb.GroupQr{
-			Code: gr.QRCode, Url: c.g.JoinURL(gr.QRCode), Expires: gr.QRExpires.UnixMilli()}}}, true, nil
-	case *pb.ClientFrame_JoinGroup:
-		v, inv, err := g.Join(ctx, me, r.JoinGroup.Code)
+			Code: gr.QRCode, Url: c.g.JoinURL(gr.QRCode), Expires: gr.QRExpires.UnixMilli()}}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_JoinGroup) (*pb.ServerFrame, error) {
+		v, inv, err := c.g.s.Groups.Join(ctx, me, r.JoinGroup.Code)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		if inv != nil {
-			return &pb.ServerFrame{Body: &pb.ServerFrame_GroupInvitation{GroupInvitation: c.invitationPB(ctx, *inv)}}, true, nil
+			return &pb.ServerFrame{Body: &pb.ServerFrame_GroupInvitation{GroupInvitation: c.invitationPB(ctx, *inv)}}, nil
 		}
-		return view(v, nil)
-	case *pb.ClientFrame_GroupInvitations:
-		invs, err := g.Invitations(ctx, me)
+		return c.groupView(v, nil)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_GroupInvitations) (*pb.ServerFrame, error) {
+		invs, err := c.g.s.Groups.Invitations(ctx, me)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		list := &pb.GroupInvitationList{Invitations: make([]*pb.GroupInvitation, len(invs))}
 		for i, inv := range invs {
 			list.Invitations[i] = c.invitationPB(ctx, inv)
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupInvitations{GroupInvitations: list}}, true, nil
-	case *pb.ClientFrame_AnswerInvitation:
+		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupInvitations{GroupInvitations: list}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AnswerInvitation) (*pb.ServerFrame, error) {
 		q := r.AnswerInvitation
-		inv, err := g.Answer(ctx, me, q.Invitation, q.Accept)
+		inv, err := c.g.s.Groups.Answer(ctx, me, q.Invitation, q.Accept)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupInvitation{GroupInvitation: c.invitationPB(ctx, inv)}}, true, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_GroupInvitation{GroupInvitation: c.invitationPB(ctx, inv)}}, nil
+	})
+}
+
+// groupView answers with a group as its caller sees it.
+func (c *conn) groupView(v group.View, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
 	}
-	return nil, false, nil
+	return &pb.ServerFrame{Body: &pb.ServerFrame_Group{Group: c.g.groupPB(v)}}, nil
+}
+
+// groupGet answers with group id as me sees it.
+func (c *conn) groupGet(ctx context.Context, me hongyan.Caller, id int64) (*pb.ServerFrame, error) {
+	return c.groupView(c.g.s.Groups.Get(ctx, me, hongyan.ConversationID(id)))
 }
 
 // groupPB is a group as v.Me sees it.
@@ -163,41 +177,4 @@ func (c *conn) invitationPB(ctx context.Context, inv group.Invitation) *pb.Group
 		out.GroupName = name
 	}
 	return out
-}
-
-// fillGroup turns a group change-log entry into its protocol change.
-func (c *conn) fillGroup(ctx context.Context, me hongyan.Caller, ch hongyan.Change, item *pb.Change) error {
-	g := c.g.s.Groups
-	if g == nil {
-		return nil
-	}
-	switch ch.Kind {
-	case hongyan.ChangeGroup:
-		v, err := g.Get(ctx, me, ch.Conversation)
-		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !v.Me.Active {
-			// Changes made while a member arrive after they left: the
-			// group is gone for them.
-			item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(ch.Conversation)}
-			return nil
-		}
-		item.Item = &pb.Change_Group{Group: c.g.groupPB(v)}
-	case hongyan.ChangeGroupRemoved:
-		item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(ch.Conversation)}
-	case hongyan.ChangeGroupInvitation:
-		inv, err := g.Invitation(ctx, me, ch.Ref)
-		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		item.Item = &pb.Change_GroupInvitation{GroupInvitation: c.invitationPB(ctx, inv)}
-	}
-	return nil
 }

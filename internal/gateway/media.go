@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
@@ -112,12 +114,41 @@ func (g *Gateway) handleMediaPut(w http.ResponseWriter, r *http.Request) {
 		}
 		body = http.MaxBytesReader(w, r.Body, limit)
 	}
-	info, err := g.s.Media.Put(r.Context(), c, u, body)
+	info, err := g.s.Media.Put(r.Context(), c, u, g.flowing(w, body))
 	if err != nil {
 		g.mediaError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toMediaJSON(info))
+}
+
+// flowing lets an upload's body take longer than the HTTP server's read
+// timeout as long as its bytes keep coming: each read that brings bytes
+// moves the connection's read deadline to BodyTimeout from then, so only
+// a body that stalls that long is cut off.
+func (g *Gateway) flowing(w http.ResponseWriter, body io.Reader) io.Reader {
+	if g.opt.BodyTimeout <= 0 {
+		return body
+	}
+	return &flowReader{r: body, rc: http.NewResponseController(w), idle: g.opt.BodyTimeout}
+}
+
+type flowReader struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+	last time.Time // when the deadline was last moved
+}
+
+func (f *flowReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	// Moved at most four times per BodyTimeout: the deadline stays at
+	// least three quarters of it away.
+	if now := time.Now(); n > 0 && now.Sub(f.last) > f.idle/4 {
+		f.last = now
+		f.rc.SetReadDeadline(now.Add(f.idle))
+	}
+	return n, err
 }
 
 func (g *Gateway) handleUploadStart(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +197,7 @@ func (g *Gateway) handleUploadChunk(w http.ResponseWriter, r *http.Request) {
 		g.mediaError(w, hongyan.Errorf(hongyan.CodeTooLarge, "a chunk may be at most %d bytes", limit))
 		return
 	}
-	st, info, err := g.s.Media.WriteChunk(r.Context(), c, r.PathValue("id"), off, http.MaxBytesReader(w, r.Body, limit))
+	st, info, err := g.s.Media.WriteChunk(r.Context(), c, r.PathValue("id"), off, g.flowing(w, http.MaxBytesReader(w, r.Body, limit)))
 	if st.ID != "" {
 		setUploadHeaders(w, st)
 	}

@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics are the gateway's Prometheus metrics.
 type Metrics struct {
 	conns    prometheus.Gauge
+	refused  *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	pushes   prometheus.Counter
 	sendTime prometheus.Histogram
@@ -17,6 +18,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		conns: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hongyan_gateway_connections", Help: "Open client connections.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hongyan_gateway_refused_total", Help: "Connections refused before the upgrade, by HTTP status (429: too many from one address; 503: too many signing in).",
+		}, []string{"status"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hongyan_gateway_requests_total", Help: "Client requests by kind and result code.",
 		}, []string{"kind", "code"}),
@@ -29,7 +33,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.conns, m.requests, m.pushes, m.sendTime)
+		reg.MustRegister(m.conns, m.refused, m.requests, m.pushes, m.sendTime)
 	}
 	return m
 }

@@ -2,52 +2,68 @@ package gateway
 
 import (
 	"context"
+	"reflect"
 
+	"hongyan/internal/account"
 	"hongyan/internal/chat"
+	"hongyan/internal/contact"
+	"hongyan/internal/favorite"
 	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 )
 
+// syncRoutes adds the session's requests: hello, the heartbeat and
+// catch-up.
+func syncRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Hello) (*pb.ServerFrame, error) {
+		return c.hello(ctx, r.Hello)
+	}, public)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Ping) (*pb.ServerFrame, error) {
+		if me.User == 0 {
+			return &pb.ServerFrame{Body: &pb.ServerFrame_Pong{Pong: &pb.Pong{}}}, nil
+		}
+		head, err := c.g.s.Changes.Head(ctx, me.User)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Pong{Pong: &pb.Pong{Head: head}}}, nil
+	}, public)
+	rs[reflect.TypeFor[*pb.ClientFrame_Sync]()] = route{kind: "sync",
+		serve: func(c *conn, ctx context.Context, me hongyan.Caller, f *pb.ClientFrame) (*pb.ServerFrame, error) {
+			// The sync answers itself, so that no push overtakes it.
+			return nil, c.handleSync(ctx, me, f.Id, f.GetSync())
+		}}
+}
+
 // handleSync answers one page of catch-up (request id). The page that
-// reaches the head (more=false) turns live pushes on from its last entry.
-// It queues the response itself, so that no push can overtake it.
+// reaches the head (more=false) turns live pushes on from its last entry;
+// a reset (the cursor is older than the log kept) leaves them off until
+// the device syncs from the head. It queues the response itself, so that
+// no push can overtake it.
 func (c *conn) handleSync(ctx context.Context, me hongyan.Caller, id uint32, r *pb.SyncRequest) error {
-	if r.After < 0 {
-		return hongyan.Errorf(hongyan.CodeInvalid, "cursor must not be negative")
-	}
-	limit := int(r.Limit)
-	if limit <= 0 {
-		limit = syncPageDef
-	}
-	limit = min(limit, syncPageMax)
 	c.pushMu.Lock()
 	defer c.pushMu.Unlock()
-	page, err := c.g.s.Changes.After(ctx, me.User, r.After, limit+1)
+	page, err := c.g.s.Changes.Page(ctx, me.User, r.After, int(r.Limit))
 	if err != nil {
 		return err
 	}
-	more := len(page) > limit
-	if more {
-		page = page[:limit]
+	if page.Reset {
+		c.feed.Set(false, r.After)
+		c.send(&pb.ServerFrame{Id: id, Body: &pb.ServerFrame_Sync{Sync: &pb.SyncResponse{Head: page.Head, Reset_: true}}})
+		return nil
 	}
-	items, err := c.fill(ctx, me, page)
+	items, err := c.fill(ctx, me, page.Changes)
 	if err != nil {
 		return err
 	}
 	last := r.After
-	if len(page) > 0 {
-		last = page[len(page)-1].Seq
+	if n := len(page.Changes); n > 0 {
+		last = page.Changes[n-1].Seq
 	}
-	head, err := c.g.s.Changes.Head(ctx, me.User)
-	if err != nil {
-		return err
-	}
-	c.send(&pb.ServerFrame{Id: id, Body: &pb.ServerFrame_Sync{Sync: &pb.SyncResponse{Changes: items, More: more, Head: head}}})
-	c.mu.Lock()
-	c.live = !more
-	c.sent = last
-	c.mu.Unlock()
-	if !more {
+	c.send(&pb.ServerFrame{Id: id, Body: &pb.ServerFrame_Sync{Sync: &pb.SyncResponse{Changes: items, More: page.More, Head: max(page.Head, last)}}})
+	c.feed.Set(!page.More, last)
+	if !page.More {
 		// Entries committed after the read are pending (the subscription
 		// began at hello); the writer delivers them after this response.
 		select {
@@ -59,115 +75,87 @@ func (c *conn) handleSync(ctx context.Context, me hongyan.Caller, id uint32, r *
 }
 
 // fill turns change-log entries into protocol changes carrying the current
-// state of what changed. Messages come from the push data when present,
-// otherwise from the store in one query.
+// state of what changed, as the feed resolves it (messages from the push
+// data when present, otherwise from the store in one query). An entry
+// whose object no longer exists still moves the cursor: it is sent with
+// its sequence only (or as the removal it amounts to).
 func (c *conn) fill(ctx context.Context, me hongyan.Caller, changes []hongyan.Change) ([]*pb.Change, error) {
-	s := c.g.s
-	msgs := make(map[chat.Ref]chat.Message)
-	var refs []chat.Ref
-	for _, ch := range changes {
-		if ch.Kind != hongyan.ChangeMessage {
-			continue
-		}
-		ref := chat.Ref{Conversation: ch.Conversation, Seq: ch.Ref}
-		if len(ch.Data) > 0 {
-			// A new message travels with its push. A recalled one is read
-			// again (through the caller's view), since the caller may have
-			// deleted it for themselves.
-			if m, err := chat.DecodeMessage(ch.Data); err == nil && m.Conversation == ref.Conversation && m.Seq == ref.Seq && m.Kind != chat.KindRecalled {
-				msgs[ref] = m
-				continue
-			}
-		}
-		refs = append(refs, ref)
-	}
-	if len(refs) > 0 {
-		found, err := s.Chat.MessagesAt(ctx, me, refs)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range found {
-			msgs[chat.Ref{Conversation: m.Conversation, Seq: m.Seq}] = m
-		}
+	values, err := c.g.s.Changes.Resolve(ctx, me, changes)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*pb.Change, 0, len(changes))
-	for _, ch := range changes {
+	for i, ch := range changes {
 		item := &pb.Change{Seq: ch.Seq}
-		switch ch.Kind {
-		case hongyan.ChangeMessage:
-			m, ok := msgs[chat.Ref{Conversation: ch.Conversation, Seq: ch.Ref}]
-			if ok {
-				peer, err := c.peer(ctx, me, m.Conversation)
-				if err != nil {
-					return nil, err
-				}
-				if m.SenderDevice == me.Device && m.Kind != chat.KindRecalled && c.takeMine(m.ClientID) {
-					// This connection sent it: it knows the rest.
-					item.Item = &pb.Change_Message{Message: &pb.Message{
-						Id: int64(m.ID), Conversation: int64(m.Conversation), Seq: m.Seq, ClientId: m.ClientID}}
-				} else {
-					item.Item = &pb.Change_Message{Message: messagePB(m, me.User, peer)}
-				}
-			}
-		case hongyan.ChangeConversation:
-			sum, err := s.Chat.Conversation(ctx, me, ch.Conversation)
-			if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
-				return nil, err
-			}
-			if err == nil {
-				item.Item = &pb.Change_Conversation{Conversation: summaryPB(sum, me.User)}
-			}
-		case hongyan.ChangeContact:
-			ct, err := c.contact(ctx, me, hongyan.UserID(ch.Ref))
-			if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-				item.Item = &pb.Change_ContactRemoved{ContactRemoved: ch.Ref}
-			} else if err != nil {
-				return nil, err
-			} else {
-				item.Item = &pb.Change_Contact{Contact: ct}
-			}
-		case hongyan.ChangeFriendRequest:
-			fr, err := c.friendRequest(ctx, me, ch.Ref)
-			if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
-				return nil, err
-			}
-			if err == nil {
-				item.Item = &pb.Change_FriendRequest{FriendRequest: fr}
-			}
-		case hongyan.ChangeProfile, hongyan.ChangeSettings:
-			a, err := s.Accounts.Account(ctx, me.User)
-			if err != nil {
-				return nil, err
-			}
-			item.Item = &pb.Change_Profile{Profile: ownProfile(a)}
-		case hongyan.ChangeDevices:
-			ds, err := s.Accounts.Devices(ctx, me)
-			if err != nil {
-				return nil, err
-			}
-			item.Item = &pb.Change_Devices{Devices: devicesPB(ds, me.Device)}
-		case hongyan.ChangeMessageHidden:
-			item.Item = &pb.Change_MessageRemoved{MessageRemoved: &pb.MessageRef{Conversation: int64(ch.Conversation), Seq: ch.Ref}}
-		case hongyan.ChangeBlock:
-			blocked, err := s.Contacts.Blocked(ctx, me, hongyan.UserID(ch.Ref))
-			if err != nil {
-				return nil, err
-			}
-			item.Item = &pb.Change_Block{Block: &pb.BlockChange{User: ch.Ref, Blocked: blocked}}
-		case hongyan.ChangeGroup, hongyan.ChangeGroupRemoved, hongyan.ChangeGroupInvitation:
-			if err := c.fillGroup(ctx, me, ch, item); err != nil {
-				return nil, err
-			}
-		case hongyan.ChangeFavorite:
-			if err := c.fillFavorite(ctx, me, ch, item); err != nil {
-				return nil, err
-			}
+		if err := c.changePB(ctx, me, ch, values[i], item); err != nil {
+			return nil, err
 		}
-		// An entry whose object is gone still moves the cursor: it is
-		// sent with its sequence only.
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// changePB sets what entry it says, resolved to value, on item.
+func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Change, value any, item *pb.Change) error {
+	switch v := value.(type) {
+	case chat.Message:
+		peer, err := c.peer(ctx, me, v.Conversation)
+		if err != nil {
+			return err
+		}
+		if v.SenderDevice == me.Device && v.Kind != chat.KindRecalled && c.takeMine(v.ClientID) {
+			// This connection sent it: it knows the rest.
+			item.Item = &pb.Change_Message{Message: &pb.Message{
+				Id: int64(v.ID), Conversation: int64(v.Conversation), Seq: v.Seq, ClientId: v.ClientID}}
+		} else {
+			item.Item = &pb.Change_Message{Message: messagePB(v, me.User, peer)}
+		}
+	case chat.Summary:
+		item.Item = &pb.Change_Conversation{Conversation: summaryPB(v, me.User)}
+	case contact.Contact:
+		a, err := c.g.s.Accounts.Account(ctx, v.User)
+		if err != nil {
+			return err
+		}
+		item.Item = &pb.Change_Contact{Contact: contactPB(v, publicProfile(a))}
+	case contact.Request:
+		fr, err := c.requestPB(ctx, me, v)
+		if err != nil {
+			return err
+		}
+		item.Item = &pb.Change_FriendRequest{FriendRequest: fr}
+	case account.Account:
+		item.Item = &pb.Change_Profile{Profile: ownProfile(v)}
+	case []account.Device:
+		item.Item = &pb.Change_Devices{Devices: devicesPB(v, me.Device)}
+	case bool:
+		item.Item = &pb.Change_Block{Block: &pb.BlockChange{User: it.Ref, Blocked: v}}
+	case group.View:
+		if !v.Me.Active {
+			// Changes made while a member arrive after they left: the
+			// group is gone for them.
+			item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(it.Conversation)}
+		} else {
+			item.Item = &pb.Change_Group{Group: c.g.groupPB(v)}
+		}
+	case group.Invitation:
+		item.Item = &pb.Change_GroupInvitation{GroupInvitation: c.invitationPB(ctx, v)}
+	case favorite.Favorite:
+		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
+	case nil:
+		// Gone, or an entry that says all there is.
+		switch it.Kind {
+		case hongyan.ChangeContact:
+			item.Item = &pb.Change_ContactRemoved{ContactRemoved: it.Ref}
+		case hongyan.ChangeMessageHidden:
+			item.Item = &pb.Change_MessageRemoved{MessageRemoved: &pb.MessageRef{Conversation: int64(it.Conversation), Seq: it.Ref}}
+		case hongyan.ChangeGroupRemoved:
+			item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(it.Conversation)}
+		case hongyan.ChangeFavorite:
+			item.Item = &pb.Change_FavoriteRemoved{FavoriteRemoved: it.Ref}
+		}
+	}
+	return nil
 }
 
 // peer returns the other member of a one-to-one conversation as seen by me,
@@ -210,6 +198,12 @@ func (c *conn) friendRequest(ctx context.Context, me hongyan.Caller, id int64) (
 	if err != nil {
 		return nil, err
 	}
+	return c.requestPB(ctx, me, r)
+}
+
+// requestPB is a friend request as me sees it, with the other side's
+// public profile.
+func (c *conn) requestPB(ctx context.Context, me hongyan.Caller, r contact.Request) (*pb.FriendRequest, error) {
 	other := r.From
 	if other == me.User {
 		other = r.To

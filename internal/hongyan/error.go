@@ -27,10 +27,13 @@ const (
 // Error is an error with a Code and a message that is safe to show to users.
 // Reason, when set, tells cases of one code apart for clients that show
 // their own words (account ID taken or phone taken, both already_exists).
+// Cause, when set, is the error behind it, for logs and errors.Is/As; its
+// text never reaches a client.
 type Error struct {
 	Code    Code
 	Message string
 	Reason  Reason
+	Cause   error
 }
 
 // Reason is a machine-readable detail of an Error: lower-case words joined
@@ -80,7 +83,21 @@ func (e *Error) WithReason(r Reason) *Error {
 	return &c
 }
 
-func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return string(e.Code) + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return string(e.Code) + ": " + e.Message
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Wrap returns an *Error with the given code and message whose cause is
+// err.
+func Wrap(err error, code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Cause: err}
+}
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code Code, format string, args ...any) *Error {

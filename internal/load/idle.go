@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,7 +43,10 @@ func runIdle(ctx context.Context, opt Options) (Result, error) {
 		if tokens, err = idleSessions(ctx, opt); err != nil {
 			return Result{}, err
 		}
-		if before, err = settledMemory(ctx, opt.Server, opt.Admin); err != nil {
+		if opt.Admin == "" {
+			return Result{}, errors.New("w2-idle needs --admin, the node's admin listener, to read its memory")
+		}
+		if before, err = settledMemory(ctx, opt.Admin); err != nil {
 			return Result{}, err
 		}
 	}
@@ -101,7 +105,7 @@ func runIdle(ctx context.Context, opt Options) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	after, err := serverMemory(ctx, opt.Server, opt.Admin)
+	after, err := serverMemory(ctx, opt.Admin)
 	if err != nil {
 		return Result{}, err
 	}
@@ -156,15 +160,18 @@ func connectIdle(ctx context.Context, opt Options, token string) (*wsclient.Conn
 	return c, nil
 }
 
-type memory struct{ rss, heap float64 }
+// memory is what a node's /metrics says of its process.
+type memory struct{ rss, heap, fds float64 }
 
 // settledMemory reads the server's memory once it has stopped shrinking:
 // memory freed by the set-up (argon2 hashing takes tens of MB per
 // registration) goes back to the system over a few seconds, and a reading
-// taken before would hide the connections' memory in it.
-func settledMemory(ctx context.Context, server, admin string) (memory, error) {
-	m, err := serverMemory(ctx, server, admin)
-	if err != nil || admin == "" {
+// taken before would hide the connections' memory in it. admin is the
+// node's admin listener, whose /metrics it reads after a garbage
+// collection.
+func settledMemory(ctx context.Context, admin string) (memory, error) {
+	m, err := serverMemory(ctx, admin)
+	if err != nil {
 		return m, err
 	}
 	for range 30 {
@@ -173,7 +180,7 @@ func settledMemory(ctx context.Context, server, admin string) (memory, error) {
 		case <-ctx.Done():
 			return m, ctx.Err()
 		}
-		next, err := serverMemory(ctx, server, admin)
+		next, err := serverMemory(ctx, admin)
 		if err != nil {
 			return m, err
 		}
@@ -186,28 +193,20 @@ func settledMemory(ctx context.Context, server, admin string) (memory, error) {
 	return m, nil
 }
 
-// serverMemory reads the node's resident set and Go heap-plus-stack bytes
-// in use from its /metrics, after a garbage collection when admin (the
-// node's pprof listener) is given.
-func serverMemory(ctx context.Context, server, admin string) (memory, error) {
-	if admin != "" {
-		resp, err := http.Get(strings.TrimSuffix(admin, "/") + "/debug/pprof/heap?gc=1")
-		if err != nil {
-			return memory{}, err
-		}
-		resp.Body.Close()
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(server, "/")+"/metrics", nil)
-	if err != nil {
+// serverMemory reads the node's resident set, Go heap-plus-stack bytes in
+// use and open files from the /metrics of its admin listener, after a
+// garbage collection (through the same listener's pprof).
+func serverMemory(ctx context.Context, admin string) (memory, error) {
+	admin = strings.TrimSuffix(admin, "/")
+	if err := get(ctx, admin+"/debug/pprof/heap?gc=1", io.Discard); err != nil {
 		return memory{}, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	var b strings.Builder
+	if err := get(ctx, admin+"/metrics", &b); err != nil {
 		return memory{}, err
 	}
-	defer resp.Body.Close()
 	var m memory
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
 	for sc.Scan() {
 		name, val, ok := strings.Cut(sc.Text(), " ")
 		if !ok {
@@ -220,9 +219,29 @@ func serverMemory(ctx context.Context, server, admin string) (memory, error) {
 		switch name {
 		case "process_resident_memory_bytes":
 			m.rss = v
+		case "process_open_fds":
+			m.fds = v
 		case "go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes":
 			m.heap += v
 		}
 	}
 	return m, sc.Err()
+}
+
+// get fetches url into w; any status but 200 is an error.
+func get(ctx context.Context, url string, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
 }

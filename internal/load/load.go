@@ -36,8 +36,14 @@ type Options struct {
 	// is on loopback and one address would not have ports enough.
 	SourceAddrs []netip.Addr
 
-	// w2-idle only
-	Admin string // the node's admin (pprof) URL, to collect garbage before reading memory
+	// w2-idle and the attacks: the node's admin listener, whose /metrics
+	// tell its memory and open files (after a garbage collection through
+	// its pprof)
+	Admin string
+
+	// attacks only
+	Conns      int   // connections the attacker opens
+	FrameBytes int64 // attack-frames: the length each frame header declares
 
 	// w3-group only
 	Senders int // members that send (default 1)
@@ -110,6 +116,18 @@ type Result struct {
 	PingBytes            int64   `json:"ping_bytes,omitempty"`
 	IdleBytesPerHour     float64 `json:"idle_bytes_per_hour,omitempty"`
 
+	// attack-*: the attacker's connections, the server's peak memory and
+	// open files during the attack (ServerRSSBytes), and the real client
+	// beside it (latency in P50Ms, P99Ms, MaxMs).
+	AttackOpened         int     `json:"attack_opened,omitempty"`           // upgraded
+	AttackRefused        int     `json:"attack_refused,omitempty"`          // refused by the server, or failed
+	AttackClosedByServer int     `json:"attack_closed_by_server,omitempty"` // upgraded, then closed by the server during the attack
+	ServerRSSBeforeBytes float64 `json:"server_rss_before_bytes,omitempty"`
+	ServerFDsBefore      float64 `json:"server_fds_before,omitempty"`
+	ServerFDsMax         float64 `json:"server_fds_max,omitempty"`
+	ClientTries          int     `json:"client_tries,omitempty"`
+	ClientServed         int     `json:"client_served,omitempty"`
+
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
 	Chaos *ChaosResult `json:"-"`
@@ -120,7 +138,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "chaos"}
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "chaos", "attack-frames", "attack-idle"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -159,6 +177,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runCatchup(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
+	case "attack-frames", "attack-idle":
+		return runAttack(ctx, workload, opt)
 	}
 	return Result{}, fmt.Errorf("unknown workload %q (known: %v)", workload, Workloads)
 }

@@ -123,12 +123,15 @@ func runProcs(ctx context.Context, workload string, opt Options) (Result, error)
 	var before memory
 	var env []string
 	if workload == "w2-idle" {
+		if opt.Admin == "" {
+			return Result{}, errors.New("w2-idle needs --admin, the node's admin listener, to read its memory")
+		}
 		tokens, err := idleSessions(ctx, opt)
 		if err != nil {
 			return Result{}, err
 		}
 		env = append(env, childEnvTokens+"="+strings.Join(tokens, ","))
-		if before, err = settledMemory(ctx, opt.Server, opt.Admin); err != nil {
+		if before, err = settledMemory(ctx, opt.Admin); err != nil {
 			return Result{}, err
 		}
 	}
@@ -181,7 +184,7 @@ func runProcs(ctx context.Context, workload string, opt Options) (Result, error)
 		case <-ctx.Done():
 			return Result{}, ctx.Err()
 		}
-		if after, err = serverMemory(ctx, opt.Server, opt.Admin); err != nil {
+		if after, err = serverMemory(ctx, opt.Admin); err != nil {
 			return Result{}, err
 		}
 	} else {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hongyan/internal/account"
+	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
@@ -40,6 +41,7 @@ type Node struct {
 	accounts *account.Service
 	chats    *chat.Service
 	media    *media.Service
+	feed     *changelog.Feed
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -82,16 +84,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
+	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites))
 
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: db.ChangeLog(), Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
-		MaxFrameBytes:   cfg.Gateway.MaxFrameBytes,
-		WriteTimeout:    cfg.Gateway.WriteTimeout.Duration,
-		PublicURL:       publicURL(cfg),
-		MaxGroupMembers: cfg.Groups.MaxMembers,
-		Log:             log,
-		Metrics:         gateway.NewMetrics(n.reg),
+		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
+		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
+		MaxBufferedBytes:        int64(cfg.Gateway.MaxBufferedBytes),
+		HelloTimeout:            cfg.Gateway.HelloTimeout.Duration,
+		MaxConnsPerAddress:      cfg.Gateway.MaxConnsPerAddress,
+		MaxUnauthenticatedConns: cfg.Gateway.MaxUnauthenticatedConns,
+		BodyTimeout:             cfg.HTTP.ReadTimeout.Duration,
+		WriteTimeout:            cfg.Gateway.WriteTimeout.Duration,
+		PublicURL:               publicURL(cfg),
+		MaxGroupMembers:         cfg.Groups.MaxMembers,
+		Log:                     log,
+		Metrics:                 gateway.NewMetrics(n.reg),
 	})
 
 	mux := http.NewServeMux()
@@ -106,8 +115,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", n.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
-	n.handler = mux
+	// Metrics are on the admin listener; here only with the token.
+	if cfg.HTTP.MetricsToken != "" {
+		mux.Handle("GET /metrics", n.publicMetrics(cfg.HTTP.MetricsToken))
+	}
+	n.handler = checkHost(hostNames(cfg), mux)
 	return n, nil
 }
 
@@ -147,25 +159,43 @@ func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handler serves everything a client reaches: the protocol, the HTTP
-// endpoints, health, readiness and metrics.
+// endpoints, health and readiness (and metrics, to a holder of
+// http.metrics_token), for the node's host names.
 func (n *Node) Handler() http.Handler { return n.handler }
+
+// AdminHandler serves what operators read: Prometheus metrics at
+// /metrics and pprof at /debug/pprof/. Serve puts it on admin_listen;
+// keep it off public networks.
+func (n *Node) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
 
 // Serve serves clients on ln until ctx is cancelled, then shuts down
 // gracefully: open connections are told to go away.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: n.handler, ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts bound what a client that sends slowly, or not at all, can
+	// hold: headers, whole requests (media uploads extend theirs while
+	// bytes flow), and idle kept-alive connections. A WebSocket upgrade
+	// leaves them behind (the gateway has its own).
+	srv := &http.Server{
+		Handler:           n.handler,
+		ReadHeaderTimeout: n.cfg.HTTP.ReadHeaderTimeout.Duration,
+		ReadTimeout:       n.cfg.HTTP.ReadTimeout.Duration,
+		IdleTimeout:       n.cfg.HTTP.IdleTimeout.Duration,
+	}
 	if n.cfg.AdminListen != "" {
 		admin, err := net.Listen("tcp", n.cfg.AdminListen)
 		if err != nil {
 			return fmt.Errorf("admin listener: %w", err)
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		asrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		asrv := &http.Server{Handler: n.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go asrv.Serve(admin)
 		defer asrv.Close()
 		n.log.Info("admin listener", "addr", admin.Addr().String())

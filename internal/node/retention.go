@@ -11,12 +11,12 @@ const pruneEvery = time.Hour
 // abandonedUpload is how long an unfinished upload is kept for resuming.
 const abandonedUpload = 24 * time.Hour
 
-// prune runs pruneOnce now and then every pruneEvery, until ctx ends.
+// prune runs Prune now and then every pruneEvery, until ctx ends.
 func (n *Node) prune(ctx context.Context) {
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
 	for {
-		n.pruneOnce(ctx)
+		n.Prune(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -25,11 +25,12 @@ func (n *Node) prune(ctx context.Context) {
 	}
 }
 
-// pruneOnce deletes chat history older than the configured retention,
-// uploads abandoned for a day, and expired QR login codes, recovery codes
-// and outbox messages. Several nodes pruning at once only repeat each
-// other's work.
-func (n *Node) pruneOnce(ctx context.Context) {
+// Prune deletes chat history older than history.retention, change-log
+// entries older than history.changelog_window, uploads abandoned for a
+// day, and expired QR login codes, recovery codes and outbox messages. A
+// serving node runs it every hour; several nodes pruning at once only
+// repeat each other's work.
+func (n *Node) Prune(ctx context.Context) {
 	retention := n.cfg.History.Retention.Duration
 	if k, err := n.chats.Prune(ctx, retention); err != nil {
 		n.log.Warn("pruning history", "err", err)
@@ -45,5 +46,11 @@ func (n *Node) pruneOnce(ctx context.Context) {
 		n.log.Warn("pruning expired login and recovery codes", "err", err)
 	} else if k > 0 {
 		n.log.Info("pruned expired login and recovery codes", "rows", k)
+	}
+	window := n.cfg.History.ChangeLogWindow.Duration
+	if k, err := n.feed.Prune(ctx, window); err != nil {
+		n.log.Warn("pruning change logs", "err", err)
+	} else if k > 0 {
+		n.log.Info("pruned change logs", "entries", k, "window", window)
 	}
 }

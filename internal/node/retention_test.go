@@ -43,7 +43,7 @@ func TestPruneExpired(t *testing.T) {
 		}
 	}
 
-	n.pruneOnce(ctx)
+	n.Prune(ctx)
 
 	if _, err := store.QRLogin(ctx, []byte("old")); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		t.Errorf("expired QR login after pruning: got %v, want not_found", err)

@@ -23,6 +23,11 @@ const DefaultMaxHeartbeat = 4 * time.Minute
 // device out (a kicked push).
 var ErrKicked = errors.New("wsclient: device signed out")
 
+// ErrReset is the cause returned by Syncer.Next when the server no longer
+// keeps the changes after the cursor (they were older than its window)
+// and the Syncer has no OnReset to rebuild the device's state.
+var ErrReset = errors.New("wsclient: the server no longer keeps the changes after the cursor; load the state afresh")
+
 // Syncer implements the device side of the sync model on an authenticated
 // Conn. Starting from a cursor (the sequence of the last change the device
 // processed), it pages through sync until the server says there is no more,
@@ -45,6 +50,13 @@ type Syncer struct {
 	// OnPush, if set, receives pushes other than changes and kicked
 	// (typing indicators), on the goroutine calling Next.
 	OnPush func(*hongyanv1.ServerFrame)
+	// OnReset, if set, is called when the server no longer keeps the
+	// changes after the cursor: it loads the device's state afresh (the
+	// list requests: conversations, contacts, friend requests, groups,
+	// invitations, profile, devices, favorites). When it returns nil the
+	// Syncer continues from head, the server's head when it said so.
+	// Without it, Next returns an error wrapping ErrReset.
+	OnReset func(ctx context.Context, head int64) error
 
 	conn   *Conn
 	cursor int64
@@ -101,6 +113,16 @@ func (s *Syncer) Next(ctx context.Context) ([]*hongyanv1.Change, error) {
 			r, err := s.conn.Sync(ctx, s.cursor, s.Limit)
 			if err != nil {
 				return nil, fmt.Errorf("sync after %d: %w", s.cursor, err)
+			}
+			if r.GetReset_() {
+				if s.OnReset == nil {
+					return nil, fmt.Errorf("sync after %d: %w (head %d)", s.cursor, ErrReset, r.GetHead())
+				}
+				if err := s.OnReset(ctx, r.GetHead()); err != nil {
+					return nil, fmt.Errorf("reset to %d: %w", r.GetHead(), err)
+				}
+				s.cursor = r.GetHead()
+				return nil, nil // the next call syncs from the head
 			}
 			out := s.acceptPage(r.Changes)
 			s.live = !r.More

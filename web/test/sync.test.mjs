@@ -22,6 +22,7 @@ function fakeServer(head) {
         calls.push([kind, v]);
         if (kind === "sync") {
           const after = Number(v.after);
+          if (after < this.owner.pruned) return { changes: [], more: false, head: BigInt(this.owner.head), reset: true };
           const end = Math.min(this.owner.head, after + 3);
           const cs = [];
           for (let s = after + 1; s <= end; s++) cs.push(change(s));
@@ -47,11 +48,12 @@ function fakeStore() {
   };
 }
 
-function setup(head) {
+function setup(head, opt = {}) {
   const srv = fakeServer(head);
+  srv.pruned = 0;
   srv.conn.owner = srv;
   const store = fakeStore();
-  const s = new Syncer(srv.conn, store, { minBeat: 1e8 });
+  const s = new Syncer(srv.conn, store, { minBeat: 1e8, ...opt });
   return { srv, store, s };
 }
 
@@ -107,4 +109,21 @@ test("a pong ahead of the cursor syncs; an idle heartbeat backs off", async () =
   await s.heartbeat();
   assert.equal(srv.calls.filter(([k]) => k === "sync").length, before, "nothing new: no sync");
   assert.equal(s.stats.pings, 2);
+});
+
+test("a reset reloads the state and goes on from the head", async () => {
+  const reloads = [];
+  const { srv, store, s } = setup(10, { onReset: async (head) => reloads.push(head) });
+  srv.pruned = 8; // entries up to 8 are gone: a device at 0 cannot continue
+  await s.start();
+  assert.deepEqual(reloads, [10n], "the state reloaded once, told the head");
+  assert.equal(store.cursor, 10n);
+  assert.deepEqual(store.applied, [], "no change applied from before the head");
+  assert.equal(s.live, true);
+  assert.equal(s.stats.resets, 1);
+  // It goes on normally from there.
+  srv.head = 11;
+  s.push({ changes: [change(11)] });
+  await settle();
+  assert.deepEqual(store.applied, [11]);
 });

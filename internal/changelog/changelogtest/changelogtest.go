@@ -6,6 +6,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -29,6 +30,56 @@ func Run(t *testing.T, open func(t *testing.T) Log) {
 	t.Run("After", func(t *testing.T) { testAfter(t, open(t)) })
 	t.Run("ConcurrentGapless", func(t *testing.T) { testConcurrentGapless(t, open(t)) })
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open(t)) })
+	t.Run("PruneBefore", func(t *testing.T) { testPruneBefore(t, open(t)) })
+}
+
+// testPruneBefore: pruning deletes each user's entries created before a
+// time, in steps of a few users, and keeps every head.
+func testPruneBefore(t *testing.T, l Log) {
+	ctx := t.Context()
+	var batch []hongyan.Change
+	for u := hongyan.UserID(1); u <= 3; u++ {
+		for range 4 {
+			batch = append(batch, hongyan.Change{User: u, Kind: hongyan.ChangeProfile})
+		}
+	}
+	if _, err := l.Append(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if n, more, err := l.PruneBefore(ctx, time.Now().Add(-time.Hour), 10); err != nil || n != 0 || more {
+		t.Fatalf("PruneBefore an hour ago: got %d, %v, %v; want nothing pruned", n, more, err)
+	}
+	deleted := 0
+	for steps := 1; ; steps++ {
+		n, more, err := l.PruneBefore(ctx, time.Now().Add(time.Hour), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deleted += n
+		if !more {
+			break
+		}
+		if steps > 3 {
+			t.Fatalf("PruneBefore in steps of 2 users: still more after %d steps", steps)
+		}
+	}
+	if deleted != 12 {
+		t.Errorf("PruneBefore: deleted %d entries, want 12", deleted)
+	}
+	for u := hongyan.UserID(1); u <= 3; u++ {
+		head, err := l.Head(ctx, u)
+		if err != nil || head != 4 {
+			t.Errorf("head of user %d after pruning: got %d, %v; want 4", u, head, err)
+		}
+		if got, err := l.After(ctx, u, 0, 10); err != nil || len(got) != 0 {
+			t.Errorf("entries of user %d after pruning: got %v, %v; want none", u, got, err)
+		}
+	}
+	// The log goes on from its head.
+	next, err := l.Append(ctx, []hongyan.Change{{User: 2, Kind: hongyan.ChangeProfile}})
+	if err != nil || next[0].Seq != 5 {
+		t.Fatalf("append after pruning: got %v, %v; want seq 5", next, err)
+	}
 }
 
 func testEmpty(t *testing.T, l Log) {

@@ -2456,7 +2456,13 @@ type SyncResponse struct {
 	// More entries follow: ask again after the last one.
 	More bool `protobuf:"varint,2,opt,name=more,proto3" json:"more,omitempty"`
 	// The user's newest committed change-log sequence.
-	Head          int64 `protobuf:"varint,3,opt,name=head,proto3" json:"head,omitempty"`
+	Head int64 `protobuf:"varint,3,opt,name=head,proto3" json:"head,omitempty"`
+	// The cursor is older than the log the server keeps (entries older
+	// than its window are pruned): changes is empty. Load the state afresh
+	// (conversations, list_contacts, list_requests, list_groups,
+	// group_invitations, me, devices, favorite_list) and continue with
+	// sync from head.
+	Reset_        bool `protobuf:"varint,4,opt,name=reset,proto3" json:"reset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2510,6 +2516,13 @@ func (x *SyncResponse) GetHead() int64 {
 		return x.Head
 	}
 	return 0
+}
+
+func (x *SyncResponse) GetReset_() bool {
+	if x != nil {
+		return x.Reset_
+	}
+	return false
 }
 
 type Change struct {
@@ -8397,11 +8410,12 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x04head\x18\x01 \x01(\x03R\x04head\"9\n" +
 	"\vSyncRequest\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\x03R\x05after\x12\x14\n" +
-	"\x05limit\x18\x02 \x01(\rR\x05limit\"d\n" +
+	"\x05limit\x18\x02 \x01(\rR\x05limit\"z\n" +
 	"\fSyncResponse\x12,\n" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
-	"\x04head\x18\x03 \x01(\x03R\x04head\"\x8e\x06\n" +
+	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8e\x06\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +

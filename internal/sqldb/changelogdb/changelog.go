@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"hongyan/internal/changelog"
 	"hongyan/internal/hongyan"
@@ -57,6 +58,48 @@ func (l Store) Head(ctx context.Context, user hongyan.UserID) (int64, error) {
 	var seq int64
 	_, err := l.db.QueryRow(ctx, `SELECT seq FROM user_heads WHERE user_id = $1`, []any{int64(user)}, &seq)
 	return seq, err
+}
+
+// PruneBefore deletes the entries created before t from the logs of up to
+// users users, and returns how many entries it deleted and whether users
+// remain with such entries. Each user's log keeps its head (user_heads):
+// the entries left still end there.
+func (l Store) PruneBefore(ctx context.Context, t time.Time, users int) (deleted int, more bool, err error) {
+	if err := sqldb.CheckLimit(users); err != nil {
+		return 0, false, err
+	}
+	// Per user, the entries before t are a prefix of its log: find where
+	// each prefix ends (one read), then delete each by its key range.
+	rows, err := l.db.Query(ctx, `SELECT user_id, MAX(seq) FROM changes WHERE created < $1
+		GROUP BY user_id ORDER BY user_id LIMIT $2`, sqldb.Ms(t), users+1)
+	if err != nil {
+		return 0, false, err
+	}
+	type prefix struct{ user, upto int64 }
+	prefixes, err := sqldb.Collect(rows, nil, func(scan func(...any) error) (prefix, error) {
+		var p prefix
+		err := scan(&p.user, &p.upto)
+		return p, err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if more = len(prefixes) > users; more {
+		prefixes = prefixes[:users]
+	}
+	for _, p := range prefixes {
+		var n int64
+		err := l.db.Write(ctx, func(t *sqldb.Tx) error {
+			var err error
+			n, err = t.Exec(`DELETE FROM changes WHERE user_id = $1 AND seq <= $2`, p.user, p.upto)
+			return sqldb.Internal(err)
+		})
+		if err != nil {
+			return deleted, more, err
+		}
+		deleted += int(n)
+	}
+	return deleted, more, nil
 }
 
 // Append appends changes to their users' logs in one durable transaction

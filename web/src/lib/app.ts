@@ -49,7 +49,7 @@ class App extends Emitter {
     setMediaToken(s.token);
     const store = await Store.open(BigInt(s.user));
     this.store = store;
-    this.sync = new Syncer(this.conn, store);
+    this.sync = new Syncer(this.conn, store, { onReset: () => this.refresh(true) });
     this.outbox = new Outbox(this.conn, store);
     await this.outbox.load();
     store.on("fetchMessages", (ms) => void this.fetchMessages(ms as Message[]));

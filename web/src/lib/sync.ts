@@ -3,7 +3,9 @@
 // pushes. A push that does not start at cursor+1 triggers a re-sync from the
 // cursor — the cursor never jumps over a gap. The heartbeat is driven by the
 // client and adapts: 30 s after activity, doubling while nothing happens, up
-// to 4 minutes; a pong whose head is past the cursor triggers a sync.
+// to 4 minutes; a pong whose head is past the cursor triggers a sync. A
+// sync answered with reset (the server pruned the entries after the
+// cursor) reloads the state through onReset and goes on from the head.
 import type { Connection } from "./conn";
 import type { Store } from "./store";
 import type { Change, SyncResponse } from "./proto";
@@ -13,6 +15,9 @@ const PAGE = 500;
 export interface SyncOptions {
   minBeat?: number;
   maxBeat?: number;
+  // onReset loads the state afresh (chats, contacts, groups, profile…)
+  // when the server no longer keeps the changes after the cursor.
+  onReset?: (head: bigint) => Promise<void>;
 }
 
 export class Syncer {
@@ -22,12 +27,14 @@ export class Syncer {
   private timer = 0;
   private readonly minBeat: number;
   private readonly maxBeat: number;
+  private readonly onReset: (head: bigint) => Promise<void>;
   // Counters for tests and diagnostics.
-  stats = { pages: 0, pushes: 0, resyncs: 0, pings: 0 };
+  stats = { pages: 0, pushes: 0, resyncs: 0, pings: 0, resets: 0 };
 
   constructor(readonly conn: Connection, readonly store: Store, opt: SyncOptions = {}) {
     this.minBeat = opt.minBeat ?? 30000;
     this.maxBeat = opt.maxBeat ?? 240000;
+    this.onReset = opt.onReset ?? (async () => {});
     this.beat = this.minBeat;
     conn.on("state", (s) => {
       if (s !== "open") {
@@ -56,6 +63,14 @@ export class Syncer {
     for (;;) {
       const r = await this.conn.call("sync", { after: this.store.cursor, limit: PAGE }, "sync");
       this.stats.pages++;
+      if (r.reset) {
+        // What happened since the cursor is no longer kept: load the
+        // state afresh, then go on from the head the server named.
+        this.stats.resets++;
+        await this.onReset(r.head);
+        await this.store.applyChanges([], r.head);
+        continue;
+      }
       await this.apply(r.changes);
       if (!r.more) break;
     }

@@ -790,6 +790,17 @@ export declare type SyncResponse = Message$1<"hongyan.v1.SyncResponse"> & {
    * @generated from field: int64 head = 3;
    */
   head: bigint;
+
+  /**
+   * The cursor is older than the log the server keeps (entries older
+   * than its window are pruned): changes is empty. Load the state afresh
+   * (conversations, list_contacts, list_requests, list_groups,
+   * group_invitations, me, devices, favorite_list) and continue with
+   * sync from head.
+   *
+   * @generated from field: bool reset = 4;
+   */
+  reset: boolean;
 };
 
 /**

@@ -1,0 +1,48 @@
+package gateway
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"hongyan/internal/favorite"
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/group"
+)
+
+// Every request of the protocol has a route, named after it, and only the
+// requests the protocol lets a device make before hello are public.
+func TestEveryRequestHasARoute(t *testing.T) {
+	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}}, Options{})
+	wantPublic := map[string]bool{
+		"hello": true, "ping": true, "register": true, "login": true, "recovery_code": true,
+		"recover": true, "qr_login_start": true, "qr_login_claim": true,
+	}
+	oneof := (&pb.ClientFrame{}).ProtoReflect().Descriptor().Oneofs().ByName("req")
+	fields := oneof.Fields()
+	if fields.Len() < 50 {
+		t.Fatalf("ClientFrame.req has %d fields; the descriptor walk is broken", fields.Len())
+	}
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		f := &pb.ClientFrame{}
+		m := f.ProtoReflect()
+		m.Set(fd, protoreflect.ValueOfMessage(m.NewField(fd).Message()))
+		rt := g.routeOf(f)
+		if rt.serve == nil {
+			t.Errorf("request %s: no route", fd.Name())
+			continue
+		}
+		if got, want := rt.public, wantPublic[string(fd.Name())]; got != want {
+			t.Errorf("request %s: public %v, want %v", fd.Name(), got, want)
+		}
+	}
+	if rt := g.routeOf(&pb.ClientFrame{}); rt.serve != nil || rt.kind != "none" {
+		t.Errorf("empty request: got route %q, want none", rt.kind)
+	}
+	// A node without groups and favorites does not route their requests.
+	bare := New(Services{}, Options{})
+	if rt := bare.routeOf(&pb.ClientFrame{Req: &pb.ClientFrame_CreateGroup{CreateGroup: &pb.CreateGroupRequest{}}}); rt.serve != nil {
+		t.Errorf("create_group without groups: got a route")
+	}
+}

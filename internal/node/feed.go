@@ -1,0 +1,122 @@
+package node
+
+import (
+	"context"
+
+	"hongyan/internal/account"
+	"hongyan/internal/changelog"
+	"hongyan/internal/chat"
+	"hongyan/internal/contact"
+	"hongyan/internal/favorite"
+	"hongyan/internal/group"
+	"hongyan/internal/hongyan"
+)
+
+// resolvers tell the change-log feed the state each kind of entry names,
+// from the features: a chat.Message, chat.Summary, contact.Contact,
+// contact.Request, account.Account, []account.Device, a bool (blocked),
+// group.View, group.Invitation or favorite.Favorite — nil when the object
+// is gone. Transports turn them into their frames.
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service) changelog.Resolvers {
+	return changelog.Resolvers{
+		hongyan.ChangeMessage: messages(chats),
+		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(chats.Conversation(ctx, me, e.Conversation))
+		}),
+		hongyan.ChangeContact: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(contacts.Contact(ctx, me, hongyan.UserID(e.Ref)))
+		}),
+		hongyan.ChangeFriendRequest: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(contacts.Request(ctx, me, e.Ref))
+		}),
+		hongyan.ChangeProfile:  own(accounts),
+		hongyan.ChangeSettings: own(accounts),
+		hongyan.ChangeDevices: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			return accounts.Devices(ctx, me)
+		}),
+		hongyan.ChangeBlock: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return contacts.Blocked(ctx, me, hongyan.UserID(e.Ref))
+		}),
+		hongyan.ChangeGroup: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(groups.Get(ctx, me, e.Conversation))
+		}),
+		hongyan.ChangeGroupInvitation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(groups.Invitation(ctx, me, e.Ref))
+		}),
+		hongyan.ChangeFavorite: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(favorites.Get(ctx, me, e.Ref))
+		}),
+	}
+}
+
+// messages resolves message entries: a new message travels with its
+// event (its data), the rest are read in one query. A recalled one is
+// read again through the caller's view, since the caller may have deleted
+// it for themselves.
+func messages(chats *chat.Service) changelog.Resolver {
+	return func(ctx context.Context, me hongyan.Caller, entries []hongyan.Change, out []any) error {
+		var refs []chat.Ref
+		for i, e := range entries {
+			ref := chat.Ref{Conversation: e.Conversation, Seq: e.Ref}
+			if len(e.Data) > 0 {
+				if m, err := chat.DecodeMessage(e.Data); err == nil && m.Conversation == ref.Conversation && m.Seq == ref.Seq && m.Kind != chat.KindRecalled {
+					out[i] = m
+					continue
+				}
+			}
+			refs = append(refs, ref)
+		}
+		if len(refs) == 0 {
+			return nil
+		}
+		ms, err := chats.MessagesAt(ctx, me, refs)
+		if err != nil {
+			return err
+		}
+		byRef := make(map[chat.Ref]chat.Message, len(ms))
+		for _, m := range ms {
+			byRef[chat.Ref{Conversation: m.Conversation, Seq: m.Seq}] = m
+		}
+		for i, e := range entries {
+			if out[i] != nil {
+				continue
+			}
+			if m, ok := byRef[chat.Ref{Conversation: e.Conversation, Seq: e.Ref}]; ok {
+				out[i] = m
+			}
+		}
+		return nil
+	}
+}
+
+// each resolves entries one by one.
+func each(one func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error)) changelog.Resolver {
+	return func(ctx context.Context, me hongyan.Caller, entries []hongyan.Change, out []any) error {
+		for i, e := range entries {
+			v, err := one(ctx, me, e)
+			if err != nil {
+				return err
+			}
+			out[i] = v
+		}
+		return nil
+	}
+}
+
+// own resolves to the caller's own account.
+func own(accounts *account.Service) changelog.Resolver {
+	return each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+		return accounts.Account(ctx, me.User)
+	})
+}
+
+// found turns "not found" into a nil value: the object is gone.
+func found[T any](v T, err error) (any, error) {
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
