@@ -81,6 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	chats := chat.New(db.Chats(), contacts, pub)
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
+		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
 	})
 	mediaFiles := newMedia(cfg, db, chats)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
