@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour})
 	chats := chat.New(db.Chats(), contacts, pub)
+	chats.LimitTyping(hongyan.Rate{N: cfg.Limits.TypingPerMinute, Per: time.Minute})
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
 		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
