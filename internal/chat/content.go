@@ -80,7 +80,7 @@ func checkContent(o Outgoing) error {
 	case KindNotice, KindRecalled:
 		return hongyan.Errorf(hongyan.CodeInvalid, "%s messages are written by the server", kindName(o.Kind))
 	default:
-		return hongyan.Errorf(hongyan.CodeUnimplemented, "unknown message kind %d", o.Kind)
+		return hongyan.Errorf(hongyan.CodeInvalid, "unknown message kind %d", o.Kind)
 	}
 	for _, err := range errs {
 		if err != nil {

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -155,6 +156,32 @@ func TestOwnCopyIsCompactOnlyOnTheSendingConnection(t *testing.T) {
 		}
 		if other.Id != sent.Id || other.Text != "twenty bytes of text" || other.Sender != olga.id {
 			t.Errorf("copy on another device: got %v, want the whole message", other)
+		}
+	})
+}
+
+// A message kind the protocol does not define is refused as
+// invalid_argument and sends nothing, whatever it would become if cast to a
+// narrower type (256 used to be sent as text, 257 as an image).
+func TestUnknownMessageKindsRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		a, b := registerUser(t, srv, "kind_a01"), registerUser(t, srv, "kind_b01")
+		befriend(t, srv, a, b)
+		ca := session(t, srv, a)
+		for _, k := range []int32{256, 257, -1, 11, 99} {
+			f := &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: b.id, ClientId: fmt.Sprint("k", k), Kind: pb.MessageKind(k), Text: "hi"}}}
+			if got, want := callCode(ca, f), "invalid_argument"; got != want {
+				t.Errorf("send of kind %d: got code %q, want %q", k, got, want)
+			}
+			bf := &pb.ClientFrame{Req: &pb.ClientFrame_Broadcast{Broadcast: &pb.BroadcastRequest{Peers: []int64{b.id}, ClientId: fmt.Sprint("bk", k), Kind: pb.MessageKind(k), Text: "hi"}}}
+			if got, want := callCode(ca, bf), "invalid_argument"; got != want {
+				t.Errorf("broadcast of kind %d: got code %q, want %q", k, got, want)
+			}
+		}
+		// Nothing was sent: the first message b receives is the one sent next.
+		call(t, ca, send(b.id, "after", "after"))
+		if got := collect(t, session(t, srv, b), 1); got[0].Text != "after" {
+			t.Errorf("b's first message: got %q, want %q", got[0].Text, "after")
 		}
 	})
 }
