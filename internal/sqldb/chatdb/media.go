@@ -128,4 +128,3 @@ func (s Store) BackfillMedia(ctx context.Context) error {
 		}
 	}
 }
-
