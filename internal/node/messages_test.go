@@ -185,3 +185,21 @@ func TestUnknownMessageKindsRefused(t *testing.T) {
 		}
 	})
 }
+
+// An undefined gender is refused too, not converted (257 used to become
+// male), and the profile keeps its gender.
+func TestUnknownGenderRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		c := session(t, srv, registerUser(t, srv, "gender_a1"))
+		for _, g := range []int32{257, 258, -255, 3} {
+			gender := pb.Gender(g)
+			f := &pb.ClientFrame{Req: &pb.ClientFrame_UpdateProfile{UpdateProfile: &pb.UpdateProfileRequest{Gender: &gender}}}
+			if got, want := callCode(c, f), "invalid_argument"; got != want {
+				t.Errorf("gender %d: got code %q, want %q", g, got, want)
+			}
+		}
+		if got := call(t, c, &pb.ClientFrame{Req: &pb.ClientFrame_Me{Me: &pb.Empty{}}}).GetProfile().GetGender(); got != pb.Gender(0) {
+			t.Errorf("gender after the refusals: got %v, want unset", got)
+		}
+	})
+}
