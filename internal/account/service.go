@@ -126,7 +126,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if r.Nickname == "" {
 		r.Nickname = r.AccountID
 	}
-	if err := hongyan.ValidText("nickname", r.Nickname, MaxNickname); err != nil {
+	if err := hongyan.ValidName("nickname", r.Nickname, MaxNickname); err != nil {
 		return Session{}, err
 	}
 	if r.Phone != "" {
@@ -139,7 +139,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 			return Session{}, err
 		}
 	}
-	if err := hongyan.ValidText("device name", r.DeviceName, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", r.DeviceName, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
 	if !s.register.Allow(hostOf(r.Address), s.now()) {
@@ -186,7 +186,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if !s.login.Allow("addr:"+hostOf(addr), now) || !s.login.Allow("login:"+strings.ToLower(login), now) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
 	}
-	if err := hongyan.ValidText("device name", device, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong account or password").WithReason(hongyan.ReasonWrongCredentials)
@@ -328,13 +328,13 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 		if *u.Nickname == "" {
 			return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "nickname may not be empty")
 		}
-		if err := hongyan.ValidText("nickname", *u.Nickname, MaxNickname); err != nil {
+		if err := hongyan.ValidName("nickname", *u.Nickname, MaxNickname); err != nil {
 			return Account{}, err
 		}
 		a.Profile.Nickname = *u.Nickname
 	}
 	if u.Region != nil {
-		if err := hongyan.ValidText("region", *u.Region, MaxRegion); err != nil {
+		if err := hongyan.ValidName("region", *u.Region, MaxRegion); err != nil {
 			return Account{}, err
 		}
 		a.Profile.Region = *u.Region

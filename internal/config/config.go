@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
 	"os"
 	"reflect"
@@ -236,7 +237,8 @@ func (c *Config) LoadFile(path string) error {
 
 // LoadEnv overlays HONGYAN_* variables onto c. The name of a key is its TOML
 // path in upper case joined by '_': listen → HONGYAN_LISTEN,
-// storage.postgres → HONGYAN_STORAGE_POSTGRES.
+// storage.postgres → HONGYAN_STORAGE_POSTGRES. Values are parsed as
+// setValue says (lists are comma-separated).
 func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	return walk(reflect.ValueOf(c).Elem(), "HONGYAN", func(name string, v reflect.Value) error {
 		s, ok := lookup(name)
@@ -284,25 +286,54 @@ func walk(v reflect.Value, prefix string, fn func(string, reflect.Value) error) 
 	return nil
 }
 
+// setValue sets v from the text of an environment variable: numbers,
+// booleans and strings as written, durations as "90s", lists as
+// comma-separated items (spaces around an item are dropped; an empty
+// value is an empty list).
 func setValue(v reflect.Value, s string) error {
-	if d, ok := v.Addr().Interface().(*Duration); ok {
-		return d.UnmarshalText([]byte(s))
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(s)
-	case reflect.Int:
-		n, err := strconv.Atoi(s)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
 		if err != nil {
 			return err
 		}
-		v.SetInt(int64(n))
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetFloat(f)
 	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
 		if err != nil {
 			return err
 		}
 		v.SetBool(b)
+	case reflect.Slice:
+		items := reflect.MakeSlice(v.Type(), 0, 0)
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			if err := setValue(e, item); err != nil {
+				return err
+			}
+			items = reflect.Append(items, e)
+		}
+		v.Set(items)
 	default:
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}
