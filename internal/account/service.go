@@ -182,7 +182,22 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if !ok {
 		return Session{}, bad
 	}
-	return s.newSession(ctx, a.ID, device, addr)
+	sess, err := s.newSession(ctx, a.ID, device, addr)
+	if err != nil {
+		return Session{}, err
+	}
+	// A password change or recovery that committed while this login
+	// checked the old password has signed out every device it saw, but
+	// not this one: check that the password is still the one checked.
+	cur, err := s.accounts.Account(ctx, a.ID)
+	if err != nil || cur.PasswordHash != a.PasswordHash {
+		s.revoke(ctx, a.ID, []hongyan.DeviceID{sess.Device})
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{}, bad
+	}
+	return sess, nil
 }
 
 func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
@@ -280,11 +295,27 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
 	}
-	if a.PasswordHash, err = HashPassword(new); err != nil {
+	hash, err := HashPassword(new)
+	if err != nil {
 		return err
 	}
-	_, err = s.accounts.UpdateAccount(ctx, a, nil)
-	return err
+	return s.setPassword(ctx, c.User, hash, c.Device)
+}
+
+// setPassword replaces user's password and signs out every other device
+// (all of them when keep is 0): whoever held a session, or had a QR login
+// confirmed, with the old password loses it. Their live connections are
+// told and closed.
+func (s *Service) setPassword(ctx context.Context, user hongyan.UserID, hash string, keep hongyan.DeviceID) error {
+	revoked, changes, err := s.devices.SetPassword(ctx, user, hash, keep, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		return err
+	}
+	for _, id := range revoked {
+		s.pub.Publish(ctx, user, hongyan.Event{Kind: hongyan.EventDeviceRevoked, Device: id})
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
 }
 
 // ProfileUpdate lists the profile fields to change; nil leaves one as is.
@@ -537,10 +568,11 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if !took {
 		return Session{}, bad
 	}
-	if a.PasswordHash, err = HashPassword(newPassword); err != nil {
+	hash, err := HashPassword(newPassword)
+	if err != nil {
 		return Session{}, err
 	}
-	if _, err := s.accounts.UpdateAccount(ctx, a, nil); err != nil {
+	if err := s.setPassword(ctx, a.ID, hash, 0); err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)

@@ -548,3 +548,54 @@ func (s Store) PruneOutbox(ctx context.Context, t time.Time, limit int) (int, er
 	return s.prune(ctx, `DELETE FROM outbox WHERE id IN
 		(SELECT id FROM outbox WHERE created < $1 ORDER BY created, id LIMIT $2)`, t, limit)
 }
+
+// SetPassword replaces user's password hash, deletes every device of user
+// but keep (all when keep is 0) and the QR logins user confirmed but no
+// device claimed, in one transaction.
+func (s Store) SetPassword(ctx context.Context, user hongyan.UserID, hash string, keep hongyan.DeviceID, changes []hongyan.Change) ([]hongyan.DeviceID, []hongyan.Change, error) {
+	if hash == "" {
+		return nil, nil, sqldb.Invalid("empty password hash")
+	}
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, nil, err
+	}
+	var revoked []hongyan.DeviceID
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		revoked, out = nil, nil
+		n, err := t.Exec(`UPDATE accounts SET password_hash = $2 WHERE id = $1`, int64(user), hash)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no such account")
+		}
+		rows, err := t.Query(`DELETE FROM devices WHERE user_id = $1 AND id <> $2 RETURNING id`, int64(user), int64(keep))
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return sqldb.Internal(err)
+			}
+			revoked = append(revoked, hongyan.DeviceID(id))
+		}
+		if err := rows.Close(); err != nil {
+			return sqldb.Internal(err)
+		}
+		if err := rows.Err(); err != nil {
+			return sqldb.Internal(err)
+		}
+		t.MarkDirty()
+		if _, err := t.Exec(`DELETE FROM qr_logins WHERE user_id = $1 AND state = $2`, int64(user), int64(account.QRConfirmed)); err != nil {
+			return sqldb.Internal(err)
+		}
+		if len(revoked) > 0 {
+			out, err = t.AppendChanges(changes)
+		}
+		return err
+	})
+	return revoked, out, err
+}

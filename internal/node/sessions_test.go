@@ -1,0 +1,130 @@
+package node_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+	"time"
+
+	"hongyan/internal/config"
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/wsclient"
+)
+
+// kickedAndClosed waits until c was told it is signed out and closed.
+func kickedAndClosed(t *testing.T, name string, c *wsclient.Conn) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	kicked := false
+	for {
+		select {
+		case f, ok := <-c.Pushes():
+			if ok && f.GetKicked() != nil {
+				kicked = true
+			}
+			if ok {
+				continue
+			}
+		case <-c.Done():
+		case <-timeout:
+			t.Fatalf("%s: connection still open", name)
+		}
+		break
+	}
+	if !kicked {
+		// The push may have been read after the channel closed.
+		for f := range c.Pushes() {
+			if f.GetKicked() != nil {
+				kicked = true
+			}
+		}
+	}
+	if !kicked {
+		t.Errorf("%s: closed without being told it was signed out", name)
+	}
+}
+
+// signedOut checks that token no longer opens a session, over WebSocket
+// and over HTTP.
+func signedOut(t *testing.T, srv *httptest.Server, name, token string) {
+	t.Helper()
+	if _, err := dial(t, srv).Hello(context.Background(), token); wsclient.ErrorCode(err) != "unauthenticated" {
+		t.Errorf("%s: hello got %v, want unauthenticated", name, err)
+	}
+	if resp, _ := get(t, srv, user{token: token}, "/media/1"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("%s: GET /media/1 got %d, want %d", name, resp.StatusCode, http.StatusUnauthorized)
+	}
+}
+
+// stillSignedIn checks that token works over WebSocket and HTTP.
+func stillSignedIn(t *testing.T, srv *httptest.Server, name, token string) {
+	t.Helper()
+	if _, err := dial(t, srv).Hello(context.Background(), token); err != nil {
+		t.Errorf("%s: hello got %v, want a session", name, err)
+	}
+	if resp, _ := get(t, srv, user{token: token}, "/media/1"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("%s: GET /media/1 got %d, want %d (signed in, no such media)", name, resp.StatusCode, http.StatusNotFound)
+	}
+}
+
+func TestPasswordChangeSignsOutOtherDevices(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		owner := registerUser(t, srv, "pw_owner1")
+		thief := secondDevice(t, srv, owner)
+		other := registerUser(t, srv, "pw_other1")
+		stillSignedIn(t, srv, "thief before the change", thief.token)
+		mine, theirs, bystander := session(t, srv, owner), session(t, srv, thief), session(t, srv, other)
+
+		call(t, mine, &pb.ClientFrame{Req: &pb.ClientFrame_ChangePassword{ChangePassword: &pb.ChangePasswordRequest{
+			OldPassword: "password-pw_owner1", NewPassword: "the-owners-fix"}}})
+		kickedAndClosed(t, "thief's connection", theirs)
+		signedOut(t, srv, "thief's token", thief.token)
+
+		// The owner's own device stays signed in and connected, and so
+		// does everyone else.
+		call(t, mine, &pb.ClientFrame{Req: &pb.ClientFrame_Me{Me: &pb.Empty{}}})
+		stillSignedIn(t, srv, "owner's device", owner.token)
+		call(t, bystander, &pb.ClientFrame{Req: &pb.ClientFrame_Me{Me: &pb.Empty{}}})
+		devs := call(t, mine, &pb.ClientFrame{Req: &pb.ClientFrame_Devices{Devices: &pb.Empty{}}}).GetDevices().GetDevices()
+		if len(devs) != 1 || devs[0].Id != owner.device {
+			t.Errorf("devices after the change: got %v, want only the owner's %d", devs, owner.device)
+		}
+		// The old password opens nothing.
+		if _, err := dial(t, srv).Login(context.Background(), &pb.LoginRequest{Login: "pw_owner1", Password: "password-pw_owner1"}); wsclient.ErrorCode(err) != "unauthenticated" {
+			t.Errorf("login with the old password: got %v, want unauthenticated", err)
+		}
+	})
+}
+
+func TestRecoverySignsOutEveryDevice(t *testing.T) {
+	srv, logs := startLoggedNode(t, config.Limits{})
+	ctx := context.Background()
+	sess, err := dial(t, srv).Register(ctx, &pb.RegisterRequest{AccountId: "rec_owner1", Password: "password-rec_owner1", Phone: "+8613800000077"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := user{id: sess.User, account: "rec_owner1", token: sess.Token}
+	thief := secondDevice(t, srv, owner)
+	conns := map[string]*wsclient.Conn{"owner's old device": session(t, srv, owner), "thief": session(t, srv, thief)}
+
+	c := dial(t, srv)
+	if _, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_RecoveryCode{RecoveryCode: &pb.RecoveryCodeRequest{AccountId: "rec_owner1", Via: "phone"}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`recovery code for rec_owner1 is (\d{6})`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no recovery code in the log:\n%s", logs)
+	}
+	fresh, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_Recover{Recover: &pb.RecoverRequest{AccountId: "rec_owner1", Code: m[1], NewPassword: "recovered-pass", DeviceName: "new phone"}}})
+	if err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	for name, conn := range conns {
+		kickedAndClosed(t, name, conn)
+	}
+	signedOut(t, srv, "owner's old device", owner.token)
+	signedOut(t, srv, "thief", thief.token)
+	stillSignedIn(t, srv, "the recovered device", fresh.GetSession().GetToken())
+}
