@@ -6,7 +6,9 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -59,6 +61,8 @@ type Service struct {
 	login    *hongyan.Limiter
 	register *hongyan.Limiter
 	recovery *hongyan.Limiter
+	// check is CheckPassword (tests count its calls).
+	check func(hash, password string) (bool, error)
 }
 
 // New returns a Service over store that delivers recovery codes by sender
@@ -76,6 +80,7 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		login:    hongyan.NewLimiter(cfg.LoginRate),
 		register: hongyan.NewLimiter(cfg.RegisterRate),
 		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
+		check:    CheckPassword,
 	}
 }
 
@@ -117,7 +122,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err := hongyan.ValidText("device name", r.DeviceName, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
-	if !s.register.Allow(hostOf(r.Address), s.now()) {
+	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
 	}
 	hash, err := HashPassword(r.Password)
@@ -156,10 +161,18 @@ func deviceName(n string) string {
 
 // Login signs a device in with a password. login is an account ID, a bound
 // phone number or a bound e-mail address.
+//
+// Attempts are limited per source address before anything is looked up,
+// then per account: an account's ID, phone and e-mail share one budget
+// (with ChangePassword's). A login that names no account costs the same
+// password hash as one that does, and is limited the same way under what
+// it names, so neither its time nor its limit tells whether an account
+// exists.
 func (s *Service) Login(ctx context.Context, login, password, device, addr string) (Session, error) {
 	now := s.now()
-	if !s.login.Allow("addr:"+hostOf(addr), now) || !s.login.Allow("login:"+strings.ToLower(login), now) {
-		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	if !s.login.Allow("addr:"+hongyan.AddressKey(addr), now) {
+		return Session{}, limited
 	}
 	if err := hongyan.ValidText("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
@@ -168,14 +181,30 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if len(password) > MaxPassword {
 		return Session{}, bad
 	}
-	a, err := s.findLogin(ctx, login)
-	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+	field, value, ok := loginField(login)
+	if !ok {
+		// No account can have this name: nothing to limit but the
+		// address, still the time of a check.
+		s.check(dummyHash(), password)
 		return Session{}, bad
 	}
-	if err != nil {
+	a, err := s.accounts.AccountBy(ctx, field, value)
+	found := err == nil
+	if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		return Session{}, err
 	}
-	ok, err := CheckPassword(a.PasswordHash, password)
+	key := "login:" + field + ":" + strings.ToLower(value)
+	if found {
+		key = userKey(a.ID)
+	}
+	if !s.login.Allow(key, now) {
+		return Session{}, limited
+	}
+	if !found {
+		s.check(dummyHash(), password)
+		return Session{}, bad
+	}
+	ok, err = s.check(a.PasswordHash, password)
 	if err != nil {
 		return Session{}, err
 	}
@@ -200,16 +229,39 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	return sess, nil
 }
 
-func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
+// userKey is the login limiter's key of an account.
+func userKey(u hongyan.UserID) string { return "user:" + strconv.FormatInt(int64(u), 10) }
+
+// dummyHash is the hash a login that names no account is checked against,
+// so that it takes as long as one that does.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("no account has this password")
+	if err != nil {
+		panic("argon2 hash failed: " + err.Error())
+	}
+	return h
+})
+
+// loginField says which account field login names and its value, or false
+// when it can be no account's ID, phone or e-mail.
+func loginField(login string) (field, value string, ok bool) {
 	switch {
 	case strings.Contains(login, "@"):
-		return s.accounts.AccountBy(ctx, "email", login)
+		return "email", login, validEmail(login) == nil
 	case validPhone(login) == nil:
-		return s.accounts.AccountBy(ctx, "phone", login)
+		return "phone", login, true
 	case ValidAccountID(login) == nil:
-		return s.accounts.AccountBy(ctx, "account_id", login)
+		return "account_id", login, true
 	}
-	return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
+	return "", "", false
+}
+
+func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
+	field, value, ok := loginField(login)
+	if !ok {
+		return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
+	}
+	return s.accounts.AccountBy(ctx, field, value)
 }
 
 // Authenticate returns the caller behind a session token.
@@ -278,7 +330,7 @@ func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan
 
 // ChangePassword replaces the caller's password after checking the old one.
 func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new string) error {
-	if !s.login.Allow(fmt.Sprintf("user:%d", c.User), s.now()) {
+	if !s.login.Allow(userKey(c.User), s.now()) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	if err := validPassword(new); err != nil {
@@ -288,7 +340,7 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if err != nil {
 		return err
 	}
-	ok, err := CheckPassword(a.PasswordHash, old)
+	ok, err := s.check(a.PasswordHash, old)
 	if err != nil {
 		return err
 	}
@@ -576,11 +628,4 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)
-}
-
-func hostOf(addr string) string {
-	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasSuffix(addr, "]") {
-		return strings.Trim(addr[:i], "[]")
-	}
-	return addr
 }

@@ -21,6 +21,7 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
+	"hongyan/internal/clientaddr"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/favorite"
@@ -86,6 +87,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites))
 
+	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
@@ -98,6 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		BodyTimeout:             cfg.HTTP.ReadTimeout.Duration,
 		WriteTimeout:            cfg.Gateway.WriteTimeout.Duration,
 		PublicURL:               publicURL(cfg),
+		ClientAddr:              clients,
 		MaxGroupMembers:         cfg.Groups.MaxMembers,
 		Log:                     log,
 		Metrics:                 gateway.NewMetrics(n.reg),

@@ -2,9 +2,11 @@ package node_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,4 +129,57 @@ func TestRecoverySignsOutEveryDevice(t *testing.T) {
 	signedOut(t, srv, "owner's old device", owner.token)
 	signedOut(t, srv, "thief", thief.token)
 	stillSignedIn(t, srv, "the recovered device", fresh.GetSession().GetToken())
+}
+
+func dialFrom(t *testing.T, srv *httptest.Server, forwardedFor string) (*wsclient.Conn, error) {
+	t.Helper()
+	c, err := wsclient.Dial(context.Background(), srv.URL, wsclient.WithHeader(http.Header{"X-Forwarded-For": {forwardedFor}}))
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, err
+}
+
+// Behind a trusted proxy, connection caps and the device list use the
+// address the proxy names; anyone else's X-Forwarded-For is ignored.
+func TestTrustedProxies(t *testing.T) {
+	for _, trusted := range []bool{true, false} {
+		t.Run(fmt.Sprint("trusted=", trusted), func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Data = t.TempDir()
+			cfg.Gateway.MaxConnsPerAddress = 2
+			if trusted {
+				cfg.HTTP.TrustedProxies = []string{"127.0.0.0/8", "::1"}
+			}
+			srv := startNode(t, cfg)
+			ctx := context.Background()
+			c, err := dialFrom(t, srv, "6.6.6.6, 198.51.100.9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := c.Register(ctx, &pb.RegisterRequest{AccountId: "proxied1", Password: "password-proxied1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Hello(ctx, sess.Token); err != nil {
+				t.Fatal(err)
+			}
+			devs := call(t, c, &pb.ClientFrame{Req: &pb.ClientFrame_Devices{Devices: &pb.Empty{}}}).GetDevices().GetDevices()
+			if got := devs[0].GetAddress(); trusted && got != "198.51.100.9" || !trusted && !strings.HasPrefix(got, "127.0.0.1:") {
+				t.Errorf("device address: got %q, want the %s", got, map[bool]string{true: "client's the proxy names", false: "peer's"}[trusted])
+			}
+			// A second connection from the same client fills its cap of
+			// two; a third is refused, while another client behind the
+			// same proxy is served (if the proxy is trusted).
+			if _, err := dialFrom(t, srv, "198.51.100.9"); err != nil {
+				t.Fatalf("second connection: %v", err)
+			}
+			if _, err := dialFrom(t, srv, "198.51.100.9"); err == nil {
+				t.Errorf("third connection from one client: got none refused")
+			}
+			if _, err := dialFrom(t, srv, "198.51.100.10"); (err == nil) != trusted {
+				t.Errorf("another client behind the proxy: got %v, want served only if the proxy is trusted", err)
+			}
+		})
+	}
 }
