@@ -39,7 +39,8 @@ func TestLoginHashesForUnknownAccounts(t *testing.T) {
 func TestLoginLimits(t *testing.T) {
 	s, _ := newTestService(Config{LoginRate: hongyan.Rate{N: 3, Per: time.Hour}})
 	ctx := context.Background()
-	if _, err := s.Register(ctx, Registration{AccountID: "limited1", Password: "right-password", Phone: "+8613800000001", Email: "l@example.org", Address: "192.0.2.200:1"}); err != nil {
+	sess, err := s.Register(ctx, Registration{AccountID: "limited1", Password: "right-password", Phone: "+8613800000001", Email: "l@example.org", Address: "192.0.2.200:1"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	// Three wrong attempts from three addresses, one per identifier.
@@ -56,7 +57,7 @@ func TestLoginLimits(t *testing.T) {
 		}
 	}
 	// Changing the password spends the same budget.
-	if err := s.ChangePassword(ctx, hongyan.Caller{User: 1}, "right-password", "another-password"); hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
+	if err := s.ChangePassword(ctx, hongyan.Caller{User: sess.User}, "right-password", "another-password"); hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
 		t.Errorf("ChangePassword after the account's budget is spent: got %v, want rate_limited", err)
 	}
 
@@ -74,5 +75,28 @@ func TestLoginLimits(t *testing.T) {
 	}
 	if m.lookups != before {
 		t.Errorf("a rate-limited login looked an account up")
+	}
+}
+
+// New accounts get random public IDs, not the next number: a stranger can
+// neither count the users nor walk the IDs to find them.
+func TestRandomUserIDs(t *testing.T) {
+	s, _ := newTestService(Config{})
+	ctx := context.Background()
+	seen := map[hongyan.UserID]bool{}
+	var last hongyan.UserID
+	for i := range 20 {
+		sess, err := s.Register(ctx, Registration{AccountID: fmt.Sprintf("random_%d", i), Password: "password-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := sess.User
+		if u < MinUserID || u > MaxUserID {
+			t.Errorf("user ID %d: want within [%d, %d]", u, int64(MinUserID), int64(MaxUserID))
+		}
+		if seen[u] || u == last+1 {
+			t.Errorf("user ID %d after %d: want a fresh random one", u, last)
+		}
+		seen[u], last = true, u
 	}
 }

@@ -133,11 +133,26 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 		AccountID: r.AccountID, PasswordHash: hash, Phone: r.Phone, Email: r.Email,
 		Profile: Profile{Nickname: r.Nickname}, Settings: DefaultSettings, Created: s.now(),
 	}
-	id, err := s.accounts.CreateAccount(ctx, a)
+	id, err := s.createAccount(ctx, a)
 	if err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, id, r.DeviceName, r.Address)
+}
+
+// createAccount stores a under a new random public user ID
+// (docs/decisions/0002-public-user-ids.md), drawing again on the rare
+// collision.
+func (s *Service) createAccount(ctx context.Context, a Account) (hongyan.UserID, error) {
+	for range 4 {
+		a.ID = NewUserID()
+		id, err := s.accounts.CreateAccount(ctx, a)
+		if hongyan.ErrorCode(err) == hongyan.CodeExists && hongyan.ErrorReason(err) == "" {
+			continue // the ID was taken (or a racing write): draw again
+		}
+		return id, err
+	}
+	return 0, hongyan.Errorf(hongyan.CodeUnavailable, "could not allocate a user ID; try again")
 }
 
 func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {

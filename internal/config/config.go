@@ -90,10 +90,12 @@ type Storage struct {
 
 // Limits are the rate limits on abusable actions (0 turns one off).
 type Limits struct {
-	LoginPerMinute        int `toml:"login_per_minute"`         // per account and per address
-	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
-	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
-	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	LoginPerMinute        int `toml:"login_per_minute"`            // per account and per address
+	RegisterPerMinute     int `toml:"register_per_minute"`         // per address
+	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`     // codes sent per account
+	FriendRequestsPerHour int `toml:"friend_requests_per_hour"`    // per user
+	SearchesPerMinute     int `toml:"searches_per_minute"`         // user searches, per user
+	VerifyCodesPer10Min   int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -176,6 +178,8 @@ func Default() Config {
 			RegisterPerMinute:     20,
 			RecoveryPer10Minutes:  3,
 			FriendRequestsPerHour: 60,
+			SearchesPerMinute:     30,
+			VerifyCodesPer10Min:   5,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,

@@ -76,7 +76,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.RecoveryRate = hongyan.Rate{N: cfg.Limits.RecoveryPer10Minutes, Per: 10 * time.Minute}
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
-		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour})
+		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
 	chats := chat.New(db.Chats(), contacts, pub)
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
@@ -264,10 +264,13 @@ func (d directory) Find(ctx context.Context, query string) (hongyan.UserID, erro
 	return a.ID, err
 }
 
-func (d directory) NeedsVerification(ctx context.Context, user hongyan.UserID) (bool, error) {
+func (d directory) AddPolicy(ctx context.Context, user hongyan.UserID) (contact.AddPolicy, error) {
 	a, err := d.accounts.Account(ctx, user)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return false, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
+		return contact.AddPolicy{}, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
 	}
-	return a.Settings.AddNeedsVerification, err
+	return contact.AddPolicy{
+		NeedsVerification: a.Settings.AddNeedsVerification,
+		Findable:          a.Settings.FindByAccountID || a.Settings.FindByPhone,
+	}, err
 }

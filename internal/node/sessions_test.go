@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/wsclient"
@@ -181,5 +183,81 @@ func TestTrustedProxies(t *testing.T) {
 				t.Errorf("another client behind the proxy: got %v, want served only if the proxy is trusted", err)
 			}
 		})
+	}
+}
+
+// A user who hides from discovery cannot be told from no one by a
+// stranger who knows their numeric ID: a friend request and their QR code
+// answer the same as for an ID nobody has.
+func TestHiddenUsersLookLikeNoOne(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		ctx := context.Background()
+		hidden, stranger, friend := registerUser(t, srv, "hide_han1"), registerUser(t, srv, "hide_str1"), registerUser(t, srv, "hide_fri1")
+		befriend(t, srv, hidden, friend)
+		h := session(t, srv, hidden)
+		call(t, h, &pb.ClientFrame{Req: &pb.ClientFrame_UpdateSettings{UpdateSettings: &pb.UpdateSettingsRequest{
+			FindByAccountId: proto.Bool(false), FindByPhone: proto.Bool(false)}}})
+		nobody := hidden.id + 1
+		for nobody == stranger.id || nobody == friend.id {
+			nobody++
+		}
+		s := session(t, srv, stranger)
+		request := func(c *wsclient.Conn, to int64) error {
+			_, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: to, Greeting: "hi"}}})
+			return err
+		}
+		errHidden, errNobody := request(s, hidden.id), request(s, nobody)
+		if errHidden == nil || errNobody == nil || errHidden.Error() != errNobody.Error() {
+			t.Errorf("request to a hidden user: got %v; to no one: got %v; want the same not_found", errHidden, errNobody)
+		}
+		if code := wsclient.ErrorCode(errHidden); code != "not_found" {
+			t.Errorf("request to a hidden user: got %q, want not_found", code)
+		}
+		qr := func(id int64) (int, []byte) {
+			resp, body := get(t, srv, user{}, fmt.Sprintf("/qr/user/%d.svg", id))
+			return resp.StatusCode, body
+		}
+		if st, _ := qr(hidden.id); st != http.StatusOK {
+			t.Errorf("QR code of a hidden user: got %d, want %d (its owner shows it)", st, http.StatusOK)
+		}
+		if st, _ := qr(nobody); st != http.StatusOK {
+			t.Errorf("QR code of an ID nobody has: got %d, want %d like any other", st, http.StatusOK)
+		}
+
+		// Someone they have a tie with still reaches them: a former friend
+		// the hidden user still holds as a contact.
+		f := session(t, srv, friend)
+		call(t, f, &pb.ClientFrame{Req: &pb.ClientFrame_DeleteContact{DeleteContact: &pb.UserRef{User: hidden.id}}})
+		if err := request(f, hidden.id); err != nil {
+			t.Errorf("request from someone the hidden user holds as a contact: %v", err)
+		}
+		// Once findable again, strangers reach them.
+		call(t, h, &pb.ClientFrame{Req: &pb.ClientFrame_UpdateSettings{UpdateSettings: &pb.UpdateSettingsRequest{FindByAccountId: proto.Bool(true)}}})
+		if err := request(s, hidden.id); err != nil {
+			t.Errorf("request to a findable user: %v", err)
+		}
+	})
+}
+
+// Friend requests and searches are limited before anything is looked up:
+// walking IDs that belong to no one spends the budget too.
+func TestLookupsLimitedFirst(t *testing.T) {
+	srv, _ := startLoggedNode(t, config.Limits{FriendRequestsPerHour: 3, SearchesPerMinute: 3})
+	ctx := context.Background()
+	walker, target := registerUser(t, srv, "walk_er01"), registerUser(t, srv, "walk_tgt1")
+	w := session(t, srv, walker)
+	for i := range 3 {
+		if code := callCode(w, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: int64(1000 + i)}}}); code != "not_found" {
+			t.Fatalf("request %d to no one: got %q, want not_found", i+1, code)
+		}
+		if code := callCode(w, &pb.ClientFrame{Req: &pb.ClientFrame_SearchUser{SearchUser: &pb.SearchUserRequest{Query: fmt.Sprintf("nobody_%d", i)}}}); code != "not_found" {
+			t.Fatalf("search %d for no one: got %q, want not_found", i+1, code)
+		}
+	}
+	if _, err := w.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: target.id}}}); wsclient.ErrorCode(err) != "rate_limited" {
+		t.Errorf("fourth request, to a real user: got %v, want rate_limited", err)
+	}
+	if _, err := w.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_SearchUser{SearchUser: &pb.SearchUserRequest{Query: "walk_tgt1"}}}); wsclient.ErrorCode(err) != "rate_limited" {
+		t.Errorf("fourth search, for a real user: got %v, want rate_limited", err)
 	}
 }

@@ -54,6 +54,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) account.Accounts) {
 	t.Run("Unique", func(t *testing.T) { testUnique(t, open(t)) })
 	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, open(t)) })
 	t.Run("UpdateAccount", func(t *testing.T) { testUpdateAccount(t, open(t)) })
+	t.Run("ChosenID", func(t *testing.T) { testChosenID(t, open(t)) })
 }
 
 // RunDevices runs the part of account.Devices.
@@ -856,4 +857,40 @@ func testSetPassword(t *testing.T, s QRStore) {
 	}
 	_, _, err = s.SetPassword(ctx, b.ID+100, "hash", 0, nil)
 	wantCode(t, "SetPassword(missing user)", err, hongyan.CodeNotFound)
+}
+
+// testChosenID: an account created with an ID keeps it (the service picks
+// random public IDs); an ID taken is CodeExists without a reason, so that
+// the caller can pick another.
+func testChosenID(t *testing.T, s account.Accounts) {
+	ctx := t.Context()
+	a := newAccount("zhang_san", "+8613800000000", "")
+	a.ID = 1<<52 + 12345
+	if id, err := s.CreateAccount(ctx, a); err != nil || id != a.ID {
+		t.Fatalf("CreateAccount(ID %d): got %d, %v", a.ID, id, err)
+	}
+	got, err := s.Account(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Errorf("Account (-want +got):\n%s", diff)
+	}
+	b := newAccount("li_si", "", "")
+	b.ID = a.ID
+	_, err = s.CreateAccount(ctx, b)
+	wantCode(t, "CreateAccount(ID taken)", err, hongyan.CodeExists)
+	if r := hongyan.ErrorReason(err); r != "" {
+		t.Errorf("CreateAccount(ID taken): got reason %q, want none", r)
+	}
+	c := newAccount("ZHANG_SAN", "", "")
+	c.ID = a.ID + 1
+	_, err = s.CreateAccount(ctx, c)
+	if r := hongyan.ErrorReason(err); r != hongyan.ReasonAccountIDTaken {
+		t.Errorf("CreateAccount(fresh ID, account ID taken): got %v, want %s", err, hongyan.ReasonAccountIDTaken)
+	}
+	b.ID = 7
+	if id, err := s.CreateAccount(ctx, b); err != nil || id != 7 {
+		t.Errorf("CreateAccount(ID 7): got %d, %v", id, err)
+	}
 }

@@ -35,28 +35,40 @@ func scanAccount(scan func(...any) error) (account.Account, error) {
 // accountKey is the case-insensitive unique key of an account ID.
 func accountKey(id string) string { return strings.ToLower(id) }
 
-// CreateAccount inserts a and returns its new ID. a.ID is ignored.
+// CreateAccount inserts a and returns its ID: a.ID when it is set (an ID
+// already taken is hongyan.CodeExists without a reason), otherwise the next
+// one the engine assigns.
 func (s Store) CreateAccount(ctx context.Context, a account.Account) (hongyan.UserID, error) {
 	if a.AccountID == "" {
 		return 0, sqldb.Invalid("empty account ID")
 	}
+	if a.ID < 0 {
+		return 0, sqldb.Invalid("negative user ID")
+	}
+	cols, vals := "", ""
+	args := []any{a.AccountID, accountKey(a.AccountID), a.AccountIDChanged, a.PasswordHash, sqldb.NullIfEmpty(a.Phone), sqldb.NullIfEmpty(a.Email),
+		a.Profile.Nickname, a.Profile.Avatar, int64(a.Profile.Gender), a.Profile.Region, a.Profile.Signature,
+		a.Settings.FindByAccountID, a.Settings.FindByPhone, a.Settings.AddNeedsVerification, sqldb.Ms(a.Created)}
+	if a.ID != 0 {
+		cols, vals = "id, ", "$16, "
+		args = append(args, int64(a.ID))
+	}
 	var id int64
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		id = 0
-		found, err := t.Write(`INSERT INTO accounts (account_id, account_key, account_id_changed, password_hash, phone, email,
+		found, err := t.Write(`INSERT INTO accounts (`+cols+`account_id, account_key, account_id_changed, password_hash, phone, email,
 				nickname, avatar, gender, region, signature, find_by_account_id, find_by_phone, add_needs_verification, created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-			ON CONFLICT DO NOTHING RETURNING id`,
-			[]any{a.AccountID, accountKey(a.AccountID), a.AccountIDChanged, a.PasswordHash, sqldb.NullIfEmpty(a.Phone), sqldb.NullIfEmpty(a.Email),
-				a.Profile.Nickname, a.Profile.Avatar, int64(a.Profile.Gender), a.Profile.Region, a.Profile.Signature,
-				a.Settings.FindByAccountID, a.Settings.FindByPhone, a.Settings.AddNeedsVerification, sqldb.Ms(a.Created)},
-			&id)
+			VALUES (`+vals+`$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			ON CONFLICT DO NOTHING RETURNING id`, args, &id)
 		if err != nil {
 			return s.uniqueErr(err)
 		}
 		if !found {
 			if err := conflict(t, a); err != nil {
 				return err
+			}
+			if a.ID != 0 {
+				return hongyan.Errorf(hongyan.CodeExists, "user ID %d already taken", a.ID)
 			}
 			return hongyan.Errorf(hongyan.CodeExists, "account ID, phone or e-mail already taken")
 		}
