@@ -9,10 +9,6 @@ package oaapi
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -68,10 +64,9 @@ var DefaultQuotas = map[string]int64{
 
 // API serves the developer API.
 type API struct {
-	p    Platform
-	opt  Options
-	log  *slog.Logger
-	rand io.Reader
+	p   Platform
+	opt Options
+	log *slog.Logger
 }
 
 // New returns an API over the platform.
@@ -92,7 +87,7 @@ func New(p Platform, opt Options) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &API{p: p, opt: opt, log: log, rand: rand.Reader}
+	return &API{p: p, opt: opt, log: log}
 }
 
 // Paths lists the path prefixes the API serves, for the node's mux.
@@ -208,21 +203,6 @@ func readJSON(r *http.Request, v any) *Errcode {
 	return nil
 }
 
-// newToken returns a random URL-safe token of n random bytes.
-func (a *API) newToken(n int) string {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(a.rand, b); err != nil {
-		panic("oaapi: no randomness: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// hashToken is how credentials are stored.
-func hashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
-}
-
 // maxToken bounds a token, code or ticket read from a request.
 const maxToken = 512
 
@@ -260,7 +240,7 @@ func (a *API) authed(api string, h func(w http.ResponseWriter, r *http.Request, 
 			return
 		}
 		ctx := r.Context()
-		cr, err := a.p.Credential(ctx, hashToken(tok))
+		cr, err := a.p.Credential(ctx, tok)
 		if err != nil || (cr.Kind != KindAccess && cr.Kind != KindStable) {
 			if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 				writeErr(w, a.wxErr(err, nil))
@@ -322,7 +302,7 @@ func (a *API) quota(ctx context.Context, appid, api string, now time.Time) *Errc
 	if !ok || limit <= 0 {
 		return nil
 	}
-	n, err := a.p.CountCall(ctx, appid, api, now.UTC().Format(time.DateOnly), 1)
+	n, err := a.p.CountCall(ctx, appid, api, 1)
 	if err != nil {
 		return a.wxErr(err, nil)
 	}

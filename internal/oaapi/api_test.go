@@ -51,6 +51,7 @@ func fixture(t *testing.T, quotas map[string]int64) (*oafake.Fake, http.Handler,
 	f := oafake.New()
 	f.AddApp(oaapi.App{AppID: appID, OriginalID: origID, Type: oaapi.Subscription}, secret)
 	c := &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	f.Now = c.Now
 	api := oaapi.New(f, oaapi.Options{PublicURL: "https://hy.example", Now: c.Now, Quotas: quotas})
 	return f, api.Handler(), c, api
 }

@@ -102,9 +102,8 @@ func (a *API) mediaUpload(w http.ResponseWriter, r *http.Request, c call) {
 	if len(name) > 128 || name == "." || name == "/" {
 		name = ""
 	}
-	now := a.opt.Now()
-	m := MediaFile{ID: a.newToken(32), AppID: c.app.AppID, Type: typ, Name: name, ContentType: ct, Data: data, Created: now}
-	if err := a.p.PutMedia(c.ctx, m); err != nil {
+	m, err := a.p.PutMedia(c.ctx, MediaFile{AppID: c.app.AppID, Type: typ, Name: name, ContentType: ct, Data: data})
+	if err != nil {
 		writeErr(w, a.wxErr(err, nil))
 		return
 	}
@@ -112,7 +111,7 @@ func (a *API) mediaUpload(w http.ResponseWriter, r *http.Request, c call) {
 	if typ == "thumb" {
 		idKey = "thumb_media_id"
 	}
-	writeJSON(w, map[string]any{"type": typ, idKey: m.ID, "created_at": now.Unix()})
+	writeJSON(w, map[string]any{"type": typ, idKey: m.ID, "created_at": m.Created.Unix()})
 }
 
 func (a *API) mediaGet(w http.ResponseWriter, r *http.Request, c call) {

@@ -108,10 +108,8 @@ func (a *API) Authorize(ctx context.Context, user hongyan.UserID, raw string, de
 	if err != nil {
 		return "", err
 	}
-	now := a.opt.Now()
-	code := a.newToken(24)
-	c := Credential{Hash: hashToken(code), Kind: KindCode, AppID: ar.AppID, OpenID: openid, Scope: ar.Scope, Issued: now, Expires: now.Add(CodeTTL)}
-	if err := a.p.PutCredential(ctx, c, time.Time{}); err != nil {
+	code, err := a.p.IssueCredential(ctx, Credential{Kind: KindCode, AppID: ar.AppID, OpenID: openid, Scope: ar.Scope}, CodeTTL, 0)
+	if err != nil {
 		return "", err
 	}
 	return ar.Redirect(code), nil
@@ -145,16 +143,14 @@ type snsToken struct {
 // issueUser issues an OAuth2 access_token for a code's or refresh
 // token's grant.
 func (a *API) issueUser(ctx context.Context, app App, grant Credential, refresh string) (snsToken, error) {
-	now := a.opt.Now()
-	tok := a.newToken(tokenBytes)
-	if err := a.p.PutCredential(ctx, Credential{Hash: hashToken(tok), Kind: KindUser, AppID: app.AppID, OpenID: grant.OpenID,
-		Scope: grant.Scope, Issued: now, Expires: now.Add(TokenTTL)}, time.Time{}); err != nil {
+	g := Credential{Kind: KindUser, AppID: app.AppID, OpenID: grant.OpenID, Scope: grant.Scope}
+	tok, err := a.p.IssueCredential(ctx, g, TokenTTL, 0)
+	if err != nil {
 		return snsToken{}, err
 	}
 	if refresh == "" {
-		refresh = a.newToken(tokenBytes)
-		if err := a.p.PutCredential(ctx, Credential{Hash: hashToken(refresh), Kind: KindRefresh, AppID: app.AppID, OpenID: grant.OpenID,
-			Scope: grant.Scope, Issued: now, Expires: now.Add(RefreshTTL)}, time.Time{}); err != nil {
+		g.Kind = KindRefresh
+		if refresh, err = a.p.IssueCredential(ctx, g, RefreshTTL, 0); err != nil {
 			return snsToken{}, err
 		}
 	}
@@ -187,18 +183,14 @@ func (a *API) codeToToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	cr, err := a.p.Credential(ctx, hashToken(code))
-	if err != nil || cr.Kind != KindCode || cr.AppID != app.AppID {
+	cr, err := a.p.Credential(ctx, code)
+	if err != nil || cr.Kind != KindCode || cr.AppID != app.AppID || !a.opt.Now().Before(cr.Expires) {
 		writeErr(w, a.wxErr(orNotFound(err), mapping{hongyan.CodeNotFound: errCode}))
 		return
 	}
-	cr, err = a.p.RedeemCredential(ctx, cr.Hash)
+	cr, err = a.p.RedeemCredential(ctx, code, KindCode)
 	if err != nil {
 		writeErr(w, a.wxErr(err, mapping{hongyan.CodeNotFound: errCode, hongyan.CodePrecondition: errCodeUsed}))
-		return
-	}
-	if !a.opt.Now().Before(cr.Expires) {
-		writeErr(w, errCode)
 		return
 	}
 	out, err := a.issueUser(ctx, app, cr, "")
@@ -236,7 +228,7 @@ func (a *API) refreshToken(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, errRefresh)
 		return
 	}
-	cr, err := a.p.Credential(ctx, hashToken(rt))
+	cr, err := a.p.Credential(ctx, rt)
 	if err != nil || cr.Kind != KindRefresh || cr.AppID != app.AppID {
 		writeErr(w, a.wxErr(orNotFound(err), mapping{hongyan.CodeNotFound: errRefresh}))
 		return
@@ -263,7 +255,7 @@ func (a *API) userToken(r *http.Request) (Credential, *Errcode) {
 	if !urlSafe(tok) {
 		return Credential{}, errcode(40014, "invalid access_token")
 	}
-	cr, err := a.p.Credential(r.Context(), hashToken(tok))
+	cr, err := a.p.Credential(r.Context(), tok)
 	if err != nil || cr.Kind != KindUser {
 		if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 			return Credential{}, a.wxErr(err, nil)

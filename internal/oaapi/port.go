@@ -82,11 +82,10 @@ const (
 	KindRefresh = "refresh" // an OAuth2 refresh_token
 )
 
-// Credential is an issued token or OAuth2 code. Only a hash of it is
-// kept, except for the stable token, which is handed out again while it
-// lasts (Value).
+// Credential is an issued token or OAuth2 code. Implementations keep
+// only a hash of the token, except for the stable token, which is handed
+// out again while it lasts (Value).
 type Credential struct {
-	Hash    string // hex SHA-256 of the token
 	Kind    string
 	AppID   string
 	OpenID  string // OAuth2 credentials: whose
@@ -99,28 +98,30 @@ type Credential struct {
 // Credentials keeps issued credentials, and counts API calls for quotas.
 // It must hold across nodes: it is storage, not a cache.
 type Credentials interface {
-	// PutCredential stores c. When graceUntil is not zero, every other
-	// credential of c's account and kind that expires later is made to
-	// expire at graceUntil (a new access_token leaves the old one 5
+	// IssueCredential stores a new credential of c.Kind for c.AppID (and
+	// c.OpenID and c.Scope for OAuth2), valid for ttl, and returns its
+	// token: random, URL-safe ([A-Za-z0-9_-]), at most 512 characters.
+	// With grace > 0, the account's other credentials of that kind
+	// expire within grace (a new access_token leaves the old one 5
 	// minutes).
-	PutCredential(ctx context.Context, c Credential, graceUntil time.Time) error
-	// Credential returns the credential of a hash (hongyan.CodeNotFound
+	IssueCredential(ctx context.Context, c Credential, ttl, grace time.Duration) (string, error)
+	// Credential returns the credential of a token (hongyan.CodeNotFound
 	// when none), expired or not.
-	Credential(ctx context.Context, hash string) (Credential, error)
+	Credential(ctx context.Context, token string) (Credential, error)
 	// LatestCredential returns the newest unexpired credential of an
-	// account and kind at now (hongyan.CodeNotFound when none).
-	LatestCredential(ctx context.Context, appid, kind string, now time.Time) (Credential, error)
-	// RedeemCredential marks a credential used and returns it; a second
-	// redemption fails with hongyan.CodePrecondition (an OAuth2 code works
-	// once), an unknown one with hongyan.CodeNotFound.
-	RedeemCredential(ctx context.Context, hash string) (Credential, error)
-	// ExpireCredentials makes every credential of the account expire at
-	// `at` at the latest (`hongyan admin oa expire`).
-	ExpireCredentials(ctx context.Context, appid string, at time.Time) error
-	// CountCall adds n to the account's calls of api on day (YYYY-MM-DD,
-	// UTC) and returns the new total. n = 0 reads it; a negative n of
-	// -total clears it (clear_quota).
-	CountCall(ctx context.Context, appid, api, day string, n int64) (int64, error)
+	// account and kind (hongyan.CodeNotFound when none).
+	LatestCredential(ctx context.Context, appid, kind string) (Credential, error)
+	// RedeemCredential marks a credential of kind used and returns it; a
+	// used or expired one fails with hongyan.CodePrecondition (an OAuth2
+	// code works once), an unknown one with hongyan.CodeNotFound.
+	RedeemCredential(ctx context.Context, token, kind string) (Credential, error)
+	// ExpireCredentials makes every credential of the account expire now
+	// (`hongyan admin oa expire`).
+	ExpireCredentials(ctx context.Context, appid string) error
+	// CountCall adds n to the account's calls of api today (UTC) and
+	// returns the day's total. n = 0 reads it; a negative n clears it
+	// (clear_quota).
+	CountCall(ctx context.Context, appid, api string, n int64) (int64, error)
 }
 
 // Button is one button of a custom menu: a parent has Name and Sub only.
@@ -282,7 +283,7 @@ type Tags interface {
 
 // QRCode is a parametric QR code of an account.
 type QRCode struct {
-	Ticket    string // URL-safe; issued by the API
+	Ticket    string // URL-safe; issued by CreateQR
 	AppID     string
 	SceneID   int64
 	SceneStr  string
@@ -292,7 +293,9 @@ type QRCode struct {
 
 // QRCodes keeps parametric QR codes.
 type QRCodes interface {
-	CreateQR(ctx context.Context, q QRCode) error
+	// CreateQR stores a code and returns it with its ticket (URL-safe);
+	// Expires is set for temporary codes from Expires (zero: 60 s).
+	CreateQR(ctx context.Context, q QRCode) (QRCode, error)
 	// QR returns the code of a ticket (hongyan.CodeNotFound when none).
 	QR(ctx context.Context, ticket string) (QRCode, error)
 }
@@ -310,7 +313,9 @@ type MediaFile struct {
 
 // MediaStore keeps temporary media for 3 days.
 type MediaStore interface {
-	PutMedia(ctx context.Context, m MediaFile) error
+	// PutMedia keeps a file and returns it with its ID (URL-safe) and
+	// creation time.
+	PutMedia(ctx context.Context, m MediaFile) (MediaFile, error)
 	// Media returns a file of the account (hongyan.CodeNotFound when none
 	// or expired).
 	Media(ctx context.Context, appid, id string) (MediaFile, error)

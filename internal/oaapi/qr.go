@@ -76,8 +76,8 @@ func (a *API) qrCreate(w http.ResponseWriter, r *http.Request, c call) {
 		}
 		q.Expires = now.Add(secondsDur(secs))
 	}
-	q.Ticket = a.newToken(24)
-	if err := a.p.CreateQR(c.ctx, q); err != nil {
+	q, err := a.p.CreateQR(c.ctx, q)
+	if err != nil {
 		writeErr(w, a.wxErr(err, mapping{hongyan.CodePrecondition: errcode(45009, "reach max api daily quota limit")}))
 		return
 	}

@@ -83,6 +83,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{fake: oafake.New(), clock: &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
 	e.fake.AddApp(oaapi.App{AppID: appID, OriginalID: origID, Name: "School", Type: oaapi.Service, Bound: true}, secret)
+	e.fake.Now = e.clock.Now
 	e.srv = httptest.NewServer(nil)
 	e.api = oaapi.New(e.fake, oaapi.Options{PublicURL: e.srv.URL, Now: e.clock.Now, CallbackIPs: []string{"127.0.0.1"}})
 	e.srv.Config.Handler = e.api.Handler()

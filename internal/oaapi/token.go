@@ -16,10 +16,6 @@ func (a *API) tokenRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /cgi-bin/get_api_domain_ip", a.authed("getcallbackip", a.callbackIP))
 }
 
-// tokenBytes is the randomness of a token: 48 bytes, 64 URL-safe
-// characters (SDKs reserve 512).
-const tokenBytes = 48
-
 // login checks an appid and secret and the caller's address.
 func (a *API) login(r *http.Request, grant, want, appid, secret string) (App, *Errcode) {
 	ctx := r.Context()
@@ -67,9 +63,8 @@ func (a *API) token(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, e)
 		return
 	}
-	tok := a.newToken(tokenBytes)
-	c := Credential{Hash: hashToken(tok), Kind: KindAccess, AppID: app.AppID, Issued: now, Expires: now.Add(TokenTTL)}
-	if err := a.p.PutCredential(r.Context(), c, now.Add(TokenGrace)); err != nil {
+	tok, err := a.p.IssueCredential(r.Context(), Credential{Kind: KindAccess, AppID: app.AppID}, TokenTTL, TokenGrace)
+	if err != nil {
 		writeErr(w, a.wxErr(err, nil))
 		return
 	}
@@ -99,7 +94,7 @@ func (a *API) stableToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !req.ForceRefresh {
-		c, err := a.p.LatestCredential(ctx, app.AppID, KindStable, now)
+		c, err := a.p.LatestCredential(ctx, app.AppID, KindStable)
 		switch {
 		case err == nil && c.Value != "":
 			writeJSON(w, tokenReply{AccessToken: c.Value, ExpiresIn: int64(c.Expires.Sub(now) / time.Second)})
@@ -109,9 +104,8 @@ func (a *API) stableToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tok := a.newToken(tokenBytes)
-	c := Credential{Hash: hashToken(tok), Kind: KindStable, AppID: app.AppID, Value: tok, Issued: now, Expires: now.Add(TokenTTL)}
-	if err := a.p.PutCredential(ctx, c, now.Add(TokenGrace)); err != nil {
+	tok, err := a.p.IssueCredential(ctx, Credential{Kind: KindStable, AppID: app.AppID}, TokenTTL, TokenGrace)
+	if err != nil {
 		writeErr(w, a.wxErr(err, nil))
 		return
 	}
@@ -130,11 +124,10 @@ func (a *API) clearQuota(w http.ResponseWriter, r *http.Request, c call) {
 		writeErr(w, errcode(40013, "invalid appid"))
 		return
 	}
-	day := a.opt.Now().UTC().Format(time.DateOnly)
 	for api := range a.opt.Quotas {
-		n, err := a.p.CountCall(c.ctx, c.app.AppID, api, day, 0)
+		n, err := a.p.CountCall(c.ctx, c.app.AppID, api, 0)
 		if err == nil && n > 0 {
-			_, err = a.p.CountCall(c.ctx, c.app.AppID, api, day, -n)
+			_, err = a.p.CountCall(c.ctx, c.app.AppID, api, -n)
 		}
 		if err != nil {
 			writeErr(w, a.wxErr(err, nil))
@@ -158,5 +151,5 @@ func (a *API) ExpireApp(ctx context.Context, appid string) error {
 	if _, err := a.p.App(ctx, appid); err != nil {
 		return err
 	}
-	return a.p.ExpireCredentials(ctx, appid, a.opt.Now())
+	return a.p.ExpireCredentials(ctx, appid)
 }

@@ -6,6 +6,10 @@ package oafake
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sync"
@@ -33,6 +37,8 @@ type Fake struct {
 	media  map[string]oaapi.MediaFile
 	nextID int64
 	sent   []Sent
+	// Now is the fake's clock (time.Now); share it with the API's.
+	Now func() time.Time
 	// OnJobFinish, when set, receives the JOBFINISH events of template
 	// and mass sends (after the lock is released).
 	OnJobFinish func(appid string, ev JobFinish)
@@ -71,7 +77,7 @@ type follower struct {
 // New returns an empty fake.
 func New() *Fake {
 	return &Fake{apps: map[string]*app{}, creds: map[string]*cred{}, calls: map[string]int64{},
-		qrs: map[string]oaapi.QRCode{}, media: map[string]oaapi.MediaFile{}, nextID: 100}
+		qrs: map[string]oaapi.QRCode{}, media: map[string]oaapi.MediaFile{}, nextID: 100, Now: time.Now}
 }
 
 // AddApp adds an account with its secret.
@@ -162,33 +168,52 @@ func (f *Fake) CheckSecret(_ context.Context, appid, secret string) (bool, error
 	return a.secret == secret, nil
 }
 
-func (f *Fake) PutCredential(_ context.Context, c oaapi.Credential, grace time.Time) error {
+func (f *Fake) token() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hash(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+func (f *Fake) IssueCredential(_ context.Context, c oaapi.Credential, ttl, grace time.Duration) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !grace.IsZero() {
+	now := f.Now()
+	if grace > 0 {
+		until := now.Add(grace)
 		for _, o := range f.creds {
-			if o.AppID == c.AppID && o.Kind == c.Kind && o.Expires.After(grace) {
-				o.Expires = grace
+			if o.AppID == c.AppID && o.Kind == c.Kind && o.Expires.After(until) {
+				o.Expires = until
 			}
 		}
 	}
-	f.creds[c.Hash] = &cred{Credential: c}
-	return nil
+	tok := f.token()
+	c.Issued, c.Expires, c.Value = now, now.Add(ttl), ""
+	if c.Kind == oaapi.KindStable {
+		c.Value = tok
+	}
+	f.creds[hash(tok)] = &cred{Credential: c}
+	return tok, nil
 }
 
-func (f *Fake) Credential(_ context.Context, hash string) (oaapi.Credential, error) {
+func (f *Fake) Credential(_ context.Context, token string) (oaapi.Credential, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.creds[hash]
+	c, ok := f.creds[hash(token)]
 	if !ok {
 		return oaapi.Credential{}, notFound("credential")
 	}
 	return c.Credential, nil
 }
 
-func (f *Fake) LatestCredential(_ context.Context, appid, kind string, now time.Time) (oaapi.Credential, error) {
+func (f *Fake) LatestCredential(_ context.Context, appid, kind string) (oaapi.Credential, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	now := f.Now()
 	var best *cred
 	for _, c := range f.creds {
 		if c.AppID == appid && c.Kind == kind && now.Before(c.Expires) && (best == nil || c.Issued.After(best.Issued)) {
@@ -201,23 +226,24 @@ func (f *Fake) LatestCredential(_ context.Context, appid, kind string, now time.
 	return best.Credential, nil
 }
 
-func (f *Fake) RedeemCredential(_ context.Context, hash string) (oaapi.Credential, error) {
+func (f *Fake) RedeemCredential(_ context.Context, token, kind string) (oaapi.Credential, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.creds[hash]
-	if !ok {
+	c, ok := f.creds[hash(token)]
+	if !ok || c.Kind != kind {
 		return oaapi.Credential{}, notFound("credential")
 	}
-	if c.used {
-		return oaapi.Credential{}, hongyan.Errorf(hongyan.CodePrecondition, "used")
+	if c.used || !f.Now().Before(c.Expires) {
+		return oaapi.Credential{}, hongyan.Errorf(hongyan.CodePrecondition, "used or expired").WithReason(hongyan.ReasonCodeExpired)
 	}
 	c.used = true
 	return c.Credential, nil
 }
 
-func (f *Fake) ExpireCredentials(_ context.Context, appid string, at time.Time) error {
+func (f *Fake) ExpireCredentials(_ context.Context, appid string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	at := f.Now()
 	for _, c := range f.creds {
 		if c.AppID == appid && c.Expires.After(at) {
 			c.Expires = at
@@ -226,10 +252,10 @@ func (f *Fake) ExpireCredentials(_ context.Context, appid string, at time.Time) 
 	return nil
 }
 
-func (f *Fake) CountCall(_ context.Context, appid, api, day string, n int64) (int64, error) {
+func (f *Fake) CountCall(_ context.Context, appid, api string, n int64) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	k := appid + " " + api + " " + day
+	k := appid + " " + api + " " + f.Now().UTC().Format(time.DateOnly)
 	f.calls[k] += n
 	return f.calls[k], nil
 }
@@ -633,11 +659,15 @@ func (f *Fake) TagMembers(_ context.Context, appid string, id int64, after strin
 	return pageAfter(all, after, limit), nil
 }
 
-func (f *Fake) CreateQR(_ context.Context, q oaapi.QRCode) error {
+func (f *Fake) CreateQR(_ context.Context, q oaapi.QRCode) (oaapi.QRCode, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	q.Ticket = f.token()
+	if !q.Permanent && q.Expires.IsZero() {
+		q.Expires = f.Now().Add(60 * time.Second)
+	}
 	f.qrs[q.Ticket] = q
-	return nil
+	return q, nil
 }
 
 func (f *Fake) QR(_ context.Context, ticket string) (oaapi.QRCode, error) {
@@ -650,11 +680,12 @@ func (f *Fake) QR(_ context.Context, ticket string) (oaapi.QRCode, error) {
 	return q, nil
 }
 
-func (f *Fake) PutMedia(_ context.Context, m oaapi.MediaFile) error {
+func (f *Fake) PutMedia(_ context.Context, m oaapi.MediaFile) (oaapi.MediaFile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	m.ID, m.Created = f.token(), f.Now()
 	f.media[m.ID] = m
-	return nil
+	return m, nil
 }
 
 func (f *Fake) Media(_ context.Context, appid, id string) (oaapi.MediaFile, error) {
