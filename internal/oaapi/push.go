@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -119,23 +118,14 @@ func alnum(s string) bool {
 	return true
 }
 
+// randomDigits returns n random decimal digits (nonces, echostr).
 func randomDigits(n int) string {
-	var b strings.Builder
-	for range n {
-		d, _ := rand.Int(rand.Reader, big.NewInt(10))
-		b.WriteByte(byte('0' + d.Int64()))
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
 	}
-	return b.String()
-}
-
-func randomAlnum(n int) string {
-	const set = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	var b strings.Builder
-	for range n {
-		d, _ := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
-		b.WriteByte(set[d.Int64()])
-	}
-	return b.String()
+	return string(b)
 }
 
 // Verify runs the URL-verification GET against a server configuration
