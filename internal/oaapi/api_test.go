@@ -47,7 +47,7 @@ func errc(m map[string]any) int {
 	return int(n)
 }
 
-func fixture(t *testing.T, quotas map[string]int64) (*oafake.Fake, http.Handler, *clock, *oaapi.API) {
+func fixture(t testing.TB, quotas map[string]int64) (*oafake.Fake, http.Handler, *clock, *oaapi.API) {
 	f := oafake.New()
 	f.AddApp(oaapi.App{AppID: appID, OriginalID: origID, Type: oaapi.Subscription}, secret)
 	c := &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
