@@ -17,6 +17,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
@@ -172,4 +174,9 @@ func TestTwoWriters(t *testing.T) {
 		}
 		seen[ref] = true
 	}
+}
+
+func TestOfficialAccountStore(t *testing.T) {
+	pgtest.Require(t)
+	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
 }
