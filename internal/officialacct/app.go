@@ -285,15 +285,105 @@ func (s *Service) CreateQR(ctx context.Context, c hongyan.Caller, id AccountID, 
 // ---- credentials ----
 
 // Issue stores a new credential of kind for the account (user and scope
-// for OAuth grants), valid for ttl, and returns its token.
-func (a *App) Issue(ctx context.Context, kind GrantKind, user hongyan.UserID, scope string, ttl time.Duration) (string, Grant, error) {
+// for OAuth grants), valid for ttl, and returns its token. With grace > 0
+// the account's other credentials of kind expire within grace (a new
+// access_token leaves the old one 5 minutes). Stable tokens keep their
+// value, to be handed out again (LatestGrant).
+func (a *App) Issue(ctx context.Context, kind GrantKind, user hongyan.UserID, scope string, ttl, grace time.Duration) (string, Grant, error) {
 	tok := Token(64)
 	now := a.s.now()
-	g := Grant{Kind: kind, Account: a.Account.ID, User: user, Scope: scope, Expires: now.Add(ttl), Created: now}
-	if err := a.s.store.AddGrant(ctx, HashToken(tok), g); err != nil {
+	g := Grant{Hash: HashToken(tok), Kind: kind, Account: a.Account.ID, User: user, Scope: scope, Expires: now.Add(ttl), Created: now}
+	if kind == GrantStableToken {
+		g.Value = tok
+	}
+	var until time.Time
+	if grace > 0 {
+		until = now.Add(grace)
+	}
+	if err := a.s.store.AddGrant(ctx, g, until); err != nil {
 		return "", Grant{}, err
 	}
 	return tok, g, nil
+}
+
+// Grant returns the account's credential of token, expired or not.
+func (a *App) Grant(ctx context.Context, token string) (Grant, error) {
+	g, err := a.s.Grant(ctx, token)
+	if err == nil && g.Account != a.Account.ID {
+		return Grant{}, hongyan.Errorf(hongyan.CodeNotFound, "no such credential")
+	}
+	return g, err
+}
+
+// Grant returns the credential of token, expired or not.
+func (s *Service) Grant(ctx context.Context, token string) (Grant, error) {
+	if token == "" || len(token) > 512 {
+		return Grant{}, hongyan.Errorf(hongyan.CodeNotFound, "no such credential")
+	}
+	return s.store.Grant(ctx, HashToken(token))
+}
+
+// LatestGrant returns the account's newest unexpired credential of kind.
+func (a *App) LatestGrant(ctx context.Context, kind GrantKind) (Grant, error) {
+	return a.s.store.LatestGrant(ctx, a.Account.ID, kind, a.s.now())
+}
+
+// CountCall adds n to the account's calls of api today (UTC) and returns
+// the day's total; n = 0 reads it, a negative n clears it.
+func (a *App) CountCall(ctx context.Context, api string, n int64) (int64, error) {
+	if api == "" || len(api) > 64 {
+		return 0, hongyan.Errorf(hongyan.CodeInvalid, "bad API name")
+	}
+	return a.s.store.CountCall(ctx, a.Account.ID, api, Day(a.s.now()), n)
+}
+
+// OpenID returns the user's openid with the account, giving them one if
+// they have none (OAuth2 for users who do not follow).
+func (a *App) OpenID(ctx context.Context, user hongyan.UserID) (Fan, error) {
+	return a.s.store.EnsureFan(ctx, a.Account.ID, user, Follow{OpenID: newOpenID(), UnionID: newOpenID(), At: a.s.now()})
+}
+
+// PutMedia keeps a temporary media file of the account for MediaTTL and
+// returns it with its ID.
+func (a *App) PutMedia(ctx context.Context, typ, name, contentType string, data []byte) (Media, error) {
+	switch typ {
+	case "image", "voice", "video", "thumb":
+	default:
+		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "invalid media type")
+	}
+	if len(data) == 0 || len(data) > 10<<20 {
+		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "invalid file size")
+	}
+	if len(name) > 200 || len(contentType) > 100 {
+		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "name or type too long")
+	}
+	m := Media{ID: Token(48), Account: a.Account.ID, Type: typ, Name: name, ContentType: contentType, Data: data, Created: a.s.now()}
+	if err := a.s.store.PutMedia(ctx, m); err != nil {
+		return Media{}, err
+	}
+	return m, nil
+}
+
+// Media returns one of the account's temporary files that has not expired.
+func (a *App) Media(ctx context.Context, id string) (Media, error) {
+	if id == "" || len(id) > 128 || !urlSafe(id) {
+		return Media{}, hongyan.Errorf(hongyan.CodeNotFound, "invalid media_id")
+	}
+	m, err := a.s.store.Media(ctx, a.Account.ID, id)
+	if err == nil && a.s.now().Sub(m.Created) >= MediaTTL {
+		return Media{}, hongyan.Errorf(hongyan.CodeNotFound, "invalid media_id")
+	}
+	return m, err
+}
+
+// MassStatus returns one of the account's broadcasts.
+func (a *App) MassStatus(ctx context.Context, id int64) (Broadcast, error) {
+	return a.s.store.BroadcastByID(ctx, a.Account.ID, id)
+}
+
+// MassDelete marks one of the account's broadcasts deleted.
+func (a *App) MassDelete(ctx context.Context, id int64) error {
+	return a.s.store.DeleteBroadcast(ctx, a.Account.ID, id)
 }
 
 // Use returns the grant of token if it is of kind, belongs to the account
@@ -339,7 +429,7 @@ func (s *Service) Authorize(ctx context.Context, c hongyan.Caller, appid, scope 
 	if err != nil {
 		return "", Fan{}, err
 	}
-	code, _, err := app.Issue(ctx, GrantOAuthCode, c.User, scope, OAuthCodeTTL)
+	code, _, err := app.Issue(ctx, GrantOAuthCode, c.User, scope, OAuthCodeTTL, 0)
 	return code, f, err
 }
 

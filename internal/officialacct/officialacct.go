@@ -285,6 +285,7 @@ type Broadcast struct {
 	Target  Target
 	Content Content
 	Total   int // messages delivered
+	Deleted bool
 	Created time.Time
 }
 
@@ -313,14 +314,30 @@ const (
 // Grant is a credential the platform issued: stored by the hash of its
 // token, valid until Expires.
 type Grant struct {
+	Hash    []byte // SHA-256 of the token (HashToken)
 	Kind    GrantKind
 	Account AccountID
 	User    hongyan.UserID // OAuth grants
 	Scope   string         // OAuth grants: snsapi_base or snsapi_userinfo
 	Expires time.Time
 	Used    bool
+	Value   string // the token itself, kept only for stable tokens (handed out again while they last)
 	Created time.Time
 }
+
+// Media is a temporary media file the developer API keeps for 3 days.
+type Media struct {
+	ID          string
+	Account     AccountID
+	Type        string // image, voice, video, thumb
+	Name        string
+	ContentType string
+	Data        []byte
+	Created     time.Time
+}
+
+// MediaTTL is how long temporary media is kept.
+const MediaTTL = 72 * time.Hour
 
 // Limits of the rules.
 const (

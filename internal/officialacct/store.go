@@ -18,6 +18,7 @@ type Store interface {
 	Authoring
 	Messages
 	Grants
+	MediaFiles
 }
 
 // Accounts keeps organisations, accounts and their operators.
@@ -141,6 +142,10 @@ type Messages interface {
 	// account with IDs below before (all when 0), newest first.
 	History(ctx context.Context, id AccountID, user hongyan.UserID, before int64, limit int) ([]Message, error)
 	Broadcasts(ctx context.Context, id AccountID, limit int) ([]Broadcast, error)
+	// BroadcastByID returns one of the account's broadcasts.
+	BroadcastByID(ctx context.Context, id AccountID, broadcast int64) (Broadcast, error)
+	// DeleteBroadcast marks a broadcast deleted.
+	DeleteBroadcast(ctx context.Context, id AccountID, broadcast int64) error
 	// CountBroadcasts counts the account's broadcasts since since.
 	CountBroadcasts(ctx context.Context, id AccountID, since time.Time) (int, error)
 	// Stats returns the account's counters for the days from, to
@@ -149,14 +154,34 @@ type Messages interface {
 	Stats(ctx context.Context, id AccountID, from, to string) ([]DayStats, error)
 }
 
-// Grants keeps issued credentials by the hash of their token.
+// Grants keeps issued credentials by the hash of their token, and the
+// developer API's daily call counters.
 type Grants interface {
-	AddGrant(ctx context.Context, hash []byte, g Grant) error
+	// AddGrant stores g (by g.Hash). When graceUntil is not zero, every
+	// other grant of g's account and kind that expires later is made to
+	// expire at graceUntil.
+	AddGrant(ctx context.Context, g Grant, graceUntil time.Time) error
+	// Grant returns the grant of hash, expired or not.
+	Grant(ctx context.Context, hash []byte) (Grant, error)
+	// LatestGrant returns the account's newest grant of kind unexpired at at.
+	LatestGrant(ctx context.Context, id AccountID, kind GrantKind, at time.Time) (Grant, error)
 	// UseGrant returns the grant of hash if it is of kind and unexpired at
-	// at; with once, a grant already used is CodePrecondition and the grant
-	// is marked used.
+	// at (else CodePrecondition with hongyan.ReasonCodeExpired); with once,
+	// a grant already used is CodePrecondition and the grant is marked used.
 	UseGrant(ctx context.Context, hash []byte, kind GrantKind, at time.Time, once bool) (Grant, error)
 	// ExpireGrants makes every grant of the account (of kinds, all when
-	// empty) expire at at.
+	// empty) expire at at at the latest.
 	ExpireGrants(ctx context.Context, id AccountID, at time.Time, kinds ...GrantKind) error
+	// CountCall adds n to the account's calls of api on day and returns
+	// the total; n = 0 reads it, a negative n clears it.
+	CountCall(ctx context.Context, id AccountID, api, day string, n int64) (int64, error)
+}
+
+// MediaFiles keeps temporary media.
+type MediaFiles interface {
+	PutMedia(ctx context.Context, m Media) error
+	// Media returns one of the account's files.
+	Media(ctx context.Context, id AccountID, media string) (Media, error)
+	// PruneMedia deletes files created before before.
+	PruneMedia(ctx context.Context, before time.Time) (int, error)
 }

@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) oa.Store) {
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open(t)) })
 	t.Run("Broadcast", func(t *testing.T) { testBroadcast(t, open(t)) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, open(t)) })
+	t.Run("Media", func(t *testing.T) { testMedia(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -509,6 +510,15 @@ func testBroadcast(t *testing.T, s oa.Store) {
 	if err != nil || len(bs) != 3 || bs[0].ID != b3.ID || !cmp.Equal(bs[0].Target.Users, []hongyan.UserID{10, 13, 14, 99}) {
 		t.Errorf("Broadcasts: got %+v, %v", bs, err)
 	}
+	if err := s.DeleteBroadcast(ctx, a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BroadcastByID(ctx, a.ID, b.ID); err != nil || !got.Deleted || got.Total != 3 {
+		t.Errorf("BroadcastByID after delete: got %+v, %v", got, err)
+	}
+	if _, err := s.BroadcastByID(ctx, a.ID+1, b.ID); code(err) != hongyan.CodeNotFound {
+		t.Errorf("BroadcastByID of another account: got %v, want not found", err)
+	}
 	st, _ := s.Stats(ctx, a.ID, oa.Day(T0), oa.Day(T0))
 	if len(st) != 1 || st[0].MsgOut != 6 {
 		t.Errorf("Stats after broadcasts: got %+v, want 6 out", st)
@@ -518,43 +528,110 @@ func testBroadcast(t *testing.T, s oa.Store) {
 func testGrants(t *testing.T, s oa.Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "Org", 1, oa.KindService)
-	code1 := oa.HashToken("code1")
-	g := oa.Grant{Kind: oa.GrantOAuthCode, Account: a.ID, User: 10, Scope: "snsapi_userinfo", Expires: T0.Add(5 * time.Minute), Created: T0}
-	if err := s.AddGrant(ctx, code1, g); err != nil {
+	g := oa.Grant{Hash: oa.HashToken("code1"), Kind: oa.GrantOAuthCode, Account: a.ID, User: 10, Scope: "snsapi_userinfo", Expires: T0.Add(5 * time.Minute), Created: T0}
+	if err := s.AddGrant(ctx, g, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UseGrant(ctx, code1, oa.GrantAccessToken, T0, false); code(err) != hongyan.CodeNotFound {
+	if got, err := s.Grant(ctx, g.Hash); err != nil || !cmp.Equal(got, g) {
+		t.Errorf("Grant: got %+v, %v; want %+v", got, err, g)
+	}
+	if _, err := s.UseGrant(ctx, g.Hash, oa.GrantAccessToken, T0, false); code(err) != hongyan.CodeNotFound {
 		t.Errorf("UseGrant of the wrong kind: got %v, want not found", err)
 	}
-	got, err := s.UseGrant(ctx, code1, oa.GrantOAuthCode, T0.Add(time.Minute), true)
-	if err != nil || got != g {
+	got, err := s.UseGrant(ctx, g.Hash, oa.GrantOAuthCode, T0.Add(time.Minute), true)
+	if err != nil || !cmp.Equal(got, g) {
 		t.Errorf("UseGrant: got %+v, %v; want %+v", got, err, g)
 	}
-	if _, err := s.UseGrant(ctx, code1, oa.GrantOAuthCode, T0.Add(time.Minute), true); code(err) != hongyan.CodePrecondition {
+	if _, err := s.UseGrant(ctx, g.Hash, oa.GrantOAuthCode, T0.Add(time.Minute), true); code(err) != hongyan.CodePrecondition {
 		t.Errorf("UseGrant twice: got %v, want failed_precondition", err)
 	}
-	tok := oa.HashToken("tok")
-	if err := s.AddGrant(ctx, tok, oa.Grant{Kind: oa.GrantAccessToken, Account: a.ID, Expires: T0.Add(2 * time.Hour), Created: T0}); err != nil {
+	if _, err := s.Grant(ctx, oa.HashToken("nope")); code(err) != hongyan.CodeNotFound {
+		t.Errorf("Grant of an unknown hash: got %v, want not found", err)
+	}
+	tok := oa.Grant{Hash: oa.HashToken("tok"), Kind: oa.GrantAccessToken, Account: a.ID, Expires: T0.Add(2 * time.Hour), Created: T0}
+	if err := s.AddGrant(ctx, tok, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UseGrant(ctx, tok, oa.GrantAccessToken, T0.Add(2*time.Hour), false); code(err) != hongyan.CodePrecondition || hongyan.ErrorReason(err) != hongyan.ReasonCodeExpired {
+	if _, err := s.UseGrant(ctx, tok.Hash, oa.GrantAccessToken, T0.Add(2*time.Hour), false); code(err) != hongyan.CodePrecondition || hongyan.ErrorReason(err) != hongyan.ReasonCodeExpired {
 		t.Errorf("UseGrant at its expiry: got %v, want expired", err)
 	}
 	for range 2 {
-		if _, err := s.UseGrant(ctx, tok, oa.GrantAccessToken, T0.Add(time.Hour), false); err != nil {
+		if _, err := s.UseGrant(ctx, tok.Hash, oa.GrantAccessToken, T0.Add(time.Hour), false); err != nil {
 			t.Errorf("UseGrant of a reusable token: %v", err)
 		}
+	}
+	// A new token leaves the old one a grace period.
+	tok2 := oa.Grant{Hash: oa.HashToken("tok2"), Kind: oa.GrantAccessToken, Account: a.ID, Expires: T0.Add(3 * time.Hour), Created: T0.Add(time.Hour)}
+	if err := s.AddGrant(ctx, tok2, T0.Add(time.Hour+5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if old, err := s.Grant(ctx, tok.Hash); err != nil || !old.Expires.Equal(T0.Add(time.Hour+5*time.Minute)) {
+		t.Errorf("old token after a new one: got %+v, %v; want it to expire after the grace", old, err)
+	}
+	if latest, err := s.LatestGrant(ctx, a.ID, oa.GrantAccessToken, T0.Add(time.Hour)); err != nil || !cmp.Equal(latest.Hash, tok2.Hash) {
+		t.Errorf("LatestGrant: got %+v, %v; want the new token", latest, err)
+	}
+	stable := oa.Grant{Hash: oa.HashToken("st"), Kind: oa.GrantStableToken, Account: a.ID, Value: "st", Expires: T0.Add(2 * time.Hour), Created: T0}
+	if err := s.AddGrant(ctx, stable, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if latest, err := s.LatestGrant(ctx, a.ID, oa.GrantStableToken, T0); err != nil || latest.Value != "st" {
+		t.Errorf("LatestGrant of the stable token: got %+v, %v; want its value", latest, err)
+	}
+	if _, err := s.LatestGrant(ctx, a.ID, oa.GrantStableToken, T0.Add(3*time.Hour)); code(err) != hongyan.CodeNotFound {
+		t.Errorf("LatestGrant after expiry: got %v, want not found", err)
 	}
 	if err := s.ExpireGrants(ctx, a.ID, T0.Add(time.Minute), oa.GrantOAuthCode); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UseGrant(ctx, tok, oa.GrantAccessToken, T0.Add(time.Hour), false); err != nil {
+	if _, err := s.UseGrant(ctx, tok2.Hash, oa.GrantAccessToken, T0.Add(time.Hour), false); err != nil {
 		t.Errorf("a token after its kind was spared: %v", err)
 	}
 	if err := s.ExpireGrants(ctx, a.ID, T0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UseGrant(ctx, tok, oa.GrantAccessToken, T0.Add(time.Hour), false); code(err) != hongyan.CodePrecondition {
+	if _, err := s.UseGrant(ctx, tok2.Hash, oa.GrantAccessToken, T0.Add(time.Hour), false); code(err) != hongyan.CodePrecondition {
 		t.Errorf("a token after ExpireGrants: got %v, want expired", err)
+	}
+	// Call counters.
+	day := oa.Day(T0)
+	for i, want := range []int64{1, 3} {
+		if n, err := s.CountCall(ctx, a.ID, "token", day, int64(i+1)); err != nil || n != want {
+			t.Errorf("CountCall: got %d, %v; want %d", n, err, want)
+		}
+	}
+	if n, err := s.CountCall(ctx, a.ID, "token", day, 0); err != nil || n != 3 {
+		t.Errorf("CountCall read: got %d, %v; want 3", n, err)
+	}
+	if n, err := s.CountCall(ctx, a.ID, "menu", day, 0); err != nil || n != 0 {
+		t.Errorf("CountCall of an unused API: got %d, %v; want 0", n, err)
+	}
+	if _, err := s.CountCall(ctx, a.ID, "token", day, -3); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.CountCall(ctx, a.ID, "token", day, 0); n != 0 {
+		t.Errorf("CountCall after clearing: got %d, want 0", n)
+	}
+}
+
+func testMedia(t *testing.T, s oa.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "Org", 1, oa.KindService)
+	b := newAccount(t, s, "Org", 2, oa.KindService)
+	m := oa.Media{ID: "m1", Account: a.ID, Type: "image", Name: "x.png", ContentType: "image/png", Data: []byte{1, 2, 3}, Created: T0}
+	if err := s.PutMedia(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Media(ctx, a.ID, "m1"); err != nil || !cmp.Equal(got, m) {
+		t.Errorf("Media: got %+v, %v", got, err)
+	}
+	if _, err := s.Media(ctx, b.ID, "m1"); code(err) != hongyan.CodeNotFound {
+		t.Errorf("Media of another account: got %v, want not found", err)
+	}
+	if n, err := s.PruneMedia(ctx, T0.Add(time.Millisecond)); err != nil || n != 1 {
+		t.Errorf("PruneMedia: got %d, %v; want 1", n, err)
+	}
+	if _, err := s.Media(ctx, a.ID, "m1"); code(err) != hongyan.CodeNotFound {
+		t.Errorf("Media after prune: got %v, want not found", err)
 	}
 }

@@ -897,8 +897,9 @@ func scanBroadcast(scan func(...any) error) (oa.Broadcast, error) {
 	var b oa.Broadcast
 	var acct, total, created int64
 	var target, content string
-	err := scan(&b.ID, &acct, &target, &content, &total, &created)
-	b.Account, b.Total, b.Created = oa.AccountID(acct), int(total), sqldb.Tm(created)
+	var deleted int64
+	err := scan(&b.ID, &acct, &target, &content, &total, &deleted, &created)
+	b.Account, b.Total, b.Deleted, b.Created = oa.AccountID(acct), int(total), deleted != 0, sqldb.Tm(created)
 	if err == nil {
 		var tj targetJSON
 		if err = json.Unmarshal([]byte(target), &tj); err == nil {
@@ -917,8 +918,27 @@ func (s Store) Broadcasts(ctx context.Context, id oa.AccountID, limit int) ([]oa
 	if err := sqldb.CheckLimit(limit); err != nil {
 		return nil, err
 	}
-	return sqldb.QueryAll(ctx, s.db, scanBroadcast, `SELECT id, account, target, content, total, created FROM oa_broadcasts
+	return sqldb.QueryAll(ctx, s.db, scanBroadcast, `SELECT `+broadcastCols+` FROM oa_broadcasts
 		WHERE account = $1 ORDER BY id DESC LIMIT $2`, int64(id), limit)
+}
+
+const broadcastCols = `id, account, target, content, total, deleted, created`
+
+// BroadcastByID returns one of the account's broadcasts.
+func (s Store) BroadcastByID(ctx context.Context, id oa.AccountID, broadcast int64) (oa.Broadcast, error) {
+	bs, err := sqldb.QueryAll(ctx, s.db, scanBroadcast, `SELECT `+broadcastCols+` FROM oa_broadcasts WHERE id = $1 AND account = $2`, broadcast, int64(id))
+	if err != nil {
+		return oa.Broadcast{}, err
+	}
+	if len(bs) == 0 {
+		return oa.Broadcast{}, sqldb.NotFound("no such broadcast")
+	}
+	return bs[0], nil
+}
+
+// DeleteBroadcast marks a broadcast deleted.
+func (s Store) DeleteBroadcast(ctx context.Context, id oa.AccountID, broadcast int64) error {
+	return s.exec(ctx, "no such broadcast", `UPDATE oa_broadcasts SET deleted = 1 WHERE id = $1 AND account = $2`, broadcast, int64(id))
 }
 
 // CountBroadcasts counts the account's broadcasts since since.
@@ -954,47 +974,100 @@ func (s Store) Stats(ctx context.Context, id oa.AccountID, from, to string) ([]o
 
 // ---- grants ----
 
-// AddGrant stores a credential by the hash of its token.
-func (s Store) AddGrant(ctx context.Context, hash []byte, g oa.Grant) error {
-	if len(hash) == 0 {
-		return sqldb.Invalid("a grant needs a hash")
+const grantCols = `hash, kind, account, user_id, scope, expires, used, value, created`
+
+func scanGrant(scan func(...any) error) (oa.Grant, error) {
+	var g oa.Grant
+	var k, acct, user, expires, used, created int64
+	err := scan(&g.Hash, &k, &acct, &user, &g.Scope, &expires, &used, &g.Value, &created)
+	g.Kind, g.Account, g.User, g.Expires, g.Used, g.Created = oa.GrantKind(k), oa.AccountID(acct), hongyan.UserID(user), sqldb.Tm(expires), used != 0, sqldb.Tm(created)
+	return g, err
+}
+
+// AddGrant stores a credential by its hash.
+func (s Store) AddGrant(ctx context.Context, g oa.Grant, graceUntil time.Time) error {
+	if len(g.Hash) == 0 || g.Account <= 0 {
+		return sqldb.Invalid("a grant needs a hash and an account")
 	}
-	return s.exec(ctx, "", `INSERT INTO oa_grants (hash, kind, account, user_id, scope, expires, used, created) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)`,
-		hash, int64(g.Kind), int64(g.Account), int64(g.User), g.Scope, sqldb.Ms(g.Expires), sqldb.Ms(g.Created))
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if !graceUntil.IsZero() {
+			if _, err := t.Exec(`UPDATE oa_grants SET expires = $3 WHERE account = $1 AND kind = $2 AND expires > $3`,
+				int64(g.Account), int64(g.Kind), sqldb.Ms(graceUntil)); err != nil {
+				return sqldb.Internal(err)
+			}
+		}
+		_, err := t.Exec(`INSERT INTO oa_grants (hash, kind, account, user_id, scope, expires, used, value, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			g.Hash, int64(g.Kind), int64(g.Account), int64(g.User), g.Scope, sqldb.Ms(g.Expires), b2i(g.Used), g.Value, sqldb.Ms(g.Created))
+		if t.Dialect().IsUnique(err) {
+			return hongyan.Errorf(hongyan.CodeExists, "credential exists")
+		}
+		return sqldb.Internal(err)
+	})
+}
+
+// Grant returns the grant of hash.
+func (s Store) Grant(ctx context.Context, hash []byte) (oa.Grant, error) {
+	gs, err := sqldb.QueryAll(ctx, s.db, scanGrant, `SELECT `+grantCols+` FROM oa_grants WHERE hash = $1`, hash)
+	if err != nil {
+		return oa.Grant{}, err
+	}
+	if len(gs) == 0 {
+		return oa.Grant{}, sqldb.NotFound("no such credential")
+	}
+	return gs[0], nil
+}
+
+// LatestGrant returns the account's newest unexpired grant of kind.
+func (s Store) LatestGrant(ctx context.Context, id oa.AccountID, kind oa.GrantKind, at time.Time) (oa.Grant, error) {
+	gs, err := sqldb.QueryAll(ctx, s.db, scanGrant, `SELECT `+grantCols+` FROM oa_grants WHERE account = $1 AND kind = $2 AND expires > $3
+		ORDER BY expires DESC LIMIT 1`, int64(id), int64(kind), sqldb.Ms(at))
+	if err != nil {
+		return oa.Grant{}, err
+	}
+	if len(gs) == 0 {
+		return oa.Grant{}, sqldb.NotFound("no such credential")
+	}
+	return gs[0], nil
 }
 
 // UseGrant returns (and, with once, uses up) the grant of hash.
 func (s Store) UseGrant(ctx context.Context, hash []byte, kind oa.GrantKind, at time.Time, once bool) (oa.Grant, error) {
-	var g oa.Grant
-	read := func(scan func(q string, args []any, dest ...any) (bool, error)) error {
-		var k, acct, user, expires, used, created int64
-		found, err := scan(`SELECT kind, account, user_id, scope, expires, used, created FROM oa_grants WHERE hash = $1`,
-			[]any{hash}, &k, &acct, &user, &g.Scope, &expires, &used, &created)
-		if err != nil {
-			return sqldb.Internal(err)
-		}
-		if !found || oa.GrantKind(k) != kind {
+	check := func(g oa.Grant) error {
+		if g.Kind != kind {
 			return sqldb.NotFound("no such credential")
 		}
-		g.Kind, g.Account, g.User, g.Expires, g.Used, g.Created = oa.GrantKind(k), oa.AccountID(acct), hongyan.UserID(user), sqldb.Tm(expires), used != 0, sqldb.Tm(created)
 		if !at.Before(g.Expires) {
 			return hongyan.Errorf(hongyan.CodePrecondition, "the credential has expired").WithReason(hongyan.ReasonCodeExpired)
 		}
 		return nil
 	}
 	if !once {
-		err := read(func(q string, args []any, dest ...any) (bool, error) { return s.db.QueryRow(ctx, q, args, dest...) })
+		g, err := s.Grant(ctx, hash)
+		if err == nil {
+			err = check(g)
+		}
 		return g, err
 	}
+	var g oa.Grant
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
-		g = oa.Grant{}
-		if err := read(t.Read); err != nil {
+		found, err := t.ReadScan(`SELECT `+grantCols+` FROM oa_grants WHERE hash = $1`, []any{hash}, func(scan func(...any) error) error {
+			var err error
+			g, err = scanGrant(scan)
+			return err
+		})
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if !found {
+			return sqldb.NotFound("no such credential")
+		}
+		if err := check(g); err != nil {
 			return err
 		}
 		if g.Used {
 			return hongyan.Errorf(hongyan.CodePrecondition, "the code has been used")
 		}
-		_, err := t.Exec(`UPDATE oa_grants SET used = 1 WHERE hash = $1`, hash)
+		_, err = t.Exec(`UPDATE oa_grants SET used = 1 WHERE hash = $1`, hash)
 		return sqldb.Internal(err)
 	})
 	return g, err
@@ -1014,4 +1087,59 @@ func (s Store) ExpireGrants(ctx context.Context, id oa.AccountID, at time.Time, 
 		}
 		return nil
 	})
+}
+
+// CountCall adds to (or reads, or clears) a daily call counter.
+func (s Store) CountCall(ctx context.Context, id oa.AccountID, api, day string, n int64) (int64, error) {
+	var total int64
+	if n == 0 {
+		_, err := s.db.QueryRow(ctx, `SELECT n FROM oa_calls WHERE account = $1 AND api = $2 AND day = $3`, []any{int64(id), api, day}, &total)
+		return total, err
+	}
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		total = 0
+		if n < 0 {
+			_, err := t.Exec(`DELETE FROM oa_calls WHERE account = $1 AND api = $2 AND day = $3`, int64(id), api, day)
+			return sqldb.Internal(err)
+		}
+		_, err := t.Write(`INSERT INTO oa_calls (account, api, day, n) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (account, api, day) DO UPDATE SET n = oa_calls.n + excluded.n RETURNING n`, []any{int64(id), api, day, n}, &total)
+		return sqldb.Internal(err)
+	})
+	return total, err
+}
+
+// ---- media ----
+
+// PutMedia stores a temporary file.
+func (s Store) PutMedia(ctx context.Context, m oa.Media) error {
+	return s.exec(ctx, "", `INSERT INTO oa_media (id, account, type, name, content_type, data, created) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		m.ID, int64(m.Account), m.Type, m.Name, m.ContentType, sqldb.NonNil(m.Data), sqldb.Ms(m.Created))
+}
+
+// Media returns one of the account's files.
+func (s Store) Media(ctx context.Context, id oa.AccountID, media string) (oa.Media, error) {
+	m := oa.Media{ID: media, Account: id}
+	var created int64
+	found, err := s.db.QueryRow(ctx, `SELECT type, name, content_type, data, created FROM oa_media WHERE id = $1 AND account = $2`,
+		[]any{media, int64(id)}, &m.Type, &m.Name, &m.ContentType, &m.Data, &created)
+	if err != nil {
+		return oa.Media{}, err
+	}
+	if !found {
+		return oa.Media{}, sqldb.NotFound("invalid media_id")
+	}
+	m.Created = sqldb.Tm(created)
+	return m, nil
+}
+
+// PruneMedia deletes files created before before.
+func (s Store) PruneMedia(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var err error
+		n, err = t.Exec(`DELETE FROM oa_media WHERE created < $1`, sqldb.Ms(before))
+		return sqldb.Internal(err)
+	})
+	return int(n), err
 }
