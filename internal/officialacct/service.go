@@ -204,18 +204,24 @@ func (s *Service) Following(ctx context.Context, c hongyan.Caller) ([]Account, e
 	return out, nil
 }
 
-// Followed reports whether the caller follows the account (for the change
-// log: ChangeOAFollow resolves to the account and this).
-func (s *Service) Followed(ctx context.Context, c hongyan.Caller, id AccountID) (Account, bool, error) {
+// FollowState is whether a user follows an account.
+type FollowState struct {
+	Account   Account
+	Following bool
+}
+
+// FollowState returns whether the caller follows the account (what a
+// ChangeOAFollow entry resolves to).
+func (s *Service) FollowState(ctx context.Context, c hongyan.Caller, id AccountID) (FollowState, error) {
 	a, err := s.store.Account(ctx, id)
 	if err != nil {
-		return Account{}, false, err
+		return FollowState{}, err
 	}
 	f, err := s.store.Fan(ctx, id, c.User)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return a, false, nil
+		return FollowState{Account: a}, nil
 	}
-	return a, f.Following, err
+	return FollowState{Account: a, Following: f.Following}, err
 }
 
 // ---- following ----
