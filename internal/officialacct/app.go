@@ -442,3 +442,8 @@ func (a *App) UserFan(ctx context.Context, user hongyan.UserID) (Fan, error) {
 func ValidScope(s string) bool {
 	return strings.EqualFold(s, "snsapi_base") || strings.EqualFold(s, "snsapi_userinfo")
 }
+
+// Prune deletes temporary media past MediaTTL.
+func (s *Service) Prune(ctx context.Context) (int, error) {
+	return s.store.PruneMedia(ctx, s.now().Add(-MediaTTL))
+}
