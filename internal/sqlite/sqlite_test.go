@@ -14,6 +14,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/moments"
+	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 )
@@ -44,6 +46,10 @@ func TestContact(t *testing.T) {
 
 func TestFavoriteStore(t *testing.T) {
 	favoritetest.Run(t, func(t *testing.T) favorite.Store { return open(t).Favorites() })
+}
+
+func TestMomentsStore(t *testing.T) {
+	momentstest.Run(t, func(t *testing.T) moments.Store { return open(t).Moments() })
 }
 
 func TestGroupStore(t *testing.T) {
