@@ -88,10 +88,12 @@ type Storage struct {
 
 // Limits are the rate limits on abusable actions (0 turns one off).
 type Limits struct {
-	LoginPerMinute        int `toml:"login_per_minute"`         // per account and per address
-	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
-	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
-	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	LoginPerMinute          int `toml:"login_per_minute"`           // per account and per address
+	RegisterPerMinute       int `toml:"register_per_minute"`        // per address
+	RecoveryPer10Minutes    int `toml:"recovery_per_10_minutes"`    // codes sent per account
+	FriendRequestsPerHour   int `toml:"friend_requests_per_hour"`   // per user
+	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`     // Moments posts per user
+	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"` // Moments likes and comments per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -163,10 +165,12 @@ func Default() Config {
 		GCPercent: 200,
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
-			LoginPerMinute:        10,
-			RegisterPerMinute:     20,
-			RecoveryPer10Minutes:  3,
-			FriendRequestsPerHour: 60,
+			LoginPerMinute:          10,
+			RegisterPerMinute:       20,
+			RecoveryPer10Minutes:    3,
+			FriendRequestsPerHour:   60,
+			MomentsPostsPerHour:     100,
+			MomentsReactionsPerHour: 600,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,

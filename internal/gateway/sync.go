@@ -11,6 +11,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moments"
 )
 
 // syncRoutes adds the session's requests: hello, the heartbeat and
@@ -142,6 +143,12 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_GroupInvitation{GroupInvitation: c.invitationPB(ctx, v)}
 	case favorite.Favorite:
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
+	case moments.NotificationView:
+		item.Item = &pb.Change_MomentNotification{MomentNotification: momentNotificationPB(v)}
+	case moments.ReadMark:
+		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
+	case moments.Settings:
+		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

@@ -516,7 +516,15 @@ func (s *Service) Feed(ctx context.Context, c hongyan.Caller, before int64, limi
 // range and per-person settings allow; as a stranger, the latest 10 posts
 // visible to all friends if the author allows it; nothing to a blocked
 // person (either way).
-func (s *Service) Album(ctx context.Context, c hongyan.Caller, author hongyan.UserID, before int64, limit int) ([]View, error) {
+func (s *Service) Album(ctx context.Context, c hongyan.Caller, author hongyan.UserID, before int64, limit int) (views []View, next int64, err error) {
+	views, err = s.album(ctx, c, author, before, limit)
+	if err == nil && len(views) == pageLimit(limit) {
+		next = views[len(views)-1].Post.ID
+	}
+	return views, next, err
+}
+
+func (s *Service) album(ctx context.Context, c hongyan.Caller, author hongyan.UserID, before int64, limit int) ([]View, error) {
 	if before < 0 || author <= 0 {
 		return nil, invalid("invalid author or before")
 	}
@@ -803,6 +811,13 @@ type NotificationView struct {
 	Notification
 	Post    View
 	Comment *Comment // the comment or reply (comments and replies)
+	Unread  int      // the owner's unread notifications (Notification only)
+}
+
+// ReadMark says how far a user has read their notifications.
+type ReadMark struct {
+	Upto   int64
+	Unread int
 }
 
 // Notifications returns a page of the caller's notifications, newest
@@ -827,20 +842,20 @@ func (s *Service) Notifications(ctx context.Context, c hongyan.Caller, before in
 
 // Notification returns one of the caller's notifications as they may see
 // it (not_found when hidden or gone), with the unread count.
-func (s *Service) Notification(ctx context.Context, c hongyan.Caller, id int64) (NotificationView, int, error) {
+func (s *Service) Notification(ctx context.Context, c hongyan.Caller, id int64) (NotificationView, error) {
 	n, err := s.store.Notification(ctx, c.User, id)
 	if err != nil {
-		return NotificationView{}, 0, err
+		return NotificationView{}, err
 	}
 	vs, err := s.notificationViews(ctx, c, []Notification{n})
 	if err != nil {
-		return NotificationView{}, 0, err
+		return NotificationView{}, err
 	}
 	if len(vs) == 0 {
-		return NotificationView{}, 0, hongyan.Errorf(hongyan.CodeNotFound, "no such notification")
+		return NotificationView{}, hongyan.Errorf(hongyan.CodeNotFound, "no such notification")
 	}
-	unread, err := s.store.Unread(ctx, c.User)
-	return vs[0], unread, err
+	vs[0].Unread, err = s.store.Unread(ctx, c.User)
+	return vs[0], err
 }
 
 func (s *Service) notificationViews(ctx context.Context, c hongyan.Caller, ns []Notification) ([]NotificationView, error) {
@@ -900,9 +915,11 @@ func (s *Service) MarkRead(ctx context.Context, c hongyan.Caller, upto int64) er
 	return nil
 }
 
-// Unread returns how many of the caller's notifications are unread.
-func (s *Service) Unread(ctx context.Context, c hongyan.Caller) (int, error) {
-	return s.store.Unread(ctx, c.User)
+// Read returns the read mark upto (as a change-log entry named it) with
+// the caller's unread count now.
+func (s *Service) Read(ctx context.Context, c hongyan.Caller, upto int64) (ReadMark, error) {
+	n, err := s.store.Unread(ctx, c.User)
+	return ReadMark{Upto: upto, Unread: n}, err
 }
 
 // Settings returns the caller's Moments settings.

@@ -29,6 +29,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
+	"hongyan/internal/moments"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
@@ -80,14 +81,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
 	})
-	mediaFiles := newMedia(cfg, db, chats)
+	readers := &mediaReaders{chats: chats}
+	mediaFiles := newMedia(cfg, db, readers)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
+	mcfg := moments.DefaultConfig()
+	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
+	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
+	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
+	readers.moments = momentsSvc
 	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites))
+	rs := resolvers(accounts, contacts, chats, groups, favorites)
+	for k, r := range momentResolvers(momentsSvc) {
+		rs[k] = each(r)
+	}
+	n.feed = changelog.NewFeed(db.ChangeLog(), rs)
 
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Moments: momentsSvc, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,

@@ -8,7 +8,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: proto/hongyan/v1/client.proto
+// source: hongyan/v1/client.proto
 
 package hongyanv1
 
@@ -99,11 +99,11 @@ func (x MessageKind) String() string {
 }
 
 func (MessageKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[0].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[0].Descriptor()
 }
 
 func (MessageKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[0]
+	return &file_hongyan_v1_client_proto_enumTypes[0]
 }
 
 func (x MessageKind) Number() protoreflect.EnumNumber {
@@ -112,7 +112,7 @@ func (x MessageKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MessageKind.Descriptor instead.
 func (MessageKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 type NoticeKind int32
@@ -196,11 +196,11 @@ func (x NoticeKind) String() string {
 }
 
 func (NoticeKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[1].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[1].Descriptor()
 }
 
 func (NoticeKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[1]
+	return &file_hongyan_v1_client_proto_enumTypes[1]
 }
 
 func (x NoticeKind) Number() protoreflect.EnumNumber {
@@ -209,7 +209,7 @@ func (x NoticeKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NoticeKind.Descriptor instead.
 func (NoticeKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 type Gender int32
@@ -245,11 +245,11 @@ func (x Gender) String() string {
 }
 
 func (Gender) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[2].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[2].Descriptor()
 }
 
 func (Gender) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[2]
+	return &file_hongyan_v1_client_proto_enumTypes[2]
 }
 
 func (x Gender) Number() protoreflect.EnumNumber {
@@ -258,7 +258,7 @@ func (x Gender) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Gender.Descriptor instead.
 func (Gender) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type QrState int32
@@ -297,11 +297,11 @@ func (x QrState) String() string {
 }
 
 func (QrState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[3].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[3].Descriptor()
 }
 
 func (QrState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[3]
+	return &file_hongyan_v1_client_proto_enumTypes[3]
 }
 
 func (x QrState) Number() protoreflect.EnumNumber {
@@ -310,7 +310,7 @@ func (x QrState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use QrState.Descriptor instead.
 func (QrState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 type RequestState int32
@@ -346,11 +346,11 @@ func (x RequestState) String() string {
 }
 
 func (RequestState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[4].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[4].Descriptor()
 }
 
 func (RequestState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[4]
+	return &file_hongyan_v1_client_proto_enumTypes[4]
 }
 
 func (x RequestState) Number() protoreflect.EnumNumber {
@@ -359,7 +359,7 @@ func (x RequestState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RequestState.Descriptor instead.
 func (RequestState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 type GroupRole int32
@@ -395,11 +395,11 @@ func (x GroupRole) String() string {
 }
 
 func (GroupRole) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[5].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[5].Descriptor()
 }
 
 func (GroupRole) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[5]
+	return &file_hongyan_v1_client_proto_enumTypes[5]
 }
 
 func (x GroupRole) Number() protoreflect.EnumNumber {
@@ -408,7 +408,7 @@ func (x GroupRole) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GroupRole.Descriptor instead.
 func (GroupRole) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 type InvitationState int32
@@ -449,11 +449,11 @@ func (x InvitationState) String() string {
 }
 
 func (InvitationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[6].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[6].Descriptor()
 }
 
 func (InvitationState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[6]
+	return &file_hongyan_v1_client_proto_enumTypes[6]
 }
 
 func (x InvitationState) Number() protoreflect.EnumNumber {
@@ -462,7 +462,7 @@ func (x InvitationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InvitationState.Descriptor instead.
 func (InvitationState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 type FavoriteKind int32
@@ -498,11 +498,11 @@ func (x FavoriteKind) String() string {
 }
 
 func (FavoriteKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[7].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[7].Descriptor()
 }
 
 func (FavoriteKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[7]
+	return &file_hongyan_v1_client_proto_enumTypes[7]
 }
 
 func (x FavoriteKind) Number() protoreflect.EnumNumber {
@@ -511,7 +511,7 @@ func (x FavoriteKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FavoriteKind.Descriptor instead.
 func (FavoriteKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 type ClientFrame struct {
@@ -582,6 +582,18 @@ type ClientFrame struct {
 	//	*ClientFrame_JoinGroup
 	//	*ClientFrame_GroupInvitations
 	//	*ClientFrame_AnswerInvitation
+	//	*ClientFrame_MomentPost
+	//	*ClientFrame_MomentFeed
+	//	*ClientFrame_MomentAlbum
+	//	*ClientFrame_MomentGet
+	//	*ClientFrame_MomentDelete
+	//	*ClientFrame_MomentLike
+	//	*ClientFrame_MomentUnlike
+	//	*ClientFrame_MomentComment
+	//	*ClientFrame_MomentDeleteComment
+	//	*ClientFrame_MomentNotifications
+	//	*ClientFrame_MomentRead
+	//	*ClientFrame_MomentSettings
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -589,7 +601,7 @@ type ClientFrame struct {
 
 func (x *ClientFrame) Reset() {
 	*x = ClientFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +613,7 @@ func (x *ClientFrame) String() string {
 func (*ClientFrame) ProtoMessage() {}
 
 func (x *ClientFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +626,7 @@ func (x *ClientFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientFrame.ProtoReflect.Descriptor instead.
 func (*ClientFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *ClientFrame) GetId() uint32 {
@@ -1198,6 +1210,114 @@ func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
+			return x.MomentPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentFeed() *MomentFeedRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentFeed); ok {
+			return x.MomentFeed
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentAlbum() *MomentAlbumRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentAlbum); ok {
+			return x.MomentAlbum
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentGet() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentGet); ok {
+			return x.MomentGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDelete() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDelete); ok {
+			return x.MomentDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentLike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentLike); ok {
+			return x.MomentLike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentUnlike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentUnlike); ok {
+			return x.MomentUnlike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentComment() *MomentCommentRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDeleteComment() *MomentCommentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDeleteComment); ok {
+			return x.MomentDeleteComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentNotifications() *MomentNotificationsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentRead() *MomentReadRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentRead); ok {
+			return x.MomentRead
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -1454,6 +1574,55 @@ type ClientFrame_AnswerInvitation struct {
 	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
 }
 
+type ClientFrame_MomentPost struct {
+	// Moments (moments.proto).
+	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
+}
+
+type ClientFrame_MomentFeed struct {
+	MomentFeed *MomentFeedRequest `protobuf:"bytes,151,opt,name=moment_feed,json=momentFeed,proto3,oneof"`
+}
+
+type ClientFrame_MomentAlbum struct {
+	MomentAlbum *MomentAlbumRequest `protobuf:"bytes,152,opt,name=moment_album,json=momentAlbum,proto3,oneof"`
+}
+
+type ClientFrame_MomentGet struct {
+	MomentGet *MomentRef `protobuf:"bytes,153,opt,name=moment_get,json=momentGet,proto3,oneof"`
+}
+
+type ClientFrame_MomentDelete struct {
+	MomentDelete *MomentRef `protobuf:"bytes,154,opt,name=moment_delete,json=momentDelete,proto3,oneof"`
+}
+
+type ClientFrame_MomentLike struct {
+	MomentLike *MomentRef `protobuf:"bytes,155,opt,name=moment_like,json=momentLike,proto3,oneof"`
+}
+
+type ClientFrame_MomentUnlike struct {
+	MomentUnlike *MomentRef `protobuf:"bytes,156,opt,name=moment_unlike,json=momentUnlike,proto3,oneof"`
+}
+
+type ClientFrame_MomentComment struct {
+	MomentComment *MomentCommentRequest `protobuf:"bytes,157,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentDeleteComment struct {
+	MomentDeleteComment *MomentCommentRef `protobuf:"bytes,158,opt,name=moment_delete_comment,json=momentDeleteComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationsRequest `protobuf:"bytes,159,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ClientFrame_MomentRead struct {
+	MomentRead *MomentReadRequest `protobuf:"bytes,160,opt,name=moment_read,json=momentRead,proto3,oneof"`
+}
+
+type ClientFrame_MomentSettings struct {
+	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -1580,6 +1749,30 @@ func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
 
 func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
 
+func (*ClientFrame_MomentPost) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentAlbum) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentGet) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentLike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentUnlike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDeleteComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentRead) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1614,6 +1807,11 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupQr
 	//	*ServerFrame_GroupInvitations
 	//	*ServerFrame_GroupInvitation
+	//	*ServerFrame_Moment
+	//	*ServerFrame_Moments
+	//	*ServerFrame_MomentComment
+	//	*ServerFrame_MomentNotifications
+	//	*ServerFrame_MomentSettings
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1621,7 +1819,7 @@ type ServerFrame struct {
 
 func (x *ServerFrame) Reset() {
 	*x = ServerFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1831,7 @@ func (x *ServerFrame) String() string {
 func (*ServerFrame) ProtoMessage() {}
 
 func (x *ServerFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +1844,7 @@ func (x *ServerFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerFrame.ProtoReflect.Descriptor instead.
 func (*ServerFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *ServerFrame) GetId() uint32 {
@@ -1922,6 +2120,51 @@ func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
 	return nil
 }
 
+func (x *ServerFrame) GetMoment() *MomentPost {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moment); ok {
+			return x.Moment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMoments() *MomentList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moments); ok {
+			return x.Moments
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentComment() *MomentComment {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentNotifications() *MomentNotificationList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -2041,6 +2284,27 @@ type ServerFrame_GroupInvitation struct {
 	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
 }
 
+type ServerFrame_Moment struct {
+	// Moments (moments.proto).
+	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
+}
+
+type ServerFrame_Moments struct {
+	Moments *MomentList `protobuf:"bytes,151,opt,name=moments,proto3,oneof"`
+}
+
+type ServerFrame_MomentComment struct {
+	MomentComment *MomentComment `protobuf:"bytes,152,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ServerFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationList `protobuf:"bytes,153,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ServerFrame_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -2097,6 +2361,16 @@ func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
 
+func (*ServerFrame_Moment) isServerFrame_Body() {}
+
+func (*ServerFrame_Moments) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentComment) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
+
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2105,7 +2379,7 @@ type Empty struct {
 
 func (x *Empty) Reset() {
 	*x = Empty{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2391,7 @@ func (x *Empty) String() string {
 func (*Empty) ProtoMessage() {}
 
 func (x *Empty) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2404,7 @@ func (x *Empty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Empty.ProtoReflect.Descriptor instead.
 func (*Empty) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type Error struct {
@@ -2151,7 +2425,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +2437,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +2450,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Error) GetCode() string {
@@ -2210,7 +2484,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2496,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2509,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hello) GetToken() string {
@@ -2257,7 +2531,7 @@ type HelloResponse struct {
 
 func (x *HelloResponse) Reset() {
 	*x = HelloResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2543,7 @@ func (x *HelloResponse) String() string {
 func (*HelloResponse) ProtoMessage() {}
 
 func (x *HelloResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2556,7 @@ func (x *HelloResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelloResponse.ProtoReflect.Descriptor instead.
 func (*HelloResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HelloResponse) GetUser() int64 {
@@ -2316,7 +2590,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2328,7 +2602,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2341,7 +2615,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Ping) GetCursor() int64 {
@@ -2361,7 +2635,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +2647,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,7 +2660,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Pong) GetHead() int64 {
@@ -2408,7 +2682,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2694,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2707,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SyncRequest) GetAfter() int64 {
@@ -2469,7 +2743,7 @@ type SyncResponse struct {
 
 func (x *SyncResponse) Reset() {
 	*x = SyncResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2755,7 @@ func (x *SyncResponse) String() string {
 func (*SyncResponse) ProtoMessage() {}
 
 func (x *SyncResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2768,7 @@ func (x *SyncResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResponse.ProtoReflect.Descriptor instead.
 func (*SyncResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SyncResponse) GetChanges() []*Change {
@@ -2544,6 +2818,9 @@ type Change struct {
 	//	*Change_GroupInvitation
 	//	*Change_Favorite
 	//	*Change_FavoriteRemoved
+	//	*Change_MomentNotification
+	//	*Change_MomentUnread
+	//	*Change_MomentSettings
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2551,7 +2828,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2563,7 +2840,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2576,7 +2853,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Change) GetSeq() int64 {
@@ -2719,6 +2996,33 @@ func (x *Change) GetFavoriteRemoved() int64 {
 	return 0
 }
 
+func (x *Change) GetMomentNotification() *MomentNotification {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentNotification); ok {
+			return x.MomentNotification
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetMomentUnread() *MomentUnread {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentUnread); ok {
+			return x.MomentUnread
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -2787,6 +3091,20 @@ type Change_FavoriteRemoved struct {
 	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
 }
 
+type Change_MomentNotification struct {
+	// Moments: a like, comment, reply or mention for you.
+	MomentNotification *MomentNotification `protobuf:"bytes,150,opt,name=moment_notification,json=momentNotification,proto3,oneof"`
+}
+
+type Change_MomentUnread struct {
+	// You read your Moments notifications (on any device).
+	MomentUnread *MomentUnread `protobuf:"bytes,151,opt,name=moment_unread,json=momentUnread,proto3,oneof"`
+}
+
+type Change_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -2815,6 +3133,12 @@ func (*Change_Favorite) isChange_Item() {}
 
 func (*Change_FavoriteRemoved) isChange_Item() {}
 
+func (*Change_MomentNotification) isChange_Item() {}
+
+func (*Change_MomentUnread) isChange_Item() {}
+
+func (*Change_MomentSettings) isChange_Item() {}
+
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2825,7 +3149,7 @@ type MessageRef struct {
 
 func (x *MessageRef) Reset() {
 	*x = MessageRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2837,7 +3161,7 @@ func (x *MessageRef) String() string {
 func (*MessageRef) ProtoMessage() {}
 
 func (x *MessageRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2850,7 +3174,7 @@ func (x *MessageRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRef.ProtoReflect.Descriptor instead.
 func (*MessageRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MessageRef) GetConversation() int64 {
@@ -2907,7 +3231,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2919,7 +3243,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2932,7 +3256,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Message) GetId() int64 {
@@ -3089,7 +3413,7 @@ type Media struct {
 
 func (x *Media) Reset() {
 	*x = Media{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +3425,7 @@ func (x *Media) String() string {
 func (*Media) ProtoMessage() {}
 
 func (x *Media) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +3438,7 @@ func (x *Media) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Media.ProtoReflect.Descriptor instead.
 func (*Media) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Media) GetId() string {
@@ -3192,7 +3516,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3204,7 +3528,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3217,7 +3541,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Location) GetLatitude() float64 {
@@ -3261,7 +3585,7 @@ type LinkCard struct {
 
 func (x *LinkCard) Reset() {
 	*x = LinkCard{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3273,7 +3597,7 @@ func (x *LinkCard) String() string {
 func (*LinkCard) ProtoMessage() {}
 
 func (x *LinkCard) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3286,7 +3610,7 @@ func (x *LinkCard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkCard.ProtoReflect.Descriptor instead.
 func (*LinkCard) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LinkCard) GetUrl() string {
@@ -3330,7 +3654,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3342,7 +3666,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3355,7 +3679,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Quote) GetMessage() int64 {
@@ -3398,7 +3722,7 @@ type ChatHistory struct {
 
 func (x *ChatHistory) Reset() {
 	*x = ChatHistory{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3410,7 +3734,7 @@ func (x *ChatHistory) String() string {
 func (*ChatHistory) ProtoMessage() {}
 
 func (x *ChatHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3423,7 +3747,7 @@ func (x *ChatHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatHistory.ProtoReflect.Descriptor instead.
 func (*ChatHistory) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChatHistory) GetTitle() string {
@@ -3452,7 +3776,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3464,7 +3788,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3477,7 +3801,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Notice) GetKind() NoticeKind {
@@ -3536,7 +3860,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3548,7 +3872,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3561,7 +3885,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetPeer() int64 {
@@ -3660,7 +3984,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3672,7 +3996,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3685,7 +4009,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendResponse) GetId() int64 {
@@ -3728,7 +4052,7 @@ type RecallRequest struct {
 
 func (x *RecallRequest) Reset() {
 	*x = RecallRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3740,7 +4064,7 @@ func (x *RecallRequest) String() string {
 func (*RecallRequest) ProtoMessage() {}
 
 func (x *RecallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3753,7 +4077,7 @@ func (x *RecallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
 func (*RecallRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecallRequest) GetMessage() int64 {
@@ -3780,7 +4104,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +4116,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +4129,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -3853,7 +4177,7 @@ type BroadcastRequest struct {
 
 func (x *BroadcastRequest) Reset() {
 	*x = BroadcastRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3865,7 +4189,7 @@ func (x *BroadcastRequest) String() string {
 func (*BroadcastRequest) ProtoMessage() {}
 
 func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3878,7 +4202,7 @@ func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BroadcastRequest) GetPeers() []int64 {
@@ -3920,7 +4244,7 @@ type BroadcastResponse struct {
 
 func (x *BroadcastResponse) Reset() {
 	*x = BroadcastResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3932,7 +4256,7 @@ func (x *BroadcastResponse) String() string {
 func (*BroadcastResponse) ProtoMessage() {}
 
 func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3945,7 +4269,7 @@ func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BroadcastResponse) GetResults() []*BroadcastResult {
@@ -3966,7 +4290,7 @@ type BroadcastResult struct {
 
 func (x *BroadcastResult) Reset() {
 	*x = BroadcastResult{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3978,7 +4302,7 @@ func (x *BroadcastResult) String() string {
 func (*BroadcastResult) ProtoMessage() {}
 
 func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3991,7 +4315,7 @@ func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
 func (*BroadcastResult) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BroadcastResult) GetPeer() int64 {
@@ -4027,7 +4351,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4039,7 +4363,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4052,7 +4376,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -4085,7 +4409,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4097,7 +4421,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4110,7 +4434,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -4143,7 +4467,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4155,7 +4479,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4168,7 +4492,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -4264,7 +4588,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4276,7 +4600,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4289,7 +4613,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -4316,7 +4640,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4328,7 +4652,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4341,7 +4665,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -4405,7 +4729,7 @@ type ForwardRequest struct {
 
 func (x *ForwardRequest) Reset() {
 	*x = ForwardRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4417,7 +4741,7 @@ func (x *ForwardRequest) String() string {
 func (*ForwardRequest) ProtoMessage() {}
 
 func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4430,7 +4754,7 @@ func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
 func (*ForwardRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ForwardRequest) GetMessage() int64 {
@@ -4486,7 +4810,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4498,7 +4822,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4511,7 +4835,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteMessageRequest) GetMessage() int64 {
@@ -4530,7 +4854,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4542,7 +4866,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4555,7 +4879,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -4575,7 +4899,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4587,7 +4911,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4600,7 +4924,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -4631,7 +4955,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4643,7 +4967,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4656,7 +4980,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -4713,7 +5037,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4725,7 +5049,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4738,7 +5062,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -4773,7 +5097,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4785,7 +5109,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4798,7 +5122,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Session) GetToken() string {
@@ -4843,7 +5167,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4855,7 +5179,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4868,7 +5192,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Profile) GetId() int64 {
@@ -4959,7 +5283,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4971,7 +5295,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4984,7 +5308,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -5017,7 +5341,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5029,7 +5353,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5042,7 +5366,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -5066,7 +5390,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5078,7 +5402,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5091,7 +5415,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -5147,7 +5471,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5159,7 +5483,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5172,7 +5496,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -5206,7 +5530,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5218,7 +5542,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5231,7 +5555,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -5250,7 +5574,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5262,7 +5586,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5275,7 +5599,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -5295,7 +5619,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5307,7 +5631,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5320,7 +5644,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -5351,7 +5675,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5363,7 +5687,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5376,7 +5700,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Device) GetId() int64 {
@@ -5430,7 +5754,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5442,7 +5766,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5455,7 +5779,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -5474,7 +5798,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5486,7 +5810,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5499,7 +5823,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -5520,7 +5844,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5532,7 +5856,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5545,7 +5869,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -5574,7 +5898,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5586,7 +5910,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5599,7 +5923,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -5639,7 +5963,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5651,7 +5975,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5664,7 +5988,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -5683,7 +6007,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5695,7 +6019,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5708,7 +6032,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -5730,7 +6054,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5742,7 +6066,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5755,7 +6079,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -5798,7 +6122,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5810,7 +6134,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5823,7 +6147,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -5891,7 +6215,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5903,7 +6227,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5916,7 +6240,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Kicked) GetReason() string {
@@ -5936,7 +6260,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5948,7 +6272,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5961,7 +6285,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -5982,7 +6306,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5994,7 +6318,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6007,7 +6331,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -6047,7 +6371,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6059,7 +6383,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6072,7 +6396,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -6133,7 +6457,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6145,7 +6469,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6158,7 +6482,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -6179,7 +6503,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6191,7 +6515,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6204,7 +6528,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -6243,7 +6567,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6255,7 +6579,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6268,7 +6592,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -6329,7 +6653,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6341,7 +6665,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6354,7 +6678,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -6379,7 +6703,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6391,7 +6715,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6404,7 +6728,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -6459,7 +6783,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6471,7 +6795,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6484,7 +6808,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -6511,7 +6835,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6523,7 +6847,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6536,7 +6860,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -6587,7 +6911,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6599,7 +6923,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6612,7 +6936,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Group) GetId() int64 {
@@ -6743,7 +7067,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6755,7 +7079,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6768,7 +7092,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -6793,7 +7117,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6805,7 +7129,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6818,7 +7142,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -6872,7 +7196,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6884,7 +7208,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6897,7 +7221,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -6919,7 +7243,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6931,7 +7255,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6944,7 +7268,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -6970,7 +7294,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6982,7 +7306,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6995,7 +7319,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -7015,7 +7339,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7027,7 +7351,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7040,7 +7364,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -7070,7 +7394,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7082,7 +7406,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7095,7 +7419,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -7126,7 +7450,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7138,7 +7462,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7151,7 +7475,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -7199,7 +7523,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7211,7 +7535,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7224,7 +7548,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -7255,7 +7579,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7267,7 +7591,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7280,7 +7604,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -7323,7 +7647,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7335,7 +7659,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7348,7 +7672,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -7390,7 +7714,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7402,7 +7726,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7415,7 +7739,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -7444,7 +7768,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7456,7 +7780,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7469,7 +7793,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -7503,7 +7827,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7515,7 +7839,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7528,7 +7852,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -7555,7 +7879,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7567,7 +7891,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7580,7 +7904,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -7648,7 +7972,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7660,7 +7984,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7673,7 +7997,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -7695,7 +8019,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7707,7 +8031,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7720,7 +8044,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -7755,7 +8079,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7767,7 +8091,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7780,7 +8104,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -7843,7 +8167,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7855,7 +8179,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7868,7 +8192,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -7897,7 +8221,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7909,7 +8233,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7922,7 +8246,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -7958,7 +8282,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7970,7 +8294,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7983,7 +8307,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -8017,7 +8341,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8029,7 +8353,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8042,7 +8366,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -8068,7 +8392,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8080,7 +8404,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8093,7 +8417,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -8117,7 +8441,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8129,7 +8453,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8142,7 +8466,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -8185,7 +8509,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8197,7 +8521,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8210,7 +8534,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -8231,7 +8555,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8243,7 +8567,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8256,7 +8580,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -8280,12 +8604,12 @@ func (x *ExportResponse) GetSize() int64 {
 	return 0
 }
 
-var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
+var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 
-const file_proto_hongyan_v1_client_proto_rawDesc = "" +
+const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
-	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xa9\x1f\n" +
+	"\x17hongyan/v1/client.proto\x12\n" +
+	"hongyan.v1\x1a\x18hongyan/v1/moments.proto\"\xf8%\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8358,8 +8682,25 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
 	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
-	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitationB\x05\n" +
-	"\x03req\"\xe1\f\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12A\n" +
+	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
+	"momentPost\x12A\n" +
+	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
+	"momentFeed\x12D\n" +
+	"\fmoment_album\x18\x98\x01 \x01(\v2\x1e.hongyan.v1.MomentAlbumRequestH\x00R\vmomentAlbum\x127\n" +
+	"\n" +
+	"moment_get\x18\x99\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\tmomentGet\x12=\n" +
+	"\rmoment_delete\x18\x9a\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentDelete\x129\n" +
+	"\vmoment_like\x18\x9b\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\n" +
+	"momentLike\x12=\n" +
+	"\rmoment_unlike\x18\x9c\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentUnlike\x12J\n" +
+	"\x0emoment_comment\x18\x9d\x01 \x01(\v2 .hongyan.v1.MomentCommentRequestH\x00R\rmomentComment\x12S\n" +
+	"\x15moment_delete_comment\x18\x9e\x01 \x01(\v2\x1c.hongyan.v1.MomentCommentRefH\x00R\x13momentDeleteComment\x12\\\n" +
+	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
+	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
+	"momentRead\x12M\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettingsB\x05\n" +
+	"\x03req\"\xb0\x0f\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -8391,7 +8732,12 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
 	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
-	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitationB\x06\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x121\n" +
+	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
+	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
+	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
+	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -8415,7 +8761,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8e\x06\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xec\a\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -8432,7 +8778,10 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
 	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
 	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
-	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemovedB\x06\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x12R\n" +
+	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
+	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -8934,123 +9283,139 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12FAVORITE_KIND_NOTE\x10\x02B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
-	file_proto_hongyan_v1_client_proto_rawDescOnce sync.Once
-	file_proto_hongyan_v1_client_proto_rawDescData []byte
+	file_hongyan_v1_client_proto_rawDescOnce sync.Once
+	file_hongyan_v1_client_proto_rawDescData []byte
 )
 
-func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
-	file_proto_hongyan_v1_client_proto_rawDescOnce.Do(func() {
-		file_proto_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)))
+func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
+	file_hongyan_v1_client_proto_rawDescOnce.Do(func() {
+		file_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)))
 	})
-	return file_proto_hongyan_v1_client_proto_rawDescData
+	return file_hongyan_v1_client_proto_rawDescData
 }
 
-var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
-var file_proto_hongyan_v1_client_proto_goTypes = []any{
-	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
-	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
-	(Gender)(0),                      // 2: hongyan.v1.Gender
-	(QrState)(0),                     // 3: hongyan.v1.QrState
-	(RequestState)(0),                // 4: hongyan.v1.RequestState
-	(GroupRole)(0),                   // 5: hongyan.v1.GroupRole
-	(InvitationState)(0),             // 6: hongyan.v1.InvitationState
-	(FavoriteKind)(0),                // 7: hongyan.v1.FavoriteKind
-	(*ClientFrame)(nil),              // 8: hongyan.v1.ClientFrame
-	(*ServerFrame)(nil),              // 9: hongyan.v1.ServerFrame
-	(*Empty)(nil),                    // 10: hongyan.v1.Empty
-	(*Error)(nil),                    // 11: hongyan.v1.Error
-	(*Hello)(nil),                    // 12: hongyan.v1.Hello
-	(*HelloResponse)(nil),            // 13: hongyan.v1.HelloResponse
-	(*Ping)(nil),                     // 14: hongyan.v1.Ping
-	(*Pong)(nil),                     // 15: hongyan.v1.Pong
-	(*SyncRequest)(nil),              // 16: hongyan.v1.SyncRequest
-	(*SyncResponse)(nil),             // 17: hongyan.v1.SyncResponse
-	(*Change)(nil),                   // 18: hongyan.v1.Change
-	(*MessageRef)(nil),               // 19: hongyan.v1.MessageRef
-	(*Message)(nil),                  // 20: hongyan.v1.Message
-	(*Media)(nil),                    // 21: hongyan.v1.Media
-	(*Location)(nil),                 // 22: hongyan.v1.Location
-	(*LinkCard)(nil),                 // 23: hongyan.v1.LinkCard
-	(*Quote)(nil),                    // 24: hongyan.v1.Quote
-	(*ChatHistory)(nil),              // 25: hongyan.v1.ChatHistory
-	(*Notice)(nil),                   // 26: hongyan.v1.Notice
-	(*SendRequest)(nil),              // 27: hongyan.v1.SendRequest
-	(*SendResponse)(nil),             // 28: hongyan.v1.SendResponse
-	(*RecallRequest)(nil),            // 29: hongyan.v1.RecallRequest
-	(*SearchRequest)(nil),            // 30: hongyan.v1.SearchRequest
-	(*BroadcastRequest)(nil),         // 31: hongyan.v1.BroadcastRequest
-	(*BroadcastResponse)(nil),        // 32: hongyan.v1.BroadcastResponse
-	(*BroadcastResult)(nil),          // 33: hongyan.v1.BroadcastResult
-	(*HistoryRequest)(nil),           // 34: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 35: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 36: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 37: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 38: hongyan.v1.ConversationStateRequest
-	(*ForwardRequest)(nil),           // 39: hongyan.v1.ForwardRequest
-	(*DeleteMessageRequest)(nil),     // 40: hongyan.v1.DeleteMessageRequest
-	(*TypingRequest)(nil),            // 41: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 42: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 43: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 44: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 45: hongyan.v1.Session
-	(*Profile)(nil),                  // 46: hongyan.v1.Profile
-	(*Settings)(nil),                 // 47: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 48: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 49: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 50: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 51: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 52: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 53: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 54: hongyan.v1.Device
-	(*DeviceList)(nil),               // 55: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 56: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 57: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 58: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 59: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 60: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 61: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 62: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 63: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 64: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 65: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 66: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 67: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 68: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 69: hongyan.v1.Contact
-	(*ContactList)(nil),              // 70: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 71: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 72: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 73: hongyan.v1.BlockChange
-	(*Group)(nil),                    // 74: hongyan.v1.Group
-	(*GroupList)(nil),                // 75: hongyan.v1.GroupList
-	(*GroupMember)(nil),              // 76: hongyan.v1.GroupMember
-	(*GroupMemberList)(nil),          // 77: hongyan.v1.GroupMemberList
-	(*CreateGroupRequest)(nil),       // 78: hongyan.v1.CreateGroupRequest
-	(*GroupRef)(nil),                 // 79: hongyan.v1.GroupRef
-	(*GroupUserRef)(nil),             // 80: hongyan.v1.GroupUserRef
-	(*GroupUsersRequest)(nil),        // 81: hongyan.v1.GroupUsersRequest
-	(*UpdateGroupRequest)(nil),       // 82: hongyan.v1.UpdateGroupRequest
-	(*SetGroupAvatarRequest)(nil),    // 83: hongyan.v1.SetGroupAvatarRequest
-	(*UpdateMemberRequest)(nil),      // 84: hongyan.v1.UpdateMemberRequest
-	(*MyGroupSettingsRequest)(nil),   // 85: hongyan.v1.MyGroupSettingsRequest
-	(*GroupQrRequest)(nil),           // 86: hongyan.v1.GroupQrRequest
-	(*GroupQr)(nil),                  // 87: hongyan.v1.GroupQr
-	(*JoinGroupRequest)(nil),         // 88: hongyan.v1.JoinGroupRequest
-	(*GroupInvitation)(nil),          // 89: hongyan.v1.GroupInvitation
-	(*GroupInvitationList)(nil),      // 90: hongyan.v1.GroupInvitationList
-	(*AnswerInvitationRequest)(nil),  // 91: hongyan.v1.AnswerInvitationRequest
-	(*Favorite)(nil),                 // 92: hongyan.v1.Favorite
-	(*FavoriteList)(nil),             // 93: hongyan.v1.FavoriteList
-	(*FavoriteAddRequest)(nil),       // 94: hongyan.v1.FavoriteAddRequest
-	(*FavoriteListRequest)(nil),      // 95: hongyan.v1.FavoriteListRequest
-	(*FavoriteEditRequest)(nil),      // 96: hongyan.v1.FavoriteEditRequest
-	(*FavoriteRef)(nil),              // 97: hongyan.v1.FavoriteRef
-	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
-	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
-	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
+var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_hongyan_v1_client_proto_goTypes = []any{
+	(MessageKind)(0),                   // 0: hongyan.v1.MessageKind
+	(NoticeKind)(0),                    // 1: hongyan.v1.NoticeKind
+	(Gender)(0),                        // 2: hongyan.v1.Gender
+	(QrState)(0),                       // 3: hongyan.v1.QrState
+	(RequestState)(0),                  // 4: hongyan.v1.RequestState
+	(GroupRole)(0),                     // 5: hongyan.v1.GroupRole
+	(InvitationState)(0),               // 6: hongyan.v1.InvitationState
+	(FavoriteKind)(0),                  // 7: hongyan.v1.FavoriteKind
+	(*ClientFrame)(nil),                // 8: hongyan.v1.ClientFrame
+	(*ServerFrame)(nil),                // 9: hongyan.v1.ServerFrame
+	(*Empty)(nil),                      // 10: hongyan.v1.Empty
+	(*Error)(nil),                      // 11: hongyan.v1.Error
+	(*Hello)(nil),                      // 12: hongyan.v1.Hello
+	(*HelloResponse)(nil),              // 13: hongyan.v1.HelloResponse
+	(*Ping)(nil),                       // 14: hongyan.v1.Ping
+	(*Pong)(nil),                       // 15: hongyan.v1.Pong
+	(*SyncRequest)(nil),                // 16: hongyan.v1.SyncRequest
+	(*SyncResponse)(nil),               // 17: hongyan.v1.SyncResponse
+	(*Change)(nil),                     // 18: hongyan.v1.Change
+	(*MessageRef)(nil),                 // 19: hongyan.v1.MessageRef
+	(*Message)(nil),                    // 20: hongyan.v1.Message
+	(*Media)(nil),                      // 21: hongyan.v1.Media
+	(*Location)(nil),                   // 22: hongyan.v1.Location
+	(*LinkCard)(nil),                   // 23: hongyan.v1.LinkCard
+	(*Quote)(nil),                      // 24: hongyan.v1.Quote
+	(*ChatHistory)(nil),                // 25: hongyan.v1.ChatHistory
+	(*Notice)(nil),                     // 26: hongyan.v1.Notice
+	(*SendRequest)(nil),                // 27: hongyan.v1.SendRequest
+	(*SendResponse)(nil),               // 28: hongyan.v1.SendResponse
+	(*RecallRequest)(nil),              // 29: hongyan.v1.RecallRequest
+	(*SearchRequest)(nil),              // 30: hongyan.v1.SearchRequest
+	(*BroadcastRequest)(nil),           // 31: hongyan.v1.BroadcastRequest
+	(*BroadcastResponse)(nil),          // 32: hongyan.v1.BroadcastResponse
+	(*BroadcastResult)(nil),            // 33: hongyan.v1.BroadcastResult
+	(*HistoryRequest)(nil),             // 34: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),                // 35: hongyan.v1.MessageList
+	(*ConversationState)(nil),          // 36: hongyan.v1.ConversationState
+	(*ConversationList)(nil),           // 37: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil),   // 38: hongyan.v1.ConversationStateRequest
+	(*ForwardRequest)(nil),             // 39: hongyan.v1.ForwardRequest
+	(*DeleteMessageRequest)(nil),       // 40: hongyan.v1.DeleteMessageRequest
+	(*TypingRequest)(nil),              // 41: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),                 // 42: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),            // 43: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),               // 44: hongyan.v1.LoginRequest
+	(*Session)(nil),                    // 45: hongyan.v1.Session
+	(*Profile)(nil),                    // 46: hongyan.v1.Profile
+	(*Settings)(nil),                   // 47: hongyan.v1.Settings
+	(*UserRef)(nil),                    // 48: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),       // 49: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),      // 50: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),           // 51: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),     // 52: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),      // 53: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                     // 54: hongyan.v1.Device
+	(*DeviceList)(nil),                 // 55: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                  // 56: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),        // 57: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),             // 58: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),        // 59: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                  // 60: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),        // 61: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                    // 62: hongyan.v1.QrLogin
+	(*Kicked)(nil),                     // 63: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),          // 64: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),       // 65: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),              // 66: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),          // 67: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),              // 68: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                    // 69: hongyan.v1.Contact
+	(*ContactList)(nil),                // 70: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),       // 71: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),               // 72: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),                // 73: hongyan.v1.BlockChange
+	(*Group)(nil),                      // 74: hongyan.v1.Group
+	(*GroupList)(nil),                  // 75: hongyan.v1.GroupList
+	(*GroupMember)(nil),                // 76: hongyan.v1.GroupMember
+	(*GroupMemberList)(nil),            // 77: hongyan.v1.GroupMemberList
+	(*CreateGroupRequest)(nil),         // 78: hongyan.v1.CreateGroupRequest
+	(*GroupRef)(nil),                   // 79: hongyan.v1.GroupRef
+	(*GroupUserRef)(nil),               // 80: hongyan.v1.GroupUserRef
+	(*GroupUsersRequest)(nil),          // 81: hongyan.v1.GroupUsersRequest
+	(*UpdateGroupRequest)(nil),         // 82: hongyan.v1.UpdateGroupRequest
+	(*SetGroupAvatarRequest)(nil),      // 83: hongyan.v1.SetGroupAvatarRequest
+	(*UpdateMemberRequest)(nil),        // 84: hongyan.v1.UpdateMemberRequest
+	(*MyGroupSettingsRequest)(nil),     // 85: hongyan.v1.MyGroupSettingsRequest
+	(*GroupQrRequest)(nil),             // 86: hongyan.v1.GroupQrRequest
+	(*GroupQr)(nil),                    // 87: hongyan.v1.GroupQr
+	(*JoinGroupRequest)(nil),           // 88: hongyan.v1.JoinGroupRequest
+	(*GroupInvitation)(nil),            // 89: hongyan.v1.GroupInvitation
+	(*GroupInvitationList)(nil),        // 90: hongyan.v1.GroupInvitationList
+	(*AnswerInvitationRequest)(nil),    // 91: hongyan.v1.AnswerInvitationRequest
+	(*Favorite)(nil),                   // 92: hongyan.v1.Favorite
+	(*FavoriteList)(nil),               // 93: hongyan.v1.FavoriteList
+	(*FavoriteAddRequest)(nil),         // 94: hongyan.v1.FavoriteAddRequest
+	(*FavoriteListRequest)(nil),        // 95: hongyan.v1.FavoriteListRequest
+	(*FavoriteEditRequest)(nil),        // 96: hongyan.v1.FavoriteEditRequest
+	(*FavoriteRef)(nil),                // 97: hongyan.v1.FavoriteRef
+	(*FavoriteSendRequest)(nil),        // 98: hongyan.v1.FavoriteSendRequest
+	(*ExportRequest)(nil),              // 99: hongyan.v1.ExportRequest
+	(*ExportResponse)(nil),             // 100: hongyan.v1.ExportResponse
+	(*MomentPostRequest)(nil),          // 101: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 102: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 103: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 104: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 105: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 106: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 107: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 108: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 109: hongyan.v1.MomentSettingsRequest
+	(*MomentPost)(nil),                 // 110: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 111: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 112: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 113: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 114: hongyan.v1.MomentSettings
+	(*MomentNotification)(nil),         // 115: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 116: hongyan.v1.MomentUnread
 }
-var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
+var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	16,  // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	14,  // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
@@ -9114,100 +9479,121 @@ var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
 	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
 	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	11,  // 63: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 64: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 65: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 66: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 67: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 68: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 69: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 70: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 71: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 72: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 73: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 74: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 75: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 76: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 77: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 78: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 79: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 80: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 81: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 82: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 83: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 84: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 85: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 86: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 87: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 88: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 89: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 90: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 91: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	18,  // 92: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 93: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 94: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 95: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 96: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 97: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 98: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 99: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 100: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 101: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 102: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 103: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	0,   // 104: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 105: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 106: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 107: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 108: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 109: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 110: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 111: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 112: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 113: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 114: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 115: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 116: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 117: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 118: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 119: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 120: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 121: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 122: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 123: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 124: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 125: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 126: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 127: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 128: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 129: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 130: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 131: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 132: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 133: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 134: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 135: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 136: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 137: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 138: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 139: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 140: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 141: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 142: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 143: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	144, // [144:144] is the sub-list for method output_type
-	144, // [144:144] is the sub-list for method input_type
-	144, // [144:144] is the sub-list for extension type_name
-	144, // [144:144] is the sub-list for extension extendee
-	0,   // [0:144] is the sub-list for field type_name
+	101, // 63: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	102, // 64: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	103, // 65: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	104, // 66: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	104, // 67: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	104, // 68: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	104, // 69: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	105, // 70: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	106, // 71: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	107, // 72: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	108, // 73: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	109, // 74: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	11,  // 75: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 76: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 77: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 78: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 79: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 80: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 81: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 82: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 83: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 84: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 85: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 86: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 87: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 88: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 89: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 90: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 91: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 92: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 93: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 94: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 95: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 96: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 97: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 98: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 99: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 100: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 101: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 102: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 103: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	110, // 104: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	111, // 105: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	112, // 106: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	113, // 107: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	114, // 108: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	18,  // 109: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 110: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 111: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 112: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 113: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 114: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 115: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 116: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 117: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 118: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 119: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 120: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	115, // 121: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	116, // 122: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	114, // 123: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	0,   // 124: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 125: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 126: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 127: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 128: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 129: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 130: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 131: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 132: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 133: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 134: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 135: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 136: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 137: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 138: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 139: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 140: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 141: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 142: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 143: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 144: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 145: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 146: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 147: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 148: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 149: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 150: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 151: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 152: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 153: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 154: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 155: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 156: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 157: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 158: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 159: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 160: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 161: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 162: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 163: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	164, // [164:164] is the sub-list for method output_type
+	164, // [164:164] is the sub-list for method input_type
+	164, // [164:164] is the sub-list for extension type_name
+	164, // [164:164] is the sub-list for extension extendee
+	0,   // [0:164] is the sub-list for field type_name
 }
 
-func init() { file_proto_hongyan_v1_client_proto_init() }
-func file_proto_hongyan_v1_client_proto_init() {
-	if File_proto_hongyan_v1_client_proto != nil {
+func init() { file_hongyan_v1_client_proto_init() }
+func file_hongyan_v1_client_proto_init() {
+	if File_hongyan_v1_client_proto != nil {
 		return
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
+	file_hongyan_v1_moments_proto_init()
+	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
 		(*ClientFrame_Ping)(nil),
@@ -9271,8 +9657,20 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_JoinGroup)(nil),
 		(*ClientFrame_GroupInvitations)(nil),
 		(*ClientFrame_AnswerInvitation)(nil),
+		(*ClientFrame_MomentPost)(nil),
+		(*ClientFrame_MomentFeed)(nil),
+		(*ClientFrame_MomentAlbum)(nil),
+		(*ClientFrame_MomentGet)(nil),
+		(*ClientFrame_MomentDelete)(nil),
+		(*ClientFrame_MomentLike)(nil),
+		(*ClientFrame_MomentUnlike)(nil),
+		(*ClientFrame_MomentComment)(nil),
+		(*ClientFrame_MomentDeleteComment)(nil),
+		(*ClientFrame_MomentNotifications)(nil),
+		(*ClientFrame_MomentRead)(nil),
+		(*ClientFrame_MomentSettings)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
 		(*ServerFrame_Sync)(nil),
 		(*ServerFrame_Pong)(nil),
@@ -9301,8 +9699,13 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupQr)(nil),
 		(*ServerFrame_GroupInvitations)(nil),
 		(*ServerFrame_GroupInvitation)(nil),
+		(*ServerFrame_Moment)(nil),
+		(*ServerFrame_Moments)(nil),
+		(*ServerFrame_MomentComment)(nil),
+		(*ServerFrame_MomentNotifications)(nil),
+		(*ServerFrame_MomentSettings)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
 		(*Change_Conversation)(nil),
 		(*Change_Contact)(nil),
@@ -9317,30 +9720,33 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_GroupInvitation)(nil),
 		(*Change_Favorite)(nil),
 		(*Change_FavoriteRemoved)(nil),
+		(*Change_MomentNotification)(nil),
+		(*Change_MomentUnread)(nil),
+		(*Change_MomentSettings)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
 			NumMessages:   93,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_proto_hongyan_v1_client_proto_goTypes,
-		DependencyIndexes: file_proto_hongyan_v1_client_proto_depIdxs,
-		EnumInfos:         file_proto_hongyan_v1_client_proto_enumTypes,
-		MessageInfos:      file_proto_hongyan_v1_client_proto_msgTypes,
+		GoTypes:           file_hongyan_v1_client_proto_goTypes,
+		DependencyIndexes: file_hongyan_v1_client_proto_depIdxs,
+		EnumInfos:         file_hongyan_v1_client_proto_enumTypes,
+		MessageInfos:      file_hongyan_v1_client_proto_msgTypes,
 	}.Build()
-	File_proto_hongyan_v1_client_proto = out.File
-	file_proto_hongyan_v1_client_proto_goTypes = nil
-	file_proto_hongyan_v1_client_proto_depIdxs = nil
+	File_hongyan_v1_client_proto = out.File
+	file_hongyan_v1_client_proto_goTypes = nil
+	file_hongyan_v1_client_proto_depIdxs = nil
 }
