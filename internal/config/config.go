@@ -113,9 +113,11 @@ type Limits struct {
 	LimiterBytes int `toml:"limiter_bytes"`
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
-	PasswordHashes      int `toml:"password_hashes"`
-	SearchesPerMinute   int `toml:"searches_per_minute"`         // user searches, per user
-	VerifyCodesPer10Min int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
+	PasswordHashes          int `toml:"password_hashes"`
+	SearchesPerMinute       int `toml:"searches_per_minute"`         // user searches, per user
+	VerifyCodesPer10Min     int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
+	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
+	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -194,17 +196,19 @@ func Default() Config {
 		GCPercent: 200,
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
-			LoginPerMinute:        10,
-			RegisterPerMinute:     20,
-			RecoveryPer10Minutes:  3,
-			FriendRequestsPerHour: 60,
-			RecoveryPerAddress:    30,
-			GroupsPerHour:         20,
-			TypingPerMinute:       60,
-			LimiterBytes:          4 << 20,
-			PasswordHashes:        4,
-			SearchesPerMinute:     30,
-			VerifyCodesPer10Min:   5,
+			LoginPerMinute:          10,
+			RegisterPerMinute:       20,
+			RecoveryPer10Minutes:    3,
+			FriendRequestsPerHour:   60,
+			RecoveryPerAddress:      30,
+			GroupsPerHour:           20,
+			TypingPerMinute:         60,
+			LimiterBytes:            4 << 20,
+			PasswordHashes:          4,
+			SearchesPerMinute:       30,
+			VerifyCodesPer10Min:     5,
+			MomentsPostsPerHour:     100,
+			MomentsReactionsPerHour: 600,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
