@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -25,16 +26,27 @@ type Config struct {
 	LoginRate    hongyan.Rate  // password attempts per account and per address
 	RegisterRate hongyan.Rate  // registrations per address
 	RecoveryRate hongyan.Rate  // recovery codes sent per account
+	// RecoveryAddrRate bounds recovery codes asked for, and recovery
+	// attempts, per source address.
+	RecoveryAddrRate hongyan.Rate
+	// LimiterBytes bounds the memory of each rate limiter's table (0: the
+	// default, hongyan.DefaultLimiterBytes).
+	LimiterBytes int
+	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
+	// computed at once; more wait their turn (0: 4).
+	PasswordHashes int
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
 func DefaultConfig() Config {
 	return Config{
-		QRLoginTTL:   2 * time.Minute,
-		RecoveryTTL:  10 * time.Minute,
-		LoginRate:    hongyan.Rate{N: 10, Per: time.Minute},
-		RegisterRate: hongyan.Rate{N: 20, Per: time.Minute},
-		RecoveryRate: hongyan.Rate{N: 3, Per: 10 * time.Minute},
+		QRLoginTTL:       2 * time.Minute,
+		RecoveryTTL:      10 * time.Minute,
+		LoginRate:        hongyan.Rate{N: 10, Per: time.Minute},
+		RegisterRate:     hongyan.Rate{N: 20, Per: time.Minute},
+		RecoveryRate:     hongyan.Rate{N: 3, Per: 10 * time.Minute},
+		RecoveryAddrRate: hongyan.Rate{N: 30, Per: 10 * time.Minute},
+		PasswordHashes:   4,
 	}
 }
 
@@ -59,6 +71,10 @@ type Service struct {
 	login    *hongyan.Limiter
 	register *hongyan.Limiter
 	recovery *hongyan.Limiter
+	// recoveryAddr limits recovery per source address.
+	recoveryAddr *hongyan.Limiter
+	// hashing bounds the password hashes computed at once.
+	hashing chan struct{}
 }
 
 // New returns a Service over store that delivers recovery codes by sender
@@ -70,12 +86,21 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 	if cfg.RecoveryTTL <= 0 {
 		cfg.RecoveryTTL = DefaultConfig().RecoveryTTL
 	}
+	limiterBytes := cfg.LimiterBytes
+	if limiterBytes <= 0 {
+		limiterBytes = hongyan.DefaultLimiterBytes
+	}
+	if cfg.PasswordHashes <= 0 {
+		cfg.PasswordHashes = DefaultConfig().PasswordHashes
+	}
 	return &Service{
 		accounts: store, devices: store, codes: store, outbox: store, qr: store, avatars: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
-		login:    hongyan.NewLimiter(cfg.LoginRate),
-		register: hongyan.NewLimiter(cfg.RegisterRate),
-		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
+		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
+		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
+		recovery:     hongyan.NewLimiterSize(cfg.RecoveryRate, limiterBytes),
+		recoveryAddr: hongyan.NewLimiterSize(cfg.RecoveryAddrRate, limiterBytes),
+		hashing:      make(chan struct{}, cfg.PasswordHashes),
 	}
 }
 
@@ -120,7 +145,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if !s.register.Allow(hostOf(r.Address), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
 	}
-	hash, err := HashPassword(r.Password)
+	hash, err := s.hashPassword(ctx, r.Password)
 	if err != nil {
 		return Session{}, err
 	}
@@ -175,7 +200,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if err != nil {
 		return Session{}, err
 	}
-	ok, err := CheckPassword(a.PasswordHash, password)
+	ok, err := s.checkPassword(ctx, a.PasswordHash, password)
 	if err != nil {
 		return Session{}, err
 	}
@@ -273,14 +298,14 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if err != nil {
 		return err
 	}
-	ok, err := CheckPassword(a.PasswordHash, old)
+	ok, err := s.checkPassword(ctx, a.PasswordHash, old)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
 	}
-	if a.PasswordHash, err = HashPassword(new); err != nil {
+	if a.PasswordHash, err = s.hashPassword(ctx, new); err != nil {
 		return err
 	}
 	_, err = s.accounts.UpdateAccount(ctx, a, nil)
@@ -470,12 +495,19 @@ func (s *Service) Find(ctx context.Context, query string) (Account, error) {
 
 // RequestRecovery sends a one-time code to the phone or e-mail bound to the
 // account (via is "phone" or "email"). It answers the same whether or not
-// the account exists, so it cannot be used to probe for accounts.
-func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) error {
+// the account exists, so it cannot be used to probe for accounts. accountID
+// may also be a bound phone number or e-mail address; what is not one of
+// the three is refused before it costs anything. Requests are limited per
+// source address (addr) and per account named.
+func (s *Service) RequestRecovery(ctx context.Context, accountID, via, addr string) error {
 	if via != "phone" && via != "email" {
 		return hongyan.Errorf(hongyan.CodeInvalid, `via must be "phone" or "email"`)
 	}
-	if !s.recovery.Allow(strings.ToLower(accountID), s.now()) {
+	if err := validLogin(accountID); err != nil {
+		return err
+	}
+	now := s.now()
+	if !s.recoveryAddr.Allow("code:"+hostOf(addr), now) || !s.recovery.Allow(strings.ToLower(accountID), now) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
 	}
 	a, err := s.findLogin(ctx, accountID)
@@ -505,6 +537,12 @@ func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) er
 func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, device, addr string) (Session, error) {
 	if err := validPassword(newPassword); err != nil {
 		return Session{}, err
+	}
+	if err := validLogin(accountID); err != nil {
+		return Session{}, err
+	}
+	if !s.recoveryAddr.Allow("recover:"+hostOf(addr), s.now()) {
+		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
 	a, err := s.findLogin(ctx, accountID)
@@ -537,7 +575,7 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if !took {
 		return Session{}, bad
 	}
-	if a.PasswordHash, err = HashPassword(newPassword); err != nil {
+	if a.PasswordHash, err = s.hashPassword(ctx, newPassword); err != nil {
 		return Session{}, err
 	}
 	if _, err := s.accounts.UpdateAccount(ctx, a, nil); err != nil {
@@ -546,9 +584,36 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	return s.newSession(ctx, a.ID, device, addr)
 }
 
+// hostOf is the key a client address (host:port) is limited under: its
+// host, or for IPv6 its /64, which one subscriber usually holds whole.
 func hostOf(addr string) string {
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		a := ap.Addr().Unmap()
+		if a.Is6() {
+			if p, err := a.WithZone("").Prefix(64); err == nil {
+				return p.String()
+			}
+		}
+		return a.String()
+	}
 	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasSuffix(addr, "]") {
 		return strings.Trim(addr[:i], "[]")
 	}
 	return addr
+}
+
+// validLogin checks that login is an account ID, a phone number or an
+// e-mail address (the forms findLogin looks up), so that nothing else
+// becomes a limiter's key or a lookup.
+func validLogin(login string) error {
+	switch {
+	case len(login) > maxEmail:
+	case strings.Contains(login, "@"):
+		if validEmail(login) == nil {
+			return nil
+		}
+	case validPhone(login) == nil, ValidAccountID(login) == nil:
+		return nil
+	}
+	return hongyan.Errorf(hongyan.CodeInvalid, "not an account ID, phone number or e-mail address").WithReason(hongyan.ReasonAccountIDFormat)
 }

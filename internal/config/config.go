@@ -62,6 +62,14 @@ type Media struct {
 	MaxImageBytes int64 `toml:"max_image_bytes"`
 	// MaxImagePixels is the most pixels (width × height) an image may have.
 	MaxImagePixels int64 `toml:"max_image_pixels"`
+	// MaxDecodedBytes bounds the memory one image takes decoded (width ×
+	// height × bytes per pixel, read from its header before decoding).
+	MaxDecodedBytes int `toml:"max_decoded_bytes"`
+	// Decodes bounds the images decoded at once; more wait their turn.
+	Decodes int `toml:"decodes"`
+	// MaxOpenUploads bounds the resumable uploads one user has open
+	// (0 turns the limit off).
+	MaxOpenUploads int `toml:"max_open_uploads"`
 }
 
 // History holds how long the server keeps chat history.
@@ -93,6 +101,17 @@ type Limits struct {
 	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
 	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
 	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	// RecoveryPerAddress bounds recovery codes asked for, and recovery
+	// attempts, per client address in 10 minutes.
+	RecoveryPerAddress int `toml:"recovery_per_address"`
+	GroupsPerHour      int `toml:"groups_per_hour"`   // groups created per user
+	TypingPerMinute    int `toml:"typing_per_minute"` // typing notices per user; more are dropped
+	// LimiterBytes bounds the memory of each rate limiter's table of
+	// keys (0: 4 MiB); past it, the limiter forgets idle keys first.
+	LimiterBytes int `toml:"limiter_bytes"`
+	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
+	// computed at once; more wait their turn (0: 4).
+	PasswordHashes int `toml:"password_hashes"`
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -168,6 +187,11 @@ func Default() Config {
 			RegisterPerMinute:     20,
 			RecoveryPer10Minutes:  3,
 			FriendRequestsPerHour: 60,
+			RecoveryPerAddress:    30,
+			GroupsPerHour:         20,
+			TypingPerMinute:       60,
+			LimiterBytes:          4 << 20,
+			PasswordHashes:        4,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
@@ -188,9 +212,12 @@ func Default() Config {
 		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
 		Groups:  Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Media: Media{
-			MaxFileBytes:   1 << 30,
-			MaxImageBytes:  25 << 20,
-			MaxImagePixels: 50_000_000,
+			MaxFileBytes:    1 << 30,
+			MaxImageBytes:   25 << 20,
+			MaxImagePixels:  50_000_000,
+			MaxDecodedBytes: 192 << 20,
+			Decodes:         2,
+			MaxOpenUploads:  20,
 		},
 	}
 }

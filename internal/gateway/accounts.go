@@ -110,7 +110,7 @@ func accountRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_RecoveryCode) (*pb.ServerFrame, error) {
 		s := c.g.s
-		return done(), s.Accounts.RequestRecovery(ctx, r.RecoveryCode.AccountId, r.RecoveryCode.Via)
+		return done(), s.Accounts.RequestRecovery(ctx, r.RecoveryCode.AccountId, r.RecoveryCode.Via, c.addr)
 	}, public)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Recover) (*pb.ServerFrame, error) {
 		s := c.g.s

@@ -67,6 +67,9 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 	if !authed && !rt.public {
 		return nil, hongyan.Errorf(hongyan.CodeUnauth, "send hello with a session token first")
 	}
+	if err := checkLists(f); err != nil {
+		return nil, err
+	}
 	return rt.serve(c, ctx, me, f)
 }
 

@@ -97,11 +97,20 @@ func (s *memStore) Kept(_ context.Context, id string, user hongyan.UserID) (bool
 	return s.keeps[id][user], nil
 }
 
-func (s *memStore) CreateUpload(_ context.Context, u media.UploadSession) error {
+func (s *memStore) CreateUpload(_ context.Context, u media.UploadSession, maxOpen int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.uploads[u.ID]; ok {
 		return hongyan.Errorf(hongyan.CodeExists, "upload exists")
+	}
+	open := 0
+	for _, o := range s.uploads {
+		if o.Owner == u.Owner && o.Offset < o.Size {
+			open++
+		}
+	}
+	if maxOpen > 0 && open >= maxOpen {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many uploads open")
 	}
 	s.uploads[u.ID] = u
 	return nil

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +43,12 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	if cfg.MaxImagePixels <= 0 {
 		cfg.MaxImagePixels = 50_000_000
 	}
+	if cfg.MaxDecodedBytes <= 0 {
+		cfg.MaxDecodedBytes = 192 << 20
+	}
+	if cfg.Decodes <= 0 {
+		cfg.Decodes = 2
+	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
 	}
@@ -52,7 +57,7 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	}
 	return &Service{
 		store: store, blobs: blobs, readers: readers, cfg: cfg, now: cfg.Now,
-		decoding: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		decoding: make(chan struct{}, cfg.Decodes),
 	}
 }
 
@@ -464,7 +469,7 @@ func (s *Service) processImage(ctx context.Context, data []byte, typ string) (ch
 		return checkedImage{}, ctx.Err()
 	}
 	defer func() { <-s.decoding }()
-	return processImage(data, typ, s.cfg.MaxImagePixels)
+	return processImage(data, typ, s.cfg.MaxImagePixels, s.cfg.MaxDecodedBytes)
 }
 
 // voiceType maps a sniffed type to the type of a voice clip: audio, or the

@@ -51,8 +51,10 @@ type Store interface {
 	Kept(ctx context.Context, id string, user hongyan.UserID) (bool, error)
 
 	// CreateUpload stores a new upload session (CodeExists if its ID is
-	// taken).
-	CreateUpload(ctx context.Context, u UploadSession) error
+	// taken). With maxOpen > 0, an owner who has maxOpen unfinished
+	// sessions (offset below size) already gets an error with
+	// hongyan.CodeRateLimited and nothing is stored.
+	CreateUpload(ctx context.Context, u UploadSession, maxOpen int) error
 	// Upload returns upload session id.
 	Upload(ctx context.Context, id string) (UploadSession, error)
 	// AdvanceUpload moves the offset of upload id from from to to, as one
