@@ -161,6 +161,32 @@ func (s *Service) Attach(ctx context.Context, user hongyan.UserID, id string, co
 	return rec.info(), nil
 }
 
+// Keep is called by the feature that gives user a copy of a message to
+// keep (a favorite): of ids, those user can read now stay readable to
+// them from then on, whatever becomes of the message (recalled, or out of
+// reach after user left its group); the others are skipped. A poster is
+// kept with its video.
+func (s *Service) Keep(ctx context.Context, user hongyan.UserID, ids []string) error {
+	for _, id := range ids {
+		rec, err := s.readable(ctx, user, id)
+		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+			continue // nothing to keep
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{id, rec.Poster} {
+			if k == "" {
+				continue
+			}
+			if err := s.store.AddKeep(ctx, k, user); err != nil && !(k == rec.Poster && hongyan.ErrorCode(err) == hongyan.CodeNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 var errNoMedia = hongyan.Errorf(hongyan.CodeNotFound, "no such media")
 
 // readable returns the record of media id if user may read it.
@@ -176,6 +202,13 @@ func (s *Service) readable(ctx context.Context, user hongyan.UserID, id string) 
 		return Record{}, err
 	}
 	if rec.Owner == user {
+		return rec, nil
+	}
+	kept, err := s.store.Kept(ctx, id, user)
+	if err != nil {
+		return Record{}, err
+	}
+	if kept {
 		return rec, nil
 	}
 	if s.readers == nil {

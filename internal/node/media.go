@@ -74,6 +74,10 @@ func (m chatMedia) Attach(ctx context.Context, user hongyan.UserID, id string, c
 		DurationMS: i.DurationMS, Name: i.Name, Thumbnail: i.Thumbnail, Poster: i.Poster}, nil
 }
 
+func (m chatMedia) Keep(ctx context.Context, user hongyan.UserID, ids []string) error {
+	return m.media.Keep(ctx, user, ids)
+}
+
 // linkPreviews fetches link cards through the SSRF-guarded fetcher and
 // keeps their images as media of the sender.
 type linkPreviews struct {
