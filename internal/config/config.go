@@ -64,8 +64,10 @@ type Media struct {
 	// MaxDecodedBytes bounds the memory one image takes decoded (width ×
 	// height × bytes per pixel, read from its header before decoding).
 	MaxDecodedBytes int `toml:"max_decoded_bytes"`
-	// Decodes bounds the images decoded at once; more wait their turn.
-	Decodes int `toml:"decodes"`
+	// DecodeBytes bounds the memory of the images being decoded at once
+	// (decoded pixels and thumbnails); an image waits until its share is
+	// free.
+	DecodeBytes int `toml:"decode_bytes"`
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0 turns the limit off).
 	MaxOpenUploads int `toml:"max_open_uploads"`
@@ -215,7 +217,7 @@ func Default() Config {
 			MaxImageBytes:   25 << 20,
 			MaxImagePixels:  50_000_000,
 			MaxDecodedBytes: 192 << 20,
-			Decodes:         2,
+			DecodeBytes:     256 << 20,
 			MaxOpenUploads:  20,
 		},
 	}

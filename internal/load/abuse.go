@@ -43,7 +43,7 @@ import (
 var abuseWorkloads = []string{"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // defaultAbuseConns is the attacker's connections (concurrent requests) of each.
-var defaultAbuseConns = map[string]int{"attack-recovery": 50, "attack-group": 4, "attack-decode": 8, "attack-flood": 20}
+var defaultAbuseConns = map[string]int{"attack-recovery": 8, "attack-group": 4, "attack-decode": 8, "attack-flood": 20}
 
 const (
 	defaultRecoveryIDBytes = 1 << 20

@@ -163,8 +163,9 @@ func runAttack(ctx context.Context, workload string, opt Options) (Result, error
 	fmt.Fprintf(opt.Log, "%s: server at most %.1f MB resident (%.1f before), %.0f open files (%.0f before); real client served %d of %d (p50 %.1f ms, p99 %.1f ms, max %.1f ms)\n",
 		workload, r.ServerRSSBytes/1e6, before.rss/1e6, r.ServerFDsMax, before.fds, r.ClientServed, r.ClientTries, r.P50Ms, r.P99Ms, r.MaxMs)
 	if after, err := settledMemory(ctx, opt.Admin); err == nil {
-		r.ServerRSSAfterBytes = after.rss
-		fmt.Fprintf(opt.Log, "%s: server after the attack, settled: %.1f MB resident, %.0f open files\n", workload, after.rss/1e6, after.fds)
+		r.ServerRSSAfterBytes, r.ServerHeapAfterBytes = after.rss, after.heap
+		fmt.Fprintf(opt.Log, "%s: server after the attack, settled: %.1f MB resident, %.1f MB of heap and stacks in use (%.1f before), %.0f open files\n",
+			workload, after.rss/1e6, after.heap/1e6, before.heap/1e6, after.fds)
 	}
 	return r, nil
 }
