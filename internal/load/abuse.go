@@ -114,6 +114,9 @@ func (a *abuser) setUpPeer(ctx context.Context, run string) error {
 	if err != nil {
 		return fmt.Errorf("second attacker account: %w", err)
 	}
+	if _, err := p.Hello(ctx, ps.Token); err != nil {
+		return err
+	}
 	c, err := a.session(ctx)
 	if err != nil {
 		return err
