@@ -361,15 +361,24 @@ func (s *Service) Members(ctx context.Context, c hongyan.Caller, id hongyan.Conv
 	return s.conversation(ctx, c, id)
 }
 
-// CanRead reports whether user is, or was, a member of conversation id,
-// and so may see what was sent there.
-func (s *Service) CanRead(ctx context.Context, user hongyan.UserID, id hongyan.ConversationID) (bool, error) {
-	_, _, err := s.access(ctx, hongyan.Caller{User: user}, id)
+// CanReadMedia reports whether user may download media id, which was
+// attached to a message sent into conv: a message of conv that carries it,
+// not recalled or deleted, lies in the part of conv user sees (in a group
+// chat, their window: not before they joined, not after they left). A
+// store still indexing the media of messages from before it kept that
+// index answers by membership alone until it is done.
+func (s *Service) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
+	_, w, err := s.access(ctx, hongyan.Caller{User: user}, conv)
 	switch hongyan.ErrorCode(err) {
 	case "":
-		return true, nil
 	case hongyan.CodeNotFound:
 		return false, nil
+	default:
+		return false, err
 	}
-	return false, err
+	found, indexed, err := s.store.MediaVisible(ctx, conv, id, w)
+	if err != nil {
+		return false, err
+	}
+	return found || !indexed, nil
 }

@@ -83,7 +83,7 @@ var (
 // the caller's contacts. Up to the acceptance threshold they join at once;
 // the rest receive invitations to accept.
 func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, users []hongyan.UserID) (View, error) {
-	if err := hongyan.ValidText("group name", name, MaxName); err != nil {
+	if err := hongyan.ValidName("group name", name, MaxName); err != nil {
 		return View{}, err
 	}
 	if len(users)+1 > s.cfg.MaxMembers {
@@ -515,7 +515,7 @@ type Update struct {
 // appears in the chat as a notice, an announcement alerting every member.
 func (s *Service) Update(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, u Update) (View, error) {
 	if u.Name != nil {
-		if err := hongyan.ValidText("group name", *u.Name, MaxName); err != nil {
+		if err := hongyan.ValidName("group name", *u.Name, MaxName); err != nil {
 			return View{}, err
 		}
 	}
@@ -715,7 +715,7 @@ type Settings struct {
 // it, whether it is saved to their contacts, whether they see nicknames.
 func (s *Service) SetMine(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, u Settings) (View, error) {
 	if u.Nickname != nil {
-		if err := hongyan.ValidText("nickname", *u.Nickname, MaxNickname); err != nil {
+		if err := hongyan.ValidName("nickname", *u.Nickname, MaxNickname); err != nil {
 			return View{}, err
 		}
 	}

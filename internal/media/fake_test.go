@@ -213,7 +213,7 @@ func (b *memBlobs) count() int {
 // readers grants users reading of conversations.
 type readers map[hongyan.ConversationID][]hongyan.UserID
 
-func (r readers) CanRead(_ context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error) {
+func (r readers) CanReadMedia(_ context.Context, user hongyan.UserID, conv hongyan.ConversationID, _ string) (bool, error) {
 	return slices.Contains(r[conv], user), nil
 }
 

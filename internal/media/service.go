@@ -117,7 +117,7 @@ func (s *Service) put(ctx context.Context, owner hongyan.UserID, u Upload, r io.
 }
 
 // Open returns media id (its thumbnail when thumb is set) for reading by
-// c: the owner, or a user who can read a conversation it was sent into.
+// c: the owner, or a user who sees a message that carries it (Readers).
 // Anyone else gets hongyan.CodeNotFound, as for media that do not exist.
 // For a thumbnail, the Info's Type, Size and SHA256 describe the
 // thumbnail. The caller must Close the reader.
@@ -189,7 +189,7 @@ func (s *Service) readable(ctx context.Context, user hongyan.UserID, id string) 
 	}
 	var failed error
 	for _, conv := range refs {
-		ok, err := s.readers.CanRead(ctx, user, conv)
+		ok, err := s.readers.CanReadMedia(ctx, user, conv, id)
 		if err != nil {
 			failed = err
 			continue

@@ -366,11 +366,11 @@ func TestAuthorization(t *testing.T) {
 // failingReaders fails for one conversation.
 type failingReaders struct{ readers }
 
-func (f failingReaders) CanRead(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error) {
+func (f failingReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
 	if conv == 99 {
 		return false, errors.New("chat unavailable")
 	}
-	return f.readers.CanRead(ctx, user, conv)
+	return f.readers.CanReadMedia(ctx, user, conv, id)
 }
 
 func TestAuthorizationErrors(t *testing.T) {
