@@ -110,8 +110,9 @@ type Limits struct {
 	RecoveryPerAddress int `toml:"recovery_per_address"`
 	GroupsPerHour      int `toml:"groups_per_hour"`   // groups created per user
 	TypingPerMinute    int `toml:"typing_per_minute"` // typing notices per user; more are dropped
-	// LimiterBytes bounds the memory of each rate limiter's table of
-	// keys (0: 4 MiB); past it, the limiter forgets idle keys first.
+	// LimiterBytes bounds the memory of each sign-in and recovery rate
+	// limiter's table of keys (0: 4 MiB); past it, the limiter forgets
+	// idle keys first.
 	LimiterBytes int `toml:"limiter_bytes"`
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
