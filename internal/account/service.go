@@ -27,6 +27,7 @@ type Config struct {
 	LoginRate    hongyan.Rate  // password attempts per account and per address
 	RegisterRate hongyan.Rate  // registrations per address
 	RecoveryRate hongyan.Rate  // recovery codes sent per account
+	VerifyRate   hongyan.Rate  // verification codes sent per phone/e-mail and per address
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
@@ -37,6 +38,7 @@ func DefaultConfig() Config {
 		LoginRate:    hongyan.Rate{N: 10, Per: time.Minute},
 		RegisterRate: hongyan.Rate{N: 20, Per: time.Minute},
 		RecoveryRate: hongyan.Rate{N: 3, Per: 10 * time.Minute},
+		VerifyRate:   hongyan.Rate{N: 5, Per: 10 * time.Minute},
 	}
 }
 
@@ -51,6 +53,7 @@ type Service struct {
 	accounts Accounts
 	devices  Devices
 	codes    Recovery
+	verify   Verifications
 	outbox   Outbox
 	qr       QRLogins
 	avatars  Avatars
@@ -61,6 +64,7 @@ type Service struct {
 	login    *hongyan.Limiter
 	register *hongyan.Limiter
 	recovery *hongyan.Limiter
+	verifies *hongyan.Limiter
 	// check is CheckPassword (tests count its calls).
 	check func(hash, password string) (bool, error)
 }
@@ -75,11 +79,12 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		cfg.RecoveryTTL = DefaultConfig().RecoveryTTL
 	}
 	return &Service{
-		accounts: store, devices: store, codes: store, outbox: store, qr: store, avatars: store,
+		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
 		login:    hongyan.NewLimiter(cfg.LoginRate),
 		register: hongyan.NewLimiter(cfg.RegisterRate),
 		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
+		verifies: hongyan.NewLimiter(cfg.VerifyRate),
 		check:    CheckPassword,
 	}
 }
@@ -91,6 +96,8 @@ type Registration struct {
 	Nickname   string
 	Phone      string
 	Email      string
+	PhoneCode  string // the code VerifyContact sent to Phone
+	EmailCode  string // the code VerifyContact sent to Email
 	DeviceName string
 	Address    string // where the request came from (for rate limits and the device list)
 }
@@ -125,6 +132,14 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
 	}
+	// A phone or e-mail is bound only by whoever proves they own it, so
+	// registering never tells whether it belongs to someone already.
+	if err := s.checkContact(ctx, "phone", r.Phone, r.PhoneCode); err != nil {
+		return Session{}, err
+	}
+	if err := s.checkContact(ctx, "email", r.Email, r.EmailCode); err != nil {
+		return Session{}, err
+	}
 	hash, err := HashPassword(r.Password)
 	if err != nil {
 		return Session{}, err
@@ -137,6 +152,8 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err != nil {
 		return Session{}, err
 	}
+	s.takeContact(ctx, "phone", r.Phone, r.PhoneCode)
+	s.takeContact(ctx, "email", r.Email, r.EmailCode)
 	return s.newSession(ctx, id, r.DeviceName, r.Address)
 }
 
@@ -389,6 +406,9 @@ func (s *Service) setPassword(ctx context.Context, user hongyan.UserID, hash str
 type ProfileUpdate struct {
 	Nickname, Region, Signature, Phone, Email *string
 	Gender                                    *Gender
+	// PhoneCode and EmailCode are the codes VerifyContact sent to a new
+	// Phone or Email (unbinding needs none).
+	PhoneCode, EmailCode string
 }
 
 // UpdateProfile changes the caller's profile and bound phone/e-mail.
@@ -430,6 +450,12 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 				return Account{}, err
 			}
 		}
+		if *u.Phone != "" && *u.Phone != a.Phone {
+			if err := s.checkContact(ctx, "phone", *u.Phone, u.PhoneCode); err != nil {
+				return Account{}, err
+			}
+			defer s.takeContact(ctx, "phone", *u.Phone, u.PhoneCode)
+		}
 		a.Phone = *u.Phone
 	}
 	if u.Email != nil {
@@ -437,6 +463,12 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 			if err := validEmail(*u.Email); err != nil {
 				return Account{}, err
 			}
+		}
+		if *u.Email != "" && *u.Email != a.Email {
+			if err := s.checkContact(ctx, "email", *u.Email, u.EmailCode); err != nil {
+				return Account{}, err
+			}
+			defer s.takeContact(ctx, "email", *u.Email, u.EmailCode)
 		}
 		a.Email = *u.Email
 	}
@@ -643,4 +675,78 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)
+}
+
+// maxCodeLen bounds a code a client sends before it is hashed.
+const maxCodeLen = 16
+
+// VerifyContact sends a one-time code to a phone number or e-mail address
+// (channel "phone" or "email"); binding it (Register, UpdateProfile) needs
+// the code. It answers the same whether or not the address is bound to an
+// account, and is limited per address sent to and per client address.
+func (s *Service) VerifyContact(ctx context.Context, channel, to, addr string) error {
+	switch channel {
+	case "phone":
+		if err := validPhone(to); err != nil {
+			return err
+		}
+	case "email":
+		if err := validEmail(to); err != nil {
+			return err
+		}
+	default:
+		return hongyan.Errorf(hongyan.CodeInvalid, `channel must be "phone" or "email"`)
+	}
+	now := s.now()
+	if !s.verifies.Allow("addr:"+hongyan.AddressKey(addr), now) || !s.verifies.Allow(channel+":"+to, now) {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	}
+	code := newDigits(recoveryDigits)
+	if err := s.verify.PutVerification(ctx, Verification{Channel: channel, To: to, CodeHash: hashToken(code), Expires: now.Add(s.cfg.RecoveryTTL)}); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("Your Hongyan verification code is %s. It expires in %d minutes. If you did not ask for it, ignore this message.",
+		code, int(s.cfg.RecoveryTTL.Minutes()))
+	return s.sender.Send(ctx, channel, to, body)
+}
+
+// checkContact checks the code sent to a phone or e-mail that is about to
+// be bound (nothing when to is empty). A code allows 5 wrong attempts.
+func (s *Service) checkContact(ctx context.Context, channel, to, code string) error {
+	if to == "" {
+		return nil
+	}
+	if code == "" {
+		return hongyan.Errorf(hongyan.CodeInvalid, "binding a %s needs the code sent to it (verify_contact)", channel).WithReason(hongyan.ReasonCodeRequired)
+	}
+	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
+	if len(code) > maxCodeLen {
+		return bad
+	}
+	v, err := s.verify.Verification(ctx, channel, to)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return bad
+	}
+	if err != nil {
+		return err
+	}
+	if v.Attempts >= maxRecoveryAttempts || s.now().After(v.Expires) {
+		return bad
+	}
+	if subtle.ConstantTimeCompare(v.CodeHash, hashToken(code)) != 1 {
+		if err := s.verify.CountVerificationAttempt(ctx, channel, to); err != nil {
+			return err
+		}
+		return bad
+	}
+	return nil
+}
+
+// takeContact uses up the code of an address once it is bound. Failing
+// leaves a code that can bind nothing more (the address is taken) until it
+// expires.
+func (s *Service) takeContact(ctx context.Context, channel, to, code string) {
+	if to != "" {
+		s.verify.TakeVerification(ctx, channel, to, hashToken(code))
+	}
 }

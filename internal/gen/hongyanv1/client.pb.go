@@ -547,6 +547,7 @@ type ClientFrame struct {
 	//	*ClientFrame_Recover
 	//	*ClientFrame_SetAvatar
 	//	*ClientFrame_GetProfile
+	//	*ClientFrame_VerifyContact
 	//	*ClientFrame_QrLoginStart
 	//	*ClientFrame_QrLoginInspect
 	//	*ClientFrame_QrLoginConfirm
@@ -878,6 +879,15 @@ func (x *ClientFrame) GetGetProfile() *UserRef {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_GetProfile); ok {
 			return x.GetProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetVerifyContact() *VerifyContactRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_VerifyContact); ok {
+			return x.VerifyContact
 		}
 	}
 	return nil
@@ -1314,6 +1324,10 @@ type ClientFrame_GetProfile struct {
 	GetProfile *UserRef `protobuf:"bytes,30,opt,name=get_profile,json=getProfile,proto3,oneof"`
 }
 
+type ClientFrame_VerifyContact struct {
+	VerifyContact *VerifyContactRequest `protobuf:"bytes,31,opt,name=verify_contact,json=verifyContact,proto3,oneof"`
+}
+
 type ClientFrame_QrLoginStart struct {
 	QrLoginStart *QrLoginStartRequest `protobuf:"bytes,40,opt,name=qr_login_start,json=qrLoginStart,proto3,oneof"`
 }
@@ -1509,6 +1523,8 @@ func (*ClientFrame_Recover) isClientFrame_Req() {}
 func (*ClientFrame_SetAvatar) isClientFrame_Req() {}
 
 func (*ClientFrame_GetProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_VerifyContact) isClientFrame_Req() {}
 
 func (*ClientFrame_QrLoginStart) isClientFrame_Req() {}
 
@@ -4618,13 +4634,17 @@ func (x *TypingPush) GetUser() int64 {
 }
 
 type RegisterRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Nickname      string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
-	Phone         string                 `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
-	Email         string                 `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
-	DeviceName    string                 `protobuf:"bytes,6,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Password  string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	Nickname  string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	// A phone number or e-mail to bind, each with the code verify_contact
+	// sent to it (required when the phone or e-mail is set).
+	Phone         string `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
+	Email         string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	DeviceName    string `protobuf:"bytes,6,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	PhoneCode     string `protobuf:"bytes,7,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	EmailCode     string `protobuf:"bytes,8,opt,name=email_code,json=emailCode,proto3" json:"email_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4701,6 +4721,76 @@ func (x *RegisterRequest) GetDeviceName() string {
 	return ""
 }
 
+func (x *RegisterRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetEmailCode() string {
+	if x != nil {
+		return x.EmailCode
+	}
+	return ""
+}
+
+// Sends a one-time code to a phone number or e-mail address, proving that
+// whoever binds it (register, update_profile) owns it. The answer is the
+// same whether or not the phone or e-mail is bound to an account.
+type VerifyContactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "phone" or "email".
+	Channel       string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	To            string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyContactRequest) Reset() {
+	*x = VerifyContactRequest{}
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyContactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyContactRequest) ProtoMessage() {}
+
+func (x *VerifyContactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyContactRequest.ProtoReflect.Descriptor instead.
+func (*VerifyContactRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *VerifyContactRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *VerifyContactRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
 type LoginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Account ID, bound phone or bound e-mail.
@@ -4713,7 +4803,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4725,7 +4815,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4738,7 +4828,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -4773,7 +4863,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4785,7 +4875,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4798,7 +4888,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Session) GetToken() string {
@@ -4843,7 +4933,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4855,7 +4945,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4868,7 +4958,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Profile) GetId() int64 {
@@ -4959,7 +5049,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4971,7 +5061,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4984,7 +5074,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -5017,7 +5107,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5029,7 +5119,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5042,7 +5132,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -5053,20 +5143,24 @@ func (x *UserRef) GetUser() int64 {
 }
 
 type UpdateProfileRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Nickname      *string                `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
-	Gender        *Gender                `protobuf:"varint,2,opt,name=gender,proto3,enum=hongyan.v1.Gender,oneof" json:"gender,omitempty"`
-	Region        *string                `protobuf:"bytes,3,opt,name=region,proto3,oneof" json:"region,omitempty"`
-	Signature     *string                `protobuf:"bytes,4,opt,name=signature,proto3,oneof" json:"signature,omitempty"`
-	Phone         *string                `protobuf:"bytes,5,opt,name=phone,proto3,oneof" json:"phone,omitempty"`
-	Email         *string                `protobuf:"bytes,6,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Nickname  *string                `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
+	Gender    *Gender                `protobuf:"varint,2,opt,name=gender,proto3,enum=hongyan.v1.Gender,oneof" json:"gender,omitempty"`
+	Region    *string                `protobuf:"bytes,3,opt,name=region,proto3,oneof" json:"region,omitempty"`
+	Signature *string                `protobuf:"bytes,4,opt,name=signature,proto3,oneof" json:"signature,omitempty"`
+	// Binding a new phone or e-mail needs the code verify_contact sent to
+	// it; unbinding ("") needs none.
+	Phone         *string `protobuf:"bytes,5,opt,name=phone,proto3,oneof" json:"phone,omitempty"`
+	Email         *string `protobuf:"bytes,6,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	PhoneCode     string  `protobuf:"bytes,7,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	EmailCode     string  `protobuf:"bytes,8,opt,name=email_code,json=emailCode,proto3" json:"email_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5078,7 +5172,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5091,7 +5185,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -5136,6 +5230,20 @@ func (x *UpdateProfileRequest) GetEmail() string {
 	return ""
 }
 
+func (x *UpdateProfileRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *UpdateProfileRequest) GetEmailCode() string {
+	if x != nil {
+		return x.EmailCode
+	}
+	return ""
+}
+
 type UpdateSettingsRequest struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	FindByAccountId      *bool                  `protobuf:"varint,1,opt,name=find_by_account_id,json=findByAccountId,proto3,oneof" json:"find_by_account_id,omitempty"`
@@ -5147,7 +5255,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5159,7 +5267,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5172,7 +5280,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -5206,7 +5314,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5218,7 +5326,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5231,7 +5339,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -5250,7 +5358,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5262,7 +5370,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5275,7 +5383,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -5295,7 +5403,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5307,7 +5415,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5320,7 +5428,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -5351,7 +5459,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5363,7 +5471,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5376,7 +5484,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Device) GetId() int64 {
@@ -5430,7 +5538,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5442,7 +5550,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5455,7 +5563,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -5474,7 +5582,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5486,7 +5594,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5499,7 +5607,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -5520,7 +5628,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5532,7 +5640,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5545,7 +5653,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -5574,7 +5682,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5586,7 +5694,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5599,7 +5707,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -5639,7 +5747,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5651,7 +5759,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5664,7 +5772,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -5683,7 +5791,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5695,7 +5803,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5708,7 +5816,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -5730,7 +5838,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5742,7 +5850,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5755,7 +5863,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -5798,7 +5906,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5810,7 +5918,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5823,7 +5931,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -5891,7 +5999,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5903,7 +6011,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5916,7 +6024,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Kicked) GetReason() string {
@@ -5936,7 +6044,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5948,7 +6056,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5961,7 +6069,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -5982,7 +6090,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5994,7 +6102,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6007,7 +6115,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -6047,7 +6155,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6059,7 +6167,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6072,7 +6180,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -6133,7 +6241,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6145,7 +6253,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6158,7 +6266,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -6179,7 +6287,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6191,7 +6299,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6204,7 +6312,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -6243,7 +6351,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6255,7 +6363,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6268,7 +6376,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -6329,7 +6437,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6341,7 +6449,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6354,7 +6462,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -6379,7 +6487,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6391,7 +6499,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6404,7 +6512,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -6459,7 +6567,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6471,7 +6579,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6484,7 +6592,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -6511,7 +6619,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6523,7 +6631,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6536,7 +6644,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -6587,7 +6695,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6599,7 +6707,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6612,7 +6720,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Group) GetId() int64 {
@@ -6743,7 +6851,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6755,7 +6863,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6768,7 +6876,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -6793,7 +6901,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6805,7 +6913,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6818,7 +6926,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -6872,7 +6980,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6884,7 +6992,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6897,7 +7005,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -6919,7 +7027,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6931,7 +7039,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6944,7 +7052,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -6970,7 +7078,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6982,7 +7090,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6995,7 +7103,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -7015,7 +7123,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7027,7 +7135,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7040,7 +7148,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -7070,7 +7178,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7082,7 +7190,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7095,7 +7203,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -7126,7 +7234,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7138,7 +7246,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7151,7 +7259,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -7199,7 +7307,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7211,7 +7319,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7224,7 +7332,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -7255,7 +7363,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7267,7 +7375,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7280,7 +7388,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -7323,7 +7431,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7335,7 +7443,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7348,7 +7456,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -7390,7 +7498,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7402,7 +7510,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7415,7 +7523,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -7444,7 +7552,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7456,7 +7564,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7469,7 +7577,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -7503,7 +7611,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7515,7 +7623,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7528,7 +7636,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -7555,7 +7663,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7567,7 +7675,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7580,7 +7688,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -7648,7 +7756,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7660,7 +7768,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7673,7 +7781,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -7695,7 +7803,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7707,7 +7815,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7720,7 +7828,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -7755,7 +7863,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7767,7 +7875,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7780,7 +7888,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -7843,7 +7951,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7855,7 +7963,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7868,7 +7976,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -7897,7 +8005,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7909,7 +8017,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7922,7 +8030,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -7958,7 +8066,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7970,7 +8078,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7983,7 +8091,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -8017,7 +8125,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8029,7 +8137,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8042,7 +8150,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -8068,7 +8176,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8080,7 +8188,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8093,7 +8201,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -8117,7 +8225,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8129,7 +8237,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8142,7 +8250,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -8185,7 +8293,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8197,7 +8305,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8210,7 +8318,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -8231,7 +8339,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8243,7 +8351,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_proto_hongyan_v1_client_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8256,7 +8364,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -8285,7 +8393,7 @@ var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xa9\x1f\n" +
+	"hongyan.v1\"\xf4\x1f\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8319,7 +8427,8 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"set_avatar\x18\x1d \x01(\v2\x1c.hongyan.v1.SetAvatarRequestH\x00R\tsetAvatar\x126\n" +
 	"\vget_profile\x18\x1e \x01(\v2\x13.hongyan.v1.UserRefH\x00R\n" +
-	"getProfile\x12G\n" +
+	"getProfile\x12I\n" +
+	"\x0everify_contact\x18\x1f \x01(\v2 .hongyan.v1.VerifyContactRequestH\x00R\rverifyContact\x12G\n" +
 	"\x0eqr_login_start\x18( \x01(\v2\x1f.hongyan.v1.QrLoginStartRequestH\x00R\fqrLoginStart\x12A\n" +
 	"\x10qr_login_inspect\x18) \x01(\v2\x15.hongyan.v1.QrCodeRefH\x00R\x0eqrLoginInspect\x12A\n" +
 	"\x10qr_login_confirm\x18* \x01(\v2\x15.hongyan.v1.QrCodeRefH\x00R\x0eqrLoginConfirm\x12G\n" +
@@ -8579,7 +8688,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"TypingPush\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\x03R\x04user\"\xb5\x01\n" +
+	"\x04user\x18\x02 \x01(\x03R\x04user\"\xf3\x01\n" +
 	"\x0fRegisterRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1a\n" +
@@ -8588,7 +8697,14 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05phone\x18\x04 \x01(\tR\x05phone\x12\x14\n" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1f\n" +
 	"\vdevice_name\x18\x06 \x01(\tR\n" +
-	"deviceName\"a\n" +
+	"deviceName\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\a \x01(\tR\tphoneCode\x12\x1d\n" +
+	"\n" +
+	"email_code\x18\b \x01(\tR\temailCode\"@\n" +
+	"\x14VerifyContactRequest\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\"a\n" +
 	"\fLoginRequest\x12\x14\n" +
 	"\x05login\x18\x01 \x01(\tR\x05login\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x1f\n" +
@@ -8617,14 +8733,18 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rfind_by_phone\x18\x02 \x01(\bR\vfindByPhone\x124\n" +
 	"\x16add_needs_verification\x18\x03 \x01(\bR\x14addNeedsVerification\"\x1d\n" +
 	"\aUserRef\x12\x12\n" +
-	"\x04user\x18\x01 \x01(\x03R\x04user\"\xa3\x02\n" +
+	"\x04user\x18\x01 \x01(\x03R\x04user\"\xe1\x02\n" +
 	"\x14UpdateProfileRequest\x12\x1f\n" +
 	"\bnickname\x18\x01 \x01(\tH\x00R\bnickname\x88\x01\x01\x12/\n" +
 	"\x06gender\x18\x02 \x01(\x0e2\x12.hongyan.v1.GenderH\x01R\x06gender\x88\x01\x01\x12\x1b\n" +
 	"\x06region\x18\x03 \x01(\tH\x02R\x06region\x88\x01\x01\x12!\n" +
 	"\tsignature\x18\x04 \x01(\tH\x03R\tsignature\x88\x01\x01\x12\x19\n" +
 	"\x05phone\x18\x05 \x01(\tH\x04R\x05phone\x88\x01\x01\x12\x19\n" +
-	"\x05email\x18\x06 \x01(\tH\x05R\x05email\x88\x01\x01B\v\n" +
+	"\x05email\x18\x06 \x01(\tH\x05R\x05email\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\a \x01(\tR\tphoneCode\x12\x1d\n" +
+	"\n" +
+	"email_code\x18\b \x01(\tR\temailCodeB\v\n" +
 	"\t_nicknameB\t\n" +
 	"\a_genderB\t\n" +
 	"\a_regionB\f\n" +
@@ -8946,7 +9066,7 @@ func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
 var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
@@ -8992,63 +9112,64 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*TypingRequest)(nil),            // 41: hongyan.v1.TypingRequest
 	(*TypingPush)(nil),               // 42: hongyan.v1.TypingPush
 	(*RegisterRequest)(nil),          // 43: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 44: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 45: hongyan.v1.Session
-	(*Profile)(nil),                  // 46: hongyan.v1.Profile
-	(*Settings)(nil),                 // 47: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 48: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 49: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 50: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 51: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 52: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 53: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 54: hongyan.v1.Device
-	(*DeviceList)(nil),               // 55: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 56: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 57: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 58: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 59: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 60: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 61: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 62: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 63: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 64: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 65: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 66: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 67: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 68: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 69: hongyan.v1.Contact
-	(*ContactList)(nil),              // 70: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 71: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 72: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 73: hongyan.v1.BlockChange
-	(*Group)(nil),                    // 74: hongyan.v1.Group
-	(*GroupList)(nil),                // 75: hongyan.v1.GroupList
-	(*GroupMember)(nil),              // 76: hongyan.v1.GroupMember
-	(*GroupMemberList)(nil),          // 77: hongyan.v1.GroupMemberList
-	(*CreateGroupRequest)(nil),       // 78: hongyan.v1.CreateGroupRequest
-	(*GroupRef)(nil),                 // 79: hongyan.v1.GroupRef
-	(*GroupUserRef)(nil),             // 80: hongyan.v1.GroupUserRef
-	(*GroupUsersRequest)(nil),        // 81: hongyan.v1.GroupUsersRequest
-	(*UpdateGroupRequest)(nil),       // 82: hongyan.v1.UpdateGroupRequest
-	(*SetGroupAvatarRequest)(nil),    // 83: hongyan.v1.SetGroupAvatarRequest
-	(*UpdateMemberRequest)(nil),      // 84: hongyan.v1.UpdateMemberRequest
-	(*MyGroupSettingsRequest)(nil),   // 85: hongyan.v1.MyGroupSettingsRequest
-	(*GroupQrRequest)(nil),           // 86: hongyan.v1.GroupQrRequest
-	(*GroupQr)(nil),                  // 87: hongyan.v1.GroupQr
-	(*JoinGroupRequest)(nil),         // 88: hongyan.v1.JoinGroupRequest
-	(*GroupInvitation)(nil),          // 89: hongyan.v1.GroupInvitation
-	(*GroupInvitationList)(nil),      // 90: hongyan.v1.GroupInvitationList
-	(*AnswerInvitationRequest)(nil),  // 91: hongyan.v1.AnswerInvitationRequest
-	(*Favorite)(nil),                 // 92: hongyan.v1.Favorite
-	(*FavoriteList)(nil),             // 93: hongyan.v1.FavoriteList
-	(*FavoriteAddRequest)(nil),       // 94: hongyan.v1.FavoriteAddRequest
-	(*FavoriteListRequest)(nil),      // 95: hongyan.v1.FavoriteListRequest
-	(*FavoriteEditRequest)(nil),      // 96: hongyan.v1.FavoriteEditRequest
-	(*FavoriteRef)(nil),              // 97: hongyan.v1.FavoriteRef
-	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
-	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
-	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
+	(*VerifyContactRequest)(nil),     // 44: hongyan.v1.VerifyContactRequest
+	(*LoginRequest)(nil),             // 45: hongyan.v1.LoginRequest
+	(*Session)(nil),                  // 46: hongyan.v1.Session
+	(*Profile)(nil),                  // 47: hongyan.v1.Profile
+	(*Settings)(nil),                 // 48: hongyan.v1.Settings
+	(*UserRef)(nil),                  // 49: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),     // 50: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),    // 51: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),         // 52: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),   // 53: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),    // 54: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                   // 55: hongyan.v1.Device
+	(*DeviceList)(nil),               // 56: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                // 57: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),      // 58: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),           // 59: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),      // 60: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                // 61: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),      // 62: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                  // 63: hongyan.v1.QrLogin
+	(*Kicked)(nil),                   // 64: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),        // 65: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),     // 66: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),            // 67: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),        // 68: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),            // 69: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                  // 70: hongyan.v1.Contact
+	(*ContactList)(nil),              // 71: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),     // 72: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),             // 73: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),              // 74: hongyan.v1.BlockChange
+	(*Group)(nil),                    // 75: hongyan.v1.Group
+	(*GroupList)(nil),                // 76: hongyan.v1.GroupList
+	(*GroupMember)(nil),              // 77: hongyan.v1.GroupMember
+	(*GroupMemberList)(nil),          // 78: hongyan.v1.GroupMemberList
+	(*CreateGroupRequest)(nil),       // 79: hongyan.v1.CreateGroupRequest
+	(*GroupRef)(nil),                 // 80: hongyan.v1.GroupRef
+	(*GroupUserRef)(nil),             // 81: hongyan.v1.GroupUserRef
+	(*GroupUsersRequest)(nil),        // 82: hongyan.v1.GroupUsersRequest
+	(*UpdateGroupRequest)(nil),       // 83: hongyan.v1.UpdateGroupRequest
+	(*SetGroupAvatarRequest)(nil),    // 84: hongyan.v1.SetGroupAvatarRequest
+	(*UpdateMemberRequest)(nil),      // 85: hongyan.v1.UpdateMemberRequest
+	(*MyGroupSettingsRequest)(nil),   // 86: hongyan.v1.MyGroupSettingsRequest
+	(*GroupQrRequest)(nil),           // 87: hongyan.v1.GroupQrRequest
+	(*GroupQr)(nil),                  // 88: hongyan.v1.GroupQr
+	(*JoinGroupRequest)(nil),         // 89: hongyan.v1.JoinGroupRequest
+	(*GroupInvitation)(nil),          // 90: hongyan.v1.GroupInvitation
+	(*GroupInvitationList)(nil),      // 91: hongyan.v1.GroupInvitationList
+	(*AnswerInvitationRequest)(nil),  // 92: hongyan.v1.AnswerInvitationRequest
+	(*Favorite)(nil),                 // 93: hongyan.v1.Favorite
+	(*FavoriteList)(nil),             // 94: hongyan.v1.FavoriteList
+	(*FavoriteAddRequest)(nil),       // 95: hongyan.v1.FavoriteAddRequest
+	(*FavoriteListRequest)(nil),      // 96: hongyan.v1.FavoriteListRequest
+	(*FavoriteEditRequest)(nil),      // 97: hongyan.v1.FavoriteEditRequest
+	(*FavoriteRef)(nil),              // 98: hongyan.v1.FavoriteRef
+	(*FavoriteSendRequest)(nil),      // 99: hongyan.v1.FavoriteSendRequest
+	(*ExportRequest)(nil),            // 100: hongyan.v1.ExportRequest
+	(*ExportResponse)(nil),           // 101: hongyan.v1.ExportResponse
 }
 var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -9065,141 +9186,142 @@ var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	40,  // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
 	39,  // 12: hongyan.v1.ClientFrame.forward:type_name -> hongyan.v1.ForwardRequest
 	43,  // 13: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	44,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	45,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
 	10,  // 15: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
 	10,  // 16: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
 	10,  // 17: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	56,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	57,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
 	10,  // 19: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	53,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	49,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	52,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	50,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	57,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	58,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	51,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	48,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	59,  // 28: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	60,  // 29: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	60,  // 30: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	61,  // 31: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	64,  // 32: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	65,  // 33: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	68,  // 34: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	10,  // 35: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	10,  // 36: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	71,  // 37: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	48,  // 38: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	72,  // 39: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	94,  // 40: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
-	95,  // 41: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
-	96,  // 42: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
-	97,  // 43: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
-	98,  // 44: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
-	99,  // 45: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
-	78,  // 46: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
-	81,  // 47: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
-	81,  // 48: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
-	79,  // 49: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
-	79,  // 50: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
-	82,  // 51: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
-	83,  // 52: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
-	84,  // 53: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
-	80,  // 54: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
-	85,  // 55: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
-	79,  // 56: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
-	79,  // 57: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
-	10,  // 58: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
-	86,  // 59: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
-	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
-	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
-	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	11,  // 63: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 64: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 65: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 66: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 67: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 68: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 69: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 70: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 71: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 72: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 73: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 74: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 75: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 76: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 77: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 78: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 79: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 80: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 81: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 82: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 83: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 84: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 85: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 86: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 87: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 88: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 89: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 90: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 91: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	18,  // 92: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 93: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 94: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 95: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 96: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 97: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 98: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 99: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 100: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 101: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 102: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 103: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	0,   // 104: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 105: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 106: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 107: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 108: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 109: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 110: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 111: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 112: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 113: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 114: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 115: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 116: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 117: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 118: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 119: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 120: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 121: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 122: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 123: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 124: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 125: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 126: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 127: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 128: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 129: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 130: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 131: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 132: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 133: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 134: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 135: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 136: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 137: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 138: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 139: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 140: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 141: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 142: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 143: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	144, // [144:144] is the sub-list for method output_type
-	144, // [144:144] is the sub-list for method input_type
-	144, // [144:144] is the sub-list for extension type_name
-	144, // [144:144] is the sub-list for extension extendee
-	0,   // [0:144] is the sub-list for field type_name
+	54,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	50,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	53,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	51,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	58,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	59,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	52,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	49,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	44,  // 28: hongyan.v1.ClientFrame.verify_contact:type_name -> hongyan.v1.VerifyContactRequest
+	60,  // 29: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	61,  // 30: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	61,  // 31: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	62,  // 32: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	65,  // 33: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	66,  // 34: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	69,  // 35: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	10,  // 36: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	10,  // 37: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	72,  // 38: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	49,  // 39: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	73,  // 40: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	95,  // 41: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
+	96,  // 42: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
+	97,  // 43: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
+	98,  // 44: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
+	99,  // 45: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
+	100, // 46: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
+	79,  // 47: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
+	82,  // 48: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
+	82,  // 49: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
+	80,  // 50: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
+	80,  // 51: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
+	83,  // 52: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
+	84,  // 53: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
+	85,  // 54: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
+	81,  // 55: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
+	86,  // 56: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
+	80,  // 57: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
+	80,  // 58: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
+	10,  // 59: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
+	87,  // 60: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
+	89,  // 61: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
+	10,  // 62: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
+	92,  // 63: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
+	11,  // 64: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 65: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 66: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 67: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 68: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 69: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 70: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 71: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 72: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 73: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 74: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 75: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 76: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 77: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 78: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 79: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 80: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 81: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 82: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 83: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 84: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 85: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 86: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 87: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 88: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 89: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 90: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 91: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 92: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	18,  // 93: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 94: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 95: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 96: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 97: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 98: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 99: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 100: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 101: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 102: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 103: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 104: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	0,   // 105: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 106: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 107: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 108: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 109: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 110: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 111: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 112: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 113: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 114: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 115: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 116: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 117: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 118: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 119: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 120: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 121: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 122: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 123: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 124: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 125: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 126: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 127: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 128: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 129: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 130: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 131: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 132: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 133: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 134: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 135: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 136: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 137: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 138: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 139: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 140: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 141: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 142: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 143: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 144: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	145, // [145:145] is the sub-list for method output_type
+	145, // [145:145] is the sub-list for method input_type
+	145, // [145:145] is the sub-list for extension type_name
+	145, // [145:145] is the sub-list for extension extendee
+	0,   // [0:145] is the sub-list for field type_name
 }
 
 func init() { file_proto_hongyan_v1_client_proto_init() }
@@ -9236,6 +9358,7 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Recover)(nil),
 		(*ClientFrame_SetAvatar)(nil),
 		(*ClientFrame_GetProfile)(nil),
+		(*ClientFrame_VerifyContact)(nil),
 		(*ClientFrame_QrLoginStart)(nil),
 		(*ClientFrame_QrLoginInspect)(nil),
 		(*ClientFrame_QrLoginConfirm)(nil),
@@ -9319,19 +9442,19 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_FavoriteRemoved)(nil),
 	}
 	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
 	file_proto_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[43].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[64].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[75].OneofWrappers = []any{}
 	file_proto_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_proto_hongyan_v1_client_proto_msgTypes[78].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   93,
+			NumMessages:   94,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
