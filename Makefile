@@ -10,7 +10,7 @@ build:
 	$(GO) build -o bin/hongyan ./cmd/hongyan
 
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 20m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -19,7 +19,7 @@ lint:
 # Regenerates internal/gen from proto/ (needs protoc: apt-get install protobuf-compiler).
 proto:
 	$(GO) build -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
-	protoc --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=module=hongyan proto/hongyan/v1/*.proto
+	protoc -I proto --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=module=hongyan proto/hongyan/v1/*.proto
 
 FUZZTIME ?= 20s
 fuzz:

@@ -26,7 +26,7 @@ func QRSubject(code string) string {
 
 // StartQRLogin begins a second-device login for a new device named name.
 func (s *Service) StartQRLogin(ctx context.Context, name, addr string) (QRStart, error) {
-	if err := hongyan.ValidText("device name", name, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", name, MaxDeviceName); err != nil {
 		return QRStart{}, err
 	}
 	now := s.now()

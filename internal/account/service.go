@@ -27,18 +27,31 @@ type Config struct {
 	LoginRate    hongyan.Rate  // password attempts per account and per address
 	RegisterRate hongyan.Rate  // registrations per address
 	RecoveryRate hongyan.Rate  // recovery codes sent per account
-	VerifyRate   hongyan.Rate  // verification codes sent per phone/e-mail and per address
+	// RecoveryAddrRate bounds recovery codes asked for, and recovery
+	// attempts, per source address.
+	RecoveryAddrRate hongyan.Rate
+	// LimiterBytes bounds the memory of each rate limiter's table (0: the
+	// default, hongyan.DefaultLimiterBytes).
+	LimiterBytes int
+	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
+	// computed at once; more wait their turn (0: 4).
+	PasswordHashes int
+	// VerifyRate bounds verification codes sent per phone/e-mail and
+	// per address.
+	VerifyRate hongyan.Rate
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
 func DefaultConfig() Config {
 	return Config{
-		QRLoginTTL:   2 * time.Minute,
-		RecoveryTTL:  10 * time.Minute,
-		LoginRate:    hongyan.Rate{N: 10, Per: time.Minute},
-		RegisterRate: hongyan.Rate{N: 20, Per: time.Minute},
-		RecoveryRate: hongyan.Rate{N: 3, Per: 10 * time.Minute},
-		VerifyRate:   hongyan.Rate{N: 5, Per: 10 * time.Minute},
+		QRLoginTTL:       2 * time.Minute,
+		RecoveryTTL:      10 * time.Minute,
+		LoginRate:        hongyan.Rate{N: 10, Per: time.Minute},
+		RegisterRate:     hongyan.Rate{N: 20, Per: time.Minute},
+		RecoveryRate:     hongyan.Rate{N: 3, Per: 10 * time.Minute},
+		RecoveryAddrRate: hongyan.Rate{N: 30, Per: 10 * time.Minute},
+		VerifyRate:       hongyan.Rate{N: 5, Per: 10 * time.Minute},
+		PasswordHashes:   4,
 	}
 }
 
@@ -65,6 +78,10 @@ type Service struct {
 	register *hongyan.Limiter
 	recovery *hongyan.Limiter
 	verifies *hongyan.Limiter
+	// recoveryAddr limits recovery per source address.
+	recoveryAddr *hongyan.Limiter
+	// hashing bounds the password hashes computed at once.
+	hashing chan struct{}
 	// check is CheckPassword (tests count its calls).
 	check func(hash, password string) (bool, error)
 }
@@ -78,14 +95,23 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 	if cfg.RecoveryTTL <= 0 {
 		cfg.RecoveryTTL = DefaultConfig().RecoveryTTL
 	}
+	limiterBytes := cfg.LimiterBytes
+	if limiterBytes <= 0 {
+		limiterBytes = hongyan.DefaultLimiterBytes
+	}
+	if cfg.PasswordHashes <= 0 {
+		cfg.PasswordHashes = DefaultConfig().PasswordHashes
+	}
 	return &Service{
 		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
-		login:    hongyan.NewLimiter(cfg.LoginRate),
-		register: hongyan.NewLimiter(cfg.RegisterRate),
-		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
-		verifies: hongyan.NewLimiter(cfg.VerifyRate),
-		check:    CheckPassword,
+		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
+		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
+		recovery:     hongyan.NewLimiterSize(cfg.RecoveryRate, limiterBytes),
+		recoveryAddr: hongyan.NewLimiterSize(cfg.RecoveryAddrRate, limiterBytes),
+		verifies:     hongyan.NewLimiterSize(cfg.VerifyRate, limiterBytes),
+		hashing:      make(chan struct{}, cfg.PasswordHashes),
+		check:        CheckPassword,
 	}
 }
 
@@ -113,7 +139,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if r.Nickname == "" {
 		r.Nickname = r.AccountID
 	}
-	if err := hongyan.ValidText("nickname", r.Nickname, MaxNickname); err != nil {
+	if err := hongyan.ValidName("nickname", r.Nickname, MaxNickname); err != nil {
 		return Session{}, err
 	}
 	if r.Phone != "" {
@@ -126,7 +152,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 			return Session{}, err
 		}
 	}
-	if err := hongyan.ValidText("device name", r.DeviceName, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", r.DeviceName, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
 	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
@@ -140,7 +166,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err := s.checkContact(ctx, "email", r.Email, r.EmailCode); err != nil {
 		return Session{}, err
 	}
-	hash, err := HashPassword(r.Password)
+	hash, err := s.hashPassword(ctx, r.Password)
 	if err != nil {
 		return Session{}, err
 	}
@@ -206,7 +232,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if !s.login.Allow("addr:"+hongyan.AddressKey(addr), now) {
 		return Session{}, limited
 	}
-	if err := hongyan.ValidText("device name", device, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong account or password").WithReason(hongyan.ReasonWrongCredentials)
@@ -217,7 +243,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if !ok {
 		// No account can have this name: nothing to limit but the
 		// address, still the time of a check.
-		s.check(dummyHash(), password)
+		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}
 	a, err := s.accounts.AccountBy(ctx, field, value)
@@ -233,10 +259,10 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 		return Session{}, limited
 	}
 	if !found {
-		s.check(dummyHash(), password)
+		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}
-	ok, err = s.check(a.PasswordHash, password)
+	ok, err = s.checkPassword(ctx, a.PasswordHash, password)
 	if err != nil {
 		return Session{}, err
 	}
@@ -372,14 +398,14 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if err != nil {
 		return err
 	}
-	ok, err := s.check(a.PasswordHash, old)
+	ok, err := s.checkPassword(ctx, a.PasswordHash, old)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
 	}
-	hash, err := HashPassword(new)
+	hash, err := s.hashPassword(ctx, new)
 	if err != nil {
 		return err
 	}
@@ -421,13 +447,13 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 		if *u.Nickname == "" {
 			return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "nickname may not be empty")
 		}
-		if err := hongyan.ValidText("nickname", *u.Nickname, MaxNickname); err != nil {
+		if err := hongyan.ValidName("nickname", *u.Nickname, MaxNickname); err != nil {
 			return Account{}, err
 		}
 		a.Profile.Nickname = *u.Nickname
 	}
 	if u.Region != nil {
-		if err := hongyan.ValidText("region", *u.Region, MaxRegion); err != nil {
+		if err := hongyan.ValidName("region", *u.Region, MaxRegion); err != nil {
 			return Account{}, err
 		}
 		a.Profile.Region = *u.Region
@@ -600,12 +626,19 @@ func (s *Service) Find(ctx context.Context, query string) (Account, error) {
 
 // RequestRecovery sends a one-time code to the phone or e-mail bound to the
 // account (via is "phone" or "email"). It answers the same whether or not
-// the account exists, so it cannot be used to probe for accounts.
-func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) error {
+// the account exists, so it cannot be used to probe for accounts. accountID
+// may also be a bound phone number or e-mail address; what is not one of
+// the three is refused before it costs anything. Requests are limited per
+// source address (addr) and per account named.
+func (s *Service) RequestRecovery(ctx context.Context, accountID, via, addr string) error {
 	if via != "phone" && via != "email" {
 		return hongyan.Errorf(hongyan.CodeInvalid, `via must be "phone" or "email"`)
 	}
-	if !s.recovery.Allow(strings.ToLower(accountID), s.now()) {
+	if err := validLogin(accountID); err != nil {
+		return err
+	}
+	now := s.now()
+	if !s.recoveryAddr.Allow("code:"+hongyan.AddressKey(addr), now) || !s.recovery.Allow(strings.ToLower(accountID), now) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
 	}
 	a, err := s.findLogin(ctx, accountID)
@@ -635,6 +668,12 @@ func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) er
 func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, device, addr string) (Session, error) {
 	if err := validPassword(newPassword); err != nil {
 		return Session{}, err
+	}
+	if err := validLogin(accountID); err != nil {
+		return Session{}, err
+	}
+	if !s.recoveryAddr.Allow("recover:"+hongyan.AddressKey(addr), s.now()) {
+		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
 	a, err := s.findLogin(ctx, accountID)
@@ -667,7 +706,7 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if !took {
 		return Session{}, bad
 	}
-	hash, err := HashPassword(newPassword)
+	hash, err := s.hashPassword(ctx, newPassword)
 	if err != nil {
 		return Session{}, err
 	}
@@ -749,4 +788,20 @@ func (s *Service) takeContact(ctx context.Context, channel, to, code string) {
 	if to != "" {
 		s.verify.TakeVerification(ctx, channel, to, hashToken(code))
 	}
+}
+
+// validLogin checks that login is an account ID, a phone number or an
+// e-mail address (the forms findLogin looks up), so that nothing else
+// becomes a limiter's key or a lookup.
+func validLogin(login string) error {
+	switch {
+	case len(login) > maxEmail:
+	case strings.Contains(login, "@"):
+		if validEmail(login) == nil {
+			return nil
+		}
+	case validPhone(login) == nil, ValidAccountID(login) == nil:
+		return nil
+	}
+	return hongyan.Errorf(hongyan.CodeInvalid, "not an account ID, phone number or e-mail address").WithReason(hongyan.ReasonAccountIDFormat)
 }

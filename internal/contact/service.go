@@ -82,7 +82,7 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	if err := hongyan.ValidText("greeting", greeting, MaxGreeting); err != nil {
 		return Request{}, err
 	}
-	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+	if err := hongyan.ValidName("remark", remark, MaxRemark); err != nil {
 		return Request{}, err
 	}
 	// Limited before anything is looked up: walking user IDs costs the
@@ -135,7 +135,7 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 
 // Answer accepts or declines a friend request addressed to the caller.
 func (s *Service) Answer(ctx context.Context, c hongyan.Caller, id int64, accept bool, remark string) (Request, error) {
-	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+	if err := hongyan.ValidName("remark", remark, MaxRemark); err != nil {
 		return Request{}, err
 	}
 	r, err := s.store.Request(ctx, id)
@@ -215,7 +215,7 @@ func (s *Service) UpdateContact(ctx context.Context, c hongyan.Caller, user hong
 		return Contact{}, err
 	}
 	if u.Remark != nil {
-		if err := hongyan.ValidText("remark", *u.Remark, MaxRemark); err != nil {
+		if err := hongyan.ValidName("remark", *u.Remark, MaxRemark); err != nil {
 			return Contact{}, err
 		}
 		ct.Remark = *u.Remark
@@ -254,7 +254,7 @@ func cleanTags(in []string) ([]string, error) {
 		if t == "" {
 			return nil, hongyan.Errorf(hongyan.CodeInvalid, "a tag may not be empty")
 		}
-		if err := hongyan.ValidText("tag", t, MaxTag); err != nil {
+		if err := hongyan.ValidName("tag", t, MaxTag); err != nil {
 			return nil, err
 		}
 		if !seen[t] {

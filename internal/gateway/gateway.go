@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/officialacct"
 )
 
 // Services are the features the gateway serves.
@@ -32,9 +33,11 @@ type Services struct {
 	Chat      *chat.Service
 	Groups    *group.Service
 	Favorites *favorite.Service
-	Media     *media.Service // nil: no media endpoints
-	Changes   *changelog.Feed
-	Bus       hongyan.Bus
+	// OfficialAccounts: nil, no official accounts.
+	OfficialAccounts *officialacct.Service
+	Media            *media.Service // nil: no media endpoints
+	Changes          *changelog.Feed
+	Bus              hongyan.Bus
 }
 
 // Options tune the gateway.

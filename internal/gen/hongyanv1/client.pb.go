@@ -8,7 +8,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: proto/hongyan/v1/client.proto
+// source: hongyan/v1/client.proto
 
 package hongyanv1
 
@@ -99,11 +99,11 @@ func (x MessageKind) String() string {
 }
 
 func (MessageKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[0].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[0].Descriptor()
 }
 
 func (MessageKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[0]
+	return &file_hongyan_v1_client_proto_enumTypes[0]
 }
 
 func (x MessageKind) Number() protoreflect.EnumNumber {
@@ -112,7 +112,7 @@ func (x MessageKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MessageKind.Descriptor instead.
 func (MessageKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 type NoticeKind int32
@@ -196,11 +196,11 @@ func (x NoticeKind) String() string {
 }
 
 func (NoticeKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[1].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[1].Descriptor()
 }
 
 func (NoticeKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[1]
+	return &file_hongyan_v1_client_proto_enumTypes[1]
 }
 
 func (x NoticeKind) Number() protoreflect.EnumNumber {
@@ -209,7 +209,7 @@ func (x NoticeKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NoticeKind.Descriptor instead.
 func (NoticeKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 type Gender int32
@@ -245,11 +245,11 @@ func (x Gender) String() string {
 }
 
 func (Gender) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[2].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[2].Descriptor()
 }
 
 func (Gender) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[2]
+	return &file_hongyan_v1_client_proto_enumTypes[2]
 }
 
 func (x Gender) Number() protoreflect.EnumNumber {
@@ -258,7 +258,7 @@ func (x Gender) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Gender.Descriptor instead.
 func (Gender) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type QrState int32
@@ -297,11 +297,11 @@ func (x QrState) String() string {
 }
 
 func (QrState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[3].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[3].Descriptor()
 }
 
 func (QrState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[3]
+	return &file_hongyan_v1_client_proto_enumTypes[3]
 }
 
 func (x QrState) Number() protoreflect.EnumNumber {
@@ -310,7 +310,7 @@ func (x QrState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use QrState.Descriptor instead.
 func (QrState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 type RequestState int32
@@ -346,11 +346,11 @@ func (x RequestState) String() string {
 }
 
 func (RequestState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[4].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[4].Descriptor()
 }
 
 func (RequestState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[4]
+	return &file_hongyan_v1_client_proto_enumTypes[4]
 }
 
 func (x RequestState) Number() protoreflect.EnumNumber {
@@ -359,7 +359,7 @@ func (x RequestState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RequestState.Descriptor instead.
 func (RequestState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 type GroupRole int32
@@ -395,11 +395,11 @@ func (x GroupRole) String() string {
 }
 
 func (GroupRole) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[5].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[5].Descriptor()
 }
 
 func (GroupRole) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[5]
+	return &file_hongyan_v1_client_proto_enumTypes[5]
 }
 
 func (x GroupRole) Number() protoreflect.EnumNumber {
@@ -408,7 +408,7 @@ func (x GroupRole) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GroupRole.Descriptor instead.
 func (GroupRole) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 type InvitationState int32
@@ -449,11 +449,11 @@ func (x InvitationState) String() string {
 }
 
 func (InvitationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[6].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[6].Descriptor()
 }
 
 func (InvitationState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[6]
+	return &file_hongyan_v1_client_proto_enumTypes[6]
 }
 
 func (x InvitationState) Number() protoreflect.EnumNumber {
@@ -462,7 +462,7 @@ func (x InvitationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InvitationState.Descriptor instead.
 func (InvitationState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 type FavoriteKind int32
@@ -498,11 +498,11 @@ func (x FavoriteKind) String() string {
 }
 
 func (FavoriteKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[7].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[7].Descriptor()
 }
 
 func (FavoriteKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[7]
+	return &file_hongyan_v1_client_proto_enumTypes[7]
 }
 
 func (x FavoriteKind) Number() protoreflect.EnumNumber {
@@ -511,7 +511,7 @@ func (x FavoriteKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FavoriteKind.Descriptor instead.
 func (FavoriteKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 type ClientFrame struct {
@@ -583,6 +583,48 @@ type ClientFrame struct {
 	//	*ClientFrame_JoinGroup
 	//	*ClientFrame_GroupInvitations
 	//	*ClientFrame_AnswerInvitation
+	//	*ClientFrame_OaSearch
+	//	*ClientFrame_OaProfile
+	//	*ClientFrame_OaFollow
+	//	*ClientFrame_OaUnfollow
+	//	*ClientFrame_OaScan
+	//	*ClientFrame_OaSend
+	//	*ClientFrame_OaClick
+	//	*ClientFrame_OaHistory
+	//	*ClientFrame_OaFollowing
+	//	*ClientFrame_OaArticle
+	//	*ClientFrame_OaAuthorize
+	//	*ClientFrame_OaPreview
+	//	*ClientFrame_OaSetIpAllow
+	//	*ClientFrame_OaCreate
+	//	*ClientFrame_OaOperated
+	//	*ClientFrame_OaUpdateProfile
+	//	*ClientFrame_OaSetReplies
+	//	*ClientFrame_OaAddRule
+	//	*ClientFrame_OaRules
+	//	*ClientFrame_OaDeleteRule
+	//	*ClientFrame_OaSetMenu
+	//	*ClientFrame_OaSaveArticle
+	//	*ClientFrame_OaPublishArticle
+	//	*ClientFrame_OaArticles
+	//	*ClientFrame_OaDeleteArticle
+	//	*ClientFrame_OaAddTemplate
+	//	*ClientFrame_OaTemplates
+	//	*ClientFrame_OaDeleteTemplate
+	//	*ClientFrame_OaBroadcast
+	//	*ClientFrame_OaBroadcasts
+	//	*ClientFrame_OaFollowers
+	//	*ClientFrame_OaUpdateFollower
+	//	*ClientFrame_OaTags
+	//	*ClientFrame_OaSaveTag
+	//	*ClientFrame_OaDeleteTag
+	//	*ClientFrame_OaTagFollowers
+	//	*ClientFrame_OaStats
+	//	*ClientFrame_OaSetServer
+	//	*ClientFrame_OaResetSecret
+	//	*ClientFrame_OaSetOperator
+	//	*ClientFrame_OaOperators
+	//	*ClientFrame_OaCreateQr
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -590,7 +632,7 @@ type ClientFrame struct {
 
 func (x *ClientFrame) Reset() {
 	*x = ClientFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -602,7 +644,7 @@ func (x *ClientFrame) String() string {
 func (*ClientFrame) ProtoMessage() {}
 
 func (x *ClientFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -615,7 +657,7 @@ func (x *ClientFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientFrame.ProtoReflect.Descriptor instead.
 func (*ClientFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *ClientFrame) GetId() uint32 {
@@ -1208,6 +1250,384 @@ func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaSearch() *OaSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSearch); ok {
+			return x.OaSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaProfile() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUnfollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUnfollow); ok {
+			return x.OaUnfollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaScan() *OaScanRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaScan); ok {
+			return x.OaScan
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSend() *OaSendRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSend); ok {
+			return x.OaSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaClick() *OaClickRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaHistory() *OaHistoryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaHistory); ok {
+			return x.OaHistory
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowing() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowing); ok {
+			return x.OaFollowing
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAuthorize() *OaAuthorizeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAuthorize); ok {
+			return x.OaAuthorize
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPreview() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPreview); ok {
+			return x.OaPreview
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetIpAllow() *OaIpAllowRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetIpAllow); ok {
+			return x.OaSetIpAllow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreate() *OaCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreate); ok {
+			return x.OaCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperated() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperated); ok {
+			return x.OaOperated
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateProfile() *OaProfileUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateProfile); ok {
+			return x.OaUpdateProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetReplies() *OaRepliesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetReplies); ok {
+			return x.OaSetReplies
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddRule); ok {
+			return x.OaAddRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaRules() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteRule() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteRule); ok {
+			return x.OaDeleteRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetMenu() *OaMenuRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetMenu); ok {
+			return x.OaSetMenu
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveArticle); ok {
+			return x.OaSaveArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPublishArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPublishArticle); ok {
+			return x.OaPublishArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticles() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteArticle); ok {
+			return x.OaDeleteArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddTemplate() *OaTemplateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddTemplate); ok {
+			return x.OaAddTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTemplates() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTemplate() *OaTemplateRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTemplate); ok {
+			return x.OaDeleteTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcast() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcasts() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowers() *OaFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateFollower() *OaFollowerUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateFollower); ok {
+			return x.OaUpdateFollower
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTags() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveTag() *OaTagRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveTag); ok {
+			return x.OaSaveTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTag() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTag); ok {
+			return x.OaDeleteTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTagFollowers() *OaTagFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTagFollowers); ok {
+			return x.OaTagFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaStats() *OaStatsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetServer() *OaServerRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetServer); ok {
+			return x.OaSetServer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaResetSecret() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaResetSecret); ok {
+			return x.OaResetSecret
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetOperator() *OaOperatorRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetOperator); ok {
+			return x.OaSetOperator
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperators() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreateQr); ok {
+			return x.OaCreateQr
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -1468,6 +1888,176 @@ type ClientFrame_AnswerInvitation struct {
 	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
 }
 
+type ClientFrame_OaSearch struct {
+	// Official accounts (officialacct.proto): users.
+	OaSearch *OaSearchRequest `protobuf:"bytes,100,opt,name=oa_search,json=oaSearch,proto3,oneof"`
+}
+
+type ClientFrame_OaProfile struct {
+	OaProfile *OaRef `protobuf:"bytes,101,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaFollow struct {
+	OaFollow *OaRef `protobuf:"bytes,102,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
+type ClientFrame_OaUnfollow struct {
+	OaUnfollow *OaRef `protobuf:"bytes,103,opt,name=oa_unfollow,json=oaUnfollow,proto3,oneof"`
+}
+
+type ClientFrame_OaScan struct {
+	OaScan *OaScanRequest `protobuf:"bytes,104,opt,name=oa_scan,json=oaScan,proto3,oneof"`
+}
+
+type ClientFrame_OaSend struct {
+	OaSend *OaSendRequest `protobuf:"bytes,105,opt,name=oa_send,json=oaSend,proto3,oneof"`
+}
+
+type ClientFrame_OaClick struct {
+	OaClick *OaClickRequest `protobuf:"bytes,106,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ClientFrame_OaHistory struct {
+	OaHistory *OaHistoryRequest `protobuf:"bytes,107,opt,name=oa_history,json=oaHistory,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowing struct {
+	OaFollowing *Empty `protobuf:"bytes,108,opt,name=oa_following,json=oaFollowing,proto3,oneof"`
+}
+
+type ClientFrame_OaArticle struct {
+	OaArticle *OaItemRef `protobuf:"bytes,109,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAuthorize struct {
+	OaAuthorize *OaAuthorizeRequest `protobuf:"bytes,110,opt,name=oa_authorize,json=oaAuthorize,proto3,oneof"`
+}
+
+type ClientFrame_OaPreview struct {
+	// Operators.
+	OaPreview *OaBroadcastRequest `protobuf:"bytes,111,opt,name=oa_preview,json=oaPreview,proto3,oneof"`
+}
+
+type ClientFrame_OaSetIpAllow struct {
+	OaSetIpAllow *OaIpAllowRequest `protobuf:"bytes,112,opt,name=oa_set_ip_allow,json=oaSetIpAllow,proto3,oneof"`
+}
+
+type ClientFrame_OaCreate struct {
+	OaCreate *OaCreateRequest `protobuf:"bytes,120,opt,name=oa_create,json=oaCreate,proto3,oneof"`
+}
+
+type ClientFrame_OaOperated struct {
+	OaOperated *Empty `protobuf:"bytes,121,opt,name=oa_operated,json=oaOperated,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateProfile struct {
+	OaUpdateProfile *OaProfileUpdate `protobuf:"bytes,122,opt,name=oa_update_profile,json=oaUpdateProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaSetReplies struct {
+	OaSetReplies *OaRepliesRequest `protobuf:"bytes,123,opt,name=oa_set_replies,json=oaSetReplies,proto3,oneof"`
+}
+
+type ClientFrame_OaAddRule struct {
+	OaAddRule *OaRule `protobuf:"bytes,124,opt,name=oa_add_rule,json=oaAddRule,proto3,oneof"`
+}
+
+type ClientFrame_OaRules struct {
+	OaRules *OaRef `protobuf:"bytes,125,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteRule struct {
+	OaDeleteRule *OaItemRef `protobuf:"bytes,126,opt,name=oa_delete_rule,json=oaDeleteRule,proto3,oneof"`
+}
+
+type ClientFrame_OaSetMenu struct {
+	OaSetMenu *OaMenuRequest `protobuf:"bytes,127,opt,name=oa_set_menu,json=oaSetMenu,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveArticle struct {
+	OaSaveArticle *OaArticle `protobuf:"bytes,128,opt,name=oa_save_article,json=oaSaveArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaPublishArticle struct {
+	OaPublishArticle *OaItemRef `protobuf:"bytes,129,opt,name=oa_publish_article,json=oaPublishArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaArticles struct {
+	OaArticles *OaRef `protobuf:"bytes,130,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteArticle struct {
+	OaDeleteArticle *OaItemRef `protobuf:"bytes,131,opt,name=oa_delete_article,json=oaDeleteArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAddTemplate struct {
+	OaAddTemplate *OaTemplateRequest `protobuf:"bytes,132,opt,name=oa_add_template,json=oaAddTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaTemplates struct {
+	OaTemplates *OaRef `protobuf:"bytes,133,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTemplate struct {
+	OaDeleteTemplate *OaTemplateRef `protobuf:"bytes,134,opt,name=oa_delete_template,json=oaDeleteTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcastRequest `protobuf:"bytes,135,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcasts struct {
+	OaBroadcasts *OaRef `protobuf:"bytes,136,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowers struct {
+	OaFollowers *OaFollowersRequest `protobuf:"bytes,137,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateFollower struct {
+	OaUpdateFollower *OaFollowerUpdate `protobuf:"bytes,138,opt,name=oa_update_follower,json=oaUpdateFollower,proto3,oneof"`
+}
+
+type ClientFrame_OaTags struct {
+	OaTags *OaRef `protobuf:"bytes,139,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveTag struct {
+	OaSaveTag *OaTagRequest `protobuf:"bytes,140,opt,name=oa_save_tag,json=oaSaveTag,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTag struct {
+	OaDeleteTag *OaItemRef `protobuf:"bytes,141,opt,name=oa_delete_tag,json=oaDeleteTag,proto3,oneof"`
+}
+
+type ClientFrame_OaTagFollowers struct {
+	OaTagFollowers *OaTagFollowersRequest `protobuf:"bytes,142,opt,name=oa_tag_followers,json=oaTagFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaStats struct {
+	OaStats *OaStatsRequest `protobuf:"bytes,143,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ClientFrame_OaSetServer struct {
+	OaSetServer *OaServerRequest `protobuf:"bytes,144,opt,name=oa_set_server,json=oaSetServer,proto3,oneof"`
+}
+
+type ClientFrame_OaResetSecret struct {
+	OaResetSecret *OaRef `protobuf:"bytes,145,opt,name=oa_reset_secret,json=oaResetSecret,proto3,oneof"`
+}
+
+type ClientFrame_OaSetOperator struct {
+	OaSetOperator *OaOperatorRequest `protobuf:"bytes,146,opt,name=oa_set_operator,json=oaSetOperator,proto3,oneof"`
+}
+
+type ClientFrame_OaOperators struct {
+	OaOperators *OaRef `protobuf:"bytes,147,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ClientFrame_OaCreateQr struct {
+	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -1596,6 +2186,90 @@ func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
 
 func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
 
+func (*ClientFrame_OaSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_OaProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUnfollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaScan) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSend) isClientFrame_Req() {}
+
+func (*ClientFrame_OaClick) isClientFrame_Req() {}
+
+func (*ClientFrame_OaHistory) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowing) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAuthorize) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPreview) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetIpAllow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperated) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetReplies) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaRules) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetMenu) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPublishArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticles) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTemplates) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcast) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcasts) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateFollower) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTags) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTagFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaStats) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetServer) isClientFrame_Req() {}
+
+func (*ClientFrame_OaResetSecret) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetOperator) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperators) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1630,6 +2304,28 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupQr
 	//	*ServerFrame_GroupInvitations
 	//	*ServerFrame_GroupInvitation
+	//	*ServerFrame_OaAccount
+	//	*ServerFrame_OaAccounts
+	//	*ServerFrame_OaProfile
+	//	*ServerFrame_OaMessage
+	//	*ServerFrame_OaMessages
+	//	*ServerFrame_OaArticle
+	//	*ServerFrame_OaArticles
+	//	*ServerFrame_OaCreated
+	//	*ServerFrame_OaRules
+	//	*ServerFrame_OaRule
+	//	*ServerFrame_OaTemplate
+	//	*ServerFrame_OaTemplates
+	//	*ServerFrame_OaBroadcast
+	//	*ServerFrame_OaBroadcasts
+	//	*ServerFrame_OaFollowers
+	//	*ServerFrame_OaTags
+	//	*ServerFrame_OaTag
+	//	*ServerFrame_OaStats
+	//	*ServerFrame_OaOperators
+	//	*ServerFrame_OaQr
+	//	*ServerFrame_OaClick
+	//	*ServerFrame_OaAuthorization
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1637,7 +2333,7 @@ type ServerFrame struct {
 
 func (x *ServerFrame) Reset() {
 	*x = ServerFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1649,7 +2345,7 @@ func (x *ServerFrame) String() string {
 func (*ServerFrame) ProtoMessage() {}
 
 func (x *ServerFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1662,7 +2358,7 @@ func (x *ServerFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerFrame.ProtoReflect.Descriptor instead.
 func (*ServerFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *ServerFrame) GetId() uint32 {
@@ -1938,6 +2634,204 @@ func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
 	return nil
 }
 
+func (x *ServerFrame) GetOaAccount() *OaAccount {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccount); ok {
+			return x.OaAccount
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAccounts() *OaAccountList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccounts); ok {
+			return x.OaAccounts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaProfile() *OaProfile {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessages() *OaMessageList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessages); ok {
+			return x.OaMessages
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticles() *OaArticleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaCreated() *OaCreated {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaCreated); ok {
+			return x.OaCreated
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRules() *OaRuleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRule); ok {
+			return x.OaRule
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplate() *OaTemplate {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplate); ok {
+			return x.OaTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplates() *OaTemplateList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcast() *OaBroadcast {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcasts() *OaBroadcastList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaFollowers() *OaFanList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTags() *OaTagList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTag() *OaTag {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTag); ok {
+			return x.OaTag
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaStats() *OaStats {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaOperators() *OaOperatorList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaQr() *OaQr {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaQr); ok {
+			return x.OaQr
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaClick() *OaClickResult {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAuthorization); ok {
+			return x.OaAuthorization
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -2057,6 +2951,95 @@ type ServerFrame_GroupInvitation struct {
 	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
 }
 
+type ServerFrame_OaAccount struct {
+	// Official accounts (officialacct.proto).
+	OaAccount *OaAccount `protobuf:"bytes,100,opt,name=oa_account,json=oaAccount,proto3,oneof"`
+}
+
+type ServerFrame_OaAccounts struct {
+	OaAccounts *OaAccountList `protobuf:"bytes,101,opt,name=oa_accounts,json=oaAccounts,proto3,oneof"`
+}
+
+type ServerFrame_OaProfile struct {
+	OaProfile *OaProfile `protobuf:"bytes,102,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ServerFrame_OaMessage struct {
+	OaMessage *OaMessage `protobuf:"bytes,103,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type ServerFrame_OaMessages struct {
+	OaMessages *OaMessageList `protobuf:"bytes,104,opt,name=oa_messages,json=oaMessages,proto3,oneof"`
+}
+
+type ServerFrame_OaArticle struct {
+	OaArticle *OaArticle `protobuf:"bytes,105,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ServerFrame_OaArticles struct {
+	OaArticles *OaArticleList `protobuf:"bytes,106,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ServerFrame_OaCreated struct {
+	OaCreated *OaCreated `protobuf:"bytes,107,opt,name=oa_created,json=oaCreated,proto3,oneof"`
+}
+
+type ServerFrame_OaRules struct {
+	OaRules *OaRuleList `protobuf:"bytes,108,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ServerFrame_OaRule struct {
+	OaRule *OaRule `protobuf:"bytes,109,opt,name=oa_rule,json=oaRule,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplate struct {
+	OaTemplate *OaTemplate `protobuf:"bytes,110,opt,name=oa_template,json=oaTemplate,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplates struct {
+	OaTemplates *OaTemplateList `protobuf:"bytes,111,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcast `protobuf:"bytes,112,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcasts struct {
+	OaBroadcasts *OaBroadcastList `protobuf:"bytes,113,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ServerFrame_OaFollowers struct {
+	OaFollowers *OaFanList `protobuf:"bytes,114,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ServerFrame_OaTags struct {
+	OaTags *OaTagList `protobuf:"bytes,115,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ServerFrame_OaTag struct {
+	OaTag *OaTag `protobuf:"bytes,116,opt,name=oa_tag,json=oaTag,proto3,oneof"`
+}
+
+type ServerFrame_OaStats struct {
+	OaStats *OaStats `protobuf:"bytes,117,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ServerFrame_OaOperators struct {
+	OaOperators *OaOperatorList `protobuf:"bytes,118,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ServerFrame_OaQr struct {
+	OaQr *OaQr `protobuf:"bytes,119,opt,name=oa_qr,json=oaQr,proto3,oneof"`
+}
+
+type ServerFrame_OaClick struct {
+	OaClick *OaClickResult `protobuf:"bytes,120,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ServerFrame_OaAuthorization struct {
+	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -2113,6 +3096,50 @@ func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
 
+func (*ServerFrame_OaAccount) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAccounts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaProfile) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessage) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessages) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticle) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticles) isServerFrame_Body() {}
+
+func (*ServerFrame_OaCreated) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRules) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRule) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplate) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplates) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcast) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcasts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaFollowers) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTags) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTag) isServerFrame_Body() {}
+
+func (*ServerFrame_OaStats) isServerFrame_Body() {}
+
+func (*ServerFrame_OaOperators) isServerFrame_Body() {}
+
+func (*ServerFrame_OaQr) isServerFrame_Body() {}
+
+func (*ServerFrame_OaClick) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
+
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2121,7 +3148,7 @@ type Empty struct {
 
 func (x *Empty) Reset() {
 	*x = Empty{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2133,7 +3160,7 @@ func (x *Empty) String() string {
 func (*Empty) ProtoMessage() {}
 
 func (x *Empty) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2146,7 +3173,7 @@ func (x *Empty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Empty.ProtoReflect.Descriptor instead.
 func (*Empty) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type Error struct {
@@ -2167,7 +3194,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2179,7 +3206,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2192,7 +3219,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Error) GetCode() string {
@@ -2226,7 +3253,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +3265,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +3278,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hello) GetToken() string {
@@ -2273,7 +3300,7 @@ type HelloResponse struct {
 
 func (x *HelloResponse) Reset() {
 	*x = HelloResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2285,7 +3312,7 @@ func (x *HelloResponse) String() string {
 func (*HelloResponse) ProtoMessage() {}
 
 func (x *HelloResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2298,7 +3325,7 @@ func (x *HelloResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelloResponse.ProtoReflect.Descriptor instead.
 func (*HelloResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HelloResponse) GetUser() int64 {
@@ -2332,7 +3359,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2344,7 +3371,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2357,7 +3384,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Ping) GetCursor() int64 {
@@ -2377,7 +3404,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2389,7 +3416,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2402,7 +3429,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Pong) GetHead() int64 {
@@ -2424,7 +3451,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2436,7 +3463,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2449,7 +3476,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SyncRequest) GetAfter() int64 {
@@ -2485,7 +3512,7 @@ type SyncResponse struct {
 
 func (x *SyncResponse) Reset() {
 	*x = SyncResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2497,7 +3524,7 @@ func (x *SyncResponse) String() string {
 func (*SyncResponse) ProtoMessage() {}
 
 func (x *SyncResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2510,7 +3537,7 @@ func (x *SyncResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResponse.ProtoReflect.Descriptor instead.
 func (*SyncResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SyncResponse) GetChanges() []*Change {
@@ -2560,6 +3587,8 @@ type Change struct {
 	//	*Change_GroupInvitation
 	//	*Change_Favorite
 	//	*Change_FavoriteRemoved
+	//	*Change_OaMessage
+	//	*Change_OaFollow
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2567,7 +3596,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2579,7 +3608,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2592,7 +3621,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Change) GetSeq() int64 {
@@ -2735,6 +3764,24 @@ func (x *Change) GetFavoriteRemoved() int64 {
 	return 0
 }
 
+func (x *Change) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetOaFollow() *OaFollow {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -2803,6 +3850,16 @@ type Change_FavoriteRemoved struct {
 	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
 }
 
+type Change_OaMessage struct {
+	// A message between you and an official account (either way).
+	OaMessage *OaMessage `protobuf:"bytes,100,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type Change_OaFollow struct {
+	// You followed or unfollowed an official account.
+	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -2831,6 +3888,10 @@ func (*Change_Favorite) isChange_Item() {}
 
 func (*Change_FavoriteRemoved) isChange_Item() {}
 
+func (*Change_OaMessage) isChange_Item() {}
+
+func (*Change_OaFollow) isChange_Item() {}
+
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2841,7 +3902,7 @@ type MessageRef struct {
 
 func (x *MessageRef) Reset() {
 	*x = MessageRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2853,7 +3914,7 @@ func (x *MessageRef) String() string {
 func (*MessageRef) ProtoMessage() {}
 
 func (x *MessageRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2866,7 +3927,7 @@ func (x *MessageRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRef.ProtoReflect.Descriptor instead.
 func (*MessageRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MessageRef) GetConversation() int64 {
@@ -2923,7 +3984,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2935,7 +3996,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2948,7 +4009,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Message) GetId() int64 {
@@ -3105,7 +4166,7 @@ type Media struct {
 
 func (x *Media) Reset() {
 	*x = Media{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3117,7 +4178,7 @@ func (x *Media) String() string {
 func (*Media) ProtoMessage() {}
 
 func (x *Media) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3130,7 +4191,7 @@ func (x *Media) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Media.ProtoReflect.Descriptor instead.
 func (*Media) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Media) GetId() string {
@@ -3208,7 +4269,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3220,7 +4281,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3233,7 +4294,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Location) GetLatitude() float64 {
@@ -3277,7 +4338,7 @@ type LinkCard struct {
 
 func (x *LinkCard) Reset() {
 	*x = LinkCard{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3289,7 +4350,7 @@ func (x *LinkCard) String() string {
 func (*LinkCard) ProtoMessage() {}
 
 func (x *LinkCard) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3302,7 +4363,7 @@ func (x *LinkCard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkCard.ProtoReflect.Descriptor instead.
 func (*LinkCard) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LinkCard) GetUrl() string {
@@ -3346,7 +4407,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3358,7 +4419,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3371,7 +4432,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Quote) GetMessage() int64 {
@@ -3414,7 +4475,7 @@ type ChatHistory struct {
 
 func (x *ChatHistory) Reset() {
 	*x = ChatHistory{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3426,7 +4487,7 @@ func (x *ChatHistory) String() string {
 func (*ChatHistory) ProtoMessage() {}
 
 func (x *ChatHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3439,7 +4500,7 @@ func (x *ChatHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatHistory.ProtoReflect.Descriptor instead.
 func (*ChatHistory) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChatHistory) GetTitle() string {
@@ -3468,7 +4529,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3480,7 +4541,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3493,7 +4554,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Notice) GetKind() NoticeKind {
@@ -3552,7 +4613,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3564,7 +4625,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3577,7 +4638,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetPeer() int64 {
@@ -3676,7 +4737,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3688,7 +4749,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3701,7 +4762,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendResponse) GetId() int64 {
@@ -3744,7 +4805,7 @@ type RecallRequest struct {
 
 func (x *RecallRequest) Reset() {
 	*x = RecallRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3756,7 +4817,7 @@ func (x *RecallRequest) String() string {
 func (*RecallRequest) ProtoMessage() {}
 
 func (x *RecallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3769,7 +4830,7 @@ func (x *RecallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
 func (*RecallRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecallRequest) GetMessage() int64 {
@@ -3796,7 +4857,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3808,7 +4869,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3821,7 +4882,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -3869,7 +4930,7 @@ type BroadcastRequest struct {
 
 func (x *BroadcastRequest) Reset() {
 	*x = BroadcastRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3881,7 +4942,7 @@ func (x *BroadcastRequest) String() string {
 func (*BroadcastRequest) ProtoMessage() {}
 
 func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3894,7 +4955,7 @@ func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BroadcastRequest) GetPeers() []int64 {
@@ -3936,7 +4997,7 @@ type BroadcastResponse struct {
 
 func (x *BroadcastResponse) Reset() {
 	*x = BroadcastResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3948,7 +5009,7 @@ func (x *BroadcastResponse) String() string {
 func (*BroadcastResponse) ProtoMessage() {}
 
 func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3961,7 +5022,7 @@ func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BroadcastResponse) GetResults() []*BroadcastResult {
@@ -3982,7 +5043,7 @@ type BroadcastResult struct {
 
 func (x *BroadcastResult) Reset() {
 	*x = BroadcastResult{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3994,7 +5055,7 @@ func (x *BroadcastResult) String() string {
 func (*BroadcastResult) ProtoMessage() {}
 
 func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4007,7 +5068,7 @@ func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
 func (*BroadcastResult) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BroadcastResult) GetPeer() int64 {
@@ -4043,7 +5104,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4055,7 +5116,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4068,7 +5129,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -4101,7 +5162,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4113,7 +5174,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4126,7 +5187,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -4159,7 +5220,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4171,7 +5232,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4184,7 +5245,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -4280,7 +5341,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4292,7 +5353,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4305,7 +5366,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -4332,7 +5393,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4344,7 +5405,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4357,7 +5418,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -4421,7 +5482,7 @@ type ForwardRequest struct {
 
 func (x *ForwardRequest) Reset() {
 	*x = ForwardRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4433,7 +5494,7 @@ func (x *ForwardRequest) String() string {
 func (*ForwardRequest) ProtoMessage() {}
 
 func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4446,7 +5507,7 @@ func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
 func (*ForwardRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ForwardRequest) GetMessage() int64 {
@@ -4502,7 +5563,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4514,7 +5575,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4527,7 +5588,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteMessageRequest) GetMessage() int64 {
@@ -4546,7 +5607,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4558,7 +5619,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4571,7 +5632,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -4591,7 +5652,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4603,7 +5664,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4616,7 +5677,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -4651,7 +5712,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4663,7 +5724,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4676,7 +5737,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -4749,7 +5810,7 @@ type VerifyContactRequest struct {
 
 func (x *VerifyContactRequest) Reset() {
 	*x = VerifyContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4761,7 +5822,7 @@ func (x *VerifyContactRequest) String() string {
 func (*VerifyContactRequest) ProtoMessage() {}
 
 func (x *VerifyContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4774,7 +5835,7 @@ func (x *VerifyContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyContactRequest.ProtoReflect.Descriptor instead.
 func (*VerifyContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *VerifyContactRequest) GetChannel() string {
@@ -4803,7 +5864,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4815,7 +5876,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4828,7 +5889,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -4863,7 +5924,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4875,7 +5936,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4888,7 +5949,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Session) GetToken() string {
@@ -4933,7 +5994,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4945,7 +6006,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4958,7 +6019,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Profile) GetId() int64 {
@@ -5049,7 +6110,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5061,7 +6122,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5074,7 +6135,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -5107,7 +6168,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5119,7 +6180,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5132,7 +6193,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -5160,7 +6221,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5172,7 +6233,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5185,7 +6246,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -5255,7 +6316,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5267,7 +6328,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5280,7 +6341,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -5314,7 +6375,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5326,7 +6387,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5339,7 +6400,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -5358,7 +6419,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5370,7 +6431,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5383,7 +6444,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -5403,7 +6464,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5415,7 +6476,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5428,7 +6489,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -5459,7 +6520,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5471,7 +6532,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5484,7 +6545,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Device) GetId() int64 {
@@ -5538,7 +6599,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5550,7 +6611,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5563,7 +6624,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -5582,7 +6643,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5594,7 +6655,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5607,7 +6668,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -5628,7 +6689,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5640,7 +6701,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5653,7 +6714,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -5682,7 +6743,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5694,7 +6755,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5707,7 +6768,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -5747,7 +6808,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5759,7 +6820,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5772,7 +6833,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -5791,7 +6852,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5803,7 +6864,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5816,7 +6877,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -5838,7 +6899,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5850,7 +6911,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5863,7 +6924,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -5906,7 +6967,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5918,7 +6979,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5931,7 +6992,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -5999,7 +7060,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6011,7 +7072,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6024,7 +7085,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Kicked) GetReason() string {
@@ -6044,7 +7105,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6056,7 +7117,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6069,7 +7130,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -6090,7 +7151,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6102,7 +7163,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6115,7 +7176,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -6155,7 +7216,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6167,7 +7228,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6180,7 +7241,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -6241,7 +7302,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6253,7 +7314,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6266,7 +7327,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -6287,7 +7348,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6299,7 +7360,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6312,7 +7373,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -6351,7 +7412,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6363,7 +7424,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6376,7 +7437,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -6437,7 +7498,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6449,7 +7510,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6462,7 +7523,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -6487,7 +7548,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6499,7 +7560,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6512,7 +7573,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -6567,7 +7628,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6579,7 +7640,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6592,7 +7653,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -6619,7 +7680,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6631,7 +7692,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6644,7 +7705,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -6695,7 +7756,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6707,7 +7768,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6720,7 +7781,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Group) GetId() int64 {
@@ -6851,7 +7912,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6863,7 +7924,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6876,7 +7937,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -6901,7 +7962,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6913,7 +7974,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6926,7 +7987,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -6980,7 +8041,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6992,7 +8053,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7005,7 +8066,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -7027,7 +8088,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7039,7 +8100,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7052,7 +8113,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -7078,7 +8139,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7090,7 +8151,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7103,7 +8164,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -7123,7 +8184,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7135,7 +8196,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7148,7 +8209,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -7178,7 +8239,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7190,7 +8251,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7203,7 +8264,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -7234,7 +8295,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7246,7 +8307,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7259,7 +8320,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -7307,7 +8368,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7319,7 +8380,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7332,7 +8393,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -7363,7 +8424,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7375,7 +8436,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7388,7 +8449,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -7431,7 +8492,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7443,7 +8504,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7456,7 +8517,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -7498,7 +8559,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7510,7 +8571,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7523,7 +8584,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -7552,7 +8613,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7564,7 +8625,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7577,7 +8638,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -7611,7 +8672,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7623,7 +8684,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7636,7 +8697,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -7663,7 +8724,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7675,7 +8736,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7688,7 +8749,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -7756,7 +8817,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7768,7 +8829,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7781,7 +8842,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -7803,7 +8864,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7815,7 +8876,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7828,7 +8889,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -7863,7 +8924,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7875,7 +8936,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7888,7 +8949,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -7951,7 +9012,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7963,7 +9024,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7976,7 +9037,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -8005,7 +9066,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8017,7 +9078,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8030,7 +9091,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -8066,7 +9127,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8078,7 +9139,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8091,7 +9152,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -8125,7 +9186,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8137,7 +9198,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8150,7 +9211,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -8176,7 +9237,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8188,7 +9249,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8201,7 +9262,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -8225,7 +9286,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8237,7 +9298,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8250,7 +9311,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -8293,7 +9354,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8305,7 +9366,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8318,7 +9379,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -8339,7 +9400,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[93]
+	mi := &file_hongyan_v1_client_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8351,7 +9412,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[93]
+	mi := &file_hongyan_v1_client_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8364,7 +9425,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{93}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -8388,12 +9449,12 @@ func (x *ExportResponse) GetSize() int64 {
 	return 0
 }
 
-var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
+var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 
-const file_proto_hongyan_v1_client_proto_rawDesc = "" +
+const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
-	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xf4\x1f\n" +
+	"\x17hongyan/v1/client.proto\x12\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\"\xb54\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8467,8 +9528,58 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
 	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
-	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitationB\x05\n" +
-	"\x03req\"\xe1\f\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12:\n" +
+	"\toa_search\x18d \x01(\v2\x1b.hongyan.v1.OaSearchRequestH\x00R\boaSearch\x122\n" +
+	"\n" +
+	"oa_profile\x18e \x01(\v2\x11.hongyan.v1.OaRefH\x00R\toaProfile\x120\n" +
+	"\toa_follow\x18f \x01(\v2\x11.hongyan.v1.OaRefH\x00R\boaFollow\x124\n" +
+	"\voa_unfollow\x18g \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaUnfollow\x124\n" +
+	"\aoa_scan\x18h \x01(\v2\x19.hongyan.v1.OaScanRequestH\x00R\x06oaScan\x124\n" +
+	"\aoa_send\x18i \x01(\v2\x19.hongyan.v1.OaSendRequestH\x00R\x06oaSend\x127\n" +
+	"\boa_click\x18j \x01(\v2\x1a.hongyan.v1.OaClickRequestH\x00R\aoaClick\x12=\n" +
+	"\n" +
+	"oa_history\x18k \x01(\v2\x1c.hongyan.v1.OaHistoryRequestH\x00R\toaHistory\x126\n" +
+	"\foa_following\x18l \x01(\v2\x11.hongyan.v1.EmptyH\x00R\voaFollowing\x126\n" +
+	"\n" +
+	"oa_article\x18m \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\toaArticle\x12C\n" +
+	"\foa_authorize\x18n \x01(\v2\x1e.hongyan.v1.OaAuthorizeRequestH\x00R\voaAuthorize\x12?\n" +
+	"\n" +
+	"oa_preview\x18o \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\toaPreview\x12E\n" +
+	"\x0foa_set_ip_allow\x18p \x01(\v2\x1c.hongyan.v1.OaIpAllowRequestH\x00R\foaSetIpAllow\x12:\n" +
+	"\toa_create\x18x \x01(\v2\x1b.hongyan.v1.OaCreateRequestH\x00R\boaCreate\x124\n" +
+	"\voa_operated\x18y \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"oaOperated\x12I\n" +
+	"\x11oa_update_profile\x18z \x01(\v2\x1b.hongyan.v1.OaProfileUpdateH\x00R\x0foaUpdateProfile\x12D\n" +
+	"\x0eoa_set_replies\x18{ \x01(\v2\x1c.hongyan.v1.OaRepliesRequestH\x00R\foaSetReplies\x124\n" +
+	"\voa_add_rule\x18| \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\toaAddRule\x12.\n" +
+	"\boa_rules\x18} \x01(\v2\x11.hongyan.v1.OaRefH\x00R\aoaRules\x12=\n" +
+	"\x0eoa_delete_rule\x18~ \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\foaDeleteRule\x12;\n" +
+	"\voa_set_menu\x18\x7f \x01(\v2\x19.hongyan.v1.OaMenuRequestH\x00R\toaSetMenu\x12@\n" +
+	"\x0foa_save_article\x18\x80\x01 \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\roaSaveArticle\x12F\n" +
+	"\x12oa_publish_article\x18\x81\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x10oaPublishArticle\x125\n" +
+	"\voa_articles\x18\x82\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaArticles\x12D\n" +
+	"\x11oa_delete_article\x18\x83\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x0foaDeleteArticle\x12H\n" +
+	"\x0foa_add_template\x18\x84\x01 \x01(\v2\x1d.hongyan.v1.OaTemplateRequestH\x00R\roaAddTemplate\x127\n" +
+	"\foa_templates\x18\x85\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaTemplates\x12J\n" +
+	"\x12oa_delete_template\x18\x86\x01 \x01(\v2\x19.hongyan.v1.OaTemplateRefH\x00R\x10oaDeleteTemplate\x12D\n" +
+	"\foa_broadcast\x18\x87\x01 \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\voaBroadcast\x129\n" +
+	"\roa_broadcasts\x18\x88\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\foaBroadcasts\x12D\n" +
+	"\foa_followers\x18\x89\x01 \x01(\v2\x1e.hongyan.v1.OaFollowersRequestH\x00R\voaFollowers\x12M\n" +
+	"\x12oa_update_follower\x18\x8a\x01 \x01(\v2\x1c.hongyan.v1.OaFollowerUpdateH\x00R\x10oaUpdateFollower\x12-\n" +
+	"\aoa_tags\x18\x8b\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\x06oaTags\x12;\n" +
+	"\voa_save_tag\x18\x8c\x01 \x01(\v2\x18.hongyan.v1.OaTagRequestH\x00R\toaSaveTag\x12<\n" +
+	"\roa_delete_tag\x18\x8d\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\voaDeleteTag\x12N\n" +
+	"\x10oa_tag_followers\x18\x8e\x01 \x01(\v2!.hongyan.v1.OaTagFollowersRequestH\x00R\x0eoaTagFollowers\x128\n" +
+	"\boa_stats\x18\x8f\x01 \x01(\v2\x1a.hongyan.v1.OaStatsRequestH\x00R\aoaStats\x12B\n" +
+	"\roa_set_server\x18\x90\x01 \x01(\v2\x1b.hongyan.v1.OaServerRequestH\x00R\voaSetServer\x12<\n" +
+	"\x0foa_reset_secret\x18\x91\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\roaResetSecret\x12H\n" +
+	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
+	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
+	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
+	"oaCreateQrB\x05\n" +
+	"\x03req\"\xcd\x16\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -8500,7 +9611,38 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
 	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
-	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitationB\x06\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x126\n" +
+	"\n" +
+	"oa_account\x18d \x01(\v2\x15.hongyan.v1.OaAccountH\x00R\toaAccount\x12<\n" +
+	"\voa_accounts\x18e \x01(\v2\x19.hongyan.v1.OaAccountListH\x00R\n" +
+	"oaAccounts\x126\n" +
+	"\n" +
+	"oa_profile\x18f \x01(\v2\x15.hongyan.v1.OaProfileH\x00R\toaProfile\x126\n" +
+	"\n" +
+	"oa_message\x18g \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x12<\n" +
+	"\voa_messages\x18h \x01(\v2\x19.hongyan.v1.OaMessageListH\x00R\n" +
+	"oaMessages\x126\n" +
+	"\n" +
+	"oa_article\x18i \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\toaArticle\x12<\n" +
+	"\voa_articles\x18j \x01(\v2\x19.hongyan.v1.OaArticleListH\x00R\n" +
+	"oaArticles\x126\n" +
+	"\n" +
+	"oa_created\x18k \x01(\v2\x15.hongyan.v1.OaCreatedH\x00R\toaCreated\x123\n" +
+	"\boa_rules\x18l \x01(\v2\x16.hongyan.v1.OaRuleListH\x00R\aoaRules\x12-\n" +
+	"\aoa_rule\x18m \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\x06oaRule\x129\n" +
+	"\voa_template\x18n \x01(\v2\x16.hongyan.v1.OaTemplateH\x00R\n" +
+	"oaTemplate\x12?\n" +
+	"\foa_templates\x18o \x01(\v2\x1a.hongyan.v1.OaTemplateListH\x00R\voaTemplates\x12<\n" +
+	"\foa_broadcast\x18p \x01(\v2\x17.hongyan.v1.OaBroadcastH\x00R\voaBroadcast\x12B\n" +
+	"\roa_broadcasts\x18q \x01(\v2\x1b.hongyan.v1.OaBroadcastListH\x00R\foaBroadcasts\x12:\n" +
+	"\foa_followers\x18r \x01(\v2\x15.hongyan.v1.OaFanListH\x00R\voaFollowers\x120\n" +
+	"\aoa_tags\x18s \x01(\v2\x15.hongyan.v1.OaTagListH\x00R\x06oaTags\x12*\n" +
+	"\x06oa_tag\x18t \x01(\v2\x11.hongyan.v1.OaTagH\x00R\x05oaTag\x120\n" +
+	"\boa_stats\x18u \x01(\v2\x13.hongyan.v1.OaStatsH\x00R\aoaStats\x12?\n" +
+	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
+	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
+	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorizationB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -8524,7 +9666,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8e\x06\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xfb\x06\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -8541,7 +9683,10 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
 	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
 	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
-	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemovedB\x06\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
+	"\n" +
+	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollowB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -9054,20 +10199,20 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12FAVORITE_KIND_NOTE\x10\x02B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
-	file_proto_hongyan_v1_client_proto_rawDescOnce sync.Once
-	file_proto_hongyan_v1_client_proto_rawDescData []byte
+	file_hongyan_v1_client_proto_rawDescOnce sync.Once
+	file_hongyan_v1_client_proto_rawDescData []byte
 )
 
-func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
-	file_proto_hongyan_v1_client_proto_rawDescOnce.Do(func() {
-		file_proto_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)))
+func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
+	file_hongyan_v1_client_proto_rawDescOnce.Do(func() {
+		file_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)))
 	})
-	return file_proto_hongyan_v1_client_proto_rawDescData
+	return file_hongyan_v1_client_proto_rawDescData
 }
 
-var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
-var file_proto_hongyan_v1_client_proto_goTypes = []any{
+var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
+var file_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
 	(Gender)(0),                      // 2: hongyan.v1.Gender
@@ -9170,8 +10315,55 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*FavoriteSendRequest)(nil),      // 99: hongyan.v1.FavoriteSendRequest
 	(*ExportRequest)(nil),            // 100: hongyan.v1.ExportRequest
 	(*ExportResponse)(nil),           // 101: hongyan.v1.ExportResponse
+	(*OaSearchRequest)(nil),          // 102: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                    // 103: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),            // 104: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),            // 105: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),           // 106: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),         // 107: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                // 108: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),       // 109: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),       // 110: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),         // 111: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),          // 112: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),          // 113: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),         // 114: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                   // 115: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),            // 116: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                // 117: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),        // 118: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),            // 119: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),       // 120: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),         // 121: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),             // 122: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),    // 123: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),           // 124: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),          // 125: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),        // 126: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),              // 127: hongyan.v1.OaQrRequest
+	(*OaAccount)(nil),                // 128: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),            // 129: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                // 130: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                // 131: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),            // 132: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),            // 133: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                // 134: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),               // 135: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),               // 136: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),           // 137: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),              // 138: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),          // 139: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                // 140: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                // 141: hongyan.v1.OaTagList
+	(*OaTag)(nil),                    // 142: hongyan.v1.OaTag
+	(*OaStats)(nil),                  // 143: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),           // 144: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                     // 145: hongyan.v1.OaQr
+	(*OaClickResult)(nil),            // 146: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),          // 147: hongyan.v1.OaAuthorization
+	(*OaFollow)(nil),                 // 148: hongyan.v1.OaFollow
 }
-var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
+var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	16,  // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	14,  // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
@@ -9236,100 +10428,167 @@ var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	89,  // 61: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
 	10,  // 62: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
 	92,  // 63: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	11,  // 64: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 65: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 66: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 67: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 68: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 69: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 70: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 71: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 72: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 73: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 74: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 75: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 76: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 77: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 78: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 79: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 80: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 81: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 82: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 83: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 84: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 85: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 86: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 87: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 88: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 89: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 90: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 91: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 92: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	18,  // 93: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 94: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 95: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 96: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 97: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 98: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 99: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 100: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 101: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 102: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 103: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 104: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	0,   // 105: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 106: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 107: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 108: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 109: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 110: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 111: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 112: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 113: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 114: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 115: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 116: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 117: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 118: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 119: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 120: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 121: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 122: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 123: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 124: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 125: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 126: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 127: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 128: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 129: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 130: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 131: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 132: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 133: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 134: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 135: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 136: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 137: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 138: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 139: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 140: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 141: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 142: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 143: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 144: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	145, // [145:145] is the sub-list for method output_type
-	145, // [145:145] is the sub-list for method input_type
-	145, // [145:145] is the sub-list for extension type_name
-	145, // [145:145] is the sub-list for extension extendee
-	0,   // [0:145] is the sub-list for field type_name
+	102, // 64: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
+	103, // 65: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
+	103, // 66: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
+	103, // 67: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
+	104, // 68: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
+	105, // 69: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
+	106, // 70: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
+	107, // 71: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
+	10,  // 72: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
+	108, // 73: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
+	109, // 74: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
+	110, // 75: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
+	111, // 76: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
+	112, // 77: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
+	10,  // 78: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
+	113, // 79: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
+	114, // 80: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
+	115, // 81: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
+	103, // 82: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
+	108, // 83: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
+	116, // 84: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
+	117, // 85: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
+	108, // 86: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
+	103, // 87: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
+	108, // 88: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
+	118, // 89: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
+	103, // 90: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
+	119, // 91: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
+	110, // 92: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
+	103, // 93: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
+	120, // 94: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
+	121, // 95: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
+	103, // 96: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
+	122, // 97: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
+	108, // 98: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
+	123, // 99: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
+	124, // 100: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
+	125, // 101: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
+	103, // 102: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
+	126, // 103: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
+	103, // 104: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
+	127, // 105: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
+	11,  // 106: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 107: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 108: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 109: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 110: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 111: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 112: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 113: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 114: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 115: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 116: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 117: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 118: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 119: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 120: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 121: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 122: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 123: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 124: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 125: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 126: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 127: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 128: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 129: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 130: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 131: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 132: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 133: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 134: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	128, // 135: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	129, // 136: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	130, // 137: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	131, // 138: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	132, // 139: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 140: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	133, // 141: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	134, // 142: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	135, // 143: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 144: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	136, // 145: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	137, // 146: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	138, // 147: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	139, // 148: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	140, // 149: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	141, // 150: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	142, // 151: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	143, // 152: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	144, // 153: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	145, // 154: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	146, // 155: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	147, // 156: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	18,  // 157: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 158: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 159: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 160: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 161: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 162: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 163: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 164: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 165: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 166: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 167: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 168: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	131, // 169: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	148, // 170: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	0,   // 171: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 172: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 173: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 174: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 175: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 176: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 177: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 178: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 179: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 180: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 181: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 182: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 183: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 184: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 185: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 186: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 187: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 188: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 189: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 190: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 191: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 192: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 193: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 194: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 195: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 196: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 197: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 198: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 199: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 200: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 201: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 202: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 203: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 204: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 205: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 206: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 207: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 208: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 209: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 210: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	211, // [211:211] is the sub-list for method output_type
+	211, // [211:211] is the sub-list for method input_type
+	211, // [211:211] is the sub-list for extension type_name
+	211, // [211:211] is the sub-list for extension extendee
+	0,   // [0:211] is the sub-list for field type_name
 }
 
-func init() { file_proto_hongyan_v1_client_proto_init() }
-func file_proto_hongyan_v1_client_proto_init() {
-	if File_proto_hongyan_v1_client_proto != nil {
+func init() { file_hongyan_v1_client_proto_init() }
+func file_hongyan_v1_client_proto_init() {
+	if File_hongyan_v1_client_proto != nil {
 		return
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
+	file_hongyan_v1_officialacct_proto_init()
+	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
 		(*ClientFrame_Ping)(nil),
@@ -9394,8 +10653,50 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_JoinGroup)(nil),
 		(*ClientFrame_GroupInvitations)(nil),
 		(*ClientFrame_AnswerInvitation)(nil),
+		(*ClientFrame_OaSearch)(nil),
+		(*ClientFrame_OaProfile)(nil),
+		(*ClientFrame_OaFollow)(nil),
+		(*ClientFrame_OaUnfollow)(nil),
+		(*ClientFrame_OaScan)(nil),
+		(*ClientFrame_OaSend)(nil),
+		(*ClientFrame_OaClick)(nil),
+		(*ClientFrame_OaHistory)(nil),
+		(*ClientFrame_OaFollowing)(nil),
+		(*ClientFrame_OaArticle)(nil),
+		(*ClientFrame_OaAuthorize)(nil),
+		(*ClientFrame_OaPreview)(nil),
+		(*ClientFrame_OaSetIpAllow)(nil),
+		(*ClientFrame_OaCreate)(nil),
+		(*ClientFrame_OaOperated)(nil),
+		(*ClientFrame_OaUpdateProfile)(nil),
+		(*ClientFrame_OaSetReplies)(nil),
+		(*ClientFrame_OaAddRule)(nil),
+		(*ClientFrame_OaRules)(nil),
+		(*ClientFrame_OaDeleteRule)(nil),
+		(*ClientFrame_OaSetMenu)(nil),
+		(*ClientFrame_OaSaveArticle)(nil),
+		(*ClientFrame_OaPublishArticle)(nil),
+		(*ClientFrame_OaArticles)(nil),
+		(*ClientFrame_OaDeleteArticle)(nil),
+		(*ClientFrame_OaAddTemplate)(nil),
+		(*ClientFrame_OaTemplates)(nil),
+		(*ClientFrame_OaDeleteTemplate)(nil),
+		(*ClientFrame_OaBroadcast)(nil),
+		(*ClientFrame_OaBroadcasts)(nil),
+		(*ClientFrame_OaFollowers)(nil),
+		(*ClientFrame_OaUpdateFollower)(nil),
+		(*ClientFrame_OaTags)(nil),
+		(*ClientFrame_OaSaveTag)(nil),
+		(*ClientFrame_OaDeleteTag)(nil),
+		(*ClientFrame_OaTagFollowers)(nil),
+		(*ClientFrame_OaStats)(nil),
+		(*ClientFrame_OaSetServer)(nil),
+		(*ClientFrame_OaResetSecret)(nil),
+		(*ClientFrame_OaSetOperator)(nil),
+		(*ClientFrame_OaOperators)(nil),
+		(*ClientFrame_OaCreateQr)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
 		(*ServerFrame_Sync)(nil),
 		(*ServerFrame_Pong)(nil),
@@ -9424,8 +10725,30 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupQr)(nil),
 		(*ServerFrame_GroupInvitations)(nil),
 		(*ServerFrame_GroupInvitation)(nil),
+		(*ServerFrame_OaAccount)(nil),
+		(*ServerFrame_OaAccounts)(nil),
+		(*ServerFrame_OaProfile)(nil),
+		(*ServerFrame_OaMessage)(nil),
+		(*ServerFrame_OaMessages)(nil),
+		(*ServerFrame_OaArticle)(nil),
+		(*ServerFrame_OaArticles)(nil),
+		(*ServerFrame_OaCreated)(nil),
+		(*ServerFrame_OaRules)(nil),
+		(*ServerFrame_OaRule)(nil),
+		(*ServerFrame_OaTemplate)(nil),
+		(*ServerFrame_OaTemplates)(nil),
+		(*ServerFrame_OaBroadcast)(nil),
+		(*ServerFrame_OaBroadcasts)(nil),
+		(*ServerFrame_OaFollowers)(nil),
+		(*ServerFrame_OaTags)(nil),
+		(*ServerFrame_OaTag)(nil),
+		(*ServerFrame_OaStats)(nil),
+		(*ServerFrame_OaOperators)(nil),
+		(*ServerFrame_OaQr)(nil),
+		(*ServerFrame_OaClick)(nil),
+		(*ServerFrame_OaAuthorization)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
 		(*Change_Conversation)(nil),
 		(*Change_Contact)(nil),
@@ -9440,30 +10763,32 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_GroupInvitation)(nil),
 		(*Change_Favorite)(nil),
 		(*Change_FavoriteRemoved)(nil),
+		(*Change_OaMessage)(nil),
+		(*Change_OaFollow)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[43].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[64].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[75].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[78].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[43].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[64].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[75].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[78].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
 			NumMessages:   94,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_proto_hongyan_v1_client_proto_goTypes,
-		DependencyIndexes: file_proto_hongyan_v1_client_proto_depIdxs,
-		EnumInfos:         file_proto_hongyan_v1_client_proto_enumTypes,
-		MessageInfos:      file_proto_hongyan_v1_client_proto_msgTypes,
+		GoTypes:           file_hongyan_v1_client_proto_goTypes,
+		DependencyIndexes: file_hongyan_v1_client_proto_depIdxs,
+		EnumInfos:         file_hongyan_v1_client_proto_enumTypes,
+		MessageInfos:      file_hongyan_v1_client_proto_msgTypes,
 	}.Build()
-	File_proto_hongyan_v1_client_proto = out.File
-	file_proto_hongyan_v1_client_proto_goTypes = nil
-	file_proto_hongyan_v1_client_proto_depIdxs = nil
+	File_hongyan_v1_client_proto = out.File
+	file_hongyan_v1_client_proto_goTypes = nil
+	file_hongyan_v1_client_proto_depIdxs = nil
 }
