@@ -39,7 +39,8 @@ const (
 
 const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
 
-  register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]
+  verify-contact phone|email TO        send a code that proves you own TO
+  register ID PASSWORD [--nickname N] [--phone P --phone-code C] [--email E --email-code C] [--device NAME]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
@@ -184,6 +185,8 @@ func (e *env) run(args []string) error {
 		return errHelp
 	case "register":
 		return e.register(rest)
+	case "verify-contact":
+		return e.verifyContact(rest)
 	case "login":
 		return e.login(rest)
 	case "me":
