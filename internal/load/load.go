@@ -23,6 +23,8 @@ type Options struct {
 	Users    int           // users (w1: in pairs)
 	Rate     float64       // total messages per second; 0: as fast as acks allow
 	Inflight int           // concurrent sends per user when Rate is 0
+	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
+	Log      io.Writer     // human progress and summary
 
 	// OpenLoop, when set, runs w1-direct and w3-group open-loop (see
 	// openloop.go): one step of Duration per rate, in the order given,
@@ -32,8 +34,6 @@ type Options struct {
 	OpenLoop []float64
 	Arrival  string
 	P99Limit time.Duration
-	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
-	Log      io.Writer     // human progress and summary
 
 	// Procs spreads the clients over this many processes: the command
 	// runs itself as Procs children, each with a share of the users, and
