@@ -68,6 +68,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
   broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
   qr-login show [--device NAME] | qr-login confirm CODE
+  send oa:APPID TEXT                   a message to an official account
+  ` + oaUsage + `
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
 http://127.0.0.1:8080; --profile defaults to $HONGYAN_PROFILE, then
@@ -208,6 +210,8 @@ func (e *env) run(args []string) error {
 		return e.groups(rest)
 	case "favorites":
 		return e.favorites(rest)
+	case "oa":
+		return e.oa(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

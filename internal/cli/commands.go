@@ -342,6 +342,9 @@ func (e *env) send(args []string) error {
 	if err != nil {
 		return err
 	}
+	if ref, ok := strings.CutPrefix(pos[0], "oa:"); ok {
+		return e.sendOA(ref, pos[1])
+	}
 	req := &pb.SendRequest{ClientId: clientIDFlag(fl), Kind: pb.MessageKind_MESSAGE_KIND_TEXT, Text: pos[1]}
 	if m := fl["mention"]; m != "" {
 		if !strings.HasPrefix(pos[0], "group:") {

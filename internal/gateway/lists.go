@@ -8,6 +8,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/officialacct"
 )
 
 // Every repeated field a request may carry is bounded by the limit its
@@ -23,6 +24,15 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.UpdateContactRequest.tags":  contact.MaxTags,
 	"hongyan.v1.CreateGroupRequest.members": group.MaxBatch,
 	"hongyan.v1.GroupUsersRequest.users":    group.MaxBatch,
+	// Official accounts.
+	"hongyan.v1.OaBroadcastRequest.users":    officialacct.MaxTargetUser,
+	"hongyan.v1.OaContent.articles":          officialacct.MaxNews,
+	"hongyan.v1.OaContent.fields":            officialacct.MaxFields,
+	"hongyan.v1.OaIpAllowRequest.allow":      officialacct.MaxIPAllow,
+	"hongyan.v1.OaMenu.buttons":              3,
+	"hongyan.v1.OaButton.sub":                5,
+	"hongyan.v1.OaArticle.body":              officialacct.MaxBlocks,
+	"hongyan.v1.OaTagFollowersRequest.users": 50,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

@@ -18,6 +18,8 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
@@ -172,4 +174,9 @@ func TestTwoWriters(t *testing.T) {
 		}
 		seen[ref] = true
 	}
+}
+
+func TestOfficialAccountStore(t *testing.T) {
+	pgtest.Require(t)
+	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
 }

@@ -8,7 +8,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: proto/hongyan/v1/client.proto
+// source: hongyan/v1/client.proto
 
 package hongyanv1
 
@@ -99,11 +99,11 @@ func (x MessageKind) String() string {
 }
 
 func (MessageKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[0].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[0].Descriptor()
 }
 
 func (MessageKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[0]
+	return &file_hongyan_v1_client_proto_enumTypes[0]
 }
 
 func (x MessageKind) Number() protoreflect.EnumNumber {
@@ -112,7 +112,7 @@ func (x MessageKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MessageKind.Descriptor instead.
 func (MessageKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 type NoticeKind int32
@@ -196,11 +196,11 @@ func (x NoticeKind) String() string {
 }
 
 func (NoticeKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[1].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[1].Descriptor()
 }
 
 func (NoticeKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[1]
+	return &file_hongyan_v1_client_proto_enumTypes[1]
 }
 
 func (x NoticeKind) Number() protoreflect.EnumNumber {
@@ -209,7 +209,7 @@ func (x NoticeKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NoticeKind.Descriptor instead.
 func (NoticeKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 type Gender int32
@@ -245,11 +245,11 @@ func (x Gender) String() string {
 }
 
 func (Gender) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[2].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[2].Descriptor()
 }
 
 func (Gender) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[2]
+	return &file_hongyan_v1_client_proto_enumTypes[2]
 }
 
 func (x Gender) Number() protoreflect.EnumNumber {
@@ -258,7 +258,7 @@ func (x Gender) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Gender.Descriptor instead.
 func (Gender) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type QrState int32
@@ -297,11 +297,11 @@ func (x QrState) String() string {
 }
 
 func (QrState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[3].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[3].Descriptor()
 }
 
 func (QrState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[3]
+	return &file_hongyan_v1_client_proto_enumTypes[3]
 }
 
 func (x QrState) Number() protoreflect.EnumNumber {
@@ -310,7 +310,7 @@ func (x QrState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use QrState.Descriptor instead.
 func (QrState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 type RequestState int32
@@ -346,11 +346,11 @@ func (x RequestState) String() string {
 }
 
 func (RequestState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[4].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[4].Descriptor()
 }
 
 func (RequestState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[4]
+	return &file_hongyan_v1_client_proto_enumTypes[4]
 }
 
 func (x RequestState) Number() protoreflect.EnumNumber {
@@ -359,7 +359,7 @@ func (x RequestState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RequestState.Descriptor instead.
 func (RequestState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 type GroupRole int32
@@ -395,11 +395,11 @@ func (x GroupRole) String() string {
 }
 
 func (GroupRole) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[5].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[5].Descriptor()
 }
 
 func (GroupRole) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[5]
+	return &file_hongyan_v1_client_proto_enumTypes[5]
 }
 
 func (x GroupRole) Number() protoreflect.EnumNumber {
@@ -408,7 +408,7 @@ func (x GroupRole) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GroupRole.Descriptor instead.
 func (GroupRole) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 type InvitationState int32
@@ -449,11 +449,11 @@ func (x InvitationState) String() string {
 }
 
 func (InvitationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[6].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[6].Descriptor()
 }
 
 func (InvitationState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[6]
+	return &file_hongyan_v1_client_proto_enumTypes[6]
 }
 
 func (x InvitationState) Number() protoreflect.EnumNumber {
@@ -462,7 +462,7 @@ func (x InvitationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InvitationState.Descriptor instead.
 func (InvitationState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 type FavoriteKind int32
@@ -498,11 +498,11 @@ func (x FavoriteKind) String() string {
 }
 
 func (FavoriteKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[7].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[7].Descriptor()
 }
 
 func (FavoriteKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[7]
+	return &file_hongyan_v1_client_proto_enumTypes[7]
 }
 
 func (x FavoriteKind) Number() protoreflect.EnumNumber {
@@ -511,7 +511,7 @@ func (x FavoriteKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FavoriteKind.Descriptor instead.
 func (FavoriteKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 type ClientFrame struct {
@@ -582,6 +582,48 @@ type ClientFrame struct {
 	//	*ClientFrame_JoinGroup
 	//	*ClientFrame_GroupInvitations
 	//	*ClientFrame_AnswerInvitation
+	//	*ClientFrame_OaSearch
+	//	*ClientFrame_OaProfile
+	//	*ClientFrame_OaFollow
+	//	*ClientFrame_OaUnfollow
+	//	*ClientFrame_OaScan
+	//	*ClientFrame_OaSend
+	//	*ClientFrame_OaClick
+	//	*ClientFrame_OaHistory
+	//	*ClientFrame_OaFollowing
+	//	*ClientFrame_OaArticle
+	//	*ClientFrame_OaAuthorize
+	//	*ClientFrame_OaPreview
+	//	*ClientFrame_OaSetIpAllow
+	//	*ClientFrame_OaCreate
+	//	*ClientFrame_OaOperated
+	//	*ClientFrame_OaUpdateProfile
+	//	*ClientFrame_OaSetReplies
+	//	*ClientFrame_OaAddRule
+	//	*ClientFrame_OaRules
+	//	*ClientFrame_OaDeleteRule
+	//	*ClientFrame_OaSetMenu
+	//	*ClientFrame_OaSaveArticle
+	//	*ClientFrame_OaPublishArticle
+	//	*ClientFrame_OaArticles
+	//	*ClientFrame_OaDeleteArticle
+	//	*ClientFrame_OaAddTemplate
+	//	*ClientFrame_OaTemplates
+	//	*ClientFrame_OaDeleteTemplate
+	//	*ClientFrame_OaBroadcast
+	//	*ClientFrame_OaBroadcasts
+	//	*ClientFrame_OaFollowers
+	//	*ClientFrame_OaUpdateFollower
+	//	*ClientFrame_OaTags
+	//	*ClientFrame_OaSaveTag
+	//	*ClientFrame_OaDeleteTag
+	//	*ClientFrame_OaTagFollowers
+	//	*ClientFrame_OaStats
+	//	*ClientFrame_OaSetServer
+	//	*ClientFrame_OaResetSecret
+	//	*ClientFrame_OaSetOperator
+	//	*ClientFrame_OaOperators
+	//	*ClientFrame_OaCreateQr
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -589,7 +631,7 @@ type ClientFrame struct {
 
 func (x *ClientFrame) Reset() {
 	*x = ClientFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +643,7 @@ func (x *ClientFrame) String() string {
 func (*ClientFrame) ProtoMessage() {}
 
 func (x *ClientFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +656,7 @@ func (x *ClientFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientFrame.ProtoReflect.Descriptor instead.
 func (*ClientFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *ClientFrame) GetId() uint32 {
@@ -1198,6 +1240,384 @@ func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaSearch() *OaSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSearch); ok {
+			return x.OaSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaProfile() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUnfollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUnfollow); ok {
+			return x.OaUnfollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaScan() *OaScanRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaScan); ok {
+			return x.OaScan
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSend() *OaSendRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSend); ok {
+			return x.OaSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaClick() *OaClickRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaHistory() *OaHistoryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaHistory); ok {
+			return x.OaHistory
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowing() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowing); ok {
+			return x.OaFollowing
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAuthorize() *OaAuthorizeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAuthorize); ok {
+			return x.OaAuthorize
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPreview() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPreview); ok {
+			return x.OaPreview
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetIpAllow() *OaIpAllowRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetIpAllow); ok {
+			return x.OaSetIpAllow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreate() *OaCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreate); ok {
+			return x.OaCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperated() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperated); ok {
+			return x.OaOperated
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateProfile() *OaProfileUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateProfile); ok {
+			return x.OaUpdateProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetReplies() *OaRepliesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetReplies); ok {
+			return x.OaSetReplies
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddRule); ok {
+			return x.OaAddRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaRules() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteRule() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteRule); ok {
+			return x.OaDeleteRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetMenu() *OaMenuRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetMenu); ok {
+			return x.OaSetMenu
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveArticle); ok {
+			return x.OaSaveArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPublishArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPublishArticle); ok {
+			return x.OaPublishArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticles() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteArticle); ok {
+			return x.OaDeleteArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddTemplate() *OaTemplateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddTemplate); ok {
+			return x.OaAddTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTemplates() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTemplate() *OaTemplateRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTemplate); ok {
+			return x.OaDeleteTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcast() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcasts() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowers() *OaFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateFollower() *OaFollowerUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateFollower); ok {
+			return x.OaUpdateFollower
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTags() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveTag() *OaTagRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveTag); ok {
+			return x.OaSaveTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTag() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTag); ok {
+			return x.OaDeleteTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTagFollowers() *OaTagFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTagFollowers); ok {
+			return x.OaTagFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaStats() *OaStatsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetServer() *OaServerRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetServer); ok {
+			return x.OaSetServer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaResetSecret() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaResetSecret); ok {
+			return x.OaResetSecret
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetOperator() *OaOperatorRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetOperator); ok {
+			return x.OaSetOperator
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperators() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreateQr); ok {
+			return x.OaCreateQr
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -1454,6 +1874,176 @@ type ClientFrame_AnswerInvitation struct {
 	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
 }
 
+type ClientFrame_OaSearch struct {
+	// Official accounts (officialacct.proto): users.
+	OaSearch *OaSearchRequest `protobuf:"bytes,100,opt,name=oa_search,json=oaSearch,proto3,oneof"`
+}
+
+type ClientFrame_OaProfile struct {
+	OaProfile *OaRef `protobuf:"bytes,101,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaFollow struct {
+	OaFollow *OaRef `protobuf:"bytes,102,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
+type ClientFrame_OaUnfollow struct {
+	OaUnfollow *OaRef `protobuf:"bytes,103,opt,name=oa_unfollow,json=oaUnfollow,proto3,oneof"`
+}
+
+type ClientFrame_OaScan struct {
+	OaScan *OaScanRequest `protobuf:"bytes,104,opt,name=oa_scan,json=oaScan,proto3,oneof"`
+}
+
+type ClientFrame_OaSend struct {
+	OaSend *OaSendRequest `protobuf:"bytes,105,opt,name=oa_send,json=oaSend,proto3,oneof"`
+}
+
+type ClientFrame_OaClick struct {
+	OaClick *OaClickRequest `protobuf:"bytes,106,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ClientFrame_OaHistory struct {
+	OaHistory *OaHistoryRequest `protobuf:"bytes,107,opt,name=oa_history,json=oaHistory,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowing struct {
+	OaFollowing *Empty `protobuf:"bytes,108,opt,name=oa_following,json=oaFollowing,proto3,oneof"`
+}
+
+type ClientFrame_OaArticle struct {
+	OaArticle *OaItemRef `protobuf:"bytes,109,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAuthorize struct {
+	OaAuthorize *OaAuthorizeRequest `protobuf:"bytes,110,opt,name=oa_authorize,json=oaAuthorize,proto3,oneof"`
+}
+
+type ClientFrame_OaPreview struct {
+	// Operators.
+	OaPreview *OaBroadcastRequest `protobuf:"bytes,111,opt,name=oa_preview,json=oaPreview,proto3,oneof"`
+}
+
+type ClientFrame_OaSetIpAllow struct {
+	OaSetIpAllow *OaIpAllowRequest `protobuf:"bytes,112,opt,name=oa_set_ip_allow,json=oaSetIpAllow,proto3,oneof"`
+}
+
+type ClientFrame_OaCreate struct {
+	OaCreate *OaCreateRequest `protobuf:"bytes,120,opt,name=oa_create,json=oaCreate,proto3,oneof"`
+}
+
+type ClientFrame_OaOperated struct {
+	OaOperated *Empty `protobuf:"bytes,121,opt,name=oa_operated,json=oaOperated,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateProfile struct {
+	OaUpdateProfile *OaProfileUpdate `protobuf:"bytes,122,opt,name=oa_update_profile,json=oaUpdateProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaSetReplies struct {
+	OaSetReplies *OaRepliesRequest `protobuf:"bytes,123,opt,name=oa_set_replies,json=oaSetReplies,proto3,oneof"`
+}
+
+type ClientFrame_OaAddRule struct {
+	OaAddRule *OaRule `protobuf:"bytes,124,opt,name=oa_add_rule,json=oaAddRule,proto3,oneof"`
+}
+
+type ClientFrame_OaRules struct {
+	OaRules *OaRef `protobuf:"bytes,125,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteRule struct {
+	OaDeleteRule *OaItemRef `protobuf:"bytes,126,opt,name=oa_delete_rule,json=oaDeleteRule,proto3,oneof"`
+}
+
+type ClientFrame_OaSetMenu struct {
+	OaSetMenu *OaMenuRequest `protobuf:"bytes,127,opt,name=oa_set_menu,json=oaSetMenu,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveArticle struct {
+	OaSaveArticle *OaArticle `protobuf:"bytes,128,opt,name=oa_save_article,json=oaSaveArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaPublishArticle struct {
+	OaPublishArticle *OaItemRef `protobuf:"bytes,129,opt,name=oa_publish_article,json=oaPublishArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaArticles struct {
+	OaArticles *OaRef `protobuf:"bytes,130,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteArticle struct {
+	OaDeleteArticle *OaItemRef `protobuf:"bytes,131,opt,name=oa_delete_article,json=oaDeleteArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAddTemplate struct {
+	OaAddTemplate *OaTemplateRequest `protobuf:"bytes,132,opt,name=oa_add_template,json=oaAddTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaTemplates struct {
+	OaTemplates *OaRef `protobuf:"bytes,133,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTemplate struct {
+	OaDeleteTemplate *OaTemplateRef `protobuf:"bytes,134,opt,name=oa_delete_template,json=oaDeleteTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcastRequest `protobuf:"bytes,135,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcasts struct {
+	OaBroadcasts *OaRef `protobuf:"bytes,136,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowers struct {
+	OaFollowers *OaFollowersRequest `protobuf:"bytes,137,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateFollower struct {
+	OaUpdateFollower *OaFollowerUpdate `protobuf:"bytes,138,opt,name=oa_update_follower,json=oaUpdateFollower,proto3,oneof"`
+}
+
+type ClientFrame_OaTags struct {
+	OaTags *OaRef `protobuf:"bytes,139,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveTag struct {
+	OaSaveTag *OaTagRequest `protobuf:"bytes,140,opt,name=oa_save_tag,json=oaSaveTag,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTag struct {
+	OaDeleteTag *OaItemRef `protobuf:"bytes,141,opt,name=oa_delete_tag,json=oaDeleteTag,proto3,oneof"`
+}
+
+type ClientFrame_OaTagFollowers struct {
+	OaTagFollowers *OaTagFollowersRequest `protobuf:"bytes,142,opt,name=oa_tag_followers,json=oaTagFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaStats struct {
+	OaStats *OaStatsRequest `protobuf:"bytes,143,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ClientFrame_OaSetServer struct {
+	OaSetServer *OaServerRequest `protobuf:"bytes,144,opt,name=oa_set_server,json=oaSetServer,proto3,oneof"`
+}
+
+type ClientFrame_OaResetSecret struct {
+	OaResetSecret *OaRef `protobuf:"bytes,145,opt,name=oa_reset_secret,json=oaResetSecret,proto3,oneof"`
+}
+
+type ClientFrame_OaSetOperator struct {
+	OaSetOperator *OaOperatorRequest `protobuf:"bytes,146,opt,name=oa_set_operator,json=oaSetOperator,proto3,oneof"`
+}
+
+type ClientFrame_OaOperators struct {
+	OaOperators *OaRef `protobuf:"bytes,147,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ClientFrame_OaCreateQr struct {
+	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -1580,6 +2170,90 @@ func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
 
 func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
 
+func (*ClientFrame_OaSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_OaProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUnfollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaScan) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSend) isClientFrame_Req() {}
+
+func (*ClientFrame_OaClick) isClientFrame_Req() {}
+
+func (*ClientFrame_OaHistory) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowing) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAuthorize) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPreview) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetIpAllow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperated) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetReplies) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaRules) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetMenu) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPublishArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticles) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTemplates) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcast) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcasts) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateFollower) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTags) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTagFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaStats) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetServer) isClientFrame_Req() {}
+
+func (*ClientFrame_OaResetSecret) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetOperator) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperators) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1614,6 +2288,28 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupQr
 	//	*ServerFrame_GroupInvitations
 	//	*ServerFrame_GroupInvitation
+	//	*ServerFrame_OaAccount
+	//	*ServerFrame_OaAccounts
+	//	*ServerFrame_OaProfile
+	//	*ServerFrame_OaMessage
+	//	*ServerFrame_OaMessages
+	//	*ServerFrame_OaArticle
+	//	*ServerFrame_OaArticles
+	//	*ServerFrame_OaCreated
+	//	*ServerFrame_OaRules
+	//	*ServerFrame_OaRule
+	//	*ServerFrame_OaTemplate
+	//	*ServerFrame_OaTemplates
+	//	*ServerFrame_OaBroadcast
+	//	*ServerFrame_OaBroadcasts
+	//	*ServerFrame_OaFollowers
+	//	*ServerFrame_OaTags
+	//	*ServerFrame_OaTag
+	//	*ServerFrame_OaStats
+	//	*ServerFrame_OaOperators
+	//	*ServerFrame_OaQr
+	//	*ServerFrame_OaClick
+	//	*ServerFrame_OaAuthorization
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1621,7 +2317,7 @@ type ServerFrame struct {
 
 func (x *ServerFrame) Reset() {
 	*x = ServerFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +2329,7 @@ func (x *ServerFrame) String() string {
 func (*ServerFrame) ProtoMessage() {}
 
 func (x *ServerFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +2342,7 @@ func (x *ServerFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerFrame.ProtoReflect.Descriptor instead.
 func (*ServerFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *ServerFrame) GetId() uint32 {
@@ -1922,6 +2618,204 @@ func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
 	return nil
 }
 
+func (x *ServerFrame) GetOaAccount() *OaAccount {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccount); ok {
+			return x.OaAccount
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAccounts() *OaAccountList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccounts); ok {
+			return x.OaAccounts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaProfile() *OaProfile {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessages() *OaMessageList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessages); ok {
+			return x.OaMessages
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticles() *OaArticleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaCreated() *OaCreated {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaCreated); ok {
+			return x.OaCreated
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRules() *OaRuleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRule); ok {
+			return x.OaRule
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplate() *OaTemplate {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplate); ok {
+			return x.OaTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplates() *OaTemplateList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcast() *OaBroadcast {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcasts() *OaBroadcastList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaFollowers() *OaFanList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTags() *OaTagList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTag() *OaTag {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTag); ok {
+			return x.OaTag
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaStats() *OaStats {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaOperators() *OaOperatorList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaQr() *OaQr {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaQr); ok {
+			return x.OaQr
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaClick() *OaClickResult {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAuthorization); ok {
+			return x.OaAuthorization
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -2041,6 +2935,95 @@ type ServerFrame_GroupInvitation struct {
 	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
 }
 
+type ServerFrame_OaAccount struct {
+	// Official accounts (officialacct.proto).
+	OaAccount *OaAccount `protobuf:"bytes,100,opt,name=oa_account,json=oaAccount,proto3,oneof"`
+}
+
+type ServerFrame_OaAccounts struct {
+	OaAccounts *OaAccountList `protobuf:"bytes,101,opt,name=oa_accounts,json=oaAccounts,proto3,oneof"`
+}
+
+type ServerFrame_OaProfile struct {
+	OaProfile *OaProfile `protobuf:"bytes,102,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ServerFrame_OaMessage struct {
+	OaMessage *OaMessage `protobuf:"bytes,103,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type ServerFrame_OaMessages struct {
+	OaMessages *OaMessageList `protobuf:"bytes,104,opt,name=oa_messages,json=oaMessages,proto3,oneof"`
+}
+
+type ServerFrame_OaArticle struct {
+	OaArticle *OaArticle `protobuf:"bytes,105,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ServerFrame_OaArticles struct {
+	OaArticles *OaArticleList `protobuf:"bytes,106,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ServerFrame_OaCreated struct {
+	OaCreated *OaCreated `protobuf:"bytes,107,opt,name=oa_created,json=oaCreated,proto3,oneof"`
+}
+
+type ServerFrame_OaRules struct {
+	OaRules *OaRuleList `protobuf:"bytes,108,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ServerFrame_OaRule struct {
+	OaRule *OaRule `protobuf:"bytes,109,opt,name=oa_rule,json=oaRule,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplate struct {
+	OaTemplate *OaTemplate `protobuf:"bytes,110,opt,name=oa_template,json=oaTemplate,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplates struct {
+	OaTemplates *OaTemplateList `protobuf:"bytes,111,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcast `protobuf:"bytes,112,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcasts struct {
+	OaBroadcasts *OaBroadcastList `protobuf:"bytes,113,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ServerFrame_OaFollowers struct {
+	OaFollowers *OaFanList `protobuf:"bytes,114,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ServerFrame_OaTags struct {
+	OaTags *OaTagList `protobuf:"bytes,115,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ServerFrame_OaTag struct {
+	OaTag *OaTag `protobuf:"bytes,116,opt,name=oa_tag,json=oaTag,proto3,oneof"`
+}
+
+type ServerFrame_OaStats struct {
+	OaStats *OaStats `protobuf:"bytes,117,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ServerFrame_OaOperators struct {
+	OaOperators *OaOperatorList `protobuf:"bytes,118,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ServerFrame_OaQr struct {
+	OaQr *OaQr `protobuf:"bytes,119,opt,name=oa_qr,json=oaQr,proto3,oneof"`
+}
+
+type ServerFrame_OaClick struct {
+	OaClick *OaClickResult `protobuf:"bytes,120,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ServerFrame_OaAuthorization struct {
+	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -2097,6 +3080,50 @@ func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
 
+func (*ServerFrame_OaAccount) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAccounts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaProfile) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessage) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessages) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticle) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticles) isServerFrame_Body() {}
+
+func (*ServerFrame_OaCreated) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRules) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRule) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplate) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplates) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcast) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcasts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaFollowers) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTags) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTag) isServerFrame_Body() {}
+
+func (*ServerFrame_OaStats) isServerFrame_Body() {}
+
+func (*ServerFrame_OaOperators) isServerFrame_Body() {}
+
+func (*ServerFrame_OaQr) isServerFrame_Body() {}
+
+func (*ServerFrame_OaClick) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
+
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2105,7 +3132,7 @@ type Empty struct {
 
 func (x *Empty) Reset() {
 	*x = Empty{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +3144,7 @@ func (x *Empty) String() string {
 func (*Empty) ProtoMessage() {}
 
 func (x *Empty) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +3157,7 @@ func (x *Empty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Empty.ProtoReflect.Descriptor instead.
 func (*Empty) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type Error struct {
@@ -2151,7 +3178,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +3190,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +3203,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Error) GetCode() string {
@@ -2210,7 +3237,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +3249,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +3262,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hello) GetToken() string {
@@ -2257,7 +3284,7 @@ type HelloResponse struct {
 
 func (x *HelloResponse) Reset() {
 	*x = HelloResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +3296,7 @@ func (x *HelloResponse) String() string {
 func (*HelloResponse) ProtoMessage() {}
 
 func (x *HelloResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +3309,7 @@ func (x *HelloResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelloResponse.ProtoReflect.Descriptor instead.
 func (*HelloResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HelloResponse) GetUser() int64 {
@@ -2316,7 +3343,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2328,7 +3355,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2341,7 +3368,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Ping) GetCursor() int64 {
@@ -2361,7 +3388,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +3400,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,7 +3413,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Pong) GetHead() int64 {
@@ -2408,7 +3435,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +3447,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +3460,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SyncRequest) GetAfter() int64 {
@@ -2469,7 +3496,7 @@ type SyncResponse struct {
 
 func (x *SyncResponse) Reset() {
 	*x = SyncResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +3508,7 @@ func (x *SyncResponse) String() string {
 func (*SyncResponse) ProtoMessage() {}
 
 func (x *SyncResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +3521,7 @@ func (x *SyncResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResponse.ProtoReflect.Descriptor instead.
 func (*SyncResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SyncResponse) GetChanges() []*Change {
@@ -2544,6 +3571,8 @@ type Change struct {
 	//	*Change_GroupInvitation
 	//	*Change_Favorite
 	//	*Change_FavoriteRemoved
+	//	*Change_OaMessage
+	//	*Change_OaFollow
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2551,7 +3580,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2563,7 +3592,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2576,7 +3605,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Change) GetSeq() int64 {
@@ -2719,6 +3748,24 @@ func (x *Change) GetFavoriteRemoved() int64 {
 	return 0
 }
 
+func (x *Change) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetOaFollow() *OaFollow {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -2787,6 +3834,16 @@ type Change_FavoriteRemoved struct {
 	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
 }
 
+type Change_OaMessage struct {
+	// A message between you and an official account (either way).
+	OaMessage *OaMessage `protobuf:"bytes,100,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type Change_OaFollow struct {
+	// You followed or unfollowed an official account.
+	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -2815,6 +3872,10 @@ func (*Change_Favorite) isChange_Item() {}
 
 func (*Change_FavoriteRemoved) isChange_Item() {}
 
+func (*Change_OaMessage) isChange_Item() {}
+
+func (*Change_OaFollow) isChange_Item() {}
+
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2825,7 +3886,7 @@ type MessageRef struct {
 
 func (x *MessageRef) Reset() {
 	*x = MessageRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2837,7 +3898,7 @@ func (x *MessageRef) String() string {
 func (*MessageRef) ProtoMessage() {}
 
 func (x *MessageRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2850,7 +3911,7 @@ func (x *MessageRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRef.ProtoReflect.Descriptor instead.
 func (*MessageRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MessageRef) GetConversation() int64 {
@@ -2907,7 +3968,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2919,7 +3980,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2932,7 +3993,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Message) GetId() int64 {
@@ -3089,7 +4150,7 @@ type Media struct {
 
 func (x *Media) Reset() {
 	*x = Media{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +4162,7 @@ func (x *Media) String() string {
 func (*Media) ProtoMessage() {}
 
 func (x *Media) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +4175,7 @@ func (x *Media) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Media.ProtoReflect.Descriptor instead.
 func (*Media) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Media) GetId() string {
@@ -3192,7 +4253,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3204,7 +4265,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3217,7 +4278,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Location) GetLatitude() float64 {
@@ -3261,7 +4322,7 @@ type LinkCard struct {
 
 func (x *LinkCard) Reset() {
 	*x = LinkCard{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3273,7 +4334,7 @@ func (x *LinkCard) String() string {
 func (*LinkCard) ProtoMessage() {}
 
 func (x *LinkCard) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3286,7 +4347,7 @@ func (x *LinkCard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkCard.ProtoReflect.Descriptor instead.
 func (*LinkCard) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LinkCard) GetUrl() string {
@@ -3330,7 +4391,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3342,7 +4403,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3355,7 +4416,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Quote) GetMessage() int64 {
@@ -3398,7 +4459,7 @@ type ChatHistory struct {
 
 func (x *ChatHistory) Reset() {
 	*x = ChatHistory{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3410,7 +4471,7 @@ func (x *ChatHistory) String() string {
 func (*ChatHistory) ProtoMessage() {}
 
 func (x *ChatHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3423,7 +4484,7 @@ func (x *ChatHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatHistory.ProtoReflect.Descriptor instead.
 func (*ChatHistory) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChatHistory) GetTitle() string {
@@ -3452,7 +4513,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3464,7 +4525,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3477,7 +4538,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Notice) GetKind() NoticeKind {
@@ -3536,7 +4597,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3548,7 +4609,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3561,7 +4622,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetPeer() int64 {
@@ -3660,7 +4721,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3672,7 +4733,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3685,7 +4746,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendResponse) GetId() int64 {
@@ -3728,7 +4789,7 @@ type RecallRequest struct {
 
 func (x *RecallRequest) Reset() {
 	*x = RecallRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3740,7 +4801,7 @@ func (x *RecallRequest) String() string {
 func (*RecallRequest) ProtoMessage() {}
 
 func (x *RecallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3753,7 +4814,7 @@ func (x *RecallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
 func (*RecallRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecallRequest) GetMessage() int64 {
@@ -3780,7 +4841,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +4853,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +4866,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -3853,7 +4914,7 @@ type BroadcastRequest struct {
 
 func (x *BroadcastRequest) Reset() {
 	*x = BroadcastRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3865,7 +4926,7 @@ func (x *BroadcastRequest) String() string {
 func (*BroadcastRequest) ProtoMessage() {}
 
 func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3878,7 +4939,7 @@ func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BroadcastRequest) GetPeers() []int64 {
@@ -3920,7 +4981,7 @@ type BroadcastResponse struct {
 
 func (x *BroadcastResponse) Reset() {
 	*x = BroadcastResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3932,7 +4993,7 @@ func (x *BroadcastResponse) String() string {
 func (*BroadcastResponse) ProtoMessage() {}
 
 func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3945,7 +5006,7 @@ func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BroadcastResponse) GetResults() []*BroadcastResult {
@@ -3966,7 +5027,7 @@ type BroadcastResult struct {
 
 func (x *BroadcastResult) Reset() {
 	*x = BroadcastResult{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3978,7 +5039,7 @@ func (x *BroadcastResult) String() string {
 func (*BroadcastResult) ProtoMessage() {}
 
 func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3991,7 +5052,7 @@ func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
 func (*BroadcastResult) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BroadcastResult) GetPeer() int64 {
@@ -4027,7 +5088,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4039,7 +5100,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4052,7 +5113,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -4085,7 +5146,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4097,7 +5158,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4110,7 +5171,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -4143,7 +5204,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4155,7 +5216,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4168,7 +5229,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -4264,7 +5325,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4276,7 +5337,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4289,7 +5350,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -4316,7 +5377,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4328,7 +5389,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4341,7 +5402,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -4405,7 +5466,7 @@ type ForwardRequest struct {
 
 func (x *ForwardRequest) Reset() {
 	*x = ForwardRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4417,7 +5478,7 @@ func (x *ForwardRequest) String() string {
 func (*ForwardRequest) ProtoMessage() {}
 
 func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4430,7 +5491,7 @@ func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
 func (*ForwardRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ForwardRequest) GetMessage() int64 {
@@ -4486,7 +5547,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4498,7 +5559,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4511,7 +5572,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteMessageRequest) GetMessage() int64 {
@@ -4530,7 +5591,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4542,7 +5603,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4555,7 +5616,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -4575,7 +5636,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4587,7 +5648,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4600,7 +5661,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -4631,7 +5692,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4643,7 +5704,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4656,7 +5717,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -4713,7 +5774,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4725,7 +5786,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4738,7 +5799,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -4773,7 +5834,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4785,7 +5846,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4798,7 +5859,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Session) GetToken() string {
@@ -4843,7 +5904,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4855,7 +5916,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4868,7 +5929,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Profile) GetId() int64 {
@@ -4959,7 +6020,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4971,7 +6032,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4984,7 +6045,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -5017,7 +6078,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5029,7 +6090,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5042,7 +6103,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -5066,7 +6127,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5078,7 +6139,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5091,7 +6152,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -5147,7 +6208,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5159,7 +6220,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5172,7 +6233,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -5206,7 +6267,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5218,7 +6279,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5231,7 +6292,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -5250,7 +6311,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5262,7 +6323,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5275,7 +6336,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -5295,7 +6356,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5307,7 +6368,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5320,7 +6381,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -5351,7 +6412,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5363,7 +6424,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5376,7 +6437,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Device) GetId() int64 {
@@ -5430,7 +6491,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5442,7 +6503,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5455,7 +6516,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -5474,7 +6535,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5486,7 +6547,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5499,7 +6560,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -5520,7 +6581,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5532,7 +6593,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5545,7 +6606,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -5574,7 +6635,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5586,7 +6647,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5599,7 +6660,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -5639,7 +6700,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5651,7 +6712,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5664,7 +6725,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -5683,7 +6744,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5695,7 +6756,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5708,7 +6769,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -5730,7 +6791,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5742,7 +6803,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5755,7 +6816,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -5798,7 +6859,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5810,7 +6871,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5823,7 +6884,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -5891,7 +6952,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5903,7 +6964,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5916,7 +6977,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Kicked) GetReason() string {
@@ -5936,7 +6997,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5948,7 +7009,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5961,7 +7022,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -5982,7 +7043,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5994,7 +7055,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6007,7 +7068,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -6047,7 +7108,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6059,7 +7120,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6072,7 +7133,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -6133,7 +7194,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6145,7 +7206,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6158,7 +7219,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -6179,7 +7240,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6191,7 +7252,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6204,7 +7265,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -6243,7 +7304,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6255,7 +7316,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6268,7 +7329,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -6329,7 +7390,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6341,7 +7402,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6354,7 +7415,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -6379,7 +7440,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6391,7 +7452,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6404,7 +7465,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -6459,7 +7520,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6471,7 +7532,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6484,7 +7545,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -6511,7 +7572,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6523,7 +7584,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6536,7 +7597,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -6587,7 +7648,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6599,7 +7660,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6612,7 +7673,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Group) GetId() int64 {
@@ -6743,7 +7804,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6755,7 +7816,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6768,7 +7829,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -6793,7 +7854,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6805,7 +7866,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6818,7 +7879,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -6872,7 +7933,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6884,7 +7945,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6897,7 +7958,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -6919,7 +7980,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6931,7 +7992,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6944,7 +8005,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -6970,7 +8031,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6982,7 +8043,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6995,7 +8056,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -7015,7 +8076,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7027,7 +8088,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7040,7 +8101,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -7070,7 +8131,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7082,7 +8143,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7095,7 +8156,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -7126,7 +8187,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7138,7 +8199,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7151,7 +8212,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -7199,7 +8260,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7211,7 +8272,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7224,7 +8285,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -7255,7 +8316,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7267,7 +8328,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7280,7 +8341,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -7323,7 +8384,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7335,7 +8396,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7348,7 +8409,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -7390,7 +8451,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7402,7 +8463,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7415,7 +8476,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -7444,7 +8505,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7456,7 +8517,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7469,7 +8530,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -7503,7 +8564,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7515,7 +8576,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7528,7 +8589,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -7555,7 +8616,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7567,7 +8628,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7580,7 +8641,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -7648,7 +8709,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7660,7 +8721,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7673,7 +8734,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -7695,7 +8756,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7707,7 +8768,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7720,7 +8781,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -7755,7 +8816,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7767,7 +8828,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7780,7 +8841,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -7843,7 +8904,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7855,7 +8916,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7868,7 +8929,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -7897,7 +8958,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7909,7 +8970,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7922,7 +8983,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -7958,7 +9019,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7970,7 +9031,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7983,7 +9044,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -8017,7 +9078,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8029,7 +9090,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8042,7 +9103,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -8068,7 +9129,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8080,7 +9141,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8093,7 +9154,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -8117,7 +9178,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8129,7 +9190,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8142,7 +9203,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -8185,7 +9246,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8197,7 +9258,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8210,7 +9271,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -8231,7 +9292,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8243,7 +9304,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8256,7 +9317,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -8280,12 +9341,12 @@ func (x *ExportResponse) GetSize() int64 {
 	return 0
 }
 
-var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
+var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 
-const file_proto_hongyan_v1_client_proto_rawDesc = "" +
+const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
-	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xa9\x1f\n" +
+	"\x17hongyan/v1/client.proto\x12\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\"\xea3\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8358,8 +9419,58 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
 	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
-	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitationB\x05\n" +
-	"\x03req\"\xe1\f\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12:\n" +
+	"\toa_search\x18d \x01(\v2\x1b.hongyan.v1.OaSearchRequestH\x00R\boaSearch\x122\n" +
+	"\n" +
+	"oa_profile\x18e \x01(\v2\x11.hongyan.v1.OaRefH\x00R\toaProfile\x120\n" +
+	"\toa_follow\x18f \x01(\v2\x11.hongyan.v1.OaRefH\x00R\boaFollow\x124\n" +
+	"\voa_unfollow\x18g \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaUnfollow\x124\n" +
+	"\aoa_scan\x18h \x01(\v2\x19.hongyan.v1.OaScanRequestH\x00R\x06oaScan\x124\n" +
+	"\aoa_send\x18i \x01(\v2\x19.hongyan.v1.OaSendRequestH\x00R\x06oaSend\x127\n" +
+	"\boa_click\x18j \x01(\v2\x1a.hongyan.v1.OaClickRequestH\x00R\aoaClick\x12=\n" +
+	"\n" +
+	"oa_history\x18k \x01(\v2\x1c.hongyan.v1.OaHistoryRequestH\x00R\toaHistory\x126\n" +
+	"\foa_following\x18l \x01(\v2\x11.hongyan.v1.EmptyH\x00R\voaFollowing\x126\n" +
+	"\n" +
+	"oa_article\x18m \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\toaArticle\x12C\n" +
+	"\foa_authorize\x18n \x01(\v2\x1e.hongyan.v1.OaAuthorizeRequestH\x00R\voaAuthorize\x12?\n" +
+	"\n" +
+	"oa_preview\x18o \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\toaPreview\x12E\n" +
+	"\x0foa_set_ip_allow\x18p \x01(\v2\x1c.hongyan.v1.OaIpAllowRequestH\x00R\foaSetIpAllow\x12:\n" +
+	"\toa_create\x18x \x01(\v2\x1b.hongyan.v1.OaCreateRequestH\x00R\boaCreate\x124\n" +
+	"\voa_operated\x18y \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"oaOperated\x12I\n" +
+	"\x11oa_update_profile\x18z \x01(\v2\x1b.hongyan.v1.OaProfileUpdateH\x00R\x0foaUpdateProfile\x12D\n" +
+	"\x0eoa_set_replies\x18{ \x01(\v2\x1c.hongyan.v1.OaRepliesRequestH\x00R\foaSetReplies\x124\n" +
+	"\voa_add_rule\x18| \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\toaAddRule\x12.\n" +
+	"\boa_rules\x18} \x01(\v2\x11.hongyan.v1.OaRefH\x00R\aoaRules\x12=\n" +
+	"\x0eoa_delete_rule\x18~ \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\foaDeleteRule\x12;\n" +
+	"\voa_set_menu\x18\x7f \x01(\v2\x19.hongyan.v1.OaMenuRequestH\x00R\toaSetMenu\x12@\n" +
+	"\x0foa_save_article\x18\x80\x01 \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\roaSaveArticle\x12F\n" +
+	"\x12oa_publish_article\x18\x81\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x10oaPublishArticle\x125\n" +
+	"\voa_articles\x18\x82\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaArticles\x12D\n" +
+	"\x11oa_delete_article\x18\x83\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x0foaDeleteArticle\x12H\n" +
+	"\x0foa_add_template\x18\x84\x01 \x01(\v2\x1d.hongyan.v1.OaTemplateRequestH\x00R\roaAddTemplate\x127\n" +
+	"\foa_templates\x18\x85\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaTemplates\x12J\n" +
+	"\x12oa_delete_template\x18\x86\x01 \x01(\v2\x19.hongyan.v1.OaTemplateRefH\x00R\x10oaDeleteTemplate\x12D\n" +
+	"\foa_broadcast\x18\x87\x01 \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\voaBroadcast\x129\n" +
+	"\roa_broadcasts\x18\x88\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\foaBroadcasts\x12D\n" +
+	"\foa_followers\x18\x89\x01 \x01(\v2\x1e.hongyan.v1.OaFollowersRequestH\x00R\voaFollowers\x12M\n" +
+	"\x12oa_update_follower\x18\x8a\x01 \x01(\v2\x1c.hongyan.v1.OaFollowerUpdateH\x00R\x10oaUpdateFollower\x12-\n" +
+	"\aoa_tags\x18\x8b\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\x06oaTags\x12;\n" +
+	"\voa_save_tag\x18\x8c\x01 \x01(\v2\x18.hongyan.v1.OaTagRequestH\x00R\toaSaveTag\x12<\n" +
+	"\roa_delete_tag\x18\x8d\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\voaDeleteTag\x12N\n" +
+	"\x10oa_tag_followers\x18\x8e\x01 \x01(\v2!.hongyan.v1.OaTagFollowersRequestH\x00R\x0eoaTagFollowers\x128\n" +
+	"\boa_stats\x18\x8f\x01 \x01(\v2\x1a.hongyan.v1.OaStatsRequestH\x00R\aoaStats\x12B\n" +
+	"\roa_set_server\x18\x90\x01 \x01(\v2\x1b.hongyan.v1.OaServerRequestH\x00R\voaSetServer\x12<\n" +
+	"\x0foa_reset_secret\x18\x91\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\roaResetSecret\x12H\n" +
+	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
+	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
+	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
+	"oaCreateQrB\x05\n" +
+	"\x03req\"\xcd\x16\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -8391,7 +9502,38 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
 	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
-	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitationB\x06\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x126\n" +
+	"\n" +
+	"oa_account\x18d \x01(\v2\x15.hongyan.v1.OaAccountH\x00R\toaAccount\x12<\n" +
+	"\voa_accounts\x18e \x01(\v2\x19.hongyan.v1.OaAccountListH\x00R\n" +
+	"oaAccounts\x126\n" +
+	"\n" +
+	"oa_profile\x18f \x01(\v2\x15.hongyan.v1.OaProfileH\x00R\toaProfile\x126\n" +
+	"\n" +
+	"oa_message\x18g \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x12<\n" +
+	"\voa_messages\x18h \x01(\v2\x19.hongyan.v1.OaMessageListH\x00R\n" +
+	"oaMessages\x126\n" +
+	"\n" +
+	"oa_article\x18i \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\toaArticle\x12<\n" +
+	"\voa_articles\x18j \x01(\v2\x19.hongyan.v1.OaArticleListH\x00R\n" +
+	"oaArticles\x126\n" +
+	"\n" +
+	"oa_created\x18k \x01(\v2\x15.hongyan.v1.OaCreatedH\x00R\toaCreated\x123\n" +
+	"\boa_rules\x18l \x01(\v2\x16.hongyan.v1.OaRuleListH\x00R\aoaRules\x12-\n" +
+	"\aoa_rule\x18m \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\x06oaRule\x129\n" +
+	"\voa_template\x18n \x01(\v2\x16.hongyan.v1.OaTemplateH\x00R\n" +
+	"oaTemplate\x12?\n" +
+	"\foa_templates\x18o \x01(\v2\x1a.hongyan.v1.OaTemplateListH\x00R\voaTemplates\x12<\n" +
+	"\foa_broadcast\x18p \x01(\v2\x17.hongyan.v1.OaBroadcastH\x00R\voaBroadcast\x12B\n" +
+	"\roa_broadcasts\x18q \x01(\v2\x1b.hongyan.v1.OaBroadcastListH\x00R\foaBroadcasts\x12:\n" +
+	"\foa_followers\x18r \x01(\v2\x15.hongyan.v1.OaFanListH\x00R\voaFollowers\x120\n" +
+	"\aoa_tags\x18s \x01(\v2\x15.hongyan.v1.OaTagListH\x00R\x06oaTags\x12*\n" +
+	"\x06oa_tag\x18t \x01(\v2\x11.hongyan.v1.OaTagH\x00R\x05oaTag\x120\n" +
+	"\boa_stats\x18u \x01(\v2\x13.hongyan.v1.OaStatsH\x00R\aoaStats\x12?\n" +
+	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
+	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
+	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorizationB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -8415,7 +9557,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8e\x06\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xfb\x06\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -8432,7 +9574,10 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
 	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
 	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
-	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemovedB\x06\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
+	"\n" +
+	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollowB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -8934,20 +10079,20 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12FAVORITE_KIND_NOTE\x10\x02B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
-	file_proto_hongyan_v1_client_proto_rawDescOnce sync.Once
-	file_proto_hongyan_v1_client_proto_rawDescData []byte
+	file_hongyan_v1_client_proto_rawDescOnce sync.Once
+	file_hongyan_v1_client_proto_rawDescData []byte
 )
 
-func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
-	file_proto_hongyan_v1_client_proto_rawDescOnce.Do(func() {
-		file_proto_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)))
+func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
+	file_hongyan_v1_client_proto_rawDescOnce.Do(func() {
+		file_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)))
 	})
-	return file_proto_hongyan_v1_client_proto_rawDescData
+	return file_hongyan_v1_client_proto_rawDescData
 }
 
-var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
-var file_proto_hongyan_v1_client_proto_goTypes = []any{
+var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
 	(Gender)(0),                      // 2: hongyan.v1.Gender
@@ -9049,8 +10194,55 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
 	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
 	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
+	(*OaSearchRequest)(nil),          // 101: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                    // 102: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),            // 103: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),            // 104: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),           // 105: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),         // 106: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                // 107: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),       // 108: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),       // 109: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),         // 110: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),          // 111: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),          // 112: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),         // 113: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                   // 114: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),            // 115: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                // 116: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),        // 117: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),            // 118: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),       // 119: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),         // 120: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),             // 121: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),    // 122: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),           // 123: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),          // 124: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),        // 125: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),              // 126: hongyan.v1.OaQrRequest
+	(*OaAccount)(nil),                // 127: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),            // 128: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                // 129: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                // 130: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),            // 131: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),            // 132: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                // 133: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),               // 134: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),               // 135: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),           // 136: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),              // 137: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),          // 138: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                // 139: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                // 140: hongyan.v1.OaTagList
+	(*OaTag)(nil),                    // 141: hongyan.v1.OaTag
+	(*OaStats)(nil),                  // 142: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),           // 143: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                     // 144: hongyan.v1.OaQr
+	(*OaClickResult)(nil),            // 145: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),          // 146: hongyan.v1.OaAuthorization
+	(*OaFollow)(nil),                 // 147: hongyan.v1.OaFollow
 }
-var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
+var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	16,  // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	14,  // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
@@ -9114,100 +10306,167 @@ var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
 	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
 	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	11,  // 63: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 64: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 65: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 66: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 67: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 68: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 69: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 70: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 71: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 72: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 73: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 74: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 75: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 76: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 77: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 78: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 79: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 80: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 81: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 82: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 83: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 84: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 85: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 86: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 87: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 88: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 89: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 90: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 91: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	18,  // 92: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 93: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 94: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 95: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 96: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 97: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 98: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 99: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 100: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 101: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 102: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 103: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	0,   // 104: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 105: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 106: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 107: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 108: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 109: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 110: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 111: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 112: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 113: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 114: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 115: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 116: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 117: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 118: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 119: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 120: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 121: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 122: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 123: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 124: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 125: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 126: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 127: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 128: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 129: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 130: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 131: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 132: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 133: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 134: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 135: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 136: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 137: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 138: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 139: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 140: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 141: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 142: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 143: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	144, // [144:144] is the sub-list for method output_type
-	144, // [144:144] is the sub-list for method input_type
-	144, // [144:144] is the sub-list for extension type_name
-	144, // [144:144] is the sub-list for extension extendee
-	0,   // [0:144] is the sub-list for field type_name
+	101, // 63: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
+	102, // 64: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
+	102, // 65: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
+	102, // 66: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
+	103, // 67: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
+	104, // 68: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
+	105, // 69: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
+	106, // 70: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
+	10,  // 71: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
+	107, // 72: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
+	108, // 73: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
+	109, // 74: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
+	110, // 75: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
+	111, // 76: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
+	10,  // 77: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
+	112, // 78: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
+	113, // 79: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
+	114, // 80: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
+	102, // 81: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
+	107, // 82: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
+	115, // 83: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
+	116, // 84: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
+	107, // 85: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
+	102, // 86: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
+	107, // 87: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
+	117, // 88: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
+	102, // 89: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
+	118, // 90: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
+	109, // 91: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
+	102, // 92: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
+	119, // 93: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
+	120, // 94: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
+	102, // 95: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
+	121, // 96: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
+	107, // 97: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
+	122, // 98: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
+	123, // 99: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
+	124, // 100: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
+	102, // 101: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
+	125, // 102: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
+	102, // 103: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
+	126, // 104: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
+	11,  // 105: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 106: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 107: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 108: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 109: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 110: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 111: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 112: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 113: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 114: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 115: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 116: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 117: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 118: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 119: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 120: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 121: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 122: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 123: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 124: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 125: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 126: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 127: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 128: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 129: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 130: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 131: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 132: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 133: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	127, // 134: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	128, // 135: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	129, // 136: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	130, // 137: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	131, // 138: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	116, // 139: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	132, // 140: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	133, // 141: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	134, // 142: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	114, // 143: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	135, // 144: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	136, // 145: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	137, // 146: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	138, // 147: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	139, // 148: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	140, // 149: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	141, // 150: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	142, // 151: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	143, // 152: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	144, // 153: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	145, // 154: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	146, // 155: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	18,  // 156: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 157: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 158: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 159: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 160: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 161: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 162: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 163: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 164: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 165: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 166: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 167: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	130, // 168: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	147, // 169: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	0,   // 170: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 171: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 172: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 173: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 174: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 175: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 176: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 177: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 178: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 179: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 180: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 181: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 182: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 183: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 184: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 185: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 186: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 187: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 188: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 189: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 190: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 191: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 192: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 193: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 194: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 195: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 196: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 197: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 198: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 199: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 200: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 201: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 202: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 203: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 204: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 205: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 206: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 207: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 208: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 209: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	210, // [210:210] is the sub-list for method output_type
+	210, // [210:210] is the sub-list for method input_type
+	210, // [210:210] is the sub-list for extension type_name
+	210, // [210:210] is the sub-list for extension extendee
+	0,   // [0:210] is the sub-list for field type_name
 }
 
-func init() { file_proto_hongyan_v1_client_proto_init() }
-func file_proto_hongyan_v1_client_proto_init() {
-	if File_proto_hongyan_v1_client_proto != nil {
+func init() { file_hongyan_v1_client_proto_init() }
+func file_hongyan_v1_client_proto_init() {
+	if File_hongyan_v1_client_proto != nil {
 		return
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
+	file_hongyan_v1_officialacct_proto_init()
+	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
 		(*ClientFrame_Ping)(nil),
@@ -9271,8 +10530,50 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_JoinGroup)(nil),
 		(*ClientFrame_GroupInvitations)(nil),
 		(*ClientFrame_AnswerInvitation)(nil),
+		(*ClientFrame_OaSearch)(nil),
+		(*ClientFrame_OaProfile)(nil),
+		(*ClientFrame_OaFollow)(nil),
+		(*ClientFrame_OaUnfollow)(nil),
+		(*ClientFrame_OaScan)(nil),
+		(*ClientFrame_OaSend)(nil),
+		(*ClientFrame_OaClick)(nil),
+		(*ClientFrame_OaHistory)(nil),
+		(*ClientFrame_OaFollowing)(nil),
+		(*ClientFrame_OaArticle)(nil),
+		(*ClientFrame_OaAuthorize)(nil),
+		(*ClientFrame_OaPreview)(nil),
+		(*ClientFrame_OaSetIpAllow)(nil),
+		(*ClientFrame_OaCreate)(nil),
+		(*ClientFrame_OaOperated)(nil),
+		(*ClientFrame_OaUpdateProfile)(nil),
+		(*ClientFrame_OaSetReplies)(nil),
+		(*ClientFrame_OaAddRule)(nil),
+		(*ClientFrame_OaRules)(nil),
+		(*ClientFrame_OaDeleteRule)(nil),
+		(*ClientFrame_OaSetMenu)(nil),
+		(*ClientFrame_OaSaveArticle)(nil),
+		(*ClientFrame_OaPublishArticle)(nil),
+		(*ClientFrame_OaArticles)(nil),
+		(*ClientFrame_OaDeleteArticle)(nil),
+		(*ClientFrame_OaAddTemplate)(nil),
+		(*ClientFrame_OaTemplates)(nil),
+		(*ClientFrame_OaDeleteTemplate)(nil),
+		(*ClientFrame_OaBroadcast)(nil),
+		(*ClientFrame_OaBroadcasts)(nil),
+		(*ClientFrame_OaFollowers)(nil),
+		(*ClientFrame_OaUpdateFollower)(nil),
+		(*ClientFrame_OaTags)(nil),
+		(*ClientFrame_OaSaveTag)(nil),
+		(*ClientFrame_OaDeleteTag)(nil),
+		(*ClientFrame_OaTagFollowers)(nil),
+		(*ClientFrame_OaStats)(nil),
+		(*ClientFrame_OaSetServer)(nil),
+		(*ClientFrame_OaResetSecret)(nil),
+		(*ClientFrame_OaSetOperator)(nil),
+		(*ClientFrame_OaOperators)(nil),
+		(*ClientFrame_OaCreateQr)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
 		(*ServerFrame_Sync)(nil),
 		(*ServerFrame_Pong)(nil),
@@ -9301,8 +10602,30 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupQr)(nil),
 		(*ServerFrame_GroupInvitations)(nil),
 		(*ServerFrame_GroupInvitation)(nil),
+		(*ServerFrame_OaAccount)(nil),
+		(*ServerFrame_OaAccounts)(nil),
+		(*ServerFrame_OaProfile)(nil),
+		(*ServerFrame_OaMessage)(nil),
+		(*ServerFrame_OaMessages)(nil),
+		(*ServerFrame_OaArticle)(nil),
+		(*ServerFrame_OaArticles)(nil),
+		(*ServerFrame_OaCreated)(nil),
+		(*ServerFrame_OaRules)(nil),
+		(*ServerFrame_OaRule)(nil),
+		(*ServerFrame_OaTemplate)(nil),
+		(*ServerFrame_OaTemplates)(nil),
+		(*ServerFrame_OaBroadcast)(nil),
+		(*ServerFrame_OaBroadcasts)(nil),
+		(*ServerFrame_OaFollowers)(nil),
+		(*ServerFrame_OaTags)(nil),
+		(*ServerFrame_OaTag)(nil),
+		(*ServerFrame_OaStats)(nil),
+		(*ServerFrame_OaOperators)(nil),
+		(*ServerFrame_OaQr)(nil),
+		(*ServerFrame_OaClick)(nil),
+		(*ServerFrame_OaAuthorization)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
 		(*Change_Conversation)(nil),
 		(*Change_Contact)(nil),
@@ -9317,30 +10640,32 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_GroupInvitation)(nil),
 		(*Change_Favorite)(nil),
 		(*Change_FavoriteRemoved)(nil),
+		(*Change_OaMessage)(nil),
+		(*Change_OaFollow)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
 			NumMessages:   93,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_proto_hongyan_v1_client_proto_goTypes,
-		DependencyIndexes: file_proto_hongyan_v1_client_proto_depIdxs,
-		EnumInfos:         file_proto_hongyan_v1_client_proto_enumTypes,
-		MessageInfos:      file_proto_hongyan_v1_client_proto_msgTypes,
+		GoTypes:           file_hongyan_v1_client_proto_goTypes,
+		DependencyIndexes: file_hongyan_v1_client_proto_depIdxs,
+		EnumInfos:         file_hongyan_v1_client_proto_enumTypes,
+		MessageInfos:      file_hongyan_v1_client_proto_msgTypes,
 	}.Build()
-	File_proto_hongyan_v1_client_proto = out.File
-	file_proto_hongyan_v1_client_proto_goTypes = nil
-	file_proto_hongyan_v1_client_proto_depIdxs = nil
+	File_hongyan_v1_client_proto = out.File
+	file_hongyan_v1_client_proto_goTypes = nil
+	file_hongyan_v1_client_proto_depIdxs = nil
 }

@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
+	"hongyan/internal/sqldb/officialacctdb"
 )
 
 // Schemas are the features' schemas in the order they are migrated: a
@@ -24,6 +25,7 @@ var Schemas = []sqldb.Schema{
 	groupdb.Schema,
 	mediadb.Schema,
 	favoritedb.Schema,
+	officialacctdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -55,6 +57,9 @@ func (db *DB) Media() mediadb.Store { return mediadb.New(db.DB) }
 
 // Favorites returns the favorite store.
 func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
+
+// OfficialAccounts returns the official-account store.
+func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
