@@ -30,6 +30,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
+	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
@@ -44,6 +45,7 @@ type Node struct {
 	chats    *chat.Service
 	media    *media.Service
 	oas      *officialacct.Service
+	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	cfg      config.Config
 	log      *slog.Logger
@@ -123,6 +125,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	gw := n.gw.Handler()
 	for _, p := range []string{"/ws", "/avatar/", "/qr/", "/media", "/media/", "/export", "/export/"} {
 		mux.Handle(p, gw)
+	}
+	// The official accounts' developer API, under WeChat's own paths.
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), oaapi.PushOptions{
+		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
+		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
+		Log:          log,
+	})
+	oah := n.oaapi.Handler()
+	for _, p := range oaapi.Paths {
+		mux.Handle(p, oah)
 	}
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
