@@ -171,4 +171,3 @@ func mustParse(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
-
