@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/officialaccount"
+	"github.com/silenceper/wechat/v2/officialaccount/basic"
 	oaconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/officialaccount/menu"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
@@ -22,6 +24,7 @@ import (
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/node"
+	"hongyan/internal/oaapi"
 	"hongyan/internal/postgres/pgtest"
 )
 
@@ -123,6 +126,9 @@ func TestDeveloperAPIWithSDK(t *testing.T) {
 			s.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
 				mu.Lock()
 				got = append(got, string(m.MsgType)+":"+m.Content+string(m.Event))
+				if m.Event == message.EventSubscribe && m.EventKey != "qrscene_123" {
+					t.Errorf("subscribe by QR: EventKey %q, want qrscene_123", m.EventKey)
+				}
 				mu.Unlock()
 				if m.MsgType == message.MsgTypeText {
 					return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText("pong: " + m.Content)}
@@ -144,6 +150,61 @@ func TestDeveloperAPIWithSDK(t *testing.T) {
 		call(t, o, setServer)
 		call(t, f, oaReq(&pb.OaSendRequest{Account: acct.Id, Text: "ping"}))
 
+		// A template message, and its TEMPLATESENDJOBFINISH at the developer's.
+		tplID, err := oa.GetTemplate().Add("TM0001", []string{"thing1"})
+		if err != nil {
+			t.Fatalf("template add: %v", err)
+		}
+		if _, err := oa.GetTemplate().Send(&message.TemplateMessage{ToUser: openid, TemplateID: tplID,
+			Data: map[string]*message.TemplateDataItem{"thing1": {Value: "Parcel"}}}); err != nil {
+			t.Fatalf("template send: %v", err)
+		}
+		n.OfficialAccounts().Wait()
+
+		// A parametric QR code: a new follower's scan is a subscribe event
+		// with the scene.
+		tk, err := oa.GetBasic().GetQRTicket(basic.NewTmpQrRequest(time.Hour, 123))
+		if err != nil {
+			t.Fatalf("GetQRTicket: %v", err)
+		}
+		reader := registerUser(t, srv, "dev_reader1")
+		r := session(t, srv, reader)
+		call(t, r, &pb.ClientFrame{Req: &pb.ClientFrame_OaScan{OaScan: &pb.OaScanRequest{Ticket: tk.URL}}})
+		n.OfficialAccounts().Wait()
+
+		// OAuth2: the reader consents; the developer's server turns the code
+		// into a token once, and reads the reader's profile.
+		authURL, _ := oa.GetOauth().GetRedirectURL("https://app.example/cb", "snsapi_userinfo", "st")
+		ar, err := oaapi.ParseAuthorize(authURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := call(t, r, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope}}}).GetOaAuthorization().GetCode()
+		ut, err := oa.GetOauth().GetUserAccessToken(code)
+		if err != nil || ut.OpenID == "" || ut.UnionID == "" {
+			t.Fatalf("code → token = %+v, %v", ut, err)
+		}
+		if _, err := oa.GetOauth().GetUserAccessToken(code); err == nil || !strings.Contains(err.Error(), "40163") {
+			t.Errorf("the code a second time: %v, want 40163", err)
+		}
+		if ui, err := oa.GetOauth().GetUserInfo(ut.AccessToken, ut.OpenID, "zh_CN"); err != nil || ui.Nickname != "dev_reader1" {
+			t.Errorf("sns/userinfo = %+v, %v; want the reader's nickname", ui, err)
+		}
+		// Expiring the account's credentials (hongyan admin oa expire).
+		app, err := n.OfficialAccounts().App(context.Background(), acct.Appid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Expire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := oa.GetOauth().CheckAccessToken(ut.AccessToken, ut.OpenID); ok {
+			t.Errorf("sns/auth after expiry = %v, %v; want refused", ok, err)
+		}
+		if _, err := oa.GetUser().GetUserInfo(openid); err == nil || !strings.Contains(err.Error(), "40001") {
+			t.Errorf("API call after expiry: %v, want 40001", err)
+		}
+
 		hist := call(t, f, &pb.ClientFrame{Req: &pb.ClientFrame_OaHistory{OaHistory: &pb.OaHistoryRequest{Account: acct.Id}}}).GetOaMessages().GetMessages()
 		var texts []string
 		for _, m := range hist {
@@ -158,8 +219,9 @@ func TestDeveloperAPIWithSDK(t *testing.T) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if len(got) == 0 || got[0] != "text:ping" {
-			t.Errorf("the developer received %v, want text:ping first", got)
+		want := []string{"text:ping", "event:TEMPLATESENDJOBFINISH", "event:subscribe"}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("the developer received %v, want %v", got, want)
 		}
 	})
 }
