@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -574,9 +575,9 @@ func (s oaSink) Push(ctx context.Context, p officialacct.Push) (*officialacct.Co
 
 // developerAPI builds the developer API and its pusher over the
 // official-accounts service and installs the pusher as the service's sink.
-func developerAPI(s *officialacct.Service, accounts *account.Service, public string, opt oaapi.PushOptions) *oaapi.API {
+func developerAPI(s *officialacct.Service, accounts *account.Service, public string, clientAddr func(*http.Request) string, opt oaapi.PushOptions) *oaapi.API {
 	p := oaPlatform{s: s, accounts: accounts, public: public}
 	pusher := oaapi.NewPusher(p, opt)
 	s.SetDeveloper(oaSink{pusher}, oaSink{pusher})
-	return oaapi.New(p, oaapi.Options{PublicURL: public, Log: opt.Log})
+	return oaapi.New(p, oaapi.Options{PublicURL: public, Log: opt.Log, ClientAddr: clientAddr})
 }

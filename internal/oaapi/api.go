@@ -48,6 +48,9 @@ type Options struct {
 	Now func() time.Time
 	// Log receives what developers cannot see (nil: slog.Default()).
 	Log *slog.Logger
+	// ClientAddr returns the caller's address for the IP allowlist
+	// (nil: the peer's address; node passes the trusted-proxy resolver's).
+	ClientAddr func(*http.Request) string
 }
 
 // DefaultQuotas are the daily calls per account of each API, WeChat's.
@@ -280,9 +283,13 @@ func (a *API) checkIP(r *http.Request, app App) *Errcode {
 	if len(app.IPAllowlist) == 0 {
 		return nil
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	addr := r.RemoteAddr
+	if a.opt.ClientAddr != nil {
+		addr = a.opt.ClientAddr(r)
+	}
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		host = r.RemoteAddr
+		host = addr
 	}
 	ip, err := netip.ParseAddr(host)
 	if err == nil {
