@@ -130,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
 		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
 		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
+		Metrics:      oaapi.NewMetrics(n.reg),
 		Log:          log,
 	})
 	oah := n.oaapi.Handler()

@@ -51,6 +51,8 @@ type Options struct {
 	// ClientAddr returns the caller's address for the IP allowlist
 	// (nil: the peer's address; node passes the trusted-proxy resolver's).
 	ClientAddr func(*http.Request) string
+	// Metrics counts calls (nil: none).
+	Metrics *Metrics
 }
 
 // DefaultQuotas are the daily calls per account of each API, WeChat's.
@@ -274,6 +276,7 @@ func (a *API) authed(api string, h func(w http.ResponseWriter, r *http.Request, 
 			writeErr(w, e)
 			return
 		}
+		a.opt.Metrics.call(api)
 		h(w, r, call{app: app, ctx: ctx})
 	}
 }
