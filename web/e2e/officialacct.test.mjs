@@ -1,0 +1,80 @@
+// Official accounts in the browser: follow by a QR code's link, the
+// Subscriptions entry, the account's chat with a keyword reply and a menu
+// tap, a broadcast reaching the follower, and the article reader (whose
+// markup-looking text stays text).
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { launch, startServer, skipReason } from "./harness.mjs";
+import { user } from "./protocol.mjs";
+import { login, newPage, go, xssFired } from "./ui.mjs";
+
+const skip = skipReason();
+const PAYLOAD = `<img src=x onerror="(window.__xssFired=window.__xssFired||[]).push(1)"> stays text`;
+
+describe("official accounts", { skip }, () => {
+  let server, browser, op, reader, acct, qr, article;
+
+  before(async () => {
+    server = await startServer();
+    op = await user(server.url, "oa_operator", "Operator");
+    reader = await user(server.url, "oa_reader1", "Reader");
+    acct = (await op.body("oaCreate", { org: "Town Library", name: "Library News", kind: 1 })).account;
+    await op.body("oaSetReplies", { account: acct.id, welcome: { kind: "text", text: "Welcome to the library" } });
+    await op.body("oaAddRule", { account: acct.id, keyword: "hours", contains: true, reply: { kind: "text", text: "Open 9 to 5" } });
+    await op.body("oaAddRule", { account: acct.id, keyword: "NEW_BOOKS", reply: { kind: "text", text: "Ten new novels this week" } });
+    await op.body("oaSetMenu", {
+      account: acct.id,
+      menu: { buttons: [{ name: "New books", type: "click", key: "NEW_BOOKS" }, { name: "More", sub: [{ name: "Site", type: "view", url: "https://library.example/" }] }] },
+    });
+    article = await op.body("oaSaveArticle", {
+      account: acct.id,
+      title: "Summer reading",
+      author: "Librarian",
+      body: [{ kind: "h", text: "Our picks" }, { kind: "p", text: PAYLOAD }],
+    });
+    await op.body("oaPublishArticle", { account: acct.id, id: article.id });
+    qr = await op.body("oaCreateQr", { account: acct.id, sceneStr: "front-desk", expireSeconds: 3600n });
+    browser = await launch();
+  });
+
+  after(async () => {
+    op?.close();
+    reader?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("follows by a QR link, chats, taps the menu and gets a broadcast", async () => {
+    const page = await newPage(browser, server);
+    await login(page, "oa_reader1");
+    await go(page, new URL(qr.url).pathname);
+    await page.locator('[data-screen="oa-profile"] [data-oa-follow="unfollow"]').waitFor({ timeout: 15000 });
+    await page.locator('[data-screen="oa-profile"] [data-oa-open-chat]').click();
+    await page.locator('[data-screen="oa-chat"]').getByText("Welcome to the library").waitFor();
+    // The menu shows in place of the input bar; the toggle brings the input.
+    await page.locator('[data-screen="oa-chat"] [data-menu-key="NEW_BOOKS"]').click();
+    await page.locator('[data-screen="oa-chat"]').getByText("Ten new novels this week").waitFor();
+    await page.locator('[data-screen="oa-chat"] [data-oa-toggle]').click();
+    await page.locator('[data-screen="oa-chat"] .oa-input input').fill("What are your hours?");
+    await page.locator('[data-screen="oa-chat"] [data-oa-send]').click();
+    await page.locator('[data-screen="oa-chat"]').getByText("Open 9 to 5").waitFor();
+    await op.body("oaBroadcast", { account: acct.id, all: true, content: { kind: "text", text: "Closed on Monday" } });
+    await page.locator('[data-screen="oa-chat"]').getByText("Closed on Monday").waitFor({ timeout: 15000 });
+    // The chat list has the Subscriptions entry.
+    await go(page, "/chats");
+    await page.locator('[data-entry="subscriptions"]').click();
+    await page.locator('[data-screen="oa-subscriptions"]').getByText("Library News").waitFor();
+    assert.deepEqual(page.errors, []);
+  });
+
+  it("reads an article as text", async () => {
+    const page = await newPage(browser, server, { locale: "zh-CN" });
+    await login(page, "oa_reader1");
+    await go(page, `/oa/${acct.id}`);
+    await page.locator(`[data-screen="oa-profile"] [data-article="${article.id}"]`).click();
+    await page.locator('[data-screen="oa-article"] [data-article-title]').getByText("Summer reading").waitFor();
+    await page.locator('[data-screen="oa-article"]').getByText(PAYLOAD).waitFor();
+    assert.deepEqual(await xssFired(page), []);
+    assert.deepEqual(page.errors, []);
+  });
+});
