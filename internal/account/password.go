@@ -83,7 +83,7 @@ func (s *Service) checkPassword(ctx context.Context, hash, password string) (boo
 		return false, err
 	}
 	defer func() { <-s.hashing }()
-	return CheckPassword(hash, password)
+	return s.check(hash, password)
 }
 
 func (s *Service) hashTurn(ctx context.Context) error {

@@ -30,7 +30,7 @@ func (s *Service) StartQRLogin(ctx context.Context, name, addr string) (QRStart,
 		return QRStart{}, err
 	}
 	now := s.now()
-	if !s.login.Allow("qr:"+hostOf(addr), now) {
+	if !s.login.Allow("qr:"+hongyan.AddressKey(addr), now) {
 		return QRStart{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many QR logins; try again later")
 	}
 	code, secret := newCode(), newCode()

@@ -6,8 +6,9 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
-	"net/netip"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -75,6 +76,8 @@ type Service struct {
 	recoveryAddr *hongyan.Limiter
 	// hashing bounds the password hashes computed at once.
 	hashing chan struct{}
+	// check is CheckPassword (tests count its calls).
+	check func(hash, password string) (bool, error)
 }
 
 // New returns a Service over store that delivers recovery codes by sender
@@ -101,6 +104,7 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		recovery:     hongyan.NewLimiterSize(cfg.RecoveryRate, limiterBytes),
 		recoveryAddr: hongyan.NewLimiterSize(cfg.RecoveryAddrRate, limiterBytes),
 		hashing:      make(chan struct{}, cfg.PasswordHashes),
+		check:        CheckPassword,
 	}
 }
 
@@ -142,7 +146,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err := hongyan.ValidName("device name", r.DeviceName, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
-	if !s.register.Allow(hostOf(r.Address), s.now()) {
+	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
 	}
 	hash, err := s.hashPassword(ctx, r.Password)
@@ -153,11 +157,26 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 		AccountID: r.AccountID, PasswordHash: hash, Phone: r.Phone, Email: r.Email,
 		Profile: Profile{Nickname: r.Nickname}, Settings: DefaultSettings, Created: s.now(),
 	}
-	id, err := s.accounts.CreateAccount(ctx, a)
+	id, err := s.createAccount(ctx, a)
 	if err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, id, r.DeviceName, r.Address)
+}
+
+// createAccount stores a under a new random public user ID
+// (docs/decisions/0002-public-user-ids.md), drawing again on the rare
+// collision.
+func (s *Service) createAccount(ctx context.Context, a Account) (hongyan.UserID, error) {
+	for range 4 {
+		a.ID = NewUserID()
+		id, err := s.accounts.CreateAccount(ctx, a)
+		if hongyan.ErrorCode(err) == hongyan.CodeExists && hongyan.ErrorReason(err) == "" {
+			continue // the ID was taken (or a racing write): draw again
+		}
+		return id, err
+	}
+	return 0, hongyan.Errorf(hongyan.CodeUnavailable, "could not allocate a user ID; try again")
 }
 
 func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {
@@ -181,10 +200,18 @@ func deviceName(n string) string {
 
 // Login signs a device in with a password. login is an account ID, a bound
 // phone number or a bound e-mail address.
+//
+// Attempts are limited per source address before anything is looked up,
+// then per account: an account's ID, phone and e-mail share one budget
+// (with ChangePassword's). A login that names no account costs the same
+// password hash as one that does, and is limited the same way under what
+// it names, so neither its time nor its limit tells whether an account
+// exists.
 func (s *Service) Login(ctx context.Context, login, password, device, addr string) (Session, error) {
 	now := s.now()
-	if !s.login.Allow("addr:"+hostOf(addr), now) || !s.login.Allow("login:"+strings.ToLower(login), now) {
-		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	if !s.login.Allow("addr:"+hongyan.AddressKey(addr), now) {
+		return Session{}, limited
 	}
 	if err := hongyan.ValidName("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
@@ -193,33 +220,87 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if len(password) > MaxPassword {
 		return Session{}, bad
 	}
-	a, err := s.findLogin(ctx, login)
-	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+	field, value, ok := loginField(login)
+	if !ok {
+		// No account can have this name: nothing to limit but the
+		// address, still the time of a check.
+		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}
-	if err != nil {
+	a, err := s.accounts.AccountBy(ctx, field, value)
+	found := err == nil
+	if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		return Session{}, err
 	}
-	ok, err := s.checkPassword(ctx, a.PasswordHash, password)
+	key := "login:" + field + ":" + strings.ToLower(value)
+	if found {
+		key = userKey(a.ID)
+	}
+	if !s.login.Allow(key, now) {
+		return Session{}, limited
+	}
+	if !found {
+		s.checkPassword(ctx, dummyHash(), password)
+		return Session{}, bad
+	}
+	ok, err = s.checkPassword(ctx, a.PasswordHash, password)
 	if err != nil {
 		return Session{}, err
 	}
 	if !ok {
 		return Session{}, bad
 	}
-	return s.newSession(ctx, a.ID, device, addr)
+	sess, err := s.newSession(ctx, a.ID, device, addr)
+	if err != nil {
+		return Session{}, err
+	}
+	// A password change or recovery that committed while this login
+	// checked the old password has signed out every device it saw, but
+	// not this one: check that the password is still the one checked.
+	cur, err := s.accounts.Account(ctx, a.ID)
+	if err != nil || cur.PasswordHash != a.PasswordHash {
+		s.revoke(ctx, a.ID, []hongyan.DeviceID{sess.Device})
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{}, bad
+	}
+	return sess, nil
+}
+
+// userKey is the login limiter's key of an account.
+func userKey(u hongyan.UserID) string { return "user:" + strconv.FormatInt(int64(u), 10) }
+
+// dummyHash is the hash a login that names no account is checked against,
+// so that it takes as long as one that does.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("no account has this password")
+	if err != nil {
+		panic("argon2 hash failed: " + err.Error())
+	}
+	return h
+})
+
+// loginField says which account field login names and its value, or false
+// when it can be no account's ID, phone or e-mail.
+func loginField(login string) (field, value string, ok bool) {
+	switch {
+	case strings.Contains(login, "@"):
+		return "email", login, validEmail(login) == nil
+	case validPhone(login) == nil:
+		return "phone", login, true
+	case ValidAccountID(login) == nil:
+		return "account_id", login, true
+	}
+	return "", "", false
 }
 
 func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
-	switch {
-	case strings.Contains(login, "@"):
-		return s.accounts.AccountBy(ctx, "email", login)
-	case validPhone(login) == nil:
-		return s.accounts.AccountBy(ctx, "phone", login)
-	case ValidAccountID(login) == nil:
-		return s.accounts.AccountBy(ctx, "account_id", login)
+	field, value, ok := loginField(login)
+	if !ok {
+		return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
 	}
-	return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
+	return s.accounts.AccountBy(ctx, field, value)
 }
 
 // Authenticate returns the caller behind a session token.
@@ -288,7 +369,7 @@ func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan
 
 // ChangePassword replaces the caller's password after checking the old one.
 func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new string) error {
-	if !s.login.Allow(fmt.Sprintf("user:%d", c.User), s.now()) {
+	if !s.login.Allow(userKey(c.User), s.now()) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	if err := validPassword(new); err != nil {
@@ -305,11 +386,27 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
 	}
-	if a.PasswordHash, err = s.hashPassword(ctx, new); err != nil {
+	hash, err := s.hashPassword(ctx, new)
+	if err != nil {
 		return err
 	}
-	_, err = s.accounts.UpdateAccount(ctx, a, nil)
-	return err
+	return s.setPassword(ctx, c.User, hash, c.Device)
+}
+
+// setPassword replaces user's password and signs out every other device
+// (all of them when keep is 0): whoever held a session, or had a QR login
+// confirmed, with the old password loses it. Their live connections are
+// told and closed.
+func (s *Service) setPassword(ctx context.Context, user hongyan.UserID, hash string, keep hongyan.DeviceID) error {
+	revoked, changes, err := s.devices.SetPassword(ctx, user, hash, keep, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		return err
+	}
+	for _, id := range revoked {
+		s.pub.Publish(ctx, user, hongyan.Event{Kind: hongyan.EventDeviceRevoked, Device: id})
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
 }
 
 // ProfileUpdate lists the profile fields to change; nil leaves one as is.
@@ -507,7 +604,7 @@ func (s *Service) RequestRecovery(ctx context.Context, accountID, via, addr stri
 		return err
 	}
 	now := s.now()
-	if !s.recoveryAddr.Allow("code:"+hostOf(addr), now) || !s.recovery.Allow(strings.ToLower(accountID), now) {
+	if !s.recoveryAddr.Allow("code:"+hongyan.AddressKey(addr), now) || !s.recovery.Allow(strings.ToLower(accountID), now) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
 	}
 	a, err := s.findLogin(ctx, accountID)
@@ -541,7 +638,7 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if err := validLogin(accountID); err != nil {
 		return Session{}, err
 	}
-	if !s.recoveryAddr.Allow("recover:"+hostOf(addr), s.now()) {
+	if !s.recoveryAddr.Allow("recover:"+hongyan.AddressKey(addr), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
@@ -575,31 +672,14 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if !took {
 		return Session{}, bad
 	}
-	if a.PasswordHash, err = s.hashPassword(ctx, newPassword); err != nil {
+	hash, err := s.hashPassword(ctx, newPassword)
+	if err != nil {
 		return Session{}, err
 	}
-	if _, err := s.accounts.UpdateAccount(ctx, a, nil); err != nil {
+	if err := s.setPassword(ctx, a.ID, hash, 0); err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)
-}
-
-// hostOf is the key a client address (host:port) is limited under: its
-// host, or for IPv6 its /64, which one subscriber usually holds whole.
-func hostOf(addr string) string {
-	if ap, err := netip.ParseAddrPort(addr); err == nil {
-		a := ap.Addr().Unmap()
-		if a.Is6() {
-			if p, err := a.WithZone("").Prefix(64); err == nil {
-				return p.String()
-			}
-		}
-		return a.String()
-	}
-	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasSuffix(addr, "]") {
-		return strings.Trim(addr[:i], "[]")
-	}
-	return addr
 }
 
 // validLogin checks that login is an account ID, a phone number or an

@@ -62,6 +62,9 @@ func validPhone(p string) error {
 }
 
 func validEmail(e string) error {
+	if len(e) > 254 {
+		return hongyan.Errorf(hongyan.CodeInvalid, "not a valid e-mail address").WithReason(hongyan.ReasonEmailFormat)
+	}
 	a, err := mail.ParseAddress(e)
 	if err != nil || a.Address != e || len(e) > maxEmail {
 		return hongyan.Errorf(hongyan.CodeInvalid, "not a valid e-mail address").WithReason(hongyan.ReasonEmailFormat)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"hongyan/internal/clientaddr"
 )
 
 // Config is a node's configuration.
@@ -111,7 +113,9 @@ type Limits struct {
 	LimiterBytes int `toml:"limiter_bytes"`
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
-	PasswordHashes int `toml:"password_hashes"`
+	PasswordHashes      int `toml:"password_hashes"`
+	SearchesPerMinute   int `toml:"searches_per_minute"`         // user searches, per user
+	VerifyCodesPer10Min int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -129,6 +133,13 @@ type HTTP struct {
 	// host of PublicURL; a request for another name gets 421 (IP
 	// addresses and localhost are always answered).
 	Hosts []string `toml:"hosts"`
+	// TrustedProxies are the proxies (CIDRs or addresses) in front of the
+	// node whose X-Forwarded-For is believed: a request from one of them
+	// counts under the client address it names (the right-most entry not
+	// itself a trusted proxy) for rate limits, connection caps and the
+	// device list. Empty: every request counts under its peer's address,
+	// and the header is ignored. In the environment: comma-separated.
+	TrustedProxies []string `toml:"trusted_proxies"`
 	// MetricsToken, when set, serves /metrics on the client listener to
 	// requests with "Authorization: Bearer <token>"; otherwise metrics
 	// are only on the admin listener.
@@ -151,8 +162,8 @@ type Gateway struct {
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
-	// address (IPv6: one /64); 0 turns it off (behind a proxy every client
-	// has the proxy's address).
+	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
+	// http.trusted_proxies, or every client has the proxy's address.
 	MaxConnsPerAddress int `toml:"max_conns_per_address"`
 	// MaxUnauthenticatedConns bounds the WebSocket connections that have
 	// not signed in yet, over the node; 0 turns it off.
@@ -192,6 +203,8 @@ func Default() Config {
 			TypingPerMinute:       60,
 			LimiterBytes:          4 << 20,
 			PasswordHashes:        4,
+			SearchesPerMinute:     30,
+			VerifyCodesPer10Min:   5,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
@@ -208,6 +221,7 @@ func Default() Config {
 			ReadTimeout:       Duration{time.Minute},
 			IdleTimeout:       Duration{2 * time.Minute},
 			Hosts:             []string{},
+			TrustedProxies:    []string{},
 		},
 		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
 		Groups:  Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
@@ -373,6 +387,11 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.ReadHeaderTimeout.Duration <= 0 || c.HTTP.ReadTimeout.Duration <= 0 || c.HTTP.IdleTimeout.Duration <= 0 {
 		return fmt.Errorf("config: http.read_header_timeout, read_timeout and idle_timeout must be positive")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := clientaddr.ParsePrefix(p); err != nil {
+			return fmt.Errorf("config: http.trusted_proxies: %w", err)
+		}
 	}
 	if c.GCPercent < 25 {
 		return fmt.Errorf("config: gc_percent must be at least 25")

@@ -21,6 +21,7 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
+	"hongyan/internal/clientaddr"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/favorite"
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
-		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour})
+		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
 	chats := chat.New(db.Chats(), contacts, pub)
 	chats.LimitTyping(hongyan.Rate{N: cfg.Limits.TypingPerMinute, Per: time.Minute})
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
@@ -93,6 +94,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas))
 
+	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
@@ -105,6 +111,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		BodyTimeout:             cfg.HTTP.ReadTimeout.Duration,
 		WriteTimeout:            cfg.Gateway.WriteTimeout.Duration,
 		PublicURL:               publicURL(cfg),
+		ClientAddr:              clients,
 		MaxGroupMembers:         cfg.Groups.MaxMembers,
 		Log:                     log,
 		Metrics:                 gateway.NewMetrics(n.reg),
@@ -269,10 +276,13 @@ func (d directory) Find(ctx context.Context, query string) (hongyan.UserID, erro
 	return a.ID, err
 }
 
-func (d directory) NeedsVerification(ctx context.Context, user hongyan.UserID) (bool, error) {
+func (d directory) AddPolicy(ctx context.Context, user hongyan.UserID) (contact.AddPolicy, error) {
 	a, err := d.accounts.Account(ctx, user)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return false, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
+		return contact.AddPolicy{}, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
 	}
-	return a.Settings.AddNeedsVerification, err
+	return contact.AddPolicy{
+		NeedsVerification: a.Settings.AddNeedsVerification,
+		Findable:          a.Settings.FindByAccountID || a.Settings.FindByPhone,
+	}, err
 }

@@ -479,8 +479,9 @@ func TestHTTPEndpoints(t *testing.T) {
 			{"/avatar/" + strings.Repeat("0", 64), "", 404},
 			{fmt.Sprintf("/qr/user/%d.png", alice.id), "image/png", 200},
 			{fmt.Sprintf("/qr/user/%d.svg", alice.id), "image/svg+xml", 200},
-			{"/qr/user/999999.png", "", 404},
+			{"/qr/user/999999.png", "image/png", 200}, // drawn without a lookup: it tells nothing
 			{"/qr/user/abc.png", "", 404},
+			{"/qr/user/007.png", "", 404},
 			{"/qr/login/AAAAAAAAAAAAAAAAAAAAAA.png", "image/png", 200},
 			{"/qr/login/<script>.png", "", 404},
 		}
