@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "2f9cca02f957da70";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CHGrWxKw.js","/assets/index-DwESmgVl.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "abfa52fbcf1e261e";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-C_Bthyjz.js","/assets/index-CubNAB8Y.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

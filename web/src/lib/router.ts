@@ -31,6 +31,8 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/discover\/favorites$/, "discover", "favorites"],
   [/^\/discover\/oa$/, "discover", "oa-home"],
   [/^\/oa\/subscriptions$/, "chats", "oa-subscriptions"],
+  [/^\/oa\/console$/, "discover", "oa-console"],
+  [/^\/oa\/console\/(\d+)$/, "discover", "oa-console-account"],
   [/^\/oa\/article\/(\d+)$/, "discover", "oa-article"],
   [/^\/oa\/(\d+)$/, "discover", "oa-profile"],
   [/^\/oa\/(\d+)\/chat$/, "chats", "oa-chat"],

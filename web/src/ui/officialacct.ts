@@ -100,7 +100,8 @@ export function oaHome(): View {
     timer = window.setTimeout(() => void load(), 250);
   });
   void load();
-  const el = h("div", { class: "pane", data: { screen: "oa-home" } }, header({ title: t("oa_title"), back: "/discover" }), h("div", "pane-body padded", q, results));
+  const console = h("button", { class: "btn", attrs: { type: "button" }, data: { entry: "oa-console" }, on: { click: () => router.go("/oa/console") } }, t("oa_console"));
+  const el = h("div", { class: "pane", data: { screen: "oa-home" } }, header({ title: t("oa_title"), back: "/discover", actions: [console] }), h("div", "pane-body padded", q, results));
   return { el };
 }
 

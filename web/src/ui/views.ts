@@ -5,6 +5,7 @@ import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
+import { oaConsole, oaConsoleAccount } from "./oaconsole";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -62,6 +63,10 @@ export function detailView(r: Route): View {
       return language();
     case "notifications":
       return notifications();
+    case "oa-console":
+      return oaConsole();
+    case "oa-console-account":
+      return oaConsoleAccount(id());
     case "oa-home":
       return oaHome();
     case "oa-subscriptions":
