@@ -4,7 +4,8 @@
 // markup-looking text stays text).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { launch, startServer, skipReason } from "./harness.mjs";
+import { join } from "node:path";
+import { launch, startServer, skipReason, SHOTS, PHONE } from "./harness.mjs";
 import { user } from "./protocol.mjs";
 import { login, newPage, go, xssFired } from "./ui.mjs";
 
@@ -62,6 +63,8 @@ describe("official accounts", { skip }, () => {
     await page.locator('[data-screen="oa-chat"]').getByText("Open 9 to 5").waitFor();
     await op.body("oaBroadcast", { account: acct.id, all: true, content: { kind: "text", text: "Closed on Monday" } });
     await page.locator('[data-screen="oa-chat"]').getByText("Closed on Monday").waitFor({ timeout: 15000 });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, "desktop-en-oa-chat.png") });
     // In the chat list the service account is a chat of its own, and
     // subscription accounts are under the Subscriptions entry.
     await go(page, "/chats");
@@ -80,6 +83,14 @@ describe("official accounts", { skip }, () => {
     await page.locator('[data-screen="oa-article"]').getByText(PAYLOAD).waitFor();
     assert.deepEqual(await xssFired(page), []);
     assert.deepEqual(page.errors, []);
+    // A phone in Chinese: the account's chat with its menu.
+    const phone = await newPage(browser, server, { viewport: PHONE, locale: "zh-CN" });
+    await login(phone, "oa_reader1");
+    await go(phone, `/oa/${acct.id}/chat`);
+    await phone.locator('[data-screen="oa-chat"] [data-menu-key="NEW_BOOKS"]').waitFor();
+    await phone.locator('[data-screen="oa-chat"]').getByText("Ten new novels this week").waitFor();
+    await phone.screenshot({ path: join(SHOTS, "phone-zh-oa-chat.png") });
+    await page.screenshot({ path: join(SHOTS, "desktop-zh-oa-article.png") });
   });
 
   it("runs the console: keyword rules, the menu editor and a broadcast reaching a follower", async () => {
@@ -107,6 +118,9 @@ describe("official accounts", { skip }, () => {
     await bc.locator('[data-oa-send="broadcast"]').click();
     await page.locator(".dialog-actions .btn.primary").first().click();
     await page.locator('[data-oa-section="stats"] svg.oa-chart').first().waitFor();
+    await page.locator('[data-oa-section="stats"]').scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, "desktop-en-oa-console.png") });
     // The follower has it, and the new menu button and rule work.
     const fan = await newPage(browser, server);
     await login(fan, "oa_reader1");
