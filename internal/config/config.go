@@ -40,6 +40,16 @@ type Config struct {
 	Groups  Groups  `toml:"groups"`
 	Media   Media   `toml:"media"`
 	History History `toml:"history"`
+	Moments Moments `toml:"moments"`
+}
+
+// Moments tunes the Moments timelines.
+type Moments struct {
+	// FanoutLimit: the post of an author with up to this many friends is
+	// copied into each reader's timeline when posted (fast to read); the
+	// post of an author with more is read from the author's posts when a
+	// timeline is read (fast to post). -1: never copy; 0: the default (200).
+	FanoutLimit int `toml:"fanout_limit"`
 }
 
 // Groups holds the group limits of this server.
@@ -190,6 +200,7 @@ func Default() Config {
 		},
 		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
 		Groups:  Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		Moments: Moments{FanoutLimit: 200},
 		Media: Media{
 			MaxFileBytes:   1 << 30,
 			MaxImageBytes:  25 << 20,
@@ -304,6 +315,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.Moments.FanoutLimit < -1 {
+		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")

@@ -88,6 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
+	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
 	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
