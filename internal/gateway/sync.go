@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
+	"hongyan/internal/officialacct"
 )
 
 // syncRoutes adds the session's requests: hello, the heartbeat and
@@ -149,6 +150,10 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
 	case moments.Settings:
 		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
+	case officialacct.Message:
+		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
+	case officialacct.FollowState:
+		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

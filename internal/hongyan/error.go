@@ -43,37 +43,38 @@ type Reason string
 
 // The reasons. A client that does not know a reason goes by the code.
 const (
-	ReasonWrongCredentials Reason = "wrong_credentials"  // login: no such account or a wrong password
-	ReasonWrongPassword    Reason = "wrong_password"     // the current password given is wrong
-	ReasonWrongCode        Reason = "wrong_code"         // a recovery code is wrong or expired
-	ReasonAccountIDTaken   Reason = "account_id_taken"   // another account has this account ID
-	ReasonPhoneTaken       Reason = "phone_taken"        // another account has this phone number
-	ReasonEmailTaken       Reason = "email_taken"        // another account has this e-mail address
-	ReasonAccountIDFormat  Reason = "account_id_format"  // not 6–20 letters, digits, _ or -, starting with a letter
-	ReasonPasswordLength   Reason = "password_length"    // a password of the wrong length
-	ReasonPhoneFormat      Reason = "phone_format"       // not a phone number
-	ReasonEmailFormat      Reason = "email_format"       // not an e-mail address
-	ReasonAccountIDOnce    Reason = "account_id_changed" // the account ID was changed already
-	ReasonUserNotFound     Reason = "user_not_found"     // search: nobody found (or nobody who may be found)
-	ReasonAlreadyFriends   Reason = "already_friends"    // a friend request to a friend
-	ReasonAddSelf          Reason = "add_self"           // a friend request to yourself
-	ReasonNotFriends       Reason = "not_friends"        // a message to someone who is not a friend
-	ReasonBlocked          Reason = "blocked"            // the other user blocked you
-	ReasonTextTooLong      Reason = "text_too_long"      // a text over 4000 characters
-	ReasonNotImage         Reason = "not_image"          // an image or sticker that is no JPEG, PNG, GIF or WebP
-	ReasonNotAudio         Reason = "not_audio"          // a voice message that is not audio
-	ReasonNotVideo         Reason = "not_video"          // a video that is not a video
-	ReasonEmptyFile        Reason = "empty_file"         // an upload without content
-	ReasonFileTooLarge     Reason = "file_too_large"     // an upload over its size limit
-	ReasonImageTooLarge    Reason = "image_too_large"    // an image over the pixel limit
-	ReasonVoiceTooLong     Reason = "voice_too_long"     // a voice message over 60 s
-	ReasonRecallTooLate    Reason = "recall_too_late"    // a recall after 2 minutes
-	ReasonMuted            Reason = "muted"              // you are muted in the group, or everyone is
-	ReasonAdminOnly        Reason = "admin_only"         // only the owner and admins may do that
-	ReasonOwnerOnly        Reason = "owner_only"         // only the owner may do that
-	ReasonGroupFull        Reason = "group_full"         // the group is at its member limit
-	ReasonGroupDissolved   Reason = "group_dissolved"    // the group was dissolved
-	ReasonCodeExpired      Reason = "code_expired"       // a QR code was used or has expired
+	ReasonWrongCredentials Reason = "wrong_credentials"    // login: no such account or a wrong password
+	ReasonWrongPassword    Reason = "wrong_password"       // the current password given is wrong
+	ReasonWrongCode        Reason = "wrong_code"           // a recovery code is wrong or expired
+	ReasonAccountIDTaken   Reason = "account_id_taken"     // another account has this account ID
+	ReasonPhoneTaken       Reason = "phone_taken"          // another account has this phone number
+	ReasonEmailTaken       Reason = "email_taken"          // another account has this e-mail address
+	ReasonAccountIDFormat  Reason = "account_id_format"    // not 6–20 letters, digits, _ or -, starting with a letter
+	ReasonPasswordLength   Reason = "password_length"      // a password of the wrong length
+	ReasonPhoneFormat      Reason = "phone_format"         // not a phone number
+	ReasonEmailFormat      Reason = "email_format"         // not an e-mail address
+	ReasonAccountIDOnce    Reason = "account_id_changed"   // the account ID was changed already
+	ReasonUserNotFound     Reason = "user_not_found"       // search: nobody found (or nobody who may be found)
+	ReasonAlreadyFriends   Reason = "already_friends"      // a friend request to a friend
+	ReasonAddSelf          Reason = "add_self"             // a friend request to yourself
+	ReasonNotFriends       Reason = "not_friends"          // a message to someone who is not a friend
+	ReasonBlocked          Reason = "blocked"              // the other user blocked you
+	ReasonTextTooLong      Reason = "text_too_long"        // a text over 4000 characters
+	ReasonNotImage         Reason = "not_image"            // an image or sticker that is no JPEG, PNG, GIF or WebP
+	ReasonNotAudio         Reason = "not_audio"            // a voice message that is not audio
+	ReasonNotVideo         Reason = "not_video"            // a video that is not a video
+	ReasonEmptyFile        Reason = "empty_file"           // an upload without content
+	ReasonFileTooLarge     Reason = "file_too_large"       // an upload over its size limit
+	ReasonImageTooLarge    Reason = "image_too_large"      // an image over the pixel limit
+	ReasonVoiceTooLong     Reason = "voice_too_long"       // a voice message over 60 s
+	ReasonRecallTooLate    Reason = "recall_too_late"      // a recall after 2 minutes
+	ReasonMuted            Reason = "muted"                // you are muted in the group, or everyone is
+	ReasonAdminOnly        Reason = "admin_only"           // only the owner and admins may do that
+	ReasonOwnerOnly        Reason = "owner_only"           // only the owner may do that
+	ReasonGroupFull        Reason = "group_full"           // the group is at its member limit
+	ReasonGroupDissolved   Reason = "group_dissolved"      // the group was dissolved
+	ReasonCodeExpired      Reason = "code_expired"         // a QR code was used or has expired
+	ReasonInvisibleChars   Reason = "invisible_characters" // a name with invisible or direction-changing characters
 )
 
 // WithReason returns a copy of e that carries r.

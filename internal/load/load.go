@@ -127,6 +127,12 @@ type Result struct {
 	ServerFDsMax         float64 `json:"server_fds_max,omitempty"`
 	ClientTries          int     `json:"client_tries,omitempty"`
 	ClientServed         int     `json:"client_served,omitempty"`
+	ServerRSSAfterBytes  float64 `json:"server_rss_after_bytes,omitempty"` // settled, after the attack
+	// The abuse attacks: requests answered, by kind and code ("ok" for
+	// success), and typing notices that reached the second account.
+	AttackRequests  int64          `json:"attack_requests,omitempty"`
+	AttackAnswers   map[string]int `json:"attack_answers,omitempty"`
+	AttackDelivered int64          `json:"attack_delivered,omitempty"`
 
 	// w7-moments: P50Ms/P99Ms/MaxMs are the first feed page's; Sent the
 	// posts made; Lost the posts a friend did not see within 1 s.
@@ -148,7 +154,8 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "chaos", "attack-frames", "attack-idle"}
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "chaos", "attack-frames", "attack-idle",
+	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -189,7 +196,7 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runMoments(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
-	case "attack-frames", "attack-idle":
+	case "attack-frames", "attack-idle", "attack-recovery", "attack-group", "attack-decode", "attack-flood":
 		return runAttack(ctx, workload, opt)
 	}
 	return Result{}, fmt.Errorf("unknown workload %q (known: %v)", workload, Workloads)

@@ -40,19 +40,21 @@ type Files interface {
 
 // Limits of the Moments rules.
 const (
-	MaxText       = 2000 // characters of a post
-	MaxComment    = 500  // characters of a comment
-	MaxImages     = 9
-	MaxVideoMS    = 15000
-	MaxLocation   = 100
-	MaxLinkTitle  = 200
-	MaxURL        = 2048
-	MaxMentions   = 20
-	MaxTags       = 20
-	MaxTag        = 20
-	MaxPeople     = 5000
-	MaxPage       = 50
-	StrangerPosts = 10 // what strangers may see, when allowed
+	MaxText      = 2000 // characters of a post
+	MaxComment   = 500  // characters of a comment
+	MaxImages    = 9
+	MaxVideoMS   = 15000
+	MaxLocation  = 100
+	MaxLinkTitle = 200
+	MaxURL       = 2048
+	MaxMentions  = 20
+	MaxTags      = 20
+	MaxTag       = 20
+	MaxPeople    = 5000
+	MaxPage      = 50
+	// MaxHidesAtOnce bounds the people one settings change names.
+	MaxHidesAtOnce = 100
+	StrangerPosts  = 10 // what strangers may see, when allowed
 	// feedScan bounds the inbox rows one feed page reads when most are
 	// filtered out; the page then ends early with a cursor to go on from.
 	feedScan = 1000
@@ -997,8 +999,8 @@ func (s *Service) Update(ctx context.Context, c hongyan.Caller, u Update) (Setti
 		return Settings{}, invalid("unknown range %d", *u.FriendsRange)
 	}
 	n := len(u.HideMineFrom) + len(u.UnhideMineFrom) + len(u.HideTheirs) + len(u.UnhideTheirs)
-	if n > 100 {
-		return Settings{}, hongyan.Errorf(hongyan.CodeTooLarge, "at most 100 people at a time")
+	if n > MaxHidesAtOnce {
+		return Settings{}, hongyan.Errorf(hongyan.CodeTooLarge, "at most %d people at a time", MaxHidesAtOnce)
 	}
 	for _, list := range [][]hongyan.UserID{u.HideMineFrom, u.UnhideMineFrom, u.HideTheirs, u.UnhideTheirs} {
 		for _, x := range list {

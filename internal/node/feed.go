@@ -10,14 +10,16 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/officialacct"
 )
 
 // resolvers tell the change-log feed the state each kind of entry names,
 // from the features: a chat.Message, chat.Summary, contact.Contact,
 // contact.Request, account.Account, []account.Device, a bool (blocked),
-// group.View, group.Invitation or favorite.Favorite — nil when the object
+// group.View, group.Invitation, favorite.Favorite, officialacct.Message or
+// officialacct.FollowState — nil when the object
 // is gone. Transports turn them into their frames.
-func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service) changelog.Resolvers {
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service) changelog.Resolvers {
 	return changelog.Resolvers{
 		hongyan.ChangeMessage: messages(chats),
 		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
@@ -45,6 +47,12 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 		}),
 		hongyan.ChangeFavorite: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(favorites.Get(ctx, me, e.Ref))
+		}),
+		hongyan.ChangeOAMessage: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(oas.Message(ctx, me, e.Ref))
+		}),
+		hongyan.ChangeOAFollow: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(oas.FollowState(ctx, me, officialacct.AccountID(e.Ref)))
 		}),
 	}
 }

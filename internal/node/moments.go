@@ -54,14 +54,15 @@ type mediaReaders struct {
 	moments *moments.Service
 }
 
-func (r *mediaReaders) CanRead(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error) {
+func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
 	if conv < 0 {
+		// Media are shared with a post only by posting it (momentFiles).
 		if r.moments == nil {
 			return false, nil
 		}
 		return r.moments.CanSee(ctx, user, int64(-conv))
 	}
-	return r.chats.CanRead(ctx, user, conv)
+	return r.chats.CanReadMedia(ctx, user, conv, id)
 }
 
 // momentResolvers tell the change-log feed what Moments entries name.

@@ -20,6 +20,8 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
@@ -179,4 +181,9 @@ func TestTwoWriters(t *testing.T) {
 		}
 		seen[ref] = true
 	}
+}
+
+func TestOfficialAccountStore(t *testing.T) {
+	pgtest.Require(t)
+	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
 }

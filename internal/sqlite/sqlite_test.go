@@ -16,6 +16,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 )
@@ -62,4 +64,8 @@ func TestChat(t *testing.T) {
 
 func TestChangeLog(t *testing.T) {
 	changelogtest.Run(t, func(t *testing.T) changelogtest.Log { return open(t).ChangeLog() })
+}
+
+func TestOfficialAccountStore(t *testing.T) {
+	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
 }

@@ -594,6 +594,48 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_OaSearch
+	//	*ClientFrame_OaProfile
+	//	*ClientFrame_OaFollow
+	//	*ClientFrame_OaUnfollow
+	//	*ClientFrame_OaScan
+	//	*ClientFrame_OaSend
+	//	*ClientFrame_OaClick
+	//	*ClientFrame_OaHistory
+	//	*ClientFrame_OaFollowing
+	//	*ClientFrame_OaArticle
+	//	*ClientFrame_OaAuthorize
+	//	*ClientFrame_OaPreview
+	//	*ClientFrame_OaSetIpAllow
+	//	*ClientFrame_OaCreate
+	//	*ClientFrame_OaOperated
+	//	*ClientFrame_OaUpdateProfile
+	//	*ClientFrame_OaSetReplies
+	//	*ClientFrame_OaAddRule
+	//	*ClientFrame_OaRules
+	//	*ClientFrame_OaDeleteRule
+	//	*ClientFrame_OaSetMenu
+	//	*ClientFrame_OaSaveArticle
+	//	*ClientFrame_OaPublishArticle
+	//	*ClientFrame_OaArticles
+	//	*ClientFrame_OaDeleteArticle
+	//	*ClientFrame_OaAddTemplate
+	//	*ClientFrame_OaTemplates
+	//	*ClientFrame_OaDeleteTemplate
+	//	*ClientFrame_OaBroadcast
+	//	*ClientFrame_OaBroadcasts
+	//	*ClientFrame_OaFollowers
+	//	*ClientFrame_OaUpdateFollower
+	//	*ClientFrame_OaTags
+	//	*ClientFrame_OaSaveTag
+	//	*ClientFrame_OaDeleteTag
+	//	*ClientFrame_OaTagFollowers
+	//	*ClientFrame_OaStats
+	//	*ClientFrame_OaSetServer
+	//	*ClientFrame_OaResetSecret
+	//	*ClientFrame_OaSetOperator
+	//	*ClientFrame_OaOperators
+	//	*ClientFrame_OaCreateQr
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1318,6 +1360,384 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaSearch() *OaSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSearch); ok {
+			return x.OaSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaProfile() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUnfollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUnfollow); ok {
+			return x.OaUnfollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaScan() *OaScanRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaScan); ok {
+			return x.OaScan
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSend() *OaSendRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSend); ok {
+			return x.OaSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaClick() *OaClickRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaHistory() *OaHistoryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaHistory); ok {
+			return x.OaHistory
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowing() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowing); ok {
+			return x.OaFollowing
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAuthorize() *OaAuthorizeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAuthorize); ok {
+			return x.OaAuthorize
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPreview() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPreview); ok {
+			return x.OaPreview
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetIpAllow() *OaIpAllowRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetIpAllow); ok {
+			return x.OaSetIpAllow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreate() *OaCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreate); ok {
+			return x.OaCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperated() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperated); ok {
+			return x.OaOperated
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateProfile() *OaProfileUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateProfile); ok {
+			return x.OaUpdateProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetReplies() *OaRepliesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetReplies); ok {
+			return x.OaSetReplies
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddRule); ok {
+			return x.OaAddRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaRules() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteRule() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteRule); ok {
+			return x.OaDeleteRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetMenu() *OaMenuRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetMenu); ok {
+			return x.OaSetMenu
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveArticle); ok {
+			return x.OaSaveArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPublishArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPublishArticle); ok {
+			return x.OaPublishArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticles() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteArticle); ok {
+			return x.OaDeleteArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddTemplate() *OaTemplateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddTemplate); ok {
+			return x.OaAddTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTemplates() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTemplate() *OaTemplateRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTemplate); ok {
+			return x.OaDeleteTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcast() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcasts() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowers() *OaFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateFollower() *OaFollowerUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateFollower); ok {
+			return x.OaUpdateFollower
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTags() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveTag() *OaTagRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveTag); ok {
+			return x.OaSaveTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTag() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTag); ok {
+			return x.OaDeleteTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTagFollowers() *OaTagFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTagFollowers); ok {
+			return x.OaTagFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaStats() *OaStatsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetServer() *OaServerRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetServer); ok {
+			return x.OaSetServer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaResetSecret() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaResetSecret); ok {
+			return x.OaResetSecret
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetOperator() *OaOperatorRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetOperator); ok {
+			return x.OaSetOperator
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperators() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreateQr); ok {
+			return x.OaCreateQr
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -1623,6 +2043,176 @@ type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ClientFrame_OaSearch struct {
+	// Official accounts (officialacct.proto): users.
+	OaSearch *OaSearchRequest `protobuf:"bytes,100,opt,name=oa_search,json=oaSearch,proto3,oneof"`
+}
+
+type ClientFrame_OaProfile struct {
+	OaProfile *OaRef `protobuf:"bytes,101,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaFollow struct {
+	OaFollow *OaRef `protobuf:"bytes,102,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
+type ClientFrame_OaUnfollow struct {
+	OaUnfollow *OaRef `protobuf:"bytes,103,opt,name=oa_unfollow,json=oaUnfollow,proto3,oneof"`
+}
+
+type ClientFrame_OaScan struct {
+	OaScan *OaScanRequest `protobuf:"bytes,104,opt,name=oa_scan,json=oaScan,proto3,oneof"`
+}
+
+type ClientFrame_OaSend struct {
+	OaSend *OaSendRequest `protobuf:"bytes,105,opt,name=oa_send,json=oaSend,proto3,oneof"`
+}
+
+type ClientFrame_OaClick struct {
+	OaClick *OaClickRequest `protobuf:"bytes,106,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ClientFrame_OaHistory struct {
+	OaHistory *OaHistoryRequest `protobuf:"bytes,107,opt,name=oa_history,json=oaHistory,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowing struct {
+	OaFollowing *Empty `protobuf:"bytes,108,opt,name=oa_following,json=oaFollowing,proto3,oneof"`
+}
+
+type ClientFrame_OaArticle struct {
+	OaArticle *OaItemRef `protobuf:"bytes,109,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAuthorize struct {
+	OaAuthorize *OaAuthorizeRequest `protobuf:"bytes,110,opt,name=oa_authorize,json=oaAuthorize,proto3,oneof"`
+}
+
+type ClientFrame_OaPreview struct {
+	// Operators.
+	OaPreview *OaBroadcastRequest `protobuf:"bytes,111,opt,name=oa_preview,json=oaPreview,proto3,oneof"`
+}
+
+type ClientFrame_OaSetIpAllow struct {
+	OaSetIpAllow *OaIpAllowRequest `protobuf:"bytes,112,opt,name=oa_set_ip_allow,json=oaSetIpAllow,proto3,oneof"`
+}
+
+type ClientFrame_OaCreate struct {
+	OaCreate *OaCreateRequest `protobuf:"bytes,120,opt,name=oa_create,json=oaCreate,proto3,oneof"`
+}
+
+type ClientFrame_OaOperated struct {
+	OaOperated *Empty `protobuf:"bytes,121,opt,name=oa_operated,json=oaOperated,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateProfile struct {
+	OaUpdateProfile *OaProfileUpdate `protobuf:"bytes,122,opt,name=oa_update_profile,json=oaUpdateProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaSetReplies struct {
+	OaSetReplies *OaRepliesRequest `protobuf:"bytes,123,opt,name=oa_set_replies,json=oaSetReplies,proto3,oneof"`
+}
+
+type ClientFrame_OaAddRule struct {
+	OaAddRule *OaRule `protobuf:"bytes,124,opt,name=oa_add_rule,json=oaAddRule,proto3,oneof"`
+}
+
+type ClientFrame_OaRules struct {
+	OaRules *OaRef `protobuf:"bytes,125,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteRule struct {
+	OaDeleteRule *OaItemRef `protobuf:"bytes,126,opt,name=oa_delete_rule,json=oaDeleteRule,proto3,oneof"`
+}
+
+type ClientFrame_OaSetMenu struct {
+	OaSetMenu *OaMenuRequest `protobuf:"bytes,127,opt,name=oa_set_menu,json=oaSetMenu,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveArticle struct {
+	OaSaveArticle *OaArticle `protobuf:"bytes,128,opt,name=oa_save_article,json=oaSaveArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaPublishArticle struct {
+	OaPublishArticle *OaItemRef `protobuf:"bytes,129,opt,name=oa_publish_article,json=oaPublishArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaArticles struct {
+	OaArticles *OaRef `protobuf:"bytes,130,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteArticle struct {
+	OaDeleteArticle *OaItemRef `protobuf:"bytes,131,opt,name=oa_delete_article,json=oaDeleteArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAddTemplate struct {
+	OaAddTemplate *OaTemplateRequest `protobuf:"bytes,132,opt,name=oa_add_template,json=oaAddTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaTemplates struct {
+	OaTemplates *OaRef `protobuf:"bytes,133,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTemplate struct {
+	OaDeleteTemplate *OaTemplateRef `protobuf:"bytes,134,opt,name=oa_delete_template,json=oaDeleteTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcastRequest `protobuf:"bytes,135,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcasts struct {
+	OaBroadcasts *OaRef `protobuf:"bytes,136,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowers struct {
+	OaFollowers *OaFollowersRequest `protobuf:"bytes,137,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateFollower struct {
+	OaUpdateFollower *OaFollowerUpdate `protobuf:"bytes,138,opt,name=oa_update_follower,json=oaUpdateFollower,proto3,oneof"`
+}
+
+type ClientFrame_OaTags struct {
+	OaTags *OaRef `protobuf:"bytes,139,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveTag struct {
+	OaSaveTag *OaTagRequest `protobuf:"bytes,140,opt,name=oa_save_tag,json=oaSaveTag,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTag struct {
+	OaDeleteTag *OaItemRef `protobuf:"bytes,141,opt,name=oa_delete_tag,json=oaDeleteTag,proto3,oneof"`
+}
+
+type ClientFrame_OaTagFollowers struct {
+	OaTagFollowers *OaTagFollowersRequest `protobuf:"bytes,142,opt,name=oa_tag_followers,json=oaTagFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaStats struct {
+	OaStats *OaStatsRequest `protobuf:"bytes,143,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ClientFrame_OaSetServer struct {
+	OaSetServer *OaServerRequest `protobuf:"bytes,144,opt,name=oa_set_server,json=oaSetServer,proto3,oneof"`
+}
+
+type ClientFrame_OaResetSecret struct {
+	OaResetSecret *OaRef `protobuf:"bytes,145,opt,name=oa_reset_secret,json=oaResetSecret,proto3,oneof"`
+}
+
+type ClientFrame_OaSetOperator struct {
+	OaSetOperator *OaOperatorRequest `protobuf:"bytes,146,opt,name=oa_set_operator,json=oaSetOperator,proto3,oneof"`
+}
+
+type ClientFrame_OaOperators struct {
+	OaOperators *OaRef `protobuf:"bytes,147,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ClientFrame_OaCreateQr struct {
+	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -1773,6 +2363,90 @@ func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
+func (*ClientFrame_OaSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_OaProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUnfollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaScan) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSend) isClientFrame_Req() {}
+
+func (*ClientFrame_OaClick) isClientFrame_Req() {}
+
+func (*ClientFrame_OaHistory) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowing) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAuthorize) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPreview) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetIpAllow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperated) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetReplies) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaRules) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetMenu) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPublishArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticles) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTemplates) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcast) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcasts) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateFollower) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTags) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTagFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaStats) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetServer) isClientFrame_Req() {}
+
+func (*ClientFrame_OaResetSecret) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetOperator) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperators) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1812,6 +2486,28 @@ type ServerFrame struct {
 	//	*ServerFrame_MomentComment
 	//	*ServerFrame_MomentNotifications
 	//	*ServerFrame_MomentSettings
+	//	*ServerFrame_OaAccount
+	//	*ServerFrame_OaAccounts
+	//	*ServerFrame_OaProfile
+	//	*ServerFrame_OaMessage
+	//	*ServerFrame_OaMessages
+	//	*ServerFrame_OaArticle
+	//	*ServerFrame_OaArticles
+	//	*ServerFrame_OaCreated
+	//	*ServerFrame_OaRules
+	//	*ServerFrame_OaRule
+	//	*ServerFrame_OaTemplate
+	//	*ServerFrame_OaTemplates
+	//	*ServerFrame_OaBroadcast
+	//	*ServerFrame_OaBroadcasts
+	//	*ServerFrame_OaFollowers
+	//	*ServerFrame_OaTags
+	//	*ServerFrame_OaTag
+	//	*ServerFrame_OaStats
+	//	*ServerFrame_OaOperators
+	//	*ServerFrame_OaQr
+	//	*ServerFrame_OaClick
+	//	*ServerFrame_OaAuthorization
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2165,6 +2861,204 @@ func (x *ServerFrame) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *ServerFrame) GetOaAccount() *OaAccount {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccount); ok {
+			return x.OaAccount
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAccounts() *OaAccountList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccounts); ok {
+			return x.OaAccounts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaProfile() *OaProfile {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessages() *OaMessageList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessages); ok {
+			return x.OaMessages
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticles() *OaArticleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaCreated() *OaCreated {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaCreated); ok {
+			return x.OaCreated
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRules() *OaRuleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRule); ok {
+			return x.OaRule
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplate() *OaTemplate {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplate); ok {
+			return x.OaTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplates() *OaTemplateList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcast() *OaBroadcast {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcasts() *OaBroadcastList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaFollowers() *OaFanList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTags() *OaTagList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTag() *OaTag {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTag); ok {
+			return x.OaTag
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaStats() *OaStats {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaOperators() *OaOperatorList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaQr() *OaQr {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaQr); ok {
+			return x.OaQr
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaClick() *OaClickResult {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAuthorization); ok {
+			return x.OaAuthorization
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -2305,6 +3199,95 @@ type ServerFrame_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ServerFrame_OaAccount struct {
+	// Official accounts (officialacct.proto).
+	OaAccount *OaAccount `protobuf:"bytes,100,opt,name=oa_account,json=oaAccount,proto3,oneof"`
+}
+
+type ServerFrame_OaAccounts struct {
+	OaAccounts *OaAccountList `protobuf:"bytes,101,opt,name=oa_accounts,json=oaAccounts,proto3,oneof"`
+}
+
+type ServerFrame_OaProfile struct {
+	OaProfile *OaProfile `protobuf:"bytes,102,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ServerFrame_OaMessage struct {
+	OaMessage *OaMessage `protobuf:"bytes,103,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type ServerFrame_OaMessages struct {
+	OaMessages *OaMessageList `protobuf:"bytes,104,opt,name=oa_messages,json=oaMessages,proto3,oneof"`
+}
+
+type ServerFrame_OaArticle struct {
+	OaArticle *OaArticle `protobuf:"bytes,105,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ServerFrame_OaArticles struct {
+	OaArticles *OaArticleList `protobuf:"bytes,106,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ServerFrame_OaCreated struct {
+	OaCreated *OaCreated `protobuf:"bytes,107,opt,name=oa_created,json=oaCreated,proto3,oneof"`
+}
+
+type ServerFrame_OaRules struct {
+	OaRules *OaRuleList `protobuf:"bytes,108,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ServerFrame_OaRule struct {
+	OaRule *OaRule `protobuf:"bytes,109,opt,name=oa_rule,json=oaRule,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplate struct {
+	OaTemplate *OaTemplate `protobuf:"bytes,110,opt,name=oa_template,json=oaTemplate,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplates struct {
+	OaTemplates *OaTemplateList `protobuf:"bytes,111,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcast `protobuf:"bytes,112,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcasts struct {
+	OaBroadcasts *OaBroadcastList `protobuf:"bytes,113,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ServerFrame_OaFollowers struct {
+	OaFollowers *OaFanList `protobuf:"bytes,114,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ServerFrame_OaTags struct {
+	OaTags *OaTagList `protobuf:"bytes,115,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ServerFrame_OaTag struct {
+	OaTag *OaTag `protobuf:"bytes,116,opt,name=oa_tag,json=oaTag,proto3,oneof"`
+}
+
+type ServerFrame_OaStats struct {
+	OaStats *OaStats `protobuf:"bytes,117,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ServerFrame_OaOperators struct {
+	OaOperators *OaOperatorList `protobuf:"bytes,118,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ServerFrame_OaQr struct {
+	OaQr *OaQr `protobuf:"bytes,119,opt,name=oa_qr,json=oaQr,proto3,oneof"`
+}
+
+type ServerFrame_OaClick struct {
+	OaClick *OaClickResult `protobuf:"bytes,120,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ServerFrame_OaAuthorization struct {
+	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -2370,6 +3353,50 @@ func (*ServerFrame_MomentComment) isServerFrame_Body() {}
 func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
 
 func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAccount) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAccounts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaProfile) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessage) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessages) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticle) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticles) isServerFrame_Body() {}
+
+func (*ServerFrame_OaCreated) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRules) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRule) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplate) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplates) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcast) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcasts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaFollowers) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTags) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTag) isServerFrame_Body() {}
+
+func (*ServerFrame_OaStats) isServerFrame_Body() {}
+
+func (*ServerFrame_OaOperators) isServerFrame_Body() {}
+
+func (*ServerFrame_OaQr) isServerFrame_Body() {}
+
+func (*ServerFrame_OaClick) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2821,6 +3848,8 @@ type Change struct {
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
+	//	*Change_OaMessage
+	//	*Change_OaFollow
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3023,6 +4052,24 @@ func (x *Change) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *Change) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetOaFollow() *OaFollow {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -3105,6 +4152,16 @@ type Change_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type Change_OaMessage struct {
+	// A message between you and an official account (either way).
+	OaMessage *OaMessage `protobuf:"bytes,100,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type Change_OaFollow struct {
+	// You followed or unfollowed an official account.
+	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -3138,6 +4195,10 @@ func (*Change_MomentNotification) isChange_Item() {}
 func (*Change_MomentUnread) isChange_Item() {}
 
 func (*Change_MomentSettings) isChange_Item() {}
+
+func (*Change_OaMessage) isChange_Item() {}
+
+func (*Change_OaFollow) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -8609,7 +9670,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x18hongyan/v1/moments.proto\"\xf8%\n" +
+	"hongyan.v1\x1a\x18hongyan/v1/moments.proto\x1a\x1dhongyan/v1/officialacct.proto\"\xb9:\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8699,8 +9760,58 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettingsB\x05\n" +
-	"\x03req\"\xb0\x0f\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12:\n" +
+	"\toa_search\x18d \x01(\v2\x1b.hongyan.v1.OaSearchRequestH\x00R\boaSearch\x122\n" +
+	"\n" +
+	"oa_profile\x18e \x01(\v2\x11.hongyan.v1.OaRefH\x00R\toaProfile\x120\n" +
+	"\toa_follow\x18f \x01(\v2\x11.hongyan.v1.OaRefH\x00R\boaFollow\x124\n" +
+	"\voa_unfollow\x18g \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaUnfollow\x124\n" +
+	"\aoa_scan\x18h \x01(\v2\x19.hongyan.v1.OaScanRequestH\x00R\x06oaScan\x124\n" +
+	"\aoa_send\x18i \x01(\v2\x19.hongyan.v1.OaSendRequestH\x00R\x06oaSend\x127\n" +
+	"\boa_click\x18j \x01(\v2\x1a.hongyan.v1.OaClickRequestH\x00R\aoaClick\x12=\n" +
+	"\n" +
+	"oa_history\x18k \x01(\v2\x1c.hongyan.v1.OaHistoryRequestH\x00R\toaHistory\x126\n" +
+	"\foa_following\x18l \x01(\v2\x11.hongyan.v1.EmptyH\x00R\voaFollowing\x126\n" +
+	"\n" +
+	"oa_article\x18m \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\toaArticle\x12C\n" +
+	"\foa_authorize\x18n \x01(\v2\x1e.hongyan.v1.OaAuthorizeRequestH\x00R\voaAuthorize\x12?\n" +
+	"\n" +
+	"oa_preview\x18o \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\toaPreview\x12E\n" +
+	"\x0foa_set_ip_allow\x18p \x01(\v2\x1c.hongyan.v1.OaIpAllowRequestH\x00R\foaSetIpAllow\x12:\n" +
+	"\toa_create\x18x \x01(\v2\x1b.hongyan.v1.OaCreateRequestH\x00R\boaCreate\x124\n" +
+	"\voa_operated\x18y \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"oaOperated\x12I\n" +
+	"\x11oa_update_profile\x18z \x01(\v2\x1b.hongyan.v1.OaProfileUpdateH\x00R\x0foaUpdateProfile\x12D\n" +
+	"\x0eoa_set_replies\x18{ \x01(\v2\x1c.hongyan.v1.OaRepliesRequestH\x00R\foaSetReplies\x124\n" +
+	"\voa_add_rule\x18| \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\toaAddRule\x12.\n" +
+	"\boa_rules\x18} \x01(\v2\x11.hongyan.v1.OaRefH\x00R\aoaRules\x12=\n" +
+	"\x0eoa_delete_rule\x18~ \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\foaDeleteRule\x12;\n" +
+	"\voa_set_menu\x18\x7f \x01(\v2\x19.hongyan.v1.OaMenuRequestH\x00R\toaSetMenu\x12@\n" +
+	"\x0foa_save_article\x18\x80\x01 \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\roaSaveArticle\x12F\n" +
+	"\x12oa_publish_article\x18\x81\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x10oaPublishArticle\x125\n" +
+	"\voa_articles\x18\x82\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaArticles\x12D\n" +
+	"\x11oa_delete_article\x18\x83\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x0foaDeleteArticle\x12H\n" +
+	"\x0foa_add_template\x18\x84\x01 \x01(\v2\x1d.hongyan.v1.OaTemplateRequestH\x00R\roaAddTemplate\x127\n" +
+	"\foa_templates\x18\x85\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaTemplates\x12J\n" +
+	"\x12oa_delete_template\x18\x86\x01 \x01(\v2\x19.hongyan.v1.OaTemplateRefH\x00R\x10oaDeleteTemplate\x12D\n" +
+	"\foa_broadcast\x18\x87\x01 \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\voaBroadcast\x129\n" +
+	"\roa_broadcasts\x18\x88\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\foaBroadcasts\x12D\n" +
+	"\foa_followers\x18\x89\x01 \x01(\v2\x1e.hongyan.v1.OaFollowersRequestH\x00R\voaFollowers\x12M\n" +
+	"\x12oa_update_follower\x18\x8a\x01 \x01(\v2\x1c.hongyan.v1.OaFollowerUpdateH\x00R\x10oaUpdateFollower\x12-\n" +
+	"\aoa_tags\x18\x8b\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\x06oaTags\x12;\n" +
+	"\voa_save_tag\x18\x8c\x01 \x01(\v2\x18.hongyan.v1.OaTagRequestH\x00R\toaSaveTag\x12<\n" +
+	"\roa_delete_tag\x18\x8d\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\voaDeleteTag\x12N\n" +
+	"\x10oa_tag_followers\x18\x8e\x01 \x01(\v2!.hongyan.v1.OaTagFollowersRequestH\x00R\x0eoaTagFollowers\x128\n" +
+	"\boa_stats\x18\x8f\x01 \x01(\v2\x1a.hongyan.v1.OaStatsRequestH\x00R\aoaStats\x12B\n" +
+	"\roa_set_server\x18\x90\x01 \x01(\v2\x1b.hongyan.v1.OaServerRequestH\x00R\voaSetServer\x12<\n" +
+	"\x0foa_reset_secret\x18\x91\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\roaResetSecret\x12H\n" +
+	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
+	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
+	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
+	"oaCreateQrB\x05\n" +
+	"\x03req\"\x9c\x19\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -8737,7 +9848,38 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
 	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
 	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
-	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x126\n" +
+	"\n" +
+	"oa_account\x18d \x01(\v2\x15.hongyan.v1.OaAccountH\x00R\toaAccount\x12<\n" +
+	"\voa_accounts\x18e \x01(\v2\x19.hongyan.v1.OaAccountListH\x00R\n" +
+	"oaAccounts\x126\n" +
+	"\n" +
+	"oa_profile\x18f \x01(\v2\x15.hongyan.v1.OaProfileH\x00R\toaProfile\x126\n" +
+	"\n" +
+	"oa_message\x18g \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x12<\n" +
+	"\voa_messages\x18h \x01(\v2\x19.hongyan.v1.OaMessageListH\x00R\n" +
+	"oaMessages\x126\n" +
+	"\n" +
+	"oa_article\x18i \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\toaArticle\x12<\n" +
+	"\voa_articles\x18j \x01(\v2\x19.hongyan.v1.OaArticleListH\x00R\n" +
+	"oaArticles\x126\n" +
+	"\n" +
+	"oa_created\x18k \x01(\v2\x15.hongyan.v1.OaCreatedH\x00R\toaCreated\x123\n" +
+	"\boa_rules\x18l \x01(\v2\x16.hongyan.v1.OaRuleListH\x00R\aoaRules\x12-\n" +
+	"\aoa_rule\x18m \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\x06oaRule\x129\n" +
+	"\voa_template\x18n \x01(\v2\x16.hongyan.v1.OaTemplateH\x00R\n" +
+	"oaTemplate\x12?\n" +
+	"\foa_templates\x18o \x01(\v2\x1a.hongyan.v1.OaTemplateListH\x00R\voaTemplates\x12<\n" +
+	"\foa_broadcast\x18p \x01(\v2\x17.hongyan.v1.OaBroadcastH\x00R\voaBroadcast\x12B\n" +
+	"\roa_broadcasts\x18q \x01(\v2\x1b.hongyan.v1.OaBroadcastListH\x00R\foaBroadcasts\x12:\n" +
+	"\foa_followers\x18r \x01(\v2\x15.hongyan.v1.OaFanListH\x00R\voaFollowers\x120\n" +
+	"\aoa_tags\x18s \x01(\v2\x15.hongyan.v1.OaTagListH\x00R\x06oaTags\x12*\n" +
+	"\x06oa_tag\x18t \x01(\v2\x11.hongyan.v1.OaTagH\x00R\x05oaTag\x120\n" +
+	"\boa_stats\x18u \x01(\v2\x13.hongyan.v1.OaStatsH\x00R\aoaStats\x12?\n" +
+	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
+	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
+	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorizationB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -8761,7 +9903,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xec\a\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd9\b\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -8781,7 +9923,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x12R\n" +
 	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
 	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
-	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x126\n" +
+	"\n" +
+	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollowB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -9407,13 +10552,60 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotificationsRequest)(nil), // 107: hongyan.v1.MomentNotificationsRequest
 	(*MomentReadRequest)(nil),          // 108: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 109: hongyan.v1.MomentSettingsRequest
-	(*MomentPost)(nil),                 // 110: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 111: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 112: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 113: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 114: hongyan.v1.MomentSettings
-	(*MomentNotification)(nil),         // 115: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 116: hongyan.v1.MomentUnread
+	(*OaSearchRequest)(nil),            // 110: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                      // 111: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),              // 112: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),              // 113: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),             // 114: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),           // 115: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                  // 116: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),         // 117: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),         // 118: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),           // 119: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),            // 120: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),            // 121: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),           // 122: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                     // 123: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),              // 124: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                  // 125: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),          // 126: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),              // 127: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),         // 128: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),           // 129: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),               // 130: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),      // 131: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),             // 132: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),            // 133: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),          // 134: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),                // 135: hongyan.v1.OaQrRequest
+	(*MomentPost)(nil),                 // 136: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 137: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 138: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 139: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 140: hongyan.v1.MomentSettings
+	(*OaAccount)(nil),                  // 141: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 142: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 143: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 144: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 145: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 146: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 147: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 148: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 149: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 150: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 151: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 152: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 153: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 154: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 155: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 156: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 157: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 158: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 159: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 160: hongyan.v1.OaAuthorization
+	(*MomentNotification)(nil),         // 161: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 162: hongyan.v1.MomentUnread
+	(*OaFollow)(nil),                   // 163: hongyan.v1.OaFollow
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -9491,100 +10683,166 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	107, // 72: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
 	108, // 73: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	109, // 74: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	11,  // 75: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 76: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 77: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 78: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 79: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 80: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 81: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 82: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 83: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 84: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 85: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 86: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 87: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 88: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 89: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 90: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 91: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 92: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 93: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 94: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 95: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 96: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 97: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 98: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 99: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 100: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 101: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 102: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 103: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	110, // 104: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	111, // 105: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	112, // 106: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	113, // 107: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	114, // 108: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	18,  // 109: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 110: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 111: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 112: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 113: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 114: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 115: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 116: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 117: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 118: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 119: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 120: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	115, // 121: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	116, // 122: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	114, // 123: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	0,   // 124: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 125: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 126: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 127: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 128: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 129: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 130: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 131: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 132: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 133: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 134: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 135: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 136: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 137: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 138: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 139: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 140: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 141: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 142: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 143: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 144: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 145: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 146: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 147: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 148: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 149: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 150: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 151: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 152: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 153: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 154: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 155: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 156: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 157: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 158: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 159: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 160: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 161: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 162: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 163: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	164, // [164:164] is the sub-list for method output_type
-	164, // [164:164] is the sub-list for method input_type
-	164, // [164:164] is the sub-list for extension type_name
-	164, // [164:164] is the sub-list for extension extendee
-	0,   // [0:164] is the sub-list for field type_name
+	110, // 75: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
+	111, // 76: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
+	111, // 77: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
+	111, // 78: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
+	112, // 79: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
+	113, // 80: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
+	114, // 81: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
+	115, // 82: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
+	10,  // 83: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
+	116, // 84: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
+	117, // 85: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
+	118, // 86: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
+	119, // 87: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
+	120, // 88: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
+	10,  // 89: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
+	121, // 90: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
+	122, // 91: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
+	123, // 92: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
+	111, // 93: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
+	116, // 94: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
+	124, // 95: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
+	125, // 96: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
+	116, // 97: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
+	111, // 98: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
+	116, // 99: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
+	126, // 100: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
+	111, // 101: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
+	127, // 102: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
+	118, // 103: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
+	111, // 104: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
+	128, // 105: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
+	129, // 106: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
+	111, // 107: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
+	130, // 108: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
+	116, // 109: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
+	131, // 110: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
+	132, // 111: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
+	133, // 112: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
+	111, // 113: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
+	134, // 114: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
+	111, // 115: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
+	135, // 116: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
+	11,  // 117: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 118: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 119: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 120: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 121: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 122: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 123: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 124: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 125: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 126: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 127: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 128: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 129: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 130: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 131: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 132: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 133: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 134: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 135: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 136: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 137: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 138: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 139: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 140: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 141: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 142: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 143: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 144: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 145: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	136, // 146: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	137, // 147: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	138, // 148: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	139, // 149: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	140, // 150: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	141, // 151: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	142, // 152: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	143, // 153: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	144, // 154: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	145, // 155: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	125, // 156: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	146, // 157: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	147, // 158: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	148, // 159: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	123, // 160: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	149, // 161: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	150, // 162: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	151, // 163: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	152, // 164: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	153, // 165: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	154, // 166: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	155, // 167: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	156, // 168: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	157, // 169: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	158, // 170: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	159, // 171: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	160, // 172: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	18,  // 173: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 174: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 175: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 176: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 177: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 178: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 179: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 180: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 181: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 182: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 183: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 184: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	161, // 185: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	162, // 186: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	140, // 187: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	144, // 188: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	163, // 189: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	0,   // 190: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 191: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 192: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 193: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 194: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 195: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 196: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 197: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 198: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 199: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 200: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 201: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 202: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 203: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 204: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 205: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 206: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 207: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 208: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 209: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 210: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 211: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 212: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 213: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 214: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 215: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 216: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 217: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 218: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 219: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 220: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 221: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 222: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 223: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 224: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 225: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 226: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 227: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 228: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 229: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	230, // [230:230] is the sub-list for method output_type
+	230, // [230:230] is the sub-list for method input_type
+	230, // [230:230] is the sub-list for extension type_name
+	230, // [230:230] is the sub-list for extension extendee
+	0,   // [0:230] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -9593,6 +10851,7 @@ func file_hongyan_v1_client_proto_init() {
 		return
 	}
 	file_hongyan_v1_moments_proto_init()
+	file_hongyan_v1_officialacct_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -9669,6 +10928,48 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_OaSearch)(nil),
+		(*ClientFrame_OaProfile)(nil),
+		(*ClientFrame_OaFollow)(nil),
+		(*ClientFrame_OaUnfollow)(nil),
+		(*ClientFrame_OaScan)(nil),
+		(*ClientFrame_OaSend)(nil),
+		(*ClientFrame_OaClick)(nil),
+		(*ClientFrame_OaHistory)(nil),
+		(*ClientFrame_OaFollowing)(nil),
+		(*ClientFrame_OaArticle)(nil),
+		(*ClientFrame_OaAuthorize)(nil),
+		(*ClientFrame_OaPreview)(nil),
+		(*ClientFrame_OaSetIpAllow)(nil),
+		(*ClientFrame_OaCreate)(nil),
+		(*ClientFrame_OaOperated)(nil),
+		(*ClientFrame_OaUpdateProfile)(nil),
+		(*ClientFrame_OaSetReplies)(nil),
+		(*ClientFrame_OaAddRule)(nil),
+		(*ClientFrame_OaRules)(nil),
+		(*ClientFrame_OaDeleteRule)(nil),
+		(*ClientFrame_OaSetMenu)(nil),
+		(*ClientFrame_OaSaveArticle)(nil),
+		(*ClientFrame_OaPublishArticle)(nil),
+		(*ClientFrame_OaArticles)(nil),
+		(*ClientFrame_OaDeleteArticle)(nil),
+		(*ClientFrame_OaAddTemplate)(nil),
+		(*ClientFrame_OaTemplates)(nil),
+		(*ClientFrame_OaDeleteTemplate)(nil),
+		(*ClientFrame_OaBroadcast)(nil),
+		(*ClientFrame_OaBroadcasts)(nil),
+		(*ClientFrame_OaFollowers)(nil),
+		(*ClientFrame_OaUpdateFollower)(nil),
+		(*ClientFrame_OaTags)(nil),
+		(*ClientFrame_OaSaveTag)(nil),
+		(*ClientFrame_OaDeleteTag)(nil),
+		(*ClientFrame_OaTagFollowers)(nil),
+		(*ClientFrame_OaStats)(nil),
+		(*ClientFrame_OaSetServer)(nil),
+		(*ClientFrame_OaResetSecret)(nil),
+		(*ClientFrame_OaSetOperator)(nil),
+		(*ClientFrame_OaOperators)(nil),
+		(*ClientFrame_OaCreateQr)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -9704,6 +11005,28 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_MomentComment)(nil),
 		(*ServerFrame_MomentNotifications)(nil),
 		(*ServerFrame_MomentSettings)(nil),
+		(*ServerFrame_OaAccount)(nil),
+		(*ServerFrame_OaAccounts)(nil),
+		(*ServerFrame_OaProfile)(nil),
+		(*ServerFrame_OaMessage)(nil),
+		(*ServerFrame_OaMessages)(nil),
+		(*ServerFrame_OaArticle)(nil),
+		(*ServerFrame_OaArticles)(nil),
+		(*ServerFrame_OaCreated)(nil),
+		(*ServerFrame_OaRules)(nil),
+		(*ServerFrame_OaRule)(nil),
+		(*ServerFrame_OaTemplate)(nil),
+		(*ServerFrame_OaTemplates)(nil),
+		(*ServerFrame_OaBroadcast)(nil),
+		(*ServerFrame_OaBroadcasts)(nil),
+		(*ServerFrame_OaFollowers)(nil),
+		(*ServerFrame_OaTags)(nil),
+		(*ServerFrame_OaTag)(nil),
+		(*ServerFrame_OaStats)(nil),
+		(*ServerFrame_OaOperators)(nil),
+		(*ServerFrame_OaQr)(nil),
+		(*ServerFrame_OaClick)(nil),
+		(*ServerFrame_OaAuthorization)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -9723,6 +11046,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),
+		(*Change_OaMessage)(nil),
+		(*Change_OaFollow)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}

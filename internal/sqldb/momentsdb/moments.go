@@ -208,18 +208,18 @@ func (s Store) Unfanned(ctx context.Context, authors []hongyan.UserID, before in
 	return out, nil
 }
 
-// The engines plan Unfanned differently. SQLite drives the join from the
-// VALUES list, probing moments_posts_unfanned per author. PostgreSQL, left
-// to itself, walks the whole primary key backwards testing each post
-// against the list (seconds when the authors have few unfanned posts), so
-// there each author is a LATERAL probe of its newest posts.
+// Left to themselves, both engines may walk the posts newest first and test
+// each against the list of authors (the ORDER BY … LIMIT looks cheap), which
+// takes seconds when those authors have few unfanned posts. So each author
+// is an index probe: on SQLite, CROSS JOIN keeps the VALUES list as the
+// outer loop; on PostgreSQL, a LATERAL probe of each author's newest posts.
 var (
 	unfannedHead = map[string]string{
 		"sqlite":   `SELECT ` + postCols + ` FROM (VALUES `,
 		"postgres": `SELECT ` + postCols + ` FROM (VALUES `,
 	}
 	unfannedTail = map[string]string{
-		"sqlite": `) AS v JOIN moments_posts p ON p.author = v.column1 AND NOT p.fanned AND p.id < $%[1]d ORDER BY p.id DESC LIMIT $%[2]d`,
+		"sqlite": `) AS v CROSS JOIN moments_posts p ON p.author = v.column1 AND NOT p.fanned AND p.id < $%[1]d ORDER BY p.id DESC LIMIT $%[2]d`,
 		"postgres": `) AS v CROSS JOIN LATERAL (SELECT q.id, q.author, q.fanned, q.created, q.body FROM moments_posts q
 			WHERE q.author = v.column1 AND NOT q.fanned AND q.id < $%[1]d ORDER BY q.id DESC LIMIT $%[2]d) p
 			ORDER BY p.id DESC LIMIT $%[2]d`,
