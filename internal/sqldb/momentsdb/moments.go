@@ -107,6 +107,11 @@ func (s Store) CreatePost(ctx context.Context, p moments.Post, inbox []hongyan.U
 			}
 			return sqldb.Internal(err)
 		}
+		if !p.Fanout {
+			if _, err := t.Exec(`INSERT INTO moments_unfanned_authors (author) VALUES ($1) ON CONFLICT DO NOTHING`, int64(p.Author)); err != nil {
+				return sqldb.Internal(err)
+			}
+		}
 		args := make([]any, 0, 2*sqldb.RowsPerInsert)
 		for start, n := 0, 0; start < len(inbox); start += n {
 			n = sqldb.Chunk(len(inbox) - start)
@@ -185,6 +190,10 @@ func (s Store) Unfanned(ctx context.Context, authors []hongyan.UserID, before in
 	if err := sqldb.CheckLimit(limit); err != nil {
 		return nil, err
 	}
+	authors, err := s.unfannedAuthors(ctx, authors)
+	if err != nil {
+		return nil, err
+	}
 	var out []moments.Post
 	for start := 0; start < len(authors); start += unfannedChunk {
 		part := authors[start:min(len(authors), start+unfannedChunk)]
@@ -225,6 +234,27 @@ var (
 			ORDER BY p.id DESC LIMIT $%[2]d`,
 	}
 )
+
+// unfannedAuthors returns those of authors who have posts that were not
+// fanned out.
+func (s Store) unfannedAuthors(ctx context.Context, authors []hongyan.UserID) ([]hongyan.UserID, error) {
+	var out []hongyan.UserID
+	for start := 0; start < len(authors); start += unfannedChunk {
+		part := authors[start:min(len(authors), start+unfannedChunk)]
+		ids := make([]int64, len(part))
+		for i, a := range part {
+			ids[i] = int64(a)
+		}
+		args, n := values(ids)
+		us, err := sqldb.QueryAll(ctx, s.db, scanUser, s.db.Dialect().RowsSQL(`SELECT u.author FROM (VALUES `, n, idTypes,
+			`) AS v JOIN moments_unfanned_authors u ON u.author = v.column1`), args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, us...)
+	}
+	return out, nil
+}
 
 // unfannedChunk bounds the authors of one Unfanned statement.
 const unfannedChunk = 1024

@@ -120,6 +120,17 @@ func seed(b *testing.B, db *stores.DB) {
 			b.Fatal(err)
 		}
 	}
+	err := db.Write(ctx, func(t *sqldb.Tx) error {
+		for a := firstB; a < firstO; a++ {
+			if _, err := t.Exec(`INSERT INTO moments_unfanned_authors (author) VALUES ($1)`, int64(a)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 func BenchmarkTimelinePage(b *testing.B) {

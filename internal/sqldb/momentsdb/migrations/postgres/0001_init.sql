@@ -15,6 +15,13 @@ CREATE TABLE moments_posts (
 CREATE INDEX moments_posts_author ON moments_posts (author, id);
 CREATE INDEX moments_posts_unfanned ON moments_posts (author, id) WHERE NOT fanned;
 
+-- The authors who have posts that were not fanned out (the few with many
+-- friends): a feed asks which of the reader's friends are among them
+-- before it probes their posts.
+CREATE TABLE moments_unfanned_authors (
+	author BIGINT PRIMARY KEY
+);
+
 -- Timelines, fanned out on write: one row per post per reader.
 CREATE TABLE moments_inbox (
 	owner BIGINT  NOT NULL,
