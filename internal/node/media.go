@@ -29,7 +29,7 @@ func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) *media.Se
 		MaxImageBytes:   cfg.Media.MaxImageBytes,
 		MaxImagePixels:  cfg.Media.MaxImagePixels,
 		MaxDecodedBytes: int64(cfg.Media.MaxDecodedBytes),
-		Decodes:         cfg.Media.Decodes,
+		DecodeBytes:     int64(cfg.Media.DecodeBytes),
 		MaxOpenUploads:  cfg.Media.MaxOpenUploads,
 		TempDir:         filepath.Join(dir, "tmp"),
 	}
