@@ -30,6 +30,8 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
+	"hongyan/internal/moments"
+	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
@@ -44,6 +46,7 @@ type Node struct {
 	chats    *chat.Service
 	media    *media.Service
 	oas      *officialacct.Service
+	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	cfg      config.Config
 	log      *slog.Logger
@@ -88,12 +91,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
 		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
 	})
-	mediaFiles := newMedia(cfg, db, chats)
+	readers := &mediaReaders{chats: chats}
+	mediaFiles := newMedia(cfg, db, readers)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
+	mcfg := moments.DefaultConfig()
+	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
+	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
+	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
+	readers.moments = momentsSvc
 	oas := officialacct.New(db.OfficialAccounts(), pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas))
+	rs := resolvers(accounts, contacts, chats, groups, favorites, oas)
+	for k, r := range momentResolvers(momentsSvc) {
+		rs[k] = each(r)
+	}
+	n.feed = changelog.NewFeed(db.ChangeLog(), rs)
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -101,7 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -124,6 +137,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	gw := n.gw.Handler()
 	for _, p := range []string{"/ws", "/avatar/", "/qr/", "/media", "/media/", "/export", "/export/"} {
 		mux.Handle(p, gw)
+	}
+	// The official accounts' developer API, under WeChat's own paths.
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
+		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
+		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
+		Metrics:      oaapi.NewMetrics(n.reg),
+		Log:          log,
+	})
+	oah := n.oaapi.Handler()
+	for _, p := range oaapi.Paths {
+		mux.Handle(p, oah)
 	}
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "da4daaa80eb69d0c";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BnxLDvED.css","/assets/index-D0Q_wSmO.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "7f48ca9940355d84";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-63v16qy6.js","/assets/index-BnxLDvED.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
