@@ -624,6 +624,18 @@ type ClientFrame struct {
 	//	*ClientFrame_OaSetOperator
 	//	*ClientFrame_OaOperators
 	//	*ClientFrame_OaCreateQr
+	//	*ClientFrame_MomentPost
+	//	*ClientFrame_MomentFeed
+	//	*ClientFrame_MomentAlbum
+	//	*ClientFrame_MomentGet
+	//	*ClientFrame_MomentDelete
+	//	*ClientFrame_MomentLike
+	//	*ClientFrame_MomentUnlike
+	//	*ClientFrame_MomentComment
+	//	*ClientFrame_MomentDeleteComment
+	//	*ClientFrame_MomentNotifications
+	//	*ClientFrame_MomentRead
+	//	*ClientFrame_MomentSettings
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1618,6 +1630,114 @@ func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
+			return x.MomentPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentFeed() *MomentFeedRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentFeed); ok {
+			return x.MomentFeed
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentAlbum() *MomentAlbumRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentAlbum); ok {
+			return x.MomentAlbum
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentGet() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentGet); ok {
+			return x.MomentGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDelete() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDelete); ok {
+			return x.MomentDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentLike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentLike); ok {
+			return x.MomentLike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentUnlike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentUnlike); ok {
+			return x.MomentUnlike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentComment() *MomentCommentRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDeleteComment() *MomentCommentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDeleteComment); ok {
+			return x.MomentDeleteComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentNotifications() *MomentNotificationsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentRead() *MomentReadRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentRead); ok {
+			return x.MomentRead
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2044,6 +2164,55 @@ type ClientFrame_OaCreateQr struct {
 	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
 }
 
+type ClientFrame_MomentPost struct {
+	// Moments (moments.proto).
+	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
+}
+
+type ClientFrame_MomentFeed struct {
+	MomentFeed *MomentFeedRequest `protobuf:"bytes,151,opt,name=moment_feed,json=momentFeed,proto3,oneof"`
+}
+
+type ClientFrame_MomentAlbum struct {
+	MomentAlbum *MomentAlbumRequest `protobuf:"bytes,152,opt,name=moment_album,json=momentAlbum,proto3,oneof"`
+}
+
+type ClientFrame_MomentGet struct {
+	MomentGet *MomentRef `protobuf:"bytes,153,opt,name=moment_get,json=momentGet,proto3,oneof"`
+}
+
+type ClientFrame_MomentDelete struct {
+	MomentDelete *MomentRef `protobuf:"bytes,154,opt,name=moment_delete,json=momentDelete,proto3,oneof"`
+}
+
+type ClientFrame_MomentLike struct {
+	MomentLike *MomentRef `protobuf:"bytes,155,opt,name=moment_like,json=momentLike,proto3,oneof"`
+}
+
+type ClientFrame_MomentUnlike struct {
+	MomentUnlike *MomentRef `protobuf:"bytes,156,opt,name=moment_unlike,json=momentUnlike,proto3,oneof"`
+}
+
+type ClientFrame_MomentComment struct {
+	MomentComment *MomentCommentRequest `protobuf:"bytes,157,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentDeleteComment struct {
+	MomentDeleteComment *MomentCommentRef `protobuf:"bytes,158,opt,name=moment_delete_comment,json=momentDeleteComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationsRequest `protobuf:"bytes,159,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ClientFrame_MomentRead struct {
+	MomentRead *MomentReadRequest `protobuf:"bytes,160,opt,name=moment_read,json=momentRead,proto3,oneof"`
+}
+
+type ClientFrame_MomentSettings struct {
+	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -2254,6 +2423,30 @@ func (*ClientFrame_OaOperators) isClientFrame_Req() {}
 
 func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
 
+func (*ClientFrame_MomentPost) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentAlbum) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentGet) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentLike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentUnlike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDeleteComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentRead) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2310,6 +2503,11 @@ type ServerFrame struct {
 	//	*ServerFrame_OaQr
 	//	*ServerFrame_OaClick
 	//	*ServerFrame_OaAuthorization
+	//	*ServerFrame_Moment
+	//	*ServerFrame_Moments
+	//	*ServerFrame_MomentComment
+	//	*ServerFrame_MomentNotifications
+	//	*ServerFrame_MomentSettings
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2816,6 +3014,51 @@ func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
 	return nil
 }
 
+func (x *ServerFrame) GetMoment() *MomentPost {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moment); ok {
+			return x.Moment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMoments() *MomentList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moments); ok {
+			return x.Moments
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentComment() *MomentComment {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentNotifications() *MomentNotificationList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -3024,6 +3267,27 @@ type ServerFrame_OaAuthorization struct {
 	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
 }
 
+type ServerFrame_Moment struct {
+	// Moments (moments.proto).
+	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
+}
+
+type ServerFrame_Moments struct {
+	Moments *MomentList `protobuf:"bytes,151,opt,name=moments,proto3,oneof"`
+}
+
+type ServerFrame_MomentComment struct {
+	MomentComment *MomentComment `protobuf:"bytes,152,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ServerFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationList `protobuf:"bytes,153,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ServerFrame_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -3123,6 +3387,16 @@ func (*ServerFrame_OaQr) isServerFrame_Body() {}
 func (*ServerFrame_OaClick) isServerFrame_Body() {}
 
 func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
+
+func (*ServerFrame_Moment) isServerFrame_Body() {}
+
+func (*ServerFrame_Moments) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentComment) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3573,6 +3847,9 @@ type Change struct {
 	//	*Change_FavoriteRemoved
 	//	*Change_OaMessage
 	//	*Change_OaFollow
+	//	*Change_MomentNotification
+	//	*Change_MomentUnread
+	//	*Change_MomentSettings
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3766,6 +4043,33 @@ func (x *Change) GetOaFollow() *OaFollow {
 	return nil
 }
 
+func (x *Change) GetMomentNotification() *MomentNotification {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentNotification); ok {
+			return x.MomentNotification
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetMomentUnread() *MomentUnread {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentUnread); ok {
+			return x.MomentUnread
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -3844,6 +4148,20 @@ type Change_OaFollow struct {
 	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
 }
 
+type Change_MomentNotification struct {
+	// Moments: a like, comment, reply or mention for you.
+	MomentNotification *MomentNotification `protobuf:"bytes,150,opt,name=moment_notification,json=momentNotification,proto3,oneof"`
+}
+
+type Change_MomentUnread struct {
+	// You read your Moments notifications (on any device).
+	MomentUnread *MomentUnread `protobuf:"bytes,151,opt,name=moment_unread,json=momentUnread,proto3,oneof"`
+}
+
+type Change_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -3875,6 +4193,12 @@ func (*Change_FavoriteRemoved) isChange_Item() {}
 func (*Change_OaMessage) isChange_Item() {}
 
 func (*Change_OaFollow) isChange_Item() {}
+
+func (*Change_MomentNotification) isChange_Item() {}
+
+func (*Change_MomentUnread) isChange_Item() {}
+
+func (*Change_MomentSettings) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -9346,7 +9670,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\"\xea3\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\"\xb9:\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -9469,8 +9793,25 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
 	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
 	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
-	"oaCreateQrB\x05\n" +
-	"\x03req\"\xcd\x16\n" +
+	"oaCreateQr\x12A\n" +
+	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
+	"momentPost\x12A\n" +
+	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
+	"momentFeed\x12D\n" +
+	"\fmoment_album\x18\x98\x01 \x01(\v2\x1e.hongyan.v1.MomentAlbumRequestH\x00R\vmomentAlbum\x127\n" +
+	"\n" +
+	"moment_get\x18\x99\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\tmomentGet\x12=\n" +
+	"\rmoment_delete\x18\x9a\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentDelete\x129\n" +
+	"\vmoment_like\x18\x9b\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\n" +
+	"momentLike\x12=\n" +
+	"\rmoment_unlike\x18\x9c\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentUnlike\x12J\n" +
+	"\x0emoment_comment\x18\x9d\x01 \x01(\v2 .hongyan.v1.MomentCommentRequestH\x00R\rmomentComment\x12S\n" +
+	"\x15moment_delete_comment\x18\x9e\x01 \x01(\v2\x1c.hongyan.v1.MomentCommentRefH\x00R\x13momentDeleteComment\x12\\\n" +
+	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
+	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
+	"momentRead\x12M\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettingsB\x05\n" +
+	"\x03req\"\x9c\x19\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -9533,7 +9874,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
 	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
 	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
-	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorizationB\x06\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x121\n" +
+	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
+	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
+	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
+	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -9557,7 +9903,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xfb\x06\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd9\b\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -9577,7 +9923,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
 	"\n" +
 	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
-	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollowB\x06\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
+	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
+	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -10093,154 +10442,170 @@ func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
 var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
 var file_hongyan_v1_client_proto_goTypes = []any{
-	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
-	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
-	(Gender)(0),                      // 2: hongyan.v1.Gender
-	(QrState)(0),                     // 3: hongyan.v1.QrState
-	(RequestState)(0),                // 4: hongyan.v1.RequestState
-	(GroupRole)(0),                   // 5: hongyan.v1.GroupRole
-	(InvitationState)(0),             // 6: hongyan.v1.InvitationState
-	(FavoriteKind)(0),                // 7: hongyan.v1.FavoriteKind
-	(*ClientFrame)(nil),              // 8: hongyan.v1.ClientFrame
-	(*ServerFrame)(nil),              // 9: hongyan.v1.ServerFrame
-	(*Empty)(nil),                    // 10: hongyan.v1.Empty
-	(*Error)(nil),                    // 11: hongyan.v1.Error
-	(*Hello)(nil),                    // 12: hongyan.v1.Hello
-	(*HelloResponse)(nil),            // 13: hongyan.v1.HelloResponse
-	(*Ping)(nil),                     // 14: hongyan.v1.Ping
-	(*Pong)(nil),                     // 15: hongyan.v1.Pong
-	(*SyncRequest)(nil),              // 16: hongyan.v1.SyncRequest
-	(*SyncResponse)(nil),             // 17: hongyan.v1.SyncResponse
-	(*Change)(nil),                   // 18: hongyan.v1.Change
-	(*MessageRef)(nil),               // 19: hongyan.v1.MessageRef
-	(*Message)(nil),                  // 20: hongyan.v1.Message
-	(*Media)(nil),                    // 21: hongyan.v1.Media
-	(*Location)(nil),                 // 22: hongyan.v1.Location
-	(*LinkCard)(nil),                 // 23: hongyan.v1.LinkCard
-	(*Quote)(nil),                    // 24: hongyan.v1.Quote
-	(*ChatHistory)(nil),              // 25: hongyan.v1.ChatHistory
-	(*Notice)(nil),                   // 26: hongyan.v1.Notice
-	(*SendRequest)(nil),              // 27: hongyan.v1.SendRequest
-	(*SendResponse)(nil),             // 28: hongyan.v1.SendResponse
-	(*RecallRequest)(nil),            // 29: hongyan.v1.RecallRequest
-	(*SearchRequest)(nil),            // 30: hongyan.v1.SearchRequest
-	(*BroadcastRequest)(nil),         // 31: hongyan.v1.BroadcastRequest
-	(*BroadcastResponse)(nil),        // 32: hongyan.v1.BroadcastResponse
-	(*BroadcastResult)(nil),          // 33: hongyan.v1.BroadcastResult
-	(*HistoryRequest)(nil),           // 34: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 35: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 36: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 37: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 38: hongyan.v1.ConversationStateRequest
-	(*ForwardRequest)(nil),           // 39: hongyan.v1.ForwardRequest
-	(*DeleteMessageRequest)(nil),     // 40: hongyan.v1.DeleteMessageRequest
-	(*TypingRequest)(nil),            // 41: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 42: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 43: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 44: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 45: hongyan.v1.Session
-	(*Profile)(nil),                  // 46: hongyan.v1.Profile
-	(*Settings)(nil),                 // 47: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 48: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 49: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 50: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 51: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 52: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 53: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 54: hongyan.v1.Device
-	(*DeviceList)(nil),               // 55: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 56: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 57: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 58: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 59: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 60: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 61: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 62: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 63: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 64: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 65: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 66: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 67: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 68: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 69: hongyan.v1.Contact
-	(*ContactList)(nil),              // 70: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 71: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 72: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 73: hongyan.v1.BlockChange
-	(*Group)(nil),                    // 74: hongyan.v1.Group
-	(*GroupList)(nil),                // 75: hongyan.v1.GroupList
-	(*GroupMember)(nil),              // 76: hongyan.v1.GroupMember
-	(*GroupMemberList)(nil),          // 77: hongyan.v1.GroupMemberList
-	(*CreateGroupRequest)(nil),       // 78: hongyan.v1.CreateGroupRequest
-	(*GroupRef)(nil),                 // 79: hongyan.v1.GroupRef
-	(*GroupUserRef)(nil),             // 80: hongyan.v1.GroupUserRef
-	(*GroupUsersRequest)(nil),        // 81: hongyan.v1.GroupUsersRequest
-	(*UpdateGroupRequest)(nil),       // 82: hongyan.v1.UpdateGroupRequest
-	(*SetGroupAvatarRequest)(nil),    // 83: hongyan.v1.SetGroupAvatarRequest
-	(*UpdateMemberRequest)(nil),      // 84: hongyan.v1.UpdateMemberRequest
-	(*MyGroupSettingsRequest)(nil),   // 85: hongyan.v1.MyGroupSettingsRequest
-	(*GroupQrRequest)(nil),           // 86: hongyan.v1.GroupQrRequest
-	(*GroupQr)(nil),                  // 87: hongyan.v1.GroupQr
-	(*JoinGroupRequest)(nil),         // 88: hongyan.v1.JoinGroupRequest
-	(*GroupInvitation)(nil),          // 89: hongyan.v1.GroupInvitation
-	(*GroupInvitationList)(nil),      // 90: hongyan.v1.GroupInvitationList
-	(*AnswerInvitationRequest)(nil),  // 91: hongyan.v1.AnswerInvitationRequest
-	(*Favorite)(nil),                 // 92: hongyan.v1.Favorite
-	(*FavoriteList)(nil),             // 93: hongyan.v1.FavoriteList
-	(*FavoriteAddRequest)(nil),       // 94: hongyan.v1.FavoriteAddRequest
-	(*FavoriteListRequest)(nil),      // 95: hongyan.v1.FavoriteListRequest
-	(*FavoriteEditRequest)(nil),      // 96: hongyan.v1.FavoriteEditRequest
-	(*FavoriteRef)(nil),              // 97: hongyan.v1.FavoriteRef
-	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
-	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
-	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
-	(*OaSearchRequest)(nil),          // 101: hongyan.v1.OaSearchRequest
-	(*OaRef)(nil),                    // 102: hongyan.v1.OaRef
-	(*OaScanRequest)(nil),            // 103: hongyan.v1.OaScanRequest
-	(*OaSendRequest)(nil),            // 104: hongyan.v1.OaSendRequest
-	(*OaClickRequest)(nil),           // 105: hongyan.v1.OaClickRequest
-	(*OaHistoryRequest)(nil),         // 106: hongyan.v1.OaHistoryRequest
-	(*OaItemRef)(nil),                // 107: hongyan.v1.OaItemRef
-	(*OaAuthorizeRequest)(nil),       // 108: hongyan.v1.OaAuthorizeRequest
-	(*OaBroadcastRequest)(nil),       // 109: hongyan.v1.OaBroadcastRequest
-	(*OaIpAllowRequest)(nil),         // 110: hongyan.v1.OaIpAllowRequest
-	(*OaCreateRequest)(nil),          // 111: hongyan.v1.OaCreateRequest
-	(*OaProfileUpdate)(nil),          // 112: hongyan.v1.OaProfileUpdate
-	(*OaRepliesRequest)(nil),         // 113: hongyan.v1.OaRepliesRequest
-	(*OaRule)(nil),                   // 114: hongyan.v1.OaRule
-	(*OaMenuRequest)(nil),            // 115: hongyan.v1.OaMenuRequest
-	(*OaArticle)(nil),                // 116: hongyan.v1.OaArticle
-	(*OaTemplateRequest)(nil),        // 117: hongyan.v1.OaTemplateRequest
-	(*OaTemplateRef)(nil),            // 118: hongyan.v1.OaTemplateRef
-	(*OaFollowersRequest)(nil),       // 119: hongyan.v1.OaFollowersRequest
-	(*OaFollowerUpdate)(nil),         // 120: hongyan.v1.OaFollowerUpdate
-	(*OaTagRequest)(nil),             // 121: hongyan.v1.OaTagRequest
-	(*OaTagFollowersRequest)(nil),    // 122: hongyan.v1.OaTagFollowersRequest
-	(*OaStatsRequest)(nil),           // 123: hongyan.v1.OaStatsRequest
-	(*OaServerRequest)(nil),          // 124: hongyan.v1.OaServerRequest
-	(*OaOperatorRequest)(nil),        // 125: hongyan.v1.OaOperatorRequest
-	(*OaQrRequest)(nil),              // 126: hongyan.v1.OaQrRequest
-	(*OaAccount)(nil),                // 127: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),            // 128: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                // 129: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                // 130: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),            // 131: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),            // 132: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                // 133: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),               // 134: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),               // 135: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),           // 136: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),              // 137: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),          // 138: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                // 139: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                // 140: hongyan.v1.OaTagList
-	(*OaTag)(nil),                    // 141: hongyan.v1.OaTag
-	(*OaStats)(nil),                  // 142: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),           // 143: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                     // 144: hongyan.v1.OaQr
-	(*OaClickResult)(nil),            // 145: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),          // 146: hongyan.v1.OaAuthorization
-	(*OaFollow)(nil),                 // 147: hongyan.v1.OaFollow
+	(MessageKind)(0),                   // 0: hongyan.v1.MessageKind
+	(NoticeKind)(0),                    // 1: hongyan.v1.NoticeKind
+	(Gender)(0),                        // 2: hongyan.v1.Gender
+	(QrState)(0),                       // 3: hongyan.v1.QrState
+	(RequestState)(0),                  // 4: hongyan.v1.RequestState
+	(GroupRole)(0),                     // 5: hongyan.v1.GroupRole
+	(InvitationState)(0),               // 6: hongyan.v1.InvitationState
+	(FavoriteKind)(0),                  // 7: hongyan.v1.FavoriteKind
+	(*ClientFrame)(nil),                // 8: hongyan.v1.ClientFrame
+	(*ServerFrame)(nil),                // 9: hongyan.v1.ServerFrame
+	(*Empty)(nil),                      // 10: hongyan.v1.Empty
+	(*Error)(nil),                      // 11: hongyan.v1.Error
+	(*Hello)(nil),                      // 12: hongyan.v1.Hello
+	(*HelloResponse)(nil),              // 13: hongyan.v1.HelloResponse
+	(*Ping)(nil),                       // 14: hongyan.v1.Ping
+	(*Pong)(nil),                       // 15: hongyan.v1.Pong
+	(*SyncRequest)(nil),                // 16: hongyan.v1.SyncRequest
+	(*SyncResponse)(nil),               // 17: hongyan.v1.SyncResponse
+	(*Change)(nil),                     // 18: hongyan.v1.Change
+	(*MessageRef)(nil),                 // 19: hongyan.v1.MessageRef
+	(*Message)(nil),                    // 20: hongyan.v1.Message
+	(*Media)(nil),                      // 21: hongyan.v1.Media
+	(*Location)(nil),                   // 22: hongyan.v1.Location
+	(*LinkCard)(nil),                   // 23: hongyan.v1.LinkCard
+	(*Quote)(nil),                      // 24: hongyan.v1.Quote
+	(*ChatHistory)(nil),                // 25: hongyan.v1.ChatHistory
+	(*Notice)(nil),                     // 26: hongyan.v1.Notice
+	(*SendRequest)(nil),                // 27: hongyan.v1.SendRequest
+	(*SendResponse)(nil),               // 28: hongyan.v1.SendResponse
+	(*RecallRequest)(nil),              // 29: hongyan.v1.RecallRequest
+	(*SearchRequest)(nil),              // 30: hongyan.v1.SearchRequest
+	(*BroadcastRequest)(nil),           // 31: hongyan.v1.BroadcastRequest
+	(*BroadcastResponse)(nil),          // 32: hongyan.v1.BroadcastResponse
+	(*BroadcastResult)(nil),            // 33: hongyan.v1.BroadcastResult
+	(*HistoryRequest)(nil),             // 34: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),                // 35: hongyan.v1.MessageList
+	(*ConversationState)(nil),          // 36: hongyan.v1.ConversationState
+	(*ConversationList)(nil),           // 37: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil),   // 38: hongyan.v1.ConversationStateRequest
+	(*ForwardRequest)(nil),             // 39: hongyan.v1.ForwardRequest
+	(*DeleteMessageRequest)(nil),       // 40: hongyan.v1.DeleteMessageRequest
+	(*TypingRequest)(nil),              // 41: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),                 // 42: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),            // 43: hongyan.v1.RegisterRequest
+	(*LoginRequest)(nil),               // 44: hongyan.v1.LoginRequest
+	(*Session)(nil),                    // 45: hongyan.v1.Session
+	(*Profile)(nil),                    // 46: hongyan.v1.Profile
+	(*Settings)(nil),                   // 47: hongyan.v1.Settings
+	(*UserRef)(nil),                    // 48: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),       // 49: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),      // 50: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),           // 51: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),     // 52: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),      // 53: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                     // 54: hongyan.v1.Device
+	(*DeviceList)(nil),                 // 55: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                  // 56: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),        // 57: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),             // 58: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),        // 59: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                  // 60: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),        // 61: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                    // 62: hongyan.v1.QrLogin
+	(*Kicked)(nil),                     // 63: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),          // 64: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),       // 65: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),              // 66: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),          // 67: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),              // 68: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                    // 69: hongyan.v1.Contact
+	(*ContactList)(nil),                // 70: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),       // 71: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),               // 72: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),                // 73: hongyan.v1.BlockChange
+	(*Group)(nil),                      // 74: hongyan.v1.Group
+	(*GroupList)(nil),                  // 75: hongyan.v1.GroupList
+	(*GroupMember)(nil),                // 76: hongyan.v1.GroupMember
+	(*GroupMemberList)(nil),            // 77: hongyan.v1.GroupMemberList
+	(*CreateGroupRequest)(nil),         // 78: hongyan.v1.CreateGroupRequest
+	(*GroupRef)(nil),                   // 79: hongyan.v1.GroupRef
+	(*GroupUserRef)(nil),               // 80: hongyan.v1.GroupUserRef
+	(*GroupUsersRequest)(nil),          // 81: hongyan.v1.GroupUsersRequest
+	(*UpdateGroupRequest)(nil),         // 82: hongyan.v1.UpdateGroupRequest
+	(*SetGroupAvatarRequest)(nil),      // 83: hongyan.v1.SetGroupAvatarRequest
+	(*UpdateMemberRequest)(nil),        // 84: hongyan.v1.UpdateMemberRequest
+	(*MyGroupSettingsRequest)(nil),     // 85: hongyan.v1.MyGroupSettingsRequest
+	(*GroupQrRequest)(nil),             // 86: hongyan.v1.GroupQrRequest
+	(*GroupQr)(nil),                    // 87: hongyan.v1.GroupQr
+	(*JoinGroupRequest)(nil),           // 88: hongyan.v1.JoinGroupRequest
+	(*GroupInvitation)(nil),            // 89: hongyan.v1.GroupInvitation
+	(*GroupInvitationList)(nil),        // 90: hongyan.v1.GroupInvitationList
+	(*AnswerInvitationRequest)(nil),    // 91: hongyan.v1.AnswerInvitationRequest
+	(*Favorite)(nil),                   // 92: hongyan.v1.Favorite
+	(*FavoriteList)(nil),               // 93: hongyan.v1.FavoriteList
+	(*FavoriteAddRequest)(nil),         // 94: hongyan.v1.FavoriteAddRequest
+	(*FavoriteListRequest)(nil),        // 95: hongyan.v1.FavoriteListRequest
+	(*FavoriteEditRequest)(nil),        // 96: hongyan.v1.FavoriteEditRequest
+	(*FavoriteRef)(nil),                // 97: hongyan.v1.FavoriteRef
+	(*FavoriteSendRequest)(nil),        // 98: hongyan.v1.FavoriteSendRequest
+	(*ExportRequest)(nil),              // 99: hongyan.v1.ExportRequest
+	(*ExportResponse)(nil),             // 100: hongyan.v1.ExportResponse
+	(*OaSearchRequest)(nil),            // 101: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                      // 102: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),              // 103: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),              // 104: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),             // 105: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),           // 106: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                  // 107: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),         // 108: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),         // 109: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),           // 110: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),            // 111: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),            // 112: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),           // 113: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                     // 114: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),              // 115: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                  // 116: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),          // 117: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),              // 118: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),         // 119: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),           // 120: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),               // 121: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),      // 122: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),             // 123: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),            // 124: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),          // 125: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),                // 126: hongyan.v1.OaQrRequest
+	(*MomentPostRequest)(nil),          // 127: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 128: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 129: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 130: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 131: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 132: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 133: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 134: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 135: hongyan.v1.MomentSettingsRequest
+	(*OaAccount)(nil),                  // 136: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 137: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 138: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 139: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 140: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 141: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 142: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 143: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 144: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 145: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 146: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 147: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 148: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 149: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 150: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 151: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 152: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 153: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 154: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 155: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 156: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 157: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 158: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 159: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 160: hongyan.v1.MomentSettings
+	(*OaFollow)(nil),                   // 161: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 162: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 163: hongyan.v1.MomentUnread
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -10348,116 +10713,136 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	125, // 102: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
 	102, // 103: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
 	126, // 104: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
-	11,  // 105: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 106: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 107: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 108: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 109: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 110: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 111: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 112: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 113: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 114: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 115: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 116: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 117: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 118: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 119: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 120: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 121: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 122: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 123: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 124: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 125: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 126: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 127: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 128: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 129: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 130: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 131: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 132: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 133: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	127, // 134: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	128, // 135: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	129, // 136: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	130, // 137: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	131, // 138: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	116, // 139: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	132, // 140: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	133, // 141: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	134, // 142: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	114, // 143: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	135, // 144: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	136, // 145: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	137, // 146: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	138, // 147: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	139, // 148: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	140, // 149: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	141, // 150: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	142, // 151: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	143, // 152: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	144, // 153: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	145, // 154: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	146, // 155: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	18,  // 156: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 157: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 158: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 159: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 160: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 161: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 162: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 163: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 164: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 165: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 166: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 167: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	130, // 168: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	147, // 169: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	0,   // 170: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 171: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 172: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 173: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 174: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 175: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 176: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 177: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 178: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 179: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 180: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 181: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 182: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 183: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 184: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 185: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 186: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 187: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 188: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 189: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 190: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 191: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 192: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 193: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 194: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 195: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 196: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 197: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 198: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 199: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 200: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 201: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 202: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 203: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 204: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 205: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 206: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 207: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 208: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 209: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	210, // [210:210] is the sub-list for method output_type
-	210, // [210:210] is the sub-list for method input_type
-	210, // [210:210] is the sub-list for extension type_name
-	210, // [210:210] is the sub-list for extension extendee
-	0,   // [0:210] is the sub-list for field type_name
+	127, // 105: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	128, // 106: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	129, // 107: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	130, // 108: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	130, // 109: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	130, // 110: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	130, // 111: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	131, // 112: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	132, // 113: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	133, // 114: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	134, // 115: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	135, // 116: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	11,  // 117: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 118: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 119: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 120: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 121: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 122: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 123: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 124: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 125: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 126: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 127: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 128: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 129: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 130: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 131: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 132: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 133: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 134: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 135: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 136: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 137: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 138: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 139: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 140: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 141: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 142: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 143: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 144: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 145: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	136, // 146: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	137, // 147: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	138, // 148: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	139, // 149: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	140, // 150: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	116, // 151: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	141, // 152: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	142, // 153: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	143, // 154: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	114, // 155: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	144, // 156: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	145, // 157: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	146, // 158: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	147, // 159: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	148, // 160: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	149, // 161: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	150, // 162: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	151, // 163: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	152, // 164: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	153, // 165: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	154, // 166: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	155, // 167: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	156, // 168: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	157, // 169: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	158, // 170: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	159, // 171: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	160, // 172: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	18,  // 173: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 174: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 175: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 176: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 177: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 178: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 179: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 180: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 181: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 182: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 183: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 184: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	139, // 185: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	161, // 186: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	162, // 187: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	163, // 188: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	160, // 189: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	0,   // 190: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 191: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 192: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 193: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 194: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 195: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 196: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 197: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 198: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 199: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 200: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 201: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 202: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 203: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 204: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 205: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 206: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 207: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 208: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 209: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 210: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 211: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 212: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 213: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 214: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 215: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 216: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 217: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 218: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 219: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 220: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 221: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 222: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 223: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 224: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 225: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 226: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 227: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 228: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 229: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	230, // [230:230] is the sub-list for method output_type
+	230, // [230:230] is the sub-list for method input_type
+	230, // [230:230] is the sub-list for extension type_name
+	230, // [230:230] is the sub-list for extension extendee
+	0,   // [0:230] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -10466,6 +10851,7 @@ func file_hongyan_v1_client_proto_init() {
 		return
 	}
 	file_hongyan_v1_officialacct_proto_init()
+	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -10572,6 +10958,18 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_OaSetOperator)(nil),
 		(*ClientFrame_OaOperators)(nil),
 		(*ClientFrame_OaCreateQr)(nil),
+		(*ClientFrame_MomentPost)(nil),
+		(*ClientFrame_MomentFeed)(nil),
+		(*ClientFrame_MomentAlbum)(nil),
+		(*ClientFrame_MomentGet)(nil),
+		(*ClientFrame_MomentDelete)(nil),
+		(*ClientFrame_MomentLike)(nil),
+		(*ClientFrame_MomentUnlike)(nil),
+		(*ClientFrame_MomentComment)(nil),
+		(*ClientFrame_MomentDeleteComment)(nil),
+		(*ClientFrame_MomentNotifications)(nil),
+		(*ClientFrame_MomentRead)(nil),
+		(*ClientFrame_MomentSettings)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -10624,6 +11022,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_OaQr)(nil),
 		(*ServerFrame_OaClick)(nil),
 		(*ServerFrame_OaAuthorization)(nil),
+		(*ServerFrame_Moment)(nil),
+		(*ServerFrame_Moments)(nil),
+		(*ServerFrame_MomentComment)(nil),
+		(*ServerFrame_MomentNotifications)(nil),
+		(*ServerFrame_MomentSettings)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -10642,6 +11045,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_FavoriteRemoved)(nil),
 		(*Change_OaMessage)(nil),
 		(*Change_OaFollow)(nil),
+		(*Change_MomentNotification)(nil),
+		(*Change_MomentUnread)(nil),
+		(*Change_MomentSettings)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}

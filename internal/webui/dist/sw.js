@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "1da310ab1f36f5ba";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BnxLDvED.css","/assets/index-D4LIFG31.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "316e2eed3f4189e5";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BnxLDvED.css","/assets/index-DOqnWVNa.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

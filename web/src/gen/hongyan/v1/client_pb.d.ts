@@ -11,6 +11,7 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
 import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
+import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -663,6 +664,80 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: OaQrRequest;
     case: "oaCreateQr";
+  } | {
+    /**
+     * Moments (moments.proto).
+     *
+     * @generated from field: hongyan.v1.MomentPostRequest moment_post = 150;
+     */
+    value: MomentPostRequest;
+    case: "momentPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentFeedRequest moment_feed = 151;
+     */
+    value: MomentFeedRequest;
+    case: "momentFeed";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentAlbumRequest moment_album = 152;
+     */
+    value: MomentAlbumRequest;
+    case: "momentAlbum";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_get = 153;
+     */
+    value: MomentRef;
+    case: "momentGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_delete = 154;
+     */
+    value: MomentRef;
+    case: "momentDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_like = 155;
+     */
+    value: MomentRef;
+    case: "momentLike";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_unlike = 156;
+     */
+    value: MomentRef;
+    case: "momentUnlike";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentCommentRequest moment_comment = 157;
+     */
+    value: MomentCommentRequest;
+    case: "momentComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentCommentRef moment_delete_comment = 158;
+     */
+    value: MomentCommentRef;
+    case: "momentDeleteComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentNotificationsRequest moment_notifications = 159;
+     */
+    value: MomentNotificationsRequest;
+    case: "momentNotifications";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentReadRequest moment_read = 160;
+     */
+    value: MomentReadRequest;
+    case: "momentRead";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentSettingsRequest moment_settings = 161;
+     */
+    value: MomentSettingsRequest;
+    case: "momentSettings";
   } | { case: undefined; value?: undefined };
 };
 
@@ -997,6 +1072,38 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: OaAuthorization;
     case: "oaAuthorization";
+  } | {
+    /**
+     * Moments (moments.proto).
+     *
+     * @generated from field: hongyan.v1.MomentPost moment = 150;
+     */
+    value: MomentPost;
+    case: "moment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentList moments = 151;
+     */
+    value: MomentList;
+    case: "moments";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentComment moment_comment = 152;
+     */
+    value: MomentComment;
+    case: "momentComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentNotificationList moment_notifications = 153;
+     */
+    value: MomentNotificationList;
+    case: "momentNotifications";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentSettings moment_settings = 154;
+     */
+    value: MomentSettings;
+    case: "momentSettings";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1326,6 +1433,28 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: OaFollow;
     case: "oaFollow";
+  } | {
+    /**
+     * Moments: a like, comment, reply or mention for you.
+     *
+     * @generated from field: hongyan.v1.MomentNotification moment_notification = 150;
+     */
+    value: MomentNotification;
+    case: "momentNotification";
+  } | {
+    /**
+     * You read your Moments notifications (on any device).
+     *
+     * @generated from field: hongyan.v1.MomentUnread moment_unread = 151;
+     */
+    value: MomentUnread;
+    case: "momentUnread";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentSettings moment_settings = 152;
+     */
+    value: MomentSettings;
+    case: "momentSettings";
   } | { case: undefined; value?: undefined };
 };
 
