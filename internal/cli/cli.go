@@ -39,7 +39,8 @@ const (
 
 const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
 
-  register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]
+  verify-contact phone|email TO        send a code that proves you own TO
+  register ID PASSWORD [--nickname N] [--phone P --phone-code C] [--email E --email-code C] [--device NAME]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
@@ -60,6 +61,14 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
   favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
   favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
+  moments post TEXT [--image PATH]... [--video PATH] [--link URL] [--location NAME]
+               [--visibility all|private|only:ID,…|except:ID,…] [--mention ID,…]
+               (only/except entries: people, or tag:NAME for a tag of your contacts)
+  moments feed [--limit N] [--before POST_ID] | moments user ID [--limit N] [--before POST_ID]
+  moments like POST_ID | moments unlike POST_ID | moments delete POST_ID
+  moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications
+  moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID]
+                   [--unhide-theirs ID] [--strangers-see-10 on|off] [--friends-range all|6m|3d]
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor; with none,
                                        --wait waits up to SECONDS for the next ones
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
@@ -176,6 +185,8 @@ func (e *env) run(args []string) error {
 		return errHelp
 	case "register":
 		return e.register(rest)
+	case "verify-contact":
+		return e.verifyContact(rest)
 	case "login":
 		return e.login(rest)
 	case "me":
@@ -212,6 +223,8 @@ func (e *env) run(args []string) error {
 		return e.favorites(rest)
 	case "oa":
 		return e.oa(rest)
+	case "moments":
+		return e.moments(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

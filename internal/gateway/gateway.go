@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 )
 
@@ -35,7 +36,8 @@ type Services struct {
 	Favorites *favorite.Service
 	// OfficialAccounts: nil, no official accounts.
 	OfficialAccounts *officialacct.Service
-	Media            *media.Service // nil: no media endpoints
+	Moments          *moments.Service // nil: no Moments requests
+	Media            *media.Service   // nil: no media endpoints
 	Changes          *changelog.Feed
 	Bus              hongyan.Bus
 }

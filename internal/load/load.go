@@ -127,7 +127,8 @@ type Result struct {
 	ServerFDsMax         float64 `json:"server_fds_max,omitempty"`
 	ClientTries          int     `json:"client_tries,omitempty"`
 	ClientServed         int     `json:"client_served,omitempty"`
-	ServerRSSAfterBytes  float64 `json:"server_rss_after_bytes,omitempty"` // settled, after the attack
+	ServerRSSAfterBytes  float64 `json:"server_rss_after_bytes,omitempty"`  // settled, after the attack
+	ServerHeapAfterBytes float64 `json:"server_heap_after_bytes,omitempty"` // Go heap and stacks in use, then
 	// The abuse attacks: requests answered, by kind and code ("ok" for
 	// success), and typing notices that reached the second account.
 	AttackRequests  int64          `json:"attack_requests,omitempty"`

@@ -20,6 +20,8 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/officialacct/officialaccttest"
+	"hongyan/internal/moments"
+	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
@@ -52,6 +54,11 @@ func TestContact(t *testing.T) {
 
 func TestFavoriteStore(t *testing.T) {
 	favoritetest.Run(t, func(t *testing.T) favorite.Store { return open(t).Favorites() })
+}
+
+func TestMomentsStore(t *testing.T) {
+	pgtest.Require(t)
+	momentstest.Run(t, func(t *testing.T) moments.Store { return open(t).Moments() })
 }
 
 func TestGroupStore(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/officialacctdb"
+	"hongyan/internal/sqldb/momentsdb"
 )
 
 // Schemas are the features' schemas in the order they are migrated: a
@@ -26,6 +27,7 @@ var Schemas = []sqldb.Schema{
 	mediadb.Schema,
 	favoritedb.Schema,
 	officialacctdb.Schema,
+	momentsdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -60,6 +62,8 @@ func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
 
 // OfficialAccounts returns the official-account store.
 func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.New(db.DB) }
+// Moments returns the Moments store.
+func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
