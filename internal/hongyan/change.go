@@ -25,6 +25,10 @@ const (
 	ChangeGroupRemoved    ChangeKind = 11 // this user is no longer a member
 	ChangeGroupInvitation ChangeKind = 12 // invitation Ref waits for this user, or was answered
 	ChangeFavorite        ChangeKind = 13 // favorite Ref saved, edited or deleted
+	// Wallet (100–119).
+	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
+	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state
+	ChangePacket   ChangeKind = 102 // red packet Ref was sent, grabbed from, finished or refunded
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

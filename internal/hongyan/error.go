@@ -74,6 +74,18 @@ const (
 	ReasonGroupFull        Reason = "group_full"         // the group is at its member limit
 	ReasonGroupDissolved   Reason = "group_dissolved"    // the group was dissolved
 	ReasonCodeExpired      Reason = "code_expired"       // a QR code was used or has expired
+
+	// Wallet.
+	ReasonInsufficientFunds Reason = "insufficient_funds"     // the wallet holds less than the amount
+	ReasonAllTaken          Reason = "all_taken"              // every share of the red packet was grabbed
+	ReasonExpired           Reason = "expired"                // the red packet or transfer expired (refunded)
+	ReasonWrongPIN          Reason = "wrong_pin"              // the payment password is wrong or not 6 digits
+	ReasonPINLocked         Reason = "pin_locked"             // 5 wrong payment passwords: locked for 3 hours
+	ReasonPINNotSet         Reason = "pin_not_set"            // set a payment password first
+	ReasonKeyReused         Reason = "idempotency_key_reused" // the idempotency key came with another request
+	ReasonNotPending        Reason = "not_pending"            // the transfer was accepted, returned or refunded already
+	ReasonAmountLimit       Reason = "amount_limit"           // an amount or share count out of its limits
+	ReasonProviderFailed    Reason = "provider_failed"        // the payment provider refused or failed
 )
 
 // WithReason returns a copy of e that carries r.

@@ -33,6 +33,7 @@ import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
+	"hongyan/internal/wallet"
 	"hongyan/internal/webui"
 )
 
@@ -42,6 +43,7 @@ type Node struct {
 	chats    *chat.Service
 	media    *media.Service
 	feed     *changelog.Feed
+	wallet   *wallet.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -83,6 +85,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mediaFiles := newMedia(cfg, db, chats)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
+	n.wallet = newWallet(cfg, db, contacts, groups, pub)
 	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites))
 
@@ -201,6 +204,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		n.log.Info("admin listener", "addr", admin.Addr().String())
 	}
 	go n.prune(ctx)
+	go n.expire(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

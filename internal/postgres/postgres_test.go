@@ -21,6 +21,8 @@ import (
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
+	"hongyan/internal/wallet"
+	"hongyan/internal/wallet/wallettest"
 )
 
 // open opens a fresh database, closed when the test ends.
@@ -172,4 +174,8 @@ func TestTwoWriters(t *testing.T) {
 		}
 		seen[ref] = true
 	}
+}
+
+func TestWalletStore(t *testing.T) {
+	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
 }

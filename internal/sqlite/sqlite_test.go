@@ -16,6 +16,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
+	"hongyan/internal/wallet"
+	"hongyan/internal/wallet/wallettest"
 )
 
 // open opens a fresh database in a temporary directory, closed when the
@@ -56,4 +58,8 @@ func TestChat(t *testing.T) {
 
 func TestChangeLog(t *testing.T) {
 	changelogtest.Run(t, func(t *testing.T) changelogtest.Log { return open(t).ChangeLog() })
+}
+
+func TestWalletStore(t *testing.T) {
+	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
 }

@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
+	"hongyan/internal/sqldb/walletdb"
 )
 
 // Schemas are the features' schemas in the order they are migrated: a
@@ -24,6 +25,7 @@ var Schemas = []sqldb.Schema{
 	groupdb.Schema,
 	mediadb.Schema,
 	favoritedb.Schema,
+	walletdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -58,3 +60,6 @@ func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
+
+// Wallet returns the wallet store.
+func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
