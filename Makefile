@@ -19,7 +19,7 @@ lint:
 # Regenerates internal/gen from proto/ (needs protoc: apt-get install protobuf-compiler).
 proto:
 	$(GO) build -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
-	protoc --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=module=hongyan proto/hongyan/v1/*.proto
+	protoc -I proto --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=module=hongyan proto/hongyan/v1/*.proto
 
 FUZZTIME ?= 20s
 fuzz:

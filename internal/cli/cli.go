@@ -59,6 +59,13 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
   favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
   favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
+  wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
+  wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
+  wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN
+  transfer PEER AMOUNT --pin PIN [--note TEXT] [--key IDEMPOTENCY_KEY]
+  transfer accept ID | transfer return ID | transfer show ID
+  redpacket send PEER|group:GID AMOUNT [--count N] [--lucky] [--greeting TEXT] --pin PIN [--key K]
+  redpacket grab ID | redpacket show ID   amounts in the output are fen
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor; with none,
                                        --wait waits up to SECONDS for the next ones
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
@@ -205,6 +212,12 @@ func (e *env) run(args []string) error {
 		return e.groups(rest)
 	case "favorites":
 		return e.favorites(rest)
+	case "wallet":
+		return e.wallet(rest)
+	case "transfer":
+		return e.transfer(rest)
+	case "redpacket":
+		return e.redPacket(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

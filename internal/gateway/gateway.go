@@ -22,6 +22,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/wallet"
 )
 
 // Services are the features the gateway serves.
@@ -31,7 +32,8 @@ type Services struct {
 	Chat      *chat.Service
 	Groups    *group.Service
 	Favorites *favorite.Service
-	Media     *media.Service // nil: no media endpoints
+	Wallet    *wallet.Service // nil: no wallet requests
+	Media     *media.Service  // nil: no media endpoints
 	Changes   *changelog.Feed
 	Bus       hongyan.Bus
 }

@@ -11,6 +11,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/wallet"
 )
 
 // syncRoutes adds the session's requests: hello, the heartbeat and
@@ -142,6 +143,12 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_GroupInvitation{GroupInvitation: c.invitationPB(ctx, v)}
 	case favorite.Favorite:
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
+	case wallet.Balance:
+		item.Item = &pb.Change_WalletBalance{WalletBalance: &pb.WalletBalance{Balance: v.Fen}}
+	case wallet.Transfer:
+		item.Item = &pb.Change_Transfer{Transfer: transferPB(v)}
+	case wallet.PacketView:
+		item.Item = &pb.Change_RedPacket{RedPacket: packetPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

@@ -32,6 +32,13 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, srv *httptest.Server)) {
 
 func startNode(t testing.TB, cfg config.Config) *httptest.Server {
 	t.Helper()
+	srv, _ := startNodeWith(t, cfg)
+	return srv
+}
+
+// startNodeWith is startNode that also returns the node.
+func startNodeWith(t testing.TB, cfg config.Config) (*httptest.Server, *node.Node) {
+	t.Helper()
 	cfg.Limits = config.Limits{} // tests sign in far more often than people
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -42,5 +49,5 @@ func startNode(t testing.TB, cfg config.Config) *httptest.Server {
 		n.Close()
 		srv.Close()
 	})
-	return srv
+	return srv, n
 }

@@ -87,10 +87,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	n.wallet = newWallet(cfg, db, contacts, groups, pub)
 	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites))
+	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, n.wallet))
 
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Wallet: n.wallet, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,

@@ -227,3 +227,8 @@ type Card struct {
 type Cards interface {
 	PostCard(ctx context.Context, c Card) error
 }
+
+// Balance is a wallet's balance as a change-log entry resolves to it.
+type Balance struct {
+	Fen int64
+}

@@ -8,7 +8,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: proto/hongyan/v1/client.proto
+// source: hongyan/v1/client.proto
 
 package hongyanv1
 
@@ -99,11 +99,11 @@ func (x MessageKind) String() string {
 }
 
 func (MessageKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[0].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[0].Descriptor()
 }
 
 func (MessageKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[0]
+	return &file_hongyan_v1_client_proto_enumTypes[0]
 }
 
 func (x MessageKind) Number() protoreflect.EnumNumber {
@@ -112,7 +112,7 @@ func (x MessageKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MessageKind.Descriptor instead.
 func (MessageKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 type NoticeKind int32
@@ -196,11 +196,11 @@ func (x NoticeKind) String() string {
 }
 
 func (NoticeKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[1].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[1].Descriptor()
 }
 
 func (NoticeKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[1]
+	return &file_hongyan_v1_client_proto_enumTypes[1]
 }
 
 func (x NoticeKind) Number() protoreflect.EnumNumber {
@@ -209,7 +209,7 @@ func (x NoticeKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NoticeKind.Descriptor instead.
 func (NoticeKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 type Gender int32
@@ -245,11 +245,11 @@ func (x Gender) String() string {
 }
 
 func (Gender) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[2].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[2].Descriptor()
 }
 
 func (Gender) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[2]
+	return &file_hongyan_v1_client_proto_enumTypes[2]
 }
 
 func (x Gender) Number() protoreflect.EnumNumber {
@@ -258,7 +258,7 @@ func (x Gender) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Gender.Descriptor instead.
 func (Gender) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type QrState int32
@@ -297,11 +297,11 @@ func (x QrState) String() string {
 }
 
 func (QrState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[3].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[3].Descriptor()
 }
 
 func (QrState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[3]
+	return &file_hongyan_v1_client_proto_enumTypes[3]
 }
 
 func (x QrState) Number() protoreflect.EnumNumber {
@@ -310,7 +310,7 @@ func (x QrState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use QrState.Descriptor instead.
 func (QrState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 type RequestState int32
@@ -346,11 +346,11 @@ func (x RequestState) String() string {
 }
 
 func (RequestState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[4].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[4].Descriptor()
 }
 
 func (RequestState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[4]
+	return &file_hongyan_v1_client_proto_enumTypes[4]
 }
 
 func (x RequestState) Number() protoreflect.EnumNumber {
@@ -359,7 +359,7 @@ func (x RequestState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RequestState.Descriptor instead.
 func (RequestState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 type GroupRole int32
@@ -395,11 +395,11 @@ func (x GroupRole) String() string {
 }
 
 func (GroupRole) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[5].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[5].Descriptor()
 }
 
 func (GroupRole) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[5]
+	return &file_hongyan_v1_client_proto_enumTypes[5]
 }
 
 func (x GroupRole) Number() protoreflect.EnumNumber {
@@ -408,7 +408,7 @@ func (x GroupRole) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GroupRole.Descriptor instead.
 func (GroupRole) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 type InvitationState int32
@@ -449,11 +449,11 @@ func (x InvitationState) String() string {
 }
 
 func (InvitationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[6].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[6].Descriptor()
 }
 
 func (InvitationState) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[6]
+	return &file_hongyan_v1_client_proto_enumTypes[6]
 }
 
 func (x InvitationState) Number() protoreflect.EnumNumber {
@@ -462,7 +462,7 @@ func (x InvitationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InvitationState.Descriptor instead.
 func (InvitationState) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 type FavoriteKind int32
@@ -498,11 +498,11 @@ func (x FavoriteKind) String() string {
 }
 
 func (FavoriteKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_proto_hongyan_v1_client_proto_enumTypes[7].Descriptor()
+	return file_hongyan_v1_client_proto_enumTypes[7].Descriptor()
 }
 
 func (FavoriteKind) Type() protoreflect.EnumType {
-	return &file_proto_hongyan_v1_client_proto_enumTypes[7]
+	return &file_hongyan_v1_client_proto_enumTypes[7]
 }
 
 func (x FavoriteKind) Number() protoreflect.EnumNumber {
@@ -511,7 +511,7 @@ func (x FavoriteKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FavoriteKind.Descriptor instead.
 func (FavoriteKind) EnumDescriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 type ClientFrame struct {
@@ -582,6 +582,20 @@ type ClientFrame struct {
 	//	*ClientFrame_JoinGroup
 	//	*ClientFrame_GroupInvitations
 	//	*ClientFrame_AnswerInvitation
+	//	*ClientFrame_WalletBalance
+	//	*ClientFrame_WalletHistory
+	//	*ClientFrame_WalletSummary
+	//	*ClientFrame_WalletTopup
+	//	*ClientFrame_WalletWithdraw
+	//	*ClientFrame_WalletSetPin
+	//	*ClientFrame_WalletResetPin
+	//	*ClientFrame_Transfer
+	//	*ClientFrame_TransferAccept
+	//	*ClientFrame_TransferReturn
+	//	*ClientFrame_TransferShow
+	//	*ClientFrame_RedPacketSend
+	//	*ClientFrame_RedPacketGrab
+	//	*ClientFrame_RedPacketShow
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -589,7 +603,7 @@ type ClientFrame struct {
 
 func (x *ClientFrame) Reset() {
 	*x = ClientFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +615,7 @@ func (x *ClientFrame) String() string {
 func (*ClientFrame) ProtoMessage() {}
 
 func (x *ClientFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[0]
+	mi := &file_hongyan_v1_client_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +628,7 @@ func (x *ClientFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientFrame.ProtoReflect.Descriptor instead.
 func (*ClientFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *ClientFrame) GetId() uint32 {
@@ -1198,6 +1212,132 @@ func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetWalletBalance() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
+			return x.WalletBalance
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletHistory() *WalletHistoryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletHistory); ok {
+			return x.WalletHistory
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletSummary() *WalletSummaryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletSummary); ok {
+			return x.WalletSummary
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletTopup() *WalletAmountRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletTopup); ok {
+			return x.WalletTopup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletWithdraw() *WalletAmountRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletWithdraw); ok {
+			return x.WalletWithdraw
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletSetPin() *WalletPinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletSetPin); ok {
+			return x.WalletSetPin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletResetPin() *WalletPinResetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletResetPin); ok {
+			return x.WalletResetPin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransfer() *TransferRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Transfer); ok {
+			return x.Transfer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferAccept() *TransferRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferAccept); ok {
+			return x.TransferAccept
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferReturn() *TransferRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferReturn); ok {
+			return x.TransferReturn
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferShow() *TransferRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferShow); ok {
+			return x.TransferShow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRedPacketSend() *RedPacketRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RedPacketSend); ok {
+			return x.RedPacketSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRedPacketGrab() *RedPacketRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RedPacketGrab); ok {
+			return x.RedPacketGrab
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RedPacketShow); ok {
+			return x.RedPacketShow
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -1454,6 +1594,63 @@ type ClientFrame_AnswerInvitation struct {
 	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
 }
 
+type ClientFrame_WalletBalance struct {
+	// Wallet (wallet.proto).
+	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
+}
+
+type ClientFrame_WalletHistory struct {
+	WalletHistory *WalletHistoryRequest `protobuf:"bytes,251,opt,name=wallet_history,json=walletHistory,proto3,oneof"`
+}
+
+type ClientFrame_WalletSummary struct {
+	WalletSummary *WalletSummaryRequest `protobuf:"bytes,252,opt,name=wallet_summary,json=walletSummary,proto3,oneof"`
+}
+
+type ClientFrame_WalletTopup struct {
+	WalletTopup *WalletAmountRequest `protobuf:"bytes,253,opt,name=wallet_topup,json=walletTopup,proto3,oneof"`
+}
+
+type ClientFrame_WalletWithdraw struct {
+	WalletWithdraw *WalletAmountRequest `protobuf:"bytes,254,opt,name=wallet_withdraw,json=walletWithdraw,proto3,oneof"`
+}
+
+type ClientFrame_WalletSetPin struct {
+	WalletSetPin *WalletPinRequest `protobuf:"bytes,255,opt,name=wallet_set_pin,json=walletSetPin,proto3,oneof"`
+}
+
+type ClientFrame_WalletResetPin struct {
+	WalletResetPin *WalletPinResetRequest `protobuf:"bytes,256,opt,name=wallet_reset_pin,json=walletResetPin,proto3,oneof"`
+}
+
+type ClientFrame_Transfer struct {
+	Transfer *TransferRequest `protobuf:"bytes,257,opt,name=transfer,proto3,oneof"`
+}
+
+type ClientFrame_TransferAccept struct {
+	TransferAccept *TransferRef `protobuf:"bytes,258,opt,name=transfer_accept,json=transferAccept,proto3,oneof"`
+}
+
+type ClientFrame_TransferReturn struct {
+	TransferReturn *TransferRef `protobuf:"bytes,259,opt,name=transfer_return,json=transferReturn,proto3,oneof"`
+}
+
+type ClientFrame_TransferShow struct {
+	TransferShow *TransferRef `protobuf:"bytes,260,opt,name=transfer_show,json=transferShow,proto3,oneof"`
+}
+
+type ClientFrame_RedPacketSend struct {
+	RedPacketSend *RedPacketRequest `protobuf:"bytes,261,opt,name=red_packet_send,json=redPacketSend,proto3,oneof"`
+}
+
+type ClientFrame_RedPacketGrab struct {
+	RedPacketGrab *RedPacketRef `protobuf:"bytes,262,opt,name=red_packet_grab,json=redPacketGrab,proto3,oneof"`
+}
+
+type ClientFrame_RedPacketShow struct {
+	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -1580,6 +1777,34 @@ func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
 
 func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
 
+func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletSummary) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletTopup) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletWithdraw) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletSetPin) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletResetPin) isClientFrame_Req() {}
+
+func (*ClientFrame_Transfer) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferAccept) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferReturn) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferShow) isClientFrame_Req() {}
+
+func (*ClientFrame_RedPacketSend) isClientFrame_Req() {}
+
+func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
+
+func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1614,6 +1839,14 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupQr
 	//	*ServerFrame_GroupInvitations
 	//	*ServerFrame_GroupInvitation
+	//	*ServerFrame_WalletBalance
+	//	*ServerFrame_WalletHistory
+	//	*ServerFrame_WalletSummary
+	//	*ServerFrame_WalletMovement
+	//	*ServerFrame_WalletPinSet
+	//	*ServerFrame_Transfer
+	//	*ServerFrame_RedPacket
+	//	*ServerFrame_RedPacketGrabbed
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1621,7 +1854,7 @@ type ServerFrame struct {
 
 func (x *ServerFrame) Reset() {
 	*x = ServerFrame{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1866,7 @@ func (x *ServerFrame) String() string {
 func (*ServerFrame) ProtoMessage() {}
 
 func (x *ServerFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[1]
+	mi := &file_hongyan_v1_client_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +1879,7 @@ func (x *ServerFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerFrame.ProtoReflect.Descriptor instead.
 func (*ServerFrame) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *ServerFrame) GetId() uint32 {
@@ -1922,6 +2155,78 @@ func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
 	return nil
 }
 
+func (x *ServerFrame) GetWalletBalance() *WalletBalance {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
+			return x.WalletBalance
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletHistory() *WalletHistory {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletHistory); ok {
+			return x.WalletHistory
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletSummary() *WalletSummary {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletSummary); ok {
+			return x.WalletSummary
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletMovement() *WalletMovement {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletMovement); ok {
+			return x.WalletMovement
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletPinSet() *WalletPinSet {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletPinSet); ok {
+			return x.WalletPinSet
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetTransfer() *Transfer {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Transfer); ok {
+			return x.Transfer
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetRedPacket() *RedPacket {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_RedPacket); ok {
+			return x.RedPacket
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_RedPacketGrabbed); ok {
+			return x.RedPacketGrabbed
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -2041,6 +2346,39 @@ type ServerFrame_GroupInvitation struct {
 	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
 }
 
+type ServerFrame_WalletBalance struct {
+	// Wallet (wallet.proto).
+	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
+}
+
+type ServerFrame_WalletHistory struct {
+	WalletHistory *WalletHistory `protobuf:"bytes,251,opt,name=wallet_history,json=walletHistory,proto3,oneof"`
+}
+
+type ServerFrame_WalletSummary struct {
+	WalletSummary *WalletSummary `protobuf:"bytes,252,opt,name=wallet_summary,json=walletSummary,proto3,oneof"`
+}
+
+type ServerFrame_WalletMovement struct {
+	WalletMovement *WalletMovement `protobuf:"bytes,253,opt,name=wallet_movement,json=walletMovement,proto3,oneof"`
+}
+
+type ServerFrame_WalletPinSet struct {
+	WalletPinSet *WalletPinSet `protobuf:"bytes,254,opt,name=wallet_pin_set,json=walletPinSet,proto3,oneof"`
+}
+
+type ServerFrame_Transfer struct {
+	Transfer *Transfer `protobuf:"bytes,255,opt,name=transfer,proto3,oneof"`
+}
+
+type ServerFrame_RedPacket struct {
+	RedPacket *RedPacket `protobuf:"bytes,256,opt,name=red_packet,json=redPacket,proto3,oneof"`
+}
+
+type ServerFrame_RedPacketGrabbed struct {
+	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -2097,6 +2435,22 @@ func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
 
+func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletHistory) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletSummary) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletMovement) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletPinSet) isServerFrame_Body() {}
+
+func (*ServerFrame_Transfer) isServerFrame_Body() {}
+
+func (*ServerFrame_RedPacket) isServerFrame_Body() {}
+
+func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
+
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2105,7 +2459,7 @@ type Empty struct {
 
 func (x *Empty) Reset() {
 	*x = Empty{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2471,7 @@ func (x *Empty) String() string {
 func (*Empty) ProtoMessage() {}
 
 func (x *Empty) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[2]
+	mi := &file_hongyan_v1_client_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2484,7 @@ func (x *Empty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Empty.ProtoReflect.Descriptor instead.
 func (*Empty) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{2}
 }
 
 type Error struct {
@@ -2151,7 +2505,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +2517,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[3]
+	mi := &file_hongyan_v1_client_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +2530,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Error) GetCode() string {
@@ -2210,7 +2564,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2576,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[4]
+	mi := &file_hongyan_v1_client_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2589,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hello) GetToken() string {
@@ -2257,7 +2611,7 @@ type HelloResponse struct {
 
 func (x *HelloResponse) Reset() {
 	*x = HelloResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2623,7 @@ func (x *HelloResponse) String() string {
 func (*HelloResponse) ProtoMessage() {}
 
 func (x *HelloResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[5]
+	mi := &file_hongyan_v1_client_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2636,7 @@ func (x *HelloResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HelloResponse.ProtoReflect.Descriptor instead.
 func (*HelloResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HelloResponse) GetUser() int64 {
@@ -2316,7 +2670,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2328,7 +2682,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[6]
+	mi := &file_hongyan_v1_client_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2341,7 +2695,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Ping) GetCursor() int64 {
@@ -2361,7 +2715,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +2727,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[7]
+	mi := &file_hongyan_v1_client_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,7 +2740,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Pong) GetHead() int64 {
@@ -2408,7 +2762,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2774,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[8]
+	mi := &file_hongyan_v1_client_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2787,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SyncRequest) GetAfter() int64 {
@@ -2469,7 +2823,7 @@ type SyncResponse struct {
 
 func (x *SyncResponse) Reset() {
 	*x = SyncResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2835,7 @@ func (x *SyncResponse) String() string {
 func (*SyncResponse) ProtoMessage() {}
 
 func (x *SyncResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[9]
+	mi := &file_hongyan_v1_client_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2848,7 @@ func (x *SyncResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResponse.ProtoReflect.Descriptor instead.
 func (*SyncResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SyncResponse) GetChanges() []*Change {
@@ -2544,6 +2898,9 @@ type Change struct {
 	//	*Change_GroupInvitation
 	//	*Change_Favorite
 	//	*Change_FavoriteRemoved
+	//	*Change_WalletBalance
+	//	*Change_Transfer
+	//	*Change_RedPacket
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2551,7 +2908,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2563,7 +2920,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[10]
+	mi := &file_hongyan_v1_client_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2576,7 +2933,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Change) GetSeq() int64 {
@@ -2719,6 +3076,33 @@ func (x *Change) GetFavoriteRemoved() int64 {
 	return 0
 }
 
+func (x *Change) GetWalletBalance() *WalletBalance {
+	if x != nil {
+		if x, ok := x.Item.(*Change_WalletBalance); ok {
+			return x.WalletBalance
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetTransfer() *Transfer {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Transfer); ok {
+			return x.Transfer
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetRedPacket() *RedPacket {
+	if x != nil {
+		if x, ok := x.Item.(*Change_RedPacket); ok {
+			return x.RedPacket
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -2787,6 +3171,21 @@ type Change_FavoriteRemoved struct {
 	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
 }
 
+type Change_WalletBalance struct {
+	// Wallet (wallet.proto): the balance after a movement; a transfer of
+	// mine or to me, made or settled; a red packet I sent or grabbed from,
+	// grabbed from, finished or refunded.
+	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
+}
+
+type Change_Transfer struct {
+	Transfer *Transfer `protobuf:"bytes,251,opt,name=transfer,proto3,oneof"`
+}
+
+type Change_RedPacket struct {
+	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -2815,6 +3214,12 @@ func (*Change_Favorite) isChange_Item() {}
 
 func (*Change_FavoriteRemoved) isChange_Item() {}
 
+func (*Change_WalletBalance) isChange_Item() {}
+
+func (*Change_Transfer) isChange_Item() {}
+
+func (*Change_RedPacket) isChange_Item() {}
+
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversation  int64                  `protobuf:"varint,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
@@ -2825,7 +3230,7 @@ type MessageRef struct {
 
 func (x *MessageRef) Reset() {
 	*x = MessageRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2837,7 +3242,7 @@ func (x *MessageRef) String() string {
 func (*MessageRef) ProtoMessage() {}
 
 func (x *MessageRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[11]
+	mi := &file_hongyan_v1_client_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2850,7 +3255,7 @@ func (x *MessageRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageRef.ProtoReflect.Descriptor instead.
 func (*MessageRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MessageRef) GetConversation() int64 {
@@ -2907,7 +3312,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2919,7 +3324,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[12]
+	mi := &file_hongyan_v1_client_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2932,7 +3337,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Message) GetId() int64 {
@@ -3089,7 +3494,7 @@ type Media struct {
 
 func (x *Media) Reset() {
 	*x = Media{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +3506,7 @@ func (x *Media) String() string {
 func (*Media) ProtoMessage() {}
 
 func (x *Media) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[13]
+	mi := &file_hongyan_v1_client_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +3519,7 @@ func (x *Media) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Media.ProtoReflect.Descriptor instead.
 func (*Media) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Media) GetId() string {
@@ -3192,7 +3597,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3204,7 +3609,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[14]
+	mi := &file_hongyan_v1_client_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3217,7 +3622,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Location) GetLatitude() float64 {
@@ -3261,7 +3666,7 @@ type LinkCard struct {
 
 func (x *LinkCard) Reset() {
 	*x = LinkCard{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3273,7 +3678,7 @@ func (x *LinkCard) String() string {
 func (*LinkCard) ProtoMessage() {}
 
 func (x *LinkCard) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[15]
+	mi := &file_hongyan_v1_client_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3286,7 +3691,7 @@ func (x *LinkCard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkCard.ProtoReflect.Descriptor instead.
 func (*LinkCard) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LinkCard) GetUrl() string {
@@ -3330,7 +3735,7 @@ type Quote struct {
 
 func (x *Quote) Reset() {
 	*x = Quote{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3342,7 +3747,7 @@ func (x *Quote) String() string {
 func (*Quote) ProtoMessage() {}
 
 func (x *Quote) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[16]
+	mi := &file_hongyan_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3355,7 +3760,7 @@ func (x *Quote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Quote.ProtoReflect.Descriptor instead.
 func (*Quote) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Quote) GetMessage() int64 {
@@ -3398,7 +3803,7 @@ type ChatHistory struct {
 
 func (x *ChatHistory) Reset() {
 	*x = ChatHistory{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3410,7 +3815,7 @@ func (x *ChatHistory) String() string {
 func (*ChatHistory) ProtoMessage() {}
 
 func (x *ChatHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[17]
+	mi := &file_hongyan_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3423,7 +3828,7 @@ func (x *ChatHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatHistory.ProtoReflect.Descriptor instead.
 func (*ChatHistory) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChatHistory) GetTitle() string {
@@ -3452,7 +3857,7 @@ type Notice struct {
 
 func (x *Notice) Reset() {
 	*x = Notice{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3464,7 +3869,7 @@ func (x *Notice) String() string {
 func (*Notice) ProtoMessage() {}
 
 func (x *Notice) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[18]
+	mi := &file_hongyan_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3477,7 +3882,7 @@ func (x *Notice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notice.ProtoReflect.Descriptor instead.
 func (*Notice) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Notice) GetKind() NoticeKind {
@@ -3536,7 +3941,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3548,7 +3953,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[19]
+	mi := &file_hongyan_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3561,7 +3966,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetPeer() int64 {
@@ -3660,7 +4065,7 @@ type SendResponse struct {
 
 func (x *SendResponse) Reset() {
 	*x = SendResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3672,7 +4077,7 @@ func (x *SendResponse) String() string {
 func (*SendResponse) ProtoMessage() {}
 
 func (x *SendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[20]
+	mi := &file_hongyan_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3685,7 +4090,7 @@ func (x *SendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendResponse.ProtoReflect.Descriptor instead.
 func (*SendResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendResponse) GetId() int64 {
@@ -3728,7 +4133,7 @@ type RecallRequest struct {
 
 func (x *RecallRequest) Reset() {
 	*x = RecallRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3740,7 +4145,7 @@ func (x *RecallRequest) String() string {
 func (*RecallRequest) ProtoMessage() {}
 
 func (x *RecallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[21]
+	mi := &file_hongyan_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3753,7 +4158,7 @@ func (x *RecallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
 func (*RecallRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecallRequest) GetMessage() int64 {
@@ -3780,7 +4185,7 @@ type SearchRequest struct {
 
 func (x *SearchRequest) Reset() {
 	*x = SearchRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +4197,7 @@ func (x *SearchRequest) String() string {
 func (*SearchRequest) ProtoMessage() {}
 
 func (x *SearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[22]
+	mi := &file_hongyan_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +4210,7 @@ func (x *SearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchRequest.ProtoReflect.Descriptor instead.
 func (*SearchRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SearchRequest) GetQuery() string {
@@ -3853,7 +4258,7 @@ type BroadcastRequest struct {
 
 func (x *BroadcastRequest) Reset() {
 	*x = BroadcastRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3865,7 +4270,7 @@ func (x *BroadcastRequest) String() string {
 func (*BroadcastRequest) ProtoMessage() {}
 
 func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[23]
+	mi := &file_hongyan_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3878,7 +4283,7 @@ func (x *BroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastRequest.ProtoReflect.Descriptor instead.
 func (*BroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *BroadcastRequest) GetPeers() []int64 {
@@ -3920,7 +4325,7 @@ type BroadcastResponse struct {
 
 func (x *BroadcastResponse) Reset() {
 	*x = BroadcastResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3932,7 +4337,7 @@ func (x *BroadcastResponse) String() string {
 func (*BroadcastResponse) ProtoMessage() {}
 
 func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[24]
+	mi := &file_hongyan_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3945,7 +4350,7 @@ func (x *BroadcastResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResponse.ProtoReflect.Descriptor instead.
 func (*BroadcastResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BroadcastResponse) GetResults() []*BroadcastResult {
@@ -3966,7 +4371,7 @@ type BroadcastResult struct {
 
 func (x *BroadcastResult) Reset() {
 	*x = BroadcastResult{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3978,7 +4383,7 @@ func (x *BroadcastResult) String() string {
 func (*BroadcastResult) ProtoMessage() {}
 
 func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[25]
+	mi := &file_hongyan_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3991,7 +4396,7 @@ func (x *BroadcastResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BroadcastResult.ProtoReflect.Descriptor instead.
 func (*BroadcastResult) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BroadcastResult) GetPeer() int64 {
@@ -4027,7 +4432,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4039,7 +4444,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[26]
+	mi := &file_hongyan_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4052,7 +4457,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HistoryRequest) GetConversation() int64 {
@@ -4085,7 +4490,7 @@ type MessageList struct {
 
 func (x *MessageList) Reset() {
 	*x = MessageList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4097,7 +4502,7 @@ func (x *MessageList) String() string {
 func (*MessageList) ProtoMessage() {}
 
 func (x *MessageList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[27]
+	mi := &file_hongyan_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4110,7 +4515,7 @@ func (x *MessageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageList.ProtoReflect.Descriptor instead.
 func (*MessageList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MessageList) GetMessages() []*Message {
@@ -4143,7 +4548,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4155,7 +4560,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[28]
+	mi := &file_hongyan_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4168,7 +4573,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConversationState) GetConversation() int64 {
@@ -4264,7 +4669,7 @@ type ConversationList struct {
 
 func (x *ConversationList) Reset() {
 	*x = ConversationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4276,7 +4681,7 @@ func (x *ConversationList) String() string {
 func (*ConversationList) ProtoMessage() {}
 
 func (x *ConversationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[29]
+	mi := &file_hongyan_v1_client_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4289,7 +4694,7 @@ func (x *ConversationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationList.ProtoReflect.Descriptor instead.
 func (*ConversationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConversationList) GetConversations() []*ConversationState {
@@ -4316,7 +4721,7 @@ type ConversationStateRequest struct {
 
 func (x *ConversationStateRequest) Reset() {
 	*x = ConversationStateRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4328,7 +4733,7 @@ func (x *ConversationStateRequest) String() string {
 func (*ConversationStateRequest) ProtoMessage() {}
 
 func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[30]
+	mi := &file_hongyan_v1_client_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4341,7 +4746,7 @@ func (x *ConversationStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationStateRequest.ProtoReflect.Descriptor instead.
 func (*ConversationStateRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConversationStateRequest) GetConversation() int64 {
@@ -4405,7 +4810,7 @@ type ForwardRequest struct {
 
 func (x *ForwardRequest) Reset() {
 	*x = ForwardRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4417,7 +4822,7 @@ func (x *ForwardRequest) String() string {
 func (*ForwardRequest) ProtoMessage() {}
 
 func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[31]
+	mi := &file_hongyan_v1_client_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4430,7 +4835,7 @@ func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
 func (*ForwardRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ForwardRequest) GetMessage() int64 {
@@ -4486,7 +4891,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4498,7 +4903,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[32]
+	mi := &file_hongyan_v1_client_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4511,7 +4916,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteMessageRequest) GetMessage() int64 {
@@ -4530,7 +4935,7 @@ type TypingRequest struct {
 
 func (x *TypingRequest) Reset() {
 	*x = TypingRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4542,7 +4947,7 @@ func (x *TypingRequest) String() string {
 func (*TypingRequest) ProtoMessage() {}
 
 func (x *TypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[33]
+	mi := &file_hongyan_v1_client_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4555,7 +4960,7 @@ func (x *TypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
 func (*TypingRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TypingRequest) GetConversation() int64 {
@@ -4575,7 +4980,7 @@ type TypingPush struct {
 
 func (x *TypingPush) Reset() {
 	*x = TypingPush{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4587,7 +4992,7 @@ func (x *TypingPush) String() string {
 func (*TypingPush) ProtoMessage() {}
 
 func (x *TypingPush) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[34]
+	mi := &file_hongyan_v1_client_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4600,7 +5005,7 @@ func (x *TypingPush) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingPush.ProtoReflect.Descriptor instead.
 func (*TypingPush) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TypingPush) GetConversation() int64 {
@@ -4631,7 +5036,7 @@ type RegisterRequest struct {
 
 func (x *RegisterRequest) Reset() {
 	*x = RegisterRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4643,7 +5048,7 @@ func (x *RegisterRequest) String() string {
 func (*RegisterRequest) ProtoMessage() {}
 
 func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[35]
+	mi := &file_hongyan_v1_client_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4656,7 +5061,7 @@ func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RegisterRequest) GetAccountId() string {
@@ -4713,7 +5118,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4725,7 +5130,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4738,7 +5143,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -4773,7 +5178,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4785,7 +5190,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4798,7 +5203,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Session) GetToken() string {
@@ -4843,7 +5248,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4855,7 +5260,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4868,7 +5273,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Profile) GetId() int64 {
@@ -4959,7 +5364,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4971,7 +5376,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4984,7 +5389,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -5017,7 +5422,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5029,7 +5434,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5042,7 +5447,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -5066,7 +5471,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5078,7 +5483,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5091,7 +5496,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -5147,7 +5552,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5159,7 +5564,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5172,7 +5577,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -5206,7 +5611,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5218,7 +5623,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5231,7 +5636,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -5250,7 +5655,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5262,7 +5667,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5275,7 +5680,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -5295,7 +5700,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5307,7 +5712,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5320,7 +5725,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -5351,7 +5756,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5363,7 +5768,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5376,7 +5781,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Device) GetId() int64 {
@@ -5430,7 +5835,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5442,7 +5847,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5455,7 +5860,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -5474,7 +5879,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5486,7 +5891,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5499,7 +5904,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -5520,7 +5925,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5532,7 +5937,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5545,7 +5950,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -5574,7 +5979,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5586,7 +5991,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5599,7 +6004,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -5639,7 +6044,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5651,7 +6056,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5664,7 +6069,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -5683,7 +6088,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5695,7 +6100,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5708,7 +6113,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -5730,7 +6135,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5742,7 +6147,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5755,7 +6160,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -5798,7 +6203,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5810,7 +6215,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5823,7 +6228,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -5891,7 +6296,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5903,7 +6308,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5916,7 +6321,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Kicked) GetReason() string {
@@ -5936,7 +6341,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5948,7 +6353,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5961,7 +6366,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -5982,7 +6387,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5994,7 +6399,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6007,7 +6412,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -6047,7 +6452,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6059,7 +6464,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6072,7 +6477,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -6133,7 +6538,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6145,7 +6550,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6158,7 +6563,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -6179,7 +6584,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6191,7 +6596,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6204,7 +6609,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -6243,7 +6648,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6255,7 +6660,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6268,7 +6673,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -6329,7 +6734,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6341,7 +6746,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6354,7 +6759,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -6379,7 +6784,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6391,7 +6796,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6404,7 +6809,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -6459,7 +6864,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6471,7 +6876,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6484,7 +6889,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -6511,7 +6916,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6523,7 +6928,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6536,7 +6941,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -6587,7 +6992,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6599,7 +7004,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6612,7 +7017,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Group) GetId() int64 {
@@ -6743,7 +7148,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6755,7 +7160,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6768,7 +7173,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -6793,7 +7198,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6805,7 +7210,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6818,7 +7223,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -6872,7 +7277,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6884,7 +7289,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6897,7 +7302,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -6919,7 +7324,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6931,7 +7336,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6944,7 +7349,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -6970,7 +7375,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6982,7 +7387,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6995,7 +7400,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -7015,7 +7420,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7027,7 +7432,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7040,7 +7445,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -7070,7 +7475,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7082,7 +7487,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7095,7 +7500,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -7126,7 +7531,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7138,7 +7543,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7151,7 +7556,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -7199,7 +7604,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7211,7 +7616,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7224,7 +7629,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -7255,7 +7660,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7267,7 +7672,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7280,7 +7685,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -7323,7 +7728,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7335,7 +7740,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7348,7 +7753,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -7390,7 +7795,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7402,7 +7807,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7415,7 +7820,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -7444,7 +7849,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7456,7 +7861,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7469,7 +7874,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -7503,7 +7908,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7515,7 +7920,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7528,7 +7933,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -7555,7 +7960,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7567,7 +7972,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7580,7 +7985,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -7648,7 +8053,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7660,7 +8065,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7673,7 +8078,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -7695,7 +8100,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7707,7 +8112,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7720,7 +8125,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -7755,7 +8160,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7767,7 +8172,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7780,7 +8185,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -7843,7 +8248,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7855,7 +8260,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7868,7 +8273,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -7897,7 +8302,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7909,7 +8314,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7922,7 +8327,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -7958,7 +8363,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7970,7 +8375,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7983,7 +8388,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -8017,7 +8422,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8029,7 +8434,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8042,7 +8447,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -8068,7 +8473,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8080,7 +8485,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8093,7 +8498,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -8117,7 +8522,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8129,7 +8534,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8142,7 +8547,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -8185,7 +8590,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8197,7 +8602,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8210,7 +8615,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -8231,7 +8636,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8243,7 +8648,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8256,7 +8661,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_proto_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -8280,12 +8685,12 @@ func (x *ExportResponse) GetSize() int64 {
 	return 0
 }
 
-var File_proto_hongyan_v1_client_proto protoreflect.FileDescriptor
+var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 
-const file_proto_hongyan_v1_client_proto_rawDesc = "" +
+const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
-	"\x1dproto/hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\"\xa9\x1f\n" +
+	"\x17hongyan/v1/client.proto\x12\n" +
+	"hongyan.v1\x1a\x17hongyan/v1/wallet.proto\"\x83'\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8358,8 +8763,22 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
 	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
-	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitationB\x05\n" +
-	"\x03req\"\xe1\f\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12;\n" +
+	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
+	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
+	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
+	"\fwallet_topup\x18\xfd\x01 \x01(\v2\x1f.hongyan.v1.WalletAmountRequestH\x00R\vwalletTopup\x12K\n" +
+	"\x0fwallet_withdraw\x18\xfe\x01 \x01(\v2\x1f.hongyan.v1.WalletAmountRequestH\x00R\x0ewalletWithdraw\x12E\n" +
+	"\x0ewallet_set_pin\x18\xff\x01 \x01(\v2\x1c.hongyan.v1.WalletPinRequestH\x00R\fwalletSetPin\x12N\n" +
+	"\x10wallet_reset_pin\x18\x80\x02 \x01(\v2!.hongyan.v1.WalletPinResetRequestH\x00R\x0ewalletResetPin\x12:\n" +
+	"\btransfer\x18\x81\x02 \x01(\v2\x1b.hongyan.v1.TransferRequestH\x00R\btransfer\x12C\n" +
+	"\x0ftransfer_accept\x18\x82\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\x0etransferAccept\x12C\n" +
+	"\x0ftransfer_return\x18\x83\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\x0etransferReturn\x12?\n" +
+	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
+	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
+	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
+	"\x03req\"\xf8\x10\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -8391,7 +8810,16 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
 	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
-	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitationB\x06\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x12C\n" +
+	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
+	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
+	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
+	"\x0fwallet_movement\x18\xfd\x01 \x01(\v2\x1a.hongyan.v1.WalletMovementH\x00R\x0ewalletMovement\x12A\n" +
+	"\x0ewallet_pin_set\x18\xfe\x01 \x01(\v2\x18.hongyan.v1.WalletPinSetH\x00R\fwalletPinSet\x123\n" +
+	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
+	"\n" +
+	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -8415,7 +8843,7 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8e\x06\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xc1\a\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -8432,7 +8860,11 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
 	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
 	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
-	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemovedB\x06\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x12C\n" +
+	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
+	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
+	"\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -8934,20 +9366,20 @@ const file_proto_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12FAVORITE_KIND_NOTE\x10\x02B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
-	file_proto_hongyan_v1_client_proto_rawDescOnce sync.Once
-	file_proto_hongyan_v1_client_proto_rawDescData []byte
+	file_hongyan_v1_client_proto_rawDescOnce sync.Once
+	file_hongyan_v1_client_proto_rawDescData []byte
 )
 
-func file_proto_hongyan_v1_client_proto_rawDescGZIP() []byte {
-	file_proto_hongyan_v1_client_proto_rawDescOnce.Do(func() {
-		file_proto_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)))
+func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
+	file_hongyan_v1_client_proto_rawDescOnce.Do(func() {
+		file_hongyan_v1_client_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)))
 	})
-	return file_proto_hongyan_v1_client_proto_rawDescData
+	return file_hongyan_v1_client_proto_rawDescData
 }
 
-var file_proto_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_proto_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
-var file_proto_hongyan_v1_client_proto_goTypes = []any{
+var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
 	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
 	(Gender)(0),                      // 2: hongyan.v1.Gender
@@ -9049,8 +9481,25 @@ var file_proto_hongyan_v1_client_proto_goTypes = []any{
 	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
 	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
 	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
+	(*WalletHistoryRequest)(nil),     // 101: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),     // 102: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),      // 103: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),         // 104: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),    // 105: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),          // 106: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),              // 107: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),         // 108: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),             // 109: hongyan.v1.RedPacketRef
+	(*WalletBalance)(nil),            // 110: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),            // 111: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),            // 112: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),           // 113: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),             // 114: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                 // 115: hongyan.v1.Transfer
+	(*RedPacket)(nil),                // 116: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),         // 117: hongyan.v1.RedPacketGrabbed
 }
-var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
+var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
 	16,  // 1: hongyan.v1.ClientFrame.sync:type_name -> hongyan.v1.SyncRequest
 	14,  // 2: hongyan.v1.ClientFrame.ping:type_name -> hongyan.v1.Ping
@@ -9114,100 +9563,126 @@ var file_proto_hongyan_v1_client_proto_depIdxs = []int32{
 	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
 	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
 	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	11,  // 63: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 64: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 65: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 66: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 67: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 68: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 69: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 70: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 71: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 72: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 73: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 74: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 75: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 76: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 77: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 78: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 79: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 80: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 81: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 82: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 83: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 84: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 85: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 86: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 87: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 88: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 89: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 90: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 91: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	18,  // 92: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 93: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 94: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 95: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 96: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 97: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 98: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 99: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 100: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 101: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 102: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 103: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	0,   // 104: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 105: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 106: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 107: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 108: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 109: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 110: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 111: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 112: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 113: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 114: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 115: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 116: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 117: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 118: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 119: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 120: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 121: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 122: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 123: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 124: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 125: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 126: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 127: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 128: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 129: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 130: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 131: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 132: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 133: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 134: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 135: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 136: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 137: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 138: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 139: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 140: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 141: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 142: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 143: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	144, // [144:144] is the sub-list for method output_type
-	144, // [144:144] is the sub-list for method input_type
-	144, // [144:144] is the sub-list for extension type_name
-	144, // [144:144] is the sub-list for extension extendee
-	0,   // [0:144] is the sub-list for field type_name
+	10,  // 63: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	101, // 64: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	102, // 65: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	103, // 66: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	103, // 67: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	104, // 68: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	105, // 69: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	106, // 70: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	107, // 71: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	107, // 72: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	107, // 73: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	108, // 74: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	109, // 75: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	109, // 76: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 77: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 78: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 79: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 80: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 81: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 82: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 83: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 84: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 85: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 86: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 87: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 88: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 89: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 90: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 91: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 92: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 93: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 94: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 95: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 96: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 97: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 98: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 99: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 100: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 101: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 102: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 103: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 104: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 105: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	110, // 106: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	111, // 107: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	112, // 108: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	113, // 109: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	114, // 110: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	115, // 111: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	116, // 112: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	117, // 113: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 114: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 115: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 116: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 117: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 118: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 119: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 120: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 121: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 122: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 123: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 124: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 125: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	110, // 126: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	115, // 127: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	116, // 128: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 129: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 130: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 131: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 132: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 133: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 134: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 135: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 136: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 137: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 138: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 139: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 140: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 141: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 142: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 143: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 144: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 145: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 146: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 147: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 148: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 149: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 150: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 151: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 152: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 153: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 154: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 155: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 156: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 157: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 158: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 159: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 160: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 161: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 162: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 163: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 164: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 165: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 166: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 167: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 168: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	169, // [169:169] is the sub-list for method output_type
+	169, // [169:169] is the sub-list for method input_type
+	169, // [169:169] is the sub-list for extension type_name
+	169, // [169:169] is the sub-list for extension extendee
+	0,   // [0:169] is the sub-list for field type_name
 }
 
-func init() { file_proto_hongyan_v1_client_proto_init() }
-func file_proto_hongyan_v1_client_proto_init() {
-	if File_proto_hongyan_v1_client_proto != nil {
+func init() { file_hongyan_v1_client_proto_init() }
+func file_hongyan_v1_client_proto_init() {
+	if File_hongyan_v1_client_proto != nil {
 		return
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
+	file_hongyan_v1_wallet_proto_init()
+	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
 		(*ClientFrame_Ping)(nil),
@@ -9271,8 +9746,22 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ClientFrame_JoinGroup)(nil),
 		(*ClientFrame_GroupInvitations)(nil),
 		(*ClientFrame_AnswerInvitation)(nil),
+		(*ClientFrame_WalletBalance)(nil),
+		(*ClientFrame_WalletHistory)(nil),
+		(*ClientFrame_WalletSummary)(nil),
+		(*ClientFrame_WalletTopup)(nil),
+		(*ClientFrame_WalletWithdraw)(nil),
+		(*ClientFrame_WalletSetPin)(nil),
+		(*ClientFrame_WalletResetPin)(nil),
+		(*ClientFrame_Transfer)(nil),
+		(*ClientFrame_TransferAccept)(nil),
+		(*ClientFrame_TransferReturn)(nil),
+		(*ClientFrame_TransferShow)(nil),
+		(*ClientFrame_RedPacketSend)(nil),
+		(*ClientFrame_RedPacketGrab)(nil),
+		(*ClientFrame_RedPacketShow)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
 		(*ServerFrame_Sync)(nil),
 		(*ServerFrame_Pong)(nil),
@@ -9301,8 +9790,16 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupQr)(nil),
 		(*ServerFrame_GroupInvitations)(nil),
 		(*ServerFrame_GroupInvitation)(nil),
+		(*ServerFrame_WalletBalance)(nil),
+		(*ServerFrame_WalletHistory)(nil),
+		(*ServerFrame_WalletSummary)(nil),
+		(*ServerFrame_WalletMovement)(nil),
+		(*ServerFrame_WalletPinSet)(nil),
+		(*ServerFrame_Transfer)(nil),
+		(*ServerFrame_RedPacket)(nil),
+		(*ServerFrame_RedPacketGrabbed)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
+	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
 		(*Change_Conversation)(nil),
 		(*Change_Contact)(nil),
@@ -9317,30 +9814,33 @@ func file_proto_hongyan_v1_client_proto_init() {
 		(*Change_GroupInvitation)(nil),
 		(*Change_Favorite)(nil),
 		(*Change_FavoriteRemoved)(nil),
+		(*Change_WalletBalance)(nil),
+		(*Change_Transfer)(nil),
+		(*Change_RedPacket)(nil),
 	}
-	file_proto_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
-	file_proto_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hongyan_v1_client_proto_rawDesc), len(file_proto_hongyan_v1_client_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
 			NumMessages:   93,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_proto_hongyan_v1_client_proto_goTypes,
-		DependencyIndexes: file_proto_hongyan_v1_client_proto_depIdxs,
-		EnumInfos:         file_proto_hongyan_v1_client_proto_enumTypes,
-		MessageInfos:      file_proto_hongyan_v1_client_proto_msgTypes,
+		GoTypes:           file_hongyan_v1_client_proto_goTypes,
+		DependencyIndexes: file_hongyan_v1_client_proto_depIdxs,
+		EnumInfos:         file_hongyan_v1_client_proto_enumTypes,
+		MessageInfos:      file_hongyan_v1_client_proto_msgTypes,
 	}.Build()
-	File_proto_hongyan_v1_client_proto = out.File
-	file_proto_hongyan_v1_client_proto_goTypes = nil
-	file_proto_hongyan_v1_client_proto_depIdxs = nil
+	File_hongyan_v1_client_proto = out.File
+	file_hongyan_v1_client_proto_goTypes = nil
+	file_hongyan_v1_client_proto_depIdxs = nil
 }
