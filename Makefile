@@ -10,7 +10,7 @@ build:
 	$(GO) build -o bin/hongyan ./cmd/hongyan
 
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 20m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

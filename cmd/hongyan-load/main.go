@@ -8,6 +8,10 @@
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
+//	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 50] [--frame-bytes 1048576] [--duration 15s]
+//	hongyan-load attack-group --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 4] [--duration 15s]
+//	hongyan-load attack-decode --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 8] [--duration 15s]
+//	hongyan-load attack-flood --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 20] [--duration 15s]
 //
 // The attacks (denial of service, against a node on this machine only)
 // report the node's memory and open files during the attack, read from
@@ -67,8 +71,8 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&opt.Users, "users", 100, "number of users")
 	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed")
 	fs.StringVar(&opt.Admin, "admin", "", "w2-idle, attacks: the node's admin URL (admin_listen), whose /metrics tell its memory and open files")
-	fs.IntVar(&opt.Conns, "conns", 0, "attacks: connections the attacker opens (attack-frames 300, attack-idle 21000)")
-	fs.Int64Var(&opt.FrameBytes, "frame-bytes", 0, "attack-frames: the length each frame header declares (default 2 MiB)")
+	fs.IntVar(&opt.Conns, "conns", 0, "attacks: connections the attacker opens (attack-frames 300, attack-idle 21000, attack-recovery 50, attack-group 4, attack-decode 8, attack-flood 20)")
+	fs.Int64Var(&opt.FrameBytes, "frame-bytes", 0, "attack-frames: the length each frame header declares (default 2 MiB); attack-recovery: the length of the long account IDs (default 1 MiB)")
 	fs.Float64Var(&opt.Rate, "rate", 0, "total messages per second (0: as fast as acks allow)")
 	fs.IntVar(&opt.Inflight, "inflight", 4, "concurrent sends per user when --rate is 0")
 	fs.StringVar(&opt.FsyncDir, "fsync-dir", "", "directory on the node's disk for the fsync probe (default: the node's data dir or the temp dir)")
@@ -146,8 +150,10 @@ func run(ctx context.Context, args []string) error {
 		defer os.RemoveAll(dir)
 		cfg := config.Default()
 		cfg.Data = dir
-		cfg.Limits = config.Limits{}
 		if !strings.HasPrefix(workload, "attack-") {
+			// The attacks meet the node's default limits; the other
+			// workloads sign in and send far more than people do.
+			cfg.Limits = config.Limits{}
 			// The workloads dial thousands of connections from a few
 			// 127.0.0.x addresses; the attacks meet the node's defaults.
 			cfg.Gateway.MaxConnsPerAddress = 0

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -9,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"hongyan/internal/hongyan"
 )
 
 // Argon2id parameters: 19 MiB of memory, 2 passes, 1 lane (the OWASP
@@ -62,4 +65,32 @@ func CheckPassword(hash, password string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// hashPassword is HashPassword with the hashes computed at once bounded
+// (each takes 19 MiB): it waits for its turn, or for ctx to end.
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	if err := s.hashTurn(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.hashing }()
+	return HashPassword(password)
+}
+
+// checkPassword is CheckPassword with the hashes computed at once bounded.
+func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	if err := s.hashTurn(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-s.hashing }()
+	return s.check(hash, password)
+}
+
+func (s *Service) hashTurn(ctx context.Context) error {
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return hongyan.Wrap(ctx.Err(), hongyan.CodeUnavailable, "the server is busy; try again")
+	}
 }

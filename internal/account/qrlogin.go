@@ -26,11 +26,11 @@ func QRSubject(code string) string {
 
 // StartQRLogin begins a second-device login for a new device named name.
 func (s *Service) StartQRLogin(ctx context.Context, name, addr string) (QRStart, error) {
-	if err := hongyan.ValidText("device name", name, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", name, MaxDeviceName); err != nil {
 		return QRStart{}, err
 	}
 	now := s.now()
-	if !s.login.Allow("qr:"+hostOf(addr), now) {
+	if !s.login.Allow("qr:"+hongyan.AddressKey(addr), now) {
 		return QRStart{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many QR logins; try again later")
 	}
 	code, secret := newCode(), newCode()

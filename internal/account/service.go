@@ -6,7 +6,9 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -25,16 +27,27 @@ type Config struct {
 	LoginRate    hongyan.Rate  // password attempts per account and per address
 	RegisterRate hongyan.Rate  // registrations per address
 	RecoveryRate hongyan.Rate  // recovery codes sent per account
+	// RecoveryAddrRate bounds recovery codes asked for, and recovery
+	// attempts, per source address.
+	RecoveryAddrRate hongyan.Rate
+	// LimiterBytes bounds the memory of each rate limiter's table (0: the
+	// default, hongyan.DefaultLimiterBytes).
+	LimiterBytes int
+	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
+	// computed at once; more wait their turn (0: 4).
+	PasswordHashes int
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
 func DefaultConfig() Config {
 	return Config{
-		QRLoginTTL:   2 * time.Minute,
-		RecoveryTTL:  10 * time.Minute,
-		LoginRate:    hongyan.Rate{N: 10, Per: time.Minute},
-		RegisterRate: hongyan.Rate{N: 20, Per: time.Minute},
-		RecoveryRate: hongyan.Rate{N: 3, Per: 10 * time.Minute},
+		QRLoginTTL:       2 * time.Minute,
+		RecoveryTTL:      10 * time.Minute,
+		LoginRate:        hongyan.Rate{N: 10, Per: time.Minute},
+		RegisterRate:     hongyan.Rate{N: 20, Per: time.Minute},
+		RecoveryRate:     hongyan.Rate{N: 3, Per: 10 * time.Minute},
+		RecoveryAddrRate: hongyan.Rate{N: 30, Per: 10 * time.Minute},
+		PasswordHashes:   4,
 	}
 }
 
@@ -59,6 +72,12 @@ type Service struct {
 	login    *hongyan.Limiter
 	register *hongyan.Limiter
 	recovery *hongyan.Limiter
+	// recoveryAddr limits recovery per source address.
+	recoveryAddr *hongyan.Limiter
+	// hashing bounds the password hashes computed at once.
+	hashing chan struct{}
+	// check is CheckPassword (tests count its calls).
+	check func(hash, password string) (bool, error)
 }
 
 // New returns a Service over store that delivers recovery codes by sender
@@ -70,12 +89,22 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 	if cfg.RecoveryTTL <= 0 {
 		cfg.RecoveryTTL = DefaultConfig().RecoveryTTL
 	}
+	limiterBytes := cfg.LimiterBytes
+	if limiterBytes <= 0 {
+		limiterBytes = hongyan.DefaultLimiterBytes
+	}
+	if cfg.PasswordHashes <= 0 {
+		cfg.PasswordHashes = DefaultConfig().PasswordHashes
+	}
 	return &Service{
 		accounts: store, devices: store, codes: store, outbox: store, qr: store, avatars: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
-		login:    hongyan.NewLimiter(cfg.LoginRate),
-		register: hongyan.NewLimiter(cfg.RegisterRate),
-		recovery: hongyan.NewLimiter(cfg.RecoveryRate),
+		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
+		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
+		recovery:     hongyan.NewLimiterSize(cfg.RecoveryRate, limiterBytes),
+		recoveryAddr: hongyan.NewLimiterSize(cfg.RecoveryAddrRate, limiterBytes),
+		hashing:      make(chan struct{}, cfg.PasswordHashes),
+		check:        CheckPassword,
 	}
 }
 
@@ -101,7 +130,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if r.Nickname == "" {
 		r.Nickname = r.AccountID
 	}
-	if err := hongyan.ValidText("nickname", r.Nickname, MaxNickname); err != nil {
+	if err := hongyan.ValidName("nickname", r.Nickname, MaxNickname); err != nil {
 		return Session{}, err
 	}
 	if r.Phone != "" {
@@ -114,13 +143,13 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 			return Session{}, err
 		}
 	}
-	if err := hongyan.ValidText("device name", r.DeviceName, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", r.DeviceName, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
-	if !s.register.Allow(hostOf(r.Address), s.now()) {
+	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
 	}
-	hash, err := HashPassword(r.Password)
+	hash, err := s.hashPassword(ctx, r.Password)
 	if err != nil {
 		return Session{}, err
 	}
@@ -128,11 +157,26 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 		AccountID: r.AccountID, PasswordHash: hash, Phone: r.Phone, Email: r.Email,
 		Profile: Profile{Nickname: r.Nickname}, Settings: DefaultSettings, Created: s.now(),
 	}
-	id, err := s.accounts.CreateAccount(ctx, a)
+	id, err := s.createAccount(ctx, a)
 	if err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, id, r.DeviceName, r.Address)
+}
+
+// createAccount stores a under a new random public user ID
+// (docs/decisions/0002-public-user-ids.md), drawing again on the rare
+// collision.
+func (s *Service) createAccount(ctx context.Context, a Account) (hongyan.UserID, error) {
+	for range 4 {
+		a.ID = NewUserID()
+		id, err := s.accounts.CreateAccount(ctx, a)
+		if hongyan.ErrorCode(err) == hongyan.CodeExists && hongyan.ErrorReason(err) == "" {
+			continue // the ID was taken (or a racing write): draw again
+		}
+		return id, err
+	}
+	return 0, hongyan.Errorf(hongyan.CodeUnavailable, "could not allocate a user ID; try again")
 }
 
 func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {
@@ -156,45 +200,107 @@ func deviceName(n string) string {
 
 // Login signs a device in with a password. login is an account ID, a bound
 // phone number or a bound e-mail address.
+//
+// Attempts are limited per source address before anything is looked up,
+// then per account: an account's ID, phone and e-mail share one budget
+// (with ChangePassword's). A login that names no account costs the same
+// password hash as one that does, and is limited the same way under what
+// it names, so neither its time nor its limit tells whether an account
+// exists.
 func (s *Service) Login(ctx context.Context, login, password, device, addr string) (Session, error) {
 	now := s.now()
-	if !s.login.Allow("addr:"+hostOf(addr), now) || !s.login.Allow("login:"+strings.ToLower(login), now) {
-		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
+	if !s.login.Allow("addr:"+hongyan.AddressKey(addr), now) {
+		return Session{}, limited
 	}
-	if err := hongyan.ValidText("device name", device, MaxDeviceName); err != nil {
+	if err := hongyan.ValidName("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong account or password").WithReason(hongyan.ReasonWrongCredentials)
 	if len(password) > MaxPassword {
 		return Session{}, bad
 	}
-	a, err := s.findLogin(ctx, login)
-	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+	field, value, ok := loginField(login)
+	if !ok {
+		// No account can have this name: nothing to limit but the
+		// address, still the time of a check.
+		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}
-	if err != nil {
+	a, err := s.accounts.AccountBy(ctx, field, value)
+	found := err == nil
+	if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		return Session{}, err
 	}
-	ok, err := CheckPassword(a.PasswordHash, password)
+	key := "login:" + field + ":" + strings.ToLower(value)
+	if found {
+		key = userKey(a.ID)
+	}
+	if !s.login.Allow(key, now) {
+		return Session{}, limited
+	}
+	if !found {
+		s.checkPassword(ctx, dummyHash(), password)
+		return Session{}, bad
+	}
+	ok, err = s.checkPassword(ctx, a.PasswordHash, password)
 	if err != nil {
 		return Session{}, err
 	}
 	if !ok {
 		return Session{}, bad
 	}
-	return s.newSession(ctx, a.ID, device, addr)
+	sess, err := s.newSession(ctx, a.ID, device, addr)
+	if err != nil {
+		return Session{}, err
+	}
+	// A password change or recovery that committed while this login
+	// checked the old password has signed out every device it saw, but
+	// not this one: check that the password is still the one checked.
+	cur, err := s.accounts.Account(ctx, a.ID)
+	if err != nil || cur.PasswordHash != a.PasswordHash {
+		s.revoke(ctx, a.ID, []hongyan.DeviceID{sess.Device})
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{}, bad
+	}
+	return sess, nil
+}
+
+// userKey is the login limiter's key of an account.
+func userKey(u hongyan.UserID) string { return "user:" + strconv.FormatInt(int64(u), 10) }
+
+// dummyHash is the hash a login that names no account is checked against,
+// so that it takes as long as one that does.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("no account has this password")
+	if err != nil {
+		panic("argon2 hash failed: " + err.Error())
+	}
+	return h
+})
+
+// loginField says which account field login names and its value, or false
+// when it can be no account's ID, phone or e-mail.
+func loginField(login string) (field, value string, ok bool) {
+	switch {
+	case strings.Contains(login, "@"):
+		return "email", login, validEmail(login) == nil
+	case validPhone(login) == nil:
+		return "phone", login, true
+	case ValidAccountID(login) == nil:
+		return "account_id", login, true
+	}
+	return "", "", false
 }
 
 func (s *Service) findLogin(ctx context.Context, login string) (Account, error) {
-	switch {
-	case strings.Contains(login, "@"):
-		return s.accounts.AccountBy(ctx, "email", login)
-	case validPhone(login) == nil:
-		return s.accounts.AccountBy(ctx, "phone", login)
-	case ValidAccountID(login) == nil:
-		return s.accounts.AccountBy(ctx, "account_id", login)
+	field, value, ok := loginField(login)
+	if !ok {
+		return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
 	}
-	return Account{}, hongyan.Errorf(hongyan.CodeNotFound, "no such account")
+	return s.accounts.AccountBy(ctx, field, value)
 }
 
 // Authenticate returns the caller behind a session token.
@@ -263,7 +369,7 @@ func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan
 
 // ChangePassword replaces the caller's password after checking the old one.
 func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new string) error {
-	if !s.login.Allow(fmt.Sprintf("user:%d", c.User), s.now()) {
+	if !s.login.Allow(userKey(c.User), s.now()) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	if err := validPassword(new); err != nil {
@@ -273,18 +379,34 @@ func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new
 	if err != nil {
 		return err
 	}
-	ok, err := CheckPassword(a.PasswordHash, old)
+	ok, err := s.checkPassword(ctx, a.PasswordHash, old)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
 	}
-	if a.PasswordHash, err = HashPassword(new); err != nil {
+	hash, err := s.hashPassword(ctx, new)
+	if err != nil {
 		return err
 	}
-	_, err = s.accounts.UpdateAccount(ctx, a, nil)
-	return err
+	return s.setPassword(ctx, c.User, hash, c.Device)
+}
+
+// setPassword replaces user's password and signs out every other device
+// (all of them when keep is 0): whoever held a session, or had a QR login
+// confirmed, with the old password loses it. Their live connections are
+// told and closed.
+func (s *Service) setPassword(ctx context.Context, user hongyan.UserID, hash string, keep hongyan.DeviceID) error {
+	revoked, changes, err := s.devices.SetPassword(ctx, user, hash, keep, []hongyan.Change{{User: user, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		return err
+	}
+	for _, id := range revoked {
+		s.pub.Publish(ctx, user, hongyan.Event{Kind: hongyan.EventDeviceRevoked, Device: id})
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
 }
 
 // ProfileUpdate lists the profile fields to change; nil leaves one as is.
@@ -303,13 +425,13 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 		if *u.Nickname == "" {
 			return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "nickname may not be empty")
 		}
-		if err := hongyan.ValidText("nickname", *u.Nickname, MaxNickname); err != nil {
+		if err := hongyan.ValidName("nickname", *u.Nickname, MaxNickname); err != nil {
 			return Account{}, err
 		}
 		a.Profile.Nickname = *u.Nickname
 	}
 	if u.Region != nil {
-		if err := hongyan.ValidText("region", *u.Region, MaxRegion); err != nil {
+		if err := hongyan.ValidName("region", *u.Region, MaxRegion); err != nil {
 			return Account{}, err
 		}
 		a.Profile.Region = *u.Region
@@ -470,12 +592,19 @@ func (s *Service) Find(ctx context.Context, query string) (Account, error) {
 
 // RequestRecovery sends a one-time code to the phone or e-mail bound to the
 // account (via is "phone" or "email"). It answers the same whether or not
-// the account exists, so it cannot be used to probe for accounts.
-func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) error {
+// the account exists, so it cannot be used to probe for accounts. accountID
+// may also be a bound phone number or e-mail address; what is not one of
+// the three is refused before it costs anything. Requests are limited per
+// source address (addr) and per account named.
+func (s *Service) RequestRecovery(ctx context.Context, accountID, via, addr string) error {
 	if via != "phone" && via != "email" {
 		return hongyan.Errorf(hongyan.CodeInvalid, `via must be "phone" or "email"`)
 	}
-	if !s.recovery.Allow(strings.ToLower(accountID), s.now()) {
+	if err := validLogin(accountID); err != nil {
+		return err
+	}
+	now := s.now()
+	if !s.recoveryAddr.Allow("code:"+hongyan.AddressKey(addr), now) || !s.recovery.Allow(strings.ToLower(accountID), now) {
 		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
 	}
 	a, err := s.findLogin(ctx, accountID)
@@ -505,6 +634,12 @@ func (s *Service) RequestRecovery(ctx context.Context, accountID, via string) er
 func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, device, addr string) (Session, error) {
 	if err := validPassword(newPassword); err != nil {
 		return Session{}, err
+	}
+	if err := validLogin(accountID); err != nil {
+		return Session{}, err
+	}
+	if !s.recoveryAddr.Allow("recover:"+hongyan.AddressKey(addr), s.now()) {
+		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
 	a, err := s.findLogin(ctx, accountID)
@@ -537,18 +672,28 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if !took {
 		return Session{}, bad
 	}
-	if a.PasswordHash, err = HashPassword(newPassword); err != nil {
+	hash, err := s.hashPassword(ctx, newPassword)
+	if err != nil {
 		return Session{}, err
 	}
-	if _, err := s.accounts.UpdateAccount(ctx, a, nil); err != nil {
+	if err := s.setPassword(ctx, a.ID, hash, 0); err != nil {
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)
 }
 
-func hostOf(addr string) string {
-	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasSuffix(addr, "]") {
-		return strings.Trim(addr[:i], "[]")
+// validLogin checks that login is an account ID, a phone number or an
+// e-mail address (the forms findLogin looks up), so that nothing else
+// becomes a limiter's key or a lookup.
+func validLogin(login string) error {
+	switch {
+	case len(login) > maxEmail:
+	case strings.Contains(login, "@"):
+		if validEmail(login) == nil {
+			return nil
+		}
+	case validPhone(login) == nil, ValidAccountID(login) == nil:
+		return nil
 	}
-	return addr
+	return hongyan.Errorf(hongyan.CodeInvalid, "not an account ID, phone number or e-mail address").WithReason(hongyan.ReasonAccountIDFormat)
 }

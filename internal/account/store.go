@@ -49,6 +49,13 @@ type Devices interface {
 	// is empty), returning how many were removed.
 	DeleteDevices(ctx context.Context, user hongyan.UserID, ids []hongyan.DeviceID, changes []hongyan.Change) (int, []hongyan.Change, error)
 	TouchDevice(ctx context.Context, id hongyan.DeviceID, seen time.Time, address string) error
+	// SetPassword replaces user's password hash and, in the same
+	// transaction, signs out every device of user but keep (all of them
+	// when keep is 0) and drops the QR logins user confirmed that no
+	// device has claimed yet. It returns the devices it signed out, and
+	// appends changes only if there were any. A missing user is
+	// hongyan.CodeNotFound.
+	SetPassword(ctx context.Context, user hongyan.UserID, hash string, keep hongyan.DeviceID, changes []hongyan.Change) ([]hongyan.DeviceID, []hongyan.Change, error)
 }
 
 // Recovery keeps the one-time codes of password recovery.

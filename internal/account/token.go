@@ -6,7 +6,26 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"math/big"
+
+	"hongyan/internal/hongyan"
 )
+
+// Public user IDs of new accounts are random in [MinUserID, MaxUserID]:
+// above every ID the former sequential numbering gave out (those keep
+// working), and within the integers JavaScript numbers hold exactly.
+const (
+	MinUserID = 1 << 40
+	MaxUserID = 1<<53 - 1
+)
+
+// NewUserID returns a random public user ID for a new account.
+func NewUserID() hongyan.UserID {
+	v, err := rand.Int(rand.Reader, big.NewInt(MaxUserID-MinUserID+1))
+	if err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return hongyan.UserID(MinUserID + v.Int64())
+}
 
 // newToken returns a random 256-bit token, URL-safe, and its SHA-256 hash
 // (the only form that is stored).

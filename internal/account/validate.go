@@ -18,6 +18,7 @@ const (
 	MinPassword   = 8   // characters
 	MaxPassword   = 128 // bytes: the hash cost must not be abusable
 	MaxAvatar     = 1 << 20
+	maxEmail      = 254 // bytes of an e-mail address
 )
 
 // ValidAccountID checks the account ID rules: 6–20 characters of ASCII
@@ -61,8 +62,11 @@ func validPhone(p string) error {
 }
 
 func validEmail(e string) error {
+	if len(e) > 254 {
+		return hongyan.Errorf(hongyan.CodeInvalid, "not a valid e-mail address").WithReason(hongyan.ReasonEmailFormat)
+	}
 	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || len(e) > 254 {
+	if err != nil || a.Address != e || len(e) > maxEmail {
 		return hongyan.Errorf(hongyan.CodeInvalid, "not a valid e-mail address").WithReason(hongyan.ReasonEmailFormat)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -191,4 +192,33 @@ type NewMessage struct {
 	A, B    hongyan.UserID // members, A ≤ B
 	Group   hongyan.ConversationID
 	Message Message // Sender, SenderDevice, ClientID, Kind, Text, Time and content
+}
+
+// MediaIDs lists, once each, the media objects m carries: its media and
+// that media's poster, its link's image, and those of the messages of a
+// forwarded chat history. Whoever sees m may download them.
+func (m Message) MediaIDs() []string {
+	var ids []string
+	add := func(id string) {
+		if id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	var carry func(m Message)
+	carry = func(m Message) {
+		if m.Media != nil {
+			add(m.Media.ID)
+			add(m.Media.Poster)
+		}
+		if m.Link != nil {
+			add(m.Link.Image)
+		}
+		if m.History != nil {
+			for _, h := range m.History.Messages {
+				carry(h)
+			}
+		}
+	}
+	carry(m)
+	return ids
 }

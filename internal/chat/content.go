@@ -80,7 +80,7 @@ func checkContent(o Outgoing) error {
 	case KindNotice, KindRecalled:
 		return hongyan.Errorf(hongyan.CodeInvalid, "%s messages are written by the server", kindName(o.Kind))
 	default:
-		return hongyan.Errorf(hongyan.CodeUnimplemented, "unknown message kind %d", o.Kind)
+		return hongyan.Errorf(hongyan.CodeInvalid, "unknown message kind %d", o.Kind)
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -170,24 +170,7 @@ func (s *Service) fill(ctx context.Context, c hongyan.Caller, o Outgoing, nm *Ne
 // attachCopies lets the members of the chat nm goes to download the media a
 // forwarded message (or the messages of a chat history) carries.
 func (s *Service) attachCopies(ctx context.Context, c hongyan.Caller, nm *NewMessage) error {
-	var ids []string
-	add := func(m Message) {
-		if m.Media != nil {
-			ids = append(ids, m.Media.ID)
-			if m.Media.Poster != "" {
-				ids = append(ids, m.Media.Poster)
-			}
-		}
-		if m.Link != nil && m.Link.Image != "" {
-			ids = append(ids, m.Link.Image)
-		}
-	}
-	add(nm.Message)
-	if h := nm.Message.History; h != nil {
-		for _, m := range h.Messages {
-			add(m)
-		}
-	}
+	ids := nm.Message.MediaIDs()
 	if len(ids) == 0 {
 		return nil
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -65,12 +66,21 @@ type Service struct {
 	pub   hongyan.Publisher
 	x     Extensions
 	now   func() time.Time
+	// typing limits each user's typing notices.
+	typing *hongyan.Limiter
 }
 
 // New returns a Service.
 func New(store Store, rel Relations, pub hongyan.Publisher) *Service {
-	return &Service{store: store, rel: rel, pub: pub, now: time.Now}
+	return &Service{store: store, rel: rel, pub: pub, now: time.Now, typing: hongyan.NewLimiter(DefaultTypingRate)}
 }
+
+// DefaultTypingRate is how many typing notices a user may send.
+var DefaultTypingRate = hongyan.Rate{N: 60, Per: time.Minute}
+
+// LimitTyping sets how many typing notices a user may send (the zero Rate:
+// no limit); call it before use.
+func (s *Service) LimitTyping(r hongyan.Rate) { s.typing = hongyan.NewLimiter(r) }
 
 // Extend adds the service's optional collaborators; call it before use.
 func (s *Service) Extend(x Extensions) { s.x = x }
@@ -313,8 +323,14 @@ func (s *Service) SetState(ctx context.Context, c hongyan.Caller, id hongyan.Con
 }
 
 // Typing tells the other member of a conversation that the caller is
-// typing. It is ephemeral: nothing is stored.
+// typing. It is ephemeral: nothing is stored. Notices past the caller's
+// rate, and those to someone the caller may not message (who blocked the
+// caller, or is no longer a friend), are dropped without a word, as a
+// message to them would not be delivered either.
 func (s *Service) Typing(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) error {
+	if !s.typing.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
+		return nil
+	}
 	conv, err := s.conversation(ctx, c, id)
 	if err != nil {
 		return err
@@ -322,6 +338,12 @@ func (s *Service) Typing(ctx context.Context, c hongyan.Caller, id hongyan.Conve
 	peer := conv.Peer(c.User)
 	if conv.Group || peer == c.User {
 		return nil // no typing indicator in group chats
+	}
+	if err := s.rel.CanMessage(ctx, c.User, peer); err != nil {
+		if code := hongyan.ErrorCode(err); code == hongyan.CodeInternal || code == hongyan.CodeUnavailable {
+			return err
+		}
+		return nil
 	}
 	return s.pub.Publish(ctx, peer, hongyan.Event{Kind: hongyan.EventTyping, From: c.User, Conversation: id})
 }
@@ -339,15 +361,24 @@ func (s *Service) Members(ctx context.Context, c hongyan.Caller, id hongyan.Conv
 	return s.conversation(ctx, c, id)
 }
 
-// CanRead reports whether user is, or was, a member of conversation id,
-// and so may see what was sent there.
-func (s *Service) CanRead(ctx context.Context, user hongyan.UserID, id hongyan.ConversationID) (bool, error) {
-	_, _, err := s.access(ctx, hongyan.Caller{User: user}, id)
+// CanReadMedia reports whether user may download media id, which was
+// attached to a message sent into conv: a message of conv that carries it,
+// not recalled or deleted, lies in the part of conv user sees (in a group
+// chat, their window: not before they joined, not after they left). A
+// store still indexing the media of messages from before it kept that
+// index answers by membership alone until it is done.
+func (s *Service) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
+	_, w, err := s.access(ctx, hongyan.Caller{User: user}, conv)
 	switch hongyan.ErrorCode(err) {
 	case "":
-		return true, nil
 	case hongyan.CodeNotFound:
 		return false, nil
+	default:
+		return false, err
 	}
-	return false, err
+	found, indexed, err := s.store.MediaVisible(ctx, conv, id, w)
+	if err != nil {
+		return false, err
+	}
+	return found || !indexed, nil
 }

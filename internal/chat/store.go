@@ -58,6 +58,13 @@ type Messages interface {
 	// inside user's window are.
 	Search(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, query string, before hongyan.MessageID, limit int) ([]Message, error)
 
+	// MediaVisible reports whether a message of conv at a position inside
+	// w carries media id (as Message.MediaIDs lists it); recalled and
+	// deleted messages carry none. indexed is false while the store is
+	// still indexing the media of messages it held before it kept this
+	// index: found may then miss those.
+	MediaVisible(ctx context.Context, conv hongyan.ConversationID, id string, w Window) (found, indexed bool, err error)
+
 	// DeleteBefore deletes up to limit of the oldest messages sent before t
 	// (with what refers to them) and returns how many it deleted.
 	DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error)

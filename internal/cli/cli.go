@@ -48,7 +48,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   friends decline ID
   friends list | friends requests
   send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
-  send group:GID TEXT [--mention ID[,ID...]|all]    to a group chat
+  send group:GID TEXT [--mention ID[,ID...]|all]    to a group chat; ID: an
+                                       account ID or a user ID of a member
   send-file PEER|group:GID PATH [--kind file|image|video|voice|sticker] [--duration-ms N]
   send-location PEER|group:GID LAT LON [--name PLACE] [--address A]
   send-link PEER|group:GID URL         a link card (the server fetches its preview)
@@ -74,6 +75,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
   broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
   qr-login show [--device NAME] | qr-login confirm CODE
+  send oa:APPID TEXT                   a message to an official account
+  ` + oaUsage + `
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
 http://127.0.0.1:8080; --profile defaults to $HONGYAN_PROFILE, then
@@ -146,6 +149,8 @@ type env struct {
 	stderr io.Writer
 	server string // from --server or HONGYAN_SERVER; "" when not given
 	prof   profile
+
+	mentionNames []string // account IDs given to send --mention, until resolved
 }
 
 // globalFlags are accepted before the command and among its arguments.
@@ -212,6 +217,8 @@ func (e *env) run(args []string) error {
 		return e.groups(rest)
 	case "favorites":
 		return e.favorites(rest)
+	case "oa":
+		return e.oa(rest)
 	case "wallet":
 		return e.wallet(rest)
 	case "transfer":

@@ -521,3 +521,48 @@ func TestSyncWaitReturnsOnSomethingNew(t *testing.T) {
 		t.Errorf("sync --wait printed %q, want the new message", r.lines)
 	}
 }
+
+// send --mention takes members' account IDs as well as user IDs, as send's
+// PEER does; an account ID that is not a member's is refused.
+func TestSendMentionsAccountIDs(t *testing.T) {
+	server := startNode(t)
+	gina, hugo, ivan := newDevice(t, server, "gina"), newDevice(t, server, "hugo"), newDevice(t, server, "ivan")
+	one[session](gina, "register", "gina_001", "password-g")
+	one[session](hugo, "register", "hugo_001", "password-h")
+	i := one[session](ivan, "register", "ivan_001", "password-i")
+	for _, d := range []*device{hugo, ivan} {
+		d.ok("friends", "request", "gina_001")
+	}
+	gina.ok("friends", "accept", "hugo_001")
+	gina.ok("friends", "accept", "ivan_001")
+	g := one[struct {
+		Group int64 `json:"group"`
+	}](gina, "groups", "create", "hike", "hugo_001", "ivan_001")
+	target := fmt.Sprint("group:", g.Group)
+
+	hugo.ok("send", target, "see you at eight", "--mention", "ivan_001,gina_001")
+	var got []int64
+	for _, line := range ivan.ok("sync") {
+		var c struct {
+			Message *struct {
+				Text     string  `json:"text"`
+				Mentions []int64 `json:"mentions"`
+			} `json:"message"`
+		}
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("sync line %s: %v", line, err)
+		}
+		if c.Message != nil && c.Message.Text == "see you at eight" {
+			got = c.Message.Mentions
+		}
+	}
+	want := []int64{i.User, one[profileOut](gina, "me").ID}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("mentions of the message sent with --mention ivan_001,gina_001: got %v, want %v", got, want)
+	}
+	if code, ecode := hugo.fail("send", target, "who?", "--mention", "nobody_01"); code != 1 || ecode != "not_found" {
+		t.Errorf("--mention of a non-member = exit %d, code %q; want 1, not_found", code, ecode)
+	}
+}

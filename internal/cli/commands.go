@@ -342,24 +342,59 @@ func (e *env) send(args []string) error {
 	if err != nil {
 		return err
 	}
+	if ref, ok := strings.CutPrefix(pos[0], "oa:"); ok {
+		return e.sendOA(ref, pos[1])
+	}
 	req := &pb.SendRequest{ClientId: clientIDFlag(fl), Kind: pb.MessageKind_MESSAGE_KIND_TEXT, Text: pos[1]}
 	if m := fl["mention"]; m != "" {
 		if !strings.HasPrefix(pos[0], "group:") {
 			return usageErr("--mention is for group chats (send group:GID …)")
 		}
 		for _, id := range strings.Split(m, ",") {
+			id = strings.TrimSpace(id)
 			if id == "all" {
 				req.MentionAll = true
 				continue
 			}
-			n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-			if err != nil || n <= 0 {
-				return usageErr("--mention takes user IDs or all, not %q", id)
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
+				req.Mentions = append(req.Mentions, n)
+				continue
 			}
-			req.Mentions = append(req.Mentions, n)
+			if id == "" {
+				return usageErr("--mention takes account IDs, user IDs or all, not %q", m)
+			}
+			e.mentionNames = append(e.mentionNames, id)
 		}
 	}
 	return e.sendTo(pos[0], req)
+}
+
+// resolveMentions turns the account IDs given to --mention into the user
+// IDs of the group's members, appending them to req.Mentions (once: a
+// retry reuses them). An account ID that is not a member's is not_found.
+func (e *env) resolveMentions(c *wsclient.Conn, req *pb.SendRequest) error {
+	if len(e.mentionNames) == 0 {
+		return nil
+	}
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_GroupMembers{GroupMembers: &pb.GroupRef{Group: req.Group}}})
+	if err != nil {
+		return err
+	}
+	byAccount := make(map[string]int64)
+	for _, m := range f.GetGroupMembers().GetMembers() {
+		if a := m.GetProfile().GetAccountId(); a != "" {
+			byAccount[a] = m.User
+		}
+	}
+	for _, name := range e.mentionNames {
+		id, ok := byAccount[name]
+		if !ok {
+			return failErr("not_found", "no member %q in group %d", name, req.Group)
+		}
+		req.Mentions = append(req.Mentions, id)
+	}
+	e.mentionNames = nil
+	return nil
 }
 
 // sendTo sends req to target (PEER or group:GID), retrying on connection
@@ -407,6 +442,9 @@ func (e *env) sendOnce(req *pb.SendRequest, peerArg string) (*pb.SendResponse, e
 		if req.Peer, err = e.resolvePeer(c, h, peerArg); err != nil {
 			return nil, err
 		}
+	}
+	if err := e.resolveMentions(c, req); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, callTimeout)
 	defer cancel()

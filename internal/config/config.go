@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
 	"os"
 	"reflect"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"hongyan/internal/clientaddr"
 )
 
 // Config is a node's configuration.
@@ -89,6 +92,14 @@ type Media struct {
 	MaxImageBytes int64 `toml:"max_image_bytes"`
 	// MaxImagePixels is the most pixels (width × height) an image may have.
 	MaxImagePixels int64 `toml:"max_image_pixels"`
+	// MaxDecodedBytes bounds the memory one image takes decoded (width ×
+	// height × bytes per pixel, read from its header before decoding).
+	MaxDecodedBytes int `toml:"max_decoded_bytes"`
+	// Decodes bounds the images decoded at once; more wait their turn.
+	Decodes int `toml:"decodes"`
+	// MaxOpenUploads bounds the resumable uploads one user has open
+	// (0 turns the limit off).
+	MaxOpenUploads int `toml:"max_open_uploads"`
 }
 
 // History holds how long the server keeps chat history.
@@ -120,6 +131,19 @@ type Limits struct {
 	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
 	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
 	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	// RecoveryPerAddress bounds recovery codes asked for, and recovery
+	// attempts, per client address in 10 minutes.
+	RecoveryPerAddress int `toml:"recovery_per_address"`
+	GroupsPerHour      int `toml:"groups_per_hour"`   // groups created per user
+	TypingPerMinute    int `toml:"typing_per_minute"` // typing notices per user; more are dropped
+	// LimiterBytes bounds the memory of each rate limiter's table of
+	// keys (0: 4 MiB); past it, the limiter forgets idle keys first.
+	LimiterBytes int `toml:"limiter_bytes"`
+	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
+	// computed at once; more wait their turn (0: 4).
+	PasswordHashes      int `toml:"password_hashes"`
+	SearchesPerMinute   int `toml:"searches_per_minute"`         // user searches, per user
+	VerifyCodesPer10Min int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -137,6 +161,13 @@ type HTTP struct {
 	// host of PublicURL; a request for another name gets 421 (IP
 	// addresses and localhost are always answered).
 	Hosts []string `toml:"hosts"`
+	// TrustedProxies are the proxies (CIDRs or addresses) in front of the
+	// node whose X-Forwarded-For is believed: a request from one of them
+	// counts under the client address it names (the right-most entry not
+	// itself a trusted proxy) for rate limits, connection caps and the
+	// device list. Empty: every request counts under its peer's address,
+	// and the header is ignored. In the environment: comma-separated.
+	TrustedProxies []string `toml:"trusted_proxies"`
 	// MetricsToken, when set, serves /metrics on the client listener to
 	// requests with "Authorization: Bearer <token>"; otherwise metrics
 	// are only on the admin listener.
@@ -159,8 +190,8 @@ type Gateway struct {
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
-	// address (IPv6: one /64); 0 turns it off (behind a proxy every client
-	// has the proxy's address).
+	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
+	// http.trusted_proxies, or every client has the proxy's address.
 	MaxConnsPerAddress int `toml:"max_conns_per_address"`
 	// MaxUnauthenticatedConns bounds the WebSocket connections that have
 	// not signed in yet, over the node; 0 turns it off.
@@ -195,6 +226,13 @@ func Default() Config {
 			RegisterPerMinute:     20,
 			RecoveryPer10Minutes:  3,
 			FriendRequestsPerHour: 60,
+			RecoveryPerAddress:    30,
+			GroupsPerHour:         20,
+			TypingPerMinute:       60,
+			LimiterBytes:          4 << 20,
+			PasswordHashes:        4,
+			SearchesPerMinute:     30,
+			VerifyCodesPer10Min:   5,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
@@ -211,6 +249,7 @@ func Default() Config {
 			ReadTimeout:       Duration{time.Minute},
 			IdleTimeout:       Duration{2 * time.Minute},
 			Hosts:             []string{},
+			TrustedProxies:    []string{},
 		},
 		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
 		Wallet: Wallet{
@@ -223,9 +262,12 @@ func Default() Config {
 		},
 		Groups: Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Media: Media{
-			MaxFileBytes:   1 << 30,
-			MaxImageBytes:  25 << 20,
-			MaxImagePixels: 50_000_000,
+			MaxFileBytes:    1 << 30,
+			MaxImageBytes:   25 << 20,
+			MaxImagePixels:  50_000_000,
+			MaxDecodedBytes: 192 << 20,
+			Decodes:         2,
+			MaxOpenUploads:  20,
 		},
 	}
 }
@@ -245,7 +287,8 @@ func (c *Config) LoadFile(path string) error {
 
 // LoadEnv overlays HONGYAN_* variables onto c. The name of a key is its TOML
 // path in upper case joined by '_': listen → HONGYAN_LISTEN,
-// storage.postgres → HONGYAN_STORAGE_POSTGRES.
+// storage.postgres → HONGYAN_STORAGE_POSTGRES. Values are parsed as
+// setValue says (lists are comma-separated).
 func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	return walk(reflect.ValueOf(c).Elem(), "HONGYAN", func(name string, v reflect.Value) error {
 		s, ok := lookup(name)
@@ -293,25 +336,54 @@ func walk(v reflect.Value, prefix string, fn func(string, reflect.Value) error) 
 	return nil
 }
 
+// setValue sets v from the text of an environment variable: numbers,
+// booleans and strings as written, durations as "90s", lists as
+// comma-separated items (spaces around an item are dropped; an empty
+// value is an empty list).
 func setValue(v reflect.Value, s string) error {
-	if d, ok := v.Addr().Interface().(*Duration); ok {
-		return d.UnmarshalText([]byte(s))
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(s)
-	case reflect.Int:
-		n, err := strconv.Atoi(s)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
 		if err != nil {
 			return err
 		}
-		v.SetInt(int64(n))
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetFloat(f)
 	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
 		if err != nil {
 			return err
 		}
 		v.SetBool(b)
+	case reflect.Slice:
+		items := reflect.MakeSlice(v.Type(), 0, 0)
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			if err := setValue(e, item); err != nil {
+				return err
+			}
+			items = reflect.Append(items, e)
+		}
+		v.Set(items)
 	default:
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}
@@ -351,6 +423,11 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.ReadHeaderTimeout.Duration <= 0 || c.HTTP.ReadTimeout.Duration <= 0 || c.HTTP.IdleTimeout.Duration <= 0 {
 		return fmt.Errorf("config: http.read_header_timeout, read_timeout and idle_timeout must be positive")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := clientaddr.ParsePrefix(p); err != nil {
+			return fmt.Errorf("config: http.trusted_proxies: %w", err)
+		}
 	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||
 		c.Wallet.SandboxFailPercent < 0 || c.Wallet.SandboxFailPercent > 100 || c.Wallet.SandboxDelay.Duration < 0 ||

@@ -84,3 +84,24 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("non-numeric env value: got nil error, want error")
 	}
 }
+
+func TestListFromEnv(t *testing.T) {
+	c := Default()
+	env := map[string]string{"HONGYAN_HTTP_TRUSTED_PROXIES": " 10.0.0.0/8, ,fd00::/8,192.168.1.7 ", "HONGYAN_HTTP_HOSTS": "chat.example.org"}
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"10.0.0.0/8", "fd00::/8", "192.168.1.7"}, c.HTTP.TrustedProxies); diff != "" {
+		t.Errorf("TrustedProxies (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"chat.example.org"}, c.HTTP.Hosts); diff != "" {
+		t.Errorf("Hosts (-want +got):\n%s", diff)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	c.HTTP.TrustedProxies = []string{"10.0.0.0/8", "proxy.example.org"}
+	if err := c.Validate(); err == nil {
+		t.Errorf("Validate with a trusted proxy that is no address: got nil, want error")
+	}
+}

@@ -13,9 +13,19 @@ type Directory interface {
 	// Find returns the user someone searched for by account ID or phone
 	// number, honouring that user's privacy settings (not_found otherwise).
 	Find(ctx context.Context, query string) (hongyan.UserID, error)
-	// NeedsVerification reports whether adding user needs their approval
-	// (not_found if there is no such user).
-	NeedsVerification(ctx context.Context, user hongyan.UserID) (bool, error)
+	// AddPolicy says how user may be added (not_found if there is no such
+	// user).
+	AddPolicy(ctx context.Context, user hongyan.UserID) (AddPolicy, error)
+}
+
+// AddPolicy is how a user may be added as a friend.
+type AddPolicy struct {
+	// NeedsVerification: a request waits for the user's approval.
+	NeedsVerification bool
+	// Findable: the user lets strangers find them (by account ID or by
+	// phone). A request by numeric ID reaches a user who hides from
+	// discovery only from someone they already have a tie with.
+	Findable bool
 }
 
 // Limits on what users type.
@@ -35,16 +45,29 @@ type Service struct {
 	pub      hongyan.Publisher
 	now      func() time.Time
 	requests *hongyan.Limiter
+	searches *hongyan.Limiter
 	rel      relCache
 }
 
-// New returns a Service. requestRate limits friend requests per user.
-func New(store Store, dir Directory, pub hongyan.Publisher, requestRate hongyan.Rate) *Service {
-	return &Service{store: store, dir: dir, pub: pub, now: time.Now, requests: hongyan.NewLimiter(requestRate)}
+// New returns a Service. requestRate limits friend requests per user,
+// searchRate searches per user.
+func New(store Store, dir Directory, pub hongyan.Publisher, requestRate, searchRate hongyan.Rate) *Service {
+	return &Service{store: store, dir: dir, pub: pub, now: time.Now,
+		requests: hongyan.NewLimiter(requestRate), searches: hongyan.NewLimiter(searchRate)}
 }
 
-// Search finds a user by account ID or phone number.
+// notFound is the one answer for a user who does not exist and for one
+// who hides from the caller: the two cannot be told apart.
+func notFound() error {
+	return hongyan.Errorf(hongyan.CodeNotFound, "no user found").WithReason(hongyan.ReasonUserNotFound)
+}
+
+// Search finds a user by account ID or phone number. Searches are limited
+// per user before anything is looked up.
 func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string) (hongyan.UserID, error) {
+	if !s.searches.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
+		return 0, hongyan.Errorf(hongyan.CodeRateLimited, "too many searches; try again later")
+	}
 	return s.dir.Find(ctx, query)
 }
 
@@ -59,26 +82,39 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	if err := hongyan.ValidText("greeting", greeting, MaxGreeting); err != nil {
 		return Request{}, err
 	}
-	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+	if err := hongyan.ValidName("remark", remark, MaxRemark); err != nil {
 		return Request{}, err
 	}
-	needs, err := s.dir.NeedsVerification(ctx, user)
-	if err != nil {
-		return Request{}, err
-	}
-	if blocked, err := s.store.Blocked(ctx, user, c.User); err != nil {
-		return Request{}, err
-	} else if blocked {
-		return Request{}, hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your requests").WithReason(hongyan.ReasonBlocked)
-	}
-	if _, err := s.store.Contact(ctx, c.User, user); err == nil {
-		if _, err := s.store.Contact(ctx, user, c.User); err == nil {
-			return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends").WithReason(hongyan.ReasonAlreadyFriends)
-		}
-	}
+	// Limited before anything is looked up: walking user IDs costs the
+	// budget whether or not they exist.
 	if !s.requests.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
 		return Request{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many friend requests; try again later")
 	}
+	if user <= 0 {
+		return Request{}, notFound()
+	}
+	policy, err := s.dir.AddPolicy(ctx, user)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Request{}, notFound()
+	}
+	if err != nil {
+		return Request{}, err
+	}
+	rel, err := s.store.Relation(ctx, c.User, user)
+	if err != nil {
+		return Request{}, err
+	}
+	if !policy.Findable && !rel.FromHasTo && !rel.ToHasFrom {
+		// Hidden from strangers: answered as if there were no one.
+		return Request{}, notFound()
+	}
+	if rel.ToBlocksFrom {
+		return Request{}, hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your requests").WithReason(hongyan.ReasonBlocked)
+	}
+	if rel.FromHasTo && rel.ToHasFrom {
+		return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends").WithReason(hongyan.ReasonAlreadyFriends)
+	}
+	needs := policy.NeedsVerification
 	now := s.now()
 	r := Request{From: c.User, To: user, Greeting: greeting, Remark: remark, Created: now, Updated: now}
 	changes := []hongyan.Change{{User: c.User, Kind: hongyan.ChangeFriendRequest}, {User: user, Kind: hongyan.ChangeFriendRequest}}
@@ -99,7 +135,7 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 
 // Answer accepts or declines a friend request addressed to the caller.
 func (s *Service) Answer(ctx context.Context, c hongyan.Caller, id int64, accept bool, remark string) (Request, error) {
-	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+	if err := hongyan.ValidName("remark", remark, MaxRemark); err != nil {
 		return Request{}, err
 	}
 	r, err := s.store.Request(ctx, id)
@@ -179,7 +215,7 @@ func (s *Service) UpdateContact(ctx context.Context, c hongyan.Caller, user hong
 		return Contact{}, err
 	}
 	if u.Remark != nil {
-		if err := hongyan.ValidText("remark", *u.Remark, MaxRemark); err != nil {
+		if err := hongyan.ValidName("remark", *u.Remark, MaxRemark); err != nil {
 			return Contact{}, err
 		}
 		ct.Remark = *u.Remark
@@ -218,7 +254,7 @@ func cleanTags(in []string) ([]string, error) {
 		if t == "" {
 			return nil, hongyan.Errorf(hongyan.CodeInvalid, "a tag may not be empty")
 		}
-		if err := hongyan.ValidText("tag", t, MaxTag); err != nil {
+		if err := hongyan.ValidName("tag", t, MaxTag); err != nil {
 			return nil, err
 		}
 		if !seen[t] {
@@ -247,7 +283,7 @@ func (s *Service) Block(ctx context.Context, c hongyan.Caller, user hongyan.User
 	if user == c.User {
 		return hongyan.Errorf(hongyan.CodeInvalid, "you cannot block yourself")
 	}
-	if _, err := s.dir.NeedsVerification(ctx, user); err != nil {
+	if _, err := s.dir.AddPolicy(ctx, user); err != nil {
 		return err
 	}
 	changes, err := s.store.SetBlocked(ctx, c.User, user, blocked, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeBlock, Ref: int64(user)}})

@@ -80,6 +80,11 @@ func accountRoutes(rs routes) {
 		q := r.UpdateProfile
 		u := account.ProfileUpdate{Nickname: q.Nickname, Region: q.Region, Signature: q.Signature, Phone: q.Phone, Email: q.Email}
 		if q.Gender != nil {
+			// Checked before the conversion: account.Gender is an int8, so
+			// 257 would become male.
+			if _, ok := pb.Gender_name[int32(*q.Gender)]; !ok {
+				return nil, hongyan.Errorf(hongyan.CodeInvalid, "unknown gender %d", int32(*q.Gender))
+			}
 			g := account.Gender(*q.Gender)
 			u.Gender = &g
 		}
@@ -105,7 +110,7 @@ func accountRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_RecoveryCode) (*pb.ServerFrame, error) {
 		s := c.g.s
-		return done(), s.Accounts.RequestRecovery(ctx, r.RecoveryCode.AccountId, r.RecoveryCode.Via)
+		return done(), s.Accounts.RequestRecovery(ctx, r.RecoveryCode.AccountId, r.RecoveryCode.Via, c.addr)
 	}, public)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Recover) (*pb.ServerFrame, error) {
 		s := c.g.s

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/netip"
 	"time"
 )
 
@@ -11,23 +10,6 @@ import (
 // address by its /64, which one subscriber usually holds whole) for its
 // life, and against the node's unauthenticated connections until it says
 // hello, which it must within Options.HelloTimeout.
-
-// addrKey is the key a connection from remote (host:port) counts under.
-func addrKey(remote string) string {
-	ap, err := netip.ParseAddrPort(remote)
-	if err != nil {
-		return remote
-	}
-	a := ap.Addr().Unmap()
-	if a.Is4() {
-		return a.String()
-	}
-	p, err := a.WithZone("").Prefix(64)
-	if err != nil {
-		return a.String()
-	}
-	return p.String()
-}
 
 // admit counts a new connection from key, or says why it is refused (an
 // HTTP status and a message).

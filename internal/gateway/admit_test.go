@@ -14,22 +14,6 @@ import (
 	"hongyan/internal/gateway/ws"
 )
 
-func TestAddrKey(t *testing.T) {
-	for _, tt := range []struct{ remote, want string }{
-		{"192.0.2.7:51000", "192.0.2.7"},
-		{"[::ffff:192.0.2.7]:51000", "192.0.2.7"},
-		{"[2001:db8:1:2:aaaa::1]:443", "2001:db8:1:2::/64"},
-		{"[2001:db8:1:2:bbbb::9]:80", "2001:db8:1:2::/64"},
-		{"[2001:db8:1:3::1]:80", "2001:db8:1:3::/64"},
-		{"[fe80::1%eth0]:80", "fe80::/64"},
-		{"not an address", "not an address"},
-	} {
-		if got := addrKey(tt.remote); got != tt.want {
-			t.Errorf("addrKey(%q): got %q, want %q", tt.remote, got, tt.want)
-		}
-	}
-}
-
 // upgradeStatus tries to open a WebSocket connection and returns the
 // HTTP status of the answer, with the connection when it was upgraded.
 func upgradeStatus(t *testing.T, srv *httptest.Server) (int, net.Conn, *bufio.Reader) {

@@ -14,12 +14,14 @@ func chatRoutes(rs routes) {
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Send) (*pb.ServerFrame, error) {
 		s := c.g.s
 		q := r.Send
+		kind, err := messageKind(q.Kind)
+		if err != nil {
+			return nil, err
+		}
 		c.sentHere(q.ClientId, true)
-		// The kind goes to the chat feature as the client sent it (any
-		// int32): chat refuses a kind it does not know.
 		o := chat.Outgoing{
 			Peer: hongyan.UserID(q.Peer), Group: hongyan.ConversationID(q.Group), ClientID: q.ClientId,
-			Kind: chat.Kind(q.Kind), Text: q.Text, Mentions: userIDs(q.Mentions), MentionAll: q.MentionAll,
+			Kind: kind, Text: q.Text, Mentions: userIDs(q.Mentions), MentionAll: q.MentionAll,
 			Media: q.Media, Card: hongyan.UserID(q.Card), URL: q.Url, Quote: hongyan.MessageID(q.Quote),
 		}
 		if l := q.Location; l != nil {
@@ -89,7 +91,11 @@ func chatRoutes(rs routes) {
 		for i, p := range q.Peers {
 			peers[i] = hongyan.UserID(p)
 		}
-		res, err := s.Chat.Broadcast(ctx, me, peers, chat.Outgoing{ClientID: q.ClientId, Kind: chat.Kind(q.Kind), Text: q.Text}) // the kind as sent, as for send
+		kind, err := messageKind(q.Kind)
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.Chat.Broadcast(ctx, me, peers, chat.Outgoing{ClientID: q.ClientId, Kind: kind, Text: q.Text})
 		if err != nil {
 			return nil, err
 		}
@@ -134,4 +140,16 @@ func chatRoutes(rs routes) {
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Export) (*pb.ServerFrame, error) {
 		return c.dispatchExport(ctx, me, r.Export)
 	})
+}
+
+// messageKind is the chat kind of a kind a client sent. A value the
+// protocol does not define is refused here, before anything else: it must
+// not become another kind by conversion (chat.Kind is narrower than the
+// wire's int32, so 257 would be an image). Kinds the protocol defines but
+// clients may not send (notices, recalls) are chat's to refuse.
+func messageKind(k pb.MessageKind) (chat.Kind, error) {
+	if _, ok := pb.MessageKind_name[int32(k)]; !ok {
+		return 0, hongyan.Errorf(hongyan.CodeInvalid, "unknown message kind %d", int32(k))
+	}
+	return chat.Kind(k), nil
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -81,6 +84,46 @@ func TestRequestErrorsLogged(t *testing.T) {
 			}
 			if got := requestCount(g, "ping", tt.wantCodes); got != 1 {
 				t.Errorf("requests_total{kind=ping,code=%s}: got %v, want 1", tt.wantCodes, got)
+			}
+		})
+	}
+}
+
+// The HTTP endpoints (media, export) treat a cancelled request as the
+// WebSocket does: a client that went away is no internal error; a real
+// failure is logged with the user and the device.
+func TestHTTPErrorsLogged(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		err        error
+		cancelled  bool
+		wantLog    bool
+		wantStatus int
+	}{
+		{"client gone", fmt.Errorf("open blob: %w", context.Canceled), true, false, http.StatusServiceUnavailable},
+		{"storage failure", errors.New("disk on fire"), false, true, http.StatusInternalServerError},
+		{"not found", hongyan.Errorf(hongyan.CodeNotFound, "no such media"), false, false, http.StatusNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs syncBuffer
+			g := New(Services{}, Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancelled {
+				cancel()
+			}
+			r := httptest.NewRequestWithContext(ctx, "GET", "/media/abc", nil)
+			w := httptest.NewRecorder()
+			g.mediaError(w, r, hongyan.Caller{User: 7, Device: 9}, tt.err)
+			if w.Code != tt.wantStatus {
+				t.Errorf("status: got %d, want %d", w.Code, tt.wantStatus)
+			}
+			out := logs.String()
+			if got := strings.Contains(out, "level=ERROR"); got != tt.wantLog {
+				t.Errorf("an ERROR logged: got %v, want %v; log:\n%s", got, tt.wantLog, out)
+			}
+			if tt.wantLog && !(strings.Contains(out, "user=7") && strings.Contains(out, "device=9") && strings.Contains(out, "disk on fire")) {
+				t.Errorf("the log line lacks the user, the device or the cause:\n%s", out)
 			}
 		})
 	}

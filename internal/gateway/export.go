@@ -64,7 +64,7 @@ func (c *conn) dispatchExport(ctx context.Context, me hongyan.Caller, r *pb.Expo
 func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 	me, err := g.mediaCaller(r)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, me, err)
 		return
 	}
 	ctx := r.Context()
@@ -72,12 +72,12 @@ func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 	if s := r.PathValue("conversation"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			g.mediaError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such conversation"))
+			g.mediaError(w, r, me, hongyan.Errorf(hongyan.CodeNotFound, "no such conversation"))
 			return
 		}
 		// Check before the first byte, so that a refusal is a clear error.
 		if _, err := g.s.Chat.Conversation(ctx, me, hongyan.ConversationID(id)); err != nil {
-			g.mediaError(w, err)
+			g.mediaError(w, r, me, err)
 			return
 		}
 		convs = []hongyan.ConversationID{hongyan.ConversationID(id)}
@@ -86,7 +86,7 @@ func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 		for {
 			page, err := g.s.Chat.ConversationIDs(ctx, me, last(convs), chat.MaxPage)
 			if err != nil {
-				g.mediaError(w, err)
+				g.mediaError(w, r, me, err)
 				return
 			}
 			convs = append(convs, page...)
@@ -103,7 +103,9 @@ func (g *Gateway) serveExport(w http.ResponseWriter, r *http.Request) {
 	z := zip.NewWriter(w)
 	if err := g.writeExport(ctx, z, me, convs, r.PathValue("conversation") == ""); err != nil {
 		// The status is sent; a broken archive is how the client learns.
-		g.log.Warn("export failed", "user", me.User, "err", err)
+		if r.Context().Err() == nil {
+			g.log.Warn("export failed", "user", int64(me.User), "device", int64(me.Device), "err", err)
+		}
 		return
 	}
 	z.Close()

@@ -16,12 +16,14 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
+	"hongyan/internal/clientaddr"
 	"hongyan/internal/contact"
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
 )
 
@@ -32,10 +34,12 @@ type Services struct {
 	Chat      *chat.Service
 	Groups    *group.Service
 	Favorites *favorite.Service
-	Wallet    *wallet.Service // nil: no wallet requests
-	Media     *media.Service  // nil: no media endpoints
-	Changes   *changelog.Feed
-	Bus       hongyan.Bus
+	// OfficialAccounts: nil, no official accounts.
+	OfficialAccounts *officialacct.Service
+	Wallet           *wallet.Service // nil: no wallet requests
+	Media            *media.Service  // nil: no media endpoints
+	Changes          *changelog.Feed
+	Bus              hongyan.Bus
 }
 
 // Options tune the gateway.
@@ -66,6 +70,9 @@ type Options struct {
 	BodyTimeout  time.Duration
 	WriteTimeout time.Duration // a client that cannot take a frame this long is dropped
 	PublicURL    string        // base of links in QR codes
+	// ClientAddr finds a request's client address (believing the
+	// X-Forwarded-For of trusted proxies); nil: the peer's address.
+	ClientAddr *clientaddr.Resolver
 	// MaxGroupMembers is the group size limit clients are told.
 	MaxGroupMembers int
 	Log             *slog.Logger
@@ -84,7 +91,7 @@ type Gateway struct {
 
 	mu      sync.Mutex
 	live    map[*conn]struct{}
-	perAddr map[string]int // open connections by addrKey
+	perAddr map[string]int // open connections by hongyan.AddressKey
 	unauth  int            // open connections that have not said hello
 }
 
@@ -125,10 +132,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	// The client's address: what it counts under (and forget uncounts
-	// from c.addr, the same string) and what the features are told.
-	addr := r.RemoteAddr
-	key := addrKey(addr)
+	// The client's address (behind a trusted proxy, the one it names):
+	// what it counts under (and forget uncounts from c.addr, the same
+	// string) and what the features are told.
+	addr := g.opt.ClientAddr.Addr(r)
+	key := hongyan.AddressKey(addr)
 	if status, msg := g.admit(key); status != 0 {
 		g.m.refused.WithLabelValues(strconv.Itoa(status)).Inc()
 		refuse(w, status, msg)
@@ -161,7 +169,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) forget(c *conn) {
 	g.mu.Lock()
 	delete(g.live, c)
-	g.leave(addrKey(c.addr), c.unauth)
+	g.leave(hongyan.AddressKey(c.addr), c.unauth)
 	c.unauth = false
 	g.mu.Unlock()
 	g.m.conns.Dec()

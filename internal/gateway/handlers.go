@@ -67,12 +67,16 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 	if !authed && !rt.public {
 		return nil, hongyan.Errorf(hongyan.CodeUnauth, "send hello with a session token first")
 	}
+	if err := checkLists(f); err != nil {
+		return nil, err
+	}
 	return rt.serve(c, ctx, me, f)
 }
 
 // A route is how one kind of request is served. Each feature's requests
 // are added from a file of their own (accounts.go, chats.go, contacts.go,
-// groups.go, favorites.go, wallet.go, sync.go); routeOf finds them.
+// groups.go, favorites.go, officialacct.go,
+// wallet.go, sync.go); routeOf finds them.
 type route struct {
 	kind   string // the request's name in metrics and logs ("send", "sync", …)
 	public bool   // allowed before hello
@@ -124,6 +128,9 @@ func newRoutes(s Services) routes {
 	}
 	if s.Favorites != nil {
 		favoriteRoutes(rs)
+	}
+	if s.OfficialAccounts != nil {
+		officialAccountRoutes(rs)
 	}
 	if s.Wallet != nil {
 		walletRoutes(rs)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func (g *Gateway) registerMediaRoutes(mux *http.ServeMux) {
 	// refuses.
 	mux.HandleFunc("GET /media/{id}/{variant}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("variant") != "thumb" {
-			g.mediaError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such media"))
+			g.mediaError(w, r, hongyan.Caller{}, hongyan.Errorf(hongyan.CodeNotFound, "no such media"))
 			return
 		}
 		g.handleMediaGet(w, r, true)
@@ -95,28 +96,28 @@ func (g *Gateway) mediaCaller(r *http.Request) (hongyan.Caller, error) {
 func (g *Gateway) handleMediaPut(w http.ResponseWriter, r *http.Request) {
 	c, err := g.mediaCaller(r)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	q := r.URL.Query()
 	u := media.Upload{Class: media.Class(q.Get("kind")), Name: q.Get("name")}
 	if s := q.Get("duration_ms"); s != "" {
 		if u.DurationMS, err = strconv.Atoi(s); err != nil {
-			g.mediaError(w, hongyan.Errorf(hongyan.CodeInvalid, "duration_ms must be a whole number of milliseconds"))
+			g.mediaError(w, r, c, hongyan.Errorf(hongyan.CodeInvalid, "duration_ms must be a whole number of milliseconds"))
 			return
 		}
 	}
 	body := r.Body
 	if limit := g.s.Media.Limit(u.Class); limit > 0 {
 		if r.ContentLength > limit {
-			g.mediaError(w, hongyan.Errorf(hongyan.CodeTooLarge, "a %s may be at most %d bytes", u.Class, limit).WithReason(hongyan.ReasonFileTooLarge))
+			g.mediaError(w, r, c, hongyan.Errorf(hongyan.CodeTooLarge, "a %s may be at most %d bytes", u.Class, limit).WithReason(hongyan.ReasonFileTooLarge))
 			return
 		}
 		body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	info, err := g.s.Media.Put(r.Context(), c, u, g.flowing(w, body))
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toMediaJSON(info))
@@ -154,7 +155,7 @@ func (f *flowReader) Read(p []byte) (int, error) {
 func (g *Gateway) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 	c, err := g.mediaCaller(r)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	var req struct {
@@ -166,12 +167,12 @@ func (g *Gateway) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		g.mediaError(w, hongyan.Errorf(hongyan.CodeInvalid, "the body must be JSON {\"kind\", \"name\", \"size\", \"duration_ms\"}: %v", err))
+		g.mediaError(w, r, c, hongyan.Errorf(hongyan.CodeInvalid, "the body must be JSON {\"kind\", \"name\", \"size\", \"duration_ms\"}: %v", err))
 		return
 	}
 	st, err := g.s.Media.StartUpload(r.Context(), c, media.Upload{Class: media.Class(req.Kind), Name: req.Name, Size: req.Size, DurationMS: req.DurationMS})
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	w.Header().Set("Location", "/media/uploads/"+st.ID)
@@ -182,19 +183,19 @@ func (g *Gateway) handleUploadStart(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) handleUploadChunk(w http.ResponseWriter, r *http.Request) {
 	c, err := g.mediaCaller(r)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	off, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
 	if err != nil || off < 0 {
-		g.mediaError(w, hongyan.Errorf(hongyan.CodeInvalid, "the Upload-Offset header must give the offset of the chunk"))
+		g.mediaError(w, r, c, hongyan.Errorf(hongyan.CodeInvalid, "the Upload-Offset header must give the offset of the chunk"))
 		return
 	}
 	// The service refuses bytes past the upload's size; this bounds the
 	// body by the largest upload there can be.
 	limit := max(g.s.Media.Limit(media.ClassFile), g.s.Media.Limit(media.ClassImage))
 	if r.ContentLength > limit {
-		g.mediaError(w, hongyan.Errorf(hongyan.CodeTooLarge, "a chunk may be at most %d bytes", limit))
+		g.mediaError(w, r, c, hongyan.Errorf(hongyan.CodeTooLarge, "a chunk may be at most %d bytes", limit))
 		return
 	}
 	st, info, err := g.s.Media.WriteChunk(r.Context(), c, r.PathValue("id"), off, g.flowing(w, http.MaxBytesReader(w, r.Body, limit)))
@@ -202,7 +203,7 @@ func (g *Gateway) handleUploadChunk(w http.ResponseWriter, r *http.Request) {
 		setUploadHeaders(w, st)
 	}
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	resp := uploadJSON{ID: st.ID, Offset: st.Offset, Size: st.Size}
@@ -215,12 +216,12 @@ func (g *Gateway) handleUploadChunk(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) handleUploadHead(w http.ResponseWriter, r *http.Request) {
 	c, err := g.mediaCaller(r)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	st, err := g.s.Media.Upload(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	setUploadHeaders(w, st)
@@ -240,12 +241,12 @@ func (g *Gateway) handleMediaGet(w http.ResponseWriter, r *http.Request, thumb b
 	h.Set("Content-Disposition", "attachment")
 	c, err := g.mediaCaller(r)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	info, rc, err := g.s.Media.Open(r.Context(), c, r.PathValue("id"), thumb)
 	if err != nil {
-		g.mediaError(w, err)
+		g.mediaError(w, r, c, err)
 		return
 	}
 	defer rc.Close()
@@ -351,8 +352,11 @@ var mediaStatus = map[hongyan.Code]int{
 }
 
 // mediaError writes err as JSON {"code", "message", "reason"} with its
-// status (reason only when set).
-func (g *Gateway) mediaError(w http.ResponseWriter, err error) {
+// status (reason only when set). An internal error is logged with whose
+// request it was (c, zero before authentication), unless the client went
+// away meanwhile: then nothing failed, and the answer (which nobody reads)
+// says unavailable.
+func (g *Gateway) mediaError(w http.ResponseWriter, r *http.Request, c hongyan.Caller, err error) {
 	code, msg := hongyan.ErrorCode(err), hongyan.ErrorMessage(err)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -360,8 +364,14 @@ func (g *Gateway) mediaError(w http.ResponseWriter, err error) {
 	}
 	status, ok := mediaStatus[code]
 	if !ok {
-		status = http.StatusInternalServerError
-		g.log.Error("media request", "err", err)
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			code, msg = hongyan.CodeUnavailable, "the request was cancelled"
+			status = http.StatusServiceUnavailable
+		} else {
+			status = http.StatusInternalServerError
+			g.log.Error("media request failed", "user", int64(c.User), "device", int64(c.Device),
+				"method", r.Method, "path", r.URL.Path, "err", err)
+		}
 	}
 	h := w.Header()
 	h.Del("ETag")

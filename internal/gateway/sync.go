@@ -11,6 +11,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
 )
 
@@ -143,6 +144,10 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_GroupInvitation{GroupInvitation: c.invitationPB(ctx, v)}
 	case favorite.Favorite:
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
+	case officialacct.Message:
+		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
+	case officialacct.FollowState:
+		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case wallet.Balance:
 		item.Item = &pb.Change_WalletBalance{WalletBalance: &pb.WalletBalance{Balance: v.Fen}}
 	case wallet.Transfer:

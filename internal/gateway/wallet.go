@@ -26,9 +26,6 @@ func walletRoutes(rs routes) {
 		if limit <= 0 || limit > wallet.MaxPage {
 			limit = wallet.MaxPage
 		}
-		if len(q.Kinds) > 16 {
-			return nil, hongyan.Errorf(hongyan.CodeInvalid, "at most 16 kinds")
-		}
 		f := wallet.HistoryFilter{In: q.OnlyIn, Out: q.OnlyOut, Before: q.Before, Limit: limit + 1}
 		for _, k := range q.Kinds {
 			f.Kinds = append(f.Kinds, wallet.EntryKind(k))

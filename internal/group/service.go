@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"slices"
+	"strconv"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -28,6 +28,7 @@ type Config struct {
 	MaxMembers  int           // size limit of every group
 	AcceptAbove int           // above this many members, an invitee must accept
 	QRTTL       time.Duration // lifetime of a group QR code
+	CreateRate  hongyan.Rate  // groups one user may create (zero: no limit)
 }
 
 // DefaultConfig is WeChat's: 500 members, acceptance above 40, QR codes for
@@ -52,11 +53,13 @@ type Service struct {
 	pub   hongyan.Publisher
 	cfg   Config
 	now   func() time.Time
+	// creates limits the groups each user creates.
+	creates *hongyan.Limiter
 }
 
 // New returns a Service.
 func New(store Store, rel Relations, img Images, pub hongyan.Publisher, cfg Config) *Service {
-	return &Service{store: store, rel: rel, img: img, pub: pub, cfg: cfg, now: time.Now}
+	return &Service{store: store, rel: rel, img: img, pub: pub, cfg: cfg, now: time.Now, creates: hongyan.NewLimiter(cfg.CreateRate)}
 }
 
 // SetClock replaces the service's clock; tests use it to step past the QR
@@ -80,15 +83,21 @@ var (
 // the caller's contacts. Up to the acceptance threshold they join at once;
 // the rest receive invitations to accept.
 func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, users []hongyan.UserID) (View, error) {
-	if err := hongyan.ValidText("group name", name, MaxName); err != nil {
+	if err := hongyan.ValidName("group name", name, MaxName); err != nil {
 		return View{}, err
-	}
-	users = others(users, c.User)
-	if len(users) < 2 {
-		return View{}, hongyan.Errorf(hongyan.CodeInvalid, "a group starts with at least 2 of your contacts")
 	}
 	if len(users)+1 > s.cfg.MaxMembers {
 		return View{}, hongyan.Errorf(hongyan.CodePrecondition, "a group holds at most %d members", s.cfg.MaxMembers).WithReason(hongyan.ReasonGroupFull)
+	}
+	users, err := others(users, c.User, MaxBatch)
+	if err != nil {
+		return View{}, err
+	}
+	if len(users) < 2 {
+		return View{}, hongyan.Errorf(hongyan.CodeInvalid, "a group starts with at least 2 of your contacts")
+	}
+	if !s.creates.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
+		return View{}, hongyan.Errorf(hongyan.CodeRateLimited, "you have created too many groups lately; try again later")
 	}
 	if err := s.contacts(ctx, c.User, users); err != nil {
 		return View{}, err
@@ -109,7 +118,7 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, use
 		invites = append(invites, Invitation{Inviter: c.User, Invitee: u, State: StateInvited, Created: now, Updated: now,
 			Notify: []hongyan.UserID{u}})
 	}
-	g, changes, err := s.store.Create(ctx, g, members, invites,
+	g, changes, err = s.store.Create(ctx, g, members, invites,
 		Notice{Kind: NoticeCreated, Actor: c.User, Users: direct}, changes)
 	if err != nil {
 		return View{}, err
@@ -256,15 +265,18 @@ func (s *Service) change(ctx context.Context, id hongyan.ConversationID, user ho
 // on, a plain member's invitations wait for the owner or an admin; above
 // the acceptance threshold, invitees must accept.
 func (s *Service) Invite(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, users []hongyan.UserID) ([]Invitation, error) {
-	users = others(users, c.User)
-	if len(users) == 0 || len(users) > MaxBatch {
+	users, err := others(users, c.User, MaxBatch)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "invite 1 to %d users", MaxBatch)
 	}
 	if err := s.contacts(ctx, c.User, users); err != nil {
 		return nil, err
 	}
 	var invites []Invitation
-	err := s.change(ctx, id, c.User, func(g Group, me Member, members []Member) (Op, error) {
+	err = s.change(ctx, id, c.User, func(g Group, me Member, members []Member) (Op, error) {
 		fresh := newcomers(members, users)
 		if len(fresh) == 0 {
 			return Op{}, nil
@@ -403,8 +415,11 @@ func (s *Service) Invitation(ctx context.Context, c hongyan.Caller, id int64) (I
 // Remove takes users out of group id: the owner removes anyone else, an
 // admin removes plain members. They see the notice and nothing after it.
 func (s *Service) Remove(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, users []hongyan.UserID) error {
-	users = others(users, 0)
-	if len(users) == 0 || len(users) > MaxBatch {
+	users, err := others(users, 0, MaxBatch)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
 		return hongyan.Errorf(hongyan.CodeInvalid, "remove 1 to %d members", MaxBatch)
 	}
 	return s.change(ctx, id, c.User, func(g Group, me Member, members []Member) (Op, error) {
@@ -430,9 +445,13 @@ func (s *Service) Remove(ctx context.Context, c hongyan.Caller, id hongyan.Conve
 // leaveOp ends users' membership of g with notice.
 func (s *Service) leaveOp(g Group, members []Member, users []hongyan.UserID, n Notice) Op {
 	before := userIDs(members)
+	leaving := make(map[hongyan.UserID]bool, len(users))
+	for _, u := range users {
+		leaving[u] = true
+	}
 	var after []hongyan.UserID
 	for _, u := range before {
-		if !slices.Contains(users, u) {
+		if !leaving[u] {
 			after = append(after, u)
 		}
 	}
@@ -496,7 +515,7 @@ type Update struct {
 // appears in the chat as a notice, an announcement alerting every member.
 func (s *Service) Update(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, u Update) (View, error) {
 	if u.Name != nil {
-		if err := hongyan.ValidText("group name", *u.Name, MaxName); err != nil {
+		if err := hongyan.ValidName("group name", *u.Name, MaxName); err != nil {
 			return View{}, err
 		}
 	}
@@ -696,7 +715,7 @@ type Settings struct {
 // it, whether it is saved to their contacts, whether they see nicknames.
 func (s *Service) SetMine(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, u Settings) (View, error) {
 	if u.Nickname != nil {
-		if err := hongyan.ValidText("nickname", *u.Nickname, MaxNickname); err != nil {
+		if err := hongyan.ValidName("nickname", *u.Nickname, MaxNickname); err != nil {
 			return View{}, err
 		}
 	}
@@ -800,14 +819,21 @@ func (s *Service) contacts(ctx context.Context, owner hongyan.UserID, users []ho
 }
 
 // others returns users without duplicates, zero IDs and self, in order.
-func others(users []hongyan.UserID, self hongyan.UserID) []hongyan.UserID {
-	var out []hongyan.UserID
+// A list longer than limit is refused before any work (duplicates count:
+// a client has no reason to send them), and the rest takes linear time.
+func others(users []hongyan.UserID, self hongyan.UserID, limit int) ([]hongyan.UserID, error) {
+	if len(users) > limit {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "at most %d users at once", limit)
+	}
+	seen := make(map[hongyan.UserID]bool, len(users))
+	out := make([]hongyan.UserID, 0, len(users))
 	for _, u := range users {
-		if u > 0 && u != self && !slices.Contains(out, u) {
+		if u > 0 && u != self && !seen[u] {
+			seen[u] = true
 			out = append(out, u)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // newcomers returns the users that are not active members.

@@ -25,6 +25,9 @@ const (
 	ChangeGroupRemoved    ChangeKind = 11 // this user is no longer a member
 	ChangeGroupInvitation ChangeKind = 12 // invitation Ref waits for this user, or was answered
 	ChangeFavorite        ChangeKind = 13 // favorite Ref saved, edited or deleted
+	// Official accounts.
+	ChangeOAMessage ChangeKind = 40 // message Ref between this user and an official account
+	ChangeOAFollow  ChangeKind = 41 // this user followed or unfollowed official account Ref
 	// Wallet (100–119).
 	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
 	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state

@@ -1,6 +1,7 @@
 package hongyan
 
 import (
+	"crypto/sha256"
 	"sync"
 	"time"
 )
@@ -14,24 +15,49 @@ type Rate struct {
 
 // Limiter is a keyed token-bucket rate limiter (one bucket per key, e.g. a
 // user ID or a network address). It is safe for concurrent use.
+//
+// Its memory is bounded by bytes, whatever its keys: a key longer than
+// MaxLimiterKey bytes is kept as its SHA-256, and once the buckets take
+// more than the limiter's budget it forgets the buckets that have refilled
+// (which changes no decision) and then, if that is not enough, buckets
+// picked at random, down to three quarters of the budget. A forgotten
+// bucket starts full again: that is the price of bounded memory, so keep a
+// limit per source address in front of a limit keyed on what a client
+// names (an account, a phone number), which bounds how fast one source
+// can make the limiter forget.
 type Limiter struct {
-	rate Rate
-	mu   sync.Mutex
-	m    map[string]*bucket
+	rate   Rate
+	budget int
+	mu     sync.Mutex
+	m      map[string]bucket
+	bytes  int // estimated size of m
 }
 
 type bucket struct {
 	tokens float64
-	last   time.Time
+	last   int64 // UnixNano of the last refill
 }
 
-// NewLimiter returns a limiter that allows r per key.
-func NewLimiter(r Rate) *Limiter {
-	return &Limiter{rate: r, m: make(map[string]*bucket)}
-}
+const (
+	// MaxLimiterKey is the longest key a Limiter keeps as it is.
+	MaxLimiterKey = 64
+	// DefaultLimiterBytes is the budget of NewLimiter: about 40,000 keys
+	// of 32 bytes.
+	DefaultLimiterBytes = 4 << 20
+	// limiterEntryBytes is what one bucket costs besides its key: the map
+	// slot, the string header and the bucket.
+	limiterEntryBytes = 64
+)
 
-// maxBuckets bounds the limiter's memory; full buckets are dropped beyond it.
-const maxBuckets = 100_000
+// NewLimiter returns a limiter that allows r per key, in
+// DefaultLimiterBytes of memory.
+func NewLimiter(r Rate) *Limiter { return NewLimiterSize(r, DefaultLimiterBytes) }
+
+// NewLimiterSize returns a limiter that allows r per key and keeps its
+// buckets in about maxBytes of memory (at least room for 16 buckets).
+func NewLimiterSize(r Rate, maxBytes int) *Limiter {
+	return &Limiter{rate: r, budget: max(maxBytes, 16*(limiterEntryBytes+MaxLimiterKey)), m: make(map[string]bucket)}
+}
 
 // Allow takes one token from key's bucket at time now and reports whether
 // there was one.
@@ -39,34 +65,65 @@ func (l *Limiter) Allow(key string, now time.Time) bool {
 	if l == nil || l.rate.N <= 0 || l.rate.Per <= 0 {
 		return true
 	}
-	perSec := float64(l.rate.N) / l.rate.Per.Seconds()
+	if len(key) > MaxLimiterKey {
+		sum := sha256.Sum256([]byte(key))
+		key = string(sum[:])
+	}
+	perNs := float64(l.rate.N) / float64(l.rate.Per)
+	t := now.UnixNano()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.m[key]
 	if !ok {
-		if len(l.m) >= maxBuckets {
-			l.sweep(now, perSec)
+		size := limiterEntryBytes + len(key)
+		if l.bytes+size > l.budget {
+			l.shrink(t, perNs)
 		}
-		b = &bucket{tokens: float64(l.rate.N), last: now}
-		l.m[key] = b
+		key = string([]byte(key)) // keep no larger string it may be part of
+		b = bucket{tokens: float64(l.rate.N), last: t}
+		l.bytes += size
 	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = min(float64(l.rate.N), b.tokens+el*perSec)
-		b.last = now
+	if el := t - b.last; el > 0 {
+		b.tokens = min(float64(l.rate.N), b.tokens+float64(el)*perNs)
+		b.last = t
 	}
-	if b.tokens < 1 {
-		return false
+	allowed := b.tokens >= 1
+	if allowed {
+		b.tokens--
 	}
-	b.tokens--
-	return true
+	l.m[key] = b
+	return allowed
 }
 
-// sweep drops buckets that have refilled completely: forgetting them changes
-// no decision.
-func (l *Limiter) sweep(now time.Time, perSec float64) {
+// shrink forgets buckets until the limiter holds at most three quarters
+// of its budget: first those that have refilled completely (forgetting
+// them changes no decision), then any.
+func (l *Limiter) shrink(now int64, perNs float64) {
+	target := l.budget / 4 * 3
 	for k, b := range l.m {
-		if b.tokens+now.Sub(b.last).Seconds()*perSec >= float64(l.rate.N) {
-			delete(l.m, k)
+		if b.tokens+float64(now-b.last)*perNs >= float64(l.rate.N) {
+			l.forget(k)
 		}
 	}
+	for k := range l.m { // map order: at random
+		if l.bytes <= target {
+			break
+		}
+		l.forget(k)
+	}
+}
+
+func (l *Limiter) forget(k string) {
+	delete(l.m, k)
+	l.bytes -= limiterEntryBytes + len(k)
+}
+
+// Size returns the number of buckets held and their estimated bytes.
+func (l *Limiter) Size() (buckets, bytes int) {
+	if l == nil {
+		return 0, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m), l.bytes
 }

@@ -123,14 +123,37 @@ func (e *deniedError) Error() string { return "linkfetch: address " + e.addr + "
 // control is the dialer's check of the address about to be connected to:
 // after DNS, for every connection, redirects and images included.
 func (f *Fetcher) control(network, address string, _ syscall.RawConn) error {
+	return checkDial(f.allow, network, address)
+}
+
+func checkDial(allow func(netip.Addr) bool, network, address string) error {
 	if network != "tcp4" && network != "tcp6" && network != "tcp" {
 		return &deniedError{addr: network + " " + address}
 	}
 	ap, err := netip.ParseAddrPort(address)
-	if err != nil || !f.allow(ap.Addr()) {
+	if err != nil || !allow(ap.Addr()) {
 		return &deniedError{addr: address}
 	}
 	return nil
+}
+
+// GuardedDialer returns a dialer for other outbound HTTP (webhooks,
+// developer-server callbacks) with the same guard: every address it
+// connects to, after DNS, must be Public unless allowPrivate is set.
+func GuardedDialer(timeout time.Duration, allowPrivate bool) *net.Dialer {
+	allow := Public
+	if allowPrivate {
+		allow = func(netip.Addr) bool { return true }
+	}
+	return &net.Dialer{Timeout: timeout, Control: func(network, address string, _ syscall.RawConn) error {
+		return checkDial(allow, network, address)
+	}}
+}
+
+// IsDenied reports whether err is the guard's refusal of an address.
+func IsDenied(err error) bool {
+	var d *deniedError
+	return errors.As(err, &d)
 }
 
 // Public reports whether ip is an address on the public internet: not

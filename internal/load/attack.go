@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,10 @@ import (
 //	               header of a large frame (--frame-bytes, 2 MiB) and
 //	               nothing more
 //	attack-idle    upgraded connections that never say hello
+//
+// and the abuse attacks of abuse.go (attack-recovery, attack-group,
+// attack-decode, attack-flood). After the attack the server's memory is
+// read again once it has settled: what an attack leaves behind.
 const (
 	maxAttackConns   = 25000
 	attackDialers    = 64
@@ -54,6 +59,9 @@ func runAttack(ctx context.Context, workload string, opt Options) (Result, error
 		if workload == "attack-idle" {
 			conns = 21000
 		}
+		if n, ok := defaultAbuseConns[workload]; ok {
+			conns = n
+		}
 	}
 	conns = min(conns, maxAttackConns)
 	frame := opt.FrameBytes
@@ -69,6 +77,12 @@ func runAttack(ctx context.Context, workload string, opt Options) (Result, error
 	token, err := probeAccount(ctx, opt)
 	if err != nil {
 		return Result{}, fmt.Errorf("real client: %w", err)
+	}
+	var ab *abuser
+	if slices.Contains(abuseWorkloads, workload) {
+		if ab, err = newAbuser(ctx, workload, opt, src); err != nil {
+			return Result{}, err
+		}
 	}
 	before, err := settledMemory(ctx, opt.Admin)
 	if err != nil {
@@ -127,19 +141,31 @@ func runAttack(ctx context.Context, workload string, opt Options) (Result, error
 		}
 	})
 	// The attacker.
-	a := &attacker{server: opt.Server, src: src, frame: frame, idle: workload == "attack-idle"}
-	a.run(actx, conns)
-	<-actx.Done()
-	wg.Wait()
-	a.closeAll()
-
-	r.AttackOpened, r.AttackRefused, r.AttackClosedByServer = int(a.opened.Load()), int(a.refused.Load()), int(a.closed.Load())
+	if ab != nil {
+		ab.run(actx, conns)
+		wg.Wait()
+		ab.close()
+		ab.report(&r, opt.Log)
+	} else {
+		a := &attacker{server: opt.Server, src: src, frame: frame, idle: workload == "attack-idle"}
+		a.run(actx, conns)
+		<-actx.Done()
+		wg.Wait()
+		a.closeAll()
+		r.AttackOpened, r.AttackRefused, r.AttackClosedByServer = int(a.opened.Load()), int(a.refused.Load()), int(a.closed.Load())
+	}
 	r.ServerRSSBytes, r.ServerFDsMax = peak.rss, peak.fds
 	r.ClientTries, r.ClientServed = int(tries.Load()), int(served.Load())
 	r.P50Ms, r.P99Ms, r.MaxMs = lat.Percentile(50), lat.Percentile(99), lat.Percentile(100)
-	fmt.Fprintf(opt.Log, "%s: %d upgraded, %d refused or failed, %d closed by the server; server at most %.1f MB resident (%.1f before), %.0f open files (%.0f before); real client served %d of %d (p50 %.1f ms, max %.1f ms)\n",
-		workload, r.AttackOpened, r.AttackRefused, r.AttackClosedByServer, r.ServerRSSBytes/1e6, before.rss/1e6,
-		r.ServerFDsMax, before.fds, r.ClientServed, r.ClientTries, r.P50Ms, r.MaxMs)
+	if ab == nil {
+		fmt.Fprintf(opt.Log, "%s: %d upgraded, %d refused or failed, %d closed by the server\n", workload, r.AttackOpened, r.AttackRefused, r.AttackClosedByServer)
+	}
+	fmt.Fprintf(opt.Log, "%s: server at most %.1f MB resident (%.1f before), %.0f open files (%.0f before); real client served %d of %d (p50 %.1f ms, p99 %.1f ms, max %.1f ms)\n",
+		workload, r.ServerRSSBytes/1e6, before.rss/1e6, r.ServerFDsMax, before.fds, r.ClientServed, r.ClientTries, r.P50Ms, r.P99Ms, r.MaxMs)
+	if after, err := settledMemory(ctx, opt.Admin); err == nil {
+		r.ServerRSSAfterBytes = after.rss
+		fmt.Fprintf(opt.Log, "%s: server after the attack, settled: %.1f MB resident, %.0f open files\n", workload, after.rss/1e6, after.fds)
+	}
 	return r, nil
 }
 

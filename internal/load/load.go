@@ -127,6 +127,12 @@ type Result struct {
 	ServerFDsMax         float64 `json:"server_fds_max,omitempty"`
 	ClientTries          int     `json:"client_tries,omitempty"`
 	ClientServed         int     `json:"client_served,omitempty"`
+	ServerRSSAfterBytes  float64 `json:"server_rss_after_bytes,omitempty"` // settled, after the attack
+	// The abuse attacks: requests answered, by kind and code ("ok" for
+	// success), and typing notices that reached the second account.
+	AttackRequests  int64          `json:"attack_requests,omitempty"`
+	AttackAnswers   map[string]int `json:"attack_answers,omitempty"`
+	AttackDelivered int64          `json:"attack_delivered,omitempty"`
 
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
@@ -138,7 +144,8 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "chaos", "attack-frames", "attack-idle"}
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "chaos", "attack-frames", "attack-idle",
+	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
 func Run(ctx context.Context, workload string, opt Options) (Result, error) {
@@ -177,7 +184,7 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runCatchup(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
-	case "attack-frames", "attack-idle":
+	case "attack-frames", "attack-idle", "attack-recovery", "attack-group", "attack-decode", "attack-flood":
 		return runAttack(ctx, workload, opt)
 	}
 	return Result{}, fmt.Errorf("unknown workload %q (known: %v)", workload, Workloads)

@@ -7,7 +7,8 @@
 // Content lives in a BlobStore, addressed by its SHA-256, so two uploads of
 // the same bytes share one blob; each upload is a media object of its own
 // with a random, unguessable ID, kept in a Store with the conversations it
-// was sent into. A user may read a media object they uploaded, or one sent
-// into a conversation they can read (asked of Readers, which node fills
-// from the chat feature); to everyone else it does not exist.
+// was sent into. A user may read a media object they uploaded, or one
+// carried by a message they see (asked of Readers, which node fills from
+// the chat feature: inside their window of a group chat, not recalled); to
+// everyone else it does not exist.
 package media

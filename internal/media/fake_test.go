@@ -77,11 +77,20 @@ func (s *memStore) Refs(_ context.Context, id string) ([]hongyan.ConversationID,
 	return out, nil
 }
 
-func (s *memStore) CreateUpload(_ context.Context, u media.UploadSession) error {
+func (s *memStore) CreateUpload(_ context.Context, u media.UploadSession, maxOpen int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.uploads[u.ID]; ok {
 		return hongyan.Errorf(hongyan.CodeExists, "upload exists")
+	}
+	open := 0
+	for _, o := range s.uploads {
+		if o.Owner == u.Owner && o.Offset < o.Size {
+			open++
+		}
+	}
+	if maxOpen > 0 && open >= maxOpen {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many uploads open")
 	}
 	s.uploads[u.ID] = u
 	return nil
@@ -204,7 +213,7 @@ func (b *memBlobs) count() int {
 // readers grants users reading of conversations.
 type readers map[hongyan.ConversationID][]hongyan.UserID
 
-func (r readers) CanRead(_ context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error) {
+func (r readers) CanReadMedia(_ context.Context, user hongyan.UserID, conv hongyan.ConversationID, _ string) (bool, error) {
 	return slices.Contains(r[conv], user), nil
 }
 

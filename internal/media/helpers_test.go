@@ -88,7 +88,10 @@ func gifBytes(w, h int) []byte {
 var webpBytes = []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00")
 
 // floodPNG is a PNG of a few dozen bytes whose header declares w×h pixels.
-func floodPNG(w, h uint32) []byte {
+func floodPNG(w, h uint32) []byte { return floodPNGDepth(w, h, 8) }
+
+// floodPNGDepth is floodPNG of RGBA pixels of depth bits a channel.
+func floodPNGDepth(w, h uint32, depth byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	chunk := func(typ string, data []byte) {
@@ -99,7 +102,7 @@ func floodPNG(w, h uint32) []byte {
 	}
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA
+	ihdr = append(ihdr, depth, 6, 0, 0, 0) // RGBA
 	chunk("IHDR", ihdr)
 	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
 	chunk("IEND", nil)

@@ -50,7 +50,7 @@ type checkedImage struct {
 // processImage checks an image of sniffed type typ against the pixel
 // limit before decoding it, removes EXIF and XMP from JPEGs, decodes it and
 // makes its thumbnail.
-func processImage(data []byte, typ string, maxPixels int64) (checkedImage, error) {
+func processImage(data []byte, typ string, maxPixels, maxDecoded int64) (checkedImage, error) {
 	dec, ok := decoders[typ]
 	if !ok {
 		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "not a JPEG, PNG, GIF or WebP image").WithReason(hongyan.ReasonNotImage)
@@ -75,6 +75,17 @@ func processImage(data []byte, typ string, maxPixels int64) (checkedImage, error
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
 		return checkedImage{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, maxPixels).WithReason(hongyan.ReasonImageTooLarge)
 	}
+	// So does the memory it would take: a 16-bit PNG takes 8 bytes a pixel.
+	// A progressive JPEG also holds its coefficients while it decodes:
+	// 4 bytes a pixel for each component.
+	bpp := bytesPerPixel(cfg.ColorModel)
+	if typ == "image/jpeg" && progressiveJPEG(data) {
+		bpp += 4 * min(bpp, 4)
+	}
+	if b := int64(cfg.Width) * int64(cfg.Height) * bpp; b > maxDecoded {
+		return checkedImage{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels of %d bytes; at most %d MiB decoded are allowed",
+			cfg.Width, cfg.Height, bpp, maxDecoded>>20).WithReason(hongyan.ReasonImageTooLarge)
+	}
 	img, err := dec.decode(data)
 	if err != nil {
 		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "the image could not be decoded: %s", shortErr(err))
@@ -88,6 +99,50 @@ func processImage(data []byte, typ string, maxPixels int64) (checkedImage, error
 		w, h = h, w
 	}
 	return checkedImage{data: data, width: w, height: h, thumb: thumb}, nil
+}
+
+// bytesPerPixel is the most bytes a pixel of model takes decoded by the
+// standard decoders; an unknown model counts as the largest (8).
+func bytesPerPixel(model color.Model) int64 {
+	switch model {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel: // 4:4:4 at most; subsampled JPEGs take less
+		return 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel, color.NYCbCrAModel:
+		return 4
+	}
+	if _, ok := model.(color.Palette); ok {
+		return 1
+	}
+	return 8
+}
+
+// progressiveJPEG reports whether the JPEG data is progressive (a SOF2
+// or SOF10 frame before its first scan).
+func progressiveJPEG(data []byte) bool {
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xff {
+			return false
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xff: // fill
+			i++
+			continue
+		case m == 0xc2 || m == 0xca:
+			return true
+		case m == markerSOS || m == markerEOI:
+			return false
+		case m == 0x01 || m >= 0xd0 && m <= 0xd7:
+			i += 2
+			continue
+		}
+		i += 2 + int(binary.BigEndian.Uint16(data[i+2:]))
+	}
+	return false
 }
 
 // shortErr is an error's text cut to a length fit for a message.

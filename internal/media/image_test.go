@@ -95,3 +95,43 @@ func FuzzWAVDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestProgressiveJPEG(t *testing.T) {
+	sof := func(marker byte) []byte {
+		return []byte{0xff, 0xd8, 0xff, 0xe0, 0, 4, 'J', 'F', 0xff, marker, 0, 3, 8, 0xff, 0xda, 0, 2}
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"baseline", sof(0xc0), false},
+		{"progressive", sof(0xc2), true},
+		{"progressive arithmetic", sof(0xca), true},
+		{"encoded by Go (baseline)", jpegSeed(), false},
+		{"truncated", []byte{0xff, 0xd8, 0xff}, false},
+		{"not a marker", []byte{0xff, 0xd8, 0x00, 0xc2, 0, 0}, false},
+	} {
+		if got := progressiveJPEG(tt.data); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestBytesPerPixel(t *testing.T) {
+	for _, tt := range []struct {
+		img  image.Image
+		want int64
+	}{
+		{image.NewGray(image.Rect(0, 0, 1, 1)), 1},
+		{image.NewGray16(image.Rect(0, 0, 1, 1)), 2},
+		{image.NewRGBA(image.Rect(0, 0, 1, 1)), 4},
+		{image.NewNRGBA64(image.Rect(0, 0, 1, 1)), 8},
+		{image.NewRGBA64(image.Rect(0, 0, 1, 1)), 8},
+		{image.NewPaletted(image.Rect(0, 0, 1, 1), color.Palette{color.Black}), 1},
+	} {
+		if got := bytesPerPixel(tt.img.ColorModel()); got != tt.want {
+			t.Errorf("%T: got %d bytes a pixel, want %d", tt.img, got, tt.want)
+		}
+	}
+}

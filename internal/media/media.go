@@ -81,6 +81,14 @@ type Config struct {
 	MaxFileBytes   int64 // voice, video, file (default 1 GiB)
 	MaxImageBytes  int64 // image, sticker (default 25 MiB)
 	MaxImagePixels int64 // width × height of an image (default 50,000,000)
+	// MaxDecodedBytes bounds the memory one image takes decoded: width ×
+	// height × bytes per pixel, from its header (default 192 MiB).
+	MaxDecodedBytes int64
+	// Decodes bounds the images decoded at once (default 2).
+	Decodes int
+	// MaxOpenUploads bounds the resumable uploads one user has open
+	// (0: no limit).
+	MaxOpenUploads int
 	// TempDir holds resumable uploads in progress and content being
 	// checked (default os.TempDir()). It is created when first needed. On
 	// the same file system as the blob store, finished files can be moved

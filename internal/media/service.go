@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +43,12 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	if cfg.MaxImagePixels <= 0 {
 		cfg.MaxImagePixels = 50_000_000
 	}
+	if cfg.MaxDecodedBytes <= 0 {
+		cfg.MaxDecodedBytes = 192 << 20
+	}
+	if cfg.Decodes <= 0 {
+		cfg.Decodes = 2
+	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
 	}
@@ -52,7 +57,7 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	}
 	return &Service{
 		store: store, blobs: blobs, readers: readers, cfg: cfg, now: cfg.Now,
-		decoding: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		decoding: make(chan struct{}, cfg.Decodes),
 	}
 }
 
@@ -110,7 +115,7 @@ func (s *Service) put(ctx context.Context, owner hongyan.UserID, u Upload, r io.
 }
 
 // Open returns media id (its thumbnail when thumb is set) for reading by
-// c: the owner, or a user who can read a conversation it was sent into.
+// c: the owner, or a user who sees a message that carries it (Readers).
 // Anyone else gets hongyan.CodeNotFound, as for media that do not exist.
 // For a thumbnail, the Info's Type, Size and SHA256 describe the
 // thumbnail. The caller must Close the reader.
@@ -182,7 +187,7 @@ func (s *Service) readable(ctx context.Context, user hongyan.UserID, id string) 
 	}
 	var failed error
 	for _, conv := range refs {
-		ok, err := s.readers.CanRead(ctx, user, conv)
+		ok, err := s.readers.CanReadMedia(ctx, user, conv, id)
 		if err != nil {
 			failed = err
 			continue
@@ -431,7 +436,7 @@ func (s *Service) processImage(ctx context.Context, data []byte, typ string) (ch
 		return checkedImage{}, ctx.Err()
 	}
 	defer func() { <-s.decoding }()
-	return processImage(data, typ, s.cfg.MaxImagePixels)
+	return processImage(data, typ, s.cfg.MaxImagePixels, s.cfg.MaxDecodedBytes)
 }
 
 // voiceType maps a sniffed type to the type of a voice clip: audio, or the

@@ -184,6 +184,32 @@ func TestPixelFlood(t *testing.T) {
 	}
 }
 
+// TestDecodedBytesBounded: a 16-bit PNG within the pixel limit but whose
+// pixels would take 288 MB decoded is refused from its header.
+func TestDecodedBytesBounded(t *testing.T) {
+	e := newEnv(t, media.Config{}, nil)
+	deep := floodPNGDepth(6000, 6000, 16)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := e.s.Put(t.Context(), alice, media.Upload{Class: media.ClassImage, Name: "deep.png"}, bytes.NewReader(deep))
+	runtime.ReadMemStats(&after)
+	wantCode(t, "Put(16-bit PNG of 36 Mpx)", err, hongyan.CodeTooLarge)
+	if hongyan.ErrorReason(err) != hongyan.ReasonImageTooLarge {
+		t.Errorf("Put(16-bit PNG of 36 Mpx): reason %q, want %q", hongyan.ErrorReason(err), hongyan.ReasonImageTooLarge)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("Put(16-bit PNG of 36 Mpx) allocated %d bytes; want it refused before decoding", alloc)
+	}
+	// A lower limit refuses a smaller image; the default lets it through
+	// to the decoder (which finds it has no pixel data).
+	_, err = e.s.Put(t.Context(), alice, media.Upload{Class: media.ClassImage}, bytes.NewReader(floodPNG(600, 600)))
+	wantCode(t, "Put(1.4 MB decoded)", err, hongyan.CodeInvalid)
+	small := newEnv(t, media.Config{MaxDecodedBytes: 1 << 20}, nil)
+	_, err = small.s.Put(t.Context(), alice, media.Upload{Class: media.ClassImage}, bytes.NewReader(floodPNG(600, 600)))
+	wantCode(t, "Put(1.4 MB decoded, limit 1 MiB)", err, hongyan.CodeTooLarge)
+}
+
 func TestVoiceDuration(t *testing.T) {
 	e := newEnv(t, media.Config{}, nil)
 	for _, c := range []struct {
@@ -340,11 +366,11 @@ func TestAuthorization(t *testing.T) {
 // failingReaders fails for one conversation.
 type failingReaders struct{ readers }
 
-func (f failingReaders) CanRead(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error) {
+func (f failingReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
 	if conv == 99 {
 		return false, errors.New("chat unavailable")
 	}
-	return f.readers.CanRead(ctx, user, conv)
+	return f.readers.CanReadMedia(ctx, user, conv, id)
 }
 
 func TestAuthorizationErrors(t *testing.T) {

@@ -44,8 +44,10 @@ type Store interface {
 	Refs(ctx context.Context, id string) ([]hongyan.ConversationID, error)
 
 	// CreateUpload stores a new upload session (CodeExists if its ID is
-	// taken).
-	CreateUpload(ctx context.Context, u UploadSession) error
+	// taken). With maxOpen > 0, an owner who has maxOpen unfinished
+	// sessions (offset below size) already gets an error with
+	// hongyan.CodeRateLimited and nothing is stored.
+	CreateUpload(ctx context.Context, u UploadSession, maxOpen int) error
 	// Upload returns upload session id.
 	Upload(ctx context.Context, id string) (UploadSession, error)
 	// AdvanceUpload moves the offset of upload id from from to to, as one
@@ -87,12 +89,15 @@ type FileMover interface {
 	PutFile(ctx context.Context, key, path string) error
 }
 
-// Readers answers who may read a conversation. Node fills it from the chat
-// feature.
+// Readers answers who may read what was sent into a conversation. Node
+// fills it from the chat feature.
 type Readers interface {
-	// CanRead reports whether user may read the messages of conv. A
-	// conversation the user is not in is (false, nil), not an error.
-	CanRead(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID) (bool, error)
+	// CanReadMedia reports whether user may read media id, which was
+	// attached to a message sent into conv: whether user sees a message of
+	// conv that still carries it. Anything else (not in conv, outside
+	// their part of it, the message recalled) is (false, nil), not an
+	// error.
+	CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error)
 }
 
 // PosterFunc returns a poster frame of the video at videoPath, as image

@@ -32,7 +32,7 @@ func (s *Service) StartUpload(ctx context.Context, c hongyan.Caller, u Upload) (
 		return UploadState{}, err
 	}
 	sess := UploadSession{ID: newID(), Owner: c.User, Upload: u, Created: s.now().UTC().Truncate(time.Millisecond)}
-	if err := s.store.CreateUpload(ctx, sess); err != nil {
+	if err := s.store.CreateUpload(ctx, sess, s.cfg.MaxOpenUploads); err != nil {
 		return UploadState{}, err
 	}
 	return sess.state(), nil

@@ -233,3 +233,30 @@ func TestConcurrentChunks(t *testing.T) {
 		t.Errorf("content after concurrent chunks differs")
 	}
 }
+
+// TestOpenUploadsPerUser: a user cannot hold more resumable uploads open
+// than the limit (each may reserve up to the file limit on disk).
+func TestOpenUploadsPerUser(t *testing.T) {
+	e := newEnv(t, media.Config{MaxOpenUploads: 2}, nil)
+	ctx := t.Context()
+	var ids []string
+	for i := range 2 {
+		st, err := e.s.StartUpload(ctx, alice, media.Upload{Class: media.ClassFile, Name: "small.bin", Size: 4})
+		if err != nil {
+			t.Fatalf("upload %d of 2: %v", i+1, err)
+		}
+		ids = append(ids, st.ID)
+	}
+	_, err := e.s.StartUpload(ctx, alice, media.Upload{Class: media.ClassFile, Name: "big.bin", Size: 1 << 30})
+	wantCode(t, "StartUpload(3rd of 2)", err, hongyan.CodeRateLimited)
+	if _, err := e.s.StartUpload(ctx, bob, media.Upload{Class: media.ClassFile, Name: "b.bin", Size: 10}); err != nil {
+		t.Fatalf("another user's upload: %v", err)
+	}
+	// Finishing one makes room.
+	if _, info, err := e.s.WriteChunk(ctx, alice, ids[0], 0, bytes.NewReader([]byte("abcd"))); err != nil || info == nil {
+		t.Fatalf("last chunk: %v, %v", info, err)
+	}
+	if _, err := e.s.StartUpload(ctx, alice, media.Upload{Class: media.ClassFile, Name: "big.bin", Size: 1 << 30}); err != nil {
+		t.Fatalf("an upload after one finished: %v", err)
+	}
+}

@@ -47,6 +47,12 @@ func TestPrivacySettingsGovernSearchAndAdding(t *testing.T) {
 			t.Errorf("search by phone with find_by_phone off: got %q, want not_found", code)
 		}
 
+		// Hidden from both: a request by numeric ID finds no one either.
+		if code := callCode(e, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: dana.id, Greeting: "hello"}}}); code != "not_found" {
+			t.Errorf("request to a user hidden from discovery: got %q, want not_found", code)
+		}
+		settings(&pb.UpdateSettingsRequest{FindByPhone: proto.Bool(true)})
+
 		// Verification on (the default): a request waits for an answer.
 		fr := call(t, e, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: dana.id, Greeting: "hello"}}}).GetFriendRequest()
 		if fr.State != pb.RequestState_REQUEST_STATE_PENDING {

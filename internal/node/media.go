@@ -25,10 +25,13 @@ import (
 func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) *media.Service {
 	dir := filepath.Join(cfg.Data, "media")
 	mcfg := media.Config{
-		MaxFileBytes:   cfg.Media.MaxFileBytes,
-		MaxImageBytes:  cfg.Media.MaxImageBytes,
-		MaxImagePixels: cfg.Media.MaxImagePixels,
-		TempDir:        filepath.Join(dir, "tmp"),
+		MaxFileBytes:    cfg.Media.MaxFileBytes,
+		MaxImageBytes:   cfg.Media.MaxImageBytes,
+		MaxImagePixels:  cfg.Media.MaxImagePixels,
+		MaxDecodedBytes: int64(cfg.Media.MaxDecodedBytes),
+		Decodes:         cfg.Media.Decodes,
+		MaxOpenUploads:  cfg.Media.MaxOpenUploads,
+		TempDir:         filepath.Join(dir, "tmp"),
 	}
 	if bin, err := exec.LookPath("ffmpeg"); err == nil {
 		mcfg.Poster = ffmpegPoster(bin)

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -155,6 +156,50 @@ func TestOwnCopyIsCompactOnlyOnTheSendingConnection(t *testing.T) {
 		}
 		if other.Id != sent.Id || other.Text != "twenty bytes of text" || other.Sender != olga.id {
 			t.Errorf("copy on another device: got %v, want the whole message", other)
+		}
+	})
+}
+
+// A message kind the protocol does not define is refused as
+// invalid_argument and sends nothing, whatever it would become if cast to a
+// narrower type (256 used to be sent as text, 257 as an image).
+func TestUnknownMessageKindsRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		a, b := registerUser(t, srv, "kind_a01"), registerUser(t, srv, "kind_b01")
+		befriend(t, srv, a, b)
+		ca := session(t, srv, a)
+		for _, k := range []int32{256, 257, -1, 11, 99} {
+			f := &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: b.id, ClientId: fmt.Sprint("k", k), Kind: pb.MessageKind(k), Text: "hi"}}}
+			if got, want := callCode(ca, f), "invalid_argument"; got != want {
+				t.Errorf("send of kind %d: got code %q, want %q", k, got, want)
+			}
+			bf := &pb.ClientFrame{Req: &pb.ClientFrame_Broadcast{Broadcast: &pb.BroadcastRequest{Peers: []int64{b.id}, ClientId: fmt.Sprint("bk", k), Kind: pb.MessageKind(k), Text: "hi"}}}
+			if got, want := callCode(ca, bf), "invalid_argument"; got != want {
+				t.Errorf("broadcast of kind %d: got code %q, want %q", k, got, want)
+			}
+		}
+		// Nothing was sent: the first message b receives is the one sent next.
+		call(t, ca, send(b.id, "after", "after"))
+		if got := collect(t, session(t, srv, b), 1); got[0].Text != "after" {
+			t.Errorf("b's first message: got %q, want %q", got[0].Text, "after")
+		}
+	})
+}
+
+// An undefined gender is refused too, not converted (257 used to become
+// male), and the profile keeps its gender.
+func TestUnknownGenderRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		c := session(t, srv, registerUser(t, srv, "gender_a1"))
+		for _, g := range []int32{257, 258, -255, 3} {
+			gender := pb.Gender(g)
+			f := &pb.ClientFrame{Req: &pb.ClientFrame_UpdateProfile{UpdateProfile: &pb.UpdateProfileRequest{Gender: &gender}}}
+			if got, want := callCode(c, f), "invalid_argument"; got != want {
+				t.Errorf("gender %d: got code %q, want %q", g, got, want)
+			}
+		}
+		if got := call(t, c, &pb.ClientFrame{Req: &pb.ClientFrame_Me{Me: &pb.Empty{}}}).GetProfile().GetGender(); got != pb.Gender(0) {
+			t.Errorf("gender after the refusals: got %v, want unset", got)
 		}
 	})
 }

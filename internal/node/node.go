@@ -21,6 +21,7 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
+	"hongyan/internal/clientaddr"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/favorite"
@@ -29,6 +30,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
+	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
@@ -42,6 +44,7 @@ type Node struct {
 	accounts *account.Service
 	chats    *chat.Service
 	media    *media.Service
+	oas      *officialacct.Service
 	feed     *changelog.Feed
 	wallet   *wallet.Service
 	cfg      config.Config
@@ -75,22 +78,32 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.LoginRate = hongyan.Rate{N: cfg.Limits.LoginPerMinute, Per: time.Minute}
 	acfg.RegisterRate = hongyan.Rate{N: cfg.Limits.RegisterPerMinute, Per: time.Minute}
 	acfg.RecoveryRate = hongyan.Rate{N: cfg.Limits.RecoveryPer10Minutes, Per: 10 * time.Minute}
+	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
+	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
-		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour})
+		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
 	chats := chat.New(db.Chats(), contacts, pub)
+	chats.LimitTyping(hongyan.Rate{N: cfg.Limits.TypingPerMinute, Per: time.Minute})
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
+		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
 	})
 	mediaFiles := newMedia(cfg, db, chats)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
+	oas := officialacct.New(db.OfficialAccounts(), pub)
 	n.wallet = newWallet(cfg, db, contacts, groups, pub)
-	n.accounts, n.chats, n.media = accounts, chats, mediaFiles
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, n.wallet))
+	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
+	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, n.wallet))
 
+	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Wallet: n.wallet, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Wallet: n.wallet, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -101,6 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		BodyTimeout:             cfg.HTTP.ReadTimeout.Duration,
 		WriteTimeout:            cfg.Gateway.WriteTimeout.Duration,
 		PublicURL:               publicURL(cfg),
+		ClientAddr:              clients,
 		MaxGroupMembers:         cfg.Groups.MaxMembers,
 		Log:                     log,
 		Metrics:                 gateway.NewMetrics(n.reg),
@@ -228,9 +242,14 @@ func (n *Node) Migrations(ctx context.Context) ([]sqldb.Applied, error) {
 	return n.db.Migrations(ctx)
 }
 
+// OfficialAccounts returns the node's official-account service (for the
+// developer API's adapter and the admin commands).
+func (n *Node) OfficialAccounts() *officialacct.Service { return n.oas }
+
 // Close closes the node's connections, bus and storage.
 func (n *Node) Close() error {
 	n.gw.Close()
+	n.oas.Wait()
 	n.bus.Close()
 	return n.db.Close()
 }
@@ -261,10 +280,13 @@ func (d directory) Find(ctx context.Context, query string) (hongyan.UserID, erro
 	return a.ID, err
 }
 
-func (d directory) NeedsVerification(ctx context.Context, user hongyan.UserID) (bool, error) {
+func (d directory) AddPolicy(ctx context.Context, user hongyan.UserID) (contact.AddPolicy, error) {
 	a, err := d.accounts.Account(ctx, user)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return false, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
+		return contact.AddPolicy{}, hongyan.Errorf(hongyan.CodeNotFound, "no such user")
 	}
-	return a.Settings.AddNeedsVerification, err
+	return contact.AddPolicy{
+		NeedsVerification: a.Settings.AddNeedsVerification,
+		Findable:          a.Settings.FindByAccountID || a.Settings.FindByPhone,
+	}, err
 }

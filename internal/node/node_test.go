@@ -227,7 +227,7 @@ func TestAuthorisation(t *testing.T) {
 			{"edit a non-contact", &pb.ClientFrame{Req: &pb.ClientFrame_UpdateContact{UpdateContact: &pb.UpdateContactRequest{User: bob.id, Remark: proto.String("x")}}}, "not_found"},
 			{"revoke another's device", &pb.ClientFrame{Req: &pb.ClientFrame_RevokeDevice{RevokeDevice: &pb.DeviceRef{Device: bob.device}}}, "not_found"},
 			{"empty request", &pb.ClientFrame{}, "unimplemented"},
-			{"unknown kind", &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: alice.id, ClientId: "k", Kind: 99, Text: "x"}}}, "unimplemented"},
+			{"unknown kind", &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: alice.id, ClientId: "k", Kind: 99, Text: "x"}}}, "invalid_argument"},
 			{"empty text", send(alice.id, "e", ""), "invalid_argument"},
 			{"too long text", send(alice.id, "l", strings.Repeat("长", 4001)), "too_large"},
 			{"no client id", send(alice.id, "", "x"), "invalid_argument"},
@@ -479,8 +479,9 @@ func TestHTTPEndpoints(t *testing.T) {
 			{"/avatar/" + strings.Repeat("0", 64), "", 404},
 			{fmt.Sprintf("/qr/user/%d.png", alice.id), "image/png", 200},
 			{fmt.Sprintf("/qr/user/%d.svg", alice.id), "image/svg+xml", 200},
-			{"/qr/user/999999.png", "", 404},
+			{"/qr/user/999999.png", "image/png", 200}, // drawn without a lookup: it tells nothing
 			{"/qr/user/abc.png", "", 404},
+			{"/qr/user/007.png", "", 404},
 			{"/qr/login/AAAAAAAAAAAAAAAAAAAAAA.png", "image/png", 200},
 			{"/qr/login/<script>.png", "", 404},
 		}

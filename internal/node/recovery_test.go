@@ -3,9 +3,11 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -136,5 +138,31 @@ func TestRateLimits(t *testing.T) {
 	}
 	if _, err := a.Call(ctx, fr); wsclient.ErrorCode(err) != "rate_limited" {
 		t.Fatalf("second friend request in an hour: got %v, want rate_limited", err)
+	}
+}
+
+// TestRecoveryInputBounded: a recovery request is validated before its
+// account ID becomes a limiter's key, and one address cannot ask for codes
+// for many accounts.
+func TestRecoveryInputBounded(t *testing.T) {
+	srv, _ := startLoggedNode(t, config.Limits{RecoveryPer10Minutes: 3, RecoveryPerAddress: 5})
+	c := dial(t, srv)
+	ctx := context.Background()
+	ask := func(id string) error {
+		_, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_RecoveryCode{RecoveryCode: &pb.RecoveryCodeRequest{AccountId: id, Via: "phone"}}})
+		return err
+	}
+	for _, id := range []string{strings.Repeat("a", 10<<10), "a b c d", "", "user@", strings.Repeat("x", 300) + "@example.com"} {
+		if err := ask(id); wsclient.ErrorCode(err) != "invalid_argument" {
+			t.Errorf("recovery for %.20q (%d bytes): got %v, want invalid_argument", id, len(id), err)
+		}
+	}
+	for i := range 5 {
+		if err := ask(fmt.Sprintf("someone_%d", i)); err != nil {
+			t.Fatalf("recovery %d from one address: %v", i+1, err)
+		}
+	}
+	if err := ask("someone_else"); wsclient.ErrorCode(err) != "rate_limited" {
+		t.Fatalf("6th recovery from one address, for another account: got %v, want rate_limited", err)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
@@ -176,6 +178,12 @@ func TestTwoWriters(t *testing.T) {
 	}
 }
 
+func TestOfficialAccountStore(t *testing.T) {
+	pgtest.Require(t)
+	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
+}
+
 func TestWalletStore(t *testing.T) {
+	pgtest.Require(t)
 	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
 }

@@ -14,6 +14,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 	"hongyan/internal/wallet"
@@ -58,6 +60,10 @@ func TestChat(t *testing.T) {
 
 func TestChangeLog(t *testing.T) {
 	changelogtest.Run(t, func(t *testing.T) changelogtest.Log { return open(t).ChangeLog() })
+}
+
+func TestOfficialAccountStore(t *testing.T) {
+	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
 }
 
 func TestWalletStore(t *testing.T) {

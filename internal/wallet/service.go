@@ -47,6 +47,7 @@ const (
 	MaxKey    = 64  // bytes of an idempotency key
 	MaxPage   = 200
 	MaxMonths = 24
+	MaxKinds  = 16 // entry kinds in one history filter
 )
 
 // Service implements the wallet's rules. It is safe for concurrent use.
@@ -172,7 +173,7 @@ func (s *Service) Balance(ctx context.Context, c hongyan.Caller) (int64, error) 
 
 // History returns the caller's movements, newest first.
 func (s *Service) History(ctx context.Context, c hongyan.Caller, f HistoryFilter) ([]Movement, error) {
-	if f.Before < 0 || (f.In && f.Out) || len(f.Kinds) > 16 {
+	if f.Before < 0 || (f.In && f.Out) || len(f.Kinds) > MaxKinds {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "bad history filter")
 	}
 	for _, k := range f.Kinds {

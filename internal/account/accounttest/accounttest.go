@@ -54,6 +54,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) account.Accounts) {
 	t.Run("Unique", func(t *testing.T) { testUnique(t, open(t)) })
 	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, open(t)) })
 	t.Run("UpdateAccount", func(t *testing.T) { testUpdateAccount(t, open(t)) })
+	t.Run("ChosenID", func(t *testing.T) { testChosenID(t, open(t)) })
 }
 
 // RunDevices runs the part of account.Devices.
@@ -79,6 +80,7 @@ func RunQRLogins(t *testing.T, open func(t *testing.T) QRStore) {
 	t.Run("QRLogin", func(t *testing.T) { testQRLogin(t, open(t)) })
 	t.Run("QRLoginRace", func(t *testing.T) { testQRLoginRace(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { testPruneQRLogins(t, open(t)) })
+	t.Run("SetPassword", func(t *testing.T) { testSetPassword(t, open(t)) })
 }
 
 // RunAvatars runs the part of account.Avatars.
@@ -784,5 +786,111 @@ func testPruneQRLogins(t *testing.T, s QRStore) {
 		if _, err := s.QRLogin(ctx, []byte{byte(i)}); hongyan.ErrorCode(err) != want {
 			t.Errorf("code %d after pruning: got %v, want %q", i, err, want)
 		}
+	}
+}
+
+// testSetPassword: a new password signs out every other device of the
+// user, and QR logins the user confirmed but no device claimed, at once.
+func testSetPassword(t *testing.T, s QRStore) {
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "", ""))
+	b := mustCreate(t, s, newAccount("li_si", "", ""))
+	var ids []hongyan.DeviceID
+	for i, u := range []hongyan.UserID{a.ID, a.ID, a.ID, b.ID} {
+		d := account.Device{User: u, Name: fmt.Sprint("device ", i), TokenHash: []byte(fmt.Sprint("token ", i)), Created: T0, LastSeen: T0}
+		id, _, err := s.CreateDevice(ctx, d, nil)
+		if err != nil {
+			t.Fatalf("CreateDevice: %v", err)
+		}
+		ids = append(ids, id)
+	}
+	now := T0.Add(time.Minute)
+	mine, theirs := newQR("a confirmed"), newQR("b confirmed")
+	for _, q := range []struct {
+		qr   account.QRLogin
+		user hongyan.UserID
+	}{{mine, a.ID}, {theirs, b.ID}} {
+		if err := s.CreateQRLogin(ctx, q.qr); err != nil {
+			t.Fatalf("CreateQRLogin: %v", err)
+		}
+		if err := s.ConfirmQRLogin(ctx, q.qr.CodeHash, q.user, now); err != nil {
+			t.Fatalf("ConfirmQRLogin: %v", err)
+		}
+	}
+
+	revoked, changes, err := s.SetPassword(ctx, a.ID, "new hash", ids[1], []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeDevices}})
+	if err != nil {
+		t.Fatalf("SetPassword: %v", err)
+	}
+	if diff := cmp.Diff([]hongyan.DeviceID{ids[0], ids[2]}, revoked); diff != "" {
+		t.Errorf("SetPassword revoked (-want +got):\n%s", diff)
+	}
+	if len(changes) != 1 || changes[0].User != a.ID || changes[0].Seq == 0 {
+		t.Errorf("SetPassword changes: got %v, want one of a's with its sequence", changes)
+	}
+	got, err := s.Account(ctx, a.ID)
+	if err != nil || got.PasswordHash != "new hash" {
+		t.Errorf("password hash after SetPassword: got %q, %v, want %q", got.PasswordHash, err, "new hash")
+	}
+	devs, err := s.Devices(ctx, a.ID)
+	if err != nil || len(devs) != 1 || devs[0].ID != ids[1] {
+		t.Errorf("a's devices after SetPassword: got %v, %v, want only %d", devs, err, ids[1])
+	}
+	if devs, err := s.Devices(ctx, b.ID); err != nil || len(devs) != 1 {
+		t.Errorf("b's devices after a's SetPassword: got %v, %v, want one", devs, err)
+	}
+	d := account.Device{Name: "Web", TokenHash: []byte("qr token"), Created: now, LastSeen: now}
+	_, _, err = s.ClaimQRLogin(ctx, mine.CodeHash, d, now, nil)
+	wantCode(t, "ClaimQRLogin(confirmed before the password changed)", err, hongyan.CodeNotFound)
+	if _, _, err := s.ClaimQRLogin(ctx, theirs.CodeHash, d, now, nil); err != nil {
+		t.Errorf("ClaimQRLogin(b's): %v", err)
+	}
+
+	// Keeping no device signs every one out; nothing to sign out appends
+	// no change.
+	if revoked, _, err = s.SetPassword(ctx, a.ID, "newer hash", 0, nil); err != nil || len(revoked) != 1 || revoked[0] != ids[1] {
+		t.Errorf("SetPassword(keep none): got %v, %v, want [%d]", revoked, err, ids[1])
+	}
+	revoked, changes, err = s.SetPassword(ctx, a.ID, "newest hash", 0, []hongyan.Change{{User: a.ID, Kind: hongyan.ChangeDevices}})
+	if err != nil || len(revoked) != 0 || len(changes) != 0 {
+		t.Errorf("SetPassword(no devices): got %v, %v, %v, want none, none, nil", revoked, changes, err)
+	}
+	_, _, err = s.SetPassword(ctx, b.ID+100, "hash", 0, nil)
+	wantCode(t, "SetPassword(missing user)", err, hongyan.CodeNotFound)
+}
+
+// testChosenID: an account created with an ID keeps it (the service picks
+// random public IDs); an ID taken is CodeExists without a reason, so that
+// the caller can pick another.
+func testChosenID(t *testing.T, s account.Accounts) {
+	ctx := t.Context()
+	a := newAccount("zhang_san", "+8613800000000", "")
+	a.ID = 1<<52 + 12345
+	if id, err := s.CreateAccount(ctx, a); err != nil || id != a.ID {
+		t.Fatalf("CreateAccount(ID %d): got %d, %v", a.ID, id, err)
+	}
+	got, err := s.Account(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Errorf("Account (-want +got):\n%s", diff)
+	}
+	b := newAccount("li_si", "", "")
+	b.ID = a.ID
+	_, err = s.CreateAccount(ctx, b)
+	wantCode(t, "CreateAccount(ID taken)", err, hongyan.CodeExists)
+	if r := hongyan.ErrorReason(err); r != "" {
+		t.Errorf("CreateAccount(ID taken): got reason %q, want none", r)
+	}
+	c := newAccount("ZHANG_SAN", "", "")
+	c.ID = a.ID + 1
+	_, err = s.CreateAccount(ctx, c)
+	if r := hongyan.ErrorReason(err); r != hongyan.ReasonAccountIDTaken {
+		t.Errorf("CreateAccount(fresh ID, account ID taken): got %v, want %s", err, hongyan.ReasonAccountIDTaken)
+	}
+	b.ID = 7
+	if id, err := s.CreateAccount(ctx, b); err != nil || id != 7 {
+		t.Errorf("CreateAccount(ID 7): got %d, %v", id, err)
 	}
 }

@@ -38,6 +38,7 @@ func RunMessages(t *testing.T, open func(t *testing.T) chat.Messages) {
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open(t)) })
 	t.Run("MessagesAt", func(t *testing.T) { testMessagesAt(t, open(t)) })
 	t.Run("Recall", func(t *testing.T) { testRecall(t, open(t)) })
+	t.Run("MediaVisible", func(t *testing.T) { testMediaVisible(t, open(t)) })
 }
 
 // RunConversations runs the part of chat.Conversations.

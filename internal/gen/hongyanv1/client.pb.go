@@ -582,6 +582,48 @@ type ClientFrame struct {
 	//	*ClientFrame_JoinGroup
 	//	*ClientFrame_GroupInvitations
 	//	*ClientFrame_AnswerInvitation
+	//	*ClientFrame_OaSearch
+	//	*ClientFrame_OaProfile
+	//	*ClientFrame_OaFollow
+	//	*ClientFrame_OaUnfollow
+	//	*ClientFrame_OaScan
+	//	*ClientFrame_OaSend
+	//	*ClientFrame_OaClick
+	//	*ClientFrame_OaHistory
+	//	*ClientFrame_OaFollowing
+	//	*ClientFrame_OaArticle
+	//	*ClientFrame_OaAuthorize
+	//	*ClientFrame_OaPreview
+	//	*ClientFrame_OaSetIpAllow
+	//	*ClientFrame_OaCreate
+	//	*ClientFrame_OaOperated
+	//	*ClientFrame_OaUpdateProfile
+	//	*ClientFrame_OaSetReplies
+	//	*ClientFrame_OaAddRule
+	//	*ClientFrame_OaRules
+	//	*ClientFrame_OaDeleteRule
+	//	*ClientFrame_OaSetMenu
+	//	*ClientFrame_OaSaveArticle
+	//	*ClientFrame_OaPublishArticle
+	//	*ClientFrame_OaArticles
+	//	*ClientFrame_OaDeleteArticle
+	//	*ClientFrame_OaAddTemplate
+	//	*ClientFrame_OaTemplates
+	//	*ClientFrame_OaDeleteTemplate
+	//	*ClientFrame_OaBroadcast
+	//	*ClientFrame_OaBroadcasts
+	//	*ClientFrame_OaFollowers
+	//	*ClientFrame_OaUpdateFollower
+	//	*ClientFrame_OaTags
+	//	*ClientFrame_OaSaveTag
+	//	*ClientFrame_OaDeleteTag
+	//	*ClientFrame_OaTagFollowers
+	//	*ClientFrame_OaStats
+	//	*ClientFrame_OaSetServer
+	//	*ClientFrame_OaResetSecret
+	//	*ClientFrame_OaSetOperator
+	//	*ClientFrame_OaOperators
+	//	*ClientFrame_OaCreateQr
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1212,6 +1254,384 @@ func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaSearch() *OaSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSearch); ok {
+			return x.OaSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaProfile() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUnfollow() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUnfollow); ok {
+			return x.OaUnfollow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaScan() *OaScanRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaScan); ok {
+			return x.OaScan
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSend() *OaSendRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSend); ok {
+			return x.OaSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaClick() *OaClickRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaHistory() *OaHistoryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaHistory); ok {
+			return x.OaHistory
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowing() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowing); ok {
+			return x.OaFollowing
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAuthorize() *OaAuthorizeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAuthorize); ok {
+			return x.OaAuthorize
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPreview() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPreview); ok {
+			return x.OaPreview
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetIpAllow() *OaIpAllowRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetIpAllow); ok {
+			return x.OaSetIpAllow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreate() *OaCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreate); ok {
+			return x.OaCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperated() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperated); ok {
+			return x.OaOperated
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateProfile() *OaProfileUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateProfile); ok {
+			return x.OaUpdateProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetReplies() *OaRepliesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetReplies); ok {
+			return x.OaSetReplies
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddRule); ok {
+			return x.OaAddRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaRules() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteRule() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteRule); ok {
+			return x.OaDeleteRule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetMenu() *OaMenuRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetMenu); ok {
+			return x.OaSetMenu
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveArticle); ok {
+			return x.OaSaveArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaPublishArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaPublishArticle); ok {
+			return x.OaPublishArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaArticles() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteArticle() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteArticle); ok {
+			return x.OaDeleteArticle
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaAddTemplate() *OaTemplateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaAddTemplate); ok {
+			return x.OaAddTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTemplates() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTemplate() *OaTemplateRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTemplate); ok {
+			return x.OaDeleteTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcast() *OaBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaBroadcasts() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaFollowers() *OaFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaUpdateFollower() *OaFollowerUpdate {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaUpdateFollower); ok {
+			return x.OaUpdateFollower
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTags() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSaveTag() *OaTagRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSaveTag); ok {
+			return x.OaSaveTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaDeleteTag() *OaItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaDeleteTag); ok {
+			return x.OaDeleteTag
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaTagFollowers() *OaTagFollowersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaTagFollowers); ok {
+			return x.OaTagFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaStats() *OaStatsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetServer() *OaServerRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetServer); ok {
+			return x.OaSetServer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaResetSecret() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaResetSecret); ok {
+			return x.OaResetSecret
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaSetOperator() *OaOperatorRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaSetOperator); ok {
+			return x.OaSetOperator
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaOperators() *OaRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaCreateQr); ok {
+			return x.OaCreateQr
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -1594,6 +2014,176 @@ type ClientFrame_AnswerInvitation struct {
 	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
 }
 
+type ClientFrame_OaSearch struct {
+	// Official accounts (officialacct.proto): users.
+	OaSearch *OaSearchRequest `protobuf:"bytes,100,opt,name=oa_search,json=oaSearch,proto3,oneof"`
+}
+
+type ClientFrame_OaProfile struct {
+	OaProfile *OaRef `protobuf:"bytes,101,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaFollow struct {
+	OaFollow *OaRef `protobuf:"bytes,102,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
+type ClientFrame_OaUnfollow struct {
+	OaUnfollow *OaRef `protobuf:"bytes,103,opt,name=oa_unfollow,json=oaUnfollow,proto3,oneof"`
+}
+
+type ClientFrame_OaScan struct {
+	OaScan *OaScanRequest `protobuf:"bytes,104,opt,name=oa_scan,json=oaScan,proto3,oneof"`
+}
+
+type ClientFrame_OaSend struct {
+	OaSend *OaSendRequest `protobuf:"bytes,105,opt,name=oa_send,json=oaSend,proto3,oneof"`
+}
+
+type ClientFrame_OaClick struct {
+	OaClick *OaClickRequest `protobuf:"bytes,106,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ClientFrame_OaHistory struct {
+	OaHistory *OaHistoryRequest `protobuf:"bytes,107,opt,name=oa_history,json=oaHistory,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowing struct {
+	OaFollowing *Empty `protobuf:"bytes,108,opt,name=oa_following,json=oaFollowing,proto3,oneof"`
+}
+
+type ClientFrame_OaArticle struct {
+	OaArticle *OaItemRef `protobuf:"bytes,109,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAuthorize struct {
+	OaAuthorize *OaAuthorizeRequest `protobuf:"bytes,110,opt,name=oa_authorize,json=oaAuthorize,proto3,oneof"`
+}
+
+type ClientFrame_OaPreview struct {
+	// Operators.
+	OaPreview *OaBroadcastRequest `protobuf:"bytes,111,opt,name=oa_preview,json=oaPreview,proto3,oneof"`
+}
+
+type ClientFrame_OaSetIpAllow struct {
+	OaSetIpAllow *OaIpAllowRequest `protobuf:"bytes,112,opt,name=oa_set_ip_allow,json=oaSetIpAllow,proto3,oneof"`
+}
+
+type ClientFrame_OaCreate struct {
+	OaCreate *OaCreateRequest `protobuf:"bytes,120,opt,name=oa_create,json=oaCreate,proto3,oneof"`
+}
+
+type ClientFrame_OaOperated struct {
+	OaOperated *Empty `protobuf:"bytes,121,opt,name=oa_operated,json=oaOperated,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateProfile struct {
+	OaUpdateProfile *OaProfileUpdate `protobuf:"bytes,122,opt,name=oa_update_profile,json=oaUpdateProfile,proto3,oneof"`
+}
+
+type ClientFrame_OaSetReplies struct {
+	OaSetReplies *OaRepliesRequest `protobuf:"bytes,123,opt,name=oa_set_replies,json=oaSetReplies,proto3,oneof"`
+}
+
+type ClientFrame_OaAddRule struct {
+	OaAddRule *OaRule `protobuf:"bytes,124,opt,name=oa_add_rule,json=oaAddRule,proto3,oneof"`
+}
+
+type ClientFrame_OaRules struct {
+	OaRules *OaRef `protobuf:"bytes,125,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteRule struct {
+	OaDeleteRule *OaItemRef `protobuf:"bytes,126,opt,name=oa_delete_rule,json=oaDeleteRule,proto3,oneof"`
+}
+
+type ClientFrame_OaSetMenu struct {
+	OaSetMenu *OaMenuRequest `protobuf:"bytes,127,opt,name=oa_set_menu,json=oaSetMenu,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveArticle struct {
+	OaSaveArticle *OaArticle `protobuf:"bytes,128,opt,name=oa_save_article,json=oaSaveArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaPublishArticle struct {
+	OaPublishArticle *OaItemRef `protobuf:"bytes,129,opt,name=oa_publish_article,json=oaPublishArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaArticles struct {
+	OaArticles *OaRef `protobuf:"bytes,130,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteArticle struct {
+	OaDeleteArticle *OaItemRef `protobuf:"bytes,131,opt,name=oa_delete_article,json=oaDeleteArticle,proto3,oneof"`
+}
+
+type ClientFrame_OaAddTemplate struct {
+	OaAddTemplate *OaTemplateRequest `protobuf:"bytes,132,opt,name=oa_add_template,json=oaAddTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaTemplates struct {
+	OaTemplates *OaRef `protobuf:"bytes,133,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTemplate struct {
+	OaDeleteTemplate *OaTemplateRef `protobuf:"bytes,134,opt,name=oa_delete_template,json=oaDeleteTemplate,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcastRequest `protobuf:"bytes,135,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ClientFrame_OaBroadcasts struct {
+	OaBroadcasts *OaRef `protobuf:"bytes,136,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ClientFrame_OaFollowers struct {
+	OaFollowers *OaFollowersRequest `protobuf:"bytes,137,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaUpdateFollower struct {
+	OaUpdateFollower *OaFollowerUpdate `protobuf:"bytes,138,opt,name=oa_update_follower,json=oaUpdateFollower,proto3,oneof"`
+}
+
+type ClientFrame_OaTags struct {
+	OaTags *OaRef `protobuf:"bytes,139,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ClientFrame_OaSaveTag struct {
+	OaSaveTag *OaTagRequest `protobuf:"bytes,140,opt,name=oa_save_tag,json=oaSaveTag,proto3,oneof"`
+}
+
+type ClientFrame_OaDeleteTag struct {
+	OaDeleteTag *OaItemRef `protobuf:"bytes,141,opt,name=oa_delete_tag,json=oaDeleteTag,proto3,oneof"`
+}
+
+type ClientFrame_OaTagFollowers struct {
+	OaTagFollowers *OaTagFollowersRequest `protobuf:"bytes,142,opt,name=oa_tag_followers,json=oaTagFollowers,proto3,oneof"`
+}
+
+type ClientFrame_OaStats struct {
+	OaStats *OaStatsRequest `protobuf:"bytes,143,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ClientFrame_OaSetServer struct {
+	OaSetServer *OaServerRequest `protobuf:"bytes,144,opt,name=oa_set_server,json=oaSetServer,proto3,oneof"`
+}
+
+type ClientFrame_OaResetSecret struct {
+	OaResetSecret *OaRef `protobuf:"bytes,145,opt,name=oa_reset_secret,json=oaResetSecret,proto3,oneof"`
+}
+
+type ClientFrame_OaSetOperator struct {
+	OaSetOperator *OaOperatorRequest `protobuf:"bytes,146,opt,name=oa_set_operator,json=oaSetOperator,proto3,oneof"`
+}
+
+type ClientFrame_OaOperators struct {
+	OaOperators *OaRef `protobuf:"bytes,147,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ClientFrame_OaCreateQr struct {
+	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -1777,6 +2367,90 @@ func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
 
 func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
 
+func (*ClientFrame_OaSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_OaProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUnfollow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaScan) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSend) isClientFrame_Req() {}
+
+func (*ClientFrame_OaClick) isClientFrame_Req() {}
+
+func (*ClientFrame_OaHistory) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowing) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAuthorize) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPreview) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetIpAllow) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperated) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetReplies) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaRules) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteRule) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetMenu) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaPublishArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaArticles) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteArticle) isClientFrame_Req() {}
+
+func (*ClientFrame_OaAddTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTemplates) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTemplate) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcast) isClientFrame_Req() {}
+
+func (*ClientFrame_OaBroadcasts) isClientFrame_Req() {}
+
+func (*ClientFrame_OaFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaUpdateFollower) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTags) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSaveTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaDeleteTag) isClientFrame_Req() {}
+
+func (*ClientFrame_OaTagFollowers) isClientFrame_Req() {}
+
+func (*ClientFrame_OaStats) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetServer) isClientFrame_Req() {}
+
+func (*ClientFrame_OaResetSecret) isClientFrame_Req() {}
+
+func (*ClientFrame_OaSetOperator) isClientFrame_Req() {}
+
+func (*ClientFrame_OaOperators) isClientFrame_Req() {}
+
+func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
+
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
@@ -1839,6 +2513,28 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupQr
 	//	*ServerFrame_GroupInvitations
 	//	*ServerFrame_GroupInvitation
+	//	*ServerFrame_OaAccount
+	//	*ServerFrame_OaAccounts
+	//	*ServerFrame_OaProfile
+	//	*ServerFrame_OaMessage
+	//	*ServerFrame_OaMessages
+	//	*ServerFrame_OaArticle
+	//	*ServerFrame_OaArticles
+	//	*ServerFrame_OaCreated
+	//	*ServerFrame_OaRules
+	//	*ServerFrame_OaRule
+	//	*ServerFrame_OaTemplate
+	//	*ServerFrame_OaTemplates
+	//	*ServerFrame_OaBroadcast
+	//	*ServerFrame_OaBroadcasts
+	//	*ServerFrame_OaFollowers
+	//	*ServerFrame_OaTags
+	//	*ServerFrame_OaTag
+	//	*ServerFrame_OaStats
+	//	*ServerFrame_OaOperators
+	//	*ServerFrame_OaQr
+	//	*ServerFrame_OaClick
+	//	*ServerFrame_OaAuthorization
 	//	*ServerFrame_WalletBalance
 	//	*ServerFrame_WalletHistory
 	//	*ServerFrame_WalletSummary
@@ -2155,6 +2851,204 @@ func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
 	return nil
 }
 
+func (x *ServerFrame) GetOaAccount() *OaAccount {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccount); ok {
+			return x.OaAccount
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAccounts() *OaAccountList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAccounts); ok {
+			return x.OaAccounts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaProfile() *OaProfile {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaProfile); ok {
+			return x.OaProfile
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaMessages() *OaMessageList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaMessages); ok {
+			return x.OaMessages
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticle() *OaArticle {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticle); ok {
+			return x.OaArticle
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaArticles() *OaArticleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaArticles); ok {
+			return x.OaArticles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaCreated() *OaCreated {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaCreated); ok {
+			return x.OaCreated
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRules() *OaRuleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRules); ok {
+			return x.OaRules
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaRule() *OaRule {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaRule); ok {
+			return x.OaRule
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplate() *OaTemplate {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplate); ok {
+			return x.OaTemplate
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTemplates() *OaTemplateList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTemplates); ok {
+			return x.OaTemplates
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcast() *OaBroadcast {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcast); ok {
+			return x.OaBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaBroadcasts() *OaBroadcastList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaBroadcasts); ok {
+			return x.OaBroadcasts
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaFollowers() *OaFanList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaFollowers); ok {
+			return x.OaFollowers
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTags() *OaTagList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTags); ok {
+			return x.OaTags
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaTag() *OaTag {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaTag); ok {
+			return x.OaTag
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaStats() *OaStats {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaStats); ok {
+			return x.OaStats
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaOperators() *OaOperatorList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaOperators); ok {
+			return x.OaOperators
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaQr() *OaQr {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaQr); ok {
+			return x.OaQr
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaClick() *OaClickResult {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaClick); ok {
+			return x.OaClick
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaAuthorization); ok {
+			return x.OaAuthorization
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
@@ -2346,6 +3240,95 @@ type ServerFrame_GroupInvitation struct {
 	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
 }
 
+type ServerFrame_OaAccount struct {
+	// Official accounts (officialacct.proto).
+	OaAccount *OaAccount `protobuf:"bytes,100,opt,name=oa_account,json=oaAccount,proto3,oneof"`
+}
+
+type ServerFrame_OaAccounts struct {
+	OaAccounts *OaAccountList `protobuf:"bytes,101,opt,name=oa_accounts,json=oaAccounts,proto3,oneof"`
+}
+
+type ServerFrame_OaProfile struct {
+	OaProfile *OaProfile `protobuf:"bytes,102,opt,name=oa_profile,json=oaProfile,proto3,oneof"`
+}
+
+type ServerFrame_OaMessage struct {
+	OaMessage *OaMessage `protobuf:"bytes,103,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type ServerFrame_OaMessages struct {
+	OaMessages *OaMessageList `protobuf:"bytes,104,opt,name=oa_messages,json=oaMessages,proto3,oneof"`
+}
+
+type ServerFrame_OaArticle struct {
+	OaArticle *OaArticle `protobuf:"bytes,105,opt,name=oa_article,json=oaArticle,proto3,oneof"`
+}
+
+type ServerFrame_OaArticles struct {
+	OaArticles *OaArticleList `protobuf:"bytes,106,opt,name=oa_articles,json=oaArticles,proto3,oneof"`
+}
+
+type ServerFrame_OaCreated struct {
+	OaCreated *OaCreated `protobuf:"bytes,107,opt,name=oa_created,json=oaCreated,proto3,oneof"`
+}
+
+type ServerFrame_OaRules struct {
+	OaRules *OaRuleList `protobuf:"bytes,108,opt,name=oa_rules,json=oaRules,proto3,oneof"`
+}
+
+type ServerFrame_OaRule struct {
+	OaRule *OaRule `protobuf:"bytes,109,opt,name=oa_rule,json=oaRule,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplate struct {
+	OaTemplate *OaTemplate `protobuf:"bytes,110,opt,name=oa_template,json=oaTemplate,proto3,oneof"`
+}
+
+type ServerFrame_OaTemplates struct {
+	OaTemplates *OaTemplateList `protobuf:"bytes,111,opt,name=oa_templates,json=oaTemplates,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcast struct {
+	OaBroadcast *OaBroadcast `protobuf:"bytes,112,opt,name=oa_broadcast,json=oaBroadcast,proto3,oneof"`
+}
+
+type ServerFrame_OaBroadcasts struct {
+	OaBroadcasts *OaBroadcastList `protobuf:"bytes,113,opt,name=oa_broadcasts,json=oaBroadcasts,proto3,oneof"`
+}
+
+type ServerFrame_OaFollowers struct {
+	OaFollowers *OaFanList `protobuf:"bytes,114,opt,name=oa_followers,json=oaFollowers,proto3,oneof"`
+}
+
+type ServerFrame_OaTags struct {
+	OaTags *OaTagList `protobuf:"bytes,115,opt,name=oa_tags,json=oaTags,proto3,oneof"`
+}
+
+type ServerFrame_OaTag struct {
+	OaTag *OaTag `protobuf:"bytes,116,opt,name=oa_tag,json=oaTag,proto3,oneof"`
+}
+
+type ServerFrame_OaStats struct {
+	OaStats *OaStats `protobuf:"bytes,117,opt,name=oa_stats,json=oaStats,proto3,oneof"`
+}
+
+type ServerFrame_OaOperators struct {
+	OaOperators *OaOperatorList `protobuf:"bytes,118,opt,name=oa_operators,json=oaOperators,proto3,oneof"`
+}
+
+type ServerFrame_OaQr struct {
+	OaQr *OaQr `protobuf:"bytes,119,opt,name=oa_qr,json=oaQr,proto3,oneof"`
+}
+
+type ServerFrame_OaClick struct {
+	OaClick *OaClickResult `protobuf:"bytes,120,opt,name=oa_click,json=oaClick,proto3,oneof"`
+}
+
+type ServerFrame_OaAuthorization struct {
+	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
+}
+
 type ServerFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2434,6 +3417,50 @@ func (*ServerFrame_GroupQr) isServerFrame_Body() {}
 func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAccount) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAccounts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaProfile) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessage) isServerFrame_Body() {}
+
+func (*ServerFrame_OaMessages) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticle) isServerFrame_Body() {}
+
+func (*ServerFrame_OaArticles) isServerFrame_Body() {}
+
+func (*ServerFrame_OaCreated) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRules) isServerFrame_Body() {}
+
+func (*ServerFrame_OaRule) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplate) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTemplates) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcast) isServerFrame_Body() {}
+
+func (*ServerFrame_OaBroadcasts) isServerFrame_Body() {}
+
+func (*ServerFrame_OaFollowers) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTags) isServerFrame_Body() {}
+
+func (*ServerFrame_OaTag) isServerFrame_Body() {}
+
+func (*ServerFrame_OaStats) isServerFrame_Body() {}
+
+func (*ServerFrame_OaOperators) isServerFrame_Body() {}
+
+func (*ServerFrame_OaQr) isServerFrame_Body() {}
+
+func (*ServerFrame_OaClick) isServerFrame_Body() {}
+
+func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
 
 func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
 
@@ -2898,6 +3925,8 @@ type Change struct {
 	//	*Change_GroupInvitation
 	//	*Change_Favorite
 	//	*Change_FavoriteRemoved
+	//	*Change_OaMessage
+	//	*Change_OaFollow
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
@@ -3076,6 +4105,24 @@ func (x *Change) GetFavoriteRemoved() int64 {
 	return 0
 }
 
+func (x *Change) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetOaFollow() *OaFollow {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Item.(*Change_WalletBalance); ok {
@@ -3171,6 +4218,16 @@ type Change_FavoriteRemoved struct {
 	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
 }
 
+type Change_OaMessage struct {
+	// A message between you and an official account (either way).
+	OaMessage *OaMessage `protobuf:"bytes,100,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type Change_OaFollow struct {
+	// You followed or unfollowed an official account.
+	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
 type Change_WalletBalance struct {
 	// Wallet (wallet.proto): the balance after a movement; a transfer of
 	// mine or to me, made or settled; a red packet I sent or grabbed from,
@@ -3213,6 +4270,10 @@ func (*Change_GroupInvitation) isChange_Item() {}
 func (*Change_Favorite) isChange_Item() {}
 
 func (*Change_FavoriteRemoved) isChange_Item() {}
+
+func (*Change_OaMessage) isChange_Item() {}
+
+func (*Change_OaFollow) isChange_Item() {}
 
 func (*Change_WalletBalance) isChange_Item() {}
 
@@ -8690,7 +9751,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x17hongyan/v1/wallet.proto\"\x83'\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x17hongyan/v1/wallet.proto\"\xc4;\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -8763,7 +9824,57 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
 	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
-	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12;\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12:\n" +
+	"\toa_search\x18d \x01(\v2\x1b.hongyan.v1.OaSearchRequestH\x00R\boaSearch\x122\n" +
+	"\n" +
+	"oa_profile\x18e \x01(\v2\x11.hongyan.v1.OaRefH\x00R\toaProfile\x120\n" +
+	"\toa_follow\x18f \x01(\v2\x11.hongyan.v1.OaRefH\x00R\boaFollow\x124\n" +
+	"\voa_unfollow\x18g \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaUnfollow\x124\n" +
+	"\aoa_scan\x18h \x01(\v2\x19.hongyan.v1.OaScanRequestH\x00R\x06oaScan\x124\n" +
+	"\aoa_send\x18i \x01(\v2\x19.hongyan.v1.OaSendRequestH\x00R\x06oaSend\x127\n" +
+	"\boa_click\x18j \x01(\v2\x1a.hongyan.v1.OaClickRequestH\x00R\aoaClick\x12=\n" +
+	"\n" +
+	"oa_history\x18k \x01(\v2\x1c.hongyan.v1.OaHistoryRequestH\x00R\toaHistory\x126\n" +
+	"\foa_following\x18l \x01(\v2\x11.hongyan.v1.EmptyH\x00R\voaFollowing\x126\n" +
+	"\n" +
+	"oa_article\x18m \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\toaArticle\x12C\n" +
+	"\foa_authorize\x18n \x01(\v2\x1e.hongyan.v1.OaAuthorizeRequestH\x00R\voaAuthorize\x12?\n" +
+	"\n" +
+	"oa_preview\x18o \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\toaPreview\x12E\n" +
+	"\x0foa_set_ip_allow\x18p \x01(\v2\x1c.hongyan.v1.OaIpAllowRequestH\x00R\foaSetIpAllow\x12:\n" +
+	"\toa_create\x18x \x01(\v2\x1b.hongyan.v1.OaCreateRequestH\x00R\boaCreate\x124\n" +
+	"\voa_operated\x18y \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"oaOperated\x12I\n" +
+	"\x11oa_update_profile\x18z \x01(\v2\x1b.hongyan.v1.OaProfileUpdateH\x00R\x0foaUpdateProfile\x12D\n" +
+	"\x0eoa_set_replies\x18{ \x01(\v2\x1c.hongyan.v1.OaRepliesRequestH\x00R\foaSetReplies\x124\n" +
+	"\voa_add_rule\x18| \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\toaAddRule\x12.\n" +
+	"\boa_rules\x18} \x01(\v2\x11.hongyan.v1.OaRefH\x00R\aoaRules\x12=\n" +
+	"\x0eoa_delete_rule\x18~ \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\foaDeleteRule\x12;\n" +
+	"\voa_set_menu\x18\x7f \x01(\v2\x19.hongyan.v1.OaMenuRequestH\x00R\toaSetMenu\x12@\n" +
+	"\x0foa_save_article\x18\x80\x01 \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\roaSaveArticle\x12F\n" +
+	"\x12oa_publish_article\x18\x81\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x10oaPublishArticle\x125\n" +
+	"\voa_articles\x18\x82\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\n" +
+	"oaArticles\x12D\n" +
+	"\x11oa_delete_article\x18\x83\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\x0foaDeleteArticle\x12H\n" +
+	"\x0foa_add_template\x18\x84\x01 \x01(\v2\x1d.hongyan.v1.OaTemplateRequestH\x00R\roaAddTemplate\x127\n" +
+	"\foa_templates\x18\x85\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaTemplates\x12J\n" +
+	"\x12oa_delete_template\x18\x86\x01 \x01(\v2\x19.hongyan.v1.OaTemplateRefH\x00R\x10oaDeleteTemplate\x12D\n" +
+	"\foa_broadcast\x18\x87\x01 \x01(\v2\x1e.hongyan.v1.OaBroadcastRequestH\x00R\voaBroadcast\x129\n" +
+	"\roa_broadcasts\x18\x88\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\foaBroadcasts\x12D\n" +
+	"\foa_followers\x18\x89\x01 \x01(\v2\x1e.hongyan.v1.OaFollowersRequestH\x00R\voaFollowers\x12M\n" +
+	"\x12oa_update_follower\x18\x8a\x01 \x01(\v2\x1c.hongyan.v1.OaFollowerUpdateH\x00R\x10oaUpdateFollower\x12-\n" +
+	"\aoa_tags\x18\x8b\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\x06oaTags\x12;\n" +
+	"\voa_save_tag\x18\x8c\x01 \x01(\v2\x18.hongyan.v1.OaTagRequestH\x00R\toaSaveTag\x12<\n" +
+	"\roa_delete_tag\x18\x8d\x01 \x01(\v2\x15.hongyan.v1.OaItemRefH\x00R\voaDeleteTag\x12N\n" +
+	"\x10oa_tag_followers\x18\x8e\x01 \x01(\v2!.hongyan.v1.OaTagFollowersRequestH\x00R\x0eoaTagFollowers\x128\n" +
+	"\boa_stats\x18\x8f\x01 \x01(\v2\x1a.hongyan.v1.OaStatsRequestH\x00R\aoaStats\x12B\n" +
+	"\roa_set_server\x18\x90\x01 \x01(\v2\x1b.hongyan.v1.OaServerRequestH\x00R\voaSetServer\x12<\n" +
+	"\x0foa_reset_secret\x18\x91\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\roaResetSecret\x12H\n" +
+	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
+	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
+	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
+	"oaCreateQr\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -8778,7 +9889,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xf8\x10\n" +
+	"\x03req\"\xe4\x1a\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -8810,7 +9921,38 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
 	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
-	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x12C\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x126\n" +
+	"\n" +
+	"oa_account\x18d \x01(\v2\x15.hongyan.v1.OaAccountH\x00R\toaAccount\x12<\n" +
+	"\voa_accounts\x18e \x01(\v2\x19.hongyan.v1.OaAccountListH\x00R\n" +
+	"oaAccounts\x126\n" +
+	"\n" +
+	"oa_profile\x18f \x01(\v2\x15.hongyan.v1.OaProfileH\x00R\toaProfile\x126\n" +
+	"\n" +
+	"oa_message\x18g \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x12<\n" +
+	"\voa_messages\x18h \x01(\v2\x19.hongyan.v1.OaMessageListH\x00R\n" +
+	"oaMessages\x126\n" +
+	"\n" +
+	"oa_article\x18i \x01(\v2\x15.hongyan.v1.OaArticleH\x00R\toaArticle\x12<\n" +
+	"\voa_articles\x18j \x01(\v2\x19.hongyan.v1.OaArticleListH\x00R\n" +
+	"oaArticles\x126\n" +
+	"\n" +
+	"oa_created\x18k \x01(\v2\x15.hongyan.v1.OaCreatedH\x00R\toaCreated\x123\n" +
+	"\boa_rules\x18l \x01(\v2\x16.hongyan.v1.OaRuleListH\x00R\aoaRules\x12-\n" +
+	"\aoa_rule\x18m \x01(\v2\x12.hongyan.v1.OaRuleH\x00R\x06oaRule\x129\n" +
+	"\voa_template\x18n \x01(\v2\x16.hongyan.v1.OaTemplateH\x00R\n" +
+	"oaTemplate\x12?\n" +
+	"\foa_templates\x18o \x01(\v2\x1a.hongyan.v1.OaTemplateListH\x00R\voaTemplates\x12<\n" +
+	"\foa_broadcast\x18p \x01(\v2\x17.hongyan.v1.OaBroadcastH\x00R\voaBroadcast\x12B\n" +
+	"\roa_broadcasts\x18q \x01(\v2\x1b.hongyan.v1.OaBroadcastListH\x00R\foaBroadcasts\x12:\n" +
+	"\foa_followers\x18r \x01(\v2\x15.hongyan.v1.OaFanListH\x00R\voaFollowers\x120\n" +
+	"\aoa_tags\x18s \x01(\v2\x15.hongyan.v1.OaTagListH\x00R\x06oaTags\x12*\n" +
+	"\x06oa_tag\x18t \x01(\v2\x11.hongyan.v1.OaTagH\x00R\x05oaTag\x120\n" +
+	"\boa_stats\x18u \x01(\v2\x13.hongyan.v1.OaStatsH\x00R\aoaStats\x12?\n" +
+	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
+	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
+	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
@@ -8843,7 +9985,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xc1\a\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xae\b\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -8860,7 +10002,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
 	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
 	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
-	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x12C\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
+	"\n" +
+	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
@@ -9481,23 +10626,70 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
 	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
 	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
-	(*WalletHistoryRequest)(nil),     // 101: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),     // 102: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),      // 103: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),         // 104: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),    // 105: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),          // 106: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),              // 107: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),         // 108: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),             // 109: hongyan.v1.RedPacketRef
-	(*WalletBalance)(nil),            // 110: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),            // 111: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),            // 112: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),           // 113: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),             // 114: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                 // 115: hongyan.v1.Transfer
-	(*RedPacket)(nil),                // 116: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),         // 117: hongyan.v1.RedPacketGrabbed
+	(*OaSearchRequest)(nil),          // 101: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                    // 102: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),            // 103: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),            // 104: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),           // 105: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),         // 106: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                // 107: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),       // 108: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),       // 109: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),         // 110: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),          // 111: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),          // 112: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),         // 113: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                   // 114: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),            // 115: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                // 116: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),        // 117: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),            // 118: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),       // 119: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),         // 120: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),             // 121: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),    // 122: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),           // 123: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),          // 124: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),        // 125: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),              // 126: hongyan.v1.OaQrRequest
+	(*WalletHistoryRequest)(nil),     // 127: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),     // 128: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),      // 129: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),         // 130: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),    // 131: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),          // 132: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),              // 133: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),         // 134: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),             // 135: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                // 136: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),            // 137: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                // 138: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                // 139: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),            // 140: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),            // 141: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                // 142: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),               // 143: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),               // 144: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),           // 145: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),              // 146: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),          // 147: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                // 148: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                // 149: hongyan.v1.OaTagList
+	(*OaTag)(nil),                    // 150: hongyan.v1.OaTag
+	(*OaStats)(nil),                  // 151: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),           // 152: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                     // 153: hongyan.v1.OaQr
+	(*OaClickResult)(nil),            // 154: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),          // 155: hongyan.v1.OaAuthorization
+	(*WalletBalance)(nil),            // 156: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),            // 157: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),            // 158: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),           // 159: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),             // 160: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                 // 161: hongyan.v1.Transfer
+	(*RedPacket)(nil),                // 162: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),         // 163: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                 // 164: hongyan.v1.OaFollow
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -9563,117 +10755,183 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
 	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
 	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	10,  // 63: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	101, // 64: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	102, // 65: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	103, // 66: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	103, // 67: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	104, // 68: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	105, // 69: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	106, // 70: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	107, // 71: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	107, // 72: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	107, // 73: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	108, // 74: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	109, // 75: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	109, // 76: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 77: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 78: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 79: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 80: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 81: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 82: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 83: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 84: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 85: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 86: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 87: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 88: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 89: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 90: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 91: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 92: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 93: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 94: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 95: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 96: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 97: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 98: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 99: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 100: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 101: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 102: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 103: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 104: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 105: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	110, // 106: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	111, // 107: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	112, // 108: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	113, // 109: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	114, // 110: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	115, // 111: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	116, // 112: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	117, // 113: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 114: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 115: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 116: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 117: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 118: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 119: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 120: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 121: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 122: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 123: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 124: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 125: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	110, // 126: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	115, // 127: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	116, // 128: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 129: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 130: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 131: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 132: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 133: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 134: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 135: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 136: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 137: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 138: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 139: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 140: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 141: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 142: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 143: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 144: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 145: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 146: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 147: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 148: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 149: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 150: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 151: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 152: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 153: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 154: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 155: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 156: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 157: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 158: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 159: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 160: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 161: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 162: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 163: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 164: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 165: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 166: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 167: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 168: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	169, // [169:169] is the sub-list for method output_type
-	169, // [169:169] is the sub-list for method input_type
-	169, // [169:169] is the sub-list for extension type_name
-	169, // [169:169] is the sub-list for extension extendee
-	0,   // [0:169] is the sub-list for field type_name
+	101, // 63: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
+	102, // 64: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
+	102, // 65: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
+	102, // 66: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
+	103, // 67: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
+	104, // 68: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
+	105, // 69: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
+	106, // 70: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
+	10,  // 71: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
+	107, // 72: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
+	108, // 73: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
+	109, // 74: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
+	110, // 75: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
+	111, // 76: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
+	10,  // 77: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
+	112, // 78: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
+	113, // 79: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
+	114, // 80: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
+	102, // 81: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
+	107, // 82: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
+	115, // 83: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
+	116, // 84: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
+	107, // 85: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
+	102, // 86: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
+	107, // 87: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
+	117, // 88: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
+	102, // 89: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
+	118, // 90: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
+	109, // 91: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
+	102, // 92: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
+	119, // 93: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
+	120, // 94: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
+	102, // 95: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
+	121, // 96: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
+	107, // 97: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
+	122, // 98: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
+	123, // 99: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
+	124, // 100: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
+	102, // 101: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
+	125, // 102: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
+	102, // 103: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
+	126, // 104: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
+	10,  // 105: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	127, // 106: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	128, // 107: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	129, // 108: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	129, // 109: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	130, // 110: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	131, // 111: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	132, // 112: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	133, // 113: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	133, // 114: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	133, // 115: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	134, // 116: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	135, // 117: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	135, // 118: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 119: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 120: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 121: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 122: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 123: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 124: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 125: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 126: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 127: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 128: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 129: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	45,  // 130: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	46,  // 131: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	55,  // 132: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	62,  // 133: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	70,  // 134: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	67,  // 135: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	69,  // 136: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	66,  // 137: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	63,  // 138: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	92,  // 139: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	93,  // 140: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	100, // 141: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	74,  // 142: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	75,  // 143: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	77,  // 144: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	87,  // 145: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	90,  // 146: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	89,  // 147: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	136, // 148: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	137, // 149: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	138, // 150: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	139, // 151: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	140, // 152: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	116, // 153: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	141, // 154: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	142, // 155: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	143, // 156: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	114, // 157: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	144, // 158: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	145, // 159: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	146, // 160: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	147, // 161: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	148, // 162: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	149, // 163: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	150, // 164: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	151, // 165: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	152, // 166: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	153, // 167: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	154, // 168: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	155, // 169: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	156, // 170: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	157, // 171: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	158, // 172: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	159, // 173: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	160, // 174: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	161, // 175: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	162, // 176: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	163, // 177: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 178: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 179: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 180: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	69,  // 181: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	66,  // 182: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	46,  // 183: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	55,  // 184: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	73,  // 185: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 186: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	74,  // 187: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	89,  // 188: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	92,  // 189: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	139, // 190: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	164, // 191: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	156, // 192: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	161, // 193: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	162, // 194: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 195: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 196: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 197: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 198: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 199: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 200: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 201: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 202: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 203: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 204: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 205: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 206: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 207: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 208: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 209: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 210: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 211: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 212: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 213: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 214: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 215: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 216: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 217: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 218: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 219: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 220: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 221: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 222: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 223: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 224: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 225: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 226: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 227: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 228: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 229: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 230: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 231: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 232: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 233: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 234: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	235, // [235:235] is the sub-list for method output_type
+	235, // [235:235] is the sub-list for method input_type
+	235, // [235:235] is the sub-list for extension type_name
+	235, // [235:235] is the sub-list for extension extendee
+	0,   // [0:235] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -9681,6 +10939,7 @@ func file_hongyan_v1_client_proto_init() {
 	if File_hongyan_v1_client_proto != nil {
 		return
 	}
+	file_hongyan_v1_officialacct_proto_init()
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
@@ -9746,6 +11005,48 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_JoinGroup)(nil),
 		(*ClientFrame_GroupInvitations)(nil),
 		(*ClientFrame_AnswerInvitation)(nil),
+		(*ClientFrame_OaSearch)(nil),
+		(*ClientFrame_OaProfile)(nil),
+		(*ClientFrame_OaFollow)(nil),
+		(*ClientFrame_OaUnfollow)(nil),
+		(*ClientFrame_OaScan)(nil),
+		(*ClientFrame_OaSend)(nil),
+		(*ClientFrame_OaClick)(nil),
+		(*ClientFrame_OaHistory)(nil),
+		(*ClientFrame_OaFollowing)(nil),
+		(*ClientFrame_OaArticle)(nil),
+		(*ClientFrame_OaAuthorize)(nil),
+		(*ClientFrame_OaPreview)(nil),
+		(*ClientFrame_OaSetIpAllow)(nil),
+		(*ClientFrame_OaCreate)(nil),
+		(*ClientFrame_OaOperated)(nil),
+		(*ClientFrame_OaUpdateProfile)(nil),
+		(*ClientFrame_OaSetReplies)(nil),
+		(*ClientFrame_OaAddRule)(nil),
+		(*ClientFrame_OaRules)(nil),
+		(*ClientFrame_OaDeleteRule)(nil),
+		(*ClientFrame_OaSetMenu)(nil),
+		(*ClientFrame_OaSaveArticle)(nil),
+		(*ClientFrame_OaPublishArticle)(nil),
+		(*ClientFrame_OaArticles)(nil),
+		(*ClientFrame_OaDeleteArticle)(nil),
+		(*ClientFrame_OaAddTemplate)(nil),
+		(*ClientFrame_OaTemplates)(nil),
+		(*ClientFrame_OaDeleteTemplate)(nil),
+		(*ClientFrame_OaBroadcast)(nil),
+		(*ClientFrame_OaBroadcasts)(nil),
+		(*ClientFrame_OaFollowers)(nil),
+		(*ClientFrame_OaUpdateFollower)(nil),
+		(*ClientFrame_OaTags)(nil),
+		(*ClientFrame_OaSaveTag)(nil),
+		(*ClientFrame_OaDeleteTag)(nil),
+		(*ClientFrame_OaTagFollowers)(nil),
+		(*ClientFrame_OaStats)(nil),
+		(*ClientFrame_OaSetServer)(nil),
+		(*ClientFrame_OaResetSecret)(nil),
+		(*ClientFrame_OaSetOperator)(nil),
+		(*ClientFrame_OaOperators)(nil),
+		(*ClientFrame_OaCreateQr)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
@@ -9790,6 +11091,28 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupQr)(nil),
 		(*ServerFrame_GroupInvitations)(nil),
 		(*ServerFrame_GroupInvitation)(nil),
+		(*ServerFrame_OaAccount)(nil),
+		(*ServerFrame_OaAccounts)(nil),
+		(*ServerFrame_OaProfile)(nil),
+		(*ServerFrame_OaMessage)(nil),
+		(*ServerFrame_OaMessages)(nil),
+		(*ServerFrame_OaArticle)(nil),
+		(*ServerFrame_OaArticles)(nil),
+		(*ServerFrame_OaCreated)(nil),
+		(*ServerFrame_OaRules)(nil),
+		(*ServerFrame_OaRule)(nil),
+		(*ServerFrame_OaTemplate)(nil),
+		(*ServerFrame_OaTemplates)(nil),
+		(*ServerFrame_OaBroadcast)(nil),
+		(*ServerFrame_OaBroadcasts)(nil),
+		(*ServerFrame_OaFollowers)(nil),
+		(*ServerFrame_OaTags)(nil),
+		(*ServerFrame_OaTag)(nil),
+		(*ServerFrame_OaStats)(nil),
+		(*ServerFrame_OaOperators)(nil),
+		(*ServerFrame_OaQr)(nil),
+		(*ServerFrame_OaClick)(nil),
+		(*ServerFrame_OaAuthorization)(nil),
 		(*ServerFrame_WalletBalance)(nil),
 		(*ServerFrame_WalletHistory)(nil),
 		(*ServerFrame_WalletSummary)(nil),
@@ -9814,6 +11137,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_GroupInvitation)(nil),
 		(*Change_Favorite)(nil),
 		(*Change_FavoriteRemoved)(nil),
+		(*Change_OaMessage)(nil),
+		(*Change_OaFollow)(nil),
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) media.Store) {
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
 	t.Run("AdvanceRace", func(t *testing.T) { testAdvanceRace(t, open(t)) })
 	t.Run("StaleUploads", func(t *testing.T) { testStaleUploads(t, open(t)) })
+	t.Run("OpenUploadLimit", func(t *testing.T) { testOpenUploadLimit(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -152,10 +153,10 @@ func session(n int, owner hongyan.UserID, at time.Time) media.UploadSession {
 func testUploads(t *testing.T, s media.Store) {
 	ctx := t.Context()
 	u := session(1, 5, T0)
-	if err := s.CreateUpload(ctx, u); err != nil {
+	if err := s.CreateUpload(ctx, u, 0); err != nil {
 		t.Fatalf("CreateUpload: %v", err)
 	}
-	wantCode(t, "CreateUpload(same ID)", s.CreateUpload(ctx, session(1, 6, T0)), hongyan.CodeExists)
+	wantCode(t, "CreateUpload(same ID)", s.CreateUpload(ctx, session(1, 6, T0), 0), hongyan.CodeExists)
 	got, err := s.Upload(ctx, u.ID)
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
@@ -202,7 +203,7 @@ func testUploads(t *testing.T, s media.Store) {
 func testAdvanceRace(t *testing.T, s media.Store) {
 	ctx := t.Context()
 	u := session(1, 5, T0)
-	if err := s.CreateUpload(ctx, u); err != nil {
+	if err := s.CreateUpload(ctx, u, 0); err != nil {
 		t.Fatalf("CreateUpload: %v", err)
 	}
 	const n = 8
@@ -234,12 +235,50 @@ func testAdvanceRace(t *testing.T, s media.Store) {
 	}
 }
 
+// testOpenUploadLimit: an owner at the limit of open uploads cannot open
+// another until one is gone; other owners are not affected.
+func testOpenUploadLimit(t *testing.T, s media.Store) {
+	ctx := t.Context()
+	for i := range 3 {
+		if err := s.CreateUpload(ctx, session(i+1, 5, T0), 3); err != nil {
+			t.Fatalf("CreateUpload %d of 3: %v", i+1, err)
+		}
+	}
+	wantCode(t, "CreateUpload(4th of 3)", s.CreateUpload(ctx, session(4, 5, T0), 3), hongyan.CodeRateLimited)
+	if _, err := s.Upload(ctx, ID(4)); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("Upload(refused): got %v, want not_found", err)
+	}
+	if err := s.CreateUpload(ctx, session(5, 6, T0), 3); err != nil {
+		t.Errorf("CreateUpload(another owner): %v", err)
+	}
+	if err := s.CreateUpload(ctx, session(6, 5, T0), 0); err != nil {
+		t.Errorf("CreateUpload(no limit): %v", err)
+	}
+	if err := s.DeleteUpload(ctx, ID(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUpload(ctx, ID(6)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUpload(ctx, session(7, 5, T0), 3); err != nil {
+		t.Errorf("CreateUpload after one was deleted: %v", err)
+	}
+	// A finished session (offset at its size) is not open.
+	if err := s.AdvanceUpload(ctx, ID(2), 0, 10<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUpload(ctx, session(8, 5, T0), 3); err != nil {
+		t.Errorf("CreateUpload after one was finished: %v", err)
+	}
+	wantCode(t, "CreateUpload(4th open of 3)", s.CreateUpload(ctx, session(9, 5, T0), 3), hongyan.CodeRateLimited)
+}
+
 func testStaleUploads(t *testing.T, s media.Store) {
 	ctx := t.Context()
 	var all []media.UploadSession
 	for i := range 5 {
 		u := session(i+1, 5, T0.Add(time.Duration(4-i)*time.Minute)) // later IDs are older
-		if err := s.CreateUpload(ctx, u); err != nil {
+		if err := s.CreateUpload(ctx, u, 0); err != nil {
 			t.Fatalf("CreateUpload: %v", err)
 		}
 		all = append(all, u)

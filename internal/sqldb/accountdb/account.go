@@ -35,28 +35,40 @@ func scanAccount(scan func(...any) error) (account.Account, error) {
 // accountKey is the case-insensitive unique key of an account ID.
 func accountKey(id string) string { return strings.ToLower(id) }
 
-// CreateAccount inserts a and returns its new ID. a.ID is ignored.
+// CreateAccount inserts a and returns its ID: a.ID when it is set (an ID
+// already taken is hongyan.CodeExists without a reason), otherwise the next
+// one the engine assigns.
 func (s Store) CreateAccount(ctx context.Context, a account.Account) (hongyan.UserID, error) {
 	if a.AccountID == "" {
 		return 0, sqldb.Invalid("empty account ID")
 	}
+	if a.ID < 0 {
+		return 0, sqldb.Invalid("negative user ID")
+	}
+	cols, vals := "", ""
+	args := []any{a.AccountID, accountKey(a.AccountID), a.AccountIDChanged, a.PasswordHash, sqldb.NullIfEmpty(a.Phone), sqldb.NullIfEmpty(a.Email),
+		a.Profile.Nickname, a.Profile.Avatar, int64(a.Profile.Gender), a.Profile.Region, a.Profile.Signature,
+		a.Settings.FindByAccountID, a.Settings.FindByPhone, a.Settings.AddNeedsVerification, sqldb.Ms(a.Created)}
+	if a.ID != 0 {
+		cols, vals = "id, ", "$16, "
+		args = append(args, int64(a.ID))
+	}
 	var id int64
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		id = 0
-		found, err := t.Write(`INSERT INTO accounts (account_id, account_key, account_id_changed, password_hash, phone, email,
+		found, err := t.Write(`INSERT INTO accounts (`+cols+`account_id, account_key, account_id_changed, password_hash, phone, email,
 				nickname, avatar, gender, region, signature, find_by_account_id, find_by_phone, add_needs_verification, created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-			ON CONFLICT DO NOTHING RETURNING id`,
-			[]any{a.AccountID, accountKey(a.AccountID), a.AccountIDChanged, a.PasswordHash, sqldb.NullIfEmpty(a.Phone), sqldb.NullIfEmpty(a.Email),
-				a.Profile.Nickname, a.Profile.Avatar, int64(a.Profile.Gender), a.Profile.Region, a.Profile.Signature,
-				a.Settings.FindByAccountID, a.Settings.FindByPhone, a.Settings.AddNeedsVerification, sqldb.Ms(a.Created)},
-			&id)
+			VALUES (`+vals+`$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			ON CONFLICT DO NOTHING RETURNING id`, args, &id)
 		if err != nil {
 			return s.uniqueErr(err)
 		}
 		if !found {
 			if err := conflict(t, a); err != nil {
 				return err
+			}
+			if a.ID != 0 {
+				return hongyan.Errorf(hongyan.CodeExists, "user ID %d already taken", a.ID)
 			}
 			return hongyan.Errorf(hongyan.CodeExists, "account ID, phone or e-mail already taken")
 		}
@@ -547,4 +559,55 @@ func (s Store) PruneRecoveryCodes(ctx context.Context, t time.Time, limit int) (
 func (s Store) PruneOutbox(ctx context.Context, t time.Time, limit int) (int, error) {
 	return s.prune(ctx, `DELETE FROM outbox WHERE id IN
 		(SELECT id FROM outbox WHERE created < $1 ORDER BY created, id LIMIT $2)`, t, limit)
+}
+
+// SetPassword replaces user's password hash, deletes every device of user
+// but keep (all when keep is 0) and the QR logins user confirmed but no
+// device claimed, in one transaction.
+func (s Store) SetPassword(ctx context.Context, user hongyan.UserID, hash string, keep hongyan.DeviceID, changes []hongyan.Change) ([]hongyan.DeviceID, []hongyan.Change, error) {
+	if hash == "" {
+		return nil, nil, sqldb.Invalid("empty password hash")
+	}
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, nil, err
+	}
+	var revoked []hongyan.DeviceID
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		revoked, out = nil, nil
+		n, err := t.Exec(`UPDATE accounts SET password_hash = $2 WHERE id = $1`, int64(user), hash)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no such account")
+		}
+		rows, err := t.Query(`DELETE FROM devices WHERE user_id = $1 AND id <> $2 RETURNING id`, int64(user), int64(keep))
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return sqldb.Internal(err)
+			}
+			revoked = append(revoked, hongyan.DeviceID(id))
+		}
+		if err := rows.Close(); err != nil {
+			return sqldb.Internal(err)
+		}
+		if err := rows.Err(); err != nil {
+			return sqldb.Internal(err)
+		}
+		t.MarkDirty()
+		if _, err := t.Exec(`DELETE FROM qr_logins WHERE user_id = $1 AND state = $2`, int64(user), int64(account.QRConfirmed)); err != nil {
+			return sqldb.Internal(err)
+		}
+		if len(revoked) > 0 {
+			out, err = t.AppendChanges(changes)
+		}
+		return err
+	})
+	return revoked, out, err
 }

@@ -152,6 +152,9 @@ func (a *appendOp) run(t *sqldb.Tx) error {
 		return sqldb.Internal(err)
 	}
 	out.ID = hongyan.MessageID(id)
+	if err := indexMedia(t, out); err != nil {
+		return err
+	}
 	changes, err := t.AppendChanges(a.notices(out))
 	if err != nil {
 		return err
@@ -408,6 +411,14 @@ func appendFresh(t *sqldb.Tx, fresh []*appendOp, args []any) error {
 		if got != len(part) {
 			return t.Note(fmt.Errorf("%d message IDs returned for %d messages", got, len(part)))
 		}
+	}
+
+	outs := make([]chat.Message, 0, len(fresh))
+	for _, a := range fresh {
+		outs = append(outs, a.out)
+	}
+	if err := indexMedia(t, outs...); err != nil {
+		return err
 	}
 
 	// One change-log append for the whole batch, split back per message.

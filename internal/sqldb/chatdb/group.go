@@ -133,6 +133,9 @@ func AppendNotice(t *sqldb.Tx, m chat.Message) (chat.Message, error) {
 		return chat.Message{}, sqldb.Internal(err)
 	}
 	m.ID = hongyan.MessageID(id)
+	if err := indexMedia(t, m); err != nil {
+		return chat.Message{}, err
+	}
 	mentioned := m.Mentions
 	if m.MentionAll {
 		mentioned = append([]hongyan.UserID{0}, mentioned...)

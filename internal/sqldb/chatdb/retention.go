@@ -7,7 +7,7 @@ import (
 )
 
 // DeleteBefore deletes up to limit of the oldest messages sent before t,
-// with the deletions and mentions that refer to them.
+// with the deletions, mentions and media index rows that refer to them.
 func (s Store) DeleteBefore(ctx context.Context, t time.Time, limit int) (int, error) {
 	if err := sqldb.CheckLimit(limit); err != nil {
 		return 0, err
@@ -34,6 +34,9 @@ func (s Store) DeleteBefore(ctx context.Context, t time.Time, limit int) (int, e
 			}
 			if _, err := w.Exec(`DELETE FROM mentions WHERE conversation = $1 AND seq = $2`, p.conv, p.seq); err != nil {
 				return sqldb.Internal(err)
+			}
+			if err := unindexMedia(w, p.conv, p.seq); err != nil {
+				return err
 			}
 			k, err := w.Exec(`DELETE FROM messages WHERE id = $1`, p.id)
 			if err != nil {

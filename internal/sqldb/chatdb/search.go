@@ -34,12 +34,18 @@ func (s Store) RecallMessage(ctx context.Context, id hongyan.MessageID, changes 
 	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		out = nil
-		n, err := t.Exec(`UPDATE messages SET kind = $2, text = '', body = NULL WHERE id = $1`, int64(id), int64(chat.KindRecalled))
+		var conv, seq int64
+		found, err := t.Write(`UPDATE messages SET kind = $2, text = '', body = NULL WHERE id = $1 RETURNING conversation, seq`,
+			[]any{int64(id), int64(chat.KindRecalled)}, &conv, &seq)
 		if err != nil {
 			return sqldb.Internal(err)
 		}
-		if n == 0 {
+		if !found {
 			return sqldb.NotFound("no such message")
+		}
+		// Its media are no longer served through it.
+		if err := unindexMedia(t, conv, seq); err != nil {
+			return err
 		}
 		out, err = t.AppendChanges(changes)
 		return err

@@ -39,17 +39,24 @@ const indexChunk = 1000
 // deferred search index.
 const indexIdle = 20 * time.Millisecond
 
-// installIndex makes db's writer feed the deferred search index in its
-// idle time, on engines that defer it.
+// installIndex makes db's writer do, in its idle time, the indexing that
+// writes do not pay for inside their commit: feed the deferred search
+// index (on engines that defer it), and index the media of messages
+// stored before the media index existed (media.go).
 func installIndex(db *sqldb.DB) {
 	q := indexMessages[db.Dialect().Name]
-	if q == "" {
-		return
-	}
 	db.SetIdleTask(sqldb.IdleTask{
 		Step: func(t *sqldb.Tx) (bool, error) {
-			n, err := indexStep(t, q)
-			return n == indexChunk, err
+			more := false
+			if q != "" {
+				n, err := indexStep(t, q)
+				if err != nil {
+					return false, err
+				}
+				more = n == indexChunk
+			}
+			m, err := backfillStep(t)
+			return more || m, err
 		},
 		After: indexIdle,
 		Every: indexChunk,

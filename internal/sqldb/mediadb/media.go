@@ -96,9 +96,21 @@ func scanUpload(scan func(...any) error) (media.UploadSession, error) {
 	return u, err
 }
 
-// CreateUpload stores a new upload session.
-func (s Store) CreateUpload(ctx context.Context, u media.UploadSession) error {
+// CreateUpload stores a new upload session, if its owner has fewer than
+// maxOpen unfinished ones (when maxOpen > 0). The count and the insert are one
+// transaction of the node's writer; nodes sharing a PostgreSQL database
+// may each let one more through at the same moment.
+func (s Store) CreateUpload(ctx context.Context, u media.UploadSession, maxOpen int) error {
 	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if maxOpen > 0 {
+			var open int64
+			if _, err := t.Read(`SELECT COUNT(*) FROM media_uploads WHERE owner = $1 AND received < size`, []any{int64(u.Owner)}, &open); err != nil {
+				return sqldb.Internal(err)
+			}
+			if open >= int64(maxOpen) {
+				return hongyan.Errorf(hongyan.CodeRateLimited, "you have %d uploads open; finish or cancel one first", open)
+			}
+		}
 		n, err := t.Exec(`INSERT INTO media_uploads (`+uploadCols+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
 			u.ID, int64(u.Owner), string(u.Class), u.Name, u.Size, u.DurationMS, u.Offset, sqldb.Ms(u.Created))

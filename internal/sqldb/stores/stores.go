@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
+	"hongyan/internal/sqldb/officialacctdb"
 	"hongyan/internal/sqldb/walletdb"
 )
 
@@ -25,6 +26,7 @@ var Schemas = []sqldb.Schema{
 	groupdb.Schema,
 	mediadb.Schema,
 	favoritedb.Schema,
+	officialacctdb.Schema,
 	walletdb.Schema,
 }
 
@@ -57,6 +59,9 @@ func (db *DB) Media() mediadb.Store { return mediadb.New(db.DB) }
 
 // Favorites returns the favorite store.
 func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
+
+// OfficialAccounts returns the official-account store.
+func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

@@ -10,6 +10,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
+import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
 import type { RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
 /**
@@ -409,6 +410,262 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "answerInvitation";
   } | {
     /**
+     * Official accounts (officialacct.proto): users.
+     *
+     * @generated from field: hongyan.v1.OaSearchRequest oa_search = 100;
+     */
+    value: OaSearchRequest;
+    case: "oaSearch";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_profile = 101;
+     */
+    value: OaRef;
+    case: "oaProfile";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_follow = 102;
+     */
+    value: OaRef;
+    case: "oaFollow";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_unfollow = 103;
+     */
+    value: OaRef;
+    case: "oaUnfollow";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaScanRequest oa_scan = 104;
+     */
+    value: OaScanRequest;
+    case: "oaScan";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaSendRequest oa_send = 105;
+     */
+    value: OaSendRequest;
+    case: "oaSend";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaClickRequest oa_click = 106;
+     */
+    value: OaClickRequest;
+    case: "oaClick";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaHistoryRequest oa_history = 107;
+     */
+    value: OaHistoryRequest;
+    case: "oaHistory";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty oa_following = 108;
+     */
+    value: Empty;
+    case: "oaFollowing";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaItemRef oa_article = 109;
+     */
+    value: OaItemRef;
+    case: "oaArticle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaAuthorizeRequest oa_authorize = 110;
+     */
+    value: OaAuthorizeRequest;
+    case: "oaAuthorize";
+  } | {
+    /**
+     * Operators.
+     *
+     * @generated from field: hongyan.v1.OaBroadcastRequest oa_preview = 111;
+     */
+    value: OaBroadcastRequest;
+    case: "oaPreview";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaIpAllowRequest oa_set_ip_allow = 112;
+     */
+    value: OaIpAllowRequest;
+    case: "oaSetIpAllow";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaCreateRequest oa_create = 120;
+     */
+    value: OaCreateRequest;
+    case: "oaCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty oa_operated = 121;
+     */
+    value: Empty;
+    case: "oaOperated";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaProfileUpdate oa_update_profile = 122;
+     */
+    value: OaProfileUpdate;
+    case: "oaUpdateProfile";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRepliesRequest oa_set_replies = 123;
+     */
+    value: OaRepliesRequest;
+    case: "oaSetReplies";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRule oa_add_rule = 124;
+     */
+    value: OaRule;
+    case: "oaAddRule";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_rules = 125;
+     */
+    value: OaRef;
+    case: "oaRules";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaItemRef oa_delete_rule = 126;
+     */
+    value: OaItemRef;
+    case: "oaDeleteRule";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaMenuRequest oa_set_menu = 127;
+     */
+    value: OaMenuRequest;
+    case: "oaSetMenu";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaArticle oa_save_article = 128;
+     */
+    value: OaArticle;
+    case: "oaSaveArticle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaItemRef oa_publish_article = 129;
+     */
+    value: OaItemRef;
+    case: "oaPublishArticle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_articles = 130;
+     */
+    value: OaRef;
+    case: "oaArticles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaItemRef oa_delete_article = 131;
+     */
+    value: OaItemRef;
+    case: "oaDeleteArticle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTemplateRequest oa_add_template = 132;
+     */
+    value: OaTemplateRequest;
+    case: "oaAddTemplate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_templates = 133;
+     */
+    value: OaRef;
+    case: "oaTemplates";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTemplateRef oa_delete_template = 134;
+     */
+    value: OaTemplateRef;
+    case: "oaDeleteTemplate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaBroadcastRequest oa_broadcast = 135;
+     */
+    value: OaBroadcastRequest;
+    case: "oaBroadcast";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_broadcasts = 136;
+     */
+    value: OaRef;
+    case: "oaBroadcasts";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaFollowersRequest oa_followers = 137;
+     */
+    value: OaFollowersRequest;
+    case: "oaFollowers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaFollowerUpdate oa_update_follower = 138;
+     */
+    value: OaFollowerUpdate;
+    case: "oaUpdateFollower";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_tags = 139;
+     */
+    value: OaRef;
+    case: "oaTags";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTagRequest oa_save_tag = 140;
+     */
+    value: OaTagRequest;
+    case: "oaSaveTag";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaItemRef oa_delete_tag = 141;
+     */
+    value: OaItemRef;
+    case: "oaDeleteTag";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTagFollowersRequest oa_tag_followers = 142;
+     */
+    value: OaTagFollowersRequest;
+    case: "oaTagFollowers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaStatsRequest oa_stats = 143;
+     */
+    value: OaStatsRequest;
+    case: "oaStats";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaServerRequest oa_set_server = 144;
+     */
+    value: OaServerRequest;
+    case: "oaSetServer";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_reset_secret = 145;
+     */
+    value: OaRef;
+    case: "oaResetSecret";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaOperatorRequest oa_set_operator = 146;
+     */
+    value: OaOperatorRequest;
+    case: "oaSetOperator";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRef oa_operators = 147;
+     */
+    value: OaRef;
+    case: "oaOperators";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaQrRequest oa_create_qr = 148;
+     */
+    value: OaQrRequest;
+    case: "oaCreateQr";
+  } | {
+    /**
      * Wallet (wallet.proto).
      *
      * @generated from field: hongyan.v1.Empty wallet_balance = 250;
@@ -693,6 +950,140 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: GroupInvitation;
     case: "groupInvitation";
+  } | {
+    /**
+     * Official accounts (officialacct.proto).
+     *
+     * @generated from field: hongyan.v1.OaAccount oa_account = 100;
+     */
+    value: OaAccount;
+    case: "oaAccount";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaAccountList oa_accounts = 101;
+     */
+    value: OaAccountList;
+    case: "oaAccounts";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaProfile oa_profile = 102;
+     */
+    value: OaProfile;
+    case: "oaProfile";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaMessage oa_message = 103;
+     */
+    value: OaMessage;
+    case: "oaMessage";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaMessageList oa_messages = 104;
+     */
+    value: OaMessageList;
+    case: "oaMessages";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaArticle oa_article = 105;
+     */
+    value: OaArticle;
+    case: "oaArticle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaArticleList oa_articles = 106;
+     */
+    value: OaArticleList;
+    case: "oaArticles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaCreated oa_created = 107;
+     */
+    value: OaCreated;
+    case: "oaCreated";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRuleList oa_rules = 108;
+     */
+    value: OaRuleList;
+    case: "oaRules";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaRule oa_rule = 109;
+     */
+    value: OaRule;
+    case: "oaRule";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTemplate oa_template = 110;
+     */
+    value: OaTemplate;
+    case: "oaTemplate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTemplateList oa_templates = 111;
+     */
+    value: OaTemplateList;
+    case: "oaTemplates";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaBroadcast oa_broadcast = 112;
+     */
+    value: OaBroadcast;
+    case: "oaBroadcast";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaBroadcastList oa_broadcasts = 113;
+     */
+    value: OaBroadcastList;
+    case: "oaBroadcasts";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaFanList oa_followers = 114;
+     */
+    value: OaFanList;
+    case: "oaFollowers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTagList oa_tags = 115;
+     */
+    value: OaTagList;
+    case: "oaTags";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaTag oa_tag = 116;
+     */
+    value: OaTag;
+    case: "oaTag";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaStats oa_stats = 117;
+     */
+    value: OaStats;
+    case: "oaStats";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaOperatorList oa_operators = 118;
+     */
+    value: OaOperatorList;
+    case: "oaOperators";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaQr oa_qr = 119;
+     */
+    value: OaQr;
+    case: "oaQr";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaClickResult oa_click = 120;
+     */
+    value: OaClickResult;
+    case: "oaClick";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaAuthorization oa_authorization = 121;
+     */
+    value: OaAuthorization;
+    case: "oaAuthorization";
   } | {
     /**
      * Wallet (wallet.proto).
@@ -1056,6 +1447,22 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: bigint;
     case: "favoriteRemoved";
+  } | {
+    /**
+     * A message between you and an official account (either way).
+     *
+     * @generated from field: hongyan.v1.OaMessage oa_message = 100;
+     */
+    value: OaMessage;
+    case: "oaMessage";
+  } | {
+    /**
+     * You followed or unfollowed an official account.
+     *
+     * @generated from field: hongyan.v1.OaFollow oa_follow = 101;
+     */
+    value: OaFollow;
+    case: "oaFollow";
   } | {
     /**
      * Wallet (wallet.proto): the balance after a movement; a transfer of

@@ -1,0 +1,102 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// A login that names no account checks a password hash as one that does:
+// its time does not tell whether the account exists.
+func TestLoginHashesForUnknownAccounts(t *testing.T) {
+	s, _ := newTestService(Config{})
+	ctx := context.Background()
+	if _, err := s.Register(ctx, Registration{AccountID: "known_user", Password: "right-password"}); err != nil {
+		t.Fatal(err)
+	}
+	checks := 0
+	s.check = func(hash, password string) (bool, error) {
+		checks++
+		return CheckPassword(hash, password)
+	}
+	for _, login := range []string{"known_user", "unknown_user", "+8613812345678", "nobody@example.org", "not a login!"} {
+		checks = 0
+		_, err := s.Login(ctx, login, "wrong-password", "", "192.0.2.1:1")
+		if hongyan.ErrorReason(err) != hongyan.ReasonWrongCredentials {
+			t.Errorf("Login(%q): got %v, want wrong_credentials", login, err)
+		}
+		if checks != 1 {
+			t.Errorf("Login(%q): checked %d password hashes, want 1 as for every login", login, checks)
+		}
+	}
+}
+
+// Login attempts count against the account, whichever of its ID, phone or
+// e-mail they name, and against the source address.
+func TestLoginLimits(t *testing.T) {
+	s, _ := newTestService(Config{LoginRate: hongyan.Rate{N: 3, Per: time.Hour}})
+	ctx := context.Background()
+	sess, err := s.Register(ctx, Registration{AccountID: "limited1", Password: "right-password", Phone: "+8613800000001", Email: "l@example.org", Address: "192.0.2.200:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three wrong attempts from three addresses, one per identifier.
+	for i, login := range []string{"limited1", "+8613800000001", "l@example.org"} {
+		_, err := s.Login(ctx, login, "wrong-password", "", fmt.Sprintf("192.0.2.%d:1", i+1))
+		if hongyan.ErrorCode(err) != hongyan.CodeUnauth {
+			t.Fatalf("attempt %d (%s): got %v, want unauthenticated", i+1, login, err)
+		}
+	}
+	for _, login := range []string{"LIMITED1", "+8613800000001", "l@example.org"} {
+		_, err := s.Login(ctx, login, "right-password", "", "198.51.100.1:1")
+		if hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
+			t.Errorf("login as %q after the account's budget is spent: got %v, want rate_limited", login, err)
+		}
+	}
+	// Changing the password spends the same budget.
+	if err := s.ChangePassword(ctx, hongyan.Caller{User: sess.User}, "right-password", "another-password"); hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
+		t.Errorf("ChangePassword after the account's budget is spent: got %v, want rate_limited", err)
+	}
+
+	// One address spends its own budget over many accounts, before any
+	// lookup.
+	s, m := newTestService(Config{LoginRate: hongyan.Rate{N: 3, Per: time.Hour}})
+	for i := range 3 {
+		if _, err := s.Login(ctx, fmt.Sprintf("someone_%d", i), "password", "", "[2001:db8:1:2::1]:1"); hongyan.ErrorCode(err) != hongyan.CodeUnauth {
+			t.Fatalf("attempt %d: got %v, want unauthenticated", i+1, err)
+		}
+	}
+	before := m.lookups
+	if _, err := s.Login(ctx, "someone_else", "password", "", "[2001:db8:1:2::99]:1"); hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
+		t.Errorf("fourth attempt from the same /64: got %v, want rate_limited", err)
+	}
+	if m.lookups != before {
+		t.Errorf("a rate-limited login looked an account up")
+	}
+}
+
+// New accounts get random public IDs, not the next number: a stranger can
+// neither count the users nor walk the IDs to find them.
+func TestRandomUserIDs(t *testing.T) {
+	s, _ := newTestService(Config{})
+	ctx := context.Background()
+	seen := map[hongyan.UserID]bool{}
+	var last hongyan.UserID
+	for i := range 20 {
+		sess, err := s.Register(ctx, Registration{AccountID: fmt.Sprintf("random_%d", i), Password: "password-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := sess.User
+		if u < MinUserID || u > MaxUserID {
+			t.Errorf("user ID %d: want within [%d, %d]", u, int64(MinUserID), int64(MaxUserID))
+		}
+		if seen[u] || u == last+1 {
+			t.Errorf("user ID %d after %d: want a fresh random one", u, last)
+		}
+		seen[u], last = true, u
+	}
+}
