@@ -6,6 +6,7 @@
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --duration 30s --users 200 [--rate 1000] [--json]
 //	hongyan-load w2-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 --users 19000 --procs 2 [--source-addrs 127.0.0.2-127.0.0.9]
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
+//	hongyan-load w8-money --server http://127.0.0.1:8080 --users 100 --duration 60s [--json]
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
 //	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 50] [--frame-bytes 1048576] [--duration 15s]

@@ -134,6 +134,9 @@ type Result struct {
 	AttackAnswers   map[string]int `json:"attack_answers,omitempty"`
 	AttackDelivered int64          `json:"attack_delivered,omitempty"`
 
+	// Money is w8-money's own figures.
+	Money *MoneyResult `json:"money,omitempty"`
+
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
 	Chaos *ChaosResult `json:"-"`
@@ -144,7 +147,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "chaos", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w8-money", "chaos", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -182,6 +185,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runGroup(ctx, opt)
 	case "w4-catchup":
 		return runCatchup(ctx, opt)
+	case "w8-money":
+		return runMoney(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
 	case "attack-frames", "attack-idle", "attack-recovery", "attack-group", "attack-decode", "attack-flood":

@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
-	n.wallet = newWallet(cfg, db, contacts, groups, pub)
+	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, n.wallet))
 

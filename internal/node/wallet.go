@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"hongyan/internal/chat"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/group"
@@ -15,14 +16,16 @@ import (
 
 // newWallet builds the wallet on the node's store, the contact and group
 // features (who may pay whom) and the configured payment provider.
-func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, pub hongyan.Publisher) *wallet.Service {
+func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) *wallet.Service {
 	wc := wallet.DefaultConfig()
 	wc.MaxPacket = int64(cfg.Wallet.MaxPacket)
 	wc.MaxShares = int64(cfg.Wallet.MaxShares)
 	wc.MaxTransfer = int64(cfg.Wallet.MaxTransfer)
 	wc.MaxTopUp = int64(cfg.Wallet.MaxTopUp)
 	prov := sandboxpay.New(sandboxpay.Config{FailRate: float64(cfg.Wallet.SandboxFailPercent) / 100, Delay: cfg.Wallet.SandboxDelay.Duration})
-	return wallet.New(db.Wallet(), prov, walletPeers{contacts, groups}, pub, wc)
+	w := wallet.New(db.Wallet(), prov, walletPeers{contacts, groups}, pub, wc)
+	w.SetCards(walletCards{chats})
+	return w
 }
 
 // walletPeers answers the wallet's questions through the contact and group
@@ -82,3 +85,12 @@ func (n *Node) ExpireNow(ctx context.Context) (int, error) {
 
 // Wallet returns the node's wallet service (tests).
 func (n *Node) Wallet() *wallet.Service { return n.wallet }
+
+// walletCards posts the wallet's transfer and red packet cards into chats.
+type walletCards struct{ chats *chat.Service }
+
+func (w walletCards) PostCard(ctx context.Context, c wallet.Card) error {
+	_, err := w.chats.PostMoney(ctx, c.From, chat.Target{Peer: c.To.User, Group: c.To.Group},
+		chat.Money{Transfer: c.Transfer, Packet: c.Packet, Amount: c.Amount}, c.Text)
+	return err
+}

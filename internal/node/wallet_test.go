@@ -46,7 +46,7 @@ func reason(c *wsclient.Conn, f *pb.ClientFrame) string {
 
 // syncState reads a device's change log from 0 and returns the last
 // balance, and the last state of each transfer and red packet it names.
-func syncState(t *testing.T, c *wsclient.Conn) (bal int64, transfers map[int64]*pb.Transfer, packets map[int64]*pb.RedPacket) {
+func syncState(t *testing.T, c *wsclient.Conn) (bal int64, transfers map[int64]*pb.Transfer, packets map[int64]*pb.RedPacket, cards []*pb.MoneyCard) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -66,6 +66,8 @@ func syncState(t *testing.T, c *wsclient.Conn) (bal int64, transfers map[int64]*
 				transfers[ch.GetTransfer().Id] = ch.GetTransfer()
 			case ch.GetRedPacket() != nil:
 				packets[ch.GetRedPacket().Id] = ch.GetRedPacket()
+			case ch.GetMessage().GetMoney() != nil:
+				cards = append(cards, ch.GetMessage().GetMoney())
 			}
 		}
 		if !r.More {
@@ -146,13 +148,30 @@ func TestWalletThroughTheGateway(t *testing.T) {
 		if got := balance(t, ca); got != wantA {
 			t.Errorf("a's balance: got %d, want %d", got, wantA)
 		}
-		bal, trs, pks := syncState(t, session(t, srv, secondDevice(t, srv, a)))
+		bal, trs, pks, _ := syncState(t, session(t, srv, secondDevice(t, srv, a)))
 		if bal != wantA || trs[tr.Id].GetState() != pb.TransferState_TRANSFER_STATE_ACCEPTED || pks[p.Id].GetState() != pb.RedPacketState_RED_PACKET_STATE_FINISHED {
 			t.Errorf("a's second device after sync: balance %d, transfer %v, packet %v", bal, trs[tr.Id], pks[p.Id])
 		}
-		bal, trs, _ = syncState(t, session(t, srv, secondDevice(t, srv, b)))
+		bal, trs, _, cards := syncState(t, session(t, srv, secondDevice(t, srv, b)))
 		if bal != wantB || trs[tr.Id].GetState() != pb.TransferState_TRANSFER_STATE_ACCEPTED {
 			t.Errorf("b's second device after sync: balance %d, transfer %v", bal, trs[tr.Id])
+		}
+		// The cards came as chat messages: one for the transfer (and its
+		// retry posted nothing more), one for the red packet.
+		want := []string{fmt.Sprintf("transfer %d 2500", tr.Id), fmt.Sprintf("packet %d", p.Id)}
+		var got []string
+		for _, c := range cards {
+			if c.Transfer != 0 {
+				got = append(got, fmt.Sprintf("transfer %d %d", c.Transfer, c.Amount))
+			} else {
+				got = append(got, fmt.Sprintf("packet %d", c.Packet))
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("money cards in b's chat: got %v, want %v", got, want)
+		}
+		if got := reason(ca, &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: b.id, ClientId: "fake", Kind: pb.MessageKind_MESSAGE_KIND_TRANSFER, Text: "¥999"}}}); got != "invalid_argument" {
+			t.Errorf("a device sends a transfer card itself: got %q, want invalid_argument", got)
 		}
 		hist := call(t, ca, &pb.ClientFrame{Req: &pb.ClientFrame_WalletHistory{WalletHistory: &pb.WalletHistoryRequest{OnlyOut: true}}}).GetWalletHistory()
 		if len(hist.Movements) != 2 || hist.Movements[0].Kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_RED_PACKET_SEND || hist.Movements[0].Amount != -888 {

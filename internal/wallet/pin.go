@@ -1,13 +1,20 @@
 package wallet
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
+
+	"hongyan/internal/hongyan"
 )
 
 // PINCost is the argon2id cost of payment-password hashes.
@@ -64,4 +71,64 @@ func validPIN(pin string) bool {
 		}
 	}
 	return true
+}
+
+// hashing bounds the argon2id computations running at once to the CPUs:
+// each takes PINCost.MemoryKiB of memory, and a hundred payments at once
+// would otherwise hold a hundred times that and thrash.
+var hashing = make(chan struct{}, runtime.NumCPU())
+
+// checkSecretBounded is checkSecret, queued behind hashing.
+func checkSecretBounded(hash, s string) bool {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return checkSecret(hash, s)
+}
+
+// pinCache remembers, in this process's memory, that a user's payment
+// password matched its current hash: an HMAC, under a key made at start,
+// of the user, the stored hash and the password. A later payment with the
+// same password skips the argon2id computation; tries are still counted
+// first, and a new password (a new hash, with a new salt) never matches
+// an old entry. Losing it (a restart, another node) costs one argon2id.
+type pinCache struct {
+	mu  sync.Mutex
+	key [32]byte
+	m   map[hongyan.UserID][32]byte
+}
+
+const maxPINCache = 1 << 17
+
+func newPINCache() *pinCache {
+	c := &pinCache{m: map[hongyan.UserID][32]byte{}}
+	rand.Read(c.key[:])
+	return c
+}
+
+func (c *pinCache) mac(u hongyan.UserID, hash, pin string) [32]byte {
+	h := hmac.New(sha256.New, c.key[:])
+	h.Write([]byte(strconv.FormatInt(int64(u), 10) + "\x00" + hash + "\x00" + pin))
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// known reports whether pin was checked against hash for u before.
+func (c *pinCache) known(u hongyan.UserID, hash, pin string) bool {
+	want := c.mac(u, hash, pin)
+	c.mu.Lock()
+	got, ok := c.m[u]
+	c.mu.Unlock()
+	return ok && subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// remember records that pin matched hash for u.
+func (c *pinCache) remember(u hongyan.UserID, hash, pin string) {
+	v := c.mac(u, hash, pin)
+	c.mu.Lock()
+	if len(c.m) >= maxPINCache {
+		clear(c.m)
+	}
+	c.m[u] = v
+	c.mu.Unlock()
 }

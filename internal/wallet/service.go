@@ -60,6 +60,7 @@ type Service struct {
 	cfg   Config
 	now   func() time.Time
 	intn  func(n int64) int64
+	pins  *pinCache
 }
 
 // New returns a Service.
@@ -67,7 +68,7 @@ func New(store Store, prov Provider, peers Peers, pub hongyan.Publisher, cfg Con
 	if cfg.KeyTTL < 24*time.Hour {
 		cfg.KeyTTL = 24 * time.Hour
 	}
-	return &Service{store: store, prov: prov, peers: peers, pub: pub, cfg: cfg, now: time.Now, intn: mrand.Int64N}
+	return &Service{store: store, prov: prov, peers: peers, pub: pub, cfg: cfg, now: time.Now, intn: mrand.Int64N, pins: newPINCache()}
 }
 
 // SetClock replaces the clock (tests, and the test-clock setting).
@@ -271,7 +272,7 @@ func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, code, pin stri
 	if err := s.countTry(ctx, c.User); err != nil {
 		return "", err
 	}
-	if !checkSecret(cur.Recovery, strings.ToUpper(strings.TrimSpace(code))) {
+	if !checkSecretBounded(cur.Recovery, strings.ToUpper(strings.TrimSpace(code))) {
 		return "", hongyan.Errorf(hongyan.CodeUnauth, "wrong recovery code").WithReason(hongyan.ReasonWrongCode)
 	}
 	recovery = newRecoveryCode()
@@ -334,8 +335,11 @@ func (s *Service) tryPIN(ctx context.Context, u hongyan.UserID, pin string) erro
 	if err != nil {
 		return err
 	}
-	if !checkSecret(p.Hash, pin) {
-		return errf(hongyan.CodeUnauth, hongyan.ReasonWrongPIN, "wrong payment password")
+	if !s.pins.known(u, p.Hash, pin) {
+		if !checkSecretBounded(p.Hash, pin) {
+			return errf(hongyan.CodeUnauth, hongyan.ReasonWrongPIN, "wrong payment password")
+		}
+		s.pins.remember(u, p.Hash, pin)
 	}
 	return s.store.Atomically(ctx, func(tx Tx) error { return clearTries(tx, u) })
 }

@@ -51,6 +51,11 @@ const (
 	MessageKind_MESSAGE_KIND_CHAT_HISTORY MessageKind = 9
 	// notice: a group change (sent by the server, in order with messages).
 	MessageKind_MESSAGE_KIND_NOTICE MessageKind = 10
+	// money: a transfer card (posted by the server when one is made; its
+	// state comes with the transfer, see Wallet).
+	MessageKind_MESSAGE_KIND_TRANSFER MessageKind = 11
+	// money: a red packet card (text: its greeting).
+	MessageKind_MESSAGE_KIND_RED_PACKET MessageKind = 12
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -70,6 +75,8 @@ var (
 		8:   "MESSAGE_KIND_LINK",
 		9:   "MESSAGE_KIND_CHAT_HISTORY",
 		10:  "MESSAGE_KIND_NOTICE",
+		11:  "MESSAGE_KIND_TRANSFER",
+		12:  "MESSAGE_KIND_RED_PACKET",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
@@ -84,6 +91,8 @@ var (
 		"MESSAGE_KIND_LINK":         8,
 		"MESSAGE_KIND_CHAT_HISTORY": 9,
 		"MESSAGE_KIND_NOTICE":       10,
+		"MESSAGE_KIND_TRANSFER":     11,
+		"MESSAGE_KIND_RED_PACKET":   12,
 		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
@@ -4366,7 +4375,9 @@ type Message struct {
 	History *ChatHistory `protobuf:"bytes,17,opt,name=history,proto3" json:"history,omitempty"`
 	Notice  *Notice      `protobuf:"bytes,18,opt,name=notice,proto3" json:"notice,omitempty"`
 	// Group chats: set (to the group) instead of peer.
-	Group         int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
+	Group int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
+	// Transfer and red packet cards: which one (wallet.proto).
+	Money         *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4532,6 +4543,13 @@ func (x *Message) GetGroup() int64 {
 		return x.Group
 	}
 	return 0
+}
+
+func (x *Message) GetMoney() *MoneyCard {
+	if x != nil {
+		return x.Money
+	}
+	return nil
 }
 
 // Media is a file on this server: download it from /media/{id}, its
@@ -10014,7 +10032,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xe1\x04\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x8e\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -10036,7 +10054,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05quote\x18\x10 \x01(\v2\x11.hongyan.v1.QuoteR\x05quote\x121\n" +
 	"\ahistory\x18\x11 \x01(\v2\x17.hongyan.v1.ChatHistoryR\ahistory\x12*\n" +
 	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
-	"\x05group\x18\x13 \x01(\x03R\x05group\"\xd8\x01\n" +
+	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
+	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -10446,7 +10465,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eExportResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
-	"\x04size\x18\x03 \x01(\x03R\x04size*\xc1\x02\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\xf9\x02\n" +
 	"\vMessageKind\x12\x15\n" +
 	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
 	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
@@ -10460,6 +10479,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x19MESSAGE_KIND_CHAT_HISTORY\x10\t\x12\x17\n" +
 	"\x13MESSAGE_KIND_NOTICE\x10\n" +
 	"\x12\x19\n" +
+	"\x15MESSAGE_KIND_TRANSFER\x10\v\x12\x1b\n" +
+	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x19\n" +
 	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
@@ -10690,6 +10711,7 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*RedPacket)(nil),                // 162: hongyan.v1.RedPacket
 	(*RedPacketGrabbed)(nil),         // 163: hongyan.v1.RedPacketGrabbed
 	(*OaFollow)(nil),                 // 164: hongyan.v1.OaFollow
+	(*MoneyCard)(nil),                // 165: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -10894,44 +10916,45 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	24,  // 199: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
 	25,  // 200: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
 	26,  // 201: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 202: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 203: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 204: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 205: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 206: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 207: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 208: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 209: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 210: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 211: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 212: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 213: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 214: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 215: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 216: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 217: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 218: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 219: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 220: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 221: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 222: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 223: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 224: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 225: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 226: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 227: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 228: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 229: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 230: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 231: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 232: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 233: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 234: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	235, // [235:235] is the sub-list for method output_type
-	235, // [235:235] is the sub-list for method input_type
-	235, // [235:235] is the sub-list for extension type_name
-	235, // [235:235] is the sub-list for extension extendee
-	0,   // [0:235] is the sub-list for field type_name
+	165, // 202: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 203: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 204: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 205: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 206: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 207: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 208: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 209: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 210: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 211: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 212: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 213: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 214: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 215: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	47,  // 216: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 217: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	54,  // 218: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 219: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	45,  // 220: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 221: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	46,  // 222: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	66,  // 223: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	46,  // 224: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	69,  // 225: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 226: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	74,  // 227: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 228: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	46,  // 229: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	76,  // 230: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 231: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	89,  // 232: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 233: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 234: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	92,  // 235: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	236, // [236:236] is the sub-list for method output_type
+	236, // [236:236] is the sub-list for method input_type
+	236, // [236:236] is the sub-list for extension type_name
+	236, // [236:236] is the sub-list for extension extendee
+	0,   // [0:236] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }

@@ -1506,6 +1506,68 @@ func (x *RedPacketGrabbed) GetAmount() int64 {
 	return 0
 }
 
+// What a transfer or red packet card in a chat refers to.
+type MoneyCard struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Transfer int64                  `protobuf:"varint,1,opt,name=transfer,proto3" json:"transfer,omitempty"`
+	Packet   int64                  `protobuf:"varint,2,opt,name=packet,proto3" json:"packet,omitempty"`
+	// A transfer's amount (a red packet's shows once grabbed).
+	Amount        int64 `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoneyCard) Reset() {
+	*x = MoneyCard{}
+	mi := &file_hongyan_v1_wallet_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoneyCard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoneyCard) ProtoMessage() {}
+
+func (x *MoneyCard) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_wallet_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoneyCard.ProtoReflect.Descriptor instead.
+func (*MoneyCard) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_wallet_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MoneyCard) GetTransfer() int64 {
+	if x != nil {
+		return x.Transfer
+	}
+	return 0
+}
+
+func (x *MoneyCard) GetPacket() int64 {
+	if x != nil {
+		return x.Packet
+	}
+	return 0
+}
+
+func (x *MoneyCard) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
 var File_hongyan_v1_wallet_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_wallet_proto_rawDesc = "" +
@@ -1606,7 +1668,11 @@ const file_hongyan_v1_wallet_proto_rawDesc = "" +
 	"\bluckiest\x18\x10 \x01(\x03R\bluckiest\"B\n" +
 	"\x10RedPacketGrabbed\x12\x16\n" +
 	"\x06packet\x18\x01 \x01(\x03R\x06packet\x12\x16\n" +
-	"\x06amount\x18\x02 \x01(\x03R\x06amount*\xaa\x03\n" +
+	"\x06amount\x18\x02 \x01(\x03R\x06amount\"W\n" +
+	"\tMoneyCard\x12\x1a\n" +
+	"\btransfer\x18\x01 \x01(\x03R\btransfer\x12\x16\n" +
+	"\x06packet\x18\x02 \x01(\x03R\x06packet\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount*\xaa\x03\n" +
 	"\x0fWalletEntryKind\x12!\n" +
 	"\x1dWALLET_ENTRY_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18WALLET_ENTRY_KIND_TOP_UP\x10\x01\x12\x1e\n" +
@@ -1643,7 +1709,7 @@ func file_hongyan_v1_wallet_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_wallet_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_hongyan_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_hongyan_v1_wallet_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_hongyan_v1_wallet_proto_goTypes = []any{
 	(WalletEntryKind)(0),          // 0: hongyan.v1.WalletEntryKind
 	(TransferState)(0),            // 1: hongyan.v1.TransferState
@@ -1667,6 +1733,7 @@ var file_hongyan_v1_wallet_proto_goTypes = []any{
 	(*RedPacketGrab)(nil),         // 19: hongyan.v1.RedPacketGrab
 	(*RedPacket)(nil),             // 20: hongyan.v1.RedPacket
 	(*RedPacketGrabbed)(nil),      // 21: hongyan.v1.RedPacketGrabbed
+	(*MoneyCard)(nil),             // 22: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_wallet_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.WalletMovement.kind:type_name -> hongyan.v1.WalletEntryKind
@@ -1694,7 +1761,7 @@ func file_hongyan_v1_wallet_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_wallet_proto_rawDesc), len(file_hongyan_v1_wallet_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

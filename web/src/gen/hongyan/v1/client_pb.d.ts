@@ -11,7 +11,7 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
 import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
-import type { RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
+import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1634,6 +1634,13 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: int64 group = 19;
    */
   group: bigint;
+
+  /**
+   * Transfer and red packet cards: which one (wallet.proto).
+   *
+   * @generated from field: hongyan.v1.MoneyCard money = 20;
+   */
+  money?: MoneyCard | undefined;
 };
 
 /**
@@ -4160,6 +4167,21 @@ export enum MessageKind {
    * @generated from enum value: MESSAGE_KIND_NOTICE = 10;
    */
   NOTICE = 10,
+
+  /**
+   * money: a transfer card (posted by the server when one is made; its
+   * state comes with the transfer, see Wallet).
+   *
+   * @generated from enum value: MESSAGE_KIND_TRANSFER = 11;
+   */
+  TRANSFER = 11,
+
+  /**
+   * money: a red packet card (text: its greeting).
+   *
+   * @generated from enum value: MESSAGE_KIND_RED_PACKET = 12;
+   */
+  RED_PACKET = 12,
 
   /**
    * The sender recalled the message: show a notice in its place. Its

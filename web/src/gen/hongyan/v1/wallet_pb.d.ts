@@ -641,6 +641,36 @@ export declare type RedPacketGrabbed = Message<"hongyan.v1.RedPacketGrabbed"> & 
 export declare const RedPacketGrabbedSchema: GenMessage<RedPacketGrabbed>;
 
 /**
+ * What a transfer or red packet card in a chat refers to.
+ *
+ * @generated from message hongyan.v1.MoneyCard
+ */
+export declare type MoneyCard = Message<"hongyan.v1.MoneyCard"> & {
+  /**
+   * @generated from field: int64 transfer = 1;
+   */
+  transfer: bigint;
+
+  /**
+   * @generated from field: int64 packet = 2;
+   */
+  packet: bigint;
+
+  /**
+   * A transfer's amount (a red packet's shows once grabbed).
+   *
+   * @generated from field: int64 amount = 3;
+   */
+  amount: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.MoneyCard.
+ * Use `create(MoneyCardSchema)` to create a new message.
+ */
+export declare const MoneyCardSchema: GenMessage<MoneyCard>;
+
+/**
  * @generated from enum hongyan.v1.WalletEntryKind
  */
 export enum WalletEntryKind {
