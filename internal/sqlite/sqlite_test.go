@@ -14,10 +14,10 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
-	"hongyan/internal/officialacct"
-	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
+	"hongyan/internal/officialacct"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 )

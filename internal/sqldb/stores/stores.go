@@ -12,8 +12,8 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
-	"hongyan/internal/sqldb/officialacctdb"
 	"hongyan/internal/sqldb/momentsdb"
+	"hongyan/internal/sqldb/officialacctdb"
 )
 
 // Schemas are the features' schemas in the order they are migrated: a
@@ -62,6 +62,7 @@ func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
 
 // OfficialAccounts returns the official-account store.
 func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.New(db.DB) }
+
 // Moments returns the Moments store.
 func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
