@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "59666f0b4fff52d8";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CubNAB8Y.css","/assets/index-DawIL7lN.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "5b7d243ee6b6b805";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CubNAB8Y.css","/assets/index-D3tKsgTV.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
