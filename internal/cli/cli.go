@@ -79,6 +79,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   qr-login show [--device NAME] | qr-login confirm CODE
   send oa:APPID TEXT                   a message to an official account
   ` + oaUsage + `
+  ` + oauthUsage + `    answer an official account's web authorization
+                                       as this user; prints {"location"}
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
 http://127.0.0.1:8080; --profile defaults to $HONGYAN_PROFILE, then
@@ -225,6 +227,8 @@ func (e *env) run(args []string) error {
 		return e.oa(rest)
 	case "moments":
 		return e.moments(rest)
+	case "oauth":
+		return e.oauth(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

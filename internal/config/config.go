@@ -43,6 +43,18 @@ type Config struct {
 	Groups  Groups  `toml:"groups"`
 	Media   Media   `toml:"media"`
 	History History `toml:"history"`
+
+	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
+}
+
+// OfficialAccounts tunes the developer API's pushes to developers' servers.
+type OfficialAccounts struct {
+	// PushTimeout bounds each attempt to deliver a message or event to a
+	// developer server (3 attempts), and the URL verification.
+	PushTimeout Duration `toml:"push_timeout"`
+	// AllowPrivateCallbacks lets developer servers be on loopback, private
+	// or link-local addresses. Off: such servers are refused when dialled.
+	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
 }
 
 // Groups holds the group limits of this server.
@@ -230,8 +242,9 @@ func Default() Config {
 			Hosts:             []string{},
 			TrustedProxies:    []string{},
 		},
-		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
-		Groups:  Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,

@@ -31,6 +31,7 @@ import (
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
 	"hongyan/internal/moments"
+	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
@@ -45,6 +46,7 @@ type Node struct {
 	chats    *chat.Service
 	media    *media.Service
 	oas      *officialacct.Service
+	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	cfg      config.Config
 	log      *slog.Logger
@@ -135,6 +137,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	gw := n.gw.Handler()
 	for _, p := range []string{"/ws", "/avatar/", "/qr/", "/media", "/media/", "/export", "/export/"} {
 		mux.Handle(p, gw)
+	}
+	// The official accounts' developer API, under WeChat's own paths.
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
+		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
+		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
+		Metrics:      oaapi.NewMetrics(n.reg),
+		Log:          log,
+	})
+	oah := n.oaapi.Handler()
+	for _, p := range oaapi.Paths {
+		mux.Handle(p, oah)
 	}
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
