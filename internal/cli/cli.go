@@ -39,7 +39,8 @@ const (
 
 const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
 
-  register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]
+  verify-contact phone|email TO        send a code that proves you own TO
+  register ID PASSWORD [--nickname N] [--phone P --phone-code C] [--email E --email-code C] [--device NAME]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
@@ -186,6 +187,8 @@ func (e *env) run(args []string) error {
 		return errHelp
 	case "register":
 		return e.register(rest)
+	case "verify-contact":
+		return e.verifyContact(rest)
 	case "login":
 		return e.login(rest)
 	case "me":
@@ -222,10 +225,10 @@ func (e *env) run(args []string) error {
 		return e.favorites(rest)
 	case "oa":
 		return e.oa(rest)
-	case "oauth":
-		return e.oauth(rest)
 	case "moments":
 		return e.moments(rest)
+	case "oauth":
+		return e.oauth(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

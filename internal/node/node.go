@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.LoginRate = hongyan.Rate{N: cfg.Limits.LoginPerMinute, Per: time.Minute}
 	acfg.RegisterRate = hongyan.Rate{N: cfg.Limits.RegisterPerMinute, Per: time.Minute}
 	acfg.RecoveryRate = hongyan.Rate{N: cfg.Limits.RecoveryPer10Minutes, Per: 10 * time.Minute}
+	acfg.VerifyRate = hongyan.Rate{N: cfg.Limits.VerifyCodesPer10Min, Per: 10 * time.Minute}
 	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)

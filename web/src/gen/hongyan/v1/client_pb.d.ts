@@ -200,6 +200,12 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "getProfile";
   } | {
     /**
+     * @generated from field: hongyan.v1.VerifyContactRequest verify_contact = 31;
+     */
+    value: VerifyContactRequest;
+    case: "verifyContact";
+  } | {
+    /**
      * @generated from field: hongyan.v1.QrLoginStartRequest qr_login_start = 40;
      */
     value: QrLoginStartRequest;
@@ -2393,6 +2399,9 @@ export declare type RegisterRequest = Message$1<"hongyan.v1.RegisterRequest"> & 
   nickname: string;
 
   /**
+   * A phone number or e-mail to bind, each with the code verify_contact
+   * sent to it (required when the phone or e-mail is set).
+   *
    * @generated from field: string phone = 4;
    */
   phone: string;
@@ -2406,6 +2415,16 @@ export declare type RegisterRequest = Message$1<"hongyan.v1.RegisterRequest"> & 
    * @generated from field: string device_name = 6;
    */
   deviceName: string;
+
+  /**
+   * @generated from field: string phone_code = 7;
+   */
+  phoneCode: string;
+
+  /**
+   * @generated from field: string email_code = 8;
+   */
+  emailCode: string;
 };
 
 /**
@@ -2413,6 +2432,33 @@ export declare type RegisterRequest = Message$1<"hongyan.v1.RegisterRequest"> & 
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
 export declare const RegisterRequestSchema: GenMessage<RegisterRequest>;
+
+/**
+ * Sends a one-time code to a phone number or e-mail address, proving that
+ * whoever binds it (register, update_profile) owns it. The answer is the
+ * same whether or not the phone or e-mail is bound to an account.
+ *
+ * @generated from message hongyan.v1.VerifyContactRequest
+ */
+export declare type VerifyContactRequest = Message$1<"hongyan.v1.VerifyContactRequest"> & {
+  /**
+   * "phone" or "email".
+   *
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * @generated from field: string to = 2;
+   */
+  to: string;
+};
+
+/**
+ * Describes the message hongyan.v1.VerifyContactRequest.
+ * Use `create(VerifyContactRequestSchema)` to create a new message.
+ */
+export declare const VerifyContactRequestSchema: GenMessage<VerifyContactRequest>;
 
 /**
  * @generated from message hongyan.v1.LoginRequest
@@ -2605,6 +2651,9 @@ export declare type UpdateProfileRequest = Message$1<"hongyan.v1.UpdateProfileRe
   signature?: string | undefined;
 
   /**
+   * Binding a new phone or e-mail needs the code verify_contact sent to
+   * it; unbinding ("") needs none.
+   *
    * @generated from field: optional string phone = 5;
    */
   phone?: string | undefined;
@@ -2613,6 +2662,16 @@ export declare type UpdateProfileRequest = Message$1<"hongyan.v1.UpdateProfileRe
    * @generated from field: optional string email = 6;
    */
   email?: string | undefined;
+
+  /**
+   * @generated from field: string phone_code = 7;
+   */
+  phoneCode: string;
+
+  /**
+   * @generated from field: string email_code = 8;
+   */
+  emailCode: string;
 };
 
 /**
