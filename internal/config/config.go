@@ -45,6 +45,7 @@ type Config struct {
 	History History `toml:"history"`
 
 	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
+	Moments          Moments          `toml:"moments"`
 }
 
 // OfficialAccounts tunes the developer API's pushes to developers' servers.
@@ -55,6 +56,15 @@ type OfficialAccounts struct {
 	// AllowPrivateCallbacks lets developer servers be on loopback, private
 	// or link-local addresses. Off: such servers are refused when dialled.
 	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
+}
+
+// Moments tunes the Moments timelines.
+type Moments struct {
+	// FanoutLimit: the post of an author with up to this many friends is
+	// copied into each reader's timeline when posted (fast to read); the
+	// post of an author with more is read from the author's posts when a
+	// timeline is read (fast to post). -1: never copy; 0: the default (200).
+	FanoutLimit int `toml:"fanout_limit"`
 }
 
 // Groups holds the group limits of this server.
@@ -245,6 +255,7 @@ func Default() Config {
 		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
 		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		Moments:          Moments{FanoutLimit: 200},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,
@@ -392,6 +403,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.Moments.FanoutLimit < -1 {
+		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")

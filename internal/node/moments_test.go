@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/wsclient"
 )
@@ -77,7 +78,17 @@ func findPost(ps []*pb.MomentPost, id int64) *pb.MomentPost {
 // unfriending at once, and THE RULE on every path: a viewer sees only the
 // likes and comments of their own friends; the author sees all.
 func TestMoments(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+	forEachEngine(t, testMoments)
+}
+
+// The same with no post fanned out: every timeline is read from the
+// friends' posts (the path of authors with many friends).
+func TestMomentsReadFanout(t *testing.T) {
+	forEachEngineWith(t, func(c *config.Config) { c.Moments.FanoutLimit = -1 }, testMoments)
+}
+
+func testMoments(t *testing.T, srv *httptest.Server) {
+	{
 		ann, ben, cat := registerUser(t, srv, "mo_ann"), registerUser(t, srv, "mo_ben"), registerUser(t, srv, "mo_cat")
 		dan, eve := registerUser(t, srv, "mo_dan"), registerUser(t, srv, "mo_eve")
 		// ann's friends: ben, cat, eve. ben and eve are friends; cat knows
@@ -303,5 +314,5 @@ func TestMoments(t *testing.T) {
 		if got := mAlbum(t, e, eve.id); len(got) != 0 {
 			t.Errorf("eve's album after bad posts: %v, want empty", postIDs(got))
 		}
-	})
+	}
 }
