@@ -6,6 +6,7 @@ import { replace } from "./lib/dom";
 import { t } from "./lib/i18n";
 import { router } from "./lib/router";
 import { authScreen } from "./ui/auth";
+import { OAUTH_PATH, oauthScreen } from "./ui/oauth";
 import { shell, type View } from "./ui/shell";
 
 const root = document.getElementById("app")!;
@@ -13,11 +14,12 @@ let current: View | undefined;
 
 function render(): void {
   current?.dispose?.();
+  const oauth = location.pathname === OAUTH_PATH;
   if (app.store) {
-    current = shell();
+    current = oauth ? oauthScreen() : shell();
   } else {
     const r = router.route;
-    const note = r.view === "qr-confirm" || r.view === "add-link" || r.view === "join" ? t("sign_in_first") : "";
+    const note = oauth ? t("oauth_sign_in_first") : r.view === "qr-confirm" || r.view === "add-link" || r.view === "join" ? t("sign_in_first") : "";
     current = { el: authScreen(location.pathname === "/register" ? "register" : "login", note) };
   }
   replace(root, current.el);
