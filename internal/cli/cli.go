@@ -39,7 +39,8 @@ const (
 
 const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
 
-  register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]
+  verify-contact phone|email TO        send a code that proves you own TO
+  register ID PASSWORD [--nickname N] [--phone P --phone-code C] [--email E --email-code C] [--device NAME]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
@@ -60,6 +61,14 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
   favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
   favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
+  moments post TEXT [--image PATH]... [--video PATH] [--link URL] [--location NAME]
+               [--visibility all|private|only:ID,…|except:ID,…] [--mention ID,…]
+               (only/except entries: people, or tag:NAME for a tag of your contacts)
+  moments feed [--limit N] [--before POST_ID] | moments user ID [--limit N] [--before POST_ID]
+  moments like POST_ID | moments unlike POST_ID | moments delete POST_ID
+  moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications
+  moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID]
+                   [--unhide-theirs ID] [--strangers-see-10 on|off] [--friends-range all|6m|3d]
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN
@@ -77,6 +86,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   qr-login show [--device NAME] | qr-login confirm CODE
   send oa:APPID TEXT                   a message to an official account
   ` + oaUsage + `
+  ` + oauthUsage + `    answer an official account's web authorization
+                                       as this user; prints {"location"}
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
 http://127.0.0.1:8080; --profile defaults to $HONGYAN_PROFILE, then
@@ -183,6 +194,8 @@ func (e *env) run(args []string) error {
 		return errHelp
 	case "register":
 		return e.register(rest)
+	case "verify-contact":
+		return e.verifyContact(rest)
 	case "login":
 		return e.login(rest)
 	case "me":
@@ -219,6 +232,10 @@ func (e *env) run(args []string) error {
 		return e.favorites(rest)
 	case "oa":
 		return e.oa(rest)
+	case "moments":
+		return e.moments(rest)
+	case "oauth":
+		return e.oauth(rest)
 	case "wallet":
 		return e.wallet(rest)
 	case "transfer":

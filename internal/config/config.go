@@ -44,6 +44,18 @@ type Config struct {
 	Media   Media   `toml:"media"`
 	History History `toml:"history"`
 	Wallet  Wallet  `toml:"wallet"`
+
+	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
+}
+
+// OfficialAccounts tunes the developer API's pushes to developers' servers.
+type OfficialAccounts struct {
+	// PushTimeout bounds each attempt to deliver a message or event to a
+	// developer server (3 attempts), and the URL verification.
+	PushTimeout Duration `toml:"push_timeout"`
+	// AllowPrivateCallbacks lets developer servers be on loopback, private
+	// or link-local addresses. Off: such servers are refused when dialled.
+	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
 }
 
 // Wallet holds the wallet's limits and its payment provider.
@@ -95,8 +107,10 @@ type Media struct {
 	// MaxDecodedBytes bounds the memory one image takes decoded (width ×
 	// height × bytes per pixel, read from its header before decoding).
 	MaxDecodedBytes int `toml:"max_decoded_bytes"`
-	// Decodes bounds the images decoded at once; more wait their turn.
-	Decodes int `toml:"decodes"`
+	// DecodeBytes bounds the memory of the images being decoded at once
+	// (decoded pixels and thumbnails); an image waits until its share is
+	// free.
+	DecodeBytes int `toml:"decode_bytes"`
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0 turns the limit off).
 	MaxOpenUploads int `toml:"max_open_uploads"`
@@ -136,14 +150,17 @@ type Limits struct {
 	RecoveryPerAddress int `toml:"recovery_per_address"`
 	GroupsPerHour      int `toml:"groups_per_hour"`   // groups created per user
 	TypingPerMinute    int `toml:"typing_per_minute"` // typing notices per user; more are dropped
-	// LimiterBytes bounds the memory of each rate limiter's table of
-	// keys (0: 4 MiB); past it, the limiter forgets idle keys first.
+	// LimiterBytes bounds the memory of each sign-in and recovery rate
+	// limiter's table of keys (0: 4 MiB); past it, the limiter forgets
+	// idle keys first.
 	LimiterBytes int `toml:"limiter_bytes"`
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
-	PasswordHashes      int `toml:"password_hashes"`
-	SearchesPerMinute   int `toml:"searches_per_minute"`         // user searches, per user
-	VerifyCodesPer10Min int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
+	PasswordHashes          int `toml:"password_hashes"`
+	SearchesPerMinute       int `toml:"searches_per_minute"`         // user searches, per user
+	VerifyCodesPer10Min     int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
+	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
+	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -222,17 +239,19 @@ func Default() Config {
 		GCPercent: 200,
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
-			LoginPerMinute:        10,
-			RegisterPerMinute:     20,
-			RecoveryPer10Minutes:  3,
-			FriendRequestsPerHour: 60,
-			RecoveryPerAddress:    30,
-			GroupsPerHour:         20,
-			TypingPerMinute:       60,
-			LimiterBytes:          4 << 20,
-			PasswordHashes:        4,
-			SearchesPerMinute:     30,
-			VerifyCodesPer10Min:   5,
+			LoginPerMinute:          10,
+			RegisterPerMinute:       20,
+			RecoveryPer10Minutes:    3,
+			FriendRequestsPerHour:   60,
+			RecoveryPerAddress:      30,
+			GroupsPerHour:           20,
+			TypingPerMinute:         60,
+			LimiterBytes:            4 << 20,
+			PasswordHashes:          4,
+			SearchesPerMinute:       30,
+			VerifyCodesPer10Min:     5,
+			MomentsPostsPerHour:     100,
+			MomentsReactionsPerHour: 600,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
@@ -251,7 +270,8 @@ func Default() Config {
 			Hosts:             []string{},
 			TrustedProxies:    []string{},
 		},
-		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
+		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
 		Wallet: Wallet{
 			MaxPacket:      20_000,
 			MaxShares:      100,
@@ -266,7 +286,7 @@ func Default() Config {
 			MaxImageBytes:   25 << 20,
 			MaxImagePixels:  50_000_000,
 			MaxDecodedBytes: 192 << 20,
-			Decodes:         2,
+			DecodeBytes:     256 << 20,
 			MaxOpenUploads:  20,
 		},
 	}

@@ -295,6 +295,27 @@ func (s *Service) Block(ctx context.Context, c hongyan.Caller, user hongyan.User
 	return nil
 }
 
+// Friends returns user's friends: the contacts who hold user as a contact
+// too, with no block either way (the Moments audience), read now.
+func (s *Service) Friends(ctx context.Context, user hongyan.UserID) ([]Contact, error) {
+	return s.store.Friends(ctx, user)
+}
+
+// Friendship reports whether a and b are friends (each holds the other, no
+// block either way) and whether either has blocked the other, read now.
+func (s *Service) Friendship(ctx context.Context, a, b hongyan.UserID) (friends, blocked bool, err error) {
+	ab, err := s.store.Relation(ctx, a, b)
+	if err != nil {
+		return false, false, err
+	}
+	ba, err := s.store.Relation(ctx, b, a)
+	if err != nil {
+		return false, false, err
+	}
+	blocked = ab.ToBlocksFrom || ba.ToBlocksFrom
+	return ab.FromHasTo && ab.ToHasFrom && !blocked, blocked, nil
+}
+
 // Blocked reports whether the caller has blocked user.
 func (s *Service) Blocked(ctx context.Context, c hongyan.Caller, user hongyan.UserID) (bool, error) {
 	return s.store.Blocked(ctx, c.User, user)
@@ -307,15 +328,15 @@ func (s *Service) CanMessage(ctx context.Context, from, to hongyan.UserID) error
 	if from == to {
 		return nil
 	}
-	now := s.now()
-	r, ok := s.rel.get(from, to, now)
+	s.rel.refresh(ctx, s.now(), s.store.RelationsVersion)
+	r, ok := s.rel.get(from, to)
 	if !ok {
 		gen := s.rel.begin()
 		var err error
 		if r, err = s.store.Relation(ctx, from, to); err != nil {
 			return err
 		}
-		s.rel.put(from, to, r, gen, now)
+		s.rel.put(from, to, r, gen)
 	}
 	if r.ToBlocksFrom {
 		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages").WithReason(hongyan.ReasonBlocked)

@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
 )
@@ -36,8 +37,9 @@ type Services struct {
 	Favorites *favorite.Service
 	// OfficialAccounts: nil, no official accounts.
 	OfficialAccounts *officialacct.Service
-	Wallet           *wallet.Service // nil: no wallet requests
-	Media            *media.Service  // nil: no media endpoints
+	Moments          *moments.Service // nil: no Moments requests
+	Wallet           *wallet.Service  // nil: no wallet requests
+	Media            *media.Service   // nil: no media endpoints
 	Changes          *changelog.Feed
 	Bus              hongyan.Bus
 }

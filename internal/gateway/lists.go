@@ -8,6 +8,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
 )
@@ -34,6 +35,15 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.OaButton.sub":                5,
 	"hongyan.v1.OaArticle.body":              officialacct.MaxBlocks,
 	"hongyan.v1.OaTagFollowersRequest.users": 50,
+	// Moments.
+	"hongyan.v1.MomentPostRequest.media":                moments.MaxImages,
+	"hongyan.v1.MomentPostRequest.mentions":             moments.MaxMentions,
+	"hongyan.v1.MomentPostRequest.tags":                 moments.MaxTags,
+	"hongyan.v1.MomentPostRequest.people":               moments.MaxPeople,
+	"hongyan.v1.MomentSettingsRequest.hide_mine_from":   moments.MaxPeople,
+	"hongyan.v1.MomentSettingsRequest.unhide_mine_from": moments.MaxPeople,
+	"hongyan.v1.MomentSettingsRequest.hide_theirs":      moments.MaxPeople,
+	"hongyan.v1.MomentSettingsRequest.unhide_theirs":    moments.MaxPeople,
 	// Wallet.
 	"hongyan.v1.WalletHistoryRequest.kinds": wallet.MaxKinds,
 }

@@ -11,6 +11,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
 )
@@ -148,6 +149,12 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
 	case officialacct.FollowState:
 		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
+	case moments.NotificationView:
+		item.Item = &pb.Change_MomentNotification{MomentNotification: momentNotificationPB(v)}
+	case moments.ReadMark:
+		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
+	case moments.Settings:
+		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
 	case wallet.Balance:
 		item.Item = &pb.Change_WalletBalance{WalletBalance: &pb.WalletBalance{Balance: v.Fen}}
 	case wallet.Transfer:

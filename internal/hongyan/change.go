@@ -28,6 +28,10 @@ const (
 	// Official accounts.
 	ChangeOAMessage ChangeKind = 40 // message Ref between this user and an official account
 	ChangeOAFollow  ChangeKind = 41 // this user followed or unfollowed official account Ref
+	// Moments.
+	ChangeMomentsNotification ChangeKind = 60 // Moments notification Ref (a like, comment, reply or mention)
+	ChangeMomentsRead         ChangeKind = 61 // this user read Moments notifications up to Ref
+	ChangeMomentsSettings     ChangeKind = 62 // this user's Moments settings changed
 	// Wallet (100–119).
 	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
 	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state

@@ -18,6 +18,8 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moments"
+	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/postgres"
@@ -54,6 +56,11 @@ func TestContact(t *testing.T) {
 
 func TestFavoriteStore(t *testing.T) {
 	favoritetest.Run(t, func(t *testing.T) favorite.Store { return open(t).Favorites() })
+}
+
+func TestMomentsStore(t *testing.T) {
+	pgtest.Require(t)
+	momentstest.Run(t, func(t *testing.T) moments.Store { return open(t).Moments() })
 }
 
 func TestGroupStore(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/moments"
+	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/sqldb/stores"
@@ -48,6 +50,10 @@ func TestContact(t *testing.T) {
 
 func TestFavoriteStore(t *testing.T) {
 	favoritetest.Run(t, func(t *testing.T) favorite.Store { return open(t).Favorites() })
+}
+
+func TestMomentsStore(t *testing.T) {
+	momentstest.Run(t, func(t *testing.T) moments.Store { return open(t).Moments() })
 }
 
 func TestGroupStore(t *testing.T) {

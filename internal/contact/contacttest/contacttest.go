@@ -3,6 +3,7 @@
 package contacttest
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,8 @@ func Run(t *testing.T, open func(t *testing.T) contact.Store) {
 	t.Run("UpdateAndDelete", func(t *testing.T) { testUpdateAndDelete(t, open(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, open(t)) })
 	t.Run("Relation", func(t *testing.T) { testRelation(t, open(t)) })
+	t.Run("Friends", func(t *testing.T) { testFriends(t, open(t)) })
+	t.Run("RelationsVersion", func(t *testing.T) { testRelationsVersion(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -339,6 +342,49 @@ func testRelation(t *testing.T, s contact.Store) {
 	check(2, 1, contact.Relation{ToHasFrom: true})
 }
 
+// testRelationsVersion: every change of contacts or blocks moves the
+// version on once it is committed, whoever made it.
+func testRelationsVersion(t *testing.T, s contact.Store) {
+	ctx := t.Context()
+	last, err := s.RelationsVersion(ctx)
+	if err != nil {
+		t.Fatalf("RelationsVersion: %v", err)
+	}
+	moved := func(what string) {
+		t.Helper()
+		v, err := s.RelationsVersion(ctx)
+		if err != nil {
+			t.Fatalf("RelationsVersion after %s: %v", what, err)
+		}
+		if v == last {
+			t.Errorf("RelationsVersion after %s: got %d, want a new version", what, v)
+		}
+		last = v
+	}
+	if _, err := s.AnswerRequest(ctx, mustRequest(t, s, newRequest(1, 2, T0)).ID, contact.RequestAccepted, []contact.Contact{
+		{Owner: 1, User: 2, Since: T0}, {Owner: 2, User: 1, Since: T0},
+	}, nil); err != nil {
+		t.Fatalf("AnswerRequest: %v", err)
+	}
+	moved("accepting a request")
+	if _, err := s.AddContacts(ctx, []contact.Contact{{Owner: 3, User: 1, Since: T0}}, nil); err != nil {
+		t.Fatalf("AddContacts: %v", err)
+	}
+	moved("adding a contact")
+	if _, err := s.DeleteContact(ctx, 2, 1, nil); err != nil {
+		t.Fatalf("DeleteContact: %v", err)
+	}
+	moved("deleting a contact")
+	if _, err := s.SetBlocked(ctx, 2, 1, true, nil); err != nil {
+		t.Fatalf("SetBlocked: %v", err)
+	}
+	moved("a block")
+	if _, err := s.SetBlocked(ctx, 2, 1, false, nil); err != nil {
+		t.Fatalf("SetBlocked(false): %v", err)
+	}
+	moved("an unblock")
+}
+
 func testBlocks(t *testing.T, s contact.Store) {
 	ctx := t.Context()
 	check := func(owner, user hongyan.UserID, want bool) {
@@ -370,4 +416,48 @@ func testBlocks(t *testing.T, s contact.Store) {
 		t.Fatalf("SetBlocked(false, again): %v", err)
 	}
 	check(1, 2, false)
+}
+
+func testFriends(t *testing.T, s contact.Store) {
+	ctx := t.Context()
+	check := func(owner hongyan.UserID, want ...hongyan.UserID) {
+		t.Helper()
+		cs, err := s.Friends(ctx, owner)
+		if err != nil {
+			t.Fatalf("Friends(%d): %v", owner, err)
+		}
+		var got []hongyan.UserID
+		for _, c := range cs {
+			if c.Owner != owner {
+				t.Errorf("Friends(%d): an entry of %d", owner, c.Owner)
+			}
+			got = append(got, c.User)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("Friends(%d): got %v, want %v", owner, got, want)
+		}
+	}
+	if _, err := s.AddContacts(ctx, []contact.Contact{
+		{Owner: 1, User: 2, Tags: []string{"家人"}, Since: T0}, {Owner: 2, User: 1, Since: T0},
+		{Owner: 1, User: 3, Since: T0}, {Owner: 3, User: 1, Since: T0},
+		{Owner: 1, User: 4, Since: T0}, // 4 does not hold 1
+		{Owner: 5, User: 1, Since: T0}, // 1 does not hold 5
+	}, nil); err != nil {
+		t.Fatalf("AddContacts: %v", err)
+	}
+	check(1, 2, 3)
+	cs, _ := s.Friends(ctx, 1)
+	if len(cs) == 0 || len(cs[0].Tags) != 1 || cs[0].Tags[0] != "家人" {
+		t.Errorf("Friends(1): got %+v, want 2 first with its tag", cs)
+	}
+	check(5)
+	if _, err := s.SetBlocked(ctx, 3, 1, true, nil); err != nil {
+		t.Fatalf("SetBlocked: %v", err)
+	}
+	check(1, 2)
+	check(3)
+	if _, err := s.DeleteContact(ctx, 2, 1, nil); err != nil {
+		t.Fatalf("DeleteContact: %v", err)
+	}
+	check(1)
 }

@@ -556,6 +556,7 @@ type ClientFrame struct {
 	//	*ClientFrame_Recover
 	//	*ClientFrame_SetAvatar
 	//	*ClientFrame_GetProfile
+	//	*ClientFrame_VerifyContact
 	//	*ClientFrame_QrLoginStart
 	//	*ClientFrame_QrLoginInspect
 	//	*ClientFrame_QrLoginConfirm
@@ -633,6 +634,18 @@ type ClientFrame struct {
 	//	*ClientFrame_OaSetOperator
 	//	*ClientFrame_OaOperators
 	//	*ClientFrame_OaCreateQr
+	//	*ClientFrame_MomentPost
+	//	*ClientFrame_MomentFeed
+	//	*ClientFrame_MomentAlbum
+	//	*ClientFrame_MomentGet
+	//	*ClientFrame_MomentDelete
+	//	*ClientFrame_MomentLike
+	//	*ClientFrame_MomentUnlike
+	//	*ClientFrame_MomentComment
+	//	*ClientFrame_MomentDeleteComment
+	//	*ClientFrame_MomentNotifications
+	//	*ClientFrame_MomentRead
+	//	*ClientFrame_MomentSettings
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -943,6 +956,15 @@ func (x *ClientFrame) GetGetProfile() *UserRef {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_GetProfile); ok {
 			return x.GetProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetVerifyContact() *VerifyContactRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_VerifyContact); ok {
+			return x.VerifyContact
 		}
 	}
 	return nil
@@ -1641,6 +1663,114 @@ func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
+			return x.MomentPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentFeed() *MomentFeedRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentFeed); ok {
+			return x.MomentFeed
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentAlbum() *MomentAlbumRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentAlbum); ok {
+			return x.MomentAlbum
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentGet() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentGet); ok {
+			return x.MomentGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDelete() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDelete); ok {
+			return x.MomentDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentLike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentLike); ok {
+			return x.MomentLike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentUnlike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentUnlike); ok {
+			return x.MomentUnlike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentComment() *MomentCommentRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDeleteComment() *MomentCommentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDeleteComment); ok {
+			return x.MomentDeleteComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentNotifications() *MomentNotificationsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentRead() *MomentReadRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentRead); ok {
+			return x.MomentRead
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -1881,6 +2011,10 @@ type ClientFrame_SetAvatar struct {
 
 type ClientFrame_GetProfile struct {
 	GetProfile *UserRef `protobuf:"bytes,30,opt,name=get_profile,json=getProfile,proto3,oneof"`
+}
+
+type ClientFrame_VerifyContact struct {
+	VerifyContact *VerifyContactRequest `protobuf:"bytes,31,opt,name=verify_contact,json=verifyContact,proto3,oneof"`
 }
 
 type ClientFrame_QrLoginStart struct {
@@ -2193,6 +2327,55 @@ type ClientFrame_OaCreateQr struct {
 	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
 }
 
+type ClientFrame_MomentPost struct {
+	// Moments (moments.proto).
+	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
+}
+
+type ClientFrame_MomentFeed struct {
+	MomentFeed *MomentFeedRequest `protobuf:"bytes,151,opt,name=moment_feed,json=momentFeed,proto3,oneof"`
+}
+
+type ClientFrame_MomentAlbum struct {
+	MomentAlbum *MomentAlbumRequest `protobuf:"bytes,152,opt,name=moment_album,json=momentAlbum,proto3,oneof"`
+}
+
+type ClientFrame_MomentGet struct {
+	MomentGet *MomentRef `protobuf:"bytes,153,opt,name=moment_get,json=momentGet,proto3,oneof"`
+}
+
+type ClientFrame_MomentDelete struct {
+	MomentDelete *MomentRef `protobuf:"bytes,154,opt,name=moment_delete,json=momentDelete,proto3,oneof"`
+}
+
+type ClientFrame_MomentLike struct {
+	MomentLike *MomentRef `protobuf:"bytes,155,opt,name=moment_like,json=momentLike,proto3,oneof"`
+}
+
+type ClientFrame_MomentUnlike struct {
+	MomentUnlike *MomentRef `protobuf:"bytes,156,opt,name=moment_unlike,json=momentUnlike,proto3,oneof"`
+}
+
+type ClientFrame_MomentComment struct {
+	MomentComment *MomentCommentRequest `protobuf:"bytes,157,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentDeleteComment struct {
+	MomentDeleteComment *MomentCommentRef `protobuf:"bytes,158,opt,name=moment_delete_comment,json=momentDeleteComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationsRequest `protobuf:"bytes,159,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ClientFrame_MomentRead struct {
+	MomentRead *MomentReadRequest `protobuf:"bytes,160,opt,name=moment_read,json=momentRead,proto3,oneof"`
+}
+
+type ClientFrame_MomentSettings struct {
+	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2305,6 +2488,8 @@ func (*ClientFrame_Recover) isClientFrame_Req() {}
 func (*ClientFrame_SetAvatar) isClientFrame_Req() {}
 
 func (*ClientFrame_GetProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_VerifyContact) isClientFrame_Req() {}
 
 func (*ClientFrame_QrLoginStart) isClientFrame_Req() {}
 
@@ -2460,6 +2645,30 @@ func (*ClientFrame_OaOperators) isClientFrame_Req() {}
 
 func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
 
+func (*ClientFrame_MomentPost) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentAlbum) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentGet) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentLike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentUnlike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDeleteComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentRead) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
@@ -2544,6 +2753,11 @@ type ServerFrame struct {
 	//	*ServerFrame_OaQr
 	//	*ServerFrame_OaClick
 	//	*ServerFrame_OaAuthorization
+	//	*ServerFrame_Moment
+	//	*ServerFrame_Moments
+	//	*ServerFrame_MomentComment
+	//	*ServerFrame_MomentNotifications
+	//	*ServerFrame_MomentSettings
 	//	*ServerFrame_WalletBalance
 	//	*ServerFrame_WalletHistory
 	//	*ServerFrame_WalletSummary
@@ -3058,6 +3272,51 @@ func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
 	return nil
 }
 
+func (x *ServerFrame) GetMoment() *MomentPost {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moment); ok {
+			return x.Moment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMoments() *MomentList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moments); ok {
+			return x.Moments
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentComment() *MomentComment {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentNotifications() *MomentNotificationList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
@@ -3338,6 +3597,27 @@ type ServerFrame_OaAuthorization struct {
 	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
 }
 
+type ServerFrame_Moment struct {
+	// Moments (moments.proto).
+	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
+}
+
+type ServerFrame_Moments struct {
+	Moments *MomentList `protobuf:"bytes,151,opt,name=moments,proto3,oneof"`
+}
+
+type ServerFrame_MomentComment struct {
+	MomentComment *MomentComment `protobuf:"bytes,152,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ServerFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationList `protobuf:"bytes,153,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ServerFrame_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 type ServerFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -3470,6 +3750,16 @@ func (*ServerFrame_OaQr) isServerFrame_Body() {}
 func (*ServerFrame_OaClick) isServerFrame_Body() {}
 
 func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
+
+func (*ServerFrame_Moment) isServerFrame_Body() {}
+
+func (*ServerFrame_Moments) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentComment) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
 
 func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
 
@@ -3936,6 +4226,9 @@ type Change struct {
 	//	*Change_FavoriteRemoved
 	//	*Change_OaMessage
 	//	*Change_OaFollow
+	//	*Change_MomentNotification
+	//	*Change_MomentUnread
+	//	*Change_MomentSettings
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
@@ -4132,6 +4425,33 @@ func (x *Change) GetOaFollow() *OaFollow {
 	return nil
 }
 
+func (x *Change) GetMomentNotification() *MomentNotification {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentNotification); ok {
+			return x.MomentNotification
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetMomentUnread() *MomentUnread {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentUnread); ok {
+			return x.MomentUnread
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Item.(*Change_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Item.(*Change_WalletBalance); ok {
@@ -4237,6 +4557,20 @@ type Change_OaFollow struct {
 	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
 }
 
+type Change_MomentNotification struct {
+	// Moments: a like, comment, reply or mention for you.
+	MomentNotification *MomentNotification `protobuf:"bytes,150,opt,name=moment_notification,json=momentNotification,proto3,oneof"`
+}
+
+type Change_MomentUnread struct {
+	// You read your Moments notifications (on any device).
+	MomentUnread *MomentUnread `protobuf:"bytes,151,opt,name=moment_unread,json=momentUnread,proto3,oneof"`
+}
+
+type Change_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 type Change_WalletBalance struct {
 	// Wallet (wallet.proto): the balance after a movement; a transfer of
 	// mine or to me, made or settled; a red packet I sent or grabbed from,
@@ -4283,6 +4617,12 @@ func (*Change_FavoriteRemoved) isChange_Item() {}
 func (*Change_OaMessage) isChange_Item() {}
 
 func (*Change_OaFollow) isChange_Item() {}
+
+func (*Change_MomentNotification) isChange_Item() {}
+
+func (*Change_MomentUnread) isChange_Item() {}
+
+func (*Change_MomentSettings) isChange_Item() {}
 
 func (*Change_WalletBalance) isChange_Item() {}
 
@@ -6102,13 +6442,17 @@ func (x *TypingPush) GetUser() int64 {
 }
 
 type RegisterRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Nickname      string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
-	Phone         string                 `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
-	Email         string                 `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
-	DeviceName    string                 `protobuf:"bytes,6,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Password  string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	Nickname  string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	// A phone number or e-mail to bind, each with the code verify_contact
+	// sent to it (required when the phone or e-mail is set).
+	Phone         string `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
+	Email         string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	DeviceName    string `protobuf:"bytes,6,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	PhoneCode     string `protobuf:"bytes,7,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	EmailCode     string `protobuf:"bytes,8,opt,name=email_code,json=emailCode,proto3" json:"email_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6185,6 +6529,76 @@ func (x *RegisterRequest) GetDeviceName() string {
 	return ""
 }
 
+func (x *RegisterRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetEmailCode() string {
+	if x != nil {
+		return x.EmailCode
+	}
+	return ""
+}
+
+// Sends a one-time code to a phone number or e-mail address, proving that
+// whoever binds it (register, update_profile) owns it. The answer is the
+// same whether or not the phone or e-mail is bound to an account.
+type VerifyContactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "phone" or "email".
+	Channel       string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	To            string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyContactRequest) Reset() {
+	*x = VerifyContactRequest{}
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyContactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyContactRequest) ProtoMessage() {}
+
+func (x *VerifyContactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyContactRequest.ProtoReflect.Descriptor instead.
+func (*VerifyContactRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *VerifyContactRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *VerifyContactRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
 type LoginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Account ID, bound phone or bound e-mail.
@@ -6197,7 +6611,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6209,7 +6623,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6222,7 +6636,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -6257,7 +6671,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6269,7 +6683,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6282,7 +6696,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Session) GetToken() string {
@@ -6327,7 +6741,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6339,7 +6753,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6352,7 +6766,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Profile) GetId() int64 {
@@ -6443,7 +6857,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6455,7 +6869,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6468,7 +6882,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -6501,7 +6915,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6513,7 +6927,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6526,7 +6940,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -6537,20 +6951,24 @@ func (x *UserRef) GetUser() int64 {
 }
 
 type UpdateProfileRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Nickname      *string                `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
-	Gender        *Gender                `protobuf:"varint,2,opt,name=gender,proto3,enum=hongyan.v1.Gender,oneof" json:"gender,omitempty"`
-	Region        *string                `protobuf:"bytes,3,opt,name=region,proto3,oneof" json:"region,omitempty"`
-	Signature     *string                `protobuf:"bytes,4,opt,name=signature,proto3,oneof" json:"signature,omitempty"`
-	Phone         *string                `protobuf:"bytes,5,opt,name=phone,proto3,oneof" json:"phone,omitempty"`
-	Email         *string                `protobuf:"bytes,6,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Nickname  *string                `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
+	Gender    *Gender                `protobuf:"varint,2,opt,name=gender,proto3,enum=hongyan.v1.Gender,oneof" json:"gender,omitempty"`
+	Region    *string                `protobuf:"bytes,3,opt,name=region,proto3,oneof" json:"region,omitempty"`
+	Signature *string                `protobuf:"bytes,4,opt,name=signature,proto3,oneof" json:"signature,omitempty"`
+	// Binding a new phone or e-mail needs the code verify_contact sent to
+	// it; unbinding ("") needs none.
+	Phone         *string `protobuf:"bytes,5,opt,name=phone,proto3,oneof" json:"phone,omitempty"`
+	Email         *string `protobuf:"bytes,6,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	PhoneCode     string  `protobuf:"bytes,7,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	EmailCode     string  `protobuf:"bytes,8,opt,name=email_code,json=emailCode,proto3" json:"email_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6562,7 +6980,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6575,7 +6993,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -6620,6 +7038,20 @@ func (x *UpdateProfileRequest) GetEmail() string {
 	return ""
 }
 
+func (x *UpdateProfileRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *UpdateProfileRequest) GetEmailCode() string {
+	if x != nil {
+		return x.EmailCode
+	}
+	return ""
+}
+
 type UpdateSettingsRequest struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	FindByAccountId      *bool                  `protobuf:"varint,1,opt,name=find_by_account_id,json=findByAccountId,proto3,oneof" json:"find_by_account_id,omitempty"`
@@ -6631,7 +7063,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6643,7 +7075,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6656,7 +7088,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -6690,7 +7122,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6702,7 +7134,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6715,7 +7147,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -6734,7 +7166,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6746,7 +7178,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6759,7 +7191,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -6779,7 +7211,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6791,7 +7223,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6804,7 +7236,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -6835,7 +7267,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6847,7 +7279,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6860,7 +7292,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Device) GetId() int64 {
@@ -6914,7 +7346,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6926,7 +7358,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6939,7 +7371,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -6958,7 +7390,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6970,7 +7402,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6983,7 +7415,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -7004,7 +7436,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7016,7 +7448,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7029,7 +7461,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -7058,7 +7490,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7070,7 +7502,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7083,7 +7515,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -7123,7 +7555,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7135,7 +7567,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7148,7 +7580,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -7167,7 +7599,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7179,7 +7611,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7192,7 +7624,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -7214,7 +7646,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7226,7 +7658,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7239,7 +7671,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -7282,7 +7714,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7294,7 +7726,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7307,7 +7739,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -7375,7 +7807,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7387,7 +7819,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7400,7 +7832,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Kicked) GetReason() string {
@@ -7420,7 +7852,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7432,7 +7864,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7445,7 +7877,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -7466,7 +7898,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7478,7 +7910,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7491,7 +7923,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -7531,7 +7963,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7543,7 +7975,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7556,7 +7988,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -7617,7 +8049,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7629,7 +8061,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7642,7 +8074,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -7663,7 +8095,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7675,7 +8107,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7688,7 +8120,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -7727,7 +8159,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7739,7 +8171,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7752,7 +8184,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -7813,7 +8245,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7825,7 +8257,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7838,7 +8270,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -7863,7 +8295,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7875,7 +8307,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7888,7 +8320,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -7943,7 +8375,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7955,7 +8387,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7968,7 +8400,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -7995,7 +8427,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8007,7 +8439,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8020,7 +8452,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -8071,7 +8503,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8083,7 +8515,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8096,7 +8528,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Group) GetId() int64 {
@@ -8227,7 +8659,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8239,7 +8671,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8252,7 +8684,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -8277,7 +8709,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8289,7 +8721,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8302,7 +8734,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -8356,7 +8788,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8368,7 +8800,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8381,7 +8813,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -8403,7 +8835,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8415,7 +8847,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8428,7 +8860,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -8454,7 +8886,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8466,7 +8898,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8479,7 +8911,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -8499,7 +8931,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8511,7 +8943,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8524,7 +8956,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -8554,7 +8986,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8566,7 +8998,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8579,7 +9011,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -8610,7 +9042,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8622,7 +9054,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8635,7 +9067,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -8683,7 +9115,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8695,7 +9127,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8708,7 +9140,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -8739,7 +9171,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8751,7 +9183,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8764,7 +9196,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -8807,7 +9239,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8819,7 +9251,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8832,7 +9264,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -8874,7 +9306,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8886,7 +9318,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8899,7 +9331,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -8928,7 +9360,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8940,7 +9372,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8953,7 +9385,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -8987,7 +9419,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8999,7 +9431,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9012,7 +9444,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -9039,7 +9471,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9051,7 +9483,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9064,7 +9496,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -9132,7 +9564,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9144,7 +9576,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9157,7 +9589,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -9179,7 +9611,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9191,7 +9623,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9204,7 +9636,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -9239,7 +9671,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9251,7 +9683,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9264,7 +9696,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -9327,7 +9759,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9339,7 +9771,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9352,7 +9784,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -9381,7 +9813,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9393,7 +9825,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9406,7 +9838,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -9442,7 +9874,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9454,7 +9886,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9467,7 +9899,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -9501,7 +9933,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9513,7 +9945,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9526,7 +9958,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -9552,7 +9984,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9564,7 +9996,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9577,7 +10009,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -9601,7 +10033,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9613,7 +10045,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9626,7 +10058,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -9669,7 +10101,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9681,7 +10113,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9694,7 +10126,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -9715,7 +10147,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9727,7 +10159,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9740,7 +10172,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -9769,7 +10201,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x17hongyan/v1/wallet.proto\"\xc4;\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xdeB\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -9803,7 +10235,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"set_avatar\x18\x1d \x01(\v2\x1c.hongyan.v1.SetAvatarRequestH\x00R\tsetAvatar\x126\n" +
 	"\vget_profile\x18\x1e \x01(\v2\x13.hongyan.v1.UserRefH\x00R\n" +
-	"getProfile\x12G\n" +
+	"getProfile\x12I\n" +
+	"\x0everify_contact\x18\x1f \x01(\v2 .hongyan.v1.VerifyContactRequestH\x00R\rverifyContact\x12G\n" +
 	"\x0eqr_login_start\x18( \x01(\v2\x1f.hongyan.v1.QrLoginStartRequestH\x00R\fqrLoginStart\x12A\n" +
 	"\x10qr_login_inspect\x18) \x01(\v2\x15.hongyan.v1.QrCodeRefH\x00R\x0eqrLoginInspect\x12A\n" +
 	"\x10qr_login_confirm\x18* \x01(\v2\x15.hongyan.v1.QrCodeRefH\x00R\x0eqrLoginConfirm\x12G\n" +
@@ -9892,7 +10325,24 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
 	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
 	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
-	"oaCreateQr\x12;\n" +
+	"oaCreateQr\x12A\n" +
+	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
+	"momentPost\x12A\n" +
+	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
+	"momentFeed\x12D\n" +
+	"\fmoment_album\x18\x98\x01 \x01(\v2\x1e.hongyan.v1.MomentAlbumRequestH\x00R\vmomentAlbum\x127\n" +
+	"\n" +
+	"moment_get\x18\x99\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\tmomentGet\x12=\n" +
+	"\rmoment_delete\x18\x9a\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentDelete\x129\n" +
+	"\vmoment_like\x18\x9b\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\n" +
+	"momentLike\x12=\n" +
+	"\rmoment_unlike\x18\x9c\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentUnlike\x12J\n" +
+	"\x0emoment_comment\x18\x9d\x01 \x01(\v2 .hongyan.v1.MomentCommentRequestH\x00R\rmomentComment\x12S\n" +
+	"\x15moment_delete_comment\x18\x9e\x01 \x01(\v2\x1c.hongyan.v1.MomentCommentRefH\x00R\x13momentDeleteComment\x12\\\n" +
+	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
+	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
+	"momentRead\x12M\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -9907,7 +10357,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xe4\x1a\n" +
+	"\x03req\"\xb3\x1d\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -9970,7 +10420,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
 	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
 	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
-	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x12C\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x121\n" +
+	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
+	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
+	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
+	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
@@ -10003,7 +10458,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xae\b\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8c\n" +
+	"\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -10023,7 +10479,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
 	"\n" +
 	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
-	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12C\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
+	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
+	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
@@ -10175,7 +10634,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"TypingPush\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\x03R\x04user\"\xb5\x01\n" +
+	"\x04user\x18\x02 \x01(\x03R\x04user\"\xf3\x01\n" +
 	"\x0fRegisterRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1a\n" +
@@ -10184,7 +10643,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05phone\x18\x04 \x01(\tR\x05phone\x12\x14\n" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1f\n" +
 	"\vdevice_name\x18\x06 \x01(\tR\n" +
-	"deviceName\"a\n" +
+	"deviceName\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\a \x01(\tR\tphoneCode\x12\x1d\n" +
+	"\n" +
+	"email_code\x18\b \x01(\tR\temailCode\"@\n" +
+	"\x14VerifyContactRequest\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\"a\n" +
 	"\fLoginRequest\x12\x14\n" +
 	"\x05login\x18\x01 \x01(\tR\x05login\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x1f\n" +
@@ -10213,14 +10679,18 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rfind_by_phone\x18\x02 \x01(\bR\vfindByPhone\x124\n" +
 	"\x16add_needs_verification\x18\x03 \x01(\bR\x14addNeedsVerification\"\x1d\n" +
 	"\aUserRef\x12\x12\n" +
-	"\x04user\x18\x01 \x01(\x03R\x04user\"\xa3\x02\n" +
+	"\x04user\x18\x01 \x01(\x03R\x04user\"\xe1\x02\n" +
 	"\x14UpdateProfileRequest\x12\x1f\n" +
 	"\bnickname\x18\x01 \x01(\tH\x00R\bnickname\x88\x01\x01\x12/\n" +
 	"\x06gender\x18\x02 \x01(\x0e2\x12.hongyan.v1.GenderH\x01R\x06gender\x88\x01\x01\x12\x1b\n" +
 	"\x06region\x18\x03 \x01(\tH\x02R\x06region\x88\x01\x01\x12!\n" +
 	"\tsignature\x18\x04 \x01(\tH\x03R\tsignature\x88\x01\x01\x12\x19\n" +
 	"\x05phone\x18\x05 \x01(\tH\x04R\x05phone\x88\x01\x01\x12\x19\n" +
-	"\x05email\x18\x06 \x01(\tH\x05R\x05email\x88\x01\x01B\v\n" +
+	"\x05email\x18\x06 \x01(\tH\x05R\x05email\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\a \x01(\tR\tphoneCode\x12\x1d\n" +
+	"\n" +
+	"email_code\x18\b \x01(\tR\temailCodeB\v\n" +
 	"\t_nicknameB\t\n" +
 	"\a_genderB\t\n" +
 	"\a_regionB\f\n" +
@@ -10544,174 +11014,191 @@ func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
 var file_hongyan_v1_client_proto_goTypes = []any{
-	(MessageKind)(0),                 // 0: hongyan.v1.MessageKind
-	(NoticeKind)(0),                  // 1: hongyan.v1.NoticeKind
-	(Gender)(0),                      // 2: hongyan.v1.Gender
-	(QrState)(0),                     // 3: hongyan.v1.QrState
-	(RequestState)(0),                // 4: hongyan.v1.RequestState
-	(GroupRole)(0),                   // 5: hongyan.v1.GroupRole
-	(InvitationState)(0),             // 6: hongyan.v1.InvitationState
-	(FavoriteKind)(0),                // 7: hongyan.v1.FavoriteKind
-	(*ClientFrame)(nil),              // 8: hongyan.v1.ClientFrame
-	(*ServerFrame)(nil),              // 9: hongyan.v1.ServerFrame
-	(*Empty)(nil),                    // 10: hongyan.v1.Empty
-	(*Error)(nil),                    // 11: hongyan.v1.Error
-	(*Hello)(nil),                    // 12: hongyan.v1.Hello
-	(*HelloResponse)(nil),            // 13: hongyan.v1.HelloResponse
-	(*Ping)(nil),                     // 14: hongyan.v1.Ping
-	(*Pong)(nil),                     // 15: hongyan.v1.Pong
-	(*SyncRequest)(nil),              // 16: hongyan.v1.SyncRequest
-	(*SyncResponse)(nil),             // 17: hongyan.v1.SyncResponse
-	(*Change)(nil),                   // 18: hongyan.v1.Change
-	(*MessageRef)(nil),               // 19: hongyan.v1.MessageRef
-	(*Message)(nil),                  // 20: hongyan.v1.Message
-	(*Media)(nil),                    // 21: hongyan.v1.Media
-	(*Location)(nil),                 // 22: hongyan.v1.Location
-	(*LinkCard)(nil),                 // 23: hongyan.v1.LinkCard
-	(*Quote)(nil),                    // 24: hongyan.v1.Quote
-	(*ChatHistory)(nil),              // 25: hongyan.v1.ChatHistory
-	(*Notice)(nil),                   // 26: hongyan.v1.Notice
-	(*SendRequest)(nil),              // 27: hongyan.v1.SendRequest
-	(*SendResponse)(nil),             // 28: hongyan.v1.SendResponse
-	(*RecallRequest)(nil),            // 29: hongyan.v1.RecallRequest
-	(*SearchRequest)(nil),            // 30: hongyan.v1.SearchRequest
-	(*BroadcastRequest)(nil),         // 31: hongyan.v1.BroadcastRequest
-	(*BroadcastResponse)(nil),        // 32: hongyan.v1.BroadcastResponse
-	(*BroadcastResult)(nil),          // 33: hongyan.v1.BroadcastResult
-	(*HistoryRequest)(nil),           // 34: hongyan.v1.HistoryRequest
-	(*MessageList)(nil),              // 35: hongyan.v1.MessageList
-	(*ConversationState)(nil),        // 36: hongyan.v1.ConversationState
-	(*ConversationList)(nil),         // 37: hongyan.v1.ConversationList
-	(*ConversationStateRequest)(nil), // 38: hongyan.v1.ConversationStateRequest
-	(*ForwardRequest)(nil),           // 39: hongyan.v1.ForwardRequest
-	(*DeleteMessageRequest)(nil),     // 40: hongyan.v1.DeleteMessageRequest
-	(*TypingRequest)(nil),            // 41: hongyan.v1.TypingRequest
-	(*TypingPush)(nil),               // 42: hongyan.v1.TypingPush
-	(*RegisterRequest)(nil),          // 43: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),             // 44: hongyan.v1.LoginRequest
-	(*Session)(nil),                  // 45: hongyan.v1.Session
-	(*Profile)(nil),                  // 46: hongyan.v1.Profile
-	(*Settings)(nil),                 // 47: hongyan.v1.Settings
-	(*UserRef)(nil),                  // 48: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),     // 49: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),    // 50: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),         // 51: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),   // 52: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),    // 53: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                   // 54: hongyan.v1.Device
-	(*DeviceList)(nil),               // 55: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                // 56: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),      // 57: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),           // 58: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),      // 59: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                // 60: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),      // 61: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                  // 62: hongyan.v1.QrLogin
-	(*Kicked)(nil),                   // 63: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),        // 64: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),     // 65: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),            // 66: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),        // 67: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),            // 68: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                  // 69: hongyan.v1.Contact
-	(*ContactList)(nil),              // 70: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),     // 71: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),             // 72: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),              // 73: hongyan.v1.BlockChange
-	(*Group)(nil),                    // 74: hongyan.v1.Group
-	(*GroupList)(nil),                // 75: hongyan.v1.GroupList
-	(*GroupMember)(nil),              // 76: hongyan.v1.GroupMember
-	(*GroupMemberList)(nil),          // 77: hongyan.v1.GroupMemberList
-	(*CreateGroupRequest)(nil),       // 78: hongyan.v1.CreateGroupRequest
-	(*GroupRef)(nil),                 // 79: hongyan.v1.GroupRef
-	(*GroupUserRef)(nil),             // 80: hongyan.v1.GroupUserRef
-	(*GroupUsersRequest)(nil),        // 81: hongyan.v1.GroupUsersRequest
-	(*UpdateGroupRequest)(nil),       // 82: hongyan.v1.UpdateGroupRequest
-	(*SetGroupAvatarRequest)(nil),    // 83: hongyan.v1.SetGroupAvatarRequest
-	(*UpdateMemberRequest)(nil),      // 84: hongyan.v1.UpdateMemberRequest
-	(*MyGroupSettingsRequest)(nil),   // 85: hongyan.v1.MyGroupSettingsRequest
-	(*GroupQrRequest)(nil),           // 86: hongyan.v1.GroupQrRequest
-	(*GroupQr)(nil),                  // 87: hongyan.v1.GroupQr
-	(*JoinGroupRequest)(nil),         // 88: hongyan.v1.JoinGroupRequest
-	(*GroupInvitation)(nil),          // 89: hongyan.v1.GroupInvitation
-	(*GroupInvitationList)(nil),      // 90: hongyan.v1.GroupInvitationList
-	(*AnswerInvitationRequest)(nil),  // 91: hongyan.v1.AnswerInvitationRequest
-	(*Favorite)(nil),                 // 92: hongyan.v1.Favorite
-	(*FavoriteList)(nil),             // 93: hongyan.v1.FavoriteList
-	(*FavoriteAddRequest)(nil),       // 94: hongyan.v1.FavoriteAddRequest
-	(*FavoriteListRequest)(nil),      // 95: hongyan.v1.FavoriteListRequest
-	(*FavoriteEditRequest)(nil),      // 96: hongyan.v1.FavoriteEditRequest
-	(*FavoriteRef)(nil),              // 97: hongyan.v1.FavoriteRef
-	(*FavoriteSendRequest)(nil),      // 98: hongyan.v1.FavoriteSendRequest
-	(*ExportRequest)(nil),            // 99: hongyan.v1.ExportRequest
-	(*ExportResponse)(nil),           // 100: hongyan.v1.ExportResponse
-	(*OaSearchRequest)(nil),          // 101: hongyan.v1.OaSearchRequest
-	(*OaRef)(nil),                    // 102: hongyan.v1.OaRef
-	(*OaScanRequest)(nil),            // 103: hongyan.v1.OaScanRequest
-	(*OaSendRequest)(nil),            // 104: hongyan.v1.OaSendRequest
-	(*OaClickRequest)(nil),           // 105: hongyan.v1.OaClickRequest
-	(*OaHistoryRequest)(nil),         // 106: hongyan.v1.OaHistoryRequest
-	(*OaItemRef)(nil),                // 107: hongyan.v1.OaItemRef
-	(*OaAuthorizeRequest)(nil),       // 108: hongyan.v1.OaAuthorizeRequest
-	(*OaBroadcastRequest)(nil),       // 109: hongyan.v1.OaBroadcastRequest
-	(*OaIpAllowRequest)(nil),         // 110: hongyan.v1.OaIpAllowRequest
-	(*OaCreateRequest)(nil),          // 111: hongyan.v1.OaCreateRequest
-	(*OaProfileUpdate)(nil),          // 112: hongyan.v1.OaProfileUpdate
-	(*OaRepliesRequest)(nil),         // 113: hongyan.v1.OaRepliesRequest
-	(*OaRule)(nil),                   // 114: hongyan.v1.OaRule
-	(*OaMenuRequest)(nil),            // 115: hongyan.v1.OaMenuRequest
-	(*OaArticle)(nil),                // 116: hongyan.v1.OaArticle
-	(*OaTemplateRequest)(nil),        // 117: hongyan.v1.OaTemplateRequest
-	(*OaTemplateRef)(nil),            // 118: hongyan.v1.OaTemplateRef
-	(*OaFollowersRequest)(nil),       // 119: hongyan.v1.OaFollowersRequest
-	(*OaFollowerUpdate)(nil),         // 120: hongyan.v1.OaFollowerUpdate
-	(*OaTagRequest)(nil),             // 121: hongyan.v1.OaTagRequest
-	(*OaTagFollowersRequest)(nil),    // 122: hongyan.v1.OaTagFollowersRequest
-	(*OaStatsRequest)(nil),           // 123: hongyan.v1.OaStatsRequest
-	(*OaServerRequest)(nil),          // 124: hongyan.v1.OaServerRequest
-	(*OaOperatorRequest)(nil),        // 125: hongyan.v1.OaOperatorRequest
-	(*OaQrRequest)(nil),              // 126: hongyan.v1.OaQrRequest
-	(*WalletHistoryRequest)(nil),     // 127: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),     // 128: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),      // 129: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),         // 130: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),    // 131: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),          // 132: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),              // 133: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),         // 134: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),             // 135: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                // 136: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),            // 137: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                // 138: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                // 139: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),            // 140: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),            // 141: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                // 142: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),               // 143: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),               // 144: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),           // 145: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),              // 146: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),          // 147: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                // 148: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                // 149: hongyan.v1.OaTagList
-	(*OaTag)(nil),                    // 150: hongyan.v1.OaTag
-	(*OaStats)(nil),                  // 151: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),           // 152: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                     // 153: hongyan.v1.OaQr
-	(*OaClickResult)(nil),            // 154: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),          // 155: hongyan.v1.OaAuthorization
-	(*WalletBalance)(nil),            // 156: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),            // 157: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),            // 158: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),           // 159: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),             // 160: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                 // 161: hongyan.v1.Transfer
-	(*RedPacket)(nil),                // 162: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),         // 163: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                 // 164: hongyan.v1.OaFollow
-	(*MoneyCard)(nil),                // 165: hongyan.v1.MoneyCard
+	(MessageKind)(0),                   // 0: hongyan.v1.MessageKind
+	(NoticeKind)(0),                    // 1: hongyan.v1.NoticeKind
+	(Gender)(0),                        // 2: hongyan.v1.Gender
+	(QrState)(0),                       // 3: hongyan.v1.QrState
+	(RequestState)(0),                  // 4: hongyan.v1.RequestState
+	(GroupRole)(0),                     // 5: hongyan.v1.GroupRole
+	(InvitationState)(0),               // 6: hongyan.v1.InvitationState
+	(FavoriteKind)(0),                  // 7: hongyan.v1.FavoriteKind
+	(*ClientFrame)(nil),                // 8: hongyan.v1.ClientFrame
+	(*ServerFrame)(nil),                // 9: hongyan.v1.ServerFrame
+	(*Empty)(nil),                      // 10: hongyan.v1.Empty
+	(*Error)(nil),                      // 11: hongyan.v1.Error
+	(*Hello)(nil),                      // 12: hongyan.v1.Hello
+	(*HelloResponse)(nil),              // 13: hongyan.v1.HelloResponse
+	(*Ping)(nil),                       // 14: hongyan.v1.Ping
+	(*Pong)(nil),                       // 15: hongyan.v1.Pong
+	(*SyncRequest)(nil),                // 16: hongyan.v1.SyncRequest
+	(*SyncResponse)(nil),               // 17: hongyan.v1.SyncResponse
+	(*Change)(nil),                     // 18: hongyan.v1.Change
+	(*MessageRef)(nil),                 // 19: hongyan.v1.MessageRef
+	(*Message)(nil),                    // 20: hongyan.v1.Message
+	(*Media)(nil),                      // 21: hongyan.v1.Media
+	(*Location)(nil),                   // 22: hongyan.v1.Location
+	(*LinkCard)(nil),                   // 23: hongyan.v1.LinkCard
+	(*Quote)(nil),                      // 24: hongyan.v1.Quote
+	(*ChatHistory)(nil),                // 25: hongyan.v1.ChatHistory
+	(*Notice)(nil),                     // 26: hongyan.v1.Notice
+	(*SendRequest)(nil),                // 27: hongyan.v1.SendRequest
+	(*SendResponse)(nil),               // 28: hongyan.v1.SendResponse
+	(*RecallRequest)(nil),              // 29: hongyan.v1.RecallRequest
+	(*SearchRequest)(nil),              // 30: hongyan.v1.SearchRequest
+	(*BroadcastRequest)(nil),           // 31: hongyan.v1.BroadcastRequest
+	(*BroadcastResponse)(nil),          // 32: hongyan.v1.BroadcastResponse
+	(*BroadcastResult)(nil),            // 33: hongyan.v1.BroadcastResult
+	(*HistoryRequest)(nil),             // 34: hongyan.v1.HistoryRequest
+	(*MessageList)(nil),                // 35: hongyan.v1.MessageList
+	(*ConversationState)(nil),          // 36: hongyan.v1.ConversationState
+	(*ConversationList)(nil),           // 37: hongyan.v1.ConversationList
+	(*ConversationStateRequest)(nil),   // 38: hongyan.v1.ConversationStateRequest
+	(*ForwardRequest)(nil),             // 39: hongyan.v1.ForwardRequest
+	(*DeleteMessageRequest)(nil),       // 40: hongyan.v1.DeleteMessageRequest
+	(*TypingRequest)(nil),              // 41: hongyan.v1.TypingRequest
+	(*TypingPush)(nil),                 // 42: hongyan.v1.TypingPush
+	(*RegisterRequest)(nil),            // 43: hongyan.v1.RegisterRequest
+	(*VerifyContactRequest)(nil),       // 44: hongyan.v1.VerifyContactRequest
+	(*LoginRequest)(nil),               // 45: hongyan.v1.LoginRequest
+	(*Session)(nil),                    // 46: hongyan.v1.Session
+	(*Profile)(nil),                    // 47: hongyan.v1.Profile
+	(*Settings)(nil),                   // 48: hongyan.v1.Settings
+	(*UserRef)(nil),                    // 49: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),       // 50: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),      // 51: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),           // 52: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),     // 53: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),      // 54: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                     // 55: hongyan.v1.Device
+	(*DeviceList)(nil),                 // 56: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                  // 57: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),        // 58: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),             // 59: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),        // 60: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                  // 61: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),        // 62: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                    // 63: hongyan.v1.QrLogin
+	(*Kicked)(nil),                     // 64: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),          // 65: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),       // 66: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),              // 67: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),          // 68: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),              // 69: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                    // 70: hongyan.v1.Contact
+	(*ContactList)(nil),                // 71: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),       // 72: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),               // 73: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),                // 74: hongyan.v1.BlockChange
+	(*Group)(nil),                      // 75: hongyan.v1.Group
+	(*GroupList)(nil),                  // 76: hongyan.v1.GroupList
+	(*GroupMember)(nil),                // 77: hongyan.v1.GroupMember
+	(*GroupMemberList)(nil),            // 78: hongyan.v1.GroupMemberList
+	(*CreateGroupRequest)(nil),         // 79: hongyan.v1.CreateGroupRequest
+	(*GroupRef)(nil),                   // 80: hongyan.v1.GroupRef
+	(*GroupUserRef)(nil),               // 81: hongyan.v1.GroupUserRef
+	(*GroupUsersRequest)(nil),          // 82: hongyan.v1.GroupUsersRequest
+	(*UpdateGroupRequest)(nil),         // 83: hongyan.v1.UpdateGroupRequest
+	(*SetGroupAvatarRequest)(nil),      // 84: hongyan.v1.SetGroupAvatarRequest
+	(*UpdateMemberRequest)(nil),        // 85: hongyan.v1.UpdateMemberRequest
+	(*MyGroupSettingsRequest)(nil),     // 86: hongyan.v1.MyGroupSettingsRequest
+	(*GroupQrRequest)(nil),             // 87: hongyan.v1.GroupQrRequest
+	(*GroupQr)(nil),                    // 88: hongyan.v1.GroupQr
+	(*JoinGroupRequest)(nil),           // 89: hongyan.v1.JoinGroupRequest
+	(*GroupInvitation)(nil),            // 90: hongyan.v1.GroupInvitation
+	(*GroupInvitationList)(nil),        // 91: hongyan.v1.GroupInvitationList
+	(*AnswerInvitationRequest)(nil),    // 92: hongyan.v1.AnswerInvitationRequest
+	(*Favorite)(nil),                   // 93: hongyan.v1.Favorite
+	(*FavoriteList)(nil),               // 94: hongyan.v1.FavoriteList
+	(*FavoriteAddRequest)(nil),         // 95: hongyan.v1.FavoriteAddRequest
+	(*FavoriteListRequest)(nil),        // 96: hongyan.v1.FavoriteListRequest
+	(*FavoriteEditRequest)(nil),        // 97: hongyan.v1.FavoriteEditRequest
+	(*FavoriteRef)(nil),                // 98: hongyan.v1.FavoriteRef
+	(*FavoriteSendRequest)(nil),        // 99: hongyan.v1.FavoriteSendRequest
+	(*ExportRequest)(nil),              // 100: hongyan.v1.ExportRequest
+	(*ExportResponse)(nil),             // 101: hongyan.v1.ExportResponse
+	(*OaSearchRequest)(nil),            // 102: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                      // 103: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),              // 104: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),              // 105: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),             // 106: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),           // 107: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                  // 108: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),         // 109: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),         // 110: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),           // 111: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),            // 112: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),            // 113: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),           // 114: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                     // 115: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),              // 116: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                  // 117: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),          // 118: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),              // 119: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),         // 120: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),           // 121: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),               // 122: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),      // 123: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),             // 124: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),            // 125: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),          // 126: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),                // 127: hongyan.v1.OaQrRequest
+	(*MomentPostRequest)(nil),          // 128: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 129: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 130: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 131: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 132: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 133: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
+	(*WalletHistoryRequest)(nil),       // 137: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 138: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 139: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 140: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 141: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 142: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 143: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 144: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 145: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 146: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 147: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 148: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 149: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 150: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 151: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 152: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 153: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 154: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 155: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 156: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 157: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 158: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 159: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 160: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 161: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 162: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 163: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 164: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 165: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 166: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 167: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 168: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 169: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 170: hongyan.v1.MomentSettings
+	(*WalletBalance)(nil),              // 171: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 172: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 173: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 174: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 175: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 176: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 177: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 178: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 179: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 180: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 181: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 182: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -10728,233 +11215,254 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	40,  // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
 	39,  // 12: hongyan.v1.ClientFrame.forward:type_name -> hongyan.v1.ForwardRequest
 	43,  // 13: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	44,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	45,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
 	10,  // 15: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
 	10,  // 16: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
 	10,  // 17: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	56,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	57,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
 	10,  // 19: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	53,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	49,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	52,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	50,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	57,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	58,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	51,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	48,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	59,  // 28: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	60,  // 29: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	60,  // 30: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	61,  // 31: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	64,  // 32: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	65,  // 33: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	68,  // 34: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	10,  // 35: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	10,  // 36: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	71,  // 37: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	48,  // 38: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	72,  // 39: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	94,  // 40: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
-	95,  // 41: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
-	96,  // 42: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
-	97,  // 43: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
-	98,  // 44: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
-	99,  // 45: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
-	78,  // 46: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
-	81,  // 47: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
-	81,  // 48: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
-	79,  // 49: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
-	79,  // 50: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
-	82,  // 51: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
-	83,  // 52: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
-	84,  // 53: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
-	80,  // 54: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
-	85,  // 55: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
-	79,  // 56: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
-	79,  // 57: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
-	10,  // 58: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
-	86,  // 59: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
-	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
-	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
-	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	101, // 63: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
-	102, // 64: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
-	102, // 65: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
-	102, // 66: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
-	103, // 67: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
-	104, // 68: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
-	105, // 69: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
-	106, // 70: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
-	10,  // 71: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
-	107, // 72: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
-	108, // 73: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
-	109, // 74: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
-	110, // 75: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
-	111, // 76: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
-	10,  // 77: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
-	112, // 78: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
-	113, // 79: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
-	114, // 80: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
-	102, // 81: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
-	107, // 82: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
-	115, // 83: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
-	116, // 84: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
-	107, // 85: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
-	102, // 86: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
-	107, // 87: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
-	117, // 88: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
-	102, // 89: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
-	118, // 90: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
-	109, // 91: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
-	102, // 92: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
-	119, // 93: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
-	120, // 94: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
-	102, // 95: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
-	121, // 96: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
-	107, // 97: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
-	122, // 98: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
-	123, // 99: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
-	124, // 100: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
-	102, // 101: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
-	125, // 102: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
-	102, // 103: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
-	126, // 104: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
-	10,  // 105: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	127, // 106: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	128, // 107: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	129, // 108: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	129, // 109: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	130, // 110: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	131, // 111: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	132, // 112: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	133, // 113: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	133, // 114: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	133, // 115: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	134, // 116: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	135, // 117: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	135, // 118: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 119: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 120: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 121: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 122: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 123: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 124: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 125: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 126: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 127: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 128: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 129: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 130: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 131: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 132: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 133: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 134: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 135: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 136: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 137: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 138: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 139: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 140: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 141: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 142: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 143: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 144: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 145: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 146: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 147: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	136, // 148: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	137, // 149: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	138, // 150: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	139, // 151: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	140, // 152: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	116, // 153: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	141, // 154: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	142, // 155: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	143, // 156: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	114, // 157: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	144, // 158: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	145, // 159: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	146, // 160: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	147, // 161: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	148, // 162: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	149, // 163: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	150, // 164: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	151, // 165: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	152, // 166: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	153, // 167: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	154, // 168: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	155, // 169: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	156, // 170: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	157, // 171: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	158, // 172: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	159, // 173: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	160, // 174: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	161, // 175: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	162, // 176: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	163, // 177: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 178: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 179: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 180: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 181: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 182: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 183: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 184: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 185: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 186: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 187: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 188: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 189: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	139, // 190: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	164, // 191: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	156, // 192: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	161, // 193: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	162, // 194: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 195: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 196: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 197: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 198: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 199: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 200: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 201: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	165, // 202: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 203: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 204: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 205: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 206: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 207: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 208: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 209: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 210: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 211: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 212: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 213: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 214: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 215: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 216: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 217: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 218: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 219: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 220: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 221: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 222: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 223: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 224: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 225: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 226: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 227: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 228: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 229: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 230: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 231: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 232: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 233: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 234: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 235: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	236, // [236:236] is the sub-list for method output_type
-	236, // [236:236] is the sub-list for method input_type
-	236, // [236:236] is the sub-list for extension type_name
-	236, // [236:236] is the sub-list for extension extendee
-	0,   // [0:236] is the sub-list for field type_name
+	54,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	50,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	53,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	51,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	58,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	59,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	52,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	49,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	44,  // 28: hongyan.v1.ClientFrame.verify_contact:type_name -> hongyan.v1.VerifyContactRequest
+	60,  // 29: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	61,  // 30: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	61,  // 31: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	62,  // 32: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	65,  // 33: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	66,  // 34: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	69,  // 35: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	10,  // 36: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	10,  // 37: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	72,  // 38: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	49,  // 39: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	73,  // 40: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	95,  // 41: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
+	96,  // 42: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
+	97,  // 43: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
+	98,  // 44: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
+	99,  // 45: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
+	100, // 46: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
+	79,  // 47: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
+	82,  // 48: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
+	82,  // 49: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
+	80,  // 50: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
+	80,  // 51: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
+	83,  // 52: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
+	84,  // 53: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
+	85,  // 54: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
+	81,  // 55: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
+	86,  // 56: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
+	80,  // 57: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
+	80,  // 58: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
+	10,  // 59: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
+	87,  // 60: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
+	89,  // 61: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
+	10,  // 62: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
+	92,  // 63: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
+	102, // 64: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
+	103, // 65: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
+	103, // 66: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
+	103, // 67: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
+	104, // 68: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
+	105, // 69: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
+	106, // 70: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
+	107, // 71: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
+	10,  // 72: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
+	108, // 73: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
+	109, // 74: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
+	110, // 75: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
+	111, // 76: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
+	112, // 77: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
+	10,  // 78: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
+	113, // 79: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
+	114, // 80: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
+	115, // 81: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
+	103, // 82: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
+	108, // 83: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
+	116, // 84: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
+	117, // 85: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
+	108, // 86: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
+	103, // 87: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
+	108, // 88: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
+	118, // 89: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
+	103, // 90: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
+	119, // 91: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
+	110, // 92: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
+	103, // 93: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
+	120, // 94: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
+	121, // 95: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
+	103, // 96: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
+	122, // 97: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
+	108, // 98: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
+	123, // 99: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
+	124, // 100: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
+	125, // 101: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
+	103, // 102: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
+	126, // 103: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
+	103, // 104: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
+	127, // 105: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
+	128, // 106: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	129, // 107: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	130, // 108: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	131, // 109: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	131, // 110: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	131, // 111: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	131, // 112: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	132, // 113: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	133, // 114: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	10,  // 118: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	137, // 119: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	138, // 120: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	139, // 121: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	139, // 122: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	140, // 123: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	141, // 124: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	142, // 125: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	143, // 126: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	143, // 127: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	143, // 128: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	144, // 129: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	145, // 130: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	145, // 131: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 132: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 133: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 134: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 135: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 136: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 137: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 138: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 139: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 140: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 141: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 142: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 143: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 144: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 145: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 146: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 147: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 148: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 149: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 150: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 151: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 152: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 153: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 154: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 155: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 156: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 157: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 158: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 159: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 160: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	146, // 161: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	147, // 162: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	148, // 163: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	149, // 164: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	150, // 165: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 166: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	151, // 167: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	152, // 168: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	153, // 169: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 170: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	154, // 171: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	155, // 172: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	156, // 173: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	157, // 174: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	158, // 175: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	159, // 176: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	160, // 177: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	161, // 178: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	162, // 179: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	163, // 180: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	164, // 181: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	165, // 182: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	166, // 183: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	167, // 184: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	168, // 185: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	169, // 186: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	170, // 187: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	171, // 188: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	172, // 189: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	173, // 190: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	174, // 191: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	175, // 192: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	176, // 193: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	177, // 194: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	178, // 195: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 196: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 197: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 198: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 199: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 200: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 201: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 202: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 203: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 204: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 205: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 206: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 207: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	149, // 208: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	179, // 209: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	180, // 210: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	181, // 211: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	170, // 212: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	171, // 213: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	176, // 214: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	177, // 215: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 216: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 217: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 218: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 219: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 220: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 221: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 222: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	182, // 223: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 224: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 225: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 226: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 227: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 228: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 229: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 230: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 231: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 232: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 233: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 234: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 235: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 236: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 237: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 238: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 239: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 240: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 241: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 242: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 243: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 244: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 245: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 246: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 247: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 248: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 249: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 250: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 251: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 252: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 253: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 254: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 255: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 256: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	257, // [257:257] is the sub-list for method output_type
+	257, // [257:257] is the sub-list for method input_type
+	257, // [257:257] is the sub-list for extension type_name
+	257, // [257:257] is the sub-list for extension extendee
+	0,   // [0:257] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -10963,6 +11471,7 @@ func file_hongyan_v1_client_proto_init() {
 		return
 	}
 	file_hongyan_v1_officialacct_proto_init()
+	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
@@ -10993,6 +11502,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Recover)(nil),
 		(*ClientFrame_SetAvatar)(nil),
 		(*ClientFrame_GetProfile)(nil),
+		(*ClientFrame_VerifyContact)(nil),
 		(*ClientFrame_QrLoginStart)(nil),
 		(*ClientFrame_QrLoginInspect)(nil),
 		(*ClientFrame_QrLoginConfirm)(nil),
@@ -11070,6 +11580,18 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_OaSetOperator)(nil),
 		(*ClientFrame_OaOperators)(nil),
 		(*ClientFrame_OaCreateQr)(nil),
+		(*ClientFrame_MomentPost)(nil),
+		(*ClientFrame_MomentFeed)(nil),
+		(*ClientFrame_MomentAlbum)(nil),
+		(*ClientFrame_MomentGet)(nil),
+		(*ClientFrame_MomentDelete)(nil),
+		(*ClientFrame_MomentLike)(nil),
+		(*ClientFrame_MomentUnlike)(nil),
+		(*ClientFrame_MomentComment)(nil),
+		(*ClientFrame_MomentDeleteComment)(nil),
+		(*ClientFrame_MomentNotifications)(nil),
+		(*ClientFrame_MomentRead)(nil),
+		(*ClientFrame_MomentSettings)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
@@ -11136,6 +11658,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_OaQr)(nil),
 		(*ServerFrame_OaClick)(nil),
 		(*ServerFrame_OaAuthorization)(nil),
+		(*ServerFrame_Moment)(nil),
+		(*ServerFrame_Moments)(nil),
+		(*ServerFrame_MomentComment)(nil),
+		(*ServerFrame_MomentNotifications)(nil),
+		(*ServerFrame_MomentSettings)(nil),
 		(*ServerFrame_WalletBalance)(nil),
 		(*ServerFrame_WalletHistory)(nil),
 		(*ServerFrame_WalletSummary)(nil),
@@ -11162,24 +11689,27 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_FavoriteRemoved)(nil),
 		(*Change_OaMessage)(nil),
 		(*Change_OaFollow)(nil),
+		(*Change_MomentNotification)(nil),
+		(*Change_MomentUnread)(nil),
+		(*Change_MomentSettings)(nil),
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[43].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[64].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[75].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[78].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   93,
+			NumMessages:   94,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -192,6 +192,16 @@ func (s Store) Contacts(ctx context.Context, owner hongyan.UserID) ([]contact.Co
 	return sqldb.QueryAll(ctx, s.db, scanContact, `SELECT `+contactCols+` FROM contacts WHERE owner = $1 ORDER BY user_id`, int64(owner))
 }
 
+// Friends lists owner's entries for mutual contacts with no block either
+// way, ordered by user ID.
+func (s Store) Friends(ctx context.Context, owner hongyan.UserID) ([]contact.Contact, error) {
+	return sqldb.QueryAll(ctx, s.db, scanContact, `SELECT c.owner, c.user_id, c.remark, c.description, c.tags, c.starred, c.since
+		FROM contacts c JOIN contacts r ON r.owner = c.user_id AND r.user_id = c.owner
+		WHERE c.owner = $1
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.owner = $1 AND b.user_id = c.user_id) OR (b.owner = c.user_id AND b.user_id = $1))
+		ORDER BY c.user_id`, int64(owner))
+}
+
 // Contact returns owner's entry for user.
 func (s Store) Contact(ctx context.Context, owner, user hongyan.UserID) (contact.Contact, error) {
 	st, err := s.db.Stmt(ctx, `SELECT `+contactCols+` FROM contacts WHERE owner = $1 AND user_id = $2`)
@@ -286,6 +296,14 @@ func (s Store) Relation(ctx context.Context, from, to hongyan.UserID) (contact.R
 		EXISTS (SELECT 1 FROM blocks WHERE owner = $2 AND user_id = $1)`,
 		[]any{int64(from), int64(to)}, &r.FromHasTo, &r.ToHasFrom, &r.ToBlocksFrom)
 	return r, err
+}
+
+// RelationsVersion returns the counter that the triggers on contacts and
+// blocks move on (migration 0002).
+func (s Store) RelationsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	_, err := s.db.QueryRow(ctx, `SELECT version FROM relations_version WHERE id = 1`, nil, &v)
+	return v, err
 }
 
 // Blocked reports whether owner has blocked user.

@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
+	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
 	"hongyan/internal/sqldb/walletdb"
 )
@@ -27,6 +28,7 @@ var Schemas = []sqldb.Schema{
 	mediadb.Schema,
 	favoritedb.Schema,
 	officialacctdb.Schema,
+	momentsdb.Schema,
 	walletdb.Schema,
 }
 
@@ -62,6 +64,9 @@ func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
 
 // OfficialAccounts returns the official-account store.
 func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.New(db.DB) }
+
+// Moments returns the Moments store.
+func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

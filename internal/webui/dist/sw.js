@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "6239c9c4aa2f8426";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BnxLDvED.css","/assets/index-DTbXGVTv.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "6750bc9153d685be";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CubNAB8Y.css","/assets/index-DhOgItG3.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

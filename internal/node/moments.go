@@ -1,0 +1,80 @@
+package node
+
+import (
+	"context"
+
+	"hongyan/internal/chat"
+	"hongyan/internal/contact"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
+	"hongyan/internal/moments"
+)
+
+// momentRelations lets Moments ask the contact feature who are friends.
+type momentRelations struct{ contacts *contact.Service }
+
+func (r momentRelations) Friends(ctx context.Context, user hongyan.UserID) ([]moments.Friend, error) {
+	cs, err := r.contacts.Friends(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]moments.Friend, len(cs))
+	for i, c := range cs {
+		out[i] = moments.Friend{User: c.User, Tags: c.Tags}
+	}
+	return out, nil
+}
+
+func (r momentRelations) Friendship(ctx context.Context, a, b hongyan.UserID) (bool, bool, error) {
+	return r.contacts.Friendship(ctx, a, b)
+}
+
+// A post's media are referenced from the media feature as the
+// "conversation" -postID: chat conversations have positive IDs, so the two
+// never meet, and mediaReaders asks Moments about the negative ones.
+func momentRef(post int64) hongyan.ConversationID { return hongyan.ConversationID(-post) }
+
+// momentFiles lets Moments show uploaded media in posts.
+type momentFiles struct{ media *media.Service }
+
+func (f momentFiles) Share(ctx context.Context, user hongyan.UserID, id string, post int64) (moments.Media, error) {
+	i, err := f.media.Attach(ctx, user, id, momentRef(post))
+	if err != nil {
+		return moments.Media{}, err
+	}
+	return moments.Media{ID: i.ID, Video: i.Class == media.ClassVideo, Type: i.Type, Size: i.Size, Width: i.Width, Height: i.Height,
+		DurationMS: i.DurationMS, Thumbnail: i.Thumbnail, Poster: i.Poster}, nil
+}
+
+// mediaReaders answers the media feature who may read what was sent into
+// a chat conversation (the chat feature) or shown by a post (Moments, set
+// once it is built).
+type mediaReaders struct {
+	chats   *chat.Service
+	moments *moments.Service
+}
+
+func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
+	if conv < 0 {
+		if r.moments == nil {
+			return false, nil
+		}
+		return r.moments.CanSee(ctx, user, int64(-conv))
+	}
+	return r.chats.CanReadMedia(ctx, user, conv, id)
+}
+
+// momentResolvers tell the change-log feed what Moments entries name.
+func momentResolvers(m *moments.Service) map[hongyan.ChangeKind]func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+	return map[hongyan.ChangeKind]func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error){
+		hongyan.ChangeMomentsNotification: func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(m.Notification(ctx, me, e.Ref))
+		},
+		hongyan.ChangeMomentsRead: func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return m.Read(ctx, me, e.Ref)
+		},
+		hongyan.ChangeMomentsSettings: func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			return m.Settings(ctx, me)
+		},
+	}
+}

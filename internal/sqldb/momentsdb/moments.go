@@ -1,0 +1,493 @@
+// Package momentsdb keeps Moments on the shared storage core: posts, the
+// inboxes they are fanned out to, likes, comments, settings and
+// notifications, in tables of its own.
+package momentsdb
+
+import (
+	"context"
+	"encoding/json"
+
+	"hongyan/internal/hongyan"
+	"hongyan/internal/moments"
+	"hongyan/internal/sqldb"
+)
+
+// Store implements moments.Store.
+type Store struct{ db *sqldb.DB }
+
+var _ moments.Store = Store{}
+
+// New returns the Moments store on db.
+func New(db *sqldb.DB) Store { return Store{db} }
+
+// body is what a post row keeps as JSON: what is shown, never queried.
+type body struct {
+	Text       string           `json:"t,omitempty"`
+	Media      []moments.Media  `json:"m,omitempty"`
+	Link       *moments.Link    `json:"l,omitempty"`
+	Location   string           `json:"loc,omitempty"`
+	Mentions   []hongyan.UserID `json:"at,omitempty"`
+	Visibility int8             `json:"v,omitempty"`
+	Tags       []string         `json:"tags,omitempty"`
+	People     []hongyan.UserID `json:"people,omitempty"`
+	Audience   []hongyan.UserID `json:"aud,omitempty"`
+}
+
+const postCols = `p.id, p.author, p.created, p.body`
+
+func scanPost(scan func(...any) error) (moments.Post, error) {
+	var p moments.Post
+	var author, created int64
+	var raw string
+	if err := scan(&p.ID, &author, &created, &raw); err != nil {
+		return p, err
+	}
+	var b body
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		return p, err
+	}
+	p.Author, p.Created = hongyan.UserID(author), sqldb.Tm(created)
+	p.Text, p.Media, p.Link, p.Location, p.Mentions = b.Text, b.Media, b.Link, b.Location, b.Mentions
+	p.Visibility, p.Tags, p.People, p.Audience = moments.Visibility(b.Visibility), b.Tags, b.People, b.Audience
+	return p, nil
+}
+
+// notify inserts notes (with post and comment set when non-zero) and
+// appends one change-log entry per note to its owner.
+func notify(t *sqldb.Tx, notes []moments.Notification, post, comment int64) ([]hongyan.Change, error) {
+	if len(notes) == 0 {
+		return nil, nil
+	}
+	changes := make([]hongyan.Change, 0, len(notes))
+	for _, n := range notes {
+		if n.Owner <= 0 {
+			return nil, sqldb.Invalid("a notification needs an owner")
+		}
+		if post != 0 {
+			n.Post = post
+		}
+		if comment != 0 {
+			n.Comment = comment
+		}
+		var id int64
+		if _, err := t.Write(`INSERT INTO moments_notifications (owner, kind, post, actor, comment, created)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			[]any{int64(n.Owner), int64(n.Kind), n.Post, int64(n.Actor), n.Comment, sqldb.Ms(n.Created)}, &id); err != nil {
+			return nil, sqldb.Internal(err)
+		}
+		changes = append(changes, hongyan.Change{User: n.Owner, Kind: hongyan.ChangeMomentsNotification, Ref: id})
+	}
+	return t.AppendChanges(changes)
+}
+
+var inboxTypes = []string{"", ""}
+
+// CreatePost stores p, its inbox copies and notes.
+func (s Store) CreatePost(ctx context.Context, p moments.Post, inbox []hongyan.UserID, notes []moments.Notification) ([]hongyan.Change, error) {
+	if p.ID <= 0 || p.Author <= 0 {
+		return nil, sqldb.Invalid("a post needs an ID and an author")
+	}
+	raw, err := json.Marshal(body{Text: p.Text, Media: p.Media, Link: p.Link, Location: p.Location, Mentions: p.Mentions,
+		Visibility: int8(p.Visibility), Tags: p.Tags, People: p.People, Audience: p.Audience})
+	if err != nil {
+		return nil, sqldb.Internal(err)
+	}
+	var out []hongyan.Change
+	err = s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if _, err := t.Exec(`INSERT INTO moments_posts (id, author, public, created, body) VALUES ($1, $2, $3, $4, $5)`,
+			p.ID, int64(p.Author), p.Visibility == moments.VisibleAll, sqldb.Ms(p.Created), string(raw)); err != nil {
+			if t.Dialect().IsUnique(err) {
+				return hongyan.Errorf(hongyan.CodeExists, "a post with this ID exists")
+			}
+			return sqldb.Internal(err)
+		}
+		args := make([]any, 0, 2*sqldb.RowsPerInsert)
+		for start, n := 0, 0; start < len(inbox); start += n {
+			n = sqldb.Chunk(len(inbox) - start)
+			args = args[:0]
+			for _, u := range inbox[start : start+n] {
+				args = append(args, int64(u), p.ID)
+			}
+			if _, err := t.Exec(t.RowsSQL(`INSERT INTO moments_inbox (owner, post) VALUES `, n, inboxTypes, ` ON CONFLICT DO NOTHING`), args...); err != nil {
+				return sqldb.Internal(err)
+			}
+		}
+		var err error
+		out, err = notify(t, notes, p.ID, 0)
+		return err
+	})
+	return out, err
+}
+
+// DeletePost removes author's post id and everything hanging off it.
+func (s Store) DeletePost(ctx context.Context, author hongyan.UserID, id int64) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`DELETE FROM moments_posts WHERE id = $1 AND author = $2`, id, int64(author))
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no such post")
+		}
+		for _, q := range []string{
+			`DELETE FROM moments_inbox WHERE post = $1`,
+			`DELETE FROM moments_likes WHERE post = $1`,
+			`DELETE FROM moments_comments WHERE post = $1`,
+			`DELETE FROM moments_notifications WHERE post = $1`,
+		} {
+			if _, err := t.Exec(q, id); err != nil {
+				return sqldb.Internal(err)
+			}
+		}
+		return nil
+	})
+}
+
+// Post returns post id.
+func (s Store) Post(ctx context.Context, id int64) (moments.Post, error) {
+	ps, err := sqldb.QueryAll(ctx, s.db, scanPost, `SELECT `+postCols+` FROM moments_posts p WHERE p.id = $1`, id)
+	if err != nil {
+		return moments.Post{}, err
+	}
+	if len(ps) == 0 {
+		return moments.Post{}, sqldb.NotFound("no such post")
+	}
+	return ps[0], nil
+}
+
+func below(before int64) int64 {
+	if before <= 0 {
+		return 1<<63 - 1
+	}
+	return before
+}
+
+// Inbox returns a page of owner's inbox, newest first.
+func (s Store) Inbox(ctx context.Context, owner hongyan.UserID, before int64, limit int) ([]moments.Post, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return sqldb.QueryAll(ctx, s.db, scanPost, `SELECT `+postCols+` FROM moments_inbox i JOIN moments_posts p ON p.id = i.post
+		WHERE i.owner = $1 AND i.post < $2 ORDER BY i.post DESC LIMIT $3`, int64(owner), below(before), limit)
+}
+
+// ByAuthor returns a page of author's posts, newest first.
+func (s Store) ByAuthor(ctx context.Context, author hongyan.UserID, before int64, limit int, public bool) ([]moments.Post, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + postCols + ` FROM moments_posts p WHERE p.author = $1 AND p.id < $2 ORDER BY p.id DESC LIMIT $3`
+	if public {
+		q = `SELECT ` + postCols + ` FROM moments_posts p WHERE p.author = $1 AND p.id < $2 AND p.public ORDER BY p.id DESC LIMIT $3`
+	}
+	return sqldb.QueryAll(ctx, s.db, scanPost, q, int64(author), below(before), limit)
+}
+
+// Like records a like; notes only when it is new.
+func (s Store) Like(ctx context.Context, l moments.Like, notes []moments.Notification) ([]hongyan.Change, error) {
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`INSERT INTO moments_likes (post, user_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			l.Post, int64(l.User), sqldb.Ms(l.Created))
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return nil
+		}
+		out, err = notify(t, notes, l.Post, 0)
+		return err
+	})
+	return out, err
+}
+
+// Unlike removes a like.
+func (s Store) Unlike(ctx context.Context, post int64, user hongyan.UserID) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Exec(`DELETE FROM moments_likes WHERE post = $1 AND user_id = $2`, post, int64(user))
+		return sqldb.Internal(err)
+	})
+}
+
+// AddComment stores c and notes.
+func (s Store) AddComment(ctx context.Context, c moments.Comment, notes []moments.Notification) (moments.Comment, []hongyan.Change, error) {
+	if c.Post <= 0 || c.Author <= 0 {
+		return moments.Comment{}, nil, sqldb.Invalid("a comment needs a post and an author")
+	}
+	c.Created = sqldb.Tm(sqldb.Ms(c.Created))
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if _, err := t.Write(`INSERT INTO moments_comments (post, author, reply_to, reply_user, text, created)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			[]any{c.Post, int64(c.Author), c.ReplyTo, int64(c.ReplyUser), c.Text, sqldb.Ms(c.Created)}, &c.ID); err != nil {
+			return sqldb.Internal(err)
+		}
+		var err error
+		out, err = notify(t, notes, c.Post, c.ID)
+		return err
+	})
+	if err != nil {
+		return moments.Comment{}, nil, err
+	}
+	return c, out, nil
+}
+
+const commentCols = `id, post, author, reply_to, reply_user, text, created`
+
+func scanComment(scan func(...any) error) (moments.Comment, error) {
+	var c moments.Comment
+	var author, replyUser, created int64
+	err := scan(&c.ID, &c.Post, &author, &c.ReplyTo, &replyUser, &c.Text, &created)
+	c.Author, c.ReplyUser, c.Created = hongyan.UserID(author), hongyan.UserID(replyUser), sqldb.Tm(created)
+	return c, err
+}
+
+// Comment returns comment id.
+func (s Store) Comment(ctx context.Context, id int64) (moments.Comment, error) {
+	cs, err := sqldb.QueryAll(ctx, s.db, scanComment, `SELECT `+commentCols+` FROM moments_comments WHERE id = $1`, id)
+	if err != nil {
+		return moments.Comment{}, err
+	}
+	if len(cs) == 0 {
+		return moments.Comment{}, sqldb.NotFound("no such comment")
+	}
+	return cs[0], nil
+}
+
+// DeleteComment removes comment id and its notifications.
+func (s Store) DeleteComment(ctx context.Context, id int64) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`DELETE FROM moments_comments WHERE id = $1`, id)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no such comment")
+		}
+		_, err = t.Exec(`DELETE FROM moments_notifications WHERE comment = $1`, id)
+		return sqldb.Internal(err)
+	})
+}
+
+// values returns ids as the arguments of a VALUES list padded to a power
+// of two (so that few distinct statements are prepared) and its length.
+func values(ids []int64) ([]any, int) {
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range n {
+		args[i] = int64(0)
+		if i < len(ids) {
+			args[i] = ids[i]
+		}
+	}
+	return args, n
+}
+
+var idTypes = []string{"BIGINT"}
+
+// Reactions returns the likes and comments of posts, oldest first.
+func (s Store) Reactions(ctx context.Context, posts []int64) ([]moments.Like, []moments.Comment, error) {
+	if len(posts) == 0 {
+		return nil, nil, nil
+	}
+	if len(posts) > 1024 {
+		return nil, nil, sqldb.Invalid("too many posts")
+	}
+	args, n := values(posts)
+	d := s.db.Dialect()
+	likes, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (moments.Like, error) {
+		var l moments.Like
+		var user, created int64
+		err := scan(&l.Post, &user, &created)
+		l.User, l.Created = hongyan.UserID(user), sqldb.Tm(created)
+		return l, err
+	}, d.RowsSQL(`SELECT l.post, l.user_id, l.created FROM (VALUES `, n, idTypes,
+		`) AS v JOIN moments_likes l ON l.post = v.column1 ORDER BY l.created, l.user_id`), args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	comments, err := sqldb.QueryAll(ctx, s.db, scanComment, d.RowsSQL(`SELECT c.id, c.post, c.author, c.reply_to, c.reply_user, c.text, c.created FROM (VALUES `, n, idTypes,
+		`) AS v JOIN moments_comments c ON c.post = v.column1 ORDER BY c.id`), args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return likes, comments, nil
+}
+
+// Settings returns owner's settings.
+func (s Store) Settings(ctx context.Context, owner hongyan.UserID) (moments.Settings, error) {
+	var set moments.Settings
+	var rng int64
+	if _, err := s.db.QueryRow(ctx, `SELECT strangers_see10, friends_range FROM moments_settings WHERE owner = $1`,
+		[]any{int64(owner)}, &set.StrangersSee10, &rng); err != nil {
+		return set, err
+	}
+	set.FriendsRange = moments.Range(rng)
+	type hide struct {
+		kind  int64
+		other hongyan.UserID
+	}
+	hs, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (hide, error) {
+		var h hide
+		var other int64
+		err := scan(&h.kind, &other)
+		h.other = hongyan.UserID(other)
+		return h, err
+	}, `SELECT kind, other FROM moments_hides WHERE owner = $1 ORDER BY kind, other`, int64(owner))
+	if err != nil {
+		return set, err
+	}
+	for _, h := range hs {
+		if moments.Hide(h.kind) == moments.HideMine {
+			set.HideMineFrom = append(set.HideMineFrom, h.other)
+		} else {
+			set.HideTheirs = append(set.HideTheirs, h.other)
+		}
+	}
+	return set, nil
+}
+
+// Ranges returns what each of owners lets strangers and friends see.
+func (s Store) Ranges(ctx context.Context, owners []hongyan.UserID) (map[hongyan.UserID]moments.Settings, error) {
+	out := make(map[hongyan.UserID]moments.Settings, len(owners))
+	for start := 0; start < len(owners); start += 512 {
+		part := owners[start:min(len(owners), start+512)]
+		ids := make([]int64, len(part))
+		for i, u := range part {
+			ids[i] = int64(u)
+		}
+		args, n := values(ids)
+		rows, err := s.db.Query(ctx, s.db.Dialect().RowsSQL(`SELECT s.owner, s.strangers_see10, s.friends_range FROM (VALUES `, n, idTypes,
+			`) AS v JOIN moments_settings s ON s.owner = v.column1`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var owner, rng int64
+			var set moments.Settings
+			if err := rows.Scan(&owner, &set.StrangersSee10, &rng); err != nil {
+				rows.Close()
+				return nil, sqldb.Internal(err)
+			}
+			set.FriendsRange = moments.Range(rng)
+			out[hongyan.UserID(owner)] = set
+		}
+		if err := rows.Close(); err != nil {
+			return nil, sqldb.Internal(err)
+		}
+	}
+	return out, nil
+}
+
+// SetSettings stores owner's settings.
+func (s Store) SetSettings(ctx context.Context, owner hongyan.UserID, strangersSee10 bool, r moments.Range, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if _, err := t.Exec(`INSERT INTO moments_settings (owner, strangers_see10, friends_range) VALUES ($1, $2, $3)
+			ON CONFLICT (owner) DO UPDATE SET strangers_see10 = excluded.strangers_see10, friends_range = excluded.friends_range`,
+			int64(owner), strangersSee10, int64(r)); err != nil {
+			return sqldb.Internal(err)
+		}
+		var err error
+		out, err = t.AppendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// SetHide turns one per-person setting on or off.
+func (s Store) SetHide(ctx context.Context, owner, other hongyan.UserID, h moments.Hide, on bool, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		q := `DELETE FROM moments_hides WHERE owner = $1 AND kind = $2 AND other = $3`
+		if on {
+			q = `INSERT INTO moments_hides (owner, kind, other) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+		}
+		if _, err := t.Exec(q, int64(owner), int64(h), int64(other)); err != nil {
+			return sqldb.Internal(err)
+		}
+		var err error
+		out, err = t.AppendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+func scanUser(scan func(...any) error) (hongyan.UserID, error) {
+	var u int64
+	err := scan(&u)
+	return hongyan.UserID(u), err
+}
+
+// HidingFrom returns the users who hide their posts from viewer.
+func (s Store) HidingFrom(ctx context.Context, viewer hongyan.UserID) ([]hongyan.UserID, error) {
+	return sqldb.QueryAll(ctx, s.db, scanUser, `SELECT owner FROM moments_hides WHERE other = $1 AND kind = $2 ORDER BY owner`,
+		int64(viewer), int64(moments.HideMine))
+}
+
+const noteCols = `id, owner, kind, post, actor, comment, created`
+
+func scanNote(scan func(...any) error) (moments.Notification, error) {
+	var n moments.Notification
+	var owner, kind, actor, created int64
+	err := scan(&n.ID, &owner, &kind, &n.Post, &actor, &n.Comment, &created)
+	n.Owner, n.Kind, n.Actor, n.Created = hongyan.UserID(owner), moments.NotificationKind(kind), hongyan.UserID(actor), sqldb.Tm(created)
+	return n, err
+}
+
+// Notifications returns a page of owner's notifications, newest first.
+func (s Store) Notifications(ctx context.Context, owner hongyan.UserID, before int64, limit int) ([]moments.Notification, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return sqldb.QueryAll(ctx, s.db, scanNote, `SELECT `+noteCols+` FROM moments_notifications
+		WHERE owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, int64(owner), below(before), limit)
+}
+
+// Notification returns owner's notification id.
+func (s Store) Notification(ctx context.Context, owner hongyan.UserID, id int64) (moments.Notification, error) {
+	ns, err := sqldb.QueryAll(ctx, s.db, scanNote, `SELECT `+noteCols+` FROM moments_notifications WHERE id = $1 AND owner = $2`, id, int64(owner))
+	if err != nil {
+		return moments.Notification{}, err
+	}
+	if len(ns) == 0 {
+		return moments.Notification{}, sqldb.NotFound("no such notification")
+	}
+	return ns[0], nil
+}
+
+// Unread counts owner's notifications after the last read.
+func (s Store) Unread(ctx context.Context, owner hongyan.UserID) (int, error) {
+	var n int64
+	_, err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM moments_notifications
+		WHERE owner = $1 AND id > COALESCE((SELECT upto FROM moments_read WHERE owner = $1), 0)`, []any{int64(owner)}, &n)
+	return int(n), err
+}
+
+// MarkRead moves owner's read mark up to upto.
+func (s Store) MarkRead(ctx context.Context, owner hongyan.UserID, upto int64, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if _, err := t.Exec(`INSERT INTO moments_read (owner, upto) VALUES ($1, $2)
+			ON CONFLICT (owner) DO UPDATE SET upto = excluded.upto WHERE moments_read.upto < excluded.upto`,
+			int64(owner), upto); err != nil {
+			return sqldb.Internal(err)
+		}
+		var err error
+		out, err = t.AppendChanges(changes)
+		return err
+	})
+	return out, err
+}
