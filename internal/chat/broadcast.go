@@ -35,6 +35,12 @@ func (s *Service) Broadcast(ctx context.Context, c hongyan.Caller, peers []hongy
 	if o.ClientID == "" || len(o.ClientID) > maxBroadcastClientID {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "client message ID must be 1 to %d bytes", maxBroadcastClientID)
 	}
+	if o.content == nil {
+		// The same content goes to everyone: refuse it once, up front.
+		if err := checkContent(o); err != nil {
+			return nil, err
+		}
+	}
 	seen := make(map[hongyan.UserID]bool, len(peers))
 	for _, p := range peers {
 		if seen[p] {
