@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&opt.Server, "server", "", "node URL; empty: start a node on a temporary directory")
 	fs.DurationVar(&opt.Duration, "duration", 0, "how long to send (default 10s)")
 	fs.IntVar(&opt.Users, "users", 100, "number of users")
-	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed")
+	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed; w7-moments: posts in the reader's feed (default 50000)")
 	fs.StringVar(&opt.Admin, "admin", "", "w2-idle, attacks: the node's admin URL (admin_listen), whose /metrics tell its memory and open files")
 	fs.IntVar(&opt.Conns, "conns", 0, "attacks: connections the attacker opens (attack-frames 300, attack-idle 21000, attack-recovery 8, attack-group 4, attack-decode 8, attack-flood 20)")
 	fs.Int64Var(&opt.FrameBytes, "frame-bytes", 0, "attack-frames: the length each frame header declares (default 2 MiB); attack-recovery: the length of the long account IDs (default 1 MiB)")
@@ -116,6 +116,18 @@ func run(ctx context.Context, args []string) error {
 	}
 	if opt.Duration == 0 {
 		opt.Duration = 10e9
+	}
+	if workload == "w7-moments" {
+		// w7: --users is the poster's friends (the reader has 1,000 of
+		// them), --missed the posts in the reader's feed.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["users"] {
+			opt.Users = 5000
+		}
+		if !set["missed"] {
+			opt.Missed = 50_000
+		}
 	}
 	opt.Log = os.Stdout
 	if *childIndex >= 0 {

@@ -43,9 +43,10 @@ type Config struct {
 	Groups  Groups  `toml:"groups"`
 	Media   Media   `toml:"media"`
 	History History `toml:"history"`
-	Wallet  Wallet  `toml:"wallet"`
 
 	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
+	Moments          Moments          `toml:"moments"`
+	Wallet           Wallet           `toml:"wallet"`
 }
 
 // OfficialAccounts tunes the developer API's pushes to developers' servers.
@@ -56,6 +57,15 @@ type OfficialAccounts struct {
 	// AllowPrivateCallbacks lets developer servers be on loopback, private
 	// or link-local addresses. Off: such servers are refused when dialled.
 	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
+}
+
+// Moments tunes the Moments timelines.
+type Moments struct {
+	// FanoutLimit: the post of an author with up to this many friends is
+	// copied into each reader's timeline when posted (fast to read); the
+	// post of an author with more is read from the author's posts when a
+	// timeline is read (fast to post). -1: never copy; 0: the default (200).
+	FanoutLimit int `toml:"fanout_limit"`
 }
 
 // Wallet holds the wallet's limits and its payment provider.
@@ -272,6 +282,8 @@ func Default() Config {
 		},
 		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
 		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		Moments:          Moments{FanoutLimit: 200},
 		Wallet: Wallet{
 			MaxPacket:      20_000,
 			MaxShares:      100,
@@ -280,7 +292,6 @@ func Default() Config {
 			Provider:       "sandbox",
 			ExpiryInterval: Duration{time.Minute},
 		},
-		Groups: Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,
@@ -428,6 +439,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.Moments.FanoutLimit < -1 {
+		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")

@@ -26,6 +26,15 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.UpdateContactRequest.tags":  contact.MaxTags,
 	"hongyan.v1.CreateGroupRequest.members": group.MaxBatch,
 	"hongyan.v1.GroupUsersRequest.users":    group.MaxBatch,
+	// Moments.
+	"hongyan.v1.MomentPostRequest.media":                moments.MaxImages,
+	"hongyan.v1.MomentPostRequest.mentions":             moments.MaxMentions,
+	"hongyan.v1.MomentPostRequest.tags":                 moments.MaxTags,
+	"hongyan.v1.MomentPostRequest.people":               moments.MaxPeople,
+	"hongyan.v1.MomentSettingsRequest.hide_mine_from":   moments.MaxHidesAtOnce,
+	"hongyan.v1.MomentSettingsRequest.unhide_mine_from": moments.MaxHidesAtOnce,
+	"hongyan.v1.MomentSettingsRequest.hide_theirs":      moments.MaxHidesAtOnce,
+	"hongyan.v1.MomentSettingsRequest.unhide_theirs":    moments.MaxHidesAtOnce,
 	// Official accounts.
 	"hongyan.v1.OaBroadcastRequest.users":    officialacct.MaxTargetUser,
 	"hongyan.v1.OaContent.articles":          officialacct.MaxNews,
@@ -35,15 +44,6 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.OaButton.sub":                5,
 	"hongyan.v1.OaArticle.body":              officialacct.MaxBlocks,
 	"hongyan.v1.OaTagFollowersRequest.users": 50,
-	// Moments.
-	"hongyan.v1.MomentPostRequest.media":                moments.MaxImages,
-	"hongyan.v1.MomentPostRequest.mentions":             moments.MaxMentions,
-	"hongyan.v1.MomentPostRequest.tags":                 moments.MaxTags,
-	"hongyan.v1.MomentPostRequest.people":               moments.MaxPeople,
-	"hongyan.v1.MomentSettingsRequest.hide_mine_from":   moments.MaxPeople,
-	"hongyan.v1.MomentSettingsRequest.unhide_mine_from": moments.MaxPeople,
-	"hongyan.v1.MomentSettingsRequest.hide_theirs":      moments.MaxPeople,
-	"hongyan.v1.MomentSettingsRequest.unhide_theirs":    moments.MaxPeople,
 	// Wallet.
 	"hongyan.v1.WalletHistoryRequest.kinds": wallet.MaxKinds,
 }

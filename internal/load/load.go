@@ -58,7 +58,7 @@ type Options struct {
 	Senders int // members that send (default 1)
 
 	// w4-catchup only
-	Missed int // messages the reconnecting device missed (default 10,000)
+	Missed int // messages the reconnecting device missed (default 10,000); w7-moments: posts in the reader's feed (default 50,000)
 
 	// chaos only
 	Binary    string        // the hongyan binary to run as a child process
@@ -149,6 +149,15 @@ type Result struct {
 	AttackAnswers   map[string]int `json:"attack_answers,omitempty"`
 	AttackDelivered int64          `json:"attack_delivered,omitempty"`
 
+	// w7-moments: P50Ms/P99Ms/MaxMs are the first feed page's; Sent the
+	// posts made; Lost the posts a friend did not see within 1 s.
+	FeedReads     int     `json:"feed_reads,omitempty"`
+	FeedDeepP99Ms float64 `json:"feed_deep_p99_ms,omitempty"` // paging through the feed
+	FeedDeepPosts int     `json:"feed_deep_posts,omitempty"`
+	PostFriends   int     `json:"post_friends,omitempty"`
+	PostP50Ms     float64 `json:"post_p50_ms,omitempty"` // the poster's acknowledgement
+	PostP99Ms     float64 `json:"post_p99_ms,omitempty"`
+	VisibleP99Ms  float64 `json:"visible_p99_ms,omitempty"` // from posting until a friend's feed has it
 	// Money is w8-money's own figures.
 	Money *MoneyResult `json:"money,omitempty"`
 
@@ -162,7 +171,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w8-money", "chaos", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -215,6 +224,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runGroup(ctx, opt)
 	case "w4-catchup":
 		return runCatchup(ctx, opt)
+	case "w7-moments":
+		return runMoments(ctx, opt)
 	case "w8-money":
 		return runMoney(ctx, opt)
 	case "chaos":

@@ -10,9 +10,11 @@
 // own, and the post's author's); the author sees all. Every path that
 // returns a post goes through Service.views, which applies it.
 //
-// Timelines are fanned out on write (see docs/architecture.md): a post is
-// copied into the inbox of everyone allowed to see it when it is posted,
-// and a feed page reads the viewer's inbox; what may change after posting
+// Timelines are a hybrid, chosen by measurement (see docs/architecture.md):
+// the post of an author with up to Config.FanoutLimit friends is copied
+// into the inbox of everyone allowed to see it when it is posted; the post
+// of an author with more is not, and a feed page merges the viewer's inbox
+// with such posts of the viewer's friends. What may change after posting
 // (friendship, blocks, hide settings, the friends' range) is checked again
 // on every read.
 package moments
@@ -95,6 +97,10 @@ type Post struct {
 	People     []hongyan.UserID
 	Audience   []hongyan.UserID
 	Created    time.Time
+	// Fanout: the post was copied into its readers' inboxes when posted.
+	// A post of an author with more friends than Config.FanoutLimit is
+	// not; readers find it among their friends' unfanned posts.
+	Fanout bool
 }
 
 // Like is one like of a post.
@@ -179,9 +185,10 @@ type Store interface {
 // Posts keeps posts and the inboxes they are fanned out to.
 type Posts interface {
 	// CreatePost stores p (whose ID the caller chose: unique and
-	// increasing with time), copies it into the inbox of each of inbox,
-	// and stores notes (their Post set to p.ID), atomically. A post with
-	// an ID that exists already is hongyan.CodeExists.
+	// increasing with time), copies it into the inbox of each of inbox
+	// (p.Fanout set; none otherwise), and stores notes (their Post set to
+	// p.ID), atomically. A post with an ID that exists already is
+	// hongyan.CodeExists.
 	CreatePost(ctx context.Context, p Post, inbox []hongyan.UserID, notes []Notification) ([]hongyan.Change, error)
 	// DeletePost removes author's post id with its inbox copies, likes,
 	// comments and notifications.
@@ -190,6 +197,9 @@ type Posts interface {
 	// Inbox returns up to limit posts of owner's inbox with ID below
 	// before (all when 0), newest first.
 	Inbox(ctx context.Context, owner hongyan.UserID, before int64, limit int) ([]Post, error)
+	// Unfanned returns up to limit posts of authors that were not fanned
+	// out (Fanout false), with ID below before (all when 0), newest first.
+	Unfanned(ctx context.Context, authors []hongyan.UserID, before int64, limit int) ([]Post, error)
 	// ByAuthor returns up to limit of author's posts with ID below before
 	// (all when 0), newest first; with public, only those visible to all
 	// friends.

@@ -40,19 +40,21 @@ type Files interface {
 
 // Limits of the Moments rules.
 const (
-	MaxText       = 2000 // characters of a post
-	MaxComment    = 500  // characters of a comment
-	MaxImages     = 9
-	MaxVideoMS    = 15000
-	MaxLocation   = 100
-	MaxLinkTitle  = 200
-	MaxURL        = 2048
-	MaxMentions   = 20
-	MaxTags       = 20
-	MaxTag        = 20
-	MaxPeople     = 5000
-	MaxPage       = 50
-	StrangerPosts = 10 // what strangers may see, when allowed
+	MaxText      = 2000 // characters of a post
+	MaxComment   = 500  // characters of a comment
+	MaxImages    = 9
+	MaxVideoMS   = 15000
+	MaxLocation  = 100
+	MaxLinkTitle = 200
+	MaxURL       = 2048
+	MaxMentions  = 20
+	MaxTags      = 20
+	MaxTag       = 20
+	MaxPeople    = 5000
+	MaxPage      = 50
+	// MaxHidesAtOnce bounds the people one settings change names.
+	MaxHidesAtOnce = 100
+	StrangerPosts  = 10 // what strangers may see, when allowed
 	// feedScan bounds the inbox rows one feed page reads when most are
 	// filtered out; the page then ends early with a cursor to go on from.
 	feedScan = 1000
@@ -62,8 +64,16 @@ const (
 type Config struct {
 	PostRate  hongyan.Rate // posts per user
 	ReactRate hongyan.Rate // likes and comments per user
-	Now       func() time.Time
+	// FanoutLimit: a post of an author with more friends than this is not
+	// copied into inboxes (0: the default, DefaultFanoutLimit; negative:
+	// never fan out).
+	FanoutLimit int
+	Now         func() time.Time
 }
+
+// DefaultFanoutLimit is where fanning a post out to inboxes stops paying:
+// measured in docs/architecture.md ("Moments timelines").
+const DefaultFanoutLimit = 200
 
 // DefaultConfig returns the limits used unless configured otherwise.
 func DefaultConfig() Config {
@@ -82,6 +92,7 @@ type Service struct {
 	now    func() time.Time
 	posts  *hongyan.Limiter
 	reacts *hongyan.Limiter
+	fanout int
 
 	mu   sync.Mutex
 	last int64 // the last post ID this node chose
@@ -92,7 +103,10 @@ func New(store Store, rel Relations, files Files, pub hongyan.Publisher, cfg Con
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, rel: rel, files: files, pub: pub, now: cfg.Now,
+	if cfg.FanoutLimit == 0 {
+		cfg.FanoutLimit = DefaultFanoutLimit
+	}
+	return &Service{store: store, rel: rel, files: files, pub: pub, now: cfg.Now, fanout: cfg.FanoutLimit,
 		posts: hongyan.NewLimiter(cfg.PostRate), reacts: hongyan.NewLimiter(cfg.ReactRate)}
 }
 
@@ -172,6 +186,7 @@ func (s *Service) Post(ctx context.Context, c hongyan.Caller, d Draft) (Post, er
 		notes = append(notes, Notification{Owner: u, Kind: NotifyMention, Actor: c.User, Created: now})
 	}
 	p.ID = s.nextID(now)
+	p.Fanout = len(friends) <= s.fanout
 	for _, id := range d.Media {
 		if s.files == nil {
 			return Post{}, invalid("this server keeps no media")
@@ -475,6 +490,15 @@ func (s *Service) Feed(ctx context.Context, c hongyan.Caller, before int64, limi
 	if err != nil {
 		return nil, 0, err
 	}
+	// Friends' posts that were not fanned out are read from the posts of
+	// those friends (and the caller's own).
+	authors := []hongyan.UserID{c.User}
+	for f := range l.friends {
+		if !l.hideTheirs[f] && !l.hidingFrom[f] {
+			authors = append(authors, f)
+		}
+	}
+	slices.Sort(authors)
 	var out []Post
 	cursor, scanned := before, 0
 	for len(out) < limit {
@@ -482,6 +506,15 @@ func (s *Service) Feed(ctx context.Context, c hongyan.Caller, before int64, limi
 		ps, err := s.store.Inbox(ctx, c.User, cursor, batch)
 		if err != nil {
 			return nil, 0, err
+		}
+		us, err := s.store.Unfanned(ctx, authors, cursor, batch)
+		if err != nil {
+			return nil, 0, err
+		}
+		exhausted := len(ps) < batch && len(us) < batch
+		ps = mergeDesc(ps, us)
+		if len(ps) > batch {
+			ps, exhausted = ps[:batch], false
 		}
 		if err := s.loadRanges(ctx, l, ps); err != nil {
 			return nil, 0, err
@@ -496,8 +529,8 @@ func (s *Service) Feed(ctx context.Context, c hongyan.Caller, before int64, limi
 			}
 		}
 		scanned += len(ps)
-		if len(ps) < batch {
-			cursor = 0 // the inbox is exhausted
+		if exhausted {
+			cursor = 0
 			break
 		}
 		if scanned >= feedScan {
@@ -509,6 +542,29 @@ func (s *Service) Feed(ctx context.Context, c hongyan.Caller, before int64, limi
 	}
 	vs, err := s.views(ctx, l, out)
 	return vs, cursor, err
+}
+
+// mergeDesc merges two lists of posts, newest first, into one, dropping
+// repeats.
+func mergeDesc(a, b []Post) []Post {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]Post, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var p Post
+		switch {
+		case j == len(b) || (i < len(a) && a[i].ID > b[j].ID):
+			p, i = a[i], i+1
+		case i == len(a) || b[j].ID > a[i].ID:
+			p, j = b[j], j+1
+		default:
+			p, i, j = a[i], i+1, j+1
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // Album returns a page of author's posts as the caller may see them:
@@ -943,8 +999,8 @@ func (s *Service) Update(ctx context.Context, c hongyan.Caller, u Update) (Setti
 		return Settings{}, invalid("unknown range %d", *u.FriendsRange)
 	}
 	n := len(u.HideMineFrom) + len(u.UnhideMineFrom) + len(u.HideTheirs) + len(u.UnhideTheirs)
-	if n > 100 {
-		return Settings{}, hongyan.Errorf(hongyan.CodeTooLarge, "at most 100 people at a time")
+	if n > MaxHidesAtOnce {
+		return Settings{}, hongyan.Errorf(hongyan.CodeTooLarge, "at most %d people at a time", MaxHidesAtOnce)
 	}
 	for _, list := range [][]hongyan.UserID{u.HideMineFrom, u.UnhideMineFrom, u.HideTheirs, u.UnhideTheirs} {
 		for _, x := range list {

@@ -18,13 +18,20 @@ import (
 // when HONGYAN_TEST_POSTGRES is set (then an unreachable database fails the
 // test rather than skipping it).
 func forEachEngine(t *testing.T, fn func(t *testing.T, srv *httptest.Server)) {
+	forEachEngineWith(t, func(*config.Config) {}, fn)
+}
+
+// forEachEngineWith is forEachEngine with the configuration changed by set.
+func forEachEngineWith(t *testing.T, set func(*config.Config), fn func(t *testing.T, srv *httptest.Server)) {
 	t.Run("sqlite", func(t *testing.T) {
 		cfg := config.Default()
+		set(&cfg)
 		cfg.Data = t.TempDir()
 		fn(t, startNode(t, cfg))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		cfg := config.Default()
+		set(&cfg)
 		cfg.Storage.Driver = "postgres"
 		cfg.Storage.Postgres = pgtest.DSN(t)
 		cfg.Data = t.TempDir() // media files

@@ -56,6 +56,7 @@ type mediaReaders struct {
 
 func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
 	if conv < 0 {
+		// Media are shared with a post only by posting it (momentFiles).
 		if r.moments == nil {
 			return false, nil
 		}

@@ -97,12 +97,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mediaFiles := newMedia(cfg, db, readers)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
+	oas := officialacct.New(db.OfficialAccounts(), pub)
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
+	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
-	oas := officialacct.New(db.OfficialAccounts(), pub)
 	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, n.wallet)

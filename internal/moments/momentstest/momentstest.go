@@ -15,6 +15,7 @@ import (
 // Run runs the suite; open returns a fresh, empty store for each test.
 func Run(t *testing.T, open func(t *testing.T) moments.Store) {
 	t.Run("Posts", func(t *testing.T) { testPosts(t, open(t)) })
+	t.Run("Unfanned", func(t *testing.T) { testUnfanned(t, open(t)) })
 	t.Run("DeletePost", func(t *testing.T) { testDeletePost(t, open(t)) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, open(t)) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open(t)) })
@@ -41,6 +42,7 @@ func ids(ps []moments.Post) []int64 {
 
 func create(t *testing.T, s moments.Store, p moments.Post, inbox ...hongyan.UserID) {
 	t.Helper()
+	p.Fanout = p.Fanout || len(inbox) > 0
 	if _, err := s.CreatePost(t.Context(), p, inbox, nil); err != nil {
 		t.Fatalf("CreatePost %d: %v", p.ID, err)
 	}
@@ -52,7 +54,7 @@ func testPosts(t *testing.T, s moments.Store) {
 		Media:      []moments.Media{{ID: "m1", Type: "image/jpeg", Size: 10, Width: 640, Height: 480, Thumbnail: true}},
 		Mentions:   []hongyan.UserID{2},
 		Visibility: moments.VisibleExcept, Tags: []string{"同事"}, People: []hongyan.UserID{4}, Audience: []hongyan.UserID{4},
-		Created: T0}
+		Created: T0, Fanout: true}
 	changes, err := s.CreatePost(ctx, p, []hongyan.UserID{1, 2, 3}, []moments.Notification{{Owner: 2, Kind: moments.NotifyMention, Actor: 1, Created: T0}})
 	if err != nil {
 		t.Fatalf("CreatePost: %v", err)
@@ -123,6 +125,41 @@ func testPosts(t *testing.T, s moments.Store) {
 	by(3, 0, 10, false)
 	_, err = s.Inbox(ctx, 1, 0, 0)
 	wantCode(t, "Inbox with limit 0", err, hongyan.CodeInvalid)
+}
+
+func testUnfanned(t *testing.T, s moments.Store) {
+	ctx := t.Context()
+	// Authors 1..1500 (more than one statement's chunk) post once each,
+	// unfanned; author 7 also posts fanned out.
+	for a := 1; a <= 1500; a++ {
+		if _, err := s.CreatePost(ctx, moments.Post{ID: int64(a) * 10, Author: hongyan.UserID(a), Text: "x", Created: T0}, []hongyan.UserID{9999}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(t, s, moments.Post{ID: 75, Author: 7, Created: T0}, 7, 9999)
+	if ps, _ := s.Inbox(ctx, 9999, 0, 10); len(ps) != 1 || ps[0].ID != 75 || !ps[0].Fanout {
+		t.Errorf("Inbox of unfanned posts' readers: got %v, want only the fanned-out post 75", ids(ps))
+	}
+	all := make([]hongyan.UserID, 1500)
+	for i := range all {
+		all[i] = hongyan.UserID(i + 1)
+	}
+	check := func(authors []hongyan.UserID, before int64, limit int, want ...int64) {
+		t.Helper()
+		ps, err := s.Unfanned(ctx, authors, before, limit)
+		if err != nil {
+			t.Fatalf("Unfanned: %v", err)
+		}
+		if diff := cmp.Diff(append([]int64{}, want...), ids(ps)); diff != "" {
+			t.Errorf("Unfanned(%d authors, %d, %d) (-want +got):\n%s", len(authors), before, limit, diff)
+		}
+	}
+	check(all, 0, 3, 15000, 14990, 14980)
+	check(all, 14990, 2, 14980, 14970)
+	check([]hongyan.UserID{7, 3, 2000}, 0, 10, 70, 30)
+	check([]hongyan.UserID{7, 3}, 70, 10, 30)
+	check(nil, 0, 10)
+	check(all[1000:], 10020, 3, 10010)
 }
 
 func testDeletePost(t *testing.T, s moments.Store) {

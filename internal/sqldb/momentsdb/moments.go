@@ -4,8 +4,11 @@
 package momentsdb
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
@@ -33,13 +36,13 @@ type body struct {
 	Audience   []hongyan.UserID `json:"aud,omitempty"`
 }
 
-const postCols = `p.id, p.author, p.created, p.body`
+const postCols = `p.id, p.author, p.fanned, p.created, p.body`
 
 func scanPost(scan func(...any) error) (moments.Post, error) {
 	var p moments.Post
 	var author, created int64
 	var raw string
-	if err := scan(&p.ID, &author, &created, &raw); err != nil {
+	if err := scan(&p.ID, &author, &p.Fanout, &created, &raw); err != nil {
 		return p, err
 	}
 	var b body
@@ -87,6 +90,9 @@ func (s Store) CreatePost(ctx context.Context, p moments.Post, inbox []hongyan.U
 	if p.ID <= 0 || p.Author <= 0 {
 		return nil, sqldb.Invalid("a post needs an ID and an author")
 	}
+	if !p.Fanout {
+		inbox = nil
+	}
 	raw, err := json.Marshal(body{Text: p.Text, Media: p.Media, Link: p.Link, Location: p.Location, Mentions: p.Mentions,
 		Visibility: int8(p.Visibility), Tags: p.Tags, People: p.People, Audience: p.Audience})
 	if err != nil {
@@ -94,12 +100,17 @@ func (s Store) CreatePost(ctx context.Context, p moments.Post, inbox []hongyan.U
 	}
 	var out []hongyan.Change
 	err = s.db.Write(ctx, func(t *sqldb.Tx) error {
-		if _, err := t.Exec(`INSERT INTO moments_posts (id, author, public, created, body) VALUES ($1, $2, $3, $4, $5)`,
-			p.ID, int64(p.Author), p.Visibility == moments.VisibleAll, sqldb.Ms(p.Created), string(raw)); err != nil {
+		if _, err := t.Exec(`INSERT INTO moments_posts (id, author, public, fanned, created, body) VALUES ($1, $2, $3, $4, $5, $6)`,
+			p.ID, int64(p.Author), p.Visibility == moments.VisibleAll, p.Fanout, sqldb.Ms(p.Created), string(raw)); err != nil {
 			if t.Dialect().IsUnique(err) {
 				return hongyan.Errorf(hongyan.CodeExists, "a post with this ID exists")
 			}
 			return sqldb.Internal(err)
+		}
+		if !p.Fanout {
+			if _, err := t.Exec(`INSERT INTO moments_unfanned_authors (author) VALUES ($1) ON CONFLICT DO NOTHING`, int64(p.Author)); err != nil {
+				return sqldb.Internal(err)
+			}
 		}
 		args := make([]any, 0, 2*sqldb.RowsPerInsert)
 		for start, n := 0, 0; start < len(inbox); start += n {
@@ -170,6 +181,83 @@ func (s Store) Inbox(ctx context.Context, owner hongyan.UserID, before int64, li
 	return sqldb.QueryAll(ctx, s.db, scanPost, `SELECT `+postCols+` FROM moments_inbox i JOIN moments_posts p ON p.id = i.post
 		WHERE i.owner = $1 AND i.post < $2 ORDER BY i.post DESC LIMIT $3`, int64(owner), below(before), limit)
 }
+
+// Unfanned returns a page of the posts of authors that were not fanned
+// out, newest first: per chunk of authors, one probe per author into the
+// partial index moments_posts_unfanned (a join, so that both engines plan
+// it as index probes rather than a scan of the posts), merged here.
+func (s Store) Unfanned(ctx context.Context, authors []hongyan.UserID, before int64, limit int) ([]moments.Post, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	authors, err := s.unfannedAuthors(ctx, authors)
+	if err != nil {
+		return nil, err
+	}
+	var out []moments.Post
+	for start := 0; start < len(authors); start += unfannedChunk {
+		part := authors[start:min(len(authors), start+unfannedChunk)]
+		ids := make([]int64, len(part))
+		for i, a := range part {
+			ids[i] = int64(a)
+		}
+		args, n := values(ids)
+		args = append(args, below(before), int64(limit))
+		d := s.db.Dialect()
+		ps, err := sqldb.QueryAll(ctx, s.db, scanPost, d.RowsSQL(unfannedHead[d.Name], n, idTypes, fmt.Sprintf(unfannedTail[d.Name], n+1, n+2)), args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	if len(authors) > unfannedChunk {
+		slices.SortFunc(out, func(a, b moments.Post) int { return cmp.Compare(b.ID, a.ID) })
+		out = out[:min(len(out), limit)]
+	}
+	return out, nil
+}
+
+// Left to themselves, both engines may walk the posts newest first and test
+// each against the list of authors (the ORDER BY … LIMIT looks cheap), which
+// takes seconds when those authors have few unfanned posts. So each author
+// is an index probe: on SQLite, CROSS JOIN keeps the VALUES list as the
+// outer loop; on PostgreSQL, a LATERAL probe of each author's newest posts.
+var (
+	unfannedHead = map[string]string{
+		"sqlite":   `SELECT ` + postCols + ` FROM (VALUES `,
+		"postgres": `SELECT ` + postCols + ` FROM (VALUES `,
+	}
+	unfannedTail = map[string]string{
+		"sqlite": `) AS v CROSS JOIN moments_posts p ON p.author = v.column1 AND NOT p.fanned AND p.id < $%[1]d ORDER BY p.id DESC LIMIT $%[2]d`,
+		"postgres": `) AS v CROSS JOIN LATERAL (SELECT q.id, q.author, q.fanned, q.created, q.body FROM moments_posts q
+			WHERE q.author = v.column1 AND NOT q.fanned AND q.id < $%[1]d ORDER BY q.id DESC LIMIT $%[2]d) p
+			ORDER BY p.id DESC LIMIT $%[2]d`,
+	}
+)
+
+// unfannedAuthors returns those of authors who have posts that were not
+// fanned out.
+func (s Store) unfannedAuthors(ctx context.Context, authors []hongyan.UserID) ([]hongyan.UserID, error) {
+	var out []hongyan.UserID
+	for start := 0; start < len(authors); start += unfannedChunk {
+		part := authors[start:min(len(authors), start+unfannedChunk)]
+		ids := make([]int64, len(part))
+		for i, a := range part {
+			ids[i] = int64(a)
+		}
+		args, n := values(ids)
+		us, err := sqldb.QueryAll(ctx, s.db, scanUser, s.db.Dialect().RowsSQL(`SELECT u.author FROM (VALUES `, n, idTypes,
+			`) AS v JOIN moments_unfanned_authors u ON u.author = v.column1`), args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, us...)
+	}
+	return out, nil
+}
+
+// unfannedChunk bounds the authors of one Unfanned statement.
+const unfannedChunk = 1024
 
 // ByAuthor returns a page of author's posts, newest first.
 func (s Store) ByAuthor(ctx context.Context, author hongyan.UserID, before int64, limit int, public bool) ([]moments.Post, error) {

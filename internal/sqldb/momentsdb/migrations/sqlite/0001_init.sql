@@ -1,15 +1,26 @@
 -- Moments, SQLite. Times are unix milliseconds; booleans are 0/1.
 
 -- Posts: IDs are chosen by the service (time-ordered); what is only shown
--- lives in body (JSON).
+-- lives in body (JSON). A post of an author with many friends is not
+-- fanned out to inboxes (fanned false): readers find it through
+-- moments_posts_unfanned.
 CREATE TABLE moments_posts (
 	id      INTEGER PRIMARY KEY,
 	author  INTEGER NOT NULL,
 	public  BOOLEAN NOT NULL, -- visible to all friends (what strangers may see)
+	fanned  BOOLEAN NOT NULL,
 	created INTEGER NOT NULL,
 	body    TEXT    NOT NULL
 );
 CREATE INDEX moments_posts_author ON moments_posts (author, id);
+CREATE INDEX moments_posts_unfanned ON moments_posts (author, id) WHERE NOT fanned;
+
+-- The authors who have posts that were not fanned out (the few with many
+-- friends): a feed asks which of the reader's friends are among them
+-- before it probes their posts.
+CREATE TABLE moments_unfanned_authors (
+	author INTEGER PRIMARY KEY
+);
 
 -- Timelines, fanned out on write: one row per post per reader.
 CREATE TABLE moments_inbox (
