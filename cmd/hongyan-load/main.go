@@ -4,11 +4,12 @@
 // temporary data directory.
 //
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --duration 30s --users 200 [--rate 1000] [--json]
+//	hongyan-load w1-direct --server http://127.0.0.1:8080 --users 1000 --open-loop 2000,5000,10000,15000 [--arrival poisson|fixed] [--p99-limit 50ms] --duration 20s
 //	hongyan-load w2-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 --users 19000 --procs 2 [--source-addrs 127.0.0.2-127.0.0.9]
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
-//	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 50] [--frame-bytes 1048576] [--duration 15s]
+//	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 8] [--frame-bytes 1048576] [--duration 15s]
 //	hongyan-load attack-group --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 4] [--duration 15s]
 //	hongyan-load attack-decode --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 8] [--duration 15s]
 //	hongyan-load attack-flood --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 20] [--duration 15s]
@@ -44,6 +45,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"hongyan/internal/config"
 	"hongyan/internal/load"
@@ -71,10 +73,13 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&opt.Users, "users", 100, "number of users")
 	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed; w7-moments: posts in the reader's feed (default 50000)")
 	fs.StringVar(&opt.Admin, "admin", "", "w2-idle, attacks: the node's admin URL (admin_listen), whose /metrics tell its memory and open files")
-	fs.IntVar(&opt.Conns, "conns", 0, "attacks: connections the attacker opens (attack-frames 300, attack-idle 21000, attack-recovery 50, attack-group 4, attack-decode 8, attack-flood 20)")
+	fs.IntVar(&opt.Conns, "conns", 0, "attacks: connections the attacker opens (attack-frames 300, attack-idle 21000, attack-recovery 8, attack-group 4, attack-decode 8, attack-flood 20)")
 	fs.Int64Var(&opt.FrameBytes, "frame-bytes", 0, "attack-frames: the length each frame header declares (default 2 MiB); attack-recovery: the length of the long account IDs (default 1 MiB)")
 	fs.Float64Var(&opt.Rate, "rate", 0, "total messages per second (0: as fast as acks allow)")
 	fs.IntVar(&opt.Inflight, "inflight", 4, "concurrent sends per user when --rate is 0")
+	openLoop := fs.String("open-loop", "", "w1-direct, w3-group: open loop at these aggregate rates in turn (msg/s, comma-separated), --duration each; every sender on its own schedule, latency from the scheduled time")
+	fs.StringVar(&opt.Arrival, "arrival", "poisson", "open loop: each sender's schedule, poisson or fixed (interval)")
+	fs.DurationVar(&opt.P99Limit, "p99-limit", 50e6, "open loop: the p99 a sustained step stays within")
 	fs.StringVar(&opt.FsyncDir, "fsync-dir", "", "directory on the node's disk for the fsync probe (default: the node's data dir or the temp dir)")
 	storage := fs.String("storage", "sqlite", "storage of the node started without --server: sqlite or postgres")
 	pgDSN := fs.String("postgres", os.Getenv("HONGYAN_STORAGE_POSTGRES"), "PostgreSQL DSN with --storage postgres")
@@ -90,6 +95,13 @@ func run(ctx context.Context, args []string) error {
 	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *openLoop != "" {
+		rates, err := load.ParseRates(*openLoop)
+		if err != nil {
+			return err
+		}
+		opt.OpenLoop = rates
 	}
 	if *sourceAddrs != "" {
 		addrs, err := load.ParseSourceAddrs(*sourceAddrs)
@@ -170,6 +182,9 @@ func run(ctx context.Context, args []string) error {
 			// 127.0.0.x addresses; the attacks meet the node's defaults.
 			cfg.Gateway.MaxConnsPerAddress = 0
 			cfg.Gateway.MaxUnauthenticatedConns = 0
+			// Registering thousands of users waits for password hashes
+			// (a few at a time) longer than a client may wait to say hello.
+			cfg.Gateway.HelloTimeout = config.Duration{Duration: 2 * time.Minute}
 		}
 		cfg.Storage.Driver = *storage
 		cfg.Storage.Postgres = *pgDSN

@@ -77,6 +77,16 @@ type RecoveryCode struct {
 	Attempts int
 }
 
+// Verification is a pending one-time code (hashed) sent to a phone number
+// or e-mail address, whose owner proves it by binding it with the code.
+type Verification struct {
+	Channel  string // "phone" or "email"
+	To       string
+	CodeHash []byte
+	Expires  time.Time
+	Attempts int
+}
+
 // OutboxMessage is a message the default Sender leaves for the operator:
 // it is written to the outbox table and the log.
 type OutboxMessage struct {

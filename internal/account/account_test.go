@@ -1,8 +1,11 @@
 package account
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"hongyan/internal/hongyan"
 )
 
 func TestValidAccountID(t *testing.T) {
@@ -91,5 +94,34 @@ func TestQRLoginCodeNeverLooksLikeAFlag(t *testing.T) {
 		if strings.HasPrefix(code, "-") || len(code) != 26 {
 			t.Fatalf("newCode() = %q, want 26 characters not starting with -", code)
 		}
+	}
+}
+
+// TestPasswordHashesBounded: a password hash waits for a free slot of
+// Config.PasswordHashes (each takes 19 MiB), and gives up when its caller
+// does.
+func TestPasswordHashesBounded(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.PasswordHashes = 1
+	s := New(nil, nil, hongyan.Publisher{}, cfg)
+	s.hashing <- struct{}{} // the one slot is taken
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.hashPassword(ctx, "correct horse"); hongyan.ErrorCode(err) != hongyan.CodeUnavailable {
+		t.Errorf("hash with no free slot: got %v, want unavailable", err)
+	}
+	if _, err := s.checkPassword(ctx, "$argon2id$", "x"); hongyan.ErrorCode(err) != hongyan.CodeUnavailable {
+		t.Errorf("check with no free slot: got %v, want unavailable", err)
+	}
+	<-s.hashing
+	h, err := s.hashPassword(context.Background(), "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.checkPassword(context.Background(), h, "correct horse"); !ok || err != nil {
+		t.Errorf("check with a free slot: got %v, %v; want true", ok, err)
+	}
+	if len(s.hashing) != 0 {
+		t.Errorf("%d slots still taken after the hashes; want 0", len(s.hashing))
 	}
 }

@@ -41,6 +41,7 @@ func (s *Service) Prune(ctx context.Context) (int, error) {
 	for _, prune := range []func() (int, error){
 		func() (int, error) { return s.qr.PruneQRLogins(ctx, now, pruneBatch) },
 		func() (int, error) { return s.codes.PruneRecoveryCodes(ctx, now, pruneBatch) },
+		func() (int, error) { return s.verify.PruneVerifications(ctx, now, pruneBatch) },
 		func() (int, error) { return s.outbox.PruneOutbox(ctx, now.Add(-s.cfg.RecoveryTTL), pruneBatch) },
 	} {
 		for {

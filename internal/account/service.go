@@ -36,6 +36,9 @@ type Config struct {
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
 	PasswordHashes int
+	// VerifyRate bounds verification codes sent per phone/e-mail and
+	// per address.
+	VerifyRate hongyan.Rate
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
@@ -47,6 +50,7 @@ func DefaultConfig() Config {
 		RegisterRate:     hongyan.Rate{N: 20, Per: time.Minute},
 		RecoveryRate:     hongyan.Rate{N: 3, Per: 10 * time.Minute},
 		RecoveryAddrRate: hongyan.Rate{N: 30, Per: 10 * time.Minute},
+		VerifyRate:       hongyan.Rate{N: 5, Per: 10 * time.Minute},
 		PasswordHashes:   4,
 	}
 }
@@ -62,6 +66,7 @@ type Service struct {
 	accounts Accounts
 	devices  Devices
 	codes    Recovery
+	verify   Verifications
 	outbox   Outbox
 	qr       QRLogins
 	avatars  Avatars
@@ -72,6 +77,7 @@ type Service struct {
 	login    *hongyan.Limiter
 	register *hongyan.Limiter
 	recovery *hongyan.Limiter
+	verifies *hongyan.Limiter
 	// recoveryAddr limits recovery per source address.
 	recoveryAddr *hongyan.Limiter
 	// hashing bounds the password hashes computed at once.
@@ -97,12 +103,13 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		cfg.PasswordHashes = DefaultConfig().PasswordHashes
 	}
 	return &Service{
-		accounts: store, devices: store, codes: store, outbox: store, qr: store, avatars: store,
+		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
 		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
 		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
 		recovery:     hongyan.NewLimiterSize(cfg.RecoveryRate, limiterBytes),
 		recoveryAddr: hongyan.NewLimiterSize(cfg.RecoveryAddrRate, limiterBytes),
+		verifies:     hongyan.NewLimiterSize(cfg.VerifyRate, limiterBytes),
 		hashing:      make(chan struct{}, cfg.PasswordHashes),
 		check:        CheckPassword,
 	}
@@ -115,6 +122,8 @@ type Registration struct {
 	Nickname   string
 	Phone      string
 	Email      string
+	PhoneCode  string // the code VerifyContact sent to Phone
+	EmailCode  string // the code VerifyContact sent to Email
 	DeviceName string
 	Address    string // where the request came from (for rate limits and the device list)
 }
@@ -149,6 +158,14 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
 		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
 	}
+	// A phone or e-mail is bound only by whoever proves they own it, so
+	// registering never tells whether it belongs to someone already.
+	if err := s.checkContact(ctx, "phone", r.Phone, r.PhoneCode); err != nil {
+		return Session{}, err
+	}
+	if err := s.checkContact(ctx, "email", r.Email, r.EmailCode); err != nil {
+		return Session{}, err
+	}
 	hash, err := s.hashPassword(ctx, r.Password)
 	if err != nil {
 		return Session{}, err
@@ -161,6 +178,8 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err != nil {
 		return Session{}, err
 	}
+	s.takeContact(ctx, "phone", r.Phone, r.PhoneCode)
+	s.takeContact(ctx, "email", r.Email, r.EmailCode)
 	return s.newSession(ctx, id, r.DeviceName, r.Address)
 }
 
@@ -413,6 +432,9 @@ func (s *Service) setPassword(ctx context.Context, user hongyan.UserID, hash str
 type ProfileUpdate struct {
 	Nickname, Region, Signature, Phone, Email *string
 	Gender                                    *Gender
+	// PhoneCode and EmailCode are the codes VerifyContact sent to a new
+	// Phone or Email (unbinding needs none).
+	PhoneCode, EmailCode string
 }
 
 // UpdateProfile changes the caller's profile and bound phone/e-mail.
@@ -454,6 +476,12 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 				return Account{}, err
 			}
 		}
+		if *u.Phone != "" && *u.Phone != a.Phone {
+			if err := s.checkContact(ctx, "phone", *u.Phone, u.PhoneCode); err != nil {
+				return Account{}, err
+			}
+			defer s.takeContact(ctx, "phone", *u.Phone, u.PhoneCode)
+		}
 		a.Phone = *u.Phone
 	}
 	if u.Email != nil {
@@ -461,6 +489,12 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, u Profile
 			if err := validEmail(*u.Email); err != nil {
 				return Account{}, err
 			}
+		}
+		if *u.Email != "" && *u.Email != a.Email {
+			if err := s.checkContact(ctx, "email", *u.Email, u.EmailCode); err != nil {
+				return Account{}, err
+			}
+			defer s.takeContact(ctx, "email", *u.Email, u.EmailCode)
 		}
 		a.Email = *u.Email
 	}
@@ -680,6 +714,80 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 		return Session{}, err
 	}
 	return s.newSession(ctx, a.ID, device, addr)
+}
+
+// maxCodeLen bounds a code a client sends before it is hashed.
+const maxCodeLen = 16
+
+// VerifyContact sends a one-time code to a phone number or e-mail address
+// (channel "phone" or "email"); binding it (Register, UpdateProfile) needs
+// the code. It answers the same whether or not the address is bound to an
+// account, and is limited per address sent to and per client address.
+func (s *Service) VerifyContact(ctx context.Context, channel, to, addr string) error {
+	switch channel {
+	case "phone":
+		if err := validPhone(to); err != nil {
+			return err
+		}
+	case "email":
+		if err := validEmail(to); err != nil {
+			return err
+		}
+	default:
+		return hongyan.Errorf(hongyan.CodeInvalid, `channel must be "phone" or "email"`)
+	}
+	now := s.now()
+	if !s.verifies.Allow("addr:"+hongyan.AddressKey(addr), now) || !s.verifies.Allow(channel+":"+to, now) {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	}
+	code := newDigits(recoveryDigits)
+	if err := s.verify.PutVerification(ctx, Verification{Channel: channel, To: to, CodeHash: hashToken(code), Expires: now.Add(s.cfg.RecoveryTTL)}); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("Your Hongyan verification code is %s. It expires in %d minutes. If you did not ask for it, ignore this message.",
+		code, int(s.cfg.RecoveryTTL.Minutes()))
+	return s.sender.Send(ctx, channel, to, body)
+}
+
+// checkContact checks the code sent to a phone or e-mail that is about to
+// be bound (nothing when to is empty). A code allows 5 wrong attempts.
+func (s *Service) checkContact(ctx context.Context, channel, to, code string) error {
+	if to == "" {
+		return nil
+	}
+	if code == "" {
+		return hongyan.Errorf(hongyan.CodeInvalid, "binding a %s needs the code sent to it (verify_contact)", channel).WithReason(hongyan.ReasonCodeRequired)
+	}
+	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
+	if len(code) > maxCodeLen {
+		return bad
+	}
+	v, err := s.verify.Verification(ctx, channel, to)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return bad
+	}
+	if err != nil {
+		return err
+	}
+	if v.Attempts >= maxRecoveryAttempts || s.now().After(v.Expires) {
+		return bad
+	}
+	if subtle.ConstantTimeCompare(v.CodeHash, hashToken(code)) != 1 {
+		if err := s.verify.CountVerificationAttempt(ctx, channel, to); err != nil {
+			return err
+		}
+		return bad
+	}
+	return nil
+}
+
+// takeContact uses up the code of an address once it is bound. Failing
+// leaves a code that can bind nothing more (the address is taken) until it
+// expires.
+func (s *Service) takeContact(ctx context.Context, channel, to, code string) {
+	if to != "" {
+		s.verify.TakeVerification(ctx, channel, to, hashToken(code))
+	}
 }
 
 // validLogin checks that login is an account ID, a phone number or an

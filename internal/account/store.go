@@ -19,6 +19,7 @@ type Store interface {
 	Accounts
 	Devices
 	Recovery
+	Verifications
 	Outbox
 	QRLogins
 	Avatars
@@ -71,6 +72,22 @@ type Recovery interface {
 	// PruneRecoveryCodes deletes up to limit codes that expired before t
 	// and returns how many it deleted.
 	PruneRecoveryCodes(ctx context.Context, t time.Time, limit int) (int, error)
+}
+
+// Verifications keeps the one-time codes that prove a phone number or
+// e-mail address belongs to whoever binds it, one per address.
+type Verifications interface {
+	// PutVerification replaces the pending code of (v.Channel, v.To).
+	PutVerification(ctx context.Context, v Verification) error
+	Verification(ctx context.Context, channel, to string) (Verification, error)
+	// CountVerificationAttempt adds one failed attempt to the code.
+	CountVerificationAttempt(ctx context.Context, channel, to string) error
+	// TakeVerification deletes the code if its hash is codeHash and
+	// reports whether it did; of two concurrent callers only one gets true.
+	TakeVerification(ctx context.Context, channel, to string, codeHash []byte) (bool, error)
+	// PruneVerifications deletes up to limit codes that expired before t
+	// and returns how many it deleted.
+	PruneVerifications(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Outbox keeps the messages (recovery codes) a node without an SMS or

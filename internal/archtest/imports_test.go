@@ -42,7 +42,7 @@ var transports = map[string]bool{
 var storeExceptions = map[string]string{"groupdb": "chatdb"}
 
 // pureLibs are the small pure libraries a feature may use.
-var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "golang.org/x/image/", "github.com/google/go-cmp/"}
+var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "golang.org/x/image/", "golang.org/x/sync/", "github.com/google/go-cmp/"}
 
 // banned are imports a feature never makes, whatever else it needs.
 var banned = []string{"database/sql", "net/http", "github.com/nats-io/", module + "internal/gen/"}

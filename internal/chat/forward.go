@@ -112,6 +112,13 @@ func (s *Service) Snapshot(ctx context.Context, c hongyan.Caller, id hongyan.Mes
 	if text == "" && m.Media != nil {
 		text = m.Media.Name
 	}
+	// The copy shows the message's media later too: after a recall, or
+	// after the caller left the group.
+	if ids := m.MediaIDs(); len(ids) > 0 && s.x.Media != nil {
+		if err := s.x.Media.Keep(ctx, c.User, ids); err != nil {
+			return nil, "", err
+		}
+	}
 	return EncodeMessage(nil, m), text, nil
 }
 

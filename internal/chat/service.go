@@ -29,6 +29,10 @@ type MediaFiles interface {
 	// can see it) and records that it is sent into conv, so that conv's
 	// members may download it.
 	Attach(ctx context.Context, user hongyan.UserID, id string, conv hongyan.ConversationID) (Media, error)
+	// Keep lets user read media ids, which they can read now, from now on
+	// whatever becomes of the message carrying them: user keeps a copy of
+	// it (a favorite).
+	Keep(ctx context.Context, user hongyan.UserID, ids []string) error
 }
 
 // Previews fetch what a link card shows.

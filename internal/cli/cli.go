@@ -39,7 +39,8 @@ const (
 
 const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
 
-  register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]
+  verify-contact phone|email TO        send a code that proves you own TO
+  register ID PASSWORD [--nickname N] [--phone P --phone-code C] [--email E --email-code C] [--device NAME]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
@@ -78,6 +79,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   qr-login show [--device NAME] | qr-login confirm CODE
   send oa:APPID TEXT                   a message to an official account
   ` + oaUsage + `
+  ` + oauthUsage + `    answer an official account's web authorization
+                                       as this user; prints {"location"}
 
 --server defaults to $HONGYAN_SERVER, then the profile's server, then
 http://127.0.0.1:8080; --profile defaults to $HONGYAN_PROFILE, then
@@ -184,6 +187,8 @@ func (e *env) run(args []string) error {
 		return errHelp
 	case "register":
 		return e.register(rest)
+	case "verify-contact":
+		return e.verifyContact(rest)
 	case "login":
 		return e.login(rest)
 	case "me":
@@ -218,10 +223,12 @@ func (e *env) run(args []string) error {
 		return e.groups(rest)
 	case "favorites":
 		return e.favorites(rest)
-	case "moments":
-		return e.moments(rest)
 	case "oa":
 		return e.oa(rest)
+	case "moments":
+		return e.moments(rest)
+	case "oauth":
+		return e.oauth(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

@@ -241,7 +241,11 @@ func TestCLI(t *testing.T) {
 
 	// Accounts and second devices.
 	a := one[session](alice1, "register", "alice_01", "password-a", "--nickname", "Alice")
-	b := one[session](bob1, "register", "bob_0001", "password-b", "--nickname", "Bob", "--phone", "+8613800000000")
+	bob1.ok("verify-contact", "phone", "+8613800000000")
+	if code, ecode := bob1.fail("register", "bob_0001", "password-b", "--phone", "+8613800000000", "--phone-code", "000000x"); code != 1 || ecode != "unauthenticated" {
+		t.Errorf("register with a wrong phone code: exit %d, %q; want 1, unauthenticated", code, ecode)
+	}
+	b := one[session](bob1, "register", "bob_0001", "password-b", "--nickname", "Bob")
 	if a.User == 0 || a.Device == 0 || b.User == 0 || a.User == b.User {
 		t.Fatalf("register printed %+v and %+v", a, b)
 	}

@@ -53,8 +53,8 @@ func (e *env) saveSession(server string, s *pb.Session) error {
 }
 
 func (e *env) register(args []string) error {
-	pos, fl, err := e.parse(args, 2, "register ID PASSWORD [--nickname N] [--phone P] [--email E] [--device NAME]",
-		"nickname", "phone", "email", "device")
+	pos, fl, err := e.parse(args, 2, "register ID PASSWORD [--nickname N] [--phone P --phone-code C] [--email E --email-code C] [--device NAME]",
+		"nickname", "phone", "phone-code", "email", "email-code", "device")
 	if err != nil {
 		return err
 	}
@@ -68,12 +68,33 @@ func (e *env) register(args []string) error {
 	defer cancel()
 	s, err := c.Register(ctx, &pb.RegisterRequest{
 		AccountId: pos[0], Password: pos[1], Nickname: fl["nickname"],
-		Phone: fl["phone"], Email: fl["email"], DeviceName: deviceName(fl),
+		Phone: fl["phone"], Email: fl["email"], PhoneCode: fl["phone-code"], EmailCode: fl["email-code"], DeviceName: deviceName(fl),
 	})
 	if err != nil {
 		return err
 	}
 	return e.saveSession(server, s)
+}
+
+// verifyContact asks the server to send a code to a phone or e-mail, which
+// register --phone-code / --email-code then passes back.
+func (e *env) verifyContact(args []string) error {
+	pos, _, err := e.parse(args, 2, "verify-contact phone|email TO")
+	if err != nil {
+		return err
+	}
+	server := e.serverFor(e.oldSession())
+	c, err := e.dial(server)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(e.ctx, callTimeout)
+	defer cancel()
+	if _, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_VerifyContact{VerifyContact: &pb.VerifyContactRequest{Channel: pos[0], To: pos[1]}}}); err != nil {
+		return err
+	}
+	return e.print(object{{"ok", true}})
 }
 
 func (e *env) login(args []string) error {

@@ -58,7 +58,7 @@ func TestJSONOutput(t *testing.T) {
 		{
 			name: "optional fields",
 			in:   &pb.UpdateProfileRequest{Nickname: ptr("n")},
-			want: `{"nickname":"n"}`,
+			want: `{"nickname":"n","phone_code":"","email_code":""}`,
 		},
 		{
 			name: "bytes",

@@ -44,6 +44,18 @@ type Config struct {
 	Media   Media   `toml:"media"`
 	History History `toml:"history"`
 	Moments Moments `toml:"moments"`
+
+	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
+}
+
+// OfficialAccounts tunes the developer API's pushes to developers' servers.
+type OfficialAccounts struct {
+	// PushTimeout bounds each attempt to deliver a message or event to a
+	// developer server (3 attempts), and the URL verification.
+	PushTimeout Duration `toml:"push_timeout"`
+	// AllowPrivateCallbacks lets developer servers be on loopback, private
+	// or link-local addresses. Off: such servers are refused when dialled.
+	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
 }
 
 // Moments tunes the Moments timelines.
@@ -77,8 +89,10 @@ type Media struct {
 	// MaxDecodedBytes bounds the memory one image takes decoded (width ×
 	// height × bytes per pixel, read from its header before decoding).
 	MaxDecodedBytes int `toml:"max_decoded_bytes"`
-	// Decodes bounds the images decoded at once; more wait their turn.
-	Decodes int `toml:"decodes"`
+	// DecodeBytes bounds the memory of the images being decoded at once
+	// (decoded pixels and thumbnails); an image waits until its share is
+	// free.
+	DecodeBytes int `toml:"decode_bytes"`
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0 turns the limit off).
 	MaxOpenUploads int `toml:"max_open_uploads"`
@@ -118,8 +132,9 @@ type Limits struct {
 	RecoveryPerAddress int `toml:"recovery_per_address"`
 	GroupsPerHour      int `toml:"groups_per_hour"`   // groups created per user
 	TypingPerMinute    int `toml:"typing_per_minute"` // typing notices per user; more are dropped
-	// LimiterBytes bounds the memory of each rate limiter's table of
-	// keys (0: 4 MiB); past it, the limiter forgets idle keys first.
+	// LimiterBytes bounds the memory of each sign-in and recovery rate
+	// limiter's table of keys (0: 4 MiB); past it, the limiter forgets
+	// idle keys first.
 	LimiterBytes int `toml:"limiter_bytes"`
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
@@ -237,15 +252,16 @@ func Default() Config {
 			Hosts:             []string{},
 			TrustedProxies:    []string{},
 		},
-		History: History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
-		Groups:  Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
-		Moments: Moments{FanoutLimit: 200},
+		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
+		Moments:          Moments{FanoutLimit: 200},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,
 			MaxImagePixels:  50_000_000,
 			MaxDecodedBytes: 192 << 20,
-			Decodes:         2,
+			DecodeBytes:     256 << 20,
 			MaxOpenUploads:  20,
 		},
 	}

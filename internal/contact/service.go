@@ -328,15 +328,15 @@ func (s *Service) CanMessage(ctx context.Context, from, to hongyan.UserID) error
 	if from == to {
 		return nil
 	}
-	now := s.now()
-	r, ok := s.rel.get(from, to, now)
+	s.rel.refresh(ctx, s.now(), s.store.RelationsVersion)
+	r, ok := s.rel.get(from, to)
 	if !ok {
 		gen := s.rel.begin()
 		var err error
 		if r, err = s.store.Relation(ctx, from, to); err != nil {
 			return err
 		}
-		s.rel.put(from, to, r, gen, now)
+		s.rel.put(from, to, r, gen)
 	}
 	if r.ToBlocksFrom {
 		return hongyan.Errorf(hongyan.CodeDenied, "this user does not accept your messages").WithReason(hongyan.ReasonBlocked)

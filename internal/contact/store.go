@@ -39,6 +39,10 @@ type Store interface {
 	// Friends returns owner's entries for the users who hold owner as a
 	// contact too, with no block either way, ordered by user ID.
 	Friends(ctx context.Context, owner hongyan.UserID) ([]Contact, error)
+	// RelationsVersion returns a number that changes, in the same
+	// transaction, whenever any contact entry or block is added or removed
+	// (by any node): relations read while it stays the same are current.
+	RelationsVersion(ctx context.Context) (int64, error)
 	// Blocked reports whether owner has blocked user.
 	Blocked(ctx context.Context, owner, user hongyan.UserID) (bool, error)
 }

@@ -16,11 +16,14 @@ func accountRoutes(rs routes) {
 		q := r.Register
 		sess, err := s.Accounts.Register(ctx, account.Registration{
 			AccountID: q.AccountId, Password: q.Password, Nickname: q.Nickname,
-			Phone: q.Phone, Email: q.Email, DeviceName: q.DeviceName, Address: c.addr})
+			Phone: q.Phone, Email: q.Email, PhoneCode: q.PhoneCode, EmailCode: q.EmailCode, DeviceName: q.DeviceName, Address: c.addr})
 		if err != nil {
 			return nil, err
 		}
 		return c.sessionFrame(sess), nil
+	}, public)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_VerifyContact) (*pb.ServerFrame, error) {
+		return done(), c.g.s.Accounts.VerifyContact(ctx, r.VerifyContact.Channel, r.VerifyContact.To, c.addr)
 	}, public)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Login) (*pb.ServerFrame, error) {
 		s := c.g.s
@@ -78,7 +81,8 @@ func accountRoutes(rs routes) {
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_UpdateProfile) (*pb.ServerFrame, error) {
 		s := c.g.s
 		q := r.UpdateProfile
-		u := account.ProfileUpdate{Nickname: q.Nickname, Region: q.Region, Signature: q.Signature, Phone: q.Phone, Email: q.Email}
+		u := account.ProfileUpdate{Nickname: q.Nickname, Region: q.Region, Signature: q.Signature, Phone: q.Phone, Email: q.Email,
+			PhoneCode: q.PhoneCode, EmailCode: q.EmailCode}
 		if q.Gender != nil {
 			// Checked before the conversion: account.Gender is an int8, so
 			// 257 would become male.

@@ -34,12 +34,12 @@ type Services struct {
 	Chat      *chat.Service
 	Groups    *group.Service
 	Favorites *favorite.Service
-	Moments   *moments.Service // nil: no Moments requests
-	Media     *media.Service   // nil: no media endpoints
-	Changes   *changelog.Feed
-	Bus       hongyan.Bus
 	// OfficialAccounts: nil, no official accounts.
 	OfficialAccounts *officialacct.Service
+	Moments          *moments.Service // nil: no Moments requests
+	Media            *media.Service   // nil: no media endpoints
+	Changes          *changelog.Feed
+	Bus              hongyan.Bus
 }
 
 // Options tune the gateway.

@@ -75,7 +75,7 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 
 // A route is how one kind of request is served. Each feature's requests
 // are added from a file of their own (accounts.go, chats.go, contacts.go,
-// groups.go, favorites.go, moments.go, officialacct.go, sync.go); routeOf
+// groups.go, favorites.go, officialacct.go, moments.go, sync.go); routeOf
 // finds them.
 type route struct {
 	kind   string // the request's name in metrics and logs ("send", "sync", …)
@@ -129,11 +129,11 @@ func newRoutes(s Services) routes {
 	if s.Favorites != nil {
 		favoriteRoutes(rs)
 	}
-	if s.Moments != nil {
-		momentRoutes(rs)
-	}
 	if s.OfficialAccounts != nil {
 		officialAccountRoutes(rs)
+	}
+	if s.Moments != nil {
+		momentRoutes(rs)
 	}
 	return rs
 }

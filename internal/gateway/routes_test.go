@@ -15,9 +15,9 @@ import (
 // Every request of the protocol has a route, named after it, and only the
 // requests the protocol lets a device make before hello are public.
 func TestEveryRequestHasARoute(t *testing.T) {
-	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}, Moments: &moments.Service{}, OfficialAccounts: &officialacct.Service{}}, Options{})
+	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}, OfficialAccounts: &officialacct.Service{}, Moments: &moments.Service{}}, Options{})
 	wantPublic := map[string]bool{
-		"hello": true, "ping": true, "register": true, "login": true, "recovery_code": true,
+		"hello": true, "ping": true, "register": true, "verify_contact": true, "login": true, "recovery_code": true,
 		"recover": true, "qr_login_start": true, "qr_login_claim": true,
 	}
 	oneof := (&pb.ClientFrame{}).ProtoReflect().Descriptor().Oneofs().ByName("req")

@@ -144,16 +144,16 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_GroupInvitation{GroupInvitation: c.invitationPB(ctx, v)}
 	case favorite.Favorite:
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
+	case officialacct.Message:
+		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
+	case officialacct.FollowState:
+		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case moments.NotificationView:
 		item.Item = &pb.Change_MomentNotification{MomentNotification: momentNotificationPB(v)}
 	case moments.ReadMark:
 		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
 	case moments.Settings:
 		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
-	case officialacct.Message:
-		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
-	case officialacct.FollowState:
-		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

@@ -25,13 +25,13 @@ const (
 	ChangeGroupRemoved    ChangeKind = 11 // this user is no longer a member
 	ChangeGroupInvitation ChangeKind = 12 // invitation Ref waits for this user, or was answered
 	ChangeFavorite        ChangeKind = 13 // favorite Ref saved, edited or deleted
+	// Official accounts.
+	ChangeOAMessage ChangeKind = 40 // message Ref between this user and an official account
+	ChangeOAFollow  ChangeKind = 41 // this user followed or unfollowed official account Ref
 	// Moments.
 	ChangeMomentsNotification ChangeKind = 60 // Moments notification Ref (a like, comment, reply or mention)
 	ChangeMomentsRead         ChangeKind = 61 // this user read Moments notifications up to Ref
 	ChangeMomentsSettings     ChangeKind = 62 // this user's Moments settings changed
-	// Official accounts.
-	ChangeOAMessage ChangeKind = 40 // message Ref between this user and an official account
-	ChangeOAFollow  ChangeKind = 41 // this user followed or unfollowed official account Ref
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

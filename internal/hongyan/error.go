@@ -74,6 +74,7 @@ const (
 	ReasonGroupFull        Reason = "group_full"           // the group is at its member limit
 	ReasonGroupDissolved   Reason = "group_dissolved"      // the group was dissolved
 	ReasonCodeExpired      Reason = "code_expired"         // a QR code was used or has expired
+	ReasonCodeRequired     Reason = "code_required"        // binding a phone or e-mail needs the code verify_contact sent to it
 	ReasonInvisibleChars   Reason = "invisible_characters" // a name with invisible or direction-changing characters
 )
 

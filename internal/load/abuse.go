@@ -43,7 +43,7 @@ import (
 var abuseWorkloads = []string{"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // defaultAbuseConns is the attacker's connections (concurrent requests) of each.
-var defaultAbuseConns = map[string]int{"attack-recovery": 50, "attack-group": 4, "attack-decode": 8, "attack-flood": 20}
+var defaultAbuseConns = map[string]int{"attack-recovery": 8, "attack-group": 4, "attack-decode": 8, "attack-flood": 20}
 
 const (
 	defaultRecoveryIDBytes = 1 << 20
@@ -113,6 +113,9 @@ func (a *abuser) setUpPeer(ctx context.Context, run string) error {
 	ps, err := p.Register(ctx, &pb.RegisterRequest{AccountId: "accomplice" + run, Password: "attacker-password-" + run, DeviceName: "accomplice"})
 	if err != nil {
 		return fmt.Errorf("second attacker account: %w", err)
+	}
+	if _, err := p.Hello(ctx, ps.Token); err != nil {
+		return err
 	}
 	c, err := a.session(ctx)
 	if err != nil {

@@ -162,9 +162,10 @@ func runAttack(ctx context.Context, workload string, opt Options) (Result, error
 	}
 	fmt.Fprintf(opt.Log, "%s: server at most %.1f MB resident (%.1f before), %.0f open files (%.0f before); real client served %d of %d (p50 %.1f ms, p99 %.1f ms, max %.1f ms)\n",
 		workload, r.ServerRSSBytes/1e6, before.rss/1e6, r.ServerFDsMax, before.fds, r.ClientServed, r.ClientTries, r.P50Ms, r.P99Ms, r.MaxMs)
-	if after, err := settledMemory(ctx, opt.Admin); err == nil {
-		r.ServerRSSAfterBytes = after.rss
-		fmt.Fprintf(opt.Log, "%s: server after the attack, settled: %.1f MB resident, %.0f open files\n", workload, after.rss/1e6, after.fds)
+	if after, err := memoryAfter(ctx, opt.Admin, before); err == nil {
+		r.ServerRSSAfterBytes, r.ServerHeapAfterBytes = after.rss, after.heap
+		fmt.Fprintf(opt.Log, "%s: server after the attack, settled: %.1f MB resident, %.1f MB of heap and stacks in use (%.1f before), %.0f open files\n",
+			workload, after.rss/1e6, after.heap/1e6, before.heap/1e6, after.fds)
 	}
 	return r, nil
 }
@@ -299,4 +300,26 @@ func upgrade(ctx context.Context, d *net.Dialer, host string) (net.Conn, error) 
 	}
 	nc.SetDeadline(time.Time{})
 	return nc, nil
+}
+
+// memoryAfter reads the server's memory after an attack, once its heap is
+// back near where it was before (work the attack left in hand, such as an
+// image being decoded, is done) or after a minute, and its resident set
+// has settled.
+func memoryAfter(ctx context.Context, admin string, before memory) (memory, error) {
+	for range 60 {
+		m, err := serverMemory(ctx, admin)
+		if err != nil {
+			return m, err
+		}
+		if m.heap < 2*before.heap+16<<20 {
+			break
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return m, ctx.Err()
+		}
+	}
+	return settledMemory(ctx, admin)
 }

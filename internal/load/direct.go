@@ -63,6 +63,10 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 		probeDone <- nil
 	}
 
+	var ol *openLoop
+	if len(opt.OpenLoop) > 0 {
+		ol = newOpenLoop(opt)
+	}
 	// Receivers: every participant follows its change log from the head.
 	recvCtx, stopRecv := context.WithCancel(ctx)
 	var recvWG sync.WaitGroup
@@ -99,7 +103,9 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 					p.received[m.Id] = true
 					p.mu.Unlock()
 					delivered.Add(1)
-					if ns, err := strconv.ParseInt(m.Text[:min(19, len(m.Text))], 10, 64); err == nil {
+					if ol != nil {
+						ol.delivered(m.Text, now)
+					} else if ns, err := strconv.ParseInt(m.Text[:min(19, len(m.Text))], 10, 64); err == nil {
 						lat.Record(now.Sub(time.Unix(0, ns)))
 					}
 				}
@@ -107,6 +113,18 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 		}()
 	}
 
+	if ol != nil {
+		return runDirectOpen(ctx, opt, ol, ps, directRun{
+			sent: &sent, delivered: &delivered, errs: &errs, dups: &dups, reordered: &reordered,
+			stop: func() {
+				stopRecv()
+				recvWG.Wait()
+				stopProbe()
+				<-probeDone
+			},
+			fsync: &fsync,
+		})
+	}
 	fmt.Fprintf(opt.Log, "w1-direct: sending for %s (rate %s)\n", opt.Duration, rateName(opt.Rate))
 	start := time.Now()
 	sendCtx, stopSend := context.WithTimeout(ctx, opt.Duration)
@@ -176,6 +194,20 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 		fmt.Fprintf(opt.Log, "fsync probe: %v\n", err)
 	}
 
+	r := Result{
+		Workload: "w1-direct", Users: len(ps), DurationS: elapsed.Seconds(),
+		Sent: sent.Load(), SentPerS: float64(sent.Load()) / elapsed.Seconds(),
+		DeliveredPerS: float64(delivered.Load()) / elapsed.Seconds(),
+		Errors:        errs.Load(), Lost: lostMessages(ps), Duplicates: dups.Load(), Reordered: reordered.Load(),
+	}
+	r.setLatency(&lat, &fsync, opt.child != nil)
+	r.printDirect(opt)
+	return r, nil
+}
+
+// lostMessages counts the messages acknowledged to a sender that its
+// partner never received.
+func lostMessages(ps []*participant) int64 {
 	var lost int64
 	for _, p := range ps {
 		p.mu.Lock()
@@ -188,14 +220,57 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 		}
 		p.mu.Unlock()
 	}
+	return lost
+}
+
+// directRun is what the open loop of w1 shares with its receivers.
+type directRun struct {
+	sent, delivered, errs, dups, reordered *atomic.Int64
+	stop                                   func() // ends the receivers and the fsync probe
+	fsync                                  *Histogram
+}
+
+// runDirectOpen is w1-direct's open loop: every user sends to its partner
+// on its own schedule, step by step (see openloop.go).
+func runDirectOpen(ctx context.Context, opt Options, ol *openLoop, ps []*participant, d directRun) (Result, error) {
+	fmt.Fprintf(opt.Log, "w1-direct: open loop (%s arrivals), %d users, steps of %s at %v msg/s\n", opt.Arrival, len(ps), opt.Duration, opt.OpenLoop)
+	run := runID()
+	var seq atomic.Int64
+	senders := make([]sendFunc, len(ps))
+	for i, p := range ps {
+		senders[i] = func(ctx context.Context, at time.Time) error {
+			text := fmt.Sprintf("%019d x", at.UnixNano()) // 21 bytes
+			clientID := run + strconv.FormatInt(seq.Add(1), 36)
+			r, err := p.conn.Send(ctx, &pb.SendRequest{Peer: p.peer.id, ClientId: clientID, Text: text})
+			if err != nil {
+				d.errs.Add(1)
+				return err
+			}
+			d.sent.Add(1)
+			p.mu.Lock()
+			p.acked[r.Id] = true
+			p.mu.Unlock()
+			return nil
+		}
+	}
+	start := time.Now()
+	steps, err := ol.run(ctx, senders, func(f string, a ...any) { fmt.Fprintf(opt.Log, f+"\n", a...) })
+	elapsed := time.Since(start)
+	d.stop()
+	if err != nil {
+		return Result{}, err
+	}
 	r := Result{
 		Workload: "w1-direct", Users: len(ps), DurationS: elapsed.Seconds(),
-		Sent: sent.Load(), SentPerS: float64(sent.Load()) / elapsed.Seconds(),
-		DeliveredPerS: float64(delivered.Load()) / elapsed.Seconds(),
-		Errors:        errs.Load(), Lost: lost, Duplicates: dups.Load(), Reordered: reordered.Load(),
+		Sent: d.sent.Load(), SentPerS: float64(d.sent.Load()) / elapsed.Seconds(),
+		DeliveredPerS: float64(d.delivered.Load()) / elapsed.Seconds(),
+		Errors:        d.errs.Load(), Lost: lostMessages(ps), Duplicates: d.dups.Load(), Reordered: d.reordered.Load(),
+		Steps: steps, SustainedPerS: Sustained(steps),
 	}
-	r.setLatency(&lat, &fsync, opt.child != nil)
-	r.printDirect(opt)
+	r.FsyncP50Ms, r.FsyncP99Ms = d.fsync.Percentile(50), d.fsync.Percentile(99)
+	printSteps(opt, steps)
+	fmt.Fprintf(opt.Log, "w1-direct open loop: %d users; errors %d lost %d duplicates %d reordered %d; fsync p50 %.2f ms p99 %.2f ms\n",
+		r.Users, r.Errors, r.Lost, r.Duplicates, r.Reordered, r.FsyncP50Ms, r.FsyncP99Ms)
 	return r, nil
 }
 

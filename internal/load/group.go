@@ -30,6 +30,7 @@ type groupTracker struct {
 	msgs map[string]*groupMsg // by text, which carries the send time
 
 	last       Histogram // send → last member has it
+	open       *openLoop // open loop: records it per step instead
 	deliveries atomic.Int64
 	complete   atomic.Int64
 }
@@ -61,7 +62,9 @@ func (g *groupTracker) delivered(text string, t time.Time) {
 		return
 	}
 	g.complete.Add(1)
-	if ns, err := strconv.ParseInt(text[:min(19, len(text))], 10, 64); err == nil {
+	if g.open != nil {
+		g.open.delivered(text, m.last)
+	} else if ns, err := strconv.ParseInt(text[:min(19, len(text))], 10, 64); err == nil {
 		g.last.Record(m.last.Sub(time.Unix(0, ns)))
 	}
 }
@@ -137,6 +140,48 @@ func runGroup(ctx context.Context, opt Options) (Result, error) {
 		})
 	}
 
+	if len(opt.OpenLoop) > 0 {
+		tr.open = newOpenLoop(opt)
+		run := runID()
+		var seq atomic.Int64
+		senderFns := make([]sendFunc, senders)
+		for i, p := range ps[:senders] {
+			senderFns[i] = func(ctx context.Context, at time.Time) error {
+				text := fmt.Sprintf("%019d g", at.UnixNano())
+				clientID := "g" + run + strconv.FormatInt(seq.Add(1), 36)
+				if _, err := p.conn.Send(ctx, &pb.SendRequest{Group: gid, ClientId: clientID, Text: text}); err != nil {
+					errs.Add(1)
+					return err
+				}
+				sent.Add(1)
+				return nil
+			}
+		}
+		fmt.Fprintf(opt.Log, "w3-group: open loop (%s arrivals), %d senders, steps of %s at %v msg/s\n", opt.Arrival, senders, opt.Duration, opt.OpenLoop)
+		start := time.Now()
+		steps, err := tr.open.run(ctx, senderFns, func(f string, a ...any) { fmt.Fprintf(opt.Log, f+"\n", a...) })
+		elapsed := time.Since(start)
+		stopRecv()
+		recvWG.Wait()
+		stopProbe()
+		<-probeDone
+		if err != nil {
+			return Result{}, err
+		}
+		r := Result{
+			Workload: "w3-group", Users: n, GroupMembers: n, DurationS: elapsed.Seconds(),
+			Sent: sent.Load(), SentPerS: float64(sent.Load()) / elapsed.Seconds(),
+			DeliveriesPerS: float64(tr.deliveries.Load()) / elapsed.Seconds(),
+			Errors:         errs.Load(), Reordered: reordered.Load(),
+			Incomplete: max(0, sent.Load()-tr.complete.Load()),
+			Steps:      steps, SustainedPerS: Sustained(steps),
+		}
+		r.FsyncP50Ms, r.FsyncP99Ms = fsync.Percentile(50), fsync.Percentile(99)
+		printSteps(opt, steps)
+		fmt.Fprintf(opt.Log, "w3-group open loop: %d members, %d senders (latency to the last member); errors %d incomplete %d reordered %d; fsync p50 %.2f ms p99 %.2f ms\n",
+			n, senders, r.Errors, r.Incomplete, r.Reordered, r.FsyncP50Ms, r.FsyncP99Ms)
+		return r, nil
+	}
 	fmt.Fprintf(opt.Log, "w3-group: sending for %s (rate %s)\n", opt.Duration, rateName(opt.Rate))
 	start := time.Now()
 	sendCtx, stopSend := context.WithTimeout(ctx, opt.Duration)

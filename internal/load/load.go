@@ -26,6 +26,15 @@ type Options struct {
 	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
 	Log      io.Writer     // human progress and summary
 
+	// OpenLoop, when set, runs w1-direct and w3-group open-loop (see
+	// openloop.go): one step of Duration per rate, in the order given,
+	// each sender on its own schedule (Arrival: "poisson", the default,
+	// or "fixed"). P99Limit is the p99 a sustained step stays within
+	// (default 50 ms).
+	OpenLoop []float64
+	Arrival  string
+	P99Limit time.Duration
+
 	// Procs spreads the clients over this many processes: the command
 	// runs itself as Procs children, each with a share of the users, and
 	// merges their results (see RunProcs). 0 or 1: this process only.
@@ -85,6 +94,11 @@ type Result struct {
 	FsyncP99Ms    float64 `json:"fsync_p99_ms"`
 	Procs         int     `json:"procs,omitempty"`
 
+	// Open loop: one result per rate step, and the highest rate that
+	// was sustained (p99 flat and within the limit, no backlog).
+	Steps         []StepResult `json:"steps,omitempty"`
+	SustainedPerS float64      `json:"sustained_per_s,omitempty"`
+
 	// w3-group: one group, every member online; latency is until the
 	// last member has the message.
 	GroupMembers   int     `json:"group_members,omitempty"`
@@ -127,7 +141,8 @@ type Result struct {
 	ServerFDsMax         float64 `json:"server_fds_max,omitempty"`
 	ClientTries          int     `json:"client_tries,omitempty"`
 	ClientServed         int     `json:"client_served,omitempty"`
-	ServerRSSAfterBytes  float64 `json:"server_rss_after_bytes,omitempty"` // settled, after the attack
+	ServerRSSAfterBytes  float64 `json:"server_rss_after_bytes,omitempty"`  // settled, after the attack
+	ServerHeapAfterBytes float64 `json:"server_heap_after_bytes,omitempty"` // Go heap and stacks in use, then
 	// The abuse attacks: requests answered, by kind and code ("ok" for
 	// success), and typing notices that reached the second account.
 	AttackRequests  int64          `json:"attack_requests,omitempty"`
@@ -167,6 +182,21 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 	}
 	if opt.Inflight <= 0 {
 		opt.Inflight = 4
+	}
+	if len(opt.OpenLoop) > 0 {
+		if opt.Procs > 1 {
+			return Result{}, fmt.Errorf("--open-loop runs in one process (--procs 1)")
+		}
+		switch opt.Arrival {
+		case "":
+			opt.Arrival = ArrivalPoisson
+		case ArrivalPoisson, ArrivalFixed:
+		default:
+			return Result{}, fmt.Errorf("--arrival %q: want %s or %s", opt.Arrival, ArrivalPoisson, ArrivalFixed)
+		}
+		if opt.P99Limit <= 0 {
+			opt.P99Limit = 50 * time.Millisecond
+		}
 	}
 	if opt.Procs > 1 && opt.child == nil {
 		return runProcs(ctx, workload, opt)
@@ -246,6 +276,12 @@ func fsyncProbe(ctx context.Context, dir string, into *Histogram) error {
 		case <-t.C:
 		}
 	}
+}
+
+// newOpenLoop returns the open loop of opt.
+func newOpenLoop(opt Options) *openLoop {
+	return &openLoop{rates: opt.OpenLoop, stepDur: opt.Duration, arrival: opt.Arrival, seed: opt.Seed, admin: opt.Admin,
+		p99Limit: opt.P99Limit, stopAfter: 20 * opt.P99Limit}
 }
 
 func runID() string {

@@ -9,6 +9,6 @@
 // with a random, unguessable ID, kept in a Store with the conversations it
 // was sent into. A user may read a media object they uploaded, or one
 // carried by a message they see (asked of Readers, which node fills from
-// the chat feature: inside their window of a group chat, not recalled); to
-// everyone else it does not exist.
+// the chat feature: inside their window of a group chat, not recalled), or
+// one they kept (a favorite); to everyone else it does not exist.
 package media

@@ -23,11 +23,12 @@ type memStore struct {
 	mu      sync.Mutex
 	media   map[string]media.Record
 	refs    map[string]map[hongyan.ConversationID]bool
+	keeps   map[string]map[hongyan.UserID]bool
 	uploads map[string]media.UploadSession
 }
 
 func newMemStore() *memStore {
-	return &memStore{media: map[string]media.Record{}, refs: map[string]map[hongyan.ConversationID]bool{}, uploads: map[string]media.UploadSession{}}
+	return &memStore{media: map[string]media.Record{}, refs: map[string]map[hongyan.ConversationID]bool{}, keeps: map[string]map[hongyan.UserID]bool{}, uploads: map[string]media.UploadSession{}}
 }
 
 func notFound(what string) error { return hongyan.Errorf(hongyan.CodeNotFound, "no such %s", what) }
@@ -75,6 +76,25 @@ func (s *memStore) Refs(_ context.Context, id string) ([]hongyan.ConversationID,
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+func (s *memStore) AddKeep(_ context.Context, id string, user hongyan.UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.media[id]; !ok {
+		return notFound("media")
+	}
+	if s.keeps[id] == nil {
+		s.keeps[id] = map[hongyan.UserID]bool{}
+	}
+	s.keeps[id][user] = true
+	return nil
+}
+
+func (s *memStore) Kept(_ context.Context, id string, user hongyan.UserID) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keeps[id][user], nil
 }
 
 func (s *memStore) CreateUpload(_ context.Context, u media.UploadSession, maxOpen int) error {

@@ -51,29 +51,54 @@ type checkedImage struct {
 // limit before decoding it, removes EXIF and XMP from JPEGs, decodes it and
 // makes its thumbnail.
 func processImage(data []byte, typ string, maxPixels, maxDecoded int64) (checkedImage, error) {
+	in, err := inspectImage(data, typ, maxPixels, maxDecoded)
+	if err != nil {
+		return checkedImage{}, err
+	}
+	return in.process()
+}
+
+// inspected is an image whose header passed the checks, ready to decode.
+type inspected struct {
+	data        []byte // metadata removed from JPEGs
+	orientation int
+	decode      func([]byte) (image.Image, error)
+	// memory is the most memory decoding it and making its thumbnail
+	// takes: its pixels decoded, and the thumbnail's working images.
+	memory int64
+}
+
+// thumbMemory is the most memory thumbnail takes besides its source:
+// a 960×960 and a 240×240 RGBA image.
+const thumbMemory = (960*960 + 240*240) * 4
+
+// inspectImage checks an image of sniffed type typ from its header alone:
+// its type, its pixels against maxPixels and the memory they take decoded
+// against maxDecoded. It removes EXIF and XMP from JPEGs.
+func inspectImage(data []byte, typ string, maxPixels, maxDecoded int64) (inspected, error) {
 	dec, ok := decoders[typ]
 	if !ok {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "not a JPEG, PNG, GIF or WebP image").WithReason(hongyan.ReasonNotImage)
+		return inspected{}, hongyan.Errorf(hongyan.CodeInvalid, "not a JPEG, PNG, GIF or WebP image").WithReason(hongyan.ReasonNotImage)
 	}
 	orientation := 1
 	if typ == "image/jpeg" {
 		var err error
 		data, orientation, err = stripJPEG(data)
 		if err != nil {
-			return checkedImage{}, err
+			return inspected{}, err
 		}
 	}
 	// The header alone says how large the decoded image would be: refuse
 	// a pixel flood before allocating for it.
 	cfg, err := dec.config(data)
 	if err != nil {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "the image could not be read: %s", shortErr(err))
+		return inspected{}, hongyan.Errorf(hongyan.CodeInvalid, "the image could not be read: %s", shortErr(err))
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "the image has no pixels")
+		return inspected{}, hongyan.Errorf(hongyan.CodeInvalid, "the image has no pixels")
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, maxPixels).WithReason(hongyan.ReasonImageTooLarge)
+		return inspected{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, maxPixels).WithReason(hongyan.ReasonImageTooLarge)
 	}
 	// So does the memory it would take: a 16-bit PNG takes 8 bytes a pixel.
 	// A progressive JPEG also holds its coefficients while it decodes:
@@ -82,23 +107,29 @@ func processImage(data []byte, typ string, maxPixels, maxDecoded int64) (checked
 	if typ == "image/jpeg" && progressiveJPEG(data) {
 		bpp += 4 * min(bpp, 4)
 	}
-	if b := int64(cfg.Width) * int64(cfg.Height) * bpp; b > maxDecoded {
-		return checkedImage{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels of %d bytes; at most %d MiB decoded are allowed",
+	b := int64(cfg.Width) * int64(cfg.Height) * bpp
+	if b > maxDecoded {
+		return inspected{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels of %d bytes; at most %d MiB decoded are allowed",
 			cfg.Width, cfg.Height, bpp, maxDecoded>>20).WithReason(hongyan.ReasonImageTooLarge)
 	}
-	img, err := dec.decode(data)
+	return inspected{data: data, orientation: orientation, decode: dec.decode, memory: b + thumbMemory}, nil
+}
+
+// process decodes the image and makes its thumbnail.
+func (in inspected) process() (checkedImage, error) {
+	img, err := in.decode(in.data)
 	if err != nil {
 		return checkedImage{}, hongyan.Errorf(hongyan.CodeInvalid, "the image could not be decoded: %s", shortErr(err))
 	}
-	thumb, err := thumbnail(img, orientation)
+	thumb, err := thumbnail(img, in.orientation)
 	if err != nil {
 		return checkedImage{}, err
 	}
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
-	if orientation >= 5 {
+	if in.orientation >= 5 {
 		w, h = h, w
 	}
-	return checkedImage{data: data, width: w, height: h, thumb: thumb}, nil
+	return checkedImage{data: in.data, width: w, height: h, thumb: thumb}, nil
 }
 
 // bytesPerPixel is the most bytes a pixel of model takes decoded by the

@@ -2,10 +2,14 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"testing"
+
+	"hongyan/internal/hongyan"
 )
 
 func TestFit(t *testing.T) {
@@ -133,5 +137,36 @@ func TestBytesPerPixel(t *testing.T) {
 		if got := bytesPerPixel(tt.img.ColorModel()); got != tt.want {
 			t.Errorf("%T: got %d bytes a pixel, want %d", tt.img, got, tt.want)
 		}
+	}
+}
+
+// TestDecodeBudget: an image waits for its share of Config.DecodeBytes
+// before it is decoded, and one refused from its header does not wait.
+func TestDecodeBudget(t *testing.T) {
+	s := New(nil, nil, nil, Config{DecodeBytes: 64 << 20})
+	if !s.decoding.TryAcquire(64 << 20) { // every byte of the budget in use
+		t.Fatal("TryAcquire on a fresh budget failed")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a wait ends at once
+	var ok bytes.Buffer
+	if err := png.Encode(&ok, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.processImage(ctx, ok.Bytes(), "image/png"); hongyan.ErrorCode(err) != hongyan.CodeUnavailable {
+		t.Errorf("a small image while the budget is in use: got %v, want unavailable (it waited)", err)
+	}
+	var deep bytes.Buffer
+	if err := png.Encode(&deep, image.NewRGBA64(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	tiny := New(nil, nil, nil, Config{DecodeBytes: 64 << 20, MaxDecodedBytes: 256})
+	tiny.decoding.TryAcquire(64 << 20)
+	if _, err := tiny.processImage(ctx, deep.Bytes(), "image/png"); hongyan.ErrorCode(err) != hongyan.CodeTooLarge {
+		t.Errorf("an image over the decoded limit while the budget is in use: got %v, want too_large without waiting", err)
+	}
+	s.decoding.Release(64 << 20)
+	if _, err := s.processImage(context.Background(), ok.Bytes(), "image/png"); err != nil {
+		t.Errorf("a small image with the budget free: %v", err)
 	}
 }

@@ -84,8 +84,10 @@ type Config struct {
 	// MaxDecodedBytes bounds the memory one image takes decoded: width ×
 	// height × bytes per pixel, from its header (default 192 MiB).
 	MaxDecodedBytes int64
-	// Decodes bounds the images decoded at once (default 2).
-	Decodes int
+	// DecodeBytes bounds the memory of the images being decoded at once
+	// (their decoded pixels and thumbnails; default 256 MiB): an image
+	// waits its turn until its share is free.
+	DecodeBytes int64
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0: no limit).
 	MaxOpenUploads int

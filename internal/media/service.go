@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/sync/semaphore"
+
 	"hongyan/internal/hongyan"
 )
 
@@ -27,8 +29,8 @@ type Service struct {
 	cfg     Config
 	now     func() time.Time
 
-	decoding chan struct{} // bounds concurrent image decodes (memory)
-	locks    keyedMutex    // one writer per resumable upload
+	decoding *semaphore.Weighted // bounds the memory of images being decoded
+	locks    keyedMutex          // one writer per resumable upload
 }
 
 // New returns a Service keeping records in store and content in blobs.
@@ -46,8 +48,8 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	if cfg.MaxDecodedBytes <= 0 {
 		cfg.MaxDecodedBytes = 192 << 20
 	}
-	if cfg.Decodes <= 0 {
-		cfg.Decodes = 2
+	if cfg.DecodeBytes <= 0 {
+		cfg.DecodeBytes = 256 << 20
 	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
@@ -57,7 +59,7 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	}
 	return &Service{
 		store: store, blobs: blobs, readers: readers, cfg: cfg, now: cfg.Now,
-		decoding: make(chan struct{}, cfg.Decodes),
+		decoding: semaphore.NewWeighted(cfg.DecodeBytes),
 	}
 }
 
@@ -161,6 +163,32 @@ func (s *Service) Attach(ctx context.Context, user hongyan.UserID, id string, co
 	return rec.info(), nil
 }
 
+// Keep is called by the feature that gives user a copy of a message to
+// keep (a favorite): of ids, those user can read now stay readable to
+// them from then on, whatever becomes of the message (recalled, or out of
+// reach after user left its group); the others are skipped. A poster is
+// kept with its video.
+func (s *Service) Keep(ctx context.Context, user hongyan.UserID, ids []string) error {
+	for _, id := range ids {
+		rec, err := s.readable(ctx, user, id)
+		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+			continue // nothing to keep
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{id, rec.Poster} {
+			if k == "" {
+				continue
+			}
+			if err := s.store.AddKeep(ctx, k, user); err != nil && !(k == rec.Poster && hongyan.ErrorCode(err) == hongyan.CodeNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 var errNoMedia = hongyan.Errorf(hongyan.CodeNotFound, "no such media")
 
 // readable returns the record of media id if user may read it.
@@ -176,6 +204,13 @@ func (s *Service) readable(ctx context.Context, user hongyan.UserID, id string) 
 		return Record{}, err
 	}
 	if rec.Owner == user {
+		return rec, nil
+	}
+	kept, err := s.store.Kept(ctx, id, user)
+	if err != nil {
+		return Record{}, err
+	}
+	if kept {
 		return rec, nil
 	}
 	if s.readers == nil {
@@ -427,16 +462,22 @@ func (s *Service) putFile(ctx context.Context, key string, f *os.File, size int6
 	return s.blobs.Put(ctx, key, io.NewSectionReader(f, 0, size))
 }
 
-// processImage runs processImage with the number of concurrent decodes
-// bounded, since a decoded image may take hundreds of megabytes.
+// processImage runs processImage with the memory of the images being
+// decoded at once bounded by Config.DecodeBytes, since a decoded image may
+// take hundreds of megabytes: an image checked from its header waits until
+// the memory its decoding takes is free. Images refused from their header
+// do not wait.
 func (s *Service) processImage(ctx context.Context, data []byte, typ string) (checkedImage, error) {
-	select {
-	case s.decoding <- struct{}{}:
-	case <-ctx.Done():
-		return checkedImage{}, ctx.Err()
+	in, err := inspectImage(data, typ, s.cfg.MaxImagePixels, s.cfg.MaxDecodedBytes)
+	if err != nil {
+		return checkedImage{}, err
 	}
-	defer func() { <-s.decoding }()
-	return processImage(data, typ, s.cfg.MaxImagePixels, s.cfg.MaxDecodedBytes)
+	n := min(in.memory, s.cfg.DecodeBytes)
+	if err := s.decoding.Acquire(ctx, n); err != nil {
+		return checkedImage{}, hongyan.Wrap(err, hongyan.CodeUnavailable, "the server is busy; try again")
+	}
+	defer s.decoding.Release(n)
+	return in.process()
 }
 
 // voiceType maps a sniffed type to the type of a voice clip: audio, or the

@@ -42,6 +42,13 @@ type Store interface {
 	// Refs lists the conversations media id was sent into, in ascending
 	// order (empty, not an error, when there are none).
 	Refs(ctx context.Context, id string) ([]hongyan.ConversationID, error)
+	// AddKeep records that user keeps a copy of a message carrying media
+	// id (a favorite), so that they may read it whatever becomes of the
+	// message. Recording it again changes nothing. A media ID that is not
+	// stored is CodeNotFound.
+	AddKeep(ctx context.Context, id string, user hongyan.UserID) error
+	// Kept reports whether AddKeep recorded user for media id.
+	Kept(ctx context.Context, id string, user hongyan.UserID) (bool, error)
 
 	// CreateUpload stores a new upload session (CodeExists if its ID is
 	// taken). With maxOpen > 0, an owner who has maxOpen unfinished

@@ -15,7 +15,8 @@ import (
 func TestPrivacySettingsGovernSearchAndAdding(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
 		ctx := context.Background()
-		sess, err := dial(t, srv).Register(ctx, &pb.RegisterRequest{AccountId: "priv_dana", Password: "password-priv_dana", Phone: "+8613900000009"})
+		code := verifiedCode(t, srv, nil, "phone", "+8613900000009")
+		sess, err := dial(t, srv).Register(ctx, &pb.RegisterRequest{AccountId: "priv_dana", Password: "password-priv_dana", Phone: "+8613900000009", PhoneCode: code})
 		if err != nil {
 			t.Fatal(err)
 		}

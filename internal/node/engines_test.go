@@ -2,12 +2,14 @@ package node_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
+	"sync"
 	"testing"
 
 	"hongyan/internal/config"
+	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/node"
 	"hongyan/internal/postgres/pgtest"
 )
@@ -40,14 +42,39 @@ func forEachEngineWith(t *testing.T, set func(*config.Config), fn func(t *testin
 func startNode(t testing.TB, cfg config.Config) *httptest.Server {
 	t.Helper()
 	cfg.Limits = config.Limits{} // tests sign in far more often than people
-	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := new(syncBuffer)
+	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("node.New: %v", err)
 	}
 	srv := httptest.NewServer(n.Handler())
+	nodeLogs.Store(srv, logs)
 	t.Cleanup(func() {
 		n.Close()
 		srv.Close()
 	})
 	return srv
+}
+
+// nodeLogs holds the log of each node startNode started, by its server.
+var nodeLogs sync.Map // *httptest.Server → *syncBuffer
+
+// verifiedCode asks the node behind srv to send a verification code to a
+// phone or e-mail (channel) and returns the code, read from the log the
+// node's sender writes it to.
+func verifiedCode(t *testing.T, srv *httptest.Server, logs *syncBuffer, channel, to string) string {
+	t.Helper()
+	if logs == nil {
+		l, ok := nodeLogs.Load(srv)
+		if !ok {
+			t.Fatal("verifiedCode: a node not started by startNode needs its logs")
+		}
+		logs = l.(*syncBuffer)
+	}
+	call(t, dial(t, srv), &pb.ClientFrame{Req: &pb.ClientFrame_VerifyContact{VerifyContact: &pb.VerifyContactRequest{Channel: channel, To: to}}})
+	ms := regexp.MustCompile(`to=`+regexp.QuoteMeta(to)+` body="Your Hongyan verification code is (\d{6})`).FindAllStringSubmatch(logs.String(), -1)
+	if len(ms) == 0 {
+		t.Fatalf("no verification code for %s in the log:\n%s", to, logs)
+	}
+	return ms[len(ms)-1][1]
 }

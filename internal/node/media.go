@@ -29,7 +29,7 @@ func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) *media.Se
 		MaxImageBytes:   cfg.Media.MaxImageBytes,
 		MaxImagePixels:  cfg.Media.MaxImagePixels,
 		MaxDecodedBytes: int64(cfg.Media.MaxDecodedBytes),
-		Decodes:         cfg.Media.Decodes,
+		DecodeBytes:     int64(cfg.Media.DecodeBytes),
 		MaxOpenUploads:  cfg.Media.MaxOpenUploads,
 		TempDir:         filepath.Join(dir, "tmp"),
 	}
@@ -72,6 +72,10 @@ func (m chatMedia) Attach(ctx context.Context, user hongyan.UserID, id string, c
 	}
 	return chat.Media{ID: i.ID, Class: string(i.Class), Type: i.Type, Size: i.Size, Width: i.Width, Height: i.Height,
 		DurationMS: i.DurationMS, Name: i.Name, Thumbnail: i.Thumbnail, Poster: i.Poster}, nil
+}
+
+func (m chatMedia) Keep(ctx context.Context, user hongyan.UserID, ids []string) error {
+	return m.media.Keep(ctx, user, ids)
 }
 
 // linkPreviews fetches link cards through the SSRF-guarded fetcher and

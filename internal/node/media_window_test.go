@@ -13,7 +13,8 @@ import (
 // still downloads what was sent while they belonged, but nothing sent
 // after; a member who joined late downloads nothing sent before; and a
 // recalled message's media are no longer served to anyone but their
-// uploader. Over real HTTP, pictures and their thumbnails alike.
+// uploader and those who saved the message to their favorites. Over real
+// HTTP, pictures and their thumbnails alike.
 func TestMediaFollowsTheMembersWindow(t *testing.T) {
 	forEachMediaEngine(t, nil, nil, func(t *testing.T, srv *httptest.Server) {
 		us := groupOfFriends(t, srv, "mw_", 4)
@@ -61,10 +62,12 @@ func TestMediaFollowsTheMembersWindow(t *testing.T) {
 			t.Errorf("dave sends media from before he joined: got %q, want not_found", code)
 		}
 
-		// Recalls, in the group and in a one-to-one chat.
+		// Recalls, in the group and in a one-to-one chat. Who saved the
+		// message to their favorites keeps its media.
+		call(t, session(t, srv, bob), &pb.ClientFrame{Req: &pb.ClientFrame_FavoriteAdd{FavoriteAdd: &pb.FavoriteAddRequest{Message: afterMsg}}})
 		call(t, oc, &pb.ClientFrame{Req: &pb.ClientFrame_Recall{Recall: &pb.RecallRequest{Message: afterMsg}}})
-		check("recalled in the group", bob, after, http.StatusNotFound)
 		check("recalled in the group", dave, after, http.StatusNotFound)
+		check("recalled in the group, saved as a favorite", bob, after, http.StatusOK)
 		check("recalled in the group", owner, after, http.StatusOK) // the uploader keeps their upload
 		direct, directMsg := sendPic(0, bob.id)
 		check("sent to bob", bob, direct, http.StatusOK)

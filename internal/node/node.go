@@ -31,6 +31,7 @@ import (
 	"hongyan/internal/media"
 	"hongyan/internal/membus"
 	"hongyan/internal/moments"
+	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sqldb"
@@ -45,6 +46,7 @@ type Node struct {
 	chats    *chat.Service
 	media    *media.Service
 	oas      *officialacct.Service
+	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	cfg      config.Config
 	log      *slog.Logger
@@ -77,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.LoginRate = hongyan.Rate{N: cfg.Limits.LoginPerMinute, Per: time.Minute}
 	acfg.RegisterRate = hongyan.Rate{N: cfg.Limits.RegisterPerMinute, Per: time.Minute}
 	acfg.RecoveryRate = hongyan.Rate{N: cfg.Limits.RecoveryPer10Minutes, Per: 10 * time.Minute}
+	acfg.VerifyRate = hongyan.Rate{N: cfg.Limits.VerifyCodesPer10Min, Per: 10 * time.Minute}
 	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
@@ -92,13 +95,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mediaFiles := newMedia(cfg, db, readers)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
-	oas := officialacct.New(db.OfficialAccounts(), pub)
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
+	oas := officialacct.New(db.OfficialAccounts(), pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	rs := resolvers(accounts, contacts, chats, groups, favorites, oas)
 	for k, r := range momentResolvers(momentsSvc) {
@@ -112,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, Moments: momentsSvc, OfficialAccounts: oas, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -135,6 +138,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	gw := n.gw.Handler()
 	for _, p := range []string{"/ws", "/avatar/", "/qr/", "/media", "/media/", "/export", "/export/"} {
 		mux.Handle(p, gw)
+	}
+	// The official accounts' developer API, under WeChat's own paths.
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
+		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
+		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
+		Metrics:      oaapi.NewMetrics(n.reg),
+		Log:          log,
+	})
+	oah := n.oaapi.Handler()
+	for _, p := range oaapi.Paths {
+		mux.Handle(p, oah)
 	}
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

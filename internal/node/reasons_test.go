@@ -19,7 +19,11 @@ func TestErrorReasons(t *testing.T) {
 		bo := registerUser(t, srv, "why_bo0001")
 		c := session(t, srv, ann)
 		reg := func(id, phone string) *pb.ClientFrame {
-			return &pb.ClientFrame{Req: &pb.ClientFrame_Register{Register: &pb.RegisterRequest{AccountId: id, Password: "password-x1", Phone: phone}}}
+			code := ""
+			if phone != "" {
+				code = verifiedCode(t, srv, nil, "phone", phone)
+			}
+			return &pb.ClientFrame{Req: &pb.ClientFrame_Register{Register: &pb.RegisterRequest{AccountId: id, Password: "password-x1", Phone: phone, PhoneCode: code}}}
 		}
 		call(t, dial(t, srv), reg("why_phone1", "+8613900000001"))
 		for _, tc := range []struct {

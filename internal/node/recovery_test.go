@@ -55,7 +55,8 @@ func TestPasswordRecoveryByCode(t *testing.T) {
 	srv, logs := startLoggedNode(t, config.Limits{})
 	c := dial(t, srv)
 	ctx := context.Background()
-	if _, err := c.Register(ctx, &pb.RegisterRequest{AccountId: "rec_user1", Password: "old-password", Phone: "+8613800000001"}); err != nil {
+	phoneCode := verifiedCode(t, srv, logs, "phone", "+8613800000001")
+	if _, err := c.Register(ctx, &pb.RegisterRequest{AccountId: "rec_user1", Password: "old-password", Phone: "+8613800000001", PhoneCode: phoneCode}); err != nil {
 		t.Fatal(err)
 	}
 	ask := func(via string) {

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -105,7 +106,8 @@ func TestPasswordChangeSignsOutOtherDevices(t *testing.T) {
 func TestRecoverySignsOutEveryDevice(t *testing.T) {
 	srv, logs := startLoggedNode(t, config.Limits{})
 	ctx := context.Background()
-	sess, err := dial(t, srv).Register(ctx, &pb.RegisterRequest{AccountId: "rec_owner1", Password: "password-rec_owner1", Phone: "+8613800000077"})
+	code := verifiedCode(t, srv, logs, "phone", "+8613800000077")
+	sess, err := dial(t, srv).Register(ctx, &pb.RegisterRequest{AccountId: "rec_owner1", Password: "password-rec_owner1", Phone: "+8613800000077", PhoneCode: code})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,4 +262,66 @@ func TestLookupsLimitedFirst(t *testing.T) {
 	if _, err := w.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_SearchUser{SearchUser: &pb.SearchUserRequest{Query: "walk_tgt1"}}}); wsclient.ErrorCode(err) != "rate_limited" {
 		t.Errorf("fourth search, for a real user: got %v, want rate_limited", err)
 	}
+}
+
+// Registering (or binding) a phone or e-mail needs the code sent to it, so
+// the answer to someone who does not own it is the same whether or not the
+// number belongs to an account — even one that hides from discovery.
+func TestBindingNeedsTheCode(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		ctx := context.Background()
+		const taken, free, takenMail = "+8613700000001", "+8613700000002", "hana@example.org"
+		pc, ec := verifiedCode(t, srv, nil, "phone", taken), verifiedCode(t, srv, nil, "email", takenMail)
+		sess, err := dial(t, srv).Register(ctx, &pb.RegisterRequest{AccountId: "bind_hana", Password: "password-bind_hana", Phone: taken, PhoneCode: pc, Email: takenMail, EmailCode: ec})
+		if err != nil {
+			t.Fatalf("register with verified phone and e-mail: %v", err)
+		}
+		hana := session(t, srv, user{token: sess.Token})
+		call(t, hana, &pb.ClientFrame{Req: &pb.ClientFrame_UpdateSettings{UpdateSettings: &pb.UpdateSettingsRequest{
+			FindByAccountId: proto.Bool(false), FindByPhone: proto.Bool(false)}}})
+		if code := callCode(dial(t, srv), &pb.ClientFrame{Req: &pb.ClientFrame_Register{Register: &pb.RegisterRequest{AccountId: "bind_hana2", Password: "password-x1", Phone: taken, PhoneCode: pc}}}); code != "unauthenticated" {
+			t.Errorf("a used code again: got %q, want unauthenticated", code)
+		}
+
+		answer := func(r *pb.RegisterRequest) string {
+			r.Password = "password-x1"
+			_, err := dial(t, srv).Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_Register{Register: r}})
+			var e *wsclient.Error
+			if !errors.As(err, &e) {
+				return fmt.Sprint(err)
+			}
+			return e.Code + "/" + e.Reason + ": " + e.Message
+		}
+		m := session(t, srv, registerUser(t, srv, "bind_mal1"))
+		for _, tc := range []struct{ name, takenOne, freeOne string }{
+			{"no code", answer(&pb.RegisterRequest{AccountId: "bind_mal2", Phone: taken}), answer(&pb.RegisterRequest{AccountId: "bind_mal2", Phone: free})},
+			{"wrong code", answer(&pb.RegisterRequest{AccountId: "bind_mal2", Phone: taken, PhoneCode: "123456"}), answer(&pb.RegisterRequest{AccountId: "bind_mal2", Phone: free, PhoneCode: "123456"})},
+			{"e-mail, no code", answer(&pb.RegisterRequest{AccountId: "bind_mal2", Email: takenMail}), answer(&pb.RegisterRequest{AccountId: "bind_mal2", Email: "free@example.org"})},
+		} {
+			if tc.takenOne != tc.freeOne || strings.Contains(tc.takenOne, "taken") {
+				t.Errorf("%s: taken number got %q, free one %q; want the same answer", tc.name, tc.takenOne, tc.freeOne)
+			}
+		}
+		for _, to := range []string{taken, free} {
+			if _, err := dial(t, srv).Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_VerifyContact{VerifyContact: &pb.VerifyContactRequest{Channel: "phone", To: to}}}); err != nil {
+				t.Errorf("verify_contact %s: %v", to, err)
+			}
+		}
+		bind := func(phone, code string) string {
+			return callCode(m, &pb.ClientFrame{Req: &pb.ClientFrame_UpdateProfile{UpdateProfile: &pb.UpdateProfileRequest{Phone: proto.String(phone), PhoneCode: code}}})
+		}
+		if a, b := bind(taken, ""), bind(free, ""); a != "invalid_argument" || b != a {
+			t.Errorf("binding without a code: taken got %q, free %q; want invalid_argument for both", a, b)
+		}
+		// Whoever owns the number learns that it is bound: with its code.
+		if code := bind(taken, verifiedCode(t, srv, nil, "phone", taken)); code != "already_exists" {
+			t.Errorf("binding a bound number with its code: got %q, want already_exists", code)
+		}
+		if code := bind(free, verifiedCode(t, srv, nil, "phone", free)); code != "" {
+			t.Errorf("binding a free number with its code: got %q, want success", code)
+		}
+		if code := callCode(dial(t, srv), &pb.ClientFrame{Req: &pb.ClientFrame_VerifyContact{VerifyContact: &pb.VerifyContactRequest{Channel: "fax", To: free}}}); code != "invalid_argument" {
+			t.Errorf("verify_contact by fax: got %q, want invalid_argument", code)
+		}
+	})
 }

@@ -48,6 +48,11 @@ type Options struct {
 	Now func() time.Time
 	// Log receives what developers cannot see (nil: slog.Default()).
 	Log *slog.Logger
+	// ClientAddr returns the caller's address for the IP allowlist
+	// (nil: the peer's address; node passes the trusted-proxy resolver's).
+	ClientAddr func(*http.Request) string
+	// Metrics counts calls (nil: none).
+	Metrics *Metrics
 }
 
 // DefaultQuotas are the daily calls per account of each API, WeChat's.
@@ -271,6 +276,7 @@ func (a *API) authed(api string, h func(w http.ResponseWriter, r *http.Request, 
 			writeErr(w, e)
 			return
 		}
+		a.opt.Metrics.call(api)
 		h(w, r, call{app: app, ctx: ctx})
 	}
 }
@@ -280,9 +286,13 @@ func (a *API) checkIP(r *http.Request, app App) *Errcode {
 	if len(app.IPAllowlist) == 0 {
 		return nil
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	addr := r.RemoteAddr
+	if a.opt.ClientAddr != nil {
+		addr = a.opt.ClientAddr(r)
+	}
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		host = r.RemoteAddr
+		host = addr
 	}
 	ip, err := netip.ParseAddr(host)
 	if err == nil {

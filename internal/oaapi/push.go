@@ -35,8 +35,10 @@ type PushOptions struct {
 	AllowPrivate bool
 	// Client replaces the guarded HTTP client (tests of the guard only).
 	Client *http.Client
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Metrics counts pushes (nil: none).
+	Metrics *Metrics
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // Pusher delivers messages and events to developer servers and reads
@@ -214,7 +216,9 @@ func (p *Pusher) Deliver(ctx context.Context, appid string, push wxwire.Push) (*
 	if push.CreateTime == 0 {
 		push.CreateTime = p.opt.Now().Unix()
 	}
+	start := time.Now()
 	r, err := p.deliver(ctx, app, &push)
+	p.opt.Metrics.pushed(r, err, start)
 	if err != nil {
 		p.opt.Log.Warn("oaapi: push failed", "appid", appid, "type", push.MsgType, "event", push.Event, "err", err)
 		if fallbackFor(&push) {
@@ -252,6 +256,9 @@ func (p *Pusher) deliver(ctx context.Context, app App, push *wxwire.Push) (*Repl
 	for attempt := 0; attempt < p.opt.Attempts; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if attempt > 0 {
+			p.opt.Metrics.retry()
 		}
 		data, err := p.post(ctx, target, body)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	"github.com/silenceper/wechat/v2/officialaccount/basic"
@@ -542,13 +543,20 @@ func TestPushFallbackAndGuard(t *testing.T) {
 	e.fake.SetServer(appID, oaapi.Server{URL: ds.URL, Token: devTok, Mode: oaapi.ModePlain})
 	a := e.fake.Follow(appID, alice, "Alice", e.clock.Now())
 	ctx := context.Background()
-	p := oaapi.NewPusher(e.fake, oaapi.PushOptions{AllowPrivate: true, Timeout: time.Second})
+	reg := prometheus.NewRegistry()
+	p := oaapi.NewPusher(e.fake, oaapi.PushOptions{AllowPrivate: true, Timeout: time.Second, Metrics: oaapi.NewMetrics(reg)})
 	r, err := p.Deliver(ctx, appID, wxwire.Push{FromUserName: a, MsgType: wxwire.TypeText, Content: "hi", MsgId: 1})
 	if err == nil || r == nil || r.Text != oaapi.Fallback {
 		t.Errorf("failing server: reply %+v, err %v; want the fallback and an error", r, err)
 	}
 	if calls != 3 {
 		t.Errorf("attempts = %d, want 3", calls)
+	}
+	if got := counter(t, reg, "hongyan_oaapi_push_retries_total"); got != 2 {
+		t.Errorf("retries counted %v, want 2", got)
+	}
+	if got := counter(t, reg, "hongyan_oaapi_pushes_total"); got != 1 {
+		t.Errorf("pushes counted %v, want 1 (failed)", got)
 	}
 	// Without allow_private_callbacks a loopback server is refused at dial time.
 	guarded := oaapi.NewPusher(e.fake, oaapi.PushOptions{Timeout: time.Second})
@@ -564,4 +572,22 @@ func TestPushFallbackAndGuard(t *testing.T) {
 	if !errors.As(err, &he) {
 		t.Errorf("guarded Deliver: %T, want a *hongyan.Error", err)
 	}
+}
+
+// counter sums a counter family's values in reg.
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

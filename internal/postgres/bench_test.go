@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"hongyan/internal/chat/chattest"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 )
@@ -29,6 +30,23 @@ func BenchmarkAppendMessageParallel(b *testing.B) {
 			if n := after.Batches - before.Batches; n > 0 {
 				b.ReportMetric(float64(after.Ops-before.Ops)/float64(n), "ops/commit")
 			}
+		})
+	}
+}
+
+// BenchmarkOABroadcast measures an official account's broadcast to all of
+// its followers (officialaccttest.BenchmarkBroadcast).
+//
+//	HONGYAN_TEST_POSTGRES=postgres://... go test -run '^$' -bench OABroadcast -benchtime 3x -timeout 30m ./internal/postgres
+func BenchmarkOABroadcast(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("followers=%d", n), func(b *testing.B) {
+			db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+			if err != nil {
+				b.Fatalf("Open: %v", err)
+			}
+			defer db.Close()
+			officialaccttest.BenchmarkBroadcast(b, db.OfficialAccounts(), n)
 		})
 	}
 }

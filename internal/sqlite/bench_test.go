@@ -11,6 +11,7 @@ import (
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/sqlite"
 )
 
@@ -129,6 +130,23 @@ func BenchmarkGroupFanout500(b *testing.B) {
 			secs := time.Since(start).Seconds()
 			b.ReportMetric(float64(b.N)/secs, "msgs/s")
 			b.ReportMetric(float64(b.N)*500/secs, "deliveries/s")
+		})
+	}
+}
+
+// BenchmarkOABroadcast measures an official account's broadcast to all of
+// its followers (officialaccttest.BenchmarkBroadcast).
+//
+//	go test -run '^$' -bench OABroadcast -benchtime 3x -timeout 30m ./internal/sqlite
+func BenchmarkOABroadcast(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("followers=%d", n), func(b *testing.B) {
+			db, err := sqlite.Open(b.Context(), b.TempDir())
+			if err != nil {
+				b.Fatalf("Open: %v", err)
+			}
+			defer db.Close()
+			officialaccttest.BenchmarkBroadcast(b, db.OfficialAccounts(), n)
 		})
 	}
 }

@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("Accounts", func(t *testing.T) { RunAccounts(t, func(t *testing.T) account.Accounts { return open(t) }) })
 	t.Run("Devices", func(t *testing.T) { RunDevices(t, func(t *testing.T) DeviceStore { return open(t) }) })
 	t.Run("Recovery", func(t *testing.T) { RunRecovery(t, func(t *testing.T) RecoveryStore { return open(t) }) })
+	t.Run("Verifications", func(t *testing.T) { RunVerifications(t, func(t *testing.T) account.Verifications { return open(t) }) })
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, func(t *testing.T) account.Outbox { return open(t) }) })
 	t.Run("QRLogins", func(t *testing.T) { RunQRLogins(t, func(t *testing.T) QRStore { return open(t) }) })
 	t.Run("Avatars", func(t *testing.T) { RunAvatars(t, func(t *testing.T) account.Avatars { return open(t) }) })
@@ -892,5 +893,99 @@ func testChosenID(t *testing.T, s account.Accounts) {
 	b.ID = 7
 	if id, err := s.CreateAccount(ctx, b); err != nil || id != 7 {
 		t.Errorf("CreateAccount(ID 7): got %d, %v", id, err)
+	}
+}
+
+// RunVerifications runs the part of account.Verifications.
+func RunVerifications(t *testing.T, open func(t *testing.T) account.Verifications) {
+	t.Run("Verification", func(t *testing.T) { testVerification(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { testPruneVerifications(t, open(t)) })
+}
+
+func testVerification(t *testing.T, s account.Verifications) {
+	ctx := t.Context()
+	_, err := s.Verification(ctx, "phone", "+8613800000000")
+	wantCode(t, "Verification(none)", err, hongyan.CodeNotFound)
+	wantCode(t, "CountVerificationAttempt(none)", s.CountVerificationAttempt(ctx, "phone", "+8613800000000"), hongyan.CodeNotFound)
+	v := account.Verification{Channel: "phone", To: "+8613800000000", CodeHash: []byte("hash 1"), Expires: T0}
+	e := account.Verification{Channel: "email", To: "+8613800000000", CodeHash: []byte("hash e"), Expires: T0}
+	for _, x := range []account.Verification{v, e} {
+		if err := s.PutVerification(ctx, x); err != nil {
+			t.Fatalf("PutVerification: %v", err)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if err := s.CountVerificationAttempt(ctx, "phone", v.To); err != nil {
+			t.Fatalf("CountVerificationAttempt: %v", err)
+		}
+	}
+	v.Attempts = 2
+	got, err := s.Verification(ctx, "phone", v.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(v, got); diff != "" {
+		t.Errorf("Verification (-want +got):\n%s", diff)
+	}
+	if got, err := s.Verification(ctx, "email", e.To); err != nil || got.Attempts != 0 || string(got.CodeHash) != "hash e" {
+		t.Errorf("the other channel's code: got %v, %v, want its own, untouched", got, err)
+	}
+	// A new code replaces the pending one, attempts and all.
+	v = account.Verification{Channel: "phone", To: v.To, CodeHash: []byte("hash 2"), Expires: T0.Add(time.Minute)}
+	if err := s.PutVerification(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Verification(ctx, "phone", v.To); err != nil || !cmp.Equal(v, got) {
+		t.Errorf("replaced Verification: got %v, %v, want %v", got, err, v)
+	}
+	if took, err := s.TakeVerification(ctx, "phone", v.To, []byte("hash 1")); err != nil || took {
+		t.Errorf("TakeVerification(old hash): got %v, %v, want false", took, err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			took, err := s.TakeVerification(ctx, "phone", v.To, []byte("hash 2"))
+			if err != nil {
+				t.Errorf("TakeVerification: %v", err)
+			}
+			if took {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("concurrent TakeVerification: %d took the code, want 1", won)
+	}
+	_, err = s.Verification(ctx, "phone", v.To)
+	wantCode(t, "Verification(taken)", err, hongyan.CodeNotFound)
+}
+
+func testPruneVerifications(t *testing.T, s account.Verifications) {
+	ctx := t.Context()
+	for i := range 5 {
+		v := account.Verification{Channel: "email", To: fmt.Sprintf("u%d@example.org", i), CodeHash: []byte("h"), Expires: T0.Add(time.Duration(i) * time.Minute)}
+		if err := s.PutVerification(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Expired before T0+3m: the first three, two at a time.
+	if n, err := s.PruneVerifications(ctx, T0.Add(3*time.Minute), 2); err != nil || n != 2 {
+		t.Fatalf("PruneVerifications(limit 2): got %d, %v, want 2", n, err)
+	}
+	if n, err := s.PruneVerifications(ctx, T0.Add(3*time.Minute), 10); err != nil || n != 1 {
+		t.Fatalf("PruneVerifications: got %d, %v, want 1", n, err)
+	}
+	for i := range 5 {
+		_, err := s.Verification(ctx, "email", fmt.Sprintf("u%d@example.org", i))
+		if kept := err == nil; kept != (i >= 3) {
+			t.Errorf("code %d: kept=%v (%v), want kept=%v", i, kept, err, i >= 3)
+		}
 	}
 }

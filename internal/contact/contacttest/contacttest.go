@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) contact.Store) {
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, open(t)) })
 	t.Run("Relation", func(t *testing.T) { testRelation(t, open(t)) })
 	t.Run("Friends", func(t *testing.T) { testFriends(t, open(t)) })
+	t.Run("RelationsVersion", func(t *testing.T) { testRelationsVersion(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -339,6 +340,49 @@ func testRelation(t *testing.T, s contact.Store) {
 	}
 	check(1, 2, contact.Relation{FromHasTo: true, ToBlocksFrom: true})
 	check(2, 1, contact.Relation{ToHasFrom: true})
+}
+
+// testRelationsVersion: every change of contacts or blocks moves the
+// version on once it is committed, whoever made it.
+func testRelationsVersion(t *testing.T, s contact.Store) {
+	ctx := t.Context()
+	last, err := s.RelationsVersion(ctx)
+	if err != nil {
+		t.Fatalf("RelationsVersion: %v", err)
+	}
+	moved := func(what string) {
+		t.Helper()
+		v, err := s.RelationsVersion(ctx)
+		if err != nil {
+			t.Fatalf("RelationsVersion after %s: %v", what, err)
+		}
+		if v == last {
+			t.Errorf("RelationsVersion after %s: got %d, want a new version", what, v)
+		}
+		last = v
+	}
+	if _, err := s.AnswerRequest(ctx, mustRequest(t, s, newRequest(1, 2, T0)).ID, contact.RequestAccepted, []contact.Contact{
+		{Owner: 1, User: 2, Since: T0}, {Owner: 2, User: 1, Since: T0},
+	}, nil); err != nil {
+		t.Fatalf("AnswerRequest: %v", err)
+	}
+	moved("accepting a request")
+	if _, err := s.AddContacts(ctx, []contact.Contact{{Owner: 3, User: 1, Since: T0}}, nil); err != nil {
+		t.Fatalf("AddContacts: %v", err)
+	}
+	moved("adding a contact")
+	if _, err := s.DeleteContact(ctx, 2, 1, nil); err != nil {
+		t.Fatalf("DeleteContact: %v", err)
+	}
+	moved("deleting a contact")
+	if _, err := s.SetBlocked(ctx, 2, 1, true, nil); err != nil {
+		t.Fatalf("SetBlocked: %v", err)
+	}
+	moved("a block")
+	if _, err := s.SetBlocked(ctx, 2, 1, false, nil); err != nil {
+		t.Fatalf("SetBlocked(false): %v", err)
+	}
+	moved("an unblock")
 }
 
 func testBlocks(t *testing.T, s contact.Store) {

@@ -547,6 +547,7 @@ type ClientFrame struct {
 	//	*ClientFrame_Recover
 	//	*ClientFrame_SetAvatar
 	//	*ClientFrame_GetProfile
+	//	*ClientFrame_VerifyContact
 	//	*ClientFrame_QrLoginStart
 	//	*ClientFrame_QrLoginInspect
 	//	*ClientFrame_QrLoginConfirm
@@ -582,18 +583,6 @@ type ClientFrame struct {
 	//	*ClientFrame_JoinGroup
 	//	*ClientFrame_GroupInvitations
 	//	*ClientFrame_AnswerInvitation
-	//	*ClientFrame_MomentPost
-	//	*ClientFrame_MomentFeed
-	//	*ClientFrame_MomentAlbum
-	//	*ClientFrame_MomentGet
-	//	*ClientFrame_MomentDelete
-	//	*ClientFrame_MomentLike
-	//	*ClientFrame_MomentUnlike
-	//	*ClientFrame_MomentComment
-	//	*ClientFrame_MomentDeleteComment
-	//	*ClientFrame_MomentNotifications
-	//	*ClientFrame_MomentRead
-	//	*ClientFrame_MomentSettings
 	//	*ClientFrame_OaSearch
 	//	*ClientFrame_OaProfile
 	//	*ClientFrame_OaFollow
@@ -636,6 +625,18 @@ type ClientFrame struct {
 	//	*ClientFrame_OaSetOperator
 	//	*ClientFrame_OaOperators
 	//	*ClientFrame_OaCreateQr
+	//	*ClientFrame_MomentPost
+	//	*ClientFrame_MomentFeed
+	//	*ClientFrame_MomentAlbum
+	//	*ClientFrame_MomentGet
+	//	*ClientFrame_MomentDelete
+	//	*ClientFrame_MomentLike
+	//	*ClientFrame_MomentUnlike
+	//	*ClientFrame_MomentComment
+	//	*ClientFrame_MomentDeleteComment
+	//	*ClientFrame_MomentNotifications
+	//	*ClientFrame_MomentRead
+	//	*ClientFrame_MomentSettings
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -932,6 +933,15 @@ func (x *ClientFrame) GetGetProfile() *UserRef {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_GetProfile); ok {
 			return x.GetProfile
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetVerifyContact() *VerifyContactRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_VerifyContact); ok {
+			return x.VerifyContact
 		}
 	}
 	return nil
@@ -1247,114 +1257,6 @@ func (x *ClientFrame) GetAnswerInvitation() *AnswerInvitationRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_AnswerInvitation); ok {
 			return x.AnswerInvitation
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
-			return x.MomentPost
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentFeed() *MomentFeedRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentFeed); ok {
-			return x.MomentFeed
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentAlbum() *MomentAlbumRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentAlbum); ok {
-			return x.MomentAlbum
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentGet() *MomentRef {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentGet); ok {
-			return x.MomentGet
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentDelete() *MomentRef {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentDelete); ok {
-			return x.MomentDelete
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentLike() *MomentRef {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentLike); ok {
-			return x.MomentLike
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentUnlike() *MomentRef {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentUnlike); ok {
-			return x.MomentUnlike
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentComment() *MomentCommentRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentComment); ok {
-			return x.MomentComment
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentDeleteComment() *MomentCommentRef {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentDeleteComment); ok {
-			return x.MomentDeleteComment
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentNotifications() *MomentNotificationsRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentNotifications); ok {
-			return x.MomentNotifications
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentRead() *MomentReadRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentRead); ok {
-			return x.MomentRead
-		}
-	}
-	return nil
-}
-
-func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
-	if x != nil {
-		if x, ok := x.Req.(*ClientFrame_MomentSettings); ok {
-			return x.MomentSettings
 		}
 	}
 	return nil
@@ -1738,6 +1640,114 @@ func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
+			return x.MomentPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentFeed() *MomentFeedRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentFeed); ok {
+			return x.MomentFeed
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentAlbum() *MomentAlbumRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentAlbum); ok {
+			return x.MomentAlbum
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentGet() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentGet); ok {
+			return x.MomentGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDelete() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDelete); ok {
+			return x.MomentDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentLike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentLike); ok {
+			return x.MomentLike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentUnlike() *MomentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentUnlike); ok {
+			return x.MomentUnlike
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentComment() *MomentCommentRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentDeleteComment() *MomentCommentRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentDeleteComment); ok {
+			return x.MomentDeleteComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentNotifications() *MomentNotificationsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentRead() *MomentReadRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentRead); ok {
+			return x.MomentRead
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -1852,6 +1862,10 @@ type ClientFrame_SetAvatar struct {
 
 type ClientFrame_GetProfile struct {
 	GetProfile *UserRef `protobuf:"bytes,30,opt,name=get_profile,json=getProfile,proto3,oneof"`
+}
+
+type ClientFrame_VerifyContact struct {
+	VerifyContact *VerifyContactRequest `protobuf:"bytes,31,opt,name=verify_contact,json=verifyContact,proto3,oneof"`
 }
 
 type ClientFrame_QrLoginStart struct {
@@ -1992,55 +2006,6 @@ type ClientFrame_GroupInvitations struct {
 
 type ClientFrame_AnswerInvitation struct {
 	AnswerInvitation *AnswerInvitationRequest `protobuf:"bytes,86,opt,name=answer_invitation,json=answerInvitation,proto3,oneof"`
-}
-
-type ClientFrame_MomentPost struct {
-	// Moments (moments.proto).
-	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
-}
-
-type ClientFrame_MomentFeed struct {
-	MomentFeed *MomentFeedRequest `protobuf:"bytes,151,opt,name=moment_feed,json=momentFeed,proto3,oneof"`
-}
-
-type ClientFrame_MomentAlbum struct {
-	MomentAlbum *MomentAlbumRequest `protobuf:"bytes,152,opt,name=moment_album,json=momentAlbum,proto3,oneof"`
-}
-
-type ClientFrame_MomentGet struct {
-	MomentGet *MomentRef `protobuf:"bytes,153,opt,name=moment_get,json=momentGet,proto3,oneof"`
-}
-
-type ClientFrame_MomentDelete struct {
-	MomentDelete *MomentRef `protobuf:"bytes,154,opt,name=moment_delete,json=momentDelete,proto3,oneof"`
-}
-
-type ClientFrame_MomentLike struct {
-	MomentLike *MomentRef `protobuf:"bytes,155,opt,name=moment_like,json=momentLike,proto3,oneof"`
-}
-
-type ClientFrame_MomentUnlike struct {
-	MomentUnlike *MomentRef `protobuf:"bytes,156,opt,name=moment_unlike,json=momentUnlike,proto3,oneof"`
-}
-
-type ClientFrame_MomentComment struct {
-	MomentComment *MomentCommentRequest `protobuf:"bytes,157,opt,name=moment_comment,json=momentComment,proto3,oneof"`
-}
-
-type ClientFrame_MomentDeleteComment struct {
-	MomentDeleteComment *MomentCommentRef `protobuf:"bytes,158,opt,name=moment_delete_comment,json=momentDeleteComment,proto3,oneof"`
-}
-
-type ClientFrame_MomentNotifications struct {
-	MomentNotifications *MomentNotificationsRequest `protobuf:"bytes,159,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
-}
-
-type ClientFrame_MomentRead struct {
-	MomentRead *MomentReadRequest `protobuf:"bytes,160,opt,name=moment_read,json=momentRead,proto3,oneof"`
-}
-
-type ClientFrame_MomentSettings struct {
-	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
 type ClientFrame_OaSearch struct {
@@ -2213,6 +2178,55 @@ type ClientFrame_OaCreateQr struct {
 	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
 }
 
+type ClientFrame_MomentPost struct {
+	// Moments (moments.proto).
+	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
+}
+
+type ClientFrame_MomentFeed struct {
+	MomentFeed *MomentFeedRequest `protobuf:"bytes,151,opt,name=moment_feed,json=momentFeed,proto3,oneof"`
+}
+
+type ClientFrame_MomentAlbum struct {
+	MomentAlbum *MomentAlbumRequest `protobuf:"bytes,152,opt,name=moment_album,json=momentAlbum,proto3,oneof"`
+}
+
+type ClientFrame_MomentGet struct {
+	MomentGet *MomentRef `protobuf:"bytes,153,opt,name=moment_get,json=momentGet,proto3,oneof"`
+}
+
+type ClientFrame_MomentDelete struct {
+	MomentDelete *MomentRef `protobuf:"bytes,154,opt,name=moment_delete,json=momentDelete,proto3,oneof"`
+}
+
+type ClientFrame_MomentLike struct {
+	MomentLike *MomentRef `protobuf:"bytes,155,opt,name=moment_like,json=momentLike,proto3,oneof"`
+}
+
+type ClientFrame_MomentUnlike struct {
+	MomentUnlike *MomentRef `protobuf:"bytes,156,opt,name=moment_unlike,json=momentUnlike,proto3,oneof"`
+}
+
+type ClientFrame_MomentComment struct {
+	MomentComment *MomentCommentRequest `protobuf:"bytes,157,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentDeleteComment struct {
+	MomentDeleteComment *MomentCommentRef `protobuf:"bytes,158,opt,name=moment_delete_comment,json=momentDeleteComment,proto3,oneof"`
+}
+
+type ClientFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationsRequest `protobuf:"bytes,159,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ClientFrame_MomentRead struct {
+	MomentRead *MomentReadRequest `protobuf:"bytes,160,opt,name=moment_read,json=momentRead,proto3,oneof"`
+}
+
+type ClientFrame_MomentSettings struct {
+	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -2268,6 +2282,8 @@ func (*ClientFrame_Recover) isClientFrame_Req() {}
 func (*ClientFrame_SetAvatar) isClientFrame_Req() {}
 
 func (*ClientFrame_GetProfile) isClientFrame_Req() {}
+
+func (*ClientFrame_VerifyContact) isClientFrame_Req() {}
 
 func (*ClientFrame_QrLoginStart) isClientFrame_Req() {}
 
@@ -2338,30 +2354,6 @@ func (*ClientFrame_JoinGroup) isClientFrame_Req() {}
 func (*ClientFrame_GroupInvitations) isClientFrame_Req() {}
 
 func (*ClientFrame_AnswerInvitation) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentPost) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentAlbum) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentGet) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentDelete) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentLike) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentUnlike) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentComment) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentDeleteComment) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentRead) isClientFrame_Req() {}
-
-func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
 func (*ClientFrame_OaSearch) isClientFrame_Req() {}
 
@@ -2447,6 +2439,30 @@ func (*ClientFrame_OaOperators) isClientFrame_Req() {}
 
 func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
 
+func (*ClientFrame_MomentPost) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentAlbum) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentGet) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentLike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentUnlike) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentDeleteComment) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentRead) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2481,11 +2497,6 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupQr
 	//	*ServerFrame_GroupInvitations
 	//	*ServerFrame_GroupInvitation
-	//	*ServerFrame_Moment
-	//	*ServerFrame_Moments
-	//	*ServerFrame_MomentComment
-	//	*ServerFrame_MomentNotifications
-	//	*ServerFrame_MomentSettings
 	//	*ServerFrame_OaAccount
 	//	*ServerFrame_OaAccounts
 	//	*ServerFrame_OaProfile
@@ -2508,6 +2519,11 @@ type ServerFrame struct {
 	//	*ServerFrame_OaQr
 	//	*ServerFrame_OaClick
 	//	*ServerFrame_OaAuthorization
+	//	*ServerFrame_Moment
+	//	*ServerFrame_Moments
+	//	*ServerFrame_MomentComment
+	//	*ServerFrame_MomentNotifications
+	//	*ServerFrame_MomentSettings
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2816,51 +2832,6 @@ func (x *ServerFrame) GetGroupInvitation() *GroupInvitation {
 	return nil
 }
 
-func (x *ServerFrame) GetMoment() *MomentPost {
-	if x != nil {
-		if x, ok := x.Body.(*ServerFrame_Moment); ok {
-			return x.Moment
-		}
-	}
-	return nil
-}
-
-func (x *ServerFrame) GetMoments() *MomentList {
-	if x != nil {
-		if x, ok := x.Body.(*ServerFrame_Moments); ok {
-			return x.Moments
-		}
-	}
-	return nil
-}
-
-func (x *ServerFrame) GetMomentComment() *MomentComment {
-	if x != nil {
-		if x, ok := x.Body.(*ServerFrame_MomentComment); ok {
-			return x.MomentComment
-		}
-	}
-	return nil
-}
-
-func (x *ServerFrame) GetMomentNotifications() *MomentNotificationList {
-	if x != nil {
-		if x, ok := x.Body.(*ServerFrame_MomentNotifications); ok {
-			return x.MomentNotifications
-		}
-	}
-	return nil
-}
-
-func (x *ServerFrame) GetMomentSettings() *MomentSettings {
-	if x != nil {
-		if x, ok := x.Body.(*ServerFrame_MomentSettings); ok {
-			return x.MomentSettings
-		}
-	}
-	return nil
-}
-
 func (x *ServerFrame) GetOaAccount() *OaAccount {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_OaAccount); ok {
@@ -3059,6 +3030,51 @@ func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
 	return nil
 }
 
+func (x *ServerFrame) GetMoment() *MomentPost {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moment); ok {
+			return x.Moment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMoments() *MomentList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Moments); ok {
+			return x.Moments
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentComment() *MomentComment {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentComment); ok {
+			return x.MomentComment
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentNotifications() *MomentNotificationList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentNotifications); ok {
+			return x.MomentNotifications
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetMomentSettings() *MomentSettings {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_MomentSettings); ok {
+			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -3178,27 +3194,6 @@ type ServerFrame_GroupInvitation struct {
 	GroupInvitation *GroupInvitation `protobuf:"bytes,45,opt,name=group_invitation,json=groupInvitation,proto3,oneof"`
 }
 
-type ServerFrame_Moment struct {
-	// Moments (moments.proto).
-	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
-}
-
-type ServerFrame_Moments struct {
-	Moments *MomentList `protobuf:"bytes,151,opt,name=moments,proto3,oneof"`
-}
-
-type ServerFrame_MomentComment struct {
-	MomentComment *MomentComment `protobuf:"bytes,152,opt,name=moment_comment,json=momentComment,proto3,oneof"`
-}
-
-type ServerFrame_MomentNotifications struct {
-	MomentNotifications *MomentNotificationList `protobuf:"bytes,153,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
-}
-
-type ServerFrame_MomentSettings struct {
-	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
-}
-
 type ServerFrame_OaAccount struct {
 	// Official accounts (officialacct.proto).
 	OaAccount *OaAccount `protobuf:"bytes,100,opt,name=oa_account,json=oaAccount,proto3,oneof"`
@@ -3288,6 +3283,27 @@ type ServerFrame_OaAuthorization struct {
 	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
 }
 
+type ServerFrame_Moment struct {
+	// Moments (moments.proto).
+	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
+}
+
+type ServerFrame_Moments struct {
+	Moments *MomentList `protobuf:"bytes,151,opt,name=moments,proto3,oneof"`
+}
+
+type ServerFrame_MomentComment struct {
+	MomentComment *MomentComment `protobuf:"bytes,152,opt,name=moment_comment,json=momentComment,proto3,oneof"`
+}
+
+type ServerFrame_MomentNotifications struct {
+	MomentNotifications *MomentNotificationList `protobuf:"bytes,153,opt,name=moment_notifications,json=momentNotifications,proto3,oneof"`
+}
+
+type ServerFrame_MomentSettings struct {
+	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -3344,16 +3360,6 @@ func (*ServerFrame_GroupInvitations) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupInvitation) isServerFrame_Body() {}
 
-func (*ServerFrame_Moment) isServerFrame_Body() {}
-
-func (*ServerFrame_Moments) isServerFrame_Body() {}
-
-func (*ServerFrame_MomentComment) isServerFrame_Body() {}
-
-func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
-
-func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
-
 func (*ServerFrame_OaAccount) isServerFrame_Body() {}
 
 func (*ServerFrame_OaAccounts) isServerFrame_Body() {}
@@ -3397,6 +3403,16 @@ func (*ServerFrame_OaQr) isServerFrame_Body() {}
 func (*ServerFrame_OaClick) isServerFrame_Body() {}
 
 func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
+
+func (*ServerFrame_Moment) isServerFrame_Body() {}
+
+func (*ServerFrame_Moments) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentComment) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
+
+func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3845,11 +3861,11 @@ type Change struct {
 	//	*Change_GroupInvitation
 	//	*Change_Favorite
 	//	*Change_FavoriteRemoved
+	//	*Change_OaMessage
+	//	*Change_OaFollow
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
-	//	*Change_OaMessage
-	//	*Change_OaFollow
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4025,6 +4041,24 @@ func (x *Change) GetFavoriteRemoved() int64 {
 	return 0
 }
 
+func (x *Change) GetOaMessage() *OaMessage {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaMessage); ok {
+			return x.OaMessage
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetOaFollow() *OaFollow {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaFollow); ok {
+			return x.OaFollow
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetMomentNotification() *MomentNotification {
 	if x != nil {
 		if x, ok := x.Item.(*Change_MomentNotification); ok {
@@ -4047,24 +4081,6 @@ func (x *Change) GetMomentSettings() *MomentSettings {
 	if x != nil {
 		if x, ok := x.Item.(*Change_MomentSettings); ok {
 			return x.MomentSettings
-		}
-	}
-	return nil
-}
-
-func (x *Change) GetOaMessage() *OaMessage {
-	if x != nil {
-		if x, ok := x.Item.(*Change_OaMessage); ok {
-			return x.OaMessage
-		}
-	}
-	return nil
-}
-
-func (x *Change) GetOaFollow() *OaFollow {
-	if x != nil {
-		if x, ok := x.Item.(*Change_OaFollow); ok {
-			return x.OaFollow
 		}
 	}
 	return nil
@@ -4138,6 +4154,16 @@ type Change_FavoriteRemoved struct {
 	FavoriteRemoved int64 `protobuf:"varint,15,opt,name=favorite_removed,json=favoriteRemoved,proto3,oneof"`
 }
 
+type Change_OaMessage struct {
+	// A message between you and an official account (either way).
+	OaMessage *OaMessage `protobuf:"bytes,100,opt,name=oa_message,json=oaMessage,proto3,oneof"`
+}
+
+type Change_OaFollow struct {
+	// You followed or unfollowed an official account.
+	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
+}
+
 type Change_MomentNotification struct {
 	// Moments: a like, comment, reply or mention for you.
 	MomentNotification *MomentNotification `protobuf:"bytes,150,opt,name=moment_notification,json=momentNotification,proto3,oneof"`
@@ -4150,16 +4176,6 @@ type Change_MomentUnread struct {
 
 type Change_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
-}
-
-type Change_OaMessage struct {
-	// A message between you and an official account (either way).
-	OaMessage *OaMessage `protobuf:"bytes,100,opt,name=oa_message,json=oaMessage,proto3,oneof"`
-}
-
-type Change_OaFollow struct {
-	// You followed or unfollowed an official account.
-	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
 }
 
 func (*Change_Message) isChange_Item() {}
@@ -4190,15 +4206,15 @@ func (*Change_Favorite) isChange_Item() {}
 
 func (*Change_FavoriteRemoved) isChange_Item() {}
 
+func (*Change_OaMessage) isChange_Item() {}
+
+func (*Change_OaFollow) isChange_Item() {}
+
 func (*Change_MomentNotification) isChange_Item() {}
 
 func (*Change_MomentUnread) isChange_Item() {}
 
 func (*Change_MomentSettings) isChange_Item() {}
-
-func (*Change_OaMessage) isChange_Item() {}
-
-func (*Change_OaFollow) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -6003,13 +6019,17 @@ func (x *TypingPush) GetUser() int64 {
 }
 
 type RegisterRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Nickname      string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
-	Phone         string                 `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
-	Email         string                 `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
-	DeviceName    string                 `protobuf:"bytes,6,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Password  string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	Nickname  string                 `protobuf:"bytes,3,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	// A phone number or e-mail to bind, each with the code verify_contact
+	// sent to it (required when the phone or e-mail is set).
+	Phone         string `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
+	Email         string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	DeviceName    string `protobuf:"bytes,6,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	PhoneCode     string `protobuf:"bytes,7,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	EmailCode     string `protobuf:"bytes,8,opt,name=email_code,json=emailCode,proto3" json:"email_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6086,6 +6106,76 @@ func (x *RegisterRequest) GetDeviceName() string {
 	return ""
 }
 
+func (x *RegisterRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetEmailCode() string {
+	if x != nil {
+		return x.EmailCode
+	}
+	return ""
+}
+
+// Sends a one-time code to a phone number or e-mail address, proving that
+// whoever binds it (register, update_profile) owns it. The answer is the
+// same whether or not the phone or e-mail is bound to an account.
+type VerifyContactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "phone" or "email".
+	Channel       string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	To            string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyContactRequest) Reset() {
+	*x = VerifyContactRequest{}
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyContactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyContactRequest) ProtoMessage() {}
+
+func (x *VerifyContactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyContactRequest.ProtoReflect.Descriptor instead.
+func (*VerifyContactRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *VerifyContactRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *VerifyContactRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
 type LoginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Account ID, bound phone or bound e-mail.
@@ -6098,7 +6188,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6110,7 +6200,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[36]
+	mi := &file_hongyan_v1_client_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6123,7 +6213,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *LoginRequest) GetLogin() string {
@@ -6158,7 +6248,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6170,7 +6260,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[37]
+	mi := &file_hongyan_v1_client_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6183,7 +6273,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Session) GetToken() string {
@@ -6228,7 +6318,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6240,7 +6330,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[38]
+	mi := &file_hongyan_v1_client_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6253,7 +6343,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Profile) GetId() int64 {
@@ -6344,7 +6434,7 @@ type Settings struct {
 
 func (x *Settings) Reset() {
 	*x = Settings{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6356,7 +6446,7 @@ func (x *Settings) String() string {
 func (*Settings) ProtoMessage() {}
 
 func (x *Settings) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[39]
+	mi := &file_hongyan_v1_client_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6369,7 +6459,7 @@ func (x *Settings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Settings.ProtoReflect.Descriptor instead.
 func (*Settings) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Settings) GetFindByAccountId() bool {
@@ -6402,7 +6492,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6414,7 +6504,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[40]
+	mi := &file_hongyan_v1_client_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6427,7 +6517,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UserRef) GetUser() int64 {
@@ -6438,20 +6528,24 @@ func (x *UserRef) GetUser() int64 {
 }
 
 type UpdateProfileRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Nickname      *string                `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
-	Gender        *Gender                `protobuf:"varint,2,opt,name=gender,proto3,enum=hongyan.v1.Gender,oneof" json:"gender,omitempty"`
-	Region        *string                `protobuf:"bytes,3,opt,name=region,proto3,oneof" json:"region,omitempty"`
-	Signature     *string                `protobuf:"bytes,4,opt,name=signature,proto3,oneof" json:"signature,omitempty"`
-	Phone         *string                `protobuf:"bytes,5,opt,name=phone,proto3,oneof" json:"phone,omitempty"`
-	Email         *string                `protobuf:"bytes,6,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Nickname  *string                `protobuf:"bytes,1,opt,name=nickname,proto3,oneof" json:"nickname,omitempty"`
+	Gender    *Gender                `protobuf:"varint,2,opt,name=gender,proto3,enum=hongyan.v1.Gender,oneof" json:"gender,omitempty"`
+	Region    *string                `protobuf:"bytes,3,opt,name=region,proto3,oneof" json:"region,omitempty"`
+	Signature *string                `protobuf:"bytes,4,opt,name=signature,proto3,oneof" json:"signature,omitempty"`
+	// Binding a new phone or e-mail needs the code verify_contact sent to
+	// it; unbinding ("") needs none.
+	Phone         *string `protobuf:"bytes,5,opt,name=phone,proto3,oneof" json:"phone,omitempty"`
+	Email         *string `protobuf:"bytes,6,opt,name=email,proto3,oneof" json:"email,omitempty"`
+	PhoneCode     string  `protobuf:"bytes,7,opt,name=phone_code,json=phoneCode,proto3" json:"phone_code,omitempty"`
+	EmailCode     string  `protobuf:"bytes,8,opt,name=email_code,json=emailCode,proto3" json:"email_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6463,7 +6557,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[41]
+	mi := &file_hongyan_v1_client_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6476,7 +6570,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateProfileRequest) GetNickname() string {
@@ -6521,6 +6615,20 @@ func (x *UpdateProfileRequest) GetEmail() string {
 	return ""
 }
 
+func (x *UpdateProfileRequest) GetPhoneCode() string {
+	if x != nil {
+		return x.PhoneCode
+	}
+	return ""
+}
+
+func (x *UpdateProfileRequest) GetEmailCode() string {
+	if x != nil {
+		return x.EmailCode
+	}
+	return ""
+}
+
 type UpdateSettingsRequest struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	FindByAccountId      *bool                  `protobuf:"varint,1,opt,name=find_by_account_id,json=findByAccountId,proto3,oneof" json:"find_by_account_id,omitempty"`
@@ -6532,7 +6640,7 @@ type UpdateSettingsRequest struct {
 
 func (x *UpdateSettingsRequest) Reset() {
 	*x = UpdateSettingsRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6544,7 +6652,7 @@ func (x *UpdateSettingsRequest) String() string {
 func (*UpdateSettingsRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[42]
+	mi := &file_hongyan_v1_client_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6557,7 +6665,7 @@ func (x *UpdateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *UpdateSettingsRequest) GetFindByAccountId() bool {
@@ -6591,7 +6699,7 @@ type SetAvatarRequest struct {
 
 func (x *SetAvatarRequest) Reset() {
 	*x = SetAvatarRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6603,7 +6711,7 @@ func (x *SetAvatarRequest) String() string {
 func (*SetAvatarRequest) ProtoMessage() {}
 
 func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[43]
+	mi := &file_hongyan_v1_client_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6616,7 +6724,7 @@ func (x *SetAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetAvatarRequest) GetImage() []byte {
@@ -6635,7 +6743,7 @@ type ChangeAccountIDRequest struct {
 
 func (x *ChangeAccountIDRequest) Reset() {
 	*x = ChangeAccountIDRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6647,7 +6755,7 @@ func (x *ChangeAccountIDRequest) String() string {
 func (*ChangeAccountIDRequest) ProtoMessage() {}
 
 func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[44]
+	mi := &file_hongyan_v1_client_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6660,7 +6768,7 @@ func (x *ChangeAccountIDRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeAccountIDRequest.ProtoReflect.Descriptor instead.
 func (*ChangeAccountIDRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ChangeAccountIDRequest) GetAccountId() string {
@@ -6680,7 +6788,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6692,7 +6800,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[45]
+	mi := &file_hongyan_v1_client_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6705,7 +6813,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -6736,7 +6844,7 @@ type Device struct {
 
 func (x *Device) Reset() {
 	*x = Device{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6748,7 +6856,7 @@ func (x *Device) String() string {
 func (*Device) ProtoMessage() {}
 
 func (x *Device) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[46]
+	mi := &file_hongyan_v1_client_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6761,7 +6869,7 @@ func (x *Device) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Device.ProtoReflect.Descriptor instead.
 func (*Device) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Device) GetId() int64 {
@@ -6815,7 +6923,7 @@ type DeviceList struct {
 
 func (x *DeviceList) Reset() {
 	*x = DeviceList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6827,7 +6935,7 @@ func (x *DeviceList) String() string {
 func (*DeviceList) ProtoMessage() {}
 
 func (x *DeviceList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[47]
+	mi := &file_hongyan_v1_client_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6840,7 +6948,7 @@ func (x *DeviceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceList.ProtoReflect.Descriptor instead.
 func (*DeviceList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *DeviceList) GetDevices() []*Device {
@@ -6859,7 +6967,7 @@ type DeviceRef struct {
 
 func (x *DeviceRef) Reset() {
 	*x = DeviceRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6871,7 +6979,7 @@ func (x *DeviceRef) String() string {
 func (*DeviceRef) ProtoMessage() {}
 
 func (x *DeviceRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[48]
+	mi := &file_hongyan_v1_client_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6884,7 +6992,7 @@ func (x *DeviceRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceRef.ProtoReflect.Descriptor instead.
 func (*DeviceRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeviceRef) GetDevice() int64 {
@@ -6905,7 +7013,7 @@ type RecoveryCodeRequest struct {
 
 func (x *RecoveryCodeRequest) Reset() {
 	*x = RecoveryCodeRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6917,7 +7025,7 @@ func (x *RecoveryCodeRequest) String() string {
 func (*RecoveryCodeRequest) ProtoMessage() {}
 
 func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[49]
+	mi := &file_hongyan_v1_client_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6930,7 +7038,7 @@ func (x *RecoveryCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodeRequest.ProtoReflect.Descriptor instead.
 func (*RecoveryCodeRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecoveryCodeRequest) GetAccountId() string {
@@ -6959,7 +7067,7 @@ type RecoverRequest struct {
 
 func (x *RecoverRequest) Reset() {
 	*x = RecoverRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6971,7 +7079,7 @@ func (x *RecoverRequest) String() string {
 func (*RecoverRequest) ProtoMessage() {}
 
 func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[50]
+	mi := &file_hongyan_v1_client_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6984,7 +7092,7 @@ func (x *RecoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoverRequest.ProtoReflect.Descriptor instead.
 func (*RecoverRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RecoverRequest) GetAccountId() string {
@@ -7024,7 +7132,7 @@ type QrLoginStartRequest struct {
 
 func (x *QrLoginStartRequest) Reset() {
 	*x = QrLoginStartRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7036,7 +7144,7 @@ func (x *QrLoginStartRequest) String() string {
 func (*QrLoginStartRequest) ProtoMessage() {}
 
 func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[51]
+	mi := &file_hongyan_v1_client_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7049,7 +7157,7 @@ func (x *QrLoginStartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginStartRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginStartRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *QrLoginStartRequest) GetDeviceName() string {
@@ -7068,7 +7176,7 @@ type QrCodeRef struct {
 
 func (x *QrCodeRef) Reset() {
 	*x = QrCodeRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7080,7 +7188,7 @@ func (x *QrCodeRef) String() string {
 func (*QrCodeRef) ProtoMessage() {}
 
 func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[52]
+	mi := &file_hongyan_v1_client_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7093,7 +7201,7 @@ func (x *QrCodeRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrCodeRef.ProtoReflect.Descriptor instead.
 func (*QrCodeRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *QrCodeRef) GetCode() string {
@@ -7115,7 +7223,7 @@ type QrLoginClaimRequest struct {
 
 func (x *QrLoginClaimRequest) Reset() {
 	*x = QrLoginClaimRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7127,7 +7235,7 @@ func (x *QrLoginClaimRequest) String() string {
 func (*QrLoginClaimRequest) ProtoMessage() {}
 
 func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[53]
+	mi := &file_hongyan_v1_client_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7140,7 +7248,7 @@ func (x *QrLoginClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLoginClaimRequest.ProtoReflect.Descriptor instead.
 func (*QrLoginClaimRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QrLoginClaimRequest) GetCode() string {
@@ -7183,7 +7291,7 @@ type QrLogin struct {
 
 func (x *QrLogin) Reset() {
 	*x = QrLogin{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7195,7 +7303,7 @@ func (x *QrLogin) String() string {
 func (*QrLogin) ProtoMessage() {}
 
 func (x *QrLogin) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[54]
+	mi := &file_hongyan_v1_client_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7208,7 +7316,7 @@ func (x *QrLogin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QrLogin.ProtoReflect.Descriptor instead.
 func (*QrLogin) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *QrLogin) GetCode() string {
@@ -7276,7 +7384,7 @@ type Kicked struct {
 
 func (x *Kicked) Reset() {
 	*x = Kicked{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7288,7 +7396,7 @@ func (x *Kicked) String() string {
 func (*Kicked) ProtoMessage() {}
 
 func (x *Kicked) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[55]
+	mi := &file_hongyan_v1_client_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7301,7 +7409,7 @@ func (x *Kicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kicked.ProtoReflect.Descriptor instead.
 func (*Kicked) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Kicked) GetReason() string {
@@ -7321,7 +7429,7 @@ type SearchUserRequest struct {
 
 func (x *SearchUserRequest) Reset() {
 	*x = SearchUserRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7333,7 +7441,7 @@ func (x *SearchUserRequest) String() string {
 func (*SearchUserRequest) ProtoMessage() {}
 
 func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[56]
+	mi := &file_hongyan_v1_client_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7346,7 +7454,7 @@ func (x *SearchUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUserRequest.ProtoReflect.Descriptor instead.
 func (*SearchUserRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *SearchUserRequest) GetQuery() string {
@@ -7367,7 +7475,7 @@ type FriendRequestRequest struct {
 
 func (x *FriendRequestRequest) Reset() {
 	*x = FriendRequestRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7379,7 +7487,7 @@ func (x *FriendRequestRequest) String() string {
 func (*FriendRequestRequest) ProtoMessage() {}
 
 func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[57]
+	mi := &file_hongyan_v1_client_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7392,7 +7500,7 @@ func (x *FriendRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequestRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *FriendRequestRequest) GetUser() int64 {
@@ -7432,7 +7540,7 @@ type FriendRequest struct {
 
 func (x *FriendRequest) Reset() {
 	*x = FriendRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7444,7 +7552,7 @@ func (x *FriendRequest) String() string {
 func (*FriendRequest) ProtoMessage() {}
 
 func (x *FriendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[58]
+	mi := &file_hongyan_v1_client_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7457,7 +7565,7 @@ func (x *FriendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequest.ProtoReflect.Descriptor instead.
 func (*FriendRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *FriendRequest) GetId() int64 {
@@ -7518,7 +7626,7 @@ type FriendRequestList struct {
 
 func (x *FriendRequestList) Reset() {
 	*x = FriendRequestList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7530,7 +7638,7 @@ func (x *FriendRequestList) String() string {
 func (*FriendRequestList) ProtoMessage() {}
 
 func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[59]
+	mi := &file_hongyan_v1_client_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7543,7 +7651,7 @@ func (x *FriendRequestList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRequestList.ProtoReflect.Descriptor instead.
 func (*FriendRequestList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *FriendRequestList) GetRequests() []*FriendRequest {
@@ -7564,7 +7672,7 @@ type AnswerRequest struct {
 
 func (x *AnswerRequest) Reset() {
 	*x = AnswerRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7576,7 +7684,7 @@ func (x *AnswerRequest) String() string {
 func (*AnswerRequest) ProtoMessage() {}
 
 func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[60]
+	mi := &file_hongyan_v1_client_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7589,7 +7697,7 @@ func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
 func (*AnswerRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *AnswerRequest) GetRequest() int64 {
@@ -7628,7 +7736,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7640,7 +7748,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[61]
+	mi := &file_hongyan_v1_client_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7653,7 +7761,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *Contact) GetUser() int64 {
@@ -7714,7 +7822,7 @@ type ContactList struct {
 
 func (x *ContactList) Reset() {
 	*x = ContactList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7726,7 +7834,7 @@ func (x *ContactList) String() string {
 func (*ContactList) ProtoMessage() {}
 
 func (x *ContactList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[62]
+	mi := &file_hongyan_v1_client_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7739,7 +7847,7 @@ func (x *ContactList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactList.ProtoReflect.Descriptor instead.
 func (*ContactList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ContactList) GetContacts() []*Contact {
@@ -7764,7 +7872,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7776,7 +7884,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[63]
+	mi := &file_hongyan_v1_client_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7789,7 +7897,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UpdateContactRequest) GetUser() int64 {
@@ -7844,7 +7952,7 @@ type BlockRequest struct {
 
 func (x *BlockRequest) Reset() {
 	*x = BlockRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7856,7 +7964,7 @@ func (x *BlockRequest) String() string {
 func (*BlockRequest) ProtoMessage() {}
 
 func (x *BlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[64]
+	mi := &file_hongyan_v1_client_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7869,7 +7977,7 @@ func (x *BlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockRequest.ProtoReflect.Descriptor instead.
 func (*BlockRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *BlockRequest) GetUser() int64 {
@@ -7896,7 +8004,7 @@ type BlockChange struct {
 
 func (x *BlockChange) Reset() {
 	*x = BlockChange{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7908,7 +8016,7 @@ func (x *BlockChange) String() string {
 func (*BlockChange) ProtoMessage() {}
 
 func (x *BlockChange) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[65]
+	mi := &file_hongyan_v1_client_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7921,7 +8029,7 @@ func (x *BlockChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockChange.ProtoReflect.Descriptor instead.
 func (*BlockChange) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *BlockChange) GetUser() int64 {
@@ -7972,7 +8080,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7984,7 +8092,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[66]
+	mi := &file_hongyan_v1_client_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7997,7 +8105,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Group) GetId() int64 {
@@ -8128,7 +8236,7 @@ type GroupList struct {
 
 func (x *GroupList) Reset() {
 	*x = GroupList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8140,7 +8248,7 @@ func (x *GroupList) String() string {
 func (*GroupList) ProtoMessage() {}
 
 func (x *GroupList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[67]
+	mi := &file_hongyan_v1_client_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8153,7 +8261,7 @@ func (x *GroupList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupList.ProtoReflect.Descriptor instead.
 func (*GroupList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{67}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GroupList) GetGroups() []*Group {
@@ -8178,7 +8286,7 @@ type GroupMember struct {
 
 func (x *GroupMember) Reset() {
 	*x = GroupMember{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8190,7 +8298,7 @@ func (x *GroupMember) String() string {
 func (*GroupMember) ProtoMessage() {}
 
 func (x *GroupMember) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[68]
+	mi := &file_hongyan_v1_client_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8203,7 +8311,7 @@ func (x *GroupMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
 func (*GroupMember) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{68}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GroupMember) GetUser() int64 {
@@ -8257,7 +8365,7 @@ type GroupMemberList struct {
 
 func (x *GroupMemberList) Reset() {
 	*x = GroupMemberList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8269,7 +8377,7 @@ func (x *GroupMemberList) String() string {
 func (*GroupMemberList) ProtoMessage() {}
 
 func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[69]
+	mi := &file_hongyan_v1_client_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8282,7 +8390,7 @@ func (x *GroupMemberList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupMemberList.ProtoReflect.Descriptor instead.
 func (*GroupMemberList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{69}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *GroupMemberList) GetMembers() []*GroupMember {
@@ -8304,7 +8412,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8316,7 +8424,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[70]
+	mi := &file_hongyan_v1_client_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8329,7 +8437,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{70}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -8355,7 +8463,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8367,7 +8475,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[71]
+	mi := &file_hongyan_v1_client_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8380,7 +8488,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{71}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *GroupRef) GetGroup() int64 {
@@ -8400,7 +8508,7 @@ type GroupUserRef struct {
 
 func (x *GroupUserRef) Reset() {
 	*x = GroupUserRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8412,7 +8520,7 @@ func (x *GroupUserRef) String() string {
 func (*GroupUserRef) ProtoMessage() {}
 
 func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[72]
+	mi := &file_hongyan_v1_client_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8425,7 +8533,7 @@ func (x *GroupUserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUserRef.ProtoReflect.Descriptor instead.
 func (*GroupUserRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{72}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *GroupUserRef) GetGroup() int64 {
@@ -8455,7 +8563,7 @@ type GroupUsersRequest struct {
 
 func (x *GroupUsersRequest) Reset() {
 	*x = GroupUsersRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8467,7 +8575,7 @@ func (x *GroupUsersRequest) String() string {
 func (*GroupUsersRequest) ProtoMessage() {}
 
 func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[73]
+	mi := &file_hongyan_v1_client_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8480,7 +8588,7 @@ func (x *GroupUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupUsersRequest.ProtoReflect.Descriptor instead.
 func (*GroupUsersRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{73}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GroupUsersRequest) GetGroup() int64 {
@@ -8511,7 +8619,7 @@ type UpdateGroupRequest struct {
 
 func (x *UpdateGroupRequest) Reset() {
 	*x = UpdateGroupRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8523,7 +8631,7 @@ func (x *UpdateGroupRequest) String() string {
 func (*UpdateGroupRequest) ProtoMessage() {}
 
 func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[74]
+	mi := &file_hongyan_v1_client_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8536,7 +8644,7 @@ func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
 func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{74}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *UpdateGroupRequest) GetGroup() int64 {
@@ -8584,7 +8692,7 @@ type SetGroupAvatarRequest struct {
 
 func (x *SetGroupAvatarRequest) Reset() {
 	*x = SetGroupAvatarRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8596,7 +8704,7 @@ func (x *SetGroupAvatarRequest) String() string {
 func (*SetGroupAvatarRequest) ProtoMessage() {}
 
 func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[75]
+	mi := &file_hongyan_v1_client_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8609,7 +8717,7 @@ func (x *SetGroupAvatarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupAvatarRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupAvatarRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{75}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *SetGroupAvatarRequest) GetGroup() int64 {
@@ -8640,7 +8748,7 @@ type UpdateMemberRequest struct {
 
 func (x *UpdateMemberRequest) Reset() {
 	*x = UpdateMemberRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8652,7 +8760,7 @@ func (x *UpdateMemberRequest) String() string {
 func (*UpdateMemberRequest) ProtoMessage() {}
 
 func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[76]
+	mi := &file_hongyan_v1_client_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8665,7 +8773,7 @@ func (x *UpdateMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemberRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemberRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{76}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateMemberRequest) GetGroup() int64 {
@@ -8708,7 +8816,7 @@ type MyGroupSettingsRequest struct {
 
 func (x *MyGroupSettingsRequest) Reset() {
 	*x = MyGroupSettingsRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8720,7 +8828,7 @@ func (x *MyGroupSettingsRequest) String() string {
 func (*MyGroupSettingsRequest) ProtoMessage() {}
 
 func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[77]
+	mi := &file_hongyan_v1_client_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8733,7 +8841,7 @@ func (x *MyGroupSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyGroupSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MyGroupSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{77}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *MyGroupSettingsRequest) GetGroup() int64 {
@@ -8775,7 +8883,7 @@ type GroupQrRequest struct {
 
 func (x *GroupQrRequest) Reset() {
 	*x = GroupQrRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8787,7 +8895,7 @@ func (x *GroupQrRequest) String() string {
 func (*GroupQrRequest) ProtoMessage() {}
 
 func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[78]
+	mi := &file_hongyan_v1_client_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8800,7 +8908,7 @@ func (x *GroupQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQrRequest.ProtoReflect.Descriptor instead.
 func (*GroupQrRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{78}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GroupQrRequest) GetGroup() int64 {
@@ -8829,7 +8937,7 @@ type GroupQr struct {
 
 func (x *GroupQr) Reset() {
 	*x = GroupQr{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8841,7 +8949,7 @@ func (x *GroupQr) String() string {
 func (*GroupQr) ProtoMessage() {}
 
 func (x *GroupQr) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[79]
+	mi := &file_hongyan_v1_client_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8854,7 +8962,7 @@ func (x *GroupQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupQr.ProtoReflect.Descriptor instead.
 func (*GroupQr) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{79}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *GroupQr) GetCode() string {
@@ -8888,7 +8996,7 @@ type JoinGroupRequest struct {
 
 func (x *JoinGroupRequest) Reset() {
 	*x = JoinGroupRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8900,7 +9008,7 @@ func (x *JoinGroupRequest) String() string {
 func (*JoinGroupRequest) ProtoMessage() {}
 
 func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[80]
+	mi := &file_hongyan_v1_client_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8913,7 +9021,7 @@ func (x *JoinGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinGroupRequest.ProtoReflect.Descriptor instead.
 func (*JoinGroupRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{80}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *JoinGroupRequest) GetCode() string {
@@ -8940,7 +9048,7 @@ type GroupInvitation struct {
 
 func (x *GroupInvitation) Reset() {
 	*x = GroupInvitation{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8952,7 +9060,7 @@ func (x *GroupInvitation) String() string {
 func (*GroupInvitation) ProtoMessage() {}
 
 func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[81]
+	mi := &file_hongyan_v1_client_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8965,7 +9073,7 @@ func (x *GroupInvitation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitation.ProtoReflect.Descriptor instead.
 func (*GroupInvitation) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{81}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GroupInvitation) GetId() int64 {
@@ -9033,7 +9141,7 @@ type GroupInvitationList struct {
 
 func (x *GroupInvitationList) Reset() {
 	*x = GroupInvitationList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9045,7 +9153,7 @@ func (x *GroupInvitationList) String() string {
 func (*GroupInvitationList) ProtoMessage() {}
 
 func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[82]
+	mi := &file_hongyan_v1_client_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9058,7 +9166,7 @@ func (x *GroupInvitationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupInvitationList.ProtoReflect.Descriptor instead.
 func (*GroupInvitationList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{82}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GroupInvitationList) GetInvitations() []*GroupInvitation {
@@ -9080,7 +9188,7 @@ type AnswerInvitationRequest struct {
 
 func (x *AnswerInvitationRequest) Reset() {
 	*x = AnswerInvitationRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9092,7 +9200,7 @@ func (x *AnswerInvitationRequest) String() string {
 func (*AnswerInvitationRequest) ProtoMessage() {}
 
 func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[83]
+	mi := &file_hongyan_v1_client_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9105,7 +9213,7 @@ func (x *AnswerInvitationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerInvitationRequest.ProtoReflect.Descriptor instead.
 func (*AnswerInvitationRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{83}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *AnswerInvitationRequest) GetInvitation() int64 {
@@ -9140,7 +9248,7 @@ type Favorite struct {
 
 func (x *Favorite) Reset() {
 	*x = Favorite{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9152,7 +9260,7 @@ func (x *Favorite) String() string {
 func (*Favorite) ProtoMessage() {}
 
 func (x *Favorite) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[84]
+	mi := &file_hongyan_v1_client_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9165,7 +9273,7 @@ func (x *Favorite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Favorite.ProtoReflect.Descriptor instead.
 func (*Favorite) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{84}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *Favorite) GetId() int64 {
@@ -9228,7 +9336,7 @@ type FavoriteList struct {
 
 func (x *FavoriteList) Reset() {
 	*x = FavoriteList{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9240,7 +9348,7 @@ func (x *FavoriteList) String() string {
 func (*FavoriteList) ProtoMessage() {}
 
 func (x *FavoriteList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[85]
+	mi := &file_hongyan_v1_client_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9253,7 +9361,7 @@ func (x *FavoriteList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteList.ProtoReflect.Descriptor instead.
 func (*FavoriteList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{85}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *FavoriteList) GetFavorites() []*Favorite {
@@ -9282,7 +9390,7 @@ type FavoriteAddRequest struct {
 
 func (x *FavoriteAddRequest) Reset() {
 	*x = FavoriteAddRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9294,7 +9402,7 @@ func (x *FavoriteAddRequest) String() string {
 func (*FavoriteAddRequest) ProtoMessage() {}
 
 func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[86]
+	mi := &file_hongyan_v1_client_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9307,7 +9415,7 @@ func (x *FavoriteAddRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteAddRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteAddRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{86}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *FavoriteAddRequest) GetMessage() int64 {
@@ -9343,7 +9451,7 @@ type FavoriteListRequest struct {
 
 func (x *FavoriteListRequest) Reset() {
 	*x = FavoriteListRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9355,7 +9463,7 @@ func (x *FavoriteListRequest) String() string {
 func (*FavoriteListRequest) ProtoMessage() {}
 
 func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[87]
+	mi := &file_hongyan_v1_client_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9368,7 +9476,7 @@ func (x *FavoriteListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteListRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteListRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{87}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *FavoriteListRequest) GetQuery() string {
@@ -9402,7 +9510,7 @@ type FavoriteEditRequest struct {
 
 func (x *FavoriteEditRequest) Reset() {
 	*x = FavoriteEditRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9414,7 +9522,7 @@ func (x *FavoriteEditRequest) String() string {
 func (*FavoriteEditRequest) ProtoMessage() {}
 
 func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[88]
+	mi := &file_hongyan_v1_client_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9427,7 +9535,7 @@ func (x *FavoriteEditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteEditRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteEditRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{88}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *FavoriteEditRequest) GetFavorite() int64 {
@@ -9453,7 +9561,7 @@ type FavoriteRef struct {
 
 func (x *FavoriteRef) Reset() {
 	*x = FavoriteRef{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9465,7 +9573,7 @@ func (x *FavoriteRef) String() string {
 func (*FavoriteRef) ProtoMessage() {}
 
 func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[89]
+	mi := &file_hongyan_v1_client_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9478,7 +9586,7 @@ func (x *FavoriteRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRef.ProtoReflect.Descriptor instead.
 func (*FavoriteRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{89}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *FavoriteRef) GetFavorite() int64 {
@@ -9502,7 +9610,7 @@ type FavoriteSendRequest struct {
 
 func (x *FavoriteSendRequest) Reset() {
 	*x = FavoriteSendRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9514,7 +9622,7 @@ func (x *FavoriteSendRequest) String() string {
 func (*FavoriteSendRequest) ProtoMessage() {}
 
 func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[90]
+	mi := &file_hongyan_v1_client_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9527,7 +9635,7 @@ func (x *FavoriteSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteSendRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteSendRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{90}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *FavoriteSendRequest) GetFavorite() int64 {
@@ -9570,7 +9678,7 @@ type ExportRequest struct {
 
 func (x *ExportRequest) Reset() {
 	*x = ExportRequest{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9582,7 +9690,7 @@ func (x *ExportRequest) String() string {
 func (*ExportRequest) ProtoMessage() {}
 
 func (x *ExportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[91]
+	mi := &file_hongyan_v1_client_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9595,7 +9703,7 @@ func (x *ExportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRequest.ProtoReflect.Descriptor instead.
 func (*ExportRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{91}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ExportRequest) GetConversation() int64 {
@@ -9616,7 +9724,7 @@ type ExportResponse struct {
 
 func (x *ExportResponse) Reset() {
 	*x = ExportResponse{}
-	mi := &file_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -9628,7 +9736,7 @@ func (x *ExportResponse) String() string {
 func (*ExportResponse) ProtoMessage() {}
 
 func (x *ExportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_client_proto_msgTypes[92]
+	mi := &file_hongyan_v1_client_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -9641,7 +9749,7 @@ func (x *ExportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResponse.ProtoReflect.Descriptor instead.
 func (*ExportResponse) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{92}
+	return file_hongyan_v1_client_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ExportResponse) GetId() string {
@@ -9670,7 +9778,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x18hongyan/v1/moments.proto\x1a\x1dhongyan/v1/officialacct.proto\"\xb9:\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\"\x84;\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -9704,7 +9812,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"set_avatar\x18\x1d \x01(\v2\x1c.hongyan.v1.SetAvatarRequestH\x00R\tsetAvatar\x126\n" +
 	"\vget_profile\x18\x1e \x01(\v2\x13.hongyan.v1.UserRefH\x00R\n" +
-	"getProfile\x12G\n" +
+	"getProfile\x12I\n" +
+	"\x0everify_contact\x18\x1f \x01(\v2 .hongyan.v1.VerifyContactRequestH\x00R\rverifyContact\x12G\n" +
 	"\x0eqr_login_start\x18( \x01(\v2\x1f.hongyan.v1.QrLoginStartRequestH\x00R\fqrLoginStart\x12A\n" +
 	"\x10qr_login_inspect\x18) \x01(\v2\x15.hongyan.v1.QrCodeRefH\x00R\x0eqrLoginInspect\x12A\n" +
 	"\x10qr_login_confirm\x18* \x01(\v2\x15.hongyan.v1.QrCodeRefH\x00R\x0eqrLoginConfirm\x12G\n" +
@@ -9743,24 +9852,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"join_group\x18T \x01(\v2\x1c.hongyan.v1.JoinGroupRequestH\x00R\tjoinGroup\x12@\n" +
 	"\x11group_invitations\x18U \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x10groupInvitations\x12R\n" +
-	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12A\n" +
-	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
-	"momentPost\x12A\n" +
-	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
-	"momentFeed\x12D\n" +
-	"\fmoment_album\x18\x98\x01 \x01(\v2\x1e.hongyan.v1.MomentAlbumRequestH\x00R\vmomentAlbum\x127\n" +
-	"\n" +
-	"moment_get\x18\x99\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\tmomentGet\x12=\n" +
-	"\rmoment_delete\x18\x9a\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentDelete\x129\n" +
-	"\vmoment_like\x18\x9b\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\n" +
-	"momentLike\x12=\n" +
-	"\rmoment_unlike\x18\x9c\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentUnlike\x12J\n" +
-	"\x0emoment_comment\x18\x9d\x01 \x01(\v2 .hongyan.v1.MomentCommentRequestH\x00R\rmomentComment\x12S\n" +
-	"\x15moment_delete_comment\x18\x9e\x01 \x01(\v2\x1c.hongyan.v1.MomentCommentRefH\x00R\x13momentDeleteComment\x12\\\n" +
-	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
-	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
-	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12:\n" +
+	"\x11answer_invitation\x18V \x01(\v2#.hongyan.v1.AnswerInvitationRequestH\x00R\x10answerInvitation\x12:\n" +
 	"\toa_search\x18d \x01(\v2\x1b.hongyan.v1.OaSearchRequestH\x00R\boaSearch\x122\n" +
 	"\n" +
 	"oa_profile\x18e \x01(\v2\x11.hongyan.v1.OaRefH\x00R\toaProfile\x120\n" +
@@ -9810,7 +9902,24 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
 	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
 	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
-	"oaCreateQrB\x05\n" +
+	"oaCreateQr\x12A\n" +
+	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
+	"momentPost\x12A\n" +
+	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
+	"momentFeed\x12D\n" +
+	"\fmoment_album\x18\x98\x01 \x01(\v2\x1e.hongyan.v1.MomentAlbumRequestH\x00R\vmomentAlbum\x127\n" +
+	"\n" +
+	"moment_get\x18\x99\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\tmomentGet\x12=\n" +
+	"\rmoment_delete\x18\x9a\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentDelete\x129\n" +
+	"\vmoment_like\x18\x9b\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\n" +
+	"momentLike\x12=\n" +
+	"\rmoment_unlike\x18\x9c\x01 \x01(\v2\x15.hongyan.v1.MomentRefH\x00R\fmomentUnlike\x12J\n" +
+	"\x0emoment_comment\x18\x9d\x01 \x01(\v2 .hongyan.v1.MomentCommentRequestH\x00R\rmomentComment\x12S\n" +
+	"\x15moment_delete_comment\x18\x9e\x01 \x01(\v2\x1c.hongyan.v1.MomentCommentRefH\x00R\x13momentDeleteComment\x12\\\n" +
+	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
+	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
+	"momentRead\x12M\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettingsB\x05\n" +
 	"\x03req\"\x9c\x19\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
@@ -9843,12 +9952,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_members\x18* \x01(\v2\x1b.hongyan.v1.GroupMemberListH\x00R\fgroupMembers\x120\n" +
 	"\bgroup_qr\x18+ \x01(\v2\x13.hongyan.v1.GroupQrH\x00R\agroupQr\x12N\n" +
 	"\x11group_invitations\x18, \x01(\v2\x1f.hongyan.v1.GroupInvitationListH\x00R\x10groupInvitations\x12H\n" +
-	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x121\n" +
-	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
-	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
-	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
-	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
-	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x126\n" +
+	"\x10group_invitation\x18- \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x126\n" +
 	"\n" +
 	"oa_account\x18d \x01(\v2\x15.hongyan.v1.OaAccountH\x00R\toaAccount\x12<\n" +
 	"\voa_accounts\x18e \x01(\v2\x19.hongyan.v1.OaAccountListH\x00R\n" +
@@ -9879,7 +9983,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
 	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
 	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
-	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorizationB\x06\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x121\n" +
+	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
+	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
+	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
+	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -9920,13 +10029,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rgroup_removed\x18\f \x01(\x03H\x00R\fgroupRemoved\x12H\n" +
 	"\x10group_invitation\x18\r \x01(\v2\x1b.hongyan.v1.GroupInvitationH\x00R\x0fgroupInvitation\x122\n" +
 	"\bfavorite\x18\x0e \x01(\v2\x14.hongyan.v1.FavoriteH\x00R\bfavorite\x12+\n" +
-	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x12R\n" +
-	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
-	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
-	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x126\n" +
+	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
 	"\n" +
 	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
-	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollowB\x06\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
+	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
+	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -10073,7 +10182,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"TypingPush\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\x03R\x04user\"\xb5\x01\n" +
+	"\x04user\x18\x02 \x01(\x03R\x04user\"\xf3\x01\n" +
 	"\x0fRegisterRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1a\n" +
@@ -10082,7 +10191,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05phone\x18\x04 \x01(\tR\x05phone\x12\x14\n" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1f\n" +
 	"\vdevice_name\x18\x06 \x01(\tR\n" +
-	"deviceName\"a\n" +
+	"deviceName\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\a \x01(\tR\tphoneCode\x12\x1d\n" +
+	"\n" +
+	"email_code\x18\b \x01(\tR\temailCode\"@\n" +
+	"\x14VerifyContactRequest\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\"a\n" +
 	"\fLoginRequest\x12\x14\n" +
 	"\x05login\x18\x01 \x01(\tR\x05login\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x1f\n" +
@@ -10111,14 +10227,18 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rfind_by_phone\x18\x02 \x01(\bR\vfindByPhone\x124\n" +
 	"\x16add_needs_verification\x18\x03 \x01(\bR\x14addNeedsVerification\"\x1d\n" +
 	"\aUserRef\x12\x12\n" +
-	"\x04user\x18\x01 \x01(\x03R\x04user\"\xa3\x02\n" +
+	"\x04user\x18\x01 \x01(\x03R\x04user\"\xe1\x02\n" +
 	"\x14UpdateProfileRequest\x12\x1f\n" +
 	"\bnickname\x18\x01 \x01(\tH\x00R\bnickname\x88\x01\x01\x12/\n" +
 	"\x06gender\x18\x02 \x01(\x0e2\x12.hongyan.v1.GenderH\x01R\x06gender\x88\x01\x01\x12\x1b\n" +
 	"\x06region\x18\x03 \x01(\tH\x02R\x06region\x88\x01\x01\x12!\n" +
 	"\tsignature\x18\x04 \x01(\tH\x03R\tsignature\x88\x01\x01\x12\x19\n" +
 	"\x05phone\x18\x05 \x01(\tH\x04R\x05phone\x88\x01\x01\x12\x19\n" +
-	"\x05email\x18\x06 \x01(\tH\x05R\x05email\x88\x01\x01B\v\n" +
+	"\x05email\x18\x06 \x01(\tH\x05R\x05email\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"phone_code\x18\a \x01(\tR\tphoneCode\x12\x1d\n" +
+	"\n" +
+	"email_code\x18\b \x01(\tR\temailCodeB\v\n" +
 	"\t_nicknameB\t\n" +
 	"\a_genderB\t\n" +
 	"\a_regionB\f\n" +
@@ -10440,7 +10560,7 @@ func file_hongyan_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_hongyan_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
 var file_hongyan_v1_client_proto_goTypes = []any{
 	(MessageKind)(0),                   // 0: hongyan.v1.MessageKind
 	(NoticeKind)(0),                    // 1: hongyan.v1.NoticeKind
@@ -10486,126 +10606,127 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*TypingRequest)(nil),              // 41: hongyan.v1.TypingRequest
 	(*TypingPush)(nil),                 // 42: hongyan.v1.TypingPush
 	(*RegisterRequest)(nil),            // 43: hongyan.v1.RegisterRequest
-	(*LoginRequest)(nil),               // 44: hongyan.v1.LoginRequest
-	(*Session)(nil),                    // 45: hongyan.v1.Session
-	(*Profile)(nil),                    // 46: hongyan.v1.Profile
-	(*Settings)(nil),                   // 47: hongyan.v1.Settings
-	(*UserRef)(nil),                    // 48: hongyan.v1.UserRef
-	(*UpdateProfileRequest)(nil),       // 49: hongyan.v1.UpdateProfileRequest
-	(*UpdateSettingsRequest)(nil),      // 50: hongyan.v1.UpdateSettingsRequest
-	(*SetAvatarRequest)(nil),           // 51: hongyan.v1.SetAvatarRequest
-	(*ChangeAccountIDRequest)(nil),     // 52: hongyan.v1.ChangeAccountIDRequest
-	(*ChangePasswordRequest)(nil),      // 53: hongyan.v1.ChangePasswordRequest
-	(*Device)(nil),                     // 54: hongyan.v1.Device
-	(*DeviceList)(nil),                 // 55: hongyan.v1.DeviceList
-	(*DeviceRef)(nil),                  // 56: hongyan.v1.DeviceRef
-	(*RecoveryCodeRequest)(nil),        // 57: hongyan.v1.RecoveryCodeRequest
-	(*RecoverRequest)(nil),             // 58: hongyan.v1.RecoverRequest
-	(*QrLoginStartRequest)(nil),        // 59: hongyan.v1.QrLoginStartRequest
-	(*QrCodeRef)(nil),                  // 60: hongyan.v1.QrCodeRef
-	(*QrLoginClaimRequest)(nil),        // 61: hongyan.v1.QrLoginClaimRequest
-	(*QrLogin)(nil),                    // 62: hongyan.v1.QrLogin
-	(*Kicked)(nil),                     // 63: hongyan.v1.Kicked
-	(*SearchUserRequest)(nil),          // 64: hongyan.v1.SearchUserRequest
-	(*FriendRequestRequest)(nil),       // 65: hongyan.v1.FriendRequestRequest
-	(*FriendRequest)(nil),              // 66: hongyan.v1.FriendRequest
-	(*FriendRequestList)(nil),          // 67: hongyan.v1.FriendRequestList
-	(*AnswerRequest)(nil),              // 68: hongyan.v1.AnswerRequest
-	(*Contact)(nil),                    // 69: hongyan.v1.Contact
-	(*ContactList)(nil),                // 70: hongyan.v1.ContactList
-	(*UpdateContactRequest)(nil),       // 71: hongyan.v1.UpdateContactRequest
-	(*BlockRequest)(nil),               // 72: hongyan.v1.BlockRequest
-	(*BlockChange)(nil),                // 73: hongyan.v1.BlockChange
-	(*Group)(nil),                      // 74: hongyan.v1.Group
-	(*GroupList)(nil),                  // 75: hongyan.v1.GroupList
-	(*GroupMember)(nil),                // 76: hongyan.v1.GroupMember
-	(*GroupMemberList)(nil),            // 77: hongyan.v1.GroupMemberList
-	(*CreateGroupRequest)(nil),         // 78: hongyan.v1.CreateGroupRequest
-	(*GroupRef)(nil),                   // 79: hongyan.v1.GroupRef
-	(*GroupUserRef)(nil),               // 80: hongyan.v1.GroupUserRef
-	(*GroupUsersRequest)(nil),          // 81: hongyan.v1.GroupUsersRequest
-	(*UpdateGroupRequest)(nil),         // 82: hongyan.v1.UpdateGroupRequest
-	(*SetGroupAvatarRequest)(nil),      // 83: hongyan.v1.SetGroupAvatarRequest
-	(*UpdateMemberRequest)(nil),        // 84: hongyan.v1.UpdateMemberRequest
-	(*MyGroupSettingsRequest)(nil),     // 85: hongyan.v1.MyGroupSettingsRequest
-	(*GroupQrRequest)(nil),             // 86: hongyan.v1.GroupQrRequest
-	(*GroupQr)(nil),                    // 87: hongyan.v1.GroupQr
-	(*JoinGroupRequest)(nil),           // 88: hongyan.v1.JoinGroupRequest
-	(*GroupInvitation)(nil),            // 89: hongyan.v1.GroupInvitation
-	(*GroupInvitationList)(nil),        // 90: hongyan.v1.GroupInvitationList
-	(*AnswerInvitationRequest)(nil),    // 91: hongyan.v1.AnswerInvitationRequest
-	(*Favorite)(nil),                   // 92: hongyan.v1.Favorite
-	(*FavoriteList)(nil),               // 93: hongyan.v1.FavoriteList
-	(*FavoriteAddRequest)(nil),         // 94: hongyan.v1.FavoriteAddRequest
-	(*FavoriteListRequest)(nil),        // 95: hongyan.v1.FavoriteListRequest
-	(*FavoriteEditRequest)(nil),        // 96: hongyan.v1.FavoriteEditRequest
-	(*FavoriteRef)(nil),                // 97: hongyan.v1.FavoriteRef
-	(*FavoriteSendRequest)(nil),        // 98: hongyan.v1.FavoriteSendRequest
-	(*ExportRequest)(nil),              // 99: hongyan.v1.ExportRequest
-	(*ExportResponse)(nil),             // 100: hongyan.v1.ExportResponse
-	(*MomentPostRequest)(nil),          // 101: hongyan.v1.MomentPostRequest
-	(*MomentFeedRequest)(nil),          // 102: hongyan.v1.MomentFeedRequest
-	(*MomentAlbumRequest)(nil),         // 103: hongyan.v1.MomentAlbumRequest
-	(*MomentRef)(nil),                  // 104: hongyan.v1.MomentRef
-	(*MomentCommentRequest)(nil),       // 105: hongyan.v1.MomentCommentRequest
-	(*MomentCommentRef)(nil),           // 106: hongyan.v1.MomentCommentRef
-	(*MomentNotificationsRequest)(nil), // 107: hongyan.v1.MomentNotificationsRequest
-	(*MomentReadRequest)(nil),          // 108: hongyan.v1.MomentReadRequest
-	(*MomentSettingsRequest)(nil),      // 109: hongyan.v1.MomentSettingsRequest
-	(*OaSearchRequest)(nil),            // 110: hongyan.v1.OaSearchRequest
-	(*OaRef)(nil),                      // 111: hongyan.v1.OaRef
-	(*OaScanRequest)(nil),              // 112: hongyan.v1.OaScanRequest
-	(*OaSendRequest)(nil),              // 113: hongyan.v1.OaSendRequest
-	(*OaClickRequest)(nil),             // 114: hongyan.v1.OaClickRequest
-	(*OaHistoryRequest)(nil),           // 115: hongyan.v1.OaHistoryRequest
-	(*OaItemRef)(nil),                  // 116: hongyan.v1.OaItemRef
-	(*OaAuthorizeRequest)(nil),         // 117: hongyan.v1.OaAuthorizeRequest
-	(*OaBroadcastRequest)(nil),         // 118: hongyan.v1.OaBroadcastRequest
-	(*OaIpAllowRequest)(nil),           // 119: hongyan.v1.OaIpAllowRequest
-	(*OaCreateRequest)(nil),            // 120: hongyan.v1.OaCreateRequest
-	(*OaProfileUpdate)(nil),            // 121: hongyan.v1.OaProfileUpdate
-	(*OaRepliesRequest)(nil),           // 122: hongyan.v1.OaRepliesRequest
-	(*OaRule)(nil),                     // 123: hongyan.v1.OaRule
-	(*OaMenuRequest)(nil),              // 124: hongyan.v1.OaMenuRequest
-	(*OaArticle)(nil),                  // 125: hongyan.v1.OaArticle
-	(*OaTemplateRequest)(nil),          // 126: hongyan.v1.OaTemplateRequest
-	(*OaTemplateRef)(nil),              // 127: hongyan.v1.OaTemplateRef
-	(*OaFollowersRequest)(nil),         // 128: hongyan.v1.OaFollowersRequest
-	(*OaFollowerUpdate)(nil),           // 129: hongyan.v1.OaFollowerUpdate
-	(*OaTagRequest)(nil),               // 130: hongyan.v1.OaTagRequest
-	(*OaTagFollowersRequest)(nil),      // 131: hongyan.v1.OaTagFollowersRequest
-	(*OaStatsRequest)(nil),             // 132: hongyan.v1.OaStatsRequest
-	(*OaServerRequest)(nil),            // 133: hongyan.v1.OaServerRequest
-	(*OaOperatorRequest)(nil),          // 134: hongyan.v1.OaOperatorRequest
-	(*OaQrRequest)(nil),                // 135: hongyan.v1.OaQrRequest
-	(*MomentPost)(nil),                 // 136: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 137: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 138: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 139: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 140: hongyan.v1.MomentSettings
-	(*OaAccount)(nil),                  // 141: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 142: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 143: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 144: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 145: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 146: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 147: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 148: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 149: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 150: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 151: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 152: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 153: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 154: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 155: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 156: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 157: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 158: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 159: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 160: hongyan.v1.OaAuthorization
-	(*MomentNotification)(nil),         // 161: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 162: hongyan.v1.MomentUnread
-	(*OaFollow)(nil),                   // 163: hongyan.v1.OaFollow
+	(*VerifyContactRequest)(nil),       // 44: hongyan.v1.VerifyContactRequest
+	(*LoginRequest)(nil),               // 45: hongyan.v1.LoginRequest
+	(*Session)(nil),                    // 46: hongyan.v1.Session
+	(*Profile)(nil),                    // 47: hongyan.v1.Profile
+	(*Settings)(nil),                   // 48: hongyan.v1.Settings
+	(*UserRef)(nil),                    // 49: hongyan.v1.UserRef
+	(*UpdateProfileRequest)(nil),       // 50: hongyan.v1.UpdateProfileRequest
+	(*UpdateSettingsRequest)(nil),      // 51: hongyan.v1.UpdateSettingsRequest
+	(*SetAvatarRequest)(nil),           // 52: hongyan.v1.SetAvatarRequest
+	(*ChangeAccountIDRequest)(nil),     // 53: hongyan.v1.ChangeAccountIDRequest
+	(*ChangePasswordRequest)(nil),      // 54: hongyan.v1.ChangePasswordRequest
+	(*Device)(nil),                     // 55: hongyan.v1.Device
+	(*DeviceList)(nil),                 // 56: hongyan.v1.DeviceList
+	(*DeviceRef)(nil),                  // 57: hongyan.v1.DeviceRef
+	(*RecoveryCodeRequest)(nil),        // 58: hongyan.v1.RecoveryCodeRequest
+	(*RecoverRequest)(nil),             // 59: hongyan.v1.RecoverRequest
+	(*QrLoginStartRequest)(nil),        // 60: hongyan.v1.QrLoginStartRequest
+	(*QrCodeRef)(nil),                  // 61: hongyan.v1.QrCodeRef
+	(*QrLoginClaimRequest)(nil),        // 62: hongyan.v1.QrLoginClaimRequest
+	(*QrLogin)(nil),                    // 63: hongyan.v1.QrLogin
+	(*Kicked)(nil),                     // 64: hongyan.v1.Kicked
+	(*SearchUserRequest)(nil),          // 65: hongyan.v1.SearchUserRequest
+	(*FriendRequestRequest)(nil),       // 66: hongyan.v1.FriendRequestRequest
+	(*FriendRequest)(nil),              // 67: hongyan.v1.FriendRequest
+	(*FriendRequestList)(nil),          // 68: hongyan.v1.FriendRequestList
+	(*AnswerRequest)(nil),              // 69: hongyan.v1.AnswerRequest
+	(*Contact)(nil),                    // 70: hongyan.v1.Contact
+	(*ContactList)(nil),                // 71: hongyan.v1.ContactList
+	(*UpdateContactRequest)(nil),       // 72: hongyan.v1.UpdateContactRequest
+	(*BlockRequest)(nil),               // 73: hongyan.v1.BlockRequest
+	(*BlockChange)(nil),                // 74: hongyan.v1.BlockChange
+	(*Group)(nil),                      // 75: hongyan.v1.Group
+	(*GroupList)(nil),                  // 76: hongyan.v1.GroupList
+	(*GroupMember)(nil),                // 77: hongyan.v1.GroupMember
+	(*GroupMemberList)(nil),            // 78: hongyan.v1.GroupMemberList
+	(*CreateGroupRequest)(nil),         // 79: hongyan.v1.CreateGroupRequest
+	(*GroupRef)(nil),                   // 80: hongyan.v1.GroupRef
+	(*GroupUserRef)(nil),               // 81: hongyan.v1.GroupUserRef
+	(*GroupUsersRequest)(nil),          // 82: hongyan.v1.GroupUsersRequest
+	(*UpdateGroupRequest)(nil),         // 83: hongyan.v1.UpdateGroupRequest
+	(*SetGroupAvatarRequest)(nil),      // 84: hongyan.v1.SetGroupAvatarRequest
+	(*UpdateMemberRequest)(nil),        // 85: hongyan.v1.UpdateMemberRequest
+	(*MyGroupSettingsRequest)(nil),     // 86: hongyan.v1.MyGroupSettingsRequest
+	(*GroupQrRequest)(nil),             // 87: hongyan.v1.GroupQrRequest
+	(*GroupQr)(nil),                    // 88: hongyan.v1.GroupQr
+	(*JoinGroupRequest)(nil),           // 89: hongyan.v1.JoinGroupRequest
+	(*GroupInvitation)(nil),            // 90: hongyan.v1.GroupInvitation
+	(*GroupInvitationList)(nil),        // 91: hongyan.v1.GroupInvitationList
+	(*AnswerInvitationRequest)(nil),    // 92: hongyan.v1.AnswerInvitationRequest
+	(*Favorite)(nil),                   // 93: hongyan.v1.Favorite
+	(*FavoriteList)(nil),               // 94: hongyan.v1.FavoriteList
+	(*FavoriteAddRequest)(nil),         // 95: hongyan.v1.FavoriteAddRequest
+	(*FavoriteListRequest)(nil),        // 96: hongyan.v1.FavoriteListRequest
+	(*FavoriteEditRequest)(nil),        // 97: hongyan.v1.FavoriteEditRequest
+	(*FavoriteRef)(nil),                // 98: hongyan.v1.FavoriteRef
+	(*FavoriteSendRequest)(nil),        // 99: hongyan.v1.FavoriteSendRequest
+	(*ExportRequest)(nil),              // 100: hongyan.v1.ExportRequest
+	(*ExportResponse)(nil),             // 101: hongyan.v1.ExportResponse
+	(*OaSearchRequest)(nil),            // 102: hongyan.v1.OaSearchRequest
+	(*OaRef)(nil),                      // 103: hongyan.v1.OaRef
+	(*OaScanRequest)(nil),              // 104: hongyan.v1.OaScanRequest
+	(*OaSendRequest)(nil),              // 105: hongyan.v1.OaSendRequest
+	(*OaClickRequest)(nil),             // 106: hongyan.v1.OaClickRequest
+	(*OaHistoryRequest)(nil),           // 107: hongyan.v1.OaHistoryRequest
+	(*OaItemRef)(nil),                  // 108: hongyan.v1.OaItemRef
+	(*OaAuthorizeRequest)(nil),         // 109: hongyan.v1.OaAuthorizeRequest
+	(*OaBroadcastRequest)(nil),         // 110: hongyan.v1.OaBroadcastRequest
+	(*OaIpAllowRequest)(nil),           // 111: hongyan.v1.OaIpAllowRequest
+	(*OaCreateRequest)(nil),            // 112: hongyan.v1.OaCreateRequest
+	(*OaProfileUpdate)(nil),            // 113: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),           // 114: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                     // 115: hongyan.v1.OaRule
+	(*OaMenuRequest)(nil),              // 116: hongyan.v1.OaMenuRequest
+	(*OaArticle)(nil),                  // 117: hongyan.v1.OaArticle
+	(*OaTemplateRequest)(nil),          // 118: hongyan.v1.OaTemplateRequest
+	(*OaTemplateRef)(nil),              // 119: hongyan.v1.OaTemplateRef
+	(*OaFollowersRequest)(nil),         // 120: hongyan.v1.OaFollowersRequest
+	(*OaFollowerUpdate)(nil),           // 121: hongyan.v1.OaFollowerUpdate
+	(*OaTagRequest)(nil),               // 122: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil),      // 123: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),             // 124: hongyan.v1.OaStatsRequest
+	(*OaServerRequest)(nil),            // 125: hongyan.v1.OaServerRequest
+	(*OaOperatorRequest)(nil),          // 126: hongyan.v1.OaOperatorRequest
+	(*OaQrRequest)(nil),                // 127: hongyan.v1.OaQrRequest
+	(*MomentPostRequest)(nil),          // 128: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 129: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 130: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 131: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 132: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 133: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
+	(*OaAccount)(nil),                  // 137: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 138: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 139: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 140: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 141: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 142: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 143: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 144: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 145: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 146: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 147: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 148: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 149: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 150: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 151: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 152: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 153: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 154: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 155: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 156: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 157: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 158: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 159: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 160: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 161: hongyan.v1.MomentSettings
+	(*OaFollow)(nil),                   // 162: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 163: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 164: hongyan.v1.MomentUnread
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -10622,227 +10743,228 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	40,  // 11: hongyan.v1.ClientFrame.delete_message:type_name -> hongyan.v1.DeleteMessageRequest
 	39,  // 12: hongyan.v1.ClientFrame.forward:type_name -> hongyan.v1.ForwardRequest
 	43,  // 13: hongyan.v1.ClientFrame.register:type_name -> hongyan.v1.RegisterRequest
-	44,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
+	45,  // 14: hongyan.v1.ClientFrame.login:type_name -> hongyan.v1.LoginRequest
 	10,  // 15: hongyan.v1.ClientFrame.logout:type_name -> hongyan.v1.Empty
 	10,  // 16: hongyan.v1.ClientFrame.me:type_name -> hongyan.v1.Empty
 	10,  // 17: hongyan.v1.ClientFrame.devices:type_name -> hongyan.v1.Empty
-	56,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
+	57,  // 18: hongyan.v1.ClientFrame.revoke_device:type_name -> hongyan.v1.DeviceRef
 	10,  // 19: hongyan.v1.ClientFrame.revoke_all:type_name -> hongyan.v1.Empty
-	53,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
-	49,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
-	52,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
-	50,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
-	57,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
-	58,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
-	51,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
-	48,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
-	59,  // 28: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
-	60,  // 29: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
-	60,  // 30: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
-	61,  // 31: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
-	64,  // 32: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
-	65,  // 33: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
-	68,  // 34: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
-	10,  // 35: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
-	10,  // 36: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
-	71,  // 37: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
-	48,  // 38: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
-	72,  // 39: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
-	94,  // 40: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
-	95,  // 41: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
-	96,  // 42: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
-	97,  // 43: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
-	98,  // 44: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
-	99,  // 45: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
-	78,  // 46: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
-	81,  // 47: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
-	81,  // 48: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
-	79,  // 49: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
-	79,  // 50: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
-	82,  // 51: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
-	83,  // 52: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
-	84,  // 53: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
-	80,  // 54: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
-	85,  // 55: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
-	79,  // 56: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
-	79,  // 57: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
-	10,  // 58: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
-	86,  // 59: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
-	88,  // 60: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
-	10,  // 61: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
-	91,  // 62: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
-	101, // 63: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
-	102, // 64: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
-	103, // 65: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
-	104, // 66: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
-	104, // 67: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
-	104, // 68: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
-	104, // 69: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
-	105, // 70: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
-	106, // 71: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
-	107, // 72: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
-	108, // 73: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
-	109, // 74: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	110, // 75: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
-	111, // 76: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
-	111, // 77: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
-	111, // 78: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
-	112, // 79: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
-	113, // 80: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
-	114, // 81: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
-	115, // 82: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
-	10,  // 83: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
-	116, // 84: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
-	117, // 85: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
-	118, // 86: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
-	119, // 87: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
-	120, // 88: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
-	10,  // 89: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
-	121, // 90: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
-	122, // 91: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
-	123, // 92: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
-	111, // 93: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
-	116, // 94: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
-	124, // 95: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
-	125, // 96: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
-	116, // 97: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
-	111, // 98: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
-	116, // 99: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
-	126, // 100: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
-	111, // 101: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
-	127, // 102: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
-	118, // 103: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
-	111, // 104: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
-	128, // 105: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
-	129, // 106: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
-	111, // 107: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
-	130, // 108: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
-	116, // 109: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
-	131, // 110: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
-	132, // 111: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
-	133, // 112: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
-	111, // 113: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
-	134, // 114: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
-	111, // 115: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
-	135, // 116: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
-	11,  // 117: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 118: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 119: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 120: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 121: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 122: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 123: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 124: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 125: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 126: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 127: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	45,  // 128: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	46,  // 129: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	55,  // 130: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	62,  // 131: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	70,  // 132: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	67,  // 133: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	69,  // 134: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	66,  // 135: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	63,  // 136: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	92,  // 137: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	93,  // 138: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	100, // 139: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	74,  // 140: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	75,  // 141: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	77,  // 142: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	87,  // 143: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	90,  // 144: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	89,  // 145: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	136, // 146: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	137, // 147: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	138, // 148: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	139, // 149: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	140, // 150: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	141, // 151: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	142, // 152: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	143, // 153: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	144, // 154: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	145, // 155: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	125, // 156: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	146, // 157: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	147, // 158: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	148, // 159: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	123, // 160: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	149, // 161: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	150, // 162: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	151, // 163: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	152, // 164: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	153, // 165: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	154, // 166: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	155, // 167: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	156, // 168: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	157, // 169: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	158, // 170: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	159, // 171: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	160, // 172: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	18,  // 173: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 174: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 175: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	69,  // 176: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	66,  // 177: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	46,  // 178: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	55,  // 179: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	73,  // 180: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 181: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	74,  // 182: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	89,  // 183: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	92,  // 184: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	161, // 185: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	162, // 186: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	140, // 187: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	144, // 188: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	163, // 189: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	0,   // 190: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 191: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 192: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 193: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 194: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 195: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 196: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 197: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 198: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 199: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 200: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 201: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 202: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 203: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 204: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 205: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 206: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 207: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 208: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 209: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	47,  // 210: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 211: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	54,  // 212: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 213: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	45,  // 214: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 215: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	46,  // 216: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	66,  // 217: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	46,  // 218: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	69,  // 219: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 220: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	74,  // 221: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 222: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	46,  // 223: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	76,  // 224: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 225: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	89,  // 226: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 227: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 228: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	92,  // 229: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	230, // [230:230] is the sub-list for method output_type
-	230, // [230:230] is the sub-list for method input_type
-	230, // [230:230] is the sub-list for extension type_name
-	230, // [230:230] is the sub-list for extension extendee
-	0,   // [0:230] is the sub-list for field type_name
+	54,  // 20: hongyan.v1.ClientFrame.change_password:type_name -> hongyan.v1.ChangePasswordRequest
+	50,  // 21: hongyan.v1.ClientFrame.update_profile:type_name -> hongyan.v1.UpdateProfileRequest
+	53,  // 22: hongyan.v1.ClientFrame.change_account_id:type_name -> hongyan.v1.ChangeAccountIDRequest
+	51,  // 23: hongyan.v1.ClientFrame.update_settings:type_name -> hongyan.v1.UpdateSettingsRequest
+	58,  // 24: hongyan.v1.ClientFrame.recovery_code:type_name -> hongyan.v1.RecoveryCodeRequest
+	59,  // 25: hongyan.v1.ClientFrame.recover:type_name -> hongyan.v1.RecoverRequest
+	52,  // 26: hongyan.v1.ClientFrame.set_avatar:type_name -> hongyan.v1.SetAvatarRequest
+	49,  // 27: hongyan.v1.ClientFrame.get_profile:type_name -> hongyan.v1.UserRef
+	44,  // 28: hongyan.v1.ClientFrame.verify_contact:type_name -> hongyan.v1.VerifyContactRequest
+	60,  // 29: hongyan.v1.ClientFrame.qr_login_start:type_name -> hongyan.v1.QrLoginStartRequest
+	61,  // 30: hongyan.v1.ClientFrame.qr_login_inspect:type_name -> hongyan.v1.QrCodeRef
+	61,  // 31: hongyan.v1.ClientFrame.qr_login_confirm:type_name -> hongyan.v1.QrCodeRef
+	62,  // 32: hongyan.v1.ClientFrame.qr_login_claim:type_name -> hongyan.v1.QrLoginClaimRequest
+	65,  // 33: hongyan.v1.ClientFrame.search_user:type_name -> hongyan.v1.SearchUserRequest
+	66,  // 34: hongyan.v1.ClientFrame.friend_request:type_name -> hongyan.v1.FriendRequestRequest
+	69,  // 35: hongyan.v1.ClientFrame.answer_request:type_name -> hongyan.v1.AnswerRequest
+	10,  // 36: hongyan.v1.ClientFrame.list_contacts:type_name -> hongyan.v1.Empty
+	10,  // 37: hongyan.v1.ClientFrame.list_requests:type_name -> hongyan.v1.Empty
+	72,  // 38: hongyan.v1.ClientFrame.update_contact:type_name -> hongyan.v1.UpdateContactRequest
+	49,  // 39: hongyan.v1.ClientFrame.delete_contact:type_name -> hongyan.v1.UserRef
+	73,  // 40: hongyan.v1.ClientFrame.block:type_name -> hongyan.v1.BlockRequest
+	95,  // 41: hongyan.v1.ClientFrame.favorite_add:type_name -> hongyan.v1.FavoriteAddRequest
+	96,  // 42: hongyan.v1.ClientFrame.favorite_list:type_name -> hongyan.v1.FavoriteListRequest
+	97,  // 43: hongyan.v1.ClientFrame.favorite_edit:type_name -> hongyan.v1.FavoriteEditRequest
+	98,  // 44: hongyan.v1.ClientFrame.favorite_delete:type_name -> hongyan.v1.FavoriteRef
+	99,  // 45: hongyan.v1.ClientFrame.favorite_send:type_name -> hongyan.v1.FavoriteSendRequest
+	100, // 46: hongyan.v1.ClientFrame.export:type_name -> hongyan.v1.ExportRequest
+	79,  // 47: hongyan.v1.ClientFrame.create_group:type_name -> hongyan.v1.CreateGroupRequest
+	82,  // 48: hongyan.v1.ClientFrame.invite_group:type_name -> hongyan.v1.GroupUsersRequest
+	82,  // 49: hongyan.v1.ClientFrame.remove_members:type_name -> hongyan.v1.GroupUsersRequest
+	80,  // 50: hongyan.v1.ClientFrame.leave_group:type_name -> hongyan.v1.GroupRef
+	80,  // 51: hongyan.v1.ClientFrame.dissolve_group:type_name -> hongyan.v1.GroupRef
+	83,  // 52: hongyan.v1.ClientFrame.update_group:type_name -> hongyan.v1.UpdateGroupRequest
+	84,  // 53: hongyan.v1.ClientFrame.set_group_avatar:type_name -> hongyan.v1.SetGroupAvatarRequest
+	85,  // 54: hongyan.v1.ClientFrame.update_member:type_name -> hongyan.v1.UpdateMemberRequest
+	81,  // 55: hongyan.v1.ClientFrame.transfer_group:type_name -> hongyan.v1.GroupUserRef
+	86,  // 56: hongyan.v1.ClientFrame.my_group_settings:type_name -> hongyan.v1.MyGroupSettingsRequest
+	80,  // 57: hongyan.v1.ClientFrame.group_members:type_name -> hongyan.v1.GroupRef
+	80,  // 58: hongyan.v1.ClientFrame.get_group:type_name -> hongyan.v1.GroupRef
+	10,  // 59: hongyan.v1.ClientFrame.list_groups:type_name -> hongyan.v1.Empty
+	87,  // 60: hongyan.v1.ClientFrame.group_qr:type_name -> hongyan.v1.GroupQrRequest
+	89,  // 61: hongyan.v1.ClientFrame.join_group:type_name -> hongyan.v1.JoinGroupRequest
+	10,  // 62: hongyan.v1.ClientFrame.group_invitations:type_name -> hongyan.v1.Empty
+	92,  // 63: hongyan.v1.ClientFrame.answer_invitation:type_name -> hongyan.v1.AnswerInvitationRequest
+	102, // 64: hongyan.v1.ClientFrame.oa_search:type_name -> hongyan.v1.OaSearchRequest
+	103, // 65: hongyan.v1.ClientFrame.oa_profile:type_name -> hongyan.v1.OaRef
+	103, // 66: hongyan.v1.ClientFrame.oa_follow:type_name -> hongyan.v1.OaRef
+	103, // 67: hongyan.v1.ClientFrame.oa_unfollow:type_name -> hongyan.v1.OaRef
+	104, // 68: hongyan.v1.ClientFrame.oa_scan:type_name -> hongyan.v1.OaScanRequest
+	105, // 69: hongyan.v1.ClientFrame.oa_send:type_name -> hongyan.v1.OaSendRequest
+	106, // 70: hongyan.v1.ClientFrame.oa_click:type_name -> hongyan.v1.OaClickRequest
+	107, // 71: hongyan.v1.ClientFrame.oa_history:type_name -> hongyan.v1.OaHistoryRequest
+	10,  // 72: hongyan.v1.ClientFrame.oa_following:type_name -> hongyan.v1.Empty
+	108, // 73: hongyan.v1.ClientFrame.oa_article:type_name -> hongyan.v1.OaItemRef
+	109, // 74: hongyan.v1.ClientFrame.oa_authorize:type_name -> hongyan.v1.OaAuthorizeRequest
+	110, // 75: hongyan.v1.ClientFrame.oa_preview:type_name -> hongyan.v1.OaBroadcastRequest
+	111, // 76: hongyan.v1.ClientFrame.oa_set_ip_allow:type_name -> hongyan.v1.OaIpAllowRequest
+	112, // 77: hongyan.v1.ClientFrame.oa_create:type_name -> hongyan.v1.OaCreateRequest
+	10,  // 78: hongyan.v1.ClientFrame.oa_operated:type_name -> hongyan.v1.Empty
+	113, // 79: hongyan.v1.ClientFrame.oa_update_profile:type_name -> hongyan.v1.OaProfileUpdate
+	114, // 80: hongyan.v1.ClientFrame.oa_set_replies:type_name -> hongyan.v1.OaRepliesRequest
+	115, // 81: hongyan.v1.ClientFrame.oa_add_rule:type_name -> hongyan.v1.OaRule
+	103, // 82: hongyan.v1.ClientFrame.oa_rules:type_name -> hongyan.v1.OaRef
+	108, // 83: hongyan.v1.ClientFrame.oa_delete_rule:type_name -> hongyan.v1.OaItemRef
+	116, // 84: hongyan.v1.ClientFrame.oa_set_menu:type_name -> hongyan.v1.OaMenuRequest
+	117, // 85: hongyan.v1.ClientFrame.oa_save_article:type_name -> hongyan.v1.OaArticle
+	108, // 86: hongyan.v1.ClientFrame.oa_publish_article:type_name -> hongyan.v1.OaItemRef
+	103, // 87: hongyan.v1.ClientFrame.oa_articles:type_name -> hongyan.v1.OaRef
+	108, // 88: hongyan.v1.ClientFrame.oa_delete_article:type_name -> hongyan.v1.OaItemRef
+	118, // 89: hongyan.v1.ClientFrame.oa_add_template:type_name -> hongyan.v1.OaTemplateRequest
+	103, // 90: hongyan.v1.ClientFrame.oa_templates:type_name -> hongyan.v1.OaRef
+	119, // 91: hongyan.v1.ClientFrame.oa_delete_template:type_name -> hongyan.v1.OaTemplateRef
+	110, // 92: hongyan.v1.ClientFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcastRequest
+	103, // 93: hongyan.v1.ClientFrame.oa_broadcasts:type_name -> hongyan.v1.OaRef
+	120, // 94: hongyan.v1.ClientFrame.oa_followers:type_name -> hongyan.v1.OaFollowersRequest
+	121, // 95: hongyan.v1.ClientFrame.oa_update_follower:type_name -> hongyan.v1.OaFollowerUpdate
+	103, // 96: hongyan.v1.ClientFrame.oa_tags:type_name -> hongyan.v1.OaRef
+	122, // 97: hongyan.v1.ClientFrame.oa_save_tag:type_name -> hongyan.v1.OaTagRequest
+	108, // 98: hongyan.v1.ClientFrame.oa_delete_tag:type_name -> hongyan.v1.OaItemRef
+	123, // 99: hongyan.v1.ClientFrame.oa_tag_followers:type_name -> hongyan.v1.OaTagFollowersRequest
+	124, // 100: hongyan.v1.ClientFrame.oa_stats:type_name -> hongyan.v1.OaStatsRequest
+	125, // 101: hongyan.v1.ClientFrame.oa_set_server:type_name -> hongyan.v1.OaServerRequest
+	103, // 102: hongyan.v1.ClientFrame.oa_reset_secret:type_name -> hongyan.v1.OaRef
+	126, // 103: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
+	103, // 104: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
+	127, // 105: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
+	128, // 106: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	129, // 107: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	130, // 108: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	131, // 109: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	131, // 110: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	131, // 111: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	131, // 112: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	132, // 113: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	133, // 114: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	11,  // 118: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 119: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 120: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 121: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 122: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 123: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 124: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 125: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 126: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 127: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 128: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 129: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 130: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 131: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 132: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 133: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 134: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 135: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 136: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 137: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 138: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 139: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 140: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 141: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 142: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 143: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 144: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 145: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 146: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	137, // 147: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	138, // 148: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	139, // 149: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	140, // 150: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	141, // 151: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 152: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	142, // 153: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	143, // 154: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	144, // 155: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 156: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	145, // 157: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	146, // 158: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	147, // 159: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	148, // 160: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	149, // 161: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	150, // 162: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	151, // 163: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	152, // 164: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	153, // 165: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	154, // 166: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	155, // 167: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	156, // 168: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	157, // 169: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	158, // 170: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	159, // 171: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	160, // 172: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	161, // 173: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	18,  // 174: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 175: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 176: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 177: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 178: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 179: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 180: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 181: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 182: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 183: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 184: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 185: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	140, // 186: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	162, // 187: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	163, // 188: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	164, // 189: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	161, // 190: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	0,   // 191: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 192: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 193: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 194: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 195: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 196: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 197: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	0,   // 198: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 199: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 200: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 201: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 202: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 203: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 204: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 205: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 206: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 207: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 208: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 209: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 210: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 211: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 212: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 213: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 214: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 215: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 216: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 217: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 218: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 219: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 220: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 221: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 222: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 223: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 224: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 225: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 226: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 227: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 228: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 229: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 230: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	231, // [231:231] is the sub-list for method output_type
+	231, // [231:231] is the sub-list for method input_type
+	231, // [231:231] is the sub-list for extension type_name
+	231, // [231:231] is the sub-list for extension extendee
+	0,   // [0:231] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -10850,8 +10972,8 @@ func file_hongyan_v1_client_proto_init() {
 	if File_hongyan_v1_client_proto != nil {
 		return
 	}
-	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_officialacct_proto_init()
+	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -10881,6 +11003,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Recover)(nil),
 		(*ClientFrame_SetAvatar)(nil),
 		(*ClientFrame_GetProfile)(nil),
+		(*ClientFrame_VerifyContact)(nil),
 		(*ClientFrame_QrLoginStart)(nil),
 		(*ClientFrame_QrLoginInspect)(nil),
 		(*ClientFrame_QrLoginConfirm)(nil),
@@ -10916,18 +11039,6 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_JoinGroup)(nil),
 		(*ClientFrame_GroupInvitations)(nil),
 		(*ClientFrame_AnswerInvitation)(nil),
-		(*ClientFrame_MomentPost)(nil),
-		(*ClientFrame_MomentFeed)(nil),
-		(*ClientFrame_MomentAlbum)(nil),
-		(*ClientFrame_MomentGet)(nil),
-		(*ClientFrame_MomentDelete)(nil),
-		(*ClientFrame_MomentLike)(nil),
-		(*ClientFrame_MomentUnlike)(nil),
-		(*ClientFrame_MomentComment)(nil),
-		(*ClientFrame_MomentDeleteComment)(nil),
-		(*ClientFrame_MomentNotifications)(nil),
-		(*ClientFrame_MomentRead)(nil),
-		(*ClientFrame_MomentSettings)(nil),
 		(*ClientFrame_OaSearch)(nil),
 		(*ClientFrame_OaProfile)(nil),
 		(*ClientFrame_OaFollow)(nil),
@@ -10970,6 +11081,18 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_OaSetOperator)(nil),
 		(*ClientFrame_OaOperators)(nil),
 		(*ClientFrame_OaCreateQr)(nil),
+		(*ClientFrame_MomentPost)(nil),
+		(*ClientFrame_MomentFeed)(nil),
+		(*ClientFrame_MomentAlbum)(nil),
+		(*ClientFrame_MomentGet)(nil),
+		(*ClientFrame_MomentDelete)(nil),
+		(*ClientFrame_MomentLike)(nil),
+		(*ClientFrame_MomentUnlike)(nil),
+		(*ClientFrame_MomentComment)(nil),
+		(*ClientFrame_MomentDeleteComment)(nil),
+		(*ClientFrame_MomentNotifications)(nil),
+		(*ClientFrame_MomentRead)(nil),
+		(*ClientFrame_MomentSettings)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -11000,11 +11123,6 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupQr)(nil),
 		(*ServerFrame_GroupInvitations)(nil),
 		(*ServerFrame_GroupInvitation)(nil),
-		(*ServerFrame_Moment)(nil),
-		(*ServerFrame_Moments)(nil),
-		(*ServerFrame_MomentComment)(nil),
-		(*ServerFrame_MomentNotifications)(nil),
-		(*ServerFrame_MomentSettings)(nil),
 		(*ServerFrame_OaAccount)(nil),
 		(*ServerFrame_OaAccounts)(nil),
 		(*ServerFrame_OaProfile)(nil),
@@ -11027,6 +11145,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_OaQr)(nil),
 		(*ServerFrame_OaClick)(nil),
 		(*ServerFrame_OaAuthorization)(nil),
+		(*ServerFrame_Moment)(nil),
+		(*ServerFrame_Moments)(nil),
+		(*ServerFrame_MomentComment)(nil),
+		(*ServerFrame_MomentNotifications)(nil),
+		(*ServerFrame_MomentSettings)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -11043,26 +11166,26 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_GroupInvitation)(nil),
 		(*Change_Favorite)(nil),
 		(*Change_FavoriteRemoved)(nil),
+		(*Change_OaMessage)(nil),
+		(*Change_OaFollow)(nil),
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),
-		(*Change_OaMessage)(nil),
-		(*Change_OaFollow)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[41].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[63].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[74].OneofWrappers = []any{}
-	file_hongyan_v1_client_proto_msgTypes[76].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[43].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[64].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[75].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[77].OneofWrappers = []any{}
+	file_hongyan_v1_client_proto_msgTypes[78].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_client_proto_rawDesc), len(file_hongyan_v1_client_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   93,
+			NumMessages:   94,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -24,6 +24,7 @@ import (
 func Run(t *testing.T, open func(t *testing.T) media.Store) {
 	t.Run("Media", func(t *testing.T) { testMedia(t, open(t)) })
 	t.Run("Refs", func(t *testing.T) { testRefs(t, open(t)) })
+	t.Run("Keeps", func(t *testing.T) { testKeeps(t, open(t)) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
 	t.Run("AdvanceRace", func(t *testing.T) { testAdvanceRace(t, open(t)) })
 	t.Run("StaleUploads", func(t *testing.T) { testStaleUploads(t, open(t)) })
@@ -135,6 +136,30 @@ func testRefs(t *testing.T, s media.Store) {
 		}
 	}
 	wantCode(t, "AddRef(missing media)", s.AddRef(ctx, ID(99), 10), hongyan.CodeNotFound)
+}
+
+func testKeeps(t *testing.T, s media.Store) {
+	ctx := t.Context()
+	for n := range 2 {
+		if err := s.CreateMedia(ctx, record(n+1, 7)); err != nil {
+			t.Fatalf("CreateMedia: %v", err)
+		}
+	}
+	for range 2 { // twice: the same
+		if err := s.AddKeep(ctx, ID(1), 8); err != nil {
+			t.Fatalf("AddKeep: %v", err)
+		}
+	}
+	for _, c := range []struct {
+		id   string
+		user hongyan.UserID
+		want bool
+	}{{ID(1), 8, true}, {ID(1), 9, false}, {ID(2), 8, false}, {ID(99), 8, false}} {
+		if got, err := s.Kept(ctx, c.id, c.user); err != nil || got != c.want {
+			t.Errorf("Kept(%s, %d): got %v, %v; want %v", c.id, c.user, got, err, c.want)
+		}
+	}
+	wantCode(t, "AddKeep(missing media)", s.AddKeep(ctx, ID(99), 8), hongyan.CodeNotFound)
 }
 
 // cmpEmpty treats nil and empty slices alike.

@@ -367,6 +367,68 @@ func (s Store) TakeRecoveryCode(ctx context.Context, user hongyan.UserID, codeHa
 	return took, err
 }
 
+// PutVerification replaces the pending code of (v.Channel, v.To).
+func (s Store) PutVerification(ctx context.Context, v account.Verification) error {
+	if v.Channel == "" || v.To == "" {
+		return sqldb.Invalid("empty verification channel or address")
+	}
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Exec(`INSERT INTO verifications (channel, to_addr, code_hash, expires, attempts) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (channel, to_addr) DO UPDATE SET code_hash = excluded.code_hash, expires = excluded.expires, attempts = excluded.attempts`,
+			v.Channel, v.To, sqldb.NonNil(v.CodeHash), sqldb.Ms(v.Expires), int64(v.Attempts))
+		return sqldb.Internal(err)
+	})
+}
+
+// Verification returns the pending code of (channel, to).
+func (s Store) Verification(ctx context.Context, channel, to string) (account.Verification, error) {
+	v := account.Verification{Channel: channel, To: to}
+	var expires, attempts int64
+	found, err := s.db.QueryRow(ctx, `SELECT code_hash, expires, attempts FROM verifications WHERE channel = $1 AND to_addr = $2`,
+		[]any{channel, to}, &v.CodeHash, &expires, &attempts)
+	if err != nil {
+		return account.Verification{}, err
+	}
+	if !found {
+		return account.Verification{}, sqldb.NotFound("no verification code pending")
+	}
+	v.Expires, v.Attempts = sqldb.Tm(expires), int(attempts)
+	return v, nil
+}
+
+// CountVerificationAttempt adds one failed attempt to the code of
+// (channel, to).
+func (s Store) CountVerificationAttempt(ctx context.Context, channel, to string) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`UPDATE verifications SET attempts = attempts + 1 WHERE channel = $1 AND to_addr = $2`, channel, to)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no verification code pending")
+		}
+		return nil
+	})
+}
+
+// TakeVerification deletes the code of (channel, to) if its hash is
+// codeHash and reports whether it did.
+func (s Store) TakeVerification(ctx context.Context, channel, to string, codeHash []byte) (bool, error) {
+	var took bool
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`DELETE FROM verifications WHERE channel = $1 AND to_addr = $2 AND code_hash = $3`, channel, to, sqldb.NonNil(codeHash))
+		took = n == 1
+		return sqldb.Internal(err)
+	})
+	return took, err
+}
+
+// PruneVerifications deletes up to limit codes that expired before t.
+func (s Store) PruneVerifications(ctx context.Context, t time.Time, limit int) (int, error) {
+	return s.prune(ctx, `DELETE FROM verifications WHERE (channel, to_addr) IN
+		(SELECT channel, to_addr FROM verifications WHERE expires < $1 ORDER BY expires LIMIT $2)`, t, limit)
+}
+
 // AddOutbox stores m (m.ID is ignored).
 func (s Store) AddOutbox(ctx context.Context, m account.OutboxMessage) error {
 	return s.db.Write(ctx, func(t *sqldb.Tx) error {

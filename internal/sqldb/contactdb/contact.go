@@ -298,6 +298,14 @@ func (s Store) Relation(ctx context.Context, from, to hongyan.UserID) (contact.R
 	return r, err
 }
 
+// RelationsVersion returns the counter that the triggers on contacts and
+// blocks move on (migration 0002).
+func (s Store) RelationsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	_, err := s.db.QueryRow(ctx, `SELECT version FROM relations_version WHERE id = 1`, nil, &v)
+	return v, err
+}
+
 // Blocked reports whether owner has blocked user.
 func (s Store) Blocked(ctx context.Context, owner, user hongyan.UserID) (bool, error) {
 	var one int64

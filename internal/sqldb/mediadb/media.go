@@ -85,6 +85,28 @@ func (s Store) Refs(ctx context.Context, id string) ([]hongyan.ConversationID, e
 	}, `SELECT conversation FROM media_refs WHERE media_id = $1 ORDER BY conversation`, id)
 }
 
+// AddKeep records that user keeps a copy of a message carrying media id.
+func (s Store) AddKeep(ctx context.Context, id string, user hongyan.UserID) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var one int64
+		found, err := t.Read(`SELECT 1 FROM media WHERE id = $1`, []any{id}, &one)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if !found {
+			return sqldb.NotFound("no such media")
+		}
+		_, err = t.Exec(`INSERT INTO media_keeps (media_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, int64(user))
+		return sqldb.Internal(err)
+	})
+}
+
+// Kept reports whether user keeps a copy of a message carrying media id.
+func (s Store) Kept(ctx context.Context, id string, user hongyan.UserID) (bool, error) {
+	var one int64
+	return s.db.QueryRow(ctx, `SELECT 1 FROM media_keeps WHERE media_id = $1 AND user_id = $2`, []any{id, int64(user)}, &one)
+}
+
 const uploadCols = `id, owner, class, name, size, duration_ms, received, created`
 
 func scanUpload(scan func(...any) error) (media.UploadSession, error) {

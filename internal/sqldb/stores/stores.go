@@ -26,8 +26,8 @@ var Schemas = []sqldb.Schema{
 	groupdb.Schema,
 	mediadb.Schema,
 	favoritedb.Schema,
-	momentsdb.Schema,
 	officialacctdb.Schema,
+	momentsdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -60,11 +60,11 @@ func (db *DB) Media() mediadb.Store { return mediadb.New(db.DB) }
 // Favorites returns the favorite store.
 func (db *DB) Favorites() favoritedb.Store { return favoritedb.New(db.DB) }
 
-// Moments returns the Moments store.
-func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
-
 // OfficialAccounts returns the official-account store.
 func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.New(db.DB) }
+
+// Moments returns the Moments store.
+func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "fc34a99c0d9c4a63";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-7ytNg-SV.js","/assets/index-BnxLDvED.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "ce7b5b6d2b343910";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BKo8nk2Q.js","/assets/index-CubNAB8Y.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -284,6 +284,12 @@ export class Store extends Emitter {
             del("favorites", key(it.value));
             topics.add("favorites");
             break;
+          case "oaMessage":
+          case "oaFollow":
+            // Official accounts' screens load what they show from the
+            // server; they are told that something changed.
+            topics.add("oa");
+            break;
         }
       }
       put("kv", "cursor", cursor);

@@ -16,6 +16,7 @@ import { preview } from "./msgtext";
 import type { View } from "./shell";
 import { VList } from "./vlist";
 import { onLongPress } from "./touchmenu";
+import { oaStrip } from "./officialacct";
 
 // A row of the list. Its key changes with anything the row shows, so that
 // the virtualised list renders a changed row again.
@@ -32,6 +33,8 @@ export function chatPath(c: ConversationState): string {
 export function chatList(): View {
   const scope = new Scope();
   const st = app.store!;
+  const oa = oaStrip();
+  scope.add(oa.dispose);
   // Only the rows near the viewport are in the DOM: a long chat list
   // scrolls as lightly as a short one.
   const vlist = new VList<Row>((r) => renderRow(r), 72, "vlist chat-list", false);
@@ -54,6 +57,7 @@ export function chatList(): View {
       ],
     }),
     searchBar(),
+    oa.el,
     list,
   );
 

@@ -27,6 +27,7 @@ export function discoverList(): View {
         null,
         row({ icon: h("span", "row-glyph blue", icon(I.search, 20)), title: t("search_chats"), onClick: () => router.go("/discover/search"), data: { entry: "search" } }),
         row({ icon: h("span", "row-glyph orange", icon(I.fav, 20)), title: t("favorites"), onClick: () => router.go("/discover/favorites"), data: { entry: "favorites" } }),
+        row({ icon: h("span", "row-glyph blue", icon(I.broadcast, 20)), title: t("oa_title"), onClick: () => router.go("/discover/oa"), data: { entry: "oa" } }),
       ),
       section(
         null,

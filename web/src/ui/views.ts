@@ -5,6 +5,8 @@ import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
+import { oaConsole, oaConsoleAccount } from "./oaconsole";
+import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -61,6 +63,22 @@ export function detailView(r: Route): View {
       return language();
     case "notifications":
       return notifications();
+    case "oa-console":
+      return oaConsole();
+    case "oa-console-account":
+      return oaConsoleAccount(id());
+    case "oa-home":
+      return oaHome();
+    case "oa-subscriptions":
+      return oaSubscriptions();
+    case "oa-article":
+      return oaArticle(id());
+    case "oa-profile":
+      return oaProfile({ id: id() });
+    case "oa-chat":
+      return oaChat(id());
+    case "oa-scan":
+      return oaProfile({ ticket: r.params[0] });
     case "qr-confirm":
       return qrConfirm(r.params[0]);
   }

@@ -10,8 +10,8 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
-import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
 import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
+import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -198,6 +198,12 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: UserRef;
     case: "getProfile";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.VerifyContactRequest verify_contact = 31;
+     */
+    value: VerifyContactRequest;
+    case: "verifyContact";
   } | {
     /**
      * @generated from field: hongyan.v1.QrLoginStartRequest qr_login_start = 40;
@@ -408,80 +414,6 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: AnswerInvitationRequest;
     case: "answerInvitation";
-  } | {
-    /**
-     * Moments (moments.proto).
-     *
-     * @generated from field: hongyan.v1.MomentPostRequest moment_post = 150;
-     */
-    value: MomentPostRequest;
-    case: "momentPost";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentFeedRequest moment_feed = 151;
-     */
-    value: MomentFeedRequest;
-    case: "momentFeed";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentAlbumRequest moment_album = 152;
-     */
-    value: MomentAlbumRequest;
-    case: "momentAlbum";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentRef moment_get = 153;
-     */
-    value: MomentRef;
-    case: "momentGet";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentRef moment_delete = 154;
-     */
-    value: MomentRef;
-    case: "momentDelete";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentRef moment_like = 155;
-     */
-    value: MomentRef;
-    case: "momentLike";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentRef moment_unlike = 156;
-     */
-    value: MomentRef;
-    case: "momentUnlike";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentCommentRequest moment_comment = 157;
-     */
-    value: MomentCommentRequest;
-    case: "momentComment";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentCommentRef moment_delete_comment = 158;
-     */
-    value: MomentCommentRef;
-    case: "momentDeleteComment";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentNotificationsRequest moment_notifications = 159;
-     */
-    value: MomentNotificationsRequest;
-    case: "momentNotifications";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentReadRequest moment_read = 160;
-     */
-    value: MomentReadRequest;
-    case: "momentRead";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentSettingsRequest moment_settings = 161;
-     */
-    value: MomentSettingsRequest;
-    case: "momentSettings";
   } | {
     /**
      * Official accounts (officialacct.proto): users.
@@ -738,6 +670,80 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: OaQrRequest;
     case: "oaCreateQr";
+  } | {
+    /**
+     * Moments (moments.proto).
+     *
+     * @generated from field: hongyan.v1.MomentPostRequest moment_post = 150;
+     */
+    value: MomentPostRequest;
+    case: "momentPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentFeedRequest moment_feed = 151;
+     */
+    value: MomentFeedRequest;
+    case: "momentFeed";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentAlbumRequest moment_album = 152;
+     */
+    value: MomentAlbumRequest;
+    case: "momentAlbum";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_get = 153;
+     */
+    value: MomentRef;
+    case: "momentGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_delete = 154;
+     */
+    value: MomentRef;
+    case: "momentDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_like = 155;
+     */
+    value: MomentRef;
+    case: "momentLike";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentRef moment_unlike = 156;
+     */
+    value: MomentRef;
+    case: "momentUnlike";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentCommentRequest moment_comment = 157;
+     */
+    value: MomentCommentRequest;
+    case: "momentComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentCommentRef moment_delete_comment = 158;
+     */
+    value: MomentCommentRef;
+    case: "momentDeleteComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentNotificationsRequest moment_notifications = 159;
+     */
+    value: MomentNotificationsRequest;
+    case: "momentNotifications";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentReadRequest moment_read = 160;
+     */
+    value: MomentReadRequest;
+    case: "momentRead";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentSettingsRequest moment_settings = 161;
+     */
+    value: MomentSettingsRequest;
+    case: "momentSettings";
   } | { case: undefined; value?: undefined };
 };
 
@@ -940,38 +946,6 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "groupInvitation";
   } | {
     /**
-     * Moments (moments.proto).
-     *
-     * @generated from field: hongyan.v1.MomentPost moment = 150;
-     */
-    value: MomentPost;
-    case: "moment";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentList moments = 151;
-     */
-    value: MomentList;
-    case: "moments";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentComment moment_comment = 152;
-     */
-    value: MomentComment;
-    case: "momentComment";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentNotificationList moment_notifications = 153;
-     */
-    value: MomentNotificationList;
-    case: "momentNotifications";
-  } | {
-    /**
-     * @generated from field: hongyan.v1.MomentSettings moment_settings = 154;
-     */
-    value: MomentSettings;
-    case: "momentSettings";
-  } | {
-    /**
      * Official accounts (officialacct.proto).
      *
      * @generated from field: hongyan.v1.OaAccount oa_account = 100;
@@ -1104,6 +1078,38 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: OaAuthorization;
     case: "oaAuthorization";
+  } | {
+    /**
+     * Moments (moments.proto).
+     *
+     * @generated from field: hongyan.v1.MomentPost moment = 150;
+     */
+    value: MomentPost;
+    case: "moment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentList moments = 151;
+     */
+    value: MomentList;
+    case: "moments";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentComment moment_comment = 152;
+     */
+    value: MomentComment;
+    case: "momentComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentNotificationList moment_notifications = 153;
+     */
+    value: MomentNotificationList;
+    case: "momentNotifications";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentSettings moment_settings = 154;
+     */
+    value: MomentSettings;
+    case: "momentSettings";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1419,6 +1425,22 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
     case: "favoriteRemoved";
   } | {
     /**
+     * A message between you and an official account (either way).
+     *
+     * @generated from field: hongyan.v1.OaMessage oa_message = 100;
+     */
+    value: OaMessage;
+    case: "oaMessage";
+  } | {
+    /**
+     * You followed or unfollowed an official account.
+     *
+     * @generated from field: hongyan.v1.OaFollow oa_follow = 101;
+     */
+    value: OaFollow;
+    case: "oaFollow";
+  } | {
+    /**
      * Moments: a like, comment, reply or mention for you.
      *
      * @generated from field: hongyan.v1.MomentNotification moment_notification = 150;
@@ -1439,22 +1461,6 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: MomentSettings;
     case: "momentSettings";
-  } | {
-    /**
-     * A message between you and an official account (either way).
-     *
-     * @generated from field: hongyan.v1.OaMessage oa_message = 100;
-     */
-    value: OaMessage;
-    case: "oaMessage";
-  } | {
-    /**
-     * You followed or unfollowed an official account.
-     *
-     * @generated from field: hongyan.v1.OaFollow oa_follow = 101;
-     */
-    value: OaFollow;
-    case: "oaFollow";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2393,6 +2399,9 @@ export declare type RegisterRequest = Message$1<"hongyan.v1.RegisterRequest"> & 
   nickname: string;
 
   /**
+   * A phone number or e-mail to bind, each with the code verify_contact
+   * sent to it (required when the phone or e-mail is set).
+   *
    * @generated from field: string phone = 4;
    */
   phone: string;
@@ -2406,6 +2415,16 @@ export declare type RegisterRequest = Message$1<"hongyan.v1.RegisterRequest"> & 
    * @generated from field: string device_name = 6;
    */
   deviceName: string;
+
+  /**
+   * @generated from field: string phone_code = 7;
+   */
+  phoneCode: string;
+
+  /**
+   * @generated from field: string email_code = 8;
+   */
+  emailCode: string;
 };
 
 /**
@@ -2413,6 +2432,33 @@ export declare type RegisterRequest = Message$1<"hongyan.v1.RegisterRequest"> & 
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
 export declare const RegisterRequestSchema: GenMessage<RegisterRequest>;
+
+/**
+ * Sends a one-time code to a phone number or e-mail address, proving that
+ * whoever binds it (register, update_profile) owns it. The answer is the
+ * same whether or not the phone or e-mail is bound to an account.
+ *
+ * @generated from message hongyan.v1.VerifyContactRequest
+ */
+export declare type VerifyContactRequest = Message$1<"hongyan.v1.VerifyContactRequest"> & {
+  /**
+   * "phone" or "email".
+   *
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * @generated from field: string to = 2;
+   */
+  to: string;
+};
+
+/**
+ * Describes the message hongyan.v1.VerifyContactRequest.
+ * Use `create(VerifyContactRequestSchema)` to create a new message.
+ */
+export declare const VerifyContactRequestSchema: GenMessage<VerifyContactRequest>;
 
 /**
  * @generated from message hongyan.v1.LoginRequest
@@ -2605,6 +2651,9 @@ export declare type UpdateProfileRequest = Message$1<"hongyan.v1.UpdateProfileRe
   signature?: string | undefined;
 
   /**
+   * Binding a new phone or e-mail needs the code verify_contact sent to
+   * it; unbinding ("") needs none.
+   *
    * @generated from field: optional string phone = 5;
    */
   phone?: string | undefined;
@@ -2613,6 +2662,16 @@ export declare type UpdateProfileRequest = Message$1<"hongyan.v1.UpdateProfileRe
    * @generated from field: optional string email = 6;
    */
   email?: string | undefined;
+
+  /**
+   * @generated from field: string phone_code = 7;
+   */
+  phoneCode: string;
+
+  /**
+   * @generated from field: string email_code = 8;
+   */
+  emailCode: string;
 };
 
 /**

@@ -1,0 +1,12 @@
+-- One-time codes that prove a phone number or e-mail address belongs to
+-- whoever binds it (account.Service.VerifyContact), one per address;
+-- pruned with the other codes once expired.
+CREATE TABLE verifications (
+	channel   TEXT   NOT NULL, -- "phone" or "email"
+	to_addr   TEXT   NOT NULL,
+	code_hash BYTEA  NOT NULL,
+	expires   BIGINT NOT NULL,
+	attempts  BIGINT NOT NULL,
+	PRIMARY KEY (channel, to_addr)
+);
+CREATE INDEX verifications_expires ON verifications (expires);

@@ -1,0 +1,137 @@
+// Official accounts in the browser: follow by a QR code's link, the
+// Subscriptions entry, the account's chat with a keyword reply and a menu
+// tap, a broadcast reaching the follower, and the article reader (whose
+// markup-looking text stays text).
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { launch, startServer, skipReason, SHOTS, PHONE } from "./harness.mjs";
+import { user } from "./protocol.mjs";
+import { login, newPage, go, xssFired } from "./ui.mjs";
+
+const skip = skipReason();
+const PAYLOAD = `<img src=x onerror="(window.__xssFired=window.__xssFired||[]).push(1)"> stays text`;
+
+describe("official accounts", { skip }, () => {
+  let server, browser, op, reader, acct, notes, qr, article;
+
+  before(async () => {
+    server = await startServer();
+    op = await user(server.url, "oa_operator", "Operator");
+    reader = await user(server.url, "oa_reader1", "Reader");
+    acct = (await op.body("oaCreate", { org: "Town Library", name: "Library News", kind: 2 })).account;
+    notes = (await op.body("oaCreate", { org: "Town Library", name: "Library Notes", kind: 1 })).account;
+    await reader.body("oaFollow", { account: notes.id });
+    await op.body("oaSetReplies", { account: acct.id, welcome: { kind: "text", text: "Welcome to the library" } });
+    await op.body("oaAddRule", { account: acct.id, keyword: "hours", contains: true, reply: { kind: "text", text: "Open 9 to 5" } });
+    await op.body("oaAddRule", { account: acct.id, keyword: "NEW_BOOKS", reply: { kind: "text", text: "Ten new novels this week" } });
+    await op.body("oaSetMenu", {
+      account: acct.id,
+      menu: { buttons: [{ name: "New books", type: "click", key: "NEW_BOOKS" }, { name: "More", sub: [{ name: "Site", type: "view", url: "https://library.example/" }] }] },
+    });
+    article = await op.body("oaSaveArticle", {
+      account: acct.id,
+      title: "Summer reading",
+      author: "Librarian",
+      body: [{ kind: "h", text: "Our picks" }, { kind: "p", text: PAYLOAD }],
+    });
+    await op.body("oaPublishArticle", { account: acct.id, id: article.id });
+    qr = await op.body("oaCreateQr", { account: acct.id, sceneStr: "front-desk", expireSeconds: 3600n });
+    browser = await launch();
+  });
+
+  after(async () => {
+    op?.close();
+    reader?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("follows by a QR link, chats, taps the menu and gets a broadcast", async () => {
+    const page = await newPage(browser, server);
+    await login(page, "oa_reader1");
+    await go(page, new URL(qr.url).pathname);
+    await page.locator('[data-screen="oa-profile"] [data-oa-follow="unfollow"]').waitFor({ timeout: 15000 });
+    await page.locator('[data-screen="oa-profile"] [data-oa-open-chat]').click();
+    await page.locator('[data-screen="oa-chat"]').getByText("Welcome to the library").waitFor();
+    // The menu shows in place of the input bar; the toggle brings the input.
+    await page.locator('[data-screen="oa-chat"] [data-menu-key="NEW_BOOKS"]').click();
+    await page.locator('[data-screen="oa-chat"]').getByText("Ten new novels this week").waitFor();
+    await page.locator('[data-screen="oa-chat"] [data-oa-toggle]').click();
+    await page.locator('[data-screen="oa-chat"] .oa-input input').fill("What are your hours?");
+    await page.locator('[data-screen="oa-chat"] [data-oa-send]').click();
+    await page.locator('[data-screen="oa-chat"]').getByText("Open 9 to 5").waitFor();
+    await op.body("oaBroadcast", { account: acct.id, all: true, content: { kind: "text", text: "Closed on Monday" } });
+    await page.locator('[data-screen="oa-chat"]').getByText("Closed on Monday").waitFor({ timeout: 15000 });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, "desktop-en-oa-chat.png") });
+    // In the chat list the service account is a chat of its own, and
+    // subscription accounts are under the Subscriptions entry.
+    await go(page, "/chats");
+    await page.locator(`[data-oa-chat="${acct.id}"]`).waitFor();
+    await page.locator('[data-entry="subscriptions"]').click();
+    await page.locator('[data-screen="oa-subscriptions"]').getByText("Library Notes").waitFor();
+    assert.deepEqual(page.errors, []);
+  });
+
+  it("reads an article as text", async () => {
+    const page = await newPage(browser, server, { locale: "zh-CN" });
+    await login(page, "oa_reader1");
+    await go(page, `/oa/${acct.id}`);
+    await page.locator(`[data-screen="oa-profile"] [data-article="${article.id}"]`).click();
+    await page.locator('[data-screen="oa-article"] [data-article-title]').getByText("Summer reading").waitFor();
+    await page.locator('[data-screen="oa-article"]').getByText(PAYLOAD).waitFor();
+    assert.deepEqual(await xssFired(page), []);
+    assert.deepEqual(page.errors, []);
+    // A phone in Chinese: the account's chat with its menu.
+    const phone = await newPage(browser, server, { viewport: PHONE, locale: "zh-CN" });
+    await login(phone, "oa_reader1");
+    await go(phone, `/oa/${acct.id}/chat`);
+    await phone.locator('[data-screen="oa-chat"] [data-menu-key="NEW_BOOKS"]').waitFor();
+    await phone.locator('[data-screen="oa-chat"]').getByText("Ten new novels this week").waitFor();
+    await phone.screenshot({ path: join(SHOTS, "phone-zh-oa-chat.png") });
+    await page.screenshot({ path: join(SHOTS, "desktop-zh-oa-article.png") });
+  });
+
+  it("runs the console: keyword rules, the menu editor and a broadcast reaching a follower", async () => {
+    const page = await newPage(browser, server);
+    await login(page, "oa_operator");
+    await go(page, "/discover/oa");
+    await page.locator('[data-entry="oa-console"]').click();
+    await page.locator(`[data-oa-console="${acct.id}"]`).click();
+    const rules = page.locator('[data-oa-section="rules"]');
+    await rules.locator('[data-keyword="hours"]').waitFor();
+    await rules.locator('input[name="keyword"]').fill("parking");
+    await rules.locator('select[name="match"]').selectOption("contains");
+    await rules.locator('input[name="reply"]').fill("Park behind the building");
+    await rules.locator('[data-oa-add="rule"]').click();
+    await rules.locator('[data-keyword="parking"]').waitFor();
+    const menu = page.locator('[data-oa-section="menu"]');
+    await menu.locator('[data-oa-add="button"]').click();
+    const third = menu.locator('[data-menu-line="0"]').nth(2);
+    await third.locator("input").first().fill("Events");
+    await third.locator("input").nth(1).fill("EVENTS");
+    await menu.locator('[data-oa-preview="menu"]').getByText("Events").waitFor();
+    await menu.locator('[data-oa-save="menu"]').click();
+    const bc = page.locator('[data-oa-section="broadcast"]');
+    await bc.locator("textarea").fill("Author talk on Friday");
+    await bc.locator('[data-oa-send="broadcast"]').click();
+    await page.locator(".dialog-actions .btn.primary").first().click();
+    await page.locator('[data-oa-section="stats"] svg.oa-chart').first().waitFor();
+    await page.locator('[data-oa-section="stats"]').scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, "desktop-en-oa-console.png") });
+    // The follower has it, and the new menu button and rule work.
+    const fan = await newPage(browser, server);
+    await login(fan, "oa_reader1");
+    await go(fan, `/oa/${acct.id}/chat`);
+    await fan.locator('[data-screen="oa-chat"]').getByText("Author talk on Friday").waitFor({ timeout: 15000 });
+    await fan.locator('[data-screen="oa-chat"] [data-menu-key="EVENTS"]').waitFor();
+    const reply = await reader.body("oaSend", { account: acct.id, text: "where is parking?" });
+    assert.ok(reply.id > 0n);
+    const hist = await reader.body("oaHistory", { account: acct.id, limit: 5 });
+    assert.equal(hist.messages[0].content.text, "Park behind the building");
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(fan.errors, []);
+  });
+});
