@@ -7,6 +7,7 @@
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --users 1000 --open-loop 2000,5000,10000,15000 [--arrival poisson|fixed] [--p99-limit 50ms] --duration 20s
 //	hongyan-load w2-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 --users 19000 --procs 2 [--source-addrs 127.0.0.2-127.0.0.9]
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
+//	hongyan-load w8-money --server http://127.0.0.1:8080 --users 100 --duration 60s [--json]
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
 //	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 8] [--frame-bytes 1048576] [--duration 15s]

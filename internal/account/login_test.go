@@ -105,3 +105,39 @@ func TestRandomUserIDs(t *testing.T) {
 		seen[u], last = true, u
 	}
 }
+
+// A password change that commits while a login checks the old password
+// signs out every device it sees; the login's own device comes after it,
+// so the login undoes itself instead of handing out a session the change
+// was meant to end.
+func TestLoginRacingAPasswordChange(t *testing.T) {
+	s, m := newTestService(Config{})
+	ctx := context.Background()
+	hash, err := HashPassword("old-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := m.CreateAccount(ctx, Account{AccountID: "racer_01", PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.check = func(hash, password string) (bool, error) {
+		ok, err := CheckPassword(hash, password)
+		// The owner's change commits right after the thief's check.
+		if _, _, err := m.SetPassword(ctx, id, "the owner's new hash", 0, nil); err != nil {
+			t.Errorf("SetPassword: %v", err)
+		}
+		return ok, err
+	}
+	_, err = s.Login(ctx, "racer_01", "old-password", "thief", "203.0.113.5:1")
+	if hongyan.ErrorReason(err) != hongyan.ReasonWrongCredentials {
+		t.Errorf("login that checked the old password as it changed: got %v, want wrong_credentials", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range m.devices {
+		if d.User == id {
+			t.Errorf("device %q of the account survived the password change", d.Name)
+		}
+	}
+}

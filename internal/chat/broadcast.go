@@ -35,6 +35,13 @@ func (s *Service) Broadcast(ctx context.Context, c hongyan.Caller, peers []hongy
 	if o.ClientID == "" || len(o.ClientID) > maxBroadcastClientID {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "client message ID must be 1 to %d bytes", maxBroadcastClientID)
 	}
+	// The content is the same for every recipient: refuse bad content
+	// once, as the request's error, not as one failure per recipient.
+	if o.content == nil {
+		if err := checkContent(o); err != nil {
+			return nil, err
+		}
+	}
 	seen := make(map[hongyan.UserID]bool, len(peers))
 	for _, p := range peers {
 		if seen[p] {

@@ -23,6 +23,10 @@ const (
 	KindLink     Kind = 8 // Link: a link with its preview
 	KindHistory  Kind = 9 // History: messages forwarded together
 	KindNotice   Kind = 10
+	// Money cards, posted by the server for the wallet: Money says which
+	// transfer or red packet; Text is its note or greeting.
+	KindTransfer  Kind = 11
+	KindRedPacket Kind = 12
 	// KindNotice is a group change, written by the group feature in order
 	// with the messages; clients never send one.
 
@@ -50,6 +54,7 @@ type Message struct {
 	Media    *Media         `json:",omitempty"`
 	Location *Location      `json:",omitempty"`
 	Card     hongyan.UserID `json:",omitempty"`
+	Money    *Money         `json:",omitempty"`
 	Link     *Link          `json:",omitempty"`
 	History  *History       `json:",omitempty"`
 	Notice   *Notice        `json:",omitempty"`
@@ -221,4 +226,12 @@ func (m Message) MediaIDs() []string {
 	}
 	carry(m)
 	return ids
+}
+
+// Money is what a transfer or red-packet card shows: the wallet's object
+// (its state is the wallet's to tell) and, for a transfer, its amount.
+type Money struct {
+	Transfer int64 `json:"transfer,omitempty"`
+	Packet   int64 `json:"packet,omitempty"`
+	Amount   int64 `json:"amount,omitempty"`
 }

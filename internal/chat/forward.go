@@ -93,7 +93,7 @@ func (s *Service) forwardable(ctx context.Context, c hongyan.Caller, ids []hongy
 	}
 	for _, m := range msgs {
 		switch m.Kind {
-		case KindRecalled, KindNotice:
+		case KindRecalled, KindNotice, KindTransfer, KindRedPacket:
 			return nil, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 		}
 	}
@@ -130,8 +130,21 @@ func (s *Service) SendSnapshot(ctx context.Context, c hongyan.Caller, snapshot [
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "the saved message cannot be read")
 	}
 	switch m.Kind {
-	case KindRecalled, KindNotice:
+	case KindRecalled, KindNotice, KindTransfer, KindRedPacket:
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "a %s message cannot be sent", kindName(m.Kind))
 	}
 	return s.Send(ctx, c, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: clientID, content: &m})
+}
+
+// PostMoney posts a transfer or red-packet card into a chat as a message
+// of user from (the wallet feature, through node, after the money moved).
+// Its client ID names the wallet's object, so posting it again posts it
+// once.
+func (s *Service) PostMoney(ctx context.Context, from hongyan.UserID, to Target, money Money, text string) (Message, error) {
+	m := Message{Kind: KindTransfer, Text: text, Money: &money}
+	id := "wallet:transfer:" + strconv.FormatInt(money.Transfer, 10)
+	if money.Packet != 0 {
+		m.Kind, id = KindRedPacket, "wallet:packet:"+strconv.FormatInt(money.Packet, 10)
+	}
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: id, content: &m})
 }

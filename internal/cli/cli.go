@@ -69,6 +69,13 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications
   moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID]
                    [--unhide-theirs ID] [--strangers-see-10 on|off] [--friends-range all|6m|3d]
+  wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
+  wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
+  wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN
+  transfer PEER AMOUNT --pin PIN [--note TEXT] [--key IDEMPOTENCY_KEY]
+  transfer accept ID | transfer return ID | transfer show ID
+  redpacket send PEER|group:GID AMOUNT [--count N] [--lucky] [--greeting TEXT] --pin PIN [--key K]
+  redpacket grab ID | redpacket show ID   amounts in the output are fen
   sync [--wait SECONDS] [--until N]    changes since this profile's cursor; with none,
                                        --wait waits up to SECONDS for the next ones
   recall MESSAGE_ID                    withdraw your message (within 2 minutes)
@@ -229,6 +236,12 @@ func (e *env) run(args []string) error {
 		return e.moments(rest)
 	case "oauth":
 		return e.oauth(rest)
+	case "wallet":
+		return e.wallet(rest)
+	case "transfer":
+		return e.transfer(rest)
+	case "redpacket":
+		return e.redPacket(rest)
 	case "send-file":
 		return e.sendFile(rest)
 	case "send-location":

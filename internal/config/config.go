@@ -43,9 +43,10 @@ type Config struct {
 	Groups  Groups  `toml:"groups"`
 	Media   Media   `toml:"media"`
 	History History `toml:"history"`
-	Moments Moments `toml:"moments"`
 
 	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
+	Moments          Moments          `toml:"moments"`
+	Wallet           Wallet           `toml:"wallet"`
 }
 
 // OfficialAccounts tunes the developer API's pushes to developers' servers.
@@ -65,6 +66,33 @@ type Moments struct {
 	// post of an author with more is read from the author's posts when a
 	// timeline is read (fast to post). -1: never copy; 0: the default (200).
 	FanoutLimit int `toml:"fanout_limit"`
+}
+
+// Wallet holds the wallet's limits and its payment provider.
+type Wallet struct {
+	// MaxPacket is the most fen in one red packet (20000: 200 yuan).
+	MaxPacket int `toml:"max_packet"`
+	// MaxShares is the most shares of one red packet (never more than
+	// the group's members).
+	MaxShares int `toml:"max_shares"`
+	// MaxTransfer is the most fen in one transfer.
+	MaxTransfer int `toml:"max_transfer"`
+	// MaxTopUp is the most fen in one top-up or withdrawal.
+	MaxTopUp int `toml:"max_topup"`
+	// Provider is the payment provider: "sandbox", the one inside the
+	// binary, which moves no real money.
+	Provider string `toml:"provider"`
+	// SandboxFailPercent makes the sandbox provider refuse this share of
+	// top-ups and withdrawals (tests).
+	SandboxFailPercent int `toml:"sandbox_fail_percent"`
+	// SandboxDelay makes each sandbox request take this long (tests).
+	SandboxDelay Duration `toml:"sandbox_delay"`
+	// ExpiryInterval is how often the node refunds transfers and red
+	// packets left for 24 hours.
+	ExpiryInterval Duration `toml:"expiry_interval"`
+	// TestClock allows `hongyan admin expire-now`, which refunds
+	// everything as if 24 hours had passed. Never on a real server.
+	TestClock bool `toml:"test_clock"`
 }
 
 // Groups holds the group limits of this server.
@@ -256,6 +284,14 @@ func Default() Config {
 		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
+		Wallet: Wallet{
+			MaxPacket:      20_000,
+			MaxShares:      100,
+			MaxTransfer:    5_000_000,
+			MaxTopUp:       5_000_000,
+			Provider:       "sandbox",
+			ExpiryInterval: Duration{time.Minute},
+		},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,
@@ -426,6 +462,14 @@ func (c Config) Validate() error {
 		if _, err := clientaddr.ParsePrefix(p); err != nil {
 			return fmt.Errorf("config: http.trusted_proxies: %w", err)
 		}
+	}
+	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||
+		c.Wallet.SandboxFailPercent < 0 || c.Wallet.SandboxFailPercent > 100 || c.Wallet.SandboxDelay.Duration < 0 ||
+		c.Wallet.ExpiryInterval.Duration <= 0 {
+		return fmt.Errorf("config: wallet limits must be positive, sandbox_fail_percent 0 to 100, expiry_interval positive")
+	}
+	if c.Wallet.Provider != "sandbox" {
+		return fmt.Errorf("config: wallet.provider must be sandbox, not %q", c.Wallet.Provider)
 	}
 	if c.GCPercent < 25 {
 		return fmt.Errorf("config: gc_percent must be at least 25")

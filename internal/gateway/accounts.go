@@ -86,8 +86,8 @@ func accountRoutes(rs routes) {
 		if q.Gender != nil {
 			// Checked before the conversion: account.Gender is an int8, so
 			// 257 would become male.
-			if _, ok := pb.Gender_name[int32(*q.Gender)]; !ok {
-				return nil, hongyan.Errorf(hongyan.CodeInvalid, "unknown gender %d", int32(*q.Gender))
+			if err := defined("gender", *q.Gender, pb.Gender_name); err != nil {
+				return nil, err
 			}
 			g := account.Gender(*q.Gender)
 			u.Gender = &g

@@ -148,8 +148,19 @@ func chatRoutes(rs routes) {
 // wire's int32, so 257 would be an image). Kinds the protocol defines but
 // clients may not send (notices, recalls) are chat's to refuse.
 func messageKind(k pb.MessageKind) (chat.Kind, error) {
-	if _, ok := pb.MessageKind_name[int32(k)]; !ok {
-		return 0, hongyan.Errorf(hongyan.CodeInvalid, "unknown message kind %d", int32(k))
+	if err := defined("message kind", k, pb.MessageKind_name); err != nil {
+		return 0, err
 	}
 	return chat.Kind(k), nil
+}
+
+// defined checks that v, an enumeration a client sent, is one of the
+// values the protocol defines (names is the generated _name map), before
+// a handler converts it to a feature's type: features keep such values in
+// an int8, where 257 would become 1.
+func defined[E ~int32](what string, v E, names map[int32]string) error {
+	if _, ok := names[int32(v)]; !ok {
+		return hongyan.Errorf(hongyan.CodeInvalid, "unknown %s %d", what, int32(v))
+	}
+	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
+	"hongyan/internal/wallet"
 )
 
 // Services are the features the gateway serves.
@@ -37,6 +38,7 @@ type Services struct {
 	// OfficialAccounts: nil, no official accounts.
 	OfficialAccounts *officialacct.Service
 	Moments          *moments.Service // nil: no Moments requests
+	Wallet           *wallet.Service  // nil: no wallet requests
 	Media            *media.Service   // nil: no media endpoints
 	Changes          *changelog.Feed
 	Bus              hongyan.Bus

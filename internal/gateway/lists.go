@@ -10,6 +10,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
+	"hongyan/internal/wallet"
 )
 
 // Every repeated field a request may carry is bounded by the limit its
@@ -43,6 +44,8 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.OaButton.sub":                5,
 	"hongyan.v1.OaArticle.body":              officialacct.MaxBlocks,
 	"hongyan.v1.OaTagFollowersRequest.users": 50,
+	// Wallet.
+	"hongyan.v1.WalletHistoryRequest.kinds": wallet.MaxKinds,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

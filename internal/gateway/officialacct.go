@@ -136,6 +136,9 @@ func officialAccountRoutes(rs routes) {
 	// ---- operators ----
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaCreate) (*pb.ServerFrame, error) {
 		q := r.OaCreate
+		if err := defined("account kind", q.Kind, pb.OaKind_name); err != nil {
+			return nil, err
+		}
 		cr, err := c.g.s.OfficialAccounts.Create(ctx, me, q.Org, q.Name, oa.Kind(q.Kind))
 		if err != nil {
 			return nil, err
@@ -197,6 +200,9 @@ func officialAccountRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaSetOperator) (*pb.ServerFrame, error) {
 		q := r.OaSetOperator
+		if err := defined("role", q.Role, pb.OaRole_name); err != nil {
+			return nil, err
+		}
 		return done(), c.g.s.OfficialAccounts.SetOperator(ctx, me, oa.AccountID(q.Account), hongyan.UserID(q.User), oa.Role(q.Role))
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaOperators) (*pb.ServerFrame, error) {

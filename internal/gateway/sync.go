@@ -13,6 +13,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
+	"hongyan/internal/wallet"
 )
 
 // syncRoutes adds the session's requests: hello, the heartbeat and
@@ -154,6 +155,12 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
 	case moments.Settings:
 		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
+	case wallet.Balance:
+		item.Item = &pb.Change_WalletBalance{WalletBalance: &pb.WalletBalance{Balance: v.Fen}}
+	case wallet.Transfer:
+		item.Item = &pb.Change_Transfer{Transfer: transferPB(v)}
+	case wallet.PacketView:
+		item.Item = &pb.Change_RedPacket{RedPacket: packetPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

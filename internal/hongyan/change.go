@@ -32,6 +32,10 @@ const (
 	ChangeMomentsNotification ChangeKind = 60 // Moments notification Ref (a like, comment, reply or mention)
 	ChangeMomentsRead         ChangeKind = 61 // this user read Moments notifications up to Ref
 	ChangeMomentsSettings     ChangeKind = 62 // this user's Moments settings changed
+	// Wallet (100–119).
+	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
+	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state
+	ChangePacket   ChangeKind = 102 // red packet Ref was sent, grabbed from, finished or refunded
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

@@ -76,6 +76,18 @@ const (
 	ReasonCodeExpired      Reason = "code_expired"         // a QR code was used or has expired
 	ReasonCodeRequired     Reason = "code_required"        // binding a phone or e-mail needs the code verify_contact sent to it
 	ReasonInvisibleChars   Reason = "invisible_characters" // a name with invisible or direction-changing characters
+
+	// Wallet.
+	ReasonInsufficientFunds Reason = "insufficient_funds"     // the wallet holds less than the amount
+	ReasonAllTaken          Reason = "all_taken"              // every share of the red packet was grabbed
+	ReasonExpired           Reason = "expired"                // the red packet or transfer expired (refunded)
+	ReasonWrongPIN          Reason = "wrong_pin"              // the payment password is wrong or not 6 digits
+	ReasonPINLocked         Reason = "pin_locked"             // 5 wrong payment passwords: locked for 3 hours
+	ReasonPINNotSet         Reason = "pin_not_set"            // set a payment password first
+	ReasonKeyReused         Reason = "idempotency_key_reused" // the idempotency key came with another request
+	ReasonNotPending        Reason = "not_pending"            // the transfer was accepted, returned or refunded already
+	ReasonAmountLimit       Reason = "amount_limit"           // an amount or share count out of its limits
+	ReasonProviderFailed    Reason = "provider_failed"        // the payment provider refused or failed
 )
 
 // WithReason returns a copy of e that carries r.

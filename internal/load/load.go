@@ -158,6 +158,8 @@ type Result struct {
 	PostP50Ms     float64 `json:"post_p50_ms,omitempty"` // the poster's acknowledgement
 	PostP99Ms     float64 `json:"post_p99_ms,omitempty"`
 	VisibleP99Ms  float64 `json:"visible_p99_ms,omitempty"` // from posting until a friend's feed has it
+	// Money is w8-money's own figures.
+	Money *MoneyResult `json:"money,omitempty"`
 
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
@@ -169,7 +171,7 @@ type Result struct {
 func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "chaos", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -224,6 +226,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runCatchup(ctx, opt)
 	case "w7-moments":
 		return runMoments(ctx, opt)
+	case "w8-money":
+		return runMoney(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
 	case "attack-frames", "attack-idle", "attack-recovery", "attack-group", "attack-decode", "attack-flood":

@@ -41,6 +41,13 @@ func forEachEngineWith(t *testing.T, set func(*config.Config), fn func(t *testin
 
 func startNode(t testing.TB, cfg config.Config) *httptest.Server {
 	t.Helper()
+	srv, _ := startNodeWith(t, cfg)
+	return srv
+}
+
+// startNodeWith is startNode that also returns the node.
+func startNodeWith(t testing.TB, cfg config.Config) (*httptest.Server, *node.Node) {
+	t.Helper()
 	cfg.Limits = config.Limits{} // tests sign in far more often than people
 	logs := new(syncBuffer)
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
@@ -53,7 +60,7 @@ func startNode(t testing.TB, cfg config.Config) *httptest.Server {
 		n.Close()
 		srv.Close()
 	})
-	return srv
+	return srv, n
 }
 
 // nodeLogs holds the log of each node startNode started, by its server.

@@ -11,15 +11,17 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/officialacct"
+	"hongyan/internal/wallet"
 )
 
 // resolvers tell the change-log feed the state each kind of entry names,
 // from the features: a chat.Message, chat.Summary, contact.Contact,
 // contact.Request, account.Account, []account.Device, a bool (blocked),
-// group.View, group.Invitation, favorite.Favorite, officialacct.Message or
-// officialacct.FollowState — nil when the object
+// group.View, group.Invitation, favorite.Favorite, officialacct.Message,
+// officialacct.FollowState, wallet.Balance, wallet.Transfer or
+// wallet.PacketView — nil when the object
 // is gone. Transports turn them into their frames.
-func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service) changelog.Resolvers {
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, money *wallet.Service) changelog.Resolvers {
 	return changelog.Resolvers{
 		hongyan.ChangeMessage: messages(chats),
 		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
@@ -53,6 +55,24 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 		}),
 		hongyan.ChangeOAFollow: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(oas.FollowState(ctx, me, officialacct.AccountID(e.Ref)))
+		}),
+		// The wallet: the balance now (one read for a page's entries), a
+		// transfer, a red packet with its grabs.
+		hongyan.ChangeWallet: func(ctx context.Context, me hongyan.Caller, entries []hongyan.Change, out []any) error {
+			b, err := money.Balance(ctx, me)
+			if err != nil {
+				return err
+			}
+			for i := range entries {
+				out[i] = wallet.Balance{Fen: b}
+			}
+			return nil
+		},
+		hongyan.ChangeTransfer: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(money.GetTransfer(ctx, me, e.Ref))
+		}),
+		hongyan.ChangePacket: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(money.GetPacket(ctx, me, e.Ref))
 		}),
 	}
 }

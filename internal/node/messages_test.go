@@ -186,8 +186,9 @@ func TestUnknownMessageKindsRefused(t *testing.T) {
 	})
 }
 
-// An undefined gender is refused too, not converted (257 used to become
-// male), and the profile keeps its gender.
+// Undefined genders, official-account kinds and operator roles are refused
+// too, not converted (257 used to become male, a subscription account, an
+// admin), and nothing changes.
 func TestUnknownGenderRefused(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
 		c := session(t, srv, registerUser(t, srv, "gender_a1"))
@@ -200,6 +201,16 @@ func TestUnknownGenderRefused(t *testing.T) {
 		}
 		if got := call(t, c, &pb.ClientFrame{Req: &pb.ClientFrame_Me{Me: &pb.Empty{}}}).GetProfile().GetGender(); got != pb.Gender(0) {
 			t.Errorf("gender after the refusals: got %v, want unset", got)
+		}
+		// Official accounts: a kind of 257 used to be a subscription
+		// account, a role of 257 an admin.
+		if got := callCode(c, oaReq(&pb.OaCreateRequest{Org: "Org", Name: "News", Kind: pb.OaKind(257)})); got != "invalid_argument" {
+			t.Errorf("official account of kind 257: got %q, want invalid_argument", got)
+		}
+		acct := call(t, c, oaReq(&pb.OaCreateRequest{Org: "Org", Name: "News", Kind: pb.OaKind_OA_KIND_SERVICE})).GetOaCreated().GetAccount()
+		other := registerUser(t, srv, "gender_b1")
+		if got := callCode(c, oaReq(&pb.OaOperatorRequest{Account: acct.Id, User: other.id, Role: pb.OaRole(257)})); got != "invalid_argument" {
+			t.Errorf("operator role 257: got %q, want invalid_argument", got)
 		}
 	})
 }

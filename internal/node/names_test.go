@@ -46,6 +46,16 @@ func TestNamesRefuseInvisibleCharacters(t *testing.T) {
 				}
 			}
 		}
+		// An official account's name and its organisation's (whose
+		// impersonation would cost most).
+		for _, r := range []*pb.OaCreateRequest{
+			{Org: "School", Name: "School\u200bNews", Kind: pb.OaKind_OA_KIND_SERVICE},
+			{Org: "Sch\u202eool", Name: "School News", Kind: pb.OaKind_OA_KIND_SERVICE},
+		} {
+			if got := callCode(ca, oaReq(r)); got != "invalid_argument" {
+				t.Errorf("official account %+q of %+q: got %q, want invalid_argument", r.Name, r.Org, got)
+			}
+		}
 		// Nothing changed.
 		if got := call(t, ca, &pb.ClientFrame{Req: &pb.ClientFrame_Me{Me: &pb.Empty{}}}).GetProfile().GetNickname(); got != a.account {
 			t.Errorf("nickname after the refusals: got %q, want %q", got, a.account)

@@ -37,6 +37,7 @@ import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
+	"hongyan/internal/wallet"
 	"hongyan/internal/webui"
 )
 
@@ -48,6 +49,7 @@ type Node struct {
 	oas      *officialacct.Service
 	oaapi    *oaapi.API
 	feed     *changelog.Feed
+	wallet   *wallet.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -95,15 +97,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mediaFiles := newMedia(cfg, db, readers)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
+	oas := officialacct.New(db.OfficialAccounts(), pub)
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
-	oas := officialacct.New(db.OfficialAccounts(), pub)
+	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	rs := resolvers(accounts, contacts, chats, groups, favorites, oas)
+	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, n.wallet)
 	for k, r := range momentResolvers(momentsSvc) {
 		rs[k] = each(r)
 	}
@@ -115,7 +118,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -241,6 +244,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		n.log.Info("admin listener", "addr", admin.Addr().String())
 	}
 	go n.prune(ctx)
+	go n.expire(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -122,3 +122,24 @@ func BenchmarkPush(b *testing.B) {
 		})
 	}
 }
+
+// A news reply to a user's message keeps one article; to an event, up to 8.
+func TestPushNewsReply(t *testing.T) {
+	f := oafake.New()
+	f.AddApp(oaapi.App{AppID: appID, OriginalID: origID}, secret)
+	news := "<xml><MsgType>news</MsgType><ArticleCount>3</ArticleCount><Articles>" +
+		"<item><Title>a</Title><Url>https://x.example/a</Url></item><item><Title>b</Title></item><item><Title>c</Title></item></Articles></xml>"
+	ds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, news) }))
+	defer ds.Close()
+	f.SetServer(appID, oaapi.Server{URL: ds.URL, Token: devTok, Mode: oaapi.ModePlain})
+	p := oaapi.NewPusher(f, oaapi.PushOptions{AllowPrivate: true, Timeout: time.Second})
+	ctx := context.Background()
+	r, err := p.Deliver(ctx, appID, wxwire.Push{FromUserName: "o1", MsgType: wxwire.TypeText, Content: "news?", MsgId: 5})
+	if err != nil || r == nil || r.Kind != oaapi.MsgNews || len(r.Articles) != 1 || r.Articles[0].URL != "https://x.example/a" {
+		t.Errorf("news reply to a message = %+v, %v; want its first article", r, err)
+	}
+	r, err = p.Deliver(ctx, appID, wxwire.Push{FromUserName: "o1", MsgType: wxwire.TypeEvent, Event: wxwire.EventClick, EventKey: "K"})
+	if err != nil || r == nil || len(r.Articles) != 3 {
+		t.Errorf("news reply to a click = %+v, %v; want 3 articles", r, err)
+	}
+}

@@ -74,7 +74,7 @@ func (a *App) SetRemark(ctx context.Context, openid, remark string) error {
 	if err != nil {
 		return err
 	}
-	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+	if err := hongyan.ValidName("remark", remark, MaxRemark); err != nil {
 		return err
 	}
 	return a.s.store.SetRemark(ctx, a.Account.ID, f.User, remark)

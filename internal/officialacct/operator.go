@@ -47,10 +47,10 @@ type Created struct {
 // Only the organisation's owner creates accounts in it.
 func (s *Service) Create(ctx context.Context, c hongyan.Caller, org, name string, kind Kind) (Created, error) {
 	org, name = strings.TrimSpace(org), strings.TrimSpace(name)
-	if org == "" || hongyan.ValidText("organisation", org, MaxOrgName) != nil {
+	if org == "" || hongyan.ValidName("organisation", org, MaxOrgName) != nil {
 		return Created{}, hongyan.Errorf(hongyan.CodeInvalid, "an organisation is named in 1 to %d characters", MaxOrgName)
 	}
-	if name == "" || hongyan.ValidText("name", name, MaxName) != nil {
+	if name == "" || hongyan.ValidName("name", name, MaxName) != nil {
 		return Created{}, hongyan.Errorf(hongyan.CodeInvalid, "an account is named in 1 to %d characters", MaxName)
 	}
 	if kind != KindSubscription && kind != KindService {
@@ -92,7 +92,7 @@ func (s *Service) UpdateProfile(ctx context.Context, c hongyan.Caller, id Accoun
 		return Account{}, err
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || hongyan.ValidText("name", name, MaxName) != nil {
+	if name == "" || hongyan.ValidName("name", name, MaxName) != nil {
 		return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "an account is named in 1 to %d characters", MaxName)
 	}
 	if err := validMessageText("intro", intro, MaxIntro); err != nil {
@@ -628,7 +628,7 @@ func (s *Service) SetRemark(ctx context.Context, c hongyan.Caller, id AccountID,
 	if _, err := s.operate(ctx, c, id, editors); err != nil {
 		return err
 	}
-	if err := hongyan.ValidText("remark", remark, MaxRemark); err != nil {
+	if err := hongyan.ValidName("remark", remark, MaxRemark); err != nil {
 		return err
 	}
 	return s.store.SetRemark(ctx, id, user, remark)
@@ -660,7 +660,7 @@ func (s *Service) CreateTag(ctx context.Context, c hongyan.Caller, id AccountID,
 }
 
 func validTagName(name string) error {
-	if strings.TrimSpace(name) == "" || len(name) > MaxTagName || hongyan.ValidText("tag", name, MaxTagName) != nil {
+	if strings.TrimSpace(name) == "" || len(name) > MaxTagName || hongyan.ValidName("tag", name, MaxTagName) != nil {
 		return hongyan.Errorf(hongyan.CodeInvalid, "a tag's name is 1 to %d bytes", MaxTagName)
 	}
 	return nil

@@ -28,11 +28,14 @@ import (
 
 // Dialect is the PostgreSQL dialect for sqldb.
 var Dialect = sqldb.Dialect{
-	Name:        "postgres",
-	Begin:       "BEGIN",
-	IsUnique:    func(err error) bool { return sqlState(err) == "23505" },
-	IsRetryable: isRetryable,
-	IsBusy:      func(err error) bool { return sqlState(err) == "55P03" }, // lock_not_available
+	Name:  "postgres",
+	Begin: "BEGIN",
+	// Money (wallet) decides on balances and counts it reads: SERIALIZABLE,
+	// and batches that fail serialization run again.
+	BeginSerializable: "BEGIN ISOLATION LEVEL SERIALIZABLE",
+	IsUnique:          func(err error) bool { return sqlState(err) == "23505" },
+	IsRetryable:       isRetryable,
+	IsBusy:            func(err error) bool { return sqlState(err) == "55P03" }, // lock_not_available
 	// An arbitrary constant key: "hongyan migrate". Migrating may wait
 	// for another node's migration as long as it takes.
 	Lock: "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(7236102938475610)",

@@ -25,6 +25,8 @@ import (
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
+	"hongyan/internal/wallet"
+	"hongyan/internal/wallet/wallettest"
 )
 
 // open opens a fresh database, closed when the test ends.
@@ -186,4 +188,9 @@ func TestTwoWriters(t *testing.T) {
 func TestOfficialAccountStore(t *testing.T) {
 	pgtest.Require(t)
 	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
+}
+
+func TestWalletStore(t *testing.T) {
+	pgtest.Require(t)
+	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
 }

@@ -54,6 +54,11 @@ type Dialect struct {
 	// savepoints, where any failure reruns the whole batch anyway; it
 	// spares SQLite the statement journal. Empty on PostgreSQL.
 	FastConflict string
+	// BeginSerializable, when set, opens a SERIALIZABLE write transaction
+	// for WriteSerializable (PostgreSQL, where several nodes write at
+	// once). Empty means the engine has one writer for the whole database
+	// (SQLite), which serializes every write already.
+	BeginSerializable string
 	// Lock, when set, is executed at the start of a migration transaction
 	// to keep concurrent migrators out (e.g. an advisory lock).
 	Lock string
@@ -89,9 +94,16 @@ type Options struct {
 // together.
 type DB struct {
 	read  *sql.DB
+	write *sql.DB
 	d     Dialect
+	opts  Options
 	w     *writer
 	close []func() error
+
+	// serial is the writer of WriteSerializable on engines with
+	// Dialect.BeginSerializable, started on first use.
+	serialMu sync.Mutex
+	serial   *writer
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared read statements, by query text
@@ -122,7 +134,7 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, opts Options) (*DB
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{read: read, d: d, w: w, stmts: make(map[string]*sql.Stmt)}
+	db := &DB{read: read, write: write, d: d, opts: opts, w: w, stmts: make(map[string]*sql.Stmt)}
 	if opts.OnClose != nil {
 		db.close = append(db.close, opts.OnClose)
 	}
@@ -136,6 +148,11 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, opts Options) (*DB
 // Close stops the writer (operations still queued fail with
 // hongyan.CodeUnavailable) and closes the connection pools.
 func (db *DB) Close() error {
+	db.serialMu.Lock()
+	if db.serial != nil {
+		db.serial.stop()
+	}
+	db.serialMu.Unlock()
 	db.w.stop()
 	db.mu.Lock()
 	for _, s := range db.stmts {

@@ -753,6 +753,59 @@ func (db *DB) WriteCombined(ctx context.Context, fn func(*Tx) error, c *Combiner
 	return db.w.do(ctx, fn, c, item)
 }
 
+// WriteSerializable is Write for operations whose decisions must hold
+// against every other node's writes, such as moving money: they read a
+// balance or a count and write what follows from it. On an engine with one
+// writer for the whole database (SQLite) it is Write. Where several nodes
+// write at once (PostgreSQL), the operation runs in a second writer of
+// this node whose transactions are SERIALIZABLE (Dialect.BeginSerializable):
+// batches that fail serialization (SQLSTATE 40001) or deadlock are rolled
+// back and run again whole, a bounded number of times, and then fail with
+// hongyan.CodeUnavailable. Group commit and "the caller hears back after
+// COMMIT" hold as for Write.
+func (db *DB) WriteSerializable(ctx context.Context, fn func(*Tx) error) error {
+	if db.d.BeginSerializable == "" {
+		return db.w.do(ctx, fn, nil, nil)
+	}
+	w, err := db.serialWriter(ctx)
+	if err != nil {
+		return err
+	}
+	return w.do(ctx, fn, nil, nil)
+}
+
+// serialWriter starts the serializable writer on first use.
+func (db *DB) serialWriter(ctx context.Context) (*writer, error) {
+	db.serialMu.Lock()
+	defer db.serialMu.Unlock()
+	if db.serial != nil {
+		return db.serial, nil
+	}
+	select {
+	case <-db.w.ended:
+		return nil, errClosed
+	default:
+	}
+	d := db.d
+	d.Begin = d.BeginSerializable
+	opts := db.opts
+	opts.AfterCommit, opts.OnClose, opts.UnsafeAckBeforeCommit = nil, nil, false
+	w, err := newWriter(context.WithoutCancel(ctx), db.write, d, opts)
+	if err != nil {
+		return nil, err
+	}
+	w.changes.Store(db.w.changes.Load())
+	db.serial = w
+	return w, nil
+}
+
 // SetChangeAppender installs the function that Tx.AppendChanges and the
 // deferred appends call (the change-log store's).
-func (db *DB) SetChangeAppender(f ChangeAppender) { db.w.changes.Store(&f) }
+func (db *DB) SetChangeAppender(f ChangeAppender) {
+	db.w.changes.Store(&f)
+	db.serialMu.Lock()
+	if db.serial != nil {
+		db.serial.changes.Store(&f)
+	}
+	db.serialMu.Unlock()
+}

@@ -20,6 +20,8 @@ import (
 	"hongyan/internal/officialacct/officialaccttest"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
+	"hongyan/internal/wallet"
+	"hongyan/internal/wallet/wallettest"
 )
 
 // open opens a fresh database in a temporary directory, closed when the
@@ -68,4 +70,8 @@ func TestChangeLog(t *testing.T) {
 
 func TestOfficialAccountStore(t *testing.T) {
 	officialaccttest.Run(t, func(t *testing.T) officialacct.Store { return open(t).OfficialAccounts() })
+}
+
+func TestWalletStore(t *testing.T) {
+	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
 }

@@ -55,6 +55,16 @@ func ErrorCode(err error) string {
 	return ""
 }
 
+// ErrorReason returns the Reason of the first *Error in err's chain, or
+// "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
 var (
 	// ErrClosed is the cause of failures after Close was called.
 	ErrClosed = errors.New("wsclient: connection closed")

@@ -56,6 +56,11 @@ describe("accounts", { skip }, () => {
     await r.locator('button[type="submit"]').click();
     await page.locator(".form-error", { hasText: "该账号已被注册" }).waitFor();
     await r.locator('input[name="account_id"]').fill("acct_bob_zh");
+    // A phone is bound only with the code sent to it.
+    await r.locator('input[name="phone"]').fill("+8613700000009");
+    await r.locator('button[type="submit"]').click();
+    await page.locator(".form-error", { hasText: "请先发送验证码并填写" }).waitFor();
+    await r.locator('input[name="phone"]').fill("");
     await r.locator('button[type="submit"]').click();
     await page.waitForSelector('[data-screen="app"]');
     await go(page, "/contacts/add");

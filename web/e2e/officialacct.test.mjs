@@ -118,6 +118,7 @@ describe("official accounts", { skip }, () => {
     await bc.locator('[data-oa-send="broadcast"]').click();
     await page.locator(".dialog-actions .btn.primary").first().click();
     await page.locator('[data-oa-section="stats"] svg.oa-chart').first().waitFor();
+    await page.locator(`[data-oa-section="operators"] [data-operator="${op.session.user}"]`).waitFor();
     await page.locator('[data-oa-section="stats"]').scrollIntoViewIfNeeded();
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(SHOTS, "desktop-en-oa-console.png") });

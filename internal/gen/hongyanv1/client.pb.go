@@ -51,6 +51,11 @@ const (
 	MessageKind_MESSAGE_KIND_CHAT_HISTORY MessageKind = 9
 	// notice: a group change (sent by the server, in order with messages).
 	MessageKind_MESSAGE_KIND_NOTICE MessageKind = 10
+	// money: a transfer card (posted by the server when one is made; its
+	// state comes with the transfer, see Wallet).
+	MessageKind_MESSAGE_KIND_TRANSFER MessageKind = 11
+	// money: a red packet card (text: its greeting).
+	MessageKind_MESSAGE_KIND_RED_PACKET MessageKind = 12
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -70,6 +75,8 @@ var (
 		8:   "MESSAGE_KIND_LINK",
 		9:   "MESSAGE_KIND_CHAT_HISTORY",
 		10:  "MESSAGE_KIND_NOTICE",
+		11:  "MESSAGE_KIND_TRANSFER",
+		12:  "MESSAGE_KIND_RED_PACKET",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
@@ -84,6 +91,8 @@ var (
 		"MESSAGE_KIND_LINK":         8,
 		"MESSAGE_KIND_CHAT_HISTORY": 9,
 		"MESSAGE_KIND_NOTICE":       10,
+		"MESSAGE_KIND_TRANSFER":     11,
+		"MESSAGE_KIND_RED_PACKET":   12,
 		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
@@ -637,6 +646,20 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_WalletBalance
+	//	*ClientFrame_WalletHistory
+	//	*ClientFrame_WalletSummary
+	//	*ClientFrame_WalletTopup
+	//	*ClientFrame_WalletWithdraw
+	//	*ClientFrame_WalletSetPin
+	//	*ClientFrame_WalletResetPin
+	//	*ClientFrame_Transfer
+	//	*ClientFrame_TransferAccept
+	//	*ClientFrame_TransferReturn
+	//	*ClientFrame_TransferShow
+	//	*ClientFrame_RedPacketSend
+	//	*ClientFrame_RedPacketGrab
+	//	*ClientFrame_RedPacketShow
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1748,6 +1771,132 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetWalletBalance() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
+			return x.WalletBalance
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletHistory() *WalletHistoryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletHistory); ok {
+			return x.WalletHistory
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletSummary() *WalletSummaryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletSummary); ok {
+			return x.WalletSummary
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletTopup() *WalletAmountRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletTopup); ok {
+			return x.WalletTopup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletWithdraw() *WalletAmountRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletWithdraw); ok {
+			return x.WalletWithdraw
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletSetPin() *WalletPinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletSetPin); ok {
+			return x.WalletSetPin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetWalletResetPin() *WalletPinResetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_WalletResetPin); ok {
+			return x.WalletResetPin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransfer() *TransferRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Transfer); ok {
+			return x.Transfer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferAccept() *TransferRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferAccept); ok {
+			return x.TransferAccept
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferReturn() *TransferRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferReturn); ok {
+			return x.TransferReturn
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTransferShow() *TransferRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TransferShow); ok {
+			return x.TransferShow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRedPacketSend() *RedPacketRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RedPacketSend); ok {
+			return x.RedPacketSend
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRedPacketGrab() *RedPacketRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RedPacketGrab); ok {
+			return x.RedPacketGrab
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_RedPacketShow); ok {
+			return x.RedPacketShow
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2227,6 +2376,63 @@ type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ClientFrame_WalletBalance struct {
+	// Wallet (wallet.proto).
+	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
+}
+
+type ClientFrame_WalletHistory struct {
+	WalletHistory *WalletHistoryRequest `protobuf:"bytes,251,opt,name=wallet_history,json=walletHistory,proto3,oneof"`
+}
+
+type ClientFrame_WalletSummary struct {
+	WalletSummary *WalletSummaryRequest `protobuf:"bytes,252,opt,name=wallet_summary,json=walletSummary,proto3,oneof"`
+}
+
+type ClientFrame_WalletTopup struct {
+	WalletTopup *WalletAmountRequest `protobuf:"bytes,253,opt,name=wallet_topup,json=walletTopup,proto3,oneof"`
+}
+
+type ClientFrame_WalletWithdraw struct {
+	WalletWithdraw *WalletAmountRequest `protobuf:"bytes,254,opt,name=wallet_withdraw,json=walletWithdraw,proto3,oneof"`
+}
+
+type ClientFrame_WalletSetPin struct {
+	WalletSetPin *WalletPinRequest `protobuf:"bytes,255,opt,name=wallet_set_pin,json=walletSetPin,proto3,oneof"`
+}
+
+type ClientFrame_WalletResetPin struct {
+	WalletResetPin *WalletPinResetRequest `protobuf:"bytes,256,opt,name=wallet_reset_pin,json=walletResetPin,proto3,oneof"`
+}
+
+type ClientFrame_Transfer struct {
+	Transfer *TransferRequest `protobuf:"bytes,257,opt,name=transfer,proto3,oneof"`
+}
+
+type ClientFrame_TransferAccept struct {
+	TransferAccept *TransferRef `protobuf:"bytes,258,opt,name=transfer_accept,json=transferAccept,proto3,oneof"`
+}
+
+type ClientFrame_TransferReturn struct {
+	TransferReturn *TransferRef `protobuf:"bytes,259,opt,name=transfer_return,json=transferReturn,proto3,oneof"`
+}
+
+type ClientFrame_TransferShow struct {
+	TransferShow *TransferRef `protobuf:"bytes,260,opt,name=transfer_show,json=transferShow,proto3,oneof"`
+}
+
+type ClientFrame_RedPacketSend struct {
+	RedPacketSend *RedPacketRequest `protobuf:"bytes,261,opt,name=red_packet_send,json=redPacketSend,proto3,oneof"`
+}
+
+type ClientFrame_RedPacketGrab struct {
+	RedPacketGrab *RedPacketRef `protobuf:"bytes,262,opt,name=red_packet_grab,json=redPacketGrab,proto3,oneof"`
+}
+
+type ClientFrame_RedPacketShow struct {
+	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -2463,6 +2669,34 @@ func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
+func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletSummary) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletTopup) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletWithdraw) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletSetPin) isClientFrame_Req() {}
+
+func (*ClientFrame_WalletResetPin) isClientFrame_Req() {}
+
+func (*ClientFrame_Transfer) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferAccept) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferReturn) isClientFrame_Req() {}
+
+func (*ClientFrame_TransferShow) isClientFrame_Req() {}
+
+func (*ClientFrame_RedPacketSend) isClientFrame_Req() {}
+
+func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
+
+func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2524,6 +2758,14 @@ type ServerFrame struct {
 	//	*ServerFrame_MomentComment
 	//	*ServerFrame_MomentNotifications
 	//	*ServerFrame_MomentSettings
+	//	*ServerFrame_WalletBalance
+	//	*ServerFrame_WalletHistory
+	//	*ServerFrame_WalletSummary
+	//	*ServerFrame_WalletMovement
+	//	*ServerFrame_WalletPinSet
+	//	*ServerFrame_Transfer
+	//	*ServerFrame_RedPacket
+	//	*ServerFrame_RedPacketGrabbed
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3075,6 +3317,78 @@ func (x *ServerFrame) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *ServerFrame) GetWalletBalance() *WalletBalance {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
+			return x.WalletBalance
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletHistory() *WalletHistory {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletHistory); ok {
+			return x.WalletHistory
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletSummary() *WalletSummary {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletSummary); ok {
+			return x.WalletSummary
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletMovement() *WalletMovement {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletMovement); ok {
+			return x.WalletMovement
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetWalletPinSet() *WalletPinSet {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_WalletPinSet); ok {
+			return x.WalletPinSet
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetTransfer() *Transfer {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Transfer); ok {
+			return x.Transfer
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetRedPacket() *RedPacket {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_RedPacket); ok {
+			return x.RedPacket
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_RedPacketGrabbed); ok {
+			return x.RedPacketGrabbed
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -3304,6 +3618,39 @@ type ServerFrame_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ServerFrame_WalletBalance struct {
+	// Wallet (wallet.proto).
+	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
+}
+
+type ServerFrame_WalletHistory struct {
+	WalletHistory *WalletHistory `protobuf:"bytes,251,opt,name=wallet_history,json=walletHistory,proto3,oneof"`
+}
+
+type ServerFrame_WalletSummary struct {
+	WalletSummary *WalletSummary `protobuf:"bytes,252,opt,name=wallet_summary,json=walletSummary,proto3,oneof"`
+}
+
+type ServerFrame_WalletMovement struct {
+	WalletMovement *WalletMovement `protobuf:"bytes,253,opt,name=wallet_movement,json=walletMovement,proto3,oneof"`
+}
+
+type ServerFrame_WalletPinSet struct {
+	WalletPinSet *WalletPinSet `protobuf:"bytes,254,opt,name=wallet_pin_set,json=walletPinSet,proto3,oneof"`
+}
+
+type ServerFrame_Transfer struct {
+	Transfer *Transfer `protobuf:"bytes,255,opt,name=transfer,proto3,oneof"`
+}
+
+type ServerFrame_RedPacket struct {
+	RedPacket *RedPacket `protobuf:"bytes,256,opt,name=red_packet,json=redPacket,proto3,oneof"`
+}
+
+type ServerFrame_RedPacketGrabbed struct {
+	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -3413,6 +3760,22 @@ func (*ServerFrame_MomentComment) isServerFrame_Body() {}
 func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
 
 func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletHistory) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletSummary) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletMovement) isServerFrame_Body() {}
+
+func (*ServerFrame_WalletPinSet) isServerFrame_Body() {}
+
+func (*ServerFrame_Transfer) isServerFrame_Body() {}
+
+func (*ServerFrame_RedPacket) isServerFrame_Body() {}
+
+func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3866,6 +4229,9 @@ type Change struct {
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
+	//	*Change_WalletBalance
+	//	*Change_Transfer
+	//	*Change_RedPacket
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4086,6 +4452,33 @@ func (x *Change) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *Change) GetWalletBalance() *WalletBalance {
+	if x != nil {
+		if x, ok := x.Item.(*Change_WalletBalance); ok {
+			return x.WalletBalance
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetTransfer() *Transfer {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Transfer); ok {
+			return x.Transfer
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetRedPacket() *RedPacket {
+	if x != nil {
+		if x, ok := x.Item.(*Change_RedPacket); ok {
+			return x.RedPacket
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -4178,6 +4571,21 @@ type Change_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type Change_WalletBalance struct {
+	// Wallet (wallet.proto): the balance after a movement; a transfer of
+	// mine or to me, made or settled; a red packet I sent or grabbed from,
+	// grabbed from, finished or refunded.
+	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
+}
+
+type Change_Transfer struct {
+	Transfer *Transfer `protobuf:"bytes,251,opt,name=transfer,proto3,oneof"`
+}
+
+type Change_RedPacket struct {
+	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -4215,6 +4623,12 @@ func (*Change_MomentNotification) isChange_Item() {}
 func (*Change_MomentUnread) isChange_Item() {}
 
 func (*Change_MomentSettings) isChange_Item() {}
+
+func (*Change_WalletBalance) isChange_Item() {}
+
+func (*Change_Transfer) isChange_Item() {}
+
+func (*Change_RedPacket) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4301,7 +4715,9 @@ type Message struct {
 	History *ChatHistory `protobuf:"bytes,17,opt,name=history,proto3" json:"history,omitempty"`
 	Notice  *Notice      `protobuf:"bytes,18,opt,name=notice,proto3" json:"notice,omitempty"`
 	// Group chats: set (to the group) instead of peer.
-	Group         int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
+	Group int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
+	// Transfer and red packet cards: which one (wallet.proto).
+	Money         *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4467,6 +4883,13 @@ func (x *Message) GetGroup() int64 {
 		return x.Group
 	}
 	return 0
+}
+
+func (x *Message) GetMoney() *MoneyCard {
+	if x != nil {
+		return x.Money
+	}
+	return nil
 }
 
 // Media is a file on this server: download it from /media/{id}, its
@@ -9778,7 +10201,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\"\x84;\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xdeB\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -9919,8 +10342,22 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettingsB\x05\n" +
-	"\x03req\"\x9c\x19\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
+	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
+	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
+	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
+	"\fwallet_topup\x18\xfd\x01 \x01(\v2\x1f.hongyan.v1.WalletAmountRequestH\x00R\vwalletTopup\x12K\n" +
+	"\x0fwallet_withdraw\x18\xfe\x01 \x01(\v2\x1f.hongyan.v1.WalletAmountRequestH\x00R\x0ewalletWithdraw\x12E\n" +
+	"\x0ewallet_set_pin\x18\xff\x01 \x01(\v2\x1c.hongyan.v1.WalletPinRequestH\x00R\fwalletSetPin\x12N\n" +
+	"\x10wallet_reset_pin\x18\x80\x02 \x01(\v2!.hongyan.v1.WalletPinResetRequestH\x00R\x0ewalletResetPin\x12:\n" +
+	"\btransfer\x18\x81\x02 \x01(\v2\x1b.hongyan.v1.TransferRequestH\x00R\btransfer\x12C\n" +
+	"\x0ftransfer_accept\x18\x82\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\x0etransferAccept\x12C\n" +
+	"\x0ftransfer_return\x18\x83\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\x0etransferReturn\x12?\n" +
+	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
+	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
+	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
+	"\x03req\"\xb3\x1d\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -9988,7 +10425,16 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
 	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
 	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
-	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
+	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
+	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
+	"\x0fwallet_movement\x18\xfd\x01 \x01(\v2\x1a.hongyan.v1.WalletMovementH\x00R\x0ewalletMovement\x12A\n" +
+	"\x0ewallet_pin_set\x18\xfe\x01 \x01(\v2\x18.hongyan.v1.WalletPinSetH\x00R\fwalletPinSet\x123\n" +
+	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
+	"\n" +
+	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -10012,7 +10458,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd9\b\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8c\n" +
+	"\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -10035,12 +10482,16 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
 	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
 	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
-	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettingsB\x06\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
+	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
+	"\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xe1\x04\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x8e\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -10062,7 +10513,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05quote\x18\x10 \x01(\v2\x11.hongyan.v1.QuoteR\x05quote\x121\n" +
 	"\ahistory\x18\x11 \x01(\v2\x17.hongyan.v1.ChatHistoryR\ahistory\x12*\n" +
 	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
-	"\x05group\x18\x13 \x01(\x03R\x05group\"\xd8\x01\n" +
+	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
+	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -10483,7 +10935,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eExportResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
-	"\x04size\x18\x03 \x01(\x03R\x04size*\xc1\x02\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\xf9\x02\n" +
 	"\vMessageKind\x12\x15\n" +
 	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
 	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
@@ -10497,6 +10949,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x19MESSAGE_KIND_CHAT_HISTORY\x10\t\x12\x17\n" +
 	"\x13MESSAGE_KIND_NOTICE\x10\n" +
 	"\x12\x19\n" +
+	"\x15MESSAGE_KIND_TRANSFER\x10\v\x12\x1b\n" +
+	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x19\n" +
 	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
@@ -10699,34 +11153,52 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
 	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
-	(*OaAccount)(nil),                  // 137: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 138: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 139: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 140: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 141: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 142: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 143: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 144: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 145: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 146: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 147: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 148: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 149: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 150: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 151: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 152: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 153: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 154: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 155: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 156: hongyan.v1.OaAuthorization
-	(*MomentPost)(nil),                 // 157: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 158: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 159: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 160: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 161: hongyan.v1.MomentSettings
-	(*OaFollow)(nil),                   // 162: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 163: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 164: hongyan.v1.MomentUnread
+	(*WalletHistoryRequest)(nil),       // 137: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 138: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 139: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 140: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 141: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 142: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 143: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 144: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 145: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 146: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 147: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 148: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 149: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 150: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 151: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 152: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 153: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 154: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 155: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 156: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 157: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 158: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 159: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 160: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 161: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 162: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 163: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 164: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 165: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 166: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 167: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 168: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 169: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 170: hongyan.v1.MomentSettings
+	(*WalletBalance)(nil),              // 171: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 172: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 173: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 174: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 175: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 176: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 177: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 178: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 179: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 180: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 181: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 182: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -10847,124 +11319,150 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
 	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	11,  // 118: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 119: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 120: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 121: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 122: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 123: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 124: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 125: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 126: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 127: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 128: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 129: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 130: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 131: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 132: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 133: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 134: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 135: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 136: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 137: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 138: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 139: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 140: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 141: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 142: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 143: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 144: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 145: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 146: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	137, // 147: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	138, // 148: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	139, // 149: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	140, // 150: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	141, // 151: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 152: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	142, // 153: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	143, // 154: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	144, // 155: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 156: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	145, // 157: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	146, // 158: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	147, // 159: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	148, // 160: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	149, // 161: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	150, // 162: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	151, // 163: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	152, // 164: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	153, // 165: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	154, // 166: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	155, // 167: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	156, // 168: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	157, // 169: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	158, // 170: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	159, // 171: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	160, // 172: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	161, // 173: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	18,  // 174: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 175: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 176: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 177: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 178: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 179: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 180: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 181: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 182: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 183: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 184: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 185: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	140, // 186: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	162, // 187: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	163, // 188: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	164, // 189: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	161, // 190: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	0,   // 191: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 192: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 193: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 194: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 195: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 196: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 197: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	0,   // 198: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 199: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 200: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 201: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 202: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 203: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 204: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 205: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 206: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 207: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 208: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 209: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 210: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 211: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 212: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 213: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 214: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 215: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 216: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 217: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 218: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 219: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 220: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 221: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 222: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 223: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 224: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 225: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 226: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 227: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 228: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 229: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 230: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	231, // [231:231] is the sub-list for method output_type
-	231, // [231:231] is the sub-list for method input_type
-	231, // [231:231] is the sub-list for extension type_name
-	231, // [231:231] is the sub-list for extension extendee
-	0,   // [0:231] is the sub-list for field type_name
+	10,  // 118: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	137, // 119: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	138, // 120: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	139, // 121: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	139, // 122: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	140, // 123: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	141, // 124: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	142, // 125: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	143, // 126: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	143, // 127: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	143, // 128: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	144, // 129: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	145, // 130: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	145, // 131: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 132: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 133: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 134: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 135: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 136: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 137: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 138: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 139: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 140: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 141: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 142: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 143: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 144: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 145: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 146: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 147: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 148: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 149: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 150: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 151: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 152: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 153: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 154: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 155: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 156: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 157: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 158: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 159: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 160: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	146, // 161: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	147, // 162: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	148, // 163: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	149, // 164: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	150, // 165: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 166: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	151, // 167: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	152, // 168: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	153, // 169: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 170: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	154, // 171: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	155, // 172: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	156, // 173: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	157, // 174: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	158, // 175: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	159, // 176: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	160, // 177: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	161, // 178: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	162, // 179: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	163, // 180: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	164, // 181: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	165, // 182: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	166, // 183: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	167, // 184: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	168, // 185: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	169, // 186: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	170, // 187: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	171, // 188: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	172, // 189: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	173, // 190: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	174, // 191: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	175, // 192: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	176, // 193: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	177, // 194: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	178, // 195: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 196: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 197: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 198: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 199: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 200: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 201: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 202: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 203: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 204: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 205: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 206: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 207: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	149, // 208: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	179, // 209: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	180, // 210: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	181, // 211: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	170, // 212: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	171, // 213: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	176, // 214: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	177, // 215: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 216: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 217: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 218: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 219: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 220: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 221: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 222: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	182, // 223: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 224: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 225: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 226: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 227: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 228: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 229: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 230: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 231: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 232: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 233: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 234: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 235: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 236: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 237: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 238: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 239: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 240: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 241: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 242: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 243: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 244: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 245: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 246: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 247: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 248: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 249: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 250: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 251: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 252: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 253: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 254: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 255: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 256: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	257, // [257:257] is the sub-list for method output_type
+	257, // [257:257] is the sub-list for method input_type
+	257, // [257:257] is the sub-list for extension type_name
+	257, // [257:257] is the sub-list for extension extendee
+	0,   // [0:257] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -10974,6 +11472,7 @@ func file_hongyan_v1_client_proto_init() {
 	}
 	file_hongyan_v1_officialacct_proto_init()
 	file_hongyan_v1_moments_proto_init()
+	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -11093,6 +11592,20 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_WalletBalance)(nil),
+		(*ClientFrame_WalletHistory)(nil),
+		(*ClientFrame_WalletSummary)(nil),
+		(*ClientFrame_WalletTopup)(nil),
+		(*ClientFrame_WalletWithdraw)(nil),
+		(*ClientFrame_WalletSetPin)(nil),
+		(*ClientFrame_WalletResetPin)(nil),
+		(*ClientFrame_Transfer)(nil),
+		(*ClientFrame_TransferAccept)(nil),
+		(*ClientFrame_TransferReturn)(nil),
+		(*ClientFrame_TransferShow)(nil),
+		(*ClientFrame_RedPacketSend)(nil),
+		(*ClientFrame_RedPacketGrab)(nil),
+		(*ClientFrame_RedPacketShow)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -11150,6 +11663,14 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_MomentComment)(nil),
 		(*ServerFrame_MomentNotifications)(nil),
 		(*ServerFrame_MomentSettings)(nil),
+		(*ServerFrame_WalletBalance)(nil),
+		(*ServerFrame_WalletHistory)(nil),
+		(*ServerFrame_WalletSummary)(nil),
+		(*ServerFrame_WalletMovement)(nil),
+		(*ServerFrame_WalletPinSet)(nil),
+		(*ServerFrame_Transfer)(nil),
+		(*ServerFrame_RedPacket)(nil),
+		(*ServerFrame_RedPacketGrabbed)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -11171,6 +11692,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),
+		(*Change_WalletBalance)(nil),
+		(*Change_Transfer)(nil),
+		(*Change_RedPacket)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

@@ -14,6 +14,7 @@ import (
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
+	"hongyan/internal/sqldb/walletdb"
 )
 
 // Schemas are the features' schemas in the order they are migrated: a
@@ -28,6 +29,7 @@ var Schemas = []sqldb.Schema{
 	favoritedb.Schema,
 	officialacctdb.Schema,
 	momentsdb.Schema,
+	walletdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -68,3 +70,6 @@ func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
+
+// Wallet returns the wallet store.
+func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "ce7b5b6d2b343910";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BKo8nk2Q.js","/assets/index-CubNAB8Y.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "f0ceaeb3658b9ffa";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-B4NxajbN.js","/assets/index-CubNAB8Y.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

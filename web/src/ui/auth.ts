@@ -115,6 +115,28 @@ function registerForm(): HTMLElement {
     field("nickname", t("nickname"), "text", { required: "", maxlength: 32 }),
     field("password", t("password"), "password", { autocomplete: "new-password", required: "", minlength: 8, maxlength: 128 }),
     field("phone", t("phone_optional"), "tel", { autocomplete: "tel" }),
+    // A phone is bound only with the code sent to it.
+    h("button", {
+      class: "btn",
+      attrs: { type: "button" },
+      data: { action: "send-phone-code" },
+      on: {
+        click: (e) =>
+          busy(e.currentTarget as HTMLButtonElement, async () => {
+            const phone = formValues(f).phone.trim();
+            if (!phone) return;
+            err.textContent = "";
+            try {
+              await app.conn.soon();
+              await app.conn.done("verifyContact", { channel: "phone", to: phone });
+              err.textContent = t("code_sent_to", phone);
+            } catch (x) {
+              err.textContent = errorText(x);
+            }
+          }),
+      },
+    }, t("send_code")),
+    field("phone_code", t("phone_code"), "text", { inputmode: "numeric", autocomplete: "one-time-code" }),
     err,
     submit,
   );
@@ -125,7 +147,7 @@ function registerForm(): HTMLElement {
     submit.disabled = true;
     try {
       await app.conn.soon();
-      const s = await app.conn.call("register", { accountId: v.account_id.trim(), nickname: v.nickname.trim(), password: v.password, phone: v.phone.trim(), deviceName: deviceName() }, "session");
+      const s = await app.conn.call("register", { accountId: v.account_id.trim(), nickname: v.nickname.trim(), password: v.password, phone: v.phone.trim(), phoneCode: v.phone_code.trim(), deviceName: deviceName() }, "session");
       await app.signIn(s);
     } catch (x) {
       err.textContent = errorText(x);

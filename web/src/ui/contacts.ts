@@ -212,9 +212,10 @@ function profileCard(p: Profile, withAdd: boolean): HTMLElement {
 }
 
 // addLink: someone's personal QR code (/add/{id}). A stranger's profile is
-// not visible before they are friends: the screen says whether the user
-// exists (the server draws QR codes of existing users only) and offers to
-// send a request, without showing internal numbers.
+// not visible before they are friends, nor whether the ID belongs to
+// anyone (the server answers a request to someone hidden from discovery as
+// it does for no one): the screen offers to send a request, without
+// showing internal numbers.
 export function addLink(user: bigint): View {
   const st = app.store!;
   if (user === st.me) queueMicrotask(() => router.go("/me/qr", true));
@@ -225,15 +226,7 @@ export function addLink(user: bigint): View {
   const offer = (card: HTMLElement, hint: string, name: string) =>
     replace(body, card, h("p", "hint", hint), h("button", { class: "btn primary wide", attrs: { type: "button" }, data: { action: "add" }, on: { click: () => void sendRequest(user, name) } }, t("add_to_contacts")));
   if (p) offer(profileCard(p, false), t("add_link_hint"), p.nickname);
-  else {
-    replace(body, h("p", "hint", t("loading")));
-    fetch(`/qr/user/${user}.svg`, { method: "HEAD" })
-      .then((r) => {
-        if (r.status === 404) return replace(body, h("div", { class: "profile-card", data: { missing: "" } }, avatar("?", undefined, "l"), h("div", "profile-main", h("div", "profile-name", t("user_missing")))));
-        offer(h("div", "profile-card", avatar("?", undefined, "l"), h("div", "profile-main", h("div", "profile-name", t("user_hidden")), h("div", "profile-sub", t("user_hidden_hint")))), t("add_link_hint"), "");
-      })
-      .catch((e) => replace(body, h("p", "empty", errorText(e))));
-  }
+  else offer(h("div", "profile-card", avatar("?", undefined, "l"), h("div", "profile-main", h("div", "profile-name", t("user_hidden")), h("div", "profile-sub", t("user_hidden_hint")))), t("add_link_hint"), "");
   return { el };
 }
 

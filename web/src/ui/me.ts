@@ -67,7 +67,21 @@ export function profileEdit(): View {
   const edit = (field: "nickname" | "region" | "signature" | "phone" | "email", label: string, max: number) => async () => {
     const p = st.profile!;
     const v = await ask(label, [{ name: "v", label, value: p[field], maxlength: max }]);
-    if (v) await save({ [field]: v.v.trim() }).catch(toastError);
+    if (!v) return;
+    const value = v.v.trim();
+    if ((field === "phone" || field === "email") && value && value !== p[field]) {
+      // A new phone or e-mail is bound only with the code sent to it.
+      try {
+        await app.conn.done("verifyContact", { channel: field, to: value });
+      } catch (e) {
+        return toastError(e);
+      }
+      const c = await ask(t("verify_title", value), [{ name: "code", label: t("code"), maxlength: 16 }]);
+      if (!c) return;
+      await save({ [field]: value, [field === "phone" ? "phoneCode" : "emailCode"]: c.code.trim() }).catch(toastError);
+      return;
+    }
+    await save({ [field]: value }).catch(toastError);
   };
   const render = () => {
     const p = st.profile;

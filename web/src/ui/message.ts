@@ -259,6 +259,9 @@ export function content(m: Message, inHistory = false): HTMLElement {
       return linkCard(m);
     case MessageKind.CHAT_HISTORY:
       return inHistory ? h("div", "text", summary(m)) : historyCard(m);
+    case MessageKind.TRANSFER:
+    case MessageKind.RED_PACKET:
+      return h("div", { class: "money-card", data: { kind: m.kind === MessageKind.TRANSFER ? "transfer" : "red-packet" } }, summary(m));
   }
   if (m.kind !== MessageKind.TEXT && !m.text) return h("div", "text", kindLabel(m.kind) || t("unsupported"));
   return h("div", "text", ...richText(m.text));

@@ -13,7 +13,16 @@ const kindKey: Partial<Record<MessageKind, Key>> = {
   [MessageKind.CONTACT_CARD]: "kind_card",
   [MessageKind.LINK]: "kind_link",
   [MessageKind.CHAT_HISTORY]: "kind_history",
+  [MessageKind.TRANSFER]: "kind_transfer",
+  [MessageKind.RED_PACKET]: "kind_red_packet",
 };
+
+// yuan formats fen as yuan ("¥12.34"); amounts are integers in fen.
+export function yuan(fen: bigint): string {
+  const neg = fen < 0n;
+  const a = neg ? -fen : fen;
+  return `${neg ? "-" : ""}¥${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`;
+}
 
 export function kindLabel(k: MessageKind): string {
   const key = kindKey[k];
@@ -40,6 +49,10 @@ export function summary(m: Message): string {
       return `${kindLabel(m.kind)} ${m.history?.title || ""}`;
     case MessageKind.CONTACT_CARD:
       return `${kindLabel(m.kind)} ${m.card ? st.name(m.card) : ""}`;
+    case MessageKind.TRANSFER:
+      return `${kindLabel(m.kind)} ${m.money ? yuan(m.money.amount) : ""}`;
+    case MessageKind.RED_PACKET:
+      return `${kindLabel(m.kind)} ${m.text}`;
     default:
       return kindLabel(m.kind) || m.text;
   }

@@ -77,6 +77,9 @@ export function oaConsoleAccount(id: bigint): View {
         articles(id),
         stats(id),
         followers(id),
+        templates(id),
+        qrCodes(id),
+        operators(acct),
         developer(acct),
       );
     } catch (e) {
@@ -503,4 +506,82 @@ function developer(a: OaAccount): HTMLElement {
       }),
     ),
   );
+}
+
+function templates(id: bigint): HTMLElement {
+  const list = h("div", "oa-templates");
+  const load = async () => {
+    try {
+      const ts = (await app.conn.call("oaTemplates", { account: id }, "oaTemplates")).templates;
+      replace(list, ...(ts.length ? ts.map((x) => row({ title: x.title, sub: `${x.id} · ${x.content}` })) : [empty(t("oa_no_templates"))]));
+    } catch (e) {
+      replace(list, h("p", "empty", errorText(e)));
+    }
+  };
+  void load();
+  const add = async () => {
+    const v = await ask(t("oa_add_template"), [
+      { name: "title", label: t("oa_title_field"), maxlength: 64 },
+      { name: "content", label: t("oa_template_content"), multiline: true, placeholder: "{{no.DATA}}" },
+    ]);
+    if (!v) return;
+    try {
+      await app.conn.call("oaAddTemplate", { account: id, title: v.title, content: v.content }, "oaTemplate");
+      await load();
+    } catch (e) {
+      toastError(e);
+    }
+  };
+  return card(t("oa_templates"), "templates", list, btn(t("oa_add_template"), add, { oaAdd: "template" }));
+}
+
+function qrCodes(id: bigint): HTMLElement {
+  const out = h("div", "oa-qr");
+  const make = async () => {
+    const v = await ask(t("oa_new_qr"), [
+      { name: "scene", label: t("oa_scene"), maxlength: 64 },
+      { name: "days", label: t("oa_qr_days"), options: [["0", t("oa_permanent")], ["1", "1"], ["7", "7"], ["30", "30"]], value: "7" },
+    ]);
+    if (!v || !v.scene.trim()) return;
+    const days = Number(v.days);
+    try {
+      const q = await app.conn.call("oaCreateQr", { account: id, sceneStr: v.scene.trim(), permanent: days === 0, expireSeconds: BigInt(days * 86400) }, "oaQr");
+      replace(out, row({ title: v.scene.trim(), sub: q.url + (q.expires ? ` · ${formatTime(Number(q.expires))}` : "") }));
+    } catch (e) {
+      toastError(e);
+    }
+  };
+  return card(t("oa_qr_codes"), "qr", h("p", "hint", t("oa_qr_hint")), out, btn(t("oa_new_qr"), make, { oaAdd: "qr" }));
+}
+
+function operators(a: OaAccount): HTMLElement {
+  const list = h("div", "oa-operators");
+  const load = async () => {
+    try {
+      const ops = (await app.conn.call("oaOperators", { account: a.id }, "oaOperators")).operators;
+      replace(list, ...ops.map((o) => row({ title: app.store!.name(o.user), sub: roleName(o.role), data: { operator: String(o.user) } })));
+    } catch (e) {
+      replace(list, h("p", "empty", errorText(e)));
+    }
+  };
+  void load();
+  const set = async () => {
+    const v = await ask(t("oa_set_operator"), [
+      { name: "user", label: t("oa_user_id") },
+      {
+        name: "role",
+        label: t("oa_role"),
+        options: [["1", t("oa_role_admin")], ["2", t("oa_role_editor")], ["3", t("oa_role_analyst")], ["0", t("oa_role_remove")]],
+        value: "2",
+      },
+    ]);
+    if (!v || !/^\d+$/.test(v.user.trim())) return;
+    try {
+      await app.conn.done("oaSetOperator", { account: a.id, user: BigInt(v.user.trim()), role: Number(v.role) });
+      await load();
+    } catch (e) {
+      toastError(e);
+    }
+  };
+  return card(t("oa_operators"), "operators", list, a.role === OaRole.ADMIN ? btn(t("oa_set_operator"), set, { oaAdd: "operator" }) : null);
 }

@@ -12,6 +12,7 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import type { Message as Message$1 } from "@bufbuild/protobuf";
 import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
 import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
+import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -744,6 +745,92 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: MomentSettingsRequest;
     case: "momentSettings";
+  } | {
+    /**
+     * Wallet (wallet.proto).
+     *
+     * @generated from field: hongyan.v1.Empty wallet_balance = 250;
+     */
+    value: Empty;
+    case: "walletBalance";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletHistoryRequest wallet_history = 251;
+     */
+    value: WalletHistoryRequest;
+    case: "walletHistory";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletSummaryRequest wallet_summary = 252;
+     */
+    value: WalletSummaryRequest;
+    case: "walletSummary";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletAmountRequest wallet_topup = 253;
+     */
+    value: WalletAmountRequest;
+    case: "walletTopup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletAmountRequest wallet_withdraw = 254;
+     */
+    value: WalletAmountRequest;
+    case: "walletWithdraw";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletPinRequest wallet_set_pin = 255;
+     */
+    value: WalletPinRequest;
+    case: "walletSetPin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletPinResetRequest wallet_reset_pin = 256;
+     */
+    value: WalletPinResetRequest;
+    case: "walletResetPin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.TransferRequest transfer = 257;
+     */
+    value: TransferRequest;
+    case: "transfer";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.TransferRef transfer_accept = 258;
+     */
+    value: TransferRef;
+    case: "transferAccept";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.TransferRef transfer_return = 259;
+     */
+    value: TransferRef;
+    case: "transferReturn";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.TransferRef transfer_show = 260;
+     */
+    value: TransferRef;
+    case: "transferShow";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.RedPacketRequest red_packet_send = 261;
+     */
+    value: RedPacketRequest;
+    case: "redPacketSend";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.RedPacketRef red_packet_grab = 262;
+     */
+    value: RedPacketRef;
+    case: "redPacketGrab";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.RedPacketRef red_packet_show = 263;
+     */
+    value: RedPacketRef;
+    case: "redPacketShow";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1110,6 +1197,56 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: MomentSettings;
     case: "momentSettings";
+  } | {
+    /**
+     * Wallet (wallet.proto).
+     *
+     * @generated from field: hongyan.v1.WalletBalance wallet_balance = 250;
+     */
+    value: WalletBalance;
+    case: "walletBalance";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletHistory wallet_history = 251;
+     */
+    value: WalletHistory;
+    case: "walletHistory";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletSummary wallet_summary = 252;
+     */
+    value: WalletSummary;
+    case: "walletSummary";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletMovement wallet_movement = 253;
+     */
+    value: WalletMovement;
+    case: "walletMovement";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.WalletPinSet wallet_pin_set = 254;
+     */
+    value: WalletPinSet;
+    case: "walletPinSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Transfer transfer = 255;
+     */
+    value: Transfer;
+    case: "transfer";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.RedPacket red_packet = 256;
+     */
+    value: RedPacket;
+    case: "redPacket";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.RedPacketGrabbed red_packet_grabbed = 257;
+     */
+    value: RedPacketGrabbed;
+    case: "redPacketGrabbed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1461,6 +1598,28 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: MomentSettings;
     case: "momentSettings";
+  } | {
+    /**
+     * Wallet (wallet.proto): the balance after a movement; a transfer of
+     * mine or to me, made or settled; a red packet I sent or grabbed from,
+     * grabbed from, finished or refunded.
+     *
+     * @generated from field: hongyan.v1.WalletBalance wallet_balance = 250;
+     */
+    value: WalletBalance;
+    case: "walletBalance";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Transfer transfer = 251;
+     */
+    value: Transfer;
+    case: "transfer";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.RedPacket red_packet = 252;
+     */
+    value: RedPacket;
+    case: "redPacket";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1610,6 +1769,13 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: int64 group = 19;
    */
   group: bigint;
+
+  /**
+   * Transfer and red packet cards: which one (wallet.proto).
+   *
+   * @generated from field: hongyan.v1.MoneyCard money = 20;
+   */
+  money?: MoneyCard | undefined;
 };
 
 /**
@@ -4189,6 +4355,21 @@ export enum MessageKind {
    * @generated from enum value: MESSAGE_KIND_NOTICE = 10;
    */
   NOTICE = 10,
+
+  /**
+   * money: a transfer card (posted by the server when one is made; its
+   * state comes with the transfer, see Wallet).
+   *
+   * @generated from enum value: MESSAGE_KIND_TRANSFER = 11;
+   */
+  TRANSFER = 11,
+
+  /**
+   * money: a red packet card (text: its greeting).
+   *
+   * @generated from enum value: MESSAGE_KIND_RED_PACKET = 12;
+   */
+  RED_PACKET = 12,
 
   /**
    * The sender recalled the message: show a notice in its place. Its
