@@ -46,6 +46,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"hongyan/internal/config"
 	"hongyan/internal/load"
@@ -182,6 +183,9 @@ func run(ctx context.Context, args []string) error {
 			// 127.0.0.x addresses; the attacks meet the node's defaults.
 			cfg.Gateway.MaxConnsPerAddress = 0
 			cfg.Gateway.MaxUnauthenticatedConns = 0
+			// Registering thousands of users waits for password hashes
+			// (a few at a time) longer than a client may wait to say hello.
+			cfg.Gateway.HelloTimeout = config.Duration{Duration: 2 * time.Minute}
 		}
 		cfg.Storage.Driver = *storage
 		cfg.Storage.Postgres = *pgDSN
