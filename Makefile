@@ -21,11 +21,23 @@ proto:
 	$(GO) build -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
 	protoc -I proto --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=module=hongyan proto/hongyan/v1/*.proto
 
+# A run that fails only with "context deadline exceeded" and writes no
+# failing input is Go's fuzz coordinator racing its own -fuzztime deadline
+# (golang/go#75804, fixed in Go 1.27): that target is run once more. Any
+# other failure, or that one twice, fails.
 FUZZTIME ?= 20s
 fuzz:
 	@for p in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
-	    echo "== $$p $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+	    echo "== $$p $$f"; \
+	    for try in 1 2; do \
+	      out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p 2>&1); rc=$$?; echo "$$out"; \
+	      [ $$rc = 0 ] && break; \
+	      if [ $$try = 1 ] && echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+	        echo "== $$f: the fuzz engine's deadline race (golang/go#75804), once more"; continue; \
+	      fi; \
+	      exit 1; \
+	    done; \
 	  done; \
 	done
 

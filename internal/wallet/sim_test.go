@@ -344,14 +344,15 @@ func (s *sim) sendPacket(ctx context.Context) {
 	var p wallet.Packet
 	err := s.call(func() (err error) { p, err = s.svc.SendPacket(ctx, caller(from), req); return err })
 	switch {
+	// The amount is checked before anything is looked up.
+	case req.Amount > 20_000:
+		s.expect("red packet above 200 yuan", err, hongyan.ReasonAmountLimit, "")
 	case req.To.User == from:
 		s.expect("red packet to oneself", err, "", hongyan.CodeInvalid)
 	case req.To.User != 0 && ((from == 1 && req.To.User == 8) || (from == 8 && req.To.User == 1)):
 		s.expect("red packet to a blocker", err, hongyan.ReasonBlocked, "")
 	case req.To.Group != 0 && from > 6:
 		s.expect("red packet to a group one is not in", err, "", hongyan.CodeNotFound)
-	case req.Amount > 20_000:
-		s.expect("red packet above 200 yuan", err, hongyan.ReasonAmountLimit, "")
 	case hongyan.ErrorReason(err) == hongyan.ReasonPINLocked:
 	case req.PIN != "123456":
 		s.expect("red packet with a wrong PIN", err, hongyan.ReasonWrongPIN, "")
