@@ -10,6 +10,7 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
 )
@@ -21,7 +22,7 @@ import (
 // officialacct.FollowState, wallet.Balance, wallet.Transfer or
 // wallet.PacketView — nil when the object
 // is gone. Transports turn them into their frames.
-func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, money *wallet.Service) changelog.Resolvers {
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service) changelog.Resolvers {
 	return changelog.Resolvers{
 		hongyan.ChangeMessage: messages(chats),
 		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
@@ -55,6 +56,15 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 		}),
 		hongyan.ChangeOAFollow: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(oas.FollowState(ctx, me, officialacct.AccountID(e.Ref)))
+		}),
+		hongyan.ChangeMomentsNotification: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(posts.Notification(ctx, me, e.Ref))
+		}),
+		hongyan.ChangeMomentsRead: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return posts.Read(ctx, me, e.Ref)
+		}),
+		hongyan.ChangeMomentsSettings: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			return posts.Settings(ctx, me)
 		}),
 		// The wallet: the balance now (one read for a page's entries), a
 		// transfer, a red packet with its grabs.

@@ -64,18 +64,3 @@ func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, co
 	}
 	return r.chats.CanReadMedia(ctx, user, conv, id)
 }
-
-// momentResolvers tell the change-log feed what Moments entries name.
-func momentResolvers(m *moments.Service) map[hongyan.ChangeKind]func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
-	return map[hongyan.ChangeKind]func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error){
-		hongyan.ChangeMomentsNotification: func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
-			return found(m.Notification(ctx, me, e.Ref))
-		},
-		hongyan.ChangeMomentsRead: func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
-			return m.Read(ctx, me, e.Ref)
-		},
-		hongyan.ChangeMomentsSettings: func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
-			return m.Settings(ctx, me)
-		},
-	}
-}

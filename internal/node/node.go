@@ -106,11 +106,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	readers.moments = momentsSvc
 	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, n.wallet)
-	for k, r := range momentResolvers(momentsSvc) {
-		rs[k] = each(r)
-	}
-	n.feed = changelog.NewFeed(db.ChangeLog(), rs)
+	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
