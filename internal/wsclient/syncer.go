@@ -62,6 +62,7 @@ type Syncer struct {
 	cursor int64
 	live   bool          // caught up: the last sync page had More false and no gap was seen since
 	quiet  time.Duration // the current adaptive heartbeat (0: start from Heartbeat)
+	timer  *time.Timer   // the heartbeat's, made by the first wait
 }
 
 // nextHeartbeat returns how long to wait for a push before pinging.
@@ -141,9 +142,15 @@ func (s *Syncer) Next(ctx context.Context) ([]*hongyanv1.Change, error) {
 func (s *Syncer) waitPush(ctx context.Context) ([]*hongyanv1.Change, error) {
 	var tick <-chan time.Time
 	if s.Heartbeat >= 0 {
-		t := time.NewTimer(s.nextHeartbeat())
-		defer t.Stop()
-		tick = t.C
+		// One timer for every wait: a push is the common case, and a
+		// timer made per push was an allocation per message.
+		if s.timer == nil {
+			s.timer = time.NewTimer(s.nextHeartbeat())
+		} else {
+			s.timer.Reset(s.nextHeartbeat())
+		}
+		defer s.timer.Stop()
+		tick = s.timer.C
 	}
 	select {
 	case <-ctx.Done():

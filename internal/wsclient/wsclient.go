@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"google.golang.org/protobuf/proto"
 
 	"hongyan/internal/gen/hongyanv1"
@@ -100,10 +99,9 @@ func WithWriteTimeout(d time.Duration) Option { return func(o *options) { o.writ
 
 // Conn is a client connection. Its methods are safe for concurrent use.
 type Conn struct {
-	ws           *websocket.Conn
-	writeTimeout time.Duration
+	t *transport
 	// ctx is the connection's own lifetime, cancelled when it fails or
-	// is closed; it bounds reads and writes.
+	// is closed.
 	ctx    context.Context
 	cancel context.CancelFunc
 	pushes chan *hongyanv1.ServerFrame
@@ -154,20 +152,15 @@ func Dial(ctx context.Context, serverURL string, opts ...Option) (*Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: o.httpClient, HTTPHeader: o.header})
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
+	t, err := dialTransport(ctx, u, o)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
 	}
-	ws.SetReadLimit(ReadLimit)
 	c := &Conn{
-		ws:           ws,
-		writeTimeout: o.writeTimeout,
-		pushes:       make(chan *hongyanv1.ServerFrame, max(o.pushBuffer, 1)),
-		done:         make(chan struct{}),
-		pending:      make(map[uint32]chan *hongyanv1.ServerFrame),
+		t:       t,
+		pushes:  make(chan *hongyanv1.ServerFrame, max(o.pushBuffer, 1)),
+		done:    make(chan struct{}),
+		pending: make(map[uint32]chan *hongyanv1.ServerFrame),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.readLoop()
@@ -181,12 +174,12 @@ func (c *Conn) readLoop() {
 	defer close(c.done)
 	defer close(c.pushes)
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		op, data, err := c.t.read(ReadLimit)
 		if err != nil {
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}
-		if typ != websocket.MessageBinary {
+		if op != opBinary {
 			c.fail(errors.New("wsclient: server sent a text frame"))
 			return
 		}
@@ -225,7 +218,7 @@ func (c *Conn) fail(err error) {
 	}
 	c.mu.Unlock()
 	c.cancel()
-	c.ws.CloseNow()
+	c.t.close()
 }
 
 // Err returns why the connection ended, or nil while it is open.
@@ -255,9 +248,15 @@ func (c *Conn) Close() error {
 		c.err = ErrClosed
 	}
 	c.mu.Unlock()
-	err := c.ws.Close(websocket.StatusNormalClosure, "")
-	c.cancel()
+	// The close handshake: the server answers the close frame and the
+	// reader, reading it, ends; a server that does not answer in time is
+	// cut off.
+	err := c.t.writeClose(1000)
+	timer := time.AfterFunc(closeWait, func() { c.t.close() })
 	<-c.done
+	timer.Stop()
+	c.t.close()
+	c.cancel()
 	if failed || errors.Is(err, net.ErrClosed) {
 		// Already closed, or it failed and Err tells why.
 		return nil
@@ -295,10 +294,7 @@ func (c *Conn) Call(ctx context.Context, req *hongyanv1.ClientFrame) (*hongyanv1
 		c.mu.Unlock()
 	}
 
-	wctx, cancel := context.WithTimeout(c.ctx, c.writeTimeout)
-	err = c.ws.Write(wctx, websocket.MessageBinary, data)
-	cancel()
-	if err != nil {
+	if err := c.t.writeFrame(opBinary, data); err != nil {
 		forget()
 		c.fail(fmt.Errorf("write: %w", err))
 		return nil, c.closedErr(c.Err())
