@@ -45,6 +45,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -94,8 +95,23 @@ func run(ctx context.Context, args []string) error {
 	sourceAddrs := fs.String("source-addrs", "", "local addresses to dial from, in turn: a comma-separated list of addresses or ranges such as 127.0.0.2-127.0.0.9")
 	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send")
 	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
+	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	if *openLoop != "" {
 		rates, err := load.ParseRates(*openLoop)
