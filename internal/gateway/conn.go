@@ -128,6 +128,7 @@ type connCtx struct {
 	done     chan struct{} // made on first use; closed by cancel
 	canceled bool
 	after    []*func() // functions to run (each on its own goroutine) on cancel
+	reqs     *reqCtx   // the requests in hand (see reqCtx), ended on cancel
 }
 
 // closedChan is the Done channel of contexts cancelled before anyone asked.
@@ -200,6 +201,7 @@ func (x *connCtx) cancel() {
 	}
 	after := x.after
 	x.after = nil
+	x.cancelRequestsLocked()
 	x.mu.Unlock()
 	for _, f := range after {
 		go (*f)()
@@ -328,7 +330,7 @@ func (c *conn) request(f inFrame) bool {
 	c.inBytes += int32(len(f.data))
 	if !c.handling {
 		c.handling = true
-		go c.handleLoop()
+		c.g.work.Go(c.handleLoop)
 	}
 	if !c.queueFullLocked() {
 		c.mu.Unlock()
@@ -442,10 +444,10 @@ func (c *conn) serveRequest(in inFrame) bool {
 			return true
 		}
 	}
-	go func() {
+	c.g.work.Go(func() {
 		defer func() { <-sem }()
 		c.handle(f)
-	}()
+	})
 	return true
 }
 
@@ -524,33 +526,38 @@ func (c *conn) startWriter() {
 func (c *conn) startWriterLocked() {
 	if !c.writing && !c.closing {
 		c.writing = true
-		go c.writeLoop()
+		c.g.work.Go(c.writeLoop)
 	}
 }
 
 // writeLoop writes queued frames and delivers pending pushes until both
-// are done, then exits.
+// are done, then exits. Pending pushes are encoded first and written with
+// the frames already queued (a send's answer and the sender's own copy of
+// the message, most often), so that they take one system call.
 func (c *conn) writeLoop() {
 	for {
 		c.mu.Lock()
-		frames := c.out
-		c.out = nil
 		wake := false
-		if len(frames) == 0 {
-			select {
-			case <-c.wake:
-				wake = true
-			default:
-			}
+		select {
+		case <-c.wake:
+			wake = true
+		default:
 		}
-		if (len(frames) == 0 && !wake) || c.closing {
+		if (len(c.out) == 0 && !wake) || c.closing {
 			c.writing = false
+			c.out = nil // an idle connection keeps no queue
 			c.mu.Unlock()
 			return
 		}
 		c.mu.Unlock()
 		if wake {
-			c.push()
+			c.push() // queues its frames behind those waiting
+		}
+		c.mu.Lock()
+		frames := c.out
+		c.out = nil
+		c.mu.Unlock()
+		if len(frames) == 0 {
 			continue
 		}
 		last := false
@@ -572,7 +579,16 @@ func (c *conn) writeLoop() {
 		}
 		if last {
 			c.shut(ws.StatusPolicyViolation, "signed out")
+			continue
 		}
+		// Keep the queue's array for the next frames while writing
+		// goes on.
+		clear(frames)
+		c.mu.Lock()
+		if c.out == nil && !c.closing {
+			c.out = frames[:0]
+		}
+		c.mu.Unlock()
 	}
 }
 

@@ -90,6 +90,8 @@ type Gateway struct {
 	log    *slog.Logger
 	m      *Metrics
 	done   chan struct{}
+	work   workers // goroutines for connections' requests and writes
+	reqs   reqList // the requests in hand, for their deadline
 
 	mu      sync.Mutex
 	live    map[*conn]struct{}

@@ -15,8 +15,9 @@ import (
 
 // handle serves one request frame and queues its response.
 func (c *conn) handle(f *pb.ClientFrame) {
-	ctx, cancel := context.WithTimeout(c.context(), 90*time.Second)
-	defer cancel()
+	r := newReqCtx(&c.life, &c.g.reqs)
+	defer r.end()
+	var ctx context.Context = r
 	c.begin()
 	defer c.end()
 	rt := c.g.routeOf(f)
