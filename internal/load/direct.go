@@ -238,19 +238,32 @@ func runDirectOpen(ctx context.Context, opt Options, ol *openLoop, ps []*partici
 	var seq atomic.Int64
 	senders := make([]sendFunc, len(ps))
 	for i, p := range ps {
-		senders[i] = func(ctx context.Context, at time.Time) error {
-			text := fmt.Sprintf("%019d x", at.UnixNano()) // 21 bytes
+		senders[i] = func(ctx context.Context, at time.Time, done func(error)) {
+			text := strconv.AppendInt(make([]byte, 0, 21), at.UnixNano(), 10) // 19 digits until 2286
+			text = append(text, " x"...)                                      // 21 bytes
 			clientID := run + strconv.FormatInt(seq.Add(1), 36)
-			r, err := p.conn.Send(ctx, &pb.SendRequest{Peer: p.peer.id, ClientId: clientID, Text: text})
+			req := &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: p.peer.id, ClientId: clientID, Text: string(text)}}}
+			// Not waiting for the answer: the connection's reader hands
+			// it to this function.
+			err := p.conn.Go(req, func(f *pb.ServerFrame, err error) {
+				if err == nil && f.GetSent() == nil {
+					err = fmt.Errorf("response to request %d has no sent", f.GetId())
+				}
+				if err != nil {
+					d.errs.Add(1)
+					done(err)
+					return
+				}
+				d.sent.Add(1)
+				p.mu.Lock()
+				p.acked[f.GetSent().Id] = true
+				p.mu.Unlock()
+				done(nil)
+			})
 			if err != nil {
 				d.errs.Add(1)
-				return err
+				done(err)
 			}
-			d.sent.Add(1)
-			p.mu.Lock()
-			p.acked[r.Id] = true
-			p.mu.Unlock()
-			return nil
 		}
 	}
 	start := time.Now()

@@ -146,7 +146,7 @@ func runGroup(ctx context.Context, opt Options) (Result, error) {
 		var seq atomic.Int64
 		senderFns := make([]sendFunc, senders)
 		for i, p := range ps[:senders] {
-			senderFns[i] = func(ctx context.Context, at time.Time) error {
+			senderFns[i] = waitingSender(func(ctx context.Context, at time.Time) error {
 				text := fmt.Sprintf("%019d g", at.UnixNano())
 				clientID := "g" + run + strconv.FormatInt(seq.Add(1), 36)
 				if _, err := p.conn.Send(ctx, &pb.SendRequest{Group: gid, ClientId: clientID, Text: text}); err != nil {
@@ -155,7 +155,7 @@ func runGroup(ctx context.Context, opt Options) (Result, error) {
 				}
 				sent.Add(1)
 				return nil
-			}
+			})
 		}
 		fmt.Fprintf(opt.Log, "w3-group: open loop (%s arrivals), %d senders, steps of %s at %v msg/s\n", opt.Arrival, senders, opt.Duration, opt.OpenLoop)
 		start := time.Now()

@@ -113,8 +113,18 @@ type stepState struct {
 }
 
 // sendFunc sends one message scheduled at t (whose time the message
-// carries) and reports whether it was acknowledged.
-type sendFunc func(ctx context.Context, t time.Time) error
+// carries) and calls done once when it was acknowledged (nil) or not. It
+// may return before the answer (w1-direct: the connection's reader calls
+// done), which spares the load generator a goroutine per send in flight.
+type sendFunc func(ctx context.Context, t time.Time, done func(error))
+
+// waitingSender makes a sendFunc of send, which waits for the answer: it
+// runs on a goroutine of its own.
+func waitingSender(send func(ctx context.Context, t time.Time) error) sendFunc {
+	return func(ctx context.Context, t time.Time, done func(error)) {
+		go func() { done(send(ctx, t)) }()
+	}
+}
 
 // stepAt returns the step whose window holds the scheduled time ns.
 func (o *openLoop) stepAt(ns int64) *stepState {
@@ -235,16 +245,17 @@ func (o *openLoop) runStep(ctx context.Context, k int, rate float64, senders []s
 					s.late.Add(1)
 				}
 				inflightWG.Add(1)
-				go func(at time.Time) {
+				at := t
+				send(ctx, at, func(err error) {
 					defer inflightWG.Done()
 					defer func() { <-slots }()
-					if err := send(ctx, at); err != nil {
+					if err != nil {
 						s.errs.Add(1)
 						return
 					}
 					s.ack.Record(time.Since(at))
 					s.sent.Add(1)
-				}(t)
+				})
 				t = t.Add(gap())
 			}
 		})

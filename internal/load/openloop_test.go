@@ -12,11 +12,11 @@ import (
 func openLoopSenders(o *openLoop, n int, took time.Duration) []sendFunc {
 	senders := make([]sendFunc, n)
 	for i := range senders {
-		senders[i] = func(ctx context.Context, at time.Time) error {
+		senders[i] = waitingSender(func(ctx context.Context, at time.Time) error {
 			time.Sleep(took) // the server's time to answer
 			o.delivered(fmt.Sprintf("%019d x", at.UnixNano()), time.Now())
 			return nil
-		}
+		})
 	}
 	return senders
 }

@@ -101,3 +101,51 @@ func mustMarshal(t *testing.T, f *hongyanv1.ServerFrame) []byte {
 	}
 	return data
 }
+
+// Go's done gets each response once, on the reader; when the connection
+// ends, the calls still waiting get its failure, once each.
+func TestGo(t *testing.T) {
+	t.Parallel()
+	fs := newFakeServer(t, func(sc *serverConn, f *hongyanv1.ClientFrame) {
+		switch f.GetPing().GetCursor() {
+		case 1:
+			sc.send(pong(f.Id, 10))
+		case 2:
+			sc.send(&hongyanv1.ServerFrame{Id: f.Id, Error: &hongyanv1.Error{Code: "not_found", Message: "no"}})
+		case 3:
+			sc.ws.CloseNow() // the third call is never answered
+		}
+	})
+	c := dial(t, fs)
+	type result struct {
+		head int64
+		err  error
+	}
+	results := make(chan result, 10)
+	for cursor := int64(1); cursor <= 3; cursor++ {
+		err := c.Go(ping(cursor), func(f *hongyanv1.ServerFrame, err error) {
+			results <- result{f.GetPong().GetHead(), err}
+		})
+		if err != nil {
+			t.Fatalf("Go %d: %v", cursor, err)
+		}
+	}
+	if r := <-results; r.err != nil || r.head != 10 {
+		t.Errorf("first call: got head %d, err %v; want 10, nil", r.head, r.err)
+	}
+	if r := <-results; ErrorCode(r.err) != "not_found" {
+		t.Errorf("second call: got err %v, want not_found", r.err)
+	}
+	if r := <-results; !errors.Is(r.err, ErrClosed) {
+		t.Errorf("third call: got err %v, want ErrClosed", r.err)
+	}
+	<-c.Done()
+	select {
+	case r := <-results:
+		t.Errorf("a call answered twice: %+v", r)
+	default:
+	}
+	if err := c.Go(ping(4), func(*hongyanv1.ServerFrame, error) { t.Error("done called for a call Go refused") }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Go after the connection ended: got %v, want ErrClosed", err)
+	}
+}

@@ -109,8 +109,33 @@ type Conn struct {
 	nextID atomic.Uint32
 
 	mu      sync.Mutex
-	pending map[uint32]chan *hongyanv1.ServerFrame // guarded by mu
-	err     error                                  // guarded by mu; why the connection ended
+	pending map[uint32]pendingCall // guarded by mu
+	err     error                  // guarded by mu; why the connection ended
+}
+
+// pendingCall is a call waiting for its response: on ch (Call) or through
+// done (Go).
+type pendingCall struct {
+	ch   chan *hongyanv1.ServerFrame
+	done func(*hongyanv1.ServerFrame, error)
+}
+
+// failPending ends the calls made with Go that wait for a response, when
+// the connection has ended (Call's waiters see c.done).
+func (c *Conn) failPending() {
+	c.mu.Lock()
+	var dones []func(*hongyanv1.ServerFrame, error)
+	for id, p := range c.pending {
+		if p.done != nil {
+			dones = append(dones, p.done)
+			delete(c.pending, id)
+		}
+	}
+	err := c.err
+	c.mu.Unlock()
+	for _, done := range dones {
+		done(nil, c.closedErr(err))
+	}
 }
 
 // WSURL returns the WebSocket endpoint of the server at serverURL:
@@ -160,7 +185,7 @@ func Dial(ctx context.Context, serverURL string, opts ...Option) (*Conn, error) 
 		t:       t,
 		pushes:  make(chan *hongyanv1.ServerFrame, max(o.pushBuffer, 1)),
 		done:    make(chan struct{}),
-		pending: make(map[uint32]chan *hongyanv1.ServerFrame),
+		pending: make(map[uint32]pendingCall),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.readLoop()
@@ -173,6 +198,7 @@ func Dial(ctx context.Context, serverURL string, opts ...Option) (*Conn, error) 
 func (c *Conn) readLoop() {
 	defer close(c.done)
 	defer close(c.pushes)
+	defer c.failPending()
 	for {
 		op, data, err := c.t.read(ReadLimit)
 		if err != nil {
@@ -198,11 +224,15 @@ func (c *Conn) readLoop() {
 			}
 		}
 		c.mu.Lock()
-		ch := c.pending[f.Id]
+		p, ok := c.pending[f.Id]
 		delete(c.pending, f.Id)
 		c.mu.Unlock()
-		if ch != nil {
-			ch <- f // buffered; never blocks
+		switch {
+		case !ok:
+		case p.done != nil:
+			p.done(response(f))
+		default:
+			p.ch <- f // buffered; never blocks
 		}
 		// A response nobody waits for belongs to a call whose context
 		// ended; drop it.
@@ -270,41 +300,16 @@ func (c *Conn) Close() error {
 // request may or may not have reached the server: the connection failed,
 // or ctx ended first (which leaves the connection open).
 func (c *Conn) Call(ctx context.Context, req *hongyanv1.ClientFrame) (*hongyanv1.ServerFrame, error) {
-	id := c.nextID.Add(1)
-	for id == 0 {
-		id = c.nextID.Add(1)
-	}
-	req.Id = id
-	data, err := proto.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("wsclient: encode request: %w", err)
-	}
 	ch := make(chan *hongyanv1.ServerFrame, 1)
-	c.mu.Lock()
-	if c.err != nil {
-		err := c.err
-		c.mu.Unlock()
-		return nil, c.closedErr(err)
+	id, err := c.start(req, pendingCall{ch: ch})
+	if err != nil {
+		return nil, err
 	}
-	c.pending[id] = ch
-	c.mu.Unlock()
-	forget := func() {
-		c.mu.Lock()
-		delete(c.pending, id)
-		c.mu.Unlock()
-	}
-
-	if err := c.t.writeFrame(opBinary, data); err != nil {
-		forget()
-		c.fail(fmt.Errorf("write: %w", err))
-		return nil, c.closedErr(c.Err())
-	}
-
 	select {
 	case f := <-ch:
 		return response(f)
 	case <-ctx.Done():
-		forget()
+		c.forget(id)
 		return nil, ctx.Err()
 	case <-c.done:
 		select {
@@ -312,9 +317,60 @@ func (c *Conn) Call(ctx context.Context, req *hongyanv1.ClientFrame) (*hongyanv1
 			return response(f)
 		default:
 		}
-		forget()
+		c.forget(id)
 		return nil, c.closedErr(c.Err())
 	}
+}
+
+// Go sends req as Call does but does not wait: done gets the response
+// (or, as Call returns them, its error or the connection's failure)
+// exactly once, on the connection's reader goroutine, so it must not
+// block. When Go returns an error, the request was not sent and done is
+// not called. It spares a caller with many requests in flight a
+// goroutine for each (the load generator's open loop).
+func (c *Conn) Go(req *hongyanv1.ClientFrame, done func(*hongyanv1.ServerFrame, error)) error {
+	_, err := c.start(req, pendingCall{done: done})
+	return err
+}
+
+// start registers p for req's response and sends req.
+func (c *Conn) start(req *hongyanv1.ClientFrame, p pendingCall) (uint32, error) {
+	id := c.nextID.Add(1)
+	for id == 0 {
+		id = c.nextID.Add(1)
+	}
+	req.Id = id
+	data, err := proto.Marshal(req)
+	if err != nil {
+		return 0, fmt.Errorf("wsclient: encode request: %w", err)
+	}
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		return 0, c.closedErr(err)
+	}
+	c.pending[id] = p
+	c.mu.Unlock()
+	if err := c.t.writeFrame(opBinary, data); err != nil {
+		c.fail(fmt.Errorf("write: %w", err))
+		if !c.forget(id) {
+			// The reader, ending, has taken the call and answered it
+			// with the connection's failure.
+			return id, nil
+		}
+		return 0, c.closedErr(c.Err())
+	}
+	return id, nil
+}
+
+// forget drops the call id waits for; it reports whether it was waiting.
+func (c *Conn) forget(id uint32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.pending[id]
+	delete(c.pending, id)
+	return ok
 }
 
 func (c *Conn) closedErr(cause error) error {
