@@ -82,7 +82,9 @@ func (l *Live) Deliver(ctx context.Context, f *Feed, user hongyan.UserID, d Devi
 	l.pending, l.gap = nil, false
 	l.mu.Unlock()
 
-	var fresh []hongyan.Change
+	// Filter in place: pending is this call's alone now (Add makes a new
+	// array once l.pending is nil).
+	fresh := pending[:0]
 	for _, ch := range pending {
 		if ch.Seq > sent {
 			fresh = append(fresh, ch)
