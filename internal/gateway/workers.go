@@ -37,7 +37,7 @@ const (
 	maxIdleWorkers = 256
 	// workerIdle is how long an idle worker waits for work before it
 	// ends (checked by the sweeper, so at most twice that).
-	workerIdle = 5 * time.Second
+	workerIdle = 2 * time.Second
 )
 
 // Go runs f on an idle worker, or on a new goroutine that becomes one.
