@@ -3,6 +3,7 @@ package gateway
 import (
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -90,5 +91,59 @@ func TestWorkersSweep(t *testing.T) {
 	<-done
 	if _, started, _ := p.counts(); started != 2 {
 		t.Errorf("goroutines started: got %d, want 2 (the first worker ended)", started)
+	}
+}
+
+// deep uses about n KiB of stack, as a request's path down through the
+// store does.
+//
+//go:noinline
+func deep(n int) byte {
+	var frame [1024]byte
+	frame[n%1024] = byte(n)
+	if n <= 1 {
+		return frame[0]
+	}
+	return deep(n-1) + frame[n%1024]
+}
+
+// A function that needs a 16 KiB stack, run on a new goroutine each time
+// (which starts on the smallest stack and grows it by copying) and on the
+// pool's workers.
+func BenchmarkDeepStack(b *testing.B) {
+	done := make(chan struct{})
+	f := func() {
+		deep(16)
+		done <- struct{}{}
+	}
+	b.Run("goroutine", func(b *testing.B) {
+		defer reportCPU(b)()
+		for range b.N {
+			go f()
+			<-done
+		}
+	})
+	b.Run("workers", func(b *testing.B) {
+		var p workers
+		defer reportCPU(b)()
+		for range b.N {
+			p.Go(f)
+			<-done
+		}
+	})
+}
+
+// reportCPU reports the process's CPU time per operation from now to the
+// call of the function it returns: on a shared machine, wall time per
+// operation measures the other processes as much as this one.
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() {
+		b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
