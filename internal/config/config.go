@@ -220,6 +220,9 @@ type Gateway struct {
 	// HelloTimeout closes a WebSocket connection that has not signed in
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
+	// DrainTimeout bounds a node's drain on SIGTERM: how long connections
+	// may take to finish the requests in hand before the rest are closed.
+	DrainTimeout Duration `toml:"drain_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
 	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
 	// http.trusted_proxies, or every client has the proxy's address.
@@ -273,6 +276,7 @@ func Default() Config {
 			MaxUnauthenticatedBytes: 16 << 10,
 			MaxBufferedBytes:        256 << 20,
 			HelloTimeout:            Duration{10 * time.Second},
+			DrainTimeout:            Duration{10 * time.Second},
 			MaxConnsPerAddress:      512,
 			MaxUnauthenticatedConns: 4096,
 			WriteTimeout:            Duration{10 * time.Second},

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,6 +57,7 @@ type Node struct {
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	draining atomic.Bool // Serve is draining: not ready
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -195,6 +197,10 @@ func publicURL(cfg config.Config) string {
 func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if n.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
 	if err := n.db.Ping(ctx); err != nil {
 		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
 		return
@@ -257,6 +263,16 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Drain: not ready (a load balancer stops sending clients here), no
+	// new connections, each open one closed once its requests in hand are
+	// answered; then HTTP requests in flight (uploads) finish.
+	n.draining.Store(true)
+	n.log.Info("draining", "connections", n.gw.Conns())
+	dctx, dcancel := context.WithTimeout(context.Background(), n.cfg.Gateway.DrainTimeout.Duration)
+	if err := n.gw.Drain(dctx); err != nil {
+		n.log.Warn("drain timed out; closing the connections left", "connections", n.gw.Conns())
+	}
+	dcancel()
 	n.gw.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
