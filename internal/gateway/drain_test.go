@@ -10,8 +10,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/gateway/ws"
+	pb "hongyan/internal/gen/hongyanv1"
 )
 
 // A draining gateway admits no connection, lets a connection finish the

@@ -94,8 +94,8 @@ type Gateway struct {
 	mu       sync.Mutex
 	draining bool // Drain was called: no connection is admitted
 	live     map[*conn]struct{}
-	perAddr map[string]int // open connections by hongyan.AddressKey
-	unauth  int            // open connections that have not said hello
+	perAddr  map[string]int // open connections by hongyan.AddressKey
+	unauth   int            // open connections that have not said hello
 }
 
 // New returns a gateway over the given services.
