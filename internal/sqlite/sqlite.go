@@ -133,4 +133,3 @@ func dsn(path string, reader bool) string {
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
-
