@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"log"
+	"os"
 	"time"
 
 	"hongyan/internal/chat"
@@ -23,7 +25,12 @@ func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, grou
 	wc.MaxTransfer = int64(cfg.Wallet.MaxTransfer)
 	wc.MaxTopUp = int64(cfg.Wallet.MaxTopUp)
 	prov := sandboxpay.New(sandboxpay.Config{FailRate: float64(cfg.Wallet.SandboxFailPercent) / 100, Delay: cfg.Wallet.SandboxDelay.Duration})
-	w := wallet.New(db.Wallet(), prov, walletPeers{contacts, groups}, pub, wc)
+	var store wallet.Store = db.Wallet()
+	if os.Getenv(EnvUnsafeWalletIgnoreKeys) == "1" {
+		log.Printf("WARNING: %s=1: the wallet forgets idempotency keys; retried payments WILL be carried out twice. Test-only negative control of the money chaos; never use on a real node.", EnvUnsafeWalletIgnoreKeys)
+		store = forgetfulStore{store}
+	}
+	w := wallet.New(store, prov, walletPeers{contacts, groups}, pub, wc)
 	w.SetCards(walletCards{chats})
 	return w
 }
@@ -93,4 +100,32 @@ func (w walletCards) PostCard(ctx context.Context, c wallet.Card) error {
 	_, err := w.chats.PostMoney(ctx, c.From, chat.Target{Peer: c.To.User, Group: c.To.Group},
 		chat.Money{Transfer: c.Transfer, Packet: c.Packet, Amount: c.Amount}, c.Text)
 	return err
+}
+
+// EnvUnsafeWalletIgnoreKeys names the environment variable that makes the
+// wallet forget idempotency keys: a TEST-ONLY NEGATIVE CONTROL of the
+// money chaos (internal/load/chaosmoney.go), which must then find
+// payments carried out twice. It is read from the environment only, so
+// that no configuration file can turn it on.
+const EnvUnsafeWalletIgnoreKeys = "HONGYAN_UNSAFE_WALLET_IGNORE_KEYS"
+
+// forgetfulStore is the wallet store under the negative control: no
+// idempotency key is ever found, and remembering one never conflicts.
+type forgetfulStore struct{ wallet.Store }
+
+func (s forgetfulStore) Atomically(ctx context.Context, fn func(tx wallet.Tx) error) error {
+	return s.Store.Atomically(ctx, func(tx wallet.Tx) error { return fn(forgetfulTx{tx}) })
+}
+
+type forgetfulTx struct{ wallet.Tx }
+
+func (forgetfulTx) Key(u hongyan.UserID, key string) (wallet.Idem, bool, error) {
+	return wallet.Idem{}, false, nil
+}
+
+func (x forgetfulTx) Remember(i wallet.Idem) error {
+	if err := x.Tx.Remember(i); hongyan.ErrorCode(err) != hongyan.CodeExists {
+		return err
+	}
+	return nil
 }

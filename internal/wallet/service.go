@@ -182,7 +182,9 @@ func (s *Service) History(ctx context.Context, c hongyan.Caller, f HistoryFilter
 			return nil, hongyan.Errorf(hongyan.CodeInvalid, "unknown entry kind %d", k)
 		}
 	}
-	if f.Limit <= 0 || f.Limit > MaxPage {
+	// One more than a page is allowed: a caller asks for it to learn
+	// whether another page follows.
+	if f.Limit <= 0 || f.Limit > MaxPage+1 {
 		f.Limit = MaxPage
 	}
 	return s.store.History(ctx, c.User, f)

@@ -1,6 +1,7 @@
 package wallet_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -191,5 +192,32 @@ func TestPacketLimitsAndView(t *testing.T) {
 	}
 	if after, _ := svc.Balance(ctx, c); after != before+50 {
 		t.Errorf("after expiry: balance %d, want %d", after, before+50)
+	}
+}
+
+// A caller that asks for one more than a page (to learn whether another
+// follows) gets it: capping it to a page would hide every later page.
+func TestHistoryOneMoreThanAPage(t *testing.T) {
+	ctx := t.Context()
+	svc, _, _ := newService(t)
+	c := caller(1)
+	for i := range wallet.MaxPage + 1 {
+		if _, err := svc.TopUp(ctx, c, 1, fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := svc.History(ctx, c, wallet.HistoryFilter{Limit: wallet.MaxPage + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ms), wallet.MaxPage+1; got != want {
+		t.Errorf("History with limit %d: got %d movements, want %d", want, got, want)
+	}
+	ms, err = svc.History(ctx, c, wallet.HistoryFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ms), wallet.MaxPage; got != want {
+		t.Errorf("History with limit 1000: got %d movements, want %d (one page)", got, want)
 	}
 }
