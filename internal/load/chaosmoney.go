@@ -231,13 +231,19 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 	time.Sleep(2100 * time.Millisecond) // HONGYAN_WALLET_RECONCILE_AFTER above
 	cr := &MoneyChaosResult{Workload: "chaos-money", Seed: opt.Seed, Storage: storage, NegativeFault: fault, Users: len(us),
 		DurationS: elapsed.Seconds(), Kills: kills, UnexpectedExit: unexpected, Retries: retries.Load()}
-	//RECONCILE
+	rec, err := srv.admin(ctx, "wallet", "reconcile")
+	if err != nil {
+		return Result{}, fmt.Errorf("admin wallet reconcile: %w", err)
+	}
+	cr.Reconciled = json.RawMessage(bytes.TrimSpace(rec))
 	lc, err := srv.admin(ctx, "ledger", "check")
 	cr.LedgerCheck = err == nil
 	if err != nil {
 		cr.Problems = append(cr.Problems, fmt.Sprintf("ledger check: %v: %s", err, bytes.TrimSpace(lc)))
 	}
-	//CHARGED
+	if cr.ProviderCharged, err = sandboxCharged(srv.data); err != nil {
+		return Result{}, err
+	}
 	srv.env = safeEnv
 	if err := srv.start(); err != nil {
 		return Result{}, err
@@ -737,7 +743,7 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 			problem(&r.Lost, "user %d: acknowledged %s of %d fen (key %s) is not in the ledger", k.user, reqs[0].kind, k.amount, reqs[0].key)
 		}
 	}
-	if false && r.ProviderCharged != r.LedgerToppedUp {
+	if r.ProviderCharged != r.LedgerToppedUp {
 		problem(&r.NotConserved, "the provider charged %d fen; the ledger credited %d for top-ups", r.ProviderCharged, r.LedgerToppedUp)
 	}
 	// Transfers: the sender's entry once, at most one settlement, and an

@@ -61,6 +61,14 @@ func TestCheckMoney(t *testing.T) {
 		t.Errorf("a lost top-up: got ok %v, lost %d; want a loss found", r.OK, r.Lost)
 	}
 
+	// A charge the ledger never credited.
+	ops, v = moneyFixture()
+	r = &MoneyChaosResult{LedgerCheck: true, ProviderCharged: 20_000}
+	checkMoney(r, ops, v)
+	if r.OK || r.NotConserved == 0 {
+		t.Errorf("a charge never credited: got ok %v, not conserved %d; want it found", r.OK, r.NotConserved)
+	}
+
 	// A red packet grabbed beyond its shares.
 	ops, v = moneyFixture()
 	v.packets[5] = &pb.RedPacket{Id: 5, Sender: 10, Total: 10, Count: 1, Left: 0, LeftCount: 0,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"os"
+	"path/filepath"
 	"time"
 
 	"hongyan/internal/chat"
@@ -18,13 +19,23 @@ import (
 
 // newWallet builds the wallet on the node's store, the contact and group
 // features (who may pay whom) and the configured payment provider.
-func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) *wallet.Service {
+func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) (*wallet.Service, *sandboxpay.Provider, error) {
 	wc := wallet.DefaultConfig()
 	wc.MaxPacket = int64(cfg.Wallet.MaxPacket)
 	wc.MaxShares = int64(cfg.Wallet.MaxShares)
 	wc.MaxTransfer = int64(cfg.Wallet.MaxTransfer)
 	wc.MaxTopUp = int64(cfg.Wallet.MaxTopUp)
-	prov := sandboxpay.New(sandboxpay.Config{FailRate: float64(cfg.Wallet.SandboxFailPercent) / 100, Delay: cfg.Wallet.SandboxDelay.Duration})
+	wc.ReconcileAfter = cfg.Wallet.ReconcileAfter.Duration
+	// The sandbox keeps its records in the data directory, so that they
+	// outlive a crash of the node as a real provider's would.
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, nil, err
+	}
+	prov, err := sandboxpay.Open(sandboxpay.Config{FailRate: float64(cfg.Wallet.SandboxFailPercent) / 100, Delay: cfg.Wallet.SandboxDelay.Duration,
+		Journal: filepath.Join(cfg.Data, "sandboxpay.journal")})
+	if err != nil {
+		return nil, nil, err
+	}
 	var store wallet.Store = db.Wallet()
 	if os.Getenv(EnvUnsafeWalletIgnoreKeys) == "1" {
 		log.Printf("WARNING: %s=1: the wallet forgets idempotency keys; retried payments WILL be carried out twice. Test-only negative control of the money chaos; never use on a real node.", EnvUnsafeWalletIgnoreKeys)
@@ -32,7 +43,7 @@ func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, grou
 	}
 	w := wallet.New(store, prov, walletPeers{contacts, groups}, pub, wc)
 	w.SetCards(walletCards{chats})
-	return w
+	return w, prov, nil
 }
 
 // walletPeers answers the wallet's questions through the contact and group
@@ -75,6 +86,25 @@ func (n *Node) expire(ctx context.Context) {
 		}
 	}
 }
+
+// reconcile settles top-ups and withdrawals left between the provider and
+// the ledger, at start-up and every wallet.reconcile_interval until ctx
+// ends. Every node runs it; each outcome is written once however many do.
+func (n *Node) reconcile(ctx context.Context) {
+	n.wallet.ReconcileEvery(ctx, n.cfg.Wallet.ReconcileInterval.Duration, func(r wallet.ReconcileReport, err error) {
+		switch {
+		case err != nil:
+			n.log.Warn("reconciling payments with the provider", "err", err, "pending", r.Pending, "left", r.Left)
+		case r.Pending > 0:
+			n.log.Info("reconciled payments with the provider", "pending", r.Pending, "credited", r.Credited,
+				"cancelled", r.Cancelled, "paid", r.Paid, "reverted", r.Reverted, "left", r.Left)
+		}
+	})
+}
+
+// Reconcile runs the reconciliation once (`hongyan admin wallet
+// reconcile`).
+func (n *Node) Reconcile(ctx context.Context) (wallet.ReconcileReport, error) { return n.wallet.Reconcile(ctx) }
 
 // LedgerCheck verifies the wallet ledger's invariants (`hongyan admin
 // ledger check`).
