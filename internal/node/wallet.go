@@ -104,7 +104,9 @@ func (n *Node) reconcile(ctx context.Context) {
 
 // Reconcile runs the reconciliation once (`hongyan admin wallet
 // reconcile`).
-func (n *Node) Reconcile(ctx context.Context) (wallet.ReconcileReport, error) { return n.wallet.Reconcile(ctx) }
+func (n *Node) Reconcile(ctx context.Context) (wallet.ReconcileReport, error) {
+	return n.wallet.Reconcile(ctx)
+}
 
 // LedgerCheck verifies the wallet ledger's invariants (`hongyan admin
 // ledger check`).
