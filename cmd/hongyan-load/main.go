@@ -173,7 +173,7 @@ func run(ctx context.Context, args []string) error {
 		if r.Chaos != nil {
 			kills = r.Chaos.Kills
 		} else if r.MoneyChaos != nil {
-			kills = r.MoneyChaos.Kills
+			kills = r.MoneyChaos.Kills + r.MoneyChaos.SelfKills
 		}
 		if kills < *minKills {
 			return fmt.Errorf("%s: the server was killed %d times, want at least %d", workload, kills, *minKills)

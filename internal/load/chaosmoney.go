@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,14 @@ const chaosMoneyPIN = "147025"
 // is carried out again.
 const envUnsafeWalletIgnoreKeys = "HONGYAN_UNSAFE_WALLET_IGNORE_KEYS"
 
+// envUnsafeWalletCrashPercent makes the node SIGKILL itself at that share
+// of the crash points of top-ups and withdrawals (internal/node).
+const envUnsafeWalletCrashPercent = "HONGYAN_UNSAFE_WALLET_CRASH_PERCENT"
+
+// chaosMoneyCrashPercent is the share of crash points where the node
+// kills itself during the run.
+const chaosMoneyCrashPercent = 2
+
 // chaosMoneyRetryAgain is the chance that a client sends an acknowledged
 // request once more with the same key (it must be answered the same and
 // move nothing).
@@ -49,14 +58,16 @@ const chaosMoneyRetryAgain = 0.15
 
 // MoneyChaosResult is what the money chaos found, printed as one JSON line.
 type MoneyChaosResult struct {
-	Workload       string  `json:"workload"`
-	Seed           uint64  `json:"seed"`
-	Storage        string  `json:"storage"`
-	NegativeFault  string  `json:"negative_fault,omitempty"`
-	Users          int     `json:"users"`
-	DurationS      float64 `json:"duration_s"`
-	Kills          int     `json:"kills"`
-	UnexpectedExit int     `json:"unexpected_exits"`
+	Workload      string  `json:"workload"`
+	Seed          uint64  `json:"seed"`
+	Storage       string  `json:"storage"`
+	NegativeFault string  `json:"negative_fault,omitempty"`
+	Users         int     `json:"users"`
+	DurationS     float64 `json:"duration_s"`
+	Kills         int     `json:"kills"`
+	// SelfKills are the node's own SIGKILLs at crash points
+	// (HONGYAN_UNSAFE_WALLET_CRASH_PERCENT), found when the nemesis came.
+	SelfKills int `json:"self_kills"`
 	// Requests by outcome, over all kinds.
 	Ops      int   `json:"ops"`
 	Acked    int   `json:"acked"`
@@ -64,17 +75,26 @@ type MoneyChaosResult struct {
 	Unknown  int   `json:"unknown"`
 	Retries  int64 `json:"retries"`
 	Repeated int   `json:"repeated"` // acknowledged requests sent again on purpose
+	// FailedBy counts the refused requests by kind and error reason.
+	FailedBy map[string]int `json:"failed_by,omitempty"`
 	// By kind: acknowledged requests.
 	TopUps    int `json:"topups"`
+	Withdraws int `json:"withdrawals"`
 	Transfers int `json:"transfers"`
 	Accepts   int `json:"accepts"`
 	Packets   int `json:"packets"`
 	Grabs     int `json:"grabs"`
-	// Reconciled is what `admin wallet reconcile` settled at the end.
-	Reconciled json.RawMessage `json:"reconciled,omitempty"`
-	// What the provider charged, and what the ledger credited for it.
+	// Reconciled is what `admin wallet reconcile` settled at the end;
+	// ReconciledRun what the node's own reconciliation settled during the
+	// run (from its log).
+	Reconciled    json.RawMessage `json:"reconciled,omitempty"`
+	ReconciledRun map[string]int  `json:"reconciled_during_run,omitempty"`
+	// What the provider charged and paid out, and what the ledger
+	// credited and debited for it.
 	ProviderCharged int64 `json:"provider_charged"`
 	LedgerToppedUp  int64 `json:"ledger_topped_up"`
+	ProviderPaid    int64 `json:"provider_paid"`
+	LedgerWithdrawn int64 `json:"ledger_withdrawn"` // withdrawals less those reverted
 	// Violations, by kind.
 	Lost           int      `json:"lost"`       // acknowledged, not in the ledger
 	Duplicates     int      `json:"duplicates"` // one request applied twice
@@ -98,6 +118,7 @@ type moneyOp struct {
 	outcome string
 	result  int64 // topup: the entry; transfer, packet: the ID; grab: the amount
 	err     string
+	reason  string // a refusal's error reason
 }
 
 type moneyHistory struct {
@@ -131,9 +152,11 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 	safeEnv := append(os.Environ(),
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
 		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn",
-		"HONGYAN_CONFIG=", "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=0", envUnsafeWalletIgnoreKeys+"=0",
-		// Settle what a crash left between provider and ledger soon.
-		"HONGYAN_WALLET_RECONCILE_AFTER=2s", "HONGYAN_WALLET_RECONCILE_INTERVAL=1s")
+		"HONGYAN_CONFIG=", "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=0", envUnsafeWalletIgnoreKeys+"=0", envUnsafeWalletCrashPercent+"=0",
+		// Settle what a crash left between provider and ledger after 2 s,
+		// at each start-up (the periodic run is left to the end, where
+		// `admin wallet reconcile` reports what it settled).
+		"HONGYAN_WALLET_RECONCILE_AFTER=2s", "HONGYAN_WALLET_RECONCILE_INTERVAL=1h")
 	storage := "sqlite"
 	if opt.Postgres == "" {
 		safeEnv = append(safeEnv, "HONGYAN_STORAGE_DRIVER=sqlite")
@@ -146,11 +169,14 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 		defer drop()
 		safeEnv = append(safeEnv, "HONGYAN_STORAGE_DRIVER=postgres", "HONGYAN_STORAGE_POSTGRES="+dsn)
 	}
-	faultEnv := safeEnv
+	// While money moves, the node also kills itself now and then at the
+	// crash points of top-ups and withdrawals (between the provider and
+	// the ledger), beside the nemesis's SIGKILLs.
+	faultEnv := append(slices.Clip(safeEnv), fmt.Sprintf("%s=%d", envUnsafeWalletCrashPercent, chaosMoneyCrashPercent))
 	fault := ""
 	if opt.UnsafeAck {
 		fault = "ignore_keys"
-		faultEnv = append(slices.Clip(safeEnv), envUnsafeWalletIgnoreKeys+"=1")
+		faultEnv = append(faultEnv, envUnsafeWalletIgnoreKeys+"=1")
 		fmt.Fprintln(opt.Log, "chaos-money: NEGATIVE CONTROL: the wallet forgets idempotency keys; the checker must report duplicates")
 	}
 	srv := &childServer{bin: opt.Binary, data: filepath.Join(dir, "data"), addr: "127.0.0.1:0", env: safeEnv, logPath: filepath.Join(dir, "server.log")}
@@ -230,25 +256,27 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 	srv.kill()
 	time.Sleep(2100 * time.Millisecond) // HONGYAN_WALLET_RECONCILE_AFTER above
 	cr := &MoneyChaosResult{Workload: "chaos-money", Seed: opt.Seed, Storage: storage, NegativeFault: fault, Users: len(us),
-		DurationS: elapsed.Seconds(), Kills: kills, UnexpectedExit: unexpected, Retries: retries.Load()}
+		DurationS: elapsed.Seconds(), Kills: kills, SelfKills: unexpected, Retries: retries.Load()}
 	rec, err := srv.admin(ctx, "wallet", "reconcile")
 	if err != nil {
 		return Result{}, fmt.Errorf("admin wallet reconcile: %w", err)
 	}
 	cr.Reconciled = json.RawMessage(bytes.TrimSpace(rec))
+	cr.ReconciledRun = reconciledInLog(srv.logPath)
 	lc, err := srv.admin(ctx, "ledger", "check")
 	cr.LedgerCheck = err == nil
 	if err != nil {
 		cr.Problems = append(cr.Problems, fmt.Sprintf("ledger check: %v: %s", err, bytes.TrimSpace(lc)))
 	}
-	if cr.ProviderCharged, err = sandboxCharged(srv.data); err != nil {
+	if cr.ProviderCharged, cr.ProviderPaid, err = sandboxTotals(srv.data); err != nil {
 		return Result{}, err
 	}
 	srv.env = safeEnv
 	if err := srv.start(); err != nil {
 		return Result{}, err
 	}
-	fmt.Fprintf(opt.Log, "chaos-money: %d kills in %.1f s; reading every wallet\n", kills, elapsed.Seconds())
+	fmt.Fprintf(opt.Log, "chaos-money: %d kills and %d self-kills at crash points in %.1f s; reconciled during the run %v, at the end %s; reading every wallet\n",
+		kills, unexpected, elapsed.Seconds(), cr.ReconciledRun, cr.Reconciled)
 	views, err := readMoney(ctx, url, us, h)
 	if err != nil {
 		return Result{}, fmt.Errorf("chaos-money reads: %w", err)
@@ -256,9 +284,6 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 	checkMoney(cr, h.ops, views)
 	for _, p := range cr.Problems {
 		fmt.Fprintf(opt.Log, "chaos-money: VIOLATION %s\n", p)
-	}
-	if unexpected > 0 {
-		fmt.Fprintf(opt.Log, "chaos-money: the server exited %d times on its own; its log: %s\n", unexpected, srv.logTail())
 	}
 	verdict := "ok"
 	if !cr.OK {
@@ -284,17 +309,38 @@ func (s *childServer) admin(ctx context.Context, args ...string) ([]byte, error)
 	return out.Bytes(), nil
 }
 
-// sandboxCharged adds up what the sandbox provider's journal in the data
-// directory says it charged (its format: internal/sandboxpay).
-func sandboxCharged(data string) (int64, error) {
+// reconciledInLog adds up the node's "reconciled payments" log lines
+// (internal/node: credited=N cancelled=N paid=N reverted=N left=N).
+func reconciledInLog(path string) map[string]int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	out := map[string]int{}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if !bytes.Contains(line, []byte("reconciled payments with the provider")) {
+			continue
+		}
+		for _, f := range bytes.Fields(line) {
+			k, v, ok := bytes.Cut(f, []byte("="))
+			if n, err := strconv.Atoi(string(v)); ok && err == nil && string(k) != "pending" {
+				out[string(k)] += n
+			}
+		}
+	}
+	return out
+}
+
+// sandboxTotals adds up what the sandbox provider's journal in the data
+// directory says it charged and paid out (its format: internal/sandboxpay).
+func sandboxTotals(data string) (charged, paid int64, err error) {
 	b, err := os.ReadFile(filepath.Join(data, "sandboxpay.journal"))
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var total int64
 	for _, line := range bytes.Split(b, []byte("\n")) {
 		var r struct {
 			Op     string `json:"op"`
@@ -304,11 +350,14 @@ func sandboxCharged(data string) (int64, error) {
 		if len(line) == 0 || json.Unmarshal(line, &r) != nil {
 			continue // a torn last line: the provider never answered it
 		}
-		if r.Op == "charge" && r.OK {
-			total += r.Amount
+		switch {
+		case r.Op == "charge" && r.OK:
+			charged += r.Amount
+		case r.Op == "payout" && r.OK:
+			paid += r.Amount
 		}
 	}
-	return total, nil
+	return charged, paid, nil
 }
 
 // chaosMoneySetup registers the users (friends in pairs, as chaos),
@@ -406,7 +455,10 @@ func (c *moneyClient) step(ctx context.Context, n int) {
 	case r < 0.15 || n == 0:
 		op = &moneyOp{kind: "topup", amount: 10_000 + int64(n)}
 		req = &pb.ClientFrame{Req: &pb.ClientFrame_WalletTopup{WalletTopup: &pb.WalletAmountRequest{Amount: op.amount, Key: key}}}
-	case r < 0.45:
+	case r < 0.2:
+		op = &moneyOp{kind: "withdraw", amount: 5_000 + int64(n)}
+		req = &pb.ClientFrame{Req: &pb.ClientFrame_WalletWithdraw{WalletWithdraw: &pb.WalletAmountRequest{Amount: op.amount, Key: key}}}
+	case r < 0.47:
 		op = &moneyOp{kind: "transfer", amount: 1 + int64(n)}
 		req = &pb.ClientFrame{Req: &pb.ClientFrame_Transfer{Transfer: &pb.TransferRequest{To: c.u.peer.id, Amount: op.amount, Pin: chaosMoneyPIN, Key: key}}}
 	case r < 0.65:
@@ -510,7 +562,15 @@ func (c *moneyClient) do(ctx context.Context, op *moneyOp, req *pb.ClientFrame, 
 			return f, true
 		}
 		if code := wsclient.ErrorCode(err); code != "" && code != "unavailable" && code != "internal" {
-			set("failed", wsclient.ErrorReason(err)+": "+err.Error())
+			set("failed", err.Error())
+			if !quiet {
+				c.h.mu.Lock()
+				op.reason = wsclient.ErrorReason(err)
+				if op.reason == "" {
+					op.reason = code
+				}
+				c.h.mu.Unlock()
+			}
 			return nil, false
 		}
 		set("unknown", err.Error())
@@ -525,7 +585,7 @@ func (c *moneyClient) do(ctx context.Context, op *moneyOp, req *pb.ClientFrame, 
 
 func moneyResult(kind string, f *pb.ServerFrame) int64 {
 	switch kind {
-	case "topup":
+	case "topup", "withdraw":
 		return f.GetWalletMovement().GetEntry()
 	case "transfer", "accept":
 		return f.GetTransfer().GetId()
@@ -656,8 +716,11 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 			}
 			entries[ukey{i, m.Kind, a}] = append(entries[ukey{i, m.Kind, a}], m)
 			byRef[ukey{i, m.Kind, m.Ref}] = append(byRef[ukey{i, m.Kind, m.Ref}], m)
-			if m.Kind == pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP {
+			switch m.Kind {
+			case pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP:
 				r.LedgerToppedUp += m.Amount
+			case pb.WalletEntryKind_WALLET_ENTRY_KIND_WITHDRAW, pb.WalletEntryKind_WALLET_ENTRY_KIND_WITHDRAW_REVERT:
+				r.LedgerWithdrawn -= m.Amount
 			}
 		}
 		if sum != v.balance[i] {
@@ -667,8 +730,9 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 	// Requests by user, kind and amount (to tell them apart in the ledger).
 	requested := map[ukey][]*moneyOp{}
 	kindOf := map[string]pb.WalletEntryKind{
-		"topup": pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP, "transfer": pb.WalletEntryKind_WALLET_ENTRY_KIND_TRANSFER_SEND,
-		"packet": pb.WalletEntryKind_WALLET_ENTRY_KIND_RED_PACKET_SEND,
+		"topup": pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP, "withdraw": pb.WalletEntryKind_WALLET_ENTRY_KIND_WITHDRAW,
+		"transfer": pb.WalletEntryKind_WALLET_ENTRY_KIND_TRANSFER_SEND,
+		"packet":   pb.WalletEntryKind_WALLET_ENTRY_KIND_RED_PACKET_SEND,
 	}
 	for _, op := range ops {
 		r.Ops++
@@ -678,6 +742,8 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 			switch op.kind {
 			case "topup":
 				r.TopUps++
+			case "withdraw":
+				r.Withdraws++
 			case "transfer":
 				r.Transfers++
 			case "accept":
@@ -689,6 +755,10 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 			}
 		case "failed":
 			r.Failed++
+			if r.FailedBy == nil {
+				r.FailedBy = map[string]int{}
+			}
+			r.FailedBy[op.kind+":"+op.reason]++
 		case "unknown", "":
 			r.Unknown++
 		case "repeat":
@@ -708,7 +778,7 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 	// never; nothing in the ledger that nobody requested.
 	for k, es := range entries {
 		if k.kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP && k.kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_TRANSFER_SEND &&
-			k.kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_RED_PACKET_SEND {
+			k.kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_RED_PACKET_SEND && k.kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_WITHDRAW {
 			continue
 		}
 		reqs := requested[k]
@@ -724,12 +794,13 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 		case "failed":
 			problem(&r.Phantom, "user %d: %s of %d fen (key %s) was refused (%s) but is in the ledger", k.user, k.kind, k.amount, op.key, op.err)
 		case "ok":
-			want := es[0].Entry
-			if k.kind != pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP {
-				want = es[0].Ref
+			byEntry := k.kind == pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP || k.kind == pb.WalletEntryKind_WALLET_ENTRY_KIND_WITHDRAW
+			want := es[0].Ref
+			if byEntry {
+				want = es[0].Entry
 			}
 			if !slices.ContainsFunc(es, func(m *pb.WalletMovement) bool {
-				if k.kind == pb.WalletEntryKind_WALLET_ENTRY_KIND_TOP_UP {
+				if byEntry {
 					return m.Entry == op.result
 				}
 				return m.Ref == op.result
@@ -745,6 +816,9 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 	}
 	if r.ProviderCharged != r.LedgerToppedUp {
 		problem(&r.NotConserved, "the provider charged %d fen; the ledger credited %d for top-ups", r.ProviderCharged, r.LedgerToppedUp)
+	}
+	if r.ProviderPaid != r.LedgerWithdrawn {
+		problem(&r.NotConserved, "the provider paid out %d fen; the ledger debited %d for withdrawals", r.ProviderPaid, r.LedgerWithdrawn)
 	}
 	// Transfers: the sender's entry once, at most one settlement, and an
 	// acknowledged accept is in the receiver's ledger.
@@ -847,8 +921,8 @@ func checkMoney(r *MoneyChaosResult, ops []*moneyOp, v *moneyView) {
 	for _, b := range v.balance {
 		wallets += b
 	}
-	if wallets+escrow != r.LedgerToppedUp {
-		problem(&r.NotConserved, "wallets hold %d fen and escrow %d; %d were topped up", wallets, escrow, r.LedgerToppedUp)
+	if wallets+escrow != r.LedgerToppedUp-r.LedgerWithdrawn {
+		problem(&r.NotConserved, "wallets hold %d fen and escrow %d; %d were topped up and %d withdrawn", wallets, escrow, r.LedgerToppedUp, r.LedgerWithdrawn)
 	}
 	sort.Strings(r.Problems)
 	r.OK = r.LedgerCheck && r.Lost == 0 && r.Duplicates == 0 && r.Phantom == 0 && r.RetryMismatch == 0 && r.OverGrabbed == 0 &&

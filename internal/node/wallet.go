@@ -3,8 +3,10 @@ package node
 import (
 	"context"
 	"log"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"hongyan/internal/chat"
@@ -43,6 +45,17 @@ func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, grou
 	}
 	w := wallet.New(store, prov, walletPeers{contacts, groups}, pub, wc)
 	w.SetCards(walletCards{chats})
+	if pc, _ := strconv.Atoi(os.Getenv(EnvUnsafeWalletCrashPercent)); pc > 0 {
+		log.Printf("WARNING: %s=%d: the node kills itself at that share of the crash points of top-ups and withdrawals. Test-only nemesis of the money chaos; never use on a real node.", EnvUnsafeWalletCrashPercent, pc)
+		w.SetCrash(func(wallet.CrashPoint) bool {
+			if mrand.IntN(100) < pc {
+				if me, err := os.FindProcess(os.Getpid()); err == nil {
+					me.Kill() // SIGKILL: no shutdown code runs, as in a crash
+				}
+			}
+			return false
+		})
+	}
 	return w, prov, nil
 }
 
@@ -96,7 +109,9 @@ func (n *Node) reconcile(ctx context.Context) {
 		case err != nil:
 			n.log.Warn("reconciling payments with the provider", "err", err, "pending", r.Pending, "left", r.Left)
 		case r.Pending > 0:
-			n.log.Info("reconciled payments with the provider", "pending", r.Pending, "credited", r.Credited,
+			// Worth an operator's eye: a crash (or a provider that did
+			// not answer) left these between the provider and the ledger.
+			n.log.Warn("reconciled payments with the provider", "pending", r.Pending, "credited", r.Credited,
 				"cancelled", r.Cancelled, "paid", r.Paid, "reverted", r.Reverted, "left", r.Left)
 		}
 	})
@@ -140,6 +155,13 @@ func (w walletCards) PostCard(ctx context.Context, c wallet.Card) error {
 // payments carried out twice. It is read from the environment only, so
 // that no configuration file can turn it on.
 const EnvUnsafeWalletIgnoreKeys = "HONGYAN_UNSAFE_WALLET_IGNORE_KEYS"
+
+// EnvUnsafeWalletCrashPercent names the environment variable that makes
+// the node SIGKILL itself at this percentage of the crash points of
+// top-ups and withdrawals (wallet.CrashPoint: before the provider is asked,
+// after it answered, after the ledger's commit): a TEST-ONLY nemesis of the
+// money chaos, which then checks that the reconciliation settled each.
+const EnvUnsafeWalletCrashPercent = "HONGYAN_UNSAFE_WALLET_CRASH_PERCENT"
 
 // forgetfulStore is the wallet store under the negative control: no
 // idempotency key is ever found, and remembering one never conflicts.

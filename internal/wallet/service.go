@@ -343,26 +343,75 @@ func (s *Service) countTry(ctx context.Context, u hongyan.UserID) error {
 	})
 }
 
-// tryPIN checks the user's payment password, counting the try; a right one
-// clears the count.
+// tryPIN checks the user's payment password; a wrong one counts, a right
+// one clears the count. The verdict is decided in one transaction after
+// the (slow) hash check: a try is counted only when it is known to be
+// wrong, so a crash or a lost connection in the middle of checking a right
+// password never counts against the user, and concurrent guesses still
+// cannot outrun the lock — once it holds, every guess hears "locked",
+// right or wrong. A right password with nothing to clear writes nothing.
 func (s *Service) tryPIN(ctx context.Context, u hongyan.UserID, pin string) error {
 	if !validPIN(pin) {
 		return errf(hongyan.CodeInvalid, hongyan.ReasonWrongPIN, "a payment password is 6 digits")
 	}
-	if err := s.countTry(ctx, u); err != nil {
-		return err
-	}
-	p, _, err := s.store.PIN(ctx, u)
+	now := s.now()
+	p, ok, err := s.store.PIN(ctx, u)
 	if err != nil {
 		return err
 	}
-	if !s.pins.known(u, p.Hash, pin) {
-		if !checkSecretBounded(p.Hash, pin) {
-			return errf(hongyan.CodeUnauth, hongyan.ReasonWrongPIN, "wrong payment password")
+	if !ok {
+		return errPINNotSet
+	}
+	if now.Before(p.Locked) {
+		return pinLocked(p.Locked)
+	}
+	right := s.pins.known(u, p.Hash, pin)
+	if !right {
+		right = checkSecretBounded(p.Hash, pin)
+	}
+	if right && p.Failures == 0 && p.Locked.IsZero() {
+		s.pins.remember(u, p.Hash, pin)
+		return nil
+	}
+	var verdict error
+	err = s.store.Atomically(context.WithoutCancel(ctx), func(tx Tx) error {
+		verdict = nil
+		q, ok, err := tx.PIN(u)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			verdict = errPINNotSet
+			return nil
+		case q.Hash != p.Hash:
+			verdict = hongyan.Errorf(hongyan.CodeUnavailable, "the payment password was changed meanwhile; try again")
+			return nil
+		case now.Before(q.Locked):
+			verdict = pinLocked(q.Locked)
+			return nil
+		case right:
+			return clearTries(tx, u)
 		}
+		q.Failures++
+		if q.Failures >= s.cfg.PINTries {
+			q.Failures, q.Locked = 0, now.Add(s.cfg.PINLock)
+		}
+		verdict = errf(hongyan.CodeUnauth, hongyan.ReasonWrongPIN, "wrong payment password")
+		return tx.SavePIN(q)
+	})
+	if err != nil {
+		return err
+	}
+	if verdict == nil {
 		s.pins.remember(u, p.Hash, pin)
 	}
-	return s.store.Atomically(ctx, func(tx Tx) error { return clearTries(tx, u) })
+	return verdict
+}
+
+var errPINNotSet = errf(hongyan.CodePrecondition, hongyan.ReasonPINNotSet, "set a payment password first")
+
+func pinLocked(until time.Time) error {
+	return errf(hongyan.CodeRateLimited, hongyan.ReasonPINLocked, "too many wrong payment passwords; try again after %s", until.Format(time.RFC3339))
 }
 
 // clearTries forgets the wrong tries before a right payment password.
