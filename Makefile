@@ -105,6 +105,40 @@ chaos-postgres:
 	  bin/hongyan-load chaos --binary bin/hongyan $(CHAOS_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
 	done
 
+# The money chaos (internal/load/chaosmoney.go): SIGKILL the server while
+# clients top up, transfer, accept, send and grab red packets with
+# idempotency keys and retry; then reconcile the provider, run `admin
+# ledger check`, and check every acknowledged request happened exactly
+# once, retries applied once, balances equal the ledger, no packet
+# over-grabbed, totals conserved. The negative control (the wallet forgets
+# idempotency keys, HONGYAN_UNSAFE_WALLET_IGNORE_KEYS) must be caught
+# paying twice. chaos-money-postgres runs the same on PostgreSQL.
+CHAOS_MONEY_FLAGS ?= --duration 15s --kill-every 1s --min-kills 10
+.PHONY: chaos-money chaos-money-postgres
+chaos-money:
+	$(GO) build -o bin/hongyan ./cmd/hongyan
+	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
+	@for s in $(CHAOS_SEEDS); do \
+	  echo "== chaos-money seed $$s"; \
+	  bin/hongyan-load chaos-money --binary bin/hongyan $(CHAOS_MONEY_FLAGS) --seed $$s --json || exit 1; \
+	done
+	@echo "== chaos-money negative control: a wallet that forgets idempotency keys must be caught paying twice"; \
+	out=$$(mktemp); \
+	if bin/hongyan-load chaos-money --binary bin/hongyan --duration 8s --kill-every 1s --seed 1 --unsafe-ack --json > $$out; then \
+	  cat $$out; rm -f $$out; echo "FAIL: the checker missed the negative control's double payments"; exit 1; \
+	fi; \
+	grep -v '^chaos-money: VIOLATION' $$out; last=$$(tail -n 1 $$out); rm -f $$out; \
+	if echo "$$last" | grep -q '"duplicates":[1-9]'; then echo "negative control: double payments detected, as they must be"; \
+	else echo "FAIL: negative control: want duplicates > 0 on the last line"; exit 1; fi
+
+chaos-money-postgres:
+	$(GO) build -o bin/hongyan ./cmd/hongyan
+	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
+	@for s in $(CHAOS_SEEDS); do \
+	  echo "== chaos-money on PostgreSQL, seed $$s"; \
+	  bin/hongyan-load chaos-money --binary bin/hongyan $(CHAOS_MONEY_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
+	done
+
 # The web client (web/, TypeScript + Vite). `make web` installs the pinned
 # npm packages, regenerates the protocol code (web/src/gen) from proto/,
 # type-checks, checks that no HTML sink is used, and builds into

@@ -34,6 +34,13 @@
 //
 //	hongyan-load chaos --binary bin/hongyan --duration 40s --kill-every 3s --seed 1 [--unsafe-ack] [--users 10] [--rate 100] [--min-kills 12] [--json]
 //	hongyan-load chaos-cluster --binary bin/hongyan --postgres DSN --duration 60s --kill-every 4s --seed 1 [--faults kill,stop,nats,partition] [--unsafe-ack] [--json]
+//
+// chaos-money is the same with money: top-ups, transfers, accepts, red
+// packets and grabs with idempotency keys, checked against the ledger
+// (internal/load/chaosmoney.go). Its --unsafe-ack negative control makes
+// the wallet forget idempotency keys, and the run must report duplicates.
+//
+//	hongyan-load chaos-money --binary bin/hongyan --duration 20s --kill-every 1s --seed 1 [--unsafe-ack] [--storage postgres --postgres DSN] [--json]
 package main
 
 import (
@@ -144,7 +151,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return r.WriteJSON(os.Stdout)
 	}
-	if workload == "chaos" || workload == "chaos-cluster" {
+	if workload == "chaos" || workload == "chaos-money" || workload == "chaos-cluster" {
 		usersSet := false
 		fs.Visit(func(f *flag.Flag) { usersSet = usersSet || f.Name == "users" })
 		if !usersSet {
@@ -163,10 +170,16 @@ func run(ctx context.Context, args []string) error {
 			}
 		}
 		if r.Violation() {
-			return fmt.Errorf("chaos: the checker found violations (seed %d)", opt.Seed)
+			return fmt.Errorf("%s: the checker found violations (seed %d)", workload, opt.Seed)
 		}
-		if r.Chaos.Kills < *minKills {
-			return fmt.Errorf("chaos: the server was killed %d times, want at least %d", r.Chaos.Kills, *minKills)
+		kills := 0
+		if r.Chaos != nil {
+			kills = r.Chaos.Kills
+		} else if r.MoneyChaos != nil {
+			kills = r.MoneyChaos.Kills + r.MoneyChaos.SelfKills
+		}
+		if kills < *minKills {
+			return fmt.Errorf("%s: the server was killed %d times, want at least %d", workload, kills, *minKills)
 		}
 		return nil
 	}

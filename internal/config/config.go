@@ -94,6 +94,14 @@ type Wallet struct {
 	// ExpiryInterval is how often the node refunds transfers and red
 	// packets left for 24 hours.
 	ExpiryInterval Duration `toml:"expiry_interval"`
+	// ReconcileAfter is how long a top-up or withdrawal may stay between
+	// the payment provider and the ledger (a crash in between) before the
+	// reconciliation asks the provider and settles it. Each call to the
+	// provider is given at most half of it.
+	ReconcileAfter Duration `toml:"reconcile_after"`
+	// ReconcileInterval is how often the node runs the reconciliation
+	// (also once at start-up).
+	ReconcileInterval Duration `toml:"reconcile_interval"`
 	// TestClock allows `hongyan admin expire-now`, which refunds
 	// everything as if 24 hours had passed. Never on a real server.
 	TestClock bool `toml:"test_clock"`
@@ -294,12 +302,14 @@ func Default() Config {
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
 		Wallet: Wallet{
-			MaxPacket:      20_000,
-			MaxShares:      100,
-			MaxTransfer:    5_000_000,
-			MaxTopUp:       5_000_000,
-			Provider:       "sandbox",
-			ExpiryInterval: Duration{time.Minute},
+			MaxPacket:         20_000,
+			MaxShares:         100,
+			MaxTransfer:       5_000_000,
+			MaxTopUp:          5_000_000,
+			Provider:          "sandbox",
+			ExpiryInterval:    Duration{time.Minute},
+			ReconcileAfter:    Duration{2 * time.Minute},
+			ReconcileInterval: Duration{time.Minute},
 		},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
@@ -477,7 +487,7 @@ func (c Config) Validate() error {
 	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||
 		c.Wallet.SandboxFailPercent < 0 || c.Wallet.SandboxFailPercent > 100 || c.Wallet.SandboxDelay.Duration < 0 ||
-		c.Wallet.ExpiryInterval.Duration <= 0 {
+		c.Wallet.ExpiryInterval.Duration <= 0 || c.Wallet.ReconcileAfter.Duration <= 0 || c.Wallet.ReconcileInterval.Duration <= 0 {
 		return fmt.Errorf("config: wallet limits must be positive, sandbox_fail_percent 0 to 100, expiry_interval positive")
 	}
 	if c.Wallet.Provider != "sandbox" {

@@ -34,6 +34,7 @@ import (
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
+	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -50,6 +51,7 @@ type Node struct {
 	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	wallet   *wallet.Service
+	pay      *sandboxpay.Provider
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -111,7 +113,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
-	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
+	n.wallet, n.pay, err = newWallet(cfg, db, contacts, groups, chats, pub)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet))
 
@@ -256,6 +262,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go n.prune(ctx)
 	go n.expire(ctx)
+	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -298,6 +305,7 @@ func (n *Node) Close() error {
 	n.gw.Close()
 	n.oas.Wait()
 	n.bus.Close()
+	n.pay.Close()
 	return n.db.Close()
 }
 
