@@ -121,7 +121,7 @@ func officialAccountRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaAuthorize) (*pb.ServerFrame, error) {
 		q := r.OaAuthorize
-		code, fan, err := c.g.s.OfficialAccounts.Authorize(ctx, me, q.Appid, q.Scope)
+		code, fan, err := c.g.s.OfficialAccounts.Authorize(ctx, me, q.Appid, q.Scope, q.RedirectUri)
 		if err != nil {
 			return nil, err
 		}
@@ -184,6 +184,9 @@ func officialAccountRoutes(rs routes) {
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaSetIpAllow) (*pb.ServerFrame, error) {
 		q := r.OaSetIpAllow
+		if q.SetOauthDomains {
+			return c.oaOperatedFrame(ctx, me)(c.g.s.OfficialAccounts.SetOAuthDomains(ctx, me, oa.AccountID(q.Account), q.OauthDomains))
+		}
 		return c.oaOperatedFrame(ctx, me)(c.g.s.OfficialAccounts.SetIPAllow(ctx, me, oa.AccountID(q.Account), q.Allow))
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaResetSecret) (*pb.ServerFrame, error) {
@@ -499,7 +502,7 @@ func oaOperatedPB(a oa.Account, role oa.Role) *pb.OaAccount {
 	if role == oa.RoleNone {
 		return out
 	}
-	st := &pb.OaSettings{Welcome: oaContentPB(a.Welcome), DefaultReply: oaContentPB(a.DefaultReply), IpAllow: a.IPAllow, Org: a.Org,
+	st := &pb.OaSettings{Welcome: oaContentPB(a.Welcome), DefaultReply: oaContentPB(a.DefaultReply), IpAllow: a.IPAllow, OauthDomains: a.OAuthDomains, Org: a.Org,
 		ServerUrl: a.Server.URL, ServerMode: string(a.Server.Mode)}
 	if role == oa.RoleAdmin {
 		st.ServerToken, st.ServerAesKey = a.Server.Token, a.Server.AESKey

@@ -52,6 +52,9 @@ type App struct {
 	Bound bool
 	// IPAllowlist, when not empty, is where API calls may come from.
 	IPAllowlist []netip.Prefix
+	// OAuthDomains, when not empty, are the hosts (host or host:port, in
+	// lower case) an OAuth2 redirect_uri may point at (网页授权域名).
+	OAuthDomains []string
 	// Server is the developer server; an empty URL means developer mode is
 	// off and nothing is pushed.
 	Server Server

@@ -78,6 +78,9 @@ type Settings struct {
 	Menu         *Menu
 	Server       Server
 	IPAllow      []string // addresses or CIDR ranges allowed to call the API; empty: any
+	// OAuthDomains are the hosts (host or host:port) an OAuth2 redirect_uri
+	// may point at (网页授权域名); empty: any.
+	OAuthDomains []string
 }
 
 // Mode is how pushes to the developer's server are protected.
@@ -341,34 +344,35 @@ const MediaTTL = 72 * time.Hour
 
 // Limits of the rules.
 const (
-	MaxName       = 30 // characters of an account name
-	MaxIntro      = 120
-	MaxOrgName    = 60
-	MaxRules      = 200
-	MaxKeyword    = 30
-	MaxText       = 2000 // characters of a text message or reply
-	MaxTags       = 100
-	MaxTagName    = 30 // bytes
-	MaxTagsPerFan = 20
-	MaxRemark     = 30
-	MaxTitle      = 64
-	MaxDigest     = 120
-	MaxAuthor     = 16
-	MaxBlocks     = 500
-	MaxBlockText  = 5000
-	MaxURL        = 1024
-	MaxNews       = 8
-	MaxFields     = 20
-	MaxTemplates  = 25
-	MaxSceneStr   = 64
-	MaxPermScene  = 100000
-	MaxQRExpiry   = 30 * 24 * time.Hour
-	MaxPage       = 10000 // followers a page
-	MaxOperators  = 20
-	MaxIPAllow    = 50
-	ReplyWindow   = 48 * time.Hour
-	OAuthCodeTTL  = 5 * time.Minute
-	MaxTargetUser = 10000
+	MaxName         = 30 // characters of an account name
+	MaxIntro        = 120
+	MaxOrgName      = 60
+	MaxRules        = 200
+	MaxKeyword      = 30
+	MaxText         = 2000 // characters of a text message or reply
+	MaxTags         = 100
+	MaxTagName      = 30 // bytes
+	MaxTagsPerFan   = 20
+	MaxRemark       = 30
+	MaxTitle        = 64
+	MaxDigest       = 120
+	MaxAuthor       = 16
+	MaxBlocks       = 500
+	MaxBlockText    = 5000
+	MaxURL          = 1024
+	MaxNews         = 8
+	MaxFields       = 20
+	MaxTemplates    = 25
+	MaxSceneStr     = 64
+	MaxPermScene    = 100000
+	MaxQRExpiry     = 30 * 24 * time.Hour
+	MaxPage         = 10000 // followers a page
+	MaxOperators    = 20
+	MaxIPAllow      = 50
+	MaxOAuthDomains = 5
+	ReplyWindow     = 48 * time.Hour
+	OAuthCodeTTL    = 5 * time.Minute
+	MaxTargetUser   = 10000
 )
 
 // The reasons of errors this feature adds (docs/protocol.md "Errors").

@@ -133,6 +133,18 @@ func TestAllowsIP(t *testing.T) {
 	}
 }
 
+func TestValidDomain(t *testing.T) {
+	for d, want := range map[string]bool{
+		"app.example.org": true, "localhost:8080": true, "127.0.0.1:18600": true, "[::1]:80": true, "xn--fiq228c.cn": true,
+		"": false, "https://app.example.org": false, "app.example.org/cb": false, "a..b": false, "-a.org": false,
+		"App.example.org": false, "a.org:0": false, "a.org:65536": false, "a.org:08": false, "a b.org": false,
+	} {
+		if got := ValidDomain(d); got != want {
+			t.Errorf("ValidDomain(%q): got %v, want %v", d, got, want)
+		}
+	}
+}
+
 func TestToken(t *testing.T) {
 	a, b := Token(32), Token(32)
 	if len(a) != 32 || a == b || !urlSafe(a) {

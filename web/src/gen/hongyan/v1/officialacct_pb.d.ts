@@ -171,6 +171,13 @@ export declare type OaSettings = Message<"hongyan.v1.OaSettings"> & {
    * @generated from field: int64 org = 8;
    */
   org: bigint;
+
+  /**
+   * The hosts an OAuth2 redirect_uri may point at (网页授权域名); empty: any.
+   *
+   * @generated from field: repeated string oauth_domains = 9;
+   */
+  oauthDomains: string[];
 };
 
 /**
@@ -1546,6 +1553,10 @@ export declare type OaServerRequest = Message<"hongyan.v1.OaServerRequest"> & {
 export declare const OaServerRequestSchema: GenMessage<OaServerRequest>;
 
 /**
+ * Sets the API's IP allowlist, or, when set_oauth_domains is true, the
+ * OAuth2 web authorization domains instead (host or host:port each, at
+ * most 5; empty: any). Both are admins' developer settings.
+ *
  * @generated from message hongyan.v1.OaIpAllowRequest
  */
 export declare type OaIpAllowRequest = Message<"hongyan.v1.OaIpAllowRequest"> & {
@@ -1558,6 +1569,16 @@ export declare type OaIpAllowRequest = Message<"hongyan.v1.OaIpAllowRequest"> & 
    * @generated from field: repeated string allow = 2;
    */
   allow: string[];
+
+  /**
+   * @generated from field: bool set_oauth_domains = 3;
+   */
+  setOauthDomains: boolean;
+
+  /**
+   * @generated from field: repeated string oauth_domains = 4;
+   */
+  oauthDomains: string[];
 };
 
 /**
@@ -1722,6 +1743,14 @@ export declare type OaAuthorizeRequest = Message<"hongyan.v1.OaAuthorizeRequest"
    * @generated from field: string scope = 2;
    */
   scope: string;
+
+  /**
+   * Where the code goes: refused (invalid_argument, "redirect_uri 参数错误")
+   * when the account has OAuth2 domains and its host is not one of them.
+   *
+   * @generated from field: string redirect_uri = 3;
+   */
+  redirectUri: string;
 };
 
 /**
