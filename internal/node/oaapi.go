@@ -576,12 +576,12 @@ func (s oaSink) Push(ctx context.Context, p officialacct.Push) (*officialacct.Co
 
 // developerAPI builds the developer API and its pusher over the
 // official-accounts service and installs the pusher as the service's sink.
-func developerAPI(s *officialacct.Service, accounts *account.Service, public string, clientAddr func(*http.Request) string, opt oaapi.PushOptions) *oaapi.API {
+func developerAPI(s *officialacct.Service, accounts *account.Service, public string, clientAddr func(*http.Request) string, callbackIPs []string, opt oaapi.PushOptions) *oaapi.API {
 	if opt.Metrics == nil {
 		opt.Metrics = oaapi.NewMetrics(nil)
 	}
 	p := oaPlatform{s: s, accounts: accounts, public: public}
 	pusher := oaapi.NewPusher(p, opt)
 	s.SetDeveloper(oaSink{pusher}, oaSink{pusher})
-	return oaapi.New(p, oaapi.Options{PublicURL: public, Log: opt.Log, ClientAddr: clientAddr, Metrics: opt.Metrics})
+	return oaapi.New(p, oaapi.Options{PublicURL: public, Log: opt.Log, ClientAddr: clientAddr, Metrics: opt.Metrics, CallbackIPs: callbackIPs})
 }
