@@ -170,10 +170,12 @@ const (
 type Message struct {
 	Kind        string
 	Text        string // text; msgmenu's head and tail joined
-	MediaID     string // image, voice, video; music's thumb
-	Title       string // video, music
-	Description string
-	URL         string // music
+	MediaID      string // image, voice, video
+	ThumbMediaID string // video, music
+	Title        string // video, music
+	Description  string
+	URL          string // music
+	HQURL        string // music: the high-quality URL
 	Articles    []Article
 	Options     []MenuOption // msgmenu
 }

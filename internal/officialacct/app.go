@@ -351,7 +351,7 @@ func (a *App) PutMedia(ctx context.Context, typ, name, contentType string, data 
 	default:
 		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "invalid media type")
 	}
-	if len(data) == 0 || len(data) > 10<<20 {
+	if len(data) == 0 || len(data) > MaxMediaBytes {
 		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "invalid file size")
 	}
 	if len(name) > 200 || len(contentType) > 100 {

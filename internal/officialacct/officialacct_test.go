@@ -113,7 +113,15 @@ func TestValidContent(t *testing.T) {
 		{"news to javascript", Content{Kind: ContentNews, Articles: []NewsItem{{Title: "t", URL: "javascript:x"}}}, false},
 		{"template", Content{Kind: ContentTemplate, TemplateID: "t", Fields: []Field{{"no", "1"}}}, true},
 		{"template with a bad field", Content{Kind: ContentTemplate, TemplateID: "t", Fields: []Field{{"a b", "1"}}}, false},
-		{"unknown", Content{Kind: "voice"}, false},
+		{"voice", Content{Kind: ContentVoice, MediaID: "v1", Format: "amr"}, true},
+		{"voice without media", Content{Kind: ContentVoice}, false},
+		{"voice with a bad format", Content{Kind: ContentVoice, MediaID: "v1", Format: "a/b"}, false},
+		{"video", Content{Kind: ContentVideo, MediaID: "v1", ThumbMediaID: "t1", Title: "片", Text: "说明"}, true},
+		{"video with a bad thumb", Content{Kind: ContentVideo, MediaID: "v1", ThumbMediaID: "../t"}, false},
+		{"music", Content{Kind: ContentMusic, Title: "歌", URL: "https://e.org/a.mp3", HQURL: "https://e.org/hq.mp3", ThumbMediaID: "t1"}, true},
+		{"music without a URL", Content{Kind: ContentMusic, Title: "歌"}, false},
+		{"music to javascript", Content{Kind: ContentMusic, URL: "https://e.org/a.mp3", HQURL: "javascript:x"}, false},
+		{"unknown", Content{Kind: "shortvideo"}, false},
 	} {
 		if err := ValidContent(tc.c); (err == nil) != tc.ok {
 			t.Errorf("%s: got %v, want ok %v", tc.name, err, tc.ok)

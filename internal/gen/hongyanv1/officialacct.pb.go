@@ -871,8 +871,11 @@ func (x *OaField) GetValue() string {
 }
 
 // The body of a message between a user and an account. kind is text,
-// image (media_id), news (articles), template (template_id, title, fields,
-// url; text the filled template) or event.
+// image (media_id), voice (media_id, format), video (media_id,
+// thumb_media_id, title, text the description), music (title, text the
+// description, url, hq_url, thumb_media_id), news (articles), template
+// (template_id, title, fields, url; text the filled template) or event.
+// The media IDs are the account's temporary media, not /media files.
 type OaContent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -883,6 +886,9 @@ type OaContent struct {
 	TemplateId    string                 `protobuf:"bytes,6,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
 	Fields        []*OaField             `protobuf:"bytes,7,rep,name=fields,proto3" json:"fields,omitempty"`
 	Url           string                 `protobuf:"bytes,8,opt,name=url,proto3" json:"url,omitempty"`
+	ThumbMediaId  string                 `protobuf:"bytes,9,opt,name=thumb_media_id,json=thumbMediaId,proto3" json:"thumb_media_id,omitempty"`
+	HqUrl         string                 `protobuf:"bytes,10,opt,name=hq_url,json=hqUrl,proto3" json:"hq_url,omitempty"` // music: the high-quality URL
+	Format        string                 `protobuf:"bytes,11,opt,name=format,proto3" json:"format,omitempty"`            // voice from a user: amr, mp3, ogg, webm…
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -969,6 +975,27 @@ func (x *OaContent) GetFields() []*OaField {
 func (x *OaContent) GetUrl() string {
 	if x != nil {
 		return x.Url
+	}
+	return ""
+}
+
+func (x *OaContent) GetThumbMediaId() string {
+	if x != nil {
+		return x.ThumbMediaId
+	}
+	return ""
+}
+
+func (x *OaContent) GetHqUrl() string {
+	if x != nil {
+		return x.HqUrl
+	}
+	return ""
+}
+
+func (x *OaContent) GetFormat() string {
+	if x != nil {
+		return x.Format
 	}
 	return ""
 }
@@ -1110,11 +1137,16 @@ func (x *OaMessageList) GetMore() bool {
 }
 
 type OaSendRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Account       int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
-	Ref           string                 `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
-	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
-	MediaId       string                 `protobuf:"bytes,4,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"` // an image instead of text
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
+	Ref     string                 `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	Text    string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// An image instead of text; or, with kind "voice" or "video", your
+	// uploaded voice clip or video (POST /media): a copy becomes the
+	// account's temporary media, which its developer fetches by the MediaId
+	// of the push (/cgi-bin/media/get).
+	MediaId       string `protobuf:"bytes,4,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"`
+	Kind          string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"` // "", "image", "voice" or "video"
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1173,6 +1205,13 @@ func (x *OaSendRequest) GetText() string {
 func (x *OaSendRequest) GetMediaId() string {
 	if x != nil {
 		return x.MediaId
+	}
+	return ""
+}
+
+func (x *OaSendRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
 	}
 	return ""
 }
@@ -4000,7 +4039,7 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\aarticle\x18\x05 \x01(\x03R\aarticle\"3\n" +
 	"\aOaField\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xf8\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xcd\x02\n" +
 	"\tOaContent\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x19\n" +
@@ -4010,7 +4049,11 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\vtemplate_id\x18\x06 \x01(\tR\n" +
 	"templateId\x12+\n" +
 	"\x06fields\x18\a \x03(\v2\x13.hongyan.v1.OaFieldR\x06fields\x12\x10\n" +
-	"\x03url\x18\b \x01(\tR\x03url\"\xaa\x01\n" +
+	"\x03url\x18\b \x01(\tR\x03url\x12$\n" +
+	"\x0ethumb_media_id\x18\t \x01(\tR\fthumbMediaId\x12\x15\n" +
+	"\x06hq_url\x18\n" +
+	" \x01(\tR\x05hqUrl\x12\x16\n" +
+	"\x06format\x18\v \x01(\tR\x06format\"\xaa\x01\n" +
 	"\tOaMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\aaccount\x18\x02 \x01(\x03R\aaccount\x12\x10\n" +
@@ -4020,12 +4063,13 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\tbroadcast\x18\x06 \x01(\x03R\tbroadcast\"V\n" +
 	"\rOaMessageList\x121\n" +
 	"\bmessages\x18\x01 \x03(\v2\x15.hongyan.v1.OaMessageR\bmessages\x12\x12\n" +
-	"\x04more\x18\x02 \x01(\bR\x04more\"j\n" +
+	"\x04more\x18\x02 \x01(\bR\x04more\"~\n" +
 	"\rOaSendRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x19\n" +
-	"\bmedia_id\x18\x04 \x01(\tR\amediaId\"N\n" +
+	"\bmedia_id\x18\x04 \x01(\tR\amediaId\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\"N\n" +
 	"\x0eOaClickRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x10\n" +

@@ -364,8 +364,11 @@ export declare const OaFieldSchema: GenMessage<OaField>;
 
 /**
  * The body of a message between a user and an account. kind is text,
- * image (media_id), news (articles), template (template_id, title, fields,
- * url; text the filled template) or event.
+ * image (media_id), voice (media_id, format), video (media_id,
+ * thumb_media_id, title, text the description), music (title, text the
+ * description, url, hq_url, thumb_media_id), news (articles), template
+ * (template_id, title, fields, url; text the filled template) or event.
+ * The media IDs are the account's temporary media, not /media files.
  *
  * @generated from message hongyan.v1.OaContent
  */
@@ -409,6 +412,25 @@ export declare type OaContent = Message<"hongyan.v1.OaContent"> & {
    * @generated from field: string url = 8;
    */
   url: string;
+
+  /**
+   * @generated from field: string thumb_media_id = 9;
+   */
+  thumbMediaId: string;
+
+  /**
+   * music: the high-quality URL
+   *
+   * @generated from field: string hq_url = 10;
+   */
+  hqUrl: string;
+
+  /**
+   * voice from a user: amr, mp3, ogg, webm…
+   *
+   * @generated from field: string format = 11;
+   */
+  format: string;
 };
 
 /**
@@ -501,11 +523,21 @@ export declare type OaSendRequest = Message<"hongyan.v1.OaSendRequest"> & {
   text: string;
 
   /**
-   * an image instead of text
+   * An image instead of text; or, with kind "voice" or "video", your
+   * uploaded voice clip or video (POST /media): a copy becomes the
+   * account's temporary media, which its developer fetches by the MediaId
+   * of the push (/cgi-bin/media/get).
    *
    * @generated from field: string media_id = 4;
    */
   mediaId: string;
+
+  /**
+   * "", "image", "voice" or "video"
+   *
+   * @generated from field: string kind = 5;
+   */
+  kind: string;
 };
 
 /**
