@@ -77,12 +77,20 @@ func storageEnv(t *testing.T, data string) []string {
 // ("127.0.0.1:0" picks a port), and waits until it prints its address.
 func startServer(t *testing.T, data, addr string) *server {
 	t.Helper()
+	return startServerEnv(t, data, addr)
+}
+
+// startServerEnv is startServer with more environment variables (the
+// configuration's HONGYAN_* keys).
+func startServerEnv(t *testing.T, data, addr string, env ...string) *server {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", data)
 	cmd.Env = append(os.Environ(),
 		// The tests register and log in more often than a person would.
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
 		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, storageEnv(t, data)...)
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
