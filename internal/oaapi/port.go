@@ -168,16 +168,16 @@ const (
 
 // Message is what an account sends to followers.
 type Message struct {
-	Kind        string
-	Text        string // text; msgmenu's head and tail joined
+	Kind         string
+	Text         string // text; msgmenu's head and tail joined
 	MediaID      string // image, voice, video
 	ThumbMediaID string // video, music
 	Title        string // video, music
 	Description  string
 	URL          string // music
 	HQURL        string // music: the high-quality URL
-	Articles    []Article
-	Options     []MenuOption // msgmenu
+	Articles     []Article
+	Options      []MenuOption // msgmenu
 }
 
 // MenuOption is one choice of a msgmenu message.
