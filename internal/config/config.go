@@ -6,6 +6,7 @@ package config
 import (
 	"encoding"
 	"fmt"
+	"net/netip"
 	"os"
 	"reflect"
 	"strconv"
@@ -61,6 +62,10 @@ type OfficialAccounts struct {
 	// AllowPrivateCallbacks lets developer servers be on loopback, private
 	// or link-local addresses. Off: such servers are refused when dialled.
 	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
+	// CallbackIPs are the addresses pushes leave from, which
+	// /cgi-bin/getcallbackip tells developers (for their firewalls). Empty:
+	// the node's own non-loopback interface addresses.
+	CallbackIPs []string `toml:"callback_ips"`
 }
 
 // Moments tunes the Moments timelines.
@@ -298,7 +303,7 @@ func Default() Config {
 			TrustedProxies:    []string{},
 		},
 		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
-		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
 		Wallet: Wallet{
@@ -483,6 +488,11 @@ func (c Config) Validate() error {
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, err := clientaddr.ParsePrefix(p); err != nil {
 			return fmt.Errorf("config: http.trusted_proxies: %w", err)
+		}
+	}
+	for _, ip := range c.OfficialAccounts.CallbackIPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("config: officialaccounts.callback_ips: %q is not an IP address", ip)
 		}
 	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||

@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		mux.Handle(p, gw)
 	}
 	// The official accounts' developer API, under WeChat's own paths.
-	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, cfg.OfficialAccounts.CallbackIPs, oaapi.PushOptions{
 		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
 		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
 		Metrics:      oaapi.NewMetrics(n.reg),
