@@ -14,6 +14,7 @@ const oaUsage = `oa create ORG NAME [--type subscription|service] | oa list | oa
   oa follow APPID | oa unfollow APPID | oa scan TICKET_OR_URL | oa following
   oa click APPID KEY_OR_URL | oa messages APPID
   oa server APPID --url U --token T [--aes-key K] [--mode plain|compat|safe]
+  oa domains APPID DOMAIN[,DOMAIN…]   (OAuth2 web authorization domains; "" clears)
   oa template add APPID TITLE CONTENT | oa welcome APPID TEXT | oa default APPID TEXT
   oa rule add APPID KEYWORD REPLY [--match exact|contains] [--priority N]
   oa menu APPID JSON | oa broadcast APPID TEXT [--tag N]
@@ -40,7 +41,7 @@ func (e *env) oa(args []string) error {
 	need := map[string]int{
 		"create": 2, "list": 0, "search": 1, "profile": 1, "follow": 1, "unfollow": 1, "scan": 1, "following": 0,
 		"click": 2, "messages": 1, "server": 1, "template add": 3, "welcome": 2, "default": 2, "rule add": 3,
-		"menu": 2, "broadcast": 2, "qr": 1, "followers": 1, "stats": 3,
+		"menu": 2, "broadcast": 2, "domains": 2, "qr": 1, "followers": 1, "stats": 3,
 	}
 	n, ok := need[sub]
 	if !ok || n != len(rest) {
@@ -135,6 +136,18 @@ func (e *env) oa(args []string) error {
 			mode = "plain"
 		}
 		return ok1(call(&pb.ClientFrame{Req: &pb.ClientFrame_OaSetServer{OaSetServer: &pb.OaServerRequest{Account: id, Url: fl["url"], Token: fl["token"], AesKey: fl["aes-key"], Mode: mode}}}))
+	case "domains":
+		var list []string
+		for _, d := range strings.Split(rest[1], ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				list = append(list, d)
+			}
+		}
+		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaSetIpAllow{OaSetIpAllow: &pb.OaIpAllowRequest{Account: id, SetOauthDomains: true, OauthDomains: list}}})
+		if err != nil {
+			return err
+		}
+		return e.print(object{{"oauth_domains", nonNil(f.GetOaAccount().GetSettings().GetOauthDomains())}})
 	case "template add":
 		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaAddTemplate{OaAddTemplate: &pb.OaTemplateRequest{Account: id, Title: rest[1], Content: rest[2]}}})
 		if err != nil {
@@ -331,4 +344,11 @@ func (e *env) sendOA(ref, text string) error {
 		return err
 	}
 	return e.print(object{{"id", f.GetOaMessage().GetId()}, {"account", f.GetOaMessage().GetAccount()}})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

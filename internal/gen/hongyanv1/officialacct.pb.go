@@ -357,15 +357,17 @@ func (x *OaAccount) GetRole() OaRole {
 
 // What operators see and set of an account.
 type OaSettings struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Welcome       *OaContent             `protobuf:"bytes,1,opt,name=welcome,proto3" json:"welcome,omitempty"`
-	DefaultReply  *OaContent             `protobuf:"bytes,2,opt,name=default_reply,json=defaultReply,proto3" json:"default_reply,omitempty"`
-	ServerUrl     string                 `protobuf:"bytes,3,opt,name=server_url,json=serverUrl,proto3" json:"server_url,omitempty"`
-	ServerToken   string                 `protobuf:"bytes,4,opt,name=server_token,json=serverToken,proto3" json:"server_token,omitempty"`
-	ServerAesKey  string                 `protobuf:"bytes,5,opt,name=server_aes_key,json=serverAesKey,proto3" json:"server_aes_key,omitempty"`
-	ServerMode    string                 `protobuf:"bytes,6,opt,name=server_mode,json=serverMode,proto3" json:"server_mode,omitempty"` // plain, compat or safe
-	IpAllow       []string               `protobuf:"bytes,7,rep,name=ip_allow,json=ipAllow,proto3" json:"ip_allow,omitempty"`
-	Org           int64                  `protobuf:"varint,8,opt,name=org,proto3" json:"org,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Welcome      *OaContent             `protobuf:"bytes,1,opt,name=welcome,proto3" json:"welcome,omitempty"`
+	DefaultReply *OaContent             `protobuf:"bytes,2,opt,name=default_reply,json=defaultReply,proto3" json:"default_reply,omitempty"`
+	ServerUrl    string                 `protobuf:"bytes,3,opt,name=server_url,json=serverUrl,proto3" json:"server_url,omitempty"`
+	ServerToken  string                 `protobuf:"bytes,4,opt,name=server_token,json=serverToken,proto3" json:"server_token,omitempty"`
+	ServerAesKey string                 `protobuf:"bytes,5,opt,name=server_aes_key,json=serverAesKey,proto3" json:"server_aes_key,omitempty"`
+	ServerMode   string                 `protobuf:"bytes,6,opt,name=server_mode,json=serverMode,proto3" json:"server_mode,omitempty"` // plain, compat or safe
+	IpAllow      []string               `protobuf:"bytes,7,rep,name=ip_allow,json=ipAllow,proto3" json:"ip_allow,omitempty"`
+	Org          int64                  `protobuf:"varint,8,opt,name=org,proto3" json:"org,omitempty"`
+	// The hosts an OAuth2 redirect_uri may point at (网页授权域名); empty: any.
+	OauthDomains  []string `protobuf:"bytes,9,rep,name=oauth_domains,json=oauthDomains,proto3" json:"oauth_domains,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -454,6 +456,13 @@ func (x *OaSettings) GetOrg() int64 {
 		return x.Org
 	}
 	return 0
+}
+
+func (x *OaSettings) GetOauthDomains() []string {
+	if x != nil {
+		return x.OauthDomains
+	}
+	return nil
 }
 
 type OaAccountList struct {
@@ -862,8 +871,11 @@ func (x *OaField) GetValue() string {
 }
 
 // The body of a message between a user and an account. kind is text,
-// image (media_id), news (articles), template (template_id, title, fields,
-// url; text the filled template) or event.
+// image (media_id), voice (media_id, format), video (media_id,
+// thumb_media_id, title, text the description), music (title, text the
+// description, url, hq_url, thumb_media_id), news (articles), template
+// (template_id, title, fields, url; text the filled template) or event.
+// The media IDs are the account's temporary media, not /media files.
 type OaContent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -874,6 +886,9 @@ type OaContent struct {
 	TemplateId    string                 `protobuf:"bytes,6,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
 	Fields        []*OaField             `protobuf:"bytes,7,rep,name=fields,proto3" json:"fields,omitempty"`
 	Url           string                 `protobuf:"bytes,8,opt,name=url,proto3" json:"url,omitempty"`
+	ThumbMediaId  string                 `protobuf:"bytes,9,opt,name=thumb_media_id,json=thumbMediaId,proto3" json:"thumb_media_id,omitempty"`
+	HqUrl         string                 `protobuf:"bytes,10,opt,name=hq_url,json=hqUrl,proto3" json:"hq_url,omitempty"` // music: the high-quality URL
+	Format        string                 `protobuf:"bytes,11,opt,name=format,proto3" json:"format,omitempty"`            // voice from a user: amr, mp3, ogg, webm…
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -960,6 +975,27 @@ func (x *OaContent) GetFields() []*OaField {
 func (x *OaContent) GetUrl() string {
 	if x != nil {
 		return x.Url
+	}
+	return ""
+}
+
+func (x *OaContent) GetThumbMediaId() string {
+	if x != nil {
+		return x.ThumbMediaId
+	}
+	return ""
+}
+
+func (x *OaContent) GetHqUrl() string {
+	if x != nil {
+		return x.HqUrl
+	}
+	return ""
+}
+
+func (x *OaContent) GetFormat() string {
+	if x != nil {
+		return x.Format
 	}
 	return ""
 }
@@ -1101,11 +1137,16 @@ func (x *OaMessageList) GetMore() bool {
 }
 
 type OaSendRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Account       int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
-	Ref           string                 `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
-	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
-	MediaId       string                 `protobuf:"bytes,4,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"` // an image instead of text
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
+	Ref     string                 `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	Text    string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// An image instead of text; or, with kind "voice" or "video", your
+	// uploaded voice clip or video (POST /media): a copy becomes the
+	// account's temporary media, which its developer fetches by the MediaId
+	// of the push (/cgi-bin/media/get).
+	MediaId       string `protobuf:"bytes,4,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"`
+	Kind          string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"` // "", "image", "voice" or "video"
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1164,6 +1205,13 @@ func (x *OaSendRequest) GetText() string {
 func (x *OaSendRequest) GetMediaId() string {
 	if x != nil {
 		return x.MediaId
+	}
+	return ""
+}
+
+func (x *OaSendRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
 	}
 	return ""
 }
@@ -3424,12 +3472,17 @@ func (x *OaServerRequest) GetMode() string {
 	return ""
 }
 
+// Sets the API's IP allowlist, or, when set_oauth_domains is true, the
+// OAuth2 web authorization domains instead (host or host:port each, at
+// most 5; empty: any). Both are admins' developer settings.
 type OaIpAllowRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Account       int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
-	Allow         []string               `protobuf:"bytes,2,rep,name=allow,proto3" json:"allow,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Account         int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
+	Allow           []string               `protobuf:"bytes,2,rep,name=allow,proto3" json:"allow,omitempty"`
+	SetOauthDomains bool                   `protobuf:"varint,3,opt,name=set_oauth_domains,json=setOauthDomains,proto3" json:"set_oauth_domains,omitempty"`
+	OauthDomains    []string               `protobuf:"bytes,4,rep,name=oauth_domains,json=oauthDomains,proto3" json:"oauth_domains,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *OaIpAllowRequest) Reset() {
@@ -3472,6 +3525,20 @@ func (x *OaIpAllowRequest) GetAccount() int64 {
 func (x *OaIpAllowRequest) GetAllow() []string {
 	if x != nil {
 		return x.Allow
+	}
+	return nil
+}
+
+func (x *OaIpAllowRequest) GetSetOauthDomains() bool {
+	if x != nil {
+		return x.SetOauthDomains
+	}
+	return false
+}
+
+func (x *OaIpAllowRequest) GetOauthDomains() []string {
+	if x != nil {
+		return x.OauthDomains
 	}
 	return nil
 }
@@ -3786,9 +3853,12 @@ func (x *OaQr) GetSceneStr() string {
 
 // The signed-in user consents to an account's web page (OAuth2).
 type OaAuthorizeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Appid         string                 `protobuf:"bytes,1,opt,name=appid,proto3" json:"appid,omitempty"`
-	Scope         string                 `protobuf:"bytes,2,opt,name=scope,proto3" json:"scope,omitempty"` // snsapi_base or snsapi_userinfo
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Appid string                 `protobuf:"bytes,1,opt,name=appid,proto3" json:"appid,omitempty"`
+	Scope string                 `protobuf:"bytes,2,opt,name=scope,proto3" json:"scope,omitempty"` // snsapi_base or snsapi_userinfo
+	// Where the code goes: refused (invalid_argument, "redirect_uri 参数错误")
+	// when the account has OAuth2 domains and its host is not one of them.
+	RedirectUri   string `protobuf:"bytes,3,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3833,6 +3903,13 @@ func (x *OaAuthorizeRequest) GetAppid() string {
 func (x *OaAuthorizeRequest) GetScope() string {
 	if x != nil {
 		return x.Scope
+	}
+	return ""
+}
+
+func (x *OaAuthorizeRequest) GetRedirectUri() string {
+	if x != nil {
+		return x.RedirectUri
 	}
 	return ""
 }
@@ -3922,7 +3999,7 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x04menu\x18\t \x01(\v2\x12.hongyan.v1.OaMenuR\x04menu\x122\n" +
 	"\bsettings\x18\n" +
 	" \x01(\v2\x16.hongyan.v1.OaSettingsR\bsettings\x12&\n" +
-	"\x04role\x18\v \x01(\x0e2\x12.hongyan.v1.OaRoleR\x04role\"\xaf\x02\n" +
+	"\x04role\x18\v \x01(\x0e2\x12.hongyan.v1.OaRoleR\x04role\"\xd4\x02\n" +
 	"\n" +
 	"OaSettings\x12/\n" +
 	"\awelcome\x18\x01 \x01(\v2\x15.hongyan.v1.OaContentR\awelcome\x12:\n" +
@@ -3934,7 +4011,8 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\vserver_mode\x18\x06 \x01(\tR\n" +
 	"serverMode\x12\x19\n" +
 	"\bip_allow\x18\a \x03(\tR\aipAllow\x12\x10\n" +
-	"\x03org\x18\b \x01(\x03R\x03org\"B\n" +
+	"\x03org\x18\b \x01(\x03R\x03org\x12#\n" +
+	"\roauth_domains\x18\t \x03(\tR\foauthDomains\"B\n" +
 	"\rOaAccountList\x121\n" +
 	"\baccounts\x18\x01 \x03(\v2\x15.hongyan.v1.OaAccountR\baccounts\"'\n" +
 	"\x0fOaSearchRequest\x12\x14\n" +
@@ -3961,7 +4039,7 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\aarticle\x18\x05 \x01(\x03R\aarticle\"3\n" +
 	"\aOaField\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xf8\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xcd\x02\n" +
 	"\tOaContent\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x19\n" +
@@ -3971,7 +4049,11 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\vtemplate_id\x18\x06 \x01(\tR\n" +
 	"templateId\x12+\n" +
 	"\x06fields\x18\a \x03(\v2\x13.hongyan.v1.OaFieldR\x06fields\x12\x10\n" +
-	"\x03url\x18\b \x01(\tR\x03url\"\xaa\x01\n" +
+	"\x03url\x18\b \x01(\tR\x03url\x12$\n" +
+	"\x0ethumb_media_id\x18\t \x01(\tR\fthumbMediaId\x12\x15\n" +
+	"\x06hq_url\x18\n" +
+	" \x01(\tR\x05hqUrl\x12\x16\n" +
+	"\x06format\x18\v \x01(\tR\x06format\"\xaa\x01\n" +
 	"\tOaMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\aaccount\x18\x02 \x01(\x03R\aaccount\x12\x10\n" +
@@ -3981,12 +4063,13 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\tbroadcast\x18\x06 \x01(\x03R\tbroadcast\"V\n" +
 	"\rOaMessageList\x121\n" +
 	"\bmessages\x18\x01 \x03(\v2\x15.hongyan.v1.OaMessageR\bmessages\x12\x12\n" +
-	"\x04more\x18\x02 \x01(\bR\x04more\"j\n" +
+	"\x04more\x18\x02 \x01(\bR\x04more\"~\n" +
 	"\rOaSendRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x19\n" +
-	"\bmedia_id\x18\x04 \x01(\tR\amediaId\"N\n" +
+	"\bmedia_id\x18\x04 \x01(\tR\amediaId\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\"N\n" +
 	"\x0eOaClickRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x10\n" +
@@ -4154,10 +4237,12 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x14\n" +
 	"\x05token\x18\x03 \x01(\tR\x05token\x12\x17\n" +
 	"\aaes_key\x18\x04 \x01(\tR\x06aesKey\x12\x12\n" +
-	"\x04mode\x18\x05 \x01(\tR\x04mode\"B\n" +
+	"\x04mode\x18\x05 \x01(\tR\x04mode\"\x93\x01\n" +
 	"\x10OaIpAllowRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x14\n" +
-	"\x05allow\x18\x02 \x03(\tR\x05allow\"i\n" +
+	"\x05allow\x18\x02 \x03(\tR\x05allow\x12*\n" +
+	"\x11set_oauth_domains\x18\x03 \x01(\bR\x0fsetOauthDomains\x12#\n" +
+	"\roauth_domains\x18\x04 \x03(\tR\foauthDomains\"i\n" +
 	"\x11OaOperatorRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\x03R\x04user\x12&\n" +
@@ -4179,10 +4264,11 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x18\n" +
 	"\aexpires\x18\x03 \x01(\x03R\aexpires\x12\x19\n" +
 	"\bscene_id\x18\x04 \x01(\x03R\asceneId\x12\x1b\n" +
-	"\tscene_str\x18\x05 \x01(\tR\bsceneStr\"@\n" +
+	"\tscene_str\x18\x05 \x01(\tR\bsceneStr\"c\n" +
 	"\x12OaAuthorizeRequest\x12\x14\n" +
 	"\x05appid\x18\x01 \x01(\tR\x05appid\x12\x14\n" +
-	"\x05scope\x18\x02 \x01(\tR\x05scope\"n\n" +
+	"\x05scope\x18\x02 \x01(\tR\x05scope\x12!\n" +
+	"\fredirect_uri\x18\x03 \x01(\tR\vredirectUri\"n\n" +
 	"\x0fOaAuthorization\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x16\n" +
 	"\x06openid\x18\x02 \x01(\tR\x06openid\x12/\n" +

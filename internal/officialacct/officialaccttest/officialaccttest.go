@@ -79,7 +79,8 @@ func testAccounts(t *testing.T, s oa.Store) {
 	welcome := &oa.Content{Kind: oa.ContentText, Text: "欢迎"}
 	a := newAccount(t, s, "Shop", 1, oa.KindService)
 	a.Settings = oa.Settings{Welcome: welcome, Menu: &oa.Menu{Buttons: []oa.Button{{Name: "Today", Type: "click", Key: "K"}}},
-		Server: oa.Server{URL: "http://x/", Token: "tok", Mode: oa.ModePlain}, IPAllow: []string{"127.0.0.1"}}
+		Server: oa.Server{URL: "http://x/", Token: "tok", Mode: oa.ModePlain}, IPAllow: []string{"127.0.0.1"},
+		OAuthDomains: []string{"app.example.org", "127.0.0.1:18600"}}
 	if err := s.SetSettings(ctx, a.ID, a.Settings); err != nil {
 		t.Fatal(err)
 	}

@@ -475,6 +475,7 @@ function developer(a: OaAccount): HTMLElement {
   const url = h("input", { attrs: { name: "url", type: "url", placeholder: "https://…" }, props: { value: s?.serverUrl ?? "" } });
   const token = h("input", { attrs: { name: "token", maxlength: "32" }, props: { value: s?.serverToken ?? "" } });
   const aes = h("input", { attrs: { name: "aes", maxlength: "43" }, props: { value: s?.serverAesKey ?? "" } });
+  const domains = h("input", { attrs: { name: "oauth-domains", placeholder: "app.example.org" }, props: { value: (s?.oauthDomains ?? []).join(", ") } });
   const mode = h("select", { attrs: { name: "mode" } }, ...["plain", "compat", "safe"].map((m) => h("option", { attrs: { value: m }, props: { selected: (s?.serverMode || "plain") === m } }, t(`oa_mode_${m}` as "oa_mode_plain"))));
   return card(
     t("oa_developer"),
@@ -484,6 +485,8 @@ function developer(a: OaAccount): HTMLElement {
     field("Token", token),
     field("EncodingAESKey", aes),
     field(t("oa_mode"), mode),
+    field(t("oa_oauth_domains"), domains),
+    h("p", "hint", t("oa_oauth_domains_hint")),
     h(
       "div",
       "oa-actions",
@@ -495,6 +498,15 @@ function developer(a: OaAccount): HTMLElement {
           toastError(e);
         }
       }, { oaSave: "server" }, true),
+      btn(t("oa_save_domains"), async () => {
+        const list = domains.value.split(",").map((d) => d.trim()).filter((d) => d !== "");
+        try {
+          await app.conn.call("oaSetIpAllow", { account: a.id, setOauthDomains: true, oauthDomains: list }, "oaAccount");
+          toast(t("saved"));
+        } catch (e) {
+          toastError(e);
+        }
+      }, { oaSave: "oauth-domains" }),
       btn(t("oa_reset_secret"), async () => {
         if (!(await confirmBox(t("oa_confirm_reset"), t("ok"), true))) return;
         try {

@@ -171,6 +171,13 @@ export declare type OaSettings = Message<"hongyan.v1.OaSettings"> & {
    * @generated from field: int64 org = 8;
    */
   org: bigint;
+
+  /**
+   * The hosts an OAuth2 redirect_uri may point at (网页授权域名); empty: any.
+   *
+   * @generated from field: repeated string oauth_domains = 9;
+   */
+  oauthDomains: string[];
 };
 
 /**
@@ -357,8 +364,11 @@ export declare const OaFieldSchema: GenMessage<OaField>;
 
 /**
  * The body of a message between a user and an account. kind is text,
- * image (media_id), news (articles), template (template_id, title, fields,
- * url; text the filled template) or event.
+ * image (media_id), voice (media_id, format), video (media_id,
+ * thumb_media_id, title, text the description), music (title, text the
+ * description, url, hq_url, thumb_media_id), news (articles), template
+ * (template_id, title, fields, url; text the filled template) or event.
+ * The media IDs are the account's temporary media, not /media files.
  *
  * @generated from message hongyan.v1.OaContent
  */
@@ -402,6 +412,25 @@ export declare type OaContent = Message<"hongyan.v1.OaContent"> & {
    * @generated from field: string url = 8;
    */
   url: string;
+
+  /**
+   * @generated from field: string thumb_media_id = 9;
+   */
+  thumbMediaId: string;
+
+  /**
+   * music: the high-quality URL
+   *
+   * @generated from field: string hq_url = 10;
+   */
+  hqUrl: string;
+
+  /**
+   * voice from a user: amr, mp3, ogg, webm…
+   *
+   * @generated from field: string format = 11;
+   */
+  format: string;
 };
 
 /**
@@ -494,11 +523,21 @@ export declare type OaSendRequest = Message<"hongyan.v1.OaSendRequest"> & {
   text: string;
 
   /**
-   * an image instead of text
+   * An image instead of text; or, with kind "voice" or "video", your
+   * uploaded voice clip or video (POST /media): a copy becomes the
+   * account's temporary media, which its developer fetches by the MediaId
+   * of the push (/cgi-bin/media/get).
    *
    * @generated from field: string media_id = 4;
    */
   mediaId: string;
+
+  /**
+   * "", "image", "voice" or "video"
+   *
+   * @generated from field: string kind = 5;
+   */
+  kind: string;
 };
 
 /**
@@ -1546,6 +1585,10 @@ export declare type OaServerRequest = Message<"hongyan.v1.OaServerRequest"> & {
 export declare const OaServerRequestSchema: GenMessage<OaServerRequest>;
 
 /**
+ * Sets the API's IP allowlist, or, when set_oauth_domains is true, the
+ * OAuth2 web authorization domains instead (host or host:port each, at
+ * most 5; empty: any). Both are admins' developer settings.
+ *
  * @generated from message hongyan.v1.OaIpAllowRequest
  */
 export declare type OaIpAllowRequest = Message<"hongyan.v1.OaIpAllowRequest"> & {
@@ -1558,6 +1601,16 @@ export declare type OaIpAllowRequest = Message<"hongyan.v1.OaIpAllowRequest"> & 
    * @generated from field: repeated string allow = 2;
    */
   allow: string[];
+
+  /**
+   * @generated from field: bool set_oauth_domains = 3;
+   */
+  setOauthDomains: boolean;
+
+  /**
+   * @generated from field: repeated string oauth_domains = 4;
+   */
+  oauthDomains: string[];
 };
 
 /**
@@ -1722,6 +1775,14 @@ export declare type OaAuthorizeRequest = Message<"hongyan.v1.OaAuthorizeRequest"
    * @generated from field: string scope = 2;
    */
   scope: string;
+
+  /**
+   * Where the code goes: refused (invalid_argument, "redirect_uri 参数错误")
+   * when the account has OAuth2 domains and its host is not one of them.
+   *
+   * @generated from field: string redirect_uri = 3;
+   */
+  redirectUri: string;
 };
 
 /**
