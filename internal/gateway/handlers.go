@@ -131,6 +131,7 @@ func newRoutes(s Services) routes {
 	}
 	if s.OfficialAccounts != nil {
 		officialAccountRoutes(rs)
+		officialAccountForumRoutes(rs)
 	}
 	if s.Moments != nil {
 		momentRoutes(rs)
