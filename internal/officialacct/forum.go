@@ -80,6 +80,44 @@ var DefaultForumRate = hongyan.Rate{N: 20, Per: time.Minute}
 // ReasonRemoved is a post or reply that was removed.
 const ReasonRemoved hongyan.Reason = "removed"
 
+// Images lets the forum show uploaded images.
+type Images interface {
+	// Share checks that user may read media id and records that post
+	// shows it, so that whoever may read the post may download it.
+	Share(ctx context.Context, user hongyan.UserID, id string, post int64) error
+}
+
+// SetImages installs the forum's images (nil: posts take no images).
+func (s *Service) SetImages(im Images) {
+	s.mu.Lock()
+	s.images = im
+	s.mu.Unlock()
+}
+
+// CanSeePost reports whether user may read post and what it shows (the
+// media feature asks): a post or reply not removed, to a reader of its
+// forum.
+func (s *Service) CanSeePost(ctx context.Context, user hongyan.UserID, post int64) (bool, error) {
+	p, err := s.store.Post(ctx, post)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if p.Removed {
+		return false, nil
+	}
+	err = s.reader(ctx, hongyan.Caller{User: user}, p.Account)
+	switch hongyan.ErrorCode(err) {
+	case "":
+		return true, nil
+	case hongyan.CodePrecondition, hongyan.CodeNotFound:
+		return false, nil
+	}
+	return false, err
+}
+
 // SetForumRate changes how often one user may post or reply (N ≤ 0: no
 // limit).
 func (s *Service) SetForumRate(r hongyan.Rate) {
@@ -148,11 +186,29 @@ func (s *Service) ForumPost(ctx context.Context, c hongyan.Caller, id AccountID,
 	if _, _, err := s.fanOf(ctx, c, id); err != nil {
 		return Post{}, err
 	}
+	s.mu.RLock()
+	images := s.images
+	s.mu.RUnlock()
+	if len(media) > 0 && images == nil {
+		return Post{}, hongyan.Errorf(hongyan.CodeUnimplemented, "this node takes no images in posts")
+	}
 	if !s.forumAllow(c.User) {
 		return Post{}, hongyan.Errorf(hongyan.CodeRateLimited, "you are posting too often; try again in a minute")
 	}
 	p, _, err := s.store.AddPost(ctx, Post{Account: id, Author: c.User, Text: text, Media: media, Created: s.now()}, nil)
-	return p, err
+	if err != nil {
+		return Post{}, err
+	}
+	for _, m := range media {
+		if err := images.Share(ctx, c.User, m, p.ID); err != nil {
+			// The post goes with the image it cannot show.
+			if rerr := s.store.RemovePost(ctx, id, p.ID); rerr != nil {
+				return Post{}, rerr
+			}
+			return Post{}, err
+		}
+	}
+	return p, nil
 }
 
 // ForumReply replies to a post as the caller, a following, unblocked

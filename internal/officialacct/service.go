@@ -65,6 +65,7 @@ type Service struct {
 	jobs     sync.WaitGroup
 	// forumRate limits posts and replies per user.
 	forumRate *hongyan.Limiter
+	images    Images
 }
 
 // New returns a Service on store.

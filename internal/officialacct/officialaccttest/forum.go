@@ -152,12 +152,23 @@ func (nopBus) Subscribe(string, func([]byte)) (hongyan.Subscription, error) {
 	return nil, hongyan.Errorf(hongyan.CodeUnimplemented, "no subscriptions")
 }
 
+// images lets every user share media IDs but "forbidden".
+type images struct{ shared map[string]int64 }
+
+func (im *images) Share(_ context.Context, _ hongyan.UserID, id string, post int64) error {
+	if id == "forbidden" {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no such media")
+	}
+	im.shared[id] = post
+	return nil
+}
+
 // testForumRules checks the forum's rules through the service on the
 // store: who may read, write, pin and remove.
 func testForumRules(t *testing.T, s oa.Store) {
 	ctx := t.Context()
 	svc := oa.New(s, hongyan.Publisher{Bus: nopBus{}})
-	svc.SetForumRate(hongyan.Rate{N: 6, Per: time.Hour})
+	svc.SetForumRate(hongyan.Rate{N: 7, Per: time.Hour})
 	who := func(u hongyan.UserID) hongyan.Caller { return hongyan.Caller{User: u} }
 	const admin, editor, analyst, fan, other, blocked, stranger, gone = 1, 2, 3, 10, 11, 12, 13, 14
 	created, err := svc.Create(ctx, who(admin), "Town", "Town Hall", oa.KindService)
@@ -184,9 +195,31 @@ func testForumRules(t *testing.T, s oa.Store) {
 	reason := hongyan.ErrorReason
 
 	// Writing: followers only, not blocked ones, within the bounds.
+	if _, err := svc.ForumPost(ctx, who(fan), id, "with an image", []string{"img0"}); code(err) != hongyan.CodeUnimplemented {
+		t.Errorf("ForumPost with an image and no images: got %v, want unimplemented", err)
+	}
+	im := &images{shared: map[string]int64{}}
+	svc.SetImages(im)
 	p, err := svc.ForumPost(ctx, who(fan), id, "Is the library open on Sunday?", []string{"img1"})
 	if err != nil {
 		t.Fatalf("ForumPost by a follower: %v", err)
+	}
+	if im.shared["img1"] != p.ID {
+		t.Errorf("the post's image: shared with %d, want post %d", im.shared["img1"], p.ID)
+	}
+	if _, err := svc.ForumPost(ctx, who(fan), id, "someone else's image", []string{"img2", "forbidden"}); code(err) != hongyan.CodeNotFound {
+		t.Errorf("ForumPost with an image the author may not read: got %v, want not found", err)
+	}
+	if ps, _ := svc.ForumPosts(ctx, who(fan), id, oa.PostPage{}); len(ps) != 1 {
+		t.Errorf("posts after one failed for its image: got %d, want 1", len(ps))
+	}
+	for name, tc := range map[string]struct {
+		u    hongyan.UserID
+		want bool
+	}{"a follower": {other, true}, "an analyst": {analyst, true}, "a stranger": {stranger, false}, "a former follower": {gone, false}} {
+		if ok, err := svc.CanSeePost(ctx, tc.u, p.ID); err != nil || ok != tc.want {
+			t.Errorf("CanSeePost by %s: got %v, %v; want %v", name, ok, err, tc.want)
+		}
 	}
 	for name, u := range map[string]hongyan.UserID{"a stranger": stranger, "a former follower": gone, "an operator who does not follow": admin} {
 		if _, err := svc.ForumPost(ctx, who(u), id, "hello", nil); code(err) != hongyan.CodePrecondition || reason(err) != oa.ReasonNotFollowing {
@@ -311,9 +344,12 @@ func testForumRules(t *testing.T, s oa.Store) {
 	if _, err := svc.ForumReplyOf(ctx, who(fan), r.ID); code(err) != hongyan.CodeNotFound {
 		t.Errorf("ForumReplyOf a removed reply: got %v, want not found", err)
 	}
+	if ok, err := svc.CanSeePost(ctx, fan, p.ID); err != nil || ok {
+		t.Errorf("CanSeePost of a removed post: got %v, %v; want false", ok, err)
+	}
 
-	// The rate: 6 an hour per user in this test; fan has written 1,
-	// other 3 (a post, a reply, a post).
+	// The rate: 7 an hour per user in this test; fan has written 2 (one
+	// failed for its image), other 3 (a post, a reply, a post).
 	for i := range 5 {
 		if _, err := svc.ForumPost(ctx, who(fan), id, fmt.Sprintf("n%d", i), nil); err != nil {
 			t.Fatalf("post %d within the rate: %v", i+2, err)
