@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 
+	"hongyan/internal/account"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/hongyan"
 	oa "hongyan/internal/officialacct"
@@ -17,7 +18,7 @@ func officialAccountForumRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumPost{OaForumPost: oaPostPB(p)}}, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumPost{OaForumPost: c.named(ctx, oaPostPB(p))[0]}}, nil
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaForumReply) (*pb.ServerFrame, error) {
 		q := r.OaForumReply
@@ -25,7 +26,7 @@ func officialAccountForumRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumPost{OaForumPost: oaPostPB(p)}}, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumPost{OaForumPost: c.named(ctx, oaPostPB(p))[0]}}, nil
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaForumList) (*pb.ServerFrame, error) {
 		q := r.OaForumList
@@ -46,6 +47,7 @@ func officialAccountForumRoutes(rs routes) {
 		for _, p := range ps[:min(len(ps), limit)] {
 			list.Posts = append(list.Posts, oaPostPB(p))
 		}
+		c.named(ctx, list.Posts...)
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumList{OaForumList: list}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaForumThread) (*pb.ServerFrame, error) {
@@ -66,6 +68,7 @@ func officialAccountForumRoutes(rs routes) {
 		for _, x := range rs[:min(len(rs), limit)] {
 			th.Replies = append(th.Replies, oaPostPB(x))
 		}
+		c.named(ctx, append([]*pb.OaForumPost{th.Post}, th.Replies...)...)
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumThread{OaForumThread: th}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaForumPin) (*pb.ServerFrame, error) {
@@ -73,7 +76,7 @@ func officialAccountForumRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumPost{OaForumPost: oaPostPB(p)}}, nil
+		return &pb.ServerFrame{Body: &pb.ServerFrame_OaForumPost{OaForumPost: c.named(ctx, oaPostPB(p))[0]}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaForumRemove) (*pb.ServerFrame, error) {
 		return done(), c.g.s.OfficialAccounts.ForumRemove(ctx, me, r.OaForumRemove.Post)
@@ -83,4 +86,36 @@ func officialAccountForumRoutes(rs routes) {
 func oaPostPB(p oa.Post) *pb.OaForumPost {
 	return &pb.OaForumPost{Id: p.ID, Account: int64(p.Account), Author: int64(p.Author), Parent: p.Parent, Text: p.Text,
 		MediaIds: p.Media, Pinned: p.Pinned, Replies: int32(p.Replies), Time: p.Created.UnixMilli()}
+}
+
+// publicNames returns the public profiles of users (those that exist), for
+// the screens that show people who are not one's contacts: the authors of
+// an account's community, followers to the account's operators.
+func (c *conn) publicNames(ctx context.Context, users []hongyan.UserID) map[hongyan.UserID]account.Account {
+	out := make(map[hongyan.UserID]account.Account, len(users))
+	for _, u := range users {
+		if _, ok := out[u]; ok {
+			continue
+		}
+		if a, err := c.g.s.Accounts.Account(ctx, u); err == nil {
+			out[u] = a
+		}
+	}
+	return out
+}
+
+// named fills in the authors' nicknames and avatars of posts.
+func (c *conn) named(ctx context.Context, ps ...*pb.OaForumPost) []*pb.OaForumPost {
+	users := make([]hongyan.UserID, len(ps))
+	for i, p := range ps {
+		users[i] = hongyan.UserID(p.Author)
+	}
+	names := c.publicNames(ctx, users)
+	for _, p := range ps {
+		if a, ok := names[hongyan.UserID(p.Author)]; ok {
+			pp := publicProfile(a)
+			p.AuthorName, p.AuthorAvatar = pp.Nickname, pp.Avatar
+		}
+	}
+	return ps
 }

@@ -2712,6 +2712,7 @@ type OaFan struct {
 	Blocked       bool                   `protobuf:"varint,7,opt,name=blocked,proto3" json:"blocked,omitempty"`
 	Tags          []int64                `protobuf:"varint,8,rep,packed,name=tags,proto3" json:"tags,omitempty"`
 	LastIn        int64                  `protobuf:"varint,9,opt,name=last_in,json=lastIn,proto3" json:"last_in,omitempty"`
+	Nickname      string                 `protobuf:"bytes,10,opt,name=nickname,proto3" json:"nickname,omitempty"` // the user's public nickname
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2807,6 +2808,13 @@ func (x *OaFan) GetLastIn() int64 {
 		return x.LastIn
 	}
 	return 0
+}
+
+func (x *OaFan) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
 }
 
 type OaFanList struct {
@@ -4241,16 +4249,19 @@ func (x *OaForumRemoveRequest) GetPost() int64 {
 
 // OaForumPost is a post, or a reply (parent set).
 type OaForumPost struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Account       int64                  `protobuf:"varint,2,opt,name=account,proto3" json:"account,omitempty"`
-	Author        int64                  `protobuf:"varint,3,opt,name=author,proto3" json:"author,omitempty"`
-	Parent        int64                  `protobuf:"varint,4,opt,name=parent,proto3" json:"parent,omitempty"`
-	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
-	MediaIds      []string               `protobuf:"bytes,6,rep,name=media_ids,json=mediaIds,proto3" json:"media_ids,omitempty"` // download from /media/{id}
-	Pinned        bool                   `protobuf:"varint,7,opt,name=pinned,proto3" json:"pinned,omitempty"`
-	Replies       int32                  `protobuf:"varint,8,opt,name=replies,proto3" json:"replies,omitempty"`
-	Time          int64                  `protobuf:"varint,9,opt,name=time,proto3" json:"time,omitempty"` // ms
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Account  int64                  `protobuf:"varint,2,opt,name=account,proto3" json:"account,omitempty"`
+	Author   int64                  `protobuf:"varint,3,opt,name=author,proto3" json:"author,omitempty"`
+	Parent   int64                  `protobuf:"varint,4,opt,name=parent,proto3" json:"parent,omitempty"`
+	Text     string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	MediaIds []string               `protobuf:"bytes,6,rep,name=media_ids,json=mediaIds,proto3" json:"media_ids,omitempty"` // download from /media/{id}
+	Pinned   bool                   `protobuf:"varint,7,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	Replies  int32                  `protobuf:"varint,8,opt,name=replies,proto3" json:"replies,omitempty"`
+	Time     int64                  `protobuf:"varint,9,opt,name=time,proto3" json:"time,omitempty"` // ms
+	// The author's public nickname and avatar (a path of this server).
+	AuthorName    string `protobuf:"bytes,10,opt,name=author_name,json=authorName,proto3" json:"author_name,omitempty"`
+	AuthorAvatar  string `protobuf:"bytes,11,opt,name=author_avatar,json=authorAvatar,proto3" json:"author_avatar,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4346,6 +4357,20 @@ func (x *OaForumPost) GetTime() int64 {
 		return x.Time
 	}
 	return 0
+}
+
+func (x *OaForumPost) GetAuthorName() string {
+	if x != nil {
+		return x.AuthorName
+	}
+	return ""
+}
+
+func (x *OaForumPost) GetAuthorAvatar() string {
+	if x != nil {
+		return x.AuthorAvatar
+	}
+	return ""
 }
 
 // OaForumList is a page of posts, and what the caller may do.
@@ -4694,7 +4719,7 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x05after\x18\x02 \x01(\tR\x05after\x12\x10\n" +
 	"\x03tag\x18\x03 \x01(\x03R\x03tag\x12\x16\n" +
 	"\x06search\x18\x04 \x01(\tR\x06search\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\rR\x05limit\"\xdc\x01\n" +
+	"\x05limit\x18\x05 \x01(\rR\x05limit\"\xf8\x01\n" +
 	"\x05OaFan\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x16\n" +
 	"\x06openid\x18\x02 \x01(\tR\x06openid\x12\x1c\n" +
@@ -4704,7 +4729,9 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x06remark\x18\x06 \x01(\tR\x06remark\x12\x18\n" +
 	"\ablocked\x18\a \x01(\bR\ablocked\x12\x12\n" +
 	"\x04tags\x18\b \x03(\x03R\x04tags\x12\x17\n" +
-	"\alast_in\x18\t \x01(\x03R\x06lastIn\"2\n" +
+	"\alast_in\x18\t \x01(\x03R\x06lastIn\x12\x1a\n" +
+	"\bnickname\x18\n" +
+	" \x01(\tR\bnickname\"2\n" +
 	"\tOaFanList\x12%\n" +
 	"\x04fans\x18\x01 \x03(\v2\x11.hongyan.v1.OaFanR\x04fans\"\x93\x01\n" +
 	"\x10OaFollowerUpdate\x12\x18\n" +
@@ -4803,7 +4830,7 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x04post\x18\x01 \x01(\x03R\x04post\x12\x16\n" +
 	"\x06pinned\x18\x02 \x01(\bR\x06pinned\"*\n" +
 	"\x14OaForumRemoveRequest\x12\x12\n" +
-	"\x04post\x18\x01 \x01(\x03R\x04post\"\xde\x01\n" +
+	"\x04post\x18\x01 \x01(\x03R\x04post\"\xa4\x02\n" +
 	"\vOaForumPost\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\aaccount\x18\x02 \x01(\x03R\aaccount\x12\x16\n" +
@@ -4813,7 +4840,11 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\tmedia_ids\x18\x06 \x03(\tR\bmediaIds\x12\x16\n" +
 	"\x06pinned\x18\a \x01(\bR\x06pinned\x12\x18\n" +
 	"\areplies\x18\b \x01(\x05R\areplies\x12\x12\n" +
-	"\x04time\x18\t \x01(\x03R\x04time\"\x90\x01\n" +
+	"\x04time\x18\t \x01(\x03R\x04time\x12\x1f\n" +
+	"\vauthor_name\x18\n" +
+	" \x01(\tR\n" +
+	"authorName\x12#\n" +
+	"\rauthor_avatar\x18\v \x01(\tR\fauthorAvatar\"\x90\x01\n" +
 	"\vOaForumList\x12-\n" +
 	"\x05posts\x18\x01 \x03(\v2\x17.hongyan.v1.OaForumPostR\x05posts\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x1b\n" +

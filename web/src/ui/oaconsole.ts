@@ -11,7 +11,7 @@ import type { OaAccount, OaButton, OaDayStats, OaFan, OaRule, OaTag } from "../g
 import { OaKind, OaRole } from "../gen/hongyan/v1/officialacct_pb.js";
 import { ask, confirmBox, empty, errorText, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
-import { forumModeration, names } from "./oaforum";
+import { forumModeration } from "./oaforum";
 
 // Shared is what the console's sections share: the account's tags and the
 // followers chosen in the follower list (to tag them, or to broadcast to
@@ -583,7 +583,7 @@ function followers(shared: Shared): HTMLElement {
   let all: OaFan[] = [];
   let server: OaFan[] = []; // matches of the query among followers not loaded (remark or openid)
   const matches = (f: OaFan, q: string) =>
-    !q || st(f.user).toLowerCase().includes(q) || f.remark.toLowerCase().includes(q) || f.openid === q || String(f.user) === q;
+    !q || fanName(f).toLowerCase().includes(q) || f.remark.toLowerCase().includes(q) || f.openid === q || String(f.user) === q;
   const render = () => {
     const q = search.value.trim().toLowerCase();
     const seen = new Set<bigint>();
@@ -594,7 +594,7 @@ function followers(shared: Shared): HTMLElement {
       list,
       ...shown.map((f) => {
         const box = h("input", {
-          attrs: { type: "checkbox", "aria-label": t("oa_select_follower", st(f.user)) },
+          attrs: { type: "checkbox", "aria-label": t("oa_select_follower", fanName(f)) },
           props: { checked: shared.chosen.has(f.user) },
           data: { selectFan: String(f.user) },
         });
@@ -607,10 +607,10 @@ function followers(shared: Shared): HTMLElement {
         const tags = f.tags.map((x) => h("span", { class: "oa-chip", data: { fanTag: shared.tagName(x) } }, shared.tagName(x)));
         return h(
           "div",
-          { class: "oa-fan", data: { fan: String(f.user), fanName: st(f.user) } },
+          { class: "oa-fan", data: { fan: String(f.user), fanName: fanName(f) } },
           box,
           row({
-            title: f.remark ? `${f.remark} (${st(f.user)})` : st(f.user),
+            title: f.remark ? `${f.remark} (${fanName(f)})` : fanName(f),
             sub: h("span", null, `${f.openid} · ${formatTime(Number(f.since))}${f.blocked ? " · " + t("oa_blocked") : ""} `, ...tags),
             onClick: () => void edit(f),
           }),
@@ -634,7 +634,6 @@ function followers(shared: Shared): HTMLElement {
   const load = async () => {
     try {
       all = (await app.conn.call("oaFollowers", { account: id, limit: 500 }, "oaFollowers")).fans;
-      await names(all.map((f) => f.user));
       await query();
     } catch (e) {
       replace(list, h("p", "empty", errorText(e)));
@@ -648,7 +647,6 @@ function followers(shared: Shared): HTMLElement {
     if (q && all.length >= 500) {
       try {
         server = (await app.conn.call("oaFollowers", { account: id, search: q, limit: 100 }, "oaFollowers")).fans;
-        await names(server.map((f) => f.user));
       } catch {
         /* the loaded ones still filter */
       }
@@ -692,6 +690,13 @@ function followers(shared: Shared): HTMLElement {
 
 function st(user: bigint): string {
   return app.store!.name(user);
+}
+
+// fanName is a follower's name: a contact as the operator knows them, else
+// their public nickname.
+function fanName(f: OaFan): string {
+  const known = st(f.user);
+  return known !== `#${f.user}` ? known : f.nickname || known;
 }
 
 function developer(a: OaAccount): HTMLElement {

@@ -15,16 +15,6 @@ import type { View } from "./shell";
 
 const MAX_IMAGES = 9;
 
-// names fetches the profiles of authors this device does not know, so
-// that posts show names rather than numbers.
-export async function names(users: bigint[]): Promise<void> {
-  const st = app.store!;
-  const missing = [...new Set(users)].filter((u) => st.name(u) === `#${u}`).slice(0, 50);
-  const got = await Promise.all(missing.map((user) => app.conn.call("getProfile", { user }, "profile").catch(() => undefined)));
-  const ps = got.filter((p) => p !== undefined);
-  if (ps.length) await st.setUsers(ps);
-}
-
 function images(ids: string[]): HTMLElement | null {
   if (!ids.length) return null;
   return h(
@@ -39,6 +29,13 @@ function images(ids: string[]): HTMLElement | null {
       return img;
     }),
   );
+}
+
+// authorName is how a post names its author: a contact as this user
+// knows them, else the author's public nickname.
+function authorName(p: OaForumPost): string {
+  const known = app.store!.name(p.author);
+  return known !== `#${p.author}` ? known : p.authorName || known;
 }
 
 type Moderation = { canModerate: boolean; reload: () => Promise<void> };
@@ -106,7 +103,7 @@ function postCard(p: OaForumPost, m: Moderation, open?: () => void): HTMLElement
     h(
       "div",
       "oa-post-head",
-      h("strong", null, app.store!.name(p.author)),
+      h("strong", null, authorName(p)),
       p.pinned ? h("span", { class: "oa-pin-badge", data: { pinned: "1" } }, t("oa_forum_pinned")) : null,
       h("span", "hint", formatTime(Number(p.time))),
     ),
@@ -171,7 +168,6 @@ function postList(account: bigint, list: HTMLElement, onRole: (canWrite: boolean
       const m: Moderation = { canModerate: r.canModerate, reload: load };
       onRole(r.canWrite, r.canModerate);
       const render = async () => {
-        await names(posts.map((p) => p.author));
         replace(list, ...(posts.length ? posts.map((p) => postCard(p, m, () => open(p))) : [empty(t("oa_forum_empty"))]), r.more ? more : null);
       };
       more.addEventListener("click", async () => {
@@ -252,7 +248,6 @@ export function oaForumThread(post: bigint): View {
           }
         },
       };
-      await names([p.author, ...th.replies.map((r) => r.author)]);
       replace(
         body,
         postCard(p, m),
@@ -288,7 +283,6 @@ export function forumModeration(account: bigint, card: (title: string, data: str
   const showThread = async (p: OaForumPost) => {
     try {
       const th = await app.conn.call("oaForumThread", { post: p.id }, "oaForumThread");
-      await names(th.replies.map((r) => r.author));
       const m: Moderation = { canModerate: th.canModerate, reload: () => showThread(p).then(load) };
       replace(thread, h("h3", null, t("oa_forum_replies", String(th.post?.replies ?? 0))), ...(th.replies.length ? th.replies.map((r) => postCard(r, m)) : [empty(t("oa_forum_no_replies"))]));
     } catch (e) {

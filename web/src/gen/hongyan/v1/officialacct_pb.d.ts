@@ -1262,6 +1262,13 @@ export declare type OaFan = Message<"hongyan.v1.OaFan"> & {
    * @generated from field: int64 last_in = 9;
    */
   lastIn: bigint;
+
+  /**
+   * the user's public nickname
+   *
+   * @generated from field: string nickname = 10;
+   */
+  nickname: string;
 };
 
 /**
@@ -1973,6 +1980,18 @@ export declare type OaForumPost = Message<"hongyan.v1.OaForumPost"> & {
    * @generated from field: int64 time = 9;
    */
   time: bigint;
+
+  /**
+   * The author's public nickname and avatar (a path of this server).
+   *
+   * @generated from field: string author_name = 10;
+   */
+  authorName: string;
+
+  /**
+   * @generated from field: string author_avatar = 11;
+   */
+  authorAvatar: string;
 };
 
 /**
