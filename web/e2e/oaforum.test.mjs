@@ -87,6 +87,10 @@ describe("official accounts: community and console", { skip }, () => {
     await mod.locator(`article[data-post="${older.id}"] [data-oa-pin="pin"]`).click();
     await mod.locator(`article[data-post="${older.id}"][data-pinned-post="1"]`).waitFor();
     assert.equal(await mod.locator("article[data-post]").first().getAttribute("data-post"), String(older.id));
+    await mod.locator(`article[data-post="${mineId}"] img[src^="blob:"]`).waitFor();
+    await mod.scrollIntoViewIfNeeded();
+    await console.mouse.move(0, 0);
+    await console.screenshot({ path: join(SHOTS, "desktop-en-oa-forum-console.png") });
     await mod.locator(`article[data-post="${mineId}"] [data-oa-remove]`).click();
     await console.locator(".dialog-actions button:last-child").click();
     await mod.locator(`article[data-post="${mineId}"]`).waitFor({ state: "detached" });
@@ -96,9 +100,6 @@ describe("official accounts: community and console", { skip }, () => {
     await mod.locator("[data-forum-replies] article[data-post] [data-oa-remove]").click();
     await console.locator(".dialog-actions button:last-child").click();
     await mod.locator("[data-forum-replies]").getByText("Second floor, by the windows").waitFor({ state: "detached" });
-    await mod.scrollIntoViewIfNeeded();
-    await console.mouse.move(0, 0);
-    await console.screenshot({ path: join(SHOTS, "desktop-en-oa-forum-console.png") });
 
     // The follower's list: the pinned post first, the removed one gone.
     await go(page, `/oa/${acct.id}/forum`);
