@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { launch, startServer, skipReason, OUT, PHONE, SHOTS, pngImage } from "./harness.mjs";
 import { user } from "./protocol.mjs";
 import { login, newPage, go, xssFired } from "./ui.mjs";
+import { axe } from "./axe.mjs";
 
 const skip = skipReason();
 const PAYLOAD = `<img src=x onerror="(window.__xssFired=window.__xssFired||[]).push(1)"> is text`;
@@ -76,6 +77,7 @@ describe("official accounts: community and console", { skip }, () => {
     await other.locator('[data-screen="oa-forum"] article[data-post] img[src^="blob:"]').first().waitFor();
     await other.locator('[data-screen="oa-forum"]').getByText("回复 1").waitFor();
     await other.screenshot({ path: join(SHOTS, "phone-zh-oa-forum.png") });
+    assert.deepEqual(await axe(other, "zh phone community", '[data-screen="oa-forum"]'), []);
 
     // The operator pins the older post and removes the new one.
     const console = await newPage(browser, server);
@@ -91,6 +93,7 @@ describe("official accounts: community and console", { skip }, () => {
     await mod.scrollIntoViewIfNeeded();
     await console.mouse.move(0, 0);
     await console.screenshot({ path: join(SHOTS, "desktop-en-oa-forum-console.png") });
+    assert.deepEqual(await axe(console, "console community", '[data-oa-section="forum"]'), []);
     await mod.locator(`article[data-post="${mineId}"] [data-oa-remove]`).click();
     await console.locator(".dialog-actions button:last-child").click();
     await mod.locator(`article[data-post="${mineId}"]`).waitFor({ state: "detached" });
@@ -149,7 +152,8 @@ describe("official accounts: community and console", { skip }, () => {
     await fans.locator('select[name="tag"]').selectOption({ label: "Volunteers" });
     await fans.locator('[data-oa-tag-chosen="add"]').click();
     await fans.locator(`[data-fan="${fan1.session.user}"] [data-fan-tag="Volunteers"]`).waitFor();
-    await tags.locator('[data-tag="Volunteers"]').getByText("1 followers").waitFor();
+    await tags.locator('[data-tag="Volunteers"]').getByText("Followers: 1").waitFor();
+    for (const sec of ["tags", "followers", "broadcast", "stats"]) assert.deepEqual(await axe(page, `console ${sec}`, `[data-oa-section="${sec}"]`), []);
 
     // A broadcast to the tag: its follower gets it, the other does not.
     const bc = page.locator('[data-oa-section="broadcast"]');

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "b27a174b8cc691a6";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BERsif_8.css","/assets/index-CGrnz3Li.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "ab3974474e5a4ea6";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BERsif_8.css","/assets/index-Dj8r9hZt.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
