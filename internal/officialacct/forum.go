@@ -255,8 +255,9 @@ func (s *Service) ForumPosts(ctx context.Context, c hongyan.Caller, id AccountID
 	if err := s.reader(ctx, c, id); err != nil {
 		return nil, err
 	}
-	if page.Limit <= 0 || page.Limit > MaxForumPage {
-		page.Limit = MaxForumPage
+	// A page and one more: the caller tells from it whether more follow.
+	if page.Limit <= 0 || page.Limit > MaxForumPage+1 {
+		page.Limit = MaxForumPage + 1
 	}
 	if page.After < 0 {
 		return nil, hongyan.Errorf(hongyan.CodeInvalid, "bad page")
@@ -278,7 +279,7 @@ func (s *Service) ForumThread(ctx context.Context, c hongyan.Caller, post, after
 		return Post{}, nil, hongyan.Errorf(hongyan.CodeNotFound, "no such post").WithReason(ReasonRemoved)
 	}
 	if limit <= 0 || limit > MaxForumPage*2 {
-		limit = MaxForumPage * 2
+		limit = MaxForumPage * 2 // a page of 99 replies and one more
 	}
 	rs, err := s.store.Replies(ctx, post, max(after, 0), limit)
 	if err != nil {

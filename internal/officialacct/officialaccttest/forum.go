@@ -361,4 +361,18 @@ func testForumRules(t *testing.T, s oa.Store) {
 	if _, err := svc.ForumReply(ctx, who(other), p2.ID, "still allowed"); err != nil {
 		t.Errorf("another user's reply: %v", err)
 	}
+	// A page asked for with one more than its size gets it (to tell
+	// whether more follow), at most MaxForumPage + 1.
+	svc.SetForumRate(hongyan.Rate{})
+	for i := range oa.MaxForumPage + 2 {
+		if _, err := svc.ForumPost(ctx, who(other), id, fmt.Sprintf("bulk %d", i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ps, err := svc.ForumPosts(ctx, who(fan), id, oa.PostPage{Limit: oa.MaxForumPage + 1}); err != nil || len(ps) != oa.MaxForumPage+1 {
+		t.Errorf("ForumPosts of %d: got %d, %v", oa.MaxForumPage+1, len(ps), err)
+	}
+	if ps, _ := svc.ForumPosts(ctx, who(fan), id, oa.PostPage{Limit: 1000}); len(ps) != oa.MaxForumPage+1 {
+		t.Errorf("ForumPosts of 1000: got %d, want %d", len(ps), oa.MaxForumPage+1)
+	}
 }
