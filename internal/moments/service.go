@@ -867,7 +867,7 @@ type NotificationView struct {
 	Notification
 	Post    View
 	Comment *Comment // the comment or reply (comments and replies)
-	Unread  int      // the owner's unread notifications (Notification only)
+	Unread  int      // the owner's unread notifications
 }
 
 // ReadMark says how far a user has read their notifications.
@@ -893,6 +893,12 @@ func (s *Service) Notifications(ctx context.Context, c hongyan.Caller, before in
 		return nil, 0, err
 	}
 	unread, err := s.store.Unread(ctx, c.User)
+	// Each notification carries the count as of now, as one pushed
+	// through the change log carries it as of then: a reader of the list
+	// (the CLI prints one notification a line) never sees a stale 0.
+	for i := range out {
+		out[i].Unread = unread
+	}
 	return out, unread, err
 }
 
