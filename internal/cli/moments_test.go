@@ -108,6 +108,12 @@ func TestCLIMoments(t *testing.T) {
 			t.Errorf("ben's notification %s: unread %d (%v), want 2", n, got.Unread, err)
 		}
 	}
+	if got := feed(cat, "search", "爬山"); len(got) != 1 || got[0].ID != p.ID {
+		t.Errorf("cat searches 爬山: %+v; want ann's post %d", got, p.ID)
+	}
+	if got := feed(cat, "search", "for ben"); len(got) != 0 {
+		t.Errorf("cat searches the post only ben may see: %+v; want none", got)
+	}
 	type settingsOut struct {
 		StrangersSee10 bool    `json:"strangers_see_10"`
 		FriendsRange   string  `json:"friends_range"`

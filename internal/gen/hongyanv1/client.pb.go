@@ -646,6 +646,7 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_MomentSearch
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1771,6 +1772,15 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentSearch() *MomentSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSearch); ok {
+			return x.MomentSearch
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -2376,6 +2386,10 @@ type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ClientFrame_MomentSearch struct {
+	MomentSearch *MomentSearchRequest `protobuf:"bytes,162,opt,name=moment_search,json=momentSearch,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2668,6 +2682,8 @@ func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
 func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSearch) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
@@ -10201,7 +10217,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xdeB\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xa7C\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10342,7 +10358,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12G\n" +
+	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -11153,52 +11170,53 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
 	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
-	(*WalletHistoryRequest)(nil),       // 137: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 138: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 139: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 140: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 141: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 142: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 143: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 144: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 145: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 146: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 147: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 148: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 149: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 150: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 151: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 152: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 153: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 154: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 155: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 156: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 157: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 158: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 159: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 160: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 161: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 162: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 163: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 164: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 165: hongyan.v1.OaAuthorization
-	(*MomentPost)(nil),                 // 166: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 167: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 168: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 169: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 170: hongyan.v1.MomentSettings
-	(*WalletBalance)(nil),              // 171: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 172: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 173: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 174: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 175: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 176: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 177: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 178: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 179: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 180: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 181: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 182: hongyan.v1.MoneyCard
+	(*MomentSearchRequest)(nil),        // 137: hongyan.v1.MomentSearchRequest
+	(*WalletHistoryRequest)(nil),       // 138: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 139: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 140: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 141: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 142: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 143: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 144: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 145: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 146: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 147: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 148: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 149: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 150: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 151: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 152: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 153: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 154: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 155: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 156: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 157: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 158: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 159: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 160: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 161: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 162: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 163: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 164: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 165: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 166: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 167: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 168: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 169: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 170: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 171: hongyan.v1.MomentSettings
+	(*WalletBalance)(nil),              // 172: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 173: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 174: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 175: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 176: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 177: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 178: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 179: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 180: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 181: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 182: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 183: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11319,150 +11337,151 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
 	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	10,  // 118: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	137, // 119: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	138, // 120: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	139, // 121: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	139, // 122: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	140, // 123: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	141, // 124: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	142, // 125: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	143, // 126: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	143, // 127: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	143, // 128: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	144, // 129: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	145, // 130: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	145, // 131: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 132: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 133: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 134: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 135: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 136: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 137: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 138: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 139: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 140: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 141: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 142: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 143: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 144: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 145: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 146: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 147: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 148: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 149: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 150: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 151: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 152: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 153: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 154: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 155: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 156: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 157: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 158: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 159: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 160: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	146, // 161: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	147, // 162: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	148, // 163: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	149, // 164: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	150, // 165: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 166: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	151, // 167: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	152, // 168: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	153, // 169: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 170: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	154, // 171: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	155, // 172: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	156, // 173: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	157, // 174: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	158, // 175: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	159, // 176: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	160, // 177: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	161, // 178: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	162, // 179: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	163, // 180: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	164, // 181: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	165, // 182: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	166, // 183: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	167, // 184: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	168, // 185: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	169, // 186: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	170, // 187: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 188: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	172, // 189: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	173, // 190: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	174, // 191: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	175, // 192: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	176, // 193: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	177, // 194: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	178, // 195: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 196: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 197: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 198: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 199: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 200: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 201: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 202: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 203: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 204: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 205: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 206: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 207: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	149, // 208: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	179, // 209: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	180, // 210: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	181, // 211: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	170, // 212: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 213: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	176, // 214: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	177, // 215: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 216: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 217: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 218: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 219: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 220: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 221: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 222: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	182, // 223: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 224: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 225: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 226: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 227: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 228: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 229: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 230: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 231: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 232: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 233: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 234: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 235: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 236: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 237: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 238: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 239: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 240: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 241: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 242: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 243: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 244: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 245: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 246: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 247: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 248: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 249: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 250: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 251: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 252: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 253: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 254: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 255: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 256: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	257, // [257:257] is the sub-list for method output_type
-	257, // [257:257] is the sub-list for method input_type
-	257, // [257:257] is the sub-list for extension type_name
-	257, // [257:257] is the sub-list for extension extendee
-	0,   // [0:257] is the sub-list for field type_name
+	137, // 118: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
+	10,  // 119: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	138, // 120: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	139, // 121: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	140, // 122: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	140, // 123: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	141, // 124: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	142, // 125: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	143, // 126: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	144, // 127: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	144, // 128: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	144, // 129: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	145, // 130: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	146, // 131: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	146, // 132: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 133: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 134: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 135: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 136: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 137: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 138: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 139: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 140: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 141: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 142: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 143: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 144: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 145: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 146: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 147: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 148: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 149: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 150: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 151: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 152: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 153: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 154: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 155: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 156: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 157: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 158: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 159: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 160: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 161: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	147, // 162: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	148, // 163: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	149, // 164: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	150, // 165: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	151, // 166: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 167: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	152, // 168: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	153, // 169: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	154, // 170: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 171: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	155, // 172: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	156, // 173: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	157, // 174: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	158, // 175: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	159, // 176: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	160, // 177: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	161, // 178: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	162, // 179: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	163, // 180: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	164, // 181: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	165, // 182: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	166, // 183: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	167, // 184: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	168, // 185: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	169, // 186: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	170, // 187: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	171, // 188: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	172, // 189: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	173, // 190: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	174, // 191: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	175, // 192: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	176, // 193: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	177, // 194: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	178, // 195: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	179, // 196: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 197: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 198: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 199: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 200: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 201: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 202: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 203: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 204: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 205: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 206: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 207: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 208: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	150, // 209: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	180, // 210: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	181, // 211: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	182, // 212: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	171, // 213: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	172, // 214: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	177, // 215: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	178, // 216: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 217: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 218: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 219: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 220: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 221: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 222: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 223: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	183, // 224: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 225: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 226: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 227: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 228: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 229: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 230: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 231: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 232: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 233: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 234: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 235: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 236: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 237: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 238: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 239: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 240: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 241: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 242: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 243: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 244: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 245: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 246: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 247: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 248: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 249: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 250: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 251: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 252: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 253: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 254: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 255: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 256: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 257: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	258, // [258:258] is the sub-list for method output_type
+	258, // [258:258] is the sub-list for method input_type
+	258, // [258:258] is the sub-list for extension type_name
+	258, // [258:258] is the sub-list for extension extendee
+	0,   // [0:258] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11592,6 +11611,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_MomentSearch)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
