@@ -143,7 +143,7 @@ export function favorites(): View {
           f.kind === FavoriteKind.MESSAGE && f.message
             ? [f.message.kind === MessageKind.TEXT && f.text && f.text !== f.message.text ? h("div", "text", f.text) : content(f.message, true)]
             : f.kind === FavoriteKind.LINK
-              ? [momentCard(f.url) ?? h("div", "text", f.url), f.text ? h("div", "hint", f.text) : null]
+              ? [momentCard(f.url, true) ?? h("div", "text", f.url), f.text ? h("div", "hint", f.text) : null]
               : [h("div", "text", f.text)];
         return h(
           "button",

@@ -353,18 +353,22 @@ export function momentsFeed(): View {
   const st = app.store!;
   const scope = new Scope();
   const body = h("div", { class: "pane-body mo-body" });
-  const me = st.name(st.me);
   const bar = h("div", "mo-bar-slot");
   const renderBar = () => {
     const n = st.momentsUnread;
     replace(bar, n > 0 ? h("button", { class: "mo-newbar", attrs: { type: "button" }, data: { action: "notifications", unread: n }, on: { click: () => router.go("/discover/moments/notifications") } }, icon(I.bell, 16), t("mo_new_messages", n)) : null);
   };
-  const cover = h(
-    "div",
-    { class: "mo-cover", data: { cover: "" } },
-    h("div", "mo-cover-img"),
-    h("button", { class: "mo-me", attrs: { type: "button" }, on: { click: () => router.go(`/discover/moments/u/${st.me}`) } }, h("span", "mo-me-name", me), avatar(me, st.profile?.avatar, "l")),
-  );
+  const cover = h("div", { class: "mo-cover", data: { cover: "" } });
+  const renderCover = () => {
+    const me = st.name(st.me);
+    replace(
+      cover,
+      h("div", "mo-cover-img"),
+      h("button", { class: "mo-me", attrs: { type: "button", "aria-label": t("mo_my_album") }, on: { click: () => router.go(`/discover/moments/u/${st.me}`) } }, h("span", "mo-me-name", me), avatar(me, st.profile?.avatar, "l")),
+    );
+  };
+  renderCover();
+  scope.add(st.on("profile", renderCover));
   const feed = postList(body, {
     load: async (before) => {
       const r = await app.conn.call("momentFeed", { before, limit: PAGE }, "moments");
@@ -380,16 +384,20 @@ export function momentsFeed(): View {
       title: t("moments"),
       back: "/discover",
       actions: [
+        // Desktop has no pull: a refresh button does it (hidden on a phone).
+        iconButton(I.refresh, t("mo_refresh"), () => void feed.refresh(), "mo-refresh-btn"),
         iconButton(I.search, t("mo_search"), () => router.go("/discover/moments/search"), "mo-search-btn"),
-        iconButton(I.bell, t("mo_messages"), () => router.go("/discover/moments/notifications"), "mo-notes-btn"),
-        iconButton(I.settings, t("mo_settings"), () => router.go("/discover/moments/settings"), "mo-settings-btn"),
+        iconButton(I.more, t("more_actions"), () =>
+          sheet([
+            [t("mo_messages"), () => router.go("/discover/moments/notifications")],
+            [t("mo_my_album"), () => router.go(`/discover/moments/u/${st.me}`)],
+            [t("mo_settings"), () => router.go("/discover/moments/settings")],
+          ]), "mo-menu-btn"),
         iconButton(I.camera, t("mo_new_post"), () => router.go("/discover/moments/new"), "mo-new-btn"),
       ],
     }),
     body,
   );
-  // Desktop has no pull: a refresh button in the feed's header does it.
-  el.querySelector(".bar-actions")!.prepend(iconButton(I.refresh, t("mo_refresh"), () => void feed.refresh(), "mo-refresh-btn"));
   renderBar();
   scope.add(st.on("moments", renderBar));
   void refreshUnread().catch(() => {});
@@ -651,6 +659,7 @@ export function momentNotifications(): View {
         st.momentsUnread = 0;
         st.emit("moments");
       }
+      if (!before) list.dataset.read = "done";
     } catch (e) {
       replace(list, h("p", "empty", errorText(e)));
     }
@@ -774,9 +783,11 @@ export function momentSearch(): View {
 
 // momentCard shows a forwarded or saved post's link as a card that opens
 // the post here (the server decides whether the reader may see it).
-export function momentCard(url: string): HTMLElement | null {
+// An inert card (inside a row that is itself a button) does not open.
+export function momentCard(url: string, inert = false): HTMLElement | null {
   const path = momentLink(url);
   if (!path) return null;
+  if (inert) return h("div", { class: "card link-card mo-card", data: { momentCard: path } }, h("span", "card-main", h("span", "card-title", t("mo_card"))), h("span", "card-foot", t("moments")));
   return h(
     "button",
     { class: "card link-card mo-card", attrs: { type: "button" }, data: { momentCard: path }, on: { click: (e) => (e.stopPropagation(), router.go(path)) } },
