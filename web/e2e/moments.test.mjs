@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launch, startServer, skipReason, OUT, SHOTS, DESKTOP, PHONE, pngImage } from "./harness.mjs";
 import { user } from "./protocol.mjs";
-import { device, friends } from "./people.mjs";
+import { center, device, friends, touch } from "./people.mjs";
+import { axe } from "./axe.mjs";
 import { go, newPage, login } from "./ui.mjs";
 
 const skip = skipReason();
@@ -80,6 +81,13 @@ describe("Moments", { skip }, () => {
     const post = b.locator(`[data-post="${postId}"]`);
     await post.waitFor();
     assert.match(await post.locator(".mo-mentions").textContent(), /Ben 本/);
+
+    // Pull to refresh: a post made meanwhile appears after a pull down.
+    const later = await ann.body("momentPost", { text: "A second thought" });
+    assert.equal(await b.locator(`[data-post="${later.id}"]`).count(), 0);
+    const top = await center(b.locator('[data-screen="moments"] .mo-cover'));
+    await touch(b, top.x, top.y, { holdMs: 50, moveTo: { x: top.x, y: top.y + 240 } });
+    await b.locator(`[data-post="${later.id}"]`).waitFor();
 
     // The viewer: full screen, the next photo, closed by Escape.
     await post.locator(".mo-cell").first().click();
@@ -157,7 +165,7 @@ describe("Moments", { skip }, () => {
     }
   });
 
-  it("screenshots", async () => {
+  it("screenshots and accessibility of the Moments screens", async () => {
     mkdirSync(SHOTS, { recursive: true });
     // A feed worth showing, posted through the protocol.
     const up = async (cl, body) => {
@@ -172,6 +180,8 @@ describe("Moments", { skip }, () => {
     const p2 = await ann.body("momentPost", { text: "New trail map for Saturday — who's in?", link: "https://example.com/trail", linkTitle: "Xiangshan east trail" });
     await ben.body("momentLike", { post: p2.id });
     await ben.body("momentComment", { post: p2.id, text: "Count me in 🙋" });
+    // axe-core over each screen: no serious or critical violation.
+    const problems = [];
     for (const [layout, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
       for (const lang of ["en", "zh"]) {
         const page = await newPage(browser, server, { viewport, locale: lang === "zh" ? "zh-CN" : "en-US", ...(layout === "phone" ? { hasTouch: true, isMobile: true } : {}) });
@@ -185,19 +195,27 @@ describe("Moments", { skip }, () => {
         await page.locator(`[data-post="${p1.id}"] .mo-img`).first().waitFor();
         await page.waitForFunction(() => [...document.querySelectorAll(".mo-img")].every((i) => i.complete && i.naturalWidth > 0));
         await shot("moments");
+        problems.push(...(await axe(page, `${layout} ${lang} moments`)));
         await page.locator(`[data-post="${p1.id}"] .mo-cell`).nth(1).click();
         await page.waitForFunction(() => document.querySelector('[data-screen="moments-viewer"] .viewer-img')?.complete);
         await shot("moments-viewer");
+        problems.push(...(await axe(page, `${layout} ${lang} viewer`)));
         await page.keyboard.press("Escape");
         await go(page, "/discover/moments/new");
         await page.locator('[data-form="moment"] textarea').fill(lang === "zh" ? "周六见！" : "See you on Saturday!");
         await shot("moments-new");
+        problems.push(...(await axe(page, `${layout} ${lang} compose`)));
         await go(page, "/discover/moments/notifications");
         await page.locator(".mo-note").first().waitFor();
         await shot("moments-messages");
+        problems.push(...(await axe(page, `${layout} ${lang} notifications`)));
+        await go(page, "/discover/moments/settings");
+        await page.locator('[data-screen="moment-settings"] input[name="strangers_see_10"]').waitFor();
+        problems.push(...(await axe(page, `${layout} ${lang} settings`)));
         assert.deepEqual(page.errors, []);
         await page.context().close();
       }
     }
+    assert.deepEqual(problems, []);
   });
 });

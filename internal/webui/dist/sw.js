@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "7d922219c3d52df3";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-B6La8Y20.css","/assets/index-BFJSgts9.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "d2dc6dac7cb2e82d";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-B2k-HriQ.css","/assets/index-B8j6ioRK.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -364,7 +364,7 @@ export function momentsFeed(): View {
     replace(
       cover,
       h("div", "mo-cover-img"),
-      h("button", { class: "mo-me", attrs: { type: "button", "aria-label": t("mo_my_album") }, on: { click: () => router.go(`/discover/moments/u/${st.me}`) } }, h("span", "mo-me-name", me), avatar(me, st.profile?.avatar, "l")),
+      h("button", { class: "mo-me", attrs: { type: "button" }, on: { click: () => router.go(`/discover/moments/u/${st.me}`) } }, h("span", "mo-me-name", me), avatar(me, st.profile?.avatar, "l")),
     );
   };
   renderCover();
