@@ -290,9 +290,8 @@ func (s Store) Search(ctx context.Context, authors []hongyan.UserID, query strin
 		}
 		args, n := values(ids)
 		args = append(args, below(before), pattern, int64(limit))
-		ps, err := sqldb.QueryAll(ctx, s.db, scanPost, s.db.Dialect().RowsSQL(`SELECT `+postCols+` FROM (VALUES `, n, idTypes,
-			fmt.Sprintf(`) AS v JOIN moments_posts p ON p.author = v.column1 AND p.id < $%d AND p.search LIKE $%d ESCAPE '\'
-			ORDER BY p.id DESC LIMIT $%d`, n+1, n+2, n+3)), args...)
+		ps, err := sqldb.QueryAll(ctx, s.db, scanPost, s.db.Dialect().RowsSQL(searchHead, n, idTypes,
+			fmt.Sprintf(searchTail, n+1, n+2, n+3)), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -304,6 +303,15 @@ func (s Store) Search(ctx context.Context, authors []hongyan.UserID, query strin
 	}
 	return out, nil
 }
+
+// The authors (a VALUES list) join their posts through
+// moments_posts_author (author, id), LIKE tests each, and only the IDs of
+// the page are sorted; the page's rows are read by ID after.
+const (
+	searchHead = `SELECT ` + postCols + ` FROM moments_posts p WHERE p.id IN (SELECT s.id FROM (VALUES `
+	searchTail = `) AS v JOIN moments_posts s ON s.author = v.column1 AND s.id < $%[1]d AND s.search LIKE $%[2]d ESCAPE '\'
+	ORDER BY s.id DESC LIMIT $%[3]d) ORDER BY p.id DESC`
+)
 
 // likeEscaper makes text match only itself in a LIKE … ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
