@@ -116,6 +116,11 @@ describe("Moments", { skip }, () => {
     await a.locator('[data-screen="moment-notifications"] [data-read="done"]').waitFor();
     assert.equal((await ann.body("momentNotifications", { limit: 5 })).unread, 0);
 
+    // Ann's album, from her contact card.
+    await go(b, `/contacts/${ann.session.user}`);
+    await b.locator('[data-action="moments"]').click();
+    await b.locator(`[data-screen="moments-album"] [data-post="${postId}"]`).waitFor();
+
     // Search finds it for a friend; not for cat.
     await go(b, "/discover/moments/search");
     await b.locator('[data-form="moment-search"] input').fill("hiking");
@@ -145,6 +150,8 @@ describe("Moments", { skip }, () => {
     await c.locator('[data-form="moment-search"] input').fill("hiking");
     await c.locator('[data-form="moment-search"] button[type="submit"]').click();
     await c.locator('[data-screen="moment-search"] .empty').waitFor();
+    await go(c, `/discover/moments/u/${ann.session.user}`);
+    await c.locator('[data-screen="moments-album"] .mo-end .empty').waitFor();
     await go(c, `/chat/u/${ben.session.user}`);
     await c.locator(`[data-moment-card="/discover/moments/p/${postId}"]`).click();
     await c.locator('[data-screen="moment-post"] .empty', { hasText: "may not see it" }).waitFor();
