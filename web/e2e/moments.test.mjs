@@ -116,6 +116,16 @@ describe("Moments", { skip }, () => {
     await a.locator('[data-screen="moment-notifications"] [data-read="done"]').waitFor();
     assert.equal((await ann.body("momentNotifications", { limit: 5 })).unread, 0);
 
+    // Ann replies to ben's comment; ben is told.
+    await go(a, `/discover/moments/p/${postId}`);
+    await a.locator('[data-screen="moment-post"] .mo-comment', { hasText: "Lovely" }).click();
+    await a.locator(".sheet-item", { hasText: "Reply to Ben 本" }).click();
+    await a.locator('.modal textarea[name="text"]').fill("Thanks!");
+    await a.locator('.modal button[type="submit"]').click();
+    await a.locator('[data-screen="moment-post"] .mo-comment', { hasText: "Ann 安 replied to Ben 本: Thanks!" }).waitFor();
+    const told = await ben.body("momentNotifications", { limit: 10 });
+    assert.ok(told.notifications.some((n) => n.kind === 3 && n.comment?.text === "Thanks!"), "ben has the reply");
+
     // Ann's album, from her contact card.
     await go(b, `/contacts/${ann.session.user}`);
     await b.locator('[data-action="moments"]').click();

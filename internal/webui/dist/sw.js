@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "064841a7f35659fc";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-B2k-HriQ.css","/assets/index-Nqupps6e.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "36bb21b0eb63e94f";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-B2k-HriQ.css","/assets/index-DhZ-Kp-1.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -236,7 +236,7 @@ export function postCard(p: MomentPost, o: PostOpts): HTMLElement {
               "button",
               { class: "mo-comment", attrs: { type: "button" }, data: { comment: String(c.id) }, on: { click: () => void open() } },
               c.replyTo
-                ? [h("b", null, st.name(c.author)), ` ${t("mo_reply_to", "")}`.trimEnd() + " ", h("b", null, st.name(c.replyUser))]
+                ? [h("b", null, st.name(c.author)), ` ${t("mo_reply_word")} `, h("b", null, st.name(c.replyUser))]
                 : h("b", null, st.name(c.author)),
               `: ${c.text}`,
             ),
