@@ -652,6 +652,7 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_MomentSearch
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1831,6 +1832,15 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentSearch() *MomentSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSearch); ok {
+			return x.MomentSearch
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -2461,6 +2471,10 @@ type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ClientFrame_MomentSearch struct {
+	MomentSearch *MomentSearchRequest `protobuf:"bytes,162,opt,name=moment_search,json=momentSearch,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2765,6 +2779,8 @@ func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
 func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSearch) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
@@ -10363,7 +10379,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\x94F\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xddF\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10511,7 +10527,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12G\n" +
+	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -11332,55 +11349,56 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotificationsRequest)(nil), // 140: hongyan.v1.MomentNotificationsRequest
 	(*MomentReadRequest)(nil),          // 141: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 142: hongyan.v1.MomentSettingsRequest
-	(*WalletHistoryRequest)(nil),       // 143: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 144: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 145: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 146: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 147: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 148: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 149: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 150: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 151: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 152: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 153: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 154: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 155: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 156: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 157: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 158: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 159: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 160: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 161: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 162: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 163: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 164: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 165: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 166: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 167: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 168: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 169: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 170: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 171: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 172: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 173: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 174: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 175: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 176: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 177: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 178: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 179: hongyan.v1.MomentSettings
-	(*WalletBalance)(nil),              // 180: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 181: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 182: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 183: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 184: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 185: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 186: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 187: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 188: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 189: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 190: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 191: hongyan.v1.MoneyCard
+	(*MomentSearchRequest)(nil),        // 143: hongyan.v1.MomentSearchRequest
+	(*WalletHistoryRequest)(nil),       // 144: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 145: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 146: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 147: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 148: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 149: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 150: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 151: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 152: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 153: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 154: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 155: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 156: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 157: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 158: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 159: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 160: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 161: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 162: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 163: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 164: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 165: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 166: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 167: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 168: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 169: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 170: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 171: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 172: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 173: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 174: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 175: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 176: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 177: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 178: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 179: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 180: hongyan.v1.MomentSettings
+	(*WalletBalance)(nil),              // 181: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 182: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 183: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 184: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 185: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 186: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 187: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 188: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 189: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 190: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 191: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 192: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11507,154 +11525,155 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	140, // 121: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
 	141, // 122: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	142, // 123: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	10,  // 124: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	143, // 125: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	144, // 126: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	145, // 127: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	145, // 128: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	146, // 129: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	147, // 130: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	148, // 131: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	149, // 132: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	149, // 133: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	149, // 134: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	150, // 135: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	151, // 136: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	151, // 137: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 138: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 139: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 140: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 141: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 142: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 143: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 144: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 145: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 146: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 147: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 148: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 149: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 150: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 151: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 152: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 153: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 154: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 155: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 156: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 157: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 158: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 159: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 160: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 161: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 162: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 163: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 164: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 165: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 166: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	152, // 167: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	153, // 168: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	154, // 169: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	155, // 170: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	156, // 171: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 172: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	157, // 173: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	158, // 174: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	159, // 175: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 176: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	160, // 177: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	161, // 178: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	162, // 179: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	163, // 180: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	164, // 181: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	165, // 182: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	166, // 183: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	167, // 184: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	168, // 185: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	169, // 186: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	170, // 187: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	171, // 188: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	172, // 189: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	173, // 190: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	174, // 191: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	175, // 192: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	176, // 193: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	177, // 194: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	178, // 195: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	179, // 196: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	180, // 197: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	181, // 198: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	182, // 199: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	183, // 200: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	184, // 201: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	185, // 202: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	186, // 203: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	187, // 204: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 205: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 206: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 207: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 208: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 209: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 210: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 211: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 212: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 213: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 214: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 215: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 216: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	155, // 217: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	188, // 218: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	172, // 219: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	189, // 220: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	190, // 221: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	179, // 222: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	180, // 223: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	185, // 224: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	186, // 225: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 226: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 227: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 228: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 229: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 230: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 231: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 232: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	191, // 233: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 234: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 235: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 236: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 237: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 238: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 239: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 240: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 241: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 242: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 243: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 244: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 245: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 246: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 247: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 248: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 249: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 250: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 251: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 252: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 253: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 254: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 255: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 256: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 257: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 258: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 259: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 260: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 261: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 262: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 263: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 264: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 265: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 266: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	267, // [267:267] is the sub-list for method output_type
-	267, // [267:267] is the sub-list for method input_type
-	267, // [267:267] is the sub-list for extension type_name
-	267, // [267:267] is the sub-list for extension extendee
-	0,   // [0:267] is the sub-list for field type_name
+	143, // 124: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
+	10,  // 125: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	144, // 126: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	145, // 127: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	146, // 128: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	146, // 129: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	147, // 130: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	148, // 131: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	149, // 132: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	150, // 133: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	150, // 134: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	150, // 135: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	151, // 136: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	152, // 137: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	152, // 138: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 139: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 140: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 141: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 142: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 143: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 144: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 145: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 146: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 147: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 148: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 149: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 150: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 151: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 152: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 153: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 154: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 155: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 156: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 157: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 158: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 159: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 160: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 161: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 162: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 163: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 164: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 165: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 166: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 167: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	153, // 168: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	154, // 169: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	155, // 170: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	156, // 171: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	157, // 172: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 173: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	158, // 174: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	159, // 175: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	160, // 176: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 177: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	161, // 178: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	162, // 179: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	163, // 180: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	164, // 181: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	165, // 182: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	166, // 183: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	167, // 184: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	168, // 185: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	169, // 186: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	170, // 187: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	171, // 188: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	172, // 189: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	173, // 190: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	174, // 191: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	175, // 192: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	176, // 193: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	177, // 194: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	178, // 195: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	179, // 196: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	180, // 197: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	181, // 198: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	182, // 199: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	183, // 200: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	184, // 201: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	185, // 202: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	186, // 203: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	187, // 204: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	188, // 205: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 206: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 207: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 208: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 209: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 210: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 211: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 212: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 213: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 214: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 215: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 216: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 217: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	156, // 218: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	189, // 219: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	173, // 220: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	190, // 221: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	191, // 222: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	180, // 223: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	181, // 224: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	186, // 225: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	187, // 226: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 227: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 228: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 229: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 230: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 231: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 232: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 233: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	192, // 234: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 235: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 236: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 237: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 238: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 239: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 240: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 241: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 242: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 243: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 244: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 245: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 246: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 247: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 248: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 249: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 250: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 251: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 252: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 253: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 254: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 255: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 256: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 257: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 258: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 259: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 260: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 261: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 262: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 263: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 264: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 265: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 266: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 267: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	268, // [268:268] is the sub-list for method output_type
+	268, // [268:268] is the sub-list for method input_type
+	268, // [268:268] is the sub-list for extension type_name
+	268, // [268:268] is the sub-list for extension extendee
+	0,   // [0:268] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11790,6 +11809,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_MomentSearch)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
