@@ -67,6 +67,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   moments feed [--limit N] [--before POST_ID] | moments user ID [--limit N] [--before POST_ID]
   moments like POST_ID | moments unlike POST_ID | moments delete POST_ID
   moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications
+  moments search TEXT [--limit N] [--before POST_ID]   (your posts and friends' you may see)
   moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID]
                    [--unhide-theirs ID] [--strangers-see-10 on|off] [--friends-range all|6m|3d]
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]

@@ -188,6 +188,7 @@ type Limits struct {
 	VerifyCodesPer10Min     int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
 	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
+	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -283,6 +284,7 @@ func Default() Config {
 			VerifyCodesPer10Min:     5,
 			MomentsPostsPerHour:     100,
 			MomentsReactionsPerHour: 600,
+			OAForumPostsPerMinute:   20,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,

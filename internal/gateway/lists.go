@@ -45,6 +45,7 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.OaButton.sub":                   5,
 	"hongyan.v1.OaArticle.body":                 officialacct.MaxBlocks,
 	"hongyan.v1.OaTagFollowersRequest.users":    50,
+	"hongyan.v1.OaForumPostRequest.media_ids":   officialacct.MaxForumMedia,
 	// Wallet.
 	"hongyan.v1.WalletHistoryRequest.kinds": wallet.MaxKinds,
 }

@@ -107,6 +107,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
+	oas.SetImages(forumImages{mediaFiles})
+	oas.SetForumRate(hongyan.Rate{N: cfg.Limits.OAForumPostsPerMinute, Per: time.Minute})
+	readers.forum = oas
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}

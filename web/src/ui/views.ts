@@ -6,7 +6,9 @@ import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
+import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
+import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -45,6 +47,20 @@ export function detailView(r: Route): View {
       return search();
     case "favorites":
       return favorites();
+    case "moments":
+      return momentsFeed();
+    case "moment-new":
+      return momentCompose();
+    case "moment-notifications":
+      return momentNotifications();
+    case "moment-settings":
+      return momentSettings();
+    case "moment-search":
+      return momentSearch();
+    case "moment-post":
+      return momentPost(id());
+    case "moment-album":
+      return momentsAlbum(id());
     case "broadcast":
       return broadcast();
     case "scan":
@@ -77,6 +93,10 @@ export function detailView(r: Route): View {
       return oaProfile({ id: id() });
     case "oa-chat":
       return oaChat(id());
+    case "oa-forum":
+      return oaForum(id());
+    case "oa-forum-post":
+      return oaForumThread(id());
     case "oa-scan":
       return oaProfile({ ticket: r.params[0] });
     case "qr-confirm":
