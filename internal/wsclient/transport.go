@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,15 +46,50 @@ const (
 // closeWait bounds how long Close waits for the server's close frame.
 const closeWait = 5 * time.Second
 
-// errServerClosed is the cause when the server closed the connection with
-// a close frame.
+// closeError is the cause when the server closed the connection with a
+// close frame.
 type closeError struct {
 	code   int
 	reason string
 }
 
 func (e *closeError) Error() string {
-	return fmt.Sprintf("websocket closed by the server: status %d %q", e.code, e.reason)
+	return fmt.Sprintf("websocket closed by the server: status %d (%s) %q", e.code, statusName(e.code), e.reason)
+}
+
+// statusName returns the name RFC 6455 §7.4.1 gives a close status, in the
+// form Go's WebSocket libraries print it (StatusGoingAway), so that logs
+// and callers read as before.
+func statusName(code int) string {
+	switch code {
+	case 1000:
+		return "StatusNormalClosure"
+	case 1001:
+		return "StatusGoingAway"
+	case 1002:
+		return "StatusProtocolError"
+	case 1003:
+		return "StatusUnsupportedData"
+	case 1005:
+		return "StatusNoStatusRcvd"
+	case 1007:
+		return "StatusInvalidFramePayloadData"
+	case 1008:
+		return "StatusPolicyViolation"
+	case 1009:
+		return "StatusMessageTooBig"
+	case 1010:
+		return "StatusMandatoryExtension"
+	case 1011:
+		return "StatusInternalError"
+	case 1012:
+		return "StatusServiceRestart"
+	case 1013:
+		return "StatusTryAgainLater"
+	case 1014:
+		return "StatusBadGateway"
+	}
+	return "status " + strconv.Itoa(code)
 }
 
 // transport is one WebSocket connection's framing.

@@ -85,7 +85,7 @@ func TestTransportServerCloseFrame(t *testing.T) {
 		t.Errorf("Ping answered by a close frame = %v, want ErrClosed", err)
 	}
 	<-c.Done()
-	if err := c.Err(); err == nil || !strings.Contains(err.Error(), "1013") || !strings.Contains(err.Error(), "sync again") {
+	if err := c.Err(); err == nil || !strings.Contains(err.Error(), "1013 (StatusTryAgainLater)") || !strings.Contains(err.Error(), "sync again") {
 		t.Errorf("Err: got %v, want the server's status 1013 and reason", err)
 	}
 	if err := <-closed; err != nil {
