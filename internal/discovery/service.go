@@ -30,6 +30,7 @@ const (
 	MaxNearby       = 50  // people one nearby query returns
 	maxScan         = 2000
 	maxShakers      = 50
+	maxShakerPages  = 10
 	maxBottleTries  = 5
 	MaxBottles      = 100 // bottles one list returns
 	MaxMessages     = 200 // messages of a bottle one list returns
@@ -279,32 +280,44 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 		return nil, err
 	}
 	since := now.Add(-s.cfg.ShakeWindow)
-	others, err := s.store.Shakers(ctx, c.User, since, maxShakers)
-	if err != nil {
-		return nil, err
-	}
 	dist := func(o Shake) float64 {
 		if me.Located && o.Located {
 			return Distance(me.Point, o.Point)
 		}
 		return 1e12
 	}
-	slices.SortStableFunc(others, func(a, b Shake) int { return cmp.Compare(dist(a), dist(b)) })
-	for _, o := range others {
-		blocked, err := s.rel.Blocked(ctx, c.User, o.User)
+	// A full page whose shakers were all matched meanwhile is read again:
+	// those matched have left it, and one who waits beyond it must not be
+	// missed.
+	for range maxShakerPages {
+		others, err := s.store.Shakers(ctx, c.User, since, maxShakers)
 		if err != nil {
 			return nil, err
 		}
-		if blocked {
-			continue
+		slices.SortStableFunc(others, func(a, b Shake) int { return cmp.Compare(dist(a), dist(b)) })
+		for _, o := range others {
+			blocked, err := s.rel.Blocked(ctx, c.User, o.User)
+			if err != nil {
+				return nil, err
+			}
+			if blocked {
+				continue
+			}
+			changes, ok, err := s.store.Pair(ctx, c.User, o.User, since)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				s.pub.PublishChanges(ctx, changes)
+				return s.match(me, o), nil
+			}
+			if mine, err := s.store.ShakeOf(ctx, c.User); err == nil && mine.Match != 0 {
+				// Someone matched me meanwhile.
+				return s.ShakeResult(ctx, c)
+			}
 		}
-		changes, ok, err := s.store.Pair(ctx, c.User, o.User, since)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			s.pub.PublishChanges(ctx, changes)
-			return s.match(me, o), nil
+		if len(others) < maxShakers {
+			break
 		}
 	}
 	return nil, nil
