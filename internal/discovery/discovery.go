@@ -104,8 +104,12 @@ type Spots interface {
 	Spot(ctx context.Context, user hongyan.UserID) (Spot, error)
 	// Around returns up to limit spots other than user's in the given
 	// cells (of Fine when coarse is false, of Coarse otherwise), updated at
-	// or after since, of gender g (any when GenderAny), in no set order.
+	// or after since, of gender g (any when GenderAny), in no set order,
+	// without their cards (Spot.Card is zero: see Cards).
 	Around(ctx context.Context, user hongyan.UserID, cells []int64, coarse bool, since time.Time, g Gender, limit int) ([]Spot, error)
+	// Cards returns the cards of the spots of users (those without a spot
+	// are left out).
+	Cards(ctx context.Context, users []hongyan.UserID) (map[hongyan.UserID]Card, error)
 	// PruneSpots removes spots updated before before and returns how many.
 	PruneSpots(ctx context.Context, before time.Time) (int, error)
 }

@@ -116,6 +116,7 @@ func limited(what string) error {
 
 // take counts one use of what in the period of length per at now.
 func (s *Service) take(ctx context.Context, user hongyan.UserID, what string, now time.Time, per time.Duration, max int) error {
+	per = time.Duration(cmp.Or(per.Milliseconds(), 1)) * time.Millisecond
 	ok, err := s.store.Take(ctx, user, what, now.UnixMilli()/per.Milliseconds(), max)
 	if err != nil {
 		return err
@@ -223,6 +224,15 @@ func (s *Service) Nearby(ctx context.Context, c hongyan.Caller, g Gender) ([]Per
 		}
 	}
 	slices.SortFunc(near, func(a, b found) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.spot.User, b.spot.User)) })
+	// Cards are read for the few shown only.
+	shown := make([]hongyan.UserID, 0, min(len(near), MaxNearby+10))
+	for _, f := range near[:min(len(near), cap(shown))] {
+		shown = append(shown, f.spot.User)
+	}
+	cards, err := s.store.Cards(ctx, shown)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Person, 0, min(len(near), MaxNearby))
 	for _, f := range near {
 		if len(out) == MaxNearby {
@@ -236,7 +246,11 @@ func (s *Service) Nearby(ctx context.Context, c hongyan.Caller, g Gender) ([]Per
 			continue
 		}
 		d := Jitter(f.d, s.cfg.Salt, int64(c.User), int64(f.spot.User), f.spot.Updated.UnixMilli(), me.Updated.UnixMilli())
-		out = append(out, Person{User: f.spot.User, Card: f.spot.Card, Band: Band(d)})
+		card, ok := cards[f.spot.User]
+		if !ok {
+			continue // cleared meanwhile, or beyond the cards read
+		}
+		out = append(out, Person{User: f.spot.User, Card: card, Band: Band(d)})
 	}
 	return out, nil
 }

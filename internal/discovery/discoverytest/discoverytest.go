@@ -94,6 +94,18 @@ func testSpots(t *testing.T, s discovery.Store) {
 	if got, want := users(sps), []hongyan.UserID{2, 3, 4}; !slices.Equal(got, want) {
 		t.Errorf("Around coarse: got %v, want %v", got, want)
 	}
+	for _, sp := range sps {
+		if sp.Card != (discovery.Card{}) || sp.Updated.IsZero() || sp.Point.Lat == 0 {
+			t.Errorf("Around: got %+v, want the spot without its card", sp)
+		}
+	}
+	cards, err := s.Cards(ctx, []hongyan.UserID{2, 5, 77})
+	if err != nil {
+		t.Fatalf("Cards: %v", err)
+	}
+	if want := map[hongyan.UserID]discovery.Card{2: {Nickname: "用户", Gender: discovery.GenderFemale}, 5: {Nickname: "用户", Gender: discovery.GenderFemale}}; !cmp.Equal(cards, want) {
+		t.Errorf("Cards: got %v, want %v", cards, want)
+	}
 	sps, err = s.Around(ctx, 1, cells, false, since, discovery.GenderAny, 1)
 	if err != nil || len(sps) != 1 {
 		t.Errorf("Around limit 1: got %d spots, %v; want 1", len(sps), err)

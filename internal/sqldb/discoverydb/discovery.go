@@ -138,7 +138,58 @@ func (s Store) Around(ctx context.Context, user hongyan.UserID, cells []int64, c
 	}
 	tail := fmt.Sprintf(`) AS v `+join+` discovery_spots s ON s.%s = v.column1 AND s.updated >= $%d
 		WHERE s.user_id <> $%d AND ($%d = 0 OR s.gender = $%d) LIMIT $%d`, col, n+2, n+1, n+3, n+3, n+4)
-	return sqldb.QueryAll(ctx, s.db, scanSpot, s.db.Dialect().RowsSQL(`SELECT `+spotCols+` FROM (VALUES `, n, idTypes, tail), args...)
+	return sqldb.QueryAll(ctx, s.db, scanBare, s.db.Dialect().RowsSQL(`SELECT `+bareCols+` FROM (VALUES `, n, idTypes, tail), args...)
+}
+
+// bareCols are a spot's columns without its card: a query nearby reads
+// many spots and shows a few.
+const bareCols = `s.user_id, s.lat, s.lon, s.fine, s.coarse, s.updated`
+
+func scanBare(scan func(...any) error) (discovery.Spot, error) {
+	var sp discovery.Spot
+	var user, updated int64
+	err := scan(&user, &sp.Point.Lat, &sp.Point.Lon, &sp.Fine, &sp.Coarse, &updated)
+	sp.User, sp.Updated = hongyan.UserID(user), sqldb.Tm(updated)
+	return sp, err
+}
+
+// Cards returns the cards of users' spots.
+func (s Store) Cards(ctx context.Context, users []hongyan.UserID) (map[hongyan.UserID]discovery.Card, error) {
+	out := make(map[hongyan.UserID]discovery.Card, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	if len(users) > maxCells {
+		return nil, sqldb.Invalid("too many users")
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = int64(u)
+	}
+	args, n := values(ids)
+	type row struct {
+		user hongyan.UserID
+		card discovery.Card
+	}
+	rows, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (row, error) {
+		var r row
+		var user int64
+		var card string
+		if err := scan(&user, &card); err != nil {
+			return r, err
+		}
+		r.user = hongyan.UserID(user)
+		var err error
+		r.card, err = parseCard(card)
+		return r, err
+	}, s.db.Dialect().RowsSQL(`SELECT s.user_id, s.card FROM (VALUES `, n, idTypes, `) AS v JOIN discovery_spots s ON s.user_id = v.column1`), args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.user] = r.card
+	}
+	return out, nil
 }
 
 // PruneSpots removes spots updated before before.
