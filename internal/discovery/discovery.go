@@ -43,13 +43,12 @@ type Card struct {
 	Signature string `json:"s,omitempty"`
 }
 
-// Spot is a user's shared location for people nearby. Fine and Coarse are
-// the grid cells of Point (see Cells) that the store indexes.
+// Spot is a user's shared location for people nearby. Cells are the grid
+// cells of Point at each of Levels (see Cells) that the store indexes.
 type Spot struct {
 	User    hongyan.UserID
 	Point   Point
-	Fine    int64
-	Coarse  int64
+	Cells   [3]int64
 	Card    Card
 	Updated time.Time
 }
@@ -103,10 +102,10 @@ type Spots interface {
 	ClearSpot(ctx context.Context, user hongyan.UserID) error
 	Spot(ctx context.Context, user hongyan.UserID) (Spot, error)
 	// Around returns up to limit spots other than user's in the given
-	// cells (of Fine when coarse is false, of Coarse otherwise), updated at
+	// cells of Levels[level], updated at
 	// or after since, of gender g (any when GenderAny), in no set order,
 	// without their cards (Spot.Card is zero: see Cards).
-	Around(ctx context.Context, user hongyan.UserID, cells []int64, coarse bool, since time.Time, g Gender, limit int) ([]Spot, error)
+	Around(ctx context.Context, user hongyan.UserID, cells []int64, level int, since time.Time, g Gender, limit int) ([]Spot, error)
 	// Cards returns the cards of the spots of users (those without a spot
 	// are left out).
 	Cards(ctx context.Context, users []hongyan.UserID) (map[hongyan.UserID]Card, error)

@@ -7,21 +7,17 @@ import (
 )
 
 // The geo index is a grid of cells in degrees that works on any SQL engine
-// without an extension: each spot keeps the key of its fine cell
-// (FineDeg square, about 1.1 km north–south) and of its coarse cell
-// (CoarseDeg, about 11 km). A query lists the cells that cover a circle
-// around the viewer and asks for the spots in them.
+// without an extension, at three sizes (Levels): each spot keeps the key of
+// its cell at each. A query lists the cells of one level that cover a
+// circle around the viewer and asks for the spots in them, the smallest
+// level first: in a crowded city a few hundred rows hold the nearest page.
 const (
-	FineDeg   = 0.01
-	CoarseDeg = 0.1
-	// FineRadius is what a query in fine cells covers; MaxRadius what one
-	// in coarse cells covers and how far people nearby reach.
-	FineRadius = 1000.0
-	MaxRadius  = 10000.0
+	// MaxRadius is how far people nearby reach.
+	MaxRadius = 10000.0
 	// maxCellsPerRow bounds the cells of one row of a cover: near the
 	// poles a degree of longitude is short, and the cover then reaches
 	// less far east and west.
-	maxCellsPerRow = 8
+	maxCellsPerRow = 32
 	earthRadius    = 6371008.8 // metres (mean)
 	metresPerDeg   = earthRadius * math.Pi / 180
 )
@@ -44,9 +40,24 @@ func cellKey(step float64, i, j int64) int64 {
 	return i*cols + j
 }
 
-// Cells returns the keys of p's fine and coarse cells.
-func Cells(p Point) (fine, coarse int64) {
-	return cell(p, FineDeg), cell(p, CoarseDeg)
+// Level is one size of the grid: cells of Deg degrees, queried for a
+// circle of Radius metres.
+type Level struct {
+	Deg    float64
+	Radius float64
+}
+
+// Levels are the grid's sizes, smallest first: cells of about 220 m, 1.1 km
+// and 11 km north–south.
+var Levels = [3]Level{{0.002, 400}, {0.01, 1000}, {0.1, MaxRadius}}
+
+// Cells returns the keys of p's cell at each level.
+func Cells(p Point) [3]int64 {
+	var out [3]int64
+	for i, l := range Levels {
+		out[i] = cell(p, l.Deg)
+	}
+	return out
 }
 
 func cell(p Point, step float64) int64 {
@@ -54,7 +65,7 @@ func cell(p Point, step float64) int64 {
 	return cellKey(step, index(p.Lat, -90, step, rows), index(p.Lon, -180, step, cols))
 }
 
-// Cover returns the keys of the cells of size step (FineDeg or CoarseDeg)
+// Cover returns the keys of the cells of size step (a level's Deg)
 // that cover the circle of radius metres around p (less far east and west
 // near the poles, see maxCellsPerRow).
 func Cover(p Point, radius, step float64) []int64 {

@@ -169,8 +169,7 @@ func (s *Service) SetLocation(ctx context.Context, c hongyan.Caller, p Point) er
 	if err != nil {
 		return err
 	}
-	fine, coarse := Cells(p)
-	return s.store.SetSpot(ctx, Spot{User: c.User, Point: p, Fine: fine, Coarse: coarse, Card: card, Updated: s.cfg.Now()})
+	return s.store.SetSpot(ctx, Spot{User: c.User, Point: p, Cells: Cells(p), Card: card, Updated: s.cfg.Now()})
 }
 
 // ClearLocation stops sharing the caller's location.
@@ -202,20 +201,16 @@ func (s *Service) Nearby(ctx context.Context, c hongyan.Caller, g Gender) ([]Per
 		d    float64
 	}
 	var near []found
-	// Fine cells first: when they hold a page of people within
-	// FineRadius, no one farther can be nearer.
-	for _, level := range []struct {
-		coarse bool
-		radius float64
-		step   float64
-	}{{false, FineRadius, FineDeg}, {true, MaxRadius, CoarseDeg}} {
-		spots, err := s.store.Around(ctx, c.User, Cover(me.Point, level.radius, level.step), level.coarse, since, g, maxScan)
+	// Small cells first: when they hold a page of people within their
+	// level's radius, no one farther can be nearer.
+	for i, level := range Levels {
+		spots, err := s.store.Around(ctx, c.User, Cover(me.Point, level.Radius, level.Deg), i, since, g, maxScan)
 		if err != nil {
 			return nil, err
 		}
 		near = near[:0]
 		for _, sp := range spots {
-			if d := Distance(me.Point, sp.Point); d <= level.radius {
+			if d := Distance(me.Point, sp.Point); d <= level.Radius {
 				near = append(near, found{sp, d})
 			}
 		}

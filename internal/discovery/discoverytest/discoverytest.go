@@ -35,8 +35,7 @@ func wantCode(t *testing.T, what string, err error, code hongyan.Code) {
 
 func spot(u hongyan.UserID, lat, lon float64, g discovery.Gender, at time.Time) discovery.Spot {
 	p := discovery.Point{Lat: lat, Lon: lon}
-	fine, coarse := discovery.Cells(p)
-	return discovery.Spot{User: u, Point: p, Fine: fine, Coarse: coarse, Card: discovery.Card{Nickname: "用户", Gender: g}, Updated: at}
+	return discovery.Spot{User: u, Point: p, Cells: discovery.Cells(p), Card: discovery.Card{Nickname: "用户", Gender: g}, Updated: at}
 }
 
 func users(sps []discovery.Spot) []hongyan.UserID {
@@ -71,23 +70,24 @@ func testSpots(t *testing.T, s discovery.Store) {
 	if diff := cmp.Diff(me, got); diff != "" {
 		t.Errorf("Spot (-want +got):\n%s", diff)
 	}
-	cells := discovery.Cover(me.Point, discovery.FineRadius, discovery.FineDeg)
+	fine := discovery.Levels[1]
+	cells := discovery.Cover(me.Point, fine.Radius, fine.Deg)
 	since := T0.Add(-time.Hour)
-	sps, err := s.Around(ctx, 1, cells, false, since, discovery.GenderAny, 100)
+	sps, err := s.Around(ctx, 1, cells, 1, since, discovery.GenderAny, 100)
 	if err != nil {
 		t.Fatalf("Around: %v", err)
 	}
 	if got, want := users(sps), []hongyan.UserID{2, 3}; !slices.Equal(got, want) {
 		t.Errorf("Around fine: got %v, want %v", got, want)
 	}
-	sps, err = s.Around(ctx, 1, cells, false, since, discovery.GenderFemale, 100)
+	sps, err = s.Around(ctx, 1, cells, 1, since, discovery.GenderFemale, 100)
 	if err != nil {
 		t.Fatalf("Around female: %v", err)
 	}
 	if got, want := users(sps), []hongyan.UserID{2}; !slices.Equal(got, want) {
 		t.Errorf("Around female: got %v, want %v", got, want)
 	}
-	sps, err = s.Around(ctx, 1, discovery.Cover(me.Point, discovery.MaxRadius, discovery.CoarseDeg), true, T0.Add(-3*time.Hour), discovery.GenderAny, 100)
+	sps, err = s.Around(ctx, 1, discovery.Cover(me.Point, discovery.MaxRadius, discovery.Levels[2].Deg), 2, T0.Add(-3*time.Hour), discovery.GenderAny, 100)
 	if err != nil {
 		t.Fatalf("Around coarse: %v", err)
 	}
@@ -106,7 +106,7 @@ func testSpots(t *testing.T, s discovery.Store) {
 	if want := map[hongyan.UserID]discovery.Card{2: {Nickname: "用户", Gender: discovery.GenderFemale}, 5: {Nickname: "用户", Gender: discovery.GenderFemale}}; !cmp.Equal(cards, want) {
 		t.Errorf("Cards: got %v, want %v", cards, want)
 	}
-	sps, err = s.Around(ctx, 1, cells, false, since, discovery.GenderAny, 1)
+	sps, err = s.Around(ctx, 1, cells, 1, since, discovery.GenderAny, 1)
 	if err != nil || len(sps) != 1 {
 		t.Errorf("Around limit 1: got %d spots, %v; want 1", len(sps), err)
 	}
@@ -114,7 +114,7 @@ func testSpots(t *testing.T, s discovery.Store) {
 	if err := s.SetSpot(ctx, spot(2, 39.9, 116.4, discovery.GenderFemale, T0)); err != nil {
 		t.Fatalf("SetSpot move: %v", err)
 	}
-	sps, _ = s.Around(ctx, 1, cells, false, since, discovery.GenderAny, 100)
+	sps, _ = s.Around(ctx, 1, cells, 1, since, discovery.GenderAny, 100)
 	if got, want := users(sps), []hongyan.UserID{3}; !slices.Equal(got, want) {
 		t.Errorf("Around after a move: got %v, want %v", got, want)
 	}
@@ -124,7 +124,7 @@ func testSpots(t *testing.T, s discovery.Store) {
 	if err := s.ClearSpot(ctx, 3); err != nil {
 		t.Errorf("ClearSpot again: %v", err)
 	}
-	sps, _ = s.Around(ctx, 1, cells, false, since, discovery.GenderAny, 100)
+	sps, _ = s.Around(ctx, 1, cells, 1, since, discovery.GenderAny, 100)
 	if len(sps) != 0 {
 		t.Errorf("Around after clearing: got %v, want none", users(sps))
 	}

@@ -47,11 +47,11 @@ func (s Store) SetSpot(ctx context.Context, sp discovery.Spot) error {
 		return err
 	}
 	return s.db.Write(ctx, func(t *sqldb.Tx) error {
-		_, err := t.Exec(`INSERT INTO discovery_spots (user_id, lat, lon, fine, coarse, gender, card, updated)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (user_id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, fine = excluded.fine,
-				coarse = excluded.coarse, gender = excluded.gender, card = excluded.card, updated = excluded.updated`,
-			int64(sp.User), sp.Point.Lat, sp.Point.Lon, sp.Fine, sp.Coarse, int64(sp.Card.Gender), card, sqldb.Ms(sp.Updated))
+		_, err := t.Exec(`INSERT INTO discovery_spots (user_id, lat, lon, cell0, cell1, cell2, gender, card, updated)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (user_id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, cell0 = excluded.cell0, cell1 = excluded.cell1,
+				cell2 = excluded.cell2, gender = excluded.gender, card = excluded.card, updated = excluded.updated`,
+			int64(sp.User), sp.Point.Lat, sp.Point.Lon, sp.Cells[0], sp.Cells[1], sp.Cells[2], int64(sp.Card.Gender), card, sqldb.Ms(sp.Updated))
 		return sqldb.Internal(err)
 	})
 }
@@ -64,13 +64,13 @@ func (s Store) ClearSpot(ctx context.Context, user hongyan.UserID) error {
 	})
 }
 
-const spotCols = `s.user_id, s.lat, s.lon, s.fine, s.coarse, s.card, s.updated`
+const spotCols = `s.user_id, s.lat, s.lon, s.cell0, s.cell1, s.cell2, s.card, s.updated`
 
 func scanSpot(scan func(...any) error) (discovery.Spot, error) {
 	var sp discovery.Spot
 	var user, updated int64
 	var card string
-	if err := scan(&user, &sp.Point.Lat, &sp.Point.Lon, &sp.Fine, &sp.Coarse, &card, &updated); err != nil {
+	if err := scan(&user, &sp.Point.Lat, &sp.Point.Lon, &sp.Cells[0], &sp.Cells[1], &sp.Cells[2], &card, &updated); err != nil {
 		return sp, err
 	}
 	sp.User, sp.Updated = hongyan.UserID(user), sqldb.Tm(updated)
@@ -115,7 +115,7 @@ const maxCells = 256
 
 // Around returns spots in cells: one index probe per cell (a join on the
 // list of cells, as momentsdb does for authors).
-func (s Store) Around(ctx context.Context, user hongyan.UserID, cells []int64, coarse bool, since time.Time, g discovery.Gender, limit int) ([]discovery.Spot, error) {
+func (s Store) Around(ctx context.Context, user hongyan.UserID, cells []int64, level int, since time.Time, g discovery.Gender, limit int) ([]discovery.Spot, error) {
 	if err := sqldb.CheckLimit(limit); err != nil {
 		return nil, err
 	}
@@ -125,10 +125,10 @@ func (s Store) Around(ctx context.Context, user hongyan.UserID, cells []int64, c
 	if len(cells) > maxCells {
 		return nil, sqldb.Invalid("too many cells")
 	}
-	col := "fine"
-	if coarse {
-		col = "coarse"
+	if level < 0 || level >= len(discovery.Levels) {
+		return nil, sqldb.Invalid("no such level")
 	}
+	col := fmt.Sprintf("cell%d", level)
 	args, n := values(cells)
 	args = append(args, int64(user), sqldb.Ms(since), int64(g), int64(limit))
 	// On SQLite, CROSS JOIN keeps the list of cells as the outer loop.
@@ -143,12 +143,12 @@ func (s Store) Around(ctx context.Context, user hongyan.UserID, cells []int64, c
 
 // bareCols are a spot's columns without its card: a query nearby reads
 // many spots and shows a few.
-const bareCols = `s.user_id, s.lat, s.lon, s.fine, s.coarse, s.updated`
+const bareCols = `s.user_id, s.lat, s.lon, s.cell0, s.cell1, s.cell2, s.updated`
 
 func scanBare(scan func(...any) error) (discovery.Spot, error) {
 	var sp discovery.Spot
 	var user, updated int64
-	err := scan(&user, &sp.Point.Lat, &sp.Point.Lon, &sp.Fine, &sp.Coarse, &updated)
+	err := scan(&user, &sp.Point.Lat, &sp.Point.Lon, &sp.Cells[0], &sp.Cells[1], &sp.Cells[2], &updated)
 	sp.User, sp.Updated = hongyan.UserID(user), sqldb.Tm(updated)
 	return sp, err
 }

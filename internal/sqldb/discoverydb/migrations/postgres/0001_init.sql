@@ -1,21 +1,23 @@
 -- Discovery (people nearby, shake, drift bottles), PostgreSQL. Times are unix
 -- milliseconds; booleans are BOOLEAN.
 
--- People nearby: one shared location per user, with the keys of its fine
--- and coarse grid cells (the geo index; see discovery.Cover) and the card
--- strangers are shown (JSON).
+-- People nearby: one shared location per user, with the keys of its grid
+-- cells at three sizes (the geo index; see discovery.Levels and Cover) and
+-- the card strangers are shown (JSON).
 CREATE TABLE discovery_spots (
 	user_id BIGINT PRIMARY KEY,
 	lat     DOUBLE PRECISION NOT NULL,
 	lon     DOUBLE PRECISION NOT NULL,
-	fine    BIGINT NOT NULL,
-	coarse  BIGINT NOT NULL,
+	cell0   BIGINT NOT NULL,
+	cell1   BIGINT NOT NULL,
+	cell2   BIGINT NOT NULL,
 	gender  BIGINT NOT NULL,
 	card    TEXT NOT NULL,
 	updated BIGINT NOT NULL
 );
-CREATE INDEX discovery_spots_fine ON discovery_spots (fine, updated);
-CREATE INDEX discovery_spots_coarse ON discovery_spots (coarse, updated);
+CREATE INDEX discovery_spots_cell0 ON discovery_spots (cell0, updated);
+CREATE INDEX discovery_spots_cell1 ON discovery_spots (cell1, updated);
+CREATE INDEX discovery_spots_cell2 ON discovery_spots (cell2, updated);
 CREATE INDEX discovery_spots_updated ON discovery_spots (updated);
 
 -- Shakes: each user's latest; matched_with is 0 while waiting.

@@ -1,21 +1,23 @@
 -- Discovery (people nearby, shake, drift bottles), SQLite. Times are unix
 -- milliseconds; booleans are 0/1.
 
--- People nearby: one shared location per user, with the keys of its fine
--- and coarse grid cells (the geo index; see discovery.Cover) and the card
--- strangers are shown (JSON).
+-- People nearby: one shared location per user, with the keys of its grid
+-- cells at three sizes (the geo index; see discovery.Levels and Cover) and
+-- the card strangers are shown (JSON).
 CREATE TABLE discovery_spots (
 	user_id INTEGER PRIMARY KEY,
 	lat     REAL NOT NULL,
 	lon     REAL NOT NULL,
-	fine    INTEGER NOT NULL,
-	coarse  INTEGER NOT NULL,
+	cell0   INTEGER NOT NULL,
+	cell1   INTEGER NOT NULL,
+	cell2   INTEGER NOT NULL,
 	gender  INTEGER NOT NULL,
 	card    TEXT NOT NULL,
 	updated INTEGER NOT NULL
 );
-CREATE INDEX discovery_spots_fine ON discovery_spots (fine, updated);
-CREATE INDEX discovery_spots_coarse ON discovery_spots (coarse, updated);
+CREATE INDEX discovery_spots_cell0 ON discovery_spots (cell0, updated);
+CREATE INDEX discovery_spots_cell1 ON discovery_spots (cell1, updated);
+CREATE INDEX discovery_spots_cell2 ON discovery_spots (cell2, updated);
 CREATE INDEX discovery_spots_updated ON discovery_spots (updated);
 
 -- Shakes: each user's latest; matched_with is 0 while waiting.
