@@ -71,6 +71,12 @@ chaos:
 # The same checker with the server on PostgreSQL (a fresh schema per seed
 # in $(CHAOS_POSTGRES)); CI runs it beside `make chaos`.
 CHAOS_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+# A cluster for a developer: NATS, three nodes on PostgreSQL and HAProxy
+# on http://127.0.0.1:8080 (see scripts/cluster).
+.PHONY: cluster
+cluster:
+	scripts/cluster
+
 .PHONY: chaos-postgres
 chaos-postgres:
 	$(GO) build -o bin/hongyan ./cmd/hongyan
