@@ -5,6 +5,7 @@ import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
+import { bottle, bottles, nearby, shake } from "./finds";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
 import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
@@ -65,6 +66,14 @@ export function detailView(r: Route): View {
       return broadcast();
     case "scan":
       return scan();
+    case "nearby":
+      return nearby();
+    case "shake":
+      return shake();
+    case "bottles":
+      return bottles();
+    case "bottle":
+      return bottle(id());
     case "profile":
       return profileEdit();
     case "myqr":
