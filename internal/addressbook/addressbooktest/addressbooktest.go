@@ -368,10 +368,10 @@ func testMatchRules(t *testing.T, s addressbook.Store) {
 	cfg := addressbook.DefaultConfig()
 	cfg.MatchPerRequest, cfg.MatchPerDay = 5, 8
 	svc, w := newService(s, cfg)
-	w.phones["13800138000"] = 10   // bound without a country code
+	w.phones["13800138000"] = 10    // bound without a country code
 	w.phones["+8613900139000"] = 11 // bound with one
-	w.phones["+14155550100"] = 12  // blocked the caller
-	w.phones["+447700900123"] = 1  // the caller
+	w.phones["+14155550100"] = 12   // blocked the caller
+	w.phones["+447700900123"] = 1   // the caller
 	w.blocked[[2]hongyan.UserID{12, 1}] = true
 	// Numbers of people who do not let themselves be found are simply
 	// absent from the directory (FindableByPhone).

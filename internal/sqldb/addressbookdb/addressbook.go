@@ -55,7 +55,7 @@ func (s Store) AddBackup(ctx context.Context, b addressbook.Backup, keep int, ch
 			RETURNING last_version`, []any{int64(v.Owner)}, &v.Version); err != nil {
 			return sqldb.Internal(err)
 		}
-		if _, err := t.Exec(`INSERT INTO addressbook_backups (owner, version, contacts, created, sealed) VALUES ($1, $2, $3, $4, $5)`,
+		if _, err := t.Exec(`INSERT INTO addressbook_backups (owner, version, people, created, sealed) VALUES ($1, $2, $3, $4, $5)`,
 			int64(v.Owner), v.Version, v.Contacts, sqldb.Ms(v.Created), b.Sealed); err != nil {
 			return sqldb.Internal(err)
 		}
@@ -89,7 +89,7 @@ func scanVersion(scan func(...any) error) (addressbook.Version, error) {
 
 // Versions returns owner's versions, newest first.
 func (s Store) Versions(ctx context.Context, owner hongyan.UserID) ([]addressbook.Version, error) {
-	return sqldb.QueryAll(ctx, s.db, scanVersion, `SELECT owner, version, contacts, created FROM addressbook_backups
+	return sqldb.QueryAll(ctx, s.db, scanVersion, `SELECT owner, version, people, created FROM addressbook_backups
 		WHERE owner = $1 ORDER BY version DESC`, int64(owner))
 }
 
@@ -101,7 +101,7 @@ func (s Store) Backup(ctx context.Context, owner hongyan.UserID, version int64) 
 		err := scan(&owner, &b.Version.Version, &b.Contacts, &created, &b.Sealed)
 		b.Owner, b.Created = hongyan.UserID(owner), sqldb.Tm(created)
 		return b, err
-	}, `SELECT owner, version, contacts, created, sealed FROM addressbook_backups WHERE owner = $1 AND version = $2`, int64(owner), version)
+	}, `SELECT owner, version, people, created, sealed FROM addressbook_backups WHERE owner = $1 AND version = $2`, int64(owner), version)
 	if err != nil {
 		return addressbook.Backup{}, err
 	}

@@ -11,7 +11,7 @@ CREATE TABLE addressbook_owners (
 CREATE TABLE addressbook_backups (
 	owner    BIGINT  NOT NULL,
 	version  BIGINT  NOT NULL,
-	contacts BIGINT  NOT NULL,
+	people   BIGINT  NOT NULL,
 	created  BIGINT  NOT NULL,
 	sealed   BYTEA   NOT NULL, -- AES-256-GCM: nonce, then the sealed contacts
 	PRIMARY KEY (owner, version)

@@ -11,7 +11,7 @@ CREATE TABLE addressbook_owners (
 CREATE TABLE addressbook_backups (
 	owner    INTEGER NOT NULL,
 	version  INTEGER NOT NULL,
-	contacts INTEGER NOT NULL,
+	people   INTEGER NOT NULL,
 	created  INTEGER NOT NULL,
 	sealed   BLOB    NOT NULL, -- AES-256-GCM: nonce, then the sealed contacts
 	PRIMARY KEY (owner, version)
