@@ -45,6 +45,8 @@ const (
 	MaxEntryRole  = 30
 	MaxEntryNotes = 200
 	MaxPage       = 200
+	// MaxMatchRequest is the most MatchPerRequest may be.
+	MaxMatchRequest = 5000
 )
 
 // The change-log kinds this feature appends.

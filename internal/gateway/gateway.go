@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
@@ -37,9 +38,10 @@ type Services struct {
 	Favorites *favorite.Service
 	// OfficialAccounts: nil, no official accounts.
 	OfficialAccounts *officialacct.Service
-	Moments          *moments.Service // nil: no Moments requests
-	Wallet           *wallet.Service  // nil: no wallet requests
-	Media            *media.Service   // nil: no media endpoints
+	Moments          *moments.Service     // nil: no Moments requests
+	Wallet           *wallet.Service      // nil: no wallet requests
+	AddressBooks     *addressbook.Service // nil: no address-book requests
+	Media            *media.Service       // nil: no media endpoints
 	Changes          *changelog.Feed
 	Bus              hongyan.Bus
 }

@@ -646,6 +646,15 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_AbBackup
+	//	*ClientFrame_AbVersions
+	//	*ClientFrame_AbRestore
+	//	*ClientFrame_AbDelete
+	//	*ClientFrame_AbMatch
+	//	*ClientFrame_GroupBook
+	//	*ClientFrame_GroupBookSet
+	//	*ClientFrame_GroupBookRemove
+	//	*ClientFrame_GroupBookHistory
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1771,6 +1780,87 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetAbBackup() *AbBackupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbBackup); ok {
+			return x.AbBackup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbVersions() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbVersions); ok {
+			return x.AbVersions
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbRestore() *AbVersionRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbRestore); ok {
+			return x.AbRestore
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbDelete() *AbVersionRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbDelete); ok {
+			return x.AbDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbMatch() *AbMatchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbMatch); ok {
+			return x.AbMatch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBook() *GroupBookRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBook); ok {
+			return x.GroupBook
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBookSet() *GroupBookSetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBookSet); ok {
+			return x.GroupBookSet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBookRemove() *GroupBookRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBookRemove); ok {
+			return x.GroupBookRemove
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBookHistory() *GroupBookRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBookHistory); ok {
+			return x.GroupBookHistory
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -2376,6 +2466,43 @@ type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ClientFrame_AbBackup struct {
+	// Address books (addressbook.proto).
+	AbBackup *AbBackupRequest `protobuf:"bytes,230,opt,name=ab_backup,json=abBackup,proto3,oneof"`
+}
+
+type ClientFrame_AbVersions struct {
+	AbVersions *Empty `protobuf:"bytes,231,opt,name=ab_versions,json=abVersions,proto3,oneof"`
+}
+
+type ClientFrame_AbRestore struct {
+	AbRestore *AbVersionRef `protobuf:"bytes,232,opt,name=ab_restore,json=abRestore,proto3,oneof"`
+}
+
+type ClientFrame_AbDelete struct {
+	AbDelete *AbVersionRef `protobuf:"bytes,233,opt,name=ab_delete,json=abDelete,proto3,oneof"`
+}
+
+type ClientFrame_AbMatch struct {
+	AbMatch *AbMatchRequest `protobuf:"bytes,234,opt,name=ab_match,json=abMatch,proto3,oneof"`
+}
+
+type ClientFrame_GroupBook struct {
+	GroupBook *GroupBookRef `protobuf:"bytes,235,opt,name=group_book,json=groupBook,proto3,oneof"`
+}
+
+type ClientFrame_GroupBookSet struct {
+	GroupBookSet *GroupBookSetRequest `protobuf:"bytes,236,opt,name=group_book_set,json=groupBookSet,proto3,oneof"`
+}
+
+type ClientFrame_GroupBookRemove struct {
+	GroupBookRemove *GroupBookRef `protobuf:"bytes,237,opt,name=group_book_remove,json=groupBookRemove,proto3,oneof"`
+}
+
+type ClientFrame_GroupBookHistory struct {
+	GroupBookHistory *GroupBookRef `protobuf:"bytes,238,opt,name=group_book_history,json=groupBookHistory,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2669,6 +2796,24 @@ func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
+func (*ClientFrame_AbBackup) isClientFrame_Req() {}
+
+func (*ClientFrame_AbVersions) isClientFrame_Req() {}
+
+func (*ClientFrame_AbRestore) isClientFrame_Req() {}
+
+func (*ClientFrame_AbDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AbMatch) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBook) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBookSet) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBookRemove) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBookHistory) isClientFrame_Req() {}
+
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
@@ -2758,6 +2903,13 @@ type ServerFrame struct {
 	//	*ServerFrame_MomentComment
 	//	*ServerFrame_MomentNotifications
 	//	*ServerFrame_MomentSettings
+	//	*ServerFrame_AbVersion
+	//	*ServerFrame_AbVersions
+	//	*ServerFrame_AbBackup
+	//	*ServerFrame_AbMatches
+	//	*ServerFrame_GroupBook
+	//	*ServerFrame_GroupBookEntry
+	//	*ServerFrame_GroupBookHistory
 	//	*ServerFrame_WalletBalance
 	//	*ServerFrame_WalletHistory
 	//	*ServerFrame_WalletSummary
@@ -3317,6 +3469,69 @@ func (x *ServerFrame) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *ServerFrame) GetAbVersion() *AbVersion {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbVersion); ok {
+			return x.AbVersion
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbVersions() *AbVersions {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbVersions); ok {
+			return x.AbVersions
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbBackup() *AbBackup {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbBackup); ok {
+			return x.AbBackup
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbMatches() *AbMatches {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbMatches); ok {
+			return x.AbMatches
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupBook() *GroupBook {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupBook); ok {
+			return x.GroupBook
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupBookEntry() *GroupBookEntry {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupBookEntry); ok {
+			return x.GroupBookEntry
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupBookHistory() *GroupBookHistory {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupBookHistory); ok {
+			return x.GroupBookHistory
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
@@ -3618,6 +3833,35 @@ type ServerFrame_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ServerFrame_AbVersion struct {
+	// Address books (addressbook.proto).
+	AbVersion *AbVersion `protobuf:"bytes,230,opt,name=ab_version,json=abVersion,proto3,oneof"`
+}
+
+type ServerFrame_AbVersions struct {
+	AbVersions *AbVersions `protobuf:"bytes,231,opt,name=ab_versions,json=abVersions,proto3,oneof"`
+}
+
+type ServerFrame_AbBackup struct {
+	AbBackup *AbBackup `protobuf:"bytes,232,opt,name=ab_backup,json=abBackup,proto3,oneof"`
+}
+
+type ServerFrame_AbMatches struct {
+	AbMatches *AbMatches `protobuf:"bytes,233,opt,name=ab_matches,json=abMatches,proto3,oneof"`
+}
+
+type ServerFrame_GroupBook struct {
+	GroupBook *GroupBook `protobuf:"bytes,234,opt,name=group_book,json=groupBook,proto3,oneof"`
+}
+
+type ServerFrame_GroupBookEntry struct {
+	GroupBookEntry *GroupBookEntry `protobuf:"bytes,235,opt,name=group_book_entry,json=groupBookEntry,proto3,oneof"`
+}
+
+type ServerFrame_GroupBookHistory struct {
+	GroupBookHistory *GroupBookHistory `protobuf:"bytes,236,opt,name=group_book_history,json=groupBookHistory,proto3,oneof"`
+}
+
 type ServerFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -3760,6 +4004,20 @@ func (*ServerFrame_MomentComment) isServerFrame_Body() {}
 func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
 
 func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
+
+func (*ServerFrame_AbVersion) isServerFrame_Body() {}
+
+func (*ServerFrame_AbVersions) isServerFrame_Body() {}
+
+func (*ServerFrame_AbBackup) isServerFrame_Body() {}
+
+func (*ServerFrame_AbMatches) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupBook) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupBookEntry) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupBookHistory) isServerFrame_Body() {}
 
 func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
 
@@ -4229,6 +4487,9 @@ type Change struct {
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
+	//	*Change_AbVersions
+	//	*Change_GroupBookEntry
+	//	*Change_GroupBookEntryRemoved
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
@@ -4452,6 +4713,33 @@ func (x *Change) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *Change) GetAbVersions() *AbVersions {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AbVersions); ok {
+			return x.AbVersions
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetGroupBookEntry() *GroupBookEntry {
+	if x != nil {
+		if x, ok := x.Item.(*Change_GroupBookEntry); ok {
+			return x.GroupBookEntry
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetGroupBookEntryRemoved() *GroupBookEntryRemoved {
+	if x != nil {
+		if x, ok := x.Item.(*Change_GroupBookEntryRemoved); ok {
+			return x.GroupBookEntryRemoved
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Item.(*Change_WalletBalance); ok {
@@ -4571,6 +4859,21 @@ type Change_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type Change_AbVersions struct {
+	// Address books (addressbook.proto): my backups now (kind 90); an
+	// entry of a group's shared address book added or changed, or removed
+	// (kind 91).
+	AbVersions *AbVersions `protobuf:"bytes,230,opt,name=ab_versions,json=abVersions,proto3,oneof"`
+}
+
+type Change_GroupBookEntry struct {
+	GroupBookEntry *GroupBookEntry `protobuf:"bytes,231,opt,name=group_book_entry,json=groupBookEntry,proto3,oneof"`
+}
+
+type Change_GroupBookEntryRemoved struct {
+	GroupBookEntryRemoved *GroupBookEntryRemoved `protobuf:"bytes,232,opt,name=group_book_entry_removed,json=groupBookEntryRemoved,proto3,oneof"`
+}
+
 type Change_WalletBalance struct {
 	// Wallet (wallet.proto): the balance after a movement; a transfer of
 	// mine or to me, made or settled; a red packet I sent or grabbed from,
@@ -4623,6 +4926,12 @@ func (*Change_MomentNotification) isChange_Item() {}
 func (*Change_MomentUnread) isChange_Item() {}
 
 func (*Change_MomentSettings) isChange_Item() {}
+
+func (*Change_AbVersions) isChange_Item() {}
+
+func (*Change_GroupBookEntry) isChange_Item() {}
+
+func (*Change_GroupBookEntryRemoved) isChange_Item() {}
 
 func (*Change_WalletBalance) isChange_Item() {}
 
@@ -10201,7 +10510,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xdeB\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1chongyan/v1/addressbook.proto\"\x9cG\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10343,6 +10652,18 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
 	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
+	"\tab_backup\x18\xe6\x01 \x01(\v2\x1b.hongyan.v1.AbBackupRequestH\x00R\babBackup\x125\n" +
+	"\vab_versions\x18\xe7\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"abVersions\x12:\n" +
+	"\n" +
+	"ab_restore\x18\xe8\x01 \x01(\v2\x18.hongyan.v1.AbVersionRefH\x00R\tabRestore\x128\n" +
+	"\tab_delete\x18\xe9\x01 \x01(\v2\x18.hongyan.v1.AbVersionRefH\x00R\babDelete\x128\n" +
+	"\bab_match\x18\xea\x01 \x01(\v2\x1a.hongyan.v1.AbMatchRequestH\x00R\aabMatch\x12:\n" +
+	"\n" +
+	"group_book\x18\xeb\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\tgroupBook\x12H\n" +
+	"\x0egroup_book_set\x18\xec\x01 \x01(\v2\x1f.hongyan.v1.GroupBookSetRequestH\x00R\fgroupBookSet\x12G\n" +
+	"\x11group_book_remove\x18\xed\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x0fgroupBookRemove\x12I\n" +
+	"\x12group_book_history\x18\xee\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x10groupBookHistory\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -10357,7 +10678,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xb3\x1d\n" +
+	"\x03req\"\xe8 \n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -10425,7 +10746,18 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
 	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
 	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
-	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x127\n" +
+	"\n" +
+	"ab_version\x18\xe6\x01 \x01(\v2\x15.hongyan.v1.AbVersionH\x00R\tabVersion\x12:\n" +
+	"\vab_versions\x18\xe7\x01 \x01(\v2\x16.hongyan.v1.AbVersionsH\x00R\n" +
+	"abVersions\x124\n" +
+	"\tab_backup\x18\xe8\x01 \x01(\v2\x14.hongyan.v1.AbBackupH\x00R\babBackup\x127\n" +
+	"\n" +
+	"ab_matches\x18\xe9\x01 \x01(\v2\x15.hongyan.v1.AbMatchesH\x00R\tabMatches\x127\n" +
+	"\n" +
+	"group_book\x18\xea\x01 \x01(\v2\x15.hongyan.v1.GroupBookH\x00R\tgroupBook\x12G\n" +
+	"\x10group_book_entry\x18\xeb\x01 \x01(\v2\x1a.hongyan.v1.GroupBookEntryH\x00R\x0egroupBookEntry\x12M\n" +
+	"\x12group_book_history\x18\xec\x01 \x01(\v2\x1c.hongyan.v1.GroupBookHistoryH\x00R\x10groupBookHistory\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
@@ -10458,8 +10790,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8c\n" +
-	"\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xf0\v\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -10482,7 +10813,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
 	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
 	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
-	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12:\n" +
+	"\vab_versions\x18\xe6\x01 \x01(\v2\x16.hongyan.v1.AbVersionsH\x00R\n" +
+	"abVersions\x12G\n" +
+	"\x10group_book_entry\x18\xe7\x01 \x01(\v2\x1a.hongyan.v1.GroupBookEntryH\x00R\x0egroupBookEntry\x12]\n" +
+	"\x18group_book_entry_removed\x18\xe8\x01 \x01(\v2!.hongyan.v1.GroupBookEntryRemovedH\x00R\x15groupBookEntryRemoved\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
@@ -11153,52 +11488,65 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
 	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
-	(*WalletHistoryRequest)(nil),       // 137: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 138: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 139: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 140: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 141: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 142: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 143: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 144: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 145: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 146: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 147: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 148: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 149: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 150: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 151: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 152: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 153: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 154: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 155: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 156: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 157: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 158: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 159: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 160: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 161: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 162: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 163: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 164: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 165: hongyan.v1.OaAuthorization
-	(*MomentPost)(nil),                 // 166: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 167: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 168: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 169: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 170: hongyan.v1.MomentSettings
-	(*WalletBalance)(nil),              // 171: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 172: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 173: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 174: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 175: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 176: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 177: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 178: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 179: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 180: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 181: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 182: hongyan.v1.MoneyCard
+	(*AbBackupRequest)(nil),            // 137: hongyan.v1.AbBackupRequest
+	(*AbVersionRef)(nil),               // 138: hongyan.v1.AbVersionRef
+	(*AbMatchRequest)(nil),             // 139: hongyan.v1.AbMatchRequest
+	(*GroupBookRef)(nil),               // 140: hongyan.v1.GroupBookRef
+	(*GroupBookSetRequest)(nil),        // 141: hongyan.v1.GroupBookSetRequest
+	(*WalletHistoryRequest)(nil),       // 142: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 143: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 144: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 145: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 146: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 147: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 148: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 149: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 150: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 151: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 152: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 153: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 154: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 155: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 156: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 157: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 158: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 159: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 160: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 161: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 162: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 163: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 164: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 165: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 166: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 167: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 168: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 169: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 170: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 171: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 172: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 173: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 174: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 175: hongyan.v1.MomentSettings
+	(*AbVersion)(nil),                  // 176: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 177: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 178: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 179: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 180: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 181: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 182: hongyan.v1.GroupBookHistory
+	(*WalletBalance)(nil),              // 183: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 184: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 185: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 186: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 187: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 188: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 189: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 190: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 191: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 192: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 193: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 194: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 195: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11319,150 +11667,169 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
 	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	10,  // 118: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	137, // 119: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	138, // 120: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	139, // 121: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	139, // 122: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	140, // 123: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	141, // 124: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	142, // 125: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	143, // 126: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	143, // 127: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	143, // 128: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	144, // 129: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	145, // 130: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	145, // 131: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 132: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 133: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 134: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 135: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 136: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 137: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 138: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 139: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 140: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 141: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 142: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 143: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 144: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 145: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 146: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 147: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 148: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 149: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 150: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 151: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 152: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 153: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 154: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 155: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 156: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 157: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 158: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 159: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 160: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	146, // 161: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	147, // 162: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	148, // 163: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	149, // 164: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	150, // 165: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 166: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	151, // 167: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	152, // 168: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	153, // 169: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 170: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	154, // 171: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	155, // 172: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	156, // 173: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	157, // 174: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	158, // 175: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	159, // 176: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	160, // 177: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	161, // 178: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	162, // 179: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	163, // 180: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	164, // 181: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	165, // 182: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	166, // 183: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	167, // 184: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	168, // 185: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	169, // 186: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	170, // 187: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 188: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	172, // 189: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	173, // 190: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	174, // 191: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	175, // 192: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	176, // 193: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	177, // 194: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	178, // 195: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 196: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 197: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 198: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 199: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 200: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 201: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 202: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 203: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 204: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 205: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 206: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 207: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	149, // 208: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	179, // 209: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	180, // 210: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	181, // 211: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	170, // 212: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 213: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	176, // 214: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	177, // 215: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 216: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 217: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 218: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 219: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 220: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 221: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 222: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	182, // 223: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 224: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 225: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 226: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 227: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 228: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 229: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 230: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 231: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 232: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 233: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 234: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 235: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 236: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 237: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 238: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 239: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 240: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 241: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 242: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 243: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 244: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 245: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 246: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 247: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 248: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 249: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 250: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 251: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 252: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 253: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 254: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 255: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 256: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	257, // [257:257] is the sub-list for method output_type
-	257, // [257:257] is the sub-list for method input_type
-	257, // [257:257] is the sub-list for extension type_name
-	257, // [257:257] is the sub-list for extension extendee
-	0,   // [0:257] is the sub-list for field type_name
+	137, // 118: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
+	10,  // 119: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
+	138, // 120: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
+	138, // 121: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
+	139, // 122: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
+	140, // 123: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
+	141, // 124: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
+	140, // 125: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
+	140, // 126: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
+	10,  // 127: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	142, // 128: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	143, // 129: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	144, // 130: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	144, // 131: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	145, // 132: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	146, // 133: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	147, // 134: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	148, // 135: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	148, // 136: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	148, // 137: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	149, // 138: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	150, // 139: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	150, // 140: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 141: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 142: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 143: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 144: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 145: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 146: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 147: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 148: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 149: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 150: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 151: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 152: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 153: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 154: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 155: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 156: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 157: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 158: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 159: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 160: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 161: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 162: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 163: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 164: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 165: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 166: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 167: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 168: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 169: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	151, // 170: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	152, // 171: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	153, // 172: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	154, // 173: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	155, // 174: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 175: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	156, // 176: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	157, // 177: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	158, // 178: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 179: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	159, // 180: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	160, // 181: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	161, // 182: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	162, // 183: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	163, // 184: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	164, // 185: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	165, // 186: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	166, // 187: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	167, // 188: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	168, // 189: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	169, // 190: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	170, // 191: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	171, // 192: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	172, // 193: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	173, // 194: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	174, // 195: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	175, // 196: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	176, // 197: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	177, // 198: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	178, // 199: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	179, // 200: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	180, // 201: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	181, // 202: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	182, // 203: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	183, // 204: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	184, // 205: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	185, // 206: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	186, // 207: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	187, // 208: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	188, // 209: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	189, // 210: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	190, // 211: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 212: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 213: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 214: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 215: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 216: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 217: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 218: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 219: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 220: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 221: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 222: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 223: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	154, // 224: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	191, // 225: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	192, // 226: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	193, // 227: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	175, // 228: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	177, // 229: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	181, // 230: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	194, // 231: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	183, // 232: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	188, // 233: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	189, // 234: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 235: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 236: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 237: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 238: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 239: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 240: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 241: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	195, // 242: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 243: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 244: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 245: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 246: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 247: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 248: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 249: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 250: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 251: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 252: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 253: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 254: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 255: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 256: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 257: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 258: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 259: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 260: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 261: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 262: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 263: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 264: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 265: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 266: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 267: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 268: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 269: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 270: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 271: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 272: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 273: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 274: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 275: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	276, // [276:276] is the sub-list for method output_type
+	276, // [276:276] is the sub-list for method input_type
+	276, // [276:276] is the sub-list for extension type_name
+	276, // [276:276] is the sub-list for extension extendee
+	0,   // [0:276] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11473,6 +11840,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_officialacct_proto_init()
 	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_wallet_proto_init()
+	file_hongyan_v1_addressbook_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -11592,6 +11960,15 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_AbBackup)(nil),
+		(*ClientFrame_AbVersions)(nil),
+		(*ClientFrame_AbRestore)(nil),
+		(*ClientFrame_AbDelete)(nil),
+		(*ClientFrame_AbMatch)(nil),
+		(*ClientFrame_GroupBook)(nil),
+		(*ClientFrame_GroupBookSet)(nil),
+		(*ClientFrame_GroupBookRemove)(nil),
+		(*ClientFrame_GroupBookHistory)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
@@ -11663,6 +12040,13 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_MomentComment)(nil),
 		(*ServerFrame_MomentNotifications)(nil),
 		(*ServerFrame_MomentSettings)(nil),
+		(*ServerFrame_AbVersion)(nil),
+		(*ServerFrame_AbVersions)(nil),
+		(*ServerFrame_AbBackup)(nil),
+		(*ServerFrame_AbMatches)(nil),
+		(*ServerFrame_GroupBook)(nil),
+		(*ServerFrame_GroupBookEntry)(nil),
+		(*ServerFrame_GroupBookHistory)(nil),
 		(*ServerFrame_WalletBalance)(nil),
 		(*ServerFrame_WalletHistory)(nil),
 		(*ServerFrame_WalletSummary)(nil),
@@ -11692,6 +12076,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),
+		(*Change_AbVersions)(nil),
+		(*Change_GroupBookEntry)(nil),
+		(*Change_GroupBookEntryRemoved)(nil),
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
