@@ -35,6 +35,10 @@ type Config struct {
 	// spends memory to save CPU under load. The GOGC environment
 	// variable, when set, wins.
 	GCPercent int `toml:"gc_percent"`
+	// Bus carries events between the nodes of a cluster: "memory" (one
+	// node alone) or the URL of NATS ("nats://host:4222", several
+	// separated by commas).
+	Bus string `toml:"bus"`
 
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
@@ -233,6 +237,9 @@ type Gateway struct {
 	// HelloTimeout closes a WebSocket connection that has not signed in
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
+	// DrainTimeout bounds a node's drain on SIGTERM: how long connections
+	// may take to finish the requests in hand before the rest are closed.
+	DrainTimeout Duration `toml:"drain_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
 	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
 	// http.trusted_proxies, or every client has the proxy's address.
@@ -264,6 +271,7 @@ func Default() Config {
 		Data:      "./data",
 		LogLevel:  "info",
 		GCPercent: 200,
+		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
 			LoginPerMinute:          10,
@@ -285,6 +293,7 @@ func Default() Config {
 			MaxUnauthenticatedBytes: 16 << 10,
 			MaxBufferedBytes:        256 << 20,
 			HelloTimeout:            Duration{10 * time.Second},
+			DrainTimeout:            Duration{10 * time.Second},
 			MaxConnsPerAddress:      512,
 			MaxUnauthenticatedConns: 4096,
 			WriteTimeout:            Duration{10 * time.Second},
@@ -452,6 +461,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("config: storage.driver must be sqlite or postgres, not %q", c.Storage.Driver)
+	}
+	if c.Bus != "memory" && !strings.HasPrefix(c.Bus, "nats://") && !strings.HasPrefix(c.Bus, "tls://") {
+		return fmt.Errorf("config: bus must be \"memory\" or a NATS URL (nats://host:4222), not %q", c.Bus)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
