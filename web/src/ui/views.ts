@@ -7,6 +7,7 @@ import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, 
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
+import { groupBook, phonebook } from "./addressbook";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -25,6 +26,10 @@ export function detailView(r: Route): View {
       return groupInfo(id());
     case "group-members":
       return groupMembers(id());
+    case "group-book":
+      return groupBook(id());
+    case "phonebook":
+      return phonebook();
     case "requests":
       return requests();
     case "add":
