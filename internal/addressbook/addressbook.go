@@ -172,6 +172,6 @@ type Member struct {
 type Groups interface {
 	// Members returns the active members of group if user is one of them,
 	// and an error with hongyan.CodeNotFound otherwise (a stranger, a
-	// removed member, a dissolved group).
+	// removed member), or hongyan.CodePrecondition for a dissolved group.
 	Members(ctx context.Context, user hongyan.UserID, group hongyan.ConversationID) ([]Member, error)
 }

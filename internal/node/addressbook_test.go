@@ -153,5 +153,23 @@ func TestGroupAddressBook(t *testing.T) {
 		if !seen[mine.Id] || !seen[teacher.Id] || !seen[-goneEntry.Id] {
 			t.Errorf("second device: saw %v, want entries %d and %d, and %d removed", seen, mine.Id, teacher.Id, goneEntry.Id)
 		}
+		// Once the group is dissolved its book is closed, and a device
+		// syncing from the start learns every entry as gone.
+		call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_DissolveGroup{DissolveGroup: &pb.GroupRef{Group: g}}})
+		if code := callCode(mem, &pb.ClientFrame{Req: &pb.ClientFrame_GroupBook{GroupBook: &pb.GroupBookRef{Group: g}}}); code == "" {
+			t.Errorf("reading a dissolved group's book: succeeded, want an error")
+		}
+		removed := 0
+		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[1]))) {
+			if ch.GetGroupBookEntry() != nil {
+				t.Errorf("after the group was dissolved: got entry %v", ch.GetGroupBookEntry())
+			}
+			if ch.GetGroupBookEntryRemoved() != nil {
+				removed++
+			}
+		}
+		if removed == 0 {
+			t.Errorf("after the group was dissolved: no entry reported gone")
+		}
 	})
 }

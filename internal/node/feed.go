@@ -91,7 +91,11 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 			return books.Versions(ctx, me)
 		}),
 		hongyan.ChangeGroupBook: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
-			return found(books.Entry(ctx, me, e.Conversation, e.Ref))
+			x, err := books.Entry(ctx, me, e.Conversation, e.Ref)
+			if hongyan.ErrorCode(err) == hongyan.CodePrecondition { // the group was dissolved
+				return nil, nil
+			}
+			return found(x, err)
 		}),
 	}
 }

@@ -21,7 +21,7 @@ const MATCH_BATCH = 1000;
 
 type Contact = { name: string; phones: string[]; emails: string[] };
 
-const phoneOK = (p: string) => /^\+?[0-9 ()\-.]{5,32}$/.test(p.trim()) && (p.replace(/\D/g, "").length >= 5 && p.replace(/\D/g, "").length <= 15);
+const phoneOK = (p: string) => /^\+?[0-9 ()\-.\u00a0]+$/.test(p.trim()) && p.trim().length <= 32 && (p.replace(/\D/g, "").length >= 5 && p.replace(/\D/g, "").length <= 15);
 const emailOK = (e: string) => /^[^@\s,;<>"]+@[^@\s,;<>"]+$/.test(e) && e.length <= 254;
 
 // parseContacts reads a vCard (2.1/3.0/4.0) or CSV file the way the server's
