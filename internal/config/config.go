@@ -6,6 +6,7 @@ package config
 import (
 	"encoding"
 	"fmt"
+	"net/netip"
 	"os"
 	"reflect"
 	"strconv"
@@ -78,6 +79,10 @@ type OfficialAccounts struct {
 	// AllowPrivateCallbacks lets developer servers be on loopback, private
 	// or link-local addresses. Off: such servers are refused when dialled.
 	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
+	// CallbackIPs are the addresses pushes leave from, which
+	// /cgi-bin/getcallbackip tells developers (for their firewalls). Empty:
+	// the node's own non-loopback interface addresses.
+	CallbackIPs []string `toml:"callback_ips"`
 }
 
 // Moments tunes the Moments timelines.
@@ -111,6 +116,14 @@ type Wallet struct {
 	// ExpiryInterval is how often the node refunds transfers and red
 	// packets left for 24 hours.
 	ExpiryInterval Duration `toml:"expiry_interval"`
+	// ReconcileAfter is how long a top-up or withdrawal may stay between
+	// the payment provider and the ledger (a crash in between) before the
+	// reconciliation asks the provider and settles it. Each call to the
+	// provider is given at most half of it.
+	ReconcileAfter Duration `toml:"reconcile_after"`
+	// ReconcileInterval is how often the node runs the reconciliation
+	// (also once at start-up).
+	ReconcileInterval Duration `toml:"reconcile_interval"`
 	// TestClock allows `hongyan admin expire-now`, which refunds
 	// everything as if 24 hours had passed. Never on a real server.
 	TestClock bool `toml:"test_clock"`
@@ -192,6 +205,7 @@ type Limits struct {
 	VerifyCodesPer10Min     int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
 	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
+	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -287,6 +301,7 @@ func Default() Config {
 			VerifyCodesPer10Min:     5,
 			MomentsPostsPerHour:     100,
 			MomentsReactionsPerHour: 600,
+			OAForumPostsPerMinute:   20,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
@@ -307,17 +322,19 @@ func Default() Config {
 			TrustedProxies:    []string{},
 		},
 		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
-		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
 		AddressBook:      AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
-			MaxPacket:      20_000,
-			MaxShares:      100,
-			MaxTransfer:    5_000_000,
-			MaxTopUp:       5_000_000,
-			Provider:       "sandbox",
-			ExpiryInterval: Duration{time.Minute},
+			MaxPacket:         20_000,
+			MaxShares:         100,
+			MaxTransfer:       5_000_000,
+			MaxTopUp:          5_000_000,
+			Provider:          "sandbox",
+			ExpiryInterval:    Duration{time.Minute},
+			ReconcileAfter:    Duration{2 * time.Minute},
+			ReconcileInterval: Duration{time.Minute},
 		},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
@@ -496,9 +513,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: http.trusted_proxies: %w", err)
 		}
 	}
+	for _, ip := range c.OfficialAccounts.CallbackIPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("config: officialaccounts.callback_ips: %q is not an IP address", ip)
+		}
+	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||
 		c.Wallet.SandboxFailPercent < 0 || c.Wallet.SandboxFailPercent > 100 || c.Wallet.SandboxDelay.Duration < 0 ||
-		c.Wallet.ExpiryInterval.Duration <= 0 {
+		c.Wallet.ExpiryInterval.Duration <= 0 || c.Wallet.ReconcileAfter.Duration <= 0 || c.Wallet.ReconcileInterval.Duration <= 0 {
 		return fmt.Errorf("config: wallet limits must be positive, sandbox_fail_percent 0 to 100, expiry_interval positive")
 	}
 	if c.Wallet.Provider != "sandbox" {

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "3380258487e90bd9";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BVNlrjGF.css","/assets/index-D1Z6Ea2g.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "8583ff6fd87bdf90";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BERsif_8.css","/assets/index-DGfd_74z.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
