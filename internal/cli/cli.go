@@ -58,6 +58,15 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups create NAME MEMBER... | groups invite GID ID... | groups remove GID ID...
   groups members GID | groups leave GID | groups list
   groups invitations | groups accept INVITATION_ID
+  groups book GID [show | set-mine --name N [--phone P] [--email E] [--role R] [--notes T]
+                  | set ENTRY_ID --name N … | add --name N … | remove ENTRY_ID
+                  | history [--before CHANGE_ID] [--limit N] | export FILE]
+                                       a group's shared address book (add: owner/admins,
+                                       for someone who is not a member)
+  addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE
+  addressbook delete VERSION|all | addressbook match FILE
+                                       FILE: vCard (3.0/4.0) or CSV; restore and export
+                                       write CSV when FILE ends in .csv, vCard otherwise
   favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
   favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
   favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
@@ -236,6 +245,8 @@ func (e *env) run(args []string) error {
 		return e.groups(rest)
 	case "favorites":
 		return e.favorites(rest)
+	case "addressbook":
+		return e.addressBook(rest)
 	case "oa":
 		return e.oa(rest)
 	case "moments":

@@ -53,6 +53,23 @@ type Config struct {
 	Moments          Moments          `toml:"moments"`
 	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
+	AddressBook      AddressBook      `toml:"addressbook"`
+}
+
+// AddressBook holds the limits of address-book backups and matching.
+type AddressBook struct {
+	// MatchPerRequest bounds the phone numbers of one match request;
+	// MatchPerDay the numbers one user may match in a day (UTC), counted
+	// in the database so that every node enforces it.
+	MatchPerRequest int `toml:"match_per_request"`
+	MatchPerDay     int `toml:"match_per_day"`
+	// BackupsPerDay bounds a user's backups a day; KeepVersions is how many
+	// backup versions a user keeps (the oldest are deleted).
+	BackupsPerDay int `toml:"backups_per_day"`
+	KeepVersions  int `toml:"keep_versions"`
+	// CountryCode is the calling code (digits) assumed for numbers written
+	// without one: matching tries a number with and without it.
+	CountryCode string `toml:"country_code"`
 }
 
 // OfficialAccounts tunes the developer API's pushes to developers' servers.
@@ -334,6 +351,7 @@ func Default() Config {
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
+		AddressBook:      AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
 			MaxShares:         100,
@@ -508,6 +526,9 @@ func (c Config) Validate() error {
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")
 	}
+	if a := c.AddressBook; a.MatchPerRequest < 1 || a.MatchPerRequest > 5000 || a.MatchPerDay < a.MatchPerRequest || a.BackupsPerDay < 1 || a.KeepVersions < 1 || !digits(a.CountryCode, 0, 4) {
+		return fmt.Errorf("config: addressbook needs match_per_request 1–5000, match_per_day ≥ match_per_request, backups_per_day and keep_versions ≥ 1, country_code of up to 4 digits")
+	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
 	}
@@ -569,4 +590,17 @@ func Load(path string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// digits reports whether s is min to max ASCII digits.
+func digits(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	"hongyan/internal/discovery"
@@ -168,6 +169,10 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Transfer{Transfer: transferPB(v)}
 	case wallet.PacketView:
 		item.Item = &pb.Change_RedPacket{RedPacket: packetPB(v)}
+	case []addressbook.Version:
+		item.Item = &pb.Change_AbVersions{AbVersions: versionsPB(v)}
+	case addressbook.Entry:
+		item.Item = &pb.Change_GroupBookEntry{GroupBookEntry: bookEntryPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {
@@ -179,6 +184,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 			item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(it.Conversation)}
 		case hongyan.ChangeFavorite:
 			item.Item = &pb.Change_FavoriteRemoved{FavoriteRemoved: it.Ref}
+		case hongyan.ChangeGroupBook:
+			item.Item = &pb.Change_GroupBookEntryRemoved{GroupBookEntryRemoved: &pb.GroupBookEntryRemoved{Group: int64(it.Conversation), Entry: it.Ref}}
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import { oaConsole, oaConsoleAccount } from "./oaconsole";
 import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
+import { groupBook, phonebook } from "./addressbook";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -28,6 +29,10 @@ export function detailView(r: Route): View {
       return groupInfo(id());
     case "group-members":
       return groupMembers(id());
+    case "group-book":
+      return groupBook(id());
+    case "phonebook":
+      return phonebook();
     case "requests":
       return requests();
     case "add":

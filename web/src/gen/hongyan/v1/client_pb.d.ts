@@ -13,6 +13,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
 import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaForumList, OaForumListRequest, OaForumPinRequest, OaForumPost, OaForumPostRequest, OaForumRemoveRequest, OaForumReplyRequest, OaForumThread, OaForumThreadRequest, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
 import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSearchRequest, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
 import type { Bottle, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
+import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
 /**
@@ -860,6 +861,62 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "bottleGet";
   } | {
     /**
+     * Address books (addressbook.proto).
+     *
+     * @generated from field: hongyan.v1.AbBackupRequest ab_backup = 230;
+     */
+    value: AbBackupRequest;
+    case: "abBackup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty ab_versions = 231;
+     */
+    value: Empty;
+    case: "abVersions";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbVersionRef ab_restore = 232;
+     */
+    value: AbVersionRef;
+    case: "abRestore";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbVersionRef ab_delete = 233;
+     */
+    value: AbVersionRef;
+    case: "abDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbMatchRequest ab_match = 234;
+     */
+    value: AbMatchRequest;
+    case: "abMatch";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookRef group_book = 235;
+     */
+    value: GroupBookRef;
+    case: "groupBook";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookSetRequest group_book_set = 236;
+     */
+    value: GroupBookSetRequest;
+    case: "groupBookSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookRef group_book_remove = 237;
+     */
+    value: GroupBookRef;
+    case: "groupBookRemove";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookRef group_book_history = 238;
+     */
+    value: GroupBookRef;
+    case: "groupBookHistory";
+  } | {
+    /**
      * Wallet (wallet.proto).
      *
      * @generated from field: hongyan.v1.Empty wallet_balance = 250;
@@ -1368,6 +1425,50 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "bottleMessage";
   } | {
     /**
+     * Address books (addressbook.proto).
+     *
+     * @generated from field: hongyan.v1.AbVersion ab_version = 230;
+     */
+    value: AbVersion;
+    case: "abVersion";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbVersions ab_versions = 231;
+     */
+    value: AbVersions;
+    case: "abVersions";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbBackup ab_backup = 232;
+     */
+    value: AbBackup;
+    case: "abBackup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbMatches ab_matches = 233;
+     */
+    value: AbMatches;
+    case: "abMatches";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBook group_book = 234;
+     */
+    value: GroupBook;
+    case: "groupBook";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookEntry group_book_entry = 235;
+     */
+    value: GroupBookEntry;
+    case: "groupBookEntry";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookHistory group_book_history = 236;
+     */
+    value: GroupBookHistory;
+    case: "groupBookHistory";
+  } | {
+    /**
      * Wallet (wallet.proto).
      *
      * @generated from field: hongyan.v1.WalletBalance wallet_balance = 250;
@@ -1791,6 +1892,28 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: Bottle;
     case: "bottle";
+  } | {
+    /**
+     * Address books (addressbook.proto): my backups now (kind 90); an
+     * entry of a group's shared address book added or changed, or removed
+     * (kind 91).
+     *
+     * @generated from field: hongyan.v1.AbVersions ab_versions = 230;
+     */
+    value: AbVersions;
+    case: "abVersions";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookEntry group_book_entry = 231;
+     */
+    value: GroupBookEntry;
+    case: "groupBookEntry";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookEntryRemoved group_book_entry_removed = 232;
+     */
+    value: GroupBookEntryRemoved;
+    case: "groupBookEntryRemoved";
   } | {
     /**
      * Wallet (wallet.proto): the balance after a movement; a transfer of
