@@ -189,6 +189,7 @@ export class Store extends Emitter {
     const topics = new Set<string>();
     const msgs: Message[] = [];
     const fetch: Message[] = [];
+    const money: Change["item"][] = [];
     await this.db.tx(["kv", "convs", "msgs", "contacts", "requests", "groups", "invitations", "users", "favorites"], "readwrite", (t) => {
       const put = (s: StoreName, k: IDBValidKey, v: unknown) => t.objectStore(s).put(v, k);
       const del = (s: StoreName, k: IDBValidKey | IDBKeyRange) => t.objectStore(s).delete(k);
@@ -290,6 +291,13 @@ export class Store extends Emitter {
             // server; they are told that something changed.
             topics.add("oa");
             break;
+          case "walletBalance":
+          case "transfer":
+          case "redPacket":
+            // The wallet's screens and money cards keep what they show
+            // (ui/wallet.ts); they are handed each change.
+            money.push(it);
+            break;
         }
       }
       put("kv", "cursor", cursor);
@@ -297,6 +305,7 @@ export class Store extends Emitter {
     this.cursor = cursor;
     for (const m of msgs) this.emit("msg", m);
     for (const tp of topics) this.emit(tp);
+    for (const it of money) this.emit("money", it);
     this.announceArrivals();
     if (fetch.length) this.emit("fetchMessages", fetch);
   }

@@ -7,6 +7,7 @@ import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, 
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
+import { walletView } from "./wallet";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -63,6 +64,8 @@ export function detailView(r: Route): View {
       return language();
     case "notifications":
       return notifications();
+    case "wallet":
+      return walletView();
     case "oa-console":
       return oaConsole();
     case "oa-console-account":
