@@ -1,5 +1,6 @@
-// The wallet in the browser against the real binary: top-up, the payment
-// password (set, a wrong one refused), a transfer in a 1:1 chat accepted
+// The wallet in the browser against the real binary: top-up with its
+// progress, the payment password (set, a wrong one refused, locked after
+// five), a transfer in a 1:1 chat accepted
 // on the other side with both balances right and a second tab following
 // live, too little money said in plain words, and a lucky red packet in a
 // group grabbed by two members until it is finished, with who got how
@@ -76,7 +77,8 @@ describe("wallet", { skip }, () => {
   let server, browser, alice, bob, carol, group;
 
   before(async () => {
-    server = await startServer();
+    // The sandbox provider takes a moment, so that the progress shows.
+    server = await startServer({ env: { HONGYAN_WALLET_SANDBOX_DELAY: "700ms" } });
     [alice, bob, carol] = await people(server.url, [
       ["walice", "Alice"],
       ["wbob01", "Bob"],
@@ -104,6 +106,8 @@ describe("wallet", { skip }, () => {
     await openWallet(a2);
 
     await topUp(a, "100");
+    await a.locator('[data-wallet-status].busy', { hasText: "Topping up ¥100.00" }).waitFor();
+    assert.equal(await a.locator('[data-screen="wallet"] [data-action="topup"]').isDisabled(), true, "top-up button while the provider works");
     await waitBalance(a, "¥100.00");
     await a.locator('[data-ledger] [data-kind="1"]', { hasText: "+¥100.00" }).waitFor();
     // The other tab follows through the change log.
@@ -248,5 +252,25 @@ describe("wallet", { skip }, () => {
     assert.deepEqual(problems, [], "accessibility");
     for (const p of [a, b, c]) assert.deepEqual(p.errors, []);
     for (const p of [a, b, c]) await p.context().close();
+  });
+
+  it("locks payments after five wrong payment passwords and says until when", async () => {
+    await carol.body("walletTopup", { amount: 500n, key: "e2e-carol-topup" });
+    await carol.body("walletSetPin", { pin: "246802" });
+    const c = await device(browser, server, "wcarol");
+    await openChatWith(c, `/chat/u/${alice.session.user}`);
+    await attach(c, "transfer");
+    await c.locator('.money-form [data-field="amount"] input').fill("1");
+    await c.click('.money-form [data-action="submit"]');
+    for (let i = 0; i < 5; i++) {
+      await enterPin(c, "111111");
+      await c.locator(`[data-pay][data-tries="${i + 1}"] [data-pay-status].error`, { hasText: "Wrong payment password" }).waitFor();
+      assert.equal(await c.locator("[data-pay] .pin-dot.on").count(), 0, "the next try starts from an empty pad");
+    }
+    // Locked now: even the right password is refused, with the time.
+    await enterPin(c, "246802");
+    await c.locator('[data-pay][data-tries="6"] [data-pay-status].error', { hasText: "payments are locked until" }).waitFor();
+    assert.deepEqual(c.errors, []);
+    await c.context().close();
   });
 });

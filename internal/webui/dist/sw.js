@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "4303e39100135d2c";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-C_AZzGb4.js","/assets/index-CzUKEYhm.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "415d3d767505a720";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BeoqNmY7.js","/assets/index-CzUKEYhm.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

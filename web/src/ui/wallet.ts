@@ -158,6 +158,7 @@ export function pinPad<T>(o: PadOpts<T>): Promise<T | undefined> {
   return new Promise((resolve) => {
     let done = false;
     let running = false;
+    let tries = 0;
     const input = h("input", {
       class: "pin-input",
       attrs: { type: "password", inputmode: "numeric", autocomplete: "off", maxlength: 6, pattern: "[0-9]*", "aria-label": t("w_pin"), name: "pin" },
@@ -183,6 +184,7 @@ export function pinPad<T>(o: PadOpts<T>): Promise<T | undefined> {
         resolve(r);
       } catch (e) {
         box.dataset.state = "error";
+        box.dataset.tries = String(++tries);
         status.className = "pay-status error";
         replace(status, padError(e));
         input.value = "";
