@@ -35,6 +35,10 @@ type Config struct {
 	// spends memory to save CPU under load. The GOGC environment
 	// variable, when set, wins.
 	GCPercent int `toml:"gc_percent"`
+	// Bus carries events between the nodes of a cluster: "memory" (one
+	// node alone) or the URL of NATS ("nats://host:4222", several
+	// separated by commas).
+	Bus string `toml:"bus"`
 
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
@@ -247,6 +251,7 @@ func Default() Config {
 		Data:      "./data",
 		LogLevel:  "info",
 		GCPercent: 200,
+		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
 			LoginPerMinute:          10,
@@ -434,6 +439,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("config: storage.driver must be sqlite or postgres, not %q", c.Storage.Driver)
+	}
+	if c.Bus != "memory" && !strings.HasPrefix(c.Bus, "nats://") && !strings.HasPrefix(c.Bus, "tls://") {
+		return fmt.Errorf("config: bus must be \"memory\" or a NATS URL (nats://host:4222), not %q", c.Bus)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -29,7 +29,6 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
-	"hongyan/internal/membus"
 	"hongyan/internal/moments"
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
@@ -53,7 +52,7 @@ type Node struct {
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
-	bus      *membus.Bus
+	bus      bus
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
@@ -71,8 +70,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, db: db, bus: membus.New(), reg: prometheus.NewRegistry()}
+	b, err := openBus(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, db: db, bus: b, reg: prometheus.NewRegistry()}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observeBus(b, n.reg)
 	observeStore(db, n.reg)
 	pub := hongyan.Publisher{Bus: n.bus}
 
@@ -192,6 +197,10 @@ func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := n.db.Ping(ctx); err != nil {
 		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !n.bus.Connected() {
+		http.Error(w, "bus unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))
