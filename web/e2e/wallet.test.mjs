@@ -167,7 +167,7 @@ describe("wallet", { skip }, () => {
     for (const p of [a, a2, b]) await p.context().close();
   });
 
-  it("says so when the balance is too low", async () => {
+  it("says so when the balance is too low; a returned transfer and a 1:1 red packet", async () => {
     const a = await device(browser, server, "walice");
     await openChatWith(a, `/chat/u/${carol.session.user}`);
     await attach(a, "transfer");
@@ -181,7 +181,42 @@ describe("wallet", { skip }, () => {
     await a.locator('.money-form [data-field="amount"] input').fill("1.234");
     await a.click('.money-form [data-action="submit"]');
     await a.locator("[data-form-error]", { hasText: "at most two decimals" }).waitFor();
-    assert.deepEqual(a.errors, []);
+    await a.keyboard.press("Escape");
+
+    // A transfer the receiver returns: both cards say so, and the money
+    // is back.
+    const c = await device(browser, server, "wcarol", { phone: true });
+    await attach(a, "transfer");
+    await a.locator('.money-form [data-field="amount"] input').fill("5");
+    await a.click('.money-form [data-action="submit"]');
+    await enterPin(a, PIN);
+    await a.locator('[data-screen="chat"] .money-card.transfer[data-state="pending"]').waitFor();
+    await openChatWith(c, `/chat/u/${alice.session.user}`);
+    await c.locator('[data-screen="chat"] .money-card.transfer[data-state="pending"]').click();
+    await c.click('[data-screen="transfer-detail"] [data-action="return"]');
+    await c.locator('[data-screen="transfer-detail"][data-state="returned"]').waitFor();
+    await c.keyboard.press("Escape");
+    await a.locator('[data-screen="chat"] .money-card.transfer[data-state="returned"]').waitFor();
+
+    // A red packet in a 1:1 chat: one share, opened by the friend.
+    await attach(a, "red-packet");
+    await a.locator('.money-form [data-field="amount"] input').fill("2");
+    await a.locator('.money-form [data-field="greeting"] input').fill("For your birthday");
+    await a.click('.money-form [data-action="submit"]');
+    await enterPin(a, PIN);
+    await a.locator('[data-screen="chat"] .money-card.packet[data-state="open"]', { hasText: "For your birthday" }).waitFor();
+    await c.locator('[data-screen="chat"] .money-card.packet', { hasText: "For your birthday" }).click();
+    await c.click('[data-screen="packet-open"] [data-action="open-packet"]');
+    await c.locator("[data-my-share]", { hasText: "¥2.00" }).waitFor();
+    await c.keyboard.press("Escape");
+    await a.locator('[data-screen="chat"] .money-card.packet[data-state="finished"]', { hasText: "Opened" }).waitFor();
+
+    await openWallet(a);
+    await waitBalance(a, "¥85.66");
+    await a.locator('[data-ledger] [data-kind="6"]', { hasText: "+¥5.00" }).waitFor();
+    await a.locator('[data-ledger] [data-kind="8"]', { hasText: "-¥2.00" }).waitFor();
+    for (const p of [a, c]) assert.deepEqual(p.errors, []);
+    await c.context().close();
     await a.context().close();
   });
 
@@ -192,8 +227,20 @@ describe("wallet", { skip }, () => {
     const problems = [];
 
     await openChatWith(a, `/chat/g/${group}`);
+    // Equal shares: the amount is each one's, the total follows.
     await attach(a, "red-packet");
     const form = a.locator(".money-form");
+    await form.locator('[data-field="type"] select').selectOption("normal");
+    await form.locator('[data-field="count"] input').fill("2");
+    await form.locator('[data-field="amount"] input').fill("0.5");
+    assert.equal((await form.locator("[data-form-total]").textContent()).trim(), "¥1.00");
+    // No more shares than the group has members.
+    await form.locator('[data-field="count"] input').fill("4");
+    await form.locator('[data-action="submit"]').click();
+    await form.locator("[data-form-error]", { hasText: "between 1 and 3" }).waitFor();
+    await a.keyboard.press("Escape");
+
+    await attach(a, "red-packet");
     await form.locator('[data-field="type"] select').selectOption("lucky");
     await form.locator('[data-field="count"] input').fill("2");
     await form.locator('[data-field="amount"] input').fill("3");
@@ -247,7 +294,7 @@ describe("wallet", { skip }, () => {
     await b.locator('[data-ledger] [data-kind="9"]', { hasText: `+${bobShare}` }).waitFor();
     await openWallet(a);
     await a.locator('[data-ledger] [data-kind="8"]', { hasText: "-¥3.00" }).waitFor();
-    await waitBalance(a, "¥84.66");
+    await waitBalance(a, "¥82.66");
 
     assert.deepEqual(problems, [], "accessibility");
     for (const p of [a, b, c]) assert.deepEqual(p.errors, []);

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "415d3d767505a720";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BeoqNmY7.js","/assets/index-CzUKEYhm.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "2affcfd88f0e5197";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CzUKEYhm.css","/assets/index-DJ9Iwfpc.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

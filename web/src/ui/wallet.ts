@@ -130,7 +130,7 @@ function fillCard(el: HTMLElement): void {
   if (p) {
     const g = grabbedBy(p, st.me);
     if (g) [s, state] = ["grabbed", t("w_p_grabbed", formatYuan(g.amount))];
-    else if (p.state === RedPacketState.FINISHED) [s, state] = ["finished", t("w_p_all_taken")];
+    else if (p.state === RedPacketState.FINISHED) [s, state] = ["finished", p.group ? t("w_p_all_taken") : t("w_p_taken")];
     else if (p.state === RedPacketState.REFUNDED || Number(p.expires) <= Date.now()) [s, state] = ["expired", t("w_p_expired")];
     else if (mine && !p.group) [s, state] = ["open", t("w_p_not_opened")];
     else s = "open";
