@@ -304,7 +304,12 @@ describe("wallet", { skip }, () => {
   it("locks payments after five wrong payment passwords and says until when", async () => {
     await carol.body("walletTopup", { amount: 500n, key: "e2e-carol-topup" });
     await carol.body("walletSetPin", { pin: "246802" });
-    const c = await device(browser, server, "wcarol");
+    // In the dark scheme, which the accessibility checks cover too.
+    const c = await device(browser, server, "wcarol", { colorScheme: "dark" });
+    const problems = [];
+    await openWallet(c);
+    await c.locator('[data-ledger] [data-kind="1"]', { hasText: "+¥5.00" }).waitFor();
+    problems.push(...(await axe(c, "dark wallet")));
     await openChatWith(c, `/chat/u/${alice.session.user}`);
     await attach(c, "transfer");
     await c.locator('.money-form [data-field="amount"] input').fill("1");
@@ -312,11 +317,13 @@ describe("wallet", { skip }, () => {
     for (let i = 0; i < 5; i++) {
       await enterPin(c, "111111");
       await c.locator(`[data-pay][data-tries="${i + 1}"] [data-pay-status].error`, { hasText: "Wrong payment password" }).waitFor();
+      if (i === 0) problems.push(...(await axe(c, "dark pay pad with an error")));
       assert.equal(await c.locator("[data-pay] .pin-dot.on").count(), 0, "the next try starts from an empty pad");
     }
     // Locked now: even the right password is refused, with the time.
     await enterPin(c, "246802");
     await c.locator('[data-pay][data-tries="6"] [data-pay-status].error', { hasText: "payments are locked until" }).waitFor();
+    assert.deepEqual(problems, [], "accessibility");
     assert.deepEqual(c.errors, []);
     await c.context().close();
   });

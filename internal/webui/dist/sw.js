@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "2affcfd88f0e5197";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CzUKEYhm.css","/assets/index-DJ9Iwfpc.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "18e33a765c428fa6";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BdbVJqFn.css","/assets/index-Xiv-7tBh.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
