@@ -651,7 +651,7 @@ function movementDetail(m: WalletMovement): void {
 const PAGE = 30;
 
 export function walletView(): View {
-  const st = bind();
+  bind();
   const scope = new Scope();
   const balanceEl = h("div", { class: "wallet-balance", data: { balance: "" } }, "¥—");
   const busyEl = h("div", { class: "pay-status", attrs: { role: "status", "aria-live": "polite" }, data: { walletStatus: "" } });
@@ -867,6 +867,5 @@ export function walletView(): View {
   renderBalance();
   renderList();
   reloadAll();
-  void st;
   return { el, dispose: () => scope.dispose() };
 }
