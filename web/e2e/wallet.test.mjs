@@ -327,4 +327,43 @@ describe("wallet", { skip }, () => {
     assert.deepEqual(c.errors, []);
     await c.context().close();
   });
+
+  it("changes the payment password, resets a forgotten one with the recovery code, and pays with the new one", async () => {
+    const first = await bob.body("walletSetPin", { pin: "102030" });
+    const b = await device(browser, server, "wbob01", { phone: true });
+    await openWallet(b);
+    // Change: the current one, then the new one twice.
+    await b.click('[data-screen="wallet"] [data-action="pin"]');
+    await b.locator(".sheet-item", { hasText: "Change payment password" }).click();
+    await enterPin(b, "102030");
+    await b.locator("[data-pay] .hint", { hasText: "Choose six digits" }).waitFor();
+    await enterPin(b, "405060");
+    await b.locator("[data-pay] .hint", { hasText: "again" }).waitFor();
+    // Two different ones are refused in the pad.
+    await enterPin(b, "111111");
+    await b.locator("[data-pay-status].error", { hasText: "differ" }).waitFor();
+    await enterPin(b, "405060");
+    await b.locator(".toast", { hasText: "Payment password changed." }).waitFor();
+    // Forgotten: the recovery code and a new one.
+    await b.click('[data-screen="wallet"] [data-action="pin"]');
+    await b.locator(".sheet-item", { hasText: "Forgot payment password" }).click();
+    await b.locator('.money-form [data-field="code"] input').fill(first.recoveryCode);
+    await b.click('.money-form [data-action="submit"]');
+    await enterPin(b, "708090");
+    await b.locator("[data-pay] .hint", { hasText: "again" }).waitFor();
+    await enterPin(b, "708090");
+    const code = (await b.locator("[data-recovery-code]").textContent()).trim();
+    assert.match(code, /^[A-Z2-9]{16}$/);
+    assert.notEqual(code, first.recoveryCode);
+    await b.locator('[data-screen="recovery-code"] .btn.primary').click();
+    // The new password pays.
+    await openChatWith(b, `/chat/u/${alice.session.user}`);
+    await attach(b, "transfer");
+    await b.locator('.money-form [data-field="amount"] input').fill("1");
+    await b.click('.money-form [data-action="submit"]');
+    await enterPin(b, "708090");
+    await b.locator('[data-screen="chat"] .money-card.transfer[data-state="pending"]', { hasText: "¥1.00" }).waitFor();
+    assert.deepEqual(b.errors, []);
+    await b.context().close();
+  });
 });

@@ -804,7 +804,15 @@ export function walletView(): View {
   const changePin = async () => {
     const old = await pinPad({ title: t("w_pin_change"), hint: t("w_pin_old_hint"), submit: async (p) => p });
     if (!old) return;
-    await newPin(t("w_pin_change"), async (pin) => (await app.conn.call("walletSetPin", { pin, old }, "walletPinSet")).recoveryCode);
+    await newPin(t("w_pin_change"), async (pin) => {
+      try {
+        return (await app.conn.call("walletSetPin", { pin, old }, "walletPinSet")).recoveryCode;
+      } catch (e) {
+        // The current password was checked only now: start again.
+        if (e instanceof ApiError && e.reason === "wrong_pin" && e.code === "unauthenticated") throw new Error(t("w_pin_old_wrong"));
+        throw e;
+      }
+    });
   };
   const resetPin = async () => {
     const v = await moneyForm(t("w_pin_reset"), [{ name: "code", label: t("w_recovery_code"), kind: "text", max: 64 }], t("ok"), (v) => (v.code.trim() ? undefined : t("w_recovery_needed")));
