@@ -61,6 +61,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/me\/password$/, "me", "password"],
   [/^\/me\/language$/, "me", "language"],
   [/^\/me\/notifications$/, "me", "notifications"],
+  [/^\/me\/wallet$/, "me", "wallet"],
   [/^\/add\/(\d+)$/, "contacts", "add-link"],
   [/^\/qr-login\/([A-Za-z0-9_-]{1,64})$/, "me", "qr-confirm"],
   [/^\/join\/([A-Za-z0-9_-]{1,64})$/, "contacts", "join"],

@@ -1,9 +1,11 @@
 // The interface's phrases in English and Chinese. zh must have every key of
 // en (the type checker enforces it). {0}, {1} … are arguments.
 import { momentsEn, momentsZh } from "./strings_moments";
+import { walletEn, walletZh } from "./strings_wallet";
 
 export const en = {
   ...momentsEn,
+  ...walletEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -695,6 +697,7 @@ export const en = {
 
 export const zh: Record<keyof typeof en, string> = {
   ...momentsZh,
+  ...walletZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -11,6 +11,7 @@ import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { groupBook, phonebook } from "./addressbook";
+import { walletView } from "./wallet";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -93,6 +94,8 @@ export function detailView(r: Route): View {
       return language();
     case "notifications":
       return notifications();
+    case "wallet":
+      return walletView();
     case "oa-console":
       return oaConsole();
     case "oa-console-account":
