@@ -67,8 +67,14 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   moments feed [--limit N] [--before POST_ID] | moments user ID [--limit N] [--before POST_ID]
   moments like POST_ID | moments unlike POST_ID | moments delete POST_ID
   moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications
+  moments search TEXT [--limit N] [--before POST_ID]   (your posts and friends' you may see)
   moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID]
                    [--unhide-theirs ID] [--strangers-see-10 on|off] [--friends-range all|6m|3d]
+  nearby set LAT LON | nearby list [--gender male|female] | nearby clear
+                                       people nearby, nearest first, as distance bands
+  shake [--lat LAT --lon LON]          the matched person, or {"match":null} after the window
+  bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID
+  bottle list | bottle show BOTTLE_ID  my bottles (thrown or picked) with their messages
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN
@@ -234,6 +240,12 @@ func (e *env) run(args []string) error {
 		return e.oa(rest)
 	case "moments":
 		return e.moments(rest)
+	case "nearby":
+		return e.nearby(rest)
+	case "shake":
+		return e.shake(rest)
+	case "bottle":
+		return e.bottle(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":

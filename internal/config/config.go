@@ -51,6 +51,7 @@ type Config struct {
 
 	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
 	Moments          Moments          `toml:"moments"`
+	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
 }
 
@@ -75,6 +76,28 @@ type Moments struct {
 	// post of an author with more is read from the author's posts when a
 	// timeline is read (fast to post). -1: never copy; 0: the default (200).
 	FanoutLimit int `toml:"fanout_limit"`
+}
+
+// Discovery tunes people nearby, shake and drift bottles.
+type Discovery struct {
+	// LocationTTL: a shared location is seen this long (default 1 h).
+	LocationTTL Duration `toml:"location_ttl"`
+	// NearbyEvery: one nearby query per user per this period (default
+	// 1 min), so that distance bands cannot be averaged into a position.
+	NearbyEvery Duration `toml:"nearby_every"`
+	// ShakeWindow: shakes this close in time are matched (default 3 s).
+	ShakeWindow Duration `toml:"shake_window"`
+	// ShakesPerMinute per user (default 20).
+	ShakesPerMinute int `toml:"shakes_per_minute"`
+	// BottleTTL: a bottle drifts this long (default 7 days).
+	BottleTTL Duration `toml:"bottle_ttl"`
+	// ThrowsPerDay and PicksPerDay per user (defaults 20 and 20), the day
+	// in DayZone (an IANA time zone, default Asia/Shanghai).
+	ThrowsPerDay int    `toml:"throws_per_day"`
+	PicksPerDay  int    `toml:"picks_per_day"`
+	DayZone      string `toml:"day_zone"`
+	// RepliesPerHour: bottle messages per user (default 100).
+	RepliesPerHour int `toml:"replies_per_hour"`
 }
 
 // Wallet holds the wallet's limits and its payment provider.
@@ -308,6 +331,9 @@ func Default() Config {
 		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
+		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
+			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
+			RepliesPerHour: 100},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
 			MaxShares:         100,
@@ -468,6 +494,16 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
+		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)
+	}
+	if c.Discovery.LocationTTL.Duration <= 0 || c.Discovery.NearbyEvery.Duration <= 0 || c.Discovery.ShakeWindow.Duration <= 0 ||
+		c.Discovery.ShakeWindow.Duration > time.Minute || c.Discovery.BottleTTL.Duration <= 0 {
+		return fmt.Errorf("config: discovery's durations must be positive (shake_window at most 1m)")
+	}
+	if c.Discovery.ShakesPerMinute <= 0 || c.Discovery.ThrowsPerDay <= 0 || c.Discovery.PicksPerDay <= 0 || c.Discovery.RepliesPerHour <= 0 {
+		return fmt.Errorf("config: discovery's limits must be positive")
 	}
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")

@@ -140,6 +140,9 @@ func newRoutes(s Services) routes {
 	if s.Wallet != nil {
 		walletRoutes(rs)
 	}
+	if s.Discovery != nil {
+		discoveryRoutes(rs)
+	}
 	return rs
 }
 

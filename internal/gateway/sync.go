@@ -7,6 +7,7 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
@@ -157,6 +158,10 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
 	case moments.Settings:
 		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
+	case *discovery.Match:
+		item.Item = &pb.Change_Shake{Shake: ShakeResultPB(v, c.g.s.Discovery.ShakeWindow().Milliseconds())}
+	case discovery.View:
+		item.Item = &pb.Change_Bottle{Bottle: BottlePB(v)}
 	case wallet.Balance:
 		item.Item = &pb.Change_WalletBalance{WalletBalance: &pb.WalletBalance{Balance: v.Fen}}
 	case wallet.Transfer:

@@ -7,6 +7,7 @@ import (
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
@@ -22,7 +23,7 @@ import (
 // officialacct.FollowState, officialacct.Post, wallet.Balance, wallet.Transfer or
 // wallet.PacketView — nil when the object
 // is gone. Transports turn them into their frames.
-func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service) changelog.Resolvers {
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service, finds *discovery.Service) changelog.Resolvers {
 	return changelog.Resolvers{
 		hongyan.ChangeMessage: messages(chats),
 		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
@@ -81,6 +82,16 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 			}
 			return nil
 		},
+		hongyan.ChangeShake: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			m, err := finds.ShakeResult(ctx, me)
+			if m == nil || err != nil {
+				return nil, err // an old match: nothing to show
+			}
+			return m, nil
+		}),
+		hongyan.ChangeBottle: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(finds.Get(ctx, me, e.Ref))
+		}),
 		hongyan.ChangeTransfer: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(money.GetTransfer(ctx, me, e.Ref))
 		}),

@@ -13,6 +13,8 @@ import (
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/discovery"
+	"hongyan/internal/discovery/discoverytest"
 	"hongyan/internal/favorite"
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
@@ -193,4 +195,9 @@ func TestOfficialAccountStore(t *testing.T) {
 func TestWalletStore(t *testing.T) {
 	pgtest.Require(t)
 	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
+}
+
+func TestDiscoveryStore(t *testing.T) {
+	pgtest.Require(t)
+	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
 }

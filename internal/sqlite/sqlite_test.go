@@ -10,6 +10,8 @@ import (
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/discovery"
+	"hongyan/internal/discovery/discoverytest"
 	"hongyan/internal/favorite"
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
@@ -74,4 +76,8 @@ func TestOfficialAccountStore(t *testing.T) {
 
 func TestWalletStore(t *testing.T) {
 	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
+}
+
+func TestDiscoveryStore(t *testing.T) {
+	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
 }

@@ -652,6 +652,18 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_MomentSearch
+	//	*ClientFrame_NearbySet
+	//	*ClientFrame_NearbyList
+	//	*ClientFrame_NearbyClear
+	//	*ClientFrame_Shake
+	//	*ClientFrame_ShakeResult
+	//	*ClientFrame_BottleThrow
+	//	*ClientFrame_BottlePick
+	//	*ClientFrame_BottleReply
+	//	*ClientFrame_BottleReturn
+	//	*ClientFrame_Bottles
+	//	*ClientFrame_BottleGet
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1831,6 +1843,114 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentSearch() *MomentSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSearch); ok {
+			return x.MomentSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetNearbySet() *NearbySetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_NearbySet); ok {
+			return x.NearbySet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetNearbyList() *NearbyListRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_NearbyList); ok {
+			return x.NearbyList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetNearbyClear() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_NearbyClear); ok {
+			return x.NearbyClear
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetShake() *ShakeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Shake); ok {
+			return x.Shake
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetShakeResult() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_ShakeResult); ok {
+			return x.ShakeResult
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleThrow() *BottleThrowRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleThrow); ok {
+			return x.BottleThrow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottlePick() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottlePick); ok {
+			return x.BottlePick
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleReply() *BottleReplyRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleReply); ok {
+			return x.BottleReply
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleReturn() *BottleRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleReturn); ok {
+			return x.BottleReturn
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottles() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Bottles); ok {
+			return x.Bottles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleGet() *BottleRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleGet); ok {
+			return x.BottleGet
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -2461,6 +2581,55 @@ type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ClientFrame_MomentSearch struct {
+	MomentSearch *MomentSearchRequest `protobuf:"bytes,162,opt,name=moment_search,json=momentSearch,proto3,oneof"`
+}
+
+type ClientFrame_NearbySet struct {
+	// Discovery (discovery.proto).
+	NearbySet *NearbySetRequest `protobuf:"bytes,200,opt,name=nearby_set,json=nearbySet,proto3,oneof"`
+}
+
+type ClientFrame_NearbyList struct {
+	NearbyList *NearbyListRequest `protobuf:"bytes,201,opt,name=nearby_list,json=nearbyList,proto3,oneof"`
+}
+
+type ClientFrame_NearbyClear struct {
+	NearbyClear *Empty `protobuf:"bytes,202,opt,name=nearby_clear,json=nearbyClear,proto3,oneof"`
+}
+
+type ClientFrame_Shake struct {
+	Shake *ShakeRequest `protobuf:"bytes,203,opt,name=shake,proto3,oneof"`
+}
+
+type ClientFrame_ShakeResult struct {
+	ShakeResult *Empty `protobuf:"bytes,204,opt,name=shake_result,json=shakeResult,proto3,oneof"`
+}
+
+type ClientFrame_BottleThrow struct {
+	BottleThrow *BottleThrowRequest `protobuf:"bytes,205,opt,name=bottle_throw,json=bottleThrow,proto3,oneof"`
+}
+
+type ClientFrame_BottlePick struct {
+	BottlePick *Empty `protobuf:"bytes,206,opt,name=bottle_pick,json=bottlePick,proto3,oneof"`
+}
+
+type ClientFrame_BottleReply struct {
+	BottleReply *BottleReplyRequest `protobuf:"bytes,207,opt,name=bottle_reply,json=bottleReply,proto3,oneof"`
+}
+
+type ClientFrame_BottleReturn struct {
+	BottleReturn *BottleRef `protobuf:"bytes,208,opt,name=bottle_return,json=bottleReturn,proto3,oneof"`
+}
+
+type ClientFrame_Bottles struct {
+	Bottles *Empty `protobuf:"bytes,209,opt,name=bottles,proto3,oneof"`
+}
+
+type ClientFrame_BottleGet struct {
+	BottleGet *BottleRef `protobuf:"bytes,210,opt,name=bottle_get,json=bottleGet,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2766,6 +2935,30 @@ func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
+func (*ClientFrame_MomentSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_NearbySet) isClientFrame_Req() {}
+
+func (*ClientFrame_NearbyList) isClientFrame_Req() {}
+
+func (*ClientFrame_NearbyClear) isClientFrame_Req() {}
+
+func (*ClientFrame_Shake) isClientFrame_Req() {}
+
+func (*ClientFrame_ShakeResult) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleThrow) isClientFrame_Req() {}
+
+func (*ClientFrame_BottlePick) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleReply) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleReturn) isClientFrame_Req() {}
+
+func (*ClientFrame_Bottles) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleGet) isClientFrame_Req() {}
+
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
@@ -2858,6 +3051,12 @@ type ServerFrame struct {
 	//	*ServerFrame_MomentComment
 	//	*ServerFrame_MomentNotifications
 	//	*ServerFrame_MomentSettings
+	//	*ServerFrame_Nearby
+	//	*ServerFrame_Shake
+	//	*ServerFrame_Bottle
+	//	*ServerFrame_BottlePick
+	//	*ServerFrame_Bottles
+	//	*ServerFrame_BottleMessage
 	//	*ServerFrame_WalletBalance
 	//	*ServerFrame_WalletHistory
 	//	*ServerFrame_WalletSummary
@@ -3444,6 +3643,60 @@ func (x *ServerFrame) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *ServerFrame) GetNearby() *NearbyList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Nearby); ok {
+			return x.Nearby
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetShake() *ShakeResult {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Shake); ok {
+			return x.Shake
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottle() *Bottle {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Bottle); ok {
+			return x.Bottle
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottlePick() *BottlePick {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BottlePick); ok {
+			return x.BottlePick
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottles() *BottleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Bottles); ok {
+			return x.Bottles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottleMessage() *BottleMessage {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BottleMessage); ok {
+			return x.BottleMessage
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
@@ -3757,6 +4010,31 @@ type ServerFrame_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type ServerFrame_Nearby struct {
+	// Discovery (discovery.proto).
+	Nearby *NearbyList `protobuf:"bytes,200,opt,name=nearby,proto3,oneof"`
+}
+
+type ServerFrame_Shake struct {
+	Shake *ShakeResult `protobuf:"bytes,201,opt,name=shake,proto3,oneof"`
+}
+
+type ServerFrame_Bottle struct {
+	Bottle *Bottle `protobuf:"bytes,202,opt,name=bottle,proto3,oneof"`
+}
+
+type ServerFrame_BottlePick struct {
+	BottlePick *BottlePick `protobuf:"bytes,203,opt,name=bottle_pick,json=bottlePick,proto3,oneof"`
+}
+
+type ServerFrame_Bottles struct {
+	Bottles *BottleList `protobuf:"bytes,204,opt,name=bottles,proto3,oneof"`
+}
+
+type ServerFrame_BottleMessage struct {
+	BottleMessage *BottleMessage `protobuf:"bytes,205,opt,name=bottle_message,json=bottleMessage,proto3,oneof"`
+}
+
 type ServerFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -3905,6 +4183,18 @@ func (*ServerFrame_MomentComment) isServerFrame_Body() {}
 func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
 
 func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
+
+func (*ServerFrame_Nearby) isServerFrame_Body() {}
+
+func (*ServerFrame_Shake) isServerFrame_Body() {}
+
+func (*ServerFrame_Bottle) isServerFrame_Body() {}
+
+func (*ServerFrame_BottlePick) isServerFrame_Body() {}
+
+func (*ServerFrame_Bottles) isServerFrame_Body() {}
+
+func (*ServerFrame_BottleMessage) isServerFrame_Body() {}
 
 func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
 
@@ -4375,6 +4665,8 @@ type Change struct {
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
+	//	*Change_Shake
+	//	*Change_Bottle
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
@@ -4607,6 +4899,24 @@ func (x *Change) GetMomentSettings() *MomentSettings {
 	return nil
 }
 
+func (x *Change) GetShake() *ShakeResult {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Shake); ok {
+			return x.Shake
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetBottle() *Bottle {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Bottle); ok {
+			return x.Bottle
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Item.(*Change_WalletBalance); ok {
@@ -4731,6 +5041,16 @@ type Change_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
 }
 
+type Change_Shake struct {
+	// Discovery: my shake was matched (on any device).
+	Shake *ShakeResult `protobuf:"bytes,200,opt,name=shake,proto3,oneof"`
+}
+
+type Change_Bottle struct {
+	// A bottle of mine (thrown or picked) has a new message.
+	Bottle *Bottle `protobuf:"bytes,201,opt,name=bottle,proto3,oneof"`
+}
+
 type Change_WalletBalance struct {
 	// Wallet (wallet.proto): the balance after a movement; a transfer of
 	// mine or to me, made or settled; a red packet I sent or grabbed from,
@@ -4785,6 +5105,10 @@ func (*Change_MomentNotification) isChange_Item() {}
 func (*Change_MomentUnread) isChange_Item() {}
 
 func (*Change_MomentSettings) isChange_Item() {}
+
+func (*Change_Shake) isChange_Item() {}
+
+func (*Change_Bottle) isChange_Item() {}
 
 func (*Change_WalletBalance) isChange_Item() {}
 
@@ -10363,7 +10687,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\x94F\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\"\xf0K\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10511,7 +10835,23 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12G\n" +
+	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12>\n" +
+	"\n" +
+	"nearby_set\x18\xc8\x01 \x01(\v2\x1c.hongyan.v1.NearbySetRequestH\x00R\tnearbySet\x12A\n" +
+	"\vnearby_list\x18\xc9\x01 \x01(\v2\x1d.hongyan.v1.NearbyListRequestH\x00R\n" +
+	"nearbyList\x127\n" +
+	"\fnearby_clear\x18\xca\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vnearbyClear\x121\n" +
+	"\x05shake\x18\xcb\x01 \x01(\v2\x18.hongyan.v1.ShakeRequestH\x00R\x05shake\x127\n" +
+	"\fshake_result\x18\xcc\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vshakeResult\x12D\n" +
+	"\fbottle_throw\x18\xcd\x01 \x01(\v2\x1e.hongyan.v1.BottleThrowRequestH\x00R\vbottleThrow\x125\n" +
+	"\vbottle_pick\x18\xce\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"bottlePick\x12D\n" +
+	"\fbottle_reply\x18\xcf\x01 \x01(\v2\x1e.hongyan.v1.BottleReplyRequestH\x00R\vbottleReply\x12=\n" +
+	"\rbottle_return\x18\xd0\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\fbottleReturn\x12.\n" +
+	"\abottles\x18\xd1\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abottles\x127\n" +
+	"\n" +
+	"bottle_get\x18\xd2\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\tbottleGet\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -10526,7 +10866,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xf9\x1e\n" +
+	"\x03req\"\xc3!\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -10597,7 +10937,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
 	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
 	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
-	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x121\n" +
+	"\x06nearby\x18\xc8\x01 \x01(\v2\x16.hongyan.v1.NearbyListH\x00R\x06nearby\x120\n" +
+	"\x05shake\x18\xc9\x01 \x01(\v2\x17.hongyan.v1.ShakeResultH\x00R\x05shake\x12-\n" +
+	"\x06bottle\x18\xca\x01 \x01(\v2\x12.hongyan.v1.BottleH\x00R\x06bottle\x12:\n" +
+	"\vbottle_pick\x18\xcb\x01 \x01(\v2\x16.hongyan.v1.BottlePickH\x00R\n" +
+	"bottlePick\x123\n" +
+	"\abottles\x18\xcc\x01 \x01(\v2\x16.hongyan.v1.BottleListH\x00R\abottles\x12C\n" +
+	"\x0ebottle_message\x18\xcd\x01 \x01(\v2\x19.hongyan.v1.BottleMessageH\x00R\rbottleMessage\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
@@ -10630,8 +10977,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xce\n" +
-	"\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xaf\v\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -10655,7 +11001,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eoa_forum_reply\x18\xc2\x03 \x01(\v2\x17.hongyan.v1.OaForumPostH\x00R\foaForumReply\x12R\n" +
 	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
 	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
-	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x120\n" +
+	"\x05shake\x18\xc8\x01 \x01(\v2\x17.hongyan.v1.ShakeResultH\x00R\x05shake\x12-\n" +
+	"\x06bottle\x18\xc9\x01 \x01(\v2\x12.hongyan.v1.BottleH\x00R\x06bottle\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
@@ -11332,55 +11680,68 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotificationsRequest)(nil), // 140: hongyan.v1.MomentNotificationsRequest
 	(*MomentReadRequest)(nil),          // 141: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 142: hongyan.v1.MomentSettingsRequest
-	(*WalletHistoryRequest)(nil),       // 143: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 144: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 145: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 146: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 147: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 148: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 149: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 150: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 151: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 152: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 153: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 154: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 155: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 156: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 157: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 158: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 159: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 160: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 161: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 162: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 163: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 164: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 165: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 166: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 167: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 168: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 169: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 170: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 171: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 172: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 173: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 174: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 175: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 176: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 177: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 178: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 179: hongyan.v1.MomentSettings
-	(*WalletBalance)(nil),              // 180: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 181: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 182: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 183: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 184: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 185: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 186: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 187: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 188: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 189: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 190: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 191: hongyan.v1.MoneyCard
+	(*MomentSearchRequest)(nil),        // 143: hongyan.v1.MomentSearchRequest
+	(*NearbySetRequest)(nil),           // 144: hongyan.v1.NearbySetRequest
+	(*NearbyListRequest)(nil),          // 145: hongyan.v1.NearbyListRequest
+	(*ShakeRequest)(nil),               // 146: hongyan.v1.ShakeRequest
+	(*BottleThrowRequest)(nil),         // 147: hongyan.v1.BottleThrowRequest
+	(*BottleReplyRequest)(nil),         // 148: hongyan.v1.BottleReplyRequest
+	(*BottleRef)(nil),                  // 149: hongyan.v1.BottleRef
+	(*WalletHistoryRequest)(nil),       // 150: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 151: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 152: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 153: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 154: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 155: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 156: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 157: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 158: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 159: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 160: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 161: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 162: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 163: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 164: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 165: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 166: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 167: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 168: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 169: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 170: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 171: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 172: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 173: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 174: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 175: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 176: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 177: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 178: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 179: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 180: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 181: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 182: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 183: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 184: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 185: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 186: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 187: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 188: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 189: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 190: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 191: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 192: hongyan.v1.BottleMessage
+	(*WalletBalance)(nil),              // 193: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 194: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 195: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 196: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 197: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 198: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 199: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 200: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 201: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 202: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 203: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 204: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11507,154 +11868,174 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	140, // 121: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
 	141, // 122: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	142, // 123: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	10,  // 124: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	143, // 125: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	144, // 126: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	145, // 127: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	145, // 128: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	146, // 129: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	147, // 130: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	148, // 131: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	149, // 132: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	149, // 133: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	149, // 134: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	150, // 135: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	151, // 136: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	151, // 137: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 138: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 139: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 140: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 141: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 142: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 143: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 144: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 145: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 146: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 147: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 148: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 149: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 150: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 151: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 152: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 153: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 154: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 155: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 156: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 157: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 158: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 159: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 160: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 161: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 162: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 163: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 164: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 165: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 166: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	152, // 167: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	153, // 168: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	154, // 169: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	155, // 170: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	156, // 171: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 172: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	157, // 173: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	158, // 174: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	159, // 175: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 176: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	160, // 177: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	161, // 178: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	162, // 179: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	163, // 180: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	164, // 181: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	165, // 182: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	166, // 183: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	167, // 184: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	168, // 185: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	169, // 186: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	170, // 187: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	171, // 188: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	172, // 189: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	173, // 190: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	174, // 191: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	175, // 192: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	176, // 193: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	177, // 194: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	178, // 195: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	179, // 196: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	180, // 197: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	181, // 198: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	182, // 199: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	183, // 200: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	184, // 201: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	185, // 202: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	186, // 203: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	187, // 204: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 205: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 206: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 207: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 208: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 209: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 210: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 211: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 212: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 213: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 214: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 215: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 216: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	155, // 217: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	188, // 218: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	172, // 219: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	189, // 220: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	190, // 221: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	179, // 222: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	180, // 223: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	185, // 224: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	186, // 225: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 226: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 227: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 228: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 229: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 230: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 231: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 232: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	191, // 233: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 234: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 235: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 236: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 237: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 238: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 239: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 240: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 241: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 242: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 243: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 244: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 245: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 246: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 247: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 248: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 249: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 250: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 251: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 252: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 253: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 254: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 255: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 256: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 257: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 258: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 259: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 260: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 261: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 262: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 263: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 264: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 265: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 266: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	267, // [267:267] is the sub-list for method output_type
-	267, // [267:267] is the sub-list for method input_type
-	267, // [267:267] is the sub-list for extension type_name
-	267, // [267:267] is the sub-list for extension extendee
-	0,   // [0:267] is the sub-list for field type_name
+	143, // 124: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
+	144, // 125: hongyan.v1.ClientFrame.nearby_set:type_name -> hongyan.v1.NearbySetRequest
+	145, // 126: hongyan.v1.ClientFrame.nearby_list:type_name -> hongyan.v1.NearbyListRequest
+	10,  // 127: hongyan.v1.ClientFrame.nearby_clear:type_name -> hongyan.v1.Empty
+	146, // 128: hongyan.v1.ClientFrame.shake:type_name -> hongyan.v1.ShakeRequest
+	10,  // 129: hongyan.v1.ClientFrame.shake_result:type_name -> hongyan.v1.Empty
+	147, // 130: hongyan.v1.ClientFrame.bottle_throw:type_name -> hongyan.v1.BottleThrowRequest
+	10,  // 131: hongyan.v1.ClientFrame.bottle_pick:type_name -> hongyan.v1.Empty
+	148, // 132: hongyan.v1.ClientFrame.bottle_reply:type_name -> hongyan.v1.BottleReplyRequest
+	149, // 133: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
+	10,  // 134: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
+	149, // 135: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
+	10,  // 136: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	150, // 137: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	151, // 138: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	152, // 139: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	152, // 140: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	153, // 141: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	154, // 142: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	155, // 143: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	156, // 144: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	156, // 145: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	156, // 146: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	157, // 147: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	158, // 148: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	158, // 149: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 150: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 151: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 152: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 153: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 154: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 155: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 156: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 157: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 158: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 159: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 160: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 161: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 162: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 163: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 164: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 165: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 166: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 167: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 168: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 169: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 170: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 171: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 172: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 173: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 174: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 175: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 176: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 177: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 178: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	159, // 179: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	160, // 180: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	161, // 181: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	162, // 182: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	163, // 183: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 184: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	164, // 185: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	165, // 186: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	166, // 187: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 188: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	167, // 189: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	168, // 190: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	169, // 191: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	170, // 192: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	171, // 193: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	172, // 194: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	173, // 195: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	174, // 196: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	175, // 197: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	176, // 198: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	177, // 199: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	178, // 200: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	179, // 201: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	180, // 202: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	181, // 203: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	182, // 204: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	183, // 205: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	184, // 206: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	185, // 207: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	186, // 208: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	187, // 209: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	188, // 210: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	189, // 211: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	190, // 212: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	191, // 213: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	192, // 214: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	193, // 215: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	194, // 216: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	195, // 217: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	196, // 218: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	197, // 219: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	198, // 220: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	199, // 221: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	200, // 222: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 223: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 224: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 225: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 226: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 227: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 228: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 229: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 230: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 231: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 232: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 233: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 234: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	162, // 235: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	201, // 236: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	179, // 237: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	202, // 238: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	203, // 239: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	186, // 240: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	188, // 241: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	189, // 242: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	193, // 243: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	198, // 244: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	199, // 245: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 246: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 247: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 248: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 249: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 250: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 251: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 252: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	204, // 253: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 254: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 255: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 256: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 257: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 258: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 259: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 260: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 261: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 262: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 263: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 264: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 265: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 266: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 267: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 268: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 269: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 270: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 271: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 272: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 273: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 274: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 275: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 276: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 277: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 278: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 279: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 280: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 281: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 282: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 283: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 284: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 285: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 286: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	287, // [287:287] is the sub-list for method output_type
+	287, // [287:287] is the sub-list for method input_type
+	287, // [287:287] is the sub-list for extension type_name
+	287, // [287:287] is the sub-list for extension extendee
+	0,   // [0:287] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11665,6 +12046,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_officialacct_proto_init()
 	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_wallet_proto_init()
+	file_hongyan_v1_discovery_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -11790,6 +12172,18 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_MomentSearch)(nil),
+		(*ClientFrame_NearbySet)(nil),
+		(*ClientFrame_NearbyList)(nil),
+		(*ClientFrame_NearbyClear)(nil),
+		(*ClientFrame_Shake)(nil),
+		(*ClientFrame_ShakeResult)(nil),
+		(*ClientFrame_BottleThrow)(nil),
+		(*ClientFrame_BottlePick)(nil),
+		(*ClientFrame_BottleReply)(nil),
+		(*ClientFrame_BottleReturn)(nil),
+		(*ClientFrame_Bottles)(nil),
+		(*ClientFrame_BottleGet)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
@@ -11864,6 +12258,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_MomentComment)(nil),
 		(*ServerFrame_MomentNotifications)(nil),
 		(*ServerFrame_MomentSettings)(nil),
+		(*ServerFrame_Nearby)(nil),
+		(*ServerFrame_Shake)(nil),
+		(*ServerFrame_Bottle)(nil),
+		(*ServerFrame_BottlePick)(nil),
+		(*ServerFrame_Bottles)(nil),
+		(*ServerFrame_BottleMessage)(nil),
 		(*ServerFrame_WalletBalance)(nil),
 		(*ServerFrame_WalletHistory)(nil),
 		(*ServerFrame_WalletSummary)(nil),
@@ -11894,6 +12294,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),
+		(*Change_Shake)(nil),
+		(*Change_Bottle)(nil),
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),

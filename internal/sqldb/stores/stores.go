@@ -9,6 +9,7 @@ import (
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
 	"hongyan/internal/sqldb/contactdb"
+	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
@@ -30,6 +31,7 @@ var Schemas = []sqldb.Schema{
 	officialacctdb.Schema,
 	momentsdb.Schema,
 	walletdb.Schema,
+	discoverydb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -67,6 +69,9 @@ func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.Ne
 
 // Moments returns the Moments store.
 func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
+
+// Discovery returns the discovery store (people nearby, shake, bottles).
+func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

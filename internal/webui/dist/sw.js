@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "addfd2b235f2043d";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BERsif_8.css","/assets/index-BMwBn-Gl.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "8875a49b775362d2";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-4t7fDBm5.js","/assets/index-CvxojS6L.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

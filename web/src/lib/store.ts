@@ -49,6 +49,8 @@ export class Store extends Emitter {
   invitations = new Map<string, GroupInvitation>();
   users = new Map<string, Profile>();
   favorites = new Map<string, Favorite>();
+  // Unread Moments notifications (from the change log and the last read).
+  momentsUnread = 0;
   blocked = new Set<string>();
   devices: Device[] = [];
   members = new Map<string, GroupMember[]>();
@@ -283,6 +285,13 @@ export class Store extends Emitter {
             this.favorites.delete(key(it.value));
             del("favorites", key(it.value));
             topics.add("favorites");
+            break;
+          case "momentNotification":
+          case "momentUnread":
+            // Moments screens read posts from the server; the store keeps
+            // only the unread count of Moments notifications.
+            this.momentsUnread = it.value.unread;
+            topics.add("moments");
             break;
           case "oaMessage":
           case "oaFollow":

@@ -291,6 +291,7 @@ export function contactCard(user: bigint): View {
           st.emit("contacts");
         }, "blocked"),
       ),
+      section(null, row({ title: t("moments"), data: { action: "moments" }, onClick: () => router.go(`/discover/moments/u/${user}`) })),
       h(
         "div",
         "actions",

@@ -11,7 +11,8 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
 import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaForumList, OaForumListRequest, OaForumPinRequest, OaForumPost, OaForumPostRequest, OaForumRemoveRequest, OaForumReplyRequest, OaForumThread, OaForumThreadRequest, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
-import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
+import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSearchRequest, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
+import type { Bottle, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
 /**
@@ -785,6 +786,80 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "momentSettings";
   } | {
     /**
+     * @generated from field: hongyan.v1.MomentSearchRequest moment_search = 162;
+     */
+    value: MomentSearchRequest;
+    case: "momentSearch";
+  } | {
+    /**
+     * Discovery (discovery.proto).
+     *
+     * @generated from field: hongyan.v1.NearbySetRequest nearby_set = 200;
+     */
+    value: NearbySetRequest;
+    case: "nearbySet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.NearbyListRequest nearby_list = 201;
+     */
+    value: NearbyListRequest;
+    case: "nearbyList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty nearby_clear = 202;
+     */
+    value: Empty;
+    case: "nearbyClear";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.ShakeRequest shake = 203;
+     */
+    value: ShakeRequest;
+    case: "shake";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty shake_result = 204;
+     */
+    value: Empty;
+    case: "shakeResult";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleThrowRequest bottle_throw = 205;
+     */
+    value: BottleThrowRequest;
+    case: "bottleThrow";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty bottle_pick = 206;
+     */
+    value: Empty;
+    case: "bottlePick";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleReplyRequest bottle_reply = 207;
+     */
+    value: BottleReplyRequest;
+    case: "bottleReply";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleRef bottle_return = 208;
+     */
+    value: BottleRef;
+    case: "bottleReturn";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty bottles = 209;
+     */
+    value: Empty;
+    case: "bottles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleRef bottle_get = 210;
+     */
+    value: BottleRef;
+    case: "bottleGet";
+  } | {
+    /**
      * Wallet (wallet.proto).
      *
      * @generated from field: hongyan.v1.Empty wallet_balance = 250;
@@ -1255,6 +1330,44 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "momentSettings";
   } | {
     /**
+     * Discovery (discovery.proto).
+     *
+     * @generated from field: hongyan.v1.NearbyList nearby = 200;
+     */
+    value: NearbyList;
+    case: "nearby";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.ShakeResult shake = 201;
+     */
+    value: ShakeResult;
+    case: "shake";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Bottle bottle = 202;
+     */
+    value: Bottle;
+    case: "bottle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottlePick bottle_pick = 203;
+     */
+    value: BottlePick;
+    case: "bottlePick";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleList bottles = 204;
+     */
+    value: BottleList;
+    case: "bottles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleMessage bottle_message = 205;
+     */
+    value: BottleMessage;
+    case: "bottleMessage";
+  } | {
+    /**
      * Wallet (wallet.proto).
      *
      * @generated from field: hongyan.v1.WalletBalance wallet_balance = 250;
@@ -1662,6 +1775,22 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: MomentSettings;
     case: "momentSettings";
+  } | {
+    /**
+     * Discovery: my shake was matched (on any device).
+     *
+     * @generated from field: hongyan.v1.ShakeResult shake = 200;
+     */
+    value: ShakeResult;
+    case: "shake";
+  } | {
+    /**
+     * A bottle of mine (thrown or picked) has a new message.
+     *
+     * @generated from field: hongyan.v1.Bottle bottle = 201;
+     */
+    value: Bottle;
+    case: "bottle";
   } | {
     /**
      * Wallet (wallet.proto): the balance after a movement; a transfer of
