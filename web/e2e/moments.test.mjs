@@ -166,6 +166,22 @@ describe("Moments", { skip }, () => {
     await c.locator(`[data-moment-card="/discover/moments/p/${postId}"]`).click();
     await c.locator('[data-screen="moment-post"] .empty', { hasText: "may not see it" }).waitFor();
 
+    // Settings: hidden from ben, the post is gone for him; shown again, back.
+    await go(a, "/discover/moments/settings");
+    await a.locator('[data-screen="moment-settings"] [data-action="hideMineFrom"]').click();
+    await a.locator('.modal [data-contact="Ben 本"] input[type="checkbox"]').check();
+    await a.locator(".modal .btn.primary").click();
+    const hidden = a.locator(`[data-screen="moment-settings"] [data-person="${ben.session.user}"]`);
+    await hidden.waitFor();
+    await go(b, "/discover");
+    await go(b, `/discover/moments/p/${postId}`);
+    await b.locator('[data-screen="moment-post"] .empty', { hasText: "may not see it" }).waitFor();
+    await hidden.locator('[data-action="unhide"]').click();
+    await hidden.waitFor({ state: "detached" });
+    await go(b, "/discover");
+    await go(b, `/discover/moments/p/${postId}`);
+    await b.locator(`[data-screen="moment-post"] [data-post="${postId}"]`).waitFor();
+
     // Ann deletes it; ben's post screen finds it gone.
     await go(a, "/discover/moments");
     await a.locator(`[data-screen="moments"] [data-post="${postId}"] .mo-more`).click();
@@ -233,6 +249,16 @@ describe("Moments", { skip }, () => {
         await page.context().close();
       }
     }
+    // The dark scheme, on a phone.
+    const dark = await newPage(browser, server, { viewport: PHONE, colorScheme: "dark", hasTouch: true, isMobile: true });
+    await login(dark, "mo_ann");
+    await go(dark, "/discover/moments");
+    await dark.locator(`[data-post="${p1.id}"] .mo-img`).first().waitFor();
+    problems.push(...(await axe(dark, "phone en dark moments")));
+    await go(dark, "/discover/moments/new");
+    await dark.locator('[data-form="moment"]').waitFor();
+    problems.push(...(await axe(dark, "phone en dark compose")));
+    await dark.context().close();
     assert.deepEqual(problems, []);
   });
 });
