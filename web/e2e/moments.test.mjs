@@ -108,12 +108,14 @@ describe("Moments", { skip }, () => {
     await b.locator('.modal button[type="submit"]').click();
     await b.locator(`[data-post="${postId}"] .mo-comment`, { hasText: "Lovely" }).waitFor();
     await a.locator('[data-action="notifications"][data-unread="2"]').waitFor();
+    await a.locator('[data-tab="discover"] .badge.dot').waitFor();
     await a.click('[data-action="notifications"]');
     await a.locator('[data-screen="moment-notifications"] .mo-note').nth(1).waitFor();
     assert.equal(await a.locator('.mo-note[data-kind="1"]').count(), 1, "the like");
     assert.match(await a.locator('.mo-note[data-kind="2"]').textContent(), /Lovely/);
     // Opening them read them, on the server too.
     await a.locator('[data-screen="moment-notifications"] [data-read="done"]').waitFor();
+    await a.locator('[data-tab="discover"] .badge').waitFor({ state: "detached" });
     assert.equal((await ann.body("momentNotifications", { limit: 5 })).unread, 0);
 
     // Ann replies to ben's comment; ben is told.
