@@ -75,6 +75,7 @@ describe("Moments", { skip }, () => {
 
     // Ben, on a phone, sees it with the mention badge on Discover.
     const b = await device(browser, server, "mo_ben", { phone: true });
+    await b.locator('[data-tab="discover"] .badge.dot').waitFor(); // read when the app starts
     await go(b, "/discover");
     await b.locator('[data-entry="moments"] .badge', { hasText: "1" }).waitFor();
     await b.click('[data-entry="moments"]');
