@@ -12,7 +12,7 @@ import { launch, startServer, skipReason, OUT, SHOTS, DESKTOP, PHONE, pngImage }
 import { user } from "./protocol.mjs";
 import { center, device, friends, touch } from "./people.mjs";
 import { axe } from "./axe.mjs";
-import { go, newPage, login } from "./ui.mjs";
+import { go, newPage, login, xssFired } from "./ui.mjs";
 
 const skip = skipReason();
 
@@ -194,6 +194,19 @@ describe("Moments", { skip }, () => {
     await go(b, "/discover");
     await go(b, `/discover/moments/p/${postId}`);
     await b.locator('[data-screen="moment-post"] .empty').waitFor();
+
+    // Text is only ever text: payloads in a post, a place, a link title and
+    // a comment run nothing.
+    const evil = '<img src=x onerror="__xss(1)"><script>__xss(2)</script>';
+    const bad = await ben.body("momentPost", { text: evil, location: evil, link: "https://example.com/x", linkTitle: evil });
+    await ann.body("momentComment", { post: bad.id, text: evil });
+    await go(a, "/discover");
+    await go(a, "/discover/moments");
+    await a.locator(`[data-post="${bad.id}"] .mo-comment`).waitFor();
+    assert.equal(await a.locator(`[data-post="${bad.id}"] .mo-text`).textContent(), evil);
+    assert.deepEqual(await xssFired(a), []);
+    await ben.body("momentDelete", { post: bad.id });
+    await ann.body("momentDelete", { post: later.id });
 
     for (const p of [a, b, c]) {
       assert.deepEqual(p.errors, []);

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "156bde0b6d3b1b2b";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-2cH7tmEN.js","/assets/index-z63Q0Sg_.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "f63907df3a49f9f8";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CUuWFkew.js","/assets/index-z63Q0Sg_.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
