@@ -191,6 +191,7 @@ export class Store extends Emitter {
     const topics = new Set<string>();
     const msgs: Message[] = [];
     const fetch: Message[] = [];
+    const money: Change["item"][] = [];
     await this.db.tx(["kv", "convs", "msgs", "contacts", "requests", "groups", "invitations", "users", "favorites"], "readwrite", (t) => {
       const put = (s: StoreName, k: IDBValidKey, v: unknown) => t.objectStore(s).put(v, k);
       const del = (s: StoreName, k: IDBValidKey | IDBKeyRange) => t.objectStore(s).delete(k);
@@ -303,6 +304,13 @@ export class Store extends Emitter {
             // A reply to one of my posts in an account's community.
             topics.add("oa-forum");
             break;
+          case "walletBalance":
+          case "transfer":
+          case "redPacket":
+            // The wallet's screens and money cards keep what they show
+            // (ui/wallet.ts); they are handed each change.
+            money.push(it);
+            break;
         }
       }
       put("kv", "cursor", cursor);
@@ -310,6 +318,7 @@ export class Store extends Emitter {
     this.cursor = cursor;
     for (const m of msgs) this.emit("msg", m);
     for (const tp of topics) this.emit(tp);
+    for (const it of money) this.emit("money", it);
     this.announceArrivals();
     if (fetch.length) this.emit("fetchMessages", fetch);
   }

@@ -38,6 +38,12 @@ export function discoverList(): View {
         row({ icon: h("span", "row-glyph green", icon(I.transfer, 20)), title: t("file_transfer"), onClick: () => router.go(`/chat/u/${st.me}`), data: { entry: "file-transfer" } }),
         row({ icon: h("span", "row-glyph blue", icon(I.broadcast, 20)), title: t("broadcast"), onClick: () => router.go("/discover/broadcast"), data: { entry: "broadcast" } }),
       ),
+      section(
+        null,
+        row({ icon: h("span", "row-glyph blue", icon(I.location, 20)), title: t("people_nearby"), onClick: () => router.go("/discover/nearby"), data: { entry: "nearby" } }),
+        row({ icon: h("span", "row-glyph orange", icon(I.discover, 20)), title: t("shake"), onClick: () => router.go("/discover/shake"), data: { entry: "shake" } }),
+        row({ icon: h("span", "row-glyph green", icon(I.send, 20)), title: t("bottles"), onClick: () => router.go("/discover/bottles"), data: { entry: "bottles" } }),
+      ),
     ),
   );
   return { el, dispose: () => scope.dispose() };

@@ -10,6 +10,7 @@ import { MessageKind, type Media, type Message } from "../lib/proto";
 import { I } from "./icons";
 import { avatar, modal, toastError } from "./widgets";
 import { kindLabel, noticeText, summary } from "./msgtext";
+import { moneyCard } from "./wallet";
 
 export function isSystem(m: Message): boolean {
   return m.kind === MessageKind.NOTICE || m.kind === MessageKind.RECALLED;
@@ -264,7 +265,7 @@ export function content(m: Message, inHistory = false): HTMLElement {
       return inHistory ? h("div", "text", summary(m)) : historyCard(m);
     case MessageKind.TRANSFER:
     case MessageKind.RED_PACKET:
-      return h("div", { class: "money-card", data: { kind: m.kind === MessageKind.TRANSFER ? "transfer" : "red-packet" } }, summary(m));
+      return inHistory ? h("div", "text", summary(m)) : moneyCard(m);
   }
   if (m.kind !== MessageKind.TEXT && !m.text) return h("div", "text", kindLabel(m.kind) || t("unsupported"));
   return h("div", "text", ...richText(m.text));
