@@ -290,6 +290,11 @@ export class Store extends Emitter {
             // server; they are told that something changed.
             topics.add("oa");
             break;
+          case "bottle":
+          case "shake":
+            // Discovery's screens load what they show from the server.
+            topics.add(it.case);
+            break;
         }
       }
       put("kv", "cursor", cursor);

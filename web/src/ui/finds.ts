@@ -5,6 +5,7 @@ import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { ApiError } from "../lib/conn";
+import { Scope } from "../lib/events";
 import { I } from "./icons";
 import { ask, avatar, confirmBox, empty, errorText, header, iconButton, row, section, sheet, toast, toastError } from "./widgets";
 import { sendRequest } from "./contacts";
@@ -323,6 +324,9 @@ export function bottle(id: bigint): View {
     }
   });
   const el = h("div", { class: "pane", data: { screen: "bottle" } }, header({ title: t("bottle"), back: "/discover/bottles" }), h("div", "pane-body padded", body));
+  // The other's answers arrive as changes of the bottle.
+  const scope = new Scope();
+  scope.add(app.store!.on("bottle", () => void load()));
   void load();
-  return { el };
+  return { el, dispose: () => scope.dispose() };
 }
