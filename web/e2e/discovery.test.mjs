@@ -105,6 +105,10 @@ describe("discovery", { skip }, () => {
     // The thrower's answer arrives while the bottle is open.
     await ann.body("bottleReply", { bottle: thrown.id, text: "Hi, shore" });
     await page.locator('[data-screen="bottle"] [data-bottle-message]', { hasText: "Hi, shore" }).waitFor();
+    // Adding each other: Dan's request reaches Ann, from Dan.
+    await page.locator('[data-action="bottle-greet"]').click();
+    await page.locator('[role="dialog"] button[type="submit"]').click();
+    await page.locator(".toast", { hasText: "Friend request sent." }).waitFor();
     await go(page, "/discover/bottles");
     await page.locator(`[data-bottle="${thrown.id}"]`, { hasText: "2 messages" }).waitFor();
     expectNoErrors(page);

@@ -657,6 +657,7 @@ type ClientFrame struct {
 	//	*ClientFrame_BottleReturn
 	//	*ClientFrame_Bottles
 	//	*ClientFrame_BottleGet
+	//	*ClientFrame_BottleGreet
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1881,6 +1882,15 @@ func (x *ClientFrame) GetBottleGet() *BottleRef {
 	return nil
 }
 
+func (x *ClientFrame) GetBottleGreet() *BottleGreetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleGreet); ok {
+			return x.BottleGreet
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -2531,6 +2541,10 @@ type ClientFrame_BottleGet struct {
 	BottleGet *BottleRef `protobuf:"bytes,210,opt,name=bottle_get,json=bottleGet,proto3,oneof"`
 }
 
+type ClientFrame_BottleGreet struct {
+	BottleGreet *BottleGreetRequest `protobuf:"bytes,211,opt,name=bottle_greet,json=bottleGreet,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -2845,6 +2859,8 @@ func (*ClientFrame_BottleReturn) isClientFrame_Req() {}
 func (*ClientFrame_Bottles) isClientFrame_Req() {}
 
 func (*ClientFrame_BottleGet) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleGreet) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
@@ -10509,7 +10525,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\"\xf1G\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\"\xb7H\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10665,7 +10681,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rbottle_return\x18\xd0\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\fbottleReturn\x12.\n" +
 	"\abottles\x18\xd1\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abottles\x127\n" +
 	"\n" +
-	"bottle_get\x18\xd2\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\tbottleGet\x12;\n" +
+	"bottle_get\x18\xd2\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\tbottleGet\x12D\n" +
+	"\fbottle_greet\x18\xd3\x01 \x01(\v2\x1e.hongyan.v1.BottleGreetRequestH\x00R\vbottleGreet\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -11491,58 +11508,59 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*BottleThrowRequest)(nil),         // 140: hongyan.v1.BottleThrowRequest
 	(*BottleReplyRequest)(nil),         // 141: hongyan.v1.BottleReplyRequest
 	(*BottleRef)(nil),                  // 142: hongyan.v1.BottleRef
-	(*WalletHistoryRequest)(nil),       // 143: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 144: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 145: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 146: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 147: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 148: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 149: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 150: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 151: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 152: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 153: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 154: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 155: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 156: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 157: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 158: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 159: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 160: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 161: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 162: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 163: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 164: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 165: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 166: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 167: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 168: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 169: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 170: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 171: hongyan.v1.OaAuthorization
-	(*MomentPost)(nil),                 // 172: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 173: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 174: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 175: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 176: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 177: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 178: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 179: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 180: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 181: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 182: hongyan.v1.BottleMessage
-	(*WalletBalance)(nil),              // 183: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 184: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 185: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 186: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 187: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 188: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 189: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 190: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 191: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 192: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 193: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 194: hongyan.v1.MoneyCard
+	(*BottleGreetRequest)(nil),         // 143: hongyan.v1.BottleGreetRequest
+	(*WalletHistoryRequest)(nil),       // 144: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 145: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 146: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 147: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 148: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 149: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 150: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 151: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 152: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 153: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 154: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 155: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 156: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 157: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 158: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 159: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 160: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 161: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 162: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 163: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 164: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 165: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 166: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 167: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 168: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 169: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 170: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 171: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 172: hongyan.v1.OaAuthorization
+	(*MomentPost)(nil),                 // 173: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 174: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 175: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 176: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 177: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 178: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 179: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 180: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 181: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 182: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 183: hongyan.v1.BottleMessage
+	(*WalletBalance)(nil),              // 184: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 185: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 186: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 187: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 188: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 189: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 190: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 191: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 192: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 193: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 194: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 195: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11674,158 +11692,159 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	142, // 126: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
 	10,  // 127: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
 	142, // 128: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
-	10,  // 129: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	143, // 130: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	144, // 131: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	145, // 132: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	145, // 133: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	146, // 134: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	147, // 135: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	148, // 136: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	149, // 137: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	149, // 138: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	149, // 139: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	150, // 140: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	151, // 141: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	151, // 142: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 143: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 144: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 145: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 146: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 147: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 148: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 149: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 150: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 151: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 152: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 153: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 154: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 155: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 156: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 157: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 158: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 159: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 160: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 161: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 162: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 163: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 164: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 165: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 166: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 167: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 168: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 169: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 170: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 171: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	152, // 172: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	153, // 173: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	154, // 174: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	155, // 175: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	156, // 176: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 177: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	157, // 178: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	158, // 179: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	159, // 180: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 181: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	160, // 182: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	161, // 183: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	162, // 184: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	163, // 185: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	164, // 186: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	165, // 187: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	166, // 188: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	167, // 189: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	168, // 190: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	169, // 191: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	170, // 192: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	171, // 193: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	172, // 194: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	173, // 195: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	174, // 196: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	175, // 197: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	176, // 198: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	177, // 199: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	178, // 200: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	179, // 201: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	180, // 202: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	181, // 203: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	182, // 204: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	183, // 205: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	184, // 206: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	185, // 207: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	186, // 208: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	187, // 209: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	188, // 210: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	189, // 211: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	190, // 212: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 213: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 214: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 215: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 216: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 217: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 218: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 219: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 220: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 221: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 222: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 223: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 224: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	155, // 225: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	191, // 226: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	192, // 227: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	193, // 228: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	176, // 229: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	178, // 230: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	179, // 231: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	183, // 232: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	188, // 233: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	189, // 234: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 235: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 236: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 237: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 238: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 239: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 240: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 241: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	194, // 242: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 243: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 244: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 245: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 246: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 247: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 248: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 249: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 250: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 251: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 252: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 253: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 254: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 255: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 256: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 257: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 258: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 259: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 260: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 261: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 262: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 263: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 264: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 265: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 266: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 267: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 268: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 269: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 270: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 271: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 272: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 273: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 274: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 275: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	276, // [276:276] is the sub-list for method output_type
-	276, // [276:276] is the sub-list for method input_type
-	276, // [276:276] is the sub-list for extension type_name
-	276, // [276:276] is the sub-list for extension extendee
-	0,   // [0:276] is the sub-list for field type_name
+	143, // 129: hongyan.v1.ClientFrame.bottle_greet:type_name -> hongyan.v1.BottleGreetRequest
+	10,  // 130: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	144, // 131: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	145, // 132: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	146, // 133: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	146, // 134: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	147, // 135: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	148, // 136: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	149, // 137: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	150, // 138: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	150, // 139: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	150, // 140: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	151, // 141: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	152, // 142: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	152, // 143: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 144: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 145: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 146: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 147: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 148: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 149: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 150: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 151: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 152: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 153: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 154: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 155: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 156: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 157: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 158: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 159: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 160: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 161: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 162: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 163: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 164: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 165: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 166: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 167: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 168: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 169: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 170: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 171: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 172: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	153, // 173: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	154, // 174: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	155, // 175: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	156, // 176: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	157, // 177: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 178: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	158, // 179: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	159, // 180: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	160, // 181: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 182: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	161, // 183: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	162, // 184: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	163, // 185: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	164, // 186: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	165, // 187: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	166, // 188: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	167, // 189: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	168, // 190: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	169, // 191: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	170, // 192: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	171, // 193: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	172, // 194: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	173, // 195: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	174, // 196: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	175, // 197: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	176, // 198: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	177, // 199: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	178, // 200: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	179, // 201: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	180, // 202: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	181, // 203: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	182, // 204: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	183, // 205: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	184, // 206: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	185, // 207: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	186, // 208: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	187, // 209: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	188, // 210: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	189, // 211: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	190, // 212: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	191, // 213: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 214: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 215: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 216: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 217: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 218: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 219: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 220: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 221: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 222: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 223: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 224: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 225: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	156, // 226: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	192, // 227: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	193, // 228: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	194, // 229: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	177, // 230: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	179, // 231: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	180, // 232: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	184, // 233: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	189, // 234: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	190, // 235: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 236: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 237: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 238: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 239: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 240: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 241: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 242: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	195, // 243: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 244: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 245: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 246: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 247: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 248: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 249: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 250: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 251: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 252: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 253: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 254: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 255: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 256: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 257: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 258: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 259: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 260: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 261: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 262: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 263: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 264: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 265: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 266: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 267: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 268: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 269: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 270: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 271: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 272: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 273: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 274: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 275: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 276: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	277, // [277:277] is the sub-list for method output_type
+	277, // [277:277] is the sub-list for method input_type
+	277, // [277:277] is the sub-list for extension type_name
+	277, // [277:277] is the sub-list for extension extendee
+	0,   // [0:277] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11967,6 +11986,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_BottleReturn)(nil),
 		(*ClientFrame_Bottles)(nil),
 		(*ClientFrame_BottleGet)(nil),
+		(*ClientFrame_BottleGreet)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),

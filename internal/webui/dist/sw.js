@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "f9528947c962be2e";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-DK7YdbQw.js","/assets/index-Fscj3CeL.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "333693a1808346fc";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-7CKnHbm-.js","/assets/index-Fscj3CeL.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
