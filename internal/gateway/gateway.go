@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
@@ -41,10 +42,11 @@ type Services struct {
 	Moments          *moments.Service // nil: no Moments requests
 	Wallet           *wallet.Service  // nil: no wallet requests
 	// Discovery: nil, no people nearby, shake or bottles.
-	Discovery *discovery.Service
-	Media     *media.Service // nil: no media endpoints
-	Changes   *changelog.Feed
-	Bus       hongyan.Bus
+	Discovery    *discovery.Service
+	AddressBooks *addressbook.Service // nil: no address-book requests
+	Media        *media.Service       // nil: no media endpoints
+	Changes      *changelog.Feed
+	Bus          hongyan.Bus
 }
 
 // Options tune the gateway.

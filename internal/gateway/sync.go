@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	"hongyan/internal/discovery"
@@ -148,6 +149,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
 	case officialacct.Message:
 		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
+	case officialacct.Post:
+		item.Item = &pb.Change_OaForumReply{OaForumReply: c.named(ctx, oaPostPB(v))[0]}
 	case officialacct.FollowState:
 		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case moments.NotificationView:
@@ -166,6 +169,10 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Transfer{Transfer: transferPB(v)}
 	case wallet.PacketView:
 		item.Item = &pb.Change_RedPacket{RedPacket: packetPB(v)}
+	case []addressbook.Version:
+		item.Item = &pb.Change_AbVersions{AbVersions: versionsPB(v)}
+	case addressbook.Entry:
+		item.Item = &pb.Change_GroupBookEntry{GroupBookEntry: bookEntryPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {
@@ -177,6 +184,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 			item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(it.Conversation)}
 		case hongyan.ChangeFavorite:
 			item.Item = &pb.Change_FavoriteRemoved{FavoriteRemoved: it.Ref}
+		case hongyan.ChangeGroupBook:
+			item.Item = &pb.Change_GroupBookEntryRemoved{GroupBookEntryRemoved: &pb.GroupBookEntryRemoved{Group: int64(it.Conversation), Entry: it.Ref}}
 		}
 	}
 	return nil

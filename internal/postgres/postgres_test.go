@@ -8,6 +8,8 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/account/accounttest"
+	"hongyan/internal/addressbook"
+	"hongyan/internal/addressbook/addressbooktest"
 	"hongyan/internal/changelog/changelogtest"
 	"hongyan/internal/chat"
 	"hongyan/internal/chat/chattest"
@@ -54,6 +56,11 @@ func TestAccount(t *testing.T) {
 func TestContact(t *testing.T) {
 	pgtest.Require(t)
 	contacttest.Run(t, func(t *testing.T) contact.Store { return open(t).Contacts() })
+}
+
+func TestAddressBookStore(t *testing.T) {
+	pgtest.Require(t)
+	addressbooktest.Run(t, func(t *testing.T) addressbook.Store { return open(t).AddressBooks() })
 }
 
 func TestFavoriteStore(t *testing.T) {

@@ -6,6 +6,7 @@ package stores
 import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/accountdb"
+	"hongyan/internal/sqldb/addressbookdb"
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
 	"hongyan/internal/sqldb/contactdb"
@@ -32,6 +33,7 @@ var Schemas = []sqldb.Schema{
 	momentsdb.Schema,
 	walletdb.Schema,
 	discoverydb.Schema,
+	addressbookdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -78,3 +80,6 @@ func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
 
 // Wallet returns the wallet store.
 func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
+
+// AddressBooks returns the address-book store.
+func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.DB) }

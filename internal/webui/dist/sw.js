@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "333693a1808346fc";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-7CKnHbm-.js","/assets/index-Fscj3CeL.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "eeb7eed0d6ebedd8";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BjqXuiKL.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -7,7 +7,11 @@ import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, 
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { bottle, bottles, nearby, shake } from "./finds";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
+import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
+import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
+import { groupBook, phonebook } from "./addressbook";
+import { walletView } from "./wallet";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -26,6 +30,10 @@ export function detailView(r: Route): View {
       return groupInfo(id());
     case "group-members":
       return groupMembers(id());
+    case "group-book":
+      return groupBook(id());
+    case "phonebook":
+      return phonebook();
     case "requests":
       return requests();
     case "add":
@@ -46,6 +54,20 @@ export function detailView(r: Route): View {
       return search();
     case "favorites":
       return favorites();
+    case "moments":
+      return momentsFeed();
+    case "moment-new":
+      return momentCompose();
+    case "moment-notifications":
+      return momentNotifications();
+    case "moment-settings":
+      return momentSettings();
+    case "moment-search":
+      return momentSearch();
+    case "moment-post":
+      return momentPost(id());
+    case "moment-album":
+      return momentsAlbum(id());
     case "broadcast":
       return broadcast();
     case "scan":
@@ -72,6 +94,8 @@ export function detailView(r: Route): View {
       return language();
     case "notifications":
       return notifications();
+    case "wallet":
+      return walletView();
     case "oa-console":
       return oaConsole();
     case "oa-console-account":
@@ -86,6 +110,10 @@ export function detailView(r: Route): View {
       return oaProfile({ id: id() });
     case "oa-chat":
       return oaChat(id());
+    case "oa-forum":
+      return oaForum(id());
+    case "oa-forum-post":
+      return oaForumThread(id());
     case "oa-scan":
       return oaProfile({ ticket: r.params[0] });
     case "qr-confirm":
