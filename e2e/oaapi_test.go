@@ -77,7 +77,7 @@ func (d *devInbox) await(t *testing.T, what string, match func(*message.MixMessa
 // developer's server.
 func TestOfficialAccountSDKAgainstBinary(t *testing.T) {
 	dir := t.TempDir()
-	s := startServerEnv(t, filepath.Join(dir, "data"), "127.0.0.1:0", "HONGYAN_OFFICIALACCOUNTS_ALLOW_PRIVATE_CALLBACKS=true")
+	s := startServerEnv(t, filepath.Join(dir, "data"), "127.0.0.1:0", []string{"HONGYAN_OFFICIALACCOUNTS_ALLOW_PRIVATE_CALLBACKS=true"})
 	p := func(name string) string { return filepath.Join(dir, name) }
 	cli(t, s, p("owner"), "register", "oa_owner01", "owner-password")
 	cli(t, s, p("fan"), "register", "oa_fan0001", "fan-password", "--nickname", "Fan")

@@ -36,6 +36,10 @@ type Config struct {
 	// spends memory to save CPU under load. The GOGC environment
 	// variable, when set, wins.
 	GCPercent int `toml:"gc_percent"`
+	// Bus carries events between the nodes of a cluster: "memory" (one
+	// node alone) or the URL of NATS ("nats://host:4222", several
+	// separated by commas).
+	Bus string `toml:"bus"`
 
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
@@ -95,6 +99,14 @@ type Wallet struct {
 	// ExpiryInterval is how often the node refunds transfers and red
 	// packets left for 24 hours.
 	ExpiryInterval Duration `toml:"expiry_interval"`
+	// ReconcileAfter is how long a top-up or withdrawal may stay between
+	// the payment provider and the ledger (a crash in between) before the
+	// reconciliation asks the provider and settles it. Each call to the
+	// provider is given at most half of it.
+	ReconcileAfter Duration `toml:"reconcile_after"`
+	// ReconcileInterval is how often the node runs the reconciliation
+	// (also once at start-up).
+	ReconcileInterval Duration `toml:"reconcile_interval"`
 	// TestClock allows `hongyan admin expire-now`, which refunds
 	// everything as if 24 hours had passed. Never on a real server.
 	TestClock bool `toml:"test_clock"`
@@ -221,6 +233,9 @@ type Gateway struct {
 	// HelloTimeout closes a WebSocket connection that has not signed in
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
+	// DrainTimeout bounds a node's drain on SIGTERM: how long connections
+	// may take to finish the requests in hand before the rest are closed.
+	DrainTimeout Duration `toml:"drain_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
 	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
 	// http.trusted_proxies, or every client has the proxy's address.
@@ -252,6 +267,7 @@ func Default() Config {
 		Data:      "./data",
 		LogLevel:  "info",
 		GCPercent: 200,
+		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
 			LoginPerMinute:          10,
@@ -273,6 +289,7 @@ func Default() Config {
 			MaxUnauthenticatedBytes: 16 << 10,
 			MaxBufferedBytes:        256 << 20,
 			HelloTimeout:            Duration{10 * time.Second},
+			DrainTimeout:            Duration{10 * time.Second},
 			MaxConnsPerAddress:      512,
 			MaxUnauthenticatedConns: 4096,
 			WriteTimeout:            Duration{10 * time.Second},
@@ -290,12 +307,14 @@ func Default() Config {
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
 		Wallet: Wallet{
-			MaxPacket:      20_000,
-			MaxShares:      100,
-			MaxTransfer:    5_000_000,
-			MaxTopUp:       5_000_000,
-			Provider:       "sandbox",
-			ExpiryInterval: Duration{time.Minute},
+			MaxPacket:         20_000,
+			MaxShares:         100,
+			MaxTransfer:       5_000_000,
+			MaxTopUp:          5_000_000,
+			Provider:          "sandbox",
+			ExpiryInterval:    Duration{time.Minute},
+			ReconcileAfter:    Duration{2 * time.Minute},
+			ReconcileInterval: Duration{time.Minute},
 		},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
@@ -440,6 +459,9 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("config: storage.driver must be sqlite or postgres, not %q", c.Storage.Driver)
 	}
+	if c.Bus != "memory" && !strings.HasPrefix(c.Bus, "nats://") && !strings.HasPrefix(c.Bus, "tls://") {
+		return fmt.Errorf("config: bus must be \"memory\" or a NATS URL (nats://host:4222), not %q", c.Bus)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -475,7 +497,7 @@ func (c Config) Validate() error {
 	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||
 		c.Wallet.SandboxFailPercent < 0 || c.Wallet.SandboxFailPercent > 100 || c.Wallet.SandboxDelay.Duration < 0 ||
-		c.Wallet.ExpiryInterval.Duration <= 0 {
+		c.Wallet.ExpiryInterval.Duration <= 0 || c.Wallet.ReconcileAfter.Duration <= 0 || c.Wallet.ReconcileInterval.Duration <= 0 {
 		return fmt.Errorf("config: wallet limits must be positive, sandbox_fail_percent 0 to 100, expiry_interval positive")
 	}
 	if c.Wallet.Provider != "sandbox" {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,11 +30,11 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
-	"hongyan/internal/membus"
 	"hongyan/internal/moments"
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
+	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -50,13 +51,15 @@ type Node struct {
 	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	wallet   *wallet.Service
+	pay      *sandboxpay.Provider
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
-	bus      *membus.Bus
+	bus      bus
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	draining atomic.Bool // Serve is draining: not ready
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -71,8 +74,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, db: db, bus: membus.New(), reg: prometheus.NewRegistry()}
+	b, err := openBus(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, db: db, bus: b, reg: prometheus.NewRegistry()}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observeBus(b, n.reg)
 	observeStore(db, n.reg)
 	pub := hongyan.Publisher{Bus: n.bus}
 
@@ -104,7 +113,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
-	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
+	n.wallet, n.pay, err = newWallet(cfg, db, contacts, groups, chats, pub)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet))
 
@@ -190,8 +203,16 @@ func publicURL(cfg config.Config) string {
 func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if n.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
 	if err := n.db.Ping(ctx); err != nil {
 		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !n.bus.Connected() {
+		http.Error(w, "bus unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))
@@ -241,6 +262,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go n.prune(ctx)
 	go n.expire(ctx)
+	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -248,6 +270,16 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Drain: not ready (a load balancer stops sending clients here), no
+	// new connections, each open one closed once its requests in hand are
+	// answered; then HTTP requests in flight (uploads) finish.
+	n.draining.Store(true)
+	n.log.Info("draining", "connections", n.gw.Conns())
+	dctx, dcancel := context.WithTimeout(context.Background(), n.cfg.Gateway.DrainTimeout.Duration)
+	if err := n.gw.Drain(dctx); err != nil {
+		n.log.Warn("drain timed out; closing the connections left", "connections", n.gw.Conns())
+	}
+	dcancel()
 	n.gw.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -273,6 +305,7 @@ func (n *Node) Close() error {
 	n.gw.Close()
 	n.oas.Wait()
 	n.bus.Close()
+	n.pay.Close()
 	return n.db.Close()
 }
 
