@@ -49,8 +49,9 @@ type OAResult struct {
 //     time from the request until the last of them has it (target ≤ 10 s
 //     for 100,000 on SQLite);
 //  2. the account gets a developer server on loopback (plain mode: it
-//     checks each push's signature and counts it by MsgId), and the Users
-//     followers send it texts for Duration, Inflight at a time each: the
+//     checks each push's signature and counts it by MsgId), and Senders
+//     of those followers (default 16) send it texts for Duration,
+//     Inflight at a time each: the
 //     pushes per second the server received, and the acknowledged
 //     messages it never received or received twice (target ≥ 2,000/s,
 //     none lost or duplicated).
@@ -97,7 +98,11 @@ func runOA(ctx context.Context, opt Options) (Result, error) {
 	}); err != nil {
 		return Result{}, err
 	}
-	res := &OAResult{Followers: followers, Sample: len(fans), Senders: len(fans)}
+	senders := fans[:min(len(fans), 16)]
+	if opt.Senders > 1 {
+		senders = fans[:min(len(fans), opt.Senders)]
+	}
+	res := &OAResult{Followers: followers, Sample: len(fans), Senders: len(senders)}
 	fmt.Fprintf(opt.Log, "w6-oa: seeding %d synthetic followers\n", followers-len(fans))
 	t0 := time.Now()
 	if err := opt.SeedOAFollowers(ctx, acct.Appid, followers-len(fans)); err != nil {
@@ -182,13 +187,13 @@ func runOA(ctx context.Context, opt Options) (Result, error) {
 		return Result{}, fmt.Errorf("oa_set_server (the node needs officialaccounts.allow_private_callbacks): %w", err)
 	}
 	dev.reset()
-	acked := make([][]int64, len(fans))
+	acked := make([][]int64, len(senders))
 	var sendErrs atomic.Int64
 	sctx, cancel := context.WithTimeout(ctx, opt.Duration)
 	defer cancel()
 	t1 := time.Now()
 	var sw sync.WaitGroup
-	for i, p := range fans {
+	for i, p := range senders {
 		var mu sync.Mutex
 		for range max(1, opt.Inflight) {
 			sw.Go(func() {
@@ -226,7 +231,7 @@ func runOA(ctx context.Context, opt Options) (Result, error) {
 	}
 	res.PushesPerS = float64(len(seen)) / elapsed.Seconds()
 	fmt.Fprintf(opt.Log, "w6-oa: %d followers sent for %.1f s: %d acknowledged, %d pushes received (%.0f/s), %d lost, %d duplicated, %d send errors, %d bad pushes\n",
-		len(fans), elapsed.Seconds(), res.Acked, res.Received, res.PushesPerS, res.Lost, res.Duplicates, sendErrs.Load(), dev.bad.Load())
+		len(senders), elapsed.Seconds(), res.Acked, res.Received, res.PushesPerS, res.Lost, res.Duplicates, sendErrs.Load(), dev.bad.Load())
 	return Result{Workload: "w6-oa", Users: len(fans), DurationS: elapsed.Seconds(), Sent: res.Acked, SentPerS: float64(res.Acked) / elapsed.Seconds(),
 		Errors: sendErrs.Load() + dev.bad.Load(), Lost: res.Lost + int64(res.Missing), Duplicates: res.Duplicates, OA: res}, nil
 }
