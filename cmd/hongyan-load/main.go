@@ -54,6 +54,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -106,8 +107,20 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send; w6-oa: followers that message the account (default 16)")
 	fs.IntVar(&opt.Followers, "followers", 100_000, "w6-oa: followers of the broadcast (--users of them real and online, the rest synthetic, seeded in the node's store)")
 	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the load and, without --server, the node) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *openLoop != "" {
 		rates, err := load.ParseRates(*openLoop)

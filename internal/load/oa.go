@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	pb "hongyan/internal/gen/hongyanv1"
@@ -34,8 +35,14 @@ type OAResult struct {
 	Acked      int64   `json:"acked"`        // messages acknowledged to their senders
 	Received   int64   `json:"received"`     // pushes the developer's server received
 	PushesPerS float64 `json:"pushes_per_s"` // unique MsgIds received per second
-	Lost       int64   `json:"lost"`         // acknowledged, never received
-	Duplicates int64   `json:"duplicates"`   // received more than once
+	// The CPU this process (node, clients and developer server, when
+	// hongyan-load started the node) spent in the push phase, and the
+	// pushes per CPU-second: on a shared machine the phase gets a
+	// fraction of a core, and this is what a core does.
+	PushCPUS      float64 `json:"push_cpu_s"`
+	PushesPerCPUS float64 `json:"pushes_per_cpu_s"`
+	Lost          int64   `json:"lost"`       // acknowledged, never received
+	Duplicates    int64   `json:"duplicates"` // received more than once
 }
 
 // runOA is w6-oa, over the client protocol against a node this process
@@ -191,7 +198,7 @@ func runOA(ctx context.Context, opt Options) (Result, error) {
 	var sendErrs atomic.Int64
 	sctx, cancel := context.WithTimeout(ctx, opt.Duration)
 	defer cancel()
-	t1 := time.Now()
+	t1, cpu1 := time.Now(), processCPU()
 	var sw sync.WaitGroup
 	for i, p := range senders {
 		var mu sync.Mutex
@@ -211,7 +218,7 @@ func runOA(ctx context.Context, opt Options) (Result, error) {
 		}
 	}
 	sw.Wait()
-	elapsed := time.Since(t1)
+	elapsed, cpu := time.Since(t1), processCPU()-cpu1
 	// Each send is answered after its push (the node pushes before it
 	// answers), so what the server has now is all it will get.
 	seen := dev.snapshot()
@@ -230,8 +237,12 @@ func runOA(ctx context.Context, opt Options) (Result, error) {
 		}
 	}
 	res.PushesPerS = float64(len(seen)) / elapsed.Seconds()
-	fmt.Fprintf(opt.Log, "w6-oa: %d followers sent for %.1f s: %d acknowledged, %d pushes received (%.0f/s), %d lost, %d duplicated, %d send errors, %d bad pushes\n",
-		len(senders), elapsed.Seconds(), res.Acked, res.Received, res.PushesPerS, res.Lost, res.Duplicates, sendErrs.Load(), dev.bad.Load())
+	res.PushCPUS = cpu
+	if cpu > 0 {
+		res.PushesPerCPUS = float64(len(seen)) / cpu
+	}
+	fmt.Fprintf(opt.Log, "w6-oa: %d followers sent for %.1f s: %d acknowledged, %d pushes received (%.0f/s; %.1f CPU-s in this process, %.0f per CPU-s), %d lost, %d duplicated, %d send errors, %d bad pushes\n",
+		len(senders), elapsed.Seconds(), res.Acked, res.Received, res.PushesPerS, cpu, res.PushesPerCPUS, res.Lost, res.Duplicates, sendErrs.Load(), dev.bad.Load())
 	return Result{Workload: "w6-oa", Users: len(fans), DurationS: elapsed.Seconds(), Sent: res.Acked, SentPerS: float64(res.Acked) / elapsed.Seconds(),
 		Errors: sendErrs.Load() + dev.bad.Load(), Lost: res.Lost + int64(res.Missing), Duplicates: res.Duplicates, OA: res}, nil
 }
@@ -302,4 +313,13 @@ func (d *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.mu.Unlock()
 	}
 	io.WriteString(w, "success")
+}
+
+// processCPU is the user and system CPU time of this process, in seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
