@@ -359,9 +359,14 @@ func officialAccountRoutes(rs routes) {
 			return nil, err
 		}
 		list := &pb.OaFanList{}
+		users := make([]hongyan.UserID, len(fs))
+		for i, f := range fs {
+			users[i] = f.User
+		}
+		names := c.publicNames(ctx, users)
 		for _, f := range fs {
 			list.Fans = append(list.Fans, &pb.OaFan{User: int64(f.User), Openid: f.OpenID, Following: f.Following, Since: f.Since.UnixMilli(),
-				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli()})
+				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli(), Nickname: names[f.User].Profile.Nickname})
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaFollowers{OaFollowers: list}}, nil
 	})

@@ -64,11 +64,14 @@ type Service struct {
 	sink     Sink
 	verifier Verifier
 	jobs     sync.WaitGroup
+	// forumRate limits posts and replies per user.
+	forumRate *hongyan.Limiter
+	images    Images
 }
 
 // New returns a Service on store.
 func New(store Store, pub hongyan.Publisher) *Service {
-	return &Service{store: store, pub: pub, now: time.Now}
+	return &Service{store: store, pub: pub, now: time.Now, forumRate: hongyan.NewLimiter(DefaultForumRate)}
 }
 
 // SetDeveloper installs the developer API's sink and verifier (either may

@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) oa.Store) {
 	t.Run("Broadcast", func(t *testing.T) { testBroadcast(t, open(t)) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, open(t)) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, open(t)) })
+	t.Run("Forum", func(t *testing.T) { testForum(t, open(t)) })
+	t.Run("ForumRules", func(t *testing.T) { testForumRules(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.

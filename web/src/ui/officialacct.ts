@@ -167,7 +167,13 @@ export function oaProfile(ref: { id?: bigint; ticket?: string }): View {
         h("h2", null, a.name, a.verified ? h("span", { class: "oa-verified", attrs: { title: t("oa_verified") } }, " ✓") : null),
         h("div", "hint", `${kindName(a.kind)} · ${t("oa_followers", String(p.followers))}`),
         a.intro ? h("p", null, a.intro) : null,
-        h("div", "oa-actions", follow, p.following ? h("button", { class: "btn primary", attrs: { type: "button" }, data: { oaOpenChat: "1" }, on: { click: () => router.go(`/oa/${a.id}/chat`) } }, t("oa_open_chat")) : null),
+        h(
+          "div",
+          "oa-actions",
+          follow,
+          p.following ? h("button", { class: "btn primary", attrs: { type: "button" }, data: { oaOpenChat: "1" }, on: { click: () => router.go(`/oa/${a.id}/chat`) } }, t("oa_open_chat")) : null,
+          p.following ? h("button", { class: "btn", attrs: { type: "button" }, data: { oaOpenForum: "1" }, on: { click: () => router.go(`/oa/${a.id}/forum`) } }, t("oa_forum")) : null,
+        ),
       ),
       p.articles.length
         ? section(t("oa_articles"), ...p.articles.map((x) => row({ title: x.title, sub: x.digest || formatTime(Number(x.published)), onClick: () => router.go(`/oa/article/${x.id}`), data: { article: String(x.id) } })))
