@@ -158,3 +158,88 @@ func (c *collector) wait(t *testing.T) []string {
 	}
 	return c.snapshot()
 }
+
+// RunPair runs the suite of a bus that joins nodes: open returns two buses
+// of one cluster (two nodes' connections), and what is published on either
+// reaches the subscribers of both. A subscription is active when Subscribe
+// returns, so a message published right after reaches it.
+func RunPair(t *testing.T, open func(t *testing.T) (a, b hongyan.Bus)) {
+	t.Run("ReachesTheOtherNodeInOrder", func(t *testing.T) {
+		a, b := open(t)
+		const n = 200
+		there, here := newCollector(n), newCollector(n)
+		subB := mustSubscribe(t, b, "hy.test.pair.order", there.add)
+		defer subB.Unsubscribe()
+		subA := mustSubscribe(t, a, "hy.test.pair.order", here.add)
+		defer subA.Unsubscribe()
+		for i := range n {
+			if err := a.Publish(context.Background(), "hy.test.pair.order", []byte(fmt.Sprint(i))); err != nil {
+				t.Fatalf("Publish %d: %v", i, err)
+			}
+		}
+		for name, c := range map[string]*collector{"other node": there, "same node": here} {
+			for i, g := range c.wait(t) {
+				if want := fmt.Sprint(i); g != want {
+					t.Fatalf("%s message %d: got %q, want %q", name, i, g, want)
+				}
+			}
+		}
+	})
+	t.Run("ActiveWhenSubscribeReturns", func(t *testing.T) {
+		a, b := open(t)
+		for i := range 20 {
+			subject := fmt.Sprintf("hy.test.pair.active.%d", i)
+			c := newCollector(1)
+			sub := mustSubscribe(t, b, subject, c.add)
+			if err := a.Publish(context.Background(), subject, []byte("first")); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.wait(t); len(got) != 1 || got[0] != "first" {
+				t.Fatalf("subscription %d: got %q, want [\"first\"]", i, got)
+			}
+			sub.Unsubscribe()
+		}
+	})
+	t.Run("SharedSubjectSurvivesOneUnsubscribe", func(t *testing.T) {
+		a, b := open(t)
+		gone, kept := newCollector(0), newCollector(1)
+		s1 := mustSubscribe(t, b, "hy.test.pair.shared", gone.add)
+		s2 := mustSubscribe(t, b, "hy.test.pair.shared", kept.add)
+		defer s2.Unsubscribe()
+		if err := s1.Unsubscribe(); err != nil {
+			t.Fatalf("Unsubscribe: %v", err)
+		}
+		if err := s1.Unsubscribe(); err != nil {
+			t.Fatalf("second Unsubscribe: %v", err)
+		}
+		if err := a.Publish(context.Background(), "hy.test.pair.shared", []byte("still")); err != nil {
+			t.Fatal(err)
+		}
+		if got := kept.wait(t); len(got) != 1 || got[0] != "still" {
+			t.Fatalf("remaining subscriber: got %q, want [\"still\"]", got)
+		}
+		if got := gone.snapshot(); len(got) != 0 {
+			t.Fatalf("unsubscribed handler got %q, want nothing", got)
+		}
+	})
+	t.Run("BothWays", func(t *testing.T) {
+		a, b := open(t)
+		toA, toB := newCollector(1), newCollector(1)
+		sa := mustSubscribe(t, a, "hy.test.pair.a", toA.add)
+		defer sa.Unsubscribe()
+		sb := mustSubscribe(t, b, "hy.test.pair.b", toB.add)
+		defer sb.Unsubscribe()
+		if err := b.Publish(context.Background(), "hy.test.pair.a", []byte("from b")); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Publish(context.Background(), "hy.test.pair.b", []byte("from a")); err != nil {
+			t.Fatal(err)
+		}
+		if got := toA.wait(t); got[0] != "from b" {
+			t.Fatalf("a got %q, want [\"from b\"]", got)
+		}
+		if got := toB.wait(t); got[0] != "from a" {
+			t.Fatalf("b got %q, want [\"from a\"]", got)
+		}
+	})
+}

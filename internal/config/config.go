@@ -6,6 +6,7 @@ package config
 import (
 	"encoding"
 	"fmt"
+	"net/netip"
 	"os"
 	"reflect"
 	"strconv"
@@ -35,6 +36,10 @@ type Config struct {
 	// spends memory to save CPU under load. The GOGC environment
 	// variable, when set, wins.
 	GCPercent int `toml:"gc_percent"`
+	// Bus carries events between the nodes of a cluster: "memory" (one
+	// node alone) or the URL of NATS ("nats://host:4222", several
+	// separated by commas).
+	Bus string `toml:"bus"`
 
 	Storage Storage `toml:"storage"`
 	Limits  Limits  `toml:"limits"`
@@ -57,6 +62,10 @@ type OfficialAccounts struct {
 	// AllowPrivateCallbacks lets developer servers be on loopback, private
 	// or link-local addresses. Off: such servers are refused when dialled.
 	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
+	// CallbackIPs are the addresses pushes leave from, which
+	// /cgi-bin/getcallbackip tells developers (for their firewalls). Empty:
+	// the node's own non-loopback interface addresses.
+	CallbackIPs []string `toml:"callback_ips"`
 }
 
 // Moments tunes the Moments timelines.
@@ -179,6 +188,7 @@ type Limits struct {
 	VerifyCodesPer10Min     int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
 	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
+	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -224,6 +234,9 @@ type Gateway struct {
 	// HelloTimeout closes a WebSocket connection that has not signed in
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
+	// DrainTimeout bounds a node's drain on SIGTERM: how long connections
+	// may take to finish the requests in hand before the rest are closed.
+	DrainTimeout Duration `toml:"drain_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
 	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
 	// http.trusted_proxies, or every client has the proxy's address.
@@ -255,6 +268,7 @@ func Default() Config {
 		Data:      "./data",
 		LogLevel:  "info",
 		GCPercent: 200,
+		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
 			LoginPerMinute:          10,
@@ -270,12 +284,14 @@ func Default() Config {
 			VerifyCodesPer10Min:     5,
 			MomentsPostsPerHour:     100,
 			MomentsReactionsPerHour: 600,
+			OAForumPostsPerMinute:   20,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
 			MaxUnauthenticatedBytes: 16 << 10,
 			MaxBufferedBytes:        256 << 20,
 			HelloTimeout:            Duration{10 * time.Second},
+			DrainTimeout:            Duration{10 * time.Second},
 			MaxConnsPerAddress:      512,
 			MaxUnauthenticatedConns: 4096,
 			WriteTimeout:            Duration{10 * time.Second},
@@ -289,7 +305,7 @@ func Default() Config {
 			TrustedProxies:    []string{},
 		},
 		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
-		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
 		Wallet: Wallet{
@@ -445,6 +461,9 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("config: storage.driver must be sqlite or postgres, not %q", c.Storage.Driver)
 	}
+	if c.Bus != "memory" && !strings.HasPrefix(c.Bus, "nats://") && !strings.HasPrefix(c.Bus, "tls://") {
+		return fmt.Errorf("config: bus must be \"memory\" or a NATS URL (nats://host:4222), not %q", c.Bus)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -471,6 +490,11 @@ func (c Config) Validate() error {
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, err := clientaddr.ParsePrefix(p); err != nil {
 			return fmt.Errorf("config: http.trusted_proxies: %w", err)
+		}
+	}
+	for _, ip := range c.OfficialAccounts.CallbackIPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("config: officialaccounts.callback_ips: %q is not an IP address", ip)
 		}
 	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||

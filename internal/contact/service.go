@@ -35,7 +35,9 @@ const (
 	MaxDescription = 200
 	MaxTags        = 20
 	MaxTag         = 20
-	maxRequests    = 200
+	// MaxBlocked is how many users one user may block.
+	MaxBlocked  = 10000
+	maxRequests = 200
 )
 
 // Service implements the contact rules. It is safe for concurrent use.
@@ -283,10 +285,12 @@ func (s *Service) Block(ctx context.Context, c hongyan.Caller, user hongyan.User
 	if user == c.User {
 		return hongyan.Errorf(hongyan.CodeInvalid, "you cannot block yourself")
 	}
-	if _, err := s.dir.AddPolicy(ctx, user); err != nil {
-		return err
+	// Whether user exists is not looked up: blocking an ID that belongs to no
+	// one answers as blocking a hidden user does, so the answer tells nothing.
+	if user <= 0 {
+		return hongyan.Errorf(hongyan.CodeInvalid, "a user ID is a positive number")
 	}
-	changes, err := s.store.SetBlocked(ctx, c.User, user, blocked, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeBlock, Ref: int64(user)}})
+	changes, err := s.store.SetBlocked(ctx, c.User, user, blocked, MaxBlocked, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeBlock, Ref: int64(user)}})
 	s.rel.invalidate() // even on an error: the change may have been committed
 	if err != nil {
 		return err

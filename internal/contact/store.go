@@ -32,7 +32,9 @@ type Store interface {
 	// DeleteContact removes owner's entry for user (not_found if none).
 	DeleteContact(ctx context.Context, owner, user hongyan.UserID, changes []hongyan.Change) ([]hongyan.Change, error)
 
-	SetBlocked(ctx context.Context, owner, user hongyan.UserID, blocked bool, changes []hongyan.Change) ([]hongyan.Change, error)
+	// SetBlocked records whether owner blocks user. A new block is refused
+	// with CodePrecondition when owner already blocks max users (max > 0).
+	SetBlocked(ctx context.Context, owner, user hongyan.UserID, blocked bool, max int, changes []hongyan.Change) ([]hongyan.Change, error)
 	// Relation reports, in one read, how from and to stand towards each
 	// other (the check made on every message sent).
 	Relation(ctx context.Context, from, to hongyan.UserID) (Relation, error)

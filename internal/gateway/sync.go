@@ -147,6 +147,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
 	case officialacct.Message:
 		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
+	case officialacct.Post:
+		item.Item = &pb.Change_OaForumReply{OaForumReply: c.named(ctx, oaPostPB(v))[0]}
 	case officialacct.FollowState:
 		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case moments.NotificationView:

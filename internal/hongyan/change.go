@@ -28,6 +28,9 @@ const (
 	// Official accounts.
 	ChangeOAMessage ChangeKind = 40 // message Ref between this user and an official account
 	ChangeOAFollow  ChangeKind = 41 // this user followed or unfollowed official account Ref
+	// ChangeOAForumReply: reply Ref was made to this user's post in an
+	// official account's community.
+	ChangeOAForumReply ChangeKind = 42
 	// Moments.
 	ChangeMomentsNotification ChangeKind = 60 // Moments notification Ref (a like, comment, reply or mention)
 	ChangeMomentsRead         ChangeKind = 61 // this user read Moments notifications up to Ref

@@ -66,6 +66,9 @@ type Options struct {
 	Seed      uint64        // seeds the nemesis's jitter and the clients' choices
 	UnsafeAck bool          // negative control: chaos runs the child with HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1, chaos-money with HONGYAN_UNSAFE_WALLET_IGNORE_KEYS=1
 	Postgres  string        // run the child on a fresh schema of this PostgreSQL database ("": SQLite)
+	// chaos-cluster only
+	LBConfig string // the HAProxy configuration (default deploy/haproxy.cfg)
+	Faults   string // the nemesis's faults, comma-separated (default kill,stop,nats,partition)
 
 	// child is set in a process started by RunProcs: it reports when it is
 	// ready and waits for the word to go (see procs.go).
@@ -176,7 +179,7 @@ func (r Result) Violation() bool {
 }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "chaos-money", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -235,6 +238,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runMoney(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
+	case "chaos-cluster":
+		return runChaosCluster(ctx, opt)
 	case "chaos-money":
 		return runChaosMoney(ctx, opt)
 	case "attack-frames", "attack-idle", "attack-recovery", "attack-group", "attack-decode", "attack-flood":

@@ -15,3 +15,12 @@ func TestConformance(t *testing.T) {
 		return b
 	})
 }
+
+// A node alone is its own cluster: both "nodes" are the one bus.
+func TestConformancePair(t *testing.T) {
+	bustest.RunPair(t, func(t *testing.T) (hongyan.Bus, hongyan.Bus) {
+		b := membus.New()
+		t.Cleanup(func() { b.Close() })
+		return b, b
+	})
+}

@@ -19,7 +19,7 @@ import (
 // from the features: a chat.Message, chat.Summary, contact.Contact,
 // contact.Request, account.Account, []account.Device, a bool (blocked),
 // group.View, group.Invitation, favorite.Favorite, officialacct.Message,
-// officialacct.FollowState, wallet.Balance, wallet.Transfer or
+// officialacct.FollowState, officialacct.Post, wallet.Balance, wallet.Transfer or
 // wallet.PacketView — nil when the object
 // is gone. Transports turn them into their frames.
 func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service) changelog.Resolvers {
@@ -56,6 +56,9 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 		}),
 		hongyan.ChangeOAFollow: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(oas.FollowState(ctx, me, officialacct.AccountID(e.Ref)))
+		}),
+		hongyan.ChangeOAForumReply: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(oas.ForumReplyOf(ctx, me, e.Ref))
 		}),
 		hongyan.ChangeMomentsNotification: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(posts.Notification(ctx, me, e.Ref))

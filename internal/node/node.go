@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +30,6 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
-	"hongyan/internal/membus"
 	"hongyan/internal/moments"
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
@@ -55,10 +55,11 @@ type Node struct {
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
-	bus      *membus.Bus
+	bus      bus
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	draining atomic.Bool // Serve is draining: not ready
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -73,8 +74,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, db: db, bus: membus.New(), reg: prometheus.NewRegistry()}
+	b, err := openBus(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, db: db, bus: b, reg: prometheus.NewRegistry()}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observeBus(b, n.reg)
 	observeStore(db, n.reg)
 	pub := hongyan.Publisher{Bus: n.bus}
 
@@ -100,6 +107,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
+	oas.SetImages(forumImages{mediaFiles})
+	oas.SetForumRate(hongyan.Rate{N: cfg.Limits.OAForumPostsPerMinute, Per: time.Minute})
+	readers.forum = oas
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
@@ -145,7 +155,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		mux.Handle(p, gw)
 	}
 	// The official accounts' developer API, under WeChat's own paths.
-	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, cfg.OfficialAccounts.CallbackIPs, oaapi.PushOptions{
 		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
 		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
 		Metrics:      oaapi.NewMetrics(n.reg),
@@ -196,8 +206,16 @@ func publicURL(cfg config.Config) string {
 func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if n.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
 	if err := n.db.Ping(ctx); err != nil {
 		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if !n.bus.Connected() {
+		http.Error(w, "bus unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))
@@ -255,6 +273,16 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Drain: not ready (a load balancer stops sending clients here), no
+	// new connections, each open one closed once its requests in hand are
+	// answered; then HTTP requests in flight (uploads) finish.
+	n.draining.Store(true)
+	n.log.Info("draining", "connections", n.gw.Conns())
+	dctx, dcancel := context.WithTimeout(context.Background(), n.cfg.Gateway.DrainTimeout.Duration)
+	if err := n.gw.Drain(dctx); err != nil {
+		n.log.Warn("drain timed out; closing the connections left", "connections", n.gw.Conns())
+	}
+	dcancel()
 	n.gw.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

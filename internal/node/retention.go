@@ -11,12 +11,13 @@ const pruneEvery = time.Hour
 // abandonedUpload is how long an unfinished upload is kept for resuming.
 const abandonedUpload = 24 * time.Hour
 
-// prune runs Prune now and then every pruneEvery, until ctx ends.
+// prune runs Prune now and then every pruneEvery, until ctx ends; in a
+// cluster one node at a time prunes.
 func (n *Node) prune(ctx context.Context) {
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
 	for {
-		n.Prune(ctx)
+		n.job(ctx, "prune", func(ctx context.Context) error { n.Prune(ctx); return nil })
 		select {
 		case <-ctx.Done():
 			return
@@ -29,8 +30,8 @@ func (n *Node) prune(ctx context.Context) {
 // entries older than history.changelog_window, uploads abandoned for a
 // day, official accounts' temporary media after 3 days, and expired QR
 // login codes, recovery codes and outbox messages. A
-// serving node runs it every hour; several nodes pruning at once only
-// repeat each other's work.
+// serving node runs it every hour, unless another node of its cluster is
+// pruning then.
 func (n *Node) Prune(ctx context.Context) {
 	retention := n.cfg.History.Retention.Duration
 	if k, err := n.chats.Prune(ctx, retention); err != nil {
@@ -58,5 +59,17 @@ func (n *Node) Prune(ctx context.Context) {
 		n.log.Warn("pruning change logs", "err", err)
 	} else if k > 0 {
 		n.log.Info("pruned change logs", "entries", k, "window", window)
+	}
+}
+
+// job runs fn as the periodic job called name unless another node of the
+// cluster is running it now (sqldb.DB.Exclusive).
+func (n *Node) job(ctx context.Context, name string, fn func(context.Context) error) {
+	ran, err := n.db.Exclusive(ctx, name, fn)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		n.log.Warn("periodic job", "job", name, "err", err)
+	case !ran:
+		n.log.Debug("periodic job left to the node running it now", "job", name)
 	}
 }

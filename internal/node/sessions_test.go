@@ -189,8 +189,8 @@ func TestTrustedProxies(t *testing.T) {
 }
 
 // A user who hides from discovery cannot be told from no one by a
-// stranger who knows their numeric ID: a friend request and their QR code
-// answer the same as for an ID nobody has.
+// stranger who knows their numeric ID: a friend request, a block and their
+// QR code answer the same as for an ID nobody has.
 func TestHiddenUsersLookLikeNoOne(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
 		ctx := context.Background()
@@ -214,6 +214,15 @@ func TestHiddenUsersLookLikeNoOne(t *testing.T) {
 		}
 		if code := wsclient.ErrorCode(errHidden); code != "not_found" {
 			t.Errorf("request to a hidden user: got %q, want not_found", code)
+		}
+		// Blocking answers the same too: an ID that belongs to no one is
+		// blocked like a hidden user is.
+		block := func(to int64) error {
+			_, err := s.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_Block{Block: &pb.BlockRequest{User: to, Blocked: true}}})
+			return err
+		}
+		if errHidden, errNobody := block(hidden.id), block(nobody); errHidden != nil || errNobody != nil {
+			t.Errorf("blocking a hidden user: got %v; no one: got %v; want both accepted", errHidden, errNobody)
 		}
 		qr := func(id int64) (int, []byte) {
 			resp, body := get(t, srv, user{}, fmt.Sprintf("/qr/user/%d.svg", id))

@@ -82,16 +82,19 @@ func (p walletPeers) Group(ctx context.Context, g hongyan.ConversationID, u hong
 }
 
 // expire refunds what is due every wallet.expiry_interval until ctx ends.
-// Every node runs it; each refund happens once however many do.
+// One node of a cluster at a time runs it; each refund would happen once
+// however many did.
 func (n *Node) expire(ctx context.Context) {
 	t := time.NewTicker(n.cfg.Wallet.ExpiryInterval.Duration)
 	defer t.Stop()
 	for {
-		if k, err := n.wallet.Expire(ctx); err != nil && ctx.Err() == nil {
-			n.log.Warn("refunding expired transfers and red packets", "err", err)
-		} else if k > 0 {
-			n.log.Info("refunded expired transfers and red packets", "count", k)
-		}
+		n.job(ctx, "wallet-expire", func(ctx context.Context) error {
+			k, err := n.wallet.Expire(ctx)
+			if k > 0 {
+				n.log.Info("refunded expired transfers and red packets", "count", k)
+			}
+			return err
+		})
 		select {
 		case <-ctx.Done():
 			return

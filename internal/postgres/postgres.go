@@ -39,6 +39,10 @@ var Dialect = sqldb.Dialect{
 	// An arbitrary constant key: "hongyan migrate". Migrating may wait
 	// for another node's migration as long as it takes.
 	Lock: "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(7236102938475610)",
+	// Exclusive's session locks, in the second key space of advisory
+	// locks (two int4 keys) so they never meet the migration's lock.
+	TryLock: "SELECT pg_try_advisory_lock(72361029, hashtext($1))",
+	Unlock:  "SELECT pg_advisory_unlock(72361029, hashtext($1))",
 }
 
 func sqlState(err error) string {
@@ -94,7 +98,7 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*stores.DB, error)
 		db.Close()
 		return nil, err
 	}
-	s, err := sqldb.New(ctx, db, db, Dialect, sqldb.Options{})
+	s, err := sqldb.New(ctx, db, db, Dialect, sqldb.Options{UnsafeAckBeforeCommit: sqldb.UnsafeAckFromEnv()})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

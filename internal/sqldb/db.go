@@ -62,6 +62,11 @@ type Dialect struct {
 	// Lock, when set, is executed at the start of a migration transaction
 	// to keep concurrent migrators out (e.g. an advisory lock).
 	Lock string
+	// TryLock and Unlock, when set, take and release a session lock on a
+	// 64-bit key ($1) that every node of a cluster sees (PostgreSQL's
+	// advisory locks); TryLock answers whether it got the lock. Empty: the
+	// database has one node (SQLite), and Exclusive locks in the process.
+	TryLock, Unlock string
 }
 
 // Options tune a DB. The zero value is sensible.
@@ -107,6 +112,9 @@ type DB struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared read statements, by query text
+
+	jobsMu sync.Mutex
+	jobs   map[string]bool // Exclusive's names running in this process
 }
 
 // New starts the writer on write (which it keeps one connection of for as

@@ -188,7 +188,7 @@ func TestChangeLogAcrossFeatures(t *testing.T) {
 		if err != nil {
 			t.Fatalf("AppendMessage: %v", err)
 		}
-		if _, err := db.Contacts().SetBlocked(ctx, 1, 3, true, []hongyan.Change{{User: 1, Kind: hongyan.ChangeBlock, Ref: 3}}); err != nil {
+		if _, err := db.Contacts().SetBlocked(ctx, 1, 3, true, 0, []hongyan.Change{{User: 1, Kind: hongyan.ChangeBlock, Ref: 3}}); err != nil {
 			t.Fatalf("SetBlocked: %v", err)
 		}
 		id, err := db.Accounts().CreateAccount(ctx, newAccount("someone"))

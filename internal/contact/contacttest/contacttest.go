@@ -335,7 +335,7 @@ func testRelation(t *testing.T, s contact.Store) {
 	}
 	check(1, 2, contact.Relation{FromHasTo: true})
 	check(2, 1, contact.Relation{ToHasFrom: true})
-	if _, err := s.SetBlocked(ctx, 2, 1, true, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 2, 1, true, 0, nil); err != nil {
 		t.Fatalf("SetBlocked: %v", err)
 	}
 	check(1, 2, contact.Relation{FromHasTo: true, ToBlocksFrom: true})
@@ -375,11 +375,11 @@ func testRelationsVersion(t *testing.T, s contact.Store) {
 		t.Fatalf("DeleteContact: %v", err)
 	}
 	moved("deleting a contact")
-	if _, err := s.SetBlocked(ctx, 2, 1, true, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 2, 1, true, 0, nil); err != nil {
 		t.Fatalf("SetBlocked: %v", err)
 	}
 	moved("a block")
-	if _, err := s.SetBlocked(ctx, 2, 1, false, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 2, 1, false, 0, nil); err != nil {
 		t.Fatalf("SetBlocked(false): %v", err)
 	}
 	moved("an unblock")
@@ -395,7 +395,7 @@ func testBlocks(t *testing.T, s contact.Store) {
 		}
 	}
 	check(1, 2, false)
-	changes, err := s.SetBlocked(ctx, 1, 2, true, []hongyan.Change{{User: 1, Kind: hongyan.ChangeBlock, Ref: 2}})
+	changes, err := s.SetBlocked(ctx, 1, 2, true, 0, []hongyan.Change{{User: 1, Kind: hongyan.ChangeBlock, Ref: 2}})
 	if err != nil {
 		t.Fatalf("SetBlocked: %v", err)
 	}
@@ -404,18 +404,38 @@ func testBlocks(t *testing.T, s contact.Store) {
 	}
 	check(1, 2, true)
 	check(2, 1, false)
-	if _, err := s.SetBlocked(ctx, 1, 2, true, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 1, 2, true, 0, nil); err != nil {
 		t.Fatalf("SetBlocked(again): %v", err)
 	}
 	check(1, 2, true)
-	if _, err := s.SetBlocked(ctx, 1, 2, false, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 1, 2, false, 0, nil); err != nil {
 		t.Fatalf("SetBlocked(false): %v", err)
 	}
 	check(1, 2, false)
-	if _, err := s.SetBlocked(ctx, 1, 2, false, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 1, 2, false, 0, nil); err != nil {
 		t.Fatalf("SetBlocked(false, again): %v", err)
 	}
 	check(1, 2, false)
+
+	// At most max blocks: a new one beyond is refused and changes nothing,
+	// while blocking again someone already blocked still succeeds.
+	for _, u := range []hongyan.UserID{2, 3} {
+		if _, err := s.SetBlocked(ctx, 1, u, true, 2, nil); err != nil {
+			t.Fatalf("SetBlocked(1, %d, max 2): %v", u, err)
+		}
+	}
+	if _, err := s.SetBlocked(ctx, 1, 4, true, 2, []hongyan.Change{{User: 1, Kind: hongyan.ChangeBlock, Ref: 4}}); hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+		t.Fatalf("third block with max 2: got %v, want %s", err, hongyan.CodePrecondition)
+	}
+	check(1, 4, false)
+	if _, err := s.SetBlocked(ctx, 1, 3, true, 2, nil); err != nil {
+		t.Fatalf("blocking 3 again at the limit: %v", err)
+	}
+	// Blocking a user ID that belongs to no one is stored like any other.
+	if _, err := s.SetBlocked(ctx, 5, 987654321, true, 2, nil); err != nil {
+		t.Fatalf("SetBlocked(5, unknown): %v", err)
+	}
+	check(5, 987654321, true)
 }
 
 func testFriends(t *testing.T, s contact.Store) {
@@ -451,7 +471,7 @@ func testFriends(t *testing.T, s contact.Store) {
 		t.Errorf("Friends(1): got %+v, want 2 first with its tag", cs)
 	}
 	check(5)
-	if _, err := s.SetBlocked(ctx, 3, 1, true, nil); err != nil {
+	if _, err := s.SetBlocked(ctx, 3, 1, true, 0, nil); err != nil {
 		t.Fatalf("SetBlocked: %v", err)
 	}
 	check(1, 2)

@@ -634,6 +634,12 @@ type ClientFrame struct {
 	//	*ClientFrame_OaSetOperator
 	//	*ClientFrame_OaOperators
 	//	*ClientFrame_OaCreateQr
+	//	*ClientFrame_OaForumPost
+	//	*ClientFrame_OaForumReply
+	//	*ClientFrame_OaForumList
+	//	*ClientFrame_OaForumThread
+	//	*ClientFrame_OaForumPin
+	//	*ClientFrame_OaForumRemove
 	//	*ClientFrame_MomentPost
 	//	*ClientFrame_MomentFeed
 	//	*ClientFrame_MomentAlbum
@@ -1663,6 +1669,60 @@ func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaForumPost() *OaForumPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumPost); ok {
+			return x.OaForumPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumReply() *OaForumReplyRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumReply); ok {
+			return x.OaForumReply
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumList() *OaForumListRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumList); ok {
+			return x.OaForumList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumThread() *OaForumThreadRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumThread); ok {
+			return x.OaForumThread
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumPin() *OaForumPinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumPin); ok {
+			return x.OaForumPin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumRemove() *OaForumRemoveRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumRemove); ok {
+			return x.OaForumRemove
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
@@ -2327,6 +2387,31 @@ type ClientFrame_OaCreateQr struct {
 	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
 }
 
+type ClientFrame_OaForumPost struct {
+	// The micro-community (officialacct.proto).
+	OaForumPost *OaForumPostRequest `protobuf:"bytes,450,opt,name=oa_forum_post,json=oaForumPost,proto3,oneof"`
+}
+
+type ClientFrame_OaForumReply struct {
+	OaForumReply *OaForumReplyRequest `protobuf:"bytes,451,opt,name=oa_forum_reply,json=oaForumReply,proto3,oneof"`
+}
+
+type ClientFrame_OaForumList struct {
+	OaForumList *OaForumListRequest `protobuf:"bytes,452,opt,name=oa_forum_list,json=oaForumList,proto3,oneof"`
+}
+
+type ClientFrame_OaForumThread struct {
+	OaForumThread *OaForumThreadRequest `protobuf:"bytes,453,opt,name=oa_forum_thread,json=oaForumThread,proto3,oneof"`
+}
+
+type ClientFrame_OaForumPin struct {
+	OaForumPin *OaForumPinRequest `protobuf:"bytes,454,opt,name=oa_forum_pin,json=oaForumPin,proto3,oneof"`
+}
+
+type ClientFrame_OaForumRemove struct {
+	OaForumRemove *OaForumRemoveRequest `protobuf:"bytes,455,opt,name=oa_forum_remove,json=oaForumRemove,proto3,oneof"`
+}
+
 type ClientFrame_MomentPost struct {
 	// Moments (moments.proto).
 	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
@@ -2645,6 +2730,18 @@ func (*ClientFrame_OaOperators) isClientFrame_Req() {}
 
 func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
 
+func (*ClientFrame_OaForumPost) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumReply) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumList) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumThread) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumPin) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumRemove) isClientFrame_Req() {}
+
 func (*ClientFrame_MomentPost) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
@@ -2753,6 +2850,9 @@ type ServerFrame struct {
 	//	*ServerFrame_OaQr
 	//	*ServerFrame_OaClick
 	//	*ServerFrame_OaAuthorization
+	//	*ServerFrame_OaForumPost
+	//	*ServerFrame_OaForumList
+	//	*ServerFrame_OaForumThread
 	//	*ServerFrame_Moment
 	//	*ServerFrame_Moments
 	//	*ServerFrame_MomentComment
@@ -3272,6 +3372,33 @@ func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
 	return nil
 }
 
+func (x *ServerFrame) GetOaForumPost() *OaForumPost {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaForumPost); ok {
+			return x.OaForumPost
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaForumList() *OaForumList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaForumList); ok {
+			return x.OaForumList
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaForumThread() *OaForumThread {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaForumThread); ok {
+			return x.OaForumThread
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetMoment() *MomentPost {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_Moment); ok {
@@ -3597,6 +3724,18 @@ type ServerFrame_OaAuthorization struct {
 	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
 }
 
+type ServerFrame_OaForumPost struct {
+	OaForumPost *OaForumPost `protobuf:"bytes,450,opt,name=oa_forum_post,json=oaForumPost,proto3,oneof"`
+}
+
+type ServerFrame_OaForumList struct {
+	OaForumList *OaForumList `protobuf:"bytes,451,opt,name=oa_forum_list,json=oaForumList,proto3,oneof"`
+}
+
+type ServerFrame_OaForumThread struct {
+	OaForumThread *OaForumThread `protobuf:"bytes,452,opt,name=oa_forum_thread,json=oaForumThread,proto3,oneof"`
+}
+
 type ServerFrame_Moment struct {
 	// Moments (moments.proto).
 	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
@@ -3750,6 +3889,12 @@ func (*ServerFrame_OaQr) isServerFrame_Body() {}
 func (*ServerFrame_OaClick) isServerFrame_Body() {}
 
 func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
+
+func (*ServerFrame_OaForumPost) isServerFrame_Body() {}
+
+func (*ServerFrame_OaForumList) isServerFrame_Body() {}
+
+func (*ServerFrame_OaForumThread) isServerFrame_Body() {}
 
 func (*ServerFrame_Moment) isServerFrame_Body() {}
 
@@ -4226,6 +4371,7 @@ type Change struct {
 	//	*Change_FavoriteRemoved
 	//	*Change_OaMessage
 	//	*Change_OaFollow
+	//	*Change_OaForumReply
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
@@ -4425,6 +4571,15 @@ func (x *Change) GetOaFollow() *OaFollow {
 	return nil
 }
 
+func (x *Change) GetOaForumReply() *OaForumPost {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaForumReply); ok {
+			return x.OaForumReply
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetMomentNotification() *MomentNotification {
 	if x != nil {
 		if x, ok := x.Item.(*Change_MomentNotification); ok {
@@ -4557,6 +4712,11 @@ type Change_OaFollow struct {
 	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
 }
 
+type Change_OaForumReply struct {
+	// A reply to your post in an official account's community.
+	OaForumReply *OaForumPost `protobuf:"bytes,450,opt,name=oa_forum_reply,json=oaForumReply,proto3,oneof"`
+}
+
 type Change_MomentNotification struct {
 	// Moments: a like, comment, reply or mention for you.
 	MomentNotification *MomentNotification `protobuf:"bytes,150,opt,name=moment_notification,json=momentNotification,proto3,oneof"`
@@ -4617,6 +4777,8 @@ func (*Change_FavoriteRemoved) isChange_Item() {}
 func (*Change_OaMessage) isChange_Item() {}
 
 func (*Change_OaFollow) isChange_Item() {}
+
+func (*Change_OaForumReply) isChange_Item() {}
 
 func (*Change_MomentNotification) isChange_Item() {}
 
@@ -10201,7 +10363,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xdeB\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\x94F\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10325,7 +10487,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
 	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
 	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
-	"oaCreateQr\x12A\n" +
+	"oaCreateQr\x12E\n" +
+	"\roa_forum_post\x18\xc2\x03 \x01(\v2\x1e.hongyan.v1.OaForumPostRequestH\x00R\voaForumPost\x12H\n" +
+	"\x0eoa_forum_reply\x18\xc3\x03 \x01(\v2\x1f.hongyan.v1.OaForumReplyRequestH\x00R\foaForumReply\x12E\n" +
+	"\roa_forum_list\x18\xc4\x03 \x01(\v2\x1e.hongyan.v1.OaForumListRequestH\x00R\voaForumList\x12K\n" +
+	"\x0foa_forum_thread\x18\xc5\x03 \x01(\v2 .hongyan.v1.OaForumThreadRequestH\x00R\roaForumThread\x12B\n" +
+	"\foa_forum_pin\x18\xc6\x03 \x01(\v2\x1d.hongyan.v1.OaForumPinRequestH\x00R\n" +
+	"oaForumPin\x12K\n" +
+	"\x0foa_forum_remove\x18\xc7\x03 \x01(\v2 .hongyan.v1.OaForumRemoveRequestH\x00R\roaForumRemove\x12A\n" +
 	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
 	"momentPost\x12A\n" +
 	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
@@ -10357,7 +10526,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xb3\x1d\n" +
+	"\x03req\"\xf9\x1e\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -10420,7 +10589,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
 	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
 	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
-	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x121\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x12>\n" +
+	"\roa_forum_post\x18\xc2\x03 \x01(\v2\x17.hongyan.v1.OaForumPostH\x00R\voaForumPost\x12>\n" +
+	"\roa_forum_list\x18\xc3\x03 \x01(\v2\x17.hongyan.v1.OaForumListH\x00R\voaForumList\x12D\n" +
+	"\x0foa_forum_thread\x18\xc4\x03 \x01(\v2\x19.hongyan.v1.OaForumThreadH\x00R\roaForumThread\x121\n" +
 	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
 	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
 	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
@@ -10458,7 +10630,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8c\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xce\n" +
 	"\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
@@ -10479,7 +10651,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
 	"\n" +
 	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
-	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12@\n" +
+	"\x0eoa_forum_reply\x18\xc2\x03 \x01(\v2\x17.hongyan.v1.OaForumPostH\x00R\foaForumReply\x12R\n" +
 	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
 	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
 	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
@@ -11144,61 +11317,70 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*OaServerRequest)(nil),            // 125: hongyan.v1.OaServerRequest
 	(*OaOperatorRequest)(nil),          // 126: hongyan.v1.OaOperatorRequest
 	(*OaQrRequest)(nil),                // 127: hongyan.v1.OaQrRequest
-	(*MomentPostRequest)(nil),          // 128: hongyan.v1.MomentPostRequest
-	(*MomentFeedRequest)(nil),          // 129: hongyan.v1.MomentFeedRequest
-	(*MomentAlbumRequest)(nil),         // 130: hongyan.v1.MomentAlbumRequest
-	(*MomentRef)(nil),                  // 131: hongyan.v1.MomentRef
-	(*MomentCommentRequest)(nil),       // 132: hongyan.v1.MomentCommentRequest
-	(*MomentCommentRef)(nil),           // 133: hongyan.v1.MomentCommentRef
-	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
-	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
-	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
-	(*WalletHistoryRequest)(nil),       // 137: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 138: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 139: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 140: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 141: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 142: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 143: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 144: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 145: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 146: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 147: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 148: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 149: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 150: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 151: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 152: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 153: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 154: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 155: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 156: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 157: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 158: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 159: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 160: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 161: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 162: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 163: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 164: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 165: hongyan.v1.OaAuthorization
-	(*MomentPost)(nil),                 // 166: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 167: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 168: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 169: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 170: hongyan.v1.MomentSettings
-	(*WalletBalance)(nil),              // 171: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 172: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 173: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 174: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 175: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 176: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 177: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 178: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 179: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 180: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 181: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 182: hongyan.v1.MoneyCard
+	(*OaForumPostRequest)(nil),         // 128: hongyan.v1.OaForumPostRequest
+	(*OaForumReplyRequest)(nil),        // 129: hongyan.v1.OaForumReplyRequest
+	(*OaForumListRequest)(nil),         // 130: hongyan.v1.OaForumListRequest
+	(*OaForumThreadRequest)(nil),       // 131: hongyan.v1.OaForumThreadRequest
+	(*OaForumPinRequest)(nil),          // 132: hongyan.v1.OaForumPinRequest
+	(*OaForumRemoveRequest)(nil),       // 133: hongyan.v1.OaForumRemoveRequest
+	(*MomentPostRequest)(nil),          // 134: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 135: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 136: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 137: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 138: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 139: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 140: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 141: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 142: hongyan.v1.MomentSettingsRequest
+	(*WalletHistoryRequest)(nil),       // 143: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 144: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 145: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 146: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 147: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 148: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 149: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 150: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 151: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 152: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 153: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 154: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 155: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 156: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 157: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 158: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 159: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 160: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 161: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 162: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 163: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 164: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 165: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 166: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 167: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 168: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 169: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 170: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 171: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 172: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 173: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 174: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 175: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 176: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 177: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 178: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 179: hongyan.v1.MomentSettings
+	(*WalletBalance)(nil),              // 180: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 181: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 182: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 183: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 184: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 185: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 186: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 187: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 188: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 189: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 190: hongyan.v1.MomentUnread
+	(*MoneyCard)(nil),                  // 191: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11307,162 +11489,172 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	126, // 103: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
 	103, // 104: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
 	127, // 105: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
-	128, // 106: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
-	129, // 107: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
-	130, // 108: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
-	131, // 109: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
-	131, // 110: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
-	131, // 111: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
-	131, // 112: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
-	132, // 113: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
-	133, // 114: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
-	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
-	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
-	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	10,  // 118: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	137, // 119: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	138, // 120: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	139, // 121: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	139, // 122: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	140, // 123: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	141, // 124: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	142, // 125: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	143, // 126: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	143, // 127: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	143, // 128: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	144, // 129: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	145, // 130: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	145, // 131: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 132: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 133: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 134: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 135: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 136: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 137: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 138: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 139: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 140: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 141: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 142: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 143: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 144: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 145: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 146: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 147: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 148: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 149: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 150: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 151: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 152: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 153: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 154: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 155: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 156: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 157: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 158: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 159: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 160: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	146, // 161: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	147, // 162: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	148, // 163: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	149, // 164: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	150, // 165: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 166: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	151, // 167: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	152, // 168: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	153, // 169: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 170: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	154, // 171: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	155, // 172: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	156, // 173: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	157, // 174: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	158, // 175: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	159, // 176: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	160, // 177: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	161, // 178: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	162, // 179: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	163, // 180: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	164, // 181: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	165, // 182: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	166, // 183: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	167, // 184: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	168, // 185: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	169, // 186: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	170, // 187: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 188: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	172, // 189: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	173, // 190: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	174, // 191: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	175, // 192: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	176, // 193: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	177, // 194: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	178, // 195: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 196: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 197: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 198: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 199: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 200: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 201: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 202: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 203: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 204: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 205: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 206: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 207: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	149, // 208: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	179, // 209: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	180, // 210: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	181, // 211: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	170, // 212: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 213: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	176, // 214: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	177, // 215: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 216: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 217: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 218: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 219: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 220: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 221: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 222: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	182, // 223: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 224: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 225: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 226: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 227: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 228: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 229: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 230: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 231: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 232: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 233: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 234: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 235: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 236: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 237: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 238: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 239: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 240: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 241: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 242: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 243: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 244: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 245: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 246: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 247: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 248: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 249: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 250: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 251: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 252: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 253: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 254: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 255: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 256: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	257, // [257:257] is the sub-list for method output_type
-	257, // [257:257] is the sub-list for method input_type
-	257, // [257:257] is the sub-list for extension type_name
-	257, // [257:257] is the sub-list for extension extendee
-	0,   // [0:257] is the sub-list for field type_name
+	128, // 106: hongyan.v1.ClientFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPostRequest
+	129, // 107: hongyan.v1.ClientFrame.oa_forum_reply:type_name -> hongyan.v1.OaForumReplyRequest
+	130, // 108: hongyan.v1.ClientFrame.oa_forum_list:type_name -> hongyan.v1.OaForumListRequest
+	131, // 109: hongyan.v1.ClientFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThreadRequest
+	132, // 110: hongyan.v1.ClientFrame.oa_forum_pin:type_name -> hongyan.v1.OaForumPinRequest
+	133, // 111: hongyan.v1.ClientFrame.oa_forum_remove:type_name -> hongyan.v1.OaForumRemoveRequest
+	134, // 112: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	135, // 113: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	136, // 114: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	137, // 115: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	137, // 116: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	137, // 117: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	137, // 118: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	138, // 119: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	139, // 120: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	140, // 121: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	141, // 122: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	142, // 123: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	10,  // 124: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	143, // 125: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	144, // 126: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	145, // 127: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	145, // 128: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	146, // 129: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	147, // 130: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	148, // 131: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	149, // 132: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	149, // 133: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	149, // 134: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	150, // 135: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	151, // 136: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	151, // 137: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 138: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 139: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 140: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 141: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 142: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 143: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 144: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 145: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 146: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 147: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 148: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 149: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 150: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 151: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 152: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 153: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 154: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 155: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 156: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 157: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 158: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 159: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 160: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 161: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 162: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 163: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 164: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 165: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 166: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	152, // 167: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	153, // 168: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	154, // 169: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	155, // 170: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	156, // 171: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 172: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	157, // 173: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	158, // 174: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	159, // 175: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 176: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	160, // 177: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	161, // 178: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	162, // 179: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	163, // 180: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	164, // 181: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	165, // 182: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	166, // 183: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	167, // 184: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	168, // 185: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	169, // 186: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	170, // 187: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	171, // 188: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	172, // 189: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	173, // 190: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	174, // 191: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	175, // 192: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	176, // 193: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	177, // 194: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	178, // 195: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	179, // 196: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	180, // 197: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	181, // 198: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	182, // 199: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	183, // 200: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	184, // 201: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	185, // 202: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	186, // 203: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	187, // 204: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 205: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 206: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 207: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 208: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 209: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 210: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 211: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 212: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 213: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 214: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 215: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 216: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	155, // 217: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	188, // 218: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	172, // 219: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	189, // 220: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	190, // 221: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	179, // 222: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	180, // 223: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	185, // 224: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	186, // 225: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 226: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 227: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 228: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 229: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 230: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 231: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 232: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	191, // 233: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 234: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 235: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 236: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 237: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 238: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 239: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 240: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 241: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 242: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 243: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 244: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 245: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 246: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 247: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 248: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 249: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 250: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 251: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 252: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 253: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 254: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 255: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 256: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 257: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 258: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 259: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 260: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 261: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 262: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 263: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 264: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 265: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 266: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	267, // [267:267] is the sub-list for method output_type
+	267, // [267:267] is the sub-list for method input_type
+	267, // [267:267] is the sub-list for extension type_name
+	267, // [267:267] is the sub-list for extension extendee
+	0,   // [0:267] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11580,6 +11772,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_OaSetOperator)(nil),
 		(*ClientFrame_OaOperators)(nil),
 		(*ClientFrame_OaCreateQr)(nil),
+		(*ClientFrame_OaForumPost)(nil),
+		(*ClientFrame_OaForumReply)(nil),
+		(*ClientFrame_OaForumList)(nil),
+		(*ClientFrame_OaForumThread)(nil),
+		(*ClientFrame_OaForumPin)(nil),
+		(*ClientFrame_OaForumRemove)(nil),
 		(*ClientFrame_MomentPost)(nil),
 		(*ClientFrame_MomentFeed)(nil),
 		(*ClientFrame_MomentAlbum)(nil),
@@ -11658,6 +11856,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_OaQr)(nil),
 		(*ServerFrame_OaClick)(nil),
 		(*ServerFrame_OaAuthorization)(nil),
+		(*ServerFrame_OaForumPost)(nil),
+		(*ServerFrame_OaForumList)(nil),
+		(*ServerFrame_OaForumThread)(nil),
 		(*ServerFrame_Moment)(nil),
 		(*ServerFrame_Moments)(nil),
 		(*ServerFrame_MomentComment)(nil),
@@ -11689,6 +11890,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_FavoriteRemoved)(nil),
 		(*Change_OaMessage)(nil),
 		(*Change_OaFollow)(nil),
+		(*Change_OaForumReply)(nil),
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),

@@ -264,8 +264,9 @@ func (s Store) DeleteContact(ctx context.Context, owner, user hongyan.UserID, ch
 }
 
 // SetBlocked records whether owner blocks user. Setting the state it
-// already has changes nothing but still appends changes.
-func (s Store) SetBlocked(ctx context.Context, owner, user hongyan.UserID, blocked bool, changes []hongyan.Change) ([]hongyan.Change, error) {
+// already has changes nothing but still appends changes. The count of
+// owner's blocks is read in the same transaction as the insert.
+func (s Store) SetBlocked(ctx context.Context, owner, user hongyan.UserID, blocked bool, max int, changes []hongyan.Change) ([]hongyan.Change, error) {
 	if err := sqldb.CheckChanges(changes); err != nil {
 		return nil, err
 	}
@@ -274,7 +275,19 @@ func (s Store) SetBlocked(ctx context.Context, owner, user hongyan.UserID, block
 		out = nil
 		var err error
 		if blocked {
-			_, err = t.Exec(`INSERT INTO blocks (owner, user_id) VALUES ($1, $2) ON CONFLICT (owner, user_id) DO NOTHING`, int64(owner), int64(user))
+			var n int64
+			n, err = t.Exec(`INSERT INTO blocks (owner, user_id)
+				SELECT $1, $2 WHERE $3 <= 0 OR (SELECT COUNT(*) FROM blocks WHERE owner = $1) < $3
+				ON CONFLICT (owner, user_id) DO NOTHING`, int64(owner), int64(user), max)
+			if err == nil && n == 0 && max > 0 {
+				var already bool
+				if _, err = t.Read(`SELECT EXISTS (SELECT 1 FROM blocks WHERE owner = $1 AND user_id = $2)`, []any{int64(owner), int64(user)}, &already); err != nil {
+					return sqldb.Internal(err)
+				}
+				if !already {
+					return hongyan.Errorf(hongyan.CodePrecondition, "you have blocked %d users, the most there can be; unblock someone first", max)
+				}
+			}
 		} else {
 			_, err = t.Exec(`DELETE FROM blocks WHERE owner = $1 AND user_id = $2`, int64(owner), int64(user))
 		}

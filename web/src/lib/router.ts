@@ -36,6 +36,8 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/oa\/article\/(\d+)$/, "discover", "oa-article"],
   [/^\/oa\/(\d+)$/, "discover", "oa-profile"],
   [/^\/oa\/(\d+)\/chat$/, "chats", "oa-chat"],
+  [/^\/oa\/(\d+)\/forum$/, "discover", "oa-forum"],
+  [/^\/oa\/forum\/(\d+)$/, "discover", "oa-forum-post"],
   [/^\/q\/([A-Za-z0-9_-]{1,128})$/, "discover", "oa-scan"],
   [/^\/discover\/broadcast$/, "discover", "broadcast"],
   [/^\/discover\/scan$/, "discover", "scan"],

@@ -290,6 +290,10 @@ export class Store extends Emitter {
             // server; they are told that something changed.
             topics.add("oa");
             break;
+          case "oaForumReply":
+            // A reply to one of my posts in an account's community.
+            topics.add("oa-forum");
+            break;
         }
       }
       put("kv", "cursor", cursor);

@@ -6,6 +6,7 @@ import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
+import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -77,6 +78,10 @@ export function detailView(r: Route): View {
       return oaProfile({ id: id() });
     case "oa-chat":
       return oaChat(id());
+    case "oa-forum":
+      return oaForum(id());
+    case "oa-forum-post":
+      return oaForumThread(id());
     case "oa-scan":
       return oaProfile({ ticket: r.params[0] });
     case "qr-confirm":

@@ -10,7 +10,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
-import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
+import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaForumList, OaForumListRequest, OaForumPinRequest, OaForumPost, OaForumPostRequest, OaForumRemoveRequest, OaForumReplyRequest, OaForumThread, OaForumThreadRequest, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
 import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
@@ -673,6 +673,44 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "oaCreateQr";
   } | {
     /**
+     * The micro-community (officialacct.proto).
+     *
+     * @generated from field: hongyan.v1.OaForumPostRequest oa_forum_post = 450;
+     */
+    value: OaForumPostRequest;
+    case: "oaForumPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumReplyRequest oa_forum_reply = 451;
+     */
+    value: OaForumReplyRequest;
+    case: "oaForumReply";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumListRequest oa_forum_list = 452;
+     */
+    value: OaForumListRequest;
+    case: "oaForumList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumThreadRequest oa_forum_thread = 453;
+     */
+    value: OaForumThreadRequest;
+    case: "oaForumThread";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumPinRequest oa_forum_pin = 454;
+     */
+    value: OaForumPinRequest;
+    case: "oaForumPin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumRemoveRequest oa_forum_remove = 455;
+     */
+    value: OaForumRemoveRequest;
+    case: "oaForumRemove";
+  } | {
+    /**
      * Moments (moments.proto).
      *
      * @generated from field: hongyan.v1.MomentPostRequest moment_post = 150;
@@ -1167,6 +1205,24 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "oaAuthorization";
   } | {
     /**
+     * @generated from field: hongyan.v1.OaForumPost oa_forum_post = 450;
+     */
+    value: OaForumPost;
+    case: "oaForumPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumList oa_forum_list = 451;
+     */
+    value: OaForumList;
+    case: "oaForumList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumThread oa_forum_thread = 452;
+     */
+    value: OaForumThread;
+    case: "oaForumThread";
+  } | {
+    /**
      * Moments (moments.proto).
      *
      * @generated from field: hongyan.v1.MomentPost moment = 150;
@@ -1576,6 +1632,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: OaFollow;
     case: "oaFollow";
+  } | {
+    /**
+     * A reply to your post in an official account's community.
+     *
+     * @generated from field: hongyan.v1.OaForumPost oa_forum_reply = 450;
+     */
+    value: OaForumPost;
+    case: "oaForumReply";
   } | {
     /**
      * Moments: a like, comment, reply or mention for you.
