@@ -55,8 +55,8 @@ func startCluster(t *testing.T) *cluster {
 	}
 	c.lb = freeAddr(t)
 	cmd := exec.Command(haproxy, "-f", "../deploy/haproxy.cfg")
-	cmd.Env = append(os.Environ(), "HONGYAN_LB_LISTEN="+c.lb, "HONGYAN_LB_STATS="+freeAddr(t),
-		"HONGYAN_NODE1="+c.nodes[0].addr, "HONGYAN_NODE2="+c.nodes[1].addr, "HONGYAN_NODE3="+c.nodes[2].addr)
+	cmd.Env = append(os.Environ(), "LB_LISTEN="+c.lb, "LB_STATS="+freeAddr(t),
+		"LB_NODE1="+c.nodes[0].addr, "LB_NODE2="+c.nodes[1].addr, "LB_NODE3="+c.nodes[2].addr)
 	out := new(strings.Builder)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -51,7 +51,25 @@ type Config struct {
 
 	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
 	Moments          Moments          `toml:"moments"`
+	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
+	AddressBook      AddressBook      `toml:"addressbook"`
+}
+
+// AddressBook holds the limits of address-book backups and matching.
+type AddressBook struct {
+	// MatchPerRequest bounds the phone numbers of one match request;
+	// MatchPerDay the numbers one user may match in a day (UTC), counted
+	// in the database so that every node enforces it.
+	MatchPerRequest int `toml:"match_per_request"`
+	MatchPerDay     int `toml:"match_per_day"`
+	// BackupsPerDay bounds a user's backups a day; KeepVersions is how many
+	// backup versions a user keeps (the oldest are deleted).
+	BackupsPerDay int `toml:"backups_per_day"`
+	KeepVersions  int `toml:"keep_versions"`
+	// CountryCode is the calling code (digits) assumed for numbers written
+	// without one: matching tries a number with and without it.
+	CountryCode string `toml:"country_code"`
 }
 
 // OfficialAccounts tunes the developer API's pushes to developers' servers.
@@ -75,6 +93,28 @@ type Moments struct {
 	// post of an author with more is read from the author's posts when a
 	// timeline is read (fast to post). -1: never copy; 0: the default (200).
 	FanoutLimit int `toml:"fanout_limit"`
+}
+
+// Discovery tunes people nearby, shake and drift bottles.
+type Discovery struct {
+	// LocationTTL: a shared location is seen this long (default 1 h).
+	LocationTTL Duration `toml:"location_ttl"`
+	// NearbyEvery: one nearby query per user per this period (default
+	// 1 min), so that distance bands cannot be averaged into a position.
+	NearbyEvery Duration `toml:"nearby_every"`
+	// ShakeWindow: shakes this close in time are matched (default 3 s).
+	ShakeWindow Duration `toml:"shake_window"`
+	// ShakesPerMinute per user (default 20).
+	ShakesPerMinute int `toml:"shakes_per_minute"`
+	// BottleTTL: a bottle drifts this long (default 7 days).
+	BottleTTL Duration `toml:"bottle_ttl"`
+	// ThrowsPerDay and PicksPerDay per user (defaults 20 and 20), the day
+	// in DayZone (an IANA time zone, default Asia/Shanghai).
+	ThrowsPerDay int    `toml:"throws_per_day"`
+	PicksPerDay  int    `toml:"picks_per_day"`
+	DayZone      string `toml:"day_zone"`
+	// RepliesPerHour: bottle messages per user (default 100).
+	RepliesPerHour int `toml:"replies_per_hour"`
 }
 
 // Wallet holds the wallet's limits and its payment provider.
@@ -308,6 +348,10 @@ func Default() Config {
 		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
+		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
+			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
+			RepliesPerHour: 100},
+		AddressBook:      AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
 			MaxShares:         100,
@@ -469,8 +513,21 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
 	}
+	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
+		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)
+	}
+	if c.Discovery.LocationTTL.Duration <= 0 || c.Discovery.NearbyEvery.Duration <= 0 || c.Discovery.ShakeWindow.Duration <= 0 ||
+		c.Discovery.ShakeWindow.Duration > time.Minute || c.Discovery.BottleTTL.Duration <= 0 {
+		return fmt.Errorf("config: discovery's durations must be positive (shake_window at most 1m)")
+	}
+	if c.Discovery.ShakesPerMinute <= 0 || c.Discovery.ThrowsPerDay <= 0 || c.Discovery.PicksPerDay <= 0 || c.Discovery.RepliesPerHour <= 0 {
+		return fmt.Errorf("config: discovery's limits must be positive")
+	}
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")
+	}
+	if a := c.AddressBook; a.MatchPerRequest < 1 || a.MatchPerRequest > 5000 || a.MatchPerDay < a.MatchPerRequest || a.BackupsPerDay < 1 || a.KeepVersions < 1 || !digits(a.CountryCode, 0, 4) {
+		return fmt.Errorf("config: addressbook needs match_per_request 1–5000, match_per_day ≥ match_per_request, backups_per_day and keep_versions ≥ 1, country_code of up to 4 digits")
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
@@ -533,4 +590,17 @@ func Load(path string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// digits reports whether s is min to max ASCII digits.
+func digits(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
@@ -39,9 +41,12 @@ type Services struct {
 	OfficialAccounts *officialacct.Service
 	Moments          *moments.Service // nil: no Moments requests
 	Wallet           *wallet.Service  // nil: no wallet requests
-	Media            *media.Service   // nil: no media endpoints
-	Changes          *changelog.Feed
-	Bus              hongyan.Bus
+	// Discovery: nil, no people nearby, shake or bottles.
+	Discovery    *discovery.Service
+	AddressBooks *addressbook.Service // nil: no address-book requests
+	Media        *media.Service       // nil: no media endpoints
+	Changes      *changelog.Feed
+	Bus          hongyan.Bus
 }
 
 // Options tune the gateway.

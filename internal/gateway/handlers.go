@@ -76,7 +76,7 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 // A route is how one kind of request is served. Each feature's requests
 // are added from a file of their own (accounts.go, chats.go, contacts.go,
 // groups.go, favorites.go, officialacct.go, oaforum.go, moments.go, wallet.go,
-// sync.go);
+// addressbook.go, sync.go);
 // routeOf finds them.
 type route struct {
 	kind   string // the request's name in metrics and logs ("send", "sync", …)
@@ -139,6 +139,12 @@ func newRoutes(s Services) routes {
 	}
 	if s.Wallet != nil {
 		walletRoutes(rs)
+	}
+	if s.AddressBooks != nil {
+		addressBookRoutes(rs)
+	}
+	if s.Discovery != nil {
+		discoveryRoutes(rs)
 	}
 	return rs
 }

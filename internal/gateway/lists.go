@@ -3,6 +3,7 @@ package gateway
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	pb "hongyan/internal/gen/hongyanv1"
@@ -48,6 +49,11 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.OaForumPostRequest.media_ids":   officialacct.MaxForumMedia,
 	// Wallet.
 	"hongyan.v1.WalletHistoryRequest.kinds": wallet.MaxKinds,
+	// Address books.
+	"hongyan.v1.AbBackupRequest.contacts": addressbook.MaxContacts,
+	"hongyan.v1.AbContact.phones":         addressbook.MaxPhones,
+	"hongyan.v1.AbContact.emails":         addressbook.MaxEmails,
+	"hongyan.v1.AbMatchRequest.phones":    addressbook.MaxMatchRequest,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

@@ -125,8 +125,8 @@ func runChaosCluster(ctx context.Context, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	lb := exec.Command(haproxy, "-f", lbConfig)
-	lb.Env = append(os.Environ(), "HONGYAN_LB_LISTEN="+lbAddr, "HONGYAN_LB_STATS="+statsAddr,
-		"HONGYAN_NODE1="+nodes[0].addr, "HONGYAN_NODE2="+nodes[1].addr, "HONGYAN_NODE3="+nodes[2].addr)
+	lb.Env = append(os.Environ(), "LB_LISTEN="+lbAddr, "LB_STATS="+statsAddr,
+		"LB_NODE1="+nodes[0].addr, "LB_NODE2="+nodes[1].addr, "LB_NODE3="+nodes[2].addr)
 	lbLog, err := os.Create(filepath.Join(dir, "haproxy.log"))
 	if err != nil {
 		return Result{}, err

@@ -25,6 +25,7 @@ import (
 	"hongyan/internal/clientaddr"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway"
 	"hongyan/internal/group"
@@ -52,6 +53,7 @@ type Node struct {
 	feed     *changelog.Feed
 	wallet   *wallet.Service
 	pay      *sandboxpay.Provider
+	finds    *discovery.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -121,8 +123,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		db.Close()
 		return nil, err
 	}
+	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
+	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet))
+	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -130,7 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,

@@ -94,9 +94,10 @@ function buildBinary() {
   return bin;
 }
 
-// startServer runs a fresh node; stop() ends it and removes its data;
-// kill() and restart() stop it and bring it back on the same port and data.
-export async function startServer() {
+// startServer runs a fresh node (env: more HONGYAN_* settings); stop() ends
+// it and removes its data; kill() and restart() stop it and bring it back on
+// the same port and data.
+export async function startServer({ env = {} } = {}) {
   const bin = buildBinary();
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), "hongyan-web-e2e-"));
@@ -110,6 +111,7 @@ export async function startServer() {
         HONGYAN_LIMITS_REGISTER_PER_MINUTE: "0",
         HONGYAN_LIMITS_LOGIN_PER_MINUTE: "0",
         HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR: "0",
+        ...env,
       },
       stdio: ["ignore", "ignore", "pipe"],
     });

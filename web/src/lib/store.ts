@@ -49,6 +49,8 @@ export class Store extends Emitter {
   invitations = new Map<string, GroupInvitation>();
   users = new Map<string, Profile>();
   favorites = new Map<string, Favorite>();
+  // Unread Moments notifications (from the change log and the last read).
+  momentsUnread = 0;
   blocked = new Set<string>();
   devices: Device[] = [];
   members = new Map<string, GroupMember[]>();
@@ -189,6 +191,7 @@ export class Store extends Emitter {
     const topics = new Set<string>();
     const msgs: Message[] = [];
     const fetch: Message[] = [];
+    const money: Change["item"][] = [];
     await this.db.tx(["kv", "convs", "msgs", "contacts", "requests", "groups", "invitations", "users", "favorites"], "readwrite", (t) => {
       const put = (s: StoreName, k: IDBValidKey, v: unknown) => t.objectStore(s).put(v, k);
       const del = (s: StoreName, k: IDBValidKey | IDBKeyRange) => t.objectStore(s).delete(k);
@@ -284,6 +287,13 @@ export class Store extends Emitter {
             del("favorites", key(it.value));
             topics.add("favorites");
             break;
+          case "momentNotification":
+          case "momentUnread":
+            // Moments screens read posts from the server; the store keeps
+            // only the unread count of Moments notifications.
+            this.momentsUnread = it.value.unread;
+            topics.add("moments");
+            break;
           case "oaMessage":
           case "oaFollow":
             // Official accounts' screens load what they show from the
@@ -294,6 +304,13 @@ export class Store extends Emitter {
             // A reply to one of my posts in an account's community.
             topics.add("oa-forum");
             break;
+          case "walletBalance":
+          case "transfer":
+          case "redPacket":
+            // The wallet's screens and money cards keep what they show
+            // (ui/wallet.ts); they are handed each change.
+            money.push(it);
+            break;
         }
       }
       put("kv", "cursor", cursor);
@@ -301,6 +318,7 @@ export class Store extends Emitter {
     this.cursor = cursor;
     for (const m of msgs) this.emit("msg", m);
     for (const tp of topics) this.emit(tp);
+    for (const it of money) this.emit("money", it);
     this.announceArrivals();
     if (fetch.length) this.emit("fetchMessages", fetch);
   }

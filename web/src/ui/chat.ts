@@ -14,6 +14,7 @@ import { MessageKind, RequestState, type ConversationState, type GroupMember, ty
 import { I } from "./icons";
 import { ask, avatar, confirmBox, errorText, header, iconButton, menuAt, modal, sheet, toast, toastError, type MenuItem } from "./widgets";
 import { locationPicker } from "./location";
+import { sendRedPacket, sendTransfer } from "./wallet";
 import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
 import { emojiPicker } from "./emoji";
@@ -581,7 +582,9 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
           [t("attach_location"), "location", () => void sendLocation()],
           [t("attach_card"), "card", () => void sendCard()],
           [t("attach_link"), "link", () => void sendLink()],
-        ] as [string, string, () => void][]
+          peer && peer !== st.me ? [t("w_transfer"), "transfer", () => void sendTransfer(peer)] : null,
+          peer !== st.me ? [t("w_red_packet"), "red-packet", () => void sendRedPacket(group ? { group } : { peer })] : null,
+        ].filter((x) => x !== null) as [string, string, () => void][]
       ).map(([label, name, fn]) => h("button", { class: "attach-item", attrs: { type: "button" }, data: { attach: name }, on: { click: () => (togglePanel(""), fn()) } }, label)),
     );
 

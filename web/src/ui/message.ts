@@ -1,5 +1,6 @@
 // How each kind of message looks. Text is always a text node; media load
 // from this server through blob: URLs; links open only http(s) addresses.
+import { momentCard } from "./moments";
 import { h, icon, type Child } from "../lib/dom";
 import { t, formatSize, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
@@ -9,6 +10,7 @@ import { MessageKind, type Media, type Message } from "../lib/proto";
 import { I } from "./icons";
 import { avatar, modal, toastError } from "./widgets";
 import { kindLabel, noticeText, summary } from "./msgtext";
+import { moneyCard } from "./wallet";
 
 export function isSystem(m: Message): boolean {
   return m.kind === MessageKind.NOTICE || m.kind === MessageKind.RECALLED;
@@ -192,6 +194,8 @@ function contactCard(m: Message): HTMLElement {
 function linkCard(m: Message): HTMLElement {
   const l = m.link;
   const url = l?.url || m.text;
+  const post = momentCard(url);
+  if (post) return post;
   const card = h(
     "div",
     "card link-card",
@@ -261,7 +265,7 @@ export function content(m: Message, inHistory = false): HTMLElement {
       return inHistory ? h("div", "text", summary(m)) : historyCard(m);
     case MessageKind.TRANSFER:
     case MessageKind.RED_PACKET:
-      return h("div", { class: "money-card", data: { kind: m.kind === MessageKind.TRANSFER ? "transfer" : "red-packet" } }, summary(m));
+      return inHistory ? h("div", "text", summary(m)) : moneyCard(m);
   }
   if (m.kind !== MessageKind.TEXT && !m.text) return h("div", "text", kindLabel(m.kind) || t("unsupported"));
   return h("div", "text", ...richText(m.text));

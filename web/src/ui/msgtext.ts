@@ -1,4 +1,5 @@
 // One-line descriptions of messages: chat-list previews, quotes, notices.
+import { formatYuan } from "../lib/money";
 import { t, type Key } from "../lib/i18n";
 import { app } from "../lib/app";
 import { MessageKind, NoticeKind, type Message, type Notice } from "../lib/proto";
@@ -17,12 +18,6 @@ const kindKey: Partial<Record<MessageKind, Key>> = {
   [MessageKind.RED_PACKET]: "kind_red_packet",
 };
 
-// yuan formats fen as yuan ("¥12.34"); amounts are integers in fen.
-export function yuan(fen: bigint): string {
-  const neg = fen < 0n;
-  const a = neg ? -fen : fen;
-  return `${neg ? "-" : ""}¥${a / 100n}.${(a % 100n).toString().padStart(2, "0")}`;
-}
 
 export function kindLabel(k: MessageKind): string {
   const key = kindKey[k];
@@ -50,7 +45,7 @@ export function summary(m: Message): string {
     case MessageKind.CONTACT_CARD:
       return `${kindLabel(m.kind)} ${m.card ? st.name(m.card) : ""}`;
     case MessageKind.TRANSFER:
-      return `${kindLabel(m.kind)} ${m.money ? yuan(m.money.amount) : ""}`;
+      return `${kindLabel(m.kind)} ${m.money ? formatYuan(m.money.amount) : ""}`;
     case MessageKind.RED_PACKET:
       return `${kindLabel(m.kind)} ${m.text}`;
     default:
