@@ -9,6 +9,7 @@ import { launch, startServer, skipReason } from "./harness.mjs";
 import { device, friends } from "./people.mjs";
 import { Client, user } from "./protocol.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
+import { axe } from "./axe.mjs";
 
 const skip = skipReason();
 
@@ -67,6 +68,7 @@ describe("address books", { skip }, () => {
     await page.locator('[data-match="Mum of Ming"]').waitFor();
     assert.equal(await page.locator("[data-match]").count(), 2, "only the two who are here");
     assert.match(await page.locator('[data-match="Mum of Ming"]').textContent(), /Contact/, "a friend already is shown as a contact");
+    assert.deepEqual(await axe(page, "en desktop phone contacts", '[data-screen="phonebook"]'), []);
     // Restoring downloads the version as a vCard.
     await v.click();
     const [dl] = await Promise.all([page.waitForEvent("download"), page.locator(".sheet button", { hasText: "Restore" }).click()]);
@@ -93,6 +95,7 @@ describe("address books", { skip }, () => {
     await go(page, `/chat/g/${g.id}/book`);
     await page.locator('[data-entry="小明妈妈"]').waitFor();
     assert.equal(await page.locator("[data-entry]").count(), 2);
+    assert.deepEqual(await axe(page, "zh phone group address book", '[data-screen="group-book"]'), []);
     await page.locator('[data-action="gb-history"]').click();
     const hist = page.locator('[data-dialog="gb-history"]');
     await hist.waitFor();
