@@ -71,6 +71,31 @@ chaos:
 # The same checker with the server on PostgreSQL (a fresh schema per seed
 # in $(CHAOS_POSTGRES)); CI runs it beside `make chaos`.
 CHAOS_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+# The chaos checker against a cluster: 3 nodes on a fresh schema of
+# $(CHAOS_POSTGRES), NATS, HAProxy; the nemesis kills, stops (10 s), cuts
+# a node off NATS (5 s) and restarts NATS while clients send through the
+# balancer; then the negative control (acknowledging before commit, nodes
+# killed every second) must be caught. Needs haproxy.
+.PHONY: chaos-cluster
+chaos-cluster:
+	$(GO) build -o bin/hongyan ./cmd/hongyan
+	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
+	bin/hongyan-load chaos-cluster --binary bin/hongyan --postgres '$(CHAOS_POSTGRES)' --duration 60s --kill-every 4s --seed 1 --json
+	@echo "== chaos-cluster negative control: acknowledging before commit must be caught"; \
+	out=$$(mktemp); \
+	if bin/hongyan-load chaos-cluster --binary bin/hongyan --postgres '$(CHAOS_POSTGRES)' --duration 15s --kill-every 1s --faults kill --seed 1 --unsafe-ack --json > $$out; then \
+	  cat $$out; rm -f $$out; echo "FAIL: the checker missed the negative control's loss"; exit 1; \
+	fi; \
+	last=$$(tail -n 1 $$out); rm -f $$out; \
+	if echo "$$last" | grep -q '"lost":[1-9]'; then echo "negative control: loss detected, as it must be"; \
+	else echo "FAIL: negative control: want lost > 0 on the last line"; exit 1; fi
+
+# A cluster for a developer: NATS, three nodes on PostgreSQL and HAProxy
+# on http://127.0.0.1:8080 (see scripts/cluster).
+.PHONY: cluster
+cluster:
+	scripts/cluster
+
 .PHONY: chaos-postgres
 chaos-postgres:
 	$(GO) build -o bin/hongyan ./cmd/hongyan
@@ -78,6 +103,40 @@ chaos-postgres:
 	@for s in $(CHAOS_SEEDS); do \
 	  echo "== chaos on PostgreSQL, seed $$s"; \
 	  bin/hongyan-load chaos --binary bin/hongyan $(CHAOS_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
+	done
+
+# The money chaos (internal/load/chaosmoney.go): SIGKILL the server while
+# clients top up, transfer, accept, send and grab red packets with
+# idempotency keys and retry; then reconcile the provider, run `admin
+# ledger check`, and check every acknowledged request happened exactly
+# once, retries applied once, balances equal the ledger, no packet
+# over-grabbed, totals conserved. The negative control (the wallet forgets
+# idempotency keys, HONGYAN_UNSAFE_WALLET_IGNORE_KEYS) must be caught
+# paying twice. chaos-money-postgres runs the same on PostgreSQL.
+CHAOS_MONEY_FLAGS ?= --duration 15s --kill-every 1s --min-kills 10
+.PHONY: chaos-money chaos-money-postgres
+chaos-money:
+	$(GO) build -o bin/hongyan ./cmd/hongyan
+	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
+	@for s in $(CHAOS_SEEDS); do \
+	  echo "== chaos-money seed $$s"; \
+	  bin/hongyan-load chaos-money --binary bin/hongyan $(CHAOS_MONEY_FLAGS) --seed $$s --json || exit 1; \
+	done
+	@echo "== chaos-money negative control: a wallet that forgets idempotency keys must be caught paying twice"; \
+	out=$$(mktemp); \
+	if bin/hongyan-load chaos-money --binary bin/hongyan --duration 8s --kill-every 1s --seed 1 --unsafe-ack --json > $$out; then \
+	  cat $$out; rm -f $$out; echo "FAIL: the checker missed the negative control's double payments"; exit 1; \
+	fi; \
+	grep -v '^chaos-money: VIOLATION' $$out; last=$$(tail -n 1 $$out); rm -f $$out; \
+	if echo "$$last" | grep -q '"duplicates":[1-9]'; then echo "negative control: double payments detected, as they must be"; \
+	else echo "FAIL: negative control: want duplicates > 0 on the last line"; exit 1; fi
+
+chaos-money-postgres:
+	$(GO) build -o bin/hongyan ./cmd/hongyan
+	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
+	@for s in $(CHAOS_SEEDS); do \
+	  echo "== chaos-money on PostgreSQL, seed $$s"; \
+	  bin/hongyan-load chaos-money --binary bin/hongyan $(CHAOS_MONEY_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
 	done
 
 # The web client (web/, TypeScript + Vite). `make web` installs the pinned

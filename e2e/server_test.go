@@ -11,8 +11,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"net"
+	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +52,10 @@ type server struct {
 	t    *testing.T
 	data string
 	addr string // host:port
-	cmd  *exec.Cmd
+	env  []string
+	// admin is the admin listener (metrics), when env set one.
+	admin string
+	cmd   *exec.Cmd
 	done chan struct{}
 	log  *bytes.Buffer
 }
@@ -77,17 +84,33 @@ func storageEnv(t *testing.T, data string) []string {
 // ("127.0.0.1:0" picks a port), and waits until it prints its address.
 func startServer(t *testing.T, data, addr string) *server {
 	t.Helper()
+	return startServerEnv(t, data, addr, nil)
+}
+
+// startServerEnv is startServer with more environment; when env names the
+// storage, storageEnv is not consulted.
+func startServerEnv(t *testing.T, data, addr string, env []string) *server {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", data)
 	cmd.Env = append(os.Environ(),
 		// The tests register and log in more often than a person would.
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
 		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn")
-	cmd.Env = append(cmd.Env, storageEnv(t, data)...)
+	if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "HONGYAN_STORAGE_DRIVER=") }) {
+		cmd.Env = append(cmd.Env, storageEnv(t, data)...)
+	}
+	cmd.Env = append(cmd.Env, env...)
+	admin := ""
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "HONGYAN_ADMIN_LISTEN="); ok {
+			admin = v
+		}
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, data: data, cmd: cmd, done: make(chan struct{}), log: new(bytes.Buffer)}
+	s := &server{t: t, data: data, env: env, admin: admin, cmd: cmd, done: make(chan struct{}), log: new(bytes.Buffer)}
 	cmd.Stderr = s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -142,7 +165,49 @@ func (s *server) stop() {
 
 // restart starts a new server process on the same data and address.
 func (s *server) restart() *server {
-	return startServer(s.t, s.data, s.addr)
+	return startServerEnv(s.t, s.data, s.addr, s.env)
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// ready reports whether base answers /readyz with 200.
+func ready(base string) bool {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(base + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// connections returns the node's open client connections, from the
+// gauge on its admin listener.
+func (s *server) connections(t *testing.T) int {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + s.admin + "/metrics")
+	if err != nil {
+		return 0 // a node that is down holds none
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "hongyan_gateway_connections "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return int(n)
+		}
+	}
+	return 0
 }
 
 // cli runs `hongyan cli` with a profile (one device) and returns its stdout

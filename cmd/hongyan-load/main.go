@@ -33,6 +33,14 @@
 // control: the child acknowledges before committing, and the run must fail.
 //
 //	hongyan-load chaos --binary bin/hongyan --duration 40s --kill-every 3s --seed 1 [--unsafe-ack] [--users 10] [--rate 100] [--min-kills 12] [--json]
+//	hongyan-load chaos-cluster --binary bin/hongyan --postgres DSN --duration 60s --kill-every 4s --seed 1 [--faults kill,stop,nats,partition] [--unsafe-ack] [--json]
+//
+// chaos-money is the same with money: top-ups, transfers, accepts, red
+// packets and grabs with idempotency keys, checked against the ledger
+// (internal/load/chaosmoney.go). Its --unsafe-ack negative control makes
+// the wallet forget idempotency keys, and the run must report duplicates.
+//
+//	hongyan-load chaos-money --binary bin/hongyan --duration 20s --kill-every 1s --seed 1 [--unsafe-ack] [--storage postgres --postgres DSN] [--json]
 package main
 
 import (
@@ -90,6 +98,8 @@ func run(ctx context.Context, args []string) error {
 	fs.Uint64Var(&opt.Seed, "seed", 1, "chaos: seed of the nemesis and the clients' random choices")
 	fs.BoolVar(&opt.UnsafeAck, "unsafe-ack", false, "chaos: negative control, the server acknowledges sends before committing them (the run must report loss)")
 	minKills := fs.Int("min-kills", 0, "chaos: fail unless the server was killed at least this often")
+	fs.StringVar(&opt.LBConfig, "haproxy-config", "deploy/haproxy.cfg", "chaos-cluster: the HAProxy configuration in front of the nodes")
+	fs.StringVar(&opt.Faults, "faults", "", "chaos-cluster: the nemesis's faults, comma-separated (default kill,stop,nats,partition)")
 	fs.IntVar(&opt.Procs, "procs", 1, "w1-direct, w2-idle: spread the clients over this many processes")
 	sourceAddrs := fs.String("source-addrs", "", "local addresses to dial from, in turn: a comma-separated list of addresses or ranges such as 127.0.0.2-127.0.0.9")
 	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send")
@@ -141,13 +151,13 @@ func run(ctx context.Context, args []string) error {
 		}
 		return r.WriteJSON(os.Stdout)
 	}
-	if workload == "chaos" {
+	if workload == "chaos" || workload == "chaos-money" || workload == "chaos-cluster" {
 		usersSet := false
 		fs.Visit(func(f *flag.Flag) { usersSet = usersSet || f.Name == "users" })
 		if !usersSet {
 			opt.Users = 10
 		}
-		if *storage == "postgres" {
+		if *storage == "postgres" || workload == "chaos-cluster" {
 			opt.Postgres = *pgDSN
 		}
 		r, err := load.Run(ctx, workload, opt)
@@ -160,10 +170,16 @@ func run(ctx context.Context, args []string) error {
 			}
 		}
 		if r.Violation() {
-			return fmt.Errorf("chaos: the checker found violations (seed %d)", opt.Seed)
+			return fmt.Errorf("%s: the checker found violations (seed %d)", workload, opt.Seed)
 		}
-		if r.Chaos.Kills < *minKills {
-			return fmt.Errorf("chaos: the server was killed %d times, want at least %d", r.Chaos.Kills, *minKills)
+		kills := 0
+		if r.Chaos != nil {
+			kills = r.Chaos.Kills
+		} else if r.MoneyChaos != nil {
+			kills = r.MoneyChaos.Kills + r.MoneyChaos.SelfKills
+		}
+		if kills < *minKills {
+			return fmt.Errorf("%s: the server was killed %d times, want at least %d", workload, kills, *minKills)
 		}
 		return nil
 	}

@@ -29,6 +29,19 @@ func init() {
 			return nil
 		},
 	})
+	registerAdmin("wallet reconcile", adminCommand{
+		help: "settle top-ups and withdrawals a crash left between the payment provider and the ledger (pending longer than wallet.reconcile_after); one JSON line",
+		run: func(ctx context.Context, n *node.Node, args []string, out io.Writer) error {
+			if len(args) != 0 {
+				return hongyan.Errorf(hongyan.CodeInvalid, "wallet reconcile takes no arguments")
+			}
+			r, err := n.Reconcile(ctx)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(out).Encode(r)
+		},
+	})
 	registerAdmin("expire-now", adminCommand{
 		help: "refund every transfer and red packet as if 24 hours had passed; a test knob, refused unless wallet.test_clock is set",
 		run: func(ctx context.Context, n *node.Node, args []string, out io.Writer) error {

@@ -58,6 +58,15 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups create NAME MEMBER... | groups invite GID ID... | groups remove GID ID...
   groups members GID | groups leave GID | groups list
   groups invitations | groups accept INVITATION_ID
+  groups book GID [show | set-mine --name N [--phone P] [--email E] [--role R] [--notes T]
+                  | set ENTRY_ID --name N … | add --name N … | remove ENTRY_ID
+                  | history [--before CHANGE_ID] [--limit N] | export FILE]
+                                       a group's shared address book (add: owner/admins,
+                                       for someone who is not a member)
+  addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE
+  addressbook delete VERSION|all | addressbook match FILE
+                                       FILE: vCard (3.0/4.0) or CSV; restore and export
+                                       write CSV when FILE ends in .csv, vCard otherwise
   favorites add MESSAGE_ID | favorites note TEXT | favorites link URL
   favorites list [--query TEXT] | favorites edit FAVORITE_ID TEXT
   favorites delete FAVORITE_ID | favorites send FAVORITE_ID PEER|group:GID
@@ -67,8 +76,14 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   moments feed [--limit N] [--before POST_ID] | moments user ID [--limit N] [--before POST_ID]
   moments like POST_ID | moments unlike POST_ID | moments delete POST_ID
   moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications
+  moments search TEXT [--limit N] [--before POST_ID]   (your posts and friends' you may see)
   moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID]
                    [--unhide-theirs ID] [--strangers-see-10 on|off] [--friends-range all|6m|3d]
+  nearby set LAT LON | nearby list [--gender male|female] | nearby clear
+                                       people nearby, nearest first, as distance bands
+  shake [--lat LAT --lon LON]          the matched person, or {"match":null} after the window
+  bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID
+  bottle list | bottle show BOTTLE_ID  my bottles (thrown or picked) with their messages
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN
@@ -230,10 +245,18 @@ func (e *env) run(args []string) error {
 		return e.groups(rest)
 	case "favorites":
 		return e.favorites(rest)
+	case "addressbook":
+		return e.addressBook(rest)
 	case "oa":
 		return e.oa(rest)
 	case "moments":
 		return e.moments(rest)
+	case "nearby":
+		return e.nearby(rest)
+	case "shake":
+		return e.shake(rest)
+	case "bottle":
+		return e.bottle(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strconv"
 
 	pb "hongyan/internal/gen/hongyanv1"
@@ -12,6 +13,10 @@ const groupsUsage = "groups create NAME MEMBER... | groups invite GID ID... | gr
 // groups runs the group subcommands. Members are given as account IDs,
 // user IDs or "me", like a send's PEER.
 func (e *env) groups(args []string) error {
+	if pos, _, err := parseArgs(args, groupBookFlags...); err == nil && len(pos) > 0 && pos[0] == "book" {
+		i := slices.Index(args, "book")
+		return e.groupBook(slices.Delete(slices.Clone(args), i, i+1))
+	}
 	pos, _, err := e.parse(args, -1, groupsUsage)
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 const momentsUsage = "moments post TEXT [--image PATH]... [--video PATH] [--link URL] [--location NAME] " +
 	"[--visibility all|private|only:ID,…|except:ID,…] [--mention ID,…] | moments feed [--limit N] [--before POST_ID] | " +
 	"moments user ID [--limit N] [--before POST_ID] | moments like POST_ID | moments unlike POST_ID | moments delete POST_ID | " +
-	"moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications | " +
+	"moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications | moments search TEXT [--limit N] [--before POST_ID] | " +
 	"moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID] [--unhide-theirs ID] " +
 	"[--strangers-see-10 on|off] [--friends-range all|6m|3d]"
 
@@ -54,7 +54,7 @@ func (e *env) moments(args []string) error {
 	if err != nil {
 		return err
 	}
-	need := map[string]int{"post": 1, "feed": 0, "user": 1, "like": 1, "unlike": 1, "delete": 1, "comment": 2, "notifications": 0, "settings": 0}
+	need := map[string]int{"post": 1, "feed": 0, "user": 1, "like": 1, "unlike": 1, "delete": 1, "comment": 2, "notifications": 0, "settings": 0, "search": 1}
 	n, known := need[firstOr(pos)]
 	if !known || len(pos)-1 != n || (len(images) > 0 && pos[0] != "post") {
 		return usageErr("usage: %s", momentsUsage)
@@ -123,6 +123,8 @@ func (e *env) moments(args []string) error {
 			return err
 		}
 		req.Req = &pb.ClientFrame_MomentComment{MomentComment: &pb.MomentCommentRequest{Post: id, Text: rest[1], ReplyTo: to}}
+	case "search":
+		req.Req = &pb.ClientFrame_MomentSearch{MomentSearch: &pb.MomentSearchRequest{Query: rest[0], Before: before, Limit: uint32(min(limit, 1000))}}
 	case "notifications":
 		req.Req = &pb.ClientFrame_MomentNotifications{MomentNotifications: &pb.MomentNotificationsRequest{Before: before, Limit: uint32(min(limit, 1000))}}
 	case "settings":

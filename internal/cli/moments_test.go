@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -98,6 +99,20 @@ func TestCLIMoments(t *testing.T) {
 	notes := ben.ok("moments", "notifications")
 	if len(notes) != 2 {
 		t.Errorf("ben's notifications: %q; want the mention and the reply", notes)
+	}
+	for _, n := range notes {
+		var got struct {
+			Unread int `json:"unread"`
+		}
+		if err := json.Unmarshal([]byte(n), &got); err != nil || got.Unread != 2 {
+			t.Errorf("ben's notification %s: unread %d (%v), want 2", n, got.Unread, err)
+		}
+	}
+	if got := feed(cat, "search", "爬山"); len(got) != 1 || got[0].ID != p.ID {
+		t.Errorf("cat searches 爬山: %+v; want ann's post %d", got, p.ID)
+	}
+	if got := feed(cat, "search", "for ben"); len(got) != 0 {
+		t.Errorf("cat searches the post only ben may see: %+v; want none", got)
 	}
 	type settingsOut struct {
 		StrangersSee10 bool    `json:"strangers_see_10"`

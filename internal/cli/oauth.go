@@ -43,7 +43,7 @@ func (e *env) oauth(args []string) error {
 		}
 		return e.print(object{{"location", ar.Redirect("")}})
 	}
-	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope}}})
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope, RedirectUri: ar.RedirectURI}}})
 	if err != nil {
 		return err
 	}

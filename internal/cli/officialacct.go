@@ -14,16 +14,19 @@ const oaUsage = `oa create ORG NAME [--type subscription|service] | oa list | oa
   oa follow APPID | oa unfollow APPID | oa scan TICKET_OR_URL | oa following
   oa click APPID KEY_OR_URL | oa messages APPID
   oa server APPID --url U --token T [--aes-key K] [--mode plain|compat|safe]
+  oa domains APPID DOMAIN[,DOMAIN…]   (OAuth2 web authorization domains; "" clears)
   oa template add APPID TITLE CONTENT | oa welcome APPID TEXT | oa default APPID TEXT
   oa rule add APPID KEYWORD REPLY [--match exact|contains] [--priority N]
   oa menu APPID JSON | oa broadcast APPID TEXT [--tag N]
   oa qr APPID [--scene N | --scene-str S] [--expire SECONDS | --expire permanent]
-  oa followers APPID | oa stats APPID FROM TO`
+  oa followers APPID | oa stats APPID FROM TO
+  oa forum post APPID TEXT [--images ID,ID…] | oa forum list APPID | oa forum thread POST_ID
+  oa forum reply POST_ID TEXT | oa forum pin|unpin|remove POST_ID`
 
 // oa runs the official-account subcommands: a user's (follow, scan, chat,
 // tap the menu) and an operator's.
 func (e *env) oa(args []string) error {
-	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire")
+	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire", "images")
 	if err != nil {
 		return err
 	}
@@ -37,10 +40,17 @@ func (e *env) oa(args []string) error {
 		}
 		sub, rest = sub+" add", rest[1:]
 	}
+	if sub == "forum" {
+		if len(rest) == 0 {
+			return usageErr("usage: %s", oaUsage)
+		}
+		sub, rest = sub+" "+rest[0], rest[1:]
+	}
 	need := map[string]int{
 		"create": 2, "list": 0, "search": 1, "profile": 1, "follow": 1, "unfollow": 1, "scan": 1, "following": 0,
 		"click": 2, "messages": 1, "server": 1, "template add": 3, "welcome": 2, "default": 2, "rule add": 3,
-		"menu": 2, "broadcast": 2, "qr": 1, "followers": 1, "stats": 3,
+		"menu": 2, "broadcast": 2, "domains": 2, "qr": 1, "followers": 1, "stats": 3,
+		"forum post": 2, "forum list": 1, "forum thread": 1, "forum reply": 2, "forum pin": 1, "forum unpin": 1, "forum remove": 1,
 	}
 	n, ok := need[sub]
 	if !ok || n != len(rest) {
@@ -119,6 +129,8 @@ func (e *env) oa(args []string) error {
 		return e.print(object{{"type", r.GetType()}, {"url", r.GetUrl()}})
 	case "messages":
 		return e.oaMessages(c, rest[0])
+	case "forum reply", "forum thread", "forum pin", "forum unpin", "forum remove":
+		return e.oaForumPost(c, sub, rest)
 	}
 	// Operator commands: the account by its AppID.
 	id, err := e.oaID(c, rest[0])
@@ -135,6 +147,18 @@ func (e *env) oa(args []string) error {
 			mode = "plain"
 		}
 		return ok1(call(&pb.ClientFrame{Req: &pb.ClientFrame_OaSetServer{OaSetServer: &pb.OaServerRequest{Account: id, Url: fl["url"], Token: fl["token"], AesKey: fl["aes-key"], Mode: mode}}}))
+	case "domains":
+		var list []string
+		for _, d := range strings.Split(rest[1], ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				list = append(list, d)
+			}
+		}
+		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaSetIpAllow{OaSetIpAllow: &pb.OaIpAllowRequest{Account: id, SetOauthDomains: true, OauthDomains: list}}})
+		if err != nil {
+			return err
+		}
+		return e.print(object{{"oauth_domains", nonNil(f.GetOaAccount().GetSettings().GetOauthDomains())}})
 	case "template add":
 		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaAddTemplate{OaAddTemplate: &pb.OaTemplateRequest{Account: id, Title: rest[1], Content: rest[2]}}})
 		if err != nil {
@@ -225,6 +249,18 @@ func (e *env) oa(args []string) error {
 			return err
 		}
 		return e.print(f.GetOaQr())
+	case "forum post":
+		var images []string
+		if x := fl["images"]; x != "" {
+			images = strings.Split(x, ",")
+		}
+		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaForumPost{OaForumPost: &pb.OaForumPostRequest{Account: id, Text: rest[1], MediaIds: images}}})
+		if err != nil {
+			return err
+		}
+		return e.print(oaPostObject(f.GetOaForumPost()))
+	case "forum list":
+		return e.oaForumList(c, id)
 	case "followers":
 		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaFollowers{OaFollowers: &pb.OaFollowersRequest{Account: id}}})
 		if err != nil {
@@ -331,4 +367,97 @@ func (e *env) sendOA(ref, text string) error {
 		return err
 	}
 	return e.print(object{{"id", f.GetOaMessage().GetId()}, {"account", f.GetOaMessage().GetAccount()}})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// oaPostObject is a forum post or reply as the CLI prints it.
+func oaPostObject(p *pb.OaForumPost) object {
+	media := p.GetMediaIds()
+	if media == nil {
+		media = []string{}
+	}
+	return object{{"id", p.GetId()}, {"account", p.GetAccount()}, {"author", p.GetAuthor()}, {"parent", p.GetParent()}, {"text", p.GetText()},
+		{"media_ids", media}, {"pinned", p.GetPinned()}, {"replies", p.GetReplies()}, {"time", p.GetTime()}}
+}
+
+// oaForumList prints every post of the account's forum, pinned first,
+// then newest first, one JSON line each.
+func (e *env) oaForumList(c *wsclient.Conn, id int64) error {
+	q := &pb.OaForumListRequest{Account: id, Limit: 50}
+	for {
+		f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaForumList{OaForumList: q}})
+		if err != nil {
+			return err
+		}
+		l := f.GetOaForumList()
+		for _, p := range l.GetPosts() {
+			if err := e.print(oaPostObject(p)); err != nil {
+				return err
+			}
+		}
+		if !l.GetMore() || len(l.GetPosts()) == 0 {
+			return nil
+		}
+		last := l.Posts[len(l.Posts)-1]
+		q.After, q.AfterPinned = last.Id, last.Pinned
+	}
+}
+
+// oaForumPost runs the forum commands that name a post: reply, thread
+// (the post, then its replies, oldest first), pin, unpin and remove.
+func (e *env) oaForumPost(c *wsclient.Conn, sub string, rest []string) error {
+	post, err := strconv.ParseInt(rest[0], 10, 64)
+	if err != nil || post <= 0 {
+		return usageErr("POST_ID is a post's number")
+	}
+	switch sub {
+	case "forum reply":
+		f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaForumReply{OaForumReply: &pb.OaForumReplyRequest{Post: post, Text: rest[1]}}})
+		if err != nil {
+			return err
+		}
+		return e.print(oaPostObject(f.GetOaForumPost()))
+	case "forum thread":
+		q := &pb.OaForumThreadRequest{Post: post}
+		first := true
+		for {
+			f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaForumThread{OaForumThread: q}})
+			if err != nil {
+				return err
+			}
+			th := f.GetOaForumThread()
+			if first {
+				if err := e.print(oaPostObject(th.GetPost())); err != nil {
+					return err
+				}
+				first = false
+			}
+			for _, r := range th.GetReplies() {
+				if err := e.print(oaPostObject(r)); err != nil {
+					return err
+				}
+			}
+			if !th.GetMore() || len(th.GetReplies()) == 0 {
+				return nil
+			}
+			q.After = th.Replies[len(th.Replies)-1].Id
+		}
+	case "forum pin", "forum unpin":
+		f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaForumPin{OaForumPin: &pb.OaForumPinRequest{Post: post, Pinned: sub == "forum pin"}}})
+		if err != nil {
+			return err
+		}
+		return e.print(oaPostObject(f.GetOaForumPost()))
+	default: // remove
+		if _, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_OaForumRemove{OaForumRemove: &pb.OaForumRemoveRequest{Post: post}}}); err != nil {
+			return err
+		}
+		return e.print(object{{"ok", true}})
+	}
 }

@@ -156,3 +156,80 @@ func TestOfficialAccounts(t *testing.T) {
 		t.Errorf("unfollowing twice: got exit %d, %s; want not_found", code, ec)
 	}
 }
+
+type oaPost struct {
+	ID       int64    `json:"id"`
+	Account  int64    `json:"account"`
+	Author   int64    `json:"author"`
+	Parent   int64    `json:"parent"`
+	Text     string   `json:"text"`
+	MediaIDs []string `json:"media_ids"`
+	Pinned   bool     `json:"pinned"`
+	Replies  int      `json:"replies"`
+}
+
+// The micro-community from the command line: a follower posts, another
+// replies, the operator pins and removes; strangers neither write nor
+// moderate; the post's author learns of the reply through sync.
+func TestOfficialAccountForum(t *testing.T) {
+	srv := startNode(t)
+	op, fan, other, stranger := newDevice(t, srv, "operator"), newDevice(t, srv, "fan"), newDevice(t, srv, "other"), newDevice(t, srv, "stranger")
+	one[session](op, "register", "forum_owner", "password-o")
+	one[session](fan, "register", "forum_fan", "password-f")
+	one[session](other, "register", "forum_other", "password-r")
+	one[session](stranger, "register", "forum_stranger", "password-s")
+	acct := one[oaCreated](op, "oa", "create", "Town", "Town Forum", "--type", "service")
+	fan.ok("oa", "follow", acct.AppID)
+	other.ok("oa", "follow", acct.AppID)
+
+	if code, ec := stranger.fail("oa", "forum", "post", acct.AppID, "hello"); code != 1 || ec != "failed_precondition" {
+		t.Errorf("a stranger posts: got exit %d, %s; want failed_precondition", code, ec)
+	}
+	first := one[oaPost](fan, "oa", "forum", "post", acct.AppID, "Where do I park?")
+	second := one[oaPost](fan, "oa", "forum", "post", acct.AppID, "Lost a glove")
+	if first.ID <= 0 || first.Text != "Where do I park?" || first.Parent != 0 || first.MediaIDs == nil {
+		t.Errorf("oa forum post: got %+v", first)
+	}
+	reply := one[oaPost](other, "oa", "forum", "reply", itoa(first.ID), "Behind the hall")
+	if reply.Parent != first.ID {
+		t.Errorf("oa forum reply: got %+v, want parent %d", reply, first.ID)
+	}
+	if code, ec := other.fail("oa", "forum", "pin", itoa(first.ID)); code != 1 || ec != "permission_denied" {
+		t.Errorf("a follower pins: got exit %d, %s; want permission_denied", code, ec)
+	}
+	pinned := one[oaPost](op, "oa", "forum", "pin", itoa(first.ID))
+	if !pinned.Pinned {
+		t.Errorf("oa forum pin: got %+v", pinned)
+	}
+	var order []int64
+	for _, l := range other.ok("oa", "forum", "list", acct.AppID) {
+		order = append(order, decode[oaPost](t, l).ID)
+	}
+	if !cmp.Equal(order, []int64{first.ID, second.ID}) {
+		t.Errorf("oa forum list: got %v, want the pinned post first: %v", order, []int64{first.ID, second.ID})
+	}
+	thread := other.ok("oa", "forum", "thread", itoa(first.ID))
+	if len(thread) != 2 || decode[oaPost](t, thread[0]).Replies != 1 || decode[oaPost](t, thread[1]).Text != "Behind the hall" {
+		t.Errorf("oa forum thread: got %q", thread)
+	}
+	if code, ec := stranger.fail("oa", "forum", "list", acct.AppID); code != 1 || ec != "failed_precondition" {
+		t.Errorf("a stranger lists: got exit %d, %s; want failed_precondition", code, ec)
+	}
+	// The author's devices learn of the reply.
+	n := 0
+	for _, l := range fan.ok("sync") {
+		if strings.Contains(l, `"oa_forum_reply"`) && strings.Contains(l, "Behind the hall") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("sync of the post's author: got %d forum replies, want 1", n)
+	}
+	op.ok("oa", "forum", "remove", itoa(first.ID))
+	if code, ec := other.fail("oa", "forum", "reply", itoa(first.ID), "late"); code != 1 || ec != "not_found" {
+		t.Errorf("a reply to a removed post: got exit %d, %s; want not_found", code, ec)
+	}
+	if got := other.ok("oa", "forum", "list", acct.AppID); len(got) != 1 || decode[oaPost](t, got[0]).ID != second.ID {
+		t.Errorf("oa forum list after removal: got %q", got)
+	}
+}

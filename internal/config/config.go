@@ -6,6 +6,7 @@ package config
 import (
 	"encoding"
 	"fmt"
+	"net/netip"
 	"os"
 	"reflect"
 	"strconv"
@@ -50,7 +51,25 @@ type Config struct {
 
 	OfficialAccounts OfficialAccounts `toml:"officialaccounts"`
 	Moments          Moments          `toml:"moments"`
+	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
+	AddressBook      AddressBook      `toml:"addressbook"`
+}
+
+// AddressBook holds the limits of address-book backups and matching.
+type AddressBook struct {
+	// MatchPerRequest bounds the phone numbers of one match request;
+	// MatchPerDay the numbers one user may match in a day (UTC), counted
+	// in the database so that every node enforces it.
+	MatchPerRequest int `toml:"match_per_request"`
+	MatchPerDay     int `toml:"match_per_day"`
+	// BackupsPerDay bounds a user's backups a day; KeepVersions is how many
+	// backup versions a user keeps (the oldest are deleted).
+	BackupsPerDay int `toml:"backups_per_day"`
+	KeepVersions  int `toml:"keep_versions"`
+	// CountryCode is the calling code (digits) assumed for numbers written
+	// without one: matching tries a number with and without it.
+	CountryCode string `toml:"country_code"`
 }
 
 // OfficialAccounts tunes the developer API's pushes to developers' servers.
@@ -61,6 +80,10 @@ type OfficialAccounts struct {
 	// AllowPrivateCallbacks lets developer servers be on loopback, private
 	// or link-local addresses. Off: such servers are refused when dialled.
 	AllowPrivateCallbacks bool `toml:"allow_private_callbacks"`
+	// CallbackIPs are the addresses pushes leave from, which
+	// /cgi-bin/getcallbackip tells developers (for their firewalls). Empty:
+	// the node's own non-loopback interface addresses.
+	CallbackIPs []string `toml:"callback_ips"`
 }
 
 // Moments tunes the Moments timelines.
@@ -70,6 +93,28 @@ type Moments struct {
 	// post of an author with more is read from the author's posts when a
 	// timeline is read (fast to post). -1: never copy; 0: the default (200).
 	FanoutLimit int `toml:"fanout_limit"`
+}
+
+// Discovery tunes people nearby, shake and drift bottles.
+type Discovery struct {
+	// LocationTTL: a shared location is seen this long (default 1 h).
+	LocationTTL Duration `toml:"location_ttl"`
+	// NearbyEvery: one nearby query per user per this period (default
+	// 1 min), so that distance bands cannot be averaged into a position.
+	NearbyEvery Duration `toml:"nearby_every"`
+	// ShakeWindow: shakes this close in time are matched (default 3 s).
+	ShakeWindow Duration `toml:"shake_window"`
+	// ShakesPerMinute per user (default 20).
+	ShakesPerMinute int `toml:"shakes_per_minute"`
+	// BottleTTL: a bottle drifts this long (default 7 days).
+	BottleTTL Duration `toml:"bottle_ttl"`
+	// ThrowsPerDay and PicksPerDay per user (defaults 20 and 20), the day
+	// in DayZone (an IANA time zone, default Asia/Shanghai).
+	ThrowsPerDay int    `toml:"throws_per_day"`
+	PicksPerDay  int    `toml:"picks_per_day"`
+	DayZone      string `toml:"day_zone"`
+	// RepliesPerHour: bottle messages per user (default 100).
+	RepliesPerHour int `toml:"replies_per_hour"`
 }
 
 // Wallet holds the wallet's limits and its payment provider.
@@ -94,6 +139,14 @@ type Wallet struct {
 	// ExpiryInterval is how often the node refunds transfers and red
 	// packets left for 24 hours.
 	ExpiryInterval Duration `toml:"expiry_interval"`
+	// ReconcileAfter is how long a top-up or withdrawal may stay between
+	// the payment provider and the ledger (a crash in between) before the
+	// reconciliation asks the provider and settles it. Each call to the
+	// provider is given at most half of it.
+	ReconcileAfter Duration `toml:"reconcile_after"`
+	// ReconcileInterval is how often the node runs the reconciliation
+	// (also once at start-up).
+	ReconcileInterval Duration `toml:"reconcile_interval"`
 	// TestClock allows `hongyan admin expire-now`, which refunds
 	// everything as if 24 hours had passed. Never on a real server.
 	TestClock bool `toml:"test_clock"`
@@ -175,6 +228,7 @@ type Limits struct {
 	VerifyCodesPer10Min     int `toml:"verify_codes_per_10_minutes"` // contact verification codes, per phone/e-mail and per address
 	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
 	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
+	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -220,6 +274,9 @@ type Gateway struct {
 	// HelloTimeout closes a WebSocket connection that has not signed in
 	// (said hello) this long after it opened.
 	HelloTimeout Duration `toml:"hello_timeout"`
+	// DrainTimeout bounds a node's drain on SIGTERM: how long connections
+	// may take to finish the requests in hand before the rest are closed.
+	DrainTimeout Duration `toml:"drain_timeout"`
 	// MaxConnsPerAddress bounds the WebSocket connections from one client
 	// address (IPv6: one /64); 0 turns it off. Behind a proxy, list it in
 	// http.trusted_proxies, or every client has the proxy's address.
@@ -267,12 +324,14 @@ func Default() Config {
 			VerifyCodesPer10Min:     5,
 			MomentsPostsPerHour:     100,
 			MomentsReactionsPerHour: 600,
+			OAForumPostsPerMinute:   20,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,
 			MaxUnauthenticatedBytes: 16 << 10,
 			MaxBufferedBytes:        256 << 20,
 			HelloTimeout:            Duration{10 * time.Second},
+			DrainTimeout:            Duration{10 * time.Second},
 			MaxConnsPerAddress:      512,
 			MaxUnauthenticatedConns: 4096,
 			WriteTimeout:            Duration{10 * time.Second},
@@ -286,16 +345,22 @@ func Default() Config {
 			TrustedProxies:    []string{},
 		},
 		History:          History{ChangeLogWindow: Duration{90 * 24 * time.Hour}},
-		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}},
+		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
+		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
+			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
+			RepliesPerHour: 100},
+		AddressBook:      AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
-			MaxPacket:      20_000,
-			MaxShares:      100,
-			MaxTransfer:    5_000_000,
-			MaxTopUp:       5_000_000,
-			Provider:       "sandbox",
-			ExpiryInterval: Duration{time.Minute},
+			MaxPacket:         20_000,
+			MaxShares:         100,
+			MaxTransfer:       5_000_000,
+			MaxTopUp:          5_000_000,
+			Provider:          "sandbox",
+			ExpiryInterval:    Duration{time.Minute},
+			ReconcileAfter:    Duration{2 * time.Minute},
+			ReconcileInterval: Duration{time.Minute},
 		},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
@@ -448,8 +513,21 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
 	}
+	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
+		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)
+	}
+	if c.Discovery.LocationTTL.Duration <= 0 || c.Discovery.NearbyEvery.Duration <= 0 || c.Discovery.ShakeWindow.Duration <= 0 ||
+		c.Discovery.ShakeWindow.Duration > time.Minute || c.Discovery.BottleTTL.Duration <= 0 {
+		return fmt.Errorf("config: discovery's durations must be positive (shake_window at most 1m)")
+	}
+	if c.Discovery.ShakesPerMinute <= 0 || c.Discovery.ThrowsPerDay <= 0 || c.Discovery.PicksPerDay <= 0 || c.Discovery.RepliesPerHour <= 0 {
+		return fmt.Errorf("config: discovery's limits must be positive")
+	}
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")
+	}
+	if a := c.AddressBook; a.MatchPerRequest < 1 || a.MatchPerRequest > 5000 || a.MatchPerDay < a.MatchPerRequest || a.BackupsPerDay < 1 || a.KeepVersions < 1 || !digits(a.CountryCode, 0, 4) {
+		return fmt.Errorf("config: addressbook needs match_per_request 1–5000, match_per_day ≥ match_per_request, backups_per_day and keep_versions ≥ 1, country_code of up to 4 digits")
 	}
 	if c.Gateway.MaxFrameBytes < 4096 {
 		return fmt.Errorf("config: gateway.max_frame_bytes must be at least 4096")
@@ -471,9 +549,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: http.trusted_proxies: %w", err)
 		}
 	}
+	for _, ip := range c.OfficialAccounts.CallbackIPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("config: officialaccounts.callback_ips: %q is not an IP address", ip)
+		}
+	}
 	if c.Wallet.MaxPacket < 1 || c.Wallet.MaxShares < 1 || c.Wallet.MaxTransfer < 1 || c.Wallet.MaxTopUp < 1 ||
 		c.Wallet.SandboxFailPercent < 0 || c.Wallet.SandboxFailPercent > 100 || c.Wallet.SandboxDelay.Duration < 0 ||
-		c.Wallet.ExpiryInterval.Duration <= 0 {
+		c.Wallet.ExpiryInterval.Duration <= 0 || c.Wallet.ReconcileAfter.Duration <= 0 || c.Wallet.ReconcileInterval.Duration <= 0 {
 		return fmt.Errorf("config: wallet limits must be positive, sandbox_fail_percent 0 to 100, expiry_interval positive")
 	}
 	if c.Wallet.Provider != "sandbox" {
@@ -507,4 +590,17 @@ func Load(path string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// digits reports whether s is min to max ASCII digits.
+func digits(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -16,6 +16,9 @@ import (
 func (g *Gateway) admit(key string) (status int, msg string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.draining {
+		return http.StatusServiceUnavailable, "this node is shutting down; connect again"
+	}
 	if max := g.opt.MaxConnsPerAddress; max > 0 && g.perAddr[key] >= max {
 		return http.StatusTooManyRequests, "too many connections from your address"
 	}

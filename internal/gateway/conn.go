@@ -65,6 +65,7 @@ type conn struct {
 	room     chan struct{} // signals the reader that the request queue has room (made when first full)
 	out      []outFrame    // frames to write
 	kicked   bool          // signed out: close once the requests in hand are answered
+	draining bool          // the node drains: close once the requests in hand are answered
 	handling bool          // the handler goroutine is running
 	full     bool          // the reader waits for room in the request queue
 	writing  bool          // the writer goroutine is running
@@ -99,12 +100,16 @@ type inFrame struct {
 	data   []byte
 }
 
-// outFrame is an encoded frame; last closes the connection after it.
+// outFrame is an encoded frame. A frame with a close code (last) closes
+// the connection after it, with that code and reason.
 type outFrame struct {
-	b    []byte
-	op   ws.Opcode // 0 means binary
-	last bool
+	b      []byte
+	op     ws.Opcode // 0 means binary
+	close  ws.StatusCode
+	reason string
 }
+
+func (f outFrame) last() bool { return f.close != 0 }
 
 func newConn(g *Gateway, nc net.Conn, addr string, pre []byte) *conn {
 	c := &conn{
@@ -553,10 +558,10 @@ func (c *conn) writeLoop() {
 			c.push()
 			continue
 		}
-		last := false
+		var last outFrame
 		for i, f := range frames {
-			if f.last {
-				frames, last = frames[:i+1], true
+			if f.last() {
+				frames, last = frames[:i+1], f
 				break
 			}
 		}
@@ -570,8 +575,8 @@ func (c *conn) writeLoop() {
 			}
 			return
 		}
-		if last {
-			c.shut(ws.StatusPolicyViolation, "signed out")
+		if last.last() {
+			c.shut(last.close, last.reason)
 		}
 	}
 }
@@ -595,6 +600,9 @@ func (c *conn) writeFrames(frames []outFrame) error {
 		buf = make([]byte, 0, size)
 	}
 	for _, f := range frames {
+		if f.b == nil && f.last() {
+			continue // only closes: the close frame follows
+		}
 		op := f.op
 		if op == 0 {
 			op = ws.OpBinary
@@ -715,8 +723,30 @@ func (c *conn) kick() {
 
 func (c *conn) sendKicked() {
 	b, _ := proto.Marshal(&pb.ServerFrame{Body: &pb.ServerFrame_Kicked{Kicked: &pb.Kicked{Reason: "signed out"}}})
-	if !c.queue(outFrame{b: b, last: true}) {
+	if !c.queue(outFrame{b: b, close: ws.StatusPolicyViolation, reason: "signed out"}) {
 		c.shut(ws.StatusPolicyViolation, "signed out")
+	}
+}
+
+// drainReason is the close reason of a connection closed because its node
+// is draining: the client connects again (to another node).
+const drainReason = "node draining; connect again"
+
+// drain closes the connection with 1001 once the requests in hand are
+// answered and their answers written (at once when none is in hand).
+func (c *conn) drain() {
+	c.mu.Lock()
+	c.draining = true
+	now := c.busy == 0
+	c.mu.Unlock()
+	if now {
+		c.sendDrained()
+	}
+}
+
+func (c *conn) sendDrained() {
+	if !c.queue(outFrame{close: ws.StatusGoingAway, reason: drainReason}) {
+		c.shut(ws.StatusGoingAway, drainReason)
 	}
 }
 
@@ -731,6 +761,7 @@ func (c *conn) end() {
 	c.mu.Lock()
 	c.busy--
 	kick := c.kicked && c.busy == 0
+	drained := c.draining && !c.kicked && c.busy == 0
 	// A sync that reached the head signals wake for the changes that
 	// arrived meanwhile; the writer delivers them.
 	if len(c.wake) > 0 {
@@ -739,6 +770,9 @@ func (c *conn) end() {
 	c.mu.Unlock()
 	if kick {
 		c.sendKicked()
+	}
+	if drained {
+		c.sendDrained()
 	}
 }
 

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
@@ -39,9 +41,12 @@ type Services struct {
 	OfficialAccounts *officialacct.Service
 	Moments          *moments.Service // nil: no Moments requests
 	Wallet           *wallet.Service  // nil: no wallet requests
-	Media            *media.Service   // nil: no media endpoints
-	Changes          *changelog.Feed
-	Bus              hongyan.Bus
+	// Discovery: nil, no people nearby, shake or bottles.
+	Discovery    *discovery.Service
+	AddressBooks *addressbook.Service // nil: no address-book requests
+	Media        *media.Service       // nil: no media endpoints
+	Changes      *changelog.Feed
+	Bus          hongyan.Bus
 }
 
 // Options tune the gateway.
@@ -91,10 +96,11 @@ type Gateway struct {
 	m      *Metrics
 	done   chan struct{}
 
-	mu      sync.Mutex
-	live    map[*conn]struct{}
-	perAddr map[string]int // open connections by hongyan.AddressKey
-	unauth  int            // open connections that have not said hello
+	mu       sync.Mutex
+	draining bool // Drain was called: no connection is admitted
+	live     map[*conn]struct{}
+	perAddr  map[string]int // open connections by hongyan.AddressKey
+	unauth   int            // open connections that have not said hello
 }
 
 // New returns a gateway over the given services.
@@ -161,6 +167,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case <-g.done:
 		c.shut(ws.StatusGoingAway, "server shutting down")
 	default:
+		if g.draining { // admitted just before Drain
+			defer c.drain()
+		}
 	}
 	g.mu.Unlock()
 	g.m.conns.Inc()
@@ -196,6 +205,35 @@ func (g *Gateway) Close() {
 	for _, c := range conns {
 		c.shut(ws.StatusGoingAway, "server shutting down")
 	}
+}
+
+// Drain prepares the node to stop: it admits no more connections (they get
+// 503, so a load balancer's retry or the client's reconnect reaches another
+// node), and closes each open connection with 1001 once the requests it has
+// in hand are answered and the answers written. It returns when every
+// connection has closed, or with ctx's error when ctx ends first (Close
+// then ends the rest).
+func (g *Gateway) Drain(ctx context.Context) error {
+	g.mu.Lock()
+	g.draining = true
+	conns := make([]*conn, 0, len(g.live))
+	for c := range g.live {
+		conns = append(conns, c)
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		c.drain()
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for g.Conns() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // Conns returns the number of open client connections.

@@ -75,7 +75,8 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 
 // A route is how one kind of request is served. Each feature's requests
 // are added from a file of their own (accounts.go, chats.go, contacts.go,
-// groups.go, favorites.go, officialacct.go, moments.go, wallet.go, sync.go);
+// groups.go, favorites.go, officialacct.go, oaforum.go, moments.go, wallet.go,
+// addressbook.go, sync.go);
 // routeOf finds them.
 type route struct {
 	kind   string // the request's name in metrics and logs ("send", "sync", …)
@@ -131,12 +132,19 @@ func newRoutes(s Services) routes {
 	}
 	if s.OfficialAccounts != nil {
 		officialAccountRoutes(rs)
+		officialAccountForumRoutes(rs)
 	}
 	if s.Moments != nil {
 		momentRoutes(rs)
 	}
 	if s.Wallet != nil {
 		walletRoutes(rs)
+	}
+	if s.AddressBooks != nil {
+		addressBookRoutes(rs)
+	}
+	if s.Discovery != nil {
+		discoveryRoutes(rs)
 	}
 	return rs
 }

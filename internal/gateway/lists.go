@@ -3,6 +3,7 @@ package gateway
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	pb "hongyan/internal/gen/hongyanv1"
@@ -36,16 +37,23 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.MomentSettingsRequest.hide_theirs":      moments.MaxHidesAtOnce,
 	"hongyan.v1.MomentSettingsRequest.unhide_theirs":    moments.MaxHidesAtOnce,
 	// Official accounts.
-	"hongyan.v1.OaBroadcastRequest.users":    officialacct.MaxTargetUser,
-	"hongyan.v1.OaContent.articles":          officialacct.MaxNews,
-	"hongyan.v1.OaContent.fields":            officialacct.MaxFields,
-	"hongyan.v1.OaIpAllowRequest.allow":      officialacct.MaxIPAllow,
-	"hongyan.v1.OaMenu.buttons":              3,
-	"hongyan.v1.OaButton.sub":                5,
-	"hongyan.v1.OaArticle.body":              officialacct.MaxBlocks,
-	"hongyan.v1.OaTagFollowersRequest.users": 50,
+	"hongyan.v1.OaBroadcastRequest.users":       officialacct.MaxTargetUser,
+	"hongyan.v1.OaContent.articles":             officialacct.MaxNews,
+	"hongyan.v1.OaContent.fields":               officialacct.MaxFields,
+	"hongyan.v1.OaIpAllowRequest.allow":         officialacct.MaxIPAllow,
+	"hongyan.v1.OaIpAllowRequest.oauth_domains": officialacct.MaxOAuthDomains,
+	"hongyan.v1.OaMenu.buttons":                 3,
+	"hongyan.v1.OaButton.sub":                   5,
+	"hongyan.v1.OaArticle.body":                 officialacct.MaxBlocks,
+	"hongyan.v1.OaTagFollowersRequest.users":    50,
+	"hongyan.v1.OaForumPostRequest.media_ids":   officialacct.MaxForumMedia,
 	// Wallet.
 	"hongyan.v1.WalletHistoryRequest.kinds": wallet.MaxKinds,
+	// Address books.
+	"hongyan.v1.AbBackupRequest.contacts": addressbook.MaxContacts,
+	"hongyan.v1.AbContact.phones":         addressbook.MaxPhones,
+	"hongyan.v1.AbContact.emails":         addressbook.MaxEmails,
+	"hongyan.v1.AbMatchRequest.phones":    addressbook.MaxMatchRequest,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

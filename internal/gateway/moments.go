@@ -37,6 +37,14 @@ func momentRoutes(rs routes) {
 		}
 		return momentsFrame(vs, next), nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_MomentSearch) (*pb.ServerFrame, error) {
+		q := r.MomentSearch
+		vs, next, err := c.g.s.Moments.Search(ctx, me, q.Query, q.Before, int(min(q.Limit, moments.MaxPage)))
+		if err != nil {
+			return nil, err
+		}
+		return momentsFrame(vs, next), nil
+	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_MomentGet) (*pb.ServerFrame, error) {
 		v, err := c.g.s.Moments.Get(ctx, me, r.MomentGet.Post)
 		if err != nil {

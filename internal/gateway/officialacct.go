@@ -3,12 +3,14 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	oa "hongyan/internal/officialacct"
 )
 
@@ -70,11 +72,23 @@ func officialAccountRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		msg := oa.Content{Kind: oa.ContentText, Text: q.Text}
-		if q.MediaId != "" {
-			msg = oa.Content{Kind: oa.ContentImage, MediaID: q.MediaId}
+		var m oa.Message
+		switch q.Kind {
+		case "voice", "video":
+			var f oa.UserMedia
+			if f, err = c.oaUserMedia(ctx, me, q.MediaId, q.Kind); err != nil {
+				return nil, err
+			}
+			m, err = c.g.s.OfficialAccounts.SendMedia(ctx, me, id, f)
+		case "", "image":
+			msg := oa.Content{Kind: oa.ContentText, Text: q.Text}
+			if q.MediaId != "" {
+				msg = oa.Content{Kind: oa.ContentImage, MediaID: q.MediaId}
+			}
+			m, err = c.g.s.OfficialAccounts.Send(ctx, me, id, msg)
+		default:
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "kind is image, voice or video")
 		}
-		m, err := c.g.s.OfficialAccounts.Send(ctx, me, id, msg)
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +135,7 @@ func officialAccountRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaAuthorize) (*pb.ServerFrame, error) {
 		q := r.OaAuthorize
-		code, fan, err := c.g.s.OfficialAccounts.Authorize(ctx, me, q.Appid, q.Scope)
+		code, fan, err := c.g.s.OfficialAccounts.Authorize(ctx, me, q.Appid, q.Scope, q.RedirectUri)
 		if err != nil {
 			return nil, err
 		}
@@ -184,6 +198,9 @@ func officialAccountRoutes(rs routes) {
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaSetIpAllow) (*pb.ServerFrame, error) {
 		q := r.OaSetIpAllow
+		if q.SetOauthDomains {
+			return c.oaOperatedFrame(ctx, me)(c.g.s.OfficialAccounts.SetOAuthDomains(ctx, me, oa.AccountID(q.Account), q.OauthDomains))
+		}
 		return c.oaOperatedFrame(ctx, me)(c.g.s.OfficialAccounts.SetIPAllow(ctx, me, oa.AccountID(q.Account), q.Allow))
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaResetSecret) (*pb.ServerFrame, error) {
@@ -342,9 +359,14 @@ func officialAccountRoutes(rs routes) {
 			return nil, err
 		}
 		list := &pb.OaFanList{}
+		users := make([]hongyan.UserID, len(fs))
+		for i, f := range fs {
+			users[i] = f.User
+		}
+		names := c.publicNames(ctx, users)
 		for _, f := range fs {
 			list.Fans = append(list.Fans, &pb.OaFan{User: int64(f.User), Openid: f.OpenID, Following: f.Following, Since: f.Since.UnixMilli(),
-				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli()})
+				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli(), Nickname: names[f.User].Profile.Nickname})
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaFollowers{OaFollowers: list}}, nil
 	})
@@ -499,7 +521,7 @@ func oaOperatedPB(a oa.Account, role oa.Role) *pb.OaAccount {
 	if role == oa.RoleNone {
 		return out
 	}
-	st := &pb.OaSettings{Welcome: oaContentPB(a.Welcome), DefaultReply: oaContentPB(a.DefaultReply), IpAllow: a.IPAllow, Org: a.Org,
+	st := &pb.OaSettings{Welcome: oaContentPB(a.Welcome), DefaultReply: oaContentPB(a.DefaultReply), IpAllow: a.IPAllow, OauthDomains: a.OAuthDomains, Org: a.Org,
 		ServerUrl: a.Server.URL, ServerMode: string(a.Server.Mode)}
 	if role == oa.RoleAdmin {
 		st.ServerToken, st.ServerAesKey = a.Server.Token, a.Server.AESKey
@@ -547,7 +569,8 @@ func oaContentPB(c *oa.Content) *pb.OaContent {
 	if c == nil {
 		return nil
 	}
-	out := &pb.OaContent{Kind: string(c.Kind), Text: c.Text, MediaId: c.MediaID, Title: c.Title, TemplateId: c.TemplateID, Url: c.URL}
+	out := &pb.OaContent{Kind: string(c.Kind), Text: c.Text, MediaId: c.MediaID, Title: c.Title, TemplateId: c.TemplateID, Url: c.URL,
+		ThumbMediaId: c.ThumbMediaID, HqUrl: c.HQURL, Format: c.Format}
 	for _, a := range c.Articles {
 		out.Articles = append(out.Articles, &pb.OaNewsItem{Title: a.Title, Description: a.Description, Url: a.URL, PicUrl: a.PicURL, Article: a.Article})
 	}
@@ -563,7 +586,8 @@ func oaContent(c *pb.OaContent) oa.Content {
 	if c == nil {
 		return oa.Content{}
 	}
-	out := oa.Content{Kind: oa.ContentKind(strings.TrimSpace(c.Kind)), Text: c.Text, MediaID: c.MediaId, Title: c.Title, TemplateID: c.TemplateId, URL: c.Url}
+	out := oa.Content{Kind: oa.ContentKind(strings.TrimSpace(c.Kind)), Text: c.Text, MediaID: c.MediaId, Title: c.Title, TemplateID: c.TemplateId, URL: c.Url,
+		ThumbMediaID: c.ThumbMediaId, HQURL: c.HqUrl, Format: c.Format}
 	if len(c.Articles) > oa.MaxNews || len(c.Fields) > oa.MaxFields {
 		out.Kind = "too many items" // refused by the service as an unknown kind
 		return out
@@ -617,4 +641,41 @@ func oaBroadcastPB(b oa.Broadcast) *pb.OaBroadcast {
 		out.Users = append(out.Users, int64(u))
 	}
 	return out
+}
+
+// oaUserMedia reads the caller's voice clip or video (and a video's
+// poster) for sending to an account, bounded by the account media's size.
+func (c *conn) oaUserMedia(ctx context.Context, me hongyan.Caller, id, kind string) (oa.UserMedia, error) {
+	if c.g.s.Media == nil {
+		return oa.UserMedia{}, hongyan.Errorf(hongyan.CodeUnimplemented, "this node keeps no media")
+	}
+	read := func(id string, thumb bool) (media.Info, []byte, error) {
+		info, rc, err := c.g.s.Media.Open(ctx, me, id, thumb)
+		if err != nil {
+			return info, nil, err
+		}
+		defer rc.Close()
+		if info.Size > oa.MaxMediaBytes {
+			return info, nil, hongyan.Errorf(hongyan.CodeInvalid, "at most %d MiB can be sent to an account", oa.MaxMediaBytes>>20)
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, oa.MaxMediaBytes+1))
+		if err == nil && int64(len(data)) > oa.MaxMediaBytes {
+			err = hongyan.Errorf(hongyan.CodeInvalid, "at most %d MiB can be sent to an account", oa.MaxMediaBytes>>20)
+		}
+		return info, data, err
+	}
+	info, data, err := read(id, false)
+	if err != nil {
+		return oa.UserMedia{}, err
+	}
+	if string(info.Class) != kind {
+		return oa.UserMedia{}, hongyan.Errorf(hongyan.CodeInvalid, "media %s is not a %s", id, kind)
+	}
+	out := oa.UserMedia{Kind: oa.ContentKind(kind), Name: info.Name, ContentType: info.Type, Data: data}
+	if kind == "video" && info.Poster != "" {
+		if pi, pd, err := read(info.Poster, false); err == nil {
+			out.Thumb, out.ThumbType = pd, pi.Type
+		}
+	}
+	return out, nil
 }

@@ -5,8 +5,10 @@ import (
 	"reflect"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
@@ -147,6 +149,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Favorite{Favorite: favoritePB(v, me.User)}
 	case officialacct.Message:
 		item.Item = &pb.Change_OaMessage{OaMessage: oaMessagePB(v)}
+	case officialacct.Post:
+		item.Item = &pb.Change_OaForumReply{OaForumReply: c.named(ctx, oaPostPB(v))[0]}
 	case officialacct.FollowState:
 		item.Item = &pb.Change_OaFollow{OaFollow: &pb.OaFollow{Account: oaAccountPB(v.Account), Following: v.Following}}
 	case moments.NotificationView:
@@ -155,12 +159,20 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_MomentUnread{MomentUnread: &pb.MomentUnread{Unread: uint32(v.Unread), ReadUpto: v.Upto}}
 	case moments.Settings:
 		item.Item = &pb.Change_MomentSettings{MomentSettings: momentSettingsPB(v)}
+	case *discovery.Match:
+		item.Item = &pb.Change_Shake{Shake: ShakeResultPB(v, c.g.s.Discovery.ShakeWindow().Milliseconds())}
+	case discovery.View:
+		item.Item = &pb.Change_Bottle{Bottle: BottlePB(v)}
 	case wallet.Balance:
 		item.Item = &pb.Change_WalletBalance{WalletBalance: &pb.WalletBalance{Balance: v.Fen}}
 	case wallet.Transfer:
 		item.Item = &pb.Change_Transfer{Transfer: transferPB(v)}
 	case wallet.PacketView:
 		item.Item = &pb.Change_RedPacket{RedPacket: packetPB(v)}
+	case []addressbook.Version:
+		item.Item = &pb.Change_AbVersions{AbVersions: versionsPB(v)}
+	case addressbook.Entry:
+		item.Item = &pb.Change_GroupBookEntry{GroupBookEntry: bookEntryPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {
@@ -172,6 +184,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 			item.Item = &pb.Change_GroupRemoved{GroupRemoved: int64(it.Conversation)}
 		case hongyan.ChangeFavorite:
 			item.Item = &pb.Change_FavoriteRemoved{FavoriteRemoved: it.Ref}
+		case hongyan.ChangeGroupBook:
+			item.Item = &pb.Change_GroupBookEntryRemoved{GroupBookEntryRemoved: &pb.GroupBookEntryRemoved{Group: int64(it.Conversation), Entry: it.Ref}}
 		}
 	}
 	return nil

@@ -28,10 +28,19 @@ const (
 	// Official accounts.
 	ChangeOAMessage ChangeKind = 40 // message Ref between this user and an official account
 	ChangeOAFollow  ChangeKind = 41 // this user followed or unfollowed official account Ref
+	// ChangeOAForumReply: reply Ref was made to this user's post in an
+	// official account's community.
+	ChangeOAForumReply ChangeKind = 42
 	// Moments.
 	ChangeMomentsNotification ChangeKind = 60 // Moments notification Ref (a like, comment, reply or mention)
 	ChangeMomentsRead         ChangeKind = 61 // this user read Moments notifications up to Ref
 	ChangeMomentsSettings     ChangeKind = 62 // this user's Moments settings changed
+	// Discovery (80–89).
+	ChangeShake  ChangeKind = 80 // this user's shake was matched with user Ref
+	ChangeBottle ChangeKind = 81 // bottle Ref of this user has a new message
+	// Address books (90–99).
+	ChangeAddressBook ChangeKind = 90 // this user's address-book backups changed (Ref = the version, 0: all)
+	ChangeGroupBook   ChangeKind = 91 // entry Ref of group Conversation's shared address book changed or was removed
 	// Wallet (100–119).
 	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
 	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state

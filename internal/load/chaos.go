@@ -52,30 +52,36 @@ const (
 // ChaosResult is what the chaos workload found. It is printed as one JSON
 // object.
 type ChaosResult struct {
-	Workload       string   `json:"workload"`
-	Seed           uint64   `json:"seed"`
-	UnsafeAck      bool     `json:"unsafe_ack"`
-	Users          int      `json:"users"`
-	DurationS      float64  `json:"duration_s"`
-	Kills          int      `json:"kills"`
-	UnexpectedExit int      `json:"unexpected_exits"`
-	Sent           int      `json:"sent"`
-	Acked          int      `json:"acked"`
-	Failed         int      `json:"failed"`
-	Unknown        int      `json:"unknown"`
-	Retries        int64    `json:"retries"`
-	Lost           int      `json:"lost"`
-	Duplicates     int      `json:"duplicates"`
-	Gaps           int      `json:"gaps"`
-	LogGaps        int      `json:"log_gaps"`
-	Divergent      int      `json:"divergent"`
-	Phantom        int      `json:"phantom"`
-	FailedPresent  int      `json:"failed_present"`
-	AckMismatch    int      `json:"ack_mismatch"`
-	UnknownPresent int      `json:"unknown_present"`
-	UnknownAbsent  int      `json:"unknown_absent"`
-	OK             bool     `json:"ok"`
-	Problems       []string `json:"problems,omitempty"`
+	Workload       string  `json:"workload"`
+	Seed           uint64  `json:"seed"`
+	UnsafeAck      bool    `json:"unsafe_ack"`
+	Users          int     `json:"users"`
+	DurationS      float64 `json:"duration_s"`
+	Kills          int     `json:"kills"`
+	UnexpectedExit int     `json:"unexpected_exits"`
+	Sent           int     `json:"sent"`
+	Acked          int     `json:"acked"`
+	Failed         int     `json:"failed"`
+	Unknown        int     `json:"unknown"`
+	Retries        int64   `json:"retries"`
+	Lost           int     `json:"lost"`
+	Duplicates     int     `json:"duplicates"`
+	Gaps           int     `json:"gaps"`
+	LogGaps        int     `json:"log_gaps"`
+	Divergent      int     `json:"divergent"`
+	Phantom        int     `json:"phantom"`
+	FailedPresent  int     `json:"failed_present"`
+	AckMismatch    int     `json:"ack_mismatch"`
+	UnknownPresent int     `json:"unknown_present"`
+	UnknownAbsent  int     `json:"unknown_absent"`
+	// chaos-cluster only: the other faults, and the longest a client went
+	// without an acknowledged send.
+	Stops        int      `json:"stops,omitempty"`
+	NATSRestarts int      `json:"nats_restarts,omitempty"`
+	Partitions   int      `json:"partitions,omitempty"`
+	MaxOutageS   float64  `json:"max_outage_s,omitempty"`
+	OK           bool     `json:"ok"`
+	Problems     []string `json:"problems,omitempty"`
 }
 
 // chaosUser is one user with two devices; device 0 sends.
@@ -285,6 +291,11 @@ type chaosSender struct {
 	retries *atomic.Int64
 	giveUp  time.Time
 	conn    *wsclient.Conn
+	// outage, when set, is told how long the sender went between two
+	// acknowledged sends when that was longer than its schedule explains
+	// (chaos-cluster: how long clients take to resume).
+	outage  func(time.Duration)
+	lastAck time.Time
 }
 
 func (s *chaosSender) close() {
@@ -349,6 +360,11 @@ func (s *chaosSender) send(ctx context.Context, cid string) {
 		cancel()
 		if err == nil {
 			s.h.OK(op, r.Id, r.Conversation, r.Seq)
+			now := time.Now()
+			if s.outage != nil && !s.lastAck.IsZero() {
+				s.outage(now.Sub(s.lastAck))
+			}
+			s.lastAck = now
 			return
 		}
 		if wsclient.ErrorCode(err) != "" {

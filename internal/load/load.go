@@ -64,8 +64,11 @@ type Options struct {
 	Binary    string        // the hongyan binary to run as a child process
 	KillEvery time.Duration // mean time between SIGKILLs of the child
 	Seed      uint64        // seeds the nemesis's jitter and the clients' choices
-	UnsafeAck bool          // negative control: run the child with HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1
+	UnsafeAck bool          // negative control: chaos runs the child with HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=1, chaos-money with HONGYAN_UNSAFE_WALLET_IGNORE_KEYS=1
 	Postgres  string        // run the child on a fresh schema of this PostgreSQL database ("": SQLite)
+	// chaos-cluster only
+	LBConfig string // the HAProxy configuration (default deploy/haproxy.cfg)
+	Faults   string // the nemesis's faults, comma-separated (default kill,stop,nats,partition)
 
 	// child is set in a process started by RunProcs: it reports when it is
 	// ready and waits for the word to go (see procs.go).
@@ -164,14 +167,19 @@ type Result struct {
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
 	Chaos *ChaosResult `json:"-"`
+	// MoneyChaos is the chaos-money workload's result, written the same
+	// way.
+	MoneyChaos *MoneyChaosResult `json:"-"`
 }
 
 // Violation reports whether the run found a safety violation (the chaos
 // checker's verdict).
-func (r Result) Violation() bool { return r.Chaos != nil && !r.Chaos.OK }
+func (r Result) Violation() bool {
+	return (r.Chaos != nil && !r.Chaos.OK) || (r.MoneyChaos != nil && !r.MoneyChaos.OK)
+}
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -230,6 +238,10 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runMoney(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
+	case "chaos-cluster":
+		return runChaosCluster(ctx, opt)
+	case "chaos-money":
+		return runChaosMoney(ctx, opt)
 	case "attack-frames", "attack-idle", "attack-recovery", "attack-group", "attack-decode", "attack-flood":
 		return runAttack(ctx, workload, opt)
 	}
@@ -240,6 +252,9 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 func (r Result) WriteJSON(w io.Writer) error {
 	if r.Chaos != nil {
 		return r.Chaos.WriteJSON(w)
+	}
+	if r.MoneyChaos != nil {
+		return r.MoneyChaos.WriteJSON(w)
 	}
 	b, err := json.Marshal(r)
 	if err != nil {

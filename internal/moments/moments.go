@@ -204,6 +204,11 @@ type Posts interface {
 	// (all when 0), newest first; with public, only those visible to all
 	// friends.
 	ByAuthor(ctx context.Context, author hongyan.UserID, before int64, limit int, public bool) ([]Post, error)
+	// Search returns up to limit posts of authors with ID below before
+	// (all when 0) whose text contains query, letters compared in lower
+	// case (strings.ToLower), newest first. query is plain text: % and _
+	// match only themselves.
+	Search(ctx context.Context, authors []hongyan.UserID, query string, before int64, limit int) ([]Post, error)
 }
 
 // Reactions keeps likes and comments.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"hongyan/internal/hongyan"
 )
@@ -54,7 +55,8 @@ const (
 	MaxPage      = 50
 	// MaxHidesAtOnce bounds the people one settings change names.
 	MaxHidesAtOnce = 100
-	StrangerPosts  = 10 // what strangers may see, when allowed
+	StrangerPosts  = 10  // what strangers may see, when allowed
+	MaxQuery       = 100 // characters of a search
 	// feedScan bounds the inbox rows one feed page reads when most are
 	// filtered out; the page then ends early with a cursor to go on from.
 	feedScan = 1000
@@ -638,6 +640,70 @@ func (s *Service) album(ctx context.Context, c hongyan.Caller, author hongyan.Us
 	return s.views(ctx, l, out)
 }
 
+// Search returns a page of the posts whose text contains query (letters
+// in either case) that the caller may see, newest first below ID before (0:
+// from the newest), and where the next page starts (0: no more). It
+// searches the caller's own posts and their friends' only, and a friend's
+// post only as the album and the feed would show it (visibility, "don't
+// let them see", the friends' range; blocked and removed friends are not
+// friends); strangers' posts are never searched. Likes and comments follow
+// THE RULE, as on every path.
+func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string, before int64, limit int) ([]View, int64, error) {
+	query = strings.TrimSpace(query)
+	if query == "" || utf8.RuneCountInString(query) > MaxQuery {
+		return nil, 0, invalid("a search is 1 to %d characters", MaxQuery)
+	}
+	if before < 0 {
+		return nil, 0, invalid("before must not be negative")
+	}
+	limit = pageLimit(limit)
+	l, err := s.lens(ctx, c.User, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	authors := []hongyan.UserID{c.User}
+	for f := range l.friends {
+		if !l.hidingFrom[f] {
+			authors = append(authors, f)
+		}
+	}
+	var out []Post
+	cursor, exhausted := before, false
+scan:
+	for scanned := 0; len(out) < limit; {
+		if scanned >= feedScan {
+			break // the page ends early; the next one goes on from cursor
+		}
+		batch := max(2*(limit-len(out)), 20)
+		ps, err := s.store.Search(ctx, authors, query, cursor, batch)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := s.loadRanges(ctx, l, ps); err != nil {
+			return nil, 0, err
+		}
+		for _, p := range ps {
+			cursor = p.ID
+			if l.friendSees(p, false) {
+				out = append(out, p)
+				if len(out) == limit {
+					break scan
+				}
+			}
+		}
+		scanned += len(ps)
+		if len(ps) < batch {
+			exhausted = true
+			break
+		}
+	}
+	views, err := s.views(ctx, l, out)
+	if err != nil || exhausted {
+		return views, 0, err
+	}
+	return views, cursor, nil
+}
+
 // mayLook reports whether the lens's viewer may look at author's posts at
 // all (not blocked either way, not hidden from), whether as a friend, and
 // the author's settings (their range set in the lens).
@@ -867,7 +933,7 @@ type NotificationView struct {
 	Notification
 	Post    View
 	Comment *Comment // the comment or reply (comments and replies)
-	Unread  int      // the owner's unread notifications (Notification only)
+	Unread  int      // the owner's unread notifications
 }
 
 // ReadMark says how far a user has read their notifications.
@@ -893,6 +959,12 @@ func (s *Service) Notifications(ctx context.Context, c hongyan.Caller, before in
 		return nil, 0, err
 	}
 	unread, err := s.store.Unread(ctx, c.User)
+	// Each notification carries the count as of now, as one pushed
+	// through the change log carries it as of then: a reader of the list
+	// (the CLI prints one notification a line) never sees a stale 0.
+	for i := range out {
+		out[i].Unread = unread
+	}
 	return out, unread, err
 }
 

@@ -158,3 +158,39 @@ func TestStrangersSee10(t *testing.T) {
 		t.Errorf("blocked stranger sees %v", ids(got))
 	}
 }
+
+// After a friend likes and comments on my post, my notifications say 2
+// unread, in the list and on each notification (the CLI prints one a line);
+// marking them read brings both to 0.
+func TestNotificationsUnread(t *testing.T) {
+	s, rel, _ := newService(t, 0)
+	ctx := context.Background()
+	author, friend := hongyan.Caller{User: 1}, hongyan.Caller{User: 2}
+	rel.befriend(1, 2)
+	p, err := s.Post(ctx, author, moments.Draft{Text: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Like(ctx, friend, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Comment(ctx, friend, p.ID, "nice", 0); err != nil {
+		t.Fatal(err)
+	}
+	ns, unread, err := s.Notifications(ctx, author, 0, 20)
+	if err != nil || len(ns) != 2 || unread != 2 {
+		t.Fatalf("notifications: %d, unread %d, %v; want 2 and 2", len(ns), unread, err)
+	}
+	for _, n := range ns {
+		if n.Unread != 2 {
+			t.Errorf("notification %d (kind %d): unread %d, want 2", n.ID, n.Kind, n.Unread)
+		}
+	}
+	if err := s.MarkRead(ctx, author, ns[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	ns, unread, _ = s.Notifications(ctx, author, 0, 20)
+	if unread != 0 || len(ns) != 2 || ns[0].Unread != 0 {
+		t.Errorf("after reading: unread %d (on the first %d), want 0", unread, ns[0].Unread)
+	}
+}

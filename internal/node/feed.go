@@ -4,9 +4,11 @@ import (
 	"context"
 
 	"hongyan/internal/account"
+	"hongyan/internal/addressbook"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
@@ -19,10 +21,10 @@ import (
 // from the features: a chat.Message, chat.Summary, contact.Contact,
 // contact.Request, account.Account, []account.Device, a bool (blocked),
 // group.View, group.Invitation, favorite.Favorite, officialacct.Message,
-// officialacct.FollowState, wallet.Balance, wallet.Transfer or
-// wallet.PacketView — nil when the object
+// officialacct.FollowState, officialacct.Post, wallet.Balance, wallet.Transfer,
+// wallet.PacketView, []addressbook.Version or addressbook.Entry — nil when the object
 // is gone. Transports turn them into their frames.
-func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service) changelog.Resolvers {
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service, finds *discovery.Service, books *addressbook.Service) changelog.Resolvers {
 	return changelog.Resolvers{
 		hongyan.ChangeMessage: messages(chats),
 		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
@@ -57,6 +59,9 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 		hongyan.ChangeOAFollow: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(oas.FollowState(ctx, me, officialacct.AccountID(e.Ref)))
 		}),
+		hongyan.ChangeOAForumReply: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(oas.ForumReplyOf(ctx, me, e.Ref))
+		}),
 		hongyan.ChangeMomentsNotification: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(posts.Notification(ctx, me, e.Ref))
 		}),
@@ -78,11 +83,33 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 			}
 			return nil
 		},
+		hongyan.ChangeShake: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			m, err := finds.ShakeResult(ctx, me)
+			if m == nil || err != nil {
+				return nil, err // an old match: nothing to show
+			}
+			return m, nil
+		}),
+		hongyan.ChangeBottle: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			return found(finds.Get(ctx, me, e.Ref))
+		}),
 		hongyan.ChangeTransfer: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(money.GetTransfer(ctx, me, e.Ref))
 		}),
 		hongyan.ChangePacket: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(money.GetPacket(ctx, me, e.Ref))
+		}),
+		// Address books: my backups now; an entry of a shared address
+		// book (nil once removed or no longer mine to see).
+		hongyan.ChangeAddressBook: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			return books.Versions(ctx, me)
+		}),
+		hongyan.ChangeGroupBook: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+			x, err := books.Entry(ctx, me, e.Conversation, e.Ref)
+			if hongyan.ErrorCode(err) == hongyan.CodePrecondition { // the group was dissolved
+				return nil, nil
+			}
+			return found(x, err)
 		}),
 	}
 }

@@ -2,12 +2,14 @@ package node
 
 import (
 	"context"
+	"math"
 
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
+	"hongyan/internal/officialacct"
 )
 
 // momentRelations lets Moments ask the contact feature who are friends.
@@ -52,9 +54,34 @@ func (f momentFiles) Share(ctx context.Context, user hongyan.UserID, id string, 
 type mediaReaders struct {
 	chats   *chat.Service
 	moments *moments.Service
+	forum   *officialacct.Service
+}
+
+// An official account's forum post's images are referenced as the
+// "conversation" forumBase + postID: far below the negative IDs of Moments
+// (whose post IDs stay below 2^54), so the three never meet.
+const forumBase = math.MinInt64
+
+func forumRef(post int64) hongyan.ConversationID { return hongyan.ConversationID(forumBase + post) }
+
+// forumImages lets official accounts' forums show uploaded images.
+type forumImages struct{ media *media.Service }
+
+func (f forumImages) Share(ctx context.Context, user hongyan.UserID, id string, post int64) error {
+	i, err := f.media.Attach(ctx, user, id, forumRef(post))
+	if err == nil && i.Class != media.ClassImage {
+		return hongyan.Errorf(hongyan.CodeInvalid, "a post shows images only")
+	}
+	return err
 }
 
 func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, conv hongyan.ConversationID, id string) (bool, error) {
+	if conv < forumBase/2 {
+		if r.forum == nil {
+			return false, nil
+		}
+		return r.forum.CanSeePost(ctx, user, int64(conv)-forumBase)
+	}
 	if conv < 0 {
 		// Media are shared with a post only by posting it (momentFiles).
 		if r.moments == nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ import (
 	"hongyan/internal/clientaddr"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway"
 	"hongyan/internal/group"
@@ -33,6 +35,7 @@ import (
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
+	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -49,6 +52,8 @@ type Node struct {
 	oaapi    *oaapi.API
 	feed     *changelog.Feed
 	wallet   *wallet.Service
+	pay      *sandboxpay.Provider
+	finds    *discovery.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -56,6 +61,7 @@ type Node struct {
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	draining atomic.Bool // Serve is draining: not ready
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -103,15 +109,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
+	oas.SetImages(forumImages{mediaFiles})
+	oas.SetForumRate(hongyan.Rate{N: cfg.Limits.OAForumPostsPerMinute, Per: time.Minute})
+	readers.forum = oas
 	mcfg := moments.DefaultConfig()
 	mcfg.PostRate = hongyan.Rate{N: cfg.Limits.MomentsPostsPerHour, Per: time.Hour}
 	mcfg.ReactRate = hongyan.Rate{N: cfg.Limits.MomentsReactionsPerHour, Per: time.Hour}
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
-	n.wallet = newWallet(cfg, db, contacts, groups, chats, pub)
+	n.wallet, n.pay, err = newWallet(cfg, db, contacts, groups, chats, pub)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
+	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet))
+	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -119,7 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -144,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		mux.Handle(p, gw)
 	}
 	// The official accounts' developer API, under WeChat's own paths.
-	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, oaapi.PushOptions{
+	n.oaapi = developerAPI(oas, accounts, publicURL(cfg), clients.Addr, cfg.OfficialAccounts.CallbackIPs, oaapi.PushOptions{
 		Timeout:      cfg.OfficialAccounts.PushTimeout.Duration,
 		AllowPrivate: cfg.OfficialAccounts.AllowPrivateCallbacks,
 		Metrics:      oaapi.NewMetrics(n.reg),
@@ -195,6 +210,10 @@ func publicURL(cfg config.Config) string {
 func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if n.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
 	if err := n.db.Ping(ctx); err != nil {
 		http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
 		return
@@ -250,6 +269,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go n.prune(ctx)
 	go n.expire(ctx)
+	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -257,6 +277,16 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Drain: not ready (a load balancer stops sending clients here), no
+	// new connections, each open one closed once its requests in hand are
+	// answered; then HTTP requests in flight (uploads) finish.
+	n.draining.Store(true)
+	n.log.Info("draining", "connections", n.gw.Conns())
+	dctx, dcancel := context.WithTimeout(context.Background(), n.cfg.Gateway.DrainTimeout.Duration)
+	if err := n.gw.Drain(dctx); err != nil {
+		n.log.Warn("drain timed out; closing the connections left", "connections", n.gw.Conns())
+	}
+	dcancel()
 	n.gw.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -282,6 +312,7 @@ func (n *Node) Close() error {
 	n.gw.Close()
 	n.oas.Wait()
 	n.bus.Close()
+	n.pay.Close()
 	return n.db.Close()
 }
 

@@ -49,6 +49,7 @@ func toOAApp(a officialacct.Account) oaapi.App {
 			out.IPAllowlist = append(out.IPAllowlist, netip.PrefixFrom(ad.Unmap(), ad.Unmap().BitLen()))
 		}
 	}
+	out.OAuthDomains = a.OAuthDomains
 	if len(a.IPAllow) > 0 && len(out.IPAllowlist) == 0 {
 		// An allowlist of nothing parseable still allows nobody.
 		out.IPAllowlist = []netip.Prefix{netip.PrefixFrom(netip.IPv6Unspecified(), 128)}
@@ -220,14 +221,20 @@ func (p oaPlatform) DeleteMenu(ctx context.Context, appid string) error {
 	return a.SetMenu(ctx, nil)
 }
 
-// toContent converts a message; the feature's messages are text, images
-// and news.
+// toContent converts a message; the feature's messages are text, images,
+// voice, video, music and news.
 func toContent(m oaapi.Message) (officialacct.Content, error) {
 	switch m.Kind {
 	case oaapi.MsgText:
 		return officialacct.Content{Kind: officialacct.ContentText, Text: m.Text}, nil
 	case oaapi.MsgImage:
 		return officialacct.Content{Kind: officialacct.ContentImage, MediaID: m.MediaID}, nil
+	case oaapi.MsgVoice:
+		return officialacct.Content{Kind: officialacct.ContentVoice, MediaID: m.MediaID}, nil
+	case oaapi.MsgVideo:
+		return officialacct.Content{Kind: officialacct.ContentVideo, MediaID: m.MediaID, ThumbMediaID: m.ThumbMediaID, Title: m.Title, Text: m.Description}, nil
+	case oaapi.MsgMusic:
+		return officialacct.Content{Kind: officialacct.ContentMusic, Title: m.Title, Text: m.Description, URL: m.URL, HQURL: m.HQURL, ThumbMediaID: m.ThumbMediaID}, nil
 	case oaapi.MsgNews:
 		c := officialacct.Content{Kind: officialacct.ContentNews}
 		for _, a := range m.Articles {
@@ -548,6 +555,10 @@ func (s oaSink) Push(ctx context.Context, p officialacct.Push) (*officialacct.Co
 		switch p.Message.Kind {
 		case officialacct.ContentImage:
 			w.MsgType, w.MediaId = wxwire.TypeImage, p.Message.MediaID
+		case officialacct.ContentVoice:
+			w.MsgType, w.MediaId, w.Format = wxwire.TypeVoice, p.Message.MediaID, p.Message.Format
+		case officialacct.ContentVideo:
+			w.MsgType, w.MediaId, w.ThumbMediaId = wxwire.TypeVideo, p.Message.MediaID, p.Message.ThumbMediaID
 		default:
 			w.MsgType, w.Content = wxwire.TypeText, p.Message.Text
 		}
@@ -558,29 +569,21 @@ func (s oaSink) Push(ctx context.Context, p officialacct.Push) (*officialacct.Co
 	if err != nil || r == nil || r.Transfer {
 		return nil, err // the feature shows its own fallback on an error
 	}
-	switch r.Kind {
-	case oaapi.MsgText:
-		return &officialacct.Content{Kind: officialacct.ContentText, Text: r.Text}, nil
-	case oaapi.MsgImage:
-		return &officialacct.Content{Kind: officialacct.ContentImage, MediaID: r.MediaID}, nil
-	case oaapi.MsgNews:
-		c := &officialacct.Content{Kind: officialacct.ContentNews}
-		for _, a := range r.Articles {
-			c.Articles = append(c.Articles, officialacct.NewsItem{Title: a.Title, Description: a.Description, URL: a.URL, PicURL: a.PicURL})
-		}
-		return c, nil
+	c, err := toContent(r.Message)
+	if err != nil {
+		return nil, nil // a kind the chat has no place for (msgmenu) is no reply
 	}
-	return nil, nil // voice, video and music replies have no place in the account's chat yet
+	return &c, nil
 }
 
 // developerAPI builds the developer API and its pusher over the
 // official-accounts service and installs the pusher as the service's sink.
-func developerAPI(s *officialacct.Service, accounts *account.Service, public string, clientAddr func(*http.Request) string, opt oaapi.PushOptions) *oaapi.API {
+func developerAPI(s *officialacct.Service, accounts *account.Service, public string, clientAddr func(*http.Request) string, callbackIPs []string, opt oaapi.PushOptions) *oaapi.API {
 	if opt.Metrics == nil {
 		opt.Metrics = oaapi.NewMetrics(nil)
 	}
 	p := oaPlatform{s: s, accounts: accounts, public: public}
 	pusher := oaapi.NewPusher(p, opt)
 	s.SetDeveloper(oaSink{pusher}, oaSink{pusher})
-	return oaapi.New(p, oaapi.Options{PublicURL: public, Log: opt.Log, ClientAddr: clientAddr, Metrics: opt.Metrics})
+	return oaapi.New(p, oaapi.Options{PublicURL: public, Log: opt.Log, ClientAddr: clientAddr, Metrics: opt.Metrics, CallbackIPs: callbackIPs})
 }

@@ -179,7 +179,7 @@ func TestDeveloperAPIWithSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code := call(t, r, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope}}}).GetOaAuthorization().GetCode()
+		code := call(t, r, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope, RedirectUri: ar.RedirectURI}}}).GetOaAuthorization().GetCode()
 		ut, err := oa.GetOauth().GetUserAccessToken(code)
 		if err != nil || ut.OpenID == "" || ut.UnionID == "" {
 			t.Fatalf("code → token = %+v, %v", ut, err)
@@ -190,6 +190,37 @@ func TestDeveloperAPIWithSDK(t *testing.T) {
 		if ui, err := oa.GetOauth().GetUserInfo(ut.AccessToken, ut.OpenID, "zh_CN"); err != nil || ui.Nickname != "dev_reader1" {
 			t.Errorf("sns/userinfo = %+v, %v; want the reader's nickname", ui, err)
 		}
+		// The account's OAuth2 domain: set by its admin only; then a
+		// redirect_uri elsewhere is refused, by the consent request and by
+		// /connect/oauth2/authorize, with WeChat's 10003.
+		setDomains := &pb.ClientFrame{Req: &pb.ClientFrame_OaSetIpAllow{OaSetIpAllow: &pb.OaIpAllowRequest{Account: acct.Id, SetOauthDomains: true, OauthDomains: []string{"App.Example"}}}}
+		if code := callCode(r, setDomains); code != "permission_denied" {
+			t.Errorf("a follower set the OAuth2 domains: code %q, want permission_denied", code)
+		}
+		if code := callCode(o, &pb.ClientFrame{Req: &pb.ClientFrame_OaSetIpAllow{OaSetIpAllow: &pb.OaIpAllowRequest{Account: acct.Id, SetOauthDomains: true, OauthDomains: []string{"https://app.example/"}}}}); code != "invalid_argument" {
+			t.Errorf("a URL as a domain: code %q, want invalid_argument", code)
+		}
+		if got := call(t, o, setDomains).GetOaAccount().GetSettings().GetOauthDomains(); len(got) != 1 || got[0] != "app.example" {
+			t.Errorf("OAuth2 domains = %q, want [app.example]", got)
+		}
+		if code := callCode(r, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope, RedirectUri: "https://sub.app.example/cb"}}}); code != "invalid_argument" {
+			t.Errorf("consent for a foreign redirect_uri: code %q, want invalid_argument", code)
+		}
+		evil, _ := oa.GetOauth().GetRedirectURL("https://evil.example/cb", "snsapi_base", "st")
+		noFollow := &http.Client{Transport: wxRewrite{target: mustParse(t, srv.URL)}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		if resp, err := noFollow.Get(evil); err != nil {
+			t.Fatal(err)
+		} else {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusFound || !strings.Contains(string(body), "10003") {
+				t.Errorf("authorize to a foreign host: %d %q, want WeChat's redirect_uri error 10003", resp.StatusCode, body)
+			}
+		}
+		if c := call(t, r, &pb.ClientFrame{Req: &pb.ClientFrame_OaAuthorize{OaAuthorize: &pb.OaAuthorizeRequest{Appid: ar.AppID, Scope: ar.Scope, RedirectUri: "https://app.example:8443/cb"}}}).GetOaAuthorization().GetCode(); c == "" {
+			t.Errorf("consent for the authorised domain gave no code")
+		}
+
 		// Expiring the account's credentials (hongyan admin oa expire).
 		app, err := n.OfficialAccounts().App(context.Background(), acct.Appid)
 		if err != nil {

@@ -267,7 +267,7 @@ func TestOfficialAccountDeveloper(t *testing.T) {
 			t.Errorf("pushes: got %q, want both job events", ev)
 		}
 		// OAuth2: a code works once.
-		code, fan2, err := svc.Authorize(ctx, me, cr.Account.AppID, "snsapi_userinfo")
+		code, fan2, err := svc.Authorize(ctx, me, cr.Account.AppID, "snsapi_userinfo", "https://app.example/cb")
 		if err != nil || fan2.OpenID != f.OpenID {
 			t.Fatalf("Authorize: %v; openid %q, want %q", err, fan2.OpenID, f.OpenID)
 		}

@@ -29,9 +29,9 @@ func (n *Node) prune(ctx context.Context) {
 // Prune deletes chat history older than history.retention, change-log
 // entries older than history.changelog_window, uploads abandoned for a
 // day, official accounts' temporary media after 3 days, and expired QR
-// login codes, recovery codes and outbox messages. A
-// serving node runs it every hour, unless another node of its cluster is
-// pruning then.
+// login codes, recovery codes and outbox messages, and discovery's expired
+// locations, old shakes and expired unanswered bottles. A serving node runs
+// it every hour, unless another node of its cluster is pruning then.
 func (n *Node) Prune(ctx context.Context) {
 	retention := n.cfg.History.Retention.Duration
 	if k, err := n.chats.Prune(ctx, retention); err != nil {
@@ -53,6 +53,11 @@ func (n *Node) Prune(ctx context.Context) {
 		n.log.Warn("pruning official accounts' temporary media", "err", err)
 	} else if k > 0 {
 		n.log.Info("pruned official accounts' temporary media", "files", k)
+	}
+	if k, err := n.finds.Prune(ctx); err != nil {
+		n.log.Warn("pruning expired locations, shakes and bottles", "err", err)
+	} else if k > 0 {
+		n.log.Info("pruned expired locations, shakes and bottles", "rows", k)
 	}
 	window := n.cfg.History.ChangeLogWindow.Duration
 	if k, err := n.feed.Prune(ctx, window); err != nil {

@@ -2,6 +2,11 @@ package node
 
 import (
 	"context"
+	"log"
+	mrand "math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"hongyan/internal/chat"
@@ -16,16 +21,42 @@ import (
 
 // newWallet builds the wallet on the node's store, the contact and group
 // features (who may pay whom) and the configured payment provider.
-func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) *wallet.Service {
+func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) (*wallet.Service, *sandboxpay.Provider, error) {
 	wc := wallet.DefaultConfig()
 	wc.MaxPacket = int64(cfg.Wallet.MaxPacket)
 	wc.MaxShares = int64(cfg.Wallet.MaxShares)
 	wc.MaxTransfer = int64(cfg.Wallet.MaxTransfer)
 	wc.MaxTopUp = int64(cfg.Wallet.MaxTopUp)
-	prov := sandboxpay.New(sandboxpay.Config{FailRate: float64(cfg.Wallet.SandboxFailPercent) / 100, Delay: cfg.Wallet.SandboxDelay.Duration})
-	w := wallet.New(db.Wallet(), prov, walletPeers{contacts, groups}, pub, wc)
+	wc.ReconcileAfter = cfg.Wallet.ReconcileAfter.Duration
+	// The sandbox keeps its records in the data directory, so that they
+	// outlive a crash of the node as a real provider's would.
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, nil, err
+	}
+	prov, err := sandboxpay.Open(sandboxpay.Config{FailRate: float64(cfg.Wallet.SandboxFailPercent) / 100, Delay: cfg.Wallet.SandboxDelay.Duration,
+		Journal: filepath.Join(cfg.Data, "sandboxpay.journal")})
+	if err != nil {
+		return nil, nil, err
+	}
+	var store wallet.Store = db.Wallet()
+	if os.Getenv(EnvUnsafeWalletIgnoreKeys) == "1" {
+		log.Printf("WARNING: %s=1: the wallet forgets idempotency keys; retried payments WILL be carried out twice. Test-only negative control of the money chaos; never use on a real node.", EnvUnsafeWalletIgnoreKeys)
+		store = forgetfulStore{store}
+	}
+	w := wallet.New(store, prov, walletPeers{contacts, groups}, pub, wc)
 	w.SetCards(walletCards{chats})
-	return w
+	if pc, _ := strconv.Atoi(os.Getenv(EnvUnsafeWalletCrashPercent)); pc > 0 {
+		log.Printf("WARNING: %s=%d: the node kills itself at that share of the crash points of top-ups and withdrawals. Test-only nemesis of the money chaos; never use on a real node.", EnvUnsafeWalletCrashPercent, pc)
+		w.SetCrash(func(wallet.CrashPoint) bool {
+			if mrand.IntN(100) < pc {
+				if me, err := os.FindProcess(os.Getpid()); err == nil {
+					me.Kill() // SIGKILL: no shutdown code runs, as in a crash
+				}
+			}
+			return false
+		})
+	}
+	return w, prov, nil
 }
 
 // walletPeers answers the wallet's questions through the contact and group
@@ -72,6 +103,29 @@ func (n *Node) expire(ctx context.Context) {
 	}
 }
 
+// reconcile settles top-ups and withdrawals left between the provider and
+// the ledger, at start-up and every wallet.reconcile_interval until ctx
+// ends. Every node runs it; each outcome is written once however many do.
+func (n *Node) reconcile(ctx context.Context) {
+	n.wallet.ReconcileEvery(ctx, n.cfg.Wallet.ReconcileInterval.Duration, func(r wallet.ReconcileReport, err error) {
+		switch {
+		case err != nil:
+			n.log.Warn("reconciling payments with the provider", "err", err, "pending", r.Pending, "left", r.Left)
+		case r.Pending > 0:
+			// Worth an operator's eye: a crash (or a provider that did
+			// not answer) left these between the provider and the ledger.
+			n.log.Warn("reconciled payments with the provider", "pending", r.Pending, "credited", r.Credited,
+				"cancelled", r.Cancelled, "paid", r.Paid, "reverted", r.Reverted, "left", r.Left)
+		}
+	})
+}
+
+// Reconcile runs the reconciliation once (`hongyan admin wallet
+// reconcile`).
+func (n *Node) Reconcile(ctx context.Context) (wallet.ReconcileReport, error) {
+	return n.wallet.Reconcile(ctx)
+}
+
 // LedgerCheck verifies the wallet ledger's invariants (`hongyan admin
 // ledger check`).
 func (n *Node) LedgerCheck(ctx context.Context) (wallet.Report, error) { return n.wallet.Check(ctx) }
@@ -96,4 +150,39 @@ func (w walletCards) PostCard(ctx context.Context, c wallet.Card) error {
 	_, err := w.chats.PostMoney(ctx, c.From, chat.Target{Peer: c.To.User, Group: c.To.Group},
 		chat.Money{Transfer: c.Transfer, Packet: c.Packet, Amount: c.Amount}, c.Text)
 	return err
+}
+
+// EnvUnsafeWalletIgnoreKeys names the environment variable that makes the
+// wallet forget idempotency keys: a TEST-ONLY NEGATIVE CONTROL of the
+// money chaos (internal/load/chaosmoney.go), which must then find
+// payments carried out twice. It is read from the environment only, so
+// that no configuration file can turn it on.
+const EnvUnsafeWalletIgnoreKeys = "HONGYAN_UNSAFE_WALLET_IGNORE_KEYS"
+
+// EnvUnsafeWalletCrashPercent names the environment variable that makes
+// the node SIGKILL itself at this percentage of the crash points of
+// top-ups and withdrawals (wallet.CrashPoint: before the provider is asked,
+// after it answered, after the ledger's commit): a TEST-ONLY nemesis of the
+// money chaos, which then checks that the reconciliation settled each.
+const EnvUnsafeWalletCrashPercent = "HONGYAN_UNSAFE_WALLET_CRASH_PERCENT"
+
+// forgetfulStore is the wallet store under the negative control: no
+// idempotency key is ever found, and remembering one never conflicts.
+type forgetfulStore struct{ wallet.Store }
+
+func (s forgetfulStore) Atomically(ctx context.Context, fn func(tx wallet.Tx) error) error {
+	return s.Store.Atomically(ctx, func(tx wallet.Tx) error { return fn(forgetfulTx{tx}) })
+}
+
+type forgetfulTx struct{ wallet.Tx }
+
+func (forgetfulTx) Key(u hongyan.UserID, key string) (wallet.Idem, bool, error) {
+	return wallet.Idem{}, false, nil
+}
+
+func (x forgetfulTx) Remember(i wallet.Idem) error {
+	if err := x.Tx.Remember(i); hongyan.ErrorCode(err) != hongyan.CodeExists {
+		return err
+	}
+	return nil
 }

@@ -40,7 +40,9 @@ type Options struct {
 	// PublicURL is how users reach this node (QR code URLs, the OAuth2
 	// consent page).
 	PublicURL string
-	// CallbackIPs are the addresses pushes come from (getcallbackip).
+	// CallbackIPs are the addresses pushes come from (getcallbackip,
+	// get_api_domain_ip). Empty: the host's non-loopback, non-link-local
+	// interface addresses, read at each call.
 	CallbackIPs []string
 	// Quotas overrides the daily call quotas per API (DefaultQuotas).
 	Quotas map[string]int64

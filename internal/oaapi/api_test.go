@@ -243,3 +243,39 @@ func TestMedia(t *testing.T) {
 		t.Errorf("media after 3 days: %v, want 40007", out)
 	}
 }
+
+// getcallbackip and get_api_domain_ip answer the configured addresses, or
+// the host's own non-loopback ones when none are configured.
+func TestCallbackIPs(t *testing.T) {
+	_, h, _, _ := fixture(t, nil)
+	tok := token(t, h)
+	want := oaapi.InterfaceIPs()
+	for _, ip := range want {
+		a, err := netip.ParseAddr(ip)
+		if err != nil || a.IsLoopback() || a.IsLinkLocalUnicast() {
+			t.Errorf("InterfaceIPs has %q; want only routable addresses", ip)
+		}
+	}
+	for _, path := range []string{"/cgi-bin/getcallbackip", "/cgi-bin/get_api_domain_ip"} {
+		m := get(t, h, "GET", path+"?access_token="+tok, "")
+		got, ok := m["ip_list"].([]any)
+		if !ok || len(got) != len(want) {
+			t.Fatalf("%s: %v; want ip_list %v", path, m, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("%s: ip_list[%d] = %v, want %v", path, i, got[i], want[i])
+			}
+		}
+	}
+	f := oafake.New()
+	f.AddApp(oaapi.App{AppID: appID, OriginalID: origID, Type: oaapi.Subscription}, secret)
+	h = oaapi.New(f, oaapi.Options{CallbackIPs: []string{"203.0.113.9", "2001:db8::9"}}).Handler()
+	m := get(t, h, "GET", "/cgi-bin/getcallbackip?access_token="+token(t, h), "")
+	if got, _ := json.Marshal(m["ip_list"]); string(got) != `["203.0.113.9","2001:db8::9"]` {
+		t.Errorf("configured getcallbackip: ip_list %s, want the configured two", got)
+	}
+	if m := get(t, h, "GET", "/cgi-bin/getcallbackip?access_token=nope", ""); errc(m) != 40001 {
+		t.Errorf("getcallbackip with a bad token: %v, want 40001", m)
+	}
+}

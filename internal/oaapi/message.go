@@ -148,11 +148,11 @@ func (c *wxContent) message(maxArticles int) (Message, *Errcode) {
 		var m Message
 		switch {
 		case c.Video != nil:
-			m = Message{Kind: MsgVideo, MediaID: c.Video.MediaID, Title: c.Video.Title, Description: c.Video.Description}
+			m = Message{Kind: MsgVideo, MediaID: c.Video.MediaID, ThumbMediaID: c.Video.ThumbMediaID, Title: c.Video.Title, Description: c.Video.Description}
 		case c.MPVideo != nil:
 			m = Message{Kind: MsgVideo, MediaID: c.MPVideo.MediaID}
 		}
-		if !mediaOK(m.MediaID) {
+		if !mediaOK(m.MediaID) || (m.ThumbMediaID != "" && !mediaOK(m.ThumbMediaID)) {
 			return Message{}, errMediaID
 		}
 		if !textOK(m.Title, maxTitle) || !textOK(m.Description, maxDescription) {
@@ -169,7 +169,7 @@ func (c *wxContent) message(maxArticles int) (Message, *Errcode) {
 		if c.Music.ThumbMediaID != "" && !mediaOK(c.Music.ThumbMediaID) {
 			return Message{}, errMediaID
 		}
-		return Message{Kind: MsgMusic, Title: c.Music.Title, Description: c.Music.Description, URL: c.Music.MusicURL, MediaID: c.Music.ThumbMediaID}, nil
+		return Message{Kind: MsgMusic, Title: c.Music.Title, Description: c.Music.Description, URL: c.Music.MusicURL, HQURL: c.Music.HQMusicURL, ThumbMediaID: c.Music.ThumbMediaID}, nil
 	case "news":
 		if c.News == nil || len(c.News.Articles) == 0 || len(c.News.Articles) > maxArticles {
 			return Message{}, errArticles

@@ -52,6 +52,9 @@ type App struct {
 	Bound bool
 	// IPAllowlist, when not empty, is where API calls may come from.
 	IPAllowlist []netip.Prefix
+	// OAuthDomains, when not empty, are the hosts (host or host:port, in
+	// lower case) an OAuth2 redirect_uri may point at (网页授权域名).
+	OAuthDomains []string
 	// Server is the developer server; an empty URL means developer mode is
 	// off and nothing is pushed.
 	Server Server
@@ -165,14 +168,16 @@ const (
 
 // Message is what an account sends to followers.
 type Message struct {
-	Kind        string
-	Text        string // text; msgmenu's head and tail joined
-	MediaID     string // image, voice, video; music's thumb
-	Title       string // video, music
-	Description string
-	URL         string // music
-	Articles    []Article
-	Options     []MenuOption // msgmenu
+	Kind         string
+	Text         string // text; msgmenu's head and tail joined
+	MediaID      string // image, voice, video
+	ThumbMediaID string // video, music
+	Title        string // video, music
+	Description  string
+	URL          string // music
+	HQURL        string // music: the high-quality URL
+	Articles     []Article
+	Options      []MenuOption // msgmenu
 }
 
 // MenuOption is one choice of a msgmenu message.

@@ -324,7 +324,7 @@ func toReply(r *wxwire.Reply, push *wxwire.Push) *Reply {
 	case wxwire.TypeVideo:
 		out.Kind, out.MediaID, out.Title, out.Description = MsgVideo, r.Video.MediaId, r.Video.Title, r.Video.Description
 	case wxwire.TypeMusic:
-		out.Kind, out.Title, out.Description, out.URL, out.MediaID = MsgMusic, r.Music.Title, r.Music.Description, r.Music.MusicUrl, r.Music.ThumbMediaId
+		out.Kind, out.Title, out.Description, out.URL, out.HQURL, out.ThumbMediaID = MsgMusic, r.Music.Title, r.Music.Description, r.Music.MusicUrl, r.Music.HQMusicUrl, r.Music.ThumbMediaId
 	case wxwire.TypeNews:
 		out.Kind = MsgNews
 		n := len(r.Articles)

@@ -2,7 +2,9 @@ package oaapi
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -139,10 +141,33 @@ func (a *API) clearQuota(w http.ResponseWriter, r *http.Request, c call) {
 
 func (a *API) callbackIP(w http.ResponseWriter, r *http.Request, c call) {
 	ips := a.opt.CallbackIPs
-	if ips == nil {
-		ips = []string{}
+	if len(ips) == 0 {
+		ips = InterfaceIPs()
 	}
 	writeJSON(w, map[string]any{"ip_list": ips})
+}
+
+// InterfaceIPs returns the host's interface addresses that another host
+// could see pushes come from: not loopback, link-local or unspecified
+// (never nil).
+func InterfaceIPs() []string {
+	ips := []string{}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ips
+	}
+	for _, ad := range addrs {
+		pfx, err := netip.ParsePrefix(ad.String())
+		if err != nil {
+			continue
+		}
+		ip := pfx.Addr().Unmap()
+		if ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast() {
+			continue
+		}
+		ips = append(ips, ip.String())
+	}
+	return ips
 }
 
 // ExpireApp expires every access_token and OAuth2 credential of an

@@ -351,7 +351,7 @@ func (a *App) PutMedia(ctx context.Context, typ, name, contentType string, data 
 	default:
 		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "invalid media type")
 	}
-	if len(data) == 0 || len(data) > 10<<20 {
+	if len(data) == 0 || len(data) > MaxMediaBytes {
 		return Media{}, hongyan.Errorf(hongyan.CodeInvalid, "invalid file size")
 	}
 	if len(name) > 200 || len(contentType) > 100 {
@@ -416,14 +416,19 @@ func (a *App) Expire(ctx context.Context, kinds ...GrantKind) error {
 
 // Authorize is the caller consenting to the account's web page (OAuth2):
 // it returns a code that works once within 5 minutes, for scope
-// (snsapi_base or snsapi_userinfo). The caller needs not follow.
-func (s *Service) Authorize(ctx context.Context, c hongyan.Caller, appid, scope string) (string, Fan, error) {
+// (snsapi_base or snsapi_userinfo). The caller needs not follow. The
+// code is for redirectURI, whose host must be one of the account's OAuth2
+// domains when it has any.
+func (s *Service) Authorize(ctx context.Context, c hongyan.Caller, appid, scope, redirectURI string) (string, Fan, error) {
 	if scope != "snsapi_base" && scope != "snsapi_userinfo" {
 		return "", Fan{}, hongyan.Errorf(hongyan.CodeInvalid, "scope is snsapi_base or snsapi_userinfo")
 	}
 	app, err := s.App(ctx, appid)
 	if err != nil {
 		return "", Fan{}, err
+	}
+	if !AllowsRedirect(app.Account, redirectURI) {
+		return "", Fan{}, ErrRedirectDomain
 	}
 	f, err := s.store.EnsureFan(ctx, app.Account.ID, c.User, Follow{OpenID: newOpenID(), UnionID: newOpenID(), At: s.now()})
 	if err != nil {

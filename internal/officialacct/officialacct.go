@@ -78,6 +78,9 @@ type Settings struct {
 	Menu         *Menu
 	Server       Server
 	IPAllow      []string // addresses or CIDR ranges allowed to call the API; empty: any
+	// OAuthDomains are the hosts (host or host:port) an OAuth2 redirect_uri
+	// may point at (网页授权域名); empty: any.
+	OAuthDomains []string
 }
 
 // Mode is how pushes to the developer's server are protected.
@@ -107,6 +110,9 @@ type ContentKind string
 const (
 	ContentText     ContentKind = "text"
 	ContentImage    ContentKind = "image"    // MediaID
+	ContentVoice    ContentKind = "voice"    // MediaID; Format (amr, speex, mp3…) when a user sent it
+	ContentVideo    ContentKind = "video"    // MediaID, Title, Text (the description), ThumbMediaID
+	ContentMusic    ContentKind = "music"    // Title, Text (the description), URL, HQURL, ThumbMediaID
 	ContentNews     ContentKind = "news"     // Articles (links or published articles)
 	ContentTemplate ContentKind = "template" // TemplateID, Title, Fields, URL
 	ContentEvent    ContentKind = "event"    // a user's tap or scan: Text names it (never shown as a bubble)
@@ -122,6 +128,10 @@ type Content struct {
 	TemplateID string      `json:"template_id,omitempty"`
 	Fields     []Field     `json:"fields,omitempty"`
 	URL        string      `json:"url,omitempty"`
+	// Voice, video and music.
+	ThumbMediaID string `json:"thumb_media_id,omitempty"`
+	HQURL        string `json:"hq_url,omitempty"`
+	Format       string `json:"format,omitempty"`
 }
 
 // NewsItem is one entry of a news message: a link, or one of the
@@ -341,34 +351,36 @@ const MediaTTL = 72 * time.Hour
 
 // Limits of the rules.
 const (
-	MaxName       = 30 // characters of an account name
-	MaxIntro      = 120
-	MaxOrgName    = 60
-	MaxRules      = 200
-	MaxKeyword    = 30
-	MaxText       = 2000 // characters of a text message or reply
-	MaxTags       = 100
-	MaxTagName    = 30 // bytes
-	MaxTagsPerFan = 20
-	MaxRemark     = 30
-	MaxTitle      = 64
-	MaxDigest     = 120
-	MaxAuthor     = 16
-	MaxBlocks     = 500
-	MaxBlockText  = 5000
-	MaxURL        = 1024
-	MaxNews       = 8
-	MaxFields     = 20
-	MaxTemplates  = 25
-	MaxSceneStr   = 64
-	MaxPermScene  = 100000
-	MaxQRExpiry   = 30 * 24 * time.Hour
-	MaxPage       = 10000 // followers a page
-	MaxOperators  = 20
-	MaxIPAllow    = 50
-	ReplyWindow   = 48 * time.Hour
-	OAuthCodeTTL  = 5 * time.Minute
-	MaxTargetUser = 10000
+	MaxName         = 30 // characters of an account name
+	MaxIntro        = 120
+	MaxOrgName      = 60
+	MaxRules        = 200
+	MaxKeyword      = 30
+	MaxText         = 2000 // characters of a text message or reply
+	MaxTags         = 100
+	MaxTagName      = 30 // bytes
+	MaxTagsPerFan   = 20
+	MaxRemark       = 30
+	MaxTitle        = 64
+	MaxDigest       = 120
+	MaxAuthor       = 16
+	MaxBlocks       = 500
+	MaxBlockText    = 5000
+	MaxURL          = 1024
+	MaxNews         = 8
+	MaxFields       = 20
+	MaxTemplates    = 25
+	MaxSceneStr     = 64
+	MaxPermScene    = 100000
+	MaxQRExpiry     = 30 * 24 * time.Hour
+	MaxPage         = 10000 // followers a page
+	MaxOperators    = 20
+	MaxIPAllow      = 50
+	MaxMediaBytes   = 10 << 20 // a temporary media file of an account
+	MaxOAuthDomains = 5
+	ReplyWindow     = 48 * time.Hour
+	OAuthCodeTTL    = 5 * time.Minute
+	MaxTargetUser   = 10000
 )
 
 // The reasons of errors this feature adds (docs/protocol.md "Errors").
@@ -444,8 +456,37 @@ func ValidContent(c Content) error {
 		}
 		return validMessageText("text", c.Text, MaxText)
 	case ContentImage:
-		if c.MediaID == "" || len(c.MediaID) > 256 || !urlSafe(c.MediaID) {
+		if !validMediaID(c.MediaID) {
 			return hongyan.Errorf(hongyan.CodeInvalid, "an image needs a media ID")
+		}
+	case ContentVoice, ContentVideo:
+		if !validMediaID(c.MediaID) {
+			return hongyan.Errorf(hongyan.CodeInvalid, "a %s needs a media ID", c.Kind)
+		}
+		if c.ThumbMediaID != "" && !validMediaID(c.ThumbMediaID) {
+			return hongyan.Errorf(hongyan.CodeInvalid, "the thumbnail's media ID is malformed")
+		}
+		if len(c.Format) > 16 || !urlSafe(c.Format) {
+			return hongyan.Errorf(hongyan.CodeInvalid, "the format is a short name such as amr")
+		}
+		if err := hongyan.ValidText("title", c.Title, MaxTitle); err != nil {
+			return err
+		}
+		if err := validMessageText("description", c.Text, MaxDigest*2); err != nil {
+			return err
+		}
+	case ContentMusic:
+		if !validURL(c.URL) || len(c.URL) > MaxURL || (c.HQURL != "" && (!validURL(c.HQURL) || len(c.HQURL) > MaxURL)) {
+			return hongyan.Errorf(hongyan.CodeInvalid, "music links http or https URLs")
+		}
+		if c.ThumbMediaID != "" && !validMediaID(c.ThumbMediaID) {
+			return hongyan.Errorf(hongyan.CodeInvalid, "the thumbnail's media ID is malformed")
+		}
+		if err := hongyan.ValidText("title", c.Title, MaxTitle); err != nil {
+			return err
+		}
+		if err := validMessageText("description", c.Text, MaxDigest*2); err != nil {
+			return err
 		}
 	case ContentNews:
 		if len(c.Articles) == 0 || len(c.Articles) > MaxNews {
@@ -485,6 +526,8 @@ func ValidContent(c Content) error {
 	}
 	return nil
 }
+
+func validMediaID(id string) bool { return id != "" && len(id) <= 256 && urlSafe(id) }
 
 // validMessageText is hongyan.ValidText that allows line breaks and tabs.
 func validMessageText(field, s string, max int) error {

@@ -113,7 +113,15 @@ func TestValidContent(t *testing.T) {
 		{"news to javascript", Content{Kind: ContentNews, Articles: []NewsItem{{Title: "t", URL: "javascript:x"}}}, false},
 		{"template", Content{Kind: ContentTemplate, TemplateID: "t", Fields: []Field{{"no", "1"}}}, true},
 		{"template with a bad field", Content{Kind: ContentTemplate, TemplateID: "t", Fields: []Field{{"a b", "1"}}}, false},
-		{"unknown", Content{Kind: "voice"}, false},
+		{"voice", Content{Kind: ContentVoice, MediaID: "v1", Format: "amr"}, true},
+		{"voice without media", Content{Kind: ContentVoice}, false},
+		{"voice with a bad format", Content{Kind: ContentVoice, MediaID: "v1", Format: "a/b"}, false},
+		{"video", Content{Kind: ContentVideo, MediaID: "v1", ThumbMediaID: "t1", Title: "片", Text: "说明"}, true},
+		{"video with a bad thumb", Content{Kind: ContentVideo, MediaID: "v1", ThumbMediaID: "../t"}, false},
+		{"music", Content{Kind: ContentMusic, Title: "歌", URL: "https://e.org/a.mp3", HQURL: "https://e.org/hq.mp3", ThumbMediaID: "t1"}, true},
+		{"music without a URL", Content{Kind: ContentMusic, Title: "歌"}, false},
+		{"music to javascript", Content{Kind: ContentMusic, URL: "https://e.org/a.mp3", HQURL: "javascript:x"}, false},
+		{"unknown", Content{Kind: "shortvideo"}, false},
 	} {
 		if err := ValidContent(tc.c); (err == nil) != tc.ok {
 			t.Errorf("%s: got %v, want ok %v", tc.name, err, tc.ok)
@@ -130,6 +138,18 @@ func TestAllowsIP(t *testing.T) {
 	}
 	if !AllowsIP(Account{}, netip.MustParseAddr("8.8.8.8")) {
 		t.Errorf("an empty allowlist refused an address")
+	}
+}
+
+func TestValidDomain(t *testing.T) {
+	for d, want := range map[string]bool{
+		"app.example.org": true, "localhost:8080": true, "127.0.0.1:18600": true, "[::1]:80": true, "xn--fiq228c.cn": true,
+		"": false, "https://app.example.org": false, "app.example.org/cb": false, "a..b": false, "-a.org": false,
+		"App.example.org": false, "a.org:0": false, "a.org:65536": false, "a.org:08": false, "a b.org": false,
+	} {
+		if got := ValidDomain(d); got != want {
+			t.Errorf("ValidDomain(%q): got %v, want %v", d, got, want)
+		}
 	}
 }
 

@@ -2,8 +2,11 @@ package officialacct
 
 import (
 	"context"
+	"net"
 	"net/netip"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -225,6 +228,90 @@ func (s *Service) SetIPAllow(ctx context.Context, c hongyan.Caller, id AccountID
 		a.IPAllow = slices.Clone(allow)
 		return nil
 	})
+}
+
+// SetOAuthDomains sets the hosts an OAuth2 redirect_uri may point at
+// (网页授权域名: a host name or address, optionally with a port, without
+// scheme or path; empty: any) (admins).
+func (s *Service) SetOAuthDomains(ctx context.Context, c hongyan.Caller, id AccountID, domains []string) (Account, error) {
+	if len(domains) > MaxOAuthDomains {
+		return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "at most %d domains", MaxOAuthDomains)
+	}
+	clean := make([]string, 0, len(domains))
+	for _, d := range domains {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if !ValidDomain(d) {
+			return Account{}, hongyan.Errorf(hongyan.CodeInvalid, "%q is not a domain (a host name, optionally with :port, without http:// or a path)", d)
+		}
+		if !slices.Contains(clean, d) {
+			clean = append(clean, d)
+		}
+	}
+	return s.change(ctx, c, id, admins, func(a *Account) error {
+		a.OAuthDomains = clean
+		return nil
+	})
+}
+
+// ErrRedirectDomain refuses an OAuth2 redirect_uri outside the account's
+// domains with WeChat's words ("redirect_uri 参数错误", errcode 10003).
+var ErrRedirectDomain = hongyan.Errorf(hongyan.CodeInvalid, "redirect_uri 参数错误 (10003: redirect_uri域名与后台配置不一致, the redirect_uri's host is not the account's authorised web domain)")
+
+// AllowsRedirect reports whether an OAuth2 redirect_uri may be used with
+// the account: its host must be one of the account's OAuthDomains exactly,
+// as in WeChat (a subdomain is another domain). A domain without a port
+// allows any port; one with a port only that port. An account without
+// domains allows any host. (oaapi.RedirectAllowed is the same rule on the
+// developer API's side of the port.)
+func AllowsRedirect(a Account, redirectURI string) bool {
+	if len(a.OAuthDomains) == 0 {
+		return true
+	}
+	u, err := url.Parse(redirectURI)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	for _, d := range a.OAuthDomains {
+		h, p, err := net.SplitHostPort(d)
+		if err != nil {
+			h, p = strings.Trim(d, "[]"), ""
+		}
+		if h == host && (p == "" || p == port) {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidDomain reports whether d is a host name or IP address, optionally
+// followed by :port, in lower case: what an OAuth2 domain may be.
+func ValidDomain(d string) bool {
+	if d == "" || len(d) > 253 {
+		return false
+	}
+	host := d
+	if h, port, err := net.SplitHostPort(d); err == nil {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return false
+		}
+		host = h
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // AllowsIP reports whether the account's API may be called from addr.

@@ -63,11 +63,14 @@ type Service struct {
 	sink     Sink
 	verifier Verifier
 	jobs     sync.WaitGroup
+	// forumRate limits posts and replies per user.
+	forumRate *hongyan.Limiter
+	images    Images
 }
 
 // New returns a Service on store.
 func New(store Store, pub hongyan.Publisher) *Service {
-	return &Service{store: store, pub: pub, now: time.Now}
+	return &Service{store: store, pub: pub, now: time.Now, forumRate: hongyan.NewLimiter(DefaultForumRate)}
 }
 
 // SetDeveloper installs the developer API's sink and verifier (either may
@@ -373,8 +376,10 @@ func (s *Service) fanOf(ctx context.Context, c hongyan.Caller, id AccountID) (Ac
 // account's answer back: from its developer server, else its keyword
 // rules, else its default reply. It returns the caller's message.
 func (s *Service) Send(ctx context.Context, c hongyan.Caller, id AccountID, msg Content) (Message, error) {
-	if msg.Kind != ContentText && msg.Kind != ContentImage {
-		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "send an account text or an image")
+	switch msg.Kind {
+	case ContentText, ContentImage, ContentVoice, ContentVideo:
+	default:
+		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "send an account text, an image, a voice message or a video")
 	}
 	if err := ValidContent(msg); err != nil {
 		return Message{}, err
@@ -404,6 +409,69 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, id AccountID, msg 
 	}
 	s.answer(ctx, a, fan, Push{Account: a, OpenID: fan.OpenID, Created: m.Created, MsgID: m.ID, Message: &m.Content}, fallback, true)
 	return m, nil
+}
+
+// UserMedia is a voice clip or video a user sends an account, with a
+// video's poster as its thumbnail.
+type UserMedia struct {
+	Kind        ContentKind // ContentVoice or ContentVideo
+	Name        string
+	ContentType string
+	Data        []byte
+	Thumb       []byte
+	ThumbType   string
+}
+
+// SendMedia is the caller sending the account a voice clip or a video: a
+// copy becomes the account's temporary media (its developer fetches it by
+// the pushed MediaId), and the message is handled as Send does.
+func (s *Service) SendMedia(ctx context.Context, c hongyan.Caller, id AccountID, f UserMedia) (Message, error) {
+	if f.Kind != ContentVoice && f.Kind != ContentVideo {
+		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "send an account a voice clip or a video")
+	}
+	if _, _, err := s.fanOf(ctx, c, id); err != nil {
+		return Message{}, err
+	}
+	app, err := s.AppOf(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	m, err := app.PutMedia(ctx, string(f.Kind), f.Name, f.ContentType, f.Data)
+	if err != nil {
+		return Message{}, err
+	}
+	msg := Content{Kind: f.Kind, MediaID: m.ID}
+	if f.Kind == ContentVoice {
+		msg.Format = AudioFormat(f.ContentType)
+	} else if len(f.Thumb) > 0 {
+		if t, err := app.PutMedia(ctx, "thumb", "thumb.jpg", f.ThumbType, f.Thumb); err == nil {
+			msg.ThumbMediaID = t.ID
+		}
+	}
+	return s.Send(ctx, c, id, msg)
+}
+
+// AudioFormat names a voice clip's format as WeChat's Format field does
+// (amr, speex, mp3…) from its MIME type.
+func AudioFormat(contentType string) string {
+	t, _, _ := strings.Cut(strings.ToLower(contentType), ";")
+	sub, ok := strings.CutPrefix(strings.TrimSpace(t), "audio/")
+	if !ok {
+		return ""
+	}
+	switch sub {
+	case "mpeg", "mp3":
+		return "mp3"
+	case "mp4", "x-m4a", "aac":
+		return "m4a"
+	case "x-wav", "wave", "wav":
+		return "wav"
+	}
+	sub = strings.TrimPrefix(sub, "x-")
+	if len(sub) > 16 || !urlSafe(sub) {
+		return ""
+	}
+	return sub
 }
 
 // Click is the caller tapping a menu button of the account: a click

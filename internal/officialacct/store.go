@@ -19,6 +19,7 @@ type Store interface {
 	Messages
 	Grants
 	MediaFiles
+	Forum
 }
 
 // Accounts keeps organisations, accounts and their operators.

@@ -98,7 +98,7 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*stores.DB, error)
 		db.Close()
 		return nil, err
 	}
-	s, err := sqldb.New(ctx, db, db, Dialect, sqldb.Options{})
+	s, err := sqldb.New(ctx, db, db, Dialect, sqldb.Options{UnsafeAckBeforeCommit: sqldb.UnsafeAckFromEnv()})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

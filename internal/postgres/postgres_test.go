@@ -8,11 +8,15 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/account/accounttest"
+	"hongyan/internal/addressbook"
+	"hongyan/internal/addressbook/addressbooktest"
 	"hongyan/internal/changelog/changelogtest"
 	"hongyan/internal/chat"
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/discovery"
+	"hongyan/internal/discovery/discoverytest"
 	"hongyan/internal/favorite"
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
@@ -52,6 +56,11 @@ func TestAccount(t *testing.T) {
 func TestContact(t *testing.T) {
 	pgtest.Require(t)
 	contacttest.Run(t, func(t *testing.T) contact.Store { return open(t).Contacts() })
+}
+
+func TestAddressBookStore(t *testing.T) {
+	pgtest.Require(t)
+	addressbooktest.Run(t, func(t *testing.T) addressbook.Store { return open(t).AddressBooks() })
 }
 
 func TestFavoriteStore(t *testing.T) {
@@ -193,4 +202,9 @@ func TestOfficialAccountStore(t *testing.T) {
 func TestWalletStore(t *testing.T) {
 	pgtest.Require(t)
 	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
+}
+
+func TestDiscoveryStore(t *testing.T) {
+	pgtest.Require(t)
+	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
 }

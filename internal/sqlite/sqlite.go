@@ -10,12 +10,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -82,7 +80,7 @@ func Open(ctx context.Context, dir string) (*stores.DB, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	cp := newCheckpointer(ckpt)
-	db, err := sqldb.New(ctx, read, write, Dialect, sqldb.Options{AfterCommit: cp.committed, OnClose: cp.stop, UnsafeAckBeforeCommit: unsafeAckBeforeCommit()})
+	db, err := sqldb.New(ctx, read, write, Dialect, sqldb.Options{AfterCommit: cp.committed, OnClose: cp.stop, UnsafeAckBeforeCommit: sqldb.UnsafeAckFromEnv()})
 	if err != nil {
 		cp.stop()
 		read.Close()
@@ -134,24 +132,4 @@ func dsn(path string, reader bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-}
-
-// EnvUnsafeAckBeforeCommit names the environment variable that turns on
-// sqldb.Options.UnsafeAckBeforeCommit: a TEST-ONLY NEGATIVE CONTROL that
-// acknowledges writes before they commit, so that the chaos workload of
-// hongyan-load can show that its checker detects lost acknowledged
-// messages. It is deliberately not part of the configuration (no TOML key,
-// no flag). Never set it on a real node.
-const EnvUnsafeAckBeforeCommit = "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT"
-
-var warnUnsafeOnce sync.Once
-
-func unsafeAckBeforeCommit() bool {
-	if os.Getenv(EnvUnsafeAckBeforeCommit) != "1" {
-		return false
-	}
-	warnUnsafeOnce.Do(func() {
-		log.Printf("WARNING: %s=1: writes are acknowledged BEFORE they commit; acknowledged messages WILL be lost on a crash. Test-only negative control; never use on a real node.", EnvUnsafeAckBeforeCommit)
-	})
-	return true
 }

@@ -5,11 +5,15 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/account/accounttest"
+	"hongyan/internal/addressbook"
+	"hongyan/internal/addressbook/addressbooktest"
 	"hongyan/internal/changelog/changelogtest"
 	"hongyan/internal/chat"
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/discovery"
+	"hongyan/internal/discovery/discoverytest"
 	"hongyan/internal/favorite"
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
@@ -48,6 +52,10 @@ func TestContact(t *testing.T) {
 	contacttest.Run(t, func(t *testing.T) contact.Store { return open(t).Contacts() })
 }
 
+func TestAddressBookStore(t *testing.T) {
+	addressbooktest.Run(t, func(t *testing.T) addressbook.Store { return open(t).AddressBooks() })
+}
+
 func TestFavoriteStore(t *testing.T) {
 	favoritetest.Run(t, func(t *testing.T) favorite.Store { return open(t).Favorites() })
 }
@@ -74,4 +82,8 @@ func TestOfficialAccountStore(t *testing.T) {
 
 func TestWalletStore(t *testing.T) {
 	wallettest.Run(t, func(t *testing.T) wallet.Store { return open(t).Wallet() })
+}
+
+func TestDiscoveryStore(t *testing.T) {
+	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"strings"
@@ -24,6 +25,12 @@ type Config struct {
 	PINTries    int64         // wrong payment passwords in a row before the lock (5)
 	PINLock     time.Duration // how long the lock lasts (3 h)
 	PINCost     PINCost
+	// ProviderTimeout bounds each call to the payment provider; it must
+	// stay below ReconcileAfter (New makes it at most half of it).
+	ProviderTimeout time.Duration
+	// ReconcileAfter is how long a provider operation stays pending
+	// before Reconcile settles it by asking the provider.
+	ReconcileAfter time.Duration
 }
 
 // DefaultConfig returns the product's limits.
@@ -38,6 +45,9 @@ func DefaultConfig() Config {
 		PINTries:    5,
 		PINLock:     3 * time.Hour,
 		PINCost:     DefaultPINCost,
+
+		ProviderTimeout: 30 * time.Second,
+		ReconcileAfter:  2 * time.Minute,
 	}
 }
 
@@ -61,12 +71,21 @@ type Service struct {
 	now   func() time.Time
 	intn  func(n int64) int64
 	pins  *pinCache
+	// crashAt, when set (tests), stops a top-up or withdrawal at a crash
+	// point as a crash of the node would.
+	crashAt func(CrashPoint) bool
 }
 
 // New returns a Service.
 func New(store Store, prov Provider, peers Peers, pub hongyan.Publisher, cfg Config) *Service {
 	if cfg.KeyTTL < 24*time.Hour {
 		cfg.KeyTTL = 24 * time.Hour
+	}
+	if cfg.ReconcileAfter <= 0 {
+		cfg.ReconcileAfter = DefaultConfig().ReconcileAfter
+	}
+	if cfg.ProviderTimeout <= 0 || cfg.ProviderTimeout > cfg.ReconcileAfter/2 {
+		cfg.ProviderTimeout = cfg.ReconcileAfter / 2
 	}
 	return &Service{store: store, prov: prov, peers: peers, pub: pub, cfg: cfg, now: time.Now, intn: mrand.Int64N, pins: newPINCache()}
 }
@@ -182,7 +201,9 @@ func (s *Service) History(ctx context.Context, c hongyan.Caller, f HistoryFilter
 			return nil, hongyan.Errorf(hongyan.CodeInvalid, "unknown entry kind %d", k)
 		}
 	}
-	if f.Limit <= 0 || f.Limit > MaxPage {
+	// One more than a page is allowed: a caller asks for it to learn
+	// whether another page follows.
+	if f.Limit <= 0 || f.Limit > MaxPage+1 {
 		f.Limit = MaxPage
 	}
 	return s.store.History(ctx, c.User, f)
@@ -322,26 +343,75 @@ func (s *Service) countTry(ctx context.Context, u hongyan.UserID) error {
 	})
 }
 
-// tryPIN checks the user's payment password, counting the try; a right one
-// clears the count.
+// tryPIN checks the user's payment password; a wrong one counts, a right
+// one clears the count. The verdict is decided in one transaction after
+// the (slow) hash check: a try is counted only when it is known to be
+// wrong, so a crash or a lost connection in the middle of checking a right
+// password never counts against the user, and concurrent guesses still
+// cannot outrun the lock — once it holds, every guess hears "locked",
+// right or wrong. A right password with nothing to clear writes nothing.
 func (s *Service) tryPIN(ctx context.Context, u hongyan.UserID, pin string) error {
 	if !validPIN(pin) {
 		return errf(hongyan.CodeInvalid, hongyan.ReasonWrongPIN, "a payment password is 6 digits")
 	}
-	if err := s.countTry(ctx, u); err != nil {
-		return err
-	}
-	p, _, err := s.store.PIN(ctx, u)
+	now := s.now()
+	p, ok, err := s.store.PIN(ctx, u)
 	if err != nil {
 		return err
 	}
-	if !s.pins.known(u, p.Hash, pin) {
-		if !checkSecretBounded(p.Hash, pin) {
-			return errf(hongyan.CodeUnauth, hongyan.ReasonWrongPIN, "wrong payment password")
+	if !ok {
+		return errPINNotSet
+	}
+	if now.Before(p.Locked) {
+		return pinLocked(p.Locked)
+	}
+	right := s.pins.known(u, p.Hash, pin)
+	if !right {
+		right = checkSecretBounded(p.Hash, pin)
+	}
+	if right && p.Failures == 0 && p.Locked.IsZero() {
+		s.pins.remember(u, p.Hash, pin)
+		return nil
+	}
+	var verdict error
+	err = s.store.Atomically(context.WithoutCancel(ctx), func(tx Tx) error {
+		verdict = nil
+		q, ok, err := tx.PIN(u)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			verdict = errPINNotSet
+			return nil
+		case q.Hash != p.Hash:
+			verdict = hongyan.Errorf(hongyan.CodeUnavailable, "the payment password was changed meanwhile; try again")
+			return nil
+		case now.Before(q.Locked):
+			verdict = pinLocked(q.Locked)
+			return nil
+		case right:
+			return clearTries(tx, u)
 		}
+		q.Failures++
+		if q.Failures >= s.cfg.PINTries {
+			q.Failures, q.Locked = 0, now.Add(s.cfg.PINLock)
+		}
+		verdict = errf(hongyan.CodeUnauth, hongyan.ReasonWrongPIN, "wrong payment password")
+		return tx.SavePIN(q)
+	})
+	if err != nil {
+		return err
+	}
+	if verdict == nil {
 		s.pins.remember(u, p.Hash, pin)
 	}
-	return s.store.Atomically(ctx, func(tx Tx) error { return clearTries(tx, u) })
+	return verdict
+}
+
+var errPINNotSet = errf(hongyan.CodePrecondition, hongyan.ReasonPINNotSet, "set a payment password first")
+
+func pinLocked(until time.Time) error {
+	return errf(hongyan.CodeRateLimited, hongyan.ReasonPINLocked, "too many wrong payment passwords; try again after %s", until.Format(time.RFC3339))
 }
 
 // clearTries forgets the wrong tries before a right payment password.
@@ -357,7 +427,10 @@ func clearTries(tx Tx, u hongyan.UserID) error {
 // ---- top-up and withdrawal ----
 
 // TopUp charges amount fen through the provider and credits the caller's
-// wallet. A retry with the same key returns the first result.
+// wallet. A retry with the same key returns the first result. The request
+// is recorded (a pending ProviderOp) before the provider is charged, so
+// that a crash after the charge and before the credit is settled by
+// Reconcile even if the client never retries.
 func (s *Service) TopUp(ctx context.Context, c hongyan.Caller, amount int64, key string) (Movement, error) {
 	if err := checkAmount("a top-up", amount, s.cfg.MaxTopUp); err != nil {
 		return Movement{}, err
@@ -369,29 +442,72 @@ func (s *Service) TopUp(ctx context.Context, c hongyan.Caller, amount int64, key
 	if m, ok, err := s.replayed(ctx, c.User, key, hash, EntryTopUp, amount); ok || err != nil {
 		return m, err
 	}
-	pkey := fmt.Sprintf("topup:%d:%s", c.User, key)
-	if err := s.prov.Charge(ctx, c.User, amount, pkey); err != nil {
+	op := ProviderOp{Key: fmt.Sprintf("topup:%d:%s", c.User, key), User: c.User, Kind: EntryTopUp, Amount: amount, UserKey: key, Hash: hash}
+	if err := s.openOp(ctx, op); err != nil {
+		return Movement{}, err
+	}
+	if s.crash(CrashBeforeProvider) {
+		return Movement{}, errCrash
+	}
+	pctx, cancel := s.providerContext(ctx)
+	err := s.prov.Charge(pctx, c.User, amount, op.Key)
+	cancel()
+	if err != nil {
+		if refused(err) {
+			if err := s.closeOp(ctx, op.Key, ProviderOpCancelled); err != nil {
+				return Movement{}, err
+			}
+		}
 		return Movement{}, providerError(err)
 	}
+	if s.crash(CrashAfterProvider) {
+		return Movement{}, errCrash
+	}
+	m, err := s.creditTopUp(ctx, op)
+	if err == nil && s.crash(CrashAfterCommit) {
+		return Movement{}, errCrash
+	}
+	return m, err
+}
+
+// creditTopUp credits a top-up the provider charged, once: the entry's
+// Once key is the provider's key, and the caller's idempotency key is
+// remembered with it.
+func (s *Service) creditTopUp(ctx context.Context, op ProviderOp) (Movement, error) {
 	now := s.now()
 	var m Movement
 	var changes []hongyan.Change
 	err := s.store.Atomically(ctx, func(tx Tx) error {
-		if ref, ok, err := replay(tx, c.User, key, hash); ok || err != nil {
-			m = Movement{Entry: ref, Kind: EntryTopUp, Amount: amount}
-			return err
-		}
-		e := move(EntryTopUp, Account{AccountProvider, 0}, UserAccount(c.User), amount)
-		e.User, e.Once, e.At = c.User, pkey, now
-		e, err := tx.Post(e)
+		changes = nil
+		o, found, err := tx.ProviderOp(op.Key)
 		if err != nil {
 			return err
 		}
-		if err := tx.Remember(Idem{User: c.User, Key: key, Hash: hash, Ref: e.ID, At: now}); err != nil {
+		if ref, ok, err := replay(tx, op.User, op.UserKey, op.Hash); ok || err != nil {
+			m = Movement{Entry: ref, Kind: EntryTopUp, Amount: op.Amount}
+			if err == nil && found && o.State != ProviderOpDone {
+				o.State, o.Entry = ProviderOpDone, ref
+				err = tx.SaveProviderOp(o)
+			}
 			return err
 		}
-		m = Movement{Entry: e.ID, Kind: EntryTopUp, Amount: amount, At: now}
-		changes, err = tx.AppendChanges([]hongyan.Change{{User: c.User, Kind: hongyan.ChangeWallet, Ref: e.ID}})
+		e := move(EntryTopUp, Account{AccountProvider, 0}, UserAccount(op.User), op.Amount)
+		e.User, e.Once, e.At = op.User, op.Key, now
+		e, err = tx.Post(e)
+		if err != nil {
+			return err
+		}
+		if err := tx.Remember(Idem{User: op.User, Key: op.UserKey, Hash: op.Hash, Ref: e.ID, At: now}); err != nil {
+			return err
+		}
+		if found {
+			o.State, o.Entry = ProviderOpDone, e.ID
+			if err := tx.SaveProviderOp(o); err != nil {
+				return err
+			}
+		}
+		m = Movement{Entry: e.ID, Kind: EntryTopUp, Amount: op.Amount, At: now}
+		changes, err = tx.AppendChanges([]hongyan.Change{{User: op.User, Kind: hongyan.ChangeWallet, Ref: e.ID}})
 		return err
 	})
 	if err != nil {
@@ -399,6 +515,54 @@ func (s *Service) TopUp(ctx context.Context, c hongyan.Caller, amount int64, key
 	}
 	s.publish(ctx, changes)
 	return m, nil
+}
+
+// openOp records a top-up before the provider is asked: a new pending
+// operation, or a cancelled one opened again by a retry with its key.
+func (s *Service) openOp(ctx context.Context, op ProviderOp) error {
+	op.State, op.Created = ProviderOpPending, s.now()
+	return s.store.Atomically(ctx, func(tx Tx) error {
+		o, found, err := tx.ProviderOp(op.Key)
+		if err != nil {
+			return err
+		}
+		if found && o.Hash != op.Hash {
+			return errKeyReused
+		}
+		if found && o.State != ProviderOpCancelled {
+			return nil
+		}
+		return tx.SaveProviderOp(op)
+	})
+}
+
+// closeOp moves a pending provider operation to state.
+func (s *Service) closeOp(ctx context.Context, key string, state ProviderOpState) error {
+	return s.store.Atomically(ctx, func(tx Tx) error {
+		o, found, err := tx.ProviderOp(key)
+		if err != nil || !found || o.State != ProviderOpPending {
+			return err
+		}
+		o.State = state
+		return tx.SaveProviderOp(o)
+	})
+}
+
+// providerContext bounds a call to the provider by Config.ProviderTimeout,
+// so that no call is still under way when Reconcile takes its operation
+// for abandoned.
+func (s *Service) providerContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ProviderTimeout)
+}
+
+// refused reports whether a provider's error is a refusal (no money moved)
+// rather than an unknown outcome.
+func refused(err error) bool {
+	var he *hongyan.Error
+	if !errors.As(err, &he) {
+		return false
+	}
+	return he.Code != hongyan.CodeUnavailable && he.Code != hongyan.CodeInternal
 }
 
 // replayed answers a top-up or withdrawal retried with its key.
@@ -440,9 +604,11 @@ func providerError(err error) error {
 
 // Withdraw takes amount fen from the caller's wallet and pays it out
 // through the provider; if the provider refuses, the money goes back into
-// the wallet (a new entry, once). A retry with the same key returns the
-// first result: it asks the provider again (payouts are idempotent by
-// key), so a payout that a crash left unknown is settled either way.
+// the wallet (a new entry, once). The debit and a pending ProviderOp are
+// committed together before the provider is asked. A retry with the same
+// key returns the first result: it asks the provider again (payouts are
+// idempotent by key), so a payout that a crash left unknown is settled
+// either way, and Reconcile settles it when no retry comes.
 func (s *Service) Withdraw(ctx context.Context, c hongyan.Caller, amount int64, key string) (Movement, error) {
 	if err := checkAmount("a withdrawal", amount, s.cfg.MaxTopUp); err != nil {
 		return Movement{}, err
@@ -451,7 +617,7 @@ func (s *Service) Withdraw(ctx context.Context, c hongyan.Caller, amount int64, 
 		return Movement{}, err
 	}
 	hash := requestHash("withdraw", amount)
-	pkey := fmt.Sprintf("withdraw:%d:%s", c.User, key)
+	op := ProviderOp{Key: fmt.Sprintf("withdraw:%d:%s", c.User, key), User: c.User, Kind: EntryWithdraw, Amount: amount, UserKey: key, Hash: hash}
 	m, ok, err := s.replayed(ctx, c.User, key, hash, EntryWithdraw, amount)
 	if err != nil {
 		return Movement{}, err
@@ -469,12 +635,17 @@ func (s *Service) Withdraw(ctx context.Context, c hongyan.Caller, amount int64, 
 				return err
 			}
 			e := move(EntryWithdraw, UserAccount(c.User), Account{AccountProvider, 0}, amount)
-			e.User, e.Once, e.At = c.User, pkey, now
+			e.User, e.Once, e.At = c.User, op.Key, now
 			e, err := tx.Post(e)
 			if err != nil {
 				return err
 			}
 			if err := tx.Remember(Idem{User: c.User, Key: key, Hash: hash, Ref: e.ID, At: now}); err != nil {
+				return err
+			}
+			o := op
+			o.Entry, o.State, o.Created = e.ID, ProviderOpPending, now
+			if err := tx.SaveProviderOp(o); err != nil {
 				return err
 			}
 			m = Movement{Entry: e.ID, Kind: EntryWithdraw, Amount: -amount, At: now}
@@ -486,34 +657,73 @@ func (s *Service) Withdraw(ctx context.Context, c hongyan.Caller, amount int64, 
 		}
 		s.publish(ctx, changes)
 	}
-	if perr := s.prov.Payout(ctx, c.User, amount, pkey); perr != nil {
-		if code := hongyan.ErrorCode(perr); code == hongyan.CodeUnavailable || code == hongyan.CodeInternal {
-			// Unknown whether it paid: the retry asks again.
-			return Movement{}, providerError(perr)
-		}
-		// The provider did not pay: put the money back, once.
-		var changes []hongyan.Change
-		err := s.store.Atomically(ctx, func(tx Tx) error {
-			changes = nil
-			e := move(EntryWithdrawRevert, Account{AccountProvider, 0}, UserAccount(c.User), amount)
-			e.User, e.Ref, e.Once, e.At = c.User, m.Entry, fmt.Sprintf("withdraw-revert:%d", m.Entry), s.now()
-			e, err := tx.Post(e)
-			if hongyan.ErrorCode(err) == hongyan.CodeExists {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			changes, err = tx.AppendChanges([]hongyan.Change{{User: c.User, Kind: hongyan.ChangeWallet, Ref: e.ID}})
-			return err
-		})
-		if err != nil {
-			return Movement{}, err
-		}
-		s.publish(ctx, changes)
+	op.Entry = m.Entry
+	if s.crash(CrashBeforeProvider) {
+		return Movement{}, errCrash
+	}
+	pctx, cancel := s.providerContext(ctx)
+	perr := s.prov.Payout(pctx, c.User, amount, op.Key)
+	cancel()
+	if perr != nil && !refused(perr) {
+		// Unknown whether it paid: the retry, or Reconcile, asks again.
+		return Movement{}, providerError(perr)
+	}
+	if s.crash(CrashAfterProvider) {
+		return Movement{}, errCrash
+	}
+	if err := s.settleWithdraw(ctx, op, perr == nil); err != nil {
+		return Movement{}, err
+	}
+	if s.crash(CrashAfterCommit) {
+		return Movement{}, errCrash
+	}
+	if perr != nil {
 		return Movement{}, errf(hongyan.CodePrecondition, hongyan.ReasonProviderFailed, "the payment provider refused this withdrawal; the money is back in the wallet")
 	}
 	return m, nil
+}
+
+// settleWithdraw records the provider's answer to a withdrawal: paid
+// (the operation is done), or refused (the money goes back, once, and the
+// operation is cancelled).
+func (s *Service) settleWithdraw(ctx context.Context, op ProviderOp, paid bool) error {
+	var changes []hongyan.Change
+	err := s.store.Atomically(ctx, func(tx Tx) error {
+		changes = nil
+		o, found, err := tx.ProviderOp(op.Key)
+		if err != nil {
+			return err
+		}
+		if paid {
+			if found && o.State == ProviderOpPending {
+				o.State = ProviderOpDone
+				return tx.SaveProviderOp(o)
+			}
+			return nil
+		}
+		if found && o.State == ProviderOpPending {
+			o.State = ProviderOpCancelled
+			if err := tx.SaveProviderOp(o); err != nil {
+				return err
+			}
+		}
+		e := move(EntryWithdrawRevert, Account{AccountProvider, 0}, UserAccount(op.User), op.Amount)
+		e.User, e.Ref, e.Once, e.At = op.User, op.Entry, fmt.Sprintf("withdraw-revert:%d", op.Entry), s.now()
+		e, err = tx.Post(e)
+		if hongyan.ErrorCode(err) == hongyan.CodeExists {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changes, err = tx.AppendChanges([]hongyan.Change{{User: op.User, Kind: hongyan.ChangeWallet, Ref: e.ID}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, changes)
+	return nil
 }
 
 // ---- transfers ----

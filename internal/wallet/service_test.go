@@ -1,6 +1,7 @@
 package wallet_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -191,5 +192,61 @@ func TestPacketLimitsAndView(t *testing.T) {
 	}
 	if after, _ := svc.Balance(ctx, c); after != before+50 {
 		t.Errorf("after expiry: balance %d, want %d", after, before+50)
+	}
+}
+
+// A caller that asks for one more than a page (to learn whether another
+// follows) gets it: capping it to a page would hide every later page.
+func TestHistoryOneMoreThanAPage(t *testing.T) {
+	ctx := t.Context()
+	svc, _, _ := newService(t)
+	c := caller(1)
+	for i := range wallet.MaxPage + 1 {
+		if _, err := svc.TopUp(ctx, c, 1, fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := svc.History(ctx, c, wallet.HistoryFilter{Limit: wallet.MaxPage + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ms), wallet.MaxPage+1; got != want {
+		t.Errorf("History with limit %d: got %d movements, want %d", want, got, want)
+	}
+	ms, err = svc.History(ctx, c, wallet.HistoryFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ms), wallet.MaxPage; got != want {
+		t.Errorf("History with limit 1000: got %d movements, want %d (one page)", got, want)
+	}
+}
+
+// A right payment password whose request is lost (a crash, a dropped
+// connection: the transaction commits and the answer never comes) does not
+// count as a wrong try: however often it happens, the password never
+// locks.
+func TestPINRightTriesLostDoNotLock(t *testing.T) {
+	ctx := t.Context()
+	svc, store, now := newService(t)
+	c := caller(1)
+	if _, err := svc.TopUp(ctx, c, 1000, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetPIN(ctx, c, "123456", ""); err != nil {
+		t.Fatal(err)
+	}
+	store.Fault = func() (fail, lost bool) { return false, true }
+	for i := range 2 * wallet.DefaultConfig().PINTries {
+		if _, err := svc.Transfer(ctx, c, wallet.TransferRequest{To: 2, Amount: 1, PIN: "123456", Key: fmt.Sprintf("k%d", i)}); err == nil {
+			t.Fatalf("transfer %d under a lost commit: got no error", i)
+		}
+	}
+	store.Fault = nil
+	// A fresh node (no cached password) checks the hash again.
+	svc2 := wallet.New(store, sandboxpay.New(sandboxpay.Config{}), simPeers{}, hongyan.Publisher{Bus: membus.New()}, svc.Config())
+	svc2.SetClock(func() time.Time { return *now })
+	if _, err := svc2.Transfer(ctx, c, wallet.TransferRequest{To: 2, Amount: 1, PIN: "123456", Key: "after"}); err != nil {
+		t.Errorf("a right password after lost requests: got %v, want it accepted", err)
 	}
 }

@@ -108,6 +108,40 @@ type Idem struct {
 	At   time.Time
 }
 
+// ProviderOpState is where a top-up or withdrawal stands between the
+// payment provider and the ledger.
+type ProviderOpState uint8
+
+// The provider operation states.
+const (
+	// ProviderOpPending: recorded before the provider was asked; the
+	// ledger does not hold its outcome yet.
+	ProviderOpPending ProviderOpState = 0
+	// ProviderOpDone: the ledger holds the outcome (a top-up credited, a
+	// withdrawal paid out).
+	ProviderOpDone ProviderOpState = 1
+	// ProviderOpCancelled: the provider did not move the money (a top-up
+	// it never charged or refused; a withdrawal it refused, whose money
+	// went back into the wallet).
+	ProviderOpCancelled ProviderOpState = 2
+)
+
+// ProviderOp is a top-up or withdrawal that the payment provider is asked
+// to carry out. It is recorded durably before the provider is called (an
+// outbox row), so that a crash between the provider's answer and the
+// ledger's commit leaves a trace that Service.Reconcile settles.
+type ProviderOp struct {
+	Key     string // the provider's reference (its idempotency key); unique
+	User    hongyan.UserID
+	Kind    EntryKind // EntryTopUp or EntryWithdraw
+	Amount  int64
+	UserKey string // the caller's idempotency key
+	Hash    string // the request's hash (requestHash)
+	Entry   int64  // a withdrawal's debit entry; a top-up's credit once done
+	State   ProviderOpState
+	Created time.Time // when it was recorded (or re-opened by a retry)
+}
+
 // HistoryFilter selects a user's movements.
 type HistoryFilter struct {
 	Kinds  []EntryKind // only these (all when empty)
@@ -149,6 +183,9 @@ type Store interface {
 	ForgetKeys(ctx context.Context, before time.Time) (int64, error)
 	// Check verifies every invariant of the ledger over all of it.
 	Check(ctx context.Context) (Report, error)
+	// PendingProviderOps lists up to limit provider operations still
+	// pending that were created before before, oldest first.
+	PendingProviderOps(ctx context.Context, before time.Time, limit int) ([]ProviderOp, error)
 }
 
 // Tx is a transaction of the store. Reads see the transaction's own writes.
@@ -188,19 +225,41 @@ type Tx interface {
 
 	// AppendChanges appends change-log entries and returns them numbered.
 	AppendChanges(in []hongyan.Change) ([]hongyan.Change, error)
+
+	// ProviderOp returns the provider operation with this key.
+	ProviderOp(key string) (ProviderOp, bool, error)
+	// SaveProviderOp stores o, or replaces the one with its key.
+	SaveProviderOp(o ProviderOp) error
 }
 
 // Provider moves money between the outside world and the provider's
 // clearing account: top-ups charge the user's card or bank, withdrawals pay
 // out to it. Both are idempotent by key (a retry with the same key must not
-// charge or pay twice). internal/sandboxpay is the provider inside the
+// charge or pay twice), and the provider answers what became of a key
+// (Status), which is how a crash between its answer and the ledger's
+// commit is reconciled. A refusal is a *hongyan.Error whose code is neither
+// CodeUnavailable nor CodeInternal; those two, and any other error, mean
+// the outcome is unknown. internal/sandboxpay is the provider inside the
 // binary.
 type Provider interface {
 	// Charge takes amount fen from the user's payment method.
 	Charge(ctx context.Context, u hongyan.UserID, amount int64, key string) error
 	// Payout sends amount fen to the user's payment method.
 	Payout(ctx context.Context, u hongyan.UserID, amount int64, key string) error
+	// Status tells what became of the charge (kind EntryTopUp) or payout
+	// (EntryWithdraw) with this key.
+	Status(ctx context.Context, kind EntryKind, key string) (ProviderStatus, error)
 }
+
+// ProviderStatus is what a provider knows of a request by its key.
+type ProviderStatus uint8
+
+// The provider statuses.
+const (
+	ProviderNoRecord  ProviderStatus = 0 // it never received the request
+	ProviderSucceeded ProviderStatus = 1 // it charged or paid
+	ProviderRefused   ProviderStatus = 2 // it refused; no money moved
+)
 
 // Peers answers who may send money to whom (the contact and group
 // features, filled in by node).

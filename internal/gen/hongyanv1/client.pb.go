@@ -634,6 +634,12 @@ type ClientFrame struct {
 	//	*ClientFrame_OaSetOperator
 	//	*ClientFrame_OaOperators
 	//	*ClientFrame_OaCreateQr
+	//	*ClientFrame_OaForumPost
+	//	*ClientFrame_OaForumReply
+	//	*ClientFrame_OaForumList
+	//	*ClientFrame_OaForumThread
+	//	*ClientFrame_OaForumPin
+	//	*ClientFrame_OaForumRemove
 	//	*ClientFrame_MomentPost
 	//	*ClientFrame_MomentFeed
 	//	*ClientFrame_MomentAlbum
@@ -646,6 +652,27 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentNotifications
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
+	//	*ClientFrame_MomentSearch
+	//	*ClientFrame_NearbySet
+	//	*ClientFrame_NearbyList
+	//	*ClientFrame_NearbyClear
+	//	*ClientFrame_Shake
+	//	*ClientFrame_ShakeResult
+	//	*ClientFrame_BottleThrow
+	//	*ClientFrame_BottlePick
+	//	*ClientFrame_BottleReply
+	//	*ClientFrame_BottleReturn
+	//	*ClientFrame_Bottles
+	//	*ClientFrame_BottleGet
+	//	*ClientFrame_AbBackup
+	//	*ClientFrame_AbVersions
+	//	*ClientFrame_AbRestore
+	//	*ClientFrame_AbDelete
+	//	*ClientFrame_AbMatch
+	//	*ClientFrame_GroupBook
+	//	*ClientFrame_GroupBookSet
+	//	*ClientFrame_GroupBookRemove
+	//	*ClientFrame_GroupBookHistory
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -1663,6 +1690,60 @@ func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaForumPost() *OaForumPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumPost); ok {
+			return x.OaForumPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumReply() *OaForumReplyRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumReply); ok {
+			return x.OaForumReply
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumList() *OaForumListRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumList); ok {
+			return x.OaForumList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumThread() *OaForumThreadRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumThread); ok {
+			return x.OaForumThread
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumPin() *OaForumPinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumPin); ok {
+			return x.OaForumPin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetOaForumRemove() *OaForumRemoveRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaForumRemove); ok {
+			return x.OaForumRemove
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetMomentPost() *MomentPostRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_MomentPost); ok {
@@ -1766,6 +1847,195 @@ func (x *ClientFrame) GetMomentSettings() *MomentSettingsRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_MomentSettings); ok {
 			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentSearch() *MomentSearchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentSearch); ok {
+			return x.MomentSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetNearbySet() *NearbySetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_NearbySet); ok {
+			return x.NearbySet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetNearbyList() *NearbyListRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_NearbyList); ok {
+			return x.NearbyList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetNearbyClear() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_NearbyClear); ok {
+			return x.NearbyClear
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetShake() *ShakeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Shake); ok {
+			return x.Shake
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetShakeResult() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_ShakeResult); ok {
+			return x.ShakeResult
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleThrow() *BottleThrowRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleThrow); ok {
+			return x.BottleThrow
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottlePick() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottlePick); ok {
+			return x.BottlePick
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleReply() *BottleReplyRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleReply); ok {
+			return x.BottleReply
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleReturn() *BottleRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleReturn); ok {
+			return x.BottleReturn
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottles() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Bottles); ok {
+			return x.Bottles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBottleGet() *BottleRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleGet); ok {
+			return x.BottleGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbBackup() *AbBackupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbBackup); ok {
+			return x.AbBackup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbVersions() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbVersions); ok {
+			return x.AbVersions
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbRestore() *AbVersionRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbRestore); ok {
+			return x.AbRestore
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbDelete() *AbVersionRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbDelete); ok {
+			return x.AbDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAbMatch() *AbMatchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbMatch); ok {
+			return x.AbMatch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBook() *GroupBookRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBook); ok {
+			return x.GroupBook
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBookSet() *GroupBookSetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBookSet); ok {
+			return x.GroupBookSet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBookRemove() *GroupBookRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBookRemove); ok {
+			return x.GroupBookRemove
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupBookHistory() *GroupBookRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupBookHistory); ok {
+			return x.GroupBookHistory
 		}
 	}
 	return nil
@@ -2327,6 +2597,31 @@ type ClientFrame_OaCreateQr struct {
 	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
 }
 
+type ClientFrame_OaForumPost struct {
+	// The micro-community (officialacct.proto).
+	OaForumPost *OaForumPostRequest `protobuf:"bytes,450,opt,name=oa_forum_post,json=oaForumPost,proto3,oneof"`
+}
+
+type ClientFrame_OaForumReply struct {
+	OaForumReply *OaForumReplyRequest `protobuf:"bytes,451,opt,name=oa_forum_reply,json=oaForumReply,proto3,oneof"`
+}
+
+type ClientFrame_OaForumList struct {
+	OaForumList *OaForumListRequest `protobuf:"bytes,452,opt,name=oa_forum_list,json=oaForumList,proto3,oneof"`
+}
+
+type ClientFrame_OaForumThread struct {
+	OaForumThread *OaForumThreadRequest `protobuf:"bytes,453,opt,name=oa_forum_thread,json=oaForumThread,proto3,oneof"`
+}
+
+type ClientFrame_OaForumPin struct {
+	OaForumPin *OaForumPinRequest `protobuf:"bytes,454,opt,name=oa_forum_pin,json=oaForumPin,proto3,oneof"`
+}
+
+type ClientFrame_OaForumRemove struct {
+	OaForumRemove *OaForumRemoveRequest `protobuf:"bytes,455,opt,name=oa_forum_remove,json=oaForumRemove,proto3,oneof"`
+}
+
 type ClientFrame_MomentPost struct {
 	// Moments (moments.proto).
 	MomentPost *MomentPostRequest `protobuf:"bytes,150,opt,name=moment_post,json=momentPost,proto3,oneof"`
@@ -2374,6 +2669,92 @@ type ClientFrame_MomentRead struct {
 
 type ClientFrame_MomentSettings struct {
 	MomentSettings *MomentSettingsRequest `protobuf:"bytes,161,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
+type ClientFrame_MomentSearch struct {
+	MomentSearch *MomentSearchRequest `protobuf:"bytes,162,opt,name=moment_search,json=momentSearch,proto3,oneof"`
+}
+
+type ClientFrame_NearbySet struct {
+	// Discovery (discovery.proto).
+	NearbySet *NearbySetRequest `protobuf:"bytes,200,opt,name=nearby_set,json=nearbySet,proto3,oneof"`
+}
+
+type ClientFrame_NearbyList struct {
+	NearbyList *NearbyListRequest `protobuf:"bytes,201,opt,name=nearby_list,json=nearbyList,proto3,oneof"`
+}
+
+type ClientFrame_NearbyClear struct {
+	NearbyClear *Empty `protobuf:"bytes,202,opt,name=nearby_clear,json=nearbyClear,proto3,oneof"`
+}
+
+type ClientFrame_Shake struct {
+	Shake *ShakeRequest `protobuf:"bytes,203,opt,name=shake,proto3,oneof"`
+}
+
+type ClientFrame_ShakeResult struct {
+	ShakeResult *Empty `protobuf:"bytes,204,opt,name=shake_result,json=shakeResult,proto3,oneof"`
+}
+
+type ClientFrame_BottleThrow struct {
+	BottleThrow *BottleThrowRequest `protobuf:"bytes,205,opt,name=bottle_throw,json=bottleThrow,proto3,oneof"`
+}
+
+type ClientFrame_BottlePick struct {
+	BottlePick *Empty `protobuf:"bytes,206,opt,name=bottle_pick,json=bottlePick,proto3,oneof"`
+}
+
+type ClientFrame_BottleReply struct {
+	BottleReply *BottleReplyRequest `protobuf:"bytes,207,opt,name=bottle_reply,json=bottleReply,proto3,oneof"`
+}
+
+type ClientFrame_BottleReturn struct {
+	BottleReturn *BottleRef `protobuf:"bytes,208,opt,name=bottle_return,json=bottleReturn,proto3,oneof"`
+}
+
+type ClientFrame_Bottles struct {
+	Bottles *Empty `protobuf:"bytes,209,opt,name=bottles,proto3,oneof"`
+}
+
+type ClientFrame_BottleGet struct {
+	BottleGet *BottleRef `protobuf:"bytes,210,opt,name=bottle_get,json=bottleGet,proto3,oneof"`
+}
+
+type ClientFrame_AbBackup struct {
+	// Address books (addressbook.proto).
+	AbBackup *AbBackupRequest `protobuf:"bytes,230,opt,name=ab_backup,json=abBackup,proto3,oneof"`
+}
+
+type ClientFrame_AbVersions struct {
+	AbVersions *Empty `protobuf:"bytes,231,opt,name=ab_versions,json=abVersions,proto3,oneof"`
+}
+
+type ClientFrame_AbRestore struct {
+	AbRestore *AbVersionRef `protobuf:"bytes,232,opt,name=ab_restore,json=abRestore,proto3,oneof"`
+}
+
+type ClientFrame_AbDelete struct {
+	AbDelete *AbVersionRef `protobuf:"bytes,233,opt,name=ab_delete,json=abDelete,proto3,oneof"`
+}
+
+type ClientFrame_AbMatch struct {
+	AbMatch *AbMatchRequest `protobuf:"bytes,234,opt,name=ab_match,json=abMatch,proto3,oneof"`
+}
+
+type ClientFrame_GroupBook struct {
+	GroupBook *GroupBookRef `protobuf:"bytes,235,opt,name=group_book,json=groupBook,proto3,oneof"`
+}
+
+type ClientFrame_GroupBookSet struct {
+	GroupBookSet *GroupBookSetRequest `protobuf:"bytes,236,opt,name=group_book_set,json=groupBookSet,proto3,oneof"`
+}
+
+type ClientFrame_GroupBookRemove struct {
+	GroupBookRemove *GroupBookRef `protobuf:"bytes,237,opt,name=group_book_remove,json=groupBookRemove,proto3,oneof"`
+}
+
+type ClientFrame_GroupBookHistory struct {
+	GroupBookHistory *GroupBookRef `protobuf:"bytes,238,opt,name=group_book_history,json=groupBookHistory,proto3,oneof"`
 }
 
 type ClientFrame_WalletBalance struct {
@@ -2645,6 +3026,18 @@ func (*ClientFrame_OaOperators) isClientFrame_Req() {}
 
 func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
 
+func (*ClientFrame_OaForumPost) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumReply) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumList) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumThread) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumPin) isClientFrame_Req() {}
+
+func (*ClientFrame_OaForumRemove) isClientFrame_Req() {}
+
 func (*ClientFrame_MomentPost) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentFeed) isClientFrame_Req() {}
@@ -2668,6 +3061,48 @@ func (*ClientFrame_MomentNotifications) isClientFrame_Req() {}
 func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_NearbySet) isClientFrame_Req() {}
+
+func (*ClientFrame_NearbyList) isClientFrame_Req() {}
+
+func (*ClientFrame_NearbyClear) isClientFrame_Req() {}
+
+func (*ClientFrame_Shake) isClientFrame_Req() {}
+
+func (*ClientFrame_ShakeResult) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleThrow) isClientFrame_Req() {}
+
+func (*ClientFrame_BottlePick) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleReply) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleReturn) isClientFrame_Req() {}
+
+func (*ClientFrame_Bottles) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AbBackup) isClientFrame_Req() {}
+
+func (*ClientFrame_AbVersions) isClientFrame_Req() {}
+
+func (*ClientFrame_AbRestore) isClientFrame_Req() {}
+
+func (*ClientFrame_AbDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AbMatch) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBook) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBookSet) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBookRemove) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupBookHistory) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
@@ -2753,11 +3188,27 @@ type ServerFrame struct {
 	//	*ServerFrame_OaQr
 	//	*ServerFrame_OaClick
 	//	*ServerFrame_OaAuthorization
+	//	*ServerFrame_OaForumPost
+	//	*ServerFrame_OaForumList
+	//	*ServerFrame_OaForumThread
 	//	*ServerFrame_Moment
 	//	*ServerFrame_Moments
 	//	*ServerFrame_MomentComment
 	//	*ServerFrame_MomentNotifications
 	//	*ServerFrame_MomentSettings
+	//	*ServerFrame_Nearby
+	//	*ServerFrame_Shake
+	//	*ServerFrame_Bottle
+	//	*ServerFrame_BottlePick
+	//	*ServerFrame_Bottles
+	//	*ServerFrame_BottleMessage
+	//	*ServerFrame_AbVersion
+	//	*ServerFrame_AbVersions
+	//	*ServerFrame_AbBackup
+	//	*ServerFrame_AbMatches
+	//	*ServerFrame_GroupBook
+	//	*ServerFrame_GroupBookEntry
+	//	*ServerFrame_GroupBookHistory
 	//	*ServerFrame_WalletBalance
 	//	*ServerFrame_WalletHistory
 	//	*ServerFrame_WalletSummary
@@ -3272,6 +3723,33 @@ func (x *ServerFrame) GetOaAuthorization() *OaAuthorization {
 	return nil
 }
 
+func (x *ServerFrame) GetOaForumPost() *OaForumPost {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaForumPost); ok {
+			return x.OaForumPost
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaForumList() *OaForumList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaForumList); ok {
+			return x.OaForumList
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetOaForumThread() *OaForumThread {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_OaForumThread); ok {
+			return x.OaForumThread
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetMoment() *MomentPost {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_Moment); ok {
@@ -3312,6 +3790,123 @@ func (x *ServerFrame) GetMomentSettings() *MomentSettings {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_MomentSettings); ok {
 			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetNearby() *NearbyList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Nearby); ok {
+			return x.Nearby
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetShake() *ShakeResult {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Shake); ok {
+			return x.Shake
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottle() *Bottle {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Bottle); ok {
+			return x.Bottle
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottlePick() *BottlePick {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BottlePick); ok {
+			return x.BottlePick
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottles() *BottleList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Bottles); ok {
+			return x.Bottles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBottleMessage() *BottleMessage {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BottleMessage); ok {
+			return x.BottleMessage
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbVersion() *AbVersion {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbVersion); ok {
+			return x.AbVersion
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbVersions() *AbVersions {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbVersions); ok {
+			return x.AbVersions
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbBackup() *AbBackup {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbBackup); ok {
+			return x.AbBackup
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAbMatches() *AbMatches {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbMatches); ok {
+			return x.AbMatches
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupBook() *GroupBook {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupBook); ok {
+			return x.GroupBook
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupBookEntry() *GroupBookEntry {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupBookEntry); ok {
+			return x.GroupBookEntry
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupBookHistory() *GroupBookHistory {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupBookHistory); ok {
+			return x.GroupBookHistory
 		}
 	}
 	return nil
@@ -3597,6 +4192,18 @@ type ServerFrame_OaAuthorization struct {
 	OaAuthorization *OaAuthorization `protobuf:"bytes,121,opt,name=oa_authorization,json=oaAuthorization,proto3,oneof"`
 }
 
+type ServerFrame_OaForumPost struct {
+	OaForumPost *OaForumPost `protobuf:"bytes,450,opt,name=oa_forum_post,json=oaForumPost,proto3,oneof"`
+}
+
+type ServerFrame_OaForumList struct {
+	OaForumList *OaForumList `protobuf:"bytes,451,opt,name=oa_forum_list,json=oaForumList,proto3,oneof"`
+}
+
+type ServerFrame_OaForumThread struct {
+	OaForumThread *OaForumThread `protobuf:"bytes,452,opt,name=oa_forum_thread,json=oaForumThread,proto3,oneof"`
+}
+
 type ServerFrame_Moment struct {
 	// Moments (moments.proto).
 	Moment *MomentPost `protobuf:"bytes,150,opt,name=moment,proto3,oneof"`
@@ -3616,6 +4223,60 @@ type ServerFrame_MomentNotifications struct {
 
 type ServerFrame_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,154,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
+type ServerFrame_Nearby struct {
+	// Discovery (discovery.proto).
+	Nearby *NearbyList `protobuf:"bytes,200,opt,name=nearby,proto3,oneof"`
+}
+
+type ServerFrame_Shake struct {
+	Shake *ShakeResult `protobuf:"bytes,201,opt,name=shake,proto3,oneof"`
+}
+
+type ServerFrame_Bottle struct {
+	Bottle *Bottle `protobuf:"bytes,202,opt,name=bottle,proto3,oneof"`
+}
+
+type ServerFrame_BottlePick struct {
+	BottlePick *BottlePick `protobuf:"bytes,203,opt,name=bottle_pick,json=bottlePick,proto3,oneof"`
+}
+
+type ServerFrame_Bottles struct {
+	Bottles *BottleList `protobuf:"bytes,204,opt,name=bottles,proto3,oneof"`
+}
+
+type ServerFrame_BottleMessage struct {
+	BottleMessage *BottleMessage `protobuf:"bytes,205,opt,name=bottle_message,json=bottleMessage,proto3,oneof"`
+}
+
+type ServerFrame_AbVersion struct {
+	// Address books (addressbook.proto).
+	AbVersion *AbVersion `protobuf:"bytes,230,opt,name=ab_version,json=abVersion,proto3,oneof"`
+}
+
+type ServerFrame_AbVersions struct {
+	AbVersions *AbVersions `protobuf:"bytes,231,opt,name=ab_versions,json=abVersions,proto3,oneof"`
+}
+
+type ServerFrame_AbBackup struct {
+	AbBackup *AbBackup `protobuf:"bytes,232,opt,name=ab_backup,json=abBackup,proto3,oneof"`
+}
+
+type ServerFrame_AbMatches struct {
+	AbMatches *AbMatches `protobuf:"bytes,233,opt,name=ab_matches,json=abMatches,proto3,oneof"`
+}
+
+type ServerFrame_GroupBook struct {
+	GroupBook *GroupBook `protobuf:"bytes,234,opt,name=group_book,json=groupBook,proto3,oneof"`
+}
+
+type ServerFrame_GroupBookEntry struct {
+	GroupBookEntry *GroupBookEntry `protobuf:"bytes,235,opt,name=group_book_entry,json=groupBookEntry,proto3,oneof"`
+}
+
+type ServerFrame_GroupBookHistory struct {
+	GroupBookHistory *GroupBookHistory `protobuf:"bytes,236,opt,name=group_book_history,json=groupBookHistory,proto3,oneof"`
 }
 
 type ServerFrame_WalletBalance struct {
@@ -3751,6 +4412,12 @@ func (*ServerFrame_OaClick) isServerFrame_Body() {}
 
 func (*ServerFrame_OaAuthorization) isServerFrame_Body() {}
 
+func (*ServerFrame_OaForumPost) isServerFrame_Body() {}
+
+func (*ServerFrame_OaForumList) isServerFrame_Body() {}
+
+func (*ServerFrame_OaForumThread) isServerFrame_Body() {}
+
 func (*ServerFrame_Moment) isServerFrame_Body() {}
 
 func (*ServerFrame_Moments) isServerFrame_Body() {}
@@ -3760,6 +4427,32 @@ func (*ServerFrame_MomentComment) isServerFrame_Body() {}
 func (*ServerFrame_MomentNotifications) isServerFrame_Body() {}
 
 func (*ServerFrame_MomentSettings) isServerFrame_Body() {}
+
+func (*ServerFrame_Nearby) isServerFrame_Body() {}
+
+func (*ServerFrame_Shake) isServerFrame_Body() {}
+
+func (*ServerFrame_Bottle) isServerFrame_Body() {}
+
+func (*ServerFrame_BottlePick) isServerFrame_Body() {}
+
+func (*ServerFrame_Bottles) isServerFrame_Body() {}
+
+func (*ServerFrame_BottleMessage) isServerFrame_Body() {}
+
+func (*ServerFrame_AbVersion) isServerFrame_Body() {}
+
+func (*ServerFrame_AbVersions) isServerFrame_Body() {}
+
+func (*ServerFrame_AbBackup) isServerFrame_Body() {}
+
+func (*ServerFrame_AbMatches) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupBook) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupBookEntry) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupBookHistory) isServerFrame_Body() {}
 
 func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
 
@@ -4226,9 +4919,15 @@ type Change struct {
 	//	*Change_FavoriteRemoved
 	//	*Change_OaMessage
 	//	*Change_OaFollow
+	//	*Change_OaForumReply
 	//	*Change_MomentNotification
 	//	*Change_MomentUnread
 	//	*Change_MomentSettings
+	//	*Change_Shake
+	//	*Change_Bottle
+	//	*Change_AbVersions
+	//	*Change_GroupBookEntry
+	//	*Change_GroupBookEntryRemoved
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
@@ -4425,6 +5124,15 @@ func (x *Change) GetOaFollow() *OaFollow {
 	return nil
 }
 
+func (x *Change) GetOaForumReply() *OaForumPost {
+	if x != nil {
+		if x, ok := x.Item.(*Change_OaForumReply); ok {
+			return x.OaForumReply
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetMomentNotification() *MomentNotification {
 	if x != nil {
 		if x, ok := x.Item.(*Change_MomentNotification); ok {
@@ -4447,6 +5155,51 @@ func (x *Change) GetMomentSettings() *MomentSettings {
 	if x != nil {
 		if x, ok := x.Item.(*Change_MomentSettings); ok {
 			return x.MomentSettings
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetShake() *ShakeResult {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Shake); ok {
+			return x.Shake
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetBottle() *Bottle {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Bottle); ok {
+			return x.Bottle
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAbVersions() *AbVersions {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AbVersions); ok {
+			return x.AbVersions
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetGroupBookEntry() *GroupBookEntry {
+	if x != nil {
+		if x, ok := x.Item.(*Change_GroupBookEntry); ok {
+			return x.GroupBookEntry
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetGroupBookEntryRemoved() *GroupBookEntryRemoved {
+	if x != nil {
+		if x, ok := x.Item.(*Change_GroupBookEntryRemoved); ok {
+			return x.GroupBookEntryRemoved
 		}
 	}
 	return nil
@@ -4557,6 +5310,11 @@ type Change_OaFollow struct {
 	OaFollow *OaFollow `protobuf:"bytes,101,opt,name=oa_follow,json=oaFollow,proto3,oneof"`
 }
 
+type Change_OaForumReply struct {
+	// A reply to your post in an official account's community.
+	OaForumReply *OaForumPost `protobuf:"bytes,450,opt,name=oa_forum_reply,json=oaForumReply,proto3,oneof"`
+}
+
 type Change_MomentNotification struct {
 	// Moments: a like, comment, reply or mention for you.
 	MomentNotification *MomentNotification `protobuf:"bytes,150,opt,name=moment_notification,json=momentNotification,proto3,oneof"`
@@ -4569,6 +5327,31 @@ type Change_MomentUnread struct {
 
 type Change_MomentSettings struct {
 	MomentSettings *MomentSettings `protobuf:"bytes,152,opt,name=moment_settings,json=momentSettings,proto3,oneof"`
+}
+
+type Change_Shake struct {
+	// Discovery: my shake was matched (on any device).
+	Shake *ShakeResult `protobuf:"bytes,200,opt,name=shake,proto3,oneof"`
+}
+
+type Change_Bottle struct {
+	// A bottle of mine (thrown or picked) has a new message.
+	Bottle *Bottle `protobuf:"bytes,201,opt,name=bottle,proto3,oneof"`
+}
+
+type Change_AbVersions struct {
+	// Address books (addressbook.proto): my backups now (kind 90); an
+	// entry of a group's shared address book added or changed, or removed
+	// (kind 91).
+	AbVersions *AbVersions `protobuf:"bytes,230,opt,name=ab_versions,json=abVersions,proto3,oneof"`
+}
+
+type Change_GroupBookEntry struct {
+	GroupBookEntry *GroupBookEntry `protobuf:"bytes,231,opt,name=group_book_entry,json=groupBookEntry,proto3,oneof"`
+}
+
+type Change_GroupBookEntryRemoved struct {
+	GroupBookEntryRemoved *GroupBookEntryRemoved `protobuf:"bytes,232,opt,name=group_book_entry_removed,json=groupBookEntryRemoved,proto3,oneof"`
 }
 
 type Change_WalletBalance struct {
@@ -4618,11 +5401,23 @@ func (*Change_OaMessage) isChange_Item() {}
 
 func (*Change_OaFollow) isChange_Item() {}
 
+func (*Change_OaForumReply) isChange_Item() {}
+
 func (*Change_MomentNotification) isChange_Item() {}
 
 func (*Change_MomentUnread) isChange_Item() {}
 
 func (*Change_MomentSettings) isChange_Item() {}
+
+func (*Change_Shake) isChange_Item() {}
+
+func (*Change_Bottle) isChange_Item() {}
+
+func (*Change_AbVersions) isChange_Item() {}
+
+func (*Change_GroupBookEntry) isChange_Item() {}
+
+func (*Change_GroupBookEntryRemoved) isChange_Item() {}
 
 func (*Change_WalletBalance) isChange_Item() {}
 
@@ -10201,7 +10996,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\"\xdeB\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xaeP\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -10325,7 +11120,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
 	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
 	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
-	"oaCreateQr\x12A\n" +
+	"oaCreateQr\x12E\n" +
+	"\roa_forum_post\x18\xc2\x03 \x01(\v2\x1e.hongyan.v1.OaForumPostRequestH\x00R\voaForumPost\x12H\n" +
+	"\x0eoa_forum_reply\x18\xc3\x03 \x01(\v2\x1f.hongyan.v1.OaForumReplyRequestH\x00R\foaForumReply\x12E\n" +
+	"\roa_forum_list\x18\xc4\x03 \x01(\v2\x1e.hongyan.v1.OaForumListRequestH\x00R\voaForumList\x12K\n" +
+	"\x0foa_forum_thread\x18\xc5\x03 \x01(\v2 .hongyan.v1.OaForumThreadRequestH\x00R\roaForumThread\x12B\n" +
+	"\foa_forum_pin\x18\xc6\x03 \x01(\v2\x1d.hongyan.v1.OaForumPinRequestH\x00R\n" +
+	"oaForumPin\x12K\n" +
+	"\x0foa_forum_remove\x18\xc7\x03 \x01(\v2 .hongyan.v1.OaForumRemoveRequestH\x00R\roaForumRemove\x12A\n" +
 	"\vmoment_post\x18\x96\x01 \x01(\v2\x1d.hongyan.v1.MomentPostRequestH\x00R\n" +
 	"momentPost\x12A\n" +
 	"\vmoment_feed\x18\x97\x01 \x01(\v2\x1d.hongyan.v1.MomentFeedRequestH\x00R\n" +
@@ -10342,7 +11144,35 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x14moment_notifications\x18\x9f\x01 \x01(\v2&.hongyan.v1.MomentNotificationsRequestH\x00R\x13momentNotifications\x12A\n" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
-	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12;\n" +
+	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12G\n" +
+	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12>\n" +
+	"\n" +
+	"nearby_set\x18\xc8\x01 \x01(\v2\x1c.hongyan.v1.NearbySetRequestH\x00R\tnearbySet\x12A\n" +
+	"\vnearby_list\x18\xc9\x01 \x01(\v2\x1d.hongyan.v1.NearbyListRequestH\x00R\n" +
+	"nearbyList\x127\n" +
+	"\fnearby_clear\x18\xca\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vnearbyClear\x121\n" +
+	"\x05shake\x18\xcb\x01 \x01(\v2\x18.hongyan.v1.ShakeRequestH\x00R\x05shake\x127\n" +
+	"\fshake_result\x18\xcc\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vshakeResult\x12D\n" +
+	"\fbottle_throw\x18\xcd\x01 \x01(\v2\x1e.hongyan.v1.BottleThrowRequestH\x00R\vbottleThrow\x125\n" +
+	"\vbottle_pick\x18\xce\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"bottlePick\x12D\n" +
+	"\fbottle_reply\x18\xcf\x01 \x01(\v2\x1e.hongyan.v1.BottleReplyRequestH\x00R\vbottleReply\x12=\n" +
+	"\rbottle_return\x18\xd0\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\fbottleReturn\x12.\n" +
+	"\abottles\x18\xd1\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abottles\x127\n" +
+	"\n" +
+	"bottle_get\x18\xd2\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\tbottleGet\x12;\n" +
+	"\tab_backup\x18\xe6\x01 \x01(\v2\x1b.hongyan.v1.AbBackupRequestH\x00R\babBackup\x125\n" +
+	"\vab_versions\x18\xe7\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
+	"abVersions\x12:\n" +
+	"\n" +
+	"ab_restore\x18\xe8\x01 \x01(\v2\x18.hongyan.v1.AbVersionRefH\x00R\tabRestore\x128\n" +
+	"\tab_delete\x18\xe9\x01 \x01(\v2\x18.hongyan.v1.AbVersionRefH\x00R\babDelete\x128\n" +
+	"\bab_match\x18\xea\x01 \x01(\v2\x1a.hongyan.v1.AbMatchRequestH\x00R\aabMatch\x12:\n" +
+	"\n" +
+	"group_book\x18\xeb\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\tgroupBook\x12H\n" +
+	"\x0egroup_book_set\x18\xec\x01 \x01(\v2\x1f.hongyan.v1.GroupBookSetRequestH\x00R\fgroupBookSet\x12G\n" +
+	"\x11group_book_remove\x18\xed\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x0fgroupBookRemove\x12I\n" +
+	"\x12group_book_history\x18\xee\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x10groupBookHistory\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -10357,7 +11187,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xb3\x1d\n" +
+	"\x03req\"\xf8$\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -10420,12 +11250,33 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\foa_operators\x18v \x01(\v2\x1a.hongyan.v1.OaOperatorListH\x00R\voaOperators\x12'\n" +
 	"\x05oa_qr\x18w \x01(\v2\x10.hongyan.v1.OaQrH\x00R\x04oaQr\x126\n" +
 	"\boa_click\x18x \x01(\v2\x19.hongyan.v1.OaClickResultH\x00R\aoaClick\x12H\n" +
-	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x121\n" +
+	"\x10oa_authorization\x18y \x01(\v2\x1b.hongyan.v1.OaAuthorizationH\x00R\x0foaAuthorization\x12>\n" +
+	"\roa_forum_post\x18\xc2\x03 \x01(\v2\x17.hongyan.v1.OaForumPostH\x00R\voaForumPost\x12>\n" +
+	"\roa_forum_list\x18\xc3\x03 \x01(\v2\x17.hongyan.v1.OaForumListH\x00R\voaForumList\x12D\n" +
+	"\x0foa_forum_thread\x18\xc4\x03 \x01(\v2\x19.hongyan.v1.OaForumThreadH\x00R\roaForumThread\x121\n" +
 	"\x06moment\x18\x96\x01 \x01(\v2\x16.hongyan.v1.MomentPostH\x00R\x06moment\x123\n" +
 	"\amoments\x18\x97\x01 \x01(\v2\x16.hongyan.v1.MomentListH\x00R\amoments\x12C\n" +
 	"\x0emoment_comment\x18\x98\x01 \x01(\v2\x19.hongyan.v1.MomentCommentH\x00R\rmomentComment\x12X\n" +
 	"\x14moment_notifications\x18\x99\x01 \x01(\v2\".hongyan.v1.MomentNotificationListH\x00R\x13momentNotifications\x12F\n" +
-	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0fmoment_settings\x18\x9a\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x121\n" +
+	"\x06nearby\x18\xc8\x01 \x01(\v2\x16.hongyan.v1.NearbyListH\x00R\x06nearby\x120\n" +
+	"\x05shake\x18\xc9\x01 \x01(\v2\x17.hongyan.v1.ShakeResultH\x00R\x05shake\x12-\n" +
+	"\x06bottle\x18\xca\x01 \x01(\v2\x12.hongyan.v1.BottleH\x00R\x06bottle\x12:\n" +
+	"\vbottle_pick\x18\xcb\x01 \x01(\v2\x16.hongyan.v1.BottlePickH\x00R\n" +
+	"bottlePick\x123\n" +
+	"\abottles\x18\xcc\x01 \x01(\v2\x16.hongyan.v1.BottleListH\x00R\abottles\x12C\n" +
+	"\x0ebottle_message\x18\xcd\x01 \x01(\v2\x19.hongyan.v1.BottleMessageH\x00R\rbottleMessage\x127\n" +
+	"\n" +
+	"ab_version\x18\xe6\x01 \x01(\v2\x15.hongyan.v1.AbVersionH\x00R\tabVersion\x12:\n" +
+	"\vab_versions\x18\xe7\x01 \x01(\v2\x16.hongyan.v1.AbVersionsH\x00R\n" +
+	"abVersions\x124\n" +
+	"\tab_backup\x18\xe8\x01 \x01(\v2\x14.hongyan.v1.AbBackupH\x00R\babBackup\x127\n" +
+	"\n" +
+	"ab_matches\x18\xe9\x01 \x01(\v2\x15.hongyan.v1.AbMatchesH\x00R\tabMatches\x127\n" +
+	"\n" +
+	"group_book\x18\xea\x01 \x01(\v2\x15.hongyan.v1.GroupBookH\x00R\tgroupBook\x12G\n" +
+	"\x10group_book_entry\x18\xeb\x01 \x01(\v2\x1a.hongyan.v1.GroupBookEntryH\x00R\x0egroupBookEntry\x12M\n" +
+	"\x12group_book_history\x18\xec\x01 \x01(\v2\x1c.hongyan.v1.GroupBookHistoryH\x00R\x10groupBookHistory\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
@@ -10458,8 +11309,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x8c\n" +
-	"\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -10479,10 +11329,17 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10favorite_removed\x18\x0f \x01(\x03H\x00R\x0ffavoriteRemoved\x126\n" +
 	"\n" +
 	"oa_message\x18d \x01(\v2\x15.hongyan.v1.OaMessageH\x00R\toaMessage\x123\n" +
-	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12R\n" +
+	"\toa_follow\x18e \x01(\v2\x14.hongyan.v1.OaFollowH\x00R\boaFollow\x12@\n" +
+	"\x0eoa_forum_reply\x18\xc2\x03 \x01(\v2\x17.hongyan.v1.OaForumPostH\x00R\foaForumReply\x12R\n" +
 	"\x13moment_notification\x18\x96\x01 \x01(\v2\x1e.hongyan.v1.MomentNotificationH\x00R\x12momentNotification\x12@\n" +
 	"\rmoment_unread\x18\x97\x01 \x01(\v2\x18.hongyan.v1.MomentUnreadH\x00R\fmomentUnread\x12F\n" +
-	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x12C\n" +
+	"\x0fmoment_settings\x18\x98\x01 \x01(\v2\x1a.hongyan.v1.MomentSettingsH\x00R\x0emomentSettings\x120\n" +
+	"\x05shake\x18\xc8\x01 \x01(\v2\x17.hongyan.v1.ShakeResultH\x00R\x05shake\x12-\n" +
+	"\x06bottle\x18\xc9\x01 \x01(\v2\x12.hongyan.v1.BottleH\x00R\x06bottle\x12:\n" +
+	"\vab_versions\x18\xe6\x01 \x01(\v2\x16.hongyan.v1.AbVersionsH\x00R\n" +
+	"abVersions\x12G\n" +
+	"\x10group_book_entry\x18\xe7\x01 \x01(\v2\x1a.hongyan.v1.GroupBookEntryH\x00R\x0egroupBookEntry\x12]\n" +
+	"\x18group_book_entry_removed\x18\xe8\x01 \x01(\v2!.hongyan.v1.GroupBookEntryRemovedH\x00R\x15groupBookEntryRemoved\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
@@ -11144,61 +12001,96 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*OaServerRequest)(nil),            // 125: hongyan.v1.OaServerRequest
 	(*OaOperatorRequest)(nil),          // 126: hongyan.v1.OaOperatorRequest
 	(*OaQrRequest)(nil),                // 127: hongyan.v1.OaQrRequest
-	(*MomentPostRequest)(nil),          // 128: hongyan.v1.MomentPostRequest
-	(*MomentFeedRequest)(nil),          // 129: hongyan.v1.MomentFeedRequest
-	(*MomentAlbumRequest)(nil),         // 130: hongyan.v1.MomentAlbumRequest
-	(*MomentRef)(nil),                  // 131: hongyan.v1.MomentRef
-	(*MomentCommentRequest)(nil),       // 132: hongyan.v1.MomentCommentRequest
-	(*MomentCommentRef)(nil),           // 133: hongyan.v1.MomentCommentRef
-	(*MomentNotificationsRequest)(nil), // 134: hongyan.v1.MomentNotificationsRequest
-	(*MomentReadRequest)(nil),          // 135: hongyan.v1.MomentReadRequest
-	(*MomentSettingsRequest)(nil),      // 136: hongyan.v1.MomentSettingsRequest
-	(*WalletHistoryRequest)(nil),       // 137: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 138: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 139: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 140: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 141: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 142: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 143: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 144: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 145: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 146: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 147: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 148: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 149: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 150: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 151: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 152: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 153: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 154: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 155: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 156: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 157: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 158: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 159: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 160: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 161: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 162: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 163: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 164: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 165: hongyan.v1.OaAuthorization
-	(*MomentPost)(nil),                 // 166: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 167: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 168: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 169: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 170: hongyan.v1.MomentSettings
-	(*WalletBalance)(nil),              // 171: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 172: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 173: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 174: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 175: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 176: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 177: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 178: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 179: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 180: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 181: hongyan.v1.MomentUnread
-	(*MoneyCard)(nil),                  // 182: hongyan.v1.MoneyCard
+	(*OaForumPostRequest)(nil),         // 128: hongyan.v1.OaForumPostRequest
+	(*OaForumReplyRequest)(nil),        // 129: hongyan.v1.OaForumReplyRequest
+	(*OaForumListRequest)(nil),         // 130: hongyan.v1.OaForumListRequest
+	(*OaForumThreadRequest)(nil),       // 131: hongyan.v1.OaForumThreadRequest
+	(*OaForumPinRequest)(nil),          // 132: hongyan.v1.OaForumPinRequest
+	(*OaForumRemoveRequest)(nil),       // 133: hongyan.v1.OaForumRemoveRequest
+	(*MomentPostRequest)(nil),          // 134: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 135: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 136: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 137: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 138: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 139: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 140: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 141: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 142: hongyan.v1.MomentSettingsRequest
+	(*MomentSearchRequest)(nil),        // 143: hongyan.v1.MomentSearchRequest
+	(*NearbySetRequest)(nil),           // 144: hongyan.v1.NearbySetRequest
+	(*NearbyListRequest)(nil),          // 145: hongyan.v1.NearbyListRequest
+	(*ShakeRequest)(nil),               // 146: hongyan.v1.ShakeRequest
+	(*BottleThrowRequest)(nil),         // 147: hongyan.v1.BottleThrowRequest
+	(*BottleReplyRequest)(nil),         // 148: hongyan.v1.BottleReplyRequest
+	(*BottleRef)(nil),                  // 149: hongyan.v1.BottleRef
+	(*AbBackupRequest)(nil),            // 150: hongyan.v1.AbBackupRequest
+	(*AbVersionRef)(nil),               // 151: hongyan.v1.AbVersionRef
+	(*AbMatchRequest)(nil),             // 152: hongyan.v1.AbMatchRequest
+	(*GroupBookRef)(nil),               // 153: hongyan.v1.GroupBookRef
+	(*GroupBookSetRequest)(nil),        // 154: hongyan.v1.GroupBookSetRequest
+	(*WalletHistoryRequest)(nil),       // 155: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 156: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 157: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 158: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 159: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 160: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 161: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 162: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 163: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 164: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 165: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 166: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 167: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 168: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 169: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 170: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 171: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 172: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 173: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 174: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 175: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 176: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 177: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 178: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 179: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 180: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 181: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 182: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 183: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 184: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 185: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 186: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 187: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 188: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 189: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 190: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 191: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 192: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 193: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 194: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 195: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 196: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 197: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 198: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 199: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 200: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 201: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 202: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 203: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 204: hongyan.v1.GroupBookHistory
+	(*WalletBalance)(nil),              // 205: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 206: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 207: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 208: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 209: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 210: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 211: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 212: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 213: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 214: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 215: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 216: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 217: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -11307,162 +12199,211 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	126, // 103: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
 	103, // 104: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
 	127, // 105: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
-	128, // 106: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
-	129, // 107: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
-	130, // 108: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
-	131, // 109: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
-	131, // 110: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
-	131, // 111: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
-	131, // 112: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
-	132, // 113: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
-	133, // 114: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
-	134, // 115: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
-	135, // 116: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
-	136, // 117: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	10,  // 118: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	137, // 119: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	138, // 120: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	139, // 121: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	139, // 122: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	140, // 123: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	141, // 124: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	142, // 125: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	143, // 126: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	143, // 127: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	143, // 128: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	144, // 129: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	145, // 130: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	145, // 131: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 132: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 133: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 134: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 135: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 136: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 137: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 138: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 139: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 140: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 141: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 142: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 143: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 144: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 145: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 146: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 147: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 148: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 149: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 150: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 151: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 152: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 153: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 154: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 155: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 156: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 157: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 158: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 159: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 160: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	146, // 161: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	147, // 162: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	148, // 163: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	149, // 164: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	150, // 165: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 166: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	151, // 167: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	152, // 168: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	153, // 169: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 170: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	154, // 171: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	155, // 172: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	156, // 173: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	157, // 174: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	158, // 175: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	159, // 176: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	160, // 177: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	161, // 178: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	162, // 179: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	163, // 180: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	164, // 181: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	165, // 182: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	166, // 183: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	167, // 184: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	168, // 185: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	169, // 186: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	170, // 187: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 188: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	172, // 189: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	173, // 190: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	174, // 191: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	175, // 192: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	176, // 193: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	177, // 194: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	178, // 195: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 196: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 197: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 198: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 199: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 200: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 201: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 202: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 203: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 204: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 205: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 206: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 207: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	149, // 208: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	179, // 209: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	180, // 210: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	181, // 211: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	170, // 212: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	171, // 213: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	176, // 214: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	177, // 215: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 216: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 217: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 218: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 219: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 220: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 221: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 222: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	182, // 223: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 224: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 225: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 226: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 227: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 228: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 229: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 230: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 231: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 232: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 233: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 234: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 235: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 236: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 237: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 238: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 239: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 240: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 241: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 242: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 243: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 244: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 245: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 246: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 247: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 248: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 249: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 250: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 251: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 252: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 253: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 254: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 255: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 256: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	257, // [257:257] is the sub-list for method output_type
-	257, // [257:257] is the sub-list for method input_type
-	257, // [257:257] is the sub-list for extension type_name
-	257, // [257:257] is the sub-list for extension extendee
-	0,   // [0:257] is the sub-list for field type_name
+	128, // 106: hongyan.v1.ClientFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPostRequest
+	129, // 107: hongyan.v1.ClientFrame.oa_forum_reply:type_name -> hongyan.v1.OaForumReplyRequest
+	130, // 108: hongyan.v1.ClientFrame.oa_forum_list:type_name -> hongyan.v1.OaForumListRequest
+	131, // 109: hongyan.v1.ClientFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThreadRequest
+	132, // 110: hongyan.v1.ClientFrame.oa_forum_pin:type_name -> hongyan.v1.OaForumPinRequest
+	133, // 111: hongyan.v1.ClientFrame.oa_forum_remove:type_name -> hongyan.v1.OaForumRemoveRequest
+	134, // 112: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	135, // 113: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	136, // 114: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	137, // 115: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	137, // 116: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	137, // 117: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	137, // 118: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	138, // 119: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	139, // 120: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	140, // 121: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	141, // 122: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	142, // 123: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	143, // 124: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
+	144, // 125: hongyan.v1.ClientFrame.nearby_set:type_name -> hongyan.v1.NearbySetRequest
+	145, // 126: hongyan.v1.ClientFrame.nearby_list:type_name -> hongyan.v1.NearbyListRequest
+	10,  // 127: hongyan.v1.ClientFrame.nearby_clear:type_name -> hongyan.v1.Empty
+	146, // 128: hongyan.v1.ClientFrame.shake:type_name -> hongyan.v1.ShakeRequest
+	10,  // 129: hongyan.v1.ClientFrame.shake_result:type_name -> hongyan.v1.Empty
+	147, // 130: hongyan.v1.ClientFrame.bottle_throw:type_name -> hongyan.v1.BottleThrowRequest
+	10,  // 131: hongyan.v1.ClientFrame.bottle_pick:type_name -> hongyan.v1.Empty
+	148, // 132: hongyan.v1.ClientFrame.bottle_reply:type_name -> hongyan.v1.BottleReplyRequest
+	149, // 133: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
+	10,  // 134: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
+	149, // 135: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
+	150, // 136: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
+	10,  // 137: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
+	151, // 138: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
+	151, // 139: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
+	152, // 140: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
+	153, // 141: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
+	154, // 142: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
+	153, // 143: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
+	153, // 144: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
+	10,  // 145: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	155, // 146: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	156, // 147: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	157, // 148: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	157, // 149: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	158, // 150: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	159, // 151: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	160, // 152: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	161, // 153: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	161, // 154: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	161, // 155: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	162, // 156: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	163, // 157: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	163, // 158: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 159: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 160: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 161: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 162: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 163: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 164: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 165: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 166: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 167: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 168: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 169: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 170: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 171: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 172: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 173: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 174: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 175: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 176: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 177: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 178: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 179: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 180: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 181: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 182: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 183: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 184: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 185: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 186: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 187: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	164, // 188: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	165, // 189: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	166, // 190: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	167, // 191: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	168, // 192: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 193: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	169, // 194: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	170, // 195: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	171, // 196: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 197: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	172, // 198: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	173, // 199: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	174, // 200: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	175, // 201: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	176, // 202: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	177, // 203: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	178, // 204: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	179, // 205: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	180, // 206: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	181, // 207: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	182, // 208: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	183, // 209: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	184, // 210: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	185, // 211: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	186, // 212: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	187, // 213: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	188, // 214: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	189, // 215: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	190, // 216: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	191, // 217: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	192, // 218: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	193, // 219: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	194, // 220: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	195, // 221: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	196, // 222: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	197, // 223: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	198, // 224: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	199, // 225: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	200, // 226: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	201, // 227: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	202, // 228: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	203, // 229: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	204, // 230: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	205, // 231: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	206, // 232: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	207, // 233: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	208, // 234: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	209, // 235: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	210, // 236: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	211, // 237: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	212, // 238: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 239: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 240: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 241: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 242: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 243: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 244: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 245: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 246: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 247: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 248: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 249: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 250: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	167, // 251: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	213, // 252: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	184, // 253: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	214, // 254: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	215, // 255: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	191, // 256: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	193, // 257: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	194, // 258: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	199, // 259: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	203, // 260: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	216, // 261: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	205, // 262: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	210, // 263: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	211, // 264: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 265: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 266: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 267: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 268: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 269: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 270: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 271: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	217, // 272: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 273: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 274: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 275: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 276: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 277: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 278: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 279: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 280: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 281: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 282: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 283: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 284: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 285: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 286: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 287: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 288: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 289: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 290: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 291: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 292: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 293: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 294: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 295: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 296: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 297: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 298: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 299: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 300: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 301: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 302: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 303: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 304: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 305: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	306, // [306:306] is the sub-list for method output_type
+	306, // [306:306] is the sub-list for method input_type
+	306, // [306:306] is the sub-list for extension type_name
+	306, // [306:306] is the sub-list for extension extendee
+	0,   // [0:306] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -11473,6 +12414,8 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_officialacct_proto_init()
 	file_hongyan_v1_moments_proto_init()
 	file_hongyan_v1_wallet_proto_init()
+	file_hongyan_v1_discovery_proto_init()
+	file_hongyan_v1_addressbook_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -11580,6 +12523,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_OaSetOperator)(nil),
 		(*ClientFrame_OaOperators)(nil),
 		(*ClientFrame_OaCreateQr)(nil),
+		(*ClientFrame_OaForumPost)(nil),
+		(*ClientFrame_OaForumReply)(nil),
+		(*ClientFrame_OaForumList)(nil),
+		(*ClientFrame_OaForumThread)(nil),
+		(*ClientFrame_OaForumPin)(nil),
+		(*ClientFrame_OaForumRemove)(nil),
 		(*ClientFrame_MomentPost)(nil),
 		(*ClientFrame_MomentFeed)(nil),
 		(*ClientFrame_MomentAlbum)(nil),
@@ -11592,6 +12541,27 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentNotifications)(nil),
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
+		(*ClientFrame_MomentSearch)(nil),
+		(*ClientFrame_NearbySet)(nil),
+		(*ClientFrame_NearbyList)(nil),
+		(*ClientFrame_NearbyClear)(nil),
+		(*ClientFrame_Shake)(nil),
+		(*ClientFrame_ShakeResult)(nil),
+		(*ClientFrame_BottleThrow)(nil),
+		(*ClientFrame_BottlePick)(nil),
+		(*ClientFrame_BottleReply)(nil),
+		(*ClientFrame_BottleReturn)(nil),
+		(*ClientFrame_Bottles)(nil),
+		(*ClientFrame_BottleGet)(nil),
+		(*ClientFrame_AbBackup)(nil),
+		(*ClientFrame_AbVersions)(nil),
+		(*ClientFrame_AbRestore)(nil),
+		(*ClientFrame_AbDelete)(nil),
+		(*ClientFrame_AbMatch)(nil),
+		(*ClientFrame_GroupBook)(nil),
+		(*ClientFrame_GroupBookSet)(nil),
+		(*ClientFrame_GroupBookRemove)(nil),
+		(*ClientFrame_GroupBookHistory)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
@@ -11658,11 +12628,27 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_OaQr)(nil),
 		(*ServerFrame_OaClick)(nil),
 		(*ServerFrame_OaAuthorization)(nil),
+		(*ServerFrame_OaForumPost)(nil),
+		(*ServerFrame_OaForumList)(nil),
+		(*ServerFrame_OaForumThread)(nil),
 		(*ServerFrame_Moment)(nil),
 		(*ServerFrame_Moments)(nil),
 		(*ServerFrame_MomentComment)(nil),
 		(*ServerFrame_MomentNotifications)(nil),
 		(*ServerFrame_MomentSettings)(nil),
+		(*ServerFrame_Nearby)(nil),
+		(*ServerFrame_Shake)(nil),
+		(*ServerFrame_Bottle)(nil),
+		(*ServerFrame_BottlePick)(nil),
+		(*ServerFrame_Bottles)(nil),
+		(*ServerFrame_BottleMessage)(nil),
+		(*ServerFrame_AbVersion)(nil),
+		(*ServerFrame_AbVersions)(nil),
+		(*ServerFrame_AbBackup)(nil),
+		(*ServerFrame_AbMatches)(nil),
+		(*ServerFrame_GroupBook)(nil),
+		(*ServerFrame_GroupBookEntry)(nil),
+		(*ServerFrame_GroupBookHistory)(nil),
 		(*ServerFrame_WalletBalance)(nil),
 		(*ServerFrame_WalletHistory)(nil),
 		(*ServerFrame_WalletSummary)(nil),
@@ -11689,9 +12675,15 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_FavoriteRemoved)(nil),
 		(*Change_OaMessage)(nil),
 		(*Change_OaFollow)(nil),
+		(*Change_OaForumReply)(nil),
 		(*Change_MomentNotification)(nil),
 		(*Change_MomentUnread)(nil),
 		(*Change_MomentSettings)(nil),
+		(*Change_Shake)(nil),
+		(*Change_Bottle)(nil),
+		(*Change_AbVersions)(nil),
+		(*Change_GroupBookEntry)(nil),
+		(*Change_GroupBookEntryRemoved)(nil),
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),

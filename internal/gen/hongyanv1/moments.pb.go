@@ -1533,6 +1533,70 @@ func (x *MomentSettingsRequest) GetUnhideTheirs() []int64 {
 	return nil
 }
 
+// MomentSearchRequest finds posts whose text contains query (letters in
+// either case, 1–100 characters): your own and your friends' that you may
+// see (the rules of the album), newest first. Strangers' posts are never
+// searched. The answer is a MomentList; next is where the next page starts.
+type MomentSearchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Query         string                 `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	Before        int64                  `protobuf:"varint,2,opt,name=before,proto3" json:"before,omitempty"`
+	Limit         uint32                 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MomentSearchRequest) Reset() {
+	*x = MomentSearchRequest{}
+	mi := &file_hongyan_v1_moments_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MomentSearchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MomentSearchRequest) ProtoMessage() {}
+
+func (x *MomentSearchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_moments_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MomentSearchRequest.ProtoReflect.Descriptor instead.
+func (*MomentSearchRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_moments_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MomentSearchRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *MomentSearchRequest) GetBefore() int64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *MomentSearchRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
 var File_hongyan_v1_moments_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_moments_proto_rawDesc = "" +
@@ -1653,7 +1717,11 @@ const file_hongyan_v1_moments_proto_rawDesc = "" +
 	"hideTheirs\x12#\n" +
 	"\runhide_theirs\x18\x06 \x03(\x03R\funhideTheirsB\x13\n" +
 	"\x11_strangers_see_10B\x10\n" +
-	"\x0e_friends_range*\x86\x01\n" +
+	"\x0e_friends_range\"Y\n" +
+	"\x13MomentSearchRequest\x12\x14\n" +
+	"\x05query\x18\x01 \x01(\tR\x05query\x12\x16\n" +
+	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit*\x86\x01\n" +
 	"\x10MomentVisibility\x12\x19\n" +
 	"\x15MOMENT_VISIBILITY_ALL\x10\x00\x12\x1d\n" +
 	"\x19MOMENT_VISIBILITY_PRIVATE\x10\x01\x12\x1a\n" +
@@ -1683,7 +1751,7 @@ func file_hongyan_v1_moments_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_moments_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_hongyan_v1_moments_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_hongyan_v1_moments_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_hongyan_v1_moments_proto_goTypes = []any{
 	(MomentVisibility)(0),              // 0: hongyan.v1.MomentVisibility
 	(MomentRange)(0),                   // 1: hongyan.v1.MomentRange
@@ -1707,6 +1775,7 @@ var file_hongyan_v1_moments_proto_goTypes = []any{
 	(*MomentUnread)(nil),               // 19: hongyan.v1.MomentUnread
 	(*MomentSettings)(nil),             // 20: hongyan.v1.MomentSettings
 	(*MomentSettingsRequest)(nil),      // 21: hongyan.v1.MomentSettingsRequest
+	(*MomentSearchRequest)(nil),        // 22: hongyan.v1.MomentSearchRequest
 }
 var file_hongyan_v1_moments_proto_depIdxs = []int32{
 	3,  // 0: hongyan.v1.MomentPost.media:type_name -> hongyan.v1.MomentMedia
@@ -1741,7 +1810,7 @@ func file_hongyan_v1_moments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_moments_proto_rawDesc), len(file_hongyan_v1_moments_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

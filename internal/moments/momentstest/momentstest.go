@@ -20,6 +20,8 @@ func Run(t *testing.T, open func(t *testing.T) moments.Store) {
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, open(t)) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open(t)) })
 	t.Run("Notifications", func(t *testing.T) { testNotifications(t, open(t)) })
+	t.Run("Search", func(t *testing.T) { testSearch(t, open(t)) })
+	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.

@@ -95,6 +95,13 @@ func (f *Fake) SetServer(appid string, s oaapi.Server) {
 	f.apps[appid].Server = s
 }
 
+// SetOAuthDomains changes an account's OAuth2 web authorization domains.
+func (f *Fake) SetOAuthDomains(appid string, domains ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.apps[appid].OAuthDomains = domains
+}
+
 // Follow makes user follow the account and returns their openid.
 func (f *Fake) Follow(appid string, user hongyan.UserID, nickname string, at time.Time) string {
 	f.mu.Lock()

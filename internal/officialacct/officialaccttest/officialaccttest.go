@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) oa.Store) {
 	t.Run("Broadcast", func(t *testing.T) { testBroadcast(t, open(t)) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, open(t)) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, open(t)) })
+	t.Run("Forum", func(t *testing.T) { testForum(t, open(t)) })
+	t.Run("ForumRules", func(t *testing.T) { testForumRules(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -79,7 +81,8 @@ func testAccounts(t *testing.T, s oa.Store) {
 	welcome := &oa.Content{Kind: oa.ContentText, Text: "欢迎"}
 	a := newAccount(t, s, "Shop", 1, oa.KindService)
 	a.Settings = oa.Settings{Welcome: welcome, Menu: &oa.Menu{Buttons: []oa.Button{{Name: "Today", Type: "click", Key: "K"}}},
-		Server: oa.Server{URL: "http://x/", Token: "tok", Mode: oa.ModePlain}, IPAllow: []string{"127.0.0.1"}}
+		Server: oa.Server{URL: "http://x/", Token: "tok", Mode: oa.ModePlain}, IPAllow: []string{"127.0.0.1"},
+		OAuthDomains: []string{"app.example.org", "127.0.0.1:18600"}}
 	if err := s.SetSettings(ctx, a.ID, a.Settings); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package accountdb
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,10 @@ import (
 // Store implements account.Store.
 type Store struct{ db *sqldb.DB }
 
-var _ account.Store = Store{}
+var (
+	_ account.Store       = Store{}
+	_ account.PhoneLookup = Store{}
+)
 
 // New returns the account store on db.
 func New(db *sqldb.DB) Store { return Store{db} }
@@ -672,4 +676,24 @@ func (s Store) SetPassword(ctx context.Context, user hongyan.UserID, hash string
 		return err
 	})
 	return revoked, out, err
+}
+
+// AccountsByPhone returns the accounts that have bound one of phones, in
+// queries of at most sqldb.RowsPerInsert numbers each.
+func (s Store) AccountsByPhone(ctx context.Context, phones []string) ([]account.Account, error) {
+	var out []account.Account
+	for start, n := 0, 0; start < len(phones); start += n {
+		n = sqldb.Chunk(len(phones) - start)
+		ph := make([]string, n)
+		args := make([]any, n)
+		for i := range n {
+			ph[i], args[i] = "$"+strconv.Itoa(i+1), phones[start+i]
+		}
+		as, err := sqldb.QueryAll(ctx, s.db, scanAccount, `SELECT `+accountCols+` FROM accounts WHERE phone IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	return out, nil
 }

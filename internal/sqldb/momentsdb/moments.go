@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
@@ -23,7 +24,8 @@ var _ moments.Store = Store{}
 // New returns the Moments store on db.
 func New(db *sqldb.DB) Store { return Store{db} }
 
-// body is what a post row keeps as JSON: what is shown, never queried.
+// body is what a post row keeps as JSON: what is shown, never queried
+// (the search column keeps the text to search).
 type body struct {
 	Text       string           `json:"t,omitempty"`
 	Media      []moments.Media  `json:"m,omitempty"`
@@ -100,8 +102,8 @@ func (s Store) CreatePost(ctx context.Context, p moments.Post, inbox []hongyan.U
 	}
 	var out []hongyan.Change
 	err = s.db.Write(ctx, func(t *sqldb.Tx) error {
-		if _, err := t.Exec(`INSERT INTO moments_posts (id, author, public, fanned, created, body) VALUES ($1, $2, $3, $4, $5, $6)`,
-			p.ID, int64(p.Author), p.Visibility == moments.VisibleAll, p.Fanout, sqldb.Ms(p.Created), string(raw)); err != nil {
+		if _, err := t.Exec(`INSERT INTO moments_posts (id, author, public, fanned, created, body, search) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			p.ID, int64(p.Author), p.Visibility == moments.VisibleAll, p.Fanout, sqldb.Ms(p.Created), string(raw), strings.ToLower(p.Text)); err != nil {
 			if t.Dialect().IsUnique(err) {
 				return hongyan.Errorf(hongyan.CodeExists, "a post with this ID exists")
 			}
@@ -270,6 +272,49 @@ func (s Store) ByAuthor(ctx context.Context, author hongyan.UserID, before int64
 	}
 	return sqldb.QueryAll(ctx, s.db, scanPost, q, int64(author), below(before), limit)
 }
+
+// Search returns a page of authors' posts whose text contains query.
+// Each post keeps its text in lower case in the column search; both
+// engines compare it with LIKE on a lowered, escaped pattern.
+func (s Store) Search(ctx context.Context, authors []hongyan.UserID, query string, before int64, limit int) ([]moments.Post, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	pattern := "%" + likeEscaper.Replace(strings.ToLower(query)) + "%"
+	var out []moments.Post
+	for start := 0; start < len(authors); start += unfannedChunk {
+		part := authors[start:min(len(authors), start+unfannedChunk)]
+		ids := make([]int64, len(part))
+		for i, a := range part {
+			ids[i] = int64(a)
+		}
+		args, n := values(ids)
+		args = append(args, below(before), pattern, int64(limit))
+		ps, err := sqldb.QueryAll(ctx, s.db, scanPost, s.db.Dialect().RowsSQL(searchHead, n, idTypes,
+			fmt.Sprintf(searchTail, n+1, n+2, n+3)), args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	if len(authors) > unfannedChunk {
+		slices.SortFunc(out, func(a, b moments.Post) int { return cmp.Compare(b.ID, a.ID) })
+		out = out[:min(len(out), limit)]
+	}
+	return out, nil
+}
+
+// The authors (a VALUES list) join their posts through
+// moments_posts_author (author, id), LIKE tests each, and only the IDs of
+// the page are sorted; the page's rows are read by ID after.
+const (
+	searchHead = `SELECT ` + postCols + ` FROM moments_posts p WHERE p.id IN (SELECT s.id FROM (VALUES `
+	searchTail = `) AS v JOIN moments_posts s ON s.author = v.column1 AND s.id < $%[1]d AND s.search LIKE $%[2]d ESCAPE '\'
+	ORDER BY s.id DESC LIMIT $%[3]d) ORDER BY p.id DESC`
+)
+
+// likeEscaper makes text match only itself in a LIKE … ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Like records a like; notes only when it is new.
 func (s Store) Like(ctx context.Context, l moments.Like, notes []moments.Notification) ([]hongyan.Change, error) {

@@ -95,7 +95,7 @@ func seed(b *testing.B, db *stores.DB) {
 				var args, inbox []any
 				for _, r := range part[s : s+n] {
 					fanned := r.author < firstB || r.author >= firstO
-					args = append(args, r.id, int64(r.author), true, fanned, sqldb.Ms(benchT0)+r.id>>10, body)
+					args = append(args, r.id, int64(r.author), true, fanned, sqldb.Ms(benchT0)+r.id>>10, body, "今天天气很好，出去走走")
 					if r.author < firstB {
 						inbox = append(inbox, int64(1), r.id)
 						if r.author < firstF+950 {
@@ -103,7 +103,7 @@ func seed(b *testing.B, db *stores.DB) {
 						}
 					}
 				}
-				if _, err := t.Exec(t.RowsSQL(`INSERT INTO moments_posts (id, author, public, fanned, created, body) VALUES `, n, make([]string, 6), ""), args...); err != nil {
+				if _, err := t.Exec(t.RowsSQL(`INSERT INTO moments_posts (id, author, public, fanned, created, body, search) VALUES `, n, make([]string, 7), ""), args...); err != nil {
 					return err
 				}
 				for k, i := len(inbox)/2, 0; i < k; {
@@ -162,6 +162,34 @@ func BenchmarkTimelinePage(b *testing.B) {
 						us, err := st.Unfanned(ctx, authors, 0, 40)
 						if err != nil || len(ps)+len(us) < 40 {
 							b.Fatalf("page: %d + %d posts, %v", len(ps), len(us), err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkSearch: a reader with 1,000 friends (50,000 of their posts)
+// searches; "hit" matches every post (a page is found at once), "miss"
+// matches none (the store walks all 50,000 for a page of 40).
+func BenchmarkSearch(b *testing.B) {
+	for name, open := range engines(b) {
+		b.Run(name, func(b *testing.B) {
+			if name == "postgres" {
+				pgtest.Require(b)
+			}
+			db := open(b)
+			seed(b, db)
+			st := db.Moments()
+			ctx := context.Background()
+			authors := append([]hongyan.UserID{1}, span(firstF, groupF)...)
+			for _, q := range []struct{ name, query string }{{"hit", "天气"}, {"miss", "drift bottle"}} {
+				b.Run(q.name, func(b *testing.B) {
+					for b.Loop() {
+						ps, err := st.Search(ctx, authors, q.query, 0, 40)
+						if err != nil || (q.name == "hit") != (len(ps) == 40) {
+							b.Fatalf("search %q: %d posts, %v", q.query, len(ps), err)
 						}
 					}
 				})

@@ -101,6 +101,7 @@ type settingsJSON struct {
 	Menu         *oa.Menu    `json:"menu,omitempty"`
 	Server       oa.Server   `json:"server"`
 	IPAllow      []string    `json:"ip_allow,omitempty"`
+	OAuthDomains []string    `json:"oauth_domains,omitempty"`
 }
 
 func encodeSettings(st oa.Settings) string {

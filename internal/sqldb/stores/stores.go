@@ -6,9 +6,11 @@ package stores
 import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/accountdb"
+	"hongyan/internal/sqldb/addressbookdb"
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
 	"hongyan/internal/sqldb/contactdb"
+	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
@@ -30,6 +32,8 @@ var Schemas = []sqldb.Schema{
 	officialacctdb.Schema,
 	momentsdb.Schema,
 	walletdb.Schema,
+	discoverydb.Schema,
+	addressbookdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -68,8 +72,14 @@ func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.Ne
 // Moments returns the Moments store.
 func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
+// Discovery returns the discovery store (people nearby, shake, bottles).
+func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
+
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
 
 // Wallet returns the wallet store.
 func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
+
+// AddressBooks returns the address-book store.
+func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.DB) }

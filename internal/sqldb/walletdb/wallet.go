@@ -412,3 +412,47 @@ func (s Store) ForgetKeys(ctx context.Context, before time.Time) (int64, error) 
 	})
 	return n, err
 }
+
+// ---- provider operations ----
+
+const providerOpCols = `key, user_id, kind, amount, user_key, hash, entry, state, created`
+
+func scanProviderOp(scan func(...any) error) (wallet.ProviderOp, error) {
+	var o wallet.ProviderOp
+	var u, kind, state, created int64
+	err := scan(&o.Key, &u, &kind, &o.Amount, &o.UserKey, &o.Hash, &o.Entry, &state, &created)
+	o.User, o.Kind, o.State, o.Created = hongyan.UserID(u), wallet.EntryKind(kind), wallet.ProviderOpState(state), sqldb.Tm(created)
+	return o, err
+}
+
+func (x tx) ProviderOp(key string) (wallet.ProviderOp, bool, error) {
+	var o wallet.ProviderOp
+	found, err := x.t.ReadScan(`SELECT `+providerOpCols+` FROM wallet_provider_ops WHERE key = $1`, []any{key}, func(scan func(...any) error) error {
+		var err error
+		o, err = scanProviderOp(scan)
+		return err
+	})
+	return o, found, sqldb.Internal(err)
+}
+
+func (x tx) SaveProviderOp(o wallet.ProviderOp) error {
+	_, err := x.t.Exec(`INSERT INTO wallet_provider_ops (`+providerOpCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (key) DO UPDATE SET entry = excluded.entry, state = excluded.state, created = excluded.created`,
+		o.Key, int64(o.User), int64(o.Kind), o.Amount, o.UserKey, o.Hash, o.Entry, int64(o.State), sqldb.Ms(o.Created))
+	if err != nil {
+		return sqldb.Internal(err)
+	}
+	x.t.MarkDirty()
+	return nil
+}
+
+// PendingProviderOps lists pending provider operations created before
+// before, oldest first.
+func (s Store) PendingProviderOps(ctx context.Context, before time.Time, limit int) ([]wallet.ProviderOp, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return sqldb.QueryAll(ctx, s.db, scanProviderOp, `SELECT `+providerOpCols+` FROM wallet_provider_ops
+		WHERE state = $1 AND created < $2 ORDER BY created, key LIMIT $3`,
+		int64(wallet.ProviderOpPending), sqldb.Ms(before), limit)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ type Mem struct {
 	transfers []wallet.Transfer // by ID-1
 	pins      map[hongyan.UserID]wallet.PIN
 	seqs      map[hongyan.UserID]int64
+	ops       map[string]wallet.ProviderOp
 
 	// Fault, when set, is asked before each commit: fail true makes the
 	// transaction roll back with an error; lost true commits it and still
@@ -53,6 +55,7 @@ func NewMem() *Mem {
 		grabs:    map[int64][]wallet.Grab{},
 		pins:     map[hongyan.UserID]wallet.PIN{},
 		seqs:     map[hongyan.UserID]int64{},
+		ops:      map[string]wallet.ProviderOp{},
 	}
 }
 
@@ -466,4 +469,43 @@ func (m *Mem) Check(ctx context.Context) (wallet.Report, error) {
 	}
 	r.Finish()
 	return r, nil
+}
+
+func (t *memTx) ProviderOp(key string) (wallet.ProviderOp, bool, error) {
+	o, ok := t.m.ops[key]
+	return o, ok, nil
+}
+
+func (t *memTx) SaveProviderOp(o wallet.ProviderOp) error {
+	old, had := t.m.ops[o.Key]
+	o.Created = o.Created.Truncate(time.Millisecond)
+	t.m.ops[o.Key] = o
+	t.undo = append(t.undo, func() {
+		if had {
+			t.m.ops[o.Key] = old
+		} else {
+			delete(t.m.ops, o.Key)
+		}
+	})
+	return nil
+}
+
+// PendingProviderOps lists pending provider operations created before
+// before, oldest first.
+func (m *Mem) PendingProviderOps(ctx context.Context, before time.Time, limit int) ([]wallet.ProviderOp, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []wallet.ProviderOp
+	for _, o := range m.ops {
+		if o.State == wallet.ProviderOpPending && o.Created.Before(before) {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b wallet.ProviderOp) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out[:min(len(out), limit)], nil
 }

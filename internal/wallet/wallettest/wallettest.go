@@ -4,6 +4,7 @@ package wallettest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ func Run(t *testing.T, open func(t *testing.T) wallet.Store) {
 	t.Run("Packets", func(t *testing.T) { testPackets(t, open(t)) })
 	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open(t)) })
 	t.Run("KeysAndPINs", func(t *testing.T) { testKeysAndPINs(t, open(t)) })
+	t.Run("ProviderOps", func(t *testing.T) { testProviderOps(t, open(t)) })
+	t.Run("Reconcile", func(t *testing.T) { testReconcile(t, open) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -424,5 +427,63 @@ func testKeysAndPINs(t *testing.T, s wallet.Store) {
 	}
 	if diff := cmp.Diff(p, got); diff != "" {
 		t.Errorf("PIN (-want +got):\n%s", diff)
+	}
+}
+
+func testProviderOps(t *testing.T, s wallet.Store) {
+	ctx := t.Context()
+	a := wallet.ProviderOp{Key: "topup:1:a", User: 1, Kind: wallet.EntryTopUp, Amount: 500, UserKey: "a", Hash: "h1", Created: T0}
+	b := wallet.ProviderOp{Key: "withdraw:2:b", User: 2, Kind: wallet.EntryWithdraw, Amount: 70, UserKey: "b", Hash: "h2", Entry: 9, Created: T0.Add(time.Second)}
+	do(t, s, func(tx wallet.Tx) error {
+		if _, found, err := tx.ProviderOp(a.Key); err != nil || found {
+			t.Errorf("ProviderOp of an unknown key: got found %v, %v; want false", found, err)
+		}
+		if err := tx.SaveProviderOp(b); err != nil {
+			return err
+		}
+		return tx.SaveProviderOp(a)
+	})
+	ops, err := s.PendingProviderOps(ctx, T0.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]wallet.ProviderOp{a, b}, ops); diff != "" {
+		t.Errorf("PendingProviderOps, oldest first (-want +got):\n%s", diff)
+	}
+	if ops, _ := s.PendingProviderOps(ctx, T0.Add(time.Second), 10); len(ops) != 1 || ops[0].Key != a.Key {
+		t.Errorf("PendingProviderOps before T0+1s: got %+v, want only %s", ops, a.Key)
+	}
+	if ops, _ := s.PendingProviderOps(ctx, T0.Add(time.Hour), 1); len(ops) != 1 || ops[0].Key != a.Key {
+		t.Errorf("PendingProviderOps limit 1: got %+v, want only %s", ops, a.Key)
+	}
+	// A failed transaction leaves nothing behind.
+	err = s.Atomically(ctx, func(tx wallet.Tx) error {
+		a2 := a
+		a2.State = wallet.ProviderOpDone
+		if err := tx.SaveProviderOp(a2); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("Atomically returned no error")
+	}
+	if ops, _ := s.PendingProviderOps(ctx, T0.Add(time.Hour), 10); len(ops) != 2 {
+		t.Errorf("PendingProviderOps after a rolled-back change: got %+v, want both still pending", ops)
+	}
+	a.State, a.Entry = wallet.ProviderOpDone, 41
+	do(t, s, func(tx wallet.Tx) error { return tx.SaveProviderOp(a) })
+	do(t, s, func(tx wallet.Tx) error {
+		got, found, err := tx.ProviderOp(a.Key)
+		if err != nil || !found {
+			return fmt.Errorf("ProviderOp: found %v, %v", found, err)
+		}
+		if diff := cmp.Diff(a, got); diff != "" {
+			t.Errorf("ProviderOp after SaveProviderOp (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+	if ops, _ := s.PendingProviderOps(ctx, T0.Add(time.Hour), 10); len(ops) != 1 || ops[0].Key != b.Key {
+		t.Errorf("PendingProviderOps after one is done: got %+v, want only %s", ops, b.Key)
 	}
 }

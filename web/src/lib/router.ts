@@ -21,11 +21,13 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/u\/(\d+)\/info$/, "chats", "chat-info"],
   [/^\/chat\/g\/(\d+)\/info$/, "chats", "group-info"],
   [/^\/chat\/g\/(\d+)\/members$/, "chats", "group-members"],
+  [/^\/chat\/g\/(\d+)\/book$/, "chats", "group-book"],
   [/^\/contacts\/new$/, "contacts", "requests"],
   [/^\/contacts\/add$/, "contacts", "add"],
   [/^\/contacts\/groups$/, "contacts", "groups"],
   [/^\/contacts\/groups\/new$/, "contacts", "group-new"],
   [/^\/contacts\/invitations$/, "contacts", "invitations"],
+  [/^\/contacts\/phonebook$/, "contacts", "phonebook"],
   [/^\/contacts\/(\d+)$/, "contacts", "contact"],
   [/^\/discover\/search$/, "discover", "search"],
   [/^\/discover\/favorites$/, "discover", "favorites"],
@@ -36,9 +38,22 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/oa\/article\/(\d+)$/, "discover", "oa-article"],
   [/^\/oa\/(\d+)$/, "discover", "oa-profile"],
   [/^\/oa\/(\d+)\/chat$/, "chats", "oa-chat"],
+  [/^\/oa\/(\d+)\/forum$/, "discover", "oa-forum"],
+  [/^\/oa\/forum\/(\d+)$/, "discover", "oa-forum-post"],
   [/^\/q\/([A-Za-z0-9_-]{1,128})$/, "discover", "oa-scan"],
+  [/^\/discover\/moments$/, "discover", "moments"],
+  [/^\/discover\/moments\/new$/, "discover", "moment-new"],
+  [/^\/discover\/moments\/notifications$/, "discover", "moment-notifications"],
+  [/^\/discover\/moments\/settings$/, "discover", "moment-settings"],
+  [/^\/discover\/moments\/search$/, "discover", "moment-search"],
+  [/^\/discover\/moments\/p\/(\d+)$/, "discover", "moment-post"],
+  [/^\/discover\/moments\/u\/(\d+)$/, "discover", "moment-album"],
   [/^\/discover\/broadcast$/, "discover", "broadcast"],
   [/^\/discover\/scan$/, "discover", "scan"],
+  [/^\/discover\/nearby$/, "discover", "nearby"],
+  [/^\/discover\/shake$/, "discover", "shake"],
+  [/^\/discover\/bottles$/, "discover", "bottles"],
+  [/^\/discover\/bottles\/(\d+)$/, "discover", "bottle"],
   [/^\/me\/profile$/, "me", "profile"],
   [/^\/me\/qr$/, "me", "myqr"],
   [/^\/me\/devices$/, "me", "devices"],
@@ -101,7 +116,8 @@ class Router extends Emitter {
 export const router = new Router();
 
 // linkPath turns a scanned code or pasted link into a route of this client
-// when it is one of ours (/add/, /qr-login/, /join/), on this host or any.
+// when it is one of ours (/add/, /qr-login/, /join/, a Moments post), on
+// this host or any.
 export function linkPath(text: string): string | undefined {
   const s = text.trim();
   let path = s;
@@ -111,5 +127,17 @@ export function linkPath(text: string): string | undefined {
     return undefined;
   }
   const r = parse(path);
-  return ["add-link", "qr-confirm", "join"].includes(r.view) ? path : undefined;
+  return ["add-link", "qr-confirm", "join", "moment-post"].includes(r.view) ? path : undefined;
+}
+
+// momentLink turns the link of a Moments post (forwarded into a chat, or
+// saved to favorites) into its route on this host, or undefined.
+export function momentLink(url: string): string | undefined {
+  try {
+    const u = new URL(url, location.origin);
+    if (u.origin !== location.origin) return undefined;
+    return parse(u.pathname).view === "moment-post" ? u.pathname : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -49,6 +49,8 @@ export class Store extends Emitter {
   invitations = new Map<string, GroupInvitation>();
   users = new Map<string, Profile>();
   favorites = new Map<string, Favorite>();
+  // Unread Moments notifications (from the change log and the last read).
+  momentsUnread = 0;
   blocked = new Set<string>();
   devices: Device[] = [];
   members = new Map<string, GroupMember[]>();
@@ -285,11 +287,22 @@ export class Store extends Emitter {
             del("favorites", key(it.value));
             topics.add("favorites");
             break;
+          case "momentNotification":
+          case "momentUnread":
+            // Moments screens read posts from the server; the store keeps
+            // only the unread count of Moments notifications.
+            this.momentsUnread = it.value.unread;
+            topics.add("moments");
+            break;
           case "oaMessage":
           case "oaFollow":
             // Official accounts' screens load what they show from the
             // server; they are told that something changed.
             topics.add("oa");
+            break;
+          case "oaForumReply":
+            // A reply to one of my posts in an account's community.
+            topics.add("oa-forum");
             break;
           case "walletBalance":
           case "transfer":

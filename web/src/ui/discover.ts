@@ -3,7 +3,7 @@
 import { h, icon, replace } from "../lib/dom";
 import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
-import { linkPath, router } from "../lib/router";
+import { linkPath, momentLink, router } from "../lib/router";
 import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { newClientId } from "../lib/outbox";
@@ -12,10 +12,12 @@ import { I } from "./icons";
 import { ask, busy, confirmBox, empty, errorText, header, row, section, sheet, toast, toastError } from "./widgets";
 import { content, isSystem, systemLine } from "./message";
 import { pickContacts, pickTarget } from "./pickers";
+import { momentCard, momentsEntry } from "./moments";
 import type { View } from "./shell";
 
 export function discoverList(): View {
   const st = app.store!;
+  const scope = new Scope();
   const el = h(
     "div",
     { class: "pane", data: { list: "discover" } },
@@ -23,6 +25,7 @@ export function discoverList(): View {
     h(
       "div",
       "pane-body",
+      section(null, momentsEntry(scope)),
       section(
         null,
         row({ icon: h("span", "row-glyph blue", icon(I.search, 20)), title: t("search_chats"), onClick: () => router.go("/discover/search"), data: { entry: "search" } }),
@@ -35,9 +38,15 @@ export function discoverList(): View {
         row({ icon: h("span", "row-glyph green", icon(I.transfer, 20)), title: t("file_transfer"), onClick: () => router.go(`/chat/u/${st.me}`), data: { entry: "file-transfer" } }),
         row({ icon: h("span", "row-glyph blue", icon(I.broadcast, 20)), title: t("broadcast"), onClick: () => router.go("/discover/broadcast"), data: { entry: "broadcast" } }),
       ),
+      section(
+        null,
+        row({ icon: h("span", "row-glyph blue", icon(I.location, 20)), title: t("people_nearby"), onClick: () => router.go("/discover/nearby"), data: { entry: "nearby" } }),
+        row({ icon: h("span", "row-glyph orange", icon(I.discover, 20)), title: t("shake"), onClick: () => router.go("/discover/shake"), data: { entry: "shake" } }),
+        row({ icon: h("span", "row-glyph green", icon(I.send, 20)), title: t("bottles"), onClick: () => router.go("/discover/bottles"), data: { entry: "bottles" } }),
+      ),
     ),
   );
-  return { el };
+  return { el, dispose: () => scope.dispose() };
 }
 
 // atMessage is the route that opens a message's chat at that message.
@@ -140,7 +149,7 @@ export function favorites(): View {
           f.kind === FavoriteKind.MESSAGE && f.message
             ? [f.message.kind === MessageKind.TEXT && f.text && f.text !== f.message.text ? h("div", "text", f.text) : content(f.message, true)]
             : f.kind === FavoriteKind.LINK
-              ? [h("div", "text", f.url), f.text ? h("div", "hint", f.text) : null]
+              ? [momentCard(f.url, true) ?? h("div", "text", f.url), f.text ? h("div", "hint", f.text) : null]
               : [h("div", "text", f.text)];
         return h(
           "button",
@@ -162,6 +171,7 @@ export function favorites(): View {
   };
   const favMenu = (f: Favorite) =>
     sheet([
+      f.kind === FavoriteKind.LINK && momentLink(f.url) ? [t("mo_open"), () => router.go(momentLink(f.url)!)] : null,
       [t("send_to_chat"), async () => {
         const to = await pickTarget(t("send_to_chat"));
         if (!to) return;

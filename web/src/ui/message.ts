@@ -1,5 +1,6 @@
 // How each kind of message looks. Text is always a text node; media load
 // from this server through blob: URLs; links open only http(s) addresses.
+import { momentCard } from "./moments";
 import { h, icon, type Child } from "../lib/dom";
 import { t, formatSize, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
@@ -193,6 +194,8 @@ function contactCard(m: Message): HTMLElement {
 function linkCard(m: Message): HTMLElement {
   const l = m.link;
   const url = l?.url || m.text;
+  const post = momentCard(url);
+  if (post) return post;
   const card = h(
     "div",
     "card link-card",

@@ -7,10 +7,34 @@ import { h, replace } from "../lib/dom";
 import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
-import type { OaAccount, OaButton, OaDayStats, OaRule } from "../gen/hongyan/v1/officialacct_pb.js";
+import type { OaAccount, OaButton, OaDayStats, OaFan, OaRule, OaTag } from "../gen/hongyan/v1/officialacct_pb.js";
 import { OaKind, OaRole } from "../gen/hongyan/v1/officialacct_pb.js";
 import { ask, confirmBox, empty, errorText, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
+import { forumModeration } from "./oaforum";
+
+// Shared is what the console's sections share: the account's tags and the
+// followers chosen in the follower list (to tag them, or to broadcast to
+// them). Sections listen for changes.
+class Shared {
+  tags: OaTag[] = [];
+  chosen = new Set<bigint>();
+  private fns = new Map<string, (() => void)[]>();
+  constructor(readonly id: bigint) {}
+  on(topic: "tags" | "chosen" | "fans", fn: () => void): void {
+    this.fns.set(topic, [...(this.fns.get(topic) ?? []), fn]);
+  }
+  emit(topic: "tags" | "chosen" | "fans"): void {
+    for (const fn of this.fns.get(topic) ?? []) fn();
+  }
+  async loadTags(): Promise<void> {
+    this.tags = (await app.conn.call("oaTags", { account: this.id }, "oaTags")).tags;
+    this.emit("tags");
+  }
+  tagName(id: bigint): string {
+    return this.tags.find((x) => x.id === id)?.name ?? `#${id}`;
+  }
+}
 
 const field = (label: string, el: HTMLElement) => h("label", "field", h("span", null, label), el);
 const btn = (label: string, onClick: () => void | Promise<void>, data: Record<string, string> = {}, primary = false) =>
@@ -67,21 +91,25 @@ export function oaConsoleAccount(id: bigint): View {
       acct = (await app.conn.call("oaOperated", {}, "oaAccounts")).accounts.find((a) => a.id === id);
       if (!acct) return replace(body, empty(t("oa_not_operator")));
       title.textContent = acct.name;
+      const shared = new Shared(id);
       replace(
         body,
         h("p", "hint", `${acct.appid} · ${acct.originalId} · ${acct.kind === OaKind.SERVICE ? t("oa_service") : t("oa_subscription")} · ${roleName(acct.role)}`),
         replies(acct),
         rules(id),
         menuEditor(acct),
-        broadcasts(id),
+        broadcasts(shared),
         articles(id),
         stats(id),
-        followers(id),
+        tagEditor(shared),
+        followers(shared),
+        forumModeration(id, card),
         templates(id),
         qrCodes(id),
         operators(acct),
         developer(acct),
       );
+      shared.loadTags().catch(() => {});
     } catch (e) {
       replace(body, h("p", "empty", errorText(e)));
     }
@@ -236,10 +264,34 @@ function menuEditor(a: OaAccount): HTMLElement {
   );
 }
 
-function broadcasts(id: bigint): HTMLElement {
+// Broadcasts: to all followers, to a tag's or to the followers chosen in
+// the follower list; a preview goes to the operator first; the quota left
+// shows above.
+function broadcasts(shared: Shared): HTMLElement {
+  const id = shared.id;
   const text = h("textarea", { attrs: { rows: 3, name: "broadcast", maxlength: "2000", "aria-label": t("oa_broadcast_text") } });
   const quota = h("p", { class: "hint", data: { oaQuota: "1" } });
   const list = h("div", "oa-broadcasts");
+  const target = h("select", { attrs: { name: "target", "aria-label": t("oa_target") } });
+  const tag = h("select", { attrs: { name: "target-tag", "aria-label": t("oa_choose_tag") } });
+  const renderTargets = () => {
+    const was = target.value || "all";
+    replace(
+      target,
+      h("option", { attrs: { value: "all" } }, t("oa_target_all")),
+      h("option", { attrs: { value: "tag" }, props: { disabled: !shared.tags.length } }, t("oa_target_tag")),
+      h("option", { attrs: { value: "chosen" } }, t("oa_target_chosen", String(shared.chosen.size))),
+    );
+    target.value = was === "tag" && !shared.tags.length ? "all" : was;
+    const tagWas = tag.value;
+    replace(tag, ...shared.tags.map((x) => h("option", { attrs: { value: String(x.id) } }, `${x.name} (${x.count})`)));
+    if (shared.tags.some((x) => String(x.id) === tagWas)) tag.value = tagWas;
+    tag.hidden = target.value !== "tag";
+  };
+  target.addEventListener("change", () => (tag.hidden = target.value !== "tag"));
+  shared.on("tags", renderTargets);
+  shared.on("chosen", renderTargets);
+  renderTargets();
   const load = async () => {
     try {
       const r = await app.conn.call("oaBroadcasts", { account: id }, "oaBroadcasts");
@@ -250,11 +302,39 @@ function broadcasts(id: bigint): HTMLElement {
     }
   };
   void load();
+  const send = async () => {
+    const content = { kind: "text", text: text.value };
+    let req: { account: bigint; content: typeof content; all?: boolean; tag?: bigint; users?: bigint[] };
+    let who: string;
+    if (target.value === "tag") {
+      const tg = shared.tags.find((x) => String(x.id) === tag.value);
+      if (!tg) return;
+      req = { account: id, content, tag: tg.id };
+      who = `${t("oa_target_tag")}: ${tg.name}`;
+    } else if (target.value === "chosen") {
+      if (!shared.chosen.size) return toast(t("oa_choose_followers_first"));
+      req = { account: id, content, users: [...shared.chosen] };
+      who = t("oa_target_chosen", String(shared.chosen.size));
+    } else {
+      req = { account: id, content, all: true };
+      who = t("oa_target_all");
+    }
+    if (!(await confirmBox(target.value === "all" ? t("oa_confirm_broadcast") : t("oa_confirm_broadcast_to", who)))) return;
+    try {
+      const b = await app.conn.call("oaBroadcast", req, "oaBroadcast");
+      toast(t("oa_reached", String(b.total)));
+      text.value = "";
+      await load();
+    } catch (e) {
+      toastError(e);
+    }
+  };
   return card(
     t("oa_broadcast"),
     "broadcast",
     quota,
     text,
+    h("div", "oa-form-row", field(t("oa_target"), target), tag),
     h(
       "div",
       "oa-actions",
@@ -265,18 +345,8 @@ function broadcasts(id: bigint): HTMLElement {
         } catch (e) {
           toastError(e);
         }
-      }),
-      btn(t("oa_send_all"), async () => {
-        if (!(await confirmBox(t("oa_confirm_broadcast")))) return;
-        try {
-          const b = await app.conn.call("oaBroadcast", { account: id, all: true, content: { kind: "text", text: text.value } }, "oaBroadcast");
-          toast(t("oa_reached", String(b.total)));
-          text.value = "";
-          await load();
-        } catch (e) {
-          toastError(e);
-        }
-      }, { oaSend: "broadcast" }, true),
+      }, { oaPreview: "broadcast" }),
+      btn(t("oa_send_broadcast"), send, { oaSend: "broadcast" }, true),
     ),
     list,
   );
@@ -380,46 +450,55 @@ function chart(days: OaDayStats[], series: [string, string, (d: OaDayStats) => n
   return svg;
 }
 
+// Statistics: the charts of a range of days the operator picks (30 days
+// to today at first; at most 366).
 function stats(id: bigint): HTMLElement {
   const out = h("div", { class: "oa-stats", data: { oaStats: "1" } });
-  const to = new Date();
-  const from = new Date(to.getTime() - 29 * 864e5);
   const day = (d: Date) => d.toISOString().slice(0, 10);
-  app.conn.call("oaStats", { account: id, from: day(from), to: day(to) }, "oaStats").then(
-    (r) => {
-      // Every day of the range, those without any activity included.
-      const by = new Map(r.days.map((d) => [d.day, d]));
-      const days: OaDayStats[] = [];
-      let total = 0n;
-      for (let t0 = from.getTime(); t0 <= to.getTime(); t0 += 864e5) {
-        const k = day(new Date(t0));
-        const d = by.get(k);
-        if (d) total = d.total;
-        days.push(d ?? ({ day: k, new: 0n, lost: 0n, net: 0n, total, msgIn: 0n, msgOut: 0n } as OaDayStats));
-      }
-      const followerSeries: [string, string, (d: OaDayStats) => number][] = [
-        [t("oa_new"), "#07c160", (d) => Number(d.new)],
-        [t("oa_lost"), "#fa5151", (d) => Number(d.lost)],
-        [t("oa_net"), "#10aeff", (d) => Number(d.net)],
-        [t("oa_total"), "#888", (d) => Number(d.total)],
-      ];
-      const msgSeries: [string, string, (d: OaDayStats) => number][] = [
-        [t("oa_msg_in"), "#07c160", (d) => Number(d.msgIn)],
-        [t("oa_msg_out"), "#10aeff", (d) => Number(d.msgOut)],
-      ];
-      replace(
-        out,
-        h("h3", null, t("oa_followers_chart")),
-        chart(days, followerSeries),
-        h("div", "oa-legend", ...followerSeries.map(([l, c]) => keyOf(l, c))),
-        h("h3", null, t("oa_messages_chart")),
-        chart(days, msgSeries),
-        h("div", "oa-legend", ...msgSeries.map(([l, c]) => keyOf(l, c))),
-      );
-    },
-    (e) => replace(out, h("p", "empty", errorText(e))),
-  );
-  return card(t("oa_stats"), "stats", out);
+  const today = new Date();
+  const fromIn = h("input", { attrs: { type: "date", name: "from", max: day(today) }, props: { value: day(new Date(today.getTime() - 29 * 864e5)) } });
+  const toIn = h("input", { attrs: { type: "date", name: "to", max: day(today) }, props: { value: day(today) } });
+  const show = () => {
+    const from = new Date(fromIn.value + "T00:00:00Z");
+    const to = new Date(toIn.value + "T00:00:00Z");
+    if (isNaN(from.getTime()) || isNaN(to.getTime())) return;
+    app.conn.call("oaStats", { account: id, from: day(from), to: day(to) }, "oaStats").then(
+      (r) => {
+        // Every day of the range, those without any activity included.
+        const by = new Map(r.days.map((d) => [d.day, d]));
+        const days: OaDayStats[] = [];
+        let total = 0n;
+        for (let t0 = from.getTime(); t0 <= to.getTime(); t0 += 864e5) {
+          const k = day(new Date(t0));
+          const d = by.get(k);
+          if (d) total = d.total;
+          days.push(d ?? ({ day: k, new: 0n, lost: 0n, net: 0n, total, msgIn: 0n, msgOut: 0n } as OaDayStats));
+        }
+        const followerSeries: [string, string, (d: OaDayStats) => number][] = [
+          [t("oa_new"), "#07c160", (d) => Number(d.new)],
+          [t("oa_lost"), "#fa5151", (d) => Number(d.lost)],
+          [t("oa_net"), "#10aeff", (d) => Number(d.net)],
+          [t("oa_total"), "#888", (d) => Number(d.total)],
+        ];
+        const msgSeries: [string, string, (d: OaDayStats) => number][] = [
+          [t("oa_msg_in"), "#07c160", (d) => Number(d.msgIn)],
+          [t("oa_msg_out"), "#10aeff", (d) => Number(d.msgOut)],
+        ];
+        replace(
+          out,
+          h("h3", null, t("oa_followers_chart")),
+          chart(days, followerSeries),
+          h("div", "oa-legend", ...followerSeries.map(([l, c]) => keyOf(l, c))),
+          h("h3", null, t("oa_messages_chart")),
+          chart(days, msgSeries),
+          h("div", "oa-legend", ...msgSeries.map(([l, c]) => keyOf(l, c))),
+        );
+      },
+      (e) => replace(out, h("p", "empty", errorText(e))),
+    );
+  };
+  show();
+  return card(t("oa_stats"), "stats", h("div", "oa-form-row", field(t("oa_from"), fromIn), field(t("oa_to"), toIn), btn(t("oa_show"), show, { oaShow: "stats" })), out);
 }
 
 function keyOf(label: string, color: string): HTMLElement {
@@ -428,45 +507,196 @@ function keyOf(label: string, color: string): HTMLElement {
   return h("span", "oa-key", sw, " ", label, " ");
 }
 
-function followers(id: bigint): HTMLElement {
+// The tag editor: create, rename and delete tags (followers are tagged in
+// the follower list).
+function tagEditor(shared: Shared): HTMLElement {
+  const id = shared.id;
+  const list = h("div", { class: "oa-tags", data: { oaTags: "1" } });
+  const name = h("input", { attrs: { name: "tag", maxlength: "30", placeholder: t("oa_tag_name"), "aria-label": t("oa_tag_name") } });
+  const reload = async () => {
+    try {
+      await shared.loadTags();
+    } catch (e) {
+      toastError(e);
+    }
+  };
+  shared.on("tags", () =>
+    replace(
+      list,
+      ...(shared.tags.length
+        ? shared.tags.map((x) =>
+            h(
+              "div",
+              { class: "oa-rule", data: { tag: x.name, tagId: String(x.id) } },
+              h("strong", null, x.name),
+              h("span", "hint", ` ${t("oa_tag_count", String(x.count))}`),
+              btn(t("oa_rename"), async () => {
+                const v = await ask(t("oa_rename"), [{ name: "name", label: t("oa_tag_name"), value: x.name, maxlength: 30 }]);
+                if (!v || !v.name.trim() || v.name === x.name) return;
+                try {
+                  await app.conn.call("oaSaveTag", { account: id, id: x.id, name: v.name.trim() }, "oaTag");
+                  await reload();
+                  shared.emit("fans");
+                } catch (e) {
+                  toastError(e);
+                }
+              }, { oaRename: "tag" }),
+              btn(t("delete"), async () => {
+                if (!(await confirmBox(t("oa_confirm_delete_tag", x.name), t("delete"), true))) return;
+                try {
+                  await app.conn.done("oaDeleteTag", { account: id, id: x.id });
+                  await reload();
+                  shared.emit("fans");
+                } catch (e) {
+                  toastError(e);
+                }
+              }, { oaDelete: "tag" }),
+            ),
+          )
+        : [empty(t("oa_no_tags"))]),
+    ),
+  );
+  const create = async () => {
+    if (!name.value.trim()) return;
+    try {
+      await app.conn.call("oaSaveTag", { account: id, name: name.value.trim() }, "oaTag");
+      name.value = "";
+      await reload();
+    } catch (e) {
+      toastError(e);
+    }
+  };
+  name.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.isComposing) void create();
+  });
+  return card(t("oa_tags_title"), "tags", list, h("div", "oa-form-row", name, btn(t("oa_add_tag"), create, { oaAdd: "tag" })));
+}
+
+// The followers: search by name or remark, choose some to tag or untag
+// them (or to broadcast to them), open one to set a remark or block them.
+function followers(shared: Shared): HTMLElement {
+  const id = shared.id;
   const list = h("div", "oa-fans");
+  const search = h("input", { attrs: { type: "search", name: "search", placeholder: t("oa_search_followers"), "aria-label": t("oa_search_followers") }, data: { oaSearch: "followers" } });
+  const count = h("span", { class: "hint", data: { oaChosen: "1" } });
+  const tag = h("select", { attrs: { name: "tag", "aria-label": t("oa_choose_tag") } });
+  let all: OaFan[] = [];
+  let server: OaFan[] = []; // matches of the query among followers not loaded (remark or openid)
+  const matches = (f: OaFan, q: string) =>
+    !q || fanName(f).toLowerCase().includes(q) || f.remark.toLowerCase().includes(q) || f.openid === q || String(f.user) === q;
+  const render = () => {
+    const q = search.value.trim().toLowerCase();
+    const seen = new Set<bigint>();
+    const shown = [...all, ...server].filter((f) => !seen.has(f.user) && (seen.add(f.user), matches(f, q) || server.includes(f)));
+    count.textContent = t("oa_selected", String(shared.chosen.size));
+    if (!shown.length) return replace(list, empty(t("oa_no_followers")));
+    replace(
+      list,
+      ...shown.map((f) => {
+        const box = h("input", {
+          attrs: { type: "checkbox", "aria-label": t("oa_select_follower", fanName(f)) },
+          props: { checked: shared.chosen.has(f.user) },
+          data: { selectFan: String(f.user) },
+        });
+        box.addEventListener("change", () => {
+          if (box.checked) shared.chosen.add(f.user);
+          else shared.chosen.delete(f.user);
+          count.textContent = t("oa_selected", String(shared.chosen.size));
+          shared.emit("chosen");
+        });
+        const tags = f.tags.map((x) => h("span", { class: "oa-chip", data: { fanTag: shared.tagName(x) } }, shared.tagName(x)));
+        return h(
+          "div",
+          { class: "oa-fan", data: { fan: String(f.user), fanName: fanName(f) } },
+          box,
+          row({
+            title: f.remark ? `${f.remark} (${fanName(f)})` : fanName(f),
+            sub: h("span", null, `${f.openid} · ${formatTime(Number(f.since))}${f.blocked ? " · " + t("oa_blocked") : ""} `, ...tags),
+            onClick: () => void edit(f),
+          }),
+        );
+      }),
+    );
+  };
+  const edit = async (f: OaFan) => {
+    const v = await ask(t("oa_follower"), [
+      { name: "remark", label: t("oa_remark"), value: f.remark, maxlength: 30 },
+      { name: "blocked", label: t("oa_blocked"), options: [["0", t("no")], ["1", t("yes")]], value: f.blocked ? "1" : "0" },
+    ]);
+    if (!v) return;
+    try {
+      await app.conn.done("oaUpdateFollower", { account: id, user: f.user, remark: v.remark, blocked: v.blocked === "1" });
+      await load();
+    } catch (e) {
+      toastError(e);
+    }
+  };
   const load = async () => {
     try {
-      const fans = (await app.conn.call("oaFollowers", { account: id, limit: 100 }, "oaFollowers")).fans;
-      if (!fans.length) return replace(list, empty(t("oa_no_followers")));
-      replace(
-        list,
-        ...fans.map((f) =>
-          row({
-            title: f.remark || st(f.user),
-            sub: `${f.openid} · ${formatTime(Number(f.since))}${f.blocked ? " · " + t("oa_blocked") : ""}`,
-            data: { fan: String(f.user) },
-            onClick: async () => {
-              const v = await ask(t("oa_follower"), [
-                { name: "remark", label: t("oa_remark"), value: f.remark, maxlength: 30 },
-                { name: "blocked", label: t("oa_blocked"), options: [["0", t("no")], ["1", t("yes")]], value: f.blocked ? "1" : "0" },
-              ]);
-              if (!v) return;
-              try {
-                await app.conn.done("oaUpdateFollower", { account: id, user: f.user, remark: v.remark, blocked: v.blocked === "1" });
-                await load();
-              } catch (e) {
-                toastError(e);
-              }
-            },
-          }),
-        ),
-      );
+      all = (await app.conn.call("oaFollowers", { account: id, limit: 500 }, "oaFollowers")).fans;
+      await query();
     } catch (e) {
       replace(list, h("p", "empty", errorText(e)));
     }
   };
+  // query asks the server too (by remark or openid) when the account has
+  // more followers than the list holds.
+  const query = async () => {
+    const q = search.value.trim();
+    server = [];
+    if (q && all.length >= 500) {
+      try {
+        server = (await app.conn.call("oaFollowers", { account: id, search: q, limit: 100 }, "oaFollowers")).fans;
+      } catch {
+        /* the loaded ones still filter */
+      }
+    }
+    render();
+  };
+  let timer = 0;
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(() => void query(), 200);
+  });
+  const renderTags = () => {
+    const was = tag.value;
+    replace(tag, ...shared.tags.map((x) => h("option", { attrs: { value: String(x.id) } }, x.name)));
+    if (shared.tags.some((x) => String(x.id) === was)) tag.value = was;
+    render();
+  };
+  shared.on("tags", renderTags);
+  shared.on("fans", () => void load());
+  const tagChosen = async (add: boolean) => {
+    const tg = shared.tags.find((x) => String(x.id) === tag.value);
+    if (!tg) return toast(t("oa_no_tags"));
+    if (!shared.chosen.size) return toast(t("oa_choose_followers_first"));
+    try {
+      const users = [...shared.chosen];
+      for (let i = 0; i < users.length; i += 50) await app.conn.done("oaTagFollowers", { account: id, tag: tg.id, users: users.slice(i, i + 50), remove: !add });
+      await Promise.all([load(), shared.loadTags()]);
+    } catch (e) {
+      toastError(e);
+    }
+  };
   void load();
-  return card(t("oa_followers_title"), "followers", list);
+  return card(
+    t("oa_followers_title"),
+    "followers",
+    search,
+    h("div", "oa-form-row", count, tag, btn(t("oa_tag_selected"), () => tagChosen(true), { oaTagChosen: "add" }), btn(t("oa_untag_selected"), () => tagChosen(false), { oaTagChosen: "remove" })),
+    list,
+  );
 }
 
 function st(user: bigint): string {
   return app.store!.name(user);
+}
+
+// fanName is a follower's name: a contact as the operator knows them, else
+// their public nickname.
+function fanName(f: OaFan): string {
+  const known = st(f.user);
+  return known !== `#${f.user}` ? known : f.nickname || known;
 }
 
 function developer(a: OaAccount): HTMLElement {
@@ -475,6 +705,7 @@ function developer(a: OaAccount): HTMLElement {
   const url = h("input", { attrs: { name: "url", type: "url", placeholder: "https://…" }, props: { value: s?.serverUrl ?? "" } });
   const token = h("input", { attrs: { name: "token", maxlength: "32" }, props: { value: s?.serverToken ?? "" } });
   const aes = h("input", { attrs: { name: "aes", maxlength: "43" }, props: { value: s?.serverAesKey ?? "" } });
+  const domains = h("input", { attrs: { name: "oauth-domains", placeholder: "app.example.org" }, props: { value: (s?.oauthDomains ?? []).join(", ") } });
   const mode = h("select", { attrs: { name: "mode" } }, ...["plain", "compat", "safe"].map((m) => h("option", { attrs: { value: m }, props: { selected: (s?.serverMode || "plain") === m } }, t(`oa_mode_${m}` as "oa_mode_plain"))));
   return card(
     t("oa_developer"),
@@ -484,6 +715,8 @@ function developer(a: OaAccount): HTMLElement {
     field("Token", token),
     field("EncodingAESKey", aes),
     field(t("oa_mode"), mode),
+    field(t("oa_oauth_domains"), domains),
+    h("p", "hint", t("oa_oauth_domains_hint")),
     h(
       "div",
       "oa-actions",
@@ -495,6 +728,15 @@ function developer(a: OaAccount): HTMLElement {
           toastError(e);
         }
       }, { oaSave: "server" }, true),
+      btn(t("oa_save_domains"), async () => {
+        const list = domains.value.split(",").map((d) => d.trim()).filter((d) => d !== "");
+        try {
+          await app.conn.call("oaSetIpAllow", { account: a.id, setOauthDomains: true, oauthDomains: list }, "oaAccount");
+          toast(t("saved"));
+        } catch (e) {
+          toastError(e);
+        }
+      }, { oaSave: "oauth-domains" }),
       btn(t("oa_reset_secret"), async () => {
         if (!(await confirmBox(t("oa_confirm_reset"), t("ok"), true))) return;
         try {

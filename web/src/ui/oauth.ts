@@ -47,7 +47,7 @@ export function oauthScreen(): View {
     return { el };
   }
   const allow = async () => {
-    const a = await settled(() => app.conn.call("oaAuthorize", { appid: r.appid, scope: r.scope }, "oaAuthorization"));
+    const a = await settled(() => app.conn.call("oaAuthorize", { appid: r.appid, scope: r.scope, redirectUri: r.redirect.href }, "oaAuthorization"));
     leave(target(r, a.code), "allow");
   };
   const load = async () => {

@@ -37,6 +37,12 @@ export function oaPreview(c: OaContent | undefined): string {
       return c.text;
     case "image":
       return t("oa_image");
+    case "voice":
+      return t("oa_voice");
+    case "video":
+      return c.title ? `${t("oa_video")} ${c.title}` : t("oa_video");
+    case "music":
+      return c.title ? `${t("oa_music")} ${c.title}` : t("oa_music");
     case "news":
       return c.articles[0]?.title ?? t("oa_article");
     case "template":
@@ -161,7 +167,13 @@ export function oaProfile(ref: { id?: bigint; ticket?: string }): View {
         h("h2", null, a.name, a.verified ? h("span", { class: "oa-verified", attrs: { title: t("oa_verified") } }, " ✓") : null),
         h("div", "hint", `${kindName(a.kind)} · ${t("oa_followers", String(p.followers))}`),
         a.intro ? h("p", null, a.intro) : null,
-        h("div", "oa-actions", follow, p.following ? h("button", { class: "btn primary", attrs: { type: "button" }, data: { oaOpenChat: "1" }, on: { click: () => router.go(`/oa/${a.id}/chat`) } }, t("oa_open_chat")) : null),
+        h(
+          "div",
+          "oa-actions",
+          follow,
+          p.following ? h("button", { class: "btn primary", attrs: { type: "button" }, data: { oaOpenChat: "1" }, on: { click: () => router.go(`/oa/${a.id}/chat`) } }, t("oa_open_chat")) : null,
+          p.following ? h("button", { class: "btn", attrs: { type: "button" }, data: { oaOpenForum: "1" }, on: { click: () => router.go(`/oa/${a.id}/forum`) } }, t("oa_forum")) : null,
+        ),
       ),
       p.articles.length
         ? section(t("oa_articles"), ...p.articles.map((x) => row({ title: x.title, sub: x.digest || formatTime(Number(x.published)), onClick: () => router.go(`/oa/article/${x.id}`), data: { article: String(x.id) } })))
@@ -244,6 +256,23 @@ function bubble(m: OaMessage): HTMLElement {
     );
   } else if (c?.kind === "image") {
     inner = h("div", "text", t("oa_image"));
+  } else if (c?.kind === "voice") {
+    inner = h("div", { class: "text", data: { oaKind: "voice" } }, t("oa_voice"));
+  } else if (c?.kind === "video") {
+    inner = h(
+      "div",
+      { class: "oa-template", data: { oaKind: "video" } },
+      h("strong", null, c.title ? `${t("oa_video")} ${c.title}` : t("oa_video")),
+      c.text ? h("div", "hint", c.text) : null,
+    );
+  } else if (c?.kind === "music") {
+    inner = h(
+      "div",
+      { class: "oa-template", data: { oaKind: "music" } },
+      h("strong", null, c.title ? `${t("oa_music")} ${c.title}` : t("oa_music")),
+      c.text ? h("div", "hint", c.text) : null,
+      c.url && safeURL(c.url) ? h("button", { class: "link-btn", attrs: { type: "button" }, on: { click: () => openExternal(c.url) } }, t("oa_play_music")) : null,
+    );
   } else {
     inner = h("div", "text", c?.text ?? "");
   }

@@ -5,8 +5,12 @@ import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
+import { bottle, bottles, nearby, shake } from "./finds";
 import { oaConsole, oaConsoleAccount } from "./oaconsole";
+import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
+import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
+import { groupBook, phonebook } from "./addressbook";
 import { walletView } from "./wallet";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -26,6 +30,10 @@ export function detailView(r: Route): View {
       return groupInfo(id());
     case "group-members":
       return groupMembers(id());
+    case "group-book":
+      return groupBook(id());
+    case "phonebook":
+      return phonebook();
     case "requests":
       return requests();
     case "add":
@@ -46,10 +54,32 @@ export function detailView(r: Route): View {
       return search();
     case "favorites":
       return favorites();
+    case "moments":
+      return momentsFeed();
+    case "moment-new":
+      return momentCompose();
+    case "moment-notifications":
+      return momentNotifications();
+    case "moment-settings":
+      return momentSettings();
+    case "moment-search":
+      return momentSearch();
+    case "moment-post":
+      return momentPost(id());
+    case "moment-album":
+      return momentsAlbum(id());
     case "broadcast":
       return broadcast();
     case "scan":
       return scan();
+    case "nearby":
+      return nearby();
+    case "shake":
+      return shake();
+    case "bottles":
+      return bottles();
+    case "bottle":
+      return bottle(id());
     case "profile":
       return profileEdit();
     case "myqr":
@@ -80,6 +110,10 @@ export function detailView(r: Route): View {
       return oaProfile({ id: id() });
     case "oa-chat":
       return oaChat(id());
+    case "oa-forum":
+      return oaForum(id());
+    case "oa-forum-post":
+      return oaForumThread(id());
     case "oa-scan":
       return oaProfile({ ticket: r.params[0] });
     case "qr-confirm":

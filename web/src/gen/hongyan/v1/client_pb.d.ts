@@ -10,8 +10,10 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
-import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
-import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
+import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaForumList, OaForumListRequest, OaForumPinRequest, OaForumPost, OaForumPostRequest, OaForumRemoveRequest, OaForumReplyRequest, OaForumThread, OaForumThreadRequest, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
+import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSearchRequest, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
+import type { Bottle, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
+import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 
 /**
@@ -673,6 +675,44 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "oaCreateQr";
   } | {
     /**
+     * The micro-community (officialacct.proto).
+     *
+     * @generated from field: hongyan.v1.OaForumPostRequest oa_forum_post = 450;
+     */
+    value: OaForumPostRequest;
+    case: "oaForumPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumReplyRequest oa_forum_reply = 451;
+     */
+    value: OaForumReplyRequest;
+    case: "oaForumReply";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumListRequest oa_forum_list = 452;
+     */
+    value: OaForumListRequest;
+    case: "oaForumList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumThreadRequest oa_forum_thread = 453;
+     */
+    value: OaForumThreadRequest;
+    case: "oaForumThread";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumPinRequest oa_forum_pin = 454;
+     */
+    value: OaForumPinRequest;
+    case: "oaForumPin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumRemoveRequest oa_forum_remove = 455;
+     */
+    value: OaForumRemoveRequest;
+    case: "oaForumRemove";
+  } | {
+    /**
      * Moments (moments.proto).
      *
      * @generated from field: hongyan.v1.MomentPostRequest moment_post = 150;
@@ -745,6 +785,136 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: MomentSettingsRequest;
     case: "momentSettings";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentSearchRequest moment_search = 162;
+     */
+    value: MomentSearchRequest;
+    case: "momentSearch";
+  } | {
+    /**
+     * Discovery (discovery.proto).
+     *
+     * @generated from field: hongyan.v1.NearbySetRequest nearby_set = 200;
+     */
+    value: NearbySetRequest;
+    case: "nearbySet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.NearbyListRequest nearby_list = 201;
+     */
+    value: NearbyListRequest;
+    case: "nearbyList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty nearby_clear = 202;
+     */
+    value: Empty;
+    case: "nearbyClear";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.ShakeRequest shake = 203;
+     */
+    value: ShakeRequest;
+    case: "shake";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty shake_result = 204;
+     */
+    value: Empty;
+    case: "shakeResult";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleThrowRequest bottle_throw = 205;
+     */
+    value: BottleThrowRequest;
+    case: "bottleThrow";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty bottle_pick = 206;
+     */
+    value: Empty;
+    case: "bottlePick";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleReplyRequest bottle_reply = 207;
+     */
+    value: BottleReplyRequest;
+    case: "bottleReply";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleRef bottle_return = 208;
+     */
+    value: BottleRef;
+    case: "bottleReturn";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty bottles = 209;
+     */
+    value: Empty;
+    case: "bottles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleRef bottle_get = 210;
+     */
+    value: BottleRef;
+    case: "bottleGet";
+  } | {
+    /**
+     * Address books (addressbook.proto).
+     *
+     * @generated from field: hongyan.v1.AbBackupRequest ab_backup = 230;
+     */
+    value: AbBackupRequest;
+    case: "abBackup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty ab_versions = 231;
+     */
+    value: Empty;
+    case: "abVersions";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbVersionRef ab_restore = 232;
+     */
+    value: AbVersionRef;
+    case: "abRestore";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbVersionRef ab_delete = 233;
+     */
+    value: AbVersionRef;
+    case: "abDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbMatchRequest ab_match = 234;
+     */
+    value: AbMatchRequest;
+    case: "abMatch";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookRef group_book = 235;
+     */
+    value: GroupBookRef;
+    case: "groupBook";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookSetRequest group_book_set = 236;
+     */
+    value: GroupBookSetRequest;
+    case: "groupBookSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookRef group_book_remove = 237;
+     */
+    value: GroupBookRef;
+    case: "groupBookRemove";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookRef group_book_history = 238;
+     */
+    value: GroupBookRef;
+    case: "groupBookHistory";
   } | {
     /**
      * Wallet (wallet.proto).
@@ -1167,6 +1337,24 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "oaAuthorization";
   } | {
     /**
+     * @generated from field: hongyan.v1.OaForumPost oa_forum_post = 450;
+     */
+    value: OaForumPost;
+    case: "oaForumPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumList oa_forum_list = 451;
+     */
+    value: OaForumList;
+    case: "oaForumList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.OaForumThread oa_forum_thread = 452;
+     */
+    value: OaForumThread;
+    case: "oaForumThread";
+  } | {
+    /**
      * Moments (moments.proto).
      *
      * @generated from field: hongyan.v1.MomentPost moment = 150;
@@ -1197,6 +1385,88 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: MomentSettings;
     case: "momentSettings";
+  } | {
+    /**
+     * Discovery (discovery.proto).
+     *
+     * @generated from field: hongyan.v1.NearbyList nearby = 200;
+     */
+    value: NearbyList;
+    case: "nearby";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.ShakeResult shake = 201;
+     */
+    value: ShakeResult;
+    case: "shake";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Bottle bottle = 202;
+     */
+    value: Bottle;
+    case: "bottle";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottlePick bottle_pick = 203;
+     */
+    value: BottlePick;
+    case: "bottlePick";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleList bottles = 204;
+     */
+    value: BottleList;
+    case: "bottles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BottleMessage bottle_message = 205;
+     */
+    value: BottleMessage;
+    case: "bottleMessage";
+  } | {
+    /**
+     * Address books (addressbook.proto).
+     *
+     * @generated from field: hongyan.v1.AbVersion ab_version = 230;
+     */
+    value: AbVersion;
+    case: "abVersion";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbVersions ab_versions = 231;
+     */
+    value: AbVersions;
+    case: "abVersions";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbBackup ab_backup = 232;
+     */
+    value: AbBackup;
+    case: "abBackup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AbMatches ab_matches = 233;
+     */
+    value: AbMatches;
+    case: "abMatches";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBook group_book = 234;
+     */
+    value: GroupBook;
+    case: "groupBook";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookEntry group_book_entry = 235;
+     */
+    value: GroupBookEntry;
+    case: "groupBookEntry";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookHistory group_book_history = 236;
+     */
+    value: GroupBookHistory;
+    case: "groupBookHistory";
   } | {
     /**
      * Wallet (wallet.proto).
@@ -1578,6 +1848,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
     case: "oaFollow";
   } | {
     /**
+     * A reply to your post in an official account's community.
+     *
+     * @generated from field: hongyan.v1.OaForumPost oa_forum_reply = 450;
+     */
+    value: OaForumPost;
+    case: "oaForumReply";
+  } | {
+    /**
      * Moments: a like, comment, reply or mention for you.
      *
      * @generated from field: hongyan.v1.MomentNotification moment_notification = 150;
@@ -1598,6 +1876,44 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: MomentSettings;
     case: "momentSettings";
+  } | {
+    /**
+     * Discovery: my shake was matched (on any device).
+     *
+     * @generated from field: hongyan.v1.ShakeResult shake = 200;
+     */
+    value: ShakeResult;
+    case: "shake";
+  } | {
+    /**
+     * A bottle of mine (thrown or picked) has a new message.
+     *
+     * @generated from field: hongyan.v1.Bottle bottle = 201;
+     */
+    value: Bottle;
+    case: "bottle";
+  } | {
+    /**
+     * Address books (addressbook.proto): my backups now (kind 90); an
+     * entry of a group's shared address book added or changed, or removed
+     * (kind 91).
+     *
+     * @generated from field: hongyan.v1.AbVersions ab_versions = 230;
+     */
+    value: AbVersions;
+    case: "abVersions";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookEntry group_book_entry = 231;
+     */
+    value: GroupBookEntry;
+    case: "groupBookEntry";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupBookEntryRemoved group_book_entry_removed = 232;
+     */
+    value: GroupBookEntryRemoved;
+    case: "groupBookEntryRemoved";
   } | {
     /**
      * Wallet (wallet.proto): the balance after a movement; a transfer of

@@ -663,6 +663,37 @@ export declare type MomentSettingsRequest = Message<"hongyan.v1.MomentSettingsRe
 export declare const MomentSettingsRequestSchema: GenMessage<MomentSettingsRequest>;
 
 /**
+ * MomentSearchRequest finds posts whose text contains query (letters in
+ * either case, 1–100 characters): your own and your friends' that you may
+ * see (the rules of the album), newest first. Strangers' posts are never
+ * searched. The answer is a MomentList; next is where the next page starts.
+ *
+ * @generated from message hongyan.v1.MomentSearchRequest
+ */
+export declare type MomentSearchRequest = Message<"hongyan.v1.MomentSearchRequest"> & {
+  /**
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * @generated from field: int64 before = 2;
+   */
+  before: bigint;
+
+  /**
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hongyan.v1.MomentSearchRequest.
+ * Use `create(MomentSearchRequestSchema)` to create a new message.
+ */
+export declare const MomentSearchRequestSchema: GenMessage<MomentSearchRequest>;
+
+/**
  * @generated from enum hongyan.v1.MomentVisibility
  */
 export enum MomentVisibility {

@@ -1,0 +1,209 @@
+package discovery_test
+
+import (
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"hongyan/internal/discovery"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/membus"
+	"hongyan/internal/postgres"
+	"hongyan/internal/postgres/pgtest"
+	"hongyan/internal/sqldb/stores"
+	"hongyan/internal/sqlite"
+)
+
+// benchUsers share a location in a 20 km × 20 km square around central
+// Shanghai (HONGYAN_BENCH_NEARBY_USERS overrides the number).
+const benchUsers = 100_000
+
+// BenchmarkNearby measures a nearby query, the service's whole path
+// (the viewer's spot, the rate-limit count, the cells, the distances and
+// bands), with many located users, on both engines. Each query is by
+// another viewer, so that the one-a-minute limit never refuses.
+func BenchmarkNearby(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		db, err := sqlite.Open(b.Context(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchNearby(b, db)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv("HONGYAN_TEST_POSTGRES") == "" {
+			pgtest.Require(b)
+		}
+		db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchNearby(b, db)
+	})
+}
+
+func benchNearby(b *testing.B, db *stores.DB) {
+	ctx := b.Context()
+	w := &world{blocks: map[[2]hongyan.UserID]bool{}, genders: map[hongyan.UserID]discovery.Gender{}}
+	s := discovery.New(db.Discovery(), w, w, hongyan.Publisher{Bus: nil}, discovery.Config{NearbyEvery: time.Millisecond})
+	n := benchUsers
+	if v, err := strconv.Atoi(os.Getenv("HONGYAN_BENCH_NEARBY_USERS")); err == nil && v > 0 {
+		n = v
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	points := make([]discovery.Point, n+1)
+	for u := 1; u <= n; u++ {
+		points[u] = discovery.Point{Lat: shanghai.Lat + (r.Float64()-0.5)*0.18, Lon: shanghai.Lon + (r.Float64()-0.5)*0.21}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for k := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := 1 + k; u <= n; u += 64 {
+				if err := s.SetLocation(ctx, me(hongyan.UserID(u)), points[u]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.Logf("%d located users set in %v", n, time.Since(start).Round(time.Millisecond))
+	var took []time.Duration
+	found := 0
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		u := hongyan.UserID(1 + (i*7919)%n)
+		t0 := time.Now()
+		ps, err := s.Nearby(ctx, me(u), discovery.GenderAny)
+		if err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(t0))
+		found += len(ps)
+	}
+	b.StopTimer()
+	// The reads alone (the store's part without the rate-limit count,
+	// which is a write and waits for a commit): the levels' cells, the
+	// cards of a page.
+	st := db.Discovery()
+	var reads []time.Duration
+	for i := range min(len(took), 2000) {
+		u := hongyan.UserID(1 + (i*104729)%n)
+		t0 := time.Now()
+		sp, err := st.Spot(ctx, u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var page []hongyan.UserID
+		for lv, l := range discovery.Levels {
+			spots, err := st.Around(ctx, u, discovery.Cover(sp.Point, l.Radius, l.Deg), lv, time.Now().Add(-time.Hour), discovery.GenderAny, 2000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			page = page[:0]
+			for _, o := range spots {
+				if discovery.Distance(sp.Point, o.Point) <= l.Radius {
+					page = append(page, o.User)
+				}
+			}
+			if len(page) >= discovery.MaxNearby {
+				break
+			}
+		}
+		if _, err := st.Cards(ctx, page[:min(len(page), discovery.MaxNearby)]); err != nil {
+			b.Fatal(err)
+		}
+		reads = append(reads, time.Since(t0))
+	}
+	q := func(ds []time.Duration, p float64) float64 {
+		slices.Sort(ds)
+		return float64(ds[int(p*float64(len(ds)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(took, 0.5), "p50-ms")
+	b.ReportMetric(q(took, 0.99), "p99-ms")
+	b.ReportMetric(q(reads, 0.5), "read-p50-ms")
+	b.ReportMetric(q(reads, 0.99), "read-p99-ms")
+	b.ReportMetric(float64(found)/float64(len(took)), "people/query")
+}
+
+// BenchmarkShake: many people shake at once, 32 at a time, each once, on
+// both engines; every match must be mutual (no one matched twice) and
+// nearly everyone matched (one may be left waiting at the end).
+func BenchmarkShake(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		db, err := sqlite.Open(b.Context(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchShake(b, db)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv("HONGYAN_TEST_POSTGRES") == "" {
+			pgtest.Require(b)
+		}
+		db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchShake(b, db)
+	})
+}
+
+func benchShake(b *testing.B, db *stores.DB) {
+	ctx := b.Context()
+	w := &world{blocks: map[[2]hongyan.UserID]bool{}, genders: map[hongyan.UserID]discovery.Gender{}}
+	s := discovery.New(db.Discovery(), w, w, hongyan.Publisher{Bus: membus.New()}, discovery.Config{})
+	var next atomic.Int64
+	var mu sync.Mutex
+	var took []time.Duration
+	b.SetParallelism(16) // 32 shakers on 2 cores
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			u := hongyan.UserID(next.Add(1))
+			t0 := time.Now()
+			if _, err := s.Shake(ctx, me(u), &discovery.Point{Lat: shanghai.Lat, Lon: shanghai.Lon}); err != nil {
+				b.Error(err)
+				return
+			}
+			d := time.Since(t0)
+			mu.Lock()
+			took = append(took, d)
+			mu.Unlock()
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	n := int(next.Load())
+	partner := make(map[hongyan.UserID]hongyan.UserID, n)
+	for u := 1; u <= n; u++ {
+		m, err := s.ShakeResult(ctx, me(hongyan.UserID(u)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m != nil {
+			partner[hongyan.UserID(u)] = m.User
+		}
+	}
+	for u, p := range partner {
+		if partner[p] != u {
+			b.Fatalf("user %d matched %d, who matched %d", u, p, partner[p])
+		}
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "shakes/s")
+	b.ReportMetric(float64(n-len(partner)), "unmatched")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+}

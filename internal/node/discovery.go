@@ -1,0 +1,49 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"hongyan/internal/account"
+	"hongyan/internal/config"
+	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/sqldb/stores"
+)
+
+// newDiscovery builds people nearby, shake and drift bottles from cfg.
+func newDiscovery(cfg config.Config, db *stores.DB, contacts *contact.Service, accounts *account.Service, pub hongyan.Publisher) *discovery.Service {
+	d := cfg.Discovery
+	dcfg := discovery.Config{SpotTTL: d.LocationTTL.Duration, NearbyEvery: d.NearbyEvery.Duration, ShakeWindow: d.ShakeWindow.Duration,
+		ShakesPerMinute: d.ShakesPerMinute, BottleTTL: d.BottleTTL.Duration, ThrowsPerDay: d.ThrowsPerDay, PicksPerDay: d.PicksPerDay,
+		RepliesPerHour: d.RepliesPerHour}
+	if loc, err := time.LoadLocation(d.DayZone); err == nil {
+		dcfg.Day = loc // Validate has checked it
+	}
+	return discovery.New(db.Discovery(), discoveryRelations{contacts}, discoveryProfiles{accounts}, pub, dcfg)
+}
+
+// discoveryRelations lets discovery ask the contact feature about blocks.
+type discoveryRelations struct{ contacts *contact.Service }
+
+func (r discoveryRelations) Blocked(ctx context.Context, a, b hongyan.UserID) (bool, error) {
+	_, blocked, err := r.contacts.Friendship(ctx, a, b)
+	return blocked, err
+}
+
+// discoveryProfiles lets discovery show strangers a user's public profile.
+type discoveryProfiles struct{ accounts *account.Service }
+
+func (p discoveryProfiles) Card(ctx context.Context, user hongyan.UserID) (discovery.Card, error) {
+	a, err := p.accounts.Account(ctx, user)
+	if err != nil {
+		return discovery.Card{}, err
+	}
+	c := discovery.Card{Nickname: a.Profile.Nickname, Gender: discovery.Gender(a.Profile.Gender), Region: a.Profile.Region,
+		Signature: a.Profile.Signature}
+	if a.Profile.Avatar != "" {
+		c.Avatar = "/avatar/" + a.Profile.Avatar
+	}
+	return c, nil
+}
