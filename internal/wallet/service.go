@@ -822,24 +822,24 @@ func (s *Service) GetTransfer(ctx context.Context, c hongyan.Caller, id int64) (
 // Accept moves a pending transfer into the receiver's wallet. Accepting an
 // accepted transfer again returns it unchanged.
 func (s *Service) Accept(ctx context.Context, c hongyan.Caller, id int64) (Transfer, error) {
-	return s.settle(ctx, c, id, TransferAccepted)
+	return s.settle(ctx, c, id, TransferAccepted, s.now())
 }
 
 // Return sends a pending transfer back to its sender (the receiver's
 // choice).
 func (s *Service) Return(ctx context.Context, c hongyan.Caller, id int64) (Transfer, error) {
-	return s.settle(ctx, c, id, TransferReturned)
+	return s.settle(ctx, c, id, TransferReturned, s.now())
 }
 
-// settle ends a transfer in state to: accepted or returned by the
-// receiver, or refunded by the expiry (c is then the zero Caller). The
+// settle ends a transfer in state to at time now: accepted or returned by
+// the receiver, or refunded by the expiry (c is then the zero Caller; now
+// is the time the expiry runs as, which ExpireAt may set ahead). The
 // ledger's Once key "transfer:ID" makes it happen once, whichever comes
 // first.
-func (s *Service) settle(ctx context.Context, c hongyan.Caller, id int64, to TransferState) (Transfer, error) {
+func (s *Service) settle(ctx context.Context, c hongyan.Caller, id int64, to TransferState, now time.Time) (Transfer, error) {
 	if id <= 0 {
 		return Transfer{}, errNoTransfer
 	}
-	now := s.now()
 	var t Transfer
 	var changes []hongyan.Change
 	err := s.store.Atomically(ctx, func(tx Tx) error {
@@ -1203,7 +1203,7 @@ func (s *Service) ExpireAt(ctx context.Context, now time.Time) (int, error) {
 			n++
 		}
 		for _, id := range transfers {
-			if _, err := s.settle(ctx, hongyan.Caller{}, id, TransferRefunded); err != nil && hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+			if _, err := s.settle(ctx, hongyan.Caller{}, id, TransferRefunded, now); err != nil && hongyan.ErrorCode(err) != hongyan.CodePrecondition {
 				return n, err
 			}
 			n++

@@ -250,3 +250,43 @@ func TestPINRightTriesLostDoNotLock(t *testing.T) {
 		t.Errorf("a right password after lost requests: got %v, want it accepted", err)
 	}
 }
+
+// ExpireAt runs the expiry as of the time it is given: a transfer due then
+// is refunded even though the service's clock has not reached it (what
+// `hongyan admin expire-now` does), and the run ends.
+func TestExpireAtRefundsTransfersDueThen(t *testing.T) {
+	ctx := t.Context()
+	svc, _, now := newService(t)
+	from := caller(1)
+	if _, err := svc.TopUp(ctx, from, 1000, "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetPIN(ctx, from, "123456", ""); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := svc.Transfer(ctx, from, wallet.TransferRequest{To: 2, Amount: 300, PIN: "123456", Key: "x1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var n int
+	go func() {
+		defer close(done)
+		n, err = svc.ExpireAt(ctx, now.Add(svc.Config().Expiry))
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("ExpireAt did not return: it keeps finding the transfer it does not refund")
+	}
+	if err != nil || n != 1 {
+		t.Fatalf("ExpireAt: got %d, %v; want 1 refund", n, err)
+	}
+	got, err := svc.GetTransfer(ctx, from, tr.ID)
+	if err != nil || got.State != wallet.TransferRefunded {
+		t.Fatalf("the transfer after ExpireAt: got %v, %v; want refunded", got.State, err)
+	}
+	if b, err := svc.Balance(ctx, from); err != nil || b != 1000 {
+		t.Errorf("sender's balance after the refund: got %d, %v; want 1000", b, err)
+	}
+}
