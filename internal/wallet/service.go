@@ -274,9 +274,10 @@ func (s *Service) SetPIN(ctx context.Context, c hongyan.Caller, pin, old string)
 	return recovery, nil
 }
 
-// ResetPIN sets a new payment password with the recovery code that SetPIN
-// gave; it also lifts a lock. Wrong codes count as wrong tries.
-func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, code, pin string) (recovery string, err error) {
+// ResetPIN sets a new payment password with the caller's account password
+// and the recovery code that SetPIN gave; it also lifts a lock. Wrong codes
+// count as wrong tries; a wrong account password counts against signing in.
+func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, password, code, pin string) (recovery string, err error) {
 	if !validPIN(pin) {
 		return "", errf(hongyan.CodeInvalid, hongyan.ReasonWrongPIN, "a payment password is 6 digits")
 	}
@@ -289,6 +290,12 @@ func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, code, pin stri
 	}
 	if !set {
 		return "", errf(hongyan.CodePrecondition, hongyan.ReasonPINNotSet, "no payment password is set")
+	}
+	if s.peers == nil {
+		return "", hongyan.Errorf(hongyan.CodeUnavailable, "the account password cannot be checked here")
+	}
+	if err := s.peers.ConfirmPassword(ctx, c.User, password); err != nil {
+		return "", err
 	}
 	if err := s.countTry(ctx, c.User); err != nil {
 		return "", err

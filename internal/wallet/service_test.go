@@ -71,14 +71,17 @@ func TestPINLockAndReset(t *testing.T) {
 	if err := send("123456", "e"); hongyan.ErrorReason(err) != hongyan.ReasonPINLocked {
 		t.Fatalf("right PIN before three hours: got %v, want %s", err, hongyan.ReasonPINLocked)
 	}
-	if _, err := svc.ResetPIN(ctx, c, "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonPINLocked {
+	if _, err := svc.ResetPIN(ctx, c, "account-password", "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonPINLocked {
 		t.Errorf("reset while locked: got %v, want %s", err, hongyan.ReasonPINLocked)
 	}
 	*now = now.Add(2 * time.Second)
-	if _, err := svc.ResetPIN(ctx, c, "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonWrongCode {
+	if _, err := svc.ResetPIN(ctx, c, "not-the-password", recovery, "111111"); hongyan.ErrorReason(err) != hongyan.ReasonWrongPassword {
+		t.Errorf("reset with the right code but a wrong account password: got %v, want %s", err, hongyan.ReasonWrongPassword)
+	}
+	if _, err := svc.ResetPIN(ctx, c, "account-password", "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonWrongCode {
 		t.Errorf("reset with a wrong code: got %v, want %s", err, hongyan.ReasonWrongCode)
 	}
-	again, err := svc.ResetPIN(ctx, c, recovery, "111111")
+	again, err := svc.ResetPIN(ctx, c, "account-password", recovery, "111111")
 	if err != nil || again == recovery {
 		t.Fatalf("reset: got %q, %v; want a new recovery code", again, err)
 	}
