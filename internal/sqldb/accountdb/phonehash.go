@@ -83,6 +83,10 @@ func hashPhones(t *sqldb.Tx, salt []byte) error {
 	if err := rs.Err(); err != nil {
 		return sqldb.Internal(err)
 	}
+	// Hashes under an earlier salt go first (the index is unique).
+	if _, err := t.Exec(`UPDATE accounts SET phone_hash = NULL WHERE phone_hash IS NOT NULL`); err != nil {
+		return sqldb.Internal(err)
+	}
 	for _, r := range rows {
 		if _, err := t.Exec(`UPDATE accounts SET phone_hash = $2 WHERE id = $1`, r.id, account.PhoneHash(salt, r.phone)); err != nil {
 			return sqldb.Internal(err)
