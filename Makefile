@@ -114,6 +114,9 @@ chaos-postgres:
 # idempotency keys, HONGYAN_UNSAFE_WALLET_IGNORE_KEYS) must be caught
 # paying twice. chaos-money-postgres runs the same on PostgreSQL.
 CHAOS_MONEY_FLAGS ?= --duration 15s --kill-every 1s --min-kills 10
+# A node on PostgreSQL takes about a second to start on this machine: kills
+# every second would leave it no time to serve.
+CHAOS_MONEY_POSTGRES_FLAGS ?= --duration 20s --kill-every 2s --min-kills 8
 .PHONY: chaos-money chaos-money-postgres
 chaos-money:
 	$(GO) build -o bin/hongyan ./cmd/hongyan
@@ -136,7 +139,7 @@ chaos-money-postgres:
 	$(GO) build -o bin/hongyan-load ./cmd/hongyan-load
 	@for s in $(CHAOS_SEEDS); do \
 	  echo "== chaos-money on PostgreSQL, seed $$s"; \
-	  bin/hongyan-load chaos-money --binary bin/hongyan $(CHAOS_MONEY_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
+	  bin/hongyan-load chaos-money --binary bin/hongyan $(CHAOS_MONEY_POSTGRES_FLAGS) --seed $$s --storage postgres --postgres '$(CHAOS_POSTGRES)' --json || exit 1; \
 	done
 
 # The web client (web/, TypeScript + Vite). `make web` installs the pinned

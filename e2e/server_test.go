@@ -10,9 +10,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -56,8 +56,8 @@ type server struct {
 	// admin is the admin listener (metrics), when env set one.
 	admin string
 	cmd   *exec.Cmd
-	done chan struct{}
-	log  *bytes.Buffer
+	done  chan struct{}
+	log   *bytes.Buffer
 }
 
 // schemas maps a server's data directory to the PostgreSQL database it

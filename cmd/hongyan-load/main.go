@@ -7,6 +7,7 @@
 //	hongyan-load w1-direct --server http://127.0.0.1:8080 --users 1000 --open-loop 2000,5000,10000,15000 [--arrival poisson|fixed] [--p99-limit 50ms] --duration 20s
 //	hongyan-load w2-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 --users 19000 --procs 2 [--source-addrs 127.0.0.2-127.0.0.9]
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
+//	hongyan-load w6-oa [--followers 100000] [--users 100] [--senders 16] [--inflight 4] [--duration 10s] [--storage sqlite|postgres] [--json]
 //	hongyan-load w8-money --server http://127.0.0.1:8080 --users 100 --duration 60s [--json]
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
@@ -53,6 +54,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -102,10 +104,23 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&opt.Faults, "faults", "", "chaos-cluster: the nemesis's faults, comma-separated (default kill,stop,nats,partition)")
 	fs.IntVar(&opt.Procs, "procs", 1, "w1-direct, w2-idle: spread the clients over this many processes")
 	sourceAddrs := fs.String("source-addrs", "", "local addresses to dial from, in turn: a comma-separated list of addresses or ranges such as 127.0.0.2-127.0.0.9")
-	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send")
+	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send; w6-oa: followers that message the account (default 16)")
+	fs.IntVar(&opt.Followers, "followers", 100_000, "w6-oa: followers of the broadcast (--users of them real and online, the rest synthetic, seeded in the node's store)")
 	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the load and, without --server, the node) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *openLoop != "" {
 		rates, err := load.ParseRates(*openLoop)
@@ -205,11 +220,20 @@ func run(ctx context.Context, args []string) error {
 		}
 		cfg.Storage.Driver = *storage
 		cfg.Storage.Postgres = *pgDSN
+		if workload == "w6-oa" {
+			// Its developer server listens on loopback.
+			cfg.OfficialAccounts.AllowPrivateCallbacks = true
+		}
 		n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			return err
 		}
 		defer n.Close()
+		// w6-oa's synthetic followers: user IDs far above any registered
+		// one, following through the store (64 at a time), with no welcome.
+		opt.SeedOAFollowers = func(ctx context.Context, appid string, count int) error {
+			return n.OfficialAccounts().SeedFollowers(ctx, appid, 1<<40, count, 64)
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err

@@ -84,6 +84,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   shake [--lat LAT --lon LON]          the matched person, or {"match":null} after the window
   bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID
   bottle list | bottle show BOTTLE_ID  my bottles (thrown or picked) with their messages
+  bottle greet BOTTLE_ID [GREETING]    ask the other person of an answered bottle to be friends
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN

@@ -12,7 +12,7 @@ import (
 const (
 	nearbyUsage = "nearby set LAT LON | nearby list [--gender male|female] | nearby clear"
 	shakeUsage  = "shake [--lat LAT --lon LON]"
-	bottleUsage = "bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID | bottle list | bottle show BOTTLE_ID"
+	bottleUsage = "bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID | bottle list | bottle show BOTTLE_ID | bottle greet BOTTLE_ID [GREETING]"
 )
 
 // negMark lets negative numbers (a latitude south, a longitude west) pass
@@ -183,8 +183,8 @@ func (e *env) bottle(args []string) error {
 	if err != nil {
 		return err
 	}
-	need := map[string]int{"throw": 1, "pick": 0, "reply": 2, "return": 1, "list": 0, "show": 1}
-	if n, ok := need[firstOr(pos)]; !ok || len(pos)-1 != n {
+	need := map[string]int{"throw": 1, "pick": 0, "reply": 2, "return": 1, "list": 0, "show": 1, "greet": 1}
+	if n, ok := need[firstOr(pos)]; !ok || (len(pos)-1 != n && !(pos[0] == "greet" && len(pos) == 3)) {
 		return usageErr("usage: %s", bottleUsage)
 	}
 	id := func() (int64, error) {
@@ -202,7 +202,7 @@ func (e *env) bottle(args []string) error {
 		req.Req = &pb.ClientFrame_BottlePick{BottlePick: &pb.Empty{}}
 	case "list":
 		req.Req = &pb.ClientFrame_Bottles{Bottles: &pb.Empty{}}
-	case "reply", "return", "show":
+	case "reply", "return", "show", "greet":
 		b, err := id()
 		if err != nil {
 			return err
@@ -212,6 +212,12 @@ func (e *env) bottle(args []string) error {
 			req.Req = &pb.ClientFrame_BottleReply{BottleReply: &pb.BottleReplyRequest{Bottle: b, Text: pos[2]}}
 		case "return":
 			req.Req = &pb.ClientFrame_BottleReturn{BottleReturn: &pb.BottleRef{Bottle: b}}
+		case "greet":
+			greeting := ""
+			if len(pos) == 3 {
+				greeting = pos[2]
+			}
+			req.Req = &pb.ClientFrame_BottleGreet{BottleGreet: &pb.BottleGreetRequest{Bottle: b, Greeting: greeting}}
 		default:
 			req.Req = &pb.ClientFrame_BottleGet{BottleGet: &pb.BottleRef{Bottle: b}}
 		}

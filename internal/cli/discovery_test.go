@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 )
@@ -107,8 +108,16 @@ func TestCLIDiscovery(t *testing.T) {
 	if _, code := ben.fail("bottle", "return", id); code != "failed_precondition" {
 		t.Errorf("throw back an answered bottle: got %q, want failed_precondition", code)
 	}
+	if _, code := cat.fail("bottle", "greet", id); code != "not_found" {
+		t.Errorf("a stranger greets: got %q, want not_found", code)
+	}
+	ben.ok("bottle", "greet", id, "加个好友")
 	list := one[bottleOut](ann, "bottle", "list")
 	if !list.Mine || len(list.Messages) != 2 || list.Messages[0].Mine || list.Messages[0].Text != "收到" || !list.Messages[1].Mine {
 		t.Errorf("bottle list: got %+v", list)
+	}
+	// Ben's greeting is a friend request Ann sees, from Ben.
+	if lines := ann.ok("friends", "requests"); len(lines) != 1 || !strings.Contains(lines[0], "加个好友") {
+		t.Errorf("ann's friend requests: got %q, want ben's greeting", lines)
 	}
 }

@@ -20,12 +20,16 @@ const oaUsage = `oa create ORG NAME [--type subscription|service] | oa list | oa
   oa menu APPID JSON | oa broadcast APPID TEXT [--tag N]
   oa qr APPID [--scene N | --scene-str S] [--expire SECONDS | --expire permanent]
   oa followers APPID | oa stats APPID FROM TO
-  oa forum post APPID TEXT [--images ID,ID…] | oa forum list APPID | oa forum thread POST_ID
+  oa forum post APPID TEXT [--image PATH]... [--images MEDIA_ID,…] | oa forum list APPID | oa forum thread POST_ID
   oa forum reply POST_ID TEXT | oa forum pin|unpin|remove POST_ID`
 
 // oa runs the official-account subcommands: a user's (follow, scan, chat,
 // tap the menu) and an operator's.
 func (e *env) oa(args []string) error {
+	imagePaths, args, err := takeRepeated(args, "image")
+	if err != nil {
+		return err
+	}
 	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire", "images")
 	if err != nil {
 		return err
@@ -53,10 +57,10 @@ func (e *env) oa(args []string) error {
 		"forum post": 2, "forum list": 1, "forum thread": 1, "forum reply": 2, "forum pin": 1, "forum unpin": 1, "forum remove": 1,
 	}
 	n, ok := need[sub]
-	if !ok || n != len(rest) {
+	if !ok || n != len(rest) || (len(imagePaths) > 0 && sub != "forum post") {
 		return usageErr("usage: %s", oaUsage)
 	}
-	c, _, _, err := e.signIn()
+	c, sess, _, err := e.signIn()
 	if err != nil {
 		return err
 	}
@@ -253,6 +257,13 @@ func (e *env) oa(args []string) error {
 		var images []string
 		if x := fl["images"]; x != "" {
 			images = strings.Split(x, ",")
+		}
+		for _, path := range imagePaths {
+			id, err := e.uploadFile(sess, "image", path)
+			if err != nil {
+				return err
+			}
+			images = append(images, id)
 		}
 		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaForumPost{OaForumPost: &pb.OaForumPostRequest{Account: id, Text: rest[1], MediaIds: images}}})
 		if err != nil {

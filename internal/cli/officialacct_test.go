@@ -1,6 +1,10 @@
 package cli_test
 
 import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +229,32 @@ func TestOfficialAccountForum(t *testing.T) {
 	if n != 1 {
 		t.Errorf("sync of the post's author: got %d forum replies, want 1", n)
 	}
+	// A post's image: its readers download it, strangers do not, and no
+	// one once the post is removed.
+	pic := filepath.Join(t.TempDir(), "p.png")
+	f, err := os.Create(pic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	png.Encode(f, image.NewRGBA(image.Rect(0, 0, 8, 8)))
+	f.Close()
+	withImage := one[oaPost](fan, "oa", "forum", "post", acct.AppID, "A photo of the hall", "--image", pic)
+	if len(withImage.MediaIDs) != 1 {
+		t.Fatalf("oa forum post --image: got %+v, want one media ID", withImage)
+	}
+	img := withImage.MediaIDs[0]
+	other.ok("download", img, filepath.Join(t.TempDir(), "got.png"))
+	if code, ec := stranger.fail("download", img, filepath.Join(t.TempDir(), "no.png")); code != 1 || ec != "not_found" {
+		t.Errorf("a stranger downloads a post's image: got exit %d, %s; want not_found", code, ec)
+	}
+	if code, ec := other.fail("oa", "forum", "post", acct.AppID, "no such image", "--images", "nosuchmedia0"); code != 1 || ec != "not_found" {
+		t.Errorf("a post with an image that is not there: got exit %d, %s; want not_found", code, ec)
+	}
+	op.ok("oa", "forum", "remove", itoa(withImage.ID))
+	if code, ec := other.fail("download", img, filepath.Join(t.TempDir(), "gone.png")); code != 1 || ec != "not_found" {
+		t.Errorf("a removed post's image: got exit %d, %s; want not_found", code, ec)
+	}
+
 	op.ok("oa", "forum", "remove", itoa(first.ID))
 	if code, ec := other.fail("oa", "forum", "reply", itoa(first.ID), "late"); code != 1 || ec != "not_found" {
 		t.Errorf("a reply to a removed post: got exit %d, %s; want not_found", code, ec)

@@ -16,6 +16,9 @@ type Relations interface {
 	// Blocked reports whether either of a and b has blocked the other,
 	// read now.
 	Blocked(ctx context.Context, a, b hongyan.UserID) (bool, error)
+	// Greet sends a friend request with greeting from from to to, by the
+	// contact feature's rules (its limits, the recipient's settings).
+	Greet(ctx context.Context, from, to hongyan.UserID, greeting string) error
 }
 
 // Profiles is what discovery asks the account feature (node fills it).
@@ -508,6 +511,31 @@ func (s *Service) Reply(ctx context.Context, c hongyan.Caller, id int64, text st
 	}
 	s.pub.PublishChanges(ctx, changes)
 	return MessageView{ID: m.ID, Mine: true, Text: m.Text, Created: m.Created}, nil
+}
+
+// Greet asks the other person of an answered bottle to be friends: the
+// way out of anonymity. The request shows who sent it, so only the one who
+// chooses to greet is revealed; accepting reveals the other.
+func (s *Service) Greet(ctx context.Context, c hongyan.Caller, id int64, greeting string) error {
+	b, err := s.bottle(ctx, c.User, id)
+	if err != nil {
+		return err
+	}
+	if !b.Replied || b.Picker == 0 {
+		return hongyan.Errorf(hongyan.CodePrecondition, "a bottle's people can add each other once it was answered")
+	}
+	other := b.Picker
+	if other == c.User {
+		other = b.Thrower
+	}
+	blocked, err := s.rel.Blocked(ctx, c.User, other)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return hongyan.Errorf(hongyan.CodeDenied, "you cannot add this person")
+	}
+	return s.rel.Greet(ctx, c.User, other, greeting)
 }
 
 // Return throws back the bottle the caller picked and has not answered.

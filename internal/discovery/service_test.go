@@ -23,12 +23,20 @@ type world struct {
 	mu      sync.Mutex
 	blocks  map[[2]hongyan.UserID]bool
 	genders map[hongyan.UserID]discovery.Gender
+	greets  []string
 }
 
 func (w *world) Blocked(_ context.Context, a, b hongyan.UserID) (bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.blocks[[2]hongyan.UserID{a, b}] || w.blocks[[2]hongyan.UserID{b, a}], nil
+}
+
+func (w *world) Greet(_ context.Context, from, to hongyan.UserID, greeting string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.greets = append(w.greets, fmt.Sprintf("%d>%d:%s", from, to, greeting))
+	return nil
 }
 
 func (w *world) Card(_ context.Context, u hongyan.UserID) (discovery.Card, error) {
@@ -345,6 +353,15 @@ func TestBottles(t *testing.T) {
 			t.Fatalf("Reply back: %v", err)
 		}
 		wantCode(t, "throw back an answered bottle", f.s.Return(f.ctx, picker, b.ID), hongyan.CodePrecondition)
+		// Adding each other: the greeting goes to the other, by ID,
+		// without either learning it beforehand.
+		wantCode(t, "a stranger greets", f.s.Greet(f.ctx, stranger, b.ID, "hi"), hongyan.CodeNotFound)
+		if err := f.s.Greet(f.ctx, thrower, b.ID, "加个好友吧"); err != nil {
+			t.Fatalf("Greet: %v", err)
+		}
+		if got, want := strings.Join(f.w.greets, ","), "1>2:加个好友吧"; got != want {
+			t.Errorf("greetings: got %q, want %q", got, want)
+		}
 		got, err := f.s.Get(f.ctx, thrower, b.ID)
 		if err != nil || len(got.Messages) != 2 || got.Messages[0].Mine || !got.Messages[1].Mine {
 			t.Errorf("Get by thrower: got %+v, %v", got, err)
@@ -357,6 +374,7 @@ func TestBottles(t *testing.T) {
 		f.w.blocks[[2]hongyan.UserID{1, 2}] = true
 		_, err = f.s.Reply(f.ctx, picker, b.ID, "?")
 		wantCode(t, "reply after a block", err, hongyan.CodeDenied)
+		wantCode(t, "greet after a block", f.s.Greet(f.ctx, picker, b.ID, "?"), hongyan.CodeDenied)
 		// A blocked person's bottles are never picked; they stay drifting.
 		b2, _ := f.s.Throw(f.ctx, thrower, "second")
 		if v, err := f.s.Pick(f.ctx, picker); err != nil || v != nil {

@@ -75,6 +75,9 @@ func discoveryRoutes(rs routes) {
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_BottleReturn) (*pb.ServerFrame, error) {
 		return done(), c.g.s.Discovery.Return(ctx, me, r.BottleReturn.Bottle)
 	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_BottleGreet) (*pb.ServerFrame, error) {
+		return done(), c.g.s.Discovery.Greet(ctx, me, r.BottleGreet.Bottle, r.BottleGreet.Greeting)
+	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Bottles) (*pb.ServerFrame, error) {
 		vs, err := c.g.s.Discovery.Bottles(ctx, me)
 		if err != nil {

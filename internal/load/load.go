@@ -60,6 +60,12 @@ type Options struct {
 	// w4-catchup only
 	Missed int // messages the reconnecting device missed (default 10,000); w7-moments: posts in the reader's feed (default 50,000)
 
+	// w6-oa only: the followers of the broadcast (default 100,000), and
+	// how to make the synthetic ones (n of them) follow the account in
+	// the node's store, which hongyan-load sets when it starts the node.
+	Followers       int
+	SeedOAFollowers func(ctx context.Context, appid string, n int) error
+
 	// chaos only
 	Binary    string        // the hongyan binary to run as a child process
 	KillEvery time.Duration // mean time between SIGKILLs of the child
@@ -161,6 +167,8 @@ type Result struct {
 	PostP50Ms     float64 `json:"post_p50_ms,omitempty"` // the poster's acknowledgement
 	PostP99Ms     float64 `json:"post_p99_ms,omitempty"`
 	VisibleP99Ms  float64 `json:"visible_p99_ms,omitempty"` // from posting until a friend's feed has it
+	// OA is w6-oa's own figures.
+	OA *OAResult `json:"oa,omitempty"`
 	// Money is w8-money's own figures.
 	Money *MoneyResult `json:"money,omitempty"`
 
@@ -179,7 +187,7 @@ func (r Result) Violation() bool {
 }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -232,6 +240,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runGroup(ctx, opt)
 	case "w4-catchup":
 		return runCatchup(ctx, opt)
+	case "w6-oa":
+		return runOA(ctx, opt)
 	case "w7-moments":
 		return runMoments(ctx, opt)
 	case "w8-money":

@@ -32,6 +32,11 @@ func (r discoveryRelations) Blocked(ctx context.Context, a, b hongyan.UserID) (b
 	return blocked, err
 }
 
+func (r discoveryRelations) Greet(ctx context.Context, from, to hongyan.UserID, greeting string) error {
+	_, err := r.contacts.SendRequest(ctx, hongyan.Caller{User: from}, to, greeting, "")
+	return err
+}
+
 // discoveryProfiles lets discovery show strangers a user's public profile.
 type discoveryProfiles struct{ accounts *account.Service }
 

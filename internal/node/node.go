@@ -328,6 +328,24 @@ func observeStore(db *stores.DB, reg prometheus.Registerer) {
 		Buckets: prometheus.ExponentialBuckets(1, 2, 12),
 	})
 	reg.MustRegister(commit, ops)
+	// Each writer's counters: batches committed, operations in them, and
+	// batches run again (a failed operation, or on PostgreSQL a
+	// serialization failure or deadlock: the figure to watch when money
+	// moves slowly).
+	for _, w := range []struct {
+		name  string
+		stats func() sqldb.Stats
+	}{{"main", db.Stats}, {"serializable", db.SerializableStats}} {
+		labels := prometheus.Labels{"writer": w.name}
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hongyan_store_batches_total", Help: "Write transactions committed, by writer.", ConstLabels: labels},
+				func() float64 { return float64(w.stats().Batches) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hongyan_store_ops_total", Help: "Write operations committed, by writer.", ConstLabels: labels},
+				func() float64 { return float64(w.stats().Ops) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hongyan_store_retries_total", Help: "Write batches run again (a failed operation, a serialization failure or a deadlock), by writer.", ConstLabels: labels},
+				func() float64 { return float64(w.stats().Retries) }),
+		)
+	}
 	db.ObserveCommits(func(n int, d time.Duration) {
 		commit.Observe(d.Seconds())
 		ops.Observe(float64(n))

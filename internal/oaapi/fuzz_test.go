@@ -3,8 +3,8 @@ package oaapi_test
 import (
 	"encoding/json"
 	"net"
-	"net/url"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 

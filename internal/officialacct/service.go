@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -598,4 +599,42 @@ func (s *Service) Article(ctx context.Context, c hongyan.Caller, id int64) (Arti
 // CheckSecret reports whether secret is the account's AppSecret.
 func CheckSecret(a Account, secret string) bool {
 	return len(a.SecretHash) == sha256.Size && subtle.ConstantTimeCompare(HashToken(secret), a.SecretHash) == 1
+}
+
+// SeedFollowers makes n synthetic users follow the account, first at
+// synthetic user ID first, with no welcome message, event or change:
+// many followers fast for a load test (hongyan-load w6-oa runs it on the
+// node it starts; no request reaches it). parallel follows run at once.
+func (s *Service) SeedFollowers(ctx context.Context, appid string, first hongyan.UserID, n, parallel int) error {
+	app, err := s.App(ctx, appid)
+	if err != nil {
+		return err
+	}
+	if parallel < 1 {
+		parallel = 1
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, parallel)
+	at := s.now()
+	for range parallel {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) || ctx.Err() != nil {
+					return
+				}
+				if _, _, _, err := s.store.Follow(ctx, app.Account.ID, first+hongyan.UserID(i), Follow{OpenID: newOpenID(), UnionID: newOpenID(), At: at}, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
 }

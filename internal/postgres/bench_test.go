@@ -50,3 +50,16 @@ func BenchmarkOABroadcast(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOAForumPage measures reading a page of an official account's
+// community (officialaccttest.BenchmarkForumPage).
+//
+//	HONGYAN_TEST_POSTGRES=postgres://... go test -run '^$' -bench OAForumPage -benchtime 2s ./internal/postgres
+func BenchmarkOAForumPage(b *testing.B) {
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	officialaccttest.BenchmarkForumPage(b, db.OfficialAccounts(), 50_000)
+}

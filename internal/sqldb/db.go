@@ -209,6 +209,17 @@ func (db *DB) ObserveCommits(fn func(ops int, commit time.Duration)) {
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats { return db.w.stats() }
 
+// SerializableStats returns the counters of WriteSerializable's writer
+// (zero before its first use, and on engines without one).
+func (db *DB) SerializableStats() Stats {
+	db.serialMu.Lock()
+	defer db.serialMu.Unlock()
+	if db.serial == nil {
+		return Stats{}
+	}
+	return db.serial.stats()
+}
+
 // Stmt returns a prepared statement on the read pool for q, prepared once
 // per query text.
 func (db *DB) Stmt(ctx context.Context, q string) (*sql.Stmt, error) {

@@ -150,3 +150,16 @@ func BenchmarkOABroadcast(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOAForumPage measures reading a page of an official account's
+// community (officialaccttest.BenchmarkForumPage).
+//
+//	go test -run '^$' -bench OAForumPage -benchtime 2s ./internal/sqlite
+func BenchmarkOAForumPage(b *testing.B) {
+	db, err := sqlite.Open(b.Context(), b.TempDir())
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	officialaccttest.BenchmarkForumPage(b, db.OfficialAccounts(), 50_000)
+}

@@ -11,6 +11,7 @@ import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { device, friends } from "./people.mjs";
 import { Client, user } from "./protocol.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
+import { axe } from "./axe.mjs";
 
 const skip = skipReason();
 
@@ -79,6 +80,7 @@ describe("address books", { skip }, () => {
     assert.match(await page.locator('[data-match="Mum of Ming"]').textContent(), /Contact/, "a friend already is shown as a contact");
     assert.match(await page.locator('[data-match="Teacher Lin"]').textContent(), /\+86 138-0000-0202/, "a match shows the number as the contact has it");
     await shot(page, "desktop-en-phonebook.png");
+    assert.deepEqual(await axe(page, "en desktop phone contacts", '[data-screen="phonebook"]'), []);
     // Restoring downloads the version as a vCard.
     await v.click();
     const [dl] = await Promise.all([page.waitForEvent("download"), page.locator(".sheet button", { hasText: "Restore" }).click()]);
@@ -106,6 +108,7 @@ describe("address books", { skip }, () => {
     await page.locator('[data-entry="小明妈妈"]').waitFor();
     assert.equal(await page.locator("[data-entry]").count(), 2);
     await shot(page, "phone-zh-group-book.png");
+    assert.deepEqual(await axe(page, "zh phone group address book", '[data-screen="group-book"]'), []);
     await page.locator('[data-action="gb-history"]').click();
     const hist = page.locator('[data-dialog="gb-history"]');
     await hist.waitFor();

@@ -102,8 +102,15 @@ describe("discovery", { skip }, () => {
     const seen = await ann.body("bottleGet", { bottle: thrown.id });
     assert.equal(seen.messages[0].text, "Hello from the shore");
     assert.equal(seen.messages[0].mine, false);
+    // The thrower's answer arrives while the bottle is open.
+    await ann.body("bottleReply", { bottle: thrown.id, text: "Hi, shore" });
+    await page.locator('[data-screen="bottle"] [data-bottle-message]', { hasText: "Hi, shore" }).waitFor();
+    // Adding each other: Dan's request reaches Ann, from Dan.
+    await page.locator('[data-action="bottle-greet"]').click();
+    await page.locator('[role="dialog"] button[type="submit"]').click();
+    await page.locator(".toast", { hasText: "Friend request sent." }).waitFor();
     await go(page, "/discover/bottles");
-    await page.locator(`[data-bottle="${thrown.id}"]`, { hasText: "1 messages" }).waitFor();
+    await page.locator(`[data-bottle="${thrown.id}"]`, { hasText: "2 messages" }).waitFor();
     expectNoErrors(page);
     await page.context().close();
   });

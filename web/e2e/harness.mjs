@@ -137,6 +137,10 @@ export async function startServer({ env = {} } = {}) {
   return {
     url,
     port,
+    // The binary and the data directory, for `hongyan admin` while the
+    // node is stopped.
+    bin,
+    data,
     log: () => log,
     kill,
     restart: run,

@@ -12,7 +12,7 @@ import { launch, startServer, skipReason, OUT, SHOTS, DESKTOP, PHONE, pngImage }
 import { user } from "./protocol.mjs";
 import { center, device, friends, touch } from "./people.mjs";
 import { axe } from "./axe.mjs";
-import { go, newPage, login } from "./ui.mjs";
+import { go, newPage, login, xssFired } from "./ui.mjs";
 
 const skip = skipReason();
 
@@ -75,6 +75,7 @@ describe("Moments", { skip }, () => {
 
     // Ben, on a phone, sees it with the mention badge on Discover.
     const b = await device(browser, server, "mo_ben", { phone: true });
+    await b.locator('[data-tab="discover"] .badge.dot').waitFor(); // read when the app starts
     await go(b, "/discover");
     await b.locator('[data-entry="moments"] .badge', { hasText: "1" }).waitFor();
     await b.click('[data-entry="moments"]');
@@ -108,12 +109,14 @@ describe("Moments", { skip }, () => {
     await b.locator('.modal button[type="submit"]').click();
     await b.locator(`[data-post="${postId}"] .mo-comment`, { hasText: "Lovely" }).waitFor();
     await a.locator('[data-action="notifications"][data-unread="2"]').waitFor();
+    await a.locator('[data-tab="discover"] .badge.dot').waitFor();
     await a.click('[data-action="notifications"]');
     await a.locator('[data-screen="moment-notifications"] .mo-note').nth(1).waitFor();
     assert.equal(await a.locator('.mo-note[data-kind="1"]').count(), 1, "the like");
     assert.match(await a.locator('.mo-note[data-kind="2"]').textContent(), /Lovely/);
     // Opening them read them, on the server too.
     await a.locator('[data-screen="moment-notifications"] [data-read="done"]').waitFor();
+    await a.locator('[data-tab="discover"] .badge').waitFor({ state: "detached" });
     assert.equal((await ann.body("momentNotifications", { limit: 5 })).unread, 0);
 
     // Ann replies to ben's comment; ben is told.
@@ -166,6 +169,22 @@ describe("Moments", { skip }, () => {
     await c.locator(`[data-moment-card="/discover/moments/p/${postId}"]`).click();
     await c.locator('[data-screen="moment-post"] .empty', { hasText: "may not see it" }).waitFor();
 
+    // Settings: hidden from ben, the post is gone for him; shown again, back.
+    await go(a, "/discover/moments/settings");
+    await a.locator('[data-screen="moment-settings"] [data-action="hideMineFrom"]').click();
+    await a.locator('.modal [data-contact="Ben 本"] input[type="checkbox"]').check();
+    await a.locator(".modal .btn.primary").click();
+    const hidden = a.locator(`[data-screen="moment-settings"] [data-person="${ben.session.user}"]`);
+    await hidden.waitFor();
+    await go(b, "/discover");
+    await go(b, `/discover/moments/p/${postId}`);
+    await b.locator('[data-screen="moment-post"] .empty', { hasText: "may not see it" }).waitFor();
+    await hidden.locator('[data-action="unhide"]').click();
+    await hidden.waitFor({ state: "detached" });
+    await go(b, "/discover");
+    await go(b, `/discover/moments/p/${postId}`);
+    await b.locator(`[data-screen="moment-post"] [data-post="${postId}"]`).waitFor();
+
     // Ann deletes it; ben's post screen finds it gone.
     await go(a, "/discover/moments");
     await a.locator(`[data-screen="moments"] [data-post="${postId}"] .mo-more`).click();
@@ -175,6 +194,19 @@ describe("Moments", { skip }, () => {
     await go(b, "/discover");
     await go(b, `/discover/moments/p/${postId}`);
     await b.locator('[data-screen="moment-post"] .empty').waitFor();
+
+    // Text is only ever text: payloads in a post, a place, a link title and
+    // a comment run nothing.
+    const evil = '<img src=x onerror="__xss(1)"><script>__xss(2)</script>';
+    const bad = await ben.body("momentPost", { text: evil, location: evil, link: "https://example.com/x", linkTitle: evil });
+    await ann.body("momentComment", { post: bad.id, text: evil });
+    await go(a, "/discover");
+    await go(a, "/discover/moments");
+    await a.locator(`[data-post="${bad.id}"] .mo-comment`).waitFor();
+    assert.equal(await a.locator(`[data-post="${bad.id}"] .mo-text`).textContent(), evil);
+    assert.deepEqual(await xssFired(a), []);
+    await ben.body("momentDelete", { post: bad.id });
+    await ann.body("momentDelete", { post: later.id });
 
     for (const p of [a, b, c]) {
       assert.deepEqual(p.errors, []);
@@ -233,6 +265,16 @@ describe("Moments", { skip }, () => {
         await page.context().close();
       }
     }
+    // The dark scheme, on a phone.
+    const dark = await newPage(browser, server, { viewport: PHONE, colorScheme: "dark", hasTouch: true, isMobile: true });
+    await login(dark, "mo_ann");
+    await go(dark, "/discover/moments");
+    await dark.locator(`[data-post="${p1.id}"] .mo-img`).first().waitFor();
+    problems.push(...(await axe(dark, "phone en dark moments")));
+    await go(dark, "/discover/moments/new");
+    await dark.locator('[data-form="moment"]').waitFor();
+    problems.push(...(await axe(dark, "phone en dark compose")));
+    await dark.context().close();
     assert.deepEqual(problems, []);
   });
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { launch, startServer, skipReason, SHOTS, PHONE } from "./harness.mjs";
 import { user } from "./protocol.mjs";
-import { login, newPage, PASSWORD } from "./ui.mjs";
+import { go, login, newPage, PASSWORD } from "./ui.mjs";
 import { axe } from "./axe.mjs";
 
 const skip = skipReason();
@@ -130,5 +130,34 @@ describe("oauth web authorization", { skip }, () => {
     assert.equal(new URL(p.url()).pathname, "/oauth/authorize");
     assert.deepEqual(await p.evaluate(() => window.__xssFired), []);
     await p.context().close();
+  });
+
+  it("limits redirects to the web authorization domain the operator sets in the console", async () => {
+    const con = await newPage(browser, server);
+    await login(con, "oauth_operator");
+    await go(con, "/discover/oa");
+    await con.locator('[data-entry="oa-console"]').click();
+    await con.locator(`[data-oa-console="${acct.id}"]`).click();
+    const dev = con.locator('[data-oa-section="developer"]');
+    await dev.locator('input[name="oauth-domains"]').fill("pay.shop.example");
+    await dev.locator('[data-oa-save="oauth-domains"]').click();
+    await con.locator(".toast", { hasText: "Saved" }).waitFor();
+    await con.context().close();
+
+    // The shop's redirect_uri (shop.example) is now another domain: the
+    // API answers WeChat's error instead of the consent screen, and the
+    // consent screen itself gives no code for it.
+    const res = await fetch(`${server.url}${authorizeURL("snsapi_base", "dom")}`, { redirect: "manual" });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /redirect_uri 参数错误.*10003/);
+    const p = await page();
+    await login(p, "oauth_reader");
+    const q = new URLSearchParams({ appid: acct.appid, redirect_uri: CALLBACK, response_type: "code", scope: "snsapi_base", state: "dom" });
+    await p.goto(`/oauth/authorize?${q}`);
+    await p.locator('[data-screen="oauth"] [data-oauth-error]').waitFor();
+    assert.equal(new URL(p.url()).host, new URL(server.url).host, "the browser stays on the node");
+    await p.context().close();
+    const after = await op.body("oaOperated", {});
+    assert.deepEqual(after.accounts.find((a) => a.id === acct.id).settings.oauthDomains, ["pay.shop.example"]);
   });
 });

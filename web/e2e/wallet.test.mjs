@@ -8,6 +8,7 @@
 // card and the red packet go to docs/screenshots.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { people, device } from "./people.mjs";
@@ -78,7 +79,7 @@ describe("wallet", { skip }, () => {
 
   before(async () => {
     // The sandbox provider takes a moment, so that the progress shows.
-    server = await startServer({ env: { HONGYAN_WALLET_SANDBOX_DELAY: "700ms" } });
+    server = await startServer({ env: { HONGYAN_WALLET_SANDBOX_DELAY: "700ms", HONGYAN_WALLET_TEST_CLOCK: "true" } });
     [alice, bob, carol] = await people(server.url, [
       ["walice", "Alice"],
       ["wbob01", "Bob"],
@@ -362,8 +363,47 @@ describe("wallet", { skip }, () => {
     await b.locator('.money-form [data-field="amount"] input').fill("1");
     await b.click('.money-form [data-action="submit"]');
     await enterPin(b, "708090");
-    await b.locator('[data-screen="chat"] .money-card.transfer[data-state="pending"]', { hasText: "¥1.00" }).waitFor();
+    const card = b.locator('[data-screen="chat"] .money-card.transfer[data-state="pending"]', { hasText: "¥1.00" });
+    await card.waitFor();
+    // Alice takes it (through the protocol), and Bob's card follows.
+    await alice.body("transferAccept", { transfer: BigInt(await card.getAttribute("data-transfer")) });
+    await b.locator('[data-screen="chat"] .money-card.transfer[data-state="accepted"]', { hasText: "¥1.00" }).waitFor();
     assert.deepEqual(b.errors, []);
     await b.context().close();
+  });
+
+  it("shows what is left of a red packet refunded after 24 hours, in its card and the ledger", { timeout: 180000 }, async () => {
+    const a = await device(browser, server, "walice");
+    await openChatWith(a, `/chat/g/${group}`);
+    await attach(a, "red-packet");
+    const form = a.locator(".money-form");
+    await form.locator('[data-field="type"] select').selectOption("normal");
+    await form.locator('[data-field="count"] input').fill("2");
+    await form.locator('[data-field="amount"] input').fill("1");
+    await form.locator('[data-field="greeting"] input').fill("Left over");
+    await form.locator('[data-action="submit"]').click();
+    await enterPin(a, PIN);
+    await a.locator('[data-screen="chat"] .money-card.packet[data-state="open"]', { hasText: "Left over" }).waitFor();
+    const packet = (await a.locator('[data-screen="chat"] .money-card.packet', { hasText: "Left over" }).getAttribute("data-packet")).trim();
+    const grabbed = await bob.body("redPacketGrab", { packet: BigInt(packet) });
+    assert.equal(grabbed.amount, 100n);
+
+    // As if 24 hours had passed (the node's test clock, while it is
+    // stopped); the page catches up when the node is back. (Only a red
+    // packet is left unanswered here: expire-now does not yet refund a
+    // pending transfer.)
+    await server.kill();
+    const out = execFileSync(server.bin, ["admin", "--data", server.data, "expire-now"], { env: { ...process.env, HONGYAN_WALLET_TEST_CLOCK: "true" }, encoding: "utf8" });
+    assert.deepEqual(JSON.parse(out), { refunded: 1 });
+    await server.restart();
+
+    await a.locator('[data-screen="chat"] .money-card.packet[data-state="expired"]', { hasText: "Left over" }).waitFor({ timeout: 30000 });
+    await a.locator('[data-screen="chat"] .money-card.packet', { hasText: "Left over" }).click();
+    await a.locator('[data-screen="packet-detail"][data-state="expired"] [data-packet-line]', { hasText: "¥1.00 went back to the sender" }).waitFor();
+    await a.keyboard.press("Escape");
+    await openWallet(a);
+    await a.locator('[data-ledger] [data-kind="10"]', { hasText: "+¥1.00" }).waitFor();
+    assert.deepEqual(a.errors, []);
+    await a.context().close();
   });
 });

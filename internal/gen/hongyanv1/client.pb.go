@@ -664,6 +664,7 @@ type ClientFrame struct {
 	//	*ClientFrame_BottleReturn
 	//	*ClientFrame_Bottles
 	//	*ClientFrame_BottleGet
+	//	*ClientFrame_BottleGreet
 	//	*ClientFrame_AbBackup
 	//	*ClientFrame_AbVersions
 	//	*ClientFrame_AbRestore
@@ -1961,6 +1962,15 @@ func (x *ClientFrame) GetBottleGet() *BottleRef {
 	return nil
 }
 
+func (x *ClientFrame) GetBottleGreet() *BottleGreetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BottleGreet); ok {
+			return x.BottleGreet
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetAbBackup() *AbBackupRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_AbBackup); ok {
@@ -2730,6 +2740,10 @@ type ClientFrame_BottleGet struct {
 	BottleGet *BottleRef `protobuf:"bytes,210,opt,name=bottle_get,json=bottleGet,proto3,oneof"`
 }
 
+type ClientFrame_BottleGreet struct {
+	BottleGreet *BottleGreetRequest `protobuf:"bytes,211,opt,name=bottle_greet,json=bottleGreet,proto3,oneof"`
+}
+
 type ClientFrame_AbBackup struct {
 	// Address books (addressbook.proto).
 	AbBackup *AbBackupRequest `protobuf:"bytes,230,opt,name=ab_backup,json=abBackup,proto3,oneof"`
@@ -3099,6 +3113,8 @@ func (*ClientFrame_BottleReturn) isClientFrame_Req() {}
 func (*ClientFrame_Bottles) isClientFrame_Req() {}
 
 func (*ClientFrame_BottleGet) isClientFrame_Req() {}
+
+func (*ClientFrame_BottleGreet) isClientFrame_Req() {}
 
 func (*ClientFrame_AbBackup) isClientFrame_Req() {}
 
@@ -11028,7 +11044,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xddP\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11192,7 +11208,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rbottle_return\x18\xd0\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\fbottleReturn\x12.\n" +
 	"\abottles\x18\xd1\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abottles\x127\n" +
 	"\n" +
-	"bottle_get\x18\xd2\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\tbottleGet\x12;\n" +
+	"bottle_get\x18\xd2\x01 \x01(\v2\x15.hongyan.v1.BottleRefH\x00R\tbottleGet\x12D\n" +
+	"\fbottle_greet\x18\xd3\x01 \x01(\v2\x1e.hongyan.v1.BottleGreetRequestH\x00R\vbottleGreet\x12;\n" +
 	"\tab_backup\x18\xe6\x01 \x01(\v2\x1b.hongyan.v1.AbBackupRequestH\x00R\babBackup\x125\n" +
 	"\vab_versions\x18\xe7\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\n" +
 	"abVersions\x12:\n" +
@@ -12057,75 +12074,76 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*BottleThrowRequest)(nil),         // 147: hongyan.v1.BottleThrowRequest
 	(*BottleReplyRequest)(nil),         // 148: hongyan.v1.BottleReplyRequest
 	(*BottleRef)(nil),                  // 149: hongyan.v1.BottleRef
-	(*AbBackupRequest)(nil),            // 150: hongyan.v1.AbBackupRequest
-	(*AbVersionRef)(nil),               // 151: hongyan.v1.AbVersionRef
-	(*AbMatchRequest)(nil),             // 152: hongyan.v1.AbMatchRequest
-	(*GroupBookRef)(nil),               // 153: hongyan.v1.GroupBookRef
-	(*GroupBookSetRequest)(nil),        // 154: hongyan.v1.GroupBookSetRequest
-	(*WalletHistoryRequest)(nil),       // 155: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 156: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 157: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 158: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 159: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 160: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 161: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 162: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 163: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 164: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 165: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 166: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 167: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 168: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 169: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 170: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 171: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 172: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 173: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 174: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 175: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 176: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 177: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 178: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 179: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 180: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 181: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 182: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 183: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 184: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 185: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 186: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 187: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 188: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 189: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 190: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 191: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 192: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 193: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 194: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 195: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 196: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 197: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 198: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 199: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 200: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 201: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 202: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 203: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 204: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 205: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 206: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 207: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 208: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 209: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 210: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 211: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 212: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 213: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 214: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 215: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 216: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 217: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 218: hongyan.v1.MoneyCard
+	(*BottleGreetRequest)(nil),         // 150: hongyan.v1.BottleGreetRequest
+	(*AbBackupRequest)(nil),            // 151: hongyan.v1.AbBackupRequest
+	(*AbVersionRef)(nil),               // 152: hongyan.v1.AbVersionRef
+	(*AbMatchRequest)(nil),             // 153: hongyan.v1.AbMatchRequest
+	(*GroupBookRef)(nil),               // 154: hongyan.v1.GroupBookRef
+	(*GroupBookSetRequest)(nil),        // 155: hongyan.v1.GroupBookSetRequest
+	(*WalletHistoryRequest)(nil),       // 156: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 157: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 158: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 159: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 160: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 161: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 165: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 166: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 167: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 168: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 169: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 170: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 171: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 172: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 173: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 174: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 175: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 176: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 177: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 178: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 179: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 180: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 181: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 182: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 183: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 184: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 185: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 186: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 187: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 188: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 189: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 190: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 191: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 192: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 193: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 194: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 195: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 196: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 197: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 198: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 199: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 200: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 201: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 202: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12264,183 +12282,184 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	149, // 133: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
 	10,  // 134: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
 	149, // 135: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
-	150, // 136: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
-	10,  // 137: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
-	151, // 138: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
-	151, // 139: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
-	152, // 140: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
-	153, // 141: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
-	154, // 142: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
-	153, // 143: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
-	153, // 144: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
-	10,  // 145: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
-	10,  // 146: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	155, // 147: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	156, // 148: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	157, // 149: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	157, // 150: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	158, // 151: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	159, // 152: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	160, // 153: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	161, // 154: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	161, // 155: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	161, // 156: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	162, // 157: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	163, // 158: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	163, // 159: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 160: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 161: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 162: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 163: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 164: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 165: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 166: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 167: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 168: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 169: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 170: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 171: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 172: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 173: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 174: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 175: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 176: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 177: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 178: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 179: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 180: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 181: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 182: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 183: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 184: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 185: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 186: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 187: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 188: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	164, // 189: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	165, // 190: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	166, // 191: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	167, // 192: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	168, // 193: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 194: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	169, // 195: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	170, // 196: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	171, // 197: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 198: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	172, // 199: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	173, // 200: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	174, // 201: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	175, // 202: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	176, // 203: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	177, // 204: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	178, // 205: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	179, // 206: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	180, // 207: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	181, // 208: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	182, // 209: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	183, // 210: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	184, // 211: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	185, // 212: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	187, // 214: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	188, // 215: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	189, // 216: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	190, // 217: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	191, // 218: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	192, // 219: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	193, // 220: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	194, // 221: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	195, // 222: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	196, // 223: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	197, // 224: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	198, // 225: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	199, // 226: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	200, // 227: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	201, // 228: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	202, // 229: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	203, // 230: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	204, // 231: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	205, // 232: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	206, // 233: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	207, // 234: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	208, // 235: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	209, // 236: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	210, // 237: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	211, // 238: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	212, // 239: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	213, // 240: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 241: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 242: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 243: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 244: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 245: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 246: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 247: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 248: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 249: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 250: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 251: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 252: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	167, // 253: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	214, // 254: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	184, // 255: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	215, // 256: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	216, // 257: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	191, // 258: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 259: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	194, // 260: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	199, // 261: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	203, // 262: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	217, // 263: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	206, // 264: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	211, // 265: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	212, // 266: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 267: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 268: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 269: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 270: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 271: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 272: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 273: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	218, // 274: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 275: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 276: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 277: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 278: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 279: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 280: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 281: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 282: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 283: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 284: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 285: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 286: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 287: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 288: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 289: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 290: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 291: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 292: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 293: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 294: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 295: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 296: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 297: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 298: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 299: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 300: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 301: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 302: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 303: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 304: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 305: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 306: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 307: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	308, // [308:308] is the sub-list for method output_type
-	308, // [308:308] is the sub-list for method input_type
-	308, // [308:308] is the sub-list for extension type_name
-	308, // [308:308] is the sub-list for extension extendee
-	0,   // [0:308] is the sub-list for field type_name
+	150, // 136: hongyan.v1.ClientFrame.bottle_greet:type_name -> hongyan.v1.BottleGreetRequest
+	151, // 137: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
+	10,  // 138: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
+	152, // 139: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
+	152, // 140: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
+	153, // 141: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
+	154, // 142: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
+	155, // 143: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
+	154, // 144: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
+	154, // 145: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
+	10,  // 146: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
+	10,  // 147: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	156, // 148: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	157, // 149: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	158, // 150: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	158, // 151: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	159, // 152: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	160, // 153: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	161, // 154: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	162, // 155: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	162, // 156: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	162, // 157: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	309, // [309:309] is the sub-list for method output_type
+	309, // [309:309] is the sub-list for method input_type
+	309, // [309:309] is the sub-list for extension type_name
+	309, // [309:309] is the sub-list for extension extendee
+	0,   // [0:309] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12590,6 +12609,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_BottleReturn)(nil),
 		(*ClientFrame_Bottles)(nil),
 		(*ClientFrame_BottleGet)(nil),
+		(*ClientFrame_BottleGreet)(nil),
 		(*ClientFrame_AbBackup)(nil),
 		(*ClientFrame_AbVersions)(nil),
 		(*ClientFrame_AbRestore)(nil),

@@ -679,6 +679,60 @@ func (x *BottleReplyRequest) GetText() string {
 	return ""
 }
 
+// Ask the other person of an answered bottle to be friends: a friend
+// request (by the usual rules) that shows who sent it.
+type BottleGreetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bottle        int64                  `protobuf:"varint,1,opt,name=bottle,proto3" json:"bottle,omitempty"`
+	Greeting      string                 `protobuf:"bytes,2,opt,name=greeting,proto3" json:"greeting,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BottleGreetRequest) Reset() {
+	*x = BottleGreetRequest{}
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BottleGreetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BottleGreetRequest) ProtoMessage() {}
+
+func (x *BottleGreetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BottleGreetRequest.ProtoReflect.Descriptor instead.
+func (*BottleGreetRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BottleGreetRequest) GetBottle() int64 {
+	if x != nil {
+		return x.Bottle
+	}
+	return 0
+}
+
+func (x *BottleGreetRequest) GetGreeting() string {
+	if x != nil {
+		return x.Greeting
+	}
+	return ""
+}
+
 type BottleMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -692,7 +746,7 @@ type BottleMessage struct {
 
 func (x *BottleMessage) Reset() {
 	*x = BottleMessage{}
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[11]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +758,7 @@ func (x *BottleMessage) String() string {
 func (*BottleMessage) ProtoMessage() {}
 
 func (x *BottleMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[11]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +771,7 @@ func (x *BottleMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BottleMessage.ProtoReflect.Descriptor instead.
 func (*BottleMessage) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{11}
+	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BottleMessage) GetId() int64 {
@@ -765,7 +819,7 @@ type Bottle struct {
 
 func (x *Bottle) Reset() {
 	*x = Bottle{}
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[12]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -777,7 +831,7 @@ func (x *Bottle) String() string {
 func (*Bottle) ProtoMessage() {}
 
 func (x *Bottle) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[12]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -790,7 +844,7 @@ func (x *Bottle) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bottle.ProtoReflect.Descriptor instead.
 func (*Bottle) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{12}
+	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Bottle) GetId() int64 {
@@ -852,7 +906,7 @@ type BottlePick struct {
 
 func (x *BottlePick) Reset() {
 	*x = BottlePick{}
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[13]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +918,7 @@ func (x *BottlePick) String() string {
 func (*BottlePick) ProtoMessage() {}
 
 func (x *BottlePick) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[13]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +931,7 @@ func (x *BottlePick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BottlePick.ProtoReflect.Descriptor instead.
 func (*BottlePick) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{13}
+	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BottlePick) GetBottle() *Bottle {
@@ -896,7 +950,7 @@ type BottleList struct {
 
 func (x *BottleList) Reset() {
 	*x = BottleList{}
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[14]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +962,7 @@ func (x *BottleList) String() string {
 func (*BottleList) ProtoMessage() {}
 
 func (x *BottleList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_discovery_proto_msgTypes[14]
+	mi := &file_hongyan_v1_discovery_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +975,7 @@ func (x *BottleList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BottleList.ProtoReflect.Descriptor instead.
 func (*BottleList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{14}
+	return file_hongyan_v1_discovery_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BottleList) GetBottles() []*Bottle {
@@ -973,7 +1027,10 @@ const file_hongyan_v1_discovery_proto_rawDesc = "" +
 	"\x06bottle\x18\x01 \x01(\x03R\x06bottle\"@\n" +
 	"\x12BottleReplyRequest\x12\x16\n" +
 	"\x06bottle\x18\x01 \x01(\x03R\x06bottle\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\"a\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"H\n" +
+	"\x12BottleGreetRequest\x12\x16\n" +
+	"\x06bottle\x18\x01 \x01(\x03R\x06bottle\x12\x1a\n" +
+	"\bgreeting\x18\x02 \x01(\tR\bgreeting\"a\n" +
 	"\rBottleMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04mine\x18\x02 \x01(\bR\x04mine\x12\x12\n" +
@@ -1011,7 +1068,7 @@ func file_hongyan_v1_discovery_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_discovery_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_hongyan_v1_discovery_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_hongyan_v1_discovery_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_hongyan_v1_discovery_proto_goTypes = []any{
 	(DiscoveryGender)(0),       // 0: hongyan.v1.DiscoveryGender
 	(*NearbySetRequest)(nil),   // 1: hongyan.v1.NearbySetRequest
@@ -1025,10 +1082,11 @@ var file_hongyan_v1_discovery_proto_goTypes = []any{
 	(*BottleThrowRequest)(nil), // 9: hongyan.v1.BottleThrowRequest
 	(*BottleRef)(nil),          // 10: hongyan.v1.BottleRef
 	(*BottleReplyRequest)(nil), // 11: hongyan.v1.BottleReplyRequest
-	(*BottleMessage)(nil),      // 12: hongyan.v1.BottleMessage
-	(*Bottle)(nil),             // 13: hongyan.v1.Bottle
-	(*BottlePick)(nil),         // 14: hongyan.v1.BottlePick
-	(*BottleList)(nil),         // 15: hongyan.v1.BottleList
+	(*BottleGreetRequest)(nil), // 12: hongyan.v1.BottleGreetRequest
+	(*BottleMessage)(nil),      // 13: hongyan.v1.BottleMessage
+	(*Bottle)(nil),             // 14: hongyan.v1.Bottle
+	(*BottlePick)(nil),         // 15: hongyan.v1.BottlePick
+	(*BottleList)(nil),         // 16: hongyan.v1.BottleList
 }
 var file_hongyan_v1_discovery_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.NearbyListRequest.gender:type_name -> hongyan.v1.DiscoveryGender
@@ -1037,9 +1095,9 @@ var file_hongyan_v1_discovery_proto_depIdxs = []int32{
 	4,  // 3: hongyan.v1.NearbyList.people:type_name -> hongyan.v1.NearbyPerson
 	3,  // 4: hongyan.v1.ShakeMatch.card:type_name -> hongyan.v1.DiscoveryCard
 	7,  // 5: hongyan.v1.ShakeResult.match:type_name -> hongyan.v1.ShakeMatch
-	12, // 6: hongyan.v1.Bottle.messages:type_name -> hongyan.v1.BottleMessage
-	13, // 7: hongyan.v1.BottlePick.bottle:type_name -> hongyan.v1.Bottle
-	13, // 8: hongyan.v1.BottleList.bottles:type_name -> hongyan.v1.Bottle
+	13, // 6: hongyan.v1.Bottle.messages:type_name -> hongyan.v1.BottleMessage
+	14, // 7: hongyan.v1.BottlePick.bottle:type_name -> hongyan.v1.Bottle
+	14, // 8: hongyan.v1.BottleList.bottles:type_name -> hongyan.v1.Bottle
 	9,  // [9:9] is the sub-list for method output_type
 	9,  // [9:9] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
@@ -1058,7 +1116,7 @@ func file_hongyan_v1_discovery_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_discovery_proto_rawDesc), len(file_hongyan_v1_discovery_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -3,6 +3,7 @@ package officialacctdb
 import (
 	"context"
 	"encoding/json"
+	"math"
 
 	"hongyan/internal/hongyan"
 	oa "hongyan/internal/officialacct"
@@ -85,18 +86,37 @@ func (s Store) Post(ctx context.Context, id int64) (oa.Post, error) {
 	return ps[0], nil
 }
 
-// Posts returns a page of the account's posts, pinned first, newest next.
+// Posts returns a page of the account's posts, pinned first, newest next:
+// the pinned ones after the cursor, then (while the page has room) the
+// others, each a range of the index (account, parent, removed, pinned, id).
 func (s Store) Posts(ctx context.Context, id oa.AccountID, page oa.PostPage) ([]oa.Post, error) {
 	if err := sqldb.CheckLimit(page.Limit); err != nil {
 		return nil, err
 	}
-	if page.After == 0 {
-		return sqldb.QueryAll(ctx, s.db, scanPost, `SELECT `+postCols+` FROM oa_posts
-			WHERE account = $1 AND parent = 0 AND removed = 0 ORDER BY pinned DESC, id DESC LIMIT $2`, int64(id), page.Limit)
+	const q = `SELECT ` + postCols + ` FROM oa_posts
+		WHERE account = $1 AND parent = 0 AND removed = 0 AND pinned = $2 AND id < $3 ORDER BY id DESC LIMIT $4`
+	const top = int64(math.MaxInt64)
+	var out []oa.Post
+	if page.After == 0 || page.AfterPinned {
+		before := top
+		if page.After != 0 {
+			before = page.After
+		}
+		ps, err := sqldb.QueryAll(ctx, s.db, scanPost, q, int64(id), 1, before, page.Limit)
+		if err != nil {
+			return nil, err
+		}
+		out = ps
+		page.After = top
 	}
-	return sqldb.QueryAll(ctx, s.db, scanPost, `SELECT `+postCols+` FROM oa_posts
-		WHERE account = $1 AND parent = 0 AND removed = 0 AND (pinned < $2 OR (pinned = $2 AND id < $3))
-		ORDER BY pinned DESC, id DESC LIMIT $4`, int64(id), b2i(page.AfterPinned), page.After, page.Limit)
+	if len(out) < page.Limit {
+		ps, err := sqldb.QueryAll(ctx, s.db, scanPost, q, int64(id), 0, page.After, page.Limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
 }
 
 // Replies returns a page of a post's replies, oldest first.
@@ -105,7 +125,7 @@ func (s Store) Replies(ctx context.Context, post int64, after int64, limit int) 
 		return nil, err
 	}
 	return sqldb.QueryAll(ctx, s.db, scanPost, `SELECT `+postCols+` FROM oa_posts
-		WHERE parent = $1 AND removed = 0 AND id > $2 ORDER BY id LIMIT $3`, post, after, limit)
+		WHERE parent = $1 AND parent <> 0 AND removed = 0 AND id > $2 ORDER BY id LIMIT $3`, post, after, limit)
 }
 
 // PinPost pins or unpins one of the account's posts.

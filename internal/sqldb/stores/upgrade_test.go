@@ -40,7 +40,7 @@ var engines = []engine{
 		name: "sqlite",
 		loc:  func(t *testing.T) string { return t.TempDir() },
 		raw: func(t *testing.T, dir string) *sql.DB {
-			db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName)+"?_pragma=foreign_keys(ON)")
+			db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName)+"?_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -124,6 +124,10 @@ class App extends Emitter {
       }),
       c.call("listGroups", {}, "groups").then((l) => st.setList("groups", st.groups, l.groups, (x) => x.id)),
       c.call("groupInvitations", {}, "groupInvitations").then((l) => st.setList("invitations", st.invitations, l.invitations, (x) => x.id)),
+      c.call("momentNotifications", { limit: 1 }, "momentNotifications").then((r) => {
+        st.momentsUnread = r.unread;
+        st.emit("moments");
+      }),
     ];
     await Promise.allSettled(jobs);
   }

@@ -300,6 +300,11 @@ export class Store extends Emitter {
             // server; they are told that something changed.
             topics.add("oa");
             break;
+          case "bottle":
+          case "shake":
+            // Discovery's screens load what they show from the server.
+            topics.add(it.case);
+            break;
           case "oaForumReply":
             // A reply to one of my posts in an account's community.
             topics.add("oa-forum");

@@ -5,6 +5,7 @@ import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { ApiError } from "../lib/conn";
+import { Scope } from "../lib/events";
 import { I } from "./icons";
 import { ask, avatar, confirmBox, empty, errorText, header, iconButton, row, section, sheet, toast, toastError } from "./widgets";
 import { sendRequest } from "./contacts";
@@ -284,6 +285,7 @@ export function bottle(id: bigint): View {
   const input = h("input", { attrs: { name: "text", maxlength: 500, placeholder: t("bottle_reply"), "aria-label": t("bottle_reply"), autocomplete: "off" } });
   const form = h("form", { class: "search-form", data: { form: "bottle-reply" } }, input, h("button", { class: "btn primary", attrs: { type: "submit" } }, t("send")));
   const back = h("button", { class: "btn wide danger", attrs: { type: "button" }, data: { action: "bottle-return" } }, t("bottle_return"));
+  const greet = h("button", { class: "btn wide", attrs: { type: "button" }, data: { action: "bottle-greet" } }, t("bottle_greet"));
   const render = (b: Bottle) => {
     replace(
       msgs,
@@ -291,8 +293,9 @@ export function bottle(id: bigint): View {
       ...b.messages.map((m) => h("div", { class: `msg ${m.mine ? "mine" : ""}`, data: { bottleMessage: String(m.id) } }, h("div", "bubble", m.text))),
     );
     back.hidden = b.mine || b.replied;
+    greet.hidden = !b.replied;
     form.hidden = b.mine && !b.replied;
-    replace(body, h("p", "hint", b.mine ? t("bottle_mine_hint") : t("bottle_picked_hint")), msgs, form, back);
+    replace(body, h("p", "hint", b.mine ? t("bottle_mine_hint") : t("bottle_picked_hint")), msgs, form, greet, back);
   };
   const load = async () => {
     try {
@@ -313,6 +316,17 @@ export function bottle(id: bigint): View {
       toastError(err);
     }
   });
+  greet.addEventListener("click", async () => {
+    const me = app.store!.profile;
+    const v = await ask(t("bottle_greet"), [{ name: "greeting", label: t("greeting"), value: t("greeting_default", me?.nickname ?? ""), maxlength: 100 }], t("send"));
+    if (!v) return;
+    try {
+      await app.conn.done("bottleGreet", { bottle: id, greeting: v.greeting });
+      toast(t("request_sent"));
+    } catch (e) {
+      toastError(e);
+    }
+  });
   back.addEventListener("click", async () => {
     try {
       await app.conn.done("bottleReturn", { bottle: id });
@@ -323,6 +337,9 @@ export function bottle(id: bigint): View {
     }
   });
   const el = h("div", { class: "pane", data: { screen: "bottle" } }, header({ title: t("bottle"), back: "/discover/bottles" }), h("div", "pane-body padded", body));
+  // The other's answers arrive as changes of the bottle.
+  const scope = new Scope();
+  scope.add(app.store!.on("bottle", () => void load()));
   void load();
-  return { el };
+  return { el, dispose: () => scope.dispose() };
 }

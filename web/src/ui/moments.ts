@@ -39,6 +39,7 @@ export function relTime(ms: number, now = Date.now()): string {
 export async function refreshUnread(): Promise<void> {
   const st = app.store;
   if (!st) return;
+  await app.conn.soon();
   const r = await app.conn.call("momentNotifications", { limit: 1 }, "momentNotifications");
   st.momentsUnread = r.unread;
   st.emit("moments");
@@ -310,6 +311,8 @@ function postList(scroller: HTMLElement, pg: Pager): { el: HTMLElement; refresh:
     loading = true;
     foot.textContent = t("mo_loading_more");
     try {
+      // A screen opened as the app starts waits for the connection.
+      await app.conn.soon();
       const r = await pg.load(fresh ? 0n : next);
       if (gen !== generation) return;
       if (fresh) replace(list);
@@ -430,7 +433,7 @@ export function momentPost(id: bigint): View {
     if (!p) return replace(body, empty(t("mo_unavailable")));
     replace(body, postCard(p, { onChange: show }));
   };
-  app.conn.call("momentGet", { post: id }, "moment").then(show, (e) => {
+  app.conn.soon().then(() => app.conn.call("momentGet", { post: id }, "moment")).then(show, (e) => {
     if ((e as { code?: string }).code === "not_found") show(null);
     else replace(body, h("p", "empty", errorText(e)));
   });
@@ -634,6 +637,7 @@ export function momentNotifications(): View {
   let last = 0n;
   const load = async (before: bigint) => {
     try {
+      await app.conn.soon();
       const r = await app.conn.call("momentNotifications", { before, limit: 30 }, "momentNotifications");
       if (!before) replace(list);
       if (!r.notifications.length && !before) list.appendChild(empty(t("mo_empty_notes")));
@@ -725,7 +729,7 @@ export function momentSettings(): View {
       toastError(e);
     }
   };
-  call({}).then(render, (e) => replace(body, h("p", "empty", errorText(e))));
+  app.conn.soon().then(() => call({})).then(render, (e) => replace(body, h("p", "empty", errorText(e))));
   return { el: h("div", { class: "pane", data: { screen: "moment-settings" } }, header({ title: t("mo_settings"), back: "/discover/moments" }), body) };
 }
 

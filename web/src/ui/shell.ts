@@ -44,7 +44,7 @@ export function shell(): View {
     const tabs: [Tab, string, string, HTMLElement | null][] = [
       ["chats", I.chats, t("tab_chats"), badge(unread) ?? badge(mutedUnread ? 1 : 0, true)],
       ["contacts", I.contacts, t("tab_contacts"), badge(requests + invites, false, t("new_n", requests + invites))],
-      ["discover", I.discover, t("tab_discover"), null],
+      ["discover", I.discover, t("tab_discover"), badge(st.momentsUnread, true, t("mo_new_messages", st.momentsUnread))],
       ["me", I.me, t("tab_me"), null],
     ];
     replace(
@@ -83,7 +83,7 @@ export function shell(): View {
   };
 
   scope.add(router.on("route", (r) => render(r as Route)));
-  for (const topic of ["convs", "requests", "invitations"]) scope.add(app.store!.on(topic, renderNav));
+  for (const topic of ["convs", "requests", "invitations", "moments"]) scope.add(app.store!.on(topic, renderNav));
   scope.add(app.conn.on("state", renderStatus));
   scope.add(app.conn.on("ready", renderStatus));
   scope.add(app.store!.on("live", renderStatus));

@@ -280,6 +280,30 @@ export declare type BottleReplyRequest = Message<"hongyan.v1.BottleReplyRequest"
 export declare const BottleReplyRequestSchema: GenMessage<BottleReplyRequest>;
 
 /**
+ * Ask the other person of an answered bottle to be friends: a friend
+ * request (by the usual rules) that shows who sent it.
+ *
+ * @generated from message hongyan.v1.BottleGreetRequest
+ */
+export declare type BottleGreetRequest = Message<"hongyan.v1.BottleGreetRequest"> & {
+  /**
+   * @generated from field: int64 bottle = 1;
+   */
+  bottle: bigint;
+
+  /**
+   * @generated from field: string greeting = 2;
+   */
+  greeting: string;
+};
+
+/**
+ * Describes the message hongyan.v1.BottleGreetRequest.
+ * Use `create(BottleGreetRequestSchema)` to create a new message.
+ */
+export declare const BottleGreetRequestSchema: GenMessage<BottleGreetRequest>;
+
+/**
  * @generated from message hongyan.v1.BottleMessage
  */
 export declare type BottleMessage = Message<"hongyan.v1.BottleMessage"> & {
