@@ -386,6 +386,30 @@ func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan
 	return nil
 }
 
+// ConfirmPassword checks that password is the caller's account password (as
+// a sensitive action asks again), under the same per-account limit as
+// signing in: CodeUnauth with ReasonWrongPassword when it is not.
+func (s *Service) ConfirmPassword(ctx context.Context, c hongyan.Caller, password string) error {
+	if !s.login.Allow(userKey(c.User), s.now()) {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
+	}
+	if len(password) > MaxPassword {
+		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
+	}
+	a, err := s.accounts.Account(ctx, c.User)
+	if err != nil {
+		return err
+	}
+	ok, err := s.checkPassword(ctx, a.PasswordHash, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
+	}
+	return nil
+}
+
 // ChangePassword replaces the caller's password after checking the old one.
 func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new string) error {
 	if !s.login.Allow(userKey(c.User), s.now()) {

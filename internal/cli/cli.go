@@ -87,7 +87,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   bottle greet BOTTLE_ID [GREETING]    ask the other person of an answered bottle to be friends
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
-  wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN
+  wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD
   transfer PEER AMOUNT --pin PIN [--note TEXT] [--key IDEMPOTENCY_KEY]
   transfer accept ID | transfer return ID | transfer show ID
   redpacket send PEER|group:GID AMOUNT [--count N] [--lucky] [--greeting TEXT] --pin PIN [--key K]

@@ -15,7 +15,7 @@ import (
 const (
 	walletUsage = "wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N] | " +
 		"wallet topup AMOUNT [--key K] | wallet withdraw AMOUNT [--key K] | wallet set-pin PIN [--old PIN] | " +
-		"wallet reset-pin RECOVERY_CODE PIN"
+		"wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD"
 	transferUsage = "transfer PEER AMOUNT --pin PIN [--note TEXT] [--key K] | transfer accept ID | " +
 		"transfer return ID | transfer show ID"
 	redPacketUsage = "redpacket send PEER|group:GID AMOUNT [--count N] [--lucky] [--greeting TEXT] --pin PIN [--key K] | " +
@@ -109,7 +109,7 @@ func keyFlag(fl map[string]string) string {
 
 // wallet runs the wallet subcommands.
 func (e *env) wallet(args []string) error {
-	pos, fl, err := e.parse(args, -1, walletUsage, "key", "limit", "before", "months", "old")
+	pos, fl, err := e.parse(args, -1, walletUsage, "key", "limit", "before", "months", "old", "password")
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (e *env) wallet(args []string) error {
 	case "set-pin":
 		req = &pb.ClientFrame{Req: &pb.ClientFrame_WalletSetPin{WalletSetPin: &pb.WalletPinRequest{Pin: rest[0], Old: fl["old"]}}}
 	case "reset-pin":
-		req = &pb.ClientFrame{Req: &pb.ClientFrame_WalletResetPin{WalletResetPin: &pb.WalletPinResetRequest{RecoveryCode: rest[0], Pin: rest[1]}}}
+		req = &pb.ClientFrame{Req: &pb.ClientFrame_WalletResetPin{WalletResetPin: &pb.WalletPinResetRequest{RecoveryCode: rest[0], Pin: rest[1], Password: fl["password"]}}}
 	}
 	f, err := e.moneyCall(func(*wsclient.Conn, *pb.HelloResponse) (*pb.ClientFrame, error) { return req, nil })
 	if err != nil {

@@ -79,7 +79,7 @@ func walletRoutes(rs routes) {
 		return &pb.ServerFrame{Body: &pb.ServerFrame_WalletPinSet{WalletPinSet: &pb.WalletPinSet{RecoveryCode: code}}}, nil
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_WalletResetPin) (*pb.ServerFrame, error) {
-		code, err := c.g.s.Wallet.ResetPIN(ctx, me, r.WalletResetPin.RecoveryCode, r.WalletResetPin.Pin)
+		code, err := c.g.s.Wallet.ResetPIN(ctx, me, r.WalletResetPin.Password, r.WalletResetPin.RecoveryCode, r.WalletResetPin.Pin)
 		if err != nil {
 			return nil, err
 		}

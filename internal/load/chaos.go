@@ -191,32 +191,7 @@ func runChaos(ctx context.Context, opt Options) (Result, error) {
 	}()
 
 	fmt.Fprintf(opt.Log, "chaos: sending for %s at %s, SIGKILL every ~%s\n", opt.Duration, rateName(opt.Rate), opt.KillEvery)
-	interval := time.Duration(float64(time.Second) * float64(len(us)) / opt.Rate)
-	var wg sync.WaitGroup
-	for i, u := range us {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)+1))
-			s := &chaosSender{u: u, url: url, h: &h, rng: rng, retries: &retries, giveUp: giveUp}
-			defer s.close()
-			next := start.Add(time.Duration(float64(interval) * float64(i) / float64(len(us))))
-			for n := 0; ; n++ {
-				if d := time.Until(next); d > 0 {
-					select {
-					case <-time.After(d):
-					case <-sendCtx.Done():
-					}
-				}
-				if sendCtx.Err() != nil {
-					return
-				}
-				s.send(ctx, fmt.Sprintf("chaos-u%d-%d", u.index, n))
-				next = later(next.Add(interval), time.Now().Add(-interval))
-			}
-		}()
-	}
-	wg.Wait()
+	chaosSend(ctx, sendCtx, chaosSendOptions{url: url, users: us, h: &h, retries: &retries, seed: opt.Seed, start: start, giveUp: giveUp, rate: opt.Rate, prefix: "chaos"})
 	elapsed := time.Since(start)
 	if err := <-nemesisDone; err != nil {
 		return Result{}, fmt.Errorf("chaos nemesis: %w", err)
@@ -231,21 +206,9 @@ func runChaos(ctx context.Context, opt Options) (Result, error) {
 	}
 
 	fmt.Fprintf(opt.Log, "chaos: %d kills in %.1f s; reading every device's change log\n", kills, elapsed.Seconds())
-	var views []DeviceView
-	logGaps := 0
-	var logProblems []string
-	for _, u := range us {
-		for d, tok := range u.tokens {
-			v, gaps, err := readView(ctx, url, u, d, tok)
-			if err != nil {
-				return Result{}, fmt.Errorf("reading %s: %w", v.Device, err)
-			}
-			if gaps > 0 {
-				logGaps += gaps
-				logProblems = append(logProblems, fmt.Sprintf("log gap: %s's change log skips %d sequence numbers", v.Device, gaps))
-			}
-			views = append(views, v)
-		}
+	views, logGaps, logProblems, err := chaosViews(ctx, url, us)
+	if err != nil {
+		return Result{}, err
 	}
 	rep := Check(h.Ops(), views)
 	cr := &ChaosResult{
@@ -272,6 +235,75 @@ func runChaos(ctx context.Context, opt Options) (Result, error) {
 		cr.Seed, cr.Kills, cr.Sent, cr.Acked, cr.Failed, cr.Unknown, cr.UnknownPresent, cr.UnknownAbsent, cr.Retries,
 		cr.Lost, cr.Duplicates, cr.Gaps, cr.LogGaps, cr.Divergent, cr.Phantom, cr.FailedPresent, cr.AckMismatch, verdict)
 	return Result{Workload: "chaos", Users: len(us), DurationS: elapsed.Seconds(), Sent: int64(cr.Acked), Lost: int64(cr.Lost), Duplicates: int64(cr.Duplicates), Chaos: cr}, nil
+}
+
+// chaosSendOptions are what chaosSend needs of a chaos run.
+type chaosSendOptions struct {
+	url     string
+	users   []*chaosUser
+	h       *History
+	retries *atomic.Int64
+	seed    uint64
+	start   time.Time
+	giveUp  time.Time
+	rate    float64 // messages per second, all senders together
+	prefix  string  // of client IDs: PREFIX-uUSER-N
+	outage  func(time.Duration)
+}
+
+// chaosSend has every user send on its own schedule (the users together at
+// o.rate) until sendCtx ends, each send retried as chaosSender does.
+func chaosSend(ctx, sendCtx context.Context, o chaosSendOptions) {
+	us := o.users
+	interval := time.Duration(float64(time.Second) * float64(len(us)) / o.rate)
+	var wg sync.WaitGroup
+	for i, u := range us {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(o.seed, uint64(i)+1))
+			s := &chaosSender{u: u, url: o.url, h: o.h, rng: rng, retries: o.retries, giveUp: o.giveUp, outage: o.outage}
+			defer s.close()
+			next := o.start.Add(time.Duration(float64(interval) * float64(i) / float64(len(us))))
+			for n := 0; ; n++ {
+				if d := time.Until(next); d > 0 {
+					select {
+					case <-time.After(d):
+					case <-sendCtx.Done():
+					}
+				}
+				if sendCtx.Err() != nil {
+					return
+				}
+				s.send(ctx, fmt.Sprintf("%s-u%d-%d", o.prefix, u.index, n))
+				next = later(next.Add(interval), time.Now().Add(-interval))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// chaosViews reads every device's whole change log through url and
+// returns the views, with the sequence numbers the logs skip and a
+// problem line for each log that skips any.
+func chaosViews(ctx context.Context, url string, us []*chaosUser) ([]DeviceView, int, []string, error) {
+	var views []DeviceView
+	logGaps := 0
+	var problems []string
+	for _, u := range us {
+		for d, tok := range u.tokens {
+			v, gaps, err := readView(ctx, url, u, d, tok)
+			if err != nil {
+				return nil, 0, nil, fmt.Errorf("reading %s: %w", v.Device, err)
+			}
+			if gaps > 0 {
+				logGaps += gaps
+				problems = append(problems, fmt.Sprintf("log gap: %s's change log skips %d sequence numbers", v.Device, gaps))
+			}
+			views = append(views, v)
+		}
+	}
+	return views, logGaps, problems, nil
 }
 
 func later(a, b time.Time) time.Time {

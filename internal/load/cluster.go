@@ -208,36 +208,12 @@ func runChaosCluster(ctx context.Context, opt Options) (Result, error) {
 	}()
 
 	fmt.Fprintf(opt.Log, "chaos-cluster: sending for %s at %s, a fault every ~%s (%s)\n", opt.Duration, rateName(opt.Rate), opt.KillEvery, strings.Join(faults, ", "))
-	interval := time.Duration(float64(time.Second) * float64(len(us)) / opt.Rate)
-	var wg sync.WaitGroup
-	for i, u := range us {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)+1))
-			s := &chaosSender{u: u, url: url, h: &h, rng: rng, retries: &retries, giveUp: giveUp, outage: func(d time.Duration) {
-				outMu.Lock()
-				maxOutage = max(maxOutage, d)
-				outMu.Unlock()
-			}}
-			defer s.close()
-			next := start.Add(time.Duration(float64(interval) * float64(i) / float64(len(us))))
-			for n := 0; ; n++ {
-				if d := time.Until(next); d > 0 {
-					select {
-					case <-time.After(d):
-					case <-sendCtx.Done():
-					}
-				}
-				if sendCtx.Err() != nil {
-					return
-				}
-				s.send(ctx, fmt.Sprintf("cc-u%d-%d", u.index, n))
-				next = later(next.Add(interval), time.Now().Add(-interval))
-			}
-		}()
-	}
-	wg.Wait()
+	chaosSend(ctx, sendCtx, chaosSendOptions{url: url, users: us, h: &h, retries: &retries, seed: opt.Seed, start: start, giveUp: giveUp, rate: opt.Rate, prefix: "cc",
+		outage: func(d time.Duration) {
+			outMu.Lock()
+			maxOutage = max(maxOutage, d)
+			outMu.Unlock()
+		}})
 	elapsed := time.Since(start)
 	if err := <-nemesisDone; err != nil {
 		return Result{}, fmt.Errorf("chaos-cluster nemesis: %w", err)
@@ -260,21 +236,9 @@ func runChaosCluster(ctx context.Context, opt Options) (Result, error) {
 	}
 
 	fmt.Fprintf(opt.Log, "chaos-cluster: faults %v in %.1f s; reading every device's change log through the balancer\n", counts, elapsed.Seconds())
-	var views []DeviceView
-	logGaps := 0
-	var problems []string
-	for _, u := range us {
-		for d, tok := range u.tokens {
-			v, gaps, err := readView(ctx, url, u, d, tok)
-			if err != nil {
-				return Result{}, fmt.Errorf("reading %s: %w", v.Device, err)
-			}
-			if gaps > 0 {
-				logGaps += gaps
-				problems = append(problems, fmt.Sprintf("log gap: %s's change log skips %d sequence numbers", v.Device, gaps))
-			}
-			views = append(views, v)
-		}
+	views, logGaps, problems, err := chaosViews(ctx, url, us)
+	if err != nil {
+		return Result{}, err
 	}
 	if maxOutage > clusterMaxOutage {
 		problems = append(problems, fmt.Sprintf("a client went %s without an acknowledged send (at most %s)", maxOutage.Round(time.Millisecond), clusterMaxOutage))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"hongyan/internal/account"
 	"hongyan/internal/chat"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
@@ -21,7 +22,7 @@ import (
 
 // newWallet builds the wallet on the node's store, the contact and group
 // features (who may pay whom) and the configured payment provider.
-func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) (*wallet.Service, *sandboxpay.Provider, error) {
+func newWallet(cfg config.Config, db *stores.DB, accounts *account.Service, contacts *contact.Service, groups *group.Service, chats *chat.Service, pub hongyan.Publisher) (*wallet.Service, *sandboxpay.Provider, error) {
 	wc := wallet.DefaultConfig()
 	wc.MaxPacket = int64(cfg.Wallet.MaxPacket)
 	wc.MaxShares = int64(cfg.Wallet.MaxShares)
@@ -43,7 +44,7 @@ func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, grou
 		log.Printf("WARNING: %s=1: the wallet forgets idempotency keys; retried payments WILL be carried out twice. Test-only negative control of the money chaos; never use on a real node.", EnvUnsafeWalletIgnoreKeys)
 		store = forgetfulStore{store}
 	}
-	w := wallet.New(store, prov, walletPeers{contacts, groups}, pub, wc)
+	w := wallet.New(store, prov, walletPeers{contacts, groups, accounts}, pub, wc)
 	w.SetCards(walletCards{chats})
 	if pc, _ := strconv.Atoi(os.Getenv(EnvUnsafeWalletCrashPercent)); pc > 0 {
 		log.Printf("WARNING: %s=%d: the node kills itself at that share of the crash points of top-ups and withdrawals. Test-only nemesis of the money chaos; never use on a real node.", EnvUnsafeWalletCrashPercent, pc)
@@ -59,11 +60,16 @@ func newWallet(cfg config.Config, db *stores.DB, contacts *contact.Service, grou
 	return w, prov, nil
 }
 
-// walletPeers answers the wallet's questions through the contact and group
-// features.
+// walletPeers answers the wallet's questions through the contact, group
+// and account features.
 type walletPeers struct {
 	contacts *contact.Service
 	groups   *group.Service
+	accounts *account.Service
+}
+
+func (p walletPeers) ConfirmPassword(ctx context.Context, u hongyan.UserID, password string) error {
+	return p.accounts.ConfirmPassword(ctx, hongyan.Caller{User: u}, password)
 }
 
 func (p walletPeers) CanPay(ctx context.Context, from, to hongyan.UserID) error {

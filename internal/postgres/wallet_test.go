@@ -16,6 +16,9 @@ import (
 type everyone struct{}
 
 func (everyone) CanPay(ctx context.Context, from, to hongyan.UserID) error { return nil }
+func (everyone) ConfirmPassword(ctx context.Context, u hongyan.UserID, password string) error {
+	return nil
+}
 func (everyone) Group(ctx context.Context, g hongyan.ConversationID, u hongyan.UserID) (int, bool, error) {
 	return 1000, true, nil
 }

@@ -274,9 +274,10 @@ func (s *Service) SetPIN(ctx context.Context, c hongyan.Caller, pin, old string)
 	return recovery, nil
 }
 
-// ResetPIN sets a new payment password with the recovery code that SetPIN
-// gave; it also lifts a lock. Wrong codes count as wrong tries.
-func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, code, pin string) (recovery string, err error) {
+// ResetPIN sets a new payment password with the caller's account password
+// and the recovery code that SetPIN gave; it also lifts a lock. Wrong codes
+// count as wrong tries; a wrong account password counts against signing in.
+func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, password, code, pin string) (recovery string, err error) {
 	if !validPIN(pin) {
 		return "", errf(hongyan.CodeInvalid, hongyan.ReasonWrongPIN, "a payment password is 6 digits")
 	}
@@ -289,6 +290,12 @@ func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, code, pin stri
 	}
 	if !set {
 		return "", errf(hongyan.CodePrecondition, hongyan.ReasonPINNotSet, "no payment password is set")
+	}
+	if s.peers == nil {
+		return "", hongyan.Errorf(hongyan.CodeUnavailable, "the account password cannot be checked here")
+	}
+	if err := s.peers.ConfirmPassword(ctx, c.User, password); err != nil {
+		return "", err
 	}
 	if err := s.countTry(ctx, c.User); err != nil {
 		return "", err
@@ -822,24 +829,24 @@ func (s *Service) GetTransfer(ctx context.Context, c hongyan.Caller, id int64) (
 // Accept moves a pending transfer into the receiver's wallet. Accepting an
 // accepted transfer again returns it unchanged.
 func (s *Service) Accept(ctx context.Context, c hongyan.Caller, id int64) (Transfer, error) {
-	return s.settle(ctx, c, id, TransferAccepted)
+	return s.settle(ctx, c, id, TransferAccepted, s.now())
 }
 
 // Return sends a pending transfer back to its sender (the receiver's
 // choice).
 func (s *Service) Return(ctx context.Context, c hongyan.Caller, id int64) (Transfer, error) {
-	return s.settle(ctx, c, id, TransferReturned)
+	return s.settle(ctx, c, id, TransferReturned, s.now())
 }
 
-// settle ends a transfer in state to: accepted or returned by the
-// receiver, or refunded by the expiry (c is then the zero Caller). The
+// settle ends a transfer in state to at time now: accepted or returned by
+// the receiver, or refunded by the expiry (c is then the zero Caller; now
+// is the time the expiry runs as, which ExpireAt may set ahead). The
 // ledger's Once key "transfer:ID" makes it happen once, whichever comes
 // first.
-func (s *Service) settle(ctx context.Context, c hongyan.Caller, id int64, to TransferState) (Transfer, error) {
+func (s *Service) settle(ctx context.Context, c hongyan.Caller, id int64, to TransferState, now time.Time) (Transfer, error) {
 	if id <= 0 {
 		return Transfer{}, errNoTransfer
 	}
-	now := s.now()
 	var t Transfer
 	var changes []hongyan.Change
 	err := s.store.Atomically(ctx, func(tx Tx) error {
@@ -1203,7 +1210,7 @@ func (s *Service) ExpireAt(ctx context.Context, now time.Time) (int, error) {
 			n++
 		}
 		for _, id := range transfers {
-			if _, err := s.settle(ctx, hongyan.Caller{}, id, TransferRefunded); err != nil && hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+			if _, err := s.settle(ctx, hongyan.Caller{}, id, TransferRefunded, now); err != nil && hongyan.ErrorCode(err) != hongyan.CodePrecondition {
 				return n, err
 			}
 			n++

@@ -71,14 +71,17 @@ func TestPINLockAndReset(t *testing.T) {
 	if err := send("123456", "e"); hongyan.ErrorReason(err) != hongyan.ReasonPINLocked {
 		t.Fatalf("right PIN before three hours: got %v, want %s", err, hongyan.ReasonPINLocked)
 	}
-	if _, err := svc.ResetPIN(ctx, c, "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonPINLocked {
+	if _, err := svc.ResetPIN(ctx, c, "account-password", "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonPINLocked {
 		t.Errorf("reset while locked: got %v, want %s", err, hongyan.ReasonPINLocked)
 	}
 	*now = now.Add(2 * time.Second)
-	if _, err := svc.ResetPIN(ctx, c, "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonWrongCode {
+	if _, err := svc.ResetPIN(ctx, c, "not-the-password", recovery, "111111"); hongyan.ErrorReason(err) != hongyan.ReasonWrongPassword {
+		t.Errorf("reset with the right code but a wrong account password: got %v, want %s", err, hongyan.ReasonWrongPassword)
+	}
+	if _, err := svc.ResetPIN(ctx, c, "account-password", "WRONGCODE", "111111"); hongyan.ErrorReason(err) != hongyan.ReasonWrongCode {
 		t.Errorf("reset with a wrong code: got %v, want %s", err, hongyan.ReasonWrongCode)
 	}
-	again, err := svc.ResetPIN(ctx, c, recovery, "111111")
+	again, err := svc.ResetPIN(ctx, c, "account-password", recovery, "111111")
 	if err != nil || again == recovery {
 		t.Fatalf("reset: got %q, %v; want a new recovery code", again, err)
 	}
@@ -248,5 +251,45 @@ func TestPINRightTriesLostDoNotLock(t *testing.T) {
 	svc2.SetClock(func() time.Time { return *now })
 	if _, err := svc2.Transfer(ctx, c, wallet.TransferRequest{To: 2, Amount: 1, PIN: "123456", Key: "after"}); err != nil {
 		t.Errorf("a right password after lost requests: got %v, want it accepted", err)
+	}
+}
+
+// ExpireAt runs the expiry as of the time it is given: a transfer due then
+// is refunded even though the service's clock has not reached it (what
+// `hongyan admin expire-now` does), and the run ends.
+func TestExpireAtRefundsTransfersDueThen(t *testing.T) {
+	ctx := t.Context()
+	svc, _, now := newService(t)
+	from := caller(1)
+	if _, err := svc.TopUp(ctx, from, 1000, "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetPIN(ctx, from, "123456", ""); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := svc.Transfer(ctx, from, wallet.TransferRequest{To: 2, Amount: 300, PIN: "123456", Key: "x1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var n int
+	go func() {
+		defer close(done)
+		n, err = svc.ExpireAt(ctx, now.Add(svc.Config().Expiry))
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("ExpireAt did not return: it keeps finding the transfer it does not refund")
+	}
+	if err != nil || n != 1 {
+		t.Fatalf("ExpireAt: got %d, %v; want 1 refund", n, err)
+	}
+	got, err := svc.GetTransfer(ctx, from, tr.ID)
+	if err != nil || got.State != wallet.TransferRefunded {
+		t.Fatalf("the transfer after ExpireAt: got %v, %v; want refunded", got.State, err)
+	}
+	if b, err := svc.Balance(ctx, from); err != nil || b != 1000 {
+		t.Errorf("sender's balance after the refund: got %d, %v; want 1000", b, err)
 	}
 }

@@ -51,6 +51,14 @@ func (simPeers) CanPay(ctx context.Context, from, to hongyan.UserID) error {
 	return nil
 }
 
+// ConfirmPassword accepts "account-password" as every user's password.
+func (simPeers) ConfirmPassword(ctx context.Context, u hongyan.UserID, password string) error {
+	if password != "account-password" {
+		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
+	}
+	return nil
+}
+
 func (simPeers) Group(ctx context.Context, g hongyan.ConversationID, u hongyan.UserID) (int, bool, error) {
 	if g != simGroup {
 		return 0, false, hongyan.Errorf(hongyan.CodeNotFound, "no such group")

@@ -270,6 +270,10 @@ type Peers interface {
 	// Group returns the number of active members of a group and whether u
 	// is one of them (hongyan.CodeNotFound: no such group).
 	Group(ctx context.Context, g hongyan.ConversationID, u hongyan.UserID) (members int, member bool, err error)
+	// ConfirmPassword returns nil when password is u's account password
+	// (resetting the payment password asks for it), or an error saying why
+	// not.
+	ConfirmPassword(ctx context.Context, u hongyan.UserID, password string) error
 }
 
 // Card is a transfer or red packet as a chat message shows it.

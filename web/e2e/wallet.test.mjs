@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { people, device } from "./people.mjs";
-import { go } from "./ui.mjs";
+import { go, PASSWORD } from "./ui.mjs";
 import { axe } from "./axe.mjs";
 
 const skip = skipReason();
@@ -345,9 +345,21 @@ describe("wallet", { skip }, () => {
     await b.locator("[data-pay-status].error", { hasText: "differ" }).waitFor();
     await enterPin(b, "405060");
     await b.locator(".toast", { hasText: "Payment password changed." }).waitFor();
-    // Forgotten: the recovery code and a new one.
+    // Forgotten: the account password, the recovery code and a new one. A
+    // wrong account password is refused first.
     await b.click('[data-screen="wallet"] [data-action="pin"]');
     await b.locator(".sheet-item", { hasText: "Forgot payment password" }).click();
+    await b.locator('.money-form [data-field="password"] input').fill("not the password");
+    await b.locator('.money-form [data-field="code"] input').fill(first.recoveryCode);
+    await b.click('.money-form [data-action="submit"]');
+    await enterPin(b, "708090");
+    await enterPin(b, "708090");
+    await b.locator("[data-pay-status].error", { hasText: "Wrong account password" }).waitFor();
+    await b.locator("[data-pay] .btn.wide", { hasText: "Cancel" }).click();
+    await b.locator("[data-pay]").waitFor({ state: "detached" });
+    await b.click('[data-screen="wallet"] [data-action="pin"]');
+    await b.locator(".sheet-item", { hasText: "Forgot payment password" }).click();
+    await b.locator('.money-form [data-field="password"] input').fill(PASSWORD);
     await b.locator('.money-form [data-field="code"] input').fill(first.recoveryCode);
     await b.click('.money-form [data-action="submit"]');
     await enterPin(b, "708090");

@@ -754,10 +754,12 @@ func (x *WalletPinRequest) GetOld() string {
 }
 
 // Sets a new payment password with the recovery code.
+// Resetting the payment password asks for the account password too.
 type WalletPinResetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RecoveryCode  string                 `protobuf:"bytes,1,opt,name=recovery_code,json=recoveryCode,proto3" json:"recovery_code,omitempty"`
 	Pin           string                 `protobuf:"bytes,2,opt,name=pin,proto3" json:"pin,omitempty"`
+	Password      string                 `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -802,6 +804,13 @@ func (x *WalletPinResetRequest) GetRecoveryCode() string {
 func (x *WalletPinResetRequest) GetPin() string {
 	if x != nil {
 		return x.Pin
+	}
+	return ""
+}
+
+func (x *WalletPinResetRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
 	}
 	return ""
 }
@@ -1608,10 +1617,11 @@ const file_hongyan_v1_wallet_proto_rawDesc = "" +
 	"\x03key\x18\x02 \x01(\tR\x03key\"6\n" +
 	"\x10WalletPinRequest\x12\x10\n" +
 	"\x03pin\x18\x01 \x01(\tR\x03pin\x12\x10\n" +
-	"\x03old\x18\x02 \x01(\tR\x03old\"N\n" +
+	"\x03old\x18\x02 \x01(\tR\x03old\"j\n" +
 	"\x15WalletPinResetRequest\x12#\n" +
 	"\rrecovery_code\x18\x01 \x01(\tR\frecoveryCode\x12\x10\n" +
-	"\x03pin\x18\x02 \x01(\tR\x03pin\"3\n" +
+	"\x03pin\x18\x02 \x01(\tR\x03pin\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\"3\n" +
 	"\fWalletPinSet\x12#\n" +
 	"\rrecovery_code\x18\x01 \x01(\tR\frecoveryCode\"q\n" +
 	"\x0fTransferRequest\x12\x0e\n" +

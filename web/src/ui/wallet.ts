@@ -262,7 +262,7 @@ export function pay<T>(title: string, amount: bigint, run: (pin: string, key: st
 interface FormField {
   name: string;
   label: string;
-  kind?: "amount" | "count" | "text" | "select";
+  kind?: "amount" | "count" | "text" | "password" | "select";
   value?: string;
   max?: number;
   options?: [string, string][];
@@ -285,6 +285,7 @@ function moneyForm(
       if (f.kind === "select") el = h("select", { attrs }, ...(f.options ?? []).map(([v, l]) => h("option", { attrs: { value: v }, props: { selected: v === f.value } }, l)));
       else if (f.kind === "amount") el = h("input", { attrs: { ...attrs, inputmode: "decimal", placeholder: "0.00", autocomplete: "off" }, props: { value: f.value ?? "" } });
       else if (f.kind === "count") el = h("input", { attrs: { ...attrs, inputmode: "numeric", placeholder: "1", autocomplete: "off" }, props: { value: f.value ?? "" } });
+      else if (f.kind === "password") el = h("input", { attrs: { ...attrs, type: "password", maxlength: f.max ?? 128, autocomplete: "current-password" }, props: { value: "" } });
       else el = h("input", { attrs: { ...attrs, maxlength: f.max ?? 100, autocomplete: "off" }, props: { value: f.value ?? "" } });
       return [f, el] as const;
     });
@@ -815,9 +816,25 @@ export function walletView(): View {
     });
   };
   const resetPin = async () => {
-    const v = await moneyForm(t("w_pin_reset"), [{ name: "code", label: t("w_recovery_code"), kind: "text", max: 64 }], t("ok"), (v) => (v.code.trim() ? undefined : t("w_recovery_needed")));
+    const v = await moneyForm(
+      t("w_pin_reset"),
+      [
+        { name: "password", label: t("w_account_password"), kind: "password", max: 128 },
+        { name: "code", label: t("w_recovery_code"), kind: "text", max: 64 },
+      ],
+      t("ok"),
+      (v) => (!v.password ? t("w_account_password_needed") : v.code.trim() ? undefined : t("w_recovery_needed")),
+    );
     if (!v) return;
-    await newPin(t("w_pin_reset"), async (pin) => (await app.conn.call("walletResetPin", { recoveryCode: v.code.trim(), pin }, "walletPinSet")).recoveryCode);
+    await newPin(t("w_pin_reset"), async (pin) => {
+      try {
+        return (await app.conn.call("walletResetPin", { password: v.password, recoveryCode: v.code.trim(), pin }, "walletPinSet")).recoveryCode;
+      } catch (e) {
+        // The account password was checked only now: start again.
+        if (e instanceof ApiError && e.reason === "wrong_password") throw new Error(t("w_account_password_wrong"));
+        throw e;
+      }
+    });
   };
 
   const el = h(

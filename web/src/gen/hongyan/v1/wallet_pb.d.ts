@@ -276,6 +276,7 @@ export declare const WalletPinRequestSchema: GenMessage<WalletPinRequest>;
 
 /**
  * Sets a new payment password with the recovery code.
+ * Resetting the payment password asks for the account password too.
  *
  * @generated from message hongyan.v1.WalletPinResetRequest
  */
@@ -289,6 +290,11 @@ export declare type WalletPinResetRequest = Message<"hongyan.v1.WalletPinResetRe
    * @generated from field: string pin = 2;
    */
   pin: string;
+
+  /**
+   * @generated from field: string password = 3;
+   */
+  password: string;
 };
 
 /**
