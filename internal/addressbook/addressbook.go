@@ -8,8 +8,9 @@
 //
 // Privacy: a backup is sealed (AES-256-GCM under a key kept by the store
 // and derived per owner) before it reaches the store, so the database
-// never holds a contact's number in clear. Matching looks numbers up and
-// keeps nothing; it is bounded per request and by a daily quota per user
+// never holds a contact's number in clear. Matching receives only keyed
+// hashes of numbers (HashPhone, under the server's salt), looks them up
+// and keeps nothing; it is bounded per request and by a daily quota per user
 // that the store counts, so every node of a cluster enforces the same
 // limit and the directory cannot be enumerated by repeated requests.
 package addressbook
@@ -42,11 +43,22 @@ type Backup struct {
 	Sealed []byte
 }
 
-// Match is an uploaded phone number that belongs to a user who may be
-// found by it.
+// Match is a hash of a phone number (see HashPhone) that belongs to a
+// user who may be found by it.
 type Match struct {
-	Phone string // as uploaded
-	User  hongyan.UserID
+	Hash []byte // as uploaded
+	User hongyan.UserID
+}
+
+// Salt is what a client needs to hash its contacts' numbers the way the
+// server does: the server's salt and its version, the country code of
+// numbers written without one (CountryCode of Config), and how many
+// hashes one match request may hold.
+type Salt struct {
+	Salt        []byte
+	Version     int64
+	CountryCode string
+	PerRequest  int
 }
 
 // Entry is one entry of a group's shared address book. Member is the
@@ -138,11 +150,15 @@ type Books interface {
 	History(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]Change, error)
 }
 
-// Directory finds users by phone number (the account feature).
+// Directory finds users by the hash of their phone number (the account
+// feature).
 type Directory interface {
-	// FindableByPhone returns the users, by number, who have bound one of
-	// phones and let others find them by phone number.
-	FindableByPhone(ctx context.Context, phones []string) (map[string]hongyan.UserID, error)
+	// PhoneSalt returns the server's salt of phone hashes and its version.
+	PhoneSalt(ctx context.Context) ([]byte, int64, error)
+	// FindableByPhoneHash returns the users, by hash (a string of its
+	// bytes), whose bound number hashes to one of hashes and who let others
+	// find them by phone number.
+	FindableByPhoneHash(ctx context.Context, hashes [][]byte) (map[string]hongyan.UserID, error)
 }
 
 // Relations tells whether two people blocked each other (the contact

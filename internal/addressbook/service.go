@@ -1,6 +1,7 @@
 package addressbook
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -23,12 +24,13 @@ type Config struct {
 	Keep int
 	// BackupsPerDay bounds backups per user and day.
 	BackupsPerDay int
-	// MatchPerRequest bounds the numbers of one match request;
-	// MatchPerDay the numbers a user may match in a day (counted by the
-	// store, so across every node).
+	// MatchPerRequest bounds the hashes of one match request;
+	// MatchPerDay the hashes a user may match in a day (counted by the
+	// store, so across every node). A number written without a country
+	// code is sent as two hashes (PhoneForms).
 	MatchPerRequest, MatchPerDay int
 	// CountryCode is the calling code assumed for numbers written without
-	// one ("86"): a number is looked up with and without it.
+	// one ("86"): clients hash a number with and without it (PhoneForms).
 	CountryCode string
 	// MaxEntries bounds the entries of one group's shared address book.
 	MaxEntries int
@@ -213,59 +215,55 @@ func (s *Service) DeleteBackup(ctx context.Context, c hongyan.Caller, version in
 	return nil
 }
 
-// Match returns which of phones belong to users who let others find them
-// by phone number, leaving out the caller and anyone who blocked the
-// caller or whom the caller blocked. Numbers are looked up and not kept.
-// A request holds at most MatchPerRequest numbers and counts against the
-// caller's MatchPerDay.
-func (s *Service) Match(ctx context.Context, c hongyan.Caller, phones []string) ([]Match, error) {
-	if len(phones) > s.cfg.MatchPerRequest {
-		return nil, hongyan.Errorf(hongyan.CodeTooLarge, "match at most %d numbers at a time", s.cfg.MatchPerRequest)
+// Salt returns what a client needs to hash its contacts' numbers for
+// Match.
+func (s *Service) Salt(ctx context.Context) (Salt, error) {
+	salt, version, err := s.dir.PhoneSalt(ctx)
+	if err != nil {
+		return Salt{}, err
 	}
-	// The numbers to look up, each with the uploaded numbers it stands for.
-	wanted := map[string][]string{}
-	var norm []string
-	for _, p := range phones {
-		if len(p) > MaxPhoneLength {
-			return nil, hongyan.Errorf(hongyan.CodeInvalid, "%.32q… is not a phone number", p)
+	return Salt{Salt: salt, Version: version, CountryCode: s.cfg.CountryCode, PerRequest: s.cfg.MatchPerRequest}, nil
+}
+
+// Match returns which of hashes (HashPhones of the caller's contacts'
+// numbers under Salt) belong to users who let others find them by phone
+// number, leaving out the caller and anyone who blocked the caller or whom
+// the caller blocked. Hashes are looked up and not kept. A request holds
+// at most MatchPerRequest distinct hashes, each of HashLen bytes, and
+// counts them against the caller's MatchPerDay.
+func (s *Service) Match(ctx context.Context, c hongyan.Caller, hashes [][]byte) ([]Match, error) {
+	if len(hashes) > s.cfg.MatchPerRequest {
+		return nil, hongyan.Errorf(hongyan.CodeTooLarge, "match at most %d hashes at a time", s.cfg.MatchPerRequest)
+	}
+	seen := make(map[string]bool, len(hashes))
+	var keys [][]byte
+	for _, h := range hashes {
+		if len(h) != HashLen {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "a phone hash has %d bytes, not %d", HashLen, len(h))
 		}
-		n := NormalizePhone(p)
-		if n == "" {
-			return nil, hongyan.Errorf(hongyan.CodeInvalid, "%q is not a phone number", p)
-		}
-		if !slices.Contains(norm, n) {
-			norm = append(norm, n)
-		}
-		for _, k := range s.forms(n) {
-			if !slices.Contains(wanted[k], p) {
-				wanted[k] = append(wanted[k], p)
-			}
+		if !seen[string(h)] {
+			seen[string(h)] = true
+			keys = append(keys, h)
 		}
 	}
-	if len(norm) == 0 {
+	if len(keys) == 0 {
 		return nil, nil
 	}
-	ok, err := s.store.Take(ctx, c.User, "match", s.day(), len(norm), s.cfg.MatchPerDay)
+	ok, err := s.store.Take(ctx, c.User, "match", s.day(), len(keys), s.cfg.MatchPerDay)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, hongyan.Errorf(hongyan.CodeRateLimited, "at most %d numbers may be matched a day; try again tomorrow", s.cfg.MatchPerDay)
 	}
-	keys := make([]string, 0, len(wanted))
-	for k := range wanted {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	found, err := s.dir.FindableByPhone(ctx, keys)
+	found, err := s.dir.FindableByPhoneHash(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
 	var out []Match
-	seen := map[string]bool{}
 	verdict := map[hongyan.UserID]bool{}
 	for _, k := range keys {
-		u, ok := found[k]
+		u, ok := found[string(k)]
 		if !ok || u == c.User {
 			continue
 		}
@@ -277,33 +275,12 @@ func (s *Service) Match(ctx context.Context, c hongyan.Caller, phones []string) 
 			}
 			allowed, verdict[u] = !blocked, !blocked
 		}
-		if !allowed {
-			continue
-		}
-		for _, p := range wanted[k] {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, Match{Phone: p, User: u})
-			}
+		if allowed {
+			out = append(out, Match{Hash: k, User: u})
 		}
 	}
-	slices.SortFunc(out, func(a, b Match) int { return strings.Compare(a.Phone, b.Phone) })
+	slices.SortFunc(out, func(a, b Match) int { return bytes.Compare(a.Hash, b.Hash) })
 	return out, nil
-}
-
-// forms returns the ways a normalized number may be bound: as written,
-// and with or without the configured country code.
-func (s *Service) forms(n string) []string {
-	out := []string{n}
-	cc := "+" + s.cfg.CountryCode
-	switch {
-	case s.cfg.CountryCode == "":
-	case strings.HasPrefix(n, cc) && len(n)-len(cc) >= 5:
-		out = append(out, n[len(cc):])
-	case !strings.HasPrefix(n, "+"):
-		out = append(out, cc+n)
-	}
-	return out
 }
 
 // EntryFields are what a member writes into a shared address book entry.

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,10 +15,6 @@ import (
 
 const addressBookUsage = "addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE | " +
 	"addressbook delete VERSION|all | addressbook match FILE   (FILE: vCard, or CSV with name/phone/email columns)"
-
-// matchBatch is how many numbers one match request carries (the server's
-// default addressbook.match_per_request).
-const matchBatch = 1000
 
 // readContacts reads an address book file, refusing one over the limit
 // before reading it.
@@ -143,30 +141,58 @@ func versionObject(v *pb.AbVersion) object {
 }
 
 // matchContacts asks which of contacts' numbers belong to users who may be
-// found by phone, matchBatch numbers at a time, and prints one line per
-// match with the contact's name from the file.
+// found by phone, sending only their hashes under the server's salt (as
+// many per request as the server takes), and prints one line per matched
+// number with the contact's name from the file.
 func (e *env) matchContacts(c *wsclient.Conn, contacts []addressbook.Contact) error {
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_AbSalt{AbSalt: &pb.Empty{}}})
+	if err != nil {
+		return err
+	}
+	st := f.GetAbSalt()
+	per := max(int(st.GetPerRequest()), 2)
 	names := map[string]string{}
-	var phones []string
+	byHash := map[string]string{} // hash → the number as written
+	var batches [][][]byte
+	var batch [][]byte
 	for _, x := range contacts {
 		for _, p := range x.Phones {
-			if _, dup := names[p]; !dup {
-				names[p] = x.Name
-				phones = append(phones, p)
+			if _, dup := names[p]; dup {
+				continue
+			}
+			names[p] = x.Name
+			hs := addressbook.HashPhones(st.GetSalt(), p, st.GetCountryCode())
+			if len(batch)+len(hs) > per {
+				batches, batch = append(batches, batch), nil
+			}
+			for _, h := range hs {
+				if _, dup := byHash[string(h)]; !dup {
+					byHash[string(h)] = p
+					batch = append(batch, h)
+				}
 			}
 		}
 	}
-	for start := 0; start < len(phones); start += matchBatch {
-		batch := phones[start:min(start+matchBatch, len(phones))]
-		f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_AbMatch{AbMatch: &pb.AbMatchRequest{Phones: batch}}})
+	if len(batch) > 0 {
+		batches = append(batches, batch)
+	}
+	found := map[string]*pb.AbMatch{}
+	for _, b := range batches {
+		f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_AbMatch{AbMatch: &pb.AbMatchRequest{Hashes: b}}})
 		if err != nil {
 			return err
 		}
 		for _, m := range f.GetAbMatches().GetMatches() {
-			if err := e.print(object{{"phone", m.Phone}, {"name", names[m.Phone]}, {"user", m.User},
-				{"account_id", m.AccountId}, {"nickname", m.Nickname}}); err != nil {
-				return err
+			if p, ok := byHash[string(m.Hash)]; ok && found[p] == nil {
+				found[p] = m
 			}
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(found)) {
+		m := found[p]
+		if err := e.print(object{{"phone", p}, {"name", names[p]}, {"user", m.User},
+			{"account_id", m.AccountId}, {"nickname", m.Nickname}}); err != nil {
+			return err
 		}
 	}
 	return nil

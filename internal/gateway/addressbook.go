@@ -47,9 +47,16 @@ func addressBookRoutes(rs routes) {
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AbDelete) (*pb.ServerFrame, error) {
 		return done(), c.g.s.AddressBooks.DeleteBackup(ctx, me, r.AbDelete.Version)
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AbSalt) (*pb.ServerFrame, error) {
+		st, err := c.g.s.AddressBooks.Salt(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AbSalt{AbSalt: &pb.AbSalt{Salt: st.Salt, Version: st.Version, CountryCode: st.CountryCode, PerRequest: int32(st.PerRequest)}}}, nil
+	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AbMatch) (*pb.ServerFrame, error) {
 		s := c.g.s
-		ms, err := s.AddressBooks.Match(ctx, me, r.AbMatch.Phones)
+		ms, err := s.AddressBooks.Match(ctx, me, r.AbMatch.Hashes)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +70,7 @@ func addressBookRoutes(rs routes) {
 				return nil, err
 			}
 			p := publicProfile(a)
-			out.Matches = append(out.Matches, &pb.AbMatch{Phone: m.Phone, User: p.Id, AccountId: p.AccountId, Nickname: p.Nickname, Avatar: p.Avatar})
+			out.Matches = append(out.Matches, &pb.AbMatch{Hash: m.Hash, User: p.Id, AccountId: p.AccountId, Nickname: p.Nickname, Avatar: p.Avatar})
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AbMatches{AbMatches: out}}, nil
 	}, waits)

@@ -53,7 +53,7 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.AbBackupRequest.contacts": addressbook.MaxContacts,
 	"hongyan.v1.AbContact.phones":         addressbook.MaxPhones,
 	"hongyan.v1.AbContact.emails":         addressbook.MaxEmails,
-	"hongyan.v1.AbMatchRequest.phones":    addressbook.MaxMatchRequest,
+	"hongyan.v1.AbMatchRequest.hashes":    addressbook.MaxMatchRequest,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

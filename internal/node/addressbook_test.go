@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"hongyan/internal/addressbook"
 	"net/http/httptest"
 	"testing"
 
@@ -30,6 +31,7 @@ func TestAddressBookBackupAndMatch(t *testing.T) {
 		ben := phoneUser(t, srv, "ab_ben1", "+8613800000101")
 		cat := phoneUser(t, srv, "ab_cat1", "13800000102")
 		dan := phoneUser(t, srv, "ab_dan1", "+8613800000103")
+		eve := phoneUser(t, srv, "ab_eve1", "+8613800000104")
 		a := session(t, srv, ann)
 		contacts := []*pb.AbContact{
 			{Name: "Ben", Phones: []string{"138 0000 0101"}},
@@ -68,13 +70,33 @@ func TestAddressBookBackupAndMatch(t *testing.T) {
 		// Cat does not let herself be found by phone; dan blocked ann.
 		call(t, session(t, srv, cat), &pb.ClientFrame{Req: &pb.ClientFrame_UpdateSettings{UpdateSettings: &pb.UpdateSettingsRequest{FindByPhone: proto.Bool(false)}}})
 		call(t, session(t, srv, dan), &pb.ClientFrame{Req: &pb.ClientFrame_Block{Block: &pb.BlockRequest{User: ann.id, Blocked: true}}})
-		phones := []string{"138 0000 0101", "+86 138-0000-0102", "+8613800000103", "13800000199"}
-		ms := call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_AbMatch{AbMatch: &pb.AbMatchRequest{Phones: phones}}}).GetAbMatches().GetMatches()
-		if len(ms) != 1 || ms[0].Phone != "138 0000 0101" || ms[0].User != ben.id || ms[0].AccountId != "ab_ben1" {
+		// Ann blocked eve.
+		call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_Block{Block: &pb.BlockRequest{User: eve.id, Blocked: true}}})
+		st := call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_AbSalt{AbSalt: &pb.Empty{}}}).GetAbSalt()
+		if len(st.Salt) != 32 || st.Version == 0 || st.CountryCode != "86" || st.PerRequest <= 0 {
+			t.Fatalf("salt: got %v, want 32 bytes, a version, country code 86 and a bound", st)
+		}
+		if again := call(t, b, &pb.ClientFrame{Req: &pb.ClientFrame_AbSalt{AbSalt: &pb.Empty{}}}).GetAbSalt(); !proto.Equal(again, st) {
+			t.Errorf("salt for another user: got %v, want %v", again, st)
+		}
+		// The numbers are hashed here, as a client does, and only the
+		// hashes are sent.
+		byHash := map[string]string{}
+		var hashes [][]byte
+		for _, p := range []string{"138 0000 0101", "+86 138-0000-0102", "+8613800000103", "138 0000 0104", "13800000199"} {
+			for _, h := range addressbook.HashPhones(st.Salt, p, st.CountryCode) {
+				byHash[string(h)] = p
+				hashes = append(hashes, h)
+			}
+		}
+		ms := call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_AbMatch{AbMatch: &pb.AbMatchRequest{Hashes: hashes}}}).GetAbMatches().GetMatches()
+		if len(ms) != 1 || byHash[string(ms[0].Hash)] != "138 0000 0101" || ms[0].User != ben.id || ms[0].AccountId != "ab_ben1" {
 			t.Errorf("match: got %v, want ben only", ms)
 		}
-		if code := callCode(a, &pb.ClientFrame{Req: &pb.ClientFrame_AbMatch{AbMatch: &pb.AbMatchRequest{Phones: []string{"not a phone"}}}}); code != "invalid_argument" {
-			t.Errorf("match of a bad number: got %q, want invalid_argument", code)
+		for _, bad := range [][]byte{nil, []byte("13800000101"), make([]byte, 33)} {
+			if code := callCode(a, &pb.ClientFrame{Req: &pb.ClientFrame_AbMatch{AbMatch: &pb.AbMatchRequest{Hashes: [][]byte{hashes[0], bad}}}}); code != "invalid_argument" {
+				t.Errorf("match of a %d-byte hash: got %q, want invalid_argument", len(bad), code)
+			}
 		}
 		call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_AbDelete{AbDelete: &pb.AbVersionRef{Version: 2}}})
 		// Ann's second device learns the versions as they are now.

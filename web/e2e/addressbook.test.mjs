@@ -2,16 +2,26 @@
 // screen and find the friends in it who may be found by phone (desktop,
 // English); a group's shared address book from the group's info, with
 // one's own entry, another member's, the history and the empty state (a
-// phone, Chinese).
+// phone, Chinese). Screenshots of both screens go to docs/screenshots.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { launch, startServer, skipReason } from "./harness.mjs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { device, friends } from "./people.mjs";
 import { Client, user } from "./protocol.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
 import { axe } from "./axe.mjs";
 
 const skip = skipReason();
+
+// shot writes a screenshot without the toasts of earlier steps.
+async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((t) => t.remove()));
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(SHOTS, name) });
+}
 
 // phoneUser registers a user with a verified phone number: the node's
 // default sender writes the code to its log.
@@ -68,6 +78,8 @@ describe("address books", { skip }, () => {
     await page.locator('[data-match="Mum of Ming"]').waitFor();
     assert.equal(await page.locator("[data-match]").count(), 2, "only the two who are here");
     assert.match(await page.locator('[data-match="Mum of Ming"]').textContent(), /Contact/, "a friend already is shown as a contact");
+    assert.match(await page.locator('[data-match="Teacher Lin"]').textContent(), /\+86 138-0000-0202/, "a match shows the number as the contact has it");
+    await shot(page, "desktop-en-phonebook.png");
     assert.deepEqual(await axe(page, "en desktop phone contacts", '[data-screen="phonebook"]'), []);
     // Restoring downloads the version as a vCard.
     await v.click();
@@ -95,6 +107,7 @@ describe("address books", { skip }, () => {
     await go(page, `/chat/g/${g.id}/book`);
     await page.locator('[data-entry="小明妈妈"]').waitFor();
     assert.equal(await page.locator("[data-entry]").count(), 2);
+    await shot(page, "phone-zh-group-book.png");
     assert.deepEqual(await axe(page, "zh phone group address book", '[data-screen="group-book"]'), []);
     await page.locator('[data-action="gb-history"]').click();
     const hist = page.locator('[data-dialog="gb-history"]');

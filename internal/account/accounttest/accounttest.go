@@ -56,6 +56,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) account.Accounts) {
 	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, open(t)) })
 	t.Run("UpdateAccount", func(t *testing.T) { testUpdateAccount(t, open(t)) })
 	t.Run("ChosenID", func(t *testing.T) { testChosenID(t, open(t)) })
+	t.Run("PhoneHashes", func(t *testing.T) { testPhoneHashes(t, open(t)) })
 }
 
 // RunDevices runs the part of account.Devices.
@@ -988,4 +989,70 @@ func testPruneVerifications(t *testing.T, s account.Verifications) {
 			t.Errorf("code %d: kept=%v (%v), want kept=%v", i, kept, err, i >= 3)
 		}
 	}
+}
+
+// testPhoneHashes checks that a store offering account.PhoneHashes keeps
+// every phone's hash with the phone: found when set, moved when changed,
+// gone when removed.
+func testPhoneHashes(t *testing.T, s account.Accounts) {
+	h, ok := s.(account.PhoneHashes)
+	if !ok {
+		t.Skip("the store does not offer account.PhoneHashes")
+	}
+	ctx := t.Context()
+	a := mustCreate(t, s, newAccount("zhang_san", "+8613800000000", ""))
+	b := mustCreate(t, s, newAccount("li_si", "", ""))
+	salt, version, err := h.PhoneSalt(ctx)
+	if err != nil {
+		t.Fatalf("PhoneSalt: %v", err)
+	}
+	if len(salt) != account.PhoneSaltLen || version == 0 {
+		t.Fatalf("PhoneSalt: got %d bytes, version %d; want %d bytes and a version", len(salt), version, account.PhoneSaltLen)
+	}
+	if again, v2, err := h.PhoneSalt(ctx); err != nil || !bytes.Equal(again, salt) || v2 != version {
+		t.Fatalf("PhoneSalt again: got %x, %d, %v; want the same salt and version", again, v2, err)
+	}
+	find := func(phones ...string) []hongyan.UserID {
+		t.Helper()
+		hs := make([][]byte, len(phones))
+		for i, p := range phones {
+			hs[i] = account.PhoneHash(salt, p)
+		}
+		as, err := h.AccountsByPhoneHash(ctx, hs)
+		if err != nil {
+			t.Fatalf("AccountsByPhoneHash: %v", err)
+		}
+		var ids []hongyan.UserID
+		for _, a := range as {
+			ids = append(ids, a.ID)
+		}
+		return ids
+	}
+	check := func(what string, got []hongyan.UserID, want ...hongyan.UserID) {
+		t.Helper()
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", what, diff)
+		}
+	}
+	check("a's phone by hash", find("+8613800000000", "+8613900000000", "13800000000"), a.ID)
+
+	b.Phone = "+8613900000000"
+	if _, err := s.UpdateAccount(ctx, b, nil); err != nil {
+		t.Fatalf("UpdateAccount: %v", err)
+	}
+	check("b's newly set phone by hash", find("+8613900000000"), b.ID)
+
+	a.Phone = "+8613700000000"
+	if _, err := s.UpdateAccount(ctx, a, nil); err != nil {
+		t.Fatalf("UpdateAccount: %v", err)
+	}
+	check("a's old phone by hash", find("+8613800000000"))
+	check("a's changed phone by hash", find("+8613700000000"), a.ID)
+
+	a.Phone = ""
+	if _, err := s.UpdateAccount(ctx, a, nil); err != nil {
+		t.Fatalf("UpdateAccount: %v", err)
+	}
+	check("a's removed phone by hash", find("+8613700000000"))
+	check("b's phone after a's changes", find("+8613900000000"), b.ID)
 }

@@ -263,12 +263,20 @@ func (w *world) Blocked(ctx context.Context, a, b hongyan.UserID) (bool, error) 
 	return w.blocked[[2]hongyan.UserID{a, b}] || w.blocked[[2]hongyan.UserID{b, a}], nil
 }
 
-func (w *world) FindableByPhone(ctx context.Context, phones []string) (map[string]hongyan.UserID, error) {
-	w.lookups += len(phones)
+// salt is the world's phone salt.
+var salt = []byte("a salt of the directory of phones")
+
+func (w *world) PhoneSalt(ctx context.Context) ([]byte, int64, error) { return salt, 7, nil }
+
+func (w *world) FindableByPhoneHash(ctx context.Context, hashes [][]byte) (map[string]hongyan.UserID, error) {
+	w.lookups += len(hashes)
 	out := map[string]hongyan.UserID{}
-	for _, p := range phones {
-		if u, ok := w.phones[p]; ok {
-			out[p] = u
+	for p, u := range w.phones {
+		h := addressbook.HashPhone(salt, p)
+		for _, x := range hashes {
+			if bytes.Equal(h, x) {
+				out[string(h)] = u
+			}
 		}
 	}
 	return out, nil
@@ -373,34 +381,56 @@ func testMatchRules(t *testing.T, s addressbook.Store) {
 	w.phones["+14155550100"] = 12   // blocked the caller
 	w.phones["+447700900123"] = 1   // the caller
 	w.blocked[[2]hongyan.UserID{12, 1}] = true
+	got, err := svc.Salt(ctx)
+	if err != nil || !bytes.Equal(got.Salt, salt) || got.Version != 7 || got.CountryCode != "86" || got.PerRequest != 5 {
+		t.Fatalf("Salt: got %+v, %v; want the directory's salt, version 7, country code 86, 5 per request", got, err)
+	}
+	hashes := func(phones ...string) [][]byte {
+		var out [][]byte
+		for _, p := range phones {
+			out = append(out, addressbook.HashPhones(salt, p, "86")...)
+		}
+		return out
+	}
 	// Numbers of people who do not let themselves be found are simply
-	// absent from the directory (FindableByPhone).
-	got, err := svc.Match(ctx, me(1), []string{"+86 138-0013-8000", "139 0013 9000", "+1 415 555 0100", "+44 7700 900123", "020 1234 5678"})
+	// absent from the directory (FindableByPhoneHash).
+	ms, err := svc.Match(ctx, me(1), hashes("+86 138-0013-8000", "139 0013 9000", "+1 415 555 0100"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []addressbook.Match{{Phone: "+86 138-0013-8000", User: 10}, {Phone: "139 0013 9000", User: 11}}
-	if diff := cmp.Diff(want, got); diff != "" {
+	want := map[string]hongyan.UserID{
+		string(addressbook.HashPhone(salt, "13800138000")):    10,
+		string(addressbook.HashPhone(salt, "+8613900139000")): 11,
+	}
+	gotm := map[string]hongyan.UserID{}
+	for _, m := range ms {
+		gotm[string(m.Hash)] = m.User
+	}
+	if diff := cmp.Diff(want, gotm); diff != "" {
 		t.Errorf("Match (-want +got):\n%s", diff)
 	}
-	if _, err := svc.Match(ctx, me(1), []string{"1", "2", "3", "4", "5", "6"}); hongyan.ErrorCode(err) != hongyan.CodeTooLarge {
-		t.Errorf("Match of more than MatchPerRequest numbers: got %v, want too large", err)
+	if _, err := svc.Match(ctx, me(1), hashes("+1 4155550201", "+1 4155550202", "+1 4155550203", "+1 4155550204", "+1 4155550205", "+1 4155550206")); hongyan.ErrorCode(err) != hongyan.CodeTooLarge {
+		t.Errorf("Match of more than MatchPerRequest hashes: got %v, want too large", err)
 	}
 	before := w.lookups
-	if _, err := svc.Match(ctx, me(1), []string{"13800138000", "not a number"}); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
-		t.Errorf("Match with a bad number: got %v, want invalid", err)
+	for _, bad := range [][]byte{nil, make([]byte, addressbook.HashLen-1), make([]byte, addressbook.HashLen+1)} {
+		if _, err := svc.Match(ctx, me(1), append(hashes("+447700900123"), bad)); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+			t.Errorf("Match with a hash of %d bytes: got %v, want invalid", len(bad), err)
+		}
 	}
 	if w.lookups != before {
-		t.Errorf("a refused match looked %d numbers up, want none", w.lookups-before)
+		t.Errorf("a refused match looked %d hashes up, want none", w.lookups-before)
 	}
-	// 5 numbers counted so far; 3 more fit the day's 8, a 4th does not.
-	if _, err := svc.Match(ctx, me(1), []string{"13800138001", "13800138002", "13800138003"}); err != nil {
+	// 5 hashes counted so far (a repeated one counts once); 3 more fit
+	// the day's 8, a 4th does not.
+	h := hashes("+1 4155550101", "+1 4155550102", "+1 4155550103")
+	if _, err := svc.Match(ctx, me(1), append(h, h[0])); err != nil {
 		t.Errorf("Match within the daily quota: %v", err)
 	}
-	if _, err := svc.Match(ctx, me(1), []string{"13800138004"}); hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
+	if _, err := svc.Match(ctx, me(1), hashes("+1 4155550104")); hongyan.ErrorCode(err) != hongyan.CodeRateLimited {
 		t.Errorf("Match over the daily quota: got %v, want rate limited", err)
 	}
-	if got, err := svc.Match(ctx, me(2), []string{"13800138000"}); err != nil || len(got) != 1 {
+	if got, err := svc.Match(ctx, me(2), hashes("13800138000")); err != nil || len(got) != 1 {
 		t.Errorf("another user's quota: got %v, %v; want one match", got, err)
 	}
 }

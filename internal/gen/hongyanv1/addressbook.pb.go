@@ -392,19 +392,98 @@ func (x *AbBackup) GetContacts() []*AbContact {
 	return nil
 }
 
-// ab_match: which of these numbers belong to users who let others find
-// them by phone number. At most addressbook.match_per_request numbers;
-// each counts against addressbook.match_per_day.
+// Answers ab_salt: what a client needs to hash its contacts' numbers the
+// way the server does. Each number is normalized (digits and a leading
+// "+", "00" read as "+", spaces, dashes, dots and parentheses dropped; 5 to
+// 15 digits), then taken with and without "+" country_code (a number
+// without a country code may have been bound with it, and one with it
+// without), and each form is hashed as HMAC-SHA256(salt, form).
+type AbSalt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Salt  []byte                 `protobuf:"bytes,1,opt,name=salt,proto3" json:"salt,omitempty"`
+	// Changes when the server's salt is replaced (Unix milliseconds of its
+	// making); hashes made under another salt match no one.
+	Version int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// The calling code assumed for numbers without one ("86"; "" for none).
+	CountryCode string `protobuf:"bytes,3,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
+	// The most hashes one ab_match may hold (addressbook.match_per_request).
+	PerRequest    int32 `protobuf:"varint,4,opt,name=per_request,json=perRequest,proto3" json:"per_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbSalt) Reset() {
+	*x = AbSalt{}
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbSalt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbSalt) ProtoMessage() {}
+
+func (x *AbSalt) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbSalt.ProtoReflect.Descriptor instead.
+func (*AbSalt) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AbSalt) GetSalt() []byte {
+	if x != nil {
+		return x.Salt
+	}
+	return nil
+}
+
+func (x *AbSalt) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *AbSalt) GetCountryCode() string {
+	if x != nil {
+		return x.CountryCode
+	}
+	return ""
+}
+
+func (x *AbSalt) GetPerRequest() int32 {
+	if x != nil {
+		return x.PerRequest
+	}
+	return 0
+}
+
+// ab_match: which of these hashes (see AbSalt) belong to users who let
+// others find them by phone number. Numbers are never sent in clear. At
+// most addressbook.match_per_request hashes, each of 32 bytes; each
+// distinct hash counts against addressbook.match_per_day.
 type AbMatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Phones        []string               `protobuf:"bytes,1,rep,name=phones,proto3" json:"phones,omitempty"`
+	Hashes        [][]byte               `protobuf:"bytes,2,rep,name=hashes,proto3" json:"hashes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AbMatchRequest) Reset() {
 	*x = AbMatchRequest{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[6]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +495,7 @@ func (x *AbMatchRequest) String() string {
 func (*AbMatchRequest) ProtoMessage() {}
 
 func (x *AbMatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[6]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,20 +508,20 @@ func (x *AbMatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbMatchRequest.ProtoReflect.Descriptor instead.
 func (*AbMatchRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{6}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{7}
 }
 
-func (x *AbMatchRequest) GetPhones() []string {
+func (x *AbMatchRequest) GetHashes() [][]byte {
 	if x != nil {
-		return x.Phones
+		return x.Hashes
 	}
 	return nil
 }
 
 type AbMatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The number as sent.
-	Phone string `protobuf:"bytes,1,opt,name=phone,proto3" json:"phone,omitempty"`
+	// The hash as sent.
+	Hash []byte `protobuf:"bytes,6,opt,name=hash,proto3" json:"hash,omitempty"`
 	// The user and what anyone may see of them (as in Profile).
 	User      int64  `protobuf:"varint,2,opt,name=user,proto3" json:"user,omitempty"`
 	AccountId string `protobuf:"bytes,3,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
@@ -455,7 +534,7 @@ type AbMatch struct {
 
 func (x *AbMatch) Reset() {
 	*x = AbMatch{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[7]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +546,7 @@ func (x *AbMatch) String() string {
 func (*AbMatch) ProtoMessage() {}
 
 func (x *AbMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[7]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,14 +559,14 @@ func (x *AbMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbMatch.ProtoReflect.Descriptor instead.
 func (*AbMatch) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{7}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *AbMatch) GetPhone() string {
+func (x *AbMatch) GetHash() []byte {
 	if x != nil {
-		return x.Phone
+		return x.Hash
 	}
-	return ""
+	return nil
 }
 
 func (x *AbMatch) GetUser() int64 {
@@ -527,7 +606,7 @@ type AbMatches struct {
 
 func (x *AbMatches) Reset() {
 	*x = AbMatches{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[8]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +618,7 @@ func (x *AbMatches) String() string {
 func (*AbMatches) ProtoMessage() {}
 
 func (x *AbMatches) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[8]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +631,7 @@ func (x *AbMatches) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbMatches.ProtoReflect.Descriptor instead.
 func (*AbMatches) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{8}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AbMatches) GetMatches() []*AbMatch {
@@ -577,7 +656,7 @@ type GroupBookRef struct {
 
 func (x *GroupBookRef) Reset() {
 	*x = GroupBookRef{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[9]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +668,7 @@ func (x *GroupBookRef) String() string {
 func (*GroupBookRef) ProtoMessage() {}
 
 func (x *GroupBookRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[9]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +681,7 @@ func (x *GroupBookRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBookRef.ProtoReflect.Descriptor instead.
 func (*GroupBookRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{9}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GroupBookRef) GetGroup() int64 {
@@ -653,7 +732,7 @@ type GroupBookSetRequest struct {
 
 func (x *GroupBookSetRequest) Reset() {
 	*x = GroupBookSetRequest{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[10]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +744,7 @@ func (x *GroupBookSetRequest) String() string {
 func (*GroupBookSetRequest) ProtoMessage() {}
 
 func (x *GroupBookSetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[10]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +757,7 @@ func (x *GroupBookSetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBookSetRequest.ProtoReflect.Descriptor instead.
 func (*GroupBookSetRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{10}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GroupBookSetRequest) GetGroup() int64 {
@@ -757,7 +836,7 @@ type GroupBookEntry struct {
 
 func (x *GroupBookEntry) Reset() {
 	*x = GroupBookEntry{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[11]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +848,7 @@ func (x *GroupBookEntry) String() string {
 func (*GroupBookEntry) ProtoMessage() {}
 
 func (x *GroupBookEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[11]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +861,7 @@ func (x *GroupBookEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBookEntry.ProtoReflect.Descriptor instead.
 func (*GroupBookEntry) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{11}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GroupBookEntry) GetId() int64 {
@@ -866,7 +945,7 @@ type GroupBook struct {
 
 func (x *GroupBook) Reset() {
 	*x = GroupBook{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[12]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -878,7 +957,7 @@ func (x *GroupBook) String() string {
 func (*GroupBook) ProtoMessage() {}
 
 func (x *GroupBook) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[12]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -891,7 +970,7 @@ func (x *GroupBook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBook.ProtoReflect.Descriptor instead.
 func (*GroupBook) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{12}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GroupBook) GetGroup() int64 {
@@ -923,7 +1002,7 @@ type GroupBookChange struct {
 
 func (x *GroupBookChange) Reset() {
 	*x = GroupBookChange{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[13]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -935,7 +1014,7 @@ func (x *GroupBookChange) String() string {
 func (*GroupBookChange) ProtoMessage() {}
 
 func (x *GroupBookChange) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[13]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -948,7 +1027,7 @@ func (x *GroupBookChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBookChange.ProtoReflect.Descriptor instead.
 func (*GroupBookChange) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{13}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GroupBookChange) GetId() int64 {
@@ -996,7 +1075,7 @@ type GroupBookHistory struct {
 
 func (x *GroupBookHistory) Reset() {
 	*x = GroupBookHistory{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[14]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1087,7 @@ func (x *GroupBookHistory) String() string {
 func (*GroupBookHistory) ProtoMessage() {}
 
 func (x *GroupBookHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[14]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1100,7 @@ func (x *GroupBookHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBookHistory.ProtoReflect.Descriptor instead.
 func (*GroupBookHistory) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{14}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GroupBookHistory) GetChanges() []*GroupBookChange {
@@ -1050,7 +1129,7 @@ type GroupBookEntryRemoved struct {
 
 func (x *GroupBookEntryRemoved) Reset() {
 	*x = GroupBookEntryRemoved{}
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[15]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1141,7 @@ func (x *GroupBookEntryRemoved) String() string {
 func (*GroupBookEntryRemoved) ProtoMessage() {}
 
 func (x *GroupBookEntryRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_addressbook_proto_msgTypes[15]
+	mi := &file_hongyan_v1_addressbook_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1154,7 @@ func (x *GroupBookEntryRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupBookEntryRemoved.ProtoReflect.Descriptor instead.
 func (*GroupBookEntryRemoved) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{15}
+	return file_hongyan_v1_addressbook_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GroupBookEntryRemoved) GetGroup() int64 {
@@ -1115,16 +1194,22 @@ const file_hongyan_v1_addressbook_proto_rawDesc = "" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\"n\n" +
 	"\bAbBackup\x12/\n" +
 	"\aversion\x18\x01 \x01(\v2\x15.hongyan.v1.AbVersionR\aversion\x121\n" +
-	"\bcontacts\x18\x02 \x03(\v2\x15.hongyan.v1.AbContactR\bcontacts\"(\n" +
+	"\bcontacts\x18\x02 \x03(\v2\x15.hongyan.v1.AbContactR\bcontacts\"z\n" +
+	"\x06AbSalt\x12\x12\n" +
+	"\x04salt\x18\x01 \x01(\fR\x04salt\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12!\n" +
+	"\fcountry_code\x18\x03 \x01(\tR\vcountryCode\x12\x1f\n" +
+	"\vper_request\x18\x04 \x01(\x05R\n" +
+	"perRequest\".\n" +
 	"\x0eAbMatchRequest\x12\x16\n" +
-	"\x06phones\x18\x01 \x03(\tR\x06phones\"\x86\x01\n" +
-	"\aAbMatch\x12\x14\n" +
-	"\x05phone\x18\x01 \x01(\tR\x05phone\x12\x12\n" +
+	"\x06hashes\x18\x02 \x03(\fR\x06hashesJ\x04\b\x01\x10\x02\"\x8a\x01\n" +
+	"\aAbMatch\x12\x12\n" +
+	"\x04hash\x18\x06 \x01(\fR\x04hash\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\x03R\x04user\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x03 \x01(\tR\taccountId\x12\x1a\n" +
 	"\bnickname\x18\x04 \x01(\tR\bnickname\x12\x16\n" +
-	"\x06avatar\x18\x05 \x01(\tR\x06avatar\":\n" +
+	"\x06avatar\x18\x05 \x01(\tR\x06avatarJ\x04\b\x01\x10\x02\":\n" +
 	"\tAbMatches\x12-\n" +
 	"\amatches\x18\x01 \x03(\v2\x13.hongyan.v1.AbMatchR\amatches\"h\n" +
 	"\fGroupBookRef\x12\x14\n" +
@@ -1188,7 +1273,7 @@ func file_hongyan_v1_addressbook_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_addressbook_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_hongyan_v1_addressbook_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_hongyan_v1_addressbook_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_hongyan_v1_addressbook_proto_goTypes = []any{
 	(GroupBookAction)(0),          // 0: hongyan.v1.GroupBookAction
 	(*AbContact)(nil),             // 1: hongyan.v1.AbContact
@@ -1197,27 +1282,28 @@ var file_hongyan_v1_addressbook_proto_goTypes = []any{
 	(*AbVersions)(nil),            // 4: hongyan.v1.AbVersions
 	(*AbVersionRef)(nil),          // 5: hongyan.v1.AbVersionRef
 	(*AbBackup)(nil),              // 6: hongyan.v1.AbBackup
-	(*AbMatchRequest)(nil),        // 7: hongyan.v1.AbMatchRequest
-	(*AbMatch)(nil),               // 8: hongyan.v1.AbMatch
-	(*AbMatches)(nil),             // 9: hongyan.v1.AbMatches
-	(*GroupBookRef)(nil),          // 10: hongyan.v1.GroupBookRef
-	(*GroupBookSetRequest)(nil),   // 11: hongyan.v1.GroupBookSetRequest
-	(*GroupBookEntry)(nil),        // 12: hongyan.v1.GroupBookEntry
-	(*GroupBook)(nil),             // 13: hongyan.v1.GroupBook
-	(*GroupBookChange)(nil),       // 14: hongyan.v1.GroupBookChange
-	(*GroupBookHistory)(nil),      // 15: hongyan.v1.GroupBookHistory
-	(*GroupBookEntryRemoved)(nil), // 16: hongyan.v1.GroupBookEntryRemoved
+	(*AbSalt)(nil),                // 7: hongyan.v1.AbSalt
+	(*AbMatchRequest)(nil),        // 8: hongyan.v1.AbMatchRequest
+	(*AbMatch)(nil),               // 9: hongyan.v1.AbMatch
+	(*AbMatches)(nil),             // 10: hongyan.v1.AbMatches
+	(*GroupBookRef)(nil),          // 11: hongyan.v1.GroupBookRef
+	(*GroupBookSetRequest)(nil),   // 12: hongyan.v1.GroupBookSetRequest
+	(*GroupBookEntry)(nil),        // 13: hongyan.v1.GroupBookEntry
+	(*GroupBook)(nil),             // 14: hongyan.v1.GroupBook
+	(*GroupBookChange)(nil),       // 15: hongyan.v1.GroupBookChange
+	(*GroupBookHistory)(nil),      // 16: hongyan.v1.GroupBookHistory
+	(*GroupBookEntryRemoved)(nil), // 17: hongyan.v1.GroupBookEntryRemoved
 }
 var file_hongyan_v1_addressbook_proto_depIdxs = []int32{
 	1,  // 0: hongyan.v1.AbBackupRequest.contacts:type_name -> hongyan.v1.AbContact
 	3,  // 1: hongyan.v1.AbVersions.versions:type_name -> hongyan.v1.AbVersion
 	3,  // 2: hongyan.v1.AbBackup.version:type_name -> hongyan.v1.AbVersion
 	1,  // 3: hongyan.v1.AbBackup.contacts:type_name -> hongyan.v1.AbContact
-	8,  // 4: hongyan.v1.AbMatches.matches:type_name -> hongyan.v1.AbMatch
-	12, // 5: hongyan.v1.GroupBook.entries:type_name -> hongyan.v1.GroupBookEntry
+	9,  // 4: hongyan.v1.AbMatches.matches:type_name -> hongyan.v1.AbMatch
+	13, // 5: hongyan.v1.GroupBook.entries:type_name -> hongyan.v1.GroupBookEntry
 	0,  // 6: hongyan.v1.GroupBookChange.action:type_name -> hongyan.v1.GroupBookAction
-	12, // 7: hongyan.v1.GroupBookChange.entry:type_name -> hongyan.v1.GroupBookEntry
-	14, // 8: hongyan.v1.GroupBookHistory.changes:type_name -> hongyan.v1.GroupBookChange
+	13, // 7: hongyan.v1.GroupBookChange.entry:type_name -> hongyan.v1.GroupBookEntry
+	15, // 8: hongyan.v1.GroupBookHistory.changes:type_name -> hongyan.v1.GroupBookChange
 	9,  // [9:9] is the sub-list for method output_type
 	9,  // [9:9] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
@@ -1236,7 +1322,7 @@ func file_hongyan_v1_addressbook_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_addressbook_proto_rawDesc), len(file_hongyan_v1_addressbook_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -674,6 +674,7 @@ type ClientFrame struct {
 	//	*ClientFrame_GroupBookSet
 	//	*ClientFrame_GroupBookRemove
 	//	*ClientFrame_GroupBookHistory
+	//	*ClientFrame_AbSalt
 	//	*ClientFrame_WalletBalance
 	//	*ClientFrame_WalletHistory
 	//	*ClientFrame_WalletSummary
@@ -2051,6 +2052,15 @@ func (x *ClientFrame) GetGroupBookHistory() *GroupBookRef {
 	return nil
 }
 
+func (x *ClientFrame) GetAbSalt() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AbSalt); ok {
+			return x.AbSalt
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetWalletBalance() *Empty {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_WalletBalance); ok {
@@ -2771,6 +2781,10 @@ type ClientFrame_GroupBookHistory struct {
 	GroupBookHistory *GroupBookRef `protobuf:"bytes,238,opt,name=group_book_history,json=groupBookHistory,proto3,oneof"`
 }
 
+type ClientFrame_AbSalt struct {
+	AbSalt *Empty `protobuf:"bytes,239,opt,name=ab_salt,json=abSalt,proto3,oneof"`
+}
+
 type ClientFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *Empty `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -3120,6 +3134,8 @@ func (*ClientFrame_GroupBookRemove) isClientFrame_Req() {}
 
 func (*ClientFrame_GroupBookHistory) isClientFrame_Req() {}
 
+func (*ClientFrame_AbSalt) isClientFrame_Req() {}
+
 func (*ClientFrame_WalletBalance) isClientFrame_Req() {}
 
 func (*ClientFrame_WalletHistory) isClientFrame_Req() {}
@@ -3225,6 +3241,7 @@ type ServerFrame struct {
 	//	*ServerFrame_GroupBook
 	//	*ServerFrame_GroupBookEntry
 	//	*ServerFrame_GroupBookHistory
+	//	*ServerFrame_AbSalt
 	//	*ServerFrame_WalletBalance
 	//	*ServerFrame_WalletHistory
 	//	*ServerFrame_WalletSummary
@@ -3928,6 +3945,15 @@ func (x *ServerFrame) GetGroupBookHistory() *GroupBookHistory {
 	return nil
 }
 
+func (x *ServerFrame) GetAbSalt() *AbSalt {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AbSalt); ok {
+			return x.AbSalt
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetWalletBalance() *WalletBalance {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_WalletBalance); ok {
@@ -4295,6 +4321,10 @@ type ServerFrame_GroupBookHistory struct {
 	GroupBookHistory *GroupBookHistory `protobuf:"bytes,236,opt,name=group_book_history,json=groupBookHistory,proto3,oneof"`
 }
 
+type ServerFrame_AbSalt struct {
+	AbSalt *AbSalt `protobuf:"bytes,237,opt,name=ab_salt,json=abSalt,proto3,oneof"`
+}
+
 type ServerFrame_WalletBalance struct {
 	// Wallet (wallet.proto).
 	WalletBalance *WalletBalance `protobuf:"bytes,250,opt,name=wallet_balance,json=walletBalance,proto3,oneof"`
@@ -4469,6 +4499,8 @@ func (*ServerFrame_GroupBook) isServerFrame_Body() {}
 func (*ServerFrame_GroupBookEntry) isServerFrame_Body() {}
 
 func (*ServerFrame_GroupBookHistory) isServerFrame_Body() {}
+
+func (*ServerFrame_AbSalt) isServerFrame_Body() {}
 
 func (*ServerFrame_WalletBalance) isServerFrame_Body() {}
 
@@ -11012,7 +11044,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xf4P\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11189,7 +11221,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"group_book\x18\xeb\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\tgroupBook\x12H\n" +
 	"\x0egroup_book_set\x18\xec\x01 \x01(\v2\x1f.hongyan.v1.GroupBookSetRequestH\x00R\fgroupBookSet\x12G\n" +
 	"\x11group_book_remove\x18\xed\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x0fgroupBookRemove\x12I\n" +
-	"\x12group_book_history\x18\xee\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x10groupBookHistory\x12;\n" +
+	"\x12group_book_history\x18\xee\x01 \x01(\v2\x18.hongyan.v1.GroupBookRefH\x00R\x10groupBookHistory\x12-\n" +
+	"\aab_salt\x18\xef\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x06abSalt\x12;\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\rwalletBalance\x12J\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2 .hongyan.v1.WalletHistoryRequestH\x00R\rwalletHistory\x12J\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2 .hongyan.v1.WalletSummaryRequestH\x00R\rwalletSummary\x12E\n" +
@@ -11204,7 +11237,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
 	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xf8$\n" +
+	"\x03req\"\xa8%\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11293,7 +11326,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"group_book\x18\xea\x01 \x01(\v2\x15.hongyan.v1.GroupBookH\x00R\tgroupBook\x12G\n" +
 	"\x10group_book_entry\x18\xeb\x01 \x01(\v2\x1a.hongyan.v1.GroupBookEntryH\x00R\x0egroupBookEntry\x12M\n" +
-	"\x12group_book_history\x18\xec\x01 \x01(\v2\x1c.hongyan.v1.GroupBookHistoryH\x00R\x10groupBookHistory\x12C\n" +
+	"\x12group_book_history\x18\xec\x01 \x01(\v2\x1c.hongyan.v1.GroupBookHistoryH\x00R\x10groupBookHistory\x12.\n" +
+	"\aab_salt\x18\xed\x01 \x01(\v2\x12.hongyan.v1.AbSaltH\x00R\x06abSalt\x12C\n" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x12C\n" +
 	"\x0ewallet_history\x18\xfb\x01 \x01(\v2\x19.hongyan.v1.WalletHistoryH\x00R\rwalletHistory\x12C\n" +
 	"\x0ewallet_summary\x18\xfc\x01 \x01(\v2\x19.hongyan.v1.WalletSummaryH\x00R\rwalletSummary\x12F\n" +
@@ -12096,19 +12130,20 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
 	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
 	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
-	(*WalletBalance)(nil),              // 206: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 207: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 208: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 209: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 210: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 211: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 212: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 213: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 214: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 215: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 216: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 217: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 218: hongyan.v1.MoneyCard
+	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12257,172 +12292,174 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	155, // 143: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
 	154, // 144: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
 	154, // 145: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
-	10,  // 146: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	156, // 147: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	157, // 148: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	158, // 149: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	158, // 150: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	159, // 151: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	160, // 152: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	161, // 153: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	162, // 154: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	162, // 155: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	162, // 156: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	163, // 157: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	164, // 158: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	164, // 159: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 160: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 161: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 162: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 163: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 164: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 165: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 166: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 167: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 168: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 169: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 170: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 171: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 172: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 173: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 174: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 175: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 176: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 177: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 178: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 179: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 180: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 181: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 182: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 183: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 184: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 185: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 186: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 187: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 188: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	165, // 189: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	166, // 190: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	167, // 191: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	168, // 192: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	169, // 193: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 194: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	170, // 195: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	171, // 196: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	172, // 197: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 198: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	173, // 199: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	174, // 200: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	175, // 201: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	176, // 202: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	177, // 203: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	178, // 204: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	179, // 205: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	180, // 206: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	181, // 207: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	182, // 208: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	183, // 209: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	184, // 210: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	185, // 211: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	186, // 212: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	187, // 213: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	188, // 214: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	189, // 215: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	190, // 216: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	191, // 217: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	192, // 218: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 219: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	194, // 220: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 221: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	196, // 222: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	197, // 223: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	198, // 224: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	199, // 225: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	200, // 226: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	201, // 227: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	202, // 228: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	203, // 229: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	204, // 230: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	205, // 231: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	206, // 232: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	207, // 233: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	208, // 234: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	209, // 235: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	210, // 236: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	211, // 237: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	212, // 238: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	213, // 239: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 240: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 241: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 242: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 243: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 244: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 245: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 246: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 247: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 248: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 249: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 250: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 251: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	168, // 252: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	214, // 253: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	185, // 254: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	215, // 255: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	216, // 256: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	192, // 257: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 258: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 259: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	200, // 260: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	204, // 261: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	217, // 262: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	206, // 263: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	211, // 264: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	212, // 265: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 266: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 267: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 268: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 269: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 270: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 271: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 272: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	218, // 273: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 274: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 275: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 276: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 277: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 278: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 279: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 280: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 281: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 282: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 283: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 284: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 285: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 286: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 287: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 288: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 289: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 290: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 291: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 292: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 293: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 294: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 295: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 296: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 297: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 298: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 299: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 300: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 301: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 302: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 303: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 304: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 305: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 306: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	307, // [307:307] is the sub-list for method output_type
-	307, // [307:307] is the sub-list for method input_type
-	307, // [307:307] is the sub-list for extension type_name
-	307, // [307:307] is the sub-list for extension extendee
-	0,   // [0:307] is the sub-list for field type_name
+	10,  // 146: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
+	10,  // 147: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	156, // 148: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	157, // 149: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	158, // 150: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	158, // 151: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	159, // 152: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	160, // 153: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	161, // 154: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	162, // 155: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	162, // 156: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	162, // 157: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	309, // [309:309] is the sub-list for method output_type
+	309, // [309:309] is the sub-list for method input_type
+	309, // [309:309] is the sub-list for extension type_name
+	309, // [309:309] is the sub-list for extension extendee
+	0,   // [0:309] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12582,6 +12619,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_GroupBookSet)(nil),
 		(*ClientFrame_GroupBookRemove)(nil),
 		(*ClientFrame_GroupBookHistory)(nil),
+		(*ClientFrame_AbSalt)(nil),
 		(*ClientFrame_WalletBalance)(nil),
 		(*ClientFrame_WalletHistory)(nil),
 		(*ClientFrame_WalletSummary)(nil),
@@ -12669,6 +12707,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GroupBook)(nil),
 		(*ServerFrame_GroupBookEntry)(nil),
 		(*ServerFrame_GroupBookHistory)(nil),
+		(*ServerFrame_AbSalt)(nil),
 		(*ServerFrame_WalletBalance)(nil),
 		(*ServerFrame_WalletHistory)(nil),
 		(*ServerFrame_WalletSummary)(nil),

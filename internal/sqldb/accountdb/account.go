@@ -60,6 +60,10 @@ func (s Store) CreateAccount(ctx context.Context, a account.Account) (hongyan.Us
 	var id int64
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		id = 0
+		hash, err := phoneHash(t, a.Phone)
+		if err != nil {
+			return err
+		}
 		found, err := t.Write(`INSERT INTO accounts (`+cols+`account_id, account_key, account_id_changed, password_hash, phone, email,
 				nickname, avatar, gender, region, signature, find_by_account_id, find_by_phone, add_needs_verification, created)
 			VALUES (`+vals+`$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -75,6 +79,11 @@ func (s Store) CreateAccount(ctx context.Context, a account.Account) (hongyan.Us
 				return hongyan.Errorf(hongyan.CodeExists, "user ID %d already taken", a.ID)
 			}
 			return hongyan.Errorf(hongyan.CodeExists, "account ID, phone or e-mail already taken")
+		}
+		if hash != nil {
+			if _, err := t.Exec(`UPDATE accounts SET phone_hash = $2 WHERE id = $1`, id, hash); err != nil {
+				return sqldb.Internal(err)
+			}
 		}
 		return nil
 	})
@@ -172,16 +181,20 @@ func (s Store) UpdateAccount(ctx context.Context, a account.Account, changes []h
 	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		out = nil
+		hash, err := phoneHash(t, a.Phone)
+		if err != nil {
+			return err
+		}
 		if err := conflict(t, a); err != nil {
 			return err
 		}
 		n, err := t.Exec(`UPDATE accounts SET account_id = $2, account_key = $3, account_id_changed = $4, password_hash = $5,
 				phone = $6, email = $7, nickname = $8, avatar = $9, gender = $10, region = $11, signature = $12,
-				find_by_account_id = $13, find_by_phone = $14, add_needs_verification = $15
+				find_by_account_id = $13, find_by_phone = $14, add_needs_verification = $15, phone_hash = $16
 			WHERE id = $1`,
 			int64(a.ID), a.AccountID, accountKey(a.AccountID), a.AccountIDChanged, a.PasswordHash,
 			sqldb.NullIfEmpty(a.Phone), sqldb.NullIfEmpty(a.Email), a.Profile.Nickname, a.Profile.Avatar, int64(a.Profile.Gender),
-			a.Profile.Region, a.Profile.Signature, a.Settings.FindByAccountID, a.Settings.FindByPhone, a.Settings.AddNeedsVerification)
+			a.Profile.Region, a.Profile.Signature, a.Settings.FindByAccountID, a.Settings.FindByPhone, a.Settings.AddNeedsVerification, hash)
 		if err != nil {
 			return s.uniqueErr(err)
 		}

@@ -8,6 +8,7 @@ import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { key } from "../lib/store";
 import { GroupRole } from "../lib/proto";
+import { hashForms, hex, phoneForms } from "../lib/phonehash";
 import type { AbContact, AbMatch, AbVersion, GroupBookEntry } from "../gen/hongyan/v1/addressbook_pb.js";
 import { GroupBookAction } from "../gen/hongyan/v1/addressbook_pb.js";
 import { ask, avatar, confirmBox, empty, header, modal, row, section, sheet, toast, toastError } from "./widgets";
@@ -17,7 +18,6 @@ import type { View } from "./shell";
 // its contacts, one match request's numbers.
 const MAX_FILE = 4 << 20;
 const MAX_CONTACTS = 5000;
-const MATCH_BATCH = 1000;
 
 type Contact = { name: string; phones: string[]; emails: string[] };
 
@@ -129,7 +129,7 @@ export function phonebook(): View {
   const body = h("div", "pane-body");
   const el = h("div", { class: "pane", data: { screen: "phonebook" } }, header({ title: t("ab_title"), back: "/contacts" }), body);
   let versions: AbVersion[] = [];
-  let matches: { m: AbMatch; name: string }[] | null = null;
+  let matches: { m: AbMatch; name: string; phone: string }[] | null = null;
   let busyMsg = "";
   const file = h("input", { attrs: { type: "file", accept: ".vcf,.csv,text/vcard,text/csv", "aria-label": t("ab_upload") }, class: "sr-only", data: { input: "ab-file" } });
   file.addEventListener("change", () => void upload());
@@ -170,12 +170,35 @@ export function phonebook(): View {
       const b = await app.conn.call("abRestore", { version: 0n }, "abBackup");
       const names = new Map<string, string>();
       for (const c of b.contacts) for (const p of c.phones) if (!names.has(p)) names.set(p, c.name);
-      const phones = [...names.keys()];
-      const found: { m: AbMatch; name: string }[] = [];
-      for (let i = 0; i < phones.length; i += MATCH_BATCH) {
-        const r = await app.conn.call("abMatch", { phones: phones.slice(i, i + MATCH_BATCH) }, "abMatches");
-        for (const m of r.matches) found.push({ m, name: names.get(m.phone) ?? "" });
+      // Only hashes of the numbers leave the device (lib/phonehash.ts).
+      const st = await app.conn.call("abSalt", {}, "abSalt");
+      const per = Math.max(st.perRequest, 2);
+      const byHash = new Map<string, string>();
+      const batches: Uint8Array[][] = [];
+      let batch: Uint8Array[] = [];
+      for (const p of names.keys()) {
+        const hs = await hashForms(st.salt, phoneForms(p, st.countryCode));
+        if (batch.length + hs.length > per) (batches.push(batch), (batch = []));
+        for (const x of hs) {
+          const k = hex(x);
+          if (byHash.has(k)) continue;
+          byHash.set(k, p);
+          batch.push(x);
+        }
       }
+      if (batch.length) batches.push(batch);
+      const found: { m: AbMatch; name: string; phone: string }[] = [];
+      const seen = new Set<string>();
+      for (const hashes of batches) {
+        const r = await app.conn.call("abMatch", { hashes }, "abMatches");
+        for (const m of r.matches) {
+          const p = byHash.get(hex(m.hash));
+          if (p === undefined || seen.has(p)) continue;
+          seen.add(p);
+          found.push({ m, name: names.get(p) ?? "", phone: p });
+        }
+      }
+      found.sort((a, b) => (a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0));
       matches = found;
     } catch (e) {
       toastError(e);
@@ -216,10 +239,10 @@ export function phonebook(): View {
         t("ab_match_section"),
         versions.length ? row({ title: t("ab_match"), sub: t("ab_match_hint"), onClick: () => void match(), data: { action: "ab-match" } }) : null,
         busyMsg ? h("p", { class: "hint center", attrs: { role: "status" } }, busyMsg) : null,
-        ...(matches ?? []).map(({ m, name }) => {
+        ...(matches ?? []).map(({ m, name, phone }) => {
           const shown = m.nickname || m.accountId;
           const isContact = st.contacts.has(key(m.user));
-          return row({ icon: avatar(shown, m.avatar, "s"), title: name || shown, sub: `${shown} · ${m.phone}`, right: isContact ? t("ab_added") : t("ab_add"), onClick: () => router.go(isContact ? `/contacts/${m.user}` : `/add/${m.user}`), data: { match: name || shown } });
+          return row({ icon: avatar(shown, m.avatar, "s"), title: name || shown, sub: `${shown} · ${phone}`, right: isContact ? t("ab_added") : t("ab_add"), onClick: () => router.go(isContact ? `/contacts/${m.user}` : `/add/${m.user}`), data: { match: name || shown } });
         }),
         matches && !matches.length ? empty(t("ab_no_matches")) : null,
       ),

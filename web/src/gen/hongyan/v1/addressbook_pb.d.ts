@@ -154,17 +154,63 @@ export declare type AbBackup = Message<"hongyan.v1.AbBackup"> & {
 export declare const AbBackupSchema: GenMessage<AbBackup>;
 
 /**
- * ab_match: which of these numbers belong to users who let others find
- * them by phone number. At most addressbook.match_per_request numbers;
- * each counts against addressbook.match_per_day.
+ * Answers ab_salt: what a client needs to hash its contacts' numbers the
+ * way the server does. Each number is normalized (digits and a leading
+ * "+", "00" read as "+", spaces, dashes, dots and parentheses dropped; 5 to
+ * 15 digits), then taken with and without "+" country_code (a number
+ * without a country code may have been bound with it, and one with it
+ * without), and each form is hashed as HMAC-SHA256(salt, form).
+ *
+ * @generated from message hongyan.v1.AbSalt
+ */
+export declare type AbSalt = Message<"hongyan.v1.AbSalt"> & {
+  /**
+   * @generated from field: bytes salt = 1;
+   */
+  salt: Uint8Array;
+
+  /**
+   * Changes when the server's salt is replaced (Unix milliseconds of its
+   * making); hashes made under another salt match no one.
+   *
+   * @generated from field: int64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * The calling code assumed for numbers without one ("86"; "" for none).
+   *
+   * @generated from field: string country_code = 3;
+   */
+  countryCode: string;
+
+  /**
+   * The most hashes one ab_match may hold (addressbook.match_per_request).
+   *
+   * @generated from field: int32 per_request = 4;
+   */
+  perRequest: number;
+};
+
+/**
+ * Describes the message hongyan.v1.AbSalt.
+ * Use `create(AbSaltSchema)` to create a new message.
+ */
+export declare const AbSaltSchema: GenMessage<AbSalt>;
+
+/**
+ * ab_match: which of these hashes (see AbSalt) belong to users who let
+ * others find them by phone number. Numbers are never sent in clear. At
+ * most addressbook.match_per_request hashes, each of 32 bytes; each
+ * distinct hash counts against addressbook.match_per_day.
  *
  * @generated from message hongyan.v1.AbMatchRequest
  */
 export declare type AbMatchRequest = Message<"hongyan.v1.AbMatchRequest"> & {
   /**
-   * @generated from field: repeated string phones = 1;
+   * @generated from field: repeated bytes hashes = 2;
    */
-  phones: string[];
+  hashes: Uint8Array[];
 };
 
 /**
@@ -178,11 +224,11 @@ export declare const AbMatchRequestSchema: GenMessage<AbMatchRequest>;
  */
 export declare type AbMatch = Message<"hongyan.v1.AbMatch"> & {
   /**
-   * The number as sent.
+   * The hash as sent.
    *
-   * @generated from field: string phone = 1;
+   * @generated from field: bytes hash = 6;
    */
-  phone: string;
+  hash: Uint8Array;
 
   /**
    * The user and what anyone may see of them (as in Profile).

@@ -14,7 +14,7 @@ import { enumDesc, fileDesc, messageDesc, tsEnum } from "@bufbuild/protobuf/code
  * Describes the file hongyan/v1/addressbook.proto.
  */
 export const file_hongyan_v1_addressbook = /*@__PURE__*/
-  fileDesc("Chxob25neWFuL3YxL2FkZHJlc3Nib29rLnByb3RvEgpob25neWFuLnYxIjkKCUFiQ29udGFjdBIMCgRuYW1lGAEgASgJEg4KBnBob25lcxgCIAMoCRIOCgZlbWFpbHMYAyADKAkiOgoPQWJCYWNrdXBSZXF1ZXN0EicKCGNvbnRhY3RzGAEgAygLMhUuaG9uZ3lhbi52MS5BYkNvbnRhY3QiPAoJQWJWZXJzaW9uEg8KB3ZlcnNpb24YASABKAMSEAoIY29udGFjdHMYAiABKAUSDAoEdGltZRgDIAEoAyI1CgpBYlZlcnNpb25zEicKCHZlcnNpb25zGAEgAygLMhUuaG9uZ3lhbi52MS5BYlZlcnNpb24iHwoMQWJWZXJzaW9uUmVmEg8KB3ZlcnNpb24YASABKAMiWwoIQWJCYWNrdXASJgoHdmVyc2lvbhgBIAEoCzIVLmhvbmd5YW4udjEuQWJWZXJzaW9uEicKCGNvbnRhY3RzGAIgAygLMhUuaG9uZ3lhbi52MS5BYkNvbnRhY3QiIAoOQWJNYXRjaFJlcXVlc3QSDgoGcGhvbmVzGAEgAygJIlwKB0FiTWF0Y2gSDQoFcGhvbmUYASABKAkSDAoEdXNlchgCIAEoAxISCgphY2NvdW50X2lkGAMgASgJEhAKCG5pY2tuYW1lGAQgASgJEg4KBmF2YXRhchgFIAEoCSIxCglBYk1hdGNoZXMSJAoHbWF0Y2hlcxgBIAMoCzITLmhvbmd5YW4udjEuQWJNYXRjaCJLCgxHcm91cEJvb2tSZWYSDQoFZ3JvdXAYASABKAMSDQoFZW50cnkYAiABKAMSDgoGYmVmb3JlGAMgASgDEg0KBWxpbWl0GAQgASgFIooBChNHcm91cEJvb2tTZXRSZXF1ZXN0Eg0KBWdyb3VwGAEgASgDEgwKBG1pbmUYAiABKAgSDQoFZW50cnkYAyABKAMSDAoEbmFtZRgEIAEoCRINCgVwaG9uZRgFIAEoCRINCgVlbWFpbBgGIAEoCRIMCgRyb2xlGAcgASgJEg0KBW5vdGVzGAggASgJIqkBCg5Hcm91cEJvb2tFbnRyeRIKCgJpZBgBIAEoAxINCgVncm91cBgCIAEoAxIOCgZtZW1iZXIYAyABKAMSDAoEbmFtZRgEIAEoCRINCgVwaG9uZRgFIAEoCRINCgVlbWFpbBgGIAEoCRIMCgRyb2xlGAcgASgJEg0KBW5vdGVzGAggASgJEg8KB3VwZGF0ZWQYCSABKAMSEgoKdXBkYXRlZF9ieRgKIAEoAyJHCglHcm91cEJvb2sSDQoFZ3JvdXAYASABKAMSKwoHZW50cmllcxgCIAMoCzIaLmhvbmd5YW4udjEuR3JvdXBCb29rRW50cnkijwEKD0dyb3VwQm9va0NoYW5nZRIKCgJpZBgBIAEoAxIrCgZhY3Rpb24YAiABKA4yGy5ob25neWFuLnYxLkdyb3VwQm9va0FjdGlvbhIpCgVlbnRyeRgDIAEoCzIaLmhvbmd5YW4udjEuR3JvdXBCb29rRW50cnkSCgoCYnkYBCABKAMSDAoEdGltZRgFIAEoAyJOChBHcm91cEJvb2tIaXN0b3J5EiwKB2NoYW5nZXMYASADKAsyGy5ob25neWFuLnYxLkdyb3VwQm9va0NoYW5nZRIMCgRtb3JlGAIgASgIIjUKFUdyb3VwQm9va0VudHJ5UmVtb3ZlZBINCgVncm91cBgBIAEoAxINCgVlbnRyeRgCIAEoAyqJAQoPR3JvdXBCb29rQWN0aW9uEiEKHUdST1VQX0JPT0tfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGQoVR1JPVVBfQk9PS19BQ1RJT05fQUREEAESGgoWR1JPVVBfQk9PS19BQ1RJT05fRURJVBACEhwKGEdST1VQX0JPT0tfQUNUSU9OX1JFTU9WRRADQipaKGhvbmd5YW4vaW50ZXJuYWwvZ2VuL2hvbmd5YW52MTtob25neWFudjFiBnByb3RvMw");
+  fileDesc("Chxob25neWFuL3YxL2FkZHJlc3Nib29rLnByb3RvEgpob25neWFuLnYxIjkKCUFiQ29udGFjdBIMCgRuYW1lGAEgASgJEg4KBnBob25lcxgCIAMoCRIOCgZlbWFpbHMYAyADKAkiOgoPQWJCYWNrdXBSZXF1ZXN0EicKCGNvbnRhY3RzGAEgAygLMhUuaG9uZ3lhbi52MS5BYkNvbnRhY3QiPAoJQWJWZXJzaW9uEg8KB3ZlcnNpb24YASABKAMSEAoIY29udGFjdHMYAiABKAUSDAoEdGltZRgDIAEoAyI1CgpBYlZlcnNpb25zEicKCHZlcnNpb25zGAEgAygLMhUuaG9uZ3lhbi52MS5BYlZlcnNpb24iHwoMQWJWZXJzaW9uUmVmEg8KB3ZlcnNpb24YASABKAMiWwoIQWJCYWNrdXASJgoHdmVyc2lvbhgBIAEoCzIVLmhvbmd5YW4udjEuQWJWZXJzaW9uEicKCGNvbnRhY3RzGAIgAygLMhUuaG9uZ3lhbi52MS5BYkNvbnRhY3QiUgoGQWJTYWx0EgwKBHNhbHQYASABKAwSDwoHdmVyc2lvbhgCIAEoAxIUCgxjb3VudHJ5X2NvZGUYAyABKAkSEwoLcGVyX3JlcXVlc3QYBCABKAUiJgoOQWJNYXRjaFJlcXVlc3QSDgoGaGFzaGVzGAIgAygMSgQIARACImEKB0FiTWF0Y2gSDAoEaGFzaBgGIAEoDBIMCgR1c2VyGAIgASgDEhIKCmFjY291bnRfaWQYAyABKAkSEAoIbmlja25hbWUYBCABKAkSDgoGYXZhdGFyGAUgASgJSgQIARACIjEKCUFiTWF0Y2hlcxIkCgdtYXRjaGVzGAEgAygLMhMuaG9uZ3lhbi52MS5BYk1hdGNoIksKDEdyb3VwQm9va1JlZhINCgVncm91cBgBIAEoAxINCgVlbnRyeRgCIAEoAxIOCgZiZWZvcmUYAyABKAMSDQoFbGltaXQYBCABKAUiigEKE0dyb3VwQm9va1NldFJlcXVlc3QSDQoFZ3JvdXAYASABKAMSDAoEbWluZRgCIAEoCBINCgVlbnRyeRgDIAEoAxIMCgRuYW1lGAQgASgJEg0KBXBob25lGAUgASgJEg0KBWVtYWlsGAYgASgJEgwKBHJvbGUYByABKAkSDQoFbm90ZXMYCCABKAkiqQEKDkdyb3VwQm9va0VudHJ5EgoKAmlkGAEgASgDEg0KBWdyb3VwGAIgASgDEg4KBm1lbWJlchgDIAEoAxIMCgRuYW1lGAQgASgJEg0KBXBob25lGAUgASgJEg0KBWVtYWlsGAYgASgJEgwKBHJvbGUYByABKAkSDQoFbm90ZXMYCCABKAkSDwoHdXBkYXRlZBgJIAEoAxISCgp1cGRhdGVkX2J5GAogASgDIkcKCUdyb3VwQm9vaxINCgVncm91cBgBIAEoAxIrCgdlbnRyaWVzGAIgAygLMhouaG9uZ3lhbi52MS5Hcm91cEJvb2tFbnRyeSKPAQoPR3JvdXBCb29rQ2hhbmdlEgoKAmlkGAEgASgDEisKBmFjdGlvbhgCIAEoDjIbLmhvbmd5YW4udjEuR3JvdXBCb29rQWN0aW9uEikKBWVudHJ5GAMgASgLMhouaG9uZ3lhbi52MS5Hcm91cEJvb2tFbnRyeRIKCgJieRgEIAEoAxIMCgR0aW1lGAUgASgDIk4KEEdyb3VwQm9va0hpc3RvcnkSLAoHY2hhbmdlcxgBIAMoCzIbLmhvbmd5YW4udjEuR3JvdXBCb29rQ2hhbmdlEgwKBG1vcmUYAiABKAgiNQoVR3JvdXBCb29rRW50cnlSZW1vdmVkEg0KBWdyb3VwGAEgASgDEg0KBWVudHJ5GAIgASgDKokBCg9Hcm91cEJvb2tBY3Rpb24SIQodR1JPVVBfQk9PS19BQ1RJT05fVU5TUEVDSUZJRUQQABIZChVHUk9VUF9CT09LX0FDVElPTl9BREQQARIaChZHUk9VUF9CT09LX0FDVElPTl9FRElUEAISHAoYR1JPVVBfQk9PS19BQ1RJT05fUkVNT1ZFEANCKlooaG9uZ3lhbi9pbnRlcm5hbC9nZW4vaG9uZ3lhbnYxO2hvbmd5YW52MWIGcHJvdG8z");
 
 /**
  * Describes the message hongyan.v1.AbContact.
@@ -59,74 +59,81 @@ export const AbBackupSchema = /*@__PURE__*/
   messageDesc(file_hongyan_v1_addressbook, 5);
 
 /**
+ * Describes the message hongyan.v1.AbSalt.
+ * Use `create(AbSaltSchema)` to create a new message.
+ */
+export const AbSaltSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_addressbook, 6);
+
+/**
  * Describes the message hongyan.v1.AbMatchRequest.
  * Use `create(AbMatchRequestSchema)` to create a new message.
  */
 export const AbMatchRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 6);
+  messageDesc(file_hongyan_v1_addressbook, 7);
 
 /**
  * Describes the message hongyan.v1.AbMatch.
  * Use `create(AbMatchSchema)` to create a new message.
  */
 export const AbMatchSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 7);
+  messageDesc(file_hongyan_v1_addressbook, 8);
 
 /**
  * Describes the message hongyan.v1.AbMatches.
  * Use `create(AbMatchesSchema)` to create a new message.
  */
 export const AbMatchesSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 8);
+  messageDesc(file_hongyan_v1_addressbook, 9);
 
 /**
  * Describes the message hongyan.v1.GroupBookRef.
  * Use `create(GroupBookRefSchema)` to create a new message.
  */
 export const GroupBookRefSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 9);
+  messageDesc(file_hongyan_v1_addressbook, 10);
 
 /**
  * Describes the message hongyan.v1.GroupBookSetRequest.
  * Use `create(GroupBookSetRequestSchema)` to create a new message.
  */
 export const GroupBookSetRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 10);
+  messageDesc(file_hongyan_v1_addressbook, 11);
 
 /**
  * Describes the message hongyan.v1.GroupBookEntry.
  * Use `create(GroupBookEntrySchema)` to create a new message.
  */
 export const GroupBookEntrySchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 11);
+  messageDesc(file_hongyan_v1_addressbook, 12);
 
 /**
  * Describes the message hongyan.v1.GroupBook.
  * Use `create(GroupBookSchema)` to create a new message.
  */
 export const GroupBookSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 12);
+  messageDesc(file_hongyan_v1_addressbook, 13);
 
 /**
  * Describes the message hongyan.v1.GroupBookChange.
  * Use `create(GroupBookChangeSchema)` to create a new message.
  */
 export const GroupBookChangeSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 13);
+  messageDesc(file_hongyan_v1_addressbook, 14);
 
 /**
  * Describes the message hongyan.v1.GroupBookHistory.
  * Use `create(GroupBookHistorySchema)` to create a new message.
  */
 export const GroupBookHistorySchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 14);
+  messageDesc(file_hongyan_v1_addressbook, 15);
 
 /**
  * Describes the message hongyan.v1.GroupBookEntryRemoved.
  * Use `create(GroupBookEntryRemovedSchema)` to create a new message.
  */
 export const GroupBookEntryRemovedSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_addressbook, 15);
+  messageDesc(file_hongyan_v1_addressbook, 16);
 
 /**
  * Describes the enum hongyan.v1.GroupBookAction.
