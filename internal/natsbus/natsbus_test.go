@@ -15,7 +15,6 @@ import (
 	"hongyan/internal/bustest"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/natsbus"
-	"hongyan/internal/testenv"
 )
 
 // startServer runs a NATS server inside the test process on a free port.
@@ -73,8 +72,9 @@ func TestConformance(t *testing.T) {
 func TestConformanceExternal(t *testing.T) {
 	url := os.Getenv("HONGYAN_TEST_NATS")
 	if url == "" {
-		testenv.Missing(t, "HONGYAN_TEST_NATS is not set (e.g. nats://127.0.0.1:4222)")
-		return
+		// As the PostgreSQL suites: run where a server is named (CI's NATS
+		// step names the machine's).
+		t.Skip("HONGYAN_TEST_NATS is not set (e.g. nats://127.0.0.1:4222)")
 	}
 	suites(t, url)
 }
