@@ -49,7 +49,7 @@ func toOAApp(a officialacct.Account) oaapi.App {
 			out.IPAllowlist = append(out.IPAllowlist, netip.PrefixFrom(ad.Unmap(), ad.Unmap().BitLen()))
 		}
 	}
-	out.OAuthDomains = a.OAuthDomains
+	out.AllowsRedirect = func(uri string) bool { return officialacct.AllowsRedirect(a, uri) }
 	if len(a.IPAllow) > 0 && len(out.IPAllowlist) == 0 {
 		// An allowlist of nothing parseable still allows nobody.
 		out.IPAllowlist = []netip.Prefix{netip.PrefixFrom(netip.IPv6Unspecified(), 128)}

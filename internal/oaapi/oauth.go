@@ -2,7 +2,6 @@ package oaapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,30 +80,9 @@ func checkAuthorize(q url.Values) (AuthRequest, error) {
 // the developer tools show errcode 10003.
 var errRedirectDomain = hongyan.Errorf(hongyan.CodeInvalid, "redirect_uri 参数错误 (10003: redirect_uri域名与后台配置不一致, the redirect_uri's host is not the account's authorised web domain)")
 
-// RedirectAllowed reports whether an OAuth2 redirect_uri may be used with
-// the account: its host must be one of the account's OAuthDomains exactly,
-// as in WeChat (a subdomain is another domain). A domain given without a
-// port allows any port; one with a port only that port. An account with no
-// domains allows any host.
-func RedirectAllowed(app App, redirectURI string) bool {
-	if len(app.OAuthDomains) == 0 {
-		return true
-	}
-	u, err := url.Parse(redirectURI)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return false
-	}
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	for _, d := range app.OAuthDomains {
-		h, p, err := net.SplitHostPort(d)
-		if err != nil {
-			h, p = strings.Trim(d, "[]"), ""
-		}
-		if h == host && (p == "" || p == port) {
-			return true
-		}
-	}
-	return false
+// redirectAllowed applies the account's rule on OAuth2 redirect_uris.
+func redirectAllowed(app App, redirectURI string) bool {
+	return app.AllowsRedirect == nil || app.AllowsRedirect(redirectURI)
 }
 
 // Redirect returns where the user agent goes after the user answers: the
@@ -134,7 +112,7 @@ func (a *API) Authorize(ctx context.Context, user hongyan.UserID, raw string, de
 	if err != nil {
 		return "", err
 	}
-	if !RedirectAllowed(app, ar.RedirectURI) {
+	if !redirectAllowed(app, ar.RedirectURI) {
 		return "", errRedirectDomain
 	}
 	if deny {
@@ -156,7 +134,7 @@ func (a *API) authorizePage(w http.ResponseWriter, r *http.Request) {
 	ar, err := checkAuthorize(r.URL.Query())
 	if err == nil {
 		var app App
-		if app, err = a.p.App(r.Context(), ar.AppID); err == nil && !RedirectAllowed(app, ar.RedirectURI) {
+		if app, err = a.p.App(r.Context(), ar.AppID); err == nil && !redirectAllowed(app, ar.RedirectURI) {
 			err = errRedirectDomain
 		}
 	}

@@ -52,9 +52,10 @@ type App struct {
 	Bound bool
 	// IPAllowlist, when not empty, is where API calls may come from.
 	IPAllowlist []netip.Prefix
-	// OAuthDomains, when not empty, are the hosts (host or host:port, in
-	// lower case) an OAuth2 redirect_uri may point at (网页授权域名).
-	OAuthDomains []string
+	// AllowsRedirect reports whether an OAuth2 redirect_uri may be used
+	// with the account: the official-account feature's rule on its web
+	// authorization domains (网页授权域名). Nil allows any.
+	AllowsRedirect func(redirectURI string) bool
 	// Server is the developer server; an empty URL means developer mode is
 	// off and nothing is pushed.
 	Server Server

@@ -261,8 +261,8 @@ var ErrRedirectDomain = hongyan.Errorf(hongyan.CodeInvalid, "redirect_uri 参数
 // the account: its host must be one of the account's OAuthDomains exactly,
 // as in WeChat (a subdomain is another domain). A domain without a port
 // allows any port; one with a port only that port. An account without
-// domains allows any host. (oaapi.RedirectAllowed is the same rule on the
-// developer API's side of the port.)
+// domains allows any host. The developer API's authorize endpoint asks it
+// through its port (oaapi.App.AllowsRedirect).
 func AllowsRedirect(a Account, redirectURI string) bool {
 	if len(a.OAuthDomains) == 0 {
 		return true

@@ -11,7 +11,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,11 +97,16 @@ func (f *Fake) SetServer(appid string, s oaapi.Server) {
 	f.apps[appid].Server = s
 }
 
-// SetOAuthDomains changes an account's OAuth2 web authorization domains.
+// SetOAuthDomains makes the account accept only redirect_uris whose host
+// is one of domains (a fake's rule: the host alone, exactly; the real one
+// is officialacct.AllowsRedirect).
 func (f *Fake) SetOAuthDomains(appid string, domains ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.apps[appid].OAuthDomains = domains
+	f.apps[appid].AllowsRedirect = func(uri string) bool {
+		u, err := url.Parse(uri)
+		return err == nil && slices.Contains(domains, strings.ToLower(u.Hostname()))
+	}
 }
 
 // Follow makes user follow the account and returns their openid.
