@@ -63,7 +63,6 @@ type Bus struct {
 	subs map[string]*subject
 
 	dropped    atomic.Int64 // lost by NATS as a slow consumer, or of a version not read
-	connected  atomic.Bool
 	closedOnce sync.Once
 }
 
@@ -107,11 +106,9 @@ func Open(url string, o Options) (*Bus, error) {
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.RetryOnFailedConnect(false),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			b.connected.Store(false)
 			b.log.Warn("bus: disconnected from NATS", "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			b.connected.Store(true)
 			b.log.Info("bus: reconnected to NATS", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
@@ -126,7 +123,6 @@ func Open(url string, o Options) (*Bus, error) {
 		return nil, fmt.Errorf("bus: connect to NATS at %s: %w", redact(url), err)
 	}
 	b.nc = nc
-	b.connected.Store(true)
 	go b.dispatch()
 	return b, nil
 }
@@ -243,8 +239,9 @@ func (b *Bus) dispatch() {
 // because the node fell behind, or they carried a version it does not read.
 func (b *Bus) Dropped() int64 { return b.dropped.Load() }
 
-// Connected reports whether the node holds a connection to a NATS server now.
-func (b *Bus) Connected() bool { return b.connected.Load() && b.nc.IsConnected() }
+// Connected reports whether the node holds a connection to a NATS server
+// now (the client's own state, not the callbacks', which run later).
+func (b *Bus) Connected() bool { return b.nc.IsConnected() }
 
 // Close flushes what was published, closes the connection and stops
 // dispatching; publishing and subscribing fail afterwards.
@@ -254,7 +251,6 @@ func (b *Bus) Close() error {
 		b.nc.Close()
 		close(b.done)
 		<-b.stopped
-		b.connected.Store(false)
 	})
 	return nil
 }
