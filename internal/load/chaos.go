@@ -162,40 +162,16 @@ func runChaos(ctx context.Context, opt Options) (Result, error) {
 	giveUp := start.Add(opt.Duration + chaosGiveUp)
 
 	// The nemesis.
-	kills, unexpected := 0, 0
-	nemesisDone := make(chan error, 1)
-	go func() {
-		rng := rand.New(rand.NewPCG(opt.Seed, 0x6e656d65))
-		next := start
-		for {
-			next = next.Add(time.Duration(float64(opt.KillEvery) * (0.8 + 0.3*rng.Float64())))
-			next = later(next, srv.startedAt.Add(chaosMinUptime))
-			select {
-			case <-sendCtx.Done():
-				nemesisDone <- nil
-				return
-			case <-time.After(time.Until(next)):
-			}
-			if srv.exited() {
-				unexpected++
-			} else {
-				kills++
-			}
-			srv.kill()
-			if err := srv.start(); err != nil {
-				nemesisDone <- err
-				stopSend()
-				return
-			}
-		}
-	}()
+	nemesisDone := killLoop(sendCtx, srv, rand.New(rand.NewPCG(opt.Seed, 0x6e656d65)), opt.KillEvery, start, stopSend)
 
 	fmt.Fprintf(opt.Log, "chaos: sending for %s at %s, SIGKILL every ~%s\n", opt.Duration, rateName(opt.Rate), opt.KillEvery)
 	chaosSend(ctx, sendCtx, chaosSendOptions{url: url, users: us, h: &h, retries: &retries, seed: opt.Seed, start: start, giveUp: giveUp, rate: opt.Rate, prefix: "chaos"})
 	elapsed := time.Since(start)
-	if err := <-nemesisDone; err != nil {
-		return Result{}, fmt.Errorf("chaos nemesis: %w", err)
+	nemesis := <-nemesisDone
+	if nemesis.err != nil {
+		return Result{}, fmt.Errorf("chaos nemesis: %w", nemesis.err)
 	}
+	kills, unexpected := nemesis.kills, nemesis.unexpected
 	if srv.exited() {
 		unexpected++
 	}
@@ -304,6 +280,48 @@ func chaosViews(ctx context.Context, url string, us []*chaosUser) ([]DeviceView,
 		}
 	}
 	return views, logGaps, problems, nil
+}
+
+// killed is what killLoop did: servers killed, exits found on their own,
+// and why it stopped early (nil when ctx ended).
+type killed struct {
+	kills, unexpected int
+	err               error
+}
+
+// killLoop SIGKILLs srv about every every (jittered by rng), never sooner
+// than chaosMinUptime after it started, and starts it again at once,
+// until ctx ends; a failed start calls stop. Its one result comes when it
+// has stopped.
+func killLoop(ctx context.Context, srv *childServer, rng *rand.Rand, every time.Duration, start time.Time, stop func()) <-chan killed {
+	done := make(chan killed, 1)
+	go func() {
+		var k killed
+		next := start
+		for {
+			next = next.Add(time.Duration(float64(every) * (0.8 + 0.3*rng.Float64())))
+			next = later(next, srv.startedAt.Add(chaosMinUptime))
+			select {
+			case <-ctx.Done():
+				done <- k
+				return
+			case <-time.After(time.Until(next)):
+			}
+			if srv.exited() {
+				k.unexpected++
+			} else {
+				k.kills++
+			}
+			srv.kill()
+			if err := srv.start(); err != nil {
+				k.err = err
+				done <- k
+				stop()
+				return
+			}
+		}
+	}()
+	return done
 }
 
 func later(a, b time.Time) time.Time {

@@ -201,33 +201,7 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 	defer stopRun()
 	giveUp := start.Add(opt.Duration + chaosGiveUp)
 
-	kills, unexpected := 0, 0
-	nemesisDone := make(chan error, 1)
-	go func() {
-		rng := rand.New(rand.NewPCG(opt.Seed, 0x6d6f6e6579))
-		next := start
-		for {
-			next = next.Add(time.Duration(float64(opt.KillEvery) * (0.8 + 0.3*rng.Float64())))
-			next = later(next, srv.startedAt.Add(chaosMinUptime))
-			select {
-			case <-runCtx.Done():
-				nemesisDone <- nil
-				return
-			case <-time.After(time.Until(next)):
-			}
-			if srv.exited() {
-				unexpected++
-			} else {
-				kills++
-			}
-			srv.kill()
-			if err := srv.start(); err != nil {
-				nemesisDone <- err
-				stopRun()
-				return
-			}
-		}
-	}()
+	nemesisDone := killLoop(runCtx, srv, rand.New(rand.NewPCG(opt.Seed, 0x6d6f6e6579)), opt.KillEvery, start, stopRun)
 
 	fmt.Fprintf(opt.Log, "chaos-money: moving money for %s, SIGKILL every ~%s\n", opt.Duration, opt.KillEvery)
 	var wg sync.WaitGroup
@@ -243,9 +217,11 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	if err := <-nemesisDone; err != nil {
-		return Result{}, fmt.Errorf("chaos-money nemesis: %w", err)
+	nemesis := <-nemesisDone
+	if nemesis.err != nil {
+		return Result{}, fmt.Errorf("chaos-money nemesis: %w", nemesis.err)
 	}
+	kills, unexpected := nemesis.kills, nemesis.unexpected
 	if srv.exited() {
 		unexpected++
 	}
