@@ -39,6 +39,11 @@ func (g *Gateway) JoinURL(code string) string {
 	return g.opt.PublicURL + "/join/" + code
 }
 
+// LiveCodeURL is the link a live code's QR code holds.
+func (g *Gateway) LiveCodeURL(token string) string {
+	return g.opt.PublicURL + "/l/" + token
+}
+
 func (g *Gateway) qrLoginURL(code string) string {
 	return g.opt.PublicURL + "/qr-login/" + code
 }

@@ -889,3 +889,55 @@ func newCode() string {
 	rand.Read(b)
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
+
+// Spawn makes a new group of owner alone with the settings of template, a
+// group owner owns (its announcement, its avatar, whether all are muted):
+// the next group of a live code whose groups are full. Only the owner is
+// told (the group has no one else yet).
+func (s *Service) Spawn(ctx context.Context, owner hongyan.UserID, template hongyan.ConversationID, name string) (Group, error) {
+	if err := hongyan.ValidName("group name", name, MaxName); err != nil {
+		return Group{}, err
+	}
+	t, _, err := s.active(ctx, template, owner)
+	if err != nil {
+		return Group{}, err
+	}
+	if t.Owner != owner {
+		return Group{}, errOwnerOnly
+	}
+	now := s.now()
+	g := Group{Name: name, Owner: owner, Created: now, Avatar: t.Avatar, MutedAll: t.MutedAll}
+	if t.Announcement != "" {
+		g.Announcement, g.AnnouncementTime = t.Announcement, now
+	}
+	members := []Member{{User: owner, Role: RoleOwner, Joined: now, Active: true}}
+	g, changes, err := s.store.Create(ctx, g, members, nil, Notice{Kind: NoticeCreated, Actor: owner},
+		[]hongyan.Change{{User: owner, Kind: hongyan.ChangeGroup}})
+	if err != nil {
+		return Group{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return g, nil
+}
+
+// JoinUpTo adds user to group id as a scan of its QR code would, unless
+// the group holds limit members already (or the group limit, whichever is
+// lower): then CodePrecondition with ReasonGroupFull. The group's approval
+// rule is not asked: the owner's live code that leads here is the owner's
+// consent. A member already is no error.
+func (s *Service) JoinUpTo(ctx context.Context, id hongyan.ConversationID, user hongyan.UserID, limit int) error {
+	limit = min(limit, s.cfg.MaxMembers)
+	g, err := s.store.Group(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, id, g.Owner, func(cur Group, _ Member, members []Member) (Op, error) {
+		if len(newcomers(members, []hongyan.UserID{user})) == 0 {
+			return Op{}, nil
+		}
+		if cur.Members >= limit {
+			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "the group holds %d members, as many as it may", limit).WithReason(hongyan.ReasonGroupFull)
+		}
+		return s.joinOp(cur, members, []hongyan.UserID{user}, Notice{Kind: NoticeQRJoined, Users: []hongyan.UserID{user}}), nil
+	})
+}
