@@ -348,7 +348,11 @@ func TestConfigRefusals(t *testing.T) {
 		{"all interfaces without relay ip", func(c *Config) { c.Listen = "0.0.0.0:0" }},
 		{"ipv6 relay", func(c *Config) { c.RelayIP = "::1" }},
 		{"bad port range", func(c *Config) { c.RelayMinPort, c.RelayMaxPort = 50000, 40000 }},
-		{"missing certificate", func(c *Config) { c.TLSListen = "127.0.0.1:0"; c.TLSCert = "/nonexistent.pem"; c.TLSKey = "/nonexistent.key" }},
+		{"missing certificate", func(c *Config) {
+			c.TLSListen = "127.0.0.1:0"
+			c.TLSCert = "/nonexistent.pem"
+			c.TLSKey = "/nonexistent.key"
+		}},
 	} {
 		cfg := base
 		tc.mod(&cfg)
