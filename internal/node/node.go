@@ -54,6 +54,7 @@ type Node struct {
 	wallet   *wallet.Service
 	pay      *sandboxpay.Provider
 	finds    *discovery.Service
+	relays   *relays
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -124,12 +125,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
+	if n.relays, err = newRelays(cfg, log, n.reg); err != nil {
+		n.pay.Close()
+		db.Close()
+		return nil, err
+	}
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
+		n.relays.Close()
 		db.Close()
 		return nil, err
 	}
@@ -313,6 +320,7 @@ func (n *Node) Close() error {
 	n.oas.Wait()
 	n.bus.Close()
 	n.pay.Close()
+	n.relays.Close()
 	return n.db.Close()
 }
 
