@@ -113,7 +113,9 @@ func TestTURNValidation(t *testing.T) {
 		ok   bool
 	}{
 		{"default", func(*TURN) {}, true},
-		{"public", func(c *TURN) { c.Listen, c.RelayIP, c.RelayMinPort, c.RelayMaxPort = "0.0.0.0:3478", "203.0.113.7", 49160, 49200 }, true},
+		{"public", func(c *TURN) {
+			c.Listen, c.RelayIP, c.RelayMinPort, c.RelayMaxPort = "0.0.0.0:3478", "203.0.113.7", 49160, 49200
+		}, true},
 		{"all interfaces without relay ip", func(c *TURN) { c.Listen = "0.0.0.0:3478" }, false},
 		{"ipv6 listen", func(c *TURN) { c.Listen = "[::1]:3478" }, false},
 		{"no port", func(c *TURN) { c.Listen = "127.0.0.1" }, false},
