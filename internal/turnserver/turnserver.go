@@ -95,6 +95,9 @@ type Server struct {
 
 var errFull = errors.New("turnserver: relay capacity reached")
 
+// socketBuffer is the receive and send buffer asked for the UDP listener.
+const socketBuffer = 4 << 20
+
 // New listens as cfg says and serves until Close.
 func New(cfg Config) (*Server, error) {
 	if len(cfg.Secret) == 0 {
@@ -149,6 +152,13 @@ func New(cfg Config) (*Server, error) {
 	s.udp, err = net.ListenPacket("udp4", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("turnserver: %w", err)
+	}
+	// Every client's datagrams arrive on this one socket and wait there
+	// while the server is busy: a large buffer rides out a moment without
+	// CPU instead of dropping (the kernel caps it at net.core.rmem_max).
+	if u, ok := s.udp.(*net.UDPConn); ok {
+		u.SetReadBuffer(socketBuffer)
+		u.SetWriteBuffer(socketBuffer)
 	}
 	urls := []string{
 		"stun:" + net.JoinHostPort(publicHost, port(s.udp.LocalAddr())),
