@@ -54,6 +54,10 @@ type Config struct {
 	// loopback, private and link-local addresses (refused by default: the
 	// relay would otherwise reach the server's own network).
 	AllowPrivatePeers bool
+	// UDPSockets is how many sockets share the UDP port, each read by
+	// its own goroutine (SO_REUSEPORT spreads clients over them; 0: one
+	// per CPU, at most 8; 1 where the system lacks SO_REUSEPORT).
+	UDPSockets int
 	// Log receives the server's events (pion's own at debug level).
 	Log *slog.Logger
 	// Now is the clock (tests); nil: time.Now.
@@ -79,7 +83,7 @@ type Server struct {
 	now    func() time.Time
 	log    *slog.Logger
 	turn   *turn.Server
-	udp    net.PacketConn
+	udp    []net.PacketConn // one port; several sockets (SO_REUSEPORT) read in parallel
 	tcp    net.Listener
 	tls    net.Listener
 	relay  netip.Addr
@@ -149,20 +153,24 @@ func New(cfg Config) (*Server, error) {
 	}
 	gen = &limitedRelays{inner: gen, s: s}
 
-	s.udp, err = net.ListenPacket("udp4", cfg.Listen)
+	s.udp, err = listenUDP(cfg.Listen, cfg.UDPSockets)
 	if err != nil {
 		return nil, fmt.Errorf("turnserver: %w", err)
 	}
-	// Every client's datagrams arrive on this one socket and wait there
+	// Every client's datagrams arrive on these sockets and wait there
 	// while the server is busy: a large buffer rides out a moment without
 	// CPU instead of dropping (the kernel caps it at net.core.rmem_max).
-	if u, ok := s.udp.(*net.UDPConn); ok {
-		u.SetReadBuffer(socketBuffer)
-		u.SetWriteBuffer(socketBuffer)
+	var packetConns []turn.PacketConnConfig
+	for _, c := range s.udp {
+		if u, ok := c.(*net.UDPConn); ok {
+			u.SetReadBuffer(socketBuffer)
+			u.SetWriteBuffer(socketBuffer)
+		}
+		packetConns = append(packetConns, turn.PacketConnConfig{PacketConn: c, RelayAddressGenerator: gen, PermissionHandler: s.permit})
 	}
 	urls := []string{
-		"stun:" + net.JoinHostPort(publicHost, port(s.udp.LocalAddr())),
-		"turn:" + net.JoinHostPort(publicHost, port(s.udp.LocalAddr())) + "?transport=udp",
+		"stun:" + net.JoinHostPort(publicHost, port(s.UDPAddr())),
+		"turn:" + net.JoinHostPort(publicHost, port(s.UDPAddr())) + "?transport=udp",
 	}
 	var listeners []turn.ListenerConfig
 	if cfg.TCPListen != "" {
@@ -195,7 +203,7 @@ func New(cfg Config) (*Server, error) {
 		Realm:             cfg.Realm,
 		AuthHandler:       s.authenticate,
 		QuotaHandler:      s.allow,
-		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: s.udp, RelayAddressGenerator: gen, PermissionHandler: s.permit}},
+		PacketConnConfigs: packetConns,
 		ListenerConfigs:   listeners,
 		LoggerFactory:     slogFactory{s.log},
 		EventHandler: turn.EventHandler{
@@ -229,7 +237,7 @@ func (s *Server) ICEServers(user string, now time.Time) []ICEServer {
 func (s *Server) URLs() []string { return append([]string(nil), s.issuer.URLs...) }
 
 // UDPAddr is the address the UDP listener is bound to.
-func (s *Server) UDPAddr() net.Addr { return s.udp.LocalAddr() }
+func (s *Server) UDPAddr() net.Addr { return s.udp[0].LocalAddr() }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
@@ -245,8 +253,8 @@ func (s *Server) Stats() Stats {
 func (s *Server) Close() error { return s.turn.Close() }
 
 func (s *Server) closeListeners() {
-	if s.udp != nil {
-		s.udp.Close()
+	for _, c := range s.udp {
+		c.Close()
 	}
 	if s.tcp != nil {
 		s.tcp.Close()

@@ -418,3 +418,24 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// With several sockets on the port, each client keeps reaching the socket
+// that holds its allocation: every client's relay works.
+func TestSeveralUDPSockets(t *testing.T) {
+	s := start(t, func(c *Config) { c.UDPSockets = 4 })
+	if len(s.udp) < 1 {
+		t.Fatalf("no UDP socket")
+	}
+	peer := echoPeer(t)
+	for i := range 12 {
+		u, p := issued(t, s, strconv.Itoa(i))
+		relay, err := client(t, s, u, p).Allocate()
+		if err != nil {
+			t.Fatalf("client %d: Allocate: %v", i, err)
+		}
+		roundTrip(t, relay, peer.LocalAddr(), []byte("client "+strconv.Itoa(i)))
+	}
+	if got := s.Stats().Allocations; got != 12 {
+		t.Errorf("Allocations = %d, want 12", got)
+	}
+}
