@@ -141,7 +141,8 @@ func New(cfg Config) (*SFU, error) {
 		return nil, err
 	}
 	var se webrtc.SettingEngine
-	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, conn))
+	se.LoggerFactory = slogFactory{s.log}
+	se.SetICEUDPMux(webrtc.NewICEUDPMux(slogFactory{s.log}.NewLogger("icemux"), conn))
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	host, _, _ := net.SplitHostPort(s.addr.String())
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
@@ -224,6 +225,7 @@ type slotTrack struct {
 	started bool
 	seqOff  uint16
 	tsOff   uint32
+	sent    bool
 	lastSeq uint16 // the highest sequence number sent, and its timestamp
 	lastTS  uint32
 }
@@ -245,8 +247,8 @@ func (t *slotTrack) write(pkt *rtp.Packet) (int, error) {
 	out := *pkt
 	out.SequenceNumber = pkt.SequenceNumber + t.seqOff
 	out.Timestamp = pkt.Timestamp + t.tsOff
-	if int16(out.SequenceNumber-t.lastSeq) > 0 || out.SequenceNumber == pkt.SequenceNumber && t.seqOff == 0 && t.lastSeq == 0 {
-		t.lastSeq, t.lastTS = out.SequenceNumber, out.Timestamp
+	if !t.sent || int16(out.SequenceNumber-t.lastSeq) > 0 {
+		t.sent, t.lastSeq, t.lastTS = true, out.SequenceNumber, out.Timestamp
 	}
 	t.mu.Unlock()
 	return len(out.Payload), t.track.WriteRTP(&out)
