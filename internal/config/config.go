@@ -56,6 +56,28 @@ type Config struct {
 	AddressBook      AddressBook      `toml:"addressbook"`
 
 	TURN TURN `toml:"turn"`
+	SFU  SFU  `toml:"sfu"`
+}
+
+// SFU configures the selective forwarding unit inside the binary that
+// carries group voice calls and walkie-talkie rooms (docs/operations.md).
+type SFU struct {
+	// Enabled runs it.
+	Enabled bool `toml:"enabled"`
+	// Listen is the one UDP address of all its media ("127.0.0.1:0": a
+	// free port on loopback; to serve a network, e.g. "0.0.0.0:7882").
+	Listen string `toml:"listen"`
+	// PublicIP is the IPv4 address announced to clients (behind 1:1 NAT,
+	// the NAT's); empty: the listener's own addresses.
+	PublicIP string `toml:"public_ip"`
+	// MaxSpeakers in a group call; MaxParticipants in any room; MaxRooms
+	// on this node.
+	MaxSpeakers     int `toml:"max_speakers"`
+	MaxParticipants int `toml:"max_participants"`
+	MaxRooms        int `toml:"max_rooms"`
+	// MaxHold is the longest one person may hold a walkie-talkie room's
+	// floor before another may take it.
+	MaxHold Duration `toml:"max_hold"`
 }
 
 // TURN configures the STUN/TURN relay inside the binary, or an external
@@ -415,6 +437,7 @@ func Default() Config {
 		},
 		TURN: TURN{Enabled: true, Listen: "127.0.0.1:0", Realm: "hongyan", TTL: Duration{6 * time.Hour},
 			MaxAllocations: 2000, MaxPerUser: 16, MaxTCPConns: 2000, ExternalURLs: []string{}},
+		SFU: SFU{Enabled: true, Listen: "127.0.0.1:0", MaxSpeakers: 9, MaxParticipants: 50, MaxRooms: 1000, MaxHold: Duration{time.Minute}},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,
@@ -626,6 +649,17 @@ func (c Config) Validate() error {
 	}
 	if err := c.TURN.validate(); err != nil {
 		return err
+	}
+	if f := c.SFU; f.Enabled {
+		if ap, err := netip.ParseAddrPort(f.Listen); err != nil || !ap.Addr().Is4() {
+			return fmt.Errorf("config: sfu.listen must be an IPv4 address and port such as 0.0.0.0:7882, not %q", f.Listen)
+		}
+		if ip, err := netip.ParseAddr(f.PublicIP); f.PublicIP != "" && (err != nil || !ip.Is4()) {
+			return fmt.Errorf("config: sfu.public_ip must be an IPv4 address, not %q", f.PublicIP)
+		}
+		if f.MaxSpeakers < 1 || f.MaxSpeakers > 32 || f.MaxParticipants < 2 || f.MaxRooms < 1 || f.MaxHold.Duration < time.Second {
+			return fmt.Errorf("config: sfu.max_speakers must be 1–32, max_participants at least 2, max_rooms at least 1, max_hold at least 1s")
+		}
 	}
 	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")

@@ -36,7 +36,7 @@ func TestExampleFileIsDefault(t *testing.T) {
 // the example file spells it ("HONGYAN_LIMITS_LOGIN_PER_MINUTE" →
 // "LOGIN_PER_MINUTE =").
 func leaf(env string) string {
-	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_TURN_", "HONGYAN_"} {
+	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_TURN_", "HONGYAN_SFU_", "HONGYAN_"} {
 		if strings.HasPrefix(env, sec) {
 			return strings.TrimPrefix(env, sec) + " ="
 		}
@@ -135,6 +135,29 @@ func TestTURNValidation(t *testing.T) {
 	} {
 		c := Default()
 		tc.mod(&c.TURN)
+		if err := c.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+func TestSFUValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*SFU)
+		ok   bool
+	}{
+		{"default", func(*SFU) {}, true},
+		{"public", func(c *SFU) { c.Listen, c.PublicIP = "0.0.0.0:7882", "203.0.113.7" }, true},
+		{"no port", func(c *SFU) { c.Listen = "0.0.0.0" }, false},
+		{"bad public ip", func(c *SFU) { c.PublicIP = "sfu.example" }, false},
+		{"too many speakers", func(c *SFU) { c.MaxSpeakers = 33 }, false},
+		{"one participant", func(c *SFU) { c.MaxParticipants = 1 }, false},
+		{"short hold", func(c *SFU) { c.MaxHold = Duration{time.Millisecond} }, false},
+		{"disabled, anything", func(c *SFU) { c.Enabled, c.Listen = false, "" }, true},
+	} {
+		c := Default()
+		tc.mod(&c.SFU)
 		if err := c.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
 		}

@@ -36,6 +36,7 @@ import (
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sandboxpay"
+	"hongyan/internal/sfu"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -55,6 +56,7 @@ type Node struct {
 	pay      *sandboxpay.Provider
 	finds    *discovery.Service
 	relays   *relays
+	sfu      *sfu.SFU
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -130,13 +132,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		db.Close()
 		return nil, err
 	}
+	if n.sfu, err = newSFU(cfg, log, n.reg); err != nil {
+		n.relays.Close()
+		n.pay.Close()
+		db.Close()
+		return nil, err
+	}
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
-		n.relays.Close()
+		n.closeCalls()
 		db.Close()
 		return nil, err
 	}
@@ -320,7 +328,7 @@ func (n *Node) Close() error {
 	n.oas.Wait()
 	n.bus.Close()
 	n.pay.Close()
-	n.relays.Close()
+	n.closeCalls()
 	return n.db.Close()
 }
 

@@ -327,11 +327,13 @@ func (s *SFU) connect(ctx context.Context, r *room, p *peer) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		sender, err := pc.AddTrack(tr)
+		// Its own send-only section, after the microphone's (which a
+		// client's addTrack takes, being the first it has not sent on).
+		tx, err := pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			return "", err
 		}
-		go drainRTCP(sender)
+		go drainRTCP(tx.Sender())
 		p.tracks = append(p.tracks, &slotTrack{track: tr})
 	}
 	pc.OnTrack(func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.forward(r, p, remote) })
