@@ -50,6 +50,13 @@
 // an impairment proxy (internal/load/impair) between the clients and TURN.
 //
 //	hongyan-load turn-relay --users 200 --duration 20s [--drop 0.05 --jitter 200ms] [--json]
+//
+// sfu-rooms runs --rooms rooms of --users pion WebRTC participants against
+// an SFU (internal/sfu) in its own process, --speakers of each sending a
+// 60-byte Opus-sized packet every 20 ms, and reports the packets forwarded
+// and received a second.
+//
+//	hongyan-load sfu-rooms --rooms 10 --users 10 --speakers 3 --duration 20s [--talkie] [--json]
 package main
 
 import (
@@ -124,6 +131,9 @@ func run(ctx context.Context, args []string) error {
 	delay := fs.Duration("delay", 0, "turn-relay: … adds this delay each way")
 	jitter := fs.Duration("jitter", 0, "turn-relay: … adds a random delay up to this each way")
 	reorder := fs.Float64("reorder", 0, "turn-relay: … holds back this share (0–1) of datagrams 20 ms so that later ones overtake them")
+	fs.IntVar(&opt.SFU.Rooms, "rooms", 1, "sfu-rooms: rooms, each of --users participants")
+	fs.IntVar(&opt.SFU.Speakers, "speakers", 0, "sfu-rooms: speakers per room (default --users, at most 9)")
+	fs.BoolVar(&opt.SFU.Talkie, "talkie", false, "sfu-rooms: walkie-talkie rooms (one speaker holding the floor)")
 	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the load and, without --server, the node) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -219,7 +229,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	if opt.Server == "" {
+	if opt.Server == "" && workload != "sfu-rooms" { // sfu-rooms runs its own SFU
 		dir, err := os.MkdirTemp("", "hongyan-load-node")
 		if err != nil {
 			return err
