@@ -31,10 +31,11 @@ type SFUResult struct {
 	Speakers      int     `json:"speakers_per_room"`
 	StreamsOut    int     `json:"streams_out"` // speaker → listener streams forwarded
 	SetupS        float64 `json:"setup_s"`
-	ExpectedPerS  float64 `json:"expected_per_s"`  // packets the listeners should receive a second
+	ExpectedPerS  float64 `json:"expected_per_s"`  // at 50 packets a speaker a second, what the listeners would receive
+	SentPerS      float64 `json:"sent_per_s"`      // packets the speakers sent a second
 	ForwardedPerS float64 `json:"forwarded_per_s"` // packets the SFU forwarded a second
 	ReceivedPerS  float64 `json:"received_per_s"`
-	LossPct       float64 `json:"loss_pct"`
+	LossPct       float64 `json:"loss_pct"` // received short of sent × (participants − 1)
 	CPUCores      float64 `json:"cpu_cores"` // the whole process: SFU and clients
 }
 
@@ -73,9 +74,11 @@ func runSFURooms(ctx context.Context, opt Options) (Result, error) {
 	var received atomic.Int64
 	start := time.Now()
 	type member struct {
-		pc  *webrtc.PeerConnection
-		mic *webrtc.TrackLocalStaticRTP
+		pc      *webrtc.PeerConnection
+		mic     *webrtc.TrackLocalStaticRTP
+		speaker bool
 	}
+	var sent atomic.Int64
 	var members []member
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -89,7 +92,7 @@ func runSFURooms(ctx context.Context, opt Options) (Result, error) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				pc, mic, err := sfuClient(ctx, s, api, room, kind, strconv.Itoa(i), &received)
+				pc, mic, speaker, err := sfuClient(ctx, s, api, room, kind, strconv.Itoa(i), &received)
 				if err != nil {
 					if failed.Add(1) <= 3 {
 						fmt.Fprintf(opt.Log, "%s/%d: %v\n", room, i, err)
@@ -99,7 +102,7 @@ func runSFURooms(ctx context.Context, opt Options) (Result, error) {
 				mu.Lock()
 				// Who speaks: the first Speakers to join each room (the
 				// SFU's slots), or in a talkie room the floor's holder.
-				members = append(members, member{pc, mic})
+				members = append(members, member{pc, mic, speaker && (kind == sfu.Group || i == 0)})
 				mu.Unlock()
 			}()
 		}
@@ -127,11 +130,13 @@ func runSFURooms(ctx context.Context, opt Options) (Result, error) {
 	fmt.Fprintf(opt.Log, "%d rooms × %d participants (%d speaking) connected in %.1fs (%d failed); %d streams forwarded\n",
 		o.Rooms, per, o.Speakers, res.SetupS, failed.Load(), res.StreamsOut)
 
-	// Every participant sends (the SFU forwards only speakers); measure
-	// the middle of the run.
+	// The speakers send; measure the middle of the run.
 	sendCtx, cancel := context.WithTimeout(ctx, opt.Duration+2*time.Second)
 	defer cancel()
 	for _, m := range members {
+		if !m.speaker {
+			continue
+		}
 		go func() {
 			tick := time.NewTicker(20 * time.Millisecond)
 			defer tick.Stop()
@@ -146,25 +151,28 @@ func runSFURooms(ctx context.Context, opt Options) (Result, error) {
 				}
 				seq++
 				ts += 960
-				m.mic.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: payload})
+				if m.mic.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts}, Payload: payload}) == nil {
+					sent.Add(1)
+				}
 			}
 		}()
 	}
 	time.Sleep(time.Second) // let the streams start; not a synchronisation
-	st0, r0, c0, t0 := s.Stats(), received.Load(), cpuTime(), time.Now()
+	st0, r0, s0, c0, t0 := s.Stats(), received.Load(), sent.Load(), cpuTime(), time.Now()
 	select {
 	case <-time.After(opt.Duration):
 	case <-ctx.Done():
 	}
-	st1, r1, c1, el := s.Stats(), received.Load(), cpuTime(), time.Since(t0).Seconds()
+	st1, r1, s1, c1, el := s.Stats(), received.Load(), sent.Load(), cpuTime(), time.Since(t0).Seconds()
+	res.SentPerS = float64(s1-s0) / el
 	res.ForwardedPerS = float64(st1.PacketsOut-st0.PacketsOut) / el
 	res.ReceivedPerS = float64(r1-r0) / el
 	res.CPUCores = (c1 - c0).Seconds() / el
-	if res.ExpectedPerS > 0 {
-		res.LossPct = max(0, 100*(1-res.ReceivedPerS/res.ExpectedPerS))
+	if want := res.SentPerS * float64(per-1); want > 0 {
+		res.LossPct = max(0, 100*(1-res.ReceivedPerS/want))
 	}
-	fmt.Fprintf(opt.Log, "expected %.0f packets/s at the listeners; the SFU forwarded %.0f/s, they received %.0f/s (%.2f%% short); %.2f cores (SFU and clients)\n",
-		res.ExpectedPerS, res.ForwardedPerS, res.ReceivedPerS, res.LossPct, res.CPUCores)
+	fmt.Fprintf(opt.Log, "speakers sent %.0f packets/s (%.0f scheduled); the SFU forwarded %.0f/s, the listeners received %.0f/s (%.2f%% short of sent × %d); %.2f cores (SFU and clients)\n",
+		res.SentPerS, float64(o.Rooms*o.Speakers)*50, res.ForwardedPerS, res.ReceivedPerS, res.LossPct, per-1, res.CPUCores)
 	return Result{Workload: "sfu-rooms", Users: per * o.Rooms, DurationS: opt.Duration.Seconds(), SFU: &res}, nil
 }
 
@@ -190,17 +198,17 @@ func loopbackWebRTC() (*webrtc.API, error) {
 }
 
 // sfuClient joins room as id, answers the SFU's offer and counts every
-// packet it receives.
-func sfuClient(ctx context.Context, s *sfu.SFU, api *webrtc.API, room string, kind sfu.Kind, id string, received *atomic.Int64) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
+// packet it receives; it reports whether the SFU made it a speaker.
+func sfuClient(ctx context.Context, s *sfu.SFU, api *webrtc.API, room string, kind sfu.Kind, id string, received *atomic.Int64) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, bool, error) {
 	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	offer, _, err := s.Join(jctx, room, kind, id)
+	offer, speaker, err := s.Join(jctx, room, kind, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		buf := make([]byte, 1500)
@@ -211,10 +219,10 @@ func sfuClient(ctx context.Context, s *sfu.SFU, api *webrtc.API, room string, ki
 			received.Add(1)
 		}
 	})
-	fail := func(err error) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, error) {
+	fail := func(err error) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP, bool, error) {
 		pc.Close()
 		s.Leave(room, id)
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return fail(err)
@@ -242,5 +250,5 @@ func sfuClient(ctx context.Context, s *sfu.SFU, api *webrtc.API, room string, ki
 	if err := s.Answer(room, id, pc.LocalDescription().SDP); err != nil {
 		return fail(err)
 	}
-	return pc, mic, nil
+	return pc, mic, speaker, nil
 }
