@@ -35,7 +35,7 @@ type SFUResult struct {
 	SentPerS      float64 `json:"sent_per_s"`      // packets the speakers sent a second
 	ForwardedPerS float64 `json:"forwarded_per_s"` // packets the SFU forwarded a second
 	ReceivedPerS  float64 `json:"received_per_s"`
-	LossPct       float64 `json:"loss_pct"` // received short of sent × (participants − 1)
+	LossPct       float64 `json:"loss_pct"`  // received short of sent × (participants − 1)
 	CPUCores      float64 `json:"cpu_cores"` // the whole process: SFU and clients
 }
 
