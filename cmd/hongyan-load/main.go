@@ -42,6 +42,21 @@
 // the wallet forget idempotency keys, and the run must report duplicates.
 //
 //	hongyan-load chaos-money --binary bin/hongyan --duration 20s --kill-every 1s --seed 1 [--unsafe-ack] [--storage postgres --postgres DSN] [--json]
+//
+// turn-relay runs --users flows through the node's built-in TURN relay: each
+// a pion TURN client with a relay and a UDP peer sending each other a
+// 20-byte datagram every 20 ms (1 KB/s each way), and reports what was
+// delivered and lost each way; --drop, --delay, --jitter and --reorder put
+// an impairment proxy (internal/load/impair) between the clients and TURN.
+//
+//	hongyan-load turn-relay --users 200 --duration 20s [--drop 0.05 --jitter 200ms] [--json]
+//
+// sfu-rooms runs --rooms rooms of --users pion WebRTC participants against
+// an SFU (internal/sfu) in its own process, --speakers of each sending a
+// 60-byte Opus-sized packet every 20 ms, and reports the packets forwarded
+// and received a second.
+//
+//	hongyan-load sfu-rooms --rooms 10 --users 10 --speakers 3 --duration 20s [--talkie] [--json]
 package main
 
 import (
@@ -55,12 +70,16 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
 	"hongyan/internal/config"
+	"hongyan/internal/hongyan"
 	"hongyan/internal/load"
+	"hongyan/internal/load/impair"
 	"hongyan/internal/node"
+	"hongyan/internal/turnserver"
 )
 
 func main() {
@@ -106,6 +125,15 @@ func run(ctx context.Context, args []string) error {
 	sourceAddrs := fs.String("source-addrs", "", "local addresses to dial from, in turn: a comma-separated list of addresses or ranges such as 127.0.0.2-127.0.0.9")
 	fs.IntVar(&opt.Senders, "senders", 1, "w3-group: members that send; w6-oa: followers that message the account (default 16)")
 	fs.IntVar(&opt.Followers, "followers", 100_000, "w6-oa: followers of the broadcast (--users of them real and online, the rest synthetic, seeded in the node's store)")
+	fs.StringVar(&opt.TURN.Addr, "turn-addr", "", "turn-relay with --server: the node's TURN UDP address (host:port)")
+	fs.StringVar(&opt.TURN.Secret, "turn-secret", "", "turn-relay with --server: the node's TURN secret (turn.secret or <data>/turn.secret)")
+	drop := fs.Float64("drop", 0, "turn-relay: an impairment proxy in front of TURN drops this share (0–1) of datagrams each way")
+	delay := fs.Duration("delay", 0, "turn-relay: … adds this delay each way")
+	jitter := fs.Duration("jitter", 0, "turn-relay: … adds a random delay up to this each way")
+	reorder := fs.Float64("reorder", 0, "turn-relay: … holds back this share (0–1) of datagrams 20 ms so that later ones overtake them")
+	fs.IntVar(&opt.SFU.Rooms, "rooms", 1, "sfu-rooms: rooms, each of --users participants")
+	fs.IntVar(&opt.SFU.Speakers, "speakers", 0, "sfu-rooms: speakers per room (default --users, at most 9)")
+	fs.BoolVar(&opt.SFU.Talkie, "talkie", false, "sfu-rooms: walkie-talkie rooms (one speaker holding the floor)")
 	childIndex := fs.Int("child", -1, "internal: run as child process N of a --procs run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the load and, without --server, the node) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -135,6 +163,9 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		opt.SourceAddrs = addrs
+	}
+	if *drop > 0 || *delay > 0 || *jitter > 0 || *reorder > 0 {
+		opt.TURN.Impair = &impair.Link{Drop: *drop, Delay: *delay, Jitter: *jitter, Reorder: *reorder}
 	}
 	// Every connection is a file; take all the files the system allows.
 	if _, err := node.RaiseFileLimit(); err != nil {
@@ -198,7 +229,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	if opt.Server == "" {
+	if opt.Server == "" && workload != "sfu-rooms" { // sfu-rooms runs its own SFU
 		dir, err := os.MkdirTemp("", "hongyan-load-node")
 		if err != nil {
 			return err
@@ -231,6 +262,10 @@ func run(ctx context.Context, args []string) error {
 		defer n.Close()
 		// w6-oa's synthetic followers: user IDs far above any registered
 		// one, following through the store (64 at a time), with no welcome.
+		opt.TURN.ICEServers = func(user string) []turnserver.ICEServer {
+			id, _ := strconv.ParseInt(user, 10, 64)
+			return n.ICEServers(hongyan.UserID(id), time.Now())
+		}
 		opt.SeedOAFollowers = func(ctx context.Context, appid string, count int) error {
 			return n.OfficialAccounts().SeedFollowers(ctx, appid, 1<<40, count, 64)
 		}

@@ -26,7 +26,7 @@ var features = map[string]bool{
 // adapters implement ports on real engines.
 var adapters = map[string]bool{
 	"sqldb": true, "sqlite": true, "postgres": true, "membus": true, "natsbus": true,
-	"localblob": true, "s3blob": true, "sandboxpay": true, "linkfetch": true,
+	"localblob": true, "s3blob": true, "sandboxpay": true, "linkfetch": true, "turnserver": true, "sfu": true,
 }
 
 // transports speak to clients over the network.

@@ -54,6 +54,79 @@ type Config struct {
 	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
 	AddressBook      AddressBook      `toml:"addressbook"`
+
+	TURN TURN `toml:"turn"`
+	SFU  SFU  `toml:"sfu"`
+}
+
+// SFU configures the selective forwarding unit inside the binary that
+// carries group voice calls and walkie-talkie rooms (docs/operations.md).
+type SFU struct {
+	// Enabled runs it.
+	Enabled bool `toml:"enabled"`
+	// Listen is the one UDP address of all its media ("127.0.0.1:0": a
+	// free port on loopback; to serve a network, e.g. "0.0.0.0:7882").
+	Listen string `toml:"listen"`
+	// PublicIP is the IPv4 address announced to clients (behind 1:1 NAT,
+	// the NAT's); empty: the listener's own addresses.
+	PublicIP string `toml:"public_ip"`
+	// MaxSpeakers in a group call; MaxParticipants in any room; MaxRooms
+	// on this node.
+	MaxSpeakers     int `toml:"max_speakers"`
+	MaxParticipants int `toml:"max_participants"`
+	MaxRooms        int `toml:"max_rooms"`
+	// MaxHold is the longest one person may hold a walkie-talkie room's
+	// floor before another may take it.
+	MaxHold Duration `toml:"max_hold"`
+}
+
+// TURN configures the STUN/TURN relay inside the binary, or an external
+// TURN server the node issues credentials for (docs/operations.md).
+type TURN struct {
+	// Enabled runs the built-in STUN/TURN server.
+	Enabled bool `toml:"enabled"`
+	// Listen is its UDP address. The default, "127.0.0.1:0", is a free
+	// port on loopback (clients on this machine); to serve a network,
+	// "0.0.0.0:3478" with relay_ip set.
+	Listen string `toml:"listen"`
+	// TCPListen and TLSListen add TURN over TCP and over TLS (e.g.
+	// "0.0.0.0:3478" and "0.0.0.0:5349"); empty: off. TLSCert and TLSKey
+	// are PEM files for the TLS listener.
+	TCPListen string `toml:"tcp_listen"`
+	TLSListen string `toml:"tls_listen"`
+	TLSCert   string `toml:"tls_cert"`
+	TLSKey    string `toml:"tls_key"`
+	// PublicHost is the host name or address clients are told to reach
+	// (the TLS certificate's name with tls_listen). Empty: relay_ip.
+	PublicHost string `toml:"public_host"`
+	// RelayIP is the IPv4 address announced for relays: the node's public
+	// address (behind 1:1 NAT, the NAT's). Empty: the IP of listen.
+	RelayIP string `toml:"relay_ip"`
+	// RelayMinPort and RelayMaxPort bound the UDP ports of relays (open
+	// them in the firewall); both 0: any free port.
+	RelayMinPort int `toml:"relay_min_port"`
+	RelayMaxPort int `toml:"relay_max_port"`
+	// Realm is the TURN realm.
+	Realm string `toml:"realm"`
+	// Secret is the shared secret of the credentials. Empty: one is made
+	// and kept in <data>/turn.secret.
+	Secret string `toml:"secret"`
+	// TTL is how long issued credentials stay valid; a relay ends at most
+	// 10 minutes after its credentials expire.
+	TTL Duration `toml:"ttl"`
+	// MaxAllocations bounds the relays of this node; MaxPerUser those of
+	// one user; MaxTCPConns the open TCP and TLS connections.
+	MaxAllocations int `toml:"max_allocations"`
+	MaxPerUser     int `toml:"max_per_user"`
+	MaxTCPConns    int `toml:"max_tcp_conns"`
+	// AllowPrivatePeers lets relays on a public address reach loopback,
+	// private and link-local addresses (off: such peers are refused).
+	AllowPrivatePeers bool `toml:"allow_private_peers"`
+	// ExternalURLs are the stun:/turn:/turns: URLs of an external TURN
+	// server (coturn with use-auth-secret) that shares ExternalSecret;
+	// the node issues credentials for them too.
+	ExternalURLs   []string `toml:"external_urls"`
+	ExternalSecret string   `toml:"external_secret"`
 }
 
 // AddressBook holds the limits of address-book backups and matching.
@@ -362,6 +435,9 @@ func Default() Config {
 			ReconcileAfter:    Duration{2 * time.Minute},
 			ReconcileInterval: Duration{time.Minute},
 		},
+		TURN: TURN{Enabled: true, Listen: "127.0.0.1:0", Realm: "hongyan", TTL: Duration{6 * time.Hour},
+			MaxAllocations: 2000, MaxPerUser: 16, MaxTCPConns: 2000, ExternalURLs: []string{}},
+		SFU: SFU{Enabled: true, Listen: "127.0.0.1:0", MaxSpeakers: 9, MaxParticipants: 50, MaxRooms: 1000, MaxHold: Duration{time.Minute}},
 		Media: Media{
 			MaxFileBytes:    1 << 30,
 			MaxImageBytes:   25 << 20,
@@ -571,8 +647,63 @@ func (c Config) Validate() error {
 	if c.Groups.MaxMembers < 3 || c.Groups.AcceptAbove < 0 || c.Groups.QRTTL.Duration <= 0 {
 		return fmt.Errorf("config: groups.max_members must be at least 3, accept_above at least 0, qr_ttl positive")
 	}
+	if err := c.TURN.validate(); err != nil {
+		return err
+	}
+	if f := c.SFU; f.Enabled {
+		if ap, err := netip.ParseAddrPort(f.Listen); err != nil || !ap.Addr().Is4() {
+			return fmt.Errorf("config: sfu.listen must be an IPv4 address and port such as 0.0.0.0:7882, not %q", f.Listen)
+		}
+		if ip, err := netip.ParseAddr(f.PublicIP); f.PublicIP != "" && (err != nil || !ip.Is4()) {
+			return fmt.Errorf("config: sfu.public_ip must be an IPv4 address, not %q", f.PublicIP)
+		}
+		if f.MaxSpeakers < 1 || f.MaxSpeakers > 32 || f.MaxParticipants < 2 || f.MaxRooms < 1 || f.MaxHold.Duration < time.Second {
+			return fmt.Errorf("config: sfu.max_speakers must be 1–32, max_participants at least 2, max_rooms at least 1, max_hold at least 1s")
+		}
+	}
 	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
+	}
+	return nil
+}
+
+func (t TURN) validate() error {
+	if t.TTL.Duration < time.Minute || t.TTL.Duration > 48*time.Hour {
+		return fmt.Errorf("config: turn.ttl must be between 1m and 48h")
+	}
+	for _, u := range t.ExternalURLs {
+		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			return fmt.Errorf("config: turn.external_urls: %q is not a stun:, turn: or turns: URL", u)
+		}
+	}
+	if len(t.ExternalURLs) > 0 && len(t.ExternalSecret) < 16 {
+		return fmt.Errorf("config: turn.external_urls needs turn.external_secret (at least 16 characters)")
+	}
+	if !t.Enabled {
+		return nil
+	}
+	if t.Realm == "" || t.MaxAllocations < 1 || t.MaxPerUser < 1 || t.MaxTCPConns < 1 {
+		return fmt.Errorf("config: turn.realm must be set; turn.max_allocations, max_per_user and max_tcp_conns at least 1")
+	}
+	if t.Secret != "" && len(t.Secret) < 16 {
+		return fmt.Errorf("config: turn.secret must be at least 16 characters (or empty: made and kept in the data directory)")
+	}
+	ap, err := netip.ParseAddrPort(t.Listen)
+	if err != nil || !ap.Addr().Is4() {
+		return fmt.Errorf("config: turn.listen must be an IPv4 address and port such as 0.0.0.0:3478, not %q", t.Listen)
+	}
+	if t.RelayIP != "" {
+		if ip, err := netip.ParseAddr(t.RelayIP); err != nil || !ip.Is4() || ip.IsUnspecified() {
+			return fmt.Errorf("config: turn.relay_ip must be an IPv4 address, not %q", t.RelayIP)
+		}
+	} else if ap.Addr().IsUnspecified() {
+		return fmt.Errorf("config: turn.relay_ip is needed when turn.listen is on all interfaces (%s)", t.Listen)
+	}
+	if (t.RelayMinPort != 0 || t.RelayMaxPort != 0) && (t.RelayMinPort < 1024 || t.RelayMaxPort > 65535 || t.RelayMinPort > t.RelayMaxPort) {
+		return fmt.Errorf("config: turn.relay_min_port and relay_max_port must be 0 (any port) or a range within 1024–65535")
+	}
+	if t.TLSListen != "" && (t.TLSCert == "" || t.TLSKey == "") {
+		return fmt.Errorf("config: turn.tls_listen needs turn.tls_cert and turn.tls_key")
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func TestExampleFileIsDefault(t *testing.T) {
 // the example file spells it ("HONGYAN_LIMITS_LOGIN_PER_MINUTE" →
 // "LOGIN_PER_MINUTE =").
 func leaf(env string) string {
-	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_"} {
+	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_TURN_", "HONGYAN_SFU_", "HONGYAN_"} {
 		if strings.HasPrefix(env, sec) {
 			return strings.TrimPrefix(env, sec) + " ="
 		}
@@ -103,5 +103,63 @@ func TestListFromEnv(t *testing.T) {
 	c.HTTP.TrustedProxies = []string{"10.0.0.0/8", "proxy.example.org"}
 	if err := c.Validate(); err == nil {
 		t.Errorf("Validate with a trusted proxy that is no address: got nil, want error")
+	}
+}
+
+func TestTURNValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*TURN)
+		ok   bool
+	}{
+		{"default", func(*TURN) {}, true},
+		{"public", func(c *TURN) {
+			c.Listen, c.RelayIP, c.RelayMinPort, c.RelayMaxPort = "0.0.0.0:3478", "203.0.113.7", 49160, 49200
+		}, true},
+		{"all interfaces without relay ip", func(c *TURN) { c.Listen = "0.0.0.0:3478" }, false},
+		{"ipv6 listen", func(c *TURN) { c.Listen = "[::1]:3478" }, false},
+		{"no port", func(c *TURN) { c.Listen = "127.0.0.1" }, false},
+		{"bad relay ip", func(c *TURN) { c.RelayIP = "relay.example" }, false},
+		{"reversed ports", func(c *TURN) { c.RelayMinPort, c.RelayMaxPort = 50000, 49000 }, false},
+		{"low ports", func(c *TURN) { c.RelayMinPort, c.RelayMaxPort = 10, 20 }, false},
+		{"tls without cert", func(c *TURN) { c.TLSListen = "0.0.0.0:5349" }, false},
+		{"short secret", func(c *TURN) { c.Secret = "abc" }, false},
+		{"ttl too long", func(c *TURN) { c.TTL = Duration{72 * time.Hour} }, false},
+		{"zero per user", func(c *TURN) { c.MaxPerUser = 0 }, false},
+		{"external without secret", func(c *TURN) { c.ExternalURLs = []string{"turn:t.example:3478"} }, false},
+		{"external not a URL", func(c *TURN) { c.ExternalURLs, c.ExternalSecret = []string{"http://t.example"}, "0123456789abcdef" }, false},
+		{"external only", func(c *TURN) {
+			c.Enabled, c.Listen = false, ""
+			c.ExternalURLs, c.ExternalSecret = []string{"turn:t.example:3478?transport=udp"}, "0123456789abcdef"
+		}, true},
+	} {
+		c := Default()
+		tc.mod(&c.TURN)
+		if err := c.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+func TestSFUValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*SFU)
+		ok   bool
+	}{
+		{"default", func(*SFU) {}, true},
+		{"public", func(c *SFU) { c.Listen, c.PublicIP = "0.0.0.0:7882", "203.0.113.7" }, true},
+		{"no port", func(c *SFU) { c.Listen = "0.0.0.0" }, false},
+		{"bad public ip", func(c *SFU) { c.PublicIP = "sfu.example" }, false},
+		{"too many speakers", func(c *SFU) { c.MaxSpeakers = 33 }, false},
+		{"one participant", func(c *SFU) { c.MaxParticipants = 1 }, false},
+		{"short hold", func(c *SFU) { c.MaxHold = Duration{time.Millisecond} }, false},
+		{"disabled, anything", func(c *SFU) { c.Enabled, c.Listen = false, "" }, true},
+	} {
+		c := Default()
+		tc.mod(&c.SFU)
+		if err := c.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
+		}
 	}
 }

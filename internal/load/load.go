@@ -66,6 +66,11 @@ type Options struct {
 	Followers       int
 	SeedOAFollowers func(ctx context.Context, appid string, n int) error
 
+	// turn-relay only
+	TURN TURNOptions
+	// sfu-rooms only
+	SFU SFUOptions
+
 	// chaos only
 	Binary    string        // the hongyan binary to run as a child process
 	KillEvery time.Duration // mean time between SIGKILLs of the child
@@ -171,6 +176,10 @@ type Result struct {
 	OA *OAResult `json:"oa,omitempty"`
 	// Money is w8-money's own figures.
 	Money *MoneyResult `json:"money,omitempty"`
+	// TURN is turn-relay's own figures.
+	TURN *TURNResult `json:"turn,omitempty"`
+	// SFU is sfu-rooms' own figures.
+	SFU *SFUResult `json:"sfu,omitempty"`
 
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
@@ -187,7 +196,7 @@ func (r Result) Violation() bool {
 }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "turn-relay", "sfu-rooms", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -246,6 +255,10 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runMoments(ctx, opt)
 	case "w8-money":
 		return runMoney(ctx, opt)
+	case "turn-relay":
+		return runTURNRelay(ctx, opt)
+	case "sfu-rooms":
+		return runSFURooms(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
 	case "chaos-cluster":

@@ -36,6 +36,7 @@ import (
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sandboxpay"
+	"hongyan/internal/sfu"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -54,6 +55,8 @@ type Node struct {
 	wallet   *wallet.Service
 	pay      *sandboxpay.Provider
 	finds    *discovery.Service
+	relays   *relays
+	sfu      *sfu.SFU
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -124,6 +127,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
+	if n.relays, err = newRelays(cfg, log, n.reg); err != nil {
+		n.pay.Close()
+		db.Close()
+		return nil, err
+	}
+	if n.sfu, err = newSFU(cfg, log, n.reg); err != nil {
+		n.relays.Close()
+		n.pay.Close()
+		db.Close()
+		return nil, err
+	}
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	liveCodes := newLiveCodes(cfg, db, groups)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
@@ -131,6 +145,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
+		n.closeCalls()
 		db.Close()
 		return nil, err
 	}
@@ -314,6 +329,7 @@ func (n *Node) Close() error {
 	n.oas.Wait()
 	n.bus.Close()
 	n.pay.Close()
+	n.closeCalls()
 	return n.db.Close()
 }
 
