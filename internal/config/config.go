@@ -181,6 +181,27 @@ type Media struct {
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0 turns the limit off).
 	MaxOpenUploads int `toml:"max_open_uploads"`
+	// Store is where content is kept: "local" (under Data/media, one
+	// node) or "s3" (a bucket every node of a cluster shares, S3).
+	Store string `toml:"store"`
+	S3    S3     `toml:"s3"`
+}
+
+// S3 is the S3-compatible bucket of media.store = "s3".
+type S3 struct {
+	// Endpoint is "https://host[:port]" ("http://" only on a trusted
+	// network).
+	Endpoint string `toml:"endpoint"`
+	Bucket   string `toml:"bucket"`
+	// Region may stay empty for most S3-compatible servers.
+	Region    string `toml:"region"`
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	// PathStyle addresses the bucket as <endpoint>/<bucket> (most
+	// self-hosted servers) rather than <bucket>.<host>.
+	PathStyle bool `toml:"path_style"`
+	// Prefix is put before every object name, for a shared bucket.
+	Prefix string `toml:"prefix"`
 }
 
 // History holds how long the server keeps chat history.
@@ -369,6 +390,7 @@ func Default() Config {
 			MaxDecodedBytes: 192 << 20,
 			DecodeBytes:     256 << 20,
 			MaxOpenUploads:  20,
+			Store:           "local",
 		},
 	}
 }
@@ -573,6 +595,15 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
+	}
+	switch c.Media.Store {
+	case "local":
+	case "s3":
+		if c.Media.S3.Endpoint == "" || c.Media.S3.Bucket == "" {
+			return fmt.Errorf("config: media.store = \"s3\" needs media.s3.endpoint and media.s3.bucket")
+		}
+	default:
+		return fmt.Errorf("config: media.store must be local or s3, not %q", c.Media.Store)
 	}
 	return nil
 }

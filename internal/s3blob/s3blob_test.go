@@ -1,0 +1,85 @@
+package s3blob_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"hongyan/internal/media"
+	"hongyan/internal/media/mediatest"
+	"hongyan/internal/s3blob"
+)
+
+// servers lists the S3 servers the suites run against: gofakes3 in
+// process always, and the server HONGYAN_TEST_S3 names
+// (http://ACCESS:SECRET@host:port/bucket, an existing bucket; CI starts
+// SeaweedFS) when it is set.
+func servers(t *testing.T) map[string]func(t *testing.T) *s3blob.Store {
+	m := map[string]func(t *testing.T) *s3blob.Store{"gofakes3": fake}
+	if env := os.Getenv("HONGYAN_TEST_S3"); env != "" {
+		m["real"] = func(t *testing.T) *s3blob.Store { return real(t, env) }
+	} else if os.Getenv("CI") == "true" {
+		t.Errorf("CI=true but HONGYAN_TEST_S3 is not set: the real S3 server is not tested")
+	}
+	return m
+}
+
+// fake starts gofakes3 with one bucket for t.
+func fake(t *testing.T) *s3blob.Store {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("media"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	s, err := s3blob.New(s3blob.Config{Endpoint: srv.URL, Bucket: "media", AccessKey: "test", SecretKey: "testsecret", PathStyle: true, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// real returns a store on the server env names, under a prefix of its
+// own so that tests do not see each other's objects.
+func real(t *testing.T, env string) *s3blob.Store {
+	u, err := url.Parse(env)
+	if err != nil || u.Host == "" || len(u.Path) < 2 {
+		t.Fatalf("HONGYAN_TEST_S3=%q is not http://ACCESS:SECRET@host:port/bucket", env)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	secret, _ := u.User.Password()
+	s, err := s3blob.New(s3blob.Config{
+		Endpoint: u.Scheme + "://" + u.Host, Bucket: u.Path[1:], AccessKey: u.User.Username(), SecretKey: secret,
+		PathStyle: true, Prefix: "test-" + hex.EncodeToString(b[:]) + "/", TempDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	return s
+}
+
+func TestBlobStore(t *testing.T) {
+	for name, open := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			mediatest.RunBlobStore(t, func(t *testing.T) media.BlobStore { return open(t) })
+		})
+	}
+}
+
+func TestUploadStager(t *testing.T) {
+	for name, open := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			mediatest.RunUploadStager(t, func(t *testing.T) media.UploadStager { return open(t) })
+		})
+	}
+}
