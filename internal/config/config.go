@@ -229,10 +229,17 @@ type Storage struct {
 
 // Limits are the rate limits on abusable actions (0 turns one off).
 type Limits struct {
-	LoginPerMinute        int `toml:"login_per_minute"`         // per account and per address
-	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
-	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
-	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	// Shared says where the limits below are counted: "memory" (each
+	// node on its own: a cluster of N nodes allows up to N times each
+	// limit), "store" (in the database, shared by every node), or "auto"
+	// (store when the storage is PostgreSQL with a NATS bus, that is in a
+	// cluster; memory otherwise). Typing notices are always counted in
+	// memory.
+	Shared                string `toml:"shared"`
+	LoginPerMinute        int    `toml:"login_per_minute"`         // per account and per address
+	RegisterPerMinute     int    `toml:"register_per_minute"`      // per address
+	RecoveryPer10Minutes  int    `toml:"recovery_per_10_minutes"`  // codes sent per account
+	FriendRequestsPerHour int    `toml:"friend_requests_per_hour"` // per user
 	// RecoveryPerAddress bounds recovery codes asked for, and recovery
 	// attempts, per client address in 10 minutes.
 	RecoveryPerAddress int `toml:"recovery_per_address"`
@@ -332,6 +339,7 @@ func Default() Config {
 		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
+			Shared:                  "auto",
 			LoginPerMinute:          10,
 			RegisterPerMinute:       20,
 			RecoveryPer10Minutes:    3,
@@ -595,6 +603,11 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
+	}
+	switch c.Limits.Shared {
+	case "", "auto", "memory", "store":
+	default:
+		return fmt.Errorf("config: limits.shared must be auto, memory or store, not %q", c.Limits.Shared)
 	}
 	switch c.Media.Store {
 	case "local":

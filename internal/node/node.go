@@ -125,6 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
+	shareLimits(cfg, db, accounts, contacts, groups, momentsSvc, oas)
 	n.wallet, n.pay, err = newWallet(cfg, db, accounts, contacts, groups, chats, pub)
 	if err != nil {
 		db.Close()

@@ -13,6 +13,7 @@ import (
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
+	"hongyan/internal/sqldb/limitdb"
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
@@ -34,6 +35,7 @@ var Schemas = []sqldb.Schema{
 	walletdb.Schema,
 	discoverydb.Schema,
 	addressbookdb.Schema,
+	limitdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -83,3 +85,6 @@ func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
 
 // AddressBooks returns the address-book store.
 func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.DB) }
+
+// Limits returns the store of rate limits shared by a cluster's nodes.
+func (db *DB) Limits() limitdb.Store { return limitdb.New(db.DB) }
