@@ -20,10 +20,10 @@ import (
 // process always, and the server HONGYAN_TEST_S3 names
 // (http://ACCESS:SECRET@host:port/bucket, an existing bucket; CI starts
 // SeaweedFS) when it is set.
-func servers(t *testing.T) map[string]func(t *testing.T) *s3blob.Store {
-	m := map[string]func(t *testing.T) *s3blob.Store{"gofakes3": fake}
+func servers(t testing.TB) map[string]func(t testing.TB) *s3blob.Store {
+	m := map[string]func(t testing.TB) *s3blob.Store{"gofakes3": fake}
 	if env := os.Getenv("HONGYAN_TEST_S3"); env != "" {
-		m["real"] = func(t *testing.T) *s3blob.Store { return real(t, env) }
+		m["real"] = func(t testing.TB) *s3blob.Store { return real(t, env) }
 	} else if os.Getenv("CI") == "true" {
 		t.Errorf("CI=true but HONGYAN_TEST_S3 is not set: the real S3 server is not tested")
 	}
@@ -31,7 +31,7 @@ func servers(t *testing.T) map[string]func(t *testing.T) *s3blob.Store {
 }
 
 // fake starts gofakes3 with one bucket for t.
-func fake(t *testing.T) *s3blob.Store {
+func fake(t testing.TB) *s3blob.Store {
 	backend := s3mem.New()
 	if err := backend.CreateBucket("media"); err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func fake(t *testing.T) *s3blob.Store {
 
 // real returns a store on the server env names, under a prefix of its
 // own so that tests do not see each other's objects.
-func real(t *testing.T, env string) *s3blob.Store {
+func real(t testing.TB, env string) *s3blob.Store {
 	u, err := url.Parse(env)
 	if err != nil || u.Host == "" || len(u.Path) < 2 {
 		t.Fatalf("HONGYAN_TEST_S3=%q is not http://ACCESS:SECRET@host:port/bucket", env)
@@ -81,5 +81,15 @@ func TestUploadStager(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			mediatest.RunUploadStager(t, func(t *testing.T) media.UploadStager { return open(t) })
 		})
+	}
+}
+
+// BenchmarkBlobStore: put and get through S3 (gofakes3 in this process,
+// and the server of HONGYAN_TEST_S3 when set).
+//
+//	HONGYAN_TEST_S3=http://KEY:SECRET@127.0.0.1:8333/bucket go test ./internal/s3blob -run '^$' -bench . -benchtime 2s
+func BenchmarkBlobStore(b *testing.B) {
+	for name, open := range servers(b) {
+		b.Run(name, func(b *testing.B) { mediatest.BenchBlobStore(b, open(b)) })
 	}
 }

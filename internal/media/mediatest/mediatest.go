@@ -606,3 +606,43 @@ func testPartsBadInput(t *testing.T, s media.UploadStager) {
 		wantCode(t, fmt.Sprintf("PutPart(bounds %d-%d)", b[0], b[1]), err, hongyan.CodeInvalid)
 	}
 }
+
+// BenchBlobStore measures Put (new content each time, hashing included)
+// and Open with a full read, for blobs of 64 KiB and 4 MiB, in bytes per
+// second.
+func BenchBlobStore(b *testing.B, s media.BlobStore) {
+	for _, size := range []int{64 << 10, 4 << 20} {
+		data := bytes.Repeat([]byte("hongyan!"), size/8)
+		b.Run(fmt.Sprintf("Put/%dKiB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			i := 0
+			for b.Loop() {
+				i++
+				copy(data, fmt.Sprintf("%016d%d", i, time.Now().UnixNano()))
+				h := sha256.Sum256(data)
+				if err := s.Put(b.Context(), hex.EncodeToString(h[:]), bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Get/%dKiB", size>>10), func(b *testing.B) {
+			h := sha256.Sum256(data)
+			k := hex.EncodeToString(h[:])
+			if err := s.Put(b.Context(), k, bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				rc, _, err := s.Open(b.Context(), k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, rc)
+				rc.Close()
+				if err != nil || n != int64(size) {
+					b.Fatalf("read %d bytes, %v; want %d", n, err, size)
+				}
+			}
+		})
+	}
+}

@@ -8,6 +8,12 @@
 // when max(tat, now) − now ≤ (N−1)·T, T = Per/N, and then moves tat to
 // max(tat, now) + T; a refused action changes nothing. Rows whose tat has
 // passed are full buckets: Prune deletes them without changing a decision.
+//
+// On PostgreSQL the table is UNLOGGED and each check is one autocommit
+// statement on the node's pool: no WAL, no fsync, and no wait for the
+// node's write batches; a crash of PostgreSQL empties the table, so every
+// limit starts afresh then. On SQLite (one node) a check goes through the
+// node's writer like any write.
 package limitdb
 
 import (
@@ -63,13 +69,20 @@ func (l Limiter) Take(ctx context.Context, key string, now time.Time) (bool, err
 		sum := sha256.Sum256(k)
 		k = sum[:]
 	}
-	per := int64(l.rate.Per / time.Duration(l.rate.N))
+	per := max(int64(l.rate.Per/time.Duration(l.rate.N)), 1)
 	tau := per * int64(l.rate.N-1)
 	t := now.UnixNano()
+	args := []any{l.name, k, t, per, tau, t + per}
+	var tat int64
+	if l.db.Dialect().Name == "postgres" {
+		// One statement of its own on the pool, outside the node's
+		// write batches: the table is unlogged, so its commit waits
+		// for no fsync.
+		return l.db.QueryRow(ctx, take, args, &tat)
+	}
 	var allowed bool
 	err := l.db.Write(ctx, func(tx *sqldb.Tx) error {
-		var tat int64
-		found, err := tx.Write(take, []any{l.name, k, t, per, tau, t + per}, &tat)
+		found, err := tx.Write(take, args, &tat)
 		allowed = found
 		return sqldb.Internal(err)
 	})

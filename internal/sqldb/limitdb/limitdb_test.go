@@ -2,6 +2,8 @@ package limitdb_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,6 +85,49 @@ func TestPrune(t *testing.T) {
 			if ok, _ := l.Take(t.Context(), "c", t0.Add(time.Minute)); ok {
 				t.Errorf("take of c, not pruned, at its limit: allowed, want refused")
 			}
+		})
+	}
+}
+
+// BenchmarkTake: one check of a shared limit (one UPSERT through the
+// node's writer), one at a time and 16 at once, over 1,000 keys, on each
+// engine; "memory" is hongyan.Limiter for comparison.
+//
+//	HONGYAN_TEST_POSTGRES=… go test ./internal/sqldb/limitdb -run '^$' -bench Take -benchtime 2s
+func BenchmarkTake(b *testing.B) {
+	for _, engine := range []string{"memory", "sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			r := hongyan.Rate{N: 1_000_000, Per: time.Second} // never reached
+			var l hongyan.RateLimiter = hongyan.NewLimiter(r)
+			if engine != "memory" {
+				l = limitdb.New(open(b, engine).DB).Limiters("bench", r)
+			}
+			keys := make([]string, 1000)
+			for i := range keys {
+				keys[i] = fmt.Sprint("user:", i)
+			}
+			b.Run("serial", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					i++
+					if ok, err := l.Take(b.Context(), keys[i%len(keys)], time.Now()); err != nil || !ok {
+						b.Fatalf("Take: %v, %v", ok, err)
+					}
+				}
+			})
+			b.Run("parallel16", func(b *testing.B) {
+				b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 at once
+				var n atomic.Int64
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := n.Add(1)
+						if ok, err := l.Take(context.Background(), keys[i%int64(len(keys))], time.Now()); err != nil || !ok {
+							b.Errorf("Take: %v, %v", ok, err)
+							return
+						}
+					}
+				})
+			})
 		})
 	}
 }
