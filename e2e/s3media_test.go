@@ -16,6 +16,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"hongyan/internal/postgres/pgtest"
 )
@@ -37,6 +39,15 @@ func s3Env(t *testing.T) []string {
 		var b [6]byte
 		rand.Read(b[:])
 		prefix = fmt.Sprintf("e2e-%x/", b)
+		c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(access, secret, ""), Secure: u.Scheme == "https", BucketLookup: minio.BucketLookupPath})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := c.BucketExists(t.Context(), bucket); err != nil || !ok {
+			if err := c.MakeBucket(t.Context(), bucket, minio.MakeBucketOptions{}); err != nil {
+				t.Fatalf("creating bucket %s: %v", bucket, err)
+			}
+		}
 	} else {
 		backend := s3mem.New()
 		if err := backend.CreateBucket(bucket); err != nil {
