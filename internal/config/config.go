@@ -254,6 +254,27 @@ type Media struct {
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0 turns the limit off).
 	MaxOpenUploads int `toml:"max_open_uploads"`
+	// Store is where content is kept: "local" (under Data/media, one
+	// node) or "s3" (a bucket every node of a cluster shares, S3).
+	Store string `toml:"store"`
+	S3    S3     `toml:"s3"`
+}
+
+// S3 is the S3-compatible bucket of media.store = "s3".
+type S3 struct {
+	// Endpoint is "https://host[:port]" ("http://" only on a trusted
+	// network).
+	Endpoint string `toml:"endpoint"`
+	Bucket   string `toml:"bucket"`
+	// Region may stay empty for most S3-compatible servers.
+	Region    string `toml:"region"`
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	// PathStyle addresses the bucket as <endpoint>/<bucket> (most
+	// self-hosted servers) rather than <bucket>.<host>.
+	PathStyle bool `toml:"path_style"`
+	// Prefix is put before every object name, for a shared bucket.
+	Prefix string `toml:"prefix"`
 }
 
 // History holds how long the server keeps chat history.
@@ -281,10 +302,17 @@ type Storage struct {
 
 // Limits are the rate limits on abusable actions (0 turns one off).
 type Limits struct {
-	LoginPerMinute        int `toml:"login_per_minute"`         // per account and per address
-	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
-	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
-	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	// Shared says where the limits below are counted: "memory" (each
+	// node on its own: a cluster of N nodes allows up to N times each
+	// limit), "store" (in the database, shared by every node), or "auto"
+	// (store when the storage is PostgreSQL with a NATS bus, that is in a
+	// cluster; memory otherwise). Typing notices are always counted in
+	// memory.
+	Shared                string `toml:"shared"`
+	LoginPerMinute        int    `toml:"login_per_minute"`         // per account and per address
+	RegisterPerMinute     int    `toml:"register_per_minute"`      // per address
+	RecoveryPer10Minutes  int    `toml:"recovery_per_10_minutes"`  // codes sent per account
+	FriendRequestsPerHour int    `toml:"friend_requests_per_hour"` // per user
 	// RecoveryPerAddress bounds recovery codes asked for, and recovery
 	// attempts, per client address in 10 minutes.
 	RecoveryPerAddress int `toml:"recovery_per_address"`
@@ -384,6 +412,7 @@ func Default() Config {
 		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
+			Shared:                  "auto",
 			LoginPerMinute:          10,
 			RegisterPerMinute:       20,
 			RecoveryPer10Minutes:    3,
@@ -445,6 +474,7 @@ func Default() Config {
 			MaxDecodedBytes: 192 << 20,
 			DecodeBytes:     256 << 20,
 			MaxOpenUploads:  20,
+			Store:           "local",
 		},
 	}
 }
@@ -663,6 +693,20 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
+	}
+	switch c.Limits.Shared {
+	case "", "auto", "memory", "store":
+	default:
+		return fmt.Errorf("config: limits.shared must be auto, memory or store, not %q", c.Limits.Shared)
+	}
+	switch c.Media.Store {
+	case "local":
+	case "s3":
+		if c.Media.S3.Endpoint == "" || c.Media.S3.Bucket == "" {
+			return fmt.Errorf("config: media.store = \"s3\" needs media.s3.endpoint and media.s3.bucket")
+		}
+	default:
+		return fmt.Errorf("config: media.store must be local or s3, not %q", c.Media.Store)
 	}
 	return nil
 }

@@ -46,16 +46,26 @@ type Service struct {
 	dir      Directory
 	pub      hongyan.Publisher
 	now      func() time.Time
-	requests *hongyan.Limiter
-	searches *hongyan.Limiter
-	rel      relCache
+	requests hongyan.RateLimiter
+	searches hongyan.RateLimiter
+	// requestRate and searchRate are the limits' rates, for UseLimiters.
+	requestRate, searchRate hongyan.Rate
+	rel                     relCache
 }
 
 // New returns a Service. requestRate limits friend requests per user,
 // searchRate searches per user.
 func New(store Store, dir Directory, pub hongyan.Publisher, requestRate, searchRate hongyan.Rate) *Service {
-	return &Service{store: store, dir: dir, pub: pub, now: time.Now,
+	return &Service{store: store, dir: dir, pub: pub, now: time.Now, requestRate: requestRate, searchRate: searchRate,
 		requests: hongyan.NewLimiter(requestRate), searches: hongyan.NewLimiter(searchRate)}
+}
+
+// UseLimiters makes the service's rate limiters with mk (limits that hold
+// across a cluster's nodes) in place of the in-memory ones New made. Call
+// it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.requests = mk("contact.requests", s.requestRate)
+	s.searches = mk("contact.searches", s.searchRate)
 }
 
 // notFound is the one answer for a user who does not exist and for one
@@ -67,8 +77,8 @@ func notFound() error {
 // Search finds a user by account ID or phone number. Searches are limited
 // per user before anything is looked up.
 func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string) (hongyan.UserID, error) {
-	if !s.searches.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return 0, hongyan.Errorf(hongyan.CodeRateLimited, "too many searches; try again later")
+	if err := hongyan.Limit(ctx, s.searches, strconv.FormatInt(int64(c.User), 10), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many searches; try again later")); err != nil {
+		return 0, err
 	}
 	return s.dir.Find(ctx, query)
 }
@@ -89,8 +99,8 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	}
 	// Limited before anything is looked up: walking user IDs costs the
 	// budget whether or not they exist.
-	if !s.requests.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return Request{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many friend requests; try again later")
+	if err := hongyan.Limit(ctx, s.requests, strconv.FormatInt(int64(c.User), 10), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many friend requests; try again later")); err != nil {
+		return Request{}, err
 	}
 	if user <= 0 {
 		return Request{}, notFound()

@@ -54,13 +54,18 @@ type Service struct {
 	cfg   Config
 	now   func() time.Time
 	// creates limits the groups each user creates.
-	creates *hongyan.Limiter
+	creates hongyan.RateLimiter
 }
 
 // New returns a Service.
 func New(store Store, rel Relations, img Images, pub hongyan.Publisher, cfg Config) *Service {
 	return &Service{store: store, rel: rel, img: img, pub: pub, cfg: cfg, now: time.Now, creates: hongyan.NewLimiter(cfg.CreateRate)}
 }
+
+// UseLimiters makes the service's rate limiter with mk (a limit that holds
+// across a cluster's nodes) in place of the in-memory one New made. Call
+// it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) { s.creates = mk("group.create", s.cfg.CreateRate) }
 
 // SetClock replaces the service's clock; tests use it to step past the QR
 // code's lifetime.
@@ -96,8 +101,8 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, use
 	if len(users) < 2 {
 		return View{}, hongyan.Errorf(hongyan.CodeInvalid, "a group starts with at least 2 of your contacts")
 	}
-	if !s.creates.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return View{}, hongyan.Errorf(hongyan.CodeRateLimited, "you have created too many groups lately; try again later")
+	if err := hongyan.Limit(ctx, s.creates, strconv.FormatInt(int64(c.User), 10), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "you have created too many groups lately; try again later")); err != nil {
+		return View{}, err
 	}
 	if err := s.contacts(ctx, c.User, users); err != nil {
 		return View{}, err

@@ -65,6 +65,8 @@ type Node struct {
 	reg      *prometheus.Registry
 	handler  http.Handler
 	draining atomic.Bool // Serve is draining: not ready
+
+	blobsReady func(context.Context) error // nil: media on local files
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -108,7 +110,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
 	})
 	readers := &mediaReaders{chats: chats}
-	mediaFiles := newMedia(cfg, db, readers)
+	mediaFiles, blobsReady, err := newMedia(cfg, db, readers)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.blobsReady = blobsReady
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
@@ -121,6 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
+	shareLimits(cfg, db, accounts, contacts, groups, momentsSvc, oas)
 	n.wallet, n.pay, err = newWallet(cfg, db, accounts, contacts, groups, chats, pub)
 	if err != nil {
 		db.Close()
@@ -236,6 +244,10 @@ func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	if !n.bus.Connected() {
 		http.Error(w, "bus unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if n.blobsReady != nil && n.blobsReady(ctx) != nil {
+		http.Error(w, "media store unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))

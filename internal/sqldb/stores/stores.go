@@ -13,6 +13,7 @@ import (
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
+	"hongyan/internal/sqldb/limitdb"
 	"hongyan/internal/sqldb/livecodedb"
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/momentsdb"
@@ -36,6 +37,7 @@ var Schemas = []sqldb.Schema{
 	discoverydb.Schema,
 	addressbookdb.Schema,
 	livecodedb.Schema,
+	limitdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -88,3 +90,6 @@ func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.D
 
 // LiveCodes returns the live-code store.
 func (db *DB) LiveCodes() livecodedb.Store { return livecodedb.New(db.DB) }
+
+// Limits returns the store of rate limits shared by a cluster's nodes.
+func (db *DB) Limits() limitdb.Store { return limitdb.New(db.DB) }
