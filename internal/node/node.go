@@ -5,6 +5,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,6 +62,7 @@ type Node struct {
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	tls      *serverTLS  // nil: plain HTTP
 	draining atomic.Bool // Serve is draining: not ready
 }
 
@@ -178,7 +180,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	if cfg.HTTP.MetricsToken != "" {
 		mux.Handle("GET /metrics", n.publicMetrics(cfg.HTTP.MetricsToken))
 	}
-	n.handler = checkHost(hostNames(cfg), mux)
+	if n.tls, err = newServerTLS(cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.handler = withHSTS(cfg.TLS.HSTSMaxAge.Duration, checkHost(hostNames(cfg), mux))
 	return n, nil
 }
 
@@ -203,6 +209,16 @@ func publicURL(cfg config.Config) string {
 	host := cfg.Listen
 	if strings.HasPrefix(host, ":") {
 		host = "localhost" + host
+	}
+	if len(cfg.TLS.ACMEDomains) > 0 {
+		_, port, _ := net.SplitHostPort(cfg.Listen)
+		host = cfg.TLS.ACMEDomains[0]
+		if port != "443" {
+			host = net.JoinHostPort(host, port)
+		}
+	}
+	if cfg.TLS.On() {
+		return "https://" + host
 	}
 	return "http://" + host
 }
@@ -266,6 +282,15 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		go asrv.Serve(admin)
 		defer asrv.Close()
 		n.log.Info("admin listener", "addr", admin.Addr().String())
+	}
+	if n.tls != nil {
+		ln = tls.NewListener(ln, n.tls.config)
+		if n.cfg.TLS.RedirectListen != "" {
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			if err := n.serveRedirect(ctx, port); err != nil {
+				return err
+			}
+		}
 	}
 	go n.prune(ctx)
 	go n.expire(ctx)
