@@ -63,21 +63,23 @@ const (
 
 // Service implements the account rules. It is safe for concurrent use.
 type Service struct {
-	accounts Accounts
-	devices  Devices
-	codes    Recovery
-	verify   Verifications
-	outbox   Outbox
-	qr       QRLogins
-	avatars  Avatars
-	sender   Sender
-	pub      hongyan.Publisher
-	cfg      Config
-	now      func() time.Time
-	login    *hongyan.Limiter
-	register *hongyan.Limiter
-	recovery *hongyan.Limiter
-	verifies *hongyan.Limiter
+	accounts  Accounts
+	devices   Devices
+	codes     Recovery
+	verify    Verifications
+	outbox    Outbox
+	qr        QRLogins
+	avatars   Avatars
+	deletions Deletions
+	guard     DeletionGuard // nil: every deletion allowed
+	sender    Sender
+	pub       hongyan.Publisher
+	cfg       Config
+	now       func() time.Time
+	login     *hongyan.Limiter
+	register  *hongyan.Limiter
+	recovery  *hongyan.Limiter
+	verifies  *hongyan.Limiter
 	// recoveryAddr limits recovery per source address.
 	recoveryAddr *hongyan.Limiter
 	// hashing bounds the password hashes computed at once.
@@ -103,7 +105,7 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		cfg.PasswordHashes = DefaultConfig().PasswordHashes
 	}
 	return &Service{
-		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store,
+		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store, deletions: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
 		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
 		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
@@ -199,6 +201,10 @@ func (s *Service) createAccount(ctx context.Context, a Account) (hongyan.UserID,
 }
 
 func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {
+	// Signing in cancels a pending deletion of the account.
+	if err := s.cancelDeletionOnSignIn(ctx, user); err != nil {
+		return Session{}, err
+	}
 	tok, hash := newToken()
 	now := s.now()
 	d := Device{User: user, Name: deviceName(name), Address: addr, TokenHash: hash, Created: now, LastSeen: now}
@@ -258,7 +264,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if !s.login.Allow(key, now) {
 		return Session{}, limited
 	}
-	if !found {
+	if !found || a.Erased() {
 		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}
