@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"hongyan/internal/hongyan"
@@ -85,8 +86,11 @@ func (s *Service) RequestDeletion(ctx context.Context, c hongyan.Caller, passwor
 			return Deletion{}, err
 		}
 	}
-	now := s.now()
-	d := Deletion{User: c.User, Requested: now, Due: now.Add(DeletionDelay)}
+	now, delay := s.now(), s.cfg.DeletionDelay
+	if delay <= 0 {
+		delay = DeletionDelay
+	}
+	d := Deletion{User: c.User, Requested: now, Due: now.Add(delay)}
 	if err := s.deletions.PutDeletion(ctx, d); err != nil {
 		return Deletion{}, err
 	}
@@ -160,7 +164,7 @@ func (s *Service) anonymise(ctx context.Context, u hongyan.UserID) error {
 	if err != nil {
 		return err
 	}
-	a.AccountID = fmt.Sprintf("deleted_%d", u)
+	a.AccountID = "deleted_" + strconv.FormatInt(int64(u), 36) // within 20 characters
 	a.AccountIDChanged = true
 	a.PasswordHash = erasedPassword
 	a.Phone, a.Email = "", ""

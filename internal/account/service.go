@@ -39,6 +39,9 @@ type Config struct {
 	// VerifyRate bounds verification codes sent per phone/e-mail and
 	// per address.
 	VerifyRate hongyan.Rate
+	// DeletionDelay is the cooling-off before a requested deletion
+	// (0: DeletionDelay, 15 days).
+	DeletionDelay time.Duration
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.

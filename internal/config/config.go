@@ -55,6 +55,18 @@ type Config struct {
 	Wallet           Wallet           `toml:"wallet"`
 	AddressBook      AddressBook      `toml:"addressbook"`
 	TLS              TLS              `toml:"tls"`
+	Accounts         Accounts         `toml:"accounts"`
+}
+
+// Accounts tunes the deletion of accounts.
+type Accounts struct {
+	// DeletionDelay is the cooling-off between a user's request to delete
+	// their account and its deletion (360h: 15 days); signing in during
+	// it cancels the request. Shorter only for tests.
+	DeletionDelay Duration `toml:"deletion_delay"`
+	// DeletionInterval is how often a node looks for accounts whose
+	// cooling-off has ended (one node of a cluster at a time).
+	DeletionInterval Duration `toml:"deletion_interval"`
 }
 
 // TLS makes the client listener serve HTTPS: with the certificate in
@@ -390,6 +402,7 @@ func Default() Config {
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
+		Accounts:    Accounts{DeletionDelay: Duration{15 * 24 * time.Hour}, DeletionInterval: Duration{time.Hour}},
 		TLS:         TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
@@ -601,6 +614,9 @@ func (c Config) Validate() error {
 	}
 	if c.Wallet.Provider != "sandbox" {
 		return fmt.Errorf("config: wallet.provider must be sandbox, not %q", c.Wallet.Provider)
+	}
+	if c.Accounts.DeletionDelay.Duration <= 0 || c.Accounts.DeletionInterval.Duration <= 0 {
+		return fmt.Errorf("config: accounts.deletion_delay and deletion_interval must be positive")
 	}
 	if err := c.TLS.validate(); err != nil {
 		return err

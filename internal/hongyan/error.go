@@ -88,6 +88,8 @@ const (
 	ReasonNotPending        Reason = "not_pending"            // the transfer was accepted, returned or refunded already
 	ReasonAmountLimit       Reason = "amount_limit"           // an amount or share count out of its limits
 	ReasonProviderFailed    Reason = "provider_failed"        // the payment provider refused or failed
+
+	ReasonWalletNotEmpty Reason = "wallet_not_empty" // deleting an account whose wallet still holds money
 )
 
 // WithReason returns a copy of e that carries r.

@@ -62,7 +62,8 @@ type Node struct {
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
-	tls      *serverTLS  // nil: plain HTTP
+	tls      *serverTLS // nil: plain HTTP
+	eraser   userEraser
 	draining atomic.Bool // Serve is draining: not ready
 }
 
@@ -97,6 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.VerifyRate = hongyan.Rate{N: cfg.Limits.VerifyCodesPer10Min, Per: 10 * time.Minute}
 	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
+	acfg.DeletionDelay = cfg.Accounts.DeletionDelay.Duration
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
@@ -127,6 +129,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
+	accounts.SetDeletionGuard(deletionGuard{n.wallet})
+	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
@@ -294,6 +298,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	go n.prune(ctx)
 	go n.expire(ctx)
+	go n.eraseAccounts(ctx)
 	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
