@@ -2,6 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,7 +30,24 @@ func TestAccountDeletionThroughTheCLI(t *testing.T) {
 	cli(t, s, p("del_ann"), "friends", "request", "del_bob")
 	cli(t, s, p("del_bob"), "friends", "accept", "del_ann")
 	cli(t, s, p("del_ann"), "send", "del_bob", "再见 goodbye from ann")
-	cli(t, s, p("del_ann"), "moments", "post", "my last post")
+	// Two different pictures: one sent to bob (stays with him), one only
+	// in a Moments post (deleted with the account).
+	writePNG(t, p("sent.png"), 1)
+	writePNG(t, p("moment.png"), 2)
+	cli(t, s, p("del_ann"), "send-file", "del_bob", p("sent.png"), "--kind", "image")
+	cli(t, s, p("del_ann"), "moments", "post", "my last post", "--image", p("moment.png"))
+	var sentID string
+	for _, obj := range cli(t, s, p("del_bob"), "sync") {
+		if m, ok := obj["message"].(map[string]any); ok {
+			if md, ok := m["media"].(map[string]any); ok {
+				sentID, _ = md["id"].(string)
+			}
+		}
+	}
+	if sentID == "" {
+		t.Fatal("bob did not receive ann's picture")
+	}
+	blobsBefore := countFiles(t, filepath.Join(s.data, "media"))
 
 	cli(t, s, p("del_ann"), "wallet", "topup", "1.00")
 	if code := cliErr(t, s, p("del_ann"), "account", "delete", "--password", "ann-password"); code != "wallet_not_empty" {
@@ -89,6 +111,12 @@ func TestAccountDeletionThroughTheCLI(t *testing.T) {
 	if !found {
 		t.Errorf("the message ann sent bob is gone from bob's history")
 	}
+	// The picture sent to bob stays his; the Moments picture and its
+	// thumbnail are gone from the disk.
+	cli(t, s, p("del_bob"), "download", sentID, p("bob-sent.png"))
+	if got, want := countFiles(t, filepath.Join(s.data, "media")), blobsBefore-2; got != want {
+		t.Errorf("media files after the deletion: got %d, want %d (the Moments picture and its thumbnail gone)", got, want)
+	}
 	// The account ID is free for someone new.
 	cli(t, s, p("del_new"), "register", "del_ann", "new-password")
 }
@@ -96,4 +124,38 @@ func TestAccountDeletionThroughTheCLI(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// writePNG writes a small picture whose pixels depend on seed.
+func writePNG(t *testing.T, path string, seed int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * seed)
+	}
+	img.Set(0, 0, color.White)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countFiles counts the regular files under dir.
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -10,6 +10,7 @@ import (
 	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/moments"
 	"hongyan/internal/wallet"
 )
@@ -44,6 +45,7 @@ type userEraser struct {
 	favorites *favorite.Service
 	finds     *discovery.Service
 	books     *addressbook.Service
+	media     *media.Service
 }
 
 func (e userEraser) EraseUser(ctx context.Context, u hongyan.UserID) error {
@@ -100,6 +102,12 @@ func (e userEraser) EraseUser(ctx context.Context, u hongyan.UserID) error {
 	if err := e.books.DeleteBackup(ctx, c, 0); err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		return fmt.Errorf("address-book backups: %w", err)
 	}
+	// Last, the media the user alone has: those of the Moments posts
+	// deleted above, uploads never sent. What was sent into a chat or an
+	// official account's community stays with its readers.
+	if _, err := e.media.EraseOwner(ctx, u, keptBySharing); err != nil {
+		return fmt.Errorf("media: %w", err)
+	}
 	return nil
 }
 
@@ -136,4 +144,11 @@ func (n *Node) EraseDueAccounts(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
+}
+
+// keptBySharing reports whether media sent into conv stay when their owner
+// leaves: chats (positive IDs) and forum posts do; Moments posts
+// (momentRef) are deleted with the account.
+func keptBySharing(conv hongyan.ConversationID) bool {
+	return conv > 0 || conv < forumBase/2
 }

@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	accounts.SetDeletionGuard(deletionGuard{n.wallet})
-	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books}
+	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
