@@ -3,7 +3,7 @@
 export const safetyEn = {
   del_title: "Delete account",
   del_what:
-    "Your account is deleted 15 days after you ask. Signing in on any device before then cancels it. Deleted: your profile, phone and e-mail, contacts, signed-in devices, Moments posts, favorites, address-book backups and a shared location. Kept: messages you already sent stay with the people who received them, shown under \"Deleted account\". Your wallet must be empty first. Download your data (Export) before, if you want to keep it.",
+    "Your account is deleted 15 days after you ask. Signing in on any device before then cancels it. Deleted: your profile, phone and e-mail, contacts, signed-in devices, Moments posts, favorites, address-book backups, a shared location and pictures or files only you had. Kept: messages you already sent stay with the people who received them, shown under \"Deleted account\". Your wallet must be empty first. Download your data (Export) before, if you want to keep it.",
   del_password: "Password",
   del_confirm_btn: "Delete my account",
   del_confirm: "Delete your account 15 days from now?",
@@ -18,7 +18,7 @@ export const safetyEn = {
 export const safetyZh: Record<keyof typeof safetyEn, string> = {
   del_title: "注销账号",
   del_what:
-    "申请后 15 天注销账号。在此之前在任一设备登录即取消注销。将删除：个人资料、手机号和邮箱、联系人、已登录设备、朋友圈、收藏、通讯录备份和共享的位置。将保留：已发给他人的消息仍留在对方处，显示为“已注销账号”。钱包须先清零。如需保留数据，请先导出。",
+    "申请后 15 天注销账号。在此之前在任一设备登录即取消注销。将删除：个人资料、手机号和邮箱、联系人、已登录设备、朋友圈、收藏、通讯录备份、共享的位置以及只有你拥有的图片和文件。将保留：已发给他人的消息仍留在对方处，显示为“已注销账号”。钱包须先清零。如需保留数据，请先导出。",
   del_password: "密码",
   del_confirm_btn: "注销我的账号",
   del_confirm: "确定在 15 天后注销账号？",
