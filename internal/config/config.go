@@ -56,6 +56,30 @@ type Config struct {
 	AddressBook      AddressBook      `toml:"addressbook"`
 	TLS              TLS              `toml:"tls"`
 	Accounts         Accounts         `toml:"accounts"`
+	Spam             Spam             `toml:"spam"`
+}
+
+// Spam tunes spam and scam detection on messages, friend requests and
+// joins by QR code.
+type Spam struct {
+	// Action on what is flagged: "hold" refuses it (permission_denied,
+	// reason held_as_spam) and reports it, "report" delivers it and
+	// reports it, "off" checks nothing.
+	Action string `toml:"action"`
+	// Threshold is the score that flags (1.0; lower flags more).
+	Threshold float64 `toml:"threshold"`
+	// NewAccount: accounts younger than this are new (168h: 7 days).
+	NewAccount Duration `toml:"new_account"`
+	// Window is the period behaviour is counted over (1h), in the
+	// database so that every node counts into the same numbers.
+	Window Duration `toml:"window"`
+	// Limits per window before behaviour flags: friend requests a new
+	// account sends to strangers, chats the same text goes to, groups a
+	// new account joins by QR code, links and images a new account sends.
+	StrangerRequests int `toml:"stranger_requests"`
+	SameMessage      int `toml:"same_message"`
+	GroupJoins       int `toml:"group_joins"`
+	NewAccountMedia  int `toml:"new_account_media"`
 }
 
 // Accounts tunes the deletion of accounts.
@@ -402,6 +426,8 @@ func Default() Config {
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
+		Spam: Spam{Action: "report", Threshold: 1, NewAccount: Duration{7 * 24 * time.Hour}, Window: Duration{time.Hour},
+			StrangerRequests: 20, SameMessage: 10, GroupJoins: 10, NewAccountMedia: 20},
 		Accounts:    Accounts{DeletionDelay: Duration{15 * 24 * time.Hour}, DeletionInterval: Duration{time.Hour}},
 		TLS:         TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
@@ -617,6 +643,15 @@ func (c Config) Validate() error {
 	}
 	if c.Accounts.DeletionDelay.Duration <= 0 || c.Accounts.DeletionInterval.Duration <= 0 {
 		return fmt.Errorf("config: accounts.deletion_delay and deletion_interval must be positive")
+	}
+	switch c.Spam.Action {
+	case "off", "report", "hold":
+	default:
+		return fmt.Errorf("config: spam.action must be off, report or hold, not %q", c.Spam.Action)
+	}
+	if c.Spam.Threshold <= 0 || c.Spam.NewAccount.Duration <= 0 || c.Spam.Window.Duration <= 0 ||
+		c.Spam.StrangerRequests < 1 || c.Spam.SameMessage < 1 || c.Spam.GroupJoins < 1 || c.Spam.NewAccountMedia < 1 {
+		return fmt.Errorf("config: spam.threshold, new_account, window and the limits must be positive")
 	}
 	if err := c.TLS.validate(); err != nil {
 		return err

@@ -37,6 +37,7 @@ import (
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
 	"hongyan/internal/sandboxpay"
+	"hongyan/internal/spam"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -64,6 +65,7 @@ type Node struct {
 	handler  http.Handler
 	tls      *serverTLS // nil: plain HTTP
 	eraser   userEraser
+	spam     *spam.Service
 	draining atomic.Bool // Serve is draining: not ready
 }
 
@@ -110,7 +112,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	})
 	readers := &mediaReaders{chats: chats}
 	mediaFiles := newMedia(cfg, db, readers)
-	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
+	n.spam = newSpam(cfg, db, n)
+	screen := spamScreen{spam: n.spam, accounts: accounts}
+	contacts.SetScreener(screen)
+	groups.SetJoinScreener(screen)
+	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles), Screen: screen})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
 	oas.SetImages(forumImages{mediaFiles})
@@ -299,6 +305,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	go n.prune(ctx)
 	go n.expire(ctx)
 	go n.eraseAccounts(ctx)
+	go n.pruneSpam(ctx)
 	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
