@@ -1,6 +1,11 @@
 package spam
 
-import "regexp"
+import (
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+)
 
 // A rule adds weight to a text's score when its pattern matches; reason
 // names it in a verdict. The rules are kept general (kinds of offer,
@@ -10,11 +15,123 @@ import "regexp"
 type rule struct {
 	reason string
 	weight float64
-	re     *regexp.Regexp
+	// The pattern is split in two for speed (Go's regular expressions
+	// walk every alternative at every position): the alternatives that
+	// are plain words are looked up as substrings (words), the rest stay
+	// a regular expression (re, nil when none is left). The split keeps
+	// the meaning: the pattern matches iff a word is in the text or re
+	// matches.
+	words []string
+	re    *regexp.Regexp
 }
 
 func r(reason string, weight float64, pattern string) rule {
-	return rule{reason, weight, regexp.MustCompile(pattern)}
+	words, rest := split(pattern)
+	ru := rule{reason: reason, weight: weight, words: words}
+	if rest != "" {
+		ru.re = regexp.MustCompile(rest)
+	}
+	return ru
+}
+
+// match reports whether the rule matches the normalised text t.
+func (ru rule) match(t string) bool {
+	for _, w := range ru.words {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return ru.re != nil && ru.re.MatchString(t)
+}
+
+// maxWords bounds the words one alternative may expand to.
+const maxWords = 64
+
+// split parses pattern and returns the strings of the top-level
+// alternatives that match a small finite set of strings, and the other
+// alternatives as one pattern ("" when none).
+func split(pattern string) ([]string, string) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		panic(err)
+	}
+	var words, rest []string
+	var walk func(*syntax.Regexp)
+	walk = func(x *syntax.Regexp) {
+		switch x.Op {
+		case syntax.OpAlternate:
+			for _, sub := range x.Sub {
+				walk(sub)
+			}
+			return
+		case syntax.OpCapture:
+			walk(x.Sub[0])
+			return
+		}
+		if ws, ok := finite(x); ok && !slices.Contains(ws, "") {
+			words = append(words, ws...)
+			return
+		}
+		rest = append(rest, x.String())
+	}
+	walk(re)
+	return words, strings.Join(rest, "|")
+}
+
+// finite returns every string x matches when they are few.
+func finite(x *syntax.Regexp) ([]string, bool) {
+	switch x.Op {
+	case syntax.OpLiteral:
+		if x.Flags&syntax.FoldCase != 0 {
+			return nil, false
+		}
+		return []string{string(x.Rune)}, true
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
+	case syntax.OpCapture:
+		return finite(x.Sub[0])
+	case syntax.OpQuest:
+		ws, ok := finite(x.Sub[0])
+		return append([]string{""}, ws...), ok && len(ws) < maxWords
+	case syntax.OpCharClass:
+		var ws []string
+		for i := 0; i < len(x.Rune); i += 2 {
+			for c := x.Rune[i]; c <= x.Rune[i+1]; c++ {
+				if len(ws) >= 8 {
+					return nil, false
+				}
+				ws = append(ws, string(c))
+			}
+		}
+		return ws, true
+	case syntax.OpAlternate:
+		var ws []string
+		for _, sub := range x.Sub {
+			s, ok := finite(sub)
+			if !ok {
+				return nil, false
+			}
+			ws = append(ws, s...)
+		}
+		return ws, len(ws) <= maxWords
+	case syntax.OpConcat:
+		ws := []string{""}
+		for _, sub := range x.Sub {
+			s, ok := finite(sub)
+			if !ok || len(ws)*len(s) > maxWords {
+				return nil, false
+			}
+			var next []string
+			for _, a := range ws {
+				for _, b := range s {
+					next = append(next, a+b)
+				}
+			}
+			ws = next
+		}
+		return ws, true
+	}
+	return nil, false
 }
 
 // textRules run on the normalised text (lower case, full-width forms
@@ -22,7 +139,7 @@ func r(reason string, weight float64, pattern string) rule {
 var textRules = []rule{
 	// Moving the conversation off the platform to a handle: the core of
 	// nearly every scam script.
-	r("contact_handle", 0.7, `(加|添加|联系|私)?\s*(v信|薇信|威信|vx|v:|v：|加v|加薇|加q|飞机|tg)\s*[:：]?\s*@?[a-z0-9_\-]{0,20}`),
+	r("contact_handle", 0.7, `v信|薇信|威信|vx|v:|v：|加v|加薇|加q|飞机|tg:|tg：|tg @|\btg\b`),
 	r("contact_handle", 0.7, `(微信|qq|q群|qq群)\s*[:：]?\s*[a-z0-9_\-]*[0-9][a-z0-9_\-]{4,}`),
 	r("contact_handle", 0.6, `(whatsapp|telegram|signal)\b.{0,20}(\+?\d[\d\s\-()]{7,}|@[a-z0-9_]{4,})|(t\.me|whatsapp\.com)/|(on|via) (whatsapp|telegram)`),
 	r("contact_id", 0.8, `(加|添加)(我|客服|老师|专员|助理|运营)?(微信|v|q)\s*[:：]?\s*[a-z][a-z0-9_\-]{3,}`),

@@ -251,7 +251,7 @@ func Classify(text string) Verdict {
 		return v
 	}
 	for _, ru := range textRules {
-		if ru.re.MatchString(t) {
+		if ru.match(t) {
 			v.add(ru.reason, ru.weight)
 		}
 	}
