@@ -39,6 +39,9 @@ type Config struct {
 	// VerifyRate bounds verification codes sent per phone/e-mail and
 	// per address.
 	VerifyRate hongyan.Rate
+	// DeletionDelay is the cooling-off before a requested deletion
+	// (0: DeletionDelay, 15 days).
+	DeletionDelay time.Duration
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
@@ -63,21 +66,23 @@ const (
 
 // Service implements the account rules. It is safe for concurrent use.
 type Service struct {
-	accounts Accounts
-	devices  Devices
-	codes    Recovery
-	verify   Verifications
-	outbox   Outbox
-	qr       QRLogins
-	avatars  Avatars
-	sender   Sender
-	pub      hongyan.Publisher
-	cfg      Config
-	now      func() time.Time
-	login    hongyan.RateLimiter
-	register hongyan.RateLimiter
-	recovery hongyan.RateLimiter
-	verifies hongyan.RateLimiter
+	accounts  Accounts
+	devices   Devices
+	codes     Recovery
+	verify    Verifications
+	outbox    Outbox
+	qr        QRLogins
+	avatars   Avatars
+	deletions Deletions
+	guard     DeletionGuard // nil: every deletion allowed
+	sender    Sender
+	pub       hongyan.Publisher
+	cfg       Config
+	now       func() time.Time
+	login     hongyan.RateLimiter
+	register  hongyan.RateLimiter
+	recovery  hongyan.RateLimiter
+	verifies  hongyan.RateLimiter
 	// recoveryAddr limits recovery per source address.
 	recoveryAddr hongyan.RateLimiter
 	// hashing bounds the password hashes computed at once.
@@ -114,7 +119,7 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		cfg.PasswordHashes = DefaultConfig().PasswordHashes
 	}
 	return &Service{
-		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store,
+		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store, deletions: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
 		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
 		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
@@ -210,6 +215,10 @@ func (s *Service) createAccount(ctx context.Context, a Account) (hongyan.UserID,
 }
 
 func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {
+	// Signing in cancels a pending deletion of the account.
+	if err := s.cancelDeletionOnSignIn(ctx, user); err != nil {
+		return Session{}, err
+	}
 	tok, hash := newToken()
 	now := s.now()
 	d := Device{User: user, Name: deviceName(name), Address: addr, TokenHash: hash, Created: now, LastSeen: now}
@@ -269,7 +278,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if err := hongyan.Limit(ctx, s.login, key, now, limited); err != nil {
 		return Session{}, err
 	}
-	if !found {
+	if !found || a.Erased() {
 		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}

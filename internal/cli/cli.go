@@ -44,6 +44,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
+  account delete --password PASSWORD   delete my account 15 days from now (signing in
+                                       cancels it; the password may be in $HONGYAN_PASSWORD)
+  account cancel-delete | account deletion   cancel it / show its state
   profile set [--nickname N] [--signature S] [--region R] [--gender male|female]
   friends request ID [--greeting TEXT] [--remark R] | friends accept ID [--remark R]
   friends decline ID
@@ -222,6 +225,8 @@ func (e *env) run(args []string) error {
 		return e.me(rest)
 	case "devices":
 		return e.devices(rest)
+	case "account":
+		return e.account(rest)
 	case "logout":
 		return e.logout(rest)
 	case "profile":

@@ -51,7 +51,18 @@ type Service struct {
 	// requestRate and searchRate are the limits' rates, for UseLimiters.
 	requestRate, searchRate hongyan.Rate
 	rel                     relCache
+	screen                  Screener // nil: nothing is screened
 }
+
+// Screener looks at each friend request before it is stored (spam and
+// scam detection, which the node fills). stranger: neither has the other
+// as a contact. An error refuses the request and nothing is stored.
+type Screener interface {
+	ScreenRequest(ctx context.Context, from, to hongyan.UserID, greeting string, stranger bool) error
+}
+
+// SetScreener installs the Screener of friend requests.
+func (s *Service) SetScreener(sc Screener) { s.screen = sc }
 
 // New returns a Service. requestRate limits friend requests per user,
 // searchRate searches per user.
@@ -125,6 +136,11 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	}
 	if rel.FromHasTo && rel.ToHasFrom {
 		return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends").WithReason(hongyan.ReasonAlreadyFriends)
+	}
+	if s.screen != nil {
+		if err := s.screen.ScreenRequest(ctx, c.User, user, greeting, !rel.FromHasTo && !rel.ToHasFrom); err != nil {
+			return Request{}, err
+		}
 	}
 	needs := policy.NeedsVerification
 	now := s.now()

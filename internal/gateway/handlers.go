@@ -123,6 +123,7 @@ func newRoutes(s Services) routes {
 	rs := routes{}
 	syncRoutes(rs)
 	accountRoutes(rs)
+	accountDeletionRoutes(rs)
 	contactRoutes(rs)
 	chatRoutes(rs)
 	if s.Groups != nil {

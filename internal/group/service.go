@@ -55,7 +55,19 @@ type Service struct {
 	now   func() time.Time
 	// creates limits the groups each user creates.
 	creates hongyan.RateLimiter
+	// screen is told of each join by QR code (nil: nobody).
+	screen JoinScreener
 }
+
+// JoinScreener looks at a user joining a group by its QR code (spam
+// detection counts mass joins; the node fills it). An error refuses the
+// join and nothing changes.
+type JoinScreener interface {
+	ScreenJoin(ctx context.Context, user hongyan.UserID, group hongyan.ConversationID) error
+}
+
+// SetJoinScreener installs the JoinScreener.
+func (s *Service) SetJoinScreener(j JoinScreener) { s.screen = j }
 
 // New returns a Service.
 func New(store Store, rel Relations, img Images, pub hongyan.Publisher, cfg Config) *Service {
@@ -784,6 +796,11 @@ func (s *Service) Join(ctx context.Context, c hongyan.Caller, code string) (View
 	if err != nil {
 		return View{}, nil, err
 	}
+	if s.screen != nil {
+		if err := s.screen.ScreenJoin(ctx, c.User, g.ID); err != nil {
+			return View{}, nil, err
+		}
+	}
 	var inv *Invitation
 	err = s.change(ctx, g.ID, g.Owner, func(cur Group, _ Member, members []Member) (Op, error) {
 		if cur.QRCode != code || !s.now().Before(cur.QRExpires) {
@@ -935,6 +952,12 @@ func (s *Service) JoinUpTo(ctx context.Context, id hongyan.ConversationID, user 
 	g, err := s.store.Group(ctx, id)
 	if err != nil {
 		return err
+	}
+	if m, err := s.store.Member(ctx, id, user); s.screen != nil && (err != nil || !m.Active) {
+		// A join by a scan, as a join by the group's own QR code is.
+		if err := s.screen.ScreenJoin(ctx, user, id); err != nil {
+			return err
+		}
 	}
 	return s.change(ctx, id, g.Owner, func(cur Group, _ Member, members []Member) (Op, error) {
 		if len(newcomers(members, []hongyan.UserID{user})) == 0 {

@@ -49,6 +49,15 @@ type Store interface {
 	AddKeep(ctx context.Context, id string, user hongyan.UserID) error
 	// Kept reports whether AddKeep recorded user for media id.
 	Kept(ctx context.Context, id string, user hongyan.UserID) (bool, error)
+	// Keepers lists the users AddKeep recorded for media id, ascending.
+	Keepers(ctx context.Context, id string) ([]hongyan.UserID, error)
+	// OwnedMedia lists up to limit media of owner whose IDs sort after
+	// after, in ID order.
+	OwnedMedia(ctx context.Context, owner hongyan.UserID, after string, limit int) ([]Record, error)
+	// DeleteMedia removes media id, its refs and keeps (CodeNotFound when
+	// missing), and returns the blob keys (its content, its thumbnail)
+	// that no media left uses, for the caller to delete from the blobs.
+	DeleteMedia(ctx context.Context, id string) ([]string, error)
 
 	// CreateUpload stores a new upload session (CodeExists if its ID is
 	// taken). With maxOpen > 0, an owner who has maxOpen unfinished

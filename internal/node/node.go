@@ -5,6 +5,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,7 @@ import (
 	"hongyan/internal/postgres"
 	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sfu"
+	"hongyan/internal/spam"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -64,6 +66,9 @@ type Node struct {
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	tls      *serverTLS // nil: plain HTTP
+	eraser   userEraser
+	spam     *spam.Service
 	draining atomic.Bool // Serve is draining: not ready
 
 	blobsReady func(context.Context) error // nil: media on local files
@@ -100,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.VerifyRate = hongyan.Rate{N: cfg.Limits.VerifyCodesPer10Min, Per: 10 * time.Minute}
 	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
+	acfg.DeletionDelay = cfg.Accounts.DeletionDelay.Duration
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
@@ -116,7 +122,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.blobsReady = blobsReady
-	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
+	n.spam = newSpam(cfg, db, n)
+	screen := spamScreen{spam: n.spam, accounts: accounts}
+	contacts.SetScreener(screen)
+	groups.SetJoinScreener(screen)
+	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles), Screen: screen})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
 	oas.SetImages(forumImages{mediaFiles})
@@ -148,6 +158,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	liveCodes := newLiveCodes(cfg, db, groups)
+	accounts.SetDeletionGuard(deletionGuard{n.wallet})
+	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
@@ -202,7 +214,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	if cfg.HTTP.MetricsToken != "" {
 		mux.Handle("GET /metrics", n.publicMetrics(cfg.HTTP.MetricsToken))
 	}
-	n.handler = checkHost(hostNames(cfg), mux)
+	if n.tls, err = newServerTLS(cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.handler = withHSTS(cfg.TLS.HSTSMaxAge.Duration, checkHost(hostNames(cfg), mux))
 	return n, nil
 }
 
@@ -227,6 +243,16 @@ func publicURL(cfg config.Config) string {
 	host := cfg.Listen
 	if strings.HasPrefix(host, ":") {
 		host = "localhost" + host
+	}
+	if len(cfg.TLS.ACMEDomains) > 0 {
+		_, port, _ := net.SplitHostPort(cfg.Listen)
+		host = cfg.TLS.ACMEDomains[0]
+		if port != "443" {
+			host = net.JoinHostPort(host, port)
+		}
+	}
+	if cfg.TLS.On() {
+		return "https://" + host
 	}
 	return "http://" + host
 }
@@ -295,8 +321,19 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		defer asrv.Close()
 		n.log.Info("admin listener", "addr", admin.Addr().String())
 	}
+	if n.tls != nil {
+		ln = tls.NewListener(ln, n.tls.config)
+		if n.cfg.TLS.RedirectListen != "" {
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			if err := n.serveRedirect(ctx, port); err != nil {
+				return err
+			}
+		}
+	}
 	go n.prune(ctx)
 	go n.expire(ctx)
+	go n.eraseAccounts(ctx)
+	go n.pruneSpam(ctx)
 	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

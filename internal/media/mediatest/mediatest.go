@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) media.Store) {
 	t.Run("Media", func(t *testing.T) { testMedia(t, open(t)) })
 	t.Run("Refs", func(t *testing.T) { testRefs(t, open(t)) })
 	t.Run("Keeps", func(t *testing.T) { testKeeps(t, open(t)) })
+	t.Run("Erase", func(t *testing.T) { testErase(t, open(t)) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
 	t.Run("AdvanceRace", func(t *testing.T) { testAdvanceRace(t, open(t)) })
 	t.Run("StaleUploads", func(t *testing.T) { testStaleUploads(t, open(t)) })
@@ -644,5 +645,65 @@ func BenchBlobStore(b *testing.B, s media.BlobStore) {
 				}
 			}
 		})
+	}
+}
+
+// testErase: a user's media listed by owner in ID order from a cursor,
+// who keeps a copy listed, and deleting one reports the blobs no other
+// medium uses (a blob two media share stays until the second goes).
+func testErase(t *testing.T, s media.Store) {
+	ctx := t.Context()
+	for n := 1; n <= 4; n++ {
+		owner := hongyan.UserID(7)
+		if n == 4 {
+			owner = 8
+		}
+		r := record(n, owner)
+		if n == 3 {
+			r.SHA256 = record(1, 7).SHA256 // the same bytes as medium 1
+		}
+		if err := s.CreateMedia(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.OwnedMedia(ctx, 7, "", 10)
+	if err != nil || len(got) != 3 || got[0].ID != ID(1) || got[2].ID != ID(3) {
+		t.Fatalf("OwnedMedia(7): got %d records, %v; want media 1–3", len(got), err)
+	}
+	if got, _ := s.OwnedMedia(ctx, 7, ID(1), 1); len(got) != 1 || got[0].ID != ID(2) {
+		t.Errorf("OwnedMedia(7) after 1, limit 1: got %v, want medium 2", got)
+	}
+	if err := s.AddKeep(ctx, ID(2), 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRef(ctx, ID(1), 5); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := s.Keepers(ctx, ID(2)); err != nil || len(k) != 1 || k[0] != 9 {
+		t.Errorf("Keepers(2): got %v, %v; want [9]", k, err)
+	}
+	unused, err := s.DeleteMedia(ctx, ID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Medium 3 still uses medium 1's content; its thumbnail is free.
+	if len(unused) != 1 || unused[0] != record(1, 7).Thumb {
+		t.Errorf("DeleteMedia(1): unused %v, want only its thumbnail", unused)
+	}
+	if _, err := s.Media(ctx, ID(1)); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("Media(1) after delete: got %v, want not_found", err)
+	}
+	if refs, _ := s.Refs(ctx, ID(1)); len(refs) != 0 {
+		t.Errorf("Refs(1) after delete: got %v, want none", refs)
+	}
+	unused, err = s.DeleteMedia(ctx, ID(3))
+	if err != nil || len(unused) != 2 {
+		t.Errorf("DeleteMedia(3): unused %v, %v; want its content and thumbnail", unused, err)
+	}
+	if _, err := s.DeleteMedia(ctx, ID(3)); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("DeleteMedia(3) again: got %v, want not_found", err)
+	}
+	if got, _ := s.OwnedMedia(ctx, 8, "", 10); len(got) != 1 {
+		t.Errorf("another owner's media: got %d, want 1 untouched", len(got))
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
+	"hongyan/internal/sqldb/spamdb"
 	"hongyan/internal/sqldb/walletdb"
 )
 
@@ -38,6 +39,7 @@ var Schemas = []sqldb.Schema{
 	addressbookdb.Schema,
 	livecodedb.Schema,
 	limitdb.Schema,
+	spamdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -75,6 +77,9 @@ func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.Ne
 
 // Moments returns the Moments store.
 func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
+
+// Spam returns spam detection's behaviour counters.
+func (db *DB) Spam() spamdb.Store { return spamdb.New(db.DB) }
 
 // Discovery returns the discovery store (people nearby, shake, bottles).
 func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }

@@ -61,6 +61,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/me\/devices$/, "me", "devices"],
   [/^\/me\/privacy$/, "me", "privacy"],
   [/^\/me\/password$/, "me", "password"],
+  [/^\/me\/delete-account$/, "me", "delete-account"],
   [/^\/me\/language$/, "me", "language"],
   [/^\/me\/notifications$/, "me", "notifications"],
   [/^\/me\/wallet$/, "me", "wallet"],

@@ -3,11 +3,13 @@
 import { momentsEn, momentsZh } from "./strings_moments";
 import { walletEn, walletZh } from "./strings_wallet";
 import { liveCodeEn, liveCodeZh } from "./strings_livecode";
+import { safetyEn, safetyZh } from "./strings_safety";
 
 export const en = {
   ...momentsEn,
   ...walletEn,
   ...liveCodeEn,
+  ...safetyEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -702,6 +704,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...momentsZh,
   ...walletZh,
   ...liveCodeZh,
+  ...safetyZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

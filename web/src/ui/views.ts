@@ -1,4 +1,5 @@
 // Which screen shows a route's detail.
+import { deleteAccount } from "./deleteaccount";
 import type { Route } from "../lib/router";
 import type { View } from "./shell";
 import { chatView } from "./chat";
@@ -97,6 +98,8 @@ export function detailView(r: Route): View {
       return privacy();
     case "password":
       return password();
+    case "delete-account":
+      return deleteAccount();
     case "language":
       return language();
     case "notifications":

@@ -16,6 +16,7 @@ import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick,
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
+import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1040,6 +1041,26 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: LiveCodeScanRequest;
     case: "livecodeScan";
+  } | {
+    /**
+     * safety.proto: account deletion (425–449)
+     *
+     * @generated from field: hongyan.v1.AccountDeleteRequest account_delete = 425;
+     */
+    value: AccountDeleteRequest;
+    case: "accountDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty account_cancel_delete = 426;
+     */
+    value: Empty;
+    case: "accountCancelDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty account_deletion = 427;
+     */
+    value: Empty;
+    case: "accountDeletion";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1582,6 +1603,14 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: LiveCodeScanned;
     case: "liveCodeScanned";
+  } | {
+    /**
+     * safety.proto: the state of my account's deletion (425–449)
+     *
+     * @generated from field: hongyan.v1.AccountDeletion account_deletion = 425;
+     */
+    value: AccountDeletion;
+    case: "accountDeletion";
   } | { case: undefined; value?: undefined };
 };
 
