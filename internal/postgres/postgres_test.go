@@ -22,6 +22,8 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moderation"
+	"hongyan/internal/moderation/moderationtest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
@@ -207,4 +209,9 @@ func TestWalletStore(t *testing.T) {
 func TestDiscoveryStore(t *testing.T) {
 	pgtest.Require(t)
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestModerationStore(t *testing.T) {
+	pgtest.Require(t)
+	moderationtest.Run(t, func(t *testing.T) moderation.Store { return open(t).Moderation() })
 }

@@ -18,6 +18,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/moderation"
+	"hongyan/internal/moderation/moderationtest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
@@ -86,4 +88,8 @@ func TestWalletStore(t *testing.T) {
 
 func TestDiscoveryStore(t *testing.T) {
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestModerationStore(t *testing.T) {
+	moderationtest.Run(t, func(t *testing.T) moderation.Store { return open(t).Moderation() })
 }

@@ -14,6 +14,7 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
+	"hongyan/internal/sqldb/moderationdb"
 	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
 	"hongyan/internal/sqldb/walletdb"
@@ -34,6 +35,7 @@ var Schemas = []sqldb.Schema{
 	walletdb.Schema,
 	discoverydb.Schema,
 	addressbookdb.Schema,
+	moderationdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -83,3 +85,7 @@ func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
 
 // AddressBooks returns the address-book store.
 func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.DB) }
+
+// Moderation returns the moderation store (administrators, audit log,
+// reports, penalties).
+func (db *DB) Moderation() moderationdb.Store { return moderationdb.New(db.DB) }
