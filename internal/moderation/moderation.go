@@ -213,13 +213,13 @@ const (
 
 // Limits on input.
 const (
-	MaxReason    = 500   // characters of a report's or penalty's reason
-	MaxSnapshot  = 4000  // characters of a snapshot's text
-	MaxTarget    = 64    // bytes of a report's target
-	MaxAppeal    = 1000  // characters of an appeal
-	MaxPassword  = 128   // bytes of an administrator's password
-	MinPassword  = 10    // bytes
-	MaxPage      = 100   // entries of a page
+	MaxReason    = 500  // characters of a report's or penalty's reason
+	MaxSnapshot  = 4000 // characters of a snapshot's text
+	MaxTarget    = 64   // bytes of a report's target
+	MaxAppeal    = 1000 // characters of an appeal
+	MaxPassword  = 128  // bytes of an administrator's password
+	MinPassword  = 10   // bytes
+	MaxPage      = 100  // entries of a page
 	MaxDuration  = 100 * 365 * 24 * time.Hour
 	MaxAdminName = 32
 )
