@@ -275,8 +275,9 @@ type Reports interface {
 
 // Penalties is the penalties' store.
 type Penalties interface {
-	// AddPenalty stores p and the audit entry in one transaction.
-	AddPenalty(ctx context.Context, p Penalty, audit Audit) (Penalty, error)
+	// AddPenalty stores p and the audit entry in one transaction, with a
+	// change-log entry (hongyan.ChangePenalty) for the user, returned.
+	AddPenalty(ctx context.Context, p Penalty, audit Audit) (Penalty, []hongyan.Change, error)
 	Penalty(ctx context.Context, id int64) (Penalty, error)
 	// UserPenalties lists the user's penalties, newest first.
 	UserPenalties(ctx context.Context, user hongyan.UserID, limit int) ([]Penalty, error)
@@ -291,11 +292,12 @@ type Penalties interface {
 	Appeal(ctx context.Context, id int64, user hongyan.UserID, text string, at time.Time) error
 	// DecideAppeal moves a pending appeal to accepted or rejected
 	// (CodePrecondition when none is pending); accepting ends the penalty
-	// at at. The audit entry is written with it.
-	DecideAppeal(ctx context.Context, id int64, accept bool, at time.Time, audit Audit) error
+	// at at. The audit entry and the user's change-log entry are written
+	// with it.
+	DecideAppeal(ctx context.Context, id int64, accept bool, at time.Time, audit Audit) ([]hongyan.Change, error)
 	// LiftPenalty ends the penalty at at (CodePrecondition when it has
-	// ended), with the audit entry.
-	LiftPenalty(ctx context.Context, id int64, at time.Time, audit Audit) error
+	// ended), with the audit entry and the user's change-log entry.
+	LiftPenalty(ctx context.Context, id int64, at time.Time, audit Audit) ([]hongyan.Change, error)
 }
 
 // Store is everything moderation keeps.

@@ -33,6 +33,7 @@ type Service struct {
 	users    Directory
 	snaps    Snapshots
 	sessions Sessions
+	pub      hongyan.Publisher
 	cfg      Config
 	signIns  *hongyan.Limiter
 	hashing  chan struct{}
@@ -40,7 +41,7 @@ type Service struct {
 }
 
 // New returns the service. Zero fields of cfg take their defaults.
-func New(store Store, users Directory, snaps Snapshots, sessions Sessions, cfg Config) *Service {
+func New(store Store, users Directory, snaps Snapshots, sessions Sessions, pub hongyan.Publisher, cfg Config) *Service {
 	d := DefaultConfig()
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = d.SessionTTL
@@ -60,7 +61,7 @@ func New(store Store, users Directory, snaps Snapshots, sessions Sessions, cfg C
 	if cfg.PasswordHashes <= 0 {
 		cfg.PasswordHashes = d.PasswordHashes
 	}
-	return &Service{store: store, users: users, snaps: snaps, sessions: sessions, cfg: cfg,
+	return &Service{store: store, users: users, snaps: snaps, sessions: sessions, pub: pub, cfg: cfg,
 		signIns: hongyan.NewLimiter(cfg.SignInRate), hashing: make(chan struct{}, cfg.PasswordHashes),
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }}
 }
@@ -233,11 +234,12 @@ func (s *Service) Penalize(ctx context.Context, p Principal, in PenaltyInput) (P
 			return Penalty{}, hongyan.Errorf(hongyan.CodePrecondition, "the report was handled already")
 		}
 	}
-	pen, err := s.store.AddPenalty(ctx, Penalty{User: in.User, Kind: in.Kind, Reason: in.Reason, Report: in.Report, By: p.Admin,
+	pen, changes, err := s.store.AddPenalty(ctx, Penalty{User: in.User, Kind: in.Kind, Reason: in.Reason, Report: in.Report, By: p.Admin,
 		Start: now, End: now.Add(in.For)}, s.audit(p, "penalty.add", userTarget(in.User), string(in.Kind)+" for "+in.For.String()+": "+in.Reason))
 	if err != nil {
 		return Penalty{}, err
 	}
+	s.pub.PublishChanges(ctx, changes)
 	if in.Report != 0 {
 		err := s.store.CloseReport(ctx, in.Report, ReportActioned, p.Admin, "penalty "+strconv.FormatInt(pen.ID, 10), now,
 			s.audit(p, "report.action", "report:"+strconv.FormatInt(in.Report, 10), "penalty "+strconv.FormatInt(pen.ID, 10)))
@@ -277,7 +279,21 @@ func (s *Service) Lift(ctx context.Context, p Principal, id int64, reason string
 	if err := hongyan.ValidText("reason", reason, MaxReason); err != nil {
 		return err
 	}
-	return s.store.LiftPenalty(ctx, id, s.now(), s.audit(p, "penalty.lift", "penalty:"+strconv.FormatInt(id, 10), reason))
+	changes, err := s.store.LiftPenalty(ctx, id, s.now(), s.audit(p, "penalty.lift", "penalty:"+strconv.FormatInt(id, 10), reason))
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes) // a lost event costs a re-sync
+	return nil
+}
+
+// MyPenalty returns one of the caller's own penalties (a user).
+func (s *Service) MyPenalty(ctx context.Context, c hongyan.Caller, id int64) (Penalty, error) {
+	p, err := s.store.Penalty(ctx, id)
+	if err != nil || p.User != c.User {
+		return Penalty{}, hongyan.Errorf(hongyan.CodeNotFound, "no such penalty")
+	}
+	return p, nil
 }
 
 // MyPenalties lists the caller's own penalties (a user).
@@ -318,7 +334,12 @@ func (s *Service) DecideAppeal(ctx context.Context, p Principal, id int64, accep
 	if accept {
 		action = "appeal.accept"
 	}
-	return s.store.DecideAppeal(ctx, id, accept, s.now(), s.audit(p, action, "penalty:"+strconv.FormatInt(id, 10), reason))
+	changes, err := s.store.DecideAppeal(ctx, id, accept, s.now(), s.audit(p, action, "penalty:"+strconv.FormatInt(id, 10), reason))
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes) // a lost event costs a re-sync
+	return nil
 }
 
 // ---- Restrictions ----

@@ -12,6 +12,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/membus"
 	"hongyan/internal/moderation"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
@@ -97,7 +98,7 @@ func newFixture(t *testing.T, db *stores.DB) *fixture {
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	cfg := moderation.DefaultConfig()
 	cfg.ReportsPerDay = 3
-	s := moderation.New(db.Moderation(), w, w, w, cfg)
+	s := moderation.New(db.Moderation(), w, w, w, hongyan.Publisher{Bus: membus.New()}, cfg)
 	s.SetClock(c.now)
 	return &fixture{s: s, w: w, c: c, ctx: t.Context()}
 }

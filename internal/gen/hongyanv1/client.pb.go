@@ -689,6 +689,9 @@ type ClientFrame struct {
 	//	*ClientFrame_RedPacketSend
 	//	*ClientFrame_RedPacketGrab
 	//	*ClientFrame_RedPacketShow
+	//	*ClientFrame_Report
+	//	*ClientFrame_MyPenalties
+	//	*ClientFrame_Appeal
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2187,6 +2190,33 @@ func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
 	return nil
 }
 
+func (x *ClientFrame) GetReport() *ReportRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Report); ok {
+			return x.Report
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMyPenalties() *MyPenaltiesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MyPenalties); ok {
+			return x.MyPenalties
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppeal() *AppealRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Appeal); ok {
+			return x.Appeal
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2842,6 +2872,19 @@ type ClientFrame_RedPacketShow struct {
 	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
 }
 
+type ClientFrame_Report struct {
+	// Moderation (moderation.proto): report, my penalties, appeal.
+	Report *ReportRequest `protobuf:"bytes,400,opt,name=report,proto3,oneof"`
+}
+
+type ClientFrame_MyPenalties struct {
+	MyPenalties *MyPenaltiesRequest `protobuf:"bytes,401,opt,name=my_penalties,json=myPenalties,proto3,oneof"`
+}
+
+type ClientFrame_Appeal struct {
+	Appeal *AppealRequest `protobuf:"bytes,402,opt,name=appeal,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3164,6 +3207,12 @@ func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
 
 func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
 
+func (*ClientFrame_Report) isClientFrame_Req() {}
+
+func (*ClientFrame_MyPenalties) isClientFrame_Req() {}
+
+func (*ClientFrame_Appeal) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3250,6 +3299,8 @@ type ServerFrame struct {
 	//	*ServerFrame_Transfer
 	//	*ServerFrame_RedPacket
 	//	*ServerFrame_RedPacketGrabbed
+	//	*ServerFrame_ReportFiled
+	//	*ServerFrame_Penalties
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4026,6 +4077,24 @@ func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
 	return nil
 }
 
+func (x *ServerFrame) GetReportFiled() *ReportFiled {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_ReportFiled); ok {
+			return x.ReportFiled
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetPenalties() *PenaltyList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Penalties); ok {
+			return x.Penalties
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4358,6 +4427,15 @@ type ServerFrame_RedPacketGrabbed struct {
 	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
 }
 
+type ServerFrame_ReportFiled struct {
+	// Moderation (moderation.proto).
+	ReportFiled *ReportFiled `protobuf:"bytes,400,opt,name=report_filed,json=reportFiled,proto3,oneof"`
+}
+
+type ServerFrame_Penalties struct {
+	Penalties *PenaltyList `protobuf:"bytes,401,opt,name=penalties,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4517,6 +4595,10 @@ func (*ServerFrame_Transfer) isServerFrame_Body() {}
 func (*ServerFrame_RedPacket) isServerFrame_Body() {}
 
 func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
+
+func (*ServerFrame_ReportFiled) isServerFrame_Body() {}
+
+func (*ServerFrame_Penalties) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4979,6 +5061,7 @@ type Change struct {
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
+	//	*Change_Penalty
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5280,6 +5363,15 @@ func (x *Change) GetRedPacket() *RedPacket {
 	return nil
 }
 
+func (x *Change) GetPenalty() *Penalty {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Penalty); ok {
+			return x.Penalty
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5417,6 +5509,12 @@ type Change_RedPacket struct {
 	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
 }
 
+type Change_Penalty struct {
+	// Moderation (moderation.proto): a penalty of mine, imposed, lifted
+	// or its appeal decided (kind 160).
+	Penalty *Penalty `protobuf:"bytes,400,opt,name=penalty,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5472,6 +5570,8 @@ func (*Change_WalletBalance) isChange_Item() {}
 func (*Change_Transfer) isChange_Item() {}
 
 func (*Change_RedPacket) isChange_Item() {}
+
+func (*Change_Penalty) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11044,7 +11144,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x1bhongyan/v1/moderation.proto\"\xd5R\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11236,8 +11336,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
-	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xa8%\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShow\x124\n" +
+	"\x06report\x18\x90\x03 \x01(\v2\x19.hongyan.v1.ReportRequestH\x00R\x06report\x12D\n" +
+	"\fmy_penalties\x18\x91\x03 \x01(\v2\x1e.hongyan.v1.MyPenaltiesRequestH\x00R\vmyPenalties\x124\n" +
+	"\x06appeal\x18\x92\x03 \x01(\v2\x19.hongyan.v1.AppealRequestH\x00R\x06appealB\x05\n" +
+	"\x03req\"\xa1&\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11336,7 +11439,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
 	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
-	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbed\x12=\n" +
+	"\freport_filed\x18\x90\x03 \x01(\v2\x17.hongyan.v1.ReportFiledH\x00R\vreportFiled\x128\n" +
+	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenaltiesB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11360,7 +11465,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xc5\r\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11394,7 +11499,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
-	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x120\n" +
+	"\apenalty\x18\x90\x03 \x01(\v2\x13.hongyan.v1.PenaltyH\x00R\apenaltyB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -12089,61 +12195,67 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
 	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
 	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 165: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 166: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 167: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 168: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 169: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 170: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 171: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 172: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 173: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 174: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 175: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 176: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 177: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 178: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 179: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 180: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 181: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 182: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 183: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 184: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 185: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 186: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 187: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 188: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 189: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 190: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 191: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 192: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 193: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 194: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 195: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 196: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 197: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 198: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 199: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 200: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 201: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 202: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
+	(*ReportRequest)(nil),              // 165: hongyan.v1.ReportRequest
+	(*MyPenaltiesRequest)(nil),         // 166: hongyan.v1.MyPenaltiesRequest
+	(*AppealRequest)(nil),              // 167: hongyan.v1.AppealRequest
+	(*OaAccount)(nil),                  // 168: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 169: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 170: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 171: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 172: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 173: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 174: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 175: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 176: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 177: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 178: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 179: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 180: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 181: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 182: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 183: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 184: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 185: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 186: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 187: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 188: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 189: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 190: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 191: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 192: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 193: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 194: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 195: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 196: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 197: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 198: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 199: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 200: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 201: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 202: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 203: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 204: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 205: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 206: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 207: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 208: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 209: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 210: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 211: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 212: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 213: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 214: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 215: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 216: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 217: hongyan.v1.RedPacketGrabbed
+	(*ReportFiled)(nil),                // 218: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 219: hongyan.v1.PenaltyList
+	(*OaFollow)(nil),                   // 220: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 221: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 222: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 223: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 224: hongyan.v1.Penalty
+	(*MoneyCard)(nil),                  // 225: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12307,159 +12419,165 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
 	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
 	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	309, // [309:309] is the sub-list for method output_type
-	309, // [309:309] is the sub-list for method input_type
-	309, // [309:309] is the sub-list for extension type_name
-	309, // [309:309] is the sub-list for extension extendee
-	0,   // [0:309] is the sub-list for field type_name
+	165, // 161: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
+	166, // 162: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
+	167, // 163: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
+	11,  // 164: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 165: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 166: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 167: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 168: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 169: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 170: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 171: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 172: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 173: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 174: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 175: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 176: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 177: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 178: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 179: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 180: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 181: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 182: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 183: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 184: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 185: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 186: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 187: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 188: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 189: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 190: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 191: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 192: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	168, // 193: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	169, // 194: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	170, // 195: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	171, // 196: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	172, // 197: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 198: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	173, // 199: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	174, // 200: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	175, // 201: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 202: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	176, // 203: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	177, // 204: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	178, // 205: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	179, // 206: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	180, // 207: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	181, // 208: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	182, // 209: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	183, // 210: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	184, // 211: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	185, // 212: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	186, // 213: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	187, // 214: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	188, // 215: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	189, // 216: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	190, // 217: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	191, // 218: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	192, // 219: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	193, // 220: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	194, // 221: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	195, // 222: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	196, // 223: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	197, // 224: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	198, // 225: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	199, // 226: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	200, // 227: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	201, // 228: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	202, // 229: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	203, // 230: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	204, // 231: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	205, // 232: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	206, // 233: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	207, // 234: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	208, // 235: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	209, // 236: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	210, // 237: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	211, // 238: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	212, // 239: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	213, // 240: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	214, // 241: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	215, // 242: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	216, // 243: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	217, // 244: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	218, // 245: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	219, // 246: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	18,  // 247: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 248: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 249: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 250: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 251: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 252: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 253: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 254: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 255: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 256: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 257: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 258: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	171, // 259: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	220, // 260: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	188, // 261: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	221, // 262: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	222, // 263: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	195, // 264: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	197, // 265: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	198, // 266: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	203, // 267: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	207, // 268: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	223, // 269: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	210, // 270: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	215, // 271: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	216, // 272: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	224, // 273: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	0,   // 274: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 275: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 276: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 277: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 278: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 279: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 280: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	225, // 281: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 282: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 283: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 284: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 285: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 286: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 287: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 288: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 289: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 290: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 291: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 292: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 293: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 294: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 295: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 296: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 297: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 298: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 299: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 300: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 301: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 302: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 303: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 304: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 305: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 306: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 307: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 308: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 309: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 310: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 311: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 312: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 313: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 314: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	315, // [315:315] is the sub-list for method output_type
+	315, // [315:315] is the sub-list for method input_type
+	315, // [315:315] is the sub-list for extension type_name
+	315, // [315:315] is the sub-list for extension extendee
+	0,   // [0:315] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12472,6 +12590,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_discovery_proto_init()
 	file_hongyan_v1_addressbook_proto_init()
+	file_hongyan_v1_moderation_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12634,6 +12753,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_RedPacketSend)(nil),
 		(*ClientFrame_RedPacketGrab)(nil),
 		(*ClientFrame_RedPacketShow)(nil),
+		(*ClientFrame_Report)(nil),
+		(*ClientFrame_MyPenalties)(nil),
+		(*ClientFrame_Appeal)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -12716,6 +12838,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Transfer)(nil),
 		(*ServerFrame_RedPacket)(nil),
 		(*ServerFrame_RedPacketGrabbed)(nil),
+		(*ServerFrame_ReportFiled)(nil),
+		(*ServerFrame_Penalties)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -12746,6 +12870,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
+		(*Change_Penalty)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

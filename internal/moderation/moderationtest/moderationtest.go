@@ -237,9 +237,12 @@ func penalty(user hongyan.UserID, kind moderation.Kind, start time.Time, d time.
 
 func testPenalties(t *testing.T, s moderation.Store) {
 	ctx := t.Context()
-	p1, err := s.AddPenalty(ctx, penalty(5, moderation.KindBan, T0, time.Hour), audit("penalty.add"))
+	p1, changes, err := s.AddPenalty(ctx, penalty(5, moderation.KindBan, T0, time.Hour), audit("penalty.add"))
 	if err != nil {
 		t.Fatalf("AddPenalty: %v", err)
+	}
+	if len(changes) != 1 || changes[0].User != 5 || changes[0].Kind != hongyan.ChangePenalty || changes[0].Ref != p1.ID || changes[0].Seq != 1 {
+		t.Errorf("AddPenalty changes: got %+v, want user 5's entry 1 for penalty %d", changes, p1.ID)
 	}
 	want := penalty(5, moderation.KindBan, T0, time.Hour)
 	want.ID = p1.ID
@@ -253,8 +256,8 @@ func testPenalties(t *testing.T, s moderation.Store) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Penalty (-want +got):\n%s", diff)
 	}
-	p2, _ := s.AddPenalty(ctx, penalty(5, moderation.KindWarn, T0.Add(-2*time.Hour), time.Hour), audit("penalty.add"))
-	if _, err := s.AddPenalty(ctx, penalty(6, moderation.KindLimitFeatures, T0, time.Hour), audit("penalty.add")); err != nil {
+	p2, _, _ := s.AddPenalty(ctx, penalty(5, moderation.KindWarn, T0.Add(-2*time.Hour), time.Hour), audit("penalty.add"))
+	if _, _, err := s.AddPenalty(ctx, penalty(6, moderation.KindLimitFeatures, T0, time.Hour), audit("penalty.add")); err != nil {
 		t.Fatalf("AddPenalty 3: %v", err)
 	}
 	active, err := s.ActivePenalties(ctx, 5, T0.Add(time.Minute))
@@ -268,14 +271,18 @@ func testPenalties(t *testing.T, s moderation.Store) {
 	if len(mine) != 2 || mine[0].ID != p2.ID {
 		t.Errorf("UserPenalties: got %+v, want 2 newest first", mine)
 	}
-	if err := s.LiftPenalty(ctx, p1.ID, T0.Add(10*time.Minute), audit("penalty.lift")); err != nil {
+	changes, err = s.LiftPenalty(ctx, p1.ID, T0.Add(10*time.Minute), audit("penalty.lift"))
+	if err != nil {
 		t.Fatalf("LiftPenalty: %v", err)
+	}
+	if len(changes) != 1 || changes[0].User != 5 || changes[0].Ref != p1.ID || changes[0].Seq != 3 {
+		t.Errorf("LiftPenalty changes: got %+v, want user 5's entry 3", changes)
 	}
 	if active, _ := s.ActivePenalties(ctx, 5, T0.Add(11*time.Minute)); len(active) != 0 {
 		t.Errorf("ActivePenalties after lifting: got %d, want 0", len(active))
 	}
-	wantCode(t, "LiftPenalty twice", s.LiftPenalty(ctx, p1.ID, T0.Add(20*time.Minute), audit("penalty.lift")), hongyan.CodePrecondition)
-	wantCode(t, "LiftPenalty of none", s.LiftPenalty(ctx, p1.ID+100, T0, audit("penalty.lift")), hongyan.CodeNotFound)
+	wantCode(t, "LiftPenalty twice", second(s.LiftPenalty(ctx, p1.ID, T0.Add(20*time.Minute), audit("penalty.lift"))), hongyan.CodePrecondition)
+	wantCode(t, "LiftPenalty of none", second(s.LiftPenalty(ctx, p1.ID+100, T0, audit("penalty.lift"))), hongyan.CodeNotFound)
 
 	// Appeals: only the user, once; decided once.
 	wantCode(t, "Appeal of another's penalty", s.Appeal(ctx, p2.ID, 6, "no", T0), hongyan.CodeNotFound)
@@ -290,20 +297,24 @@ func testPenalties(t *testing.T, s moderation.Store) {
 	if all, _ := s.PenaltyPage(ctx, false, 0, 10); len(all) != 3 {
 		t.Errorf("PenaltyPage: got %d, want 3", len(all))
 	}
-	if err := s.DecideAppeal(ctx, p2.ID, false, T0, audit("appeal.reject")); err != nil {
+	if _, err := s.DecideAppeal(ctx, p2.ID, false, T0, audit("appeal.reject")); err != nil {
 		t.Fatalf("DecideAppeal: %v", err)
 	}
-	wantCode(t, "DecideAppeal twice", s.DecideAppeal(ctx, p2.ID, true, T0, audit("appeal.accept")), hongyan.CodePrecondition)
+	wantCode(t, "DecideAppeal twice", second(s.DecideAppeal(ctx, p2.ID, true, T0, audit("appeal.accept"))), hongyan.CodePrecondition)
 	got, _ = s.Penalty(ctx, p2.ID)
 	if got.Appeal != moderation.AppealRejected || !got.End.Equal(p2.End) {
 		t.Errorf("after rejecting: got appeal %q end %v, want rejected and the end unchanged", got.Appeal, got.End)
 	}
-	p4, _ := s.AddPenalty(ctx, penalty(7, moderation.KindLimitLogin, T0, 24*time.Hour), audit("penalty.add"))
+	p4, _, _ := s.AddPenalty(ctx, penalty(7, moderation.KindLimitLogin, T0, 24*time.Hour), audit("penalty.add"))
 	if err := s.Appeal(ctx, p4.ID, 7, "sorry", T0); err != nil {
 		t.Fatalf("Appeal p4: %v", err)
 	}
-	if err := s.DecideAppeal(ctx, p4.ID, true, T0.Add(time.Hour), audit("appeal.accept")); err != nil {
+	changes, err = s.DecideAppeal(ctx, p4.ID, true, T0.Add(time.Hour), audit("appeal.accept"))
+	if err != nil {
 		t.Fatalf("DecideAppeal accept: %v", err)
+	}
+	if len(changes) != 1 || changes[0].User != 7 || changes[0].Ref != p4.ID || changes[0].Kind != hongyan.ChangePenalty {
+		t.Errorf("DecideAppeal changes: got %+v, want user 7's entry for penalty %d", changes, p4.ID)
 	}
 	got, _ = s.Penalty(ctx, p4.ID)
 	if got.Appeal != moderation.AppealAccepted || !got.End.Equal(T0.Add(time.Hour)) {
@@ -318,7 +329,7 @@ func testPenalties(t *testing.T, s moderation.Store) {
 // testAppealOnce: of many concurrent appeals of one penalty, one wins.
 func testAppealOnce(t *testing.T, s moderation.Store) {
 	ctx := t.Context()
-	p, err := s.AddPenalty(ctx, penalty(5, moderation.KindBan, T0, time.Hour), audit("penalty.add"))
+	p, _, err := s.AddPenalty(ctx, penalty(5, moderation.KindBan, T0, time.Hour), audit("penalty.add"))
 	if err != nil {
 		t.Fatalf("AddPenalty: %v", err)
 	}
@@ -344,3 +355,5 @@ func testAppealOnce(t *testing.T, s moderation.Store) {
 		t.Errorf("concurrent appeals accepted: got %d, want 1", won)
 	}
 }
+
+func second[T any](_ T, err error) error { return err }

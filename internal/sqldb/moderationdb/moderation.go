@@ -305,17 +305,26 @@ func scanPenalty(scan func(...any) error) (moderation.Penalty, error) {
 }
 
 // AddPenalty stores p with the audit entry.
-func (s Store) AddPenalty(ctx context.Context, p moderation.Penalty, audit moderation.Audit) (moderation.Penalty, error) {
+func (s Store) AddPenalty(ctx context.Context, p moderation.Penalty, audit moderation.Audit) (moderation.Penalty, []hongyan.Change, error) {
+	var changes []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		if _, err := t.Write(`INSERT INTO moderation_penalties (user_id, kind, reason, report, by_admin, starts, ends, appeal, appeal_text, appeal_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', 0) RETURNING id`,
 			[]any{int64(p.User), string(p.Kind), p.Reason, p.Report, int64(p.By), sqldb.Ms(p.Start), sqldb.Ms(p.End)}, &p.ID); err != nil {
 			return sqldb.Internal(err)
 		}
+		var err error
+		if changes, err = penaltyChange(t, p.User, p.ID); err != nil {
+			return err
+		}
 		return appendAudit(t, audit)
 	})
 	p.Appeal = moderation.AppealNone
-	return p, err
+	return p, changes, err
+}
+
+func penaltyChange(t *sqldb.Tx, user hongyan.UserID, id int64) ([]hongyan.Change, error) {
+	return t.AppendChanges([]hongyan.Change{{User: user, Kind: hongyan.ChangePenalty, Ref: id}})
 }
 
 // Penalty returns one penalty.
@@ -381,22 +390,28 @@ func (s Store) Appeal(ctx context.Context, id int64, user hongyan.UserID, text s
 }
 
 // DecideAppeal settles a pending appeal with the audit entry.
-func (s Store) DecideAppeal(ctx context.Context, id int64, accept bool, at time.Time, audit moderation.Audit) error {
-	return s.db.Write(ctx, func(t *sqldb.Tx) error {
-		q, args := `UPDATE moderation_penalties SET appeal = 'rejected' WHERE id = $1 AND appeal = 'pending'`, []any{id}
+func (s Store) DecideAppeal(ctx context.Context, id int64, accept bool, at time.Time, audit moderation.Audit) ([]hongyan.Change, error) {
+	var changes []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		q, args := `UPDATE moderation_penalties SET appeal = 'rejected' WHERE id = $1 AND appeal = 'pending' RETURNING user_id`, []any{id}
 		if accept {
-			q = `UPDATE moderation_penalties SET appeal = 'accepted', ends = CASE WHEN ends > $2 THEN $2 ELSE ends END WHERE id = $1 AND appeal = 'pending'`
+			q = `UPDATE moderation_penalties SET appeal = 'accepted', ends = CASE WHEN ends > $2 THEN $2 ELSE ends END WHERE id = $1 AND appeal = 'pending' RETURNING user_id`
 			args = append(args, sqldb.Ms(at))
 		}
-		n, err := t.Exec(q, args...)
+		var user int64
+		found, err := t.Write(q, args, &user)
 		if err != nil {
 			return sqldb.Internal(err)
 		}
-		if n == 0 {
+		if !found {
 			return s.missingOr(t, id, "no appeal of this penalty is pending")
+		}
+		if changes, err = penaltyChange(t, hongyan.UserID(user), id); err != nil {
+			return err
 		}
 		return appendAudit(t, audit)
 	})
+	return changes, err
 }
 
 func (s Store) missingOr(t *sqldb.Tx, id int64, msg string) error {
@@ -412,15 +427,21 @@ func (s Store) missingOr(t *sqldb.Tx, id int64, msg string) error {
 }
 
 // LiftPenalty ends a penalty at at with the audit entry.
-func (s Store) LiftPenalty(ctx context.Context, id int64, at time.Time, audit moderation.Audit) error {
-	return s.db.Write(ctx, func(t *sqldb.Tx) error {
-		n, err := t.Exec(`UPDATE moderation_penalties SET ends = $2 WHERE id = $1 AND ends > $2`, id, sqldb.Ms(at))
+func (s Store) LiftPenalty(ctx context.Context, id int64, at time.Time, audit moderation.Audit) ([]hongyan.Change, error) {
+	var changes []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var user int64
+		found, err := t.Write(`UPDATE moderation_penalties SET ends = $2 WHERE id = $1 AND ends > $2 RETURNING user_id`, []any{id, sqldb.Ms(at)}, &user)
 		if err != nil {
 			return sqldb.Internal(err)
 		}
-		if n == 0 {
+		if !found {
 			return s.missingOr(t, id, "the penalty has ended")
+		}
+		if changes, err = penaltyChange(t, hongyan.UserID(user), id); err != nil {
+			return err
 		}
 		return appendAudit(t, audit)
 	})
+	return changes, err
 }
