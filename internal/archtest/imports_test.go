@@ -32,7 +32,7 @@ var adapters = map[string]bool{
 // transports speak to clients over the network.
 var transports = map[string]bool{
 	"gateway": true, "wsclient": true, "cli": true, "wechatapi": true, "oaapi": true, "botapi": true,
-	"consoleapi": true, "webui": true,
+	"consoleapi": true, "webui": true, "adminapi": true,
 }
 
 // storeExceptions are the imports of another feature's storage package

@@ -54,6 +54,20 @@ type Config struct {
 	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
 	AddressBook      AddressBook      `toml:"addressbook"`
+	Moderation       Moderation       `toml:"moderation"`
+}
+
+// Moderation tunes the administrator console and users' reports.
+type Moderation struct {
+	// SessionTTL: an administrator's console session lasts this long
+	// (default 12 h).
+	SessionTTL Duration `toml:"session_ttl"`
+	// ReportsPerDay: reports one user may make in 24 hours (default 20),
+	// counted in the database so that every node enforces it.
+	ReportsPerDay int `toml:"reports_per_day"`
+	// Issuer: the name authenticator apps show beside an administrator's
+	// TOTP codes (default "Hongyan").
+	Issuer string `toml:"issuer"`
 }
 
 // AddressBook holds the limits of address-book backups and matching.
@@ -351,6 +365,7 @@ func Default() Config {
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
+		Moderation:  Moderation{SessionTTL: Duration{12 * time.Hour}, ReportsPerDay: 20, Issuer: "Hongyan"},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
@@ -512,6 +527,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.Moderation.SessionTTL.Duration < time.Minute || c.Moderation.ReportsPerDay <= 0 || c.Moderation.Issuer == "" || len(c.Moderation.Issuer) > 64 || strings.ContainsAny(c.Moderation.Issuer, ":") {
+		return fmt.Errorf("config: moderation.session_ttl must be at least 1m, reports_per_day positive, issuer 1–64 characters without \":\"")
 	}
 	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
 		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)

@@ -25,6 +25,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
@@ -44,6 +45,8 @@ type Services struct {
 	// Discovery: nil, no people nearby, shake or bottles.
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
+	// Moderation: nil, no reports, and no penalties enforced.
+	Moderation *moderation.Service
 	Media        *media.Service       // nil: no media endpoints
 	Changes      *changelog.Feed
 	Bus          hongyan.Bus

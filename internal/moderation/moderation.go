@@ -321,7 +321,11 @@ type Snapshots interface {
 	Snapshot(ctx context.Context, reporter hongyan.UserID, kind TargetKind, target string) (Snapshot, error)
 }
 
-// Sessions signs a user's devices out (the account feature).
+// Sessions signs a user's devices out and resets their password (the
+// account feature).
 type Sessions interface {
 	SignOut(ctx context.Context, user hongyan.UserID) error
+	// ResetPassword sets a new random password, returned, and signs every
+	// device out.
+	ResetPassword(ctx context.Context, user hongyan.UserID) (string, error)
 }

@@ -388,6 +388,22 @@ func (s *Service) SignOutUser(ctx context.Context, p Principal, user hongyan.Use
 	return s.store.AppendAudit(ctx, s.audit(p, "user.sign-out", userTarget(user), reason))
 }
 
+// ResetPassword gives a user a new random password, returned once for the
+// administrator to hand over, and signs their devices out (a moderator).
+func (s *Service) ResetPassword(ctx context.Context, p Principal, user hongyan.UserID, reason string) (string, error) {
+	if err := s.need(p, RoleModerator); err != nil {
+		return "", err
+	}
+	if err := hongyan.ValidText("reason", reason, MaxReason); err != nil {
+		return "", err
+	}
+	pw, err := s.sessions.ResetPassword(ctx, user)
+	if err != nil {
+		return "", err
+	}
+	return pw, s.store.AppendAudit(ctx, s.audit(p, "user.reset-password", userTarget(user), reason))
+}
+
 // Record writes an audit entry for an action another feature carried out
 // at an administrator's request (after it succeeded); it checks the role
 // the action needs first when need is set.

@@ -49,6 +49,13 @@ func (w *world) Snapshot(_ context.Context, reporter hongyan.UserID, kind modera
 	return moderation.Snapshot{Owner: 2, Text: strings.Repeat("广告", 3000)}, nil
 }
 
+func (w *world) ResetPassword(_ context.Context, u hongyan.UserID) (string, error) {
+	if u >= 100 {
+		return "", hongyan.Errorf(hongyan.CodeNotFound, "no such user")
+	}
+	return "new-password", nil
+}
+
 func (w *world) SignOut(_ context.Context, u hongyan.UserID) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -232,6 +239,11 @@ func TestRoles(t *testing.T) {
 		_, err = f.s.Penalize(f.ctx, viewer, moderation.PenaltyInput{User: 2, Kind: moderation.KindWarn, For: time.Hour, Reason: "x"})
 		wantCode(t, "viewer Penalize", err, hongyan.CodeDenied)
 		wantCode(t, "viewer SignOutUser", f.s.SignOutUser(f.ctx, viewer, 2, ""), hongyan.CodeDenied)
+		_, err = f.s.ResetPassword(f.ctx, viewer, 2, "")
+		wantCode(t, "viewer ResetPassword", err, hongyan.CodeDenied)
+		if pw, err := f.s.ResetPassword(f.ctx, mod, 2, "forgot"); err != nil || pw != "new-password" {
+			t.Errorf("moderator ResetPassword: got %q, %v", pw, err)
+		}
 		// A moderator acts but cannot manage administrators.
 		_, _, err = f.s.CreateAdmin(f.ctx, mod, "newadmin", moderation.RoleViewer)
 		wantCode(t, "moderator CreateAdmin", err, hongyan.CodeDenied)
@@ -251,7 +263,7 @@ func TestRoles(t *testing.T) {
 		if err != nil {
 			t.Fatalf("AuditLog: %v", err)
 		}
-		if len(log) != 2 || log[0].Action != "report.action" || log[1].Action != "penalty.add" || log[1].Target != "user:2" || log[1].Name != "m" {
+		if len(log) != 3 || log[0].Action != "report.action" || log[1].Action != "penalty.add" || log[1].Target != "user:2" || log[1].Name != "m" || log[2].Action != "user.reset-password" {
 			t.Errorf("audit log: got %+v, want penalty.add on user:2 by m, then report.action", log)
 		}
 		if _, err := f.s.AuditLog(f.ctx, moderation.Principal{}, 0, 10); hongyan.ErrorCode(err) != hongyan.CodeDenied {
