@@ -696,4 +696,3 @@ func (a *api) stats(w http.ResponseWriter, r req) error {
 	}
 	return writeJSON(w, v)
 }
-

@@ -47,9 +47,9 @@ type Services struct {
 	AddressBooks *addressbook.Service // nil: no address-book requests
 	// Moderation: nil, no reports, and no penalties enforced.
 	Moderation *moderation.Service
-	Media        *media.Service       // nil: no media endpoints
-	Changes      *changelog.Feed
-	Bus          hongyan.Bus
+	Media      *media.Service // nil: no media endpoints
+	Changes    *changelog.Feed
+	Bus        hongyan.Bus
 }
 
 // Options tune the gateway.
