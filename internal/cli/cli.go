@@ -85,6 +85,10 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID
   bottle list | bottle show BOTTLE_ID  my bottles (thrown or picked) with their messages
   bottle greet BOTTLE_ID [GREETING]    ask the other person of an answered bottle to be friends
+  report user|group|message|post|oa ID --reason TEXT
+                                       report it to the server's moderators ({"report":ID}); a user
+                                       by ID or account ID, a message as CONVERSATION:SEQ
+  penalties | appeal PENALTY_ID TEXT   my penalties, newest first; appeal one (once)
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD
@@ -258,6 +262,12 @@ func (e *env) run(args []string) error {
 		return e.shake(rest)
 	case "bottle":
 		return e.bottle(rest)
+	case "report":
+		return e.report(rest)
+	case "penalties":
+		return e.penalties(rest)
+	case "appeal":
+		return e.appeal(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":

@@ -163,3 +163,18 @@ func (n *Node) Moderation() *moderation.Service { return n.mod }
 func (n *Node) LookupUser(ctx context.Context, id string) (hongyan.UserID, error) {
 	return n.mod.ResolveUser(ctx, id)
 }
+
+// FirstAdmin creates the super admin "admin" with a one-time password
+// when the server has no administrator yet, and returns the password ("" when
+// there was one already, or another node made it at the same moment).
+func (n *Node) FirstAdmin(ctx context.Context) (name, password string, err error) {
+	count, err := n.mod.AdminCount(ctx)
+	if err != nil || count > 0 {
+		return "", "", err
+	}
+	a, pw, err := n.mod.CreateAdmin(ctx, moderation.System, "admin", moderation.RoleSuper)
+	if hongyan.ErrorCode(err) == hongyan.CodeExists {
+		return "", "", nil
+	}
+	return a.Name, pw, err
+}
