@@ -15,6 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
+import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1013,6 +1014,26 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: RedPacketRef;
     case: "redPacketShow";
+  } | {
+    /**
+     * Moderation (moderation.proto): report, my penalties, appeal.
+     *
+     * @generated from field: hongyan.v1.ReportRequest report = 400;
+     */
+    value: ReportRequest;
+    case: "report";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MyPenaltiesRequest my_penalties = 401;
+     */
+    value: MyPenaltiesRequest;
+    case: "myPenalties";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AppealRequest appeal = 402;
+     */
+    value: AppealRequest;
+    case: "appeal";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1535,6 +1556,20 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: RedPacketGrabbed;
     case: "redPacketGrabbed";
+  } | {
+    /**
+     * Moderation (moderation.proto).
+     *
+     * @generated from field: hongyan.v1.ReportFiled report_filed = 400;
+     */
+    value: ReportFiled;
+    case: "reportFiled";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PenaltyList penalties = 401;
+     */
+    value: PenaltyList;
+    case: "penalties";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1954,6 +1989,15 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: RedPacket;
     case: "redPacket";
+  } | {
+    /**
+     * Moderation (moderation.proto): a penalty of mine, imposed, lifted
+     * or its appeal decided (kind 160).
+     *
+     * @generated from field: hongyan.v1.Penalty penalty = 400;
+     */
+    value: Penalty;
+    case: "penalty";
   } | { case: undefined; value?: undefined };
 };
 
