@@ -304,3 +304,60 @@ func syncHasPenalty(t *testing.T, c *wsclient.Conn, id int64) bool {
 		}
 	}
 }
+
+// TestAdminRouteMatrix asks every console route as nobody, as a user, and
+// as each role: nobody and a user get 401; a role below the route's gets
+// 403; a role at or above it is let through (whatever the answer then).
+func TestAdminRouteMatrix(t *testing.T) {
+	forEachEngineNode(t, func(t *testing.T, n *node.Node, srv *httptest.Server) {
+		u := registerUser(t, srv, "matrix1")
+		roles := map[moderation.Role]*console{
+			moderation.RoleViewer:    adminConsole(t, srv, n, "viewer1", moderation.RoleViewer),
+			moderation.RoleModerator: adminConsole(t, srv, n, "moderator1", moderation.RoleModerator),
+			moderation.RoleSuper:     adminConsole(t, srv, n, "super1", moderation.RoleSuper),
+		}
+		rank := map[moderation.Role]int{moderation.RoleViewer: 1, moderation.RoleModerator: 2, moderation.RoleSuper: 3}
+		routes := []struct {
+			method, path string
+			body         any
+			need         moderation.Role
+		}{
+			{"GET", "/admin/api/me", nil, moderation.RoleViewer},
+			{"GET", "/admin/api/reports", nil, moderation.RoleViewer},
+			{"GET", "/admin/api/reports/1", nil, moderation.RoleViewer},
+			{"POST", "/admin/api/reports/1/dismiss", map[string]string{}, moderation.RoleModerator},
+			{"GET", "/admin/api/penalties", nil, moderation.RoleViewer},
+			{"POST", "/admin/api/penalties", map[string]string{"user": "matrix1", "kind": "warn", "for": "1m", "reason": "x"}, moderation.RoleModerator},
+			{"POST", "/admin/api/penalties/999/lift", map[string]string{}, moderation.RoleModerator},
+			{"POST", "/admin/api/penalties/999/appeal", map[string]bool{"accept": true}, moderation.RoleModerator},
+			{"GET", "/admin/api/users?q=matrix1", nil, moderation.RoleViewer},
+			{"GET", "/admin/api/users/matrix1", nil, moderation.RoleViewer},
+			{"POST", "/admin/api/users/matrix1/sign-out", map[string]string{}, moderation.RoleModerator},
+			{"POST", "/admin/api/users/matrix1/reset-password", map[string]string{}, moderation.RoleModerator},
+			{"GET", "/admin/api/audit", nil, moderation.RoleViewer},
+			{"GET", "/admin/api/admins", nil, moderation.RoleViewer},
+			{"POST", "/admin/api/admins", map[string]string{"name": "newadmin", "role": "viewer"}, moderation.RoleSuper},
+			{"POST", "/admin/api/admins/999", map[string]any{"role": "viewer"}, moderation.RoleSuper},
+			{"GET", "/admin/api/config", nil, moderation.RoleSuper},
+			{"GET", "/admin/api/stats", nil, moderation.RoleViewer},
+		}
+		nobody := newConsole(t, srv)
+		for _, r := range routes {
+			if st, _ := nobody.do(r.method, r.path, r.body); st != http.StatusUnauthorized {
+				t.Errorf("nobody %s %s: got %d, want 401", r.method, r.path, st)
+			}
+			req, _ := http.NewRequest(r.method, srv.URL+r.path, nil)
+			req.AddCookie(&http.Cookie{Name: "hy_admin", Value: u.token})
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("a user %s %s: got %v %v, want 401", r.method, r.path, resp.StatusCode, err)
+			}
+			for role, c := range roles {
+				st, out := c.do(r.method, r.path, r.body)
+				denied := st == http.StatusForbidden || st == http.StatusUnauthorized
+				if want := rank[role] < rank[r.need]; denied != want {
+					t.Errorf("%s %s %s: got %d %v, want denied=%v", role, r.method, r.path, st, out, want)
+				}
+			}
+		}
+	})
+}
