@@ -300,12 +300,38 @@ type Penalties interface {
 	LiftPenalty(ctx context.Context, id int64, at time.Time, audit Audit) ([]hongyan.Change, error)
 }
 
+// Queue are the figures of moderation's own work for the dashboard.
+type Queue struct {
+	OpenReports     int64
+	PendingAppeals  int64
+	ActivePenalties int64
+	Reports         []int64 // reports made on each day
+	Penalties       []int64 // penalties imposed on each day
+}
+
+// Figures counts moderation's work.
+type Figures interface {
+	// Queue counts the open reports, pending appeals and penalties in
+	// force at now, and the reports and penalties of each of the days
+	// starting at days (ascending; the last ends at until).
+	Queue(ctx context.Context, days []time.Time, until, now time.Time) (Queue, error)
+}
+
 // Store is everything moderation keeps.
 type Store interface {
 	Admins
 	AuditLog
 	Reports
 	Penalties
+	Figures
+}
+
+// Activity are the figures of the other features the dashboard shows
+// (node fills it from account and chat).
+type Activity interface {
+	// Activity returns the number of users, of devices seen since
+	// activeSince, and of messages on each of the days.
+	Activity(ctx context.Context, activeSince time.Time, days []time.Time, until time.Time) (users, devices int64, messages []int64, err error)
 }
 
 // Directory finds users (the account feature).

@@ -33,6 +33,7 @@ type Service struct {
 	users    Directory
 	snaps    Snapshots
 	sessions Sessions
+	activity Activity
 	pub      hongyan.Publisher
 	cfg      Config
 	signIns  *hongyan.Limiter
@@ -420,4 +421,44 @@ func (s *Service) AuditLog(ctx context.Context, p Principal, before int64, limit
 		return nil, err
 	}
 	return s.store.AuditPage(ctx, before, pageLimit(limit))
+}
+
+// SetActivity gives the dashboard the other features' figures.
+func (s *Service) SetActivity(a Activity) { s.activity = a }
+
+// Dashboard is what the console's first screen charts.
+type Dashboard struct {
+	Days          []time.Time // the starts of the last days, oldest first (UTC)
+	Users         int64
+	ActiveDevices int64   // seen in the last 24 hours
+	Messages      []int64 // per day
+	Queue
+}
+
+// Dashboard returns the figures of the last days (7–60) for any role.
+func (s *Service) Dashboard(ctx context.Context, p Principal, days int) (Dashboard, error) {
+	if err := s.need(p, RoleViewer); err != nil {
+		return Dashboard{}, err
+	}
+	if days < 1 || days > 60 {
+		return Dashboard{}, hongyan.Errorf(hongyan.CodeInvalid, "days is 1–60")
+	}
+	now := s.now()
+	today := now.Truncate(24 * time.Hour)
+	d := Dashboard{}
+	for i := days - 1; i >= 0; i-- {
+		d.Days = append(d.Days, today.Add(-time.Duration(i)*24*time.Hour))
+	}
+	until := today.Add(24 * time.Hour)
+	q, err := s.store.Queue(ctx, d.Days, until, now)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	d.Queue = q
+	if s.activity != nil {
+		if d.Users, d.ActiveDevices, d.Messages, err = s.activity.Activity(ctx, now.Add(-24*time.Hour), d.Days, until); err != nil {
+			return Dashboard{}, err
+		}
+	}
+	return d, nil
 }

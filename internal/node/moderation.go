@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"hongyan/internal/account"
 	"hongyan/internal/adminapi"
@@ -29,7 +30,29 @@ func newModeration(cfg config.Config, db *stores.DB, accounts *account.Service, 
 	mcfg.SessionTTL, mcfg.ReportsPerDay, mcfg.Issuer = m.SessionTTL.Duration, m.ReportsPerDay, m.Issuer
 	mcfg.PasswordHashes = cfg.Limits.PasswordHashes
 	dir := modUsers{accounts}
-	return moderation.New(db.Moderation(), dir, modSnapshots{dir, accounts, chats, groups, posts, oas}, dir, pub, mcfg)
+	mod := moderation.New(db.Moderation(), dir, modSnapshots{dir, accounts, chats, groups, posts, oas}, dir, pub, mcfg)
+	mod.SetActivity(modActivity{db.Accounts(), db.Chats()})
+	return mod
+}
+
+// modActivity gives the dashboard the figures of accounts and chats
+// through their Counts ports.
+type modActivity struct {
+	accounts account.Counts
+	chats    chat.Counts
+}
+
+func (a modActivity) Activity(ctx context.Context, activeSince time.Time, days []time.Time, until time.Time) (int64, int64, []int64, error) {
+	users, err := a.accounts.CountUsers(ctx)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	devices, err := a.accounts.CountActiveDevices(ctx, activeSince)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	msgs, err := a.chats.MessagesPerDay(ctx, days, until)
+	return users, devices, msgs, err
 }
 
 // withModeration adds the resolver of penalty entries: the user's own

@@ -215,3 +215,9 @@ func TestModerationStore(t *testing.T) {
 	pgtest.Require(t)
 	moderationtest.Run(t, func(t *testing.T) moderation.Store { return open(t).Moderation() })
 }
+
+func TestDashboardCounts(t *testing.T) {
+	pgtest.Require(t)
+	accounttest.RunCounts(t, func(t *testing.T) accounttest.CountStore { return open(t).Accounts() })
+	chattest.RunCounts(t, func(t *testing.T) chattest.CountStore { return open(t).Chats() })
+}

@@ -93,3 +93,8 @@ func TestDiscoveryStore(t *testing.T) {
 func TestModerationStore(t *testing.T) {
 	moderationtest.Run(t, func(t *testing.T) moderation.Store { return open(t).Moderation() })
 }
+
+func TestDashboardCounts(t *testing.T) {
+	accounttest.RunCounts(t, func(t *testing.T) accounttest.CountStore { return open(t).Accounts() })
+	chattest.RunCounts(t, func(t *testing.T) chattest.CountStore { return open(t).Chats() })
+}

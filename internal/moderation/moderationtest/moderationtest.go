@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) moderation.Store) {
 	t.Run("Reports", func(t *testing.T) { testReports(t, open(t)) })
 	t.Run("Penalties", func(t *testing.T) { testPenalties(t, open(t)) })
 	t.Run("AppealOnce", func(t *testing.T) { testAppealOnce(t, open(t)) })
+	t.Run("Queue", func(t *testing.T) { testQueue(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -357,3 +358,32 @@ func testAppealOnce(t *testing.T, s moderation.Store) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func testQueue(t *testing.T, s moderation.Store) {
+	ctx := t.Context()
+	day := 24 * time.Hour
+	d0 := T0.Truncate(day)
+	days := []time.Time{d0.Add(-day), d0}
+	for i, at := range []time.Time{d0.Add(-day + time.Hour), d0.Add(time.Hour), d0.Add(2 * time.Hour)} {
+		r := moderation.Report{Reporter: hongyan.UserID(i + 1), Kind: moderation.TargetUser, Target: "9", Reason: "x", State: moderation.ReportOpen, Created: at}
+		if _, err := s.CreateReport(ctx, r, at.Add(-day), 10); err != nil {
+			t.Fatalf("CreateReport: %v", err)
+		}
+	}
+	p, _, err := s.AddPenalty(ctx, penalty(9, moderation.KindBan, d0.Add(time.Hour), day), audit("penalty.add"))
+	if err != nil {
+		t.Fatalf("AddPenalty: %v", err)
+	}
+	s.AddPenalty(ctx, penalty(8, moderation.KindWarn, d0.Add(-day), time.Hour), audit("penalty.add"))
+	if err := s.Appeal(ctx, p.ID, 9, "no", d0.Add(2*time.Hour)); err != nil {
+		t.Fatalf("Appeal: %v", err)
+	}
+	q, err := s.Queue(ctx, days, d0.Add(day), d0.Add(3*time.Hour))
+	if err != nil {
+		t.Fatalf("Queue: %v", err)
+	}
+	want := moderation.Queue{OpenReports: 3, PendingAppeals: 1, ActivePenalties: 1, Reports: []int64{1, 2}, Penalties: []int64{1, 1}}
+	if diff := cmp.Diff(want, q); diff != "" {
+		t.Errorf("Queue (-want +got):\n%s", diff)
+	}
+}

@@ -445,3 +445,40 @@ func (s Store) LiftPenalty(ctx context.Context, id int64, at time.Time, audit mo
 	})
 	return changes, err
 }
+
+// Queue counts moderation's work for the dashboard.
+func (s Store) Queue(ctx context.Context, days []time.Time, until, now time.Time) (moderation.Queue, error) {
+	var q moderation.Queue
+	for _, c := range []struct {
+		dst  *int64
+		q    string
+		args []any
+	}{
+		{&q.OpenReports, `SELECT COUNT(*) FROM moderation_reports WHERE state = 'open'`, nil},
+		{&q.PendingAppeals, `SELECT COUNT(*) FROM moderation_penalties WHERE appeal = 'pending'`, nil},
+		{&q.ActivePenalties, `SELECT COUNT(*) FROM moderation_penalties WHERE ends > $1 AND starts <= $1`, []any{sqldb.Ms(now)}},
+	} {
+		if _, err := s.db.QueryRow(ctx, c.q, c.args, c.dst); err != nil {
+			return q, err
+		}
+	}
+	perDay := func(q string) ([]int64, error) {
+		out := make([]int64, len(days))
+		for i, d := range days {
+			end := until
+			if i+1 < len(days) {
+				end = days[i+1]
+			}
+			if _, err := s.db.QueryRow(ctx, q, []any{sqldb.Ms(d), sqldb.Ms(end)}, &out[i]); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	var err error
+	if q.Reports, err = perDay(`SELECT COUNT(*) FROM moderation_reports WHERE created >= $1 AND created < $2`); err != nil {
+		return q, err
+	}
+	q.Penalties, err = perDay(`SELECT COUNT(*) FROM moderation_penalties WHERE starts >= $1 AND starts < $2`)
+	return q, err
+}

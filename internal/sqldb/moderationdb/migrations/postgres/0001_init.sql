@@ -56,6 +56,7 @@ CREATE TABLE moderation_reports (
 );
 CREATE INDEX moderation_reports_reporter ON moderation_reports (reporter, created);
 CREATE INDEX moderation_reports_state ON moderation_reports (state, id);
+CREATE INDEX moderation_reports_created ON moderation_reports (created);
 
 -- Penalties from starts to ends; appeal is '' until the user appeals.
 CREATE TABLE moderation_penalties (
@@ -73,3 +74,5 @@ CREATE TABLE moderation_penalties (
 );
 CREATE INDEX moderation_penalties_user ON moderation_penalties (user_id, ends);
 CREATE INDEX moderation_penalties_appeal ON moderation_penalties (appeal, id);
+CREATE INDEX moderation_penalties_starts ON moderation_penalties (starts);
+CREATE INDEX moderation_penalties_ends ON moderation_penalties (ends);
