@@ -53,7 +53,7 @@ async function firstSignIn(page, name, password, { newPassword = "a long admin p
   await setup.locator('input[name="new_password"]').fill(newPassword);
   await setup.locator('input[name="code"]').fill(totp(secret));
   await setup.getByRole("button", { name: finish }).click();
-  await page.locator('[data-screen="admin-reports"]').waitFor();
+  await page.locator('[data-screen="admin-dashboard"]').waitFor();
 }
 
 describe("administrator console", { skip }, () => {
@@ -86,6 +86,12 @@ describe("administrator console", { skip }, () => {
     await form.getByRole("button", { name: "Sign in" }).click();
     await page.locator(".toast.error").waitFor();
     await firstSignIn(page, "mod1", password);
+    // The dashboard: three users, today's two reports, as tiles and charts.
+    await page.locator('[data-tile="users"] strong', { hasText: "3" }).waitFor();
+    assert.equal(await page.locator('[data-tile="open-reports"] strong').innerText(), "2");
+    assert.match(await page.locator('[data-chart="reports"] svg').getAttribute("aria-label"), /, 2$/);
+    await shot(page, "desktop-en-admin-dashboard.png");
+    await page.locator('[data-tab="reports"]').click();
 
     const report = page.locator("[data-report]", { hasText: "adm_ben" });
     await report.waitFor();
@@ -137,7 +143,8 @@ describe("administrator console", { skip }, () => {
     const password = createAdmin(server, "view1", "viewer");
     const page = await newPage(browser, server, { ...PHONE_DEVICE, locale: "zh-CN" });
     await firstSignIn(page, "view1", password, { signIn: "登录", finish: "完成" });
-    await page.locator('[data-tab="reports"]', { hasText: "举报" }).waitFor();
+    await page.locator('[data-tile="users"]', { hasText: "用户数" }).waitFor();
+    await page.locator('[data-tab="reports"]', { hasText: "举报" }).click();
     await page.locator('select[name="state"]').selectOption("actioned");
     const r = page.locator("[data-report]", { hasText: "adm_ben" });
     await r.waitFor();

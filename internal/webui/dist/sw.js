@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "8cdee17288a70373";
-const SHELL = ["/","/assets/admin-CnjQqaj1.js","/assets/decode-ZjkDR2x9.js","/assets/index-BQSOZO7Q.css","/assets/index-BTvom7s0.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "2ff8b090210d49ca";
+const SHELL = ["/","/assets/admin-2GPqWHoV.js","/assets/decode-ZjkDR2x9.js","/assets/index-DApFnZqc.js","/assets/index-DScyaVoC.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

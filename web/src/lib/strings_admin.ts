@@ -70,6 +70,14 @@ export const adminEn = {
   ad_enable: "Enable",
   ad_confirm_ban: "Impose this penalty on user {0}?",
   ad_confirm_reset: "Reset this user's password and sign out all their devices?",
+  ad_users_total: "Users",
+  ad_devices_active: "Devices active in 24 h",
+  ad_open_reports: "Open reports",
+  ad_pending_appeals: "Pending appeals",
+  ad_active_penalties: "Penalties in force",
+  ad_messages_per_day: "Messages per day",
+  ad_reports_per_day: "Reports per day",
+  ad_penalties_per_day: "Penalties per day",
 };
 
 export const adminZh: typeof adminEn = {
@@ -142,4 +150,12 @@ export const adminZh: typeof adminEn = {
   ad_enable: "启用",
   ad_confirm_ban: "确定对用户 {0} 执行此处罚？",
   ad_confirm_reset: "重置该用户的密码并让其所有设备退出登录？",
+  ad_users_total: "用户数",
+  ad_devices_active: "24 小时内活跃设备",
+  ad_open_reports: "待处理举报",
+  ad_pending_appeals: "待处理申诉",
+  ad_active_penalties: "生效中的处罚",
+  ad_messages_per_day: "每日消息数",
+  ad_reports_per_day: "每日举报数",
+  ad_penalties_per_day: "每日处罚数",
 };

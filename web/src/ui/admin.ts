@@ -184,16 +184,17 @@ function setupScreen(me: Me, done: () => Promise<void>): HTMLElement {
   return h("div", "admin-center", box);
 }
 
-type Tab = "reports" | "users" | "penalties" | "audit" | "admins" | "config";
+type Tab = "dashboard" | "reports" | "users" | "penalties" | "audit" | "admins" | "config";
 
 function mainScreen(me: Me, again: () => Promise<void>): HTMLElement {
-  const tabs: Tab[] = ["reports", "users", "penalties", "audit", "admins"];
+  const tabs: Tab[] = ["dashboard", "reports", "users", "penalties", "audit", "admins"];
   if (me.admin.role === "super") tabs.push("config");
   const body = h("main", "admin-body");
   const nav = h("nav", { class: "admin-tabs", attrs: { "aria-label": t("ad_title") } });
   const show = (tab: Tab) => {
     for (const b of nav.querySelectorAll("button")) b.setAttribute("aria-current", b.dataset.tab === tab ? "page" : "false");
     const screens: Record<Tab, () => HTMLElement> = {
+      dashboard: dashboardScreen,
       reports: () => reportsScreen(me),
       users: () => usersScreen(me),
       penalties: () => penaltiesScreen(me),
@@ -217,7 +218,7 @@ function mainScreen(me: Me, again: () => Promise<void>): HTMLElement {
     }, { action: "sign-out" }),
   );
   const el = h("div", "admin-main", top, nav, body);
-  show("reports");
+  show("dashboard");
   return el;
 }
 
@@ -469,4 +470,84 @@ function configScreen(): HTMLElement {
     .then((c) => (pre.textContent = JSON.stringify(c, null, 2)))
     .catch((e) => (pre.textContent = errorText(e)));
   return h("section", { data: { screen: "admin-config" } }, pre);
+}
+
+interface Stats {
+  days: number[];
+  users: number;
+  active_devices: number;
+  messages: number[];
+  reports: number[];
+  penalties: number[];
+  open_reports: number;
+  pending_appeals: number;
+  active_penalties: number;
+}
+
+// bars draws one series per day as an SVG bar chart, node by node.
+function bars(label: string, days: number[], values: number[], cls: string): HTMLElement {
+  const NS = "http://www.w3.org/2000/svg";
+  const W = 420, H = 150, P = 22;
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("class", `admin-chart ${cls}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `${label}: ${values.join(", ")}`);
+  const hi = Math.max(1, ...values);
+  const bw = (W - 2 * P) / Math.max(1, values.length);
+  values.forEach((v, i) => {
+    const r = document.createElementNS(NS, "rect");
+    const bh = (v * (H - 2 * P)) / hi;
+    r.setAttribute("x", String(P + i * bw + 2));
+    r.setAttribute("y", String(H - P - bh));
+    r.setAttribute("width", String(Math.max(1, bw - 4)));
+    r.setAttribute("height", String(bh));
+    const tt = document.createElementNS(NS, "title");
+    tt.textContent = `${formatTime(days[i], false)}: ${v}`;
+    r.append(tt);
+    svg.append(r);
+  });
+  const text = (s: string, x: number, y: number) => {
+    const el = document.createElementNS(NS, "text");
+    el.setAttribute("x", String(x));
+    el.setAttribute("y", String(y));
+    el.setAttribute("font-size", "11");
+    el.textContent = s;
+    svg.append(el);
+  };
+  text(String(hi), 2, P - 6);
+  if (days.length) {
+    text(new Date(days[0]).toISOString().slice(5, 10), P, H - 6);
+    text(new Date(days[days.length - 1]).toISOString().slice(5, 10), W - P - 34, H - 6);
+  }
+  return h("figure", { class: "admin-figure", data: { chart: cls } }, h("figcaption", null, label), svg as unknown as HTMLElement);
+}
+
+function dashboardScreen(): HTMLElement {
+  const out = h("div", "admin-dash");
+  api<Stats>("GET", "stats?days=14")
+    .then((s) => {
+      const tile = (label: string, v: number, key: string) => h("div", { class: "admin-tile", data: { tile: key } }, h("strong", null, String(v)), h("span", "sub", label));
+      replace(
+        out,
+        h(
+          "div",
+          "admin-tiles",
+          tile(t("ad_users_total"), s.users, "users"),
+          tile(t("ad_devices_active"), s.active_devices, "devices"),
+          tile(t("ad_open_reports"), s.open_reports, "open-reports"),
+          tile(t("ad_pending_appeals"), s.pending_appeals, "appeals"),
+          tile(t("ad_active_penalties"), s.active_penalties, "penalties"),
+        ),
+        h(
+          "div",
+          "admin-charts",
+          bars(t("ad_messages_per_day"), s.days, s.messages, "messages"),
+          bars(t("ad_reports_per_day"), s.days, s.reports, "reports"),
+          bars(t("ad_penalties_per_day"), s.days, s.penalties, "penalties"),
+        ),
+      );
+    })
+    .catch((e) => replace(out, h("p", "empty", errorText(e))));
+  return h("section", { data: { screen: "admin-dashboard" } }, out);
 }
