@@ -369,3 +369,21 @@ func TestAdminRouteMatrix(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstAdmin: the first start makes "admin" with a one-time password,
+// once; the password signs in (to the setup stage).
+func TestFirstAdmin(t *testing.T) {
+	forEachEngineNode(t, func(t *testing.T, n *node.Node, srv *httptest.Server) {
+		name, pw, err := n.FirstAdmin(t.Context())
+		if err != nil || name != "admin" || len(pw) < 20 {
+			t.Fatalf("FirstAdmin: got %q %q %v, want admin with a one-time password", name, pw, err)
+		}
+		if name, pw2, err := n.FirstAdmin(t.Context()); err != nil || name != "" || pw2 != "" {
+			t.Errorf("FirstAdmin again: got %q %q %v, want nothing", name, pw2, err)
+		}
+		c := newConsole(t, srv)
+		if me := c.must("POST", "/admin/api/sign-in", map[string]string{"name": "admin", "password": pw}); me["stage"] != "setup" {
+			t.Errorf("first sign-in: got %v, want the setup stage", me)
+		}
+	})
+}
