@@ -122,8 +122,8 @@ func (s modSnapshots) Snapshot(ctx context.Context, reporter hongyan.UserID, kin
 			return moderation.Snapshot{}, err
 		}
 		g, err := s.groups.Get(ctx, me, hongyan.ConversationID(id))
-		if err != nil {
-			return moderation.Snapshot{}, errNothing
+		if err != nil || !g.Me.Active {
+			return moderation.Snapshot{}, errNothing // members only, not former ones
 		}
 		return moderation.Snapshot{Owner: g.Owner, Title: g.Name, Text: g.Announcement}, nil
 	case moderation.TargetMessage:

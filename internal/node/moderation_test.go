@@ -387,3 +387,37 @@ func TestFirstAdmin(t *testing.T) {
 		}
 	})
 }
+
+// TestReportAuthorisation: a stranger, a removed member and a blocked user
+// report what they may (or may no longer) see.
+func TestReportAuthorisation(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		own, m1, m2, out := registerUser(t, srv, "rep_own"), registerUser(t, srv, "rep_m1"), registerUser(t, srv, "rep_m2"), registerUser(t, srv, "rep_out")
+		befriend(t, srv, own, m1)
+		befriend(t, srv, own, m2)
+		oc := session(t, srv, own)
+		g := createGroup(t, oc, "广告群", []int64{m1.id, m2.id})
+		target := fmt.Sprint(g.Id)
+		if _, code := report(t, session(t, srv, out), "group", target, "spam"); code != "not_found" {
+			t.Errorf("a stranger reports a group: got %q, want not_found", code)
+		}
+		if _, code := report(t, session(t, srv, m1), "group", target, "spam"); code != "" {
+			t.Errorf("a member reports the group: got %q", code)
+		}
+		call(t, oc, &pb.ClientFrame{Req: &pb.ClientFrame_RemoveMembers{RemoveMembers: &pb.GroupUsersRequest{Group: g.Id, Users: []int64{m2.id}}}})
+		if _, code := report(t, session(t, srv, m2), "group", target, "spam"); code != "not_found" {
+			t.Errorf("a removed member reports the group: got %q, want not_found", code)
+		}
+		// Being blocked does not stop a report of the one who blocked.
+		call(t, oc, &pb.ClientFrame{Req: &pb.ClientFrame_Block{Block: &pb.BlockRequest{User: m1.id, Blocked: true}}})
+		if _, code := report(t, session(t, srv, m1), "user", "rep_own", "harassment"); code != "" {
+			t.Errorf("a blocked user reports who blocked them: got %q", code)
+		}
+		if _, code := report(t, session(t, srv, out), "post", "999999", "spam"); code != "not_found" {
+			t.Errorf("a report of a post nobody can see: got %q, want not_found", code)
+		}
+		if _, code := report(t, session(t, srv, out), "message", "abc", "spam"); code != "invalid_argument" {
+			t.Errorf("a report of a malformed message: got %q, want invalid_argument", code)
+		}
+	})
+}
