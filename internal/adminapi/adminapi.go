@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moderation"
+	"hongyan/internal/officialacct"
 )
 
 // Cookie is the session cookie's name.
@@ -35,6 +36,8 @@ const MaxBody = 16 << 10
 type Options struct {
 	Moderation *moderation.Service
 	Accounts   *account.Service
+	// OfficialAccounts: nil, no official-account routes.
+	OfficialAccounts *officialacct.Service
 	// ClientAddr is a request's client address (for sign-in limits).
 	ClientAddr func(*http.Request) string
 	// Secure marks the cookie Secure (the node is served over TLS).
@@ -73,6 +76,8 @@ func Handler(o Options) http.Handler {
 	a.route(mux, "POST /admin/api/admins", 0, a.createAdmin)
 	a.route(mux, "POST /admin/api/admins/{id}", 0, a.updateAdmin)
 	a.route(mux, "GET /admin/api/config", 0, a.config)
+	a.route(mux, "GET /admin/api/oa", 0, a.oaSearch)
+	a.route(mux, "POST /admin/api/oa/{id}/verified", 0, a.oaVerify)
 	a.route(mux, "GET /admin/api/stats", 0, a.stats)
 	mux.HandleFunc("/admin/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such API"))
@@ -700,4 +705,72 @@ func (a *api) stats(w http.ResponseWriter, r req) error {
 	return writeJSON(w, map[string]any{"days": ms, "users": d.Users, "active_devices": d.ActiveDevices, "messages": d.Messages,
 		"reports": d.Reports, "penalties": d.Penalties, "open_reports": d.OpenReports, "pending_appeals": d.PendingAppeals,
 		"active_penalties": d.ActivePenalties})
+}
+
+// ---- Official accounts ----
+
+type oaJSON struct {
+	ID       int64  `json:"id"`
+	AppID    string `json:"appid"`
+	Name     string `json:"name"`
+	Intro    string `json:"intro"`
+	Verified bool   `json:"verified"`
+	Created  int64  `json:"created"`
+}
+
+func oaOut(a officialacct.Account) oaJSON {
+	return oaJSON{ID: int64(a.ID), AppID: a.AppID, Name: a.Name, Intro: a.Intro, Verified: a.Verified, Created: ms(a.Created)}
+}
+
+func (a *api) oaSearch(w http.ResponseWriter, r req) error {
+	if err := a.Moderation.Allow(r.p, moderation.RoleViewer); err != nil {
+		return err
+	}
+	if a.OfficialAccounts == nil {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no official accounts on this server")
+	}
+	as, err := a.OfficialAccounts.Search(r.Context(), r.URL.Query().Get("q"))
+	if err != nil {
+		return err
+	}
+	out := make([]oaJSON, 0, len(as))
+	for _, x := range as {
+		out = append(out, oaOut(x))
+	}
+	return writeJSON(w, map[string]any{"accounts": out})
+}
+
+func (a *api) oaVerify(w http.ResponseWriter, r req) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Verified bool   `json:"verified"`
+		Reason   string `json:"reason"`
+	}
+	if err := decode(r.Request, &in); err != nil {
+		return err
+	}
+	if err := a.Moderation.Allow(r.p, moderation.RoleModerator); err != nil {
+		return err
+	}
+	if err := hongyan.ValidText("reason", in.Reason, moderation.MaxReason); err != nil {
+		return err
+	}
+	if a.OfficialAccounts == nil {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no official accounts on this server")
+	}
+	x, err := a.OfficialAccounts.SetVerified(r.Context(), officialacct.AccountID(id), in.Verified)
+	if err != nil {
+		return err
+	}
+	action := "oa.unverify"
+	if in.Verified {
+		action = "oa.verify"
+	}
+	if err := a.Moderation.Record(r.Context(), r.p, action, "oa:"+strconv.FormatInt(id, 10), in.Reason); err != nil {
+		return err
+	}
+	return writeJSON(w, oaOut(x))
 }

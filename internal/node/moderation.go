@@ -166,10 +166,11 @@ func (s modSnapshots) Snapshot(ctx context.Context, reporter hongyan.UserID, kin
 func (n *Node) adminAPI(clients *clientaddr.Resolver) http.Handler {
 	cfg := n.cfg
 	return adminapi.Handler(adminapi.Options{
-		Moderation: n.mod,
-		Accounts:   n.accounts,
-		ClientAddr: clients.Addr,
-		Secure:     strings.HasPrefix(publicURL(cfg), "https://"),
+		Moderation:       n.mod,
+		Accounts:         n.accounts,
+		OfficialAccounts: n.oas,
+		ClientAddr:       clients.Addr,
+		Secure:           strings.HasPrefix(publicURL(cfg), "https://"),
 		// What super admins see of the configuration: limits and rules,
 		// never addresses or secrets.
 		Config: func() any {

@@ -17,6 +17,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/moderation"
 	"hongyan/internal/node"
+	oa "hongyan/internal/officialacct"
 	"hongyan/internal/wsclient"
 )
 
@@ -348,6 +349,8 @@ func TestAdminRouteMatrix(t *testing.T) {
 			{"POST", "/admin/api/admins/999", map[string]any{"role": "viewer"}, moderation.RoleSuper},
 			{"GET", "/admin/api/config", nil, moderation.RoleSuper},
 			{"GET", "/admin/api/stats", nil, moderation.RoleViewer},
+			{"GET", "/admin/api/oa?q=news", nil, moderation.RoleViewer},
+			{"POST", "/admin/api/oa/999/verified", map[string]any{"verified": true}, moderation.RoleModerator},
 		}
 		nobody := newConsole(t, srv)
 		for _, r := range routes {
@@ -418,6 +421,34 @@ func TestReportAuthorisation(t *testing.T) {
 		}
 		if _, code := report(t, session(t, srv, out), "message", "abc", "spam"); code != "invalid_argument" {
 			t.Errorf("a report of a malformed message: got %q, want invalid_argument", code)
+		}
+	})
+}
+
+// TestOfficialAccountBadge: a moderator gives an official account the
+// verification badge from the console; users see it; it is audited.
+func TestOfficialAccountBadge(t *testing.T) {
+	forEachEngineNode(t, func(t *testing.T, n *node.Node, srv *httptest.Server) {
+		owner := registerUser(t, srv, "oa_owner1")
+		o := session(t, srv, owner)
+		acct := call(t, o, oaReq(&pb.OaCreateRequest{Org: "School", Name: "School News", Kind: pb.OaKind_OA_KIND_SERVICE})).GetOaCreated().GetAccount()
+		mod := adminConsole(t, srv, n, "mod_oa", moderation.RoleModerator)
+		viewer := adminConsole(t, srv, n, "view_oa", moderation.RoleViewer)
+		found := viewer.must("GET", "/admin/api/oa?q=school", nil)["accounts"].([]any)
+		if len(found) != 1 || found[0].(map[string]any)["verified"] != false {
+			t.Fatalf("search: got %v", found)
+		}
+		path := fmt.Sprintf("/admin/api/oa/%d/verified", acct.Id)
+		viewer.want(http.StatusForbidden, "POST", path, map[string]any{"verified": true})
+		if got := mod.must("POST", path, map[string]any{"verified": true, "reason": "checked the licence"}); got["verified"] != true {
+			t.Errorf("verify: got %v", got)
+		}
+		if a, _ := n.OfficialAccounts().Account(t.Context(), oa.AccountID(acct.Id)); !a.Verified {
+			t.Errorf("the account is not verified after the console said so")
+		}
+		log := viewer.must("GET", "/admin/api/audit", nil)["entries"].([]any)
+		if e := log[0].(map[string]any); e["action"] != "oa.verify" || e["target"] != fmt.Sprintf("oa:%d", acct.Id) {
+			t.Errorf("newest audit entry: got %v, want oa.verify", e)
 		}
 	})
 }
