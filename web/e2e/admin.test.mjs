@@ -67,6 +67,7 @@ describe("administrator console", { skip }, () => {
     cat = await user(server.url, "adm_cat", "Cat");
     await ann.body("report", { kind: "user", target: "adm_ben", reason: "sends ads <b>all day</b>" });
     await cat.body("report", { kind: "user", target: "adm_ann", reason: "I clicked by mistake" });
+    await cat.body("oaCreate", { org: "City Library", name: "City Library News", kind: 1 });
   });
 
   after(async () => {
@@ -131,6 +132,13 @@ describe("administrator console", { skip }, () => {
     await page.locator('input[name="q"]').fill("adm_ben");
     await page.locator('[data-form="admin-user-search"] button[type="submit"]').click();
     await page.locator("[data-user] [data-penalty]").waitFor();
+    // The verification badge of an official account.
+    await page.locator('[data-tab="oa"]').click();
+    await page.locator('[data-form="admin-oa-search"] input[name="q"]').fill("library");
+    await page.locator('[data-form="admin-oa-search"] button[type="submit"]').click();
+    const oa = page.locator("[data-oa]", { hasText: "City Library News" });
+    await oa.locator('[data-action="verify"]').click();
+    await oa.locator("[data-verified]").waitFor();
     // A moderator does not manage administrators.
     await page.locator('[data-tab="admins"]').click();
     await page.locator('[data-admin="mod1"]').waitFor();

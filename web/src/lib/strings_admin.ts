@@ -78,6 +78,12 @@ export const adminEn = {
   ad_messages_per_day: "Messages per day",
   ad_reports_per_day: "Reports per day",
   ad_penalties_per_day: "Penalties per day",
+  ad_oa: "Official accounts",
+  ad_oa_search: "Find an official account by name or AppID",
+  ad_oa_verified: "Verified",
+  ad_oa_verify: "Give the verification badge",
+  ad_oa_unverify: "Take the badge away",
+  ad_oa_none: "No such official account.",
 };
 
 export const adminZh: typeof adminEn = {
@@ -158,4 +164,10 @@ export const adminZh: typeof adminEn = {
   ad_messages_per_day: "每日消息数",
   ad_reports_per_day: "每日举报数",
   ad_penalties_per_day: "每日处罚数",
+  ad_oa: "公众号",
+  ad_oa_search: "按名称或 AppID 查找公众号",
+  ad_oa_verified: "已认证",
+  ad_oa_verify: "授予认证标识",
+  ad_oa_unverify: "取消认证",
+  ad_oa_none: "没有这个公众号。",
 };

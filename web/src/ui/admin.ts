@@ -184,10 +184,10 @@ function setupScreen(me: Me, done: () => Promise<void>): HTMLElement {
   return h("div", "admin-center", box);
 }
 
-type Tab = "dashboard" | "reports" | "users" | "penalties" | "audit" | "admins" | "config";
+type Tab = "dashboard" | "reports" | "users" | "penalties" | "oa" | "audit" | "admins" | "config";
 
 function mainScreen(me: Me, again: () => Promise<void>): HTMLElement {
-  const tabs: Tab[] = ["dashboard", "reports", "users", "penalties", "audit", "admins"];
+  const tabs: Tab[] = ["dashboard", "reports", "users", "penalties", "oa", "audit", "admins"];
   if (me.admin.role === "super") tabs.push("config");
   const body = h("main", "admin-body");
   const nav = h("nav", { class: "admin-tabs", attrs: { "aria-label": t("ad_title") } });
@@ -198,6 +198,7 @@ function mainScreen(me: Me, again: () => Promise<void>): HTMLElement {
       reports: () => reportsScreen(me),
       users: () => usersScreen(me),
       penalties: () => penaltiesScreen(me),
+      oa: () => oaScreen(me),
       audit: auditScreen,
       admins: () => adminsScreen(me),
       config: configScreen,
@@ -550,4 +551,57 @@ function dashboardScreen(): HTMLElement {
     })
     .catch((e) => replace(out, h("p", "empty", errorText(e))));
   return h("section", { data: { screen: "admin-dashboard" } }, out);
+}
+
+interface OaAccount {
+  id: number;
+  appid: string;
+  name: string;
+  intro: string;
+  verified: boolean;
+}
+
+// Official accounts: find one by name or AppID, give or take the
+// verification badge.
+function oaScreen(me: Me): HTMLElement {
+  const out = h("div", "admin-list");
+  const q = h("input", { attrs: { name: "q", maxlength: 60, "aria-label": t("ad_oa_search"), placeholder: t("ad_oa_search") } });
+  const load = async () => {
+    if (!q.value.trim()) return;
+    try {
+      const as = (await api<{ accounts: OaAccount[] }>("GET", `oa?q=${encodeURIComponent(q.value.trim())}`)).accounts;
+      replace(
+        out,
+        as.length
+          ? as.map((a) =>
+              h(
+                "article",
+                { class: "admin-item", data: { oa: a.id } },
+                h(
+                  "div",
+                  "admin-item-head",
+                  h("strong", null, a.name, a.verified ? h("span", { class: "badge verified", data: { verified: "1" } }, t("ad_oa_verified")) : null),
+                  h("span", "sub", a.appid),
+                ),
+                a.intro ? h("p", "sub", a.intro) : null,
+                canAct(me)
+                  ? btn(a.verified ? t("ad_oa_unverify") : t("ad_oa_verify"), () =>
+                      api("POST", `oa/${a.id}/verified`, { verified: !a.verified, reason: "" }).then(load, toastError),
+                    { action: "verify" })
+                  : null,
+              ),
+            )
+          : empty(t("ad_oa_none")),
+      );
+    } catch (e) {
+      replace(out, h("p", "empty", errorText(e)));
+    }
+  };
+  const form = h(
+    "form",
+    { class: "admin-toolbar", data: { form: "admin-oa-search" }, on: { submit: (ev) => (ev.preventDefault(), void load()) } },
+    q,
+    h("button", { class: "btn small primary", attrs: { type: "submit" } }, t("ad_search")),
+  );
+  return h("section", { data: { screen: "admin-oa" } }, form, out);
 }
