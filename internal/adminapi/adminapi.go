@@ -21,6 +21,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"hongyan/internal/account"
+	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moderation"
 	"hongyan/internal/officialacct"
@@ -36,6 +37,8 @@ const MaxBody = 16 << 10
 type Options struct {
 	Moderation *moderation.Service
 	Accounts   *account.Service
+	// Groups: nil, no group routes.
+	Groups *group.Service
 	// OfficialAccounts: nil, no official-account routes.
 	OfficialAccounts *officialacct.Service
 	// ClientAddr is a request's client address (for sign-in limits).
@@ -76,6 +79,7 @@ func Handler(o Options) http.Handler {
 	a.route(mux, "POST /admin/api/admins", 0, a.createAdmin)
 	a.route(mux, "POST /admin/api/admins/{id}", 0, a.updateAdmin)
 	a.route(mux, "GET /admin/api/config", 0, a.config)
+	a.route(mux, "GET /admin/api/groups/{id}", 0, a.group)
 	a.route(mux, "GET /admin/api/oa", 0, a.oaSearch)
 	a.route(mux, "POST /admin/api/oa/{id}/verified", 0, a.oaVerify)
 	a.route(mux, "GET /admin/api/stats", 0, a.stats)
@@ -773,4 +777,25 @@ func (a *api) oaVerify(w http.ResponseWriter, r req) error {
 		return err
 	}
 	return writeJSON(w, oaOut(x))
+}
+
+// ---- Groups ----
+
+func (a *api) group(w http.ResponseWriter, r req) error {
+	if err := a.Moderation.Allow(r.p, moderation.RoleViewer); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if a.Groups == nil {
+		return hongyan.Errorf(hongyan.CodeNotFound, "no groups on this server")
+	}
+	g, err := a.Groups.Inspect(r.Context(), hongyan.ConversationID(id))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, map[string]any{"id": int64(g.ID), "name": g.Name, "owner": int64(g.Owner), "members": g.Members,
+		"announcement": g.Announcement, "dissolved": g.Dissolved, "created": ms(g.Created)})
 }

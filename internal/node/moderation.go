@@ -163,12 +163,13 @@ func (s modSnapshots) Snapshot(ctx context.Context, reporter hongyan.UserID, kin
 }
 
 // adminAPI is the administrator console's API (/admin/api/).
-func (n *Node) adminAPI(clients *clientaddr.Resolver) http.Handler {
+func (n *Node) adminAPI(clients *clientaddr.Resolver, groups *group.Service) http.Handler {
 	cfg := n.cfg
 	return adminapi.Handler(adminapi.Options{
 		Moderation:       n.mod,
 		Accounts:         n.accounts,
 		OfficialAccounts: n.oas,
+		Groups:           groups,
 		ClientAddr:       clients.Addr,
 		Secure:           strings.HasPrefix(publicURL(cfg), "https://"),
 		// What super admins see of the configuration: limits and rules,

@@ -350,6 +350,7 @@ func TestAdminRouteMatrix(t *testing.T) {
 			{"GET", "/admin/api/config", nil, moderation.RoleSuper},
 			{"GET", "/admin/api/stats", nil, moderation.RoleViewer},
 			{"GET", "/admin/api/oa?q=news", nil, moderation.RoleViewer},
+			{"GET", "/admin/api/groups/999", nil, moderation.RoleViewer},
 			{"POST", "/admin/api/oa/999/verified", map[string]any{"verified": true}, moderation.RoleModerator},
 		}
 		nobody := newConsole(t, srv)
@@ -394,7 +395,7 @@ func TestFirstAdmin(t *testing.T) {
 // TestReportAuthorisation: a stranger, a removed member and a blocked user
 // report what they may (or may no longer) see.
 func TestReportAuthorisation(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+	forEachEngineNode(t, func(t *testing.T, n *node.Node, srv *httptest.Server) {
 		own, m1, m2, out := registerUser(t, srv, "rep_own"), registerUser(t, srv, "rep_m1"), registerUser(t, srv, "rep_m2"), registerUser(t, srv, "rep_out")
 		befriend(t, srv, own, m1)
 		befriend(t, srv, own, m2)
@@ -416,6 +417,12 @@ func TestReportAuthorisation(t *testing.T) {
 		if _, code := report(t, session(t, srv, m1), "user", "rep_own", "harassment"); code != "" {
 			t.Errorf("a blocked user reports who blocked them: got %q", code)
 		}
+		// An administrator sees the group whoever its members are.
+		viewer := adminConsole(t, srv, n, "view_grp", moderation.RoleViewer)
+		if got := viewer.must("GET", "/admin/api/groups/"+target, nil); got["name"] != "广告群" || got["members"].(float64) != 2 || int64(got["owner"].(float64)) != own.id {
+			t.Errorf("group as an administrator sees it: got %v", got)
+		}
+		viewer.want(http.StatusNotFound, "GET", "/admin/api/groups/999999", nil)
 		if _, code := report(t, session(t, srv, out), "post", "999999", "spam"); code != "not_found" {
 			t.Errorf("a report of a post nobody can see: got %q, want not_found", code)
 		}

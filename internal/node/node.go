@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	for _, p := range oaapi.Paths {
 		mux.Handle(p, oah)
 	}
-	mux.Handle("/admin/api/", n.adminAPI(clients))
+	mux.Handle("/admin/api/", n.adminAPI(clients, groups))
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
