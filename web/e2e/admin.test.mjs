@@ -169,6 +169,10 @@ describe("administrator console", { skip }, () => {
       return r.status;
     });
     assert.equal(status, 403);
+    await page.locator('[data-tab="groups"]').click();
+    await page.locator('[data-form="admin-group-search"] input[name="q"]').fill("999999");
+    await page.locator('[data-form="admin-group-search"] button[type="submit"]').click();
+    await page.getByText("没有这个群。").waitFor();
     await page.locator('[data-action="sign-out"]').click();
     await page.locator('[data-form="admin-sign-in"]').waitFor();
     assert.equal(page.errors.length, 0, page.errors.join("\n"));

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "e0bd8c928f1d2bec";
-const SHELL = ["/","/assets/admin-6FwSg_Fj.js","/assets/decode-ZjkDR2x9.js","/assets/index-B_-DYe1c.js","/assets/index-CLEXSRPx.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "291ab24ed12554c4";
+const SHELL = ["/","/assets/admin-m7ny84OC.js","/assets/decode-ZjkDR2x9.js","/assets/index-CLEXSRPx.css","/assets/index-CaWzfKwJ.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

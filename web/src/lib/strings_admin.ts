@@ -84,6 +84,12 @@ export const adminEn = {
   ad_oa_verify: "Give the verification badge",
   ad_oa_unverify: "Take the badge away",
   ad_oa_none: "No such official account.",
+  ad_groups: "Groups",
+  ad_group_id: "Group ID",
+  ad_group_none: "No such group.",
+  ad_group_line: "{0} members · owner: user {1}",
+  ad_group_dissolved: "dissolved",
+  ad_penalize_owner: "Penalize the owner",
 };
 
 export const adminZh: typeof adminEn = {
@@ -170,4 +176,10 @@ export const adminZh: typeof adminEn = {
   ad_oa_verify: "授予认证标识",
   ad_oa_unverify: "取消认证",
   ad_oa_none: "没有这个公众号。",
+  ad_groups: "群聊",
+  ad_group_id: "群 ID",
+  ad_group_none: "没有这个群。",
+  ad_group_line: "{0} 名成员 · 群主：用户 {1}",
+  ad_group_dissolved: "已解散",
+  ad_penalize_owner: "处罚群主",
 };

@@ -184,10 +184,10 @@ function setupScreen(me: Me, done: () => Promise<void>): HTMLElement {
   return h("div", "admin-center", box);
 }
 
-type Tab = "dashboard" | "reports" | "users" | "penalties" | "oa" | "audit" | "admins" | "config";
+type Tab = "dashboard" | "reports" | "users" | "groups" | "penalties" | "oa" | "audit" | "admins" | "config";
 
 function mainScreen(me: Me, again: () => Promise<void>): HTMLElement {
-  const tabs: Tab[] = ["dashboard", "reports", "users", "penalties", "oa", "audit", "admins"];
+  const tabs: Tab[] = ["dashboard", "reports", "users", "groups", "penalties", "oa", "audit", "admins"];
   if (me.admin.role === "super") tabs.push("config");
   const body = h("main", "admin-body");
   const nav = h("nav", { class: "admin-tabs", attrs: { "aria-label": t("ad_title") } });
@@ -199,6 +199,7 @@ function mainScreen(me: Me, again: () => Promise<void>): HTMLElement {
       users: () => usersScreen(me),
       penalties: () => penaltiesScreen(me),
       oa: () => oaScreen(me),
+      groups: () => groupsScreen(me),
       audit: auditScreen,
       admins: () => adminsScreen(me),
       config: configScreen,
@@ -604,4 +605,48 @@ function oaScreen(me: Me): HTMLElement {
     h("button", { class: "btn small primary", attrs: { type: "submit" } }, t("ad_search")),
   );
   return h("section", { data: { screen: "admin-oa" } }, form, out);
+}
+
+interface GroupInfo {
+  id: number;
+  name: string;
+  owner: number;
+  members: number;
+  announcement: string;
+  dissolved: boolean;
+  created: number;
+}
+
+// Groups: a group by its ID (as reports name it), with its owner, who may
+// be penalized from here.
+function groupsScreen(me: Me): HTMLElement {
+  const out = h("div", "admin-list");
+  const q = h("input", { attrs: { name: "q", inputmode: "numeric", maxlength: 20, "aria-label": t("ad_group_id"), placeholder: t("ad_group_id") } });
+  const load = async () => {
+    const id = q.value.trim();
+    if (!/^\d+$/.test(id)) return replace(out, empty(t("ad_group_none")));
+    try {
+      const g = await api<GroupInfo>("GET", `groups/${id}`);
+      replace(
+        out,
+        h(
+          "article",
+          { class: "admin-item", data: { group: g.id } },
+          h("div", "admin-item-head", h("strong", null, g.name), h("span", "sub", formatTime(g.created, true))),
+          h("p", "sub", t("ad_group_line", g.members, g.owner), g.dissolved ? " · " + t("ad_group_dissolved") : ""),
+          g.announcement ? h("blockquote", "admin-snapshot", g.announcement) : null,
+          canAct(me) ? btn(t("ad_penalize_owner"), async () => void (await penalize(String(g.owner))), { action: "penalize" }) : null,
+        ),
+      );
+    } catch (e) {
+      replace(out, e instanceof ApiError && e.code === "not_found" ? empty(t("ad_group_none")) : h("p", "empty", errorText(e)));
+    }
+  };
+  const form = h(
+    "form",
+    { class: "admin-toolbar", data: { form: "admin-group-search" }, on: { submit: (ev) => (ev.preventDefault(), void load()) } },
+    q,
+    h("button", { class: "btn small primary", attrs: { type: "submit" } }, t("ad_search")),
+  );
+  return h("section", { data: { screen: "admin-groups" } }, form, out);
 }
