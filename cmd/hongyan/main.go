@@ -146,6 +146,13 @@ func serve(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "hongyan %s listening on %s://%s (data %s, %s storage, ready in %s)\n",
 		version, scheme, ln.Addr(), cfg.Data, cfg.Storage.Driver, time.Since(start).Round(time.Millisecond))
+	// The first start of a server makes its first administrator and says
+	// the one-time password once (see `hongyan admin create-admin`).
+	if name, pw, err := n.FirstAdmin(ctx); err != nil {
+		log.Warn("create the first administrator", "err", err)
+	} else if pw != "" {
+		fmt.Fprintf(stdout, "first administrator %q created; one-time password (shown once): %s\nsign in at /admin to set a password and two-factor sign-in\n", name, pw)
+	}
 	err = n.Serve(ctx, ln)
 	if errors.Is(err, net.ErrClosed) {
 		err = nil

@@ -20,7 +20,7 @@ var features = map[string]bool{
 	"account": true, "contact": true, "chat": true, "changelog": true,
 	"group": true, "groupapp": true, "moments": true, "discovery": true, "officialacct": true,
 	"wallet": true, "call": true, "bot": true, "safety": true, "media": true, "favorite": true, "addressbook": true, "spam": true,
-	"livecode": true,
+	"livecode": true, "moderation": true,
 }
 
 // adapters implement ports on real engines.
@@ -32,7 +32,7 @@ var adapters = map[string]bool{
 // transports speak to clients over the network.
 var transports = map[string]bool{
 	"gateway": true, "wsclient": true, "cli": true, "wechatapi": true, "oaapi": true, "botapi": true,
-	"consoleapi": true, "webui": true,
+	"consoleapi": true, "webui": true, "adminapi": true,
 }
 
 // storeExceptions are the imports of another feature's storage package
@@ -43,7 +43,8 @@ var transports = map[string]bool{
 var storeExceptions = map[string]string{"groupdb": "chatdb"}
 
 // pureLibs are the small pure libraries a feature may use.
-var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "golang.org/x/image/", "golang.org/x/sync/", "github.com/google/go-cmp/"}
+var pureLibs = []string{"golang.org/x/crypto/", "golang.org/x/text/", "golang.org/x/image/", "golang.org/x/sync/", "github.com/google/go-cmp/",
+	"github.com/pquerna/otp", "github.com/boombuler/barcode"}
 
 // banned are imports a feature never makes, whatever else it needs.
 var banned = []string{"database/sql", "net/http", "github.com/nats-io/", module + "internal/gen/"}

@@ -92,6 +92,10 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
                                        one QR code that fills groups in turn; prints {"id","url"}
   livecode list | livecode show ID     your live codes; one with its groups and scans per day
   livecode scan URL                    join the group a live code leads to; prints {"group"}
+  report user|group|message|post|oa ID --reason TEXT
+                                       report it to the server's moderators ({"report":ID}); a user
+                                       by ID or account ID, a message as CONVERSATION:SEQ
+  penalties | appeal PENALTY_ID TEXT   my penalties, newest first; appeal one (once)
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD
@@ -269,6 +273,12 @@ func (e *env) run(args []string) error {
 		return e.bottle(rest)
 	case "livecode":
 		return e.liveCode(rest)
+	case "report":
+		return e.report(rest)
+	case "penalties":
+		return e.penalties(rest)
+	case "appeal":
+		return e.appeal(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":

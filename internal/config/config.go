@@ -58,8 +58,22 @@ type Config struct {
 	Accounts         Accounts         `toml:"accounts"`
 	Spam             Spam             `toml:"spam"`
 
-	TURN TURN `toml:"turn"`
-	SFU  SFU  `toml:"sfu"`
+	TURN       TURN       `toml:"turn"`
+	SFU        SFU        `toml:"sfu"`
+	Moderation Moderation `toml:"moderation"`
+}
+
+// Moderation tunes the administrator console and users' reports.
+type Moderation struct {
+	// SessionTTL: an administrator's console session lasts this long
+	// (default 12 h).
+	SessionTTL Duration `toml:"session_ttl"`
+	// ReportsPerDay: reports one user may make in 24 hours (default 20),
+	// counted in the database so that every node enforces it.
+	ReportsPerDay int `toml:"reports_per_day"`
+	// Issuer: the name authenticator apps show beside an administrator's
+	// TOTP codes (default "Hongyan").
+	Issuer string `toml:"issuer"`
 }
 
 // SFU configures the selective forwarding unit inside the binary that
@@ -532,6 +546,7 @@ func Default() Config {
 			StrangerRequests: 20, SameMessage: 10, GroupJoins: 10, NewAccountMedia: 20},
 		Accounts:    Accounts{DeletionDelay: Duration{15 * 24 * time.Hour}, DeletionInterval: Duration{time.Hour}},
 		TLS:         TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
+		Moderation:  Moderation{SessionTTL: Duration{12 * time.Hour}, ReportsPerDay: 20, Issuer: "Hongyan"},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
@@ -697,6 +712,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.Moderation.SessionTTL.Duration < time.Minute || c.Moderation.ReportsPerDay <= 0 || c.Moderation.Issuer == "" || len(c.Moderation.Issuer) > 64 || strings.ContainsAny(c.Moderation.Issuer, ":") {
+		return fmt.Errorf("config: moderation.session_ttl must be at least 1m, reports_per_day positive, issuer 1–64 characters without \":\"")
 	}
 	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
 		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)

@@ -31,6 +31,9 @@ func accountRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
+		if err := c.admitSignIn(ctx, hongyan.Caller{User: sess.User, Device: sess.Device}); err != nil {
+			return nil, err
+		}
 		return c.sessionFrame(sess), nil
 	}, public)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_Logout) (*pb.ServerFrame, error) {
@@ -121,6 +124,9 @@ func accountRoutes(rs routes) {
 		q := r.Recover
 		sess, err := s.Accounts.Recover(ctx, q.AccountId, q.Code, q.NewPassword, q.DeviceName, c.addr)
 		if err != nil {
+			return nil, err
+		}
+		if err := c.admitSignIn(ctx, hongyan.Caller{User: sess.User, Device: sess.Device}); err != nil {
 			return nil, err
 		}
 		return c.sessionFrame(sess), nil

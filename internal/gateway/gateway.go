@@ -26,6 +26,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
+	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
@@ -46,9 +47,11 @@ type Services struct {
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
 	LiveCodes    *livecode.Service    // nil: no live codes
-	Media        *media.Service       // nil: no media endpoints
-	Changes      *changelog.Feed
-	Bus          hongyan.Bus
+	// Moderation: nil, no reports, and no penalties enforced.
+	Moderation *moderation.Service
+	Media      *media.Service // nil: no media endpoints
+	Changes    *changelog.Feed
+	Bus        hongyan.Bus
 }
 
 // Options tune the gateway.

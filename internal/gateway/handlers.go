@@ -71,6 +71,9 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 	if err := checkLists(f); err != nil {
 		return nil, err
 	}
+	if err := c.restricted(ctx, me, rt.kind); err != nil {
+		return nil, err
+	}
 	return rt.serve(c, ctx, me, f)
 }
 
@@ -151,6 +154,9 @@ func newRoutes(s Services) routes {
 	if s.LiveCodes != nil {
 		liveCodeRoutes(rs)
 	}
+	if s.Moderation != nil {
+		moderationRoutes(rs)
+	}
 	return rs
 }
 
@@ -205,6 +211,9 @@ func (c *conn) hello(ctx context.Context, h *pb.Hello) (*pb.ServerFrame, error) 
 	}
 	me, err := c.g.s.Accounts.Authenticate(ctx, h.Token)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.admitSignIn(ctx, me); err != nil {
 		return nil, err
 	}
 	sub, err := c.g.s.Bus.Subscribe(hongyan.UserSubject(me.User), c.onEvent)

@@ -13,6 +13,7 @@ import (
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/wallet"
@@ -173,6 +174,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_AbVersions{AbVersions: versionsPB(v)}
 	case addressbook.Entry:
 		item.Item = &pb.Change_GroupBookEntry{GroupBookEntry: bookEntryPB(v)}
+	case moderation.Penalty:
+		item.Item = &pb.Change_Penalty{Penalty: penaltyPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

@@ -32,6 +32,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
+	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
@@ -59,6 +60,7 @@ type Node struct {
 	finds    *discovery.Service
 	relays   *relays
 	sfu      *sfu.SFU
+	mod      *moderation.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -161,7 +163,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	accounts.SetDeletionGuard(deletionGuard{n.wallet})
 	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
+	n.mod = newModeration(cfg, db, accounts, chats, groups, momentsSvc, oas, pub)
+	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books), n.mod))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -171,6 +174,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Moderation: n.mod,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -205,6 +209,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	for _, p := range oaapi.Paths {
 		mux.Handle(p, oah)
 	}
+	mux.Handle("/admin/api/", n.adminAPI(clients, groups))
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -24,6 +24,8 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/livecode/livecodetest"
+	"hongyan/internal/moderation"
+	"hongyan/internal/moderation/moderationtest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
@@ -214,4 +216,15 @@ func TestDiscoveryStore(t *testing.T) {
 func TestLiveCodeStore(t *testing.T) {
 	pgtest.Require(t)
 	livecodetest.Run(t, func(t *testing.T) livecode.Store { return open(t).LiveCodes() })
+}
+
+func TestModerationStore(t *testing.T) {
+	pgtest.Require(t)
+	moderationtest.Run(t, func(t *testing.T) moderation.Store { return open(t).Moderation() })
+}
+
+func TestDashboardCounts(t *testing.T) {
+	pgtest.Require(t)
+	accounttest.RunCounts(t, func(t *testing.T) accounttest.CountStore { return open(t).Accounts() })
+	chattest.RunCounts(t, func(t *testing.T) chattest.CountStore { return open(t).Chats() })
 }

@@ -20,6 +20,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/livecode"
 	"hongyan/internal/livecode/livecodetest"
+	"hongyan/internal/moderation"
+	"hongyan/internal/moderation/moderationtest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
@@ -92,4 +94,13 @@ func TestDiscoveryStore(t *testing.T) {
 
 func TestLiveCodeStore(t *testing.T) {
 	livecodetest.Run(t, func(t *testing.T) livecode.Store { return open(t).LiveCodes() })
+}
+
+func TestModerationStore(t *testing.T) {
+	moderationtest.Run(t, func(t *testing.T) moderation.Store { return open(t).Moderation() })
+}
+
+func TestDashboardCounts(t *testing.T) {
+	accounttest.RunCounts(t, func(t *testing.T) accounttest.CountStore { return open(t).Accounts() })
+	chattest.RunCounts(t, func(t *testing.T) chattest.CountStore { return open(t).Chats() })
 }

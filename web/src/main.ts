@@ -12,8 +12,19 @@ import { shell, type View } from "./ui/shell";
 const root = document.getElementById("app")!;
 let current: View | undefined;
 
+// The administrator console is its own page, whoever is signed in here.
+const ADMIN = location.pathname === "/admin" || location.pathname.startsWith("/admin/");
+
 function render(): void {
   current?.dispose?.();
+  if (ADMIN) {
+    // Loaded only here, so that users' devices never download it.
+    void import("./ui/admin").then((m) => {
+      current = m.adminConsole();
+      replace(root, current.el);
+    });
+    return;
+  }
   const oauth = location.pathname === OAUTH_PATH;
   if (app.store) {
     current = oauth ? oauthScreen() : shell();
@@ -25,11 +36,15 @@ function render(): void {
   replace(root, current.el);
 }
 
-app.on("session", render);
-app.on("lang", render);
-void app.boot().then(() => {
-  if (!current) render();
-});
+if (ADMIN) {
+  render();
+} else {
+  app.on("session", render);
+  app.on("lang", render);
+  void app.boot().then(() => {
+    if (!current) render();
+  });
+}
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   addEventListener("load", () => {

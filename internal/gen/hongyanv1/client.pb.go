@@ -696,6 +696,9 @@ type ClientFrame struct {
 	//	*ClientFrame_AccountDelete
 	//	*ClientFrame_AccountCancelDelete
 	//	*ClientFrame_AccountDeletion
+	//	*ClientFrame_Report
+	//	*ClientFrame_MyPenalties
+	//	*ClientFrame_Appeal
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2257,6 +2260,33 @@ func (x *ClientFrame) GetAccountDeletion() *Empty {
 	return nil
 }
 
+func (x *ClientFrame) GetReport() *ReportRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Report); ok {
+			return x.Report
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMyPenalties() *MyPenaltiesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MyPenalties); ok {
+			return x.MyPenalties
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppeal() *AppealRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_Appeal); ok {
+			return x.Appeal
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2942,6 +2972,19 @@ type ClientFrame_AccountDeletion struct {
 	AccountDeletion *Empty `protobuf:"bytes,427,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
 }
 
+type ClientFrame_Report struct {
+	// Moderation (moderation.proto): report, my penalties, appeal.
+	Report *ReportRequest `protobuf:"bytes,400,opt,name=report,proto3,oneof"`
+}
+
+type ClientFrame_MyPenalties struct {
+	MyPenalties *MyPenaltiesRequest `protobuf:"bytes,401,opt,name=my_penalties,json=myPenalties,proto3,oneof"`
+}
+
+type ClientFrame_Appeal struct {
+	Appeal *AppealRequest `protobuf:"bytes,402,opt,name=appeal,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3278,6 +3321,12 @@ func (*ClientFrame_AccountCancelDelete) isClientFrame_Req() {}
 
 func (*ClientFrame_AccountDeletion) isClientFrame_Req() {}
 
+func (*ClientFrame_Report) isClientFrame_Req() {}
+
+func (*ClientFrame_MyPenalties) isClientFrame_Req() {}
+
+func (*ClientFrame_Appeal) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3368,6 +3417,8 @@ type ServerFrame struct {
 	//	*ServerFrame_LiveCodes
 	//	*ServerFrame_LiveCodeScanned
 	//	*ServerFrame_AccountDeletion
+	//	*ServerFrame_ReportFiled
+	//	*ServerFrame_Penalties
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4180,6 +4231,24 @@ func (x *ServerFrame) GetAccountDeletion() *AccountDeletion {
 	return nil
 }
 
+func (x *ServerFrame) GetReportFiled() *ReportFiled {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_ReportFiled); ok {
+			return x.ReportFiled
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetPenalties() *PenaltyList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Penalties); ok {
+			return x.Penalties
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4530,6 +4599,15 @@ type ServerFrame_AccountDeletion struct {
 	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
 }
 
+type ServerFrame_ReportFiled struct {
+	// Moderation (moderation.proto).
+	ReportFiled *ReportFiled `protobuf:"bytes,400,opt,name=report_filed,json=reportFiled,proto3,oneof"`
+}
+
+type ServerFrame_Penalties struct {
+	Penalties *PenaltyList `protobuf:"bytes,401,opt,name=penalties,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4697,6 +4775,10 @@ func (*ServerFrame_LiveCodes) isServerFrame_Body() {}
 func (*ServerFrame_LiveCodeScanned) isServerFrame_Body() {}
 
 func (*ServerFrame_AccountDeletion) isServerFrame_Body() {}
+
+func (*ServerFrame_ReportFiled) isServerFrame_Body() {}
+
+func (*ServerFrame_Penalties) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5159,6 +5241,7 @@ type Change struct {
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
+	//	*Change_Penalty
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5460,6 +5543,15 @@ func (x *Change) GetRedPacket() *RedPacket {
 	return nil
 }
 
+func (x *Change) GetPenalty() *Penalty {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Penalty); ok {
+			return x.Penalty
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5597,6 +5689,12 @@ type Change_RedPacket struct {
 	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
 }
 
+type Change_Penalty struct {
+	// Moderation (moderation.proto): a penalty of mine, imposed, lifted
+	// or its appeal decided (kind 160).
+	Penalty *Penalty `protobuf:"bytes,400,opt,name=penalty,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5652,6 +5750,8 @@ func (*Change_WalletBalance) isChange_Item() {}
 func (*Change_Transfer) isChange_Item() {}
 
 func (*Change_RedPacket) isChange_Item() {}
+
+func (*Change_Penalty) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11224,7 +11324,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\"\x8cU\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\"\xbeV\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11423,8 +11523,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rlivecode_scan\x18\xd9\x03 \x01(\v2\x1f.hongyan.v1.LiveCodeScanRequestH\x00R\flivecodeScan\x12J\n" +
 	"\x0eaccount_delete\x18\xa9\x03 \x01(\v2 .hongyan.v1.AccountDeleteRequestH\x00R\raccountDelete\x12H\n" +
 	"\x15account_cancel_delete\x18\xaa\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x13accountCancelDelete\x12?\n" +
-	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletionB\x05\n" +
-	"\x03req\"\xb1'\n" +
+	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletion\x124\n" +
+	"\x06report\x18\x90\x03 \x01(\v2\x19.hongyan.v1.ReportRequestH\x00R\x06report\x12D\n" +
+	"\fmy_penalties\x18\x91\x03 \x01(\v2\x1e.hongyan.v1.MyPenaltiesRequestH\x00R\vmyPenalties\x124\n" +
+	"\x06appeal\x18\x92\x03 \x01(\v2\x19.hongyan.v1.AppealRequestH\x00R\x06appealB\x05\n" +
+	"\x03req\"\xaa(\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11528,7 +11631,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"live_codes\x18\xd7\x03 \x01(\v2\x18.hongyan.v1.LiveCodeListH\x00R\tliveCodes\x12J\n" +
 	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x12I\n" +
-	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletionB\x06\n" +
+	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletion\x12=\n" +
+	"\freport_filed\x18\x90\x03 \x01(\v2\x17.hongyan.v1.ReportFiledH\x00R\vreportFiled\x128\n" +
+	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenaltiesB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11552,7 +11657,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xc5\r\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11586,7 +11691,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
-	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x120\n" +
+	"\apenalty\x18\x90\x03 \x01(\v2\x13.hongyan.v1.PenaltyH\x00R\apenaltyB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -12285,65 +12391,71 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*LiveCodeRef)(nil),                // 166: hongyan.v1.LiveCodeRef
 	(*LiveCodeScanRequest)(nil),        // 167: hongyan.v1.LiveCodeScanRequest
 	(*AccountDeleteRequest)(nil),       // 168: hongyan.v1.AccountDeleteRequest
-	(*OaAccount)(nil),                  // 169: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 170: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 171: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 172: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 173: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 174: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 175: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 176: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 177: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 178: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 179: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 180: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 181: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 182: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 183: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 184: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 185: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 186: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 187: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 188: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 189: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 190: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 191: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 192: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 193: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 194: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 195: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 196: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 197: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 198: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 199: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 200: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 201: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 202: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 203: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 204: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 205: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 206: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 207: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 208: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 209: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 210: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 211: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 212: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 213: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 214: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 215: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 216: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 217: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 218: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 219: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 220: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 221: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 222: hongyan.v1.AccountDeletion
-	(*OaFollow)(nil),                   // 223: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 224: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 225: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 226: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 227: hongyan.v1.MoneyCard
+	(*ReportRequest)(nil),              // 169: hongyan.v1.ReportRequest
+	(*MyPenaltiesRequest)(nil),         // 170: hongyan.v1.MyPenaltiesRequest
+	(*AppealRequest)(nil),              // 171: hongyan.v1.AppealRequest
+	(*OaAccount)(nil),                  // 172: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 173: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 174: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 175: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 176: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 177: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 178: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 179: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 180: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 181: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 182: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 183: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 184: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 185: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 186: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 187: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 188: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 189: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 190: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 191: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 192: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 193: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 194: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 195: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 196: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 197: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 198: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 199: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 200: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 201: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 202: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 203: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 204: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 205: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 206: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 207: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 208: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 209: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 210: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 211: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 212: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 213: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 214: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 215: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 216: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 217: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 218: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 219: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 220: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 221: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 222: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 223: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 224: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 225: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 226: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 227: hongyan.v1.PenaltyList
+	(*OaFollow)(nil),                   // 228: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 229: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 230: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 231: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 232: hongyan.v1.Penalty
+	(*MoneyCard)(nil),                  // 233: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12514,163 +12626,169 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	168, // 165: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
 	10,  // 166: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
 	10,  // 167: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
-	11,  // 168: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 169: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 170: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 171: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 172: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 173: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 174: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 175: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 176: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 177: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 178: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 179: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 180: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 181: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 182: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 183: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 184: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 185: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 186: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 187: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 188: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 189: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 190: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 191: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 192: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 193: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 194: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 195: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 196: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	169, // 197: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	170, // 198: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	171, // 199: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	172, // 200: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	173, // 201: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 202: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	174, // 203: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	175, // 204: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	176, // 205: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 206: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	177, // 207: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	178, // 208: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	179, // 209: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	180, // 210: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	181, // 211: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	182, // 212: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	183, // 213: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	184, // 214: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	185, // 215: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	186, // 216: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	187, // 217: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	188, // 218: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	189, // 219: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	190, // 220: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	191, // 221: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	192, // 222: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	193, // 223: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	194, // 224: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	195, // 225: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	196, // 226: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	197, // 227: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	198, // 228: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	199, // 229: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	200, // 230: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	201, // 231: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	202, // 232: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	203, // 233: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	204, // 234: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	205, // 235: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	206, // 236: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	207, // 237: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	208, // 238: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	209, // 239: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	210, // 240: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	211, // 241: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	212, // 242: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	213, // 243: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	214, // 244: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	215, // 245: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	216, // 246: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	217, // 247: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	218, // 248: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	219, // 249: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	220, // 250: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	221, // 251: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	222, // 252: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	18,  // 253: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 254: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 255: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 256: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 257: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 258: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 259: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 260: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 261: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 262: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 263: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 264: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	172, // 265: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	223, // 266: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	189, // 267: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	224, // 268: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	225, // 269: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	196, // 270: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	198, // 271: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	199, // 272: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	204, // 273: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	208, // 274: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	226, // 275: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	211, // 276: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	216, // 277: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	217, // 278: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 279: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 280: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 281: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 282: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 283: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 284: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 285: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	227, // 286: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 287: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 288: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 289: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 290: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 291: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 292: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 293: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 294: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 295: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 296: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 297: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 298: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 299: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 300: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 301: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 302: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 303: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 304: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 305: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 306: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 307: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 308: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 309: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 310: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 311: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 312: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 313: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 314: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 315: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 316: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 317: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 318: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 319: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	320, // [320:320] is the sub-list for method output_type
-	320, // [320:320] is the sub-list for method input_type
-	320, // [320:320] is the sub-list for extension type_name
-	320, // [320:320] is the sub-list for extension extendee
-	0,   // [0:320] is the sub-list for field type_name
+	169, // 168: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
+	170, // 169: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
+	171, // 170: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
+	11,  // 171: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 172: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 173: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 174: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 175: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 176: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 177: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 178: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 179: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 180: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 181: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 182: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 183: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 184: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 185: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 186: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 187: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 188: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 189: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 190: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 191: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 192: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 193: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 194: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 195: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 196: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 197: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 198: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 199: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	172, // 200: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	173, // 201: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	174, // 202: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	175, // 203: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	176, // 204: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 205: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	177, // 206: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	178, // 207: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	179, // 208: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 209: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	180, // 210: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	181, // 211: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	182, // 212: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	183, // 213: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	184, // 214: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	185, // 215: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	186, // 216: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	187, // 217: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	188, // 218: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	189, // 219: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	190, // 220: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	191, // 221: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	192, // 222: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	193, // 223: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	194, // 224: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	195, // 225: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	196, // 226: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	197, // 227: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	198, // 228: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	199, // 229: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	200, // 230: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	201, // 231: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	202, // 232: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	203, // 233: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	204, // 234: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	205, // 235: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	206, // 236: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	207, // 237: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	208, // 238: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	209, // 239: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	210, // 240: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	211, // 241: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	212, // 242: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	213, // 243: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	214, // 244: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	215, // 245: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	216, // 246: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	217, // 247: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	218, // 248: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	219, // 249: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	220, // 250: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	221, // 251: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	222, // 252: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	223, // 253: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	224, // 254: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	225, // 255: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	226, // 256: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	227, // 257: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	18,  // 258: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 259: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 260: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 261: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 262: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 263: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 264: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 265: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 266: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 267: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 268: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 269: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	175, // 270: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	228, // 271: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	192, // 272: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	229, // 273: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	230, // 274: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	199, // 275: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	201, // 276: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	202, // 277: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	207, // 278: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	211, // 279: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	231, // 280: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	214, // 281: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	219, // 282: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	220, // 283: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	232, // 284: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	0,   // 285: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 286: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 287: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 288: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 289: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 290: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 291: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	233, // 292: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 293: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 294: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 295: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 296: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 297: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 298: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 299: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 300: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 301: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 302: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 303: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 304: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 305: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 306: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 307: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 308: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 309: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 310: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 311: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 312: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 313: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 314: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 315: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 316: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 317: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 318: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 319: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 320: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 321: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 322: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 323: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 324: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 325: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	326, // [326:326] is the sub-list for method output_type
+	326, // [326:326] is the sub-list for method input_type
+	326, // [326:326] is the sub-list for extension type_name
+	326, // [326:326] is the sub-list for extension extendee
+	0,   // [0:326] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12685,6 +12803,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_addressbook_proto_init()
 	file_hongyan_v1_livecode_proto_init()
 	file_hongyan_v1_safety_proto_init()
+	file_hongyan_v1_moderation_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12854,6 +12973,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AccountDelete)(nil),
 		(*ClientFrame_AccountCancelDelete)(nil),
 		(*ClientFrame_AccountDeletion)(nil),
+		(*ClientFrame_Report)(nil),
+		(*ClientFrame_MyPenalties)(nil),
+		(*ClientFrame_Appeal)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -12940,6 +13062,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_LiveCodes)(nil),
 		(*ServerFrame_LiveCodeScanned)(nil),
 		(*ServerFrame_AccountDeletion)(nil),
+		(*ServerFrame_ReportFiled)(nil),
+		(*ServerFrame_Penalties)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -12970,6 +13094,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
+		(*Change_Penalty)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

@@ -16,6 +16,7 @@ import (
 	"hongyan/internal/sqldb/limitdb"
 	"hongyan/internal/sqldb/livecodedb"
 	"hongyan/internal/sqldb/mediadb"
+	"hongyan/internal/sqldb/moderationdb"
 	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
 	"hongyan/internal/sqldb/spamdb"
@@ -40,6 +41,7 @@ var Schemas = []sqldb.Schema{
 	livecodedb.Schema,
 	limitdb.Schema,
 	spamdb.Schema,
+	moderationdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -98,3 +100,7 @@ func (db *DB) LiveCodes() livecodedb.Store { return livecodedb.New(db.DB) }
 
 // Limits returns the store of rate limits shared by a cluster's nodes.
 func (db *DB) Limits() limitdb.Store { return limitdb.New(db.DB) }
+
+// Moderation returns the moderation store (administrators, audit log,
+// reports, penalties).
+func (db *DB) Moderation() moderationdb.Store { return moderationdb.New(db.DB) }

@@ -4,12 +4,14 @@ import { momentsEn, momentsZh } from "./strings_moments";
 import { walletEn, walletZh } from "./strings_wallet";
 import { liveCodeEn, liveCodeZh } from "./strings_livecode";
 import { safetyEn, safetyZh } from "./strings_safety";
+import { adminEn, adminZh } from "./strings_admin";
 
 export const en = {
   ...momentsEn,
   ...walletEn,
   ...liveCodeEn,
   ...safetyEn,
+  ...adminEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -705,6 +707,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...walletZh,
   ...liveCodeZh,
   ...safetyZh,
+  ...adminZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -17,6 +17,7 @@ import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVe
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
+import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1061,6 +1062,26 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: Empty;
     case: "accountDeletion";
+  } | {
+    /**
+     * Moderation (moderation.proto): report, my penalties, appeal.
+     *
+     * @generated from field: hongyan.v1.ReportRequest report = 400;
+     */
+    value: ReportRequest;
+    case: "report";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MyPenaltiesRequest my_penalties = 401;
+     */
+    value: MyPenaltiesRequest;
+    case: "myPenalties";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AppealRequest appeal = 402;
+     */
+    value: AppealRequest;
+    case: "appeal";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1611,6 +1632,20 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: AccountDeletion;
     case: "accountDeletion";
+  } | {
+    /**
+     * Moderation (moderation.proto).
+     *
+     * @generated from field: hongyan.v1.ReportFiled report_filed = 400;
+     */
+    value: ReportFiled;
+    case: "reportFiled";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PenaltyList penalties = 401;
+     */
+    value: PenaltyList;
+    case: "penalties";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2030,6 +2065,15 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: RedPacket;
     case: "redPacket";
+  } | {
+    /**
+     * Moderation (moderation.proto): a penalty of mine, imposed, lifted
+     * or its appeal decided (kind 160).
+     *
+     * @generated from field: hongyan.v1.Penalty penalty = 400;
+     */
+    value: Penalty;
+    case: "penalty";
   } | { case: undefined; value?: undefined };
 };
 
