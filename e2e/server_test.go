@@ -121,7 +121,7 @@ func startServerEnv(t *testing.T, data, addr string, env []string) *server {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "listening on http://") {
+			if strings.Contains(sc.Text(), "listening on http") {
 				line <- sc.Text()
 			}
 		}
@@ -129,7 +129,7 @@ func startServerEnv(t *testing.T, data, addr string, env []string) *server {
 	}()
 	select {
 	case l := <-line:
-		rest := l[strings.Index(l, "http://")+len("http://"):]
+		rest := l[strings.Index(l, "://")+len("://"):]
 		s.addr = strings.Fields(rest)[0]
 	case <-s.done:
 		t.Fatalf("server exited before listening:\n%s", s.log)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -137,8 +138,14 @@ func serve(ctx context.Context, cmd string, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "hongyan %s listening on http://%s (data %s, %s storage, ready in %s)\n",
-		version, ln.Addr(), cfg.Data, cfg.Storage.Driver, time.Since(start).Round(time.Millisecond))
+	scheme := "http"
+	if n.TLS() {
+		scheme = "https"
+	} else if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() {
+		log.Warn("serving plain HTTP beyond loopback: set tls.cert_file or tls.acme_domains, or put a TLS proxy in front", "addr", ln.Addr().String())
+	}
+	fmt.Fprintf(stdout, "hongyan %s listening on %s://%s (data %s, %s storage, ready in %s)\n",
+		version, scheme, ln.Addr(), cfg.Data, cfg.Storage.Driver, time.Since(start).Round(time.Millisecond))
 	err = n.Serve(ctx, ln)
 	if errors.Is(err, net.ErrClosed) {
 		err = nil

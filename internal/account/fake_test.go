@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type memStore struct {
 	devices  map[hongyan.DeviceID]Device
 	next     int64
 	lookups  int // calls of AccountBy
+	dels     map[hongyan.UserID]Deletion
 }
 
 func newMemStore() *memStore {
@@ -90,11 +92,9 @@ func (m *memStore) DeleteDevices(ctx context.Context, user hongyan.UserID, ids [
 		if d.User != user {
 			continue
 		}
-		for _, x := range ids {
-			if x == id || len(ids) == 0 {
-				delete(m.devices, id)
-				n++
-			}
+		if len(ids) == 0 || slices.Contains(ids, id) {
+			delete(m.devices, id)
+			n++
 		}
 	}
 	return n, changes, nil
@@ -134,4 +134,59 @@ func newTestService(cfg Config) (*Service, *memStore) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s.now = func() time.Time { return t0 }
 	return s, m
+}
+
+func (m *memStore) PutDeletion(ctx context.Context, d Deletion) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dels == nil {
+		m.dels = map[hongyan.UserID]Deletion{}
+	}
+	if old, ok := m.dels[d.User]; ok && !old.Erased.IsZero() {
+		return hongyan.Errorf(hongyan.CodePrecondition, "erased")
+	}
+	m.dels[d.User] = d
+	return nil
+}
+
+func (m *memStore) Deletion(ctx context.Context, user hongyan.UserID) (Deletion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.dels[user]
+	if !ok {
+		return Deletion{}, hongyan.Errorf(hongyan.CodeNotFound, "none")
+	}
+	return d, nil
+}
+
+func (m *memStore) CancelDeletion(ctx context.Context, user hongyan.UserID) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.dels[user]
+	if !ok || !d.Erased.IsZero() {
+		return false, nil
+	}
+	delete(m.dels, user)
+	return true, nil
+}
+
+func (m *memStore) DueDeletions(ctx context.Context, now time.Time, limit int) ([]hongyan.UserID, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []hongyan.UserID
+	for u, d := range m.dels {
+		if d.Erased.IsZero() && !d.Due.After(now) && len(out) < limit {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) MarkErased(ctx context.Context, user hongyan.UserID, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.dels[user]
+	d.User, d.Erased = user, at
+	m.dels[user] = d
+	return nil
 }

@@ -30,8 +30,8 @@ func (s *Service) StartQRLogin(ctx context.Context, name, addr string) (QRStart,
 		return QRStart{}, err
 	}
 	now := s.now()
-	if !s.login.Allow("qr:"+hongyan.AddressKey(addr), now) {
-		return QRStart{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many QR logins; try again later")
+	if err := hongyan.Limit(ctx, s.login, "qr:"+hongyan.AddressKey(addr), now, hongyan.Errorf(hongyan.CodeRateLimited, "too many QR logins; try again later")); err != nil {
+		return QRStart{}, err
 	}
 	code, secret := newCode(), newCode()
 	q := QRLogin{

@@ -39,6 +39,9 @@ type Config struct {
 	// VerifyRate bounds verification codes sent per phone/e-mail and
 	// per address.
 	VerifyRate hongyan.Rate
+	// DeletionDelay is the cooling-off before a requested deletion
+	// (0: DeletionDelay, 15 days).
+	DeletionDelay time.Duration
 }
 
 // DefaultConfig returns the rules a node runs with unless configured.
@@ -63,27 +66,40 @@ const (
 
 // Service implements the account rules. It is safe for concurrent use.
 type Service struct {
-	accounts Accounts
-	devices  Devices
-	codes    Recovery
-	verify   Verifications
-	outbox   Outbox
-	qr       QRLogins
-	avatars  Avatars
-	sender   Sender
-	pub      hongyan.Publisher
-	cfg      Config
-	now      func() time.Time
-	login    *hongyan.Limiter
-	register *hongyan.Limiter
-	recovery *hongyan.Limiter
-	verifies *hongyan.Limiter
+	accounts  Accounts
+	devices   Devices
+	codes     Recovery
+	verify    Verifications
+	outbox    Outbox
+	qr        QRLogins
+	avatars   Avatars
+	deletions Deletions
+	guard     DeletionGuard // nil: every deletion allowed
+	sender    Sender
+	pub       hongyan.Publisher
+	cfg       Config
+	now       func() time.Time
+	login     hongyan.RateLimiter
+	register  hongyan.RateLimiter
+	recovery  hongyan.RateLimiter
+	verifies  hongyan.RateLimiter
 	// recoveryAddr limits recovery per source address.
-	recoveryAddr *hongyan.Limiter
+	recoveryAddr hongyan.RateLimiter
 	// hashing bounds the password hashes computed at once.
 	hashing chan struct{}
 	// check is CheckPassword (tests count its calls).
 	check func(hash, password string) (bool, error)
+}
+
+// UseLimiters makes the service's rate limiters with mk (limits that hold
+// across a cluster's nodes) in place of the in-memory ones New made. Call
+// it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.login = mk("account.login", s.cfg.LoginRate)
+	s.register = mk("account.register", s.cfg.RegisterRate)
+	s.recovery = mk("account.recovery", s.cfg.RecoveryRate)
+	s.recoveryAddr = mk("account.recovery_addr", s.cfg.RecoveryAddrRate)
+	s.verifies = mk("account.verify", s.cfg.VerifyRate)
 }
 
 // New returns a Service over store that delivers recovery codes by sender
@@ -103,7 +119,7 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		cfg.PasswordHashes = DefaultConfig().PasswordHashes
 	}
 	return &Service{
-		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store,
+		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store, deletions: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
 		login:        hongyan.NewLimiterSize(cfg.LoginRate, limiterBytes),
 		register:     hongyan.NewLimiterSize(cfg.RegisterRate, limiterBytes),
@@ -155,8 +171,8 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err := hongyan.ValidName("device name", r.DeviceName, MaxDeviceName); err != nil {
 		return Session{}, err
 	}
-	if !s.register.Allow(hongyan.AddressKey(r.Address), s.now()) {
-		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")
+	if err := hongyan.Limit(ctx, s.register, hongyan.AddressKey(r.Address), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many registrations; try again later")); err != nil {
+		return Session{}, err
 	}
 	// A phone or e-mail is bound only by whoever proves they own it, so
 	// registering never tells whether it belongs to someone already.
@@ -199,6 +215,10 @@ func (s *Service) createAccount(ctx context.Context, a Account) (hongyan.UserID,
 }
 
 func (s *Service) newSession(ctx context.Context, user hongyan.UserID, name, addr string) (Session, error) {
+	// Signing in cancels a pending deletion of the account.
+	if err := s.cancelDeletionOnSignIn(ctx, user); err != nil {
+		return Session{}, err
+	}
 	tok, hash := newToken()
 	now := s.now()
 	d := Device{User: user, Name: deviceName(name), Address: addr, TokenHash: hash, Created: now, LastSeen: now}
@@ -229,8 +249,8 @@ func deviceName(n string) string {
 func (s *Service) Login(ctx context.Context, login, password, device, addr string) (Session, error) {
 	now := s.now()
 	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many login attempts; try again later")
-	if !s.login.Allow("addr:"+hongyan.AddressKey(addr), now) {
-		return Session{}, limited
+	if err := hongyan.Limit(ctx, s.login, "addr:"+hongyan.AddressKey(addr), now, limited); err != nil {
+		return Session{}, err
 	}
 	if err := hongyan.ValidName("device name", device, MaxDeviceName); err != nil {
 		return Session{}, err
@@ -255,10 +275,10 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if found {
 		key = userKey(a.ID)
 	}
-	if !s.login.Allow(key, now) {
-		return Session{}, limited
+	if err := hongyan.Limit(ctx, s.login, key, now, limited); err != nil {
+		return Session{}, err
 	}
-	if !found {
+	if !found || a.Erased() {
 		s.checkPassword(ctx, dummyHash(), password)
 		return Session{}, bad
 	}
@@ -390,8 +410,8 @@ func (s *Service) revoke(ctx context.Context, user hongyan.UserID, ids []hongyan
 // a sensitive action asks again), under the same per-account limit as
 // signing in: CodeUnauth with ReasonWrongPassword when it is not.
 func (s *Service) ConfirmPassword(ctx context.Context, c hongyan.Caller, password string) error {
-	if !s.login.Allow(userKey(c.User), s.now()) {
-		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
+	if err := hongyan.Limit(ctx, s.login, userKey(c.User), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")); err != nil {
+		return err
 	}
 	if len(password) > MaxPassword {
 		return hongyan.Errorf(hongyan.CodeUnauth, "wrong password").WithReason(hongyan.ReasonWrongPassword)
@@ -412,8 +432,8 @@ func (s *Service) ConfirmPassword(ctx context.Context, c hongyan.Caller, passwor
 
 // ChangePassword replaces the caller's password after checking the old one.
 func (s *Service) ChangePassword(ctx context.Context, c hongyan.Caller, old, new string) error {
-	if !s.login.Allow(userKey(c.User), s.now()) {
-		return hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
+	if err := hongyan.Limit(ctx, s.login, userKey(c.User), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")); err != nil {
+		return err
 	}
 	if err := validPassword(new); err != nil {
 		return err
@@ -662,8 +682,12 @@ func (s *Service) RequestRecovery(ctx context.Context, accountID, via, addr stri
 		return err
 	}
 	now := s.now()
-	if !s.recoveryAddr.Allow("code:"+hongyan.AddressKey(addr), now) || !s.recovery.Allow(strings.ToLower(accountID), now) {
-		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	if err := hongyan.Limit(ctx, s.recoveryAddr, "code:"+hongyan.AddressKey(addr), now, limited); err != nil {
+		return err
+	}
+	if err := hongyan.Limit(ctx, s.recovery, strings.ToLower(accountID), now, limited); err != nil {
+		return err
 	}
 	a, err := s.findLogin(ctx, accountID)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
@@ -696,8 +720,8 @@ func (s *Service) Recover(ctx context.Context, accountID, code, newPassword, dev
 	if err := validLogin(accountID); err != nil {
 		return Session{}, err
 	}
-	if !s.recoveryAddr.Allow("recover:"+hongyan.AddressKey(addr), s.now()) {
-		return Session{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")
+	if err := hongyan.Limit(ctx, s.recoveryAddr, "recover:"+hongyan.AddressKey(addr), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many attempts; try again later")); err != nil {
+		return Session{}, err
 	}
 	bad := hongyan.Errorf(hongyan.CodeUnauth, "wrong or expired code").WithReason(hongyan.ReasonWrongCode)
 	a, err := s.findLogin(ctx, accountID)
@@ -761,8 +785,12 @@ func (s *Service) VerifyContact(ctx context.Context, channel, to, addr string) e
 		return hongyan.Errorf(hongyan.CodeInvalid, `channel must be "phone" or "email"`)
 	}
 	now := s.now()
-	if !s.verifies.Allow("addr:"+hongyan.AddressKey(addr), now) || !s.verifies.Allow(channel+":"+to, now) {
-		return hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many codes requested; try again later")
+	if err := hongyan.Limit(ctx, s.verifies, "addr:"+hongyan.AddressKey(addr), now, limited); err != nil {
+		return err
+	}
+	if err := hongyan.Limit(ctx, s.verifies, channel+":"+to, now, limited); err != nil {
+		return err
 	}
 	code := newDigits(recoveryDigits)
 	if err := s.verify.PutVerification(ctx, Verification{Channel: channel, To: to, CodeHash: hashToken(code), Expires: now.Add(s.cfg.RecoveryTTL)}); err != nil {

@@ -23,6 +23,7 @@ type Store interface {
 	Outbox
 	QRLogins
 	Avatars
+	Deletions
 }
 
 // Accounts keeps accounts: their IDs, credentials, profiles and privacy

@@ -48,6 +48,7 @@ type Extensions struct {
 	Groups   Groups
 	Media    MediaFiles
 	Previews Previews
+	Screen   Screener // nil: nothing is screened
 }
 
 // Limits of the chat rules.
@@ -108,6 +109,9 @@ type Outgoing struct {
 	// content, when set, is a copy of another message's content (forward):
 	// Kind, Text and content are taken from it as they are.
 	content *Message
+	// screened: the Screener has seen this content already (a broadcast
+	// is screened once, not per recipient).
+	screened bool
 }
 
 // Send commits a message and returns it once it is durable. A retry with
@@ -148,6 +152,9 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 		}
 		nm.A, nm.B = min(c.User, o.Peer), max(c.User, o.Peer)
 		notify = members(Conversation{A: nm.A, B: nm.B})
+	}
+	if err := s.screen(ctx, c.User, o); err != nil {
+		return Message{}, err
 	}
 	if o.content == nil {
 		if err := s.fill(ctx, c, o, &nm); err != nil {

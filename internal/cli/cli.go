@@ -44,6 +44,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   login ID PASSWORD [--device NAME]
   me | devices | logout
   devices revoke DEVICE_ID
+  account delete --password PASSWORD   delete my account 15 days from now (signing in
+                                       cancels it; the password may be in $HONGYAN_PASSWORD)
+  account cancel-delete | account deletion   cancel it / show its state
   profile set [--nickname N] [--signature S] [--region R] [--gender male|female]
   friends request ID [--greeting TEXT] [--remark R] | friends accept ID [--remark R]
   friends decline ID
@@ -85,6 +88,10 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID
   bottle list | bottle show BOTTLE_ID  my bottles (thrown or picked) with their messages
   bottle greet BOTTLE_ID [GREETING]    ask the other person of an answered bottle to be friends
+  livecode create NAME --template GID [--max-members N]   a live code of a group you own:
+                                       one QR code that fills groups in turn; prints {"id","url"}
+  livecode list | livecode show ID     your live codes; one with its groups and scans per day
+  livecode scan URL                    join the group a live code leads to; prints {"group"}
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD
@@ -218,6 +225,8 @@ func (e *env) run(args []string) error {
 		return e.me(rest)
 	case "devices":
 		return e.devices(rest)
+	case "account":
+		return e.account(rest)
 	case "logout":
 		return e.logout(rest)
 	case "profile":
@@ -258,6 +267,8 @@ func (e *env) run(args []string) error {
 		return e.shake(rest)
 	case "bottle":
 		return e.bottle(rest)
+	case "livecode":
+		return e.liveCode(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":

@@ -54,6 +54,9 @@ type Config struct {
 	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
 	AddressBook      AddressBook      `toml:"addressbook"`
+	TLS              TLS              `toml:"tls"`
+	Accounts         Accounts         `toml:"accounts"`
+	Spam             Spam             `toml:"spam"`
 
 	TURN TURN `toml:"turn"`
 	SFU  SFU  `toml:"sfu"`
@@ -128,6 +131,78 @@ type TURN struct {
 	ExternalURLs   []string `toml:"external_urls"`
 	ExternalSecret string   `toml:"external_secret"`
 }
+
+// Spam tunes spam and scam detection on messages, friend requests and
+// joins by QR code.
+type Spam struct {
+	// Action on what is flagged: "hold" refuses it (permission_denied,
+	// reason held_as_spam) and reports it, "report" delivers it and
+	// reports it, "off" checks nothing.
+	Action string `toml:"action"`
+	// Threshold is the score that flags (1.0; lower flags more).
+	Threshold float64 `toml:"threshold"`
+	// NewAccount: accounts younger than this are new (168h: 7 days).
+	NewAccount Duration `toml:"new_account"`
+	// Window is the period behaviour is counted over (1h), in the
+	// database so that every node counts into the same numbers.
+	Window Duration `toml:"window"`
+	// Limits per window before behaviour flags: friend requests a new
+	// account sends to strangers, chats the same text goes to, groups a
+	// new account joins by QR code, links and images a new account sends.
+	StrangerRequests int `toml:"stranger_requests"`
+	SameMessage      int `toml:"same_message"`
+	GroupJoins       int `toml:"group_joins"`
+	NewAccountMedia  int `toml:"new_account_media"`
+}
+
+// Accounts tunes the deletion of accounts.
+type Accounts struct {
+	// DeletionDelay is the cooling-off between a user's request to delete
+	// their account and its deletion (360h: 15 days); signing in during
+	// it cancels the request. Shorter only for tests.
+	DeletionDelay Duration `toml:"deletion_delay"`
+	// DeletionInterval is how often a node looks for accounts whose
+	// cooling-off has ended (one node of a cluster at a time).
+	DeletionInterval Duration `toml:"deletion_interval"`
+}
+
+// TLS makes the client listener serve HTTPS: with the certificate in
+// CertFile and KeyFile, or with certificates an ACME CA issues for
+// ACMEDomains. Neither set: plain HTTP (keep the listener on loopback
+// then, or behind a proxy that terminates TLS).
+type TLS struct {
+	// CertFile and KeyFile are PEM files: the certificate chain and its
+	// private key. They are read again when they change on disk
+	// (checked at most once a minute), so a renewal needs no restart.
+	CertFile string `toml:"cert_file"`
+	KeyFile  string `toml:"key_file"`
+	// ACMEDomains are the names to obtain certificates for (the first
+	// TLS handshake for a name obtains its certificate; renewed 30 days
+	// before expiry). The node must be reachable on port 443 for those
+	// names (TLS-ALPN-01), or on port 80 through RedirectListen (HTTP-01).
+	ACMEDomains []string `toml:"acme_domains"`
+	// ACMEEmail is the contact address given to the CA (optional).
+	ACMEEmail string `toml:"acme_email"`
+	// ACMEDirectory is the CA's directory URL; empty: Let's Encrypt.
+	ACMEDirectory string `toml:"acme_directory"`
+	// ACMERoot is a PEM file of CA certificates trusted for talking to
+	// the directory (a private CA); empty: the system's roots.
+	ACMERoot string `toml:"acme_root"`
+	// ACMECache is the directory certificates and the account key are
+	// kept in; empty: <data>/acme. Share it between a cluster's nodes
+	// (or let each obtain its own).
+	ACMECache string `toml:"acme_cache"`
+	// RedirectListen, when set (":80"), serves plain HTTP that redirects
+	// every request to HTTPS, and answers ACME HTTP-01 challenges.
+	RedirectListen string `toml:"redirect_listen"`
+	// HSTSMaxAge is the max-age of the Strict-Transport-Security header
+	// sent on HTTPS responses (default one year; never on plain HTTP);
+	// 0 sends none.
+	HSTSMaxAge Duration `toml:"hsts_max_age"`
+}
+
+// On reports whether the client listener serves HTTPS.
+func (t TLS) On() bool { return t.CertFile != "" || len(t.ACMEDomains) > 0 }
 
 // AddressBook holds the limits of address-book backups and matching.
 type AddressBook struct {
@@ -254,6 +329,27 @@ type Media struct {
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0 turns the limit off).
 	MaxOpenUploads int `toml:"max_open_uploads"`
+	// Store is where content is kept: "local" (under Data/media, one
+	// node) or "s3" (a bucket every node of a cluster shares, S3).
+	Store string `toml:"store"`
+	S3    S3     `toml:"s3"`
+}
+
+// S3 is the S3-compatible bucket of media.store = "s3".
+type S3 struct {
+	// Endpoint is "https://host[:port]" ("http://" only on a trusted
+	// network).
+	Endpoint string `toml:"endpoint"`
+	Bucket   string `toml:"bucket"`
+	// Region may stay empty for most S3-compatible servers.
+	Region    string `toml:"region"`
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	// PathStyle addresses the bucket as <endpoint>/<bucket> (most
+	// self-hosted servers) rather than <bucket>.<host>.
+	PathStyle bool `toml:"path_style"`
+	// Prefix is put before every object name, for a shared bucket.
+	Prefix string `toml:"prefix"`
 }
 
 // History holds how long the server keeps chat history.
@@ -281,10 +377,17 @@ type Storage struct {
 
 // Limits are the rate limits on abusable actions (0 turns one off).
 type Limits struct {
-	LoginPerMinute        int `toml:"login_per_minute"`         // per account and per address
-	RegisterPerMinute     int `toml:"register_per_minute"`      // per address
-	RecoveryPer10Minutes  int `toml:"recovery_per_10_minutes"`  // codes sent per account
-	FriendRequestsPerHour int `toml:"friend_requests_per_hour"` // per user
+	// Shared says where the limits below are counted: "memory" (each
+	// node on its own: a cluster of N nodes allows up to N times each
+	// limit), "store" (in the database, shared by every node), or "auto"
+	// (store when the storage is PostgreSQL with a NATS bus, that is in a
+	// cluster; memory otherwise). Typing notices are always counted in
+	// memory.
+	Shared                string `toml:"shared"`
+	LoginPerMinute        int    `toml:"login_per_minute"`         // per account and per address
+	RegisterPerMinute     int    `toml:"register_per_minute"`      // per address
+	RecoveryPer10Minutes  int    `toml:"recovery_per_10_minutes"`  // codes sent per account
+	FriendRequestsPerHour int    `toml:"friend_requests_per_hour"` // per user
 	// RecoveryPerAddress bounds recovery codes asked for, and recovery
 	// attempts, per client address in 10 minutes.
 	RecoveryPerAddress int `toml:"recovery_per_address"`
@@ -384,6 +487,7 @@ func Default() Config {
 		Bus:       "memory",
 		Storage:   Storage{Driver: "sqlite", LockTimeout: Duration{5 * time.Second}},
 		Limits: Limits{
+			Shared:                  "auto",
 			LoginPerMinute:          10,
 			RegisterPerMinute:       20,
 			RecoveryPer10Minutes:    3,
@@ -424,6 +528,10 @@ func Default() Config {
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
+		Spam: Spam{Action: "report", Threshold: 1, NewAccount: Duration{7 * 24 * time.Hour}, Window: Duration{time.Hour},
+			StrangerRequests: 20, SameMessage: 10, GroupJoins: 10, NewAccountMedia: 20},
+		Accounts:    Accounts{DeletionDelay: Duration{15 * 24 * time.Hour}, DeletionInterval: Duration{time.Hour}},
+		TLS:         TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
@@ -445,6 +553,7 @@ func Default() Config {
 			MaxDecodedBytes: 192 << 20,
 			DecodeBytes:     256 << 20,
 			MaxOpenUploads:  20,
+			Store:           "local",
 		},
 	}
 }
@@ -638,6 +747,21 @@ func (c Config) Validate() error {
 	if c.Wallet.Provider != "sandbox" {
 		return fmt.Errorf("config: wallet.provider must be sandbox, not %q", c.Wallet.Provider)
 	}
+	if c.Accounts.DeletionDelay.Duration <= 0 || c.Accounts.DeletionInterval.Duration <= 0 {
+		return fmt.Errorf("config: accounts.deletion_delay and deletion_interval must be positive")
+	}
+	switch c.Spam.Action {
+	case "off", "report", "hold":
+	default:
+		return fmt.Errorf("config: spam.action must be off, report or hold, not %q", c.Spam.Action)
+	}
+	if c.Spam.Threshold <= 0 || c.Spam.NewAccount.Duration <= 0 || c.Spam.Window.Duration <= 0 ||
+		c.Spam.StrangerRequests < 1 || c.Spam.SameMessage < 1 || c.Spam.GroupJoins < 1 || c.Spam.NewAccountMedia < 1 {
+		return fmt.Errorf("config: spam.threshold, new_account, window and the limits must be positive")
+	}
+	if err := c.TLS.validate(); err != nil {
+		return err
+	}
 	if c.GCPercent < 25 {
 		return fmt.Errorf("config: gc_percent must be at least 25")
 	}
@@ -663,6 +787,20 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxFileBytes < 1<<20 || c.Media.MaxImageBytes < 1<<20 || c.Media.MaxImagePixels < 1<<20 || c.History.Retention.Duration < 0 || c.History.ChangeLogWindow.Duration < 0 {
 		return fmt.Errorf("config: media limits must be at least 1 MiB (1 Mpixel), history.retention not negative")
+	}
+	switch c.Limits.Shared {
+	case "", "auto", "memory", "store":
+	default:
+		return fmt.Errorf("config: limits.shared must be auto, memory or store, not %q", c.Limits.Shared)
+	}
+	switch c.Media.Store {
+	case "local":
+	case "s3":
+		if c.Media.S3.Endpoint == "" || c.Media.S3.Bucket == "" {
+			return fmt.Errorf("config: media.store = \"s3\" needs media.s3.endpoint and media.s3.bucket")
+		}
+	default:
+		return fmt.Errorf("config: media.store must be local or s3, not %q", c.Media.Store)
 	}
 	return nil
 }
@@ -734,4 +872,25 @@ func digits(s string, min, max int) bool {
 		}
 	}
 	return true
+}
+
+func (t TLS) validate() error {
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return fmt.Errorf("config: tls.cert_file and tls.key_file go together")
+	}
+	if t.CertFile != "" && len(t.ACMEDomains) > 0 {
+		return fmt.Errorf("config: tls: either cert_file/key_file or acme_domains, not both")
+	}
+	for _, d := range t.ACMEDomains {
+		if d == "" || strings.ContainsAny(d, "/:* ") {
+			return fmt.Errorf("config: tls.acme_domains: %q is not a DNS name", d)
+		}
+	}
+	if t.RedirectListen != "" && !t.On() {
+		return fmt.Errorf("config: tls.redirect_listen needs TLS (cert_file or acme_domains)")
+	}
+	if t.HSTSMaxAge.Duration < 0 {
+		return fmt.Errorf("config: tls.hsts_max_age must not be negative")
+	}
+	return nil
 }

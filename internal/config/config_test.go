@@ -36,7 +36,7 @@ func TestExampleFileIsDefault(t *testing.T) {
 // the example file spells it ("HONGYAN_LIMITS_LOGIN_PER_MINUTE" →
 // "LOGIN_PER_MINUTE =").
 func leaf(env string) string {
-	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_TURN_", "HONGYAN_SFU_", "HONGYAN_"} {
+	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_S3_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_TURN_", "HONGYAN_SFU_", "HONGYAN_TLS_", "HONGYAN_ACCOUNTS_", "HONGYAN_SPAM_", "HONGYAN_"} {
 		if strings.HasPrefix(env, sec) {
 			return strings.TrimPrefix(env, sec) + " ="
 		}
@@ -161,5 +161,35 @@ func TestSFUValidation(t *testing.T) {
 		if err := c.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%s: Validate() = %v, want ok=%v", tc.name, err, tc.ok)
 		}
+	}
+}
+
+func TestTLSSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tls  TLS
+		ok   bool
+	}{
+		{"none", TLS{}, true},
+		{"files", TLS{CertFile: "c.pem", KeyFile: "k.pem"}, true},
+		{"cert without key", TLS{CertFile: "c.pem"}, false},
+		{"acme", TLS{ACMEDomains: []string{"chat.example.org"}, RedirectListen: ":80"}, true},
+		{"both", TLS{CertFile: "c.pem", KeyFile: "k.pem", ACMEDomains: []string{"chat.example.org"}}, false},
+		{"bad domain", TLS{ACMEDomains: []string{"https://chat.example.org"}}, false},
+		{"redirect without tls", TLS{RedirectListen: ":80"}, false},
+		{"negative hsts", TLS{CertFile: "c.pem", KeyFile: "k.pem", HSTSMaxAge: Duration{-time.Second}}, false},
+	} {
+		c := Default()
+		c.TLS = tc.tls
+		if err := c.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate = %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+	c := Default()
+	if err := c.LoadEnv(func(k string) (string, bool) { return "a.example.org,b.example.org", k == "HONGYAN_TLS_ACME_DOMAINS" }); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(c.TLS.ACMEDomains), 2; got != want || !c.TLS.On() {
+		t.Errorf("acme_domains from env: got %v (on %v), want 2 names and TLS on", c.TLS.ACMEDomains, c.TLS.On())
 	}
 }

@@ -46,16 +46,37 @@ type Service struct {
 	dir      Directory
 	pub      hongyan.Publisher
 	now      func() time.Time
-	requests *hongyan.Limiter
-	searches *hongyan.Limiter
-	rel      relCache
+	requests hongyan.RateLimiter
+	searches hongyan.RateLimiter
+	// requestRate and searchRate are the limits' rates, for UseLimiters.
+	requestRate, searchRate hongyan.Rate
+	rel                     relCache
+	screen                  Screener // nil: nothing is screened
 }
+
+// Screener looks at each friend request before it is stored (spam and
+// scam detection, which the node fills). stranger: neither has the other
+// as a contact. An error refuses the request and nothing is stored.
+type Screener interface {
+	ScreenRequest(ctx context.Context, from, to hongyan.UserID, greeting string, stranger bool) error
+}
+
+// SetScreener installs the Screener of friend requests.
+func (s *Service) SetScreener(sc Screener) { s.screen = sc }
 
 // New returns a Service. requestRate limits friend requests per user,
 // searchRate searches per user.
 func New(store Store, dir Directory, pub hongyan.Publisher, requestRate, searchRate hongyan.Rate) *Service {
-	return &Service{store: store, dir: dir, pub: pub, now: time.Now,
+	return &Service{store: store, dir: dir, pub: pub, now: time.Now, requestRate: requestRate, searchRate: searchRate,
 		requests: hongyan.NewLimiter(requestRate), searches: hongyan.NewLimiter(searchRate)}
+}
+
+// UseLimiters makes the service's rate limiters with mk (limits that hold
+// across a cluster's nodes) in place of the in-memory ones New made. Call
+// it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.requests = mk("contact.requests", s.requestRate)
+	s.searches = mk("contact.searches", s.searchRate)
 }
 
 // notFound is the one answer for a user who does not exist and for one
@@ -67,8 +88,8 @@ func notFound() error {
 // Search finds a user by account ID or phone number. Searches are limited
 // per user before anything is looked up.
 func (s *Service) Search(ctx context.Context, c hongyan.Caller, query string) (hongyan.UserID, error) {
-	if !s.searches.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return 0, hongyan.Errorf(hongyan.CodeRateLimited, "too many searches; try again later")
+	if err := hongyan.Limit(ctx, s.searches, strconv.FormatInt(int64(c.User), 10), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many searches; try again later")); err != nil {
+		return 0, err
 	}
 	return s.dir.Find(ctx, query)
 }
@@ -89,8 +110,8 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	}
 	// Limited before anything is looked up: walking user IDs costs the
 	// budget whether or not they exist.
-	if !s.requests.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return Request{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many friend requests; try again later")
+	if err := hongyan.Limit(ctx, s.requests, strconv.FormatInt(int64(c.User), 10), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "too many friend requests; try again later")); err != nil {
+		return Request{}, err
 	}
 	if user <= 0 {
 		return Request{}, notFound()
@@ -115,6 +136,11 @@ func (s *Service) SendRequest(ctx context.Context, c hongyan.Caller, user hongya
 	}
 	if rel.FromHasTo && rel.ToHasFrom {
 		return Request{}, hongyan.Errorf(hongyan.CodeExists, "you are already friends").WithReason(hongyan.ReasonAlreadyFriends)
+	}
+	if s.screen != nil {
+		if err := s.screen.ScreenRequest(ctx, c.User, user, greeting, !rel.FromHasTo && !rel.ToHasFrom); err != nil {
+			return Request{}, err
+		}
 	}
 	needs := policy.NeedsVerification
 	now := s.now()

@@ -24,6 +24,7 @@ import (
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/livecode"
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
@@ -44,6 +45,7 @@ type Services struct {
 	// Discovery: nil, no people nearby, shake or bottles.
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
+	LiveCodes    *livecode.Service    // nil: no live codes
 	Media        *media.Service       // nil: no media endpoints
 	Changes      *changelog.Feed
 	Bus          hongyan.Bus

@@ -13,7 +13,8 @@ import (
 
 // Handler serves the client protocol (/ws) and the client's HTTP endpoints:
 // avatars (/avatar/{hash}), personal QR codes (/qr/user/{id}.png|.svg) and
-// QR-login codes (/qr/login/{code}.png|.svg).
+// QR-login codes (/qr/login/{code}.png|.svg), live codes
+// (/qr/livecode/{token}.png|.svg).
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", g)
@@ -21,6 +22,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /qr/user/{file}", g.serveUserQR)
 	mux.HandleFunc("GET /qr/login/{file}", g.serveLoginQR)
 	mux.HandleFunc("GET /qr/group/{file}", g.serveGroupQR)
+	mux.HandleFunc("GET /qr/livecode/{file}", g.serveLiveCodeQR)
 	mux.HandleFunc("GET /export", g.serveExport)
 	mux.HandleFunc("GET /export/{conversation}", g.serveExport)
 	g.registerMediaRoutes(mux)
@@ -37,6 +39,11 @@ func (g *Gateway) AddURL(u hongyan.UserID) string {
 // client offers to join the group.
 func (g *Gateway) JoinURL(code string) string {
 	return g.opt.PublicURL + "/join/" + code
+}
+
+// LiveCodeURL is the link a live code's QR code holds.
+func (g *Gateway) LiveCodeURL(token string) string {
+	return g.opt.PublicURL + "/l/" + token
 }
 
 func (g *Gateway) qrLoginURL(code string) string {
@@ -85,13 +92,30 @@ func (g *Gateway) serveLoginQR(w http.ResponseWriter, r *http.Request) {
 // join, so drawing it reveals nothing more.
 func (g *Gateway) serveGroupQR(w http.ResponseWriter, r *http.Request) {
 	code, ext := splitExt(r.PathValue("file"))
-	if len(code) == 0 || len(code) > 64 || strings.ContainsFunc(code, func(r rune) bool {
-		return !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7')
-	}) {
+	if !base32Code(code) {
 		httpError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such group code"))
 		return
 	}
 	writeQR(w, g.JoinURL(code), ext)
+}
+
+// serveLiveCodeQR draws a live code's QR code from its token, without a
+// lookup: it tells nothing about which codes exist.
+func (g *Gateway) serveLiveCodeQR(w http.ResponseWriter, r *http.Request) {
+	token, ext := splitExt(r.PathValue("file"))
+	if !base32Code(token) {
+		httpError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such live code"))
+		return
+	}
+	writeQR(w, g.LiveCodeURL(token), ext)
+}
+
+// base32Code reports whether code has the form of the codes this server
+// makes: 1 to 64 characters of base32.
+func base32Code(code string) bool {
+	return len(code) > 0 && len(code) <= 64 && !strings.ContainsFunc(code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7')
+	})
 }
 
 func splitExt(file string) (name, ext string) {

@@ -54,13 +54,30 @@ type Service struct {
 	cfg   Config
 	now   func() time.Time
 	// creates limits the groups each user creates.
-	creates *hongyan.Limiter
+	creates hongyan.RateLimiter
+	// screen is told of each join by QR code (nil: nobody).
+	screen JoinScreener
 }
+
+// JoinScreener looks at a user joining a group by its QR code (spam
+// detection counts mass joins; the node fills it). An error refuses the
+// join and nothing changes.
+type JoinScreener interface {
+	ScreenJoin(ctx context.Context, user hongyan.UserID, group hongyan.ConversationID) error
+}
+
+// SetJoinScreener installs the JoinScreener.
+func (s *Service) SetJoinScreener(j JoinScreener) { s.screen = j }
 
 // New returns a Service.
 func New(store Store, rel Relations, img Images, pub hongyan.Publisher, cfg Config) *Service {
 	return &Service{store: store, rel: rel, img: img, pub: pub, cfg: cfg, now: time.Now, creates: hongyan.NewLimiter(cfg.CreateRate)}
 }
+
+// UseLimiters makes the service's rate limiter with mk (a limit that holds
+// across a cluster's nodes) in place of the in-memory one New made. Call
+// it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) { s.creates = mk("group.create", s.cfg.CreateRate) }
 
 // SetClock replaces the service's clock; tests use it to step past the QR
 // code's lifetime.
@@ -96,8 +113,8 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, use
 	if len(users) < 2 {
 		return View{}, hongyan.Errorf(hongyan.CodeInvalid, "a group starts with at least 2 of your contacts")
 	}
-	if !s.creates.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return View{}, hongyan.Errorf(hongyan.CodeRateLimited, "you have created too many groups lately; try again later")
+	if err := hongyan.Limit(ctx, s.creates, strconv.FormatInt(int64(c.User), 10), s.now(), hongyan.Errorf(hongyan.CodeRateLimited, "you have created too many groups lately; try again later")); err != nil {
+		return View{}, err
 	}
 	if err := s.contacts(ctx, c.User, users); err != nil {
 		return View{}, err
@@ -779,6 +796,11 @@ func (s *Service) Join(ctx context.Context, c hongyan.Caller, code string) (View
 	if err != nil {
 		return View{}, nil, err
 	}
+	if s.screen != nil {
+		if err := s.screen.ScreenJoin(ctx, c.User, g.ID); err != nil {
+			return View{}, nil, err
+		}
+	}
 	var inv *Invitation
 	err = s.change(ctx, g.ID, g.Owner, func(cur Group, _ Member, members []Member) (Op, error) {
 		if cur.QRCode != code || !s.now().Before(cur.QRExpires) {
@@ -888,4 +910,62 @@ func newCode() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// Spawn makes a new group of owner alone with the settings of template, a
+// group owner owns (its announcement, its avatar, whether all are muted):
+// the next group of a live code whose groups are full. Only the owner is
+// told (the group has no one else yet).
+func (s *Service) Spawn(ctx context.Context, owner hongyan.UserID, template hongyan.ConversationID, name string) (Group, error) {
+	if err := hongyan.ValidName("group name", name, MaxName); err != nil {
+		return Group{}, err
+	}
+	t, _, err := s.active(ctx, template, owner)
+	if err != nil {
+		return Group{}, err
+	}
+	if t.Owner != owner {
+		return Group{}, errOwnerOnly
+	}
+	now := s.now()
+	g := Group{Name: name, Owner: owner, Created: now, Avatar: t.Avatar, MutedAll: t.MutedAll}
+	if t.Announcement != "" {
+		g.Announcement, g.AnnouncementTime = t.Announcement, now
+	}
+	members := []Member{{User: owner, Role: RoleOwner, Joined: now, Active: true}}
+	g, changes, err := s.store.Create(ctx, g, members, nil, Notice{Kind: NoticeCreated, Actor: owner},
+		[]hongyan.Change{{User: owner, Kind: hongyan.ChangeGroup}})
+	if err != nil {
+		return Group{}, err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return g, nil
+}
+
+// JoinUpTo adds user to group id as a scan of its QR code would, unless
+// the group holds limit members already (or the group limit, whichever is
+// lower): then CodePrecondition with ReasonGroupFull. The group's approval
+// rule is not asked: the owner's live code that leads here is the owner's
+// consent. A member already is no error.
+func (s *Service) JoinUpTo(ctx context.Context, id hongyan.ConversationID, user hongyan.UserID, limit int) error {
+	limit = min(limit, s.cfg.MaxMembers)
+	g, err := s.store.Group(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m, err := s.store.Member(ctx, id, user); s.screen != nil && (err != nil || !m.Active) {
+		// A join by a scan, as a join by the group's own QR code is.
+		if err := s.screen.ScreenJoin(ctx, user, id); err != nil {
+			return err
+		}
+	}
+	return s.change(ctx, id, g.Owner, func(cur Group, _ Member, members []Member) (Op, error) {
+		if len(newcomers(members, []hongyan.UserID{user})) == 0 {
+			return Op{}, nil
+		}
+		if cur.Members >= limit {
+			return Op{}, hongyan.Errorf(hongyan.CodePrecondition, "the group holds %d members, as many as it may", limit).WithReason(hongyan.ReasonGroupFull)
+		}
+		return s.joinOp(cur, members, []hongyan.UserID{user}, Notice{Kind: NoticeQRJoined, Users: []hongyan.UserID{user}}), nil
+	})
 }

@@ -88,6 +88,9 @@ const (
 	ReasonNotPending        Reason = "not_pending"            // the transfer was accepted, returned or refunded already
 	ReasonAmountLimit       Reason = "amount_limit"           // an amount or share count out of its limits
 	ReasonProviderFailed    Reason = "provider_failed"        // the payment provider refused or failed
+
+	ReasonWalletNotEmpty Reason = "wallet_not_empty" // deleting an account whose wallet still holds money
+	ReasonHeldAsSpam     Reason = "held_as_spam"     // a message or friend request held for review as possible spam or scam
 )
 
 // WithReason returns a copy of e that carries r.

@@ -1,10 +1,45 @@
 package hongyan
 
 import (
+	"context"
 	"crypto/sha256"
 	"sync"
 	"time"
 )
+
+// RateLimiter is the port of a keyed rate limit: Limiter keeps its counts
+// in one process's memory (one node alone); a store's shared limiter
+// (internal/sqldb/limitdb) keeps them where every node of a cluster counts
+// against the same allowance. Implementations are safe for concurrent use
+// and pass the conformance suite in internal/hongyan/limitertest.
+type RateLimiter interface {
+	// Take takes one action of key at now and reports whether it was
+	// within the limit. An error means the limiter could not tell (its
+	// store is unreachable); the caller then refuses the action with it.
+	Take(ctx context.Context, key string, now time.Time) (bool, error)
+}
+
+// Limiters makes a feature's rate limiters. name tells one limit from
+// another across the nodes of a cluster (say "account.login").
+type Limiters func(name string, r Rate) RateLimiter
+
+// MemoryLimiters makes limiters in this process's memory
+// (NewLimiter): each node of a cluster counts on its own.
+func MemoryLimiters(name string, r Rate) RateLimiter { return NewLimiter(r) }
+
+// Limit takes one action of key from l at now: nil when it is within the
+// limit, refused when it is not, or the error of a limiter that could not
+// tell.
+func Limit(ctx context.Context, l RateLimiter, key string, now time.Time, refused error) error {
+	ok, err := l.Take(ctx, key, now)
+	if err != nil {
+		return Wrap(err, CodeUnavailable, "the rate limit could not be checked; try again")
+	}
+	if !ok {
+		return refused
+	}
+	return nil
+}
 
 // Rate is an allowance of N actions per Per, with bursts of up to N. The
 // zero Rate allows everything.
@@ -93,6 +128,11 @@ func (l *Limiter) Allow(key string, now time.Time) bool {
 	}
 	l.m[key] = b
 	return allowed
+}
+
+// Take is Allow, for the RateLimiter port; it never fails.
+func (l *Limiter) Take(_ context.Context, key string, now time.Time) (bool, error) {
+	return l.Allow(key, now), nil
 }
 
 // shrink forgets buckets until the limiter holds at most three quarters

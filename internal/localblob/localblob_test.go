@@ -81,3 +81,11 @@ func TestPutFile(t *testing.T) {
 }
 
 var _ media.FileMover = (*localblob.Store)(nil)
+
+// BenchmarkBlobStore: put (fsync and rename) and get on the local disk,
+// to compare with s3blob's.
+//
+//	go test ./internal/localblob -run '^$' -bench . -benchtime 2s
+func BenchmarkBlobStore(b *testing.B) {
+	mediatest.BenchBlobStore(b, localblob.New(filepath.Join(b.TempDir(), "media")))
+}

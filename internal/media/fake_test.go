@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -245,4 +246,54 @@ func TestMemStore(t *testing.T) {
 
 func TestMemBlobs(t *testing.T) {
 	mediatest.RunBlobStore(t, func(t *testing.T) media.BlobStore { return newMemBlobs() })
+}
+
+func (s *memStore) Keepers(_ context.Context, id string) ([]hongyan.UserID, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []hongyan.UserID
+	for u := range s.keeps[id] {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (s *memStore) OwnedMedia(_ context.Context, owner hongyan.UserID, after string, limit int) ([]media.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []media.Record
+	for _, r := range s.media {
+		if r.Owner == owner && r.ID > after {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b media.Record) int { return strings.Compare(a.ID, b.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (s *memStore) DeleteMedia(_ context.Context, id string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.media[id]
+	if !ok {
+		return nil, notFound("media")
+	}
+	delete(s.media, id)
+	delete(s.refs, id)
+	delete(s.keeps, id)
+	var unused []string
+	for _, key := range []string{r.SHA256, r.Thumb} {
+		used := false
+		for _, o := range s.media {
+			used = used || o.SHA256 == key || o.Thumb == key
+		}
+		if key != "" && !used {
+			unused = append(unused, key)
+		}
+	}
+	return unused, nil
 }

@@ -553,3 +553,66 @@ func (k *keyedMutex) lock(key string) func() {
 		k.mu.Unlock()
 	}
 }
+
+// EraseOwner deletes the media owner alone has (their account is being
+// deleted): every medium of theirs that was never shared where it must
+// stay (shared reports the conversations whose members keep what was sent
+// there: chats, official accounts' forum posts) and that nobody else keeps
+// a copy of. A blob no medium uses any more is deleted too. It returns how
+// many media it deleted; run again after an error, it goes on.
+func (s *Service) EraseOwner(ctx context.Context, owner hongyan.UserID, shared func(hongyan.ConversationID) bool) (int, error) {
+	n, after := 0, ""
+	for {
+		recs, err := s.store.OwnedMedia(ctx, owner, after, 200)
+		if err != nil {
+			return n, err
+		}
+		if len(recs) == 0 {
+			return n, nil
+		}
+		for _, r := range recs {
+			after = r.ID
+			keep, err := s.othersHave(ctx, owner, r.ID, shared)
+			if err != nil {
+				return n, err
+			}
+			if keep {
+				continue
+			}
+			unused, err := s.store.DeleteMedia(ctx, r.ID)
+			if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+				return n, err
+			}
+			for _, key := range unused {
+				if err := s.blobs.Delete(ctx, key); err != nil {
+					return n, err
+				}
+			}
+			n++
+		}
+	}
+}
+
+// othersHave reports whether media id is shared where it stays, or kept
+// by someone other than owner.
+func (s *Service) othersHave(ctx context.Context, owner hongyan.UserID, id string, shared func(hongyan.ConversationID) bool) (bool, error) {
+	refs, err := s.store.Refs(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range refs {
+		if shared(c) {
+			return true, nil
+		}
+	}
+	keepers, err := s.store.Keepers(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, u := range keepers {
+		if u != owner {
+			return true, nil
+		}
+	}
+	return false, nil
+}

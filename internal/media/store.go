@@ -49,6 +49,15 @@ type Store interface {
 	AddKeep(ctx context.Context, id string, user hongyan.UserID) error
 	// Kept reports whether AddKeep recorded user for media id.
 	Kept(ctx context.Context, id string, user hongyan.UserID) (bool, error)
+	// Keepers lists the users AddKeep recorded for media id, ascending.
+	Keepers(ctx context.Context, id string) ([]hongyan.UserID, error)
+	// OwnedMedia lists up to limit media of owner whose IDs sort after
+	// after, in ID order.
+	OwnedMedia(ctx context.Context, owner hongyan.UserID, after string, limit int) ([]Record, error)
+	// DeleteMedia removes media id, its refs and keeps (CodeNotFound when
+	// missing), and returns the blob keys (its content, its thumbnail)
+	// that no media left uses, for the caller to delete from the blobs.
+	DeleteMedia(ctx context.Context, id string) ([]string, error)
 
 	// CreateUpload stores a new upload session (CodeExists if its ID is
 	// taken). With maxOpen > 0, an owner who has maxOpen unfinished
@@ -94,6 +103,24 @@ type FileMover interface {
 	// caller removes path afterwards if it is still there. If key is stored
 	// already, PutFile returns nil and leaves path alone.
 	PutFile(ctx context.Context, key, path string) error
+}
+
+// UploadStager is implemented by blob stores that keep the bytes of
+// resumable uploads themselves (s3blob), so that an upload started on one
+// node can be continued and finished on any other. Without it, an upload's
+// bytes are kept in a file under Config.TempDir of the node that received
+// them. Upload IDs are those the Service makes (26 characters a–z, 2–7).
+type UploadStager interface {
+	// PutPart stores the bytes [from, to) of upload id, read from r (which
+	// holds exactly to-from bytes), and returns once they are durable. A
+	// part stored again with the same bounds replaces the first.
+	PutPart(ctx context.Context, id string, from, to int64, r io.Reader) error
+	// OpenParts returns the bytes [0, size) of upload id, read from parts
+	// that follow one another from 0 to size. If no parts do, the error has
+	// hongyan.CodeNotFound. The caller must Close the reader.
+	OpenParts(ctx context.Context, id string, size int64) (io.ReadCloser, error)
+	// DeleteParts removes every part of upload id (none is not an error).
+	DeleteParts(ctx context.Context, id string) error
 }
 
 // Readers answers who may read what was sent into a conversation. Node

@@ -16,7 +16,9 @@ import (
 )
 
 // Resumable uploads. The session (owner, what is uploaded, its size and
-// the offset reached) is in the Store; the bytes received so far are in a
+// the offset reached) is in the Store; the bytes received so far are in the
+// blob store when it is an UploadStager (one part per chunk, stored before
+// the offset that counts it is committed, so any node can go on), else in a
 // file under Config.TempDir named after the upload. A chunk is appended to
 // the file and fsynced before the new offset is committed, so after a
 // crash the committed offset never counts bytes that are not on disk; bytes
@@ -65,8 +67,14 @@ func (s *Service) WriteChunk(ctx context.Context, c hongyan.Caller, id string, o
 		return sess.state(), nil, hongyan.Errorf(hongyan.CodePrecondition, "the upload is at offset %d, not %d", sess.Offset, offset)
 	}
 	path := s.uploadPath(id)
+	stager, staged := s.blobs.(UploadStager)
 	if sess.Offset < sess.Size {
-		n, err := s.appendChunk(path, sess, r)
+		var n int64
+		if staged {
+			n, err = s.stagePart(ctx, stager, sess, r)
+		} else {
+			n, err = s.appendChunk(path, sess, r)
+		}
 		if err != nil {
 			return sess.state(), nil, err
 		}
@@ -81,11 +89,101 @@ func (s *Service) WriteChunk(ctx context.Context, c hongyan.Caller, id string, o
 			return sess.state(), nil, nil
 		}
 	}
-	info, err := s.finish(ctx, sess, path)
+	var info Info
+	if staged {
+		info, err = s.finishStaged(ctx, stager, sess)
+	} else {
+		info, err = s.finish(ctx, sess, path)
+	}
 	if err != nil {
 		return sess.state(), nil, err
 	}
 	return sess.state(), &info, nil
+}
+
+// stagePart stores what r holds as the part of the upload at sess.Offset
+// in the blob store, through a temporary file that bounds it by the bytes
+// remaining. It returns the bytes stored.
+func (s *Service) stagePart(ctx context.Context, stager UploadStager, sess UploadSession, r io.Reader) (int64, error) {
+	if err := os.MkdirAll(s.cfg.TempDir, 0o700); err != nil {
+		return 0, err
+	}
+	f, err := os.CreateTemp(s.cfg.TempDir, "put-*")
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	remaining := sess.Size - sess.Offset
+	n, err := io.Copy(f, readOnly{io.LimitReader(r, remaining+1)})
+	if err == nil && n > remaining {
+		err = hongyan.Errorf(hongyan.CodeTooLarge, "the chunk runs past the upload's declared size of %d bytes", sess.Size)
+	}
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	if err := stager.PutPart(ctx, sess.ID, sess.Offset, sess.Offset+n, io.NewSectionReader(f, 0, n)); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// finishStaged is finish for uploads whose parts the blob store keeps: the
+// parts are read back into a temporary file, checked and stored. The parts
+// are removed once the media exists, or when the content is refused.
+func (s *Service) finishStaged(ctx context.Context, stager UploadStager, sess UploadSession) (Info, error) {
+	if rec, err := s.store.Media(ctx, sess.ID); err == nil {
+		return rec.info(), nil // finished before; the answer was lost
+	} else if hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		return Info{}, err
+	}
+	parts, err := stager.OpenParts(ctx, sess.ID, sess.Size)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		s.store.DeleteUpload(context.WithoutCancel(ctx), sess.ID)
+		stager.DeleteParts(context.WithoutCancel(ctx), sess.ID)
+		return Info{}, hongyan.Errorf(hongyan.CodeNotFound, "the upload's data was lost; start a new upload")
+	}
+	if err != nil {
+		return Info{}, err
+	}
+	defer parts.Close()
+	if err := os.MkdirAll(s.cfg.TempDir, 0o700); err != nil {
+		return Info{}, err
+	}
+	f, err := os.CreateTemp(s.cfg.TempDir, "put-*")
+	if err != nil {
+		return Info{}, err
+	}
+	defer func() {
+		// The file may have been moved into a blob store that takes
+		// files, and its name taken since: remove only ours.
+		fi, err1 := f.Stat()
+		now, err2 := os.Stat(f.Name())
+		if err1 == nil && err2 == nil && os.SameFile(fi, now) {
+			os.Remove(f.Name())
+		}
+		f.Close()
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(parts, sess.Size+1))
+	if err != nil {
+		return Info{}, err
+	}
+	if n != sess.Size {
+		return Info{}, errors.New("media: the upload's parts differ in size from its committed offset")
+	}
+	rec, err := s.ingest(ctx, sess.Owner, sess.Upload, f, n, hex.EncodeToString(h.Sum(nil)), sess.ID)
+	switch hongyan.ErrorCode(err) {
+	case "":
+		stager.DeleteParts(context.WithoutCancel(ctx), sess.ID)
+		return rec.info(), nil
+	case hongyan.CodeInvalid, hongyan.CodeTooLarge:
+		s.store.DeleteUpload(context.WithoutCancel(ctx), sess.ID)
+		stager.DeleteParts(context.WithoutCancel(ctx), sess.ID)
+	}
+	return Info{}, err
 }
 
 // appendChunk appends what r holds to the upload's file at sess.Offset and
@@ -200,6 +298,12 @@ func (s *Service) CleanUploads(ctx context.Context, olderThan time.Duration) (in
 			err := s.store.DeleteUpload(ctx, sess.ID)
 			if err == nil || hongyan.ErrorCode(err) == hongyan.CodeNotFound {
 				os.Remove(s.uploadPath(sess.ID))
+				if stager, ok := s.blobs.(UploadStager); ok {
+					if err := stager.DeleteParts(ctx, sess.ID); err != nil {
+						unlock()
+						return removed, err
+					}
+				}
 			}
 			unlock()
 			if err != nil && hongyan.ErrorCode(err) != hongyan.CodeNotFound {

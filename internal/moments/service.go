@@ -92,9 +92,11 @@ type Service struct {
 	files  Files
 	pub    hongyan.Publisher
 	now    func() time.Time
-	posts  *hongyan.Limiter
-	reacts *hongyan.Limiter
-	fanout int
+	posts  hongyan.RateLimiter
+	reacts hongyan.RateLimiter
+	// rates are the limits' rates, for UseLimiters.
+	postRate, reactRate hongyan.Rate
+	fanout              int
 
 	mu   sync.Mutex
 	last int64 // the last post ID this node chose
@@ -109,7 +111,15 @@ func New(store Store, rel Relations, files Files, pub hongyan.Publisher, cfg Con
 		cfg.FanoutLimit = DefaultFanoutLimit
 	}
 	return &Service{store: store, rel: rel, files: files, pub: pub, now: cfg.Now, fanout: cfg.FanoutLimit,
-		posts: hongyan.NewLimiter(cfg.PostRate), reacts: hongyan.NewLimiter(cfg.ReactRate)}
+		posts: hongyan.NewLimiter(cfg.PostRate), reacts: hongyan.NewLimiter(cfg.ReactRate), postRate: cfg.PostRate, reactRate: cfg.ReactRate}
+}
+
+// UseLimiters makes the service's rate limiters with mk (limits that hold
+// across a cluster's nodes) in place of the in-memory ones New made. Call
+// it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.posts = mk("moments.posts", s.postRate)
+	s.reacts = mk("moments.reacts", s.reactRate)
 }
 
 // Draft is a post to be made.
@@ -138,8 +148,8 @@ func (s *Service) Post(ctx context.Context, c hongyan.Caller, d Draft) (Post, er
 		return Post{}, err
 	}
 	now := s.now()
-	if !s.posts.Allow(strconv.FormatInt(int64(c.User), 10), now) {
-		return Post{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many posts; try again later")
+	if err := hongyan.Limit(ctx, s.posts, strconv.FormatInt(int64(c.User), 10), now, hongyan.Errorf(hongyan.CodeRateLimited, "too many posts; try again later")); err != nil {
+		return Post{}, err
 	}
 	friends, err := s.rel.Friends(ctx, c.User)
 	if err != nil {
@@ -807,9 +817,10 @@ func (s *Service) Delete(ctx context.Context, c hongyan.Caller, id int64) error 
 	return s.store.DeletePost(ctx, c.User, id)
 }
 
-func (s *Service) react(c hongyan.Caller) error {
-	if !s.reacts.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return hongyan.Errorf(hongyan.CodeRateLimited, "too many likes and comments; try again later")
+func (s *Service) react(ctx context.Context, c hongyan.Caller) error {
+	if err := hongyan.Limit(ctx, s.reacts, strconv.FormatInt(int64(c.User), 10), s.now(),
+		hongyan.Errorf(hongyan.CodeRateLimited, "too many likes and comments; try again later")); err != nil {
+		return err
 	}
 	return nil
 }
@@ -824,7 +835,7 @@ func (s *Service) Like(ctx context.Context, c hongyan.Caller, post int64) error 
 	if err != nil {
 		return err
 	}
-	if err := s.react(c); err != nil {
+	if err := s.react(ctx, c); err != nil {
 		return err
 	}
 	now := s.now()
@@ -883,7 +894,7 @@ func (s *Service) Comment(ctx context.Context, c hongyan.Caller, post int64, tex
 		}
 		cm.ReplyTo, cm.ReplyUser = to.ID, to.Author
 	}
-	if err := s.react(c); err != nil {
+	if err := s.react(ctx, c); err != nil {
 		return Comment{}, err
 	}
 	var notes []Notification

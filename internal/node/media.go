@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
@@ -13,16 +14,20 @@ import (
 	"hongyan/internal/linkfetch"
 	"hongyan/internal/localblob"
 	"hongyan/internal/media"
+	"hongyan/internal/s3blob"
 	"hongyan/internal/sqldb/stores"
 )
 
-// newMedia builds the media feature: content under <data>/media, whichever
-// storage engine keeps the records; uploads in progress under
-// <data>/media/tmp, on the same file system, so that finished uploads are
-// moved into place rather than copied; video posters by ffmpeg when it is
-// installed. Readers (who may download what was sent into a conversation)
-// are the chat feature's.
-func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) *media.Service {
+// newMedia builds the media feature: content under <data>/media, or in an
+// S3-compatible bucket with media.store = "s3", whichever storage engine
+// keeps the records; uploads in progress under <data>/media/tmp, on the
+// same file system, so that finished uploads are moved into place rather
+// than copied (with S3 only while a chunk or a finished upload is checked:
+// the parts of resumable uploads are in the bucket, so any node resumes
+// them); video posters by ffmpeg when it is installed. Readers (who may
+// download what was sent into a conversation) are the chat feature's. It
+// returns the readiness check of the blob store (nil for local files).
+func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) (*media.Service, func(context.Context) error, error) {
 	dir := filepath.Join(cfg.Data, "media")
 	mcfg := media.Config{
 		MaxFileBytes:    cfg.Media.MaxFileBytes,
@@ -36,7 +41,21 @@ func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) *media.Se
 	if bin, err := exec.LookPath("ffmpeg"); err == nil {
 		mcfg.Poster = ffmpegPoster(bin)
 	}
-	return media.New(db.Media(), localblob.New(dir), readers, mcfg)
+	if cfg.Media.Store != "s3" {
+		return media.New(db.Media(), localblob.New(dir), readers, mcfg), nil, nil
+	}
+	s3 := cfg.Media.S3
+	blobs, err := s3blob.New(s3blob.Config{
+		Endpoint: s3.Endpoint, Bucket: s3.Bucket, Region: s3.Region, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey,
+		PathStyle: s3.PathStyle, Prefix: s3.Prefix, TempDir: mcfg.TempDir,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(mcfg.TempDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	return media.New(db.Media(), blobs, readers, mcfg), blobs.Ping, nil
 }
 
 // The chat feature answers who may read a conversation.

@@ -50,17 +50,21 @@ func startMediaNode(t testing.TB, cfg config.Config, wrap func(http.Handler) htt
 	return srv
 }
 
-// forEachMediaEngine runs fn against a fresh node on SQLite and on
-// PostgreSQL (when HONGYAN_TEST_POSTGRES is set), its configuration changed
-// by mod and its handler wrapped by wrap (either may be nil).
+// forEachMediaEngine runs fn against a fresh node on SQLite, on
+// PostgreSQL (when HONGYAN_TEST_POSTGRES is set), and on SQLite with its
+// content in an S3 bucket, its configuration changed by mod and its
+// handler wrapped by wrap (either may be nil).
 func forEachMediaEngine(t *testing.T, mod func(*config.Config), wrap func(http.Handler) http.Handler, fn func(t *testing.T, srv *httptest.Server)) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range []string{"sqlite", "postgres", "s3"} {
 		t.Run(engine, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.Data = t.TempDir()
 			if engine == "postgres" {
 				cfg.Storage.Driver = "postgres"
 				cfg.Storage.Postgres = pgtest.DSN(t)
+			}
+			if engine == "s3" {
+				cfg.Media.Store, cfg.Media.S3 = "s3", fakeS3(t)
 			}
 			if mod != nil {
 				mod(&cfg)

@@ -5,6 +5,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,7 @@ import (
 	"hongyan/internal/postgres"
 	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sfu"
+	"hongyan/internal/spam"
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
@@ -64,7 +66,12 @@ type Node struct {
 	gw       *gateway.Gateway
 	reg      *prometheus.Registry
 	handler  http.Handler
+	tls      *serverTLS // nil: plain HTTP
+	eraser   userEraser
+	spam     *spam.Service
 	draining atomic.Bool // Serve is draining: not ready
+
+	blobsReady func(context.Context) error // nil: media on local files
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -98,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.VerifyRate = hongyan.Rate{N: cfg.Limits.VerifyCodesPer10Min, Per: 10 * time.Minute}
 	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
+	acfg.DeletionDelay = cfg.Accounts.DeletionDelay.Duration
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
@@ -108,8 +116,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
 	})
 	readers := &mediaReaders{chats: chats}
-	mediaFiles := newMedia(cfg, db, readers)
-	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles)})
+	mediaFiles, blobsReady, err := newMedia(cfg, db, readers)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.blobsReady = blobsReady
+	n.spam = newSpam(cfg, db, n)
+	screen := spamScreen{spam: n.spam, accounts: accounts}
+	contacts.SetScreener(screen)
+	groups.SetJoinScreener(screen)
+	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles), Screen: screen})
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
 	oas.SetImages(forumImages{mediaFiles})
@@ -121,6 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
+	shareLimits(cfg, db, accounts, contacts, groups, momentsSvc, oas)
 	n.wallet, n.pay, err = newWallet(cfg, db, accounts, contacts, groups, chats, pub)
 	if err != nil {
 		db.Close()
@@ -139,6 +157,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
+	liveCodes := newLiveCodes(cfg, db, groups)
+	accounts.SetDeletionGuard(deletionGuard{n.wallet})
+	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
 
@@ -149,7 +170,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -193,7 +214,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	if cfg.HTTP.MetricsToken != "" {
 		mux.Handle("GET /metrics", n.publicMetrics(cfg.HTTP.MetricsToken))
 	}
-	n.handler = checkHost(hostNames(cfg), mux)
+	if n.tls, err = newServerTLS(cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.handler = withHSTS(cfg.TLS.HSTSMaxAge.Duration, checkHost(hostNames(cfg), mux))
 	return n, nil
 }
 
@@ -219,6 +244,16 @@ func publicURL(cfg config.Config) string {
 	if strings.HasPrefix(host, ":") {
 		host = "localhost" + host
 	}
+	if len(cfg.TLS.ACMEDomains) > 0 {
+		_, port, _ := net.SplitHostPort(cfg.Listen)
+		host = cfg.TLS.ACMEDomains[0]
+		if port != "443" {
+			host = net.JoinHostPort(host, port)
+		}
+	}
+	if cfg.TLS.On() {
+		return "https://" + host
+	}
 	return "http://" + host
 }
 
@@ -235,6 +270,10 @@ func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	if !n.bus.Connected() {
 		http.Error(w, "bus unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if n.blobsReady != nil && n.blobsReady(ctx) != nil {
+		http.Error(w, "media store unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))
@@ -282,8 +321,19 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		defer asrv.Close()
 		n.log.Info("admin listener", "addr", admin.Addr().String())
 	}
+	if n.tls != nil {
+		ln = tls.NewListener(ln, n.tls.config)
+		if n.cfg.TLS.RedirectListen != "" {
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			if err := n.serveRedirect(ctx, port); err != nil {
+				return err
+			}
+		}
+	}
 	go n.prune(ctx)
 	go n.expire(ctx)
+	go n.eraseAccounts(ctx)
+	go n.pruneSpam(ctx)
 	go n.reconcile(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -21,6 +21,9 @@ func hostNames(cfg config.Config) map[string]bool {
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
 		names[canonicalHost(u.Hostname())] = true
 	}
+	for _, h := range cfg.TLS.ACMEDomains {
+		names[canonicalHost(h)] = true
+	}
 	for _, h := range cfg.HTTP.Hosts {
 		names[canonicalHost(h)] = true
 	}

@@ -30,7 +30,8 @@ func (n *Node) prune(ctx context.Context) {
 // entries older than history.changelog_window, uploads abandoned for a
 // day, official accounts' temporary media after 3 days, and expired QR
 // login codes, recovery codes and outbox messages, and discovery's expired
-// locations, old shakes and expired unanswered bottles. A serving node runs
+// locations, old shakes and expired unanswered bottles, and shared rate
+// limits' rows of keys whose allowance is whole again. A serving node runs
 // it every hour, unless another node of its cluster is pruning then.
 func (n *Node) Prune(ctx context.Context) {
 	retention := n.cfg.History.Retention.Duration
@@ -59,6 +60,7 @@ func (n *Node) Prune(ctx context.Context) {
 	} else if k > 0 {
 		n.log.Info("pruned expired locations, shakes and bottles", "rows", k)
 	}
+	n.pruneLimits(ctx)
 	window := n.cfg.History.ChangeLogWindow.Duration
 	if k, err := n.feed.Prune(ctx, window); err != nil {
 		n.log.Warn("pruning change logs", "err", err)

@@ -122,15 +122,26 @@ func (s *Service) CanSeePost(ctx context.Context, user hongyan.UserID, post int6
 // limit).
 func (s *Service) SetForumRate(r hongyan.Rate) {
 	s.mu.Lock()
-	s.forumRate = hongyan.NewLimiter(r)
+	s.forumRate = s.limiters("officialacct.forum", r)
 	s.mu.Unlock()
 }
 
-func (s *Service) forumAllow(user hongyan.UserID) bool {
+// UseLimiters has SetForumRate make its limiter with mk (a limit that
+// holds across a cluster's nodes) rather than in memory. Call it before
+// SetForumRate.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.mu.Lock()
+	s.limiters = mk
+	s.mu.Unlock()
+}
+
+// forumLimit takes one post or reply of user from the forum's limit.
+func (s *Service) forumLimit(ctx context.Context, user hongyan.UserID) error {
 	s.mu.RLock()
 	l := s.forumRate
 	s.mu.RUnlock()
-	return l.Allow(strconv.FormatInt(int64(user), 10), s.now())
+	return hongyan.Limit(ctx, l, strconv.FormatInt(int64(user), 10), s.now(),
+		hongyan.Errorf(hongyan.CodeRateLimited, "you are posting too often; try again in a minute"))
 }
 
 // reader checks that the caller may read the account's forum: a follower
@@ -192,8 +203,8 @@ func (s *Service) ForumPost(ctx context.Context, c hongyan.Caller, id AccountID,
 	if len(media) > 0 && images == nil {
 		return Post{}, hongyan.Errorf(hongyan.CodeUnimplemented, "this node takes no images in posts")
 	}
-	if !s.forumAllow(c.User) {
-		return Post{}, hongyan.Errorf(hongyan.CodeRateLimited, "you are posting too often; try again in a minute")
+	if err := s.forumLimit(ctx, c.User); err != nil {
+		return Post{}, err
 	}
 	p, _, err := s.store.AddPost(ctx, Post{Account: id, Author: c.User, Text: text, Media: media, Created: s.now()}, nil)
 	if err != nil {
@@ -234,8 +245,8 @@ func (s *Service) ForumReply(ctx context.Context, c hongyan.Caller, post int64, 
 	if parent.Replies >= MaxReplies {
 		return Post{}, hongyan.Errorf(hongyan.CodePrecondition, "a post has at most %d replies", MaxReplies).WithReason(ReasonTooMany)
 	}
-	if !s.forumAllow(c.User) {
-		return Post{}, hongyan.Errorf(hongyan.CodeRateLimited, "you are posting too often; try again in a minute")
+	if err := s.forumLimit(ctx, c.User); err != nil {
+		return Post{}, err
 	}
 	var changes []hongyan.Change
 	if parent.Author != c.User {

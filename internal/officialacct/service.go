@@ -65,13 +65,14 @@ type Service struct {
 	verifier Verifier
 	jobs     sync.WaitGroup
 	// forumRate limits posts and replies per user.
-	forumRate *hongyan.Limiter
+	forumRate hongyan.RateLimiter
+	limiters  hongyan.Limiters // makes forumRate
 	images    Images
 }
 
 // New returns a Service on store.
 func New(store Store, pub hongyan.Publisher) *Service {
-	return &Service{store: store, pub: pub, now: time.Now, forumRate: hongyan.NewLimiter(DefaultForumRate)}
+	return &Service{store: store, pub: pub, now: time.Now, forumRate: hongyan.NewLimiter(DefaultForumRate), limiters: hongyan.MemoryLimiters}
 }
 
 // SetDeveloper installs the developer API's sink and verifier (either may

@@ -22,6 +22,8 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/livecode"
+	"hongyan/internal/livecode/livecodetest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
@@ -207,4 +209,9 @@ func TestWalletStore(t *testing.T) {
 func TestDiscoveryStore(t *testing.T) {
 	pgtest.Require(t)
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestLiveCodeStore(t *testing.T) {
+	pgtest.Require(t)
+	livecodetest.Run(t, func(t *testing.T) livecode.Store { return open(t).LiveCodes() })
 }

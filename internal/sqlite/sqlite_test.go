@@ -18,6 +18,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/livecode"
+	"hongyan/internal/livecode/livecodetest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
 	"hongyan/internal/officialacct"
@@ -86,4 +88,8 @@ func TestWalletStore(t *testing.T) {
 
 func TestDiscoveryStore(t *testing.T) {
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestLiveCodeStore(t *testing.T) {
+	livecodetest.Run(t, func(t *testing.T) livecode.Store { return open(t).LiveCodes() })
 }

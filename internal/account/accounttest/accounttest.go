@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, func(t *testing.T) account.Outbox { return open(t) }) })
 	t.Run("QRLogins", func(t *testing.T) { RunQRLogins(t, func(t *testing.T) QRStore { return open(t) }) })
 	t.Run("Avatars", func(t *testing.T) { RunAvatars(t, func(t *testing.T) account.Avatars { return open(t) }) })
+	t.Run("Deletions", func(t *testing.T) { RunDeletions(t, func(t *testing.T) account.Deletions { return open(t) }) })
 }
 
 // DeviceStore is what the devices part needs: devices belong to accounts.
@@ -1055,4 +1056,60 @@ func testPhoneHashes(t *testing.T, s account.Accounts) {
 	}
 	check("a's removed phone by hash", find("+8613700000000"))
 	check("b's phone after a's changes", find("+8613900000000"), b.ID)
+}
+
+// RunDeletions tests account.Deletions: a pending request replaced, read,
+// cancelled, listed when due (earliest first, bounded), and an erased
+// account's record kept and never pending again.
+func RunDeletions(t *testing.T, open func(t *testing.T) account.Deletions) {
+	ctx := t.Context()
+	s := open(t)
+	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	if _, err := s.Deletion(ctx, 1); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("Deletion of nobody: got %v, want not_found", err)
+	}
+	for i, u := range []hongyan.UserID{3, 1, 2} {
+		d := account.Deletion{User: u, Requested: base, Due: base.Add(time.Duration(i+1) * time.Hour)}
+		if err := s.PutDeletion(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Replacing user 3's request moves it later.
+	if err := s.PutDeletion(ctx, account.Deletion{User: 3, Requested: base, Due: base.Add(10 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Deletion(ctx, 3)
+	if err != nil || !got.Due.Equal(base.Add(10*time.Hour)) || !got.Requested.Equal(base) || !got.Erased.IsZero() {
+		t.Fatalf("Deletion(3): got %+v, %v; want due +10h, not erased", got, err)
+	}
+	due, err := s.DueDeletions(ctx, base.Add(3*time.Hour), 10)
+	if err != nil || fmt.Sprint(due) != "[1 2]" {
+		t.Fatalf("DueDeletions at +3h: got %v, %v; want [1 2]", due, err)
+	}
+	if due, _ := s.DueDeletions(ctx, base.Add(3*time.Hour), 1); fmt.Sprint(due) != "[1]" {
+		t.Errorf("DueDeletions limit 1: got %v, want [1]", due)
+	}
+	ok, err := s.CancelDeletion(ctx, 1)
+	if err != nil || !ok {
+		t.Fatalf("CancelDeletion(1): got %v, %v; want true", ok, err)
+	}
+	if ok, _ := s.CancelDeletion(ctx, 1); ok {
+		t.Errorf("CancelDeletion(1) again: got true, want false")
+	}
+	if err := s.MarkErased(ctx, 2, base.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueDeletions(ctx, base.Add(24*time.Hour), 10); fmt.Sprint(due) != "[3]" {
+		t.Errorf("DueDeletions after cancel and erase: got %v, want [3]", due)
+	}
+	if ok, _ := s.CancelDeletion(ctx, 2); ok {
+		t.Errorf("CancelDeletion of an erased account: got true, want false")
+	}
+	d, err := s.Deletion(ctx, 2)
+	if err != nil || !d.Erased.Equal(base.Add(4*time.Hour)) {
+		t.Errorf("Deletion(2) after erase: got %+v, %v", d, err)
+	}
+	if err := s.PutDeletion(ctx, account.Deletion{User: 2, Requested: base, Due: base}); hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+		t.Errorf("PutDeletion on an erased account: got %v, want precondition", err)
+	}
 }

@@ -689,6 +689,13 @@ type ClientFrame struct {
 	//	*ClientFrame_RedPacketSend
 	//	*ClientFrame_RedPacketGrab
 	//	*ClientFrame_RedPacketShow
+	//	*ClientFrame_LivecodeCreate
+	//	*ClientFrame_LivecodeList
+	//	*ClientFrame_LivecodeGet
+	//	*ClientFrame_LivecodeScan
+	//	*ClientFrame_AccountDelete
+	//	*ClientFrame_AccountCancelDelete
+	//	*ClientFrame_AccountDeletion
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2187,6 +2194,69 @@ func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
 	return nil
 }
 
+func (x *ClientFrame) GetLivecodeCreate() *LiveCodeCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_LivecodeCreate); ok {
+			return x.LivecodeCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetLivecodeList() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_LivecodeList); ok {
+			return x.LivecodeList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetLivecodeGet() *LiveCodeRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_LivecodeGet); ok {
+			return x.LivecodeGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetLivecodeScan() *LiveCodeScanRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_LivecodeScan); ok {
+			return x.LivecodeScan
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAccountDelete() *AccountDeleteRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AccountDelete); ok {
+			return x.AccountDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAccountCancelDelete() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AccountCancelDelete); ok {
+			return x.AccountCancelDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAccountDeletion() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AccountDeletion); ok {
+			return x.AccountDeletion
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2842,6 +2912,36 @@ type ClientFrame_RedPacketShow struct {
 	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
 }
 
+type ClientFrame_LivecodeCreate struct {
+	// Live codes (livecode.proto).
+	LivecodeCreate *LiveCodeCreateRequest `protobuf:"bytes,470,opt,name=livecode_create,json=livecodeCreate,proto3,oneof"`
+}
+
+type ClientFrame_LivecodeList struct {
+	LivecodeList *Empty `protobuf:"bytes,471,opt,name=livecode_list,json=livecodeList,proto3,oneof"`
+}
+
+type ClientFrame_LivecodeGet struct {
+	LivecodeGet *LiveCodeRef `protobuf:"bytes,472,opt,name=livecode_get,json=livecodeGet,proto3,oneof"`
+}
+
+type ClientFrame_LivecodeScan struct {
+	LivecodeScan *LiveCodeScanRequest `protobuf:"bytes,473,opt,name=livecode_scan,json=livecodeScan,proto3,oneof"`
+}
+
+type ClientFrame_AccountDelete struct {
+	// safety.proto: account deletion (425–449)
+	AccountDelete *AccountDeleteRequest `protobuf:"bytes,425,opt,name=account_delete,json=accountDelete,proto3,oneof"`
+}
+
+type ClientFrame_AccountCancelDelete struct {
+	AccountCancelDelete *Empty `protobuf:"bytes,426,opt,name=account_cancel_delete,json=accountCancelDelete,proto3,oneof"`
+}
+
+type ClientFrame_AccountDeletion struct {
+	AccountDeletion *Empty `protobuf:"bytes,427,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3164,6 +3264,20 @@ func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
 
 func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
 
+func (*ClientFrame_LivecodeCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_LivecodeList) isClientFrame_Req() {}
+
+func (*ClientFrame_LivecodeGet) isClientFrame_Req() {}
+
+func (*ClientFrame_LivecodeScan) isClientFrame_Req() {}
+
+func (*ClientFrame_AccountDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AccountCancelDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AccountDeletion) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3250,6 +3364,10 @@ type ServerFrame struct {
 	//	*ServerFrame_Transfer
 	//	*ServerFrame_RedPacket
 	//	*ServerFrame_RedPacketGrabbed
+	//	*ServerFrame_LiveCode
+	//	*ServerFrame_LiveCodes
+	//	*ServerFrame_LiveCodeScanned
+	//	*ServerFrame_AccountDeletion
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4026,6 +4144,42 @@ func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
 	return nil
 }
 
+func (x *ServerFrame) GetLiveCode() *LiveCode {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_LiveCode); ok {
+			return x.LiveCode
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetLiveCodes() *LiveCodeList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_LiveCodes); ok {
+			return x.LiveCodes
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetLiveCodeScanned() *LiveCodeScanned {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_LiveCodeScanned); ok {
+			return x.LiveCodeScanned
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAccountDeletion() *AccountDeletion {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AccountDeletion); ok {
+			return x.AccountDeletion
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4358,6 +4512,24 @@ type ServerFrame_RedPacketGrabbed struct {
 	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
 }
 
+type ServerFrame_LiveCode struct {
+	// Live codes (livecode.proto).
+	LiveCode *LiveCode `protobuf:"bytes,470,opt,name=live_code,json=liveCode,proto3,oneof"`
+}
+
+type ServerFrame_LiveCodes struct {
+	LiveCodes *LiveCodeList `protobuf:"bytes,471,opt,name=live_codes,json=liveCodes,proto3,oneof"`
+}
+
+type ServerFrame_LiveCodeScanned struct {
+	LiveCodeScanned *LiveCodeScanned `protobuf:"bytes,472,opt,name=live_code_scanned,json=liveCodeScanned,proto3,oneof"`
+}
+
+type ServerFrame_AccountDeletion struct {
+	// safety.proto: the state of my account's deletion (425–449)
+	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4517,6 +4689,14 @@ func (*ServerFrame_Transfer) isServerFrame_Body() {}
 func (*ServerFrame_RedPacket) isServerFrame_Body() {}
 
 func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
+
+func (*ServerFrame_LiveCode) isServerFrame_Body() {}
+
+func (*ServerFrame_LiveCodes) isServerFrame_Body() {}
+
+func (*ServerFrame_LiveCodeScanned) isServerFrame_Body() {}
+
+func (*ServerFrame_AccountDeletion) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11044,7 +11224,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\"\x8cU\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11236,8 +11416,15 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
-	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xa8%\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShow\x12M\n" +
+	"\x0flivecode_create\x18\xd6\x03 \x01(\v2!.hongyan.v1.LiveCodeCreateRequestH\x00R\x0elivecodeCreate\x129\n" +
+	"\rlivecode_list\x18\xd7\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\flivecodeList\x12=\n" +
+	"\flivecode_get\x18\xd8\x03 \x01(\v2\x17.hongyan.v1.LiveCodeRefH\x00R\vlivecodeGet\x12G\n" +
+	"\rlivecode_scan\x18\xd9\x03 \x01(\v2\x1f.hongyan.v1.LiveCodeScanRequestH\x00R\flivecodeScan\x12J\n" +
+	"\x0eaccount_delete\x18\xa9\x03 \x01(\v2 .hongyan.v1.AccountDeleteRequestH\x00R\raccountDelete\x12H\n" +
+	"\x15account_cancel_delete\x18\xaa\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x13accountCancelDelete\x12?\n" +
+	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletionB\x05\n" +
+	"\x03req\"\xb1'\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11336,7 +11523,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
 	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
-	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbed\x124\n" +
+	"\tlive_code\x18\xd6\x03 \x01(\v2\x14.hongyan.v1.LiveCodeH\x00R\bliveCode\x12:\n" +
+	"\n" +
+	"live_codes\x18\xd7\x03 \x01(\v2\x18.hongyan.v1.LiveCodeListH\x00R\tliveCodes\x12J\n" +
+	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x12I\n" +
+	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletionB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -12089,61 +12281,69 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
 	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
 	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 165: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 166: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 167: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 168: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 169: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 170: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 171: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 172: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 173: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 174: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 175: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 176: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 177: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 178: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 179: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 180: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 181: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 182: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 183: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 184: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 185: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 186: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 187: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 188: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 189: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 190: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 191: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 192: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 193: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 194: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 195: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 196: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 197: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 198: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 199: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 200: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 201: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 202: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
+	(*LiveCodeCreateRequest)(nil),      // 165: hongyan.v1.LiveCodeCreateRequest
+	(*LiveCodeRef)(nil),                // 166: hongyan.v1.LiveCodeRef
+	(*LiveCodeScanRequest)(nil),        // 167: hongyan.v1.LiveCodeScanRequest
+	(*AccountDeleteRequest)(nil),       // 168: hongyan.v1.AccountDeleteRequest
+	(*OaAccount)(nil),                  // 169: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 170: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 171: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 172: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 173: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 174: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 175: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 176: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 177: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 178: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 179: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 180: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 181: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 182: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 183: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 184: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 185: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 186: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 187: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 188: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 189: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 190: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 191: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 192: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 193: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 194: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 195: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 196: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 197: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 198: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 199: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 200: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 201: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 202: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 203: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 204: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 205: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 206: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 207: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 208: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 209: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 210: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 211: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 212: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 213: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 214: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 215: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 216: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 217: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 218: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 219: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 220: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 221: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 222: hongyan.v1.AccountDeletion
+	(*OaFollow)(nil),                   // 223: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 224: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 225: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 226: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 227: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12307,159 +12507,170 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
 	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
 	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	309, // [309:309] is the sub-list for method output_type
-	309, // [309:309] is the sub-list for method input_type
-	309, // [309:309] is the sub-list for extension type_name
-	309, // [309:309] is the sub-list for extension extendee
-	0,   // [0:309] is the sub-list for field type_name
+	165, // 161: hongyan.v1.ClientFrame.livecode_create:type_name -> hongyan.v1.LiveCodeCreateRequest
+	10,  // 162: hongyan.v1.ClientFrame.livecode_list:type_name -> hongyan.v1.Empty
+	166, // 163: hongyan.v1.ClientFrame.livecode_get:type_name -> hongyan.v1.LiveCodeRef
+	167, // 164: hongyan.v1.ClientFrame.livecode_scan:type_name -> hongyan.v1.LiveCodeScanRequest
+	168, // 165: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
+	10,  // 166: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
+	10,  // 167: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
+	11,  // 168: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 169: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 170: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 171: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 172: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 173: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 174: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 175: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 176: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 177: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 178: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 179: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 180: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 181: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 182: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 183: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 184: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 185: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 186: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 187: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 188: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 189: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 190: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 191: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 192: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 193: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 194: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 195: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 196: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	169, // 197: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	170, // 198: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	171, // 199: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	172, // 200: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	173, // 201: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 202: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	174, // 203: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	175, // 204: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	176, // 205: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 206: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	177, // 207: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	178, // 208: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	179, // 209: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	180, // 210: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	181, // 211: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	182, // 212: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	183, // 213: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	184, // 214: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	185, // 215: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	186, // 216: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	187, // 217: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	188, // 218: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	189, // 219: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	190, // 220: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	191, // 221: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	192, // 222: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	193, // 223: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	194, // 224: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	195, // 225: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	196, // 226: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	197, // 227: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	198, // 228: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	199, // 229: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	200, // 230: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	201, // 231: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	202, // 232: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	203, // 233: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	204, // 234: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	205, // 235: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	206, // 236: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	207, // 237: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	208, // 238: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	209, // 239: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	210, // 240: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	211, // 241: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	212, // 242: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	213, // 243: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	214, // 244: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	215, // 245: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	216, // 246: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	217, // 247: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	218, // 248: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	219, // 249: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	220, // 250: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	221, // 251: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	222, // 252: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	18,  // 253: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 254: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 255: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 256: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 257: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 258: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 259: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 260: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 261: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 262: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 263: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 264: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	172, // 265: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	223, // 266: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	189, // 267: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	224, // 268: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	225, // 269: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	196, // 270: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	198, // 271: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	199, // 272: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	204, // 273: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	208, // 274: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	226, // 275: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	211, // 276: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	216, // 277: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	217, // 278: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 279: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 280: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 281: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 282: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 283: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 284: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 285: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	227, // 286: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 287: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 288: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 289: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 290: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 291: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 292: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 293: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 294: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 295: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 296: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 297: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 298: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 299: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 300: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 301: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 302: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 303: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 304: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 305: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 306: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 307: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 308: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 309: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 310: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 311: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 312: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 313: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 314: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 315: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 316: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 317: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 318: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 319: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	320, // [320:320] is the sub-list for method output_type
+	320, // [320:320] is the sub-list for method input_type
+	320, // [320:320] is the sub-list for extension type_name
+	320, // [320:320] is the sub-list for extension extendee
+	0,   // [0:320] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12472,6 +12683,8 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_discovery_proto_init()
 	file_hongyan_v1_addressbook_proto_init()
+	file_hongyan_v1_livecode_proto_init()
+	file_hongyan_v1_safety_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12634,6 +12847,13 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_RedPacketSend)(nil),
 		(*ClientFrame_RedPacketGrab)(nil),
 		(*ClientFrame_RedPacketShow)(nil),
+		(*ClientFrame_LivecodeCreate)(nil),
+		(*ClientFrame_LivecodeList)(nil),
+		(*ClientFrame_LivecodeGet)(nil),
+		(*ClientFrame_LivecodeScan)(nil),
+		(*ClientFrame_AccountDelete)(nil),
+		(*ClientFrame_AccountCancelDelete)(nil),
+		(*ClientFrame_AccountDeletion)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -12716,6 +12936,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Transfer)(nil),
 		(*ServerFrame_RedPacket)(nil),
 		(*ServerFrame_RedPacketGrabbed)(nil),
+		(*ServerFrame_LiveCode)(nil),
+		(*ServerFrame_LiveCodes)(nil),
+		(*ServerFrame_LiveCodeScanned)(nil),
+		(*ServerFrame_AccountDeletion)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),

@@ -1,5 +1,6 @@
-// Package mediatest is the conformance suite of media.Store and
-// media.BlobStore: every storage engine and every blob store runs it.
+// Package mediatest is the conformance suite of media.Store,
+// media.BlobStore and media.UploadStager: every storage engine and every
+// blob store runs it.
 package mediatest
 
 import (
@@ -25,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) media.Store) {
 	t.Run("Media", func(t *testing.T) { testMedia(t, open(t)) })
 	t.Run("Refs", func(t *testing.T) { testRefs(t, open(t)) })
 	t.Run("Keeps", func(t *testing.T) { testKeeps(t, open(t)) })
+	t.Run("Erase", func(t *testing.T) { testErase(t, open(t)) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
 	t.Run("AdvanceRace", func(t *testing.T) { testAdvanceRace(t, open(t)) })
 	t.Run("StaleUploads", func(t *testing.T) { testStaleUploads(t, open(t)) })
@@ -493,5 +495,215 @@ func testConcurrentPuts(t *testing.T, b media.BlobStore) {
 	}
 	if got := read(t, b, k); !bytes.Equal(got, data) {
 		t.Errorf("after concurrent Puts: got %d bytes, want %d", len(got), len(data))
+	}
+}
+
+// RunUploadStager runs the suite of blob stores that keep the parts of
+// resumable uploads; open returns a fresh, empty store for each test.
+func RunUploadStager(t *testing.T, open func(t *testing.T) media.UploadStager) {
+	t.Run("Parts", func(t *testing.T) { testParts(t, open(t)) })
+	t.Run("PartsLostRace", func(t *testing.T) { testPartsLostRace(t, open(t)) })
+	t.Run("PartsMissing", func(t *testing.T) { testPartsMissing(t, open(t)) })
+	t.Run("PartsBadInput", func(t *testing.T) { testPartsBadInput(t, open(t)) })
+}
+
+func putPart(t *testing.T, s media.UploadStager, id string, from int64, data string) {
+	t.Helper()
+	if err := s.PutPart(t.Context(), id, from, from+int64(len(data)), bytes.NewReader([]byte(data))); err != nil {
+		t.Fatalf("PutPart(%s, %d, %q): %v", id, from, data, err)
+	}
+}
+
+func readParts(t *testing.T, s media.UploadStager, id string, size int64) (string, error) {
+	t.Helper()
+	rc, err := s.OpenParts(t.Context(), id, size)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	return string(data), err
+}
+
+func testParts(t *testing.T, s media.UploadStager) {
+	id, other := ID(1), ID(2)
+	putPart(t, s, id, 0, "hello, ")
+	putPart(t, s, id, 7, "world")
+	putPart(t, s, other, 0, "someone else's")
+	if got, err := readParts(t, s, id, 12); err != nil || got != "hello, world" {
+		t.Errorf("OpenParts: got %q, %v; want %q", got, err, "hello, world")
+	}
+	// A part stored again with the same bounds replaces the first (a
+	// chunk retried after its commit was lost).
+	putPart(t, s, id, 7, "there")
+	if got, err := readParts(t, s, id, 12); err != nil || got != "hello, there" {
+		t.Errorf("OpenParts after a part was replaced: got %q, %v; want %q", got, err, "hello, there")
+	}
+	// Parts of many chunks, larger than one read.
+	big := bytes.Repeat([]byte("0123456789"), 200_000)
+	for off := 0; off < len(big); off += 300_000 {
+		putPart(t, s, ID(3), int64(off), string(big[off:min(off+300_000, len(big))]))
+	}
+	if got, err := readParts(t, s, ID(3), int64(len(big))); err != nil || got != string(big) {
+		t.Errorf("OpenParts(big): got %d bytes, %v; want %d", len(got), err, len(big))
+	}
+	if err := s.DeleteParts(t.Context(), id); err != nil {
+		t.Fatalf("DeleteParts: %v", err)
+	}
+	_, err := readParts(t, s, id, 12)
+	wantCode(t, "OpenParts(deleted)", err, hongyan.CodeNotFound)
+	if err := s.DeleteParts(t.Context(), id); err != nil {
+		t.Errorf("DeleteParts(none left): %v, want nil", err)
+	}
+	if got, err := readParts(t, s, other, 14); err != nil || got != "someone else's" {
+		t.Errorf("other upload after DeleteParts: got %q, %v", got, err)
+	}
+}
+
+// testPartsLostRace: parts whose offset was never committed (a chunk that
+// lost the race to another node, a commit that failed) are skipped.
+func testPartsLostRace(t *testing.T, s media.UploadStager) {
+	id := ID(4)
+	putPart(t, s, id, 0, "abc")    // lost: the offset never moved to 3
+	putPart(t, s, id, 0, "abcdef") // committed: 0 → 6
+	putPart(t, s, id, 6, "gh")     // lost
+	putPart(t, s, id, 6, "ghij")   // committed: 6 → 10
+	if got, err := readParts(t, s, id, 10); err != nil || got != "abcdefghij" {
+		t.Errorf("OpenParts: got %q, %v; want %q", got, err, "abcdefghij")
+	}
+	// A lost part longer than the committed one leads nowhere.
+	id = ID(7)
+	putPart(t, s, id, 0, "vwxyz") // lost
+	putPart(t, s, id, 0, "ab")
+	putPart(t, s, id, 2, "cdef")
+	if got, err := readParts(t, s, id, 6); err != nil || got != "abcdef" {
+		t.Errorf("OpenParts: got %q, %v; want %q", got, err, "abcdef")
+	}
+}
+
+func testPartsMissing(t *testing.T, s media.UploadStager) {
+	id := ID(5)
+	_, err := readParts(t, s, id, 5)
+	wantCode(t, "OpenParts(no parts)", err, hongyan.CodeNotFound)
+	putPart(t, s, id, 0, "abc")
+	putPart(t, s, id, 5, "fg")
+	_, err = readParts(t, s, id, 7)
+	wantCode(t, "OpenParts(a gap)", err, hongyan.CodeNotFound)
+	_, err = readParts(t, s, id, 8)
+	wantCode(t, "OpenParts(short of size)", err, hongyan.CodeNotFound)
+}
+
+func testPartsBadInput(t *testing.T, s media.UploadStager) {
+	for _, id := range []string{"", "../../blobs", ID(1) + "/x", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} {
+		err := s.PutPart(t.Context(), id, 0, 1, bytes.NewReader([]byte("x")))
+		wantCode(t, fmt.Sprintf("PutPart(%q)", id), err, hongyan.CodeInvalid)
+		_, err = s.OpenParts(t.Context(), id, 1)
+		wantCode(t, fmt.Sprintf("OpenParts(%q)", id), err, hongyan.CodeInvalid)
+		err = s.DeleteParts(t.Context(), id)
+		wantCode(t, fmt.Sprintf("DeleteParts(%q)", id), err, hongyan.CodeInvalid)
+	}
+	for _, b := range [][2]int64{{-1, 0}, {3, 3}, {5, 2}} {
+		err := s.PutPart(t.Context(), ID(6), b[0], b[1], bytes.NewReader(nil))
+		wantCode(t, fmt.Sprintf("PutPart(bounds %d-%d)", b[0], b[1]), err, hongyan.CodeInvalid)
+	}
+}
+
+// BenchBlobStore measures Put (new content each time, hashing included)
+// and Open with a full read, for blobs of 64 KiB and 4 MiB, in bytes per
+// second.
+func BenchBlobStore(b *testing.B, s media.BlobStore) {
+	for _, size := range []int{64 << 10, 4 << 20} {
+		data := bytes.Repeat([]byte("hongyan!"), size/8)
+		b.Run(fmt.Sprintf("Put/%dKiB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			i := 0
+			for b.Loop() {
+				i++
+				copy(data, fmt.Sprintf("%016d%d", i, time.Now().UnixNano()))
+				h := sha256.Sum256(data)
+				if err := s.Put(b.Context(), hex.EncodeToString(h[:]), bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Get/%dKiB", size>>10), func(b *testing.B) {
+			h := sha256.Sum256(data)
+			k := hex.EncodeToString(h[:])
+			if err := s.Put(b.Context(), k, bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				rc, _, err := s.Open(b.Context(), k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, rc)
+				rc.Close()
+				if err != nil || n != int64(size) {
+					b.Fatalf("read %d bytes, %v; want %d", n, err, size)
+				}
+			}
+		})
+	}
+}
+
+// testErase: a user's media listed by owner in ID order from a cursor,
+// who keeps a copy listed, and deleting one reports the blobs no other
+// medium uses (a blob two media share stays until the second goes).
+func testErase(t *testing.T, s media.Store) {
+	ctx := t.Context()
+	for n := 1; n <= 4; n++ {
+		owner := hongyan.UserID(7)
+		if n == 4 {
+			owner = 8
+		}
+		r := record(n, owner)
+		if n == 3 {
+			r.SHA256 = record(1, 7).SHA256 // the same bytes as medium 1
+		}
+		if err := s.CreateMedia(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.OwnedMedia(ctx, 7, "", 10)
+	if err != nil || len(got) != 3 || got[0].ID != ID(1) || got[2].ID != ID(3) {
+		t.Fatalf("OwnedMedia(7): got %d records, %v; want media 1–3", len(got), err)
+	}
+	if got, _ := s.OwnedMedia(ctx, 7, ID(1), 1); len(got) != 1 || got[0].ID != ID(2) {
+		t.Errorf("OwnedMedia(7) after 1, limit 1: got %v, want medium 2", got)
+	}
+	if err := s.AddKeep(ctx, ID(2), 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRef(ctx, ID(1), 5); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := s.Keepers(ctx, ID(2)); err != nil || len(k) != 1 || k[0] != 9 {
+		t.Errorf("Keepers(2): got %v, %v; want [9]", k, err)
+	}
+	unused, err := s.DeleteMedia(ctx, ID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Medium 3 still uses medium 1's content; its thumbnail is free.
+	if len(unused) != 1 || unused[0] != record(1, 7).Thumb {
+		t.Errorf("DeleteMedia(1): unused %v, want only its thumbnail", unused)
+	}
+	if _, err := s.Media(ctx, ID(1)); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("Media(1) after delete: got %v, want not_found", err)
+	}
+	if refs, _ := s.Refs(ctx, ID(1)); len(refs) != 0 {
+		t.Errorf("Refs(1) after delete: got %v, want none", refs)
+	}
+	unused, err = s.DeleteMedia(ctx, ID(3))
+	if err != nil || len(unused) != 2 {
+		t.Errorf("DeleteMedia(3): unused %v, %v; want its content and thumbnail", unused, err)
+	}
+	if _, err := s.DeleteMedia(ctx, ID(3)); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Errorf("DeleteMedia(3) again: got %v, want not_found", err)
+	}
+	if got, _ := s.OwnedMedia(ctx, 8, "", 10); len(got) != 1 {
+		t.Errorf("another owner's media: got %d, want 1 untouched", len(got))
 	}
 }

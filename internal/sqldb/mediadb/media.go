@@ -204,3 +204,60 @@ func (s Store) StaleUploads(ctx context.Context, before time.Time, limit int) ([
 	return sqldb.QueryAll(ctx, s.db, scanUpload, `SELECT `+uploadCols+` FROM media_uploads
 		WHERE created < $1 ORDER BY created, id LIMIT $2`, sqldb.Ms(before), limit)
 }
+
+// OwnedMedia lists up to limit media of owner with IDs after after, in
+// ID order.
+func (s Store) OwnedMedia(ctx context.Context, owner hongyan.UserID, after string, limit int) ([]media.Record, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	return sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (media.Record, error) {
+		return scanMedia(scan)
+	}, `SELECT `+mediaCols+` FROM media WHERE owner = $1 AND id > $2 ORDER BY id LIMIT $3`, int64(owner), after, limit)
+}
+
+// Keepers lists the users who keep a copy of a message carrying media id.
+func (s Store) Keepers(ctx context.Context, id string) ([]hongyan.UserID, error) {
+	return sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (hongyan.UserID, error) {
+		var u int64
+		err := scan(&u)
+		return hongyan.UserID(u), err
+	}, `SELECT user_id FROM media_keeps WHERE media_id = $1 ORDER BY user_id`, id)
+}
+
+// DeleteMedia removes media id with its refs and keeps, and returns the
+// blob keys (content, thumbnail) that no media row uses any more.
+func (s Store) DeleteMedia(ctx context.Context, id string) ([]string, error) {
+	var unused []string
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		unused = nil
+		var sha, thumb string
+		found, err := t.Read(`SELECT sha256, thumb FROM media WHERE id = $1`, []any{id}, &sha, &thumb)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if !found {
+			return sqldb.NotFound("no such media")
+		}
+		for _, q := range []string{`DELETE FROM media_refs WHERE media_id = $1`, `DELETE FROM media_keeps WHERE media_id = $1`, `DELETE FROM media WHERE id = $1`} {
+			if _, err := t.Exec(q, id); err != nil {
+				return sqldb.Internal(err)
+			}
+		}
+		for _, key := range []string{sha, thumb} {
+			if key == "" {
+				continue
+			}
+			var one int64
+			used, err := t.Read(`SELECT 1 FROM media WHERE sha256 = $1 OR thumb = $1 LIMIT 1`, []any{key}, &one)
+			if err != nil {
+				return sqldb.Internal(err)
+			}
+			if !used {
+				unused = append(unused, key)
+			}
+		}
+		return nil
+	})
+	return unused, err
+}

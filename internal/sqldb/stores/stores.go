@@ -13,9 +13,12 @@ import (
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
+	"hongyan/internal/sqldb/limitdb"
+	"hongyan/internal/sqldb/livecodedb"
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/momentsdb"
 	"hongyan/internal/sqldb/officialacctdb"
+	"hongyan/internal/sqldb/spamdb"
 	"hongyan/internal/sqldb/walletdb"
 )
 
@@ -34,6 +37,9 @@ var Schemas = []sqldb.Schema{
 	walletdb.Schema,
 	discoverydb.Schema,
 	addressbookdb.Schema,
+	livecodedb.Schema,
+	limitdb.Schema,
+	spamdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -72,6 +78,9 @@ func (db *DB) OfficialAccounts() officialacctdb.Store { return officialacctdb.Ne
 // Moments returns the Moments store.
 func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
+// Spam returns spam detection's behaviour counters.
+func (db *DB) Spam() spamdb.Store { return spamdb.New(db.DB) }
+
 // Discovery returns the discovery store (people nearby, shake, bottles).
 func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
 
@@ -83,3 +92,9 @@ func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
 
 // AddressBooks returns the address-book store.
 func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.DB) }
+
+// LiveCodes returns the live-code store.
+func (db *DB) LiveCodes() livecodedb.Store { return livecodedb.New(db.DB) }
+
+// Limits returns the store of rate limits shared by a cluster's nodes.
+func (db *DB) Limits() limitdb.Store { return limitdb.New(db.DB) }

@@ -22,6 +22,8 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/g\/(\d+)\/info$/, "chats", "group-info"],
   [/^\/chat\/g\/(\d+)\/members$/, "chats", "group-members"],
   [/^\/chat\/g\/(\d+)\/book$/, "chats", "group-book"],
+  [/^\/chat\/g\/(\d+)\/livecodes$/, "chats", "group-livecodes"],
+  [/^\/livecode\/(\d+)$/, "chats", "livecode"],
   [/^\/contacts\/new$/, "contacts", "requests"],
   [/^\/contacts\/add$/, "contacts", "add"],
   [/^\/contacts\/groups$/, "contacts", "groups"],
@@ -59,12 +61,14 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/me\/devices$/, "me", "devices"],
   [/^\/me\/privacy$/, "me", "privacy"],
   [/^\/me\/password$/, "me", "password"],
+  [/^\/me\/delete-account$/, "me", "delete-account"],
   [/^\/me\/language$/, "me", "language"],
   [/^\/me\/notifications$/, "me", "notifications"],
   [/^\/me\/wallet$/, "me", "wallet"],
   [/^\/add\/(\d+)$/, "contacts", "add-link"],
   [/^\/qr-login\/([A-Za-z0-9_-]{1,64})$/, "me", "qr-confirm"],
   [/^\/join\/([A-Za-z0-9_-]{1,64})$/, "contacts", "join"],
+  [/^\/l\/([A-Z2-7]{1,64})$/, "contacts", "livecode-join"],
 ];
 
 const tabs: Record<string, Tab> = { "/": "chats", "/chats": "chats", "/contacts": "contacts", "/discover": "discover", "/me": "me" };
@@ -116,7 +120,7 @@ class Router extends Emitter {
 export const router = new Router();
 
 // linkPath turns a scanned code or pasted link into a route of this client
-// when it is one of ours (/add/, /qr-login/, /join/, a Moments post), on
+// when it is one of ours (/add/, /qr-login/, /join/, /l/, a Moments post), on
 // this host or any.
 export function linkPath(text: string): string | undefined {
   const s = text.trim();
@@ -127,7 +131,7 @@ export function linkPath(text: string): string | undefined {
     return undefined;
   }
   const r = parse(path);
-  return ["add-link", "qr-confirm", "join", "moment-post"].includes(r.view) ? path : undefined;
+  return ["add-link", "qr-confirm", "join", "livecode-join", "moment-post"].includes(r.view) ? path : undefined;
 }
 
 // momentLink turns the link of a Moments post (forwarded into a chat, or

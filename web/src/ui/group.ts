@@ -157,6 +157,7 @@ export function groupInfo(group: bigint): View {
             owner ? toggleRow(t("invite_approval"), g.approval, (on) => updateGroup(group, { approval: on }), "approval") : null,
             toggleRow(t("mute_all"), g.mutedAll, (on) => updateGroup(group, { mutedAll: on }), "muted_all"),
             owner ? row({ title: t("transfer_owner"), onClick: () => void transfer(g) }) : null,
+            owner ? row({ title: t("lc_title"), data: { action: "livecodes" }, onClick: () => router.go(`/chat/g/${group}/livecodes`) }) : null,
           )
         : null,
       section(

@@ -40,6 +40,7 @@ export function meList(): View {
       section(null, exportRow()),
       section(
         null,
+        row({ title: t("del_title"), cls: "danger", onClick: () => router.go("/me/delete-account"), data: { entry: "delete-account" } }),
         row({
           title: t("sign_out"),
           cls: "danger",

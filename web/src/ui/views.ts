@@ -1,4 +1,5 @@
 // Which screen shows a route's detail.
+import { deleteAccount } from "./deleteaccount";
 import type { Route } from "../lib/router";
 import type { View } from "./shell";
 import { chatView } from "./chat";
@@ -12,6 +13,7 @@ import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officia
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { groupBook, phonebook } from "./addressbook";
 import { walletView } from "./wallet";
+import { liveCode, liveCodeJoin, liveCodes } from "./livecode";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -32,6 +34,12 @@ export function detailView(r: Route): View {
       return groupMembers(id());
     case "group-book":
       return groupBook(id());
+    case "group-livecodes":
+      return liveCodes(id());
+    case "livecode":
+      return liveCode(id());
+    case "livecode-join":
+      return liveCodeJoin(r.params[0]);
     case "phonebook":
       return phonebook();
     case "requests":
@@ -90,6 +98,8 @@ export function detailView(r: Route): View {
       return privacy();
     case "password":
       return password();
+    case "delete-account":
+      return deleteAccount();
     case "language":
       return language();
     case "notifications":

@@ -15,6 +15,8 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
+import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
+import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1013,6 +1015,52 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: RedPacketRef;
     case: "redPacketShow";
+  } | {
+    /**
+     * Live codes (livecode.proto).
+     *
+     * @generated from field: hongyan.v1.LiveCodeCreateRequest livecode_create = 470;
+     */
+    value: LiveCodeCreateRequest;
+    case: "livecodeCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty livecode_list = 471;
+     */
+    value: Empty;
+    case: "livecodeList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.LiveCodeRef livecode_get = 472;
+     */
+    value: LiveCodeRef;
+    case: "livecodeGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.LiveCodeScanRequest livecode_scan = 473;
+     */
+    value: LiveCodeScanRequest;
+    case: "livecodeScan";
+  } | {
+    /**
+     * safety.proto: account deletion (425–449)
+     *
+     * @generated from field: hongyan.v1.AccountDeleteRequest account_delete = 425;
+     */
+    value: AccountDeleteRequest;
+    case: "accountDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty account_cancel_delete = 426;
+     */
+    value: Empty;
+    case: "accountCancelDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty account_deletion = 427;
+     */
+    value: Empty;
+    case: "accountDeletion";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1535,6 +1583,34 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: RedPacketGrabbed;
     case: "redPacketGrabbed";
+  } | {
+    /**
+     * Live codes (livecode.proto).
+     *
+     * @generated from field: hongyan.v1.LiveCode live_code = 470;
+     */
+    value: LiveCode;
+    case: "liveCode";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.LiveCodeList live_codes = 471;
+     */
+    value: LiveCodeList;
+    case: "liveCodes";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.LiveCodeScanned live_code_scanned = 472;
+     */
+    value: LiveCodeScanned;
+    case: "liveCodeScanned";
+  } | {
+    /**
+     * safety.proto: the state of my account's deletion (425–449)
+     *
+     * @generated from field: hongyan.v1.AccountDeletion account_deletion = 425;
+     */
+    value: AccountDeletion;
+    case: "accountDeletion";
   } | { case: undefined; value?: undefined };
 };
 

@@ -1,0 +1,82 @@
+package node
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"hongyan/internal/account"
+	"hongyan/internal/chat"
+	"hongyan/internal/config"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/spam"
+	"hongyan/internal/sqldb/stores"
+)
+
+// newSpam builds spam detection from the configuration; findings go to
+// the log until SetSpamReporter names another reporter.
+func newSpam(cfg config.Config, db *stores.DB, n *Node) *spam.Service {
+	c := cfg.Spam
+	return spam.New(db.Spam(), spam.LogReporter{Log: n.log}, spam.Config{
+		Action: spam.Action(c.Action), Threshold: c.Threshold, NewAccount: c.NewAccount.Duration, Window: c.Window.Duration,
+		StrangerRequests: c.StrangerRequests, SameMessage: c.SameMessage, GroupJoins: c.GroupJoins, NewAccountMedia: c.NewAccountMedia,
+	})
+}
+
+// SetSpamReporter sends spam findings to r (reports for administrators).
+func (n *Node) SetSpamReporter(r spam.Reporter) { n.spam.SetReporter(r) }
+
+// spamScreen is the chat, contact and group features' screener: each
+// message, friend request and join by QR code is checked, with the age of
+// the account from the account feature.
+type spamScreen struct {
+	spam     *spam.Service
+	accounts *account.Service
+}
+
+func (s spamScreen) created(ctx context.Context, u hongyan.UserID) time.Time {
+	a, err := s.accounts.Account(ctx, u)
+	if err != nil {
+		return time.Time{} // unknown: not counted as new
+	}
+	return a.Created
+}
+
+func (s spamScreen) ScreenMessage(ctx context.Context, m chat.Screened) error {
+	if m.Target == "u:"+strconv.FormatInt(int64(m.Sender), 10) {
+		return nil // notes to oneself (the file-transfer assistant)
+	}
+	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.Message, User: m.Sender, Created: s.created(ctx, m.Sender),
+		Target: m.Target, Text: m.Text, Link: m.Link, Image: m.Image})
+	return err
+}
+
+func (s spamScreen) ScreenRequest(ctx context.Context, from, to hongyan.UserID, greeting string, stranger bool) error {
+	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.FriendRequest, User: from, Created: s.created(ctx, from),
+		Target: "u:" + strconv.FormatInt(int64(to), 10), Text: greeting, Stranger: stranger})
+	return err
+}
+
+func (s spamScreen) ScreenJoin(ctx context.Context, user hongyan.UserID, group hongyan.ConversationID) error {
+	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.GroupJoin, User: user, Created: s.created(ctx, user),
+		Target: "g:" + strconv.FormatInt(int64(group), 10)})
+	return err
+}
+
+// pruneSpam deletes old behaviour counters once a window, on one node of
+// the cluster at a time.
+func (n *Node) pruneSpam(ctx context.Context) {
+	t := time.NewTicker(n.cfg.Spam.Window.Duration)
+	defer t.Stop()
+	for {
+		n.job(ctx, "spam-prune", func(ctx context.Context) error {
+			_, err := n.spam.Prune(ctx)
+			return err
+		})
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package spam
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// memCounters is an in-memory spam.Counters for the service's tests; the
+// engines pass spamtest.
+type memCounters struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (m *memCounters) Add(_ context.Context, key string, w time.Time, n int64) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == nil {
+		m.n = map[string]int64{}
+	}
+	k := fmt.Sprint(key, "@", w.UnixMilli())
+	m.n[k] += n
+	return m.n[k], nil
+}
+
+func (m *memCounters) PruneCounters(context.Context, time.Time, int) (int, error) { return 0, nil }
+
+type findings struct {
+	mu sync.Mutex
+	fs []Finding
+}
+
+func (f *findings) ReportFinding(_ context.Context, x Finding) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fs = append(f.fs, x)
+	return nil
+}
+
+func newTest(cfg Config) (*Service, *findings, *time.Time) {
+	rep := &findings{}
+	s := New(&memCounters{}, rep, cfg)
+	now := time.Date(2026, 6, 1, 9, 30, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	return s, rep, &now
+}
+
+// A spam text is held with a clear code and reported; a clean one passes
+// and is not reported; with action report the spam passes but is reported.
+func TestCheckHoldsAndReports(t *testing.T) {
+	ctx := context.Background()
+	s, rep, _ := newTest(Config{Action: Hold})
+	_, err := s.Check(ctx, Input{Kind: Message, User: 1, Target: "u:2", Text: "兼职刷单，日赚500，加V：abc12345"})
+	if hongyan.ErrorCode(err) != hongyan.CodeDenied {
+		t.Fatalf("spam with hold: got %v, want permission_denied", err)
+	}
+	var he *hongyan.Error
+	if !asError(err, &he) || he.Reason != hongyan.ReasonHeldAsSpam {
+		t.Errorf("reason: got %v, want held_as_spam", err)
+	}
+	if v, err := s.Check(ctx, Input{Kind: Message, User: 1, Target: "u:2", Text: "今晚一起吃饭吗？"}); err != nil || v.Spam {
+		t.Errorf("clean text: got %+v, %v", v, err)
+	}
+	if len(rep.fs) != 1 || rep.fs[0].Input.User != 1 || rep.fs[0].Action != Hold {
+		t.Errorf("findings: got %+v, want the one held", rep.fs)
+	}
+	s2, rep2, _ := newTest(Config{Action: Report})
+	if v, err := s2.Check(ctx, Input{Kind: Message, User: 1, Text: "Claim your free gift card now at bit.ly/x"}); err != nil || !v.Spam {
+		t.Errorf("spam with report: got %+v, %v; want spam and no error", v, err)
+	}
+	if len(rep2.fs) != 1 {
+		t.Errorf("report: got %d findings, want 1", len(rep2.fs))
+	}
+	s3, rep3, _ := newTest(Config{Action: Off})
+	if _, err := s3.Check(ctx, Input{Kind: Message, User: 1, Text: "兼职刷单，日赚500，加V：abc12345"}); err != nil || len(rep3.fs) != 0 {
+		t.Errorf("off: got %v and %d findings", err, len(rep3.fs))
+	}
+}
+
+func asError(err error, target **hongyan.Error) bool {
+	e, ok := err.(*hongyan.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+// The same harmless text to many chats is flagged past the limit, in the
+// window only; the limit is per user.
+func TestSameMessageToManyChats(t *testing.T) {
+	ctx := context.Background()
+	s, _, now := newTest(Config{Action: Hold, SameMessage: 3})
+	text := "Hello, nice to meet you here"
+	// The same text again and again in one chat is a conversation.
+	for range 10 {
+		if _, err := s.Check(ctx, Input{Kind: Message, User: 5, Target: "u:100", Text: text}); err != nil {
+			t.Fatalf("repeating in one chat: %v", err)
+		}
+	}
+	for i := range 2 { // with u:100, 3 chats
+		if _, err := s.Check(ctx, Input{Kind: Message, User: 5, Target: fmt.Sprint("u:", i), Text: text}); err != nil {
+			t.Fatalf("send %d within the limit: %v", i, err)
+		}
+	}
+	v, err := s.Check(ctx, Input{Kind: Message, User: 5, Target: "u:9", Text: text})
+	if hongyan.ErrorCode(err) != hongyan.CodeDenied || !v.has("same_message_many_chats") {
+		t.Fatalf("the 4th copy: got %+v, %v; want held for same_message_many_chats", v, err)
+	}
+	if _, err := s.Check(ctx, Input{Kind: Message, User: 6, Target: "u:9", Text: text}); err != nil {
+		t.Errorf("another user sending it: %v", err)
+	}
+	*now = now.Add(time.Hour)
+	if _, err := s.Check(ctx, Input{Kind: Message, User: 5, Target: "u:10", Text: text}); err != nil {
+		t.Errorf("the next window: %v", err)
+	}
+	// Short texts ("ok", "好的") are not counted.
+	for i := range 10 {
+		if _, err := s.Check(ctx, Input{Kind: Message, User: 5, Target: fmt.Sprint("u:", i), Text: "好的"}); err != nil {
+			t.Fatalf("short text %d: %v", i, err)
+		}
+	}
+}
+
+// A new account adding many strangers, joining many groups or sending
+// many links is flagged past the limits; an old account is not.
+func TestNewAccountBehaviour(t *testing.T) {
+	ctx := context.Background()
+	s, _, now := newTest(Config{Action: Hold, StrangerRequests: 2, GroupJoins: 2, NewAccountMedia: 2})
+	fresh, old := now.Add(-time.Hour), now.Add(-30*24*time.Hour)
+	for _, c := range []struct {
+		name string
+		in   Input
+	}{
+		{"stranger requests", Input{Kind: FriendRequest, Stranger: true, Text: "hi"}},
+		{"group joins", Input{Kind: GroupJoin}},
+		{"images", Input{Kind: Message, Image: true}},
+	} {
+		for _, created := range []time.Time{old, fresh} {
+			var err error
+			for i := range 3 {
+				in := c.in
+				in.User, in.Created, in.Target = hongyan.UserID(created.Unix()%1000+int64(len(c.name))), created, fmt.Sprint("t", i)
+				_, err = s.Check(ctx, in)
+			}
+			if created.Equal(old) && err != nil {
+				t.Errorf("%s by an old account: got %v, want allowed", c.name, err)
+			}
+			if created.Equal(fresh) && hongyan.ErrorCode(err) != hongyan.CodeDenied {
+				t.Errorf("%s by a new account past the limit: got %v, want held", c.name, err)
+			}
+		}
+	}
+	// Requests to people one already knows are not counted.
+	for i := range 5 {
+		if _, err := s.Check(ctx, Input{Kind: FriendRequest, User: 77, Created: fresh, Text: "hi", Target: fmt.Sprint(i)}); err != nil {
+			t.Fatalf("request %d to a non-stranger: %v", i, err)
+		}
+	}
+}
+
+func TestNormalise(t *testing.T) {
+	if got, want := normalise("  加Ｖ：ＡＢＣ１２３\n\n  Hello   World "), "加v:abc123 hello world"; got != want {
+		t.Errorf("normalise: got %q, want %q", got, want)
+	}
+	long := strings.Repeat("a", MaxText*2)
+	if got := len(normalise(long)); got > MaxText {
+		t.Errorf("normalise of %d bytes: got %d, want at most %d", len(long), got, MaxText)
+	}
+}
+
+// FuzzClassify: any text classifies without panicking, in bounded time,
+// and the verdict agrees with its score.
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"兼职刷单，日赚500", "hello", "www.x.top", "", "加\u3000V：\uFF21"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := Classify(s)
+		if v.Spam != (v.Score >= DefaultConfig().Threshold) || v.Score < 0 {
+			t.Fatalf("verdict %+v inconsistent", v)
+		}
+	})
+}
+
+// BenchmarkClassify measures the classifier per message over the
+// evaluation set (spam and clean, Chinese and English).
+func BenchmarkClassify(b *testing.B) {
+	set := append(readSet(b, "spam.txt"), readSet(b, "clean.txt")...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		Classify(set[i%len(set)])
+	}
+}

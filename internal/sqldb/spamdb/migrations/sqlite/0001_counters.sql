@@ -1,0 +1,10 @@
+-- Behaviour counters of spam detection (spam.Counters): one row per key
+-- (a user and what is counted) and window start (Unix ms); old windows
+-- are pruned.
+CREATE TABLE spam_counters (
+	key    TEXT    NOT NULL,
+	window_start INTEGER NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (key, window_start)
+) WITHOUT ROWID;
+CREATE INDEX spam_counters_window ON spam_counters (window_start);

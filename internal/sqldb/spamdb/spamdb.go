@@ -1,0 +1,57 @@
+// Package spamdb keeps spam detection's behaviour counters (spam.Counters)
+// in a table of its own, so that every node of a cluster counts into the
+// same numbers.
+package spamdb
+
+import (
+	"context"
+	"embed"
+	"time"
+
+	"hongyan/internal/spam"
+	"hongyan/internal/sqldb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the spam feature's migrations, for both engines.
+var Schema = sqldb.Schema{Feature: "spam", FS: migrations}
+
+// Store implements spam.Counters.
+type Store struct{ db *sqldb.DB }
+
+var _ spam.Counters = Store{}
+
+// New returns the store on db.
+func New(db *sqldb.DB) Store { return Store{db} }
+
+// MaxKey bounds a counter's key.
+const MaxKey = 200
+
+// Add adds n to counter key of window and returns its new value.
+func (s Store) Add(ctx context.Context, key string, window time.Time, n int64) (int64, error) {
+	if key == "" || len(key) > MaxKey {
+		return 0, sqldb.Invalid("counter key of 1 to %d bytes", MaxKey)
+	}
+	var v int64
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Write(`INSERT INTO spam_counters (key, window_start, n) VALUES ($1, $2, $3)
+			ON CONFLICT (key, window_start) DO UPDATE SET n = spam_counters.n + excluded.n RETURNING n`,
+			[]any{key, sqldb.Ms(window), n}, &v)
+		return sqldb.Internal(err)
+	})
+	return v, err
+}
+
+// PruneCounters deletes up to limit counters of windows before before.
+func (s Store) PruneCounters(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var err error
+		n, err = t.Exec(`DELETE FROM spam_counters WHERE (key, window_start) IN
+			(SELECT key, window_start FROM spam_counters WHERE window_start < $1 LIMIT $2)`, sqldb.Ms(before), limit)
+		return sqldb.Internal(err)
+	})
+	return int(n), err
+}
