@@ -88,6 +88,9 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hongyan admin:", err)
 		return 1
 	}
+	// An admin command runs beside the serving node: it must not try to
+	// take the call relay's and the SFU's ports.
+	cfg.TURN.Enabled, cfg.SFU.Enabled = false, false
 	n, err := node.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "hongyan admin:", err)

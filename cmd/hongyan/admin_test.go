@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,22 @@ func TestAdminUsageErrors(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run(t.Context(), []string{"admin", "--data", t.TempDir(), "migrations", "extra"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), `"invalid_argument"`) {
 		t.Errorf("migrations extra: exit %d stderr %q, want 1 and an invalid_argument error", code, errb.String())
+	}
+}
+
+// An admin command runs beside the serving node, which holds the TURN
+// relay's and the SFU's ports: it must not try to take them.
+func TestAdminLeavesCallPortsAlone(t *testing.T) {
+	held, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	t.Setenv("HONGYAN_STORAGE_DRIVER", "sqlite")
+	t.Setenv("HONGYAN_TURN_LISTEN", held.LocalAddr().String())
+	t.Setenv("HONGYAN_SFU_LISTEN", held.LocalAddr().String())
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"admin", "--data", t.TempDir(), "migrations"}, &out, &errb); code != 0 {
+		t.Fatalf("admin migrations with the call ports taken: exit %d, stderr %s", code, errb.String())
 	}
 }

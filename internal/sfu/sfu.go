@@ -184,12 +184,17 @@ func (s *SFU) Close() error {
 	s.rooms = map[string]*room{}
 	s.mu.Unlock()
 	for _, r := range rooms {
+		var pcs []*webrtc.PeerConnection
 		r.mu.Lock()
-		peers := r.peers
-		r.peers = map[string]*peer{}
+		for _, p := range r.peers {
+			if p.pc != nil {
+				pcs = append(pcs, p.pc)
+			}
+		}
+		r.peers = map[string]*peer{} // a join in progress finds itself gone
 		r.mu.Unlock()
-		for _, p := range peers {
-			p.pc.Close()
+		for _, pc := range pcs {
+			pc.Close()
 		}
 	}
 	return s.mux.Close()
@@ -318,10 +323,20 @@ func (s *SFU) connect(ctx context.Context, r *room, p *peer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.pc = pc
+	r.mu.Lock()
+	gone := r.peers[p.id] != p // left while joining
+	if !gone {
+		p.pc = pc // remove closes it from now on
+	}
+	r.mu.Unlock()
+	if gone {
+		pc.Close()
+		return "", ErrNoSuchPeer
+	}
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 		return "", err
 	}
+	var tracks []*slotTrack
 	for i := range r.slots {
 		tr, err := webrtc.NewTrackLocalStaticRTP(opus, fmt.Sprintf("slot%d", i), "room")
 		if err != nil {
@@ -334,8 +349,11 @@ func (s *SFU) connect(ctx context.Context, r *room, p *peer) (string, error) {
 			return "", err
 		}
 		go drainRTCP(tx.Sender())
-		p.tracks = append(p.tracks, &slotTrack{track: tr})
+		tracks = append(tracks, &slotTrack{track: tr})
 	}
+	r.mu.Lock() // forward reads other participants' tracks under it
+	p.tracks = tracks
+	r.mu.Unlock()
 	pc.OnTrack(func(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.forward(r, p, remote) })
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
@@ -365,11 +383,11 @@ func (s *SFU) Answer(roomID, participant, sdp string) error {
 	if len(sdp) > MaxSDP || !strings.HasPrefix(sdp, "v=0") {
 		return ErrBadSDP
 	}
-	p := s.peer(roomID, participant)
-	if p == nil {
+	pc := s.conn(roomID, participant)
+	if pc == nil {
 		return ErrNoSuchPeer
 	}
-	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
 	return nil
@@ -435,14 +453,18 @@ func (s *SFU) room(id string) *room {
 	return s.rooms[id]
 }
 
-func (s *SFU) peer(roomID, participant string) *peer {
+// conn returns participant's connection, nil when there is none (yet).
+func (s *SFU) conn(roomID, participant string) *webrtc.PeerConnection {
 	r := s.room(roomID)
 	if r == nil {
 		return nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.peers[participant]
+	if p := r.peers[participant]; p != nil {
+		return p.pc
+	}
+	return nil
 }
 
 // remove takes participant out of r (its slot, the floor), closes its
@@ -462,12 +484,13 @@ func (s *SFU) remove(r *room, participant string) bool {
 	if released {
 		r.holder = ""
 	}
+	pc := p.pc
 	r.mu.Unlock()
 	if released && s.cfg.OnFloor != nil {
 		s.cfg.OnFloor(r.id, "")
 	}
-	if p.pc != nil {
-		go p.pc.Close() // Close waits for the connection's goroutines, which may be calling us
+	if pc != nil {
+		go pc.Close() // Close waits for the connection's goroutines, which may be calling us
 	}
 	s.dropIfEmpty(r)
 	return true
