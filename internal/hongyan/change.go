@@ -45,6 +45,10 @@ const (
 	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
 	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state
 	ChangePacket   ChangeKind = 102 // red packet Ref was sent, grabbed from, finished or refunded
+	// Group apps (120–129): Conversation is the group.
+	ChangeGroupPoll     ChangeKind = 120 // poll Ref was created, voted on or closed
+	ChangeGroupCheckin  ChangeKind = 121 // user Ref checked in: the group's check-in board changed
+	ChangeGroupHomework ChangeKind = 122 // homework Ref was posted, submitted to or reminded
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

@@ -20,6 +20,8 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
+	"hongyan/internal/groupapp/groupapptest"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
@@ -207,4 +209,9 @@ func TestWalletStore(t *testing.T) {
 func TestDiscoveryStore(t *testing.T) {
 	pgtest.Require(t)
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestGroupAppStore(t *testing.T) {
+	pgtest.Require(t)
+	groupapptest.Run(t, func(t *testing.T) groupapp.Store { return open(t).GroupApps() })
 }

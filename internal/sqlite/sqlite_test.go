@@ -17,6 +17,8 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
+	"hongyan/internal/groupapp/groupapptest"
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/moments"
 	"hongyan/internal/moments/momentstest"
@@ -86,4 +88,8 @@ func TestWalletStore(t *testing.T) {
 
 func TestDiscoveryStore(t *testing.T) {
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestGroupAppStore(t *testing.T) {
+	groupapptest.Run(t, func(t *testing.T) groupapp.Store { return open(t).GroupApps() })
 }

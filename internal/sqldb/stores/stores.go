@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/sqldb/contactdb"
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
+	"hongyan/internal/sqldb/groupappdb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/mediadb"
 	"hongyan/internal/sqldb/momentsdb"
@@ -34,6 +35,7 @@ var Schemas = []sqldb.Schema{
 	walletdb.Schema,
 	discoverydb.Schema,
 	addressbookdb.Schema,
+	groupappdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -74,6 +76,9 @@ func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // Discovery returns the discovery store (people nearby, shake, bottles).
 func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
+
+// GroupApps returns the group apps' store (polls, check-in, homework).
+func (db *DB) GroupApps() groupappdb.Store { return groupappdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

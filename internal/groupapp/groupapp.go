@@ -1,0 +1,168 @@
+// Package groupapp is the apps every group chat has (PRODUCT §4): polls,
+// daily check-in with streaks and a ranking, and homework that members
+// submit and whose poster sees who has not.
+//
+// Every app answers to the group's rules, which it asks the group feature
+// through the Groups port: only active members see an app's objects (a
+// stranger or a removed member gets not_found), the owner and admins may
+// close or remove what others made, and a member who may not post (muted,
+// or the whole group muted and not an admin) may not create anything that
+// posts a card into the chat. Answering — voting, checking in, submitting
+// — is not posting, and stays open to muted members.
+//
+// Each app posts a card into the group chat when something happens
+// (through the Cards port, which the node fills with the chat's send path)
+// and appends a change to every member's change log in the transaction
+// that makes the change, so that every device, live or catching up from an
+// old cursor, ends in the same state.
+package groupapp
+
+import (
+	"context"
+	"time"
+
+	"hongyan/internal/hongyan"
+)
+
+// Role is a member's role in a group. The values are those of the group
+// feature and the protocol.
+type Role int8
+
+// The roles.
+const (
+	RoleMember Role = 0
+	RoleAdmin  Role = 1
+	RoleOwner  Role = 2
+)
+
+// Member is what the apps need to know of a user's membership.
+type Member struct {
+	User hongyan.UserID
+	Role Role
+	// Muted: the member may not post now (muted, or the group is muted
+	// and the member is neither owner nor admin).
+	Muted bool
+}
+
+// Admin reports whether m is the group's owner or an admin.
+func (m Member) Admin() bool { return m.Role >= RoleAdmin }
+
+// Groups asks the group feature about membership.
+type Groups interface {
+	// Member returns user's membership of group; an error with
+	// hongyan.CodeNotFound when user is not an active member (never was,
+	// left or was removed) or the group does not exist.
+	Member(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) (Member, error)
+	// Members returns the active members of group.
+	Members(ctx context.Context, group hongyan.ConversationID) ([]hongyan.UserID, error)
+}
+
+// App names a group app.
+type App int8
+
+// The apps. The values are those of the protocol.
+const (
+	AppPoll         App = 1
+	AppCheckin      App = 2
+	AppAnnouncement App = 3 // reserved
+	AppEvent        App = 4 // reserved
+	AppHomework     App = 5
+)
+
+// CardKind says what happened that a card reports.
+type CardKind int8
+
+// The card kinds. The values are those of the protocol.
+const (
+	CardCreated  CardKind = 1 // a poll or homework was posted
+	CardClosed   CardKind = 2 // a poll was closed
+	CardReminder CardKind = 3 // the poster reminds those who have not submitted
+)
+
+// Card is what an app posts into the group chat: App's object Item (its
+// title) and what happened to it. Mentions are alerted.
+type Card struct {
+	App      App
+	Kind     CardKind
+	Item     int64
+	Title    string
+	Mentions []hongyan.UserID
+}
+
+// Cards posts app cards into group chats.
+type Cards interface {
+	// Post posts card into group's chat as a message of from. Posting
+	// the same card (app, kind, item) again posts it once.
+	Post(ctx context.Context, group hongyan.ConversationID, from hongyan.UserID, card Card) error
+}
+
+// The change-log kinds this feature appends: Conversation is the group.
+const (
+	ChangePoll     = hongyan.ChangeGroupPoll     // Ref = the poll
+	ChangeCheckin  = hongyan.ChangeGroupCheckin  // Ref = the user who checked in
+	ChangeHomework = hongyan.ChangeGroupHomework // Ref = the homework
+)
+
+// Store keeps the apps durably; it is the union of the ports by app. A
+// missing object is an error with hongyan.CodeNotFound. Each method that
+// takes notify appends those changes (their Ref set to the object's ID
+// when 0) in the transaction that makes the change, and returns them
+// numbered.
+type Store interface {
+	Polls
+	Checkins
+	Homeworks
+}
+
+// Polls keeps polls and their votes.
+type Polls interface {
+	// CreatePoll stores p (its ID is assigned).
+	CreatePoll(ctx context.Context, p Poll, notify []hongyan.Change) (Poll, []hongyan.Change, error)
+	// Poll returns poll id of group.
+	Poll(ctx context.Context, group hongyan.ConversationID, id int64) (Poll, error)
+	// Polls returns up to limit polls of group with IDs below before (0:
+	// from the newest), newest first.
+	Polls(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]Poll, error)
+	// ClosePoll closes poll id of group at at; closing a closed poll
+	// changes nothing and is not an error.
+	ClosePoll(ctx context.Context, group hongyan.ConversationID, id int64, at time.Time, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Vote stores v in place of the user's earlier vote on the poll.
+	Vote(ctx context.Context, group hongyan.ConversationID, v Vote, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Votes returns the votes of poll id, in the order they were last
+	// changed.
+	Votes(ctx context.Context, id int64) ([]Vote, error)
+}
+
+// Checkins keeps check-ins and each member's streaks.
+type Checkins interface {
+	// CheckIn records c if the user has not checked in on c.Day in the
+	// group yet, updating their tally (the streak goes on when they
+	// checked in on the day before). added is false (and nothing
+	// changed, no change appended) when they had.
+	CheckIn(ctx context.Context, c Checkin, notify []hongyan.Change) (t Tally, added bool, changes []hongyan.Change, err error)
+	// Tally returns user's tally in group (zero, not an error, when they
+	// never checked in).
+	Tally(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) (Tally, error)
+	// Tallies returns up to limit tallies of group's users who checked in
+	// on or after since, in no set order.
+	Tallies(ctx context.Context, group hongyan.ConversationID, since int64, limit int) ([]Tally, error)
+}
+
+// Homeworks keeps homework and its submissions.
+type Homeworks interface {
+	// CreateHomework stores h (its ID is assigned).
+	CreateHomework(ctx context.Context, h Homework, notify []hongyan.Change) (Homework, []hongyan.Change, error)
+	// Homework returns homework id of group.
+	Homework(ctx context.Context, group hongyan.ConversationID, id int64) (Homework, error)
+	// Homeworks returns up to limit homework of group with IDs below
+	// before (0: from the newest), newest first.
+	Homeworks(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]Homework, error)
+	// Submit stores s in place of the user's earlier submission.
+	Submit(ctx context.Context, group hongyan.ConversationID, s Submission, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Submissions returns the submissions of homework id, oldest first.
+	Submissions(ctx context.Context, id int64) ([]Submission, error)
+	// Remind records a reminder of homework id of group at at, if the
+	// last one was before notBefore; ok is false (nothing changed) when it
+	// was not.
+	Remind(ctx context.Context, group hongyan.ConversationID, id int64, at, notBefore time.Time) (ok bool, err error)
+}
