@@ -54,6 +54,17 @@ type Config struct {
 	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
 	AddressBook      AddressBook      `toml:"addressbook"`
+	GroupApps        GroupApps        `toml:"groupapps"`
+}
+
+// GroupApps tunes the group apps (polls, check-in, homework).
+type GroupApps struct {
+	// DayZone is the IANA time zone whose calendar days check-in counts
+	// (default Asia/Shanghai; "UTC" for UTC).
+	DayZone string `toml:"day_zone"`
+	// RemindEvery is the least time between two reminders of one
+	// homework.
+	RemindEvery Duration `toml:"remind_every"`
 }
 
 // AddressBook holds the limits of address-book backups and matching.
@@ -352,6 +363,7 @@ func Default() Config {
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
+		GroupApps:   GroupApps{DayZone: "Asia/Shanghai", RemindEvery: Duration{time.Hour}},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
 			MaxShares:         100,
@@ -522,6 +534,12 @@ func (c Config) Validate() error {
 	}
 	if c.Discovery.ShakesPerMinute <= 0 || c.Discovery.ThrowsPerDay <= 0 || c.Discovery.PicksPerDay <= 0 || c.Discovery.RepliesPerHour <= 0 {
 		return fmt.Errorf("config: discovery's limits must be positive")
+	}
+	if _, err := time.LoadLocation(c.GroupApps.DayZone); err != nil || c.GroupApps.DayZone == "" {
+		return fmt.Errorf("config: groupapps.day_zone must be a time zone such as Asia/Shanghai or UTC, not %q", c.GroupApps.DayZone)
+	}
+	if c.GroupApps.RemindEvery.Duration < time.Minute {
+		return fmt.Errorf("config: groupapps.remind_every must be at least 1m")
 	}
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")

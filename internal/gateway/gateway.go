@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
@@ -44,6 +45,7 @@ type Services struct {
 	// Discovery: nil, no people nearby, shake or bottles.
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
+	GroupApps    *groupapp.Service    // nil: no group-app requests
 	Media        *media.Service       // nil: no media endpoints
 	Changes      *changelog.Feed
 	Bus          hongyan.Bus

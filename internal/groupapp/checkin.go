@@ -76,7 +76,7 @@ func (s *Service) CheckIn(ctx context.Context, c hongyan.Caller, group hongyan.C
 		return Board{}, err
 	}
 	now := s.now()
-	notify, err := s.notify(ctx, group, ChangeCheckin, int64(c.User))
+	notify, err := s.notify(ctx, c, group, ChangeCheckin, int64(c.User))
 	if err != nil {
 		return Board{}, err
 	}
@@ -107,7 +107,7 @@ func (s *Service) board(ctx context.Context, c hongyan.Caller, group hongyan.Con
 	}
 	b.Me = rank(mine, today)
 	b.Me.User = c.User
-	members, err := s.groups.Members(ctx, group)
+	members, err := s.groups.Members(ctx, group, c.User)
 	if err != nil {
 		return Board{}, err
 	}

@@ -53,8 +53,9 @@ type Groups interface {
 	// hongyan.CodeNotFound when user is not an active member (never was,
 	// left or was removed) or the group does not exist.
 	Member(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) (Member, error)
-	// Members returns the active members of group.
-	Members(ctx context.Context, group hongyan.ConversationID) ([]hongyan.UserID, error)
+	// Members returns the active members of group if user is one of them
+	// (hongyan.CodeNotFound otherwise).
+	Members(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) ([]hongyan.UserID, error)
 }
 
 // App names a group app.
@@ -87,6 +88,9 @@ type Card struct {
 	Item     int64
 	Title    string
 	Mentions []hongyan.UserID
+	// At tells two reminders of one object apart (zero for the others:
+	// an object is created or closed once).
+	At time.Time
 }
 
 // Cards posts app cards into group chats.

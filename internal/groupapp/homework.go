@@ -77,7 +77,7 @@ func (s *Service) PostHomework(ctx context.Context, c hongyan.Caller, group hong
 	if !m.Admin() {
 		return Homework{}, errAdminsOnly
 	}
-	notify, err := s.notify(ctx, group, ChangeHomework, 0)
+	notify, err := s.notify(ctx, c, group, ChangeHomework, 0)
 	if err != nil {
 		return Homework{}, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) Submit(ctx context.Context, c hongyan.Caller, group hongyan.Co
 	if h.Creator == c.User {
 		return HomeworkView{}, hongyan.Errorf(hongyan.CodePrecondition, "you posted this homework")
 	}
-	notify, err := s.notify(ctx, group, ChangeHomework, id)
+	notify, err := s.notify(ctx, c, group, ChangeHomework, id)
 	if err != nil {
 		return HomeworkView{}, err
 	}
@@ -162,7 +162,7 @@ func (s *Service) Remind(ctx context.Context, c hongyan.Caller, group hongyan.Co
 	if len(mentions) > MaxReminded {
 		mentions = mentions[:MaxReminded]
 	}
-	s.post(ctx, group, c.User, Card{App: AppHomework, Kind: CardReminder, Item: h.ID, Title: h.Title, Mentions: mentions})
+	s.post(ctx, group, c.User, Card{App: AppHomework, Kind: CardReminder, Item: h.ID, Title: h.Title, Mentions: mentions, At: now})
 	return v, nil
 }
 
@@ -206,7 +206,7 @@ func (s *Service) Homeworks(ctx context.Context, c hongyan.Caller, group hongyan
 }
 
 func (s *Service) homeworkView(ctx context.Context, c hongyan.Caller, m Member, h Homework, now time.Time) (HomeworkView, error) {
-	members, err := s.groups.Members(ctx, h.Group)
+	members, err := s.groups.Members(ctx, h.Group, c.User)
 	if err != nil {
 		return HomeworkView{}, err
 	}

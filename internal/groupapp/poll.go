@@ -99,7 +99,7 @@ func (s *Service) CreatePoll(ctx context.Context, c hongyan.Caller, group hongya
 	if _, err := s.poster(ctx, c, group); err != nil {
 		return Poll{}, err
 	}
-	notify, err := s.notify(ctx, group, ChangePoll, 0)
+	notify, err := s.notify(ctx, c, group, ChangePoll, 0)
 	if err != nil {
 		return Poll{}, err
 	}
@@ -146,7 +146,7 @@ func (s *Service) Vote(ctx context.Context, c hongyan.Caller, group hongyan.Conv
 			return PollView{}, hongyan.Errorf(hongyan.CodeInvalid, "option %d is chosen twice", o)
 		}
 	}
-	notify, err := s.notify(ctx, group, ChangePoll, id)
+	notify, err := s.notify(ctx, c, group, ChangePoll, id)
 	if err != nil {
 		return PollView{}, err
 	}
@@ -158,10 +158,10 @@ func (s *Service) Vote(ctx context.Context, c hongyan.Caller, group hongyan.Conv
 	return s.pollView(ctx, c, p, now)
 }
 
-// ClosePoll closes poll id of group before its deadline and posts a card
-// with the result; its creator, the owner and admins may.
+// ClosePoll closes poll id of group before its deadline and posts a card;
+// its creator, the owner and admins may, when they may post.
 func (s *Service) ClosePoll(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64) (PollView, error) {
-	m, err := s.member(ctx, c, group)
+	m, err := s.poster(ctx, c, group)
 	if err != nil {
 		return PollView{}, err
 	}
@@ -176,7 +176,7 @@ func (s *Service) ClosePoll(ctx context.Context, c hongyan.Caller, group hongyan
 	if !p.Open(now) {
 		return s.pollView(ctx, c, p, now)
 	}
-	notify, err := s.notify(ctx, group, ChangePoll, id)
+	notify, err := s.notify(ctx, c, group, ChangePoll, id)
 	if err != nil {
 		return PollView{}, err
 	}

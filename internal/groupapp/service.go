@@ -101,8 +101,8 @@ func (s *Service) poster(ctx context.Context, c hongyan.Caller, group hongyan.Co
 
 // notify returns one change of kind about ref for each active member of
 // group (Ref 0: the store sets it to the new object's ID).
-func (s *Service) notify(ctx context.Context, group hongyan.ConversationID, kind hongyan.ChangeKind, ref int64) ([]hongyan.Change, error) {
-	us, err := s.groups.Members(ctx, group)
+func (s *Service) notify(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, kind hongyan.ChangeKind, ref int64) ([]hongyan.Change, error) {
+	us, err := s.groups.Members(ctx, group, c.User)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,9 @@ const (
 	MessageKind_MESSAGE_KIND_TRANSFER MessageKind = 11
 	// money: a red packet card (text: its greeting).
 	MessageKind_MESSAGE_KIND_RED_PACKET MessageKind = 12
+	// A group app's card (app_card; text: its title), posted by the server
+	// for the member who acted.
+	MessageKind_MESSAGE_KIND_APP_CARD MessageKind = 120
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -77,6 +80,7 @@ var (
 		10:  "MESSAGE_KIND_NOTICE",
 		11:  "MESSAGE_KIND_TRANSFER",
 		12:  "MESSAGE_KIND_RED_PACKET",
+		120: "MESSAGE_KIND_APP_CARD",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
@@ -93,6 +97,7 @@ var (
 		"MESSAGE_KIND_NOTICE":       10,
 		"MESSAGE_KIND_TRANSFER":     11,
 		"MESSAGE_KIND_RED_PACKET":   12,
+		"MESSAGE_KIND_APP_CARD":     120,
 		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
@@ -689,6 +694,18 @@ type ClientFrame struct {
 	//	*ClientFrame_RedPacketSend
 	//	*ClientFrame_RedPacketGrab
 	//	*ClientFrame_RedPacketShow
+	//	*ClientFrame_AppPollCreate
+	//	*ClientFrame_AppPollVote
+	//	*ClientFrame_AppPollClose
+	//	*ClientFrame_AppPollGet
+	//	*ClientFrame_AppPolls
+	//	*ClientFrame_AppCheckin
+	//	*ClientFrame_AppCheckinBoard
+	//	*ClientFrame_AppHomeworkPost
+	//	*ClientFrame_AppHomeworkSubmit
+	//	*ClientFrame_AppHomeworkRemind
+	//	*ClientFrame_AppHomeworkGet
+	//	*ClientFrame_AppHomeworks
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2187,6 +2204,114 @@ func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
 	return nil
 }
 
+func (x *ClientFrame) GetAppPollCreate() *PollCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollCreate); ok {
+			return x.AppPollCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPollVote() *PollVoteRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollVote); ok {
+			return x.AppPollVote
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPollClose() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollClose); ok {
+			return x.AppPollClose
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPollGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollGet); ok {
+			return x.AppPollGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPolls() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPolls); ok {
+			return x.AppPolls
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppCheckin() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppCheckin); ok {
+			return x.AppCheckin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppCheckinBoard() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppCheckinBoard); ok {
+			return x.AppCheckinBoard
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkPost() *HomeworkPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkPost); ok {
+			return x.AppHomeworkPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkSubmit() *HomeworkSubmitRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkSubmit); ok {
+			return x.AppHomeworkSubmit
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkRemind() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkRemind); ok {
+			return x.AppHomeworkRemind
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkGet); ok {
+			return x.AppHomeworkGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworks() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworks); ok {
+			return x.AppHomeworks
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2842,6 +2967,55 @@ type ClientFrame_RedPacketShow struct {
 	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
 }
 
+type ClientFrame_AppPollCreate struct {
+	// Group apps (groupapp.proto).
+	AppPollCreate *PollCreateRequest `protobuf:"bytes,300,opt,name=app_poll_create,json=appPollCreate,proto3,oneof"`
+}
+
+type ClientFrame_AppPollVote struct {
+	AppPollVote *PollVoteRequest `protobuf:"bytes,301,opt,name=app_poll_vote,json=appPollVote,proto3,oneof"`
+}
+
+type ClientFrame_AppPollClose struct {
+	AppPollClose *GroupAppRef `protobuf:"bytes,302,opt,name=app_poll_close,json=appPollClose,proto3,oneof"`
+}
+
+type ClientFrame_AppPollGet struct {
+	AppPollGet *GroupAppRef `protobuf:"bytes,303,opt,name=app_poll_get,json=appPollGet,proto3,oneof"`
+}
+
+type ClientFrame_AppPolls struct {
+	AppPolls *GroupAppPage `protobuf:"bytes,304,opt,name=app_polls,json=appPolls,proto3,oneof"`
+}
+
+type ClientFrame_AppCheckin struct {
+	AppCheckin *GroupRef `protobuf:"bytes,305,opt,name=app_checkin,json=appCheckin,proto3,oneof"`
+}
+
+type ClientFrame_AppCheckinBoard struct {
+	AppCheckinBoard *GroupRef `protobuf:"bytes,306,opt,name=app_checkin_board,json=appCheckinBoard,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkPost struct {
+	AppHomeworkPost *HomeworkPostRequest `protobuf:"bytes,307,opt,name=app_homework_post,json=appHomeworkPost,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkSubmit struct {
+	AppHomeworkSubmit *HomeworkSubmitRequest `protobuf:"bytes,308,opt,name=app_homework_submit,json=appHomeworkSubmit,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkRemind struct {
+	AppHomeworkRemind *GroupAppRef `protobuf:"bytes,309,opt,name=app_homework_remind,json=appHomeworkRemind,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkGet struct {
+	AppHomeworkGet *GroupAppRef `protobuf:"bytes,310,opt,name=app_homework_get,json=appHomeworkGet,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworks struct {
+	AppHomeworks *GroupAppPage `protobuf:"bytes,311,opt,name=app_homeworks,json=appHomeworks,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3164,6 +3338,30 @@ func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
 
 func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
 
+func (*ClientFrame_AppPollCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPollVote) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPollClose) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPollGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPolls) isClientFrame_Req() {}
+
+func (*ClientFrame_AppCheckin) isClientFrame_Req() {}
+
+func (*ClientFrame_AppCheckinBoard) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkPost) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkSubmit) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkRemind) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworks) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3250,6 +3448,11 @@ type ServerFrame struct {
 	//	*ServerFrame_Transfer
 	//	*ServerFrame_RedPacket
 	//	*ServerFrame_RedPacketGrabbed
+	//	*ServerFrame_AppPoll
+	//	*ServerFrame_AppPolls
+	//	*ServerFrame_AppCheckinBoard
+	//	*ServerFrame_AppHomework
+	//	*ServerFrame_AppHomeworks
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4026,6 +4229,51 @@ func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
 	return nil
 }
 
+func (x *ServerFrame) GetAppPoll() *GroupPoll {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPoll); ok {
+			return x.AppPoll
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppPolls() *GroupPollList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPolls); ok {
+			return x.AppPolls
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppCheckinBoard() *CheckinBoard {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppCheckinBoard); ok {
+			return x.AppCheckinBoard
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppHomework() *GroupHomework {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppHomework); ok {
+			return x.AppHomework
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppHomeworks() *GroupHomeworkList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppHomeworks); ok {
+			return x.AppHomeworks
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4358,6 +4606,27 @@ type ServerFrame_RedPacketGrabbed struct {
 	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
 }
 
+type ServerFrame_AppPoll struct {
+	// Group apps (groupapp.proto).
+	AppPoll *GroupPoll `protobuf:"bytes,300,opt,name=app_poll,json=appPoll,proto3,oneof"`
+}
+
+type ServerFrame_AppPolls struct {
+	AppPolls *GroupPollList `protobuf:"bytes,301,opt,name=app_polls,json=appPolls,proto3,oneof"`
+}
+
+type ServerFrame_AppCheckinBoard struct {
+	AppCheckinBoard *CheckinBoard `protobuf:"bytes,302,opt,name=app_checkin_board,json=appCheckinBoard,proto3,oneof"`
+}
+
+type ServerFrame_AppHomework struct {
+	AppHomework *GroupHomework `protobuf:"bytes,303,opt,name=app_homework,json=appHomework,proto3,oneof"`
+}
+
+type ServerFrame_AppHomeworks struct {
+	AppHomeworks *GroupHomeworkList `protobuf:"bytes,304,opt,name=app_homeworks,json=appHomeworks,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4517,6 +4786,16 @@ func (*ServerFrame_Transfer) isServerFrame_Body() {}
 func (*ServerFrame_RedPacket) isServerFrame_Body() {}
 
 func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPoll) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPolls) isServerFrame_Body() {}
+
+func (*ServerFrame_AppCheckinBoard) isServerFrame_Body() {}
+
+func (*ServerFrame_AppHomework) isServerFrame_Body() {}
+
+func (*ServerFrame_AppHomeworks) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4979,6 +5258,9 @@ type Change struct {
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
+	//	*Change_AppPoll
+	//	*Change_AppCheckinBoard
+	//	*Change_AppHomework
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5280,6 +5562,33 @@ func (x *Change) GetRedPacket() *RedPacket {
 	return nil
 }
 
+func (x *Change) GetAppPoll() *GroupPoll {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppPoll); ok {
+			return x.AppPoll
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppCheckinBoard() *CheckinBoard {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppCheckinBoard); ok {
+			return x.AppCheckinBoard
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppHomework() *GroupHomework {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppHomework); ok {
+			return x.AppHomework
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5417,6 +5726,22 @@ type Change_RedPacket struct {
 	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
 }
 
+type Change_AppPoll struct {
+	// Group apps (groupapp.proto): a poll created, voted on or closed
+	// (kind 120); a group's check-in board after someone checked in (kind
+	// 121); homework posted, submitted to or reminded (kind 122). None is
+	// set when I am no longer a member: drop the group's apps.
+	AppPoll *GroupPoll `protobuf:"bytes,300,opt,name=app_poll,json=appPoll,proto3,oneof"`
+}
+
+type Change_AppCheckinBoard struct {
+	AppCheckinBoard *CheckinBoard `protobuf:"bytes,301,opt,name=app_checkin_board,json=appCheckinBoard,proto3,oneof"`
+}
+
+type Change_AppHomework struct {
+	AppHomework *GroupHomework `protobuf:"bytes,302,opt,name=app_homework,json=appHomework,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5472,6 +5797,12 @@ func (*Change_WalletBalance) isChange_Item() {}
 func (*Change_Transfer) isChange_Item() {}
 
 func (*Change_RedPacket) isChange_Item() {}
+
+func (*Change_AppPoll) isChange_Item() {}
+
+func (*Change_AppCheckinBoard) isChange_Item() {}
+
+func (*Change_AppHomework) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5560,7 +5891,9 @@ type Message struct {
 	// Group chats: set (to the group) instead of peer.
 	Group int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
 	// Transfer and red packet cards: which one (wallet.proto).
-	Money         *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
+	Money *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
+	// Group app cards (groupapp.proto).
+	AppCard       *AppCard `protobuf:"bytes,300,opt,name=app_card,json=appCard,proto3" json:"app_card,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5731,6 +6064,13 @@ func (x *Message) GetGroup() int64 {
 func (x *Message) GetMoney() *MoneyCard {
 	if x != nil {
 		return x.Money
+	}
+	return nil
+}
+
+func (x *Message) GetAppCard() *AppCard {
+	if x != nil {
+		return x.AppCard
 	}
 	return nil
 }
@@ -11044,7 +11384,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/groupapp.proto\"\xe4W\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11236,8 +11576,22 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
-	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xa8%\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShow\x12H\n" +
+	"\x0fapp_poll_create\x18\xac\x02 \x01(\v2\x1d.hongyan.v1.PollCreateRequestH\x00R\rappPollCreate\x12B\n" +
+	"\rapp_poll_vote\x18\xad\x02 \x01(\v2\x1b.hongyan.v1.PollVoteRequestH\x00R\vappPollVote\x12@\n" +
+	"\x0eapp_poll_close\x18\xae\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\fappPollClose\x12<\n" +
+	"\fapp_poll_get\x18\xaf\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\n" +
+	"appPollGet\x128\n" +
+	"\tapp_polls\x18\xb0\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\bappPolls\x128\n" +
+	"\vapp_checkin\x18\xb1\x02 \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\n" +
+	"appCheckin\x12C\n" +
+	"\x11app_checkin_board\x18\xb2\x02 \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\x0fappCheckinBoard\x12N\n" +
+	"\x11app_homework_post\x18\xb3\x02 \x01(\v2\x1f.hongyan.v1.HomeworkPostRequestH\x00R\x0fappHomeworkPost\x12T\n" +
+	"\x13app_homework_submit\x18\xb4\x02 \x01(\v2!.hongyan.v1.HomeworkSubmitRequestH\x00R\x11appHomeworkSubmit\x12J\n" +
+	"\x13app_homework_remind\x18\xb5\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x11appHomeworkRemind\x12D\n" +
+	"\x10app_homework_get\x18\xb6\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappHomeworkGet\x12@\n" +
+	"\rapp_homeworks\x18\xb7\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\fappHomeworksB\x05\n" +
+	"\x03req\"\xe9'\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11336,7 +11690,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
 	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
-	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbed\x123\n" +
+	"\bapp_poll\x18\xac\x02 \x01(\v2\x15.hongyan.v1.GroupPollH\x00R\aappPoll\x129\n" +
+	"\tapp_polls\x18\xad\x02 \x01(\v2\x19.hongyan.v1.GroupPollListH\x00R\bappPolls\x12G\n" +
+	"\x11app_checkin_board\x18\xae\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
+	"\fapp_homework\x18\xaf\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12E\n" +
+	"\rapp_homeworks\x18\xb0\x02 \x01(\v2\x1d.hongyan.v1.GroupHomeworkListH\x00R\fappHomeworksB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11360,7 +11719,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd2\x0e\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11394,12 +11753,15 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
-	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x123\n" +
+	"\bapp_poll\x18\xac\x02 \x01(\v2\x15.hongyan.v1.GroupPollH\x00R\aappPoll\x12G\n" +
+	"\x11app_checkin_board\x18\xad\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
+	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomeworkB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x8e\x05\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xbf\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -11422,7 +11784,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\ahistory\x18\x11 \x01(\v2\x17.hongyan.v1.ChatHistoryR\ahistory\x12*\n" +
 	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
 	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
-	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\"\xd8\x01\n" +
+	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\x12/\n" +
+	"\bapp_card\x18\xac\x02 \x01(\v2\x13.hongyan.v1.AppCardR\aappCard\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -11843,7 +12206,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eExportResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
-	"\x04size\x18\x03 \x01(\x03R\x04size*\xf9\x02\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\x94\x03\n" +
 	"\vMessageKind\x12\x15\n" +
 	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
 	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
@@ -11859,6 +12222,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12\x19\n" +
 	"\x15MESSAGE_KIND_TRANSFER\x10\v\x12\x1b\n" +
 	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x19\n" +
+	"\x15MESSAGE_KIND_APP_CARD\x10x\x12\x19\n" +
 	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
@@ -12089,61 +12453,73 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
 	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
 	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 165: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 166: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 167: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 168: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 169: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 170: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 171: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 172: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 173: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 174: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 175: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 176: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 177: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 178: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 179: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 180: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 181: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 182: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 183: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 184: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 185: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 186: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 187: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 188: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 189: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 190: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 191: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 192: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 193: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 194: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 195: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 196: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 197: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 198: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 199: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 200: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 201: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 202: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
+	(*PollCreateRequest)(nil),          // 165: hongyan.v1.PollCreateRequest
+	(*PollVoteRequest)(nil),            // 166: hongyan.v1.PollVoteRequest
+	(*GroupAppRef)(nil),                // 167: hongyan.v1.GroupAppRef
+	(*GroupAppPage)(nil),               // 168: hongyan.v1.GroupAppPage
+	(*HomeworkPostRequest)(nil),        // 169: hongyan.v1.HomeworkPostRequest
+	(*HomeworkSubmitRequest)(nil),      // 170: hongyan.v1.HomeworkSubmitRequest
+	(*OaAccount)(nil),                  // 171: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 172: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 173: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 174: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 175: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 176: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 177: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 178: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 179: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 180: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 181: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 182: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 183: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 184: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 185: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 186: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 187: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 188: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 189: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 190: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 191: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 192: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 193: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 194: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 195: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 196: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 197: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 198: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 199: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 200: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 201: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 202: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 203: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 204: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 205: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 206: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 207: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 208: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 209: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 210: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 211: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 212: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 213: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 214: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 215: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 216: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 217: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 218: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 219: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 220: hongyan.v1.RedPacketGrabbed
+	(*GroupPoll)(nil),                  // 221: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 222: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 223: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 224: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 225: hongyan.v1.GroupHomeworkList
+	(*OaFollow)(nil),                   // 226: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 227: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 228: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 229: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 230: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 231: hongyan.v1.AppCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12307,159 +12683,180 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
 	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
 	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	309, // [309:309] is the sub-list for method output_type
-	309, // [309:309] is the sub-list for method input_type
-	309, // [309:309] is the sub-list for extension type_name
-	309, // [309:309] is the sub-list for extension extendee
-	0,   // [0:309] is the sub-list for field type_name
+	165, // 161: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
+	166, // 162: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
+	167, // 163: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
+	167, // 164: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
+	168, // 165: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
+	80,  // 166: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
+	80,  // 167: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
+	169, // 168: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
+	170, // 169: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
+	167, // 170: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
+	167, // 171: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
+	168, // 172: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
+	11,  // 173: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 174: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 175: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 176: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 177: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 178: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 179: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 180: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 181: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 182: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 183: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 184: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 185: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 186: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 187: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 188: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 189: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 190: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 191: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 192: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 193: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 194: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 195: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 196: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 197: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 198: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 199: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 200: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 201: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	171, // 202: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	172, // 203: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	173, // 204: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	174, // 205: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	175, // 206: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 207: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	176, // 208: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	177, // 209: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	178, // 210: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 211: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	179, // 212: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	180, // 213: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	181, // 214: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	182, // 215: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	183, // 216: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	184, // 217: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	185, // 218: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	186, // 219: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	187, // 220: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	188, // 221: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	189, // 222: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	190, // 223: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	191, // 224: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	192, // 225: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	193, // 226: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	194, // 227: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	195, // 228: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	196, // 229: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	197, // 230: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	198, // 231: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	199, // 232: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	200, // 233: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	201, // 234: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	202, // 235: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	203, // 236: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	204, // 237: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	205, // 238: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	206, // 239: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	207, // 240: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	208, // 241: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	209, // 242: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	210, // 243: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	211, // 244: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	212, // 245: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	213, // 246: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	214, // 247: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	215, // 248: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	216, // 249: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	217, // 250: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	218, // 251: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	219, // 252: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	220, // 253: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	221, // 254: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	222, // 255: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	223, // 256: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	224, // 257: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	225, // 258: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	18,  // 259: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 260: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 261: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 262: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 263: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 264: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 265: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 266: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 267: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 268: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 269: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 270: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	174, // 271: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	226, // 272: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	191, // 273: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	227, // 274: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	228, // 275: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	198, // 276: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	200, // 277: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	201, // 278: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	206, // 279: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	210, // 280: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	229, // 281: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	213, // 282: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	218, // 283: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	219, // 284: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	221, // 285: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	223, // 286: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	224, // 287: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	0,   // 288: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 289: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 290: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 291: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 292: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 293: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 294: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	230, // 295: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	231, // 296: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	0,   // 297: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 298: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 299: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 300: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 301: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 302: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 303: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 304: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 305: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 306: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 307: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 308: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 309: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 310: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 311: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 312: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 313: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 314: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 315: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 316: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 317: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 318: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 319: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 320: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 321: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 322: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 323: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 324: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 325: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 326: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 327: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 328: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 329: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	330, // [330:330] is the sub-list for method output_type
+	330, // [330:330] is the sub-list for method input_type
+	330, // [330:330] is the sub-list for extension type_name
+	330, // [330:330] is the sub-list for extension extendee
+	0,   // [0:330] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12472,6 +12869,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_discovery_proto_init()
 	file_hongyan_v1_addressbook_proto_init()
+	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12634,6 +13032,18 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_RedPacketSend)(nil),
 		(*ClientFrame_RedPacketGrab)(nil),
 		(*ClientFrame_RedPacketShow)(nil),
+		(*ClientFrame_AppPollCreate)(nil),
+		(*ClientFrame_AppPollVote)(nil),
+		(*ClientFrame_AppPollClose)(nil),
+		(*ClientFrame_AppPollGet)(nil),
+		(*ClientFrame_AppPolls)(nil),
+		(*ClientFrame_AppCheckin)(nil),
+		(*ClientFrame_AppCheckinBoard)(nil),
+		(*ClientFrame_AppHomeworkPost)(nil),
+		(*ClientFrame_AppHomeworkSubmit)(nil),
+		(*ClientFrame_AppHomeworkRemind)(nil),
+		(*ClientFrame_AppHomeworkGet)(nil),
+		(*ClientFrame_AppHomeworks)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -12716,6 +13126,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Transfer)(nil),
 		(*ServerFrame_RedPacket)(nil),
 		(*ServerFrame_RedPacketGrabbed)(nil),
+		(*ServerFrame_AppPoll)(nil),
+		(*ServerFrame_AppPolls)(nil),
+		(*ServerFrame_AppCheckinBoard)(nil),
+		(*ServerFrame_AppHomework)(nil),
+		(*ServerFrame_AppHomeworks)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -12746,6 +13161,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
+		(*Change_AppPoll)(nil),
+		(*Change_AppCheckinBoard)(nil),
+		(*Change_AppHomework)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

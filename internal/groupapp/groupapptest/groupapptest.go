@@ -69,12 +69,15 @@ func (g *Groups) Member(_ context.Context, group hongyan.ConversationID, user ho
 }
 
 // Members implements groupapp.Groups.
-func (g *Groups) Members(_ context.Context, group hongyan.ConversationID) ([]hongyan.UserID, error) {
+func (g *Groups) Members(_ context.Context, group hongyan.ConversationID, user hongyan.UserID) ([]hongyan.UserID, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []hongyan.UserID
 	for _, m := range g.members[group] {
 		out = append(out, m.User)
+	}
+	if !slices.Contains(out, user) {
+		return nil, hongyan.Errorf(hongyan.CodeNotFound, "you are not a member of this group")
 	}
 	return out, nil
 }

@@ -116,9 +116,16 @@ func testPollRules(t *testing.T, s groupapp.Store) {
 	f.Groups.Set(Group, groupapp.Member{User: Bob, Muted: true})
 	_, err = f.S.CreatePoll(ctx, caller(Bob), Group, groupapp.NewPoll{Question: "muted", Options: []string{"a", "b"}})
 	wantCode(t, "CreatePoll while muted", err, hongyan.CodeDenied)
-	if _, err := f.S.Vote(ctx, caller(Bob), Group, p.ID, []int{0}); err != nil {
+	b, err := f.S.CreatePoll(ctx, caller(Alice), Group, groupapp.NewPoll{Question: "Bob's", Options: []string{"a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Groups.Set(Group, groupapp.Member{User: Alice, Muted: true})
+	if _, err := f.S.Vote(ctx, caller(Bob), Group, b.ID, []int{0}); err != nil {
 		t.Errorf("Vote while muted: %v", err)
 	}
+	_, err = f.S.ClosePoll(ctx, caller(Alice), Group, b.ID)
+	wantCode(t, "ClosePoll by its muted creator (it posts a card)", err, hongyan.CodeDenied)
 }
 
 func testCheckinRules(t *testing.T, s groupapp.Store) {
