@@ -11,6 +11,7 @@ import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { groupBook, phonebook } from "./addressbook";
+import { groupApps } from "./groupapps";
 import { walletView } from "./wallet";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -32,6 +33,8 @@ export function detailView(r: Route): View {
       return groupMembers(id());
     case "group-book":
       return groupBook(id());
+    case "group-apps":
+      return groupApps(id(), (r.params[1] || "polls") as "polls" | "checkin" | "homework");
     case "phonebook":
       return phonebook();
     case "requests":

@@ -15,6 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
+import type { AppCard, CheckinBoard, GroupAppPage, GroupAppRef, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1013,6 +1014,80 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: RedPacketRef;
     case: "redPacketShow";
+  } | {
+    /**
+     * Group apps (groupapp.proto).
+     *
+     * @generated from field: hongyan.v1.PollCreateRequest app_poll_create = 300;
+     */
+    value: PollCreateRequest;
+    case: "appPollCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PollVoteRequest app_poll_vote = 301;
+     */
+    value: PollVoteRequest;
+    case: "appPollVote";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_poll_close = 302;
+     */
+    value: GroupAppRef;
+    case: "appPollClose";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_poll_get = 303;
+     */
+    value: GroupAppRef;
+    case: "appPollGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_polls = 304;
+     */
+    value: GroupAppPage;
+    case: "appPolls";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupRef app_checkin = 305;
+     */
+    value: GroupRef;
+    case: "appCheckin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupRef app_checkin_board = 306;
+     */
+    value: GroupRef;
+    case: "appCheckinBoard";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.HomeworkPostRequest app_homework_post = 307;
+     */
+    value: HomeworkPostRequest;
+    case: "appHomeworkPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.HomeworkSubmitRequest app_homework_submit = 308;
+     */
+    value: HomeworkSubmitRequest;
+    case: "appHomeworkSubmit";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_homework_remind = 309;
+     */
+    value: GroupAppRef;
+    case: "appHomeworkRemind";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_homework_get = 310;
+     */
+    value: GroupAppRef;
+    case: "appHomeworkGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_homeworks = 311;
+     */
+    value: GroupAppPage;
+    case: "appHomeworks";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1535,6 +1610,38 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: RedPacketGrabbed;
     case: "redPacketGrabbed";
+  } | {
+    /**
+     * Group apps (groupapp.proto).
+     *
+     * @generated from field: hongyan.v1.GroupPoll app_poll = 300;
+     */
+    value: GroupPoll;
+    case: "appPoll";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupPollList app_polls = 301;
+     */
+    value: GroupPollList;
+    case: "appPolls";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CheckinBoard app_checkin_board = 302;
+     */
+    value: CheckinBoard;
+    case: "appCheckinBoard";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupHomework app_homework = 303;
+     */
+    value: GroupHomework;
+    case: "appHomework";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupHomeworkList app_homeworks = 304;
+     */
+    value: GroupHomeworkList;
+    case: "appHomeworks";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1954,6 +2061,29 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: RedPacket;
     case: "redPacket";
+  } | {
+    /**
+     * Group apps (groupapp.proto): a poll created, voted on or closed
+     * (kind 120); a group's check-in board after someone checked in (kind
+     * 121); homework posted, submitted to or reminded (kind 122). None is
+     * set when I am no longer a member: drop the group's apps.
+     *
+     * @generated from field: hongyan.v1.GroupPoll app_poll = 300;
+     */
+    value: GroupPoll;
+    case: "appPoll";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CheckinBoard app_checkin_board = 301;
+     */
+    value: CheckinBoard;
+    case: "appCheckinBoard";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupHomework app_homework = 302;
+     */
+    value: GroupHomework;
+    case: "appHomework";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2110,6 +2240,13 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: hongyan.v1.MoneyCard money = 20;
    */
   money?: MoneyCard | undefined;
+
+  /**
+   * Group app cards (groupapp.proto).
+   *
+   * @generated from field: hongyan.v1.AppCard app_card = 300;
+   */
+  appCard?: AppCard | undefined;
 };
 
 /**
@@ -4704,6 +4841,14 @@ export enum MessageKind {
    * @generated from enum value: MESSAGE_KIND_RED_PACKET = 12;
    */
   RED_PACKET = 12,
+
+  /**
+   * A group app's card (app_card; text: its title), posted by the server
+   * for the member who acted.
+   *
+   * @generated from enum value: MESSAGE_KIND_APP_CARD = 120;
+   */
+  APP_CARD = 120,
 
   /**
    * The sender recalled the message: show a notice in its place. Its
