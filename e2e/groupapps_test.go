@@ -76,6 +76,23 @@ func TestGroupAppsThroughTheCLI(t *testing.T) {
 		t.Errorf("homework show for a member: got %v", mine[0])
 	}
 
+	// The announcements board.
+	if code := cliErr(t, s, p("gapp_mem1"), "groups", "app", gid, "announce", "post", "明天春游"); code != "permission_denied" {
+		t.Errorf("a member announces: got %q, want permission_denied", code)
+	}
+	ann := app("gapp_owner", "announce", "post", "明天春游\n八点校门口集合", "--pin")
+	if ann[0]["pinned"] != true || ann[0]["text"] != "明天春游\n八点校门口集合" {
+		t.Errorf("announce post: got %v", ann[0])
+	}
+	app("gapp_owner", "announce", "post", "记得带水")
+	if pinned := app("gapp_mem2", "announce", "list", "--pinned"); len(pinned) != 1 || pinned[0]["id"] != ann[0]["id"] {
+		t.Errorf("pinned announcements: got %v", pinned)
+	}
+	app("gapp_owner", "announce", "unpin", fmt.Sprint(num(ann[0], "id")))
+	if all := app("gapp_mem2", "announce", "list"); len(all) != 2 || all[1]["pinned"] != false {
+		t.Errorf("announcements: got %v, want two, none pinned", all)
+	}
+
 	// The group chat holds the cards, in order.
 	var cards []string
 	for _, obj := range cli(t, s, p("gapp_mem2"), "sync") {
@@ -86,7 +103,8 @@ func TestGroupAppsThroughTheCLI(t *testing.T) {
 		c := m["app_card"].(map[string]any)
 		cards = append(cards, fmt.Sprint(c["app"], ":", c["kind"], ":", m["text"]))
 	}
-	want := []string{"poll:created:春游去哪？", "homework:created:作文：我的家乡", "homework:reminder:作文：我的家乡"}
+	want := []string{"poll:created:春游去哪？", "homework:created:作文：我的家乡", "homework:reminder:作文：我的家乡",
+		"announcement:created:明天春游", "announcement:created:记得带水"}
 	if !equal(cards, want) {
 		t.Errorf("cards: got %v, want %v", cards, want)
 	}

@@ -70,6 +70,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups app GID homework post TITLE --due TIME [--text T] (owner/admins)
   groups app GID homework submit ID TEXT | homework remind ID
   groups app GID homework show ID | homework list [--before ID] [--limit N]
+  groups app GID announce post TEXT [--pin] | announce pin|unpin|remove ID
+  groups app GID announce list [--pinned] [--before ID] [--limit N]
+                                       the announcements board (owner/admins post)
                                        TIME: RFC 3339, "YYYY-MM-DD HH:MM" or a
                                        duration from now such as 48h
   addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE

@@ -12,10 +12,11 @@ const groupAppsUsage = "groups app GID poll create QUESTION OPTION... [--multi] 
 	"groups app GID poll vote POLL_ID OPTION_INDEX... | groups app GID poll close POLL_ID | groups app GID poll show POLL_ID | " +
 	"groups app GID poll list [--before ID] [--limit N] | groups app GID checkin | groups app GID checkin show | " +
 	"groups app GID homework post TITLE --due TIME [--text T] | groups app GID homework submit ID TEXT | " +
-	"groups app GID homework remind ID | groups app GID homework show ID | groups app GID homework list [--before ID] [--limit N]"
+	"groups app GID homework remind ID | groups app GID homework show ID | groups app GID homework list [--before ID] [--limit N] | " +
+	"groups app GID announce post TEXT [--pin] | groups app GID announce pin|unpin|remove ID | groups app GID announce list [--pinned] [--before ID] [--limit N]"
 
 // groupAppFlags are the flags of groups app (besides the switches
-// --multi and --anonymous, which take no value).
+// --multi, --anonymous, --pin and --pinned, which take no value).
 var groupAppFlags = []string{"deadline", "due", "text", "before", "limit"}
 
 // parseWhen reads a time given as RFC 3339 ("2026-03-02T18:00:00+08:00"),
@@ -39,16 +40,21 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 // isSwitch reports whether a is the flag --name (or -name).
 func isSwitch(a, name string) bool { return a == "--"+name || a == "-"+name }
 
-// withoutSwitches returns args without the switches --multi and
-// --anonymous.
+// switches are the flags of groups app that take no value.
+var switches = []string{"multi", "anonymous", "pin", "pinned"}
+
+// withoutSwitches returns args without the switches.
 func withoutSwitches(args []string) []string {
-	return slices.DeleteFunc(slices.Clone(args), func(a string) bool { return isSwitch(a, "multi") || isSwitch(a, "anonymous") })
+	return slices.DeleteFunc(slices.Clone(args), func(a string) bool {
+		return slices.ContainsFunc(switches, func(s string) bool { return isSwitch(a, s) })
+	})
 }
 
 // groupApps runs the group-app subcommands (args follow "groups app").
 func (e *env) groupApps(args []string) error {
 	multi := slices.ContainsFunc(args, func(a string) bool { return isSwitch(a, "multi") })
 	anonymous := slices.ContainsFunc(args, func(a string) bool { return isSwitch(a, "anonymous") })
+	pin := slices.ContainsFunc(args, func(a string) bool { return isSwitch(a, "pin") || isSwitch(a, "pinned") })
 	args = withoutSwitches(args)
 	pos, fl, err := e.parse(args, -1, groupAppsUsage, groupAppFlags...)
 	if err != nil {
@@ -184,6 +190,27 @@ func (e *env) groupApps(args []string) error {
 			return err
 		}
 		req.Req = &pb.ClientFrame_AppHomeworks{AppHomeworks: p}
+	case "announce post":
+		if len(rest) != 1 {
+			return usageErr("usage: %s", groupAppsUsage)
+		}
+		req.Req = &pb.ClientFrame_AppAnnounce{AppAnnounce: &pb.AnnounceRequest{Group: gid, Text: rest[0], Pinned: pin}}
+	case "announce pin", "announce unpin", "announce remove":
+		r, err := ref()
+		if err != nil {
+			return err
+		}
+		if sub == "remove" {
+			req.Req = &pb.ClientFrame_AppAnnounceRemove{AppAnnounceRemove: r}
+		} else {
+			req.Req = &pb.ClientFrame_AppAnnouncePin{AppAnnouncePin: &pb.AnnouncePinRequest{Group: gid, Id: r.Id, Pinned: sub == "pin"}}
+		}
+	case "announce list":
+		p, err := page()
+		if err != nil {
+			return err
+		}
+		req.Req = &pb.ClientFrame_AppAnnouncements{AppAnnouncements: &pb.AnnouncementsRequest{Group: gid, Before: p.Before, Limit: p.Limit, Pinned: pin}}
 	default:
 		return usageErr("usage: %s", groupAppsUsage)
 	}
@@ -215,10 +242,23 @@ func (e *env) groupApps(args []string) error {
 				return err
 			}
 		}
+	case f.GetAppAnnouncement() != nil:
+		return e.print(announcementObject(f.GetAppAnnouncement()))
+	case f.GetAppAnnouncements() != nil:
+		for _, a := range f.GetAppAnnouncements().GetAnnouncements() {
+			if err := e.print(announcementObject(a)); err != nil {
+				return err
+			}
+		}
 	default:
 		return e.print(object{{"ok", true}})
 	}
 	return nil
+}
+
+func announcementObject(a *pb.GroupAnnouncement) object {
+	return object{{"id", a.Id}, {"group", a.Group}, {"author", a.Author}, {"text", a.Text}, {"pinned", a.Pinned},
+		{"created", when(a.Created)}, {"updated", when(a.Updated)}, {"removed", a.Removed}}
 }
 
 // when formats unix milliseconds as RFC 3339 in UTC ("" for 0).

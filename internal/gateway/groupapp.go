@@ -9,7 +9,8 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// groupAppRoutes adds the group apps: polls, check-in and homework. The
+// groupAppRoutes adds the group apps: polls, check-in, homework and the
+// announcements board. The
 // rules (who may see, create, vote, close, submit and remind) are the
 // feature's: this file only converts.
 func groupAppRoutes(rs routes) {
@@ -84,6 +85,44 @@ func groupAppRoutes(rs routes) {
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppHomeworks{AppHomeworks: out}}, nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnounce) (*pb.ServerFrame, error) {
+		q := r.AppAnnounce
+		return announcementFrame(c.g.s.GroupApps.Announce(ctx, me, hongyan.ConversationID(q.Group), q.Text, q.Pinned))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnouncePin) (*pb.ServerFrame, error) {
+		q := r.AppAnnouncePin
+		return announcementFrame(c.g.s.GroupApps.PinAnnouncement(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Pinned))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnounceRemove) (*pb.ServerFrame, error) {
+		q := r.AppAnnounceRemove
+		return announcementFrame(c.g.s.GroupApps.RemoveAnnouncement(ctx, me, hongyan.ConversationID(q.Group), q.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnouncements) (*pb.ServerFrame, error) {
+		q := r.AppAnnouncements
+		as, err := c.g.s.GroupApps.Announcements(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit), q.Pinned)
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupAnnouncementList{Announcements: make([]*pb.GroupAnnouncement, 0, len(as))}
+		for _, a := range as {
+			out.Announcements = append(out.Announcements, AnnouncementPB(a))
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppAnnouncements{AppAnnouncements: out}}, nil
+	})
+}
+
+func announcementFrame(a groupapp.Announcement, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppAnnouncement{AppAnnouncement: AnnouncementPB(a)}}, nil
+}
+
+// AnnouncementPB converts an announcement; the change-log resolver uses it
+// too.
+func AnnouncementPB(a groupapp.Announcement) *pb.GroupAnnouncement {
+	return &pb.GroupAnnouncement{Id: a.ID, Group: int64(a.Group), Author: int64(a.Author), Text: a.Text, Pinned: a.Pinned,
+		Created: timeMS(a.Created), Updated: timeMS(a.Updated), Removed: a.Removed}
 }
 
 // msTime is unix milliseconds as a time (0: the zero time).

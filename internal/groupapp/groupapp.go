@@ -1,6 +1,6 @@
 // Package groupapp is the apps every group chat has (PRODUCT §4): polls,
-// daily check-in with streaks and a ranking, and homework that members
-// submit and whose poster sees who has not.
+// daily check-in with streaks and a ranking, homework that members submit
+// and whose poster sees who has not, and the announcements board.
 //
 // Every app answers to the group's rules, which it asks the group feature
 // through the Groups port: only active members see an app's objects (a
@@ -65,7 +65,7 @@ type App int8
 const (
 	AppPoll         App = 1
 	AppCheckin      App = 2
-	AppAnnouncement App = 3 // reserved
+	AppAnnouncement App = 3
 	AppEvent        App = 4 // reserved
 	AppHomework     App = 5
 )
@@ -75,7 +75,7 @@ type CardKind int8
 
 // The card kinds. The values are those of the protocol.
 const (
-	CardCreated  CardKind = 1 // a poll or homework was posted
+	CardCreated  CardKind = 1 // a poll, homework or announcement was posted
 	CardClosed   CardKind = 2 // a poll was closed
 	CardReminder CardKind = 3 // the poster reminds those who have not submitted
 )
@@ -105,6 +105,8 @@ const (
 	ChangePoll     = hongyan.ChangeGroupPoll     // Ref = the poll
 	ChangeCheckin  = hongyan.ChangeGroupCheckin  // Ref = the user who checked in
 	ChangeHomework = hongyan.ChangeGroupHomework // Ref = the homework
+	// ChangeAnnouncement: Ref = the announcement.
+	ChangeAnnouncement = hongyan.ChangeGroupAnnouncement
 )
 
 // Store keeps the apps durably; it is the union of the ports by app. A
@@ -116,6 +118,7 @@ type Store interface {
 	Polls
 	Checkins
 	Homeworks
+	Announcements
 }
 
 // Polls keeps polls and their votes.
@@ -150,6 +153,20 @@ type Checkins interface {
 	// Tallies returns up to limit tallies of group's users who checked in
 	// on or after since, in no set order.
 	Tallies(ctx context.Context, group hongyan.ConversationID, since int64, limit int) ([]Tally, error)
+}
+
+// Announcements keeps the groups' announcements boards.
+type Announcements interface {
+	// CreateAnnouncement stores a (its ID is assigned).
+	CreateAnnouncement(ctx context.Context, a Announcement, notify []hongyan.Change) (Announcement, []hongyan.Change, error)
+	// UpdateAnnouncement stores a's Pinned, Removed and Updated.
+	UpdateAnnouncement(ctx context.Context, a Announcement, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Announcement returns announcement id of group, removed or not.
+	Announcement(ctx context.Context, group hongyan.ConversationID, id int64) (Announcement, error)
+	// Announcements returns up to limit announcements of group that are
+	// not removed (with pinned: pinned ones only), IDs below before (0:
+	// from the newest), newest first.
+	Announcements(ctx context.Context, group hongyan.ConversationID, before int64, limit int, pinned bool) ([]Announcement, error)
 }
 
 // Homeworks keeps homework and its submissions.

@@ -49,6 +49,8 @@ const (
 	ChangeGroupPoll     ChangeKind = 120 // poll Ref was created, voted on or closed
 	ChangeGroupCheckin  ChangeKind = 121 // user Ref checked in: the group's check-in board changed
 	ChangeGroupHomework ChangeKind = 122 // homework Ref was posted, submitted to or reminded
+	// ChangeGroupAnnouncement: announcement Ref was posted, pinned, unpinned or removed.
+	ChangeGroupAnnouncement ChangeKind = 123
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

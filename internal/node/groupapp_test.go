@@ -107,6 +107,22 @@ func TestGroupApps(t *testing.T) {
 			t.Errorf("submitted: got %v", sub)
 		}
 
+		// The announcements board: the owner posts (pinned), a member may not.
+		announce := &pb.ClientFrame{Req: &pb.ClientFrame_AppAnnounce{AppAnnounce: &pb.AnnounceRequest{Group: g, Text: "周六集合：南门\n八点出发", Pinned: true}}}
+		if code := callCode(mem, announce); code != "permission_denied" {
+			t.Errorf("a member announcing: got %q, want permission_denied", code)
+		}
+		ann := call(t, owner, announce).GetAppAnnouncement()
+		old := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppAnnounce{AppAnnounce: &pb.AnnounceRequest{Group: g, Text: "带水"}}}).GetAppAnnouncement()
+		call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppAnnounceRemove{AppAnnounceRemove: &pb.GroupAppRef{Group: g, Id: old.Id}}})
+		board := call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppAnnouncements{AppAnnouncements: &pb.AnnouncementsRequest{Group: g}}}).GetAppAnnouncements().GetAnnouncements()
+		if len(board) != 1 || board[0].Id != ann.Id || !board[0].Pinned {
+			t.Errorf("board: got %v, want the pinned one only", board)
+		}
+		if code := callCode(gone, &pb.ClientFrame{Req: &pb.ClientFrame_AppAnnouncements{AppAnnouncements: &pb.AnnouncementsRequest{Group: g}}}); code != "not_found" {
+			t.Errorf("a removed member reading the board: got %q, want not_found", code)
+		}
+
 		// The member's other device, from the start: the cards in the chat
 		// and each app's state as it is now.
 		var cards []*pb.AppCard
@@ -114,6 +130,7 @@ func TestGroupApps(t *testing.T) {
 		var lastBoard *pb.CheckinBoard
 		var lastHomework *pb.GroupHomework
 		var reminder *pb.Message
+		removed := map[int64]bool{}
 		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[1]))) {
 			if m := ch.GetMessage(); m.GetKind() == pb.MessageKind_MESSAGE_KIND_APP_CARD {
 				cards = append(cards, m.AppCard)
@@ -130,12 +147,20 @@ func TestGroupApps(t *testing.T) {
 			if x := ch.GetAppHomework(); x != nil {
 				lastHomework = x
 			}
+			if x := ch.GetAppAnnouncement(); x != nil {
+				removed[x.Id] = x.Removed
+			}
+		}
+		if want := map[int64]bool{ann.Id: false, old.Id: true}; len(removed) != 2 || removed[ann.Id] || !removed[old.Id] {
+			t.Errorf("second device's announcements (removed by ID): got %v, want %v", removed, want)
 		}
 		want := []*pb.AppCard{
 			{App: pb.GroupApp_GROUP_APP_POLL, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: p.Id, Title: "周六去哪？"},
 			{App: pb.GroupApp_GROUP_APP_POLL, Kind: pb.AppCardKind_APP_CARD_KIND_CLOSED, Item: p.Id, Title: "周六去哪？"},
 			{App: pb.GroupApp_GROUP_APP_HOMEWORK, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: h.Id, Title: "路线图"},
 			{App: pb.GroupApp_GROUP_APP_HOMEWORK, Kind: pb.AppCardKind_APP_CARD_KIND_REMINDER, Item: h.Id, Title: "路线图"},
+			{App: pb.GroupApp_GROUP_APP_ANNOUNCEMENT, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: ann.Id, Title: "周六集合：南门"},
+			{App: pb.GroupApp_GROUP_APP_ANNOUNCEMENT, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: old.Id, Title: "带水"},
 		}
 		if len(cards) != len(want) {
 			t.Fatalf("cards: got %v, want %v", cards, want)
@@ -159,7 +184,7 @@ func TestGroupApps(t *testing.T) {
 		}
 		// The removed member's device learns nothing of the apps now.
 		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[2]))) {
-			if ch.GetAppPoll() != nil || ch.GetAppHomework() != nil || ch.GetAppCheckinBoard() != nil {
+			if ch.GetAppPoll() != nil || ch.GetAppHomework() != nil || ch.GetAppCheckinBoard() != nil || ch.GetAppAnnouncement() != nil {
 				t.Errorf("removed member's device: got %v", ch)
 			}
 		}

@@ -706,6 +706,10 @@ type ClientFrame struct {
 	//	*ClientFrame_AppHomeworkRemind
 	//	*ClientFrame_AppHomeworkGet
 	//	*ClientFrame_AppHomeworks
+	//	*ClientFrame_AppAnnounce
+	//	*ClientFrame_AppAnnouncePin
+	//	*ClientFrame_AppAnnounceRemove
+	//	*ClientFrame_AppAnnouncements
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2312,6 +2316,42 @@ func (x *ClientFrame) GetAppHomeworks() *GroupAppPage {
 	return nil
 }
 
+func (x *ClientFrame) GetAppAnnounce() *AnnounceRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnounce); ok {
+			return x.AppAnnounce
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnouncePin() *AnnouncePinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnouncePin); ok {
+			return x.AppAnnouncePin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnounceRemove() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnounceRemove); ok {
+			return x.AppAnnounceRemove
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnouncements() *AnnouncementsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnouncements); ok {
+			return x.AppAnnouncements
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3016,6 +3056,22 @@ type ClientFrame_AppHomeworks struct {
 	AppHomeworks *GroupAppPage `protobuf:"bytes,311,opt,name=app_homeworks,json=appHomeworks,proto3,oneof"`
 }
 
+type ClientFrame_AppAnnounce struct {
+	AppAnnounce *AnnounceRequest `protobuf:"bytes,312,opt,name=app_announce,json=appAnnounce,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnouncePin struct {
+	AppAnnouncePin *AnnouncePinRequest `protobuf:"bytes,313,opt,name=app_announce_pin,json=appAnnouncePin,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnounceRemove struct {
+	AppAnnounceRemove *GroupAppRef `protobuf:"bytes,314,opt,name=app_announce_remove,json=appAnnounceRemove,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnouncements struct {
+	AppAnnouncements *AnnouncementsRequest `protobuf:"bytes,315,opt,name=app_announcements,json=appAnnouncements,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3362,6 +3418,14 @@ func (*ClientFrame_AppHomeworkGet) isClientFrame_Req() {}
 
 func (*ClientFrame_AppHomeworks) isClientFrame_Req() {}
 
+func (*ClientFrame_AppAnnounce) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnouncePin) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnounceRemove) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnouncements) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3453,6 +3517,8 @@ type ServerFrame struct {
 	//	*ServerFrame_AppCheckinBoard
 	//	*ServerFrame_AppHomework
 	//	*ServerFrame_AppHomeworks
+	//	*ServerFrame_AppAnnouncement
+	//	*ServerFrame_AppAnnouncements
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4274,6 +4340,24 @@ func (x *ServerFrame) GetAppHomeworks() *GroupHomeworkList {
 	return nil
 }
 
+func (x *ServerFrame) GetAppAnnouncement() *GroupAnnouncement {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAnnouncement); ok {
+			return x.AppAnnouncement
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppAnnouncements() *GroupAnnouncementList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAnnouncements); ok {
+			return x.AppAnnouncements
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4627,6 +4711,14 @@ type ServerFrame_AppHomeworks struct {
 	AppHomeworks *GroupHomeworkList `protobuf:"bytes,304,opt,name=app_homeworks,json=appHomeworks,proto3,oneof"`
 }
 
+type ServerFrame_AppAnnouncement struct {
+	AppAnnouncement *GroupAnnouncement `protobuf:"bytes,305,opt,name=app_announcement,json=appAnnouncement,proto3,oneof"`
+}
+
+type ServerFrame_AppAnnouncements struct {
+	AppAnnouncements *GroupAnnouncementList `protobuf:"bytes,306,opt,name=app_announcements,json=appAnnouncements,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4796,6 +4888,10 @@ func (*ServerFrame_AppCheckinBoard) isServerFrame_Body() {}
 func (*ServerFrame_AppHomework) isServerFrame_Body() {}
 
 func (*ServerFrame_AppHomeworks) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAnnouncement) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAnnouncements) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5261,6 +5357,7 @@ type Change struct {
 	//	*Change_AppPoll
 	//	*Change_AppCheckinBoard
 	//	*Change_AppHomework
+	//	*Change_AppAnnouncement
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5589,6 +5686,15 @@ func (x *Change) GetAppHomework() *GroupHomework {
 	return nil
 }
 
+func (x *Change) GetAppAnnouncement() *GroupAnnouncement {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppAnnouncement); ok {
+			return x.AppAnnouncement
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5742,6 +5848,11 @@ type Change_AppHomework struct {
 	AppHomework *GroupHomework `protobuf:"bytes,302,opt,name=app_homework,json=appHomework,proto3,oneof"`
 }
 
+type Change_AppAnnouncement struct {
+	// An announcement posted, pinned, unpinned or removed (kind 123).
+	AppAnnouncement *GroupAnnouncement `protobuf:"bytes,303,opt,name=app_announcement,json=appAnnouncement,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5803,6 +5914,8 @@ func (*Change_AppPoll) isChange_Item() {}
 func (*Change_AppCheckinBoard) isChange_Item() {}
 
 func (*Change_AppHomework) isChange_Item() {}
+
+func (*Change_AppAnnouncement) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11384,7 +11497,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/groupapp.proto\"\xe4W\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/groupapp.proto\"\x92Z\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11590,8 +11703,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x13app_homework_submit\x18\xb4\x02 \x01(\v2!.hongyan.v1.HomeworkSubmitRequestH\x00R\x11appHomeworkSubmit\x12J\n" +
 	"\x13app_homework_remind\x18\xb5\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x11appHomeworkRemind\x12D\n" +
 	"\x10app_homework_get\x18\xb6\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappHomeworkGet\x12@\n" +
-	"\rapp_homeworks\x18\xb7\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\fappHomeworksB\x05\n" +
-	"\x03req\"\xe9'\n" +
+	"\rapp_homeworks\x18\xb7\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\fappHomeworks\x12A\n" +
+	"\fapp_announce\x18\xb8\x02 \x01(\v2\x1b.hongyan.v1.AnnounceRequestH\x00R\vappAnnounce\x12K\n" +
+	"\x10app_announce_pin\x18\xb9\x02 \x01(\v2\x1e.hongyan.v1.AnnouncePinRequestH\x00R\x0eappAnnouncePin\x12J\n" +
+	"\x13app_announce_remove\x18\xba\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x11appAnnounceRemove\x12P\n" +
+	"\x11app_announcements\x18\xbb\x02 \x01(\v2 .hongyan.v1.AnnouncementsRequestH\x00R\x10appAnnouncementsB\x05\n" +
+	"\x03req\"\x89)\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11695,7 +11812,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\tapp_polls\x18\xad\x02 \x01(\v2\x19.hongyan.v1.GroupPollListH\x00R\bappPolls\x12G\n" +
 	"\x11app_checkin_board\x18\xae\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
 	"\fapp_homework\x18\xaf\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12E\n" +
-	"\rapp_homeworks\x18\xb0\x02 \x01(\v2\x1d.hongyan.v1.GroupHomeworkListH\x00R\fappHomeworksB\x06\n" +
+	"\rapp_homeworks\x18\xb0\x02 \x01(\v2\x1d.hongyan.v1.GroupHomeworkListH\x00R\fappHomeworks\x12K\n" +
+	"\x10app_announcement\x18\xb1\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x12Q\n" +
+	"\x11app_announcements\x18\xb2\x02 \x01(\v2!.hongyan.v1.GroupAnnouncementListH\x00R\x10appAnnouncementsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11719,7 +11838,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd2\x0e\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x9f\x0f\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11756,7 +11875,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x123\n" +
 	"\bapp_poll\x18\xac\x02 \x01(\v2\x15.hongyan.v1.GroupPollH\x00R\aappPoll\x12G\n" +
 	"\x11app_checkin_board\x18\xad\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
-	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomeworkB\x06\n" +
+	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
+	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncementB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -12459,67 +12579,72 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*GroupAppPage)(nil),               // 168: hongyan.v1.GroupAppPage
 	(*HomeworkPostRequest)(nil),        // 169: hongyan.v1.HomeworkPostRequest
 	(*HomeworkSubmitRequest)(nil),      // 170: hongyan.v1.HomeworkSubmitRequest
-	(*OaAccount)(nil),                  // 171: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 172: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 173: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 174: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 175: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 176: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 177: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 178: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 179: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 180: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 181: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 182: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 183: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 184: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 185: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 186: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 187: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 188: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 189: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 190: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 191: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 192: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 193: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 194: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 195: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 196: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 197: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 198: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 199: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 200: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 201: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 202: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 203: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 204: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 205: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 206: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 207: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 208: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 209: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 210: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 211: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 212: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 213: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 214: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 215: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 216: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 217: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 218: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 219: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 220: hongyan.v1.RedPacketGrabbed
-	(*GroupPoll)(nil),                  // 221: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 222: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 223: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 224: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 225: hongyan.v1.GroupHomeworkList
-	(*OaFollow)(nil),                   // 226: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 227: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 228: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 229: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 230: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 231: hongyan.v1.AppCard
+	(*AnnounceRequest)(nil),            // 171: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),         // 172: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),       // 173: hongyan.v1.AnnouncementsRequest
+	(*OaAccount)(nil),                  // 174: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 175: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 176: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 177: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 178: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 179: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 180: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 181: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 182: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 183: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 184: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 185: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 186: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 187: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 188: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 189: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 190: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 191: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 192: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 193: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 194: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 195: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 196: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 197: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 198: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 199: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 200: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 201: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 202: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 203: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 204: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 205: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 206: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 207: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 208: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 209: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 210: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 211: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 212: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 213: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 214: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 215: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 216: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 217: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 218: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 219: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 220: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 221: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 222: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 223: hongyan.v1.RedPacketGrabbed
+	(*GroupPoll)(nil),                  // 224: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 225: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 226: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 227: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 228: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 229: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 230: hongyan.v1.GroupAnnouncementList
+	(*OaFollow)(nil),                   // 231: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 232: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 233: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 234: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 235: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 236: hongyan.v1.AppCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12695,168 +12820,175 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	167, // 170: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
 	167, // 171: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
 	168, // 172: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
-	11,  // 173: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 174: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 175: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 176: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 177: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 178: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 179: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 180: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 181: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 182: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 183: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 184: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 185: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 186: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 187: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 188: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 189: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 190: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 191: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 192: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 193: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 194: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 195: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 196: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 197: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 198: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 199: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 200: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 201: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	171, // 202: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	172, // 203: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	173, // 204: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	174, // 205: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	175, // 206: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 207: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	176, // 208: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	177, // 209: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	178, // 210: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 211: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	179, // 212: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	180, // 213: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	181, // 214: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	182, // 215: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	183, // 216: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	184, // 217: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	185, // 218: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	186, // 219: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	187, // 220: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	188, // 221: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	189, // 222: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	190, // 223: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	191, // 224: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	192, // 225: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	193, // 226: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	194, // 227: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	195, // 228: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	196, // 229: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	197, // 230: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	198, // 231: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	199, // 232: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	200, // 233: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	201, // 234: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	202, // 235: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	203, // 236: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	204, // 237: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	205, // 238: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	206, // 239: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	207, // 240: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	208, // 241: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	209, // 242: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	210, // 243: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	211, // 244: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	212, // 245: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	213, // 246: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	214, // 247: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	215, // 248: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	216, // 249: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	217, // 250: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	218, // 251: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	219, // 252: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	220, // 253: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	221, // 254: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	222, // 255: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	223, // 256: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	224, // 257: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	225, // 258: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	18,  // 259: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 260: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 261: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 262: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 263: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 264: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 265: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 266: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 267: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 268: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 269: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 270: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	174, // 271: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	226, // 272: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	191, // 273: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	227, // 274: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	228, // 275: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	198, // 276: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	200, // 277: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	201, // 278: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	206, // 279: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	210, // 280: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	229, // 281: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	213, // 282: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	218, // 283: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	219, // 284: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	221, // 285: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	223, // 286: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	224, // 287: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	0,   // 288: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 289: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 290: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 291: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 292: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 293: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 294: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	230, // 295: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	231, // 296: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	0,   // 297: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 298: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 299: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 300: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 301: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 302: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 303: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 304: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 305: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 306: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 307: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 308: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 309: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 310: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 311: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 312: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 313: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 314: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 315: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 316: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 317: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 318: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 319: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 320: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 321: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 322: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 323: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 324: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 325: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 326: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 327: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 328: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 329: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	330, // [330:330] is the sub-list for method output_type
-	330, // [330:330] is the sub-list for method input_type
-	330, // [330:330] is the sub-list for extension type_name
-	330, // [330:330] is the sub-list for extension extendee
-	0,   // [0:330] is the sub-list for field type_name
+	171, // 173: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
+	172, // 174: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
+	167, // 175: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
+	173, // 176: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
+	11,  // 177: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 178: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 179: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 180: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 181: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 182: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 183: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 184: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 185: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 186: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 187: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 188: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 189: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 190: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 191: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 192: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 193: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 194: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 195: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 196: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 197: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 198: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 199: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 200: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 201: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 202: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 203: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 204: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 205: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	174, // 206: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	175, // 207: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	176, // 208: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	177, // 209: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	178, // 210: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 211: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	179, // 212: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	180, // 213: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	181, // 214: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 215: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	182, // 216: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	183, // 217: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	184, // 218: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	185, // 219: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	186, // 220: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	187, // 221: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	188, // 222: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	189, // 223: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	190, // 224: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	191, // 225: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	192, // 226: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	193, // 227: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	194, // 228: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	195, // 229: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	196, // 230: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	197, // 231: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	198, // 232: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	199, // 233: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	200, // 234: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	201, // 235: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	202, // 236: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	203, // 237: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	204, // 238: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	205, // 239: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	206, // 240: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	207, // 241: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	208, // 242: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	209, // 243: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	210, // 244: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	211, // 245: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	212, // 246: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	213, // 247: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	214, // 248: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	215, // 249: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	216, // 250: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	217, // 251: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	218, // 252: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	219, // 253: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	220, // 254: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	221, // 255: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	222, // 256: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	223, // 257: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	224, // 258: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	225, // 259: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	226, // 260: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	227, // 261: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	228, // 262: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	229, // 263: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	230, // 264: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	18,  // 265: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 266: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 267: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 268: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 269: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 270: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 271: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 272: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 273: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 274: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 275: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 276: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	177, // 277: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	231, // 278: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	194, // 279: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	232, // 280: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	233, // 281: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	201, // 282: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	203, // 283: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	204, // 284: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	209, // 285: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	213, // 286: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	234, // 287: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	216, // 288: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	221, // 289: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	222, // 290: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	224, // 291: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	226, // 292: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	227, // 293: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	229, // 294: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	0,   // 295: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 296: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 297: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 298: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 299: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 300: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 301: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	235, // 302: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	236, // 303: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	0,   // 304: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 305: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 306: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 307: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 308: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 309: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 310: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 311: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 312: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 313: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 314: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 315: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 316: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 317: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 318: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 319: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 320: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 321: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 322: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 323: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 324: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 325: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 326: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 327: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 328: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 329: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 330: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 331: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 332: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 333: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 334: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 335: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 336: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	337, // [337:337] is the sub-list for method output_type
+	337, // [337:337] is the sub-list for method input_type
+	337, // [337:337] is the sub-list for extension type_name
+	337, // [337:337] is the sub-list for extension extendee
+	0,   // [0:337] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -13044,6 +13176,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AppHomeworkRemind)(nil),
 		(*ClientFrame_AppHomeworkGet)(nil),
 		(*ClientFrame_AppHomeworks)(nil),
+		(*ClientFrame_AppAnnounce)(nil),
+		(*ClientFrame_AppAnnouncePin)(nil),
+		(*ClientFrame_AppAnnounceRemove)(nil),
+		(*ClientFrame_AppAnnouncements)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -13131,6 +13267,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_AppCheckinBoard)(nil),
 		(*ServerFrame_AppHomework)(nil),
 		(*ServerFrame_AppHomeworks)(nil),
+		(*ServerFrame_AppAnnouncement)(nil),
+		(*ServerFrame_AppAnnouncements)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -13164,6 +13302,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppPoll)(nil),
 		(*Change_AppCheckinBoard)(nil),
 		(*Change_AppHomework)(nil),
+		(*Change_AppAnnouncement)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

@@ -1294,6 +1294,346 @@ func (x *GroupHomeworkList) GetHomework() []*GroupHomework {
 	return nil
 }
 
+// app_announce: post on the group's announcements board (text ≤ 2000
+// characters), pinned or not; the owner and admins. Posts a card (its title
+// is the first line); answers app_announcement.
+type AnnounceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Pinned        bool                   `protobuf:"varint,3,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnnounceRequest) Reset() {
+	*x = AnnounceRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnnounceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnnounceRequest) ProtoMessage() {}
+
+func (x *AnnounceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnnounceRequest.ProtoReflect.Descriptor instead.
+func (*AnnounceRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AnnounceRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AnnounceRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *AnnounceRequest) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+// app_announce_pin: pin or unpin an announcement; the owner and admins.
+type AnnouncePinRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Id            int64                  `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Pinned        bool                   `protobuf:"varint,3,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnnouncePinRequest) Reset() {
+	*x = AnnouncePinRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnnouncePinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnnouncePinRequest) ProtoMessage() {}
+
+func (x *AnnouncePinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnnouncePinRequest.ProtoReflect.Descriptor instead.
+func (*AnnouncePinRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AnnouncePinRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AnnouncePinRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AnnouncePinRequest) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+// app_announcements: a page of the board (GroupAppPage's rules); with
+// pinned, the pinned announcements only.
+type AnnouncementsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Before        int64                  `protobuf:"varint,2,opt,name=before,proto3" json:"before,omitempty"`
+	Limit         uint32                 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	Pinned        bool                   `protobuf:"varint,4,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnnouncementsRequest) Reset() {
+	*x = AnnouncementsRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnnouncementsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnnouncementsRequest) ProtoMessage() {}
+
+func (x *AnnouncementsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnnouncementsRequest.ProtoReflect.Descriptor instead.
+func (*AnnouncementsRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AnnouncementsRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AnnouncementsRequest) GetBefore() int64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *AnnouncementsRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *AnnouncementsRequest) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+type GroupAnnouncement struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Group   int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Author  int64                  `protobuf:"varint,3,opt,name=author,proto3" json:"author,omitempty"`
+	Text    string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	Pinned  bool                   `protobuf:"varint,5,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	Created int64                  `protobuf:"varint,6,opt,name=created,proto3" json:"created,omitempty"`
+	Updated int64                  `protobuf:"varint,7,opt,name=updated,proto3" json:"updated,omitempty"`
+	// Taken down by the owner or an admin: drop it (sync only; lists leave
+	// removed announcements out).
+	Removed       bool `protobuf:"varint,8,opt,name=removed,proto3" json:"removed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupAnnouncement) Reset() {
+	*x = GroupAnnouncement{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupAnnouncement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupAnnouncement) ProtoMessage() {}
+
+func (x *GroupAnnouncement) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupAnnouncement.ProtoReflect.Descriptor instead.
+func (*GroupAnnouncement) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GroupAnnouncement) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GroupAnnouncement) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupAnnouncement) GetAuthor() int64 {
+	if x != nil {
+		return x.Author
+	}
+	return 0
+}
+
+func (x *GroupAnnouncement) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *GroupAnnouncement) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+func (x *GroupAnnouncement) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *GroupAnnouncement) GetUpdated() int64 {
+	if x != nil {
+		return x.Updated
+	}
+	return 0
+}
+
+func (x *GroupAnnouncement) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
+type GroupAnnouncementList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Announcements []*GroupAnnouncement   `protobuf:"bytes,1,rep,name=announcements,proto3" json:"announcements,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupAnnouncementList) Reset() {
+	*x = GroupAnnouncementList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupAnnouncementList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupAnnouncementList) ProtoMessage() {}
+
+func (x *GroupAnnouncementList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupAnnouncementList.ProtoReflect.Descriptor instead.
+func (*GroupAnnouncementList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GroupAnnouncementList) GetAnnouncements() []*GroupAnnouncement {
+	if x != nil {
+		return x.Announcements
+	}
+	return nil
+}
+
 var File_hongyan_v1_groupapp_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_groupapp_proto_rawDesc = "" +
@@ -1388,7 +1728,31 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\vsubmissions\x18\x0e \x03(\v2\x1e.hongyan.v1.HomeworkSubmissionR\vsubmissions\x12\x18\n" +
 	"\amissing\x18\x0f \x03(\x03R\amissing\"J\n" +
 	"\x11GroupHomeworkList\x125\n" +
-	"\bhomework\x18\x01 \x03(\v2\x19.hongyan.v1.GroupHomeworkR\bhomework*\x99\x01\n" +
+	"\bhomework\x18\x01 \x03(\v2\x19.hongyan.v1.GroupHomeworkR\bhomework\"S\n" +
+	"\x0fAnnounceRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x16\n" +
+	"\x06pinned\x18\x03 \x01(\bR\x06pinned\"R\n" +
+	"\x12AnnouncePinRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x03R\x02id\x12\x16\n" +
+	"\x06pinned\x18\x03 \x01(\bR\x06pinned\"r\n" +
+	"\x14AnnouncementsRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x16\n" +
+	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit\x12\x16\n" +
+	"\x06pinned\x18\x04 \x01(\bR\x06pinned\"\xcb\x01\n" +
+	"\x11GroupAnnouncement\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x16\n" +
+	"\x06author\x18\x03 \x01(\x03R\x06author\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x16\n" +
+	"\x06pinned\x18\x05 \x01(\bR\x06pinned\x12\x18\n" +
+	"\acreated\x18\x06 \x01(\x03R\acreated\x12\x18\n" +
+	"\aupdated\x18\a \x01(\x03R\aupdated\x12\x18\n" +
+	"\aremoved\x18\b \x01(\bR\aremoved\"\\\n" +
+	"\x15GroupAnnouncementList\x12C\n" +
+	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements*\x99\x01\n" +
 	"\bGroupApp\x12\x19\n" +
 	"\x15GROUP_APP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eGROUP_APP_POLL\x10\x01\x12\x15\n" +
@@ -1415,7 +1779,7 @@ func file_hongyan_v1_groupapp_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_groupapp_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(GroupApp)(0),                 // 0: hongyan.v1.GroupApp
 	(AppCardKind)(0),              // 1: hongyan.v1.AppCardKind
@@ -1434,6 +1798,11 @@ var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(*HomeworkSubmission)(nil),    // 14: hongyan.v1.HomeworkSubmission
 	(*GroupHomework)(nil),         // 15: hongyan.v1.GroupHomework
 	(*GroupHomeworkList)(nil),     // 16: hongyan.v1.GroupHomeworkList
+	(*AnnounceRequest)(nil),       // 17: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),    // 18: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),  // 19: hongyan.v1.AnnouncementsRequest
+	(*GroupAnnouncement)(nil),     // 20: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil), // 21: hongyan.v1.GroupAnnouncementList
 }
 var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.AppCard.app:type_name -> hongyan.v1.GroupApp
@@ -1445,11 +1814,12 @@ var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	14, // 6: hongyan.v1.GroupHomework.mine:type_name -> hongyan.v1.HomeworkSubmission
 	14, // 7: hongyan.v1.GroupHomework.submissions:type_name -> hongyan.v1.HomeworkSubmission
 	15, // 8: hongyan.v1.GroupHomeworkList.homework:type_name -> hongyan.v1.GroupHomework
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	20, // 9: hongyan.v1.GroupAnnouncementList.announcements:type_name -> hongyan.v1.GroupAnnouncement
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_groupapp_proto_init() }
@@ -1463,7 +1833,7 @@ func file_hongyan_v1_groupapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_groupapp_proto_rawDesc), len(file_hongyan_v1_groupapp_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

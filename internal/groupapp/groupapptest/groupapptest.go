@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) groupapp.Store) {
 	t.Run("PollRules", func(t *testing.T) { testPollRules(t, open(t)) })
 	t.Run("CheckinRules", func(t *testing.T) { testCheckinRules(t, open(t)) })
 	t.Run("HomeworkRules", func(t *testing.T) { testHomeworkRules(t, open(t)) })
+	t.Run("AnnouncementStore", func(t *testing.T) { testAnnouncementStore(t, open(t)) })
+	t.Run("AnnouncementRules", func(t *testing.T) { testAnnouncementRules(t, open(t)) })
 	t.Run("Strangers", func(t *testing.T) { testStrangers(t, open(t)) })
 }
 

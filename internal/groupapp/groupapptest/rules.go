@@ -298,3 +298,44 @@ func testStrangers(t *testing.T, s groupapp.Store) {
 		t.Errorf("after strangers tried: got %+v, %v; want no votes", v, err)
 	}
 }
+
+func testAnnouncementRules(t *testing.T, s groupapp.Store) {
+	ctx := t.Context()
+	f := NewFixture(s)
+	_, err := f.S.Announce(ctx, caller(Alice), Group, "I am not an admin", false)
+	wantCode(t, "Announce by a member", err, hongyan.CodeDenied)
+	_, err = f.S.Announce(ctx, caller(Admin), Group, "  ", false)
+	wantCode(t, "Announce nothing", err, hongyan.CodeInvalid)
+	a, err := f.S.Announce(ctx, caller(Admin), Group, "Sports day on Friday\nBring water and a hat.", true)
+	if err != nil {
+		t.Fatalf("Announce: %v", err)
+	}
+	if c := f.Cards.Last(); c.Card.App != groupapp.AppAnnouncement || c.Card.Item != a.ID || c.Card.Title != "Sports day on Friday" {
+		t.Errorf("card: got %+v, want the first line as title", c)
+	}
+	_, err = f.S.PinAnnouncement(ctx, caller(Alice), Group, a.ID, false)
+	wantCode(t, "Unpin by a member", err, hongyan.CodeDenied)
+	got, err := f.S.PinAnnouncement(ctx, caller(Owner), Group, a.ID, false)
+	if err != nil || got.Pinned {
+		t.Errorf("Unpin by the owner: got %+v, %v", got, err)
+	}
+	as, err := f.S.Announcements(ctx, caller(Alice), Group, 0, 0, false)
+	if err != nil || len(as) != 1 || as[0].Pinned {
+		t.Errorf("board for a member: got %+v, %v", as, err)
+	}
+	if _, err := f.S.RemoveAnnouncement(ctx, caller(Admin), Group, a.ID); err != nil {
+		t.Fatalf("RemoveAnnouncement: %v", err)
+	}
+	_, err = f.S.PinAnnouncement(ctx, caller(Admin), Group, a.ID, true)
+	wantCode(t, "Pin a removed announcement", err, hongyan.CodeNotFound)
+	if v, err := f.S.Announcement(ctx, caller(Alice), Group, a.ID); err != nil || !v.Removed {
+		t.Errorf("a removed announcement for a device: got %+v, %v; want it, removed", v, err)
+	}
+	_, err = f.S.Announcements(ctx, caller(Stranger), Group, 0, 0, false)
+	wantCode(t, "board for a stranger", err, hongyan.CodeNotFound)
+	_, err = f.S.Announcement(ctx, caller(Carol), Group, a.ID)
+	wantCode(t, "announcement for a former member", err, hongyan.CodeNotFound)
+	f.Groups.Set(Group, groupapp.Member{User: Admin, Role: groupapp.RoleAdmin, Muted: true})
+	_, err = f.S.Announce(ctx, caller(Admin), Group, "muted", false)
+	wantCode(t, "Announce while muted", err, hongyan.CodeDenied)
+}

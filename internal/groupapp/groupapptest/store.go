@@ -186,3 +186,55 @@ func testHomeworkStore(t *testing.T, s groupapp.Store) {
 	_, err = s.Remind(ctx, Group, h.ID+100, T0, T0)
 	wantCode(t, "Remind of no homework", err, hongyan.CodeNotFound)
 }
+
+func testAnnouncementStore(t *testing.T, s groupapp.Store) {
+	ctx := t.Context()
+	a, changes, err := s.CreateAnnouncement(ctx, groupapp.Announcement{Group: Group, Author: Owner, Text: "Sports day on Friday", Created: T0, Updated: T0},
+		notify(groupapp.ChangeAnnouncement, 0, Owner, Alice))
+	if err != nil {
+		t.Fatalf("CreateAnnouncement: %v", err)
+	}
+	checkChanges(t, "CreateAnnouncement", changes, a.ID, Owner, Alice)
+	b, _, err := s.CreateAnnouncement(ctx, groupapp.Announcement{Group: Group, Author: Admin, Text: "Bring water", Pinned: true, Created: T0, Updated: T0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Announcement(ctx, Group, a.ID)
+	if err != nil || !cmp.Equal(got, a) {
+		t.Errorf("Announcement: got %+v, %v; want %+v", got, err, a)
+	}
+	_, err = s.Announcement(ctx, Group+1, a.ID)
+	wantCode(t, "Announcement of another group", err, hongyan.CodeNotFound)
+	list := func(pinned bool) []int64 {
+		t.Helper()
+		as, err := s.Announcements(ctx, Group, 0, 10, pinned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, a := range as {
+			ids = append(ids, a.ID)
+		}
+		return ids
+	}
+	if got, want := list(false), []int64{b.ID, a.ID}; !cmp.Equal(got, want) {
+		t.Errorf("Announcements: got %v, want %v", got, want)
+	}
+	if got, want := list(true), []int64{b.ID}; !cmp.Equal(got, want) {
+		t.Errorf("pinned Announcements: got %v, want %v", got, want)
+	}
+	a.Removed, a.Updated = true, T0.Add(time.Minute)
+	changes, err = s.UpdateAnnouncement(ctx, a, notify(groupapp.ChangeAnnouncement, a.ID, Alice))
+	if err != nil {
+		t.Fatalf("UpdateAnnouncement: %v", err)
+	}
+	checkChanges(t, "UpdateAnnouncement", changes, a.ID, Alice)
+	if got, want := list(false), []int64{b.ID}; !cmp.Equal(got, want) {
+		t.Errorf("after removal: got %v, want %v", got, want)
+	}
+	if got, err := s.Announcement(ctx, Group, a.ID); err != nil || !got.Removed || !got.Updated.Equal(a.Updated) {
+		t.Errorf("a removed announcement: got %+v, %v; want it kept, removed", got, err)
+	}
+	_, err = s.UpdateAnnouncement(ctx, groupapp.Announcement{ID: a.ID, Group: Group + 1}, nil)
+	wantCode(t, "UpdateAnnouncement through another group", err, hongyan.CodeNotFound)
+}

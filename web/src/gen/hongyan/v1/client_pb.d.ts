@@ -15,7 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
-import type { AppCard, CheckinBoard, GroupAppPage, GroupAppRef, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
+import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1088,6 +1088,30 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: GroupAppPage;
     case: "appHomeworks";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AnnounceRequest app_announce = 312;
+     */
+    value: AnnounceRequest;
+    case: "appAnnounce";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AnnouncePinRequest app_announce_pin = 313;
+     */
+    value: AnnouncePinRequest;
+    case: "appAnnouncePin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_announce_remove = 314;
+     */
+    value: GroupAppRef;
+    case: "appAnnounceRemove";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AnnouncementsRequest app_announcements = 315;
+     */
+    value: AnnouncementsRequest;
+    case: "appAnnouncements";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1642,6 +1666,18 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: GroupHomeworkList;
     case: "appHomeworks";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAnnouncement app_announcement = 305;
+     */
+    value: GroupAnnouncement;
+    case: "appAnnouncement";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAnnouncementList app_announcements = 306;
+     */
+    value: GroupAnnouncementList;
+    case: "appAnnouncements";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2084,6 +2120,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: GroupHomework;
     case: "appHomework";
+  } | {
+    /**
+     * An announcement posted, pinned, unpinned or removed (kind 123).
+     *
+     * @generated from field: hongyan.v1.GroupAnnouncement app_announcement = 303;
+     */
+    value: GroupAnnouncement;
+    case: "appAnnouncement";
   } | { case: undefined; value?: undefined };
 };
 

@@ -600,6 +600,168 @@ export declare type GroupHomeworkList = Message<"hongyan.v1.GroupHomeworkList"> 
 export declare const GroupHomeworkListSchema: GenMessage<GroupHomeworkList>;
 
 /**
+ * app_announce: post on the group's announcements board (text ≤ 2000
+ * characters), pinned or not; the owner and admins. Posts a card (its title
+ * is the first line); answers app_announcement.
+ *
+ * @generated from message hongyan.v1.AnnounceRequest
+ */
+export declare type AnnounceRequest = Message<"hongyan.v1.AnnounceRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * @generated from field: bool pinned = 3;
+   */
+  pinned: boolean;
+};
+
+/**
+ * Describes the message hongyan.v1.AnnounceRequest.
+ * Use `create(AnnounceRequestSchema)` to create a new message.
+ */
+export declare const AnnounceRequestSchema: GenMessage<AnnounceRequest>;
+
+/**
+ * app_announce_pin: pin or unpin an announcement; the owner and admins.
+ *
+ * @generated from message hongyan.v1.AnnouncePinRequest
+ */
+export declare type AnnouncePinRequest = Message<"hongyan.v1.AnnouncePinRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 id = 2;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: bool pinned = 3;
+   */
+  pinned: boolean;
+};
+
+/**
+ * Describes the message hongyan.v1.AnnouncePinRequest.
+ * Use `create(AnnouncePinRequestSchema)` to create a new message.
+ */
+export declare const AnnouncePinRequestSchema: GenMessage<AnnouncePinRequest>;
+
+/**
+ * app_announcements: a page of the board (GroupAppPage's rules); with
+ * pinned, the pinned announcements only.
+ *
+ * @generated from message hongyan.v1.AnnouncementsRequest
+ */
+export declare type AnnouncementsRequest = Message<"hongyan.v1.AnnouncementsRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 before = 2;
+   */
+  before: bigint;
+
+  /**
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: bool pinned = 4;
+   */
+  pinned: boolean;
+};
+
+/**
+ * Describes the message hongyan.v1.AnnouncementsRequest.
+ * Use `create(AnnouncementsRequestSchema)` to create a new message.
+ */
+export declare const AnnouncementsRequestSchema: GenMessage<AnnouncementsRequest>;
+
+/**
+ * @generated from message hongyan.v1.GroupAnnouncement
+ */
+export declare type GroupAnnouncement = Message<"hongyan.v1.GroupAnnouncement"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 group = 2;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 author = 3;
+   */
+  author: bigint;
+
+  /**
+   * @generated from field: string text = 4;
+   */
+  text: string;
+
+  /**
+   * @generated from field: bool pinned = 5;
+   */
+  pinned: boolean;
+
+  /**
+   * @generated from field: int64 created = 6;
+   */
+  created: bigint;
+
+  /**
+   * @generated from field: int64 updated = 7;
+   */
+  updated: bigint;
+
+  /**
+   * Taken down by the owner or an admin: drop it (sync only; lists leave
+   * removed announcements out).
+   *
+   * @generated from field: bool removed = 8;
+   */
+  removed: boolean;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupAnnouncement.
+ * Use `create(GroupAnnouncementSchema)` to create a new message.
+ */
+export declare const GroupAnnouncementSchema: GenMessage<GroupAnnouncement>;
+
+/**
+ * @generated from message hongyan.v1.GroupAnnouncementList
+ */
+export declare type GroupAnnouncementList = Message<"hongyan.v1.GroupAnnouncementList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupAnnouncement announcements = 1;
+   */
+  announcements: GroupAnnouncement[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupAnnouncementList.
+ * Use `create(GroupAnnouncementListSchema)` to create a new message.
+ */
+export declare const GroupAnnouncementListSchema: GenMessage<GroupAnnouncementList>;
+
+/**
  * @generated from enum hongyan.v1.GroupApp
  */
 export enum GroupApp {
