@@ -47,6 +47,10 @@ describe("group apps", { skip }, () => {
     const page = await device(browser, server, "gapp_parent");
     await go(page, `/chat/g/${g.id}/info`);
     await page.locator('[data-action="group-apps"]').click();
+    // The board comes first; a member cannot post on it.
+    await page.locator('[data-screen="group-apps"] .empty', { hasText: "No notices yet" }).waitFor();
+    assert.equal(await page.locator('[data-action="an-new"]').count(), 0, "only the owner and admins post notices");
+    await page.locator('[data-ga-tab="polls"]').click();
     await page.locator('[data-screen="group-apps"] .empty', { hasText: "No polls yet" }).waitFor();
     assert.deepEqual(await axe(page, "en desktop group apps empty", '[data-screen="group-apps"]'), []);
     await page.locator('[data-action="poll-new"]').click();
@@ -126,6 +130,17 @@ describe("group apps", { skip }, () => {
     assert.equal(await missing.textContent(), "Lei");
     await teacher.locator('[data-action="hw-remind"]').click();
     await teacher.locator(".toast", { hasText: "已在群聊中提醒 1 人" }).waitFor();
+    // The owner posts a pinned notice on the board.
+    await teacher.locator('[data-ga-tab="announce"]').click();
+    await teacher.locator('[data-action="an-new"]').click();
+    await teacher.locator('.dialog-form textarea[name="text"]').fill("周五运动会\n请穿校服，带水。");
+    await teacher.locator('.dialog-form select[name="pin"]').selectOption("yes");
+    await teacher.locator(".dialog-form .btn.primary").click();
+    const notice = teacher.locator('[data-announcement="周五运动会"]');
+    await notice.waitFor();
+    assert.match(await notice.textContent(), /置顶/);
+    await shot(teacher, "phone-zh-group-notices.png");
+    assert.deepEqual(await axe(teacher, "zh phone notices", '[data-screen="group-apps"]'), []);
     expectNoErrors(teacher);
     await teacher.close();
   });

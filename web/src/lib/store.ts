@@ -308,6 +308,7 @@ export class Store extends Emitter {
           case "appPoll":
           case "appCheckinBoard":
           case "appHomework":
+          case "appAnnouncement":
             // The group apps' screens load what they show from the server.
             topics.add("apps");
             break;

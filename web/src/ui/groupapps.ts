@@ -9,11 +9,11 @@ import { router } from "../lib/router";
 import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { GroupRole, type Message } from "../lib/proto";
-import { AppCardKind, GroupApp, type CheckinBoard, type GroupHomework, type GroupPoll } from "../gen/hongyan/v1/groupapp_pb.js";
+import { AppCardKind, GroupApp, type CheckinBoard, type GroupAnnouncement, type GroupHomework, type GroupPoll } from "../gen/hongyan/v1/groupapp_pb.js";
 import { ask, avatar, empty, header, modal, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 
-type Tab = "polls" | "checkin" | "homework";
+export type Tab = "polls" | "checkin" | "homework" | "announce";
 
 // localInput turns the value of an <input type="datetime-local"> into unix
 // milliseconds (0 when empty).
@@ -40,6 +40,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
   let polls: GroupPoll[] | null = null;
   let board: CheckinBoard | null = null;
   let homework: GroupHomework[] | null = null;
+  let board_: GroupAnnouncement[] | null = null;
   let failed = false;
   const body = h("div", { class: "pane-body ga-body", data: { tab } });
   const tabs = h("div", { class: "ga-tabs", attrs: { role: "tablist", "aria-label": t("ga_title") } });
@@ -52,7 +53,8 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
     try {
       if (tab === "polls") polls = (await app.conn.call("appPolls", { group }, "appPolls")).polls;
       else if (tab === "checkin") board = await app.conn.call("appCheckinBoard", { group }, "appCheckinBoard");
-      else homework = (await app.conn.call("appHomeworks", { group }, "appHomeworks")).homework;
+      else if (tab === "homework") homework = (await app.conn.call("appHomeworks", { group }, "appHomeworks")).homework;
+      else board_ = (await app.conn.call("appAnnouncements", { group }, "appAnnouncements")).announcements;
     } catch (e) {
       failed = true;
       toastError(e);
@@ -251,15 +253,58 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
         : empty(t("ga_hw_empty")),
   ].filter((x): x is HTMLElement => !!x);
 
+  // ---- announcements ----
+
+  const announce = async () => {
+    const v = await ask(t("ga_an_new"), [
+      { name: "text", label: t("ga_an_text"), multiline: true, maxlength: 2000 },
+      { name: "pin", label: t("ga_an_pin_q"), options: [["no", t("ga_an_no_pin")], ["yes", t("ga_an_pin")]], value: "no" },
+    ], t("ga_post"));
+    if (!v) return;
+    if (!v.text.trim()) return toast(t("ga_an_need_text"), "error");
+    await run(app.conn.call("appAnnounce", { group, text: v.text, pinned: v.pin === "yes" }, "appAnnouncement"));
+  };
+
+  const announcePane = (): HTMLElement[] => {
+    const list = board_ ? [...board_].sort((a, b) => Number(b.pinned) - Number(a.pinned) || Number(b.id - a.id)) : null;
+    return [
+      admin() ? h("div", "ga-toolbar", h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "an-new" }, on: { click: () => void announce() } }, t("ga_an_new"))) : null,
+      list === null
+        ? failed ? empty(t("ga_load_failed")) : loading()
+        : list.length
+          ? h(
+              "div",
+              "ga-list",
+              ...list.map((a) =>
+                h(
+                  "article",
+                  { class: `ga-card ga-an${a.pinned ? " pinned" : ""}`, data: { announcement: a.text.split("\n")[0] } },
+                  h("div", "ga-card-head", a.pinned ? h("span", "ga-pin", t("ga_an_pinned")) : null, h("span", "ga-meta", `${name(a.author)} · ${formatTime(Number(a.created), true)}`)),
+                  h("p", "pre ga-an-text", a.text),
+                  admin()
+                    ? h(
+                        "div",
+                        "ga-actions",
+                        h("button", { class: "btn", attrs: { type: "button" }, data: { action: a.pinned ? "an-unpin" : "an-pin" }, on: { click: () => void run(app.conn.call("appAnnouncePin", { group, id: a.id, pinned: !a.pinned }, "appAnnouncement")) } }, a.pinned ? t("ga_an_unpin") : t("ga_an_pin")),
+                        h("button", { class: "btn danger", attrs: { type: "button" }, data: { action: "an-remove" }, on: { click: () => void run(app.conn.call("appAnnounceRemove", { group, id: a.id }, "appAnnouncement")) } }, t("ga_an_remove")),
+                      )
+                    : null,
+                ),
+              ),
+            )
+          : empty(t("ga_an_empty")),
+    ].filter((x): x is HTMLElement => !!x);
+  };
+
   const render = () => {
     body.dataset.tab = tab;
     replace(
       tabs,
-      ...(["polls", "checkin", "homework"] as Tab[]).map((k) =>
+      ...(["announce", "polls", "checkin", "homework"] as Tab[]).map((k) =>
         h("button", { class: `ga-tab${k === tab ? " on" : ""}`, attrs: { type: "button", role: "tab", "aria-selected": k === tab ? "true" : "false" }, data: { gaTab: k }, on: { click: () => { tab = k; render(); void load(); } } }, t(`ga_tab_${k}` as const)),
       ),
     );
-    replace(body, ...(tab === "polls" ? pollsPane() : tab === "checkin" ? checkinPane() : homeworkPane()));
+    replace(body, ...(tab === "polls" ? pollsPane() : tab === "checkin" ? checkinPane() : tab === "homework" ? homeworkPane() : announcePane()));
   };
   scope.add(st.on("apps", () => void load()));
   render();
@@ -270,13 +315,13 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
 // appCard renders a group app's card in the chat; it opens the app.
 export function appCard(m: Message): HTMLElement {
   const c = m.appCard;
-  const app = c?.app === GroupApp.HOMEWORK ? "homework" : c?.app === GroupApp.CHECKIN ? "checkin" : "polls";
-  const label = c?.app === GroupApp.HOMEWORK ? t("ga_card_homework") : t("ga_card_poll");
+  const app = c?.app === GroupApp.HOMEWORK ? "homework" : c?.app === GroupApp.CHECKIN ? "checkin" : c?.app === GroupApp.ANNOUNCEMENT ? "announce" : "polls";
+  const label = c?.app === GroupApp.HOMEWORK ? t("ga_card_homework") : c?.app === GroupApp.ANNOUNCEMENT ? t("ga_card_announcement") : t("ga_card_poll");
   const what = c?.kind === AppCardKind.CLOSED ? t("ga_card_closed") : c?.kind === AppCardKind.REMINDER ? t("ga_card_reminder") : t("ga_card_new");
   return h(
     "button",
     { class: `card app-card ${app}`, attrs: { type: "button" }, data: { appCard: app }, on: { click: (e) => (e.stopPropagation(), router.go(`/chat/g/${m.group}/apps/${app}`)) } },
-    h("span", { class: "app-card-icon", attrs: { "aria-hidden": "true" } }, app === "homework" ? "✎" : "☑"),
+    h("span", { class: "app-card-icon", attrs: { "aria-hidden": "true" } }, app === "homework" ? "✎" : app === "announce" ? "📢" : "☑"),
     h("span", "card-main", h("span", "card-title", m.text), h("span", "card-sub", what)),
     h("span", "card-foot", label),
   );

@@ -11,7 +11,7 @@ import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { groupBook, phonebook } from "./addressbook";
-import { groupApps } from "./groupapps";
+import { groupApps, type Tab } from "./groupapps";
 import { walletView } from "./wallet";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -34,7 +34,7 @@ export function detailView(r: Route): View {
     case "group-book":
       return groupBook(id());
     case "group-apps":
-      return groupApps(id(), (r.params[1] || "polls") as "polls" | "checkin" | "homework");
+      return groupApps(id(), (r.params[1] || "announce") as Tab);
     case "phonebook":
       return phonebook();
     case "requests":
