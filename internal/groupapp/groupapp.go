@@ -66,7 +66,7 @@ const (
 	AppPoll         App = 1
 	AppCheckin      App = 2
 	AppAnnouncement App = 3
-	AppEvent        App = 4 // reserved
+	AppEvent        App = 4
 	AppHomework     App = 5
 )
 
@@ -77,7 +77,8 @@ type CardKind int8
 const (
 	CardCreated  CardKind = 1 // a poll, homework or announcement was posted
 	CardClosed   CardKind = 2 // a poll was closed
-	CardReminder CardKind = 3 // the poster reminds those who have not submitted
+	CardReminder CardKind = 3 // the poster reminds those who have not submitted (or, of an event, those going)
+	CardPromoted CardKind = 4 // someone waiting for an event got a place (they are mentioned)
 )
 
 // Card is what an app posts into the group chat: App's object Item (its
@@ -107,6 +108,7 @@ const (
 	ChangeHomework = hongyan.ChangeGroupHomework // Ref = the homework
 	// ChangeAnnouncement: Ref = the announcement.
 	ChangeAnnouncement = hongyan.ChangeGroupAnnouncement
+	ChangeEvent        = hongyan.ChangeGroupEvent // Ref = the event
 )
 
 // Store keeps the apps durably; it is the union of the ports by app. A
@@ -119,6 +121,7 @@ type Store interface {
 	Checkins
 	Homeworks
 	Announcements
+	Events
 }
 
 // Polls keeps polls and their votes.
@@ -167,6 +170,28 @@ type Announcements interface {
 	// not removed (with pinned: pinned ones only), IDs below before (0:
 	// from the newest), newest first.
 	Announcements(ctx context.Context, group hongyan.ConversationID, before int64, limit int, pinned bool) ([]Announcement, error)
+}
+
+// Events keeps events and their sign-ups.
+type Events interface {
+	// CreateEvent stores e (its ID is assigned).
+	CreateEvent(ctx context.Context, e Event, notify []hongyan.Change) (Event, []hongyan.Change, error)
+	// Event returns event id of group.
+	Event(ctx context.Context, group hongyan.ConversationID, id int64) (Event, error)
+	// Events returns up to limit events of group with IDs below before (0:
+	// from the newest), newest first.
+	Events(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]Event, error)
+	// SignUp stores s (its Seq is assigned) unless the user has signed up
+	// already (then nothing changes and no change is appended).
+	SignUp(ctx context.Context, group hongyan.ConversationID, s Signup, notify []hongyan.Change) ([]hongyan.Change, error)
+	// CancelSignup removes user's sign-up (none: nothing changes, no
+	// change appended).
+	CancelSignup(ctx context.Context, group hongyan.ConversationID, id int64, user hongyan.UserID, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Signups returns the sign-ups of event id in the order they came.
+	Signups(ctx context.Context, id int64) ([]Signup, error)
+	// RemindEvent records a reminder of event id of group at at, if the
+	// last one was before notBefore; ok is false otherwise.
+	RemindEvent(ctx context.Context, group hongyan.ConversationID, id int64, at, notBefore time.Time) (ok bool, err error)
 }
 
 // Homeworks keeps homework and its submissions.

@@ -51,6 +51,7 @@ const (
 	ChangeGroupHomework ChangeKind = 122 // homework Ref was posted, submitted to or reminded
 	// ChangeGroupAnnouncement: announcement Ref was posted, pinned, unpinned or removed.
 	ChangeGroupAnnouncement ChangeKind = 123
+	ChangeGroupEvent        ChangeKind = 124 // event Ref was created, signed up for, cancelled or reminded
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

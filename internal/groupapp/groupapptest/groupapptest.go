@@ -26,6 +26,8 @@ func Run(t *testing.T, open func(t *testing.T) groupapp.Store) {
 	t.Run("HomeworkRules", func(t *testing.T) { testHomeworkRules(t, open(t)) })
 	t.Run("AnnouncementStore", func(t *testing.T) { testAnnouncementStore(t, open(t)) })
 	t.Run("AnnouncementRules", func(t *testing.T) { testAnnouncementRules(t, open(t)) })
+	t.Run("EventStore", func(t *testing.T) { testEventStore(t, open(t)) })
+	t.Run("EventRules", func(t *testing.T) { testEventRules(t, open(t)) })
 	t.Run("Strangers", func(t *testing.T) { testStrangers(t, open(t)) })
 }
 

@@ -339,3 +339,76 @@ func testAnnouncementRules(t *testing.T, s groupapp.Store) {
 	_, err = f.S.Announce(ctx, caller(Admin), Group, "muted", false)
 	wantCode(t, "Announce while muted", err, hongyan.CodeDenied)
 }
+
+func testEventRules(t *testing.T, s groupapp.Store) {
+	ctx := t.Context()
+	f := NewFixture(s)
+	start := T0.Add(24 * time.Hour)
+	_, err := f.S.CreateEvent(ctx, caller(Alice), Group, groupapp.NewEvent{Title: "Hike", Start: T0.Add(-time.Hour)})
+	wantCode(t, "CreateEvent in the past", err, hongyan.CodeInvalid)
+	_, err = f.S.CreateEvent(ctx, caller(Alice), Group, groupapp.NewEvent{Title: "Hike", Start: start, Limit: -1})
+	wantCode(t, "CreateEvent with a negative limit", err, hongyan.CodeInvalid)
+	e, err := f.S.CreateEvent(ctx, caller(Alice), Group, groupapp.NewEvent{Title: "Hike", Place: "West gate", Start: start, Limit: 2})
+	if err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	if c := f.Cards.Last(); c.Card.App != groupapp.AppEvent || c.Card.Item != e.ID {
+		t.Errorf("card: got %+v", c)
+	}
+	for _, u := range []hongyan.UserID{Bob, Owner, Admin} {
+		if _, err := f.S.SignUp(ctx, caller(u), Group, e.ID); err != nil {
+			t.Fatalf("SignUp %d: %v", u, err)
+		}
+	}
+	v, err := f.S.EventOf(ctx, caller(Admin), Group, e.ID)
+	if err != nil || !cmp.Equal(v.Going, []hongyan.UserID{Bob, Owner}) || !cmp.Equal(v.Waiting, []hongyan.UserID{Admin}) || v.Mine != 2 || v.WaitingAt != 1 {
+		t.Errorf("with the places taken: got going %v waiting %v mine %d at %d, %v", v.Going, v.Waiting, v.Mine, v.WaitingAt, err)
+	}
+	// Bob cancels: Admin, who waited, gets his place and is told.
+	v, err = f.S.CancelSignup(ctx, caller(Bob), Group, e.ID)
+	if err != nil || !cmp.Equal(v.Going, []hongyan.UserID{Owner, Admin}) || v.Waiting != nil || v.Mine != 0 {
+		t.Errorf("after Bob cancelled: got going %v waiting %v mine %d, %v", v.Going, v.Waiting, v.Mine, err)
+	}
+	if c := f.Cards.Last(); c.Card.Kind != groupapp.CardPromoted || !cmp.Equal(c.Card.Mentions, []hongyan.UserID{Admin}) {
+		t.Errorf("promotion card: got %+v, want Admin mentioned", c)
+	}
+	// Someone waiting cancels: nobody is promoted, no card.
+	if _, err := f.S.SignUp(ctx, caller(Bob), Group, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	cards := len(f.Cards.Cards)
+	if _, err := f.S.CancelSignup(ctx, caller(Bob), Group, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Cards.Cards) != cards {
+		t.Errorf("cancelling from the waiting list posted a card: %+v", f.Cards.Last())
+	}
+	_, err = f.S.RemindEvent(ctx, caller(Bob), Group, e.ID)
+	wantCode(t, "RemindEvent by a member who did not create it", err, hongyan.CodeDenied)
+	if _, err := f.S.RemindEvent(ctx, caller(Alice), Group, e.ID); err != nil {
+		t.Fatalf("RemindEvent by its creator: %v", err)
+	}
+	if c := f.Cards.Last(); c.Card.Kind != groupapp.CardReminder || !cmp.Equal(c.Card.Mentions, []hongyan.UserID{Owner, Admin}) {
+		t.Errorf("reminder: got %+v, want those going mentioned", c)
+	}
+	_, err = f.S.RemindEvent(ctx, caller(Admin), Group, e.ID)
+	wantCode(t, "RemindEvent again at once", err, hongyan.CodeRateLimited)
+	// Someone who leaves the group gives up their place.
+	f.Groups.Remove(Group, Owner)
+	if _, err := f.S.SignUp(ctx, caller(Bob), Group, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	v, _ = f.S.EventOf(ctx, caller(Bob), Group, e.ID)
+	if !cmp.Equal(v.Going, []hongyan.UserID{Admin, Bob}) || v.Mine != 1 {
+		t.Errorf("after the owner left: got going %v mine %d", v.Going, v.Mine)
+	}
+	_, err = f.S.SignUp(ctx, caller(Owner), Group, e.ID)
+	wantCode(t, "SignUp by a former member", err, hongyan.CodeNotFound)
+	_, err = f.S.EventOf(ctx, caller(Stranger), Group, e.ID)
+	wantCode(t, "EventOf for a stranger", err, hongyan.CodeNotFound)
+	f.Clock.Set(start)
+	_, err = f.S.SignUp(ctx, caller(Alice), Group, e.ID)
+	wantCode(t, "SignUp once started", err, hongyan.CodePrecondition)
+	_, err = f.S.CancelSignup(ctx, caller(Bob), Group, e.ID)
+	wantCode(t, "CancelSignup once started", err, hongyan.CodePrecondition)
+}

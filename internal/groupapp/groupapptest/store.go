@@ -238,3 +238,76 @@ func testAnnouncementStore(t *testing.T, s groupapp.Store) {
 	_, err = s.UpdateAnnouncement(ctx, groupapp.Announcement{ID: a.ID, Group: Group + 1}, nil)
 	wantCode(t, "UpdateAnnouncement through another group", err, hongyan.CodeNotFound)
 }
+
+func testEventStore(t *testing.T, s groupapp.Store) {
+	ctx := t.Context()
+	e, changes, err := s.CreateEvent(ctx, groupapp.Event{Group: Group, Creator: Alice, Title: "Hike", Place: "West gate", Start: T0.Add(48 * time.Hour),
+		Limit: 2, Created: T0}, notify(groupapp.ChangeEvent, 0, Alice, Bob))
+	if err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	checkChanges(t, "CreateEvent", changes, e.ID, Alice, Bob)
+	got, err := s.Event(ctx, Group, e.ID)
+	if err != nil || !cmp.Equal(got, e) {
+		t.Errorf("Event: got %+v, %v; want %+v", got, err, e)
+	}
+	_, err = s.Event(ctx, Group+1, e.ID)
+	wantCode(t, "Event of another group", err, hongyan.CodeNotFound)
+	for _, u := range []hongyan.UserID{Bob, Alice, Owner} {
+		changes, err := s.SignUp(ctx, Group, groupapp.Signup{Event: e.ID, User: u, At: T0}, notify(groupapp.ChangeEvent, e.ID, Alice))
+		if err != nil {
+			t.Fatalf("SignUp %d: %v", u, err)
+		}
+		checkChanges(t, "SignUp", changes, e.ID, Alice)
+	}
+	changes, err = s.SignUp(ctx, Group, groupapp.Signup{Event: e.ID, User: Bob, At: T0}, notify(groupapp.ChangeEvent, e.ID, Alice))
+	if err != nil || len(changes) != 0 {
+		t.Errorf("SignUp again: got %v, %v; want nothing changed", changes, err)
+	}
+	_, err = s.SignUp(ctx, Group+1, groupapp.Signup{Event: e.ID, User: Admin, At: T0}, nil)
+	wantCode(t, "SignUp through another group", err, hongyan.CodeNotFound)
+	order := func() []hongyan.UserID {
+		t.Helper()
+		ups, err := s.Signups(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []hongyan.UserID
+		for i, u := range ups {
+			if i > 0 && u.Seq <= ups[i-1].Seq {
+				t.Errorf("sign-ups out of order: %+v", ups)
+			}
+			out = append(out, u.User)
+		}
+		return out
+	}
+	if got, want := order(), []hongyan.UserID{Bob, Alice, Owner}; !cmp.Equal(got, want) {
+		t.Errorf("Signups: got %v, want %v", got, want)
+	}
+	changes, err = s.CancelSignup(ctx, Group, e.ID, Bob, notify(groupapp.ChangeEvent, e.ID, Alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkChanges(t, "CancelSignup", changes, e.ID, Alice)
+	changes, err = s.CancelSignup(ctx, Group, e.ID, Bob, notify(groupapp.ChangeEvent, e.ID, Alice))
+	if err != nil || len(changes) != 0 {
+		t.Errorf("CancelSignup again: got %v, %v; want nothing changed", changes, err)
+	}
+	if _, err := s.SignUp(ctx, Group, groupapp.Signup{Event: e.ID, User: Bob, At: T0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := order(), []hongyan.UserID{Alice, Owner, Bob}; !cmp.Equal(got, want) {
+		t.Errorf("after Bob cancelled and came back: got %v, want %v (at the end)", got, want)
+	}
+	if es, err := s.Events(ctx, Group, 0, 5); err != nil || len(es) != 1 {
+		t.Errorf("Events: got %+v, %v", es, err)
+	}
+	ok, err := s.RemindEvent(ctx, Group, e.ID, T0.Add(time.Hour), T0)
+	if err != nil || !ok {
+		t.Errorf("RemindEvent: got %v, %v", ok, err)
+	}
+	ok, err = s.RemindEvent(ctx, Group, e.ID, T0.Add(90*time.Minute), T0.Add(30*time.Minute))
+	if err != nil || ok {
+		t.Errorf("RemindEvent too soon: got %v, %v; want refused", ok, err)
+	}
+}
