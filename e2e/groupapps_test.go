@@ -93,6 +93,22 @@ func TestGroupAppsThroughTheCLI(t *testing.T) {
 		t.Errorf("announcements: got %v, want two, none pinned", all)
 	}
 
+	// An event with two places: the third waits and moves up.
+	ev := app("gapp_mem1", "event", "create", "植物园写生", "--start", "72h", "--place", "北门", "--limit", "2")
+	eid := fmt.Sprint(num(ev[0], "id"))
+	app("gapp_mem1", "event", "signup", eid)
+	app("gapp_owner", "event", "signup", eid)
+	if w := app("gapp_mem2", "event", "signup", eid); w[0]["mine"] != "waiting" || num(w[0], "waiting_at") != 1 {
+		t.Errorf("signing up for a full event: got %v, want waiting first", w[0])
+	}
+	app("gapp_owner", "event", "cancel", eid)
+	if g := app("gapp_mem2", "event", "show", eid); g[0]["mine"] != "going" || len(g[0]["going"].([]any)) != 2 {
+		t.Errorf("after a cancellation: got %v, want mem2 going", g[0])
+	}
+	if code := cliErr(t, s, p("gapp_other"), "groups", "app", gid, "event", "signup", eid); code != "not_found" {
+		t.Errorf("a stranger signs up: got %q, want not_found", code)
+	}
+
 	// The group chat holds the cards, in order.
 	var cards []string
 	for _, obj := range cli(t, s, p("gapp_mem2"), "sync") {
@@ -104,7 +120,7 @@ func TestGroupAppsThroughTheCLI(t *testing.T) {
 		cards = append(cards, fmt.Sprint(c["app"], ":", c["kind"], ":", m["text"]))
 	}
 	want := []string{"poll:created:春游去哪？", "homework:created:作文：我的家乡", "homework:reminder:作文：我的家乡",
-		"announcement:created:明天春游", "announcement:created:记得带水"}
+		"announcement:created:明天春游", "announcement:created:记得带水", "event:created:植物园写生", "event:promoted:植物园写生"}
 	if !equal(cards, want) {
 		t.Errorf("cards: got %v, want %v", cards, want)
 	}

@@ -73,6 +73,10 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups app GID announce post TEXT [--pin] | announce pin|unpin|remove ID
   groups app GID announce list [--pinned] [--before ID] [--limit N]
                                        the announcements board (owner/admins post)
+  groups app GID event create TITLE --start TIME [--place P] [--limit N]
+  groups app GID event signup|cancel|remind|show ID | event list
+                                       events: past the limit, sign-ups wait and
+                                       move up when someone cancels
                                        TIME: RFC 3339, "YYYY-MM-DD HH:MM" or a
                                        duration from now such as 48h
   addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE

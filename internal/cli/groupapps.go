@@ -13,11 +13,13 @@ const groupAppsUsage = "groups app GID poll create QUESTION OPTION... [--multi] 
 	"groups app GID poll list [--before ID] [--limit N] | groups app GID checkin | groups app GID checkin show | " +
 	"groups app GID homework post TITLE --due TIME [--text T] | groups app GID homework submit ID TEXT | " +
 	"groups app GID homework remind ID | groups app GID homework show ID | groups app GID homework list [--before ID] [--limit N] | " +
-	"groups app GID announce post TEXT [--pin] | groups app GID announce pin|unpin|remove ID | groups app GID announce list [--pinned] [--before ID] [--limit N]"
+	"groups app GID announce post TEXT [--pin] | groups app GID announce pin|unpin|remove ID | groups app GID announce list [--pinned] [--before ID] [--limit N] | " +
+	"groups app GID event create TITLE --start TIME [--place P] [--limit N] | groups app GID event signup|cancel|remind|show ID | " +
+	"groups app GID event list [--before ID] [--limit N]"
 
 // groupAppFlags are the flags of groups app (besides the switches
 // --multi, --anonymous, --pin and --pinned, which take no value).
-var groupAppFlags = []string{"deadline", "due", "text", "before", "limit"}
+var groupAppFlags = []string{"deadline", "due", "text", "before", "limit", "start", "place"}
 
 // parseWhen reads a time given as RFC 3339 ("2026-03-02T18:00:00+08:00"),
 // as a local date and time ("2026-03-02 18:00"), or as a duration from now
@@ -205,6 +207,44 @@ func (e *env) groupApps(args []string) error {
 		} else {
 			req.Req = &pb.ClientFrame_AppAnnouncePin{AppAnnouncePin: &pb.AnnouncePinRequest{Group: gid, Id: r.Id, Pinned: sub == "pin"}}
 		}
+	case "event create":
+		if len(rest) != 1 || fl["start"] == "" {
+			return usageErr("usage: %s", groupAppsUsage)
+		}
+		start, err := parseWhen(fl["start"], time.Now())
+		if err != nil {
+			return err
+		}
+		r := &pb.EventCreateRequest{Group: gid, Title: rest[0], Place: fl["place"], Start: start.UnixMilli()}
+		if v := fl["limit"]; v != "" {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return usageErr("--limit is a number of places, not %q", v)
+			}
+			r.Limit = uint32(n)
+		}
+		req.Req = &pb.ClientFrame_AppEventCreate{AppEventCreate: r}
+	case "event signup", "event cancel", "event remind", "event show":
+		r, err := ref()
+		if err != nil {
+			return err
+		}
+		switch sub {
+		case "signup":
+			req.Req = &pb.ClientFrame_AppEventSignup{AppEventSignup: r}
+		case "cancel":
+			req.Req = &pb.ClientFrame_AppEventCancel{AppEventCancel: r}
+		case "remind":
+			req.Req = &pb.ClientFrame_AppEventRemind{AppEventRemind: r}
+		default:
+			req.Req = &pb.ClientFrame_AppEventGet{AppEventGet: r}
+		}
+	case "event list":
+		p, err := page()
+		if err != nil {
+			return err
+		}
+		req.Req = &pb.ClientFrame_AppEvents{AppEvents: p}
 	case "announce list":
 		p, err := page()
 		if err != nil {
@@ -242,6 +282,14 @@ func (e *env) groupApps(args []string) error {
 				return err
 			}
 		}
+	case f.GetAppEvent() != nil:
+		return e.print(eventObject(f.GetAppEvent()))
+	case f.GetAppEvents() != nil:
+		for _, ev := range f.GetAppEvents().GetEvents() {
+			if err := e.print(eventObject(ev)); err != nil {
+				return err
+			}
+		}
 	case f.GetAppAnnouncement() != nil:
 		return e.print(announcementObject(f.GetAppAnnouncement()))
 	case f.GetAppAnnouncements() != nil:
@@ -254,6 +302,12 @@ func (e *env) groupApps(args []string) error {
 		return e.print(object{{"ok", true}})
 	}
 	return nil
+}
+
+func eventObject(e *pb.GroupEvent) object {
+	mine := map[uint32]string{0: "", 1: "going", 2: "waiting"}[e.Mine]
+	return object{{"id", e.Id}, {"group", e.Group}, {"creator", e.Creator}, {"title", e.Title}, {"place", e.Place}, {"start", when(e.Start)},
+		{"limit", e.Limit}, {"open", e.Open}, {"going", emptyList(e.Going)}, {"waiting", emptyList(e.Waiting)}, {"mine", mine}, {"waiting_at", e.WaitingAt}}
 }
 
 func announcementObject(a *pb.GroupAnnouncement) object {

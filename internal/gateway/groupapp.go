@@ -9,8 +9,8 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// groupAppRoutes adds the group apps: polls, check-in, homework and the
-// announcements board. The
+// groupAppRoutes adds the group apps: polls, check-in, homework, the
+// announcements board and events. The
 // rules (who may see, create, vote, close, submit and remind) are the
 // feature's: this file only converts.
 func groupAppRoutes(rs routes) {
@@ -109,6 +109,54 @@ func groupAppRoutes(rs routes) {
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppAnnouncements{AppAnnouncements: out}}, nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCreate) (*pb.ServerFrame, error) {
+		q := r.AppEventCreate
+		e, err := c.g.s.GroupApps.CreateEvent(ctx, me, hongyan.ConversationID(q.Group), groupapp.NewEvent{Title: q.Title, Place: q.Place,
+			Start: msTime(q.Start), Limit: int(min(q.Limit, groupapp.MaxEventLimit+1))})
+		if err != nil {
+			return nil, err
+		}
+		return eventFrame(c.g.s.GroupApps.EventOf(ctx, me, e.Group, e.ID))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventSignup) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.SignUp(ctx, me, hongyan.ConversationID(r.AppEventSignup.Group), r.AppEventSignup.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCancel) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.CancelSignup(ctx, me, hongyan.ConversationID(r.AppEventCancel.Group), r.AppEventCancel.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventRemind) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.RemindEvent(ctx, me, hongyan.ConversationID(r.AppEventRemind.Group), r.AppEventRemind.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventGet) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.EventOf(ctx, me, hongyan.ConversationID(r.AppEventGet.Group), r.AppEventGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEvents) (*pb.ServerFrame, error) {
+		q := r.AppEvents
+		es, err := c.g.s.GroupApps.Events(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupEventList{Events: make([]*pb.GroupEvent, 0, len(es))}
+		for _, e := range es {
+			out.Events = append(out.Events, EventPB(e))
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvents{AppEvents: out}}, nil
+	})
+}
+
+func eventFrame(v groupapp.EventView, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvent{AppEvent: EventPB(v)}}, nil
+}
+
+// EventPB converts an event as its viewer sees it; the change-log resolver
+// uses it too.
+func EventPB(v groupapp.EventView) *pb.GroupEvent {
+	return &pb.GroupEvent{Id: v.ID, Group: int64(v.Group), Creator: int64(v.Creator), Title: v.Title, Place: v.Place, Start: timeMS(v.Start),
+		Limit: uint32(v.Limit), Created: timeMS(v.Created), Reminded: timeMS(v.Reminded), Open: v.Open, Going: users64(v.Going),
+		Waiting: users64(v.Waiting), Mine: uint32(v.Mine), WaitingAt: uint32(v.WaitingAt)}
 }
 
 func announcementFrame(a groupapp.Announcement, err error) (*pb.ServerFrame, error) {

@@ -132,7 +132,8 @@ func (s *Service) SignUp(ctx context.Context, c hongyan.Caller, group hongyan.Co
 }
 
 // CancelSignup withdraws the caller's sign-up for event id of group; if
-// they had a place, the first who waits takes it and is told in the chat.
+// they had a place, the first who waits takes it and is told in the chat
+// (a card from the event's creator mentioning them).
 func (s *Service) CancelSignup(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64) (EventView, error) {
 	m, e, err := s.openEvent(ctx, c, group, id)
 	if err != nil {
@@ -162,7 +163,10 @@ func (s *Service) CancelSignup(ctx context.Context, c hongyan.Caller, group hong
 		}
 	}
 	if len(promoted) > 0 {
-		s.post(ctx, group, c.User, Card{App: AppEvent, Kind: CardPromoted, Item: e.ID, Title: e.Title, Mentions: promoted, At: s.now()})
+		// Posted as the event's creator, as the organiser's news: the
+		// member who cancelled may be muted. The change reaches the
+		// promoted member's devices either way.
+		s.post(ctx, group, e.Creator, Card{App: AppEvent, Kind: CardPromoted, Item: e.ID, Title: e.Title, Mentions: promoted, At: s.now()})
 	}
 	return after, nil
 }

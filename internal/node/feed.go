@@ -24,7 +24,8 @@ import (
 // group.View, group.Invitation, favorite.Favorite, officialacct.Message,
 // officialacct.FollowState, officialacct.Post, wallet.Balance, wallet.Transfer,
 // wallet.PacketView, []addressbook.Version, addressbook.Entry, groupapp.PollView,
-// groupapp.Board, groupapp.HomeworkView or groupapp.Announcement — nil when the object
+// groupapp.Board, groupapp.HomeworkView, groupapp.Announcement or
+// groupapp.EventView — nil when the object
 // is gone. Transports turn them into their frames.
 func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service, finds *discovery.Service, books *addressbook.Service, apps *groupapp.Service) changelog.Resolvers {
 	rs := changelog.Resolvers{

@@ -69,7 +69,8 @@ func (c appCards) Post(ctx context.Context, id hongyan.ConversationID, from hong
 }
 
 // groupAppResolvers adds the group apps' entries to rs: a poll with its
-// results, the group's check-in board, a homework, an announcement — each as the caller
+// results, the group's check-in board, a homework, an announcement, an
+// event — each as the caller
 // sees it now, nil once they are no longer a member (the item then only
 // moves the cursor).
 func groupAppResolvers(rs changelog.Resolvers, apps *groupapp.Service) {
@@ -90,5 +91,8 @@ func groupAppResolvers(rs changelog.Resolvers, apps *groupapp.Service) {
 	})
 	rs[groupapp.ChangeAnnouncement] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.Announcement(ctx, me, e.Conversation, e.Ref))
+	})
+	rs[groupapp.ChangeEvent] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+		return gone(apps.EventOf(ctx, me, e.Conversation, e.Ref))
 	})
 }

@@ -123,6 +123,25 @@ func TestGroupApps(t *testing.T) {
 			t.Errorf("a removed member reading the board: got %q, want not_found", code)
 		}
 
+		// An event with one place: the owner waits, and gets the place when
+		// the member cancels.
+		eventReq := &pb.ClientFrame{Req: &pb.ClientFrame_AppEventCreate{AppEventCreate: &pb.EventCreateRequest{Group: g, Title: "登山",
+			Place: "香山东门", Start: time.Now().Add(72 * time.Hour).UnixMilli(), Limit: 1}}}
+		if code := callCode(mem, eventReq); code != "permission_denied" {
+			t.Errorf("a member creating an event in a muted group: got %q, want permission_denied", code)
+		}
+		e := call(t, owner, eventReq).GetAppEvent()
+		ref := &pb.GroupAppRef{Group: g, Id: e.Id}
+		call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppEventSignup{AppEventSignup: ref}})
+		waiting := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppEventSignup{AppEventSignup: ref}}).GetAppEvent()
+		if waiting.Mine != 2 || waiting.WaitingAt != 1 || !slices.Equal(waiting.Going, []int64{us[1].id}) {
+			t.Errorf("the owner signing up for a full event: got %v, want waiting first", waiting)
+		}
+		if code := callCode(gone, &pb.ClientFrame{Req: &pb.ClientFrame_AppEventSignup{AppEventSignup: ref}}); code != "not_found" {
+			t.Errorf("a removed member signing up: got %q, want not_found", code)
+		}
+		call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppEventCancel{AppEventCancel: ref}})
+
 		// The member's other device, from the start: the cards in the chat
 		// and each app's state as it is now.
 		var cards []*pb.AppCard
@@ -131,6 +150,7 @@ func TestGroupApps(t *testing.T) {
 		var lastHomework *pb.GroupHomework
 		var reminder *pb.Message
 		removed := map[int64]bool{}
+		var lastEvent *pb.GroupEvent
 		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[1]))) {
 			if m := ch.GetMessage(); m.GetKind() == pb.MessageKind_MESSAGE_KIND_APP_CARD {
 				cards = append(cards, m.AppCard)
@@ -150,6 +170,9 @@ func TestGroupApps(t *testing.T) {
 			if x := ch.GetAppAnnouncement(); x != nil {
 				removed[x.Id] = x.Removed
 			}
+			if x := ch.GetAppEvent(); x != nil {
+				lastEvent = x
+			}
 		}
 		if want := map[int64]bool{ann.Id: false, old.Id: true}; len(removed) != 2 || removed[ann.Id] || !removed[old.Id] {
 			t.Errorf("second device's announcements (removed by ID): got %v, want %v", removed, want)
@@ -161,6 +184,11 @@ func TestGroupApps(t *testing.T) {
 			{App: pb.GroupApp_GROUP_APP_HOMEWORK, Kind: pb.AppCardKind_APP_CARD_KIND_REMINDER, Item: h.Id, Title: "路线图"},
 			{App: pb.GroupApp_GROUP_APP_ANNOUNCEMENT, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: ann.Id, Title: "周六集合：南门"},
 			{App: pb.GroupApp_GROUP_APP_ANNOUNCEMENT, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: old.Id, Title: "带水"},
+			{App: pb.GroupApp_GROUP_APP_EVENT, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: e.Id, Title: "登山"},
+			{App: pb.GroupApp_GROUP_APP_EVENT, Kind: pb.AppCardKind_APP_CARD_KIND_PROMOTED, Item: e.Id, Title: "登山"},
+		}
+		if lastEvent == nil || !slices.Equal(lastEvent.Going, []int64{us[0].id}) || lastEvent.Mine != 0 || len(lastEvent.Waiting) != 0 {
+			t.Errorf("second device's event: got %v, want the owner going, promoted", lastEvent)
 		}
 		if len(cards) != len(want) {
 			t.Fatalf("cards: got %v, want %v", cards, want)
@@ -184,7 +212,7 @@ func TestGroupApps(t *testing.T) {
 		}
 		// The removed member's device learns nothing of the apps now.
 		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[2]))) {
-			if ch.GetAppPoll() != nil || ch.GetAppHomework() != nil || ch.GetAppCheckinBoard() != nil || ch.GetAppAnnouncement() != nil {
+			if ch.GetAppPoll() != nil || ch.GetAppHomework() != nil || ch.GetAppCheckinBoard() != nil || ch.GetAppAnnouncement() != nil || ch.GetAppEvent() != nil {
 				t.Errorf("removed member's device: got %v", ch)
 			}
 		}

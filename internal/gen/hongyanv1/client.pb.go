@@ -710,6 +710,12 @@ type ClientFrame struct {
 	//	*ClientFrame_AppAnnouncePin
 	//	*ClientFrame_AppAnnounceRemove
 	//	*ClientFrame_AppAnnouncements
+	//	*ClientFrame_AppEventCreate
+	//	*ClientFrame_AppEventSignup
+	//	*ClientFrame_AppEventCancel
+	//	*ClientFrame_AppEventRemind
+	//	*ClientFrame_AppEventGet
+	//	*ClientFrame_AppEvents
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2352,6 +2358,60 @@ func (x *ClientFrame) GetAppAnnouncements() *AnnouncementsRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetAppEventCreate() *EventCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventCreate); ok {
+			return x.AppEventCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventSignup() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventSignup); ok {
+			return x.AppEventSignup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventCancel() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventCancel); ok {
+			return x.AppEventCancel
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventRemind() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventRemind); ok {
+			return x.AppEventRemind
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventGet); ok {
+			return x.AppEventGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEvents() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEvents); ok {
+			return x.AppEvents
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3072,6 +3132,30 @@ type ClientFrame_AppAnnouncements struct {
 	AppAnnouncements *AnnouncementsRequest `protobuf:"bytes,315,opt,name=app_announcements,json=appAnnouncements,proto3,oneof"`
 }
 
+type ClientFrame_AppEventCreate struct {
+	AppEventCreate *EventCreateRequest `protobuf:"bytes,316,opt,name=app_event_create,json=appEventCreate,proto3,oneof"`
+}
+
+type ClientFrame_AppEventSignup struct {
+	AppEventSignup *GroupAppRef `protobuf:"bytes,317,opt,name=app_event_signup,json=appEventSignup,proto3,oneof"`
+}
+
+type ClientFrame_AppEventCancel struct {
+	AppEventCancel *GroupAppRef `protobuf:"bytes,318,opt,name=app_event_cancel,json=appEventCancel,proto3,oneof"`
+}
+
+type ClientFrame_AppEventRemind struct {
+	AppEventRemind *GroupAppRef `protobuf:"bytes,319,opt,name=app_event_remind,json=appEventRemind,proto3,oneof"`
+}
+
+type ClientFrame_AppEventGet struct {
+	AppEventGet *GroupAppRef `protobuf:"bytes,320,opt,name=app_event_get,json=appEventGet,proto3,oneof"`
+}
+
+type ClientFrame_AppEvents struct {
+	AppEvents *GroupAppPage `protobuf:"bytes,321,opt,name=app_events,json=appEvents,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3426,6 +3510,18 @@ func (*ClientFrame_AppAnnounceRemove) isClientFrame_Req() {}
 
 func (*ClientFrame_AppAnnouncements) isClientFrame_Req() {}
 
+func (*ClientFrame_AppEventCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventSignup) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventCancel) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventRemind) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEvents) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3519,6 +3615,8 @@ type ServerFrame struct {
 	//	*ServerFrame_AppHomeworks
 	//	*ServerFrame_AppAnnouncement
 	//	*ServerFrame_AppAnnouncements
+	//	*ServerFrame_AppEvent
+	//	*ServerFrame_AppEvents
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4358,6 +4456,24 @@ func (x *ServerFrame) GetAppAnnouncements() *GroupAnnouncementList {
 	return nil
 }
 
+func (x *ServerFrame) GetAppEvent() *GroupEvent {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppEvent); ok {
+			return x.AppEvent
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppEvents() *GroupEventList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppEvents); ok {
+			return x.AppEvents
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4719,6 +4835,14 @@ type ServerFrame_AppAnnouncements struct {
 	AppAnnouncements *GroupAnnouncementList `protobuf:"bytes,306,opt,name=app_announcements,json=appAnnouncements,proto3,oneof"`
 }
 
+type ServerFrame_AppEvent struct {
+	AppEvent *GroupEvent `protobuf:"bytes,307,opt,name=app_event,json=appEvent,proto3,oneof"`
+}
+
+type ServerFrame_AppEvents struct {
+	AppEvents *GroupEventList `protobuf:"bytes,308,opt,name=app_events,json=appEvents,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4892,6 +5016,10 @@ func (*ServerFrame_AppHomeworks) isServerFrame_Body() {}
 func (*ServerFrame_AppAnnouncement) isServerFrame_Body() {}
 
 func (*ServerFrame_AppAnnouncements) isServerFrame_Body() {}
+
+func (*ServerFrame_AppEvent) isServerFrame_Body() {}
+
+func (*ServerFrame_AppEvents) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5358,6 +5486,7 @@ type Change struct {
 	//	*Change_AppCheckinBoard
 	//	*Change_AppHomework
 	//	*Change_AppAnnouncement
+	//	*Change_AppEvent
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5695,6 +5824,15 @@ func (x *Change) GetAppAnnouncement() *GroupAnnouncement {
 	return nil
 }
 
+func (x *Change) GetAppEvent() *GroupEvent {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppEvent); ok {
+			return x.AppEvent
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5853,6 +5991,11 @@ type Change_AppAnnouncement struct {
 	AppAnnouncement *GroupAnnouncement `protobuf:"bytes,303,opt,name=app_announcement,json=appAnnouncement,proto3,oneof"`
 }
 
+type Change_AppEvent struct {
+	// An event created, signed up for, cancelled or reminded (kind 124).
+	AppEvent *GroupEvent `protobuf:"bytes,304,opt,name=app_event,json=appEvent,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5916,6 +6059,8 @@ func (*Change_AppCheckinBoard) isChange_Item() {}
 func (*Change_AppHomework) isChange_Item() {}
 
 func (*Change_AppAnnouncement) isChange_Item() {}
+
+func (*Change_AppEvent) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11497,7 +11642,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/groupapp.proto\"\x92Z\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/groupapp.proto\"\xad]\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11707,8 +11852,15 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\fapp_announce\x18\xb8\x02 \x01(\v2\x1b.hongyan.v1.AnnounceRequestH\x00R\vappAnnounce\x12K\n" +
 	"\x10app_announce_pin\x18\xb9\x02 \x01(\v2\x1e.hongyan.v1.AnnouncePinRequestH\x00R\x0eappAnnouncePin\x12J\n" +
 	"\x13app_announce_remove\x18\xba\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x11appAnnounceRemove\x12P\n" +
-	"\x11app_announcements\x18\xbb\x02 \x01(\v2 .hongyan.v1.AnnouncementsRequestH\x00R\x10appAnnouncementsB\x05\n" +
-	"\x03req\"\x89)\n" +
+	"\x11app_announcements\x18\xbb\x02 \x01(\v2 .hongyan.v1.AnnouncementsRequestH\x00R\x10appAnnouncements\x12K\n" +
+	"\x10app_event_create\x18\xbc\x02 \x01(\v2\x1e.hongyan.v1.EventCreateRequestH\x00R\x0eappEventCreate\x12D\n" +
+	"\x10app_event_signup\x18\xbd\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventSignup\x12D\n" +
+	"\x10app_event_cancel\x18\xbe\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventCancel\x12D\n" +
+	"\x10app_event_remind\x18\xbf\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventRemind\x12>\n" +
+	"\rapp_event_get\x18\xc0\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\vappEventGet\x12:\n" +
+	"\n" +
+	"app_events\x18\xc1\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappEventsB\x05\n" +
+	"\x03req\"\xff)\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11814,7 +11966,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\fapp_homework\x18\xaf\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12E\n" +
 	"\rapp_homeworks\x18\xb0\x02 \x01(\v2\x1d.hongyan.v1.GroupHomeworkListH\x00R\fappHomeworks\x12K\n" +
 	"\x10app_announcement\x18\xb1\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x12Q\n" +
-	"\x11app_announcements\x18\xb2\x02 \x01(\v2!.hongyan.v1.GroupAnnouncementListH\x00R\x10appAnnouncementsB\x06\n" +
+	"\x11app_announcements\x18\xb2\x02 \x01(\v2!.hongyan.v1.GroupAnnouncementListH\x00R\x10appAnnouncements\x126\n" +
+	"\tapp_event\x18\xb3\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12<\n" +
+	"\n" +
+	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEventsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11838,7 +11993,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x9f\x0f\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd7\x0f\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11876,7 +12031,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\bapp_poll\x18\xac\x02 \x01(\v2\x15.hongyan.v1.GroupPollH\x00R\aappPoll\x12G\n" +
 	"\x11app_checkin_board\x18\xad\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
 	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
-	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncementB\x06\n" +
+	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
+	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEventB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -12582,69 +12738,72 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*AnnounceRequest)(nil),            // 171: hongyan.v1.AnnounceRequest
 	(*AnnouncePinRequest)(nil),         // 172: hongyan.v1.AnnouncePinRequest
 	(*AnnouncementsRequest)(nil),       // 173: hongyan.v1.AnnouncementsRequest
-	(*OaAccount)(nil),                  // 174: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 175: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 176: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 177: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 178: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 179: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 180: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 181: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 182: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 183: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 184: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 185: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 186: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 187: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 188: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 189: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 190: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 191: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 192: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 193: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 194: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 195: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 196: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 197: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 198: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 199: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 200: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 201: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 202: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 203: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 204: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 205: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 206: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 207: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 208: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 209: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 210: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 211: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 212: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 213: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 214: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 215: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 216: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 217: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 218: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 219: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 220: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 221: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 222: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 223: hongyan.v1.RedPacketGrabbed
-	(*GroupPoll)(nil),                  // 224: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 225: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 226: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 227: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 228: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 229: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 230: hongyan.v1.GroupAnnouncementList
-	(*OaFollow)(nil),                   // 231: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 232: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 233: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 234: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 235: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 236: hongyan.v1.AppCard
+	(*EventCreateRequest)(nil),         // 174: hongyan.v1.EventCreateRequest
+	(*OaAccount)(nil),                  // 175: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 176: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 177: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 178: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 179: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 180: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 181: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 182: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 183: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 184: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 185: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 186: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 187: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 188: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 189: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 190: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 191: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 192: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 193: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 194: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 195: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 196: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 197: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 198: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 199: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 200: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 201: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 202: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 203: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 204: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 205: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 206: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 207: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 208: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 209: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 210: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 211: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 212: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 213: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 214: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 215: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 216: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 217: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 218: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 219: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 220: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 221: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 222: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 223: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 224: hongyan.v1.RedPacketGrabbed
+	(*GroupPoll)(nil),                  // 225: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 226: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 227: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 228: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 229: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 230: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 231: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 232: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 233: hongyan.v1.GroupEventList
+	(*OaFollow)(nil),                   // 234: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 235: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 236: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 237: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 238: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 239: hongyan.v1.AppCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12824,171 +12983,180 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	172, // 174: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
 	167, // 175: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
 	173, // 176: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
-	11,  // 177: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 178: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 179: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 180: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 181: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 182: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 183: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 184: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 185: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 186: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 187: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 188: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 189: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 190: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 191: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 192: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 193: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 194: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 195: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 196: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 197: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 198: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 199: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 200: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 201: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 202: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 203: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 204: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 205: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	174, // 206: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	175, // 207: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	176, // 208: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	177, // 209: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	178, // 210: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 211: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	179, // 212: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	180, // 213: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	181, // 214: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 215: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	182, // 216: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	183, // 217: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	184, // 218: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	185, // 219: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	186, // 220: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	187, // 221: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	188, // 222: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	189, // 223: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	190, // 224: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	191, // 225: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	192, // 226: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	193, // 227: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	194, // 228: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	195, // 229: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	196, // 230: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	197, // 231: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	198, // 232: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	199, // 233: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	200, // 234: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	201, // 235: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	202, // 236: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	203, // 237: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	204, // 238: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	205, // 239: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	206, // 240: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	207, // 241: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	208, // 242: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	209, // 243: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	210, // 244: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	211, // 245: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	212, // 246: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	213, // 247: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	214, // 248: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	215, // 249: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	216, // 250: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	217, // 251: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	218, // 252: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	219, // 253: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	220, // 254: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	221, // 255: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	222, // 256: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	223, // 257: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	224, // 258: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	225, // 259: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	226, // 260: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	227, // 261: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	228, // 262: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	229, // 263: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	230, // 264: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	18,  // 265: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 266: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 267: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 268: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 269: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 270: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 271: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 272: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 273: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 274: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 275: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 276: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	177, // 277: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	231, // 278: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	194, // 279: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	232, // 280: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	233, // 281: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	201, // 282: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	203, // 283: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	204, // 284: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	209, // 285: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	213, // 286: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	234, // 287: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	216, // 288: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	221, // 289: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	222, // 290: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	224, // 291: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	226, // 292: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	227, // 293: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	229, // 294: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	0,   // 295: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 296: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 297: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 298: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 299: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 300: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 301: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	235, // 302: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	236, // 303: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	0,   // 304: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 305: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 306: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 307: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 308: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 309: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 310: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 311: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 312: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 313: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 314: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 315: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 316: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 317: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 318: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 319: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 320: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 321: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 322: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 323: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 324: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 325: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 326: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 327: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 328: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 329: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 330: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 331: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 332: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 333: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 334: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 335: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 336: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	337, // [337:337] is the sub-list for method output_type
-	337, // [337:337] is the sub-list for method input_type
-	337, // [337:337] is the sub-list for extension type_name
-	337, // [337:337] is the sub-list for extension extendee
-	0,   // [0:337] is the sub-list for field type_name
+	174, // 177: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
+	167, // 178: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
+	167, // 179: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
+	167, // 180: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
+	167, // 181: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
+	168, // 182: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
+	11,  // 183: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 184: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 185: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 186: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 187: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 188: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 189: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 190: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 191: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 192: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 193: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 194: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 195: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 196: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 197: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 198: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 199: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 200: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 201: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 202: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 203: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 204: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 205: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 206: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 207: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 208: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 209: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 210: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 211: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	175, // 212: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	176, // 213: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	177, // 214: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	178, // 215: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	179, // 216: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 217: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	180, // 218: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	181, // 219: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	182, // 220: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 221: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	183, // 222: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	184, // 223: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	185, // 224: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	186, // 225: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	187, // 226: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	188, // 227: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	189, // 228: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	190, // 229: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	191, // 230: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	192, // 231: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	193, // 232: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	194, // 233: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	195, // 234: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	196, // 235: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	197, // 236: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	198, // 237: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	199, // 238: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	200, // 239: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	201, // 240: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	202, // 241: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	203, // 242: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	204, // 243: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	205, // 244: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	206, // 245: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	207, // 246: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	208, // 247: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	209, // 248: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	210, // 249: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	211, // 250: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	212, // 251: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	213, // 252: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	214, // 253: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	215, // 254: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	216, // 255: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	217, // 256: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	218, // 257: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	219, // 258: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	220, // 259: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	221, // 260: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	222, // 261: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	223, // 262: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	224, // 263: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	225, // 264: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	226, // 265: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	227, // 266: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	228, // 267: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	229, // 268: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	230, // 269: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	231, // 270: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	232, // 271: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	233, // 272: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	18,  // 273: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 274: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 275: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 276: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 277: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 278: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 279: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 280: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 281: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 282: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 283: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 284: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	178, // 285: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	234, // 286: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	195, // 287: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	235, // 288: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	236, // 289: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	202, // 290: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	204, // 291: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	205, // 292: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	210, // 293: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	214, // 294: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	237, // 295: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	217, // 296: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	222, // 297: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	223, // 298: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	225, // 299: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	227, // 300: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	228, // 301: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	230, // 302: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	232, // 303: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	0,   // 304: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 305: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 306: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 307: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 308: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 309: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 310: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	238, // 311: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	239, // 312: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	0,   // 313: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 314: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 315: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 316: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 317: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 318: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 319: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 320: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 321: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 322: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 323: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 324: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 325: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 326: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 327: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 328: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 329: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 330: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 331: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 332: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 333: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 334: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 335: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 336: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 337: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 338: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 339: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 340: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 341: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 342: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 343: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 344: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 345: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	346, // [346:346] is the sub-list for method output_type
+	346, // [346:346] is the sub-list for method input_type
+	346, // [346:346] is the sub-list for extension type_name
+	346, // [346:346] is the sub-list for extension extendee
+	0,   // [0:346] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -13180,6 +13348,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AppAnnouncePin)(nil),
 		(*ClientFrame_AppAnnounceRemove)(nil),
 		(*ClientFrame_AppAnnouncements)(nil),
+		(*ClientFrame_AppEventCreate)(nil),
+		(*ClientFrame_AppEventSignup)(nil),
+		(*ClientFrame_AppEventCancel)(nil),
+		(*ClientFrame_AppEventRemind)(nil),
+		(*ClientFrame_AppEventGet)(nil),
+		(*ClientFrame_AppEvents)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -13269,6 +13443,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_AppHomeworks)(nil),
 		(*ServerFrame_AppAnnouncement)(nil),
 		(*ServerFrame_AppAnnouncements)(nil),
+		(*ServerFrame_AppEvent)(nil),
+		(*ServerFrame_AppEvents)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -13303,6 +13479,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppCheckinBoard)(nil),
 		(*Change_AppHomework)(nil),
 		(*Change_AppAnnouncement)(nil),
+		(*Change_AppEvent)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

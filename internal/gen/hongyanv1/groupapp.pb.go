@@ -96,9 +96,11 @@ const (
 	AppCardKind_APP_CARD_KIND_CREATED AppCardKind = 1
 	// A poll was closed before its deadline.
 	AppCardKind_APP_CARD_KIND_CLOSED AppCardKind = 2
-	// The poster reminds those who have not submitted (they are the
-	// message's mentions).
+	// The poster reminds those who have not submitted, or an event's
+	// organiser those going (they are the message's mentions).
 	AppCardKind_APP_CARD_KIND_REMINDER AppCardKind = 3
+	// Someone waiting for an event got a place (they are mentioned).
+	AppCardKind_APP_CARD_KIND_PROMOTED AppCardKind = 4
 )
 
 // Enum value maps for AppCardKind.
@@ -108,12 +110,14 @@ var (
 		1: "APP_CARD_KIND_CREATED",
 		2: "APP_CARD_KIND_CLOSED",
 		3: "APP_CARD_KIND_REMINDER",
+		4: "APP_CARD_KIND_PROMOTED",
 	}
 	AppCardKind_value = map[string]int32{
 		"APP_CARD_KIND_UNSPECIFIED": 0,
 		"APP_CARD_KIND_CREATED":     1,
 		"APP_CARD_KIND_CLOSED":      2,
 		"APP_CARD_KIND_REMINDER":    3,
+		"APP_CARD_KIND_PROMOTED":    4,
 	}
 )
 
@@ -1634,6 +1638,280 @@ func (x *GroupAnnouncementList) GetAnnouncements() []*GroupAnnouncement {
 	return nil
 }
 
+// app_event_create: an event (title ≤ 100, place ≤ 100) starting within a
+// year, with at most limit places (0: none, at most 10000). Any member who
+// may post may. Posts a card; answers app_event.
+type EventCreateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Place         string                 `protobuf:"bytes,3,opt,name=place,proto3" json:"place,omitempty"`
+	Start         int64                  `protobuf:"varint,4,opt,name=start,proto3" json:"start,omitempty"`
+	Limit         uint32                 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventCreateRequest) Reset() {
+	*x = EventCreateRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventCreateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventCreateRequest) ProtoMessage() {}
+
+func (x *EventCreateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventCreateRequest.ProtoReflect.Descriptor instead.
+func (*EventCreateRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *EventCreateRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *EventCreateRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *EventCreateRequest) GetPlace() string {
+	if x != nil {
+		return x.Place
+	}
+	return ""
+}
+
+func (x *EventCreateRequest) GetStart() int64 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *EventCreateRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type GroupEvent struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Group    int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Creator  int64                  `protobuf:"varint,3,opt,name=creator,proto3" json:"creator,omitempty"`
+	Title    string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Place    string                 `protobuf:"bytes,5,opt,name=place,proto3" json:"place,omitempty"`
+	Start    int64                  `protobuf:"varint,6,opt,name=start,proto3" json:"start,omitempty"`
+	Limit    uint32                 `protobuf:"varint,7,opt,name=limit,proto3" json:"limit,omitempty"`
+	Created  int64                  `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	Reminded int64                  `protobuf:"varint,9,opt,name=reminded,proto3" json:"reminded,omitempty"`
+	// Takes sign-ups and cancellations (before the start).
+	Open bool `protobuf:"varint,10,opt,name=open,proto3" json:"open,omitempty"`
+	// Members with a place, in the order they signed up; then those waiting.
+	Going   []int64 `protobuf:"varint,11,rep,packed,name=going,proto3" json:"going,omitempty"`
+	Waiting []int64 `protobuf:"varint,12,rep,packed,name=waiting,proto3" json:"waiting,omitempty"`
+	// Mine: 0 not signed up, 1 going, 2 waiting (at waiting_at, from 1).
+	Mine          uint32 `protobuf:"varint,13,opt,name=mine,proto3" json:"mine,omitempty"`
+	WaitingAt     uint32 `protobuf:"varint,14,opt,name=waiting_at,json=waitingAt,proto3" json:"waiting_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupEvent) Reset() {
+	*x = GroupEvent{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupEvent) ProtoMessage() {}
+
+func (x *GroupEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupEvent.ProtoReflect.Descriptor instead.
+func (*GroupEvent) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GroupEvent) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetCreator() int64 {
+	if x != nil {
+		return x.Creator
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *GroupEvent) GetPlace() string {
+	if x != nil {
+		return x.Place
+	}
+	return ""
+}
+
+func (x *GroupEvent) GetStart() int64 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetReminded() int64 {
+	if x != nil {
+		return x.Reminded
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetOpen() bool {
+	if x != nil {
+		return x.Open
+	}
+	return false
+}
+
+func (x *GroupEvent) GetGoing() []int64 {
+	if x != nil {
+		return x.Going
+	}
+	return nil
+}
+
+func (x *GroupEvent) GetWaiting() []int64 {
+	if x != nil {
+		return x.Waiting
+	}
+	return nil
+}
+
+func (x *GroupEvent) GetMine() uint32 {
+	if x != nil {
+		return x.Mine
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetWaitingAt() uint32 {
+	if x != nil {
+		return x.WaitingAt
+	}
+	return 0
+}
+
+type GroupEventList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*GroupEvent          `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupEventList) Reset() {
+	*x = GroupEventList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupEventList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupEventList) ProtoMessage() {}
+
+func (x *GroupEventList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupEventList.ProtoReflect.Descriptor instead.
+func (*GroupEventList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GroupEventList) GetEvents() []*GroupEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 var File_hongyan_v1_groupapp_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_groupapp_proto_rawDesc = "" +
@@ -1752,19 +2030,46 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\aupdated\x18\a \x01(\x03R\aupdated\x12\x18\n" +
 	"\aremoved\x18\b \x01(\bR\aremoved\"\\\n" +
 	"\x15GroupAnnouncementList\x12C\n" +
-	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements*\x99\x01\n" +
+	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements\"\x82\x01\n" +
+	"\x12EventCreateRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
+	"\x05place\x18\x03 \x01(\tR\x05place\x12\x14\n" +
+	"\x05start\x18\x04 \x01(\x03R\x05start\x12\x14\n" +
+	"\x05limit\x18\x05 \x01(\rR\x05limit\"\xd1\x02\n" +
+	"\n" +
+	"GroupEvent\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x18\n" +
+	"\acreator\x18\x03 \x01(\x03R\acreator\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x14\n" +
+	"\x05place\x18\x05 \x01(\tR\x05place\x12\x14\n" +
+	"\x05start\x18\x06 \x01(\x03R\x05start\x12\x14\n" +
+	"\x05limit\x18\a \x01(\rR\x05limit\x12\x18\n" +
+	"\acreated\x18\b \x01(\x03R\acreated\x12\x1a\n" +
+	"\breminded\x18\t \x01(\x03R\breminded\x12\x12\n" +
+	"\x04open\x18\n" +
+	" \x01(\bR\x04open\x12\x14\n" +
+	"\x05going\x18\v \x03(\x03R\x05going\x12\x18\n" +
+	"\awaiting\x18\f \x03(\x03R\awaiting\x12\x12\n" +
+	"\x04mine\x18\r \x01(\rR\x04mine\x12\x1d\n" +
+	"\n" +
+	"waiting_at\x18\x0e \x01(\rR\twaitingAt\"@\n" +
+	"\x0eGroupEventList\x12.\n" +
+	"\x06events\x18\x01 \x03(\v2\x16.hongyan.v1.GroupEventR\x06events*\x99\x01\n" +
 	"\bGroupApp\x12\x19\n" +
 	"\x15GROUP_APP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eGROUP_APP_POLL\x10\x01\x12\x15\n" +
 	"\x11GROUP_APP_CHECKIN\x10\x02\x12\x1a\n" +
 	"\x16GROUP_APP_ANNOUNCEMENT\x10\x03\x12\x13\n" +
 	"\x0fGROUP_APP_EVENT\x10\x04\x12\x16\n" +
-	"\x12GROUP_APP_HOMEWORK\x10\x05*}\n" +
+	"\x12GROUP_APP_HOMEWORK\x10\x05*\x99\x01\n" +
 	"\vAppCardKind\x12\x1d\n" +
 	"\x19APP_CARD_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15APP_CARD_KIND_CREATED\x10\x01\x12\x18\n" +
 	"\x14APP_CARD_KIND_CLOSED\x10\x02\x12\x1a\n" +
-	"\x16APP_CARD_KIND_REMINDER\x10\x03B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"\x16APP_CARD_KIND_REMINDER\x10\x03\x12\x1a\n" +
+	"\x16APP_CARD_KIND_PROMOTED\x10\x04B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_groupapp_proto_rawDescOnce sync.Once
@@ -1779,7 +2084,7 @@ func file_hongyan_v1_groupapp_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_groupapp_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(GroupApp)(0),                 // 0: hongyan.v1.GroupApp
 	(AppCardKind)(0),              // 1: hongyan.v1.AppCardKind
@@ -1803,6 +2108,9 @@ var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(*AnnouncementsRequest)(nil),  // 19: hongyan.v1.AnnouncementsRequest
 	(*GroupAnnouncement)(nil),     // 20: hongyan.v1.GroupAnnouncement
 	(*GroupAnnouncementList)(nil), // 21: hongyan.v1.GroupAnnouncementList
+	(*EventCreateRequest)(nil),    // 22: hongyan.v1.EventCreateRequest
+	(*GroupEvent)(nil),            // 23: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),        // 24: hongyan.v1.GroupEventList
 }
 var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.AppCard.app:type_name -> hongyan.v1.GroupApp
@@ -1815,11 +2123,12 @@ var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	14, // 7: hongyan.v1.GroupHomework.submissions:type_name -> hongyan.v1.HomeworkSubmission
 	15, // 8: hongyan.v1.GroupHomeworkList.homework:type_name -> hongyan.v1.GroupHomework
 	20, // 9: hongyan.v1.GroupAnnouncementList.announcements:type_name -> hongyan.v1.GroupAnnouncement
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	23, // 10: hongyan.v1.GroupEventList.events:type_name -> hongyan.v1.GroupEvent
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_groupapp_proto_init() }
@@ -1833,7 +2142,7 @@ func file_hongyan_v1_groupapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_groupapp_proto_rawDesc), len(file_hongyan_v1_groupapp_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   20,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

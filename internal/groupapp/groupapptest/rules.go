@@ -369,8 +369,8 @@ func testEventRules(t *testing.T, s groupapp.Store) {
 	if err != nil || !cmp.Equal(v.Going, []hongyan.UserID{Owner, Admin}) || v.Waiting != nil || v.Mine != 0 {
 		t.Errorf("after Bob cancelled: got going %v waiting %v mine %d, %v", v.Going, v.Waiting, v.Mine, err)
 	}
-	if c := f.Cards.Last(); c.Card.Kind != groupapp.CardPromoted || !cmp.Equal(c.Card.Mentions, []hongyan.UserID{Admin}) {
-		t.Errorf("promotion card: got %+v, want Admin mentioned", c)
+	if c := f.Cards.Last(); c.Card.Kind != groupapp.CardPromoted || !cmp.Equal(c.Card.Mentions, []hongyan.UserID{Admin}) || c.From != Alice {
+		t.Errorf("promotion card: got %+v, want Admin mentioned, from the creator", c)
 	}
 	// Someone waiting cancels: nobody is promoted, no card.
 	if _, err := f.S.SignUp(ctx, caller(Bob), Group, e.ID); err != nil {

@@ -15,7 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
-import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
+import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1112,6 +1112,42 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: AnnouncementsRequest;
     case: "appAnnouncements";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.EventCreateRequest app_event_create = 316;
+     */
+    value: EventCreateRequest;
+    case: "appEventCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_signup = 317;
+     */
+    value: GroupAppRef;
+    case: "appEventSignup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_cancel = 318;
+     */
+    value: GroupAppRef;
+    case: "appEventCancel";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_remind = 319;
+     */
+    value: GroupAppRef;
+    case: "appEventRemind";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_get = 320;
+     */
+    value: GroupAppRef;
+    case: "appEventGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_events = 321;
+     */
+    value: GroupAppPage;
+    case: "appEvents";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1678,6 +1714,18 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: GroupAnnouncementList;
     case: "appAnnouncements";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupEvent app_event = 307;
+     */
+    value: GroupEvent;
+    case: "appEvent";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupEventList app_events = 308;
+     */
+    value: GroupEventList;
+    case: "appEvents";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2128,6 +2176,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: GroupAnnouncement;
     case: "appAnnouncement";
+  } | {
+    /**
+     * An event created, signed up for, cancelled or reminded (kind 124).
+     *
+     * @generated from field: hongyan.v1.GroupEvent app_event = 304;
+     */
+    value: GroupEvent;
+    case: "appEvent";
   } | { case: undefined; value?: undefined };
 };
 

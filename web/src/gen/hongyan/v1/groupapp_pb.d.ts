@@ -762,6 +762,149 @@ export declare type GroupAnnouncementList = Message<"hongyan.v1.GroupAnnouncemen
 export declare const GroupAnnouncementListSchema: GenMessage<GroupAnnouncementList>;
 
 /**
+ * app_event_create: an event (title ≤ 100, place ≤ 100) starting within a
+ * year, with at most limit places (0: none, at most 10000). Any member who
+ * may post may. Posts a card; answers app_event.
+ *
+ * @generated from message hongyan.v1.EventCreateRequest
+ */
+export declare type EventCreateRequest = Message<"hongyan.v1.EventCreateRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string place = 3;
+   */
+  place: string;
+
+  /**
+   * @generated from field: int64 start = 4;
+   */
+  start: bigint;
+
+  /**
+   * @generated from field: uint32 limit = 5;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hongyan.v1.EventCreateRequest.
+ * Use `create(EventCreateRequestSchema)` to create a new message.
+ */
+export declare const EventCreateRequestSchema: GenMessage<EventCreateRequest>;
+
+/**
+ * @generated from message hongyan.v1.GroupEvent
+ */
+export declare type GroupEvent = Message<"hongyan.v1.GroupEvent"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 group = 2;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 creator = 3;
+   */
+  creator: bigint;
+
+  /**
+   * @generated from field: string title = 4;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string place = 5;
+   */
+  place: string;
+
+  /**
+   * @generated from field: int64 start = 6;
+   */
+  start: bigint;
+
+  /**
+   * @generated from field: uint32 limit = 7;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: int64 created = 8;
+   */
+  created: bigint;
+
+  /**
+   * @generated from field: int64 reminded = 9;
+   */
+  reminded: bigint;
+
+  /**
+   * Takes sign-ups and cancellations (before the start).
+   *
+   * @generated from field: bool open = 10;
+   */
+  open: boolean;
+
+  /**
+   * Members with a place, in the order they signed up; then those waiting.
+   *
+   * @generated from field: repeated int64 going = 11;
+   */
+  going: bigint[];
+
+  /**
+   * @generated from field: repeated int64 waiting = 12;
+   */
+  waiting: bigint[];
+
+  /**
+   * Mine: 0 not signed up, 1 going, 2 waiting (at waiting_at, from 1).
+   *
+   * @generated from field: uint32 mine = 13;
+   */
+  mine: number;
+
+  /**
+   * @generated from field: uint32 waiting_at = 14;
+   */
+  waitingAt: number;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupEvent.
+ * Use `create(GroupEventSchema)` to create a new message.
+ */
+export declare const GroupEventSchema: GenMessage<GroupEvent>;
+
+/**
+ * @generated from message hongyan.v1.GroupEventList
+ */
+export declare type GroupEventList = Message<"hongyan.v1.GroupEventList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupEvent events = 1;
+   */
+  events: GroupEvent[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupEventList.
+ * Use `create(GroupEventListSchema)` to create a new message.
+ */
+export declare const GroupEventListSchema: GenMessage<GroupEventList>;
+
+/**
  * @generated from enum hongyan.v1.GroupApp
  */
 export enum GroupApp {
@@ -825,12 +968,19 @@ export enum AppCardKind {
   CLOSED = 2,
 
   /**
-   * The poster reminds those who have not submitted (they are the
-   * message's mentions).
+   * The poster reminds those who have not submitted, or an event's
+   * organiser those going (they are the message's mentions).
    *
    * @generated from enum value: APP_CARD_KIND_REMINDER = 3;
    */
   REMINDER = 3,
+
+  /**
+   * Someone waiting for an event got a place (they are mentioned).
+   *
+   * @generated from enum value: APP_CARD_KIND_PROMOTED = 4;
+   */
+  PROMOTED = 4,
 }
 
 /**
