@@ -77,6 +77,34 @@ describe("group apps", { skip }, () => {
     assert.match(await card.locator('[data-option="Fragrant Hills"]').textContent(), /王老师/, "a named poll shows who chose what");
     await shot(page, "desktop-en-group-poll.png");
     assert.deepEqual(await axe(page, "en desktop poll", '[data-screen="group-apps"]'), []);
+    // An event with one place: the member takes it, the owner waits.
+    await page.locator('[data-ga-tab="events"]').click();
+    await page.locator('[data-screen="group-apps"] .empty', { hasText: "No events yet" }).waitFor();
+    await page.locator('[data-action="ev-new"]').click();
+    await page.locator('.dialog-form input[name="title"]').fill("Sketching at the Botanical Garden");
+    await page.locator('.dialog-form input[name="place"]').fill("North gate");
+    await page.locator('.dialog-form input[name="start"]').fill("2099-05-01T09:00");
+    await page.locator(".dialog-form .btn.primary").click();
+    await page.locator(".toast", { hasText: "within the coming year" }).waitFor();
+    const start = new Date(Date.now() + 3 * 86400000);
+    const local = new Date(start.getTime() - start.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.locator('[data-action="ev-new"]').click();
+    await page.locator('.dialog-form input[name="title"]').fill("Sketching at the Botanical Garden");
+    await page.locator('.dialog-form input[name="place"]').fill("North gate");
+    await page.locator('.dialog-form input[name="start"]').fill(local);
+    await page.locator('.dialog-form input[name="limit"]').fill("1");
+    await page.locator(".dialog-form .btn.primary").click();
+    const ev = page.locator('[data-event="Sketching at the Botanical Garden"]');
+    await ev.locator('[data-action="ev-signup"]').click();
+    await ev.locator('[data-mine="1"]').waitFor();
+    const evs = (await owner.body("appEvents", { group: g.id })).events;
+    const w = await owner.body("appEventSignup", { group: g.id, id: evs[0].id });
+    assert.equal(w.mine, 2, "the owner waits");
+    await ev.locator(".ga-meta", { hasText: "1 waiting" }).waitFor();
+    await shot(page, "desktop-en-group-event.png");
+    assert.deepEqual(await axe(page, "en desktop events", '[data-screen="group-apps"]'), []);
+    await page.locator('[data-ga-tab="polls"]').click();
+
     // The card in the chat opens the poll.
     await go(page, `/chat/g/${g.id}`);
     const chatCard = page.locator('[data-app-card="polls"]').first();

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "6523cd2c400c6b16";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BwAY_7sC.js","/assets/index-D_0fLC-t.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "197b5b509429e3a2";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-Bp89ou4i.js","/assets/index-Cp6zERxa.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

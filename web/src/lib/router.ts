@@ -22,7 +22,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/g\/(\d+)\/info$/, "chats", "group-info"],
   [/^\/chat\/g\/(\d+)\/members$/, "chats", "group-members"],
   [/^\/chat\/g\/(\d+)\/book$/, "chats", "group-book"],
-  [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce))?$/, "chats", "group-apps"],
+  [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events))?$/, "chats", "group-apps"],
   [/^\/contacts\/new$/, "contacts", "requests"],
   [/^\/contacts\/add$/, "contacts", "add"],
   [/^\/contacts\/groups$/, "contacts", "groups"],

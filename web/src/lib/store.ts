@@ -309,6 +309,7 @@ export class Store extends Emitter {
           case "appCheckinBoard":
           case "appHomework":
           case "appAnnouncement":
+          case "appEvent":
             // The group apps' screens load what they show from the server.
             topics.add("apps");
             break;

@@ -9,11 +9,11 @@ import { router } from "../lib/router";
 import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { GroupRole, type Message } from "../lib/proto";
-import { AppCardKind, GroupApp, type CheckinBoard, type GroupAnnouncement, type GroupHomework, type GroupPoll } from "../gen/hongyan/v1/groupapp_pb.js";
+import { AppCardKind, GroupApp, type CheckinBoard, type GroupAnnouncement, type GroupEvent, type GroupHomework, type GroupPoll } from "../gen/hongyan/v1/groupapp_pb.js";
 import { ask, avatar, empty, header, modal, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 
-export type Tab = "polls" | "checkin" | "homework" | "announce";
+export type Tab = "polls" | "checkin" | "homework" | "announce" | "events";
 
 // localInput turns the value of an <input type="datetime-local"> into unix
 // milliseconds (0 when empty).
@@ -26,6 +26,10 @@ function localInput(v: string): number {
 // fill is a bar's filled part, share percent wide (set through the CSSOM:
 // the Content-Security-Policy forbids style attributes).
 const fill = (share: number) => h("span", { class: "ga-bar-fill", ref: (el) => (el.style.width = `${share}%`) });
+
+// inYear reports whether ms is after now and within the coming year, as
+// the server requires of deadlines, due times and starts.
+const inYear = (ms: number) => ms > Date.now() && ms - Date.now() <= 366 * 86400000;
 
 const loading = () => h("div", { class: "ga-loading", attrs: { role: "status" } }, t("ga_loading"));
 
@@ -41,6 +45,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
   let board: CheckinBoard | null = null;
   let homework: GroupHomework[] | null = null;
   let board_: GroupAnnouncement[] | null = null;
+  let events: GroupEvent[] | null = null;
   let failed = false;
   const body = h("div", { class: "pane-body ga-body", data: { tab } });
   const tabs = h("div", { class: "ga-tabs", attrs: { role: "tablist", "aria-label": t("ga_title") } });
@@ -54,6 +59,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
       if (tab === "polls") polls = (await app.conn.call("appPolls", { group }, "appPolls")).polls;
       else if (tab === "checkin") board = await app.conn.call("appCheckinBoard", { group }, "appCheckinBoard");
       else if (tab === "homework") homework = (await app.conn.call("appHomeworks", { group }, "appHomeworks")).homework;
+      else if (tab === "events") events = (await app.conn.call("appEvents", { group }, "appEvents")).events;
       else board_ = (await app.conn.call("appAnnouncements", { group }, "appAnnouncements")).announcements;
     } catch (e) {
       failed = true;
@@ -89,6 +95,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
     if (!v.question.trim()) return toast(t("ga_poll_need_question"), "error");
     if (options.length < 2 || options.length > 20) return toast(t("ga_poll_need_options"), "error");
     if (Number.isNaN(deadline)) return toast(t("ga_bad_time"), "error");
+    if (deadline && !inYear(deadline)) return toast(t("ga_time_in_year"), "error");
     await run(app.conn.call("appPollCreate", { group, question: v.question.trim(), options, multi: v.multi === "multi", anonymous: v.anonymous === "anonymous", deadline: BigInt(deadline) }, "appPoll"));
   };
 
@@ -185,6 +192,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
     const due = localInput(v.due);
     if (!v.title.trim()) return toast(t("ga_hw_need_title"), "error");
     if (!due || Number.isNaN(due)) return toast(t("ga_hw_need_due"), "error");
+    if (!inYear(due)) return toast(t("ga_time_in_year"), "error");
     await run(app.conn.call("appHomeworkPost", { group, title: v.title.trim(), text: v.text, due: BigInt(due) }, "appHomework"));
   };
 
@@ -296,15 +304,61 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
     ].filter((x): x is HTMLElement => !!x);
   };
 
+  // ---- events ----
+
+  const newEvent = async () => {
+    const v = await ask(t("ga_ev_new"), [
+      { name: "title", label: t("ga_ev_title"), maxlength: 100 },
+      { name: "place", label: t("ga_ev_place"), maxlength: 100 },
+      { name: "start", label: t("ga_ev_start"), type: "datetime-local" },
+      { name: "limit", label: t("ga_ev_limit"), type: "number", placeholder: t("ga_ev_limit_hint") },
+    ], t("ga_create"));
+    if (!v) return;
+    const start = localInput(v.start);
+    const limit = v.limit.trim() ? Number(v.limit) : 0;
+    if (!v.title.trim()) return toast(t("ga_ev_need_title"), "error");
+    if (!start || Number.isNaN(start)) return toast(t("ga_ev_need_start"), "error");
+    if (!inYear(start)) return toast(t("ga_time_in_year"), "error");
+    if (!Number.isInteger(limit) || limit < 0 || limit > 10000) return toast(t("ga_ev_bad_limit"), "error");
+    await run(app.conn.call("appEventCreate", { group, title: v.title.trim(), place: v.place.trim(), start: BigInt(start), limit }, "appEvent"));
+  };
+
+  const eventCard = (e: GroupEvent): HTMLElement => {
+    const ref = { group, id: e.id };
+    const mine = e.mine === 1 ? t("ga_ev_going") : e.mine === 2 ? t("ga_ev_waiting_at", e.waitingAt) : "";
+    const places = e.limit ? t("ga_ev_places", e.going.length, e.limit) : t("ga_ev_people", e.going.length);
+    return h(
+      "article",
+      { class: "ga-card ga-ev", data: { event: e.title } },
+      h("div", "ga-card-head", h("h3", null, e.title), h("span", { class: `ga-status${e.open ? " open" : ""}` }, e.open ? formatTime(Number(e.start), true) : t("ga_ev_started"))),
+      h("div", "ga-meta", [e.place, places, e.waiting.length ? t("ga_ev_waitlist", e.waiting.length) : ""].filter(Boolean).join(" · ")),
+      e.limit ? h("span", { class: "ga-bar", attrs: { "aria-hidden": "true" } }, fill(pct(e.going.length, e.limit))) : null,
+      e.going.length ? h("div", "ga-voters", e.going.map(name).join(t("list_sep"))) : null,
+      h(
+        "div",
+        "ga-actions",
+        mine ? h("span", { class: "hint", data: { mine: String(e.mine) } }, mine) : null,
+        e.open && !e.mine ? h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "ev-signup" }, on: { click: () => void run(app.conn.call("appEventSignup", ref, "appEvent")) } }, e.limit && e.going.length >= e.limit ? t("ga_ev_join_waitlist") : t("ga_ev_signup")) : null,
+        e.open && e.mine ? h("button", { class: "btn", attrs: { type: "button" }, data: { action: "ev-cancel" }, on: { click: () => void run(app.conn.call("appEventCancel", ref, "appEvent")) } }, t("ga_ev_cancel")) : null,
+        e.open && e.going.length && (e.creator === st.me || admin()) ? h("button", { class: "btn", attrs: { type: "button" }, data: { action: "ev-remind" }, on: { click: () => void run(app.conn.call("appEventRemind", ref, "appEvent")).then((r) => r && toast(t("ga_ev_reminded", r.going.length))) } }, t("ga_ev_remind")) : null,
+      ),
+    );
+  };
+
+  const eventsPane = (): HTMLElement[] => [
+    h("div", "ga-toolbar", h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "ev-new" }, on: { click: () => void newEvent() } }, t("ga_ev_new"))),
+    events === null ? (failed ? empty(t("ga_load_failed")) : loading()) : events.length ? h("div", "ga-list", ...events.map(eventCard)) : empty(t("ga_ev_empty")),
+  ];
+
   const render = () => {
     body.dataset.tab = tab;
     replace(
       tabs,
-      ...(["announce", "polls", "checkin", "homework"] as Tab[]).map((k) =>
+      ...(["announce", "polls", "events", "checkin", "homework"] as Tab[]).map((k) =>
         h("button", { class: `ga-tab${k === tab ? " on" : ""}`, attrs: { type: "button", role: "tab", "aria-selected": k === tab ? "true" : "false" }, data: { gaTab: k }, on: { click: () => { tab = k; render(); void load(); } } }, t(`ga_tab_${k}` as const)),
       ),
     );
-    replace(body, ...(tab === "polls" ? pollsPane() : tab === "checkin" ? checkinPane() : tab === "homework" ? homeworkPane() : announcePane()));
+    replace(body, ...(tab === "polls" ? pollsPane() : tab === "checkin" ? checkinPane() : tab === "homework" ? homeworkPane() : tab === "events" ? eventsPane() : announcePane()));
   };
   scope.add(st.on("apps", () => void load()));
   render();
@@ -315,13 +369,13 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
 // appCard renders a group app's card in the chat; it opens the app.
 export function appCard(m: Message): HTMLElement {
   const c = m.appCard;
-  const app = c?.app === GroupApp.HOMEWORK ? "homework" : c?.app === GroupApp.CHECKIN ? "checkin" : c?.app === GroupApp.ANNOUNCEMENT ? "announce" : "polls";
-  const label = c?.app === GroupApp.HOMEWORK ? t("ga_card_homework") : c?.app === GroupApp.ANNOUNCEMENT ? t("ga_card_announcement") : t("ga_card_poll");
-  const what = c?.kind === AppCardKind.CLOSED ? t("ga_card_closed") : c?.kind === AppCardKind.REMINDER ? t("ga_card_reminder") : t("ga_card_new");
+  const app = c?.app === GroupApp.HOMEWORK ? "homework" : c?.app === GroupApp.CHECKIN ? "checkin" : c?.app === GroupApp.ANNOUNCEMENT ? "announce" : c?.app === GroupApp.EVENT ? "events" : "polls";
+  const label = c?.app === GroupApp.HOMEWORK ? t("ga_card_homework") : c?.app === GroupApp.ANNOUNCEMENT ? t("ga_card_announcement") : c?.app === GroupApp.EVENT ? t("ga_card_event") : t("ga_card_poll");
+  const what = c?.kind === AppCardKind.CLOSED ? t("ga_card_closed") : c?.kind === AppCardKind.REMINDER ? (c.app === GroupApp.EVENT ? t("ga_card_ev_reminder") : t("ga_card_reminder")) : c?.kind === AppCardKind.PROMOTED ? t("ga_card_promoted") : t("ga_card_new");
   return h(
     "button",
     { class: `card app-card ${app}`, attrs: { type: "button" }, data: { appCard: app }, on: { click: (e) => (e.stopPropagation(), router.go(`/chat/g/${m.group}/apps/${app}`)) } },
-    h("span", { class: "app-card-icon", attrs: { "aria-hidden": "true" } }, app === "homework" ? "✎" : app === "announce" ? "📢" : "☑"),
+    h("span", { class: "app-card-icon", attrs: { "aria-hidden": "true" } }, app === "homework" ? "✎" : app === "announce" ? "📢" : app === "events" ? "📅" : "☑"),
     h("span", "card-main", h("span", "card-title", m.text), h("span", "card-sub", what)),
     h("span", "card-foot", label),
   );
