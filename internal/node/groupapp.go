@@ -80,19 +80,48 @@ func groupAppResolvers(rs changelog.Resolvers, apps *groupapp.Service) {
 		}
 		return v, err
 	}
-	rs[groupapp.ChangePoll] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+	rs[groupapp.ChangePoll] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.Poll(ctx, me, e.Conversation, e.Ref))
 	})
-	rs[groupapp.ChangeCheckin] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+	rs[groupapp.ChangeCheckin] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.Board(ctx, me, e.Conversation))
 	})
-	rs[groupapp.ChangeHomework] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+	rs[groupapp.ChangeHomework] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.Homework(ctx, me, e.Conversation, e.Ref))
 	})
-	rs[groupapp.ChangeAnnouncement] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+	rs[groupapp.ChangeAnnouncement] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.Announcement(ctx, me, e.Conversation, e.Ref))
 	})
-	rs[groupapp.ChangeEvent] = each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+	rs[groupapp.ChangeEvent] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.EventOf(ctx, me, e.Conversation, e.Ref))
 	})
+}
+
+// oncePerObject is each for entries that name an object's state now: a
+// page with many entries about one poll (a class voting) reads it once.
+// Check-in entries name the board, whatever user Ref checked in.
+func oncePerObject(one func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error)) changelog.Resolver {
+	type object struct {
+		group hongyan.ConversationID
+		ref   int64
+	}
+	return func(ctx context.Context, me hongyan.Caller, entries []hongyan.Change, out []any) error {
+		seen := make(map[object]any, len(entries))
+		for i, e := range entries {
+			k := object{e.Conversation, e.Ref}
+			if e.Kind == groupapp.ChangeCheckin {
+				k.ref = 0
+			}
+			if v, ok := seen[k]; ok {
+				out[i] = v
+				continue
+			}
+			v, err := one(ctx, me, e)
+			if err != nil {
+				return err
+			}
+			seen[k], out[i] = v, v
+		}
+		return nil
+	}
 }

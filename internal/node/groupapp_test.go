@@ -210,6 +210,15 @@ func TestGroupApps(t *testing.T) {
 		if lastHomework == nil || lastHomework.Mine.GetText() != "见附图" {
 			t.Errorf("second device's homework: got %v", lastHomework)
 		}
+		// Blocking someone does not hide a group's apps: membership decides.
+		call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_Block{Block: &pb.BlockRequest{User: us[0].id, Blocked: true}}})
+		if got := call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppAnnouncements{AppAnnouncements: &pb.AnnouncementsRequest{Group: g}}}).GetAppAnnouncements(); len(got.GetAnnouncements()) != 1 {
+			t.Errorf("the board after blocking its author: got %v, want the one announcement", got)
+		}
+		if got := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppPollGet{AppPollGet: &pb.GroupAppRef{Group: g, Id: p.Id}}}).GetAppPoll(); got.Creator != us[1].id {
+			t.Errorf("a poll by someone who blocked me: got %v", got)
+		}
+
 		// The removed member's device learns nothing of the apps now.
 		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[2]))) {
 			if ch.GetAppPoll() != nil || ch.GetAppHomework() != nil || ch.GetAppCheckinBoard() != nil || ch.GetAppAnnouncement() != nil || ch.GetAppEvent() != nil {
