@@ -27,6 +27,10 @@ const (
 	// transfer or red packet; Text is its note or greeting.
 	KindTransfer  Kind = 11
 	KindRedPacket Kind = 12
+	// KindAppCard is a group app's card (a poll or homework posted, a
+	// poll closed, a reminder), posted by the server for the group-app
+	// feature: App says which object; Text is its title.
+	KindAppCard Kind = 120
 	// KindNotice is a group change, written by the group feature in order
 	// with the messages; clients never send one.
 
@@ -55,6 +59,7 @@ type Message struct {
 	Location *Location      `json:",omitempty"`
 	Card     hongyan.UserID `json:",omitempty"`
 	Money    *Money         `json:",omitempty"`
+	App      *AppCard       `json:",omitempty"`
 	Link     *Link          `json:",omitempty"`
 	History  *History       `json:",omitempty"`
 	Notice   *Notice        `json:",omitempty"`
@@ -226,6 +231,15 @@ func (m Message) MediaIDs() []string {
 	}
 	carry(m)
 	return ids
+}
+
+// AppCard is what a group app's card shows: which app's object (Item),
+// and what happened to it (Kind); the values are those of the group-app
+// feature and the protocol.
+type AppCard struct {
+	App  int8  `json:"app"`
+	Kind int8  `json:"kind"`
+	Item int64 `json:"item"`
 }
 
 // Money is what a transfer or red-packet card shows: the wallet's object

@@ -93,7 +93,7 @@ func (s *Service) forwardable(ctx context.Context, c hongyan.Caller, ids []hongy
 	}
 	for _, m := range msgs {
 		switch m.Kind {
-		case KindRecalled, KindNotice, KindTransfer, KindRedPacket:
+		case KindRecalled, KindNotice, KindTransfer, KindRedPacket, KindAppCard:
 			return nil, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 		}
 	}
@@ -130,7 +130,7 @@ func (s *Service) SendSnapshot(ctx context.Context, c hongyan.Caller, snapshot [
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "the saved message cannot be read")
 	}
 	switch m.Kind {
-	case KindRecalled, KindNotice, KindTransfer, KindRedPacket:
+	case KindRecalled, KindNotice, KindTransfer, KindRedPacket, KindAppCard:
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "a %s message cannot be sent", kindName(m.Kind))
 	}
 	return s.Send(ctx, c, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: clientID, content: &m})
@@ -147,4 +147,13 @@ func (s *Service) PostMoney(ctx context.Context, from hongyan.UserID, to Target,
 		m.Kind, id = KindRedPacket, "wallet:packet:"+strconv.FormatInt(money.Packet, 10)
 	}
 	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: id, content: &m})
+}
+
+// PostAppCard posts a group app's card into group chat group as a message
+// of user from (the group-app feature, through node, after its object was
+// stored), mentioning mentions. key names the card (its app, kind and
+// object, and for a reminder its time), so posting it again posts it once.
+func (s *Service) PostAppCard(ctx context.Context, from hongyan.UserID, group hongyan.ConversationID, card AppCard, title, key string, mentions []hongyan.UserID) (Message, error) {
+	m := Message{Kind: KindAppCard, Text: title, App: &card}
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Group: group, ClientID: "app:" + key, Mentions: mentions, content: &m})
 }

@@ -66,6 +66,22 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
                   | history [--before CHANGE_ID] [--limit N] | export FILE]
                                        a group's shared address book (add: owner/admins,
                                        for someone who is not a member)
+  groups app GID poll create QUESTION OPTION... [--multi] [--anonymous] [--deadline TIME]
+  groups app GID poll vote POLL_ID OPTION_INDEX... | poll close POLL_ID
+  groups app GID poll show POLL_ID | poll list [--before ID] [--limit N]
+  groups app GID checkin | checkin show          check in today; the ranking
+  groups app GID homework post TITLE --due TIME [--text T] (owner/admins)
+  groups app GID homework submit ID TEXT | homework remind ID
+  groups app GID homework show ID | homework list [--before ID] [--limit N]
+  groups app GID announce post TEXT [--pin] | announce pin|unpin|remove ID
+  groups app GID announce list [--pinned] [--before ID] [--limit N]
+                                       the announcements board (owner/admins post)
+  groups app GID event create TITLE --start TIME [--place P] [--limit N]
+  groups app GID event signup|cancel|remind|show ID | event list
+                                       events: past the limit, sign-ups wait and
+                                       move up when someone cancels
+                                       TIME: RFC 3339, "YYYY-MM-DD HH:MM" or a
+                                       duration from now such as 48h
   addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE
   addressbook delete VERSION|all | addressbook match FILE
                                        FILE: vCard (3.0/4.0) or CSV; restore and export

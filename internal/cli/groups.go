@@ -13,6 +13,10 @@ const groupsUsage = "groups create NAME MEMBER... | groups invite GID ID... | gr
 // groups runs the group subcommands. Members are given as account IDs,
 // user IDs or "me", like a send's PEER.
 func (e *env) groups(args []string) error {
+	if pos, _, err := parseArgs(withoutSwitches(args), groupAppFlags...); err == nil && len(pos) > 0 && pos[0] == "app" {
+		i := slices.Index(args, "app")
+		return e.groupApps(slices.Delete(slices.Clone(args), i, i+1))
+	}
 	if pos, _, err := parseArgs(args, groupBookFlags...); err == nil && len(pos) > 0 && pos[0] == "book" {
 		i := slices.Index(args, "book")
 		return e.groupBook(slices.Delete(slices.Clone(args), i, i+1))

@@ -61,6 +61,17 @@ type Config struct {
 	TURN       TURN       `toml:"turn"`
 	SFU        SFU        `toml:"sfu"`
 	Moderation Moderation `toml:"moderation"`
+	GroupApps  GroupApps  `toml:"groupapps"`
+}
+
+// GroupApps tunes the group apps (polls, check-in, homework).
+type GroupApps struct {
+	// DayZone is the IANA time zone whose calendar days check-in counts
+	// (default Asia/Shanghai; "UTC" for UTC).
+	DayZone string `toml:"day_zone"`
+	// RemindEvery is the least time between two reminders of one
+	// homework.
+	RemindEvery Duration `toml:"remind_every"`
 }
 
 // Moderation tunes the administrator console and users' reports.
@@ -548,6 +559,7 @@ func Default() Config {
 		TLS:         TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
 		Moderation:  Moderation{SessionTTL: Duration{12 * time.Hour}, ReportsPerDay: 20, Issuer: "Hongyan"},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
+		GroupApps:   GroupApps{DayZone: "Asia/Shanghai", RemindEvery: Duration{time.Hour}},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
 			MaxShares:         100,
@@ -725,6 +737,12 @@ func (c Config) Validate() error {
 	}
 	if c.Discovery.ShakesPerMinute <= 0 || c.Discovery.ThrowsPerDay <= 0 || c.Discovery.PicksPerDay <= 0 || c.Discovery.RepliesPerHour <= 0 {
 		return fmt.Errorf("config: discovery's limits must be positive")
+	}
+	if _, err := time.LoadLocation(c.GroupApps.DayZone); err != nil || c.GroupApps.DayZone == "" {
+		return fmt.Errorf("config: groupapps.day_zone must be a time zone such as Asia/Shanghai or UTC, not %q", c.GroupApps.DayZone)
+	}
+	if c.GroupApps.RemindEvery.Duration < time.Minute {
+		return fmt.Errorf("config: groupapps.remind_every must be at least 1m")
 	}
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")

@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
@@ -47,6 +48,7 @@ type Services struct {
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
 	LiveCodes    *livecode.Service    // nil: no live codes
+	GroupApps    *groupapp.Service    // nil: no group-app requests
 	// Moderation: nil, no reports, and no penalties enforced.
 	Moderation *moderation.Service
 	Media      *media.Service // nil: no media endpoints

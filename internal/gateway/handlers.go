@@ -80,7 +80,7 @@ func (c *conn) dispatch(ctx context.Context, rt route, f *pb.ClientFrame) (*pb.S
 // A route is how one kind of request is served. Each feature's requests
 // are added from a file of their own (accounts.go, chats.go, contacts.go,
 // groups.go, favorites.go, officialacct.go, oaforum.go, moments.go, wallet.go,
-// addressbook.go, livecode.go, sync.go);
+// addressbook.go, livecode.go, groupapp.go, sync.go);
 // routeOf finds them.
 type route struct {
 	kind   string // the request's name in metrics and logs ("send", "sync", …)
@@ -156,6 +156,9 @@ func newRoutes(s Services) routes {
 	}
 	if s.Moderation != nil {
 		moderationRoutes(rs)
+	}
+	if s.GroupApps != nil {
+		groupAppRoutes(rs)
 	}
 	return rs
 }

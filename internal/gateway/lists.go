@@ -8,6 +8,7 @@ import (
 	"hongyan/internal/contact"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
@@ -54,6 +55,9 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.AbContact.phones":         addressbook.MaxPhones,
 	"hongyan.v1.AbContact.emails":         addressbook.MaxEmails,
 	"hongyan.v1.AbMatchRequest.hashes":    addressbook.MaxMatchRequest,
+	// Group apps.
+	"hongyan.v1.PollCreateRequest.options": groupapp.MaxPollOptions,
+	"hongyan.v1.PollVoteRequest.choices":   groupapp.MaxPollOptions,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/favorite"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
@@ -176,6 +177,16 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_GroupBookEntry{GroupBookEntry: bookEntryPB(v)}
 	case moderation.Penalty:
 		item.Item = &pb.Change_Penalty{Penalty: penaltyPB(v)}
+	case groupapp.PollView:
+		item.Item = &pb.Change_AppPoll{AppPoll: PollPB(v)}
+	case groupapp.Board:
+		item.Item = &pb.Change_AppCheckinBoard{AppCheckinBoard: BoardPB(v)}
+	case groupapp.HomeworkView:
+		item.Item = &pb.Change_AppHomework{AppHomework: HomeworkPB(v)}
+	case groupapp.Announcement:
+		item.Item = &pb.Change_AppAnnouncement{AppAnnouncement: AnnouncementPB(v)}
+	case groupapp.EventView:
+		item.Item = &pb.Change_AppEvent{AppEvent: EventPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

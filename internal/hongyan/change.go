@@ -47,6 +47,13 @@ const (
 	ChangePacket   ChangeKind = 102 // red packet Ref was sent, grabbed from, finished or refunded
 	// Moderation (160–169).
 	ChangePenalty ChangeKind = 160 // penalty Ref of this user was imposed, lifted or its appeal decided
+	// Group apps (120–129): Conversation is the group.
+	ChangeGroupPoll     ChangeKind = 120 // poll Ref was created, voted on or closed
+	ChangeGroupCheckin  ChangeKind = 121 // user Ref checked in: the group's check-in board changed
+	ChangeGroupHomework ChangeKind = 122 // homework Ref was posted, submitted to or reminded
+	// ChangeGroupAnnouncement: announcement Ref was posted, pinned, unpinned or removed.
+	ChangeGroupAnnouncement ChangeKind = 123
+	ChangeGroupEvent        ChangeKind = 124 // event Ref was created, signed up for, cancelled or reminded
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

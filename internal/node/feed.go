@@ -11,6 +11,7 @@ import (
 	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
@@ -22,10 +23,12 @@ import (
 // contact.Request, account.Account, []account.Device, a bool (blocked),
 // group.View, group.Invitation, favorite.Favorite, officialacct.Message,
 // officialacct.FollowState, officialacct.Post, wallet.Balance, wallet.Transfer,
-// wallet.PacketView, []addressbook.Version or addressbook.Entry — nil when the object
+// wallet.PacketView, []addressbook.Version, addressbook.Entry, groupapp.PollView,
+// groupapp.Board, groupapp.HomeworkView, groupapp.Announcement or
+// groupapp.EventView — nil when the object
 // is gone. Transports turn them into their frames.
-func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service, finds *discovery.Service, books *addressbook.Service) changelog.Resolvers {
-	return changelog.Resolvers{
+func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat.Service, groups *group.Service, favorites *favorite.Service, oas *officialacct.Service, posts *moments.Service, money *wallet.Service, finds *discovery.Service, books *addressbook.Service, apps *groupapp.Service) changelog.Resolvers {
+	rs := changelog.Resolvers{
 		hongyan.ChangeMessage: messages(chats),
 		hongyan.ChangeConversation: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(chats.Conversation(ctx, me, e.Conversation))
@@ -112,6 +115,8 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 			return found(x, err)
 		}),
 	}
+	groupAppResolvers(rs, apps)
+	return rs
 }
 
 // messages resolves message entries: a new message travels with its

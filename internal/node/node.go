@@ -160,11 +160,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	liveCodes := newLiveCodes(cfg, db, groups)
+	apps := newGroupApps(cfg, db, groups, chats, pub, log)
 	accounts.SetDeletionGuard(deletionGuard{n.wallet})
 	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.mod = newModeration(cfg, db, accounts, chats, groups, momentsSvc, oas, pub)
-	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books), n.mod))
+	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books, apps), n.mod))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -174,7 +175,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
-		Moderation: n.mod,
+		Moderation: n.mod, GroupApps: apps,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,

@@ -21,6 +21,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/groupapp"
+	"hongyan/internal/groupapp/groupapptest"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/livecode/livecodetest"
@@ -227,4 +229,9 @@ func TestDashboardCounts(t *testing.T) {
 	pgtest.Require(t)
 	accounttest.RunCounts(t, func(t *testing.T) accounttest.CountStore { return open(t).Accounts() })
 	chattest.RunCounts(t, func(t *testing.T) chattest.CountStore { return open(t).Chats() })
+}
+
+func TestGroupAppStore(t *testing.T) {
+	pgtest.Require(t)
+	groupapptest.Run(t, func(t *testing.T) groupapp.Store { return open(t).GroupApps() })
 }

@@ -18,6 +18,8 @@ import (
 	"hongyan/internal/favorite/favoritetest"
 	"hongyan/internal/group"
 	"hongyan/internal/group/grouptest"
+	"hongyan/internal/groupapp"
+	"hongyan/internal/groupapp/groupapptest"
 	"hongyan/internal/livecode"
 	"hongyan/internal/livecode/livecodetest"
 	"hongyan/internal/moderation"
@@ -103,4 +105,8 @@ func TestModerationStore(t *testing.T) {
 func TestDashboardCounts(t *testing.T) {
 	accounttest.RunCounts(t, func(t *testing.T) accounttest.CountStore { return open(t).Accounts() })
 	chattest.RunCounts(t, func(t *testing.T) chattest.CountStore { return open(t).Chats() })
+}
+
+func TestGroupAppStore(t *testing.T) {
+	groupapptest.Run(t, func(t *testing.T) groupapp.Store { return open(t).GroupApps() })
 }

@@ -56,6 +56,9 @@ const (
 	MessageKind_MESSAGE_KIND_TRANSFER MessageKind = 11
 	// money: a red packet card (text: its greeting).
 	MessageKind_MESSAGE_KIND_RED_PACKET MessageKind = 12
+	// A group app's card (app_card; text: its title), posted by the server
+	// for the member who acted.
+	MessageKind_MESSAGE_KIND_APP_CARD MessageKind = 120
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -77,6 +80,7 @@ var (
 		10:  "MESSAGE_KIND_NOTICE",
 		11:  "MESSAGE_KIND_TRANSFER",
 		12:  "MESSAGE_KIND_RED_PACKET",
+		120: "MESSAGE_KIND_APP_CARD",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
@@ -93,6 +97,7 @@ var (
 		"MESSAGE_KIND_NOTICE":       10,
 		"MESSAGE_KIND_TRANSFER":     11,
 		"MESSAGE_KIND_RED_PACKET":   12,
+		"MESSAGE_KIND_APP_CARD":     120,
 		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
@@ -699,6 +704,28 @@ type ClientFrame struct {
 	//	*ClientFrame_Report
 	//	*ClientFrame_MyPenalties
 	//	*ClientFrame_Appeal
+	//	*ClientFrame_AppPollCreate
+	//	*ClientFrame_AppPollVote
+	//	*ClientFrame_AppPollClose
+	//	*ClientFrame_AppPollGet
+	//	*ClientFrame_AppPolls
+	//	*ClientFrame_AppCheckin
+	//	*ClientFrame_AppCheckinBoard
+	//	*ClientFrame_AppHomeworkPost
+	//	*ClientFrame_AppHomeworkSubmit
+	//	*ClientFrame_AppHomeworkRemind
+	//	*ClientFrame_AppHomeworkGet
+	//	*ClientFrame_AppHomeworks
+	//	*ClientFrame_AppAnnounce
+	//	*ClientFrame_AppAnnouncePin
+	//	*ClientFrame_AppAnnounceRemove
+	//	*ClientFrame_AppAnnouncements
+	//	*ClientFrame_AppEventCreate
+	//	*ClientFrame_AppEventSignup
+	//	*ClientFrame_AppEventCancel
+	//	*ClientFrame_AppEventRemind
+	//	*ClientFrame_AppEventGet
+	//	*ClientFrame_AppEvents
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2287,6 +2314,204 @@ func (x *ClientFrame) GetAppeal() *AppealRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetAppPollCreate() *PollCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollCreate); ok {
+			return x.AppPollCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPollVote() *PollVoteRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollVote); ok {
+			return x.AppPollVote
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPollClose() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollClose); ok {
+			return x.AppPollClose
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPollGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPollGet); ok {
+			return x.AppPollGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPolls() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPolls); ok {
+			return x.AppPolls
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppCheckin() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppCheckin); ok {
+			return x.AppCheckin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppCheckinBoard() *GroupRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppCheckinBoard); ok {
+			return x.AppCheckinBoard
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkPost() *HomeworkPostRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkPost); ok {
+			return x.AppHomeworkPost
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkSubmit() *HomeworkSubmitRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkSubmit); ok {
+			return x.AppHomeworkSubmit
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkRemind() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkRemind); ok {
+			return x.AppHomeworkRemind
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworkGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworkGet); ok {
+			return x.AppHomeworkGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppHomeworks() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppHomeworks); ok {
+			return x.AppHomeworks
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnounce() *AnnounceRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnounce); ok {
+			return x.AppAnnounce
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnouncePin() *AnnouncePinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnouncePin); ok {
+			return x.AppAnnouncePin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnounceRemove() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnounceRemove); ok {
+			return x.AppAnnounceRemove
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAnnouncements() *AnnouncementsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAnnouncements); ok {
+			return x.AppAnnouncements
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventCreate() *EventCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventCreate); ok {
+			return x.AppEventCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventSignup() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventSignup); ok {
+			return x.AppEventSignup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventCancel() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventCancel); ok {
+			return x.AppEventCancel
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventRemind() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventRemind); ok {
+			return x.AppEventRemind
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEventGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEventGet); ok {
+			return x.AppEventGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppEvents() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppEvents); ok {
+			return x.AppEvents
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2985,6 +3210,95 @@ type ClientFrame_Appeal struct {
 	Appeal *AppealRequest `protobuf:"bytes,402,opt,name=appeal,proto3,oneof"`
 }
 
+type ClientFrame_AppPollCreate struct {
+	// Group apps (groupapp.proto).
+	AppPollCreate *PollCreateRequest `protobuf:"bytes,300,opt,name=app_poll_create,json=appPollCreate,proto3,oneof"`
+}
+
+type ClientFrame_AppPollVote struct {
+	AppPollVote *PollVoteRequest `protobuf:"bytes,301,opt,name=app_poll_vote,json=appPollVote,proto3,oneof"`
+}
+
+type ClientFrame_AppPollClose struct {
+	AppPollClose *GroupAppRef `protobuf:"bytes,302,opt,name=app_poll_close,json=appPollClose,proto3,oneof"`
+}
+
+type ClientFrame_AppPollGet struct {
+	AppPollGet *GroupAppRef `protobuf:"bytes,303,opt,name=app_poll_get,json=appPollGet,proto3,oneof"`
+}
+
+type ClientFrame_AppPolls struct {
+	AppPolls *GroupAppPage `protobuf:"bytes,304,opt,name=app_polls,json=appPolls,proto3,oneof"`
+}
+
+type ClientFrame_AppCheckin struct {
+	AppCheckin *GroupRef `protobuf:"bytes,305,opt,name=app_checkin,json=appCheckin,proto3,oneof"`
+}
+
+type ClientFrame_AppCheckinBoard struct {
+	AppCheckinBoard *GroupRef `protobuf:"bytes,306,opt,name=app_checkin_board,json=appCheckinBoard,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkPost struct {
+	AppHomeworkPost *HomeworkPostRequest `protobuf:"bytes,307,opt,name=app_homework_post,json=appHomeworkPost,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkSubmit struct {
+	AppHomeworkSubmit *HomeworkSubmitRequest `protobuf:"bytes,308,opt,name=app_homework_submit,json=appHomeworkSubmit,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkRemind struct {
+	AppHomeworkRemind *GroupAppRef `protobuf:"bytes,309,opt,name=app_homework_remind,json=appHomeworkRemind,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworkGet struct {
+	AppHomeworkGet *GroupAppRef `protobuf:"bytes,310,opt,name=app_homework_get,json=appHomeworkGet,proto3,oneof"`
+}
+
+type ClientFrame_AppHomeworks struct {
+	AppHomeworks *GroupAppPage `protobuf:"bytes,311,opt,name=app_homeworks,json=appHomeworks,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnounce struct {
+	AppAnnounce *AnnounceRequest `protobuf:"bytes,312,opt,name=app_announce,json=appAnnounce,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnouncePin struct {
+	AppAnnouncePin *AnnouncePinRequest `protobuf:"bytes,313,opt,name=app_announce_pin,json=appAnnouncePin,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnounceRemove struct {
+	AppAnnounceRemove *GroupAppRef `protobuf:"bytes,314,opt,name=app_announce_remove,json=appAnnounceRemove,proto3,oneof"`
+}
+
+type ClientFrame_AppAnnouncements struct {
+	AppAnnouncements *AnnouncementsRequest `protobuf:"bytes,315,opt,name=app_announcements,json=appAnnouncements,proto3,oneof"`
+}
+
+type ClientFrame_AppEventCreate struct {
+	AppEventCreate *EventCreateRequest `protobuf:"bytes,316,opt,name=app_event_create,json=appEventCreate,proto3,oneof"`
+}
+
+type ClientFrame_AppEventSignup struct {
+	AppEventSignup *GroupAppRef `protobuf:"bytes,317,opt,name=app_event_signup,json=appEventSignup,proto3,oneof"`
+}
+
+type ClientFrame_AppEventCancel struct {
+	AppEventCancel *GroupAppRef `protobuf:"bytes,318,opt,name=app_event_cancel,json=appEventCancel,proto3,oneof"`
+}
+
+type ClientFrame_AppEventRemind struct {
+	AppEventRemind *GroupAppRef `protobuf:"bytes,319,opt,name=app_event_remind,json=appEventRemind,proto3,oneof"`
+}
+
+type ClientFrame_AppEventGet struct {
+	AppEventGet *GroupAppRef `protobuf:"bytes,320,opt,name=app_event_get,json=appEventGet,proto3,oneof"`
+}
+
+type ClientFrame_AppEvents struct {
+	AppEvents *GroupAppPage `protobuf:"bytes,321,opt,name=app_events,json=appEvents,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3327,6 +3641,50 @@ func (*ClientFrame_MyPenalties) isClientFrame_Req() {}
 
 func (*ClientFrame_Appeal) isClientFrame_Req() {}
 
+func (*ClientFrame_AppPollCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPollVote) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPollClose) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPollGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPolls) isClientFrame_Req() {}
+
+func (*ClientFrame_AppCheckin) isClientFrame_Req() {}
+
+func (*ClientFrame_AppCheckinBoard) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkPost) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkSubmit) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkRemind) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworkGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppHomeworks) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnounce) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnouncePin) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnounceRemove) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAnnouncements) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventSignup) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventCancel) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventRemind) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEventGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppEvents) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3419,6 +3777,15 @@ type ServerFrame struct {
 	//	*ServerFrame_AccountDeletion
 	//	*ServerFrame_ReportFiled
 	//	*ServerFrame_Penalties
+	//	*ServerFrame_AppPoll
+	//	*ServerFrame_AppPolls
+	//	*ServerFrame_AppCheckinBoard
+	//	*ServerFrame_AppHomework
+	//	*ServerFrame_AppHomeworks
+	//	*ServerFrame_AppAnnouncement
+	//	*ServerFrame_AppAnnouncements
+	//	*ServerFrame_AppEvent
+	//	*ServerFrame_AppEvents
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4249,6 +4616,87 @@ func (x *ServerFrame) GetPenalties() *PenaltyList {
 	return nil
 }
 
+func (x *ServerFrame) GetAppPoll() *GroupPoll {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPoll); ok {
+			return x.AppPoll
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppPolls() *GroupPollList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPolls); ok {
+			return x.AppPolls
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppCheckinBoard() *CheckinBoard {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppCheckinBoard); ok {
+			return x.AppCheckinBoard
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppHomework() *GroupHomework {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppHomework); ok {
+			return x.AppHomework
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppHomeworks() *GroupHomeworkList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppHomeworks); ok {
+			return x.AppHomeworks
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppAnnouncement() *GroupAnnouncement {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAnnouncement); ok {
+			return x.AppAnnouncement
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppAnnouncements() *GroupAnnouncementList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAnnouncements); ok {
+			return x.AppAnnouncements
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppEvent() *GroupEvent {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppEvent); ok {
+			return x.AppEvent
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppEvents() *GroupEventList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppEvents); ok {
+			return x.AppEvents
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4608,6 +5056,43 @@ type ServerFrame_Penalties struct {
 	Penalties *PenaltyList `protobuf:"bytes,401,opt,name=penalties,proto3,oneof"`
 }
 
+type ServerFrame_AppPoll struct {
+	// Group apps (groupapp.proto).
+	AppPoll *GroupPoll `protobuf:"bytes,300,opt,name=app_poll,json=appPoll,proto3,oneof"`
+}
+
+type ServerFrame_AppPolls struct {
+	AppPolls *GroupPollList `protobuf:"bytes,301,opt,name=app_polls,json=appPolls,proto3,oneof"`
+}
+
+type ServerFrame_AppCheckinBoard struct {
+	AppCheckinBoard *CheckinBoard `protobuf:"bytes,302,opt,name=app_checkin_board,json=appCheckinBoard,proto3,oneof"`
+}
+
+type ServerFrame_AppHomework struct {
+	AppHomework *GroupHomework `protobuf:"bytes,303,opt,name=app_homework,json=appHomework,proto3,oneof"`
+}
+
+type ServerFrame_AppHomeworks struct {
+	AppHomeworks *GroupHomeworkList `protobuf:"bytes,304,opt,name=app_homeworks,json=appHomeworks,proto3,oneof"`
+}
+
+type ServerFrame_AppAnnouncement struct {
+	AppAnnouncement *GroupAnnouncement `protobuf:"bytes,305,opt,name=app_announcement,json=appAnnouncement,proto3,oneof"`
+}
+
+type ServerFrame_AppAnnouncements struct {
+	AppAnnouncements *GroupAnnouncementList `protobuf:"bytes,306,opt,name=app_announcements,json=appAnnouncements,proto3,oneof"`
+}
+
+type ServerFrame_AppEvent struct {
+	AppEvent *GroupEvent `protobuf:"bytes,307,opt,name=app_event,json=appEvent,proto3,oneof"`
+}
+
+type ServerFrame_AppEvents struct {
+	AppEvents *GroupEventList `protobuf:"bytes,308,opt,name=app_events,json=appEvents,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4779,6 +5264,24 @@ func (*ServerFrame_AccountDeletion) isServerFrame_Body() {}
 func (*ServerFrame_ReportFiled) isServerFrame_Body() {}
 
 func (*ServerFrame_Penalties) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPoll) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPolls) isServerFrame_Body() {}
+
+func (*ServerFrame_AppCheckinBoard) isServerFrame_Body() {}
+
+func (*ServerFrame_AppHomework) isServerFrame_Body() {}
+
+func (*ServerFrame_AppHomeworks) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAnnouncement) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAnnouncements) isServerFrame_Body() {}
+
+func (*ServerFrame_AppEvent) isServerFrame_Body() {}
+
+func (*ServerFrame_AppEvents) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5242,6 +5745,11 @@ type Change struct {
 	//	*Change_Transfer
 	//	*Change_RedPacket
 	//	*Change_Penalty
+	//	*Change_AppPoll
+	//	*Change_AppCheckinBoard
+	//	*Change_AppHomework
+	//	*Change_AppAnnouncement
+	//	*Change_AppEvent
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5552,6 +6060,51 @@ func (x *Change) GetPenalty() *Penalty {
 	return nil
 }
 
+func (x *Change) GetAppPoll() *GroupPoll {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppPoll); ok {
+			return x.AppPoll
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppCheckinBoard() *CheckinBoard {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppCheckinBoard); ok {
+			return x.AppCheckinBoard
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppHomework() *GroupHomework {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppHomework); ok {
+			return x.AppHomework
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppAnnouncement() *GroupAnnouncement {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppAnnouncement); ok {
+			return x.AppAnnouncement
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppEvent() *GroupEvent {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppEvent); ok {
+			return x.AppEvent
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5695,6 +6248,32 @@ type Change_Penalty struct {
 	Penalty *Penalty `protobuf:"bytes,400,opt,name=penalty,proto3,oneof"`
 }
 
+type Change_AppPoll struct {
+	// Group apps (groupapp.proto): a poll created, voted on or closed
+	// (kind 120); a group's check-in board after someone checked in (kind
+	// 121); homework posted, submitted to or reminded (kind 122). None is
+	// set when I am no longer a member: drop the group's apps.
+	AppPoll *GroupPoll `protobuf:"bytes,300,opt,name=app_poll,json=appPoll,proto3,oneof"`
+}
+
+type Change_AppCheckinBoard struct {
+	AppCheckinBoard *CheckinBoard `protobuf:"bytes,301,opt,name=app_checkin_board,json=appCheckinBoard,proto3,oneof"`
+}
+
+type Change_AppHomework struct {
+	AppHomework *GroupHomework `protobuf:"bytes,302,opt,name=app_homework,json=appHomework,proto3,oneof"`
+}
+
+type Change_AppAnnouncement struct {
+	// An announcement posted, pinned, unpinned or removed (kind 123).
+	AppAnnouncement *GroupAnnouncement `protobuf:"bytes,303,opt,name=app_announcement,json=appAnnouncement,proto3,oneof"`
+}
+
+type Change_AppEvent struct {
+	// An event created, signed up for, cancelled or reminded (kind 124).
+	AppEvent *GroupEvent `protobuf:"bytes,304,opt,name=app_event,json=appEvent,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5752,6 +6331,16 @@ func (*Change_Transfer) isChange_Item() {}
 func (*Change_RedPacket) isChange_Item() {}
 
 func (*Change_Penalty) isChange_Item() {}
+
+func (*Change_AppPoll) isChange_Item() {}
+
+func (*Change_AppCheckinBoard) isChange_Item() {}
+
+func (*Change_AppHomework) isChange_Item() {}
+
+func (*Change_AppAnnouncement) isChange_Item() {}
+
+func (*Change_AppEvent) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5840,7 +6429,9 @@ type Message struct {
 	// Group chats: set (to the group) instead of peer.
 	Group int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
 	// Transfer and red packet cards: which one (wallet.proto).
-	Money         *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
+	Money *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
+	// Group app cards (groupapp.proto).
+	AppCard       *AppCard `protobuf:"bytes,300,opt,name=app_card,json=appCard,proto3" json:"app_card,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6011,6 +6602,13 @@ func (x *Message) GetGroup() int64 {
 func (x *Message) GetMoney() *MoneyCard {
 	if x != nil {
 		return x.Money
+	}
+	return nil
+}
+
+func (x *Message) GetAppCard() *AppCard {
+	if x != nil {
+		return x.AppCard
 	}
 	return nil
 }
@@ -11324,7 +11922,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\"\xbeV\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\"\xc8b\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11526,8 +12124,33 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletion\x124\n" +
 	"\x06report\x18\x90\x03 \x01(\v2\x19.hongyan.v1.ReportRequestH\x00R\x06report\x12D\n" +
 	"\fmy_penalties\x18\x91\x03 \x01(\v2\x1e.hongyan.v1.MyPenaltiesRequestH\x00R\vmyPenalties\x124\n" +
-	"\x06appeal\x18\x92\x03 \x01(\v2\x19.hongyan.v1.AppealRequestH\x00R\x06appealB\x05\n" +
-	"\x03req\"\xaa(\n" +
+	"\x06appeal\x18\x92\x03 \x01(\v2\x19.hongyan.v1.AppealRequestH\x00R\x06appeal\x12H\n" +
+	"\x0fapp_poll_create\x18\xac\x02 \x01(\v2\x1d.hongyan.v1.PollCreateRequestH\x00R\rappPollCreate\x12B\n" +
+	"\rapp_poll_vote\x18\xad\x02 \x01(\v2\x1b.hongyan.v1.PollVoteRequestH\x00R\vappPollVote\x12@\n" +
+	"\x0eapp_poll_close\x18\xae\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\fappPollClose\x12<\n" +
+	"\fapp_poll_get\x18\xaf\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\n" +
+	"appPollGet\x128\n" +
+	"\tapp_polls\x18\xb0\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\bappPolls\x128\n" +
+	"\vapp_checkin\x18\xb1\x02 \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\n" +
+	"appCheckin\x12C\n" +
+	"\x11app_checkin_board\x18\xb2\x02 \x01(\v2\x14.hongyan.v1.GroupRefH\x00R\x0fappCheckinBoard\x12N\n" +
+	"\x11app_homework_post\x18\xb3\x02 \x01(\v2\x1f.hongyan.v1.HomeworkPostRequestH\x00R\x0fappHomeworkPost\x12T\n" +
+	"\x13app_homework_submit\x18\xb4\x02 \x01(\v2!.hongyan.v1.HomeworkSubmitRequestH\x00R\x11appHomeworkSubmit\x12J\n" +
+	"\x13app_homework_remind\x18\xb5\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x11appHomeworkRemind\x12D\n" +
+	"\x10app_homework_get\x18\xb6\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappHomeworkGet\x12@\n" +
+	"\rapp_homeworks\x18\xb7\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\fappHomeworks\x12A\n" +
+	"\fapp_announce\x18\xb8\x02 \x01(\v2\x1b.hongyan.v1.AnnounceRequestH\x00R\vappAnnounce\x12K\n" +
+	"\x10app_announce_pin\x18\xb9\x02 \x01(\v2\x1e.hongyan.v1.AnnouncePinRequestH\x00R\x0eappAnnouncePin\x12J\n" +
+	"\x13app_announce_remove\x18\xba\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x11appAnnounceRemove\x12P\n" +
+	"\x11app_announcements\x18\xbb\x02 \x01(\v2 .hongyan.v1.AnnouncementsRequestH\x00R\x10appAnnouncements\x12K\n" +
+	"\x10app_event_create\x18\xbc\x02 \x01(\v2\x1e.hongyan.v1.EventCreateRequestH\x00R\x0eappEventCreate\x12D\n" +
+	"\x10app_event_signup\x18\xbd\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventSignup\x12D\n" +
+	"\x10app_event_cancel\x18\xbe\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventCancel\x12D\n" +
+	"\x10app_event_remind\x18\xbf\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventRemind\x12>\n" +
+	"\rapp_event_get\x18\xc0\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\vappEventGet\x12:\n" +
+	"\n" +
+	"app_events\x18\xc1\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappEventsB\x05\n" +
+	"\x03req\"\x81-\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11633,7 +12256,17 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x12I\n" +
 	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletion\x12=\n" +
 	"\freport_filed\x18\x90\x03 \x01(\v2\x17.hongyan.v1.ReportFiledH\x00R\vreportFiled\x128\n" +
-	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenaltiesB\x06\n" +
+	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenalties\x123\n" +
+	"\bapp_poll\x18\xac\x02 \x01(\v2\x15.hongyan.v1.GroupPollH\x00R\aappPoll\x129\n" +
+	"\tapp_polls\x18\xad\x02 \x01(\v2\x19.hongyan.v1.GroupPollListH\x00R\bappPolls\x12G\n" +
+	"\x11app_checkin_board\x18\xae\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
+	"\fapp_homework\x18\xaf\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12E\n" +
+	"\rapp_homeworks\x18\xb0\x02 \x01(\v2\x1d.hongyan.v1.GroupHomeworkListH\x00R\fappHomeworks\x12K\n" +
+	"\x10app_announcement\x18\xb1\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x12Q\n" +
+	"\x11app_announcements\x18\xb2\x02 \x01(\v2!.hongyan.v1.GroupAnnouncementListH\x00R\x10appAnnouncements\x126\n" +
+	"\tapp_event\x18\xb3\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12<\n" +
+	"\n" +
+	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEventsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11657,7 +12290,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xc5\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x89\x10\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11692,12 +12325,17 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
 	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x120\n" +
-	"\apenalty\x18\x90\x03 \x01(\v2\x13.hongyan.v1.PenaltyH\x00R\apenaltyB\x06\n" +
+	"\apenalty\x18\x90\x03 \x01(\v2\x13.hongyan.v1.PenaltyH\x00R\apenalty\x123\n" +
+	"\bapp_poll\x18\xac\x02 \x01(\v2\x15.hongyan.v1.GroupPollH\x00R\aappPoll\x12G\n" +
+	"\x11app_checkin_board\x18\xad\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
+	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
+	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
+	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEventB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x8e\x05\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xbf\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -11720,7 +12358,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\ahistory\x18\x11 \x01(\v2\x17.hongyan.v1.ChatHistoryR\ahistory\x12*\n" +
 	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
 	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
-	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\"\xd8\x01\n" +
+	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\x12/\n" +
+	"\bapp_card\x18\xac\x02 \x01(\v2\x13.hongyan.v1.AppCardR\aappCard\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -12141,7 +12780,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eExportResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
-	"\x04size\x18\x03 \x01(\x03R\x04size*\xf9\x02\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\x94\x03\n" +
 	"\vMessageKind\x12\x15\n" +
 	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
 	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
@@ -12157,6 +12796,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12\x19\n" +
 	"\x15MESSAGE_KIND_TRANSFER\x10\v\x12\x1b\n" +
 	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x19\n" +
+	"\x15MESSAGE_KIND_APP_CARD\x10x\x12\x19\n" +
 	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
@@ -12394,68 +13034,88 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*ReportRequest)(nil),              // 169: hongyan.v1.ReportRequest
 	(*MyPenaltiesRequest)(nil),         // 170: hongyan.v1.MyPenaltiesRequest
 	(*AppealRequest)(nil),              // 171: hongyan.v1.AppealRequest
-	(*OaAccount)(nil),                  // 172: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 173: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 174: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 175: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 176: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 177: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 178: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 179: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 180: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 181: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 182: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 183: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 184: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 185: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 186: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 187: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 188: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 189: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 190: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 191: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 192: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 193: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 194: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 195: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 196: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 197: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 198: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 199: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 200: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 201: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 202: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 203: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 204: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 205: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 206: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 207: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 208: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 209: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 210: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 211: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 212: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 213: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 214: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 215: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 216: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 217: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 218: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 219: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 220: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 221: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 222: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 223: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 224: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 225: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 226: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 227: hongyan.v1.PenaltyList
-	(*OaFollow)(nil),                   // 228: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 229: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 230: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 231: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 232: hongyan.v1.Penalty
-	(*MoneyCard)(nil),                  // 233: hongyan.v1.MoneyCard
+	(*PollCreateRequest)(nil),          // 172: hongyan.v1.PollCreateRequest
+	(*PollVoteRequest)(nil),            // 173: hongyan.v1.PollVoteRequest
+	(*GroupAppRef)(nil),                // 174: hongyan.v1.GroupAppRef
+	(*GroupAppPage)(nil),               // 175: hongyan.v1.GroupAppPage
+	(*HomeworkPostRequest)(nil),        // 176: hongyan.v1.HomeworkPostRequest
+	(*HomeworkSubmitRequest)(nil),      // 177: hongyan.v1.HomeworkSubmitRequest
+	(*AnnounceRequest)(nil),            // 178: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),         // 179: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),       // 180: hongyan.v1.AnnouncementsRequest
+	(*EventCreateRequest)(nil),         // 181: hongyan.v1.EventCreateRequest
+	(*OaAccount)(nil),                  // 182: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 183: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 184: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 185: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 186: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 187: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 188: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 189: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 190: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 191: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 192: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 193: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 194: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 195: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 196: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 197: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 198: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 199: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 200: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 201: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 202: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 203: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 204: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 205: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 206: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 207: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 208: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 209: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 210: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 211: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 212: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 213: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 214: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 215: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 216: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 217: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 218: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 219: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 220: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 221: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 222: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 223: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 224: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 225: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 226: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 227: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 228: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 229: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 230: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 231: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 232: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 233: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 234: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 235: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 236: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 237: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 238: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 239: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 240: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 241: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 242: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 243: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 244: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 245: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 246: hongyan.v1.GroupEventList
+	(*OaFollow)(nil),                   // 247: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 248: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 249: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 250: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 251: hongyan.v1.Penalty
+	(*MoneyCard)(nil),                  // 252: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 253: hongyan.v1.AppCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12629,166 +13289,203 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	169, // 168: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
 	170, // 169: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
 	171, // 170: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
-	11,  // 171: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 172: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 173: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 174: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 175: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 176: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 177: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 178: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 179: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 180: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 181: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 182: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 183: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 184: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 185: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 186: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 187: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 188: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 189: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 190: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 191: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 192: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 193: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 194: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 195: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 196: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 197: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 198: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 199: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	172, // 200: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	173, // 201: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	174, // 202: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	175, // 203: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	176, // 204: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 205: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	177, // 206: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	178, // 207: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	179, // 208: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 209: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	180, // 210: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	181, // 211: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	182, // 212: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	183, // 213: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	184, // 214: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	185, // 215: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	186, // 216: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	187, // 217: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	188, // 218: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	189, // 219: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	190, // 220: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	191, // 221: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	192, // 222: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	193, // 223: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	194, // 224: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	195, // 225: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	196, // 226: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	197, // 227: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	198, // 228: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	199, // 229: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	200, // 230: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	201, // 231: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	202, // 232: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	203, // 233: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	204, // 234: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	205, // 235: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	206, // 236: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	207, // 237: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	208, // 238: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	209, // 239: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	210, // 240: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	211, // 241: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	212, // 242: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	213, // 243: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	214, // 244: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	215, // 245: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	216, // 246: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	217, // 247: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	218, // 248: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	219, // 249: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	220, // 250: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	221, // 251: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	222, // 252: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	223, // 253: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	224, // 254: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	225, // 255: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	226, // 256: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	227, // 257: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	18,  // 258: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 259: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 260: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 261: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 262: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 263: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 264: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 265: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 266: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 267: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 268: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 269: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	175, // 270: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	228, // 271: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	192, // 272: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	229, // 273: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	230, // 274: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	199, // 275: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	201, // 276: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	202, // 277: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	207, // 278: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	211, // 279: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	231, // 280: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	214, // 281: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	219, // 282: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	220, // 283: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	232, // 284: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	0,   // 285: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 286: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 287: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 288: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 289: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 290: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 291: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	233, // 292: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 293: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 294: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 295: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 296: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 297: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 298: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 299: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 300: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 301: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 302: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 303: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 304: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 305: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 306: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 307: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 308: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 309: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 310: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 311: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 312: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 313: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 314: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 315: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 316: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 317: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 318: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 319: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 320: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 321: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 322: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 323: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 324: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 325: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	326, // [326:326] is the sub-list for method output_type
-	326, // [326:326] is the sub-list for method input_type
-	326, // [326:326] is the sub-list for extension type_name
-	326, // [326:326] is the sub-list for extension extendee
-	0,   // [0:326] is the sub-list for field type_name
+	172, // 171: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
+	173, // 172: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
+	174, // 173: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
+	174, // 174: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
+	175, // 175: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
+	80,  // 176: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
+	80,  // 177: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
+	176, // 178: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
+	177, // 179: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
+	174, // 180: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
+	174, // 181: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
+	175, // 182: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
+	178, // 183: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
+	179, // 184: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
+	174, // 185: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
+	180, // 186: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
+	181, // 187: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
+	174, // 188: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
+	174, // 189: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
+	174, // 190: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
+	174, // 191: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
+	175, // 192: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
+	11,  // 193: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 194: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 195: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 196: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 197: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 198: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 199: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 200: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 201: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 202: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 203: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 204: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 205: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 206: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 207: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 208: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 209: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 210: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 211: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 212: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 213: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 214: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 215: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 216: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 217: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 218: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 219: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 220: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 221: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	182, // 222: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	183, // 223: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	184, // 224: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	185, // 225: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	186, // 226: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 227: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	187, // 228: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	188, // 229: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	189, // 230: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 231: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	190, // 232: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	191, // 233: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	192, // 234: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	193, // 235: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	194, // 236: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	195, // 237: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	196, // 238: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	197, // 239: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	198, // 240: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	199, // 241: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	200, // 242: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	201, // 243: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	202, // 244: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	203, // 245: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	204, // 246: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	205, // 247: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	206, // 248: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	207, // 249: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	208, // 250: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	209, // 251: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	210, // 252: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	211, // 253: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	212, // 254: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	213, // 255: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	214, // 256: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	215, // 257: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	216, // 258: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	217, // 259: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	218, // 260: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	219, // 261: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	220, // 262: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	221, // 263: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	222, // 264: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	223, // 265: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	224, // 266: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	225, // 267: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	226, // 268: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	227, // 269: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	228, // 270: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	229, // 271: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	230, // 272: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	231, // 273: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	232, // 274: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	233, // 275: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	234, // 276: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	235, // 277: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	236, // 278: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	237, // 279: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	238, // 280: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	239, // 281: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	240, // 282: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	241, // 283: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	242, // 284: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	243, // 285: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	244, // 286: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	245, // 287: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	246, // 288: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	18,  // 289: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 290: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 291: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 292: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 293: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 294: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 295: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 296: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 297: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 298: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 299: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 300: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	185, // 301: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	247, // 302: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	202, // 303: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	248, // 304: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	249, // 305: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	209, // 306: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	211, // 307: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	212, // 308: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	217, // 309: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	221, // 310: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	250, // 311: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	224, // 312: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	229, // 313: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	230, // 314: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	251, // 315: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	238, // 316: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	240, // 317: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	241, // 318: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	243, // 319: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	245, // 320: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	0,   // 321: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 322: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 323: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 324: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 325: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 326: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 327: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	252, // 328: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	253, // 329: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	0,   // 330: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 331: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 332: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 333: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 334: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 335: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 336: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 337: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 338: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 339: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 340: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 341: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 342: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 343: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 344: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 345: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 346: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 347: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 348: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 349: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 350: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 351: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 352: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 353: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 354: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 355: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 356: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 357: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 358: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 359: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 360: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 361: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 362: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	363, // [363:363] is the sub-list for method output_type
+	363, // [363:363] is the sub-list for method input_type
+	363, // [363:363] is the sub-list for extension type_name
+	363, // [363:363] is the sub-list for extension extendee
+	0,   // [0:363] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12804,6 +13501,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_livecode_proto_init()
 	file_hongyan_v1_safety_proto_init()
 	file_hongyan_v1_moderation_proto_init()
+	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12976,6 +13674,28 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_Report)(nil),
 		(*ClientFrame_MyPenalties)(nil),
 		(*ClientFrame_Appeal)(nil),
+		(*ClientFrame_AppPollCreate)(nil),
+		(*ClientFrame_AppPollVote)(nil),
+		(*ClientFrame_AppPollClose)(nil),
+		(*ClientFrame_AppPollGet)(nil),
+		(*ClientFrame_AppPolls)(nil),
+		(*ClientFrame_AppCheckin)(nil),
+		(*ClientFrame_AppCheckinBoard)(nil),
+		(*ClientFrame_AppHomeworkPost)(nil),
+		(*ClientFrame_AppHomeworkSubmit)(nil),
+		(*ClientFrame_AppHomeworkRemind)(nil),
+		(*ClientFrame_AppHomeworkGet)(nil),
+		(*ClientFrame_AppHomeworks)(nil),
+		(*ClientFrame_AppAnnounce)(nil),
+		(*ClientFrame_AppAnnouncePin)(nil),
+		(*ClientFrame_AppAnnounceRemove)(nil),
+		(*ClientFrame_AppAnnouncements)(nil),
+		(*ClientFrame_AppEventCreate)(nil),
+		(*ClientFrame_AppEventSignup)(nil),
+		(*ClientFrame_AppEventCancel)(nil),
+		(*ClientFrame_AppEventRemind)(nil),
+		(*ClientFrame_AppEventGet)(nil),
+		(*ClientFrame_AppEvents)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -13064,6 +13784,15 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_AccountDeletion)(nil),
 		(*ServerFrame_ReportFiled)(nil),
 		(*ServerFrame_Penalties)(nil),
+		(*ServerFrame_AppPoll)(nil),
+		(*ServerFrame_AppPolls)(nil),
+		(*ServerFrame_AppCheckinBoard)(nil),
+		(*ServerFrame_AppHomework)(nil),
+		(*ServerFrame_AppHomeworks)(nil),
+		(*ServerFrame_AppAnnouncement)(nil),
+		(*ServerFrame_AppAnnouncements)(nil),
+		(*ServerFrame_AppEvent)(nil),
+		(*ServerFrame_AppEvents)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -13095,6 +13824,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
 		(*Change_Penalty)(nil),
+		(*Change_AppPoll)(nil),
+		(*Change_AppCheckinBoard)(nil),
+		(*Change_AppHomework)(nil),
+		(*Change_AppAnnouncement)(nil),
+		(*Change_AppEvent)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

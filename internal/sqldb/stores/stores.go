@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/sqldb/contactdb"
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
+	"hongyan/internal/sqldb/groupappdb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/limitdb"
 	"hongyan/internal/sqldb/livecodedb"
@@ -42,6 +43,7 @@ var Schemas = []sqldb.Schema{
 	limitdb.Schema,
 	spamdb.Schema,
 	moderationdb.Schema,
+	groupappdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -85,6 +87,9 @@ func (db *DB) Spam() spamdb.Store { return spamdb.New(db.DB) }
 
 // Discovery returns the discovery store (people nearby, shake, bottles).
 func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
+
+// GroupApps returns the group apps' store (polls, check-in, homework).
+func (db *DB) GroupApps() groupappdb.Store { return groupappdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "9cabef70c36ad771";
-const SHELL = ["/","/assets/admin-BvSYIiPz.js","/assets/decode-ZjkDR2x9.js","/assets/index-CLEXSRPx.css","/assets/index-CUM3FbpC.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "5950002c44709d13";
+const SHELL = ["/","/assets/admin-DjylwDRQ.js","/assets/decode-ZjkDR2x9.js","/assets/index-CfR2M3jE.css","/assets/index-Dz1wDEsX.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -305,6 +305,14 @@ export class Store extends Emitter {
             // Discovery's screens load what they show from the server.
             topics.add(it.case);
             break;
+          case "appPoll":
+          case "appCheckinBoard":
+          case "appHomework":
+          case "appAnnouncement":
+          case "appEvent":
+            // The group apps' screens load what they show from the server.
+            topics.add("apps");
+            break;
           case "oaForumReply":
             // A reply to one of my posts in an account's community.
             topics.add("oa-forum");

@@ -5,6 +5,7 @@ import { walletEn, walletZh } from "./strings_wallet";
 import { liveCodeEn, liveCodeZh } from "./strings_livecode";
 import { safetyEn, safetyZh } from "./strings_safety";
 import { adminEn, adminZh } from "./strings_admin";
+import { groupAppsEn, groupAppsZh } from "./strings_groupapps";
 
 export const en = {
   ...momentsEn,
@@ -12,6 +13,7 @@ export const en = {
   ...liveCodeEn,
   ...safetyEn,
   ...adminEn,
+  ...groupAppsEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -708,6 +710,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...liveCodeZh,
   ...safetyZh,
   ...adminZh,
+  ...groupAppsZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -130,6 +130,7 @@ export function groupInfo(group: bigint): View {
               if (v) await updateGroup(group, { announcement: v.text }).catch(toastError);
             } }),
             row({ title: t("group_qr"), data: { action: "group-qr" }, onClick: () => void showGroupQr(g) }),
+            row({ title: t("ga_title"), sub: [t("ga_tab_announce"), t("ga_tab_polls"), t("ga_tab_events"), t("ga_tab_checkin"), t("ga_tab_homework")].join(t("list_sep")), data: { action: "group-apps" }, onClick: () => router.go(`/chat/g/${group}/apps`) }),
             row({ title: t("gb_title"), data: { action: "group-book" }, onClick: () => router.go(`/chat/g/${group}/book`) }),
             admin ? row({ title: t("group_avatar"), right: avatar(g.name, g.avatar, "s"), data: { action: "group-avatar" }, onClick: () => pickGroupAvatar(g) }) : null,
             row({ title: t("my_group_nickname"), right: g.nickname || t("not_set"), data: { action: "nickname" }, onClick: async () => {

@@ -11,6 +11,7 @@ import { I } from "./icons";
 import { avatar, modal, toastError } from "./widgets";
 import { kindLabel, noticeText, summary } from "./msgtext";
 import { moneyCard } from "./wallet";
+import { appCard } from "./groupapps";
 
 export function isSystem(m: Message): boolean {
   return m.kind === MessageKind.NOTICE || m.kind === MessageKind.RECALLED;
@@ -266,6 +267,8 @@ export function content(m: Message, inHistory = false): HTMLElement {
     case MessageKind.TRANSFER:
     case MessageKind.RED_PACKET:
       return inHistory ? h("div", "text", summary(m)) : moneyCard(m);
+    case MessageKind.APP_CARD:
+      return inHistory || !m.group ? h("div", "text", summary(m)) : appCard(m);
   }
   if (m.kind !== MessageKind.TEXT && !m.text) return h("div", "text", kindLabel(m.kind) || t("unsupported"));
   return h("div", "text", ...richText(m.text));

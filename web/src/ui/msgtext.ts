@@ -16,6 +16,7 @@ const kindKey: Partial<Record<MessageKind, Key>> = {
   [MessageKind.CHAT_HISTORY]: "kind_history",
   [MessageKind.TRANSFER]: "kind_transfer",
   [MessageKind.RED_PACKET]: "kind_red_packet",
+  [MessageKind.APP_CARD]: "kind_app_card",
 };
 
 
@@ -47,6 +48,7 @@ export function summary(m: Message): string {
     case MessageKind.TRANSFER:
       return `${kindLabel(m.kind)} ${m.money ? formatYuan(m.money.amount) : ""}`;
     case MessageKind.RED_PACKET:
+    case MessageKind.APP_CARD:
       return `${kindLabel(m.kind)} ${m.text}`;
     default:
       return kindLabel(m.kind) || m.text;

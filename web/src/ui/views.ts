@@ -12,6 +12,7 @@ import { oaForum, oaForumThread } from "./oaforum";
 import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officialacct";
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { groupBook, phonebook } from "./addressbook";
+import { groupApps, type Tab } from "./groupapps";
 import { walletView } from "./wallet";
 import { liveCode, liveCodeJoin, liveCodes } from "./livecode";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
@@ -40,6 +41,8 @@ export function detailView(r: Route): View {
       return liveCode(id());
     case "livecode-join":
       return liveCodeJoin(r.params[0]);
+    case "group-apps":
+      return groupApps(id(), (r.params[1] || "announce") as Tab);
     case "phonebook":
       return phonebook();
     case "requests":

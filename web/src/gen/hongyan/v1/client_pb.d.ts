@@ -18,6 +18,7 @@ import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketReq
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
+import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1082,6 +1083,140 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: AppealRequest;
     case: "appeal";
+  } | {
+    /**
+     * Group apps (groupapp.proto).
+     *
+     * @generated from field: hongyan.v1.PollCreateRequest app_poll_create = 300;
+     */
+    value: PollCreateRequest;
+    case: "appPollCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PollVoteRequest app_poll_vote = 301;
+     */
+    value: PollVoteRequest;
+    case: "appPollVote";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_poll_close = 302;
+     */
+    value: GroupAppRef;
+    case: "appPollClose";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_poll_get = 303;
+     */
+    value: GroupAppRef;
+    case: "appPollGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_polls = 304;
+     */
+    value: GroupAppPage;
+    case: "appPolls";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupRef app_checkin = 305;
+     */
+    value: GroupRef;
+    case: "appCheckin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupRef app_checkin_board = 306;
+     */
+    value: GroupRef;
+    case: "appCheckinBoard";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.HomeworkPostRequest app_homework_post = 307;
+     */
+    value: HomeworkPostRequest;
+    case: "appHomeworkPost";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.HomeworkSubmitRequest app_homework_submit = 308;
+     */
+    value: HomeworkSubmitRequest;
+    case: "appHomeworkSubmit";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_homework_remind = 309;
+     */
+    value: GroupAppRef;
+    case: "appHomeworkRemind";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_homework_get = 310;
+     */
+    value: GroupAppRef;
+    case: "appHomeworkGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_homeworks = 311;
+     */
+    value: GroupAppPage;
+    case: "appHomeworks";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AnnounceRequest app_announce = 312;
+     */
+    value: AnnounceRequest;
+    case: "appAnnounce";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AnnouncePinRequest app_announce_pin = 313;
+     */
+    value: AnnouncePinRequest;
+    case: "appAnnouncePin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_announce_remove = 314;
+     */
+    value: GroupAppRef;
+    case: "appAnnounceRemove";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AnnouncementsRequest app_announcements = 315;
+     */
+    value: AnnouncementsRequest;
+    case: "appAnnouncements";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.EventCreateRequest app_event_create = 316;
+     */
+    value: EventCreateRequest;
+    case: "appEventCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_signup = 317;
+     */
+    value: GroupAppRef;
+    case: "appEventSignup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_cancel = 318;
+     */
+    value: GroupAppRef;
+    case: "appEventCancel";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_remind = 319;
+     */
+    value: GroupAppRef;
+    case: "appEventRemind";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_event_get = 320;
+     */
+    value: GroupAppRef;
+    case: "appEventGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_events = 321;
+     */
+    value: GroupAppPage;
+    case: "appEvents";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1646,6 +1781,62 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: PenaltyList;
     case: "penalties";
+  } | {
+    /**
+     * Group apps (groupapp.proto).
+     *
+     * @generated from field: hongyan.v1.GroupPoll app_poll = 300;
+     */
+    value: GroupPoll;
+    case: "appPoll";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupPollList app_polls = 301;
+     */
+    value: GroupPollList;
+    case: "appPolls";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CheckinBoard app_checkin_board = 302;
+     */
+    value: CheckinBoard;
+    case: "appCheckinBoard";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupHomework app_homework = 303;
+     */
+    value: GroupHomework;
+    case: "appHomework";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupHomeworkList app_homeworks = 304;
+     */
+    value: GroupHomeworkList;
+    case: "appHomeworks";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAnnouncement app_announcement = 305;
+     */
+    value: GroupAnnouncement;
+    case: "appAnnouncement";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAnnouncementList app_announcements = 306;
+     */
+    value: GroupAnnouncementList;
+    case: "appAnnouncements";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupEvent app_event = 307;
+     */
+    value: GroupEvent;
+    case: "appEvent";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupEventList app_events = 308;
+     */
+    value: GroupEventList;
+    case: "appEvents";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2074,6 +2265,45 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: Penalty;
     case: "penalty";
+  } | {
+    /**
+     * Group apps (groupapp.proto): a poll created, voted on or closed
+     * (kind 120); a group's check-in board after someone checked in (kind
+     * 121); homework posted, submitted to or reminded (kind 122). None is
+     * set when I am no longer a member: drop the group's apps.
+     *
+     * @generated from field: hongyan.v1.GroupPoll app_poll = 300;
+     */
+    value: GroupPoll;
+    case: "appPoll";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CheckinBoard app_checkin_board = 301;
+     */
+    value: CheckinBoard;
+    case: "appCheckinBoard";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupHomework app_homework = 302;
+     */
+    value: GroupHomework;
+    case: "appHomework";
+  } | {
+    /**
+     * An announcement posted, pinned, unpinned or removed (kind 123).
+     *
+     * @generated from field: hongyan.v1.GroupAnnouncement app_announcement = 303;
+     */
+    value: GroupAnnouncement;
+    case: "appAnnouncement";
+  } | {
+    /**
+     * An event created, signed up for, cancelled or reminded (kind 124).
+     *
+     * @generated from field: hongyan.v1.GroupEvent app_event = 304;
+     */
+    value: GroupEvent;
+    case: "appEvent";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2230,6 +2460,13 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: hongyan.v1.MoneyCard money = 20;
    */
   money?: MoneyCard | undefined;
+
+  /**
+   * Group app cards (groupapp.proto).
+   *
+   * @generated from field: hongyan.v1.AppCard app_card = 300;
+   */
+  appCard?: AppCard | undefined;
 };
 
 /**
@@ -4824,6 +5061,14 @@ export enum MessageKind {
    * @generated from enum value: MESSAGE_KIND_RED_PACKET = 12;
    */
   RED_PACKET = 12,
+
+  /**
+   * A group app's card (app_card; text: its title), posted by the server
+   * for the member who acted.
+   *
+   * @generated from enum value: MESSAGE_KIND_APP_CARD = 120;
+   */
+  APP_CARD = 120,
 
   /**
    * The sender recalled the message: show a notice in its place. Its

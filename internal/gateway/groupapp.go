@@ -1,0 +1,271 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/groupapp"
+	"hongyan/internal/hongyan"
+)
+
+// groupAppRoutes adds the group apps: polls, check-in, homework, the
+// announcements board and events. The
+// rules (who may see, create, vote, close, submit and remind) are the
+// feature's: this file only converts.
+func groupAppRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPollCreate) (*pb.ServerFrame, error) {
+		q := r.AppPollCreate
+		p, err := c.g.s.GroupApps.CreatePoll(ctx, me, hongyan.ConversationID(q.Group), groupapp.NewPoll{Question: q.Question, Options: q.Options,
+			Multi: q.Multi, Anonymous: q.Anonymous, Deadline: msTime(q.Deadline)})
+		if err != nil {
+			return nil, err
+		}
+		return pollFrame(c.g.s.GroupApps.Poll(ctx, me, p.Group, p.ID))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPollVote) (*pb.ServerFrame, error) {
+		q := r.AppPollVote
+		choices := make([]int, len(q.Choices))
+		for i, o := range q.Choices {
+			choices[i] = int(min(o, 1<<20))
+		}
+		return pollFrame(c.g.s.GroupApps.Vote(ctx, me, hongyan.ConversationID(q.Group), q.Poll, choices))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPollClose) (*pb.ServerFrame, error) {
+		return pollFrame(c.g.s.GroupApps.ClosePoll(ctx, me, hongyan.ConversationID(r.AppPollClose.Group), r.AppPollClose.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPollGet) (*pb.ServerFrame, error) {
+		return pollFrame(c.g.s.GroupApps.Poll(ctx, me, hongyan.ConversationID(r.AppPollGet.Group), r.AppPollGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPolls) (*pb.ServerFrame, error) {
+		q := r.AppPolls
+		ps, err := c.g.s.GroupApps.Polls(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupPollList{Polls: make([]*pb.GroupPoll, 0, len(ps))}
+		for _, p := range ps {
+			out.Polls = append(out.Polls, PollPB(p))
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppPolls{AppPolls: out}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppCheckin) (*pb.ServerFrame, error) {
+		return boardFrame(c.g.s.GroupApps.CheckIn(ctx, me, hongyan.ConversationID(r.AppCheckin.Group)))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppCheckinBoard) (*pb.ServerFrame, error) {
+		return boardFrame(c.g.s.GroupApps.Board(ctx, me, hongyan.ConversationID(r.AppCheckinBoard.Group)))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkPost) (*pb.ServerFrame, error) {
+		q := r.AppHomeworkPost
+		h, err := c.g.s.GroupApps.PostHomework(ctx, me, hongyan.ConversationID(q.Group), groupapp.NewHomework{Title: q.Title, Body: q.Text, Due: msTime(q.Due)})
+		if err != nil {
+			return nil, err
+		}
+		return homeworkFrame(c.g.s.GroupApps.Homework(ctx, me, h.Group, h.ID))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkSubmit) (*pb.ServerFrame, error) {
+		q := r.AppHomeworkSubmit
+		return homeworkFrame(c.g.s.GroupApps.Submit(ctx, me, hongyan.ConversationID(q.Group), q.Homework, q.Text))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkRemind) (*pb.ServerFrame, error) {
+		return homeworkFrame(c.g.s.GroupApps.Remind(ctx, me, hongyan.ConversationID(r.AppHomeworkRemind.Group), r.AppHomeworkRemind.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkGet) (*pb.ServerFrame, error) {
+		return homeworkFrame(c.g.s.GroupApps.Homework(ctx, me, hongyan.ConversationID(r.AppHomeworkGet.Group), r.AppHomeworkGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworks) (*pb.ServerFrame, error) {
+		q := r.AppHomeworks
+		hs, err := c.g.s.GroupApps.Homeworks(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupHomeworkList{Homework: make([]*pb.GroupHomework, 0, len(hs))}
+		for _, h := range hs {
+			out.Homework = append(out.Homework, HomeworkPB(h))
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppHomeworks{AppHomeworks: out}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnounce) (*pb.ServerFrame, error) {
+		q := r.AppAnnounce
+		return announcementFrame(c.g.s.GroupApps.Announce(ctx, me, hongyan.ConversationID(q.Group), q.Text, q.Pinned))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnouncePin) (*pb.ServerFrame, error) {
+		q := r.AppAnnouncePin
+		return announcementFrame(c.g.s.GroupApps.PinAnnouncement(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Pinned))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnounceRemove) (*pb.ServerFrame, error) {
+		q := r.AppAnnounceRemove
+		return announcementFrame(c.g.s.GroupApps.RemoveAnnouncement(ctx, me, hongyan.ConversationID(q.Group), q.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnouncements) (*pb.ServerFrame, error) {
+		q := r.AppAnnouncements
+		as, err := c.g.s.GroupApps.Announcements(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit), q.Pinned)
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupAnnouncementList{Announcements: make([]*pb.GroupAnnouncement, 0, len(as))}
+		for _, a := range as {
+			out.Announcements = append(out.Announcements, AnnouncementPB(a))
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppAnnouncements{AppAnnouncements: out}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCreate) (*pb.ServerFrame, error) {
+		q := r.AppEventCreate
+		e, err := c.g.s.GroupApps.CreateEvent(ctx, me, hongyan.ConversationID(q.Group), groupapp.NewEvent{Title: q.Title, Place: q.Place,
+			Start: msTime(q.Start), Limit: int(min(q.Limit, groupapp.MaxEventLimit+1))})
+		if err != nil {
+			return nil, err
+		}
+		return eventFrame(c.g.s.GroupApps.EventOf(ctx, me, e.Group, e.ID))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventSignup) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.SignUp(ctx, me, hongyan.ConversationID(r.AppEventSignup.Group), r.AppEventSignup.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCancel) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.CancelSignup(ctx, me, hongyan.ConversationID(r.AppEventCancel.Group), r.AppEventCancel.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventRemind) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.RemindEvent(ctx, me, hongyan.ConversationID(r.AppEventRemind.Group), r.AppEventRemind.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventGet) (*pb.ServerFrame, error) {
+		return eventFrame(c.g.s.GroupApps.EventOf(ctx, me, hongyan.ConversationID(r.AppEventGet.Group), r.AppEventGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEvents) (*pb.ServerFrame, error) {
+		q := r.AppEvents
+		es, err := c.g.s.GroupApps.Events(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupEventList{Events: make([]*pb.GroupEvent, 0, len(es))}
+		for _, e := range es {
+			out.Events = append(out.Events, EventPB(e))
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvents{AppEvents: out}}, nil
+	})
+}
+
+func eventFrame(v groupapp.EventView, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvent{AppEvent: EventPB(v)}}, nil
+}
+
+// EventPB converts an event as its viewer sees it; the change-log resolver
+// uses it too.
+func EventPB(v groupapp.EventView) *pb.GroupEvent {
+	return &pb.GroupEvent{Id: v.ID, Group: int64(v.Group), Creator: int64(v.Creator), Title: v.Title, Place: v.Place, Start: timeMS(v.Start),
+		Limit: uint32(v.Limit), Created: timeMS(v.Created), Reminded: timeMS(v.Reminded), Open: v.Open, Going: users64(v.Going),
+		Waiting: users64(v.Waiting), Mine: uint32(v.Mine), WaitingAt: uint32(v.WaitingAt)}
+}
+
+func announcementFrame(a groupapp.Announcement, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppAnnouncement{AppAnnouncement: AnnouncementPB(a)}}, nil
+}
+
+// AnnouncementPB converts an announcement; the change-log resolver uses it
+// too.
+func AnnouncementPB(a groupapp.Announcement) *pb.GroupAnnouncement {
+	return &pb.GroupAnnouncement{Id: a.ID, Group: int64(a.Group), Author: int64(a.Author), Text: a.Text, Pinned: a.Pinned,
+		Created: timeMS(a.Created), Updated: timeMS(a.Updated), Removed: a.Removed}
+}
+
+// msTime is unix milliseconds as a time (0: the zero time).
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// timeMS is the inverse of msTime.
+func timeMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func pollFrame(v groupapp.PollView, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppPoll{AppPoll: PollPB(v)}}, nil
+}
+
+func boardFrame(b groupapp.Board, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppCheckinBoard{AppCheckinBoard: BoardPB(b)}}, nil
+}
+
+func homeworkFrame(v groupapp.HomeworkView, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppHomework{AppHomework: HomeworkPB(v)}}, nil
+}
+
+func users64(us []hongyan.UserID) []int64 {
+	out := make([]int64, len(us))
+	for i, u := range us {
+		out[i] = int64(u)
+	}
+	return out
+}
+
+func uints(xs []int) []uint32 {
+	out := make([]uint32, len(xs))
+	for i, x := range xs {
+		out[i] = uint32(x)
+	}
+	return out
+}
+
+// PollPB converts a poll as its viewer sees it; the change-log resolver
+// uses it too.
+func PollPB(v groupapp.PollView) *pb.GroupPoll {
+	out := &pb.GroupPoll{Id: v.ID, Group: int64(v.Group), Creator: int64(v.Creator), Question: v.Question, Options: v.Options,
+		Multi: v.Multi, Anonymous: v.Anonymous, Deadline: timeMS(v.Deadline), Created: timeMS(v.Created), Closed: timeMS(v.Closed),
+		Open: v.Open, Counts: uints(v.Counts), Voters: uint32(v.Voters), Mine: uints(v.Mine)}
+	for _, us := range v.ByOption {
+		out.ByOption = append(out.ByOption, &pb.PollOptionVoters{Users: users64(us)})
+	}
+	return out
+}
+
+func rankPB(r groupapp.Rank) *pb.CheckinRank {
+	return &pb.CheckinRank{User: int64(r.User), Streak: uint32(r.Streak), Best: uint32(r.Best), Total: uint32(r.Total), Today: r.Today}
+}
+
+// BoardPB converts a check-in board; the change-log resolver uses it too.
+func BoardPB(b groupapp.Board) *pb.CheckinBoard {
+	out := &pb.CheckinBoard{Group: int64(b.Group), Day: b.Day, Zone: b.Zone, Me: rankPB(b.Me), Today: uint32(b.Today)}
+	for _, r := range b.Ranking {
+		out.Ranking = append(out.Ranking, rankPB(r))
+	}
+	return out
+}
+
+func submissionPB(s groupapp.Submission) *pb.HomeworkSubmission {
+	return &pb.HomeworkSubmission{User: int64(s.User), Text: s.Text, At: timeMS(s.At)}
+}
+
+// HomeworkPB converts a homework as its viewer sees it; the change-log
+// resolver uses it too.
+func HomeworkPB(v groupapp.HomeworkView) *pb.GroupHomework {
+	out := &pb.GroupHomework{Id: v.ID, Group: int64(v.Group), Creator: int64(v.Creator), Title: v.Title, Text: v.Body, Due: timeMS(v.Due),
+		Created: timeMS(v.Created), Reminded: timeMS(v.Reminded), Open: v.Open, Submitted: uint32(v.Submitted), Members: uint32(v.Members),
+		Manager: v.Manager, Missing: users64(v.Missing)}
+	if v.Mine != nil {
+		out.Mine = submissionPB(*v.Mine)
+	}
+	for _, s := range v.Submissions {
+		out.Submissions = append(out.Submissions, submissionPB(s))
+	}
+	return out
+}

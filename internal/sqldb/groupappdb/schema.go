@@ -1,0 +1,14 @@
+package groupappdb
+
+import (
+	"embed"
+
+	"hongyan/internal/sqldb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Schema is the group apps' migrations, for both engines
+// (migrations/sqlite, migrations/postgres), numbered on their own.
+var Schema = sqldb.Schema{Feature: "groupapp", FS: migrations}
