@@ -45,6 +45,8 @@ const (
 	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
 	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state
 	ChangePacket   ChangeKind = 102 // red packet Ref was sent, grabbed from, finished or refunded
+	// Calls (140–149).
+	ChangeCall ChangeKind = 140 // call Ref of this user was placed or changed state
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

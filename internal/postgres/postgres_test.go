@@ -15,6 +15,8 @@ import (
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/call"
+	"hongyan/internal/call/calltest"
 	"hongyan/internal/discovery"
 	"hongyan/internal/discovery/discoverytest"
 	"hongyan/internal/favorite"
@@ -207,4 +209,9 @@ func TestWalletStore(t *testing.T) {
 func TestDiscoveryStore(t *testing.T) {
 	pgtest.Require(t)
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestCallStore(t *testing.T) {
+	pgtest.Require(t)
+	calltest.Run(t, func(t *testing.T) call.Store { return open(t).Calls() })
 }

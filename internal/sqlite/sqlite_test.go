@@ -12,6 +12,8 @@ import (
 	"hongyan/internal/chat/chattest"
 	"hongyan/internal/contact"
 	"hongyan/internal/contact/contacttest"
+	"hongyan/internal/call"
+	"hongyan/internal/call/calltest"
 	"hongyan/internal/discovery"
 	"hongyan/internal/discovery/discoverytest"
 	"hongyan/internal/favorite"
@@ -86,4 +88,8 @@ func TestWalletStore(t *testing.T) {
 
 func TestDiscoveryStore(t *testing.T) {
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestCallStore(t *testing.T) {
+	calltest.Run(t, func(t *testing.T) call.Store { return open(t).Calls() })
 }

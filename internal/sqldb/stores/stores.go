@@ -10,6 +10,7 @@ import (
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
 	"hongyan/internal/sqldb/contactdb"
+	"hongyan/internal/sqldb/calldb"
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
@@ -33,6 +34,7 @@ var Schemas = []sqldb.Schema{
 	momentsdb.Schema,
 	walletdb.Schema,
 	discoverydb.Schema,
+	calldb.Schema,
 	addressbookdb.Schema,
 }
 
@@ -74,6 +76,9 @@ func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // Discovery returns the discovery store (people nearby, shake, bottles).
 func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
+
+// Calls returns the call store (one-to-one calls and their lines).
+func (db *DB) Calls() calldb.Store { return calldb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
