@@ -103,7 +103,9 @@ func newFixture(t *testing.T, db *stores.DB) *fixture {
 	return &fixture{s: s, w: w, c: c, bus: bus, ctx: t.Context()}
 }
 
-func dev(u hongyan.UserID, d hongyan.DeviceID) hongyan.Caller { return hongyan.Caller{User: u, Device: d} }
+func dev(u hongyan.UserID, d hongyan.DeviceID) hongyan.Caller {
+	return hongyan.Caller{User: u, Device: d}
+}
 
 func wantCode(t *testing.T, what string, err error, code hongyan.Code) {
 	t.Helper()

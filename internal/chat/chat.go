@@ -27,6 +27,9 @@ const (
 	// transfer or red packet; Text is its note or greeting.
 	KindTransfer  Kind = 11
 	KindRedPacket Kind = 12
+	// KindCall is a call's record, posted by the server for the call
+	// feature as the caller's message: Call says how it went.
+	KindCall Kind = 30
 	// KindNotice is a group change, written by the group feature in order
 	// with the messages; clients never send one.
 
@@ -55,6 +58,7 @@ type Message struct {
 	Location *Location      `json:",omitempty"`
 	Card     hongyan.UserID `json:",omitempty"`
 	Money    *Money         `json:",omitempty"`
+	Call     *CallRecord    `json:",omitempty"`
 	Link     *Link          `json:",omitempty"`
 	History  *History       `json:",omitempty"`
 	Notice   *Notice        `json:",omitempty"`
@@ -226,6 +230,16 @@ func (m Message) MediaIDs() []string {
 	}
 	carry(m)
 	return ids
+}
+
+// CallRecord is what a call record shows: the call, how it ended (the
+// call feature's End, the protocol's CallEnd), voice or video, and how
+// long an accepted call lasted.
+type CallRecord struct {
+	Call       int64 `json:"call"`
+	End        int   `json:"end,omitempty"`
+	Video      bool  `json:"video,omitempty"`
+	DurationMS int64 `json:"ms,omitempty"`
 }
 
 // Money is what a transfer or red-packet card shows: the wallet's object

@@ -41,14 +41,15 @@ type body struct {
 	Notice     *Notice          `json:"notice,omitempty"`
 	Quote      *Quote           `json:"quote,omitempty"`
 	Money      *Money           `json:"money,omitempty"`
+	Call       *CallRecord      `json:"call,omitempty"`
 }
 
 // EncodeBody encodes what m carries besides its header and text; nil when
 // it carries nothing else (a plain text message).
 func EncodeBody(m Message) []byte {
-	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote, m.Money}
+	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote, m.Money, m.Call}
 	if b.Mentions == nil && !b.MentionAll && b.Media == nil && b.Location == nil && b.Card == 0 &&
-		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil && b.Money == nil {
+		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil && b.Money == nil && b.Call == nil {
 		return nil
 	}
 	out, err := json.Marshal(b)
@@ -68,7 +69,7 @@ func DecodeBody(b []byte, m *Message) error {
 		return errBadMessage
 	}
 	m.Mentions, m.MentionAll, m.Media, m.Location, m.Card = x.Mentions, x.MentionAll, x.Media, x.Location, x.Card
-	m.Link, m.History, m.Notice, m.Quote, m.Money = x.Link, x.History, x.Notice, x.Quote, x.Money
+	m.Link, m.History, m.Notice, m.Quote, m.Money, m.Call = x.Link, x.History, x.Notice, x.Quote, x.Money, x.Call
 	return nil
 }
 

@@ -77,7 +77,7 @@ func checkContent(o Outgoing) error {
 		errs = append(errs, only("text", o.Text != ""), only("media", o.Media != ""), only("location", o.Location != nil), only("card", o.Card != 0))
 	case KindHistory:
 		return hongyan.Errorf(hongyan.CodeInvalid, "chat history is sent by forwarding messages merged")
-	case KindNotice, KindRecalled, KindTransfer, KindRedPacket:
+	case KindNotice, KindRecalled, KindTransfer, KindRedPacket, KindCall:
 		return hongyan.Errorf(hongyan.CodeInvalid, "%s messages are written by the server", kindName(o.Kind))
 	default:
 		return hongyan.Errorf(hongyan.CodeInvalid, "unknown message kind %d", o.Kind)
@@ -221,6 +221,7 @@ func sameChat(conv Conversation, nm *NewMessage) bool {
 func copyContent(m *Message, src Message) {
 	m.Kind, m.Text = src.Kind, src.Text
 	m.Media, m.Location, m.Card, m.Link, m.History, m.Money = src.Media, src.Location, src.Card, src.Link, src.History, src.Money
+	m.Call = src.Call
 }
 
 // excerpt cuts s to at most n characters.
@@ -269,6 +270,8 @@ func kindName(k Kind) string {
 		return "transfer"
 	case KindRedPacket:
 		return "red packet"
+	case KindCall:
+		return "call record"
 	case KindRecalled:
 		return "recalled"
 	}

@@ -15,6 +15,7 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/addressbook"
+	"hongyan/internal/call"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
@@ -45,6 +46,7 @@ type Services struct {
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
 	Media        *media.Service       // nil: no media endpoints
+	Calls        *call.Service        // nil: no calls
 	Changes      *changelog.Feed
 	Bus          hongyan.Bus
 }

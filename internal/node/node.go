@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hongyan/internal/account"
+	"hongyan/internal/call"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
@@ -54,6 +55,7 @@ type Node struct {
 	wallet   *wallet.Service
 	pay      *sandboxpay.Provider
 	finds    *discovery.Service
+	calls    *call.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -126,7 +128,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
+	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books)
+	n.calls = newCalls(cfg, db, contacts, chats, pub, rs)
+	n.feed = changelog.NewFeed(db.ChangeLog(), rs)
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -134,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Calls: n.calls, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -270,6 +274,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	go n.prune(ctx)
 	go n.expire(ctx)
 	go n.reconcile(ctx)
+	go n.sweepCalls(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

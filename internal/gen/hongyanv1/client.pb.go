@@ -56,6 +56,9 @@ const (
 	MessageKind_MESSAGE_KIND_TRANSFER MessageKind = 11
 	// money: a red packet card (text: its greeting).
 	MessageKind_MESSAGE_KIND_RED_PACKET MessageKind = 12
+	// A call's record (call.proto's CallRecord), posted by the server as
+	// the caller's message when the call ends.
+	MessageKind_MESSAGE_KIND_CALL MessageKind = 30
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -77,6 +80,7 @@ var (
 		10:  "MESSAGE_KIND_NOTICE",
 		11:  "MESSAGE_KIND_TRANSFER",
 		12:  "MESSAGE_KIND_RED_PACKET",
+		30:  "MESSAGE_KIND_CALL",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
@@ -93,6 +97,7 @@ var (
 		"MESSAGE_KIND_NOTICE":       10,
 		"MESSAGE_KIND_TRANSFER":     11,
 		"MESSAGE_KIND_RED_PACKET":   12,
+		"MESSAGE_KIND_CALL":         30,
 		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
@@ -689,6 +694,15 @@ type ClientFrame struct {
 	//	*ClientFrame_RedPacketSend
 	//	*ClientFrame_RedPacketGrab
 	//	*ClientFrame_RedPacketShow
+	//	*ClientFrame_CallPlace
+	//	*ClientFrame_CallAccept
+	//	*ClientFrame_CallDecline
+	//	*ClientFrame_CallHangup
+	//	*ClientFrame_CallVideo
+	//	*ClientFrame_CallSignal
+	//	*ClientFrame_CallKeepalive
+	//	*ClientFrame_CallGet
+	//	*ClientFrame_CallCurrent
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2187,6 +2201,87 @@ func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
 	return nil
 }
 
+func (x *ClientFrame) GetCallPlace() *CallPlaceRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallPlace); ok {
+			return x.CallPlace
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallAccept() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallAccept); ok {
+			return x.CallAccept
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallDecline() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallDecline); ok {
+			return x.CallDecline
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallHangup() *CallHangupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallHangup); ok {
+			return x.CallHangup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallVideo() *CallVideoRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallVideo); ok {
+			return x.CallVideo
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallSignal() *CallSignal {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallSignal); ok {
+			return x.CallSignal
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallKeepalive() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallKeepalive); ok {
+			return x.CallKeepalive
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallGet() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallGet); ok {
+			return x.CallGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallCurrent() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallCurrent); ok {
+			return x.CallCurrent
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2842,6 +2937,45 @@ type ClientFrame_RedPacketShow struct {
 	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
 }
 
+type ClientFrame_CallPlace struct {
+	// Calls (call.proto).
+	CallPlace *CallPlaceRequest `protobuf:"bytes,350,opt,name=call_place,json=callPlace,proto3,oneof"`
+}
+
+type ClientFrame_CallAccept struct {
+	CallAccept *CallRef `protobuf:"bytes,351,opt,name=call_accept,json=callAccept,proto3,oneof"`
+}
+
+type ClientFrame_CallDecline struct {
+	CallDecline *CallRef `protobuf:"bytes,352,opt,name=call_decline,json=callDecline,proto3,oneof"`
+}
+
+type ClientFrame_CallHangup struct {
+	CallHangup *CallHangupRequest `protobuf:"bytes,353,opt,name=call_hangup,json=callHangup,proto3,oneof"`
+}
+
+type ClientFrame_CallVideo struct {
+	CallVideo *CallVideoRequest `protobuf:"bytes,354,opt,name=call_video,json=callVideo,proto3,oneof"`
+}
+
+type ClientFrame_CallSignal struct {
+	CallSignal *CallSignal `protobuf:"bytes,355,opt,name=call_signal,json=callSignal,proto3,oneof"`
+}
+
+type ClientFrame_CallKeepalive struct {
+	// Sent every 15 s by each device in an accepted call; the call fails
+	// after 45 s without one.
+	CallKeepalive *CallRef `protobuf:"bytes,356,opt,name=call_keepalive,json=callKeepalive,proto3,oneof"`
+}
+
+type ClientFrame_CallGet struct {
+	CallGet *CallRef `protobuf:"bytes,357,opt,name=call_get,json=callGet,proto3,oneof"`
+}
+
+type ClientFrame_CallCurrent struct {
+	CallCurrent *Empty `protobuf:"bytes,358,opt,name=call_current,json=callCurrent,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3164,6 +3298,24 @@ func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
 
 func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
 
+func (*ClientFrame_CallPlace) isClientFrame_Req() {}
+
+func (*ClientFrame_CallAccept) isClientFrame_Req() {}
+
+func (*ClientFrame_CallDecline) isClientFrame_Req() {}
+
+func (*ClientFrame_CallHangup) isClientFrame_Req() {}
+
+func (*ClientFrame_CallVideo) isClientFrame_Req() {}
+
+func (*ClientFrame_CallSignal) isClientFrame_Req() {}
+
+func (*ClientFrame_CallKeepalive) isClientFrame_Req() {}
+
+func (*ClientFrame_CallGet) isClientFrame_Req() {}
+
+func (*ClientFrame_CallCurrent) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3250,6 +3402,10 @@ type ServerFrame struct {
 	//	*ServerFrame_Transfer
 	//	*ServerFrame_RedPacket
 	//	*ServerFrame_RedPacketGrabbed
+	//	*ServerFrame_CallSession
+	//	*ServerFrame_Call
+	//	*ServerFrame_CallCurrent
+	//	*ServerFrame_CallSignal
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4026,6 +4182,42 @@ func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
 	return nil
 }
 
+func (x *ServerFrame) GetCallSession() *CallSession {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CallSession); ok {
+			return x.CallSession
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCall() *Call {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Call); ok {
+			return x.Call
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCallCurrent() *CallCurrent {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CallCurrent); ok {
+			return x.CallCurrent
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCallSignal() *CallSignal {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CallSignal); ok {
+			return x.CallSignal
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4358,6 +4550,24 @@ type ServerFrame_RedPacketGrabbed struct {
 	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
 }
 
+type ServerFrame_CallSession struct {
+	// Calls (call.proto).
+	CallSession *CallSession `protobuf:"bytes,350,opt,name=call_session,json=callSession,proto3,oneof"`
+}
+
+type ServerFrame_Call struct {
+	Call *Call `protobuf:"bytes,351,opt,name=call,proto3,oneof"`
+}
+
+type ServerFrame_CallCurrent struct {
+	CallCurrent *CallCurrent `protobuf:"bytes,352,opt,name=call_current,json=callCurrent,proto3,oneof"`
+}
+
+type ServerFrame_CallSignal struct {
+	// Pushed (id 0): signalling from the other device of my call.
+	CallSignal *CallSignal `protobuf:"bytes,353,opt,name=call_signal,json=callSignal,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4517,6 +4727,14 @@ func (*ServerFrame_Transfer) isServerFrame_Body() {}
 func (*ServerFrame_RedPacket) isServerFrame_Body() {}
 
 func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
+
+func (*ServerFrame_CallSession) isServerFrame_Body() {}
+
+func (*ServerFrame_Call) isServerFrame_Body() {}
+
+func (*ServerFrame_CallCurrent) isServerFrame_Body() {}
+
+func (*ServerFrame_CallSignal) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4979,6 +5197,7 @@ type Change struct {
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
+	//	*Change_Call
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5280,6 +5499,15 @@ func (x *Change) GetRedPacket() *RedPacket {
 	return nil
 }
 
+func (x *Change) GetCall() *Call {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Call); ok {
+			return x.Call
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5417,6 +5645,11 @@ type Change_RedPacket struct {
 	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
 }
 
+type Change_Call struct {
+	// Calls (call.proto): a call of mine was placed or changed state.
+	Call *Call `protobuf:"bytes,350,opt,name=call,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5472,6 +5705,8 @@ func (*Change_WalletBalance) isChange_Item() {}
 func (*Change_Transfer) isChange_Item() {}
 
 func (*Change_RedPacket) isChange_Item() {}
+
+func (*Change_Call) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5560,7 +5795,9 @@ type Message struct {
 	// Group chats: set (to the group) instead of peer.
 	Group int64 `protobuf:"varint,19,opt,name=group,proto3" json:"group,omitempty"`
 	// Transfer and red packet cards: which one (wallet.proto).
-	Money         *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
+	Money *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
+	// Call records: how the call went (call.proto).
+	Call          *CallRecord `protobuf:"bytes,350,opt,name=call,proto3" json:"call,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5731,6 +5968,13 @@ func (x *Message) GetGroup() int64 {
 func (x *Message) GetMoney() *MoneyCard {
 	if x != nil {
 		return x.Money
+	}
+	return nil
+}
+
+func (x *Message) GetCall() *CallRecord {
+	if x != nil {
+		return x.Call
 	}
 	return nil
 }
@@ -11044,7 +11288,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x15hongyan/v1/call.proto\"\xc1U\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11236,8 +11480,22 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
-	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xa8%\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShow\x12>\n" +
+	"\n" +
+	"call_place\x18\xde\x02 \x01(\v2\x1c.hongyan.v1.CallPlaceRequestH\x00R\tcallPlace\x127\n" +
+	"\vcall_accept\x18\xdf\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\n" +
+	"callAccept\x129\n" +
+	"\fcall_decline\x18\xe0\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\vcallDecline\x12A\n" +
+	"\vcall_hangup\x18\xe1\x02 \x01(\v2\x1d.hongyan.v1.CallHangupRequestH\x00R\n" +
+	"callHangup\x12>\n" +
+	"\n" +
+	"call_video\x18\xe2\x02 \x01(\v2\x1c.hongyan.v1.CallVideoRequestH\x00R\tcallVideo\x12:\n" +
+	"\vcall_signal\x18\xe3\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
+	"callSignal\x12=\n" +
+	"\x0ecall_keepalive\x18\xe4\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\rcallKeepalive\x121\n" +
+	"\bcall_get\x18\xe5\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\acallGet\x127\n" +
+	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrentB\x05\n" +
+	"\x03req\"\x8b'\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11336,7 +11594,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
 	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
-	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbed\x12=\n" +
+	"\fcall_session\x18\xde\x02 \x01(\v2\x17.hongyan.v1.CallSessionH\x00R\vcallSession\x12'\n" +
+	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
+	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
+	"\vcall_signal\x18\xe1\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
+	"callSignalB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -11360,7 +11623,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xbc\r\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11394,12 +11657,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
-	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12'\n" +
+	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04callB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x8e\x05\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xbb\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -11422,7 +11686,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\ahistory\x18\x11 \x01(\v2\x17.hongyan.v1.ChatHistoryR\ahistory\x12*\n" +
 	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
 	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
-	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\"\xd8\x01\n" +
+	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\x12+\n" +
+	"\x04call\x18\xde\x02 \x01(\v2\x16.hongyan.v1.CallRecordR\x04call\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -11843,7 +12108,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eExportResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
-	"\x04size\x18\x03 \x01(\x03R\x04size*\xf9\x02\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\x90\x03\n" +
 	"\vMessageKind\x12\x15\n" +
 	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
 	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
@@ -11858,7 +12123,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x13MESSAGE_KIND_NOTICE\x10\n" +
 	"\x12\x19\n" +
 	"\x15MESSAGE_KIND_TRANSFER\x10\v\x12\x1b\n" +
-	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x19\n" +
+	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x15\n" +
+	"\x11MESSAGE_KIND_CALL\x10\x1e\x12\x19\n" +
 	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
@@ -12089,61 +12355,70 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
 	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
 	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 165: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 166: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 167: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 168: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 169: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 170: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 171: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 172: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 173: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 174: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 175: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 176: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 177: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 178: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 179: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 180: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 181: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 182: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 183: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 184: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 185: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 186: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 187: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 188: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 189: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 190: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 191: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 192: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 193: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 194: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 195: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 196: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 197: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 198: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 199: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 200: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 201: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 202: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
+	(*CallPlaceRequest)(nil),           // 165: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 166: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 167: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 168: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 169: hongyan.v1.CallSignal
+	(*OaAccount)(nil),                  // 170: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 171: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 172: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 173: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 174: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 175: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 176: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 177: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 178: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 179: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 180: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 181: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 182: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 183: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 184: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 185: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 186: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 187: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 188: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 189: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 190: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 191: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 192: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 193: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 194: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 195: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 196: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 197: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 198: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 199: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 200: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 201: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 202: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 203: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 204: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 205: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 206: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 207: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 208: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 209: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 210: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 211: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 212: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 213: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 214: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 215: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 216: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 217: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 218: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 219: hongyan.v1.RedPacketGrabbed
+	(*CallSession)(nil),                // 220: hongyan.v1.CallSession
+	(*Call)(nil),                       // 221: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 222: hongyan.v1.CallCurrent
+	(*OaFollow)(nil),                   // 223: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 224: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 225: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 226: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 227: hongyan.v1.MoneyCard
+	(*CallRecord)(nil),                 // 228: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12307,159 +12582,174 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
 	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
 	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	309, // [309:309] is the sub-list for method output_type
-	309, // [309:309] is the sub-list for method input_type
-	309, // [309:309] is the sub-list for extension type_name
-	309, // [309:309] is the sub-list for extension extendee
-	0,   // [0:309] is the sub-list for field type_name
+	165, // 161: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	166, // 162: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	166, // 163: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	167, // 164: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	168, // 165: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	169, // 166: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	166, // 167: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	166, // 168: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 169: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	11,  // 170: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 171: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 172: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 173: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 174: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 175: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 176: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 177: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 178: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 179: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 180: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 181: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 182: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 183: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 184: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 185: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 186: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 187: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 188: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 189: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 190: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 191: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 192: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 193: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 194: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 195: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 196: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 197: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 198: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	170, // 199: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	171, // 200: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	172, // 201: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	173, // 202: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	174, // 203: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 204: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	175, // 205: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	176, // 206: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	177, // 207: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 208: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	178, // 209: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	179, // 210: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	180, // 211: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	181, // 212: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	182, // 213: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	183, // 214: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	184, // 215: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	185, // 216: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	186, // 217: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	187, // 218: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	188, // 219: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	189, // 220: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	190, // 221: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	191, // 222: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	192, // 223: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	193, // 224: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	194, // 225: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	195, // 226: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	196, // 227: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	197, // 228: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	198, // 229: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	199, // 230: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	200, // 231: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	201, // 232: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	202, // 233: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	203, // 234: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	204, // 235: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	205, // 236: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	206, // 237: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	207, // 238: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	208, // 239: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	209, // 240: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	210, // 241: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	211, // 242: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	212, // 243: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	213, // 244: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	214, // 245: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	215, // 246: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	216, // 247: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	217, // 248: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	218, // 249: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	219, // 250: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	220, // 251: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	221, // 252: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	222, // 253: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	169, // 254: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	18,  // 255: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 256: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 257: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 258: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 259: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 260: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 261: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 262: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 263: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 264: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 265: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 266: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	173, // 267: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	223, // 268: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	190, // 269: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	224, // 270: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	225, // 271: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	197, // 272: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	199, // 273: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	200, // 274: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	205, // 275: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	209, // 276: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	226, // 277: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	212, // 278: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	217, // 279: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	218, // 280: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	221, // 281: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	0,   // 282: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 283: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 284: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 285: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 286: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 287: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 288: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	227, // 289: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	228, // 290: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 291: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 292: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 293: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 294: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 295: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 296: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 297: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 298: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 299: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 300: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 301: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 302: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 303: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 304: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 305: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 306: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 307: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 308: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 309: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 310: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 311: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 312: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 313: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 314: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 315: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 316: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 317: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 318: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 319: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 320: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 321: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 322: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 323: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	324, // [324:324] is the sub-list for method output_type
+	324, // [324:324] is the sub-list for method input_type
+	324, // [324:324] is the sub-list for extension type_name
+	324, // [324:324] is the sub-list for extension extendee
+	0,   // [0:324] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12472,6 +12762,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_discovery_proto_init()
 	file_hongyan_v1_addressbook_proto_init()
+	file_hongyan_v1_call_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12634,6 +12925,15 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_RedPacketSend)(nil),
 		(*ClientFrame_RedPacketGrab)(nil),
 		(*ClientFrame_RedPacketShow)(nil),
+		(*ClientFrame_CallPlace)(nil),
+		(*ClientFrame_CallAccept)(nil),
+		(*ClientFrame_CallDecline)(nil),
+		(*ClientFrame_CallHangup)(nil),
+		(*ClientFrame_CallVideo)(nil),
+		(*ClientFrame_CallSignal)(nil),
+		(*ClientFrame_CallKeepalive)(nil),
+		(*ClientFrame_CallGet)(nil),
+		(*ClientFrame_CallCurrent)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -12716,6 +13016,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Transfer)(nil),
 		(*ServerFrame_RedPacket)(nil),
 		(*ServerFrame_RedPacketGrabbed)(nil),
+		(*ServerFrame_CallSession)(nil),
+		(*ServerFrame_Call)(nil),
+		(*ServerFrame_CallCurrent)(nil),
+		(*ServerFrame_CallSignal)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -12746,6 +13050,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
+		(*Change_Call)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}
