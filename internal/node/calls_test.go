@@ -1,8 +1,8 @@
 package node_test
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -79,7 +79,9 @@ func place(peer int64, video bool) *pb.ClientFrame {
 	return &pb.ClientFrame{Req: &pb.ClientFrame_CallPlace{CallPlace: &pb.CallPlaceRequest{Peer: peer, Video: video}}}
 }
 
-func callRef(id int64, req func(*pb.CallRef) *pb.ClientFrame) *pb.ClientFrame { return req(&pb.CallRef{Call: id}) }
+func callRef(id int64, req func(*pb.CallRef) *pb.ClientFrame) *pb.ClientFrame {
+	return req(&pb.CallRef{Call: id})
+}
 
 func accept(r *pb.CallRef) *pb.ClientFrame {
 	return &pb.ClientFrame{Req: &pb.ClientFrame_CallAccept{CallAccept: r}}
