@@ -85,6 +85,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID
   bottle list | bottle show BOTTLE_ID  my bottles (thrown or picked) with their messages
   bottle greet BOTTLE_ID [GREETING]    ask the other person of an answered bottle to be friends
+  call PEER [--video] [--seconds N]    call a friend with synthetic audio (and video), talk N s
+                                       (default 5), print how it went: state, setup_ms, packets
+  call answer [--seconds N]            wait for one call and answer it (N s, or until hung up)
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD
@@ -258,6 +261,8 @@ func (e *env) run(args []string) error {
 		return e.shake(rest)
 	case "bottle":
 		return e.bottle(rest)
+	case "call":
+		return e.callCmd(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":
