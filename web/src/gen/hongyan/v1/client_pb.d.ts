@@ -15,6 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
+import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1013,6 +1014,65 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: RedPacketRef;
     case: "redPacketShow";
+  } | {
+    /**
+     * Calls (call.proto).
+     *
+     * @generated from field: hongyan.v1.CallPlaceRequest call_place = 350;
+     */
+    value: CallPlaceRequest;
+    case: "callPlace";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallRef call_accept = 351;
+     */
+    value: CallRef;
+    case: "callAccept";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallRef call_decline = 352;
+     */
+    value: CallRef;
+    case: "callDecline";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallHangupRequest call_hangup = 353;
+     */
+    value: CallHangupRequest;
+    case: "callHangup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallVideoRequest call_video = 354;
+     */
+    value: CallVideoRequest;
+    case: "callVideo";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallSignal call_signal = 355;
+     */
+    value: CallSignal;
+    case: "callSignal";
+  } | {
+    /**
+     * Sent every 15 s by each device in an accepted call; the call fails
+     * after 45 s without one.
+     *
+     * @generated from field: hongyan.v1.CallRef call_keepalive = 356;
+     */
+    value: CallRef;
+    case: "callKeepalive";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallRef call_get = 357;
+     */
+    value: CallRef;
+    case: "callGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty call_current = 358;
+     */
+    value: Empty;
+    case: "callCurrent";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1535,6 +1595,34 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: RedPacketGrabbed;
     case: "redPacketGrabbed";
+  } | {
+    /**
+     * Calls (call.proto).
+     *
+     * @generated from field: hongyan.v1.CallSession call_session = 350;
+     */
+    value: CallSession;
+    case: "callSession";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Call call = 351;
+     */
+    value: Call;
+    case: "call";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallCurrent call_current = 352;
+     */
+    value: CallCurrent;
+    case: "callCurrent";
+  } | {
+    /**
+     * Pushed (id 0): signalling from the other device of my call.
+     *
+     * @generated from field: hongyan.v1.CallSignal call_signal = 353;
+     */
+    value: CallSignal;
+    case: "callSignal";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1954,6 +2042,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: RedPacket;
     case: "redPacket";
+  } | {
+    /**
+     * Calls (call.proto): a call of mine was placed or changed state.
+     *
+     * @generated from field: hongyan.v1.Call call = 350;
+     */
+    value: Call;
+    case: "call";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2110,6 +2206,13 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: hongyan.v1.MoneyCard money = 20;
    */
   money?: MoneyCard | undefined;
+
+  /**
+   * Call records: how the call went (call.proto).
+   *
+   * @generated from field: hongyan.v1.CallRecord call = 350;
+   */
+  call?: CallRecord | undefined;
 };
 
 /**
@@ -4704,6 +4807,14 @@ export enum MessageKind {
    * @generated from enum value: MESSAGE_KIND_RED_PACKET = 12;
    */
   RED_PACKET = 12,
+
+  /**
+   * A call's record (call.proto's CallRecord), posted by the server as
+   * the caller's message when the call ends.
+   *
+   * @generated from enum value: MESSAGE_KIND_CALL = 30;
+   */
+  CALL = 30,
 
   /**
    * The sender recalled the message: show a notice in its place. Its
