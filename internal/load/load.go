@@ -171,6 +171,8 @@ type Result struct {
 	OA *OAResult `json:"oa,omitempty"`
 	// Money is w8-money's own figures.
 	Money *MoneyResult `json:"money,omitempty"`
+	// Calls is w9-calls' own figures.
+	Calls *CallsResult `json:"calls,omitempty"`
 
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
@@ -187,7 +189,7 @@ func (r Result) Violation() bool {
 }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "w9-calls", "chaos", "chaos-money", "chaos-cluster", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -246,6 +248,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runMoments(ctx, opt)
 	case "w8-money":
 		return runMoney(ctx, opt)
+	case "w9-calls":
+		return runCalls(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
 	case "chaos-cluster":
