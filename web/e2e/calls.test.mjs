@@ -4,7 +4,8 @@
 // both chats, busy, and no answer (the server's ring timeout set to 6 s).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { launch, startServer, skipReason } from "./harness.mjs";
+import { join } from "node:path";
+import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { device, people } from "./people.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
 
@@ -53,6 +54,7 @@ describe("calls", { skip }, () => {
     // Both of Bob's devices ring.
     await b1.locator("[data-incoming-call]").waitFor();
     await b2.locator("[data-incoming-call]").waitFor();
+    await b2.screenshot({ path: join(SHOTS, "call-incoming-phone.png") });
     await b1.locator('[data-incoming-call] [data-action="call-accept"]').click();
     // The other device stops ringing: answered elsewhere.
     await b2.locator("[data-incoming-call]").waitFor({ state: "detached" });
@@ -63,6 +65,7 @@ describe("calls", { skip }, () => {
     const first = await grows(a, 0);
     await grows(a, first);
     await grows(b1, 0);
+    await a.screenshot({ path: join(SHOTS, "call-desktop.png") });
     // Mute is a switch on the call screen.
     await b1.locator('[data-action="call-mute"]').click();
     await b1.locator('[data-action="call-mute"].on').waitFor();
