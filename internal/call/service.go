@@ -129,12 +129,16 @@ type Config struct {
 	Liveness time.Duration
 	// PlaceRate limits the calls one user places.
 	PlaceRate hongyan.Rate
+	// SignalRate limits the signals one device sends (offers, answers
+	// and candidates: a call takes a few dozen).
+	SignalRate hongyan.Rate
 	Now       func() time.Time
 }
 
 // DefaultConfig returns the rules used unless configured otherwise.
 func DefaultConfig() Config {
-	return Config{RingTimeout: 60 * time.Second, Liveness: 45 * time.Second, PlaceRate: hongyan.Rate{N: 20, Per: time.Minute}}
+	return Config{RingTimeout: 60 * time.Second, Liveness: 45 * time.Second, PlaceRate: hongyan.Rate{N: 20, Per: time.Minute},
+		SignalRate: hongyan.Rate{N: 300, Per: time.Minute}}
 }
 
 // Service implements the call rules. It is safe for concurrent use.
@@ -146,6 +150,7 @@ type Service struct {
 	pub     hongyan.Publisher
 	cfg     Config
 	places  *hongyan.Limiter
+	signals *hongyan.Limiter
 }
 
 // New returns a Service; zero fields of cfg take DefaultConfig's values.
@@ -161,10 +166,14 @@ func New(store Store, rel Relations, records Records, ice ICEServers, pub hongya
 	if cfg.PlaceRate.N <= 0 || cfg.PlaceRate.Per <= 0 {
 		cfg.PlaceRate = def.PlaceRate
 	}
+	if cfg.SignalRate.N <= 0 || cfg.SignalRate.Per <= 0 {
+		cfg.SignalRate = def.SignalRate
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, rel: rel, records: records, ice: ice, pub: pub, cfg: cfg, places: hongyan.NewLimiter(cfg.PlaceRate)}
+	return &Service{store: store, rel: rel, records: records, ice: ice, pub: pub, cfg: cfg, places: hongyan.NewLimiter(cfg.PlaceRate),
+		signals: hongyan.NewLimiter(cfg.SignalRate)}
 }
 
 // Config returns the service's configuration.
@@ -392,6 +401,9 @@ func (s *Service) inCall(c Call, me hongyan.Caller) bool {
 func (s *Service) Signal(ctx context.Context, me hongyan.Caller, g Signal) error {
 	if err := g.Validate(); err != nil {
 		return err
+	}
+	if !s.signals.Allow(strconv.FormatInt(int64(me.Device), 10), s.now()) {
+		return hongyan.Errorf(hongyan.CodeRateLimited, "too many call signals; try again later")
 	}
 	c, err := s.Get(ctx, me, g.Call)
 	if err != nil {

@@ -205,6 +205,11 @@ func TestCallsThroughTheGateway(t *testing.T) {
 		if r := c.record(busy.Id); r.End != pb.CallEnd_CALL_END_BUSY {
 			t.Errorf("busy record: %v", r)
 		}
+		// A removed friend cannot be called any more.
+		call(t, cc, &pb.ClientFrame{Req: &pb.ClientFrame_DeleteContact{DeleteContact: &pb.UserRef{User: bob.id}}})
+		if got := callCode(cc, place(bob.id, false)); got != "permission_denied" {
+			t.Errorf("calling a removed friend: got %q, want permission_denied", got)
+		}
 		// A call record cannot be sent by a client.
 		if got := callCode(ca, &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: bob.id, ClientId: "x", Kind: pb.MessageKind_MESSAGE_KIND_CALL}}}); got != "invalid_argument" {
 			t.Errorf("sending a call record: got %q, want invalid_argument", got)
