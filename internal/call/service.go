@@ -132,7 +132,7 @@ type Config struct {
 	// SignalRate limits the signals one device sends (offers, answers
 	// and candidates: a call takes a few dozen).
 	SignalRate hongyan.Rate
-	Now       func() time.Time
+	Now        func() time.Time
 }
 
 // DefaultConfig returns the rules used unless configured otherwise.
