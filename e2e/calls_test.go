@@ -3,6 +3,9 @@ package e2e
 import (
 	"path/filepath"
 	"testing"
+	"time"
+
+	pb "hongyan/internal/gen/hongyanv1"
 )
 
 // Calls through two CLI processes against the real binary: one answers,
@@ -66,5 +69,45 @@ func TestCallsThroughTheCLI(t *testing.T) {
 	}
 	if code := cliErr(t, s, p("call_ann"), "call", "call_bob", "--seconds", "x"); code != "usage" {
 		t.Errorf("--seconds x: got %q, want usage", code)
+	}
+}
+
+// A ringing call's no-answer timeout is a deadline in the store: a node
+// killed while the call rings, and started again, still ends it as no
+// answer and posts the record.
+func TestCallTimeoutSurvivesACrash(t *testing.T) {
+	dir := t.TempDir()
+	s := startServerEnv(t, filepath.Join(dir, "data"), freeAddr(t), []string{"HONGYAN_CALLS_RING_TIMEOUT=2s"})
+	a, b := register(t, s, "crash_call_a"), register(t, s, "crash_call_b")
+	befriend(t, s, a, b)
+	v := call(t, s, a, &pb.ClientFrame{Req: &pb.ClientFrame_CallPlace{CallPlace: &pb.CallPlaceRequest{Peer: b.user}}}).GetCallSession().GetCall()
+	if v.GetState() != pb.CallState_CALL_STATE_RINGING {
+		t.Fatalf("placed: got %v, want ringing", v)
+	}
+	s.kill()
+	s = s.restart()
+	get := &pb.ClientFrame{Req: &pb.ClientFrame_CallGet{CallGet: &pb.CallRef{Call: v.Id}}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := call(t, s, b, get).GetCall()
+		if got.State == pb.CallState_CALL_STATE_ENDED {
+			if got.End != pb.CallEnd_CALL_END_NO_ANSWER {
+				t.Fatalf("after the restart: got %v, want no answer", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the call still rings 30 s after a 2 s timeout: %v", got)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the node's sweep
+	}
+	found := false
+	for _, m := range history(t, s, b) {
+		if m.Kind == pb.MessageKind_MESSAGE_KIND_CALL && m.GetCall().GetCall() == v.Id && m.GetCall().End == pb.CallEnd_CALL_END_NO_ANSWER {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no no-answer record in the callee's history")
 	}
 }
