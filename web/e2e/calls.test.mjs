@@ -1,5 +1,6 @@
 // One-to-one calls between browsers (Chromium with fake camera and
-// microphone): a voice call that carries media both ways, every device of
+// microphone): a voice call and a video call that carry media both ways
+// (the video one switched to voice while it goes on), every device of
 // the callee ringing and the first to answer winning, the call record in
 // both chats, busy, and no answer (the server's ring timeout set to 6 s).
 import { after, before, describe, it } from "node:test";
@@ -79,6 +80,30 @@ describe("calls", { skip }, () => {
     expectNoErrors(a);
     expectNoErrors(b1);
     for (const p of [a, b1, b2]) await p.context().close();
+  });
+
+  it("carries video both ways; camera off; switches to voice", async () => {
+    const a = await device(browser, server, "call_ann");
+    const b = await device(browser, server, "call_bob", { phone: true });
+    await go(a, `/chat/u/${bob.session.user}`);
+    await a.locator(".call-video-btn").click();
+    await b.locator('[data-incoming-call] [data-action="call-accept"]').click();
+    for (const p of [a, b]) await p.locator('.call-screen[data-call-state="connected"][data-video="true"]').waitFor({ timeout: 20000 });
+    // The fake camera's frames arrive: the remote video has a size.
+    for (const p of [a, b]) await p.waitForFunction(() => (document.querySelector("video.call-remote")?.videoWidth ?? 0) > 0, null, { timeout: 20000 });
+    await grows(a, 0);
+    await a.locator('[data-action="call-camera"]').click();
+    await a.locator('[data-action="call-camera"].on').waitFor();
+    // Switch to voice: both screens follow, and the call goes on.
+    await b.locator('[data-action="call-switch"]').click();
+    for (const p of [a, b]) await p.locator('.call-screen[data-call-state="connected"][data-video="false"]').waitFor();
+    const n = await grows(a, 0);
+    await grows(a, n);
+    await b.locator('[data-action="call-hangup"]').click();
+    await a.locator(".call-screen").waitFor({ state: "detached" });
+    expectNoErrors(a);
+    expectNoErrors(b);
+    for (const p of [a, b]) await p.context().close();
   });
 
   it("is busy when the callee is in another call, in Chinese", async () => {
