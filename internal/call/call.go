@@ -149,4 +149,8 @@ type Store interface {
 	Unrecorded(ctx context.Context, limit int) ([]Call, error)
 	// MarkRecorded notes that call id's record was posted.
 	MarkRecorded(ctx context.Context, id int64) error
+	// TakePlace counts one call placed by user in period (a number the
+	// caller derives from the time) if fewer than max were counted in it,
+	// and reports whether it did; in the store, so every node shares it.
+	TakePlace(ctx context.Context, user hongyan.UserID, period int64, max int) (bool, error)
 }

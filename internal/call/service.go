@@ -127,10 +127,12 @@ type Config struct {
 	// Liveness: an accepted call ends as failed when no keep-alive came
 	// for this long (devices send one every Liveness/3).
 	Liveness time.Duration
-	// PlaceRate limits the calls one user places.
+	// PlaceRate limits the calls one user places (counted in the store,
+	// in fixed periods of PlaceRate.Per).
 	PlaceRate hongyan.Rate
 	// SignalRate limits the signals one device sends (offers, answers
-	// and candidates: a call takes a few dozen).
+	// and candidates: a call takes a few dozen); a flood guard kept by
+	// each node in memory, as the gateway's own limits are.
 	SignalRate hongyan.Rate
 	Now        func() time.Time
 }
@@ -149,7 +151,6 @@ type Service struct {
 	ice     ICEServers
 	pub     hongyan.Publisher
 	cfg     Config
-	places  *hongyan.Limiter
 	signals *hongyan.Limiter
 }
 
@@ -172,7 +173,7 @@ func New(store Store, rel Relations, records Records, ice ICEServers, pub hongya
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, rel: rel, records: records, ice: ice, pub: pub, cfg: cfg, places: hongyan.NewLimiter(cfg.PlaceRate),
+	return &Service{store: store, rel: rel, records: records, ice: ice, pub: pub, cfg: cfg,
 		signals: hongyan.NewLimiter(cfg.SignalRate)}
 }
 
@@ -214,7 +215,12 @@ func (s *Service) Place(ctx context.Context, me hongyan.Caller, peer hongyan.Use
 		return Call{}, hongyan.Errorf(hongyan.CodeDenied, "only friends can call each other")
 	}
 	now := s.now()
-	if !s.places.Allow(strconv.FormatInt(int64(me.User), 10), now) {
+	per := max(s.cfg.PlaceRate.Per.Milliseconds(), 1)
+	ok, err := s.store.TakePlace(ctx, me.User, now.UnixMilli()/per, s.cfg.PlaceRate.N)
+	if err != nil {
+		return Call{}, err
+	}
+	if !ok {
 		return Call{}, hongyan.Errorf(hongyan.CodeRateLimited, "too many calls; try again later")
 	}
 	c, changes, err := s.store.Create(ctx, Call{Caller: me.User, Callee: peer, CallerDevice: me.Device, Video: video,

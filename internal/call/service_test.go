@@ -409,3 +409,25 @@ func FuzzDecodeSignal(f *testing.F) {
 		}
 	})
 }
+
+// Calls placed are limited per user (20 a minute), in the store.
+func TestPlaceRate(t *testing.T) {
+	engines(t, func(t *testing.T, db *stores.DB) {
+		f := newFixture(t, db)
+		f.c.t = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) // the start of a minute
+		for i := range 20 {
+			c := f.place(t, 1, 2)
+			if _, err := f.s.Hangup(f.ctx, dev(1, 1), c.ID, false); err != nil {
+				t.Fatalf("hang up %d: %v", i, err)
+			}
+		}
+		_, err := f.s.Place(f.ctx, dev(1, 1), 2, false)
+		wantCode(t, "the 21st call in a minute", err, hongyan.CodeRateLimited)
+		// Another service (another node) on the same store shares the count.
+		other := call.New(db.Calls(), f.w, f.w, nil, hongyan.Publisher{Bus: f.bus}, call.Config{Now: f.c.now})
+		_, err = other.Place(f.ctx, dev(1, 1), 2, false)
+		wantCode(t, "the 21st call through another node", err, hongyan.CodeRateLimited)
+		f.c.add(time.Minute)
+		f.place(t, 1, 2)
+	})
+}

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) call.Store) {
 	t.Run("OverdueAndUnrecorded", func(t *testing.T) { testSweep(t, open(t)) })
 	t.Run("ConcurrentCallsOneRings", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("Missing", func(t *testing.T) { testMissing(t, open(t)) })
+	t.Run("PlaceQuota", func(t *testing.T) { testQuota(t, open(t)) })
 }
 
 var t0 = time.UnixMilli(1_800_000_000_000).UTC()
@@ -253,5 +254,28 @@ func testMissing(t *testing.T, s call.Store) {
 	}
 	if _, ok, err := s.Update(context.Background(), call.Call{ID: 999, State: call.StateEnded}, call.StateRinging, false); ok || err != nil {
 		t.Errorf("Update(999): ok %v, err %v; want not ok, no error", ok, err)
+	}
+}
+
+// testQuota: at most max calls per user and period, counted per user; a
+// new period starts again.
+func testQuota(t *testing.T, s call.Store) {
+	ctx := context.Background()
+	for i := range 3 {
+		if ok, err := s.TakePlace(ctx, 1, 100, 3); err != nil || !ok {
+			t.Fatalf("take %d of 3: %v, %v; want taken", i+1, ok, err)
+		}
+	}
+	if ok, err := s.TakePlace(ctx, 1, 100, 3); err != nil || ok {
+		t.Errorf("take 4 of 3: %v, %v; want refused", ok, err)
+	}
+	if ok, _ := s.TakePlace(ctx, 2, 100, 3); !ok {
+		t.Errorf("another user's first: refused, want taken")
+	}
+	if ok, _ := s.TakePlace(ctx, 1, 101, 3); !ok {
+		t.Errorf("the next period's first: refused, want taken")
+	}
+	if ok, _ := s.TakePlace(ctx, 1, 101, 0); ok {
+		t.Errorf("max 0: taken, want refused")
 	}
 }

@@ -177,6 +177,24 @@ func (s Store) Unrecorded(ctx context.Context, limit int) ([]call.Call, error) {
 	return sqldb.QueryAll(ctx, s.db, scan, `SELECT `+cols+` FROM calls WHERE state = 3 AND NOT recorded ORDER BY id LIMIT $1`, limit)
 }
 
+// TakePlace counts a call placed in period while under max.
+func (s Store) TakePlace(ctx context.Context, user hongyan.UserID, period int64, max int) (bool, error) {
+	if max <= 0 {
+		return false, nil
+	}
+	var n int64
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var err error
+		n, err = t.Exec(`INSERT INTO call_quotas (user_id, period, used) VALUES ($1, $2, 1)
+			ON CONFLICT (user_id) DO UPDATE SET period = excluded.period,
+				used = CASE WHEN call_quotas.period = excluded.period THEN call_quotas.used + 1 ELSE 1 END
+			WHERE call_quotas.period <> excluded.period OR call_quotas.used < $3`,
+			int64(user), period, int64(max))
+		return sqldb.Internal(err)
+	})
+	return n > 0, err
+}
+
 // MarkRecorded notes that call id's record was posted.
 func (s Store) MarkRecorded(ctx context.Context, id int64) error {
 	return s.db.Write(ctx, func(t *sqldb.Tx) error {

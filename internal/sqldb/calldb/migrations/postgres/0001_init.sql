@@ -29,3 +29,11 @@ CREATE TABLE call_lines (
 	user_id BIGINT PRIMARY KEY,
 	call_id BIGINT NOT NULL
 );
+
+-- Calls placed per user in the current period (a minute), counted here so
+-- that every node of a cluster shares the limit.
+CREATE TABLE call_quotas (
+	user_id BIGINT PRIMARY KEY,
+	period  BIGINT NOT NULL,
+	used    BIGINT NOT NULL
+);
