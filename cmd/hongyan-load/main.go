@@ -215,6 +215,8 @@ func run(ctx context.Context, args []string) error {
 			// 127.0.0.x addresses; the attacks meet the node's defaults.
 			cfg.Gateway.MaxConnsPerAddress = 0
 			cfg.Gateway.MaxUnauthenticatedConns = 0
+			// w9-calls: each caller calls back to back, one a second.
+			cfg.Calls.PlacePerMinute = 1 << 20
 			// Registering thousands of users waits for password hashes
 			// (a few at a time) longer than a client may wait to say hello.
 			cfg.Gateway.HelloTimeout = config.Duration{Duration: 2 * time.Minute}
