@@ -140,7 +140,7 @@ type Config struct {
 // DefaultConfig returns the rules used unless configured otherwise.
 func DefaultConfig() Config {
 	return Config{RingTimeout: 60 * time.Second, Liveness: 45 * time.Second, PlaceRate: hongyan.Rate{N: 20, Per: time.Minute},
-		SignalRate: hongyan.Rate{N: 300, Per: time.Minute}}
+		SignalRate: hongyan.Rate{N: 600, Per: time.Minute}}
 }
 
 // Service implements the call rules. It is safe for concurrent use.

@@ -363,9 +363,9 @@ func TestSignalReachesTheOtherDevice(t *testing.T) {
 		if len(got) != 0 {
 			t.Errorf("refused signals were relayed: %d", len(got))
 		}
-		// A flood is cut off (300 a minute per device).
+		// A flood is cut off (600 a minute per device).
 		err = nil
-		for i := 0; i < 400 && hongyan.ErrorCode(err) != hongyan.CodeRateLimited; i++ {
+		for i := 0; i < 700 && hongyan.ErrorCode(err) != hongyan.CodeRateLimited; i++ {
 			err = f.s.Signal(f.ctx, dev(2, 9), call.Signal{Call: c.ID, Kind: call.SignalCandidate, Candidate: "candidate:x"})
 		}
 		wantCode(t, "a flood of signals", err, hongyan.CodeRateLimited)
