@@ -9,6 +9,7 @@
 //	hongyan-load w3-group --server http://127.0.0.1:8080 --users 500 --senders 2 --rate 300 --duration 20s
 //	hongyan-load w6-oa [--followers 100000] [--users 100] [--senders 16] [--inflight 4] [--duration 10s] [--storage sqlite|postgres] [--json]
 //	hongyan-load w8-money --server http://127.0.0.1:8080 --users 100 --duration 60s [--json]
+//	hongyan-load w9-calls [--server http://127.0.0.1:8080] [--users 8] [--duration 20s] [--json]
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
 //	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 8] [--frame-bytes 1048576] [--duration 15s]
@@ -245,6 +246,8 @@ func run(ctx context.Context, args []string) error {
 			// 127.0.0.x addresses; the attacks meet the node's defaults.
 			cfg.Gateway.MaxConnsPerAddress = 0
 			cfg.Gateway.MaxUnauthenticatedConns = 0
+			// w9-calls: each caller calls back to back, one a second.
+			cfg.Calls.PlacePerMinute = 1 << 20
 			// Registering thousands of users waits for password hashes
 			// (a few at a time) longer than a client may wait to say hello.
 			cfg.Gateway.HelloTimeout = config.Duration{Duration: 2 * time.Minute}

@@ -31,7 +31,7 @@ var adapters = map[string]bool{
 
 // transports speak to clients over the network.
 var transports = map[string]bool{
-	"gateway": true, "wsclient": true, "cli": true, "wechatapi": true, "oaapi": true, "botapi": true,
+	"gateway": true, "wsclient": true, "callclient": true, "cli": true, "wechatapi": true, "oaapi": true, "botapi": true,
 	"consoleapi": true, "webui": true, "adminapi": true,
 }
 

@@ -31,6 +31,9 @@ const (
 	// poll closed, a reminder), posted by the server for the group-app
 	// feature: App says which object; Text is its title.
 	KindAppCard Kind = 120
+	// KindCall is a call's record, posted by the server for the call
+	// feature as the caller's message: Call says how it went.
+	KindCall Kind = 30
 	// KindNotice is a group change, written by the group feature in order
 	// with the messages; clients never send one.
 
@@ -60,6 +63,7 @@ type Message struct {
 	Card     hongyan.UserID `json:",omitempty"`
 	Money    *Money         `json:",omitempty"`
 	App      *AppCard       `json:",omitempty"`
+	Call     *CallRecord    `json:",omitempty"`
 	Link     *Link          `json:",omitempty"`
 	History  *History       `json:",omitempty"`
 	Notice   *Notice        `json:",omitempty"`
@@ -240,6 +244,16 @@ type AppCard struct {
 	App  int8  `json:"app"`
 	Kind int8  `json:"kind"`
 	Item int64 `json:"item"`
+}
+
+// CallRecord is what a call record shows: the call, how it ended (the
+// call feature's End, the protocol's CallEnd), voice or video, and how
+// long an accepted call lasted.
+type CallRecord struct {
+	Call       int64 `json:"call"`
+	End        int   `json:"end,omitempty"`
+	Video      bool  `json:"video,omitempty"`
+	DurationMS int64 `json:"ms,omitempty"`
 }
 
 // Money is what a transfer or red-packet card shows: the wallet's object

@@ -42,14 +42,15 @@ type body struct {
 	Quote      *Quote           `json:"quote,omitempty"`
 	Money      *Money           `json:"money,omitempty"`
 	App        *AppCard         `json:"app,omitempty"`
+	Call       *CallRecord      `json:"call,omitempty"`
 }
 
 // EncodeBody encodes what m carries besides its header and text; nil when
 // it carries nothing else (a plain text message).
 func EncodeBody(m Message) []byte {
-	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote, m.Money, m.App}
+	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote, m.Money, m.App, m.Call}
 	if b.Mentions == nil && !b.MentionAll && b.Media == nil && b.Location == nil && b.Card == 0 &&
-		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil && b.Money == nil && b.App == nil {
+		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil && b.Money == nil && b.App == nil && b.Call == nil {
 		return nil
 	}
 	out, err := json.Marshal(b)
@@ -69,7 +70,7 @@ func DecodeBody(b []byte, m *Message) error {
 		return errBadMessage
 	}
 	m.Mentions, m.MentionAll, m.Media, m.Location, m.Card = x.Mentions, x.MentionAll, x.Media, x.Location, x.Card
-	m.Link, m.History, m.Notice, m.Quote, m.Money, m.App = x.Link, x.History, x.Notice, x.Quote, x.Money, x.App
+	m.Link, m.History, m.Notice, m.Quote, m.Money, m.App, m.Call = x.Link, x.History, x.Notice, x.Quote, x.Money, x.App, x.Call
 	return nil
 }
 

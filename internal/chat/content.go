@@ -77,7 +77,7 @@ func checkContent(o Outgoing) error {
 		errs = append(errs, only("text", o.Text != ""), only("media", o.Media != ""), only("location", o.Location != nil), only("card", o.Card != 0))
 	case KindHistory:
 		return hongyan.Errorf(hongyan.CodeInvalid, "chat history is sent by forwarding messages merged")
-	case KindNotice, KindRecalled, KindTransfer, KindRedPacket, KindAppCard:
+	case KindNotice, KindRecalled, KindTransfer, KindRedPacket, KindAppCard, KindCall:
 		return hongyan.Errorf(hongyan.CodeInvalid, "%s messages are written by the server", kindName(o.Kind))
 	default:
 		return hongyan.Errorf(hongyan.CodeInvalid, "unknown message kind %d", o.Kind)
@@ -221,6 +221,7 @@ func sameChat(conv Conversation, nm *NewMessage) bool {
 func copyContent(m *Message, src Message) {
 	m.Kind, m.Text = src.Kind, src.Text
 	m.Media, m.Location, m.Card, m.Link, m.History, m.Money, m.App = src.Media, src.Location, src.Card, src.Link, src.History, src.Money, src.App
+	m.Call = src.Call
 }
 
 // excerpt cuts s to at most n characters.
@@ -271,6 +272,8 @@ func kindName(k Kind) string {
 		return "red packet"
 	case KindAppCard:
 		return "group app card"
+	case KindCall:
+		return "call record"
 	case KindRecalled:
 		return "recalled"
 	}

@@ -93,7 +93,7 @@ func (s *Service) forwardable(ctx context.Context, c hongyan.Caller, ids []hongy
 	}
 	for _, m := range msgs {
 		switch m.Kind {
-		case KindRecalled, KindNotice, KindTransfer, KindRedPacket, KindAppCard:
+		case KindRecalled, KindNotice, KindTransfer, KindRedPacket, KindAppCard, KindCall:
 			return nil, hongyan.Errorf(hongyan.CodeNotFound, "no such message")
 		}
 	}
@@ -130,10 +130,19 @@ func (s *Service) SendSnapshot(ctx context.Context, c hongyan.Caller, snapshot [
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "the saved message cannot be read")
 	}
 	switch m.Kind {
-	case KindRecalled, KindNotice, KindTransfer, KindRedPacket, KindAppCard:
+	case KindRecalled, KindNotice, KindTransfer, KindRedPacket, KindAppCard, KindCall:
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "a %s message cannot be sent", kindName(m.Kind))
 	}
 	return s.Send(ctx, c, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: clientID, content: &m})
+}
+
+// PostCall posts a call's record into the one-to-one chat of from (the
+// caller) and to, as from's message (the call feature, through node, when
+// the call ended). Its client ID names the call, so posting it again
+// posts it once.
+func (s *Service) PostCall(ctx context.Context, from, to hongyan.UserID, rec CallRecord) (Message, error) {
+	m := Message{Kind: KindCall, Call: &rec}
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to, ClientID: "call:" + strconv.FormatInt(rec.Call, 10), content: &m})
 }
 
 // PostMoney posts a transfer or red-packet card into a chat as a message

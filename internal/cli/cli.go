@@ -112,6 +112,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
                                        report it to the server's moderators ({"report":ID}); a user
                                        by ID or account ID, a message as CONVERSATION:SEQ
   penalties | appeal PENALTY_ID TEXT   my penalties, newest first; appeal one (once)
+  call PEER [--video] [--seconds N]    call a friend with synthetic audio (and video), talk N s
+                                       (default 5), print how it went: state, setup_ms, packets
+  call answer [--seconds N]            wait for one call and answer it (N s, or until hung up)
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD
@@ -295,6 +298,8 @@ func (e *env) run(args []string) error {
 		return e.penalties(rest)
 	case "appeal":
 		return e.appeal(rest)
+	case "call":
+		return e.callCmd(rest)
 	case "oauth":
 		return e.oauth(rest)
 	case "wallet":

@@ -62,6 +62,30 @@ type Config struct {
 	SFU        SFU        `toml:"sfu"`
 	Moderation Moderation `toml:"moderation"`
 	GroupApps  GroupApps  `toml:"groupapps"`
+	Calls      Calls      `toml:"calls"`
+}
+
+// Calls tunes one-to-one calls.
+type Calls struct {
+	// RingTimeout: a call nobody answers ends as no answer after this
+	// (default 60 s).
+	RingTimeout Duration `toml:"ring_timeout"`
+	// Liveness: an accepted call whose devices sent no keep-alive for
+	// this long ends as failed (default 45 s; devices send one every
+	// 15 s).
+	Liveness Duration `toml:"liveness"`
+	// SweepInterval: how often a node ends calls past their deadline and
+	// posts records left unposted (default 1 s).
+	SweepInterval Duration `toml:"sweep_interval"`
+	// PlacePerMinute bounds the calls one user places (default 20).
+	PlacePerMinute int `toml:"place_per_minute"`
+	// ICEServers are the STUN/TURN URLs handed to devices with each call
+	// ("stun:host:3478", "turn:host:3478?transport=udp"); empty: none
+	// (host candidates, enough on one network). ICEUsername and
+	// ICECredential go with the turn: and turns: URLs.
+	ICEServers    []string `toml:"ice_servers"`
+	ICEUsername   string   `toml:"ice_username"`
+	ICECredential string   `toml:"ice_credential"`
 }
 
 // GroupApps tunes the group apps (polls, check-in, homework).
@@ -550,6 +574,8 @@ func Default() Config {
 		OfficialAccounts: OfficialAccounts{PushTimeout: Duration{5 * time.Second}, CallbackIPs: []string{}},
 		Groups:           Groups{MaxMembers: 500, AcceptAbove: 40, QRTTL: Duration{7 * 24 * time.Hour}},
 		Moments:          Moments{FanoutLimit: 200},
+		Calls: Calls{RingTimeout: Duration{time.Minute}, Liveness: Duration{45 * time.Second}, SweepInterval: Duration{time.Second},
+			PlacePerMinute: 20, ICEServers: []string{}},
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
@@ -727,6 +753,14 @@ func (c Config) Validate() error {
 	}
 	if c.Moderation.SessionTTL.Duration < time.Minute || c.Moderation.ReportsPerDay <= 0 || c.Moderation.Issuer == "" || len(c.Moderation.Issuer) > 64 || strings.ContainsAny(c.Moderation.Issuer, ":") {
 		return fmt.Errorf("config: moderation.session_ttl must be at least 1m, reports_per_day positive, issuer 1–64 characters without \":\"")
+	}
+	if c.Calls.RingTimeout.Duration <= 0 || c.Calls.Liveness.Duration < 3*time.Second || c.Calls.SweepInterval.Duration <= 0 || c.Calls.PlacePerMinute <= 0 {
+		return fmt.Errorf("config: calls' durations and limits must be positive (liveness at least 3s)")
+	}
+	for _, u := range c.Calls.ICEServers {
+		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			return fmt.Errorf("config: calls.ice_servers are stun:, turn: or turns: URLs, not %q", u)
+		}
 	}
 	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
 		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)

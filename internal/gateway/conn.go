@@ -708,6 +708,13 @@ func (c *conn) onEvent(data []byte) {
 	case hongyan.EventTyping:
 		c.trySend(&pb.ServerFrame{Body: &pb.ServerFrame_Typing{Typing: &pb.TypingPush{
 			Conversation: int64(e.Conversation), User: int64(e.From)}}})
+	case hongyan.EventCallSignal:
+		// Only the device in the call takes it (every tab it has open).
+		if me, _ := c.identity(); me.Device == e.Device {
+			if f := callSignalPush(e.Data); f != nil {
+				c.trySend(f)
+			}
+		}
 	case hongyan.EventDeviceRevoked:
 		me, _ := c.identity()
 		if e.Device == 0 || e.Device == me.Device {

@@ -90,6 +90,9 @@ func contentPB(out *pb.Message, m chat.Message, viewer hongyan.UserID) {
 	if x := m.App; x != nil {
 		out.AppCard = &pb.AppCard{App: pb.GroupApp(x.App), Kind: pb.AppCardKind(x.Kind), Item: x.Item, Title: m.Text}
 	}
+	if x := m.Call; x != nil {
+		out.Call = &pb.CallRecord{Call: x.Call, End: pb.CallEnd(x.End), Video: x.Video, DurationMs: uint32(x.DurationMS)}
+	}
 	if md := m.Media; md != nil {
 		out.Media = &pb.Media{Id: md.ID, Type: md.Type, Size: md.Size, Width: uint32(md.Width), Height: uint32(md.Height),
 			DurationMs: uint32(md.DurationMS), Name: md.Name, Thumbnail: md.Thumbnail, Poster: md.Poster}

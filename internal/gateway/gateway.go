@@ -15,6 +15,7 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/addressbook"
+	"hongyan/internal/call"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
@@ -52,6 +53,7 @@ type Services struct {
 	// Moderation: nil, no reports, and no penalties enforced.
 	Moderation *moderation.Service
 	Media      *media.Service // nil: no media endpoints
+	Calls      *call.Service  // nil: no calls
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

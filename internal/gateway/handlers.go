@@ -160,6 +160,9 @@ func newRoutes(s Services) routes {
 	if s.GroupApps != nil {
 		groupAppRoutes(rs)
 	}
+	if s.Calls != nil {
+		callRoutes(rs)
+	}
 	return rs
 }
 

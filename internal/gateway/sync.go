@@ -6,6 +6,7 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/addressbook"
+	"hongyan/internal/call"
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	"hongyan/internal/discovery"
@@ -171,6 +172,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Transfer{Transfer: transferPB(v)}
 	case wallet.PacketView:
 		item.Item = &pb.Change_RedPacket{RedPacket: packetPB(v)}
+	case call.Call:
+		item.Item = &pb.Change_Call{Call: CallPB(v, me)}
 	case []addressbook.Version:
 		item.Item = &pb.Change_AbVersions{AbVersions: versionsPB(v)}
 	case addressbook.Entry:

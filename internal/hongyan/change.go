@@ -54,6 +54,8 @@ const (
 	// ChangeGroupAnnouncement: announcement Ref was posted, pinned, unpinned or removed.
 	ChangeGroupAnnouncement ChangeKind = 123
 	ChangeGroupEvent        ChangeKind = 124 // event Ref was created, signed up for, cancelled or reminded
+	// Calls (140–149).
+	ChangeCall ChangeKind = 140 // call Ref of this user was placed or changed state
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

@@ -14,6 +14,9 @@ const (
 	EventChanges       EventKind = 1 // new change-log entries were committed
 	EventTyping        EventKind = 2 // From is typing in Conversation (ephemeral)
 	EventDeviceRevoked EventKind = 3 // Device was signed out (0: every device)
+	// EventCallSignal: From's device in a call signals (Data, the call
+	// feature's encoding) to this user's Device (ephemeral).
+	EventCallSignal EventKind = 14
 )
 
 // Event is what travels on a user's bus subject (see UserSubject).
@@ -22,7 +25,10 @@ type Event struct {
 	Changes      []Change // EventChanges
 	From         UserID   // EventTyping
 	Conversation ConversationID
-	Device       DeviceID // EventDeviceRevoked
+	Device       DeviceID // EventDeviceRevoked, EventCallSignal
+	// Data is the payload of EventCallSignal; encoded after the changes
+	// only when set, so events without it encode as before.
+	Data []byte
 }
 
 // maxEventChanges bounds decoding so a corrupt event cannot allocate much.
@@ -45,6 +51,10 @@ func AppendEvent(b []byte, e Event) []byte {
 		b = binary.AppendVarint(b, c.Ref)
 		b = binary.AppendUvarint(b, uint64(len(c.Data)))
 		b = append(b, c.Data...)
+	}
+	if len(e.Data) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(e.Data)))
+		b = append(b, e.Data...)
 	}
 	return b
 }
@@ -74,6 +84,11 @@ func DecodeEvent(b []byte) (Event, error) {
 		c.Ref = d.varint()
 		c.Data = d.bytes()
 		e.Changes = append(e.Changes, c)
+	}
+	if d.err == nil && len(d.b) > 0 {
+		if e.Data = d.bytes(); len(e.Data) == 0 {
+			d.err = errBadEvent // an empty payload is never encoded
+		}
 	}
 	if d.err != nil || len(d.b) != 0 {
 		return Event{}, errBadEvent

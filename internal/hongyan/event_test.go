@@ -10,6 +10,7 @@ func TestEventRoundTrip(t *testing.T) {
 	tests := []Event{
 		{Kind: EventTyping, From: 7, Conversation: 9},
 		{Kind: EventDeviceRevoked, Device: 3},
+		{Kind: EventCallSignal, From: 2, Device: 5, Data: []byte(`{"c":1}`)},
 		{Kind: EventChanges, Changes: []Change{
 			{User: 1, Seq: 10, Kind: ChangeMessage, Conversation: 4, Ref: 99, Data: []byte("hi")},
 			{User: 1, Seq: 11, Kind: ChangeContact, Ref: -5},
@@ -38,6 +39,7 @@ func TestDecodeEventRejectsMalformed(t *testing.T) {
 func FuzzDecodeEvent(f *testing.F) {
 	f.Add(AppendEvent(nil, Event{Kind: EventChanges, Changes: []Change{{User: 1, Seq: 2, Kind: ChangeMessage, Data: []byte("x")}}}))
 	f.Add(AppendEvent(nil, Event{Kind: EventTyping, From: 3}))
+	f.Add(AppendEvent(nil, Event{Kind: EventCallSignal, From: 3, Device: 4, Data: []byte("sdp")}))
 	f.Add([]byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := DecodeEvent(b)
@@ -48,7 +50,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-decoding a decoded event: %v", err)
 		}
-		if len(again.Changes) != len(e.Changes) {
+		if len(again.Changes) != len(e.Changes) || string(again.Data) != string(e.Data) {
 			t.Fatalf("changes: got %d, want %d", len(again.Changes), len(e.Changes))
 		}
 	})

@@ -180,6 +180,8 @@ type Result struct {
 	TURN *TURNResult `json:"turn,omitempty"`
 	// SFU is sfu-rooms' own figures.
 	SFU *SFUResult `json:"sfu,omitempty"`
+	// Calls is w9-calls' own figures.
+	Calls *CallsResult `json:"calls,omitempty"`
 
 	// Chaos is the chaos workload's result; when set, WriteJSON writes it
 	// instead.
@@ -196,7 +198,7 @@ func (r Result) Violation() bool {
 }
 
 // Workloads lists the workloads Run knows.
-var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "chaos", "chaos-money", "chaos-cluster", "turn-relay", "sfu-rooms", "attack-frames", "attack-idle",
+var Workloads = []string{"w1-direct", "w2-idle", "w3-group", "w4-catchup", "w5-wire", "w6-oa", "w7-moments", "w8-money", "w9-calls", "chaos", "chaos-money", "chaos-cluster", "turn-relay", "sfu-rooms", "attack-frames", "attack-idle",
 	"attack-recovery", "attack-group", "attack-decode", "attack-flood"}
 
 // Run runs one workload.
@@ -259,6 +261,8 @@ func Run(ctx context.Context, workload string, opt Options) (Result, error) {
 		return runTURNRelay(ctx, opt)
 	case "sfu-rooms":
 		return runSFURooms(ctx, opt)
+	case "w9-calls":
+		return runCalls(ctx, opt)
 	case "chaos":
 		return runChaos(ctx, opt)
 	case "chaos-cluster":

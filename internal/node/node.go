@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hongyan/internal/account"
+	"hongyan/internal/call"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
 	"hongyan/internal/clientaddr"
@@ -61,6 +62,7 @@ type Node struct {
 	relays   *relays
 	sfu      *sfu.SFU
 	mod      *moderation.Service
+	calls    *call.Service
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -165,7 +167,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.mod = newModeration(cfg, db, accounts, chats, groups, momentsSvc, oas, pub)
-	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books, apps), n.mod))
+	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books, apps)
+	n.calls = newCalls(cfg, db, contacts, chats, pub, rs, n.relays)
+	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -175,7 +179,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
-		Moderation: n.mod, GroupApps: apps,
+		Moderation: n.mod, GroupApps: apps, Calls: n.calls,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -341,6 +345,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	go n.eraseAccounts(ctx)
 	go n.pruneSpam(ctx)
 	go n.reconcile(ctx)
+	go n.sweepCalls(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -10,6 +10,8 @@ import (
 	"hongyan/internal/account/accounttest"
 	"hongyan/internal/addressbook"
 	"hongyan/internal/addressbook/addressbooktest"
+	"hongyan/internal/call"
+	"hongyan/internal/call/calltest"
 	"hongyan/internal/changelog/changelogtest"
 	"hongyan/internal/chat"
 	"hongyan/internal/chat/chattest"
@@ -234,4 +236,9 @@ func TestDashboardCounts(t *testing.T) {
 func TestGroupAppStore(t *testing.T) {
 	pgtest.Require(t)
 	groupapptest.Run(t, func(t *testing.T) groupapp.Store { return open(t).GroupApps() })
+}
+
+func TestCallStore(t *testing.T) {
+	pgtest.Require(t)
+	calltest.Run(t, func(t *testing.T) call.Store { return open(t).Calls() })
 }

@@ -7,6 +7,8 @@ import (
 	"hongyan/internal/account/accounttest"
 	"hongyan/internal/addressbook"
 	"hongyan/internal/addressbook/addressbooktest"
+	"hongyan/internal/call"
+	"hongyan/internal/call/calltest"
 	"hongyan/internal/changelog/changelogtest"
 	"hongyan/internal/chat"
 	"hongyan/internal/chat/chattest"
@@ -109,4 +111,8 @@ func TestDashboardCounts(t *testing.T) {
 
 func TestGroupAppStore(t *testing.T) {
 	groupapptest.Run(t, func(t *testing.T) groupapp.Store { return open(t).GroupApps() })
+}
+
+func TestCallStore(t *testing.T) {
+	calltest.Run(t, func(t *testing.T) call.Store { return open(t).Calls() })
 }

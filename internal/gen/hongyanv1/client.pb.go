@@ -59,6 +59,9 @@ const (
 	// A group app's card (app_card; text: its title), posted by the server
 	// for the member who acted.
 	MessageKind_MESSAGE_KIND_APP_CARD MessageKind = 120
+	// A call's record (call.proto's CallRecord), posted by the server as
+	// the caller's message when the call ends.
+	MessageKind_MESSAGE_KIND_CALL MessageKind = 30
 	// The sender recalled the message: show a notice in its place. Its
 	// content is gone from the server.
 	MessageKind_MESSAGE_KIND_RECALLED MessageKind = 100
@@ -81,6 +84,7 @@ var (
 		11:  "MESSAGE_KIND_TRANSFER",
 		12:  "MESSAGE_KIND_RED_PACKET",
 		120: "MESSAGE_KIND_APP_CARD",
+		30:  "MESSAGE_KIND_CALL",
 		100: "MESSAGE_KIND_RECALLED",
 	}
 	MessageKind_value = map[string]int32{
@@ -98,6 +102,7 @@ var (
 		"MESSAGE_KIND_TRANSFER":     11,
 		"MESSAGE_KIND_RED_PACKET":   12,
 		"MESSAGE_KIND_APP_CARD":     120,
+		"MESSAGE_KIND_CALL":         30,
 		"MESSAGE_KIND_RECALLED":     100,
 	}
 )
@@ -726,6 +731,15 @@ type ClientFrame struct {
 	//	*ClientFrame_AppEventRemind
 	//	*ClientFrame_AppEventGet
 	//	*ClientFrame_AppEvents
+	//	*ClientFrame_CallPlace
+	//	*ClientFrame_CallAccept
+	//	*ClientFrame_CallDecline
+	//	*ClientFrame_CallHangup
+	//	*ClientFrame_CallVideo
+	//	*ClientFrame_CallSignal
+	//	*ClientFrame_CallKeepalive
+	//	*ClientFrame_CallGet
+	//	*ClientFrame_CallCurrent
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2512,6 +2526,87 @@ func (x *ClientFrame) GetAppEvents() *GroupAppPage {
 	return nil
 }
 
+func (x *ClientFrame) GetCallPlace() *CallPlaceRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallPlace); ok {
+			return x.CallPlace
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallAccept() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallAccept); ok {
+			return x.CallAccept
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallDecline() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallDecline); ok {
+			return x.CallDecline
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallHangup() *CallHangupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallHangup); ok {
+			return x.CallHangup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallVideo() *CallVideoRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallVideo); ok {
+			return x.CallVideo
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallSignal() *CallSignal {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallSignal); ok {
+			return x.CallSignal
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallKeepalive() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallKeepalive); ok {
+			return x.CallKeepalive
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallGet() *CallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallGet); ok {
+			return x.CallGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCallCurrent() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CallCurrent); ok {
+			return x.CallCurrent
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3299,6 +3394,45 @@ type ClientFrame_AppEvents struct {
 	AppEvents *GroupAppPage `protobuf:"bytes,321,opt,name=app_events,json=appEvents,proto3,oneof"`
 }
 
+type ClientFrame_CallPlace struct {
+	// Calls (call.proto).
+	CallPlace *CallPlaceRequest `protobuf:"bytes,350,opt,name=call_place,json=callPlace,proto3,oneof"`
+}
+
+type ClientFrame_CallAccept struct {
+	CallAccept *CallRef `protobuf:"bytes,351,opt,name=call_accept,json=callAccept,proto3,oneof"`
+}
+
+type ClientFrame_CallDecline struct {
+	CallDecline *CallRef `protobuf:"bytes,352,opt,name=call_decline,json=callDecline,proto3,oneof"`
+}
+
+type ClientFrame_CallHangup struct {
+	CallHangup *CallHangupRequest `protobuf:"bytes,353,opt,name=call_hangup,json=callHangup,proto3,oneof"`
+}
+
+type ClientFrame_CallVideo struct {
+	CallVideo *CallVideoRequest `protobuf:"bytes,354,opt,name=call_video,json=callVideo,proto3,oneof"`
+}
+
+type ClientFrame_CallSignal struct {
+	CallSignal *CallSignal `protobuf:"bytes,355,opt,name=call_signal,json=callSignal,proto3,oneof"`
+}
+
+type ClientFrame_CallKeepalive struct {
+	// Sent every 15 s by each device in an accepted call; the call fails
+	// after 45 s without one.
+	CallKeepalive *CallRef `protobuf:"bytes,356,opt,name=call_keepalive,json=callKeepalive,proto3,oneof"`
+}
+
+type ClientFrame_CallGet struct {
+	CallGet *CallRef `protobuf:"bytes,357,opt,name=call_get,json=callGet,proto3,oneof"`
+}
+
+type ClientFrame_CallCurrent struct {
+	CallCurrent *Empty `protobuf:"bytes,358,opt,name=call_current,json=callCurrent,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3685,6 +3819,24 @@ func (*ClientFrame_AppEventGet) isClientFrame_Req() {}
 
 func (*ClientFrame_AppEvents) isClientFrame_Req() {}
 
+func (*ClientFrame_CallPlace) isClientFrame_Req() {}
+
+func (*ClientFrame_CallAccept) isClientFrame_Req() {}
+
+func (*ClientFrame_CallDecline) isClientFrame_Req() {}
+
+func (*ClientFrame_CallHangup) isClientFrame_Req() {}
+
+func (*ClientFrame_CallVideo) isClientFrame_Req() {}
+
+func (*ClientFrame_CallSignal) isClientFrame_Req() {}
+
+func (*ClientFrame_CallKeepalive) isClientFrame_Req() {}
+
+func (*ClientFrame_CallGet) isClientFrame_Req() {}
+
+func (*ClientFrame_CallCurrent) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3786,6 +3938,10 @@ type ServerFrame struct {
 	//	*ServerFrame_AppAnnouncements
 	//	*ServerFrame_AppEvent
 	//	*ServerFrame_AppEvents
+	//	*ServerFrame_CallSession
+	//	*ServerFrame_Call
+	//	*ServerFrame_CallCurrent
+	//	*ServerFrame_CallSignal
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4697,6 +4853,42 @@ func (x *ServerFrame) GetAppEvents() *GroupEventList {
 	return nil
 }
 
+func (x *ServerFrame) GetCallSession() *CallSession {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CallSession); ok {
+			return x.CallSession
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCall() *Call {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Call); ok {
+			return x.Call
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCallCurrent() *CallCurrent {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CallCurrent); ok {
+			return x.CallCurrent
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCallSignal() *CallSignal {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CallSignal); ok {
+			return x.CallSignal
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -5093,6 +5285,24 @@ type ServerFrame_AppEvents struct {
 	AppEvents *GroupEventList `protobuf:"bytes,308,opt,name=app_events,json=appEvents,proto3,oneof"`
 }
 
+type ServerFrame_CallSession struct {
+	// Calls (call.proto).
+	CallSession *CallSession `protobuf:"bytes,350,opt,name=call_session,json=callSession,proto3,oneof"`
+}
+
+type ServerFrame_Call struct {
+	Call *Call `protobuf:"bytes,351,opt,name=call,proto3,oneof"`
+}
+
+type ServerFrame_CallCurrent struct {
+	CallCurrent *CallCurrent `protobuf:"bytes,352,opt,name=call_current,json=callCurrent,proto3,oneof"`
+}
+
+type ServerFrame_CallSignal struct {
+	// Pushed (id 0): signalling from the other device of my call.
+	CallSignal *CallSignal `protobuf:"bytes,353,opt,name=call_signal,json=callSignal,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -5282,6 +5492,14 @@ func (*ServerFrame_AppAnnouncements) isServerFrame_Body() {}
 func (*ServerFrame_AppEvent) isServerFrame_Body() {}
 
 func (*ServerFrame_AppEvents) isServerFrame_Body() {}
+
+func (*ServerFrame_CallSession) isServerFrame_Body() {}
+
+func (*ServerFrame_Call) isServerFrame_Body() {}
+
+func (*ServerFrame_CallCurrent) isServerFrame_Body() {}
+
+func (*ServerFrame_CallSignal) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5750,6 +5968,7 @@ type Change struct {
 	//	*Change_AppHomework
 	//	*Change_AppAnnouncement
 	//	*Change_AppEvent
+	//	*Change_Call
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6105,6 +6324,15 @@ func (x *Change) GetAppEvent() *GroupEvent {
 	return nil
 }
 
+func (x *Change) GetCall() *Call {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Call); ok {
+			return x.Call
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -6274,6 +6502,11 @@ type Change_AppEvent struct {
 	AppEvent *GroupEvent `protobuf:"bytes,304,opt,name=app_event,json=appEvent,proto3,oneof"`
 }
 
+type Change_Call struct {
+	// Calls (call.proto): a call of mine was placed or changed state.
+	Call *Call `protobuf:"bytes,350,opt,name=call,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -6341,6 +6574,8 @@ func (*Change_AppHomework) isChange_Item() {}
 func (*Change_AppAnnouncement) isChange_Item() {}
 
 func (*Change_AppEvent) isChange_Item() {}
+
+func (*Change_Call) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -6431,7 +6666,9 @@ type Message struct {
 	// Transfer and red packet cards: which one (wallet.proto).
 	Money *MoneyCard `protobuf:"bytes,20,opt,name=money,proto3" json:"money,omitempty"`
 	// Group app cards (groupapp.proto).
-	AppCard       *AppCard `protobuf:"bytes,300,opt,name=app_card,json=appCard,proto3" json:"app_card,omitempty"`
+	AppCard *AppCard `protobuf:"bytes,300,opt,name=app_card,json=appCard,proto3" json:"app_card,omitempty"`
+	// Call records: how the call went (call.proto).
+	Call          *CallRecord `protobuf:"bytes,350,opt,name=call,proto3" json:"call,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6609,6 +6846,13 @@ func (x *Message) GetMoney() *MoneyCard {
 func (x *Message) GetAppCard() *AppCard {
 	if x != nil {
 		return x.AppCard
+	}
+	return nil
+}
+
+func (x *Message) GetCall() *CallRecord {
+	if x != nil {
+		return x.Call
 	}
 	return nil
 }
@@ -11922,7 +12166,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\"\xc8b\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\"\xe6f\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12149,8 +12393,22 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10app_event_remind\x18\xbf\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventRemind\x12>\n" +
 	"\rapp_event_get\x18\xc0\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\vappEventGet\x12:\n" +
 	"\n" +
-	"app_events\x18\xc1\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappEventsB\x05\n" +
-	"\x03req\"\x81-\n" +
+	"app_events\x18\xc1\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappEvents\x12>\n" +
+	"\n" +
+	"call_place\x18\xde\x02 \x01(\v2\x1c.hongyan.v1.CallPlaceRequestH\x00R\tcallPlace\x127\n" +
+	"\vcall_accept\x18\xdf\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\n" +
+	"callAccept\x129\n" +
+	"\fcall_decline\x18\xe0\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\vcallDecline\x12A\n" +
+	"\vcall_hangup\x18\xe1\x02 \x01(\v2\x1d.hongyan.v1.CallHangupRequestH\x00R\n" +
+	"callHangup\x12>\n" +
+	"\n" +
+	"call_video\x18\xe2\x02 \x01(\v2\x1c.hongyan.v1.CallVideoRequestH\x00R\tcallVideo\x12:\n" +
+	"\vcall_signal\x18\xe3\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
+	"callSignal\x12=\n" +
+	"\x0ecall_keepalive\x18\xe4\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\rcallKeepalive\x121\n" +
+	"\bcall_get\x18\xe5\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\acallGet\x127\n" +
+	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrentB\x05\n" +
+	"\x03req\"\xe4.\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12266,7 +12524,12 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11app_announcements\x18\xb2\x02 \x01(\v2!.hongyan.v1.GroupAnnouncementListH\x00R\x10appAnnouncements\x126\n" +
 	"\tapp_event\x18\xb3\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12<\n" +
 	"\n" +
-	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEventsB\x06\n" +
+	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEvents\x12=\n" +
+	"\fcall_session\x18\xde\x02 \x01(\v2\x17.hongyan.v1.CallSessionH\x00R\vcallSession\x12'\n" +
+	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
+	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
+	"\vcall_signal\x18\xe1\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
+	"callSignalB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -12290,7 +12553,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x89\x10\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xb2\x10\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -12330,12 +12593,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11app_checkin_board\x18\xad\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
 	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
 	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
-	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEventB\x06\n" +
+	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12'\n" +
+	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04callB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xbf\x05\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xec\x05\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -12359,7 +12623,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x06notice\x18\x12 \x01(\v2\x12.hongyan.v1.NoticeR\x06notice\x12\x14\n" +
 	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
 	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\x12/\n" +
-	"\bapp_card\x18\xac\x02 \x01(\v2\x13.hongyan.v1.AppCardR\aappCard\"\xd8\x01\n" +
+	"\bapp_card\x18\xac\x02 \x01(\v2\x13.hongyan.v1.AppCardR\aappCard\x12+\n" +
+	"\x04call\x18\xde\x02 \x01(\v2\x16.hongyan.v1.CallRecordR\x04call\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -12780,7 +13045,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0eExportResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x12\n" +
-	"\x04size\x18\x03 \x01(\x03R\x04size*\x94\x03\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size*\xab\x03\n" +
 	"\vMessageKind\x12\x15\n" +
 	"\x11MESSAGE_KIND_TEXT\x10\x00\x12\x16\n" +
 	"\x12MESSAGE_KIND_IMAGE\x10\x01\x12\x16\n" +
@@ -12796,7 +13061,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x12\x19\n" +
 	"\x15MESSAGE_KIND_TRANSFER\x10\v\x12\x1b\n" +
 	"\x17MESSAGE_KIND_RED_PACKET\x10\f\x12\x19\n" +
-	"\x15MESSAGE_KIND_APP_CARD\x10x\x12\x19\n" +
+	"\x15MESSAGE_KIND_APP_CARD\x10x\x12\x15\n" +
+	"\x11MESSAGE_KIND_CALL\x10\x1e\x12\x19\n" +
 	"\x15MESSAGE_KIND_RECALLED\x10d*\x92\x04\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
@@ -13044,78 +13310,87 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*AnnouncePinRequest)(nil),         // 179: hongyan.v1.AnnouncePinRequest
 	(*AnnouncementsRequest)(nil),       // 180: hongyan.v1.AnnouncementsRequest
 	(*EventCreateRequest)(nil),         // 181: hongyan.v1.EventCreateRequest
-	(*OaAccount)(nil),                  // 182: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 183: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 184: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 185: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 186: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 187: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 188: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 189: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 190: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 191: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 192: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 193: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 194: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 195: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 196: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 197: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 198: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 199: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 200: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 201: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 202: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 203: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 204: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 205: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 206: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 207: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 208: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 209: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 210: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 211: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 212: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 213: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 214: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 215: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 216: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 217: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 218: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 219: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 220: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 221: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 222: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 223: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 224: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 225: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 226: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 227: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 228: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 229: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 230: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 231: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 232: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 233: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 234: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 235: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 236: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 237: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 238: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 239: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 240: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 241: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 242: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 243: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 244: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 245: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 246: hongyan.v1.GroupEventList
-	(*OaFollow)(nil),                   // 247: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 248: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 249: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 250: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 251: hongyan.v1.Penalty
-	(*MoneyCard)(nil),                  // 252: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 253: hongyan.v1.AppCard
+	(*CallPlaceRequest)(nil),           // 182: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 183: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 184: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 185: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 186: hongyan.v1.CallSignal
+	(*OaAccount)(nil),                  // 187: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 188: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 189: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 190: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 191: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 192: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 193: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 194: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 195: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 196: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 197: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 198: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 199: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 200: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 201: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 202: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 203: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 204: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 205: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 206: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 207: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 208: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 209: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 210: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 211: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 212: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 213: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 214: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 215: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 216: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 217: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 218: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 219: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 220: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 221: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 222: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 223: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 224: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 225: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 226: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 227: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 228: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 229: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 230: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 231: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 232: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 233: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 234: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 235: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 236: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 237: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 238: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 239: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 240: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 241: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 242: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 243: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 244: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 245: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 246: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 247: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 248: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 249: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 250: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 251: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 252: hongyan.v1.CallSession
+	(*Call)(nil),                       // 253: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 254: hongyan.v1.CallCurrent
+	(*OaFollow)(nil),                   // 255: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 256: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 257: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 258: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 259: hongyan.v1.Penalty
+	(*MoneyCard)(nil),                  // 260: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 261: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 262: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -13311,181 +13586,196 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	174, // 190: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
 	174, // 191: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
 	175, // 192: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
-	11,  // 193: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 194: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 195: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 196: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 197: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 198: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 199: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 200: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 201: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 202: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 203: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 204: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 205: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 206: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 207: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 208: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 209: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 210: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 211: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 212: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 213: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 214: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 215: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 216: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 217: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 218: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 219: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 220: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 221: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	182, // 222: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	183, // 223: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	184, // 224: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	185, // 225: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	186, // 226: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 227: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	187, // 228: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	188, // 229: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	189, // 230: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 231: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	190, // 232: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	191, // 233: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	192, // 234: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	193, // 235: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	194, // 236: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	195, // 237: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	196, // 238: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	197, // 239: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	198, // 240: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	199, // 241: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	200, // 242: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	201, // 243: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	202, // 244: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	203, // 245: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	204, // 246: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	205, // 247: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	206, // 248: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	207, // 249: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	208, // 250: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	209, // 251: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	210, // 252: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	211, // 253: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	212, // 254: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	213, // 255: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	214, // 256: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	215, // 257: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	216, // 258: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	217, // 259: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	218, // 260: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	219, // 261: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	220, // 262: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	221, // 263: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	222, // 264: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	223, // 265: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	224, // 266: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	225, // 267: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	226, // 268: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	227, // 269: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	228, // 270: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	229, // 271: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	230, // 272: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	231, // 273: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	232, // 274: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	233, // 275: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	234, // 276: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	235, // 277: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	236, // 278: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	237, // 279: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	238, // 280: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	239, // 281: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	240, // 282: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	241, // 283: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	242, // 284: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	243, // 285: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	244, // 286: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	245, // 287: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	246, // 288: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	18,  // 289: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 290: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 291: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 292: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 293: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 294: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 295: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 296: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 297: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 298: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 299: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 300: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	185, // 301: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	247, // 302: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	202, // 303: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	248, // 304: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	249, // 305: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	209, // 306: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	211, // 307: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	212, // 308: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	217, // 309: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	221, // 310: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	250, // 311: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	224, // 312: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	229, // 313: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	230, // 314: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	251, // 315: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	238, // 316: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	240, // 317: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	241, // 318: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	243, // 319: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	245, // 320: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	0,   // 321: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 322: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 323: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 324: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 325: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 326: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 327: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	252, // 328: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	253, // 329: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	0,   // 330: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 331: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 332: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 333: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 334: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 335: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 336: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 337: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 338: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 339: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 340: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 341: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 342: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 343: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 344: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 345: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 346: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 347: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 348: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 349: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 350: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 351: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 352: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 353: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 354: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 355: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 356: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 357: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 358: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 359: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 360: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 361: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 362: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	363, // [363:363] is the sub-list for method output_type
-	363, // [363:363] is the sub-list for method input_type
-	363, // [363:363] is the sub-list for extension type_name
-	363, // [363:363] is the sub-list for extension extendee
-	0,   // [0:363] is the sub-list for field type_name
+	182, // 193: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	183, // 194: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	183, // 195: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	184, // 196: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	185, // 197: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	186, // 198: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	183, // 199: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	183, // 200: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 201: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	11,  // 202: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 203: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 204: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 205: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 206: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 207: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 208: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 209: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 210: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 211: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 212: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 213: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 214: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 215: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 216: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 217: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 218: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 219: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 220: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 221: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 222: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 223: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 224: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 225: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 226: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 227: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 228: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 229: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 230: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	187, // 231: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	188, // 232: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	189, // 233: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	190, // 234: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	191, // 235: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 236: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	192, // 237: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	193, // 238: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	194, // 239: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 240: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	195, // 241: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	196, // 242: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	197, // 243: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	198, // 244: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	199, // 245: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	200, // 246: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	201, // 247: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	202, // 248: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	203, // 249: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	204, // 250: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	205, // 251: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	206, // 252: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	207, // 253: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	208, // 254: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	209, // 255: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	210, // 256: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	211, // 257: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	212, // 258: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	213, // 259: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	214, // 260: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	215, // 261: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	216, // 262: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	217, // 263: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	218, // 264: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	219, // 265: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	220, // 266: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	221, // 267: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	222, // 268: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	223, // 269: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	224, // 270: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	225, // 271: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	226, // 272: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	227, // 273: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	228, // 274: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	229, // 275: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	230, // 276: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	231, // 277: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	232, // 278: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	233, // 279: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	234, // 280: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	235, // 281: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	236, // 282: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	237, // 283: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	238, // 284: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	239, // 285: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	240, // 286: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	241, // 287: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	242, // 288: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	243, // 289: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	244, // 290: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	245, // 291: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	246, // 292: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	247, // 293: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	248, // 294: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	249, // 295: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	250, // 296: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	251, // 297: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	252, // 298: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	253, // 299: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	254, // 300: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	186, // 301: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	18,  // 302: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 303: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 304: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 305: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 306: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 307: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 308: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 309: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 310: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 311: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 312: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 313: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	190, // 314: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	255, // 315: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	207, // 316: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	256, // 317: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	257, // 318: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	214, // 319: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	216, // 320: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	217, // 321: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	222, // 322: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	226, // 323: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	258, // 324: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	229, // 325: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	234, // 326: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	235, // 327: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	259, // 328: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	243, // 329: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	245, // 330: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	246, // 331: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	248, // 332: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	250, // 333: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	253, // 334: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	0,   // 335: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 336: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 337: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 338: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 339: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 340: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 341: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	260, // 342: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	261, // 343: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	262, // 344: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 345: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 346: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 347: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 348: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 349: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 350: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 351: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 352: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 353: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 354: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 355: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 356: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 357: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 358: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 359: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 360: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 361: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 362: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 363: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 364: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 365: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 366: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 367: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 368: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 369: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 370: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 371: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 372: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 373: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 374: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 375: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 376: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 377: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	378, // [378:378] is the sub-list for method output_type
+	378, // [378:378] is the sub-list for method input_type
+	378, // [378:378] is the sub-list for extension type_name
+	378, // [378:378] is the sub-list for extension extendee
+	0,   // [0:378] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -13502,6 +13792,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_safety_proto_init()
 	file_hongyan_v1_moderation_proto_init()
 	file_hongyan_v1_groupapp_proto_init()
+	file_hongyan_v1_call_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -13696,6 +13987,15 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AppEventRemind)(nil),
 		(*ClientFrame_AppEventGet)(nil),
 		(*ClientFrame_AppEvents)(nil),
+		(*ClientFrame_CallPlace)(nil),
+		(*ClientFrame_CallAccept)(nil),
+		(*ClientFrame_CallDecline)(nil),
+		(*ClientFrame_CallHangup)(nil),
+		(*ClientFrame_CallVideo)(nil),
+		(*ClientFrame_CallSignal)(nil),
+		(*ClientFrame_CallKeepalive)(nil),
+		(*ClientFrame_CallGet)(nil),
+		(*ClientFrame_CallCurrent)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -13793,6 +14093,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_AppAnnouncements)(nil),
 		(*ServerFrame_AppEvent)(nil),
 		(*ServerFrame_AppEvents)(nil),
+		(*ServerFrame_CallSession)(nil),
+		(*ServerFrame_Call)(nil),
+		(*ServerFrame_CallCurrent)(nil),
+		(*ServerFrame_CallSignal)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -13829,6 +14133,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppHomework)(nil),
 		(*Change_AppAnnouncement)(nil),
 		(*Change_AppEvent)(nil),
+		(*Change_Call)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

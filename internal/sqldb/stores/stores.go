@@ -7,6 +7,7 @@ import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/accountdb"
 	"hongyan/internal/sqldb/addressbookdb"
+	"hongyan/internal/sqldb/calldb"
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
 	"hongyan/internal/sqldb/contactdb"
@@ -38,6 +39,7 @@ var Schemas = []sqldb.Schema{
 	momentsdb.Schema,
 	walletdb.Schema,
 	discoverydb.Schema,
+	calldb.Schema,
 	addressbookdb.Schema,
 	livecodedb.Schema,
 	limitdb.Schema,
@@ -90,6 +92,9 @@ func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
 
 // GroupApps returns the group apps' store (polls, check-in, homework).
 func (db *DB) GroupApps() groupappdb.Store { return groupappdb.New(db.DB) }
+
+// Calls returns the call store (one-to-one calls and their lines).
+func (db *DB) Calls() calldb.Store { return calldb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

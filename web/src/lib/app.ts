@@ -35,6 +35,10 @@ class App extends Emitter {
         case "kicked":
           void this.signedOut();
           break;
+        case "callSignal":
+          // Signalling from the other device of my call (ui/call.ts).
+          this.emit("callSignal", f.body.value);
+          break;
       }
     };
     const s = loadSession();

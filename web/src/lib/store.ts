@@ -4,6 +4,7 @@
 // (sync.ts) changes it only through applyChanges, which writes the entries
 // and the new cursor in one transaction.
 import { DB, type StoreName } from "./db";
+import type { Call } from "../gen/hongyan/v1/call_pb.js";
 import { t } from "./i18n";
 import { Emitter } from "./events";
 import {
@@ -192,6 +193,7 @@ export class Store extends Emitter {
     const msgs: Message[] = [];
     const fetch: Message[] = [];
     const money: Change["item"][] = [];
+    const calls: Call[] = [];
     await this.db.tx(["kv", "convs", "msgs", "contacts", "requests", "groups", "invitations", "users", "favorites"], "readwrite", (t) => {
       const put = (s: StoreName, k: IDBValidKey, v: unknown) => t.objectStore(s).put(v, k);
       const del = (s: StoreName, k: IDBValidKey | IDBKeyRange) => t.objectStore(s).delete(k);
@@ -317,6 +319,10 @@ export class Store extends Emitter {
             // A reply to one of my posts in an account's community.
             topics.add("oa-forum");
             break;
+          case "call":
+            // Calls live in ui/call.ts, which is handed each change.
+            calls.push(it.value);
+            break;
           case "walletBalance":
           case "transfer":
           case "redPacket":
@@ -332,6 +338,7 @@ export class Store extends Emitter {
     for (const m of msgs) this.emit("msg", m);
     for (const tp of topics) this.emit(tp);
     for (const it of money) this.emit("money", it);
+    for (const c of calls) this.emit("call", c);
     this.announceArrivals();
     if (fetch.length) this.emit("fetchMessages", fetch);
   }

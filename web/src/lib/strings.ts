@@ -6,6 +6,7 @@ import { liveCodeEn, liveCodeZh } from "./strings_livecode";
 import { safetyEn, safetyZh } from "./strings_safety";
 import { adminEn, adminZh } from "./strings_admin";
 import { groupAppsEn, groupAppsZh } from "./strings_groupapps";
+import { callEn, callZh } from "./strings_call";
 
 export const en = {
   ...momentsEn,
@@ -14,6 +15,7 @@ export const en = {
   ...safetyEn,
   ...adminEn,
   ...groupAppsEn,
+  ...callEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -711,6 +713,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...safetyZh,
   ...adminZh,
   ...groupAppsZh,
+  ...callZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

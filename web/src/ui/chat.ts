@@ -15,6 +15,7 @@ import { I } from "./icons";
 import { ask, avatar, confirmBox, errorText, header, iconButton, menuAt, modal, sheet, toast, toastError, type MenuItem } from "./widgets";
 import { locationPicker } from "./location";
 import { sendRedPacket, sendTransfer } from "./wallet";
+import { placeCall } from "./call";
 import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
 import { emojiPicker } from "./emoji";
@@ -117,7 +118,12 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
         title: h("span", { data: { title: "" } }, title()),
         sub: sub ? h("span", { class: "chat-sub", data: { sub: "" } }, sub) : undefined,
         back: "/",
-        actions: [iconButton(I.more, t("chat_info"), () => router.go(group ? `/chat/g/${group}/info` : `/chat/u/${peer}/info`), "chat-info-btn")],
+        actions: [
+          ...(peer && peer !== st.me && st.contacts.has(key(peer))
+            ? [iconButton(I.phone, t("c_voice"), () => void placeCall(peer, false), "call-voice-btn"), iconButton(I.video, t("c_video"), () => void placeCall(peer, true), "call-video-btn")]
+            : []),
+          iconButton(I.more, t("chat_info"), () => router.go(group ? `/chat/g/${group}/info` : `/chat/u/${peer}/info`), "chat-info-btn"),
+        ],
       }),
     );
   };

@@ -9,7 +9,7 @@ import { router } from "../lib/router";
 import { MessageKind, type Media, type Message } from "../lib/proto";
 import { I } from "./icons";
 import { avatar, modal, toastError } from "./widgets";
-import { kindLabel, noticeText, summary } from "./msgtext";
+import { callText, kindLabel, noticeText, summary } from "./msgtext";
 import { moneyCard } from "./wallet";
 import { appCard } from "./groupapps";
 
@@ -264,6 +264,8 @@ export function content(m: Message, inHistory = false): HTMLElement {
       return linkCard(m);
     case MessageKind.CHAT_HISTORY:
       return inHistory ? h("div", "text", summary(m)) : historyCard(m);
+    case MessageKind.CALL:
+      return h("div", { class: "text call-record", data: { callRecord: String(m.call?.end ?? 0) } }, icon(m.call?.video ? I.video : I.phone), " ", callText(m));
     case MessageKind.TRANSFER:
     case MessageKind.RED_PACKET:
       return inHistory ? h("div", "text", summary(m)) : moneyCard(m);

@@ -3,6 +3,7 @@ import { formatYuan } from "../lib/money";
 import { t, type Key } from "../lib/i18n";
 import { app } from "../lib/app";
 import { MessageKind, NoticeKind, type Message, type Notice } from "../lib/proto";
+import { CallEnd } from "../gen/hongyan/v1/call_pb.js";
 
 const kindKey: Partial<Record<MessageKind, Key>> = {
   [MessageKind.IMAGE]: "kind_image",
@@ -18,6 +19,39 @@ const kindKey: Partial<Record<MessageKind, Key>> = {
   [MessageKind.RED_PACKET]: "kind_red_packet",
   [MessageKind.APP_CARD]: "kind_app_card",
 };
+
+export const mmss = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+};
+
+// endText says how a call ended, as the one who sees it: I placed it
+// (mine) or not.
+export function endText(end: CallEnd, mine: boolean, durationMs = 0): string {
+  switch (end) {
+    case CallEnd.HUNG_UP:
+      return t("c_duration", mmss(durationMs));
+    case CallEnd.FAILED:
+      return durationMs > 0 ? t("c_duration", mmss(durationMs)) : t("c_failed");
+    case CallEnd.DECLINED:
+      return t("c_declined");
+    case CallEnd.BUSY:
+      return mine ? t("c_busy") : t("c_missed");
+    case CallEnd.CANCELLED:
+      return mine ? t("c_cancelled") : t("c_missed");
+    case CallEnd.NO_ANSWER:
+      return mine ? t("c_no_answer") : t("c_missed");
+  }
+  return "";
+}
+
+// callText is a call record's line, as its reader sees it.
+export function callText(m: Message): string {
+  const r = m.call;
+  if (!r) return "";
+  return endText(r.end, m.sender === app.store!.me, r.durationMs);
+}
+
 
 
 export function kindLabel(k: MessageKind): string {
@@ -50,6 +84,8 @@ export function summary(m: Message): string {
     case MessageKind.RED_PACKET:
     case MessageKind.APP_CARD:
       return `${kindLabel(m.kind)} ${m.text}`;
+    case MessageKind.CALL:
+      return `[${t(m.call?.video ? "c_record_video" : "c_record_voice")}] ${callText(m)}`;
     default:
       return kindLabel(m.kind) || m.text;
   }

@@ -14,6 +14,7 @@ import { discoverList } from "./discover";
 import { meList } from "./me";
 import { detailView } from "./views";
 import { startAlerts } from "./alerts";
+import { startCalls } from "./call";
 
 export interface View {
   el: HTMLElement;
@@ -88,6 +89,7 @@ export function shell(): View {
   scope.add(app.conn.on("ready", renderStatus));
   scope.add(app.store!.on("live", renderStatus));
   scope.add(startAlerts());
+  scope.add(startCalls());
   render(router.route);
   renderStatus();
   return {

@@ -19,6 +19,7 @@ import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCo
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
+import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1217,6 +1218,65 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: GroupAppPage;
     case: "appEvents";
+  } | {
+    /**
+     * Calls (call.proto).
+     *
+     * @generated from field: hongyan.v1.CallPlaceRequest call_place = 350;
+     */
+    value: CallPlaceRequest;
+    case: "callPlace";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallRef call_accept = 351;
+     */
+    value: CallRef;
+    case: "callAccept";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallRef call_decline = 352;
+     */
+    value: CallRef;
+    case: "callDecline";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallHangupRequest call_hangup = 353;
+     */
+    value: CallHangupRequest;
+    case: "callHangup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallVideoRequest call_video = 354;
+     */
+    value: CallVideoRequest;
+    case: "callVideo";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallSignal call_signal = 355;
+     */
+    value: CallSignal;
+    case: "callSignal";
+  } | {
+    /**
+     * Sent every 15 s by each device in an accepted call; the call fails
+     * after 45 s without one.
+     *
+     * @generated from field: hongyan.v1.CallRef call_keepalive = 356;
+     */
+    value: CallRef;
+    case: "callKeepalive";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallRef call_get = 357;
+     */
+    value: CallRef;
+    case: "callGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty call_current = 358;
+     */
+    value: Empty;
+    case: "callCurrent";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1837,6 +1897,34 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: GroupEventList;
     case: "appEvents";
+  } | {
+    /**
+     * Calls (call.proto).
+     *
+     * @generated from field: hongyan.v1.CallSession call_session = 350;
+     */
+    value: CallSession;
+    case: "callSession";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Call call = 351;
+     */
+    value: Call;
+    case: "call";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CallCurrent call_current = 352;
+     */
+    value: CallCurrent;
+    case: "callCurrent";
+  } | {
+    /**
+     * Pushed (id 0): signalling from the other device of my call.
+     *
+     * @generated from field: hongyan.v1.CallSignal call_signal = 353;
+     */
+    value: CallSignal;
+    case: "callSignal";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2304,6 +2392,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: GroupEvent;
     case: "appEvent";
+  } | {
+    /**
+     * Calls (call.proto): a call of mine was placed or changed state.
+     *
+     * @generated from field: hongyan.v1.Call call = 350;
+     */
+    value: Call;
+    case: "call";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2467,6 +2563,13 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: hongyan.v1.AppCard app_card = 300;
    */
   appCard?: AppCard | undefined;
+
+  /**
+   * Call records: how the call went (call.proto).
+   *
+   * @generated from field: hongyan.v1.CallRecord call = 350;
+   */
+  call?: CallRecord | undefined;
 };
 
 /**
@@ -5069,6 +5172,14 @@ export enum MessageKind {
    * @generated from enum value: MESSAGE_KIND_APP_CARD = 120;
    */
   APP_CARD = 120,
+
+  /**
+   * A call's record (call.proto's CallRecord), posted by the server as
+   * the caller's message when the call ends.
+   *
+   * @generated from enum value: MESSAGE_KIND_CALL = 30;
+   */
+  CALL = 30,
 
   /**
    * The sender recalled the message: show a notice in its place. Its
