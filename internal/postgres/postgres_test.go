@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"fmt"
+	"hongyan/internal/bot"
+	"hongyan/internal/bot/bottest"
 	"sync"
 	"testing"
 	"time"
@@ -207,4 +209,9 @@ func TestWalletStore(t *testing.T) {
 func TestDiscoveryStore(t *testing.T) {
 	pgtest.Require(t)
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestBotStore(t *testing.T) {
+	pgtest.Require(t)
+	bottest.Run(t, func(t *testing.T) bot.Store { return open(t).Bots() })
 }

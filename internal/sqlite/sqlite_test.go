@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"hongyan/internal/bot"
+	"hongyan/internal/bot/bottest"
 	"testing"
 
 	"hongyan/internal/account"
@@ -86,4 +88,8 @@ func TestWalletStore(t *testing.T) {
 
 func TestDiscoveryStore(t *testing.T) {
 	discoverytest.Run(t, func(t *testing.T) discovery.Store { return open(t).Discovery() })
+}
+
+func TestBotStore(t *testing.T) {
+	bottest.Run(t, func(t *testing.T) bot.Store { return open(t).Bots() })
 }

@@ -10,6 +10,7 @@ import (
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
 	"hongyan/internal/sqldb/contactdb"
+	"hongyan/internal/sqldb/botdb"
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupdb"
@@ -34,6 +35,7 @@ var Schemas = []sqldb.Schema{
 	walletdb.Schema,
 	discoverydb.Schema,
 	addressbookdb.Schema,
+	botdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -74,6 +76,10 @@ func (db *DB) Moments() momentsdb.Store { return momentsdb.New(db.DB) }
 
 // Discovery returns the discovery store (people nearby, shake, bottles).
 func (db *DB) Discovery() discoverydb.Store { return discoverydb.New(db.DB) }
+
+// Bots returns the bot store (bots, tokens, grants, webhooks, events,
+// deliveries).
+func (db *DB) Bots() botdb.Store { return botdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }
