@@ -130,6 +130,9 @@ type Created struct {
 // Create makes a bot owned by the caller: an account of its own (account
 // ID bot_ and random letters) and a first token with DefaultScopes.
 func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string) (Created, error) {
+	if strings.TrimSpace(name) == "" {
+		return Created{}, hongyan.Errorf(hongyan.CodeInvalid, "a bot needs a name")
+	}
 	if err := hongyan.ValidName("bot name", name, MaxName); err != nil {
 		return Created{}, err
 	}
