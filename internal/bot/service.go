@@ -106,12 +106,17 @@ type Service struct {
 	source Source
 	cfg    Config
 	now    func() time.Time
+	onNew  func(Bot)
 }
 
 // New returns a Service.
 func New(store Store, accts Accounts, groups Groups, source Source, cfg Config) *Service {
 	return &Service{store: store, accts: accts, groups: groups, source: source, cfg: cfg, now: time.Now}
 }
+
+// OnCreate sets fn to be called with each bot this service creates (the
+// node starts listening to its account).
+func (s *Service) OnCreate(fn func(Bot)) { s.onNew = fn }
 
 // SetClock replaces the service's clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
@@ -155,6 +160,9 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string) (Cr
 	tok, err := s.issue(ctx, b.ID, DefaultScopes, 0)
 	if err != nil {
 		return Created{}, err
+	}
+	if s.onNew != nil {
+		s.onNew(b)
 	}
 	return Created{Bot: b, Token: tok}, nil
 }
@@ -393,6 +401,9 @@ func (s *Service) Events(ctx context.Context, p Principal, after int64, limit in
 func (s *Service) BotByAccount(ctx context.Context, account hongyan.UserID) (Bot, error) {
 	return s.store.BotByAccount(ctx, account)
 }
+
+// BotByID returns bot id, whoever owns it (the node's event pump).
+func (s *Service) BotByID(ctx context.Context, id int64) (Bot, error) { return s.store.Bot(ctx, id) }
 
 // AllBots returns up to limit bots after ID after (the node's event pump).
 func (s *Service) AllBots(ctx context.Context, after int64, limit int) ([]Bot, error) {

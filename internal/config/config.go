@@ -54,6 +54,29 @@ type Config struct {
 	Discovery        Discovery        `toml:"discovery"`
 	Wallet           Wallet           `toml:"wallet"`
 	AddressBook      AddressBook      `toml:"addressbook"`
+	Bots             Bots             `toml:"bots"`
+}
+
+// Bots tunes the bot API and its webhooks (docs/bots.md).
+type Bots struct {
+	// RequestsPerMinute per bot token (default 600), counted in the
+	// database so that every node enforces it.
+	RequestsPerMinute int `toml:"requests_per_minute"`
+	// WebhookTimeout bounds one webhook request (default 10 s).
+	WebhookTimeout Duration `toml:"webhook_timeout"`
+	// WebhookAttempts: a delivery is given up after this many attempts
+	// (default 8), the delays doubling from webhook_first_retry up to
+	// webhook_max_retry.
+	WebhookAttempts   int      `toml:"webhook_attempts"`
+	WebhookFirstRetry Duration `toml:"webhook_first_retry"`
+	WebhookMaxRetry   Duration `toml:"webhook_max_retry"`
+	// AllowPrivateWebhooks lets webhooks reach loopback and private
+	// addresses (off: the SSRF guard refuses them). For tests and closed
+	// networks only.
+	AllowPrivateWebhooks bool `toml:"allow_private_webhooks"`
+	// SweepInterval: every node looks at every bot this often for events
+	// it may have missed on the bus (default 5 s).
+	SweepInterval Duration `toml:"sweep_interval"`
 }
 
 // AddressBook holds the limits of address-book backups and matching.
@@ -351,6 +374,8 @@ func Default() Config {
 		Discovery: Discovery{LocationTTL: Duration{time.Hour}, NearbyEvery: Duration{time.Minute}, ShakeWindow: Duration{3 * time.Second},
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
+		Bots: Bots{RequestsPerMinute: 600, WebhookTimeout: Duration{10 * time.Second}, WebhookAttempts: 8,
+			WebhookFirstRetry: Duration{5 * time.Second}, WebhookMaxRetry: Duration{10 * time.Minute}, SweepInterval: Duration{5 * time.Second}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
@@ -512,6 +537,10 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if b := c.Bots; b.RequestsPerMinute <= 0 || b.WebhookTimeout.Duration <= 0 || b.WebhookAttempts <= 0 || b.WebhookFirstRetry.Duration <= 0 ||
+		b.WebhookMaxRetry.Duration < b.WebhookFirstRetry.Duration || b.SweepInterval.Duration <= 0 {
+		return fmt.Errorf("config: bots: limits and durations must be positive, webhook_max_retry at least webhook_first_retry")
 	}
 	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
 		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)

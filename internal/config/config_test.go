@@ -36,7 +36,7 @@ func TestExampleFileIsDefault(t *testing.T) {
 // the example file spells it ("HONGYAN_LIMITS_LOGIN_PER_MINUTE" →
 // "LOGIN_PER_MINUTE =").
 func leaf(env string) string {
-	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_"} {
+	for _, sec := range []string{"HONGYAN_STORAGE_", "HONGYAN_LIMITS_", "HONGYAN_HTTP_", "HONGYAN_GATEWAY_", "HONGYAN_GROUPS_", "HONGYAN_MEDIA_", "HONGYAN_HISTORY_", "HONGYAN_OFFICIALACCOUNTS_", "HONGYAN_MOMENTS_", "HONGYAN_DISCOVERY_", "HONGYAN_WALLET_", "HONGYAN_ADDRESSBOOK_", "HONGYAN_BOTS_", "HONGYAN_"} {
 		if strings.HasPrefix(env, sec) {
 			return strings.TrimPrefix(env, sec) + " ="
 		}

@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"hongyan/internal/bot"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -44,6 +45,7 @@ type Services struct {
 	// Discovery: nil, no people nearby, shake or bottles.
 	Discovery    *discovery.Service
 	AddressBooks *addressbook.Service // nil: no address-book requests
+	Bots         *bot.Service         // nil: no bot management
 	Media        *media.Service       // nil: no media endpoints
 	Changes      *changelog.Feed
 	Bus          hongyan.Bus

@@ -147,6 +147,9 @@ func newRoutes(s Services) routes {
 	if s.Discovery != nil {
 		discoveryRoutes(rs)
 	}
+	if s.Bots != nil {
+		botRoutes(rs)
+	}
 	return rs
 }
 

@@ -54,6 +54,7 @@ type Node struct {
 	wallet   *wallet.Service
 	pay      *sandboxpay.Provider
 	finds    *discovery.Service
+	bots     *botRuntime
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -127,6 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
 	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
+	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -134,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.gw = gateway.New(gateway.Services{
-		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
+		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, Bots: n.bots.svc, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -169,6 +171,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	for _, p := range oaapi.Paths {
 		mux.Handle(p, oah)
 	}
+	// The bot API (docs/bots.md).
+	mux.Handle("/bot/v1/", n.bots.api.Handler())
+	n.bots.start()
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -310,6 +315,7 @@ func (n *Node) OfficialAccounts() *officialacct.Service { return n.oas }
 // Close closes the node's connections, bus and storage.
 func (n *Node) Close() error {
 	n.gw.Close()
+	n.bots.stop()
 	n.oas.Wait()
 	n.bus.Close()
 	n.pay.Close()

@@ -689,6 +689,13 @@ type ClientFrame struct {
 	//	*ClientFrame_RedPacketSend
 	//	*ClientFrame_RedPacketGrab
 	//	*ClientFrame_RedPacketShow
+	//	*ClientFrame_BotCreate
+	//	*ClientFrame_BotList
+	//	*ClientFrame_BotToken
+	//	*ClientFrame_BotAddToGroup
+	//	*ClientFrame_BotWebhookSet
+	//	*ClientFrame_BotWebhookGet
+	//	*ClientFrame_BotDeliveries
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2187,6 +2194,69 @@ func (x *ClientFrame) GetRedPacketShow() *RedPacketRef {
 	return nil
 }
 
+func (x *ClientFrame) GetBotCreate() *BotCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotCreate); ok {
+			return x.BotCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotList() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotList); ok {
+			return x.BotList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotToken() *BotTokenRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotToken); ok {
+			return x.BotToken
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotAddToGroup() *BotAddToGroupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotAddToGroup); ok {
+			return x.BotAddToGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotWebhookSet() *BotWebhookRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotWebhookSet); ok {
+			return x.BotWebhookSet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotWebhookGet() *BotRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotWebhookGet); ok {
+			return x.BotWebhookGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotDeliveries() *BotDeliveriesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotDeliveries); ok {
+			return x.BotDeliveries
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -2842,6 +2912,35 @@ type ClientFrame_RedPacketShow struct {
 	RedPacketShow *RedPacketRef `protobuf:"bytes,263,opt,name=red_packet_show,json=redPacketShow,proto3,oneof"`
 }
 
+type ClientFrame_BotCreate struct {
+	// Bots (bot.proto).
+	BotCreate *BotCreateRequest `protobuf:"bytes,325,opt,name=bot_create,json=botCreate,proto3,oneof"`
+}
+
+type ClientFrame_BotList struct {
+	BotList *Empty `protobuf:"bytes,326,opt,name=bot_list,json=botList,proto3,oneof"`
+}
+
+type ClientFrame_BotToken struct {
+	BotToken *BotTokenRequest `protobuf:"bytes,327,opt,name=bot_token,json=botToken,proto3,oneof"`
+}
+
+type ClientFrame_BotAddToGroup struct {
+	BotAddToGroup *BotAddToGroupRequest `protobuf:"bytes,328,opt,name=bot_add_to_group,json=botAddToGroup,proto3,oneof"`
+}
+
+type ClientFrame_BotWebhookSet struct {
+	BotWebhookSet *BotWebhookRequest `protobuf:"bytes,329,opt,name=bot_webhook_set,json=botWebhookSet,proto3,oneof"`
+}
+
+type ClientFrame_BotWebhookGet struct {
+	BotWebhookGet *BotRef `protobuf:"bytes,330,opt,name=bot_webhook_get,json=botWebhookGet,proto3,oneof"`
+}
+
+type ClientFrame_BotDeliveries struct {
+	BotDeliveries *BotDeliveriesRequest `protobuf:"bytes,331,opt,name=bot_deliveries,json=botDeliveries,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3164,6 +3263,20 @@ func (*ClientFrame_RedPacketGrab) isClientFrame_Req() {}
 
 func (*ClientFrame_RedPacketShow) isClientFrame_Req() {}
 
+func (*ClientFrame_BotCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_BotList) isClientFrame_Req() {}
+
+func (*ClientFrame_BotToken) isClientFrame_Req() {}
+
+func (*ClientFrame_BotAddToGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_BotWebhookSet) isClientFrame_Req() {}
+
+func (*ClientFrame_BotWebhookGet) isClientFrame_Req() {}
+
+func (*ClientFrame_BotDeliveries) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3250,6 +3363,11 @@ type ServerFrame struct {
 	//	*ServerFrame_Transfer
 	//	*ServerFrame_RedPacket
 	//	*ServerFrame_RedPacketGrabbed
+	//	*ServerFrame_BotCreated
+	//	*ServerFrame_Bots
+	//	*ServerFrame_BotToken
+	//	*ServerFrame_BotWebhook
+	//	*ServerFrame_BotDeliveries
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4026,6 +4144,51 @@ func (x *ServerFrame) GetRedPacketGrabbed() *RedPacketGrabbed {
 	return nil
 }
 
+func (x *ServerFrame) GetBotCreated() *BotCreated {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotCreated); ok {
+			return x.BotCreated
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBots() *BotList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Bots); ok {
+			return x.Bots
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBotToken() *BotToken {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotToken); ok {
+			return x.BotToken
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBotWebhook() *BotWebhook {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotWebhook); ok {
+			return x.BotWebhook
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBotDeliveries() *BotDeliveries {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotDeliveries); ok {
+			return x.BotDeliveries
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -4358,6 +4521,27 @@ type ServerFrame_RedPacketGrabbed struct {
 	RedPacketGrabbed *RedPacketGrabbed `protobuf:"bytes,257,opt,name=red_packet_grabbed,json=redPacketGrabbed,proto3,oneof"`
 }
 
+type ServerFrame_BotCreated struct {
+	// Bots (bot.proto).
+	BotCreated *BotCreated `protobuf:"bytes,325,opt,name=bot_created,json=botCreated,proto3,oneof"`
+}
+
+type ServerFrame_Bots struct {
+	Bots *BotList `protobuf:"bytes,326,opt,name=bots,proto3,oneof"`
+}
+
+type ServerFrame_BotToken struct {
+	BotToken *BotToken `protobuf:"bytes,327,opt,name=bot_token,json=botToken,proto3,oneof"`
+}
+
+type ServerFrame_BotWebhook struct {
+	BotWebhook *BotWebhook `protobuf:"bytes,328,opt,name=bot_webhook,json=botWebhook,proto3,oneof"`
+}
+
+type ServerFrame_BotDeliveries struct {
+	BotDeliveries *BotDeliveries `protobuf:"bytes,329,opt,name=bot_deliveries,json=botDeliveries,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -4517,6 +4701,16 @@ func (*ServerFrame_Transfer) isServerFrame_Body() {}
 func (*ServerFrame_RedPacket) isServerFrame_Body() {}
 
 func (*ServerFrame_RedPacketGrabbed) isServerFrame_Body() {}
+
+func (*ServerFrame_BotCreated) isServerFrame_Body() {}
+
+func (*ServerFrame_Bots) isServerFrame_Body() {}
+
+func (*ServerFrame_BotToken) isServerFrame_Body() {}
+
+func (*ServerFrame_BotWebhook) isServerFrame_Body() {}
+
+func (*ServerFrame_BotDeliveries) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11044,7 +11238,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3Q\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x14hongyan/v1/bot.proto\"\xf4T\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11236,8 +11430,16 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtransfer_show\x18\x84\x02 \x01(\v2\x17.hongyan.v1.TransferRefH\x00R\ftransferShow\x12G\n" +
 	"\x0fred_packet_send\x18\x85\x02 \x01(\v2\x1c.hongyan.v1.RedPacketRequestH\x00R\rredPacketSend\x12C\n" +
 	"\x0fred_packet_grab\x18\x86\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketGrab\x12C\n" +
-	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShowB\x05\n" +
-	"\x03req\"\xa8%\n" +
+	"\x0fred_packet_show\x18\x87\x02 \x01(\v2\x18.hongyan.v1.RedPacketRefH\x00R\rredPacketShow\x12>\n" +
+	"\n" +
+	"bot_create\x18\xc5\x02 \x01(\v2\x1c.hongyan.v1.BotCreateRequestH\x00R\tbotCreate\x12/\n" +
+	"\bbot_list\x18\xc6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abotList\x12;\n" +
+	"\tbot_token\x18\xc7\x02 \x01(\v2\x1b.hongyan.v1.BotTokenRequestH\x00R\bbotToken\x12L\n" +
+	"\x10bot_add_to_group\x18\xc8\x02 \x01(\v2 .hongyan.v1.BotAddToGroupRequestH\x00R\rbotAddToGroup\x12H\n" +
+	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
+	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
+	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
+	"\x03req\"\xc7'\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -11336,7 +11538,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\btransfer\x18\xff\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
 	"red_packet\x18\x80\x02 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12M\n" +
-	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbedB\x06\n" +
+	"\x12red_packet_grabbed\x18\x81\x02 \x01(\v2\x1c.hongyan.v1.RedPacketGrabbedH\x00R\x10redPacketGrabbed\x12:\n" +
+	"\vbot_created\x18\xc5\x02 \x01(\v2\x16.hongyan.v1.BotCreatedH\x00R\n" +
+	"botCreated\x12*\n" +
+	"\x04bots\x18\xc6\x02 \x01(\v2\x13.hongyan.v1.BotListH\x00R\x04bots\x124\n" +
+	"\tbot_token\x18\xc7\x02 \x01(\v2\x14.hongyan.v1.BotTokenH\x00R\bbotToken\x12:\n" +
+	"\vbot_webhook\x18\xc8\x02 \x01(\v2\x16.hongyan.v1.BotWebhookH\x00R\n" +
+	"botWebhook\x12C\n" +
+	"\x0ebot_deliveries\x18\xc9\x02 \x01(\v2\x19.hongyan.v1.BotDeliveriesH\x00R\rbotDeliveriesB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -12089,61 +12298,72 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
 	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
 	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 165: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 166: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 167: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 168: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 169: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 170: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 171: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 172: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 173: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 174: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 175: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 176: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 177: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 178: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 179: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 180: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 181: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 182: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 183: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 184: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 185: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 186: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 187: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 188: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 189: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 190: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 191: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 192: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 193: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 194: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 195: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 196: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 197: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 198: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 199: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 200: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 201: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 202: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 203: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 204: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 205: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 206: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 207: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 208: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 209: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 210: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 211: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 212: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 213: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 214: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 215: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 216: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 217: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 218: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 219: hongyan.v1.MoneyCard
+	(*BotCreateRequest)(nil),           // 165: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 166: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 167: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 168: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 169: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 170: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 171: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 172: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 173: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 174: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 175: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 176: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 177: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 178: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 179: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 180: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 181: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 182: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 183: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 184: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 185: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 186: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 187: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 188: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 189: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 190: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 191: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 192: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 193: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 194: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 195: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 196: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 197: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 198: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 199: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 200: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 201: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 202: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 203: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 204: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 205: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 206: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 207: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 208: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 209: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 210: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 211: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 212: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 213: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 214: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 215: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 216: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 217: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 218: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 219: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 220: hongyan.v1.RedPacketGrabbed
+	(*BotCreated)(nil),                 // 221: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 222: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 223: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 224: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 225: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 226: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 227: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 228: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 229: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 230: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12307,159 +12527,171 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
 	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
 	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 161: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 162: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 163: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 164: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 165: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 166: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 167: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 168: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 169: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 170: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 171: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 172: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 173: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 174: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 175: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 176: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 177: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 178: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 179: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 180: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 181: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 182: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 183: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 184: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 185: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 186: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 187: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 188: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 189: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	165, // 190: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	166, // 191: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	167, // 192: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	168, // 193: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	169, // 194: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 195: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	170, // 196: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	171, // 197: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	172, // 198: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 199: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	173, // 200: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	174, // 201: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	175, // 202: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	176, // 203: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	177, // 204: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	178, // 205: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	179, // 206: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	180, // 207: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	181, // 208: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	182, // 209: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	183, // 210: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	184, // 211: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	185, // 212: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	187, // 214: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	188, // 215: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	189, // 216: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	190, // 217: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	191, // 218: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	192, // 219: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	193, // 220: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	194, // 221: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 222: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	196, // 223: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	197, // 224: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	198, // 225: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	199, // 226: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	200, // 227: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	201, // 228: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	202, // 229: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	203, // 230: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	204, // 231: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	205, // 232: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	206, // 233: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	207, // 234: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	208, // 235: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	209, // 236: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	210, // 237: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	211, // 238: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	212, // 239: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	213, // 240: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	214, // 241: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 242: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 243: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 244: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 245: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 246: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 247: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 248: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 249: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 250: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 251: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 252: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 253: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	168, // 254: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	215, // 255: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	185, // 256: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	216, // 257: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	217, // 258: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	192, // 259: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 260: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	195, // 261: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	200, // 262: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	204, // 263: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	218, // 264: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	207, // 265: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	212, // 266: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	213, // 267: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 268: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 269: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 270: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 271: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 272: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 273: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 274: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	219, // 275: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 276: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 277: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 278: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 279: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 280: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 281: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 282: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 283: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 284: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 285: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 286: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 287: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 288: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 289: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 290: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 291: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 292: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 293: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 294: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 295: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 296: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 297: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 298: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 299: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 300: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 301: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 302: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 303: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 304: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 305: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 306: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 307: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 308: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	309, // [309:309] is the sub-list for method output_type
-	309, // [309:309] is the sub-list for method input_type
-	309, // [309:309] is the sub-list for extension type_name
-	309, // [309:309] is the sub-list for extension extendee
-	0,   // [0:309] is the sub-list for field type_name
+	165, // 161: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 162: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	166, // 163: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	167, // 164: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	168, // 165: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	169, // 166: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	170, // 167: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 168: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 169: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 170: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 171: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 172: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 173: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 174: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 175: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 176: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 177: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 178: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 179: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 180: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 181: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 182: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 183: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 184: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 185: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 186: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 187: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 188: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 189: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 190: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 191: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 192: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 193: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 194: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 195: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 196: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	171, // 197: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	172, // 198: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	173, // 199: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	174, // 200: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	175, // 201: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 202: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	176, // 203: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	177, // 204: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	178, // 205: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 206: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	179, // 207: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	180, // 208: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	181, // 209: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	182, // 210: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	183, // 211: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	184, // 212: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	185, // 213: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	186, // 214: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	187, // 215: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	188, // 216: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	189, // 217: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	190, // 218: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	191, // 219: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	192, // 220: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	193, // 221: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	194, // 222: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	195, // 223: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	196, // 224: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	197, // 225: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	198, // 226: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	199, // 227: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	200, // 228: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	201, // 229: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	202, // 230: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	203, // 231: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	204, // 232: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	205, // 233: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	206, // 234: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	207, // 235: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	208, // 236: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	209, // 237: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	210, // 238: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	211, // 239: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	212, // 240: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	213, // 241: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	214, // 242: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	215, // 243: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	216, // 244: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	217, // 245: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	218, // 246: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	219, // 247: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	220, // 248: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	221, // 249: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	222, // 250: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	223, // 251: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	224, // 252: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	225, // 253: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 254: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 255: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 256: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 257: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 258: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 259: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 260: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 261: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 262: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 263: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 264: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 265: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	174, // 266: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	226, // 267: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	191, // 268: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	227, // 269: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	228, // 270: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	198, // 271: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	200, // 272: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	201, // 273: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	206, // 274: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	210, // 275: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	229, // 276: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	213, // 277: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	218, // 278: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	219, // 279: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 280: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 281: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 282: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 283: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 284: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 285: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 286: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	230, // 287: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 288: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 289: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 290: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 291: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 292: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 293: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 294: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 295: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 296: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 297: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 298: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 299: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 300: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 301: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 302: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 303: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 304: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 305: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 306: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 307: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 308: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 309: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 310: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 311: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 312: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 313: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 314: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 315: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 316: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 317: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 318: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 319: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 320: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	321, // [321:321] is the sub-list for method output_type
+	321, // [321:321] is the sub-list for method input_type
+	321, // [321:321] is the sub-list for extension type_name
+	321, // [321:321] is the sub-list for extension extendee
+	0,   // [0:321] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12472,6 +12704,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_wallet_proto_init()
 	file_hongyan_v1_discovery_proto_init()
 	file_hongyan_v1_addressbook_proto_init()
+	file_hongyan_v1_bot_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -12634,6 +12867,13 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_RedPacketSend)(nil),
 		(*ClientFrame_RedPacketGrab)(nil),
 		(*ClientFrame_RedPacketShow)(nil),
+		(*ClientFrame_BotCreate)(nil),
+		(*ClientFrame_BotList)(nil),
+		(*ClientFrame_BotToken)(nil),
+		(*ClientFrame_BotAddToGroup)(nil),
+		(*ClientFrame_BotWebhookSet)(nil),
+		(*ClientFrame_BotWebhookGet)(nil),
+		(*ClientFrame_BotDeliveries)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -12716,6 +12956,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Transfer)(nil),
 		(*ServerFrame_RedPacket)(nil),
 		(*ServerFrame_RedPacketGrabbed)(nil),
+		(*ServerFrame_BotCreated)(nil),
+		(*ServerFrame_Bots)(nil),
+		(*ServerFrame_BotToken)(nil),
+		(*ServerFrame_BotWebhook)(nil),
+		(*ServerFrame_BotDeliveries)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
