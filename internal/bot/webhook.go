@@ -86,7 +86,12 @@ func Body(e Event) []byte {
 // delivers; anything else is retried after Backoff until MaxAttempts.
 func (s *Service) DeliverDue(ctx context.Context, p Poster, limit int) (int, error) {
 	now := s.now()
-	ds, err := s.store.ClaimDeliveries(ctx, now, now.Add(s.cfg.Lease), limit)
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	// Not cancelled half-way: claimed deliveries are always finished
+	// (sent, or put back with their backoff when ctx ends the sends).
+	ds, err := s.store.ClaimDeliveries(context.WithoutCancel(ctx), now, now.Add(s.cfg.Lease), limit)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
