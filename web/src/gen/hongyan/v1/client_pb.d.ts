@@ -15,6 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
+import type { BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1013,6 +1014,50 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: RedPacketRef;
     case: "redPacketShow";
+  } | {
+    /**
+     * Bots (bot.proto).
+     *
+     * @generated from field: hongyan.v1.BotCreateRequest bot_create = 325;
+     */
+    value: BotCreateRequest;
+    case: "botCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty bot_list = 326;
+     */
+    value: Empty;
+    case: "botList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotTokenRequest bot_token = 327;
+     */
+    value: BotTokenRequest;
+    case: "botToken";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAddToGroupRequest bot_add_to_group = 328;
+     */
+    value: BotAddToGroupRequest;
+    case: "botAddToGroup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotWebhookRequest bot_webhook_set = 329;
+     */
+    value: BotWebhookRequest;
+    case: "botWebhookSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotRef bot_webhook_get = 330;
+     */
+    value: BotRef;
+    case: "botWebhookGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotDeliveriesRequest bot_deliveries = 331;
+     */
+    value: BotDeliveriesRequest;
+    case: "botDeliveries";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1535,6 +1580,38 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: RedPacketGrabbed;
     case: "redPacketGrabbed";
+  } | {
+    /**
+     * Bots (bot.proto).
+     *
+     * @generated from field: hongyan.v1.BotCreated bot_created = 325;
+     */
+    value: BotCreated;
+    case: "botCreated";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotList bots = 326;
+     */
+    value: BotList;
+    case: "bots";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotToken bot_token = 327;
+     */
+    value: BotToken;
+    case: "botToken";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotWebhook bot_webhook = 328;
+     */
+    value: BotWebhook;
+    case: "botWebhook";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotDeliveries bot_deliveries = 329;
+     */
+    value: BotDeliveries;
+    case: "botDeliveries";
   } | { case: undefined; value?: undefined };
 };
 
