@@ -11,6 +11,7 @@ import (
 
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/testenv"
 )
 
 // shBlocks returns the ```sh blocks of a Markdown file.
@@ -40,10 +41,7 @@ func shBlocks(t *testing.T, path string) []string {
 // a node where the bot is a contact of a user and a member of a group.
 func TestBotDocsCurlExamples(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("curl is needed to run docs/bots.md's examples (CI=true)")
-		}
-		t.Skip("curl not found: docs/bots.md's examples are not run")
+		testenv.Missing(t, "curl not found: docs/bots.md's examples are not run")
 	}
 	cfg := config.Default()
 	cfg.Data = t.TempDir()

@@ -15,6 +15,7 @@ import (
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/node"
+	"hongyan/internal/testenv"
 	"hongyan/internal/wsclient"
 )
 
@@ -98,10 +99,7 @@ func TestGoEcho(t *testing.T) {
 func TestPythonEcho(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is needed for the Python example bot's test (CI=true)")
-		}
-		t.Skip("python3 not found: the Python example bot is not tested")
+		testenv.Missing(t, "python3 not found: the Python example bot (examples/bots/echo.py) is not tested")
 	}
 	w := newWorld(t)
 	cmd := exec.Command(py, filepath.Join("..", "echo.py"))
