@@ -95,38 +95,39 @@ func (s *Service) DeliverDue(ctx context.Context, p Poster, limit int) (int, err
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	type result struct {
-		d      Delivery
-		status int
-		err    error
-	}
-	results := make(chan result, len(ds))
+	// Each delivery is sent and its outcome stored on its own goroutine,
+	// so the outcomes share commits (the store's group commit).
+	errs := make(chan error, len(ds))
 	for _, d := range ds {
 		go func() {
 			status, err := s.send(ctx, p, d)
-			results <- result{d, status, err}
+			errs <- s.store.FinishDelivery(context.WithoutCancel(ctx), d.ID, s.outcome(d, status, err))
 		}()
 	}
 	var firstErr error
 	for range ds {
-		r := <-results
-		o := Outcome{Status: DeliveryDelivered, Attempts: r.d.Attempts + 1, LastStatus: r.status}
-		if r.err != nil || r.status < 200 || r.status > 299 {
-			o.Status, o.NextAt = DeliveryPending, s.now().Add(s.cfg.Backoff(o.Attempts))
-			if r.err != nil {
-				o.LastError = truncate(r.err.Error(), 200)
-			} else {
-				o.LastError = "HTTP " + strconv.Itoa(r.status)
-			}
-			if o.Attempts >= s.cfg.MaxAttempts {
-				o.Status = DeliveryFailed
-			}
-		}
-		if err := s.store.FinishDelivery(context.WithoutCancel(ctx), r.d.ID, o); err != nil && firstErr == nil {
+		if err := <-errs; err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
 	return len(ds), firstErr
+}
+
+// outcome is what an attempt of d that answered status (or err) leaves.
+func (s *Service) outcome(d Delivery, status int, err error) Outcome {
+	o := Outcome{Status: DeliveryDelivered, Attempts: d.Attempts + 1, LastStatus: status}
+	if err != nil || status < 200 || status > 299 {
+		o.Status, o.NextAt = DeliveryPending, s.now().Add(s.cfg.Backoff(o.Attempts))
+		if err != nil {
+			o.LastError = truncate(err.Error(), 200)
+		} else {
+			o.LastError = "HTTP " + strconv.Itoa(status)
+		}
+		if o.Attempts >= s.cfg.MaxAttempts {
+			o.Status = DeliveryFailed
+		}
+	}
+	return o
 }
 
 func (s *Service) send(ctx context.Context, p Poster, d Delivery) (int, error) {

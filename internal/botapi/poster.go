@@ -28,7 +28,7 @@ func NewPoster(timeout time.Duration, allowPrivate bool) *Poster {
 	tr := &http.Transport{
 		DialContext:           dialer.DialContext,
 		Proxy:                 nil, // a proxy would dial for us, past the guard
-		MaxIdleConnsPerHost:   16,
+		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,

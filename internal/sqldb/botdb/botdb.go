@@ -5,6 +5,7 @@ package botdb
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,16 +329,14 @@ func (s Store) ClaimDeliveries(ctx context.Context, now, lease time.Time, limit 
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	out := make([]bot.Delivery, 0, len(ids))
-	for _, id := range ids {
-		ds, err := sqldb.QueryAll(ctx, s.db, scanDelivery, `SELECT `+deliveryCols+` FROM bot_deliveries d
-			JOIN bot_events e ON e.bot = d.bot AND e.seq = d.seq WHERE d.id = $1`, id)
-		if err != nil {
-			return nil, sqldb.Internal(err)
-		}
-		out = append(out, ds...)
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
 	}
-	return out, nil
+	out, err := sqldb.QueryAll(context.WithoutCancel(ctx), s.db, scanDelivery, `SELECT `+deliveryCols+` FROM bot_deliveries d
+		JOIN bot_events e ON e.bot = d.bot AND e.seq = d.seq WHERE d.id IN (`+strings.Join(ph, ", ")+`) ORDER BY d.id`, args...)
+	return out, sqldb.Internal(err)
 }
 
 // FinishDelivery records an attempt's outcome and releases the lease.
