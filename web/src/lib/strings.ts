@@ -2,10 +2,12 @@
 // en (the type checker enforces it). {0}, {1} … are arguments.
 import { momentsEn, momentsZh } from "./strings_moments";
 import { walletEn, walletZh } from "./strings_wallet";
+import { botsEn, botsZh } from "./strings_bots";
 
 export const en = {
   ...momentsEn,
   ...walletEn,
+  ...botsEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -699,6 +701,7 @@ export const en = {
 export const zh: Record<keyof typeof en, string> = {
   ...momentsZh,
   ...walletZh,
+  ...botsZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -12,6 +12,7 @@ import { oaArticle, oaChat, oaHome, oaProfile, oaSubscriptions } from "./officia
 import { momentCompose, momentNotifications, momentPost, momentSearch, momentSettings, momentsAlbum, momentsFeed } from "./moments";
 import { groupBook, phonebook } from "./addressbook";
 import { walletView } from "./wallet";
+import { botsView, botView } from "./bots";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -96,6 +97,10 @@ export function detailView(r: Route): View {
       return notifications();
     case "wallet":
       return walletView();
+    case "bots":
+      return botsView();
+    case "bot":
+      return botView(id());
     case "oa-console":
       return oaConsole();
     case "oa-console-account":
