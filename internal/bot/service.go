@@ -96,6 +96,7 @@ const (
 	MaxURL        = 2048 // bytes of a webhook URL
 	MaxEventsPage = 100  // events in one read
 	MaxDelivPage  = 100  // deliveries in one read
+	MaxScopes     = 8    // scopes named in one request
 )
 
 // Service implements the bot rules. It is safe for concurrent use.
@@ -203,8 +204,8 @@ func (s *Service) IssueToken(ctx context.Context, c hongyan.Caller, id int64, sc
 	if _, err := s.owned(ctx, c, id); err != nil {
 		return "", err
 	}
-	if len(scopes) == 0 {
-		return "", hongyan.Errorf(hongyan.CodeInvalid, "name at least one scope")
+	if len(scopes) == 0 || len(scopes) > MaxScopes {
+		return "", hongyan.Errorf(hongyan.CodeInvalid, "name 1 to %d scopes", MaxScopes)
 	}
 	for _, sc := range scopes {
 		if !slices.Contains(AllScopes, sc) {
@@ -308,6 +309,9 @@ func (s *Service) Allow(ctx context.Context, p Principal, scope string, group ho
 // none). Only the group's owner may, and may call it again to change the
 // grant. The bot's owner need not be the group's.
 func (s *Service) AddToGroup(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64, scopes []string) (Grant, error) {
+	if len(scopes) > MaxScopes {
+		return Grant{}, hongyan.Errorf(hongyan.CodeInvalid, "name at most %d scopes", MaxScopes)
+	}
 	if len(scopes) == 0 {
 		scopes = DefaultScopes
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"hongyan/internal/bot"
 
 	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
@@ -54,6 +55,9 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.AbContact.phones":         addressbook.MaxPhones,
 	"hongyan.v1.AbContact.emails":         addressbook.MaxEmails,
 	"hongyan.v1.AbMatchRequest.hashes":    addressbook.MaxMatchRequest,
+	// Bots.
+	"hongyan.v1.BotTokenRequest.scopes":      bot.MaxScopes,
+	"hongyan.v1.BotAddToGroupRequest.scopes": bot.MaxScopes,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test
