@@ -341,6 +341,18 @@ func (s *Service) AddToGroup(ctx context.Context, c hongyan.Caller, group hongya
 	return g, s.store.SetGrant(ctx, g)
 }
 
+// AddToGroupByAccount is AddToGroup for the bot acting as account.
+func (s *Service) AddToGroupByAccount(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, account hongyan.UserID, scopes []string) (Grant, error) {
+	b, err := s.store.BotByAccount(ctx, account)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Grant{}, errNoBot
+	}
+	if err != nil {
+		return Grant{}, err
+	}
+	return s.AddToGroup(ctx, c, group, b.ID, scopes)
+}
+
 // SetWebhook points bot id's events at rawURL (empty: stop delivering)
 // and returns the new signing secret. Only the owner may.
 func (s *Service) SetWebhook(ctx context.Context, c hongyan.Caller, id int64, rawURL string) (Webhook, error) {

@@ -126,7 +126,7 @@ func (e *env) bot(args []string) error {
 	return e.print(object{{"ok", true}})
 }
 
-const addBotUsage = "groups add-bot GID BOT_ID [--scopes S1,S2]"
+const addBotUsage = "groups add-bot GID BOT_ID|BOT_ACCOUNT_ID [--scopes S1,S2]"
 
 // groupAddBot adds a bot to a group the caller owns.
 func (e *env) groupAddBot(args []string) error {
@@ -138,16 +138,18 @@ func (e *env) groupAddBot(args []string) error {
 	if err != nil {
 		return err
 	}
-	bid, err := positiveID("BOT_ID", pos[2])
-	if err != nil {
-		return err
-	}
-	c, _, _, err := e.signIn()
+	c, _, h, err := e.signIn()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	req := &pb.ClientFrame{Req: &pb.ClientFrame_BotAddToGroup{BotAddToGroup: &pb.BotAddToGroupRequest{Group: gid, Bot: bid, Scopes: splitScopes(fl["scopes"])}}}
+	r := &pb.BotAddToGroupRequest{Group: gid, Scopes: splitScopes(fl["scopes"])}
+	if bid, err := strconv.ParseInt(pos[2], 10, 64); err == nil && bid > 0 && bid < 1_000_000_000 {
+		r.Bot = bid // a bot's numeric ID (user IDs are larger)
+	} else if r.Account, err = e.resolvePeer(c, h, pos[2]); err != nil {
+		return err // the bot's account ID (bot_…) or user ID
+	}
+	req := &pb.ClientFrame{Req: &pb.ClientFrame_BotAddToGroup{BotAddToGroup: r}}
 	if _, err := e.call(c, req); err != nil {
 		return err
 	}

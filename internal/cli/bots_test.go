@@ -56,7 +56,7 @@ func TestCLIBots(t *testing.T) {
 	if _, code := ben.fail("groups", "add-bot", gid, itoa(b.BotID)); code != "permission_denied" {
 		t.Errorf("a member adds a bot: %q", code)
 	}
-	ann.ok("groups", "add-bot", gid, itoa(b.BotID))
+	ann.ok("groups", "add-bot", gid, b.AccountID) // the account ID works as well as the numeric one
 
 	// The group-limited token reads the group.
 	req, _ := http.NewRequest("GET", server+"/bot/v1/groups/"+gid, nil)

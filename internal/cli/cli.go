@@ -58,7 +58,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups create NAME MEMBER... | groups invite GID ID... | groups remove GID ID...
   groups members GID | groups leave GID | groups list
   groups invitations | groups accept INVITATION_ID
-  groups add-bot GID BOT_ID [--scopes S1,S2]   add a bot to a group you own (default
+  groups add-bot GID BOT_ID [--scopes S1,S2]   add a bot (its ID or account ID) to a group you own (default
                                        scopes messages:send,groups:read)
   groups book GID [show | set-mine --name N [--phone P] [--email E] [--role R] [--notes T]
                   | set ENTRY_ID --name N … | add --name N … | remove ENTRY_ID

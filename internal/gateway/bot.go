@@ -38,7 +38,12 @@ func botRoutes(rs routes) {
 		return &pb.ServerFrame{Body: &pb.ServerFrame_BotToken{BotToken: &pb.BotToken{Token: tok}}}, nil
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_BotAddToGroup) (*pb.ServerFrame, error) {
-		_, err := c.g.s.Bots.AddToGroup(ctx, me, hongyan.ConversationID(r.BotAddToGroup.Group), r.BotAddToGroup.Bot, r.BotAddToGroup.Scopes)
+		a := r.BotAddToGroup
+		if a.Bot == 0 && a.Account != 0 {
+			_, err := c.g.s.Bots.AddToGroupByAccount(ctx, me, hongyan.ConversationID(a.Group), hongyan.UserID(a.Account), a.Scopes)
+			return done(), err
+		}
+		_, err := c.g.s.Bots.AddToGroup(ctx, me, hongyan.ConversationID(a.Group), a.Bot, a.Scopes)
 		return done(), err
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_BotWebhookSet) (*pb.ServerFrame, error) {

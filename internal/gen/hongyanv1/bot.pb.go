@@ -356,8 +356,9 @@ func (x *BotToken) GetToken() string {
 type BotAddToGroupRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
-	Bot           int64                  `protobuf:"varint,2,opt,name=bot,proto3" json:"bot,omitempty"`
+	Bot           int64                  `protobuf:"varint,2,opt,name=bot,proto3" json:"bot,omitempty"` // the bot's ID, or 0 and account set
 	Scopes        []string               `protobuf:"bytes,3,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	Account       int64                  `protobuf:"varint,4,opt,name=account,proto3" json:"account,omitempty"` // the bot's user ID (instead of bot)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -411,6 +412,13 @@ func (x *BotAddToGroupRequest) GetScopes() []string {
 		return x.Scopes
 	}
 	return nil
+}
+
+func (x *BotAddToGroupRequest) GetAccount() int64 {
+	if x != nil {
+		return x.Account
+	}
+	return 0
 }
 
 // Point my bot's events at url (empty: stop webhooks). Answered with
@@ -810,11 +818,12 @@ const file_hongyan_v1_bot_proto_rawDesc = "" +
 	"\x06scopes\x18\x02 \x03(\tR\x06scopes\x12\x14\n" +
 	"\x05group\x18\x03 \x01(\x03R\x05group\" \n" +
 	"\bBotToken\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\"V\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\"p\n" +
 	"\x14BotAddToGroupRequest\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x10\n" +
 	"\x03bot\x18\x02 \x01(\x03R\x03bot\x12\x16\n" +
-	"\x06scopes\x18\x03 \x03(\tR\x06scopes\"7\n" +
+	"\x06scopes\x18\x03 \x03(\tR\x06scopes\x12\x18\n" +
+	"\aaccount\x18\x04 \x01(\x03R\aaccount\"7\n" +
 	"\x11BotWebhookRequest\x12\x10\n" +
 	"\x03bot\x18\x01 \x01(\x03R\x03bot\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\"6\n" +

@@ -178,6 +178,8 @@ export declare type BotAddToGroupRequest = Message<"hongyan.v1.BotAddToGroupRequ
   group: bigint;
 
   /**
+   * the bot's ID, or 0 and account set
+   *
    * @generated from field: int64 bot = 2;
    */
   bot: bigint;
@@ -186,6 +188,13 @@ export declare type BotAddToGroupRequest = Message<"hongyan.v1.BotAddToGroupRequ
    * @generated from field: repeated string scopes = 3;
    */
   scopes: string[];
+
+  /**
+   * the bot's user ID (instead of bot)
+   *
+   * @generated from field: int64 account = 4;
+   */
+  account: bigint;
 };
 
 /**
