@@ -4,7 +4,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { launch, startServer, skipReason } from "./harness.mjs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { device, friends } from "./people.mjs";
 import { user } from "./protocol.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
@@ -67,6 +69,8 @@ describe("bots", { skip }, () => {
     }
     await page.locator('[data-delivery="delivered"]').first().waitFor();
     assert.ok(hits >= 1, "the receiver got signed deliveries");
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, "desktop-en-bot.png") });
     expectNoErrors(page);
     await page.context().close();
   });
@@ -76,6 +80,8 @@ describe("bots", { skip }, () => {
     await go(page, "/me/bots");
     await page.locator('[data-screen="bots"]').getByText("我的机器人").first().waitFor();
     await page.locator("[data-bot]").first().waitFor();
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, "phone-zh-bots.png") });
     const benPage = await device(browser, server, "bot_ben", { phone: true, locale: "zh-CN" });
     await go(benPage, "/me/bots");
     await benPage.locator('[data-screen="bots"]').getByText(/还没有机器人/).waitFor();

@@ -18,7 +18,7 @@ export const botsEn = {
   b_secret: "Signing secret",
   b_deliveries: "Deliveries",
   b_deliveries_empty: "Nothing delivered yet.",
-  b_attempts: "{0} attempts",
+  b_attempts: "Attempts: {0}",
   b_status_pending: "Pending",
   b_status_delivered: "Delivered",
   b_status_failed: "Failed",
