@@ -196,6 +196,10 @@ type EventStore interface {
 	// Deliveries returns the bot's deliveries with IDs below before (0:
 	// the newest), newest first.
 	Deliveries(ctx context.Context, bot int64, before int64, limit int) ([]Delivery, error)
+	// Prune deletes up to limit settled (delivered or failed) deliveries
+	// last changed before t, and up to limit events older than t that
+	// wait for no delivery; it returns how many rows went.
+	Prune(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Store is what the bot feature keeps.

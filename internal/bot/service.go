@@ -82,12 +82,13 @@ type Config struct {
 	MaxRetry       time.Duration // the longest delay between attempts
 	Lease          time.Duration // how long a node holds a delivery it is sending
 	AllowHTTP      bool          // webhook URLs may be http:// (tests, loopback)
+	KeepEvents     time.Duration // events and settled deliveries are kept this long (0: for ever)
 }
 
 // DefaultConfig is the limits of a node without configuration.
 func DefaultConfig() Config {
 	return Config{BotsPerOwner: 20, TokensPerBot: 50, RequestsPerMin: 600, MaxAttempts: 8,
-		FirstRetry: 5 * time.Second, MaxRetry: 10 * time.Minute, Lease: time.Minute, AllowHTTP: true}
+		FirstRetry: 5 * time.Second, MaxRetry: 10 * time.Minute, Lease: time.Minute, AllowHTTP: true, KeepEvents: 30 * 24 * time.Hour}
 }
 
 // Limits of input.
@@ -416,6 +417,22 @@ func (s *Service) Events(ctx context.Context, p Principal, after int64, limit in
 // BotByAccount returns the bot acting as account, if any.
 func (s *Service) BotByAccount(ctx context.Context, account hongyan.UserID) (Bot, error) {
 	return s.store.BotByAccount(ctx, account)
+}
+
+// Prune deletes events and settled deliveries older than KeepEvents (a
+// node's hourly pruning); it returns how many rows went.
+func (s *Service) Prune(ctx context.Context) (int, error) {
+	if s.cfg.KeepEvents <= 0 {
+		return 0, nil
+	}
+	total := 0
+	for {
+		n, err := s.store.Prune(ctx, s.now().Add(-s.cfg.KeepEvents), 1000)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
 }
 
 // BotByID returns bot id, whoever owns it (the node's event pump).

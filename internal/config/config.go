@@ -77,6 +77,9 @@ type Bots struct {
 	// SweepInterval: every node looks at every bot this often for events
 	// it may have missed on the bus (default 5 s).
 	SweepInterval Duration `toml:"sweep_interval"`
+	// KeepEvents: bots' events and settled webhook deliveries are deleted
+	// after this long (default 720 h, 30 days; "0s": kept for ever).
+	KeepEvents Duration `toml:"keep_events"`
 }
 
 // AddressBook holds the limits of address-book backups and matching.
@@ -375,7 +378,8 @@ func Default() Config {
 			ShakesPerMinute: 20, BottleTTL: Duration{7 * 24 * time.Hour}, ThrowsPerDay: 20, PicksPerDay: 20, DayZone: "Asia/Shanghai",
 			RepliesPerHour: 100},
 		Bots: Bots{RequestsPerMinute: 600, WebhookTimeout: Duration{10 * time.Second}, WebhookAttempts: 8,
-			WebhookFirstRetry: Duration{5 * time.Second}, WebhookMaxRetry: Duration{10 * time.Minute}, SweepInterval: Duration{5 * time.Second}},
+			WebhookFirstRetry: Duration{5 * time.Second}, WebhookMaxRetry: Duration{10 * time.Minute}, SweepInterval: Duration{5 * time.Second},
+			KeepEvents: Duration{30 * 24 * time.Hour}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
@@ -539,7 +543,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: log_level must be debug, info, warn or error, not %q", c.LogLevel)
 	}
 	if b := c.Bots; b.RequestsPerMinute <= 0 || b.WebhookTimeout.Duration <= 0 || b.WebhookAttempts <= 0 || b.WebhookFirstRetry.Duration <= 0 ||
-		b.WebhookMaxRetry.Duration < b.WebhookFirstRetry.Duration || b.SweepInterval.Duration <= 0 {
+		b.WebhookMaxRetry.Duration < b.WebhookFirstRetry.Duration || b.SweepInterval.Duration <= 0 || b.KeepEvents.Duration < 0 {
 		return fmt.Errorf("config: bots: limits and durations must be positive, webhook_max_retry at least webhook_first_retry")
 	}
 	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {

@@ -57,6 +57,7 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 	bcfg.RequestsPerMin, bcfg.MaxAttempts = c.RequestsPerMinute, c.WebhookAttempts
 	bcfg.FirstRetry, bcfg.MaxRetry = c.WebhookFirstRetry.Duration, c.WebhookMaxRetry.Duration
 	bcfg.Lease = max(time.Minute, 3*c.WebhookTimeout.Duration)
+	bcfg.KeepEvents = c.KeepEvents.Duration
 	svc := bot.New(db.Bots(), botAccounts{accounts}, botGroups{groups, contacts}, botSource{feed, chats, contacts}, bcfg)
 	rt := &botRuntime{
 		svc: svc, poster: botapi.NewPoster(c.WebhookTimeout.Duration, c.AllowPrivateWebhooks), bus: b, log: log,

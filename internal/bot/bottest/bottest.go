@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open(t)) })
 	t.Run("ClaimOnce", func(t *testing.T) { testClaimOnce(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
 }
 
 var t0 = time.UnixMilli(1_800_000_000_000).UTC()
@@ -317,5 +318,51 @@ func testClaimOnce(t *testing.T, s bot.Store) {
 		if c != 1 {
 			t.Fatalf("delivery %d claimed %d times", id, c)
 		}
+	}
+}
+
+func testPrune(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	b := mustBot(t, s, 1, 101)
+	if err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// Times near the wall clock: FinishDelivery stamps outcomes with it.
+	now := time.Now().UTC()
+	e := bot.Event{Type: "message", Time: now.Add(-time.Minute), Data: []byte(`{}`)}
+	if _, err := s.AppendEvents(ctx, b.ID, 0, 1, []bot.Event{e, e, e}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.ClaimDeliveries(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("claim: %d, %v", len(ds), err)
+	}
+	// One delivered, one failed, one still pending (settled in FinishDelivery's time: now).
+	if err := s.FinishDelivery(ctx, ds[0].ID, bot.Outcome{Status: bot.DeliveryDelivered, Attempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDelivery(ctx, ds[1].ID, bot.Outcome{Status: bot.DeliveryFailed, Attempts: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDelivery(ctx, ds[2].ID, bot.Outcome{Status: bot.DeliveryPending, Attempts: 1, NextAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is older than an hour ago.
+	if n, err := s.Prune(ctx, now.Add(-time.Hour), 100); err != nil || n != 0 {
+		t.Fatalf("Prune(before everything) = %d, %v", n, err)
+	}
+	// Later than all: the settled deliveries and their events go, the
+	// pending one and its event stay.
+	n, err := s.Prune(ctx, now.Add(time.Hour), 100)
+	if err != nil || n != 4 {
+		t.Fatalf("Prune = %d, %v; want 2 deliveries and 2 events", n, err)
+	}
+	log, _ := s.Deliveries(ctx, b.ID, 0, 10)
+	if len(log) != 1 || log[0].ID != ds[2].ID {
+		t.Fatalf("deliveries left: %+v", log)
+	}
+	es, _ := s.Events(ctx, b.ID, 0, 10)
+	if len(es) != 1 || es[0].Seq != ds[2].Event.Seq {
+		t.Fatalf("events left: %+v", es)
 	}
 }

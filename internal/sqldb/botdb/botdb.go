@@ -349,6 +349,26 @@ func (s Store) FinishDelivery(ctx context.Context, id int64, o bot.Outcome) erro
 	})
 }
 
+// Prune deletes settled deliveries and unneeded events older than t.
+func (s Store) Prune(ctx context.Context, t time.Time, limit int) (int, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.Write(ctx, func(tx *sqldb.Tx) error {
+		a, err := tx.Exec(`DELETE FROM bot_deliveries WHERE id IN (SELECT id FROM bot_deliveries
+			WHERE status <> 'pending' AND updated < $1 ORDER BY id LIMIT $2)`, sqldb.Ms(t), limit)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		b, err := tx.Exec(`DELETE FROM bot_events WHERE (bot, seq) IN (SELECT e.bot, e.seq FROM bot_events e
+			WHERE e.at < $1 AND NOT EXISTS (SELECT 1 FROM bot_deliveries d WHERE d.bot = e.bot AND d.seq = e.seq) LIMIT $2)`, sqldb.Ms(t), limit)
+		n = a + b
+		return sqldb.Internal(err)
+	})
+	return int(n), err
+}
+
 // Deliveries returns the bot's deliveries below before, newest first.
 func (s Store) Deliveries(ctx context.Context, b int64, before int64, limit int) ([]bot.Delivery, error) {
 	if err := sqldb.CheckLimit(limit); err != nil {
