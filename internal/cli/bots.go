@@ -8,7 +8,7 @@ import (
 )
 
 const botUsage = "bot create NAME | bot list | bot token BOT_ID --scopes S1,S2 [--group GID] | " +
-	"bot webhook BOT_ID [URL|off] | bot deliveries BOT_ID [--before ID] [--limit N]"
+	"bot webhook [set] BOT_ID [URL|off] | bot deliveries BOT_ID [--before ID] [--limit N]"
 
 func positiveID(what, s string) (int64, error) {
 	v, err := strconv.ParseInt(s, 10, 64)
@@ -33,6 +33,9 @@ func (e *env) bot(args []string) error {
 	pos, fl, err := e.parse(args, -1, botUsage, "scopes", "group", "before", "limit")
 	if err != nil {
 		return err
+	}
+	if len(pos) > 2 && pos[0] == "webhook" && (pos[1] == "set" || pos[1] == "show") {
+		pos = append([]string{"webhook"}, pos[2:]...) // bot webhook set BOT_ID URL: the same as bot webhook BOT_ID URL
 	}
 	need := map[string][2]int{"create": {1, 1}, "list": {0, 0}, "token": {1, 1}, "webhook": {1, 2}, "deliveries": {1, 1}}
 	n, ok := need[firstOr(pos)]

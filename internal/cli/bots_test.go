@@ -87,6 +87,11 @@ func TestCLIBots(t *testing.T) {
 	}](ben, "bot", "webhook", itoa(b.BotID)); got.URL != wh.URL {
 		t.Errorf("bot webhook (show): %+v", got)
 	}
+	if again := one[struct {
+		Secret string `json:"secret"`
+	}](ben, "bot", "webhook", "set", itoa(b.BotID), "https://bots.example.com/other"); again.Secret == wh.Secret || again.Secret == "" {
+		t.Errorf("bot webhook set: a new secret expected, got %q", again.Secret)
+	}
 	ben.ok("bot", "webhook", itoa(b.BotID), "off")
 	ben.ok("bot", "deliveries", itoa(b.BotID))
 	if code, _ := ben.fail("bot", "token", "x", "--scopes", "groups:read"); code != 2 {

@@ -103,7 +103,7 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
   bot create NAME                      a bot of yours: {"bot_id","account_id","token"}
   bot token BOT_ID --scopes S1,S2 [--group GID]    another token: {"token"}
-  bot list | bot webhook BOT_ID [URL | off]        (prints the signing secret)
+  bot list | bot webhook [set] BOT_ID [URL | off]  (prints the signing secret)
   bot deliveries BOT_ID [--before ID] [--limit N]  the webhook delivery log, newest first
   qr-login show [--device NAME] | qr-login confirm CODE
   send oa:APPID TEXT                   a message to an official account
