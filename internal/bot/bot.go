@@ -142,8 +142,10 @@ type Outcome struct {
 
 // BotStore keeps bots.
 type BotStore interface {
-	// CreateBot stores b and returns it with its ID.
-	CreateBot(ctx context.Context, b Bot) (Bot, error)
+	// CreateBot stores b and appends changes (a ChangeBot entry with Ref
+	// 0 gets the new bot's ID) in the same transaction; it returns b with
+	// its ID and the numbered changes.
+	CreateBot(ctx context.Context, b Bot, changes []hongyan.Change) (Bot, []hongyan.Change, error)
 	// Bot returns bot id (CodeNotFound if none).
 	Bot(ctx context.Context, id int64) (Bot, error)
 	// BotByAccount returns the bot acting as account (CodeNotFound if none).
@@ -165,9 +167,9 @@ type TokenStore interface {
 	SetGrant(ctx context.Context, g Grant) error
 	// Grant returns the bot's grant for group (CodeNotFound if none).
 	Grant(ctx context.Context, bot int64, group hongyan.ConversationID) (Grant, error)
-	// SetWebhook stores w in place of the bot's webhook; an empty URL
-	// removes it.
-	SetWebhook(ctx context.Context, w Webhook) error
+	// SetWebhook stores w in place of the bot's webhook (an empty URL
+	// removes it) and appends changes; it returns them numbered.
+	SetWebhook(ctx context.Context, w Webhook, changes []hongyan.Change) ([]hongyan.Change, error)
 	// Webhook returns the bot's webhook (CodeNotFound if none).
 	Webhook(ctx context.Context, bot int64) (Webhook, error)
 	// Take counts one use of key in period, unless max uses were counted

@@ -109,6 +109,17 @@ type Service struct {
 	cfg    Config
 	now    func() time.Time
 	onNew  func(Bot)
+	pub    hongyan.Publisher
+}
+
+// SetPublisher sets where the owner's change-log entries (ChangeBot) are
+// announced.
+func (s *Service) SetPublisher(p hongyan.Publisher) { s.pub = p }
+
+func (s *Service) publish(ctx context.Context, changes []hongyan.Change) {
+	if s.pub.Bus != nil && len(changes) > 0 {
+		s.pub.PublishChanges(ctx, changes)
+	}
 }
 
 // New returns a Service.
@@ -155,10 +166,12 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string) (Cr
 	if err != nil {
 		return Created{}, err
 	}
-	b, err := s.store.CreateBot(ctx, Bot{Owner: c.User, Account: acct, AccountID: accountID, Name: name, Created: s.now()})
+	b, changes, err := s.store.CreateBot(ctx, Bot{Owner: c.User, Account: acct, AccountID: accountID, Name: name, Created: s.now()},
+		[]hongyan.Change{{User: c.User, Kind: hongyan.ChangeBot}})
 	if err != nil {
 		return Created{}, err
 	}
+	s.publish(ctx, changes)
 	tok, err := s.issue(ctx, b.ID, DefaultScopes, 0)
 	if err != nil {
 		return Created{}, err
@@ -369,7 +382,12 @@ func (s *Service) SetWebhook(ctx context.Context, c hongyan.Caller, id int64, ra
 		rand.Read(raw)
 		w.URL, w.Secret = rawURL, SecretPrefix+base64.StdEncoding.EncodeToString(raw)
 	}
-	return w, s.store.SetWebhook(ctx, w)
+	changes, err := s.store.SetWebhook(ctx, w, []hongyan.Change{{User: c.User, Kind: hongyan.ChangeBot, Ref: id}})
+	if err != nil {
+		return Webhook{}, err
+	}
+	s.publish(ctx, changes)
+	return w, nil
 }
 
 func (s *Service) checkURL(raw string) error {

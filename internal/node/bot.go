@@ -65,6 +65,7 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 		pumpC: make(chan struct{}, 1), sendC: make(chan struct{}, 1),
 	}
 	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups}, log)
+	svc.SetPublisher(hongyan.Publisher{Bus: b})
 	svc.OnCreate(func(bb bot.Bot) {
 		rt.track(bb)
 		b.Publish(context.Background(), botsNewSubject, []byte(strconv.FormatInt(bb.ID, 10)))
@@ -219,6 +220,14 @@ func (rt *botRuntime) sendLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// resolver turns a ChangeBot entry into the owner's bot (nil once it is
+// gone).
+func (rt *botRuntime) resolver() changelog.Resolver {
+	return each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+		return found(rt.svc.Bot(ctx, me, e.Ref))
+	})
 }
 
 // botAccounts creates bot accounts through the account feature.

@@ -19,6 +19,7 @@ import (
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/node"
+	"hongyan/internal/wsclient"
 )
 
 // botClient calls a node's bot API with a token.
@@ -358,4 +359,34 @@ func TestBotWebhookSurvivesRestart(t *testing.T) {
 	if rcv.bad != 0 || rcv.dups != 0 {
 		t.Fatalf("bad %d, duplicates %d", rcv.bad, rcv.dups)
 	}
+}
+
+// TestBotChangesReachOwnerDevices: creating a bot and setting its webhook
+// reach the owner's other device through the change log.
+func TestBotChangesReachOwnerDevices(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, srv *httptest.Server) {
+		alice := registerUser(t, srv, "alice_botsync")
+		other := secondDevice(t, srv, alice)
+		a := session(t, srv, alice)
+		created := call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_BotCreate{BotCreate: &pb.BotCreateRequest{Name: "Synced"}}}).GetBotCreated()
+		call(t, a, &pb.ClientFrame{Req: &pb.ClientFrame_BotWebhookSet{BotWebhookSet: &pb.BotWebhookRequest{Bot: created.Bot.Id, Url: "https://example.com/h"}}})
+		s := wsclient.NewSyncer(session(t, srv, other), 0)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		seen := 0
+		for seen < 2 {
+			cs, err := s.Next(ctx)
+			if err != nil {
+				t.Fatalf("after %d bot changes: %v", seen, err)
+			}
+			for _, c := range cs {
+				if b := c.GetBot(); b != nil {
+					if b.Id != created.Bot.Id || b.Name != "Synced" {
+						t.Fatalf("bot change %v, want bot %d", b, created.Bot.Id)
+					}
+					seen++
+				}
+			}
+		}
+	})
 }

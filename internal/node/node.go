@@ -127,8 +127,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
-	n.feed = changelog.NewFeed(db.ChangeLog(), resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books))
+	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books)
+	n.feed = changelog.NewFeed(db.ChangeLog(), rs)
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
+	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {

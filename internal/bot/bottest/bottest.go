@@ -30,7 +30,7 @@ var t0 = time.UnixMilli(1_800_000_000_000).UTC()
 
 func mustBot(t *testing.T, s bot.Store, owner, account hongyan.UserID) bot.Bot {
 	t.Helper()
-	b, err := s.CreateBot(context.Background(), bot.Bot{Owner: owner, Account: account, AccountID: fmt.Sprintf("bot_%d", account), Name: "b", Created: t0})
+	b, _, err := s.CreateBot(context.Background(), bot.Bot{Owner: owner, Account: account, AccountID: fmt.Sprintf("bot_%d", account), Name: "b", Created: t0}, nil)
 	if err != nil {
 		t.Fatalf("CreateBot: %v", err)
 	}
@@ -67,8 +67,19 @@ func testBots(t *testing.T, s bot.Store) {
 	if err != nil || len(all) != 2 || all[0].ID != b.ID || all[1].ID != c.ID {
 		t.Fatalf("Bots(after a) = %+v, %v; want b, c", all, err)
 	}
-	if _, err := s.CreateBot(ctx, bot.Bot{Owner: 3, Account: 101, AccountID: "x", Name: "dup", Created: t0}); err == nil {
+	if _, _, err := s.CreateBot(ctx, bot.Bot{Owner: 3, Account: 101, AccountID: "x", Name: "dup", Created: t0}, nil); err == nil {
 		t.Fatalf("a second bot with the same account was stored")
+	}
+	// The owner's change-log entry goes with the bot, naming it.
+	d, changes, err := s.CreateBot(ctx, bot.Bot{Owner: 4, Account: 104, AccountID: "bot_104", Name: "d", Created: t0},
+		[]hongyan.Change{{User: 4, Kind: hongyan.ChangeBot}})
+	if err != nil || len(changes) != 1 || changes[0].Ref != d.ID || changes[0].Seq == 0 || changes[0].User != 4 {
+		t.Fatalf("CreateBot with a change = %+v, %+v, %v", d, changes, err)
+	}
+	changes, err = s.SetWebhook(ctx, bot.Webhook{Bot: d.ID, URL: "https://example.com/", Secret: "whsec_AAAA", Updated: t0},
+		[]hongyan.Change{{User: 4, Kind: hongyan.ChangeBot, Ref: d.ID}})
+	if err != nil || len(changes) != 1 || changes[0].Seq <= 0 {
+		t.Fatalf("SetWebhook with a change = %+v, %v", changes, err)
 	}
 }
 
@@ -118,14 +129,14 @@ func testGrants(t *testing.T, s bot.Store) {
 		t.Fatalf("Webhook before any: %v", err)
 	}
 	w := bot.Webhook{Bot: b.ID, URL: "https://example.com/hook", Secret: "whsec_AAAA", Updated: t0}
-	if err := s.SetWebhook(ctx, w); err != nil {
+	if _, err := s.SetWebhook(ctx, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Webhook(ctx, b.ID)
 	if err != nil || got != w {
 		t.Fatalf("Webhook = %+v, %v; want %+v", got, err, w)
 	}
-	if err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, Updated: t0}); err != nil {
+	if _, err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, Updated: t0}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Webhook(ctx, b.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
@@ -207,7 +218,7 @@ func testEvents(t *testing.T, s bot.Store) {
 func testDeliveries(t *testing.T, s bot.Store) {
 	ctx := context.Background()
 	b := mustBot(t, s, 1, 101)
-	if err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}); err != nil {
+	if _, err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AppendEvents(ctx, b.ID, 0, 2, []bot.Event{ev("message", ""), ev("mention", "")}); err != nil {
@@ -275,7 +286,7 @@ func testDeliveries(t *testing.T, s bot.Store) {
 func testClaimOnce(t *testing.T, s bot.Store) {
 	ctx := context.Background()
 	b := mustBot(t, s, 1, 101)
-	if err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}); err != nil {
+	if _, err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}, nil); err != nil {
 		t.Fatal(err)
 	}
 	const n = 60
@@ -324,7 +335,7 @@ func testClaimOnce(t *testing.T, s bot.Store) {
 func testPrune(t *testing.T, s bot.Store) {
 	ctx := context.Background()
 	b := mustBot(t, s, 1, 101)
-	if err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}); err != nil {
+	if _, err := s.SetWebhook(ctx, bot.Webhook{Bot: b.ID, URL: "https://example.com/h", Secret: "whsec_AAAA", Updated: t0}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Times near the wall clock: FinishDelivery stamps outcomes with it.

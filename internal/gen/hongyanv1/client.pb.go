@@ -5173,6 +5173,7 @@ type Change struct {
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
+	//	*Change_Bot
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5474,6 +5475,15 @@ func (x *Change) GetRedPacket() *RedPacket {
 	return nil
 }
 
+func (x *Change) GetBot() *Bot {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Bot); ok {
+			return x.Bot
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5611,6 +5621,12 @@ type Change_RedPacket struct {
 	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
 }
 
+type Change_Bot struct {
+	// Bots (bot.proto): a bot of mine was created or its webhook changed
+	// (kind 130).
+	Bot *Bot `protobuf:"bytes,325,opt,name=bot,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5666,6 +5682,8 @@ func (*Change_WalletBalance) isChange_Item() {}
 func (*Change_Transfer) isChange_Item() {}
 
 func (*Change_RedPacket) isChange_Item() {}
+
+func (*Change_Bot) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11569,7 +11587,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xb9\r\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11603,7 +11621,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
-	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12$\n" +
+	"\x03bot\x18\xc5\x02 \x01(\v2\x0f.hongyan.v1.BotH\x00R\x03botB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -12363,7 +12382,8 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentNotification)(nil),         // 227: hongyan.v1.MomentNotification
 	(*MomentUnread)(nil),               // 228: hongyan.v1.MomentUnread
 	(*GroupBookEntryRemoved)(nil),      // 229: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 230: hongyan.v1.MoneyCard
+	(*Bot)(nil),                        // 230: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 231: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12646,52 +12666,53 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	213, // 277: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
 	218, // 278: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
 	219, // 279: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 280: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 281: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 282: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 283: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 284: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 285: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 286: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	230, // 287: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 288: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 289: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 290: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 291: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 292: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 293: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 294: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 295: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 296: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 297: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 298: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 299: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 300: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 301: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 302: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 303: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 304: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 305: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 306: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 307: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 308: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 309: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 310: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 311: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 312: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 313: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 314: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 315: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 316: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 317: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 318: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 319: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 320: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	321, // [321:321] is the sub-list for method output_type
-	321, // [321:321] is the sub-list for method input_type
-	321, // [321:321] is the sub-list for extension type_name
-	321, // [321:321] is the sub-list for extension extendee
-	0,   // [0:321] is the sub-list for field type_name
+	230, // 280: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	0,   // 281: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 282: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 283: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 284: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 285: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 286: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 287: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	231, // 288: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 289: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 290: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 291: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 292: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 293: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 294: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 295: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 296: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 297: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 298: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 299: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 300: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 301: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 302: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 303: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 304: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 305: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 306: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 307: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 308: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 309: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 310: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 311: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 312: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 313: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 314: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 315: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 316: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 317: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 318: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 319: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 320: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 321: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	322, // [322:322] is the sub-list for method output_type
+	322, // [322:322] is the sub-list for method input_type
+	322, // [322:322] is the sub-list for extension type_name
+	322, // [322:322] is the sub-list for extension extendee
+	0,   // [0:322] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12991,6 +13012,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
+		(*Change_Bot)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

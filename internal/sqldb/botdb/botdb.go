@@ -33,20 +33,32 @@ func scanBot(scan func(...any) error) (bot.Bot, error) {
 }
 
 // CreateBot stores b.
-func (s Store) CreateBot(ctx context.Context, b bot.Bot) (bot.Bot, error) {
+func (s Store) CreateBot(ctx context.Context, b bot.Bot, changes []hongyan.Change) (bot.Bot, []hongyan.Change, error) {
 	if b.Owner <= 0 || b.Account <= 0 {
-		return bot.Bot{}, sqldb.Invalid("a bot needs an owner and an account")
+		return bot.Bot{}, nil, sqldb.Invalid("a bot needs an owner and an account")
 	}
+	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
-		_, err := t.Write(`INSERT INTO bot_bots (owner, account, account_id, name, created) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			[]any{int64(b.Owner), int64(b.Account), b.AccountID, b.Name, sqldb.Ms(b.Created)}, &b.ID)
+		if _, err := t.Write(`INSERT INTO bot_bots (owner, account, account_id, name, created) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			[]any{int64(b.Owner), int64(b.Account), b.AccountID, b.Name, sqldb.Ms(b.Created)}, &b.ID); err != nil {
+			return sqldb.Internal(err)
+		}
+		withRef := make([]hongyan.Change, len(changes))
+		for i, c := range changes {
+			if c.Kind == hongyan.ChangeBot && c.Ref == 0 {
+				c.Ref = b.ID
+			}
+			withRef[i] = c
+		}
+		var err error
+		out, err = t.AppendChanges(withRef)
 		return err
 	})
 	if err != nil {
-		return bot.Bot{}, sqldb.Internal(err)
+		return bot.Bot{}, nil, err
 	}
 	b.Created = sqldb.Tm(sqldb.Ms(b.Created))
-	return b, nil
+	return b, out, nil
 }
 
 func (s Store) oneBot(ctx context.Context, where string, arg int64) (bot.Bot, error) {
@@ -150,17 +162,24 @@ func (s Store) Grant(ctx context.Context, b int64, group hongyan.ConversationID)
 }
 
 // SetWebhook stores w; an empty URL removes the bot's webhook.
-func (s Store) SetWebhook(ctx context.Context, w bot.Webhook) error {
-	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+func (s Store) SetWebhook(ctx context.Context, w bot.Webhook, changes []hongyan.Change) ([]hongyan.Change, error) {
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var err error
 		if w.URL == "" {
-			_, err := t.Exec(`DELETE FROM bot_webhooks WHERE bot = $1`, w.Bot)
+			_, err = t.Exec(`DELETE FROM bot_webhooks WHERE bot = $1`, w.Bot)
+		} else {
+			_, err = t.Exec(`INSERT INTO bot_webhooks (bot, url, secret, updated) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (bot) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated = excluded.updated`,
+				w.Bot, w.URL, w.Secret, sqldb.Ms(w.Updated))
+		}
+		if err != nil {
 			return sqldb.Internal(err)
 		}
-		_, err := t.Exec(`INSERT INTO bot_webhooks (bot, url, secret, updated) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (bot) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated = excluded.updated`,
-			w.Bot, w.URL, w.Secret, sqldb.Ms(w.Updated))
-		return sqldb.Internal(err)
+		out, err = t.AppendChanges(changes)
+		return err
 	})
+	return out, err
 }
 
 // Webhook returns the bot's webhook.

@@ -15,7 +15,7 @@ import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentComment
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
-import type { BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
+import type { Bot, BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -2031,6 +2031,15 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: RedPacket;
     case: "redPacket";
+  } | {
+    /**
+     * Bots (bot.proto): a bot of mine was created or its webhook changed
+     * (kind 130).
+     *
+     * @generated from field: hongyan.v1.Bot bot = 325;
+     */
+    value: Bot;
+    case: "bot";
   } | { case: undefined; value?: undefined };
 };
 
