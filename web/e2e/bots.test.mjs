@@ -82,6 +82,9 @@ describe("bots", { skip }, () => {
     await page.locator("[data-bot]").first().waitFor();
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, "phone-zh-bots.png") });
+    // A bot made on another device appears without a reload.
+    await ann.body("botCreate", { name: "Second" });
+    await page.locator("[data-bot]").nth(1).waitFor();
     const benPage = await device(browser, server, "bot_ben", { phone: true, locale: "zh-CN" });
     await go(benPage, "/me/bots");
     await benPage.locator('[data-screen="bots"]').getByText(/还没有机器人/).waitFor();

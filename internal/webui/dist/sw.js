@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "47c9c0170538cc16";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BZKGP6Xc.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "76aa10a91c4dbaf4";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-DFQBHAis.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

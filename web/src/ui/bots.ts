@@ -6,6 +6,7 @@ import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { router } from "../lib/router";
 import { ask, busy, empty, errorText, header, modal, row, section, toastError } from "./widgets";
+import { Scope } from "../lib/events";
 import type { View } from "./shell";
 
 // secretBox shows a value once, selectable, with a warning.
@@ -55,8 +56,11 @@ export function botsView(): View {
       replace(body, h("p", "form-error", errorText(e)));
     }
   };
+  // A bot made on another device appears here too.
+  const scope = new Scope();
+  scope.add(app.store!.on("bots", () => void load()));
   load();
-  return { el };
+  return { el, dispose: () => scope.dispose() };
 }
 
 export function botView(id: bigint): View {
