@@ -857,3 +857,31 @@ func validLogin(login string) error {
 	}
 	return hongyan.Errorf(hongyan.CodeInvalid, "not an account ID, phone number or e-mail address").WithReason(hongyan.ReasonAccountIDFormat)
 }
+
+// CreateBot creates the account of a bot: a user of its own whose
+// password nobody knows (a random one, hashed like any other), so it never
+// signs in with one — a bot acts through its tokens (internal/bot). Friend
+// requests to it need no verification, so a user adds it at once.
+func (s *Service) CreateBot(ctx context.Context, accountID, nickname string) (Account, error) {
+	if err := ValidAccountID(accountID); err != nil {
+		return Account{}, err
+	}
+	if err := hongyan.ValidName("nickname", nickname, MaxNickname); err != nil {
+		return Account{}, err
+	}
+	secret, _ := newToken()
+	hash, err := s.hashPassword(ctx, secret)
+	if err != nil {
+		return Account{}, err
+	}
+	a := Account{
+		AccountID: accountID, PasswordHash: hash, Profile: Profile{Nickname: nickname},
+		Settings: Settings{FindByAccountID: true}, Created: s.now(),
+	}
+	id, err := s.createAccount(ctx, a)
+	if err != nil {
+		return Account{}, err
+	}
+	a.ID = id
+	return a, nil
+}

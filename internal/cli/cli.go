@@ -61,6 +61,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups create NAME MEMBER... | groups invite GID ID... | groups remove GID ID...
   groups members GID | groups leave GID | groups list
   groups invitations | groups accept INVITATION_ID
+  groups add-bot GID BOT_ID [--scopes S1,S2]   add a bot (its ID or account ID) to a group you own (default
+                                       scopes messages:send,groups:read)
   groups book GID [show | set-mine --name N [--phone P] [--email E] [--role R] [--notes T]
                   | set ENTRY_ID --name N … | add --name N … | remove ENTRY_ID
                   | history [--before CHANGE_ID] [--limit N] | export FILE]
@@ -129,6 +131,10 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   forward MESSAGE_ID PEER [--client-id ID]          forward a message
   search TEXT [--peer ID] [--limit N]  messages containing TEXT, newest first
   broadcast TEXT --to ID[,ID...] [--client-id ID]   one message to many contacts
+  bot create NAME                      a bot of yours: {"bot_id","account_id","token"}
+  bot token BOT_ID --scopes S1,S2 [--group GID]    another token: {"token"}
+  bot list | bot webhook [set] BOT_ID [URL | off]  (prints the signing secret)
+  bot deliveries BOT_ID [--before ID] [--limit N]  the webhook delivery log, newest first
   qr-login show [--device NAME] | qr-login confirm CODE
   send oa:APPID TEXT                   a message to an official account
   ` + oaUsage + `
@@ -316,6 +322,8 @@ func (e *env) run(args []string) error {
 		return e.sendLink(rest)
 	case "download":
 		return e.download(rest)
+	case "bot":
+		return e.bot(rest)
 	}
 	return usageErr("unknown command %q; run with --help for the list", cmd)
 }

@@ -63,6 +63,32 @@ type Config struct {
 	Moderation Moderation `toml:"moderation"`
 	GroupApps  GroupApps  `toml:"groupapps"`
 	Calls      Calls      `toml:"calls"`
+	Bots       Bots       `toml:"bots"`
+}
+
+// Bots tunes the bot API and its webhooks (docs/bots.md).
+type Bots struct {
+	// RequestsPerMinute per bot token (default 600), counted in the
+	// database so that every node enforces it.
+	RequestsPerMinute int `toml:"requests_per_minute"`
+	// WebhookTimeout bounds one webhook request (default 10 s).
+	WebhookTimeout Duration `toml:"webhook_timeout"`
+	// WebhookAttempts: a delivery is given up after this many attempts
+	// (default 8), the delays doubling from webhook_first_retry up to
+	// webhook_max_retry.
+	WebhookAttempts   int      `toml:"webhook_attempts"`
+	WebhookFirstRetry Duration `toml:"webhook_first_retry"`
+	WebhookMaxRetry   Duration `toml:"webhook_max_retry"`
+	// AllowPrivateWebhooks lets webhooks reach loopback and private
+	// addresses (off: the SSRF guard refuses them). For tests and closed
+	// networks only.
+	AllowPrivateWebhooks bool `toml:"allow_private_webhooks"`
+	// SweepInterval: every node looks at every bot this often for events
+	// it may have missed on the bus (default 5 s).
+	SweepInterval Duration `toml:"sweep_interval"`
+	// KeepEvents: bots' events and settled webhook deliveries are deleted
+	// after this long (default 720 h, 30 days; "0s": kept for ever).
+	KeepEvents Duration `toml:"keep_events"`
 }
 
 // Calls tunes one-to-one calls.
@@ -581,9 +607,12 @@ func Default() Config {
 			RepliesPerHour: 100},
 		Spam: Spam{Action: "report", Threshold: 1, NewAccount: Duration{7 * 24 * time.Hour}, Window: Duration{time.Hour},
 			StrangerRequests: 20, SameMessage: 10, GroupJoins: 10, NewAccountMedia: 20},
-		Accounts:    Accounts{DeletionDelay: Duration{15 * 24 * time.Hour}, DeletionInterval: Duration{time.Hour}},
-		TLS:         TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
-		Moderation:  Moderation{SessionTTL: Duration{12 * time.Hour}, ReportsPerDay: 20, Issuer: "Hongyan"},
+		Accounts:   Accounts{DeletionDelay: Duration{15 * 24 * time.Hour}, DeletionInterval: Duration{time.Hour}},
+		TLS:        TLS{ACMEDomains: []string{}, HSTSMaxAge: Duration{365 * 24 * time.Hour}},
+		Moderation: Moderation{SessionTTL: Duration{12 * time.Hour}, ReportsPerDay: 20, Issuer: "Hongyan"},
+		Bots: Bots{RequestsPerMinute: 600, WebhookTimeout: Duration{10 * time.Second}, WebhookAttempts: 8,
+			WebhookFirstRetry: Duration{5 * time.Second}, WebhookMaxRetry: Duration{10 * time.Minute}, SweepInterval: Duration{5 * time.Second},
+			KeepEvents: Duration{30 * 24 * time.Hour}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
 		GroupApps:   GroupApps{DayZone: "Asia/Shanghai", RemindEvery: Duration{time.Hour}},
 		Wallet: Wallet{
@@ -761,6 +790,10 @@ func (c Config) Validate() error {
 		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
 			return fmt.Errorf("config: calls.ice_servers are stun:, turn: or turns: URLs, not %q", u)
 		}
+	}
+	if b := c.Bots; b.RequestsPerMinute <= 0 || b.WebhookTimeout.Duration <= 0 || b.WebhookAttempts <= 0 || b.WebhookFirstRetry.Duration <= 0 ||
+		b.WebhookMaxRetry.Duration < b.WebhookFirstRetry.Duration || b.SweepInterval.Duration <= 0 || b.KeepEvents.Duration < 0 {
+		return fmt.Errorf("config: bots: limits and durations must be positive, webhook_max_retry at least webhook_first_retry")
 	}
 	if _, err := time.LoadLocation(c.Discovery.DayZone); err != nil || c.Discovery.DayZone == "" {
 		return fmt.Errorf("config: discovery.day_zone must be a time zone such as Asia/Shanghai, not %q", c.Discovery.DayZone)

@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"hongyan/internal/bot"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -54,6 +55,7 @@ type Services struct {
 	Moderation *moderation.Service
 	Media      *media.Service // nil: no media endpoints
 	Calls      *call.Service  // nil: no calls
+	Bots       *bot.Service   // nil: no bot management
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"hongyan/internal/bot"
 
 	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
@@ -58,6 +59,9 @@ var listLimits = map[protoreflect.FullName]int{
 	// Group apps.
 	"hongyan.v1.PollCreateRequest.options": groupapp.MaxPollOptions,
 	"hongyan.v1.PollVoteRequest.choices":   groupapp.MaxPollOptions,
+	// Bots.
+	"hongyan.v1.BotTokenRequest.scopes":      bot.MaxScopes,
+	"hongyan.v1.BotAddToGroupRequest.scopes": bot.MaxScopes,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

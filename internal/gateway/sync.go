@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"hongyan/internal/bot"
 	"reflect"
 
 	"hongyan/internal/account"
@@ -176,6 +177,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_Call{Call: CallPB(v, me)}
 	case []addressbook.Version:
 		item.Item = &pb.Change_AbVersions{AbVersions: versionsPB(v)}
+	case bot.Bot:
+		item.Item = &pb.Change_Bot{Bot: botPB(v)}
 	case addressbook.Entry:
 		item.Item = &pb.Change_GroupBookEntry{GroupBookEntry: bookEntryPB(v)}
 	case moderation.Penalty:

@@ -167,6 +167,19 @@ func (s *Service) Name(ctx context.Context, id hongyan.ConversationID) (string, 
 	return g.Name, err
 }
 
+// Owner returns group id's owner (CodeNotFound for no group or a
+// dissolved one). The bot feature asks it who may add a bot.
+func (s *Service) Owner(ctx context.Context, id hongyan.ConversationID) (hongyan.UserID, error) {
+	g, err := s.store.Group(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if g.Dissolved {
+		return 0, errNoGroup
+	}
+	return g.Owner, nil
+}
+
 // List returns the groups the caller is a member of.
 func (s *Service) List(ctx context.Context, c hongyan.Caller) ([]View, error) {
 	gs, err := s.store.Groups(ctx, c.User)

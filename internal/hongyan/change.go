@@ -56,6 +56,8 @@ const (
 	ChangeGroupEvent        ChangeKind = 124 // event Ref was created, signed up for, cancelled or reminded
 	// Calls (140–149).
 	ChangeCall ChangeKind = 140 // call Ref of this user was placed or changed state
+	// Bots (130–139).
+	ChangeBot ChangeKind = 130 // this user's bot Ref was created or its webhook changed
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

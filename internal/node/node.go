@@ -63,6 +63,7 @@ type Node struct {
 	sfu      *sfu.SFU
 	mod      *moderation.Service
 	calls    *call.Service
+	bots     *botRuntime
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -170,6 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books, apps)
 	n.calls = newCalls(cfg, db, contacts, chats, pub, rs, n.relays)
 	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
+	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -179,7 +181,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
-		Moderation: n.mod, GroupApps: apps, Calls: n.calls,
+		Moderation: n.mod, GroupApps: apps, Calls: n.calls, Bots: n.bots.svc,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -215,6 +217,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		mux.Handle(p, oah)
 	}
 	mux.Handle("/admin/api/", n.adminAPI(clients, groups))
+	// The bot API (docs/bots.md).
+	mux.Handle("/bot/v1/", n.bots.api.Handler())
+	n.bots.start()
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -386,6 +391,7 @@ func (n *Node) OfficialAccounts() *officialacct.Service { return n.oas }
 // Close closes the node's connections, bus and storage.
 func (n *Node) Close() error {
 	n.gw.Close()
+	n.bots.stop()
 	n.oas.Wait()
 	n.bus.Close()
 	n.pay.Close()

@@ -30,8 +30,9 @@ func (n *Node) prune(ctx context.Context) {
 // entries older than history.changelog_window, uploads abandoned for a
 // day, official accounts' temporary media after 3 days, and expired QR
 // login codes, recovery codes and outbox messages, and discovery's expired
-// locations, old shakes and expired unanswered bottles, and shared rate
-// limits' rows of keys whose allowance is whole again. A serving node runs
+// locations, old shakes and expired unanswered bottles, shared rate
+// limits' rows of keys whose allowance is whole again, and bots' old events
+// and settled webhook deliveries. A serving node runs
 // it every hour, unless another node of its cluster is pruning then.
 func (n *Node) Prune(ctx context.Context) {
 	retention := n.cfg.History.Retention.Duration
@@ -44,6 +45,11 @@ func (n *Node) Prune(ctx context.Context) {
 		n.log.Warn("cleaning abandoned uploads", "err", err)
 	} else if k > 0 {
 		n.log.Info("cleaned abandoned uploads", "uploads", k)
+	}
+	if k, err := n.bots.svc.Prune(ctx); err != nil {
+		n.log.Warn("pruning bots' events", "err", err)
+	} else if k > 0 {
+		n.log.Info("pruned bots' events and deliveries", "rows", k)
 	}
 	if k, err := n.accounts.Prune(ctx); err != nil {
 		n.log.Warn("pruning expired login and recovery codes", "err", err)

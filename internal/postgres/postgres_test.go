@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"fmt"
+	"hongyan/internal/bot"
+	"hongyan/internal/bot/bottest"
 	"sync"
 	"testing"
 	"time"
@@ -241,4 +243,9 @@ func TestGroupAppStore(t *testing.T) {
 func TestCallStore(t *testing.T) {
 	pgtest.Require(t)
 	calltest.Run(t, func(t *testing.T) call.Store { return open(t).Calls() })
+}
+
+func TestBotStore(t *testing.T) {
+	pgtest.Require(t)
+	bottest.Run(t, func(t *testing.T) bot.Store { return open(t).Bots() })
 }

@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"hongyan/internal/bot"
+	"hongyan/internal/bot/bottest"
 	"testing"
 
 	"hongyan/internal/account"
@@ -115,4 +117,8 @@ func TestGroupAppStore(t *testing.T) {
 
 func TestCallStore(t *testing.T) {
 	calltest.Run(t, func(t *testing.T) call.Store { return open(t).Calls() })
+}
+
+func TestBotStore(t *testing.T) {
+	bottest.Run(t, func(t *testing.T) bot.Store { return open(t).Bots() })
 }

@@ -740,6 +740,13 @@ type ClientFrame struct {
 	//	*ClientFrame_CallKeepalive
 	//	*ClientFrame_CallGet
 	//	*ClientFrame_CallCurrent
+	//	*ClientFrame_BotCreate
+	//	*ClientFrame_BotList
+	//	*ClientFrame_BotToken
+	//	*ClientFrame_BotAddToGroup
+	//	*ClientFrame_BotWebhookSet
+	//	*ClientFrame_BotWebhookGet
+	//	*ClientFrame_BotDeliveries
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2607,6 +2614,69 @@ func (x *ClientFrame) GetCallCurrent() *Empty {
 	return nil
 }
 
+func (x *ClientFrame) GetBotCreate() *BotCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotCreate); ok {
+			return x.BotCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotList() *Empty {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotList); ok {
+			return x.BotList
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotToken() *BotTokenRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotToken); ok {
+			return x.BotToken
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotAddToGroup() *BotAddToGroupRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotAddToGroup); ok {
+			return x.BotAddToGroup
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotWebhookSet() *BotWebhookRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotWebhookSet); ok {
+			return x.BotWebhookSet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotWebhookGet() *BotRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotWebhookGet); ok {
+			return x.BotWebhookGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetBotDeliveries() *BotDeliveriesRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_BotDeliveries); ok {
+			return x.BotDeliveries
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3433,6 +3503,35 @@ type ClientFrame_CallCurrent struct {
 	CallCurrent *Empty `protobuf:"bytes,358,opt,name=call_current,json=callCurrent,proto3,oneof"`
 }
 
+type ClientFrame_BotCreate struct {
+	// Bots (bot.proto).
+	BotCreate *BotCreateRequest `protobuf:"bytes,325,opt,name=bot_create,json=botCreate,proto3,oneof"`
+}
+
+type ClientFrame_BotList struct {
+	BotList *Empty `protobuf:"bytes,326,opt,name=bot_list,json=botList,proto3,oneof"`
+}
+
+type ClientFrame_BotToken struct {
+	BotToken *BotTokenRequest `protobuf:"bytes,327,opt,name=bot_token,json=botToken,proto3,oneof"`
+}
+
+type ClientFrame_BotAddToGroup struct {
+	BotAddToGroup *BotAddToGroupRequest `protobuf:"bytes,328,opt,name=bot_add_to_group,json=botAddToGroup,proto3,oneof"`
+}
+
+type ClientFrame_BotWebhookSet struct {
+	BotWebhookSet *BotWebhookRequest `protobuf:"bytes,329,opt,name=bot_webhook_set,json=botWebhookSet,proto3,oneof"`
+}
+
+type ClientFrame_BotWebhookGet struct {
+	BotWebhookGet *BotRef `protobuf:"bytes,330,opt,name=bot_webhook_get,json=botWebhookGet,proto3,oneof"`
+}
+
+type ClientFrame_BotDeliveries struct {
+	BotDeliveries *BotDeliveriesRequest `protobuf:"bytes,331,opt,name=bot_deliveries,json=botDeliveries,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3837,6 +3936,20 @@ func (*ClientFrame_CallGet) isClientFrame_Req() {}
 
 func (*ClientFrame_CallCurrent) isClientFrame_Req() {}
 
+func (*ClientFrame_BotCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_BotList) isClientFrame_Req() {}
+
+func (*ClientFrame_BotToken) isClientFrame_Req() {}
+
+func (*ClientFrame_BotAddToGroup) isClientFrame_Req() {}
+
+func (*ClientFrame_BotWebhookSet) isClientFrame_Req() {}
+
+func (*ClientFrame_BotWebhookGet) isClientFrame_Req() {}
+
+func (*ClientFrame_BotDeliveries) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3942,6 +4055,11 @@ type ServerFrame struct {
 	//	*ServerFrame_Call
 	//	*ServerFrame_CallCurrent
 	//	*ServerFrame_CallSignal
+	//	*ServerFrame_BotCreated
+	//	*ServerFrame_Bots
+	//	*ServerFrame_BotToken
+	//	*ServerFrame_BotWebhook
+	//	*ServerFrame_BotDeliveries
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4889,6 +5007,51 @@ func (x *ServerFrame) GetCallSignal() *CallSignal {
 	return nil
 }
 
+func (x *ServerFrame) GetBotCreated() *BotCreated {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotCreated); ok {
+			return x.BotCreated
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBots() *BotList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Bots); ok {
+			return x.Bots
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBotToken() *BotToken {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotToken); ok {
+			return x.BotToken
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBotWebhook() *BotWebhook {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotWebhook); ok {
+			return x.BotWebhook
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetBotDeliveries() *BotDeliveries {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_BotDeliveries); ok {
+			return x.BotDeliveries
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -5303,6 +5466,27 @@ type ServerFrame_CallSignal struct {
 	CallSignal *CallSignal `protobuf:"bytes,353,opt,name=call_signal,json=callSignal,proto3,oneof"`
 }
 
+type ServerFrame_BotCreated struct {
+	// Bots (bot.proto).
+	BotCreated *BotCreated `protobuf:"bytes,325,opt,name=bot_created,json=botCreated,proto3,oneof"`
+}
+
+type ServerFrame_Bots struct {
+	Bots *BotList `protobuf:"bytes,326,opt,name=bots,proto3,oneof"`
+}
+
+type ServerFrame_BotToken struct {
+	BotToken *BotToken `protobuf:"bytes,327,opt,name=bot_token,json=botToken,proto3,oneof"`
+}
+
+type ServerFrame_BotWebhook struct {
+	BotWebhook *BotWebhook `protobuf:"bytes,328,opt,name=bot_webhook,json=botWebhook,proto3,oneof"`
+}
+
+type ServerFrame_BotDeliveries struct {
+	BotDeliveries *BotDeliveries `protobuf:"bytes,329,opt,name=bot_deliveries,json=botDeliveries,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -5500,6 +5684,16 @@ func (*ServerFrame_Call) isServerFrame_Body() {}
 func (*ServerFrame_CallCurrent) isServerFrame_Body() {}
 
 func (*ServerFrame_CallSignal) isServerFrame_Body() {}
+
+func (*ServerFrame_BotCreated) isServerFrame_Body() {}
+
+func (*ServerFrame_Bots) isServerFrame_Body() {}
+
+func (*ServerFrame_BotToken) isServerFrame_Body() {}
+
+func (*ServerFrame_BotWebhook) isServerFrame_Body() {}
+
+func (*ServerFrame_BotDeliveries) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5969,6 +6163,7 @@ type Change struct {
 	//	*Change_AppAnnouncement
 	//	*Change_AppEvent
 	//	*Change_Call
+	//	*Change_Bot
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6333,6 +6528,15 @@ func (x *Change) GetCall() *Call {
 	return nil
 }
 
+func (x *Change) GetBot() *Bot {
+	if x != nil {
+		if x, ok := x.Item.(*Change_Bot); ok {
+			return x.Bot
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -6507,6 +6711,12 @@ type Change_Call struct {
 	Call *Call `protobuf:"bytes,350,opt,name=call,proto3,oneof"`
 }
 
+type Change_Bot struct {
+	// Bots (bot.proto): a bot of mine was created or its webhook changed
+	// (kind 130).
+	Bot *Bot `protobuf:"bytes,325,opt,name=bot,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -6576,6 +6786,8 @@ func (*Change_AppAnnouncement) isChange_Item() {}
 func (*Change_AppEvent) isChange_Item() {}
 
 func (*Change_Call) isChange_Item() {}
+
+func (*Change_Bot) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -12166,7 +12378,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\"\xe6f\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb7j\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12407,8 +12619,16 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"callSignal\x12=\n" +
 	"\x0ecall_keepalive\x18\xe4\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\rcallKeepalive\x121\n" +
 	"\bcall_get\x18\xe5\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\acallGet\x127\n" +
-	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrentB\x05\n" +
-	"\x03req\"\xe4.\n" +
+	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrent\x12>\n" +
+	"\n" +
+	"bot_create\x18\xc5\x02 \x01(\v2\x1c.hongyan.v1.BotCreateRequestH\x00R\tbotCreate\x12/\n" +
+	"\bbot_list\x18\xc6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abotList\x12;\n" +
+	"\tbot_token\x18\xc7\x02 \x01(\v2\x1b.hongyan.v1.BotTokenRequestH\x00R\bbotToken\x12L\n" +
+	"\x10bot_add_to_group\x18\xc8\x02 \x01(\v2 .hongyan.v1.BotAddToGroupRequestH\x00R\rbotAddToGroup\x12H\n" +
+	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
+	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
+	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
+	"\x03req\"\x831\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12529,7 +12749,14 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
 	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
 	"\vcall_signal\x18\xe1\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
-	"callSignalB\x06\n" +
+	"callSignal\x12:\n" +
+	"\vbot_created\x18\xc5\x02 \x01(\v2\x16.hongyan.v1.BotCreatedH\x00R\n" +
+	"botCreated\x12*\n" +
+	"\x04bots\x18\xc6\x02 \x01(\v2\x13.hongyan.v1.BotListH\x00R\x04bots\x124\n" +
+	"\tbot_token\x18\xc7\x02 \x01(\v2\x14.hongyan.v1.BotTokenH\x00R\bbotToken\x12:\n" +
+	"\vbot_webhook\x18\xc8\x02 \x01(\v2\x16.hongyan.v1.BotWebhookH\x00R\n" +
+	"botWebhook\x12C\n" +
+	"\x0ebot_deliveries\x18\xc9\x02 \x01(\v2\x19.hongyan.v1.BotDeliveriesH\x00R\rbotDeliveriesB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -12553,7 +12780,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xb2\x10\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd8\x10\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -12594,7 +12821,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
 	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
 	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12'\n" +
-	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04callB\x06\n" +
+	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12$\n" +
+	"\x03bot\x18\xc5\x02 \x01(\v2\x0f.hongyan.v1.BotH\x00R\x03botB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -13315,82 +13543,94 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*CallHangupRequest)(nil),          // 184: hongyan.v1.CallHangupRequest
 	(*CallVideoRequest)(nil),           // 185: hongyan.v1.CallVideoRequest
 	(*CallSignal)(nil),                 // 186: hongyan.v1.CallSignal
-	(*OaAccount)(nil),                  // 187: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 188: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 189: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 190: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 191: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 192: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 193: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 194: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 195: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 196: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 197: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 198: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 199: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 200: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 201: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 202: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 203: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 204: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 205: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 206: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 207: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 208: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 209: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 210: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 211: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 212: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 213: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 214: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 215: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 216: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 217: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 218: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 219: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 220: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 221: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 222: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 223: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 224: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 225: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 226: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 227: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 228: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 229: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 230: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 231: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 232: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 233: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 234: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 235: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 236: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 237: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 238: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 239: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 240: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 241: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 242: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 243: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 244: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 245: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 246: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 247: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 248: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 249: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 250: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 251: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 252: hongyan.v1.CallSession
-	(*Call)(nil),                       // 253: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 254: hongyan.v1.CallCurrent
-	(*OaFollow)(nil),                   // 255: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 256: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 257: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 258: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 259: hongyan.v1.Penalty
-	(*MoneyCard)(nil),                  // 260: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 261: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 262: hongyan.v1.CallRecord
+	(*BotCreateRequest)(nil),           // 187: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 188: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 189: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 190: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 191: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 192: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 193: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 194: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 195: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 196: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 197: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 198: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 199: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 200: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 201: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 202: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 203: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 204: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 205: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 206: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 207: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 208: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 209: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 210: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 211: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 212: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 213: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 214: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 215: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 216: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 217: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 218: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 219: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 220: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 221: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 222: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 223: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 224: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 225: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 226: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 227: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 228: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 229: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 230: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 231: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 232: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 233: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 234: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 235: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 236: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 237: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 238: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 239: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 240: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 241: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 242: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 243: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 244: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 245: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 246: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 247: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 248: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 249: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 250: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 251: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 252: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 253: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 254: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 255: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 256: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 257: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 258: hongyan.v1.CallSession
+	(*Call)(nil),                       // 259: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 260: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 261: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 262: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 263: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 264: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 265: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 266: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 267: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 268: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 269: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 270: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 271: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 272: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 273: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 274: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -13595,187 +13835,200 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	183, // 199: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
 	183, // 200: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
 	10,  // 201: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	11,  // 202: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 203: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 204: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 205: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 206: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 207: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 208: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 209: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 210: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 211: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 212: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 213: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 214: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 215: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 216: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 217: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 218: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 219: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 220: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 221: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 222: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 223: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 224: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 225: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 226: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 227: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 228: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 229: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 230: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	187, // 231: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	188, // 232: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	189, // 233: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	190, // 234: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	191, // 235: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 236: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	192, // 237: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	193, // 238: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	194, // 239: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 240: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	195, // 241: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	196, // 242: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	197, // 243: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	198, // 244: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	199, // 245: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	200, // 246: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	201, // 247: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	202, // 248: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	203, // 249: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	204, // 250: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	205, // 251: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	206, // 252: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	207, // 253: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	208, // 254: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	209, // 255: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	210, // 256: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	211, // 257: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	212, // 258: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	213, // 259: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	214, // 260: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	215, // 261: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	216, // 262: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	217, // 263: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	218, // 264: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	219, // 265: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	220, // 266: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	221, // 267: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	222, // 268: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	223, // 269: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	224, // 270: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	225, // 271: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	226, // 272: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	227, // 273: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	228, // 274: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	229, // 275: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	230, // 276: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	231, // 277: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	232, // 278: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	233, // 279: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	234, // 280: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	235, // 281: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	236, // 282: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	237, // 283: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	238, // 284: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	239, // 285: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	240, // 286: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	241, // 287: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	242, // 288: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	243, // 289: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	244, // 290: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	245, // 291: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	246, // 292: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	247, // 293: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	248, // 294: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	249, // 295: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	250, // 296: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	251, // 297: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	252, // 298: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	253, // 299: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	254, // 300: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	186, // 301: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	18,  // 302: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 303: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 304: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 305: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 306: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 307: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 308: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 309: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 310: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 311: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 312: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 313: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	190, // 314: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	255, // 315: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	207, // 316: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	256, // 317: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	257, // 318: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	214, // 319: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	216, // 320: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	217, // 321: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	222, // 322: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	226, // 323: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	258, // 324: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	229, // 325: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	234, // 326: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	235, // 327: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	259, // 328: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	243, // 329: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	245, // 330: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	246, // 331: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	248, // 332: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	250, // 333: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	253, // 334: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	0,   // 335: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 336: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 337: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 338: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 339: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 340: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 341: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	260, // 342: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	261, // 343: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	262, // 344: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 345: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 346: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 347: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 348: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 349: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 350: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 351: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 352: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 353: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 354: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 355: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 356: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 357: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 358: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 359: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 360: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 361: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 362: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 363: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 364: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 365: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 366: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 367: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 368: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 369: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 370: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 371: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 372: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 373: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 374: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 375: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 376: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 377: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	378, // [378:378] is the sub-list for method output_type
-	378, // [378:378] is the sub-list for method input_type
-	378, // [378:378] is the sub-list for extension type_name
-	378, // [378:378] is the sub-list for extension extendee
-	0,   // [0:378] is the sub-list for field type_name
+	187, // 202: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 203: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	188, // 204: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	189, // 205: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	190, // 206: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	191, // 207: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	192, // 208: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 209: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 210: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 211: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 212: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 213: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 214: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 215: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 216: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 217: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 218: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 219: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 220: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 221: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 222: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 223: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 224: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 225: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 226: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 227: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 228: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 229: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 230: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 231: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 232: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 233: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 234: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 235: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 236: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 237: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	193, // 238: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	194, // 239: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	195, // 240: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	196, // 241: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	197, // 242: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 243: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	198, // 244: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	199, // 245: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	200, // 246: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 247: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	201, // 248: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	202, // 249: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	203, // 250: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	204, // 251: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	205, // 252: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	206, // 253: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	207, // 254: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	208, // 255: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	209, // 256: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	210, // 257: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	211, // 258: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	212, // 259: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	213, // 260: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	214, // 261: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	215, // 262: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	216, // 263: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	217, // 264: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	218, // 265: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	219, // 266: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	220, // 267: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	221, // 268: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	222, // 269: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	223, // 270: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	224, // 271: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	225, // 272: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	226, // 273: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	227, // 274: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	228, // 275: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	229, // 276: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	230, // 277: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	231, // 278: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	232, // 279: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	233, // 280: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	234, // 281: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	235, // 282: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	236, // 283: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	237, // 284: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	238, // 285: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	239, // 286: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	240, // 287: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	241, // 288: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	242, // 289: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	243, // 290: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	244, // 291: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	245, // 292: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	246, // 293: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	247, // 294: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	248, // 295: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	249, // 296: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	250, // 297: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	251, // 298: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	252, // 299: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	253, // 300: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	254, // 301: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	255, // 302: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	256, // 303: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	257, // 304: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	258, // 305: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	259, // 306: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	260, // 307: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	186, // 308: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	261, // 309: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	262, // 310: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	263, // 311: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	264, // 312: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	265, // 313: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 314: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 315: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 316: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 317: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 318: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 319: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 320: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 321: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 322: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 323: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 324: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 325: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	196, // 326: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	266, // 327: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	213, // 328: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	267, // 329: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	268, // 330: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	220, // 331: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	222, // 332: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	223, // 333: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	228, // 334: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	232, // 335: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	269, // 336: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	235, // 337: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	240, // 338: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	241, // 339: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	270, // 340: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	249, // 341: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	251, // 342: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	252, // 343: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	254, // 344: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	256, // 345: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	259, // 346: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	271, // 347: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	0,   // 348: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 349: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 350: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 351: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 352: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 353: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 354: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	272, // 355: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	273, // 356: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	274, // 357: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 358: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 359: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 360: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 361: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 362: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 363: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 364: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 365: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 366: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 367: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 368: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 369: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 370: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 371: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 372: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 373: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 374: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 375: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 376: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 377: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 378: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 379: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 380: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 381: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 382: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 383: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 384: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 385: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 386: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 387: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 388: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 389: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 390: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	391, // [391:391] is the sub-list for method output_type
+	391, // [391:391] is the sub-list for method input_type
+	391, // [391:391] is the sub-list for extension type_name
+	391, // [391:391] is the sub-list for extension extendee
+	0,   // [0:391] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -13793,6 +14046,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_moderation_proto_init()
 	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_call_proto_init()
+	file_hongyan_v1_bot_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -13996,6 +14250,13 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_CallKeepalive)(nil),
 		(*ClientFrame_CallGet)(nil),
 		(*ClientFrame_CallCurrent)(nil),
+		(*ClientFrame_BotCreate)(nil),
+		(*ClientFrame_BotList)(nil),
+		(*ClientFrame_BotToken)(nil),
+		(*ClientFrame_BotAddToGroup)(nil),
+		(*ClientFrame_BotWebhookSet)(nil),
+		(*ClientFrame_BotWebhookGet)(nil),
+		(*ClientFrame_BotDeliveries)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -14097,6 +14358,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Call)(nil),
 		(*ServerFrame_CallCurrent)(nil),
 		(*ServerFrame_CallSignal)(nil),
+		(*ServerFrame_BotCreated)(nil),
+		(*ServerFrame_Bots)(nil),
+		(*ServerFrame_BotToken)(nil),
+		(*ServerFrame_BotWebhook)(nil),
+		(*ServerFrame_BotDeliveries)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
@@ -14134,6 +14400,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppAnnouncement)(nil),
 		(*Change_AppEvent)(nil),
 		(*Change_Call)(nil),
+		(*Change_Bot)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

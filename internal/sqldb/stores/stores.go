@@ -7,6 +7,7 @@ import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/accountdb"
 	"hongyan/internal/sqldb/addressbookdb"
+	"hongyan/internal/sqldb/botdb"
 	"hongyan/internal/sqldb/calldb"
 	"hongyan/internal/sqldb/changelogdb"
 	"hongyan/internal/sqldb/chatdb"
@@ -46,6 +47,7 @@ var Schemas = []sqldb.Schema{
 	spamdb.Schema,
 	moderationdb.Schema,
 	groupappdb.Schema,
+	botdb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -95,6 +97,10 @@ func (db *DB) GroupApps() groupappdb.Store { return groupappdb.New(db.DB) }
 
 // Calls returns the call store (one-to-one calls and their lines).
 func (db *DB) Calls() calldb.Store { return calldb.New(db.DB) }
+
+// Bots returns the bot store (bots, tokens, grants, webhooks, events,
+// deliveries).
+func (db *DB) Bots() botdb.Store { return botdb.New(db.DB) }
 
 // ChangeLog returns the change-log store.
 func (db *DB) ChangeLog() changelogdb.Store { return changelogdb.New(db.DB) }

@@ -66,6 +66,8 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/me\/language$/, "me", "language"],
   [/^\/me\/notifications$/, "me", "notifications"],
   [/^\/me\/wallet$/, "me", "wallet"],
+  [/^\/me\/bots$/, "me", "bots"],
+  [/^\/me\/bots\/(\d+)$/, "me", "bot"],
   [/^\/add\/(\d+)$/, "contacts", "add-link"],
   [/^\/qr-login\/([A-Za-z0-9_-]{1,64})$/, "me", "qr-confirm"],
   [/^\/join\/([A-Za-z0-9_-]{1,64})$/, "contacts", "join"],

@@ -302,6 +302,10 @@ export class Store extends Emitter {
             // server; they are told that something changed.
             topics.add("oa");
             break;
+          case "bot":
+            // Me → Bots loads what it shows from the server.
+            topics.add("bots");
+            break;
           case "bottle":
           case "shake":
             // Discovery's screens load what they show from the server.

@@ -7,6 +7,7 @@ import { safetyEn, safetyZh } from "./strings_safety";
 import { adminEn, adminZh } from "./strings_admin";
 import { groupAppsEn, groupAppsZh } from "./strings_groupapps";
 import { callEn, callZh } from "./strings_call";
+import { botsEn, botsZh } from "./strings_bots";
 
 export const en = {
   ...momentsEn,
@@ -16,6 +17,7 @@ export const en = {
   ...adminEn,
   ...groupAppsEn,
   ...callEn,
+  ...botsEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -714,6 +716,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...adminZh,
   ...groupAppsZh,
   ...callZh,
+  ...botsZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -27,7 +27,11 @@ export function meList(): View {
         avatar(name, p?.avatar, "l"),
         h("span", "profile-main", h("span", { class: "profile-name", data: { me: "" } }, name), h("span", "profile-id", `${t("account_id")}: ${p?.accountId ?? ""}`)),
       ),
-      section(null, row({ title: t("me_wallet"), onClick: () => router.go("/me/wallet"), data: { entry: "wallet" } })),
+      section(
+        null,
+        row({ title: t("me_wallet"), onClick: () => router.go("/me/wallet"), data: { entry: "wallet" } }),
+        row({ title: t("me_bots"), onClick: () => router.go("/me/bots"), data: { entry: "bots" } }),
+      ),
       section(
         null,
         row({ title: t("my_qr"), onClick: () => router.go("/me/qr"), data: { entry: "qr" } }),

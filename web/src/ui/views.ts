@@ -15,6 +15,7 @@ import { groupBook, phonebook } from "./addressbook";
 import { groupApps, type Tab } from "./groupapps";
 import { walletView } from "./wallet";
 import { liveCode, liveCodeJoin, liveCodes } from "./livecode";
+import { botsView, botView } from "./bots";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
 export function detailView(r: Route): View {
@@ -109,6 +110,10 @@ export function detailView(r: Route): View {
       return notifications();
     case "wallet":
       return walletView();
+    case "bots":
+      return botsView();
+    case "bot":
+      return botView(id());
     case "oa-console":
       return oaConsole();
     case "oa-console-account":

@@ -20,6 +20,7 @@ import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
+import type { Bot, BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1277,6 +1278,50 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: Empty;
     case: "callCurrent";
+  } | {
+    /**
+     * Bots (bot.proto).
+     *
+     * @generated from field: hongyan.v1.BotCreateRequest bot_create = 325;
+     */
+    value: BotCreateRequest;
+    case: "botCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.Empty bot_list = 326;
+     */
+    value: Empty;
+    case: "botList";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotTokenRequest bot_token = 327;
+     */
+    value: BotTokenRequest;
+    case: "botToken";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAddToGroupRequest bot_add_to_group = 328;
+     */
+    value: BotAddToGroupRequest;
+    case: "botAddToGroup";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotWebhookRequest bot_webhook_set = 329;
+     */
+    value: BotWebhookRequest;
+    case: "botWebhookSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotRef bot_webhook_get = 330;
+     */
+    value: BotRef;
+    case: "botWebhookGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotDeliveriesRequest bot_deliveries = 331;
+     */
+    value: BotDeliveriesRequest;
+    case: "botDeliveries";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1925,6 +1970,38 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: CallSignal;
     case: "callSignal";
+  } | {
+    /**
+     * Bots (bot.proto).
+     *
+     * @generated from field: hongyan.v1.BotCreated bot_created = 325;
+     */
+    value: BotCreated;
+    case: "botCreated";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotList bots = 326;
+     */
+    value: BotList;
+    case: "bots";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotToken bot_token = 327;
+     */
+    value: BotToken;
+    case: "botToken";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotWebhook bot_webhook = 328;
+     */
+    value: BotWebhook;
+    case: "botWebhook";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotDeliveries bot_deliveries = 329;
+     */
+    value: BotDeliveries;
+    case: "botDeliveries";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2400,6 +2477,15 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: Call;
     case: "call";
+  } | {
+    /**
+     * Bots (bot.proto): a bot of mine was created or its webhook changed
+     * (kind 130).
+     *
+     * @generated from field: hongyan.v1.Bot bot = 325;
+     */
+    value: Bot;
+    case: "bot";
   } | { case: undefined; value?: undefined };
 };
 

@@ -1,0 +1,100 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+type botCreated struct {
+	BotID     int64  `json:"bot_id"`
+	AccountID string `json:"account_id"`
+	Account   int64  `json:"account"`
+	Token     string `json:"token"`
+}
+
+// The bot commands as the scriptable surface names them, and a token
+// they print working on the bot API.
+func TestCLIBots(t *testing.T) {
+	server := startNode(t)
+	ann, ben, cat := newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
+	one[session](ann, "register", "bot_ann", "password-a")
+	one[session](ben, "register", "bot_ben", "password-b")
+	one[session](cat, "register", "bot_cat", "password-c")
+	for _, d := range []*device{ben, cat} {
+		d.ok("friends", "request", "bot_ann")
+	}
+	ann.ok("friends", "accept", "bot_ben")
+	ann.ok("friends", "accept", "bot_cat")
+	g := one[struct {
+		Group int64 `json:"group"`
+	}](ann, "groups", "create", "Bots welcome", "bot_ben", "bot_cat")
+	gid := itoa(g.Group)
+
+	b := one[botCreated](ben, "bot", "create", "Helper")
+	if b.BotID == 0 || !strings.HasPrefix(b.AccountID, "bot_") || !strings.HasPrefix(b.Token, "hyb_") {
+		t.Fatalf("bot create: %+v", b)
+	}
+	if lines := ben.ok("bot", "list"); len(lines) != 1 || !strings.Contains(lines[0], b.AccountID) {
+		t.Errorf("bot list: %q", lines)
+	}
+	tok := one[struct {
+		Token string `json:"token"`
+	}](ben, "bot", "token", itoa(b.BotID), "--scopes", "groups:read", "--group", gid)
+	if !strings.HasPrefix(tok.Token, "hyb_") || tok.Token == b.Token {
+		t.Errorf("bot token: %+v", tok)
+	}
+	if _, code := ben.fail("bot", "token", itoa(b.BotID), "--scopes", "root"); code != "invalid_argument" {
+		t.Errorf("unknown scope: %q", code)
+	}
+	if _, code := cat.fail("bot", "token", itoa(b.BotID), "--scopes", "groups:read"); code != "not_found" {
+		t.Errorf("someone else's bot: %q", code)
+	}
+	// Only the group's owner adds a bot.
+	if _, code := ben.fail("groups", "add-bot", gid, itoa(b.BotID)); code != "permission_denied" {
+		t.Errorf("a member adds a bot: %q", code)
+	}
+	ann.ok("groups", "add-bot", gid, b.AccountID) // the account ID works as well as the numeric one
+
+	// The group-limited token reads the group.
+	req, _ := http.NewRequest("GET", server+"/bot/v1/groups/"+gid, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var info struct {
+		Name    string
+		Members int
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &info) != nil || info.Name != "Bots welcome" || info.Members != 4 {
+		t.Errorf("group through the token: %d %s", resp.StatusCode, body)
+	}
+
+	wh := one[struct {
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
+	}](ben, "bot", "webhook", itoa(b.BotID), "https://bots.example.com/hook")
+	if wh.URL != "https://bots.example.com/hook" || !strings.HasPrefix(wh.Secret, "whsec_") {
+		t.Errorf("bot webhook: %+v", wh)
+	}
+	if got := one[struct {
+		URL string `json:"url"`
+	}](ben, "bot", "webhook", itoa(b.BotID)); got.URL != wh.URL {
+		t.Errorf("bot webhook (show): %+v", got)
+	}
+	if again := one[struct {
+		Secret string `json:"secret"`
+	}](ben, "bot", "webhook", "set", itoa(b.BotID), "https://bots.example.com/other"); again.Secret == wh.Secret || again.Secret == "" {
+		t.Errorf("bot webhook set: a new secret expected, got %q", again.Secret)
+	}
+	ben.ok("bot", "webhook", itoa(b.BotID), "off")
+	ben.ok("bot", "deliveries", itoa(b.BotID))
+	if code, _ := ben.fail("bot", "token", "x", "--scopes", "groups:read"); code != 2 {
+		t.Errorf("a bot ID that is no number: exit %d, want 2 (usage)", code)
+	}
+}
