@@ -19,7 +19,7 @@ const oaUsage = `oa create ORG NAME [--type subscription|service] | oa list | oa
   oa rule add APPID KEYWORD REPLY [--match exact|contains] [--priority N]
   oa menu APPID JSON | oa broadcast APPID TEXT [--tag N]
   oa qr APPID [--scene N | --scene-str S] [--expire SECONDS | --expire permanent]
-  oa followers APPID | oa stats APPID FROM TO
+  oa followers APPID [--search TEXT] | oa stats APPID FROM TO
   oa forum post APPID TEXT [--image PATH]... [--images MEDIA_ID,…] | oa forum list APPID | oa forum thread POST_ID
   oa forum reply POST_ID TEXT | oa forum pin|unpin|remove POST_ID`
 
@@ -30,7 +30,7 @@ func (e *env) oa(args []string) error {
 	if err != nil {
 		return err
 	}
-	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire", "images")
+	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire", "images", "search")
 	if err != nil {
 		return err
 	}
@@ -273,16 +273,22 @@ func (e *env) oa(args []string) error {
 	case "forum list":
 		return e.oaForumList(c, id)
 	case "followers":
-		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaFollowers{OaFollowers: &pb.OaFollowersRequest{Account: id}}})
-		if err != nil {
-			return err
-		}
-		for _, x := range f.GetOaFollowers().GetFans() {
-			if err := e.print(x); err != nil {
+		// Every page, following next (a search looks at a bounded
+		// number of followers per request, so a page may be empty).
+		for after := ""; ; {
+			f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaFollowers{OaFollowers: &pb.OaFollowersRequest{Account: id, After: after, Search: fl["search"]}}})
+			if err != nil {
 				return err
 			}
+			for _, x := range f.GetOaFollowers().GetFans() {
+				if err := e.print(x); err != nil {
+					return err
+				}
+			}
+			if after = f.GetOaFollowers().GetNext(); after == "" {
+				return nil
+			}
 		}
-		return nil
 	case "stats":
 		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaStats{OaStats: &pb.OaStatsRequest{Account: id, From: rest[1], To: rest[2]}}})
 		if err != nil {

@@ -92,14 +92,9 @@ func oaPostPB(p oa.Post) *pb.OaForumPost {
 // the screens that show people who are not one's contacts: the authors of
 // an account's community, followers to the account's operators.
 func (c *conn) publicNames(ctx context.Context, users []hongyan.UserID) map[hongyan.UserID]account.Account {
-	out := make(map[hongyan.UserID]account.Account, len(users))
-	for _, u := range users {
-		if _, ok := out[u]; ok {
-			continue
-		}
-		if a, err := c.g.s.Accounts.Account(ctx, u); err == nil {
-			out[u] = a
-		}
+	out, err := c.g.s.Accounts.AccountsByID(ctx, users)
+	if err != nil {
+		return map[hongyan.UserID]account.Account{}
 	}
 	return out
 }

@@ -354,19 +354,14 @@ func officialAccountRoutes(rs routes) {
 		if limit <= 0 || limit > 500 {
 			limit = 500
 		}
-		fs, err := c.g.s.OfficialAccounts.Followers(ctx, me, oa.AccountID(q.Account), oa.FanQuery{After: q.After, Tag: q.Tag, Search: q.Search, Limit: limit})
+		page, err := c.g.s.OfficialAccounts.Followers(ctx, me, oa.AccountID(q.Account), oa.FanQuery{After: q.After, Tag: q.Tag, Search: q.Search, Limit: limit})
 		if err != nil {
 			return nil, err
 		}
-		list := &pb.OaFanList{}
-		users := make([]hongyan.UserID, len(fs))
-		for i, f := range fs {
-			users[i] = f.User
-		}
-		names := c.publicNames(ctx, users)
-		for _, f := range fs {
+		list := &pb.OaFanList{Next: page.Next}
+		for _, f := range page.Fans {
 			list.Fans = append(list.Fans, &pb.OaFan{User: int64(f.User), Openid: f.OpenID, Following: f.Following, Since: f.Since.UnixMilli(),
-				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli(), Nickname: names[f.User].Profile.Nickname})
+				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli(), Nickname: f.Nickname})
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaFollowers{OaFollowers: list}}, nil
 	})

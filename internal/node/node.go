@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
 	oas.SetImages(forumImages{mediaFiles})
+	oas.SetNames(oaNames{accounts})
 	oas.SetForumRate(hongyan.Rate{N: cfg.Limits.OAForumPostsPerMinute, Per: time.Minute})
 	readers.forum = oas
 	mcfg := moments.DefaultConfig()

@@ -67,6 +67,7 @@ type Service struct {
 	// forumRate limits posts and replies per user.
 	forumRate *hongyan.Limiter
 	images    Images
+	names     Names
 }
 
 // New returns a Service on store.

@@ -135,4 +135,28 @@ describe("official accounts", { skip }, () => {
     assert.deepEqual(page.errors, []);
     assert.deepEqual(fan.errors, []);
   });
+
+  it("searches the console's followers by nickname on the server", async () => {
+    const other = await user(server.url, "oa_reader2", "Zhang Wei");
+    try {
+      await other.body("oaFollow", { account: acct.id });
+      const page = await newPage(browser, server, { locale: "zh-CN" });
+      await login(page, "oa_operator");
+      await go(page, "/discover/oa");
+      await page.locator('[data-entry="oa-console"]').click();
+      await page.locator(`[data-oa-console="${acct.id}"]`).click();
+      const fans = page.locator('[data-oa-section="followers"]');
+      await fans.locator(`[data-fan="${other.session.user}"]`).waitFor();
+      await fans.locator(`[data-fan="${reader.session.user}"]`).waitFor();
+      await fans.locator('[data-oa-search="followers"]').fill("zhang");
+      await fans.locator(`[data-fan="${reader.session.user}"]`).waitFor({ state: "detached" });
+      assert.equal(await fans.locator("[data-fan]").count(), 1);
+      assert.equal(await fans.locator("[data-fan]").getAttribute("data-fan-name"), "Zhang Wei");
+      await fans.locator('[data-oa-search="followers"]').fill("nobody-here");
+      await fans.getByText("没有找到。").waitFor();
+      assert.deepEqual(page.errors, []);
+    } finally {
+      other.close();
+    }
+  });
 });

@@ -2868,6 +2868,7 @@ func (x *OaFan) GetNickname() string {
 type OaFanList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Fans          []*OaFan               `protobuf:"bytes,1,rep,name=fans,proto3" json:"fans,omitempty"`
+	Next          string                 `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"` // the request's `after` for the next page; empty when the list is done
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2907,6 +2908,13 @@ func (x *OaFanList) GetFans() []*OaFan {
 		return x.Fans
 	}
 	return nil
+}
+
+func (x *OaFanList) GetNext() string {
+	if x != nil {
+		return x.Next
+	}
+	return ""
 }
 
 type OaFollowerUpdate struct {
@@ -4814,9 +4822,10 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x04tags\x18\b \x03(\x03R\x04tags\x12\x17\n" +
 	"\alast_in\x18\t \x01(\x03R\x06lastIn\x12\x1a\n" +
 	"\bnickname\x18\n" +
-	" \x01(\tR\bnickname\"2\n" +
+	" \x01(\tR\bnickname\"F\n" +
 	"\tOaFanList\x12%\n" +
-	"\x04fans\x18\x01 \x03(\v2\x11.hongyan.v1.OaFanR\x04fans\"\x93\x01\n" +
+	"\x04fans\x18\x01 \x03(\v2\x11.hongyan.v1.OaFanR\x04fans\x12\x12\n" +
+	"\x04next\x18\x02 \x01(\tR\x04next\"\x93\x01\n" +
 	"\x10OaFollowerUpdate\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\x03R\x04user\x12\x1b\n" +

@@ -1324,6 +1324,13 @@ export declare type OaFanList = Message<"hongyan.v1.OaFanList"> & {
    * @generated from field: repeated hongyan.v1.OaFan fans = 1;
    */
   fans: OaFan[];
+
+  /**
+   * the request's `after` for the next page; empty when the list is done
+   *
+   * @generated from field: string next = 2;
+   */
+  next: string;
 };
 
 /**
