@@ -126,6 +126,25 @@ func officialAccountRoutes(rs routes) {
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaMessages{OaMessages: list}}, nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaInbox) (*pb.ServerFrame, error) {
+		q := r.OaInbox
+		ms, more, err := c.g.s.OfficialAccounts.Inbox(ctx, me, oa.AccountID(q.Account), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		users := make([]hongyan.UserID, len(ms))
+		for i, m := range ms {
+			users[i] = m.User
+		}
+		names := c.publicNames(ctx, users)
+		list := &pb.OaMessageList{More: more}
+		for _, m := range ms {
+			pm := oaMessagePB(m)
+			pm.User, pm.Nickname = int64(m.User), names[m.User].Profile.Nickname
+			list.Messages = append(list.Messages, pm)
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_OaMessages{OaMessages: list}}, nil
+	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaFollowing) (*pb.ServerFrame, error) {
 		return oaAccountsFrame(c.g.s.OfficialAccounts.Following(ctx, me))
 	})

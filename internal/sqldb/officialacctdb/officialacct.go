@@ -894,6 +894,18 @@ func (s Store) History(ctx context.Context, id oa.AccountID, user hongyan.UserID
 		ORDER BY m.id DESC LIMIT $4`, int64(user), int64(id), before, limit)
 }
 
+// Inbox returns the messages users sent the account, newest first.
+func (s Store) Inbox(ctx context.Context, id oa.AccountID, before int64, limit int) ([]oa.Message, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	return sqldb.QueryAll(ctx, s.db, scanMessage, `SELECT `+messageCols+messageFrom+`WHERE m.account = $1 AND m.outgoing = 0 AND m.id < $2
+		ORDER BY m.id DESC LIMIT $3`, int64(id), before, limit)
+}
+
 func scanBroadcast(scan func(...any) error) (oa.Broadcast, error) {
 	var b oa.Broadcast
 	var acct, total, created int64

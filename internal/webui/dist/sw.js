@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "afb4c4826b8cdaaa";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BBqGea1B.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "578cb751070510d4";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-DCKatfk4.js","/assets/index-DaUwnQPI.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -12,6 +12,7 @@ import { OaKind, OaRole } from "../gen/hongyan/v1/officialacct_pb.js";
 import { ask, confirmBox, empty, errorText, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 import { forumModeration } from "./oaforum";
+import { oaInbox } from "./oainbox";
 
 // Shared is what the console's sections share: the account's tags and the
 // followers chosen in the follower list (to tag them, or to broadcast to
@@ -103,6 +104,7 @@ export function oaConsoleAccount(id: bigint): View {
         stats(id),
         tagEditor(shared),
         followers(shared),
+        oaInbox(id, card),
         forumModeration(id, card),
         templates(id),
         qrCodes(id),
