@@ -6,6 +6,7 @@ import (
 
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
@@ -55,6 +56,7 @@ type mediaReaders struct {
 	chats   *chat.Service
 	moments *moments.Service
 	forum   *officialacct.Service
+	bottles *discovery.Service
 }
 
 // An official account's forum post's images are referenced as the
@@ -81,6 +83,12 @@ func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, co
 			return false, nil
 		}
 		return r.forum.CanSeePost(ctx, user, int64(conv)-forumBase)
+	}
+	if conv < bottleBase+bottleSpan {
+		if r.bottles == nil {
+			return false, nil
+		}
+		return r.bottles.CanHear(ctx, user, hongyan.UserID(conv-bottleBase), id)
 	}
 	if conv < 0 {
 		// Media are shared with a post only by posting it (momentFiles).

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "578cb751070510d4";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-DCKatfk4.js","/assets/index-DaUwnQPI.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "61671419f45a7ccc";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BJGKo3Q-.js","/assets/index-DaUwnQPI.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
