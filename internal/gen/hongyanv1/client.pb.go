@@ -654,6 +654,7 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
 	//	*ClientFrame_MomentSearch
+	//	*ClientFrame_MomentCover
 	//	*ClientFrame_NearbySet
 	//	*ClientFrame_NearbyList
 	//	*ClientFrame_NearbyClear
@@ -1873,6 +1874,15 @@ func (x *ClientFrame) GetMomentSearch() *MomentSearchRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetMomentCover() *MomentCoverRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentCover); ok {
+			return x.MomentCover
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetNearbySet() *NearbySetRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_NearbySet); ok {
@@ -2709,6 +2719,10 @@ type ClientFrame_MomentSearch struct {
 	MomentSearch *MomentSearchRequest `protobuf:"bytes,162,opt,name=moment_search,json=momentSearch,proto3,oneof"`
 }
 
+type ClientFrame_MomentCover struct {
+	MomentCover *MomentCoverRequest `protobuf:"bytes,163,opt,name=moment_cover,json=momentCover,proto3,oneof"`
+}
+
 type ClientFrame_NearbySet struct {
 	// Discovery (discovery.proto).
 	NearbySet *NearbySetRequest `protobuf:"bytes,200,opt,name=nearby_set,json=nearbySet,proto3,oneof"`
@@ -3107,6 +3121,8 @@ func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentCover) isClientFrame_Req() {}
 
 func (*ClientFrame_NearbySet) isClientFrame_Req() {}
 
@@ -11060,7 +11076,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xddQ\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\"\xa3R\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -11210,7 +11226,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
 	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12G\n" +
-	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12>\n" +
+	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12D\n" +
+	"\fmoment_cover\x18\xa3\x01 \x01(\v2\x1e.hongyan.v1.MomentCoverRequestH\x00R\vmomentCover\x12>\n" +
 	"\n" +
 	"nearby_set\x18\xc8\x01 \x01(\v2\x1c.hongyan.v1.NearbySetRequestH\x00R\tnearbySet\x12A\n" +
 	"\vnearby_list\x18\xc9\x01 \x01(\v2\x1d.hongyan.v1.NearbyListRequestH\x00R\n" +
@@ -12086,82 +12103,83 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*MomentReadRequest)(nil),          // 142: hongyan.v1.MomentReadRequest
 	(*MomentSettingsRequest)(nil),      // 143: hongyan.v1.MomentSettingsRequest
 	(*MomentSearchRequest)(nil),        // 144: hongyan.v1.MomentSearchRequest
-	(*NearbySetRequest)(nil),           // 145: hongyan.v1.NearbySetRequest
-	(*NearbyListRequest)(nil),          // 146: hongyan.v1.NearbyListRequest
-	(*ShakeRequest)(nil),               // 147: hongyan.v1.ShakeRequest
-	(*BottleThrowRequest)(nil),         // 148: hongyan.v1.BottleThrowRequest
-	(*BottleReplyRequest)(nil),         // 149: hongyan.v1.BottleReplyRequest
-	(*BottleRef)(nil),                  // 150: hongyan.v1.BottleRef
-	(*BottleGreetRequest)(nil),         // 151: hongyan.v1.BottleGreetRequest
-	(*AbBackupRequest)(nil),            // 152: hongyan.v1.AbBackupRequest
-	(*AbVersionRef)(nil),               // 153: hongyan.v1.AbVersionRef
-	(*AbMatchRequest)(nil),             // 154: hongyan.v1.AbMatchRequest
-	(*GroupBookRef)(nil),               // 155: hongyan.v1.GroupBookRef
-	(*GroupBookSetRequest)(nil),        // 156: hongyan.v1.GroupBookSetRequest
-	(*WalletHistoryRequest)(nil),       // 157: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 158: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 159: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 160: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 161: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 162: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 163: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 164: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 165: hongyan.v1.RedPacketRef
-	(*OaAccount)(nil),                  // 166: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 167: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 168: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 169: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 170: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 171: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 172: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 173: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 174: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 175: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 176: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 177: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 178: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 179: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 180: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 181: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 182: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 183: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 184: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 185: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 186: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 187: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 188: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 189: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 190: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 191: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 192: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 193: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 194: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 195: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 196: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 197: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 198: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 199: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 200: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 201: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 202: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 203: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 204: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 205: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 206: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 207: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 208: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 209: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 210: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 211: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 212: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 213: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 214: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 215: hongyan.v1.RedPacketGrabbed
-	(*OaFollow)(nil),                   // 216: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 217: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 218: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 219: hongyan.v1.GroupBookEntryRemoved
-	(*MoneyCard)(nil),                  // 220: hongyan.v1.MoneyCard
+	(*MomentCoverRequest)(nil),         // 145: hongyan.v1.MomentCoverRequest
+	(*NearbySetRequest)(nil),           // 146: hongyan.v1.NearbySetRequest
+	(*NearbyListRequest)(nil),          // 147: hongyan.v1.NearbyListRequest
+	(*ShakeRequest)(nil),               // 148: hongyan.v1.ShakeRequest
+	(*BottleThrowRequest)(nil),         // 149: hongyan.v1.BottleThrowRequest
+	(*BottleReplyRequest)(nil),         // 150: hongyan.v1.BottleReplyRequest
+	(*BottleRef)(nil),                  // 151: hongyan.v1.BottleRef
+	(*BottleGreetRequest)(nil),         // 152: hongyan.v1.BottleGreetRequest
+	(*AbBackupRequest)(nil),            // 153: hongyan.v1.AbBackupRequest
+	(*AbVersionRef)(nil),               // 154: hongyan.v1.AbVersionRef
+	(*AbMatchRequest)(nil),             // 155: hongyan.v1.AbMatchRequest
+	(*GroupBookRef)(nil),               // 156: hongyan.v1.GroupBookRef
+	(*GroupBookSetRequest)(nil),        // 157: hongyan.v1.GroupBookSetRequest
+	(*WalletHistoryRequest)(nil),       // 158: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 159: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 160: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 161: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 162: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 163: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 164: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 165: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 166: hongyan.v1.RedPacketRef
+	(*OaAccount)(nil),                  // 167: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 168: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 169: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 170: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 171: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 172: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 173: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 174: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 175: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 176: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 177: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 178: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 179: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 180: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 181: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 182: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 183: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 184: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 185: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 186: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 187: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 188: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 189: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 190: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 191: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 192: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 193: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 194: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 195: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 196: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 197: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 198: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 199: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 200: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 201: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 202: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 203: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 204: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 205: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 206: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 207: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 208: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 209: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 210: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 211: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 212: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 213: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 214: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 215: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 216: hongyan.v1.RedPacketGrabbed
+	(*OaFollow)(nil),                   // 217: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 218: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 219: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 220: hongyan.v1.GroupBookEntryRemoved
+	(*MoneyCard)(nil),                  // 221: hongyan.v1.MoneyCard
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -12290,195 +12308,196 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	142, // 123: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
 	143, // 124: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
 	144, // 125: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
-	145, // 126: hongyan.v1.ClientFrame.nearby_set:type_name -> hongyan.v1.NearbySetRequest
-	146, // 127: hongyan.v1.ClientFrame.nearby_list:type_name -> hongyan.v1.NearbyListRequest
-	10,  // 128: hongyan.v1.ClientFrame.nearby_clear:type_name -> hongyan.v1.Empty
-	147, // 129: hongyan.v1.ClientFrame.shake:type_name -> hongyan.v1.ShakeRequest
-	10,  // 130: hongyan.v1.ClientFrame.shake_result:type_name -> hongyan.v1.Empty
-	148, // 131: hongyan.v1.ClientFrame.bottle_throw:type_name -> hongyan.v1.BottleThrowRequest
-	10,  // 132: hongyan.v1.ClientFrame.bottle_pick:type_name -> hongyan.v1.Empty
-	149, // 133: hongyan.v1.ClientFrame.bottle_reply:type_name -> hongyan.v1.BottleReplyRequest
-	150, // 134: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
-	10,  // 135: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
-	150, // 136: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
-	151, // 137: hongyan.v1.ClientFrame.bottle_greet:type_name -> hongyan.v1.BottleGreetRequest
-	152, // 138: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
-	10,  // 139: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
-	153, // 140: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
-	153, // 141: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
-	154, // 142: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
-	155, // 143: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
-	156, // 144: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
-	155, // 145: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
-	155, // 146: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
-	10,  // 147: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
-	10,  // 148: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	157, // 149: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	158, // 150: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	159, // 151: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	159, // 152: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	160, // 153: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	161, // 154: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	162, // 155: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	163, // 156: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	163, // 157: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	163, // 158: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	164, // 159: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	165, // 160: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	165, // 161: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	11,  // 162: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 163: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 164: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 165: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 166: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 167: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 168: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 169: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 170: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 171: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 172: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 173: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 174: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 175: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 176: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 177: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 178: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 179: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 180: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 181: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 182: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 183: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 184: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 185: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 186: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 187: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 188: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 189: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 190: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	166, // 191: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	167, // 192: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	168, // 193: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	169, // 194: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	170, // 195: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 196: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	171, // 197: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	172, // 198: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	173, // 199: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 200: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	174, // 201: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	175, // 202: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	176, // 203: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	177, // 204: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	178, // 205: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	179, // 206: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	180, // 207: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	181, // 208: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	182, // 209: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	183, // 210: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	184, // 211: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	185, // 212: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	186, // 213: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	187, // 214: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	188, // 215: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	189, // 216: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	190, // 217: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	191, // 218: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	192, // 219: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	193, // 220: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	194, // 221: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	195, // 222: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	196, // 223: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	197, // 224: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	198, // 225: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	199, // 226: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	200, // 227: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	201, // 228: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	202, // 229: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	203, // 230: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	204, // 231: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	205, // 232: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	206, // 233: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	207, // 234: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	208, // 235: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	209, // 236: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	210, // 237: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	211, // 238: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	212, // 239: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	213, // 240: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	214, // 241: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	215, // 242: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	18,  // 243: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 244: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 245: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 246: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 247: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 248: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 249: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 250: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 251: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 252: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 253: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 254: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	169, // 255: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	216, // 256: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	186, // 257: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	217, // 258: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	218, // 259: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	193, // 260: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	195, // 261: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	196, // 262: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	201, // 263: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	205, // 264: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	219, // 265: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	208, // 266: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	213, // 267: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	214, // 268: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 269: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 270: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 271: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 272: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 273: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 274: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 275: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	220, // 276: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 277: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 278: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 279: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 280: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 281: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 282: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 283: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 284: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 285: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 286: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 287: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 288: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 289: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 290: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 291: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 292: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 293: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 294: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 295: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 296: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 297: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 298: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 299: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 300: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 301: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 302: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 303: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 304: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 305: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 306: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 307: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 308: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 309: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	310, // [310:310] is the sub-list for method output_type
-	310, // [310:310] is the sub-list for method input_type
-	310, // [310:310] is the sub-list for extension type_name
-	310, // [310:310] is the sub-list for extension extendee
-	0,   // [0:310] is the sub-list for field type_name
+	145, // 126: hongyan.v1.ClientFrame.moment_cover:type_name -> hongyan.v1.MomentCoverRequest
+	146, // 127: hongyan.v1.ClientFrame.nearby_set:type_name -> hongyan.v1.NearbySetRequest
+	147, // 128: hongyan.v1.ClientFrame.nearby_list:type_name -> hongyan.v1.NearbyListRequest
+	10,  // 129: hongyan.v1.ClientFrame.nearby_clear:type_name -> hongyan.v1.Empty
+	148, // 130: hongyan.v1.ClientFrame.shake:type_name -> hongyan.v1.ShakeRequest
+	10,  // 131: hongyan.v1.ClientFrame.shake_result:type_name -> hongyan.v1.Empty
+	149, // 132: hongyan.v1.ClientFrame.bottle_throw:type_name -> hongyan.v1.BottleThrowRequest
+	10,  // 133: hongyan.v1.ClientFrame.bottle_pick:type_name -> hongyan.v1.Empty
+	150, // 134: hongyan.v1.ClientFrame.bottle_reply:type_name -> hongyan.v1.BottleReplyRequest
+	151, // 135: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
+	10,  // 136: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
+	151, // 137: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
+	152, // 138: hongyan.v1.ClientFrame.bottle_greet:type_name -> hongyan.v1.BottleGreetRequest
+	153, // 139: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
+	10,  // 140: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
+	154, // 141: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
+	154, // 142: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
+	155, // 143: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
+	156, // 144: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
+	157, // 145: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
+	156, // 146: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
+	156, // 147: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
+	10,  // 148: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
+	10,  // 149: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	158, // 150: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	159, // 151: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	160, // 152: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	160, // 153: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	161, // 154: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	162, // 155: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	163, // 156: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	164, // 157: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	164, // 158: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	164, // 159: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	165, // 160: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	166, // 161: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	166, // 162: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	11,  // 163: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 164: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 165: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 166: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 167: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 168: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 169: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 170: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 171: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 172: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 173: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 174: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 175: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 176: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 177: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 178: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 179: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 180: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 181: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 182: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 183: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 184: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 185: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 186: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 187: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 188: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 189: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 190: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 191: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	167, // 192: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	168, // 193: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	169, // 194: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	170, // 195: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	171, // 196: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 197: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	172, // 198: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	173, // 199: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	174, // 200: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 201: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	175, // 202: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	176, // 203: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	177, // 204: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	178, // 205: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	179, // 206: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	180, // 207: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	181, // 208: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	182, // 209: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	183, // 210: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	184, // 211: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	185, // 212: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	186, // 213: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	187, // 214: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	188, // 215: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	189, // 216: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	190, // 217: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	191, // 218: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	192, // 219: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	193, // 220: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	194, // 221: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	195, // 222: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	196, // 223: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	197, // 224: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	198, // 225: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	199, // 226: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	200, // 227: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	201, // 228: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	202, // 229: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	203, // 230: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	204, // 231: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	205, // 232: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	206, // 233: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	207, // 234: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	208, // 235: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	209, // 236: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	210, // 237: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	211, // 238: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	212, // 239: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	213, // 240: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	214, // 241: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	215, // 242: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	216, // 243: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	18,  // 244: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 245: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 246: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 247: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 248: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 249: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 250: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 251: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 252: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 253: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 254: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 255: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	170, // 256: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	217, // 257: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	187, // 258: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	218, // 259: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	219, // 260: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	194, // 261: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	196, // 262: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	197, // 263: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	202, // 264: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	206, // 265: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	220, // 266: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	209, // 267: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	214, // 268: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	215, // 269: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	0,   // 270: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 271: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 272: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 273: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 274: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 275: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 276: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	221, // 277: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 278: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 279: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 280: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 281: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 282: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 283: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 284: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 285: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 286: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 287: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 288: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 289: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 290: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 291: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 292: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 293: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 294: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 295: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 296: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 297: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 298: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 299: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 300: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 301: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 302: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 303: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 304: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 305: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 306: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 307: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 308: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 309: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 310: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	311, // [311:311] is the sub-list for method output_type
+	311, // [311:311] is the sub-list for method input_type
+	311, // [311:311] is the sub-list for extension type_name
+	311, // [311:311] is the sub-list for extension extendee
+	0,   // [0:311] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12618,6 +12637,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
 		(*ClientFrame_MomentSearch)(nil),
+		(*ClientFrame_MomentCover)(nil),
 		(*ClientFrame_NearbySet)(nil),
 		(*ClientFrame_NearbyList)(nil),
 		(*ClientFrame_NearbyClear)(nil),

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "61671419f45a7ccc";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-BJGKo3Q-.js","/assets/index-DaUwnQPI.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "b6bb53cc8fa2f550";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CZF1SxqW.js","/assets/index-DxUE1OgK.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
