@@ -88,9 +88,10 @@ func oaPostPB(p oa.Post) *pb.OaForumPost {
 		MediaIds: p.Media, Pinned: p.Pinned, Replies: int32(p.Replies), Time: p.Created.UnixMilli()}
 }
 
-// publicNames returns the public profiles of users (those that exist), for
-// the screens that show people who are not one's contacts: the authors of
-// an account's community, followers to the account's operators.
+// publicNames returns the public profiles of users (those that exist), in
+// one lookup, for the screens that show people who are not one's
+// contacts: the authors of an account's community, the senders in its
+// inbox to its operators. Names are decoration: a failed lookup shows none.
 func (c *conn) publicNames(ctx context.Context, users []hongyan.UserID) map[hongyan.UserID]account.Account {
 	out, err := c.g.s.Accounts.AccountsByID(ctx, users)
 	if err != nil {
