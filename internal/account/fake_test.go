@@ -56,6 +56,18 @@ func (m *memStore) Account(ctx context.Context, id hongyan.UserID) (Account, err
 	return a, nil
 }
 
+func (m *memStore) AccountsByID(ctx context.Context, ids []hongyan.UserID) ([]Account, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Account
+	for _, id := range ids {
+		if a, ok := m.accounts[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) AccountBy(ctx context.Context, field, value string) (Account, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

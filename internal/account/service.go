@@ -367,6 +367,30 @@ func (s *Service) Account(ctx context.Context, id hongyan.UserID) (Account, erro
 	return s.accounts.Account(ctx, id)
 }
 
+// MaxBatch bounds the IDs of one AccountsByID.
+const MaxBatch = 1000
+
+// AccountsByID returns the accounts of ids by ID (one lookup for a page
+// of users: missing ones are left out); more than MaxBatch IDs is
+// hongyan.CodeInvalid.
+func (s *Service) AccountsByID(ctx context.Context, ids []hongyan.UserID) (map[hongyan.UserID]Account, error) {
+	if len(ids) > MaxBatch {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "at most %d accounts at once", MaxBatch)
+	}
+	out := make(map[hongyan.UserID]Account, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	as, err := s.accounts.AccountsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		out[a.ID] = a
+	}
+	return out, nil
+}
+
 // Devices lists the caller's signed-in devices.
 func (s *Service) Devices(ctx context.Context, c hongyan.Caller) ([]Device, error) {
 	return s.devices.Devices(ctx, c.User)

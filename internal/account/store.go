@@ -33,6 +33,10 @@ type Accounts interface {
 	// CreateAccount inserts a and returns its new ID.
 	CreateAccount(ctx context.Context, a Account) (hongyan.UserID, error)
 	Account(ctx context.Context, id hongyan.UserID) (Account, error)
+	// AccountsByID returns the accounts of ids that exist, in no
+	// particular order (missing ones are left out, not an error); at most
+	// MaxBatch IDs, more is hongyan.CodeInvalid.
+	AccountsByID(ctx context.Context, ids []hongyan.UserID) ([]Account, error)
 	// AccountBy finds an account by its account ID, phone or e-mail
 	// (field is "account_id", "phone" or "email"; account IDs compare
 	// case-insensitively).

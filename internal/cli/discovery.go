@@ -12,7 +12,7 @@ import (
 const (
 	nearbyUsage = "nearby set LAT LON | nearby list [--gender male|female] | nearby clear"
 	shakeUsage  = "shake [--lat LAT --lon LON]"
-	bottleUsage = "bottle throw TEXT | bottle pick | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID | bottle list | bottle show BOTTLE_ID | bottle greet BOTTLE_ID [GREETING]"
+	bottleUsage = "bottle throw TEXT | bottle throw [TEXT] --voice FILE [--duration-ms N] | bottle pick [--save FILE] | bottle reply BOTTLE_ID TEXT | bottle return BOTTLE_ID | bottle list | bottle show BOTTLE_ID | bottle greet BOTTLE_ID [GREETING]"
 )
 
 // negMark lets negative numbers (a latitude south, a longitude west) pass
@@ -179,12 +179,15 @@ func matched(p *pb.ServerFrame) bool {
 
 // bottle runs the drift-bottle subcommands.
 func (e *env) bottle(args []string) error {
-	pos, _, err := e.parse(args, -1, bottleUsage)
+	pos, fl, err := e.parse(args, -1, bottleUsage, "voice", "duration-ms", "save")
 	if err != nil {
 		return err
 	}
 	need := map[string]int{"throw": 1, "pick": 0, "reply": 2, "return": 1, "list": 0, "show": 1, "greet": 1}
-	if n, ok := need[firstOr(pos)]; !ok || (len(pos)-1 != n && !(pos[0] == "greet" && len(pos) == 3)) {
+	n, ok := need[firstOr(pos)]
+	voiceThrow := ok && pos[0] == "throw" && fl["voice"] != "" && len(pos) == 1 // the text is optional with a voice clip
+	if !ok || (len(pos)-1 != n && !(pos[0] == "greet" && len(pos) == 3) && !voiceThrow) ||
+		(fl["voice"] != "" && pos[0] != "throw") || (fl["save"] != "" && pos[0] != "pick") {
 		return usageErr("usage: %s", bottleUsage)
 	}
 	id := func() (int64, error) {
@@ -197,7 +200,16 @@ func (e *env) bottle(args []string) error {
 	var req pb.ClientFrame
 	switch pos[0] {
 	case "throw":
-		req.Req = &pb.ClientFrame_BottleThrow{BottleThrow: &pb.BottleThrowRequest{Text: pos[1]}}
+		q := &pb.BottleThrowRequest{}
+		if len(pos) == 2 {
+			q.Text = pos[1]
+		}
+		if path := fl["voice"]; path != "" {
+			if q.Voice, err = e.uploadVoice(path, fl["duration-ms"]); err != nil {
+				return err
+			}
+		}
+		req.Req = &pb.ClientFrame_BottleThrow{BottleThrow: q}
 	case "pick":
 		req.Req = &pb.ClientFrame_BottlePick{BottlePick: &pb.Empty{}}
 	case "list":
@@ -234,6 +246,12 @@ func (e *env) bottle(args []string) error {
 	switch {
 	case f.GetBottlePick() != nil:
 		if b := f.GetBottlePick().GetBottle(); b != nil {
+			if path := fl["save"]; path != "" && b.Voice != "" {
+				// "Playing" a voice bottle from a script: its clip, saved.
+				if err := e.saveMedia(b.Voice, path); err != nil {
+					return err
+				}
+			}
 			return e.print(object{{"bottle", b}})
 		}
 		return e.print(object{{"bottle", nil}})

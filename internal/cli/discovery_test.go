@@ -1,6 +1,9 @@
 package cli_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +30,8 @@ type bottleOut struct {
 	ID       int64  `json:"id"`
 	Mine     bool   `json:"mine"`
 	Text     string `json:"text"`
+	Voice    string `json:"voice"`
+	VoiceMS  int    `json:"voice_ms"`
 	Messages []struct {
 		Mine bool   `json:"mine"`
 		Text string `json:"text"`
@@ -120,4 +125,31 @@ func TestCLIDiscovery(t *testing.T) {
 	if lines := ann.ok("friends", "requests"); len(lines) != 1 || !strings.Contains(lines[0], "加个好友") {
 		t.Errorf("ann's friend requests: got %q, want ben's greeting", lines)
 	}
+
+	// A voice bottle: thrown from a WAV file (its length read from the
+	// header), picked and saved ("played") by another.
+	dir := t.TempDir()
+	wav := append([]byte("RIFF\x2c\x1f\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x40\x1f\x00\x00\x01\x00\x08\x00data\x40\x1f\x00\x00"), make([]byte, 8000)...)
+	clip := filepath.Join(dir, "bottle.wav")
+	if err := os.WriteFile(clip, wav, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, code := cat.fail("bottle", "throw", "--voice", filepath.Join(dir, "missing.wav")); code != "invalid_argument" {
+		t.Errorf("throw a missing file: got %q, want invalid_argument", code)
+	}
+	voice := one[bottleOut](cat, "bottle", "throw", "--voice", clip)
+	if voice.Voice == "" || voice.VoiceMS != 1000 || voice.Text != "" {
+		t.Fatalf("voice throw: got %+v, want a 1000 ms clip and no text", voice)
+	}
+	saved := filepath.Join(dir, "heard.wav")
+	heard := one[struct {
+		Bottle *bottleOut `json:"bottle"`
+	}](ann, "bottle", "pick", "--save", saved)
+	if heard.Bottle == nil || heard.Bottle.ID != voice.ID || heard.Bottle.Voice != voice.Voice {
+		t.Fatalf("pick the voice bottle: got %+v, want bottle %d", heard.Bottle, voice.ID)
+	}
+	if got, err := os.ReadFile(saved); err != nil || !bytes.Equal(got, wav) {
+		t.Errorf("the saved clip: %d bytes, %v; want the thrown WAV", len(got), err)
+	}
+	ann.ok("bottle", "reply", itoa(voice.ID), "听到了")
 }

@@ -16,7 +16,7 @@ const momentsUsage = "moments post TEXT [--image PATH]... [--video PATH] [--link
 	"moments user ID [--limit N] [--before POST_ID] | moments like POST_ID | moments unlike POST_ID | moments delete POST_ID | " +
 	"moments comment POST_ID TEXT [--reply-to COMMENT_ID] | moments notifications | moments search TEXT [--limit N] [--before POST_ID] | " +
 	"moments settings [--hide-mine-from ID] [--unhide-mine-from ID] [--hide-theirs ID] [--unhide-theirs ID] " +
-	"[--strangers-see-10 on|off] [--friends-range all|6m|3d]"
+	"[--strangers-see-10 on|off] [--friends-range all|6m|3d] | moments cover PATH | moments uncover"
 
 // takeRepeated removes every --name VALUE (or --name=VALUE) from args and
 // returns the values and the rest, for the flags a command repeats.
@@ -54,7 +54,7 @@ func (e *env) moments(args []string) error {
 	if err != nil {
 		return err
 	}
-	need := map[string]int{"post": 1, "feed": 0, "user": 1, "like": 1, "unlike": 1, "delete": 1, "comment": 2, "notifications": 0, "settings": 0, "search": 1}
+	need := map[string]int{"post": 1, "feed": 0, "user": 1, "like": 1, "unlike": 1, "delete": 1, "comment": 2, "notifications": 0, "settings": 0, "search": 1, "cover": 1, "uncover": 0}
 	n, known := need[firstOr(pos)]
 	if !known || len(pos)-1 != n || (len(images) > 0 && pos[0] != "post") {
 		return usageErr("usage: %s", momentsUsage)
@@ -84,6 +84,17 @@ func (e *env) moments(args []string) error {
 	if sub == "post" {
 		return e.momentPost(rest[0], images, fl)
 	}
+	cover := ""
+	if sub == "cover" {
+		// Uploaded first, as an image; then set.
+		s, err := e.session()
+		if err != nil {
+			return err
+		}
+		if cover, err = e.uploadFile(s, "image", rest[0]); err != nil {
+			return err
+		}
+	}
 	c, _, h, err := e.signIn()
 	if err != nil {
 		return err
@@ -91,6 +102,8 @@ func (e *env) moments(args []string) error {
 	defer c.Close()
 	var req pb.ClientFrame
 	switch sub {
+	case "cover", "uncover":
+		req.Req = &pb.ClientFrame_MomentCover{MomentCover: &pb.MomentCoverRequest{Media: cover}}
 	case "feed":
 		req.Req = &pb.ClientFrame_MomentFeed{MomentFeed: &pb.MomentFeedRequest{Before: before, Limit: uint32(min(limit, 1000))}}
 	case "user":

@@ -68,6 +68,22 @@ func TestCLIMoments(t *testing.T) {
 	if code, ecode := ann.fail("moments", "post", "x", "--visibility", "only:"); code != 1 || ecode != "invalid_argument" {
 		t.Errorf("only nobody: exit %d, %q; want 1, invalid_argument", code, ecode)
 	}
+	// The cover: set from a file, shown in the settings; removed.
+	set := one[struct {
+		Cover string `json:"cover"`
+	}](ann, "moments", "cover", pic)
+	if set.Cover == "" {
+		t.Errorf("moments cover: got %+v, want a cover", set)
+	}
+	if code, ecode := ann.fail("moments", "cover", filepath.Join(t.TempDir(), "none.png")); code != 1 || ecode != "invalid_argument" {
+		t.Errorf("a missing cover file: exit %d, %q; want 1, invalid_argument", code, ecode)
+	}
+	if got := one[struct {
+		Cover string `json:"cover"`
+	}](ann, "moments", "uncover"); got.Cover != "" {
+		t.Errorf("moments uncover: got %+v", got)
+	}
+	ann.ok("moments", "cover", pic)
 	ben.ok("moments", "like", itoa(p.ID))
 	cat.ok("moments", "like", itoa(p.ID))
 	cb := one[idOut](ben, "moments", "comment", itoa(p.ID), "好看")

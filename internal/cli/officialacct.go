@@ -19,7 +19,7 @@ const oaUsage = `oa create ORG NAME [--type subscription|service] | oa list | oa
   oa rule add APPID KEYWORD REPLY [--match exact|contains] [--priority N]
   oa menu APPID JSON | oa broadcast APPID TEXT [--tag N]
   oa qr APPID [--scene N | --scene-str S] [--expire SECONDS | --expire permanent]
-  oa followers APPID | oa stats APPID FROM TO
+  oa followers APPID [--search TEXT] | oa inbox APPID | oa stats APPID FROM TO
   oa forum post APPID TEXT [--image PATH]... [--images MEDIA_ID,…] | oa forum list APPID | oa forum thread POST_ID
   oa forum reply POST_ID TEXT | oa forum pin|unpin|remove POST_ID`
 
@@ -30,7 +30,7 @@ func (e *env) oa(args []string) error {
 	if err != nil {
 		return err
 	}
-	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire", "images")
+	pos, fl, err := e.parse(args, -1, oaUsage, "type", "url", "token", "aes-key", "mode", "match", "priority", "tag", "scene", "scene-str", "expire", "images", "search")
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (e *env) oa(args []string) error {
 	need := map[string]int{
 		"create": 2, "list": 0, "search": 1, "profile": 1, "follow": 1, "unfollow": 1, "scan": 1, "following": 0,
 		"click": 2, "messages": 1, "server": 1, "template add": 3, "welcome": 2, "default": 2, "rule add": 3,
-		"menu": 2, "broadcast": 2, "domains": 2, "qr": 1, "followers": 1, "stats": 3,
+		"menu": 2, "broadcast": 2, "domains": 2, "qr": 1, "followers": 1, "inbox": 1, "stats": 3,
 		"forum post": 2, "forum list": 1, "forum thread": 1, "forum reply": 2, "forum pin": 1, "forum unpin": 1, "forum remove": 1,
 	}
 	n, ok := need[sub]
@@ -273,16 +273,40 @@ func (e *env) oa(args []string) error {
 	case "forum list":
 		return e.oaForumList(c, id)
 	case "followers":
-		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaFollowers{OaFollowers: &pb.OaFollowersRequest{Account: id}}})
-		if err != nil {
-			return err
-		}
-		for _, x := range f.GetOaFollowers().GetFans() {
-			if err := e.print(x); err != nil {
+		// Every page, following next (a search looks at a bounded
+		// number of followers per request, so a page may be empty).
+		for after := ""; ; {
+			f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaFollowers{OaFollowers: &pb.OaFollowersRequest{Account: id, After: after, Search: fl["search"]}}})
+			if err != nil {
 				return err
 			}
+			for _, x := range f.GetOaFollowers().GetFans() {
+				if err := e.print(x); err != nil {
+					return err
+				}
+			}
+			if after = f.GetOaFollowers().GetNext(); after == "" {
+				return nil
+			}
 		}
-		return nil
+	case "inbox":
+		// What followers sent the account, newest first, every page.
+		for before := int64(0); ; {
+			f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaInbox{OaInbox: &pb.OaInboxRequest{Account: id, Before: before}}})
+			if err != nil {
+				return err
+			}
+			ms := f.GetOaMessages().GetMessages()
+			for _, m := range ms {
+				if err := e.print(m); err != nil {
+					return err
+				}
+			}
+			if !f.GetOaMessages().GetMore() || len(ms) == 0 {
+				return nil
+			}
+			before = ms[len(ms)-1].GetId()
+		}
 	case "stats":
 		f, err := call(&pb.ClientFrame{Req: &pb.ClientFrame_OaStats{OaStats: &pb.OaStatsRequest{Account: id, From: rest[1], To: rest[2]}}})
 		if err != nil {

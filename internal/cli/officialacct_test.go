@@ -134,6 +134,12 @@ func TestOfficialAccounts(t *testing.T) {
 	if len(fans) != 2 || !strings.Contains(strings.Join(fans, ""), "ADD_SCENE_QR_CODE") {
 		t.Errorf("oa followers: got %q, want 2 with one from the QR code", fans)
 	}
+	if got := op.ok("oa", "inbox", acct.AppID); len(got) == 0 || !strings.Contains(got[0], `"nickname":"reader_`) {
+		t.Errorf("oa inbox: got %q, want followers' messages with their nicknames", got)
+	}
+	if got := op.ok("oa", "followers", acct.AppID, "--search", "R_02"); len(got) != 1 || !strings.Contains(got[0], `"nickname":"reader_02"`) {
+		t.Errorf("oa followers --search R_02: got %q, want reader_02 only", got)
+	}
 	today := time.Now().UTC().Format("2006-01-02")
 	st := one[struct {
 		New    int64 `json:"new"`

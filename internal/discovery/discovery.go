@@ -70,6 +70,10 @@ type Bottle struct {
 	ID      int64
 	Thrower hongyan.UserID
 	Text    string
+	// Voice is the media ID of the voice clip the bottle carries (empty:
+	// text only), VoiceMS its length.
+	Voice   string
+	VoiceMS int
 	Created time.Time
 	Expires time.Time
 	Picker  hongyan.UserID
@@ -152,6 +156,9 @@ type Bottles interface {
 	BottlesOf(ctx context.Context, user hongyan.UserID, limit int) ([]Bottle, error)
 	// Messages returns up to limit messages of bottle, oldest first.
 	Messages(ctx context.Context, bottle int64, limit int) ([]BottleMessage, error)
+	// CanHear reports whether user threw or holds one of thrower's
+	// bottles that carries voice clip voice.
+	CanHear(ctx context.Context, thrower, user hongyan.UserID, voice string) (bool, error)
 	// PruneBottles removes the bottles that expired before before and were
 	// never answered, and returns how many.
 	PruneBottles(ctx context.Context, before time.Time) (int, error)

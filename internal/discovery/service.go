@@ -27,10 +27,24 @@ type Profiles interface {
 	Card(ctx context.Context, user hongyan.UserID) (Card, error)
 }
 
+// Voices lets bottles carry voice clips: the node fills it with the media
+// feature.
+type Voices interface {
+	// ShareVoice checks that media id is a voice clip user may send and
+	// records that user's bottles carry it, so that whoever may hear one
+	// of them (CanHear) may download it; it returns the clip's length.
+	ShareVoice(ctx context.Context, user hongyan.UserID, id string) (time.Duration, error)
+}
+
+// SetVoices installs the voice clips of bottles (nil: bottles carry text
+// only).
+func (s *Service) SetVoices(v Voices) { s.voices = v }
+
 // Limits of the discovery rules.
 const (
-	MaxBottleText   = 500 // characters of a bottle or a reply
-	MaxNearby       = 50  // people one nearby query returns
+	MaxBottleText   = 500              // characters of a bottle or a reply
+	MaxVoice        = 60 * time.Second // a bottle's voice clip
+	MaxNearby       = 50               // people one nearby query returns
 	maxScan         = 2000
 	maxShakers      = 50
 	maxShakerPages  = 10
@@ -80,6 +94,7 @@ type Service struct {
 	profiles Profiles
 	pub      hongyan.Publisher
 	cfg      Config
+	voices   Voices
 }
 
 // New returns a Service; zero fields of cfg take DefaultConfig's values.
@@ -378,6 +393,8 @@ type View struct {
 	ID       int64
 	Mine     bool // the viewer threw it
 	Text     string
+	Voice    string // the media ID of its voice clip (empty: none)
+	VoiceMS  int
 	Created  time.Time
 	Expires  time.Time
 	Replied  bool
@@ -407,23 +424,71 @@ func checkBottleText(text string) (string, error) {
 // Throw throws a bottle with text into the sea; it drifts for
 // Config.BottleTTL.
 func (s *Service) Throw(ctx context.Context, c hongyan.Caller, text string) (View, error) {
-	text, err := checkBottleText(text)
-	if err != nil {
-		return View{}, err
+	return s.ThrowVoice(ctx, c, text, "")
+}
+
+// ThrowVoice throws a bottle that carries voice, one of the caller's
+// uploaded voice clips (at most MaxVoice long), and text, which may then
+// be empty; with no voice it is Throw.
+func (s *Service) ThrowVoice(ctx context.Context, c hongyan.Caller, text, voice string) (View, error) {
+	b := Bottle{Thrower: c.User, Voice: voice}
+	var err error
+	if voice == "" {
+		if b.Text, err = checkBottleText(text); err != nil {
+			return View{}, err
+		}
+	} else {
+		if b.Text = strings.TrimSpace(text); b.Text != "" {
+			if err := hongyan.ValidText("text", b.Text, MaxBottleText); err != nil {
+				return View{}, err
+			}
+		}
+		if len(voice) > 128 {
+			return View{}, invalid("a voice clip's media ID is at most 128 bytes")
+		}
+		if s.voices == nil {
+			return View{}, invalid("this server keeps no media")
+		}
 	}
 	now := s.cfg.Now()
 	if err := s.takeDaily(ctx, c.User, "bottles thrown", now, s.cfg.ThrowsPerDay); err != nil {
 		return View{}, err
 	}
-	b, err := s.store.Throw(ctx, Bottle{Thrower: c.User, Text: text, Created: now, Expires: now.Add(s.cfg.BottleTTL)})
-	if err != nil {
+	if voice != "" {
+		// Shared before the bottle exists: a bottle is never without its
+		// clip, and a clip shared for a bottle that failed is heard by
+		// nobody (CanHear asks for a bottle that carries it).
+		d, err := s.voices.ShareVoice(ctx, c.User, voice)
+		if err != nil {
+			return View{}, err
+		}
+		if d <= 0 || d > MaxVoice {
+			return View{}, invalid("a bottle's voice clip lasts up to %v", MaxVoice)
+		}
+		b.VoiceMS = int(d.Milliseconds())
+	}
+	b.Created, b.Expires = now, now.Add(s.cfg.BottleTTL)
+	if b, err = s.store.Throw(ctx, b); err != nil {
 		return View{}, err
 	}
 	return view(c.User, b, nil), nil
 }
 
+// CanHear reports whether user may download voice clip voice shared by
+// thrower for bottles (the media feature asks): the thrower, or the one
+// who holds a bottle of theirs that carries it and has not blocked them
+// nor been blocked.
+func (s *Service) CanHear(ctx context.Context, user, thrower hongyan.UserID, voice string) (bool, error) {
+	ok, err := s.store.CanHear(ctx, thrower, user, voice)
+	if err != nil || !ok || user == thrower {
+		return ok, err
+	}
+	blocked, err := s.rel.Blocked(ctx, user, thrower)
+	return !blocked, err
+}
+
 func view(me hongyan.UserID, b Bottle, ms []BottleMessage) View {
-	v := View{ID: b.ID, Mine: b.Thrower == me, Text: b.Text, Created: b.Created, Expires: b.Expires, Replied: b.Replied}
+	v := View{ID: b.ID, Mine: b.Thrower == me, Text: b.Text, Voice: b.Voice, VoiceMS: b.VoiceMS, Created: b.Created, Expires: b.Expires, Replied: b.Replied}
 	for _, m := range ms {
 		v.Messages = append(v.Messages, MessageView{ID: m.ID, Mine: m.FromThrower == v.Mine, Text: m.Text, Created: m.Created})
 	}

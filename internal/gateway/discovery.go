@@ -48,7 +48,7 @@ func discoveryRoutes(rs routes) {
 		return &pb.ServerFrame{Body: &pb.ServerFrame_Shake{Shake: ShakeResultPB(m, c.g.s.Discovery.ShakeWindow().Milliseconds())}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_BottleThrow) (*pb.ServerFrame, error) {
-		v, err := c.g.s.Discovery.Throw(ctx, me, r.BottleThrow.Text)
+		v, err := c.g.s.Discovery.ThrowVoice(ctx, me, r.BottleThrow.Text, r.BottleThrow.Voice)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +120,8 @@ func bottleMessagePB(m discovery.MessageView) *pb.BottleMessage {
 // BottlePB converts a bottle as its viewer sees it; the change-log
 // resolver uses it too.
 func BottlePB(v discovery.View) *pb.Bottle {
-	out := &pb.Bottle{Id: v.ID, Mine: v.Mine, Text: v.Text, Created: v.Created.UnixMilli(), Expires: v.Expires.UnixMilli(), Replied: v.Replied}
+	out := &pb.Bottle{Id: v.ID, Mine: v.Mine, Text: v.Text, Created: v.Created.UnixMilli(), Expires: v.Expires.UnixMilli(), Replied: v.Replied,
+		Voice: v.Voice, VoiceMs: uint32(v.VoiceMS)}
 	for _, m := range v.Messages {
 		out.Messages = append(out.Messages, bottleMessagePB(m))
 	}

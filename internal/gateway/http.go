@@ -26,6 +26,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /export", g.serveExport)
 	mux.HandleFunc("GET /export/{conversation}", g.serveExport)
 	g.registerMediaRoutes(mux)
+	mux.HandleFunc("GET /media/oa/{account}/{id}", g.serveOAMedia)
 	return mux
 }
 

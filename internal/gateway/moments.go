@@ -35,8 +35,21 @@ func momentRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		return momentsFrame(vs, next), nil
+		f := momentsFrame(vs, next)
+		if q.Before == 0 { // the top of the page shows the cover
+			if f.GetMoments().Cover, err = c.g.s.Moments.Cover(ctx, me, hongyan.UserID(q.User)); err != nil {
+				return nil, err
+			}
+		}
+		return f, nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_MomentCover) (*pb.ServerFrame, error) {
+		set, err := c.g.s.Moments.SetCover(ctx, me, r.MomentCover.Media)
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_MomentSettings{MomentSettings: momentSettingsPB(set)}}, nil
+	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_MomentSearch) (*pb.ServerFrame, error) {
 		q := r.MomentSearch
 		vs, next, err := c.g.s.Moments.Search(ctx, me, q.Query, q.Before, int(min(q.Limit, moments.MaxPage)))
@@ -177,5 +190,5 @@ func momentNotificationPB(n moments.NotificationView) *pb.MomentNotification {
 
 func momentSettingsPB(s moments.Settings) *pb.MomentSettings {
 	return &pb.MomentSettings{StrangersSee_10: s.StrangersSee10, FriendsRange: pb.MomentRange(s.FriendsRange),
-		HideMineFrom: int64s(s.HideMineFrom), HideTheirs: int64s(s.HideTheirs)}
+		HideMineFrom: int64s(s.HideMineFrom), HideTheirs: int64s(s.HideTheirs), Cover: s.Cover}
 }

@@ -88,18 +88,14 @@ func oaPostPB(p oa.Post) *pb.OaForumPost {
 		MediaIds: p.Media, Pinned: p.Pinned, Replies: int32(p.Replies), Time: p.Created.UnixMilli()}
 }
 
-// publicNames returns the public profiles of users (those that exist), for
-// the screens that show people who are not one's contacts: the authors of
-// an account's community, followers to the account's operators.
+// publicNames returns the public profiles of users (those that exist), in
+// one lookup, for the screens that show people who are not one's
+// contacts: the authors of an account's community, the senders in its
+// inbox to its operators. Names are decoration: a failed lookup shows none.
 func (c *conn) publicNames(ctx context.Context, users []hongyan.UserID) map[hongyan.UserID]account.Account {
-	out := make(map[hongyan.UserID]account.Account, len(users))
-	for _, u := range users {
-		if _, ok := out[u]; ok {
-			continue
-		}
-		if a, err := c.g.s.Accounts.Account(ctx, u); err == nil {
-			out[u] = a
-		}
+	out, err := c.g.s.Accounts.AccountsByID(ctx, users)
+	if err != nil {
+		return map[hongyan.UserID]account.Account{}
 	}
 	return out
 }

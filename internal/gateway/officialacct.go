@@ -126,6 +126,25 @@ func officialAccountRoutes(rs routes) {
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaMessages{OaMessages: list}}, nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaInbox) (*pb.ServerFrame, error) {
+		q := r.OaInbox
+		ms, more, err := c.g.s.OfficialAccounts.Inbox(ctx, me, oa.AccountID(q.Account), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		users := make([]hongyan.UserID, len(ms))
+		for i, m := range ms {
+			users[i] = m.User
+		}
+		names := c.publicNames(ctx, users)
+		list := &pb.OaMessageList{More: more}
+		for _, m := range ms {
+			pm := oaMessagePB(m)
+			pm.User, pm.Nickname = int64(m.User), names[m.User].Profile.Nickname
+			list.Messages = append(list.Messages, pm)
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_OaMessages{OaMessages: list}}, nil
+	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_OaFollowing) (*pb.ServerFrame, error) {
 		return oaAccountsFrame(c.g.s.OfficialAccounts.Following(ctx, me))
 	})
@@ -354,19 +373,14 @@ func officialAccountRoutes(rs routes) {
 		if limit <= 0 || limit > 500 {
 			limit = 500
 		}
-		fs, err := c.g.s.OfficialAccounts.Followers(ctx, me, oa.AccountID(q.Account), oa.FanQuery{After: q.After, Tag: q.Tag, Search: q.Search, Limit: limit})
+		page, err := c.g.s.OfficialAccounts.Followers(ctx, me, oa.AccountID(q.Account), oa.FanQuery{After: q.After, Tag: q.Tag, Search: q.Search, Limit: limit})
 		if err != nil {
 			return nil, err
 		}
-		list := &pb.OaFanList{}
-		users := make([]hongyan.UserID, len(fs))
-		for i, f := range fs {
-			users[i] = f.User
-		}
-		names := c.publicNames(ctx, users)
-		for _, f := range fs {
+		list := &pb.OaFanList{Next: page.Next}
+		for _, f := range page.Fans {
 			list.Fans = append(list.Fans, &pb.OaFan{User: int64(f.User), Openid: f.OpenID, Following: f.Following, Since: f.Since.UnixMilli(),
-				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli(), Nickname: names[f.User].Profile.Nickname})
+				Scene: f.Scene, Remark: f.Remark, Blocked: f.Blocked, Tags: f.Tags, LastIn: f.LastIn.UnixMilli(), Nickname: f.Nickname})
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_OaFollowers{OaFollowers: list}}, nil
 	})

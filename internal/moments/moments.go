@@ -135,6 +135,9 @@ type Settings struct {
 	FriendsRange   Range
 	HideMineFrom   []hongyan.UserID // these people do not see my posts
 	HideTheirs     []hongyan.UserID // I do not see these people's posts in my feed
+	// Cover is the media ID of the image at the top of my Moments page
+	// ('' for none).
+	Cover string
 }
 
 // Hide is a per-person setting.
@@ -237,6 +240,9 @@ type Prefs interface {
 	Ranges(ctx context.Context, owners []hongyan.UserID) (map[hongyan.UserID]Settings, error)
 	SetSettings(ctx context.Context, owner hongyan.UserID, strangersSee10 bool, r Range, changes []hongyan.Change) ([]hongyan.Change, error)
 	SetHide(ctx context.Context, owner, other hongyan.UserID, h Hide, on bool, changes []hongyan.Change) ([]hongyan.Change, error)
+	// SetCover sets owner's cover ('' removes it), their other settings
+	// unchanged, and appends changes.
+	SetCover(ctx context.Context, owner hongyan.UserID, cover string, changes []hongyan.Change) ([]hongyan.Change, error)
 	// HidingFrom returns the users who hide their posts from viewer.
 	HidingFrom(ctx context.Context, viewer hongyan.UserID) ([]hongyan.UserID, error)
 }

@@ -37,6 +37,10 @@ type Files interface {
 	// Share checks that user may read media id and records that post
 	// shows it, so that whoever may see the post may download it.
 	Share(ctx context.Context, user hongyan.UserID, id string, post int64) (Media, error)
+	// ShareCover checks that media id is an image user may use and
+	// records that user's cover shows it, so that whoever may see the
+	// cover (CanSeeCover) may download it.
+	ShareCover(ctx context.Context, user hongyan.UserID, id string) error
 }
 
 // Limits of the Moments rules.

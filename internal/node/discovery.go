@@ -9,6 +9,7 @@ import (
 	"hongyan/internal/contact"
 	"hongyan/internal/discovery"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/sqldb/stores"
 )
 
@@ -51,4 +52,32 @@ func (p discoveryProfiles) Card(ctx context.Context, user hongyan.UserID) (disco
 		c.Avatar = "/avatar/" + a.Profile.Avatar
 	}
 	return c, nil
+}
+
+// A user's drift-bottle voice clips are referenced from the media feature
+// as the "conversation" bottleBase + the thrower's user ID: user IDs stay
+// below 2^53 (account.MaxUserID), so these lie between the forum's
+// (below forumBase/2 = -2^62) and Moments' (from -2^54), and the media
+// feature asks discovery (CanHear) about them.
+const (
+	bottleBase = forumBase / 2
+	bottleSpan = 1 << 53
+)
+
+func bottleRef(thrower hongyan.UserID) hongyan.ConversationID {
+	return hongyan.ConversationID(bottleBase + int64(thrower))
+}
+
+// bottleVoices lets drift bottles carry the thrower's voice clips.
+type bottleVoices struct{ media *media.Service }
+
+func (v bottleVoices) ShareVoice(ctx context.Context, user hongyan.UserID, id string) (time.Duration, error) {
+	i, err := v.media.Attach(ctx, user, id, bottleRef(user))
+	if err != nil {
+		return 0, err
+	}
+	if i.Class != media.ClassVoice {
+		return 0, hongyan.Errorf(hongyan.CodeInvalid, "a bottle carries a voice clip, not a %s", i.Class)
+	}
+	return time.Duration(i.DurationMS) * time.Millisecond, nil
 }

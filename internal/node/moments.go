@@ -6,6 +6,7 @@ import (
 
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
+	"hongyan/internal/discovery"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
@@ -48,6 +49,26 @@ func (f momentFiles) Share(ctx context.Context, user hongyan.UserID, id string, 
 		DurationMS: i.DurationMS, Thumbnail: i.Thumbnail, Poster: i.Poster}, nil
 }
 
+// A user's Moments cover is referenced from the media feature as the
+// "conversation" coverBase + the user's ID (below 2^53): between the
+// bottles' range (below -2^62 + 2^53) and Moments' posts (from -2^54).
+const (
+	coverBase = bottleBase / 2
+	coverSpan = 1 << 53
+)
+
+func coverRef(owner hongyan.UserID) hongyan.ConversationID {
+	return hongyan.ConversationID(coverBase + int64(owner))
+}
+
+func (f momentFiles) ShareCover(ctx context.Context, user hongyan.UserID, id string) error {
+	i, err := f.media.Attach(ctx, user, id, coverRef(user))
+	if err == nil && i.Class != media.ClassImage {
+		return hongyan.Errorf(hongyan.CodeInvalid, "a cover is an image, not a %s", i.Class)
+	}
+	return err
+}
+
 // mediaReaders answers the media feature who may read what was sent into
 // a chat conversation (the chat feature) or shown by a post (Moments, set
 // once it is built).
@@ -55,6 +76,7 @@ type mediaReaders struct {
 	chats   *chat.Service
 	moments *moments.Service
 	forum   *officialacct.Service
+	bottles *discovery.Service
 }
 
 // An official account's forum post's images are referenced as the
@@ -81,6 +103,18 @@ func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, co
 			return false, nil
 		}
 		return r.forum.CanSeePost(ctx, user, int64(conv)-forumBase)
+	}
+	if conv < bottleBase+bottleSpan {
+		if r.bottles == nil {
+			return false, nil
+		}
+		return r.bottles.CanHear(ctx, user, hongyan.UserID(conv-bottleBase), id)
+	}
+	if conv < coverBase+coverSpan {
+		if r.moments == nil || conv < coverBase {
+			return false, nil
+		}
+		return r.moments.CanSeeCover(ctx, user, hongyan.UserID(conv-coverBase), id)
 	}
 	if conv < 0 {
 		// Media are shared with a post only by posting it (momentFiles).

@@ -135,6 +135,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	favorites := favorite.New(db.Favorites(), chats, pub)
 	oas := officialacct.New(db.OfficialAccounts(), pub)
 	oas.SetImages(forumImages{mediaFiles})
+	oas.SetNames(oaNames{accounts})
 	oas.SetForumRate(hongyan.Rate{N: cfg.Limits.OAForumPostsPerMinute, Per: time.Minute})
 	readers.forum = oas
 	mcfg := moments.DefaultConfig()
@@ -150,6 +151,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		return nil, err
 	}
 	n.finds = newDiscovery(cfg, db, contacts, accounts, pub)
+	n.finds.SetVoices(bottleVoices{mediaFiles})
+	readers.bottles = n.finds
 	if n.relays, err = newRelays(cfg, log, n.reg); err != nil {
 		n.pay.Close()
 		db.Close()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,6 +139,50 @@ func TestOfficialAccountVoiceVideoMusic(t *testing.T) {
 		}
 		if strings.Join(out, "\n") != strings.Join(want, "\n") {
 			t.Errorf("the follower's chat from the account:\n%s\nwant\n%s", strings.Join(out, "\n"), strings.Join(want, "\n"))
+		}
+
+		// A video from the follower reaches the developer as a video push.
+		mp4 := append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), make([]byte, 2000)...)
+		clip := upload(t, srv, fan.token, "kind=video&duration_ms=1000&name=clip.mp4", mp4).media(t)
+		vid := call(t, f, &pb.ClientFrame{Req: &pb.ClientFrame_OaSend{OaSend: &pb.OaSendRequest{Account: acct.Id, Kind: "video", MediaId: clip.ID}}}).GetOaMessage().GetContent()
+		if vid.GetKind() != "video" || vid.GetMediaId() == "" || vid.GetMediaId() == clip.ID {
+			t.Errorf("sent video = %v; want kind video and the account's copy's media ID", vid)
+		}
+		n.OfficialAccounts().Wait()
+		mu.Lock()
+		if last := got[len(got)-1]; len(got) != 2 || last.MsgType != message.MsgTypeVideo || last.MediaID != vid.GetMediaId() || last.MsgID == 0 {
+			t.Errorf("the developer's pushes: got %d, the last %+v; want a video push with MediaId %s", len(got), last, vid.GetMediaId())
+		}
+		mu.Unlock()
+
+		// The console's inbox shows both, newest first, with the sender;
+		// operators play them, nobody else does.
+		inbox := &pb.ClientFrame{Req: &pb.ClientFrame_OaInbox{OaInbox: &pb.OaInboxRequest{Account: acct.Id, Limit: 1}}}
+		page := call(t, o, inbox).GetOaMessages()
+		if len(page.Messages) != 1 || !page.More || page.Messages[0].Content.GetKind() != "video" || page.Messages[0].User != fan.id || page.Messages[0].Nickname != "media_fan01" {
+			t.Fatalf("inbox page 1: got %v, want the video from media_fan01 and more", page)
+		}
+		inbox.GetOaInbox().Before = page.Messages[0].Id
+		page = call(t, o, inbox).GetOaMessages()
+		if len(page.Messages) != 1 || page.Messages[0].Content.GetKind() != "voice" || page.Messages[0].Content.GetMediaId() != m {
+			t.Errorf("inbox page 2: got %v, want the voice clip", page)
+		}
+		for _, who := range []struct {
+			name  string
+			token string
+		}{{"a stranger", stranger.token}, {"the follower", fan.token}} {
+			if code := callCode(session(t, srv, user{token: who.token, account: who.name}), inbox); code != "permission_denied" {
+				t.Errorf("%s reads the inbox: got %q, want permission_denied", who.name, code)
+			}
+			if r := request(t, "GET", srv.URL+"/media/oa/"+strconv.FormatInt(acct.Id, 10)+"/"+m, who.token, nil); r.status != http.StatusForbidden {
+				t.Errorf("%s fetches the account's media: got %d, want 403", who.name, r.status)
+			}
+		}
+		if r := request(t, "GET", srv.URL+"/media/oa/"+strconv.FormatInt(acct.Id, 10)+"/"+m, owner.token, nil); r.status != http.StatusOK || !bytes.Equal(r.body, wav) || r.header.Get("Content-Type") != "audio/wav" {
+			t.Errorf("the operator plays the clip: %d %q, %d bytes; want the follower's WAV", r.status, r.header.Get("Content-Type"), len(r.body))
+		}
+		if r := request(t, "GET", srv.URL+"/media/oa/"+strconv.FormatInt(acct.Id, 10)+"/no-such-media", owner.token, nil); r.status != http.StatusNotFound {
+			t.Errorf("missing media: got %d, want 404", r.status)
 		}
 	})
 }

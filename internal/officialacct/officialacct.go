@@ -178,6 +178,9 @@ type Fan struct {
 	Blocked    bool
 	LastIn     time.Time // their last message or event: opens the 48-hour reply window
 	Tags       []int64
+	// Nickname is the user's public nickname as the account feature
+	// tells it (Service.Followers fills it; never stored here).
+	Nickname string
 }
 
 // The scenes a follow came from (as the developer API reports them).

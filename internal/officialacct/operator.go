@@ -692,14 +692,6 @@ func (s *Service) Preview(ctx context.Context, c hongyan.Caller, id AccountID, c
 
 // ---- followers ----
 
-// Followers returns a page of followers (analysts up).
-func (s *Service) Followers(ctx context.Context, c hongyan.Caller, id AccountID, q FanQuery) ([]Fan, error) {
-	if _, err := s.operate(ctx, c, id, analysts); err != nil {
-		return nil, err
-	}
-	return s.followers(ctx, id, q)
-}
-
 func (s *Service) followers(ctx context.Context, id AccountID, q FanQuery) ([]Fan, error) {
 	if q.Limit <= 0 || q.Limit > MaxPage {
 		q.Limit = MaxPage

@@ -68,6 +68,7 @@ type Service struct {
 	forumRate hongyan.RateLimiter
 	limiters  hongyan.Limiters // makes forumRate
 	images    Images
+	names     Names
 }
 
 // New returns a Service on store.

@@ -142,6 +142,9 @@ type Messages interface {
 	// History returns up to limit of the messages between user and the
 	// account with IDs below before (all when 0), newest first.
 	History(ctx context.Context, id AccountID, user hongyan.UserID, before int64, limit int) ([]Message, error)
+	// Inbox returns up to limit of the messages the account's users sent
+	// it (not its own) with IDs below before (all when 0), newest first.
+	Inbox(ctx context.Context, id AccountID, before int64, limit int) ([]Message, error)
 	Broadcasts(ctx context.Context, id AccountID, limit int) ([]Broadcast, error)
 	// BroadcastByID returns one of the account's broadcasts.
 	BroadcastByID(ctx context.Context, id AccountID, broadcast int64) (Broadcast, error)

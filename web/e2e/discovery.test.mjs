@@ -1,5 +1,6 @@
 // Discover's people nearby (browser geolocation, and a typed position when
-// the browser gives none), shake and drift bottles, on a desktop and a
+// the browser gives none), shake and drift bottles (a voice bottle from
+// the microphone too), on a desktop and a
 // phone, in English and Chinese; nobody is ever shown a position.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -113,5 +114,37 @@ describe("discovery", { skip }, () => {
     await page.locator(`[data-bottle="${thrown.id}"]`, { hasText: "2 messages" }).waitFor();
     expectNoErrors(page);
     await page.context().close();
+  });
+
+  it("throws a voice bottle from the microphone; the picker plays it and answers", async () => {
+    const page = await device(browser, server, "near_cat", { locale: "zh-CN" });
+    await go(page, "/discover/bottles");
+    await page.locator('[data-action="bottle-throw-voice"]').click();
+    // Chromium's fake microphone; a second of it, then throw.
+    await page.locator(".rec-panel .rec-time").getByText("0:01").waitFor();
+    await page.locator('[data-action="rec-send"]').click();
+    await page.locator(".toast", { hasText: "你的瓶子漂走了。" }).waitFor({ timeout: 15000 });
+    await page.locator("[data-bottle]", { hasText: "语音" }).waitFor();
+    const mine = (await cat.body("bottles", {})).bottles.find((b) => b.voice);
+    assert.ok(mine && mine.voiceMs >= 500 && mine.text === "", `cat's voice bottle: ${JSON.stringify(mine, (k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    expectNoErrors(page);
+    await page.context().close();
+
+    const picker = await device(browser, server, "near_ben");
+    await go(picker, "/discover/bottles");
+    await picker.locator('[data-action="bottle-pick"]').click();
+    const view = picker.locator('[data-screen="bottle"]');
+    await view.locator('[data-action="bottle-play"]').click();
+    const audio = view.locator(`audio[data-bottle-voice="${mine.voice}"]`);
+    await audio.waitFor();
+    assert.match(await audio.getAttribute("src"), /^blob:/);
+    await picker.waitForFunction(() => (document.querySelector("audio[data-bottle-voice]")?.duration ?? 0) > 0);
+    await view.locator('[data-form="bottle-reply"] input').fill("I heard you");
+    await view.locator('[data-form="bottle-reply"] button[type="submit"]').click();
+    await view.locator("[data-bottle-message]", { hasText: "I heard you" }).waitFor();
+    const seen = await cat.body("bottleGet", { bottle: mine.id });
+    assert.equal(seen.messages[0].text, "I heard you");
+    expectNoErrors(picker);
+    await picker.context().close();
   });
 });

@@ -3,7 +3,8 @@
 // new-messages bar and notifications follow; search finds the post; a
 // forwarded card and a saved favorite open it only for those who may see
 // it; someone who is not the author's friend sees nothing; deleting takes
-// it away. Screenshots of the Moments screens go to docs/screenshots.
+// it away; the cover reaches the owner's other device and friends, not
+// strangers. Screenshots of the Moments screens go to docs/screenshots.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -209,6 +210,37 @@ describe("Moments", { skip }, () => {
     await ann.body("momentDelete", { post: later.id });
 
     for (const p of [a, b, c]) {
+      assert.deepEqual(p.errors, []);
+      await p.context().close();
+    }
+  });
+
+  it("sets the cover: on my feed, on my other device, on my page for a friend, not for a stranger", async () => {
+    const page = await device(browser, server, "mo_ann", { locale: "zh-CN" });
+    const other = await device(browser, server, "mo_ann");
+    await feed(page);
+    await feed(other);
+    const chooser = page.waitForEvent("filechooser");
+    await page.locator('[data-screen="moments"] button.mo-cover-img').click();
+    await (await chooser).setFiles(pics[0]);
+    await page.locator(".toast", { hasText: "封面已更换。" }).waitFor({ timeout: 15000 });
+    const img = page.locator('[data-screen="moments"] .mo-cover-img img');
+    await img.waitFor();
+    assert.match(await img.getAttribute("src"), /^blob:/);
+    const id = await page.locator('[data-screen="moments"] .mo-cover-img').getAttribute("data-cover-media");
+    assert.ok(id, "the cover's media ID");
+    // My other device hears of it through the change log.
+    await other.locator(`[data-screen="moments"] .mo-cover-img[data-cover-media="${id}"] img`).waitFor({ timeout: 15000 });
+    // A friend sees it at the top of my page; a stranger does not.
+    const friend = await device(browser, server, "mo_ben");
+    await go(friend, `/discover/moments/u/${ann.session.user}`);
+    await friend.locator(`[data-screen="moments-album"] .mo-cover-img[data-cover-media="${id}"] img`).waitFor({ timeout: 15000 });
+    assert.equal(await friend.locator("[data-screen=moments-album] button.mo-cover-img").count(), 0, "only my own cover is a button");
+    const stranger = await device(browser, server, "mo_cat");
+    await go(stranger, `/discover/moments/u/${ann.session.user}`);
+    await stranger.locator('[data-screen="moments-album"]').getByText("No posts to show.").waitFor(); // the first page has come
+    assert.equal(await stranger.locator('[data-screen="moments-album"] .mo-cover-img').getAttribute("data-cover-media"), "");
+    for (const p of [page, other, friend, stranger]) {
       assert.deepEqual(p.errors, []);
       await p.context().close();
     }

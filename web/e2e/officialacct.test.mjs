@@ -1,11 +1,14 @@
 // Official accounts in the browser: follow by a QR code's link, the
 // Subscriptions entry, the account's chat with a keyword reply and a menu
 // tap, a broadcast reaching the follower, and the article reader (whose
-// markup-looking text stays text).
+// markup-looking text stays text); the console's follower search; a
+// follower's voice clip and video reaching the console's inbox.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { launch, startServer, skipReason, SHOTS, PHONE } from "./harness.mjs";
+import { writeFileSync } from "node:fs";
+import { launch, startServer, skipReason, SHOTS, PHONE, OUT } from "./harness.mjs";
+import { webm } from "./people.mjs";
 import { user } from "./protocol.mjs";
 import { login, newPage, go, xssFired } from "./ui.mjs";
 
@@ -134,5 +137,73 @@ describe("official accounts", { skip }, () => {
     assert.equal(hist.messages[0].content.text, "Park behind the building");
     assert.deepEqual(page.errors, []);
     assert.deepEqual(fan.errors, []);
+  });
+
+  it("searches the console's followers by nickname on the server", async () => {
+    const other = await user(server.url, "oa_reader2", "Zhang Wei");
+    try {
+      await other.body("oaFollow", { account: acct.id });
+      const page = await newPage(browser, server, { locale: "zh-CN" });
+      await login(page, "oa_operator");
+      await go(page, "/discover/oa");
+      await page.locator('[data-entry="oa-console"]').click();
+      await page.locator(`[data-oa-console="${acct.id}"]`).click();
+      const fans = page.locator('[data-oa-section="followers"]');
+      await fans.locator(`[data-fan="${other.session.user}"]`).waitFor();
+      await fans.locator(`[data-fan="${reader.session.user}"]`).waitFor();
+      await fans.locator('[data-oa-search="followers"]').fill("zhang");
+      await fans.locator(`[data-fan="${reader.session.user}"]`).waitFor({ state: "detached" });
+      assert.equal(await fans.locator("[data-fan]").count(), 1);
+      assert.equal(await fans.locator("[data-fan]").getAttribute("data-fan-name"), "Zhang Wei");
+      await fans.locator('[data-oa-search="followers"]').fill("nobody-here");
+      await fans.getByText("没有找到。").waitFor();
+      assert.deepEqual(page.errors, []);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("sends the account a voice clip and a video, which the console plays", async () => {
+    await reader.body("oaFollow", { account: acct.id }); // (already following when the first test ran)
+    const page = await newPage(browser, server);
+    await login(page, "oa_reader1");
+    await go(page, `/oa/${acct.id}/chat`);
+    const chat = page.locator('[data-screen="oa-chat"]');
+    await chat.locator("[data-oa-toggle]").waitFor();
+    if (await chat.locator(".oa-input").isHidden()) await chat.locator("[data-oa-toggle]").click();
+    // Voice: Chromium's fake microphone; record for a second, then send.
+    await chat.locator("[data-oa-voice]").click();
+    await chat.locator(".rec-panel .rec-time").getByText("0:01").waitFor();
+    await chat.locator('[data-action="rec-send"]').click();
+    await chat.locator('.msg.mine [data-oa-kind="voice"]').waitFor({ timeout: 15000 });
+    // A video from the photo-or-video picker.
+    writeFileSync(join(OUT, "oa-clip.webm"), webm());
+    await chat.locator("[data-oa-file]").setInputFiles(join(OUT, "oa-clip.webm"));
+    await chat.locator('.msg.mine [data-oa-kind="video"]').waitFor({ timeout: 15000 });
+    assert.deepEqual(page.errors, []);
+
+    // The operator sees both in the console's inbox and plays them.
+    const con = await newPage(browser, server);
+    await login(con, "oa_operator");
+    await go(con, "/discover/oa");
+    await con.locator('[data-entry="oa-console"]').click();
+    await con.locator(`[data-oa-console="${acct.id}"]`).click();
+    const inbox = con.locator('[data-oa-section="inbox"]');
+    const voice = inbox.locator('[data-inbox-kind="voice"]').first();
+    const video = inbox.locator('[data-inbox-kind="video"]').first();
+    await voice.waitFor();
+    await video.waitFor();
+    assert.match(await voice.innerText(), /Reader/);
+    await voice.locator('[data-oa-play="voice"]').click();
+    const audio = voice.locator('audio[data-oa-player="voice"]');
+    await audio.waitFor();
+    assert.match(await audio.getAttribute("src"), /^blob:/);
+    await con.waitForFunction(() => (document.querySelector('audio[data-oa-player="voice"]')?.duration ?? 0) > 0);
+    await video.locator('[data-oa-play="video"]').click();
+    await video.locator('video[data-oa-player="video"]').waitFor();
+    // Newest first: the video came after the voice clip.
+    const kinds = await inbox.locator("[data-inbox-kind]").evaluateAll((els) => els.map((e) => e.getAttribute("data-inbox-kind")));
+    assert.ok(kinds.indexOf("video") < kinds.indexOf("voice"), `inbox order ${kinds}`);
+    assert.deepEqual(con.errors, []);
   });
 });

@@ -6,6 +6,7 @@ package accounttest
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ type QRStore interface {
 func RunAccounts(t *testing.T, open func(t *testing.T) account.Accounts) {
 	t.Run("CreateAndGet", func(t *testing.T) { testCreateAndGet(t, open(t)) })
 	t.Run("AccountBy", func(t *testing.T) { testAccountBy(t, open(t)) })
+	t.Run("AccountsByID", func(t *testing.T) { testAccountsByID(t, open(t)) })
 	t.Run("Unique", func(t *testing.T) { testUnique(t, open(t)) })
 	t.Run("ConcurrentCreate", func(t *testing.T) { testConcurrentCreate(t, open(t)) })
 	t.Run("UpdateAccount", func(t *testing.T) { testUpdateAccount(t, open(t)) })
@@ -144,6 +146,39 @@ func testCreateAndGet(t *testing.T, s account.Accounts) {
 	}
 	_, err := s.Account(ctx, b.ID+100)
 	wantCode(t, "Account(missing)", err, hongyan.CodeNotFound)
+}
+
+func testAccountsByID(t *testing.T, s account.Accounts) {
+	ctx := t.Context()
+	var made []account.Account
+	for i := range 5 {
+		made = append(made, mustCreate(t, s, newAccount(fmt.Sprintf("batch_%d", i), "", "")))
+	}
+	missing := made[4].ID + 1000
+	ids := []hongyan.UserID{made[3].ID, made[0].ID, missing, made[3].ID, made[2].ID}
+	got, err := s.AccountsByID(ctx, ids)
+	if err != nil {
+		t.Fatalf("AccountsByID: %v", err)
+	}
+	slices.SortFunc(got, func(a, b account.Account) int { return int(a.ID - b.ID) })
+	want := []account.Account{made[0], made[2], made[3]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("AccountsByID(%v) (-want +got):\n%s", ids, diff)
+	}
+	if got, err := s.AccountsByID(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("AccountsByID(nil): got %v, %v; want none", got, err)
+	}
+	// A page of the largest size, mostly missing, in several queries.
+	big := make([]hongyan.UserID, account.MaxBatch)
+	for i := range big {
+		big[i] = missing + hongyan.UserID(i)
+	}
+	big[len(big)-1] = made[1].ID
+	if got, err := s.AccountsByID(ctx, big); err != nil || len(got) != 1 || got[0].ID != made[1].ID {
+		t.Errorf("AccountsByID(%d ids): got %d accounts, %v; want only %d", len(big), len(got), err, made[1].ID)
+	}
+	_, err = s.AccountsByID(ctx, append(big, made[0].ID))
+	wantCode(t, "AccountsByID(too many)", err, hongyan.CodeInvalid)
 }
 
 func testAccountBy(t *testing.T, s account.Accounts) {

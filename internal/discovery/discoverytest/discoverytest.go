@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) discovery.Store) {
 	t.Run("Shakes", func(t *testing.T) { testShakes(t, open(t)) })
 	t.Run("PairOnce", func(t *testing.T) { testPairOnce(t, open(t)) })
 	t.Run("Bottles", func(t *testing.T) { testBottles(t, open(t)) })
+	t.Run("VoiceBottles", func(t *testing.T) { testVoiceBottles(t, open(t)) })
 	t.Run("Quotas", func(t *testing.T) { testQuotas(t, open(t)) })
 }
 
@@ -333,6 +334,41 @@ func testBottles(t *testing.T, s discovery.Store) {
 	n, err = s.PruneBottles(ctx, T0.Add(2*time.Hour))
 	if err != nil || n != 1 {
 		t.Errorf("PruneBottles later: got %d, %v; want 1 (answered bottles stay)", n, err)
+	}
+}
+
+func testVoiceBottles(t *testing.T, s discovery.Store) {
+	ctx := t.Context()
+	b, err := s.Throw(ctx, discovery.Bottle{Thrower: 1, Voice: "clip-1", VoiceMS: 4200, Created: T0, Expires: T0.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("Throw a voice bottle: %v", err)
+	}
+	hear := func(user hongyan.UserID, voice string, want bool) {
+		t.Helper()
+		if got, err := s.CanHear(ctx, 1, user, voice); err != nil || got != want {
+			t.Errorf("CanHear(thrower 1, user %d, %q): got %v, %v; want %v", user, voice, got, err, want)
+		}
+	}
+	hear(1, "clip-1", true)
+	hear(2, "clip-1", false) // not picked yet
+	got, err := s.Pick(ctx, 2, T0)
+	if err != nil || got.ID != b.ID || got.Voice != "clip-1" || got.VoiceMS != 4200 || got.Text != "" {
+		t.Fatalf("Pick a voice bottle: got %+v, %v; want bottle %d with clip-1 of 4200 ms", got, err, b.ID)
+	}
+	hear(2, "clip-1", true)
+	hear(2, "clip-2", false)
+	hear(3, "clip-1", false)
+	hear(2, "", false)
+	if other, err := s.CanHear(ctx, 2, 2, "clip-1"); err != nil || other {
+		t.Errorf("CanHear with the wrong thrower: got %v, %v; want false", other, err)
+	}
+	// Thrown back, the picker no longer hears it.
+	if err := s.Return(ctx, 2, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	hear(2, "clip-1", false)
+	if again, err := s.Bottle(ctx, b.ID); err != nil || again.Voice != "clip-1" || again.VoiceMS != 4200 {
+		t.Errorf("Bottle: got %+v, %v; want its voice kept", again, err)
 	}
 }
 

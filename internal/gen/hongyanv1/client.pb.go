@@ -644,6 +644,7 @@ type ClientFrame struct {
 	//	*ClientFrame_OaSetOperator
 	//	*ClientFrame_OaOperators
 	//	*ClientFrame_OaCreateQr
+	//	*ClientFrame_OaInbox
 	//	*ClientFrame_OaForumPost
 	//	*ClientFrame_OaForumReply
 	//	*ClientFrame_OaForumList
@@ -663,6 +664,7 @@ type ClientFrame struct {
 	//	*ClientFrame_MomentRead
 	//	*ClientFrame_MomentSettings
 	//	*ClientFrame_MomentSearch
+	//	*ClientFrame_MomentCover
 	//	*ClientFrame_NearbySet
 	//	*ClientFrame_NearbyList
 	//	*ClientFrame_NearbyClear
@@ -1750,6 +1752,15 @@ func (x *ClientFrame) GetOaCreateQr() *OaQrRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetOaInbox() *OaInboxRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_OaInbox); ok {
+			return x.OaInbox
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetOaForumPost() *OaForumPostRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_OaForumPost); ok {
@@ -1916,6 +1927,15 @@ func (x *ClientFrame) GetMomentSearch() *MomentSearchRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_MomentSearch); ok {
 			return x.MomentSearch
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetMomentCover() *MomentCoverRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_MomentCover); ok {
+			return x.MomentCover
 		}
 	}
 	return nil
@@ -3107,6 +3127,10 @@ type ClientFrame_OaCreateQr struct {
 	OaCreateQr *OaQrRequest `protobuf:"bytes,148,opt,name=oa_create_qr,json=oaCreateQr,proto3,oneof"`
 }
 
+type ClientFrame_OaInbox struct {
+	OaInbox *OaInboxRequest `protobuf:"bytes,149,opt,name=oa_inbox,json=oaInbox,proto3,oneof"`
+}
+
 type ClientFrame_OaForumPost struct {
 	// The micro-community (officialacct.proto).
 	OaForumPost *OaForumPostRequest `protobuf:"bytes,450,opt,name=oa_forum_post,json=oaForumPost,proto3,oneof"`
@@ -3183,6 +3207,10 @@ type ClientFrame_MomentSettings struct {
 
 type ClientFrame_MomentSearch struct {
 	MomentSearch *MomentSearchRequest `protobuf:"bytes,162,opt,name=moment_search,json=momentSearch,proto3,oneof"`
+}
+
+type ClientFrame_MomentCover struct {
+	MomentCover *MomentCoverRequest `protobuf:"bytes,163,opt,name=moment_cover,json=momentCover,proto3,oneof"`
 }
 
 type ClientFrame_NearbySet struct {
@@ -3744,6 +3772,8 @@ func (*ClientFrame_OaOperators) isClientFrame_Req() {}
 
 func (*ClientFrame_OaCreateQr) isClientFrame_Req() {}
 
+func (*ClientFrame_OaInbox) isClientFrame_Req() {}
+
 func (*ClientFrame_OaForumPost) isClientFrame_Req() {}
 
 func (*ClientFrame_OaForumReply) isClientFrame_Req() {}
@@ -3781,6 +3811,8 @@ func (*ClientFrame_MomentRead) isClientFrame_Req() {}
 func (*ClientFrame_MomentSettings) isClientFrame_Req() {}
 
 func (*ClientFrame_MomentSearch) isClientFrame_Req() {}
+
+func (*ClientFrame_MomentCover) isClientFrame_Req() {}
 
 func (*ClientFrame_NearbySet) isClientFrame_Req() {}
 
@@ -12378,7 +12410,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb7j\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb7k\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12502,7 +12534,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0foa_set_operator\x18\x92\x01 \x01(\v2\x1d.hongyan.v1.OaOperatorRequestH\x00R\roaSetOperator\x127\n" +
 	"\foa_operators\x18\x93\x01 \x01(\v2\x11.hongyan.v1.OaRefH\x00R\voaOperators\x12<\n" +
 	"\foa_create_qr\x18\x94\x01 \x01(\v2\x17.hongyan.v1.OaQrRequestH\x00R\n" +
-	"oaCreateQr\x12E\n" +
+	"oaCreateQr\x128\n" +
+	"\boa_inbox\x18\x95\x01 \x01(\v2\x1a.hongyan.v1.OaInboxRequestH\x00R\aoaInbox\x12E\n" +
 	"\roa_forum_post\x18\xc2\x03 \x01(\v2\x1e.hongyan.v1.OaForumPostRequestH\x00R\voaForumPost\x12H\n" +
 	"\x0eoa_forum_reply\x18\xc3\x03 \x01(\v2\x1f.hongyan.v1.OaForumReplyRequestH\x00R\foaForumReply\x12E\n" +
 	"\roa_forum_list\x18\xc4\x03 \x01(\v2\x1e.hongyan.v1.OaForumListRequestH\x00R\voaForumList\x12K\n" +
@@ -12527,7 +12560,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\vmoment_read\x18\xa0\x01 \x01(\v2\x1d.hongyan.v1.MomentReadRequestH\x00R\n" +
 	"momentRead\x12M\n" +
 	"\x0fmoment_settings\x18\xa1\x01 \x01(\v2!.hongyan.v1.MomentSettingsRequestH\x00R\x0emomentSettings\x12G\n" +
-	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12>\n" +
+	"\rmoment_search\x18\xa2\x01 \x01(\v2\x1f.hongyan.v1.MomentSearchRequestH\x00R\fmomentSearch\x12D\n" +
+	"\fmoment_cover\x18\xa3\x01 \x01(\v2\x1e.hongyan.v1.MomentCoverRequestH\x00R\vmomentCover\x12>\n" +
 	"\n" +
 	"nearby_set\x18\xc8\x01 \x01(\v2\x1c.hongyan.v1.NearbySetRequestH\x00R\tnearbySet\x12A\n" +
 	"\vnearby_list\x18\xc9\x01 \x01(\v2\x1d.hongyan.v1.NearbyListRequestH\x00R\n" +
@@ -13484,153 +13518,155 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*OaServerRequest)(nil),            // 125: hongyan.v1.OaServerRequest
 	(*OaOperatorRequest)(nil),          // 126: hongyan.v1.OaOperatorRequest
 	(*OaQrRequest)(nil),                // 127: hongyan.v1.OaQrRequest
-	(*OaForumPostRequest)(nil),         // 128: hongyan.v1.OaForumPostRequest
-	(*OaForumReplyRequest)(nil),        // 129: hongyan.v1.OaForumReplyRequest
-	(*OaForumListRequest)(nil),         // 130: hongyan.v1.OaForumListRequest
-	(*OaForumThreadRequest)(nil),       // 131: hongyan.v1.OaForumThreadRequest
-	(*OaForumPinRequest)(nil),          // 132: hongyan.v1.OaForumPinRequest
-	(*OaForumRemoveRequest)(nil),       // 133: hongyan.v1.OaForumRemoveRequest
-	(*MomentPostRequest)(nil),          // 134: hongyan.v1.MomentPostRequest
-	(*MomentFeedRequest)(nil),          // 135: hongyan.v1.MomentFeedRequest
-	(*MomentAlbumRequest)(nil),         // 136: hongyan.v1.MomentAlbumRequest
-	(*MomentRef)(nil),                  // 137: hongyan.v1.MomentRef
-	(*MomentCommentRequest)(nil),       // 138: hongyan.v1.MomentCommentRequest
-	(*MomentCommentRef)(nil),           // 139: hongyan.v1.MomentCommentRef
-	(*MomentNotificationsRequest)(nil), // 140: hongyan.v1.MomentNotificationsRequest
-	(*MomentReadRequest)(nil),          // 141: hongyan.v1.MomentReadRequest
-	(*MomentSettingsRequest)(nil),      // 142: hongyan.v1.MomentSettingsRequest
-	(*MomentSearchRequest)(nil),        // 143: hongyan.v1.MomentSearchRequest
-	(*NearbySetRequest)(nil),           // 144: hongyan.v1.NearbySetRequest
-	(*NearbyListRequest)(nil),          // 145: hongyan.v1.NearbyListRequest
-	(*ShakeRequest)(nil),               // 146: hongyan.v1.ShakeRequest
-	(*BottleThrowRequest)(nil),         // 147: hongyan.v1.BottleThrowRequest
-	(*BottleReplyRequest)(nil),         // 148: hongyan.v1.BottleReplyRequest
-	(*BottleRef)(nil),                  // 149: hongyan.v1.BottleRef
-	(*BottleGreetRequest)(nil),         // 150: hongyan.v1.BottleGreetRequest
-	(*AbBackupRequest)(nil),            // 151: hongyan.v1.AbBackupRequest
-	(*AbVersionRef)(nil),               // 152: hongyan.v1.AbVersionRef
-	(*AbMatchRequest)(nil),             // 153: hongyan.v1.AbMatchRequest
-	(*GroupBookRef)(nil),               // 154: hongyan.v1.GroupBookRef
-	(*GroupBookSetRequest)(nil),        // 155: hongyan.v1.GroupBookSetRequest
-	(*WalletHistoryRequest)(nil),       // 156: hongyan.v1.WalletHistoryRequest
-	(*WalletSummaryRequest)(nil),       // 157: hongyan.v1.WalletSummaryRequest
-	(*WalletAmountRequest)(nil),        // 158: hongyan.v1.WalletAmountRequest
-	(*WalletPinRequest)(nil),           // 159: hongyan.v1.WalletPinRequest
-	(*WalletPinResetRequest)(nil),      // 160: hongyan.v1.WalletPinResetRequest
-	(*TransferRequest)(nil),            // 161: hongyan.v1.TransferRequest
-	(*TransferRef)(nil),                // 162: hongyan.v1.TransferRef
-	(*RedPacketRequest)(nil),           // 163: hongyan.v1.RedPacketRequest
-	(*RedPacketRef)(nil),               // 164: hongyan.v1.RedPacketRef
-	(*LiveCodeCreateRequest)(nil),      // 165: hongyan.v1.LiveCodeCreateRequest
-	(*LiveCodeRef)(nil),                // 166: hongyan.v1.LiveCodeRef
-	(*LiveCodeScanRequest)(nil),        // 167: hongyan.v1.LiveCodeScanRequest
-	(*AccountDeleteRequest)(nil),       // 168: hongyan.v1.AccountDeleteRequest
-	(*ReportRequest)(nil),              // 169: hongyan.v1.ReportRequest
-	(*MyPenaltiesRequest)(nil),         // 170: hongyan.v1.MyPenaltiesRequest
-	(*AppealRequest)(nil),              // 171: hongyan.v1.AppealRequest
-	(*PollCreateRequest)(nil),          // 172: hongyan.v1.PollCreateRequest
-	(*PollVoteRequest)(nil),            // 173: hongyan.v1.PollVoteRequest
-	(*GroupAppRef)(nil),                // 174: hongyan.v1.GroupAppRef
-	(*GroupAppPage)(nil),               // 175: hongyan.v1.GroupAppPage
-	(*HomeworkPostRequest)(nil),        // 176: hongyan.v1.HomeworkPostRequest
-	(*HomeworkSubmitRequest)(nil),      // 177: hongyan.v1.HomeworkSubmitRequest
-	(*AnnounceRequest)(nil),            // 178: hongyan.v1.AnnounceRequest
-	(*AnnouncePinRequest)(nil),         // 179: hongyan.v1.AnnouncePinRequest
-	(*AnnouncementsRequest)(nil),       // 180: hongyan.v1.AnnouncementsRequest
-	(*EventCreateRequest)(nil),         // 181: hongyan.v1.EventCreateRequest
-	(*CallPlaceRequest)(nil),           // 182: hongyan.v1.CallPlaceRequest
-	(*CallRef)(nil),                    // 183: hongyan.v1.CallRef
-	(*CallHangupRequest)(nil),          // 184: hongyan.v1.CallHangupRequest
-	(*CallVideoRequest)(nil),           // 185: hongyan.v1.CallVideoRequest
-	(*CallSignal)(nil),                 // 186: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 187: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 188: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 189: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 190: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 191: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 192: hongyan.v1.BotDeliveriesRequest
-	(*OaAccount)(nil),                  // 193: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 194: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 195: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 196: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 197: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 198: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 199: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 200: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 201: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 202: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 203: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 204: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 205: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 206: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 207: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 208: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 209: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 210: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 211: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 212: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 213: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 214: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 215: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 216: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 217: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 218: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 219: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 220: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 221: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 222: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 223: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 224: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 225: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 226: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 227: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 228: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 229: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 230: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 231: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 232: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 233: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 234: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 235: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 236: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 237: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 238: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 239: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 240: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 241: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 242: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 243: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 244: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 245: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 246: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 247: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 248: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 249: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 250: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 251: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 252: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 253: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 254: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 255: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 256: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 257: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 258: hongyan.v1.CallSession
-	(*Call)(nil),                       // 259: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 260: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 261: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 262: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 263: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 264: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 265: hongyan.v1.BotDeliveries
-	(*OaFollow)(nil),                   // 266: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 267: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 268: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 269: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 270: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 271: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 272: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 273: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 274: hongyan.v1.CallRecord
+	(*OaInboxRequest)(nil),             // 128: hongyan.v1.OaInboxRequest
+	(*OaForumPostRequest)(nil),         // 129: hongyan.v1.OaForumPostRequest
+	(*OaForumReplyRequest)(nil),        // 130: hongyan.v1.OaForumReplyRequest
+	(*OaForumListRequest)(nil),         // 131: hongyan.v1.OaForumListRequest
+	(*OaForumThreadRequest)(nil),       // 132: hongyan.v1.OaForumThreadRequest
+	(*OaForumPinRequest)(nil),          // 133: hongyan.v1.OaForumPinRequest
+	(*OaForumRemoveRequest)(nil),       // 134: hongyan.v1.OaForumRemoveRequest
+	(*MomentPostRequest)(nil),          // 135: hongyan.v1.MomentPostRequest
+	(*MomentFeedRequest)(nil),          // 136: hongyan.v1.MomentFeedRequest
+	(*MomentAlbumRequest)(nil),         // 137: hongyan.v1.MomentAlbumRequest
+	(*MomentRef)(nil),                  // 138: hongyan.v1.MomentRef
+	(*MomentCommentRequest)(nil),       // 139: hongyan.v1.MomentCommentRequest
+	(*MomentCommentRef)(nil),           // 140: hongyan.v1.MomentCommentRef
+	(*MomentNotificationsRequest)(nil), // 141: hongyan.v1.MomentNotificationsRequest
+	(*MomentReadRequest)(nil),          // 142: hongyan.v1.MomentReadRequest
+	(*MomentSettingsRequest)(nil),      // 143: hongyan.v1.MomentSettingsRequest
+	(*MomentSearchRequest)(nil),        // 144: hongyan.v1.MomentSearchRequest
+	(*MomentCoverRequest)(nil),         // 145: hongyan.v1.MomentCoverRequest
+	(*NearbySetRequest)(nil),           // 146: hongyan.v1.NearbySetRequest
+	(*NearbyListRequest)(nil),          // 147: hongyan.v1.NearbyListRequest
+	(*ShakeRequest)(nil),               // 148: hongyan.v1.ShakeRequest
+	(*BottleThrowRequest)(nil),         // 149: hongyan.v1.BottleThrowRequest
+	(*BottleReplyRequest)(nil),         // 150: hongyan.v1.BottleReplyRequest
+	(*BottleRef)(nil),                  // 151: hongyan.v1.BottleRef
+	(*BottleGreetRequest)(nil),         // 152: hongyan.v1.BottleGreetRequest
+	(*AbBackupRequest)(nil),            // 153: hongyan.v1.AbBackupRequest
+	(*AbVersionRef)(nil),               // 154: hongyan.v1.AbVersionRef
+	(*AbMatchRequest)(nil),             // 155: hongyan.v1.AbMatchRequest
+	(*GroupBookRef)(nil),               // 156: hongyan.v1.GroupBookRef
+	(*GroupBookSetRequest)(nil),        // 157: hongyan.v1.GroupBookSetRequest
+	(*WalletHistoryRequest)(nil),       // 158: hongyan.v1.WalletHistoryRequest
+	(*WalletSummaryRequest)(nil),       // 159: hongyan.v1.WalletSummaryRequest
+	(*WalletAmountRequest)(nil),        // 160: hongyan.v1.WalletAmountRequest
+	(*WalletPinRequest)(nil),           // 161: hongyan.v1.WalletPinRequest
+	(*WalletPinResetRequest)(nil),      // 162: hongyan.v1.WalletPinResetRequest
+	(*TransferRequest)(nil),            // 163: hongyan.v1.TransferRequest
+	(*TransferRef)(nil),                // 164: hongyan.v1.TransferRef
+	(*RedPacketRequest)(nil),           // 165: hongyan.v1.RedPacketRequest
+	(*RedPacketRef)(nil),               // 166: hongyan.v1.RedPacketRef
+	(*LiveCodeCreateRequest)(nil),      // 167: hongyan.v1.LiveCodeCreateRequest
+	(*LiveCodeRef)(nil),                // 168: hongyan.v1.LiveCodeRef
+	(*LiveCodeScanRequest)(nil),        // 169: hongyan.v1.LiveCodeScanRequest
+	(*AccountDeleteRequest)(nil),       // 170: hongyan.v1.AccountDeleteRequest
+	(*ReportRequest)(nil),              // 171: hongyan.v1.ReportRequest
+	(*MyPenaltiesRequest)(nil),         // 172: hongyan.v1.MyPenaltiesRequest
+	(*AppealRequest)(nil),              // 173: hongyan.v1.AppealRequest
+	(*PollCreateRequest)(nil),          // 174: hongyan.v1.PollCreateRequest
+	(*PollVoteRequest)(nil),            // 175: hongyan.v1.PollVoteRequest
+	(*GroupAppRef)(nil),                // 176: hongyan.v1.GroupAppRef
+	(*GroupAppPage)(nil),               // 177: hongyan.v1.GroupAppPage
+	(*HomeworkPostRequest)(nil),        // 178: hongyan.v1.HomeworkPostRequest
+	(*HomeworkSubmitRequest)(nil),      // 179: hongyan.v1.HomeworkSubmitRequest
+	(*AnnounceRequest)(nil),            // 180: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),         // 181: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),       // 182: hongyan.v1.AnnouncementsRequest
+	(*EventCreateRequest)(nil),         // 183: hongyan.v1.EventCreateRequest
+	(*CallPlaceRequest)(nil),           // 184: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 185: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 186: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 187: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 188: hongyan.v1.CallSignal
+	(*BotCreateRequest)(nil),           // 189: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 190: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 191: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 192: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 193: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 194: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 195: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 196: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 197: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 198: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 199: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 200: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 201: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 202: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 203: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 204: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 205: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 206: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 207: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 208: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 209: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 210: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 211: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 212: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 213: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 214: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 215: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 216: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 217: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 218: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 219: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 220: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 221: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 222: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 223: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 224: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 225: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 226: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 227: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 228: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 229: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 230: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 231: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 232: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 233: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 234: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 235: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 236: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 237: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 238: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 239: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 240: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 241: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 242: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 243: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 244: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 245: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 246: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 247: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 248: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 249: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 250: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 251: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 252: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 253: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 254: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 255: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 256: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 257: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 258: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 259: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 260: hongyan.v1.CallSession
+	(*Call)(nil),                       // 261: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 262: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 263: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 264: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 265: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 266: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 267: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 268: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 269: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 270: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 271: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 272: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 273: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 274: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 275: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 276: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -13739,296 +13775,298 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	126, // 103: hongyan.v1.ClientFrame.oa_set_operator:type_name -> hongyan.v1.OaOperatorRequest
 	103, // 104: hongyan.v1.ClientFrame.oa_operators:type_name -> hongyan.v1.OaRef
 	127, // 105: hongyan.v1.ClientFrame.oa_create_qr:type_name -> hongyan.v1.OaQrRequest
-	128, // 106: hongyan.v1.ClientFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPostRequest
-	129, // 107: hongyan.v1.ClientFrame.oa_forum_reply:type_name -> hongyan.v1.OaForumReplyRequest
-	130, // 108: hongyan.v1.ClientFrame.oa_forum_list:type_name -> hongyan.v1.OaForumListRequest
-	131, // 109: hongyan.v1.ClientFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThreadRequest
-	132, // 110: hongyan.v1.ClientFrame.oa_forum_pin:type_name -> hongyan.v1.OaForumPinRequest
-	133, // 111: hongyan.v1.ClientFrame.oa_forum_remove:type_name -> hongyan.v1.OaForumRemoveRequest
-	134, // 112: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
-	135, // 113: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
-	136, // 114: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
-	137, // 115: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
-	137, // 116: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
-	137, // 117: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
-	137, // 118: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
-	138, // 119: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
-	139, // 120: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
-	140, // 121: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
-	141, // 122: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
-	142, // 123: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
-	143, // 124: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
-	144, // 125: hongyan.v1.ClientFrame.nearby_set:type_name -> hongyan.v1.NearbySetRequest
-	145, // 126: hongyan.v1.ClientFrame.nearby_list:type_name -> hongyan.v1.NearbyListRequest
-	10,  // 127: hongyan.v1.ClientFrame.nearby_clear:type_name -> hongyan.v1.Empty
-	146, // 128: hongyan.v1.ClientFrame.shake:type_name -> hongyan.v1.ShakeRequest
-	10,  // 129: hongyan.v1.ClientFrame.shake_result:type_name -> hongyan.v1.Empty
-	147, // 130: hongyan.v1.ClientFrame.bottle_throw:type_name -> hongyan.v1.BottleThrowRequest
-	10,  // 131: hongyan.v1.ClientFrame.bottle_pick:type_name -> hongyan.v1.Empty
-	148, // 132: hongyan.v1.ClientFrame.bottle_reply:type_name -> hongyan.v1.BottleReplyRequest
-	149, // 133: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
-	10,  // 134: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
-	149, // 135: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
-	150, // 136: hongyan.v1.ClientFrame.bottle_greet:type_name -> hongyan.v1.BottleGreetRequest
-	151, // 137: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
-	10,  // 138: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
-	152, // 139: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
-	152, // 140: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
-	153, // 141: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
-	154, // 142: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
-	155, // 143: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
-	154, // 144: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
-	154, // 145: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
-	10,  // 146: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
-	10,  // 147: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
-	156, // 148: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
-	157, // 149: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
-	158, // 150: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
-	158, // 151: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
-	159, // 152: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
-	160, // 153: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
-	161, // 154: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
-	162, // 155: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
-	162, // 156: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
-	162, // 157: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
-	163, // 158: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
-	164, // 159: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
-	164, // 160: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
-	165, // 161: hongyan.v1.ClientFrame.livecode_create:type_name -> hongyan.v1.LiveCodeCreateRequest
-	10,  // 162: hongyan.v1.ClientFrame.livecode_list:type_name -> hongyan.v1.Empty
-	166, // 163: hongyan.v1.ClientFrame.livecode_get:type_name -> hongyan.v1.LiveCodeRef
-	167, // 164: hongyan.v1.ClientFrame.livecode_scan:type_name -> hongyan.v1.LiveCodeScanRequest
-	168, // 165: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
-	10,  // 166: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
-	10,  // 167: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
-	169, // 168: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
-	170, // 169: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
-	171, // 170: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
-	172, // 171: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
-	173, // 172: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
-	174, // 173: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
-	174, // 174: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
-	175, // 175: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
-	80,  // 176: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
-	80,  // 177: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
-	176, // 178: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
-	177, // 179: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
-	174, // 180: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
-	174, // 181: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
-	175, // 182: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
-	178, // 183: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
-	179, // 184: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
-	174, // 185: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
-	180, // 186: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
-	181, // 187: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
-	174, // 188: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
-	174, // 189: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
-	174, // 190: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
-	174, // 191: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
-	175, // 192: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
-	182, // 193: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
-	183, // 194: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
-	183, // 195: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
-	184, // 196: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
-	185, // 197: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
-	186, // 198: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	183, // 199: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
-	183, // 200: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
-	10,  // 201: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	187, // 202: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 203: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	188, // 204: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	189, // 205: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	190, // 206: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	191, // 207: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	192, // 208: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	11,  // 209: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 210: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 211: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 212: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 213: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 214: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 215: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 216: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 217: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 218: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 219: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 220: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 221: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 222: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 223: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 224: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 225: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 226: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 227: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 228: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 229: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 230: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 231: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 232: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 233: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 234: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 235: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 236: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 237: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	193, // 238: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	194, // 239: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	195, // 240: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	196, // 241: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	197, // 242: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 243: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	198, // 244: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	199, // 245: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	200, // 246: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 247: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	201, // 248: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	202, // 249: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	203, // 250: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	204, // 251: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	205, // 252: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	206, // 253: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	207, // 254: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	208, // 255: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	209, // 256: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	210, // 257: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	211, // 258: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	212, // 259: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	213, // 260: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	214, // 261: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	215, // 262: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	216, // 263: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	217, // 264: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	218, // 265: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	219, // 266: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	220, // 267: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	221, // 268: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	222, // 269: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	223, // 270: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	224, // 271: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	225, // 272: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	226, // 273: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	227, // 274: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	228, // 275: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	229, // 276: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	230, // 277: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	231, // 278: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	232, // 279: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	233, // 280: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	234, // 281: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	235, // 282: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	236, // 283: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	237, // 284: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	238, // 285: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	239, // 286: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	240, // 287: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	241, // 288: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	242, // 289: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	243, // 290: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	244, // 291: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	245, // 292: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	246, // 293: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	247, // 294: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	248, // 295: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	249, // 296: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	250, // 297: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	251, // 298: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	252, // 299: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	253, // 300: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	254, // 301: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	255, // 302: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	256, // 303: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	257, // 304: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	258, // 305: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	259, // 306: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	260, // 307: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	186, // 308: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	261, // 309: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	262, // 310: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	263, // 311: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	264, // 312: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	265, // 313: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	18,  // 314: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 315: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 316: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 317: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 318: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 319: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 320: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 321: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 322: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 323: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 324: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 325: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	196, // 326: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	266, // 327: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	213, // 328: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	267, // 329: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	268, // 330: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	220, // 331: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	222, // 332: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	223, // 333: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	228, // 334: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	232, // 335: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	269, // 336: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	235, // 337: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	240, // 338: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	241, // 339: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	270, // 340: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	249, // 341: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	251, // 342: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	252, // 343: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	254, // 344: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	256, // 345: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	259, // 346: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	271, // 347: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	0,   // 348: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 349: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 350: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 351: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 352: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 353: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 354: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	272, // 355: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	273, // 356: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	274, // 357: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 358: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 359: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 360: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 361: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 362: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 363: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 364: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 365: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 366: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 367: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 368: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 369: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 370: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 371: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 372: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 373: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 374: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 375: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 376: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 377: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 378: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 379: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 380: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 381: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 382: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 383: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 384: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 385: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 386: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 387: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 388: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 389: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 390: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	391, // [391:391] is the sub-list for method output_type
-	391, // [391:391] is the sub-list for method input_type
-	391, // [391:391] is the sub-list for extension type_name
-	391, // [391:391] is the sub-list for extension extendee
-	0,   // [0:391] is the sub-list for field type_name
+	128, // 106: hongyan.v1.ClientFrame.oa_inbox:type_name -> hongyan.v1.OaInboxRequest
+	129, // 107: hongyan.v1.ClientFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPostRequest
+	130, // 108: hongyan.v1.ClientFrame.oa_forum_reply:type_name -> hongyan.v1.OaForumReplyRequest
+	131, // 109: hongyan.v1.ClientFrame.oa_forum_list:type_name -> hongyan.v1.OaForumListRequest
+	132, // 110: hongyan.v1.ClientFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThreadRequest
+	133, // 111: hongyan.v1.ClientFrame.oa_forum_pin:type_name -> hongyan.v1.OaForumPinRequest
+	134, // 112: hongyan.v1.ClientFrame.oa_forum_remove:type_name -> hongyan.v1.OaForumRemoveRequest
+	135, // 113: hongyan.v1.ClientFrame.moment_post:type_name -> hongyan.v1.MomentPostRequest
+	136, // 114: hongyan.v1.ClientFrame.moment_feed:type_name -> hongyan.v1.MomentFeedRequest
+	137, // 115: hongyan.v1.ClientFrame.moment_album:type_name -> hongyan.v1.MomentAlbumRequest
+	138, // 116: hongyan.v1.ClientFrame.moment_get:type_name -> hongyan.v1.MomentRef
+	138, // 117: hongyan.v1.ClientFrame.moment_delete:type_name -> hongyan.v1.MomentRef
+	138, // 118: hongyan.v1.ClientFrame.moment_like:type_name -> hongyan.v1.MomentRef
+	138, // 119: hongyan.v1.ClientFrame.moment_unlike:type_name -> hongyan.v1.MomentRef
+	139, // 120: hongyan.v1.ClientFrame.moment_comment:type_name -> hongyan.v1.MomentCommentRequest
+	140, // 121: hongyan.v1.ClientFrame.moment_delete_comment:type_name -> hongyan.v1.MomentCommentRef
+	141, // 122: hongyan.v1.ClientFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationsRequest
+	142, // 123: hongyan.v1.ClientFrame.moment_read:type_name -> hongyan.v1.MomentReadRequest
+	143, // 124: hongyan.v1.ClientFrame.moment_settings:type_name -> hongyan.v1.MomentSettingsRequest
+	144, // 125: hongyan.v1.ClientFrame.moment_search:type_name -> hongyan.v1.MomentSearchRequest
+	145, // 126: hongyan.v1.ClientFrame.moment_cover:type_name -> hongyan.v1.MomentCoverRequest
+	146, // 127: hongyan.v1.ClientFrame.nearby_set:type_name -> hongyan.v1.NearbySetRequest
+	147, // 128: hongyan.v1.ClientFrame.nearby_list:type_name -> hongyan.v1.NearbyListRequest
+	10,  // 129: hongyan.v1.ClientFrame.nearby_clear:type_name -> hongyan.v1.Empty
+	148, // 130: hongyan.v1.ClientFrame.shake:type_name -> hongyan.v1.ShakeRequest
+	10,  // 131: hongyan.v1.ClientFrame.shake_result:type_name -> hongyan.v1.Empty
+	149, // 132: hongyan.v1.ClientFrame.bottle_throw:type_name -> hongyan.v1.BottleThrowRequest
+	10,  // 133: hongyan.v1.ClientFrame.bottle_pick:type_name -> hongyan.v1.Empty
+	150, // 134: hongyan.v1.ClientFrame.bottle_reply:type_name -> hongyan.v1.BottleReplyRequest
+	151, // 135: hongyan.v1.ClientFrame.bottle_return:type_name -> hongyan.v1.BottleRef
+	10,  // 136: hongyan.v1.ClientFrame.bottles:type_name -> hongyan.v1.Empty
+	151, // 137: hongyan.v1.ClientFrame.bottle_get:type_name -> hongyan.v1.BottleRef
+	152, // 138: hongyan.v1.ClientFrame.bottle_greet:type_name -> hongyan.v1.BottleGreetRequest
+	153, // 139: hongyan.v1.ClientFrame.ab_backup:type_name -> hongyan.v1.AbBackupRequest
+	10,  // 140: hongyan.v1.ClientFrame.ab_versions:type_name -> hongyan.v1.Empty
+	154, // 141: hongyan.v1.ClientFrame.ab_restore:type_name -> hongyan.v1.AbVersionRef
+	154, // 142: hongyan.v1.ClientFrame.ab_delete:type_name -> hongyan.v1.AbVersionRef
+	155, // 143: hongyan.v1.ClientFrame.ab_match:type_name -> hongyan.v1.AbMatchRequest
+	156, // 144: hongyan.v1.ClientFrame.group_book:type_name -> hongyan.v1.GroupBookRef
+	157, // 145: hongyan.v1.ClientFrame.group_book_set:type_name -> hongyan.v1.GroupBookSetRequest
+	156, // 146: hongyan.v1.ClientFrame.group_book_remove:type_name -> hongyan.v1.GroupBookRef
+	156, // 147: hongyan.v1.ClientFrame.group_book_history:type_name -> hongyan.v1.GroupBookRef
+	10,  // 148: hongyan.v1.ClientFrame.ab_salt:type_name -> hongyan.v1.Empty
+	10,  // 149: hongyan.v1.ClientFrame.wallet_balance:type_name -> hongyan.v1.Empty
+	158, // 150: hongyan.v1.ClientFrame.wallet_history:type_name -> hongyan.v1.WalletHistoryRequest
+	159, // 151: hongyan.v1.ClientFrame.wallet_summary:type_name -> hongyan.v1.WalletSummaryRequest
+	160, // 152: hongyan.v1.ClientFrame.wallet_topup:type_name -> hongyan.v1.WalletAmountRequest
+	160, // 153: hongyan.v1.ClientFrame.wallet_withdraw:type_name -> hongyan.v1.WalletAmountRequest
+	161, // 154: hongyan.v1.ClientFrame.wallet_set_pin:type_name -> hongyan.v1.WalletPinRequest
+	162, // 155: hongyan.v1.ClientFrame.wallet_reset_pin:type_name -> hongyan.v1.WalletPinResetRequest
+	163, // 156: hongyan.v1.ClientFrame.transfer:type_name -> hongyan.v1.TransferRequest
+	164, // 157: hongyan.v1.ClientFrame.transfer_accept:type_name -> hongyan.v1.TransferRef
+	164, // 158: hongyan.v1.ClientFrame.transfer_return:type_name -> hongyan.v1.TransferRef
+	164, // 159: hongyan.v1.ClientFrame.transfer_show:type_name -> hongyan.v1.TransferRef
+	165, // 160: hongyan.v1.ClientFrame.red_packet_send:type_name -> hongyan.v1.RedPacketRequest
+	166, // 161: hongyan.v1.ClientFrame.red_packet_grab:type_name -> hongyan.v1.RedPacketRef
+	166, // 162: hongyan.v1.ClientFrame.red_packet_show:type_name -> hongyan.v1.RedPacketRef
+	167, // 163: hongyan.v1.ClientFrame.livecode_create:type_name -> hongyan.v1.LiveCodeCreateRequest
+	10,  // 164: hongyan.v1.ClientFrame.livecode_list:type_name -> hongyan.v1.Empty
+	168, // 165: hongyan.v1.ClientFrame.livecode_get:type_name -> hongyan.v1.LiveCodeRef
+	169, // 166: hongyan.v1.ClientFrame.livecode_scan:type_name -> hongyan.v1.LiveCodeScanRequest
+	170, // 167: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
+	10,  // 168: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
+	10,  // 169: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
+	171, // 170: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
+	172, // 171: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
+	173, // 172: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
+	174, // 173: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
+	175, // 174: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
+	176, // 175: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
+	176, // 176: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
+	177, // 177: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
+	80,  // 178: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
+	80,  // 179: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
+	178, // 180: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
+	179, // 181: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
+	176, // 182: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
+	176, // 183: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
+	177, // 184: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
+	180, // 185: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
+	181, // 186: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
+	176, // 187: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
+	182, // 188: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
+	183, // 189: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
+	176, // 190: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
+	176, // 191: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
+	176, // 192: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
+	176, // 193: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
+	177, // 194: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
+	184, // 195: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	185, // 196: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	185, // 197: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	186, // 198: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	187, // 199: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	188, // 200: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	185, // 201: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	185, // 202: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 203: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	189, // 204: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 205: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	190, // 206: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	191, // 207: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	192, // 208: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	193, // 209: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	194, // 210: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 211: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 212: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 213: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 214: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 215: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 216: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 217: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 218: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 219: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 220: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 221: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 222: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 223: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 224: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 225: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 226: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 227: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 228: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 229: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 230: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 231: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 232: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 233: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 234: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 235: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 236: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 237: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 238: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 239: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	195, // 240: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	196, // 241: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	197, // 242: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	198, // 243: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	199, // 244: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 245: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	200, // 246: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	201, // 247: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	202, // 248: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 249: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	203, // 250: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	204, // 251: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	205, // 252: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	206, // 253: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	207, // 254: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	208, // 255: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	209, // 256: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	210, // 257: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	211, // 258: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	212, // 259: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	213, // 260: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	214, // 261: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	215, // 262: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	216, // 263: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	217, // 264: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	218, // 265: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	219, // 266: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	220, // 267: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	221, // 268: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	222, // 269: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	223, // 270: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	224, // 271: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	225, // 272: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	226, // 273: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	227, // 274: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	228, // 275: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	229, // 276: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	230, // 277: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	231, // 278: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	232, // 279: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	233, // 280: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	234, // 281: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	235, // 282: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	236, // 283: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	237, // 284: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	238, // 285: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	239, // 286: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	240, // 287: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	241, // 288: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	242, // 289: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	243, // 290: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	244, // 291: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	245, // 292: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	246, // 293: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	247, // 294: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	248, // 295: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	249, // 296: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	250, // 297: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	251, // 298: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	252, // 299: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	253, // 300: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	254, // 301: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	255, // 302: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	256, // 303: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	257, // 304: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	258, // 305: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	259, // 306: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	260, // 307: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	261, // 308: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	262, // 309: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	188, // 310: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	263, // 311: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	264, // 312: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	265, // 313: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	266, // 314: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	267, // 315: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 316: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 317: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 318: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 319: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 320: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 321: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 322: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 323: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 324: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 325: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 326: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 327: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	198, // 328: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	268, // 329: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	215, // 330: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	269, // 331: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	270, // 332: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	222, // 333: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	224, // 334: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	225, // 335: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	230, // 336: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	234, // 337: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	271, // 338: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	237, // 339: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	242, // 340: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	243, // 341: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	272, // 342: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	251, // 343: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	253, // 344: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	254, // 345: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	256, // 346: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	258, // 347: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	261, // 348: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	273, // 349: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	0,   // 350: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 351: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 352: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 353: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 354: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 355: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 356: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	274, // 357: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	275, // 358: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	276, // 359: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 360: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 361: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 362: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 363: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 364: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 365: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 366: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 367: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 368: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 369: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 370: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 371: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 372: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 373: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 374: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 375: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 376: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 377: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 378: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 379: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 380: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 381: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 382: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 383: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 384: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 385: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 386: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 387: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 388: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 389: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 390: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 391: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 392: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	393, // [393:393] is the sub-list for method output_type
+	393, // [393:393] is the sub-list for method input_type
+	393, // [393:393] is the sub-list for extension type_name
+	393, // [393:393] is the sub-list for extension extendee
+	0,   // [0:393] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14154,6 +14192,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_OaSetOperator)(nil),
 		(*ClientFrame_OaOperators)(nil),
 		(*ClientFrame_OaCreateQr)(nil),
+		(*ClientFrame_OaInbox)(nil),
 		(*ClientFrame_OaForumPost)(nil),
 		(*ClientFrame_OaForumReply)(nil),
 		(*ClientFrame_OaForumList)(nil),
@@ -14173,6 +14212,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_MomentRead)(nil),
 		(*ClientFrame_MomentSettings)(nil),
 		(*ClientFrame_MomentSearch)(nil),
+		(*ClientFrame_MomentCover)(nil),
 		(*ClientFrame_NearbySet)(nil),
 		(*ClientFrame_NearbyList)(nil),
 		(*ClientFrame_NearbyClear)(nil),

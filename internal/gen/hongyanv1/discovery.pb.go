@@ -540,8 +540,12 @@ func (x *ShakeResult) GetWindowMs() uint32 {
 
 type BottleThrowRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// 1 to 500 characters.
-	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// 1 to 500 characters (0 to 500 with a voice clip).
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// A voice bottle: the media ID of one of your voice clips (POST /media,
+	// class voice, at most 60 s). Whoever holds the bottle downloads it
+	// from /media/{id}.
+	Voice         string `protobuf:"bytes,2,opt,name=voice,proto3" json:"voice,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -579,6 +583,13 @@ func (*BottleThrowRequest) Descriptor() ([]byte, []int) {
 func (x *BottleThrowRequest) GetText() string {
 	if x != nil {
 		return x.Text
+	}
+	return ""
+}
+
+func (x *BottleThrowRequest) GetVoice() string {
+	if x != nil {
+		return x.Voice
 	}
 	return ""
 }
@@ -807,12 +818,15 @@ type Bottle struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	// I threw it (else I picked it).
-	Mine          bool             `protobuf:"varint,2,opt,name=mine,proto3" json:"mine,omitempty"`
-	Text          string           `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
-	Created       int64            `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"`
-	Expires       int64            `protobuf:"varint,5,opt,name=expires,proto3" json:"expires,omitempty"`
-	Replied       bool             `protobuf:"varint,6,opt,name=replied,proto3" json:"replied,omitempty"`
-	Messages      []*BottleMessage `protobuf:"bytes,7,rep,name=messages,proto3" json:"messages,omitempty"`
+	Mine     bool             `protobuf:"varint,2,opt,name=mine,proto3" json:"mine,omitempty"`
+	Text     string           `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	Created  int64            `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"`
+	Expires  int64            `protobuf:"varint,5,opt,name=expires,proto3" json:"expires,omitempty"`
+	Replied  bool             `protobuf:"varint,6,opt,name=replied,proto3" json:"replied,omitempty"`
+	Messages []*BottleMessage `protobuf:"bytes,7,rep,name=messages,proto3" json:"messages,omitempty"`
+	// The voice clip it carries (media ID; empty: none) and its length.
+	Voice         string `protobuf:"bytes,8,opt,name=voice,proto3" json:"voice,omitempty"`
+	VoiceMs       uint32 `protobuf:"varint,9,opt,name=voice_ms,json=voiceMs,proto3" json:"voice_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -894,6 +908,20 @@ func (x *Bottle) GetMessages() []*BottleMessage {
 		return x.Messages
 	}
 	return nil
+}
+
+func (x *Bottle) GetVoice() string {
+	if x != nil {
+		return x.Voice
+	}
+	return ""
+}
+
+func (x *Bottle) GetVoiceMs() uint32 {
+	if x != nil {
+		return x.VoiceMs
+	}
+	return 0
 }
 
 // A picked bottle; absent when the sea is empty.
@@ -1020,9 +1048,10 @@ const file_hongyan_v1_discovery_proto_rawDesc = "" +
 	"\x02at\x18\x03 \x01(\x03R\x02at\"X\n" +
 	"\vShakeResult\x12,\n" +
 	"\x05match\x18\x01 \x01(\v2\x16.hongyan.v1.ShakeMatchR\x05match\x12\x1b\n" +
-	"\twindow_ms\x18\x02 \x01(\rR\bwindowMs\"(\n" +
+	"\twindow_ms\x18\x02 \x01(\rR\bwindowMs\">\n" +
 	"\x12BottleThrowRequest\x12\x12\n" +
-	"\x04text\x18\x01 \x01(\tR\x04text\"#\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12\x14\n" +
+	"\x05voice\x18\x02 \x01(\tR\x05voice\"#\n" +
 	"\tBottleRef\x12\x16\n" +
 	"\x06bottle\x18\x01 \x01(\x03R\x06bottle\"@\n" +
 	"\x12BottleReplyRequest\x12\x16\n" +
@@ -1035,7 +1064,7 @@ const file_hongyan_v1_discovery_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04mine\x18\x02 \x01(\bR\x04mine\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x18\n" +
-	"\acreated\x18\x04 \x01(\x03R\acreated\"\xc5\x01\n" +
+	"\acreated\x18\x04 \x01(\x03R\acreated\"\xf6\x01\n" +
 	"\x06Bottle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04mine\x18\x02 \x01(\bR\x04mine\x12\x12\n" +
@@ -1043,7 +1072,9 @@ const file_hongyan_v1_discovery_proto_rawDesc = "" +
 	"\acreated\x18\x04 \x01(\x03R\acreated\x12\x18\n" +
 	"\aexpires\x18\x05 \x01(\x03R\aexpires\x12\x18\n" +
 	"\areplied\x18\x06 \x01(\bR\areplied\x125\n" +
-	"\bmessages\x18\a \x03(\v2\x19.hongyan.v1.BottleMessageR\bmessages\"8\n" +
+	"\bmessages\x18\a \x03(\v2\x19.hongyan.v1.BottleMessageR\bmessages\x12\x14\n" +
+	"\x05voice\x18\b \x01(\tR\x05voice\x12\x19\n" +
+	"\bvoice_ms\x18\t \x01(\rR\avoiceMs\"8\n" +
 	"\n" +
 	"BottlePick\x12*\n" +
 	"\x06bottle\x18\x01 \x01(\v2\x12.hongyan.v1.BottleR\x06bottle\":\n" +

@@ -657,7 +657,10 @@ type MomentList struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Posts []*MomentPost          `protobuf:"bytes,1,rep,name=posts,proto3" json:"posts,omitempty"`
 	// Where the next page starts (before = next); 0 when there is no more.
-	Next          int64 `protobuf:"varint,2,opt,name=next,proto3" json:"next,omitempty"`
+	Next int64 `protobuf:"varint,2,opt,name=next,proto3" json:"next,omitempty"`
+	// moment_album only: the person's cover as you may see it (a media ID
+	// to fetch from /media/{id}; empty: none, or you may not see it).
+	Cover         string `protobuf:"bytes,3,opt,name=cover,proto3" json:"cover,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -704,6 +707,13 @@ func (x *MomentList) GetNext() int64 {
 		return x.Next
 	}
 	return 0
+}
+
+func (x *MomentList) GetCover() string {
+	if x != nil {
+		return x.Cover
+	}
+	return ""
 }
 
 // MomentPostRequest makes a post: text and up to 9 images, or one video of
@@ -1384,7 +1394,9 @@ type MomentSettings struct {
 	// These people do not see my posts.
 	HideMineFrom []int64 `protobuf:"varint,3,rep,packed,name=hide_mine_from,json=hideMineFrom,proto3" json:"hide_mine_from,omitempty"`
 	// I do not see these people's posts in my feed.
-	HideTheirs    []int64 `protobuf:"varint,4,rep,packed,name=hide_theirs,json=hideTheirs,proto3" json:"hide_theirs,omitempty"`
+	HideTheirs []int64 `protobuf:"varint,4,rep,packed,name=hide_theirs,json=hideTheirs,proto3" json:"hide_theirs,omitempty"`
+	// The image at the top of my Moments page (a media ID; empty: none).
+	Cover         string `protobuf:"bytes,5,opt,name=cover,proto3" json:"cover,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1447,6 +1459,61 @@ func (x *MomentSettings) GetHideTheirs() []int64 {
 	return nil
 }
 
+func (x *MomentSettings) GetCover() string {
+	if x != nil {
+		return x.Cover
+	}
+	return ""
+}
+
+// MomentCoverRequest sets the image at the top of your Moments page to one
+// of your uploaded images (POST /media?kind=image); empty removes it. The
+// answer is your moment_settings; your other devices get the
+// moment_settings change.
+type MomentCoverRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Media         string                 `protobuf:"bytes,1,opt,name=media,proto3" json:"media,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MomentCoverRequest) Reset() {
+	*x = MomentCoverRequest{}
+	mi := &file_hongyan_v1_moments_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MomentCoverRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MomentCoverRequest) ProtoMessage() {}
+
+func (x *MomentCoverRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_moments_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MomentCoverRequest.ProtoReflect.Descriptor instead.
+func (*MomentCoverRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_moments_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MomentCoverRequest) GetMedia() string {
+	if x != nil {
+		return x.Media
+	}
+	return ""
+}
+
 // MomentSettingsRequest changes the fields set; an empty request reads
 // the settings.
 type MomentSettingsRequest struct {
@@ -1463,7 +1530,7 @@ type MomentSettingsRequest struct {
 
 func (x *MomentSettingsRequest) Reset() {
 	*x = MomentSettingsRequest{}
-	mi := &file_hongyan_v1_moments_proto_msgTypes[18]
+	mi := &file_hongyan_v1_moments_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1542,7 @@ func (x *MomentSettingsRequest) String() string {
 func (*MomentSettingsRequest) ProtoMessage() {}
 
 func (x *MomentSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_moments_proto_msgTypes[18]
+	mi := &file_hongyan_v1_moments_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1555,7 @@ func (x *MomentSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MomentSettingsRequest.ProtoReflect.Descriptor instead.
 func (*MomentSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_moments_proto_rawDescGZIP(), []int{18}
+	return file_hongyan_v1_moments_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MomentSettingsRequest) GetStrangersSee_10() bool {
@@ -1548,7 +1615,7 @@ type MomentSearchRequest struct {
 
 func (x *MomentSearchRequest) Reset() {
 	*x = MomentSearchRequest{}
-	mi := &file_hongyan_v1_moments_proto_msgTypes[19]
+	mi := &file_hongyan_v1_moments_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1560,7 +1627,7 @@ func (x *MomentSearchRequest) String() string {
 func (*MomentSearchRequest) ProtoMessage() {}
 
 func (x *MomentSearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_moments_proto_msgTypes[19]
+	mi := &file_hongyan_v1_moments_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1573,7 +1640,7 @@ func (x *MomentSearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MomentSearchRequest.ProtoReflect.Descriptor instead.
 func (*MomentSearchRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_moments_proto_rawDescGZIP(), []int{19}
+	return file_hongyan_v1_moments_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MomentSearchRequest) GetQuery() string {
@@ -1650,11 +1717,12 @@ const file_hongyan_v1_moments_proto_rawDesc = "" +
 	" \x03(\x03R\x06people\x12\x12\n" +
 	"\x04time\x18\v \x01(\x03R\x04time\x12,\n" +
 	"\x05likes\x18\f \x03(\v2\x16.hongyan.v1.MomentLikeR\x05likes\x125\n" +
-	"\bcomments\x18\r \x03(\v2\x19.hongyan.v1.MomentCommentR\bcomments\"N\n" +
+	"\bcomments\x18\r \x03(\v2\x19.hongyan.v1.MomentCommentR\bcomments\"d\n" +
 	"\n" +
 	"MomentList\x12,\n" +
 	"\x05posts\x18\x01 \x03(\v2\x16.hongyan.v1.MomentPostR\x05posts\x12\x12\n" +
-	"\x04next\x18\x02 \x01(\x03R\x04next\"\x92\x02\n" +
+	"\x04next\x18\x02 \x01(\x03R\x04next\x12\x14\n" +
+	"\x05cover\x18\x03 \x01(\tR\x05cover\"\x92\x02\n" +
 	"\x11MomentPostRequest\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x14\n" +
 	"\x05media\x18\x02 \x03(\tR\x05media\x12\x12\n" +
@@ -1701,13 +1769,16 @@ const file_hongyan_v1_moments_proto_rawDesc = "" +
 	"\x04upto\x18\x01 \x01(\x03R\x04upto\"C\n" +
 	"\fMomentUnread\x12\x16\n" +
 	"\x06unread\x18\x01 \x01(\rR\x06unread\x12\x1b\n" +
-	"\tread_upto\x18\x02 \x01(\x03R\breadUpto\"\xbf\x01\n" +
+	"\tread_upto\x18\x02 \x01(\x03R\breadUpto\"\xd5\x01\n" +
 	"\x0eMomentSettings\x12(\n" +
 	"\x10strangers_see_10\x18\x01 \x01(\bR\x0estrangersSee10\x12<\n" +
 	"\rfriends_range\x18\x02 \x01(\x0e2\x17.hongyan.v1.MomentRangeR\ffriendsRange\x12$\n" +
 	"\x0ehide_mine_from\x18\x03 \x03(\x03R\fhideMineFrom\x12\x1f\n" +
 	"\vhide_theirs\x18\x04 \x03(\x03R\n" +
-	"hideTheirs\"\xc6\x02\n" +
+	"hideTheirs\x12\x14\n" +
+	"\x05cover\x18\x05 \x01(\tR\x05cover\"*\n" +
+	"\x12MomentCoverRequest\x12\x14\n" +
+	"\x05media\x18\x01 \x01(\tR\x05media\"\xc6\x02\n" +
 	"\x15MomentSettingsRequest\x12-\n" +
 	"\x10strangers_see_10\x18\x01 \x01(\bH\x00R\x0estrangersSee10\x88\x01\x01\x12A\n" +
 	"\rfriends_range\x18\x02 \x01(\x0e2\x17.hongyan.v1.MomentRangeH\x01R\ffriendsRange\x88\x01\x01\x12$\n" +
@@ -1751,7 +1822,7 @@ func file_hongyan_v1_moments_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_moments_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_hongyan_v1_moments_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_hongyan_v1_moments_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_hongyan_v1_moments_proto_goTypes = []any{
 	(MomentVisibility)(0),              // 0: hongyan.v1.MomentVisibility
 	(MomentRange)(0),                   // 1: hongyan.v1.MomentRange
@@ -1774,8 +1845,9 @@ var file_hongyan_v1_moments_proto_goTypes = []any{
 	(*MomentReadRequest)(nil),          // 18: hongyan.v1.MomentReadRequest
 	(*MomentUnread)(nil),               // 19: hongyan.v1.MomentUnread
 	(*MomentSettings)(nil),             // 20: hongyan.v1.MomentSettings
-	(*MomentSettingsRequest)(nil),      // 21: hongyan.v1.MomentSettingsRequest
-	(*MomentSearchRequest)(nil),        // 22: hongyan.v1.MomentSearchRequest
+	(*MomentCoverRequest)(nil),         // 21: hongyan.v1.MomentCoverRequest
+	(*MomentSettingsRequest)(nil),      // 22: hongyan.v1.MomentSettingsRequest
+	(*MomentSearchRequest)(nil),        // 23: hongyan.v1.MomentSearchRequest
 }
 var file_hongyan_v1_moments_proto_depIdxs = []int32{
 	3,  // 0: hongyan.v1.MomentPost.media:type_name -> hongyan.v1.MomentMedia
@@ -1803,14 +1875,14 @@ func file_hongyan_v1_moments_proto_init() {
 	if File_hongyan_v1_moments_proto != nil {
 		return
 	}
-	file_hongyan_v1_moments_proto_msgTypes[18].OneofWrappers = []any{}
+	file_hongyan_v1_moments_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_moments_proto_rawDesc), len(file_hongyan_v1_moments_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1002,13 +1002,17 @@ func (x *OaContent) GetFormat() string {
 }
 
 type OaMessage struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Account       int64                  `protobuf:"varint,2,opt,name=account,proto3" json:"account,omitempty"`
-	Out           bool                   `protobuf:"varint,3,opt,name=out,proto3" json:"out,omitempty"` // sent by the account
-	Content       *OaContent             `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
-	Time          int64                  `protobuf:"varint,5,opt,name=time,proto3" json:"time,omitempty"`
-	Broadcast     int64                  `protobuf:"varint,6,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Account   int64                  `protobuf:"varint,2,opt,name=account,proto3" json:"account,omitempty"`
+	Out       bool                   `protobuf:"varint,3,opt,name=out,proto3" json:"out,omitempty"` // sent by the account
+	Content   *OaContent             `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	Time      int64                  `protobuf:"varint,5,opt,name=time,proto3" json:"time,omitempty"`
+	Broadcast int64                  `protobuf:"varint,6,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
+	// In the console's inbox (oa_inbox) only: who sent it and their public
+	// nickname.
+	User          int64  `protobuf:"varint,7,opt,name=user,proto3" json:"user,omitempty"`
+	Nickname      string `protobuf:"bytes,8,opt,name=nickname,proto3" json:"nickname,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1083,6 +1087,20 @@ func (x *OaMessage) GetBroadcast() int64 {
 		return x.Broadcast
 	}
 	return 0
+}
+
+func (x *OaMessage) GetUser() int64 {
+	if x != nil {
+		return x.User
+	}
+	return 0
+}
+
+func (x *OaMessage) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
 }
 
 type OaMessageList struct {
@@ -1329,6 +1347,69 @@ func (x *OaClickResult) GetUrl() string {
 	return ""
 }
 
+// The console's inbox: the messages the account's users sent it, newest
+// first (analysts up); answered with oa_messages. A voice clip's or video's
+// media_id is fetched with GET /media/oa/{account}/{media_id}.
+type OaInboxRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
+	Before        int64                  `protobuf:"varint,2,opt,name=before,proto3" json:"before,omitempty"` // message ID; 0: the newest
+	Limit         uint32                 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`   // ≤ 100
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OaInboxRequest) Reset() {
+	*x = OaInboxRequest{}
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OaInboxRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OaInboxRequest) ProtoMessage() {}
+
+func (x *OaInboxRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OaInboxRequest.ProtoReflect.Descriptor instead.
+func (*OaInboxRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *OaInboxRequest) GetAccount() int64 {
+	if x != nil {
+		return x.Account
+	}
+	return 0
+}
+
+func (x *OaInboxRequest) GetBefore() int64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *OaInboxRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
 type OaHistoryRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Account       int64                  `protobuf:"varint,1,opt,name=account,proto3" json:"account,omitempty"`
@@ -1341,7 +1422,7 @@ type OaHistoryRequest struct {
 
 func (x *OaHistoryRequest) Reset() {
 	*x = OaHistoryRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[17]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1353,7 +1434,7 @@ func (x *OaHistoryRequest) String() string {
 func (*OaHistoryRequest) ProtoMessage() {}
 
 func (x *OaHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[17]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1366,7 +1447,7 @@ func (x *OaHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaHistoryRequest.ProtoReflect.Descriptor instead.
 func (*OaHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{17}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *OaHistoryRequest) GetAccount() int64 {
@@ -1408,7 +1489,7 @@ type OaFollow struct {
 
 func (x *OaFollow) Reset() {
 	*x = OaFollow{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[18]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1420,7 +1501,7 @@ func (x *OaFollow) String() string {
 func (*OaFollow) ProtoMessage() {}
 
 func (x *OaFollow) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[18]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1433,7 +1514,7 @@ func (x *OaFollow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaFollow.ProtoReflect.Descriptor instead.
 func (*OaFollow) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{18}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OaFollow) GetAccount() *OaAccount {
@@ -1463,7 +1544,7 @@ type OaButton struct {
 
 func (x *OaButton) Reset() {
 	*x = OaButton{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[19]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1556,7 @@ func (x *OaButton) String() string {
 func (*OaButton) ProtoMessage() {}
 
 func (x *OaButton) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[19]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1569,7 @@ func (x *OaButton) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaButton.ProtoReflect.Descriptor instead.
 func (*OaButton) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{19}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OaButton) GetName() string {
@@ -1535,7 +1616,7 @@ type OaMenu struct {
 
 func (x *OaMenu) Reset() {
 	*x = OaMenu{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[20]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1628,7 @@ func (x *OaMenu) String() string {
 func (*OaMenu) ProtoMessage() {}
 
 func (x *OaMenu) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[20]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1641,7 @@ func (x *OaMenu) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaMenu.ProtoReflect.Descriptor instead.
 func (*OaMenu) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{20}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OaMenu) GetButtons() []*OaButton {
@@ -1580,7 +1661,7 @@ type OaMenuRequest struct {
 
 func (x *OaMenuRequest) Reset() {
 	*x = OaMenuRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[21]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1592,7 +1673,7 @@ func (x *OaMenuRequest) String() string {
 func (*OaMenuRequest) ProtoMessage() {}
 
 func (x *OaMenuRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[21]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1605,7 +1686,7 @@ func (x *OaMenuRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaMenuRequest.ProtoReflect.Descriptor instead.
 func (*OaMenuRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{21}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *OaMenuRequest) GetAccount() int64 {
@@ -1633,7 +1714,7 @@ type OaBlock struct {
 
 func (x *OaBlock) Reset() {
 	*x = OaBlock{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[22]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1726,7 @@ func (x *OaBlock) String() string {
 func (*OaBlock) ProtoMessage() {}
 
 func (x *OaBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[22]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1739,7 @@ func (x *OaBlock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaBlock.ProtoReflect.Descriptor instead.
 func (*OaBlock) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{22}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *OaBlock) GetKind() string {
@@ -1701,7 +1782,7 @@ type OaArticle struct {
 
 func (x *OaArticle) Reset() {
 	*x = OaArticle{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[23]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1713,7 +1794,7 @@ func (x *OaArticle) String() string {
 func (*OaArticle) ProtoMessage() {}
 
 func (x *OaArticle) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[23]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1726,7 +1807,7 @@ func (x *OaArticle) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaArticle.ProtoReflect.Descriptor instead.
 func (*OaArticle) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{23}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *OaArticle) GetId() int64 {
@@ -1815,7 +1896,7 @@ type OaArticleList struct {
 
 func (x *OaArticleList) Reset() {
 	*x = OaArticleList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[24]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +1908,7 @@ func (x *OaArticleList) String() string {
 func (*OaArticleList) ProtoMessage() {}
 
 func (x *OaArticleList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[24]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +1921,7 @@ func (x *OaArticleList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaArticleList.ProtoReflect.Descriptor instead.
 func (*OaArticleList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{24}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OaArticleList) GetArticles() []*OaArticle {
@@ -1861,7 +1942,7 @@ type OaCreateRequest struct {
 
 func (x *OaCreateRequest) Reset() {
 	*x = OaCreateRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[25]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +1954,7 @@ func (x *OaCreateRequest) String() string {
 func (*OaCreateRequest) ProtoMessage() {}
 
 func (x *OaCreateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[25]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +1967,7 @@ func (x *OaCreateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaCreateRequest.ProtoReflect.Descriptor instead.
 func (*OaCreateRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{25}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *OaCreateRequest) GetOrg() string {
@@ -1921,7 +2002,7 @@ type OaCreated struct {
 
 func (x *OaCreated) Reset() {
 	*x = OaCreated{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[26]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2014,7 @@ func (x *OaCreated) String() string {
 func (*OaCreated) ProtoMessage() {}
 
 func (x *OaCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[26]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2027,7 @@ func (x *OaCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaCreated.ProtoReflect.Descriptor instead.
 func (*OaCreated) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{26}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *OaCreated) GetAccount() *OaAccount {
@@ -1975,7 +2056,7 @@ type OaProfileUpdate struct {
 
 func (x *OaProfileUpdate) Reset() {
 	*x = OaProfileUpdate{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[27]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1987,7 +2068,7 @@ func (x *OaProfileUpdate) String() string {
 func (*OaProfileUpdate) ProtoMessage() {}
 
 func (x *OaProfileUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[27]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2000,7 +2081,7 @@ func (x *OaProfileUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaProfileUpdate.ProtoReflect.Descriptor instead.
 func (*OaProfileUpdate) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{27}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *OaProfileUpdate) GetAccount() int64 {
@@ -2042,7 +2123,7 @@ type OaRepliesRequest struct {
 
 func (x *OaRepliesRequest) Reset() {
 	*x = OaRepliesRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[28]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2054,7 +2135,7 @@ func (x *OaRepliesRequest) String() string {
 func (*OaRepliesRequest) ProtoMessage() {}
 
 func (x *OaRepliesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[28]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2067,7 +2148,7 @@ func (x *OaRepliesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaRepliesRequest.ProtoReflect.Descriptor instead.
 func (*OaRepliesRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{28}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *OaRepliesRequest) GetAccount() int64 {
@@ -2105,7 +2186,7 @@ type OaRule struct {
 
 func (x *OaRule) Reset() {
 	*x = OaRule{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[29]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2198,7 @@ func (x *OaRule) String() string {
 func (*OaRule) ProtoMessage() {}
 
 func (x *OaRule) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[29]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2211,7 @@ func (x *OaRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaRule.ProtoReflect.Descriptor instead.
 func (*OaRule) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{29}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *OaRule) GetId() int64 {
@@ -2184,7 +2265,7 @@ type OaRuleList struct {
 
 func (x *OaRuleList) Reset() {
 	*x = OaRuleList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[30]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2196,7 +2277,7 @@ func (x *OaRuleList) String() string {
 func (*OaRuleList) ProtoMessage() {}
 
 func (x *OaRuleList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[30]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2209,7 +2290,7 @@ func (x *OaRuleList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaRuleList.ProtoReflect.Descriptor instead.
 func (*OaRuleList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{30}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *OaRuleList) GetRules() []*OaRule {
@@ -2230,7 +2311,7 @@ type OaTemplateRequest struct {
 
 func (x *OaTemplateRequest) Reset() {
 	*x = OaTemplateRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[31]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2242,7 +2323,7 @@ func (x *OaTemplateRequest) String() string {
 func (*OaTemplateRequest) ProtoMessage() {}
 
 func (x *OaTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[31]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2255,7 +2336,7 @@ func (x *OaTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTemplateRequest.ProtoReflect.Descriptor instead.
 func (*OaTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{31}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OaTemplateRequest) GetAccount() int64 {
@@ -2291,7 +2372,7 @@ type OaTemplate struct {
 
 func (x *OaTemplate) Reset() {
 	*x = OaTemplate{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[32]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2303,7 +2384,7 @@ func (x *OaTemplate) String() string {
 func (*OaTemplate) ProtoMessage() {}
 
 func (x *OaTemplate) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[32]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2316,7 +2397,7 @@ func (x *OaTemplate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTemplate.ProtoReflect.Descriptor instead.
 func (*OaTemplate) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{32}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OaTemplate) GetId() string {
@@ -2356,7 +2437,7 @@ type OaTemplateList struct {
 
 func (x *OaTemplateList) Reset() {
 	*x = OaTemplateList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[33]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2449,7 @@ func (x *OaTemplateList) String() string {
 func (*OaTemplateList) ProtoMessage() {}
 
 func (x *OaTemplateList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[33]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2462,7 @@ func (x *OaTemplateList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTemplateList.ProtoReflect.Descriptor instead.
 func (*OaTemplateList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{33}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OaTemplateList) GetTemplates() []*OaTemplate {
@@ -2401,7 +2482,7 @@ type OaTemplateRef struct {
 
 func (x *OaTemplateRef) Reset() {
 	*x = OaTemplateRef{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[34]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2413,7 +2494,7 @@ func (x *OaTemplateRef) String() string {
 func (*OaTemplateRef) ProtoMessage() {}
 
 func (x *OaTemplateRef) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[34]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2426,7 +2507,7 @@ func (x *OaTemplateRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTemplateRef.ProtoReflect.Descriptor instead.
 func (*OaTemplateRef) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{34}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *OaTemplateRef) GetAccount() int64 {
@@ -2456,7 +2537,7 @@ type OaBroadcastRequest struct {
 
 func (x *OaBroadcastRequest) Reset() {
 	*x = OaBroadcastRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[35]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2468,7 +2549,7 @@ func (x *OaBroadcastRequest) String() string {
 func (*OaBroadcastRequest) ProtoMessage() {}
 
 func (x *OaBroadcastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[35]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2481,7 +2562,7 @@ func (x *OaBroadcastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaBroadcastRequest.ProtoReflect.Descriptor instead.
 func (*OaBroadcastRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{35}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *OaBroadcastRequest) GetAccount() int64 {
@@ -2535,7 +2616,7 @@ type OaBroadcast struct {
 
 func (x *OaBroadcast) Reset() {
 	*x = OaBroadcast{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[36]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2547,7 +2628,7 @@ func (x *OaBroadcast) String() string {
 func (*OaBroadcast) ProtoMessage() {}
 
 func (x *OaBroadcast) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[36]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2560,7 +2641,7 @@ func (x *OaBroadcast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaBroadcast.ProtoReflect.Descriptor instead.
 func (*OaBroadcast) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{36}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *OaBroadcast) GetId() int64 {
@@ -2631,7 +2712,7 @@ type OaBroadcastList struct {
 
 func (x *OaBroadcastList) Reset() {
 	*x = OaBroadcastList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[37]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2643,7 +2724,7 @@ func (x *OaBroadcastList) String() string {
 func (*OaBroadcastList) ProtoMessage() {}
 
 func (x *OaBroadcastList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[37]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2656,7 +2737,7 @@ func (x *OaBroadcastList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaBroadcastList.ProtoReflect.Descriptor instead.
 func (*OaBroadcastList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{37}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *OaBroadcastList) GetBroadcasts() []*OaBroadcast {
@@ -2686,7 +2767,7 @@ type OaFollowersRequest struct {
 
 func (x *OaFollowersRequest) Reset() {
 	*x = OaFollowersRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[38]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2698,7 +2779,7 @@ func (x *OaFollowersRequest) String() string {
 func (*OaFollowersRequest) ProtoMessage() {}
 
 func (x *OaFollowersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[38]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2711,7 +2792,7 @@ func (x *OaFollowersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaFollowersRequest.ProtoReflect.Descriptor instead.
 func (*OaFollowersRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{38}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *OaFollowersRequest) GetAccount() int64 {
@@ -2767,7 +2848,7 @@ type OaFan struct {
 
 func (x *OaFan) Reset() {
 	*x = OaFan{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[39]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2779,7 +2860,7 @@ func (x *OaFan) String() string {
 func (*OaFan) ProtoMessage() {}
 
 func (x *OaFan) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[39]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2792,7 +2873,7 @@ func (x *OaFan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaFan.ProtoReflect.Descriptor instead.
 func (*OaFan) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{39}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *OaFan) GetUser() int64 {
@@ -2868,13 +2949,14 @@ func (x *OaFan) GetNickname() string {
 type OaFanList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Fans          []*OaFan               `protobuf:"bytes,1,rep,name=fans,proto3" json:"fans,omitempty"`
+	Next          string                 `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"` // the request's `after` for the next page; empty when the list is done
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OaFanList) Reset() {
 	*x = OaFanList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[40]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2886,7 +2968,7 @@ func (x *OaFanList) String() string {
 func (*OaFanList) ProtoMessage() {}
 
 func (x *OaFanList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[40]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2899,7 +2981,7 @@ func (x *OaFanList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaFanList.ProtoReflect.Descriptor instead.
 func (*OaFanList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{40}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *OaFanList) GetFans() []*OaFan {
@@ -2907,6 +2989,13 @@ func (x *OaFanList) GetFans() []*OaFan {
 		return x.Fans
 	}
 	return nil
+}
+
+func (x *OaFanList) GetNext() string {
+	if x != nil {
+		return x.Next
+	}
+	return ""
 }
 
 type OaFollowerUpdate struct {
@@ -2921,7 +3010,7 @@ type OaFollowerUpdate struct {
 
 func (x *OaFollowerUpdate) Reset() {
 	*x = OaFollowerUpdate{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[41]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2933,7 +3022,7 @@ func (x *OaFollowerUpdate) String() string {
 func (*OaFollowerUpdate) ProtoMessage() {}
 
 func (x *OaFollowerUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[41]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2946,7 +3035,7 @@ func (x *OaFollowerUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaFollowerUpdate.ProtoReflect.Descriptor instead.
 func (*OaFollowerUpdate) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{41}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *OaFollowerUpdate) GetAccount() int64 {
@@ -2988,7 +3077,7 @@ type OaTag struct {
 
 func (x *OaTag) Reset() {
 	*x = OaTag{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[42]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3000,7 +3089,7 @@ func (x *OaTag) String() string {
 func (*OaTag) ProtoMessage() {}
 
 func (x *OaTag) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[42]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3013,7 +3102,7 @@ func (x *OaTag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTag.ProtoReflect.Descriptor instead.
 func (*OaTag) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{42}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *OaTag) GetId() int64 {
@@ -3046,7 +3135,7 @@ type OaTagList struct {
 
 func (x *OaTagList) Reset() {
 	*x = OaTagList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[43]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3058,7 +3147,7 @@ func (x *OaTagList) String() string {
 func (*OaTagList) ProtoMessage() {}
 
 func (x *OaTagList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[43]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3071,7 +3160,7 @@ func (x *OaTagList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTagList.ProtoReflect.Descriptor instead.
 func (*OaTagList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{43}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *OaTagList) GetTags() []*OaTag {
@@ -3092,7 +3181,7 @@ type OaTagRequest struct {
 
 func (x *OaTagRequest) Reset() {
 	*x = OaTagRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[44]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3104,7 +3193,7 @@ func (x *OaTagRequest) String() string {
 func (*OaTagRequest) ProtoMessage() {}
 
 func (x *OaTagRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[44]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3117,7 +3206,7 @@ func (x *OaTagRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTagRequest.ProtoReflect.Descriptor instead.
 func (*OaTagRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{44}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *OaTagRequest) GetAccount() int64 {
@@ -3153,7 +3242,7 @@ type OaTagFollowersRequest struct {
 
 func (x *OaTagFollowersRequest) Reset() {
 	*x = OaTagFollowersRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[45]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3165,7 +3254,7 @@ func (x *OaTagFollowersRequest) String() string {
 func (*OaTagFollowersRequest) ProtoMessage() {}
 
 func (x *OaTagFollowersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[45]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3178,7 +3267,7 @@ func (x *OaTagFollowersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaTagFollowersRequest.ProtoReflect.Descriptor instead.
 func (*OaTagFollowersRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{45}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *OaTagFollowersRequest) GetAccount() int64 {
@@ -3220,7 +3309,7 @@ type OaStatsRequest struct {
 
 func (x *OaStatsRequest) Reset() {
 	*x = OaStatsRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[46]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3232,7 +3321,7 @@ func (x *OaStatsRequest) String() string {
 func (*OaStatsRequest) ProtoMessage() {}
 
 func (x *OaStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[46]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3245,7 +3334,7 @@ func (x *OaStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaStatsRequest.ProtoReflect.Descriptor instead.
 func (*OaStatsRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{46}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *OaStatsRequest) GetAccount() int64 {
@@ -3284,7 +3373,7 @@ type OaDayStats struct {
 
 func (x *OaDayStats) Reset() {
 	*x = OaDayStats{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[47]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3296,7 +3385,7 @@ func (x *OaDayStats) String() string {
 func (*OaDayStats) ProtoMessage() {}
 
 func (x *OaDayStats) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[47]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3309,7 +3398,7 @@ func (x *OaDayStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaDayStats.ProtoReflect.Descriptor instead.
 func (*OaDayStats) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{47}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *OaDayStats) GetDay() string {
@@ -3370,7 +3459,7 @@ type OaStats struct {
 
 func (x *OaStats) Reset() {
 	*x = OaStats{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[48]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3382,7 +3471,7 @@ func (x *OaStats) String() string {
 func (*OaStats) ProtoMessage() {}
 
 func (x *OaStats) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[48]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3395,7 +3484,7 @@ func (x *OaStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaStats.ProtoReflect.Descriptor instead.
 func (*OaStats) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{48}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *OaStats) GetDays() []*OaDayStats {
@@ -3418,7 +3507,7 @@ type OaServerRequest struct {
 
 func (x *OaServerRequest) Reset() {
 	*x = OaServerRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[49]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3430,7 +3519,7 @@ func (x *OaServerRequest) String() string {
 func (*OaServerRequest) ProtoMessage() {}
 
 func (x *OaServerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[49]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3443,7 +3532,7 @@ func (x *OaServerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaServerRequest.ProtoReflect.Descriptor instead.
 func (*OaServerRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{49}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *OaServerRequest) GetAccount() int64 {
@@ -3496,7 +3585,7 @@ type OaIpAllowRequest struct {
 
 func (x *OaIpAllowRequest) Reset() {
 	*x = OaIpAllowRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[50]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3508,7 +3597,7 @@ func (x *OaIpAllowRequest) String() string {
 func (*OaIpAllowRequest) ProtoMessage() {}
 
 func (x *OaIpAllowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[50]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3521,7 +3610,7 @@ func (x *OaIpAllowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaIpAllowRequest.ProtoReflect.Descriptor instead.
 func (*OaIpAllowRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{50}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *OaIpAllowRequest) GetAccount() int64 {
@@ -3563,7 +3652,7 @@ type OaOperatorRequest struct {
 
 func (x *OaOperatorRequest) Reset() {
 	*x = OaOperatorRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[51]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3575,7 +3664,7 @@ func (x *OaOperatorRequest) String() string {
 func (*OaOperatorRequest) ProtoMessage() {}
 
 func (x *OaOperatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[51]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3588,7 +3677,7 @@ func (x *OaOperatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaOperatorRequest.ProtoReflect.Descriptor instead.
 func (*OaOperatorRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{51}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *OaOperatorRequest) GetAccount() int64 {
@@ -3622,7 +3711,7 @@ type OaOperator struct {
 
 func (x *OaOperator) Reset() {
 	*x = OaOperator{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[52]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3634,7 +3723,7 @@ func (x *OaOperator) String() string {
 func (*OaOperator) ProtoMessage() {}
 
 func (x *OaOperator) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[52]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3647,7 +3736,7 @@ func (x *OaOperator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaOperator.ProtoReflect.Descriptor instead.
 func (*OaOperator) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{52}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *OaOperator) GetUser() int64 {
@@ -3673,7 +3762,7 @@ type OaOperatorList struct {
 
 func (x *OaOperatorList) Reset() {
 	*x = OaOperatorList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[53]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3685,7 +3774,7 @@ func (x *OaOperatorList) String() string {
 func (*OaOperatorList) ProtoMessage() {}
 
 func (x *OaOperatorList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[53]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3698,7 +3787,7 @@ func (x *OaOperatorList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaOperatorList.ProtoReflect.Descriptor instead.
 func (*OaOperatorList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{53}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *OaOperatorList) GetOperators() []*OaOperator {
@@ -3721,7 +3810,7 @@ type OaQrRequest struct {
 
 func (x *OaQrRequest) Reset() {
 	*x = OaQrRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[54]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3733,7 +3822,7 @@ func (x *OaQrRequest) String() string {
 func (*OaQrRequest) ProtoMessage() {}
 
 func (x *OaQrRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[54]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3746,7 +3835,7 @@ func (x *OaQrRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaQrRequest.ProtoReflect.Descriptor instead.
 func (*OaQrRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{54}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *OaQrRequest) GetAccount() int64 {
@@ -3797,7 +3886,7 @@ type OaQr struct {
 
 func (x *OaQr) Reset() {
 	*x = OaQr{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[55]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3809,7 +3898,7 @@ func (x *OaQr) String() string {
 func (*OaQr) ProtoMessage() {}
 
 func (x *OaQr) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[55]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3822,7 +3911,7 @@ func (x *OaQr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaQr.ProtoReflect.Descriptor instead.
 func (*OaQr) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{55}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *OaQr) GetTicket() string {
@@ -3874,7 +3963,7 @@ type OaAuthorizeRequest struct {
 
 func (x *OaAuthorizeRequest) Reset() {
 	*x = OaAuthorizeRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[56]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3886,7 +3975,7 @@ func (x *OaAuthorizeRequest) String() string {
 func (*OaAuthorizeRequest) ProtoMessage() {}
 
 func (x *OaAuthorizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[56]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3899,7 +3988,7 @@ func (x *OaAuthorizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaAuthorizeRequest.ProtoReflect.Descriptor instead.
 func (*OaAuthorizeRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{56}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *OaAuthorizeRequest) GetAppid() string {
@@ -3934,7 +4023,7 @@ type OaAuthorization struct {
 
 func (x *OaAuthorization) Reset() {
 	*x = OaAuthorization{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[57]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3946,7 +4035,7 @@ func (x *OaAuthorization) String() string {
 func (*OaAuthorization) ProtoMessage() {}
 
 func (x *OaAuthorization) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[57]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3959,7 +4048,7 @@ func (x *OaAuthorization) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaAuthorization.ProtoReflect.Descriptor instead.
 func (*OaAuthorization) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{57}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *OaAuthorization) GetCode() string {
@@ -3994,7 +4083,7 @@ type OaForumPostRequest struct {
 
 func (x *OaForumPostRequest) Reset() {
 	*x = OaForumPostRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[58]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4006,7 +4095,7 @@ func (x *OaForumPostRequest) String() string {
 func (*OaForumPostRequest) ProtoMessage() {}
 
 func (x *OaForumPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[58]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4019,7 +4108,7 @@ func (x *OaForumPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumPostRequest.ProtoReflect.Descriptor instead.
 func (*OaForumPostRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{58}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *OaForumPostRequest) GetAccount() int64 {
@@ -4053,7 +4142,7 @@ type OaForumReplyRequest struct {
 
 func (x *OaForumReplyRequest) Reset() {
 	*x = OaForumReplyRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[59]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4065,7 +4154,7 @@ func (x *OaForumReplyRequest) String() string {
 func (*OaForumReplyRequest) ProtoMessage() {}
 
 func (x *OaForumReplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[59]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4078,7 +4167,7 @@ func (x *OaForumReplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumReplyRequest.ProtoReflect.Descriptor instead.
 func (*OaForumReplyRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{59}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *OaForumReplyRequest) GetPost() int64 {
@@ -4110,7 +4199,7 @@ type OaForumListRequest struct {
 
 func (x *OaForumListRequest) Reset() {
 	*x = OaForumListRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[60]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4122,7 +4211,7 @@ func (x *OaForumListRequest) String() string {
 func (*OaForumListRequest) ProtoMessage() {}
 
 func (x *OaForumListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[60]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4135,7 +4224,7 @@ func (x *OaForumListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumListRequest.ProtoReflect.Descriptor instead.
 func (*OaForumListRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{60}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *OaForumListRequest) GetAccount() int64 {
@@ -4179,7 +4268,7 @@ type OaForumThreadRequest struct {
 
 func (x *OaForumThreadRequest) Reset() {
 	*x = OaForumThreadRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[61]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4191,7 +4280,7 @@ func (x *OaForumThreadRequest) String() string {
 func (*OaForumThreadRequest) ProtoMessage() {}
 
 func (x *OaForumThreadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[61]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4204,7 +4293,7 @@ func (x *OaForumThreadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumThreadRequest.ProtoReflect.Descriptor instead.
 func (*OaForumThreadRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{61}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *OaForumThreadRequest) GetPost() int64 {
@@ -4238,7 +4327,7 @@ type OaForumPinRequest struct {
 
 func (x *OaForumPinRequest) Reset() {
 	*x = OaForumPinRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[62]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4250,7 +4339,7 @@ func (x *OaForumPinRequest) String() string {
 func (*OaForumPinRequest) ProtoMessage() {}
 
 func (x *OaForumPinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[62]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4263,7 +4352,7 @@ func (x *OaForumPinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumPinRequest.ProtoReflect.Descriptor instead.
 func (*OaForumPinRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{62}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *OaForumPinRequest) GetPost() int64 {
@@ -4289,7 +4378,7 @@ type OaForumRemoveRequest struct {
 
 func (x *OaForumRemoveRequest) Reset() {
 	*x = OaForumRemoveRequest{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[63]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4301,7 +4390,7 @@ func (x *OaForumRemoveRequest) String() string {
 func (*OaForumRemoveRequest) ProtoMessage() {}
 
 func (x *OaForumRemoveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[63]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4314,7 +4403,7 @@ func (x *OaForumRemoveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumRemoveRequest.ProtoReflect.Descriptor instead.
 func (*OaForumRemoveRequest) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{63}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *OaForumRemoveRequest) GetPost() int64 {
@@ -4345,7 +4434,7 @@ type OaForumPost struct {
 
 func (x *OaForumPost) Reset() {
 	*x = OaForumPost{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[64]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4357,7 +4446,7 @@ func (x *OaForumPost) String() string {
 func (*OaForumPost) ProtoMessage() {}
 
 func (x *OaForumPost) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[64]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4370,7 +4459,7 @@ func (x *OaForumPost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumPost.ProtoReflect.Descriptor instead.
 func (*OaForumPost) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{64}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *OaForumPost) GetId() int64 {
@@ -4463,7 +4552,7 @@ type OaForumList struct {
 
 func (x *OaForumList) Reset() {
 	*x = OaForumList{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[65]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4475,7 +4564,7 @@ func (x *OaForumList) String() string {
 func (*OaForumList) ProtoMessage() {}
 
 func (x *OaForumList) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[65]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4488,7 +4577,7 @@ func (x *OaForumList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumList.ProtoReflect.Descriptor instead.
 func (*OaForumList) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{65}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *OaForumList) GetPosts() []*OaForumPost {
@@ -4532,7 +4621,7 @@ type OaForumThread struct {
 
 func (x *OaForumThread) Reset() {
 	*x = OaForumThread{}
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[66]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4544,7 +4633,7 @@ func (x *OaForumThread) String() string {
 func (*OaForumThread) ProtoMessage() {}
 
 func (x *OaForumThread) ProtoReflect() protoreflect.Message {
-	mi := &file_hongyan_v1_officialacct_proto_msgTypes[66]
+	mi := &file_hongyan_v1_officialacct_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4557,7 +4646,7 @@ func (x *OaForumThread) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OaForumThread.ProtoReflect.Descriptor instead.
 func (*OaForumThread) Descriptor() ([]byte, []int) {
-	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{66}
+	return file_hongyan_v1_officialacct_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *OaForumThread) GetPost() *OaForumPost {
@@ -4674,14 +4763,16 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x0ethumb_media_id\x18\t \x01(\tR\fthumbMediaId\x12\x15\n" +
 	"\x06hq_url\x18\n" +
 	" \x01(\tR\x05hqUrl\x12\x16\n" +
-	"\x06format\x18\v \x01(\tR\x06format\"\xaa\x01\n" +
+	"\x06format\x18\v \x01(\tR\x06format\"\xda\x01\n" +
 	"\tOaMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\aaccount\x18\x02 \x01(\x03R\aaccount\x12\x10\n" +
 	"\x03out\x18\x03 \x01(\bR\x03out\x12/\n" +
 	"\acontent\x18\x04 \x01(\v2\x15.hongyan.v1.OaContentR\acontent\x12\x12\n" +
 	"\x04time\x18\x05 \x01(\x03R\x04time\x12\x1c\n" +
-	"\tbroadcast\x18\x06 \x01(\x03R\tbroadcast\"V\n" +
+	"\tbroadcast\x18\x06 \x01(\x03R\tbroadcast\x12\x12\n" +
+	"\x04user\x18\a \x01(\x03R\x04user\x12\x1a\n" +
+	"\bnickname\x18\b \x01(\tR\bnickname\"V\n" +
 	"\rOaMessageList\x121\n" +
 	"\bmessages\x18\x01 \x03(\v2\x15.hongyan.v1.OaMessageR\bmessages\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\"~\n" +
@@ -4697,7 +4788,11 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x03key\x18\x03 \x01(\tR\x03key\"5\n" +
 	"\rOaClickResult\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x10\n" +
-	"\x03url\x18\x02 \x01(\tR\x03url\"l\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\"X\n" +
+	"\x0eOaInboxRequest\x12\x18\n" +
+	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x16\n" +
+	"\x06before\x18\x02 \x01(\x03R\x06before\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit\"l\n" +
 	"\x10OaHistoryRequest\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x16\n" +
@@ -4814,9 +4909,10 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x04tags\x18\b \x03(\x03R\x04tags\x12\x17\n" +
 	"\alast_in\x18\t \x01(\x03R\x06lastIn\x12\x1a\n" +
 	"\bnickname\x18\n" +
-	" \x01(\tR\bnickname\"2\n" +
+	" \x01(\tR\bnickname\"F\n" +
 	"\tOaFanList\x12%\n" +
-	"\x04fans\x18\x01 \x03(\v2\x11.hongyan.v1.OaFanR\x04fans\"\x93\x01\n" +
+	"\x04fans\x18\x01 \x03(\v2\x11.hongyan.v1.OaFanR\x04fans\x12\x12\n" +
+	"\x04next\x18\x02 \x01(\tR\x04next\"\x93\x01\n" +
 	"\x10OaFollowerUpdate\x12\x18\n" +
 	"\aaccount\x18\x01 \x01(\x03R\aaccount\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\x03R\x04user\x12\x1b\n" +
@@ -4965,7 +5061,7 @@ func file_hongyan_v1_officialacct_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_officialacct_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_hongyan_v1_officialacct_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_hongyan_v1_officialacct_proto_msgTypes = make([]protoimpl.MessageInfo, 68)
 var file_hongyan_v1_officialacct_proto_goTypes = []any{
 	(OaKind)(0),                   // 0: hongyan.v1.OaKind
 	(OaRole)(0),                   // 1: hongyan.v1.OaRole
@@ -4986,60 +5082,61 @@ var file_hongyan_v1_officialacct_proto_goTypes = []any{
 	(*OaSendRequest)(nil),         // 16: hongyan.v1.OaSendRequest
 	(*OaClickRequest)(nil),        // 17: hongyan.v1.OaClickRequest
 	(*OaClickResult)(nil),         // 18: hongyan.v1.OaClickResult
-	(*OaHistoryRequest)(nil),      // 19: hongyan.v1.OaHistoryRequest
-	(*OaFollow)(nil),              // 20: hongyan.v1.OaFollow
-	(*OaButton)(nil),              // 21: hongyan.v1.OaButton
-	(*OaMenu)(nil),                // 22: hongyan.v1.OaMenu
-	(*OaMenuRequest)(nil),         // 23: hongyan.v1.OaMenuRequest
-	(*OaBlock)(nil),               // 24: hongyan.v1.OaBlock
-	(*OaArticle)(nil),             // 25: hongyan.v1.OaArticle
-	(*OaArticleList)(nil),         // 26: hongyan.v1.OaArticleList
-	(*OaCreateRequest)(nil),       // 27: hongyan.v1.OaCreateRequest
-	(*OaCreated)(nil),             // 28: hongyan.v1.OaCreated
-	(*OaProfileUpdate)(nil),       // 29: hongyan.v1.OaProfileUpdate
-	(*OaRepliesRequest)(nil),      // 30: hongyan.v1.OaRepliesRequest
-	(*OaRule)(nil),                // 31: hongyan.v1.OaRule
-	(*OaRuleList)(nil),            // 32: hongyan.v1.OaRuleList
-	(*OaTemplateRequest)(nil),     // 33: hongyan.v1.OaTemplateRequest
-	(*OaTemplate)(nil),            // 34: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),        // 35: hongyan.v1.OaTemplateList
-	(*OaTemplateRef)(nil),         // 36: hongyan.v1.OaTemplateRef
-	(*OaBroadcastRequest)(nil),    // 37: hongyan.v1.OaBroadcastRequest
-	(*OaBroadcast)(nil),           // 38: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),       // 39: hongyan.v1.OaBroadcastList
-	(*OaFollowersRequest)(nil),    // 40: hongyan.v1.OaFollowersRequest
-	(*OaFan)(nil),                 // 41: hongyan.v1.OaFan
-	(*OaFanList)(nil),             // 42: hongyan.v1.OaFanList
-	(*OaFollowerUpdate)(nil),      // 43: hongyan.v1.OaFollowerUpdate
-	(*OaTag)(nil),                 // 44: hongyan.v1.OaTag
-	(*OaTagList)(nil),             // 45: hongyan.v1.OaTagList
-	(*OaTagRequest)(nil),          // 46: hongyan.v1.OaTagRequest
-	(*OaTagFollowersRequest)(nil), // 47: hongyan.v1.OaTagFollowersRequest
-	(*OaStatsRequest)(nil),        // 48: hongyan.v1.OaStatsRequest
-	(*OaDayStats)(nil),            // 49: hongyan.v1.OaDayStats
-	(*OaStats)(nil),               // 50: hongyan.v1.OaStats
-	(*OaServerRequest)(nil),       // 51: hongyan.v1.OaServerRequest
-	(*OaIpAllowRequest)(nil),      // 52: hongyan.v1.OaIpAllowRequest
-	(*OaOperatorRequest)(nil),     // 53: hongyan.v1.OaOperatorRequest
-	(*OaOperator)(nil),            // 54: hongyan.v1.OaOperator
-	(*OaOperatorList)(nil),        // 55: hongyan.v1.OaOperatorList
-	(*OaQrRequest)(nil),           // 56: hongyan.v1.OaQrRequest
-	(*OaQr)(nil),                  // 57: hongyan.v1.OaQr
-	(*OaAuthorizeRequest)(nil),    // 58: hongyan.v1.OaAuthorizeRequest
-	(*OaAuthorization)(nil),       // 59: hongyan.v1.OaAuthorization
-	(*OaForumPostRequest)(nil),    // 60: hongyan.v1.OaForumPostRequest
-	(*OaForumReplyRequest)(nil),   // 61: hongyan.v1.OaForumReplyRequest
-	(*OaForumListRequest)(nil),    // 62: hongyan.v1.OaForumListRequest
-	(*OaForumThreadRequest)(nil),  // 63: hongyan.v1.OaForumThreadRequest
-	(*OaForumPinRequest)(nil),     // 64: hongyan.v1.OaForumPinRequest
-	(*OaForumRemoveRequest)(nil),  // 65: hongyan.v1.OaForumRemoveRequest
-	(*OaForumPost)(nil),           // 66: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),           // 67: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),         // 68: hongyan.v1.OaForumThread
+	(*OaInboxRequest)(nil),        // 19: hongyan.v1.OaInboxRequest
+	(*OaHistoryRequest)(nil),      // 20: hongyan.v1.OaHistoryRequest
+	(*OaFollow)(nil),              // 21: hongyan.v1.OaFollow
+	(*OaButton)(nil),              // 22: hongyan.v1.OaButton
+	(*OaMenu)(nil),                // 23: hongyan.v1.OaMenu
+	(*OaMenuRequest)(nil),         // 24: hongyan.v1.OaMenuRequest
+	(*OaBlock)(nil),               // 25: hongyan.v1.OaBlock
+	(*OaArticle)(nil),             // 26: hongyan.v1.OaArticle
+	(*OaArticleList)(nil),         // 27: hongyan.v1.OaArticleList
+	(*OaCreateRequest)(nil),       // 28: hongyan.v1.OaCreateRequest
+	(*OaCreated)(nil),             // 29: hongyan.v1.OaCreated
+	(*OaProfileUpdate)(nil),       // 30: hongyan.v1.OaProfileUpdate
+	(*OaRepliesRequest)(nil),      // 31: hongyan.v1.OaRepliesRequest
+	(*OaRule)(nil),                // 32: hongyan.v1.OaRule
+	(*OaRuleList)(nil),            // 33: hongyan.v1.OaRuleList
+	(*OaTemplateRequest)(nil),     // 34: hongyan.v1.OaTemplateRequest
+	(*OaTemplate)(nil),            // 35: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),        // 36: hongyan.v1.OaTemplateList
+	(*OaTemplateRef)(nil),         // 37: hongyan.v1.OaTemplateRef
+	(*OaBroadcastRequest)(nil),    // 38: hongyan.v1.OaBroadcastRequest
+	(*OaBroadcast)(nil),           // 39: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),       // 40: hongyan.v1.OaBroadcastList
+	(*OaFollowersRequest)(nil),    // 41: hongyan.v1.OaFollowersRequest
+	(*OaFan)(nil),                 // 42: hongyan.v1.OaFan
+	(*OaFanList)(nil),             // 43: hongyan.v1.OaFanList
+	(*OaFollowerUpdate)(nil),      // 44: hongyan.v1.OaFollowerUpdate
+	(*OaTag)(nil),                 // 45: hongyan.v1.OaTag
+	(*OaTagList)(nil),             // 46: hongyan.v1.OaTagList
+	(*OaTagRequest)(nil),          // 47: hongyan.v1.OaTagRequest
+	(*OaTagFollowersRequest)(nil), // 48: hongyan.v1.OaTagFollowersRequest
+	(*OaStatsRequest)(nil),        // 49: hongyan.v1.OaStatsRequest
+	(*OaDayStats)(nil),            // 50: hongyan.v1.OaDayStats
+	(*OaStats)(nil),               // 51: hongyan.v1.OaStats
+	(*OaServerRequest)(nil),       // 52: hongyan.v1.OaServerRequest
+	(*OaIpAllowRequest)(nil),      // 53: hongyan.v1.OaIpAllowRequest
+	(*OaOperatorRequest)(nil),     // 54: hongyan.v1.OaOperatorRequest
+	(*OaOperator)(nil),            // 55: hongyan.v1.OaOperator
+	(*OaOperatorList)(nil),        // 56: hongyan.v1.OaOperatorList
+	(*OaQrRequest)(nil),           // 57: hongyan.v1.OaQrRequest
+	(*OaQr)(nil),                  // 58: hongyan.v1.OaQr
+	(*OaAuthorizeRequest)(nil),    // 59: hongyan.v1.OaAuthorizeRequest
+	(*OaAuthorization)(nil),       // 60: hongyan.v1.OaAuthorization
+	(*OaForumPostRequest)(nil),    // 61: hongyan.v1.OaForumPostRequest
+	(*OaForumReplyRequest)(nil),   // 62: hongyan.v1.OaForumReplyRequest
+	(*OaForumListRequest)(nil),    // 63: hongyan.v1.OaForumListRequest
+	(*OaForumThreadRequest)(nil),  // 64: hongyan.v1.OaForumThreadRequest
+	(*OaForumPinRequest)(nil),     // 65: hongyan.v1.OaForumPinRequest
+	(*OaForumRemoveRequest)(nil),  // 66: hongyan.v1.OaForumRemoveRequest
+	(*OaForumPost)(nil),           // 67: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),           // 68: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),         // 69: hongyan.v1.OaForumThread
 }
 var file_hongyan_v1_officialacct_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.OaAccount.kind:type_name -> hongyan.v1.OaKind
-	22, // 1: hongyan.v1.OaAccount.menu:type_name -> hongyan.v1.OaMenu
+	23, // 1: hongyan.v1.OaAccount.menu:type_name -> hongyan.v1.OaMenu
 	5,  // 2: hongyan.v1.OaAccount.settings:type_name -> hongyan.v1.OaSettings
 	1,  // 3: hongyan.v1.OaAccount.role:type_name -> hongyan.v1.OaRole
 	13, // 4: hongyan.v1.OaSettings.welcome:type_name -> hongyan.v1.OaContent
@@ -5052,31 +5149,31 @@ var file_hongyan_v1_officialacct_proto_depIdxs = []int32{
 	13, // 11: hongyan.v1.OaMessage.content:type_name -> hongyan.v1.OaContent
 	14, // 12: hongyan.v1.OaMessageList.messages:type_name -> hongyan.v1.OaMessage
 	4,  // 13: hongyan.v1.OaFollow.account:type_name -> hongyan.v1.OaAccount
-	21, // 14: hongyan.v1.OaButton.sub:type_name -> hongyan.v1.OaButton
-	21, // 15: hongyan.v1.OaMenu.buttons:type_name -> hongyan.v1.OaButton
-	22, // 16: hongyan.v1.OaMenuRequest.menu:type_name -> hongyan.v1.OaMenu
-	24, // 17: hongyan.v1.OaArticle.body:type_name -> hongyan.v1.OaBlock
-	25, // 18: hongyan.v1.OaArticleList.articles:type_name -> hongyan.v1.OaArticle
+	22, // 14: hongyan.v1.OaButton.sub:type_name -> hongyan.v1.OaButton
+	22, // 15: hongyan.v1.OaMenu.buttons:type_name -> hongyan.v1.OaButton
+	23, // 16: hongyan.v1.OaMenuRequest.menu:type_name -> hongyan.v1.OaMenu
+	25, // 17: hongyan.v1.OaArticle.body:type_name -> hongyan.v1.OaBlock
+	26, // 18: hongyan.v1.OaArticleList.articles:type_name -> hongyan.v1.OaArticle
 	0,  // 19: hongyan.v1.OaCreateRequest.kind:type_name -> hongyan.v1.OaKind
 	4,  // 20: hongyan.v1.OaCreated.account:type_name -> hongyan.v1.OaAccount
 	13, // 21: hongyan.v1.OaRepliesRequest.welcome:type_name -> hongyan.v1.OaContent
 	13, // 22: hongyan.v1.OaRepliesRequest.default_reply:type_name -> hongyan.v1.OaContent
 	13, // 23: hongyan.v1.OaRule.reply:type_name -> hongyan.v1.OaContent
-	31, // 24: hongyan.v1.OaRuleList.rules:type_name -> hongyan.v1.OaRule
-	34, // 25: hongyan.v1.OaTemplateList.templates:type_name -> hongyan.v1.OaTemplate
+	32, // 24: hongyan.v1.OaRuleList.rules:type_name -> hongyan.v1.OaRule
+	35, // 25: hongyan.v1.OaTemplateList.templates:type_name -> hongyan.v1.OaTemplate
 	13, // 26: hongyan.v1.OaBroadcastRequest.content:type_name -> hongyan.v1.OaContent
 	13, // 27: hongyan.v1.OaBroadcast.content:type_name -> hongyan.v1.OaContent
-	38, // 28: hongyan.v1.OaBroadcastList.broadcasts:type_name -> hongyan.v1.OaBroadcast
-	41, // 29: hongyan.v1.OaFanList.fans:type_name -> hongyan.v1.OaFan
-	44, // 30: hongyan.v1.OaTagList.tags:type_name -> hongyan.v1.OaTag
-	49, // 31: hongyan.v1.OaStats.days:type_name -> hongyan.v1.OaDayStats
+	39, // 28: hongyan.v1.OaBroadcastList.broadcasts:type_name -> hongyan.v1.OaBroadcast
+	42, // 29: hongyan.v1.OaFanList.fans:type_name -> hongyan.v1.OaFan
+	45, // 30: hongyan.v1.OaTagList.tags:type_name -> hongyan.v1.OaTag
+	50, // 31: hongyan.v1.OaStats.days:type_name -> hongyan.v1.OaDayStats
 	1,  // 32: hongyan.v1.OaOperatorRequest.role:type_name -> hongyan.v1.OaRole
 	1,  // 33: hongyan.v1.OaOperator.role:type_name -> hongyan.v1.OaRole
-	54, // 34: hongyan.v1.OaOperatorList.operators:type_name -> hongyan.v1.OaOperator
+	55, // 34: hongyan.v1.OaOperatorList.operators:type_name -> hongyan.v1.OaOperator
 	4,  // 35: hongyan.v1.OaAuthorization.account:type_name -> hongyan.v1.OaAccount
-	66, // 36: hongyan.v1.OaForumList.posts:type_name -> hongyan.v1.OaForumPost
-	66, // 37: hongyan.v1.OaForumThread.post:type_name -> hongyan.v1.OaForumPost
-	66, // 38: hongyan.v1.OaForumThread.replies:type_name -> hongyan.v1.OaForumPost
+	67, // 36: hongyan.v1.OaForumList.posts:type_name -> hongyan.v1.OaForumPost
+	67, // 37: hongyan.v1.OaForumThread.post:type_name -> hongyan.v1.OaForumPost
+	67, // 38: hongyan.v1.OaForumThread.replies:type_name -> hongyan.v1.OaForumPost
 	39, // [39:39] is the sub-list for method output_type
 	39, // [39:39] is the sub-list for method input_type
 	39, // [39:39] is the sub-list for extension type_name
@@ -5089,14 +5186,14 @@ func file_hongyan_v1_officialacct_proto_init() {
 	if File_hongyan_v1_officialacct_proto != nil {
 		return
 	}
-	file_hongyan_v1_officialacct_proto_msgTypes[41].OneofWrappers = []any{}
+	file_hongyan_v1_officialacct_proto_msgTypes[42].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_officialacct_proto_rawDesc), len(file_hongyan_v1_officialacct_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   67,
+			NumMessages:   68,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

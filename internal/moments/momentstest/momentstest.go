@@ -19,6 +19,7 @@ func Run(t *testing.T, open func(t *testing.T) moments.Store) {
 	t.Run("DeletePost", func(t *testing.T) { testDeletePost(t, open(t)) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, open(t)) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open(t)) })
+	t.Run("Cover", func(t *testing.T) { testCover(t, open(t)) })
 	t.Run("Notifications", func(t *testing.T) { testNotifications(t, open(t)) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open(t)) })
 	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
@@ -269,6 +270,37 @@ func testReactions(t *testing.T, s moments.Store) {
 	}
 	if _, _, err := s.Reactions(ctx, many); err != nil {
 		t.Errorf("Reactions of 33 posts: %v", err)
+	}
+}
+
+func testCover(t *testing.T, s moments.Store) {
+	ctx := t.Context()
+	// A cover for someone who never set anything: the defaults stay.
+	changes, err := s.SetCover(ctx, 1, "cover-1", []hongyan.Change{{User: 1, Kind: hongyan.ChangeMomentsSettings}})
+	if err != nil || len(changes) != 1 || changes[0].Seq <= 0 {
+		t.Fatalf("SetCover: got %+v, %v", changes, err)
+	}
+	if set, err := s.Settings(ctx, 1); err != nil || set.Cover != "cover-1" || set.StrangersSee10 || set.FriendsRange != moments.RangeAll {
+		t.Errorf("Settings after SetCover: got %+v, %v; want cover-1 and the defaults", set, err)
+	}
+	// Other settings keep the cover, and the cover keeps them.
+	if _, err := s.SetSettings(ctx, 1, true, moments.RangeDays3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetCover(ctx, 1, "cover-2", nil); err != nil {
+		t.Fatal(err)
+	}
+	if set, err := s.Settings(ctx, 1); err != nil || set.Cover != "cover-2" || !set.StrangersSee10 || set.FriendsRange != moments.RangeDays3 {
+		t.Errorf("Settings after both: got %+v, %v; want cover-2, strangers see 10, 3 days", set, err)
+	}
+	if set, err := s.Settings(ctx, 2); err != nil || set.Cover != "" {
+		t.Errorf("another user's cover: got %q, %v; want none", set.Cover, err)
+	}
+	if _, err := s.SetCover(ctx, 1, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if set, err := s.Settings(ctx, 1); err != nil || set.Cover != "" || !set.StrangersSee10 {
+		t.Errorf("Settings after removing the cover: got %+v, %v", set, err)
 	}
 }
 

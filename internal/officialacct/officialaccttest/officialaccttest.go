@@ -441,6 +441,25 @@ func testMessages(t *testing.T, s oa.Store) {
 	if hist, err := s.History(ctx, a.ID, 10, out.ID, 10); err != nil || len(hist) != 1 || hist[0].ID != in.ID {
 		t.Errorf("History before the newest: got %+v, %v", hist, err)
 	}
+	// The inbox: what users sent the account, newest first, not its own
+	// messages, not another account's.
+	b := newAccount(t, s, "Org", 2, oa.KindService)
+	follow(t, s, a, 11, T0)
+	follow(t, s, b, 10, T0)
+	voice := oa.Message{Account: a.ID, User: 11, Content: oa.Content{Kind: oa.ContentVoice, MediaID: "m-1", Format: "webm"}, Created: T0.Add(3 * time.Minute)}
+	if voice, _, err = s.AddMessage(ctx, voice, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = s.AddMessage(ctx, oa.Message{Account: b.ID, User: 10, Content: oa.Content{Kind: oa.ContentText, Text: "elsewhere"}, Created: T0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := s.Inbox(ctx, a.ID, 0, 10)
+	if diff := cmp.Diff([]oa.Message{voice, in}, inbox); err != nil || diff != "" {
+		t.Errorf("Inbox (-want +got):\n%s %v", diff, err)
+	}
+	if inbox, err := s.Inbox(ctx, a.ID, voice.ID, 1); err != nil || len(inbox) != 1 || inbox[0].ID != in.ID {
+		t.Errorf("Inbox before the newest: got %+v, %v; want the first message", inbox, err)
+	}
 	if got, err := s.Message(ctx, 10, out.ID); err != nil || !cmp.Equal(got, out) {
 		t.Errorf("Message: got %+v, %v", got, err)
 	}
@@ -452,8 +471,8 @@ func testMessages(t *testing.T, s oa.Store) {
 		t.Errorf("fan's last interaction: got %v, want %v", f.LastIn, in.Created)
 	}
 	st, err := s.Stats(ctx, a.ID, oa.Day(T0), oa.Day(T0))
-	if err != nil || len(st) != 1 || st[0].MsgIn != 1 || st[0].MsgOut != 1 {
-		t.Errorf("Stats: got %+v, %v; want one in, one out", st, err)
+	if err != nil || len(st) != 1 || st[0].MsgIn != 2 || st[0].MsgOut != 1 {
+		t.Errorf("Stats: got %+v, %v; want two in, one out", st, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package accountdb
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,32 @@ func (s Store) uniqueErr(err error) error {
 // Account returns the account with ID id.
 func (s Store) Account(ctx context.Context, id hongyan.UserID) (account.Account, error) {
 	return s.accountWhere(ctx, `id = $1`, int64(id))
+}
+
+// AccountsByID returns the accounts of ids that exist, in queries of at
+// most sqldb.RowsPerInsert IDs each.
+func (s Store) AccountsByID(ctx context.Context, ids []hongyan.UserID) ([]account.Account, error) {
+	if len(ids) > account.MaxBatch {
+		return nil, sqldb.Invalid("%d accounts at once, at most %d", len(ids), account.MaxBatch)
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var out []account.Account
+	for start, n := 0, 0; start < len(ids); start += n {
+		n = sqldb.Chunk(len(ids) - start)
+		ph := make([]string, n)
+		args := make([]any, n)
+		for i := range n {
+			ph[i], args[i] = "$"+strconv.Itoa(i+1), int64(ids[start+i])
+		}
+		as, err := sqldb.QueryAll(ctx, s.db, scanAccount, `SELECT `+accountCols+` FROM accounts WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	return out, nil
 }
 
 func (s Store) accountWhere(ctx context.Context, where string, arg any) (account.Account, error) {

@@ -308,22 +308,35 @@ func (s Store) Throw(ctx context.Context, b discovery.Bottle) (discovery.Bottle,
 	b.Created, b.Expires = sqldb.Tm(sqldb.Ms(b.Created)), sqldb.Tm(sqldb.Ms(b.Expires))
 	b.Picker, b.Replied = 0, false
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
-		_, err := t.Write(`INSERT INTO discovery_bottles (thrower, text, created, expires, picker, replied)
-			VALUES ($1, $2, $3, $4, 0, false) RETURNING id`,
-			[]any{int64(b.Thrower), b.Text, sqldb.Ms(b.Created), sqldb.Ms(b.Expires)}, &b.ID)
+		_, err := t.Write(`INSERT INTO discovery_bottles (thrower, text, created, expires, picker, replied, voice, voice_ms)
+			VALUES ($1, $2, $3, $4, 0, false, $5, $6) RETURNING id`,
+			[]any{int64(b.Thrower), b.Text, sqldb.Ms(b.Created), sqldb.Ms(b.Expires), b.Voice, int64(b.VoiceMS)}, &b.ID)
 		return sqldb.Internal(err)
 	})
 	return b, err
 }
 
-const bottleCols = `id, thrower, text, created, expires, picker, replied`
+const bottleCols = `id, thrower, text, created, expires, picker, replied, voice, voice_ms`
 
 func scanBottle(scan func(...any) error) (discovery.Bottle, error) {
 	var b discovery.Bottle
-	var thrower, created, expires, picker int64
-	err := scan(&b.ID, &thrower, &b.Text, &created, &expires, &picker, &b.Replied)
+	var thrower, created, expires, picker, voiceMS int64
+	err := scan(&b.ID, &thrower, &b.Text, &created, &expires, &picker, &b.Replied, &b.Voice, &voiceMS)
 	b.Thrower, b.Created, b.Expires, b.Picker = hongyan.UserID(thrower), sqldb.Tm(created), sqldb.Tm(expires), hongyan.UserID(picker)
+	b.VoiceMS = int(voiceMS)
 	return b, err
+}
+
+// CanHear reports whether user threw or holds one of thrower's bottles
+// that carries voice.
+func (s Store) CanHear(ctx context.Context, thrower, user hongyan.UserID, voice string) (bool, error) {
+	if voice == "" {
+		return false, nil
+	}
+	var n int64
+	_, err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM discovery_bottles WHERE thrower = $1 AND voice = $2 AND (thrower = $3 OR picker = $3)`,
+		[]any{int64(thrower), voice, int64(user)}, &n)
+	return n > 0, err
 }
 
 // pickable is what a user may pick, below or from a random ID.

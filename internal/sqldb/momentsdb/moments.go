@@ -454,8 +454,8 @@ func (s Store) Reactions(ctx context.Context, posts []int64) ([]moments.Like, []
 func (s Store) Settings(ctx context.Context, owner hongyan.UserID) (moments.Settings, error) {
 	var set moments.Settings
 	var rng int64
-	if _, err := s.db.QueryRow(ctx, `SELECT strangers_see10, friends_range FROM moments_settings WHERE owner = $1`,
-		[]any{int64(owner)}, &set.StrangersSee10, &rng); err != nil {
+	if _, err := s.db.QueryRow(ctx, `SELECT strangers_see10, friends_range, cover FROM moments_settings WHERE owner = $1`,
+		[]any{int64(owner)}, &set.StrangersSee10, &rng, &set.Cover); err != nil {
 		return set, err
 	}
 	set.FriendsRange = moments.Range(rng)
@@ -525,6 +525,26 @@ func (s Store) SetSettings(ctx context.Context, owner hongyan.UserID, strangersS
 		if _, err := t.Exec(`INSERT INTO moments_settings (owner, strangers_see10, friends_range) VALUES ($1, $2, $3)
 			ON CONFLICT (owner) DO UPDATE SET strangers_see10 = excluded.strangers_see10, friends_range = excluded.friends_range`,
 			int64(owner), strangersSee10, int64(r)); err != nil {
+			return sqldb.Internal(err)
+		}
+		var err error
+		out, err = t.AppendChanges(changes)
+		return err
+	})
+	return out, err
+}
+
+// SetCover sets owner's cover (a row with the default settings when they
+// never set any).
+func (s Store) SetCover(ctx context.Context, owner hongyan.UserID, cover string, changes []hongyan.Change) ([]hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if _, err := t.Exec(`INSERT INTO moments_settings (owner, strangers_see10, friends_range, cover) VALUES ($1, false, $2, $3)
+			ON CONFLICT (owner) DO UPDATE SET cover = excluded.cover`,
+			int64(owner), int64(moments.RangeAll), cover); err != nil {
 			return sqldb.Internal(err)
 		}
 		var err error

@@ -254,15 +254,43 @@ func scanFan(scan func(...any) error) (oa.Fan, error) {
 
 // withTags fills the fans' tags.
 func (s Store) withTags(ctx context.Context, fs []oa.Fan) ([]oa.Fan, error) {
-	for i := range fs {
-		tags, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (int64, error) {
-			var t int64
-			return t, scan(&t)
-		}, `SELECT tag FROM oa_fan_tags WHERE account = $1 AND user_id = $2 ORDER BY tag`, int64(fs[i].Account), int64(fs[i].User))
+	// One query per chunk of a page (of one account's fans), not one per fan.
+	type tagged struct {
+		user hongyan.UserID
+		tag  int64
+	}
+	at := make(map[[2]int64]int, len(fs)) // account, user → index in fs
+	for i, f := range fs {
+		at[[2]int64{int64(f.Account), int64(f.User)}] = i
+	}
+	for start, n := 0, 0; start < len(fs); start += n {
+		n = sqldb.Chunk(len(fs) - start)
+		acct := fs[start].Account
+		for k := 1; k < n; k++ {
+			if fs[start+k].Account != acct {
+				n = k // a chunk holds one account's fans
+				break
+			}
+		}
+		ph := make([]string, n)
+		args := []any{int64(acct)}
+		for k := range n {
+			ph[k] = "$" + strconv.Itoa(k+2)
+			args = append(args, int64(fs[start+k].User))
+		}
+		ts, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (tagged, error) {
+			var u, t int64
+			err := scan(&u, &t)
+			return tagged{hongyan.UserID(u), t}, err
+		}, `SELECT user_id, tag FROM oa_fan_tags WHERE account = $1 AND user_id IN (`+strings.Join(ph, ", ")+`) ORDER BY user_id, tag`, args...)
 		if err != nil {
 			return nil, err
 		}
-		fs[i].Tags = tags
+		for _, t := range ts {
+			if i, ok := at[[2]int64{int64(acct), int64(t.user)}]; ok {
+				fs[i].Tags = append(fs[i].Tags, t.tag)
+			}
+		}
 	}
 	return fs, nil
 }
@@ -892,6 +920,18 @@ func (s Store) History(ctx context.Context, id oa.AccountID, user hongyan.UserID
 	}
 	return sqldb.QueryAll(ctx, s.db, scanMessage, `SELECT `+messageCols+messageFrom+`WHERE m.user_id = $1 AND m.account = $2 AND m.id < $3
 		ORDER BY m.id DESC LIMIT $4`, int64(user), int64(id), before, limit)
+}
+
+// Inbox returns the messages users sent the account, newest first.
+func (s Store) Inbox(ctx context.Context, id oa.AccountID, before int64, limit int) ([]oa.Message, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	return sqldb.QueryAll(ctx, s.db, scanMessage, `SELECT `+messageCols+messageFrom+`WHERE m.account = $1 AND m.outgoing = 0 AND m.id < $2
+		ORDER BY m.id DESC LIMIT $3`, int64(id), before, limit)
 }
 
 func scanBroadcast(scan func(...any) error) (oa.Broadcast, error) {

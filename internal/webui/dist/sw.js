@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "5c014de785aee85a";
-const SHELL = ["/","/assets/admin-RfQqjs5K.js","/assets/decode-ZjkDR2x9.js","/assets/index-439BC_RP.js","/assets/index-9Wyaqes_.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "dc804b9096a865a6";
+const SHELL = ["/","/assets/admin-ClSvvh_T.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-BiuhTZYj.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -168,7 +168,18 @@ const MAX = 300;
 // blobURL fetches /media/{id} (or its thumbnail) and returns a blob: URL.
 export function blobURL(id: string, thumb = false): Promise<string> {
   if (!idRe.test(id)) return Promise.reject(new Error("bad media id"));
-  const k = thumb ? id + "/thumb" : id;
+  return cached(thumb ? id + "/thumb" : id);
+}
+
+// oaMediaURL fetches an official account's temporary media file (a
+// follower's voice clip or video) for the account's operators
+// (/media/oa/{account}/{id}) and returns a blob: URL.
+export function oaMediaURL(account: bigint, id: string): Promise<string> {
+  if (!idRe.test(id)) return Promise.reject(new Error("bad media id"));
+  return cached(`oa/${account}/${id}`);
+}
+
+function cached(k: string): Promise<string> {
   let p = cache.get(k);
   if (p) {
     cache.delete(k);

@@ -52,6 +52,9 @@ export class Store extends Emitter {
   favorites = new Map<string, Favorite>();
   // Unread Moments notifications (from the change log and the last read).
   momentsUnread = 0;
+  // momentsCover: the media ID of my Moments cover ("" none; undefined:
+  // not known yet, the feed asks the server).
+  momentsCover: string | undefined;
   blocked = new Set<string>();
   devices: Device[] = [];
   members = new Map<string, GroupMember[]>();
@@ -288,6 +291,12 @@ export class Store extends Emitter {
             this.favorites.delete(key(it.value));
             del("favorites", key(it.value));
             topics.add("favorites");
+            break;
+          case "momentSettings":
+            // My Moments settings changed (on any device): the cover is
+            // what the feed shows.
+            this.momentsCover = it.value.cover;
+            topics.add("momentsCover");
             break;
           case "momentNotification":
           case "momentUnread":

@@ -10,6 +10,8 @@ import { I } from "./icons";
 import { ask, avatar, confirmBox, empty, errorText, header, iconButton, row, section, sheet, toast, toastError } from "./widgets";
 import { sendRequest } from "./contacts";
 import type { View } from "./shell";
+import { Recorder } from "./recorder";
+import { blobURL, upload } from "../lib/media";
 
 interface Card {
   user: bigint;
@@ -210,6 +212,8 @@ interface Bottle {
   id: bigint;
   mine: boolean;
   text: string;
+  voice: string;
+  voiceMs: number;
   created: bigint;
   replied: boolean;
   messages: BottleMsg[];
@@ -229,7 +233,7 @@ export function bottles(): View {
             "button",
             { class: "result", attrs: { type: "button" }, data: { bottle: String(b.id) }, on: { click: () => router.go(`/discover/bottles/${b.id}`) } },
             h("div", "result-meta", `${b.mine ? t("bottle_thrown") : t("bottle_picked")} · ${formatTime(Number(b.created))}${b.messages.length ? " · " + t("bottle_messages", b.messages.length) : ""}`),
-            h("div", "text", b.text),
+            h("div", "text", b.voice ? `${t("bottle_voice")} ${seconds(b.voiceMs)}${b.text ? " · " + b.text : ""}` : b.text),
           ),
         ),
       );
@@ -247,6 +251,55 @@ export function bottles(): View {
     } catch (e) {
       toastError(e);
     }
+  };
+  // A voice bottle: record (click again, or Send, to throw it), then
+  // upload the clip and throw the bottle with it.
+  const recorder = new Recorder();
+  const recBox = h("div", "bottle-rec");
+  let recTimer = 0;
+  const stopRec = async (send: boolean) => {
+    clearInterval(recTimer);
+    replace(recBox);
+    if (!recorder.recording) return;
+    if (!send) return recorder.cancel();
+    const clip = await recorder.stop();
+    if (!clip || clip.durationMs < 500) return toast(t("bottle_voice_short"));
+    replace(recBox, h("p", { class: "hint", attrs: { role: "status" } }, t("bottle_voice_sending")));
+    try {
+      const u = await upload(new File([clip.blob], "bottle" + clip.ext, { type: clip.blob.type }), "voice", "bottle" + clip.ext, { durationMs: clip.durationMs });
+      await app.conn.call("bottleThrow", { text: "", voice: u.id }, "bottle");
+      toast(t("bottle_thrown_toast"));
+      void load();
+    } catch (e) {
+      toastError(e);
+    } finally {
+      replace(recBox);
+    }
+  };
+  const throwVoice = async () => {
+    if (recorder.recording) return stopRec(true);
+    try {
+      await recorder.start(60000, () => void stopRec(true));
+    } catch (e) {
+      return toastError(e);
+    }
+    const time = h("span", "rec-time", "0:00");
+    replace(
+      recBox,
+      h(
+        "div",
+        { class: "rec-panel", attrs: { role: "status" } },
+        h("span", "rec-dot"),
+        time,
+        h("span", "rec-hint", t("recording")),
+        h("button", { class: "btn small", attrs: { type: "button" }, data: { action: "rec-cancel" }, on: { click: () => void stopRec(false) } }, t("rec_cancel")),
+        h("button", { class: "btn small primary", attrs: { type: "button" }, data: { action: "rec-send" }, on: { click: () => void stopRec(true) } }, t("bottle_throw")),
+      ),
+    );
+    recTimer = window.setInterval(() => {
+      const sec = Math.floor(recorder.elapsed / 1000);
+      time.textContent = `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, "0")}`;
+    }, 200);
   };
   const pick = async () => {
     try {
@@ -269,14 +322,47 @@ export function bottles(): View {
         "div",
         "bottle-actions",
         h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "bottle-throw" }, on: { click: () => void throwOne() } }, t("bottle_throw")),
+        h("button", { class: "btn", attrs: { type: "button" }, data: { action: "bottle-throw-voice" }, on: { click: () => void throwVoice() } }, t("bottle_throw_voice")),
         h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "bottle-pick" }, on: { click: () => void pick() } }, t("bottle_pick")),
       ),
+      recBox,
       h("h2", "section-title", t("my_bottles")),
       list,
     ),
   );
   void load();
-  return { el };
+  return {
+    el,
+    dispose: () => {
+      clearInterval(recTimer);
+      if (recorder.recording) void recorder.cancel();
+    },
+  };
+}
+
+function seconds(ms: number): string {
+  return `${Math.max(1, Math.round(ms / 1000))}″`;
+}
+
+// voiceBubble is a bottle's voice clip: a play button that fetches it
+// (with the session token) and plays it in place.
+function voiceBubble(b: Bottle): HTMLElement {
+  const slot = h("div", "bottle-voice");
+  const play = h("button", { class: "btn small", attrs: { type: "button" }, data: { action: "bottle-play" } }, `▶ ${t("bottle_voice")} ${seconds(b.voiceMs)}`);
+  play.addEventListener("click", async () => {
+    play.disabled = true;
+    try {
+      const audio = h("audio", { attrs: { controls: true }, data: { bottleVoice: b.voice } });
+      audio.src = await blobURL(b.voice);
+      replace(slot, audio);
+      void audio.play().catch(() => {});
+    } catch (e) {
+      play.disabled = false;
+      toastError(e);
+    }
+  });
+  replace(slot, play);
+  return slot;
 }
 
 export function bottle(id: bigint): View {
@@ -289,7 +375,7 @@ export function bottle(id: bigint): View {
   const render = (b: Bottle) => {
     replace(
       msgs,
-      h("div", { class: `msg ${b.mine ? "mine" : ""}`, data: { bottleText: "" } }, h("div", "bubble", b.text)),
+      h("div", { class: `msg ${b.mine ? "mine" : ""}`, data: { bottleText: "" } }, h("div", "bubble", b.voice ? voiceBubble(b) : null, b.text ? h("div", null, b.text) : null)),
       ...b.messages.map((m) => h("div", { class: `msg ${m.mine ? "mine" : ""}`, data: { bottleMessage: String(m.id) } }, h("div", "bubble", m.text))),
     );
     back.hidden = b.mine || b.replied;

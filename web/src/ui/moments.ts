@@ -366,12 +366,19 @@ export function momentsFeed(): View {
     const me = st.name(st.me);
     replace(
       cover,
-      h("div", "mo-cover-img"),
+      coverImage(st.momentsCover ?? "", true),
       h("button", { class: "mo-me", attrs: { type: "button" }, on: { click: () => router.go(`/discover/moments/u/${st.me}`) } }, h("span", "mo-me-name", me), avatar(me, st.profile?.avatar, "l")),
     );
   };
   renderCover();
   scope.add(st.on("profile", renderCover));
+  scope.add(st.on("momentsCover", renderCover));
+  if (st.momentsCover === undefined) {
+    app.conn.call("momentSettings", {}, "momentSettings").then((s) => {
+      st.momentsCover = s.cover;
+      renderCover();
+    }, () => {});
+  }
   const feed = postList(body, {
     load: async (before) => {
       const r = await app.conn.call("momentFeed", { before, limit: PAGE }, "moments");
@@ -411,20 +418,66 @@ export function momentsAlbum(user: bigint): View {
   const st = app.store!;
   const who = st.name(user);
   const body = h("div", { class: "pane-body mo-body" });
+  const head = h("div", { class: "mo-cover", data: { cover: "" } });
+  const renderHead = (id: string) =>
+    replace(head, coverImage(id, user === st.me), h("div", "mo-me", h("span", "mo-me-name", who), avatar(who, st.profileOf(user)?.avatar, "l")));
+  renderHead("");
   const list = postList(body, {
     load: async (before) => {
       const r = await app.conn.call("momentAlbum", { user, before, limit: PAGE }, "moments");
+      if (!before) renderHead(r.cover); // the first page says the cover
       return { posts: r.posts, next: r.next };
     },
     emptyText: t("mo_empty_album"),
   });
-  replace(
-    body,
-    h("div", { class: "mo-cover", data: { cover: "" } }, h("div", "mo-cover-img"), h("div", "mo-me", h("span", "mo-me-name", who), avatar(who, st.profileOf(user)?.avatar, "l"))),
-    list.el,
-  );
+  replace(body, head, list.el);
   const el = h("div", { class: "pane", data: { screen: "moments-album", user: String(user) } }, header({ title: user === st.me ? t("mo_my_album") : t("mo_album", who), back: "/discover/moments" }), body);
   return { el, dispose: list.dispose };
+}
+
+// coverImage is the top of a Moments page: the cover image (fetched with
+// the session token) or the plain gradient; on one's own page a tap
+// chooses a new cover.
+function coverImage(id: string, mine: boolean): HTMLElement {
+  const box = h(mine ? "button" : "div", {
+    class: "mo-cover-img",
+    attrs: mine ? { type: "button", "aria-label": t("mo_change_cover"), title: t("mo_change_cover") } : {},
+    data: { coverMedia: id },
+  });
+  if (id) {
+    blobURL(id).then(
+      (url) => {
+        const img = h("img", { attrs: { alt: "", src: url } });
+        box.replaceChildren(img);
+      },
+      () => {},
+    );
+  }
+  if (mine) box.addEventListener("click", () => pickCover());
+  return box;
+}
+
+// pickCover lets me choose an image, uploads it and makes it my cover.
+function pickCover(): void {
+  const fi = h("input", { attrs: { type: "file", accept: "image/*" }, data: { coverFile: "1" } });
+  fi.hidden = true;
+  document.body.appendChild(fi);
+  fi.addEventListener("change", async () => {
+    const f = fi.files?.[0];
+    fi.remove();
+    if (!f) return;
+    try {
+      toast(t("mo_cover_uploading"));
+      const u = await upload(f, "image", f.name || "cover");
+      const s = await app.conn.call("momentCover", { media: u.id }, "momentSettings");
+      app.store!.momentsCover = s.cover;
+      app.store!.emit("momentsCover");
+      toast(t("mo_cover_set"));
+    } catch (e) {
+      toastError(e);
+    }
+  });
+  fi.click();
 }
 
 export function momentPost(id: bigint): View {

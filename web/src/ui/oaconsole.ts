@@ -12,6 +12,7 @@ import { OaKind, OaRole } from "../gen/hongyan/v1/officialacct_pb.js";
 import { ask, confirmBox, empty, errorText, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 import { forumModeration } from "./oaforum";
+import { oaInbox } from "./oainbox";
 
 // Shared is what the console's sections share: the account's tags and the
 // followers chosen in the follower list (to tag them, or to broadcast to
@@ -103,6 +104,7 @@ export function oaConsoleAccount(id: bigint): View {
         stats(id),
         tagEditor(shared),
         followers(shared),
+        oaInbox(id, card),
         forumModeration(id, card),
         templates(id),
         qrCodes(id),
@@ -580,16 +582,20 @@ function followers(shared: Shared): HTMLElement {
   const search = h("input", { attrs: { type: "search", name: "search", placeholder: t("oa_search_followers"), "aria-label": t("oa_search_followers") }, data: { oaSearch: "followers" } });
   const count = h("span", { class: "hint", data: { oaChosen: "1" } });
   const tag = h("select", { attrs: { name: "tag", "aria-label": t("oa_choose_tag") } });
-  let all: OaFan[] = [];
-  let server: OaFan[] = []; // matches of the query among followers not loaded (remark or openid)
-  const matches = (f: OaFan, q: string) =>
-    !q || fanName(f).toLowerCase().includes(q) || f.remark.toLowerCase().includes(q) || f.openid === q || String(f.user) === q;
+  // shown: the followers listed, a page at a time from the server (which
+  // searches nicknames, remarks and openids); next continues the list.
+  let shown: OaFan[] = [];
+  let next = "";
+  let asked = 0; // the latest request: older answers are dropped
+  const more = h("button", { class: "btn", attrs: { type: "button" }, data: { oaMore: "followers" } }, t("load_more"));
+  more.addEventListener("click", () => void loadPage(true));
   const render = () => {
-    const q = search.value.trim().toLowerCase();
-    const seen = new Set<bigint>();
-    const shown = [...all, ...server].filter((f) => !seen.has(f.user) && (seen.add(f.user), matches(f, q) || server.includes(f)));
     count.textContent = t("oa_selected", String(shared.chosen.size));
-    if (!shown.length) return replace(list, empty(t("oa_no_followers")));
+    more.hidden = !next;
+    if (!shown.length) {
+      const searching = search.value.trim() !== "";
+      return replace(list, next ? h("p", "hint", t("oa_search_more")) : empty(t(searching ? "no_matches" : "oa_no_followers")));
+    }
     replace(
       list,
       ...shown.map((f) => {
@@ -631,28 +637,22 @@ function followers(shared: Shared): HTMLElement {
       toastError(e);
     }
   };
-  const load = async () => {
+  // loadPage loads the first page of the list (or of the search), or the
+  // next one when cont.
+  const loadPage = async (cont = false) => {
+    const mine = ++asked;
     try {
-      all = (await app.conn.call("oaFollowers", { account: id, limit: 500 }, "oaFollowers")).fans;
-      await query();
+      const page = await app.conn.call("oaFollowers", { account: id, search: search.value.trim(), after: cont ? next : "", limit: 100 }, "oaFollowers");
+      if (mine !== asked) return;
+      shown = cont ? [...shown, ...page.fans] : page.fans;
+      next = page.next;
+      render();
     } catch (e) {
-      replace(list, h("p", "empty", errorText(e)));
+      if (mine === asked) replace(list, h("p", "empty", errorText(e)));
     }
   };
-  // query asks the server too (by remark or openid) when the account has
-  // more followers than the list holds.
-  const query = async () => {
-    const q = search.value.trim();
-    server = [];
-    if (q && all.length >= 500) {
-      try {
-        server = (await app.conn.call("oaFollowers", { account: id, search: q, limit: 100 }, "oaFollowers")).fans;
-      } catch {
-        /* the loaded ones still filter */
-      }
-    }
-    render();
-  };
+  const load = () => loadPage(false);
+  const query = load;
   let timer = 0;
   search.addEventListener("input", () => {
     clearTimeout(timer);
@@ -685,6 +685,7 @@ function followers(shared: Shared): HTMLElement {
     search,
     h("div", "oa-form-row", count, tag, btn(t("oa_tag_selected"), () => tagChosen(true), { oaTagChosen: "add" }), btn(t("oa_untag_selected"), () => tagChosen(false), { oaTagChosen: "remove" })),
     list,
+    more,
   );
 }
 

@@ -11,7 +11,9 @@ import { Scope } from "../lib/events";
 import type { OaAccount, OaButton, OaContent, OaMessage } from "../gen/hongyan/v1/officialacct_pb.js";
 import { OaKind } from "../gen/hongyan/v1/officialacct_pb.js";
 import { I } from "./icons";
-import { avatar, empty, errorText, header, row, section, toastError } from "./widgets";
+import { avatar, empty, errorText, header, iconButton, row, section, toastError } from "./widgets";
+import { upload, type UploadKind } from "../lib/media";
+import { Recorder } from "./recorder";
 import type { View } from "./shell";
 
 // safeURL returns an http(s) URL to open, or undefined.
@@ -292,7 +294,18 @@ export function oaChat(id: bigint): View {
   const input = h("input", { attrs: { type: "text", placeholder: t("oa_type"), "aria-label": t("oa_type"), maxlength: "2000" } });
   const send = h("button", { class: "btn primary", attrs: { type: "button" }, data: { oaSend: "1" } }, t("send"));
   const menuBar = h("div", { class: "oa-menu", data: { oaMenu: "1" } });
-  const inputBar = h("div", "oa-input", input, send);
+  // Voice clips (click the microphone to record, again to send) and a
+  // photo or video, uploaded first (POST /media) and then sent by ID.
+  const recorder = new Recorder();
+  const recBox = h("div", "oa-rec");
+  const status = h("div", { class: "oa-upload", attrs: { role: "status" } });
+  status.hidden = true;
+  const voiceBtn = iconButton(I.mic, t("hold_to_talk"), () => void toggleVoice(), "voice-btn");
+  voiceBtn.dataset.oaVoice = "1";
+  const file = h("input", { attrs: { type: "file", accept: "image/*,video/*", hidden: true, "aria-label": t("attach_photo") }, data: { oaFile: "1" } });
+  const attachBtn = iconButton(I.attach, t("attach_photo"), () => file.click());
+  attachBtn.dataset.oaAttach = "1";
+  const inputBar = h("div", "oa-input", voiceBtn, input, attachBtn, send);
   const toggle = h("button", { class: "icon-btn", attrs: { type: "button", "aria-label": t("oa_menu"), title: t("oa_menu") }, data: { oaToggle: "1" } }, icon(I.more, 20));
   const footer = h("div", "oa-footer", toggle, inputBar, menuBar);
   let menuOn = false;
@@ -349,6 +362,66 @@ export function oaChat(id: bigint): View {
       send.disabled = false;
     }
   };
+  const sendMedia = async (f: Blob, kind: UploadKind, name: string, durationMs = 0) => {
+    const bar = h("progress", { attrs: { max: 100, "aria-label": t("uploading_x", name) }, props: { value: 0 } });
+    replace(status, h("span", "hint", t("uploading_x", name)), bar);
+    status.hidden = false;
+    try {
+      const u = await upload(f, kind, name, { durationMs, onProgress: (sent, total) => (bar.value = Math.round((sent / Math.max(total, 1)) * 100)) });
+      await app.conn.call("oaSend", kind === "image" ? { account: id, mediaId: u.id } : { account: id, kind, mediaId: u.id }, "oaMessage");
+      await load();
+    } catch (e) {
+      toastError(e);
+    } finally {
+      status.hidden = true;
+    }
+  };
+  file.addEventListener("change", () => {
+    const f = file.files?.[0];
+    file.value = "";
+    if (f) void sendMedia(f, f.type.startsWith("video/") ? "video" : "image", f.name || "media");
+  });
+  let recTimer = 0;
+  const finishRec = async (sendIt: boolean) => {
+    clearInterval(recTimer);
+    replace(recBox);
+    voiceBtn.classList.remove("recording");
+    if (!recorder.recording) return;
+    if (!sendIt) return recorder.cancel();
+    const clip = await recorder.stop();
+    if (clip && clip.durationMs >= 500) await sendMedia(new File([clip.blob], "voice" + clip.ext, { type: clip.blob.type }), "voice", "voice" + clip.ext, clip.durationMs);
+  };
+  const toggleVoice = async () => {
+    if (recorder.recording) return finishRec(true);
+    try {
+      await recorder.start(60000, () => void finishRec(true));
+    } catch (e) {
+      return toastError(e);
+    }
+    const time = h("span", "rec-time", "0:00");
+    replace(
+      recBox,
+      h(
+        "div",
+        { class: "rec-panel", attrs: { role: "status" } },
+        h("span", "rec-dot"),
+        time,
+        h("span", "rec-hint", t("recording")),
+        h("button", { class: "btn small", attrs: { type: "button" }, data: { action: "rec-cancel" }, on: { click: () => void finishRec(false) } }, t("rec_cancel")),
+        h("button", { class: "btn small primary", attrs: { type: "button" }, data: { action: "rec-send" }, on: { click: () => void finishRec(true) } }, t("rec_send")),
+      ),
+    );
+    recTimer = window.setInterval(() => {
+      const sec = Math.floor(recorder.elapsed / 1000);
+      time.textContent = `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, "0")}`;
+    }, 200);
+    voiceBtn.classList.add("recording");
+  };
+  voiceBtn.addEventListener("keydown", (e) => e.key === "Escape" && recorder.recording && void finishRec(false));
+  scope.add(() => {
+    clearInterval(recTimer);
+    if (recorder.recording) void recorder.cancel();
+  });
   send.addEventListener("click", () => void doSend());
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.isComposing) void doSend();
@@ -368,6 +441,6 @@ export function oaChat(id: bigint): View {
   scope.add(app.store!.on("oa", () => void load()));
   void load();
   const info = h("button", { class: "icon-btn", attrs: { type: "button", "aria-label": t("oa_profile"), title: t("oa_profile") }, on: { click: () => router.go(`/oa/${id}`) } }, icon(I.more, 20));
-  const el = h("div", { class: "pane oa-chat", data: { screen: "oa-chat", oa: String(id) } }, header({ title, back: "/chats", actions: [info] }), log, footer);
+  const el = h("div", { class: "pane oa-chat", data: { screen: "oa-chat", oa: String(id) } }, header({ title, back: "/chats", actions: [info] }), log, status, recBox, footer, file);
   return { el, dispose: () => scope.dispose() };
 }

@@ -10,8 +10,8 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message as Message$1 } from "@bufbuild/protobuf";
-import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaForumList, OaForumListRequest, OaForumPinRequest, OaForumPost, OaForumPostRequest, OaForumRemoveRequest, OaForumReplyRequest, OaForumThread, OaForumThreadRequest, OaHistoryRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
-import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSearchRequest, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
+import type { OaAccount, OaAccountList, OaArticle, OaArticleList, OaAuthorization, OaAuthorizeRequest, OaBroadcast, OaBroadcastList, OaBroadcastRequest, OaClickRequest, OaClickResult, OaCreated, OaCreateRequest, OaFanList, OaFollow, OaFollowersRequest, OaFollowerUpdate, OaForumList, OaForumListRequest, OaForumPinRequest, OaForumPost, OaForumPostRequest, OaForumRemoveRequest, OaForumReplyRequest, OaForumThread, OaForumThreadRequest, OaHistoryRequest, OaInboxRequest, OaIpAllowRequest, OaItemRef, OaMenuRequest, OaMessage, OaMessageList, OaOperatorList, OaOperatorRequest, OaProfile, OaProfileUpdate, OaQr, OaQrRequest, OaRef, OaRepliesRequest, OaRule, OaRuleList, OaScanRequest, OaSearchRequest, OaSendRequest, OaServerRequest, OaStats, OaStatsRequest, OaTag, OaTagFollowersRequest, OaTagList, OaTagRequest, OaTemplate, OaTemplateList, OaTemplateRef, OaTemplateRequest } from "./officialacct_pb.js";
+import type { MomentAlbumRequest, MomentComment, MomentCommentRef, MomentCommentRequest, MomentCoverRequest, MomentFeedRequest, MomentList, MomentNotification, MomentNotificationList, MomentNotificationsRequest, MomentPost, MomentPostRequest, MomentReadRequest, MomentRef, MomentSearchRequest, MomentSettings, MomentSettingsRequest, MomentUnread } from "./moments_pb.js";
 import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick, BottleRef, BottleReplyRequest, BottleThrowRequest, NearbyList, NearbyListRequest, NearbySetRequest, ShakeRequest, ShakeResult } from "./discovery_pb.js";
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
@@ -681,6 +681,12 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "oaCreateQr";
   } | {
     /**
+     * @generated from field: hongyan.v1.OaInboxRequest oa_inbox = 149;
+     */
+    value: OaInboxRequest;
+    case: "oaInbox";
+  } | {
+    /**
      * The micro-community (officialacct.proto).
      *
      * @generated from field: hongyan.v1.OaForumPostRequest oa_forum_post = 450;
@@ -797,6 +803,12 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: MomentSearchRequest;
     case: "momentSearch";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.MomentCoverRequest moment_cover = 163;
+     */
+    value: MomentCoverRequest;
+    case: "momentCover";
   } | {
     /**
      * Discovery (discovery.proto).

@@ -229,11 +229,20 @@ export declare const ShakeResultSchema: GenMessage<ShakeResult>;
  */
 export declare type BottleThrowRequest = Message<"hongyan.v1.BottleThrowRequest"> & {
   /**
-   * 1 to 500 characters.
+   * 1 to 500 characters (0 to 500 with a voice clip).
    *
    * @generated from field: string text = 1;
    */
   text: string;
+
+  /**
+   * A voice bottle: the media ID of one of your voice clips (POST /media,
+   * class voice, at most 60 s). Whoever holds the bottle downloads it
+   * from /media/{id}.
+   *
+   * @generated from field: string voice = 2;
+   */
+  voice: string;
 };
 
 /**
@@ -378,6 +387,18 @@ export declare type Bottle = Message<"hongyan.v1.Bottle"> & {
    * @generated from field: repeated hongyan.v1.BottleMessage messages = 7;
    */
   messages: BottleMessage[];
+
+  /**
+   * The voice clip it carries (media ID; empty: none) and its length.
+   *
+   * @generated from field: string voice = 8;
+   */
+  voice: string;
+
+  /**
+   * @generated from field: uint32 voice_ms = 9;
+   */
+  voiceMs: number;
 };
 
 /**

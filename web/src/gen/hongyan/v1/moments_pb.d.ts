@@ -269,6 +269,14 @@ export declare type MomentList = Message<"hongyan.v1.MomentList"> & {
    * @generated from field: int64 next = 2;
    */
   next: bigint;
+
+  /**
+   * moment_album only: the person's cover as you may see it (a media ID
+   * to fetch from /media/{id}; empty: none, or you may not see it).
+   *
+   * @generated from field: string cover = 3;
+   */
+  cover: string;
 };
 
 /**
@@ -610,6 +618,13 @@ export declare type MomentSettings = Message<"hongyan.v1.MomentSettings"> & {
    * @generated from field: repeated int64 hide_theirs = 4;
    */
   hideTheirs: bigint[];
+
+  /**
+   * The image at the top of my Moments page (a media ID; empty: none).
+   *
+   * @generated from field: string cover = 5;
+   */
+  cover: string;
 };
 
 /**
@@ -617,6 +632,27 @@ export declare type MomentSettings = Message<"hongyan.v1.MomentSettings"> & {
  * Use `create(MomentSettingsSchema)` to create a new message.
  */
 export declare const MomentSettingsSchema: GenMessage<MomentSettings>;
+
+/**
+ * MomentCoverRequest sets the image at the top of your Moments page to one
+ * of your uploaded images (POST /media?kind=image); empty removes it. The
+ * answer is your moment_settings; your other devices get the
+ * moment_settings change.
+ *
+ * @generated from message hongyan.v1.MomentCoverRequest
+ */
+export declare type MomentCoverRequest = Message<"hongyan.v1.MomentCoverRequest"> & {
+  /**
+   * @generated from field: string media = 1;
+   */
+  media: string;
+};
+
+/**
+ * Describes the message hongyan.v1.MomentCoverRequest.
+ * Use `create(MomentCoverRequestSchema)` to create a new message.
+ */
+export declare const MomentCoverRequestSchema: GenMessage<MomentCoverRequest>;
 
 /**
  * MomentSettingsRequest changes the fields set; an empty request reads

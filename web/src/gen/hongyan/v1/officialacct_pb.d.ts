@@ -475,6 +475,19 @@ export declare type OaMessage = Message<"hongyan.v1.OaMessage"> & {
    * @generated from field: int64 broadcast = 6;
    */
   broadcast: bigint;
+
+  /**
+   * In the console's inbox (oa_inbox) only: who sent it and their public
+   * nickname.
+   *
+   * @generated from field: int64 user = 7;
+   */
+  user: bigint;
+
+  /**
+   * @generated from field: string nickname = 8;
+   */
+  nickname: string;
 };
 
 /**
@@ -599,6 +612,40 @@ export declare type OaClickResult = Message<"hongyan.v1.OaClickResult"> & {
  * Use `create(OaClickResultSchema)` to create a new message.
  */
 export declare const OaClickResultSchema: GenMessage<OaClickResult>;
+
+/**
+ * The console's inbox: the messages the account's users sent it, newest
+ * first (analysts up); answered with oa_messages. A voice clip's or video's
+ * media_id is fetched with GET /media/oa/{account}/{media_id}.
+ *
+ * @generated from message hongyan.v1.OaInboxRequest
+ */
+export declare type OaInboxRequest = Message<"hongyan.v1.OaInboxRequest"> & {
+  /**
+   * @generated from field: int64 account = 1;
+   */
+  account: bigint;
+
+  /**
+   * message ID; 0: the newest
+   *
+   * @generated from field: int64 before = 2;
+   */
+  before: bigint;
+
+  /**
+   * ≤ 100
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hongyan.v1.OaInboxRequest.
+ * Use `create(OaInboxRequestSchema)` to create a new message.
+ */
+export declare const OaInboxRequestSchema: GenMessage<OaInboxRequest>;
 
 /**
  * @generated from message hongyan.v1.OaHistoryRequest
@@ -1324,6 +1371,13 @@ export declare type OaFanList = Message<"hongyan.v1.OaFanList"> & {
    * @generated from field: repeated hongyan.v1.OaFan fans = 1;
    */
   fans: OaFan[];
+
+  /**
+   * the request's `after` for the next page; empty when the list is done
+   *
+   * @generated from field: string next = 2;
+   */
+  next: string;
 };
 
 /**

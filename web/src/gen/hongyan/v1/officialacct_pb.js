@@ -13,7 +13,7 @@ import { enumDesc, fileDesc, messageDesc, tsEnum } from "@bufbuild/protobuf/code
  * Describes the file hongyan/v1/officialacct.proto.
  */
 export const file_hongyan_v1_officialacct = /*@__PURE__*/
-  fileDesc("Ch1ob25neWFuL3YxL29mZmljaWFsYWNjdC5wcm90bxIKaG9uZ3lhbi52MSIlCgVPYVJlZhIPCgdhY2NvdW50GAEgASgDEgsKA3JlZhgCIAEoCSIoCglPYUl0ZW1SZWYSDwoHYWNjb3VudBgBIAEoAxIKCgJpZBgCIAEoAyKKAgoJT2FBY2NvdW50EgoKAmlkGAEgASgDEg0KBWFwcGlkGAIgASgJEhMKC29yaWdpbmFsX2lkGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFaW50cm8YBSABKAkSDgoGYXZhdGFyGAYgASgJEiAKBGtpbmQYByABKA4yEi5ob25neWFuLnYxLk9hS2luZBIQCgh2ZXJpZmllZBgIIAEoCBIgCgRtZW51GAkgASgLMhIuaG9uZ3lhbi52MS5PYU1lbnUSKAoIc2V0dGluZ3MYCiABKAsyFi5ob25neWFuLnYxLk9hU2V0dGluZ3MSIAoEcm9sZRgLIAEoDjISLmhvbmd5YW4udjEuT2FSb2xlIu8BCgpPYVNldHRpbmdzEiYKB3dlbGNvbWUYASABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudBIsCg1kZWZhdWx0X3JlcGx5GAIgASgLMhUuaG9uZ3lhbi52MS5PYUNvbnRlbnQSEgoKc2VydmVyX3VybBgDIAEoCRIUCgxzZXJ2ZXJfdG9rZW4YBCABKAkSFgoOc2VydmVyX2Flc19rZXkYBSABKAkSEwoLc2VydmVyX21vZGUYBiABKAkSEAoIaXBfYWxsb3cYByADKAkSCwoDb3JnGAggASgDEhUKDW9hdXRoX2RvbWFpbnMYCSADKAkiOAoNT2FBY2NvdW50TGlzdBInCghhY2NvdW50cxgBIAMoCzIVLmhvbmd5YW4udjEuT2FBY2NvdW50IiAKD09hU2VhcmNoUmVxdWVzdBINCgVxdWVyeRgBIAEoCSJfChBPYUFydGljbGVTdW1tYXJ5EgoKAmlkGAEgASgDEg0KBXRpdGxlGAIgASgJEg4KBmRpZ2VzdBgDIAEoCRINCgVjb3ZlchgEIAEoCRIRCglwdWJsaXNoZWQYBSABKAMiiQEKCU9hUHJvZmlsZRImCgdhY2NvdW50GAEgASgLMhUuaG9uZ3lhbi52MS5PYUFjY291bnQSEQoJZm9sbG93aW5nGAIgASgIEhEKCWZvbGxvd2VycxgDIAEoAxIuCghhcnRpY2xlcxgEIAMoCzIcLmhvbmd5YW4udjEuT2FBcnRpY2xlU3VtbWFyeSIfCg1PYVNjYW5SZXF1ZXN0Eg4KBnRpY2tldBgBIAEoCSJfCgpPYU5ld3NJdGVtEg0KBXRpdGxlGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEgsKA3VybBgDIAEoCRIPCgdwaWNfdXJsGAQgASgJEg8KB2FydGljbGUYBSABKAMiJgoHT2FGaWVsZBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIvEBCglPYUNvbnRlbnQSDAoEa2luZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhAKCG1lZGlhX2lkGAMgASgJEg0KBXRpdGxlGAQgASgJEigKCGFydGljbGVzGAUgAygLMhYuaG9uZ3lhbi52MS5PYU5ld3NJdGVtEhMKC3RlbXBsYXRlX2lkGAYgASgJEiMKBmZpZWxkcxgHIAMoCzITLmhvbmd5YW4udjEuT2FGaWVsZBILCgN1cmwYCCABKAkSFgoOdGh1bWJfbWVkaWFfaWQYCSABKAkSDgoGaHFfdXJsGAogASgJEg4KBmZvcm1hdBgLIAEoCSJ+CglPYU1lc3NhZ2USCgoCaWQYASABKAMSDwoHYWNjb3VudBgCIAEoAxILCgNvdXQYAyABKAgSJgoHY29udGVudBgEIAEoCzIVLmhvbmd5YW4udjEuT2FDb250ZW50EgwKBHRpbWUYBSABKAMSEQoJYnJvYWRjYXN0GAYgASgDIkYKDU9hTWVzc2FnZUxpc3QSJwoIbWVzc2FnZXMYASADKAsyFS5ob25neWFuLnYxLk9hTWVzc2FnZRIMCgRtb3JlGAIgASgIIlsKDU9hU2VuZFJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgNyZWYYAiABKAkSDAoEdGV4dBgDIAEoCRIQCghtZWRpYV9pZBgEIAEoCRIMCgRraW5kGAUgASgJIjsKDk9hQ2xpY2tSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSCwoDcmVmGAIgASgJEgsKA2tleRgDIAEoCSIqCg1PYUNsaWNrUmVzdWx0EgwKBHR5cGUYASABKAkSCwoDdXJsGAIgASgJIk8KEE9hSGlzdG9yeVJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgNyZWYYAiABKAkSDgoGYmVmb3JlGAMgASgDEg0KBWxpbWl0GAQgASgNIkUKCE9hRm9sbG93EiYKB2FjY291bnQYASABKAsyFS5ob25neWFuLnYxLk9hQWNjb3VudBIRCglmb2xsb3dpbmcYAiABKAgiYwoIT2FCdXR0b24SDAoEbmFtZRgBIAEoCRIMCgR0eXBlGAIgASgJEgsKA2tleRgDIAEoCRILCgN1cmwYBCABKAkSIQoDc3ViGAUgAygLMhQuaG9uZ3lhbi52MS5PYUJ1dHRvbiIvCgZPYU1lbnUSJQoHYnV0dG9ucxgBIAMoCzIULmhvbmd5YW4udjEuT2FCdXR0b24iQgoNT2FNZW51UmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEiAKBG1lbnUYAiABKAsyEi5ob25neWFuLnYxLk9hTWVudSIyCgdPYUJsb2NrEgwKBGtpbmQYASABKAkSDAoEdGV4dBgCIAEoCRILCgNzcmMYAyABKAki1AEKCU9hQXJ0aWNsZRIKCgJpZBgBIAEoAxIPCgdhY2NvdW50GAIgASgDEg0KBXRpdGxlGAMgASgJEg4KBmF1dGhvchgEIAEoCRIOCgZkaWdlc3QYBSABKAkSDQoFY292ZXIYBiABKAkSIQoEYm9keRgHIAMoCzITLmhvbmd5YW4udjEuT2FCbG9jaxIRCglwdWJsaXNoZWQYCCABKAgSDwoHY3JlYXRlZBgJIAEoAxIPCgd1cGRhdGVkGAogASgDEhQKDHB1Ymxpc2hlZF9hdBgLIAEoAyI4Cg1PYUFydGljbGVMaXN0EicKCGFydGljbGVzGAEgAygLMhUuaG9uZ3lhbi52MS5PYUFydGljbGUiTgoPT2FDcmVhdGVSZXF1ZXN0EgsKA29yZxgBIAEoCRIMCgRuYW1lGAIgASgJEiAKBGtpbmQYAyABKA4yEi5ob25neWFuLnYxLk9hS2luZCJGCglPYUNyZWF0ZWQSJgoHYWNjb3VudBgBIAEoCzIVLmhvbmd5YW4udjEuT2FBY2NvdW50EhEKCWFwcHNlY3JldBgCIAEoCSJPCg9PYVByb2ZpbGVVcGRhdGUSDwoHYWNjb3VudBgBIAEoAxIMCgRuYW1lGAIgASgJEg0KBWludHJvGAMgASgJEg4KBmF2YXRhchgEIAEoCSJ5ChBPYVJlcGxpZXNSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSJgoHd2VsY29tZRgCIAEoCzIVLmhvbmd5YW4udjEuT2FDb250ZW50EiwKDWRlZmF1bHRfcmVwbHkYAyABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudCKAAQoGT2FSdWxlEgoKAmlkGAEgASgDEg8KB2FjY291bnQYAiABKAMSDwoHa2V5d29yZBgDIAEoCRIQCghjb250YWlucxgEIAEoCBIQCghwcmlvcml0eRgFIAEoBRIkCgVyZXBseRgGIAEoCzIVLmhvbmd5YW4udjEuT2FDb250ZW50Ii8KCk9hUnVsZUxpc3QSIQoFcnVsZXMYASADKAsyEi5ob25neWFuLnYxLk9hUnVsZSJEChFPYVRlbXBsYXRlUmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEg0KBXRpdGxlGAIgASgJEg8KB2NvbnRlbnQYAyABKAkiSQoKT2FUZW1wbGF0ZRIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRIPCgdjb250ZW50GAMgASgJEg8KB2NyZWF0ZWQYBCABKAMiOwoOT2FUZW1wbGF0ZUxpc3QSKQoJdGVtcGxhdGVzGAEgAygLMhYuaG9uZ3lhbi52MS5PYVRlbXBsYXRlIiwKDU9hVGVtcGxhdGVSZWYSDwoHYWNjb3VudBgBIAEoAxIKCgJpZBgCIAEoCSJ2ChJPYUJyb2FkY2FzdFJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgNhbGwYAiABKAgSCwoDdGFnGAMgASgDEg0KBXVzZXJzGAQgAygDEiYKB2NvbnRlbnQYBSABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudCKYAQoLT2FCcm9hZGNhc3QSCgoCaWQYASABKAMSCwoDYWxsGAIgASgIEgsKA3RhZxgDIAEoAxINCgV1c2VycxgEIAMoAxImCgdjb250ZW50GAUgASgLMhUuaG9uZ3lhbi52MS5PYUNvbnRlbnQSDQoFdG90YWwYBiABKAMSDAoEdGltZRgHIAEoAxIPCgdkZWxldGVkGAggASgIIlEKD09hQnJvYWRjYXN0TGlzdBIrCgpicm9hZGNhc3RzGAEgAygLMhcuaG9uZ3lhbi52MS5PYUJyb2FkY2FzdBIRCglyZW1haW5pbmcYAiABKAUiYAoST2FGb2xsb3dlcnNSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSDQoFYWZ0ZXIYAiABKAkSCwoDdGFnGAMgASgDEg4KBnNlYXJjaBgEIAEoCRINCgVsaW1pdBgFIAEoDSKoAQoFT2FGYW4SDAoEdXNlchgBIAEoAxIOCgZvcGVuaWQYAiABKAkSEQoJZm9sbG93aW5nGAMgASgIEg0KBXNpbmNlGAQgASgDEg0KBXNjZW5lGAUgASgJEg4KBnJlbWFyaxgGIAEoCRIPCgdibG9ja2VkGAcgASgIEgwKBHRhZ3MYCCADKAMSDwoHbGFzdF9pbhgJIAEoAxIQCghuaWNrbmFtZRgKIAEoCSIsCglPYUZhbkxpc3QSHwoEZmFucxgBIAMoCzIRLmhvbmd5YW4udjEuT2FGYW4icwoQT2FGb2xsb3dlclVwZGF0ZRIPCgdhY2NvdW50GAEgASgDEgwKBHVzZXIYAiABKAMSEwoGcmVtYXJrGAMgASgJSACIAQESFAoHYmxvY2tlZBgEIAEoCEgBiAEBQgkKB19yZW1hcmtCCgoIX2Jsb2NrZWQiMAoFT2FUYWcSCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRINCgVjb3VudBgDIAEoAyIsCglPYVRhZ0xpc3QSHwoEdGFncxgBIAMoCzIRLmhvbmd5YW4udjEuT2FUYWciOQoMT2FUYWdSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSCgoCaWQYAiABKAMSDAoEbmFtZRgDIAEoCSJUChVPYVRhZ0ZvbGxvd2Vyc1JlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgN0YWcYAiABKAMSDQoFdXNlcnMYAyADKAMSDgoGcmVtb3ZlGAQgASgIIjsKDk9hU3RhdHNSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSDAoEZnJvbRgCIAEoCRIKCgJ0bxgDIAEoCSJxCgpPYURheVN0YXRzEgsKA2RheRgBIAEoCRILCgNuZXcYAiABKAMSDAoEbG9zdBgDIAEoAxILCgNuZXQYBCABKAMSDQoFdG90YWwYBSABKAMSDgoGbXNnX2luGAYgASgDEg8KB21zZ19vdXQYByABKAMiLwoHT2FTdGF0cxIkCgRkYXlzGAEgAygLMhYuaG9uZ3lhbi52MS5PYURheVN0YXRzIl0KD09hU2VydmVyUmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEgsKA3VybBgCIAEoCRINCgV0b2tlbhgDIAEoCRIPCgdhZXNfa2V5GAQgASgJEgwKBG1vZGUYBSABKAkiZAoQT2FJcEFsbG93UmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEg0KBWFsbG93GAIgAygJEhkKEXNldF9vYXV0aF9kb21haW5zGAMgASgIEhUKDW9hdXRoX2RvbWFpbnMYBCADKAkiVAoRT2FPcGVyYXRvclJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxIMCgR1c2VyGAIgASgDEiAKBHJvbGUYAyABKA4yEi5ob25neWFuLnYxLk9hUm9sZSI8CgpPYU9wZXJhdG9yEgwKBHVzZXIYASABKAMSIAoEcm9sZRgCIAEoDjISLmhvbmd5YW4udjEuT2FSb2xlIjsKDk9hT3BlcmF0b3JMaXN0EikKCW9wZXJhdG9ycxgBIAMoCzIWLmhvbmd5YW4udjEuT2FPcGVyYXRvciJuCgtPYVFyUmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEhAKCHNjZW5lX2lkGAIgASgDEhEKCXNjZW5lX3N0chgDIAEoCRIRCglwZXJtYW5lbnQYBCABKAgSFgoOZXhwaXJlX3NlY29uZHMYBSABKAMiWQoET2FRchIOCgZ0aWNrZXQYASABKAkSCwoDdXJsGAIgASgJEg8KB2V4cGlyZXMYAyABKAMSEAoIc2NlbmVfaWQYBCABKAMSEQoJc2NlbmVfc3RyGAUgASgJIkgKEk9hQXV0aG9yaXplUmVxdWVzdBINCgVhcHBpZBgBIAEoCRINCgVzY29wZRgCIAEoCRIUCgxyZWRpcmVjdF91cmkYAyABKAkiVwoPT2FBdXRob3JpemF0aW9uEgwKBGNvZGUYASABKAkSDgoGb3BlbmlkGAIgASgJEiYKB2FjY291bnQYAyABKAsyFS5ob25neWFuLnYxLk9hQWNjb3VudCJGChJPYUZvcnVtUG9zdFJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxIMCgR0ZXh0GAIgASgJEhEKCW1lZGlhX2lkcxgDIAMoCSIxChNPYUZvcnVtUmVwbHlSZXF1ZXN0EgwKBHBvc3QYASABKAMSDAoEdGV4dBgCIAEoCSJZChJPYUZvcnVtTGlzdFJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxINCgVhZnRlchgCIAEoAxIUCgxhZnRlcl9waW5uZWQYAyABKAgSDQoFbGltaXQYBCABKA0iQgoUT2FGb3J1bVRocmVhZFJlcXVlc3QSDAoEcG9zdBgBIAEoAxINCgVhZnRlchgCIAEoAxINCgVsaW1pdBgDIAEoDSIxChFPYUZvcnVtUGluUmVxdWVzdBIMCgRwb3N0GAEgASgDEg4KBnBpbm5lZBgCIAEoCCIkChRPYUZvcnVtUmVtb3ZlUmVxdWVzdBIMCgRwb3N0GAEgASgDIsYBCgtPYUZvcnVtUG9zdBIKCgJpZBgBIAEoAxIPCgdhY2NvdW50GAIgASgDEg4KBmF1dGhvchgDIAEoAxIOCgZwYXJlbnQYBCABKAMSDAoEdGV4dBgFIAEoCRIRCgltZWRpYV9pZHMYBiADKAkSDgoGcGlubmVkGAcgASgIEg8KB3JlcGxpZXMYCCABKAUSDAoEdGltZRgJIAEoAxITCgthdXRob3JfbmFtZRgKIAEoCRIVCg1hdXRob3JfYXZhdGFyGAsgASgJImwKC09hRm9ydW1MaXN0EiYKBXBvc3RzGAEgAygLMhcuaG9uZ3lhbi52MS5PYUZvcnVtUG9zdBIMCgRtb3JlGAIgASgIEhEKCWNhbl93cml0ZRgDIAEoCBIUCgxjYW5fbW9kZXJhdGUYBCABKAgilwEKDU9hRm9ydW1UaHJlYWQSJQoEcG9zdBgBIAEoCzIXLmhvbmd5YW4udjEuT2FGb3J1bVBvc3QSKAoHcmVwbGllcxgCIAMoCzIXLmhvbmd5YW4udjEuT2FGb3J1bVBvc3QSDAoEbW9yZRgDIAEoCBIRCgljYW5fd3JpdGUYBCABKAgSFAoMY2FuX21vZGVyYXRlGAUgASgIKlAKBk9hS2luZBIXChNPQV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUT0FfS0lORF9TVUJTQ1JJUFRJT04QARITCg9PQV9LSU5EX1NFUlZJQ0UQAipWCgZPYVJvbGUSEAoMT0FfUk9MRV9OT05FEAASEQoNT0FfUk9MRV9BRE1JThABEhIKDk9BX1JPTEVfRURJVE9SEAISEwoPT0FfUk9MRV9BTkFMWVNUEANCKlooaG9uZ3lhbi9pbnRlcm5hbC9nZW4vaG9uZ3lhbnYxO2hvbmd5YW52MWIGcHJvdG8z");
+  fileDesc("Ch1ob25neWFuL3YxL29mZmljaWFsYWNjdC5wcm90bxIKaG9uZ3lhbi52MSIlCgVPYVJlZhIPCgdhY2NvdW50GAEgASgDEgsKA3JlZhgCIAEoCSIoCglPYUl0ZW1SZWYSDwoHYWNjb3VudBgBIAEoAxIKCgJpZBgCIAEoAyKKAgoJT2FBY2NvdW50EgoKAmlkGAEgASgDEg0KBWFwcGlkGAIgASgJEhMKC29yaWdpbmFsX2lkGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFaW50cm8YBSABKAkSDgoGYXZhdGFyGAYgASgJEiAKBGtpbmQYByABKA4yEi5ob25neWFuLnYxLk9hS2luZBIQCgh2ZXJpZmllZBgIIAEoCBIgCgRtZW51GAkgASgLMhIuaG9uZ3lhbi52MS5PYU1lbnUSKAoIc2V0dGluZ3MYCiABKAsyFi5ob25neWFuLnYxLk9hU2V0dGluZ3MSIAoEcm9sZRgLIAEoDjISLmhvbmd5YW4udjEuT2FSb2xlIu8BCgpPYVNldHRpbmdzEiYKB3dlbGNvbWUYASABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudBIsCg1kZWZhdWx0X3JlcGx5GAIgASgLMhUuaG9uZ3lhbi52MS5PYUNvbnRlbnQSEgoKc2VydmVyX3VybBgDIAEoCRIUCgxzZXJ2ZXJfdG9rZW4YBCABKAkSFgoOc2VydmVyX2Flc19rZXkYBSABKAkSEwoLc2VydmVyX21vZGUYBiABKAkSEAoIaXBfYWxsb3cYByADKAkSCwoDb3JnGAggASgDEhUKDW9hdXRoX2RvbWFpbnMYCSADKAkiOAoNT2FBY2NvdW50TGlzdBInCghhY2NvdW50cxgBIAMoCzIVLmhvbmd5YW4udjEuT2FBY2NvdW50IiAKD09hU2VhcmNoUmVxdWVzdBINCgVxdWVyeRgBIAEoCSJfChBPYUFydGljbGVTdW1tYXJ5EgoKAmlkGAEgASgDEg0KBXRpdGxlGAIgASgJEg4KBmRpZ2VzdBgDIAEoCRINCgVjb3ZlchgEIAEoCRIRCglwdWJsaXNoZWQYBSABKAMiiQEKCU9hUHJvZmlsZRImCgdhY2NvdW50GAEgASgLMhUuaG9uZ3lhbi52MS5PYUFjY291bnQSEQoJZm9sbG93aW5nGAIgASgIEhEKCWZvbGxvd2VycxgDIAEoAxIuCghhcnRpY2xlcxgEIAMoCzIcLmhvbmd5YW4udjEuT2FBcnRpY2xlU3VtbWFyeSIfCg1PYVNjYW5SZXF1ZXN0Eg4KBnRpY2tldBgBIAEoCSJfCgpPYU5ld3NJdGVtEg0KBXRpdGxlGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEgsKA3VybBgDIAEoCRIPCgdwaWNfdXJsGAQgASgJEg8KB2FydGljbGUYBSABKAMiJgoHT2FGaWVsZBIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIvEBCglPYUNvbnRlbnQSDAoEa2luZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhAKCG1lZGlhX2lkGAMgASgJEg0KBXRpdGxlGAQgASgJEigKCGFydGljbGVzGAUgAygLMhYuaG9uZ3lhbi52MS5PYU5ld3NJdGVtEhMKC3RlbXBsYXRlX2lkGAYgASgJEiMKBmZpZWxkcxgHIAMoCzITLmhvbmd5YW4udjEuT2FGaWVsZBILCgN1cmwYCCABKAkSFgoOdGh1bWJfbWVkaWFfaWQYCSABKAkSDgoGaHFfdXJsGAogASgJEg4KBmZvcm1hdBgLIAEoCSKeAQoJT2FNZXNzYWdlEgoKAmlkGAEgASgDEg8KB2FjY291bnQYAiABKAMSCwoDb3V0GAMgASgIEiYKB2NvbnRlbnQYBCABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudBIMCgR0aW1lGAUgASgDEhEKCWJyb2FkY2FzdBgGIAEoAxIMCgR1c2VyGAcgASgDEhAKCG5pY2tuYW1lGAggASgJIkYKDU9hTWVzc2FnZUxpc3QSJwoIbWVzc2FnZXMYASADKAsyFS5ob25neWFuLnYxLk9hTWVzc2FnZRIMCgRtb3JlGAIgASgIIlsKDU9hU2VuZFJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgNyZWYYAiABKAkSDAoEdGV4dBgDIAEoCRIQCghtZWRpYV9pZBgEIAEoCRIMCgRraW5kGAUgASgJIjsKDk9hQ2xpY2tSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSCwoDcmVmGAIgASgJEgsKA2tleRgDIAEoCSIqCg1PYUNsaWNrUmVzdWx0EgwKBHR5cGUYASABKAkSCwoDdXJsGAIgASgJIkAKDk9hSW5ib3hSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSDgoGYmVmb3JlGAIgASgDEg0KBWxpbWl0GAMgASgNIk8KEE9hSGlzdG9yeVJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgNyZWYYAiABKAkSDgoGYmVmb3JlGAMgASgDEg0KBWxpbWl0GAQgASgNIkUKCE9hRm9sbG93EiYKB2FjY291bnQYASABKAsyFS5ob25neWFuLnYxLk9hQWNjb3VudBIRCglmb2xsb3dpbmcYAiABKAgiYwoIT2FCdXR0b24SDAoEbmFtZRgBIAEoCRIMCgR0eXBlGAIgASgJEgsKA2tleRgDIAEoCRILCgN1cmwYBCABKAkSIQoDc3ViGAUgAygLMhQuaG9uZ3lhbi52MS5PYUJ1dHRvbiIvCgZPYU1lbnUSJQoHYnV0dG9ucxgBIAMoCzIULmhvbmd5YW4udjEuT2FCdXR0b24iQgoNT2FNZW51UmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEiAKBG1lbnUYAiABKAsyEi5ob25neWFuLnYxLk9hTWVudSIyCgdPYUJsb2NrEgwKBGtpbmQYASABKAkSDAoEdGV4dBgCIAEoCRILCgNzcmMYAyABKAki1AEKCU9hQXJ0aWNsZRIKCgJpZBgBIAEoAxIPCgdhY2NvdW50GAIgASgDEg0KBXRpdGxlGAMgASgJEg4KBmF1dGhvchgEIAEoCRIOCgZkaWdlc3QYBSABKAkSDQoFY292ZXIYBiABKAkSIQoEYm9keRgHIAMoCzITLmhvbmd5YW4udjEuT2FCbG9jaxIRCglwdWJsaXNoZWQYCCABKAgSDwoHY3JlYXRlZBgJIAEoAxIPCgd1cGRhdGVkGAogASgDEhQKDHB1Ymxpc2hlZF9hdBgLIAEoAyI4Cg1PYUFydGljbGVMaXN0EicKCGFydGljbGVzGAEgAygLMhUuaG9uZ3lhbi52MS5PYUFydGljbGUiTgoPT2FDcmVhdGVSZXF1ZXN0EgsKA29yZxgBIAEoCRIMCgRuYW1lGAIgASgJEiAKBGtpbmQYAyABKA4yEi5ob25neWFuLnYxLk9hS2luZCJGCglPYUNyZWF0ZWQSJgoHYWNjb3VudBgBIAEoCzIVLmhvbmd5YW4udjEuT2FBY2NvdW50EhEKCWFwcHNlY3JldBgCIAEoCSJPCg9PYVByb2ZpbGVVcGRhdGUSDwoHYWNjb3VudBgBIAEoAxIMCgRuYW1lGAIgASgJEg0KBWludHJvGAMgASgJEg4KBmF2YXRhchgEIAEoCSJ5ChBPYVJlcGxpZXNSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSJgoHd2VsY29tZRgCIAEoCzIVLmhvbmd5YW4udjEuT2FDb250ZW50EiwKDWRlZmF1bHRfcmVwbHkYAyABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudCKAAQoGT2FSdWxlEgoKAmlkGAEgASgDEg8KB2FjY291bnQYAiABKAMSDwoHa2V5d29yZBgDIAEoCRIQCghjb250YWlucxgEIAEoCBIQCghwcmlvcml0eRgFIAEoBRIkCgVyZXBseRgGIAEoCzIVLmhvbmd5YW4udjEuT2FDb250ZW50Ii8KCk9hUnVsZUxpc3QSIQoFcnVsZXMYASADKAsyEi5ob25neWFuLnYxLk9hUnVsZSJEChFPYVRlbXBsYXRlUmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEg0KBXRpdGxlGAIgASgJEg8KB2NvbnRlbnQYAyABKAkiSQoKT2FUZW1wbGF0ZRIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRIPCgdjb250ZW50GAMgASgJEg8KB2NyZWF0ZWQYBCABKAMiOwoOT2FUZW1wbGF0ZUxpc3QSKQoJdGVtcGxhdGVzGAEgAygLMhYuaG9uZ3lhbi52MS5PYVRlbXBsYXRlIiwKDU9hVGVtcGxhdGVSZWYSDwoHYWNjb3VudBgBIAEoAxIKCgJpZBgCIAEoCSJ2ChJPYUJyb2FkY2FzdFJlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxILCgNhbGwYAiABKAgSCwoDdGFnGAMgASgDEg0KBXVzZXJzGAQgAygDEiYKB2NvbnRlbnQYBSABKAsyFS5ob25neWFuLnYxLk9hQ29udGVudCKYAQoLT2FCcm9hZGNhc3QSCgoCaWQYASABKAMSCwoDYWxsGAIgASgIEgsKA3RhZxgDIAEoAxINCgV1c2VycxgEIAMoAxImCgdjb250ZW50GAUgASgLMhUuaG9uZ3lhbi52MS5PYUNvbnRlbnQSDQoFdG90YWwYBiABKAMSDAoEdGltZRgHIAEoAxIPCgdkZWxldGVkGAggASgIIlEKD09hQnJvYWRjYXN0TGlzdBIrCgpicm9hZGNhc3RzGAEgAygLMhcuaG9uZ3lhbi52MS5PYUJyb2FkY2FzdBIRCglyZW1haW5pbmcYAiABKAUiYAoST2FGb2xsb3dlcnNSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSDQoFYWZ0ZXIYAiABKAkSCwoDdGFnGAMgASgDEg4KBnNlYXJjaBgEIAEoCRINCgVsaW1pdBgFIAEoDSKoAQoFT2FGYW4SDAoEdXNlchgBIAEoAxIOCgZvcGVuaWQYAiABKAkSEQoJZm9sbG93aW5nGAMgASgIEg0KBXNpbmNlGAQgASgDEg0KBXNjZW5lGAUgASgJEg4KBnJlbWFyaxgGIAEoCRIPCgdibG9ja2VkGAcgASgIEgwKBHRhZ3MYCCADKAMSDwoHbGFzdF9pbhgJIAEoAxIQCghuaWNrbmFtZRgKIAEoCSI6CglPYUZhbkxpc3QSHwoEZmFucxgBIAMoCzIRLmhvbmd5YW4udjEuT2FGYW4SDAoEbmV4dBgCIAEoCSJzChBPYUZvbGxvd2VyVXBkYXRlEg8KB2FjY291bnQYASABKAMSDAoEdXNlchgCIAEoAxITCgZyZW1hcmsYAyABKAlIAIgBARIUCgdibG9ja2VkGAQgASgISAGIAQFCCQoHX3JlbWFya0IKCghfYmxvY2tlZCIwCgVPYVRhZxIKCgJpZBgBIAEoAxIMCgRuYW1lGAIgASgJEg0KBWNvdW50GAMgASgDIiwKCU9hVGFnTGlzdBIfCgR0YWdzGAEgAygLMhEuaG9uZ3lhbi52MS5PYVRhZyI5CgxPYVRhZ1JlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxIKCgJpZBgCIAEoAxIMCgRuYW1lGAMgASgJIlQKFU9hVGFnRm9sbG93ZXJzUmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEgsKA3RhZxgCIAEoAxINCgV1c2VycxgDIAMoAxIOCgZyZW1vdmUYBCABKAgiOwoOT2FTdGF0c1JlcXVlc3QSDwoHYWNjb3VudBgBIAEoAxIMCgRmcm9tGAIgASgJEgoKAnRvGAMgASgJInEKCk9hRGF5U3RhdHMSCwoDZGF5GAEgASgJEgsKA25ldxgCIAEoAxIMCgRsb3N0GAMgASgDEgsKA25ldBgEIAEoAxINCgV0b3RhbBgFIAEoAxIOCgZtc2dfaW4YBiABKAMSDwoHbXNnX291dBgHIAEoAyIvCgdPYVN0YXRzEiQKBGRheXMYASADKAsyFi5ob25neWFuLnYxLk9hRGF5U3RhdHMiXQoPT2FTZXJ2ZXJSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSCwoDdXJsGAIgASgJEg0KBXRva2VuGAMgASgJEg8KB2Flc19rZXkYBCABKAkSDAoEbW9kZRgFIAEoCSJkChBPYUlwQWxsb3dSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSDQoFYWxsb3cYAiADKAkSGQoRc2V0X29hdXRoX2RvbWFpbnMYAyABKAgSFQoNb2F1dGhfZG9tYWlucxgEIAMoCSJUChFPYU9wZXJhdG9yUmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEgwKBHVzZXIYAiABKAMSIAoEcm9sZRgDIAEoDjISLmhvbmd5YW4udjEuT2FSb2xlIjwKCk9hT3BlcmF0b3ISDAoEdXNlchgBIAEoAxIgCgRyb2xlGAIgASgOMhIuaG9uZ3lhbi52MS5PYVJvbGUiOwoOT2FPcGVyYXRvckxpc3QSKQoJb3BlcmF0b3JzGAEgAygLMhYuaG9uZ3lhbi52MS5PYU9wZXJhdG9yIm4KC09hUXJSZXF1ZXN0Eg8KB2FjY291bnQYASABKAMSEAoIc2NlbmVfaWQYAiABKAMSEQoJc2NlbmVfc3RyGAMgASgJEhEKCXBlcm1hbmVudBgEIAEoCBIWCg5leHBpcmVfc2Vjb25kcxgFIAEoAyJZCgRPYVFyEg4KBnRpY2tldBgBIAEoCRILCgN1cmwYAiABKAkSDwoHZXhwaXJlcxgDIAEoAxIQCghzY2VuZV9pZBgEIAEoAxIRCglzY2VuZV9zdHIYBSABKAkiSAoST2FBdXRob3JpemVSZXF1ZXN0Eg0KBWFwcGlkGAEgASgJEg0KBXNjb3BlGAIgASgJEhQKDHJlZGlyZWN0X3VyaRgDIAEoCSJXCg9PYUF1dGhvcml6YXRpb24SDAoEY29kZRgBIAEoCRIOCgZvcGVuaWQYAiABKAkSJgoHYWNjb3VudBgDIAEoCzIVLmhvbmd5YW4udjEuT2FBY2NvdW50IkYKEk9hRm9ydW1Qb3N0UmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEgwKBHRleHQYAiABKAkSEQoJbWVkaWFfaWRzGAMgAygJIjEKE09hRm9ydW1SZXBseVJlcXVlc3QSDAoEcG9zdBgBIAEoAxIMCgR0ZXh0GAIgASgJIlkKEk9hRm9ydW1MaXN0UmVxdWVzdBIPCgdhY2NvdW50GAEgASgDEg0KBWFmdGVyGAIgASgDEhQKDGFmdGVyX3Bpbm5lZBgDIAEoCBINCgVsaW1pdBgEIAEoDSJCChRPYUZvcnVtVGhyZWFkUmVxdWVzdBIMCgRwb3N0GAEgASgDEg0KBWFmdGVyGAIgASgDEg0KBWxpbWl0GAMgASgNIjEKEU9hRm9ydW1QaW5SZXF1ZXN0EgwKBHBvc3QYASABKAMSDgoGcGlubmVkGAIgASgIIiQKFE9hRm9ydW1SZW1vdmVSZXF1ZXN0EgwKBHBvc3QYASABKAMixgEKC09hRm9ydW1Qb3N0EgoKAmlkGAEgASgDEg8KB2FjY291bnQYAiABKAMSDgoGYXV0aG9yGAMgASgDEg4KBnBhcmVudBgEIAEoAxIMCgR0ZXh0GAUgASgJEhEKCW1lZGlhX2lkcxgGIAMoCRIOCgZwaW5uZWQYByABKAgSDwoHcmVwbGllcxgIIAEoBRIMCgR0aW1lGAkgASgDEhMKC2F1dGhvcl9uYW1lGAogASgJEhUKDWF1dGhvcl9hdmF0YXIYCyABKAkibAoLT2FGb3J1bUxpc3QSJgoFcG9zdHMYASADKAsyFy5ob25neWFuLnYxLk9hRm9ydW1Qb3N0EgwKBG1vcmUYAiABKAgSEQoJY2FuX3dyaXRlGAMgASgIEhQKDGNhbl9tb2RlcmF0ZRgEIAEoCCKXAQoNT2FGb3J1bVRocmVhZBIlCgRwb3N0GAEgASgLMhcuaG9uZ3lhbi52MS5PYUZvcnVtUG9zdBIoCgdyZXBsaWVzGAIgAygLMhcuaG9uZ3lhbi52MS5PYUZvcnVtUG9zdBIMCgRtb3JlGAMgASgIEhEKCWNhbl93cml0ZRgEIAEoCBIUCgxjYW5fbW9kZXJhdGUYBSABKAgqUAoGT2FLaW5kEhcKE09BX0tJTkRfVU5TUEVDSUZJRUQQABIYChRPQV9LSU5EX1NVQlNDUklQVElPThABEhMKD09BX0tJTkRfU0VSVklDRRACKlYKBk9hUm9sZRIQCgxPQV9ST0xFX05PTkUQABIRCg1PQV9ST0xFX0FETUlOEAESEgoOT0FfUk9MRV9FRElUT1IQAhITCg9PQV9ST0xFX0FOQUxZU1QQA0IqWihob25neWFuL2ludGVybmFsL2dlbi9ob25neWFudjE7aG9uZ3lhbnYxYgZwcm90bzM");
 
 /**
  * Describes the message hongyan.v1.OaRef.
@@ -135,354 +135,361 @@ export const OaClickResultSchema = /*@__PURE__*/
   messageDesc(file_hongyan_v1_officialacct, 16);
 
 /**
+ * Describes the message hongyan.v1.OaInboxRequest.
+ * Use `create(OaInboxRequestSchema)` to create a new message.
+ */
+export const OaInboxRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_officialacct, 17);
+
+/**
  * Describes the message hongyan.v1.OaHistoryRequest.
  * Use `create(OaHistoryRequestSchema)` to create a new message.
  */
 export const OaHistoryRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 17);
+  messageDesc(file_hongyan_v1_officialacct, 18);
 
 /**
  * Describes the message hongyan.v1.OaFollow.
  * Use `create(OaFollowSchema)` to create a new message.
  */
 export const OaFollowSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 18);
+  messageDesc(file_hongyan_v1_officialacct, 19);
 
 /**
  * Describes the message hongyan.v1.OaButton.
  * Use `create(OaButtonSchema)` to create a new message.
  */
 export const OaButtonSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 19);
+  messageDesc(file_hongyan_v1_officialacct, 20);
 
 /**
  * Describes the message hongyan.v1.OaMenu.
  * Use `create(OaMenuSchema)` to create a new message.
  */
 export const OaMenuSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 20);
+  messageDesc(file_hongyan_v1_officialacct, 21);
 
 /**
  * Describes the message hongyan.v1.OaMenuRequest.
  * Use `create(OaMenuRequestSchema)` to create a new message.
  */
 export const OaMenuRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 21);
+  messageDesc(file_hongyan_v1_officialacct, 22);
 
 /**
  * Describes the message hongyan.v1.OaBlock.
  * Use `create(OaBlockSchema)` to create a new message.
  */
 export const OaBlockSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 22);
+  messageDesc(file_hongyan_v1_officialacct, 23);
 
 /**
  * Describes the message hongyan.v1.OaArticle.
  * Use `create(OaArticleSchema)` to create a new message.
  */
 export const OaArticleSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 23);
+  messageDesc(file_hongyan_v1_officialacct, 24);
 
 /**
  * Describes the message hongyan.v1.OaArticleList.
  * Use `create(OaArticleListSchema)` to create a new message.
  */
 export const OaArticleListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 24);
+  messageDesc(file_hongyan_v1_officialacct, 25);
 
 /**
  * Describes the message hongyan.v1.OaCreateRequest.
  * Use `create(OaCreateRequestSchema)` to create a new message.
  */
 export const OaCreateRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 25);
+  messageDesc(file_hongyan_v1_officialacct, 26);
 
 /**
  * Describes the message hongyan.v1.OaCreated.
  * Use `create(OaCreatedSchema)` to create a new message.
  */
 export const OaCreatedSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 26);
+  messageDesc(file_hongyan_v1_officialacct, 27);
 
 /**
  * Describes the message hongyan.v1.OaProfileUpdate.
  * Use `create(OaProfileUpdateSchema)` to create a new message.
  */
 export const OaProfileUpdateSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 27);
+  messageDesc(file_hongyan_v1_officialacct, 28);
 
 /**
  * Describes the message hongyan.v1.OaRepliesRequest.
  * Use `create(OaRepliesRequestSchema)` to create a new message.
  */
 export const OaRepliesRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 28);
+  messageDesc(file_hongyan_v1_officialacct, 29);
 
 /**
  * Describes the message hongyan.v1.OaRule.
  * Use `create(OaRuleSchema)` to create a new message.
  */
 export const OaRuleSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 29);
+  messageDesc(file_hongyan_v1_officialacct, 30);
 
 /**
  * Describes the message hongyan.v1.OaRuleList.
  * Use `create(OaRuleListSchema)` to create a new message.
  */
 export const OaRuleListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 30);
+  messageDesc(file_hongyan_v1_officialacct, 31);
 
 /**
  * Describes the message hongyan.v1.OaTemplateRequest.
  * Use `create(OaTemplateRequestSchema)` to create a new message.
  */
 export const OaTemplateRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 31);
+  messageDesc(file_hongyan_v1_officialacct, 32);
 
 /**
  * Describes the message hongyan.v1.OaTemplate.
  * Use `create(OaTemplateSchema)` to create a new message.
  */
 export const OaTemplateSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 32);
+  messageDesc(file_hongyan_v1_officialacct, 33);
 
 /**
  * Describes the message hongyan.v1.OaTemplateList.
  * Use `create(OaTemplateListSchema)` to create a new message.
  */
 export const OaTemplateListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 33);
+  messageDesc(file_hongyan_v1_officialacct, 34);
 
 /**
  * Describes the message hongyan.v1.OaTemplateRef.
  * Use `create(OaTemplateRefSchema)` to create a new message.
  */
 export const OaTemplateRefSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 34);
+  messageDesc(file_hongyan_v1_officialacct, 35);
 
 /**
  * Describes the message hongyan.v1.OaBroadcastRequest.
  * Use `create(OaBroadcastRequestSchema)` to create a new message.
  */
 export const OaBroadcastRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 35);
+  messageDesc(file_hongyan_v1_officialacct, 36);
 
 /**
  * Describes the message hongyan.v1.OaBroadcast.
  * Use `create(OaBroadcastSchema)` to create a new message.
  */
 export const OaBroadcastSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 36);
+  messageDesc(file_hongyan_v1_officialacct, 37);
 
 /**
  * Describes the message hongyan.v1.OaBroadcastList.
  * Use `create(OaBroadcastListSchema)` to create a new message.
  */
 export const OaBroadcastListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 37);
+  messageDesc(file_hongyan_v1_officialacct, 38);
 
 /**
  * Describes the message hongyan.v1.OaFollowersRequest.
  * Use `create(OaFollowersRequestSchema)` to create a new message.
  */
 export const OaFollowersRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 38);
+  messageDesc(file_hongyan_v1_officialacct, 39);
 
 /**
  * Describes the message hongyan.v1.OaFan.
  * Use `create(OaFanSchema)` to create a new message.
  */
 export const OaFanSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 39);
+  messageDesc(file_hongyan_v1_officialacct, 40);
 
 /**
  * Describes the message hongyan.v1.OaFanList.
  * Use `create(OaFanListSchema)` to create a new message.
  */
 export const OaFanListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 40);
+  messageDesc(file_hongyan_v1_officialacct, 41);
 
 /**
  * Describes the message hongyan.v1.OaFollowerUpdate.
  * Use `create(OaFollowerUpdateSchema)` to create a new message.
  */
 export const OaFollowerUpdateSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 41);
+  messageDesc(file_hongyan_v1_officialacct, 42);
 
 /**
  * Describes the message hongyan.v1.OaTag.
  * Use `create(OaTagSchema)` to create a new message.
  */
 export const OaTagSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 42);
+  messageDesc(file_hongyan_v1_officialacct, 43);
 
 /**
  * Describes the message hongyan.v1.OaTagList.
  * Use `create(OaTagListSchema)` to create a new message.
  */
 export const OaTagListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 43);
+  messageDesc(file_hongyan_v1_officialacct, 44);
 
 /**
  * Describes the message hongyan.v1.OaTagRequest.
  * Use `create(OaTagRequestSchema)` to create a new message.
  */
 export const OaTagRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 44);
+  messageDesc(file_hongyan_v1_officialacct, 45);
 
 /**
  * Describes the message hongyan.v1.OaTagFollowersRequest.
  * Use `create(OaTagFollowersRequestSchema)` to create a new message.
  */
 export const OaTagFollowersRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 45);
+  messageDesc(file_hongyan_v1_officialacct, 46);
 
 /**
  * Describes the message hongyan.v1.OaStatsRequest.
  * Use `create(OaStatsRequestSchema)` to create a new message.
  */
 export const OaStatsRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 46);
+  messageDesc(file_hongyan_v1_officialacct, 47);
 
 /**
  * Describes the message hongyan.v1.OaDayStats.
  * Use `create(OaDayStatsSchema)` to create a new message.
  */
 export const OaDayStatsSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 47);
+  messageDesc(file_hongyan_v1_officialacct, 48);
 
 /**
  * Describes the message hongyan.v1.OaStats.
  * Use `create(OaStatsSchema)` to create a new message.
  */
 export const OaStatsSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 48);
+  messageDesc(file_hongyan_v1_officialacct, 49);
 
 /**
  * Describes the message hongyan.v1.OaServerRequest.
  * Use `create(OaServerRequestSchema)` to create a new message.
  */
 export const OaServerRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 49);
+  messageDesc(file_hongyan_v1_officialacct, 50);
 
 /**
  * Describes the message hongyan.v1.OaIpAllowRequest.
  * Use `create(OaIpAllowRequestSchema)` to create a new message.
  */
 export const OaIpAllowRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 50);
+  messageDesc(file_hongyan_v1_officialacct, 51);
 
 /**
  * Describes the message hongyan.v1.OaOperatorRequest.
  * Use `create(OaOperatorRequestSchema)` to create a new message.
  */
 export const OaOperatorRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 51);
+  messageDesc(file_hongyan_v1_officialacct, 52);
 
 /**
  * Describes the message hongyan.v1.OaOperator.
  * Use `create(OaOperatorSchema)` to create a new message.
  */
 export const OaOperatorSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 52);
+  messageDesc(file_hongyan_v1_officialacct, 53);
 
 /**
  * Describes the message hongyan.v1.OaOperatorList.
  * Use `create(OaOperatorListSchema)` to create a new message.
  */
 export const OaOperatorListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 53);
+  messageDesc(file_hongyan_v1_officialacct, 54);
 
 /**
  * Describes the message hongyan.v1.OaQrRequest.
  * Use `create(OaQrRequestSchema)` to create a new message.
  */
 export const OaQrRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 54);
+  messageDesc(file_hongyan_v1_officialacct, 55);
 
 /**
  * Describes the message hongyan.v1.OaQr.
  * Use `create(OaQrSchema)` to create a new message.
  */
 export const OaQrSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 55);
+  messageDesc(file_hongyan_v1_officialacct, 56);
 
 /**
  * Describes the message hongyan.v1.OaAuthorizeRequest.
  * Use `create(OaAuthorizeRequestSchema)` to create a new message.
  */
 export const OaAuthorizeRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 56);
+  messageDesc(file_hongyan_v1_officialacct, 57);
 
 /**
  * Describes the message hongyan.v1.OaAuthorization.
  * Use `create(OaAuthorizationSchema)` to create a new message.
  */
 export const OaAuthorizationSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 57);
+  messageDesc(file_hongyan_v1_officialacct, 58);
 
 /**
  * Describes the message hongyan.v1.OaForumPostRequest.
  * Use `create(OaForumPostRequestSchema)` to create a new message.
  */
 export const OaForumPostRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 58);
+  messageDesc(file_hongyan_v1_officialacct, 59);
 
 /**
  * Describes the message hongyan.v1.OaForumReplyRequest.
  * Use `create(OaForumReplyRequestSchema)` to create a new message.
  */
 export const OaForumReplyRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 59);
+  messageDesc(file_hongyan_v1_officialacct, 60);
 
 /**
  * Describes the message hongyan.v1.OaForumListRequest.
  * Use `create(OaForumListRequestSchema)` to create a new message.
  */
 export const OaForumListRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 60);
+  messageDesc(file_hongyan_v1_officialacct, 61);
 
 /**
  * Describes the message hongyan.v1.OaForumThreadRequest.
  * Use `create(OaForumThreadRequestSchema)` to create a new message.
  */
 export const OaForumThreadRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 61);
+  messageDesc(file_hongyan_v1_officialacct, 62);
 
 /**
  * Describes the message hongyan.v1.OaForumPinRequest.
  * Use `create(OaForumPinRequestSchema)` to create a new message.
  */
 export const OaForumPinRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 62);
+  messageDesc(file_hongyan_v1_officialacct, 63);
 
 /**
  * Describes the message hongyan.v1.OaForumRemoveRequest.
  * Use `create(OaForumRemoveRequestSchema)` to create a new message.
  */
 export const OaForumRemoveRequestSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 63);
+  messageDesc(file_hongyan_v1_officialacct, 64);
 
 /**
  * Describes the message hongyan.v1.OaForumPost.
  * Use `create(OaForumPostSchema)` to create a new message.
  */
 export const OaForumPostSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 64);
+  messageDesc(file_hongyan_v1_officialacct, 65);
 
 /**
  * Describes the message hongyan.v1.OaForumList.
  * Use `create(OaForumListSchema)` to create a new message.
  */
 export const OaForumListSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 65);
+  messageDesc(file_hongyan_v1_officialacct, 66);
 
 /**
  * Describes the message hongyan.v1.OaForumThread.
  * Use `create(OaForumThreadSchema)` to create a new message.
  */
 export const OaForumThreadSchema = /*@__PURE__*/
-  messageDesc(file_hongyan_v1_officialacct, 66);
+  messageDesc(file_hongyan_v1_officialacct, 67);
 
 /**
  * Describes the enum hongyan.v1.OaKind.
