@@ -99,8 +99,16 @@ func TestPasswordRecoveryByCode(t *testing.T) {
 	}
 }
 
+// TestRateLimits runs with the limits in memory and counted in the store
+// (limits.shared = "store", here on SQLite), which must decide alike.
 func TestRateLimits(t *testing.T) {
-	srv, _ := startLoggedNode(t, config.Limits{LoginPerMinute: 3, RegisterPerMinute: 2, RecoveryPer10Minutes: 1, FriendRequestsPerHour: 1})
+	for _, shared := range []string{"memory", "store"} {
+		t.Run(shared, func(t *testing.T) { testRateLimits(t, shared) })
+	}
+}
+
+func testRateLimits(t *testing.T, shared string) {
+	srv, _ := startLoggedNode(t, config.Limits{Shared: shared, LoginPerMinute: 3, RegisterPerMinute: 2, RecoveryPer10Minutes: 1, FriendRequestsPerHour: 1})
 	c := dial(t, srv)
 	ctx := context.Background()
 	var sessions []*pb.Session
