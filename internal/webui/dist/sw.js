@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "24875a2d451bd220";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-CMbvxmru.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "4dbfe57bc83e2332";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-Ci7XK8a9.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
