@@ -38,13 +38,15 @@ type Deletion struct {
 // Deletions keeps requests to delete accounts, and the accounts deleted.
 type Deletions interface {
 	// PutDeletion records d as user's pending request, replacing one
-	// pending already. An account already erased is CodePrecondition.
-	PutDeletion(ctx context.Context, d Deletion) error
+	// pending already, and appends changes. An account already erased is
+	// CodePrecondition.
+	PutDeletion(ctx context.Context, d Deletion, changes []hongyan.Change) ([]hongyan.Change, error)
 	// Deletion returns user's request (CodeNotFound when there is none).
 	Deletion(ctx context.Context, user hongyan.UserID) (Deletion, error)
 	// CancelDeletion removes user's pending request and reports whether
-	// there was one; an erased account's record stays.
-	CancelDeletion(ctx context.Context, user hongyan.UserID) (bool, error)
+	// there was one, appending changes only then; an erased account's
+	// record stays.
+	CancelDeletion(ctx context.Context, user hongyan.UserID, changes []hongyan.Change) (bool, []hongyan.Change, error)
 	// DueDeletions lists up to limit users whose pending request is due
 	// at now, the earliest due first.
 	DueDeletions(ctx context.Context, now time.Time, limit int) ([]hongyan.UserID, error)
@@ -91,19 +93,22 @@ func (s *Service) RequestDeletion(ctx context.Context, c hongyan.Caller, passwor
 		delay = DeletionDelay
 	}
 	d := Deletion{User: c.User, Requested: now, Due: now.Add(delay)}
-	if err := s.deletions.PutDeletion(ctx, d); err != nil {
+	changes, err := s.deletions.PutDeletion(ctx, d, deletionChange(c.User))
+	if err != nil {
 		return Deletion{}, err
 	}
+	s.pub.PublishChanges(ctx, changes)
 	return d, nil
 }
 
 // CancelDeletion cancels the caller's pending request; without one it is
 // CodeNotFound.
 func (s *Service) CancelDeletion(ctx context.Context, c hongyan.Caller) error {
-	ok, err := s.deletions.CancelDeletion(ctx, c.User)
+	ok, changes, err := s.deletions.CancelDeletion(ctx, c.User, deletionChange(c.User))
 	if err != nil {
 		return err
 	}
+	s.pub.PublishChanges(ctx, changes)
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeNotFound, "no deletion of this account is pending")
 	}
@@ -189,6 +194,23 @@ func (a Account) Erased() bool { return a.PasswordHash == erasedPassword }
 // cancelDeletionOnSignIn cancels a pending deletion when its user signs
 // in (the cooling-off promise).
 func (s *Service) cancelDeletionOnSignIn(ctx context.Context, user hongyan.UserID) error {
-	_, err := s.deletions.CancelDeletion(ctx, user)
+	_, changes, err := s.deletions.CancelDeletion(ctx, user, deletionChange(user))
+	s.pub.PublishChanges(ctx, changes)
 	return err
+}
+
+// deletionChange tells every device of user that their account's
+// deletion was asked for or cancelled.
+func deletionChange(user hongyan.UserID) []hongyan.Change {
+	return []hongyan.Change{{User: user, Kind: hongyan.ChangeAccountDeletion}}
+}
+
+// DeletionState returns the caller's pending deletion, or a zero
+// Deletion (Due zero) when none is pending: what a device shows.
+func (s *Service) DeletionState(ctx context.Context, c hongyan.Caller) (Deletion, error) {
+	d, err := s.PendingDeletion(ctx, c)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Deletion{User: c.User}, nil
+	}
+	return d, err
 }

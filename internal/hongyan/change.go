@@ -45,6 +45,8 @@ const (
 	ChangeWallet   ChangeKind = 100 // this user's balance changed by ledger entry Ref
 	ChangeTransfer ChangeKind = 101 // transfer Ref was made or changed state
 	ChangePacket   ChangeKind = 102 // red packet Ref was sent, grabbed from, finished or refunded
+	// Safety and users' data (170–179).
+	ChangeAccountDeletion ChangeKind = 170 // this user asked to delete their account, or the request was cancelled
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

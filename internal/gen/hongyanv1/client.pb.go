@@ -5045,6 +5045,7 @@ type Change struct {
 	//	*Change_WalletBalance
 	//	*Change_Transfer
 	//	*Change_RedPacket
+	//	*Change_AccountDeletion
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5346,6 +5347,15 @@ func (x *Change) GetRedPacket() *RedPacket {
 	return nil
 }
 
+func (x *Change) GetAccountDeletion() *AccountDeletion {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AccountDeletion); ok {
+			return x.AccountDeletion
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -5483,6 +5493,12 @@ type Change_RedPacket struct {
 	RedPacket *RedPacket `protobuf:"bytes,252,opt,name=red_packet,json=redPacket,proto3,oneof"`
 }
 
+type Change_AccountDeletion struct {
+	// safety.proto: my account's deletion was asked for or cancelled, on
+	// any device (kind 170); pending false once cancelled.
+	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -5538,6 +5554,8 @@ func (*Change_WalletBalance) isChange_Item() {}
 func (*Change_Transfer) isChange_Item() {}
 
 func (*Change_RedPacket) isChange_Item() {}
+
+func (*Change_AccountDeletion) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -11430,7 +11448,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x93\r\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xde\r\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -11464,7 +11482,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0ewallet_balance\x18\xfa\x01 \x01(\v2\x19.hongyan.v1.WalletBalanceH\x00R\rwalletBalance\x123\n" +
 	"\btransfer\x18\xfb\x01 \x01(\v2\x14.hongyan.v1.TransferH\x00R\btransfer\x127\n" +
 	"\n" +
-	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacketB\x06\n" +
+	"red_packet\x18\xfc\x01 \x01(\v2\x15.hongyan.v1.RedPacketH\x00R\tredPacket\x12I\n" +
+	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletionB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -12490,52 +12509,53 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	208, // 269: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
 	213, // 270: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
 	214, // 271: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	0,   // 272: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 273: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 274: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 275: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 276: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 277: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 278: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	221, // 279: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	0,   // 280: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 281: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 282: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 283: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 284: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 285: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 286: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 287: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 288: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 289: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 290: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 291: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 292: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 293: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 294: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 295: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 296: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 297: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 298: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 299: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 300: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 301: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 302: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 303: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 304: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 305: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 306: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 307: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 308: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 309: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 310: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 311: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 312: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	313, // [313:313] is the sub-list for method output_type
-	313, // [313:313] is the sub-list for method input_type
-	313, // [313:313] is the sub-list for extension type_name
-	313, // [313:313] is the sub-list for extension extendee
-	0,   // [0:313] is the sub-list for field type_name
+	216, // 272: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 273: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 274: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 275: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 276: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 277: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 278: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 279: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	221, // 280: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	0,   // 281: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 282: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 283: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 284: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 285: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 286: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 287: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 288: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 289: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 290: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 291: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 292: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 293: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 294: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 295: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 296: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 297: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 298: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 299: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 300: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 301: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 302: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 303: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 304: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 305: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 306: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 307: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 308: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 309: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 310: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 311: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 312: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 313: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	314, // [314:314] is the sub-list for method output_type
+	314, // [314:314] is the sub-list for method input_type
+	314, // [314:314] is the sub-list for extension type_name
+	314, // [314:314] is the sub-list for extension extendee
+	0,   // [0:314] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -12827,6 +12847,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_WalletBalance)(nil),
 		(*Change_Transfer)(nil),
 		(*Change_RedPacket)(nil),
+		(*Change_AccountDeletion)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

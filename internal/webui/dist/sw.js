@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "4dbfe57bc83e2332";
-const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-Ci7XK8a9.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "d984da8c0696f3df";
+const SHELL = ["/","/assets/decode-ZjkDR2x9.js","/assets/index-D-Ar71fP.js","/assets/index-ozREjqAV.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
