@@ -129,7 +129,8 @@ func (s *Service) PendingDeletion(ctx context.Context, c hongyan.Caller) (Deleti
 
 // EraseDue deletes up to limit accounts whose cooling-off has ended: the
 // guard is asked again (a wallet that received money meanwhile keeps the
-// account, and the request, until it is empty), then eraser, then the
+// account: its deletion moves a day later, again until the wallet is
+// empty, so that it does not hold up the others), then eraser, then the
 // account is anonymised and every device signed out. It returns the
 // accounts erased; the first error ends the run (the rest wait for the
 // next run). Run it on one node at a time (sqldb.DB.Exclusive).
@@ -142,10 +143,13 @@ func (s *Service) EraseDue(ctx context.Context, eraser Eraser, limit int) (int, 
 	for _, u := range due {
 		if s.guard != nil {
 			if err := s.guard.CanDelete(ctx, u); err != nil {
-				if hongyan.ErrorCode(err) == hongyan.CodePrecondition {
-					continue // kept until the guard allows it
+				if hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+					return n, err
 				}
-				return n, err
+				if err := s.postpone(ctx, u); err != nil {
+					return n, err
+				}
+				continue
 			}
 		}
 		if err := eraser.EraseUser(ctx, u); err != nil {
@@ -160,6 +164,24 @@ func (s *Service) EraseDue(ctx context.Context, eraser Eraser, limit int) (int, 
 		n++
 	}
 	return n, nil
+}
+
+// postponeBy is how much later a deletion the guard refused is tried again.
+const postponeBy = 24 * time.Hour
+
+// postpone moves u's pending deletion postponeBy from now.
+func (s *Service) postpone(ctx context.Context, u hongyan.UserID) error {
+	d, err := s.deletions.Deletion(ctx, u)
+	if err != nil {
+		return err
+	}
+	d.Due = s.now().Add(postponeBy)
+	changes, err := s.deletions.PutDeletion(ctx, d, deletionChange(u))
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
 }
 
 // anonymise replaces what the account says about its owner with nothing,
