@@ -71,8 +71,16 @@ func TestAccountDeletionThroughTheCLI(t *testing.T) {
 		t.Fatalf("after signing in: got %v, want the deletion cancelled", v)
 	}
 	// So does cancel-delete (and a second one finds nothing to cancel).
+	// Ann's other device hears of both through sync.
+	cli(t, s, p("del_ann2"), "sync")
 	cli(t, s, p("del_ann"), "account", "delete", "--password", "ann-password")
+	if got := lastDeletion(t, cli(t, s, p("del_ann2"), "sync")); got == nil || got["pending"] != true {
+		t.Errorf("the other device after the request: got %v, want pending", got)
+	}
 	cli(t, s, p("del_ann"), "account", "cancel-delete")
+	if got := lastDeletion(t, cli(t, s, p("del_ann2"), "sync")); got == nil || got["pending"] == true {
+		t.Errorf("the other device after cancel-delete: got %v, want not pending", got)
+	}
 	if code := cliErr(t, s, p("del_ann"), "account", "cancel-delete"); code != "not_found" {
 		t.Errorf("cancel with nothing pending: got %q, want not_found", code)
 	}
@@ -158,4 +166,16 @@ func countFiles(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// lastDeletion returns the last account_deletion item of a sync's output.
+func lastDeletion(t *testing.T, out []map[string]any) map[string]any {
+	t.Helper()
+	var last map[string]any
+	for _, obj := range out {
+		if d, ok := obj["account_deletion"].(map[string]any); ok {
+			last = d
+		}
+	}
+	return last
 }

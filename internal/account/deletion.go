@@ -38,13 +38,15 @@ type Deletion struct {
 // Deletions keeps requests to delete accounts, and the accounts deleted.
 type Deletions interface {
 	// PutDeletion records d as user's pending request, replacing one
-	// pending already. An account already erased is CodePrecondition.
-	PutDeletion(ctx context.Context, d Deletion) error
+	// pending already, and appends changes. An account already erased is
+	// CodePrecondition.
+	PutDeletion(ctx context.Context, d Deletion, changes []hongyan.Change) ([]hongyan.Change, error)
 	// Deletion returns user's request (CodeNotFound when there is none).
 	Deletion(ctx context.Context, user hongyan.UserID) (Deletion, error)
 	// CancelDeletion removes user's pending request and reports whether
-	// there was one; an erased account's record stays.
-	CancelDeletion(ctx context.Context, user hongyan.UserID) (bool, error)
+	// there was one, appending changes only then; an erased account's
+	// record stays.
+	CancelDeletion(ctx context.Context, user hongyan.UserID, changes []hongyan.Change) (bool, []hongyan.Change, error)
 	// DueDeletions lists up to limit users whose pending request is due
 	// at now, the earliest due first.
 	DueDeletions(ctx context.Context, now time.Time, limit int) ([]hongyan.UserID, error)
@@ -91,19 +93,22 @@ func (s *Service) RequestDeletion(ctx context.Context, c hongyan.Caller, passwor
 		delay = DeletionDelay
 	}
 	d := Deletion{User: c.User, Requested: now, Due: now.Add(delay)}
-	if err := s.deletions.PutDeletion(ctx, d); err != nil {
+	changes, err := s.deletions.PutDeletion(ctx, d, deletionChange(c.User))
+	if err != nil {
 		return Deletion{}, err
 	}
+	s.pub.PublishChanges(ctx, changes)
 	return d, nil
 }
 
 // CancelDeletion cancels the caller's pending request; without one it is
 // CodeNotFound.
 func (s *Service) CancelDeletion(ctx context.Context, c hongyan.Caller) error {
-	ok, err := s.deletions.CancelDeletion(ctx, c.User)
+	ok, changes, err := s.deletions.CancelDeletion(ctx, c.User, deletionChange(c.User))
 	if err != nil {
 		return err
 	}
+	s.pub.PublishChanges(ctx, changes)
 	if !ok {
 		return hongyan.Errorf(hongyan.CodeNotFound, "no deletion of this account is pending")
 	}
@@ -124,7 +129,8 @@ func (s *Service) PendingDeletion(ctx context.Context, c hongyan.Caller) (Deleti
 
 // EraseDue deletes up to limit accounts whose cooling-off has ended: the
 // guard is asked again (a wallet that received money meanwhile keeps the
-// account, and the request, until it is empty), then eraser, then the
+// account: its deletion moves a day later, again until the wallet is
+// empty, so that it does not hold up the others), then eraser, then the
 // account is anonymised and every device signed out. It returns the
 // accounts erased; the first error ends the run (the rest wait for the
 // next run). Run it on one node at a time (sqldb.DB.Exclusive).
@@ -137,10 +143,13 @@ func (s *Service) EraseDue(ctx context.Context, eraser Eraser, limit int) (int, 
 	for _, u := range due {
 		if s.guard != nil {
 			if err := s.guard.CanDelete(ctx, u); err != nil {
-				if hongyan.ErrorCode(err) == hongyan.CodePrecondition {
-					continue // kept until the guard allows it
+				if hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+					return n, err
 				}
-				return n, err
+				if err := s.postpone(ctx, u); err != nil {
+					return n, err
+				}
+				continue
 			}
 		}
 		if err := eraser.EraseUser(ctx, u); err != nil {
@@ -155,6 +164,24 @@ func (s *Service) EraseDue(ctx context.Context, eraser Eraser, limit int) (int, 
 		n++
 	}
 	return n, nil
+}
+
+// postponeBy is how much later a deletion the guard refused is tried again.
+const postponeBy = 24 * time.Hour
+
+// postpone moves u's pending deletion postponeBy from now.
+func (s *Service) postpone(ctx context.Context, u hongyan.UserID) error {
+	d, err := s.deletions.Deletion(ctx, u)
+	if err != nil {
+		return err
+	}
+	d.Due = s.now().Add(postponeBy)
+	changes, err := s.deletions.PutDeletion(ctx, d, deletionChange(u))
+	if err != nil {
+		return err
+	}
+	s.pub.PublishChanges(ctx, changes)
+	return nil
 }
 
 // anonymise replaces what the account says about its owner with nothing,
@@ -189,6 +216,23 @@ func (a Account) Erased() bool { return a.PasswordHash == erasedPassword }
 // cancelDeletionOnSignIn cancels a pending deletion when its user signs
 // in (the cooling-off promise).
 func (s *Service) cancelDeletionOnSignIn(ctx context.Context, user hongyan.UserID) error {
-	_, err := s.deletions.CancelDeletion(ctx, user)
+	_, changes, err := s.deletions.CancelDeletion(ctx, user, deletionChange(user))
+	s.pub.PublishChanges(ctx, changes)
 	return err
+}
+
+// deletionChange tells every device of user that their account's
+// deletion was asked for or cancelled.
+func deletionChange(user hongyan.UserID) []hongyan.Change {
+	return []hongyan.Change{{User: user, Kind: hongyan.ChangeAccountDeletion}}
+}
+
+// DeletionState returns the caller's pending deletion, or a zero
+// Deletion (Due zero) when none is pending: what a device shows.
+func (s *Service) DeletionState(ctx context.Context, c hongyan.Caller) (Deletion, error) {
+	d, err := s.PendingDeletion(ctx, c)
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+		return Deletion{User: c.User}, nil
+	}
+	return d, err
 }

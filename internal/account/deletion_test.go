@@ -77,12 +77,20 @@ func TestDeletionLifecycle(t *testing.T) {
 		t.Fatalf("EraseDue before due: got %d, %v; want 0", n, err)
 	}
 	now = now.Add(2 * time.Minute)
-	// A guard that refuses at erase time keeps the account.
+	// A guard that refuses at erase time keeps the account, and moves its
+	// deletion a day later.
 	refuse = true
 	if n, err := s.EraseDue(ctx, eraser, 10); err != nil || n != 0 || len(erased) != 0 {
 		t.Fatalf("EraseDue with the guard refusing: got %d, %v, erased %v; want 0", n, err, erased)
 	}
+	if d, err := s.PendingDeletion(ctx, c); err != nil || !d.Due.Equal(now.Add(24*time.Hour)) {
+		t.Fatalf("after a refusal: got %+v, %v; want due a day later", d, err)
+	}
 	refuse = false
+	if n, _ := s.EraseDue(ctx, eraser, 10); n != 0 {
+		t.Fatalf("EraseDue before the new date: got %d, want 0", n)
+	}
+	now = now.Add(24 * time.Hour)
 	// An eraser that fails leaves it pending for the next run.
 	if _, err := s.EraseDue(ctx, eraserFunc(func(hongyan.UserID) error { return errors.New("disk full") }), 10); err == nil {
 		t.Fatal("EraseDue with a failing eraser: got nil error")

@@ -148,17 +148,17 @@ func newTestService(cfg Config) (*Service, *memStore) {
 	return s, m
 }
 
-func (m *memStore) PutDeletion(ctx context.Context, d Deletion) error {
+func (m *memStore) PutDeletion(ctx context.Context, d Deletion, changes []hongyan.Change) ([]hongyan.Change, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.dels == nil {
 		m.dels = map[hongyan.UserID]Deletion{}
 	}
 	if old, ok := m.dels[d.User]; ok && !old.Erased.IsZero() {
-		return hongyan.Errorf(hongyan.CodePrecondition, "erased")
+		return nil, hongyan.Errorf(hongyan.CodePrecondition, "erased")
 	}
 	m.dels[d.User] = d
-	return nil
+	return changes, nil
 }
 
 func (m *memStore) Deletion(ctx context.Context, user hongyan.UserID) (Deletion, error) {
@@ -171,15 +171,15 @@ func (m *memStore) Deletion(ctx context.Context, user hongyan.UserID) (Deletion,
 	return d, nil
 }
 
-func (m *memStore) CancelDeletion(ctx context.Context, user hongyan.UserID) (bool, error) {
+func (m *memStore) CancelDeletion(ctx context.Context, user hongyan.UserID, changes []hongyan.Change) (bool, []hongyan.Change, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d, ok := m.dels[user]
 	if !ok || !d.Erased.IsZero() {
-		return false, nil
+		return false, nil, nil
 	}
 	delete(m.dels, user)
-	return true, nil
+	return true, changes, nil
 }
 
 func (m *memStore) DueDeletions(ctx context.Context, now time.Time, limit int) ([]hongyan.UserID, error) {

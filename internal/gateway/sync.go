@@ -135,6 +135,8 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_FriendRequest{FriendRequest: fr}
 	case account.Account:
 		item.Item = &pb.Change_Profile{Profile: ownProfile(v)}
+	case account.Deletion:
+		item.Item = &pb.Change_AccountDeletion{AccountDeletion: deletionFrame(v, !v.Due.IsZero()).GetAccountDeletion()}
 	case []account.Device:
 		item.Item = &pb.Change_Devices{Devices: devicesPB(v, me.Device)}
 	case bool:

@@ -58,6 +58,8 @@ const (
 	ChangeCall ChangeKind = 140 // call Ref of this user was placed or changed state
 	// Bots (130–139).
 	ChangeBot ChangeKind = 130 // this user's bot Ref was created or its webhook changed
+	// Safety and users' data (170–179).
+	ChangeAccountDeletion ChangeKind = 170 // this user asked to delete their account, or the request was cancelled
 )
 
 // Change is one entry of a user's change log: the ordered list of everything

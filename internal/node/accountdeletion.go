@@ -133,8 +133,8 @@ func (n *Node) eraseAccounts(ctx context.Context) {
 	}
 }
 
-// EraseDueAccounts deletes the accounts whose cooling-off has ended (the
-// periodic job; `hongyan admin erase-due` and tests call it directly).
+// EraseDueAccounts deletes the accounts whose cooling-off has ended (what
+// the periodic job runs).
 func (n *Node) EraseDueAccounts(ctx context.Context) (int, error) {
 	total := 0
 	for {

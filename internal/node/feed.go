@@ -39,6 +39,9 @@ func resolvers(accounts *account.Service, contacts *contact.Service, chats *chat
 		hongyan.ChangeFriendRequest: each(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 			return found(contacts.Request(ctx, me, e.Ref))
 		}),
+		hongyan.ChangeAccountDeletion: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {
+			return accounts.DeletionState(ctx, me)
+		}),
 		hongyan.ChangeProfile:  own(accounts),
 		hongyan.ChangeSettings: own(accounts),
 		hongyan.ChangeDevices: each(func(ctx context.Context, me hongyan.Caller, _ hongyan.Change) (any, error) {

@@ -125,6 +125,10 @@ type Counters interface {
 	// returns the counter's new value (one atomic step: concurrent adds
 	// from any node all count).
 	Add(ctx context.Context, key string, window time.Time, n int64) (int64, error)
+	// AddOnce counts member once in counter key of the window starting at
+	// window and returns the counter's value: adding a member already
+	// counted in that window changes nothing. One atomic step, like Add.
+	AddOnce(ctx context.Context, key, member string, window time.Time) (int64, error)
 	// PruneCounters deletes up to limit counters of windows starting
 	// before t, returning how many it deleted.
 	PruneCounters(ctx context.Context, before time.Time, limit int) (int, error)
@@ -208,11 +212,10 @@ func (s *Service) Check(ctx context.Context, in Input) (Verdict, error) {
 			// Counted once per chat: the same text again in one chat is
 			// a conversation, not a campaign.
 			h := sha256.Sum256([]byte(t))
-			key := "same:" + u + ":" + hex.EncodeToString(h[:8])
-			var first int64
-			first, err = s.store.Add(ctx, key+":"+in.Target, win, 1)
-			if err == nil && first == 1 {
-				err = over("same_message_many_chats", key, s.cfg.SameMessage, 1)
+			var n int64
+			n, err = s.store.AddOnce(ctx, "same:"+u+":"+hex.EncodeToString(h[:8]), in.Target, win)
+			if err == nil && n > int64(s.cfg.SameMessage) {
+				v.add("same_message_many_chats", 1)
 			}
 		}
 		if err == nil && newAccount && (in.Link || in.Image || v.has("link")) {

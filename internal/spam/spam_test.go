@@ -29,6 +29,13 @@ func (m *memCounters) Add(_ context.Context, key string, w time.Time, n int64) (
 	return m.n[k], nil
 }
 
+func (m *memCounters) AddOnce(ctx context.Context, key, member string, w time.Time) (int64, error) {
+	if n, _ := m.Add(ctx, key+"\x1f"+member, w, 1); n > 1 {
+		return m.Add(ctx, key, w, 0)
+	}
+	return m.Add(ctx, key, w, 1)
+}
+
 func (m *memCounters) PruneCounters(context.Context, time.Time, int) (int, error) { return 0, nil }
 
 type findings struct {

@@ -1105,12 +1105,12 @@ func RunDeletions(t *testing.T, open func(t *testing.T) account.Deletions) {
 	}
 	for i, u := range []hongyan.UserID{3, 1, 2} {
 		d := account.Deletion{User: u, Requested: base, Due: base.Add(time.Duration(i+1) * time.Hour)}
-		if err := s.PutDeletion(ctx, d); err != nil {
+		if _, err := s.PutDeletion(ctx, d, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Replacing user 3's request moves it later.
-	if err := s.PutDeletion(ctx, account.Deletion{User: 3, Requested: base, Due: base.Add(10 * time.Hour)}); err != nil {
+	if _, err := s.PutDeletion(ctx, account.Deletion{User: 3, Requested: base, Due: base.Add(10 * time.Hour)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Deletion(ctx, 3)
@@ -1124,12 +1124,19 @@ func RunDeletions(t *testing.T, open func(t *testing.T) account.Deletions) {
 	if due, _ := s.DueDeletions(ctx, base.Add(3*time.Hour), 1); fmt.Sprint(due) != "[1]" {
 		t.Errorf("DueDeletions limit 1: got %v, want [1]", due)
 	}
-	ok, err := s.CancelDeletion(ctx, 1)
-	if err != nil || !ok {
-		t.Fatalf("CancelDeletion(1): got %v, %v; want true", ok, err)
+	// The devices' change log hears of a request and of a cancellation,
+	// not of a cancellation that found nothing.
+	ch := []hongyan.Change{{User: 1, Kind: hongyan.ChangeAccountDeletion}}
+	out, err := s.PutDeletion(ctx, account.Deletion{User: 1, Requested: base, Due: base.Add(2 * time.Hour)}, ch)
+	if err != nil || len(out) != 1 || out[0].Seq <= 0 || out[0].Kind != hongyan.ChangeAccountDeletion {
+		t.Fatalf("PutDeletion with a change: got %+v, %v; want it appended with a sequence", out, err)
 	}
-	if ok, _ := s.CancelDeletion(ctx, 1); ok {
-		t.Errorf("CancelDeletion(1) again: got true, want false")
+	ok, out, err := s.CancelDeletion(ctx, 1, ch)
+	if err != nil || !ok || len(out) != 1 || out[0].Seq <= 0 {
+		t.Fatalf("CancelDeletion(1): got %v, %+v, %v; want true and the change appended", ok, out, err)
+	}
+	if ok, out, _ := s.CancelDeletion(ctx, 1, ch); ok || len(out) != 0 {
+		t.Errorf("CancelDeletion(1) again: got %v, %+v; want false and no change", ok, out)
 	}
 	if err := s.MarkErased(ctx, 2, base.Add(4*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -1137,14 +1144,14 @@ func RunDeletions(t *testing.T, open func(t *testing.T) account.Deletions) {
 	if due, _ := s.DueDeletions(ctx, base.Add(24*time.Hour), 10); fmt.Sprint(due) != "[3]" {
 		t.Errorf("DueDeletions after cancel and erase: got %v, want [3]", due)
 	}
-	if ok, _ := s.CancelDeletion(ctx, 2); ok {
+	if ok, _, _ := s.CancelDeletion(ctx, 2, nil); ok {
 		t.Errorf("CancelDeletion of an erased account: got true, want false")
 	}
 	d, err := s.Deletion(ctx, 2)
 	if err != nil || !d.Erased.Equal(base.Add(4*time.Hour)) {
 		t.Errorf("Deletion(2) after erase: got %+v, %v", d, err)
 	}
-	if err := s.PutDeletion(ctx, account.Deletion{User: 2, Requested: base, Due: base}); hongyan.ErrorCode(err) != hongyan.CodePrecondition {
+	if _, err := s.PutDeletion(ctx, account.Deletion{User: 2, Requested: base, Due: base}, nil); hongyan.ErrorCode(err) != hongyan.CodePrecondition {
 		t.Errorf("PutDeletion on an erased account: got %v, want precondition", err)
 	}
 }

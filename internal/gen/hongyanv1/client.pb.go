@@ -6196,6 +6196,7 @@ type Change struct {
 	//	*Change_AppEvent
 	//	*Change_Call
 	//	*Change_Bot
+	//	*Change_AccountDeletion
 	Item          isChange_Item `protobuf_oneof:"item"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6569,6 +6570,15 @@ func (x *Change) GetBot() *Bot {
 	return nil
 }
 
+func (x *Change) GetAccountDeletion() *AccountDeletion {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AccountDeletion); ok {
+			return x.AccountDeletion
+		}
+	}
+	return nil
+}
+
 type isChange_Item interface {
 	isChange_Item()
 }
@@ -6749,6 +6759,12 @@ type Change_Bot struct {
 	Bot *Bot `protobuf:"bytes,325,opt,name=bot,proto3,oneof"`
 }
 
+type Change_AccountDeletion struct {
+	// safety.proto: my account's deletion was asked for or cancelled, on
+	// any device (kind 170); pending false once cancelled.
+	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
+}
+
 func (*Change_Message) isChange_Item() {}
 
 func (*Change_Conversation) isChange_Item() {}
@@ -6820,6 +6836,8 @@ func (*Change_AppEvent) isChange_Item() {}
 func (*Change_Call) isChange_Item() {}
 
 func (*Change_Bot) isChange_Item() {}
+
+func (*Change_AccountDeletion) isChange_Item() {}
 
 type MessageRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -12814,7 +12832,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd8\x10\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xa3\x11\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -12856,7 +12874,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
 	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12'\n" +
 	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12$\n" +
-	"\x03bot\x18\xc5\x02 \x01(\v2\x0f.hongyan.v1.BotH\x00R\x03botB\x06\n" +
+	"\x03bot\x18\xc5\x02 \x01(\v2\x0f.hongyan.v1.BotH\x00R\x03bot\x12I\n" +
+	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletionB\x06\n" +
 	"\x04item\"B\n" +
 	"\n" +
 	"MessageRef\x12\"\n" +
@@ -14019,54 +14038,55 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	258, // 347: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
 	261, // 348: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
 	273, // 349: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	0,   // 350: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 351: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 352: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 353: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 354: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 355: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 356: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	274, // 357: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	275, // 358: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	276, // 359: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 360: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 361: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 362: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 363: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 364: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 365: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 366: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 367: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 368: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 369: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 370: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 371: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 372: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 373: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 374: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 375: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 376: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 377: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 378: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 379: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 380: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 381: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 382: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 383: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 384: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 385: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 386: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 387: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 388: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 389: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 390: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 391: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 392: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	393, // [393:393] is the sub-list for method output_type
-	393, // [393:393] is the sub-list for method input_type
-	393, // [393:393] is the sub-list for extension type_name
-	393, // [393:393] is the sub-list for extension extendee
-	0,   // [0:393] is the sub-list for field type_name
+	248, // 350: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 351: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 352: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 353: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 354: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 355: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 356: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 357: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	274, // 358: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	275, // 359: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	276, // 360: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 361: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 362: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 363: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 364: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 365: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 366: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 367: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 368: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 369: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 370: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 371: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 372: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 373: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 374: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 375: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 376: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 377: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 378: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 379: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 380: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 381: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 382: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 383: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 384: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 385: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 386: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 387: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 388: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 389: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 390: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 391: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 392: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 393: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	394, // [394:394] is the sub-list for method output_type
+	394, // [394:394] is the sub-list for method input_type
+	394, // [394:394] is the sub-list for extension type_name
+	394, // [394:394] is the sub-list for extension extendee
+	0,   // [0:394] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14441,6 +14461,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppEvent)(nil),
 		(*Change_Call)(nil),
 		(*Change_Bot)(nil),
+		(*Change_AccountDeletion)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[30].OneofWrappers = []any{}
 	file_hongyan_v1_client_proto_msgTypes[42].OneofWrappers = []any{}

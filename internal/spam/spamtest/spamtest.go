@@ -15,6 +15,7 @@ func Run(t *testing.T, open func(t *testing.T) spam.Counters) {
 	t.Run("Add", func(t *testing.T) { testAdd(t, open(t)) })
 	t.Run("ConcurrentAdd", func(t *testing.T) { testConcurrentAdd(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
+	t.Run("AddOnce", func(t *testing.T) { testAddOnce(t, open(t)) })
 }
 
 var w0 = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
@@ -77,5 +78,30 @@ func testPrune(t *testing.T, s spam.Counters) {
 	}
 	if got, _ := s.Add(ctx, "join:1", w0.Add(2*time.Hour), 0); got != 5 {
 		t.Errorf("the kept window: got %d, want 5", got)
+	}
+}
+
+// AddOnce counts each member once per window, concurrently too.
+func testAddOnce(t *testing.T, s spam.Counters) {
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.AddOnce(ctx, "same:1:ab", []string{"u:1", "u:2", "g:3"}[i%3], w0); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, err := s.AddOnce(ctx, "same:1:ab", "u:1", w0); err != nil || got != 3 {
+		t.Errorf("after 12 adds of 3 members: got %d, %v; want 3", got, err)
+	}
+	if got, _ := s.AddOnce(ctx, "same:1:ab", "u:4", w0); got != 4 {
+		t.Errorf("a new member: got %d, want 4", got)
+	}
+	if got, _ := s.AddOnce(ctx, "same:1:ab", "u:1", w0.Add(time.Hour)); got != 1 {
+		t.Errorf("the next window: got %d, want 1", got)
 	}
 }

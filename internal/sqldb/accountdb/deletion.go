@@ -10,11 +10,16 @@ import (
 )
 
 // PutDeletion records d as the user's pending request.
-func (s Store) PutDeletion(ctx context.Context, d account.Deletion) error {
+func (s Store) PutDeletion(ctx context.Context, d account.Deletion, changes []hongyan.Change) ([]hongyan.Change, error) {
 	if d.User <= 0 {
-		return sqldb.Invalid("no user")
+		return nil, sqldb.Invalid("no user")
 	}
-	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return nil, err
+	}
+	var out []hongyan.Change
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		out = nil
 		var erased int64
 		found, err := t.Read(`SELECT erased FROM account_deletions WHERE user_id = $1`, []any{int64(d.User)}, &erased)
 		if err != nil {
@@ -26,8 +31,13 @@ func (s Store) PutDeletion(ctx context.Context, d account.Deletion) error {
 		_, err = t.Exec(`INSERT INTO account_deletions (user_id, requested, due, erased) VALUES ($1, $2, $3, 0)
 			ON CONFLICT (user_id) DO UPDATE SET requested = excluded.requested, due = excluded.due`,
 			int64(d.User), sqldb.Ms(d.Requested), sqldb.Ms(d.Due))
-		return sqldb.Internal(err)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		out, err = t.AppendChanges(changes)
+		return err
 	})
+	return out, err
 }
 
 // Deletion returns the user's request.
@@ -49,14 +59,23 @@ func (s Store) Deletion(ctx context.Context, user hongyan.UserID) (account.Delet
 }
 
 // CancelDeletion removes the user's pending request.
-func (s Store) CancelDeletion(ctx context.Context, user hongyan.UserID) (bool, error) {
+func (s Store) CancelDeletion(ctx context.Context, user hongyan.UserID, changes []hongyan.Change) (bool, []hongyan.Change, error) {
+	if err := sqldb.CheckChanges(changes); err != nil {
+		return false, nil, err
+	}
 	var n int64
+	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		var err error
+		out = nil
 		n, err = t.Exec(`DELETE FROM account_deletions WHERE user_id = $1 AND erased = 0`, int64(user))
-		return sqldb.Internal(err)
+		if err != nil || n == 0 {
+			return sqldb.Internal(err)
+		}
+		out, err = t.AppendChanges(changes)
+		return err
 	})
-	return n > 0, err
+	return n > 0, out, err
 }
 
 // DueDeletions lists pending requests due at now, earliest first.

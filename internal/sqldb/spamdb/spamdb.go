@@ -6,7 +6,9 @@ package spamdb
 import (
 	"context"
 	"embed"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hongyan/internal/spam"
 	"hongyan/internal/sqldb"
@@ -31,7 +33,7 @@ const MaxKey = 200
 
 // Add adds n to counter key of window and returns its new value.
 func (s Store) Add(ctx context.Context, key string, window time.Time, n int64) (int64, error) {
-	if key == "" || len(key) > MaxKey {
+	if key == "" || len(key) > MaxKey || !utf8.ValidString(key) {
 		return 0, sqldb.Invalid("counter key of 1 to %d bytes", MaxKey)
 	}
 	var v int64
@@ -39,6 +41,29 @@ func (s Store) Add(ctx context.Context, key string, window time.Time, n int64) (
 		_, err := t.Write(`INSERT INTO spam_counters (key, window_start, n) VALUES ($1, $2, $3)
 			ON CONFLICT (key, window_start) DO UPDATE SET n = spam_counters.n + excluded.n RETURNING n`,
 			[]any{key, sqldb.Ms(window), n}, &v)
+		return sqldb.Internal(err)
+	})
+	return v, err
+}
+
+// AddOnce counts member once in counter key of window: the member's own
+// row (key, U+001F, member) is inserted if missing, and the counter goes up
+// only when it was, in one transaction.
+func (s Store) AddOnce(ctx context.Context, key, member string, window time.Time) (int64, error) {
+	mk := key + "\x1f" + member
+	if key == "" || len(mk) > MaxKey || !utf8.ValidString(mk) || strings.ContainsRune(key, 0x1f) {
+		return 0, sqldb.Invalid("counter key and member of 1 to %d bytes", MaxKey)
+	}
+	var v int64
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		v = 0
+		added, err := t.Exec(`INSERT INTO spam_counters (key, window_start, n) VALUES ($1, $2, 1) ON CONFLICT DO NOTHING`, mk, sqldb.Ms(window))
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		_, err = t.Write(`INSERT INTO spam_counters (key, window_start, n) VALUES ($1, $2, $3)
+			ON CONFLICT (key, window_start) DO UPDATE SET n = spam_counters.n + excluded.n RETURNING n`,
+			[]any{key, sqldb.Ms(window), added}, &v)
 		return sqldb.Internal(err)
 	})
 	return v, err

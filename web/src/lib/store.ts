@@ -328,6 +328,10 @@ export class Store extends Emitter {
             // The group apps' screens load what they show from the server.
             topics.add("apps");
             break;
+          case "accountDeletion":
+            // Me → Delete account loads its state from the server.
+            topics.add("account-deletion");
+            break;
           case "oaForumReply":
             // A reply to one of my posts in an account's community.
             topics.add("oa-forum");

@@ -13,6 +13,7 @@ export const safetyEn = {
   del_cancelled: "Deletion cancelled. Your account stays.",
   del_requested: "Deletion requested.",
   err_r_wallet_not_empty: "Your wallet still holds money: withdraw or spend it first.",
+  err_r_held_as_spam: "Held for review: this looks like spam or a scam to the server.",
 };
 
 export const safetyZh: Record<keyof typeof safetyEn, string> = {
@@ -28,4 +29,5 @@ export const safetyZh: Record<keyof typeof safetyEn, string> = {
   del_cancelled: "已取消注销，账号保留。",
   del_requested: "已申请注销。",
   err_r_wallet_not_empty: "钱包里还有余额：请先提现或用完。",
+  err_r_held_as_spam: "已暂缓发送：系统判断可能是垃圾信息或诈骗，待审核。",
 };

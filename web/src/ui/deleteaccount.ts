@@ -6,6 +6,7 @@ import { t, formatTime } from "../lib/i18n";
 import { app } from "../lib/app";
 import { busy, confirmBox, errorText, header, toast } from "./widgets";
 import type { View } from "./shell";
+import { Scope } from "../lib/events";
 
 export function deleteAccount(): View {
   const body = h("div", "pane-body padded");
@@ -56,6 +57,9 @@ export function deleteAccount(): View {
       replace(body, h("p", { class: "form-error", attrs: { role: "alert" } }, errorText(x)));
     }
   };
+  // Another device asked for or cancelled the deletion.
+  const scope = new Scope();
+  scope.add(app.store!.on("account-deletion", () => void load()));
   load();
-  return { el };
+  return { el, dispose: () => scope.dispose() };
 }

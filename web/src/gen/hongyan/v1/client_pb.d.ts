@@ -2498,6 +2498,15 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: Bot;
     case: "bot";
+  } | {
+    /**
+     * safety.proto: my account's deletion was asked for or cancelled, on
+     * any device (kind 170); pending false once cancelled.
+     *
+     * @generated from field: hongyan.v1.AccountDeletion account_deletion = 425;
+     */
+    value: AccountDeletion;
+    case: "accountDeletion";
   } | { case: undefined; value?: undefined };
 };
 
