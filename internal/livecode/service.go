@@ -52,7 +52,7 @@ type Service struct {
 	store  Store
 	groups Groups
 	cfg    Config
-	scans  *hongyan.Limiter
+	scans  hongyan.RateLimiter
 	now    func() time.Time
 	// locks serialises this node's scans of one code, so that they do not
 	// race each other for the same group (scans on other nodes still may:
@@ -71,6 +71,11 @@ func New(store Store, groups Groups, cfg Config) *Service {
 	return &Service{store: store, groups: groups, cfg: cfg, scans: hongyan.NewLimiter(cfg.ScanRate), now: time.Now,
 		locks: map[int64]*codeLock{}}
 }
+
+// UseLimiters makes the scan limit with mk (a limit that holds across a
+// cluster's nodes) in place of the in-memory one New made. Call it before
+// the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) { s.scans = mk("livecode.scan", s.cfg.ScanRate) }
 
 // SetClock replaces the service's clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
@@ -175,8 +180,9 @@ func (s *Service) Scan(ctx context.Context, c hongyan.Caller, token string) (hon
 	if err != nil {
 		return 0, err
 	}
-	if !s.scans.Allow(strconv.FormatInt(int64(c.User), 10), s.now()) {
-		return 0, hongyan.Errorf(hongyan.CodeRateLimited, "you have scanned too many live codes lately; try again later")
+	if err := hongyan.Limit(ctx, s.scans, strconv.FormatInt(int64(c.User), 10), s.now(),
+		hongyan.Errorf(hongyan.CodeRateLimited, "you have scanned too many live codes lately; try again later")); err != nil {
+		return 0, err
 	}
 	unlock := s.lock(code.ID)
 	defer unlock()

@@ -14,7 +14,11 @@ import (
 func newLiveCodes(cfg config.Config, db *stores.DB, groups *group.Service) *livecode.Service {
 	lcfg := livecode.DefaultConfig()
 	lcfg.GroupLimit = cfg.Groups.MaxMembers
-	return livecode.New(db.LiveCodes(), liveCodeGroups{groups}, lcfg)
+	s := livecode.New(db.LiveCodes(), liveCodeGroups{groups}, lcfg)
+	if sharedLimits(cfg) {
+		s.UseLimiters(db.Limits().Limiters)
+	}
+	return s
 }
 
 // liveCodeGroups lets live codes ask the group feature.
