@@ -3,7 +3,9 @@ package node_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,8 +124,13 @@ func TestCallsThroughTheGateway(t *testing.T) {
 		if v.GetState() != pb.CallState_CALL_STATE_RINGING || !v.ThisDevice || v.RingDeadline <= v.Created {
 			t.Fatalf("placed: got %v, want ringing on this device with a deadline", v)
 		}
-		if len(sess.IceServers) != 2 || sess.IceServers[1].Username != "u" || sess.IceServers[0].Username != "" {
-			t.Errorf("ICE servers: got %v, want the STUN one and the TURN one with credentials", sess.IceServers)
+		// The node's own relay first (STUN, and TURN with credentials for
+		// this user), then the configured servers.
+		ice := sess.IceServers
+		if len(ice) != 3 || len(ice[0].Urls) != 2 || !strings.HasPrefix(ice[0].Urls[0], "stun:127.0.0.1:") || !strings.HasPrefix(ice[0].Urls[1], "turn:127.0.0.1:") ||
+			!strings.HasSuffix(ice[0].Username, fmt.Sprintf(":%d", ann.id)) || ice[0].Credential == "" ||
+			ice[1].Username != "" || ice[2].Username != "u" {
+			t.Errorf("ICE servers: got %v, want the node's relay with credentials for %d, then the configured STUN and TURN", ice, ann.id)
 		}
 		// Every device of the callee rings.
 		b1, b2, a := follow(t, cb1), follow(t, cb2), follow(t, ca)

@@ -175,6 +175,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.calls = newCalls(cfg, db, contacts, chats, pub, rs, n.relays)
 	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
+	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
