@@ -359,6 +359,9 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 	})
 	var recv counter
 	firstMedia := make(chan time.Time, 1)
+	// media is the loop's view of firstMedia, set to nil once the first
+	// packet came; the track callback keeps its own, never changed.
+	media := firstMedia
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		for {
 			p, _, err := tr.ReadRTP()
@@ -471,8 +474,8 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 				sending = true
 				go send(audio, video, o.OpusBytes, &sent, &sentBytes, stopSend)
 			}
-		case at := <-firstMedia:
-			firstMedia = nil
+		case at := <-media:
+			media = nil
 			mediaBy.Stop()
 			res.SetupMS = at.Sub(t0).Milliseconds()
 			started = at

@@ -7,6 +7,7 @@ import (
 	"context"
 	"embed"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -71,12 +72,14 @@ func (s Store) AddOnce(ctx context.Context, key, member string, window time.Time
 
 // PruneCounters deletes up to limit counters of windows before before.
 func (s Store) PruneCounters(ctx context.Context, before time.Time, limit int) (int, error) {
-	var n int64
+	// The writer may still run the operation after Write returned (its
+	// context ended first): what it counts is kept atomically.
+	var n atomic.Int64
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
-		var err error
-		n, err = t.Exec(`DELETE FROM spam_counters WHERE (key, window_start) IN
+		k, err := t.Exec(`DELETE FROM spam_counters WHERE (key, window_start) IN
 			(SELECT key, window_start FROM spam_counters WHERE window_start < $1 LIMIT $2)`, sqldb.Ms(before), limit)
+		n.Store(k)
 		return sqldb.Internal(err)
 	})
-	return int(n), err
+	return int(n.Load()), err
 }
