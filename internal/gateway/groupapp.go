@@ -43,10 +43,7 @@ func groupAppRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		out := &pb.GroupPollList{Polls: make([]*pb.GroupPoll, 0, len(ps))}
-		for _, p := range ps {
-			out.Polls = append(out.Polls, PollPB(p))
-		}
+		out := &pb.GroupPollList{Polls: pbList(ps, PollPB)}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppPolls{AppPolls: out}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppCheckin) (*pb.ServerFrame, error) {
@@ -79,10 +76,7 @@ func groupAppRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		out := &pb.GroupHomeworkList{Homework: make([]*pb.GroupHomework, 0, len(hs))}
-		for _, h := range hs {
-			out.Homework = append(out.Homework, HomeworkPB(h))
-		}
+		out := &pb.GroupHomeworkList{Homework: pbList(hs, HomeworkPB)}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppHomeworks{AppHomeworks: out}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAnnounce) (*pb.ServerFrame, error) {
@@ -103,10 +97,7 @@ func groupAppRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		out := &pb.GroupAnnouncementList{Announcements: make([]*pb.GroupAnnouncement, 0, len(as))}
-		for _, a := range as {
-			out.Announcements = append(out.Announcements, AnnouncementPB(a))
-		}
+		out := &pb.GroupAnnouncementList{Announcements: pbList(as, AnnouncementPB)}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppAnnouncements{AppAnnouncements: out}}, nil
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCreate) (*pb.ServerFrame, error) {
@@ -136,10 +127,7 @@ func groupAppRoutes(rs routes) {
 		if err != nil {
 			return nil, err
 		}
-		out := &pb.GroupEventList{Events: make([]*pb.GroupEvent, 0, len(es))}
-		for _, e := range es {
-			out.Events = append(out.Events, EventPB(e))
-		}
+		out := &pb.GroupEventList{Events: pbList(es, EventPB)}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvents{AppEvents: out}}, nil
 	})
 }
@@ -266,6 +254,15 @@ func HomeworkPB(v groupapp.HomeworkView) *pb.GroupHomework {
 	}
 	for _, s := range v.Submissions {
 		out.Submissions = append(out.Submissions, submissionPB(s))
+	}
+	return out
+}
+
+// pbList converts xs to their protobuf messages with f, in order.
+func pbList[T, P any](xs []T, f func(T) P) []P {
+	out := make([]P, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
 	}
 	return out
 }
