@@ -163,8 +163,14 @@ func (p Publisher) Publish(ctx context.Context, u UserID, e Event) error {
 }
 
 // PublishChanges sends committed changes to their users, one event per user
-// in the order given.
+// in the order given. On a FanoutBus, changes that carry one payload to many
+// users (a group message) travel as one Fanout.
 func (p Publisher) PublishChanges(ctx context.Context, changes []Change) error {
+	if fb, ok := p.Bus.(FanoutBus); ok {
+		if f, ok := fanout(changes); ok {
+			return fb.PublishFanout(ctx, f)
+		}
+	}
 	var firstErr error
 	for i := 0; i < len(changes); {
 		j := i + 1

@@ -20,6 +20,7 @@ package natsbus
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -123,6 +124,12 @@ func Open(url string, o Options) (*Bus, error) {
 		return nil, fmt.Errorf("bus: connect to NATS at %s: %w", redact(url), err)
 	}
 	b.nc = nc
+	// Every node takes every fan-out and keeps what its own subscribers
+	// want (see PublishFanout).
+	if _, err := nc.ChanSubscribe(FanoutSubject, b.in); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("bus: subscribe to %s: %w", FanoutSubject, err)
+	}
 	go b.dispatch()
 	return b, nil
 }
@@ -142,6 +149,91 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 		return hongyan.Wrap(err, hongyan.CodeUnavailable, "bus: publish")
 	}
 	return nil
+}
+
+var _ hongyan.FanoutBus = (*Bus)(nil)
+
+// FanoutSubject carries fan-outs (hongyan.Fanout) to every node.
+const FanoutSubject = "hy.fanout"
+
+// PublishFanout sends f as one NATS message that every node receives; each
+// node hands the members it serves their events (f.Payload), so a group
+// message crosses the network once per node instead of once per member.
+// Encoding after the version byte: the change's kind (a byte), conversation
+// and reference (varints), its data (length as an unsigned varint, then the
+// bytes), then each member's user and sequence number (varints).
+func (b *Bus) PublishFanout(ctx context.Context, f hongyan.Fanout) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := f.Change
+	msg := make([]byte, 0, 1+1+3*binary.MaxVarintLen64+len(c.Data)+2*binary.MaxVarintLen64*len(f.Members))
+	msg = append(msg, Version, byte(c.Kind))
+	msg = binary.AppendVarint(msg, int64(c.Conversation))
+	msg = binary.AppendVarint(msg, c.Ref)
+	msg = binary.AppendUvarint(msg, uint64(len(c.Data)))
+	msg = append(msg, c.Data...)
+	for _, m := range f.Members {
+		msg = binary.AppendVarint(msg, int64(m.User))
+		msg = binary.AppendVarint(msg, m.Seq)
+	}
+	if err := b.nc.Publish(FanoutSubject, msg); err != nil {
+		return hongyan.Wrap(err, hongyan.CodeUnavailable, "bus: publish")
+	}
+	return nil
+}
+
+// fanout hands this node's subscribers their events from fan-out data
+// (PublishFanout's encoding after the version byte). A malformed fan-out is
+// counted as dropped; what it delivered before the fault stays delivered
+// (each event is whole).
+func (b *Bus) fanout(data []byte) {
+	bad := func() { b.dropped.Add(1) }
+	varint := func() (int64, bool) {
+		v, k := binary.Varint(data)
+		if k <= 0 {
+			return 0, false
+		}
+		data = data[k:]
+		return v, true
+	}
+	if len(data) == 0 {
+		bad()
+		return
+	}
+	var f hongyan.Fanout
+	f.Change.Kind, data = hongyan.ChangeKind(data[0]), data[1:]
+	conv, ok1 := varint()
+	ref, ok2 := varint()
+	l, k := binary.Uvarint(data)
+	if !ok1 || !ok2 || k <= 0 || l > uint64(len(data)-k) {
+		bad()
+		return
+	}
+	f.Change.Conversation, f.Change.Ref = hongyan.ConversationID(conv), ref
+	if l > 0 {
+		f.Change.Data = data[k : k+int(l)]
+	}
+	data = data[k+int(l):]
+	for len(data) > 0 {
+		u, ok1 := varint()
+		seq, ok2 := varint()
+		if !ok1 || !ok2 {
+			bad()
+			return
+		}
+		m := hongyan.FanoutMember{User: hongyan.UserID(u), Seq: seq}
+		b.mu.RLock()
+		cur := b.subs[hongyan.UserSubject(m.User)]
+		b.mu.RUnlock()
+		if cur == nil {
+			continue // a user served by another node
+		}
+		payload := f.Payload(m)
+		for _, s := range cur.fns {
+			s.fn(payload)
+		}
+	}
 }
 
 // Subscribe calls fn for each message published on subject, from any node,
@@ -219,6 +311,10 @@ func (b *Bus) dispatch() {
 		case m := <-b.in:
 			if len(m.Data) == 0 || m.Data[0] != Version {
 				b.dropped.Add(1)
+				continue
+			}
+			if m.Subject == FanoutSubject {
+				b.fanout(m.Data[1:])
 				continue
 			}
 			b.mu.RLock()

@@ -170,3 +170,102 @@ func runServer(t *testing.T, opts *server.Options) *server.Server {
 	t.Cleanup(s.Shutdown)
 	return s
 }
+
+// A message to many users crosses NATS once, on the fan-out subject, and
+// each node gives its own subscribers exactly the events they would have
+// had one by one; a malformed fan-out is dropped and counted.
+func TestFanout(t *testing.T) {
+	url := startServer(t)
+	a, b := open(t, url), open(t, url)
+	raw, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	perUser, fanouts := make(chan string, 16), make(chan int, 4)
+	if _, err := raw.Subscribe("hy.user.>", func(m *nats.Msg) { perUser <- m.Subject }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Subscribe(natsbus.FanoutSubject, func(m *nats.Msg) { fanouts <- len(m.Data) }); err != nil {
+		t.Fatal(err)
+	}
+	raw.Flush()
+
+	msg := []byte("the group message, encoded once")
+	var changes []hongyan.Change
+	for u := hongyan.UserID(1); u <= 5; u++ {
+		changes = append(changes, hongyan.Change{User: u, Seq: int64(u), Kind: hongyan.ChangeMessage, Conversation: 42, Ref: 7, Data: msg})
+	}
+	got := make(chan []byte, 16)
+	for _, u := range []hongyan.UserID{1, 3} {
+		sub, err := b.Subscribe(hongyan.UserSubject(u), func(d []byte) { got <- d })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Unsubscribe()
+	}
+	if err := (hongyan.Publisher{Bus: a}).PublishChanges(context.Background(), changes); err != nil {
+		t.Fatal(err)
+	}
+	want := map[hongyan.UserID][]byte{}
+	for _, c := range changes {
+		want[c.User] = hongyan.AppendEvent(nil, hongyan.Event{Kind: hongyan.EventChanges, Changes: []hongyan.Change{c}})
+	}
+	seen := map[hongyan.UserID]bool{}
+	for range 2 {
+		select {
+		case d := <-got:
+			e, err := hongyan.DecodeEvent(d)
+			if err != nil || len(e.Changes) != 1 {
+				t.Fatalf("delivered %x: %v", d, err)
+			}
+			u := e.Changes[0].User
+			if string(d) != string(want[u]) || seen[u] {
+				t.Errorf("user %d: got %x (seen before: %v), want %x", u, d, seen[u], want[u])
+			}
+			seen[u] = true
+		case <-time.After(10 * time.Second):
+			t.Fatal("fan-out not delivered")
+		}
+	}
+	if !seen[1] || !seen[3] {
+		t.Errorf("delivered to %v, want users 1 and 3", seen)
+	}
+	select {
+	case n := <-fanouts:
+		if n >= 2*len(msg) {
+			t.Errorf("fan-out of %d bytes carries the message more than once (%d bytes)", n, len(msg))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no message on the fan-out subject")
+	}
+	raw.Flush()
+	select {
+	case s := <-perUser:
+		t.Errorf("a per-user message on %s, want none", s)
+	default:
+	}
+
+	// Malformed: data whose length runs past the end.
+	before := b.Dropped()
+	if err := raw.Publish(natsbus.FanoutSubject, []byte{natsbus.Version, 1, 2, 4, 200, 'y'}); err != nil {
+		t.Fatal(err)
+	}
+	raw.Flush()
+	// A well-formed message on a user subject after it shows the
+	// dispatcher went past the malformed one.
+	if err := a.Publish(context.Background(), hongyan.UserSubject(3), []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-got:
+		if string(d) != "after" {
+			t.Fatalf("got %q, want %q", d, "after")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("bus stopped after a malformed fan-out")
+	}
+	if d := b.Dropped() - before; d != 1 {
+		t.Errorf("Dropped after a malformed fan-out: got %d more, want 1", d)
+	}
+}
