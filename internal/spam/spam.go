@@ -170,6 +170,9 @@ func New(store Counters, report Reporter, cfg Config) *Service {
 	return &Service{store: store, report: report, cfg: cfg, now: time.Now, seen: newSeen(seenGeneration)}
 }
 
+// Off reports whether nothing is checked (Check returns at once).
+func (s *Service) Off() bool { return s.cfg.Action == Off }
+
 // SetReporter replaces where findings go.
 func (s *Service) SetReporter(r Reporter) { s.report = r }
 
