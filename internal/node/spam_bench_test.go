@@ -37,9 +37,13 @@ func (c *countingAccounts) Account(_ context.Context, id hongyan.UserID) (accoun
 // one each; a new account is still seen as new.
 func TestSpamScreenReadsAccountOnce(t *testing.T) {
 	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	accounts := &countingAccounts{created: time.Now().Add(-time.Hour)}
-	s := newSpamScreen(spam.New(&memCounters{}, spam.LogReporter{}, spam.Config{Action: spam.Hold, NewAccountMedia: 3}), accounts)
-	var err error
+	s := newSpamScreen(spam.New(db.Spam(), spam.LogReporter{}, spam.Config{Action: spam.Hold, NewAccountMedia: 3}), accounts)
 	for i := range 10 {
 		err = s.ScreenMessage(ctx, chat.Screened{Sender: 7, Target: "u:" + strconv.Itoa(i), Text: "photo", Image: true})
 	}
@@ -60,32 +64,6 @@ func TestSpamScreenReadsAccountOnce(t *testing.T) {
 		t.Errorf("the latest user: got %v, %v", got, ok)
 	}
 }
-
-// memCounters is an in-memory spam.Counters.
-type memCounters struct {
-	mu sync.Mutex
-	n  map[string]int64
-}
-
-func (m *memCounters) Add(_ context.Context, key string, w time.Time, n int64) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.n == nil {
-		m.n = map[string]int64{}
-	}
-	k := fmt.Sprint(key, "@", w.UnixMilli())
-	m.n[k] += n
-	return m.n[k], nil
-}
-
-func (m *memCounters) AddOnce(ctx context.Context, key, member string, w time.Time) (int64, error) {
-	if n, _ := m.Add(ctx, key+"\x1f"+member, w, 1); n > 1 {
-		return m.Add(ctx, key, w, 0)
-	}
-	return m.Add(ctx, key, w, 1)
-}
-
-func (m *memCounters) PruneCounters(context.Context, time.Time, int) (int, error) { return 0, nil }
 
 // BenchmarkChatSend sends b.N one-to-one texts (the load generator's
 // kind: a distinct 21-byte text each) from 200 users in pairs, 16 at a
