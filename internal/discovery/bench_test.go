@@ -148,7 +148,12 @@ func benchNearby(b *testing.B, db *stores.DB) {
 
 // BenchmarkShake: many people shake at once, 32 at a time, each once, on
 // both engines; every match must be mutual (no one matched twice) and
-// nearly everyone matched (one may be left waiting at the end).
+// nearly everyone matched (one may be left waiting at the end). It
+// reports the writer operations (transactions within the write batches)
+// per shake besides the rate. Run:
+//
+//	go test ./internal/discovery/ -run XXX -bench 'Shake' -benchtime 2000x
+//	HONGYAN_TEST_POSTGRES=postgres://… go test ./internal/discovery/ -run XXX -bench 'Shake/postgres' -benchtime 2000x
 func BenchmarkShake(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		db, err := sqlite.Open(b.Context(), b.TempDir())
@@ -179,6 +184,7 @@ func benchShake(b *testing.B, db *stores.DB) {
 	var mu sync.Mutex
 	var took []time.Duration
 	b.SetParallelism(16) // 32 shakers on 2 cores
+	st0 := db.Stats()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -196,6 +202,7 @@ func benchShake(b *testing.B, db *stores.DB) {
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
+	st := db.Stats()
 	n := int(next.Load())
 	partner := make(map[hongyan.UserID]hongyan.UserID, n)
 	for u := 1; u <= n; u++ {
@@ -216,4 +223,6 @@ func benchShake(b *testing.B, db *stores.DB) {
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "shakes/s")
 	b.ReportMetric(float64(n-len(partner)), "unmatched")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(st.Ops-st0.Ops)/float64(n), "writes/shake")
+	b.ReportMetric(float64(n)/float64(st.Batches-st0.Batches), "shakes/batch")
 }

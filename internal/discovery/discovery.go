@@ -121,6 +121,13 @@ type Spots interface {
 type Shakes interface {
 	// AddShake stores s (unmatched), replacing the user's previous shake.
 	AddShake(ctx context.Context, s Shake) error
+	// ShakeAndPair stores s (unmatched, replacing the user's previous
+	// shake) and, in the same transaction, matches it with the first of
+	// candidates (at most MaxCandidates, in order) whose shake made since
+	// since still waits, returning that user (0: none still waited, s
+	// waits) and the changes of kind hongyan.ChangeShake to each (Ref =
+	// the other).
+	ShakeAndPair(ctx context.Context, s Shake, candidates []hongyan.UserID, since time.Time) (other hongyan.UserID, changes []hongyan.Change, err error)
 	// Shakers returns up to limit unmatched shakes other than user's made
 	// at or after since, oldest first.
 	Shakers(ctx context.Context, user hongyan.UserID, since time.Time, limit int) ([]Shake, error)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ const (
 	MaxNearby       = 50               // people one nearby query returns
 	maxScan         = 2000
 	maxShakers      = 50
+	MaxCandidates   = 8 // shakers one ShakeAndPair tries
 	maxShakerPages  = 10
 	maxBottleTries  = 5
 	MaxBottles      = 100 // bottles one list returns
@@ -95,6 +97,18 @@ type Service struct {
 	pub      hongyan.Publisher
 	cfg      Config
 	voices   Voices
+	shakes   hongyan.RateLimiter // shakes per user
+}
+
+// UseLimiters makes the service's rate limit of shakes with mk (a limit
+// that holds across a cluster's nodes) in place of the in-memory one New
+// made. Call it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.shakes = mk("discovery.shakes", s.shakeRate())
+}
+
+func (s *Service) shakeRate() hongyan.Rate {
+	return hongyan.Rate{N: s.cfg.ShakesPerMinute, Per: time.Minute}
 }
 
 // New returns a Service; zero fields of cfg take DefaultConfig's values.
@@ -121,7 +135,9 @@ func New(store Store, rel Relations, profiles Profiles, pub hongyan.Publisher, c
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, rel: rel, profiles: profiles, pub: pub, cfg: cfg}
+	sv := &Service{store: store, rel: rel, profiles: profiles, pub: pub, cfg: cfg}
+	sv.shakes = hongyan.NewLimiter(sv.shakeRate())
+	return sv
 }
 
 func invalid(format string, args ...any) error {
@@ -290,7 +306,7 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 		}
 	}
 	now := s.cfg.Now()
-	if err := s.take(ctx, c.User, "shakes", now, time.Minute, s.cfg.ShakesPerMinute); err != nil {
+	if err := hongyan.Limit(ctx, s.shakes, strconv.FormatInt(int64(c.User), 10), now, limited("shakes")); err != nil {
 		return nil, err
 	}
 	card, err := s.profiles.Card(ctx, c.User)
@@ -301,11 +317,6 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 	if p != nil {
 		me.Point, me.Located = *p, true
 	}
-	// Recorded first, then matched: of two who shake at once, the later
-	// to look finds the other, and Pair lets only one pairing win.
-	if err := s.store.AddShake(ctx, me); err != nil {
-		return nil, err
-	}
 	since := now.Add(-s.cfg.ShakeWindow)
 	dist := func(o Shake) float64 {
 		if me.Located && o.Located {
@@ -313,16 +324,60 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 		}
 		return 1e12
 	}
-	// A full page whose shakers were all matched meanwhile is read again:
-	// those matched have left it, and one who waits beyond it must not be
-	// missed.
+	// Who waits is read first, and those the caller may meet (no block
+	// either way) are handed to one write that records the caller's
+	// shake and pairs it with the first of them still waiting.
+	others, err := s.store.Shakers(ctx, c.User, since, maxShakers)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(others, func(a, b Shake) int { return cmp.Compare(dist(a), dist(b)) })
+	var cands []hongyan.UserID
+	byUser := map[hongyan.UserID]Shake{}
+	for _, o := range others {
+		if len(cands) == MaxCandidates {
+			break
+		}
+		blocked, err := s.rel.Blocked(ctx, c.User, o.User)
+		if err != nil {
+			return nil, err
+		}
+		if !blocked {
+			cands = append(cands, o.User)
+			byUser[o.User] = o
+		}
+	}
+	other, changes, err := s.store.ShakeAndPair(ctx, me, cands, since)
+	if err != nil {
+		return nil, err
+	}
+	if other != 0 {
+		s.pub.PublishChanges(ctx, changes)
+		return s.match(me, byUser[other]), nil
+	}
+	// None of them waited any more. Whoever started waiting since that
+	// read is looked for now that the caller's shake is recorded: of two
+	// who shake at once, the later to look finds the other, and Pair
+	// lets only one pairing win. A full page whose shakers were all
+	// matched meanwhile is read again: those matched have left it, and
+	// one who waits beyond it must not be missed.
+	tried := map[hongyan.UserID]bool{}
+	for _, u := range cands {
+		tried[u] = true
+	}
 	for range maxShakerPages {
 		others, err := s.store.Shakers(ctx, c.User, since, maxShakers)
 		if err != nil {
 			return nil, err
 		}
 		slices.SortStableFunc(others, func(a, b Shake) int { return cmp.Compare(dist(a), dist(b)) })
+		fresh := 0
 		for _, o := range others {
+			if tried[o.User] {
+				continue
+			}
+			tried[o.User] = true
+			fresh++
 			blocked, err := s.rel.Blocked(ctx, c.User, o.User)
 			if err != nil {
 				return nil, err
@@ -343,7 +398,7 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 				return s.ShakeResult(ctx, c)
 			}
 		}
-		if len(others) < maxShakers {
+		if len(others) < maxShakers || fresh == 0 {
 			break
 		}
 	}

@@ -22,7 +22,13 @@ func newDiscovery(cfg config.Config, db *stores.DB, contacts *contact.Service, a
 	if loc, err := time.LoadLocation(d.DayZone); err == nil {
 		dcfg.Day = loc // Validate has checked it
 	}
-	return discovery.New(db.Discovery(), discoveryRelations{contacts}, discoveryProfiles{accounts}, pub, dcfg)
+	s := discovery.New(db.Discovery(), discoveryRelations{contacts}, discoveryProfiles{accounts}, pub, dcfg)
+	if sharedLimits(cfg) {
+		// Shakes per user then hold across the cluster (limitdb: one
+		// autocommit statement on PostgreSQL, outside the write batches).
+		s.UseLimiters(db.Limits().Limiters)
+	}
+	return s
 }
 
 // discoveryRelations lets discovery ask the contact feature about blocks.

@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.blobsReady = blobsReady
 	n.spam = newSpam(cfg, db, n)
-	screen := spamScreen{spam: n.spam, accounts: accounts}
+	screen := newSpamScreen(n.spam, accounts)
 	contacts.SetScreener(screen)
 	groups.SetJoinScreener(screen)
 	chats.Extend(chat.Extensions{Groups: groups, Media: chatMedia{mediaFiles}, Previews: newPreviews(mediaFiles), Screen: screen})

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"hongyan/internal/account"
@@ -31,34 +32,99 @@ func (n *Node) SetSpamReporter(r spam.Reporter) { n.spam.SetReporter(r) }
 // the account from the account feature.
 type spamScreen struct {
 	spam     *spam.Service
-	accounts *account.Service
+	accounts accountReader
+	// created keeps the accounts' creation times, which never change, so
+	// that a message costs no account read (but a user's first on this
+	// node).
+	created *createdTimes
 }
 
-func (s spamScreen) created(ctx context.Context, u hongyan.UserID) time.Time {
+// accountReader is what the screener reads of the account feature.
+type accountReader interface {
+	Account(ctx context.Context, id hongyan.UserID) (account.Account, error)
+}
+
+func newSpamScreen(s *spam.Service, accounts accountReader) spamScreen {
+	return spamScreen{spam: s, accounts: accounts, created: newCreatedTimes(createdGeneration)}
+}
+
+// createdAt returns when u's account was created, zero when unknown.
+func (s spamScreen) createdAt(ctx context.Context, u hongyan.UserID) time.Time {
+	if t, ok := s.created.get(u); ok {
+		return t
+	}
 	a, err := s.accounts.Account(ctx, u)
 	if err != nil {
-		return time.Time{} // unknown: not counted as new
+		return time.Time{} // unknown: not counted as new (nor kept)
 	}
+	s.created.put(u, a.Created)
 	return a.Created
 }
 
+// createdTimes is a bounded map of creation times: two generations of at
+// most gen users each, the older forgotten when the newer fills (so the
+// users who sent lately stay).
+type createdTimes struct {
+	mu       sync.Mutex
+	cur, old map[hongyan.UserID]time.Time
+	gen      int
+}
+
+// createdGeneration is the users a generation holds (some 50 bytes each).
+const createdGeneration = 1 << 16
+
+func newCreatedTimes(gen int) *createdTimes {
+	return &createdTimes{cur: map[hongyan.UserID]time.Time{}, gen: gen}
+}
+
+func (c *createdTimes) get(u hongyan.UserID) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.cur[u]
+	if !ok {
+		if t, ok = c.old[u]; ok {
+			c.putLocked(u, t)
+		}
+	}
+	return t, ok
+}
+
+func (c *createdTimes) put(u hongyan.UserID, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(u, t)
+}
+
+func (c *createdTimes) putLocked(u hongyan.UserID, t time.Time) {
+	if len(c.cur) >= c.gen {
+		c.old, c.cur = c.cur, make(map[hongyan.UserID]time.Time, c.gen/4)
+	}
+	c.cur[u] = t
+}
+
 func (s spamScreen) ScreenMessage(ctx context.Context, m chat.Screened) error {
-	if m.Target == "u:"+strconv.FormatInt(int64(m.Sender), 10) {
+	if s.spam.Off() || m.Target == "u:"+strconv.FormatInt(int64(m.Sender), 10) {
 		return nil // notes to oneself (the file-transfer assistant)
 	}
-	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.Message, User: m.Sender, Created: s.created(ctx, m.Sender),
+	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.Message, User: m.Sender, Created: s.createdAt(ctx, m.Sender),
 		Target: m.Target, Text: m.Text, Link: m.Link, Image: m.Image})
 	return err
 }
 
 func (s spamScreen) ScreenRequest(ctx context.Context, from, to hongyan.UserID, greeting string, stranger bool) error {
-	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.FriendRequest, User: from, Created: s.created(ctx, from),
+	if s.spam.Off() {
+		return nil
+	}
+	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.FriendRequest, User: from, Created: s.createdAt(ctx, from),
 		Target: "u:" + strconv.FormatInt(int64(to), 10), Text: greeting, Stranger: stranger})
 	return err
 }
 
 func (s spamScreen) ScreenJoin(ctx context.Context, user hongyan.UserID, group hongyan.ConversationID) error {
-	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.GroupJoin, User: user, Created: s.created(ctx, user),
+	if s.spam.Off() {
+		return nil
+	}
+	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.GroupJoin, User: user, Created: s.createdAt(ctx, user),
 		Target: "g:" + strconv.FormatInt(int64(group), 10)})
 	return err
 }

@@ -13,35 +13,191 @@ import (
 // particular messages; testdata holds the evaluation set they are
 // measured on (eval_test.go).
 type rule struct {
-	reason string
-	weight float64
+	reason  string
+	weight  float64
+	pattern string // whole, for the tests
 	// The pattern is split in two for speed (Go's regular expressions
 	// walk every alternative at every position): the alternatives that
 	// are plain words are looked up as substrings (words), the rest stay
-	// a regular expression (re, nil when none is left). The split keeps
-	// the meaning: the pattern matches iff a word is in the text or re
-	// matches.
-	words []string
-	re    *regexp.Regexp
+	// regular expressions (res), each behind its own prefilter (the
+	// alternatives without one share an expression). The split keeps the
+	// meaning: the pattern matches iff a word is in the text or one of
+	// res matches.
+	words hits // the lexicon's numbers of the words
+	res   []*filtered
 }
 
 func r(reason string, weight float64, pattern string) rule {
 	words, rest := split(pattern)
-	ru := rule{reason: reason, weight: weight, words: words}
-	if rest != "" {
-		ru.re = regexp.MustCompile(rest)
+	ru := rule{reason: reason, weight: weight, pattern: pattern, words: lex.set(words)}
+	var open []string // alternatives without a prefilter
+	for _, alt := range rest {
+		f := compile(alt)
+		if f.need == nil {
+			open = append(open, alt)
+			continue
+		}
+		ru.res = append(ru.res, f)
+	}
+	if len(open) > 0 {
+		ru.res = append(ru.res, compile(strings.Join(open, "|")))
 	}
 	return ru
 }
 
-// match reports whether the rule matches the normalised text t.
-func (ru rule) match(t string) bool {
-	for _, w := range ru.words {
-		if strings.Contains(t, w) {
+// match reports whether the rule matches the normalised text t, whose
+// literals are h.
+func (ru *rule) match(t string, h *hits) bool {
+	if h.any(&ru.words) {
+		return true
+	}
+	for _, f := range ru.res {
+		if f.match(t, h) {
 			return true
 		}
 	}
-	return ru.re != nil && ru.re.MatchString(t)
+	return false
+}
+
+// filtered is a regular expression behind a literal prefilter: every
+// string the expression matches contains one of need (worked out from
+// the pattern by required), so a text with none of them is not run
+// through the expression at all. Most messages contain none, and a
+// substring search is far cheaper than a regular expression's walk.
+type filtered struct {
+	re   *regexp.Regexp
+	need *hits // the lexicon's numbers; nil: no prefilter (every text is run)
+}
+
+func compile(pattern string) *filtered {
+	f := &filtered{re: regexp.MustCompile(pattern)}
+	x, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		panic(err)
+	}
+	if need, ok := required(x.Simplify()); ok {
+		set := lex.set(minimal(need))
+		f.need = &set
+	}
+	return f
+}
+
+// minimal drops the literals that contain another one (a text with the
+// longer one has the shorter one too).
+func minimal(ws []string) []string {
+	var out []string
+	for i, w := range ws {
+		keep := true
+		for j, o := range ws {
+			if j != i && strings.Contains(w, o) && (len(o) < len(w) || j < i) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// match reports whether the expression matches t, whose literals are h.
+func (f *filtered) match(t string, h *hits) bool {
+	return (f.need == nil || h.any(f.need)) && f.re.MatchString(t)
+}
+
+// findAll is the expression's FindAllString behind the prefilter.
+func (f *filtered) findAll(t string, h *hits, n int) []string {
+	if f.need != nil && !h.any(f.need) {
+		return nil
+	}
+	return f.re.FindAllString(t, n)
+}
+
+// maxNeed bounds the literals of one prefilter (more would cost more to
+// look up than they save).
+const maxNeed = 64
+
+// required returns literals at least one of which every match of x
+// contains, and false when there is no such small set (x can match
+// without any literal, e.g. an empty string or any letter).
+func required(x *syntax.Regexp) ([]string, bool) {
+	if x.Flags&syntax.FoldCase != 0 {
+		return nil, false
+	}
+	if ws, ok := finite(x); ok {
+		if slices.Contains(ws, "") || len(ws) > maxNeed {
+			return nil, false
+		}
+		return ws, true
+	}
+	switch x.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(x.Sub[0])
+	case syntax.OpRepeat:
+		if x.Min >= 1 {
+			return required(x.Sub[0])
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range x.Sub {
+			ws, ok := required(sub)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, ws...)
+		}
+		slices.Sort(all)
+		all = slices.Compact(all)
+		return all, len(all) <= maxNeed
+	case syntax.OpConcat:
+		// Every child must match, so any child's literals will do; runs
+		// of finite children are joined into longer literals. The
+		// candidate whose shortest literal is longest is the sharpest.
+		var best []string
+		better := func(ws []string) {
+			if len(ws) == 0 || slices.Contains(ws, "") || len(ws) > maxNeed {
+				return
+			}
+			if best == nil || shortest(ws) > shortest(best) || (shortest(ws) == shortest(best) && len(ws) < len(best)) {
+				best = ws
+			}
+		}
+		run := []string{""}
+		for _, sub := range x.Sub {
+			ws, ok := finite(sub)
+			if ok && len(run)*len(ws) <= maxWords {
+				var next []string
+				for _, a := range run {
+					for _, b := range ws {
+						next = append(next, a+b)
+					}
+				}
+				run = next
+				continue
+			}
+			better(run)
+			run = []string{""}
+			if ok {
+				run = ws
+			} else if ws, ok := required(sub); ok {
+				better(ws)
+			}
+		}
+		better(run)
+		return best, best != nil
+	}
+	return nil, false
+}
+
+func shortest(ws []string) int {
+	n := -1
+	for _, w := range ws {
+		if n < 0 || len(w) < n {
+			n = len(w)
+		}
+	}
+	return n
 }
 
 // maxWords bounds the words one alternative may expand to.
@@ -49,8 +205,8 @@ const maxWords = 64
 
 // split parses pattern and returns the strings of the top-level
 // alternatives that match a small finite set of strings, and the other
-// alternatives as one pattern ("" when none).
-func split(pattern string) ([]string, string) {
+// alternatives' patterns.
+func split(pattern string) ([]string, []string) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		panic(err)
@@ -75,7 +231,7 @@ func split(pattern string) ([]string, string) {
 		rest = append(rest, x.String())
 	}
 	walk(re)
-	return words, strings.Join(rest, "|")
+	return words, rest
 }
 
 // finite returns every string x matches when they are few.
@@ -179,9 +335,9 @@ var textRules = []rule{
 // linkRe finds links and bare domains; suspicious parts of a link weigh
 // more than a link alone (people share links all the time).
 var (
-	linkRe        = regexp.MustCompile(`(https?://[^\s]+|www\.[^\s]+|\b[a-z0-9][a-z0-9\-]*(\.[a-z0-9\-]+)*\.(com|cn|net|org|top|xyz|vip|cc|info|biz|shop|online|site|win|bet|click|live|link|work|club|store|download|app|apk|ru|co|help|me|io|ly)\b(/[^\s]*)?)`)
-	shortenerRe   = regexp.MustCompile(`\b(bit\.ly|tinyurl\.com|t\.me|goo\.gl|t\.cn|is\.gd)\b`)
-	badTLDRe      = regexp.MustCompile(`\.(top|xyz|vip|cc|info|biz|shop|online|site|win|bet|click|live|link|work|club|store|download|app|apk|ru|help)\b`)
-	lookalikeRe   = regexp.MustCompile(`\b[a-z0-9]+-[a-z0-9\-]+\.(com|cn|net|co|info|top|xyz|vip|cc|online|site|help|live)\b`)
-	obfuscationRe = regexp.MustCompile(`[a-z]\s[a-z]\s[a-z]\s[a-z]|[\p{Han}][ .·_\-]{1,2}[\p{Han}][ .·_\-]{1,2}[\p{Han}][ .·_\-]{1,2}[\p{Han}]`)
+	linkRe        = compile(`(https?://[^\s]+|www\.[^\s]+|\b[a-z0-9][a-z0-9\-]*(\.[a-z0-9\-]+)*\.(com|cn|net|org|top|xyz|vip|cc|info|biz|shop|online|site|win|bet|click|live|link|work|club|store|download|app|apk|ru|co|help|me|io|ly)\b(/[^\s]*)?)`)
+	shortenerRe   = compile(`\b(bit\.ly|tinyurl\.com|t\.me|goo\.gl|t\.cn|is\.gd)\b`)
+	badTLDRe      = compile(`\.(top|xyz|vip|cc|info|biz|shop|online|site|win|bet|click|live|link|work|club|store|download|app|apk|ru|help)\b`)
+	lookalikeRe   = compile(`\b[a-z0-9]+-[a-z0-9\-]+\.(com|cn|net|co|info|top|xyz|vip|cc|online|site|help|live)\b`)
+	obfuscationRe = compile(`[a-z]\s[a-z]\s[a-z]\s[a-z]|[\p{Han}][ .·_\-]{1,2}[\p{Han}][ .·_\-]{1,2}[\p{Han}][ .·_\-]{1,2}[\p{Han}]`)
 )

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"hongyan/internal/hongyan"
 )
@@ -140,6 +141,7 @@ type Service struct {
 	report Reporter
 	cfg    Config
 	now    func() time.Time
+	seen   *seen
 }
 
 // New returns a Service; a nil report logs findings with slog.Default.
@@ -165,8 +167,11 @@ func New(store Counters, report Reporter, cfg Config) *Service {
 	if report == nil {
 		report = LogReporter{}
 	}
-	return &Service{store: store, report: report, cfg: cfg, now: time.Now}
+	return &Service{store: store, report: report, cfg: cfg, now: time.Now, seen: newSeen(seenGeneration)}
 }
+
+// Off reports whether nothing is checked (Check returns at once).
+func (s *Service) Off() bool { return s.cfg.Action == Off }
 
 // SetReporter replaces where findings go.
 func (s *Service) SetReporter(r Reporter) { s.report = r }
@@ -182,7 +187,8 @@ func (s *Service) Check(ctx context.Context, in Input) (Verdict, error) {
 	if len(in.Target) > 64 {
 		in.Target = in.Target[:64]
 	}
-	v := Classify(in.Text)
+	t := normalise(in.Text)
+	v := classify(t)
 	now := s.now()
 	newAccount := !in.Created.IsZero() && now.Sub(in.Created) < s.cfg.NewAccount
 	win := now.Truncate(s.cfg.Window)
@@ -208,14 +214,23 @@ func (s *Service) Check(ctx context.Context, in Input) (Verdict, error) {
 			err = over("mass_group_joins", "join:"+u, s.cfg.GroupJoins, 1)
 		}
 	case Message:
-		if t := normalise(in.Text); len([]rune(t)) >= 8 {
+		if utf8.RuneCountInString(t) >= 8 {
 			// Counted once per chat: the same text again in one chat is
-			// a conversation, not a campaign.
-			h := sha256.Sum256([]byte(t))
-			var n int64
-			n, err = s.store.AddOnce(ctx, "same:"+u+":"+hex.EncodeToString(h[:8]), in.Target, win)
-			if err == nil && n > int64(s.cfg.SameMessage) {
-				v.add("same_message_many_chats", 1)
+			// a conversation, not a campaign. A text seen in one chat
+			// only is not counted in the store yet (seen).
+			if count, first := s.seen.note(int64(in.User), t, in.Target, win); count {
+				h := sha256.Sum256([]byte(t))
+				key := "same:" + u + ":" + hex.EncodeToString(h[:8])
+				if first != "" {
+					_, err = s.store.AddOnce(ctx, key, first, win)
+				}
+				var n int64
+				if err == nil {
+					n, err = s.store.AddOnce(ctx, key, in.Target, win)
+				}
+				if err == nil && n > int64(s.cfg.SameMessage) {
+					v.add("same_message_many_chats", 1)
+				}
 			}
 		}
 		if err == nil && newAccount && (in.Link || in.Image || v.has("link")) {
@@ -248,34 +263,43 @@ func (s *Service) Prune(ctx context.Context) (int, error) {
 // the rules it matches, each reason once at its highest weight. Spam is
 // set at the default threshold.
 func Classify(text string) Verdict {
+	v := classify(normalise(text))
+	v.Spam = v.Score >= DefaultConfig().Threshold
+	return v
+}
+
+// classify scores the normalised text t.
+func classify(t string) Verdict {
 	var v Verdict
-	t := normalise(text)
 	if t == "" {
 		return v
 	}
-	for _, ru := range textRules {
-		if ru.match(t) {
+	var h hits
+	lex.scan(t, &h)
+	for i := range textRules {
+		if ru := &textRules[i]; ru.match(t, &h) {
 			v.add(ru.reason, ru.weight)
 		}
 	}
-	if links := linkRe.FindAllString(t, 4); len(links) > 0 {
+	if links := linkRe.findAll(t, &h, 4); len(links) > 0 {
 		v.add("link", 0.3)
 		for _, l := range links {
+			// A link's literals are among the text's, so h serves as a
+			// prefilter for them too (it may say yes where l has none).
 			switch {
-			case shortenerRe.MatchString(l):
+			case shortenerRe.match(l, &h):
 				v.add("link_shortener", 0.5)
-			case badTLDRe.MatchString(l):
+			case badTLDRe.match(l, &h):
 				v.add("link_suspicious_domain", 0.5)
 			}
-			if lookalikeRe.MatchString(l) {
+			if lookalikeRe.match(l, &h) {
 				v.add("link_lookalike", 0.4)
 			}
 		}
 	}
-	if obfuscationRe.MatchString(t) {
+	if obfuscationRe.match(t, &h) {
 		v.add("obfuscation", 0.4)
 	}
-	v.Spam = v.Score >= DefaultConfig().Threshold
 	return v
 }
 

@@ -3,6 +3,7 @@ package spam
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -188,6 +189,7 @@ func FuzzClassify(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		samePrefiltered(t, s)
 		v := Classify(s)
 		if v.Spam != (v.Score >= DefaultConfig().Threshold) || v.Score < 0 {
 			t.Fatalf("verdict %+v inconsistent", v)
@@ -197,11 +199,131 @@ func FuzzClassify(f *testing.F) {
 
 // BenchmarkClassify measures the classifier per message over the
 // evaluation set (spam and clean, Chinese and English).
+// "all" is both sets, "clean" the ordinary messages alone, "load" the
+// load generator's texts (digits and a letter).
 func BenchmarkClassify(b *testing.B) {
-	set := append(readSet(b, "spam.txt"), readSet(b, "clean.txt")...)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		Classify(set[i%len(set)])
+	spam, clean := readSet(b, "spam.txt"), readSet(b, "clean.txt")
+	for _, c := range []struct {
+		name string
+		set  []string
+	}{{"all", append(spam, clean...)}, {"clean", clean}, {"load", []string{"1764902345678901234 x", "1764902345678905678 x"}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				Classify(c.set[i%len(c.set)])
+			}
+		})
+	}
+}
+
+// The rules' split into words and prefiltered expressions matches what
+// each rule's whole pattern matches, on the evaluation set and texts made
+// to sit on the prefilters' edges.
+func TestPrefiltersKeepMeaning(t *testing.T) {
+	texts := append(readSet(t, "spam.txt"), readSet(t, "clean.txt")...)
+	texts = append(texts, "1764902345678901234 x", "a b c d", "中 文 字 符", "3x returns", "see www.example.top/a",
+		"$500/day", "加我微信abc", "whatsapp +1 555 123 4567", "", " ", "earn\t$5", "t.me/x", "a-b.com", "x.bet")
+	for _, s := range texts {
+		samePrefiltered(t, s)
+	}
+}
+
+// samePrefiltered fails t when a rule or expression matches text s
+// differently with its prefilter than without.
+func samePrefiltered(t *testing.T, s string) {
+	t.Helper()
+	n := normalise(s)
+	var h hits
+	lex.scan(n, &h)
+	for i := range textRules {
+		ru := &textRules[i]
+		if got, want := ru.match(n, &h), regexp.MustCompile(ru.pattern).MatchString(n); got != want {
+			t.Errorf("rule %s on %q: got %v, want %v", ru.reason, n, got, want)
+		}
+	}
+	for _, f := range []*filtered{linkRe, shortenerRe, badTLDRe, lookalikeRe, obfuscationRe} {
+		if got, want := f.match(n, &h), f.re.MatchString(n); got != want {
+			t.Errorf("%s on %q: got %v, want %v", f.re, n, got, want)
+		}
+	}
+}
+
+// countingCounters counts the store operations the service makes.
+type countingCounters struct {
+	memCounters
+	calls int
+}
+
+func (c *countingCounters) Add(ctx context.Context, key string, w time.Time, n int64) (int64, error) {
+	c.calls++
+	return c.memCounters.Add(ctx, key, w, n)
+}
+
+func (c *countingCounters) AddOnce(ctx context.Context, key, member string, w time.Time) (int64, error) {
+	c.calls++
+	return c.memCounters.AddOnce(ctx, key, member, w)
+}
+
+// An ordinary message (a text to one chat, even again and again, from an
+// account that is not new) touches no counter in the store; a text that
+// reaches a second chat is counted there for both chats.
+func TestOrdinaryMessagesTouchNoStore(t *testing.T) {
+	ctx := context.Background()
+	store := &countingCounters{}
+	s := New(store, &findings{}, Config{Action: Hold, SameMessage: 2})
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	for i := range 200 {
+		for range 3 {
+			in := Input{Kind: Message, User: hongyan.UserID(i % 7), Created: old, Target: fmt.Sprint("u:", i), Text: fmt.Sprint(i, " see you at 7 tonight")}
+			if _, err := s.Check(ctx, in); err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+		}
+	}
+	if store.calls != 0 {
+		t.Fatalf("ordinary messages: got %d store operations, want 0", store.calls)
+	}
+	text := "the same text to three chats"
+	for i := range 3 {
+		v, err := s.Check(ctx, Input{Kind: Message, User: 1, Created: old, Target: fmt.Sprint("g:", i), Text: text})
+		if i < 2 && err != nil {
+			t.Fatalf("copy %d: %v", i, err)
+		}
+		if i == 2 && !v.has("same_message_many_chats") {
+			t.Errorf("third chat: got %+v, want same_message_many_chats (the first chat counted too)", v)
+		}
+	}
+	if store.calls != 3 {
+		t.Errorf("a text in three chats: got %d store operations, want 3 (the first two chats at the second, then one)", store.calls)
+	}
+}
+
+// The node-local memory of texts stays bounded, and a text forgotten
+// there is counted again from its next chat.
+func TestSeenBounded(t *testing.T) {
+	sn := newSeen(4)
+	win := time.Unix(3600, 0)
+	for i := range 100 {
+		if count, _ := sn.note(1, fmt.Sprint("text ", i), "u:1", win); count {
+			t.Fatalf("text %d in its first chat: counted", i)
+		}
+		if len(sn.cur) > 4 || len(sn.old) > 4 {
+			t.Fatalf("after %d texts: %d and %d remembered, want at most 4 each", i+1, len(sn.cur), len(sn.old))
+		}
+	}
+	if count, first := sn.note(1, "text 99", "u:2", win); !count || first != "u:1" {
+		t.Errorf("a remembered text in a second chat: got %v, %q; want counted with u:1", count, first)
+	}
+	if count, first := sn.note(1, "text 99", "u:3", win); !count || first != "" {
+		t.Errorf("the same text in a third chat: got %v, %q; want counted alone", count, first)
+	}
+	if count, _ := sn.note(1, "text 0", "u:2", win); count {
+		t.Errorf("a forgotten text: counted, want taken as its first chat")
+	}
+	if count, _ := sn.note(2, "text 99", "u:2", win); count {
+		t.Errorf("another user's text: counted, want its first chat")
+	}
+	if count, _ := sn.note(1, "text 99", "u:4", win.Add(time.Hour)); count {
+		t.Errorf("the next window: counted, want its first chat")
 	}
 }

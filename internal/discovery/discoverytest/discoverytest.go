@@ -19,6 +19,8 @@ func Run(t *testing.T, open func(t *testing.T) discovery.Store) {
 	t.Run("Spots", func(t *testing.T) { testSpots(t, open(t)) })
 	t.Run("Shakes", func(t *testing.T) { testShakes(t, open(t)) })
 	t.Run("PairOnce", func(t *testing.T) { testPairOnce(t, open(t)) })
+	t.Run("ShakeAndPair", func(t *testing.T) { testShakeAndPair(t, open(t)) })
+	t.Run("ShakeAndPairOnce", func(t *testing.T) { testShakeAndPairOnce(t, open(t)) })
 	t.Run("Bottles", func(t *testing.T) { testBottles(t, open(t)) })
 	t.Run("VoiceBottles", func(t *testing.T) { testVoiceBottles(t, open(t)) })
 	t.Run("Quotas", func(t *testing.T) { testQuotas(t, open(t)) })
@@ -194,6 +196,121 @@ func testShakes(t *testing.T, s discovery.Store) {
 	n, err := s.PruneShakes(ctx, T0.Add(-time.Second))
 	if err != nil || n != 1 {
 		t.Errorf("PruneShakes: got %d, %v; want 1", n, err)
+	}
+}
+
+// testShakeAndPair: a shake is recorded and paired with the first of its
+// candidates still waiting, in their order; with none it waits.
+func testShakeAndPair(t *testing.T, s discovery.Store) {
+	ctx := t.Context()
+	since := T0.Add(-time.Second)
+	shake := func(u hongyan.UserID, at time.Time, cands ...hongyan.UserID) hongyan.UserID {
+		t.Helper()
+		o, changes, err := s.ShakeAndPair(ctx, discovery.Shake{User: u, At: at, Point: discovery.Point{Lat: 30, Lon: 120}, Located: true,
+			Card: discovery.Card{Nickname: "摇"}}, cands, since)
+		if err != nil {
+			t.Fatalf("ShakeAndPair %d: %v", u, err)
+		}
+		if o == 0 && changes != nil {
+			t.Errorf("ShakeAndPair %d: no match but changes %+v", u, changes)
+		}
+		if o != 0 && (len(changes) != 2 || changes[0].User != u || changes[0].Kind != hongyan.ChangeShake || changes[0].Ref != int64(o) ||
+			changes[1].User != o || changes[1].Ref != int64(u) || changes[0].Seq == 0) {
+			t.Errorf("ShakeAndPair %d: changes %+v", u, changes)
+		}
+		return o
+	}
+	if o := shake(1, T0.Add(-10*time.Second)); o != 0 { // too old for the others
+		t.Fatalf("first shake: matched %d", o)
+	}
+	if o := shake(2, T0); o != 0 {
+		t.Fatalf("shake of 2 with no candidates: matched %d", o)
+	}
+	if o := shake(3, T0); o != 0 {
+		t.Fatalf("shake of 3 with no candidates: matched %d", o)
+	}
+	// 1 is too old, 99 has no shake: 3 comes before 2 in the order given.
+	if o := shake(4, T0.Add(time.Second), 1, 99, 3, 2); o != 3 {
+		t.Errorf("shake of 4: matched %d, want 3 (the first still waiting)", o)
+	}
+	if o := shake(5, T0.Add(time.Second), 3, 4); o != 0 {
+		t.Errorf("shake of 5 with matched candidates: matched %d, want none", o)
+	}
+	for u, want := range map[hongyan.UserID]hongyan.UserID{1: 0, 2: 0, 3: 4, 4: 3, 5: 0} {
+		sh, err := s.ShakeOf(ctx, u)
+		if err != nil || sh.Match != want {
+			t.Errorf("ShakeOf %d: got %+v, %v; want matched with %d", u, sh, err, want)
+		}
+	}
+	if sh, _ := s.ShakeOf(ctx, 4); sh.Card.Nickname != "摇" || !sh.Located || !sh.At.Equal(T0.Add(time.Second)) {
+		t.Errorf("ShakeOf 4: got %+v", sh)
+	}
+	// Shaking again waits anew, whatever the previous shake matched.
+	if o := shake(4, T0.Add(2*time.Second)); o != 0 {
+		t.Errorf("4 again: matched %d", o)
+	}
+	if sh, _ := s.ShakeOf(ctx, 4); sh.Match != 0 {
+		t.Errorf("ShakeOf 4 after shaking again: match %d, want 0", sh.Match)
+	}
+	_, _, err := s.ShakeAndPair(ctx, discovery.Shake{User: 6, At: T0}, []hongyan.UserID{6}, since)
+	wantCode(t, "ShakeAndPair with oneself", err, hongyan.CodeInvalid)
+	_, _, err = s.ShakeAndPair(ctx, discovery.Shake{User: 6, At: T0}, make([]hongyan.UserID, discovery.MaxCandidates+1), since)
+	wantCode(t, "ShakeAndPair with too many candidates", err, hongyan.CodeInvalid)
+	if sh, err := s.ShakeOf(ctx, 6); err == nil {
+		t.Errorf("a refused ShakeAndPair stored %+v", sh)
+	}
+}
+
+// testShakeAndPairOnce: many shake at once, each naming the same waiting
+// shakers; no one is matched twice and the stored matches agree.
+func testShakeAndPairOnce(t *testing.T, s discovery.Store) {
+	ctx := t.Context()
+	const waiting, n = 8, 40
+	var cands []hongyan.UserID
+	for u := hongyan.UserID(1); u <= waiting; u++ {
+		if err := s.AddShake(ctx, discovery.Shake{User: u, At: T0}); err != nil {
+			t.Fatalf("AddShake: %v", err)
+		}
+		cands = append(cands, u)
+	}
+	var wg sync.WaitGroup
+	got := make([]hongyan.UserID, n+1)
+	for u := hongyan.UserID(waiting + 1); u <= n; u++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, _, err := s.ShakeAndPair(ctx, discovery.Shake{User: u, At: T0}, cands, T0)
+			if err != nil {
+				t.Errorf("ShakeAndPair %d: %v", u, err)
+			}
+			got[u] = o
+		}()
+	}
+	wg.Wait()
+	by := map[hongyan.UserID]hongyan.UserID{}
+	for u := hongyan.UserID(waiting + 1); u <= n; u++ {
+		if o := got[u]; o != 0 {
+			if by[o] != 0 {
+				t.Errorf("%d matched both %d and %d", o, by[o], u)
+			}
+			by[o] = u
+		}
+	}
+	if len(by) != waiting {
+		t.Errorf("%d of the %d waiting matched, want all", len(by), waiting)
+	}
+	for u := hongyan.UserID(1); u <= n; u++ {
+		sh, err := s.ShakeOf(ctx, u)
+		if err != nil {
+			t.Fatalf("ShakeOf %d: %v", u, err)
+		}
+		want := by[u]
+		if u > waiting {
+			want = got[u]
+		}
+		if sh.Match != want {
+			t.Errorf("user %d: stored match %d, want %d", u, sh.Match, want)
+		}
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	"hongyan/internal/discovery"
@@ -216,14 +218,91 @@ func (s Store) AddShake(ctx context.Context, sh discovery.Shake) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(t *sqldb.Tx) error {
-		_, err := t.Exec(`INSERT INTO discovery_shakes (user_id, at, lat, lon, located, card, matched_with)
-			VALUES ($1, $2, $3, $4, $5, $6, 0)
-			ON CONFLICT (user_id) DO UPDATE SET at = excluded.at, lat = excluded.lat, lon = excluded.lon,
-				located = excluded.located, card = excluded.card, matched_with = 0`,
-			int64(sh.User), sqldb.Ms(sh.At), sh.Point.Lat, sh.Point.Lon, sh.Located, card)
-		return sqldb.Internal(err)
+	sh.Match = 0
+	return s.db.Write(ctx, func(t *sqldb.Tx) error { return addShake(t, sh, card) })
+}
+
+// addShake writes sh in place of the user's previous shake, matched with
+// sh.Match (0: waiting).
+func addShake(t *sqldb.Tx, sh discovery.Shake, card string) error {
+	_, err := t.Exec(`INSERT INTO discovery_shakes (user_id, at, lat, lon, located, card, matched_with)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (user_id) DO UPDATE SET at = excluded.at, lat = excluded.lat, lon = excluded.lon,
+			located = excluded.located, card = excluded.card, matched_with = excluded.matched_with`,
+		int64(sh.User), sqldb.Ms(sh.At), sh.Point.Lat, sh.Point.Lon, sh.Located, card, int64(sh.Match))
+	return sqldb.Internal(err)
+}
+
+// ShakeAndPair stores sh and pairs it with the first of candidates still
+// waiting, in one transaction: the candidate's row is taken only while
+// it is unmatched (one statement), so no one is matched twice.
+func (s Store) ShakeAndPair(ctx context.Context, sh discovery.Shake, candidates []hongyan.UserID, since time.Time) (hongyan.UserID, []hongyan.Change, error) {
+	if sh.User <= 0 {
+		return 0, nil, sqldb.Invalid("a shake needs a user")
+	}
+	if len(candidates) > discovery.MaxCandidates {
+		return 0, nil, sqldb.Invalid("at most %d candidates", discovery.MaxCandidates)
+	}
+	for _, c := range candidates {
+		if c <= 0 || c == sh.User {
+			return 0, nil, sqldb.Invalid("a candidate is another user")
+		}
+	}
+	card, err := cardJSON(sh.Card)
+	if err != nil {
+		return 0, nil, err
+	}
+	// The first candidate still waiting is taken by one statement (its
+	// row changes only while it is unmatched); then the caller's shake
+	// is written, matched with it or waiting.
+	var pick string
+	args := []any{int64(sh.User), sqldb.Ms(since)}
+	if len(candidates) > 0 {
+		in := make([]string, len(candidates))
+		order := make([]string, len(candidates))
+		for i, c := range candidates {
+			args = append(args, int64(c))
+			ph := "$" + strconv.Itoa(len(args))
+			in[i], order[i] = ph, "WHEN "+ph+" THEN "+strconv.Itoa(i)
+		}
+		pick = `UPDATE discovery_shakes SET matched_with = $1
+			WHERE matched_with = 0 AND at >= $2 AND user_id = (SELECT user_id FROM discovery_shakes
+				WHERE matched_with = 0 AND at >= $2 AND user_id IN (` + strings.Join(in, ", ") + `)
+				ORDER BY CASE user_id ` + strings.Join(order, " ") + ` END LIMIT 1)
+			RETURNING user_id`
+	}
+	var other hongyan.UserID
+	var out []hongyan.Change
+	err = s.db.Write(ctx, func(t *sqldb.Tx) error {
+		other, out = 0, nil
+		if pick != "" {
+			var o int64
+			found, err := t.Write(pick, args, &o)
+			if err != nil {
+				return sqldb.Internal(err)
+			}
+			if found {
+				other = hongyan.UserID(o)
+			}
+		}
+		me := sh
+		me.Match = other
+		if err := addShake(t, me, card); err != nil {
+			return err
+		}
+		if other == 0 {
+			return nil
+		}
+		// With the batch's other entries, before the commit.
+		return t.DeferChanges([]hongyan.Change{
+			{User: sh.User, Kind: hongyan.ChangeShake, Ref: int64(other)},
+			{User: other, Kind: hongyan.ChangeShake, Ref: int64(sh.User)},
+		}, &out)
 	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return other, out, nil
 }
 
 const shakeCols = `user_id, at, lat, lon, located, card, matched_with`
@@ -268,11 +347,10 @@ func (s Store) Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) (
 		if n != 2 {
 			return errTaken
 		}
-		out, err = t.AppendChanges([]hongyan.Change{
+		return t.DeferChanges([]hongyan.Change{
 			{User: a, Kind: hongyan.ChangeShake, Ref: int64(b)},
 			{User: b, Kind: hongyan.ChangeShake, Ref: int64(a)},
-		})
-		return err
+		}, &out)
 	})
 	if errors.Is(err, errTaken) {
 		return nil, false, nil
