@@ -163,6 +163,9 @@ type TokenStore interface {
 	AddToken(ctx context.Context, t Token, max int) (Token, error)
 	// TokenByHash returns the token whose secret hashes to hash.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// DeleteToken removes the bot's token id (CodeNotFound if the bot has
+	// no such token).
+	DeleteToken(ctx context.Context, bot, id int64) error
 	// SetGrant stores g in place of the bot's grant for the group.
 	SetGrant(ctx context.Context, g Grant) error
 	// Grant returns the bot's grant for group (CodeNotFound if none).

@@ -1,7 +1,7 @@
 // Package botapi is the bot HTTP JSON API under /bot/v1/ (docs/bots.md):
 // a bot, holding a bearer token, sends messages, reads groups and their
 // members, manages members within the grant of the group's owner, and
-// reads its events by long polling. It also sends webhook deliveries
+// reads its events by long polling or over a WebSocket (stream.go). It also sends webhook deliveries
 // (Poster) through the SSRF guard. The rules are internal/bot's; this
 // package converts and calls.
 package botapi
@@ -76,6 +76,8 @@ type API struct {
 
 	mu      sync.Mutex
 	waiters map[int64][]chan struct{}
+
+	hub hub // live event streams (stream.go)
 }
 
 // New returns the API.
@@ -132,6 +134,8 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /bot/v1/groups/{group}/members", a.auth(a.addMembers))
 	mux.HandleFunc("DELETE /bot/v1/groups/{group}/members/{user}", a.auth(a.removeMember))
 	mux.HandleFunc("GET /bot/v1/events", a.auth(a.events))
+	mux.HandleFunc("GET /bot/v1/events/stream", a.auth(a.stream))
+	mux.HandleFunc("DELETE /bot/v1/token", a.auth(a.revoke))
 	mux.HandleFunc("/bot/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +22,13 @@ import (
 
 // Bus subjects of the bot runtime: a bot was created (its ID), a bot has
 // new events (its ID).
+// a bot opened an event stream (token, Unix ns, stream ID), a token was
+// revoked (its ID).
 const (
-	botsNewSubject    = "hy.bots.new"
-	botsEventsSubject = "hy.bots.events"
+	botsNewSubject     = "hy.bots.new"
+	botsEventsSubject  = "hy.bots.events"
+	botsStreamsSubject = "hy.bots.streams"
+	botsRevokedSubject = "hy.bots.revoked"
 )
 
 // botRuntime runs a node's part of the bots: it turns what happens to
@@ -65,6 +70,7 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 		pumpC: make(chan struct{}, 1), sendC: make(chan struct{}, 1),
 	}
 	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups}, log)
+	rt.api.SetFanout(botFanout{b})
 	svc.SetPublisher(hongyan.Publisher{Bus: b})
 	svc.OnCreate(func(bb bot.Bot) {
 		rt.track(bb)
@@ -97,6 +103,16 @@ func (rt *botRuntime) start() {
 	})); err == nil {
 		rt.busSubs = append(rt.busSubs, s)
 	}
+	if s, err := rt.bus.Subscribe(botsRevokedSubject, onID(rt.api.TokenRevoked)); err == nil {
+		rt.busSubs = append(rt.busSubs, s)
+	}
+	if s, err := rt.bus.Subscribe(botsStreamsSubject, func(data []byte) {
+		if tok, opened, id, ok := parseStreamOpened(data); ok {
+			rt.api.StreamOpened(tok, opened, id)
+		}
+	}); err == nil {
+		rt.busSubs = append(rt.busSubs, s)
+	}
 	if s, err := rt.bus.Subscribe(botsNewSubject, onID(func(id int64) {
 		if b, err := rt.svc.BotByID(ctx, id); err == nil {
 			rt.track(b)
@@ -113,6 +129,7 @@ func (rt *botRuntime) stop() {
 	if rt.cancel != nil {
 		rt.cancel()
 	}
+	rt.api.CloseStreams()
 	rt.wg.Wait()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -220,6 +237,28 @@ func (rt *botRuntime) sendLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// botFanout announces event streams and revoked tokens to every node.
+type botFanout struct{ bus hongyan.Bus }
+
+func (f botFanout) StreamOpened(token int64, opened int64, id string) {
+	f.bus.Publish(context.Background(), botsStreamsSubject, []byte(strconv.FormatInt(token, 10)+" "+strconv.FormatInt(opened, 10)+" "+id))
+}
+
+func (f botFanout) TokenRevoked(token int64) {
+	f.bus.Publish(context.Background(), botsRevokedSubject, []byte(strconv.FormatInt(token, 10)))
+}
+
+// parseStreamOpened reads botFanout.StreamOpened's message.
+func parseStreamOpened(data []byte) (token, opened int64, id string, ok bool) {
+	f := strings.Fields(string(data))
+	if len(f) != 3 || len(f[2]) > 32 {
+		return 0, 0, "", false
+	}
+	token, err1 := strconv.ParseInt(f[0], 10, 64)
+	opened, err2 := strconv.ParseInt(f[1], 10, 64)
+	return token, opened, f[2], err1 == nil && err2 == nil && token > 0
 }
 
 // resolver turns a ChangeBot entry into the owner's bot (nil once it is

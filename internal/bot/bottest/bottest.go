@@ -107,6 +107,27 @@ func testTokens(t *testing.T, s bot.Store) {
 	if _, err := s.TokenByHash(ctx, bot.HashToken("three")); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		t.Fatalf("refused token was stored: %v", err)
 	}
+	// Deleting: only the bot's own token, once; the other stays.
+	other := mustBot(t, s, 2, 202)
+	if err := s.DeleteToken(ctx, other.ID, tk.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("DeleteToken by another bot: err = %v, want not_found", err)
+	}
+	if err := s.DeleteToken(ctx, b.ID, tk.ID); err != nil {
+		t.Fatalf("DeleteToken: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, bot.HashToken("one")); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("deleted token still found: %v", err)
+	}
+	if err := s.DeleteToken(ctx, b.ID, tk.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("DeleteToken twice: err = %v, want not_found", err)
+	}
+	if _, err := s.TokenByHash(ctx, bot.HashToken("two")); err != nil {
+		t.Fatalf("the other token went too: %v", err)
+	}
+	// A slot is free again.
+	if _, err := s.AddToken(ctx, bot.Token{Bot: b.ID, Hash: bot.HashToken("four"), Scopes: []string{bot.ScopeSend}, Created: t0}, 2); err != nil {
+		t.Fatalf("token after a deletion: %v", err)
+	}
 }
 
 func testGrants(t *testing.T, s bot.Store) {

@@ -134,6 +134,20 @@ func (s Store) TokenByHash(ctx context.Context, hash []byte) (bot.Token, error) 
 	return tk, nil
 }
 
+// DeleteToken removes the bot's token id.
+func (s Store) DeleteToken(ctx context.Context, b, id int64) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`DELETE FROM bot_tokens WHERE id = $1 AND bot = $2`, id, b)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no such token")
+		}
+		return nil
+	})
+}
+
 // SetGrant stores g in place of the bot's grant for the group.
 func (s Store) SetGrant(ctx context.Context, g bot.Grant) error {
 	return s.db.Write(ctx, func(t *sqldb.Tx) error {
