@@ -96,6 +96,19 @@ func TestGoEcho(t *testing.T) {
 	}
 }
 
+func TestGoEchoStream(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- RunStream(ctx, w.srv.URL, w.token, log.New(io.Discard, "", 0)) }()
+	w.ask(t, "hi stream", "echo: hi stream")
+	w.ask(t, "once more", "echo: once more")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("RunStream: %v", err)
+	}
+}
+
 func TestPythonEcho(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
