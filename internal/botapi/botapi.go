@@ -428,13 +428,18 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 	defer cancel()
 	for {
 		c := a.wait(p.Bot.ID) // before reading: a Notify in between is not lost
-		es, err := a.svc.Events(r.Context(), p, after, int(min(limit, bot.MaxEventsPage)))
+		es, next, err := a.svc.Events(r.Context(), p, after, int(min(limit, bot.MaxEventsPage)))
 		if err != nil || len(es) > 0 || wait == 0 {
 			a.forget(p.Bot.ID, c)
 			if err != nil {
 				return err
 			}
-			return writeEvents(w, es, after)
+			return writeEvents(w, es, next)
+		}
+		if next > after { // only events this token may not see: read on
+			a.forget(p.Bot.ID, c)
+			after = next
+			continue
 		}
 		select {
 		case <-c:
@@ -445,12 +450,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 	}
 }
 
-func writeEvents(w http.ResponseWriter, es []bot.Event, after int64) error {
+func writeEvents(w http.ResponseWriter, es []bot.Event, next int64) error {
 	out := make([]bot.Envelope, len(es))
 	for i, e := range es {
 		out[i] = bot.EnvelopeOf(e)
-		after = e.Seq
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": after})
+	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": next})
 	return nil
 }

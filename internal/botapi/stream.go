@@ -263,7 +263,9 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 // sendEvents sends p's bot's events after seq after until ctx ends,
 // keeping at most cfg.Window unacknowledged.
 func (a *API) sendEvents(ctx, connCtx context.Context, conn *websocket.Conn, s *stream, cfg StreamConfig, p bot.Principal, after int64, acks <-chan int64) {
-	acked, sent := after, after
+	cursor := after // read up to here (events p may not see included)
+	acked, lastSent := after, after
+	var inflight []int64 // seqs sent and not acknowledged, ascending
 	lastAck := time.Now()
 	ping := time.NewTicker(cfg.Ping)
 	defer ping.Stop()
@@ -272,8 +274,8 @@ func (a *API) sendEvents(ctx, connCtx context.Context, conn *websocket.Conn, s *
 	var pong sync.Mutex // one ping at a time
 	for ctx.Err() == nil {
 		wake := a.wait(p.Bot.ID) // before reading: a Notify in between is not lost
-		if room := cfg.Window - int(sent-acked); room > 0 {
-			es, err := a.svc.Events(ctx, p, sent, room)
+		if room := cfg.Window - len(inflight); room > 0 {
+			es, next, err := a.svc.Events(ctx, p, cursor, room)
 			if err != nil {
 				a.forget(p.Bot.ID, wake)
 				if ctx.Err() == nil {
@@ -282,34 +284,41 @@ func (a *API) sendEvents(ctx, connCtx context.Context, conn *websocket.Conn, s *
 				}
 				return
 			}
-			if len(es) > 0 {
-				a.forget(p.Bot.ID, wake)
-				for _, e := range es {
-					raw, _ := json.Marshal(bot.EnvelopeOf(e))
-					wctx, done := context.WithTimeout(connCtx, cfg.WriteTimeout)
-					err := conn.Write(wctx, websocket.MessageText, raw)
-					done()
-					if err != nil {
-						s.end(websocket.StatusAbnormalClosure, "")
-						return
-					}
-					if sent == acked {
-						lastAck = time.Now() // the idle clock starts with the first unacknowledged event
-					}
-					sent = e.Seq
+			for _, e := range es {
+				raw, _ := json.Marshal(bot.EnvelopeOf(e))
+				wctx, done := context.WithTimeout(connCtx, cfg.WriteTimeout)
+				err := conn.Write(wctx, websocket.MessageText, raw)
+				done()
+				if err != nil {
+					a.forget(p.Bot.ID, wake)
+					s.end(websocket.StatusAbnormalClosure, "")
+					return
 				}
+				if len(inflight) == 0 {
+					lastAck = time.Now() // the idle clock starts with the first unacknowledged event
+				}
+				inflight = append(inflight, e.Seq)
+				lastSent = e.Seq
+			}
+			if next > cursor {
+				cursor = next
+				a.forget(p.Bot.ID, wake)
 				continue
 			}
 		}
 		select {
 		case <-wake:
 		case n := <-acks:
-			if n < acked || n > sent {
-				s.end(websocket.StatusPolicyViolation, "ack "+strconv.FormatInt(n, 10)+" is not between "+strconv.FormatInt(acked, 10)+" and "+strconv.FormatInt(sent, 10))
+			if n < acked || n > lastSent {
+				s.end(websocket.StatusPolicyViolation, "ack "+strconv.FormatInt(n, 10)+" is not between "+strconv.FormatInt(acked, 10)+" and "+strconv.FormatInt(lastSent, 10))
+				break
+			}
+			for len(inflight) > 0 && inflight[0] <= n {
+				inflight = inflight[1:]
 			}
 			acked, lastAck = n, time.Now()
 		case <-ping.C:
-			if sent > acked && time.Since(lastAck) > cfg.Idle {
+			if len(inflight) > 0 && time.Since(lastAck) > cfg.Idle {
 				s.end(CloseIdle, "no ack within "+cfg.Idle.String())
 				break
 			}

@@ -71,6 +71,12 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 	}
 	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups}, log)
 	rt.api.SetFanout(botFanout{b})
+	svc.OnRevoke(func(tokens []int64) {
+		for _, t := range tokens {
+			rt.api.TokenRevoked(t)
+			botFanout{b}.TokenRevoked(t)
+		}
+	})
 	svc.SetPublisher(hongyan.Publisher{Bus: b})
 	svc.OnCreate(func(bb bot.Bot) {
 		rt.track(bb)
@@ -312,6 +318,16 @@ func (g botGroups) AddBot(ctx context.Context, owner hongyan.UserID, id hongyan.
 		}
 	}
 	return nil
+}
+
+// RemoveBot removes the bot from the group as its owner (nothing to do
+// when it is no member).
+func (g botGroups) RemoveBot(ctx context.Context, owner hongyan.UserID, id hongyan.ConversationID, acct hongyan.UserID) error {
+	err := g.groups.Remove(ctx, hongyan.Caller{User: owner}, id, []hongyan.UserID{acct})
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound || hongyan.ErrorCode(err) == hongyan.CodePrecondition {
+		return nil
+	}
+	return err
 }
 
 // botSource reads a bot account's change log and resolves its entries.

@@ -110,8 +110,8 @@ func (s Store) AddToken(ctx context.Context, tk bot.Token, max int) (bot.Token, 
 		if n >= int64(max) {
 			return hongyan.Errorf(hongyan.CodePrecondition, "a bot holds at most %d tokens", max)
 		}
-		_, err := t.Write(`INSERT INTO bot_tokens (bot, hash, scopes, grp, created) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			[]any{tk.Bot, tk.Hash, strings.Join(tk.Scopes, ","), int64(tk.Group), sqldb.Ms(tk.Created)}, &tk.ID)
+		_, err := t.Write(`INSERT INTO bot_tokens (bot, hash, scopes, grp, app, created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			[]any{tk.Bot, tk.Hash, strings.Join(tk.Scopes, ","), int64(tk.Group), tk.App, sqldb.Ms(tk.Created)}, &tk.ID)
 		return sqldb.Internal(err)
 	})
 	return tk, err
@@ -122,8 +122,8 @@ func (s Store) TokenByHash(ctx context.Context, hash []byte) (bot.Token, error) 
 	tk := bot.Token{Hash: hash}
 	var scopes string
 	var grp, created int64
-	found, err := s.db.QueryRow(ctx, `SELECT id, bot, scopes, grp, created FROM bot_tokens WHERE hash = $1`, []any{hash},
-		&tk.ID, &tk.Bot, &scopes, &grp, &created)
+	found, err := s.db.QueryRow(ctx, `SELECT id, bot, scopes, grp, app, created FROM bot_tokens WHERE hash = $1`, []any{hash},
+		&tk.ID, &tk.Bot, &scopes, &grp, &tk.App, &created)
 	if err != nil {
 		return bot.Token{}, err
 	}
