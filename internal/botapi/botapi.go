@@ -77,7 +77,8 @@ type API struct {
 	mu      sync.Mutex
 	waiters map[int64][]chan struct{}
 
-	hub hub // live event streams (stream.go)
+	hub      hub      // live event streams (stream.go)
+	profiles Profiles // profile cards for apps (apps.go)
 }
 
 // New returns the API.
@@ -136,6 +137,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /bot/v1/events", a.auth(a.events))
 	mux.HandleFunc("GET /bot/v1/events/stream", a.auth(a.stream))
 	mux.HandleFunc("DELETE /bot/v1/token", a.auth(a.revoke))
+	a.appRoutes(mux)
 	mux.HandleFunc("/bot/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -71,6 +71,7 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 	}
 	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups}, log)
 	rt.api.SetFanout(botFanout{b})
+	rt.api.SetProfiles(botProfiles{groups: groups, accounts: accounts})
 	svc.OnRevoke(func(tokens []int64) {
 		for _, t := range tokens {
 			rt.api.TokenRevoked(t)
@@ -243,6 +244,47 @@ func (rt *botRuntime) sendLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// botProfiles reads members' profile cards for bots through the group
+// and account features.
+type botProfiles struct {
+	groups   *group.Service
+	accounts *account.Service
+}
+
+var errNotMember = hongyan.Errorf(hongyan.CodeNotFound, "no such member of this group")
+
+func (p botProfiles) Profile(ctx context.Context, acct hongyan.UserID, id hongyan.ConversationID, user hongyan.UserID) (botapi.ProfileCard, error) {
+	ms, err := p.groups.Members(ctx, hongyan.Caller{User: acct}, id)
+	if err != nil {
+		return botapi.ProfileCard{}, err
+	}
+	var me, them *group.Member
+	for i := range ms {
+		switch ms[i].User {
+		case acct:
+			me = &ms[i]
+		case user:
+			them = &ms[i]
+		}
+	}
+	if me == nil || !me.Active {
+		return botapi.ProfileCard{}, errBotNotMember
+	}
+	if them == nil || !them.Active {
+		return botapi.ProfileCard{}, errNotMember
+	}
+	a, err := p.accounts.Account(ctx, user)
+	if err != nil {
+		return botapi.ProfileCard{}, err
+	}
+	card := botapi.ProfileCard{User: int64(user), Nickname: a.Profile.Nickname, GroupNickname: them.Nickname, Role: roleNames[them.Role],
+		Region: a.Profile.Region, Signature: a.Profile.Signature}
+	if a.Profile.Avatar != "" {
+		card.Avatar = "/avatar/" + a.Profile.Avatar
+	}
+	return card, nil
 }
 
 // botFanout announces event streams and revoked tokens to every node.
