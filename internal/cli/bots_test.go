@@ -98,3 +98,49 @@ func TestCLIBots(t *testing.T) {
 		t.Errorf("a bot ID that is no number: exit %d, want 2 (usage)", code)
 	}
 }
+
+// The group-app commands: register, consent by the group's owner only,
+// list and revoke.
+func TestCLIBotApps(t *testing.T) {
+	server := startNode(t)
+	ann, ben, cat := newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
+	one[session](ann, "register", "app_ann", "password-a")
+	one[session](ben, "register", "app_ben", "password-b")
+	one[session](cat, "register", "app_cat", "password-c")
+	for _, d := range []*device{ben, cat} {
+		d.ok("friends", "request", "app_ann")
+	}
+	ann.ok("friends", "accept", "app_ben")
+	ann.ok("friends", "accept", "app_cat")
+	g := one[struct {
+		Group int64 `json:"group"`
+	}](ann, "groups", "create", "Apps welcome", "app_ben", "app_cat")
+	gid := itoa(g.Group)
+	b := one[botCreated](ben, "bot", "create", "Quiz")
+	const redirect = "https://quiz.example/cb"
+	sec := one[struct {
+		Secret string `json:"secret"`
+	}](ben, "bot", "app", "register", itoa(b.BotID), "--redirect", redirect, "--scopes", "groups:read,messages:read", "--description", "Quizzes")
+	if !strings.HasPrefix(sec.Secret, "hya_") {
+		t.Fatalf("bot app register: %+v", sec)
+	}
+	if _, code := ben.fail("bot", "app", "authorize", itoa(b.BotID), gid, "--scopes", "groups:read", "--redirect", redirect); code != "permission_denied" {
+		t.Errorf("a member consents: %q", code)
+	}
+	code := one[struct {
+		Code string `json:"code"`
+	}](ann, "bot", "app", "authorize", itoa(b.BotID), gid, "--scopes", "groups:read", "--redirect", redirect)
+	if !strings.HasPrefix(code.Code, "hyc_") {
+		t.Fatalf("bot app authorize: %+v", code)
+	}
+	if lines := ann.ok("bot", "app", "list", gid); len(lines) != 1 || !strings.Contains(lines[0], `"Quizzes"`) {
+		t.Errorf("bot app list: %q", lines)
+	}
+	ann.ok("bot", "app", "revoke", gid, itoa(b.BotID))
+	if lines := ann.ok("bot", "app", "list", gid); len(lines) != 0 {
+		t.Errorf("bot app list after revoking: %q", lines)
+	}
+	if c, _ := ann.fail("bot", "app", "nothing"); c != 2 {
+		t.Errorf("an unknown subcommand: exit %d, want 2 (usage)", c)
+	}
+}
