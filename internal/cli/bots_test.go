@@ -18,20 +18,7 @@ type botCreated struct {
 // The bot commands as the scriptable surface names them, and a token
 // they print working on the bot API.
 func TestCLIBots(t *testing.T) {
-	server := startNode(t)
-	ann, ben, cat := newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
-	one[session](ann, "register", "bot_ann", "password-a")
-	one[session](ben, "register", "bot_ben", "password-b")
-	one[session](cat, "register", "bot_cat", "password-c")
-	for _, d := range []*device{ben, cat} {
-		d.ok("friends", "request", "bot_ann")
-	}
-	ann.ok("friends", "accept", "bot_ben")
-	ann.ok("friends", "accept", "bot_cat")
-	g := one[struct {
-		Group int64 `json:"group"`
-	}](ann, "groups", "create", "Bots welcome", "bot_ben", "bot_cat")
-	gid := itoa(g.Group)
+	server, ann, ben, cat, gid := botGroup(t, "bot", "Bots welcome")
 
 	b := one[botCreated](ben, "bot", "create", "Helper")
 	if b.BotID == 0 || !strings.HasPrefix(b.AccountID, "bot_") || !strings.HasPrefix(b.Token, "hyb_") {
@@ -102,20 +89,7 @@ func TestCLIBots(t *testing.T) {
 // The group-app commands: register, consent by the group's owner only,
 // list and revoke.
 func TestCLIBotApps(t *testing.T) {
-	server := startNode(t)
-	ann, ben, cat := newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
-	one[session](ann, "register", "app_ann", "password-a")
-	one[session](ben, "register", "app_ben", "password-b")
-	one[session](cat, "register", "app_cat", "password-c")
-	for _, d := range []*device{ben, cat} {
-		d.ok("friends", "request", "app_ann")
-	}
-	ann.ok("friends", "accept", "app_ben")
-	ann.ok("friends", "accept", "app_cat")
-	g := one[struct {
-		Group int64 `json:"group"`
-	}](ann, "groups", "create", "Apps welcome", "app_ben", "app_cat")
-	gid := itoa(g.Group)
+	_, ann, ben, _, gid := botGroup(t, "app", "Apps welcome")
 	b := one[botCreated](ben, "bot", "create", "Quiz")
 	const redirect = "https://quiz.example/cb"
 	sec := one[struct {
@@ -143,4 +117,23 @@ func TestCLIBotApps(t *testing.T) {
 	if c, _ := ann.fail("bot", "app", "nothing"); c != 2 {
 		t.Errorf("an unknown subcommand: exit %d, want 2 (usage)", c)
 	}
+}
+
+// botGroup starts a node where ann (PREFIX_ann) owns a group named name
+// with her friends ben and cat.
+func botGroup(t *testing.T, prefix, name string) (server string, ann, ben, cat *device, gid string) {
+	server = startNode(t)
+	ann, ben, cat = newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
+	one[session](ann, "register", prefix+"_ann", "password-a")
+	one[session](ben, "register", prefix+"_ben", "password-b")
+	one[session](cat, "register", prefix+"_cat", "password-c")
+	for _, d := range []*device{ben, cat} {
+		d.ok("friends", "request", prefix+"_ann")
+	}
+	ann.ok("friends", "accept", prefix+"_ben")
+	ann.ok("friends", "accept", prefix+"_cat")
+	g := one[struct {
+		Group int64 `json:"group"`
+	}](ann, "groups", "create", name, prefix+"_ben", prefix+"_cat")
+	return server, ann, ben, cat, itoa(g.Group)
 }

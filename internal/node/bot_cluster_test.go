@@ -17,19 +17,7 @@ import (
 // the other through the bus, each event reaches the webhook once though
 // both nodes pump and send, and a long poll on the other node wakes.
 func TestBotsAcrossNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	url := natsServer(t)
-	var cs [2]config.Config
-	for i := range cs {
-		c := config.Default()
-		c.Storage.Driver, c.Storage.Postgres = "postgres", dsn
-		c.Data = t.TempDir()
-		c.Bus = url
-		c.Bots.AllowPrivateWebhooks = true
-		c.Bots.SweepInterval = config.Duration{Duration: time.Hour}
-		cs[i] = c
-	}
-	a, b := startNode(t, cs[0]), startNode(t, cs[1])
+	a, b := twoBotNodes(t)
 	owner := registerUser(t, a, "clu_botowner")
 	talker := registerUser(t, b, "clu_talker")
 	created := call(t, session(t, a, owner), &pb.ClientFrame{Req: &pb.ClientFrame_BotCreate{BotCreate: &pb.BotCreateRequest{Name: "Clustered"}}}).GetBotCreated()
@@ -98,18 +86,7 @@ func TestBotsAcrossNodes(t *testing.T) {
 // sent on the other node reaches it, and revoking the token on the other
 // node closes it at once.
 func TestBotStreamAcrossNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	url := natsServer(t)
-	var cs [2]config.Config
-	for i := range cs {
-		c := config.Default()
-		c.Storage.Driver, c.Storage.Postgres = "postgres", dsn
-		c.Data = t.TempDir()
-		c.Bus = url
-		c.Bots.SweepInterval = config.Duration{Duration: time.Hour}
-		cs[i] = c
-	}
-	a, b := startNode(t, cs[0]), startNode(t, cs[1])
+	a, b := twoBotNodes(t)
 	owner := registerUser(t, a, "clu_streamowner")
 	talker := registerUser(t, b, "clu_streamtalker")
 	created := call(t, session(t, a, owner), &pb.ClientFrame{Req: &pb.ClientFrame_BotCreate{BotCreate: &pb.BotCreateRequest{Name: "Streamed"}}}).GetBotCreated()
@@ -133,4 +110,22 @@ func TestBotStreamAcrossNodes(t *testing.T) {
 	if code := second.closed(); code != botapi.CloseRevoked {
 		t.Fatalf("stream after revocation on the other node closed with %d, want %d", code, botapi.CloseRevoked)
 	}
+}
+
+// twoBotNodes starts two nodes on one PostgreSQL and NATS with the bot
+// sweep turned off (an hour) and webhooks allowed to loopback.
+func twoBotNodes(t *testing.T) (*httptest.Server, *httptest.Server) {
+	dsn := pgtest.DSN(t)
+	url := natsServer(t)
+	var cs [2]config.Config
+	for i := range cs {
+		c := config.Default()
+		c.Storage.Driver, c.Storage.Postgres = "postgres", dsn
+		c.Data = t.TempDir()
+		c.Bus = url
+		c.Bots.AllowPrivateWebhooks = true
+		c.Bots.SweepInterval = config.Duration{Duration: time.Hour}
+		cs[i] = c
+	}
+	return startNode(t, cs[0]), startNode(t, cs[1])
 }

@@ -68,15 +68,7 @@ func BenchmarkBotGroupMessageToStream(b *testing.B) {
 	benchEngines(b, func(b *testing.B, cfg config.Config) {
 		srv, _ := startNodeWith(b, cfg)
 		tb := benchT{b}
-		owner := tb.register(srv, "slat_owner")
-		m1 := tb.register(srv, "slat_member1")
-		m2 := tb.register(srv, "slat_member2")
-		for _, m := range []user{m1, m2} {
-			fr := tb.call(tb.session(srv, owner), &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: m.id}}}).GetFriendRequest()
-			tb.call(tb.session(srv, m), &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: fr.Id, Accept: true}}})
-		}
-		o := tb.session(srv, owner)
-		g := tb.call(o, &pb.ClientFrame{Req: &pb.ClientFrame_CreateGroup{CreateGroup: &pb.CreateGroupRequest{Name: "Latency", Members: []int64{m1.id, m2.id}}}}).GetGroup().Id
+		o, m1, g := tb.latencyGroup(srv, "slat")
 		created := tb.call(o, &pb.ClientFrame{Req: &pb.ClientFrame_BotCreate{BotCreate: &pb.BotCreateRequest{Name: "Lat"}}}).GetBotCreated()
 		tb.call(o, &pb.ClientFrame{Req: &pb.ClientFrame_BotAddToGroup{BotAddToGroup: &pb.BotAddToGroupRequest{Group: g, Bot: created.Bot.Id}}})
 		// Start after what happened so far (the bot joining).

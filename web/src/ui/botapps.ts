@@ -6,24 +6,11 @@ import { h, replace } from "../lib/dom";
 import { t } from "../lib/i18n";
 import { app } from "../lib/app";
 import { appTarget, parseAppRequest } from "../lib/appauth";
-import { ApiError } from "../lib/conn";
+import { consentCard, settled } from "./oauth";
 import { avatar, busy, confirmBox, empty, errorText, header, row, section, toastError } from "./widgets";
 import type { View } from "./shell";
 
 export const APPS_AUTHORIZE_PATH = "/apps/authorize";
-
-// settled runs a request once the connection is set up, again when the
-// socket was replaced under it (just after signing in).
-async function settled<T>(fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    await app.conn.soon();
-    try {
-      return await fn();
-    } catch (e) {
-      if (i >= 2 || !(e instanceof ApiError) || e.code !== "unavailable") throw e;
-    }
-  }
-}
 
 const scopeText = (s: string) => {
   switch (s) {
@@ -43,17 +30,7 @@ const scopeText = (s: string) => {
 };
 
 export function appConsentScreen(): View {
-  const body = h("div", { class: "oauth-body", attrs: { "aria-live": "polite" } });
-  const el = h(
-    "div",
-    { class: "auth oauth", data: { screen: "app-consent" } },
-    h("main", { class: "auth-card oauth-card" }, h("h1", "oauth-title", t("ba_title")), body),
-  );
-  const fail = (text: string) => replace(body, h("p", { class: "empty", attrs: { role: "alert" }, data: { appError: "" } }, text));
-  const leave = (href: string, how: string) => {
-    replace(body, h("p", { class: "hint", data: { appLeaving: how } }, t("oauth_returning")));
-    location.replace(href);
-  };
+  const { el, body, fail, leave } = consentCard("app-consent", t("ba_title"), "app");
   const r = parseAppRequest(location.search);
   if (!r) {
     fail(t("oauth_bad_request"));
