@@ -344,9 +344,10 @@ func (s *Service) ownerOf(ctx context.Context, c hongyan.Caller, group hongyan.C
 }
 
 // visible reports whether an app token p may see event e: only its
-// group's events, and message events only with messages:read. Other
-// tokens see every event of their bot.
-func visible(p Principal, e Event) bool {
+// group's events, and message events only when messages (it holds
+// messages:read within the group's grant). Other tokens see every event
+// of their bot.
+func visible(p Principal, e Event, messages bool) bool {
 	if !p.Token.App {
 		return true
 	}
@@ -362,7 +363,7 @@ func visible(p Principal, e Event) bool {
 	}
 	switch e.Type {
 	case EventMessage, EventMention:
-		return d.Chat.Type == "group" && d.Chat.ID == int64(p.Token.Group) && p.Token.Has(ScopeMessagesRead)
+		return d.Chat.Type == "group" && d.Chat.ID == int64(p.Token.Group) && messages
 	case EventMemberJoined, EventMemberLeft:
 		return d.Group == int64(p.Token.Group)
 	}

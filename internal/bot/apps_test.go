@@ -158,6 +158,15 @@ func TestApps(t *testing.T) {
 		}
 		// The consent changed the grant: the first token's send is gone.
 		wantCode(t, "send after the grant narrowed", f.s.Allow(ctx, p, bot.ScopeSend, g), hongyan.CodeDenied)
+		// Narrowed again without messages:read: the reader's token, which
+		// holds the scope, sees the group's messages no more.
+		if _, err := f.s.AddToGroup(ctx, me(groupOwner), g, app, []string{bot.ScopeGroupsRead}); err != nil {
+			t.Fatal(err)
+		}
+		es, _, err = f.s.Events(ctx, pr, 0, 100)
+		if err != nil || len(es) != 1 || es[0].Type != bot.EventMemberJoined {
+			t.Fatalf("app events after the grant lost messages:read = %+v, %v; want the join only", es, err)
+		}
 
 		// The owner lists and revokes; a member cannot.
 		if _, err := f.s.GroupApps(ctx, me(member), g); hongyan.ErrorCode(err) != hongyan.CodeDenied {

@@ -444,7 +444,12 @@ func (s *Service) Events(ctx context.Context, p Principal, after int64, limit in
 		return nil, after, err
 	}
 	next := es[len(es)-1].Seq
-	return slices.DeleteFunc(es, func(e Event) bool { return !visible(p, e) }), next, nil
+	messages := p.Token.Has(ScopeMessagesRead)
+	if p.Token.App {
+		// Within the group's current grant, as every request is.
+		messages = messages && s.Allow(ctx, p, ScopeMessagesRead, p.Token.Group) == nil
+	}
+	return slices.DeleteFunc(es, func(e Event) bool { return !visible(p, e, messages) }), next, nil
 }
 
 // BotByAccount returns the bot acting as account, if any.
