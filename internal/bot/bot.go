@@ -28,11 +28,11 @@ const (
 	ScopeSend       = "messages:send"  // send messages to chats and groups the bot is in
 	ScopeGroupsRead = "groups:read"    // read group info and members
 	ScopeMembers    = "members:manage" // invite and remove members (within the group owner's grant)
-	ScopeApps       = "apps:write"     // post group-app cards (reserved for group apps)
+	ScopeApps       = "apps:write"     // post group-app cards (third-party apps, apps.go)
 )
 
 // AllScopes lists every scope in a fixed order.
-var AllScopes = []string{ScopeSend, ScopeGroupsRead, ScopeMembers, ScopeApps}
+var AllScopes = []string{ScopeSend, ScopeGroupsRead, ScopeMembers, ScopeApps, ScopeProfiles, ScopeMessagesRead}
 
 // DefaultScopes are what a new bot's first token holds, and what a group
 // owner grants when adding a bot without naming scopes.
@@ -60,11 +60,14 @@ type Bot struct {
 
 // Token is a bot's API credential. Only the SHA-256 of the secret is kept.
 type Token struct {
-	ID      int64
-	Bot     int64
-	Hash    []byte
-	Scopes  []string
-	Group   hongyan.ConversationID // 0: any group the bot has a grant for
+	ID     int64
+	Bot    int64
+	Hash   []byte
+	Scopes []string
+	Group  hongyan.ConversationID // 0: any group the bot has a grant for
+	// App marks a token an app got through a group owner's consent: it
+	// sees only its group's events (apps.go).
+	App     bool
 	Created time.Time
 }
 
@@ -163,6 +166,9 @@ type TokenStore interface {
 	AddToken(ctx context.Context, t Token, max int) (Token, error)
 	// TokenByHash returns the token whose secret hashes to hash.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// DeleteToken removes the bot's token id (CodeNotFound if the bot has
+	// no such token).
+	DeleteToken(ctx context.Context, bot, id int64) error
 	// SetGrant stores g in place of the bot's grant for the group.
 	SetGrant(ctx context.Context, g Grant) error
 	// Grant returns the bot's grant for group (CodeNotFound if none).
@@ -209,6 +215,7 @@ type Store interface {
 	BotStore
 	TokenStore
 	EventStore
+	AppStore
 }
 
 // ParseScopes splits a comma-separated list of scopes, checking each.

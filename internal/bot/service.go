@@ -29,6 +29,9 @@ type Groups interface {
 	// AddBot makes account a member of group on owner's behalf (making
 	// them contacts first, as joining a group needs).
 	AddBot(ctx context.Context, owner hongyan.UserID, group hongyan.ConversationID, account hongyan.UserID) error
+	// RemoveBot removes account from group on owner's behalf (done when it
+	// is not a member).
+	RemoveBot(ctx context.Context, owner hongyan.UserID, group hongyan.ConversationID, account hongyan.UserID) error
 }
 
 // Source reads what happened to a bot's account: its change log after a
@@ -110,6 +113,8 @@ type Service struct {
 	now    func() time.Time
 	onNew  func(Bot)
 	pub    hongyan.Publisher
+
+	onRevoke func(tokens []int64)
 }
 
 // SetPublisher sets where the owner's change-log entries (ChangeBot) are
@@ -298,6 +303,9 @@ func (s *Service) Allow(ctx context.Context, p Principal, scope string, group ho
 		return hongyan.Errorf(hongyan.CodeDenied, "this token lacks the scope %s", scope)
 	}
 	if group == 0 {
+		if p.Token.App {
+			return hongyan.Errorf(hongyan.CodeDenied, "an app's token acts in its group %d only", p.Token.Group)
+		}
 		if p.Token.Group != 0 && scope != ScopeSend {
 			return hongyan.Errorf(hongyan.CodeDenied, "this token is limited to group %d", p.Token.Group)
 		}
@@ -421,15 +429,27 @@ func (s *Service) Deliveries(ctx context.Context, c hongyan.Caller, id int64, be
 	return s.store.Deliveries(ctx, id, before, limit)
 }
 
-// Events returns up to limit of p's bot's events after seq after.
-func (s *Service) Events(ctx context.Context, p Principal, after int64, limit int) ([]Event, error) {
+// Events returns up to limit of p's bot's events after seq after that p
+// may see (an app's token: its group's, see visible), and the seq to read
+// on from (past events p may not see).
+func (s *Service) Events(ctx context.Context, p Principal, after int64, limit int) ([]Event, int64, error) {
 	if after < 0 {
-		return nil, hongyan.Errorf(hongyan.CodeInvalid, "after must not be negative")
+		return nil, after, hongyan.Errorf(hongyan.CodeInvalid, "after must not be negative")
 	}
 	if limit <= 0 || limit > MaxEventsPage {
 		limit = MaxEventsPage
 	}
-	return s.store.Events(ctx, p.Bot.ID, after, limit)
+	es, err := s.store.Events(ctx, p.Bot.ID, after, limit)
+	if err != nil || len(es) == 0 {
+		return nil, after, err
+	}
+	next := es[len(es)-1].Seq
+	messages := p.Token.Has(ScopeMessagesRead)
+	if p.Token.App {
+		// Within the group's current grant, as every request is.
+		messages = messages && s.Allow(ctx, p, ScopeMessagesRead, p.Token.Group) == nil
+	}
+	return slices.DeleteFunc(es, func(e Event) bool { return !visible(p, e, messages) }), next, nil
 }
 
 // BotByAccount returns the bot acting as account, if any.

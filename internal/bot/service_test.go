@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -53,6 +54,13 @@ func (w *world) AddBot(_ context.Context, owner hongyan.UserID, g hongyan.Conver
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.members[g] = append(w.members[g], account)
+	return nil
+}
+
+func (w *world) RemoveBot(_ context.Context, owner hongyan.UserID, g hongyan.ConversationID, account hongyan.UserID) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.members[g] = slices.DeleteFunc(w.members[g], func(u hongyan.UserID) bool { return u == account })
 	return nil
 }
 
@@ -290,7 +298,7 @@ func TestPumpClassifiesOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		es, err := f.s.Events(ctx, p, 0, 100)
+		es, _, err := f.s.Events(ctx, p, 0, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +328,7 @@ func TestPumpClassifiesOnce(t *testing.T) {
 		if got, err := f.s.Pump(ctx, b); err != nil || len(got) != 0 {
 			t.Fatalf("second pump = %d events, %v", len(got), err)
 		}
-		wantCode(t, "negative cursor", func() error { _, err := f.s.Events(ctx, p, -1, 10); return err }(), hongyan.CodeInvalid)
+		wantCode(t, "negative cursor", func() error { _, _, err := f.s.Events(ctx, p, -1, 10); return err }(), hongyan.CodeInvalid)
 	})
 }
 

@@ -1,7 +1,7 @@
 // Package botapi is the bot HTTP JSON API under /bot/v1/ (docs/bots.md):
 // a bot, holding a bearer token, sends messages, reads groups and their
 // members, manages members within the grant of the group's owner, and
-// reads its events by long polling. It also sends webhook deliveries
+// reads its events by long polling or over a WebSocket (stream.go). It also sends webhook deliveries
 // (Poster) through the SSRF guard. The rules are internal/bot's; this
 // package converts and calls.
 package botapi
@@ -76,6 +76,9 @@ type API struct {
 
 	mu      sync.Mutex
 	waiters map[int64][]chan struct{}
+
+	hub      hub      // live event streams (stream.go)
+	profiles Profiles // profile cards for apps (apps.go)
 }
 
 // New returns the API.
@@ -132,6 +135,9 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /bot/v1/groups/{group}/members", a.auth(a.addMembers))
 	mux.HandleFunc("DELETE /bot/v1/groups/{group}/members/{user}", a.auth(a.removeMember))
 	mux.HandleFunc("GET /bot/v1/events", a.auth(a.events))
+	mux.HandleFunc("GET /bot/v1/events/stream", a.auth(a.stream))
+	mux.HandleFunc("DELETE /bot/v1/token", a.auth(a.revoke))
+	a.appRoutes(mux)
 	mux.HandleFunc("/bot/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -424,13 +430,18 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 	defer cancel()
 	for {
 		c := a.wait(p.Bot.ID) // before reading: a Notify in between is not lost
-		es, err := a.svc.Events(r.Context(), p, after, int(min(limit, bot.MaxEventsPage)))
+		es, next, err := a.svc.Events(r.Context(), p, after, int(min(limit, bot.MaxEventsPage)))
 		if err != nil || len(es) > 0 || wait == 0 {
 			a.forget(p.Bot.ID, c)
 			if err != nil {
 				return err
 			}
-			return writeEvents(w, es, after)
+			return writeEvents(w, es, next)
+		}
+		if next > after { // only events this token may not see: read on
+			a.forget(p.Bot.ID, c)
+			after = next
+			continue
 		}
 		select {
 		case <-c:
@@ -441,12 +452,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 	}
 }
 
-func writeEvents(w http.ResponseWriter, es []bot.Event, after int64) error {
+func writeEvents(w http.ResponseWriter, es []bot.Event, next int64) error {
 	out := make([]bot.Envelope, len(es))
 	for i, e := range es {
 		out[i] = bot.EnvelopeOf(e)
-		after = e.Seq
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": after})
+	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": next})
 	return nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -8,7 +9,7 @@ import (
 )
 
 const botUsage = "bot create NAME | bot list | bot token BOT_ID --scopes S1,S2 [--group GID] | " +
-	"bot webhook [set] BOT_ID [URL|off] | bot deliveries BOT_ID [--before ID] [--limit N]"
+	"bot webhook [set] BOT_ID [URL|off] | bot deliveries BOT_ID [--before ID] [--limit N] | bot app …"
 
 func positiveID(what, s string) (int64, error) {
 	v, err := strconv.ParseInt(s, 10, 64)
@@ -30,6 +31,10 @@ func splitScopes(s string) []string {
 
 // bot runs the bot subcommands: the caller's own bots.
 func (e *env) bot(args []string) error {
+	if pos, _, err := parseArgs(args, botAppFlags...); err == nil && len(pos) > 0 && pos[0] == "app" {
+		i := slices.Index(args, "app")
+		return e.botApp(slices.Delete(slices.Clone(args), i, i+1))
+	}
 	pos, fl, err := e.parse(args, -1, botUsage, "scopes", "group", "before", "limit")
 	if err != nil {
 		return err

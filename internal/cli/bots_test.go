@@ -18,20 +18,7 @@ type botCreated struct {
 // The bot commands as the scriptable surface names them, and a token
 // they print working on the bot API.
 func TestCLIBots(t *testing.T) {
-	server := startNode(t)
-	ann, ben, cat := newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
-	one[session](ann, "register", "bot_ann", "password-a")
-	one[session](ben, "register", "bot_ben", "password-b")
-	one[session](cat, "register", "bot_cat", "password-c")
-	for _, d := range []*device{ben, cat} {
-		d.ok("friends", "request", "bot_ann")
-	}
-	ann.ok("friends", "accept", "bot_ben")
-	ann.ok("friends", "accept", "bot_cat")
-	g := one[struct {
-		Group int64 `json:"group"`
-	}](ann, "groups", "create", "Bots welcome", "bot_ben", "bot_cat")
-	gid := itoa(g.Group)
+	server, ann, ben, cat, gid := botGroup(t, "bot", "Bots welcome")
 
 	b := one[botCreated](ben, "bot", "create", "Helper")
 	if b.BotID == 0 || !strings.HasPrefix(b.AccountID, "bot_") || !strings.HasPrefix(b.Token, "hyb_") {
@@ -97,4 +84,56 @@ func TestCLIBots(t *testing.T) {
 	if code, _ := ben.fail("bot", "token", "x", "--scopes", "groups:read"); code != 2 {
 		t.Errorf("a bot ID that is no number: exit %d, want 2 (usage)", code)
 	}
+}
+
+// The group-app commands: register, consent by the group's owner only,
+// list and revoke.
+func TestCLIBotApps(t *testing.T) {
+	_, ann, ben, _, gid := botGroup(t, "app", "Apps welcome")
+	b := one[botCreated](ben, "bot", "create", "Quiz")
+	const redirect = "https://quiz.example/cb"
+	sec := one[struct {
+		Secret string `json:"secret"`
+	}](ben, "bot", "app", "register", itoa(b.BotID), "--redirect", redirect, "--scopes", "groups:read,messages:read", "--description", "Quizzes")
+	if !strings.HasPrefix(sec.Secret, "hya_") {
+		t.Fatalf("bot app register: %+v", sec)
+	}
+	if _, code := ben.fail("bot", "app", "authorize", itoa(b.BotID), gid, "--scopes", "groups:read", "--redirect", redirect); code != "permission_denied" {
+		t.Errorf("a member consents: %q", code)
+	}
+	code := one[struct {
+		Code string `json:"code"`
+	}](ann, "bot", "app", "authorize", itoa(b.BotID), gid, "--scopes", "groups:read", "--redirect", redirect)
+	if !strings.HasPrefix(code.Code, "hyc_") {
+		t.Fatalf("bot app authorize: %+v", code)
+	}
+	if lines := ann.ok("bot", "app", "list", gid); len(lines) != 1 || !strings.Contains(lines[0], `"Quizzes"`) {
+		t.Errorf("bot app list: %q", lines)
+	}
+	ann.ok("bot", "app", "revoke", gid, itoa(b.BotID))
+	if lines := ann.ok("bot", "app", "list", gid); len(lines) != 0 {
+		t.Errorf("bot app list after revoking: %q", lines)
+	}
+	if c, _ := ann.fail("bot", "app", "nothing"); c != 2 {
+		t.Errorf("an unknown subcommand: exit %d, want 2 (usage)", c)
+	}
+}
+
+// botGroup starts a node where ann (PREFIX_ann) owns a group named name
+// with her friends ben and cat.
+func botGroup(t *testing.T, prefix, name string) (server string, ann, ben, cat *device, gid string) {
+	server = startNode(t)
+	ann, ben, cat = newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat")
+	one[session](ann, "register", prefix+"_ann", "password-a")
+	one[session](ben, "register", prefix+"_ben", "password-b")
+	one[session](cat, "register", prefix+"_cat", "password-c")
+	for _, d := range []*device{ben, cat} {
+		d.ok("friends", "request", prefix+"_ann")
+	}
+	ann.ok("friends", "accept", prefix+"_ben")
+	ann.ok("friends", "accept", prefix+"_cat")
+	g := one[struct {
+		Group int64 `json:"group"`
+	}](ann, "groups", "create", name, prefix+"_ben", prefix+"_cat")
+	return server, ann, ben, cat, itoa(g.Group)
 }

@@ -80,6 +80,7 @@ func botRoutes(rs routes) {
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_BotDeliveries{BotDeliveries: out}}, nil
 	})
+	botAppRoutes(rs)
 }
 
 func botPB(b bot.Bot) *pb.Bot {

@@ -60,8 +60,10 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.PollCreateRequest.options": groupapp.MaxPollOptions,
 	"hongyan.v1.PollVoteRequest.choices":   groupapp.MaxPollOptions,
 	// Bots.
-	"hongyan.v1.BotTokenRequest.scopes":      bot.MaxScopes,
-	"hongyan.v1.BotAddToGroupRequest.scopes": bot.MaxScopes,
+	"hongyan.v1.BotTokenRequest.scopes":        bot.MaxScopes,
+	"hongyan.v1.BotAppRegisterRequest.scopes":  bot.MaxScopes,
+	"hongyan.v1.BotAppAuthorizeRequest.scopes": bot.MaxScopes,
+	"hongyan.v1.BotAddToGroupRequest.scopes":   bot.MaxScopes,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +22,13 @@ import (
 
 // Bus subjects of the bot runtime: a bot was created (its ID), a bot has
 // new events (its ID).
+// a bot opened an event stream (token, Unix ns, stream ID), a token was
+// revoked (its ID).
 const (
-	botsNewSubject    = "hy.bots.new"
-	botsEventsSubject = "hy.bots.events"
+	botsNewSubject     = "hy.bots.new"
+	botsEventsSubject  = "hy.bots.events"
+	botsStreamsSubject = "hy.bots.streams"
+	botsRevokedSubject = "hy.bots.revoked"
 )
 
 // botRuntime runs a node's part of the bots: it turns what happens to
@@ -65,6 +70,14 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 		pumpC: make(chan struct{}, 1), sendC: make(chan struct{}, 1),
 	}
 	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups}, log)
+	rt.api.SetFanout(botFanout{b})
+	rt.api.SetProfiles(botProfiles{groups: groups, accounts: accounts})
+	svc.OnRevoke(func(tokens []int64) {
+		for _, t := range tokens {
+			rt.api.TokenRevoked(t)
+			botFanout{b}.TokenRevoked(t)
+		}
+	})
 	svc.SetPublisher(hongyan.Publisher{Bus: b})
 	svc.OnCreate(func(bb bot.Bot) {
 		rt.track(bb)
@@ -97,6 +110,16 @@ func (rt *botRuntime) start() {
 	})); err == nil {
 		rt.busSubs = append(rt.busSubs, s)
 	}
+	if s, err := rt.bus.Subscribe(botsRevokedSubject, onID(rt.api.TokenRevoked)); err == nil {
+		rt.busSubs = append(rt.busSubs, s)
+	}
+	if s, err := rt.bus.Subscribe(botsStreamsSubject, func(data []byte) {
+		if tok, opened, id, ok := parseStreamOpened(data); ok {
+			rt.api.StreamOpened(tok, opened, id)
+		}
+	}); err == nil {
+		rt.busSubs = append(rt.busSubs, s)
+	}
 	if s, err := rt.bus.Subscribe(botsNewSubject, onID(func(id int64) {
 		if b, err := rt.svc.BotByID(ctx, id); err == nil {
 			rt.track(b)
@@ -113,6 +136,7 @@ func (rt *botRuntime) stop() {
 	if rt.cancel != nil {
 		rt.cancel()
 	}
+	rt.api.CloseStreams()
 	rt.wg.Wait()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -222,6 +246,69 @@ func (rt *botRuntime) sendLoop(ctx context.Context) {
 	}
 }
 
+// botProfiles reads members' profile cards for bots through the group
+// and account features.
+type botProfiles struct {
+	groups   *group.Service
+	accounts *account.Service
+}
+
+var errNotMember = hongyan.Errorf(hongyan.CodeNotFound, "no such member of this group")
+
+func (p botProfiles) Profile(ctx context.Context, acct hongyan.UserID, id hongyan.ConversationID, user hongyan.UserID) (botapi.ProfileCard, error) {
+	ms, err := p.groups.Members(ctx, hongyan.Caller{User: acct}, id)
+	if err != nil {
+		return botapi.ProfileCard{}, err
+	}
+	var me, them *group.Member
+	for i := range ms {
+		switch ms[i].User {
+		case acct:
+			me = &ms[i]
+		case user:
+			them = &ms[i]
+		}
+	}
+	if me == nil || !me.Active {
+		return botapi.ProfileCard{}, errBotNotMember
+	}
+	if them == nil || !them.Active {
+		return botapi.ProfileCard{}, errNotMember
+	}
+	a, err := p.accounts.Account(ctx, user)
+	if err != nil {
+		return botapi.ProfileCard{}, err
+	}
+	card := botapi.ProfileCard{User: int64(user), Nickname: a.Profile.Nickname, GroupNickname: them.Nickname, Role: roleNames[them.Role],
+		Region: a.Profile.Region, Signature: a.Profile.Signature}
+	if a.Profile.Avatar != "" {
+		card.Avatar = "/avatar/" + a.Profile.Avatar
+	}
+	return card, nil
+}
+
+// botFanout announces event streams and revoked tokens to every node.
+type botFanout struct{ bus hongyan.Bus }
+
+func (f botFanout) StreamOpened(token int64, opened int64, id string) {
+	f.bus.Publish(context.Background(), botsStreamsSubject, []byte(strconv.FormatInt(token, 10)+" "+strconv.FormatInt(opened, 10)+" "+id))
+}
+
+func (f botFanout) TokenRevoked(token int64) {
+	f.bus.Publish(context.Background(), botsRevokedSubject, []byte(strconv.FormatInt(token, 10)))
+}
+
+// parseStreamOpened reads botFanout.StreamOpened's message.
+func parseStreamOpened(data []byte) (token, opened int64, id string, ok bool) {
+	f := strings.Fields(string(data))
+	if len(f) != 3 || len(f[2]) > 32 {
+		return 0, 0, "", false
+	}
+	token, err1 := strconv.ParseInt(f[0], 10, 64)
+	opened, err2 := strconv.ParseInt(f[1], 10, 64)
+	return token, opened, f[2], err1 == nil && err2 == nil && token > 0
+}
+
 // resolver turns a ChangeBot entry into the owner's bot (nil once it is
 // gone).
 func (rt *botRuntime) resolver() changelog.Resolver {
@@ -273,6 +360,16 @@ func (g botGroups) AddBot(ctx context.Context, owner hongyan.UserID, id hongyan.
 		}
 	}
 	return nil
+}
+
+// RemoveBot removes the bot from the group as its owner (nothing to do
+// when it is no member).
+func (g botGroups) RemoveBot(ctx context.Context, owner hongyan.UserID, id hongyan.ConversationID, acct hongyan.UserID) error {
+	err := g.groups.Remove(ctx, hongyan.Caller{User: owner}, id, []hongyan.UserID{acct})
+	if hongyan.ErrorCode(err) == hongyan.CodeNotFound || hongyan.ErrorCode(err) == hongyan.CodePrecondition {
+		return nil
+	}
+	return err
 }
 
 // botSource reads a bot account's change log and resolves its entries.

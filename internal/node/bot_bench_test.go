@@ -144,15 +144,7 @@ func BenchmarkBotGroupMessageToWebhook(b *testing.B) {
 	benchEngines(b, func(b *testing.B, cfg config.Config) {
 		srv, _ := startNodeWith(b, cfg)
 		tb := benchT{b}
-		owner := tb.register(srv, "lat_owner")
-		m1 := tb.register(srv, "lat_member1")
-		m2 := tb.register(srv, "lat_member2")
-		for _, m := range []user{m1, m2} {
-			fr := tb.call(tb.session(srv, owner), &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: m.id}}}).GetFriendRequest()
-			tb.call(tb.session(srv, m), &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: fr.Id, Accept: true}}})
-		}
-		o := tb.session(srv, owner)
-		g := tb.call(o, &pb.ClientFrame{Req: &pb.ClientFrame_CreateGroup{CreateGroup: &pb.CreateGroupRequest{Name: "Latency", Members: []int64{m1.id, m2.id}}}}).GetGroup().Id
+		o, m1, g := tb.latencyGroup(srv, "lat")
 		created := tb.call(o, &pb.ClientFrame{Req: &pb.ClientFrame_BotCreate{BotCreate: &pb.BotCreateRequest{Name: "Lat"}}}).GetBotCreated()
 		rcv := &benchReceiver{receiver: newReceiver(), gate: make(chan struct{})}
 		close(rcv.gate)
@@ -203,6 +195,22 @@ func (r *receiver) has(text string) bool {
 
 // benchT gives benchmarks the helpers the tests use.
 type benchT struct{ b *testing.B }
+
+// latencyGroup registers an owner and two members (prefix_owner,
+// prefix_member1, …), makes them friends and a group of the three; it
+// returns the owner's session, the first member and the group.
+func (tb benchT) latencyGroup(srv *httptest.Server, prefix string) (*wsclient.Conn, user, int64) {
+	owner := tb.register(srv, prefix+"_owner")
+	m1 := tb.register(srv, prefix+"_member1")
+	m2 := tb.register(srv, prefix+"_member2")
+	for _, m := range []user{m1, m2} {
+		fr := tb.call(tb.session(srv, owner), &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: m.id}}}).GetFriendRequest()
+		tb.call(tb.session(srv, m), &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: fr.Id, Accept: true}}})
+	}
+	o := tb.session(srv, owner)
+	g := tb.call(o, &pb.ClientFrame{Req: &pb.ClientFrame_CreateGroup{CreateGroup: &pb.CreateGroupRequest{Name: "Latency", Members: []int64{m1.id, m2.id}}}}).GetGroup().Id
+	return o, m1, g
+}
 
 func (tb benchT) register(srv *httptest.Server, account string) user {
 	c, err := dialB(tb.b, srv)

@@ -39,7 +39,7 @@ const CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' bl
 var Routes = []string{
 	"/", "/chats", "/login", "/register",
 	"/chat/", "/contacts", "/contacts/", "/discover", "/discover/", "/me", "/me/",
-	"/add/", "/qr-login/", "/join/", "/l/", "/livecode/", "/oa/", "/q/", "/oauth/", "/admin", "/admin/",
+	"/add/", "/qr-login/", "/join/", "/l/", "/livecode/", "/oa/", "/q/", "/oauth/", "/apps/", "/admin", "/admin/",
 }
 
 // Handler serves the embedded client.

@@ -68,7 +68,7 @@ func TestSPAFallback(t *testing.T) {
 		t.Fatalf("GET / is not index.html: %q", index)
 	}
 	for _, p := range []string{"/chats", "/chat/u/12", "/chat/g/7/info", "/contacts", "/contacts/new", "/discover/search", "/me", "/me/devices",
-		"/add/42", "/qr-login/abcDEF_-09", "/join/XyZ", "/login", "/register", "/oauth/authorize"} {
+		"/add/42", "/qr-login/abcDEF_-09", "/join/XyZ", "/login", "/register", "/oauth/authorize", "/apps/authorize"} {
 		w := get(t, h, p)
 		if w.Code != http.StatusOK || w.Body.String() != index {
 			t.Errorf("GET %s = %d, want index.html", p, w.Code)

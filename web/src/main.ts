@@ -7,6 +7,7 @@ import { t } from "./lib/i18n";
 import { router } from "./lib/router";
 import { authScreen } from "./ui/auth";
 import { OAUTH_PATH, oauthScreen } from "./ui/oauth";
+import { APPS_AUTHORIZE_PATH, appConsentScreen } from "./ui/botapps";
 import { shell, type View } from "./ui/shell";
 
 const root = document.getElementById("app")!;
@@ -25,9 +26,9 @@ function render(): void {
     });
     return;
   }
-  const oauth = location.pathname === OAUTH_PATH;
+  const oauth = location.pathname === OAUTH_PATH || location.pathname === APPS_AUTHORIZE_PATH;
   if (app.store) {
-    current = oauth ? oauthScreen() : shell();
+    current = location.pathname === APPS_AUTHORIZE_PATH ? appConsentScreen() : oauth ? oauthScreen() : shell();
   } else {
     const r = router.route;
     const note = oauth ? t("oauth_sign_in_first") : r.view === "qr-confirm" || r.view === "add-link" || r.view === "join" ? t("sign_in_first") : "";

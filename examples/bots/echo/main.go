@@ -1,7 +1,8 @@
-// Command echo is an example Hongyan bot in Go, using only the standard
-// library: it long-polls the bot API for events and answers every direct
-// message, and every group message that mentions it, with "echo: " and the
-// text. See docs/bots.md.
+// Command echo is an example Hongyan bot in Go: it long-polls the bot API
+// for events (standard library only) — or, with HONGYAN_BOT_STREAM=1, reads
+// them from the WebSocket event stream (stream.go) — and answers every
+// direct message, and every group message that mentions it, with "echo: "
+// and the text. See docs/bots.md.
 //
 //	HONGYAN_SERVER=http://127.0.0.1:8080 HONGYAN_BOT_TOKEN=hyb_… go run ./examples/bots/echo
 package main
@@ -30,7 +31,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := Run(ctx, server, token, log.Default()); err != nil && ctx.Err() == nil {
+	run := Run
+	if os.Getenv("HONGYAN_BOT_STREAM") == "1" {
+		run = RunStream
+	}
+	if err := run(ctx, server, token, log.Default()); err != nil && ctx.Err() == nil {
 		log.Fatal(err)
 	}
 }
@@ -124,19 +129,25 @@ func Run(ctx context.Context, server, token string, logger *log.Logger) error {
 			continue
 		}
 		for _, e := range page.Events {
-			if (e.Type == "message" || e.Type == "mention") && e.Data.Kind == "text" {
-				reply := map[string]any{
-					"chat":      map[string]any{"type": e.Data.Chat.Type, "id": e.Data.Chat.ID},
-					"text":      "echo: " + e.Data.Text,
-					"client_id": "echo-" + e.ID, // a retry sends once
-				}
-				var sent map[string]any
-				if err := c.Do(ctx, "POST", "/bot/v1/messages", reply, &sent); err != nil {
-					logger.Printf("reply to %s: %v", e.ID, err)
-				}
-			}
+			handle(ctx, c, e, logger)
 		}
 		after = page.Next
 	}
 	return nil
+}
+
+// handle answers a text message or mention with its echo.
+func handle(ctx context.Context, c Client, e Event, logger *log.Logger) {
+	if (e.Type != "message" && e.Type != "mention") || e.Data.Kind != "text" {
+		return
+	}
+	reply := map[string]any{
+		"chat":      map[string]any{"type": e.Data.Chat.Type, "id": e.Data.Chat.ID},
+		"text":      "echo: " + e.Data.Text,
+		"client_id": "echo-" + e.ID, // a retry sends once
+	}
+	var sent map[string]any
+	if err := c.Do(ctx, "POST", "/bot/v1/messages", reply, &sent); err != nil {
+		logger.Printf("reply to %s: %v", e.ID, err)
+	}
 }

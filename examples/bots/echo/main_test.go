@@ -83,16 +83,21 @@ func (w *world) ask(t *testing.T, text, want string) {
 	}
 }
 
+// TestGoEcho runs the Go bot by long polling and over the event stream.
 func TestGoEcho(t *testing.T) {
-	w := newWorld(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, w.srv.URL, w.token, log.New(io.Discard, "", 0)) }()
-	w.ask(t, "hi go", "echo: hi go")
-	w.ask(t, "again", "echo: again")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
+	for name, run := range map[string]func(context.Context, string, string, *log.Logger) error{"poll": Run, "stream": RunStream} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, w.srv.URL, w.token, log.New(io.Discard, "", 0)) }()
+			w.ask(t, "hi "+name, "echo: hi "+name)
+			w.ask(t, "again", "echo: again")
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		})
 	}
 }
 

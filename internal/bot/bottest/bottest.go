@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open(t)) })
 	t.Run("ClaimOnce", func(t *testing.T) { testClaimOnce(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
+	t.Run("Apps", func(t *testing.T) { testApps(t, open(t)) })
 }
 
 var t0 = time.UnixMilli(1_800_000_000_000).UTC()
@@ -106,6 +107,27 @@ func testTokens(t *testing.T, s bot.Store) {
 	}
 	if _, err := s.TokenByHash(ctx, bot.HashToken("three")); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
 		t.Fatalf("refused token was stored: %v", err)
+	}
+	// Deleting: only the bot's own token, once; the other stays.
+	other := mustBot(t, s, 2, 202)
+	if err := s.DeleteToken(ctx, other.ID, tk.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("DeleteToken by another bot: err = %v, want not_found", err)
+	}
+	if err := s.DeleteToken(ctx, b.ID, tk.ID); err != nil {
+		t.Fatalf("DeleteToken: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, bot.HashToken("one")); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("deleted token still found: %v", err)
+	}
+	if err := s.DeleteToken(ctx, b.ID, tk.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("DeleteToken twice: err = %v, want not_found", err)
+	}
+	if _, err := s.TokenByHash(ctx, bot.HashToken("two")); err != nil {
+		t.Fatalf("the other token went too: %v", err)
+	}
+	// A slot is free again.
+	if _, err := s.AddToken(ctx, bot.Token{Bot: b.ID, Hash: bot.HashToken("four"), Scopes: []string{bot.ScopeSend}, Created: t0}, 2); err != nil {
+		t.Fatalf("token after a deletion: %v", err)
 	}
 }
 
@@ -375,5 +397,100 @@ func testPrune(t *testing.T, s bot.Store) {
 	es, _ := s.Events(ctx, b.ID, 0, 10)
 	if len(es) != 1 || es[0].Seq != ds[2].Event.Seq {
 		t.Fatalf("events left: %+v", es)
+	}
+}
+
+func testApps(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	b := mustBot(t, s, 1, 301)
+	if _, err := s.App(ctx, b.ID); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("App before registering: err = %v, want not_found", err)
+	}
+	a := bot.App{Bot: b.ID, Description: "Quiz", RedirectURI: "https://quiz.example/cb", Scopes: []string{bot.ScopeGroupsRead, bot.ScopeMessagesRead},
+		SecretHash: bot.HashToken("s1"), Updated: t0}
+	if err := s.SetApp(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	a.Description, a.SecretHash = "Quiz 2", bot.HashToken("s2")
+	if err := s.SetApp(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.App(ctx, b.ID)
+	if err != nil || got.Description != "Quiz 2" || !slices.Equal(got.SecretHash, a.SecretHash) || !slices.Equal(got.Scopes, a.Scopes) || !got.Updated.Equal(t0) {
+		t.Fatalf("App = %+v, %v; want %+v", got, err, a)
+	}
+
+	// A code is taken once.
+	c := bot.AppCode{Hash: bot.HashToken("code"), Bot: b.ID, Group: 7, Scopes: []string{bot.ScopeGroupsRead}, By: 9, Redirect: a.RedirectURI,
+		Challenge: "ch", Expires: t0.Add(bot.CodeTTL)}
+	if err := s.AddAppCode(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	taken := 0
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gc, err := s.TakeAppCode(ctx, c.Hash)
+			if err == nil {
+				mu.Lock()
+				taken++
+				mu.Unlock()
+				if gc.Bot != b.ID || gc.Group != 7 || gc.By != 9 || gc.Challenge != "ch" || gc.Redirect != a.RedirectURI || !gc.Expires.Equal(c.Expires) {
+					t.Errorf("TakeAppCode = %+v; want %+v", gc, c)
+				}
+			} else if hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+				t.Errorf("TakeAppCode: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if taken != 1 {
+		t.Fatalf("a code was taken %d times, want once", taken)
+	}
+
+	// Grants of a group; dropping one takes the group's tokens with it.
+	other := mustBot(t, s, 1, 302)
+	for _, g := range []bot.Grant{{Bot: b.ID, Group: 7, Scopes: []string{bot.ScopeGroupsRead}, By: 9, Created: t0},
+		{Bot: other.ID, Group: 7, Scopes: []string{bot.ScopeSend}, By: 9, Created: t0.Add(time.Second)},
+		{Bot: b.ID, Group: 8, Scopes: []string{bot.ScopeSend}, By: 9, Created: t0}} {
+		if err := s.SetGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gs, err := s.GroupGrants(ctx, 7)
+	if err != nil || len(gs) != 2 || gs[0].Bot != b.ID || gs[1].Bot != other.ID || !slices.Equal(gs[1].Scopes, []string{bot.ScopeSend}) {
+		t.Fatalf("GroupGrants(7) = %+v, %v", gs, err)
+	}
+	in7, err := s.AddToken(ctx, bot.Token{Bot: b.ID, Hash: bot.HashToken("t7"), Scopes: []string{bot.ScopeGroupsRead}, Group: 7, App: true, Created: t0}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := s.TokenByHash(ctx, bot.HashToken("t7")); err != nil || !tk.App || tk.Group != 7 {
+		t.Fatalf("app token = %+v, %v; want App and group 7", tk, err)
+	}
+	if _, err := s.AddToken(ctx, bot.Token{Bot: b.ID, Hash: bot.HashToken("t8"), Scopes: []string{bot.ScopeSend}, Group: 8, Created: t0}, 10); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.DropGrant(ctx, b.ID, 7)
+	if err != nil || !slices.Equal(ids, []int64{in7.ID}) {
+		t.Fatalf("DropGrant = %v, %v; want [%d]", ids, err, in7.ID)
+	}
+	if _, err := s.Grant(ctx, b.ID, 7); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("dropped grant still there: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, bot.HashToken("t7")); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("the group's token outlived its grant: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, bot.HashToken("t8")); err != nil {
+		t.Fatalf("another group's token went too: %v", err)
+	}
+	if _, err := s.Grant(ctx, other.ID, 7); err != nil {
+		t.Fatalf("another bot's grant went too: %v", err)
+	}
+	if _, err := s.DropGrant(ctx, b.ID, 7); hongyan.ErrorCode(err) != hongyan.CodeNotFound {
+		t.Fatalf("DropGrant twice: %v, want not_found", err)
 	}
 }

@@ -792,6 +792,541 @@ func (x *BotDeliveries) GetDeliveries() []*BotDelivery {
 	return nil
 }
 
+// Register my bot as a third-party app (again: update it and get a new
+// secret). Answered with BotAppSecret.
+type BotAppRegisterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bot           int64                  `protobuf:"varint,1,opt,name=bot,proto3" json:"bot,omitempty"`
+	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`                    // up to 200 characters
+	RedirectUri   string                 `protobuf:"bytes,3,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"` // http(s); where consents send their code
+	Scopes        []string               `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`                              // of groups:read, profiles:read, messages:read, messages:send, apps:write
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotAppRegisterRequest) Reset() {
+	*x = BotAppRegisterRequest{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotAppRegisterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotAppRegisterRequest) ProtoMessage() {}
+
+func (x *BotAppRegisterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotAppRegisterRequest.ProtoReflect.Descriptor instead.
+func (*BotAppRegisterRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *BotAppRegisterRequest) GetBot() int64 {
+	if x != nil {
+		return x.Bot
+	}
+	return 0
+}
+
+func (x *BotAppRegisterRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *BotAppRegisterRequest) GetRedirectUri() string {
+	if x != nil {
+		return x.RedirectUri
+	}
+	return ""
+}
+
+func (x *BotAppRegisterRequest) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+type BotAppSecret struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Secret        string                 `protobuf:"bytes,1,opt,name=secret,proto3" json:"secret,omitempty"` // hya_…, shown once; the app's client secret
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotAppSecret) Reset() {
+	*x = BotAppSecret{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotAppSecret) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotAppSecret) ProtoMessage() {}
+
+func (x *BotAppSecret) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotAppSecret.ProtoReflect.Descriptor instead.
+func (*BotAppSecret) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *BotAppSecret) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// An app as the consent screen shows it (bot_app_get with BotRef; any
+// signed-in user).
+type BotApp struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bot           *Bot                   `protobuf:"bytes,1,opt,name=bot,proto3" json:"bot,omitempty"`
+	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	RedirectUri   string                 `protobuf:"bytes,3,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`
+	Scopes        []string               `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotApp) Reset() {
+	*x = BotApp{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotApp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotApp) ProtoMessage() {}
+
+func (x *BotApp) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotApp.ProtoReflect.Descriptor instead.
+func (*BotApp) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *BotApp) GetBot() *Bot {
+	if x != nil {
+		return x.Bot
+	}
+	return nil
+}
+
+func (x *BotApp) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *BotApp) GetRedirectUri() string {
+	if x != nil {
+		return x.RedirectUri
+	}
+	return ""
+}
+
+func (x *BotApp) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+// I, the group's owner, consent: the app's bot joins the group with
+// scopes (a subset of what the app asks for). Answered with BotAppCode:
+// the web client sends the browser to redirect_uri?code=…&state=….
+type BotAppAuthorizeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	App           int64                  `protobuf:"varint,1,opt,name=app,proto3" json:"app,omitempty"` // the app's bot ID
+	Group         int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Scopes        []string               `protobuf:"bytes,3,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	RedirectUri   string                 `protobuf:"bytes,4,opt,name=redirect_uri,json=redirectUri,proto3" json:"redirect_uri,omitempty"`       // must be the app's
+	CodeChallenge string                 `protobuf:"bytes,5,opt,name=code_challenge,json=codeChallenge,proto3" json:"code_challenge,omitempty"` // PKCE S256, optional
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotAppAuthorizeRequest) Reset() {
+	*x = BotAppAuthorizeRequest{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotAppAuthorizeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotAppAuthorizeRequest) ProtoMessage() {}
+
+func (x *BotAppAuthorizeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotAppAuthorizeRequest.ProtoReflect.Descriptor instead.
+func (*BotAppAuthorizeRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BotAppAuthorizeRequest) GetApp() int64 {
+	if x != nil {
+		return x.App
+	}
+	return 0
+}
+
+func (x *BotAppAuthorizeRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *BotAppAuthorizeRequest) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+func (x *BotAppAuthorizeRequest) GetRedirectUri() string {
+	if x != nil {
+		return x.RedirectUri
+	}
+	return ""
+}
+
+func (x *BotAppAuthorizeRequest) GetCodeChallenge() string {
+	if x != nil {
+		return x.CodeChallenge
+	}
+	return ""
+}
+
+type BotAppCode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"` // hyc_…, exchanged once within 5 minutes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotAppCode) Reset() {
+	*x = BotAppCode{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotAppCode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotAppCode) ProtoMessage() {}
+
+func (x *BotAppCode) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotAppCode.ProtoReflect.Descriptor instead.
+func (*BotAppCode) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BotAppCode) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+// The apps and bots granted scopes in a group I own. Answered with
+// BotGroupApps.
+type BotGroupAppsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotGroupAppsRequest) Reset() {
+	*x = BotGroupAppsRequest{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotGroupAppsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotGroupAppsRequest) ProtoMessage() {}
+
+func (x *BotGroupAppsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotGroupAppsRequest.ProtoReflect.Descriptor instead.
+func (*BotGroupAppsRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *BotGroupAppsRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+type BotGroupApp struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bot           *Bot                   `protobuf:"bytes,1,opt,name=bot,proto3" json:"bot,omitempty"`
+	App           bool                   `protobuf:"varint,2,opt,name=app,proto3" json:"app,omitempty"` // registered as a third-party app
+	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Scopes        []string               `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	GrantedBy     int64                  `protobuf:"varint,5,opt,name=granted_by,json=grantedBy,proto3" json:"granted_by,omitempty"`
+	Granted       int64                  `protobuf:"varint,6,opt,name=granted,proto3" json:"granted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotGroupApp) Reset() {
+	*x = BotGroupApp{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotGroupApp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotGroupApp) ProtoMessage() {}
+
+func (x *BotGroupApp) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotGroupApp.ProtoReflect.Descriptor instead.
+func (*BotGroupApp) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BotGroupApp) GetBot() *Bot {
+	if x != nil {
+		return x.Bot
+	}
+	return nil
+}
+
+func (x *BotGroupApp) GetApp() bool {
+	if x != nil {
+		return x.App
+	}
+	return false
+}
+
+func (x *BotGroupApp) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *BotGroupApp) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+func (x *BotGroupApp) GetGrantedBy() int64 {
+	if x != nil {
+		return x.GrantedBy
+	}
+	return 0
+}
+
+func (x *BotGroupApp) GetGranted() int64 {
+	if x != nil {
+		return x.Granted
+	}
+	return 0
+}
+
+type BotGroupApps struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Apps          []*BotGroupApp         `protobuf:"bytes,1,rep,name=apps,proto3" json:"apps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotGroupApps) Reset() {
+	*x = BotGroupApps{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotGroupApps) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotGroupApps) ProtoMessage() {}
+
+func (x *BotGroupApps) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotGroupApps.ProtoReflect.Descriptor instead.
+func (*BotGroupApps) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *BotGroupApps) GetApps() []*BotGroupApp {
+	if x != nil {
+		return x.Apps
+	}
+	return nil
+}
+
+// Take back what I granted a bot or app in a group I own: its grant and
+// group tokens go at once and it leaves the group.
+type BotAppRevokeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Bot           int64                  `protobuf:"varint,2,opt,name=bot,proto3" json:"bot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BotAppRevokeRequest) Reset() {
+	*x = BotAppRevokeRequest{}
+	mi := &file_hongyan_v1_bot_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BotAppRevokeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BotAppRevokeRequest) ProtoMessage() {}
+
+func (x *BotAppRevokeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_bot_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BotAppRevokeRequest.ProtoReflect.Descriptor instead.
+func (*BotAppRevokeRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_bot_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BotAppRevokeRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *BotAppRevokeRequest) GetBot() int64 {
+	if x != nil {
+		return x.Bot
+	}
+	return 0
+}
+
 var File_hongyan_v1_bot_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_bot_proto_rawDesc = "" +
@@ -855,7 +1390,43 @@ const file_hongyan_v1_bot_proto_rawDesc = "" +
 	"\rBotDeliveries\x127\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x17.hongyan.v1.BotDeliveryR\n" +
-	"deliveriesB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"deliveries\"\x86\x01\n" +
+	"\x15BotAppRegisterRequest\x12\x10\n" +
+	"\x03bot\x18\x01 \x01(\x03R\x03bot\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12!\n" +
+	"\fredirect_uri\x18\x03 \x01(\tR\vredirectUri\x12\x16\n" +
+	"\x06scopes\x18\x04 \x03(\tR\x06scopes\"&\n" +
+	"\fBotAppSecret\x12\x16\n" +
+	"\x06secret\x18\x01 \x01(\tR\x06secret\"\x88\x01\n" +
+	"\x06BotApp\x12!\n" +
+	"\x03bot\x18\x01 \x01(\v2\x0f.hongyan.v1.BotR\x03bot\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12!\n" +
+	"\fredirect_uri\x18\x03 \x01(\tR\vredirectUri\x12\x16\n" +
+	"\x06scopes\x18\x04 \x03(\tR\x06scopes\"\xa2\x01\n" +
+	"\x16BotAppAuthorizeRequest\x12\x10\n" +
+	"\x03app\x18\x01 \x01(\x03R\x03app\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x16\n" +
+	"\x06scopes\x18\x03 \x03(\tR\x06scopes\x12!\n" +
+	"\fredirect_uri\x18\x04 \x01(\tR\vredirectUri\x12%\n" +
+	"\x0ecode_challenge\x18\x05 \x01(\tR\rcodeChallenge\" \n" +
+	"\n" +
+	"BotAppCode\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"+\n" +
+	"\x13BotGroupAppsRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\"\xb5\x01\n" +
+	"\vBotGroupApp\x12!\n" +
+	"\x03bot\x18\x01 \x01(\v2\x0f.hongyan.v1.BotR\x03bot\x12\x10\n" +
+	"\x03app\x18\x02 \x01(\bR\x03app\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\x16\n" +
+	"\x06scopes\x18\x04 \x03(\tR\x06scopes\x12\x1d\n" +
+	"\n" +
+	"granted_by\x18\x05 \x01(\x03R\tgrantedBy\x12\x18\n" +
+	"\agranted\x18\x06 \x01(\x03R\agranted\";\n" +
+	"\fBotGroupApps\x12+\n" +
+	"\x04apps\x18\x01 \x03(\v2\x17.hongyan.v1.BotGroupAppR\x04apps\"=\n" +
+	"\x13BotAppRevokeRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x10\n" +
+	"\x03bot\x18\x02 \x01(\x03R\x03botB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_bot_proto_rawDescOnce sync.Once
@@ -869,31 +1440,43 @@ func file_hongyan_v1_bot_proto_rawDescGZIP() []byte {
 	return file_hongyan_v1_bot_proto_rawDescData
 }
 
-var file_hongyan_v1_bot_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_hongyan_v1_bot_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_hongyan_v1_bot_proto_goTypes = []any{
-	(*BotCreateRequest)(nil),     // 0: hongyan.v1.BotCreateRequest
-	(*Bot)(nil),                  // 1: hongyan.v1.Bot
-	(*BotCreated)(nil),           // 2: hongyan.v1.BotCreated
-	(*BotList)(nil),              // 3: hongyan.v1.BotList
-	(*BotTokenRequest)(nil),      // 4: hongyan.v1.BotTokenRequest
-	(*BotToken)(nil),             // 5: hongyan.v1.BotToken
-	(*BotAddToGroupRequest)(nil), // 6: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),    // 7: hongyan.v1.BotWebhookRequest
-	(*BotWebhook)(nil),           // 8: hongyan.v1.BotWebhook
-	(*BotRef)(nil),               // 9: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil), // 10: hongyan.v1.BotDeliveriesRequest
-	(*BotDelivery)(nil),          // 11: hongyan.v1.BotDelivery
-	(*BotDeliveries)(nil),        // 12: hongyan.v1.BotDeliveries
+	(*BotCreateRequest)(nil),       // 0: hongyan.v1.BotCreateRequest
+	(*Bot)(nil),                    // 1: hongyan.v1.Bot
+	(*BotCreated)(nil),             // 2: hongyan.v1.BotCreated
+	(*BotList)(nil),                // 3: hongyan.v1.BotList
+	(*BotTokenRequest)(nil),        // 4: hongyan.v1.BotTokenRequest
+	(*BotToken)(nil),               // 5: hongyan.v1.BotToken
+	(*BotAddToGroupRequest)(nil),   // 6: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),      // 7: hongyan.v1.BotWebhookRequest
+	(*BotWebhook)(nil),             // 8: hongyan.v1.BotWebhook
+	(*BotRef)(nil),                 // 9: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),   // 10: hongyan.v1.BotDeliveriesRequest
+	(*BotDelivery)(nil),            // 11: hongyan.v1.BotDelivery
+	(*BotDeliveries)(nil),          // 12: hongyan.v1.BotDeliveries
+	(*BotAppRegisterRequest)(nil),  // 13: hongyan.v1.BotAppRegisterRequest
+	(*BotAppSecret)(nil),           // 14: hongyan.v1.BotAppSecret
+	(*BotApp)(nil),                 // 15: hongyan.v1.BotApp
+	(*BotAppAuthorizeRequest)(nil), // 16: hongyan.v1.BotAppAuthorizeRequest
+	(*BotAppCode)(nil),             // 17: hongyan.v1.BotAppCode
+	(*BotGroupAppsRequest)(nil),    // 18: hongyan.v1.BotGroupAppsRequest
+	(*BotGroupApp)(nil),            // 19: hongyan.v1.BotGroupApp
+	(*BotGroupApps)(nil),           // 20: hongyan.v1.BotGroupApps
+	(*BotAppRevokeRequest)(nil),    // 21: hongyan.v1.BotAppRevokeRequest
 }
 var file_hongyan_v1_bot_proto_depIdxs = []int32{
 	1,  // 0: hongyan.v1.BotCreated.bot:type_name -> hongyan.v1.Bot
 	1,  // 1: hongyan.v1.BotList.bots:type_name -> hongyan.v1.Bot
 	11, // 2: hongyan.v1.BotDeliveries.deliveries:type_name -> hongyan.v1.BotDelivery
-	3,  // [3:3] is the sub-list for method output_type
-	3,  // [3:3] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	1,  // 3: hongyan.v1.BotApp.bot:type_name -> hongyan.v1.Bot
+	1,  // 4: hongyan.v1.BotGroupApp.bot:type_name -> hongyan.v1.Bot
+	19, // 5: hongyan.v1.BotGroupApps.apps:type_name -> hongyan.v1.BotGroupApp
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_bot_proto_init() }
@@ -907,7 +1490,7 @@ func file_hongyan_v1_bot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_bot_proto_rawDesc), len(file_hongyan_v1_bot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -110,8 +110,8 @@ func (s Store) AddToken(ctx context.Context, tk bot.Token, max int) (bot.Token, 
 		if n >= int64(max) {
 			return hongyan.Errorf(hongyan.CodePrecondition, "a bot holds at most %d tokens", max)
 		}
-		_, err := t.Write(`INSERT INTO bot_tokens (bot, hash, scopes, grp, created) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			[]any{tk.Bot, tk.Hash, strings.Join(tk.Scopes, ","), int64(tk.Group), sqldb.Ms(tk.Created)}, &tk.ID)
+		_, err := t.Write(`INSERT INTO bot_tokens (bot, hash, scopes, grp, app, created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			[]any{tk.Bot, tk.Hash, strings.Join(tk.Scopes, ","), int64(tk.Group), tk.App, sqldb.Ms(tk.Created)}, &tk.ID)
 		return sqldb.Internal(err)
 	})
 	return tk, err
@@ -122,8 +122,8 @@ func (s Store) TokenByHash(ctx context.Context, hash []byte) (bot.Token, error) 
 	tk := bot.Token{Hash: hash}
 	var scopes string
 	var grp, created int64
-	found, err := s.db.QueryRow(ctx, `SELECT id, bot, scopes, grp, created FROM bot_tokens WHERE hash = $1`, []any{hash},
-		&tk.ID, &tk.Bot, &scopes, &grp, &created)
+	found, err := s.db.QueryRow(ctx, `SELECT id, bot, scopes, grp, app, created FROM bot_tokens WHERE hash = $1`, []any{hash},
+		&tk.ID, &tk.Bot, &scopes, &grp, &tk.App, &created)
 	if err != nil {
 		return bot.Token{}, err
 	}
@@ -132,6 +132,20 @@ func (s Store) TokenByHash(ctx context.Context, hash []byte) (bot.Token, error) 
 	}
 	tk.Scopes, tk.Group, tk.Created = strings.Split(scopes, ","), hongyan.ConversationID(grp), sqldb.Tm(created)
 	return tk, nil
+}
+
+// DeleteToken removes the bot's token id.
+func (s Store) DeleteToken(ctx context.Context, b, id int64) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		n, err := t.Exec(`DELETE FROM bot_tokens WHERE id = $1 AND bot = $2`, id, b)
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if n == 0 {
+			return sqldb.NotFound("no such token")
+		}
+		return nil
+	})
 }
 
 // SetGrant stores g in place of the bot's grant for the group.

@@ -18,7 +18,7 @@ export const OAUTH_PATH = "/oauth/authorize";
 // settled runs a request once the connection is set up, again when the
 // socket was replaced under it (just after signing in the client drops the
 // signed-out socket and opens an authenticated one).
-async function settled<T>(fn: () => Promise<T>): Promise<T> {
+export async function settled<T>(fn: () => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
     await app.conn.soon();
     try {
@@ -29,18 +29,22 @@ async function settled<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function oauthScreen(): View {
+// consentCard is the frame of a consent screen (this one, and a group
+// app's in botapps.ts): its body, how it fails (data-PREFIX-error) and how
+// it leaves for the requester's page (data-PREFIX-leaving).
+export function consentCard(screen: string, title: string, prefix: string) {
   const body = h("div", { class: "oauth-body", attrs: { "aria-live": "polite" } });
-  const el = h(
-    "div",
-    { class: "auth oauth", data: { screen: "oauth" } },
-    h("main", { class: "auth-card oauth-card" }, h("h1", "oauth-title", t("oauth_title")), body),
-  );
-  const fail = (text: string) => replace(body, h("p", { class: "empty", attrs: { role: "alert" }, data: { oauthError: "" } }, text));
+  const el = h("div", { class: "auth oauth", data: { screen } }, h("main", { class: "auth-card oauth-card" }, h("h1", "oauth-title", title), body));
+  const fail = (text: string) => replace(body, h("p", { class: "empty", attrs: { role: "alert" }, data: { [`${prefix}Error`]: "" } }, text));
   const leave = (href: string, how: string) => {
-    replace(body, h("p", { class: "hint", data: { oauthLeaving: how } }, t("oauth_returning")));
+    replace(body, h("p", { class: "hint", data: { [`${prefix}Leaving`]: how } }, t("oauth_returning")));
     location.replace(href);
   };
+  return { el, body, fail, leave };
+}
+
+export function oauthScreen(): View {
+  const { el, body, fail, leave } = consentCard("oauth", t("oauth_title"), "oauth");
   const r = parseRequest(location.search);
   if (!r) {
     fail(t("oauth_bad_request"));

@@ -4,6 +4,7 @@ import type { Route } from "../lib/router";
 import type { View } from "./shell";
 import { chatView } from "./chat";
 import { chatInfo, groupInfo, groupMembers } from "./group";
+import { groupBots } from "./botapps";
 import { addFriend, addLink, contactCard, createGroup, groupsList, invitations, joinByLink, requests } from "./contacts";
 import { broadcast, chatSearch, favorites, scan, search } from "./discover";
 import { bottle, bottles, nearby, shake } from "./finds";
@@ -38,6 +39,8 @@ export function detailView(r: Route): View {
       return groupBook(id());
     case "group-livecodes":
       return liveCodes(id());
+    case "group-bots":
+      return groupBots(id());
     case "livecode":
       return liveCode(id());
     case "livecode-join":

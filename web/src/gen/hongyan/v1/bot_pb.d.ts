@@ -381,3 +381,261 @@ export declare type BotDeliveries = Message<"hongyan.v1.BotDeliveries"> & {
  */
 export declare const BotDeliveriesSchema: GenMessage<BotDeliveries>;
 
+/**
+ * Register my bot as a third-party app (again: update it and get a new
+ * secret). Answered with BotAppSecret.
+ *
+ * @generated from message hongyan.v1.BotAppRegisterRequest
+ */
+export declare type BotAppRegisterRequest = Message<"hongyan.v1.BotAppRegisterRequest"> & {
+  /**
+   * @generated from field: int64 bot = 1;
+   */
+  bot: bigint;
+
+  /**
+   * up to 200 characters
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * http(s); where consents send their code
+   *
+   * @generated from field: string redirect_uri = 3;
+   */
+  redirectUri: string;
+
+  /**
+   * of groups:read, profiles:read, messages:read, messages:send, apps:write
+   *
+   * @generated from field: repeated string scopes = 4;
+   */
+  scopes: string[];
+};
+
+/**
+ * Describes the message hongyan.v1.BotAppRegisterRequest.
+ * Use `create(BotAppRegisterRequestSchema)` to create a new message.
+ */
+export declare const BotAppRegisterRequestSchema: GenMessage<BotAppRegisterRequest>;
+
+/**
+ * @generated from message hongyan.v1.BotAppSecret
+ */
+export declare type BotAppSecret = Message<"hongyan.v1.BotAppSecret"> & {
+  /**
+   * hya_…, shown once; the app's client secret
+   *
+   * @generated from field: string secret = 1;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message hongyan.v1.BotAppSecret.
+ * Use `create(BotAppSecretSchema)` to create a new message.
+ */
+export declare const BotAppSecretSchema: GenMessage<BotAppSecret>;
+
+/**
+ * An app as the consent screen shows it (bot_app_get with BotRef; any
+ * signed-in user).
+ *
+ * @generated from message hongyan.v1.BotApp
+ */
+export declare type BotApp = Message<"hongyan.v1.BotApp"> & {
+  /**
+   * @generated from field: hongyan.v1.Bot bot = 1;
+   */
+  bot?: Bot | undefined;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * @generated from field: string redirect_uri = 3;
+   */
+  redirectUri: string;
+
+  /**
+   * @generated from field: repeated string scopes = 4;
+   */
+  scopes: string[];
+};
+
+/**
+ * Describes the message hongyan.v1.BotApp.
+ * Use `create(BotAppSchema)` to create a new message.
+ */
+export declare const BotAppSchema: GenMessage<BotApp>;
+
+/**
+ * I, the group's owner, consent: the app's bot joins the group with
+ * scopes (a subset of what the app asks for). Answered with BotAppCode:
+ * the web client sends the browser to redirect_uri?code=…&state=….
+ *
+ * @generated from message hongyan.v1.BotAppAuthorizeRequest
+ */
+export declare type BotAppAuthorizeRequest = Message<"hongyan.v1.BotAppAuthorizeRequest"> & {
+  /**
+   * the app's bot ID
+   *
+   * @generated from field: int64 app = 1;
+   */
+  app: bigint;
+
+  /**
+   * @generated from field: int64 group = 2;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: repeated string scopes = 3;
+   */
+  scopes: string[];
+
+  /**
+   * must be the app's
+   *
+   * @generated from field: string redirect_uri = 4;
+   */
+  redirectUri: string;
+
+  /**
+   * PKCE S256, optional
+   *
+   * @generated from field: string code_challenge = 5;
+   */
+  codeChallenge: string;
+};
+
+/**
+ * Describes the message hongyan.v1.BotAppAuthorizeRequest.
+ * Use `create(BotAppAuthorizeRequestSchema)` to create a new message.
+ */
+export declare const BotAppAuthorizeRequestSchema: GenMessage<BotAppAuthorizeRequest>;
+
+/**
+ * @generated from message hongyan.v1.BotAppCode
+ */
+export declare type BotAppCode = Message<"hongyan.v1.BotAppCode"> & {
+  /**
+   * hyc_…, exchanged once within 5 minutes
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message hongyan.v1.BotAppCode.
+ * Use `create(BotAppCodeSchema)` to create a new message.
+ */
+export declare const BotAppCodeSchema: GenMessage<BotAppCode>;
+
+/**
+ * The apps and bots granted scopes in a group I own. Answered with
+ * BotGroupApps.
+ *
+ * @generated from message hongyan.v1.BotGroupAppsRequest
+ */
+export declare type BotGroupAppsRequest = Message<"hongyan.v1.BotGroupAppsRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.BotGroupAppsRequest.
+ * Use `create(BotGroupAppsRequestSchema)` to create a new message.
+ */
+export declare const BotGroupAppsRequestSchema: GenMessage<BotGroupAppsRequest>;
+
+/**
+ * @generated from message hongyan.v1.BotGroupApp
+ */
+export declare type BotGroupApp = Message<"hongyan.v1.BotGroupApp"> & {
+  /**
+   * @generated from field: hongyan.v1.Bot bot = 1;
+   */
+  bot?: Bot | undefined;
+
+  /**
+   * registered as a third-party app
+   *
+   * @generated from field: bool app = 2;
+   */
+  app: boolean;
+
+  /**
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * @generated from field: repeated string scopes = 4;
+   */
+  scopes: string[];
+
+  /**
+   * @generated from field: int64 granted_by = 5;
+   */
+  grantedBy: bigint;
+
+  /**
+   * @generated from field: int64 granted = 6;
+   */
+  granted: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.BotGroupApp.
+ * Use `create(BotGroupAppSchema)` to create a new message.
+ */
+export declare const BotGroupAppSchema: GenMessage<BotGroupApp>;
+
+/**
+ * @generated from message hongyan.v1.BotGroupApps
+ */
+export declare type BotGroupApps = Message<"hongyan.v1.BotGroupApps"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.BotGroupApp apps = 1;
+   */
+  apps: BotGroupApp[];
+};
+
+/**
+ * Describes the message hongyan.v1.BotGroupApps.
+ * Use `create(BotGroupAppsSchema)` to create a new message.
+ */
+export declare const BotGroupAppsSchema: GenMessage<BotGroupApps>;
+
+/**
+ * Take back what I granted a bot or app in a group I own: its grant and
+ * group tokens go at once and it leaves the group.
+ *
+ * @generated from message hongyan.v1.BotAppRevokeRequest
+ */
+export declare type BotAppRevokeRequest = Message<"hongyan.v1.BotAppRevokeRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 bot = 2;
+   */
+  bot: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.BotAppRevokeRequest.
+ * Use `create(BotAppRevokeRequestSchema)` to create a new message.
+ */
+export declare const BotAppRevokeRequestSchema: GenMessage<BotAppRevokeRequest>;
+

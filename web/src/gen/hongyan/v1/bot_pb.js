@@ -15,7 +15,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file hongyan/v1/bot.proto.
  */
 export const file_hongyan_v1_bot = /*@__PURE__*/
-  fileDesc("ChRob25neWFuL3YxL2JvdC5wcm90bxIKaG9uZ3lhbi52MSIgChBCb3RDcmVhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiVQoDQm90EgoKAmlkGAEgASgDEg8KB2FjY291bnQYAiABKAMSEgoKYWNjb3VudF9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEg8KB2NyZWF0ZWQYBSABKAMiOQoKQm90Q3JlYXRlZBIcCgNib3QYASABKAsyDy5ob25neWFuLnYxLkJvdBINCgV0b2tlbhgCIAEoCSIoCgdCb3RMaXN0Eh0KBGJvdHMYASADKAsyDy5ob25neWFuLnYxLkJvdCI9Cg9Cb3RUb2tlblJlcXVlc3QSCwoDYm90GAEgASgDEg4KBnNjb3BlcxgCIAMoCRINCgVncm91cBgDIAEoAyIZCghCb3RUb2tlbhINCgV0b2tlbhgBIAEoCSJTChRCb3RBZGRUb0dyb3VwUmVxdWVzdBINCgVncm91cBgBIAEoAxILCgNib3QYAiABKAMSDgoGc2NvcGVzGAMgAygJEg8KB2FjY291bnQYBCABKAMiLQoRQm90V2ViaG9va1JlcXVlc3QSCwoDYm90GAEgASgDEgsKA3VybBgCIAEoCSIpCgpCb3RXZWJob29rEgsKA3VybBgBIAEoCRIOCgZzZWNyZXQYAiABKAkiFQoGQm90UmVmEgsKA2JvdBgBIAEoAyJCChRCb3REZWxpdmVyaWVzUmVxdWVzdBILCgNib3QYASABKAMSDgoGYmVmb3JlGAIgASgDEg0KBWxpbWl0GAMgASgNIrkBCgtCb3REZWxpdmVyeRIKCgJpZBgBIAEoAxIQCghldmVudF9pZBgCIAEoCRISCgpldmVudF90eXBlGAMgASgJEg4KBnN0YXR1cxgEIAEoCRIQCghhdHRlbXB0cxgFIAEoDRIPCgduZXh0X2F0GAYgASgDEhMKC2xhc3Rfc3RhdHVzGAcgASgNEhIKCmxhc3RfZXJyb3IYCCABKAkSDwoHdXBkYXRlZBgJIAEoAxILCgN1cmwYCiABKAkiPAoNQm90RGVsaXZlcmllcxIrCgpkZWxpdmVyaWVzGAEgAygLMhcuaG9uZ3lhbi52MS5Cb3REZWxpdmVyeUIqWihob25neWFuL2ludGVybmFsL2dlbi9ob25neWFudjE7aG9uZ3lhbnYxYgZwcm90bzM");
+  fileDesc("ChRob25neWFuL3YxL2JvdC5wcm90bxIKaG9uZ3lhbi52MSIgChBCb3RDcmVhdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiVQoDQm90EgoKAmlkGAEgASgDEg8KB2FjY291bnQYAiABKAMSEgoKYWNjb3VudF9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEg8KB2NyZWF0ZWQYBSABKAMiOQoKQm90Q3JlYXRlZBIcCgNib3QYASABKAsyDy5ob25neWFuLnYxLkJvdBINCgV0b2tlbhgCIAEoCSIoCgdCb3RMaXN0Eh0KBGJvdHMYASADKAsyDy5ob25neWFuLnYxLkJvdCI9Cg9Cb3RUb2tlblJlcXVlc3QSCwoDYm90GAEgASgDEg4KBnNjb3BlcxgCIAMoCRINCgVncm91cBgDIAEoAyIZCghCb3RUb2tlbhINCgV0b2tlbhgBIAEoCSJTChRCb3RBZGRUb0dyb3VwUmVxdWVzdBINCgVncm91cBgBIAEoAxILCgNib3QYAiABKAMSDgoGc2NvcGVzGAMgAygJEg8KB2FjY291bnQYBCABKAMiLQoRQm90V2ViaG9va1JlcXVlc3QSCwoDYm90GAEgASgDEgsKA3VybBgCIAEoCSIpCgpCb3RXZWJob29rEgsKA3VybBgBIAEoCRIOCgZzZWNyZXQYAiABKAkiFQoGQm90UmVmEgsKA2JvdBgBIAEoAyJCChRCb3REZWxpdmVyaWVzUmVxdWVzdBILCgNib3QYASABKAMSDgoGYmVmb3JlGAIgASgDEg0KBWxpbWl0GAMgASgNIrkBCgtCb3REZWxpdmVyeRIKCgJpZBgBIAEoAxIQCghldmVudF9pZBgCIAEoCRISCgpldmVudF90eXBlGAMgASgJEg4KBnN0YXR1cxgEIAEoCRIQCghhdHRlbXB0cxgFIAEoDRIPCgduZXh0X2F0GAYgASgDEhMKC2xhc3Rfc3RhdHVzGAcgASgNEhIKCmxhc3RfZXJyb3IYCCABKAkSDwoHdXBkYXRlZBgJIAEoAxILCgN1cmwYCiABKAkiPAoNQm90RGVsaXZlcmllcxIrCgpkZWxpdmVyaWVzGAEgAygLMhcuaG9uZ3lhbi52MS5Cb3REZWxpdmVyeSJfChVCb3RBcHBSZWdpc3RlclJlcXVlc3QSCwoDYm90GAEgASgDEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhQKDHJlZGlyZWN0X3VyaRgDIAEoCRIOCgZzY29wZXMYBCADKAkiHgoMQm90QXBwU2VjcmV0Eg4KBnNlY3JldBgBIAEoCSJhCgZCb3RBcHASHAoDYm90GAEgASgLMg8uaG9uZ3lhbi52MS5Cb3QSEwoLZGVzY3JpcHRpb24YAiABKAkSFAoMcmVkaXJlY3RfdXJpGAMgASgJEg4KBnNjb3BlcxgEIAMoCSJyChZCb3RBcHBBdXRob3JpemVSZXF1ZXN0EgsKA2FwcBgBIAEoAxINCgVncm91cBgCIAEoAxIOCgZzY29wZXMYAyADKAkSFAoMcmVkaXJlY3RfdXJpGAQgASgJEhYKDmNvZGVfY2hhbGxlbmdlGAUgASgJIhoKCkJvdEFwcENvZGUSDAoEY29kZRgBIAEoCSIkChNCb3RHcm91cEFwcHNSZXF1ZXN0Eg0KBWdyb3VwGAEgASgDIoIBCgtCb3RHcm91cEFwcBIcCgNib3QYASABKAsyDy5ob25neWFuLnYxLkJvdBILCgNhcHAYAiABKAgSEwoLZGVzY3JpcHRpb24YAyABKAkSDgoGc2NvcGVzGAQgAygJEhIKCmdyYW50ZWRfYnkYBSABKAMSDwoHZ3JhbnRlZBgGIAEoAyI1CgxCb3RHcm91cEFwcHMSJQoEYXBwcxgBIAMoCzIXLmhvbmd5YW4udjEuQm90R3JvdXBBcHAiMQoTQm90QXBwUmV2b2tlUmVxdWVzdBINCgVncm91cBgBIAEoAxILCgNib3QYAiABKANCKlooaG9uZ3lhbi9pbnRlcm5hbC9nZW4vaG9uZ3lhbnYxO2hvbmd5YW52MWIGcHJvdG8z");
 
 /**
  * Describes the message hongyan.v1.BotCreateRequest.
@@ -107,4 +107,67 @@ export const BotDeliverySchema = /*@__PURE__*/
  */
 export const BotDeliveriesSchema = /*@__PURE__*/
   messageDesc(file_hongyan_v1_bot, 12);
+
+/**
+ * Describes the message hongyan.v1.BotAppRegisterRequest.
+ * Use `create(BotAppRegisterRequestSchema)` to create a new message.
+ */
+export const BotAppRegisterRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 13);
+
+/**
+ * Describes the message hongyan.v1.BotAppSecret.
+ * Use `create(BotAppSecretSchema)` to create a new message.
+ */
+export const BotAppSecretSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 14);
+
+/**
+ * Describes the message hongyan.v1.BotApp.
+ * Use `create(BotAppSchema)` to create a new message.
+ */
+export const BotAppSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 15);
+
+/**
+ * Describes the message hongyan.v1.BotAppAuthorizeRequest.
+ * Use `create(BotAppAuthorizeRequestSchema)` to create a new message.
+ */
+export const BotAppAuthorizeRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 16);
+
+/**
+ * Describes the message hongyan.v1.BotAppCode.
+ * Use `create(BotAppCodeSchema)` to create a new message.
+ */
+export const BotAppCodeSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 17);
+
+/**
+ * Describes the message hongyan.v1.BotGroupAppsRequest.
+ * Use `create(BotGroupAppsRequestSchema)` to create a new message.
+ */
+export const BotGroupAppsRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 18);
+
+/**
+ * Describes the message hongyan.v1.BotGroupApp.
+ * Use `create(BotGroupAppSchema)` to create a new message.
+ */
+export const BotGroupAppSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 19);
+
+/**
+ * Describes the message hongyan.v1.BotGroupApps.
+ * Use `create(BotGroupAppsSchema)` to create a new message.
+ */
+export const BotGroupAppsSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 20);
+
+/**
+ * Describes the message hongyan.v1.BotAppRevokeRequest.
+ * Use `create(BotAppRevokeRequestSchema)` to create a new message.
+ */
+export const BotAppRevokeRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_bot, 21);
 

@@ -20,7 +20,7 @@ import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
-import type { Bot, BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
+import type { Bot, BotAddToGroupRequest, BotApp, BotAppAuthorizeRequest, BotAppCode, BotAppRegisterRequest, BotAppRevokeRequest, BotAppSecret, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotGroupApps, BotGroupAppsRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1334,6 +1334,36 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: BotDeliveriesRequest;
     case: "botDeliveries";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAppRegisterRequest bot_app_register = 332;
+     */
+    value: BotAppRegisterRequest;
+    case: "botAppRegister";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotRef bot_app_get = 333;
+     */
+    value: BotRef;
+    case: "botAppGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAppAuthorizeRequest bot_app_authorize = 334;
+     */
+    value: BotAppAuthorizeRequest;
+    case: "botAppAuthorize";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotGroupAppsRequest bot_group_apps = 335;
+     */
+    value: BotGroupAppsRequest;
+    case: "botGroupApps";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAppRevokeRequest bot_app_revoke = 336;
+     */
+    value: BotAppRevokeRequest;
+    case: "botAppRevoke";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2014,6 +2044,30 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: BotDeliveries;
     case: "botDeliveries";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAppSecret bot_app_secret = 332;
+     */
+    value: BotAppSecret;
+    case: "botAppSecret";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotApp bot_app = 333;
+     */
+    value: BotApp;
+    case: "botApp";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotAppCode bot_app_code = 334;
+     */
+    value: BotAppCode;
+    case: "botAppCode";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.BotGroupApps bot_group_apps = 335;
+     */
+    value: BotGroupApps;
+    case: "botGroupApps";
   } | { case: undefined; value?: undefined };
 };
 
