@@ -68,6 +68,7 @@ const (
 	AppAnnouncement App = 3
 	AppEvent        App = 4
 	AppHomework     App = 5
+	AppFile         App = 6
 )
 
 // CardKind says what happened that a card reports.
@@ -109,6 +110,7 @@ const (
 	// ChangeAnnouncement: Ref = the announcement.
 	ChangeAnnouncement = hongyan.ChangeGroupAnnouncement
 	ChangeEvent        = hongyan.ChangeGroupEvent // Ref = the event
+	ChangeFile         = hongyan.ChangeGroupFile  // Ref = the file
 )
 
 // Store keeps the apps durably; it is the union of the ports by app. A
@@ -122,6 +124,8 @@ type Store interface {
 	Homeworks
 	Announcements
 	Events
+	Files
+	EventReminders
 }
 
 // Polls keeps polls and their votes.
@@ -203,9 +207,13 @@ type Homeworks interface {
 	// Homeworks returns up to limit homework of group with IDs below
 	// before (0: from the newest), newest first.
 	Homeworks(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]Homework, error)
-	// Submit stores s in place of the user's earlier submission.
-	Submit(ctx context.Context, group hongyan.ConversationID, s Submission, notify []hongyan.Change) ([]hongyan.Change, error)
-	// Submissions returns the submissions of homework id, oldest first.
+	// Submit stores s in place of the user's earlier submission: its
+	// files replace the earlier one's (which are deleted), unless the
+	// group's files would then take more than quota bytes (an error with
+	// hongyan.CodePrecondition and ReasonQuotaFull, nothing changed).
+	Submit(ctx context.Context, group hongyan.ConversationID, s Submission, quota int64, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Submissions returns the submissions of homework id, oldest first,
+	// with their files.
 	Submissions(ctx context.Context, id int64) ([]Submission, error)
 	// Remind records a reminder of homework id of group at at, if the
 	// last one was before notBefore; ok is false (nothing changed) when it
