@@ -39,6 +39,8 @@ const (
 	GroupApp_GROUP_APP_ANNOUNCEMENT GroupApp = 3
 	GroupApp_GROUP_APP_EVENT        GroupApp = 4
 	GroupApp_GROUP_APP_HOMEWORK     GroupApp = 5
+	// Group files: the card's title is the file's name ("X uploaded NAME").
+	GroupApp_GROUP_APP_FILE GroupApp = 6
 )
 
 // Enum value maps for GroupApp.
@@ -50,6 +52,7 @@ var (
 		3: "GROUP_APP_ANNOUNCEMENT",
 		4: "GROUP_APP_EVENT",
 		5: "GROUP_APP_HOMEWORK",
+		6: "GROUP_APP_FILE",
 	}
 	GroupApp_value = map[string]int32{
 		"GROUP_APP_UNSPECIFIED":  0,
@@ -58,6 +61,7 @@ var (
 		"GROUP_APP_ANNOUNCEMENT": 3,
 		"GROUP_APP_EVENT":        4,
 		"GROUP_APP_HOMEWORK":     5,
+		"GROUP_APP_FILE":         6,
 	}
 )
 
@@ -975,10 +979,15 @@ func (x *HomeworkPostRequest) GetDue() int64 {
 // app_homework_submit: my answer (≤ 4000 characters), in place of an
 // earlier one, until it is due. Answers app_homework.
 type HomeworkSubmitRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
-	Homework      int64                  `protobuf:"varint,2,opt,name=homework,proto3" json:"homework,omitempty"`
-	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Group    int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Homework int64                  `protobuf:"varint,2,opt,name=homework,proto3" json:"homework,omitempty"`
+	Text     string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// Media IDs of my uploads (media_upload, class file or image) handed in
+	// with the answer, at most 9; with files the text may be empty. They
+	// replace an earlier submission's files and count in the group's file
+	// quota (failed_precondition, reason quota_full, when over it).
+	Files         []string `protobuf:"bytes,4,rep,name=files,proto3" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1034,11 +1043,21 @@ func (x *HomeworkSubmitRequest) GetText() string {
 	return ""
 }
 
+func (x *HomeworkSubmitRequest) GetFiles() []string {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
 type HomeworkSubmission struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`
-	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
-	At            int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`
+	Text  string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	At    int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	// The files handed in: downloadable by the submitter, the poster, the
+	// owner and admins.
+	Files         []*GroupFile `protobuf:"bytes,4,rep,name=files,proto3" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1092,6 +1111,13 @@ func (x *HomeworkSubmission) GetAt() int64 {
 		return x.At
 	}
 	return 0
+}
+
+func (x *HomeworkSubmission) GetFiles() []*GroupFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
 }
 
 type GroupHomework struct {
@@ -1642,14 +1668,18 @@ func (x *GroupAnnouncementList) GetAnnouncements() []*GroupAnnouncement {
 // year, with at most limit places (0: none, at most 10000). Any member who
 // may post may. Posts a card; answers app_event.
 type EventCreateRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
-	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	Place         string                 `protobuf:"bytes,3,opt,name=place,proto3" json:"place,omitempty"`
-	Start         int64                  `protobuf:"varint,4,opt,name=start,proto3" json:"start,omitempty"`
-	Limit         uint32                 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Group int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Title string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Place string                 `protobuf:"bytes,3,opt,name=place,proto3" json:"place,omitempty"`
+	Start int64                  `protobuf:"varint,4,opt,name=start,proto3" json:"start,omitempty"`
+	Limit uint32                 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Automatic reminders, in minutes before the start (e.g. 60 and 1440):
+	// at most 3, each 5 minutes to 7 days. Each posts the reminder card
+	// once, from the event's creator, mentioning those going.
+	RemindBeforeMinutes []uint32 `protobuf:"varint,6,rep,packed,name=remind_before_minutes,json=remindBeforeMinutes,proto3" json:"remind_before_minutes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *EventCreateRequest) Reset() {
@@ -1717,6 +1747,13 @@ func (x *EventCreateRequest) GetLimit() uint32 {
 	return 0
 }
 
+func (x *EventCreateRequest) GetRemindBeforeMinutes() []uint32 {
+	if x != nil {
+		return x.RemindBeforeMinutes
+	}
+	return nil
+}
+
 type GroupEvent struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1734,10 +1771,12 @@ type GroupEvent struct {
 	Going   []int64 `protobuf:"varint,11,rep,packed,name=going,proto3" json:"going,omitempty"`
 	Waiting []int64 `protobuf:"varint,12,rep,packed,name=waiting,proto3" json:"waiting,omitempty"`
 	// Mine: 0 not signed up, 1 going, 2 waiting (at waiting_at, from 1).
-	Mine          uint32 `protobuf:"varint,13,opt,name=mine,proto3" json:"mine,omitempty"`
-	WaitingAt     uint32 `protobuf:"varint,14,opt,name=waiting_at,json=waitingAt,proto3" json:"waiting_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Mine      uint32 `protobuf:"varint,13,opt,name=mine,proto3" json:"mine,omitempty"`
+	WaitingAt uint32 `protobuf:"varint,14,opt,name=waiting_at,json=waitingAt,proto3" json:"waiting_at,omitempty"`
+	// The automatic reminders, minutes before the start, ascending.
+	RemindBeforeMinutes []uint32 `protobuf:"varint,15,rep,packed,name=remind_before_minutes,json=remindBeforeMinutes,proto3" json:"remind_before_minutes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *GroupEvent) Reset() {
@@ -1868,6 +1907,13 @@ func (x *GroupEvent) GetWaitingAt() uint32 {
 	return 0
 }
 
+func (x *GroupEvent) GetRemindBeforeMinutes() []uint32 {
+	if x != nil {
+		return x.RemindBeforeMinutes
+	}
+	return nil
+}
+
 type GroupEventList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Events        []*GroupEvent          `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
@@ -1910,6 +1956,247 @@ func (x *GroupEventList) GetEvents() []*GroupEvent {
 		return x.Events
 	}
 	return nil
+}
+
+// app_file_add: share a media object I uploaded (media_upload) with the
+// group as a group file; any member who may post may (not when muted),
+// within the group's file quota (failed_precondition, reason quota_full).
+// Posts a card ("X uploaded NAME"); answers app_file.
+type FileAddRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Media         string                 `protobuf:"bytes,2,opt,name=media,proto3" json:"media,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileAddRequest) Reset() {
+	*x = FileAddRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileAddRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileAddRequest) ProtoMessage() {}
+
+func (x *FileAddRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileAddRequest.ProtoReflect.Descriptor instead.
+func (*FileAddRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *FileAddRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *FileAddRequest) GetMedia() string {
+	if x != nil {
+		return x.Media
+	}
+	return ""
+}
+
+// A file of a group. Download it through the media download path with
+// media: every active member may (a member who leaves or is removed loses
+// access), until it is deleted. app_file_delete: its uploader, the owner
+// and admins; answers app_file with deleted set. app_file_get answers
+// app_file; app_files a page of the group's files (GroupAppPage), newest
+// first, not deleted, with the quota and what it holds.
+type GroupFile struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Group    int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Uploader int64                  `protobuf:"varint,3,opt,name=uploader,proto3" json:"uploader,omitempty"`
+	Media    string                 `protobuf:"bytes,4,opt,name=media,proto3" json:"media,omitempty"`
+	Name     string                 `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	Type     string                 `protobuf:"bytes,6,opt,name=type,proto3" json:"type,omitempty"`
+	Size     int64                  `protobuf:"varint,7,opt,name=size,proto3" json:"size,omitempty"`
+	Created  int64                  `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	// When it was deleted (0: not).
+	Deleted int64 `protobuf:"varint,9,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// The homework it was handed in with (0: a group file).
+	Homework      int64 `protobuf:"varint,10,opt,name=homework,proto3" json:"homework,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupFile) Reset() {
+	*x = GroupFile{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupFile) ProtoMessage() {}
+
+func (x *GroupFile) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupFile.ProtoReflect.Descriptor instead.
+func (*GroupFile) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GroupFile) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GroupFile) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupFile) GetUploader() int64 {
+	if x != nil {
+		return x.Uploader
+	}
+	return 0
+}
+
+func (x *GroupFile) GetMedia() string {
+	if x != nil {
+		return x.Media
+	}
+	return ""
+}
+
+func (x *GroupFile) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupFile) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *GroupFile) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *GroupFile) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *GroupFile) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *GroupFile) GetHomework() int64 {
+	if x != nil {
+		return x.Homework
+	}
+	return 0
+}
+
+type GroupFileList struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Files []*GroupFile           `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// Bytes the group's files (homework files included) take, of quota.
+	Used          int64 `protobuf:"varint,2,opt,name=used,proto3" json:"used,omitempty"`
+	Quota         int64 `protobuf:"varint,3,opt,name=quota,proto3" json:"quota,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupFileList) Reset() {
+	*x = GroupFileList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupFileList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupFileList) ProtoMessage() {}
+
+func (x *GroupFileList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupFileList.ProtoReflect.Descriptor instead.
+func (*GroupFileList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GroupFileList) GetFiles() []*GroupFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+func (x *GroupFileList) GetUsed() int64 {
+	if x != nil {
+		return x.Used
+	}
+	return 0
+}
+
+func (x *GroupFileList) GetQuota() int64 {
+	if x != nil {
+		return x.Quota
+	}
+	return 0
 }
 
 var File_hongyan_v1_groupapp_proto protoreflect.FileDescriptor
@@ -1979,15 +2266,17 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x10\n" +
-	"\x03due\x18\x04 \x01(\x03R\x03due\"]\n" +
+	"\x03due\x18\x04 \x01(\x03R\x03due\"s\n" +
 	"\x15HomeworkSubmitRequest\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x1a\n" +
 	"\bhomework\x18\x02 \x01(\x03R\bhomework\x12\x12\n" +
-	"\x04text\x18\x03 \x01(\tR\x04text\"L\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x12\x14\n" +
+	"\x05files\x18\x04 \x03(\tR\x05files\"y\n" +
 	"\x12HomeworkSubmission\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x0e\n" +
-	"\x02at\x18\x03 \x01(\x03R\x02at\"\xb7\x03\n" +
+	"\x02at\x18\x03 \x01(\x03R\x02at\x12+\n" +
+	"\x05files\x18\x04 \x03(\v2\x15.hongyan.v1.GroupFileR\x05files\"\xb7\x03\n" +
 	"\rGroupHomework\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x18\n" +
@@ -2030,13 +2319,14 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\aupdated\x18\a \x01(\x03R\aupdated\x12\x18\n" +
 	"\aremoved\x18\b \x01(\bR\aremoved\"\\\n" +
 	"\x15GroupAnnouncementList\x12C\n" +
-	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements\"\x82\x01\n" +
+	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements\"\xb6\x01\n" +
 	"\x12EventCreateRequest\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
 	"\x05place\x18\x03 \x01(\tR\x05place\x12\x14\n" +
 	"\x05start\x18\x04 \x01(\x03R\x05start\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\rR\x05limit\"\xd1\x02\n" +
+	"\x05limit\x18\x05 \x01(\rR\x05limit\x122\n" +
+	"\x15remind_before_minutes\x18\x06 \x03(\rR\x13remindBeforeMinutes\"\x85\x03\n" +
 	"\n" +
 	"GroupEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
@@ -2054,16 +2344,37 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\awaiting\x18\f \x03(\x03R\awaiting\x12\x12\n" +
 	"\x04mine\x18\r \x01(\rR\x04mine\x12\x1d\n" +
 	"\n" +
-	"waiting_at\x18\x0e \x01(\rR\twaitingAt\"@\n" +
+	"waiting_at\x18\x0e \x01(\rR\twaitingAt\x122\n" +
+	"\x15remind_before_minutes\x18\x0f \x03(\rR\x13remindBeforeMinutes\"@\n" +
 	"\x0eGroupEventList\x12.\n" +
-	"\x06events\x18\x01 \x03(\v2\x16.hongyan.v1.GroupEventR\x06events*\x99\x01\n" +
+	"\x06events\x18\x01 \x03(\v2\x16.hongyan.v1.GroupEventR\x06events\"<\n" +
+	"\x0eFileAddRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05media\x18\x02 \x01(\tR\x05media\"\xef\x01\n" +
+	"\tGroupFile\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x1a\n" +
+	"\buploader\x18\x03 \x01(\x03R\buploader\x12\x14\n" +
+	"\x05media\x18\x04 \x01(\tR\x05media\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x06 \x01(\tR\x04type\x12\x12\n" +
+	"\x04size\x18\a \x01(\x03R\x04size\x12\x18\n" +
+	"\acreated\x18\b \x01(\x03R\acreated\x12\x18\n" +
+	"\adeleted\x18\t \x01(\x03R\adeleted\x12\x1a\n" +
+	"\bhomework\x18\n" +
+	" \x01(\x03R\bhomework\"f\n" +
+	"\rGroupFileList\x12+\n" +
+	"\x05files\x18\x01 \x03(\v2\x15.hongyan.v1.GroupFileR\x05files\x12\x12\n" +
+	"\x04used\x18\x02 \x01(\x03R\x04used\x12\x14\n" +
+	"\x05quota\x18\x03 \x01(\x03R\x05quota*\xad\x01\n" +
 	"\bGroupApp\x12\x19\n" +
 	"\x15GROUP_APP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eGROUP_APP_POLL\x10\x01\x12\x15\n" +
 	"\x11GROUP_APP_CHECKIN\x10\x02\x12\x1a\n" +
 	"\x16GROUP_APP_ANNOUNCEMENT\x10\x03\x12\x13\n" +
 	"\x0fGROUP_APP_EVENT\x10\x04\x12\x16\n" +
-	"\x12GROUP_APP_HOMEWORK\x10\x05*\x99\x01\n" +
+	"\x12GROUP_APP_HOMEWORK\x10\x05\x12\x12\n" +
+	"\x0eGROUP_APP_FILE\x10\x06*\x99\x01\n" +
 	"\vAppCardKind\x12\x1d\n" +
 	"\x19APP_CARD_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15APP_CARD_KIND_CREATED\x10\x01\x12\x18\n" +
@@ -2084,7 +2395,7 @@ func file_hongyan_v1_groupapp_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_groupapp_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(GroupApp)(0),                 // 0: hongyan.v1.GroupApp
 	(AppCardKind)(0),              // 1: hongyan.v1.AppCardKind
@@ -2111,6 +2422,9 @@ var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(*EventCreateRequest)(nil),    // 22: hongyan.v1.EventCreateRequest
 	(*GroupEvent)(nil),            // 23: hongyan.v1.GroupEvent
 	(*GroupEventList)(nil),        // 24: hongyan.v1.GroupEventList
+	(*FileAddRequest)(nil),        // 25: hongyan.v1.FileAddRequest
+	(*GroupFile)(nil),             // 26: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),         // 27: hongyan.v1.GroupFileList
 }
 var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.AppCard.app:type_name -> hongyan.v1.GroupApp
@@ -2119,16 +2433,18 @@ var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	8,  // 3: hongyan.v1.GroupPollList.polls:type_name -> hongyan.v1.GroupPoll
 	10, // 4: hongyan.v1.CheckinBoard.me:type_name -> hongyan.v1.CheckinRank
 	10, // 5: hongyan.v1.CheckinBoard.ranking:type_name -> hongyan.v1.CheckinRank
-	14, // 6: hongyan.v1.GroupHomework.mine:type_name -> hongyan.v1.HomeworkSubmission
-	14, // 7: hongyan.v1.GroupHomework.submissions:type_name -> hongyan.v1.HomeworkSubmission
-	15, // 8: hongyan.v1.GroupHomeworkList.homework:type_name -> hongyan.v1.GroupHomework
-	20, // 9: hongyan.v1.GroupAnnouncementList.announcements:type_name -> hongyan.v1.GroupAnnouncement
-	23, // 10: hongyan.v1.GroupEventList.events:type_name -> hongyan.v1.GroupEvent
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	26, // 6: hongyan.v1.HomeworkSubmission.files:type_name -> hongyan.v1.GroupFile
+	14, // 7: hongyan.v1.GroupHomework.mine:type_name -> hongyan.v1.HomeworkSubmission
+	14, // 8: hongyan.v1.GroupHomework.submissions:type_name -> hongyan.v1.HomeworkSubmission
+	15, // 9: hongyan.v1.GroupHomeworkList.homework:type_name -> hongyan.v1.GroupHomework
+	20, // 10: hongyan.v1.GroupAnnouncementList.announcements:type_name -> hongyan.v1.GroupAnnouncement
+	23, // 11: hongyan.v1.GroupEventList.events:type_name -> hongyan.v1.GroupEvent
+	26, // 12: hongyan.v1.GroupFileList.files:type_name -> hongyan.v1.GroupFile
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_groupapp_proto_init() }
@@ -2142,7 +2458,7 @@ func file_hongyan_v1_groupapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_groupapp_proto_rawDesc), len(file_hongyan_v1_groupapp_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
