@@ -1,0 +1,89 @@
+package node_test
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/config"
+	"hongyan/internal/wsclient"
+)
+
+// Group files over the protocol: a member uploads through the media path
+// and shares the upload with the group (a card in the chat); members list
+// and download it; a removed member no longer can; the group's quota
+// refuses what does not fit, with its reason; the uploader deletes it and
+// nobody can download it any more. Homework takes files, which the poster
+// downloads and other members may not.
+func TestGroupFiles(t *testing.T) {
+	forEachEngineWith(t, func(c *config.Config) { c.GroupApps.FileQuota = 1 << 20 }, func(t *testing.T, srv *httptest.Server) {
+		us := groupOfFriends(t, srv, "gfile", 3)
+		owner, mem, gone := session(t, srv, us[0]), session(t, srv, us[1]), session(t, srv, us[2])
+		g := createGroup(t, owner, "资料群", ids(us[1:])).Id
+		put := func(u user, name string, size int) string {
+			t.Helper()
+			data := bytes.Repeat([]byte("hongyan "), size/8+1)[:size]
+			info, err := wsclient.Upload(t.Context(), srv.URL, u.token, "file", name, bytes.NewReader(data), int64(size), 0)
+			if err != nil {
+				t.Fatalf("upload %s: %v", name, err)
+			}
+			return info.ID
+		}
+		canGet := func(u user, media string) bool {
+			var b bytes.Buffer
+			return wsclient.Download(t.Context(), srv.URL, u.token, media, &b) == nil
+		}
+		add := func(media string) *pb.ClientFrame {
+			return &pb.ClientFrame{Req: &pb.ClientFrame_AppFileAdd{AppFileAdd: &pb.FileAddRequest{Group: g, Media: media}}}
+		}
+		notes := put(us[1], "notes.txt", 1000)
+		if code := callCode(mem, add(put(us[0], "theirs.txt", 10))); code != "not_found" {
+			t.Errorf("sharing someone else's upload: got %q, want not_found", code)
+		}
+		f := call(t, mem, add(notes)).GetAppFile()
+		if f.GetId() == 0 || f.Name != "notes.txt" || f.Size != 1000 || f.Uploader != us[1].id {
+			t.Fatalf("app_file_add: got %v", f)
+		}
+		list := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppFiles{AppFiles: &pb.GroupAppPage{Group: g}}}).GetAppFiles()
+		if len(list.Files) != 1 || list.Files[0].Id != f.Id || list.Used != 1000 || list.Quota != 1<<20 {
+			t.Errorf("app_files: got %v", list)
+		}
+		if !canGet(us[0], notes) || !canGet(us[2], notes) {
+			t.Errorf("members cannot download a group file")
+		}
+		call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_RemoveMembers{RemoveMembers: &pb.GroupUsersRequest{Group: g, Users: []int64{us[2].id}}}})
+		if canGet(us[2], notes) {
+			t.Errorf("a removed member can still download a group file")
+		}
+		if code := callCode(gone, &pb.ClientFrame{Req: &pb.ClientFrame_AppFileGet{AppFileGet: &pb.GroupAppRef{Group: g, Id: f.Id}}}); code != "not_found" {
+			t.Errorf("a removed member's app_file_get: got %q, want not_found", code)
+		}
+		_, err := owner.Call(t.Context(), add(put(us[0], "big.bin", 1<<20)))
+		if wsclient.ErrorCode(err) != "failed_precondition" || wsclient.ErrorReason(err) != "quota_full" {
+			t.Errorf("a file over the quota: got %v, want failed_precondition/quota_full", err)
+		}
+
+		// Homework with files.
+		h := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppHomeworkPost{AppHomeworkPost: &pb.HomeworkPostRequest{Group: g, Title: "报告",
+			Due: time.Now().Add(time.Hour).UnixMilli()}}}).GetAppHomework()
+		essay := put(us[1], "essay.txt", 500)
+		sub := call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppHomeworkSubmit{AppHomeworkSubmit: &pb.HomeworkSubmitRequest{Group: g,
+			Homework: h.Id, Files: []string{essay}}}}).GetAppHomework()
+		if len(sub.Mine.GetFiles()) != 1 || sub.Mine.Files[0].Name != "essay.txt" {
+			t.Errorf("submitted with a file: got %v", sub.Mine)
+		}
+		seen := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppHomeworkGet{AppHomeworkGet: &pb.GroupAppRef{Group: g, Id: h.Id}}}).GetAppHomework()
+		if len(seen.Submissions) != 1 || len(seen.Submissions[0].Files) != 1 || !canGet(us[0], essay) {
+			t.Errorf("the poster does not get the submitted file: %v", seen.Submissions)
+		}
+
+		if code := callCode(owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppFileDelete{AppFileDelete: &pb.GroupAppRef{Group: g, Id: f.Id}}}); code != "" {
+			t.Errorf("the owner deleting a file: got %q", code)
+		}
+		if canGet(us[0], notes) {
+			t.Errorf("a deleted file can still be downloaded by a member")
+		}
+	})
+}
