@@ -325,6 +325,7 @@ export class Store extends Emitter {
           case "appHomework":
           case "appAnnouncement":
           case "appEvent":
+          case "appFile":
             // The group apps' screens load what they show from the server.
             topics.add("apps");
             break;
