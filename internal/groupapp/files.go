@@ -22,7 +22,8 @@ type File struct {
 	Name     string
 	Type     string
 	Size     int64
-	Homework int64 // 0: a group file
+	Homework int64 // 0: not handed in with homework
+	Album    int64 // 0: not a photo of an album
 	Created  time.Time
 	Deleted  time.Time // zero: not deleted
 }
@@ -52,7 +53,8 @@ type Files interface {
 	AddFile(ctx context.Context, f File, quota int64, notify []hongyan.Change) (File, []hongyan.Change, error)
 	// File returns file id of group, deleted or not.
 	File(ctx context.Context, group hongyan.ConversationID, id int64) (File, error)
-	// Files returns up to limit group files (not homework files) of group
+	// Files returns up to limit group files (not homework files nor
+	// album photos) of group
 	// that are not deleted, IDs below before (0: from the newest),
 	// newest first.
 	Files(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]File, error)
@@ -142,7 +144,7 @@ func (s *Service) FileOf(ctx context.Context, c hongyan.Caller, group hongyan.Co
 	if err != nil {
 		return File{}, err
 	}
-	if !f.Deleted.IsZero() && f.Homework == 0 {
+	if !f.Deleted.IsZero() && f.Homework == 0 && f.Album == 0 {
 		return f, nil
 	}
 	ok, err := s.mayRead(ctx, c, m, f)
@@ -176,8 +178,9 @@ func (s *Service) FileUsage(ctx context.Context, c hongyan.Caller, group hongyan
 	return used, s.cfg.FileQuota, err
 }
 
-// DeleteFile deletes file id of group; its uploader, the owner and admins
-// may. Deleting is not posting: a muted uploader may.
+// DeleteFile deletes file id of group (a group file or an album's photo);
+// its uploader, the owner and admins may. Deleting is not posting: a
+// muted uploader may.
 func (s *Service) DeleteFile(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64) (File, error) {
 	m, err := s.member(ctx, c, group)
 	if err != nil {
@@ -190,13 +193,17 @@ func (s *Service) DeleteFile(ctx context.Context, c hongyan.Caller, group hongya
 	if f.Homework != 0 {
 		return File{}, hongyan.Errorf(hongyan.CodeNotFound, "no such file")
 	}
+	kind, ref := ChangeFile, id
+	if f.Album != 0 {
+		kind, ref = ChangeAlbum, f.Album
+	}
 	if f.Uploader != c.User && !m.Admin() {
 		return File{}, hongyan.Errorf(hongyan.CodeDenied, "only its uploader, the group's owner and admins may delete a file").WithReason(hongyan.ReasonAdminOnly)
 	}
 	if !f.Deleted.IsZero() {
 		return f, nil
 	}
-	notify, err := s.notify(ctx, c, group, ChangeFile, id)
+	notify, err := s.notify(ctx, c, group, kind, ref)
 	if err != nil {
 		return File{}, err
 	}
@@ -239,6 +246,13 @@ func (s *Service) CanReadFile(ctx context.Context, user hongyan.UserID, group ho
 func (s *Service) mayRead(ctx context.Context, c hongyan.Caller, m Member, f File) (bool, error) {
 	if !f.Deleted.IsZero() {
 		return false, nil
+	}
+	if f.Album != 0 {
+		a, err := s.store.Album(ctx, f.Group, f.Album)
+		if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
+			return false, nil
+		}
+		return err == nil && a.Deleted.IsZero(), err
 	}
 	if f.Homework == 0 || f.Uploader == c.User || m.Admin() {
 		return true, nil

@@ -69,6 +69,7 @@ const (
 	AppEvent        App = 4
 	AppHomework     App = 5
 	AppFile         App = 6
+	AppAlbum        App = 7
 )
 
 // CardKind says what happened that a card reports.
@@ -93,6 +94,8 @@ type Card struct {
 	// At tells two reminders of one object apart (zero for the others:
 	// an object is created or closed once).
 	At time.Time
+	// Count: how many photos a CardPhotosAdded card reports.
+	Count int
 }
 
 // Cards posts app cards into group chats.
@@ -126,6 +129,7 @@ type Store interface {
 	Events
 	Files
 	EventReminders
+	Albums
 }
 
 // Polls keeps polls and their votes.

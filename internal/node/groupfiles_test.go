@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/config"
+	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/wsclient"
 )
 

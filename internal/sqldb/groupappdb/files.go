@@ -9,12 +9,12 @@ import (
 	"hongyan/internal/sqldb"
 )
 
-const fileCols = `id, grp, uploader, media, name, type, size, homework, created, deleted`
+const fileCols = `id, grp, uploader, media, name, type, size, homework, album, created, deleted`
 
 func scanFile(scan func(...any) error) (groupapp.File, error) {
 	var f groupapp.File
 	var grp, uploader, created, deleted int64
-	err := scan(&f.ID, &grp, &uploader, &f.Media, &f.Name, &f.Type, &f.Size, &f.Homework, &created, &deleted)
+	err := scan(&f.ID, &grp, &uploader, &f.Media, &f.Name, &f.Type, &f.Size, &f.Homework, &f.Album, &created, &deleted)
 	f.Group, f.Uploader = hongyan.ConversationID(grp), hongyan.UserID(uploader)
 	f.Created, f.Deleted = tm(created), tm(deleted)
 	return f, err
@@ -37,16 +37,16 @@ func addUsage(t *sqldb.Tx, group hongyan.ConversationID, delta, quota int64) err
 
 // insertFile stores f in t.
 func insertFile(t *sqldb.Tx, f *groupapp.File) error {
-	if _, err := t.Write(`INSERT INTO groupapp_files (grp, uploader, media, name, type, size, homework, created, deleted)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		[]any{int64(f.Group), int64(f.Uploader), f.Media, f.Name, f.Type, f.Size, f.Homework, ms(f.Created), ms(f.Deleted)}, &f.ID); err != nil {
+	if _, err := t.Write(`INSERT INTO groupapp_files (grp, uploader, media, name, type, size, homework, album, created, deleted)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		[]any{int64(f.Group), int64(f.Uploader), f.Media, f.Name, f.Type, f.Size, f.Homework, f.Album, ms(f.Created), ms(f.Deleted)}, &f.ID); err != nil {
 		return sqldb.Internal(err)
 	}
 	return nil
 }
 
 func checkFile(f groupapp.File) error {
-	if f.Group <= 0 || f.Uploader <= 0 || f.Media == "" || f.Size < 0 || f.Homework < 0 {
+	if f.Group <= 0 || f.Uploader <= 0 || f.Media == "" || f.Size < 0 || f.Homework < 0 || f.Album < 0 || (f.Homework > 0 && f.Album > 0) {
 		return sqldb.Invalid("a file needs a group, an uploader, a media ID and a size")
 	}
 	return nil
@@ -97,7 +97,7 @@ func (s Store) Files(ctx context.Context, group hongyan.ConversationID, below in
 		return nil, err
 	}
 	return sqldb.QueryAll(ctx, s.db, scanFile, `SELECT `+fileCols+` FROM groupapp_files
-		WHERE grp = $1 AND homework = 0 AND deleted = 0 AND id < $2 ORDER BY id DESC LIMIT $3`,
+		WHERE grp = $1 AND homework = 0 AND album = 0 AND deleted = 0 AND id < $2 ORDER BY id DESC LIMIT $3`,
 		int64(group), before(below), int64(limit))
 }
 
@@ -167,7 +167,7 @@ func submissionFiles(t *sqldb.Tx, group hongyan.ConversationID, homework int64, 
 	var size int64
 	for i := range files {
 		f := &files[i]
-		f.Group, f.Uploader, f.Homework, f.Deleted = group, user, homework, time.Time{}
+		f.Group, f.Uploader, f.Homework, f.Album, f.Deleted = group, user, homework, 0, time.Time{}
 		f.Created = tm(ms(f.Created))
 		if err := checkFile(*f); err != nil {
 			return err

@@ -1,5 +1,5 @@
--- Group files (homework files among them) and events' automatic
--- reminders, SQLite.
+-- Group files (homework files and album photos among them), albums and
+-- their photos' comments, events' automatic reminders, SQLite.
 CREATE TABLE groupapp_files (
 	id       INTEGER PRIMARY KEY AUTOINCREMENT,
 	grp      INTEGER NOT NULL,
@@ -9,10 +9,12 @@ CREATE TABLE groupapp_files (
 	type     TEXT NOT NULL,
 	size     INTEGER NOT NULL,
 	homework INTEGER NOT NULL,
+	album    INTEGER NOT NULL,
 	created  INTEGER NOT NULL,
 	deleted  INTEGER NOT NULL
 );
-CREATE INDEX groupapp_files_grp ON groupapp_files (grp, homework, deleted, id);
+CREATE INDEX groupapp_files_grp ON groupapp_files (grp, homework, album, deleted, id);
+CREATE INDEX groupapp_files_album ON groupapp_files (album, deleted, id);
 CREATE INDEX groupapp_files_media ON groupapp_files (grp, media);
 CREATE INDEX groupapp_files_submission ON groupapp_files (homework, uploader);
 
@@ -34,3 +36,25 @@ CREATE TABLE groupapp_event_reminders (
 	PRIMARY KEY (event, before_ms)
 );
 CREATE INDEX groupapp_event_reminders_due ON groupapp_event_reminders (sent, due);
+
+CREATE TABLE groupapp_albums (
+	id      INTEGER PRIMARY KEY AUTOINCREMENT,
+	grp     INTEGER NOT NULL,
+	creator INTEGER NOT NULL,
+	name    TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	updated INTEGER NOT NULL,
+	deleted INTEGER NOT NULL
+);
+CREATE INDEX groupapp_albums_grp ON groupapp_albums (grp, deleted, id);
+
+CREATE TABLE groupapp_photo_comments (
+	id      INTEGER PRIMARY KEY AUTOINCREMENT,
+	grp     INTEGER NOT NULL,
+	photo   INTEGER NOT NULL,
+	author  INTEGER NOT NULL,
+	text    TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	deleted INTEGER NOT NULL
+);
+CREATE INDEX groupapp_photo_comments_photo ON groupapp_photo_comments (photo, deleted, id);

@@ -18,7 +18,7 @@ import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketReq
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
-import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
+import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, FileAddRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupFile, GroupFileList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 import type { Bot, BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 
@@ -1233,6 +1233,32 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "appEvents";
   } | {
     /**
+     * Group files (groupapp.proto, 480–499).
+     *
+     * @generated from field: hongyan.v1.FileAddRequest app_file_add = 480;
+     */
+    value: FileAddRequest;
+    case: "appFileAdd";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_file_delete = 481;
+     */
+    value: GroupAppRef;
+    case: "appFileDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_file_get = 482;
+     */
+    value: GroupAppRef;
+    case: "appFileGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_files = 483;
+     */
+    value: GroupAppPage;
+    case: "appFiles";
+  } | {
+    /**
      * Calls (call.proto).
      *
      * @generated from field: hongyan.v1.CallPlaceRequest call_place = 350;
@@ -1956,6 +1982,20 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "appEvents";
   } | {
     /**
+     * Group files (groupapp.proto, 480–499).
+     *
+     * @generated from field: hongyan.v1.GroupFile app_file = 480;
+     */
+    value: GroupFile;
+    case: "appFile";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupFileList app_files = 481;
+     */
+    value: GroupFileList;
+    case: "appFiles";
+  } | {
+    /**
      * Calls (call.proto).
      *
      * @generated from field: hongyan.v1.CallSession call_session = 350;
@@ -2481,6 +2521,14 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: GroupEvent;
     case: "appEvent";
+  } | {
+    /**
+     * A file shared with the group or deleted (kind 125).
+     *
+     * @generated from field: hongyan.v1.GroupFile app_file = 480;
+     */
+    value: GroupFile;
+    case: "appFile";
   } | {
     /**
      * Calls (call.proto): a call of mine was placed or changed state.

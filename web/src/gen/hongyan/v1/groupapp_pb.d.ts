@@ -456,6 +456,16 @@ export declare type HomeworkSubmitRequest = Message<"hongyan.v1.HomeworkSubmitRe
    * @generated from field: string text = 3;
    */
   text: string;
+
+  /**
+   * Media IDs of my uploads (media_upload, class file or image) handed in
+   * with the answer, at most 9; with files the text may be empty. They
+   * replace an earlier submission's files and count in the group's file
+   * quota (failed_precondition, reason quota_full, when over it).
+   *
+   * @generated from field: repeated string files = 4;
+   */
+  files: string[];
 };
 
 /**
@@ -482,6 +492,14 @@ export declare type HomeworkSubmission = Message<"hongyan.v1.HomeworkSubmission"
    * @generated from field: int64 at = 3;
    */
   at: bigint;
+
+  /**
+   * The files handed in: downloadable by the submitter, the poster, the
+   * owner and admins.
+   *
+   * @generated from field: repeated hongyan.v1.GroupFile files = 4;
+   */
+  files: GroupFile[];
 };
 
 /**
@@ -793,6 +811,15 @@ export declare type EventCreateRequest = Message<"hongyan.v1.EventCreateRequest"
    * @generated from field: uint32 limit = 5;
    */
   limit: number;
+
+  /**
+   * Automatic reminders, in minutes before the start (e.g. 60 and 1440):
+   * at most 3, each 5 minutes to 7 days. Each posts the reminder card
+   * once, from the event's creator, mentioning those going.
+   *
+   * @generated from field: repeated uint32 remind_before_minutes = 6;
+   */
+  remindBeforeMinutes: number[];
 };
 
 /**
@@ -880,6 +907,13 @@ export declare type GroupEvent = Message<"hongyan.v1.GroupEvent"> & {
    * @generated from field: uint32 waiting_at = 14;
    */
   waitingAt: number;
+
+  /**
+   * The automatic reminders, minutes before the start, ascending.
+   *
+   * @generated from field: repeated uint32 remind_before_minutes = 15;
+   */
+  remindBeforeMinutes: number[];
 };
 
 /**
@@ -903,6 +937,132 @@ export declare type GroupEventList = Message<"hongyan.v1.GroupEventList"> & {
  * Use `create(GroupEventListSchema)` to create a new message.
  */
 export declare const GroupEventListSchema: GenMessage<GroupEventList>;
+
+/**
+ * app_file_add: share a media object I uploaded (media_upload) with the
+ * group as a group file; any member who may post may (not when muted),
+ * within the group's file quota (failed_precondition, reason quota_full).
+ * Posts a card ("X uploaded NAME"); answers app_file.
+ *
+ * @generated from message hongyan.v1.FileAddRequest
+ */
+export declare type FileAddRequest = Message<"hongyan.v1.FileAddRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: string media = 2;
+   */
+  media: string;
+};
+
+/**
+ * Describes the message hongyan.v1.FileAddRequest.
+ * Use `create(FileAddRequestSchema)` to create a new message.
+ */
+export declare const FileAddRequestSchema: GenMessage<FileAddRequest>;
+
+/**
+ * A file of a group. Download it through the media download path with
+ * media: every active member may (a member who leaves or is removed loses
+ * access), until it is deleted. app_file_delete: its uploader, the owner
+ * and admins; answers app_file with deleted set. app_file_get answers
+ * app_file; app_files a page of the group's files (GroupAppPage), newest
+ * first, not deleted, with the quota and what it holds.
+ *
+ * @generated from message hongyan.v1.GroupFile
+ */
+export declare type GroupFile = Message<"hongyan.v1.GroupFile"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 group = 2;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 uploader = 3;
+   */
+  uploader: bigint;
+
+  /**
+   * @generated from field: string media = 4;
+   */
+  media: string;
+
+  /**
+   * @generated from field: string name = 5;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string type = 6;
+   */
+  type: string;
+
+  /**
+   * @generated from field: int64 size = 7;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: int64 created = 8;
+   */
+  created: bigint;
+
+  /**
+   * When it was deleted (0: not).
+   *
+   * @generated from field: int64 deleted = 9;
+   */
+  deleted: bigint;
+
+  /**
+   * The homework it was handed in with (0: a group file).
+   *
+   * @generated from field: int64 homework = 10;
+   */
+  homework: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupFile.
+ * Use `create(GroupFileSchema)` to create a new message.
+ */
+export declare const GroupFileSchema: GenMessage<GroupFile>;
+
+/**
+ * @generated from message hongyan.v1.GroupFileList
+ */
+export declare type GroupFileList = Message<"hongyan.v1.GroupFileList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupFile files = 1;
+   */
+  files: GroupFile[];
+
+  /**
+   * Bytes the group's files (homework files included) take, of quota.
+   *
+   * @generated from field: int64 used = 2;
+   */
+  used: bigint;
+
+  /**
+   * @generated from field: int64 quota = 3;
+   */
+  quota: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupFileList.
+ * Use `create(GroupFileListSchema)` to create a new message.
+ */
+export declare const GroupFileListSchema: GenMessage<GroupFileList>;
 
 /**
  * @generated from enum hongyan.v1.GroupApp
@@ -937,6 +1097,13 @@ export enum GroupApp {
    * @generated from enum value: GROUP_APP_HOMEWORK = 5;
    */
   HOMEWORK = 5,
+
+  /**
+   * Group files: the card's title is the file's name ("X uploaded NAME").
+   *
+   * @generated from enum value: GROUP_APP_FILE = 6;
+   */
+  FILE = 6,
 }
 
 /**
