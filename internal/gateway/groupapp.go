@@ -141,6 +141,95 @@ func groupAppRoutes(rs routes) {
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvents{AppEvents: out}}, nil
 	})
 	groupFileRoutes(rs)
+	albumRoutes(rs)
+}
+
+// albumRoutes adds the group albums: albums, their photos and comments.
+func albumRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumCreate) (*pb.ServerFrame, error) {
+		return albumFrame(c.g.s.GroupApps.CreateAlbum(ctx, me, hongyan.ConversationID(r.AppAlbumCreate.Group), r.AppAlbumCreate.Name))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumRename) (*pb.ServerFrame, error) {
+		q := r.AppAlbumRename
+		return albumFrame(c.g.s.GroupApps.RenameAlbum(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Name))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumDelete) (*pb.ServerFrame, error) {
+		return albumFrame(c.g.s.GroupApps.DeleteAlbum(ctx, me, hongyan.ConversationID(r.AppAlbumDelete.Group), r.AppAlbumDelete.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumGet) (*pb.ServerFrame, error) {
+		return albumFrame(c.g.s.GroupApps.AlbumOf(ctx, me, hongyan.ConversationID(r.AppAlbumGet.Group), r.AppAlbumGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbums) (*pb.ServerFrame, error) {
+		q := r.AppAlbums
+		as, err := c.g.s.GroupApps.AlbumList(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppAlbums{AppAlbums: &pb.GroupAlbumList{Albums: pbList(as, AlbumPB)}}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumAddPhotos) (*pb.ServerFrame, error) {
+		q := r.AppAlbumAddPhotos
+		if len(q.Media) > groupapp.MaxPhotosPerAdd {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "add 1 to %d photos at a time", groupapp.MaxPhotosPerAdd)
+		}
+		return photosFrame(c.g.s.GroupApps.AddPhotos(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Media))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumPhotos) (*pb.ServerFrame, error) {
+		q := r.AppAlbumPhotos
+		return photosFrame(c.g.s.GroupApps.Photos(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Before, int(q.Limit)))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoDelete) (*pb.ServerFrame, error) {
+		return fileFrame(c.g.s.GroupApps.DeleteFile(ctx, me, hongyan.ConversationID(r.AppPhotoDelete.Group), r.AppPhotoDelete.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoComment) (*pb.ServerFrame, error) {
+		q := r.AppPhotoComment
+		cm, err := c.g.s.GroupApps.Comment(ctx, me, hongyan.ConversationID(q.Group), q.Photo, q.Text)
+		if err != nil {
+			return nil, err
+		}
+		return commentsFrame([]groupapp.Comment{cm}, nil)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoComments) (*pb.ServerFrame, error) {
+		q := r.AppPhotoComments
+		return commentsFrame(c.g.s.GroupApps.Comments(ctx, me, hongyan.ConversationID(q.Group), q.Photo, q.After, int(q.Limit)))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoCommentDelete) (*pb.ServerFrame, error) {
+		q := r.AppPhotoCommentDelete
+		if err := c.g.s.GroupApps.DeleteComment(ctx, me, hongyan.ConversationID(q.Group), q.Id); err != nil {
+			return nil, err
+		}
+		return done(), nil
+	}, waits)
+}
+
+func albumFrame(a groupapp.Album, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppAlbum{AppAlbum: AlbumPB(a)}}, nil
+}
+
+// AlbumPB converts an album; the change-log resolver uses it too.
+func AlbumPB(a groupapp.Album) *pb.GroupAlbum {
+	return &pb.GroupAlbum{Id: a.ID, Group: int64(a.Group), Creator: int64(a.Creator), Name: a.Name, Created: timeMS(a.Created),
+		Updated: timeMS(a.Updated), Deleted: timeMS(a.Deleted), Photos: uint32(a.Photos), Cover: a.Cover}
+}
+
+func photosFrame(ps []groupapp.File, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppPhotos{AppPhotos: &pb.GroupPhotoList{Photos: pbList(ps, FilePB)}}}, nil
+}
+
+func commentsFrame(cs []groupapp.Comment, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := pbList(cs, func(c groupapp.Comment) *pb.PhotoComment {
+		return &pb.PhotoComment{Id: c.ID, Photo: c.Photo, Author: int64(c.Author), Text: c.Text, Created: timeMS(c.Created)}
+	})
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppPhotoComments{AppPhotoComments: &pb.PhotoCommentList{Comments: out}}}, nil
 }
 
 // groupFileRoutes adds the group files: share an upload, delete, get,
@@ -180,7 +269,7 @@ func fileFrame(f groupapp.File, err error) (*pb.ServerFrame, error) {
 // FilePB converts a group's file; the change-log resolver uses it too.
 func FilePB(f groupapp.File) *pb.GroupFile {
 	return &pb.GroupFile{Id: f.ID, Group: int64(f.Group), Uploader: int64(f.Uploader), Media: f.Media, Name: f.Name, Type: f.Type,
-		Size: f.Size, Created: timeMS(f.Created), Deleted: timeMS(f.Deleted), Homework: f.Homework}
+		Size: f.Size, Created: timeMS(f.Created), Deleted: timeMS(f.Deleted), Homework: f.Homework, Album: f.Album}
 }
 
 func minutes(ds []time.Duration) []uint32 {

@@ -100,7 +100,7 @@ func (c appCards) Post(ctx context.Context, id hongyan.ConversationID, from hong
 	if !card.At.IsZero() {
 		key += fmt.Sprintf(":%d", card.At.UnixMilli())
 	}
-	_, err := c.chats.PostAppCard(ctx, from, id, chat.AppCard{App: int8(card.App), Kind: int8(card.Kind), Item: card.Item}, card.Title, key, card.Mentions)
+	_, err := c.chats.PostAppCard(ctx, from, id, chat.AppCard{App: int8(card.App), Kind: int8(card.Kind), Item: card.Item, Count: int32(min(card.Count, 1<<20))}, card.Title, key, card.Mentions)
 	return err
 }
 
@@ -130,6 +130,9 @@ func groupAppResolvers(rs changelog.Resolvers, apps *groupapp.Service) {
 	})
 	rs[groupapp.ChangeFile] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.FileOf(ctx, me, e.Conversation, e.Ref))
+	})
+	rs[groupapp.ChangeAlbum] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+		return gone(apps.AlbumOf(ctx, me, e.Conversation, e.Ref))
 	})
 	rs[groupapp.ChangeEvent] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.EventOf(ctx, me, e.Conversation, e.Ref))

@@ -737,6 +737,17 @@ type ClientFrame struct {
 	//	*ClientFrame_AppFileDelete
 	//	*ClientFrame_AppFileGet
 	//	*ClientFrame_AppFiles
+	//	*ClientFrame_AppAlbumCreate
+	//	*ClientFrame_AppAlbumRename
+	//	*ClientFrame_AppAlbumDelete
+	//	*ClientFrame_AppAlbumGet
+	//	*ClientFrame_AppAlbums
+	//	*ClientFrame_AppAlbumAddPhotos
+	//	*ClientFrame_AppAlbumPhotos
+	//	*ClientFrame_AppPhotoDelete
+	//	*ClientFrame_AppPhotoComment
+	//	*ClientFrame_AppPhotoComments
+	//	*ClientFrame_AppPhotoCommentDelete
 	//	*ClientFrame_CallPlace
 	//	*ClientFrame_CallAccept
 	//	*ClientFrame_CallDecline
@@ -2593,6 +2604,105 @@ func (x *ClientFrame) GetAppFiles() *GroupAppPage {
 	return nil
 }
 
+func (x *ClientFrame) GetAppAlbumCreate() *AlbumCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumCreate); ok {
+			return x.AppAlbumCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumRename() *AlbumRenameRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumRename); ok {
+			return x.AppAlbumRename
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumDelete); ok {
+			return x.AppAlbumDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumGet); ok {
+			return x.AppAlbumGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbums() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbums); ok {
+			return x.AppAlbums
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumAddPhotos() *AlbumPhotosRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumAddPhotos); ok {
+			return x.AppAlbumAddPhotos
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumPhotos() *AlbumPhotosPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumPhotos); ok {
+			return x.AppAlbumPhotos
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoDelete); ok {
+			return x.AppPhotoDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoComment() *PhotoCommentRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoComment); ok {
+			return x.AppPhotoComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoComments() *PhotoCommentsPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoComments); ok {
+			return x.AppPhotoComments
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoCommentDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoCommentDelete); ok {
+			return x.AppPhotoCommentDelete
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetCallPlace() *CallPlaceRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_CallPlace); ok {
@@ -3549,6 +3659,51 @@ type ClientFrame_AppFiles struct {
 	AppFiles *GroupAppPage `protobuf:"bytes,483,opt,name=app_files,json=appFiles,proto3,oneof"`
 }
 
+type ClientFrame_AppAlbumCreate struct {
+	// Group album (groupapp.proto).
+	AppAlbumCreate *AlbumCreateRequest `protobuf:"bytes,484,opt,name=app_album_create,json=appAlbumCreate,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumRename struct {
+	AppAlbumRename *AlbumRenameRequest `protobuf:"bytes,485,opt,name=app_album_rename,json=appAlbumRename,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumDelete struct {
+	AppAlbumDelete *GroupAppRef `protobuf:"bytes,486,opt,name=app_album_delete,json=appAlbumDelete,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumGet struct {
+	AppAlbumGet *GroupAppRef `protobuf:"bytes,487,opt,name=app_album_get,json=appAlbumGet,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbums struct {
+	AppAlbums *GroupAppPage `protobuf:"bytes,488,opt,name=app_albums,json=appAlbums,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumAddPhotos struct {
+	AppAlbumAddPhotos *AlbumPhotosRequest `protobuf:"bytes,489,opt,name=app_album_add_photos,json=appAlbumAddPhotos,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumPhotos struct {
+	AppAlbumPhotos *AlbumPhotosPage `protobuf:"bytes,490,opt,name=app_album_photos,json=appAlbumPhotos,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoDelete struct {
+	AppPhotoDelete *GroupAppRef `protobuf:"bytes,491,opt,name=app_photo_delete,json=appPhotoDelete,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoComment struct {
+	AppPhotoComment *PhotoCommentRequest `protobuf:"bytes,492,opt,name=app_photo_comment,json=appPhotoComment,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoComments struct {
+	AppPhotoComments *PhotoCommentsPage `protobuf:"bytes,493,opt,name=app_photo_comments,json=appPhotoComments,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoCommentDelete struct {
+	AppPhotoCommentDelete *GroupAppRef `protobuf:"bytes,494,opt,name=app_photo_comment_delete,json=appPhotoCommentDelete,proto3,oneof"`
+}
+
 type ClientFrame_CallPlace struct {
 	// Calls (call.proto).
 	CallPlace *CallPlaceRequest `protobuf:"bytes,350,opt,name=call_place,json=callPlace,proto3,oneof"`
@@ -4015,6 +4170,28 @@ func (*ClientFrame_AppFileGet) isClientFrame_Req() {}
 
 func (*ClientFrame_AppFiles) isClientFrame_Req() {}
 
+func (*ClientFrame_AppAlbumCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumRename) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbums) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumAddPhotos) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumPhotos) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoComment) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoComments) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoCommentDelete) isClientFrame_Req() {}
+
 func (*ClientFrame_CallPlace) isClientFrame_Req() {}
 
 func (*ClientFrame_CallAccept) isClientFrame_Req() {}
@@ -4150,6 +4327,10 @@ type ServerFrame struct {
 	//	*ServerFrame_AppEvents
 	//	*ServerFrame_AppFile
 	//	*ServerFrame_AppFiles
+	//	*ServerFrame_AppAlbum
+	//	*ServerFrame_AppAlbums
+	//	*ServerFrame_AppPhotos
+	//	*ServerFrame_AppPhotoComments
 	//	*ServerFrame_CallSession
 	//	*ServerFrame_Call
 	//	*ServerFrame_CallCurrent
@@ -5088,6 +5269,42 @@ func (x *ServerFrame) GetAppFiles() *GroupFileList {
 	return nil
 }
 
+func (x *ServerFrame) GetAppAlbum() *GroupAlbum {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAlbum); ok {
+			return x.AppAlbum
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppAlbums() *GroupAlbumList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAlbums); ok {
+			return x.AppAlbums
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppPhotos() *GroupPhotoList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPhotos); ok {
+			return x.AppPhotos
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppPhotoComments() *PhotoCommentList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPhotoComments); ok {
+			return x.AppPhotoComments
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetCallSession() *CallSession {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_CallSession); ok {
@@ -5574,6 +5791,22 @@ type ServerFrame_AppFiles struct {
 	AppFiles *GroupFileList `protobuf:"bytes,481,opt,name=app_files,json=appFiles,proto3,oneof"`
 }
 
+type ServerFrame_AppAlbum struct {
+	AppAlbum *GroupAlbum `protobuf:"bytes,482,opt,name=app_album,json=appAlbum,proto3,oneof"`
+}
+
+type ServerFrame_AppAlbums struct {
+	AppAlbums *GroupAlbumList `protobuf:"bytes,483,opt,name=app_albums,json=appAlbums,proto3,oneof"`
+}
+
+type ServerFrame_AppPhotos struct {
+	AppPhotos *GroupPhotoList `protobuf:"bytes,484,opt,name=app_photos,json=appPhotos,proto3,oneof"`
+}
+
+type ServerFrame_AppPhotoComments struct {
+	AppPhotoComments *PhotoCommentList `protobuf:"bytes,485,opt,name=app_photo_comments,json=appPhotoComments,proto3,oneof"`
+}
+
 type ServerFrame_CallSession struct {
 	// Calls (call.proto).
 	CallSession *CallSession `protobuf:"bytes,350,opt,name=call_session,json=callSession,proto3,oneof"`
@@ -5806,6 +6039,14 @@ func (*ServerFrame_AppEvents) isServerFrame_Body() {}
 func (*ServerFrame_AppFile) isServerFrame_Body() {}
 
 func (*ServerFrame_AppFiles) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAlbum) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAlbums) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPhotos) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPhotoComments) isServerFrame_Body() {}
 
 func (*ServerFrame_CallSession) isServerFrame_Body() {}
 
@@ -6293,6 +6534,7 @@ type Change struct {
 	//	*Change_AppAnnouncement
 	//	*Change_AppEvent
 	//	*Change_AppFile
+	//	*Change_AppAlbum
 	//	*Change_Call
 	//	*Change_Bot
 	//	*Change_AccountDeletion
@@ -6660,6 +6902,15 @@ func (x *Change) GetAppFile() *GroupFile {
 	return nil
 }
 
+func (x *Change) GetAppAlbum() *GroupAlbum {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppAlbum); ok {
+			return x.AppAlbum
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetCall() *Call {
 	if x != nil {
 		if x, ok := x.Item.(*Change_Call); ok {
@@ -6861,6 +7112,12 @@ type Change_AppFile struct {
 	AppFile *GroupFile `protobuf:"bytes,480,opt,name=app_file,json=appFile,proto3,oneof"`
 }
 
+type Change_AppAlbum struct {
+	// An album created, renamed or deleted, or its photos or comments
+	// changed (kind 126).
+	AppAlbum *GroupAlbum `protobuf:"bytes,481,opt,name=app_album,json=appAlbum,proto3,oneof"`
+}
+
 type Change_Call struct {
 	// Calls (call.proto): a call of mine was placed or changed state.
 	Call *Call `protobuf:"bytes,350,opt,name=call,proto3,oneof"`
@@ -6947,6 +7204,8 @@ func (*Change_AppAnnouncement) isChange_Item() {}
 func (*Change_AppEvent) isChange_Item() {}
 
 func (*Change_AppFile) isChange_Item() {}
+
+func (*Change_AppAlbum) isChange_Item() {}
 
 func (*Change_Call) isChange_Item() {}
 
@@ -12543,7 +12802,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb4m\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xe9s\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12778,7 +13037,19 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fapp_file_delete\x18\xe1\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\rappFileDelete\x12<\n" +
 	"\fapp_file_get\x18\xe2\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\n" +
 	"appFileGet\x128\n" +
-	"\tapp_files\x18\xe3\x03 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\bappFiles\x12>\n" +
+	"\tapp_files\x18\xe3\x03 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\bappFiles\x12K\n" +
+	"\x10app_album_create\x18\xe4\x03 \x01(\v2\x1e.hongyan.v1.AlbumCreateRequestH\x00R\x0eappAlbumCreate\x12K\n" +
+	"\x10app_album_rename\x18\xe5\x03 \x01(\v2\x1e.hongyan.v1.AlbumRenameRequestH\x00R\x0eappAlbumRename\x12D\n" +
+	"\x10app_album_delete\x18\xe6\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappAlbumDelete\x12>\n" +
+	"\rapp_album_get\x18\xe7\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\vappAlbumGet\x12:\n" +
+	"\n" +
+	"app_albums\x18\xe8\x03 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappAlbums\x12R\n" +
+	"\x14app_album_add_photos\x18\xe9\x03 \x01(\v2\x1e.hongyan.v1.AlbumPhotosRequestH\x00R\x11appAlbumAddPhotos\x12H\n" +
+	"\x10app_album_photos\x18\xea\x03 \x01(\v2\x1b.hongyan.v1.AlbumPhotosPageH\x00R\x0eappAlbumPhotos\x12D\n" +
+	"\x10app_photo_delete\x18\xeb\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappPhotoDelete\x12N\n" +
+	"\x11app_photo_comment\x18\xec\x03 \x01(\v2\x1f.hongyan.v1.PhotoCommentRequestH\x00R\x0fappPhotoComment\x12N\n" +
+	"\x12app_photo_comments\x18\xed\x03 \x01(\v2\x1d.hongyan.v1.PhotoCommentsPageH\x00R\x10appPhotoComments\x12S\n" +
+	"\x18app_photo_comment_delete\x18\xee\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x15appPhotoCommentDelete\x12>\n" +
 	"\n" +
 	"call_place\x18\xde\x02 \x01(\v2\x1c.hongyan.v1.CallPlaceRequestH\x00R\tcallPlace\x127\n" +
 	"\vcall_accept\x18\xdf\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\n" +
@@ -12801,7 +13072,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
 	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
 	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
-	"\x03req\"\xf31\n" +
+	"\x03req\"\xf63\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12919,7 +13190,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEvents\x123\n" +
 	"\bapp_file\x18\xe0\x03 \x01(\v2\x15.hongyan.v1.GroupFileH\x00R\aappFile\x129\n" +
-	"\tapp_files\x18\xe1\x03 \x01(\v2\x19.hongyan.v1.GroupFileListH\x00R\bappFiles\x12=\n" +
+	"\tapp_files\x18\xe1\x03 \x01(\v2\x19.hongyan.v1.GroupFileListH\x00R\bappFiles\x126\n" +
+	"\tapp_album\x18\xe2\x03 \x01(\v2\x16.hongyan.v1.GroupAlbumH\x00R\bappAlbum\x12<\n" +
+	"\n" +
+	"app_albums\x18\xe3\x03 \x01(\v2\x1a.hongyan.v1.GroupAlbumListH\x00R\tappAlbums\x12<\n" +
+	"\n" +
+	"app_photos\x18\xe4\x03 \x01(\v2\x1a.hongyan.v1.GroupPhotoListH\x00R\tappPhotos\x12M\n" +
+	"\x12app_photo_comments\x18\xe5\x03 \x01(\v2\x1c.hongyan.v1.PhotoCommentListH\x00R\x10appPhotoComments\x12=\n" +
 	"\fcall_session\x18\xde\x02 \x01(\v2\x17.hongyan.v1.CallSessionH\x00R\vcallSession\x12'\n" +
 	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
 	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
@@ -12955,7 +13232,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xd8\x11\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x90\x12\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -12996,7 +13273,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
 	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
 	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x123\n" +
-	"\bapp_file\x18\xe0\x03 \x01(\v2\x15.hongyan.v1.GroupFileH\x00R\aappFile\x12'\n" +
+	"\bapp_file\x18\xe0\x03 \x01(\v2\x15.hongyan.v1.GroupFileH\x00R\aappFile\x126\n" +
+	"\tapp_album\x18\xe1\x03 \x01(\v2\x16.hongyan.v1.GroupAlbumH\x00R\bappAlbum\x12'\n" +
 	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12$\n" +
 	"\x03bot\x18\xc5\x02 \x01(\v2\x0f.hongyan.v1.BotH\x00R\x03bot\x12I\n" +
 	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletionB\x06\n" +
@@ -13718,101 +13996,111 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*AnnouncementsRequest)(nil),       // 182: hongyan.v1.AnnouncementsRequest
 	(*EventCreateRequest)(nil),         // 183: hongyan.v1.EventCreateRequest
 	(*FileAddRequest)(nil),             // 184: hongyan.v1.FileAddRequest
-	(*CallPlaceRequest)(nil),           // 185: hongyan.v1.CallPlaceRequest
-	(*CallRef)(nil),                    // 186: hongyan.v1.CallRef
-	(*CallHangupRequest)(nil),          // 187: hongyan.v1.CallHangupRequest
-	(*CallVideoRequest)(nil),           // 188: hongyan.v1.CallVideoRequest
-	(*CallSignal)(nil),                 // 189: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 190: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 191: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 192: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 193: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 194: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 195: hongyan.v1.BotDeliveriesRequest
-	(*OaAccount)(nil),                  // 196: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 197: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 198: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 199: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 200: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 201: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 202: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 203: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 204: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 205: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 206: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 207: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 208: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 209: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 210: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 211: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 212: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 213: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 214: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 215: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 216: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 217: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 218: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 219: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 220: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 221: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 222: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 223: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 224: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 225: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 226: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 227: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 228: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 229: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 230: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 231: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 232: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 233: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 234: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 235: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 236: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 237: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 238: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 239: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 240: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 241: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 242: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 243: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 244: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 245: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 246: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 247: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 248: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 249: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 250: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 251: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 252: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 253: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 254: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 255: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 256: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 257: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 258: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 259: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 260: hongyan.v1.GroupEventList
-	(*GroupFile)(nil),                  // 261: hongyan.v1.GroupFile
-	(*GroupFileList)(nil),              // 262: hongyan.v1.GroupFileList
-	(*CallSession)(nil),                // 263: hongyan.v1.CallSession
-	(*Call)(nil),                       // 264: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 265: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 266: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 267: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 268: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 269: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 270: hongyan.v1.BotDeliveries
-	(*OaFollow)(nil),                   // 271: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 272: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 273: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 274: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 275: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 276: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 277: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 278: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 279: hongyan.v1.CallRecord
+	(*AlbumCreateRequest)(nil),         // 185: hongyan.v1.AlbumCreateRequest
+	(*AlbumRenameRequest)(nil),         // 186: hongyan.v1.AlbumRenameRequest
+	(*AlbumPhotosRequest)(nil),         // 187: hongyan.v1.AlbumPhotosRequest
+	(*AlbumPhotosPage)(nil),            // 188: hongyan.v1.AlbumPhotosPage
+	(*PhotoCommentRequest)(nil),        // 189: hongyan.v1.PhotoCommentRequest
+	(*PhotoCommentsPage)(nil),          // 190: hongyan.v1.PhotoCommentsPage
+	(*CallPlaceRequest)(nil),           // 191: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 192: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 193: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 194: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 195: hongyan.v1.CallSignal
+	(*BotCreateRequest)(nil),           // 196: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 197: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 198: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 199: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 200: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 201: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 202: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 203: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 204: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 205: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 206: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 207: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 208: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 209: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 210: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 211: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 212: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 213: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 214: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 215: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 216: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 217: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 218: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 219: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 220: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 221: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 222: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 223: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 224: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 225: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 226: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 227: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 228: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 229: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 230: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 231: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 232: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 233: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 234: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 235: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 236: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 237: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 238: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 239: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 240: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 241: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 242: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 243: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 244: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 245: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 246: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 247: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 248: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 249: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 250: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 251: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 252: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 253: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 254: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 255: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 256: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 257: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 258: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 259: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 260: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 261: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 262: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 263: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 264: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 265: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 266: hongyan.v1.GroupEventList
+	(*GroupFile)(nil),                  // 267: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),              // 268: hongyan.v1.GroupFileList
+	(*GroupAlbum)(nil),                 // 269: hongyan.v1.GroupAlbum
+	(*GroupAlbumList)(nil),             // 270: hongyan.v1.GroupAlbumList
+	(*GroupPhotoList)(nil),             // 271: hongyan.v1.GroupPhotoList
+	(*PhotoCommentList)(nil),           // 272: hongyan.v1.PhotoCommentList
+	(*CallSession)(nil),                // 273: hongyan.v1.CallSession
+	(*Call)(nil),                       // 274: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 275: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 276: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 277: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 278: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 279: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 280: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 281: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 282: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 283: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 284: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 285: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 286: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 287: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 288: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 289: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14014,213 +14302,229 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	176, // 196: hongyan.v1.ClientFrame.app_file_delete:type_name -> hongyan.v1.GroupAppRef
 	176, // 197: hongyan.v1.ClientFrame.app_file_get:type_name -> hongyan.v1.GroupAppRef
 	177, // 198: hongyan.v1.ClientFrame.app_files:type_name -> hongyan.v1.GroupAppPage
-	185, // 199: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
-	186, // 200: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
-	186, // 201: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
-	187, // 202: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
-	188, // 203: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
-	189, // 204: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	186, // 205: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
-	186, // 206: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
-	10,  // 207: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	190, // 208: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 209: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	191, // 210: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	192, // 211: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	193, // 212: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	194, // 213: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	195, // 214: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	11,  // 215: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 216: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 217: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 218: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 219: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 220: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 221: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 222: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 223: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 224: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 225: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 226: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 227: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 228: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 229: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 230: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 231: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 232: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 233: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 234: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 235: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 236: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 237: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 238: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 239: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 240: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 241: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 242: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 243: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	196, // 244: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	197, // 245: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	198, // 246: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	199, // 247: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	200, // 248: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 249: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	201, // 250: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	202, // 251: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	203, // 252: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 253: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	204, // 254: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	205, // 255: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	206, // 256: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	207, // 257: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	208, // 258: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	209, // 259: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	210, // 260: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	211, // 261: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	212, // 262: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	213, // 263: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	214, // 264: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	215, // 265: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	216, // 266: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	217, // 267: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	218, // 268: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	219, // 269: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	220, // 270: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	221, // 271: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	222, // 272: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	223, // 273: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	224, // 274: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	225, // 275: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	226, // 276: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	227, // 277: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	228, // 278: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	229, // 279: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	230, // 280: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	231, // 281: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	232, // 282: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	233, // 283: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	234, // 284: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	235, // 285: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	236, // 286: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	237, // 287: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	238, // 288: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	239, // 289: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	240, // 290: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	241, // 291: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	242, // 292: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	243, // 293: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	244, // 294: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	245, // 295: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	246, // 296: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	247, // 297: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	248, // 298: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	249, // 299: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	250, // 300: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	251, // 301: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	252, // 302: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	253, // 303: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	254, // 304: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	255, // 305: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	256, // 306: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	257, // 307: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	258, // 308: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	259, // 309: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	260, // 310: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	261, // 311: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
-	262, // 312: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
-	263, // 313: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	264, // 314: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	265, // 315: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	189, // 316: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	266, // 317: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	267, // 318: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	268, // 319: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	269, // 320: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	270, // 321: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	18,  // 322: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 323: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 324: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 325: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 326: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 327: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 328: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 329: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 330: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 331: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 332: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 333: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	199, // 334: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	271, // 335: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	216, // 336: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	272, // 337: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	273, // 338: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	223, // 339: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	225, // 340: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	226, // 341: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	231, // 342: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	235, // 343: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	274, // 344: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	238, // 345: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	243, // 346: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	244, // 347: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	275, // 348: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	252, // 349: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	254, // 350: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	255, // 351: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	257, // 352: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	259, // 353: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	261, // 354: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
-	264, // 355: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	276, // 356: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	249, // 357: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 358: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 359: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 360: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 361: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 362: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 363: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 364: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	277, // 365: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	278, // 366: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	279, // 367: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 368: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 369: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 370: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 371: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 372: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 373: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 374: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 375: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 376: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 377: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 378: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 379: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 380: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 381: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 382: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 383: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 384: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 385: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 386: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 387: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 388: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 389: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 390: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 391: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 392: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 393: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 394: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 395: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 396: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 397: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 398: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 399: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 400: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	401, // [401:401] is the sub-list for method output_type
-	401, // [401:401] is the sub-list for method input_type
-	401, // [401:401] is the sub-list for extension type_name
-	401, // [401:401] is the sub-list for extension extendee
-	0,   // [0:401] is the sub-list for field type_name
+	185, // 199: hongyan.v1.ClientFrame.app_album_create:type_name -> hongyan.v1.AlbumCreateRequest
+	186, // 200: hongyan.v1.ClientFrame.app_album_rename:type_name -> hongyan.v1.AlbumRenameRequest
+	176, // 201: hongyan.v1.ClientFrame.app_album_delete:type_name -> hongyan.v1.GroupAppRef
+	176, // 202: hongyan.v1.ClientFrame.app_album_get:type_name -> hongyan.v1.GroupAppRef
+	177, // 203: hongyan.v1.ClientFrame.app_albums:type_name -> hongyan.v1.GroupAppPage
+	187, // 204: hongyan.v1.ClientFrame.app_album_add_photos:type_name -> hongyan.v1.AlbumPhotosRequest
+	188, // 205: hongyan.v1.ClientFrame.app_album_photos:type_name -> hongyan.v1.AlbumPhotosPage
+	176, // 206: hongyan.v1.ClientFrame.app_photo_delete:type_name -> hongyan.v1.GroupAppRef
+	189, // 207: hongyan.v1.ClientFrame.app_photo_comment:type_name -> hongyan.v1.PhotoCommentRequest
+	190, // 208: hongyan.v1.ClientFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentsPage
+	176, // 209: hongyan.v1.ClientFrame.app_photo_comment_delete:type_name -> hongyan.v1.GroupAppRef
+	191, // 210: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	192, // 211: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	192, // 212: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	193, // 213: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	194, // 214: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	195, // 215: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	192, // 216: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	192, // 217: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 218: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	196, // 219: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 220: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	197, // 221: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	198, // 222: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	199, // 223: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	200, // 224: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	201, // 225: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 226: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 227: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 228: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 229: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 230: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 231: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 232: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 233: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 234: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 235: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 236: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 237: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 238: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 239: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 240: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 241: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 242: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 243: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 244: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 245: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 246: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 247: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 248: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 249: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 250: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 251: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 252: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 253: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 254: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	202, // 255: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	203, // 256: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	204, // 257: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	205, // 258: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	206, // 259: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 260: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	207, // 261: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	208, // 262: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	209, // 263: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 264: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	210, // 265: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	211, // 266: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	212, // 267: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	213, // 268: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	214, // 269: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	215, // 270: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	216, // 271: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	217, // 272: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	218, // 273: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	219, // 274: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	220, // 275: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	221, // 276: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	222, // 277: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	223, // 278: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	224, // 279: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	225, // 280: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	226, // 281: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	227, // 282: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	228, // 283: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	229, // 284: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	230, // 285: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	231, // 286: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	232, // 287: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	233, // 288: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	234, // 289: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	235, // 290: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	236, // 291: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	237, // 292: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	238, // 293: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	239, // 294: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	240, // 295: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	241, // 296: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	242, // 297: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	243, // 298: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	244, // 299: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	245, // 300: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	246, // 301: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	247, // 302: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	248, // 303: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	249, // 304: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	250, // 305: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	251, // 306: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	252, // 307: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	253, // 308: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	254, // 309: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	255, // 310: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	256, // 311: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	257, // 312: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	258, // 313: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	259, // 314: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	260, // 315: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	261, // 316: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	262, // 317: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	263, // 318: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	264, // 319: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	265, // 320: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	266, // 321: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	267, // 322: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
+	268, // 323: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
+	269, // 324: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
+	270, // 325: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
+	271, // 326: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
+	272, // 327: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
+	273, // 328: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	274, // 329: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	275, // 330: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	195, // 331: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	276, // 332: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	277, // 333: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	278, // 334: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	279, // 335: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	280, // 336: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 337: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 338: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 339: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 340: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 341: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 342: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 343: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 344: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 345: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 346: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 347: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 348: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	205, // 349: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	281, // 350: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	222, // 351: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	282, // 352: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	283, // 353: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	229, // 354: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	231, // 355: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	232, // 356: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	237, // 357: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	241, // 358: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	284, // 359: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	244, // 360: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	249, // 361: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	250, // 362: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	285, // 363: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	258, // 364: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	260, // 365: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	261, // 366: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	263, // 367: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	265, // 368: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	267, // 369: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
+	269, // 370: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
+	274, // 371: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	286, // 372: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	255, // 373: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 374: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 375: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 376: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 377: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 378: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 379: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 380: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	287, // 381: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	288, // 382: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	289, // 383: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 384: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 385: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 386: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 387: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 388: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 389: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 390: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 391: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 392: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 393: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 394: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 395: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 396: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 397: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 398: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 399: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 400: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 401: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 402: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 403: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 404: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 405: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 406: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 407: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 408: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 409: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 410: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 411: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 412: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 413: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 414: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 415: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 416: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	417, // [417:417] is the sub-list for method output_type
+	417, // [417:417] is the sub-list for method input_type
+	417, // [417:417] is the sub-list for extension type_name
+	417, // [417:417] is the sub-list for extension extendee
+	0,   // [0:417] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14439,6 +14743,17 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AppFileDelete)(nil),
 		(*ClientFrame_AppFileGet)(nil),
 		(*ClientFrame_AppFiles)(nil),
+		(*ClientFrame_AppAlbumCreate)(nil),
+		(*ClientFrame_AppAlbumRename)(nil),
+		(*ClientFrame_AppAlbumDelete)(nil),
+		(*ClientFrame_AppAlbumGet)(nil),
+		(*ClientFrame_AppAlbums)(nil),
+		(*ClientFrame_AppAlbumAddPhotos)(nil),
+		(*ClientFrame_AppAlbumPhotos)(nil),
+		(*ClientFrame_AppPhotoDelete)(nil),
+		(*ClientFrame_AppPhotoComment)(nil),
+		(*ClientFrame_AppPhotoComments)(nil),
+		(*ClientFrame_AppPhotoCommentDelete)(nil),
 		(*ClientFrame_CallPlace)(nil),
 		(*ClientFrame_CallAccept)(nil),
 		(*ClientFrame_CallDecline)(nil),
@@ -14554,6 +14869,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_AppEvents)(nil),
 		(*ServerFrame_AppFile)(nil),
 		(*ServerFrame_AppFiles)(nil),
+		(*ServerFrame_AppAlbum)(nil),
+		(*ServerFrame_AppAlbums)(nil),
+		(*ServerFrame_AppPhotos)(nil),
+		(*ServerFrame_AppPhotoComments)(nil),
 		(*ServerFrame_CallSession)(nil),
 		(*ServerFrame_Call)(nil),
 		(*ServerFrame_CallCurrent)(nil),
@@ -14600,6 +14919,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppAnnouncement)(nil),
 		(*Change_AppEvent)(nil),
 		(*Change_AppFile)(nil),
+		(*Change_AppAlbum)(nil),
 		(*Change_Call)(nil),
 		(*Change_Bot)(nil),
 		(*Change_AccountDeletion)(nil),
