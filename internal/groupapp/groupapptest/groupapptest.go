@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) groupapp.Store) {
 	t.Run("FileRules", func(t *testing.T) { testFileRules(t, open(t)) })
 	t.Run("HomeworkFiles", func(t *testing.T) { testHomeworkFiles(t, open(t)) })
 	t.Run("EventReminders", func(t *testing.T) { testEventReminders(t, open(t)) })
+	t.Run("Albums", func(t *testing.T) { testAlbums(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times: 10:00 in
@@ -174,15 +175,21 @@ type upload struct {
 	info  groupapp.FileInfo
 }
 
-// Upload adds an upload of owner's of size bytes and returns its ID.
+// Upload adds an upload (a PDF) of owner's of size bytes and returns its
+// ID.
 func (m *Media) Upload(owner hongyan.UserID, name string, size int64) string {
+	return m.UploadType(owner, name, "application/pdf", size)
+}
+
+// UploadType is Upload of content of type typ.
+func (m *Media) UploadType(owner hongyan.UserID, name, typ string, size int64) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.uploads == nil {
 		m.uploads, m.Shared = map[string]upload{}, map[string][]hongyan.ConversationID{}
 	}
 	id := fmt.Sprintf("M%025d", len(m.uploads)+1)
-	m.uploads[id] = upload{owner, groupapp.FileInfo{Media: id, Name: name, Type: "application/pdf", Size: size}}
+	m.uploads[id] = upload{owner, groupapp.FileInfo{Media: id, Name: name, Type: typ, Size: size}}
 	return id
 }
 
