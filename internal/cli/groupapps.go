@@ -19,7 +19,11 @@ const groupAppsUsage = "groups app GID poll create QUESTION OPTION... [--multi] 
 	"groups app GID event create TITLE --start TIME [--place P] [--limit N] | groups app GID event signup|cancel|remind|show ID | " +
 	"groups app GID event list [--before ID] [--limit N] | " +
 	"groups app GID files upload PATH | groups app GID files list [--before ID] [--limit N] | groups app GID files get ID PATH | " +
-	"groups app GID files delete ID (homework submit takes --files PATH,PATH…; event create takes --remind 1h,24h)"
+	"groups app GID files delete ID | groups app GID album create NAME | groups app GID album rename ID NAME | " +
+	"groups app GID album delete|show ID | groups app GID album list | groups app GID album add ID PATH... | " +
+	"groups app GID album photos ID [--before ID] | groups app GID album delete-photo PHOTO_ID | " +
+	"groups app GID album comment PHOTO_ID TEXT | groups app GID album comments PHOTO_ID | groups app GID album uncomment COMMENT_ID " +
+	"(homework submit takes --files PATH,PATH…; event create takes --remind 1h,24h)"
 
 // groupAppFlags are the flags of groups app (besides the switches
 // --multi, --anonymous, --pin and --pinned, which take no value).
@@ -309,6 +313,11 @@ func (e *env) groupApps(args []string) error {
 			return err
 		}
 		req.Req = &pb.ClientFrame_AppFileDelete{AppFileDelete: r}
+	case "album create", "album rename", "album delete", "album show", "album list", "album add", "album photos",
+		"album delete-photo", "album comment", "album comments", "album uncomment":
+		if err := albumRequest(&req, gid, sub, rest, page, num, e.uploadAlbumPhoto); err != nil {
+			return err
+		}
 	default:
 		return usageErr("usage: %s", groupAppsUsage)
 	}
@@ -330,13 +339,17 @@ func (e *env) groupApps(args []string) error {
 		return e.print(append(fileObject(f.GetAppFile()), field{"path", saveTo}))
 	case f.GetAppFile() != nil:
 		return e.print(fileObject(f.GetAppFile()))
+	case f.GetAppAlbum() != nil:
+		return e.print(albumObject(f.GetAppAlbum()))
+	case f.GetAppAlbums() != nil:
+		return e.print(object{{"albums", listOf(f.GetAppAlbums().GetAlbums(), albumObject)}})
+	case f.GetAppPhotos() != nil:
+		return e.print(object{{"photos", listOf(f.GetAppPhotos().GetPhotos(), fileObject)}})
+	case f.GetAppPhotoComments() != nil:
+		return e.print(object{{"comments", listOf(f.GetAppPhotoComments().GetComments(), commentObject)}})
 	case f.GetAppFiles() != nil:
-		files := make([]object, 0, len(f.GetAppFiles().GetFiles()))
-		for _, x := range f.GetAppFiles().GetFiles() {
-			files = append(files, fileObject(x))
-		}
 		l := f.GetAppFiles()
-		return e.print(object{{"files", files}, {"used", l.Used}, {"quota", l.Quota}})
+		return e.print(object{{"files", filesObject(l.Files)}, {"used", l.Used}, {"quota", l.Quota}})
 	case f.GetAppPoll() != nil:
 		return e.print(pollObject(f.GetAppPoll()))
 	case f.GetAppPolls() != nil:
