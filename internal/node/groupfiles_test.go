@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/wsclient"
@@ -77,6 +79,52 @@ func TestGroupFiles(t *testing.T) {
 		seen := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppHomeworkGet{AppHomeworkGet: &pb.GroupAppRef{Group: g, Id: h.Id}}}).GetAppHomework()
 		if len(seen.Submissions) != 1 || len(seen.Submissions[0].Files) != 1 || !canGet(us[0], essay) {
 			t.Errorf("the poster does not get the submitted file: %v", seen.Submissions)
+		}
+
+		// An album: a batch of photos posts one card with its count; the
+		// other device sees the cards and the album.
+		album := call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppAlbumCreate{AppAlbumCreate: &pb.AlbumCreateRequest{Group: g, Name: "春游"}}}).GetAppAlbum()
+		var pics []string
+		for i := range 3 {
+			info, err := wsclient.Upload(t.Context(), srv.URL, us[1].token, "image", "p.png", bytes.NewReader(mediaPNG(8+i, 8)), 0, 0)
+			if err != nil {
+				t.Fatalf("upload a photo: %v", err)
+			}
+			pics = append(pics, info.ID)
+		}
+		added := call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppAlbumAddPhotos{AppAlbumAddPhotos: &pb.AlbumPhotosRequest{Group: g, Id: album.Id, Media: pics}}}).GetAppPhotos()
+		if len(added.GetPhotos()) != 3 || added.Photos[0].Album != album.Id {
+			t.Fatalf("app_album_add_photos: got %v", added)
+		}
+		call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppPhotoComment{AppPhotoComment: &pb.PhotoCommentRequest{Group: g, Photo: added.Photos[0].Id, Text: "真美"}}})
+		if !canGet(us[0], pics[0]) {
+			t.Errorf("a member cannot download an album's photo")
+		}
+		var cards []*pb.AppCard
+		var lastAlbum *pb.GroupAlbum
+		for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[0]))) {
+			if m := ch.GetMessage(); m.GetKind() == pb.MessageKind_MESSAGE_KIND_APP_CARD {
+				cards = append(cards, m.AppCard)
+			}
+			if x := ch.GetAppAlbum(); x != nil {
+				lastAlbum = x
+			}
+		}
+		want := []*pb.AppCard{
+			{App: pb.GroupApp_GROUP_APP_FILE, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: f.Id, Title: "notes.txt"},
+			{App: pb.GroupApp_GROUP_APP_HOMEWORK, Kind: pb.AppCardKind_APP_CARD_KIND_CREATED, Item: h.Id, Title: "报告"},
+			{App: pb.GroupApp_GROUP_APP_ALBUM, Kind: pb.AppCardKind_APP_CARD_KIND_PHOTOS_ADDED, Item: album.Id, Title: "春游", Count: 3},
+		}
+		if len(cards) != len(want) {
+			t.Fatalf("cards: got %v, want %v", cards, want)
+		}
+		for i := range want {
+			if !proto.Equal(cards[i], want[i]) {
+				t.Errorf("card %d: got %v, want %v", i, cards[i], want[i])
+			}
+		}
+		if lastAlbum.GetPhotos() != 3 || lastAlbum.GetName() != "春游" {
+			t.Errorf("second device's album: got %v", lastAlbum)
 		}
 
 		if code := callCode(owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppFileDelete{AppFileDelete: &pb.GroupAppRef{Group: g, Id: f.Id}}}); code != "" {
