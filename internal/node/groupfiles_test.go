@@ -86,7 +86,8 @@ func TestGroupFiles(t *testing.T) {
 		album := call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppAlbumCreate{AppAlbumCreate: &pb.AlbumCreateRequest{Group: g, Name: "春游"}}}).GetAppAlbum()
 		var pics []string
 		for i := range 3 {
-			info, err := wsclient.Upload(t.Context(), srv.URL, us[1].token, "image", "p.png", bytes.NewReader(mediaPNG(8+i, 8)), 0, 0)
+			png := mediaPNG(8+i, 8)
+			info, err := wsclient.Upload(t.Context(), srv.URL, us[1].token, "image", "p.png", bytes.NewReader(png), int64(len(png)), 0)
 			if err != nil {
 				t.Fatalf("upload a photo: %v", err)
 			}

@@ -24,7 +24,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/g\/(\d+)\/book$/, "chats", "group-book"],
   [/^\/chat\/g\/(\d+)\/livecodes$/, "chats", "group-livecodes"],
   [/^\/livecode\/(\d+)$/, "chats", "livecode"],
-  [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events|files))?$/, "chats", "group-apps"],
+  [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events|files|album))?$/, "chats", "group-apps"],
   [/^\/contacts\/new$/, "contacts", "requests"],
   [/^\/contacts\/add$/, "contacts", "add"],
   [/^\/contacts\/groups$/, "contacts", "groups"],

@@ -326,6 +326,7 @@ export class Store extends Emitter {
           case "appAnnouncement":
           case "appEvent":
           case "appFile":
+          case "appAlbum":
             // The group apps' screens load what they show from the server.
             topics.add("apps");
             break;

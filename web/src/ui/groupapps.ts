@@ -9,12 +9,12 @@ import { router } from "../lib/router";
 import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { GroupRole, type Message } from "../lib/proto";
-import { AppCardKind, GroupApp, type CheckinBoard, type GroupAnnouncement, type GroupEvent, type GroupFile, type GroupFileList, type GroupHomework, type GroupPoll } from "../gen/hongyan/v1/groupapp_pb.js";
-import { download, upload } from "../lib/media";
-import { ask, avatar, empty, header, modal, toast, toastError } from "./widgets";
+import { AppCardKind, GroupApp, type CheckinBoard, type GroupAlbum, type GroupAnnouncement, type GroupEvent, type GroupFile, type GroupFileList, type GroupHomework, type GroupPoll, type PhotoComment } from "../gen/hongyan/v1/groupapp_pb.js";
+import { blobURL, download, upload } from "../lib/media";
+import { ask, avatar, confirmBox, empty, header, modal, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 
-export type Tab = "polls" | "checkin" | "homework" | "announce" | "events" | "files";
+export type Tab = "polls" | "checkin" | "homework" | "announce" | "events" | "files" | "album";
 
 // size formats a byte count for people.
 export function size(n: bigint | number): string {
@@ -25,9 +25,16 @@ export function size(n: bigint | number): string {
   return `${(b / (1 << 30)).toFixed(2)} GB`;
 }
 
+// thumb is an image of media id (its thumbnail), loaded with the session.
+function thumb(id: string, alt: string, full = false): HTMLElement {
+  const img = h("img", { class: full ? "ga-photo-full" : "ga-thumb", attrs: { alt, loading: "lazy" } }) as HTMLImageElement;
+  if (id) void blobURL(id, !full).then((u) => (img.src = u)).catch(() => {});
+  return img;
+}
+
 // pickFiles asks for files (several with multiple) and hands them over.
-function pickFiles(multiple: boolean, then: (fs: File[]) => void) {
-  const fi = h("input", { attrs: { type: "file", multiple } });
+function pickFiles(multiple: boolean, then: (fs: File[]) => void, accept = "") {
+  const fi = h("input", { attrs: { type: "file", multiple, accept } });
   fi.addEventListener("change", () => then(Array.from(fi.files ?? [])));
   fi.click();
 }
@@ -64,6 +71,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
   let board_: GroupAnnouncement[] | null = null;
   let events: GroupEvent[] | null = null;
   let files: GroupFileList | null = null;
+  let albums: GroupAlbum[] | null = null;
   let failed = false;
   const body = h("div", { class: "pane-body ga-body", data: { tab } });
   const tabs = h("div", { class: "ga-tabs", attrs: { role: "tablist", "aria-label": t("ga_title") } });
@@ -79,6 +87,7 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
       else if (tab === "homework") homework = (await app.conn.call("appHomeworks", { group }, "appHomeworks")).homework;
       else if (tab === "events") events = (await app.conn.call("appEvents", { group }, "appEvents")).events;
       else if (tab === "files") files = await app.conn.call("appFiles", { group }, "appFiles");
+      else if (tab === "album") albums = (await app.conn.call("appAlbums", { group }, "appAlbums")).albums;
       else board_ = (await app.conn.call("appAnnouncements", { group }, "appAnnouncements")).announcements;
     } catch (e) {
       failed = true;
@@ -423,15 +432,142 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
     files === null ? (failed ? empty(t("ga_load_failed")) : loading()) : files.files.length ? h("div", "ga-list", ...files.files.map(fileCard)) : empty(t("ga_file_empty")),
   ];
 
+  // ---- album ----
+
+  const newAlbum = async () => {
+    const v = await ask(t("ga_al_new"), [{ name: "name", label: t("ga_al_name"), maxlength: 50 }], t("ga_create"));
+    if (!v) return;
+    if (!v.name.trim()) return toast(t("ga_al_need_name"), "error");
+    await run(app.conn.call("appAlbumCreate", { group, name: v.name.trim() }, "appAlbum"));
+  };
+
+  const openPhoto = (a: GroupAlbum, p: GroupFile, back: () => void) => {
+    const list = h("div", { class: "ga-comments", data: { list: "comments" } }, loading());
+    const input = h("input", { attrs: { type: "text", maxlength: 500, "aria-label": t("ga_al_comment"), placeholder: t("ga_al_comment") } }) as HTMLInputElement;
+    const showComments = async () => {
+      try {
+        const cs: PhotoComment[] = (await app.conn.call("appPhotoComments", { group, photo: p.id }, "appPhotoComments")).comments;
+        replace(
+          list,
+          ...(cs.length
+            ? cs.map((c) =>
+                h(
+                  "div",
+                  { class: "ga-comment", data: { comment: c.text } },
+                  h("strong", null, name(c.author)),
+                  h("span", null, ` ${c.text}`),
+                  c.author === st.me || admin()
+                    ? h("button", { class: "btn link", attrs: { type: "button" }, data: { action: "comment-delete" }, on: { click: () => void app.conn.raw("appPhotoCommentDelete", { group, id: c.id }).then(showComments, toastError) } }, t("ga_file_delete"))
+                    : null,
+                ),
+              )
+            : [h("p", "hint", t("ga_al_no_comments"))]),
+        );
+      } catch (e) {
+        toastError(e);
+      }
+    };
+    const close = modal(
+      h(
+        "div",
+        { class: "dialog-form ga-photo", data: { dialog: "photo" } },
+        h("h2", null, a.name),
+        p.type.startsWith("video/") ? h("button", { class: "btn", attrs: { type: "button" }, on: { click: () => void download(p.media, p.name).catch(toastError) } }, t("ga_file_download")) : thumb(p.media, p.name, true),
+        h("div", "ga-meta", `${name(p.uploader)} · ${formatTime(Number(p.created), true)}`),
+        list,
+        h(
+          "form",
+          { class: "ga-comment-form", on: { submit: (e) => { e.preventDefault(); const text = input.value.trim(); if (!text) return; void app.conn.call("appPhotoComment", { group, photo: p.id, text }, "appPhotoComments").then(() => { input.value = ""; void showComments(); }, toastError); } } },
+          input,
+          h("button", { class: "btn primary", attrs: { type: "submit" }, data: { action: "comment" } }, t("ga_al_send")),
+        ),
+        h(
+          "div",
+          "dialog-actions",
+          p.uploader === st.me || admin()
+            ? h("button", { class: "btn danger", attrs: { type: "button" }, data: { action: "photo-delete" }, on: { click: () => void app.conn.call("appPhotoDelete", { group, id: p.id }, "appFile").then(() => { close(); back(); }, toastError) } }, t("ga_file_delete"))
+            : null,
+          h("button", { class: "btn", attrs: { type: "button" }, on: { click: () => close() } }, t("close")),
+        ),
+      ),
+      { label: a.name },
+    );
+    void showComments();
+  };
+
+  const openAlbum = (a: GroupAlbum) => {
+    const grid = h("div", { class: "ga-photos", data: { list: "photos" } }, loading());
+    const show = async () => {
+      try {
+        const ps = (await app.conn.call("appAlbumPhotos", { group, id: a.id }, "appPhotos")).photos;
+        replace(grid, ...(ps.length ? ps.map((p) => h("button", { class: "ga-photo-cell", attrs: { type: "button", "aria-label": p.name }, data: { photo: p.name }, on: { click: () => openPhoto(a, p, () => void show()) } }, thumb(p.media, p.name))) : [empty(t("ga_al_no_photos"))]));
+      } catch (e) {
+        toastError(e);
+      }
+    };
+    const addPhotos = (fs: File[]) =>
+      void (async () => {
+        if (fs.length > 20) return toast(t("ga_al_too_many"), "error");
+        try {
+          const media: string[] = [];
+          for (const f of fs) media.push((await upload(f, f.type.startsWith("video/") ? "video" : "image", f.name || "photo")).id);
+          if (media.length) await app.conn.call("appAlbumAddPhotos", { group, id: a.id, media }, "appPhotos");
+          toast(t("ga_al_added", media.length));
+        } catch (e) {
+          toastError(e);
+        }
+        void show();
+        void load();
+      })();
+    const manage = a.creator === st.me || admin();
+    const close = modal(
+      h(
+        "div",
+        { class: "dialog-form ga-album", data: { dialog: "album" } },
+        h("h2", null, a.name),
+        h("div", "ga-actions",
+          h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "album-add" }, on: { click: () => pickFiles(true, addPhotos, "image/*,video/*") } }, t("ga_al_add")),
+          manage ? h("button", { class: "btn", attrs: { type: "button" }, data: { action: "album-rename" }, on: { click: () => void (async () => { close(); const v = await ask(t("ga_al_rename"), [{ name: "name", label: t("ga_al_name"), value: a.name, maxlength: 50 }], t("ok")); if (v?.name.trim()) await run(app.conn.call("appAlbumRename", { group, id: a.id, name: v.name.trim() }, "appAlbum")); })() } }, t("ga_al_rename")) : null,
+          manage ? h("button", { class: "btn danger", attrs: { type: "button" }, data: { action: "album-delete" }, on: { click: () => void (async () => { if (!(await confirmBox(t("ga_al_delete_q", a.name), t("ga_file_delete"), true))) return; close(); await run(app.conn.call("appAlbumDelete", { group, id: a.id }, "appAlbum")); })() } }, t("ga_file_delete")) : null,
+        ),
+        grid,
+        h("div", "dialog-actions", h("button", { class: "btn", attrs: { type: "button" }, on: { click: () => close() } }, t("close"))),
+      ),
+      { label: a.name },
+    );
+    void show();
+  };
+
+  const albumPane = (): HTMLElement[] => [
+    h("div", "ga-toolbar", h("button", { class: "btn primary", attrs: { type: "button" }, data: { action: "album-new" }, on: { click: () => void newAlbum() } }, t("ga_al_new"))),
+    albums === null
+      ? failed ? empty(t("ga_load_failed")) : loading()
+      : albums.length
+        ? h(
+            "div",
+            "ga-list ga-albums",
+            ...albums.map((a) =>
+              h(
+                "button",
+                { class: "ga-card ga-album-card", attrs: { type: "button" }, data: { album: a.name }, on: { click: () => openAlbum(a) } },
+                a.cover ? thumb(a.cover, a.name) : h("span", { class: "ga-thumb empty", attrs: { "aria-hidden": "true" } }, "🖼"),
+                h("div", "ga-card-head", h("h3", null, a.name), h("span", "ga-status", t("ga_al_count", a.photos))),
+                h("div", "ga-meta", t("ga_by", name(a.creator))),
+              ),
+            ),
+          )
+        : empty(t("ga_al_empty")),
+  ];
+
   const render = () => {
     body.dataset.tab = tab;
     replace(
       tabs,
-      ...(["announce", "polls", "events", "checkin", "homework", "files"] as Tab[]).map((k) =>
+      ...(["announce", "polls", "events", "checkin", "homework", "files", "album"] as Tab[]).map((k) =>
         h("button", { class: `ga-tab${k === tab ? " on" : ""}`, attrs: { type: "button", role: "tab", "aria-selected": k === tab ? "true" : "false" }, data: { gaTab: k }, on: { click: () => { tab = k; render(); void load(); } } }, t(`ga_tab_${k}` as const)),
       ),
     );
-    replace(body, ...(tab === "polls" ? pollsPane() : tab === "checkin" ? checkinPane() : tab === "homework" ? homeworkPane() : tab === "events" ? eventsPane() : tab === "files" ? filesPane() : announcePane()));
+    replace(body, ...(tab === "polls" ? pollsPane() : tab === "checkin" ? checkinPane() : tab === "homework" ? homeworkPane() : tab === "events" ? eventsPane() : tab === "files" ? filesPane() : tab === "album" ? albumPane() : announcePane()));
   };
   scope.add(st.on("apps", () => void load()));
   render();
@@ -442,13 +578,13 @@ export function groupApps(group: bigint, initial: Tab = "polls"): View {
 // appCard renders a group app's card in the chat; it opens the app.
 export function appCard(m: Message): HTMLElement {
   const c = m.appCard;
-  const app = c?.app === GroupApp.HOMEWORK ? "homework" : c?.app === GroupApp.CHECKIN ? "checkin" : c?.app === GroupApp.ANNOUNCEMENT ? "announce" : c?.app === GroupApp.EVENT ? "events" : c?.app === GroupApp.FILE ? "files" : "polls";
-  const label = c?.app === GroupApp.HOMEWORK ? t("ga_card_homework") : c?.app === GroupApp.ANNOUNCEMENT ? t("ga_card_announcement") : c?.app === GroupApp.EVENT ? t("ga_card_event") : c?.app === GroupApp.FILE ? t("ga_card_file") : t("ga_card_poll");
-  const what = c?.app === GroupApp.FILE ? t("ga_card_file_new") : c?.kind === AppCardKind.CLOSED ? t("ga_card_closed") : c?.kind === AppCardKind.REMINDER ? (c.app === GroupApp.EVENT ? t("ga_card_ev_reminder") : t("ga_card_reminder")) : c?.kind === AppCardKind.PROMOTED ? t("ga_card_promoted") : t("ga_card_new");
+  const app = c?.app === GroupApp.HOMEWORK ? "homework" : c?.app === GroupApp.CHECKIN ? "checkin" : c?.app === GroupApp.ANNOUNCEMENT ? "announce" : c?.app === GroupApp.EVENT ? "events" : c?.app === GroupApp.FILE ? "files" : c?.app === GroupApp.ALBUM ? "album" : "polls";
+  const label = c?.app === GroupApp.HOMEWORK ? t("ga_card_homework") : c?.app === GroupApp.ANNOUNCEMENT ? t("ga_card_announcement") : c?.app === GroupApp.EVENT ? t("ga_card_event") : c?.app === GroupApp.FILE ? t("ga_card_file") : c?.app === GroupApp.ALBUM ? t("ga_card_album") : t("ga_card_poll");
+  const what = c?.app === GroupApp.FILE ? t("ga_card_file_new") : c?.app === GroupApp.ALBUM ? t("ga_card_photos", c.count || 1) : c?.kind === AppCardKind.CLOSED ? t("ga_card_closed") : c?.kind === AppCardKind.REMINDER ? (c.app === GroupApp.EVENT ? t("ga_card_ev_reminder") : t("ga_card_reminder")) : c?.kind === AppCardKind.PROMOTED ? t("ga_card_promoted") : t("ga_card_new");
   return h(
     "button",
     { class: `card app-card ${app}`, attrs: { type: "button" }, data: { appCard: app }, on: { click: (e) => (e.stopPropagation(), router.go(`/chat/g/${m.group}/apps/${app}`)) } },
-    h("span", { class: "app-card-icon", attrs: { "aria-hidden": "true" } }, app === "homework" ? "✎" : app === "announce" ? "📢" : app === "events" ? "📅" : app === "files" ? "📁" : "☑"),
+    h("span", { class: "app-card-icon", attrs: { "aria-hidden": "true" } }, app === "homework" ? "✎" : app === "announce" ? "📢" : app === "events" ? "📅" : app === "files" ? "📁" : app === "album" ? "🖼" : "☑"),
     h("span", "card-main", h("span", "card-title", m.text), h("span", "card-sub", what)),
     h("span", "card-foot", label),
   );
