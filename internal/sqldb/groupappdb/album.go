@@ -80,7 +80,7 @@ func (s Store) UpdateAlbum(ctx context.Context, a groupapp.Album, notify []hongy
 
 const albumCols = `a.id, a.grp, a.creator, a.name, a.created, a.updated, a.deleted,
 	(SELECT COUNT(*) FROM groupapp_files f WHERE f.album = a.id AND f.deleted = 0),
-	COALESCE((SELECT f.media FROM groupapp_files f WHERE f.album = a.id AND f.deleted = 0 ORDER BY f.id DESC LIMIT 1), '')`
+	COALESCE((SELECT f.media_id FROM groupapp_files f WHERE f.album = a.id AND f.deleted = 0 ORDER BY f.id DESC LIMIT 1), '')`
 
 func scanAlbum(scan func(...any) error) (groupapp.Album, error) {
 	var a groupapp.Album

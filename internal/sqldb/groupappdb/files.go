@@ -9,7 +9,7 @@ import (
 	"hongyan/internal/sqldb"
 )
 
-const fileCols = `id, grp, uploader, media, name, type, size, homework, album, created, deleted`
+const fileCols = `id, grp, uploader, media_id, name, type, size, homework, album, created, deleted`
 
 func scanFile(scan func(...any) error) (groupapp.File, error) {
 	var f groupapp.File
@@ -37,7 +37,7 @@ func addUsage(t *sqldb.Tx, group hongyan.ConversationID, delta, quota int64) err
 
 // insertFile stores f in t.
 func insertFile(t *sqldb.Tx, f *groupapp.File) error {
-	if _, err := t.Write(`INSERT INTO groupapp_files (grp, uploader, media, name, type, size, homework, album, created, deleted)
+	if _, err := t.Write(`INSERT INTO groupapp_files (grp, uploader, media_id, name, type, size, homework, album, created, deleted)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 		[]any{int64(f.Group), int64(f.Uploader), f.Media, f.Name, f.Type, f.Size, f.Homework, f.Album, ms(f.Created), ms(f.Deleted)}, &f.ID); err != nil {
 		return sqldb.Internal(err)
@@ -47,7 +47,7 @@ func insertFile(t *sqldb.Tx, f *groupapp.File) error {
 
 func checkFile(f groupapp.File) error {
 	if f.Group <= 0 || f.Uploader <= 0 || f.Media == "" || f.Size < 0 || f.Homework < 0 || f.Album < 0 || (f.Homework > 0 && f.Album > 0) {
-		return sqldb.Invalid("a file needs a group, an uploader, a media ID and a size")
+		return sqldb.Invalid("a file needs a group, an uploader, an upload ID and a size")
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func (s Store) FileUsage(ctx context.Context, group hongyan.ConversationID) (int
 
 // FilesOfMedia returns group's files, not deleted, that are media id.
 func (s Store) FilesOfMedia(ctx context.Context, group hongyan.ConversationID, media string) ([]groupapp.File, error) {
-	return sqldb.QueryAll(ctx, s.db, scanFile, `SELECT `+fileCols+` FROM groupapp_files WHERE grp = $1 AND media = $2 AND deleted = 0 ORDER BY id LIMIT 100`,
+	return sqldb.QueryAll(ctx, s.db, scanFile, `SELECT `+fileCols+` FROM groupapp_files WHERE grp = $1 AND media_id = $2 AND deleted = 0 ORDER BY id LIMIT 100`,
 		int64(group), media)
 }
 

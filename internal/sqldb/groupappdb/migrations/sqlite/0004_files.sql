@@ -4,7 +4,7 @@ CREATE TABLE groupapp_files (
 	id       INTEGER PRIMARY KEY AUTOINCREMENT,
 	grp      INTEGER NOT NULL,
 	uploader INTEGER NOT NULL,
-	media    TEXT NOT NULL,
+	media_id TEXT NOT NULL,
 	name     TEXT NOT NULL,
 	type     TEXT NOT NULL,
 	size     INTEGER NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE groupapp_files (
 );
 CREATE INDEX groupapp_files_grp ON groupapp_files (grp, homework, album, deleted, id);
 CREATE INDEX groupapp_files_album ON groupapp_files (album, deleted, id);
-CREATE INDEX groupapp_files_media ON groupapp_files (grp, media);
+CREATE INDEX groupapp_files_media ON groupapp_files (grp, media_id);
 CREATE INDEX groupapp_files_submission ON groupapp_files (homework, uploader);
 
 -- Each group's bytes in files that are not deleted, kept with them.
