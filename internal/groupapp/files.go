@@ -133,14 +133,20 @@ func fileName(i FileInfo) string {
 	return "file"
 }
 
+// memberFile returns the caller's membership of group and file id of it.
+func (s *Service) memberFile(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64) (Member, File, error) {
+	m, err := s.member(ctx, c, group)
+	if err != nil {
+		return m, File{}, err
+	}
+	f, err := s.store.File(ctx, group, id)
+	return m, f, err
+}
+
 // FileOf returns file id of group if the caller may download it (a
 // deleted one is returned with Deleted set, and is no longer readable).
 func (s *Service) FileOf(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64) (File, error) {
-	m, err := s.member(ctx, c, group)
-	if err != nil {
-		return File{}, err
-	}
-	f, err := s.store.File(ctx, group, id)
+	m, f, err := s.memberFile(ctx, c, group, id)
 	if err != nil {
 		return File{}, err
 	}
@@ -182,11 +188,7 @@ func (s *Service) FileUsage(ctx context.Context, c hongyan.Caller, group hongyan
 // its uploader, the owner and admins may. Deleting is not posting: a
 // muted uploader may.
 func (s *Service) DeleteFile(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64) (File, error) {
-	m, err := s.member(ctx, c, group)
-	if err != nil {
-		return File{}, err
-	}
-	f, err := s.store.File(ctx, group, id)
+	m, f, err := s.memberFile(ctx, c, group, id)
 	if err != nil {
 		return File{}, err
 	}

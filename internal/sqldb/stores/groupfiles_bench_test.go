@@ -24,17 +24,7 @@ func BenchmarkGroupFilesList(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
 			ctx := context.Background()
-			var db *stores.DB
-			var err error
-			if engine == "sqlite" {
-				db, err = sqlite.Open(ctx, b.TempDir())
-			} else {
-				db, err = postgres.Open(ctx, pgtest.DSN(b))
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
+			db := openBench(b, engine)
 			s := db.GroupApps()
 			var mid int64
 			for i := range files {
@@ -65,4 +55,20 @@ func BenchmarkGroupFilesList(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openBench opens an empty store on engine ("sqlite" or "postgres"),
+// closed when b ends.
+func openBench(b *testing.B, engine string) *stores.DB {
+	b.Helper()
+	open := func() (*stores.DB, error) { return sqlite.Open(context.Background(), b.TempDir()) }
+	if engine == "postgres" {
+		open = func() (*stores.DB, error) { return postgres.Open(context.Background(), pgtest.DSN(b)) }
+	}
+	db, err := open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
 }
