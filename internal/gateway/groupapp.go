@@ -62,9 +62,6 @@ func groupAppRoutes(rs routes) {
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkSubmit) (*pb.ServerFrame, error) {
 		q := r.AppHomeworkSubmit
-		if len(q.Files) > groupapp.MaxSubmissionFiles {
-			return nil, hongyan.Errorf(hongyan.CodeInvalid, "a submission hands in at most %d files", groupapp.MaxSubmissionFiles)
-		}
 		return homeworkFrame(c.g.s.GroupApps.SubmitFiles(ctx, me, hongyan.ConversationID(q.Group), q.Homework, q.Text, q.Files))
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkRemind) (*pb.ServerFrame, error) {
@@ -105,9 +102,6 @@ func groupAppRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCreate) (*pb.ServerFrame, error) {
 		q := r.AppEventCreate
-		if len(q.RemindBeforeMinutes) > groupapp.MaxAutoReminders {
-			return nil, hongyan.Errorf(hongyan.CodeInvalid, "an event has at most %d automatic reminders", groupapp.MaxAutoReminders)
-		}
 		before := make([]time.Duration, len(q.RemindBeforeMinutes))
 		for i, m := range q.RemindBeforeMinutes {
 			before[i] = time.Duration(min(m, 1<<20)) * time.Minute
@@ -169,9 +163,6 @@ func albumRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumAddPhotos) (*pb.ServerFrame, error) {
 		q := r.AppAlbumAddPhotos
-		if len(q.Media) > groupapp.MaxPhotosPerAdd {
-			return nil, hongyan.Errorf(hongyan.CodeInvalid, "add 1 to %d photos at a time", groupapp.MaxPhotosPerAdd)
-		}
 		return photosFrame(c.g.s.GroupApps.AddPhotos(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Media))
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumPhotos) (*pb.ServerFrame, error) {
