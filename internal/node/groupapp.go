@@ -48,10 +48,7 @@ func (n *Node) remindEvents(ctx context.Context) {
 	defer t.Stop()
 	for {
 		n.job(ctx, "event-reminders", func(ctx context.Context) error {
-			k, err := n.apps.SendDueReminders(ctx)
-			if k > 0 {
-				n.log.Info("posted event reminders", "count", k)
-			}
+			_, err := n.SendEventReminders(ctx)
 			return err
 		})
 		select {
@@ -60,6 +57,18 @@ func (n *Node) remindEvents(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// SendEventReminders posts the events' automatic reminders that are due
+// now: one run of the job remindEvents runs every
+// groupapps.reminder_interval. Each reminder is posted once however often
+// it runs.
+func (n *Node) SendEventReminders(ctx context.Context) (int, error) {
+	k, err := n.apps.SendDueReminders(ctx)
+	if k > 0 {
+		n.log.Info("posted event reminders", "count", k)
+	}
+	return k, err
 }
 
 // appGroups tells the group apps who is a member of a group, in which

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/wsclient"
 )
 
@@ -135,4 +137,44 @@ func TestGroupFiles(t *testing.T) {
 			t.Errorf("a deleted file can still be downloaded by a member")
 		}
 	})
+}
+
+// An event's automatic reminder is posted by the node's job once its time
+// has come (here at once: 5 minutes before a start 4 minutes away), from
+// the event's creator, mentioning the member going; running the job again
+// posts nothing.
+func TestEventAutoReminder(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Data = t.TempDir()
+			if engine == "postgres" {
+				cfg.Storage.Driver, cfg.Storage.Postgres = "postgres", pgtest.DSN(t)
+			}
+			srv, n := startNodeWith(t, cfg)
+			us := groupOfFriends(t, srv, "gremind", 3)
+			owner, mem := session(t, srv, us[0]), session(t, srv, us[1])
+			g := createGroup(t, owner, "提醒群", ids(us[1:])).Id
+			e := call(t, owner, &pb.ClientFrame{Req: &pb.ClientFrame_AppEventCreate{AppEventCreate: &pb.EventCreateRequest{Group: g, Title: "聚餐",
+				Start: time.Now().Add(4 * time.Minute).UnixMilli(), RemindBeforeMinutes: []uint32{5}}}}).GetAppEvent()
+			if len(e.RemindBeforeMinutes) != 1 || e.RemindBeforeMinutes[0] != 5 {
+				t.Fatalf("app_event_create: got %v", e)
+			}
+			call(t, mem, &pb.ClientFrame{Req: &pb.ClientFrame_AppEventSignup{AppEventSignup: &pb.GroupAppRef{Group: g, Id: e.Id}}})
+			for i, want := range []int{1, 0} {
+				if got, err := n.SendEventReminders(t.Context()); got != want || err != nil {
+					t.Errorf("run %d of the reminder job: got %d, %v, want %d", i+1, got, err, want)
+				}
+			}
+			var cards []*pb.Message
+			for _, ch := range collectChanges(t, session(t, srv, secondDevice(t, srv, us[1]))) {
+				if m := ch.GetMessage(); m.GetAppCard().GetKind() == pb.AppCardKind_APP_CARD_KIND_REMINDER {
+					cards = append(cards, m)
+				}
+			}
+			if len(cards) != 1 || cards[0].AppCard.Item != e.Id || cards[0].Sender != us[0].id || !slices.Contains(cards[0].Mentions, us[1].id) {
+				t.Errorf("reminder cards: got %v, want one of the event, from its creator, mentioning the member going", cards)
+			}
+		})
+	}
 }
