@@ -7,13 +7,20 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launch, startServer, skipReason, OUT, pngImage } from "./harness.mjs";
+import { launch, startServer, skipReason, OUT, SHOTS, pngImage } from "./harness.mjs";
 import { device, friends } from "./people.mjs";
 import { user } from "./protocol.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
 import { axe } from "./axe.mjs";
 
 const skip = skipReason();
+
+async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((t) => t.remove()));
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(SHOTS, name) });
+}
 
 describe("group files and album", { skip }, () => {
   let server, browser, owner, mem, kid, g;
@@ -53,6 +60,7 @@ describe("group files and album", { skip }, () => {
     assert.equal(list.files.length, 1);
     assert.equal(list.files[0].name, "reading-list.txt");
     assert.deepEqual(await axe(page, "en desktop group files", '[data-screen="group-apps"]'), []);
+    await shot(page, "desktop-en-group-files.png");
     await card.locator('[data-action="file-delete"]').click();
     await page.locator('[data-screen="group-apps"] .empty', { hasText: "No files yet" }).waitFor();
     expectNoErrors(page);
@@ -76,6 +84,7 @@ describe("group files and album", { skip }, () => {
     await page.locator('[data-action="comment"]').click();
     await page.locator('[data-comment="真漂亮"]').waitFor();
     assert.deepEqual(await axe(page, "zh phone photo", '[data-dialog="photo"]'), []);
+    await shot(page, "phone-zh-group-album.png");
     // The batch posted one card into the chat.
     const albums = (await owner.body("appAlbums", { group: g.id })).albums;
     assert.equal(albums.length, 1);
