@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "a911134410248ab9";
-const SHELL = ["/","/assets/admin-BQnccyN6.js","/assets/decode-ZjkDR2x9.js","/assets/index-BCu5Al_R.css","/assets/index-Cmwbys6R.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "6f6d45e183e2ff86";
+const SHELL = ["/","/assets/admin-KJk7SiVr.js","/assets/decode-ZjkDR2x9.js","/assets/index-CwLIWhcL.js","/assets/index-WfnlV_9U.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
