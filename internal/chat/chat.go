@@ -244,6 +244,9 @@ type AppCard struct {
 	App  int8  `json:"app"`
 	Kind int8  `json:"kind"`
 	Item int64 `json:"item"`
+	// Count: how many things the card reports (photos added to an
+	// album); 0 when it reports one.
+	Count int32 `json:"count,omitempty"`
 }
 
 // CallRecord is what a call record shows: the call, how it ended (the

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	pb "hongyan/internal/gen/hongyanv1"
@@ -15,11 +17,17 @@ const groupAppsUsage = "groups app GID poll create QUESTION OPTION... [--multi] 
 	"groups app GID homework remind ID | groups app GID homework show ID | groups app GID homework list [--before ID] [--limit N] | " +
 	"groups app GID announce post TEXT [--pin] | groups app GID announce pin|unpin|remove ID | groups app GID announce list [--pinned] [--before ID] [--limit N] | " +
 	"groups app GID event create TITLE --start TIME [--place P] [--limit N] | groups app GID event signup|cancel|remind|show ID | " +
-	"groups app GID event list [--before ID] [--limit N]"
+	"groups app GID event list [--before ID] [--limit N] | " +
+	"groups app GID files upload PATH | groups app GID files list [--before ID] [--limit N] | groups app GID files get ID PATH | " +
+	"groups app GID files delete ID | groups app GID album create NAME | groups app GID album rename ID NAME | " +
+	"groups app GID album delete|show ID | groups app GID album list | groups app GID album add ID PATH... | " +
+	"groups app GID album photos ID [--before ID] | groups app GID album delete-photo PHOTO_ID | " +
+	"groups app GID album comment PHOTO_ID TEXT | groups app GID album comments PHOTO_ID | groups app GID album uncomment COMMENT_ID " +
+	"(homework submit takes --files PATH,PATH…; event create takes --remind 1h,24h)"
 
 // groupAppFlags are the flags of groups app (besides the switches
 // --multi, --anonymous, --pin and --pinned, which take no value).
-var groupAppFlags = []string{"deadline", "due", "text", "before", "limit", "start", "place"}
+var groupAppFlags = []string{"deadline", "due", "text", "before", "limit", "start", "place", "files", "remind"}
 
 // parseWhen reads a time given as RFC 3339 ("2026-03-02T18:00:00+08:00"),
 // as a local date and time ("2026-03-02 18:00"), or as a duration from now
@@ -107,6 +115,7 @@ func (e *env) groupApps(args []string) error {
 		return &pb.GroupAppRef{Group: gid, Id: id}, err
 	}
 	var req pb.ClientFrame
+	saveTo := "" // files get: where the file goes
 	switch app + " " + sub {
 	case "poll create":
 		if len(rest) < 3 {
@@ -168,14 +177,27 @@ func (e *env) groupApps(args []string) error {
 		}
 		req.Req = &pb.ClientFrame_AppHomeworkPost{AppHomeworkPost: &pb.HomeworkPostRequest{Group: gid, Title: rest[0], Text: fl["text"], Due: due.UnixMilli()}}
 	case "homework submit":
-		if len(rest) != 2 {
+		if len(rest) < 1 || len(rest) > 2 || (len(rest) == 1 && fl["files"] == "") {
 			return usageErr("usage: %s", groupAppsUsage)
 		}
 		id, err := num(rest[0], "ID")
 		if err != nil {
 			return err
 		}
-		req.Req = &pb.ClientFrame_AppHomeworkSubmit{AppHomeworkSubmit: &pb.HomeworkSubmitRequest{Group: gid, Homework: id, Text: rest[1]}}
+		r := &pb.HomeworkSubmitRequest{Group: gid, Homework: id}
+		if len(rest) == 2 {
+			r.Text = rest[1]
+		}
+		if v := fl["files"]; v != "" {
+			for _, path := range strings.Split(v, ",") {
+				m, err := e.uploadGroupFile(path)
+				if err != nil {
+					return err
+				}
+				r.Files = append(r.Files, m)
+			}
+		}
+		req.Req = &pb.ClientFrame_AppHomeworkSubmit{AppHomeworkSubmit: r}
 	case "homework remind", "homework show":
 		r, err := ref()
 		if err != nil {
@@ -223,6 +245,15 @@ func (e *env) groupApps(args []string) error {
 			}
 			r.Limit = uint32(n)
 		}
+		if v := fl["remind"]; v != "" {
+			for _, d := range strings.Split(v, ",") {
+				t, err := time.ParseDuration(d)
+				if err != nil || t < time.Minute || t%time.Minute != 0 {
+					return usageErr("--remind is durations before the start in whole minutes, such as 1h,24h, not %q", v)
+				}
+				r.RemindBeforeMinutes = append(r.RemindBeforeMinutes, uint32(min(t/time.Minute, 1<<20)))
+			}
+		}
 		req.Req = &pb.ClientFrame_AppEventCreate{AppEventCreate: r}
 	case "event signup", "event cancel", "event remind", "event show":
 		r, err := ref()
@@ -251,6 +282,42 @@ func (e *env) groupApps(args []string) error {
 			return err
 		}
 		req.Req = &pb.ClientFrame_AppAnnouncements{AppAnnouncements: &pb.AnnouncementsRequest{Group: gid, Before: p.Before, Limit: p.Limit, Pinned: pin}}
+	case "files upload":
+		if len(rest) != 1 {
+			return usageErr("usage: %s", groupAppsUsage)
+		}
+		m, err := e.uploadGroupFile(rest[0])
+		if err != nil {
+			return err
+		}
+		req.Req = &pb.ClientFrame_AppFileAdd{AppFileAdd: &pb.FileAddRequest{Group: gid, Media: m}}
+	case "files list":
+		p, err := page()
+		if err != nil {
+			return err
+		}
+		req.Req = &pb.ClientFrame_AppFiles{AppFiles: p}
+	case "files get":
+		if len(rest) != 2 {
+			return usageErr("usage: %s", groupAppsUsage)
+		}
+		id, err := num(rest[0], "ID")
+		if err != nil {
+			return err
+		}
+		saveTo = rest[1]
+		req.Req = &pb.ClientFrame_AppFileGet{AppFileGet: &pb.GroupAppRef{Group: gid, Id: id}}
+	case "files delete":
+		r, err := ref()
+		if err != nil {
+			return err
+		}
+		req.Req = &pb.ClientFrame_AppFileDelete{AppFileDelete: r}
+	case "album create", "album rename", "album delete", "album show", "album list", "album add", "album photos",
+		"album delete-photo", "album comment", "album comments", "album uncomment":
+		if err := albumRequest(&req, gid, sub, rest, page, num, e.uploadAlbumPhoto); err != nil {
+			return err
+		}
 	default:
 		return usageErr("usage: %s", groupAppsUsage)
 	}
@@ -264,6 +331,25 @@ func (e *env) groupApps(args []string) error {
 		return err
 	}
 	switch {
+	case f.GetAppFile() != nil && saveTo != "":
+		if err := e.saveMedia(f.GetAppFile().Media, saveTo); err != nil {
+			os.Remove(saveTo)
+			return err
+		}
+		return e.print(append(fileObject(f.GetAppFile()), field{"path", saveTo}))
+	case f.GetAppFile() != nil:
+		return e.print(fileObject(f.GetAppFile()))
+	case f.GetAppAlbum() != nil:
+		return e.print(albumObject(f.GetAppAlbum()))
+	case f.GetAppAlbums() != nil:
+		return e.print(object{{"albums", listOf(f.GetAppAlbums().GetAlbums(), albumObject)}})
+	case f.GetAppPhotos() != nil:
+		return e.print(object{{"photos", listOf(f.GetAppPhotos().GetPhotos(), fileObject)}})
+	case f.GetAppPhotoComments() != nil:
+		return e.print(object{{"comments", listOf(f.GetAppPhotoComments().GetComments(), commentObject)}})
+	case f.GetAppFiles() != nil:
+		l := f.GetAppFiles()
+		return e.print(object{{"files", filesObject(l.Files)}, {"used", l.Used}, {"quota", l.Quota}})
 	case f.GetAppPoll() != nil:
 		return e.print(pollObject(f.GetAppPoll()))
 	case f.GetAppPolls() != nil:
@@ -307,7 +393,8 @@ func (e *env) groupApps(args []string) error {
 func eventObject(e *pb.GroupEvent) object {
 	mine := map[uint32]string{0: "", 1: "going", 2: "waiting"}[e.Mine]
 	return object{{"id", e.Id}, {"group", e.Group}, {"creator", e.Creator}, {"title", e.Title}, {"place", e.Place}, {"start", when(e.Start)},
-		{"limit", e.Limit}, {"open", e.Open}, {"going", emptyList(e.Going)}, {"waiting", emptyList(e.Waiting)}, {"mine", mine}, {"waiting_at", e.WaitingAt}}
+		{"limit", e.Limit}, {"open", e.Open}, {"going", emptyList(e.Going)}, {"waiting", emptyList(e.Waiting)}, {"mine", mine}, {"waiting_at", e.WaitingAt},
+		{"remind_before_minutes", emptyList(e.RemindBeforeMinutes)}}
 }
 
 func announcementObject(a *pb.GroupAnnouncement) object {
@@ -354,12 +441,12 @@ func homeworkObject(h *pb.GroupHomework) object {
 	o := object{{"id", h.Id}, {"group", h.Group}, {"creator", h.Creator}, {"title", h.Title}, {"text", h.Text}, {"due", when(h.Due)},
 		{"open", h.Open}, {"submitted", h.Submitted}, {"members", h.Members}}
 	if h.Mine != nil {
-		o = append(o, field{"mine", object{{"text", h.Mine.Text}, {"at", when(h.Mine.At)}}})
+		o = append(o, field{"mine", object{{"text", h.Mine.Text}, {"at", when(h.Mine.At)}, {"files", filesObject(h.Mine.Files)}}})
 	}
 	if h.Manager {
 		subs := make([]object, 0, len(h.Submissions))
 		for _, s := range h.Submissions {
-			subs = append(subs, object{{"user", s.User}, {"text", s.Text}, {"at", when(s.At)}})
+			subs = append(subs, object{{"user", s.User}, {"text", s.Text}, {"at", when(s.At)}, {"files", filesObject(s.Files)}})
 		}
 		o = append(o, field{"missing", emptyList(h.Missing)}, field{"submissions", subs}, field{"reminded", when(h.Reminded)})
 	}

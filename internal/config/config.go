@@ -122,6 +122,12 @@ type GroupApps struct {
 	// RemindEvery is the least time between two reminders of one
 	// homework.
 	RemindEvery Duration `toml:"remind_every"`
+	// FileQuota is the bytes a group's files (homework files included)
+	// may take (default 2 GiB).
+	FileQuota int64 `toml:"file_quota"`
+	// ReminderInterval is how often events' automatic reminders that are
+	// due are posted (default 1m): a reminder is at most this late.
+	ReminderInterval Duration `toml:"reminder_interval"`
 }
 
 // Moderation tunes the administrator console and users' reports.
@@ -614,7 +620,8 @@ func Default() Config {
 			WebhookFirstRetry: Duration{5 * time.Second}, WebhookMaxRetry: Duration{10 * time.Minute}, SweepInterval: Duration{5 * time.Second},
 			KeepEvents: Duration{30 * 24 * time.Hour}},
 		AddressBook: AddressBook{MatchPerRequest: 1000, MatchPerDay: 3000, BackupsPerDay: 20, KeepVersions: 10, CountryCode: "86"},
-		GroupApps:   GroupApps{DayZone: "Asia/Shanghai", RemindEvery: Duration{time.Hour}},
+		GroupApps: GroupApps{DayZone: "Asia/Shanghai", RemindEvery: Duration{time.Hour}, FileQuota: 2 << 30,
+			ReminderInterval: Duration{time.Minute}},
 		Wallet: Wallet{
 			MaxPacket:         20_000,
 			MaxShares:         100,
@@ -810,6 +817,12 @@ func (c Config) Validate() error {
 	}
 	if c.GroupApps.RemindEvery.Duration < time.Minute {
 		return fmt.Errorf("config: groupapps.remind_every must be at least 1m")
+	}
+	if c.GroupApps.FileQuota < 1<<20 {
+		return fmt.Errorf("config: groupapps.file_quota must be at least 1 MiB (1048576 bytes)")
+	}
+	if c.GroupApps.ReminderInterval.Duration < time.Second || c.GroupApps.ReminderInterval.Duration > time.Hour {
+		return fmt.Errorf("config: groupapps.reminder_interval must be 1s to 1h")
 	}
 	if c.Moments.FanoutLimit < -1 {
 		return fmt.Errorf("config: moments.fanout_limit must be -1 (never), 0 (the default) or positive")

@@ -62,7 +62,7 @@ func groupAppRoutes(rs routes) {
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkSubmit) (*pb.ServerFrame, error) {
 		q := r.AppHomeworkSubmit
-		return homeworkFrame(c.g.s.GroupApps.Submit(ctx, me, hongyan.ConversationID(q.Group), q.Homework, q.Text))
+		return homeworkFrame(c.g.s.GroupApps.SubmitFiles(ctx, me, hongyan.ConversationID(q.Group), q.Homework, q.Text, q.Files))
 	}, waits)
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppHomeworkRemind) (*pb.ServerFrame, error) {
 		return homeworkFrame(c.g.s.GroupApps.Remind(ctx, me, hongyan.ConversationID(r.AppHomeworkRemind.Group), r.AppHomeworkRemind.Id))
@@ -102,8 +102,12 @@ func groupAppRoutes(rs routes) {
 	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppEventCreate) (*pb.ServerFrame, error) {
 		q := r.AppEventCreate
+		before := make([]time.Duration, len(q.RemindBeforeMinutes))
+		for i, m := range q.RemindBeforeMinutes {
+			before[i] = time.Duration(min(m, 1<<20)) * time.Minute
+		}
 		e, err := c.g.s.GroupApps.CreateEvent(ctx, me, hongyan.ConversationID(q.Group), groupapp.NewEvent{Title: q.Title, Place: q.Place,
-			Start: msTime(q.Start), Limit: int(min(q.Limit, groupapp.MaxEventLimit+1))})
+			Start: msTime(q.Start), Limit: int(min(q.Limit, groupapp.MaxEventLimit+1)), RemindBefore: before})
 		if err != nil {
 			return nil, err
 		}
@@ -130,6 +134,141 @@ func groupAppRoutes(rs routes) {
 		out := &pb.GroupEventList{Events: pbList(es, EventPB)}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AppEvents{AppEvents: out}}, nil
 	})
+	groupFileRoutes(rs)
+	albumRoutes(rs)
+}
+
+// albumRoutes adds the group albums: albums, their photos and comments.
+func albumRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumCreate) (*pb.ServerFrame, error) {
+		return albumFrame(c.g.s.GroupApps.CreateAlbum(ctx, me, hongyan.ConversationID(r.AppAlbumCreate.Group), r.AppAlbumCreate.Name))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumRename) (*pb.ServerFrame, error) {
+		q := r.AppAlbumRename
+		return albumFrame(c.g.s.GroupApps.RenameAlbum(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Name))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumDelete) (*pb.ServerFrame, error) {
+		return albumFrame(c.g.s.GroupApps.DeleteAlbum(ctx, me, hongyan.ConversationID(r.AppAlbumDelete.Group), r.AppAlbumDelete.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumGet) (*pb.ServerFrame, error) {
+		return albumFrame(c.g.s.GroupApps.AlbumOf(ctx, me, hongyan.ConversationID(r.AppAlbumGet.Group), r.AppAlbumGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbums) (*pb.ServerFrame, error) {
+		q := r.AppAlbums
+		as, err := c.g.s.GroupApps.AlbumList(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppAlbums{AppAlbums: &pb.GroupAlbumList{Albums: pbList(as, AlbumPB)}}}, nil
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumAddPhotos) (*pb.ServerFrame, error) {
+		q := r.AppAlbumAddPhotos
+		return photosFrame(c.g.s.GroupApps.AddPhotos(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Media))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppAlbumPhotos) (*pb.ServerFrame, error) {
+		q := r.AppAlbumPhotos
+		return photosFrame(c.g.s.GroupApps.Photos(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Before, int(q.Limit)))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoDelete) (*pb.ServerFrame, error) {
+		return fileFrame(c.g.s.GroupApps.DeleteFile(ctx, me, hongyan.ConversationID(r.AppPhotoDelete.Group), r.AppPhotoDelete.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoComment) (*pb.ServerFrame, error) {
+		q := r.AppPhotoComment
+		cm, err := c.g.s.GroupApps.Comment(ctx, me, hongyan.ConversationID(q.Group), q.Photo, q.Text)
+		if err != nil {
+			return nil, err
+		}
+		return commentsFrame([]groupapp.Comment{cm}, nil)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoComments) (*pb.ServerFrame, error) {
+		q := r.AppPhotoComments
+		return commentsFrame(c.g.s.GroupApps.Comments(ctx, me, hongyan.ConversationID(q.Group), q.Photo, q.After, int(q.Limit)))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppPhotoCommentDelete) (*pb.ServerFrame, error) {
+		q := r.AppPhotoCommentDelete
+		if err := c.g.s.GroupApps.DeleteComment(ctx, me, hongyan.ConversationID(q.Group), q.Id); err != nil {
+			return nil, err
+		}
+		return done(), nil
+	}, waits)
+}
+
+func albumFrame(a groupapp.Album, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppAlbum{AppAlbum: AlbumPB(a)}}, nil
+}
+
+// AlbumPB converts an album; the change-log resolver uses it too.
+func AlbumPB(a groupapp.Album) *pb.GroupAlbum {
+	return &pb.GroupAlbum{Id: a.ID, Group: int64(a.Group), Creator: int64(a.Creator), Name: a.Name, Created: timeMS(a.Created),
+		Updated: timeMS(a.Updated), Deleted: timeMS(a.Deleted), Photos: uint32(a.Photos), Cover: a.Cover}
+}
+
+func photosFrame(ps []groupapp.File, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppPhotos{AppPhotos: &pb.GroupPhotoList{Photos: pbList(ps, FilePB)}}}, nil
+}
+
+func commentsFrame(cs []groupapp.Comment, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := pbList(cs, func(c groupapp.Comment) *pb.PhotoComment {
+		return &pb.PhotoComment{Id: c.ID, Photo: c.Photo, Author: int64(c.Author), Text: c.Text, Created: timeMS(c.Created)}
+	})
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppPhotoComments{AppPhotoComments: &pb.PhotoCommentList{Comments: out}}}, nil
+}
+
+// groupFileRoutes adds the group files: share an upload, delete, get,
+// list.
+func groupFileRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppFileAdd) (*pb.ServerFrame, error) {
+		return fileFrame(c.g.s.GroupApps.AddFile(ctx, me, hongyan.ConversationID(r.AppFileAdd.Group), r.AppFileAdd.Media))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppFileDelete) (*pb.ServerFrame, error) {
+		return fileFrame(c.g.s.GroupApps.DeleteFile(ctx, me, hongyan.ConversationID(r.AppFileDelete.Group), r.AppFileDelete.Id))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppFileGet) (*pb.ServerFrame, error) {
+		return fileFrame(c.g.s.GroupApps.FileOf(ctx, me, hongyan.ConversationID(r.AppFileGet.Group), r.AppFileGet.Id))
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AppFiles) (*pb.ServerFrame, error) {
+		q := r.AppFiles
+		fs, err := c.g.s.GroupApps.Files(ctx, me, hongyan.ConversationID(q.Group), q.Before, int(q.Limit))
+		if err != nil {
+			return nil, err
+		}
+		used, quota, err := c.g.s.GroupApps.FileUsage(ctx, me, hongyan.ConversationID(q.Group))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.GroupFileList{Files: pbList(fs, FilePB), Used: used, Quota: quota}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AppFiles{AppFiles: out}}, nil
+	})
+}
+
+func fileFrame(f groupapp.File, err error) (*pb.ServerFrame, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AppFile{AppFile: FilePB(f)}}, nil
+}
+
+// FilePB converts a group's file; the change-log resolver uses it too.
+func FilePB(f groupapp.File) *pb.GroupFile {
+	return &pb.GroupFile{Id: f.ID, Group: int64(f.Group), Uploader: int64(f.Uploader), Media: f.Media, Name: f.Name, Type: f.Type,
+		Size: f.Size, Created: timeMS(f.Created), Deleted: timeMS(f.Deleted), Homework: f.Homework, Album: f.Album}
+}
+
+func minutes(ds []time.Duration) []uint32 {
+	out := make([]uint32, len(ds))
+	for i, d := range ds {
+		out[i] = uint32(d / time.Minute)
+	}
+	return out
 }
 
 func eventFrame(v groupapp.EventView, err error) (*pb.ServerFrame, error) {
@@ -144,7 +283,7 @@ func eventFrame(v groupapp.EventView, err error) (*pb.ServerFrame, error) {
 func EventPB(v groupapp.EventView) *pb.GroupEvent {
 	return &pb.GroupEvent{Id: v.ID, Group: int64(v.Group), Creator: int64(v.Creator), Title: v.Title, Place: v.Place, Start: timeMS(v.Start),
 		Limit: uint32(v.Limit), Created: timeMS(v.Created), Reminded: timeMS(v.Reminded), Open: v.Open, Going: users64(v.Going),
-		Waiting: users64(v.Waiting), Mine: uint32(v.Mine), WaitingAt: uint32(v.WaitingAt)}
+		Waiting: users64(v.Waiting), Mine: uint32(v.Mine), WaitingAt: uint32(v.WaitingAt), RemindBeforeMinutes: minutes(v.RemindBefore)}
 }
 
 func announcementFrame(a groupapp.Announcement, err error) (*pb.ServerFrame, error) {
@@ -240,7 +379,7 @@ func BoardPB(b groupapp.Board) *pb.CheckinBoard {
 }
 
 func submissionPB(s groupapp.Submission) *pb.HomeworkSubmission {
-	return &pb.HomeworkSubmission{User: int64(s.User), Text: s.Text, At: timeMS(s.At)}
+	return &pb.HomeworkSubmission{User: int64(s.User), Text: s.Text, At: timeMS(s.At), Files: pbList(s.Files, FilePB)}
 }
 
 // HomeworkPB converts a homework as its viewer sees it; the change-log

@@ -57,8 +57,11 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.AbContact.emails":         addressbook.MaxEmails,
 	"hongyan.v1.AbMatchRequest.hashes":    addressbook.MaxMatchRequest,
 	// Group apps.
-	"hongyan.v1.PollCreateRequest.options": groupapp.MaxPollOptions,
-	"hongyan.v1.PollVoteRequest.choices":   groupapp.MaxPollOptions,
+	"hongyan.v1.PollCreateRequest.options":                groupapp.MaxPollOptions,
+	"hongyan.v1.PollVoteRequest.choices":                  groupapp.MaxPollOptions,
+	"hongyan.v1.HomeworkSubmitRequest.files":              groupapp.MaxSubmissionFiles,
+	"hongyan.v1.EventCreateRequest.remind_before_minutes": groupapp.MaxAutoReminders,
+	"hongyan.v1.AlbumPhotosRequest.media":                 groupapp.MaxPhotosPerAdd,
 	// Bots.
 	"hongyan.v1.BotTokenRequest.scopes":        bot.MaxScopes,
 	"hongyan.v1.BotAppRegisterRequest.scopes":  bot.MaxScopes,

@@ -195,6 +195,10 @@ func (c *conn) changePB(ctx context.Context, me hongyan.Caller, it hongyan.Chang
 		item.Item = &pb.Change_AppAnnouncement{AppAnnouncement: AnnouncementPB(v)}
 	case groupapp.EventView:
 		item.Item = &pb.Change_AppEvent{AppEvent: EventPB(v)}
+	case groupapp.File:
+		item.Item = &pb.Change_AppFile{AppFile: FilePB(v)}
+	case groupapp.Album:
+		item.Item = &pb.Change_AppAlbum{AppAlbum: AlbumPB(v)}
 	case nil:
 		// Gone, or an entry that says all there is.
 		switch it.Kind {

@@ -2,6 +2,7 @@ package groupapp
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type Event struct {
 	Limit    int
 	Created  time.Time
 	Reminded time.Time
+	// RemindBefore: a reminder card is posted automatically this long
+	// before Start, once each (ascending, distinct).
+	RemindBefore []time.Duration
 }
 
 // Signup is a member's sign-up for an event; Seq orders them.
@@ -50,6 +54,11 @@ type EventView struct {
 const (
 	MaxPlace      = 100
 	MaxEventLimit = 10000
+	// An event has at most MaxAutoReminders automatic reminders, each
+	// MinRemindBefore to MaxRemindBefore before its start.
+	MaxAutoReminders = 3
+	MinRemindBefore  = 5 * time.Minute
+	MaxRemindBefore  = 7 * 24 * time.Hour
 )
 
 // NewEvent is what a member asks to create.
@@ -58,6 +67,27 @@ type NewEvent struct {
 	Place string
 	Start time.Time
 	Limit int
+	// RemindBefore asks for automatic reminders this long before the
+	// start (e.g. 1 h and 24 h); none: only the manual reminder.
+	RemindBefore []time.Duration
+}
+
+// remindBefore checks and orders an event's automatic reminders.
+func remindBefore(in []time.Duration) ([]time.Duration, error) {
+	if len(in) > MaxAutoReminders {
+		return nil, hongyan.Errorf(hongyan.CodeInvalid, "an event has at most %d automatic reminders", MaxAutoReminders)
+	}
+	out := make([]time.Duration, 0, len(in))
+	for _, d := range in {
+		if d < MinRemindBefore || d > MaxRemindBefore || d%time.Minute != 0 {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "a reminder is %v to %v before the start, in whole minutes", MinRemindBefore, MaxRemindBefore)
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // CreateEvent creates an event in group and posts its card; any member who
@@ -79,6 +109,10 @@ func (s *Service) CreateEvent(ctx context.Context, c hongyan.Caller, group hongy
 	if ne.Limit < 0 || ne.Limit > MaxEventLimit {
 		return Event{}, hongyan.Errorf(hongyan.CodeInvalid, "the limit is 0 (none) to %d", MaxEventLimit)
 	}
+	before, err := remindBefore(ne.RemindBefore)
+	if err != nil {
+		return Event{}, err
+	}
 	if _, err := s.poster(ctx, c, group); err != nil {
 		return Event{}, err
 	}
@@ -87,7 +121,7 @@ func (s *Service) CreateEvent(ctx context.Context, c hongyan.Caller, group hongy
 		return Event{}, err
 	}
 	e, changes, err := s.store.CreateEvent(ctx, Event{Group: group, Creator: c.User, Title: ne.Title, Place: ne.Place, Start: ne.Start,
-		Limit: ne.Limit, Created: now}, notify)
+		Limit: ne.Limit, Created: now, RemindBefore: before}, notify)
 	if err != nil {
 		return Event{}, err
 	}

@@ -68,6 +68,8 @@ const (
 	AppAnnouncement App = 3
 	AppEvent        App = 4
 	AppHomework     App = 5
+	AppFile         App = 6
+	AppAlbum        App = 7
 )
 
 // CardKind says what happened that a card reports.
@@ -92,6 +94,8 @@ type Card struct {
 	// At tells two reminders of one object apart (zero for the others:
 	// an object is created or closed once).
 	At time.Time
+	// Count: how many photos a CardPhotosAdded card reports.
+	Count int
 }
 
 // Cards posts app cards into group chats.
@@ -109,6 +113,7 @@ const (
 	// ChangeAnnouncement: Ref = the announcement.
 	ChangeAnnouncement = hongyan.ChangeGroupAnnouncement
 	ChangeEvent        = hongyan.ChangeGroupEvent // Ref = the event
+	ChangeFile         = hongyan.ChangeGroupFile  // Ref = the file
 )
 
 // Store keeps the apps durably; it is the union of the ports by app. A
@@ -122,6 +127,9 @@ type Store interface {
 	Homeworks
 	Announcements
 	Events
+	Files
+	EventReminders
+	Albums
 }
 
 // Polls keeps polls and their votes.
@@ -203,9 +211,13 @@ type Homeworks interface {
 	// Homeworks returns up to limit homework of group with IDs below
 	// before (0: from the newest), newest first.
 	Homeworks(ctx context.Context, group hongyan.ConversationID, before int64, limit int) ([]Homework, error)
-	// Submit stores s in place of the user's earlier submission.
-	Submit(ctx context.Context, group hongyan.ConversationID, s Submission, notify []hongyan.Change) ([]hongyan.Change, error)
-	// Submissions returns the submissions of homework id, oldest first.
+	// Submit stores s in place of the user's earlier submission: its
+	// files replace the earlier one's (which are deleted), unless the
+	// group's files would then take more than quota bytes (an error with
+	// hongyan.CodePrecondition and ReasonQuotaFull, nothing changed).
+	Submit(ctx context.Context, group hongyan.ConversationID, s Submission, quota int64, notify []hongyan.Change) ([]hongyan.Change, error)
+	// Submissions returns the submissions of homework id, oldest first,
+	// with their files.
 	Submissions(ctx context.Context, id int64) ([]Submission, error)
 	// Remind records a reminder of homework id of group at at, if the
 	// last one was before notBefore; ok is false (nothing changed) when it

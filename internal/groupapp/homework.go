@@ -30,7 +30,13 @@ type Submission struct {
 	User     hongyan.UserID
 	Text     string
 	At       time.Time
+	// Files handed in with the answer (Homework and Uploader set; their
+	// IDs assigned by the store).
+	Files []File
 }
+
+// MaxSubmissionFiles is the most files one submission hands in.
+const MaxSubmissionFiles = 9
 
 // HomeworkView is a homework as a member sees it.
 type HomeworkView struct {
@@ -94,8 +100,20 @@ func (s *Service) PostHomework(ctx context.Context, c hongyan.Caller, group hong
 // Submit stores the caller's answer to homework id of group, in place of
 // an earlier one, until it is due.
 func (s *Service) Submit(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64, answer string) (HomeworkView, error) {
-	if err := text("answer", answer, MaxSubmission, true); err != nil {
-		return HomeworkView{}, err
+	return s.SubmitFiles(ctx, c, group, id, answer, nil)
+}
+
+// SubmitFiles is Submit with files: media the caller uploaded, handed in
+// with the answer (which may then be empty) and counted in the group's
+// file quota. The files of an earlier submission are replaced.
+func (s *Service) SubmitFiles(ctx context.Context, c hongyan.Caller, group hongyan.ConversationID, id int64, answer string, files []string) (HomeworkView, error) {
+	if answer != "" || len(files) == 0 {
+		if err := text("answer", answer, MaxSubmission, true); err != nil {
+			return HomeworkView{}, err
+		}
+	}
+	if len(files) > MaxSubmissionFiles {
+		return HomeworkView{}, hongyan.Errorf(hongyan.CodeInvalid, "a submission hands in at most %d files", MaxSubmissionFiles)
 	}
 	m, err := s.member(ctx, c, group)
 	if err != nil {
@@ -112,11 +130,31 @@ func (s *Service) Submit(ctx context.Context, c hongyan.Caller, group hongyan.Co
 	if h.Creator == c.User {
 		return HomeworkView{}, hongyan.Errorf(hongyan.CodePrecondition, "you posted this homework")
 	}
+	sub := Submission{Homework: id, User: c.User, Text: answer, At: now}
+	var size int64
+	for _, media := range files {
+		info, err := s.share(ctx, c.User, group, media)
+		if err != nil {
+			return HomeworkView{}, err
+		}
+		size += info.Size
+		sub.Files = append(sub.Files, File{Group: group, Uploader: c.User, Media: info.Media, Name: fileName(info), Type: info.Type,
+			Size: info.Size, Homework: id, Created: now})
+	}
+	if size > 0 {
+		used, err := s.store.FileUsage(ctx, group)
+		if err != nil {
+			return HomeworkView{}, err
+		}
+		if used+size > s.cfg.FileQuota {
+			return HomeworkView{}, s.quotaError(used, size)
+		}
+	}
 	notify, err := s.notify(ctx, c, group, ChangeHomework, id)
 	if err != nil {
 		return HomeworkView{}, err
 	}
-	changes, err := s.store.Submit(ctx, group, Submission{Homework: id, User: c.User, Text: answer, At: now}, notify)
+	changes, err := s.store.Submit(ctx, group, sub, s.cfg.FileQuota, notify)
 	if err != nil {
 		return HomeworkView{}, err
 	}

@@ -18,6 +18,9 @@ type Config struct {
 	// RemindEvery is the least time between two reminders of one
 	// homework.
 	RemindEvery time.Duration
+	// FileQuota is the bytes a group's files (homework files included)
+	// may take.
+	FileQuota int64
 	// Log receives what cannot be reported to the caller (a card that
 	// could not be posted after its object was stored); nil: slog's
 	// default.
@@ -25,7 +28,9 @@ type Config struct {
 }
 
 // DefaultConfig returns the default settings.
-func DefaultConfig() Config { return Config{Day: time.UTC, RemindEvery: time.Hour} }
+func DefaultConfig() Config {
+	return Config{Day: time.UTC, RemindEvery: time.Hour, FileQuota: DefaultFileQuota}
+}
 
 // Limits of what the apps accept.
 const (
@@ -47,6 +52,7 @@ type Service struct {
 	store  Store
 	groups Groups
 	cards  Cards
+	media  Media
 	pub    hongyan.Publisher
 	cfg    Config
 	now    func() time.Time
@@ -60,11 +66,18 @@ func New(store Store, groups Groups, cards Cards, pub hongyan.Publisher, cfg Con
 	if cfg.RemindEvery <= 0 {
 		cfg.RemindEvery = time.Hour
 	}
+	if cfg.FileQuota <= 0 {
+		cfg.FileQuota = DefaultFileQuota
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	return &Service{store: store, groups: groups, cards: cards, pub: pub, cfg: cfg, now: time.Now}
 }
+
+// SetMedia sets where uploaded files are shared from (without it, files
+// are refused).
+func (s *Service) SetMedia(m Media) { s.media = m }
 
 // SetClock replaces the clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

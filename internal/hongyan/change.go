@@ -54,6 +54,8 @@ const (
 	// ChangeGroupAnnouncement: announcement Ref was posted, pinned, unpinned or removed.
 	ChangeGroupAnnouncement ChangeKind = 123
 	ChangeGroupEvent        ChangeKind = 124 // event Ref was created, signed up for, cancelled or reminded
+	ChangeGroupFile         ChangeKind = 125 // file Ref was shared with the group or deleted
+	ChangeGroupAlbum        ChangeKind = 126 // album Ref was created, renamed or deleted, or its photos or comments changed
 	// Calls (140–149).
 	ChangeCall ChangeKind = 140 // call Ref of this user was placed or changed state
 	// Bots (130–139).

@@ -76,6 +76,7 @@ const (
 	ReasonCodeExpired      Reason = "code_expired"         // a QR code was used or has expired
 	ReasonCodeRequired     Reason = "code_required"        // binding a phone or e-mail needs the code verify_contact sent to it
 	ReasonInvisibleChars   Reason = "invisible_characters" // a name with invisible or direction-changing characters
+	ReasonQuotaFull        Reason = "quota_full"           // a group's files would exceed its size quota
 
 	// Wallet.
 	ReasonInsufficientFunds Reason = "insufficient_funds"     // the wallet holds less than the amount

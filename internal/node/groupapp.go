@@ -12,6 +12,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/sqldb/stores"
 )
 
@@ -23,7 +24,51 @@ func newGroupApps(cfg config.Config, db *stores.DB, groups *group.Service, chats
 		c.Day = loc // Validate has checked it
 	}
 	c.RemindEvery, c.Log = cfg.GroupApps.RemindEvery.Duration, log
+	c.FileQuota = cfg.GroupApps.FileQuota
 	return groupapp.New(db.GroupApps(), appGroups{groups}, appCards{chats}, pub, c)
+}
+
+// groupMedia shares uploads with a group for its files: the media
+// feature then lets the members the group apps say read them.
+type groupMedia struct{ media *media.Service }
+
+func (m groupMedia) Share(ctx context.Context, user hongyan.UserID, id string, group hongyan.ConversationID) (groupapp.FileInfo, error) {
+	i, err := m.media.Attach(ctx, user, id, group)
+	if err != nil {
+		return groupapp.FileInfo{}, err
+	}
+	return groupapp.FileInfo{Media: i.ID, Name: i.Name, Type: i.Type, Size: i.Size}, nil
+}
+
+// remindEvents posts the events' automatic reminders that are due, every
+// groupapps.reminder_interval until ctx ends. One node of a cluster at a
+// time runs it; each reminder is posted once however many do.
+func (n *Node) remindEvents(ctx context.Context) {
+	t := time.NewTicker(n.cfg.GroupApps.ReminderInterval.Duration)
+	defer t.Stop()
+	for {
+		n.job(ctx, "event-reminders", func(ctx context.Context) error {
+			_, err := n.SendEventReminders(ctx)
+			return err
+		})
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SendEventReminders posts the events' automatic reminders that are due
+// now: one run of the job remindEvents runs every
+// groupapps.reminder_interval. Each reminder is posted once however often
+// it runs.
+func (n *Node) SendEventReminders(ctx context.Context) (int, error) {
+	k, err := n.apps.SendDueReminders(ctx)
+	if k > 0 {
+		n.log.Info("posted event reminders", "count", k)
+	}
+	return k, err
 }
 
 // appGroups tells the group apps who is a member of a group, in which
@@ -64,7 +109,7 @@ func (c appCards) Post(ctx context.Context, id hongyan.ConversationID, from hong
 	if !card.At.IsZero() {
 		key += fmt.Sprintf(":%d", card.At.UnixMilli())
 	}
-	_, err := c.chats.PostAppCard(ctx, from, id, chat.AppCard{App: int8(card.App), Kind: int8(card.Kind), Item: card.Item}, card.Title, key, card.Mentions)
+	_, err := c.chats.PostAppCard(ctx, from, id, chat.AppCard{App: int8(card.App), Kind: int8(card.Kind), Item: card.Item, Count: int32(min(card.Count, 1<<20))}, card.Title, key, card.Mentions)
 	return err
 }
 
@@ -91,6 +136,12 @@ func groupAppResolvers(rs changelog.Resolvers, apps *groupapp.Service) {
 	})
 	rs[groupapp.ChangeAnnouncement] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.Announcement(ctx, me, e.Conversation, e.Ref))
+	})
+	rs[groupapp.ChangeFile] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+		return gone(apps.FileOf(ctx, me, e.Conversation, e.Ref))
+	})
+	rs[groupapp.ChangeAlbum] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
+		return gone(apps.AlbumOf(ctx, me, e.Conversation, e.Ref))
 	})
 	rs[groupapp.ChangeEvent] = oncePerObject(func(ctx context.Context, me hongyan.Caller, e hongyan.Change) (any, error) {
 		return gone(apps.EventOf(ctx, me, e.Conversation, e.Ref))

@@ -7,6 +7,7 @@ import (
 	"hongyan/internal/chat"
 	"hongyan/internal/contact"
 	"hongyan/internal/discovery"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/moments"
@@ -77,6 +78,7 @@ type mediaReaders struct {
 	moments *moments.Service
 	forum   *officialacct.Service
 	bottles *discovery.Service
+	apps    *groupapp.Service
 }
 
 // An official account's forum post's images are referenced as the
@@ -123,5 +125,11 @@ func (r *mediaReaders) CanReadMedia(ctx context.Context, user hongyan.UserID, co
 		}
 		return r.moments.CanSee(ctx, user, int64(-conv))
 	}
-	return r.chats.CanReadMedia(ctx, user, conv, id)
+	ok, err := r.chats.CanReadMedia(ctx, user, conv, id)
+	if ok || err != nil || r.apps == nil {
+		return ok, err
+	}
+	// A file shared with the group (group files, homework files) is
+	// readable by the members the group apps say, while it stands.
+	return r.apps.CanReadFile(ctx, user, conv, id)
 }

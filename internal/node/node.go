@@ -31,6 +31,7 @@ import (
 	"hongyan/internal/favorite"
 	"hongyan/internal/gateway"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/media"
 	"hongyan/internal/moderation"
@@ -59,6 +60,7 @@ type Node struct {
 	wallet   *wallet.Service
 	pay      *sandboxpay.Provider
 	finds    *discovery.Service
+	apps     *groupapp.Service
 	relays   *relays
 	sfu      *sfu.SFU
 	mod      *moderation.Service
@@ -167,6 +169,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	books := newAddressBooks(cfg, db, accounts, contacts, groups, pub)
 	liveCodes := newLiveCodes(cfg, db, groups)
 	apps := newGroupApps(cfg, db, groups, chats, pub, log)
+	apps.SetMedia(groupMedia{mediaFiles})
+	readers.apps, n.apps = apps, apps
 	accounts.SetDeletionGuard(deletionGuard{n.wallet})
 	n.eraser = userEraser{contacts: contacts, moments: momentsSvc, favorites: favorites, finds: n.finds, books: books, media: mediaFiles}
 	n.accounts, n.chats, n.media, n.oas = accounts, chats, mediaFiles, oas
@@ -355,6 +359,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	go n.pruneSpam(ctx)
 	go n.reconcile(ctx)
 	go n.sweepCalls(ctx)
+	go n.remindEvents(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -733,6 +733,21 @@ type ClientFrame struct {
 	//	*ClientFrame_AppEventRemind
 	//	*ClientFrame_AppEventGet
 	//	*ClientFrame_AppEvents
+	//	*ClientFrame_AppFileAdd
+	//	*ClientFrame_AppFileDelete
+	//	*ClientFrame_AppFileGet
+	//	*ClientFrame_AppFiles
+	//	*ClientFrame_AppAlbumCreate
+	//	*ClientFrame_AppAlbumRename
+	//	*ClientFrame_AppAlbumDelete
+	//	*ClientFrame_AppAlbumGet
+	//	*ClientFrame_AppAlbums
+	//	*ClientFrame_AppAlbumAddPhotos
+	//	*ClientFrame_AppAlbumPhotos
+	//	*ClientFrame_AppPhotoDelete
+	//	*ClientFrame_AppPhotoComment
+	//	*ClientFrame_AppPhotoComments
+	//	*ClientFrame_AppPhotoCommentDelete
 	//	*ClientFrame_CallPlace
 	//	*ClientFrame_CallAccept
 	//	*ClientFrame_CallDecline
@@ -2558,6 +2573,141 @@ func (x *ClientFrame) GetAppEvents() *GroupAppPage {
 	return nil
 }
 
+func (x *ClientFrame) GetAppFileAdd() *FileAddRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppFileAdd); ok {
+			return x.AppFileAdd
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppFileDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppFileDelete); ok {
+			return x.AppFileDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppFileGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppFileGet); ok {
+			return x.AppFileGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppFiles() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppFiles); ok {
+			return x.AppFiles
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumCreate() *AlbumCreateRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumCreate); ok {
+			return x.AppAlbumCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumRename() *AlbumRenameRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumRename); ok {
+			return x.AppAlbumRename
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumDelete); ok {
+			return x.AppAlbumDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumGet() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumGet); ok {
+			return x.AppAlbumGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbums() *GroupAppPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbums); ok {
+			return x.AppAlbums
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumAddPhotos() *AlbumPhotosRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumAddPhotos); ok {
+			return x.AppAlbumAddPhotos
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppAlbumPhotos() *AlbumPhotosPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppAlbumPhotos); ok {
+			return x.AppAlbumPhotos
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoDelete); ok {
+			return x.AppPhotoDelete
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoComment() *PhotoCommentRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoComment); ok {
+			return x.AppPhotoComment
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoComments() *PhotoCommentsPage {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoComments); ok {
+			return x.AppPhotoComments
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAppPhotoCommentDelete() *GroupAppRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AppPhotoCommentDelete); ok {
+			return x.AppPhotoCommentDelete
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetCallPlace() *CallPlaceRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_CallPlace); ok {
@@ -3542,6 +3692,68 @@ type ClientFrame_AppEvents struct {
 	AppEvents *GroupAppPage `protobuf:"bytes,321,opt,name=app_events,json=appEvents,proto3,oneof"`
 }
 
+type ClientFrame_AppFileAdd struct {
+	// Group files (groupapp.proto, 480–499).
+	AppFileAdd *FileAddRequest `protobuf:"bytes,480,opt,name=app_file_add,json=appFileAdd,proto3,oneof"`
+}
+
+type ClientFrame_AppFileDelete struct {
+	AppFileDelete *GroupAppRef `protobuf:"bytes,481,opt,name=app_file_delete,json=appFileDelete,proto3,oneof"`
+}
+
+type ClientFrame_AppFileGet struct {
+	AppFileGet *GroupAppRef `protobuf:"bytes,482,opt,name=app_file_get,json=appFileGet,proto3,oneof"`
+}
+
+type ClientFrame_AppFiles struct {
+	AppFiles *GroupAppPage `protobuf:"bytes,483,opt,name=app_files,json=appFiles,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumCreate struct {
+	// Group album (groupapp.proto).
+	AppAlbumCreate *AlbumCreateRequest `protobuf:"bytes,484,opt,name=app_album_create,json=appAlbumCreate,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumRename struct {
+	AppAlbumRename *AlbumRenameRequest `protobuf:"bytes,485,opt,name=app_album_rename,json=appAlbumRename,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumDelete struct {
+	AppAlbumDelete *GroupAppRef `protobuf:"bytes,486,opt,name=app_album_delete,json=appAlbumDelete,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumGet struct {
+	AppAlbumGet *GroupAppRef `protobuf:"bytes,487,opt,name=app_album_get,json=appAlbumGet,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbums struct {
+	AppAlbums *GroupAppPage `protobuf:"bytes,488,opt,name=app_albums,json=appAlbums,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumAddPhotos struct {
+	AppAlbumAddPhotos *AlbumPhotosRequest `protobuf:"bytes,489,opt,name=app_album_add_photos,json=appAlbumAddPhotos,proto3,oneof"`
+}
+
+type ClientFrame_AppAlbumPhotos struct {
+	AppAlbumPhotos *AlbumPhotosPage `protobuf:"bytes,490,opt,name=app_album_photos,json=appAlbumPhotos,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoDelete struct {
+	AppPhotoDelete *GroupAppRef `protobuf:"bytes,491,opt,name=app_photo_delete,json=appPhotoDelete,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoComment struct {
+	AppPhotoComment *PhotoCommentRequest `protobuf:"bytes,492,opt,name=app_photo_comment,json=appPhotoComment,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoComments struct {
+	AppPhotoComments *PhotoCommentsPage `protobuf:"bytes,493,opt,name=app_photo_comments,json=appPhotoComments,proto3,oneof"`
+}
+
+type ClientFrame_AppPhotoCommentDelete struct {
+	AppPhotoCommentDelete *GroupAppRef `protobuf:"bytes,494,opt,name=app_photo_comment_delete,json=appPhotoCommentDelete,proto3,oneof"`
+}
+
 type ClientFrame_CallPlace struct {
 	// Calls (call.proto).
 	CallPlace *CallPlaceRequest `protobuf:"bytes,350,opt,name=call_place,json=callPlace,proto3,oneof"`
@@ -4020,6 +4232,36 @@ func (*ClientFrame_AppEventGet) isClientFrame_Req() {}
 
 func (*ClientFrame_AppEvents) isClientFrame_Req() {}
 
+func (*ClientFrame_AppFileAdd) isClientFrame_Req() {}
+
+func (*ClientFrame_AppFileDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AppFileGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppFiles) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumRename) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbums) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumAddPhotos) isClientFrame_Req() {}
+
+func (*ClientFrame_AppAlbumPhotos) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoDelete) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoComment) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoComments) isClientFrame_Req() {}
+
+func (*ClientFrame_AppPhotoCommentDelete) isClientFrame_Req() {}
+
 func (*ClientFrame_CallPlace) isClientFrame_Req() {}
 
 func (*ClientFrame_CallAccept) isClientFrame_Req() {}
@@ -4163,6 +4405,12 @@ type ServerFrame struct {
 	//	*ServerFrame_AppAnnouncements
 	//	*ServerFrame_AppEvent
 	//	*ServerFrame_AppEvents
+	//	*ServerFrame_AppFile
+	//	*ServerFrame_AppFiles
+	//	*ServerFrame_AppAlbum
+	//	*ServerFrame_AppAlbums
+	//	*ServerFrame_AppPhotos
+	//	*ServerFrame_AppPhotoComments
 	//	*ServerFrame_CallSession
 	//	*ServerFrame_Call
 	//	*ServerFrame_CallCurrent
@@ -5087,6 +5335,60 @@ func (x *ServerFrame) GetAppEvents() *GroupEventList {
 	return nil
 }
 
+func (x *ServerFrame) GetAppFile() *GroupFile {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppFile); ok {
+			return x.AppFile
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppFiles() *GroupFileList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppFiles); ok {
+			return x.AppFiles
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppAlbum() *GroupAlbum {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAlbum); ok {
+			return x.AppAlbum
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppAlbums() *GroupAlbumList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppAlbums); ok {
+			return x.AppAlbums
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppPhotos() *GroupPhotoList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPhotos); ok {
+			return x.AppPhotos
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAppPhotoComments() *PhotoCommentList {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AppPhotoComments); ok {
+			return x.AppPhotoComments
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetCallSession() *CallSession {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_CallSession); ok {
@@ -5600,6 +5902,31 @@ type ServerFrame_AppEvents struct {
 	AppEvents *GroupEventList `protobuf:"bytes,308,opt,name=app_events,json=appEvents,proto3,oneof"`
 }
 
+type ServerFrame_AppFile struct {
+	// Group files (groupapp.proto, 480–499).
+	AppFile *GroupFile `protobuf:"bytes,480,opt,name=app_file,json=appFile,proto3,oneof"`
+}
+
+type ServerFrame_AppFiles struct {
+	AppFiles *GroupFileList `protobuf:"bytes,481,opt,name=app_files,json=appFiles,proto3,oneof"`
+}
+
+type ServerFrame_AppAlbum struct {
+	AppAlbum *GroupAlbum `protobuf:"bytes,482,opt,name=app_album,json=appAlbum,proto3,oneof"`
+}
+
+type ServerFrame_AppAlbums struct {
+	AppAlbums *GroupAlbumList `protobuf:"bytes,483,opt,name=app_albums,json=appAlbums,proto3,oneof"`
+}
+
+type ServerFrame_AppPhotos struct {
+	AppPhotos *GroupPhotoList `protobuf:"bytes,484,opt,name=app_photos,json=appPhotos,proto3,oneof"`
+}
+
+type ServerFrame_AppPhotoComments struct {
+	AppPhotoComments *PhotoCommentList `protobuf:"bytes,485,opt,name=app_photo_comments,json=appPhotoComments,proto3,oneof"`
+}
+
 type ServerFrame_CallSession struct {
 	// Calls (call.proto).
 	CallSession *CallSession `protobuf:"bytes,350,opt,name=call_session,json=callSession,proto3,oneof"`
@@ -5844,6 +6171,18 @@ func (*ServerFrame_AppAnnouncements) isServerFrame_Body() {}
 func (*ServerFrame_AppEvent) isServerFrame_Body() {}
 
 func (*ServerFrame_AppEvents) isServerFrame_Body() {}
+
+func (*ServerFrame_AppFile) isServerFrame_Body() {}
+
+func (*ServerFrame_AppFiles) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAlbum) isServerFrame_Body() {}
+
+func (*ServerFrame_AppAlbums) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPhotos) isServerFrame_Body() {}
+
+func (*ServerFrame_AppPhotoComments) isServerFrame_Body() {}
 
 func (*ServerFrame_CallSession) isServerFrame_Body() {}
 
@@ -6338,6 +6677,8 @@ type Change struct {
 	//	*Change_AppHomework
 	//	*Change_AppAnnouncement
 	//	*Change_AppEvent
+	//	*Change_AppFile
+	//	*Change_AppAlbum
 	//	*Change_Call
 	//	*Change_Bot
 	//	*Change_AccountDeletion
@@ -6696,6 +7037,24 @@ func (x *Change) GetAppEvent() *GroupEvent {
 	return nil
 }
 
+func (x *Change) GetAppFile() *GroupFile {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppFile); ok {
+			return x.AppFile
+		}
+	}
+	return nil
+}
+
+func (x *Change) GetAppAlbum() *GroupAlbum {
+	if x != nil {
+		if x, ok := x.Item.(*Change_AppAlbum); ok {
+			return x.AppAlbum
+		}
+	}
+	return nil
+}
+
 func (x *Change) GetCall() *Call {
 	if x != nil {
 		if x, ok := x.Item.(*Change_Call); ok {
@@ -6892,6 +7251,17 @@ type Change_AppEvent struct {
 	AppEvent *GroupEvent `protobuf:"bytes,304,opt,name=app_event,json=appEvent,proto3,oneof"`
 }
 
+type Change_AppFile struct {
+	// A file shared with the group or deleted (kind 125).
+	AppFile *GroupFile `protobuf:"bytes,480,opt,name=app_file,json=appFile,proto3,oneof"`
+}
+
+type Change_AppAlbum struct {
+	// An album created, renamed or deleted, or its photos or comments
+	// changed (kind 126).
+	AppAlbum *GroupAlbum `protobuf:"bytes,481,opt,name=app_album,json=appAlbum,proto3,oneof"`
+}
+
 type Change_Call struct {
 	// Calls (call.proto): a call of mine was placed or changed state.
 	Call *Call `protobuf:"bytes,350,opt,name=call,proto3,oneof"`
@@ -6976,6 +7346,10 @@ func (*Change_AppHomework) isChange_Item() {}
 func (*Change_AppAnnouncement) isChange_Item() {}
 
 func (*Change_AppEvent) isChange_Item() {}
+
+func (*Change_AppFile) isChange_Item() {}
+
+func (*Change_AppAlbum) isChange_Item() {}
 
 func (*Change_Call) isChange_Item() {}
 
@@ -12572,7 +12946,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xa5n\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xd7v\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12801,7 +13175,25 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10app_event_remind\x18\xbf\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappEventRemind\x12>\n" +
 	"\rapp_event_get\x18\xc0\x02 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\vappEventGet\x12:\n" +
 	"\n" +
-	"app_events\x18\xc1\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappEvents\x12>\n" +
+	"app_events\x18\xc1\x02 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappEvents\x12?\n" +
+	"\fapp_file_add\x18\xe0\x03 \x01(\v2\x1a.hongyan.v1.FileAddRequestH\x00R\n" +
+	"appFileAdd\x12B\n" +
+	"\x0fapp_file_delete\x18\xe1\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\rappFileDelete\x12<\n" +
+	"\fapp_file_get\x18\xe2\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\n" +
+	"appFileGet\x128\n" +
+	"\tapp_files\x18\xe3\x03 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\bappFiles\x12K\n" +
+	"\x10app_album_create\x18\xe4\x03 \x01(\v2\x1e.hongyan.v1.AlbumCreateRequestH\x00R\x0eappAlbumCreate\x12K\n" +
+	"\x10app_album_rename\x18\xe5\x03 \x01(\v2\x1e.hongyan.v1.AlbumRenameRequestH\x00R\x0eappAlbumRename\x12D\n" +
+	"\x10app_album_delete\x18\xe6\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappAlbumDelete\x12>\n" +
+	"\rapp_album_get\x18\xe7\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\vappAlbumGet\x12:\n" +
+	"\n" +
+	"app_albums\x18\xe8\x03 \x01(\v2\x18.hongyan.v1.GroupAppPageH\x00R\tappAlbums\x12R\n" +
+	"\x14app_album_add_photos\x18\xe9\x03 \x01(\v2\x1e.hongyan.v1.AlbumPhotosRequestH\x00R\x11appAlbumAddPhotos\x12H\n" +
+	"\x10app_album_photos\x18\xea\x03 \x01(\v2\x1b.hongyan.v1.AlbumPhotosPageH\x00R\x0eappAlbumPhotos\x12D\n" +
+	"\x10app_photo_delete\x18\xeb\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x0eappPhotoDelete\x12N\n" +
+	"\x11app_photo_comment\x18\xec\x03 \x01(\v2\x1f.hongyan.v1.PhotoCommentRequestH\x00R\x0fappPhotoComment\x12N\n" +
+	"\x12app_photo_comments\x18\xed\x03 \x01(\v2\x1d.hongyan.v1.PhotoCommentsPageH\x00R\x10appPhotoComments\x12S\n" +
+	"\x18app_photo_comment_delete\x18\xee\x03 \x01(\v2\x17.hongyan.v1.GroupAppRefH\x00R\x15appPhotoCommentDelete\x12>\n" +
 	"\n" +
 	"call_place\x18\xde\x02 \x01(\v2\x1c.hongyan.v1.CallPlaceRequestH\x00R\tcallPlace\x127\n" +
 	"\vcall_accept\x18\xdf\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\n" +
@@ -12829,7 +13221,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11bot_app_authorize\x18\xce\x02 \x01(\v2\".hongyan.v1.BotAppAuthorizeRequestH\x00R\x0fbotAppAuthorize\x12H\n" +
 	"\x0ebot_group_apps\x18\xcf\x02 \x01(\v2\x1f.hongyan.v1.BotGroupAppsRequestH\x00R\fbotGroupApps\x12H\n" +
 	"\x0ebot_app_revoke\x18\xd0\x02 \x01(\v2\x1f.hongyan.v1.BotAppRevokeRequestH\x00R\fbotAppRevokeB\x05\n" +
-	"\x03req\"\xf62\n" +
+	"\x03req\"\xe95\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12945,7 +13337,15 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11app_announcements\x18\xb2\x02 \x01(\v2!.hongyan.v1.GroupAnnouncementListH\x00R\x10appAnnouncements\x126\n" +
 	"\tapp_event\x18\xb3\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12<\n" +
 	"\n" +
-	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEvents\x12=\n" +
+	"app_events\x18\xb4\x02 \x01(\v2\x1a.hongyan.v1.GroupEventListH\x00R\tappEvents\x123\n" +
+	"\bapp_file\x18\xe0\x03 \x01(\v2\x15.hongyan.v1.GroupFileH\x00R\aappFile\x129\n" +
+	"\tapp_files\x18\xe1\x03 \x01(\v2\x19.hongyan.v1.GroupFileListH\x00R\bappFiles\x126\n" +
+	"\tapp_album\x18\xe2\x03 \x01(\v2\x16.hongyan.v1.GroupAlbumH\x00R\bappAlbum\x12<\n" +
+	"\n" +
+	"app_albums\x18\xe3\x03 \x01(\v2\x1a.hongyan.v1.GroupAlbumListH\x00R\tappAlbums\x12<\n" +
+	"\n" +
+	"app_photos\x18\xe4\x03 \x01(\v2\x1a.hongyan.v1.GroupPhotoListH\x00R\tappPhotos\x12M\n" +
+	"\x12app_photo_comments\x18\xe5\x03 \x01(\v2\x1c.hongyan.v1.PhotoCommentListH\x00R\x10appPhotoComments\x12=\n" +
 	"\fcall_session\x18\xde\x02 \x01(\v2\x17.hongyan.v1.CallSessionH\x00R\vcallSession\x12'\n" +
 	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
 	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
@@ -12986,7 +13386,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\achanges\x18\x01 \x03(\v2\x12.hongyan.v1.ChangeR\achanges\x12\x12\n" +
 	"\x04more\x18\x02 \x01(\bR\x04more\x12\x12\n" +
 	"\x04head\x18\x03 \x01(\x03R\x04head\x12\x14\n" +
-	"\x05reset\x18\x04 \x01(\bR\x05reset\"\xa3\x11\n" +
+	"\x05reset\x18\x04 \x01(\bR\x05reset\"\x90\x12\n" +
 	"\x06Change\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12/\n" +
 	"\amessage\x18\x02 \x01(\v2\x13.hongyan.v1.MessageH\x00R\amessage\x12C\n" +
@@ -13026,7 +13426,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11app_checkin_board\x18\xad\x02 \x01(\v2\x18.hongyan.v1.CheckinBoardH\x00R\x0fappCheckinBoard\x12?\n" +
 	"\fapp_homework\x18\xae\x02 \x01(\v2\x19.hongyan.v1.GroupHomeworkH\x00R\vappHomework\x12K\n" +
 	"\x10app_announcement\x18\xaf\x02 \x01(\v2\x1d.hongyan.v1.GroupAnnouncementH\x00R\x0fappAnnouncement\x126\n" +
-	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x12'\n" +
+	"\tapp_event\x18\xb0\x02 \x01(\v2\x16.hongyan.v1.GroupEventH\x00R\bappEvent\x123\n" +
+	"\bapp_file\x18\xe0\x03 \x01(\v2\x15.hongyan.v1.GroupFileH\x00R\aappFile\x126\n" +
+	"\tapp_album\x18\xe1\x03 \x01(\v2\x16.hongyan.v1.GroupAlbumH\x00R\bappAlbum\x12'\n" +
 	"\x04call\x18\xde\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12$\n" +
 	"\x03bot\x18\xc5\x02 \x01(\v2\x0f.hongyan.v1.BotH\x00R\x03bot\x12I\n" +
 	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletionB\x06\n" +
@@ -13747,107 +14149,120 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*AnnouncePinRequest)(nil),         // 181: hongyan.v1.AnnouncePinRequest
 	(*AnnouncementsRequest)(nil),       // 182: hongyan.v1.AnnouncementsRequest
 	(*EventCreateRequest)(nil),         // 183: hongyan.v1.EventCreateRequest
-	(*CallPlaceRequest)(nil),           // 184: hongyan.v1.CallPlaceRequest
-	(*CallRef)(nil),                    // 185: hongyan.v1.CallRef
-	(*CallHangupRequest)(nil),          // 186: hongyan.v1.CallHangupRequest
-	(*CallVideoRequest)(nil),           // 187: hongyan.v1.CallVideoRequest
-	(*CallSignal)(nil),                 // 188: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 189: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 190: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 191: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 192: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 193: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 194: hongyan.v1.BotDeliveriesRequest
-	(*BotAppRegisterRequest)(nil),      // 195: hongyan.v1.BotAppRegisterRequest
-	(*BotAppAuthorizeRequest)(nil),     // 196: hongyan.v1.BotAppAuthorizeRequest
-	(*BotGroupAppsRequest)(nil),        // 197: hongyan.v1.BotGroupAppsRequest
-	(*BotAppRevokeRequest)(nil),        // 198: hongyan.v1.BotAppRevokeRequest
-	(*OaAccount)(nil),                  // 199: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 200: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 201: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 202: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 203: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 204: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 205: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 206: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 207: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 208: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 209: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 210: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 211: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 212: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 213: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 214: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 215: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 216: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 217: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 218: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 219: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 220: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 221: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 222: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 223: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 224: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 225: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 226: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 227: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 228: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 229: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 230: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 231: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 232: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 233: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 234: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 235: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 236: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 237: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 238: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 239: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 240: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 241: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 242: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 243: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 244: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 245: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 246: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 247: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 248: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 249: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 250: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 251: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 252: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 253: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 254: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 255: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 256: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 257: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 258: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 259: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 260: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 261: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 262: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 263: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 264: hongyan.v1.CallSession
-	(*Call)(nil),                       // 265: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 266: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 267: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 268: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 269: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 270: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 271: hongyan.v1.BotDeliveries
-	(*BotAppSecret)(nil),               // 272: hongyan.v1.BotAppSecret
-	(*BotApp)(nil),                     // 273: hongyan.v1.BotApp
-	(*BotAppCode)(nil),                 // 274: hongyan.v1.BotAppCode
-	(*BotGroupApps)(nil),               // 275: hongyan.v1.BotGroupApps
-	(*OaFollow)(nil),                   // 276: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 277: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 278: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 279: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 280: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 281: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 282: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 283: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 284: hongyan.v1.CallRecord
+	(*FileAddRequest)(nil),             // 184: hongyan.v1.FileAddRequest
+	(*AlbumCreateRequest)(nil),         // 185: hongyan.v1.AlbumCreateRequest
+	(*AlbumRenameRequest)(nil),         // 186: hongyan.v1.AlbumRenameRequest
+	(*AlbumPhotosRequest)(nil),         // 187: hongyan.v1.AlbumPhotosRequest
+	(*AlbumPhotosPage)(nil),            // 188: hongyan.v1.AlbumPhotosPage
+	(*PhotoCommentRequest)(nil),        // 189: hongyan.v1.PhotoCommentRequest
+	(*PhotoCommentsPage)(nil),          // 190: hongyan.v1.PhotoCommentsPage
+	(*CallPlaceRequest)(nil),           // 191: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 192: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 193: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 194: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 195: hongyan.v1.CallSignal
+	(*BotCreateRequest)(nil),           // 196: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 197: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 198: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 199: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 200: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 201: hongyan.v1.BotDeliveriesRequest
+	(*BotAppRegisterRequest)(nil),      // 202: hongyan.v1.BotAppRegisterRequest
+	(*BotAppAuthorizeRequest)(nil),     // 203: hongyan.v1.BotAppAuthorizeRequest
+	(*BotGroupAppsRequest)(nil),        // 204: hongyan.v1.BotGroupAppsRequest
+	(*BotAppRevokeRequest)(nil),        // 205: hongyan.v1.BotAppRevokeRequest
+	(*OaAccount)(nil),                  // 206: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 207: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 208: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 209: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 210: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 211: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 212: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 213: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 214: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 215: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 216: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 217: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 218: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 219: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 220: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 221: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 222: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 223: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 224: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 225: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 226: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 227: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 228: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 229: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 230: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 231: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 232: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 233: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 234: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 235: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 236: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 237: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 238: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 239: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 240: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 241: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 242: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 243: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 244: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 245: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 246: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 247: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 248: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 249: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 250: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 251: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 252: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 253: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 254: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 255: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 256: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 257: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 258: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 259: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 260: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 261: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 262: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 263: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 264: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 265: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 266: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 267: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 268: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 269: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 270: hongyan.v1.GroupEventList
+	(*GroupFile)(nil),                  // 271: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),              // 272: hongyan.v1.GroupFileList
+	(*GroupAlbum)(nil),                 // 273: hongyan.v1.GroupAlbum
+	(*GroupAlbumList)(nil),             // 274: hongyan.v1.GroupAlbumList
+	(*GroupPhotoList)(nil),             // 275: hongyan.v1.GroupPhotoList
+	(*PhotoCommentList)(nil),           // 276: hongyan.v1.PhotoCommentList
+	(*CallSession)(nil),                // 277: hongyan.v1.CallSession
+	(*Call)(nil),                       // 278: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 279: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 280: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 281: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 282: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 283: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 284: hongyan.v1.BotDeliveries
+	(*BotAppSecret)(nil),               // 285: hongyan.v1.BotAppSecret
+	(*BotApp)(nil),                     // 286: hongyan.v1.BotApp
+	(*BotAppCode)(nil),                 // 287: hongyan.v1.BotAppCode
+	(*BotGroupApps)(nil),               // 288: hongyan.v1.BotGroupApps
+	(*OaFollow)(nil),                   // 289: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 290: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 291: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 292: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 293: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 294: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 295: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 296: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 297: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14045,219 +14460,242 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	176, // 192: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
 	176, // 193: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
 	177, // 194: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
-	184, // 195: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
-	185, // 196: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
-	185, // 197: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
-	186, // 198: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
-	187, // 199: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
-	188, // 200: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	185, // 201: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
-	185, // 202: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
-	10,  // 203: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	189, // 204: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 205: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	190, // 206: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	191, // 207: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	192, // 208: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	193, // 209: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	194, // 210: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	195, // 211: hongyan.v1.ClientFrame.bot_app_register:type_name -> hongyan.v1.BotAppRegisterRequest
-	193, // 212: hongyan.v1.ClientFrame.bot_app_get:type_name -> hongyan.v1.BotRef
-	196, // 213: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
-	197, // 214: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
-	198, // 215: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
-	11,  // 216: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 217: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 218: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 219: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 220: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 221: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 222: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 223: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 224: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 225: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 226: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 227: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 228: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 229: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 230: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 231: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 232: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 233: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 234: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 235: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 236: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 237: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 238: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 239: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 240: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 241: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 242: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 243: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 244: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	199, // 245: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	200, // 246: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	201, // 247: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	202, // 248: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	203, // 249: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 250: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	204, // 251: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	205, // 252: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	206, // 253: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 254: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	207, // 255: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	208, // 256: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	209, // 257: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	210, // 258: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	211, // 259: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	212, // 260: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	213, // 261: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	214, // 262: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	215, // 263: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	216, // 264: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	217, // 265: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	218, // 266: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	219, // 267: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	220, // 268: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	221, // 269: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	222, // 270: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	223, // 271: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	224, // 272: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	225, // 273: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	226, // 274: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	227, // 275: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	228, // 276: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	229, // 277: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	230, // 278: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	231, // 279: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	232, // 280: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	233, // 281: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	234, // 282: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	235, // 283: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	236, // 284: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	237, // 285: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	238, // 286: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	239, // 287: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	240, // 288: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	241, // 289: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	242, // 290: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	243, // 291: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	244, // 292: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	245, // 293: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	246, // 294: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	247, // 295: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	248, // 296: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	249, // 297: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	250, // 298: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	251, // 299: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	252, // 300: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	253, // 301: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	254, // 302: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	255, // 303: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	256, // 304: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	257, // 305: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	258, // 306: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	259, // 307: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	260, // 308: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	261, // 309: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	262, // 310: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	263, // 311: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	264, // 312: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	265, // 313: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	266, // 314: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	188, // 315: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	267, // 316: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	268, // 317: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	269, // 318: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	270, // 319: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	271, // 320: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	272, // 321: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
-	273, // 322: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
-	274, // 323: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
-	275, // 324: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
-	18,  // 325: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 326: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 327: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 328: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 329: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 330: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 331: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 332: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 333: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 334: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 335: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 336: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	202, // 337: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	276, // 338: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	219, // 339: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	277, // 340: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	278, // 341: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	226, // 342: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	228, // 343: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	229, // 344: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	234, // 345: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	238, // 346: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	279, // 347: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	241, // 348: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	246, // 349: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	247, // 350: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	280, // 351: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	255, // 352: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	257, // 353: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	258, // 354: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	260, // 355: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	262, // 356: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	265, // 357: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	281, // 358: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	252, // 359: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 360: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 361: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 362: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 363: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 364: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 365: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 366: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	282, // 367: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	283, // 368: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	284, // 369: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 370: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 371: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 372: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 373: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 374: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 375: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 376: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 377: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 378: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 379: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 380: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 381: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 382: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 383: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 384: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 385: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 386: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 387: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 388: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 389: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 390: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 391: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 392: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 393: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 394: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 395: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 396: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 397: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 398: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 399: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 400: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 401: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 402: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	403, // [403:403] is the sub-list for method output_type
-	403, // [403:403] is the sub-list for method input_type
-	403, // [403:403] is the sub-list for extension type_name
-	403, // [403:403] is the sub-list for extension extendee
-	0,   // [0:403] is the sub-list for field type_name
+	184, // 195: hongyan.v1.ClientFrame.app_file_add:type_name -> hongyan.v1.FileAddRequest
+	176, // 196: hongyan.v1.ClientFrame.app_file_delete:type_name -> hongyan.v1.GroupAppRef
+	176, // 197: hongyan.v1.ClientFrame.app_file_get:type_name -> hongyan.v1.GroupAppRef
+	177, // 198: hongyan.v1.ClientFrame.app_files:type_name -> hongyan.v1.GroupAppPage
+	185, // 199: hongyan.v1.ClientFrame.app_album_create:type_name -> hongyan.v1.AlbumCreateRequest
+	186, // 200: hongyan.v1.ClientFrame.app_album_rename:type_name -> hongyan.v1.AlbumRenameRequest
+	176, // 201: hongyan.v1.ClientFrame.app_album_delete:type_name -> hongyan.v1.GroupAppRef
+	176, // 202: hongyan.v1.ClientFrame.app_album_get:type_name -> hongyan.v1.GroupAppRef
+	177, // 203: hongyan.v1.ClientFrame.app_albums:type_name -> hongyan.v1.GroupAppPage
+	187, // 204: hongyan.v1.ClientFrame.app_album_add_photos:type_name -> hongyan.v1.AlbumPhotosRequest
+	188, // 205: hongyan.v1.ClientFrame.app_album_photos:type_name -> hongyan.v1.AlbumPhotosPage
+	176, // 206: hongyan.v1.ClientFrame.app_photo_delete:type_name -> hongyan.v1.GroupAppRef
+	189, // 207: hongyan.v1.ClientFrame.app_photo_comment:type_name -> hongyan.v1.PhotoCommentRequest
+	190, // 208: hongyan.v1.ClientFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentsPage
+	176, // 209: hongyan.v1.ClientFrame.app_photo_comment_delete:type_name -> hongyan.v1.GroupAppRef
+	191, // 210: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	192, // 211: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	192, // 212: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	193, // 213: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	194, // 214: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	195, // 215: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	192, // 216: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	192, // 217: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 218: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	196, // 219: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 220: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	197, // 221: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	198, // 222: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	199, // 223: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	200, // 224: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	201, // 225: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	202, // 226: hongyan.v1.ClientFrame.bot_app_register:type_name -> hongyan.v1.BotAppRegisterRequest
+	200, // 227: hongyan.v1.ClientFrame.bot_app_get:type_name -> hongyan.v1.BotRef
+	203, // 228: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
+	204, // 229: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
+	205, // 230: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
+	11,  // 231: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 232: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 233: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 234: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 235: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 236: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 237: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 238: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 239: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 240: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 241: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 242: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 243: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 244: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 245: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 246: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 247: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 248: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 249: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 250: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 251: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 252: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 253: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 254: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 255: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 256: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 257: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 258: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 259: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	206, // 260: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	207, // 261: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	208, // 262: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	209, // 263: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	210, // 264: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 265: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	211, // 266: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	212, // 267: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	213, // 268: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 269: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	214, // 270: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	215, // 271: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	216, // 272: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	217, // 273: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	218, // 274: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	219, // 275: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	220, // 276: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	221, // 277: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	222, // 278: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	223, // 279: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	224, // 280: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	225, // 281: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	226, // 282: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	227, // 283: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	228, // 284: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	229, // 285: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	230, // 286: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	231, // 287: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	232, // 288: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	233, // 289: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	234, // 290: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	235, // 291: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	236, // 292: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	237, // 293: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	238, // 294: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	239, // 295: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	240, // 296: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	241, // 297: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	242, // 298: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	243, // 299: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	244, // 300: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	245, // 301: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	246, // 302: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	247, // 303: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	248, // 304: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	249, // 305: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	250, // 306: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	251, // 307: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	252, // 308: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	253, // 309: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	254, // 310: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	255, // 311: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	256, // 312: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	257, // 313: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	258, // 314: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	259, // 315: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	260, // 316: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	261, // 317: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	262, // 318: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	263, // 319: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	264, // 320: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	265, // 321: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	266, // 322: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	267, // 323: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	268, // 324: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	269, // 325: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	270, // 326: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	271, // 327: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
+	272, // 328: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
+	273, // 329: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
+	274, // 330: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
+	275, // 331: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
+	276, // 332: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
+	277, // 333: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	278, // 334: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	279, // 335: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	195, // 336: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	280, // 337: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	281, // 338: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	282, // 339: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	283, // 340: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	284, // 341: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	285, // 342: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
+	286, // 343: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
+	287, // 344: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
+	288, // 345: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
+	18,  // 346: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 347: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 348: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 349: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 350: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 351: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 352: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 353: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 354: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 355: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 356: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 357: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	209, // 358: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	289, // 359: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	226, // 360: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	290, // 361: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	291, // 362: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	233, // 363: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	235, // 364: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	236, // 365: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	241, // 366: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	245, // 367: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	292, // 368: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	248, // 369: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	253, // 370: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	254, // 371: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	293, // 372: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	262, // 373: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	264, // 374: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	265, // 375: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	267, // 376: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	269, // 377: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	271, // 378: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
+	273, // 379: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
+	278, // 380: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	294, // 381: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	259, // 382: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 383: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 384: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 385: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 386: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 387: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 388: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 389: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	295, // 390: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	296, // 391: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	297, // 392: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 393: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 394: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 395: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 396: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 397: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 398: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 399: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 400: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 401: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 402: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 403: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 404: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 405: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 406: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 407: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 408: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 409: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 410: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 411: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 412: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 413: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 414: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 415: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 416: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 417: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 418: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 419: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 420: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 421: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 422: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 423: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 424: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 425: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	426, // [426:426] is the sub-list for method output_type
+	426, // [426:426] is the sub-list for method input_type
+	426, // [426:426] is the sub-list for extension type_name
+	426, // [426:426] is the sub-list for extension extendee
+	0,   // [0:426] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14472,6 +14910,21 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AppEventRemind)(nil),
 		(*ClientFrame_AppEventGet)(nil),
 		(*ClientFrame_AppEvents)(nil),
+		(*ClientFrame_AppFileAdd)(nil),
+		(*ClientFrame_AppFileDelete)(nil),
+		(*ClientFrame_AppFileGet)(nil),
+		(*ClientFrame_AppFiles)(nil),
+		(*ClientFrame_AppAlbumCreate)(nil),
+		(*ClientFrame_AppAlbumRename)(nil),
+		(*ClientFrame_AppAlbumDelete)(nil),
+		(*ClientFrame_AppAlbumGet)(nil),
+		(*ClientFrame_AppAlbums)(nil),
+		(*ClientFrame_AppAlbumAddPhotos)(nil),
+		(*ClientFrame_AppAlbumPhotos)(nil),
+		(*ClientFrame_AppPhotoDelete)(nil),
+		(*ClientFrame_AppPhotoComment)(nil),
+		(*ClientFrame_AppPhotoComments)(nil),
+		(*ClientFrame_AppPhotoCommentDelete)(nil),
 		(*ClientFrame_CallPlace)(nil),
 		(*ClientFrame_CallAccept)(nil),
 		(*ClientFrame_CallDecline)(nil),
@@ -14590,6 +15043,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_AppAnnouncements)(nil),
 		(*ServerFrame_AppEvent)(nil),
 		(*ServerFrame_AppEvents)(nil),
+		(*ServerFrame_AppFile)(nil),
+		(*ServerFrame_AppFiles)(nil),
+		(*ServerFrame_AppAlbum)(nil),
+		(*ServerFrame_AppAlbums)(nil),
+		(*ServerFrame_AppPhotos)(nil),
+		(*ServerFrame_AppPhotoComments)(nil),
 		(*ServerFrame_CallSession)(nil),
 		(*ServerFrame_Call)(nil),
 		(*ServerFrame_CallCurrent)(nil),
@@ -14639,6 +15098,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*Change_AppHomework)(nil),
 		(*Change_AppAnnouncement)(nil),
 		(*Change_AppEvent)(nil),
+		(*Change_AppFile)(nil),
+		(*Change_AppAlbum)(nil),
 		(*Change_Call)(nil),
 		(*Change_Bot)(nil),
 		(*Change_AccountDeletion)(nil),

@@ -39,6 +39,10 @@ const (
 	GroupApp_GROUP_APP_ANNOUNCEMENT GroupApp = 3
 	GroupApp_GROUP_APP_EVENT        GroupApp = 4
 	GroupApp_GROUP_APP_HOMEWORK     GroupApp = 5
+	// Group files: the card's title is the file's name ("X uploaded NAME").
+	GroupApp_GROUP_APP_FILE GroupApp = 6
+	// Group album: item is the album, title its name.
+	GroupApp_GROUP_APP_ALBUM GroupApp = 7
 )
 
 // Enum value maps for GroupApp.
@@ -50,6 +54,8 @@ var (
 		3: "GROUP_APP_ANNOUNCEMENT",
 		4: "GROUP_APP_EVENT",
 		5: "GROUP_APP_HOMEWORK",
+		6: "GROUP_APP_FILE",
+		7: "GROUP_APP_ALBUM",
 	}
 	GroupApp_value = map[string]int32{
 		"GROUP_APP_UNSPECIFIED":  0,
@@ -58,6 +64,8 @@ var (
 		"GROUP_APP_ANNOUNCEMENT": 3,
 		"GROUP_APP_EVENT":        4,
 		"GROUP_APP_HOMEWORK":     5,
+		"GROUP_APP_FILE":         6,
+		"GROUP_APP_ALBUM":        7,
 	}
 )
 
@@ -101,6 +109,9 @@ const (
 	AppCardKind_APP_CARD_KIND_REMINDER AppCardKind = 3
 	// Someone waiting for an event got a place (they are mentioned).
 	AppCardKind_APP_CARD_KIND_PROMOTED AppCardKind = 4
+	// Photos were added to an album (count says how many: "X added 5
+	// photos to NAME").
+	AppCardKind_APP_CARD_KIND_PHOTOS_ADDED AppCardKind = 5
 )
 
 // Enum value maps for AppCardKind.
@@ -111,13 +122,15 @@ var (
 		2: "APP_CARD_KIND_CLOSED",
 		3: "APP_CARD_KIND_REMINDER",
 		4: "APP_CARD_KIND_PROMOTED",
+		5: "APP_CARD_KIND_PHOTOS_ADDED",
 	}
 	AppCardKind_value = map[string]int32{
-		"APP_CARD_KIND_UNSPECIFIED": 0,
-		"APP_CARD_KIND_CREATED":     1,
-		"APP_CARD_KIND_CLOSED":      2,
-		"APP_CARD_KIND_REMINDER":    3,
-		"APP_CARD_KIND_PROMOTED":    4,
+		"APP_CARD_KIND_UNSPECIFIED":  0,
+		"APP_CARD_KIND_CREATED":      1,
+		"APP_CARD_KIND_CLOSED":       2,
+		"APP_CARD_KIND_REMINDER":     3,
+		"APP_CARD_KIND_PROMOTED":     4,
+		"APP_CARD_KIND_PHOTOS_ADDED": 5,
 	}
 )
 
@@ -151,11 +164,13 @@ func (AppCardKind) EnumDescriptor() ([]byte, []int) {
 // AppCard is what a group app posts into the group chat: open the object
 // (app, item) with app_poll_get / app_homework_get.
 type AppCard struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	App           GroupApp               `protobuf:"varint,1,opt,name=app,proto3,enum=hongyan.v1.GroupApp" json:"app,omitempty"`
-	Kind          AppCardKind            `protobuf:"varint,2,opt,name=kind,proto3,enum=hongyan.v1.AppCardKind" json:"kind,omitempty"`
-	Item          int64                  `protobuf:"varint,3,opt,name=item,proto3" json:"item,omitempty"`
-	Title         string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	App   GroupApp               `protobuf:"varint,1,opt,name=app,proto3,enum=hongyan.v1.GroupApp" json:"app,omitempty"`
+	Kind  AppCardKind            `protobuf:"varint,2,opt,name=kind,proto3,enum=hongyan.v1.AppCardKind" json:"kind,omitempty"`
+	Item  int64                  `protobuf:"varint,3,opt,name=item,proto3" json:"item,omitempty"`
+	Title string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	// How many things the card reports (photos added); 0: one.
+	Count         uint32 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -216,6 +231,13 @@ func (x *AppCard) GetTitle() string {
 		return x.Title
 	}
 	return ""
+}
+
+func (x *AppCard) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
 }
 
 // An object of a group's app.
@@ -975,10 +997,15 @@ func (x *HomeworkPostRequest) GetDue() int64 {
 // app_homework_submit: my answer (≤ 4000 characters), in place of an
 // earlier one, until it is due. Answers app_homework.
 type HomeworkSubmitRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
-	Homework      int64                  `protobuf:"varint,2,opt,name=homework,proto3" json:"homework,omitempty"`
-	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Group    int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Homework int64                  `protobuf:"varint,2,opt,name=homework,proto3" json:"homework,omitempty"`
+	Text     string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// Media IDs of my uploads (media_upload, class file or image) handed in
+	// with the answer, at most 9; with files the text may be empty. They
+	// replace an earlier submission's files and count in the group's file
+	// quota (failed_precondition, reason quota_full, when over it).
+	Files         []string `protobuf:"bytes,4,rep,name=files,proto3" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1034,11 +1061,21 @@ func (x *HomeworkSubmitRequest) GetText() string {
 	return ""
 }
 
+func (x *HomeworkSubmitRequest) GetFiles() []string {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
 type HomeworkSubmission struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`
-	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
-	At            int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`
+	Text  string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	At    int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	// The files handed in: downloadable by the submitter, the poster, the
+	// owner and admins.
+	Files         []*GroupFile `protobuf:"bytes,4,rep,name=files,proto3" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1092,6 +1129,13 @@ func (x *HomeworkSubmission) GetAt() int64 {
 		return x.At
 	}
 	return 0
+}
+
+func (x *HomeworkSubmission) GetFiles() []*GroupFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
 }
 
 type GroupHomework struct {
@@ -1642,14 +1686,18 @@ func (x *GroupAnnouncementList) GetAnnouncements() []*GroupAnnouncement {
 // year, with at most limit places (0: none, at most 10000). Any member who
 // may post may. Posts a card; answers app_event.
 type EventCreateRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
-	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	Place         string                 `protobuf:"bytes,3,opt,name=place,proto3" json:"place,omitempty"`
-	Start         int64                  `protobuf:"varint,4,opt,name=start,proto3" json:"start,omitempty"`
-	Limit         uint32                 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Group int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Title string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Place string                 `protobuf:"bytes,3,opt,name=place,proto3" json:"place,omitempty"`
+	Start int64                  `protobuf:"varint,4,opt,name=start,proto3" json:"start,omitempty"`
+	Limit uint32                 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Automatic reminders, in minutes before the start (e.g. 60 and 1440):
+	// at most 3, each 5 minutes to 7 days. Each posts the reminder card
+	// once, from the event's creator, mentioning those going.
+	RemindBeforeMinutes []uint32 `protobuf:"varint,6,rep,packed,name=remind_before_minutes,json=remindBeforeMinutes,proto3" json:"remind_before_minutes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *EventCreateRequest) Reset() {
@@ -1717,6 +1765,13 @@ func (x *EventCreateRequest) GetLimit() uint32 {
 	return 0
 }
 
+func (x *EventCreateRequest) GetRemindBeforeMinutes() []uint32 {
+	if x != nil {
+		return x.RemindBeforeMinutes
+	}
+	return nil
+}
+
 type GroupEvent struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1734,10 +1789,12 @@ type GroupEvent struct {
 	Going   []int64 `protobuf:"varint,11,rep,packed,name=going,proto3" json:"going,omitempty"`
 	Waiting []int64 `protobuf:"varint,12,rep,packed,name=waiting,proto3" json:"waiting,omitempty"`
 	// Mine: 0 not signed up, 1 going, 2 waiting (at waiting_at, from 1).
-	Mine          uint32 `protobuf:"varint,13,opt,name=mine,proto3" json:"mine,omitempty"`
-	WaitingAt     uint32 `protobuf:"varint,14,opt,name=waiting_at,json=waitingAt,proto3" json:"waiting_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Mine      uint32 `protobuf:"varint,13,opt,name=mine,proto3" json:"mine,omitempty"`
+	WaitingAt uint32 `protobuf:"varint,14,opt,name=waiting_at,json=waitingAt,proto3" json:"waiting_at,omitempty"`
+	// The automatic reminders, minutes before the start, ascending.
+	RemindBeforeMinutes []uint32 `protobuf:"varint,15,rep,packed,name=remind_before_minutes,json=remindBeforeMinutes,proto3" json:"remind_before_minutes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *GroupEvent) Reset() {
@@ -1868,6 +1925,13 @@ func (x *GroupEvent) GetWaitingAt() uint32 {
 	return 0
 }
 
+func (x *GroupEvent) GetRemindBeforeMinutes() []uint32 {
+	if x != nil {
+		return x.RemindBeforeMinutes
+	}
+	return nil
+}
+
 type GroupEventList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Events        []*GroupEvent          `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
@@ -1912,17 +1976,966 @@ func (x *GroupEventList) GetEvents() []*GroupEvent {
 	return nil
 }
 
+// app_file_add: share a media object I uploaded (media_upload) with the
+// group as a group file; any member who may post may (not when muted),
+// within the group's file quota (failed_precondition, reason quota_full).
+// Posts a card ("X uploaded NAME"); answers app_file.
+type FileAddRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Media         string                 `protobuf:"bytes,2,opt,name=media,proto3" json:"media,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileAddRequest) Reset() {
+	*x = FileAddRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileAddRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileAddRequest) ProtoMessage() {}
+
+func (x *FileAddRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileAddRequest.ProtoReflect.Descriptor instead.
+func (*FileAddRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *FileAddRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *FileAddRequest) GetMedia() string {
+	if x != nil {
+		return x.Media
+	}
+	return ""
+}
+
+// A file of a group. Download it through the media download path with
+// media: every active member may (a member who leaves or is removed loses
+// access), until it is deleted. app_file_delete: its uploader, the owner
+// and admins; answers app_file with deleted set. app_file_get answers
+// app_file; app_files a page of the group's files (GroupAppPage), newest
+// first, not deleted, with the quota and what it holds.
+type GroupFile struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Group    int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Uploader int64                  `protobuf:"varint,3,opt,name=uploader,proto3" json:"uploader,omitempty"`
+	Media    string                 `protobuf:"bytes,4,opt,name=media,proto3" json:"media,omitempty"`
+	Name     string                 `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	Type     string                 `protobuf:"bytes,6,opt,name=type,proto3" json:"type,omitempty"`
+	Size     int64                  `protobuf:"varint,7,opt,name=size,proto3" json:"size,omitempty"`
+	Created  int64                  `protobuf:"varint,8,opt,name=created,proto3" json:"created,omitempty"`
+	// When it was deleted (0: not).
+	Deleted int64 `protobuf:"varint,9,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// The homework it was handed in with (0: none).
+	Homework int64 `protobuf:"varint,10,opt,name=homework,proto3" json:"homework,omitempty"`
+	// The album it is a photo of (0: none).
+	Album         int64 `protobuf:"varint,11,opt,name=album,proto3" json:"album,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupFile) Reset() {
+	*x = GroupFile{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupFile) ProtoMessage() {}
+
+func (x *GroupFile) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupFile.ProtoReflect.Descriptor instead.
+func (*GroupFile) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GroupFile) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GroupFile) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupFile) GetUploader() int64 {
+	if x != nil {
+		return x.Uploader
+	}
+	return 0
+}
+
+func (x *GroupFile) GetMedia() string {
+	if x != nil {
+		return x.Media
+	}
+	return ""
+}
+
+func (x *GroupFile) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupFile) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *GroupFile) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *GroupFile) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *GroupFile) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *GroupFile) GetHomework() int64 {
+	if x != nil {
+		return x.Homework
+	}
+	return 0
+}
+
+func (x *GroupFile) GetAlbum() int64 {
+	if x != nil {
+		return x.Album
+	}
+	return 0
+}
+
+type GroupFileList struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Files []*GroupFile           `protobuf:"bytes,1,rep,name=files,proto3" json:"files,omitempty"`
+	// Bytes the group's files (homework files included) take, of quota.
+	Used          int64 `protobuf:"varint,2,opt,name=used,proto3" json:"used,omitempty"`
+	Quota         int64 `protobuf:"varint,3,opt,name=quota,proto3" json:"quota,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupFileList) Reset() {
+	*x = GroupFileList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupFileList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupFileList) ProtoMessage() {}
+
+func (x *GroupFileList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupFileList.ProtoReflect.Descriptor instead.
+func (*GroupFileList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GroupFileList) GetFiles() []*GroupFile {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+func (x *GroupFileList) GetUsed() int64 {
+	if x != nil {
+		return x.Used
+	}
+	return 0
+}
+
+func (x *GroupFileList) GetQuota() int64 {
+	if x != nil {
+		return x.Quota
+	}
+	return 0
+}
+
+// app_album_create: an album (name ≤ 50 characters); any member who may
+// post may. Answers app_album.
+type AlbumCreateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlbumCreateRequest) Reset() {
+	*x = AlbumCreateRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlbumCreateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlbumCreateRequest) ProtoMessage() {}
+
+func (x *AlbumCreateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlbumCreateRequest.ProtoReflect.Descriptor instead.
+func (*AlbumCreateRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *AlbumCreateRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AlbumCreateRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// app_album_rename: its creator, the owner and admins. Answers app_album.
+type AlbumRenameRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Id            int64                  `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlbumRenameRequest) Reset() {
+	*x = AlbumRenameRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlbumRenameRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlbumRenameRequest) ProtoMessage() {}
+
+func (x *AlbumRenameRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlbumRenameRequest.ProtoReflect.Descriptor instead.
+func (*AlbumRenameRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *AlbumRenameRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AlbumRenameRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AlbumRenameRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// app_album_add_photos: 1–20 of my uploads (images or videos) added to
+// album id in one batch, within the group's file quota; any member who may
+// post may. Posts one card (GROUP_APP_ALBUM, APP_CARD_KIND_PHOTOS_ADDED,
+// count). Answers app_photos with the photos added.
+type AlbumPhotosRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Id            int64                  `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Media         []string               `protobuf:"bytes,3,rep,name=media,proto3" json:"media,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlbumPhotosRequest) Reset() {
+	*x = AlbumPhotosRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlbumPhotosRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlbumPhotosRequest) ProtoMessage() {}
+
+func (x *AlbumPhotosRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlbumPhotosRequest.ProtoReflect.Descriptor instead.
+func (*AlbumPhotosRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AlbumPhotosRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AlbumPhotosRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AlbumPhotosRequest) GetMedia() []string {
+	if x != nil {
+		return x.Media
+	}
+	return nil
+}
+
+// app_album_photos: a page of album id's photos, newest first, IDs below
+// before. Answers app_photos.
+type AlbumPhotosPage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Id            int64                  `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Before        int64                  `protobuf:"varint,3,opt,name=before,proto3" json:"before,omitempty"`
+	Limit         uint32                 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlbumPhotosPage) Reset() {
+	*x = AlbumPhotosPage{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlbumPhotosPage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlbumPhotosPage) ProtoMessage() {}
+
+func (x *AlbumPhotosPage) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlbumPhotosPage.ProtoReflect.Descriptor instead.
+func (*AlbumPhotosPage) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AlbumPhotosPage) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AlbumPhotosPage) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AlbumPhotosPage) GetBefore() int64 {
+	if x != nil {
+		return x.Before
+	}
+	return 0
+}
+
+func (x *AlbumPhotosPage) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// app_photo_comment: my comment (≤ 500 characters) on photo id; any member
+// who may post may. Answers app_photo_comments with it.
+type PhotoCommentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Photo         int64                  `protobuf:"varint,2,opt,name=photo,proto3" json:"photo,omitempty"`
+	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhotoCommentRequest) Reset() {
+	*x = PhotoCommentRequest{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhotoCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhotoCommentRequest) ProtoMessage() {}
+
+func (x *PhotoCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhotoCommentRequest.ProtoReflect.Descriptor instead.
+func (*PhotoCommentRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *PhotoCommentRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *PhotoCommentRequest) GetPhoto() int64 {
+	if x != nil {
+		return x.Photo
+	}
+	return 0
+}
+
+func (x *PhotoCommentRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// app_photo_comments: photo id's comments, oldest first, IDs above after.
+type PhotoCommentsPage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Photo         int64                  `protobuf:"varint,2,opt,name=photo,proto3" json:"photo,omitempty"`
+	After         int64                  `protobuf:"varint,3,opt,name=after,proto3" json:"after,omitempty"`
+	Limit         uint32                 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhotoCommentsPage) Reset() {
+	*x = PhotoCommentsPage{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhotoCommentsPage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhotoCommentsPage) ProtoMessage() {}
+
+func (x *PhotoCommentsPage) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhotoCommentsPage.ProtoReflect.Descriptor instead.
+func (*PhotoCommentsPage) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *PhotoCommentsPage) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *PhotoCommentsPage) GetPhoto() int64 {
+	if x != nil {
+		return x.Photo
+	}
+	return 0
+}
+
+func (x *PhotoCommentsPage) GetAfter() int64 {
+	if x != nil {
+		return x.After
+	}
+	return 0
+}
+
+func (x *PhotoCommentsPage) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type GroupAlbum struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Group   int64                  `protobuf:"varint,2,opt,name=group,proto3" json:"group,omitempty"`
+	Creator int64                  `protobuf:"varint,3,opt,name=creator,proto3" json:"creator,omitempty"`
+	Name    string                 `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	Created int64                  `protobuf:"varint,5,opt,name=created,proto3" json:"created,omitempty"`
+	Updated int64                  `protobuf:"varint,6,opt,name=updated,proto3" json:"updated,omitempty"`
+	// When it was deleted (0: not).
+	Deleted int64  `protobuf:"varint,7,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	Photos  uint32 `protobuf:"varint,8,opt,name=photos,proto3" json:"photos,omitempty"`
+	// The newest photo's media ID ("" when empty).
+	Cover         string `protobuf:"bytes,9,opt,name=cover,proto3" json:"cover,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupAlbum) Reset() {
+	*x = GroupAlbum{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupAlbum) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupAlbum) ProtoMessage() {}
+
+func (x *GroupAlbum) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupAlbum.ProtoReflect.Descriptor instead.
+func (*GroupAlbum) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GroupAlbum) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetCreator() int64 {
+	if x != nil {
+		return x.Creator
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupAlbum) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetUpdated() int64 {
+	if x != nil {
+		return x.Updated
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetPhotos() uint32 {
+	if x != nil {
+		return x.Photos
+	}
+	return 0
+}
+
+func (x *GroupAlbum) GetCover() string {
+	if x != nil {
+		return x.Cover
+	}
+	return ""
+}
+
+type GroupAlbumList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Albums        []*GroupAlbum          `protobuf:"bytes,1,rep,name=albums,proto3" json:"albums,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupAlbumList) Reset() {
+	*x = GroupAlbumList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupAlbumList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupAlbumList) ProtoMessage() {}
+
+func (x *GroupAlbumList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupAlbumList.ProtoReflect.Descriptor instead.
+func (*GroupAlbumList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GroupAlbumList) GetAlbums() []*GroupAlbum {
+	if x != nil {
+		return x.Albums
+	}
+	return nil
+}
+
+type GroupPhotoList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Photos        []*GroupFile           `protobuf:"bytes,1,rep,name=photos,proto3" json:"photos,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupPhotoList) Reset() {
+	*x = GroupPhotoList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupPhotoList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupPhotoList) ProtoMessage() {}
+
+func (x *GroupPhotoList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupPhotoList.ProtoReflect.Descriptor instead.
+func (*GroupPhotoList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GroupPhotoList) GetPhotos() []*GroupFile {
+	if x != nil {
+		return x.Photos
+	}
+	return nil
+}
+
+type PhotoComment struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Photo         int64                  `protobuf:"varint,2,opt,name=photo,proto3" json:"photo,omitempty"`
+	Author        int64                  `protobuf:"varint,3,opt,name=author,proto3" json:"author,omitempty"`
+	Text          string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	Created       int64                  `protobuf:"varint,5,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhotoComment) Reset() {
+	*x = PhotoComment{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhotoComment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhotoComment) ProtoMessage() {}
+
+func (x *PhotoComment) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhotoComment.ProtoReflect.Descriptor instead.
+func (*PhotoComment) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *PhotoComment) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *PhotoComment) GetPhoto() int64 {
+	if x != nil {
+		return x.Photo
+	}
+	return 0
+}
+
+func (x *PhotoComment) GetAuthor() int64 {
+	if x != nil {
+		return x.Author
+	}
+	return 0
+}
+
+func (x *PhotoComment) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *PhotoComment) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+type PhotoCommentList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Comments      []*PhotoComment        `protobuf:"bytes,1,rep,name=comments,proto3" json:"comments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PhotoCommentList) Reset() {
+	*x = PhotoCommentList{}
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhotoCommentList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhotoCommentList) ProtoMessage() {}
+
+func (x *PhotoCommentList) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_groupapp_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhotoCommentList.ProtoReflect.Descriptor instead.
+func (*PhotoCommentList) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_groupapp_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *PhotoCommentList) GetComments() []*PhotoComment {
+	if x != nil {
+		return x.Comments
+	}
+	return nil
+}
+
 var File_hongyan_v1_groupapp_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\n" +
 	"\x19hongyan/v1/groupapp.proto\x12\n" +
-	"hongyan.v1\"\x88\x01\n" +
+	"hongyan.v1\"\x9e\x01\n" +
 	"\aAppCard\x12&\n" +
 	"\x03app\x18\x01 \x01(\x0e2\x14.hongyan.v1.GroupAppR\x03app\x12+\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x17.hongyan.v1.AppCardKindR\x04kind\x12\x12\n" +
 	"\x04item\x18\x03 \x01(\x03R\x04item\x12\x14\n" +
-	"\x05title\x18\x04 \x01(\tR\x05title\"3\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x14\n" +
+	"\x05count\x18\x05 \x01(\rR\x05count\"3\n" +
 	"\vGroupAppRef\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x03R\x02id\"R\n" +
@@ -1979,15 +2992,17 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x10\n" +
-	"\x03due\x18\x04 \x01(\x03R\x03due\"]\n" +
+	"\x03due\x18\x04 \x01(\x03R\x03due\"s\n" +
 	"\x15HomeworkSubmitRequest\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x1a\n" +
 	"\bhomework\x18\x02 \x01(\x03R\bhomework\x12\x12\n" +
-	"\x04text\x18\x03 \x01(\tR\x04text\"L\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x12\x14\n" +
+	"\x05files\x18\x04 \x03(\tR\x05files\"y\n" +
 	"\x12HomeworkSubmission\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x0e\n" +
-	"\x02at\x18\x03 \x01(\x03R\x02at\"\xb7\x03\n" +
+	"\x02at\x18\x03 \x01(\x03R\x02at\x12+\n" +
+	"\x05files\x18\x04 \x03(\v2\x15.hongyan.v1.GroupFileR\x05files\"\xb7\x03\n" +
 	"\rGroupHomework\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x18\n" +
@@ -2030,13 +3045,14 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\aupdated\x18\a \x01(\x03R\aupdated\x12\x18\n" +
 	"\aremoved\x18\b \x01(\bR\aremoved\"\\\n" +
 	"\x15GroupAnnouncementList\x12C\n" +
-	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements\"\x82\x01\n" +
+	"\rannouncements\x18\x01 \x03(\v2\x1d.hongyan.v1.GroupAnnouncementR\rannouncements\"\xb6\x01\n" +
 	"\x12EventCreateRequest\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
 	"\x05place\x18\x03 \x01(\tR\x05place\x12\x14\n" +
 	"\x05start\x18\x04 \x01(\x03R\x05start\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\rR\x05limit\"\xd1\x02\n" +
+	"\x05limit\x18\x05 \x01(\rR\x05limit\x122\n" +
+	"\x15remind_before_minutes\x18\x06 \x03(\rR\x13remindBeforeMinutes\"\x85\x03\n" +
 	"\n" +
 	"GroupEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
@@ -2054,22 +3070,94 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\awaiting\x18\f \x03(\x03R\awaiting\x12\x12\n" +
 	"\x04mine\x18\r \x01(\rR\x04mine\x12\x1d\n" +
 	"\n" +
-	"waiting_at\x18\x0e \x01(\rR\twaitingAt\"@\n" +
+	"waiting_at\x18\x0e \x01(\rR\twaitingAt\x122\n" +
+	"\x15remind_before_minutes\x18\x0f \x03(\rR\x13remindBeforeMinutes\"@\n" +
 	"\x0eGroupEventList\x12.\n" +
-	"\x06events\x18\x01 \x03(\v2\x16.hongyan.v1.GroupEventR\x06events*\x99\x01\n" +
+	"\x06events\x18\x01 \x03(\v2\x16.hongyan.v1.GroupEventR\x06events\"<\n" +
+	"\x0eFileAddRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05media\x18\x02 \x01(\tR\x05media\"\x85\x02\n" +
+	"\tGroupFile\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x1a\n" +
+	"\buploader\x18\x03 \x01(\x03R\buploader\x12\x14\n" +
+	"\x05media\x18\x04 \x01(\tR\x05media\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x06 \x01(\tR\x04type\x12\x12\n" +
+	"\x04size\x18\a \x01(\x03R\x04size\x12\x18\n" +
+	"\acreated\x18\b \x01(\x03R\acreated\x12\x18\n" +
+	"\adeleted\x18\t \x01(\x03R\adeleted\x12\x1a\n" +
+	"\bhomework\x18\n" +
+	" \x01(\x03R\bhomework\x12\x14\n" +
+	"\x05album\x18\v \x01(\x03R\x05album\"f\n" +
+	"\rGroupFileList\x12+\n" +
+	"\x05files\x18\x01 \x03(\v2\x15.hongyan.v1.GroupFileR\x05files\x12\x12\n" +
+	"\x04used\x18\x02 \x01(\x03R\x04used\x12\x14\n" +
+	"\x05quota\x18\x03 \x01(\x03R\x05quota\">\n" +
+	"\x12AlbumCreateRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"N\n" +
+	"\x12AlbumRenameRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"P\n" +
+	"\x12AlbumPhotosRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05media\x18\x03 \x03(\tR\x05media\"e\n" +
+	"\x0fAlbumPhotosPage\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x03R\x02id\x12\x16\n" +
+	"\x06before\x18\x03 \x01(\x03R\x06before\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\"U\n" +
+	"\x13PhotoCommentRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05photo\x18\x02 \x01(\x03R\x05photo\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\"k\n" +
+	"\x11PhotoCommentsPage\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05photo\x18\x02 \x01(\x03R\x05photo\x12\x14\n" +
+	"\x05after\x18\x03 \x01(\x03R\x05after\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\"\xdc\x01\n" +
+	"\n" +
+	"GroupAlbum\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\x03R\x05group\x12\x18\n" +
+	"\acreator\x18\x03 \x01(\x03R\acreator\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12\x18\n" +
+	"\acreated\x18\x05 \x01(\x03R\acreated\x12\x18\n" +
+	"\aupdated\x18\x06 \x01(\x03R\aupdated\x12\x18\n" +
+	"\adeleted\x18\a \x01(\x03R\adeleted\x12\x16\n" +
+	"\x06photos\x18\b \x01(\rR\x06photos\x12\x14\n" +
+	"\x05cover\x18\t \x01(\tR\x05cover\"@\n" +
+	"\x0eGroupAlbumList\x12.\n" +
+	"\x06albums\x18\x01 \x03(\v2\x16.hongyan.v1.GroupAlbumR\x06albums\"?\n" +
+	"\x0eGroupPhotoList\x12-\n" +
+	"\x06photos\x18\x01 \x03(\v2\x15.hongyan.v1.GroupFileR\x06photos\"z\n" +
+	"\fPhotoComment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05photo\x18\x02 \x01(\x03R\x05photo\x12\x16\n" +
+	"\x06author\x18\x03 \x01(\x03R\x06author\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x18\n" +
+	"\acreated\x18\x05 \x01(\x03R\acreated\"H\n" +
+	"\x10PhotoCommentList\x124\n" +
+	"\bcomments\x18\x01 \x03(\v2\x18.hongyan.v1.PhotoCommentR\bcomments*\xc2\x01\n" +
 	"\bGroupApp\x12\x19\n" +
 	"\x15GROUP_APP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eGROUP_APP_POLL\x10\x01\x12\x15\n" +
 	"\x11GROUP_APP_CHECKIN\x10\x02\x12\x1a\n" +
 	"\x16GROUP_APP_ANNOUNCEMENT\x10\x03\x12\x13\n" +
 	"\x0fGROUP_APP_EVENT\x10\x04\x12\x16\n" +
-	"\x12GROUP_APP_HOMEWORK\x10\x05*\x99\x01\n" +
+	"\x12GROUP_APP_HOMEWORK\x10\x05\x12\x12\n" +
+	"\x0eGROUP_APP_FILE\x10\x06\x12\x13\n" +
+	"\x0fGROUP_APP_ALBUM\x10\a*\xb9\x01\n" +
 	"\vAppCardKind\x12\x1d\n" +
 	"\x19APP_CARD_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15APP_CARD_KIND_CREATED\x10\x01\x12\x18\n" +
 	"\x14APP_CARD_KIND_CLOSED\x10\x02\x12\x1a\n" +
 	"\x16APP_CARD_KIND_REMINDER\x10\x03\x12\x1a\n" +
-	"\x16APP_CARD_KIND_PROMOTED\x10\x04B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"\x16APP_CARD_KIND_PROMOTED\x10\x04\x12\x1e\n" +
+	"\x1aAPP_CARD_KIND_PHOTOS_ADDED\x10\x05B*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_groupapp_proto_rawDescOnce sync.Once
@@ -2084,7 +3172,7 @@ func file_hongyan_v1_groupapp_proto_rawDescGZIP() []byte {
 }
 
 var file_hongyan_v1_groupapp_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_hongyan_v1_groupapp_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(GroupApp)(0),                 // 0: hongyan.v1.GroupApp
 	(AppCardKind)(0),              // 1: hongyan.v1.AppCardKind
@@ -2111,6 +3199,20 @@ var file_hongyan_v1_groupapp_proto_goTypes = []any{
 	(*EventCreateRequest)(nil),    // 22: hongyan.v1.EventCreateRequest
 	(*GroupEvent)(nil),            // 23: hongyan.v1.GroupEvent
 	(*GroupEventList)(nil),        // 24: hongyan.v1.GroupEventList
+	(*FileAddRequest)(nil),        // 25: hongyan.v1.FileAddRequest
+	(*GroupFile)(nil),             // 26: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),         // 27: hongyan.v1.GroupFileList
+	(*AlbumCreateRequest)(nil),    // 28: hongyan.v1.AlbumCreateRequest
+	(*AlbumRenameRequest)(nil),    // 29: hongyan.v1.AlbumRenameRequest
+	(*AlbumPhotosRequest)(nil),    // 30: hongyan.v1.AlbumPhotosRequest
+	(*AlbumPhotosPage)(nil),       // 31: hongyan.v1.AlbumPhotosPage
+	(*PhotoCommentRequest)(nil),   // 32: hongyan.v1.PhotoCommentRequest
+	(*PhotoCommentsPage)(nil),     // 33: hongyan.v1.PhotoCommentsPage
+	(*GroupAlbum)(nil),            // 34: hongyan.v1.GroupAlbum
+	(*GroupAlbumList)(nil),        // 35: hongyan.v1.GroupAlbumList
+	(*GroupPhotoList)(nil),        // 36: hongyan.v1.GroupPhotoList
+	(*PhotoComment)(nil),          // 37: hongyan.v1.PhotoComment
+	(*PhotoCommentList)(nil),      // 38: hongyan.v1.PhotoCommentList
 }
 var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	0,  // 0: hongyan.v1.AppCard.app:type_name -> hongyan.v1.GroupApp
@@ -2119,16 +3221,21 @@ var file_hongyan_v1_groupapp_proto_depIdxs = []int32{
 	8,  // 3: hongyan.v1.GroupPollList.polls:type_name -> hongyan.v1.GroupPoll
 	10, // 4: hongyan.v1.CheckinBoard.me:type_name -> hongyan.v1.CheckinRank
 	10, // 5: hongyan.v1.CheckinBoard.ranking:type_name -> hongyan.v1.CheckinRank
-	14, // 6: hongyan.v1.GroupHomework.mine:type_name -> hongyan.v1.HomeworkSubmission
-	14, // 7: hongyan.v1.GroupHomework.submissions:type_name -> hongyan.v1.HomeworkSubmission
-	15, // 8: hongyan.v1.GroupHomeworkList.homework:type_name -> hongyan.v1.GroupHomework
-	20, // 9: hongyan.v1.GroupAnnouncementList.announcements:type_name -> hongyan.v1.GroupAnnouncement
-	23, // 10: hongyan.v1.GroupEventList.events:type_name -> hongyan.v1.GroupEvent
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	26, // 6: hongyan.v1.HomeworkSubmission.files:type_name -> hongyan.v1.GroupFile
+	14, // 7: hongyan.v1.GroupHomework.mine:type_name -> hongyan.v1.HomeworkSubmission
+	14, // 8: hongyan.v1.GroupHomework.submissions:type_name -> hongyan.v1.HomeworkSubmission
+	15, // 9: hongyan.v1.GroupHomeworkList.homework:type_name -> hongyan.v1.GroupHomework
+	20, // 10: hongyan.v1.GroupAnnouncementList.announcements:type_name -> hongyan.v1.GroupAnnouncement
+	23, // 11: hongyan.v1.GroupEventList.events:type_name -> hongyan.v1.GroupEvent
+	26, // 12: hongyan.v1.GroupFileList.files:type_name -> hongyan.v1.GroupFile
+	34, // 13: hongyan.v1.GroupAlbumList.albums:type_name -> hongyan.v1.GroupAlbum
+	26, // 14: hongyan.v1.GroupPhotoList.photos:type_name -> hongyan.v1.GroupFile
+	37, // 15: hongyan.v1.PhotoCommentList.comments:type_name -> hongyan.v1.PhotoComment
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_groupapp_proto_init() }
@@ -2142,7 +3249,7 @@ func file_hongyan_v1_groupapp_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_groupapp_proto_rawDesc), len(file_hongyan_v1_groupapp_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

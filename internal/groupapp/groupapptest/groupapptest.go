@@ -7,6 +7,7 @@ package groupapptest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -29,6 +30,11 @@ func Run(t *testing.T, open func(t *testing.T) groupapp.Store) {
 	t.Run("EventStore", func(t *testing.T) { testEventStore(t, open(t)) })
 	t.Run("EventRules", func(t *testing.T) { testEventRules(t, open(t)) })
 	t.Run("Strangers", func(t *testing.T) { testStrangers(t, open(t)) })
+	t.Run("FileStore", func(t *testing.T) { testFileStore(t, open(t)) })
+	t.Run("FileRules", func(t *testing.T) { testFileRules(t, open(t)) })
+	t.Run("HomeworkFiles", func(t *testing.T) { testHomeworkFiles(t, open(t)) })
+	t.Run("EventReminders", func(t *testing.T) { testEventReminders(t, open(t)) })
+	t.Run("Albums", func(t *testing.T) { testAlbums(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times: 10:00 in
@@ -156,24 +162,74 @@ func (c *Clock) Set(t time.Time) {
 	c.t = t
 }
 
+// Media is an in-memory media feature: each upload is readable by its
+// owner only, until shared.
+type Media struct {
+	mu      sync.Mutex
+	uploads map[string]upload
+	Shared  map[string][]hongyan.ConversationID
+}
+
+type upload struct {
+	owner hongyan.UserID
+	info  groupapp.FileInfo
+}
+
+// Upload adds an upload (a PDF) of owner's of size bytes and returns its
+// ID.
+func (m *Media) Upload(owner hongyan.UserID, name string, size int64) string {
+	return m.UploadType(owner, name, "application/pdf", size)
+}
+
+// UploadType is Upload of content of type typ.
+func (m *Media) UploadType(owner hongyan.UserID, name, typ string, size int64) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.uploads == nil {
+		m.uploads, m.Shared = map[string]upload{}, map[string][]hongyan.ConversationID{}
+	}
+	id := fmt.Sprintf("M%025d", len(m.uploads)+1)
+	m.uploads[id] = upload{owner, groupapp.FileInfo{Media: id, Name: name, Type: typ, Size: size}}
+	return id
+}
+
+// Share implements groupapp.Media.
+func (m *Media) Share(_ context.Context, user hongyan.UserID, id string, group hongyan.ConversationID) (groupapp.FileInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.uploads[id]
+	if !ok || u.owner != user {
+		return groupapp.FileInfo{}, hongyan.Errorf(hongyan.CodeNotFound, "no such media")
+	}
+	m.Shared[id] = append(m.Shared[id], group)
+	return u.info, nil
+}
+
 // Fixture is a service on a store with its stand-ins.
 type Fixture struct {
 	S      *groupapp.Service
 	Groups *Groups
 	Cards  *Cards
 	Clock  *Clock
+	Media  *Media
 }
 
 // Shanghai is the suite's day zone (UTC+8, no daylight saving).
 var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
-// NewFixture returns a service on s whose day zone is Shanghai.
+// FileQuota is the fixture's quota of each group's files.
+const FileQuota = 1000
+
+// NewFixture returns a service on s whose day zone is Shanghai and whose
+// groups' files may take FileQuota bytes.
 func NewFixture(s groupapp.Store) Fixture {
-	f := Fixture{Groups: NewGroups(), Cards: &Cards{}, Clock: &Clock{t: T0}}
+	f := Fixture{Groups: NewGroups(), Cards: &Cards{}, Clock: &Clock{t: T0}, Media: &Media{}}
 	cfg := groupapp.DefaultConfig()
 	cfg.Day = Shanghai
+	cfg.FileQuota = FileQuota
 	f.S = groupapp.New(s, f.Groups, f.Cards, hongyan.Publisher{Bus: nopBus{}}, cfg)
 	f.S.SetClock(f.Clock.Now)
+	f.S.SetMedia(f.Media)
 	return f
 }
 

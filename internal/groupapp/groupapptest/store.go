@@ -156,15 +156,15 @@ func testHomeworkStore(t *testing.T, s groupapp.Store) {
 	if err != nil || len(hs) != 1 || hs[0].ID != h.ID {
 		t.Errorf("Homeworks: got %+v, %v", hs, err)
 	}
-	changes, err = s.Submit(ctx, Group, groupapp.Submission{Homework: h.ID, User: Alice, Text: "draft", At: T0}, notify(groupapp.ChangeHomework, h.ID, Owner))
+	changes, err = s.Submit(ctx, Group, groupapp.Submission{Homework: h.ID, User: Alice, Text: "draft", At: T0}, 1<<40, notify(groupapp.ChangeHomework, h.ID, Owner))
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
 	checkChanges(t, "Submit", changes, h.ID, Owner)
-	if _, err := s.Submit(ctx, Group, groupapp.Submission{Homework: h.ID, User: Alice, Text: "final", At: T0.Add(time.Minute)}, nil); err != nil {
+	if _, err := s.Submit(ctx, Group, groupapp.Submission{Homework: h.ID, User: Alice, Text: "final", At: T0.Add(time.Minute)}, 1<<40, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Submit(ctx, Group+1, groupapp.Submission{Homework: h.ID, User: Bob, Text: "x", At: T0}, nil)
+	_, err = s.Submit(ctx, Group+1, groupapp.Submission{Homework: h.ID, User: Bob, Text: "x", At: T0}, 1<<40, nil)
 	wantCode(t, "Submit through another group", err, hongyan.CodeNotFound)
 	subs, err := s.Submissions(ctx, h.ID)
 	want := []groupapp.Submission{{Homework: h.ID, User: Alice, Text: "final", At: T0.Add(time.Minute)}}

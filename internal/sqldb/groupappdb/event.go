@@ -2,6 +2,8 @@ package groupappdb
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"hongyan/internal/groupapp"
@@ -20,10 +22,18 @@ func (s Store) CreateEvent(ctx context.Context, e groupapp.Event, notify []hongy
 	e.Start, e.Created, e.Reminded = tm(ms(e.Start)), tm(ms(e.Created)), tm(ms(e.Reminded))
 	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
-		if _, err := t.Write(`INSERT INTO groupapp_events (grp, creator, title, place, start, places, created, reminded)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			[]any{int64(e.Group), int64(e.Creator), e.Title, e.Place, ms(e.Start), int64(e.Limit), ms(e.Created), ms(e.Reminded)}, &e.ID); err != nil {
+		if _, err := t.Write(`INSERT INTO groupapp_events (grp, creator, title, place, start, places, created, reminded, remind_before)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			[]any{int64(e.Group), int64(e.Creator), e.Title, e.Place, ms(e.Start), int64(e.Limit), ms(e.Created), ms(e.Reminded),
+				formatBefore(e.RemindBefore)}, &e.ID); err != nil {
 			return sqldb.Internal(err)
+		}
+		for _, b := range e.RemindBefore {
+			if _, err := t.Exec(`INSERT INTO groupapp_event_reminders (event, before_ms, grp, due, start, sent) VALUES ($1, $2, $3, $4, $5, 0)
+				ON CONFLICT (event, before_ms) DO NOTHING`,
+				e.ID, b.Milliseconds(), int64(e.Group), ms(e.Start)-b.Milliseconds(), ms(e.Start)); err != nil {
+				return sqldb.Internal(err)
+			}
 		}
 		var err error
 		out, err = appendChanges(t, notify, e.ID)
@@ -35,12 +45,40 @@ func (s Store) CreateEvent(ctx context.Context, e groupapp.Event, notify []hongy
 	return e, out, nil
 }
 
-const eventCols = `id, grp, creator, title, place, start, places, created, reminded`
+const eventCols = `id, grp, creator, title, place, start, places, created, reminded, remind_before`
+
+// formatBefore and parseBefore keep an event's automatic reminders as
+// minutes separated by commas ("60,1440").
+func formatBefore(ds []time.Duration) string {
+	var b strings.Builder
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(int64(d/time.Minute), 10))
+	}
+	return b.String()
+}
+
+func parseBefore(s string) []time.Duration {
+	if s == "" {
+		return nil
+	}
+	var out []time.Duration
+	for _, f := range strings.Split(s, ",") {
+		if m, err := strconv.ParseInt(f, 10, 32); err == nil {
+			out = append(out, time.Duration(m)*time.Minute)
+		}
+	}
+	return out
+}
 
 func scanEvent(scan func(...any) error) (groupapp.Event, error) {
 	var e groupapp.Event
 	var grp, creator, start, places, created, reminded int64
-	err := scan(&e.ID, &grp, &creator, &e.Title, &e.Place, &start, &places, &created, &reminded)
+	var remind string
+	err := scan(&e.ID, &grp, &creator, &e.Title, &e.Place, &start, &places, &created, &reminded, &remind)
+	e.RemindBefore = parseBefore(remind)
 	e.Group, e.Creator, e.Limit = hongyan.ConversationID(grp), hongyan.UserID(creator), int(places)
 	e.Start, e.Created, e.Reminded = tm(start), tm(created), tm(reminded)
 	return e, err
@@ -159,4 +197,30 @@ func (s Store) RemindEvent(ctx context.Context, group hongyan.ConversationID, id
 		return nil
 	})
 	return ok, err
+}
+
+// DueReminders returns reminders due at now whose event has not started.
+func (s Store) DueReminders(ctx context.Context, now time.Time, limit int) ([]groupapp.DueReminder, error) {
+	if err := sqldb.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	return sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (groupapp.DueReminder, error) {
+		var r groupapp.DueReminder
+		var grp, before, due int64
+		err := scan(&r.Event, &before, &grp, &due)
+		r.Group, r.Before, r.At = hongyan.ConversationID(grp), time.Duration(before)*time.Millisecond, sqldb.Tm(due)
+		return r, err
+	}, `SELECT event, before_ms, grp, due FROM groupapp_event_reminders WHERE sent = 0 AND due <= $1 AND start > $1
+		ORDER BY due, event, before_ms LIMIT $2`, sqldb.Ms(now), int64(limit))
+}
+
+// ReminderSent marks a reminder sent.
+func (s Store) ReminderSent(ctx context.Context, id int64, before time.Duration) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Exec(`UPDATE groupapp_event_reminders SET sent = 1 WHERE event = $1 AND before_ms = $2`, id, before.Milliseconds())
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		return nil
+	})
 }

@@ -347,7 +347,7 @@ func (s Store) Homeworks(ctx context.Context, group hongyan.ConversationID, belo
 }
 
 // Submit stores sub in place of the user's earlier submission.
-func (s Store) Submit(ctx context.Context, group hongyan.ConversationID, sub groupapp.Submission, notify []hongyan.Change) ([]hongyan.Change, error) {
+func (s Store) Submit(ctx context.Context, group hongyan.ConversationID, sub groupapp.Submission, quota int64, notify []hongyan.Change) ([]hongyan.Change, error) {
 	if sub.User <= 0 {
 		return nil, sqldb.Invalid("a submission needs a user")
 	}
@@ -369,6 +369,10 @@ func (s Store) Submit(ctx context.Context, group hongyan.ConversationID, sub gro
 			sub.Homework, int64(sub.User), sub.Text, sqldb.Ms(sub.At)); err != nil {
 			return sqldb.Internal(err)
 		}
+		files := append([]groupapp.File(nil), sub.Files...)
+		if err := submissionFiles(t, group, sub.Homework, sub.User, files, sub.At, quota); err != nil {
+			return err
+		}
 		out, err = appendChanges(t, notify, sub.Homework)
 		return err
 	})
@@ -377,6 +381,21 @@ func (s Store) Submit(ctx context.Context, group hongyan.ConversationID, sub gro
 
 // Submissions returns the submissions of homework id, oldest first.
 func (s Store) Submissions(ctx context.Context, id int64) ([]groupapp.Submission, error) {
+	subs, err := s.submissions(ctx, id)
+	if err != nil || len(subs) == 0 {
+		return subs, err
+	}
+	files, err := s.homeworkFiles(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i := range subs {
+		subs[i].Files = files[subs[i].User]
+	}
+	return subs, nil
+}
+
+func (s Store) submissions(ctx context.Context, id int64) ([]groupapp.Submission, error) {
 	return sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (groupapp.Submission, error) {
 		var sub groupapp.Submission
 		var user, at int64

@@ -25,7 +25,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/g\/(\d+)\/livecodes$/, "chats", "group-livecodes"],
   [/^\/chat\/g\/(\d+)\/bots$/, "chats", "group-bots"],
   [/^\/livecode\/(\d+)$/, "chats", "livecode"],
-  [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events))?$/, "chats", "group-apps"],
+  [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events|files|album))?$/, "chats", "group-apps"],
   [/^\/contacts\/new$/, "contacts", "requests"],
   [/^\/contacts\/add$/, "contacts", "add"],
   [/^\/contacts\/groups$/, "contacts", "groups"],

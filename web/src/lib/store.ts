@@ -325,6 +325,8 @@ export class Store extends Emitter {
           case "appHomework":
           case "appAnnouncement":
           case "appEvent":
+          case "appFile":
+          case "appAlbum":
             // The group apps' screens load what they show from the server.
             topics.add("apps");
             break;

@@ -18,7 +18,7 @@ import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketReq
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
-import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
+import type { AlbumCreateRequest, AlbumPhotosPage, AlbumPhotosRequest, AlbumRenameRequest, AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, FileAddRequest, GroupAlbum, GroupAlbumList, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupFile, GroupFileList, GroupHomework, GroupHomeworkList, GroupPhotoList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PhotoCommentList, PhotoCommentRequest, PhotoCommentsPage, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 import type { Bot, BotAddToGroupRequest, BotApp, BotAppAuthorizeRequest, BotAppCode, BotAppRegisterRequest, BotAppRevokeRequest, BotAppSecret, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotGroupApps, BotGroupAppsRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 
@@ -1233,6 +1233,100 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "appEvents";
   } | {
     /**
+     * Group files (groupapp.proto, 480–499).
+     *
+     * @generated from field: hongyan.v1.FileAddRequest app_file_add = 480;
+     */
+    value: FileAddRequest;
+    case: "appFileAdd";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_file_delete = 481;
+     */
+    value: GroupAppRef;
+    case: "appFileDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_file_get = 482;
+     */
+    value: GroupAppRef;
+    case: "appFileGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_files = 483;
+     */
+    value: GroupAppPage;
+    case: "appFiles";
+  } | {
+    /**
+     * Group album (groupapp.proto).
+     *
+     * @generated from field: hongyan.v1.AlbumCreateRequest app_album_create = 484;
+     */
+    value: AlbumCreateRequest;
+    case: "appAlbumCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AlbumRenameRequest app_album_rename = 485;
+     */
+    value: AlbumRenameRequest;
+    case: "appAlbumRename";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_album_delete = 486;
+     */
+    value: GroupAppRef;
+    case: "appAlbumDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_album_get = 487;
+     */
+    value: GroupAppRef;
+    case: "appAlbumGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppPage app_albums = 488;
+     */
+    value: GroupAppPage;
+    case: "appAlbums";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AlbumPhotosRequest app_album_add_photos = 489;
+     */
+    value: AlbumPhotosRequest;
+    case: "appAlbumAddPhotos";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AlbumPhotosPage app_album_photos = 490;
+     */
+    value: AlbumPhotosPage;
+    case: "appAlbumPhotos";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_photo_delete = 491;
+     */
+    value: GroupAppRef;
+    case: "appPhotoDelete";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PhotoCommentRequest app_photo_comment = 492;
+     */
+    value: PhotoCommentRequest;
+    case: "appPhotoComment";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PhotoCommentsPage app_photo_comments = 493;
+     */
+    value: PhotoCommentsPage;
+    case: "appPhotoComments";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAppRef app_photo_comment_delete = 494;
+     */
+    value: GroupAppRef;
+    case: "appPhotoCommentDelete";
+  } | {
+    /**
      * Calls (call.proto).
      *
      * @generated from field: hongyan.v1.CallPlaceRequest call_place = 350;
@@ -1986,6 +2080,44 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
     case: "appEvents";
   } | {
     /**
+     * Group files (groupapp.proto, 480–499).
+     *
+     * @generated from field: hongyan.v1.GroupFile app_file = 480;
+     */
+    value: GroupFile;
+    case: "appFile";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupFileList app_files = 481;
+     */
+    value: GroupFileList;
+    case: "appFiles";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAlbum app_album = 482;
+     */
+    value: GroupAlbum;
+    case: "appAlbum";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupAlbumList app_albums = 483;
+     */
+    value: GroupAlbumList;
+    case: "appAlbums";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupPhotoList app_photos = 484;
+     */
+    value: GroupPhotoList;
+    case: "appPhotos";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.PhotoCommentList app_photo_comments = 485;
+     */
+    value: PhotoCommentList;
+    case: "appPhotoComments";
+  } | {
+    /**
      * Calls (call.proto).
      *
      * @generated from field: hongyan.v1.CallSession call_session = 350;
@@ -2535,6 +2667,23 @@ export declare type Change = Message$1<"hongyan.v1.Change"> & {
      */
     value: GroupEvent;
     case: "appEvent";
+  } | {
+    /**
+     * A file shared with the group or deleted (kind 125).
+     *
+     * @generated from field: hongyan.v1.GroupFile app_file = 480;
+     */
+    value: GroupFile;
+    case: "appFile";
+  } | {
+    /**
+     * An album created, renamed or deleted, or its photos or comments
+     * changed (kind 126).
+     *
+     * @generated from field: hongyan.v1.GroupAlbum app_album = 481;
+     */
+    value: GroupAlbum;
+    case: "appAlbum";
   } | {
     /**
      * Calls (call.proto): a call of mine was placed or changed state.

@@ -45,6 +45,13 @@ export declare type AppCard = Message<"hongyan.v1.AppCard"> & {
    * @generated from field: string title = 4;
    */
   title: string;
+
+  /**
+   * How many things the card reports (photos added); 0: one.
+   *
+   * @generated from field: uint32 count = 5;
+   */
+  count: number;
 };
 
 /**
@@ -456,6 +463,16 @@ export declare type HomeworkSubmitRequest = Message<"hongyan.v1.HomeworkSubmitRe
    * @generated from field: string text = 3;
    */
   text: string;
+
+  /**
+   * Media IDs of my uploads (media_upload, class file or image) handed in
+   * with the answer, at most 9; with files the text may be empty. They
+   * replace an earlier submission's files and count in the group's file
+   * quota (failed_precondition, reason quota_full, when over it).
+   *
+   * @generated from field: repeated string files = 4;
+   */
+  files: string[];
 };
 
 /**
@@ -482,6 +499,14 @@ export declare type HomeworkSubmission = Message<"hongyan.v1.HomeworkSubmission"
    * @generated from field: int64 at = 3;
    */
   at: bigint;
+
+  /**
+   * The files handed in: downloadable by the submitter, the poster, the
+   * owner and admins.
+   *
+   * @generated from field: repeated hongyan.v1.GroupFile files = 4;
+   */
+  files: GroupFile[];
 };
 
 /**
@@ -793,6 +818,15 @@ export declare type EventCreateRequest = Message<"hongyan.v1.EventCreateRequest"
    * @generated from field: uint32 limit = 5;
    */
   limit: number;
+
+  /**
+   * Automatic reminders, in minutes before the start (e.g. 60 and 1440):
+   * at most 3, each 5 minutes to 7 days. Each posts the reminder card
+   * once, from the event's creator, mentioning those going.
+   *
+   * @generated from field: repeated uint32 remind_before_minutes = 6;
+   */
+  remindBeforeMinutes: number[];
 };
 
 /**
@@ -880,6 +914,13 @@ export declare type GroupEvent = Message<"hongyan.v1.GroupEvent"> & {
    * @generated from field: uint32 waiting_at = 14;
    */
   waitingAt: number;
+
+  /**
+   * The automatic reminders, minutes before the start, ascending.
+   *
+   * @generated from field: repeated uint32 remind_before_minutes = 15;
+   */
+  remindBeforeMinutes: number[];
 };
 
 /**
@@ -903,6 +944,462 @@ export declare type GroupEventList = Message<"hongyan.v1.GroupEventList"> & {
  * Use `create(GroupEventListSchema)` to create a new message.
  */
 export declare const GroupEventListSchema: GenMessage<GroupEventList>;
+
+/**
+ * app_file_add: share a media object I uploaded (media_upload) with the
+ * group as a group file; any member who may post may (not when muted),
+ * within the group's file quota (failed_precondition, reason quota_full).
+ * Posts a card ("X uploaded NAME"); answers app_file.
+ *
+ * @generated from message hongyan.v1.FileAddRequest
+ */
+export declare type FileAddRequest = Message<"hongyan.v1.FileAddRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: string media = 2;
+   */
+  media: string;
+};
+
+/**
+ * Describes the message hongyan.v1.FileAddRequest.
+ * Use `create(FileAddRequestSchema)` to create a new message.
+ */
+export declare const FileAddRequestSchema: GenMessage<FileAddRequest>;
+
+/**
+ * A file of a group. Download it through the media download path with
+ * media: every active member may (a member who leaves or is removed loses
+ * access), until it is deleted. app_file_delete: its uploader, the owner
+ * and admins; answers app_file with deleted set. app_file_get answers
+ * app_file; app_files a page of the group's files (GroupAppPage), newest
+ * first, not deleted, with the quota and what it holds.
+ *
+ * @generated from message hongyan.v1.GroupFile
+ */
+export declare type GroupFile = Message<"hongyan.v1.GroupFile"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 group = 2;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 uploader = 3;
+   */
+  uploader: bigint;
+
+  /**
+   * @generated from field: string media = 4;
+   */
+  media: string;
+
+  /**
+   * @generated from field: string name = 5;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string type = 6;
+   */
+  type: string;
+
+  /**
+   * @generated from field: int64 size = 7;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: int64 created = 8;
+   */
+  created: bigint;
+
+  /**
+   * When it was deleted (0: not).
+   *
+   * @generated from field: int64 deleted = 9;
+   */
+  deleted: bigint;
+
+  /**
+   * The homework it was handed in with (0: none).
+   *
+   * @generated from field: int64 homework = 10;
+   */
+  homework: bigint;
+
+  /**
+   * The album it is a photo of (0: none).
+   *
+   * @generated from field: int64 album = 11;
+   */
+  album: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupFile.
+ * Use `create(GroupFileSchema)` to create a new message.
+ */
+export declare const GroupFileSchema: GenMessage<GroupFile>;
+
+/**
+ * @generated from message hongyan.v1.GroupFileList
+ */
+export declare type GroupFileList = Message<"hongyan.v1.GroupFileList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupFile files = 1;
+   */
+  files: GroupFile[];
+
+  /**
+   * Bytes the group's files (homework files included) take, of quota.
+   *
+   * @generated from field: int64 used = 2;
+   */
+  used: bigint;
+
+  /**
+   * @generated from field: int64 quota = 3;
+   */
+  quota: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupFileList.
+ * Use `create(GroupFileListSchema)` to create a new message.
+ */
+export declare const GroupFileListSchema: GenMessage<GroupFileList>;
+
+/**
+ * app_album_create: an album (name ≤ 50 characters); any member who may
+ * post may. Answers app_album.
+ *
+ * @generated from message hongyan.v1.AlbumCreateRequest
+ */
+export declare type AlbumCreateRequest = Message<"hongyan.v1.AlbumCreateRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message hongyan.v1.AlbumCreateRequest.
+ * Use `create(AlbumCreateRequestSchema)` to create a new message.
+ */
+export declare const AlbumCreateRequestSchema: GenMessage<AlbumCreateRequest>;
+
+/**
+ * app_album_rename: its creator, the owner and admins. Answers app_album.
+ *
+ * @generated from message hongyan.v1.AlbumRenameRequest
+ */
+export declare type AlbumRenameRequest = Message<"hongyan.v1.AlbumRenameRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 id = 2;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message hongyan.v1.AlbumRenameRequest.
+ * Use `create(AlbumRenameRequestSchema)` to create a new message.
+ */
+export declare const AlbumRenameRequestSchema: GenMessage<AlbumRenameRequest>;
+
+/**
+ * app_album_add_photos: 1–20 of my uploads (images or videos) added to
+ * album id in one batch, within the group's file quota; any member who may
+ * post may. Posts one card (GROUP_APP_ALBUM, APP_CARD_KIND_PHOTOS_ADDED,
+ * count). Answers app_photos with the photos added.
+ *
+ * @generated from message hongyan.v1.AlbumPhotosRequest
+ */
+export declare type AlbumPhotosRequest = Message<"hongyan.v1.AlbumPhotosRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 id = 2;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: repeated string media = 3;
+   */
+  media: string[];
+};
+
+/**
+ * Describes the message hongyan.v1.AlbumPhotosRequest.
+ * Use `create(AlbumPhotosRequestSchema)` to create a new message.
+ */
+export declare const AlbumPhotosRequestSchema: GenMessage<AlbumPhotosRequest>;
+
+/**
+ * app_album_photos: a page of album id's photos, newest first, IDs below
+ * before. Answers app_photos.
+ *
+ * @generated from message hongyan.v1.AlbumPhotosPage
+ */
+export declare type AlbumPhotosPage = Message<"hongyan.v1.AlbumPhotosPage"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 id = 2;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 before = 3;
+   */
+  before: bigint;
+
+  /**
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hongyan.v1.AlbumPhotosPage.
+ * Use `create(AlbumPhotosPageSchema)` to create a new message.
+ */
+export declare const AlbumPhotosPageSchema: GenMessage<AlbumPhotosPage>;
+
+/**
+ * app_photo_comment: my comment (≤ 500 characters) on photo id; any member
+ * who may post may. Answers app_photo_comments with it.
+ *
+ * @generated from message hongyan.v1.PhotoCommentRequest
+ */
+export declare type PhotoCommentRequest = Message<"hongyan.v1.PhotoCommentRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 photo = 2;
+   */
+  photo: bigint;
+
+  /**
+   * @generated from field: string text = 3;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message hongyan.v1.PhotoCommentRequest.
+ * Use `create(PhotoCommentRequestSchema)` to create a new message.
+ */
+export declare const PhotoCommentRequestSchema: GenMessage<PhotoCommentRequest>;
+
+/**
+ * app_photo_comments: photo id's comments, oldest first, IDs above after.
+ *
+ * @generated from message hongyan.v1.PhotoCommentsPage
+ */
+export declare type PhotoCommentsPage = Message<"hongyan.v1.PhotoCommentsPage"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 photo = 2;
+   */
+  photo: bigint;
+
+  /**
+   * @generated from field: int64 after = 3;
+   */
+  after: bigint;
+
+  /**
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hongyan.v1.PhotoCommentsPage.
+ * Use `create(PhotoCommentsPageSchema)` to create a new message.
+ */
+export declare const PhotoCommentsPageSchema: GenMessage<PhotoCommentsPage>;
+
+/**
+ * @generated from message hongyan.v1.GroupAlbum
+ */
+export declare type GroupAlbum = Message<"hongyan.v1.GroupAlbum"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 group = 2;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 creator = 3;
+   */
+  creator: bigint;
+
+  /**
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * @generated from field: int64 created = 5;
+   */
+  created: bigint;
+
+  /**
+   * @generated from field: int64 updated = 6;
+   */
+  updated: bigint;
+
+  /**
+   * When it was deleted (0: not).
+   *
+   * @generated from field: int64 deleted = 7;
+   */
+  deleted: bigint;
+
+  /**
+   * @generated from field: uint32 photos = 8;
+   */
+  photos: number;
+
+  /**
+   * The newest photo's media ID ("" when empty).
+   *
+   * @generated from field: string cover = 9;
+   */
+  cover: string;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupAlbum.
+ * Use `create(GroupAlbumSchema)` to create a new message.
+ */
+export declare const GroupAlbumSchema: GenMessage<GroupAlbum>;
+
+/**
+ * @generated from message hongyan.v1.GroupAlbumList
+ */
+export declare type GroupAlbumList = Message<"hongyan.v1.GroupAlbumList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupAlbum albums = 1;
+   */
+  albums: GroupAlbum[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupAlbumList.
+ * Use `create(GroupAlbumListSchema)` to create a new message.
+ */
+export declare const GroupAlbumListSchema: GenMessage<GroupAlbumList>;
+
+/**
+ * @generated from message hongyan.v1.GroupPhotoList
+ */
+export declare type GroupPhotoList = Message<"hongyan.v1.GroupPhotoList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupFile photos = 1;
+   */
+  photos: GroupFile[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupPhotoList.
+ * Use `create(GroupPhotoListSchema)` to create a new message.
+ */
+export declare const GroupPhotoListSchema: GenMessage<GroupPhotoList>;
+
+/**
+ * @generated from message hongyan.v1.PhotoComment
+ */
+export declare type PhotoComment = Message<"hongyan.v1.PhotoComment"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: int64 photo = 2;
+   */
+  photo: bigint;
+
+  /**
+   * @generated from field: int64 author = 3;
+   */
+  author: bigint;
+
+  /**
+   * @generated from field: string text = 4;
+   */
+  text: string;
+
+  /**
+   * @generated from field: int64 created = 5;
+   */
+  created: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.PhotoComment.
+ * Use `create(PhotoCommentSchema)` to create a new message.
+ */
+export declare const PhotoCommentSchema: GenMessage<PhotoComment>;
+
+/**
+ * @generated from message hongyan.v1.PhotoCommentList
+ */
+export declare type PhotoCommentList = Message<"hongyan.v1.PhotoCommentList"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.PhotoComment comments = 1;
+   */
+  comments: PhotoComment[];
+};
+
+/**
+ * Describes the message hongyan.v1.PhotoCommentList.
+ * Use `create(PhotoCommentListSchema)` to create a new message.
+ */
+export declare const PhotoCommentListSchema: GenMessage<PhotoCommentList>;
 
 /**
  * @generated from enum hongyan.v1.GroupApp
@@ -937,6 +1434,20 @@ export enum GroupApp {
    * @generated from enum value: GROUP_APP_HOMEWORK = 5;
    */
   HOMEWORK = 5,
+
+  /**
+   * Group files: the card's title is the file's name ("X uploaded NAME").
+   *
+   * @generated from enum value: GROUP_APP_FILE = 6;
+   */
+  FILE = 6,
+
+  /**
+   * Group album: item is the album, title its name.
+   *
+   * @generated from enum value: GROUP_APP_ALBUM = 7;
+   */
+  ALBUM = 7,
 }
 
 /**
@@ -981,6 +1492,14 @@ export enum AppCardKind {
    * @generated from enum value: APP_CARD_KIND_PROMOTED = 4;
    */
   PROMOTED = 4,
+
+  /**
+   * Photos were added to an album (count says how many: "X added 5
+   * photos to NAME").
+   *
+   * @generated from enum value: APP_CARD_KIND_PHOTOS_ADDED = 5;
+   */
+  PHOTOS_ADDED = 5,
 }
 
 /**
