@@ -38,6 +38,7 @@ import (
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
+	"hongyan/internal/qrscan"
 	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sfu"
 	"hongyan/internal/spam"
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.blobsReady = blobsReady
 	n.spam = newSpam(cfg, db, n)
+	n.spam.SetQRFinder(qrImages{media: mediaFiles, scanner: qrscan.New(qrscan.Limits{})})
 	screen := spamScreen{spam: n.spam, accounts: accounts}
 	contacts.SetScreener(screen)
 	groups.SetJoinScreener(screen)
