@@ -70,9 +70,10 @@ const (
 
 // API serves /bot/v1/.
 type API struct {
-	svc *bot.Service
-	ops Ops
-	log *slog.Logger
+	svc     *bot.Service
+	ops     Ops
+	log     *slog.Logger
+	remover Remover
 
 	mu      sync.Mutex
 	waiters map[int64][]chan struct{}
@@ -132,6 +133,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /bot/v1/groups/{group}/members", a.auth(a.addMembers))
 	mux.HandleFunc("DELETE /bot/v1/groups/{group}/members/{user}", a.auth(a.removeMember))
 	mux.HandleFunc("GET /bot/v1/events", a.auth(a.events))
+	a.moderationRoutes(mux)
 	mux.HandleFunc("/bot/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

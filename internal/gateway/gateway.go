@@ -26,6 +26,7 @@ import (
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
+	"hongyan/internal/guard"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
@@ -56,6 +57,7 @@ type Services struct {
 	Media      *media.Service // nil: no media endpoints
 	Calls      *call.Service  // nil: no calls
 	Bots       *bot.Service   // nil: no bot management
+	Guard      *guard.Service // nil: no Group Guard requests
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

@@ -163,6 +163,9 @@ func newRoutes(s Services) routes {
 	if s.Calls != nil {
 		callRoutes(rs)
 	}
+	if s.Guard != nil {
+		guardRoutes(rs)
+	}
 	if s.Bots != nil {
 		botRoutes(rs)
 	}

@@ -164,6 +164,7 @@ type Service struct {
 	images Images
 	roles  Roles
 	now    func() time.Time
+	id     Identity
 }
 
 // New returns a Service; images may be nil (QR rules then match nothing).
@@ -480,3 +481,15 @@ func errText(err error) string {
 	}
 	return m
 }
+
+// Identity is the Guard's bot: what a group's owner adds to a group.
+type Identity struct {
+	Bot     int64
+	Account hongyan.UserID
+}
+
+// SetIdentity records the Guard's bot (the node, once it is made).
+func (s *Service) SetIdentity(id Identity) { s.id = id }
+
+// Identity returns the Guard's bot.
+func (s *Service) Identity() Identity { return s.id }

@@ -749,6 +749,10 @@ type ClientFrame struct {
 	//	*ClientFrame_BotWebhookSet
 	//	*ClientFrame_BotWebhookGet
 	//	*ClientFrame_BotDeliveries
+	//	*ClientFrame_GuardGet
+	//	*ClientFrame_GuardSet
+	//	*ClientFrame_GuardLog
+	//	*ClientFrame_GuardUndo
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2697,6 +2701,42 @@ func (x *ClientFrame) GetBotDeliveries() *BotDeliveriesRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetGuardGet() *GuardGetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardGet); ok {
+			return x.GuardGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGuardSet() *GuardRules {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardSet); ok {
+			return x.GuardSet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGuardLog() *GuardLogRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardLog); ok {
+			return x.GuardLog
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGuardUndo() *GuardUndoRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardUndo); ok {
+			return x.GuardUndo
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3560,6 +3600,23 @@ type ClientFrame_BotDeliveries struct {
 	BotDeliveries *BotDeliveriesRequest `protobuf:"bytes,331,opt,name=bot_deliveries,json=botDeliveries,proto3,oneof"`
 }
 
+type ClientFrame_GuardGet struct {
+	// The Group Guard (guard.proto).
+	GuardGet *GuardGetRequest `protobuf:"bytes,520,opt,name=guard_get,json=guardGet,proto3,oneof"`
+}
+
+type ClientFrame_GuardSet struct {
+	GuardSet *GuardRules `protobuf:"bytes,521,opt,name=guard_set,json=guardSet,proto3,oneof"`
+}
+
+type ClientFrame_GuardLog struct {
+	GuardLog *GuardLogRequest `protobuf:"bytes,522,opt,name=guard_log,json=guardLog,proto3,oneof"`
+}
+
+type ClientFrame_GuardUndo struct {
+	GuardUndo *GuardUndoRequest `protobuf:"bytes,523,opt,name=guard_undo,json=guardUndo,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -3982,6 +4039,14 @@ func (*ClientFrame_BotWebhookGet) isClientFrame_Req() {}
 
 func (*ClientFrame_BotDeliveries) isClientFrame_Req() {}
 
+func (*ClientFrame_GuardGet) isClientFrame_Req() {}
+
+func (*ClientFrame_GuardSet) isClientFrame_Req() {}
+
+func (*ClientFrame_GuardLog) isClientFrame_Req() {}
+
+func (*ClientFrame_GuardUndo) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -4092,6 +4157,9 @@ type ServerFrame struct {
 	//	*ServerFrame_BotToken
 	//	*ServerFrame_BotWebhook
 	//	*ServerFrame_BotDeliveries
+	//	*ServerFrame_GuardRules
+	//	*ServerFrame_GuardLog
+	//	*ServerFrame_GuardAction
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5084,6 +5152,33 @@ func (x *ServerFrame) GetBotDeliveries() *BotDeliveries {
 	return nil
 }
 
+func (x *ServerFrame) GetGuardRules() *GuardRules {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GuardRules); ok {
+			return x.GuardRules
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGuardLog() *GuardLog {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GuardLog); ok {
+			return x.GuardLog
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGuardAction() *GuardAction {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GuardAction); ok {
+			return x.GuardAction
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -5519,6 +5614,19 @@ type ServerFrame_BotDeliveries struct {
 	BotDeliveries *BotDeliveries `protobuf:"bytes,329,opt,name=bot_deliveries,json=botDeliveries,proto3,oneof"`
 }
 
+type ServerFrame_GuardRules struct {
+	// The Group Guard (guard.proto).
+	GuardRules *GuardRules `protobuf:"bytes,520,opt,name=guard_rules,json=guardRules,proto3,oneof"`
+}
+
+type ServerFrame_GuardLog struct {
+	GuardLog *GuardLog `protobuf:"bytes,521,opt,name=guard_log,json=guardLog,proto3,oneof"`
+}
+
+type ServerFrame_GuardAction struct {
+	GuardAction *GuardAction `protobuf:"bytes,522,opt,name=guard_action,json=guardAction,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -5726,6 +5834,12 @@ func (*ServerFrame_BotToken) isServerFrame_Body() {}
 func (*ServerFrame_BotWebhook) isServerFrame_Body() {}
 
 func (*ServerFrame_BotDeliveries) isServerFrame_Body() {}
+
+func (*ServerFrame_GuardRules) isServerFrame_Body() {}
+
+func (*ServerFrame_GuardLog) isServerFrame_Body() {}
+
+func (*ServerFrame_GuardAction) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -12428,7 +12542,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb7k\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xa9m\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12679,8 +12793,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x10bot_add_to_group\x18\xc8\x02 \x01(\v2 .hongyan.v1.BotAddToGroupRequestH\x00R\rbotAddToGroup\x12H\n" +
 	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
 	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
-	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
-	"\x03req\"\x831\n" +
+	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveries\x12;\n" +
+	"\tguard_get\x18\x88\x04 \x01(\v2\x1b.hongyan.v1.GuardGetRequestH\x00R\bguardGet\x126\n" +
+	"\tguard_set\x18\x89\x04 \x01(\v2\x16.hongyan.v1.GuardRulesH\x00R\bguardSet\x12;\n" +
+	"\tguard_log\x18\x8a\x04 \x01(\v2\x1b.hongyan.v1.GuardLogRequestH\x00R\bguardLog\x12>\n" +
+	"\n" +
+	"guard_undo\x18\x8b\x04 \x01(\v2\x1c.hongyan.v1.GuardUndoRequestH\x00R\tguardUndoB\x05\n" +
+	"\x03req\"\xb42\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12808,7 +12927,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\tbot_token\x18\xc7\x02 \x01(\v2\x14.hongyan.v1.BotTokenH\x00R\bbotToken\x12:\n" +
 	"\vbot_webhook\x18\xc8\x02 \x01(\v2\x16.hongyan.v1.BotWebhookH\x00R\n" +
 	"botWebhook\x12C\n" +
-	"\x0ebot_deliveries\x18\xc9\x02 \x01(\v2\x19.hongyan.v1.BotDeliveriesH\x00R\rbotDeliveriesB\x06\n" +
+	"\x0ebot_deliveries\x18\xc9\x02 \x01(\v2\x19.hongyan.v1.BotDeliveriesH\x00R\rbotDeliveries\x12:\n" +
+	"\vguard_rules\x18\x88\x04 \x01(\v2\x16.hongyan.v1.GuardRulesH\x00R\n" +
+	"guardRules\x124\n" +
+	"\tguard_log\x18\x89\x04 \x01(\v2\x14.hongyan.v1.GuardLogH\x00R\bguardLog\x12=\n" +
+	"\fguard_action\x18\x8a\x04 \x01(\v2\x17.hongyan.v1.GuardActionH\x00R\vguardActionB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -13604,88 +13727,94 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*BotWebhookRequest)(nil),          // 192: hongyan.v1.BotWebhookRequest
 	(*BotRef)(nil),                     // 193: hongyan.v1.BotRef
 	(*BotDeliveriesRequest)(nil),       // 194: hongyan.v1.BotDeliveriesRequest
-	(*OaAccount)(nil),                  // 195: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 196: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 197: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 198: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 199: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 200: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 201: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 202: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 203: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 204: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 205: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 206: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 207: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 208: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 209: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 210: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 211: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 212: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 213: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 214: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 215: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 216: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 217: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 218: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 219: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 220: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 221: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 222: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 223: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 224: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 225: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 226: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 227: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 228: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 229: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 230: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 231: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 232: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 233: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 234: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 235: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 236: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 237: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 238: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 239: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 240: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 241: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 242: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 243: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 244: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 245: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 246: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 247: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 248: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 249: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 250: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 251: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 252: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 253: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 254: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 255: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 256: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 257: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 258: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 259: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 260: hongyan.v1.CallSession
-	(*Call)(nil),                       // 261: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 262: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 263: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 264: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 265: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 266: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 267: hongyan.v1.BotDeliveries
-	(*OaFollow)(nil),                   // 268: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 269: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 270: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 271: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 272: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 273: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 274: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 275: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 276: hongyan.v1.CallRecord
+	(*GuardGetRequest)(nil),            // 195: hongyan.v1.GuardGetRequest
+	(*GuardRules)(nil),                 // 196: hongyan.v1.GuardRules
+	(*GuardLogRequest)(nil),            // 197: hongyan.v1.GuardLogRequest
+	(*GuardUndoRequest)(nil),           // 198: hongyan.v1.GuardUndoRequest
+	(*OaAccount)(nil),                  // 199: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 200: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 201: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 202: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 203: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 204: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 205: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 206: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 207: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 208: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 209: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 210: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 211: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 212: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 213: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 214: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 215: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 216: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 217: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 218: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 219: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 220: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 221: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 222: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 223: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 224: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 225: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 226: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 227: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 228: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 229: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 230: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 231: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 232: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 233: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 234: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 235: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 236: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 237: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 238: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 239: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 240: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 241: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 242: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 243: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 244: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 245: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 246: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 247: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 248: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 249: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 250: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 251: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 252: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 253: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 254: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 255: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 256: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 257: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 258: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 259: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 260: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 261: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 262: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 263: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 264: hongyan.v1.CallSession
+	(*Call)(nil),                       // 265: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 266: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 267: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 268: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 269: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 270: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 271: hongyan.v1.BotDeliveries
+	(*GuardLog)(nil),                   // 272: hongyan.v1.GuardLog
+	(*GuardAction)(nil),                // 273: hongyan.v1.GuardAction
+	(*OaFollow)(nil),                   // 274: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 275: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 276: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 277: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 278: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 279: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 280: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 281: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 282: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -13899,194 +14028,201 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	192, // 208: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
 	193, // 209: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
 	194, // 210: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	11,  // 211: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 212: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 213: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 214: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 215: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 216: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 217: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 218: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 219: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 220: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 221: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 222: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 223: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 224: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 225: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 226: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 227: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 228: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 229: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 230: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 231: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 232: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 233: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 234: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 235: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 236: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 237: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 238: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 239: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	195, // 240: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	196, // 241: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	197, // 242: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	198, // 243: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	199, // 244: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 245: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	200, // 246: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	201, // 247: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	202, // 248: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 249: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	203, // 250: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	204, // 251: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	205, // 252: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	206, // 253: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	207, // 254: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	208, // 255: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	209, // 256: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	210, // 257: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	211, // 258: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	212, // 259: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	213, // 260: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	214, // 261: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	215, // 262: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	216, // 263: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	217, // 264: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	218, // 265: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	219, // 266: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	220, // 267: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	221, // 268: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	222, // 269: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	223, // 270: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	224, // 271: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	225, // 272: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	226, // 273: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	227, // 274: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	228, // 275: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	229, // 276: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	230, // 277: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	231, // 278: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	232, // 279: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	233, // 280: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	234, // 281: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	235, // 282: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	236, // 283: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	237, // 284: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	238, // 285: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	239, // 286: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	240, // 287: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	241, // 288: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	242, // 289: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	243, // 290: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	244, // 291: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	245, // 292: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	246, // 293: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	247, // 294: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	248, // 295: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	249, // 296: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	250, // 297: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	251, // 298: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	252, // 299: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	253, // 300: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	254, // 301: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	255, // 302: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	256, // 303: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	257, // 304: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	258, // 305: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	259, // 306: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	260, // 307: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	261, // 308: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	262, // 309: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	188, // 310: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	263, // 311: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	264, // 312: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	265, // 313: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	266, // 314: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	267, // 315: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	18,  // 316: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 317: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 318: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 319: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 320: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 321: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 322: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 323: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 324: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 325: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 326: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 327: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	198, // 328: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	268, // 329: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	215, // 330: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	269, // 331: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	270, // 332: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	222, // 333: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	224, // 334: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	225, // 335: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	230, // 336: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	234, // 337: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	271, // 338: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	237, // 339: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	242, // 340: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	243, // 341: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	272, // 342: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	251, // 343: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	253, // 344: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	254, // 345: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	256, // 346: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	258, // 347: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	261, // 348: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	273, // 349: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	248, // 350: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 351: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 352: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 353: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 354: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 355: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 356: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 357: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	274, // 358: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	275, // 359: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	276, // 360: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 361: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 362: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 363: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 364: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 365: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 366: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 367: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 368: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 369: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 370: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 371: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 372: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 373: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 374: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 375: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 376: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 377: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 378: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 379: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 380: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 381: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 382: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 383: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 384: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 385: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 386: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 387: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 388: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 389: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 390: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 391: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 392: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 393: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	394, // [394:394] is the sub-list for method output_type
-	394, // [394:394] is the sub-list for method input_type
-	394, // [394:394] is the sub-list for extension type_name
-	394, // [394:394] is the sub-list for extension extendee
-	0,   // [0:394] is the sub-list for field type_name
+	195, // 211: hongyan.v1.ClientFrame.guard_get:type_name -> hongyan.v1.GuardGetRequest
+	196, // 212: hongyan.v1.ClientFrame.guard_set:type_name -> hongyan.v1.GuardRules
+	197, // 213: hongyan.v1.ClientFrame.guard_log:type_name -> hongyan.v1.GuardLogRequest
+	198, // 214: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
+	11,  // 215: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 216: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 217: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 218: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 219: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 220: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 221: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 222: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 223: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 224: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 225: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 226: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 227: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 228: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 229: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 230: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 231: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 232: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 233: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 234: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 235: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 236: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 237: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 238: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 239: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 240: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 241: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 242: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 243: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	199, // 244: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	200, // 245: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	201, // 246: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	202, // 247: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	203, // 248: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 249: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	204, // 250: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	205, // 251: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	206, // 252: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 253: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	207, // 254: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	208, // 255: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	209, // 256: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	210, // 257: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	211, // 258: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	212, // 259: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	213, // 260: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	214, // 261: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	215, // 262: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	216, // 263: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	217, // 264: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	218, // 265: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	219, // 266: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	220, // 267: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	221, // 268: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	222, // 269: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	223, // 270: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	224, // 271: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	225, // 272: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	226, // 273: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	227, // 274: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	228, // 275: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	229, // 276: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	230, // 277: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	231, // 278: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	232, // 279: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	233, // 280: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	234, // 281: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	235, // 282: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	236, // 283: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	237, // 284: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	238, // 285: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	239, // 286: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	240, // 287: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	241, // 288: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	242, // 289: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	243, // 290: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	244, // 291: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	245, // 292: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	246, // 293: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	247, // 294: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	248, // 295: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	249, // 296: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	250, // 297: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	251, // 298: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	252, // 299: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	253, // 300: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	254, // 301: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	255, // 302: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	256, // 303: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	257, // 304: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	258, // 305: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	259, // 306: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	260, // 307: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	261, // 308: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	262, // 309: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	263, // 310: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	264, // 311: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	265, // 312: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	266, // 313: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	188, // 314: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	267, // 315: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	268, // 316: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	269, // 317: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	270, // 318: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	271, // 319: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	196, // 320: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
+	272, // 321: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
+	273, // 322: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
+	18,  // 323: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 324: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 325: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 326: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 327: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 328: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 329: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 330: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 331: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 332: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 333: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 334: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	202, // 335: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	274, // 336: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	219, // 337: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	275, // 338: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	276, // 339: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	226, // 340: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	228, // 341: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	229, // 342: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	234, // 343: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	238, // 344: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	277, // 345: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	241, // 346: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	246, // 347: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	247, // 348: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	278, // 349: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	255, // 350: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	257, // 351: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	258, // 352: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	260, // 353: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	262, // 354: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	265, // 355: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	279, // 356: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	252, // 357: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 358: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 359: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 360: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 361: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 362: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 363: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 364: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	280, // 365: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	281, // 366: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	282, // 367: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 368: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 369: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 370: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 371: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 372: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 373: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 374: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 375: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 376: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 377: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 378: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 379: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 380: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 381: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 382: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 383: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 384: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 385: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 386: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 387: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 388: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 389: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 390: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 391: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 392: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 393: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 394: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 395: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 396: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 397: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 398: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 399: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 400: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	401, // [401:401] is the sub-list for method output_type
+	401, // [401:401] is the sub-list for method input_type
+	401, // [401:401] is the sub-list for extension type_name
+	401, // [401:401] is the sub-list for extension extendee
+	0,   // [0:401] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14105,6 +14241,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_call_proto_init()
 	file_hongyan_v1_bot_proto_init()
+	file_hongyan_v1_guard_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -14317,6 +14454,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_BotWebhookSet)(nil),
 		(*ClientFrame_BotWebhookGet)(nil),
 		(*ClientFrame_BotDeliveries)(nil),
+		(*ClientFrame_GuardGet)(nil),
+		(*ClientFrame_GuardSet)(nil),
+		(*ClientFrame_GuardLog)(nil),
+		(*ClientFrame_GuardUndo)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -14423,6 +14564,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_BotToken)(nil),
 		(*ServerFrame_BotWebhook)(nil),
 		(*ServerFrame_BotDeliveries)(nil),
+		(*ServerFrame_GuardRules)(nil),
+		(*ServerFrame_GuardLog)(nil),
+		(*ServerFrame_GuardAction)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),
