@@ -63,6 +63,12 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups invitations | groups accept INVITATION_ID
   groups add-bot GID BOT_ID [--scopes S1,S2]   add a bot (its ID or account ID) to a group you own (default
                                        scopes messages:send,groups:read)
+  groups guard GID [show] | add | log [--before ID] [--limit N] | undo ACTION_ID
+  groups guard GID set [--enabled on|off] [--keywords K1,K2] [--links on|off] [--qr on|off]
+                  [--new-member-links on|off] [--new-hours N] [--remove-message on|off]
+                  [--remove-member on|off] [--warnings N]
+                                       the Group Guard (owner/admins): auto-removal rules,
+                                       its log, and undo (a removed member is re-invited)
   groups book GID [show | set-mine --name N [--phone P] [--email E] [--role R] [--notes T]
                   | set ENTRY_ID --name N … | add --name N … | remove ENTRY_ID
                   | history [--before CHANGE_ID] [--limit N] | export FILE]

@@ -21,6 +21,9 @@ func (e *env) groups(args []string) error {
 		i := slices.Index(args, "book")
 		return e.groupBook(slices.Delete(slices.Clone(args), i, i+1))
 	}
+	if pos, _, err := parseArgs(args, guardFlags...); err == nil && len(pos) > 0 && pos[0] == "guard" {
+		return e.groupGuard(args)
+	}
 	if pos, _, err := parseArgs(args, "scopes"); err == nil && len(pos) > 0 && pos[0] == "add-bot" {
 		return e.groupAddBot(args)
 	}
