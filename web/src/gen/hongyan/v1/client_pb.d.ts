@@ -21,6 +21,7 @@ import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFil
 import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 import type { Bot, BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
+import type { GuardAction, GuardGetRequest, GuardLog, GuardLogRequest, GuardRules, GuardUndoRequest } from "./guard_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1334,6 +1335,32 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: BotDeliveriesRequest;
     case: "botDeliveries";
+  } | {
+    /**
+     * The Group Guard (guard.proto).
+     *
+     * @generated from field: hongyan.v1.GuardGetRequest guard_get = 520;
+     */
+    value: GuardGetRequest;
+    case: "guardGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardRules guard_set = 521;
+     */
+    value: GuardRules;
+    case: "guardSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardLogRequest guard_log = 522;
+     */
+    value: GuardLogRequest;
+    case: "guardLog";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardUndoRequest guard_undo = 523;
+     */
+    value: GuardUndoRequest;
+    case: "guardUndo";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2014,6 +2041,26 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: BotDeliveries;
     case: "botDeliveries";
+  } | {
+    /**
+     * The Group Guard (guard.proto).
+     *
+     * @generated from field: hongyan.v1.GuardRules guard_rules = 520;
+     */
+    value: GuardRules;
+    case: "guardRules";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardLog guard_log = 521;
+     */
+    value: GuardLog;
+    case: "guardLog";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardAction guard_action = 522;
+     */
+    value: GuardAction;
+    case: "guardAction";
   } | { case: undefined; value?: undefined };
 };
 
