@@ -33,6 +33,7 @@ import (
 	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
+	"hongyan/internal/outreach"
 	"hongyan/internal/wallet"
 )
 
@@ -58,8 +59,10 @@ type Services struct {
 	Calls      *call.Service  // nil: no calls
 	Bots       *bot.Service   // nil: no bot management
 	Guard      *guard.Service // nil: no Group Guard requests
-	Changes    *changelog.Feed
-	Bus        hongyan.Bus
+	// Outreach: nil, no common members or broadcasts by tag.
+	Outreach *outreach.Service
+	Changes  *changelog.Feed
+	Bus      hongyan.Bus
 }
 
 // Options tune the gateway.

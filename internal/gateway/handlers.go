@@ -166,6 +166,9 @@ func newRoutes(s Services) routes {
 	if s.Guard != nil {
 		guardRoutes(rs)
 	}
+	if s.Outreach != nil {
+		outreachRoutes(rs)
+	}
 	if s.Bots != nil {
 		botRoutes(rs)
 	}

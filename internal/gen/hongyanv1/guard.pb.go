@@ -499,6 +499,222 @@ func (x *GuardUndoRequest) GetAction() int64 {
 	return 0
 }
 
+// People who are in at least min_shared of my groups (2 or more), most
+// shared first; only my groups are read, as I see them (at most the 500
+// newest). Answered with CommonMembers.
+type CommonMembersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MinShared     uint32                 `protobuf:"varint,1,opt,name=min_shared,json=minShared,proto3" json:"min_shared,omitempty"`
+	Limit         uint32                 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"` // at most 200
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommonMembersRequest) Reset() {
+	*x = CommonMembersRequest{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommonMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommonMembersRequest) ProtoMessage() {}
+
+func (x *CommonMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommonMembersRequest.ProtoReflect.Descriptor instead.
+func (*CommonMembersRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CommonMembersRequest) GetMinShared() uint32 {
+	if x != nil {
+		return x.MinShared
+	}
+	return 0
+}
+
+func (x *CommonMembersRequest) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type CommonMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`
+	Groups        []int64                `protobuf:"varint,2,rep,packed,name=groups,proto3" json:"groups,omitempty"` // the groups we share
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommonMember) Reset() {
+	*x = CommonMember{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommonMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommonMember) ProtoMessage() {}
+
+func (x *CommonMember) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommonMember.ProtoReflect.Descriptor instead.
+func (*CommonMember) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CommonMember) GetUser() int64 {
+	if x != nil {
+		return x.User
+	}
+	return 0
+}
+
+func (x *CommonMember) GetGroups() []int64 {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+type CommonMembers struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	People        []*CommonMember        `protobuf:"bytes,1,rep,name=people,proto3" json:"people,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommonMembers) Reset() {
+	*x = CommonMembers{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommonMembers) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommonMembers) ProtoMessage() {}
+
+func (x *CommonMembers) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommonMembers.ProtoReflect.Descriptor instead.
+func (*CommonMembers) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CommonMembers) GetPeople() []*CommonMember {
+	if x != nil {
+		return x.People
+	}
+	return nil
+}
+
+// Broadcast text to my contacts carrying tag, through the broadcast
+// assistant (one-to-one messages; at most 200 contacts, else
+// failed_precondition and nothing sent), at most
+// limits.tag_broadcasts_per_hour times an hour (rate_limited). Answered
+// with broadcast (BroadcastResponse), one result per contact.
+type TagBroadcastRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tag           string                 `protobuf:"bytes,1,opt,name=tag,proto3" json:"tag,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	ClientId      string                 `protobuf:"bytes,3,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TagBroadcastRequest) Reset() {
+	*x = TagBroadcastRequest{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TagBroadcastRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TagBroadcastRequest) ProtoMessage() {}
+
+func (x *TagBroadcastRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TagBroadcastRequest.ProtoReflect.Descriptor instead.
+func (*TagBroadcastRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TagBroadcastRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *TagBroadcastRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *TagBroadcastRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
 var File_hongyan_v1_guard_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_guard_proto_rawDesc = "" +
@@ -546,7 +762,20 @@ const file_hongyan_v1_guard_proto_rawDesc = "" +
 	"\bGuardLog\x121\n" +
 	"\aactions\x18\x01 \x03(\v2\x17.hongyan.v1.GuardActionR\aactions\"*\n" +
 	"\x10GuardUndoRequest\x12\x16\n" +
-	"\x06action\x18\x01 \x01(\x03R\x06actionB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"\x06action\x18\x01 \x01(\x03R\x06action\"K\n" +
+	"\x14CommonMembersRequest\x12\x1d\n" +
+	"\n" +
+	"min_shared\x18\x01 \x01(\rR\tminShared\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\rR\x05limit\":\n" +
+	"\fCommonMember\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x16\n" +
+	"\x06groups\x18\x02 \x03(\x03R\x06groups\"A\n" +
+	"\rCommonMembers\x120\n" +
+	"\x06people\x18\x01 \x03(\v2\x18.hongyan.v1.CommonMemberR\x06people\"X\n" +
+	"\x13TagBroadcastRequest\x12\x10\n" +
+	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1b\n" +
+	"\tclient_id\x18\x03 \x01(\tR\bclientIdB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_guard_proto_rawDescOnce sync.Once
@@ -560,22 +789,27 @@ func file_hongyan_v1_guard_proto_rawDescGZIP() []byte {
 	return file_hongyan_v1_guard_proto_rawDescData
 }
 
-var file_hongyan_v1_guard_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_hongyan_v1_guard_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_hongyan_v1_guard_proto_goTypes = []any{
-	(*GuardGetRequest)(nil),  // 0: hongyan.v1.GuardGetRequest
-	(*GuardRules)(nil),       // 1: hongyan.v1.GuardRules
-	(*GuardLogRequest)(nil),  // 2: hongyan.v1.GuardLogRequest
-	(*GuardAction)(nil),      // 3: hongyan.v1.GuardAction
-	(*GuardLog)(nil),         // 4: hongyan.v1.GuardLog
-	(*GuardUndoRequest)(nil), // 5: hongyan.v1.GuardUndoRequest
+	(*GuardGetRequest)(nil),      // 0: hongyan.v1.GuardGetRequest
+	(*GuardRules)(nil),           // 1: hongyan.v1.GuardRules
+	(*GuardLogRequest)(nil),      // 2: hongyan.v1.GuardLogRequest
+	(*GuardAction)(nil),          // 3: hongyan.v1.GuardAction
+	(*GuardLog)(nil),             // 4: hongyan.v1.GuardLog
+	(*GuardUndoRequest)(nil),     // 5: hongyan.v1.GuardUndoRequest
+	(*CommonMembersRequest)(nil), // 6: hongyan.v1.CommonMembersRequest
+	(*CommonMember)(nil),         // 7: hongyan.v1.CommonMember
+	(*CommonMembers)(nil),        // 8: hongyan.v1.CommonMembers
+	(*TagBroadcastRequest)(nil),  // 9: hongyan.v1.TagBroadcastRequest
 }
 var file_hongyan_v1_guard_proto_depIdxs = []int32{
 	3, // 0: hongyan.v1.GuardLog.actions:type_name -> hongyan.v1.GuardAction
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	7, // 1: hongyan.v1.CommonMembers.people:type_name -> hongyan.v1.CommonMember
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_guard_proto_init() }
@@ -589,7 +823,7 @@ func file_hongyan_v1_guard_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_guard_proto_rawDesc), len(file_hongyan_v1_guard_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

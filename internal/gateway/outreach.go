@@ -1,0 +1,47 @@
+package gateway
+
+import (
+	"context"
+
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/hongyan"
+	"hongyan/internal/outreach"
+)
+
+// outreachRoutes adds the outreach tools: common members of my groups and
+// broadcasts by tag. The rules are the outreach feature's.
+func outreachRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_CommonMembers) (*pb.ServerFrame, error) {
+		ps, err := c.g.s.Outreach.Common(ctx, me, int(min(r.CommonMembers.MinShared, outreach.MaxGroupsScanned+1)), int(min(r.CommonMembers.Limit, outreach.MaxCommonPage)))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.CommonMembers{People: make([]*pb.CommonMember, 0, len(ps))}
+		for _, p := range ps {
+			m := &pb.CommonMember{User: int64(p.User), Groups: make([]int64, len(p.Groups))}
+			for i, g := range p.Groups {
+				m.Groups[i] = int64(g)
+			}
+			out.People = append(out.People, m)
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_CommonMembers{CommonMembers: out}}, nil
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_TagBroadcast) (*pb.ServerFrame, error) {
+		q := r.TagBroadcast
+		res, err := c.g.s.Outreach.BroadcastTag(ctx, me, q.Tag, q.ClientId, q.Text)
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.BroadcastResponse{Results: make([]*pb.BroadcastResult, 0, len(res))}
+		for _, r := range res {
+			br := &pb.BroadcastResult{Peer: int64(r.Peer)}
+			if r.Err != nil {
+				br.Error = errorFrame(0, r.Err).Error
+			} else {
+				br.Sent = &pb.SendResponse{Id: int64(r.Message), Conversation: int64(r.Conversation), Seq: r.Seq, Time: r.Time.UnixMilli()}
+			}
+			out.Results = append(out.Results, br)
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Broadcast{Broadcast: out}}, nil
+	}, waits)
+}
