@@ -21,6 +21,9 @@ func (e *env) groups(args []string) error {
 		i := slices.Index(args, "book")
 		return e.groupBook(slices.Delete(slices.Clone(args), i, i+1))
 	}
+	if pos, _, err := parseArgs(args, "min", "limit"); err == nil && len(pos) > 0 && pos[0] == "common" {
+		return e.groupsCommon(args)
+	}
 	if pos, _, err := parseArgs(args, guardFlags...); err == nil && len(pos) > 0 && pos[0] == "guard" {
 		return e.groupGuard(args)
 	}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+
+	pb "hongyan/internal/gen/hongyanv1"
+)
+
+const contactsUsage = "contacts tag ID TAG[,TAG...] | contacts broadcast --tag T TEXT [--client-id ID]"
+
+// contacts runs the customer-tag commands: tag a contact, broadcast to the
+// contacts carrying a tag.
+func (e *env) contacts(args []string) error {
+	pos, fl, err := e.parse(args, -1, contactsUsage, "tag", "client-id")
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErr("usage: %s", contactsUsage)
+	}
+	switch {
+	case pos[0] == "tag" && len(pos) == 3:
+	case pos[0] == "broadcast" && len(pos) == 2 && fl["tag"] != "":
+	default:
+		return usageErr("usage: %s", contactsUsage)
+	}
+	c, _, h, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if pos[0] == "tag" {
+		id, err := e.resolvePeer(c, h, pos[1])
+		if err != nil {
+			return err
+		}
+		var tags []string
+		for _, t := range strings.Split(pos[2], ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				tags = append(tags, t)
+			}
+		}
+		if _, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_UpdateContact{UpdateContact: &pb.UpdateContactRequest{User: id, Tags: tags, SetTags: true}}}); err != nil {
+			return err
+		}
+		return e.print(object{{"user", id}, {"tags", tags}})
+	}
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_TagBroadcast{TagBroadcast: &pb.TagBroadcastRequest{Tag: fl["tag"], Text: pos[1], ClientId: clientIDFlag(fl)}}})
+	if err != nil {
+		return err
+	}
+	res := f.GetBroadcast().GetResults()
+	failed := 0
+	for _, r := range res {
+		line := object{{"peer", r.Peer}}
+		if r.Error != nil {
+			failed++
+			line = append(line, field{"error", object{{"code", r.Error.Code}, {"message", r.Error.Message}}})
+		} else {
+			line = append(line, field{"id", r.Sent.Id}, field{"conversation", r.Sent.Conversation}, field{"seq", r.Sent.Seq})
+		}
+		if err := e.print(line); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return failErr("partial_failure", "%d of %d recipients could not be sent to", failed, len(res))
+	}
+	return nil
+}
+
+const commonUsage = "groups common [--min N] [--limit N]"
+
+// groupsCommon prints the people who share at least --min (2) of my groups.
+func (e *env) groupsCommon(args []string) error {
+	_, fl, err := e.parse(args, 1, commonUsage, "min", "limit")
+	if err != nil {
+		return err
+	}
+	req := &pb.CommonMembersRequest{MinShared: 2}
+	for name, p := range map[string]*uint32{"min": &req.MinShared, "limit": &req.Limit} {
+		if v := fl[name]; v != "" {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return usageErr("--%s is a number, not %q", name, v)
+			}
+			*p = uint32(n)
+		}
+	}
+	c, _, _, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_CommonMembers{CommonMembers: req}})
+	if err != nil {
+		return err
+	}
+	for _, p := range f.GetCommonMembers().People {
+		if err := e.print(object{{"user", p.User}, {"groups", p.Groups}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
