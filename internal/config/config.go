@@ -481,6 +481,7 @@ type Limits struct {
 	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
 	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
 	TagBroadcastsPerHour    int `toml:"tag_broadcasts_per_hour"`     // broadcasts to contacts by tag, per user
+	GroupForwardsPerHour    int `toml:"group_forwards_per_hour"`     // groups forwarded to through the Group Guard, per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -579,6 +580,7 @@ func Default() Config {
 			MomentsReactionsPerHour: 600,
 			OAForumPostsPerMinute:   20,
 			TagBroadcastsPerHour:    5,
+			GroupForwardsPerHour:    60,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,

@@ -61,8 +61,10 @@ type Services struct {
 	Guard      *guard.Service // nil: no Group Guard requests
 	// Outreach: nil, no common members or broadcasts by tag.
 	Outreach *outreach.Service
-	Changes  *changelog.Feed
-	Bus      hongyan.Bus
+	// GroupTools: nil, no forwarding to groups or batch invitations.
+	GroupTools *outreach.GroupTools
+	Changes    *changelog.Feed
+	Bus        hongyan.Bus
 }
 
 // Options tune the gateway.

@@ -169,6 +169,9 @@ func newRoutes(s Services) routes {
 	if s.Outreach != nil {
 		outreachRoutes(rs)
 	}
+	if s.GroupTools != nil {
+		groupToolRoutes(rs)
+	}
 	if s.Bots != nil {
 		botRoutes(rs)
 	}

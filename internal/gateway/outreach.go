@@ -45,3 +45,49 @@ func outreachRoutes(rs routes) {
 		return &pb.ServerFrame{Body: &pb.ServerFrame_Broadcast{Broadcast: out}}, nil
 	}, waits)
 }
+
+// groupToolRoutes adds forwarding to several groups and batch invitations
+// through the Group Guard's bot.
+func groupToolRoutes(rs routes) {
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_GroupForward) (*pb.ServerFrame, error) {
+		q := r.GroupForward
+		if len(q.ToGroups) > outreach.MaxForwardTargets {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "forward to 1 to %d groups", outreach.MaxForwardTargets)
+		}
+		to := make([]hongyan.ConversationID, len(q.ToGroups))
+		for i, g := range q.ToGroups {
+			to[i] = hongyan.ConversationID(g)
+		}
+		res, err := c.g.s.GroupTools.Forward(ctx, me, hongyan.ConversationID(q.FromGroup), q.Seq, to)
+		if err != nil {
+			return nil, err
+		}
+		return groupToolResults(res), nil
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_GroupInviteBatch) (*pb.ServerFrame, error) {
+		q := r.GroupInviteBatch
+		if len(q.Users) > outreach.MaxInviteBatch {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, "invite 1 to %d users", outreach.MaxInviteBatch)
+		}
+		users := make([]hongyan.UserID, len(q.Users))
+		for i, u := range q.Users {
+			users[i] = hongyan.UserID(u)
+		}
+		res, err := c.g.s.GroupTools.Invite(ctx, me, hongyan.ConversationID(q.Group), users)
+		if err != nil {
+			return nil, err
+		}
+		return groupToolResults(res), nil
+	}, waits)
+}
+
+func groupToolResults(res []outreach.GroupResult) *pb.ServerFrame {
+	out := &pb.GroupToolResults{Results: make([]*pb.GroupToolResult, len(res))}
+	for i, r := range res {
+		out.Results[i] = &pb.GroupToolResult{Group: int64(r.Group), User: int64(r.User)}
+		if r.Err != nil {
+			out.Results[i].ErrorCode, out.Results[i].ErrorMessage = string(hongyan.ErrorCode(r.Err)), hongyan.ErrorMessage(r.Err)
+		}
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_GroupToolResults{GroupToolResults: out}}
+}

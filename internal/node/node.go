@@ -197,6 +197,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 		Moderation: n.mod, GroupApps: apps, Calls: n.calls, Bots: n.bots.svc,
 		Guard: n.guard.svc, Outreach: newOutreach(cfg, db, groups, contacts, chats),
+		GroupTools: newGroupTools(cfg, db, n.guard, groups, chats),
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,

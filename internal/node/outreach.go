@@ -91,3 +91,42 @@ func (b outreachCast) Broadcast(ctx context.Context, c hongyan.Caller, peers []h
 	}
 	return out, nil
 }
+
+// newGroupTools builds forwarding to several groups and batch invitations,
+// acting through the Group Guard's bot (botapi.Actor).
+func newGroupTools(cfg config.Config, db *stores.DB, g *guardRuntime, groups *group.Service, chats *chat.Service) *outreach.GroupTools {
+	rate := hongyan.Rate{N: cfg.Limits.GroupForwardsPerHour, Per: time.Hour}
+	var lim hongyan.RateLimiter = hongyan.NewLimiter(rate)
+	if sharedLimits(cfg) {
+		lim = db.Limits().Limiters("outreach.group_forward", rate)
+	}
+	return outreach.NewGroupTools(toolBot{guardBot{g.actor}}, groups, chatTexts{chats}, lim)
+}
+
+// toolBot is the Guard's bot as the group tools use it.
+type toolBot struct{ b guardBot }
+
+func (t toolBot) Post(ctx context.Context, g hongyan.ConversationID, text string) error {
+	return t.b.Send(ctx, g, text, 0)
+}
+
+func (t toolBot) Invite(ctx context.Context, g hongyan.ConversationID, u hongyan.UserID) error {
+	return t.b.Invite(ctx, g, u)
+}
+
+// chatTexts reads a text message as the user sees it.
+type chatTexts struct{ chats *chat.Service }
+
+func (c chatTexts) Text(ctx context.Context, u hongyan.UserID, conv hongyan.ConversationID, seq int64) (string, error) {
+	ms, err := c.chats.MessagesAt(ctx, hongyan.Caller{User: u}, []chat.Ref{{Conversation: conv, Seq: seq}})
+	if err != nil {
+		return "", err
+	}
+	if len(ms) == 0 {
+		return "", hongyan.Errorf(hongyan.CodeNotFound, "no such message")
+	}
+	if ms[0].Kind != chat.KindText || ms[0].Text == "" {
+		return "", hongyan.Errorf(hongyan.CodeInvalid, "only text messages can be forwarded to groups")
+	}
+	return ms[0].Text, nil
+}

@@ -755,6 +755,8 @@ type ClientFrame struct {
 	//	*ClientFrame_GuardUndo
 	//	*ClientFrame_CommonMembers
 	//	*ClientFrame_TagBroadcast
+	//	*ClientFrame_GroupForward
+	//	*ClientFrame_GroupInviteBatch
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2757,6 +2759,24 @@ func (x *ClientFrame) GetTagBroadcast() *TagBroadcastRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetGroupForward() *GroupForwardRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupForward); ok {
+			return x.GroupForward
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupInviteBatch() *GroupInviteBatchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupInviteBatch); ok {
+			return x.GroupInviteBatch
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3646,6 +3666,14 @@ type ClientFrame_TagBroadcast struct {
 	TagBroadcast *TagBroadcastRequest `protobuf:"bytes,525,opt,name=tag_broadcast,json=tagBroadcast,proto3,oneof"`
 }
 
+type ClientFrame_GroupForward struct {
+	GroupForward *GroupForwardRequest `protobuf:"bytes,526,opt,name=group_forward,json=groupForward,proto3,oneof"`
+}
+
+type ClientFrame_GroupInviteBatch struct {
+	GroupInviteBatch *GroupInviteBatchRequest `protobuf:"bytes,527,opt,name=group_invite_batch,json=groupInviteBatch,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -4080,6 +4108,10 @@ func (*ClientFrame_CommonMembers) isClientFrame_Req() {}
 
 func (*ClientFrame_TagBroadcast) isClientFrame_Req() {}
 
+func (*ClientFrame_GroupForward) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupInviteBatch) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -4194,6 +4226,7 @@ type ServerFrame struct {
 	//	*ServerFrame_GuardLog
 	//	*ServerFrame_GuardAction
 	//	*ServerFrame_CommonMembers
+	//	*ServerFrame_GroupToolResults
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5222,6 +5255,15 @@ func (x *ServerFrame) GetCommonMembers() *CommonMembers {
 	return nil
 }
 
+func (x *ServerFrame) GetGroupToolResults() *GroupToolResults {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupToolResults); ok {
+			return x.GroupToolResults
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -5674,6 +5716,10 @@ type ServerFrame_CommonMembers struct {
 	CommonMembers *CommonMembers `protobuf:"bytes,523,opt,name=common_members,json=commonMembers,proto3,oneof"`
 }
 
+type ServerFrame_GroupToolResults struct {
+	GroupToolResults *GroupToolResults `protobuf:"bytes,524,opt,name=group_tool_results,json=groupToolResults,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -5889,6 +5935,8 @@ func (*ServerFrame_GuardLog) isServerFrame_Body() {}
 func (*ServerFrame_GuardAction) isServerFrame_Body() {}
 
 func (*ServerFrame_CommonMembers) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupToolResults) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -12591,7 +12639,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xben\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xddo\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12849,8 +12897,10 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"guard_undo\x18\x8b\x04 \x01(\v2\x1c.hongyan.v1.GuardUndoRequestH\x00R\tguardUndo\x12J\n" +
 	"\x0ecommon_members\x18\x8c\x04 \x01(\v2 .hongyan.v1.CommonMembersRequestH\x00R\rcommonMembers\x12G\n" +
-	"\rtag_broadcast\x18\x8d\x04 \x01(\v2\x1f.hongyan.v1.TagBroadcastRequestH\x00R\ftagBroadcastB\x05\n" +
-	"\x03req\"\xf92\n" +
+	"\rtag_broadcast\x18\x8d\x04 \x01(\v2\x1f.hongyan.v1.TagBroadcastRequestH\x00R\ftagBroadcast\x12G\n" +
+	"\rgroup_forward\x18\x8e\x04 \x01(\v2\x1f.hongyan.v1.GroupForwardRequestH\x00R\fgroupForward\x12T\n" +
+	"\x12group_invite_batch\x18\x8f\x04 \x01(\v2#.hongyan.v1.GroupInviteBatchRequestH\x00R\x10groupInviteBatchB\x05\n" +
+	"\x03req\"\xc83\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12983,7 +13033,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"guardRules\x124\n" +
 	"\tguard_log\x18\x89\x04 \x01(\v2\x14.hongyan.v1.GuardLogH\x00R\bguardLog\x12=\n" +
 	"\fguard_action\x18\x8a\x04 \x01(\v2\x17.hongyan.v1.GuardActionH\x00R\vguardAction\x12C\n" +
-	"\x0ecommon_members\x18\x8b\x04 \x01(\v2\x19.hongyan.v1.CommonMembersH\x00R\rcommonMembersB\x06\n" +
+	"\x0ecommon_members\x18\x8b\x04 \x01(\v2\x19.hongyan.v1.CommonMembersH\x00R\rcommonMembers\x12M\n" +
+	"\x12group_tool_results\x18\x8c\x04 \x01(\v2\x1c.hongyan.v1.GroupToolResultsH\x00R\x10groupToolResultsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -13785,91 +13836,94 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*GuardUndoRequest)(nil),           // 198: hongyan.v1.GuardUndoRequest
 	(*CommonMembersRequest)(nil),       // 199: hongyan.v1.CommonMembersRequest
 	(*TagBroadcastRequest)(nil),        // 200: hongyan.v1.TagBroadcastRequest
-	(*OaAccount)(nil),                  // 201: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 202: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 203: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 204: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 205: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 206: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 207: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 208: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 209: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 210: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 211: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 212: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 213: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 214: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 215: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 216: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 217: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 218: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 219: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 220: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 221: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 222: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 223: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 224: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 225: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 226: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 227: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 228: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 229: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 230: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 231: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 232: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 233: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 234: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 235: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 236: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 237: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 238: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 239: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 240: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 241: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 242: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 243: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 244: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 245: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 246: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 247: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 248: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 249: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 250: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 251: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 252: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 253: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 254: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 255: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 256: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 257: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 258: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 259: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 260: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 261: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 262: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 263: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 264: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 265: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 266: hongyan.v1.CallSession
-	(*Call)(nil),                       // 267: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 268: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 269: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 270: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 271: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 272: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 273: hongyan.v1.BotDeliveries
-	(*GuardLog)(nil),                   // 274: hongyan.v1.GuardLog
-	(*GuardAction)(nil),                // 275: hongyan.v1.GuardAction
-	(*CommonMembers)(nil),              // 276: hongyan.v1.CommonMembers
-	(*OaFollow)(nil),                   // 277: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 278: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 279: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 280: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 281: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 282: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 283: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 284: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 285: hongyan.v1.CallRecord
+	(*GroupForwardRequest)(nil),        // 201: hongyan.v1.GroupForwardRequest
+	(*GroupInviteBatchRequest)(nil),    // 202: hongyan.v1.GroupInviteBatchRequest
+	(*OaAccount)(nil),                  // 203: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 204: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 205: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 206: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 207: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 208: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 209: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 210: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 211: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 212: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 213: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 214: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 215: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 216: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 217: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 218: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 219: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 220: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 221: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 222: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 223: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 224: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 225: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 226: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 227: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 228: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 229: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 230: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 231: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 232: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 233: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 234: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 235: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 236: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 237: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 238: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 239: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 240: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 241: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 242: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 243: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 244: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 245: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 246: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 247: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 248: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 249: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 250: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 251: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 252: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 253: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 254: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 255: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 256: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 257: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 258: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 259: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 260: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 261: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 262: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 263: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 264: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 265: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 266: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 267: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 268: hongyan.v1.CallSession
+	(*Call)(nil),                       // 269: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 270: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 271: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 272: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 273: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 274: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 275: hongyan.v1.BotDeliveries
+	(*GuardLog)(nil),                   // 276: hongyan.v1.GuardLog
+	(*GuardAction)(nil),                // 277: hongyan.v1.GuardAction
+	(*CommonMembers)(nil),              // 278: hongyan.v1.CommonMembers
+	(*GroupToolResults)(nil),           // 279: hongyan.v1.GroupToolResults
+	(*OaFollow)(nil),                   // 280: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 281: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 282: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 283: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 284: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 285: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 286: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 287: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 288: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14089,198 +14143,201 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	198, // 214: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
 	199, // 215: hongyan.v1.ClientFrame.common_members:type_name -> hongyan.v1.CommonMembersRequest
 	200, // 216: hongyan.v1.ClientFrame.tag_broadcast:type_name -> hongyan.v1.TagBroadcastRequest
-	11,  // 217: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 218: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 219: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 220: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 221: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 222: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 223: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 224: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 225: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 226: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 227: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 228: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 229: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 230: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 231: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 232: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 233: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 234: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 235: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 236: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 237: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 238: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 239: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 240: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 241: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 242: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 243: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 244: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 245: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	201, // 246: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	202, // 247: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	203, // 248: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	204, // 249: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	205, // 250: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 251: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	206, // 252: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	207, // 253: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	208, // 254: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 255: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	209, // 256: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	210, // 257: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	211, // 258: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	212, // 259: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	213, // 260: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	214, // 261: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	215, // 262: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	216, // 263: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	217, // 264: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	218, // 265: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	219, // 266: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	220, // 267: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	221, // 268: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	222, // 269: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	223, // 270: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	224, // 271: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	225, // 272: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	226, // 273: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	227, // 274: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	228, // 275: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	229, // 276: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	230, // 277: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	231, // 278: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	232, // 279: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	233, // 280: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	234, // 281: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	235, // 282: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	236, // 283: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	237, // 284: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	238, // 285: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	239, // 286: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	240, // 287: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	241, // 288: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	242, // 289: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	243, // 290: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	244, // 291: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	245, // 292: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	246, // 293: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	247, // 294: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	248, // 295: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	249, // 296: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	250, // 297: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	251, // 298: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	252, // 299: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	253, // 300: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	254, // 301: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	255, // 302: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	256, // 303: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	257, // 304: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	258, // 305: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	259, // 306: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	260, // 307: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	261, // 308: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	262, // 309: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	263, // 310: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	264, // 311: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	265, // 312: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	266, // 313: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	267, // 314: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	268, // 315: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	188, // 316: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	269, // 317: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	270, // 318: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	271, // 319: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	272, // 320: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	273, // 321: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	196, // 322: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
-	274, // 323: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
-	275, // 324: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
-	276, // 325: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
-	18,  // 326: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 327: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 328: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 329: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 330: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 331: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 332: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 333: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 334: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 335: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 336: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 337: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	204, // 338: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	277, // 339: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	221, // 340: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	278, // 341: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	279, // 342: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	228, // 343: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	230, // 344: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	231, // 345: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	236, // 346: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	240, // 347: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	280, // 348: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	243, // 349: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	248, // 350: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	249, // 351: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	281, // 352: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	257, // 353: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	259, // 354: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	260, // 355: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	262, // 356: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	264, // 357: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	267, // 358: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	282, // 359: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	254, // 360: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 361: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 362: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 363: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 364: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 365: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 366: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 367: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	283, // 368: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	284, // 369: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	285, // 370: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 371: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 372: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 373: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 374: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 375: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 376: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 377: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 378: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 379: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 380: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 381: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 382: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 383: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 384: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 385: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 386: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 387: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 388: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 389: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 390: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 391: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 392: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 393: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 394: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 395: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 396: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 397: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 398: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 399: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 400: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 401: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 402: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 403: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	404, // [404:404] is the sub-list for method output_type
-	404, // [404:404] is the sub-list for method input_type
-	404, // [404:404] is the sub-list for extension type_name
-	404, // [404:404] is the sub-list for extension extendee
-	0,   // [0:404] is the sub-list for field type_name
+	201, // 217: hongyan.v1.ClientFrame.group_forward:type_name -> hongyan.v1.GroupForwardRequest
+	202, // 218: hongyan.v1.ClientFrame.group_invite_batch:type_name -> hongyan.v1.GroupInviteBatchRequest
+	11,  // 219: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 220: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 221: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 222: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 223: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 224: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 225: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 226: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 227: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 228: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 229: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 230: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 231: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 232: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 233: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 234: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 235: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 236: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 237: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 238: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 239: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 240: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 241: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 242: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 243: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 244: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 245: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 246: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 247: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	203, // 248: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	204, // 249: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	205, // 250: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	206, // 251: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	207, // 252: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 253: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	208, // 254: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	209, // 255: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	210, // 256: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 257: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	211, // 258: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	212, // 259: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	213, // 260: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	214, // 261: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	215, // 262: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	216, // 263: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	217, // 264: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	218, // 265: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	219, // 266: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	220, // 267: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	221, // 268: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	222, // 269: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	223, // 270: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	224, // 271: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	225, // 272: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	226, // 273: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	227, // 274: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	228, // 275: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	229, // 276: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	230, // 277: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	231, // 278: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	232, // 279: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	233, // 280: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	234, // 281: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	235, // 282: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	236, // 283: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	237, // 284: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	238, // 285: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	239, // 286: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	240, // 287: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	241, // 288: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	242, // 289: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	243, // 290: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	244, // 291: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	245, // 292: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	246, // 293: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	247, // 294: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	248, // 295: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	249, // 296: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	250, // 297: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	251, // 298: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	252, // 299: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	253, // 300: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	254, // 301: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	255, // 302: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	256, // 303: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	257, // 304: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	258, // 305: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	259, // 306: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	260, // 307: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	261, // 308: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	262, // 309: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	263, // 310: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	264, // 311: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	265, // 312: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	266, // 313: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	267, // 314: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	268, // 315: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	269, // 316: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	270, // 317: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	188, // 318: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	271, // 319: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	272, // 320: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	273, // 321: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	274, // 322: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	275, // 323: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	196, // 324: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
+	276, // 325: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
+	277, // 326: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
+	278, // 327: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
+	279, // 328: hongyan.v1.ServerFrame.group_tool_results:type_name -> hongyan.v1.GroupToolResults
+	18,  // 329: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 330: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 331: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 332: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 333: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 334: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 335: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 336: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 337: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 338: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 339: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 340: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	206, // 341: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	280, // 342: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	223, // 343: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	281, // 344: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	282, // 345: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	230, // 346: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	232, // 347: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	233, // 348: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	238, // 349: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	242, // 350: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	283, // 351: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	245, // 352: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	250, // 353: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	251, // 354: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	284, // 355: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	259, // 356: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	261, // 357: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	262, // 358: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	264, // 359: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	266, // 360: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	269, // 361: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	285, // 362: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	256, // 363: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 364: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 365: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 366: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 367: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 368: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 369: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 370: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	286, // 371: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	287, // 372: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	288, // 373: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 374: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 375: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 376: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 377: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 378: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 379: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 380: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 381: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 382: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 383: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 384: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 385: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 386: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 387: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 388: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 389: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 390: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 391: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 392: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 393: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 394: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 395: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 396: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 397: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 398: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 399: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 400: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 401: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 402: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 403: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 404: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 405: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 406: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	407, // [407:407] is the sub-list for method output_type
+	407, // [407:407] is the sub-list for method input_type
+	407, // [407:407] is the sub-list for extension type_name
+	407, // [407:407] is the sub-list for extension extendee
+	0,   // [0:407] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14518,6 +14575,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_GuardUndo)(nil),
 		(*ClientFrame_CommonMembers)(nil),
 		(*ClientFrame_TagBroadcast)(nil),
+		(*ClientFrame_GroupForward)(nil),
+		(*ClientFrame_GroupInviteBatch)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -14628,6 +14687,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_GuardLog)(nil),
 		(*ServerFrame_GuardAction)(nil),
 		(*ServerFrame_CommonMembers)(nil),
+		(*ServerFrame_GroupToolResults)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),

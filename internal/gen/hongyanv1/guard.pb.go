@@ -715,6 +715,239 @@ func (x *TagBroadcastRequest) GetClientId() string {
 	return ""
 }
 
+// Forward the text message seq of from_group (which I can read) to each
+// of to_groups (1–20) where I am the owner or an admin and the Group
+// Guard was added with messages:send; it posts there. Each target group
+// counts against limits.group_forwards_per_hour. Answered with
+// GroupToolResults, one per target group.
+type GroupForwardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromGroup     int64                  `protobuf:"varint,1,opt,name=from_group,json=fromGroup,proto3" json:"from_group,omitempty"`
+	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	ToGroups      []int64                `protobuf:"varint,3,rep,packed,name=to_groups,json=toGroups,proto3" json:"to_groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupForwardRequest) Reset() {
+	*x = GroupForwardRequest{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupForwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupForwardRequest) ProtoMessage() {}
+
+func (x *GroupForwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupForwardRequest.ProtoReflect.Descriptor instead.
+func (*GroupForwardRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GroupForwardRequest) GetFromGroup() int64 {
+	if x != nil {
+		return x.FromGroup
+	}
+	return 0
+}
+
+func (x *GroupForwardRequest) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *GroupForwardRequest) GetToGroups() []int64 {
+	if x != nil {
+		return x.ToGroups
+	}
+	return nil
+}
+
+// Invite 1–100 users to a group where I am the owner or an admin, through
+// the Group Guard (members:manage) and the group's invitation flow: each
+// invitee accepts where the group asks for it. Answered with
+// GroupToolResults, one per user.
+type GroupInviteBatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Users         []int64                `protobuf:"varint,2,rep,packed,name=users,proto3" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupInviteBatchRequest) Reset() {
+	*x = GroupInviteBatchRequest{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupInviteBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupInviteBatchRequest) ProtoMessage() {}
+
+func (x *GroupInviteBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupInviteBatchRequest.ProtoReflect.Descriptor instead.
+func (*GroupInviteBatchRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GroupInviteBatchRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupInviteBatchRequest) GetUsers() []int64 {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+type GroupToolResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	User          int64                  `protobuf:"varint,2,opt,name=user,proto3" json:"user,omitempty"`
+	ErrorCode     string                 `protobuf:"bytes,3,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"` // "": done; else a code as in Error.code
+	ErrorMessage  string                 `protobuf:"bytes,4,opt,name=error_message,json=errorMessage,proto3" json:"error_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupToolResult) Reset() {
+	*x = GroupToolResult{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupToolResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupToolResult) ProtoMessage() {}
+
+func (x *GroupToolResult) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupToolResult.ProtoReflect.Descriptor instead.
+func (*GroupToolResult) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GroupToolResult) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *GroupToolResult) GetUser() int64 {
+	if x != nil {
+		return x.User
+	}
+	return 0
+}
+
+func (x *GroupToolResult) GetErrorCode() string {
+	if x != nil {
+		return x.ErrorCode
+	}
+	return ""
+}
+
+func (x *GroupToolResult) GetErrorMessage() string {
+	if x != nil {
+		return x.ErrorMessage
+	}
+	return ""
+}
+
+type GroupToolResults struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*GroupToolResult     `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupToolResults) Reset() {
+	*x = GroupToolResults{}
+	mi := &file_hongyan_v1_guard_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupToolResults) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupToolResults) ProtoMessage() {}
+
+func (x *GroupToolResults) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_guard_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupToolResults.ProtoReflect.Descriptor instead.
+func (*GroupToolResults) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_guard_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GroupToolResults) GetResults() []*GroupToolResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 var File_hongyan_v1_guard_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_guard_proto_rawDesc = "" +
@@ -775,7 +1008,23 @@ const file_hongyan_v1_guard_proto_rawDesc = "" +
 	"\x13TagBroadcastRequest\x12\x10\n" +
 	"\x03tag\x18\x01 \x01(\tR\x03tag\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1b\n" +
-	"\tclient_id\x18\x03 \x01(\tR\bclientIdB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"\tclient_id\x18\x03 \x01(\tR\bclientId\"c\n" +
+	"\x13GroupForwardRequest\x12\x1d\n" +
+	"\n" +
+	"from_group\x18\x01 \x01(\x03R\tfromGroup\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\tto_groups\x18\x03 \x03(\x03R\btoGroups\"E\n" +
+	"\x17GroupInviteBatchRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05users\x18\x02 \x03(\x03R\x05users\"\x7f\n" +
+	"\x0fGroupToolResult\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x12\n" +
+	"\x04user\x18\x02 \x01(\x03R\x04user\x12\x1d\n" +
+	"\n" +
+	"error_code\x18\x03 \x01(\tR\terrorCode\x12#\n" +
+	"\rerror_message\x18\x04 \x01(\tR\ferrorMessage\"I\n" +
+	"\x10GroupToolResults\x125\n" +
+	"\aresults\x18\x01 \x03(\v2\x1b.hongyan.v1.GroupToolResultR\aresultsB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_guard_proto_rawDescOnce sync.Once
@@ -789,27 +1038,32 @@ func file_hongyan_v1_guard_proto_rawDescGZIP() []byte {
 	return file_hongyan_v1_guard_proto_rawDescData
 }
 
-var file_hongyan_v1_guard_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_hongyan_v1_guard_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_hongyan_v1_guard_proto_goTypes = []any{
-	(*GuardGetRequest)(nil),      // 0: hongyan.v1.GuardGetRequest
-	(*GuardRules)(nil),           // 1: hongyan.v1.GuardRules
-	(*GuardLogRequest)(nil),      // 2: hongyan.v1.GuardLogRequest
-	(*GuardAction)(nil),          // 3: hongyan.v1.GuardAction
-	(*GuardLog)(nil),             // 4: hongyan.v1.GuardLog
-	(*GuardUndoRequest)(nil),     // 5: hongyan.v1.GuardUndoRequest
-	(*CommonMembersRequest)(nil), // 6: hongyan.v1.CommonMembersRequest
-	(*CommonMember)(nil),         // 7: hongyan.v1.CommonMember
-	(*CommonMembers)(nil),        // 8: hongyan.v1.CommonMembers
-	(*TagBroadcastRequest)(nil),  // 9: hongyan.v1.TagBroadcastRequest
+	(*GuardGetRequest)(nil),         // 0: hongyan.v1.GuardGetRequest
+	(*GuardRules)(nil),              // 1: hongyan.v1.GuardRules
+	(*GuardLogRequest)(nil),         // 2: hongyan.v1.GuardLogRequest
+	(*GuardAction)(nil),             // 3: hongyan.v1.GuardAction
+	(*GuardLog)(nil),                // 4: hongyan.v1.GuardLog
+	(*GuardUndoRequest)(nil),        // 5: hongyan.v1.GuardUndoRequest
+	(*CommonMembersRequest)(nil),    // 6: hongyan.v1.CommonMembersRequest
+	(*CommonMember)(nil),            // 7: hongyan.v1.CommonMember
+	(*CommonMembers)(nil),           // 8: hongyan.v1.CommonMembers
+	(*TagBroadcastRequest)(nil),     // 9: hongyan.v1.TagBroadcastRequest
+	(*GroupForwardRequest)(nil),     // 10: hongyan.v1.GroupForwardRequest
+	(*GroupInviteBatchRequest)(nil), // 11: hongyan.v1.GroupInviteBatchRequest
+	(*GroupToolResult)(nil),         // 12: hongyan.v1.GroupToolResult
+	(*GroupToolResults)(nil),        // 13: hongyan.v1.GroupToolResults
 }
 var file_hongyan_v1_guard_proto_depIdxs = []int32{
-	3, // 0: hongyan.v1.GuardLog.actions:type_name -> hongyan.v1.GuardAction
-	7, // 1: hongyan.v1.CommonMembers.people:type_name -> hongyan.v1.CommonMember
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	3,  // 0: hongyan.v1.GuardLog.actions:type_name -> hongyan.v1.GuardAction
+	7,  // 1: hongyan.v1.CommonMembers.people:type_name -> hongyan.v1.CommonMember
+	12, // 2: hongyan.v1.GroupToolResults.results:type_name -> hongyan.v1.GroupToolResult
+	3,  // [3:3] is the sub-list for method output_type
+	3,  // [3:3] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_guard_proto_init() }
@@ -823,7 +1077,7 @@ func file_hongyan_v1_guard_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_guard_proto_rawDesc), len(file_hongyan_v1_guard_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
