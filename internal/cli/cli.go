@@ -67,6 +67,10 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups add-bot GID BOT_ID [--scopes S1,S2]   add a bot (its ID or account ID) to a group you own (default
                                        scopes messages:send,groups:read)
   groups common [--min N] [--limit N]  people in at least N (2) of my groups
+  groups forward GID SEQ --to GID[,GID...]   post a text message of a group in
+                                       other groups of mine, through the Group Guard
+  groups invite-batch GID ID...        invite up to 100 contacts through the Group
+                                       Guard (the group's invitation rules apply)
   groups guard GID [show] | add | log [--before ID] [--limit N] | undo ACTION_ID
   groups guard GID set [--enabled on|off] [--keywords K1,K2] [--links on|off] [--qr on|off]
                   [--new-member-links on|off] [--new-hours N] [--remove-message on|off]

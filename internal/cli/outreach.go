@@ -104,3 +104,101 @@ func (e *env) groupsCommon(args []string) error {
 	}
 	return nil
 }
+
+const forwardUsage = "groups forward GID SEQ --to GID[,GID...]"
+
+// groupsForward forwards a text message of a group to other groups
+// through the Group Guard.
+func (e *env) groupsForward(args []string) error {
+	pos, fl, err := e.parse(args, 3, forwardUsage, "to")
+	if err != nil {
+		return err
+	}
+	from, err := positiveID("GID", pos[1])
+	if err != nil {
+		return err
+	}
+	seq, err := positiveID("SEQ", pos[2])
+	if err != nil {
+		return err
+	}
+	if fl["to"] == "" {
+		return usageErr("usage: %s", forwardUsage)
+	}
+	req := &pb.GroupForwardRequest{FromGroup: from, Seq: seq}
+	for _, s := range strings.Split(fl["to"], ",") {
+		g, err := positiveID("--to", strings.TrimSpace(s))
+		if err != nil {
+			return err
+		}
+		req.ToGroups = append(req.ToGroups, g)
+	}
+	c, _, _, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_GroupForward{GroupForward: req}})
+	if err != nil {
+		return err
+	}
+	return e.printToolResults(f.GetGroupToolResults().GetResults())
+}
+
+const inviteBatchUsage = "groups invite-batch GID ID..."
+
+// groupsInviteBatch invites users to a group through the Group Guard.
+func (e *env) groupsInviteBatch(args []string) error {
+	pos, _, err := e.parse(args, -1, inviteBatchUsage)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 3 {
+		return usageErr("usage: %s", inviteBatchUsage)
+	}
+	gid, err := positiveID("GID", pos[1])
+	if err != nil {
+		return err
+	}
+	c, _, h, err := e.signIn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	req := &pb.GroupInviteBatchRequest{Group: gid}
+	for _, name := range pos[2:] {
+		id, err := e.resolvePeer(c, h, name)
+		if err != nil {
+			return err
+		}
+		req.Users = append(req.Users, id)
+	}
+	f, err := e.call(c, &pb.ClientFrame{Req: &pb.ClientFrame_GroupInviteBatch{GroupInviteBatch: req}})
+	if err != nil {
+		return err
+	}
+	return e.printToolResults(f.GetGroupToolResults().GetResults())
+}
+
+func (e *env) printToolResults(rs []*pb.GroupToolResult) error {
+	failed := 0
+	for _, r := range rs {
+		line := object{{"group", r.Group}}
+		if r.User != 0 {
+			line = append(line, field{"user", r.User})
+		}
+		if r.ErrorCode != "" {
+			failed++
+			line = append(line, field{"error", object{{"code", r.ErrorCode}, {"message", r.ErrorMessage}}})
+		} else {
+			line = append(line, field{"ok", true})
+		}
+		if err := e.print(line); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return failErr("partial_failure", "%d of %d could not be done", failed, len(rs))
+	}
+	return nil
+}

@@ -39,3 +39,37 @@ func TestCLIOutreach(t *testing.T) {
 		t.Errorf("no --tag: %q", code)
 	}
 }
+
+// groups forward and groups invite-batch through the Group Guard.
+func TestCLIGroupTools(t *testing.T) {
+	server := startNode(t)
+	ann, ben, cat, dan := newDevice(t, server, "ann"), newDevice(t, server, "ben"), newDevice(t, server, "cat"), newDevice(t, server, "dan")
+	one[session](ann, "register", "tool_ann", "password-a")
+	one[session](ben, "register", "tool_ben", "password-b")
+	one[session](cat, "register", "tool_cat", "password-c")
+	one[session](dan, "register", "tool_dan", "password-d")
+	for _, d := range []*device{ben, cat, dan} {
+		d.ok("friends", "request", "tool_ann")
+	}
+	for _, n := range []string{"tool_ben", "tool_cat", "tool_dan"} {
+		ann.ok("friends", "accept", n)
+	}
+	type grp struct {
+		Group int64 `json:"group"`
+	}
+	src := itoa(one[grp](ann, "groups", "create", "Src", "tool_ben", "tool_cat").Group)
+	dst := itoa(one[grp](ann, "groups", "create", "Dst", "tool_ben", "tool_cat").Group)
+	ann.ok("groups", "guard", dst, "add")
+	sent := one[struct {
+		Seq int64 `json:"seq"`
+	}](ann, "send", "group:"+src, "hello all")
+	if lines := ann.ok("groups", "forward", src, itoa(sent.Seq), "--to", dst); len(lines) != 1 || !strings.Contains(lines[0], `"ok":true`) {
+		t.Errorf("groups forward: %q", lines)
+	}
+	if lines := ann.ok("groups", "invite-batch", dst, "tool_dan"); len(lines) != 1 || !strings.Contains(lines[0], `"ok":true`) {
+		t.Errorf("groups invite-batch: %q", lines)
+	}
+	if _, code := ann.fail("groups", "forward", src, itoa(sent.Seq), "--to", src); code != "invalid_argument" {
+		t.Errorf("forward into the source group: %q", code)
+	}
+}
