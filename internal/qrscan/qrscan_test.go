@@ -121,3 +121,23 @@ func FuzzScan(f *testing.F) {
 		s.Scan(context.Background(), data)
 	})
 }
+
+// BenchmarkScan is the cost of searching one 600×600 image with a QR code
+// (and one without): what screening a new account's image costs.
+//
+//	go test -run '^$' -bench Scan -benchmem ./internal/qrscan
+func BenchmarkScan(b *testing.B) {
+	s := New(Limits{Parallel: 1})
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"qr", qrPNG(b, "https://spam.example/join", 600)}, {"plain", plainPNG(b, 600, 600)}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Scan(context.Background(), c.data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
