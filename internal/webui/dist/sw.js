@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "87fff29c7a72d35b";
-const SHELL = ["/","/assets/admin-XqGhFP-O.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-BJmM2WqM.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "27a5dae4c85f821f";
+const SHELL = ["/","/assets/admin-C_Z_NyBc.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-CCsuhSHY.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

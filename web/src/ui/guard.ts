@@ -5,6 +5,7 @@ import { t } from "../lib/i18n";
 import { app } from "../lib/app";
 import type { GuardAction, GuardRules } from "../gen/hongyan/v1/guard_pb.js";
 import { busy, empty, header, row, section, toast, toastError } from "./widgets";
+import { pickContacts } from "./pickers";
 import type { View } from "./shell";
 
 const guardScopes = ["messages:send", "groups:read", "members:manage"];
@@ -102,7 +103,19 @@ export function guard(group: bigint): View {
         toastError(err);
       }
     }));
-    replace(body, h("p", "hint", t("gd_hint")), add, form, log);
+    const invite = h("button", { class: "btn", attrs: { type: "button" }, data: { action: "guard-invite" } }, t("or_invite_batch"));
+    invite.addEventListener("click", () => void busy(invite, async () => {
+      const users = await pickContacts(t("or_invite_batch"), [], 1);
+      if (!users) return;
+      try {
+        const res = await app.conn.call("groupInviteBatch", { group, users: users.slice(0, 100) }, "groupToolResults");
+        const failed = res.results.filter((x) => x.errorCode);
+        toast(t("or_invited", res.results.length - failed.length, failed.length));
+      } catch (err) {
+        toastError(err);
+      }
+    }));
+    replace(body, h("p", "hint", t("gd_hint")), add, invite, form, log);
     void loadLog();
   };
   app.conn.ready().then(() => app.conn.call("guardGet", { group }, "guardRules")).then(render, (err) => {

@@ -21,7 +21,7 @@ import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFil
 import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 import type { Bot, BotAddToGroupRequest, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
-import type { GuardAction, GuardGetRequest, GuardLog, GuardLogRequest, GuardRules, GuardUndoRequest } from "./guard_pb.js";
+import type { CommonMembers, CommonMembersRequest, GroupForwardRequest, GroupInviteBatchRequest, GroupToolResults, GuardAction, GuardGetRequest, GuardLog, GuardLogRequest, GuardRules, GuardUndoRequest, TagBroadcastRequest } from "./guard_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1361,6 +1361,32 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: GuardUndoRequest;
     case: "guardUndo";
+  } | {
+    /**
+     * Outreach (guard.proto).
+     *
+     * @generated from field: hongyan.v1.CommonMembersRequest common_members = 524;
+     */
+    value: CommonMembersRequest;
+    case: "commonMembers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.TagBroadcastRequest tag_broadcast = 525;
+     */
+    value: TagBroadcastRequest;
+    case: "tagBroadcast";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupForwardRequest group_forward = 526;
+     */
+    value: GroupForwardRequest;
+    case: "groupForward";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupInviteBatchRequest group_invite_batch = 527;
+     */
+    value: GroupInviteBatchRequest;
+    case: "groupInviteBatch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2061,6 +2087,18 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: GuardAction;
     case: "guardAction";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CommonMembers common_members = 523;
+     */
+    value: CommonMembers;
+    case: "commonMembers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupToolResults group_tool_results = 524;
+     */
+    value: GroupToolResults;
+    case: "groupToolResults";
   } | { case: undefined; value?: undefined };
 };
 

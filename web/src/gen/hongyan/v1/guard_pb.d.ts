@@ -283,3 +283,208 @@ export declare type GuardUndoRequest = Message<"hongyan.v1.GuardUndoRequest"> & 
  */
 export declare const GuardUndoRequestSchema: GenMessage<GuardUndoRequest>;
 
+/**
+ * People who are in at least min_shared of my groups (2 or more), most
+ * shared first; only my groups are read, as I see them (at most the 500
+ * newest). Answered with CommonMembers.
+ *
+ * @generated from message hongyan.v1.CommonMembersRequest
+ */
+export declare type CommonMembersRequest = Message<"hongyan.v1.CommonMembersRequest"> & {
+  /**
+   * @generated from field: uint32 min_shared = 1;
+   */
+  minShared: number;
+
+  /**
+   * at most 200
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hongyan.v1.CommonMembersRequest.
+ * Use `create(CommonMembersRequestSchema)` to create a new message.
+ */
+export declare const CommonMembersRequestSchema: GenMessage<CommonMembersRequest>;
+
+/**
+ * @generated from message hongyan.v1.CommonMember
+ */
+export declare type CommonMember = Message<"hongyan.v1.CommonMember"> & {
+  /**
+   * @generated from field: int64 user = 1;
+   */
+  user: bigint;
+
+  /**
+   * the groups we share
+   *
+   * @generated from field: repeated int64 groups = 2;
+   */
+  groups: bigint[];
+};
+
+/**
+ * Describes the message hongyan.v1.CommonMember.
+ * Use `create(CommonMemberSchema)` to create a new message.
+ */
+export declare const CommonMemberSchema: GenMessage<CommonMember>;
+
+/**
+ * @generated from message hongyan.v1.CommonMembers
+ */
+export declare type CommonMembers = Message<"hongyan.v1.CommonMembers"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.CommonMember people = 1;
+   */
+  people: CommonMember[];
+};
+
+/**
+ * Describes the message hongyan.v1.CommonMembers.
+ * Use `create(CommonMembersSchema)` to create a new message.
+ */
+export declare const CommonMembersSchema: GenMessage<CommonMembers>;
+
+/**
+ * Broadcast text to my contacts carrying tag, through the broadcast
+ * assistant (one-to-one messages; at most 200 contacts, else
+ * failed_precondition and nothing sent), at most
+ * limits.tag_broadcasts_per_hour times an hour (rate_limited). Answered
+ * with broadcast (BroadcastResponse), one result per contact.
+ *
+ * @generated from message hongyan.v1.TagBroadcastRequest
+ */
+export declare type TagBroadcastRequest = Message<"hongyan.v1.TagBroadcastRequest"> & {
+  /**
+   * @generated from field: string tag = 1;
+   */
+  tag: string;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * @generated from field: string client_id = 3;
+   */
+  clientId: string;
+};
+
+/**
+ * Describes the message hongyan.v1.TagBroadcastRequest.
+ * Use `create(TagBroadcastRequestSchema)` to create a new message.
+ */
+export declare const TagBroadcastRequestSchema: GenMessage<TagBroadcastRequest>;
+
+/**
+ * Forward the text message seq of from_group (which I can read) to each
+ * of to_groups (1–20) where I am the owner or an admin and the Group
+ * Guard was added with messages:send; it posts there. Each target group
+ * counts against limits.group_forwards_per_hour. Answered with
+ * GroupToolResults, one per target group.
+ *
+ * @generated from message hongyan.v1.GroupForwardRequest
+ */
+export declare type GroupForwardRequest = Message<"hongyan.v1.GroupForwardRequest"> & {
+  /**
+   * @generated from field: int64 from_group = 1;
+   */
+  fromGroup: bigint;
+
+  /**
+   * @generated from field: int64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: repeated int64 to_groups = 3;
+   */
+  toGroups: bigint[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupForwardRequest.
+ * Use `create(GroupForwardRequestSchema)` to create a new message.
+ */
+export declare const GroupForwardRequestSchema: GenMessage<GroupForwardRequest>;
+
+/**
+ * Invite 1–100 users to a group where I am the owner or an admin, through
+ * the Group Guard (members:manage) and the group's invitation flow: each
+ * invitee accepts where the group asks for it. Answered with
+ * GroupToolResults, one per user.
+ *
+ * @generated from message hongyan.v1.GroupInviteBatchRequest
+ */
+export declare type GroupInviteBatchRequest = Message<"hongyan.v1.GroupInviteBatchRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: repeated int64 users = 2;
+   */
+  users: bigint[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupInviteBatchRequest.
+ * Use `create(GroupInviteBatchRequestSchema)` to create a new message.
+ */
+export declare const GroupInviteBatchRequestSchema: GenMessage<GroupInviteBatchRequest>;
+
+/**
+ * @generated from message hongyan.v1.GroupToolResult
+ */
+export declare type GroupToolResult = Message<"hongyan.v1.GroupToolResult"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: int64 user = 2;
+   */
+  user: bigint;
+
+  /**
+   * "": done; else a code as in Error.code
+   *
+   * @generated from field: string error_code = 3;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message hongyan.v1.GroupToolResult.
+ * Use `create(GroupToolResultSchema)` to create a new message.
+ */
+export declare const GroupToolResultSchema: GenMessage<GroupToolResult>;
+
+/**
+ * @generated from message hongyan.v1.GroupToolResults
+ */
+export declare type GroupToolResults = Message<"hongyan.v1.GroupToolResults"> & {
+  /**
+   * @generated from field: repeated hongyan.v1.GroupToolResult results = 1;
+   */
+  results: GroupToolResult[];
+};
+
+/**
+ * Describes the message hongyan.v1.GroupToolResults.
+ * Use `create(GroupToolResultsSchema)` to create a new message.
+ */
+export declare const GroupToolResultsSchema: GenMessage<GroupToolResults>;
+

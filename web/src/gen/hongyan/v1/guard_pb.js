@@ -15,7 +15,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file hongyan/v1/guard.proto.
  */
 export const file_hongyan_v1_guard = /*@__PURE__*/
-  fileDesc("ChZob25neWFuL3YxL2d1YXJkLnByb3RvEgpob25neWFuLnYxIiAKD0d1YXJkR2V0UmVxdWVzdBINCgVncm91cBgBIAEoAyKcAgoKR3VhcmRSdWxlcxINCgVncm91cBgBIAEoAxIPCgdlbmFibGVkGAIgASgIEhAKCGtleXdvcmRzGAMgAygJEg0KBWxpbmtzGAQgASgIEhEKCXFyX2ltYWdlcxgFIAEoCBIYChBuZXdfbWVtYmVyX2xpbmtzGAYgASgIEhgKEG5ld19tZW1iZXJfaG91cnMYByABKA0SFgoOcmVtb3ZlX21lc3NhZ2UYCCABKAgSFQoNcmVtb3ZlX21lbWJlchgJIAEoCBIQCgh3YXJuaW5ncxgKIAEoDRISCgp1cGRhdGVkX2J5GAsgASgDEg8KB3VwZGF0ZWQYDCABKAMSCwoDYm90GA0gASgDEhMKC2JvdF9hY2NvdW50GA4gASgDIj8KD0d1YXJkTG9nUmVxdWVzdBINCgVncm91cBgBIAEoAxIOCgZiZWZvcmUYAiABKAMSDQoFbGltaXQYAyABKA0isAEKC0d1YXJkQWN0aW9uEgoKAmlkGAEgASgDEg0KBWdyb3VwGAIgASgDEgwKBHVzZXIYAyABKAMSDwoHbWVzc2FnZRgEIAEoAxIMCgRydWxlGAUgASgJEgsKA2RpZBgGIAEoCRIOCgZkZXRhaWwYByABKAkSDQoFZXJyb3IYCCABKAkSCgoCYXQYCSABKAMSDgoGdW5kb25lGAogASgDEhEKCXVuZG9uZV9ieRgLIAEoAyI0CghHdWFyZExvZxIoCgdhY3Rpb25zGAEgAygLMhcuaG9uZ3lhbi52MS5HdWFyZEFjdGlvbiIiChBHdWFyZFVuZG9SZXF1ZXN0Eg4KBmFjdGlvbhgBIAEoA0IqWihob25neWFuL2ludGVybmFsL2dlbi9ob25neWFudjE7aG9uZ3lhbnYxYgZwcm90bzM");
+  fileDesc("ChZob25neWFuL3YxL2d1YXJkLnByb3RvEgpob25neWFuLnYxIiAKD0d1YXJkR2V0UmVxdWVzdBINCgVncm91cBgBIAEoAyKcAgoKR3VhcmRSdWxlcxINCgVncm91cBgBIAEoAxIPCgdlbmFibGVkGAIgASgIEhAKCGtleXdvcmRzGAMgAygJEg0KBWxpbmtzGAQgASgIEhEKCXFyX2ltYWdlcxgFIAEoCBIYChBuZXdfbWVtYmVyX2xpbmtzGAYgASgIEhgKEG5ld19tZW1iZXJfaG91cnMYByABKA0SFgoOcmVtb3ZlX21lc3NhZ2UYCCABKAgSFQoNcmVtb3ZlX21lbWJlchgJIAEoCBIQCgh3YXJuaW5ncxgKIAEoDRISCgp1cGRhdGVkX2J5GAsgASgDEg8KB3VwZGF0ZWQYDCABKAMSCwoDYm90GA0gASgDEhMKC2JvdF9hY2NvdW50GA4gASgDIj8KD0d1YXJkTG9nUmVxdWVzdBINCgVncm91cBgBIAEoAxIOCgZiZWZvcmUYAiABKAMSDQoFbGltaXQYAyABKA0isAEKC0d1YXJkQWN0aW9uEgoKAmlkGAEgASgDEg0KBWdyb3VwGAIgASgDEgwKBHVzZXIYAyABKAMSDwoHbWVzc2FnZRgEIAEoAxIMCgRydWxlGAUgASgJEgsKA2RpZBgGIAEoCRIOCgZkZXRhaWwYByABKAkSDQoFZXJyb3IYCCABKAkSCgoCYXQYCSABKAMSDgoGdW5kb25lGAogASgDEhEKCXVuZG9uZV9ieRgLIAEoAyI0CghHdWFyZExvZxIoCgdhY3Rpb25zGAEgAygLMhcuaG9uZ3lhbi52MS5HdWFyZEFjdGlvbiIiChBHdWFyZFVuZG9SZXF1ZXN0Eg4KBmFjdGlvbhgBIAEoAyI5ChRDb21tb25NZW1iZXJzUmVxdWVzdBISCgptaW5fc2hhcmVkGAEgASgNEg0KBWxpbWl0GAIgASgNIiwKDENvbW1vbk1lbWJlchIMCgR1c2VyGAEgASgDEg4KBmdyb3VwcxgCIAMoAyI5Cg1Db21tb25NZW1iZXJzEigKBnBlb3BsZRgBIAMoCzIYLmhvbmd5YW4udjEuQ29tbW9uTWVtYmVyIkMKE1RhZ0Jyb2FkY2FzdFJlcXVlc3QSCwoDdGFnGAEgASgJEgwKBHRleHQYAiABKAkSEQoJY2xpZW50X2lkGAMgASgJIkkKE0dyb3VwRm9yd2FyZFJlcXVlc3QSEgoKZnJvbV9ncm91cBgBIAEoAxILCgNzZXEYAiABKAMSEQoJdG9fZ3JvdXBzGAMgAygDIjcKF0dyb3VwSW52aXRlQmF0Y2hSZXF1ZXN0Eg0KBWdyb3VwGAEgASgDEg0KBXVzZXJzGAIgAygDIlkKD0dyb3VwVG9vbFJlc3VsdBINCgVncm91cBgBIAEoAxIMCgR1c2VyGAIgASgDEhIKCmVycm9yX2NvZGUYAyABKAkSFQoNZXJyb3JfbWVzc2FnZRgEIAEoCSJAChBHcm91cFRvb2xSZXN1bHRzEiwKB3Jlc3VsdHMYASADKAsyGy5ob25neWFuLnYxLkdyb3VwVG9vbFJlc3VsdEIqWihob25neWFuL2ludGVybmFsL2dlbi9ob25neWFudjE7aG9uZ3lhbnYxYgZwcm90bzM");
 
 /**
  * Describes the message hongyan.v1.GuardGetRequest.
@@ -58,4 +58,60 @@ export const GuardLogSchema = /*@__PURE__*/
  */
 export const GuardUndoRequestSchema = /*@__PURE__*/
   messageDesc(file_hongyan_v1_guard, 5);
+
+/**
+ * Describes the message hongyan.v1.CommonMembersRequest.
+ * Use `create(CommonMembersRequestSchema)` to create a new message.
+ */
+export const CommonMembersRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 6);
+
+/**
+ * Describes the message hongyan.v1.CommonMember.
+ * Use `create(CommonMemberSchema)` to create a new message.
+ */
+export const CommonMemberSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 7);
+
+/**
+ * Describes the message hongyan.v1.CommonMembers.
+ * Use `create(CommonMembersSchema)` to create a new message.
+ */
+export const CommonMembersSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 8);
+
+/**
+ * Describes the message hongyan.v1.TagBroadcastRequest.
+ * Use `create(TagBroadcastRequestSchema)` to create a new message.
+ */
+export const TagBroadcastRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 9);
+
+/**
+ * Describes the message hongyan.v1.GroupForwardRequest.
+ * Use `create(GroupForwardRequestSchema)` to create a new message.
+ */
+export const GroupForwardRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 10);
+
+/**
+ * Describes the message hongyan.v1.GroupInviteBatchRequest.
+ * Use `create(GroupInviteBatchRequestSchema)` to create a new message.
+ */
+export const GroupInviteBatchRequestSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 11);
+
+/**
+ * Describes the message hongyan.v1.GroupToolResult.
+ * Use `create(GroupToolResultSchema)` to create a new message.
+ */
+export const GroupToolResultSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 12);
+
+/**
+ * Describes the message hongyan.v1.GroupToolResults.
+ * Use `create(GroupToolResultsSchema)` to create a new message.
+ */
+export const GroupToolResultsSchema = /*@__PURE__*/
+  messageDesc(file_hongyan_v1_guard, 13);
 
