@@ -50,24 +50,7 @@ func (e *env) contacts(args []string) error {
 	if err != nil {
 		return err
 	}
-	res := f.GetBroadcast().GetResults()
-	failed := 0
-	for _, r := range res {
-		line := object{{"peer", r.Peer}}
-		if r.Error != nil {
-			failed++
-			line = append(line, field{"error", object{{"code", r.Error.Code}, {"message", r.Error.Message}}})
-		} else {
-			line = append(line, field{"id", r.Sent.Id}, field{"conversation", r.Sent.Conversation}, field{"seq", r.Sent.Seq})
-		}
-		if err := e.print(line); err != nil {
-			return err
-		}
-	}
-	if failed > 0 {
-		return failErr("partial_failure", "%d of %d recipients could not be sent to", failed, len(res))
-	}
-	return nil
+	return e.printBroadcast(f.GetBroadcast().GetResults(), nil)
 }
 
 const commonUsage = "groups common [--min N] [--limit N]"

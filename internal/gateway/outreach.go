@@ -34,13 +34,9 @@ func outreachRoutes(rs routes) {
 		}
 		out := &pb.BroadcastResponse{Results: make([]*pb.BroadcastResult, 0, len(res))}
 		for _, r := range res {
-			br := &pb.BroadcastResult{Peer: int64(r.Peer)}
-			if r.Err != nil {
-				br.Error = errorFrame(0, r.Err).Error
-			} else {
-				br.Sent = &pb.SendResponse{Id: int64(r.Message), Conversation: int64(r.Conversation), Seq: r.Seq, Time: r.Time.UnixMilli()}
-			}
-			out.Results = append(out.Results, br)
+			out.Results = append(out.Results, broadcastResultPB(r.Peer, r.Err, func() *pb.SendResponse {
+				return &pb.SendResponse{Id: int64(r.Message), Conversation: int64(r.Conversation), Seq: r.Seq, Time: r.Time.UnixMilli()}
+			}))
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_Broadcast{Broadcast: out}}, nil
 	}, waits)

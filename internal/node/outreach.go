@@ -44,17 +44,7 @@ func (g outreachGroups) Mine(ctx context.Context, u hongyan.UserID) ([]hongyan.C
 }
 
 func (g outreachGroups) Members(ctx context.Context, u hongyan.UserID, id hongyan.ConversationID) ([]hongyan.UserID, error) {
-	ms, err := g.groups.Members(ctx, hongyan.Caller{User: u}, id)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]hongyan.UserID, 0, len(ms))
-	for _, m := range ms {
-		if m.Active {
-			out = append(out, m.User)
-		}
-	}
-	return out, nil
+	return appGroups{groups: g.groups}.Members(ctx, id, u)
 }
 
 // outreachContacts reads the user's contacts by tag.
