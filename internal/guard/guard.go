@@ -462,7 +462,7 @@ func (s *Service) match(ctx context.Context, r Rules, sender hongyan.UserID, d m
 			return RuleNewMemberLink, "", nil
 		}
 	}
-	if r.QRImages && d.Kind == "image" && d.Media != "" && s.images != nil {
+	if r.QRImages && (d.Kind == "image" || d.Kind == "sticker") && d.Media != "" && s.images != nil {
 		found, err := s.images.HasQR(ctx, d.Media)
 		if err == nil && found { // an image that cannot be searched is no match
 			return RuleQRImage, "", nil
