@@ -20,13 +20,14 @@ var features = map[string]bool{
 	"account": true, "contact": true, "chat": true, "changelog": true,
 	"group": true, "groupapp": true, "moments": true, "discovery": true, "officialacct": true,
 	"wallet": true, "call": true, "bot": true, "safety": true, "media": true, "favorite": true, "addressbook": true, "spam": true,
-	"livecode": true, "moderation": true,
+	"livecode": true, "moderation": true, "guard": true, "outreach": true,
 }
 
 // adapters implement ports on real engines.
 var adapters = map[string]bool{
 	"sqldb": true, "sqlite": true, "postgres": true, "membus": true, "natsbus": true,
 	"localblob": true, "s3blob": true, "sandboxpay": true, "linkfetch": true, "turnserver": true, "sfu": true,
+	"qrscan": true,
 }
 
 // transports speak to clients over the network.

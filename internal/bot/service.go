@@ -67,6 +67,7 @@ type Happening struct {
 	Mentions   []hongyan.UserID
 	MentionAll bool
 	Notice     string // joined or left (MsgKind notice)
+	Media      string // image, voice, …: the uploaded media ID
 	Users      []hongyan.UserID
 
 	// HappenedFriendRequest.
@@ -544,7 +545,7 @@ func Classify(b Bot, hs []Happening, now time.Time) []Event {
 				out = append(out, Event{Type: typ, Time: t, Data: mustJSON(memberData{Group: int64(h.Group), Actor: int64(h.Sender), Users: ids(h.Users)})})
 				continue
 			}
-			d := messageData{MessageID: int64(h.Message), Sender: int64(h.Sender), Kind: h.MsgKind, Text: h.Text, Mentions: ids(h.Mentions), MentionAll: h.MentionAll}
+			d := messageData{MessageID: int64(h.Message), Sender: int64(h.Sender), Kind: h.MsgKind, Text: h.Text, Media: h.Media, Mentions: ids(h.Mentions), MentionAll: h.MentionAll}
 			typ := EventMessage
 			if h.Group != 0 {
 				d.Chat = chatRef{Type: "group", ID: int64(h.Group)}
@@ -577,6 +578,7 @@ type messageData struct {
 	Sender     int64   `json:"sender"`
 	Kind       string  `json:"kind"`
 	Text       string  `json:"text,omitempty"`
+	Media      string  `json:"media,omitempty"`
 	Mentions   []int64 `json:"mentions,omitempty"`
 	MentionAll bool    `json:"mention_all,omitempty"`
 }

@@ -70,9 +70,10 @@ const (
 
 // API serves /bot/v1/.
 type API struct {
-	svc *bot.Service
-	ops Ops
-	log *slog.Logger
+	svc     *bot.Service
+	ops     Ops
+	log     *slog.Logger
+	remover Remover
 
 	mu      sync.Mutex
 	waiters map[int64][]chan struct{}
@@ -138,6 +139,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /bot/v1/events/stream", a.auth(a.stream))
 	mux.HandleFunc("DELETE /bot/v1/token", a.auth(a.revoke))
 	a.appRoutes(mux)
+	a.moderationRoutes(mux)
 	mux.HandleFunc("/bot/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

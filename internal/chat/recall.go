@@ -31,8 +31,15 @@ func (s *Service) Recall(ctx context.Context, c hongyan.Caller, id hongyan.Messa
 	if s.now().Sub(m.Time) > RecallWindow {
 		return Message{}, hongyan.Errorf(hongyan.CodePrecondition, "a message can be recalled only within %d minutes", int(RecallWindow.Minutes())).WithReason(hongyan.ReasonRecallTooLate)
 	}
+	return s.erase(ctx, m, conv)
+}
+
+// erase erases message m of conv (its content; who sent it when stays)
+// and tells every member's devices.
+func (s *Service) erase(ctx context.Context, m Message, conv Conversation) (Message, error) {
 	audience := members(conv)
 	if conv.Group {
+		var err error
 		if audience, err = s.store.Audience(ctx, conv.ID, m.Seq); err != nil {
 			return Message{}, err
 		}
@@ -41,7 +48,7 @@ func (s *Service) Recall(ctx context.Context, c hongyan.Caller, id hongyan.Messa
 	for _, u := range audience {
 		changes = append(changes, hongyan.Change{User: u, Kind: hongyan.ChangeMessage, Conversation: m.Conversation, Ref: m.Seq})
 	}
-	changes, err = s.store.RecallMessage(ctx, id, changes)
+	changes, err := s.store.RecallMessage(ctx, m.ID, changes)
 	if err != nil {
 		return Message{}, err
 	}

@@ -16,6 +16,9 @@ type Screened struct {
 	Text   string
 	Link   bool // a link card
 	Image  bool // an image or sticker
+	// Media is an image's or sticker's uploaded media ID ("" if none):
+	// the screener may look inside it (QR codes).
+	Media string
 }
 
 // Screener looks at each message before it is committed (spam and scam
@@ -35,6 +38,12 @@ func (s *Service) screen(ctx context.Context, sender hongyan.UserID, o Outgoing)
 		m.Kind, m.Text, m.Link = o.content.Kind, o.content.Text, o.content.Kind == KindLink
 	}
 	m.Image = m.Kind == KindImage || m.Kind == KindSticker
+	if m.Image {
+		m.Media = o.Media
+		if o.content != nil && o.content.Media != nil {
+			m.Media = o.content.Media.ID
+		}
+	}
 	if o.Group > 0 {
 		m.Target = "g:" + strconv.FormatInt(int64(o.Group), 10)
 	} else {

@@ -73,6 +73,8 @@ type Service struct {
 	now   func() time.Time
 	// typing limits each user's typing notices.
 	typing *hongyan.Limiter
+	// mods says who may remove others' messages in groups.
+	mods Moderators
 }
 
 // New returns a Service.

@@ -37,9 +37,18 @@ func (e *env) broadcast(args []string) error {
 	if err != nil {
 		return err
 	}
+	return e.printBroadcast(f.GetBroadcast().GetResults(), names)
+}
+
+// printBroadcast prints one line per recipient (with the name given for
+// it, if any) and fails when some could not be sent to.
+func (e *env) printBroadcast(rs []*pb.BroadcastResult, names []string) error {
 	failed := 0
-	for i, r := range f.GetBroadcast().GetResults() {
-		line := object{{"peer", r.Peer}, {"to", strings.TrimSpace(names[i])}}
+	for i, r := range rs {
+		line := object{{"peer", r.Peer}}
+		if i < len(names) {
+			line = append(line, field{"to", strings.TrimSpace(names[i])})
+		}
 		if r.Error != nil {
 			failed++
 			line = append(line, field{"error", object{{"code", r.Error.Code}, {"message", r.Error.Message}}})
@@ -51,7 +60,7 @@ func (e *env) broadcast(args []string) error {
 		}
 	}
 	if failed > 0 {
-		return failErr("partial_failure", "%d of %d recipients could not be sent to", failed, len(names))
+		return failErr("partial_failure", "%d of %d recipients could not be sent to", failed, len(rs))
 	}
 	return nil
 }

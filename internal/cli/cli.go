@@ -51,6 +51,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   friends request ID [--greeting TEXT] [--remark R] | friends accept ID [--remark R]
   friends decline ID
   friends list | friends requests
+  contacts tag ID TAG[,TAG...]        set a contact's customer tags
+  contacts broadcast --tag T TEXT [--client-id ID]   one message to each contact
+                                       tagged T (at most 200; rate-limited)
   send PEER TEXT [--client-id ID]      PEER: an account ID, a user ID, or "me"
   send group:GID TEXT [--mention ID[,ID...]|all]    to a group chat; ID: an
                                        account ID or a user ID of a member
@@ -63,6 +66,17 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups invitations | groups accept INVITATION_ID
   groups add-bot GID BOT_ID [--scopes S1,S2]   add a bot (its ID or account ID) to a group you own (default
                                        scopes messages:send,groups:read)
+  groups common [--min N] [--limit N]  people in at least N (2) of my groups
+  groups forward GID SEQ --to GID[,GID...]   post a text message of a group in
+                                       other groups of mine, through the Group Guard
+  groups invite-batch GID ID...        invite up to 100 contacts through the Group
+                                       Guard (the group's invitation rules apply)
+  groups guard GID [show] | add | log [--before ID] [--limit N] | undo ACTION_ID
+  groups guard GID set [--enabled on|off] [--keywords K1,K2] [--links on|off] [--qr on|off]
+                  [--new-member-links on|off] [--new-hours N] [--remove-message on|off]
+                  [--remove-member on|off] [--warnings N]
+                                       the Group Guard (owner/admins): auto-removal rules,
+                                       its log, and undo (a removed member is re-invited)
   groups book GID [show | set-mine --name N [--phone P] [--email E] [--role R] [--notes T]
                   | set ENTRY_ID --name N … | add --name N … | remove ENTRY_ID
                   | history [--before CHANGE_ID] [--limit N] | export FILE]
@@ -262,6 +276,8 @@ func (e *env) run(args []string) error {
 		return e.profile(rest)
 	case "friends":
 		return e.friends(rest)
+	case "contacts":
+		return e.contacts(rest)
 	case "send":
 		return e.send(rest)
 	case "sync":

@@ -21,6 +21,18 @@ func (e *env) groups(args []string) error {
 		i := slices.Index(args, "book")
 		return e.groupBook(slices.Delete(slices.Clone(args), i, i+1))
 	}
+	if pos, _, err := parseArgs(args, "to"); err == nil && len(pos) > 0 && pos[0] == "forward" {
+		return e.groupsForward(args)
+	}
+	if pos, _, err := parseArgs(args); err == nil && len(pos) > 0 && pos[0] == "invite-batch" {
+		return e.groupsInviteBatch(args)
+	}
+	if pos, _, err := parseArgs(args, "min", "limit"); err == nil && len(pos) > 0 && pos[0] == "common" {
+		return e.groupsCommon(args)
+	}
+	if pos, _, err := parseArgs(args, guardFlags...); err == nil && len(pos) > 0 && pos[0] == "guard" {
+		return e.groupGuard(args)
+	}
 	if pos, _, err := parseArgs(args, "scopes"); err == nil && len(pos) > 0 && pos[0] == "add-bot" {
 		return e.groupAddBot(args)
 	}

@@ -486,6 +486,8 @@ type Limits struct {
 	MomentsPostsPerHour     int `toml:"moments_posts_per_hour"`      // Moments posts per user
 	MomentsReactionsPerHour int `toml:"moments_reactions_per_hour"`  // Moments likes and comments per user
 	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
+	TagBroadcastsPerHour    int `toml:"tag_broadcasts_per_hour"`     // broadcasts to contacts by tag, per user
+	GroupForwardsPerHour    int `toml:"group_forwards_per_hour"`     // groups forwarded to through the Group Guard, per user
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -583,6 +585,8 @@ func Default() Config {
 			MomentsPostsPerHour:     100,
 			MomentsReactionsPerHour: 600,
 			OAForumPostsPerMinute:   20,
+			TagBroadcastsPerHour:    5,
+			GroupForwardsPerHour:    60,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,

@@ -101,13 +101,7 @@ func chatRoutes(rs routes) {
 		}
 		out := &pb.BroadcastResponse{Results: make([]*pb.BroadcastResult, 0, len(res))}
 		for _, r := range res {
-			br := &pb.BroadcastResult{Peer: int64(r.Peer)}
-			if r.Err != nil {
-				br.Error = errorFrame(0, r.Err).Error
-			} else {
-				br.Sent = sentPB(r.Message)
-			}
-			out.Results = append(out.Results, br)
+			out.Results = append(out.Results, broadcastResultPB(r.Peer, r.Err, func() *pb.SendResponse { return sentPB(r.Message) }))
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_Broadcast{Broadcast: out}}, nil
 	}, waits)
@@ -163,4 +157,16 @@ func defined[E ~int32](what string, v E, names map[int32]string) error {
 		return hongyan.Errorf(hongyan.CodeInvalid, "unknown %s %d", what, int32(v))
 	}
 	return nil
+}
+
+// broadcastResultPB is one recipient's result of a broadcast: the message
+// sent (made by sent) or why not.
+func broadcastResultPB(peer hongyan.UserID, err error, sent func() *pb.SendResponse) *pb.BroadcastResult {
+	br := &pb.BroadcastResult{Peer: int64(peer)}
+	if err != nil {
+		br.Error = errorFrame(0, err).Error
+	} else {
+		br.Sent = sent()
+	}
+	return br
 }

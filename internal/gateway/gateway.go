@@ -26,12 +26,14 @@ import (
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
+	"hongyan/internal/guard"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
 	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
+	"hongyan/internal/outreach"
 	"hongyan/internal/wallet"
 )
 
@@ -56,6 +58,11 @@ type Services struct {
 	Media      *media.Service // nil: no media endpoints
 	Calls      *call.Service  // nil: no calls
 	Bots       *bot.Service   // nil: no bot management
+	Guard      *guard.Service // nil: no Group Guard requests
+	// Outreach: nil, no common members or broadcasts by tag.
+	Outreach *outreach.Service
+	// GroupTools: nil, no forwarding to groups or batch invitations.
+	GroupTools *outreach.GroupTools
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

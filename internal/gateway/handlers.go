@@ -163,6 +163,15 @@ func newRoutes(s Services) routes {
 	if s.Calls != nil {
 		callRoutes(rs)
 	}
+	if s.Guard != nil {
+		guardRoutes(rs)
+	}
+	if s.Outreach != nil {
+		outreachRoutes(rs)
+	}
+	if s.GroupTools != nil {
+		groupToolRoutes(rs)
+	}
 	if s.Bots != nil {
 		botRoutes(rs)
 	}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"hongyan/internal/bot"
+	"hongyan/internal/guard"
+	"hongyan/internal/outreach"
 
 	"hongyan/internal/addressbook"
 	"hongyan/internal/chat"
@@ -67,6 +69,9 @@ var listLimits = map[protoreflect.FullName]int{
 	"hongyan.v1.BotAppRegisterRequest.scopes":  bot.MaxScopes,
 	"hongyan.v1.BotAppAuthorizeRequest.scopes": bot.MaxScopes,
 	"hongyan.v1.BotAddToGroupRequest.scopes":   bot.MaxScopes,
+	"hongyan.v1.GuardRules.keywords":           guard.MaxKeywords,
+	"hongyan.v1.GroupForwardRequest.to_groups": outreach.MaxForwardTargets,
+	"hongyan.v1.GroupInviteBatchRequest.users": outreach.MaxInviteBatch,
 }
 
 // defaultListLimit bounds a repeated field missing from listLimits (a test

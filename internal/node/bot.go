@@ -325,6 +325,12 @@ func (a botAccounts) CreateBotAccount(ctx context.Context, accountID, nickname s
 	return acct.ID, err
 }
 
+// LookupAccountID finds an account by its account ID (built-in bots).
+func (a botAccounts) LookupAccountID(ctx context.Context, accountID string) (hongyan.UserID, error) {
+	acct, err := a.accounts.Lookup(ctx, accountID)
+	return acct.ID, err
+}
+
 // botGroups adds bots to groups through the contact and group features.
 type botGroups struct {
 	groups   *group.Service
@@ -432,6 +438,9 @@ func (s botSource) Read(ctx context.Context, acct hongyan.UserID, after int64, l
 			}
 			h := bot.Happening{Kind: bot.HappenedMessage, Time: m.Time, Message: m.ID, Sender: m.Sender, MsgKind: chatKinds[m.Kind],
 				Text: m.Text, Mentions: m.Mentions, MentionAll: m.MentionAll}
+			if m.Media != nil {
+				h.Media = m.Media.ID
+			}
 			if conv.Group {
 				h.Group = conv.ID
 			} else {

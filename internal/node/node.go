@@ -39,6 +39,7 @@ import (
 	"hongyan/internal/oaapi"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/postgres"
+	"hongyan/internal/qrscan"
 	"hongyan/internal/sandboxpay"
 	"hongyan/internal/sfu"
 	"hongyan/internal/spam"
@@ -66,6 +67,7 @@ type Node struct {
 	mod      *moderation.Service
 	calls    *call.Service
 	bots     *botRuntime
+	guard    *guardRuntime
 	cfg      config.Config
 	log      *slog.Logger
 	db       *stores.DB
@@ -130,6 +132,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.blobsReady = blobsReady
 	n.spam = newSpam(cfg, db, n)
+	n.spam.SetQRFinder(qrImages{media: mediaFiles, scanner: qrscan.New(qrscan.Limits{})})
 	screen := newSpamScreen(n.spam, accounts)
 	contacts.SetScreener(screen)
 	groups.SetJoinScreener(screen)
@@ -180,6 +183,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
+	chats.SetModerators(groups)
+	n.bots.api.SetRemover(botOps{chats: chats, groups: groups})
+	if n.guard, err = newGuard(ctx, db, n.bots, chats, groups, mediaFiles, n.bus, log); err != nil {
+		n.closeCalls()
+		db.Close()
+		return nil, err
+	}
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -190,6 +200,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 		Moderation: n.mod, GroupApps: apps, Calls: n.calls, Bots: n.bots.svc,
+		Guard: n.guard.svc, Outreach: newOutreach(cfg, db, groups, contacts, chats),
+		GroupTools: newGroupTools(cfg, db, n.guard, groups, chats),
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -228,6 +240,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	// The bot API (docs/bots.md).
 	mux.Handle("/bot/v1/", n.bots.api.Handler())
 	n.bots.start()
+	n.guard.start()
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -400,6 +413,7 @@ func (n *Node) OfficialAccounts() *officialacct.Service { return n.oas }
 // Close closes the node's connections, bus and storage.
 func (n *Node) Close() error {
 	n.gw.Close()
+	n.guard.stop()
 	n.bots.stop()
 	n.oas.Wait()
 	n.bus.Close()

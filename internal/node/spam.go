@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"hongyan/internal/chat"
 	"hongyan/internal/config"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
+	"hongyan/internal/qrscan"
 	"hongyan/internal/spam"
 	"hongyan/internal/sqldb/stores"
 )
@@ -107,7 +110,7 @@ func (s spamScreen) ScreenMessage(ctx context.Context, m chat.Screened) error {
 		return nil // notes to oneself (the file-transfer assistant)
 	}
 	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.Message, User: m.Sender, Created: s.createdAt(ctx, m.Sender),
-		Target: m.Target, Text: m.Text, Link: m.Link, Image: m.Image})
+		Target: m.Target, Text: m.Text, Link: m.Link, Image: m.Image, Media: m.Media})
 	return err
 }
 
@@ -145,4 +148,26 @@ func (n *Node) pruneSpam(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// qrImages searches uploaded images for QR codes (spam screening of new
+// accounts' images): the sender's own media, read through the media
+// feature, at most the scanner's byte limit.
+type qrImages struct {
+	media   *media.Service
+	scanner *qrscan.Scanner
+}
+
+func (q qrImages) ImageHasQR(ctx context.Context, user hongyan.UserID, id string) (bool, error) {
+	_, rc, err := q.media.Open(ctx, hongyan.Caller{User: user}, id, false)
+	if err != nil {
+		return false, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, int64(qrscan.DefaultLimits().MaxBytes)+1))
+	if err != nil {
+		return false, hongyan.Errorf(hongyan.CodeUnavailable, "reading the image: %v", err)
+	}
+	r, err := q.scanner.Scan(ctx, data)
+	return r.Found, err
 }

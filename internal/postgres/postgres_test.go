@@ -27,6 +27,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/groupapp/groupapptest"
+	"hongyan/internal/guard"
+	"hongyan/internal/guard/guardtest"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/livecode/livecodetest"
@@ -222,6 +224,11 @@ func TestDiscoveryStore(t *testing.T) {
 func TestLiveCodeStore(t *testing.T) {
 	pgtest.Require(t)
 	livecodetest.Run(t, func(t *testing.T) livecode.Store { return open(t).LiveCodes() })
+}
+
+func TestGuardStore(t *testing.T) {
+	pgtest.Require(t)
+	guardtest.Run(t, func(t *testing.T) guard.Store { return open(t).Guard() })
 }
 
 func TestModerationStore(t *testing.T) {

@@ -83,6 +83,15 @@ type Input struct {
 	Link, Image bool
 	// Stranger: a friend request to someone with no contact either way.
 	Stranger bool
+	// Media is the image's uploaded media ID, when Image: from a new
+	// account, it is searched for a QR code (see QRFinder).
+	Media string
+}
+
+// QRFinder tells whether an uploaded image of user's carries a QR code
+// (the node fills it with internal/qrscan over the media feature).
+type QRFinder interface {
+	ImageHasQR(ctx context.Context, user hongyan.UserID, media string) (bool, error)
 }
 
 // Verdict is the outcome of a check.
@@ -139,6 +148,7 @@ type Counters interface {
 type Service struct {
 	store  Counters
 	report Reporter
+	qr     QRFinder
 	cfg    Config
 	now    func() time.Time
 	seen   *seen
@@ -172,6 +182,10 @@ func New(store Counters, report Reporter, cfg Config) *Service {
 
 // Off reports whether nothing is checked (Check returns at once).
 func (s *Service) Off() bool { return s.cfg.Action == Off }
+
+// SetQRFinder sets what searches images of new accounts for QR codes
+// (nil: images are not searched).
+func (s *Service) SetQRFinder(f QRFinder) { s.qr = f }
 
 // SetReporter replaces where findings go.
 func (s *Service) SetReporter(r Reporter) { s.report = r }
@@ -231,6 +245,13 @@ func (s *Service) Check(ctx context.Context, in Input) (Verdict, error) {
 				if err == nil && n > int64(s.cfg.SameMessage) {
 					v.add("same_message_many_chats", 1)
 				}
+			}
+		}
+		if err == nil && newAccount && in.Image && in.Media != "" && s.qr != nil {
+			// An image that cannot be searched (too large, too slow) is
+			// no finding: the other signals still count.
+			if found, qerr := s.qr.ImageHasQR(ctx, in.User, in.Media); qerr == nil && found {
+				v.add("new_account_qr_image", 0.7)
 			}
 		}
 		if err == nil && newAccount && (in.Link || in.Image || v.has("link")) {

@@ -327,3 +327,39 @@ func TestSeenBounded(t *testing.T) {
 		t.Errorf("the next window: counted, want its first chat")
 	}
 }
+
+// qrImages finds a QR code in the media IDs it holds.
+type qrImages struct {
+	with  map[string]bool
+	asked []string
+}
+
+func (q *qrImages) ImageHasQR(_ context.Context, _ hongyan.UserID, media string) (bool, error) {
+	q.asked = append(q.asked, media)
+	return q.with[media], nil
+}
+
+func TestQRImageFromNewAccount(t *testing.T) {
+	s, rep, now := newTest(Config{Action: Hold})
+	qr := &qrImages{with: map[string]bool{"m-qr": true}}
+	s.SetQRFinder(qr)
+	fresh := now.Add(-time.Hour)
+	_, err := s.Check(context.Background(), Input{Kind: Message, User: 7, Created: fresh, Target: "g:1", Image: true, Media: "m-qr"})
+	if hongyan.ErrorReason(err) != hongyan.ReasonHeldAsSpam {
+		t.Fatalf("QR image from a new account: got %v, want held as spam", err)
+	}
+	if len(rep.fs) != 1 || !rep.fs[0].Verdict.has("new_account_qr_image") {
+		t.Fatalf("findings %+v, want one with new_account_qr_image", rep.fs)
+	}
+	if _, err := s.Check(context.Background(), Input{Kind: Message, User: 7, Created: fresh, Target: "g:1", Image: true, Media: "m-plain"}); err != nil {
+		t.Fatalf("plain image from a new account: got %v, want let through", err)
+	}
+	old := now.Add(-365 * 24 * time.Hour)
+	qr.asked = nil
+	if _, err := s.Check(context.Background(), Input{Kind: Message, User: 8, Created: old, Target: "g:1", Image: true, Media: "m-qr"}); err != nil {
+		t.Fatalf("QR image from an old account: got %v, want let through", err)
+	}
+	if len(qr.asked) != 0 {
+		t.Fatalf("old account's image searched %v, want not searched", qr.asked)
+	}
+}

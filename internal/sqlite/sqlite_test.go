@@ -24,6 +24,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/groupapp/groupapptest"
+	"hongyan/internal/guard"
+	"hongyan/internal/guard/guardtest"
 	"hongyan/internal/livecode"
 	"hongyan/internal/livecode/livecodetest"
 	"hongyan/internal/moderation"
@@ -100,6 +102,10 @@ func TestDiscoveryStore(t *testing.T) {
 
 func TestLiveCodeStore(t *testing.T) {
 	livecodetest.Run(t, func(t *testing.T) livecode.Store { return open(t).LiveCodes() })
+}
+
+func TestGuardStore(t *testing.T) {
+	guardtest.Run(t, func(t *testing.T) guard.Store { return open(t).Guard() })
 }
 
 func TestModerationStore(t *testing.T) {

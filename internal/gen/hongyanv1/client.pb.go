@@ -769,6 +769,14 @@ type ClientFrame struct {
 	//	*ClientFrame_BotAppAuthorize
 	//	*ClientFrame_BotGroupApps
 	//	*ClientFrame_BotAppRevoke
+	//	*ClientFrame_GuardGet
+	//	*ClientFrame_GuardSet
+	//	*ClientFrame_GuardLog
+	//	*ClientFrame_GuardUndo
+	//	*ClientFrame_CommonMembers
+	//	*ClientFrame_TagBroadcast
+	//	*ClientFrame_GroupForward
+	//	*ClientFrame_GroupInviteBatch
 	Req           isClientFrame_Req `protobuf_oneof:"req"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2897,6 +2905,78 @@ func (x *ClientFrame) GetBotAppRevoke() *BotAppRevokeRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetGuardGet() *GuardGetRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardGet); ok {
+			return x.GuardGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGuardSet() *GuardRules {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardSet); ok {
+			return x.GuardSet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGuardLog() *GuardLogRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardLog); ok {
+			return x.GuardLog
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGuardUndo() *GuardUndoRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GuardUndo); ok {
+			return x.GuardUndo
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetCommonMembers() *CommonMembersRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_CommonMembers); ok {
+			return x.CommonMembers
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetTagBroadcast() *TagBroadcastRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_TagBroadcast); ok {
+			return x.TagBroadcast
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupForward() *GroupForwardRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupForward); ok {
+			return x.GroupForward
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupInviteBatch() *GroupInviteBatchRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupInviteBatch); ok {
+			return x.GroupInviteBatch
+		}
+	}
+	return nil
+}
+
 type isClientFrame_Req interface {
 	isClientFrame_Req()
 }
@@ -3842,6 +3922,40 @@ type ClientFrame_BotAppRevoke struct {
 	BotAppRevoke *BotAppRevokeRequest `protobuf:"bytes,336,opt,name=bot_app_revoke,json=botAppRevoke,proto3,oneof"`
 }
 
+type ClientFrame_GuardGet struct {
+	// The Group Guard (guard.proto).
+	GuardGet *GuardGetRequest `protobuf:"bytes,520,opt,name=guard_get,json=guardGet,proto3,oneof"`
+}
+
+type ClientFrame_GuardSet struct {
+	GuardSet *GuardRules `protobuf:"bytes,521,opt,name=guard_set,json=guardSet,proto3,oneof"`
+}
+
+type ClientFrame_GuardLog struct {
+	GuardLog *GuardLogRequest `protobuf:"bytes,522,opt,name=guard_log,json=guardLog,proto3,oneof"`
+}
+
+type ClientFrame_GuardUndo struct {
+	GuardUndo *GuardUndoRequest `protobuf:"bytes,523,opt,name=guard_undo,json=guardUndo,proto3,oneof"`
+}
+
+type ClientFrame_CommonMembers struct {
+	// Outreach (guard.proto).
+	CommonMembers *CommonMembersRequest `protobuf:"bytes,524,opt,name=common_members,json=commonMembers,proto3,oneof"`
+}
+
+type ClientFrame_TagBroadcast struct {
+	TagBroadcast *TagBroadcastRequest `protobuf:"bytes,525,opt,name=tag_broadcast,json=tagBroadcast,proto3,oneof"`
+}
+
+type ClientFrame_GroupForward struct {
+	GroupForward *GroupForwardRequest `protobuf:"bytes,526,opt,name=group_forward,json=groupForward,proto3,oneof"`
+}
+
+type ClientFrame_GroupInviteBatch struct {
+	GroupInviteBatch *GroupInviteBatchRequest `protobuf:"bytes,527,opt,name=group_invite_batch,json=groupInviteBatch,proto3,oneof"`
+}
+
 func (*ClientFrame_Send) isClientFrame_Req() {}
 
 func (*ClientFrame_Sync) isClientFrame_Req() {}
@@ -4304,6 +4418,22 @@ func (*ClientFrame_BotGroupApps) isClientFrame_Req() {}
 
 func (*ClientFrame_BotAppRevoke) isClientFrame_Req() {}
 
+func (*ClientFrame_GuardGet) isClientFrame_Req() {}
+
+func (*ClientFrame_GuardSet) isClientFrame_Req() {}
+
+func (*ClientFrame_GuardLog) isClientFrame_Req() {}
+
+func (*ClientFrame_GuardUndo) isClientFrame_Req() {}
+
+func (*ClientFrame_CommonMembers) isClientFrame_Req() {}
+
+func (*ClientFrame_TagBroadcast) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupForward) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupInviteBatch) isClientFrame_Req() {}
+
 type ServerFrame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -4424,6 +4554,11 @@ type ServerFrame struct {
 	//	*ServerFrame_BotApp
 	//	*ServerFrame_BotAppCode
 	//	*ServerFrame_BotGroupApps
+	//	*ServerFrame_GuardRules
+	//	*ServerFrame_GuardLog
+	//	*ServerFrame_GuardAction
+	//	*ServerFrame_CommonMembers
+	//	*ServerFrame_GroupToolResults
 	Body          isServerFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -5506,6 +5641,51 @@ func (x *ServerFrame) GetBotGroupApps() *BotGroupApps {
 	return nil
 }
 
+func (x *ServerFrame) GetGuardRules() *GuardRules {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GuardRules); ok {
+			return x.GuardRules
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGuardLog() *GuardLog {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GuardLog); ok {
+			return x.GuardLog
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGuardAction() *GuardAction {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GuardAction); ok {
+			return x.GuardAction
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetCommonMembers() *CommonMembers {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_CommonMembers); ok {
+			return x.CommonMembers
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupToolResults() *GroupToolResults {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupToolResults); ok {
+			return x.GroupToolResults
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Body interface {
 	isServerFrame_Body()
 }
@@ -5982,6 +6162,27 @@ type ServerFrame_BotGroupApps struct {
 	BotGroupApps *BotGroupApps `protobuf:"bytes,335,opt,name=bot_group_apps,json=botGroupApps,proto3,oneof"`
 }
 
+type ServerFrame_GuardRules struct {
+	// The Group Guard (guard.proto).
+	GuardRules *GuardRules `protobuf:"bytes,520,opt,name=guard_rules,json=guardRules,proto3,oneof"`
+}
+
+type ServerFrame_GuardLog struct {
+	GuardLog *GuardLog `protobuf:"bytes,521,opt,name=guard_log,json=guardLog,proto3,oneof"`
+}
+
+type ServerFrame_GuardAction struct {
+	GuardAction *GuardAction `protobuf:"bytes,522,opt,name=guard_action,json=guardAction,proto3,oneof"`
+}
+
+type ServerFrame_CommonMembers struct {
+	CommonMembers *CommonMembers `protobuf:"bytes,523,opt,name=common_members,json=commonMembers,proto3,oneof"`
+}
+
+type ServerFrame_GroupToolResults struct {
+	GroupToolResults *GroupToolResults `protobuf:"bytes,524,opt,name=group_tool_results,json=groupToolResults,proto3,oneof"`
+}
+
 func (*ServerFrame_Sent) isServerFrame_Body() {}
 
 func (*ServerFrame_Sync) isServerFrame_Body() {}
@@ -6209,6 +6410,16 @@ func (*ServerFrame_BotApp) isServerFrame_Body() {}
 func (*ServerFrame_BotAppCode) isServerFrame_Body() {}
 
 func (*ServerFrame_BotGroupApps) isServerFrame_Body() {}
+
+func (*ServerFrame_GuardRules) isServerFrame_Body() {}
+
+func (*ServerFrame_GuardLog) isServerFrame_Body() {}
+
+func (*ServerFrame_GuardAction) isServerFrame_Body() {}
+
+func (*ServerFrame_CommonMembers) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupToolResults) isServerFrame_Body() {}
 
 type Empty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -12946,7 +13157,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xd7v\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xfdz\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -13220,8 +13431,17 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\vbot_app_get\x18\xcd\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\tbotAppGet\x12Q\n" +
 	"\x11bot_app_authorize\x18\xce\x02 \x01(\v2\".hongyan.v1.BotAppAuthorizeRequestH\x00R\x0fbotAppAuthorize\x12H\n" +
 	"\x0ebot_group_apps\x18\xcf\x02 \x01(\v2\x1f.hongyan.v1.BotGroupAppsRequestH\x00R\fbotGroupApps\x12H\n" +
-	"\x0ebot_app_revoke\x18\xd0\x02 \x01(\v2\x1f.hongyan.v1.BotAppRevokeRequestH\x00R\fbotAppRevokeB\x05\n" +
-	"\x03req\"\xe95\n" +
+	"\x0ebot_app_revoke\x18\xd0\x02 \x01(\v2\x1f.hongyan.v1.BotAppRevokeRequestH\x00R\fbotAppRevoke\x12;\n" +
+	"\tguard_get\x18\x88\x04 \x01(\v2\x1b.hongyan.v1.GuardGetRequestH\x00R\bguardGet\x126\n" +
+	"\tguard_set\x18\x89\x04 \x01(\v2\x16.hongyan.v1.GuardRulesH\x00R\bguardSet\x12;\n" +
+	"\tguard_log\x18\x8a\x04 \x01(\v2\x1b.hongyan.v1.GuardLogRequestH\x00R\bguardLog\x12>\n" +
+	"\n" +
+	"guard_undo\x18\x8b\x04 \x01(\v2\x1c.hongyan.v1.GuardUndoRequestH\x00R\tguardUndo\x12J\n" +
+	"\x0ecommon_members\x18\x8c\x04 \x01(\v2 .hongyan.v1.CommonMembersRequestH\x00R\rcommonMembers\x12G\n" +
+	"\rtag_broadcast\x18\x8d\x04 \x01(\v2\x1f.hongyan.v1.TagBroadcastRequestH\x00R\ftagBroadcast\x12G\n" +
+	"\rgroup_forward\x18\x8e\x04 \x01(\v2\x1f.hongyan.v1.GroupForwardRequestH\x00R\fgroupForward\x12T\n" +
+	"\x12group_invite_batch\x18\x8f\x04 \x01(\v2#.hongyan.v1.GroupInviteBatchRequestH\x00R\x10groupInviteBatchB\x05\n" +
+	"\x03req\"\xae8\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -13362,7 +13582,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\abot_app\x18\xcd\x02 \x01(\v2\x12.hongyan.v1.BotAppH\x00R\x06botApp\x12;\n" +
 	"\fbot_app_code\x18\xce\x02 \x01(\v2\x16.hongyan.v1.BotAppCodeH\x00R\n" +
 	"botAppCode\x12A\n" +
-	"\x0ebot_group_apps\x18\xcf\x02 \x01(\v2\x18.hongyan.v1.BotGroupAppsH\x00R\fbotGroupAppsB\x06\n" +
+	"\x0ebot_group_apps\x18\xcf\x02 \x01(\v2\x18.hongyan.v1.BotGroupAppsH\x00R\fbotGroupApps\x12:\n" +
+	"\vguard_rules\x18\x88\x04 \x01(\v2\x16.hongyan.v1.GuardRulesH\x00R\n" +
+	"guardRules\x124\n" +
+	"\tguard_log\x18\x89\x04 \x01(\v2\x14.hongyan.v1.GuardLogH\x00R\bguardLog\x12=\n" +
+	"\fguard_action\x18\x8a\x04 \x01(\v2\x17.hongyan.v1.GuardActionH\x00R\vguardAction\x12C\n" +
+	"\x0ecommon_members\x18\x8b\x04 \x01(\v2\x19.hongyan.v1.CommonMembersH\x00R\rcommonMembers\x12M\n" +
+	"\x12group_tool_results\x18\x8c\x04 \x01(\v2\x1c.hongyan.v1.GroupToolResultsH\x00R\x10groupToolResultsB\x06\n" +
 	"\x04body\"\a\n" +
 	"\x05Empty\"M\n" +
 	"\x05Error\x12\x12\n" +
@@ -14171,98 +14397,110 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*BotAppAuthorizeRequest)(nil),     // 203: hongyan.v1.BotAppAuthorizeRequest
 	(*BotGroupAppsRequest)(nil),        // 204: hongyan.v1.BotGroupAppsRequest
 	(*BotAppRevokeRequest)(nil),        // 205: hongyan.v1.BotAppRevokeRequest
-	(*OaAccount)(nil),                  // 206: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 207: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 208: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 209: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 210: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 211: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 212: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 213: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 214: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 215: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 216: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 217: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 218: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 219: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 220: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 221: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 222: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 223: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 224: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 225: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 226: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 227: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 228: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 229: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 230: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 231: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 232: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 233: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 234: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 235: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 236: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 237: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 238: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 239: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 240: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 241: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 242: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 243: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 244: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 245: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 246: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 247: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 248: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 249: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 250: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 251: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 252: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 253: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 254: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 255: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 256: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 257: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 258: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 259: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 260: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 261: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 262: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 263: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 264: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 265: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 266: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 267: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 268: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 269: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 270: hongyan.v1.GroupEventList
-	(*GroupFile)(nil),                  // 271: hongyan.v1.GroupFile
-	(*GroupFileList)(nil),              // 272: hongyan.v1.GroupFileList
-	(*GroupAlbum)(nil),                 // 273: hongyan.v1.GroupAlbum
-	(*GroupAlbumList)(nil),             // 274: hongyan.v1.GroupAlbumList
-	(*GroupPhotoList)(nil),             // 275: hongyan.v1.GroupPhotoList
-	(*PhotoCommentList)(nil),           // 276: hongyan.v1.PhotoCommentList
-	(*CallSession)(nil),                // 277: hongyan.v1.CallSession
-	(*Call)(nil),                       // 278: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 279: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 280: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 281: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 282: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 283: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 284: hongyan.v1.BotDeliveries
-	(*BotAppSecret)(nil),               // 285: hongyan.v1.BotAppSecret
-	(*BotApp)(nil),                     // 286: hongyan.v1.BotApp
-	(*BotAppCode)(nil),                 // 287: hongyan.v1.BotAppCode
-	(*BotGroupApps)(nil),               // 288: hongyan.v1.BotGroupApps
-	(*OaFollow)(nil),                   // 289: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 290: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 291: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 292: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 293: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 294: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 295: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 296: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 297: hongyan.v1.CallRecord
+	(*GuardGetRequest)(nil),            // 206: hongyan.v1.GuardGetRequest
+	(*GuardRules)(nil),                 // 207: hongyan.v1.GuardRules
+	(*GuardLogRequest)(nil),            // 208: hongyan.v1.GuardLogRequest
+	(*GuardUndoRequest)(nil),           // 209: hongyan.v1.GuardUndoRequest
+	(*CommonMembersRequest)(nil),       // 210: hongyan.v1.CommonMembersRequest
+	(*TagBroadcastRequest)(nil),        // 211: hongyan.v1.TagBroadcastRequest
+	(*GroupForwardRequest)(nil),        // 212: hongyan.v1.GroupForwardRequest
+	(*GroupInviteBatchRequest)(nil),    // 213: hongyan.v1.GroupInviteBatchRequest
+	(*OaAccount)(nil),                  // 214: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 215: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 216: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 217: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 218: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 219: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 220: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 221: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 222: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 223: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 224: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 225: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 226: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 227: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 228: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 229: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 230: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 231: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 232: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 233: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 234: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 235: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 236: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 237: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 238: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 239: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 240: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 241: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 242: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 243: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 244: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 245: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 246: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 247: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 248: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 249: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 250: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 251: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 252: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 253: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 254: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 255: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 256: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 257: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 258: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 259: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 260: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 261: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 262: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 263: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 264: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 265: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 266: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 267: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 268: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 269: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 270: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 271: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 272: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 273: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 274: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 275: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 276: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 277: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 278: hongyan.v1.GroupEventList
+	(*GroupFile)(nil),                  // 279: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),              // 280: hongyan.v1.GroupFileList
+	(*GroupAlbum)(nil),                 // 281: hongyan.v1.GroupAlbum
+	(*GroupAlbumList)(nil),             // 282: hongyan.v1.GroupAlbumList
+	(*GroupPhotoList)(nil),             // 283: hongyan.v1.GroupPhotoList
+	(*PhotoCommentList)(nil),           // 284: hongyan.v1.PhotoCommentList
+	(*CallSession)(nil),                // 285: hongyan.v1.CallSession
+	(*Call)(nil),                       // 286: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 287: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 288: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 289: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 290: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 291: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 292: hongyan.v1.BotDeliveries
+	(*BotAppSecret)(nil),               // 293: hongyan.v1.BotAppSecret
+	(*BotApp)(nil),                     // 294: hongyan.v1.BotApp
+	(*BotAppCode)(nil),                 // 295: hongyan.v1.BotAppCode
+	(*BotGroupApps)(nil),               // 296: hongyan.v1.BotGroupApps
+	(*GuardLog)(nil),                   // 297: hongyan.v1.GuardLog
+	(*GuardAction)(nil),                // 298: hongyan.v1.GuardAction
+	(*CommonMembers)(nil),              // 299: hongyan.v1.CommonMembers
+	(*GroupToolResults)(nil),           // 300: hongyan.v1.GroupToolResults
+	(*OaFollow)(nil),                   // 301: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 302: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 303: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 304: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 305: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 306: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 307: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 308: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 309: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14496,206 +14734,219 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	203, // 228: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
 	204, // 229: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
 	205, // 230: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
-	11,  // 231: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 232: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 233: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 234: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 235: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 236: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 237: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 238: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 239: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 240: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 241: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 242: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 243: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 244: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 245: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 246: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 247: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 248: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 249: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 250: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 251: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 252: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 253: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 254: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 255: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 256: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 257: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 258: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 259: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	206, // 260: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	207, // 261: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	208, // 262: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	209, // 263: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	210, // 264: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 265: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	211, // 266: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	212, // 267: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	213, // 268: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 269: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	214, // 270: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	215, // 271: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	216, // 272: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	217, // 273: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	218, // 274: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	219, // 275: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	220, // 276: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	221, // 277: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	222, // 278: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	223, // 279: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	224, // 280: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	225, // 281: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	226, // 282: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	227, // 283: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	228, // 284: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	229, // 285: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	230, // 286: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	231, // 287: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	232, // 288: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	233, // 289: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	234, // 290: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	235, // 291: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	236, // 292: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	237, // 293: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	238, // 294: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	239, // 295: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	240, // 296: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	241, // 297: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	242, // 298: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	243, // 299: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	244, // 300: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	245, // 301: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	246, // 302: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	247, // 303: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	248, // 304: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	249, // 305: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	250, // 306: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	251, // 307: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	252, // 308: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	253, // 309: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	254, // 310: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	255, // 311: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	256, // 312: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	257, // 313: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	258, // 314: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	259, // 315: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	260, // 316: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	261, // 317: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	262, // 318: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	263, // 319: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	264, // 320: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	265, // 321: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	266, // 322: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	267, // 323: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	268, // 324: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	269, // 325: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	270, // 326: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	271, // 327: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
-	272, // 328: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
-	273, // 329: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
-	274, // 330: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
-	275, // 331: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
-	276, // 332: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
-	277, // 333: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	278, // 334: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	279, // 335: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	195, // 336: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	280, // 337: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	281, // 338: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	282, // 339: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	283, // 340: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	284, // 341: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	285, // 342: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
-	286, // 343: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
-	287, // 344: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
-	288, // 345: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
-	18,  // 346: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 347: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 348: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 349: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 350: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 351: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 352: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 353: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 354: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 355: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 356: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 357: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	209, // 358: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	289, // 359: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	226, // 360: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	290, // 361: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	291, // 362: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	233, // 363: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	235, // 364: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	236, // 365: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	241, // 366: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	245, // 367: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	292, // 368: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	248, // 369: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	253, // 370: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	254, // 371: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	293, // 372: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	262, // 373: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	264, // 374: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	265, // 375: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	267, // 376: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	269, // 377: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	271, // 378: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
-	273, // 379: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
-	278, // 380: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	294, // 381: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	259, // 382: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 383: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 384: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 385: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 386: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 387: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 388: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 389: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	295, // 390: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	296, // 391: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	297, // 392: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 393: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 394: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 395: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 396: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 397: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 398: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 399: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 400: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 401: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 402: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 403: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 404: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 405: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 406: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 407: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 408: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 409: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 410: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 411: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 412: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 413: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 414: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 415: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 416: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 417: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 418: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 419: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 420: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 421: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 422: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 423: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 424: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 425: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	426, // [426:426] is the sub-list for method output_type
-	426, // [426:426] is the sub-list for method input_type
-	426, // [426:426] is the sub-list for extension type_name
-	426, // [426:426] is the sub-list for extension extendee
-	0,   // [0:426] is the sub-list for field type_name
+	206, // 231: hongyan.v1.ClientFrame.guard_get:type_name -> hongyan.v1.GuardGetRequest
+	207, // 232: hongyan.v1.ClientFrame.guard_set:type_name -> hongyan.v1.GuardRules
+	208, // 233: hongyan.v1.ClientFrame.guard_log:type_name -> hongyan.v1.GuardLogRequest
+	209, // 234: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
+	210, // 235: hongyan.v1.ClientFrame.common_members:type_name -> hongyan.v1.CommonMembersRequest
+	211, // 236: hongyan.v1.ClientFrame.tag_broadcast:type_name -> hongyan.v1.TagBroadcastRequest
+	212, // 237: hongyan.v1.ClientFrame.group_forward:type_name -> hongyan.v1.GroupForwardRequest
+	213, // 238: hongyan.v1.ClientFrame.group_invite_batch:type_name -> hongyan.v1.GroupInviteBatchRequest
+	11,  // 239: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 240: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 241: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 242: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 243: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 244: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 245: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 246: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 247: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 248: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 249: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 250: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 251: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 252: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 253: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 254: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 255: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 256: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 257: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 258: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 259: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 260: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 261: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 262: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 263: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 264: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 265: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 266: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 267: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	214, // 268: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	215, // 269: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	216, // 270: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	217, // 271: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	218, // 272: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 273: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	219, // 274: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	220, // 275: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	221, // 276: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 277: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	222, // 278: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	223, // 279: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	224, // 280: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	225, // 281: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	226, // 282: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	227, // 283: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	228, // 284: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	229, // 285: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	230, // 286: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	231, // 287: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	232, // 288: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	233, // 289: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	234, // 290: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	235, // 291: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	236, // 292: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	237, // 293: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	238, // 294: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	239, // 295: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	240, // 296: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	241, // 297: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	242, // 298: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	243, // 299: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	244, // 300: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	245, // 301: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	246, // 302: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	247, // 303: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	248, // 304: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	249, // 305: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	250, // 306: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	251, // 307: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	252, // 308: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	253, // 309: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	254, // 310: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	255, // 311: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	256, // 312: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	257, // 313: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	258, // 314: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	259, // 315: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	260, // 316: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	261, // 317: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	262, // 318: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	263, // 319: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	264, // 320: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	265, // 321: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	266, // 322: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	267, // 323: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	268, // 324: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	269, // 325: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	270, // 326: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	271, // 327: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	272, // 328: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	273, // 329: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	274, // 330: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	275, // 331: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	276, // 332: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	277, // 333: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	278, // 334: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	279, // 335: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
+	280, // 336: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
+	281, // 337: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
+	282, // 338: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
+	283, // 339: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
+	284, // 340: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
+	285, // 341: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	286, // 342: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	287, // 343: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	195, // 344: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	288, // 345: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	289, // 346: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	290, // 347: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	291, // 348: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	292, // 349: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	293, // 350: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
+	294, // 351: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
+	295, // 352: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
+	296, // 353: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
+	207, // 354: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
+	297, // 355: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
+	298, // 356: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
+	299, // 357: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
+	300, // 358: hongyan.v1.ServerFrame.group_tool_results:type_name -> hongyan.v1.GroupToolResults
+	18,  // 359: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 360: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 361: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 362: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 363: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 364: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 365: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 366: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 367: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 368: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 369: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 370: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	217, // 371: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	301, // 372: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	234, // 373: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	302, // 374: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	303, // 375: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	241, // 376: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	243, // 377: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	244, // 378: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	249, // 379: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	253, // 380: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	304, // 381: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	256, // 382: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	261, // 383: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	262, // 384: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	305, // 385: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	270, // 386: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	272, // 387: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	273, // 388: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	275, // 389: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	277, // 390: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	279, // 391: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
+	281, // 392: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
+	286, // 393: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	306, // 394: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	267, // 395: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 396: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 397: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 398: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 399: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 400: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 401: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 402: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	307, // 403: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	308, // 404: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	309, // 405: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 406: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 407: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 408: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 409: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 410: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 411: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 412: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 413: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 414: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 415: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 416: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 417: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 418: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 419: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 420: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 421: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 422: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 423: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 424: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 425: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 426: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 427: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 428: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 429: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 430: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 431: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 432: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 433: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 434: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 435: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 436: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 437: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 438: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	439, // [439:439] is the sub-list for method output_type
+	439, // [439:439] is the sub-list for method input_type
+	439, // [439:439] is the sub-list for extension type_name
+	439, // [439:439] is the sub-list for extension extendee
+	0,   // [0:439] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14714,6 +14965,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_call_proto_init()
 	file_hongyan_v1_bot_proto_init()
+	file_hongyan_v1_guard_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -14946,6 +15198,14 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_BotAppAuthorize)(nil),
 		(*ClientFrame_BotGroupApps)(nil),
 		(*ClientFrame_BotAppRevoke)(nil),
+		(*ClientFrame_GuardGet)(nil),
+		(*ClientFrame_GuardSet)(nil),
+		(*ClientFrame_GuardLog)(nil),
+		(*ClientFrame_GuardUndo)(nil),
+		(*ClientFrame_CommonMembers)(nil),
+		(*ClientFrame_TagBroadcast)(nil),
+		(*ClientFrame_GroupForward)(nil),
+		(*ClientFrame_GroupInviteBatch)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[1].OneofWrappers = []any{
 		(*ServerFrame_Sent)(nil),
@@ -15062,6 +15322,11 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_BotApp)(nil),
 		(*ServerFrame_BotAppCode)(nil),
 		(*ServerFrame_BotGroupApps)(nil),
+		(*ServerFrame_GuardRules)(nil),
+		(*ServerFrame_GuardLog)(nil),
+		(*ServerFrame_GuardAction)(nil),
+		(*ServerFrame_CommonMembers)(nil),
+		(*ServerFrame_GroupToolResults)(nil),
 	}
 	file_hongyan_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*Change_Message)(nil),

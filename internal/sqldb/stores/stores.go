@@ -16,6 +16,7 @@ import (
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupappdb"
 	"hongyan/internal/sqldb/groupdb"
+	"hongyan/internal/sqldb/guarddb"
 	"hongyan/internal/sqldb/limitdb"
 	"hongyan/internal/sqldb/livecodedb"
 	"hongyan/internal/sqldb/mediadb"
@@ -48,6 +49,7 @@ var Schemas = []sqldb.Schema{
 	moderationdb.Schema,
 	groupappdb.Schema,
 	botdb.Schema,
+	guarddb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -110,6 +112,9 @@ func (db *DB) Wallet() walletdb.Store { return walletdb.New(db.DB) }
 
 // AddressBooks returns the address-book store.
 func (db *DB) AddressBooks() addressbookdb.Store { return addressbookdb.New(db.DB) }
+
+// Guard returns the Group Guard's store.
+func (db *DB) Guard() guarddb.Store { return guarddb.New(db.DB) }
 
 // LiveCodes returns the live-code store.
 func (db *DB) LiveCodes() livecodedb.Store { return livecodedb.New(db.DB) }

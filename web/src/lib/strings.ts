@@ -8,6 +8,8 @@ import { adminEn, adminZh } from "./strings_admin";
 import { groupAppsEn, groupAppsZh } from "./strings_groupapps";
 import { callEn, callZh } from "./strings_call";
 import { botsEn, botsZh } from "./strings_bots";
+import { guardEn, guardZh } from "./strings_guard";
+import { outreachEn, outreachZh } from "./strings_outreach";
 
 export const en = {
   ...momentsEn,
@@ -18,6 +20,8 @@ export const en = {
   ...groupAppsEn,
   ...callEn,
   ...botsEn,
+  ...guardEn,
+  ...outreachEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -726,6 +730,8 @@ export const zh: Record<keyof typeof en, string> = {
   ...groupAppsZh,
   ...callZh,
   ...botsZh,
+  ...guardZh,
+  ...outreachZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -60,6 +60,7 @@ export function contactsList(): View {
         null,
         row({ icon: h("span", "row-glyph orange", icon(I.contacts, 20)), title: t("new_friends"), right: badge(pending, false, t("new_n", pending)), onClick: () => router.go("/contacts/new"), data: { entry: "requests" } }),
         row({ icon: h("span", "row-glyph green", icon(I.group, 20)), title: t("group_chats"), onClick: () => router.go("/contacts/groups"), data: { entry: "groups" } }),
+        row({ icon: h("span", "row-glyph green", icon(I.group, 20)), title: t("or_common"), onClick: () => router.go("/contacts/common"), data: { entry: "common" } }),
         row({ icon: h("span", "row-glyph blue", icon(I.bell, 20)), title: t("group_invitations"), right: badge(invites, false, t("new_n", invites)), onClick: () => router.go("/contacts/invitations"), data: { entry: "invitations" } }),
         row({ icon: h("span", "row-glyph green", icon(I.contacts, 20)), title: t("ab_title"), onClick: () => router.go("/contacts/phonebook"), data: { entry: "phonebook" } }),
       ),

@@ -37,6 +37,7 @@ export function discoverList(): View {
         row({ icon: h("span", "row-glyph green", icon(I.scan, 20)), title: t("scan"), onClick: () => router.go("/discover/scan"), data: { entry: "scan" } }),
         row({ icon: h("span", "row-glyph green", icon(I.transfer, 20)), title: t("file_transfer"), onClick: () => router.go(`/chat/u/${st.me}`), data: { entry: "file-transfer" } }),
         row({ icon: h("span", "row-glyph blue", icon(I.broadcast, 20)), title: t("broadcast"), onClick: () => router.go("/discover/broadcast"), data: { entry: "broadcast" } }),
+        row({ icon: h("span", "row-glyph blue", icon(I.broadcast, 20)), title: t("or_tag_broadcast"), onClick: () => router.go("/discover/tag-broadcast"), data: { entry: "tag-broadcast" } }),
       ),
       section(
         null,

@@ -160,6 +160,7 @@ export function groupInfo(group: bigint): View {
             owner ? row({ title: t("transfer_owner"), onClick: () => void transfer(g) }) : null,
             owner ? row({ title: t("lc_title"), data: { action: "livecodes" }, onClick: () => router.go(`/chat/g/${group}/livecodes`) }) : null,
             owner ? row({ title: t("ba_list_title"), data: { action: "group-bots" }, onClick: () => router.go(`/chat/g/${group}/bots`) }) : null,
+            row({ title: t("gd_title"), data: { action: "guard" }, onClick: () => router.go(`/chat/g/${group}/guard`) }),
           )
         : null,
       section(

@@ -16,6 +16,8 @@ import { groupBook, phonebook } from "./addressbook";
 import { groupApps, type Tab } from "./groupapps";
 import { walletView } from "./wallet";
 import { liveCode, liveCodeJoin, liveCodes } from "./livecode";
+import { guard } from "./guard";
+import { commonMembers, tagBroadcast } from "./outreach";
 import { botsView, botView } from "./bots";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -41,6 +43,12 @@ export function detailView(r: Route): View {
       return liveCodes(id());
     case "group-bots":
       return groupBots(id());
+    case "group-guard":
+      return guard(id());
+    case "common-members":
+      return commonMembers();
+    case "tag-broadcast":
+      return tagBroadcast();
     case "livecode":
       return liveCode(id());
     case "livecode-join":

@@ -21,6 +21,7 @@ import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFil
 import type { AlbumCreateRequest, AlbumPhotosPage, AlbumPhotosRequest, AlbumRenameRequest, AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, FileAddRequest, GroupAlbum, GroupAlbumList, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupFile, GroupFileList, GroupHomework, GroupHomeworkList, GroupPhotoList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PhotoCommentList, PhotoCommentRequest, PhotoCommentsPage, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
 import type { Bot, BotAddToGroupRequest, BotApp, BotAppAuthorizeRequest, BotAppCode, BotAppRegisterRequest, BotAppRevokeRequest, BotAppSecret, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotGroupApps, BotGroupAppsRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
+import type { CommonMembers, CommonMembersRequest, GroupForwardRequest, GroupInviteBatchRequest, GroupToolResults, GuardAction, GuardGetRequest, GuardLog, GuardLogRequest, GuardRules, GuardUndoRequest, TagBroadcastRequest } from "./guard_pb.js";
 
 /**
  * Describes the file hongyan/v1/client.proto.
@@ -1458,6 +1459,58 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
      */
     value: BotAppRevokeRequest;
     case: "botAppRevoke";
+  } | {
+    /**
+     * The Group Guard (guard.proto).
+     *
+     * @generated from field: hongyan.v1.GuardGetRequest guard_get = 520;
+     */
+    value: GuardGetRequest;
+    case: "guardGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardRules guard_set = 521;
+     */
+    value: GuardRules;
+    case: "guardSet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardLogRequest guard_log = 522;
+     */
+    value: GuardLogRequest;
+    case: "guardLog";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardUndoRequest guard_undo = 523;
+     */
+    value: GuardUndoRequest;
+    case: "guardUndo";
+  } | {
+    /**
+     * Outreach (guard.proto).
+     *
+     * @generated from field: hongyan.v1.CommonMembersRequest common_members = 524;
+     */
+    value: CommonMembersRequest;
+    case: "commonMembers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.TagBroadcastRequest tag_broadcast = 525;
+     */
+    value: TagBroadcastRequest;
+    case: "tagBroadcast";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupForwardRequest group_forward = 526;
+     */
+    value: GroupForwardRequest;
+    case: "groupForward";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupInviteBatchRequest group_invite_batch = 527;
+     */
+    value: GroupInviteBatchRequest;
+    case: "groupInviteBatch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -2200,6 +2253,38 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: BotGroupApps;
     case: "botGroupApps";
+  } | {
+    /**
+     * The Group Guard (guard.proto).
+     *
+     * @generated from field: hongyan.v1.GuardRules guard_rules = 520;
+     */
+    value: GuardRules;
+    case: "guardRules";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardLog guard_log = 521;
+     */
+    value: GuardLog;
+    case: "guardLog";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GuardAction guard_action = 522;
+     */
+    value: GuardAction;
+    case: "guardAction";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.CommonMembers common_members = 523;
+     */
+    value: CommonMembers;
+    case: "commonMembers";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupToolResults group_tool_results = 524;
+     */
+    value: GroupToolResults;
+    case: "groupToolResults";
   } | { case: undefined; value?: undefined };
 };
 
