@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,13 @@ type Options struct {
 	MediaTimeout time.Duration
 	// RingWait: answering, how long to wait for a call (default 2 min).
 	RingWait time.Duration
+	// TURNVia, when set, replaces the address of the node's TURN-over-UDP
+	// servers (host:port), e.g. with an impairment proxy in front of
+	// TURN; the other ICE servers are left out.
+	TURNVia string
+	// RelayOnly gathers relay candidates only (ICE transport policy
+	// "relay"), so that media goes through TURN.
+	RelayOnly bool
 }
 
 // Result is how a call went, as `hongyan cli call` prints it.
@@ -56,6 +64,9 @@ type Result struct {
 	PacketsLost     int64  `json:"packets_lost"`
 	BytesSent       int64  `json:"bytes_sent"`
 	BytesReceived   int64  `json:"bytes_received"`
+	// Voice is the received voice stream's quality, with its estimated
+	// MOS.
+	Voice *Quality `json:"voice,omitempty"`
 }
 
 // Client is one device's call client. It reads the device's change log
@@ -315,9 +326,9 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 	if err != nil {
 		return res, err
 	}
-	cfg := webrtc.Configuration{}
-	for _, s := range servers {
-		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.Urls, Username: s.Username, Credential: s.Credential})
+	cfg := webrtc.Configuration{ICEServers: iceServers(servers, o.TURNVia)}
+	if o.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
 	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
@@ -358,6 +369,7 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 		c.signal(sctx, g) // a lost candidate: others remain
 	})
 	var recv counter
+	var voice voiceMeter
 	firstMedia := make(chan time.Time, 1)
 	// media is the loop's view of firstMedia, set to nil once the first
 	// packet came; the track callback keeps its own, never changed.
@@ -368,7 +380,11 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 			if err != nil {
 				return
 			}
+			at := time.Now()
 			recv.add(p.SequenceNumber, p.MarshalSize())
+			if tr.Kind() == webrtc.RTPCodecTypeAudio {
+				voice.add(p.SequenceNumber, p.Timestamp, p.Payload, at)
+			}
 			select {
 			case firstMedia <- time.Now():
 			default:
@@ -419,6 +435,9 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 		res.PacketsReceived, res.BytesReceived = recv.packets, recv.size
 		recv.mu.Unlock()
 		res.PacketsLost = recv.lost()
+		if q := voice.quality(); q.Expected > 0 {
+			res.Voice = &q
+		}
 		return res, nil
 	}
 	for {
@@ -504,6 +523,28 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 	}
 }
 
+// iceServers is the node's ICE servers for pion; with via, only its
+// TURN-over-UDP ones, pointed at via.
+func iceServers(servers []*pb.IceServer, via string) []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, s := range servers {
+		urls := s.Urls
+		if via != "" {
+			urls = nil
+			for _, u := range s.Urls {
+				if rest, ok := strings.CutPrefix(u, "turn:"); ok && strings.HasSuffix(rest, "?transport=udp") {
+					urls = append(urls, "turn:"+via+"?transport=udp")
+				}
+			}
+			if len(urls) == 0 {
+				continue
+			}
+		}
+		out = append(out, webrtc.ICEServer{URLs: urls, Username: s.Username, Credential: s.Credential})
+	}
+	return out
+}
+
 func (c *Client) fail(res Result, err error) (Result, error) {
 	c.hangup(res.Call, true)
 	return res, err
@@ -532,7 +573,8 @@ func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, sent, byte
 		select {
 		case <-stop:
 			return
-		case <-at.C:
+		case now := <-at.C:
+			stamp(frame, now)
 			if audio.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}) == nil {
 				sent.Add(1)
 				bytes.Add(int64(len(frame) + 12))
