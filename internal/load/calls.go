@@ -153,7 +153,7 @@ func runCalls(ctx context.Context, opt Options) (Result, error) {
 	end := time.Now().Add(opt.Duration)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
+	var wg, callers sync.WaitGroup
 	errc := make(chan error, pairs*2)
 	for i := range pairs {
 		caller, callee := ps[2*i], ps[2*i+1]
@@ -171,6 +171,7 @@ func runCalls(ctx context.Context, opt Options) (Result, error) {
 		}
 		defer ce.Close()
 		wg.Add(2)
+		callers.Add(1)
 		go func() { // the callee answers every call until the run ends
 			defer wg.Done()
 			for runCtx.Err() == nil {
@@ -191,6 +192,7 @@ func runCalls(ctx context.Context, opt Options) (Result, error) {
 		}()
 		go func() {
 			defer wg.Done()
+			defer callers.Done()
 			for time.Now().Before(end) && ctx.Err() == nil && (opt.MaxCalls <= 0 || placed.Add(1) <= int64(opt.MaxCalls)) {
 				r, err := cc.Place(ctx, callee.id, callclient.Options{Talk: talk, TURNVia: via, RelayOnly: via != ""})
 				mu.Lock()
@@ -220,8 +222,9 @@ func runCalls(ctx context.Context, opt Options) (Result, error) {
 		}()
 	}
 	// The callers stop at the end; then the callees.
-	done := make(chan struct{})
+	done, callersDone := make(chan struct{}), make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	go func() { callers.Wait(); close(callersDone) }()
 	for time.Now().Before(end.Add(5 * time.Second)) {
 		select {
 		case err := <-errc:
@@ -229,6 +232,7 @@ func runCalls(ctx context.Context, opt Options) (Result, error) {
 			<-done
 			return Result{}, err
 		case <-done:
+		case <-callersDone: // --calls placed
 		case <-time.After(100 * time.Millisecond):
 			continue
 		}
