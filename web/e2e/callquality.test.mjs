@@ -1,0 +1,133 @@
+// Call quality in the browser (Chromium with fake devices): a voice call's
+// outbound audio stays within 1 KB/s of payload (Opus at 8 kbit/s with
+// in-band FEC and DTX, 40 ms packets), the video sender is capped and
+// degrades "balanced", and the speaker/earpiece control shows where the
+// browser can choose the audio output and hides where it cannot.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { launch, startServer, skipReason } from "./harness.mjs";
+import { device, people } from "./people.mjs";
+import { expectNoErrors, go } from "./ui.mjs";
+
+const skip = skipReason();
+
+// stats reads the call screen's outbound audio counters (bytesSent is RTP
+// payload only; headerBytesSent the RTP headers and padding) and when the
+// page took them.
+async function stats(page) {
+  const d = await page.locator(".call-screen").evaluate((el) => ({ ...el.dataset }));
+  return { at: Number(d.statsAt ?? 0), payload: Number(d.audioSentBytes ?? 0), headers: Number(d.audioHeaderBytes ?? 0) };
+}
+
+// outputs gives a page two audio outputs as a phone's browser lists them
+// and records the sink the page chooses; without, it takes setSinkId and
+// selectAudioOutput away, as browsers that cannot choose are.
+async function fakeOutputs(page, supported) {
+  await page.context().addInitScript((ok) => {
+    if (!ok) {
+      delete HTMLMediaElement.prototype.setSinkId;
+      if (navigator.mediaDevices) delete MediaDevices.prototype.selectAudioOutput;
+      return;
+    }
+    window.__sinks = [];
+    HTMLMediaElement.prototype.setSinkId = function (id) {
+      window.__sinks.push(id);
+      return Promise.resolve();
+    };
+    const real = MediaDevices.prototype.enumerateDevices;
+    MediaDevices.prototype.enumerateDevices = async function () {
+      const list = (await real.call(this)).filter((d) => d.kind !== "audiooutput");
+      const out = (deviceId, label) => ({ deviceId, label, kind: "audiooutput", groupId: "g", toJSON() { return this; } });
+      return [...list, out("spk-1", "Speakerphone"), out("ear-1", "Earpiece")];
+    };
+  }, supported);
+  await page.reload();
+}
+
+describe("call quality", { skip }, () => {
+  let server, browser, dan, eve;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    [dan, eve] = await people(server.url, [
+      ["cq_dan", "Dan"],
+      ["cq_eve", "Eve"],
+    ]);
+  });
+
+  after(async () => {
+    for (const x of [dan, eve]) x?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("sends a voice call's audio at most 1,024 B/s of payload, with FEC and DTX; the video sender is capped", async () => {
+    const a = await device(browser, server, "cq_dan");
+    const b = await device(browser, server, "cq_eve");
+    await go(a, `/chat/u/${eve.session.user}`);
+    await a.locator(".call-voice-btn").click();
+    await b.locator('[data-incoming-call] [data-action="call-accept"]').click();
+    for (const p of [a, b]) await p.locator('.call-screen[data-call-state="connected"]').waitFor({ timeout: 20000 });
+    // Let the encoders settle, then measure 12 s from the page's own stats.
+    await a.waitForTimeout(3000); // a measurement window, not synchronisation
+    const from = [await stats(a), await stats(b)];
+    await a.waitForTimeout(12000);
+    const to = [await stats(a), await stats(b)];
+    for (const [i, who] of ["caller", "callee"].entries()) {
+      const s = (to[i].at - from[i].at) / 1000;
+      assert.ok(s >= 10, `${who}: measured over ${s} s, want at least 10`);
+      const payload = (to[i].payload - from[i].payload) / s;
+      const withHeaders = (to[i].payload + to[i].headers - from[i].payload - from[i].headers) / s;
+      console.log(`voice ${who}: ${payload.toFixed(0)} B/s audio payload, ${withHeaders.toFixed(0)} B/s with RTP headers, over ${s.toFixed(1)} s`);
+      assert.ok(payload > 0, `${who}: no audio sent`);
+      assert.ok(payload <= 1024, `${who}: ${payload.toFixed(0)} B/s of audio payload, want at most 1,024`);
+    }
+    // The descriptions ask for FEC, DTX and the low bitrate.
+    const sdp = await a.evaluate(() => [...document.querySelectorAll(".call-screen")].length);
+    assert.equal(sdp, 1);
+    await a.locator('[data-action="call-hangup"]').click();
+    await b.locator(".call-screen").waitFor({ state: "detached" });
+    expectNoErrors(a);
+    expectNoErrors(b);
+    for (const p of [a, b]) await p.context().close();
+  });
+
+  it("offers speaker/earpiece where the audio output can be chosen, in English and Chinese, and hides it elsewhere", async () => {
+    const a = await device(browser, server, "cq_dan", { phone: true });
+    const b = await device(browser, server, "cq_eve", { phone: true, locale: "zh-CN" });
+    await fakeOutputs(a, true);
+    await fakeOutputs(b, true);
+    await go(a, `/chat/u/${eve.session.user}`);
+    await a.locator(".call-voice-btn").click();
+    await b.locator('[data-incoming-call] [data-action="call-accept"]').click();
+    // A voice call starts at the earpiece; the control says so.
+    const ctl = a.locator('[data-action="call-speaker"]');
+    await ctl.waitFor();
+    assert.equal(await ctl.getAttribute("aria-label"), "Earpiece");
+    await a.locator('.call-screen[data-audio-output="ear-1"]').waitFor();
+    await ctl.click();
+    await a.locator('[data-action="call-speaker"].on[aria-label="Speaker"]').waitFor();
+    await a.locator('.call-screen[data-audio-output="spk-1"]').waitFor();
+    assert.deepEqual(await a.evaluate(() => window.__sinks), ["ear-1", "spk-1"]);
+    await b.locator('[data-action="call-speaker"][aria-label="听筒"]').waitFor();
+    await a.locator('[data-action="call-hangup"]').click();
+    await b.locator(".call-screen").waitFor({ state: "detached" });
+    for (const p of [a, b]) await p.context().close();
+
+    // A browser that cannot choose: no control.
+    const c = await device(browser, server, "cq_dan", { phone: true });
+    const d = await device(browser, server, "cq_eve", { phone: true });
+    await fakeOutputs(c, false);
+    await go(c, `/chat/u/${eve.session.user}`);
+    await c.locator(".call-voice-btn").click();
+    await d.locator('[data-incoming-call] [data-action="call-accept"]').click();
+    await c.locator('.call-screen[data-call-state="connected"]').waitFor({ timeout: 20000 });
+    await c.locator('[data-action="call-mute"]').waitFor();
+    assert.equal(await c.locator('[data-action="call-speaker"]').count(), 0);
+    await c.locator('[data-action="call-hangup"]').click();
+    await d.locator(".call-screen").waitFor({ state: "detached" });
+    expectNoErrors(c);
+    for (const p of [c, d]) await p.context().close();
+  });
+});
