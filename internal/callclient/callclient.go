@@ -1,6 +1,6 @@
 // Package callclient places and answers one-to-one calls through a
 // Hongyan node from Go, with WebRTC (pion) and synthetic media: Opus-framed
-// RTP every 20 ms (a fixed synthetic payload, not encoded speech: the
+// RTP every 40 ms, sized as the web client's measured voice (a fixed synthetic payload, not encoded speech: the
 // figures count packets and bytes, not sound), and for video calls VP8-
 // framed packets at 30 frames a second. The CLI (`hongyan cli call`), the
 // load generator and tests use it.
@@ -32,9 +32,13 @@ type Options struct {
 	// Talk is how long media flows before this side hangs up (0: until
 	// the other side hangs up; placing: 5 s).
 	Talk time.Duration
-	// OpusBytes is the size of each synthetic 20 ms Opus frame (default
-	// 40, about what a voice at 16 kbit/s takes).
+	// OpusBytes is the size of each synthetic Opus packet, sent every
+	// Ptime. The defaults (27 bytes every 40 ms: 675 B/s of payload) are
+	// what the web client's voice calls were measured to send (Opus at
+	// 8 kbit/s at most, 40 ms packets, FEC and DTX; Chromium's fake
+	// microphone playing a steady tone: 673–681 B/s of payload).
 	OpusBytes int
+	Ptime     time.Duration
 	// MediaTimeout: a call whose media does not flow this long after the
 	// answer fails (default 20 s).
 	MediaTimeout time.Duration
@@ -211,7 +215,10 @@ func (o Options) defaults(talk time.Duration) Options {
 		o.Talk = talk
 	}
 	if o.OpusBytes <= 0 {
-		o.OpusBytes = 40
+		o.OpusBytes = 27
+	}
+	if o.Ptime <= 0 {
+		o.Ptime = 40 * time.Millisecond
 	}
 	if o.MediaTimeout <= 0 {
 		o.MediaTimeout = 20 * time.Second
@@ -491,7 +498,7 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 			connected = nil
 			if !sending {
 				sending = true
-				go send(audio, video, o.OpusBytes, &sent, &sentBytes, stopSend)
+				go send(audio, video, o.OpusBytes, o.Ptime, &sent, &sentBytes, stopSend)
 			}
 		case at := <-media:
 			media = nil
@@ -550,18 +557,29 @@ func (c *Client) fail(res Result, err error) (Result, error) {
 	return res, err
 }
 
-// send writes a synthetic Opus frame every 20 ms (and a VP8-framed video
+// send writes a synthetic Opus packet every ptime (and a VP8-framed video
 // frame every 33 ms) until stop closes.
-func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, sent, bytes *atomic.Int64, stop <-chan struct{}) {
-	frame := make([]byte, opusBytes)
-	frame[0] = 0x78 // Opus TOC: SILK wideband, 20 ms, one frame
+func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, ptime time.Duration, sent, bytes *atomic.Int64, stop <-chan struct{}) {
+	frame := make([]byte, max(opusBytes, 9)) // room for the send time
+	// Opus TOC, one frame of SILK wideband: configurations 8–11 are
+	// 10, 20, 40 and 60 ms.
+	cfg := byte(9)
+	switch {
+	case ptime <= 10*time.Millisecond:
+		cfg = 8
+	case ptime >= 60*time.Millisecond:
+		cfg = 11
+	case ptime >= 40*time.Millisecond:
+		cfg = 10
+	}
+	frame[0] = cfg << 3
 	for i := 1; i < len(frame); i++ {
 		frame[i] = byte(i * 37)
 	}
 	// A VP8 key-frame-shaped payload (not decodable video).
 	vframe := make([]byte, 1200)
 	vframe[0], vframe[3], vframe[4], vframe[5] = 0x10, 0x9d, 0x01, 0x2a
-	at := time.NewTicker(20 * time.Millisecond)
+	at := time.NewTicker(ptime)
 	defer at.Stop()
 	var vt <-chan time.Time
 	if video != nil {
@@ -575,7 +593,7 @@ func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, sent, byte
 			return
 		case now := <-at.C:
 			stamp(frame, now)
-			if audio.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}) == nil {
+			if audio.WriteSample(media.Sample{Data: frame, Duration: ptime}) == nil {
 				sent.Add(1)
 				bytes.Add(int64(len(frame) + 12))
 			}

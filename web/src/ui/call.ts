@@ -79,6 +79,9 @@ async function tuneSenders(a: Active): Promise<void> {
       for (const e of p.encodings) e.maxBitrate = kind === "audio" ? (a.call.video ? VIDEO_AUDIO_BPS : VOICE_AUDIO_BPS) : VIDEO_BPS;
       if (kind === "video") (p as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = "balanced";
       await s.setParameters(p);
+      const got = s.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
+      a.box.dataset[`${kind}MaxBitrate`] = String(got.encodings[0]?.maxBitrate ?? "");
+      if (kind === "video") a.box.dataset.videoDegradation = got.degradationPreference ?? "";
     } catch {
       /* not yet negotiated, or not supported: the fmtp still applies */
     }
@@ -360,16 +363,20 @@ async function tick(a: Active): Promise<void> {
   let bytes = 0;
   let audioSent = 0;
   let audioHeaders = 0;
-  (await a.pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number; bytesSent?: number; headerBytesSent?: number }) => {
+  let audioPackets = 0;
+  (await a.pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number; bytesSent?: number; headerBytesSent?: number; packetsSent?: number }) => {
     if (r.type === "inbound-rtp") bytes += r.bytesReceived ?? 0;
     if (r.type === "outbound-rtp" && r.kind === "audio") {
       audioSent += r.bytesSent ?? 0;
       audioHeaders += r.headerBytesSent ?? 0;
+      audioPackets += r.packetsSent ?? 0;
     }
   });
+  a.box.dataset.audioPackets = String(audioPackets);
   a.box.dataset.inboundBytes = String(bytes);
   a.box.dataset.audioSentBytes = String(audioSent);
   a.box.dataset.audioHeaderBytes = String(audioHeaders);
+  a.box.dataset.statsAt = String(Date.now());
 }
 
 function render(): void {
