@@ -40,7 +40,9 @@ type Options struct {
 	OpusBytes int
 	Ptime     time.Duration
 	// MediaTimeout: a call whose media does not flow this long after the
-	// answer fails (default 20 s).
+	// answer fails (default 30 s: on a lossy, loaded line TURN allocation,
+	// ICE and DTLS retransmit and took up to 12 s in w9-calls; the
+	// browser's ICE gives up after about 30 s too).
 	MediaTimeout time.Duration
 	// RingWait: answering, how long to wait for a call (default 2 min).
 	RingWait time.Duration
@@ -221,7 +223,7 @@ func (o Options) defaults(talk time.Duration) Options {
 		o.Ptime = 40 * time.Millisecond
 	}
 	if o.MediaTimeout <= 0 {
-		o.MediaTimeout = 20 * time.Second
+		o.MediaTimeout = 30 * time.Second
 	}
 	if o.RingWait <= 0 {
 		o.RingWait = 2 * time.Minute

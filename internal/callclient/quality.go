@@ -182,7 +182,8 @@ func EstimateMOS(lossPct, delayMS, jitterMS float64) (r, mos float64) {
 	case r >= 100:
 		mos = 4.5
 	default:
-		mos = 1 + 0.035*r + 7e-6*r*(r-60)*(100-r)
+		// The cubic dips just below 1 for small R: held at 1.
+		mos = max(1, 1+0.035*r+7e-6*r*(r-60)*(100-r))
 	}
 	return r, mos
 }
