@@ -5,6 +5,9 @@
 // browser can choose the audio output and hides where it cannot.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { launch, startServer, skipReason } from "./harness.mjs";
 import { device, people } from "./people.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
@@ -44,6 +47,51 @@ async function fakeOutputs(page, supported) {
   await page.reload();
 }
 
+// silenceWav writes seconds of digital silence (16-bit mono PCM), a quiet
+// line for the fake microphone.
+function silenceWav(path, seconds = 3, rate = 16000) {
+  const n = seconds * rate;
+  const b = Buffer.alloc(44 + n * 2);
+  b.write("RIFF", 0);
+  b.writeUInt32LE(36 + n * 2, 4);
+  b.write("WAVEfmt ", 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write("data", 36);
+  b.writeUInt32LE(n * 2, 40);
+  writeFileSync(path, b);
+  return path;
+}
+
+// measure places a voice call from a to b and returns each side's audio
+// payload and with-headers bytes per second over 12 s of the pages' stats.
+async function measure(a, b, peer) {
+  await go(a, `/chat/u/${peer}`);
+  await a.locator(".call-voice-btn").click();
+  await b.locator('[data-incoming-call] [data-action="call-accept"]').click();
+  for (const p of [a, b]) await p.locator('.call-screen[data-call-state="connected"]').waitFor({ timeout: 20000 });
+  await a.waitForTimeout(3000); // a measurement window, not synchronisation
+  const from = [await stats(a), await stats(b)];
+  await a.waitForTimeout(12000);
+  const to = [await stats(a), await stats(b)];
+  return ["caller", "callee"].map((who, i) => {
+    const s = (to[i].at - from[i].at) / 1000;
+    assert.ok(s >= 10, `${who}: measured over ${s} s, want at least 10`);
+    return {
+      who,
+      s,
+      payload: (to[i].payload - from[i].payload) / s,
+      withHeaders: (to[i].payload + to[i].headers - from[i].payload - from[i].headers) / s,
+      pps: (to[i].packets - from[i].packets) / s,
+    };
+  });
+}
+
 describe("call quality", { skip }, () => {
   let server, browser, dan, eve;
 
@@ -65,24 +113,11 @@ describe("call quality", { skip }, () => {
   it("sends a voice call's audio at most 1,024 B/s of payload, with FEC and DTX; the video sender is capped", async () => {
     const a = await device(browser, server, "cq_dan");
     const b = await device(browser, server, "cq_eve");
-    await go(a, `/chat/u/${eve.session.user}`);
-    await a.locator(".call-voice-btn").click();
-    await b.locator('[data-incoming-call] [data-action="call-accept"]').click();
-    for (const p of [a, b]) await p.locator('.call-screen[data-call-state="connected"]').waitFor({ timeout: 20000 });
-    // Let the encoders settle, then measure 12 s from the page's own stats.
-    await a.waitForTimeout(3000); // a measurement window, not synchronisation
-    const from = [await stats(a), await stats(b)];
-    await a.waitForTimeout(12000);
-    const to = [await stats(a), await stats(b)];
-    for (const [i, who] of ["caller", "callee"].entries()) {
-      const s = (to[i].at - from[i].at) / 1000;
-      assert.ok(s >= 10, `${who}: measured over ${s} s, want at least 10`);
-      const payload = (to[i].payload - from[i].payload) / s;
-      const withHeaders = (to[i].payload + to[i].headers - from[i].payload - from[i].headers) / s;
-      const pps = (to[i].packets - from[i].packets) / s;
-      console.log(`voice ${who}: ${payload.toFixed(0)} B/s audio payload, ${withHeaders.toFixed(0)} B/s with RTP headers, ${pps.toFixed(1)} packets/s, over ${s.toFixed(1)} s`);
-      assert.ok(payload > 0, `${who}: no audio sent`);
-      assert.ok(payload <= 1024, `${who}: ${payload.toFixed(0)} B/s of audio payload, want at most 1,024`);
+    // The fake microphone plays a steady tone: a talking line.
+    for (const m of await measure(a, b, eve.session.user)) {
+      console.log(`voice, talking, ${m.who}: ${m.payload.toFixed(0)} B/s audio payload, ${m.withHeaders.toFixed(0)} B/s with RTP headers, ${m.pps.toFixed(1)} packets/s, over ${m.s.toFixed(1)} s`);
+      assert.ok(m.payload > 0, `${m.who}: no audio sent`);
+      assert.ok(m.payload <= 1024, `${m.who}: ${m.payload.toFixed(0)} B/s of audio payload, want at most 1,024`);
     }
     // The sender itself is capped at 8 kbit/s.
     await a.locator('.call-screen[data-audio-max-bitrate="8000"]').waitFor();
@@ -101,6 +136,24 @@ describe("call quality", { skip }, () => {
     expectNoErrors(a);
     expectNoErrors(b);
     for (const p of [a, b]) await p.context().close();
+  });
+
+  it("sends far less on a quiet line (DTX)", async () => {
+    const quiet = await launch([`--use-file-for-fake-audio-capture=${silenceWav(join(tmpdir(), "hongyan-e2e-silence.wav"))}`]);
+    try {
+      const a = await device(quiet, server, "cq_dan");
+      const b = await device(quiet, server, "cq_eve");
+      for (const m of await measure(a, b, eve.session.user)) {
+        console.log(`voice, quiet line, ${m.who}: ${m.payload.toFixed(0)} B/s audio payload, ${m.withHeaders.toFixed(0)} B/s with RTP headers, ${m.pps.toFixed(1)} packets/s, over ${m.s.toFixed(1)} s`);
+        assert.ok(m.payload <= 300, `${m.who}: ${m.payload.toFixed(0)} B/s of audio payload on a quiet line, want at most 300 (DTX)`);
+      }
+      await a.locator('[data-action="call-hangup"]').click();
+      await b.locator(".call-screen").waitFor({ state: "detached" });
+      expectNoErrors(a);
+      expectNoErrors(b);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it("offers speaker/earpiece where the audio output can be chosen, in English and Chinese, and hides it elsewhere", async () => {
