@@ -306,15 +306,20 @@ func (k *counter) add(seq uint16, n int) {
 		k.started, k.first, k.high = true, uint64(seq), uint64(seq)
 		return
 	}
-	// Extend seq to the cycle nearest the highest seen.
-	ext := k.high&^0xffff | uint64(seq)
+	k.high = max(k.high, extend(k.high, seq))
+}
+
+// extend places a 16-bit sequence number in the cycle nearest high, the
+// highest extended sequence number seen.
+func extend(high uint64, seq uint16) uint64 {
+	ext := high&^0xffff | uint64(seq)
 	switch {
-	case ext+0x8000 < k.high:
+	case ext+0x8000 < high:
 		ext += 0x10000
-	case ext > k.high+0x8000 && ext >= 0x10000:
+	case ext > high+0x8000 && ext >= 0x10000:
 		ext -= 0x10000
 	}
-	k.high = max(k.high, ext)
+	return ext
 }
 
 func (k *counter) lost() int64 {

@@ -55,13 +55,7 @@ func (m *voiceMeter) add(seq uint16, ts uint32, payload []byte, at time.Time) {
 	if !m.started {
 		m.started, m.first, m.high = true, uint64(seq), uint64(seq)
 	}
-	ext := m.high&^0xffff | uint64(seq)
-	switch {
-	case ext+0x8000 < m.high:
-		ext += 0x10000
-	case ext > m.high+0x8000 && ext >= 0x10000:
-		ext -= 0x10000
-	}
+	ext := extend(m.high, seq)
 	if ext < m.first { // older than the first packet: not counted
 		return
 	}

@@ -5,10 +5,8 @@
 // browser can choose the audio output and hides where it cannot.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch, startServer, skipReason } from "./harness.mjs";
+import { launch, OUT, startServer, skipReason, toneWav } from "./harness.mjs";
 import { device, people } from "./people.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
 
@@ -45,27 +43,6 @@ async function fakeOutputs(page, supported) {
     };
   }, supported);
   await page.reload();
-}
-
-// silenceWav writes seconds of digital silence (16-bit mono PCM), a quiet
-// line for the fake microphone.
-function silenceWav(path, seconds = 3, rate = 16000) {
-  const n = seconds * rate;
-  const b = Buffer.alloc(44 + n * 2);
-  b.write("RIFF", 0);
-  b.writeUInt32LE(36 + n * 2, 4);
-  b.write("WAVEfmt ", 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write("data", 36);
-  b.writeUInt32LE(n * 2, 40);
-  writeFileSync(path, b);
-  return path;
 }
 
 // measure places a voice call from a to b and returns each side's audio
@@ -139,7 +116,7 @@ describe("call quality", { skip }, () => {
   });
 
   it("sends far less on a quiet line (DTX)", async () => {
-    const quiet = await launch([`--use-file-for-fake-audio-capture=${silenceWav(join(tmpdir(), "hongyan-e2e-silence.wav"))}`]);
+    const quiet = await launch([`--use-file-for-fake-audio-capture=${toneWav(join(OUT, "silence.wav"), 3, 16000, 0)}`]);
     try {
       const a = await device(quiet, server, "cq_dan");
       const b = await device(quiet, server, "cq_eve");
