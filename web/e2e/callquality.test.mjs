@@ -90,14 +90,17 @@ describe("call quality", { skip }, () => {
   it("sends a voice call's audio at most 1,024 B/s of payload, with FEC and DTX; the video sender is capped", async () => {
     const a = await device(browser, server, "cq_dan");
     const b = await device(browser, server, "cq_eve");
+    await fakeOutputs(a, true);
     // The fake microphone plays a steady tone: a talking line.
     for (const m of await measure(a, b, eve.session.user)) {
       console.log(`voice, talking, ${m.who}: ${m.payload.toFixed(0)} B/s audio payload, ${m.withHeaders.toFixed(0)} B/s with RTP headers, ${m.pps.toFixed(1)} packets/s, over ${m.s.toFixed(1)} s`);
       assert.ok(m.payload > 0, `${m.who}: no audio sent`);
       assert.ok(m.payload <= 1024, `${m.who}: ${m.payload.toFixed(0)} B/s of audio payload, want at most 1,024`);
     }
-    // The sender itself is capped at 8 kbit/s.
+    // The sender itself is capped at 8 kbit/s. A desktop, even with
+    // outputs to choose from, has no speaker/earpiece switch.
     await a.locator('.call-screen[data-audio-max-bitrate="8000"]').waitFor();
+    assert.equal(await a.locator('[data-action="call-speaker"]').count(), 0);
     await a.locator('[data-action="call-hangup"]').click();
     await b.locator(".call-screen").waitFor({ state: "detached" });
 

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "08ae091972f72ec4";
-const SHELL = ["/","/assets/admin-D0lrdY4_.js","/assets/decode-ZjkDR2x9.js","/assets/index-19ot3iIe.js","/assets/index-B4dNyOaK.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "22534e73f9f58739";
+const SHELL = ["/","/assets/admin-Cor8wFZJ.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-DTAPlrCq.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

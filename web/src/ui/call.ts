@@ -95,7 +95,9 @@ const canSink = typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMe
 const canSelect = () => typeof (navigator.mediaDevices as { selectAudioOutput?: unknown } | undefined)?.selectAudioOutput === "function";
 
 async function findOutputs(a: Active): Promise<void> {
-  if (!canSink) return;
+  // Phones and tablets only: a desktop's outputs are not an ear and a
+  // loudspeaker.
+  if (!canSink || !window.matchMedia?.("(pointer: coarse)").matches) return;
   try {
     a.outputs = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audiooutput" && d.deviceId);
   } catch {
