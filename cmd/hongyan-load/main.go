@@ -10,6 +10,7 @@
 //	hongyan-load w6-oa [--followers 100000] [--users 100] [--senders 16] [--inflight 4] [--duration 10s] [--storage sqlite|postgres] [--json]
 //	hongyan-load w8-money --server http://127.0.0.1:8080 --users 100 --duration 60s [--json]
 //	hongyan-load w9-calls [--server http://127.0.0.1:8080] [--users 8] [--duration 20s] [--json]
+//	hongyan-load w9-calls --users 40 --calls 100 --talk 5s --duration 10m --drop 0.05 --jitter 200ms [--seed 1] [--json]
 //	hongyan-load attack-frames --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 300] [--frame-bytes 2097152] [--duration 15s]
 //	hongyan-load attack-idle --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 21000] [--duration 15s]
 //	hongyan-load attack-recovery --server http://127.0.0.1:8080 --admin http://127.0.0.1:6061 [--conns 8] [--frame-bytes 1048576] [--duration 15s]
@@ -128,7 +129,9 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&opt.Followers, "followers", 100_000, "w6-oa: followers of the broadcast (--users of them real and online, the rest synthetic, seeded in the node's store)")
 	fs.StringVar(&opt.TURN.Addr, "turn-addr", "", "turn-relay with --server: the node's TURN UDP address (host:port)")
 	fs.StringVar(&opt.TURN.Secret, "turn-secret", "", "turn-relay with --server: the node's TURN secret (turn.secret or <data>/turn.secret)")
-	drop := fs.Float64("drop", 0, "turn-relay: an impairment proxy in front of TURN drops this share (0–1) of datagrams each way")
+	fs.DurationVar(&opt.CallTalk, "talk", time.Second, "w9-calls: how long each call talks")
+	fs.IntVar(&opt.MaxCalls, "calls", 0, "w9-calls: stop after placing this many calls (0: until --duration ends)")
+	drop := fs.Float64("drop", 0, "turn-relay, w9-calls: an impairment proxy in front of TURN drops this share (0–1) of datagrams each way (w9-calls: the callers relay through it)")
 	delay := fs.Duration("delay", 0, "turn-relay: … adds this delay each way")
 	jitter := fs.Duration("jitter", 0, "turn-relay: … adds a random delay up to this each way")
 	reorder := fs.Float64("reorder", 0, "turn-relay: … holds back this share (0–1) of datagrams 20 ms so that later ones overtake them")

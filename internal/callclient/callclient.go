@@ -1,6 +1,6 @@
 // Package callclient places and answers one-to-one calls through a
 // Hongyan node from Go, with WebRTC (pion) and synthetic media: Opus-framed
-// RTP every 20 ms (a fixed synthetic payload, not encoded speech: the
+// RTP every 40 ms, sized as the web client's measured voice (a fixed synthetic payload, not encoded speech: the
 // figures count packets and bytes, not sound), and for video calls VP8-
 // framed packets at 30 frames a second. The CLI (`hongyan cli call`), the
 // load generator and tests use it.
@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,14 +32,27 @@ type Options struct {
 	// Talk is how long media flows before this side hangs up (0: until
 	// the other side hangs up; placing: 5 s).
 	Talk time.Duration
-	// OpusBytes is the size of each synthetic 20 ms Opus frame (default
-	// 40, about what a voice at 16 kbit/s takes).
+	// OpusBytes is the size of each synthetic Opus packet, sent every
+	// Ptime. The defaults (27 bytes every 40 ms: 675 B/s of payload) are
+	// what the web client's voice calls were measured to send (Opus at
+	// 8 kbit/s at most, 40 ms packets, FEC and DTX; Chromium's fake
+	// microphone playing a steady tone: 673–681 B/s of payload).
 	OpusBytes int
+	Ptime     time.Duration
 	// MediaTimeout: a call whose media does not flow this long after the
-	// answer fails (default 20 s).
+	// answer fails (default 30 s: on a lossy, loaded line TURN allocation,
+	// ICE and DTLS retransmit and took up to 12 s in w9-calls; the
+	// browser's ICE gives up after about 30 s too).
 	MediaTimeout time.Duration
 	// RingWait: answering, how long to wait for a call (default 2 min).
 	RingWait time.Duration
+	// TURNVia, when set, replaces the address of the node's TURN-over-UDP
+	// servers (host:port), e.g. with an impairment proxy in front of
+	// TURN; the other ICE servers are left out.
+	TURNVia string
+	// RelayOnly gathers relay candidates only (ICE transport policy
+	// "relay"), so that media goes through TURN.
+	RelayOnly bool
 }
 
 // Result is how a call went, as `hongyan cli call` prints it.
@@ -56,6 +70,9 @@ type Result struct {
 	PacketsLost     int64  `json:"packets_lost"`
 	BytesSent       int64  `json:"bytes_sent"`
 	BytesReceived   int64  `json:"bytes_received"`
+	// Voice is the received voice stream's quality, with its estimated
+	// MOS.
+	Voice *Quality `json:"voice,omitempty"`
 }
 
 // Client is one device's call client. It reads the device's change log
@@ -200,10 +217,13 @@ func (o Options) defaults(talk time.Duration) Options {
 		o.Talk = talk
 	}
 	if o.OpusBytes <= 0 {
-		o.OpusBytes = 40
+		o.OpusBytes = 27
+	}
+	if o.Ptime <= 0 {
+		o.Ptime = 40 * time.Millisecond
 	}
 	if o.MediaTimeout <= 0 {
-		o.MediaTimeout = 20 * time.Second
+		o.MediaTimeout = 30 * time.Second
 	}
 	if o.RingWait <= 0 {
 		o.RingWait = 2 * time.Minute
@@ -286,15 +306,20 @@ func (k *counter) add(seq uint16, n int) {
 		k.started, k.first, k.high = true, uint64(seq), uint64(seq)
 		return
 	}
-	// Extend seq to the cycle nearest the highest seen.
-	ext := k.high&^0xffff | uint64(seq)
+	k.high = max(k.high, extend(k.high, seq))
+}
+
+// extend places a 16-bit sequence number in the cycle nearest high, the
+// highest extended sequence number seen.
+func extend(high uint64, seq uint16) uint64 {
+	ext := high&^0xffff | uint64(seq)
 	switch {
-	case ext+0x8000 < k.high:
+	case ext+0x8000 < high:
 		ext += 0x10000
-	case ext > k.high+0x8000 && ext >= 0x10000:
+	case ext > high+0x8000 && ext >= 0x10000:
 		ext -= 0x10000
 	}
-	k.high = max(k.high, ext)
+	return ext
 }
 
 func (k *counter) lost() int64 {
@@ -315,9 +340,9 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 	if err != nil {
 		return res, err
 	}
-	cfg := webrtc.Configuration{}
-	for _, s := range servers {
-		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.Urls, Username: s.Username, Credential: s.Credential})
+	cfg := webrtc.Configuration{ICEServers: iceServers(servers, o.TURNVia)}
+	if o.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
 	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
@@ -358,6 +383,7 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 		c.signal(sctx, g) // a lost candidate: others remain
 	})
 	var recv counter
+	var voice voiceMeter
 	firstMedia := make(chan time.Time, 1)
 	// media is the loop's view of firstMedia, set to nil once the first
 	// packet came; the track callback keeps its own, never changed.
@@ -368,7 +394,11 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 			if err != nil {
 				return
 			}
+			at := time.Now()
 			recv.add(p.SequenceNumber, p.MarshalSize())
+			if tr.Kind() == webrtc.RTPCodecTypeAudio {
+				voice.add(p.SequenceNumber, p.Timestamp, p.Payload, at)
+			}
 			select {
 			case firstMedia <- time.Now():
 			default:
@@ -419,6 +449,9 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 		res.PacketsReceived, res.BytesReceived = recv.packets, recv.size
 		recv.mu.Unlock()
 		res.PacketsLost = recv.lost()
+		if q := voice.quality(); q.Expected > 0 {
+			res.Voice = &q
+		}
 		return res, nil
 	}
 	for {
@@ -472,7 +505,7 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 			connected = nil
 			if !sending {
 				sending = true
-				go send(audio, video, o.OpusBytes, &sent, &sentBytes, stopSend)
+				go send(audio, video, o.OpusBytes, o.Ptime, &sent, &sentBytes, stopSend)
 			}
 		case at := <-media:
 			media = nil
@@ -504,23 +537,56 @@ func (c *Client) talk(ctx context.Context, v *pb.Call, servers []*pb.IceServer, 
 	}
 }
 
+// iceServers is the node's ICE servers for pion; with via, only its
+// TURN-over-UDP ones, pointed at via.
+func iceServers(servers []*pb.IceServer, via string) []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, s := range servers {
+		urls := s.Urls
+		if via != "" {
+			urls = nil
+			for _, u := range s.Urls {
+				if rest, ok := strings.CutPrefix(u, "turn:"); ok && strings.HasSuffix(rest, "?transport=udp") {
+					urls = append(urls, "turn:"+via+"?transport=udp")
+				}
+			}
+			if len(urls) == 0 {
+				continue
+			}
+		}
+		out = append(out, webrtc.ICEServer{URLs: urls, Username: s.Username, Credential: s.Credential})
+	}
+	return out
+}
+
 func (c *Client) fail(res Result, err error) (Result, error) {
 	c.hangup(res.Call, true)
 	return res, err
 }
 
-// send writes a synthetic Opus frame every 20 ms (and a VP8-framed video
+// send writes a synthetic Opus packet every ptime (and a VP8-framed video
 // frame every 33 ms) until stop closes.
-func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, sent, bytes *atomic.Int64, stop <-chan struct{}) {
-	frame := make([]byte, opusBytes)
-	frame[0] = 0x78 // Opus TOC: SILK wideband, 20 ms, one frame
+func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, ptime time.Duration, sent, bytes *atomic.Int64, stop <-chan struct{}) {
+	frame := make([]byte, max(opusBytes, 9)) // room for the send time
+	// Opus TOC, one frame of SILK wideband: configurations 8–11 are
+	// 10, 20, 40 and 60 ms.
+	cfg := byte(9)
+	switch {
+	case ptime <= 10*time.Millisecond:
+		cfg = 8
+	case ptime >= 60*time.Millisecond:
+		cfg = 11
+	case ptime >= 40*time.Millisecond:
+		cfg = 10
+	}
+	frame[0] = cfg << 3
 	for i := 1; i < len(frame); i++ {
 		frame[i] = byte(i * 37)
 	}
 	// A VP8 key-frame-shaped payload (not decodable video).
 	vframe := make([]byte, 1200)
 	vframe[0], vframe[3], vframe[4], vframe[5] = 0x10, 0x9d, 0x01, 0x2a
-	at := time.NewTicker(20 * time.Millisecond)
+	at := time.NewTicker(ptime)
 	defer at.Stop()
 	var vt <-chan time.Time
 	if video != nil {
@@ -532,8 +598,9 @@ func send(audio, video *webrtc.TrackLocalStaticSample, opusBytes int, sent, byte
 		select {
 		case <-stop:
 			return
-		case <-at.C:
-			if audio.WriteSample(media.Sample{Data: frame, Duration: 20 * time.Millisecond}) == nil {
+		case now := <-at.C:
+			stamp(frame, now)
+			if audio.WriteSample(media.Sample{Data: frame, Duration: ptime}) == nil {
 				sent.Add(1)
 				bytes.Add(int64(len(frame) + 12))
 			}

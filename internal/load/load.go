@@ -66,8 +66,11 @@ type Options struct {
 	Followers       int
 	SeedOAFollowers func(ctx context.Context, appid string, n int) error
 
-	// turn-relay only
+	// turn-relay only (w9-calls: its Impair, and Addr with --server)
 	TURN TURNOptions
+	// w9-calls only
+	CallTalk time.Duration // how long each call talks (default 1 s)
+	MaxCalls int           // stop after placing this many calls (0: until Duration ends)
 	// sfu-rooms only
 	SFU SFUOptions
 

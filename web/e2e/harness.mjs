@@ -152,8 +152,8 @@ export async function startServer({ env = {} } = {}) {
 }
 
 // wav writes a short 440 Hz tone as 16-bit mono PCM, for Chromium's fake
-// microphone.
-export function toneWav(path, seconds = 3, rate = 16000) {
+// microphone (amplitude 0: silence, a quiet line).
+export function toneWav(path, seconds = 3, rate = 16000, amplitude = 12000) {
   const n = seconds * rate;
   const b = Buffer.alloc(44 + n * 2);
   b.write("RIFF", 0);
@@ -168,7 +168,7 @@ export function toneWav(path, seconds = 3, rate = 16000) {
   b.writeUInt16LE(16, 34);
   b.write("data", 36);
   b.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 12000), 44 + i * 2);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * amplitude), 44 + i * 2);
   writeFileSync(path, b);
   return path;
 }

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "fd920473750938d5";
-const SHELL = ["/","/assets/admin-DRuCJlXT.js","/assets/decode-ZjkDR2x9.js","/assets/index-WfnlV_9U.css","/assets/index-ecsKs33j.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "0ed1e510aa743946";
+const SHELL = ["/","/assets/admin-3NqgUvj1.js","/assets/decode-ZjkDR2x9.js","/assets/index-D0uXJlrb.js","/assets/index-WfnlV_9U.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -29,6 +29,8 @@ export const callEn = {
   c_no_media: "The microphone or camera cannot be used: {0}",
   c_record_voice: "Voice call",
   c_record_video: "Video call",
+  c_speaker: "Speaker",
+  c_earpiece: "Earpiece",
 };
 
 export const callZh: Record<keyof typeof callEn, string> = {
@@ -60,4 +62,6 @@ export const callZh: Record<keyof typeof callEn, string> = {
   c_no_media: "无法使用麦克风或摄像头：{0}",
   c_record_voice: "语音通话",
   c_record_video: "视频通话",
+  c_speaker: "扬声器",
+  c_earpiece: "听筒",
 };

@@ -28,22 +28,118 @@ interface Active {
   timer?: number;
   keep?: number;
   box: HTMLElement;
+  // Audio output: speaker (loud) or earpiece, where the browser can
+  // choose (see outputs); undefined: not offered.
+  speaker?: boolean;
+  outputs: MediaDeviceInfo[];
+  // The connection failed: ICE restarts, and the call fails only if it
+  // does not come back by this timer.
+  failTimer?: number;
 }
 
 let active: Active | undefined;
 const incoming = new Map<string, HTMLElement>(); // ringing calls shown on this tab
 
-// Opus with in-band FEC and DTX: a voice call survives lost packets and
-// sends almost nothing in silence.
-function withOpusFec(sdp: string): string {
-  const m = /a=rtpmap:(\d+) opus\/48000/i.exec(sdp);
+// Voice: Opus at 8 kbit/s at most (wideband speech stays clear; a quiet
+// line with DTX sends a frame every 400 ms), in 40 ms packets (half the
+// packets, and their headers, of 20 ms ones), in-band FEC on so that a
+// lost packet is rebuilt from the next. A video call's audio gets more.
+export const VOICE_AUDIO_BPS = 8000;
+const VIDEO_AUDIO_BPS = 24000;
+const VOICE_PTIME = 40;
+// Video: at most this, and the browser lowers the frame rate and the
+// resolution together ("balanced") when the bandwidth estimate falls.
+const VIDEO_BPS = 800_000;
+
+// tuneOpus sets Opus's parameters on a local description. Each side's
+// fmtp says what it wants to receive, so both sides send in-band FEC,
+// DTX and at most maxaveragebitrate.
+function tuneOpus(sdp: string, video: boolean): string {
+  const m = /a=rtpmap:(\d+) opus\/48000[^\r\n]*/i.exec(sdp);
   if (!m) return sdp;
-  return sdp.replace(new RegExp(`a=fmtp:${m[1]} ([^\\r\\n]*)`), (line, params: string) => {
-    let p = params;
-    if (!/useinbandfec=/.test(p)) p += ";useinbandfec=1";
-    if (!/usedtx=/.test(p)) p += ";usedtx=1";
-    return line.replace(params, p);
+  const bps = video ? VIDEO_AUDIO_BPS : VOICE_AUDIO_BPS;
+  let out = sdp.replace(new RegExp(`a=fmtp:${m[1]} ([^\\r\\n]*)`), (_line, params: string) => {
+    const kv = params.split(";").filter((x) => x && !/^(useinbandfec|usedtx|maxaveragebitrate|stereo|sprop-stereo)=/.test(x.trim()));
+    kv.push("useinbandfec=1", "usedtx=1", `maxaveragebitrate=${bps}`, "stereo=0", "sprop-stereo=0");
+    return `a=fmtp:${m[1]} ${kv.join(";")}`;
   });
+  if (!video && !/a=ptime:/.test(out)) out = out.replace(m[0], `${m[0]}\r\na=ptime:${VOICE_PTIME}`);
+  return out;
+}
+
+// tuneSenders caps what this side sends: the audio bitrate (as the fmtp
+// asks the other side), and the video's bitrate and how it degrades.
+async function tuneSenders(a: Active): Promise<void> {
+  for (const s of a.pc?.getSenders() ?? []) {
+    const kind = s.track?.kind;
+    if (!kind) continue;
+    try {
+      const p = s.getParameters();
+      if (!p.encodings?.length) continue;
+      for (const e of p.encodings) e.maxBitrate = kind === "audio" ? (a.call.video ? VIDEO_AUDIO_BPS : VOICE_AUDIO_BPS) : VIDEO_BPS;
+      if (kind === "video") (p as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = "balanced";
+      await s.setParameters(p);
+      const got = s.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
+      a.box.dataset[`${kind}MaxBitrate`] = String(got.encodings[0]?.maxBitrate ?? "");
+      if (kind === "video") a.box.dataset.videoDegradation = got.degradationPreference ?? "";
+    } catch {
+      /* not yet negotiated, or not supported: the fmtp still applies */
+    }
+  }
+}
+
+// Audio output: a phone's browser may let the page choose between the
+// loudspeaker and the earpiece (setSinkId on the element that plays, or
+// the chooser of selectAudioOutput). Where it cannot, nothing is offered.
+const canSink = typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMediaElement.prototype;
+const canSelect = () => typeof (navigator.mediaDevices as { selectAudioOutput?: unknown } | undefined)?.selectAudioOutput === "function";
+
+async function findOutputs(a: Active): Promise<void> {
+  // Phones and tablets only: a desktop's outputs are not an ear and a
+  // loudspeaker.
+  if (!canSink || !window.matchMedia?.("(pointer: coarse)").matches) return;
+  try {
+    a.outputs = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audiooutput" && d.deviceId);
+  } catch {
+    a.outputs = [];
+  }
+  if (a.outputs.length >= 2 || canSelect()) {
+    a.speaker = a.call.video; // a voice call starts at the ear, a video call aloud
+    if (active === a) render();
+    void applyOutput(a, false);
+  }
+}
+
+// outputFor picks the device for the speaker or the earpiece by its label
+// (on phones "Speakerphone"/"Earpiece" or the like), else by position.
+function outputFor(a: Active, speaker: boolean): string | undefined {
+  const re = speaker ? /speaker|扬声器|loud/i : /earpiece|receiver|handset|听筒|phone call|communications/i;
+  const named = a.outputs.find((d) => re.test(d.label) || re.test(d.deviceId));
+  if (named) return named.deviceId;
+  const rest = a.outputs.filter((d) => d.deviceId !== "default" && d.deviceId !== "communications");
+  if (speaker) return a.outputs.find((d) => d.deviceId === "default")?.deviceId ?? rest[0]?.deviceId;
+  return rest[rest.length - 1]?.deviceId;
+}
+
+async function applyOutput(a: Active, choose: boolean): Promise<void> {
+  const el = a.box.querySelector<HTMLMediaElement>("video.call-remote") as (HTMLMediaElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+  if (!el?.setSinkId || a.speaker === undefined) return;
+  let id = outputFor(a, a.speaker);
+  if (choose && canSelect() && (!id || a.outputs.length < 2)) {
+    try {
+      const md = navigator.mediaDevices as unknown as { selectAudioOutput: () => Promise<MediaDeviceInfo> };
+      id = (await md.selectAudioOutput()).deviceId;
+    } catch {
+      return; // the chooser was dismissed
+    }
+  }
+  if (!id) return;
+  try {
+    await el.setSinkId(id);
+    a.box.dataset.audioOutput = id;
+  } catch {
+    /* the device went away: the current output stays */
+  }
 }
 
 async function getMedia(video: boolean): Promise<MediaStream | undefined> {
@@ -85,7 +181,8 @@ export async function placeCall(peer: bigint, video: boolean): Promise<void> {
 function newActive(call: Call, offerer: boolean, ice: IceServer[], local: MediaStream): Active {
   const box = h("div", { class: "call-screen", attrs: { role: "dialog", "aria-modal": "true", "aria-label": t(call.video ? "c_video" : "c_voice") }, data: { call: String(call.id) } });
   document.body.appendChild(box);
-  const a: Active = { call, offerer, ice, local, early: [], pending: [], haveRemote: false, negotiated: false, muted: false, cameraOff: false, box };
+  const a: Active = { call, offerer, ice, local, early: [], pending: [], haveRemote: false, negotiated: false, muted: false, cameraOff: false, box, outputs: [] };
+  void findOutputs(a);
   a.keep = window.setInterval(() => {
     if (a.call.state === CallState.ACTIVE) app.conn.done("callKeepalive", { call: a.call.id }).catch(() => {});
   }, 15000);
@@ -126,11 +223,23 @@ function connect(a: Active): void {
     if (v && v.srcObject !== stream) v.srcObject = stream;
   };
   pc.onconnectionstatechange = () => {
-    if (pc.connectionState === "connected" && !a.started) {
-      a.started = Date.now();
-      render();
+    if (pc.connectionState === "connected") {
+      window.clearTimeout(a.failTimer);
+      a.failTimer = undefined;
+      if (!a.started) {
+        a.started = Date.now();
+        render();
+      }
     }
-    if (pc.connectionState === "failed") void hangup(true);
+    // A bad network can fail ICE for a while (consent checks lost): the
+    // placing side restarts ICE, and the call fails only if the
+    // connection does not come back within ICE_GRACE_MS.
+    if (pc.connectionState === "failed" && a.failTimer === undefined) {
+      a.failTimer = window.setTimeout(() => {
+        if (active === a && pc.connectionState !== "connected") void hangup(true);
+      }, ICE_GRACE_MS);
+      if (a.offerer && a.negotiated) pc.restartIce();
+    }
   };
   pc.onnegotiationneeded = () => {
     if (a.negotiated) void offer(a);
@@ -139,12 +248,16 @@ function connect(a: Active): void {
   for (const g of a.early.splice(0)) void onSignal(g);
 }
 
+// ICE_GRACE_MS is how long a failed connection has to come back.
+const ICE_GRACE_MS = 20000;
+
 async function offer(a: Active): Promise<void> {
   const pc = a.pc!;
   const o = await pc.createOffer();
-  o.sdp = withOpusFec(o.sdp ?? "");
+  o.sdp = tuneOpus(o.sdp ?? "", a.call.video);
   await pc.setLocalDescription(o);
   signal(a.call.id, { kind: CallSignalKind.OFFER, sdp: o.sdp });
+  void tuneSenders(a);
 }
 
 async function onSignal(g: CallSignal): Promise<void> {
@@ -158,16 +271,18 @@ async function onSignal(g: CallSignal): Promise<void> {
         await pc.setRemoteDescription({ type: "offer", sdp: g.sdp });
         await flush(a);
         const ans = await pc.createAnswer();
-        ans.sdp = withOpusFec(ans.sdp ?? "");
+        ans.sdp = tuneOpus(ans.sdp ?? "", a.call.video);
         await pc.setLocalDescription(ans);
         signal(a.call.id, { kind: CallSignalKind.ANSWER, sdp: ans.sdp });
         a.negotiated = true;
+        void tuneSenders(a);
         break;
       }
       case CallSignalKind.ANSWER:
         await pc.setRemoteDescription({ type: "answer", sdp: g.sdp });
         await flush(a);
         a.negotiated = true;
+        void tuneSenders(a);
         break;
       case CallSignalKind.CANDIDATE:
         if (!g.candidate) break;
@@ -203,6 +318,7 @@ function finish(c: Call): void {
   active = undefined;
   window.clearInterval(a.keep);
   window.clearInterval(a.timer);
+  window.clearTimeout(a.failTimer);
   a.pc?.close();
   a.local.getTracks().forEach((x) => x.stop());
   a.box.remove();
@@ -238,17 +354,31 @@ async function switchVideo(): Promise<void> {
   render();
 }
 
-// tick shows the duration and how many bytes arrived (the call screen's
-// data-inbound-bytes; a quality hint and what the browser tests read).
+// tick shows the duration and how many bytes arrived and left (the call
+// screen's data-inbound-bytes, data-audio-sent-bytes and
+// data-audio-header-bytes: RTP payload and header bytes of the outbound
+// audio; a quality hint and what the browser tests read).
 async function tick(a: Active): Promise<void> {
   const el = a.box.querySelector("[data-call-status]");
   if (a.started && el) el.textContent = mmss(Date.now() - a.started);
   if (!a.pc) return;
   let bytes = 0;
-  (await a.pc.getStats()).forEach((r: { type: string; bytesReceived?: number }) => {
+  let audioSent = 0;
+  let audioHeaders = 0;
+  let audioPackets = 0;
+  (await a.pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number; bytesSent?: number; headerBytesSent?: number; packetsSent?: number }) => {
     if (r.type === "inbound-rtp") bytes += r.bytesReceived ?? 0;
+    if (r.type === "outbound-rtp" && r.kind === "audio") {
+      audioSent += r.bytesSent ?? 0;
+      audioHeaders += r.headerBytesSent ?? 0;
+      audioPackets += r.packetsSent ?? 0;
+    }
   });
+  a.box.dataset.audioPackets = String(audioPackets);
   a.box.dataset.inboundBytes = String(bytes);
+  a.box.dataset.audioSentBytes = String(audioSent);
+  a.box.dataset.audioHeaderBytes = String(audioHeaders);
+  a.box.dataset.statsAt = String(Date.now());
 }
 
 function render(): void {
@@ -287,6 +417,13 @@ function render(): void {
             if (videoTrack) videoTrack.enabled = !a.cameraOff;
             render();
           }, a.cameraOff ? "on" : "")
+        : "",
+      a.speaker !== undefined
+        ? button(a.speaker ? t("c_speaker") : t("c_earpiece"), "call-speaker", I.broadcast, () => {
+            a.speaker = !a.speaker;
+            render();
+            void applyOutput(a, true);
+          }, a.speaker ? "on" : "")
         : "",
       c.state === CallState.ACTIVE ? button(c.video ? t("c_to_voice") : t("c_to_video"), "call-switch", c.video ? I.phone : I.video, () => void switchVideo()) : "",
       button(t("c_hangup"), "call-hangup", I.phone, () => void hangup(), "hangup"),
