@@ -57,7 +57,7 @@ func Handler(o Options) http.Handler {
 		o.ClientAddr = func(r *http.Request) string { return r.RemoteAddr }
 	}
 	a := &api{o}
-	mux := http.NewServeMux()
+	mux := hongyan.NewServeMux()
 	mux.HandleFunc("POST /admin/api/sign-in", a.signIn)
 	a.route(mux, "GET /admin/api/me", setupOK, a.me)
 	a.route(mux, "POST /admin/api/sign-out", setupOK, a.signOut)
@@ -86,7 +86,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("/admin/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such API"))
 	})
-	return headers(mux)
+	return hongyan.WithRoutes(headers(mux), mux)
 }
 
 // headers: API answers are never cached nor framed.
@@ -111,7 +111,7 @@ type req struct {
 	p     moderation.Principal
 }
 
-func (a *api) route(mux *http.ServeMux, pattern string, f flag, h func(w http.ResponseWriter, r req) error) {
+func (a *api) route(mux *hongyan.ServeMux, pattern string, f flag, h func(w http.ResponseWriter, r req) error) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := a.serve(w, r, f, h); err != nil {
 			writeError(w, err)

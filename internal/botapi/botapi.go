@@ -124,7 +124,7 @@ func (a *API) forget(id int64, c chan struct{}) {
 
 // Handler serves the API.
 func (a *API) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := hongyan.NewServeMux()
 	mux.HandleFunc("GET /bot/v1/me", a.auth(a.me))
 	mux.HandleFunc("POST /bot/v1/messages", a.auth(a.send))
 	mux.HandleFunc("GET /bot/v1/groups/{group}", a.auth(a.group))

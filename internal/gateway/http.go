@@ -16,7 +16,7 @@ import (
 // QR-login codes (/qr/login/{code}.png|.svg), live codes
 // (/qr/livecode/{token}.png|.svg).
 func (g *Gateway) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := hongyan.NewServeMux()
 	mux.Handle("GET /ws", g)
 	mux.HandleFunc("GET /avatar/{hash}", g.serveAvatar)
 	mux.HandleFunc("GET /qr/user/{file}", g.serveUserQR)

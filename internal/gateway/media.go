@@ -34,7 +34,7 @@ import (
 // Content-Security-Policy.
 
 // registerMediaRoutes adds the media endpoints when the node has media.
-func (g *Gateway) registerMediaRoutes(mux *http.ServeMux) {
+func (g *Gateway) registerMediaRoutes(mux *hongyan.ServeMux) {
 	if g.s.Media == nil {
 		return
 	}

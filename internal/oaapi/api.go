@@ -102,7 +102,7 @@ var Paths = []string{"/cgi-bin/", "/sns/", "/connect/oauth2/"}
 
 // Handler serves the API's paths.
 func (a *API) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := hongyan.NewServeMux()
 	a.tokenRoutes(mux)
 	a.menuRoutes(mux)
 	a.messageRoutes(mux)

@@ -11,7 +11,7 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-func (a *API) mediaRoutes(mux *http.ServeMux) {
+func (a *API) mediaRoutes(mux *hongyan.ServeMux) {
 	mux.HandleFunc("POST /cgi-bin/media/upload", a.authed("media/upload", a.mediaUpload))
 	mux.HandleFunc("GET /cgi-bin/media/get", a.authed("media/get", a.mediaGet))
 }

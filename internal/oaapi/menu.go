@@ -7,7 +7,7 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-func (a *API) menuRoutes(mux *http.ServeMux) {
+func (a *API) menuRoutes(mux *hongyan.ServeMux) {
 	mux.HandleFunc("POST /cgi-bin/menu/create", a.authed("menu/create", a.menuCreate))
 	mux.HandleFunc("GET /cgi-bin/menu/get", a.authed("menu/get", a.menuGet))
 	mux.HandleFunc("GET /cgi-bin/get_current_selfmenu_info", a.authed("menu/get", a.selfMenu))

@@ -11,7 +11,7 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-func (a *API) messageRoutes(mux *http.ServeMux) {
+func (a *API) messageRoutes(mux *hongyan.ServeMux) {
 	mux.HandleFunc("POST /cgi-bin/message/custom/send", a.authed("message/custom/send", a.customSend))
 	mux.HandleFunc("POST /cgi-bin/message/custom/typing", a.authed("message/custom/send", a.typing))
 	mux.HandleFunc("POST /cgi-bin/template/api_add_template", a.authed("template/api_add_template", a.addTemplate))

@@ -10,7 +10,7 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-func (a *API) oauthRoutes(mux *http.ServeMux) {
+func (a *API) oauthRoutes(mux *hongyan.ServeMux) {
 	mux.HandleFunc("GET /connect/oauth2/authorize", a.authorizePage)
 	mux.HandleFunc("GET /sns/oauth2/access_token", a.codeToToken)
 	mux.HandleFunc("GET /sns/oauth2/refresh_token", a.refreshToken)

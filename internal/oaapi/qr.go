@@ -11,7 +11,7 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-func (a *API) qrRoutes(mux *http.ServeMux) {
+func (a *API) qrRoutes(mux *hongyan.ServeMux) {
 	mux.HandleFunc("POST /cgi-bin/qrcode/create", a.authed("qrcode/create", a.qrCreate))
 	mux.HandleFunc("GET /cgi-bin/showqrcode", a.showQR)
 }

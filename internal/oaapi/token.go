@@ -10,7 +10,7 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-func (a *API) tokenRoutes(mux *http.ServeMux) {
+func (a *API) tokenRoutes(mux *hongyan.ServeMux) {
 	mux.HandleFunc("GET /cgi-bin/token", a.token)
 	mux.HandleFunc("POST /cgi-bin/stable_token", a.stableToken)
 	mux.HandleFunc("POST /cgi-bin/clear_quota", a.authed("", a.clearQuota))
