@@ -145,7 +145,9 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, use
 }
 
 // Get returns group id as the caller sees it; a former member still sees
-// it (Me.Active false).
+// it (Me.Active false), but only as it was named: what the group does
+// after they left (its announcement, avatar, owner, members, settings) is
+// no longer theirs to see.
 func (s *Service) Get(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) (View, error) {
 	m, err := s.store.Member(ctx, id, c.User)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
@@ -158,7 +160,16 @@ func (s *Service) Get(ctx context.Context, c hongyan.Caller, id hongyan.Conversa
 	if err != nil {
 		return View{}, err
 	}
-	return View{Group: g, Me: m}, nil
+	return viewOf(g, m), nil
+}
+
+// viewOf is group g as member m sees it: all of it while they are in it,
+// its ID, name and whether it is dissolved once they left.
+func viewOf(g Group, m Member) View {
+	if !m.Active {
+		g = Group{ID: g.ID, Name: g.Name, Dissolved: g.Dissolved, Created: g.Created}
+	}
+	return View{Group: g, Me: m}
 }
 
 // Name returns group id's name, which is what someone invited to it sees.
@@ -192,7 +203,7 @@ func (s *Service) List(ctx context.Context, c hongyan.Caller) ([]View, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, View{Group: g, Me: m})
+		out = append(out, viewOf(g, m))
 	}
 	return out, nil
 }
