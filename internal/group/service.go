@@ -57,6 +57,8 @@ type Service struct {
 	creates hongyan.RateLimiter
 	// screen is told of each join by QR code (nil: nobody).
 	screen JoinScreener
+	// suspensions says which groups are suspended (nil: none).
+	suspensions Suspensions
 }
 
 // JoinScreener looks at a user joining a group by its QR code (spam
@@ -243,6 +245,9 @@ func (s *Service) CanPost(ctx context.Context, id hongyan.ConversationID, user h
 	if err != nil {
 		return err
 	}
+	if err := s.notSuspended(ctx, id); err != nil {
+		return err
+	}
 	switch {
 	case m.Muted && !m.Admin():
 		return hongyan.Errorf(hongyan.CodeDenied, "you were muted in this group").WithReason(hongyan.ReasonMuted)
@@ -308,6 +313,9 @@ func (s *Service) change(ctx context.Context, id hongyan.ConversationID, user ho
 func (s *Service) Invite(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, users []hongyan.UserID) ([]Invitation, error) {
 	users, err := others(users, c.User, MaxBatch)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.notSuspended(ctx, id); err != nil {
 		return nil, err
 	}
 	if len(users) == 0 {
@@ -820,6 +828,9 @@ func (s *Service) Join(ctx context.Context, c hongyan.Caller, code string) (View
 	if err != nil {
 		return View{}, nil, err
 	}
+	if err := s.notSuspended(ctx, g.ID); err != nil {
+		return View{}, nil, err
+	}
 	if s.screen != nil {
 		if err := s.screen.ScreenJoin(ctx, c.User, g.ID); err != nil {
 			return View{}, nil, err
@@ -975,6 +986,9 @@ func (s *Service) JoinUpTo(ctx context.Context, id hongyan.ConversationID, user 
 	limit = min(limit, s.cfg.MaxMembers)
 	g, err := s.store.Group(ctx, id)
 	if err != nil {
+		return err
+	}
+	if err := s.notSuspended(ctx, id); err != nil {
 		return err
 	}
 	if m, err := s.store.Member(ctx, id, user); s.screen != nil && (err != nil || !m.Active) {

@@ -37,8 +37,10 @@ type Service struct {
 	pub      hongyan.Publisher
 	cfg      Config
 	signIns  hongyan.RateLimiter
-	hashing  chan struct{}
-	now      func() time.Time
+	// onSuspension is told of each suspension set or lifted (nil: nobody).
+	onSuspension func(kind TargetKind, target int64)
+	hashing      chan struct{}
+	now          func() time.Time
 }
 
 // New returns the service. Zero fields of cfg take their defaults.

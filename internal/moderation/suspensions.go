@@ -69,6 +69,7 @@ func (s *Service) Suspend(ctx context.Context, p Principal, kind TargetKind, tar
 	now := s.now()
 	sus := Suspension{Kind: kind, Target: target, Reason: reason, By: p.Admin, Start: now, End: now.Add(d)}
 	err := s.store.Suspend(ctx, sus, s.audit(p, "suspension.add", suspensionTarget(kind, target), "for "+d.String()+": "+reason))
+	s.changedSuspension(kind, target)
 	return sus, err
 }
 
@@ -80,7 +81,19 @@ func (s *Service) LiftSuspension(ctx context.Context, p Principal, kind TargetKi
 	if err := suspendable(kind, target); err != nil {
 		return err
 	}
-	return s.store.LiftSuspension(ctx, kind, target, s.now(), s.audit(p, "suspension.lift", suspensionTarget(kind, target), ""))
+	err := s.store.LiftSuspension(ctx, kind, target, s.now(), s.audit(p, "suspension.lift", suspensionTarget(kind, target), ""))
+	s.changedSuspension(kind, target)
+	return err
+}
+
+// OnSuspension has f told of each suspension this service sets or lifts
+// (the node's cache of them forgets the target).
+func (s *Service) OnSuspension(f func(kind TargetKind, target int64)) { s.onSuspension = f }
+
+func (s *Service) changedSuspension(kind TargetKind, target int64) {
+	if s.onSuspension != nil {
+		s.onSuspension(kind, target)
+	}
 }
 
 // Suspension returns target's suspension in force (an administrator).

@@ -448,8 +448,17 @@ var httpRows = map[string]httpRow{
 		return "/admin/api/oa/" + itoa(w.oa) + "/verified", map[string]any{"verified": true}
 	}, "UUUUUUUUDAA"},
 	"GET /admin/api/stats": {path("/admin/api/stats"), "UUUUUUUUAAA"},
-	"/admin/api/":          {path("/admin/api/nosuch"), "NNNNNNNNNNN"},
-	"GET /bot/v1/me":       {path("/bot/v1/me"), "UUUAAAAUUUU"},
+	// The suspension rows act on the official account (the HTTP rows of
+	// the official accounts' API ran before): suspended, then lifted.
+	"GET /admin/api/suspensions/{kind}/{target}": {func(w *world) (string, any) { return "/admin/api/suspensions/oa/" + itoa(w.oa), nil }, "UUUUUUUUAAA"},
+	"POST /admin/api/suspensions/{kind}/{target}": {func(w *world) (string, any) {
+		return "/admin/api/suspensions/oa/" + itoa(w.oa), map[string]string{"for": "1h", "reason": "matrix"}
+	}, "UUUUUUUUDAA"},
+	"POST /admin/api/suspensions/{kind}/{target}/lift": {func(w *world) (string, any) {
+		return "/admin/api/suspensions/oa/" + itoa(w.oa) + "/lift", map[string]string{}
+	}, "UUUUUUUUDAN"},
+	"/admin/api/":    {path("/admin/api/nosuch"), "NNNNNNNNNNN"},
+	"GET /bot/v1/me": {path("/bot/v1/me"), "UUUAAAAUUUU"},
 	"POST /bot/v1/messages": {func(w *world) (string, any) {
 		return "/bot/v1/messages", map[string]any{"chat": map[string]any{"type": "group", "id": w.group}, "text": "hi", "client_id": "mxb" + itoa(time.Now().UnixNano())}
 	}, "UUUADDDUUUU"},

@@ -35,6 +35,10 @@ func newModeration(cfg config.Config, db *stores.DB, accounts *account.Service, 
 	if sharedLimits(cfg) {
 		mod.UseLimiters(db.Limits().Limiters) // administrators' sign-in attempts count across the cluster
 	}
+	sus := newSuspensions(mod)
+	mod.OnSuspension(sus.forget)
+	groups.SetSuspensions(sus)
+	oas.SetSuspensions(sus)
 	return mod
 }
 

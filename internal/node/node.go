@@ -32,6 +32,7 @@ import (
 	"hongyan/internal/gateway"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 	"hongyan/internal/media"
 	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
@@ -62,7 +63,7 @@ type Node struct {
 	relays   *relays
 	sfu      *sfu.SFU
 	mod      *moderation.Service
-	routes   *hongyan.ServeMux // the patterns Handler serves
+	routes   *httpmux.Mux // the patterns Handler serves
 	calls    *call.Service
 	bots     *botRuntime
 	cfg      config.Config
@@ -203,7 +204,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		Metrics:                 gateway.NewMetrics(n.reg),
 	})
 
-	mux := hongyan.NewServeMux()
+	mux := httpmux.New()
 	n.routes = mux
 	// The gateway's paths (protocol, avatars, QR codes, media, exports);
 	// everything else is the web client.

@@ -56,9 +56,11 @@ const Unavailable = "该公众号暂时无法提供服务，请稍后再试"
 // Service implements the official-account rules. It is safe for
 // concurrent use.
 type Service struct {
-	store Store
-	pub   hongyan.Publisher
-	now   func() time.Time
+	// suspensions says which accounts are suspended (nil: none).
+	suspensions Suspensions
+	store       Store
+	pub         hongyan.Publisher
+	now         func() time.Time
 
 	mu       sync.RWMutex
 	sink     Sink
@@ -555,6 +557,9 @@ func (s *Service) answer(ctx context.Context, a Account, fan Fan, p Push, fallba
 
 // deliver stores a message from the account to user and tells the user.
 func (s *Service) deliver(ctx context.Context, id AccountID, user hongyan.UserID, c Content) (Message, error) {
+	if err := s.notSuspended(ctx, id); err != nil {
+		return Message{}, err
+	}
 	m, changes, err := s.store.AddMessage(ctx, Message{Account: id, User: user, Out: true, Content: c, Created: s.now()},
 		[]hongyan.Change{{User: user, Kind: hongyan.ChangeOAMessage}})
 	if err != nil {

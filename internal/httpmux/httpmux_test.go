@@ -1,4 +1,4 @@
-package hongyan
+package httpmux
 
 import (
 	"net/http"
@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-func TestServeMuxListsMountedRoutes(t *testing.T) {
-	inner := NewServeMux()
+func TestMuxListsMountedRoutes(t *testing.T) {
+	inner := New()
 	inner.HandleFunc("GET /api/a", func(http.ResponseWriter, *http.Request) {})
 	inner.Handle("POST /api/b", http.NotFoundHandler())
-	outer := NewServeMux()
+	outer := New()
 	wrapped := WithRoutes(http.StripPrefix("", inner), inner)
 	outer.Handle("/api/", wrapped)
 	outer.Handle("/api", wrapped) // mounted twice: listed once

@@ -1,16 +1,17 @@
-package hongyan
+// Package httpmux is an http.ServeMux that lists its routes, so that every
+// HTTP route a node serves can be enumerated (the authorisation matrix
+// checks that each has a row).
+package httpmux
 
 import (
 	"net/http"
 	"slices"
 )
 
-// A ServeMux is an http.ServeMux that remembers the patterns registered on
-// it, so that every HTTP route a node serves can be listed (the
-// authorisation matrix checks that each has a row). A handler mounted on it
-// that lists routes of its own (a Router) is recorded by those routes
-// rather than by its mount pattern.
-type ServeMux struct {
+// A Mux is an http.ServeMux that remembers the patterns registered on it.
+// A handler mounted on it that lists routes of its own (a Router) is
+// recorded by those routes rather than by its mount pattern.
+type Mux struct {
 	http.ServeMux
 	patterns []string
 }
@@ -21,11 +22,11 @@ type Router interface {
 	Routes() []string
 }
 
-// NewServeMux returns an empty ServeMux.
-func NewServeMux() *ServeMux { return &ServeMux{} }
+// New returns an empty Mux.
+func New() *Mux { return &Mux{} }
 
 // Handle registers h for pattern, as http.ServeMux.Handle does.
-func (m *ServeMux) Handle(pattern string, h http.Handler) {
+func (m *Mux) Handle(pattern string, h http.Handler) {
 	m.ServeMux.Handle(pattern, h)
 	if r, ok := h.(Router); ok {
 		for _, p := range r.Routes() {
@@ -39,13 +40,13 @@ func (m *ServeMux) Handle(pattern string, h http.Handler) {
 }
 
 // HandleFunc registers f for pattern, as http.ServeMux.HandleFunc does.
-func (m *ServeMux) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+func (m *Mux) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
 	m.ServeMux.HandleFunc(pattern, f)
 	m.patterns = append(m.patterns, pattern)
 }
 
 // Routes returns the patterns registered, in order.
-func (m *ServeMux) Routes() []string { return slices.Clone(m.patterns) }
+func (m *Mux) Routes() []string { return slices.Clone(m.patterns) }
 
 // WithRoutes returns h (typically middleware around routes) as a Router
 // that lists the routes of routes.
