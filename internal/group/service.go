@@ -88,7 +88,8 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // View is a group as one member sees it.
 type View struct {
 	Group
-	Me Member
+	Me        Member
+	Suspended bool // an administrator suspended the group (Get and List say)
 }
 
 var (
@@ -162,7 +163,20 @@ func (s *Service) Get(ctx context.Context, c hongyan.Caller, id hongyan.Conversa
 	if err != nil {
 		return View{}, err
 	}
-	return viewOf(g, m), nil
+	return s.withSuspension(ctx, viewOf(g, m))
+}
+
+// withSuspension marks v suspended when it is, for a member.
+func (s *Service) withSuspension(ctx context.Context, v View) (View, error) {
+	if !v.Me.Active {
+		return v, nil
+	}
+	err := s.notSuspended(ctx, v.ID)
+	if hongyan.ErrorReason(err) == hongyan.ReasonSuspended {
+		v.Suspended = true
+		return v, nil
+	}
+	return v, err
 }
 
 // viewOf is group g as member m sees it: all of it while they are in it,
@@ -205,7 +219,11 @@ func (s *Service) List(ctx context.Context, c hongyan.Caller) ([]View, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, viewOf(g, m))
+		v, err := s.withSuspension(ctx, viewOf(g, m))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -47,6 +47,9 @@ func TestSuspendGroup(t *testing.T) {
 				t.Errorf("%s while suspended: got %v, want failed_precondition (suspended)", what, err)
 			}
 		}
+		if got := call(t, member, frame("get_group", &pb.GroupRef{Group: g.Id})).GetGroup(); !got.GetSuspended() {
+			t.Errorf("a member's view while suspended: got %v, want suspended", got)
+		}
 		wantSuspended("a member's send", member, groupSend(g.Id, "s2", "during"))
 		wantSuspended("the owner's send", owner, groupSend(g.Id, "s3", "during"))
 		wantSuspended("an invitation", owner, frame("invite_group", &pb.GroupUsersRequest{Group: g.Id, Users: []int64{us[3].id}}))
@@ -55,6 +58,9 @@ func TestSuspendGroup(t *testing.T) {
 		mod.must("POST", path+"/lift", map[string]string{})
 		mod.want(http.StatusNotFound, "POST", path+"/lift", map[string]string{})
 		call(t, member, groupSend(g.Id, "s4", "after"))
+		if got := call(t, member, frame("get_group", &pb.GroupRef{Group: g.Id})).GetGroup(); got.GetSuspended() {
+			t.Errorf("a member's view after the lift: got %v, want not suspended", got)
+		}
 		audit := mod.must("GET", "/admin/api/audit", nil)
 		b, _ := json.Marshal(audit)
 		if !strings.Contains(string(b), "suspension.add") || !strings.Contains(string(b), "suspension.lift") {
@@ -94,6 +100,9 @@ func TestSuspendOfficialAccount(t *testing.T) {
 		}
 		path := "/admin/api/suspensions/oa/" + strconv.FormatInt(acct.Id, 10)
 		mod.must("POST", path, map[string]string{"for": "7d", "reason": "scam"})
+		if p := call(t, session(t, srv, fan), frame("oa_profile", &pb.OaRef{Account: acct.Id})).GetOaProfile(); !p.GetSuspended() {
+			t.Errorf("the profile while suspended: got %v, want suspended", p)
+		}
 		if code := token(); code != 48004 {
 			t.Errorf("token while suspended: errcode %d, want 48004", code)
 		}

@@ -172,6 +172,7 @@ type Profile struct {
 	Following bool
 	Followers int
 	Articles  []Article // recent published articles
+	Suspended bool      // an administrator suspended the account
 }
 
 // Profile returns account id as the caller sees it.
@@ -190,6 +191,11 @@ func (s *Service) Profile(ctx context.Context, c hongyan.Caller, id AccountID) (
 		return Profile{}, err
 	}
 	if p.Articles, err = s.store.Articles(ctx, id, true, 10); err != nil {
+		return Profile{}, err
+	}
+	if err := s.notSuspended(ctx, id); hongyan.ErrorReason(err) == hongyan.ReasonSuspended {
+		p.Suspended = true
+	} else if err != nil {
 		return Profile{}, err
 	}
 	return p, nil
