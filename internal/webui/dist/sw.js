@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "8f5c922b2cccc1a1";
-const SHELL = ["/","/assets/admin-DAKb3txc.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-vJl3ukE5.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "61db6b33ecc42048";
+const SHELL = ["/","/assets/admin-Djq6_QSY.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-cDzisooE.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
