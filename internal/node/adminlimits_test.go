@@ -16,6 +16,32 @@ import (
 	"hongyan/internal/postgres/pgtest"
 )
 
+// clusterOf2 starts two nodes sharing a new PostgreSQL schema and the NATS
+// server at natsURL, with limits.
+func clusterOf2(t *testing.T, natsURL string, limits config.Limits) ([]*httptest.Server, []*node.Node) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	var srvs []*httptest.Server
+	var nodes []*node.Node
+	for range 2 {
+		cfg := config.Default()
+		cfg.Storage.Driver, cfg.Storage.Postgres = "postgres", dsn
+		cfg.Data, cfg.Bus = t.TempDir(), natsURL
+		cfg.Limits = limits
+		n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatalf("node.New: %v", err)
+		}
+		srv := httptest.NewServer(n.Handler())
+		t.Cleanup(func() {
+			n.Close()
+			srv.Close()
+		})
+		srvs, nodes = append(srvs, srv), append(nodes, n)
+	}
+	return srvs, nodes
+}
+
 // Administrators' sign-in attempts count across the nodes of a cluster:
 // with limits.shared = "auto" on two nodes sharing PostgreSQL and NATS, 12
 // wrong passwords spread over both get 10 tries in all (the sign-in limit
@@ -23,34 +49,14 @@ import (
 // limits.shared = "memory" (the negative control) each node counts on its
 // own and all 12 reach the password check.
 func TestAdminSignInLimitHoldsAcrossNodes(t *testing.T) {
-	url := natsServer(t)
+	natsURL := natsServer(t)
 	for _, tc := range []struct {
 		shared  string
 		limited int // of 12 tries
 	}{{"auto", 2}, {"memory", 0}} {
 		t.Run(tc.shared, func(t *testing.T) {
-			dsn := pgtest.DSN(t)
-			var srvs []*httptest.Server
-			var first *node.Node
-			for range 2 {
-				cfg := config.Default()
-				cfg.Storage.Driver, cfg.Storage.Postgres = "postgres", dsn
-				cfg.Data, cfg.Bus = t.TempDir(), url
-				cfg.Limits = config.Limits{Shared: tc.shared}
-				n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-				if err != nil {
-					t.Fatalf("node.New: %v", err)
-				}
-				srv := httptest.NewServer(n.Handler())
-				t.Cleanup(func() {
-					n.Close()
-					srv.Close()
-				})
-				if first == nil {
-					first = n
-				}
-				srvs = append(srvs, srv)
-			}
+			srvs, nodes := clusterOf2(t, natsURL, config.Limits{Shared: tc.shared})
+			first := nodes[0]
 			if _, _, err := first.Moderation().CreateAdmin(t.Context(), moderation.System, "lim_"+tc.shared, moderation.RoleModerator); err != nil {
 				t.Fatalf("CreateAdmin: %v", err)
 			}
