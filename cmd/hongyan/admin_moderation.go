@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"strconv"
 	"time"
 
 	"hongyan/internal/adminapi"
@@ -56,6 +57,50 @@ func init() {
 				return err
 			}
 			return json.NewEncoder(out).Encode(penaltyOut(p))
+		},
+	})
+	registerAdmin("suspend", adminCommand{
+		usage: "oa|group ID --for DURATION --reason TEXT",
+		help:  "suspend an official account (it reaches no follower; its developer API is refused) or a group (no sends, invitations or joins) for DURATION (30m, 72h, 7d); prints the suspension",
+		run: func(ctx context.Context, n *node.Node, args []string, out io.Writer) error {
+			fs := newFlags("suspend")
+			dur := fs.String("for", "", "")
+			reason := fs.String("reason", "", "")
+			pos, err := parse(fs, args, 2)
+			if err != nil {
+				return err
+			}
+			id, err := strconv.ParseInt(pos[1], 10, 64)
+			if err != nil {
+				return hongyan.Errorf(hongyan.CodeInvalid, "ID is a number")
+			}
+			d, err := adminapi.ParseDuration(*dur)
+			if err != nil {
+				return err
+			}
+			sus, err := n.Moderation().Suspend(ctx, moderation.System, moderation.TargetKind(pos[0]), id, *reason, d)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(out).Encode(map[string]any{"kind": sus.Kind, "target": sus.Target, "reason": sus.Reason,
+				"start": sus.Start.Format(time.RFC3339), "end": sus.End.Format(time.RFC3339), "suspended": true})
+		},
+	})
+	registerAdmin("unsuspend", adminCommand{
+		usage: "oa|group ID",
+		help:  "lift the suspension of an official account or a group now",
+		run: func(ctx context.Context, n *node.Node, args []string, out io.Writer) error {
+			if len(args) != 2 {
+				return hongyan.Errorf(hongyan.CodeInvalid, "usage: unsuspend oa|group ID")
+			}
+			id, err := strconv.ParseInt(args[1], 10, 64)
+			if err != nil {
+				return hongyan.Errorf(hongyan.CodeInvalid, "ID is a number")
+			}
+			if err := n.Moderation().LiftSuspension(ctx, moderation.System, moderation.TargetKind(args[0]), id); err != nil {
+				return err
+			}
+			return json.NewEncoder(out).Encode(map[string]any{"kind": args[0], "target": id, "suspended": false})
 		},
 	})
 	registerAdmin("penalty list", adminCommand{

@@ -65,6 +65,19 @@ func TestAdminModerationCommands(t *testing.T) {
 		t.Errorf("create-admin with a bad role: exit %d err %q", code, errs)
 	}
 
+	if code, out, errs := admin1(t, dir, "suspend", "group", "42", "--for", "1h", "--reason", "spam"); code != 0 || !strings.Contains(out, `"suspended":true`) {
+		t.Errorf("suspend group 42: exit %d, out %q, err %q", code, out, errs)
+	}
+	if code, _, errs := admin1(t, dir, "suspend", "user", "42", "--for", "1h", "--reason", "spam"); code != 1 || !strings.Contains(errs, "invalid_argument") {
+		t.Errorf("suspend a user: exit %d err %q, want 1 and invalid_argument", code, errs)
+	}
+	if code, _, errs := admin1(t, dir, "unsuspend", "group", "42"); code != 0 {
+		t.Errorf("unsuspend group 42: exit %d err %q", code, errs)
+	}
+	if code, _, errs := admin1(t, dir, "unsuspend", "group", "42"); code != 1 || !strings.Contains(errs, "not_found") {
+		t.Errorf("unsuspend group 42 again: exit %d err %q, want 1 and not_found", code, errs)
+	}
+
 	code, out, errs = admin1(t, dir, "penalty", "add", "spammer1", "--kind", "ban", "--for", "7d", "--reason", "广告")
 	var p struct {
 		ID     int64

@@ -23,6 +23,7 @@ import (
 	"hongyan/internal/account"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 	"hongyan/internal/moderation"
 	"hongyan/internal/officialacct"
 )
@@ -57,7 +58,7 @@ func Handler(o Options) http.Handler {
 		o.ClientAddr = func(r *http.Request) string { return r.RemoteAddr }
 	}
 	a := &api{o}
-	mux := http.NewServeMux()
+	mux := httpmux.New()
 	mux.HandleFunc("POST /admin/api/sign-in", a.signIn)
 	a.route(mux, "GET /admin/api/me", setupOK, a.me)
 	a.route(mux, "POST /admin/api/sign-out", setupOK, a.signOut)
@@ -83,10 +84,13 @@ func Handler(o Options) http.Handler {
 	a.route(mux, "GET /admin/api/oa", 0, a.oaSearch)
 	a.route(mux, "POST /admin/api/oa/{id}/verified", 0, a.oaVerify)
 	a.route(mux, "GET /admin/api/stats", 0, a.stats)
+	a.route(mux, "GET /admin/api/suspensions/{kind}/{target}", 0, a.suspension)
+	a.route(mux, "POST /admin/api/suspensions/{kind}/{target}", 0, a.suspend)
+	a.route(mux, "POST /admin/api/suspensions/{kind}/{target}/lift", 0, a.liftSuspension)
 	mux.HandleFunc("/admin/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, hongyan.Errorf(hongyan.CodeNotFound, "no such API"))
 	})
-	return headers(mux)
+	return httpmux.WithRoutes(headers(mux), mux)
 }
 
 // headers: API answers are never cached nor framed.
@@ -111,7 +115,7 @@ type req struct {
 	p     moderation.Principal
 }
 
-func (a *api) route(mux *http.ServeMux, pattern string, f flag, h func(w http.ResponseWriter, r req) error) {
+func (a *api) route(mux *httpmux.Mux, pattern string, f flag, h func(w http.ResponseWriter, r req) error) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := a.serve(w, r, f, h); err != nil {
 			writeError(w, err)

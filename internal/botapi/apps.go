@@ -6,6 +6,7 @@ import (
 
 	"hongyan/internal/bot"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
 // Third-party apps on the bot API (docs/bots.md "Group apps"): the code
@@ -33,7 +34,7 @@ type ProfileCard struct {
 func (a *API) SetProfiles(p Profiles) { a.profiles = p }
 
 // appRoutes adds the app endpoints to mux.
-func (a *API) appRoutes(mux *http.ServeMux) {
+func (a *API) appRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("POST /bot/v1/apps/token", a.exchange)
 	mux.HandleFunc("GET /bot/v1/groups/{group}/members/{user}", a.auth(a.profile))
 }

@@ -20,6 +20,7 @@ import (
 
 	"hongyan/internal/bot"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
 // Ops is what a bot does as its account, filled by the node from the chat
@@ -128,7 +129,7 @@ func (a *API) forget(id int64, c chan struct{}) {
 
 // Handler serves the API.
 func (a *API) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := httpmux.New()
 	mux.HandleFunc("GET /bot/v1/me", a.auth(a.me))
 	mux.HandleFunc("POST /bot/v1/messages", a.auth(a.send))
 	mux.HandleFunc("GET /bot/v1/groups/{group}", a.auth(a.group))

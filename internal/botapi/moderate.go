@@ -8,6 +8,7 @@ import (
 
 	"hongyan/internal/bot"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
 // Remover removes a message of a group on behalf of its owner (who
@@ -21,7 +22,7 @@ type Remover interface {
 // answers unimplemented.
 func (a *API) SetRemover(r Remover) { a.remover = r }
 
-func (a *API) moderationRoutes(mux *http.ServeMux) {
+func (a *API) moderationRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("DELETE /bot/v1/groups/{group}/messages/{message}", a.auth(a.removeMessage))
 }
 

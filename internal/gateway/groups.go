@@ -153,7 +153,7 @@ func (g *Gateway) groupPB(v group.View) *pb.Group {
 		Id: int64(v.ID), Name: v.Name, Announcement: v.Announcement, Owner: int64(v.Owner),
 		Approval: v.Approval, MutedAll: v.MutedAll, MemberCount: uint32(v.Members), MaxMembers: uint32(g.opt.MaxGroupMembers),
 		Created: v.Created.UnixMilli(), Role: pb.GroupRole(v.Me.Role), Nickname: v.Me.Nickname, Saved: v.Me.Saved,
-		ShowNicknames: v.Me.ShowNicknames, Muted: v.Me.Muted, Dissolved: v.Dissolved,
+		ShowNicknames: v.Me.ShowNicknames, Muted: v.Me.Muted, Dissolved: v.Dissolved, Suspended: v.Suspended,
 	}
 	if v.Avatar != "" {
 		out.Avatar = "/avatar/" + v.Avatar

@@ -9,6 +9,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
 // Handler serves the client protocol (/ws) and the client's HTTP endpoints:
@@ -16,7 +17,7 @@ import (
 // QR-login codes (/qr/login/{code}.png|.svg), live codes
 // (/qr/livecode/{token}.png|.svg).
 func (g *Gateway) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := httpmux.New()
 	mux.Handle("GET /ws", g)
 	mux.HandleFunc("GET /avatar/{hash}", g.serveAvatar)
 	mux.HandleFunc("GET /qr/user/{file}", g.serveUserQR)

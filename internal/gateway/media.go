@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 	"hongyan/internal/media"
 )
 
@@ -34,7 +35,7 @@ import (
 // Content-Security-Policy.
 
 // registerMediaRoutes adds the media endpoints when the node has media.
-func (g *Gateway) registerMediaRoutes(mux *http.ServeMux) {
+func (g *Gateway) registerMediaRoutes(mux *httpmux.Mux) {
 	if g.s.Media == nil {
 		return
 	}

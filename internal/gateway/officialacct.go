@@ -545,7 +545,7 @@ func oaOperatedPB(a oa.Account, role oa.Role) *pb.OaAccount {
 }
 
 func oaProfilePB(p oa.Profile) *pb.OaProfile {
-	out := &pb.OaProfile{Account: oaAccountPB(p.Account), Following: p.Following, Followers: int64(p.Followers)}
+	out := &pb.OaProfile{Account: oaAccountPB(p.Account), Following: p.Following, Followers: int64(p.Followers), Suspended: p.Suspended}
 	for _, a := range p.Articles {
 		out.Articles = append(out.Articles, &pb.OaArticleSummary{Id: a.ID, Title: a.Title, Digest: a.Digest, Cover: a.Cover, Published: a.Published.UnixMilli()})
 	}

@@ -57,6 +57,8 @@ type Service struct {
 	creates hongyan.RateLimiter
 	// screen is told of each join by QR code (nil: nobody).
 	screen JoinScreener
+	// suspensions says which groups are suspended (nil: none).
+	suspensions Suspensions
 }
 
 // JoinScreener looks at a user joining a group by its QR code (spam
@@ -86,7 +88,8 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // View is a group as one member sees it.
 type View struct {
 	Group
-	Me Member
+	Me        Member
+	Suspended bool // an administrator suspended the group (Get and List say)
 }
 
 var (
@@ -145,7 +148,9 @@ func (s *Service) Create(ctx context.Context, c hongyan.Caller, name string, use
 }
 
 // Get returns group id as the caller sees it; a former member still sees
-// it (Me.Active false).
+// it (Me.Active false), but only as it was named: what the group does
+// after they left (its announcement, avatar, owner, members, settings) is
+// no longer theirs to see.
 func (s *Service) Get(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID) (View, error) {
 	m, err := s.store.Member(ctx, id, c.User)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
@@ -158,7 +163,29 @@ func (s *Service) Get(ctx context.Context, c hongyan.Caller, id hongyan.Conversa
 	if err != nil {
 		return View{}, err
 	}
-	return View{Group: g, Me: m}, nil
+	return s.withSuspension(ctx, viewOf(g, m))
+}
+
+// withSuspension marks v suspended when it is, for a member.
+func (s *Service) withSuspension(ctx context.Context, v View) (View, error) {
+	if !v.Me.Active {
+		return v, nil
+	}
+	err := s.notSuspended(ctx, v.ID)
+	if hongyan.ErrorReason(err) == hongyan.ReasonSuspended {
+		v.Suspended = true
+		return v, nil
+	}
+	return v, err
+}
+
+// viewOf is group g as member m sees it: all of it while they are in it,
+// its ID, name and whether it is dissolved once they left.
+func viewOf(g Group, m Member) View {
+	if !m.Active {
+		g = Group{ID: g.ID, Name: g.Name, Dissolved: g.Dissolved, Created: g.Created}
+	}
+	return View{Group: g, Me: m}
 }
 
 // Name returns group id's name, which is what someone invited to it sees.
@@ -192,7 +219,11 @@ func (s *Service) List(ctx context.Context, c hongyan.Caller) ([]View, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, View{Group: g, Me: m})
+		v, err := s.withSuspension(ctx, viewOf(g, m))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -230,6 +261,9 @@ func (s *Service) active(ctx context.Context, id hongyan.ConversationID, user ho
 func (s *Service) CanPost(ctx context.Context, id hongyan.ConversationID, user hongyan.UserID, mentions []hongyan.UserID, all bool) error {
 	g, m, err := s.active(ctx, id, user)
 	if err != nil {
+		return err
+	}
+	if err := s.notSuspended(ctx, id); err != nil {
 		return err
 	}
 	switch {
@@ -297,6 +331,9 @@ func (s *Service) change(ctx context.Context, id hongyan.ConversationID, user ho
 func (s *Service) Invite(ctx context.Context, c hongyan.Caller, id hongyan.ConversationID, users []hongyan.UserID) ([]Invitation, error) {
 	users, err := others(users, c.User, MaxBatch)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.notSuspended(ctx, id); err != nil {
 		return nil, err
 	}
 	if len(users) == 0 {
@@ -809,6 +846,9 @@ func (s *Service) Join(ctx context.Context, c hongyan.Caller, code string) (View
 	if err != nil {
 		return View{}, nil, err
 	}
+	if err := s.notSuspended(ctx, g.ID); err != nil {
+		return View{}, nil, err
+	}
 	if s.screen != nil {
 		if err := s.screen.ScreenJoin(ctx, c.User, g.ID); err != nil {
 			return View{}, nil, err
@@ -964,6 +1004,9 @@ func (s *Service) JoinUpTo(ctx context.Context, id hongyan.ConversationID, user 
 	limit = min(limit, s.cfg.MaxMembers)
 	g, err := s.store.Group(ctx, id)
 	if err != nil {
+		return err
+	}
+	if err := s.notSuspended(ctx, id); err != nil {
 		return err
 	}
 	if m, err := s.store.Member(ctx, id, user); s.screen != nil && (err != nil || !m.Active) {

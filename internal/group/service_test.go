@@ -127,3 +127,16 @@ func TestGroupsCreatedPerHour(t *testing.T) {
 		t.Errorf("got %d groups created, want 4", st.created)
 	}
 }
+
+// A former member sees the group by name only: what it announces and who
+// is in it after they left are not theirs.
+func TestFormerMemberSeesOnlyTheName(t *testing.T) {
+	g := Group{ID: 7, Name: "Book club", Avatar: "abc", Announcement: "after you left", AnnouncementTime: time.Now(), Owner: 1, Approval: true, MutedAll: true, Members: 12, Dissolved: true}
+	if v := viewOf(g, Member{User: 2, Active: true}); v.Group != g {
+		t.Errorf("member's view: got %+v, want the whole group", v.Group)
+	}
+	want := Group{ID: 7, Name: "Book club", Dissolved: true}
+	if v := viewOf(g, Member{User: 3, Active: false}); v.Group != want {
+		t.Errorf("former member's view: got %+v, want %+v", v.Group, want)
+	}
+}

@@ -73,6 +73,7 @@ const (
 	ReasonOwnerOnly        Reason = "owner_only"           // only the owner may do that
 	ReasonGroupFull        Reason = "group_full"           // the group is at its member limit
 	ReasonGroupDissolved   Reason = "group_dissolved"      // the group was dissolved
+	ReasonSuspended        Reason = "suspended"            // an administrator suspended the group or official account
 	ReasonCodeExpired      Reason = "code_expired"         // a QR code was used or has expired
 	ReasonCodeRequired     Reason = "code_required"        // binding a phone or e-mail needs the code verify_contact sent to it
 	ReasonInvisibleChars   Reason = "invisible_characters" // a name with invisible or direction-changing characters

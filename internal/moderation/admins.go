@@ -126,8 +126,11 @@ var errSignIn = hongyan.Errorf(hongyan.CodeUnauth, "wrong name, password or code
 func (s *Service) SignIn(ctx context.Context, name, password, code, addr string) (SignInResult, error) {
 	now := s.now()
 	limited := hongyan.Errorf(hongyan.CodeRateLimited, "too many sign-in attempts; try again later")
-	if !s.signIns.Allow("addr:"+hongyan.AddressKey(addr), now) || !s.signIns.Allow("name:"+name, now) {
-		return SignInResult{}, limited
+	if err := hongyan.Limit(ctx, s.signIns, "addr:"+hongyan.AddressKey(addr), now, limited); err != nil {
+		return SignInResult{}, err
+	}
+	if err := hongyan.Limit(ctx, s.signIns, "name:"+name, now, limited); err != nil {
+		return SignInResult{}, err
 	}
 	if len(name) > MaxAdminName || len(password) > MaxPassword || len(code) > 10 {
 		return SignInResult{}, errSignIn

@@ -324,6 +324,7 @@ type Store interface {
 	Reports
 	Penalties
 	Figures
+	Suspensions
 }
 
 // Activity are the figures of the other features the dashboard shows

@@ -36,9 +36,11 @@ type Service struct {
 	activity Activity
 	pub      hongyan.Publisher
 	cfg      Config
-	signIns  *hongyan.Limiter
-	hashing  chan struct{}
-	now      func() time.Time
+	signIns  hongyan.RateLimiter
+	// onSuspension is told of each suspension set or lifted (nil: nobody).
+	onSuspension func(kind TargetKind, target int64)
+	hashing      chan struct{}
+	now          func() time.Time
 }
 
 // New returns the service. Zero fields of cfg take their defaults.
@@ -65,6 +67,13 @@ func New(store Store, users Directory, snaps Snapshots, sessions Sessions, pub h
 	return &Service{store: store, users: users, snaps: snaps, sessions: sessions, pub: pub, cfg: cfg,
 		signIns: hongyan.NewLimiter(cfg.SignInRate), hashing: make(chan struct{}, cfg.PasswordHashes),
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }}
+}
+
+// UseLimiters makes the administrator sign-in limit with mk (one that
+// holds across a cluster's nodes) in place of the in-memory one New made.
+// Call it before the service is used.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.signIns = mk("moderation.admin_sign_in", s.cfg.SignInRate)
 }
 
 // SetClock replaces the service's clock (tests).

@@ -1,16 +1,10 @@
 package node_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
-	"hongyan/internal/node"
-	"hongyan/internal/postgres/pgtest"
 )
 
 // Rate limits hold across the nodes of a cluster: on two nodes sharing
@@ -26,24 +20,7 @@ func TestClusterLimitsHoldAcrossNodes(t *testing.T) {
 		limited int // of 6 tries
 	}{{"auto", 3}, {"memory", 0}} {
 		t.Run(tc.shared, func(t *testing.T) {
-			dsn := pgtest.DSN(t)
-			var srvs []*httptest.Server
-			for range 2 {
-				cfg := config.Default()
-				cfg.Storage.Driver, cfg.Storage.Postgres = "postgres", dsn
-				cfg.Data, cfg.Bus = t.TempDir(), url
-				cfg.Limits = config.Limits{Shared: tc.shared, LoginPerMinute: 3}
-				n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-				if err != nil {
-					t.Fatalf("node.New: %v", err)
-				}
-				srv := httptest.NewServer(n.Handler())
-				t.Cleanup(func() {
-					n.Close()
-					srv.Close()
-				})
-				srvs = append(srvs, srv)
-			}
+			srvs, _ := clusterOf2(t, url, config.Limits{Shared: tc.shared, LoginPerMinute: 3})
 			u := registerUser(t, srvs[0], "lim_"+tc.shared)
 			var codes []string
 			limited := 0

@@ -32,6 +32,13 @@ func newModeration(cfg config.Config, db *stores.DB, accounts *account.Service, 
 	dir := modUsers{accounts}
 	mod := moderation.New(db.Moderation(), dir, modSnapshots{dir, accounts, chats, groups, posts, oas}, dir, pub, mcfg)
 	mod.SetActivity(modActivity{db.Accounts(), db.Chats()})
+	if sharedLimits(cfg) {
+		mod.UseLimiters(db.Limits().Limiters) // administrators' sign-in attempts count across the cluster
+	}
+	sus := newSuspensions(mod)
+	mod.OnSuspension(sus.forget)
+	groups.SetSuspensions(sus)
+	oas.SetSuspensions(sus)
 	return mod
 }
 

@@ -33,6 +33,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 	"hongyan/internal/media"
 	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
@@ -65,6 +66,7 @@ type Node struct {
 	relays   *relays
 	sfu      *sfu.SFU
 	mod      *moderation.Service
+	routes   *httpmux.Mux // the patterns Handler serves
 	calls    *call.Service
 	bots     *botRuntime
 	guard    *guardRuntime
@@ -218,7 +220,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		Metrics:                 gateway.NewMetrics(n.reg),
 	})
 
-	mux := http.NewServeMux()
+	mux := httpmux.New()
+	n.routes = mux
 	// The gateway's paths (protocol, avatars, QR codes, media, exports);
 	// everything else is the web client.
 	gw := n.gw.Handler()
@@ -314,6 +317,10 @@ func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ready\n"))
 }
+
+// Routes lists the HTTP patterns Handler serves (those of the handlers
+// mounted on it included), for the authorisation matrix.
+func (n *Node) Routes() []string { return n.routes.Routes() }
 
 // Handler serves everything a client reaches: the protocol, the HTTP
 // endpoints, health and readiness (and metrics, to a holder of

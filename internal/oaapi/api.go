@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
 // Lifetimes of the protocol.
@@ -102,7 +103,7 @@ var Paths = []string{"/cgi-bin/", "/sns/", "/connect/oauth2/"}
 
 // Handler serves the API's paths.
 func (a *API) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := httpmux.New()
 	a.tokenRoutes(mux)
 	a.menuRoutes(mux)
 	a.messageRoutes(mux)
@@ -156,6 +157,9 @@ func (a *API) wxErr(err error, m mapping) *Errcode {
 	if errors.As(err, &he) {
 		if e, ok := m[he.Code]; ok {
 			return e
+		}
+		if he.Reason == hongyan.ReasonSuspended {
+			return errcode(48004, "api forbidden: "+he.Message) // WeChat's "banned"
 		}
 		switch he.Code {
 		case hongyan.CodeInvalid, hongyan.CodeTooLarge:

@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) mediaRoutes(mux *http.ServeMux) {
+func (a *API) mediaRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("POST /cgi-bin/media/upload", a.authed("media/upload", a.mediaUpload))
 	mux.HandleFunc("GET /cgi-bin/media/get", a.authed("media/get", a.mediaGet))
 }

@@ -5,9 +5,10 @@ import (
 	"unicode/utf8"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) menuRoutes(mux *http.ServeMux) {
+func (a *API) menuRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("POST /cgi-bin/menu/create", a.authed("menu/create", a.menuCreate))
 	mux.HandleFunc("GET /cgi-bin/menu/get", a.authed("menu/get", a.menuGet))
 	mux.HandleFunc("GET /cgi-bin/get_current_selfmenu_info", a.authed("menu/get", a.selfMenu))

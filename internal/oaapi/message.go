@@ -9,9 +9,10 @@ import (
 	"unicode/utf8"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) messageRoutes(mux *http.ServeMux) {
+func (a *API) messageRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("POST /cgi-bin/message/custom/send", a.authed("message/custom/send", a.customSend))
 	mux.HandleFunc("POST /cgi-bin/message/custom/typing", a.authed("message/custom/send", a.typing))
 	mux.HandleFunc("POST /cgi-bin/template/api_add_template", a.authed("template/api_add_template", a.addTemplate))

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) oauthRoutes(mux *http.ServeMux) {
+func (a *API) oauthRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("GET /connect/oauth2/authorize", a.authorizePage)
 	mux.HandleFunc("GET /sns/oauth2/access_token", a.codeToToken)
 	mux.HandleFunc("GET /sns/oauth2/refresh_token", a.refreshToken)

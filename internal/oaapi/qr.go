@@ -9,9 +9,10 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) qrRoutes(mux *http.ServeMux) {
+func (a *API) qrRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("POST /cgi-bin/qrcode/create", a.authed("qrcode/create", a.qrCreate))
 	mux.HandleFunc("GET /cgi-bin/showqrcode", a.showQR)
 }

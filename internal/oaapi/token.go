@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) tokenRoutes(mux *http.ServeMux) {
+func (a *API) tokenRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("GET /cgi-bin/token", a.token)
 	mux.HandleFunc("POST /cgi-bin/stable_token", a.stableToken)
 	mux.HandleFunc("POST /cgi-bin/clear_quota", a.authed("", a.clearQuota))

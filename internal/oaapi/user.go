@@ -5,9 +5,10 @@ import (
 	"unicode/utf8"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/httpmux"
 )
 
-func (a *API) userRoutes(mux *http.ServeMux) {
+func (a *API) userRoutes(mux *httpmux.Mux) {
 	mux.HandleFunc("GET /cgi-bin/user/info", a.authed("user/info", a.userInfo))
 	mux.HandleFunc("POST /cgi-bin/user/info/batchget", a.authed("user/info/batchget", a.userBatch))
 	mux.HandleFunc("POST /cgi-bin/user/info/updateremark", a.authed("user/info/updateremark", a.updateRemark))

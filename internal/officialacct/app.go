@@ -25,6 +25,11 @@ func (s *Service) App(ctx context.Context, appid string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A suspended account's developer API answers nothing but the
+	// suspension.
+	if err := s.notSuspended(ctx, a.ID); err != nil {
+		return nil, err
+	}
 	return &App{s: s, Account: a}, nil
 }
 

@@ -600,6 +600,9 @@ func (s *Service) Broadcast(ctx context.Context, c hongyan.Caller, id AccountID,
 }
 
 func (s *Service) broadcast(ctx context.Context, a Account, t Target, content Content) (Broadcast, error) {
+	if err := s.notSuspended(ctx, a.ID); err != nil {
+		return Broadcast{}, err
+	}
 	if content.Kind == ContentTemplate {
 		return Broadcast{}, hongyan.Errorf(hongyan.CodeInvalid, "templates are sent one by one")
 	}

@@ -56,9 +56,11 @@ const Unavailable = "该公众号暂时无法提供服务，请稍后再试"
 // Service implements the official-account rules. It is safe for
 // concurrent use.
 type Service struct {
-	store Store
-	pub   hongyan.Publisher
-	now   func() time.Time
+	// suspensions says which accounts are suspended (nil: none).
+	suspensions Suspensions
+	store       Store
+	pub         hongyan.Publisher
+	now         func() time.Time
 
 	mu       sync.RWMutex
 	sink     Sink
@@ -170,6 +172,7 @@ type Profile struct {
 	Following bool
 	Followers int
 	Articles  []Article // recent published articles
+	Suspended bool      // an administrator suspended the account
 }
 
 // Profile returns account id as the caller sees it.
@@ -188,6 +191,11 @@ func (s *Service) Profile(ctx context.Context, c hongyan.Caller, id AccountID) (
 		return Profile{}, err
 	}
 	if p.Articles, err = s.store.Articles(ctx, id, true, 10); err != nil {
+		return Profile{}, err
+	}
+	if err := s.notSuspended(ctx, id); hongyan.ErrorReason(err) == hongyan.ReasonSuspended {
+		p.Suspended = true
+	} else if err != nil {
 		return Profile{}, err
 	}
 	return p, nil
@@ -555,6 +563,9 @@ func (s *Service) answer(ctx context.Context, a Account, fan Fan, p Push, fallba
 
 // deliver stores a message from the account to user and tells the user.
 func (s *Service) deliver(ctx context.Context, id AccountID, user hongyan.UserID, c Content) (Message, error) {
+	if err := s.notSuspended(ctx, id); err != nil {
+		return Message{}, err
+	}
 	m, changes, err := s.store.AddMessage(ctx, Message{Account: id, User: user, Out: true, Content: c, Created: s.now()},
 		[]hongyan.Change{{User: user, Kind: hongyan.ChangeOAMessage}})
 	if err != nil {

@@ -11452,7 +11452,10 @@ type Group struct {
 	// You may not post (muted by the owner or an admin).
 	Muted bool `protobuf:"varint,16,opt,name=muted,proto3" json:"muted,omitempty"`
 	// Dissolved by its owner: read-only.
-	Dissolved     bool `protobuf:"varint,17,opt,name=dissolved,proto3" json:"dissolved,omitempty"`
+	Dissolved bool `protobuf:"varint,17,opt,name=dissolved,proto3" json:"dissolved,omitempty"`
+	// An administrator suspended the group: no sends, invitations or joins
+	// until it is lifted (moderation, 403).
+	Suspended     bool `protobuf:"varint,403,opt,name=suspended,proto3" json:"suspended,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -11602,6 +11605,13 @@ func (x *Group) GetMuted() bool {
 func (x *Group) GetDissolved() bool {
 	if x != nil {
 		return x.Dissolved
+	}
+	return false
+}
+
+func (x *Group) GetSuspended() bool {
+	if x != nil {
+		return x.Suspended
 	}
 	return false
 }
@@ -13976,7 +13986,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\ablocked\x18\x02 \x01(\bR\ablocked\";\n" +
 	"\vBlockChange\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x18\n" +
-	"\ablocked\x18\x02 \x01(\bR\ablocked\"\xf9\x03\n" +
+	"\ablocked\x18\x02 \x01(\bR\ablocked\"\x98\x04\n" +
 	"\x05Group\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -13996,7 +14006,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05saved\x18\x0e \x01(\bR\x05saved\x12%\n" +
 	"\x0eshow_nicknames\x18\x0f \x01(\bR\rshowNicknames\x12\x14\n" +
 	"\x05muted\x18\x10 \x01(\bR\x05muted\x12\x1c\n" +
-	"\tdissolved\x18\x11 \x01(\bR\tdissolved\"6\n" +
+	"\tdissolved\x18\x11 \x01(\bR\tdissolved\x12\x1d\n" +
+	"\tsuspended\x18\x93\x03 \x01(\bR\tsuspended\"6\n" +
 	"\tGroupList\x12)\n" +
 	"\x06groups\x18\x01 \x03(\v2\x11.hongyan.v1.GroupR\x06groups\"\xc5\x01\n" +
 	"\vGroupMember\x12\x12\n" +

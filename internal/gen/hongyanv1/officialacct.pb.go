@@ -631,11 +631,14 @@ func (x *OaArticleSummary) GetPublished() int64 {
 }
 
 type OaProfile struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Account       *OaAccount             `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
-	Following     bool                   `protobuf:"varint,2,opt,name=following,proto3" json:"following,omitempty"`
-	Followers     int64                  `protobuf:"varint,3,opt,name=followers,proto3" json:"followers,omitempty"`
-	Articles      []*OaArticleSummary    `protobuf:"bytes,4,rep,name=articles,proto3" json:"articles,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Account   *OaAccount             `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	Following bool                   `protobuf:"varint,2,opt,name=following,proto3" json:"following,omitempty"`
+	Followers int64                  `protobuf:"varint,3,opt,name=followers,proto3" json:"followers,omitempty"`
+	Articles  []*OaArticleSummary    `protobuf:"bytes,4,rep,name=articles,proto3" json:"articles,omitempty"`
+	// An administrator suspended the account: it sends nothing until the
+	// suspension is lifted (moderation, 404).
+	Suspended     bool `protobuf:"varint,404,opt,name=suspended,proto3" json:"suspended,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -696,6 +699,13 @@ func (x *OaProfile) GetArticles() []*OaArticleSummary {
 		return x.Articles
 	}
 	return nil
+}
+
+func (x *OaProfile) GetSuspended() bool {
+	if x != nil {
+		return x.Suspended
+	}
+	return false
 }
 
 type OaScanRequest struct {
@@ -4732,12 +4742,13 @@ const file_hongyan_v1_officialacct_proto_rawDesc = "" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x16\n" +
 	"\x06digest\x18\x03 \x01(\tR\x06digest\x12\x14\n" +
 	"\x05cover\x18\x04 \x01(\tR\x05cover\x12\x1c\n" +
-	"\tpublished\x18\x05 \x01(\x03R\tpublished\"\xb2\x01\n" +
+	"\tpublished\x18\x05 \x01(\x03R\tpublished\"\xd1\x01\n" +
 	"\tOaProfile\x12/\n" +
 	"\aaccount\x18\x01 \x01(\v2\x15.hongyan.v1.OaAccountR\aaccount\x12\x1c\n" +
 	"\tfollowing\x18\x02 \x01(\bR\tfollowing\x12\x1c\n" +
 	"\tfollowers\x18\x03 \x01(\x03R\tfollowers\x128\n" +
-	"\barticles\x18\x04 \x03(\v2\x1c.hongyan.v1.OaArticleSummaryR\barticles\"'\n" +
+	"\barticles\x18\x04 \x03(\v2\x1c.hongyan.v1.OaArticleSummaryR\barticles\x12\x1d\n" +
+	"\tsuspended\x18\x94\x03 \x01(\bR\tsuspended\"'\n" +
 	"\rOaScanRequest\x12\x16\n" +
 	"\x06ticket\x18\x01 \x01(\tR\x06ticket\"\x89\x01\n" +
 	"\n" +

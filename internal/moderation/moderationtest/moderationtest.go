@@ -3,6 +3,7 @@
 package moderationtest
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,44 @@ func Run(t *testing.T, open func(t *testing.T) moderation.Store) {
 	t.Run("Penalties", func(t *testing.T) { testPenalties(t, open(t)) })
 	t.Run("AppealOnce", func(t *testing.T) { testAppealOnce(t, open(t)) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open(t)) })
+	t.Run("Suspensions", func(t *testing.T) { testSuspensions(t, open(t)) })
+}
+
+// Suspensions: one per target, in force from start to end, replaced by a
+// new one, lifted once; each change audited.
+func testSuspensions(t *testing.T, s moderation.Store) {
+	ctx := context.Background()
+	_, err := s.ActiveSuspension(ctx, moderation.TargetGroup, 7, T0)
+	wantCode(t, "no suspension", err, hongyan.CodeNotFound)
+	sus := moderation.Suspension{Kind: moderation.TargetGroup, Target: 7, Reason: "spam", By: 1, Start: T0, End: T0.Add(time.Hour)}
+	if err := s.Suspend(ctx, sus, audit("suspension.add")); err != nil {
+		t.Fatalf("Suspend: %v", err)
+	}
+	if got, err := s.ActiveSuspension(ctx, moderation.TargetGroup, 7, T0.Add(time.Minute)); err != nil || got != sus {
+		t.Errorf("in force: got %+v, %v, want %+v", got, err, sus)
+	}
+	_, err = s.ActiveSuspension(ctx, moderation.TargetOA, 7, T0.Add(time.Minute))
+	wantCode(t, "an account of the same number", err, hongyan.CodeNotFound)
+	_, err = s.ActiveSuspension(ctx, moderation.TargetGroup, 7, T0.Add(time.Hour))
+	wantCode(t, "after its end", err, hongyan.CodeNotFound)
+	longer := sus
+	longer.End, longer.Reason = T0.Add(48*time.Hour), "scam"
+	if err := s.Suspend(ctx, longer, audit("suspension.add")); err != nil {
+		t.Fatalf("Suspend again: %v", err)
+	}
+	if got, err := s.ActiveSuspension(ctx, moderation.TargetGroup, 7, T0.Add(2*time.Hour)); err != nil || got != longer {
+		t.Errorf("replaced: got %+v, %v, want %+v", got, err, longer)
+	}
+	if err := s.LiftSuspension(ctx, moderation.TargetGroup, 7, T0.Add(3*time.Hour), audit("suspension.lift")); err != nil {
+		t.Fatalf("LiftSuspension: %v", err)
+	}
+	_, err = s.ActiveSuspension(ctx, moderation.TargetGroup, 7, T0.Add(4*time.Hour))
+	wantCode(t, "after the lift", err, hongyan.CodeNotFound)
+	wantCode(t, "lift twice", s.LiftSuspension(ctx, moderation.TargetGroup, 7, T0.Add(5*time.Hour), audit("suspension.lift")), hongyan.CodeNotFound)
+	log, err := s.AuditPage(ctx, 0, 10)
+	if err != nil || len(log) != 3 {
+		t.Errorf("audit: got %d entries, %v, want 3", len(log), err)
+	}
 }
 
 // T0 is a time with millisecond precision, as stores keep times.

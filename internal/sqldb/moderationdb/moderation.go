@@ -482,3 +482,50 @@ func (s Store) Queue(ctx context.Context, days []time.Time, until, now time.Time
 	q.Penalties, err = perDay(`SELECT COUNT(*) FROM moderation_penalties WHERE starts >= $1 AND starts < $2`)
 	return q, err
 }
+
+// Suspend stores a suspension, replacing one of the same target, with the
+// audit entry.
+func (s Store) Suspend(ctx context.Context, sus moderation.Suspension, audit moderation.Audit) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		if _, err := t.Exec(`INSERT INTO moderation_suspensions (kind, target, reason, by_admin, starts, ends) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (kind, target) DO UPDATE SET reason = excluded.reason, by_admin = excluded.by_admin, starts = excluded.starts, ends = excluded.ends`,
+			string(sus.Kind), sus.Target, sus.Reason, int64(sus.By), sqldb.Ms(sus.Start), sqldb.Ms(sus.End)); err != nil {
+			return sqldb.Internal(err)
+		}
+		return appendAudit(t, audit)
+	})
+}
+
+// LiftSuspension ends the target's suspension at at, with the audit entry.
+func (s Store) LiftSuspension(ctx context.Context, kind moderation.TargetKind, target int64, at time.Time, audit moderation.Audit) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		found, err := t.Write(`UPDATE moderation_suspensions SET ends = $3 WHERE kind = $1 AND target = $2 AND ends > $3 RETURNING target`,
+			[]any{string(kind), target, sqldb.Ms(at)}, new(int64))
+		if err != nil {
+			return sqldb.Internal(err)
+		}
+		if !found {
+			return sqldb.NotFound("no suspension in force")
+		}
+		return appendAudit(t, audit)
+	})
+}
+
+// ActiveSuspension returns the target's suspension in force at at.
+func (s Store) ActiveSuspension(ctx context.Context, kind moderation.TargetKind, target int64, at time.Time) (moderation.Suspension, error) {
+	ss, err := sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (moderation.Suspension, error) {
+		sus := moderation.Suspension{Kind: kind, Target: target}
+		var by, starts, ends int64
+		err := scan(&sus.Reason, &by, &starts, &ends)
+		sus.By, sus.Start, sus.End = moderation.AdminID(by), sqldb.Tm(starts), sqldb.Tm(ends)
+		return sus, err
+	}, `SELECT reason, by_admin, starts, ends FROM moderation_suspensions WHERE kind = $1 AND target = $2 AND starts <= $3 AND ends > $3`,
+		string(kind), target, sqldb.Ms(at))
+	if err != nil {
+		return moderation.Suspension{}, err
+	}
+	if len(ss) == 0 {
+		return moderation.Suspension{}, sqldb.NotFound("no suspension in force")
+	}
+	return ss[0], nil
+}

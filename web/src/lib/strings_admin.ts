@@ -90,6 +90,9 @@ export const adminEn = {
   ad_group_line: "{0} members · owner: user {1}",
   ad_group_dissolved: "dissolved",
   ad_penalize_owner: "Penalize the owner",
+  ad_suspend: "Suspend",
+  ad_suspend_lift: "Lift the suspension",
+  ad_suspended_until: "Suspended until {0}: {1}",
 };
 
 export const adminZh: typeof adminEn = {
@@ -182,4 +185,7 @@ export const adminZh: typeof adminEn = {
   ad_group_line: "{0} 名成员 · 群主：用户 {1}",
   ad_group_dissolved: "已解散",
   ad_penalize_owner: "处罚群主",
+  ad_suspend: "停用",
+  ad_suspend_lift: "解除停用",
+  ad_suspended_until: "已停用至 {0}：{1}",
 };

@@ -590,6 +590,7 @@ function oaScreen(me: Me): HTMLElement {
                       api("POST", `oa/${a.id}/verified`, { verified: !a.verified, reason: "" }).then(load, toastError),
                     { action: "verify" })
                   : null,
+                suspension(me, "oa", a.id),
               ),
             )
           : empty(t("ad_oa_none")),
@@ -605,6 +606,44 @@ function oaScreen(me: Me): HTMLElement {
     h("button", { class: "btn small primary", attrs: { type: "submit" } }, t("ad_search")),
   );
   return h("section", { data: { screen: "admin-oa" } }, form, out);
+}
+
+interface SuspensionInfo {
+  suspended: boolean;
+  reason: string;
+  end: string;
+}
+
+// suspension shows whether an official account or a group is suspended
+// and, to a moderator, suspends it (for a duration, with a reason) or
+// lifts the suspension.
+function suspension(me: Me, kind: "oa" | "group", id: number): HTMLElement {
+  const out = h("div", { class: "admin-suspension", data: { suspension: kind } });
+  const load = async () => {
+    try {
+      const s = await api<SuspensionInfo>("GET", `suspensions/${kind}/${id}`);
+      replace(
+        out,
+        s.suspended ? h("p", { class: "badge suspended", data: { suspended: "1" } }, t("ad_suspended_until", formatTime(Date.parse(s.end), true), s.reason)) : null,
+        canAct(me)
+          ? s.suspended
+            ? btn(t("ad_suspend_lift"), () => api("POST", `suspensions/${kind}/${id}/lift`, {}).then(load, toastError), { action: "lift-suspension" })
+            : btn(t("ad_suspend"), async () => {
+                const v = await ask(t("ad_suspend"), [
+                  { name: "for", label: t("ad_for"), value: "7d", maxlength: 16 },
+                  { name: "reason", label: t("ad_reason"), maxlength: 500 },
+                ]);
+                if (!v) return;
+                await api("POST", `suspensions/${kind}/${id}`, { for: v.for, reason: v.reason }).then(load, toastError);
+              }, { action: "suspend" })
+          : null,
+      );
+    } catch (e) {
+      replace(out, h("p", "empty", errorText(e)));
+    }
+  };
+  void load();
+  return out;
 }
 
 interface GroupInfo {
@@ -636,6 +675,7 @@ function groupsScreen(me: Me): HTMLElement {
           h("p", "sub", t("ad_group_line", g.members, g.owner), g.dissolved ? " · " + t("ad_group_dissolved") : ""),
           g.announcement ? h("blockquote", "admin-snapshot", g.announcement) : null,
           canAct(me) ? btn(t("ad_penalize_owner"), async () => void (await penalize(String(g.owner))), { action: "penalize" }) : null,
+          suspension(me, "group", g.id),
         ),
       );
     } catch (e) {

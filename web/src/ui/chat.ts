@@ -410,6 +410,10 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
       replace(composer, h("p", "composer-note", g?.dissolved ? t("group_dissolved") : t("not_member")));
       return;
     }
+    if (g?.suspended) {
+      replace(composer, h("p", "composer-note", t("group_suspended")));
+      return;
+    }
     if (g && (g.muted || (g.mutedAll && g.role === 0))) {
       replace(composer, h("p", "composer-note", t("you_are_muted")));
       return;

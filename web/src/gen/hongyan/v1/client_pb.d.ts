@@ -4762,6 +4762,14 @@ export declare type Group = Message$1<"hongyan.v1.Group"> & {
    * @generated from field: bool dissolved = 17;
    */
   dissolved: boolean;
+
+  /**
+   * An administrator suspended the group: no sends, invitations or joins
+   * until it is lifted (moderation, 403).
+   *
+   * @generated from field: bool suspended = 403;
+   */
+  suspended: boolean;
 };
 
 /**

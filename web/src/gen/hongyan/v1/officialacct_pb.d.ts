@@ -278,6 +278,14 @@ export declare type OaProfile = Message<"hongyan.v1.OaProfile"> & {
    * @generated from field: repeated hongyan.v1.OaArticleSummary articles = 4;
    */
   articles: OaArticleSummary[];
+
+  /**
+   * An administrator suspended the account: it sends nothing until the
+   * suspension is lifted (moderation, 404).
+   *
+   * @generated from field: bool suspended = 404;
+   */
+  suspended: boolean;
 };
 
 /**
