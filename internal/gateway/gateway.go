@@ -26,6 +26,7 @@ import (
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
+	"hongyan/internal/groupcall"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
@@ -55,7 +56,9 @@ type Services struct {
 	Moderation *moderation.Service
 	Media      *media.Service // nil: no media endpoints
 	Calls      *call.Service  // nil: no calls
-	Bots       *bot.Service   // nil: no bot management
+	// GroupCalls: nil, no group calls or walkie-talkie rooms.
+	GroupCalls *groupcall.Service
+	Bots       *bot.Service // nil: no bot management
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

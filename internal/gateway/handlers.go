@@ -163,6 +163,9 @@ func newRoutes(s Services) routes {
 	if s.Calls != nil {
 		callRoutes(rs)
 	}
+	if s.GroupCalls != nil {
+		groupCallRoutes(rs)
+	}
 	if s.Bots != nil {
 		botRoutes(rs)
 	}

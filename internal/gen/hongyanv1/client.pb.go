@@ -742,6 +742,12 @@ type ClientFrame struct {
 	//	*ClientFrame_CallKeepalive
 	//	*ClientFrame_CallGet
 	//	*ClientFrame_CallCurrent
+	//	*ClientFrame_GroupCallJoin
+	//	*ClientFrame_GroupCallAnswer
+	//	*ClientFrame_GroupCallLeave
+	//	*ClientFrame_GroupCallCurrent
+	//	*ClientFrame_GroupCallFloor
+	//	*ClientFrame_GroupCallStatus
 	//	*ClientFrame_BotCreate
 	//	*ClientFrame_BotList
 	//	*ClientFrame_BotToken
@@ -2634,6 +2640,60 @@ func (x *ClientFrame) GetCallCurrent() *Empty {
 	return nil
 }
 
+func (x *ClientFrame) GetGroupCallJoin() *GroupCallJoinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallJoin); ok {
+			return x.GroupCallJoin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallAnswer() *GroupCallAnswerRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallAnswer); ok {
+			return x.GroupCallAnswer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallLeave() *GroupCallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallLeave); ok {
+			return x.GroupCallLeave
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallCurrent() *GroupCallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallCurrent); ok {
+			return x.GroupCallCurrent
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallFloor() *GroupCallFloorRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallFloor); ok {
+			return x.GroupCallFloor
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallStatus() *GroupCallStatusRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallStatus); ok {
+			return x.GroupCallStatus
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetBotCreate() *BotCreateRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_BotCreate); ok {
@@ -3531,6 +3591,31 @@ type ClientFrame_CallCurrent struct {
 	CallCurrent *Empty `protobuf:"bytes,358,opt,name=call_current,json=callCurrent,proto3,oneof"`
 }
 
+type ClientFrame_GroupCallJoin struct {
+	// Group calls and walkie-talkie rooms (groupcall.proto).
+	GroupCallJoin *GroupCallJoinRequest `protobuf:"bytes,380,opt,name=group_call_join,json=groupCallJoin,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallAnswer struct {
+	GroupCallAnswer *GroupCallAnswerRequest `protobuf:"bytes,381,opt,name=group_call_answer,json=groupCallAnswer,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallLeave struct {
+	GroupCallLeave *GroupCallRef `protobuf:"bytes,382,opt,name=group_call_leave,json=groupCallLeave,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallCurrent struct {
+	GroupCallCurrent *GroupCallRef `protobuf:"bytes,383,opt,name=group_call_current,json=groupCallCurrent,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallFloor struct {
+	GroupCallFloor *GroupCallFloorRequest `protobuf:"bytes,384,opt,name=group_call_floor,json=groupCallFloor,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallStatus struct {
+	GroupCallStatus *GroupCallStatusRequest `protobuf:"bytes,385,opt,name=group_call_status,json=groupCallStatus,proto3,oneof"`
+}
+
 type ClientFrame_BotCreate struct {
 	// Bots (bot.proto).
 	BotCreate *BotCreateRequest `protobuf:"bytes,325,opt,name=bot_create,json=botCreate,proto3,oneof"`
@@ -3968,6 +4053,18 @@ func (*ClientFrame_CallGet) isClientFrame_Req() {}
 
 func (*ClientFrame_CallCurrent) isClientFrame_Req() {}
 
+func (*ClientFrame_GroupCallJoin) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallAnswer) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallLeave) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallCurrent) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallFloor) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallStatus) isClientFrame_Req() {}
+
 func (*ClientFrame_BotCreate) isClientFrame_Req() {}
 
 func (*ClientFrame_BotList) isClientFrame_Req() {}
@@ -4087,6 +4184,9 @@ type ServerFrame struct {
 	//	*ServerFrame_Call
 	//	*ServerFrame_CallCurrent
 	//	*ServerFrame_CallSignal
+	//	*ServerFrame_GroupCallSession
+	//	*ServerFrame_GroupCall
+	//	*ServerFrame_GroupCallFloor
 	//	*ServerFrame_BotCreated
 	//	*ServerFrame_Bots
 	//	*ServerFrame_BotToken
@@ -5039,6 +5139,33 @@ func (x *ServerFrame) GetCallSignal() *CallSignal {
 	return nil
 }
 
+func (x *ServerFrame) GetGroupCallSession() *GroupCallSession {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupCallSession); ok {
+			return x.GroupCallSession
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupCall() *GroupCall {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupCall); ok {
+			return x.GroupCall
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupCallFloor() *GroupCallFloor {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupCallFloor); ok {
+			return x.GroupCallFloor
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetBotCreated() *BotCreated {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_BotCreated); ok {
@@ -5498,6 +5625,21 @@ type ServerFrame_CallSignal struct {
 	CallSignal *CallSignal `protobuf:"bytes,353,opt,name=call_signal,json=callSignal,proto3,oneof"`
 }
 
+type ServerFrame_GroupCallSession struct {
+	// Group calls and walkie-talkie rooms (groupcall.proto).
+	GroupCallSession *GroupCallSession `protobuf:"bytes,380,opt,name=group_call_session,json=groupCallSession,proto3,oneof"`
+}
+
+type ServerFrame_GroupCall struct {
+	// The answer to GroupCallCurrent and GroupCallLeave; pushed (id 0) to
+	// every member's devices when a room of the group changes.
+	GroupCall *GroupCall `protobuf:"bytes,381,opt,name=group_call,json=groupCall,proto3,oneof"`
+}
+
+type ServerFrame_GroupCallFloor struct {
+	GroupCallFloor *GroupCallFloor `protobuf:"bytes,382,opt,name=group_call_floor,json=groupCallFloor,proto3,oneof"`
+}
+
 type ServerFrame_BotCreated struct {
 	// Bots (bot.proto).
 	BotCreated *BotCreated `protobuf:"bytes,325,opt,name=bot_created,json=botCreated,proto3,oneof"`
@@ -5716,6 +5858,12 @@ func (*ServerFrame_Call) isServerFrame_Body() {}
 func (*ServerFrame_CallCurrent) isServerFrame_Body() {}
 
 func (*ServerFrame_CallSignal) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupCallSession) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupCall) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupCallFloor) isServerFrame_Body() {}
 
 func (*ServerFrame_BotCreated) isServerFrame_Body() {}
 
@@ -12428,7 +12576,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb7k\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x1ahongyan/v1/groupcall.proto\x1a\x14hongyan/v1/bot.proto\"\x8co\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12671,7 +12819,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"callSignal\x12=\n" +
 	"\x0ecall_keepalive\x18\xe4\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\rcallKeepalive\x121\n" +
 	"\bcall_get\x18\xe5\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\acallGet\x127\n" +
-	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrent\x12>\n" +
+	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrent\x12K\n" +
+	"\x0fgroup_call_join\x18\xfc\x02 \x01(\v2 .hongyan.v1.GroupCallJoinRequestH\x00R\rgroupCallJoin\x12Q\n" +
+	"\x11group_call_answer\x18\xfd\x02 \x01(\v2\".hongyan.v1.GroupCallAnswerRequestH\x00R\x0fgroupCallAnswer\x12E\n" +
+	"\x10group_call_leave\x18\xfe\x02 \x01(\v2\x18.hongyan.v1.GroupCallRefH\x00R\x0egroupCallLeave\x12I\n" +
+	"\x12group_call_current\x18\xff\x02 \x01(\v2\x18.hongyan.v1.GroupCallRefH\x00R\x10groupCallCurrent\x12N\n" +
+	"\x10group_call_floor\x18\x80\x03 \x01(\v2!.hongyan.v1.GroupCallFloorRequestH\x00R\x0egroupCallFloor\x12Q\n" +
+	"\x11group_call_status\x18\x81\x03 \x01(\v2\".hongyan.v1.GroupCallStatusRequestH\x00R\x0fgroupCallStatus\x12>\n" +
 	"\n" +
 	"bot_create\x18\xc5\x02 \x01(\v2\x1c.hongyan.v1.BotCreateRequestH\x00R\tbotCreate\x12/\n" +
 	"\bbot_list\x18\xc6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abotList\x12;\n" +
@@ -12680,7 +12834,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
 	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
 	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
-	"\x03req\"\x831\n" +
+	"\x03req\"\xd42\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12801,7 +12955,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
 	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
 	"\vcall_signal\x18\xe1\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
-	"callSignal\x12:\n" +
+	"callSignal\x12M\n" +
+	"\x12group_call_session\x18\xfc\x02 \x01(\v2\x1c.hongyan.v1.GroupCallSessionH\x00R\x10groupCallSession\x127\n" +
+	"\n" +
+	"group_call\x18\xfd\x02 \x01(\v2\x15.hongyan.v1.GroupCallH\x00R\tgroupCall\x12G\n" +
+	"\x10group_call_floor\x18\xfe\x02 \x01(\v2\x1a.hongyan.v1.GroupCallFloorH\x00R\x0egroupCallFloor\x12:\n" +
 	"\vbot_created\x18\xc5\x02 \x01(\v2\x16.hongyan.v1.BotCreatedH\x00R\n" +
 	"botCreated\x12*\n" +
 	"\x04bots\x18\xc6\x02 \x01(\v2\x13.hongyan.v1.BotListH\x00R\x04bots\x124\n" +
@@ -13598,94 +13756,102 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*CallHangupRequest)(nil),          // 186: hongyan.v1.CallHangupRequest
 	(*CallVideoRequest)(nil),           // 187: hongyan.v1.CallVideoRequest
 	(*CallSignal)(nil),                 // 188: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 189: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 190: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 191: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 192: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 193: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 194: hongyan.v1.BotDeliveriesRequest
-	(*OaAccount)(nil),                  // 195: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 196: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 197: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 198: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 199: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 200: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 201: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 202: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 203: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 204: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 205: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 206: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 207: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 208: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 209: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 210: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 211: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 212: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 213: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 214: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 215: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 216: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 217: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 218: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 219: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 220: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 221: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 222: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 223: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 224: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 225: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 226: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 227: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 228: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 229: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 230: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 231: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 232: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 233: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 234: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 235: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 236: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 237: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 238: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 239: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 240: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 241: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 242: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 243: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 244: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 245: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 246: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 247: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 248: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 249: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 250: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 251: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 252: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 253: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 254: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 255: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 256: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 257: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 258: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 259: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 260: hongyan.v1.CallSession
-	(*Call)(nil),                       // 261: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 262: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 263: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 264: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 265: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 266: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 267: hongyan.v1.BotDeliveries
-	(*OaFollow)(nil),                   // 268: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 269: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 270: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 271: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 272: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 273: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 274: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 275: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 276: hongyan.v1.CallRecord
+	(*GroupCallJoinRequest)(nil),       // 189: hongyan.v1.GroupCallJoinRequest
+	(*GroupCallAnswerRequest)(nil),     // 190: hongyan.v1.GroupCallAnswerRequest
+	(*GroupCallRef)(nil),               // 191: hongyan.v1.GroupCallRef
+	(*GroupCallFloorRequest)(nil),      // 192: hongyan.v1.GroupCallFloorRequest
+	(*GroupCallStatusRequest)(nil),     // 193: hongyan.v1.GroupCallStatusRequest
+	(*BotCreateRequest)(nil),           // 194: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 195: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 196: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 197: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 198: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 199: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 200: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 201: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 202: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 203: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 204: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 205: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 206: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 207: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 208: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 209: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 210: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 211: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 212: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 213: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 214: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 215: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 216: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 217: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 218: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 219: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 220: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 221: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 222: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 223: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 224: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 225: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 226: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 227: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 228: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 229: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 230: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 231: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 232: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 233: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 234: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 235: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 236: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 237: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 238: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 239: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 240: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 241: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 242: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 243: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 244: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 245: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 246: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 247: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 248: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 249: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 250: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 251: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 252: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 253: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 254: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 255: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 256: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 257: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 258: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 259: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 260: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 261: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 262: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 263: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 264: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 265: hongyan.v1.CallSession
+	(*Call)(nil),                       // 266: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 267: hongyan.v1.CallCurrent
+	(*GroupCallSession)(nil),           // 268: hongyan.v1.GroupCallSession
+	(*GroupCall)(nil),                  // 269: hongyan.v1.GroupCall
+	(*GroupCallFloor)(nil),             // 270: hongyan.v1.GroupCallFloor
+	(*BotCreated)(nil),                 // 271: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 272: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 273: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 274: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 275: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 276: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 277: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 278: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 279: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 280: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 281: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 282: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 283: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 284: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -13892,201 +14058,210 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	185, // 201: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
 	185, // 202: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
 	10,  // 203: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	189, // 204: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 205: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	190, // 206: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	191, // 207: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	192, // 208: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	193, // 209: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	194, // 210: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	11,  // 211: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 212: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 213: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 214: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 215: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 216: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 217: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 218: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 219: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 220: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 221: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 222: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 223: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 224: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 225: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 226: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 227: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 228: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 229: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 230: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 231: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 232: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 233: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 234: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 235: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 236: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 237: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 238: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 239: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	195, // 240: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	196, // 241: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	197, // 242: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	198, // 243: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	199, // 244: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 245: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	200, // 246: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	201, // 247: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	202, // 248: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 249: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	203, // 250: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	204, // 251: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	205, // 252: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	206, // 253: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	207, // 254: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	208, // 255: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	209, // 256: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	210, // 257: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	211, // 258: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	212, // 259: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	213, // 260: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	214, // 261: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	215, // 262: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	216, // 263: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	217, // 264: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	218, // 265: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	219, // 266: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	220, // 267: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	221, // 268: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	222, // 269: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	223, // 270: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	224, // 271: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	225, // 272: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	226, // 273: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	227, // 274: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	228, // 275: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	229, // 276: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	230, // 277: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	231, // 278: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	232, // 279: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	233, // 280: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	234, // 281: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	235, // 282: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	236, // 283: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	237, // 284: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	238, // 285: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	239, // 286: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	240, // 287: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	241, // 288: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	242, // 289: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	243, // 290: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	244, // 291: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	245, // 292: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	246, // 293: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	247, // 294: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	248, // 295: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	249, // 296: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	250, // 297: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	251, // 298: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	252, // 299: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	253, // 300: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	254, // 301: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	255, // 302: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	256, // 303: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	257, // 304: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	258, // 305: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	259, // 306: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	260, // 307: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	261, // 308: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	262, // 309: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	188, // 310: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	263, // 311: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	264, // 312: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	265, // 313: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	266, // 314: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	267, // 315: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	18,  // 316: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 317: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 318: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 319: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 320: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 321: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 322: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 323: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 324: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 325: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 326: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 327: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	198, // 328: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	268, // 329: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	215, // 330: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	269, // 331: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	270, // 332: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	222, // 333: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	224, // 334: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	225, // 335: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	230, // 336: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	234, // 337: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	271, // 338: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	237, // 339: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	242, // 340: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	243, // 341: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	272, // 342: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	251, // 343: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	253, // 344: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	254, // 345: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	256, // 346: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	258, // 347: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	261, // 348: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	273, // 349: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	248, // 350: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 351: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 352: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 353: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 354: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 355: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 356: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 357: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	274, // 358: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	275, // 359: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	276, // 360: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 361: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 362: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 363: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 364: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 365: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 366: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 367: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 368: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 369: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 370: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 371: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 372: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 373: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 374: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 375: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 376: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 377: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 378: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 379: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 380: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 381: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 382: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 383: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 384: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 385: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 386: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 387: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 388: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 389: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 390: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 391: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 392: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 393: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	394, // [394:394] is the sub-list for method output_type
-	394, // [394:394] is the sub-list for method input_type
-	394, // [394:394] is the sub-list for extension type_name
-	394, // [394:394] is the sub-list for extension extendee
-	0,   // [0:394] is the sub-list for field type_name
+	189, // 204: hongyan.v1.ClientFrame.group_call_join:type_name -> hongyan.v1.GroupCallJoinRequest
+	190, // 205: hongyan.v1.ClientFrame.group_call_answer:type_name -> hongyan.v1.GroupCallAnswerRequest
+	191, // 206: hongyan.v1.ClientFrame.group_call_leave:type_name -> hongyan.v1.GroupCallRef
+	191, // 207: hongyan.v1.ClientFrame.group_call_current:type_name -> hongyan.v1.GroupCallRef
+	192, // 208: hongyan.v1.ClientFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloorRequest
+	193, // 209: hongyan.v1.ClientFrame.group_call_status:type_name -> hongyan.v1.GroupCallStatusRequest
+	194, // 210: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 211: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	195, // 212: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	196, // 213: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	197, // 214: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	198, // 215: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	199, // 216: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 217: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 218: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 219: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 220: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 221: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 222: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 223: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 224: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 225: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 226: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 227: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 228: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 229: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 230: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 231: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 232: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 233: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 234: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 235: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 236: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 237: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 238: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 239: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 240: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 241: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 242: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 243: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 244: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 245: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	200, // 246: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	201, // 247: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	202, // 248: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	203, // 249: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	204, // 250: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 251: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	205, // 252: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	206, // 253: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	207, // 254: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 255: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	208, // 256: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	209, // 257: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	210, // 258: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	211, // 259: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	212, // 260: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	213, // 261: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	214, // 262: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	215, // 263: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	216, // 264: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	217, // 265: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	218, // 266: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	219, // 267: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	220, // 268: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	221, // 269: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	222, // 270: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	223, // 271: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	224, // 272: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	225, // 273: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	226, // 274: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	227, // 275: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	228, // 276: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	229, // 277: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	230, // 278: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	231, // 279: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	232, // 280: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	233, // 281: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	234, // 282: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	235, // 283: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	236, // 284: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	237, // 285: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	238, // 286: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	239, // 287: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	240, // 288: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	241, // 289: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	242, // 290: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	243, // 291: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	244, // 292: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	245, // 293: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	246, // 294: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	247, // 295: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	248, // 296: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	249, // 297: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	250, // 298: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	251, // 299: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	252, // 300: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	253, // 301: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	254, // 302: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	255, // 303: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	256, // 304: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	257, // 305: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	258, // 306: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	259, // 307: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	260, // 308: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	261, // 309: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	262, // 310: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	263, // 311: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	264, // 312: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	265, // 313: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	266, // 314: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	267, // 315: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	188, // 316: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	268, // 317: hongyan.v1.ServerFrame.group_call_session:type_name -> hongyan.v1.GroupCallSession
+	269, // 318: hongyan.v1.ServerFrame.group_call:type_name -> hongyan.v1.GroupCall
+	270, // 319: hongyan.v1.ServerFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloor
+	271, // 320: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	272, // 321: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	273, // 322: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	274, // 323: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	275, // 324: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 325: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 326: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 327: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 328: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 329: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 330: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 331: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 332: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 333: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 334: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 335: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 336: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	203, // 337: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	276, // 338: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	220, // 339: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	277, // 340: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	278, // 341: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	227, // 342: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	229, // 343: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	230, // 344: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	235, // 345: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	239, // 346: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	279, // 347: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	242, // 348: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	247, // 349: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	248, // 350: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	280, // 351: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	256, // 352: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	258, // 353: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	259, // 354: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	261, // 355: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	263, // 356: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	266, // 357: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	281, // 358: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	253, // 359: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 360: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 361: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 362: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 363: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 364: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 365: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 366: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	282, // 367: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	283, // 368: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	284, // 369: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 370: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 371: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 372: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 373: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 374: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 375: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 376: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 377: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 378: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 379: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 380: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 381: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 382: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 383: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 384: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 385: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 386: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 387: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 388: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 389: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 390: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 391: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 392: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 393: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 394: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 395: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 396: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 397: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 398: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 399: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 400: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 401: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 402: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	403, // [403:403] is the sub-list for method output_type
+	403, // [403:403] is the sub-list for method input_type
+	403, // [403:403] is the sub-list for extension type_name
+	403, // [403:403] is the sub-list for extension extendee
+	0,   // [0:403] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14104,6 +14279,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_moderation_proto_init()
 	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_call_proto_init()
+	file_hongyan_v1_groupcall_proto_init()
 	file_hongyan_v1_bot_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
@@ -14310,6 +14486,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_CallKeepalive)(nil),
 		(*ClientFrame_CallGet)(nil),
 		(*ClientFrame_CallCurrent)(nil),
+		(*ClientFrame_GroupCallJoin)(nil),
+		(*ClientFrame_GroupCallAnswer)(nil),
+		(*ClientFrame_GroupCallLeave)(nil),
+		(*ClientFrame_GroupCallCurrent)(nil),
+		(*ClientFrame_GroupCallFloor)(nil),
+		(*ClientFrame_GroupCallStatus)(nil),
 		(*ClientFrame_BotCreate)(nil),
 		(*ClientFrame_BotList)(nil),
 		(*ClientFrame_BotToken)(nil),
@@ -14418,6 +14600,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Call)(nil),
 		(*ServerFrame_CallCurrent)(nil),
 		(*ServerFrame_CallSignal)(nil),
+		(*ServerFrame_GroupCallSession)(nil),
+		(*ServerFrame_GroupCall)(nil),
+		(*ServerFrame_GroupCallFloor)(nil),
 		(*ServerFrame_BotCreated)(nil),
 		(*ServerFrame_Bots)(nil),
 		(*ServerFrame_BotToken)(nil),
