@@ -36,20 +36,17 @@ type Room struct {
 	setup     atomic.Int64 // ms from join to the first packet received
 }
 
-// RoomResult is what `hongyan cli call group` and `call talk` print.
+// RoomResult is what a device sent and received in a room so far.
 type RoomResult struct {
 	Group           int64  `json:"group"`
 	Kind            string `json:"kind"` // voice or talkie
 	Speaker         bool   `json:"speaker"`
-	Participants    int    `json:"participants"` // when this device left
-	SetupMS         int64  `json:"setup_ms"`     // join to the first packet received (0: none came)
-	DurationMS      int64  `json:"duration_ms"`
+	SetupMS         int64  `json:"setup_ms"` // join to the first packet received (0: none came)
 	PacketsSent     int64  `json:"packets_sent"`
 	PacketsReceived int64  `json:"packets_received"`
 	PacketsLost     int64  `json:"packets_lost"`
 	BytesSent       int64  `json:"bytes_sent"`
 	BytesReceived   int64  `json:"bytes_received"`
-	FloorGranted    int    `json:"floor_granted,omitempty"` // walkie-talkie: times this device held the floor
 }
 
 // JoinRoom joins group's room of kind through conn and connects to the
