@@ -128,13 +128,19 @@ func (s *Service) Join(ctx context.Context, me hongyan.Caller, group hongyan.Con
 	if err != nil {
 		return Session{}, err
 	}
+	k := key{group, kind}
 	s.mu.Lock()
 	prev, in := s.where[me.User]
 	s.mu.Unlock()
-	if in {
+	switch {
+	case in && prev == k:
+		// Joining again (another device, or a reload): the room goes on.
+		if old := s.engineName(k, me.User); old != "" {
+			s.rooms.Leave(k.engine(), old)
+		}
+	case in:
 		s.leave(ctx, prev, me.User, "")
 	}
-	k := key{group, kind}
 	name := s.participantName(me.User)
 	offer, speaker, err := s.rooms.Join(ctx, k.engine(), kind, name)
 	if err != nil {
