@@ -166,7 +166,9 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func me(u hongyan.UserID, d hongyan.DeviceID) hongyan.Caller { return hongyan.Caller{User: u, Device: d} }
+func me(u hongyan.UserID, d hongyan.DeviceID) hongyan.Caller {
+	return hongyan.Caller{User: u, Device: d}
+}
 
 func code(err error) hongyan.Code { return hongyan.ErrorCode(err) }
 
