@@ -8,6 +8,7 @@ import { adminEn, adminZh } from "./strings_admin";
 import { groupAppsEn, groupAppsZh } from "./strings_groupapps";
 import { callEn, callZh } from "./strings_call";
 import { botsEn, botsZh } from "./strings_bots";
+import { groupCallEn, groupCallZh } from "./strings_groupcall";
 
 export const en = {
   ...momentsEn,
@@ -17,6 +18,7 @@ export const en = {
   ...adminEn,
   ...groupAppsEn,
   ...callEn,
+  ...groupCallEn,
   ...botsEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
@@ -725,6 +727,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...adminZh,
   ...groupAppsZh,
   ...callZh,
+  ...groupCallZh,
   ...botsZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
