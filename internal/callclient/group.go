@@ -32,7 +32,8 @@ type Room struct {
 	stopOnce  sync.Once
 	sent      atomic.Int64
 	sentBytes atomic.Int64
-	recv      counter
+	recvMu    sync.Mutex
+	recv      []*counter   // one per track: each slot has its own sequence
 	setup     atomic.Int64 // ms from join to the first packet received
 }
 
@@ -89,12 +90,16 @@ func (r *Room) connect(ctx context.Context, s *pb.GroupCallSession, t0 time.Time
 		}
 	})
 	r.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		k := &counter{}
+		r.recvMu.Lock()
+		r.recv = append(r.recv, k)
+		r.recvMu.Unlock()
 		for {
 			p, _, err := tr.ReadRTP()
 			if err != nil {
 				return
 			}
-			r.recv.add(p.SequenceNumber, p.MarshalSize())
+			k.add(p.SequenceNumber, p.MarshalSize())
 			r.setup.CompareAndSwap(0, max(1, time.Since(t0).Milliseconds()))
 		}
 	})
@@ -149,9 +154,24 @@ func (r *Room) Floor(ctx context.Context, take bool) (granted bool, holder int64
 
 // Received is how many packets and bytes came from the SFU so far.
 func (r *Room) Received() (packets, bytes int64) {
-	r.recv.mu.Lock()
-	defer r.recv.mu.Unlock()
-	return r.recv.packets, r.recv.size
+	r.recvMu.Lock()
+	defer r.recvMu.Unlock()
+	for _, k := range r.recv {
+		k.mu.Lock()
+		packets, bytes = packets+k.packets, bytes+k.size
+		k.mu.Unlock()
+	}
+	return packets, bytes
+}
+
+// lost is the packets missing from the tracks' sequences so far.
+func (r *Room) lost() (n int64) {
+	r.recvMu.Lock()
+	defer r.recvMu.Unlock()
+	for _, k := range r.recv {
+		n += k.lost()
+	}
+	return n
 }
 
 // Sent is how many packets were written so far.
@@ -160,7 +180,7 @@ func (r *Room) Sent() int64 { return r.sent.Load() }
 // Result sums up the room so far.
 func (r *Room) Result() RoomResult {
 	res := RoomResult{Group: r.group, Kind: "voice", Speaker: r.Speaker, SetupMS: r.setup.Load(),
-		PacketsSent: r.sent.Load(), BytesSent: r.sentBytes.Load(), PacketsLost: r.recv.lost()}
+		PacketsSent: r.sent.Load(), BytesSent: r.sentBytes.Load(), PacketsLost: r.lost()}
 	if r.kind == pb.GroupCallKind_GROUP_CALL_KIND_TALKIE {
 		res.Kind = "talkie"
 	}

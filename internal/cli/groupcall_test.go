@@ -58,6 +58,9 @@ func TestGroupCallCLI(t *testing.T) {
 		if r.Kind != "voice" || !r.Speaker || r.PacketsSent < 50 || r.PacketsReceived < 25 || r.SetupMS <= 0 {
 			t.Errorf("member %d in the call: got %+v, want a speaker that sent and received audio", i+1, r)
 		}
+		if r.PacketsLost > r.PacketsReceived/10 {
+			t.Errorf("member %d lost %d of %d packets on loopback", i+1, r.PacketsLost, r.PacketsReceived)
+		}
 	}
 	r := one[roomOut](jo, "call", "talk", gid, "--seconds", "1")
 	if r.Kind != "talkie" || !r.FloorGranted || r.PacketsSent < 25 || r.Participants != 1 {

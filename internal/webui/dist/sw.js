@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "ece7f2f5d8642548";
-const SHELL = ["/","/assets/admin-02vOPt27.js","/assets/decode-ZjkDR2x9.js","/assets/index-DBuf-qwV.css","/assets/index-PyOK0OZb.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "b0be4b6a4f91356b";
+const SHELL = ["/","/assets/admin-Bvn2tLe8.js","/assets/decode-ZjkDR2x9.js","/assets/index-DBuf-qwV.css","/assets/index-DDj9Onaa.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
