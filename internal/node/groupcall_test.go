@@ -198,6 +198,12 @@ func TestGroupCallThroughTheNode(t *testing.T) {
 	if !started || !ended {
 		t.Errorf("group chat: started card %v, ended card %v; want both", started, ended)
 	}
+
+	// A group muted by its owner: members still join (and listen).
+	muted := true
+	call(t, cs[0], &pb.ClientFrame{Req: &pb.ClientFrame_UpdateGroup{UpdateGroup: &pb.UpdateGroupRequest{Group: g, MutedAll: &muted}}})
+	joinRoom(t, cs[2], g, voice)
+	joinRoom(t, cs[1], g, voice)
 }
 
 // A walkie-talkie room: one holds the floor at a time, everyone is told
