@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -53,7 +54,7 @@ func (r groupRooms) Join(ctx context.Context, room string, kind groupcall.Kind, 
 		k = sfu.Talkie
 	}
 	offer, speaker, err := r.MediaRooms.Join(ctx, room, k, participant)
-	if err == sfu.ErrFull {
+	if errors.Is(err, sfu.ErrFull) {
 		return "", false, hongyan.Wrap(err, hongyan.CodeUnavailable, "the group call is full")
 	}
 	return offer, speaker, err
