@@ -23,7 +23,7 @@ func newGroupCalls(cfg config.Config, rooms MediaRooms, groups *group.Service, c
 	if rooms != nil {
 		r = groupRooms{rooms}
 	}
-	return groupcall.New(callGroups{groups}, r, groupCallICE{ice}, groupCallCards{chats}, pub,
+	return groupcall.New(callGroups{groups}, r, groupCallICE{ice}, groupCallCards{chats, groups}, pub,
 		groupcall.Config{MaxHold: cfg.SFU.MaxHold.Duration, Log: log})
 }
 
@@ -74,19 +74,33 @@ func (s groupCallICE) ICEServers(ctx context.Context, user hongyan.UserID) ([]gr
 
 // groupCallCards posts "Group call started" and "Group call ended" into
 // the group chat as call records (no end: started; hung up with a
-// duration: ended), as the starter's messages.
-type groupCallCards struct{ chats *chat.Service }
+// duration: ended), as the starter's messages, or the owner's when the
+// starter may not post (muted in the group, or gone from it).
+type groupCallCards struct {
+	chats  *chat.Service
+	groups *group.Service
+}
 
-func (c groupCallCards) Started(ctx context.Context, r groupcall.Room) error {
-	_, err := c.chats.PostGroupCall(ctx, r.Starter, r.Group, chat.CallRecord{Call: r.Started.UnixMilli()},
-		fmt.Sprintf("%d:%d:start", r.Group, r.Started.UnixMilli()))
+func (c groupCallCards) post(ctx context.Context, r groupcall.Room, rec chat.CallRecord, what string) error {
+	k := fmt.Sprintf("%d:%d:%s", r.Group, r.Started.UnixMilli(), what)
+	_, err := c.chats.PostGroupCall(ctx, r.Starter, r.Group, rec, k)
+	if code := hongyan.ErrorCode(err); code == hongyan.CodeDenied || code == hongyan.CodePrecondition || code == hongyan.CodeNotFound {
+		owner, oerr := c.groups.Owner(ctx, r.Group)
+		if oerr != nil || owner == r.Starter {
+			return err
+		}
+		_, err = c.chats.PostGroupCall(ctx, owner, r.Group, rec, k)
+	}
 	return err
 }
 
+func (c groupCallCards) Started(ctx context.Context, r groupcall.Room) error {
+	return c.post(ctx, r, chat.CallRecord{Call: r.Started.UnixMilli()}, "start")
+}
+
 func (c groupCallCards) Ended(ctx context.Context, r groupcall.Room) error {
-	_, err := c.chats.PostGroupCall(ctx, r.Starter, r.Group, chat.CallRecord{Call: r.Started.UnixMilli(), End: 5, // call.EndHungUp
-		DurationMS: r.Duration().Milliseconds()}, fmt.Sprintf("%d:%d:end", r.Group, r.Started.UnixMilli()))
-	return err
+	return c.post(ctx, r, chat.CallRecord{Call: r.Started.UnixMilli(), End: 5, // call.EndHungUp
+		DurationMS: r.Duration().Milliseconds()}, "end")
 }
 
 // GroupCalls returns the node's group-call service (tests).

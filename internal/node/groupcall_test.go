@@ -199,11 +199,16 @@ func TestGroupCallThroughTheNode(t *testing.T) {
 		t.Errorf("group chat: started card %v, ended card %v; want both", started, ended)
 	}
 
-	// A group muted by its owner: members still join (and listen).
+	// A group muted by its owner: members still join (and listen); the
+	// card of a call a muted member started is the owner's.
 	muted := true
 	call(t, cs[0], &pb.ClientFrame{Req: &pb.ClientFrame_UpdateGroup{UpdateGroup: &pb.UpdateGroupRequest{Group: g, MutedAll: &muted}}})
 	joinRoom(t, cs[2], g, voice)
 	joinRoom(t, cs[1], g, voice)
+	msgs, _ = groupView(t, cs[4], g)
+	if last := msgs[len(msgs)-1]; last.Kind != pb.MessageKind_MESSAGE_KIND_CALL || last.GetCall().End != pb.CallEnd_CALL_END_NONE || last.Sender != us[0].id {
+		t.Errorf("a muted member starts a call: last message %v, want the owner's started card", last)
+	}
 }
 
 // A walkie-talkie room: one holds the floor at a time, everyone is told
