@@ -19,7 +19,7 @@ const module = "hongyan/"
 var features = map[string]bool{
 	"account": true, "contact": true, "chat": true, "changelog": true,
 	"group": true, "groupapp": true, "moments": true, "discovery": true, "officialacct": true,
-	"wallet": true, "call": true, "bot": true, "safety": true, "media": true, "favorite": true, "addressbook": true, "spam": true,
+	"wallet": true, "call": true, "groupcall": true, "bot": true, "safety": true, "media": true, "favorite": true, "addressbook": true, "spam": true,
 	"livecode": true, "moderation": true, "guard": true, "outreach": true,
 }
 

@@ -145,6 +145,15 @@ func (s *Service) PostCall(ctx context.Context, from, to hongyan.UserID, rec Cal
 	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to, ClientID: "call:" + strconv.FormatInt(rec.Call, 10), content: &m})
 }
 
+// PostGroupCall posts a group call's card into group chat group as a
+// message of user from (the group-call feature, through node, when a call
+// started or ended). key names the card, so posting it again posts it
+// once.
+func (s *Service) PostGroupCall(ctx context.Context, from hongyan.UserID, group hongyan.ConversationID, rec CallRecord, key string) (Message, error) {
+	m := Message{Kind: KindCall, Call: &rec}
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Group: group, ClientID: "groupcall:" + key, content: &m})
+}
+
 // PostMoney posts a transfer or red-packet card into a chat as a message
 // of user from (the wallet feature, through node, after the money moved).
 // Its client ID names the wallet's object, so posting it again posts it

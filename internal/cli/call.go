@@ -7,7 +7,7 @@ import (
 	"hongyan/internal/callclient"
 )
 
-const callUsage = "call PEER [--video] [--seconds N] | call answer [--seconds N]"
+const callUsage = "call PEER [--video] [--seconds N] | call answer [--seconds N] | " + groupCallUsage
 
 // maxCallSeconds bounds --seconds.
 const maxCallSeconds = 24 * 3600
@@ -23,9 +23,15 @@ func (e *env) callCmd(args []string) error {
 			args[i] = "--video=on"
 		}
 	}
-	pos, fl, err := e.parse(args, 1, callUsage, "video", "seconds")
+	pos, fl, err := e.parse(args, -1, callUsage, "video", "seconds")
 	if err != nil {
 		return err
+	}
+	if len(pos) > 0 && (pos[0] == "group" || pos[0] == "talk") {
+		return e.groupCallCmd(pos[0] == "talk", pos[1:], fl)
+	}
+	if len(pos) != 1 {
+		return usageErr("usage: %s", callUsage)
 	}
 	var o callclient.Options
 	if s, ok := fl["seconds"]; ok {

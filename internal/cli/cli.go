@@ -131,6 +131,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   call PEER [--video] [--seconds N]    call a friend with synthetic audio (and video), talk N s
                                        (default 5), print how it went: state, setup_ms, packets
   call answer [--seconds N]            wait for one call and answer it (N s, or until hung up)
+  call group GID [--seconds N]         join group GID's voice call with synthetic audio for N s (default 5)
+  call talk GID [--seconds N]          join group GID's walkie-talkie room, hold the floor and talk N s
   wallet balance | wallet history [--limit N] [--before ENTRY] | wallet summary [--months N]
   wallet topup AMOUNT | wallet withdraw AMOUNT [--key IDEMPOTENCY_KEY]   AMOUNT in yuan ("12.34")
   wallet set-pin PIN [--old PIN] | wallet reset-pin RECOVERY_CODE PIN --password ACCOUNT_PASSWORD

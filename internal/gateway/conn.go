@@ -715,6 +715,10 @@ func (c *conn) onEvent(data []byte) {
 				c.trySend(f)
 			}
 		}
+	case hongyan.EventGroupCall:
+		if f := groupCallPush(e.Data); f != nil {
+			c.trySend(f)
+		}
 	case hongyan.EventDeviceRevoked:
 		me, _ := c.identity()
 		if e.Device == 0 || e.Device == me.Device {

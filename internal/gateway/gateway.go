@@ -27,6 +27,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/guard"
+	"hongyan/internal/groupcall"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
@@ -57,6 +58,8 @@ type Services struct {
 	Moderation *moderation.Service
 	Media      *media.Service // nil: no media endpoints
 	Calls      *call.Service  // nil: no calls
+	// GroupCalls: nil, no group calls or walkie-talkie rooms.
+	GroupCalls *groupcall.Service
 	Bots       *bot.Service   // nil: no bot management
 	Guard      *guard.Service // nil: no Group Guard requests
 	// Outreach: nil, no common members or broadcasts by tag.

@@ -172,6 +172,9 @@ func newRoutes(s Services) routes {
 	if s.GroupTools != nil {
 		groupToolRoutes(rs)
 	}
+	if s.GroupCalls != nil {
+		groupCallRoutes(rs)
+	}
 	if s.Bots != nil {
 		botRoutes(rs)
 	}

@@ -17,6 +17,9 @@ const (
 	// EventCallSignal: From's device in a call signals (Data, the call
 	// feature's encoding) to this user's Device (ephemeral).
 	EventCallSignal EventKind = 14
+	// EventGroupCall: a room of group Conversation changed (Data, the
+	// group-call feature's encoding of it) (ephemeral).
+	EventGroupCall EventKind = 15
 )
 
 // Event is what travels on a user's bus subject (see UserSubject).
@@ -26,7 +29,7 @@ type Event struct {
 	From         UserID   // EventTyping
 	Conversation ConversationID
 	Device       DeviceID // EventDeviceRevoked, EventCallSignal
-	// Data is the payload of EventCallSignal; encoded after the changes
+	// Data is the payload of EventCallSignal and EventGroupCall; encoded after the changes
 	// only when set, so events without it encode as before.
 	Data []byte
 }

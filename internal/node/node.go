@@ -32,6 +32,7 @@ import (
 	"hongyan/internal/gateway"
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
+	"hongyan/internal/groupcall"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/httpmux"
 	"hongyan/internal/media"
@@ -83,6 +84,10 @@ type Node struct {
 	draining atomic.Bool // Serve is draining: not ready
 
 	blobsReady func(context.Context) error // nil: media on local files
+
+	// groupCalls: the SFU's OnFloor and OnGone reach it (set before the
+	// gateway serves).
+	groupCalls *groupcall.Service
 }
 
 // New opens storage and builds a node from cfg. Close releases it.
@@ -165,7 +170,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		db.Close()
 		return nil, err
 	}
-	if n.sfu, err = newSFU(cfg, log, n.reg); err != nil {
+	if n.sfu, err = newSFU(cfg, log, n.reg, n.sfuEvents()); err != nil {
 		n.relays.Close()
 		n.pay.Close()
 		db.Close()
@@ -182,6 +187,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.mod = newModeration(cfg, db, accounts, chats, groups, momentsSvc, oas, pub)
 	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books, apps)
 	n.calls = newCalls(cfg, db, contacts, chats, pub, rs, n.relays)
+	n.groupCalls = newGroupCalls(cfg, n.MediaRooms(), groups, chats, callICE{cfg.Calls, n.relays}, pub, log)
 	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
@@ -201,7 +207,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
-		Moderation: n.mod, GroupApps: apps, Calls: n.calls, Bots: n.bots.svc,
+		Moderation: n.mod, GroupApps: apps, Calls: n.calls, GroupCalls: n.groupCalls, Bots: n.bots.svc,
 		Guard: n.guard.svc, Outreach: newOutreach(cfg, db, groups, contacts, chats),
 		GroupTools: newGroupTools(cfg, db, n.guard, groups, chats),
 	}, gateway.Options{

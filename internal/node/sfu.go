@@ -31,14 +31,33 @@ type MediaRooms interface {
 
 var _ MediaRooms = (*sfu.SFU)(nil)
 
-// newSFU starts the SFU when sfu.enabled, and exports its counters.
-func newSFU(cfg config.Config, log *slog.Logger, reg prometheus.Registerer) (*sfu.SFU, error) {
+// sfuEvents are the SFU's floor changes and departures, passed to group
+// calls once they exist.
+func (n *Node) sfuEvents() sfu.Config {
+	return sfu.Config{
+		OnFloor: func(room, holder string) {
+			if g := n.groupCalls; g != nil {
+				g.FloorChanged(room, holder)
+			}
+		},
+		OnGone: func(room, participant string) {
+			if g := n.groupCalls; g != nil {
+				g.Gone(room, participant)
+			}
+		},
+	}
+}
+
+// newSFU starts the SFU when sfu.enabled, with the callbacks of events,
+// and exports its counters.
+func newSFU(cfg config.Config, log *slog.Logger, reg prometheus.Registerer, events sfu.Config) (*sfu.SFU, error) {
 	f := cfg.SFU
 	if !f.Enabled {
 		return nil, nil
 	}
 	s, err := sfu.New(sfu.Config{Listen: f.Listen, PublicIP: f.PublicIP, MaxSpeakers: f.MaxSpeakers,
-		MaxParticipants: f.MaxParticipants, MaxRooms: f.MaxRooms, MaxHold: f.MaxHold.Duration, Log: log})
+		MaxParticipants: f.MaxParticipants, MaxRooms: f.MaxRooms, MaxHold: f.MaxHold.Duration, Log: log,
+		OnFloor: events.OnFloor, OnGone: events.OnGone})
 	if err != nil {
 		return nil, err
 	}

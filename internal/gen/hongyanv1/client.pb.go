@@ -757,6 +757,12 @@ type ClientFrame struct {
 	//	*ClientFrame_CallKeepalive
 	//	*ClientFrame_CallGet
 	//	*ClientFrame_CallCurrent
+	//	*ClientFrame_GroupCallJoin
+	//	*ClientFrame_GroupCallAnswer
+	//	*ClientFrame_GroupCallLeave
+	//	*ClientFrame_GroupCallCurrent
+	//	*ClientFrame_GroupCallFloor
+	//	*ClientFrame_GroupCallStatus
 	//	*ClientFrame_BotCreate
 	//	*ClientFrame_BotList
 	//	*ClientFrame_BotToken
@@ -2797,6 +2803,60 @@ func (x *ClientFrame) GetCallCurrent() *Empty {
 	return nil
 }
 
+func (x *ClientFrame) GetGroupCallJoin() *GroupCallJoinRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallJoin); ok {
+			return x.GroupCallJoin
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallAnswer() *GroupCallAnswerRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallAnswer); ok {
+			return x.GroupCallAnswer
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallLeave() *GroupCallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallLeave); ok {
+			return x.GroupCallLeave
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallCurrent() *GroupCallRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallCurrent); ok {
+			return x.GroupCallCurrent
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallFloor() *GroupCallFloorRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallFloor); ok {
+			return x.GroupCallFloor
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetGroupCallStatus() *GroupCallStatusRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_GroupCallStatus); ok {
+			return x.GroupCallStatus
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetBotCreate() *BotCreateRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_BotCreate); ok {
@@ -3873,6 +3933,31 @@ type ClientFrame_CallCurrent struct {
 	CallCurrent *Empty `protobuf:"bytes,358,opt,name=call_current,json=callCurrent,proto3,oneof"`
 }
 
+type ClientFrame_GroupCallJoin struct {
+	// Group calls and walkie-talkie rooms (groupcall.proto).
+	GroupCallJoin *GroupCallJoinRequest `protobuf:"bytes,380,opt,name=group_call_join,json=groupCallJoin,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallAnswer struct {
+	GroupCallAnswer *GroupCallAnswerRequest `protobuf:"bytes,381,opt,name=group_call_answer,json=groupCallAnswer,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallLeave struct {
+	GroupCallLeave *GroupCallRef `protobuf:"bytes,382,opt,name=group_call_leave,json=groupCallLeave,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallCurrent struct {
+	GroupCallCurrent *GroupCallRef `protobuf:"bytes,383,opt,name=group_call_current,json=groupCallCurrent,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallFloor struct {
+	GroupCallFloor *GroupCallFloorRequest `protobuf:"bytes,384,opt,name=group_call_floor,json=groupCallFloor,proto3,oneof"`
+}
+
+type ClientFrame_GroupCallStatus struct {
+	GroupCallStatus *GroupCallStatusRequest `protobuf:"bytes,385,opt,name=group_call_status,json=groupCallStatus,proto3,oneof"`
+}
+
 type ClientFrame_BotCreate struct {
 	// Bots (bot.proto).
 	BotCreate *BotCreateRequest `protobuf:"bytes,325,opt,name=bot_create,json=botCreate,proto3,oneof"`
@@ -4394,6 +4479,18 @@ func (*ClientFrame_CallGet) isClientFrame_Req() {}
 
 func (*ClientFrame_CallCurrent) isClientFrame_Req() {}
 
+func (*ClientFrame_GroupCallJoin) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallAnswer) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallLeave) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallCurrent) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallFloor) isClientFrame_Req() {}
+
+func (*ClientFrame_GroupCallStatus) isClientFrame_Req() {}
+
 func (*ClientFrame_BotCreate) isClientFrame_Req() {}
 
 func (*ClientFrame_BotList) isClientFrame_Req() {}
@@ -4545,6 +4642,9 @@ type ServerFrame struct {
 	//	*ServerFrame_Call
 	//	*ServerFrame_CallCurrent
 	//	*ServerFrame_CallSignal
+	//	*ServerFrame_GroupCallSession
+	//	*ServerFrame_GroupCall
+	//	*ServerFrame_GroupCallFloor
 	//	*ServerFrame_BotCreated
 	//	*ServerFrame_Bots
 	//	*ServerFrame_BotToken
@@ -5560,6 +5660,33 @@ func (x *ServerFrame) GetCallSignal() *CallSignal {
 	return nil
 }
 
+func (x *ServerFrame) GetGroupCallSession() *GroupCallSession {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupCallSession); ok {
+			return x.GroupCallSession
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupCall() *GroupCall {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupCall); ok {
+			return x.GroupCall
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetGroupCallFloor() *GroupCallFloor {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_GroupCallFloor); ok {
+			return x.GroupCallFloor
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetBotCreated() *BotCreated {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_BotCreated); ok {
@@ -6125,6 +6252,21 @@ type ServerFrame_CallSignal struct {
 	CallSignal *CallSignal `protobuf:"bytes,353,opt,name=call_signal,json=callSignal,proto3,oneof"`
 }
 
+type ServerFrame_GroupCallSession struct {
+	// Group calls and walkie-talkie rooms (groupcall.proto).
+	GroupCallSession *GroupCallSession `protobuf:"bytes,380,opt,name=group_call_session,json=groupCallSession,proto3,oneof"`
+}
+
+type ServerFrame_GroupCall struct {
+	// The answer to GroupCallCurrent and GroupCallLeave; pushed (id 0) to
+	// every member's devices when a room of the group changes.
+	GroupCall *GroupCall `protobuf:"bytes,381,opt,name=group_call,json=groupCall,proto3,oneof"`
+}
+
+type ServerFrame_GroupCallFloor struct {
+	GroupCallFloor *GroupCallFloor `protobuf:"bytes,382,opt,name=group_call_floor,json=groupCallFloor,proto3,oneof"`
+}
+
 type ServerFrame_BotCreated struct {
 	// Bots (bot.proto).
 	BotCreated *BotCreated `protobuf:"bytes,325,opt,name=bot_created,json=botCreated,proto3,oneof"`
@@ -6392,6 +6534,12 @@ func (*ServerFrame_Call) isServerFrame_Body() {}
 func (*ServerFrame_CallCurrent) isServerFrame_Body() {}
 
 func (*ServerFrame_CallSignal) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupCallSession) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupCall) isServerFrame_Body() {}
+
+func (*ServerFrame_GroupCallFloor) isServerFrame_Body() {}
 
 func (*ServerFrame_BotCreated) isServerFrame_Body() {}
 
@@ -13167,7 +13315,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xfdz\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x1ahongyan/v1/groupcall.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xd2~\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -13428,7 +13576,13 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"callSignal\x12=\n" +
 	"\x0ecall_keepalive\x18\xe4\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\rcallKeepalive\x121\n" +
 	"\bcall_get\x18\xe5\x02 \x01(\v2\x13.hongyan.v1.CallRefH\x00R\acallGet\x127\n" +
-	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrent\x12>\n" +
+	"\fcall_current\x18\xe6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\vcallCurrent\x12K\n" +
+	"\x0fgroup_call_join\x18\xfc\x02 \x01(\v2 .hongyan.v1.GroupCallJoinRequestH\x00R\rgroupCallJoin\x12Q\n" +
+	"\x11group_call_answer\x18\xfd\x02 \x01(\v2\".hongyan.v1.GroupCallAnswerRequestH\x00R\x0fgroupCallAnswer\x12E\n" +
+	"\x10group_call_leave\x18\xfe\x02 \x01(\v2\x18.hongyan.v1.GroupCallRefH\x00R\x0egroupCallLeave\x12I\n" +
+	"\x12group_call_current\x18\xff\x02 \x01(\v2\x18.hongyan.v1.GroupCallRefH\x00R\x10groupCallCurrent\x12N\n" +
+	"\x10group_call_floor\x18\x80\x03 \x01(\v2!.hongyan.v1.GroupCallFloorRequestH\x00R\x0egroupCallFloor\x12Q\n" +
+	"\x11group_call_status\x18\x81\x03 \x01(\v2\".hongyan.v1.GroupCallStatusRequestH\x00R\x0fgroupCallStatus\x12>\n" +
 	"\n" +
 	"bot_create\x18\xc5\x02 \x01(\v2\x1c.hongyan.v1.BotCreateRequestH\x00R\tbotCreate\x12/\n" +
 	"\bbot_list\x18\xc6\x02 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\abotList\x12;\n" +
@@ -13451,7 +13605,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtag_broadcast\x18\x8d\x04 \x01(\v2\x1f.hongyan.v1.TagBroadcastRequestH\x00R\ftagBroadcast\x12G\n" +
 	"\rgroup_forward\x18\x8e\x04 \x01(\v2\x1f.hongyan.v1.GroupForwardRequestH\x00R\fgroupForward\x12T\n" +
 	"\x12group_invite_batch\x18\x8f\x04 \x01(\v2#.hongyan.v1.GroupInviteBatchRequestH\x00R\x10groupInviteBatchB\x05\n" +
-	"\x03req\"\xae8\n" +
+	"\x03req\"\xff9\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -13580,7 +13734,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x04call\x18\xdf\x02 \x01(\v2\x10.hongyan.v1.CallH\x00R\x04call\x12=\n" +
 	"\fcall_current\x18\xe0\x02 \x01(\v2\x17.hongyan.v1.CallCurrentH\x00R\vcallCurrent\x12:\n" +
 	"\vcall_signal\x18\xe1\x02 \x01(\v2\x16.hongyan.v1.CallSignalH\x00R\n" +
-	"callSignal\x12:\n" +
+	"callSignal\x12M\n" +
+	"\x12group_call_session\x18\xfc\x02 \x01(\v2\x1c.hongyan.v1.GroupCallSessionH\x00R\x10groupCallSession\x127\n" +
+	"\n" +
+	"group_call\x18\xfd\x02 \x01(\v2\x15.hongyan.v1.GroupCallH\x00R\tgroupCall\x12G\n" +
+	"\x10group_call_floor\x18\xfe\x02 \x01(\v2\x1a.hongyan.v1.GroupCallFloorH\x00R\x0egroupCallFloor\x12:\n" +
 	"\vbot_created\x18\xc5\x02 \x01(\v2\x16.hongyan.v1.BotCreatedH\x00R\n" +
 	"botCreated\x12*\n" +
 	"\x04bots\x18\xc6\x02 \x01(\v2\x13.hongyan.v1.BotListH\x00R\x04bots\x124\n" +
@@ -14398,120 +14556,128 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*CallHangupRequest)(nil),          // 193: hongyan.v1.CallHangupRequest
 	(*CallVideoRequest)(nil),           // 194: hongyan.v1.CallVideoRequest
 	(*CallSignal)(nil),                 // 195: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 196: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 197: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 198: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 199: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 200: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 201: hongyan.v1.BotDeliveriesRequest
-	(*BotAppRegisterRequest)(nil),      // 202: hongyan.v1.BotAppRegisterRequest
-	(*BotAppAuthorizeRequest)(nil),     // 203: hongyan.v1.BotAppAuthorizeRequest
-	(*BotGroupAppsRequest)(nil),        // 204: hongyan.v1.BotGroupAppsRequest
-	(*BotAppRevokeRequest)(nil),        // 205: hongyan.v1.BotAppRevokeRequest
-	(*GuardGetRequest)(nil),            // 206: hongyan.v1.GuardGetRequest
-	(*GuardRules)(nil),                 // 207: hongyan.v1.GuardRules
-	(*GuardLogRequest)(nil),            // 208: hongyan.v1.GuardLogRequest
-	(*GuardUndoRequest)(nil),           // 209: hongyan.v1.GuardUndoRequest
-	(*CommonMembersRequest)(nil),       // 210: hongyan.v1.CommonMembersRequest
-	(*TagBroadcastRequest)(nil),        // 211: hongyan.v1.TagBroadcastRequest
-	(*GroupForwardRequest)(nil),        // 212: hongyan.v1.GroupForwardRequest
-	(*GroupInviteBatchRequest)(nil),    // 213: hongyan.v1.GroupInviteBatchRequest
-	(*OaAccount)(nil),                  // 214: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 215: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 216: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 217: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 218: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 219: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 220: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 221: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 222: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 223: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 224: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 225: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 226: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 227: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 228: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 229: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 230: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 231: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 232: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 233: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 234: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 235: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 236: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 237: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 238: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 239: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 240: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 241: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 242: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 243: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 244: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 245: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 246: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 247: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 248: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 249: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 250: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 251: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 252: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 253: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 254: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 255: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 256: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 257: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 258: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 259: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 260: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 261: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 262: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 263: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 264: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 265: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 266: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 267: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 268: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 269: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 270: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 271: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 272: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 273: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 274: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 275: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 276: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 277: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 278: hongyan.v1.GroupEventList
-	(*GroupFile)(nil),                  // 279: hongyan.v1.GroupFile
-	(*GroupFileList)(nil),              // 280: hongyan.v1.GroupFileList
-	(*GroupAlbum)(nil),                 // 281: hongyan.v1.GroupAlbum
-	(*GroupAlbumList)(nil),             // 282: hongyan.v1.GroupAlbumList
-	(*GroupPhotoList)(nil),             // 283: hongyan.v1.GroupPhotoList
-	(*PhotoCommentList)(nil),           // 284: hongyan.v1.PhotoCommentList
-	(*CallSession)(nil),                // 285: hongyan.v1.CallSession
-	(*Call)(nil),                       // 286: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 287: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 288: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 289: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 290: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 291: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 292: hongyan.v1.BotDeliveries
-	(*BotAppSecret)(nil),               // 293: hongyan.v1.BotAppSecret
-	(*BotApp)(nil),                     // 294: hongyan.v1.BotApp
-	(*BotAppCode)(nil),                 // 295: hongyan.v1.BotAppCode
-	(*BotGroupApps)(nil),               // 296: hongyan.v1.BotGroupApps
-	(*GuardLog)(nil),                   // 297: hongyan.v1.GuardLog
-	(*GuardAction)(nil),                // 298: hongyan.v1.GuardAction
-	(*CommonMembers)(nil),              // 299: hongyan.v1.CommonMembers
-	(*GroupToolResults)(nil),           // 300: hongyan.v1.GroupToolResults
-	(*OaFollow)(nil),                   // 301: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 302: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 303: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 304: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 305: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 306: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 307: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 308: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 309: hongyan.v1.CallRecord
+	(*GroupCallJoinRequest)(nil),       // 196: hongyan.v1.GroupCallJoinRequest
+	(*GroupCallAnswerRequest)(nil),     // 197: hongyan.v1.GroupCallAnswerRequest
+	(*GroupCallRef)(nil),               // 198: hongyan.v1.GroupCallRef
+	(*GroupCallFloorRequest)(nil),      // 199: hongyan.v1.GroupCallFloorRequest
+	(*GroupCallStatusRequest)(nil),     // 200: hongyan.v1.GroupCallStatusRequest
+	(*BotCreateRequest)(nil),           // 201: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 202: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 203: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 204: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 205: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 206: hongyan.v1.BotDeliveriesRequest
+	(*BotAppRegisterRequest)(nil),      // 207: hongyan.v1.BotAppRegisterRequest
+	(*BotAppAuthorizeRequest)(nil),     // 208: hongyan.v1.BotAppAuthorizeRequest
+	(*BotGroupAppsRequest)(nil),        // 209: hongyan.v1.BotGroupAppsRequest
+	(*BotAppRevokeRequest)(nil),        // 210: hongyan.v1.BotAppRevokeRequest
+	(*GuardGetRequest)(nil),            // 211: hongyan.v1.GuardGetRequest
+	(*GuardRules)(nil),                 // 212: hongyan.v1.GuardRules
+	(*GuardLogRequest)(nil),            // 213: hongyan.v1.GuardLogRequest
+	(*GuardUndoRequest)(nil),           // 214: hongyan.v1.GuardUndoRequest
+	(*CommonMembersRequest)(nil),       // 215: hongyan.v1.CommonMembersRequest
+	(*TagBroadcastRequest)(nil),        // 216: hongyan.v1.TagBroadcastRequest
+	(*GroupForwardRequest)(nil),        // 217: hongyan.v1.GroupForwardRequest
+	(*GroupInviteBatchRequest)(nil),    // 218: hongyan.v1.GroupInviteBatchRequest
+	(*OaAccount)(nil),                  // 219: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 220: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 221: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 222: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 223: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 224: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 225: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 226: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 227: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 228: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 229: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 230: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 231: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 232: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 233: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 234: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 235: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 236: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 237: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 238: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 239: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 240: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 241: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 242: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 243: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 244: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 245: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 246: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 247: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 248: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 249: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 250: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 251: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 252: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 253: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 254: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 255: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 256: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 257: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 258: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 259: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 260: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 261: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 262: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 263: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 264: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 265: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 266: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 267: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 268: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 269: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 270: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 271: hongyan.v1.LiveCodeScanned
+	(*AccountDeletion)(nil),            // 272: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 273: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 274: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 275: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 276: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 277: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 278: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 279: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 280: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 281: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 282: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 283: hongyan.v1.GroupEventList
+	(*GroupFile)(nil),                  // 284: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),              // 285: hongyan.v1.GroupFileList
+	(*GroupAlbum)(nil),                 // 286: hongyan.v1.GroupAlbum
+	(*GroupAlbumList)(nil),             // 287: hongyan.v1.GroupAlbumList
+	(*GroupPhotoList)(nil),             // 288: hongyan.v1.GroupPhotoList
+	(*PhotoCommentList)(nil),           // 289: hongyan.v1.PhotoCommentList
+	(*CallSession)(nil),                // 290: hongyan.v1.CallSession
+	(*Call)(nil),                       // 291: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 292: hongyan.v1.CallCurrent
+	(*GroupCallSession)(nil),           // 293: hongyan.v1.GroupCallSession
+	(*GroupCall)(nil),                  // 294: hongyan.v1.GroupCall
+	(*GroupCallFloor)(nil),             // 295: hongyan.v1.GroupCallFloor
+	(*BotCreated)(nil),                 // 296: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 297: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 298: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 299: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 300: hongyan.v1.BotDeliveries
+	(*BotAppSecret)(nil),               // 301: hongyan.v1.BotAppSecret
+	(*BotApp)(nil),                     // 302: hongyan.v1.BotApp
+	(*BotAppCode)(nil),                 // 303: hongyan.v1.BotAppCode
+	(*BotGroupApps)(nil),               // 304: hongyan.v1.BotGroupApps
+	(*GuardLog)(nil),                   // 305: hongyan.v1.GuardLog
+	(*GuardAction)(nil),                // 306: hongyan.v1.GuardAction
+	(*CommonMembers)(nil),              // 307: hongyan.v1.CommonMembers
+	(*GroupToolResults)(nil),           // 308: hongyan.v1.GroupToolResults
+	(*OaFollow)(nil),                   // 309: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 310: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 311: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 312: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 313: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 314: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 315: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 316: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 317: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14733,231 +14899,240 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	192, // 216: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
 	192, // 217: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
 	10,  // 218: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	196, // 219: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 220: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	197, // 221: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	198, // 222: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	199, // 223: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	200, // 224: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	201, // 225: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	202, // 226: hongyan.v1.ClientFrame.bot_app_register:type_name -> hongyan.v1.BotAppRegisterRequest
-	200, // 227: hongyan.v1.ClientFrame.bot_app_get:type_name -> hongyan.v1.BotRef
-	203, // 228: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
-	204, // 229: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
-	205, // 230: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
-	206, // 231: hongyan.v1.ClientFrame.guard_get:type_name -> hongyan.v1.GuardGetRequest
-	207, // 232: hongyan.v1.ClientFrame.guard_set:type_name -> hongyan.v1.GuardRules
-	208, // 233: hongyan.v1.ClientFrame.guard_log:type_name -> hongyan.v1.GuardLogRequest
-	209, // 234: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
-	210, // 235: hongyan.v1.ClientFrame.common_members:type_name -> hongyan.v1.CommonMembersRequest
-	211, // 236: hongyan.v1.ClientFrame.tag_broadcast:type_name -> hongyan.v1.TagBroadcastRequest
-	212, // 237: hongyan.v1.ClientFrame.group_forward:type_name -> hongyan.v1.GroupForwardRequest
-	213, // 238: hongyan.v1.ClientFrame.group_invite_batch:type_name -> hongyan.v1.GroupInviteBatchRequest
-	11,  // 239: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 240: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 241: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 242: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 243: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 244: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 245: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 246: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 247: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 248: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 249: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 250: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 251: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 252: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 253: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 254: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 255: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 256: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 257: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 258: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 259: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 260: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 261: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 262: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 263: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 264: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 265: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 266: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 267: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	214, // 268: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	215, // 269: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	216, // 270: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	217, // 271: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	218, // 272: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 273: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	219, // 274: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	220, // 275: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	221, // 276: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 277: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	222, // 278: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	223, // 279: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	224, // 280: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	225, // 281: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	226, // 282: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	227, // 283: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	228, // 284: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	229, // 285: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	230, // 286: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	231, // 287: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	232, // 288: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	233, // 289: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	234, // 290: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	235, // 291: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	236, // 292: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	237, // 293: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	238, // 294: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	239, // 295: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	240, // 296: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	241, // 297: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	242, // 298: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	243, // 299: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	244, // 300: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	245, // 301: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	246, // 302: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	247, // 303: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	248, // 304: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	249, // 305: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	250, // 306: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	251, // 307: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	252, // 308: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	253, // 309: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	254, // 310: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	255, // 311: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	256, // 312: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	257, // 313: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	258, // 314: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	259, // 315: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	260, // 316: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	261, // 317: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	262, // 318: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	263, // 319: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	264, // 320: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	265, // 321: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	266, // 322: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	267, // 323: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	268, // 324: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	269, // 325: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	270, // 326: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	271, // 327: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	272, // 328: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	273, // 329: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	274, // 330: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	275, // 331: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	276, // 332: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	277, // 333: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	278, // 334: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	279, // 335: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
-	280, // 336: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
-	281, // 337: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
-	282, // 338: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
-	283, // 339: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
-	284, // 340: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
-	285, // 341: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	286, // 342: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	287, // 343: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	195, // 344: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	288, // 345: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	289, // 346: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	290, // 347: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	291, // 348: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	292, // 349: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	293, // 350: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
-	294, // 351: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
-	295, // 352: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
-	296, // 353: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
-	207, // 354: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
-	297, // 355: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
-	298, // 356: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
-	299, // 357: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
-	300, // 358: hongyan.v1.ServerFrame.group_tool_results:type_name -> hongyan.v1.GroupToolResults
-	18,  // 359: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 360: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 361: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 362: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 363: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 364: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 365: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 366: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 367: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 368: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 369: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 370: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	217, // 371: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	301, // 372: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	234, // 373: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	302, // 374: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	303, // 375: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	241, // 376: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	243, // 377: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	244, // 378: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	249, // 379: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	253, // 380: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	304, // 381: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	256, // 382: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	261, // 383: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	262, // 384: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	305, // 385: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	270, // 386: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	272, // 387: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	273, // 388: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	275, // 389: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	277, // 390: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	279, // 391: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
-	281, // 392: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
-	286, // 393: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	306, // 394: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	267, // 395: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 396: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 397: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 398: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 399: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 400: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 401: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 402: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	307, // 403: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	308, // 404: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	309, // 405: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 406: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 407: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 408: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 409: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 410: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 411: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 412: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 413: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 414: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 415: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 416: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 417: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 418: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 419: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 420: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 421: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 422: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 423: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 424: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 425: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 426: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 427: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 428: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 429: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 430: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 431: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 432: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 433: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 434: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 435: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 436: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 437: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 438: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	439, // [439:439] is the sub-list for method output_type
-	439, // [439:439] is the sub-list for method input_type
-	439, // [439:439] is the sub-list for extension type_name
-	439, // [439:439] is the sub-list for extension extendee
-	0,   // [0:439] is the sub-list for field type_name
+	196, // 219: hongyan.v1.ClientFrame.group_call_join:type_name -> hongyan.v1.GroupCallJoinRequest
+	197, // 220: hongyan.v1.ClientFrame.group_call_answer:type_name -> hongyan.v1.GroupCallAnswerRequest
+	198, // 221: hongyan.v1.ClientFrame.group_call_leave:type_name -> hongyan.v1.GroupCallRef
+	198, // 222: hongyan.v1.ClientFrame.group_call_current:type_name -> hongyan.v1.GroupCallRef
+	199, // 223: hongyan.v1.ClientFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloorRequest
+	200, // 224: hongyan.v1.ClientFrame.group_call_status:type_name -> hongyan.v1.GroupCallStatusRequest
+	201, // 225: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 226: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	202, // 227: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	203, // 228: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	204, // 229: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	205, // 230: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	206, // 231: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	207, // 232: hongyan.v1.ClientFrame.bot_app_register:type_name -> hongyan.v1.BotAppRegisterRequest
+	205, // 233: hongyan.v1.ClientFrame.bot_app_get:type_name -> hongyan.v1.BotRef
+	208, // 234: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
+	209, // 235: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
+	210, // 236: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
+	211, // 237: hongyan.v1.ClientFrame.guard_get:type_name -> hongyan.v1.GuardGetRequest
+	212, // 238: hongyan.v1.ClientFrame.guard_set:type_name -> hongyan.v1.GuardRules
+	213, // 239: hongyan.v1.ClientFrame.guard_log:type_name -> hongyan.v1.GuardLogRequest
+	214, // 240: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
+	215, // 241: hongyan.v1.ClientFrame.common_members:type_name -> hongyan.v1.CommonMembersRequest
+	216, // 242: hongyan.v1.ClientFrame.tag_broadcast:type_name -> hongyan.v1.TagBroadcastRequest
+	217, // 243: hongyan.v1.ClientFrame.group_forward:type_name -> hongyan.v1.GroupForwardRequest
+	218, // 244: hongyan.v1.ClientFrame.group_invite_batch:type_name -> hongyan.v1.GroupInviteBatchRequest
+	11,  // 245: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 246: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 247: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 248: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 249: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 250: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 251: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 252: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 253: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 254: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 255: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 256: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 257: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 258: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 259: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 260: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 261: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 262: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 263: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 264: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 265: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 266: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 267: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 268: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 269: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 270: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 271: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 272: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 273: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	219, // 274: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	220, // 275: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	221, // 276: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	222, // 277: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	223, // 278: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 279: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	224, // 280: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	225, // 281: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	226, // 282: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 283: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	227, // 284: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	228, // 285: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	229, // 286: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	230, // 287: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	231, // 288: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	232, // 289: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	233, // 290: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	234, // 291: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	235, // 292: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	236, // 293: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	237, // 294: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	238, // 295: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	239, // 296: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	240, // 297: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	241, // 298: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	242, // 299: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	243, // 300: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	244, // 301: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	245, // 302: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	246, // 303: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	247, // 304: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	248, // 305: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	249, // 306: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	250, // 307: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	251, // 308: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	252, // 309: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	253, // 310: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	254, // 311: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	255, // 312: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	256, // 313: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	257, // 314: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	258, // 315: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	259, // 316: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	260, // 317: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	261, // 318: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	262, // 319: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	263, // 320: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	264, // 321: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	265, // 322: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	266, // 323: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	267, // 324: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	268, // 325: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	269, // 326: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	270, // 327: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	271, // 328: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	272, // 329: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	273, // 330: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	274, // 331: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	275, // 332: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	276, // 333: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	277, // 334: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	278, // 335: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	279, // 336: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	280, // 337: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	281, // 338: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	282, // 339: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	283, // 340: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	284, // 341: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
+	285, // 342: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
+	286, // 343: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
+	287, // 344: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
+	288, // 345: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
+	289, // 346: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
+	290, // 347: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	291, // 348: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	292, // 349: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	195, // 350: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	293, // 351: hongyan.v1.ServerFrame.group_call_session:type_name -> hongyan.v1.GroupCallSession
+	294, // 352: hongyan.v1.ServerFrame.group_call:type_name -> hongyan.v1.GroupCall
+	295, // 353: hongyan.v1.ServerFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloor
+	296, // 354: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	297, // 355: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	298, // 356: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	299, // 357: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	300, // 358: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	301, // 359: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
+	302, // 360: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
+	303, // 361: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
+	304, // 362: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
+	212, // 363: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
+	305, // 364: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
+	306, // 365: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
+	307, // 366: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
+	308, // 367: hongyan.v1.ServerFrame.group_tool_results:type_name -> hongyan.v1.GroupToolResults
+	18,  // 368: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 369: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 370: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 371: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 372: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 373: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 374: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 375: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 376: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 377: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 378: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 379: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	222, // 380: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	309, // 381: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	239, // 382: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	310, // 383: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	311, // 384: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	246, // 385: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	248, // 386: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	249, // 387: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	254, // 388: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	258, // 389: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	312, // 390: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	261, // 391: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	266, // 392: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	267, // 393: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	313, // 394: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	275, // 395: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	277, // 396: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	278, // 397: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	280, // 398: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	282, // 399: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	284, // 400: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
+	286, // 401: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
+	291, // 402: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	314, // 403: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	272, // 404: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 405: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 406: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 407: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 408: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 409: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 410: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 411: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	315, // 412: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	316, // 413: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	317, // 414: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 415: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 416: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 417: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 418: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 419: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 420: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 421: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 422: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 423: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 424: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 425: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 426: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 427: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 428: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 429: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 430: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 431: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 432: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 433: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 434: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 435: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 436: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 437: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 438: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 439: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 440: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 441: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 442: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 443: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 444: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 445: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 446: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 447: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	448, // [448:448] is the sub-list for method output_type
+	448, // [448:448] is the sub-list for method input_type
+	448, // [448:448] is the sub-list for extension type_name
+	448, // [448:448] is the sub-list for extension extendee
+	0,   // [0:448] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14975,6 +15150,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_moderation_proto_init()
 	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_call_proto_init()
+	file_hongyan_v1_groupcall_proto_init()
 	file_hongyan_v1_bot_proto_init()
 	file_hongyan_v1_guard_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
@@ -15197,6 +15373,12 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_CallKeepalive)(nil),
 		(*ClientFrame_CallGet)(nil),
 		(*ClientFrame_CallCurrent)(nil),
+		(*ClientFrame_GroupCallJoin)(nil),
+		(*ClientFrame_GroupCallAnswer)(nil),
+		(*ClientFrame_GroupCallLeave)(nil),
+		(*ClientFrame_GroupCallCurrent)(nil),
+		(*ClientFrame_GroupCallFloor)(nil),
+		(*ClientFrame_GroupCallStatus)(nil),
 		(*ClientFrame_BotCreate)(nil),
 		(*ClientFrame_BotList)(nil),
 		(*ClientFrame_BotToken)(nil),
@@ -15324,6 +15506,9 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Call)(nil),
 		(*ServerFrame_CallCurrent)(nil),
 		(*ServerFrame_CallSignal)(nil),
+		(*ServerFrame_GroupCallSession)(nil),
+		(*ServerFrame_GroupCall)(nil),
+		(*ServerFrame_GroupCallFloor)(nil),
 		(*ServerFrame_BotCreated)(nil),
 		(*ServerFrame_Bots)(nil),
 		(*ServerFrame_BotToken)(nil),

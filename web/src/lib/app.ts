@@ -39,6 +39,10 @@ class App extends Emitter {
           // Signalling from the other device of my call (ui/call.ts).
           this.emit("callSignal", f.body.value);
           break;
+        case "groupCall":
+          // A room of one of my groups changed (ui/groupcall.ts).
+          this.emit("groupCall", f.body.value);
+          break;
       }
     };
     const s = loadSession();

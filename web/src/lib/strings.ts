@@ -10,6 +10,7 @@ import { callEn, callZh } from "./strings_call";
 import { botsEn, botsZh } from "./strings_bots";
 import { guardEn, guardZh } from "./strings_guard";
 import { outreachEn, outreachZh } from "./strings_outreach";
+import { groupCallEn, groupCallZh } from "./strings_groupcall";
 
 export const en = {
   ...momentsEn,
@@ -19,6 +20,7 @@ export const en = {
   ...adminEn,
   ...groupAppsEn,
   ...callEn,
+  ...groupCallEn,
   ...botsEn,
   ...guardEn,
   ...outreachEn,
@@ -731,6 +733,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...adminZh,
   ...groupAppsZh,
   ...callZh,
+  ...groupCallZh,
   ...botsZh,
   ...guardZh,
   ...outreachZh,

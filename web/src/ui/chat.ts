@@ -16,6 +16,7 @@ import { ask, avatar, confirmBox, errorText, header, iconButton, menuAt, modal, 
 import { locationPicker } from "./location";
 import { sendRedPacket, sendTransfer } from "./wallet";
 import { placeCall } from "./call";
+import { groupCallBar, groupCallButtons } from "./groupcall";
 import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
 import { emojiPicker } from "./emoji";
@@ -104,7 +105,9 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
   const extra = h("div", "composer-extra");
   const composer = h("div", { class: "composer", data: { composer: "" } });
   const selectBar = h("div", "select-bar");
-  const el = h("div", { class: "chat", data: { screen: "chat", chat: group ? `g${group}` : `u${peer}` } }, headerBox, vlist.el, quoteBar, tooLong, recBox, composer, extra);
+  const callBar = group ? groupCallBar(group) : undefined;
+  if (callBar) scope.add(callBar.dispose);
+  const el = h("div", { class: "chat", data: { screen: "chat", chat: group ? `g${group}` : `u${peer}` } }, headerBox, callBar?.el ?? "", vlist.el, quoteBar, tooLong, recBox, composer, extra);
 
   // ---- header ----
   const renderHeader = () => {
@@ -122,6 +125,7 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
           ...(peer && peer !== st.me && st.contacts.has(key(peer))
             ? [iconButton(I.phone, t("c_voice"), () => void placeCall(peer, false), "call-voice-btn"), iconButton(I.video, t("c_video"), () => void placeCall(peer, true), "call-video-btn")]
             : []),
+          ...(group && isMember() ? groupCallButtons(group) : []),
           iconButton(I.more, t("chat_info"), () => router.go(group ? `/chat/g/${group}/info` : `/chat/u/${peer}/info`), "chat-info-btn"),
         ],
       }),

@@ -49,6 +49,7 @@ export function endText(end: CallEnd, mine: boolean, durationMs = 0): string {
 export function callText(m: Message): string {
   const r = m.call;
   if (!r) return "";
+  if (m.group) return r.end === CallEnd.NONE ? t("gc_started") : t("gc_ended", mmss(r.durationMs)); // a group call's card
   return endText(r.end, m.sender === app.store!.me, r.durationMs);
 }
 

@@ -15,6 +15,7 @@ import { meList } from "./me";
 import { detailView } from "./views";
 import { startAlerts } from "./alerts";
 import { startCalls } from "./call";
+import { startGroupCalls } from "./groupcall";
 
 export interface View {
   el: HTMLElement;
@@ -90,6 +91,7 @@ export function shell(): View {
   scope.add(app.store!.on("live", renderStatus));
   scope.add(startAlerts());
   scope.add(startCalls());
+  scope.add(startGroupCalls());
   render(router.route);
   renderStatus();
   return {

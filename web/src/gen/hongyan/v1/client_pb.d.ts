@@ -20,6 +20,7 @@ import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 import type { AlbumCreateRequest, AlbumPhotosPage, AlbumPhotosRequest, AlbumRenameRequest, AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, FileAddRequest, GroupAlbum, GroupAlbumList, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupFile, GroupFileList, GroupHomework, GroupHomeworkList, GroupPhotoList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PhotoCommentList, PhotoCommentRequest, PhotoCommentsPage, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
 import type { Call, CallCurrent, CallHangupRequest, CallPlaceRequest, CallRecord, CallRef, CallSession, CallSignal, CallVideoRequest } from "./call_pb.js";
+import type { GroupCall, GroupCallAnswerRequest, GroupCallFloor, GroupCallFloorRequest, GroupCallJoinRequest, GroupCallRef, GroupCallSession, GroupCallStatusRequest } from "./groupcall_pb.js";
 import type { Bot, BotAddToGroupRequest, BotApp, BotAppAuthorizeRequest, BotAppCode, BotAppRegisterRequest, BotAppRevokeRequest, BotAppSecret, BotCreated, BotCreateRequest, BotDeliveries, BotDeliveriesRequest, BotGroupApps, BotGroupAppsRequest, BotList, BotRef, BotToken, BotTokenRequest, BotWebhook, BotWebhookRequest } from "./bot_pb.js";
 import type { CommonMembers, CommonMembersRequest, GroupForwardRequest, GroupInviteBatchRequest, GroupToolResults, GuardAction, GuardGetRequest, GuardLog, GuardLogRequest, GuardRules, GuardUndoRequest, TagBroadcastRequest } from "./guard_pb.js";
 
@@ -1387,6 +1388,44 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "callCurrent";
   } | {
     /**
+     * Group calls and walkie-talkie rooms (groupcall.proto).
+     *
+     * @generated from field: hongyan.v1.GroupCallJoinRequest group_call_join = 380;
+     */
+    value: GroupCallJoinRequest;
+    case: "groupCallJoin";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupCallAnswerRequest group_call_answer = 381;
+     */
+    value: GroupCallAnswerRequest;
+    case: "groupCallAnswer";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupCallRef group_call_leave = 382;
+     */
+    value: GroupCallRef;
+    case: "groupCallLeave";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupCallRef group_call_current = 383;
+     */
+    value: GroupCallRef;
+    case: "groupCallCurrent";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupCallFloorRequest group_call_floor = 384;
+     */
+    value: GroupCallFloorRequest;
+    case: "groupCallFloor";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupCallStatusRequest group_call_status = 385;
+     */
+    value: GroupCallStatusRequest;
+    case: "groupCallStatus";
+  } | {
+    /**
      * Bots (bot.proto).
      *
      * @generated from field: hongyan.v1.BotCreateRequest bot_create = 325;
@@ -2197,6 +2236,29 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: CallSignal;
     case: "callSignal";
+  } | {
+    /**
+     * Group calls and walkie-talkie rooms (groupcall.proto).
+     *
+     * @generated from field: hongyan.v1.GroupCallSession group_call_session = 380;
+     */
+    value: GroupCallSession;
+    case: "groupCallSession";
+  } | {
+    /**
+     * The answer to GroupCallCurrent and GroupCallLeave; pushed (id 0) to
+     * every member's devices when a room of the group changes.
+     *
+     * @generated from field: hongyan.v1.GroupCall group_call = 381;
+     */
+    value: GroupCall;
+    case: "groupCall";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.GroupCallFloor group_call_floor = 382;
+     */
+    value: GroupCallFloor;
+    case: "groupCallFloor";
   } | {
     /**
      * Bots (bot.proto).
