@@ -72,6 +72,7 @@ type View struct {
 	On        bool
 	Keywords  []Keyword
 	Schedules []Schedule
+	Bot       hongyan.UserID // the assistant bot's account (0 until it is made)
 }
 
 // Get returns the group's assistant to its owner and admins.
@@ -79,14 +80,19 @@ func (s *Service) Get(ctx context.Context, c hongyan.Caller, group hongyan.Conve
 	if err := s.manager(ctx, c, group); err != nil {
 		return View{}, err
 	}
+	var v View
+	if id, err := s.store.Identity(ctx); err == nil {
+		v.Bot = id.Account
+	}
 	st, err := s.store.Settings(ctx, group)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
-		return View{Settings: Settings{Group: group, Timezone: DefaultTimezone}}, nil
+		v.Settings = Settings{Group: group, Timezone: DefaultTimezone}
+		return v, nil
 	}
 	if err != nil {
 		return View{}, err
 	}
-	v := View{Settings: st, On: true}
+	v.Settings, v.On = st, true
 	if v.Keywords, err = s.store.Keywords(ctx, group); err != nil {
 		return View{}, err
 	}
@@ -307,4 +313,17 @@ func (s *Service) Stats(ctx context.Context, c hongyan.Caller, group hongyan.Con
 		out[i].Day = day
 	}
 	return out, nil
+}
+
+// WallClock is the layout of a schedule's time as people give it: a
+// wall-clock time in the group's timezone.
+const WallClock = "2006-01-02 15:04"
+
+// WallClockIn formats t as WallClock in zone (UTC if unknown).
+func WallClockIn(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(WallClock)
 }

@@ -16,6 +16,7 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/addressbook"
+	"hongyan/internal/assistant"
 	"hongyan/internal/call"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
@@ -53,9 +54,10 @@ type Services struct {
 	GroupApps    *groupapp.Service    // nil: no group-app requests
 	// Moderation: nil, no reports, and no penalties enforced.
 	Moderation *moderation.Service
-	Media      *media.Service // nil: no media endpoints
-	Calls      *call.Service  // nil: no calls
-	Bots       *bot.Service   // nil: no bot management
+	Media      *media.Service     // nil: no media endpoints
+	Calls      *call.Service      // nil: no calls
+	Bots       *bot.Service       // nil: no bot management
+	Assistant  *assistant.Service // nil: no Group Assistant
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

@@ -166,6 +166,9 @@ func newRoutes(s Services) routes {
 	if s.Bots != nil {
 		botRoutes(rs)
 	}
+	if s.Assistant != nil {
+		assistantRoutes(rs)
+	}
 	return rs
 }
 

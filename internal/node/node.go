@@ -50,31 +50,32 @@ import (
 
 // Node is a running Hongyan node.
 type Node struct {
-	accounts *account.Service
-	chats    *chat.Service
-	media    *media.Service
-	oas      *officialacct.Service
-	oaapi    *oaapi.API
-	feed     *changelog.Feed
-	wallet   *wallet.Service
-	pay      *sandboxpay.Provider
-	finds    *discovery.Service
-	relays   *relays
-	sfu      *sfu.SFU
-	mod      *moderation.Service
-	calls    *call.Service
-	bots     *botRuntime
-	cfg      config.Config
-	log      *slog.Logger
-	db       *stores.DB
-	bus      bus
-	gw       *gateway.Gateway
-	reg      *prometheus.Registry
-	handler  http.Handler
-	tls      *serverTLS // nil: plain HTTP
-	eraser   userEraser
-	spam     *spam.Service
-	draining atomic.Bool // Serve is draining: not ready
+	accounts  *account.Service
+	chats     *chat.Service
+	media     *media.Service
+	oas       *officialacct.Service
+	oaapi     *oaapi.API
+	feed      *changelog.Feed
+	wallet    *wallet.Service
+	pay       *sandboxpay.Provider
+	finds     *discovery.Service
+	relays    *relays
+	sfu       *sfu.SFU
+	mod       *moderation.Service
+	calls     *call.Service
+	bots      *botRuntime
+	assistant *assistantRuntime
+	cfg       config.Config
+	log       *slog.Logger
+	db        *stores.DB
+	bus       bus
+	gw        *gateway.Gateway
+	reg       *prometheus.Registry
+	handler   http.Handler
+	tls       *serverTLS // nil: plain HTTP
+	eraser    userEraser
+	spam      *spam.Service
+	draining  atomic.Bool // Serve is draining: not ready
 
 	blobsReady func(context.Context) error // nil: media on local files
 }
@@ -176,6 +177,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
+	n.assistant = newAssistant(db, groups, n.bots, log)
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
@@ -185,7 +187,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	}
 	n.gw = gateway.New(gateway.Services{
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
-		Moderation: n.mod, GroupApps: apps, Calls: n.calls, Bots: n.bots.svc,
+		Moderation: n.mod, GroupApps: apps, Calls: n.calls, Bots: n.bots.svc, Assistant: n.assistant.svc,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -224,6 +226,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	// The bot API (docs/bots.md).
 	mux.Handle("/bot/v1/", n.bots.api.Handler())
 	n.bots.start()
+	n.assistant.start()
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -395,6 +398,7 @@ func (n *Node) OfficialAccounts() *officialacct.Service { return n.oas }
 // Close closes the node's connections, bus and storage.
 func (n *Node) Close() error {
 	n.gw.Close()
+	n.assistant.stop()
 	n.bots.stop()
 	n.oas.Wait()
 	n.bus.Close()

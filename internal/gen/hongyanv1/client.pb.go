@@ -705,6 +705,14 @@ type ClientFrame struct {
 	//	*ClientFrame_LivecodeList
 	//	*ClientFrame_LivecodeGet
 	//	*ClientFrame_LivecodeScan
+	//	*ClientFrame_AssistantGet
+	//	*ClientFrame_AssistantEnable
+	//	*ClientFrame_AssistantSetWelcome
+	//	*ClientFrame_AssistantAddKeyword
+	//	*ClientFrame_AssistantRemoveKeyword
+	//	*ClientFrame_AssistantPutSchedule
+	//	*ClientFrame_AssistantCancelSchedule
+	//	*ClientFrame_AssistantStats
 	//	*ClientFrame_AccountDelete
 	//	*ClientFrame_AccountCancelDelete
 	//	*ClientFrame_AccountDeletion
@@ -2301,6 +2309,78 @@ func (x *ClientFrame) GetLivecodeScan() *LiveCodeScanRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetAssistantGet() *AssistantRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantGet); ok {
+			return x.AssistantGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantEnable() *AssistantEnableRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantEnable); ok {
+			return x.AssistantEnable
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantSetWelcome() *AssistantWelcomeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantSetWelcome); ok {
+			return x.AssistantSetWelcome
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantAddKeyword() *AssistantKeywordRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantAddKeyword); ok {
+			return x.AssistantAddKeyword
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantRemoveKeyword() *AssistantItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantRemoveKeyword); ok {
+			return x.AssistantRemoveKeyword
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantPutSchedule() *AssistantScheduleRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantPutSchedule); ok {
+			return x.AssistantPutSchedule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantCancelSchedule() *AssistantItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantCancelSchedule); ok {
+			return x.AssistantCancelSchedule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantStats() *AssistantStatsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantStats); ok {
+			return x.AssistantStats
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetAccountDelete() *AccountDeleteRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_AccountDelete); ok {
@@ -3377,6 +3457,39 @@ type ClientFrame_LivecodeScan struct {
 	LivecodeScan *LiveCodeScanRequest `protobuf:"bytes,473,opt,name=livecode_scan,json=livecodeScan,proto3,oneof"`
 }
 
+type ClientFrame_AssistantGet struct {
+	// The Group Assistant (assistant.proto).
+	AssistantGet *AssistantRef `protobuf:"bytes,500,opt,name=assistant_get,json=assistantGet,proto3,oneof"`
+}
+
+type ClientFrame_AssistantEnable struct {
+	AssistantEnable *AssistantEnableRequest `protobuf:"bytes,501,opt,name=assistant_enable,json=assistantEnable,proto3,oneof"`
+}
+
+type ClientFrame_AssistantSetWelcome struct {
+	AssistantSetWelcome *AssistantWelcomeRequest `protobuf:"bytes,502,opt,name=assistant_set_welcome,json=assistantSetWelcome,proto3,oneof"`
+}
+
+type ClientFrame_AssistantAddKeyword struct {
+	AssistantAddKeyword *AssistantKeywordRequest `protobuf:"bytes,503,opt,name=assistant_add_keyword,json=assistantAddKeyword,proto3,oneof"`
+}
+
+type ClientFrame_AssistantRemoveKeyword struct {
+	AssistantRemoveKeyword *AssistantItemRef `protobuf:"bytes,504,opt,name=assistant_remove_keyword,json=assistantRemoveKeyword,proto3,oneof"`
+}
+
+type ClientFrame_AssistantPutSchedule struct {
+	AssistantPutSchedule *AssistantScheduleRequest `protobuf:"bytes,505,opt,name=assistant_put_schedule,json=assistantPutSchedule,proto3,oneof"`
+}
+
+type ClientFrame_AssistantCancelSchedule struct {
+	AssistantCancelSchedule *AssistantItemRef `protobuf:"bytes,506,opt,name=assistant_cancel_schedule,json=assistantCancelSchedule,proto3,oneof"`
+}
+
+type ClientFrame_AssistantStats struct {
+	AssistantStats *AssistantStatsRequest `protobuf:"bytes,507,opt,name=assistant_stats,json=assistantStats,proto3,oneof"`
+}
+
 type ClientFrame_AccountDelete struct {
 	// safety.proto: account deletion (425–449)
 	AccountDelete *AccountDeleteRequest `protobuf:"bytes,425,opt,name=account_delete,json=accountDelete,proto3,oneof"`
@@ -3894,6 +4007,22 @@ func (*ClientFrame_LivecodeGet) isClientFrame_Req() {}
 
 func (*ClientFrame_LivecodeScan) isClientFrame_Req() {}
 
+func (*ClientFrame_AssistantGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantEnable) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantSetWelcome) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantAddKeyword) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantRemoveKeyword) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantPutSchedule) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantCancelSchedule) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantStats) isClientFrame_Req() {}
+
 func (*ClientFrame_AccountDelete) isClientFrame_Req() {}
 
 func (*ClientFrame_AccountCancelDelete) isClientFrame_Req() {}
@@ -4071,6 +4200,8 @@ type ServerFrame struct {
 	//	*ServerFrame_LiveCode
 	//	*ServerFrame_LiveCodes
 	//	*ServerFrame_LiveCodeScanned
+	//	*ServerFrame_Assistant
+	//	*ServerFrame_AssistantStats
 	//	*ServerFrame_AccountDeletion
 	//	*ServerFrame_ReportFiled
 	//	*ServerFrame_Penalties
@@ -4895,6 +5026,24 @@ func (x *ServerFrame) GetLiveCodeScanned() *LiveCodeScanned {
 	return nil
 }
 
+func (x *ServerFrame) GetAssistant() *Assistant {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Assistant); ok {
+			return x.Assistant
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAssistantStats() *AssistantStats {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AssistantStats); ok {
+			return x.AssistantStats
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetAccountDeletion() *AccountDeletion {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_AccountDeletion); ok {
@@ -5429,6 +5578,15 @@ type ServerFrame_LiveCodeScanned struct {
 	LiveCodeScanned *LiveCodeScanned `protobuf:"bytes,472,opt,name=live_code_scanned,json=liveCodeScanned,proto3,oneof"`
 }
 
+type ServerFrame_Assistant struct {
+	// The Group Assistant (assistant.proto).
+	Assistant *Assistant `protobuf:"bytes,500,opt,name=assistant,proto3,oneof"`
+}
+
+type ServerFrame_AssistantStats struct {
+	AssistantStats *AssistantStats `protobuf:"bytes,501,opt,name=assistant_stats,json=assistantStats,proto3,oneof"`
+}
+
 type ServerFrame_AccountDeletion struct {
 	// safety.proto: the state of my account's deletion (425–449)
 	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
@@ -5684,6 +5842,10 @@ func (*ServerFrame_LiveCode) isServerFrame_Body() {}
 func (*ServerFrame_LiveCodes) isServerFrame_Body() {}
 
 func (*ServerFrame_LiveCodeScanned) isServerFrame_Body() {}
+
+func (*ServerFrame_Assistant) isServerFrame_Body() {}
+
+func (*ServerFrame_AssistantStats) isServerFrame_Body() {}
 
 func (*ServerFrame_AccountDeletion) isServerFrame_Body() {}
 
@@ -12428,7 +12590,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\"\xb7k\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x1ahongyan/v1/assistant.proto\"\xe9p\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12626,7 +12788,15 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0flivecode_create\x18\xd6\x03 \x01(\v2!.hongyan.v1.LiveCodeCreateRequestH\x00R\x0elivecodeCreate\x129\n" +
 	"\rlivecode_list\x18\xd7\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\flivecodeList\x12=\n" +
 	"\flivecode_get\x18\xd8\x03 \x01(\v2\x17.hongyan.v1.LiveCodeRefH\x00R\vlivecodeGet\x12G\n" +
-	"\rlivecode_scan\x18\xd9\x03 \x01(\v2\x1f.hongyan.v1.LiveCodeScanRequestH\x00R\flivecodeScan\x12J\n" +
+	"\rlivecode_scan\x18\xd9\x03 \x01(\v2\x1f.hongyan.v1.LiveCodeScanRequestH\x00R\flivecodeScan\x12@\n" +
+	"\rassistant_get\x18\xf4\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\fassistantGet\x12P\n" +
+	"\x10assistant_enable\x18\xf5\x03 \x01(\v2\".hongyan.v1.AssistantEnableRequestH\x00R\x0fassistantEnable\x12Z\n" +
+	"\x15assistant_set_welcome\x18\xf6\x03 \x01(\v2#.hongyan.v1.AssistantWelcomeRequestH\x00R\x13assistantSetWelcome\x12Z\n" +
+	"\x15assistant_add_keyword\x18\xf7\x03 \x01(\v2#.hongyan.v1.AssistantKeywordRequestH\x00R\x13assistantAddKeyword\x12Y\n" +
+	"\x18assistant_remove_keyword\x18\xf8\x03 \x01(\v2\x1c.hongyan.v1.AssistantItemRefH\x00R\x16assistantRemoveKeyword\x12]\n" +
+	"\x16assistant_put_schedule\x18\xf9\x03 \x01(\v2$.hongyan.v1.AssistantScheduleRequestH\x00R\x14assistantPutSchedule\x12[\n" +
+	"\x19assistant_cancel_schedule\x18\xfa\x03 \x01(\v2\x1c.hongyan.v1.AssistantItemRefH\x00R\x17assistantCancelSchedule\x12M\n" +
+	"\x0fassistant_stats\x18\xfb\x03 \x01(\v2!.hongyan.v1.AssistantStatsRequestH\x00R\x0eassistantStats\x12J\n" +
 	"\x0eaccount_delete\x18\xa9\x03 \x01(\v2 .hongyan.v1.AccountDeleteRequestH\x00R\raccountDelete\x12H\n" +
 	"\x15account_cancel_delete\x18\xaa\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x13accountCancelDelete\x12?\n" +
 	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletion\x124\n" +
@@ -12680,7 +12850,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
 	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
 	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
-	"\x03req\"\x831\n" +
+	"\x03req\"\x832\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -12783,7 +12953,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\tlive_code\x18\xd6\x03 \x01(\v2\x14.hongyan.v1.LiveCodeH\x00R\bliveCode\x12:\n" +
 	"\n" +
 	"live_codes\x18\xd7\x03 \x01(\v2\x18.hongyan.v1.LiveCodeListH\x00R\tliveCodes\x12J\n" +
-	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x12I\n" +
+	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x126\n" +
+	"\tassistant\x18\xf4\x03 \x01(\v2\x15.hongyan.v1.AssistantH\x00R\tassistant\x12F\n" +
+	"\x0fassistant_stats\x18\xf5\x03 \x01(\v2\x1a.hongyan.v1.AssistantStatsH\x00R\x0eassistantStats\x12I\n" +
 	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletion\x12=\n" +
 	"\freport_filed\x18\x90\x03 \x01(\v2\x17.hongyan.v1.ReportFiledH\x00R\vreportFiled\x128\n" +
 	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenalties\x123\n" +
@@ -13579,113 +13751,122 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*LiveCodeCreateRequest)(nil),      // 167: hongyan.v1.LiveCodeCreateRequest
 	(*LiveCodeRef)(nil),                // 168: hongyan.v1.LiveCodeRef
 	(*LiveCodeScanRequest)(nil),        // 169: hongyan.v1.LiveCodeScanRequest
-	(*AccountDeleteRequest)(nil),       // 170: hongyan.v1.AccountDeleteRequest
-	(*ReportRequest)(nil),              // 171: hongyan.v1.ReportRequest
-	(*MyPenaltiesRequest)(nil),         // 172: hongyan.v1.MyPenaltiesRequest
-	(*AppealRequest)(nil),              // 173: hongyan.v1.AppealRequest
-	(*PollCreateRequest)(nil),          // 174: hongyan.v1.PollCreateRequest
-	(*PollVoteRequest)(nil),            // 175: hongyan.v1.PollVoteRequest
-	(*GroupAppRef)(nil),                // 176: hongyan.v1.GroupAppRef
-	(*GroupAppPage)(nil),               // 177: hongyan.v1.GroupAppPage
-	(*HomeworkPostRequest)(nil),        // 178: hongyan.v1.HomeworkPostRequest
-	(*HomeworkSubmitRequest)(nil),      // 179: hongyan.v1.HomeworkSubmitRequest
-	(*AnnounceRequest)(nil),            // 180: hongyan.v1.AnnounceRequest
-	(*AnnouncePinRequest)(nil),         // 181: hongyan.v1.AnnouncePinRequest
-	(*AnnouncementsRequest)(nil),       // 182: hongyan.v1.AnnouncementsRequest
-	(*EventCreateRequest)(nil),         // 183: hongyan.v1.EventCreateRequest
-	(*CallPlaceRequest)(nil),           // 184: hongyan.v1.CallPlaceRequest
-	(*CallRef)(nil),                    // 185: hongyan.v1.CallRef
-	(*CallHangupRequest)(nil),          // 186: hongyan.v1.CallHangupRequest
-	(*CallVideoRequest)(nil),           // 187: hongyan.v1.CallVideoRequest
-	(*CallSignal)(nil),                 // 188: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 189: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 190: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 191: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 192: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 193: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 194: hongyan.v1.BotDeliveriesRequest
-	(*OaAccount)(nil),                  // 195: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 196: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 197: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 198: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 199: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 200: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 201: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 202: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 203: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 204: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 205: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 206: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 207: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 208: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 209: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 210: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 211: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 212: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 213: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 214: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 215: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 216: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 217: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 218: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 219: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 220: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 221: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 222: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 223: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 224: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 225: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 226: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 227: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 228: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 229: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 230: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 231: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 232: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 233: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 234: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 235: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 236: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 237: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 238: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 239: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 240: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 241: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 242: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 243: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 244: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 245: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 246: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 247: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 248: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 249: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 250: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 251: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 252: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 253: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 254: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 255: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 256: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 257: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 258: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 259: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 260: hongyan.v1.CallSession
-	(*Call)(nil),                       // 261: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 262: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 263: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 264: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 265: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 266: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 267: hongyan.v1.BotDeliveries
-	(*OaFollow)(nil),                   // 268: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 269: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 270: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 271: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 272: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 273: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 274: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 275: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 276: hongyan.v1.CallRecord
+	(*AssistantRef)(nil),               // 170: hongyan.v1.AssistantRef
+	(*AssistantEnableRequest)(nil),     // 171: hongyan.v1.AssistantEnableRequest
+	(*AssistantWelcomeRequest)(nil),    // 172: hongyan.v1.AssistantWelcomeRequest
+	(*AssistantKeywordRequest)(nil),    // 173: hongyan.v1.AssistantKeywordRequest
+	(*AssistantItemRef)(nil),           // 174: hongyan.v1.AssistantItemRef
+	(*AssistantScheduleRequest)(nil),   // 175: hongyan.v1.AssistantScheduleRequest
+	(*AssistantStatsRequest)(nil),      // 176: hongyan.v1.AssistantStatsRequest
+	(*AccountDeleteRequest)(nil),       // 177: hongyan.v1.AccountDeleteRequest
+	(*ReportRequest)(nil),              // 178: hongyan.v1.ReportRequest
+	(*MyPenaltiesRequest)(nil),         // 179: hongyan.v1.MyPenaltiesRequest
+	(*AppealRequest)(nil),              // 180: hongyan.v1.AppealRequest
+	(*PollCreateRequest)(nil),          // 181: hongyan.v1.PollCreateRequest
+	(*PollVoteRequest)(nil),            // 182: hongyan.v1.PollVoteRequest
+	(*GroupAppRef)(nil),                // 183: hongyan.v1.GroupAppRef
+	(*GroupAppPage)(nil),               // 184: hongyan.v1.GroupAppPage
+	(*HomeworkPostRequest)(nil),        // 185: hongyan.v1.HomeworkPostRequest
+	(*HomeworkSubmitRequest)(nil),      // 186: hongyan.v1.HomeworkSubmitRequest
+	(*AnnounceRequest)(nil),            // 187: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),         // 188: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),       // 189: hongyan.v1.AnnouncementsRequest
+	(*EventCreateRequest)(nil),         // 190: hongyan.v1.EventCreateRequest
+	(*CallPlaceRequest)(nil),           // 191: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 192: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 193: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 194: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 195: hongyan.v1.CallSignal
+	(*BotCreateRequest)(nil),           // 196: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 197: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 198: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 199: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 200: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 201: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 202: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 203: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 204: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 205: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 206: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 207: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 208: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 209: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 210: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 211: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 212: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 213: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 214: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 215: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 216: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 217: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 218: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 219: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 220: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 221: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 222: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 223: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 224: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 225: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 226: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 227: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 228: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 229: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 230: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 231: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 232: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 233: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 234: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 235: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 236: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 237: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 238: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 239: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 240: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 241: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 242: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 243: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 244: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 245: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 246: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 247: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 248: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 249: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 250: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 251: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 252: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 253: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 254: hongyan.v1.LiveCodeScanned
+	(*Assistant)(nil),                  // 255: hongyan.v1.Assistant
+	(*AssistantStats)(nil),             // 256: hongyan.v1.AssistantStats
+	(*AccountDeletion)(nil),            // 257: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 258: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 259: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 260: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 261: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 262: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 263: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 264: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 265: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 266: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 267: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 268: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 269: hongyan.v1.CallSession
+	(*Call)(nil),                       // 270: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 271: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 272: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 273: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 274: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 275: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 276: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 277: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 278: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 279: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 280: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 281: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 282: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 283: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 284: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 285: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -13855,238 +14036,248 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	10,  // 164: hongyan.v1.ClientFrame.livecode_list:type_name -> hongyan.v1.Empty
 	168, // 165: hongyan.v1.ClientFrame.livecode_get:type_name -> hongyan.v1.LiveCodeRef
 	169, // 166: hongyan.v1.ClientFrame.livecode_scan:type_name -> hongyan.v1.LiveCodeScanRequest
-	170, // 167: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
-	10,  // 168: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
-	10,  // 169: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
-	171, // 170: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
-	172, // 171: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
-	173, // 172: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
-	174, // 173: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
-	175, // 174: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
-	176, // 175: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
-	176, // 176: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 177: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
-	80,  // 178: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
-	80,  // 179: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
-	178, // 180: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
-	179, // 181: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
-	176, // 182: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
-	176, // 183: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 184: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
-	180, // 185: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
-	181, // 186: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
-	176, // 187: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
-	182, // 188: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
-	183, // 189: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
-	176, // 190: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
-	176, // 191: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
-	176, // 192: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
-	176, // 193: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 194: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
-	184, // 195: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
-	185, // 196: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
-	185, // 197: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
-	186, // 198: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
-	187, // 199: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
-	188, // 200: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	185, // 201: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
-	185, // 202: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
-	10,  // 203: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	189, // 204: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 205: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	190, // 206: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	191, // 207: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	192, // 208: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	193, // 209: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	194, // 210: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	11,  // 211: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 212: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 213: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 214: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 215: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 216: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 217: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 218: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 219: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 220: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 221: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 222: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 223: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 224: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 225: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 226: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 227: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 228: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 229: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 230: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 231: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 232: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 233: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 234: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 235: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 236: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 237: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 238: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 239: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	195, // 240: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	196, // 241: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	197, // 242: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	198, // 243: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	199, // 244: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 245: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	200, // 246: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	201, // 247: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	202, // 248: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 249: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	203, // 250: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	204, // 251: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	205, // 252: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	206, // 253: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	207, // 254: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	208, // 255: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	209, // 256: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	210, // 257: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	211, // 258: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	212, // 259: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	213, // 260: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	214, // 261: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	215, // 262: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	216, // 263: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	217, // 264: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	218, // 265: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	219, // 266: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	220, // 267: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	221, // 268: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	222, // 269: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	223, // 270: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	224, // 271: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	225, // 272: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	226, // 273: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	227, // 274: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	228, // 275: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	229, // 276: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	230, // 277: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	231, // 278: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	232, // 279: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	233, // 280: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	234, // 281: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	235, // 282: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	236, // 283: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	237, // 284: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	238, // 285: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	239, // 286: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	240, // 287: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	241, // 288: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	242, // 289: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	243, // 290: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	244, // 291: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	245, // 292: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	246, // 293: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	247, // 294: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	248, // 295: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	249, // 296: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	250, // 297: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	251, // 298: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	252, // 299: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	253, // 300: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	254, // 301: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	255, // 302: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	256, // 303: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	257, // 304: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	258, // 305: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	259, // 306: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	260, // 307: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	261, // 308: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	262, // 309: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	188, // 310: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	263, // 311: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	264, // 312: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	265, // 313: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	266, // 314: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	267, // 315: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	18,  // 316: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 317: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 318: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 319: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 320: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 321: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 322: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 323: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 324: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 325: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 326: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 327: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	198, // 328: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	268, // 329: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	215, // 330: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	269, // 331: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	270, // 332: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	222, // 333: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	224, // 334: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	225, // 335: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	230, // 336: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	234, // 337: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	271, // 338: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	237, // 339: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	242, // 340: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	243, // 341: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	272, // 342: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	251, // 343: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	253, // 344: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	254, // 345: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	256, // 346: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	258, // 347: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	261, // 348: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	273, // 349: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	248, // 350: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 351: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 352: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 353: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 354: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 355: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 356: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 357: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	274, // 358: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	275, // 359: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	276, // 360: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 361: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 362: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 363: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 364: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 365: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 366: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 367: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 368: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 369: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 370: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 371: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 372: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 373: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 374: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 375: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 376: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 377: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 378: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 379: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 380: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 381: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 382: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 383: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 384: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 385: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 386: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 387: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 388: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 389: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 390: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 391: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 392: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 393: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	394, // [394:394] is the sub-list for method output_type
-	394, // [394:394] is the sub-list for method input_type
-	394, // [394:394] is the sub-list for extension type_name
-	394, // [394:394] is the sub-list for extension extendee
-	0,   // [0:394] is the sub-list for field type_name
+	170, // 167: hongyan.v1.ClientFrame.assistant_get:type_name -> hongyan.v1.AssistantRef
+	171, // 168: hongyan.v1.ClientFrame.assistant_enable:type_name -> hongyan.v1.AssistantEnableRequest
+	172, // 169: hongyan.v1.ClientFrame.assistant_set_welcome:type_name -> hongyan.v1.AssistantWelcomeRequest
+	173, // 170: hongyan.v1.ClientFrame.assistant_add_keyword:type_name -> hongyan.v1.AssistantKeywordRequest
+	174, // 171: hongyan.v1.ClientFrame.assistant_remove_keyword:type_name -> hongyan.v1.AssistantItemRef
+	175, // 172: hongyan.v1.ClientFrame.assistant_put_schedule:type_name -> hongyan.v1.AssistantScheduleRequest
+	174, // 173: hongyan.v1.ClientFrame.assistant_cancel_schedule:type_name -> hongyan.v1.AssistantItemRef
+	176, // 174: hongyan.v1.ClientFrame.assistant_stats:type_name -> hongyan.v1.AssistantStatsRequest
+	177, // 175: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
+	10,  // 176: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
+	10,  // 177: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
+	178, // 178: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
+	179, // 179: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
+	180, // 180: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
+	181, // 181: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
+	182, // 182: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
+	183, // 183: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
+	183, // 184: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
+	184, // 185: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
+	80,  // 186: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
+	80,  // 187: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
+	185, // 188: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
+	186, // 189: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
+	183, // 190: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
+	183, // 191: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
+	184, // 192: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
+	187, // 193: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
+	188, // 194: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
+	183, // 195: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
+	189, // 196: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
+	190, // 197: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
+	183, // 198: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
+	183, // 199: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
+	183, // 200: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
+	183, // 201: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
+	184, // 202: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
+	191, // 203: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	192, // 204: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	192, // 205: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	193, // 206: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	194, // 207: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	195, // 208: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	192, // 209: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	192, // 210: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 211: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	196, // 212: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 213: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	197, // 214: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	198, // 215: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	199, // 216: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	200, // 217: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	201, // 218: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 219: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 220: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 221: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 222: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 223: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 224: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 225: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 226: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 227: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 228: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 229: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 230: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 231: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 232: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 233: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 234: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 235: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 236: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 237: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 238: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 239: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 240: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 241: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 242: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 243: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 244: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 245: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 246: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 247: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	202, // 248: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	203, // 249: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	204, // 250: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	205, // 251: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	206, // 252: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 253: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	207, // 254: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	208, // 255: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	209, // 256: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 257: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	210, // 258: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	211, // 259: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	212, // 260: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	213, // 261: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	214, // 262: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	215, // 263: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	216, // 264: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	217, // 265: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	218, // 266: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	219, // 267: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	220, // 268: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	221, // 269: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	222, // 270: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	223, // 271: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	224, // 272: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	225, // 273: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	226, // 274: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	227, // 275: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	228, // 276: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	229, // 277: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	230, // 278: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	231, // 279: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	232, // 280: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	233, // 281: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	234, // 282: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	235, // 283: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	236, // 284: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	237, // 285: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	238, // 286: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	239, // 287: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	240, // 288: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	241, // 289: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	242, // 290: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	243, // 291: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	244, // 292: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	245, // 293: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	246, // 294: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	247, // 295: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	248, // 296: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	249, // 297: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	250, // 298: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	251, // 299: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	252, // 300: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	253, // 301: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	254, // 302: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	255, // 303: hongyan.v1.ServerFrame.assistant:type_name -> hongyan.v1.Assistant
+	256, // 304: hongyan.v1.ServerFrame.assistant_stats:type_name -> hongyan.v1.AssistantStats
+	257, // 305: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	258, // 306: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	259, // 307: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	260, // 308: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	261, // 309: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	262, // 310: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	263, // 311: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	264, // 312: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	265, // 313: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	266, // 314: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	267, // 315: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	268, // 316: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	269, // 317: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	270, // 318: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	271, // 319: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	195, // 320: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	272, // 321: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	273, // 322: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	274, // 323: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	275, // 324: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	276, // 325: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 326: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 327: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 328: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 329: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 330: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 331: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 332: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 333: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 334: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 335: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 336: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 337: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	205, // 338: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	277, // 339: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	222, // 340: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	278, // 341: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	279, // 342: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	229, // 343: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	231, // 344: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	232, // 345: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	237, // 346: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	241, // 347: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	280, // 348: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	244, // 349: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	249, // 350: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	250, // 351: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	281, // 352: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	260, // 353: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	262, // 354: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	263, // 355: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	265, // 356: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	267, // 357: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	270, // 358: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	282, // 359: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	257, // 360: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 361: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 362: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 363: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 364: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 365: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 366: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 367: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	283, // 368: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	284, // 369: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	285, // 370: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 371: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 372: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 373: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 374: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 375: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 376: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 377: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 378: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 379: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 380: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 381: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 382: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 383: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 384: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 385: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 386: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 387: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 388: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 389: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 390: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 391: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 392: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 393: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 394: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 395: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 396: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 397: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 398: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 399: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 400: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 401: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 402: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 403: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	404, // [404:404] is the sub-list for method output_type
+	404, // [404:404] is the sub-list for method input_type
+	404, // [404:404] is the sub-list for extension type_name
+	404, // [404:404] is the sub-list for extension extendee
+	0,   // [0:404] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14105,6 +14296,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_groupapp_proto_init()
 	file_hongyan_v1_call_proto_init()
 	file_hongyan_v1_bot_proto_init()
+	file_hongyan_v1_assistant_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -14273,6 +14465,14 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_LivecodeList)(nil),
 		(*ClientFrame_LivecodeGet)(nil),
 		(*ClientFrame_LivecodeScan)(nil),
+		(*ClientFrame_AssistantGet)(nil),
+		(*ClientFrame_AssistantEnable)(nil),
+		(*ClientFrame_AssistantSetWelcome)(nil),
+		(*ClientFrame_AssistantAddKeyword)(nil),
+		(*ClientFrame_AssistantRemoveKeyword)(nil),
+		(*ClientFrame_AssistantPutSchedule)(nil),
+		(*ClientFrame_AssistantCancelSchedule)(nil),
+		(*ClientFrame_AssistantStats)(nil),
 		(*ClientFrame_AccountDelete)(nil),
 		(*ClientFrame_AccountCancelDelete)(nil),
 		(*ClientFrame_AccountDeletion)(nil),
@@ -14402,6 +14602,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_LiveCode)(nil),
 		(*ServerFrame_LiveCodes)(nil),
 		(*ServerFrame_LiveCodeScanned)(nil),
+		(*ServerFrame_Assistant)(nil),
+		(*ServerFrame_AssistantStats)(nil),
 		(*ServerFrame_AccountDeletion)(nil),
 		(*ServerFrame_ReportFiled)(nil),
 		(*ServerFrame_Penalties)(nil),

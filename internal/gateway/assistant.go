@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"hongyan/internal/assistant"
+	pb "hongyan/internal/gen/hongyanv1"
+	"hongyan/internal/hongyan"
+)
+
+// assistantRoutes adds the Group Assistant's configuration. The rules (who
+// may, what a keyword or schedule may hold) are the feature's: this file
+// only converts.
+func assistantRoutes(rs routes) {
+	view := func(c *conn, ctx context.Context, me hongyan.Caller, g int64) (*pb.ServerFrame, error) {
+		v, err := c.g.s.Assistant.Get(ctx, me, hongyan.ConversationID(g))
+		if err != nil {
+			return nil, err
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_Assistant{Assistant: assistantPB(v)}}, nil
+	}
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantGet) (*pb.ServerFrame, error) {
+		return view(c, ctx, me, r.AssistantGet.Group)
+	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantEnable) (*pb.ServerFrame, error) {
+		q := r.AssistantEnable
+		if _, err := c.g.s.Assistant.Enable(ctx, me, hongyan.ConversationID(q.Group), q.Timezone); err != nil {
+			return nil, err
+		}
+		return view(c, ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantSetWelcome) (*pb.ServerFrame, error) {
+		q := r.AssistantSetWelcome
+		if _, err := c.g.s.Assistant.SetWelcome(ctx, me, hongyan.ConversationID(q.Group), q.Text); err != nil {
+			return nil, err
+		}
+		return view(c, ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantAddKeyword) (*pb.ServerFrame, error) {
+		q := r.AssistantAddKeyword
+		if _, err := c.g.s.Assistant.AddKeyword(ctx, me, hongyan.ConversationID(q.Group), q.Keyword, q.Reply, q.Exact); err != nil {
+			return nil, err
+		}
+		return view(c, ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantRemoveKeyword) (*pb.ServerFrame, error) {
+		q := r.AssistantRemoveKeyword
+		if err := c.g.s.Assistant.RemoveKeyword(ctx, me, hongyan.ConversationID(q.Group), q.Id); err != nil {
+			return nil, err
+		}
+		return view(c, ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantPutSchedule) (*pb.ServerFrame, error) {
+		q := r.AssistantPutSchedule
+		at, err := time.Parse(assistant.WallClock, q.At)
+		if err != nil {
+			return nil, hongyan.Errorf(hongyan.CodeInvalid, `at is a wall-clock time "YYYY-MM-DD HH:MM"`)
+		}
+		if _, err := c.g.s.Assistant.PutSchedule(ctx, me, hongyan.ConversationID(q.Group), q.Id, q.Text, at, assistant.Repeat(q.Repeat)); err != nil {
+			return nil, err
+		}
+		return view(c, ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantCancelSchedule) (*pb.ServerFrame, error) {
+		q := r.AssistantCancelSchedule
+		if err := c.g.s.Assistant.CancelSchedule(ctx, me, hongyan.ConversationID(q.Group), q.Id); err != nil {
+			return nil, err
+		}
+		return view(c, ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantStats) (*pb.ServerFrame, error) {
+		q := r.AssistantStats
+		days, err := c.g.s.Assistant.Stats(ctx, me, hongyan.ConversationID(q.Group), int(min(q.Days, assistant.MaxStatsDays+1)))
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.AssistantStats{Group: q.Group, Days: make([]*pb.AssistantDay, len(days))}
+		for i, d := range days {
+			out.Days[i] = &pb.AssistantDay{Day: d.Day, Messages: uint32(d.Messages), Active: uint32(d.Active), Joins: uint32(d.Joins), Leaves: uint32(d.Leaves)}
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AssistantStats{AssistantStats: out}}, nil
+	})
+}
+
+func assistantPB(v assistant.View) *pb.Assistant {
+	out := &pb.Assistant{Group: int64(v.Settings.Group), On: v.On, Welcome: v.Settings.Welcome, Timezone: v.Settings.Timezone, BotAccount: int64(v.Bot)}
+	for _, k := range v.Keywords {
+		out.Keywords = append(out.Keywords, &pb.AssistantKeyword{Id: k.ID, Keyword: k.Word, Reply: k.Reply, Exact: k.Exact})
+	}
+	for _, s := range v.Schedules {
+		out.Schedules = append(out.Schedules, &pb.AssistantSchedule{Id: s.ID, Text: s.Text, First: assistant.WallClockIn(s.First, s.Zone),
+			Repeat: string(s.Repeat), NextMs: s.Next.UnixMilli()})
+	}
+	return out
+}
