@@ -245,8 +245,8 @@ func (s Store) Commit(ctx context.Context, from, to int64, tally assistant.Tally
 		}
 		for _, k := range keys {
 			d := tally.Days[k]
-			if _, err := t.Exec(`INSERT INTO assistant_days (group_id, day, messages, joins, leaves) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (group_id, day) DO UPDATE SET messages = assistant_days.messages + excluded.messages,
+			if _, err := t.Exec(`INSERT INTO assistant_days (group_id, day, msg_count, joins, leaves) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (group_id, day) DO UPDATE SET msg_count = assistant_days.msg_count + excluded.msg_count,
 				joins = assistant_days.joins + excluded.joins, leaves = assistant_days.leaves + excluded.leaves`,
 				int64(k.Group), k.Day, d.Messages, d.Joins, d.Leaves); err != nil {
 				return sqldb.Internal(err)
@@ -275,7 +275,7 @@ func (s Store) Stats(ctx context.Context, group hongyan.ConversationID, from, to
 		err := scan(&d.Day, &m, &j, &l, &a)
 		d.Messages, d.Joins, d.Leaves, d.Active = int(m), int(j), int(l), int(a)
 		return d, err
-	}, `SELECT d.day, d.messages, d.joins, d.leaves,
+	}, `SELECT d.day, d.msg_count, d.joins, d.leaves,
 		(SELECT COUNT(*) FROM assistant_active a WHERE a.group_id = d.group_id AND a.day = d.day)
 		FROM assistant_days d WHERE d.group_id = $1 AND d.day >= $2 AND d.day <= $3 ORDER BY d.day`, int64(group), from, to)
 }

@@ -55,7 +55,7 @@ INSERT INTO assistant_cursor (id, seq) VALUES (1, 0);
 CREATE TABLE assistant_days (
 	group_id BIGINT NOT NULL,
 	day      TEXT NOT NULL,
-	messages BIGINT NOT NULL,
+	msg_count BIGINT NOT NULL,
 	joins    BIGINT NOT NULL,
 	leaves   BIGINT NOT NULL,
 	PRIMARY KEY (group_id, day)

@@ -55,7 +55,7 @@ INSERT INTO assistant_cursor (id, seq) VALUES (1, 0);
 CREATE TABLE assistant_days (
 	group_id INTEGER NOT NULL,
 	day      TEXT NOT NULL,
-	messages INTEGER NOT NULL,
+	msg_count INTEGER NOT NULL,
 	joins    INTEGER NOT NULL,
 	leaves   INTEGER NOT NULL,
 	PRIMARY KEY (group_id, day)
