@@ -163,7 +163,7 @@ func (p assistantAPI) MemberNames(ctx context.Context, g hongyan.ConversationID)
 	}
 	out := make(map[hongyan.UserID]string, len(ms))
 	for _, m := range ms {
-		out[hongyan.UserID(m.User)] = m.Nickname
+		out[hongyan.UserID(m.User)] = m.Name
 	}
 	return out, nil
 }

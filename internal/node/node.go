@@ -178,6 +178,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
 	n.assistant = newAssistant(db, groups, n.bots, log)
+	if _, err := n.assistant.identity(ctx); err != nil { // made once per cluster; its runner retries
+		log.Warn("making the group assistant", "err", err)
+	}
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
