@@ -21,6 +21,10 @@ func (e *env) groups(args []string) error {
 		i := slices.Index(args, "book")
 		return e.groupBook(slices.Delete(slices.Clone(args), i, i+1))
 	}
+	if pos, _, err := parseArgs(withoutAssistantSwitches(args), assistantFlags...); err == nil && len(pos) > 0 && pos[0] == "assistant" {
+		i := slices.Index(args, "assistant")
+		return e.assistant(slices.Delete(slices.Clone(args), i, i+1))
+	}
 	if pos, _, err := parseArgs(args, "scopes"); err == nil && len(pos) > 0 && pos[0] == "add-bot" {
 		return e.groupAddBot(args)
 	}
