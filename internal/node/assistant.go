@@ -202,4 +202,3 @@ func (g assistantGroups) IsBot(ctx context.Context, u hongyan.UserID) (bool, err
 	}
 	return err == nil, err
 }
-
