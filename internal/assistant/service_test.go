@@ -11,6 +11,8 @@ import (
 
 	"hongyan/internal/assistant"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/postgres"
+	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqlite"
 )
 
@@ -441,19 +443,37 @@ func TestMatch(t *testing.T) {
 }
 
 // BenchmarkRunner measures events handled per second by the runner: group
-// messages (every 10th matching a keyword), on SQLite in a temp dir.
+// messages from 50 members (every 10th matching a keyword), pages of 100
+// events each committed with the statistics and the cursor, on SQLite in a
+// temp dir and on PostgreSQL (with HONGYAN_TEST_POSTGRES). The bot API is
+// a fake here: this is the runner's and the store's cost.
 //
 //	go test ./internal/assistant -run '^$' -bench Runner -benchmem
 func BenchmarkRunner(b *testing.B) {
-	db, err := sqlite.Open(context.Background(), b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	b.Run("sqlite", func(b *testing.B) {
+		db, err := sqlite.Open(context.Background(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchRunner(b, db.Assistant())
+	})
+	b.Run("postgres", func(b *testing.B) {
+		pgtest.Require(b)
+		db, err := postgres.Open(context.Background(), pgtest.DSN(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchRunner(b, db.Assistant())
+	})
+}
+
+func benchRunner(b *testing.B, store assistant.Store) {
 	groups := &fakeGroups{roles: map[hongyan.ConversationID]map[hongyan.UserID]string{grp: {owner: "owner"}},
 		added: map[hongyan.ConversationID][]string{}, botAccs: map[hongyan.UserID]bool{}}
 	api := &fakeAPI{ids: map[string]bool{}}
-	svc := assistant.New(db.Assistant(), groups, assistant.DefaultConfig())
+	svc := assistant.New(store, groups, assistant.DefaultConfig())
 	ctx := context.Background()
 	if _, err := svc.Enable(ctx, me, grp, ""); err != nil {
 		b.Fatal(err)
