@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "8f5c922b2cccc1a1";
-const SHELL = ["/","/assets/admin-DAKb3txc.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-vJl3ukE5.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "f86fe43de61cd97d";
+const SHELL = ["/","/assets/admin-AgYpVfcf.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-BnpQjwy4.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

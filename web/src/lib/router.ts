@@ -23,6 +23,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/g\/(\d+)\/members$/, "chats", "group-members"],
   [/^\/chat\/g\/(\d+)\/book$/, "chats", "group-book"],
   [/^\/chat\/g\/(\d+)\/livecodes$/, "chats", "group-livecodes"],
+  [/^\/chat\/g\/(\d+)\/assistant$/, "chats", "group-assistant"],
   [/^\/livecode\/(\d+)$/, "chats", "livecode"],
   [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events))?$/, "chats", "group-apps"],
   [/^\/contacts\/new$/, "contacts", "requests"],

@@ -8,6 +8,7 @@ import { adminEn, adminZh } from "./strings_admin";
 import { groupAppsEn, groupAppsZh } from "./strings_groupapps";
 import { callEn, callZh } from "./strings_call";
 import { botsEn, botsZh } from "./strings_bots";
+import { assistantEn, assistantZh } from "./strings_assistant";
 
 export const en = {
   ...momentsEn,
@@ -18,6 +19,7 @@ export const en = {
   ...groupAppsEn,
   ...callEn,
   ...botsEn,
+  ...assistantEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -726,6 +728,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...groupAppsZh,
   ...callZh,
   ...botsZh,
+  ...assistantZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -159,6 +159,7 @@ export function groupInfo(group: bigint): View {
             toggleRow(t("mute_all"), g.mutedAll, (on) => updateGroup(group, { mutedAll: on }), "muted_all"),
             owner ? row({ title: t("transfer_owner"), onClick: () => void transfer(g) }) : null,
             owner ? row({ title: t("lc_title"), data: { action: "livecodes" }, onClick: () => router.go(`/chat/g/${group}/livecodes`) }) : null,
+            row({ title: t("as_title"), data: { action: "assistant" }, onClick: () => router.go(`/chat/g/${group}/assistant`) }),
           )
         : null,
       section(

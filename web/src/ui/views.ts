@@ -15,6 +15,7 @@ import { groupBook, phonebook } from "./addressbook";
 import { groupApps, type Tab } from "./groupapps";
 import { walletView } from "./wallet";
 import { liveCode, liveCodeJoin, liveCodes } from "./livecode";
+import { assistantView } from "./assistant";
 import { botsView, botView } from "./bots";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -38,6 +39,8 @@ export function detailView(r: Route): View {
       return groupBook(id());
     case "group-livecodes":
       return liveCodes(id());
+    case "group-assistant":
+      return assistantView(id());
     case "livecode":
       return liveCode(id());
     case "livecode-join":
