@@ -17,11 +17,7 @@ var assistantFlags = []string{"timezone", "at", "repeat", "days"}
 // assistantSwitches are its flags that take none.
 var assistantSwitches = []string{"exact", "off"}
 
-func withoutAssistantSwitches(args []string) []string {
-	return slices.DeleteFunc(slices.Clone(args), func(a string) bool {
-		return slices.ContainsFunc(assistantSwitches, func(s string) bool { return isSwitch(a, s) })
-	})
-}
+func withoutAssistantSwitches(args []string) []string { return dropSwitches(args, assistantSwitches) }
 
 // assistant runs the Group Assistant's subcommands (args follow "groups
 // assistant"): the owner turns it on; owner and admins configure it.

@@ -92,13 +92,19 @@ func (s Store) AddKeyword(ctx context.Context, k assistant.Keyword, max int) (as
 
 // RemoveKeyword deletes the group's keyword id.
 func (s Store) RemoveKeyword(ctx context.Context, group hongyan.ConversationID, id int64) error {
+	return s.deleteOne(ctx, `DELETE FROM assistant_keywords WHERE group_id = $1 AND id = $2`, group, id, "no such keyword")
+}
+
+// deleteOne runs del (a DELETE of the group's row id): CodeNotFound with
+// missing when there was none.
+func (s Store) deleteOne(ctx context.Context, del string, group hongyan.ConversationID, id int64, missing string) error {
 	return s.db.Write(ctx, func(t *sqldb.Tx) error {
-		n, err := t.Exec(`DELETE FROM assistant_keywords WHERE group_id = $1 AND id = $2`, int64(group), id)
+		n, err := t.Exec(del, int64(group), id)
 		if err != nil {
 			return sqldb.Internal(err)
 		}
 		if n == 0 {
-			return hongyan.Errorf(hongyan.CodeNotFound, "no such keyword")
+			return hongyan.Errorf(hongyan.CodeNotFound, "%s", missing)
 		}
 		return nil
 	})
@@ -156,16 +162,7 @@ func (s Store) PutSchedule(ctx context.Context, sc assistant.Schedule, max int) 
 
 // CancelSchedule deletes the group's schedule id.
 func (s Store) CancelSchedule(ctx context.Context, group hongyan.ConversationID, id int64) error {
-	return s.db.Write(ctx, func(t *sqldb.Tx) error {
-		n, err := t.Exec(`DELETE FROM assistant_schedules WHERE group_id = $1 AND id = $2`, int64(group), id)
-		if err != nil {
-			return sqldb.Internal(err)
-		}
-		if n == 0 {
-			return hongyan.Errorf(hongyan.CodeNotFound, "no such schedule")
-		}
-		return nil
-	})
+	return s.deleteOne(ctx, `DELETE FROM assistant_schedules WHERE group_id = $1 AND id = $2`, group, id, "no such schedule")
 }
 
 // DueSchedules returns up to limit schedules due at now.

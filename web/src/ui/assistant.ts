@@ -7,6 +7,7 @@ import { app } from "../lib/app";
 import type { Assistant, AssistantDay } from "../gen/hongyan/v1/assistant_pb.js";
 import { busy, empty, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
+import { barChart } from "./chart";
 
 export function assistantView(group: bigint): View {
   const body = h("div", "pane-body padded");
@@ -103,48 +104,7 @@ export function assistantView(group: bigint): View {
   return { el };
 }
 
-// chart draws one or two series per day as SVG bars, built node by node
-// (the second series beside the first, lighter).
+// chart draws one or two series of the days as bars.
 function chart(days: AssistantDay[], series: ((d: AssistantDay) => number)[], label: string): SVGSVGElement {
-  const NS = "http://www.w3.org/2000/svg";
-  const W = 600, H = 140, P = 22;
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  svg.setAttribute("class", "oa-chart");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", label);
-  const hi = Math.max(1, ...days.flatMap((d) => series.map((f) => f(d))));
-  const w = (W - 2 * P) / Math.max(1, days.length);
-  const bw = (w * 0.8) / series.length;
-  days.forEach((d, i) => {
-    series.forEach((f, j) => {
-      const v = f(d);
-      const bh = (v * (H - 2 * P)) / hi;
-      const r = document.createElementNS(NS, "rect");
-      r.setAttribute("x", String(P + i * w + w * 0.1 + j * bw));
-      r.setAttribute("y", String(H - P - bh));
-      r.setAttribute("width", String(bw));
-      r.setAttribute("height", String(bh));
-      r.style.fill = "var(--green)";
-      if (j > 0) r.style.opacity = "0.45";
-      const tt = document.createElementNS(NS, "title");
-      tt.textContent = `${d.day}: ${v}`;
-      r.append(tt);
-      svg.append(r);
-    });
-  });
-  const lab = (text: string, x: number, y: number) => {
-    const el = document.createElementNS(NS, "text");
-    el.setAttribute("x", String(x));
-    el.setAttribute("y", String(y));
-    el.setAttribute("font-size", "11");
-    el.textContent = text;
-    svg.append(el);
-  };
-  lab(String(hi), 2, P);
-  if (days.length) {
-    lab(days[0].day, P, H - 6);
-    if (days.length > 1) lab(days[days.length - 1].day, W - P - 70, H - 6);
-  }
-  return svg;
+  return barChart(days.map((d) => d.day), series.map((f) => days.map(f)), label, { height: 140 });
 }
