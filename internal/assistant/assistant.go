@@ -116,6 +116,14 @@ type Tally struct {
 	// Replied is, per group, the time of the last event answered by a
 	// keyword reply: Commit stores it as the group's LastReply.
 	Replied map[hongyan.ConversationID]time.Time
+	// Entries are lottery entries (kept once per lottery and user).
+	Entries []Entry
+}
+
+// Entry is a user's entry in a lottery.
+type Entry struct {
+	Lottery int64
+	User    hongyan.UserID
 }
 
 // DayKey names a group's day.
@@ -172,10 +180,27 @@ type Store interface {
 
 	// Cursor returns the seq of the last event handled.
 	Cursor(ctx context.Context) (int64, error)
-	// Commit adds t to the statistics and moves the cursor from `from` to
+	// Commit adds t to the statistics (and its lottery entries) and moves the cursor from `from` to
 	// `to`, in one transaction, only if the cursor is still at from
 	// (otherwise CodePrecondition and nothing changes).
 	Commit(ctx context.Context, from, to int64, t Tally) error
+	// AddLottery stores l and returns it with its ID (CodePrecondition
+	// when the group has max lotteries not drawn yet).
+	AddLottery(ctx context.Context, l Lottery, max int) (Lottery, error)
+	// Lotteries lists the group's lotteries, newest first.
+	Lotteries(ctx context.Context, group hongyan.ConversationID) ([]Lottery, error)
+	// OpenLotteries lists the group's lotteries not drawn yet.
+	OpenLotteries(ctx context.Context, group hongyan.ConversationID) ([]Lottery, error)
+	// LotteriesToPost returns up to limit lotteries not announced yet, or
+	// announced, not drawn and past their deadline at now.
+	LotteriesToPost(ctx context.Context, now time.Time, limit int) ([]Lottery, error)
+	// MarkAnnounced records that lottery id's commitment was posted.
+	MarkAnnounced(ctx context.Context, id int64) error
+	// SetResult records lottery id's winners and that it was drawn.
+	SetResult(ctx context.Context, id int64, winners []hongyan.UserID) error
+	// Entrants lists lottery id's entrants, by user ID.
+	Entrants(ctx context.Context, id int64) ([]hongyan.UserID, error)
+
 	// Stats returns the group's days from `from` to `to` (YYYY-MM-DD,
 	// inclusive) that have any counts, in order.
 	Stats(ctx context.Context, group hongyan.ConversationID, from, to string) ([]DayStat, error)

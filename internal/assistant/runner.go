@@ -58,6 +58,7 @@ type step struct {
 	r        *Runner
 	settings map[hongyan.ConversationID]*Settings // nil: off
 	keywords map[hongyan.ConversationID][]Keyword
+	lots     map[hongyan.ConversationID][]Lottery
 	bots     map[hongyan.UserID]bool
 	tally    Tally
 	sends    []send
@@ -70,7 +71,10 @@ func (r *Runner) Step(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	return n, r.schedules(ctx)
+	if err := r.schedules(ctx); err != nil {
+		return n, err
+	}
+	return n, r.lotteries(ctx)
 }
 
 func (r *Runner) events(ctx context.Context) (int, error) {
@@ -83,7 +87,7 @@ func (r *Runner) events(ctx context.Context) (int, error) {
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
-	st := &step{r: r, settings: map[hongyan.ConversationID]*Settings{}, keywords: map[hongyan.ConversationID][]Keyword{}, bots: map[hongyan.UserID]bool{}}
+	st := &step{r: r, settings: map[hongyan.ConversationID]*Settings{}, keywords: map[hongyan.ConversationID][]Keyword{}, lots: map[hongyan.ConversationID][]Lottery{}, bots: map[hongyan.UserID]bool{}}
 	last := cur
 	for _, e := range evs {
 		if e.Seq <= last {
@@ -222,6 +226,18 @@ func (st *step) handle(ctx context.Context, e Event) error {
 		st.tally.Active[k] = append(st.tally.Active[k], sender)
 		if d.Kind != "text" {
 			return nil
+		}
+		ls, ok := st.lots[g]
+		if !ok {
+			if ls, err = st.r.svc.store.OpenLotteries(ctx, g); err != nil {
+				return err
+			}
+			st.lots[g] = ls
+		}
+		for _, l := range ls {
+			if strings.TrimSpace(d.Text) == l.Keyword && e.Time.Before(l.Deadline) {
+				st.tally.Entries = append(st.tally.Entries, Entry{l.ID, sender})
+			}
 		}
 		ks, ok := st.keywords[g]
 		if !ok {

@@ -19,6 +19,7 @@ func Run(t *testing.T, open func(t *testing.T) assistant.Store) {
 	t.Run("Schedules", func(t *testing.T) { testSchedules(t, open(t)) })
 	t.Run("Identity", func(t *testing.T) { testIdentity(t, open(t)) })
 	t.Run("Commit", func(t *testing.T) { testCommit(t, open(t)) })
+	t.Run("Lotteries", func(t *testing.T) { testLotteries(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -203,5 +204,75 @@ func testCommit(t *testing.T, s assistant.Store) {
 	}
 	if got, _ := s.Stats(ctx, 10, "2026-12-02", "2026-12-02"); len(got) != 1 || got[0].Day != "2026-12-02" {
 		t.Errorf("Stats of one day: got %+v", got)
+	}
+}
+
+func testLotteries(t *testing.T, s assistant.Store) {
+	ctx := t.Context()
+	mk := func(group hongyan.ConversationID, deadline time.Time) assistant.Lottery {
+		t.Helper()
+		l, err := s.AddLottery(ctx, assistant.Lottery{Group: group, Title: "新年", Keyword: "抽奖", Winners: 2, Deadline: deadline,
+			Seed: "00ff", Hash: "abcd", By: 7, Created: T0}, 2)
+		if err != nil || l.ID <= 0 {
+			t.Fatalf("AddLottery: %+v, %v", l, err)
+		}
+		return l
+	}
+	a := mk(10, T0.Add(time.Hour))
+	b := mk(10, T0.Add(2*time.Hour))
+	_, err := s.AddLottery(ctx, assistant.Lottery{Group: 10, Title: "x", Keyword: "x", Winners: 1, Deadline: T0, Seed: "00", Hash: "00", Created: T0}, 2)
+	wantCode(t, "AddLottery over the limit", err, hongyan.CodePrecondition)
+	c := mk(11, T0.Add(time.Hour))
+
+	got, err := s.Lotteries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]assistant.Lottery{b, a}, got); diff != "" {
+		t.Errorf("Lotteries (-want +got):\n%s", diff)
+	}
+	post, err := s.LotteriesToPost(ctx, T0, 10)
+	if err != nil || len(post) != 3 {
+		t.Fatalf("LotteriesToPost before any announcement: got %d, %v; want all 3", len(post), err)
+	}
+	for _, l := range []assistant.Lottery{a, b, c} {
+		if err := s.MarkAnnounced(ctx, l.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if post, _ := s.LotteriesToPost(ctx, T0, 10); len(post) != 0 {
+		t.Errorf("LotteriesToPost after announcing, before deadlines: got %+v", post)
+	}
+	post, _ = s.LotteriesToPost(ctx, T0.Add(time.Hour), 10)
+	if len(post) != 2 || post[0].ID != a.ID || post[1].ID != c.ID {
+		t.Errorf("LotteriesToPost at the first deadline: got %+v, want %d and %d", post, a.ID, c.ID)
+	}
+
+	tally := assistant.Tally{Entries: []assistant.Entry{{Lottery: a.ID, User: 5}, {Lottery: a.ID, User: 3}, {Lottery: a.ID, User: 5}, {Lottery: b.ID, User: 9}}}
+	if err := s.Commit(ctx, 0, 1, tally); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, 1, 2, assistant.Tally{Entries: []assistant.Entry{{Lottery: a.ID, User: 3}, {Lottery: a.ID, User: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Entrants(ctx, a.ID); err != nil || !cmp.Equal(got, []hongyan.UserID{3, 4, 5}) {
+		t.Errorf("Entrants: got %v, %v; want [3 4 5]", got, err)
+	}
+	if err := s.SetResult(ctx, a.ID, []hongyan.UserID{5, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetResult(ctx, a.ID, []hongyan.UserID{4}); err != nil { // drawn once
+		t.Fatal(err)
+	}
+	open, err := s.OpenLotteries(ctx, 10)
+	if err != nil || len(open) != 1 || open[0].ID != b.ID {
+		t.Errorf("OpenLotteries after a draw: got %+v, %v; want only %d", open, err, b.ID)
+	}
+	got, _ = s.Lotteries(ctx, 10)
+	if len(got) != 2 || !got[1].Drawn || !cmp.Equal(got[1].Result, []hongyan.UserID{5, 3}) {
+		t.Errorf("the drawn lottery: got %+v, want drawn with winners [5 3]", got[1])
+	}
+	if _, err := s.AddLottery(ctx, assistant.Lottery{Group: 10, Title: "x", Keyword: "x", Winners: 1, Deadline: T0, Seed: "00", Hash: "00", Created: T0}, 2); err != nil {
+		t.Errorf("AddLottery once one was drawn: %v", err)
 	}
 }

@@ -7,6 +7,8 @@ package assistantdb
 import (
 	"context"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"hongyan/internal/assistant"
@@ -255,6 +257,11 @@ func (s Store) Commit(ctx context.Context, from, to int64, tally assistant.Tally
 				}
 			}
 		}
+		for _, e := range tally.Entries {
+			if _, err := t.Exec(`INSERT INTO assistant_entrants (lottery_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.Lottery, int64(e.User)); err != nil {
+				return sqldb.Internal(err)
+			}
+		}
 		for g, at := range tally.Replied {
 			if _, err := t.Exec(`UPDATE assistant_settings SET last_reply = $1 WHERE group_id = $2 AND last_reply < $1`, sqldb.Ms(at), int64(g)); err != nil {
 				return sqldb.Internal(err)
@@ -275,4 +282,84 @@ func (s Store) Stats(ctx context.Context, group hongyan.ConversationID, from, to
 	}, `SELECT d.day, d.msg_count, d.joins, d.leaves,
 		(SELECT COUNT(*) FROM assistant_active a WHERE a.group_id = d.group_id AND a.day = d.day)
 		FROM assistant_days d WHERE d.group_id = $1 AND d.day >= $2 AND d.day <= $3 ORDER BY d.day`, int64(group), from, to)
+}
+
+const lotteryCols = `id, group_id, title, keyword, winners, deadline, seed, hash, announced, drawn, result, by_user, created`
+
+func scanLottery(scan func(...any) error) (assistant.Lottery, error) {
+	var l assistant.Lottery
+	var g, winners, deadline, by, created int64
+	var result string
+	err := scan(&l.ID, &g, &l.Title, &l.Keyword, &winners, &deadline, &l.Seed, &l.Hash, &l.Announced, &l.Drawn, &result, &by, &created)
+	l.Group, l.Winners, l.Deadline, l.By, l.Created = hongyan.ConversationID(g), int(winners), sqldb.Tm(deadline), hongyan.UserID(by), sqldb.Tm(created)
+	for _, f := range strings.Split(result, ",") {
+		if u, err := strconv.ParseInt(f, 10, 64); err == nil {
+			l.Result = append(l.Result, hongyan.UserID(u))
+		}
+	}
+	return l, err
+}
+
+// AddLottery stores l unless the group has max lotteries not drawn.
+func (s Store) AddLottery(ctx context.Context, l assistant.Lottery, max int) (assistant.Lottery, error) {
+	l.Deadline, l.Created = sqldb.Tm(sqldb.Ms(l.Deadline)), sqldb.Tm(sqldb.Ms(l.Created))
+	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var n int64
+		if _, err := t.Read(`SELECT COUNT(*) FROM assistant_lotteries WHERE group_id = $1 AND NOT drawn`, []any{int64(l.Group)}, &n); err != nil {
+			return sqldb.Internal(err)
+		}
+		if n >= int64(max) {
+			return hongyan.Errorf(hongyan.CodePrecondition, "a group has at most %d lotteries not drawn yet", max)
+		}
+		_, err := t.Write(`INSERT INTO assistant_lotteries (group_id, title, keyword, winners, deadline, seed, hash, announced, drawn, result, by_user, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, false, false, '', $8, $9) RETURNING id`,
+			[]any{int64(l.Group), l.Title, l.Keyword, int64(l.Winners), sqldb.Ms(l.Deadline), l.Seed, l.Hash, int64(l.By), sqldb.Ms(l.Created)}, &l.ID)
+		return sqldb.Internal(err)
+	})
+	return l, err
+}
+
+// Lotteries lists the group's lotteries, newest first.
+func (s Store) Lotteries(ctx context.Context, group hongyan.ConversationID) ([]assistant.Lottery, error) {
+	return sqldb.QueryAll(ctx, s.db, scanLottery, `SELECT `+lotteryCols+` FROM assistant_lotteries WHERE group_id = $1 ORDER BY id DESC`, int64(group))
+}
+
+// OpenLotteries lists the group's lotteries not drawn yet.
+func (s Store) OpenLotteries(ctx context.Context, group hongyan.ConversationID) ([]assistant.Lottery, error) {
+	return sqldb.QueryAll(ctx, s.db, scanLottery, `SELECT `+lotteryCols+` FROM assistant_lotteries WHERE group_id = $1 AND NOT drawn ORDER BY id`, int64(group))
+}
+
+// LotteriesToPost returns lotteries to announce or to draw at now.
+func (s Store) LotteriesToPost(ctx context.Context, now time.Time, limit int) ([]assistant.Lottery, error) {
+	return sqldb.QueryAll(ctx, s.db, scanLottery, `SELECT `+lotteryCols+` FROM assistant_lotteries
+		WHERE NOT announced OR (NOT drawn AND deadline <= $1) ORDER BY id LIMIT $2`, sqldb.Ms(now), limit)
+}
+
+// MarkAnnounced records that lottery id was announced.
+func (s Store) MarkAnnounced(ctx context.Context, id int64) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Exec(`UPDATE assistant_lotteries SET announced = true WHERE id = $1`, id)
+		return sqldb.Internal(err)
+	})
+}
+
+// SetResult records lottery id's winners.
+func (s Store) SetResult(ctx context.Context, id int64, winners []hongyan.UserID) error {
+	ids := make([]string, len(winners))
+	for i, u := range winners {
+		ids[i] = strconv.FormatInt(int64(u), 10)
+	}
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Exec(`UPDATE assistant_lotteries SET drawn = true, result = $1 WHERE id = $2 AND NOT drawn`, strings.Join(ids, ","), id)
+		return sqldb.Internal(err)
+	})
+}
+
+// Entrants lists lottery id's entrants by user ID.
+func (s Store) Entrants(ctx context.Context, id int64) ([]hongyan.UserID, error) {
+	return sqldb.QueryAll(ctx, s.db, func(scan func(...any) error) (hongyan.UserID, error) {
+		var u int64
+		err := scan(&u)
+		return hongyan.UserID(u), err
+	}, `SELECT user_id FROM assistant_entrants WHERE lottery_id = $1 ORDER BY user_id`, id)
 }
