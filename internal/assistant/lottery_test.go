@@ -88,8 +88,8 @@ func TestLottery(t *testing.T) {
 	e.api.message(grp, alice, t0.Add(time.Minute), "抽奖")
 	e.api.message(grp, alice, t0.Add(2*time.Minute), "抽奖") // once
 	e.api.message(grp, 4, t0.Add(3*time.Minute), " 抽奖 ")
-	e.api.message(grp, other, t0.Add(4*time.Minute), "抽奖")  // a bot
-	e.api.message(grp, 5, t0.Add(5*time.Minute), "我要抽奖")    // not the keyword
+	e.api.message(grp, other, t0.Add(4*time.Minute), "抽奖") // a bot
+	e.api.message(grp, 5, t0.Add(5*time.Minute), "我要抽奖")   // not the keyword
 	e.api.message(grp, 6, deadline.Add(time.Second), "抽奖") // late
 	e.now = deadline.Add(assistant.LotteryGrace - time.Second)
 	e.step(t)
