@@ -44,6 +44,7 @@ type Lottery struct {
 	Announced bool
 	Drawn     bool
 	Result    []hongyan.UserID // the winners, once drawn
+	Entrants  []hongyan.UserID // once drawn, as Lotteries shows it: every entrant
 	By        hongyan.UserID
 	Created   time.Time
 }
@@ -118,12 +119,19 @@ func (s *Service) Lotteries(ctx context.Context, c hongyan.Caller, group hongyan
 		return nil, err
 	}
 	ls, err := s.store.Lotteries(ctx, group)
+	if err != nil {
+		return nil, err
+	}
 	for i := range ls {
 		if !ls[i].Drawn {
 			ls[i].Seed = ""
+			continue
+		}
+		if ls[i].Entrants, err = s.store.Entrants(ctx, ls[i].ID); err != nil {
+			return nil, err
 		}
 	}
-	return ls, err
+	return ls, nil
 }
 
 // idsText is user IDs in decimal, comma-separated.

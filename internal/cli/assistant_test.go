@@ -1,8 +1,14 @@
 package cli_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
+
+	"hongyan/internal/assistant"
+	"hongyan/internal/hongyan"
 )
 
 type assistantOut struct {
@@ -81,5 +87,48 @@ func TestCLIAssistant(t *testing.T) {
 	}
 	if _, code := hugo.fail("groups", "assistant", gid, "stats"); code != "permission_denied" {
 		t.Errorf("a member reads the statistics: got %q, want permission_denied", code)
+	}
+
+	l := one[lotteryOut](gina, "groups", "assistant", gid, "lottery", "create", "新年", "抽奖", "--winners", "2", "--deadline", "48h")
+	if l.ID <= 0 || len(l.Hash) != 64 || l.Seed != "" || l.Drawn {
+		t.Fatalf("lottery create: got %+v, want an ID, the hash and no seed", l)
+	}
+	if _, code := gina.fail("groups", "assistant", gid, "lottery", "create", "x", "y", "--winners", "1", "--deadline", "1000h"); code != "invalid_argument" {
+		t.Errorf("a lottery 41 days away: got %q, want invalid_argument", code)
+	}
+	if _, code := hugo.fail("groups", "assistant", gid, "lottery", "list"); code != "permission_denied" {
+		t.Errorf("a member lists lotteries: got %q, want permission_denied", code)
+	}
+}
+
+type lotteryOut struct {
+	ID    int64  `json:"id"`
+	Hash  string `json:"hash"`
+	Seed  string `json:"seed"`
+	Drawn bool   `json:"drawn"`
+}
+
+// lottery verify needs no server: it checks the commitment and redoes the draw.
+func TestCLILotteryVerify(t *testing.T) {
+	d := newDevice(t, "http://127.0.0.1:1", "verifier")
+	seed := strings.Repeat("5a", 32)
+	raw, _ := hex.DecodeString(seed)
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	type out struct {
+		HashOK  bool    `json:"hash_ok"`
+		Winners []int64 `json:"winners"`
+	}
+	got := one[out](d, "groups", "assistant", "lottery", "verify", "--seed", seed, "--hash", hash, "--winners", "2", "--entrants", "30,10,20")
+	want := assistant.Draw(seed, []hongyan.UserID{10, 20, 30}, 2)
+	if !got.HashOK || len(got.Winners) != 2 || got.Winners[0] != int64(want[0]) || got.Winners[1] != int64(want[1]) {
+		t.Errorf("verify: got %+v, want hash_ok and %v", got, want)
+	}
+	bad := one[out](d, "groups", "assistant", "lottery", "verify", "--seed", seed, "--hash", strings.Repeat("0", 64), "--winners", "1", "--entrants", "1")
+	if bad.HashOK {
+		t.Errorf("verify with another hash: got hash_ok")
+	}
+	if code, _ := d.fail("groups", "assistant", "lottery", "verify", "--seed", "xyz", "--hash", hash, "--winners", "1"); code != 2 {
+		t.Errorf("verify with a bad seed: got exit %d, want 2", code)
 	}
 }

@@ -90,6 +90,9 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups assistant GID schedule add TEXT --at "YYYY-MM-DD HH:MM" [--repeat once|daily|weekly]
   groups assistant GID schedule edit ID TEXT --at TIME [--repeat R] | schedule cancel ID
   groups assistant GID stats [--days N]  messages, active members, joins and leaves per day
+  groups assistant GID lottery create TITLE KEYWORD --winners N --deadline TIME | lottery list
+  groups assistant lottery verify --seed HEX --hash HEX --winners N --entrants ID,ID,…
+                                       check a drawn lottery offline: {"hash_ok","winners"}
   addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE
   addressbook delete VERSION|all | addressbook match FILE
                                        FILE: vCard (3.0/4.0) or CSV; restore and export

@@ -81,6 +81,37 @@ func assistantRoutes(rs routes) {
 		}
 		return &pb.ServerFrame{Body: &pb.ServerFrame_AssistantStats{AssistantStats: out}}, nil
 	})
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantLotteryCreate) (*pb.ServerFrame, error) {
+		q := r.AssistantLotteryCreate
+		if _, err := c.g.s.Assistant.CreateLottery(ctx, me, hongyan.ConversationID(q.Group), q.Title, q.Keyword, int(min(q.Winners, assistant.MaxWinners+1)),
+			time.UnixMilli(q.DeadlineMs)); err != nil {
+			return nil, err
+		}
+		return c.assistantLotteries(ctx, me, q.Group)
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantLotteries) (*pb.ServerFrame, error) {
+		return c.assistantLotteries(ctx, me, r.AssistantLotteries.Group)
+	})
+}
+
+func (c *conn) assistantLotteries(ctx context.Context, me hongyan.Caller, g int64) (*pb.ServerFrame, error) {
+	ls, err := c.g.s.Assistant.Lotteries(ctx, me, hongyan.ConversationID(g))
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.AssistantLotteries{Group: g, Lotteries: make([]*pb.AssistantLottery, len(ls))}
+	ids := func(us []hongyan.UserID) []int64 {
+		o := make([]int64, len(us))
+		for i, u := range us {
+			o[i] = int64(u)
+		}
+		return o
+	}
+	for i, l := range ls {
+		out.Lotteries[i] = &pb.AssistantLottery{Id: l.ID, Title: l.Title, Keyword: l.Keyword, Winners: uint32(l.Winners), DeadlineMs: l.Deadline.UnixMilli(),
+			Hash: l.Hash, Seed: l.Seed, Drawn: l.Drawn, Result: ids(l.Result), Entrants: ids(l.Entrants)}
+	}
+	return &pb.ServerFrame{Body: &pb.ServerFrame_AssistantLotteries{AssistantLotteries: out}}, nil
 }
 
 func assistantPB(v assistant.View) *pb.Assistant {

@@ -807,6 +807,257 @@ func (x *AssistantDay) GetLeaves() uint32 {
 	return 0
 }
 
+// assistant_lottery_create: a lottery (owner and admins): members enter by
+// sending keyword (the whole message) before deadline_ms; winners of them
+// are drawn after it. The assistant posts the seed's SHA-256 at once and
+// the winners with the seed after the deadline. Answered with
+// AssistantLotteries (the group's).
+type AssistantLotteryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`                              // 1–60 characters
+	Keyword       string                 `protobuf:"bytes,3,opt,name=keyword,proto3" json:"keyword,omitempty"`                          // 1–30 characters
+	Winners       uint32                 `protobuf:"varint,4,opt,name=winners,proto3" json:"winners,omitempty"`                         // 1–100
+	DeadlineMs    int64                  `protobuf:"varint,5,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"` // within 30 days
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssistantLotteryRequest) Reset() {
+	*x = AssistantLotteryRequest{}
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssistantLotteryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssistantLotteryRequest) ProtoMessage() {}
+
+func (x *AssistantLotteryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssistantLotteryRequest.ProtoReflect.Descriptor instead.
+func (*AssistantLotteryRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_assistant_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AssistantLotteryRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AssistantLotteryRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *AssistantLotteryRequest) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+func (x *AssistantLotteryRequest) GetWinners() uint32 {
+	if x != nil {
+		return x.Winners
+	}
+	return 0
+}
+
+func (x *AssistantLotteryRequest) GetDeadlineMs() int64 {
+	if x != nil {
+		return x.DeadlineMs
+	}
+	return 0
+}
+
+// assistant_lotteries: the group's lotteries, newest first (owner and
+// admins). Answered with AssistantLotteries.
+type AssistantLotteries struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Lotteries     []*AssistantLottery    `protobuf:"bytes,2,rep,name=lotteries,proto3" json:"lotteries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssistantLotteries) Reset() {
+	*x = AssistantLotteries{}
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssistantLotteries) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssistantLotteries) ProtoMessage() {}
+
+func (x *AssistantLotteries) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssistantLotteries.ProtoReflect.Descriptor instead.
+func (*AssistantLotteries) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_assistant_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *AssistantLotteries) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AssistantLotteries) GetLotteries() []*AssistantLottery {
+	if x != nil {
+		return x.Lotteries
+	}
+	return nil
+}
+
+type AssistantLottery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Keyword       string                 `protobuf:"bytes,3,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	Winners       uint32                 `protobuf:"varint,4,opt,name=winners,proto3" json:"winners,omitempty"`
+	DeadlineMs    int64                  `protobuf:"varint,5,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"`
+	Hash          string                 `protobuf:"bytes,6,opt,name=hash,proto3" json:"hash,omitempty"` // hex SHA-256 of the seed's bytes (the commitment)
+	Seed          string                 `protobuf:"bytes,7,opt,name=seed,proto3" json:"seed,omitempty"` // hex, 32 bytes: only once drawn
+	Drawn         bool                   `protobuf:"varint,8,opt,name=drawn,proto3" json:"drawn,omitempty"`
+	Result        []int64                `protobuf:"varint,9,rep,packed,name=result,proto3" json:"result,omitempty"`      // the winners, once drawn
+	Entrants      []int64                `protobuf:"varint,10,rep,packed,name=entrants,proto3" json:"entrants,omitempty"` // once drawn: every entrant, by user ID
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssistantLottery) Reset() {
+	*x = AssistantLottery{}
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssistantLottery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssistantLottery) ProtoMessage() {}
+
+func (x *AssistantLottery) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssistantLottery.ProtoReflect.Descriptor instead.
+func (*AssistantLottery) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_assistant_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AssistantLottery) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AssistantLottery) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *AssistantLottery) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+func (x *AssistantLottery) GetWinners() uint32 {
+	if x != nil {
+		return x.Winners
+	}
+	return 0
+}
+
+func (x *AssistantLottery) GetDeadlineMs() int64 {
+	if x != nil {
+		return x.DeadlineMs
+	}
+	return 0
+}
+
+func (x *AssistantLottery) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *AssistantLottery) GetSeed() string {
+	if x != nil {
+		return x.Seed
+	}
+	return ""
+}
+
+func (x *AssistantLottery) GetDrawn() bool {
+	if x != nil {
+		return x.Drawn
+	}
+	return false
+}
+
+func (x *AssistantLottery) GetResult() []int64 {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *AssistantLottery) GetEntrants() []int64 {
+	if x != nil {
+		return x.Entrants
+	}
+	return nil
+}
+
 var File_hongyan_v1_assistant_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_assistant_proto_rawDesc = "" +
@@ -866,7 +1117,30 @@ const file_hongyan_v1_assistant_proto_rawDesc = "" +
 	"\bmessages\x18\x02 \x01(\rR\bmessages\x12\x16\n" +
 	"\x06active\x18\x03 \x01(\rR\x06active\x12\x14\n" +
 	"\x05joins\x18\x04 \x01(\rR\x05joins\x12\x16\n" +
-	"\x06leaves\x18\x05 \x01(\rR\x06leavesB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	"\x06leaves\x18\x05 \x01(\rR\x06leaves\"\x9a\x01\n" +
+	"\x17AssistantLotteryRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\akeyword\x18\x03 \x01(\tR\akeyword\x12\x18\n" +
+	"\awinners\x18\x04 \x01(\rR\awinners\x12\x1f\n" +
+	"\vdeadline_ms\x18\x05 \x01(\x03R\n" +
+	"deadlineMs\"f\n" +
+	"\x12AssistantLotteries\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12:\n" +
+	"\tlotteries\x18\x02 \x03(\v2\x1c.hongyan.v1.AssistantLotteryR\tlotteries\"\xff\x01\n" +
+	"\x10AssistantLottery\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\akeyword\x18\x03 \x01(\tR\akeyword\x12\x18\n" +
+	"\awinners\x18\x04 \x01(\rR\awinners\x12\x1f\n" +
+	"\vdeadline_ms\x18\x05 \x01(\x03R\n" +
+	"deadlineMs\x12\x12\n" +
+	"\x04hash\x18\x06 \x01(\tR\x04hash\x12\x12\n" +
+	"\x04seed\x18\a \x01(\tR\x04seed\x12\x14\n" +
+	"\x05drawn\x18\b \x01(\bR\x05drawn\x12\x16\n" +
+	"\x06result\x18\t \x03(\x03R\x06result\x12\x1a\n" +
+	"\bentrants\x18\n" +
+	" \x03(\x03R\bentrantsB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_assistant_proto_rawDescOnce sync.Once
@@ -880,7 +1154,7 @@ func file_hongyan_v1_assistant_proto_rawDescGZIP() []byte {
 	return file_hongyan_v1_assistant_proto_rawDescData
 }
 
-var file_hongyan_v1_assistant_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_hongyan_v1_assistant_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_hongyan_v1_assistant_proto_goTypes = []any{
 	(*AssistantRef)(nil),             // 0: hongyan.v1.AssistantRef
 	(*AssistantEnableRequest)(nil),   // 1: hongyan.v1.AssistantEnableRequest
@@ -894,16 +1168,20 @@ var file_hongyan_v1_assistant_proto_goTypes = []any{
 	(*AssistantSchedule)(nil),        // 9: hongyan.v1.AssistantSchedule
 	(*AssistantStats)(nil),           // 10: hongyan.v1.AssistantStats
 	(*AssistantDay)(nil),             // 11: hongyan.v1.AssistantDay
+	(*AssistantLotteryRequest)(nil),  // 12: hongyan.v1.AssistantLotteryRequest
+	(*AssistantLotteries)(nil),       // 13: hongyan.v1.AssistantLotteries
+	(*AssistantLottery)(nil),         // 14: hongyan.v1.AssistantLottery
 }
 var file_hongyan_v1_assistant_proto_depIdxs = []int32{
 	8,  // 0: hongyan.v1.Assistant.keywords:type_name -> hongyan.v1.AssistantKeyword
 	9,  // 1: hongyan.v1.Assistant.schedules:type_name -> hongyan.v1.AssistantSchedule
 	11, // 2: hongyan.v1.AssistantStats.days:type_name -> hongyan.v1.AssistantDay
-	3,  // [3:3] is the sub-list for method output_type
-	3,  // [3:3] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	14, // 3: hongyan.v1.AssistantLotteries.lotteries:type_name -> hongyan.v1.AssistantLottery
+	4,  // [4:4] is the sub-list for method output_type
+	4,  // [4:4] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_assistant_proto_init() }
@@ -917,7 +1195,7 @@ func file_hongyan_v1_assistant_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_assistant_proto_rawDesc), len(file_hongyan_v1_assistant_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
