@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"hongyan/internal/addressbook"
+	"hongyan/internal/assistant"
 	"hongyan/internal/call"
 	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
@@ -23,7 +24,7 @@ import (
 // Every request of the protocol has a route, named after it, and only the
 // requests the protocol lets a device make before hello are public.
 func TestEveryRequestHasARoute(t *testing.T) {
-	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}, OfficialAccounts: &officialacct.Service{}, Moments: &moments.Service{}, Wallet: &wallet.Service{}, Discovery: &discovery.Service{}, AddressBooks: &addressbook.Service{}, LiveCodes: &livecode.Service{}, Moderation: &moderation.Service{}, GroupApps: &groupapp.Service{}, Calls: &call.Service{}, Bots: &bot.Service{}}, Options{})
+	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}, OfficialAccounts: &officialacct.Service{}, Moments: &moments.Service{}, Wallet: &wallet.Service{}, Discovery: &discovery.Service{}, AddressBooks: &addressbook.Service{}, LiveCodes: &livecode.Service{}, Moderation: &moderation.Service{}, GroupApps: &groupapp.Service{}, Calls: &call.Service{}, Bots: &bot.Service{}, Assistant: &assistant.Service{}}, Options{})
 	wantPublic := map[string]bool{
 		"hello": true, "ping": true, "register": true, "verify_contact": true, "login": true, "recovery_code": true,
 		"recover": true, "qr_login_start": true, "qr_login_claim": true,

@@ -12,6 +12,13 @@ import { expectNoErrors, go } from "./ui.mjs";
 
 const skip = skipReason();
 
+// inADay is this time tomorrow as a datetime-local value.
+function inADay() {
+  const d = new Date(Date.now() + 24 * 3600 * 1000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 describe("group assistant", { skip }, () => {
   let server, browser, ann, ben, cat, group;
 
@@ -44,6 +51,11 @@ describe("group assistant", { skip }, () => {
     await screen.locator('[data-form="assistant-keyword"] input[name="reply"]').fill("See the announcement.");
     await screen.locator('[data-form="assistant-keyword"] button[type="submit"]').click();
     await screen.locator("[data-keyword]").first().waitFor();
+    await screen.locator('[data-form="assistant-lottery"] input[name="title"]').fill("New year");
+    await screen.locator('[data-form="assistant-lottery"] input[name="keyword"]').fill("lucky");
+    await screen.locator('[data-form="assistant-lottery"] input[name="deadline"]').fill(inADay());
+    await screen.locator('[data-form="assistant-lottery"] button[type="submit"]').click();
+    await screen.locator("[data-lottery]").first().getByText(/send “lucky”/).waitFor();
 
     // Ben asks; the assistant answers in the group.
     await ben.body("send", { group, clientId: "e2e-k1", text: "what are the rules?" });

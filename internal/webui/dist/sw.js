@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "901535ca40e9a7d8";
-const SHELL = ["/","/assets/admin-DK83Rlh0.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-B5i7t9pa.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "b3f0853d7b6e5870";
+const SHELL = ["/","/assets/admin-YGFfkaGG.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-CZaKZUPM.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -32,6 +32,14 @@ export const assistantEn = {
   as_active: "Active members per day",
   as_joins: "Joins and leaves per day",
   as_totals: "{0} messages · {1} joins · {2} leaves",
+  as_lotteries: "Lotteries",
+  as_lottery_hint: "The seed's SHA-256 is posted when a lottery opens and the seed with the winners after it closes, so anyone can check the draw.",
+  as_lottery_title: "Title",
+  as_lottery_winners: "Winners",
+  as_lottery_deadline: "Deadline",
+  as_lottery_open: "Open: send “{0}” · {1} winners · until {2}",
+  as_lottery_drawn: "Drawn: {0} of {1} entrants",
+  as_no_lotteries: "No lotteries yet.",
 };
 
 export const assistantZh: Record<keyof typeof assistantEn, string> = {
@@ -67,4 +75,12 @@ export const assistantZh: Record<keyof typeof assistantEn, string> = {
   as_active: "每日活跃成员",
   as_joins: "每日入群与退群",
   as_totals: "{0} 条消息 · {1} 人入群 · {2} 人退群",
+  as_lotteries: "抽奖",
+  as_lottery_hint: "开奖前先在群里公布种子的 SHA-256，开奖时公布种子和中奖者，任何人都可以验证。",
+  as_lottery_title: "标题",
+  as_lottery_winners: "中奖人数",
+  as_lottery_deadline: "截止时间",
+  as_lottery_open: "进行中：发送「{0}」参加 · {1} 人中奖 · 截止 {2}",
+  as_lottery_drawn: "已开奖：{1} 人参加，{0} 人中奖",
+  as_no_lotteries: "还没有抽奖。",
 };

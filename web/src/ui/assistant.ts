@@ -4,7 +4,7 @@
 import { h, replace } from "../lib/dom";
 import { t } from "../lib/i18n";
 import { app } from "../lib/app";
-import type { Assistant, AssistantDay } from "../gen/hongyan/v1/assistant_pb.js";
+import type { Assistant, AssistantDay, AssistantLottery } from "../gen/hongyan/v1/assistant_pb.js";
 import { busy, empty, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 import { barChart } from "./chart";
@@ -13,7 +13,7 @@ export function assistantView(group: bigint): View {
   const body = h("div", "pane-body padded");
   const el = h("div", { class: "pane", data: { screen: "assistant" } }, header({ title: t("as_title"), back: `/chat/g/${group}/info` }), body);
 
-  const render = (a: Assistant, days: AssistantDay[]) => {
+  const render = (a: Assistant, days: AssistantDay[], lots: AssistantLottery[]) => {
     if (!a.on) {
       const tz = h("input", { attrs: { name: "timezone", maxlength: 64, "aria-label": t("as_timezone") }, props: { value: a.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone } });
       const on = h("button", { class: "btn primary", attrs: { type: "submit" }, data: { action: "assistant-on" } }, t("as_turn_on"));
@@ -68,6 +68,25 @@ export function assistantView(group: bigint): View {
       right: t("as_cancel"), data: { schedule: String(s.id) },
       onClick: () => void act(() => app.conn.call("assistantCancelSchedule", { group, id: s.id }, "assistant")),
     }));
+    // Lotteries.
+    const lTitle = h("input", { attrs: { name: "title", maxlength: 60, required: true, "aria-label": t("as_lottery_title") } });
+    const lKey = h("input", { attrs: { name: "keyword", maxlength: 30, required: true, "aria-label": t("as_keyword") } });
+    const lWin = h("input", { attrs: { name: "winners", type: "number", min: 1, max: 100, required: true, "aria-label": t("as_lottery_winners") }, props: { value: "1" } });
+    const lEnd = h("input", { attrs: { name: "deadline", type: "datetime-local", required: true, "aria-label": t("as_lottery_deadline") } });
+    const addL = h("button", { class: "btn primary", attrs: { type: "submit" } }, t("as_add"));
+    const lForm = h("form", { class: "dialog-form", data: { form: "assistant-lottery" } },
+      h("label", null, t("as_lottery_title"), lTitle), h("label", null, t("as_keyword"), lKey), h("label", null, t("as_lottery_winners"), lWin),
+      h("label", null, t("as_lottery_deadline"), lEnd), addL);
+    lForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void busy(addL, () => act(() => app.conn.call("assistantLotteryCreate", { group, title: lTitle.value.trim(), keyword: lKey.value.trim(),
+        winners: Number(lWin.value) || 0, deadlineMs: BigInt(new Date(lEnd.value).getTime() || 0) }, "assistantLotteries")));
+    });
+    const lRows = lots.map((l) => row({
+      title: l.title,
+      sub: l.drawn ? `${t("as_lottery_drawn", l.result.length, l.entrants.length)} · seed ${l.seed}` : t("as_lottery_open", l.keyword, l.winners, new Date(Number(l.deadlineMs)).toLocaleString()),
+      right: `SHA-256 ${l.hash.slice(0, 12)}…`, data: { lottery: String(l.id) },
+    }));
     const sum = (f: (d: AssistantDay) => number) => days.reduce((n, d) => n + f(d), 0);
     replace(
       body,
@@ -75,6 +94,7 @@ export function assistantView(group: bigint): View {
       section(t("as_welcome"), wForm),
       section(t("as_keywords"), ...(kRows.length ? kRows : [empty(t("as_no_keywords"))]), kForm),
       section(t("as_schedules"), ...(sRows.length ? sRows : [empty(t("as_no_schedules"))]), sForm),
+      section(t("as_lotteries"), h("p", "hint", t("as_lottery_hint")), ...(lRows.length ? lRows : [empty(t("as_no_lotteries"))]), lForm),
       section(t("as_stats"),
         h("p", { class: "hint", data: { assistantTotals: "" } }, t("as_totals", sum((d) => d.messages), sum((d) => d.joins), sum((d) => d.leaves))),
         h("h3", null, t("as_messages")), chart(days, [(d) => d.messages], t("as_messages")),
@@ -86,7 +106,8 @@ export function assistantView(group: bigint): View {
   const load = async () => {
     const a = await app.conn.call("assistantGet", { group }, "assistant");
     const days = a.on ? (await app.conn.call("assistantStats", { group, days: 14 }, "assistantStats")).days : [];
-    render(a, days);
+    const lots = a.on ? (await app.conn.call("assistantLotteries", { group }, "assistantLotteries")).lotteries : [];
+    render(a, days, lots);
   };
   // act runs a change and shows the assistant again.
   const act = async (fn: () => Promise<unknown>) => {

@@ -390,3 +390,146 @@ export declare type AssistantDay = Message<"hongyan.v1.AssistantDay"> & {
  */
 export declare const AssistantDaySchema: GenMessage<AssistantDay>;
 
+/**
+ * assistant_lottery_create: a lottery (owner and admins): members enter by
+ * sending keyword (the whole message) before deadline_ms; winners of them
+ * are drawn after it. The assistant posts the seed's SHA-256 at once and
+ * the winners with the seed after the deadline. Answered with
+ * AssistantLotteries (the group's).
+ *
+ * @generated from message hongyan.v1.AssistantLotteryRequest
+ */
+export declare type AssistantLotteryRequest = Message<"hongyan.v1.AssistantLotteryRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * 1–60 characters
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * 1–30 characters
+   *
+   * @generated from field: string keyword = 3;
+   */
+  keyword: string;
+
+  /**
+   * 1–100
+   *
+   * @generated from field: uint32 winners = 4;
+   */
+  winners: number;
+
+  /**
+   * within 30 days
+   *
+   * @generated from field: int64 deadline_ms = 5;
+   */
+  deadlineMs: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.AssistantLotteryRequest.
+ * Use `create(AssistantLotteryRequestSchema)` to create a new message.
+ */
+export declare const AssistantLotteryRequestSchema: GenMessage<AssistantLotteryRequest>;
+
+/**
+ * assistant_lotteries: the group's lotteries, newest first (owner and
+ * admins). Answered with AssistantLotteries.
+ *
+ * @generated from message hongyan.v1.AssistantLotteries
+ */
+export declare type AssistantLotteries = Message<"hongyan.v1.AssistantLotteries"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: repeated hongyan.v1.AssistantLottery lotteries = 2;
+   */
+  lotteries: AssistantLottery[];
+};
+
+/**
+ * Describes the message hongyan.v1.AssistantLotteries.
+ * Use `create(AssistantLotteriesSchema)` to create a new message.
+ */
+export declare const AssistantLotteriesSchema: GenMessage<AssistantLotteries>;
+
+/**
+ * @generated from message hongyan.v1.AssistantLottery
+ */
+export declare type AssistantLottery = Message<"hongyan.v1.AssistantLottery"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string keyword = 3;
+   */
+  keyword: string;
+
+  /**
+   * @generated from field: uint32 winners = 4;
+   */
+  winners: number;
+
+  /**
+   * @generated from field: int64 deadline_ms = 5;
+   */
+  deadlineMs: bigint;
+
+  /**
+   * hex SHA-256 of the seed's bytes (the commitment)
+   *
+   * @generated from field: string hash = 6;
+   */
+  hash: string;
+
+  /**
+   * hex, 32 bytes: only once drawn
+   *
+   * @generated from field: string seed = 7;
+   */
+  seed: string;
+
+  /**
+   * @generated from field: bool drawn = 8;
+   */
+  drawn: boolean;
+
+  /**
+   * the winners, once drawn
+   *
+   * @generated from field: repeated int64 result = 9;
+   */
+  result: bigint[];
+
+  /**
+   * once drawn: every entrant, by user ID
+   *
+   * @generated from field: repeated int64 entrants = 10;
+   */
+  entrants: bigint[];
+};
+
+/**
+ * Describes the message hongyan.v1.AssistantLottery.
+ * Use `create(AssistantLotterySchema)` to create a new message.
+ */
+export declare const AssistantLotterySchema: GenMessage<AssistantLottery>;
+
