@@ -201,6 +201,17 @@ type Store interface {
 	// Entrants lists lottery id's entrants, by user ID.
 	Entrants(ctx context.Context, id int64) ([]hongyan.UserID, error)
 
+	// SetBirthday stores b in place of the member's birthday in the
+	// group (Month 0: deletes it).
+	SetBirthday(ctx context.Context, b Birthday) error
+	// Birthday returns the member's birthday in the group (CodeNotFound).
+	Birthday(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) (Birthday, error)
+	// DueBirthdays returns up to limit birthdays due at now.
+	DueBirthdays(ctx context.Context, now time.Time, limit int) ([]Birthday, error)
+	// AdvanceBirthday moves a birthday from next time from to next, if it
+	// is still at from.
+	AdvanceBirthday(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID, from, next time.Time) error
+
 	// Stats returns the group's days from `from` to `to` (YYYY-MM-DD,
 	// inclusive) that have any counts, in order.
 	Stats(ctx context.Context, group hongyan.ConversationID, from, to string) ([]DayStat, error)

@@ -112,3 +112,52 @@ func TestLottery(t *testing.T) {
 		t.Errorf("the revealed seed hashes to %s, not the commitment %s", h, l.Hash)
 	}
 }
+
+// Birthdays: a member's own, wished at 09:00 in the group's timezone on
+// the day, once even after downtime, and not once they left the group.
+func TestBirthdays(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	bob := hongyan.Caller{User: alice}
+	_, err := e.svc.SetBirthday(ctx, bob, grp, 12, 2)
+	wantCode(t, "a birthday before the assistant is on", err, hongyan.CodePrecondition)
+	e.enable(t)
+	_, err = e.svc.SetBirthday(ctx, bob, grp, 2, 30)
+	wantCode(t, "30 February", err, hongyan.CodeInvalid)
+	_, err = e.svc.SetBirthday(ctx, hongyan.Caller{User: 77}, grp, 1, 1)
+	wantCode(t, "a stranger's birthday", err, hongyan.CodeNotFound)
+	b, err := e.svc.SetBirthday(ctx, bob, grp, 12, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 12, 2, 9, 0, 0, 0, shang); !b.Next.Equal(want) {
+		t.Errorf("next: got %v, want %v", b.Next, want)
+	}
+	if mine, _ := e.svc.MyBirthday(ctx, bob, grp); mine.Month != 12 || mine.Day != 2 {
+		t.Errorf("MyBirthday: got %+v", mine)
+	}
+	if theirs, _ := e.svc.MyBirthday(ctx, me, grp); theirs.Month != 0 {
+		t.Errorf("another member's MyBirthday shows %+v, want none", theirs)
+	}
+	e.now = time.Date(2026, 12, 2, 8, 59, 0, 0, shang)
+	e.step(t)
+	wantSent(t, "before 09:00", e.api.taken())
+	e.now = time.Date(2026, 12, 5, 12, 0, 0, 0, shang) // down for three days
+	e.step(t)
+	e.step(t)
+	got := e.api.taken()
+	if len(got) != 1 || !strings.Contains(got[0].text, "Alice") {
+		t.Fatalf("the birthday: sent %+v, want one wish naming Alice", got)
+	}
+	if mine, _ := e.svc.MyBirthday(ctx, bob, grp); !mine.Next.Equal(time.Date(2027, 12, 2, 9, 0, 0, 0, shang)) {
+		t.Errorf("next after the wish: got %v, want 2027-12-02 09:00", mine.Next)
+	}
+	// Gone from the group: not wished.
+	delete(e.api.members, alice)
+	e.now = time.Date(2027, 12, 2, 9, 0, 0, 0, shang)
+	e.step(t)
+	wantSent(t, "after leaving", e.api.taken())
+	if _, err := e.svc.SetBirthday(ctx, bob, grp, 0, 0); err != nil {
+		t.Errorf("forget: %v", err)
+	}
+}

@@ -74,6 +74,9 @@ func (r *Runner) Step(ctx context.Context) (int, error) {
 	if err := r.schedules(ctx); err != nil {
 		return n, err
 	}
+	if err := r.birthdays(ctx); err != nil {
+		return n, err
+	}
 	return n, r.lotteries(ctx)
 }
 

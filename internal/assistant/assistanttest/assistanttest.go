@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) assistant.Store) {
 	t.Run("Identity", func(t *testing.T) { testIdentity(t, open(t)) })
 	t.Run("Commit", func(t *testing.T) { testCommit(t, open(t)) })
 	t.Run("Lotteries", func(t *testing.T) { testLotteries(t, open(t)) })
+	t.Run("Birthdays", func(t *testing.T) { testBirthdays(t, open(t)) })
 }
 
 // T0 is a time with millisecond precision, as stores keep times.
@@ -275,4 +276,38 @@ func testLotteries(t *testing.T, s assistant.Store) {
 	if _, err := s.AddLottery(ctx, assistant.Lottery{Group: 10, Title: "x", Keyword: "x", Winners: 1, Deadline: T0, Seed: "00", Hash: "00", Created: T0}, 2); err != nil {
 		t.Errorf("AddLottery once one was drawn: %v", err)
 	}
+}
+
+func testBirthdays(t *testing.T, s assistant.Store) {
+	ctx := t.Context()
+	_, err := s.Birthday(ctx, 10, 5)
+	wantCode(t, "Birthday of one who set none", err, hongyan.CodeNotFound)
+	a := assistant.Birthday{Group: 10, User: 5, Month: time.March, Day: 8, Next: T0.Add(time.Hour)}
+	b := assistant.Birthday{Group: 10, User: 6, Month: time.May, Day: 1, Next: T0.Add(2 * time.Hour)}
+	for _, x := range []assistant.Birthday{a, b, {Group: 11, User: 5, Month: time.June, Day: 2, Next: T0.Add(3 * time.Hour)}} {
+		if err := s.SetBirthday(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Birthday(ctx, 10, 5); err != nil || !cmp.Equal(got, a) {
+		t.Errorf("Birthday: got %+v, %v; want %+v", got, err, a)
+	}
+	due, err := s.DueBirthdays(ctx, T0.Add(2*time.Hour), 10)
+	if err != nil || !cmp.Equal(due, []assistant.Birthday{a, b}) {
+		t.Errorf("DueBirthdays: got %+v, %v; want a and b", due, err)
+	}
+	if err := s.AdvanceBirthday(ctx, 10, 5, a.Next, T0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AdvanceBirthday(ctx, 10, 5, a.Next, T0.Add(48*time.Hour)); err != nil { // from a time it left: nothing
+		t.Fatal(err)
+	}
+	if got, _ := s.Birthday(ctx, 10, 5); !got.Next.Equal(T0.Add(24 * time.Hour)) {
+		t.Errorf("after AdvanceBirthday twice from the same time: next %v, want %v", got.Next, T0.Add(24*time.Hour))
+	}
+	if err := s.SetBirthday(ctx, assistant.Birthday{Group: 10, User: 6}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Birthday(ctx, 10, 6)
+	wantCode(t, "Birthday after forgetting it", err, hongyan.CodeNotFound)
 }

@@ -363,3 +363,54 @@ func (s Store) Entrants(ctx context.Context, id int64) ([]hongyan.UserID, error)
 		return hongyan.UserID(u), err
 	}, `SELECT user_id FROM assistant_entrants WHERE lottery_id = $1 ORDER BY user_id`, id)
 }
+
+// SetBirthday stores b (Month 0: deletes the member's).
+func (s Store) SetBirthday(ctx context.Context, b assistant.Birthday) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		var err error
+		if b.Month == 0 {
+			_, err = t.Exec(`DELETE FROM assistant_birthdays WHERE group_id = $1 AND user_id = $2`, int64(b.Group), int64(b.User))
+		} else {
+			_, err = t.Exec(`INSERT INTO assistant_birthdays (group_id, user_id, month, day, next_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (group_id, user_id) DO UPDATE SET month = excluded.month, day = excluded.day, next_at = excluded.next_at`,
+				int64(b.Group), int64(b.User), int64(b.Month), int64(b.Day), sqldb.Ms(b.Next))
+		}
+		return sqldb.Internal(err)
+	})
+}
+
+func scanBirthday(scan func(...any) error) (assistant.Birthday, error) {
+	var b assistant.Birthday
+	var g, u, m, d, next int64
+	err := scan(&g, &u, &m, &d, &next)
+	b.Group, b.User, b.Month, b.Day, b.Next = hongyan.ConversationID(g), hongyan.UserID(u), time.Month(m), int(d), sqldb.Tm(next)
+	return b, err
+}
+
+// Birthday returns the member's birthday in the group.
+func (s Store) Birthday(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) (assistant.Birthday, error) {
+	bs, err := sqldb.QueryAll(ctx, s.db, scanBirthday, `SELECT group_id, user_id, month, day, next_at FROM assistant_birthdays WHERE group_id = $1 AND user_id = $2`,
+		int64(group), int64(user))
+	if err != nil {
+		return assistant.Birthday{}, err
+	}
+	if len(bs) == 0 {
+		return assistant.Birthday{}, sqldb.NotFound("no birthday")
+	}
+	return bs[0], nil
+}
+
+// DueBirthdays returns up to limit birthdays due at now.
+func (s Store) DueBirthdays(ctx context.Context, now time.Time, limit int) ([]assistant.Birthday, error) {
+	return sqldb.QueryAll(ctx, s.db, scanBirthday, `SELECT group_id, user_id, month, day, next_at FROM assistant_birthdays
+		WHERE next_at <= $1 ORDER BY next_at, group_id, user_id LIMIT $2`, sqldb.Ms(now), limit)
+}
+
+// AdvanceBirthday moves a birthday from from to next.
+func (s Store) AdvanceBirthday(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID, from, next time.Time) error {
+	return s.db.Write(ctx, func(t *sqldb.Tx) error {
+		_, err := t.Exec(`UPDATE assistant_birthdays SET next_at = $1 WHERE group_id = $2 AND user_id = $3 AND next_at = $4`,
+			sqldb.Ms(next), int64(group), int64(user), sqldb.Ms(from))
+		return sqldb.Internal(err)
+	})
+}
