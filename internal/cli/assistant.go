@@ -14,7 +14,7 @@ import (
 const assistantUsage = "groups assistant GID show | on [--timezone TZ] | welcome TEXT | welcome --off | " +
 	"keyword add WORD REPLY [--exact] | keyword remove ID | schedule add TEXT --at \"YYYY-MM-DD HH:MM\" [--repeat once|daily|weekly] | " +
 	"schedule edit ID TEXT --at TIME [--repeat R] | schedule cancel ID | stats [--days N] | " +
-	"lottery create TITLE KEYWORD --winners N --deadline TIME | lottery list | " +
+	"lottery create TITLE KEYWORD --winners N --deadline TIME | lottery list | birthday set MM-DD | birthday clear | birthday show | " +
 	"groups assistant lottery verify --seed HEX --hash HEX --winners N --entrants ID,ID,…"
 
 // assistantFlags are the flags of groups assistant that take a value.
@@ -45,11 +45,12 @@ func (e *env) assistant(args []string) error {
 		return usageErr("GID is the group's numeric ID, not %q", pos[0])
 	}
 	sub, rest := pos[1], pos[2:]
-	if len(rest) > 0 && (sub == "keyword" || sub == "schedule" || sub == "lottery") {
+	if len(rest) > 0 && (sub == "keyword" || sub == "schedule" || sub == "lottery" || sub == "birthday") {
 		sub, rest = sub+" "+rest[0], rest[1:]
 	}
 	need := map[string]int{"show": 0, "on": 0, "welcome": 1, "keyword add": 2, "keyword remove": 1,
-		"schedule add": 1, "schedule edit": 2, "schedule cancel": 1, "stats": 0, "lottery create": 2, "lottery list": 0}
+		"schedule add": 1, "schedule edit": 2, "schedule cancel": 1, "stats": 0, "lottery create": 2, "lottery list": 0,
+		"birthday set": 1, "birthday clear": 0, "birthday show": 0}
 	n, ok := need[sub]
 	if sub == "welcome" && off {
 		n = 0
@@ -110,6 +111,18 @@ func (e *env) assistant(args []string) error {
 			Winners: uint32(min(n, 1000)), DeadlineMs: deadline.UnixMilli()}}
 	case "lottery list":
 		req.Req = &pb.ClientFrame_AssistantLotteries{AssistantLotteries: &pb.AssistantRef{Group: g}}
+	case "birthday set", "birthday clear":
+		var m, d int
+		if sub == "birthday set" {
+			t, err := time.Parse("01-02", rest[0])
+			if err != nil {
+				return usageErr("a birthday is MM-DD, not %q", rest[0])
+			}
+			m, d = int(t.Month()), t.Day()
+		}
+		req.Req = &pb.ClientFrame_AssistantBirthdaySet{AssistantBirthdaySet: &pb.AssistantBirthdayRequest{Group: g, Month: uint32(m), Day: uint32(d)}}
+	case "birthday show":
+		req.Req = &pb.ClientFrame_AssistantBirthdayGet{AssistantBirthdayGet: &pb.AssistantRef{Group: g}}
 	case "stats":
 		days := uint64(7)
 		if v, ok := fl["days"]; ok {
@@ -133,6 +146,8 @@ func (e *env) assistant(args []string) error {
 		return e.print(f.GetAssistantStats())
 	case "lottery create":
 		return e.print(f.GetAssistantLotteries().GetLotteries()[0])
+	case "birthday set", "birthday clear", "birthday show":
+		return e.print(f.GetAssistantBirthday())
 	case "lottery list":
 		for _, l := range f.GetAssistantLotteries().GetLotteries() {
 			if err := e.print(l); err != nil {

@@ -99,6 +99,27 @@ func TestCLIAssistant(t *testing.T) {
 	if _, code := hugo.fail("groups", "assistant", gid, "lottery", "list"); code != "permission_denied" {
 		t.Errorf("a member lists lotteries: got %q, want permission_denied", code)
 	}
+
+	// A member's own birthday.
+	type bday struct {
+		Month int `json:"month"`
+		Day   int `json:"day"`
+	}
+	if b := one[bday](hugo, "groups", "assistant", gid, "birthday", "set", "02-29"); b.Month != 2 || b.Day != 29 {
+		t.Errorf("birthday set 02-29: got %+v", b)
+	}
+	if b := one[bday](hugo, "groups", "assistant", gid, "birthday", "show"); b.Month != 2 || b.Day != 29 {
+		t.Errorf("birthday show: got %+v", b)
+	}
+	if b := one[bday](gina, "groups", "assistant", gid, "birthday", "show"); b.Month != 0 {
+		t.Errorf("another member's birthday show: got %+v, want none", b)
+	}
+	if code, _ := hugo.fail("groups", "assistant", gid, "birthday", "set", "13-01"); code != 2 {
+		t.Errorf("birthday set 13-01: got exit %d, want 2", code)
+	}
+	if b := one[bday](hugo, "groups", "assistant", gid, "birthday", "clear"); b.Month != 0 {
+		t.Errorf("birthday clear: got %+v", b)
+	}
 }
 
 type lotteryOut struct {

@@ -91,6 +91,8 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
   groups assistant GID schedule edit ID TEXT --at TIME [--repeat R] | schedule cancel ID
   groups assistant GID stats [--days N]  messages, active members, joins and leaves per day
   groups assistant GID lottery create TITLE KEYWORD --winners N --deadline TIME | lottery list
+  groups assistant GID birthday set MM-DD | birthday clear | birthday show
+                                       my birthday, wished in the group (only I and the assistant see it)
   groups assistant lottery verify --seed HEX --hash HEX --winners N --entrants ID,ID,…
                                        check a drawn lottery offline: {"hash_ok","winners"}
   addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE

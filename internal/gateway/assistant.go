@@ -89,6 +89,23 @@ func assistantRoutes(rs routes) {
 		}
 		return c.assistantLotteries(ctx, me, q.Group)
 	}, waits)
+	birthday := func(b assistant.Birthday, err error) (*pb.ServerFrame, error) {
+		if err != nil {
+			return nil, err
+		}
+		out := &pb.AssistantBirthday{Group: int64(b.Group), Month: uint32(b.Month), Day: uint32(b.Day)}
+		if !b.Next.IsZero() {
+			out.NextMs = b.Next.UnixMilli()
+		}
+		return &pb.ServerFrame{Body: &pb.ServerFrame_AssistantBirthday{AssistantBirthday: out}}, nil
+	}
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantBirthdaySet) (*pb.ServerFrame, error) {
+		q := r.AssistantBirthdaySet
+		return birthday(c.g.s.Assistant.SetBirthday(ctx, me, hongyan.ConversationID(q.Group), int(min(q.Month, 13)), int(min(q.Day, 32))))
+	}, waits)
+	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantBirthdayGet) (*pb.ServerFrame, error) {
+		return birthday(c.g.s.Assistant.MyBirthday(ctx, me, hongyan.ConversationID(r.AssistantBirthdayGet.Group)))
+	})
 	on(rs, func(c *conn, ctx context.Context, me hongyan.Caller, r *pb.ClientFrame_AssistantLotteries) (*pb.ServerFrame, error) {
 		return c.assistantLotteries(ctx, me, r.AssistantLotteries.Group)
 	})

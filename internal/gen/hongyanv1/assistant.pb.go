@@ -1058,6 +1058,139 @@ func (x *AssistantLottery) GetEntrants() []int64 {
 	return nil
 }
 
+// assistant_birthday_set: my birthday in the group (any member, once the
+// assistant is on): month 1–12 and day, or month 0 to forget it. Only I
+// and the assistant see it; it wishes me a happy birthday in the group at
+// 09:00 (the group's timezone) on the day. assistant_birthday_get: mine.
+// Both answered with AssistantBirthday.
+type AssistantBirthdayRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Month         uint32                 `protobuf:"varint,2,opt,name=month,proto3" json:"month,omitempty"`
+	Day           uint32                 `protobuf:"varint,3,opt,name=day,proto3" json:"day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssistantBirthdayRequest) Reset() {
+	*x = AssistantBirthdayRequest{}
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssistantBirthdayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssistantBirthdayRequest) ProtoMessage() {}
+
+func (x *AssistantBirthdayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssistantBirthdayRequest.ProtoReflect.Descriptor instead.
+func (*AssistantBirthdayRequest) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_assistant_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AssistantBirthdayRequest) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AssistantBirthdayRequest) GetMonth() uint32 {
+	if x != nil {
+		return x.Month
+	}
+	return 0
+}
+
+func (x *AssistantBirthdayRequest) GetDay() uint32 {
+	if x != nil {
+		return x.Day
+	}
+	return 0
+}
+
+type AssistantBirthday struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         int64                  `protobuf:"varint,1,opt,name=group,proto3" json:"group,omitempty"`
+	Month         uint32                 `protobuf:"varint,2,opt,name=month,proto3" json:"month,omitempty"` // 0: none
+	Day           uint32                 `protobuf:"varint,3,opt,name=day,proto3" json:"day,omitempty"`
+	NextMs        int64                  `protobuf:"varint,4,opt,name=next_ms,json=nextMs,proto3" json:"next_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssistantBirthday) Reset() {
+	*x = AssistantBirthday{}
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssistantBirthday) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssistantBirthday) ProtoMessage() {}
+
+func (x *AssistantBirthday) ProtoReflect() protoreflect.Message {
+	mi := &file_hongyan_v1_assistant_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssistantBirthday.ProtoReflect.Descriptor instead.
+func (*AssistantBirthday) Descriptor() ([]byte, []int) {
+	return file_hongyan_v1_assistant_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AssistantBirthday) GetGroup() int64 {
+	if x != nil {
+		return x.Group
+	}
+	return 0
+}
+
+func (x *AssistantBirthday) GetMonth() uint32 {
+	if x != nil {
+		return x.Month
+	}
+	return 0
+}
+
+func (x *AssistantBirthday) GetDay() uint32 {
+	if x != nil {
+		return x.Day
+	}
+	return 0
+}
+
+func (x *AssistantBirthday) GetNextMs() int64 {
+	if x != nil {
+		return x.NextMs
+	}
+	return 0
+}
+
 var File_hongyan_v1_assistant_proto protoreflect.FileDescriptor
 
 const file_hongyan_v1_assistant_proto_rawDesc = "" +
@@ -1140,7 +1273,16 @@ const file_hongyan_v1_assistant_proto_rawDesc = "" +
 	"\x05drawn\x18\b \x01(\bR\x05drawn\x12\x16\n" +
 	"\x06result\x18\t \x03(\x03R\x06result\x12\x1a\n" +
 	"\bentrants\x18\n" +
-	" \x03(\x03R\bentrantsB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
+	" \x03(\x03R\bentrants\"X\n" +
+	"\x18AssistantBirthdayRequest\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\rR\x05month\x12\x10\n" +
+	"\x03day\x18\x03 \x01(\rR\x03day\"j\n" +
+	"\x11AssistantBirthday\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\rR\x05month\x12\x10\n" +
+	"\x03day\x18\x03 \x01(\rR\x03day\x12\x17\n" +
+	"\anext_ms\x18\x04 \x01(\x03R\x06nextMsB*Z(hongyan/internal/gen/hongyanv1;hongyanv1b\x06proto3"
 
 var (
 	file_hongyan_v1_assistant_proto_rawDescOnce sync.Once
@@ -1154,7 +1296,7 @@ func file_hongyan_v1_assistant_proto_rawDescGZIP() []byte {
 	return file_hongyan_v1_assistant_proto_rawDescData
 }
 
-var file_hongyan_v1_assistant_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_hongyan_v1_assistant_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_hongyan_v1_assistant_proto_goTypes = []any{
 	(*AssistantRef)(nil),             // 0: hongyan.v1.AssistantRef
 	(*AssistantEnableRequest)(nil),   // 1: hongyan.v1.AssistantEnableRequest
@@ -1171,6 +1313,8 @@ var file_hongyan_v1_assistant_proto_goTypes = []any{
 	(*AssistantLotteryRequest)(nil),  // 12: hongyan.v1.AssistantLotteryRequest
 	(*AssistantLotteries)(nil),       // 13: hongyan.v1.AssistantLotteries
 	(*AssistantLottery)(nil),         // 14: hongyan.v1.AssistantLottery
+	(*AssistantBirthdayRequest)(nil), // 15: hongyan.v1.AssistantBirthdayRequest
+	(*AssistantBirthday)(nil),        // 16: hongyan.v1.AssistantBirthday
 }
 var file_hongyan_v1_assistant_proto_depIdxs = []int32{
 	8,  // 0: hongyan.v1.Assistant.keywords:type_name -> hongyan.v1.AssistantKeyword
@@ -1195,7 +1339,7 @@ func file_hongyan_v1_assistant_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hongyan_v1_assistant_proto_rawDesc), len(file_hongyan_v1_assistant_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -715,6 +715,8 @@ type ClientFrame struct {
 	//	*ClientFrame_AssistantStats
 	//	*ClientFrame_AssistantLotteryCreate
 	//	*ClientFrame_AssistantLotteries
+	//	*ClientFrame_AssistantBirthdaySet
+	//	*ClientFrame_AssistantBirthdayGet
 	//	*ClientFrame_AccountDelete
 	//	*ClientFrame_AccountCancelDelete
 	//	*ClientFrame_AccountDeletion
@@ -2401,6 +2403,24 @@ func (x *ClientFrame) GetAssistantLotteries() *AssistantRef {
 	return nil
 }
 
+func (x *ClientFrame) GetAssistantBirthdaySet() *AssistantBirthdayRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantBirthdaySet); ok {
+			return x.AssistantBirthdaySet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantBirthdayGet() *AssistantRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantBirthdayGet); ok {
+			return x.AssistantBirthdayGet
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetAccountDelete() *AccountDeleteRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_AccountDelete); ok {
@@ -3518,6 +3538,14 @@ type ClientFrame_AssistantLotteries struct {
 	AssistantLotteries *AssistantRef `protobuf:"bytes,509,opt,name=assistant_lotteries,json=assistantLotteries,proto3,oneof"`
 }
 
+type ClientFrame_AssistantBirthdaySet struct {
+	AssistantBirthdaySet *AssistantBirthdayRequest `protobuf:"bytes,510,opt,name=assistant_birthday_set,json=assistantBirthdaySet,proto3,oneof"`
+}
+
+type ClientFrame_AssistantBirthdayGet struct {
+	AssistantBirthdayGet *AssistantRef `protobuf:"bytes,511,opt,name=assistant_birthday_get,json=assistantBirthdayGet,proto3,oneof"`
+}
+
 type ClientFrame_AccountDelete struct {
 	// safety.proto: account deletion (425–449)
 	AccountDelete *AccountDeleteRequest `protobuf:"bytes,425,opt,name=account_delete,json=accountDelete,proto3,oneof"`
@@ -4055,6 +4083,10 @@ func (*ClientFrame_AssistantLotteryCreate) isClientFrame_Req() {}
 
 func (*ClientFrame_AssistantLotteries) isClientFrame_Req() {}
 
+func (*ClientFrame_AssistantBirthdaySet) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantBirthdayGet) isClientFrame_Req() {}
+
 func (*ClientFrame_AccountDelete) isClientFrame_Req() {}
 
 func (*ClientFrame_AccountCancelDelete) isClientFrame_Req() {}
@@ -4235,6 +4267,7 @@ type ServerFrame struct {
 	//	*ServerFrame_Assistant
 	//	*ServerFrame_AssistantStats
 	//	*ServerFrame_AssistantLotteries
+	//	*ServerFrame_AssistantBirthday
 	//	*ServerFrame_AccountDeletion
 	//	*ServerFrame_ReportFiled
 	//	*ServerFrame_Penalties
@@ -5086,6 +5119,15 @@ func (x *ServerFrame) GetAssistantLotteries() *AssistantLotteries {
 	return nil
 }
 
+func (x *ServerFrame) GetAssistantBirthday() *AssistantBirthday {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AssistantBirthday); ok {
+			return x.AssistantBirthday
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetAccountDeletion() *AccountDeletion {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_AccountDeletion); ok {
@@ -5633,6 +5675,10 @@ type ServerFrame_AssistantLotteries struct {
 	AssistantLotteries *AssistantLotteries `protobuf:"bytes,502,opt,name=assistant_lotteries,json=assistantLotteries,proto3,oneof"`
 }
 
+type ServerFrame_AssistantBirthday struct {
+	AssistantBirthday *AssistantBirthday `protobuf:"bytes,503,opt,name=assistant_birthday,json=assistantBirthday,proto3,oneof"`
+}
+
 type ServerFrame_AccountDeletion struct {
 	// safety.proto: the state of my account's deletion (425–449)
 	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
@@ -5894,6 +5940,8 @@ func (*ServerFrame_Assistant) isServerFrame_Body() {}
 func (*ServerFrame_AssistantStats) isServerFrame_Body() {}
 
 func (*ServerFrame_AssistantLotteries) isServerFrame_Body() {}
+
+func (*ServerFrame_AssistantBirthday) isServerFrame_Body() {}
 
 func (*ServerFrame_AccountDeletion) isServerFrame_Body() {}
 
@@ -12638,7 +12686,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x1ahongyan/v1/assistant.proto\"\x99r\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x14hongyan/v1/bot.proto\x1a\x1ahongyan/v1/assistant.proto\"\xcbs\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -12846,7 +12894,9 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x19assistant_cancel_schedule\x18\xfa\x03 \x01(\v2\x1c.hongyan.v1.AssistantItemRefH\x00R\x17assistantCancelSchedule\x12M\n" +
 	"\x0fassistant_stats\x18\xfb\x03 \x01(\v2!.hongyan.v1.AssistantStatsRequestH\x00R\x0eassistantStats\x12`\n" +
 	"\x18assistant_lottery_create\x18\xfc\x03 \x01(\v2#.hongyan.v1.AssistantLotteryRequestH\x00R\x16assistantLotteryCreate\x12L\n" +
-	"\x13assistant_lotteries\x18\xfd\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\x12assistantLotteries\x12J\n" +
+	"\x13assistant_lotteries\x18\xfd\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\x12assistantLotteries\x12]\n" +
+	"\x16assistant_birthday_set\x18\xfe\x03 \x01(\v2$.hongyan.v1.AssistantBirthdayRequestH\x00R\x14assistantBirthdaySet\x12Q\n" +
+	"\x16assistant_birthday_get\x18\xff\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\x14assistantBirthdayGet\x12J\n" +
 	"\x0eaccount_delete\x18\xa9\x03 \x01(\v2 .hongyan.v1.AccountDeleteRequestH\x00R\raccountDelete\x12H\n" +
 	"\x15account_cancel_delete\x18\xaa\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x13accountCancelDelete\x12?\n" +
 	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletion\x124\n" +
@@ -12900,7 +12950,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0fbot_webhook_set\x18\xc9\x02 \x01(\v2\x1d.hongyan.v1.BotWebhookRequestH\x00R\rbotWebhookSet\x12=\n" +
 	"\x0fbot_webhook_get\x18\xca\x02 \x01(\v2\x12.hongyan.v1.BotRefH\x00R\rbotWebhookGet\x12J\n" +
 	"\x0ebot_deliveries\x18\xcb\x02 \x01(\v2 .hongyan.v1.BotDeliveriesRequestH\x00R\rbotDeliveriesB\x05\n" +
-	"\x03req\"\xd72\n" +
+	"\x03req\"\xa83\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -13006,7 +13056,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x126\n" +
 	"\tassistant\x18\xf4\x03 \x01(\v2\x15.hongyan.v1.AssistantH\x00R\tassistant\x12F\n" +
 	"\x0fassistant_stats\x18\xf5\x03 \x01(\v2\x1a.hongyan.v1.AssistantStatsH\x00R\x0eassistantStats\x12R\n" +
-	"\x13assistant_lotteries\x18\xf6\x03 \x01(\v2\x1e.hongyan.v1.AssistantLotteriesH\x00R\x12assistantLotteries\x12I\n" +
+	"\x13assistant_lotteries\x18\xf6\x03 \x01(\v2\x1e.hongyan.v1.AssistantLotteriesH\x00R\x12assistantLotteries\x12O\n" +
+	"\x12assistant_birthday\x18\xf7\x03 \x01(\v2\x1d.hongyan.v1.AssistantBirthdayH\x00R\x11assistantBirthday\x12I\n" +
 	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletion\x12=\n" +
 	"\freport_filed\x18\x90\x03 \x01(\v2\x17.hongyan.v1.ReportFiledH\x00R\vreportFiled\x128\n" +
 	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenalties\x123\n" +
@@ -13810,116 +13861,118 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*AssistantScheduleRequest)(nil),   // 175: hongyan.v1.AssistantScheduleRequest
 	(*AssistantStatsRequest)(nil),      // 176: hongyan.v1.AssistantStatsRequest
 	(*AssistantLotteryRequest)(nil),    // 177: hongyan.v1.AssistantLotteryRequest
-	(*AccountDeleteRequest)(nil),       // 178: hongyan.v1.AccountDeleteRequest
-	(*ReportRequest)(nil),              // 179: hongyan.v1.ReportRequest
-	(*MyPenaltiesRequest)(nil),         // 180: hongyan.v1.MyPenaltiesRequest
-	(*AppealRequest)(nil),              // 181: hongyan.v1.AppealRequest
-	(*PollCreateRequest)(nil),          // 182: hongyan.v1.PollCreateRequest
-	(*PollVoteRequest)(nil),            // 183: hongyan.v1.PollVoteRequest
-	(*GroupAppRef)(nil),                // 184: hongyan.v1.GroupAppRef
-	(*GroupAppPage)(nil),               // 185: hongyan.v1.GroupAppPage
-	(*HomeworkPostRequest)(nil),        // 186: hongyan.v1.HomeworkPostRequest
-	(*HomeworkSubmitRequest)(nil),      // 187: hongyan.v1.HomeworkSubmitRequest
-	(*AnnounceRequest)(nil),            // 188: hongyan.v1.AnnounceRequest
-	(*AnnouncePinRequest)(nil),         // 189: hongyan.v1.AnnouncePinRequest
-	(*AnnouncementsRequest)(nil),       // 190: hongyan.v1.AnnouncementsRequest
-	(*EventCreateRequest)(nil),         // 191: hongyan.v1.EventCreateRequest
-	(*CallPlaceRequest)(nil),           // 192: hongyan.v1.CallPlaceRequest
-	(*CallRef)(nil),                    // 193: hongyan.v1.CallRef
-	(*CallHangupRequest)(nil),          // 194: hongyan.v1.CallHangupRequest
-	(*CallVideoRequest)(nil),           // 195: hongyan.v1.CallVideoRequest
-	(*CallSignal)(nil),                 // 196: hongyan.v1.CallSignal
-	(*BotCreateRequest)(nil),           // 197: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 198: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 199: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 200: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 201: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 202: hongyan.v1.BotDeliveriesRequest
-	(*OaAccount)(nil),                  // 203: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 204: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 205: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 206: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 207: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 208: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 209: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 210: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 211: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 212: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 213: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 214: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 215: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 216: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 217: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 218: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 219: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 220: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 221: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 222: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 223: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 224: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 225: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 226: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 227: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 228: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 229: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 230: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 231: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 232: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 233: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 234: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 235: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 236: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 237: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 238: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 239: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 240: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 241: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 242: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 243: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 244: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 245: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 246: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 247: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 248: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 249: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 250: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 251: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 252: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 253: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 254: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 255: hongyan.v1.LiveCodeScanned
-	(*Assistant)(nil),                  // 256: hongyan.v1.Assistant
-	(*AssistantStats)(nil),             // 257: hongyan.v1.AssistantStats
-	(*AssistantLotteries)(nil),         // 258: hongyan.v1.AssistantLotteries
-	(*AccountDeletion)(nil),            // 259: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 260: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 261: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 262: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 263: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 264: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 265: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 266: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 267: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 268: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 269: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 270: hongyan.v1.GroupEventList
-	(*CallSession)(nil),                // 271: hongyan.v1.CallSession
-	(*Call)(nil),                       // 272: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 273: hongyan.v1.CallCurrent
-	(*BotCreated)(nil),                 // 274: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 275: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 276: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 277: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 278: hongyan.v1.BotDeliveries
-	(*OaFollow)(nil),                   // 279: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 280: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 281: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 282: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 283: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 284: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 285: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 286: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 287: hongyan.v1.CallRecord
+	(*AssistantBirthdayRequest)(nil),   // 178: hongyan.v1.AssistantBirthdayRequest
+	(*AccountDeleteRequest)(nil),       // 179: hongyan.v1.AccountDeleteRequest
+	(*ReportRequest)(nil),              // 180: hongyan.v1.ReportRequest
+	(*MyPenaltiesRequest)(nil),         // 181: hongyan.v1.MyPenaltiesRequest
+	(*AppealRequest)(nil),              // 182: hongyan.v1.AppealRequest
+	(*PollCreateRequest)(nil),          // 183: hongyan.v1.PollCreateRequest
+	(*PollVoteRequest)(nil),            // 184: hongyan.v1.PollVoteRequest
+	(*GroupAppRef)(nil),                // 185: hongyan.v1.GroupAppRef
+	(*GroupAppPage)(nil),               // 186: hongyan.v1.GroupAppPage
+	(*HomeworkPostRequest)(nil),        // 187: hongyan.v1.HomeworkPostRequest
+	(*HomeworkSubmitRequest)(nil),      // 188: hongyan.v1.HomeworkSubmitRequest
+	(*AnnounceRequest)(nil),            // 189: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),         // 190: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),       // 191: hongyan.v1.AnnouncementsRequest
+	(*EventCreateRequest)(nil),         // 192: hongyan.v1.EventCreateRequest
+	(*CallPlaceRequest)(nil),           // 193: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 194: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 195: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 196: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 197: hongyan.v1.CallSignal
+	(*BotCreateRequest)(nil),           // 198: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 199: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 200: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 201: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 202: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 203: hongyan.v1.BotDeliveriesRequest
+	(*OaAccount)(nil),                  // 204: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 205: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 206: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 207: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 208: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 209: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 210: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 211: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 212: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 213: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 214: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 215: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 216: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 217: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 218: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 219: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 220: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 221: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 222: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 223: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 224: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 225: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 226: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 227: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 228: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 229: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 230: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 231: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 232: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 233: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 234: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 235: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 236: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 237: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 238: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 239: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 240: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 241: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 242: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 243: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 244: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 245: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 246: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 247: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 248: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 249: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 250: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 251: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 252: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 253: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 254: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 255: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 256: hongyan.v1.LiveCodeScanned
+	(*Assistant)(nil),                  // 257: hongyan.v1.Assistant
+	(*AssistantStats)(nil),             // 258: hongyan.v1.AssistantStats
+	(*AssistantLotteries)(nil),         // 259: hongyan.v1.AssistantLotteries
+	(*AssistantBirthday)(nil),          // 260: hongyan.v1.AssistantBirthday
+	(*AccountDeletion)(nil),            // 261: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 262: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 263: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 264: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 265: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 266: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 267: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 268: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 269: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 270: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 271: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 272: hongyan.v1.GroupEventList
+	(*CallSession)(nil),                // 273: hongyan.v1.CallSession
+	(*Call)(nil),                       // 274: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 275: hongyan.v1.CallCurrent
+	(*BotCreated)(nil),                 // 276: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 277: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 278: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 279: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 280: hongyan.v1.BotDeliveries
+	(*OaFollow)(nil),                   // 281: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 282: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 283: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 284: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 285: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 286: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 287: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 288: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 289: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14099,241 +14152,244 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	176, // 174: hongyan.v1.ClientFrame.assistant_stats:type_name -> hongyan.v1.AssistantStatsRequest
 	177, // 175: hongyan.v1.ClientFrame.assistant_lottery_create:type_name -> hongyan.v1.AssistantLotteryRequest
 	170, // 176: hongyan.v1.ClientFrame.assistant_lotteries:type_name -> hongyan.v1.AssistantRef
-	178, // 177: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
-	10,  // 178: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
-	10,  // 179: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
-	179, // 180: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
-	180, // 181: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
-	181, // 182: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
-	182, // 183: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
-	183, // 184: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
-	184, // 185: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
-	184, // 186: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
-	185, // 187: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
-	80,  // 188: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
-	80,  // 189: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
-	186, // 190: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
-	187, // 191: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
-	184, // 192: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
-	184, // 193: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
-	185, // 194: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
-	188, // 195: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
-	189, // 196: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
-	184, // 197: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
-	190, // 198: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
-	191, // 199: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
-	184, // 200: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
-	184, // 201: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
-	184, // 202: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
-	184, // 203: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
-	185, // 204: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
-	192, // 205: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
-	193, // 206: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
-	193, // 207: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
-	194, // 208: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
-	195, // 209: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
-	196, // 210: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	193, // 211: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
-	193, // 212: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
-	10,  // 213: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	197, // 214: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 215: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	198, // 216: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	199, // 217: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	200, // 218: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	201, // 219: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	202, // 220: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	11,  // 221: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 222: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 223: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 224: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 225: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 226: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 227: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 228: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 229: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 230: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 231: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 232: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 233: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 234: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 235: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 236: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 237: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 238: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 239: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 240: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 241: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 242: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 243: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 244: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 245: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 246: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 247: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 248: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 249: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	203, // 250: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	204, // 251: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	205, // 252: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	206, // 253: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	207, // 254: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 255: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	208, // 256: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	209, // 257: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	210, // 258: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 259: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	211, // 260: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	212, // 261: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	213, // 262: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	214, // 263: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	215, // 264: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	216, // 265: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	217, // 266: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	218, // 267: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	219, // 268: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	220, // 269: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	221, // 270: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	222, // 271: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	223, // 272: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	224, // 273: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	225, // 274: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	226, // 275: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	227, // 276: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	228, // 277: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	229, // 278: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	230, // 279: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	231, // 280: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	232, // 281: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	233, // 282: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	234, // 283: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	235, // 284: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	236, // 285: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	237, // 286: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	238, // 287: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	239, // 288: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	240, // 289: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	241, // 290: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	242, // 291: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	243, // 292: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	244, // 293: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	245, // 294: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	246, // 295: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	247, // 296: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	248, // 297: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	249, // 298: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	250, // 299: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	251, // 300: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	252, // 301: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	253, // 302: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	254, // 303: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	255, // 304: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	256, // 305: hongyan.v1.ServerFrame.assistant:type_name -> hongyan.v1.Assistant
-	257, // 306: hongyan.v1.ServerFrame.assistant_stats:type_name -> hongyan.v1.AssistantStats
-	258, // 307: hongyan.v1.ServerFrame.assistant_lotteries:type_name -> hongyan.v1.AssistantLotteries
-	259, // 308: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	260, // 309: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	261, // 310: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	262, // 311: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	263, // 312: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	264, // 313: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	265, // 314: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	266, // 315: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	267, // 316: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	268, // 317: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	269, // 318: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	270, // 319: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	271, // 320: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	272, // 321: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	273, // 322: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	196, // 323: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	274, // 324: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	275, // 325: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	276, // 326: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	277, // 327: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	278, // 328: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	18,  // 329: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 330: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 331: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 332: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 333: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 334: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 335: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 336: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 337: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 338: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 339: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 340: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	206, // 341: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	279, // 342: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	223, // 343: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	280, // 344: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	281, // 345: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	230, // 346: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	232, // 347: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	233, // 348: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	238, // 349: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	242, // 350: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	282, // 351: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	245, // 352: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	250, // 353: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	251, // 354: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	283, // 355: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	262, // 356: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	264, // 357: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	265, // 358: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	267, // 359: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	269, // 360: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	272, // 361: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	284, // 362: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	259, // 363: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 364: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 365: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 366: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 367: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 368: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 369: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 370: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	285, // 371: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	286, // 372: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	287, // 373: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 374: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 375: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 376: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 377: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 378: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 379: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 380: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 381: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 382: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 383: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 384: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 385: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 386: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 387: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 388: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 389: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 390: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 391: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 392: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 393: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 394: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 395: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 396: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 397: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 398: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 399: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 400: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 401: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 402: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 403: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 404: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 405: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 406: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	407, // [407:407] is the sub-list for method output_type
-	407, // [407:407] is the sub-list for method input_type
-	407, // [407:407] is the sub-list for extension type_name
-	407, // [407:407] is the sub-list for extension extendee
-	0,   // [0:407] is the sub-list for field type_name
+	178, // 177: hongyan.v1.ClientFrame.assistant_birthday_set:type_name -> hongyan.v1.AssistantBirthdayRequest
+	170, // 178: hongyan.v1.ClientFrame.assistant_birthday_get:type_name -> hongyan.v1.AssistantRef
+	179, // 179: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
+	10,  // 180: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
+	10,  // 181: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
+	180, // 182: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
+	181, // 183: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
+	182, // 184: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
+	183, // 185: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
+	184, // 186: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
+	185, // 187: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
+	185, // 188: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 189: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
+	80,  // 190: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
+	80,  // 191: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
+	187, // 192: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
+	188, // 193: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
+	185, // 194: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
+	185, // 195: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 196: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
+	189, // 197: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
+	190, // 198: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
+	185, // 199: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
+	191, // 200: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
+	192, // 201: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
+	185, // 202: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
+	185, // 203: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
+	185, // 204: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
+	185, // 205: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 206: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
+	193, // 207: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	194, // 208: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	194, // 209: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	195, // 210: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	196, // 211: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	197, // 212: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	194, // 213: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	194, // 214: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 215: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	198, // 216: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 217: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	199, // 218: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	200, // 219: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	201, // 220: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	202, // 221: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	203, // 222: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	11,  // 223: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 224: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 225: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 226: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 227: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 228: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 229: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 230: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 231: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 232: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 233: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 234: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 235: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 236: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 237: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 238: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 239: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 240: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 241: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 242: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 243: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 244: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 245: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 246: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 247: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 248: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 249: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 250: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 251: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	204, // 252: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	205, // 253: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	206, // 254: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	207, // 255: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	208, // 256: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 257: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	209, // 258: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	210, // 259: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	211, // 260: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 261: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	212, // 262: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	213, // 263: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	214, // 264: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	215, // 265: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	216, // 266: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	217, // 267: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	218, // 268: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	219, // 269: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	220, // 270: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	221, // 271: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	222, // 272: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	223, // 273: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	224, // 274: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	225, // 275: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	226, // 276: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	227, // 277: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	228, // 278: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	229, // 279: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	230, // 280: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	231, // 281: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	232, // 282: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	233, // 283: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	234, // 284: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	235, // 285: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	236, // 286: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	237, // 287: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	238, // 288: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	239, // 289: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	240, // 290: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	241, // 291: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	242, // 292: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	243, // 293: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	244, // 294: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	245, // 295: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	246, // 296: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	247, // 297: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	248, // 298: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	249, // 299: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	250, // 300: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	251, // 301: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	252, // 302: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	253, // 303: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	254, // 304: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	255, // 305: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	256, // 306: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	257, // 307: hongyan.v1.ServerFrame.assistant:type_name -> hongyan.v1.Assistant
+	258, // 308: hongyan.v1.ServerFrame.assistant_stats:type_name -> hongyan.v1.AssistantStats
+	259, // 309: hongyan.v1.ServerFrame.assistant_lotteries:type_name -> hongyan.v1.AssistantLotteries
+	260, // 310: hongyan.v1.ServerFrame.assistant_birthday:type_name -> hongyan.v1.AssistantBirthday
+	261, // 311: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	262, // 312: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	263, // 313: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	264, // 314: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	265, // 315: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	266, // 316: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	267, // 317: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	268, // 318: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	269, // 319: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	270, // 320: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	271, // 321: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	272, // 322: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	273, // 323: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	274, // 324: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	275, // 325: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	197, // 326: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	276, // 327: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	277, // 328: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	278, // 329: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	279, // 330: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	280, // 331: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	18,  // 332: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 333: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 334: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 335: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 336: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 337: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 338: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 339: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 340: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 341: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 342: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 343: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	207, // 344: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	281, // 345: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	224, // 346: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	282, // 347: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	283, // 348: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	231, // 349: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	233, // 350: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	234, // 351: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	239, // 352: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	243, // 353: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	284, // 354: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	246, // 355: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	251, // 356: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	252, // 357: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	285, // 358: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	264, // 359: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	266, // 360: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	267, // 361: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	269, // 362: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	271, // 363: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	274, // 364: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	286, // 365: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	261, // 366: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 367: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 368: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 369: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 370: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 371: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 372: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 373: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	287, // 374: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	288, // 375: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	289, // 376: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 377: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 378: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 379: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 380: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 381: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 382: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 383: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 384: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 385: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 386: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 387: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 388: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 389: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 390: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 391: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 392: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 393: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 394: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 395: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 396: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 397: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 398: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 399: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 400: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 401: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 402: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 403: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 404: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 405: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 406: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 407: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 408: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 409: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	410, // [410:410] is the sub-list for method output_type
+	410, // [410:410] is the sub-list for method input_type
+	410, // [410:410] is the sub-list for extension type_name
+	410, // [410:410] is the sub-list for extension extendee
+	0,   // [0:410] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -14531,6 +14587,8 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_AssistantStats)(nil),
 		(*ClientFrame_AssistantLotteryCreate)(nil),
 		(*ClientFrame_AssistantLotteries)(nil),
+		(*ClientFrame_AssistantBirthdaySet)(nil),
+		(*ClientFrame_AssistantBirthdayGet)(nil),
 		(*ClientFrame_AccountDelete)(nil),
 		(*ClientFrame_AccountCancelDelete)(nil),
 		(*ClientFrame_AccountDeletion)(nil),
@@ -14663,6 +14721,7 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_Assistant)(nil),
 		(*ServerFrame_AssistantStats)(nil),
 		(*ServerFrame_AssistantLotteries)(nil),
+		(*ServerFrame_AssistantBirthday)(nil),
 		(*ServerFrame_AccountDeletion)(nil),
 		(*ServerFrame_ReportFiled)(nil),
 		(*ServerFrame_Penalties)(nil),
