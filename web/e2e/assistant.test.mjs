@@ -74,6 +74,15 @@ describe("group assistant", { skip }, () => {
     await go(member, `/chat/g/${group}/info`);
     await member.locator('[data-action="leave"]').waitFor();
     assert.equal(await member.locator('[data-action="assistant"]').count(), 0);
+    // …but tells the assistant their birthday, which only they see.
+    await member.locator('[data-action="assistant-birthday"]').click();
+    await member.locator('select[name="month"]').selectOption("3");
+    await member.locator('select[name="day"]').selectOption("8");
+    await member.locator('.dialog-form button[type="submit"]').click();
+    await member.getByText("只有你和群助手能看到", { exact: false }).waitFor();
+    const mine = await ben.body("assistantBirthdayGet", { group });
+    assert.equal(mine.month, 3);
+    assert.equal(mine.day, 8);
     await member.context().close();
     assert.deepEqual(problems, []);
   });

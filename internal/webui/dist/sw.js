@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "b3f0853d7b6e5870";
-const SHELL = ["/","/assets/admin-YGFfkaGG.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-CZaKZUPM.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "74c9ca3c98b477bc";
+const SHELL = ["/","/assets/admin-CUyQHrph.js","/assets/decode-ZjkDR2x9.js","/assets/index-B4dNyOaK.css","/assets/index-DQ8FcF3A.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

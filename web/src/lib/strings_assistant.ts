@@ -40,6 +40,11 @@ export const assistantEn = {
   as_lottery_open: "Open: send “{0}” · {1} winners · until {2}",
   as_lottery_drawn: "Drawn: {0} of {1} entrants",
   as_no_lotteries: "No lotteries yet.",
+  as_birthday: "My birthday (Group Assistant)",
+  as_birthday_month: "Month",
+  as_birthday_day: "Day",
+  as_birthday_none: "Not set",
+  as_birthday_saved: "Only you and the Group Assistant see it; it wishes you a happy birthday here on the day.",
 };
 
 export const assistantZh: Record<keyof typeof assistantEn, string> = {
@@ -83,4 +88,9 @@ export const assistantZh: Record<keyof typeof assistantEn, string> = {
   as_lottery_open: "进行中：发送「{0}」参加 · {1} 人中奖 · 截止 {2}",
   as_lottery_drawn: "已开奖：{1} 人参加，{0} 人中奖",
   as_no_lotteries: "还没有抽奖。",
+  as_birthday: "我的生日（群助手）",
+  as_birthday_month: "月",
+  as_birthday_day: "日",
+  as_birthday_none: "不设置",
+  as_birthday_saved: "只有你和群助手能看到；生日当天群助手会在群里祝你生日快乐。",
 };

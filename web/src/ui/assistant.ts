@@ -5,7 +5,7 @@ import { h, replace } from "../lib/dom";
 import { t } from "../lib/i18n";
 import { app } from "../lib/app";
 import type { Assistant, AssistantDay, AssistantLottery } from "../gen/hongyan/v1/assistant_pb.js";
-import { busy, empty, header, row, section, toast, toastError } from "./widgets";
+import { ask, busy, empty, header, row, section, toast, toastError } from "./widgets";
 import type { View } from "./shell";
 import { barChart } from "./chart";
 
@@ -128,4 +128,23 @@ export function assistantView(group: bigint): View {
 // chart draws one or two series of the days as bars.
 function chart(days: AssistantDay[], series: ((d: AssistantDay) => number)[], label: string): SVGSVGElement {
   return barChart(days.map((d) => d.day), series.map((f) => days.map(f)), label, { height: 140 });
+}
+
+// askBirthday lets a member tell the assistant their birthday in group
+// (month and day; "none" forgets it). Only they and the assistant see it.
+export async function askBirthday(group: bigint): Promise<void> {
+  try {
+    const mine = await app.conn.call("assistantBirthdayGet", { group }, "assistantBirthday");
+    const months: [string, string][] = [["0", t("as_birthday_none")], ...Array.from({ length: 12 }, (_, i) => [String(i + 1), String(i + 1)] as [string, string])];
+    const days: [string, string][] = Array.from({ length: 31 }, (_, i) => [String(i + 1), String(i + 1)]);
+    const v = await ask(t("as_birthday"), [
+      { name: "month", label: t("as_birthday_month"), value: String(mine.month), options: months },
+      { name: "day", label: t("as_birthday_day"), value: String(mine.day || 1), options: days },
+    ]);
+    if (!v) return;
+    await app.conn.call("assistantBirthdaySet", { group, month: Number(v.month), day: Number(v.month) === 0 ? 0 : Number(v.day) }, "assistantBirthday");
+    toast(t("as_birthday_saved"));
+  } catch (err) {
+    toastError(err);
+  }
 }

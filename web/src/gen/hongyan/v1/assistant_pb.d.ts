@@ -533,3 +533,68 @@ export declare type AssistantLottery = Message<"hongyan.v1.AssistantLottery"> & 
  */
 export declare const AssistantLotterySchema: GenMessage<AssistantLottery>;
 
+/**
+ * assistant_birthday_set: my birthday in the group (any member, once the
+ * assistant is on): month 1–12 and day, or month 0 to forget it. Only I
+ * and the assistant see it; it wishes me a happy birthday in the group at
+ * 09:00 (the group's timezone) on the day. assistant_birthday_get: mine.
+ * Both answered with AssistantBirthday.
+ *
+ * @generated from message hongyan.v1.AssistantBirthdayRequest
+ */
+export declare type AssistantBirthdayRequest = Message<"hongyan.v1.AssistantBirthdayRequest"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * @generated from field: uint32 month = 2;
+   */
+  month: number;
+
+  /**
+   * @generated from field: uint32 day = 3;
+   */
+  day: number;
+};
+
+/**
+ * Describes the message hongyan.v1.AssistantBirthdayRequest.
+ * Use `create(AssistantBirthdayRequestSchema)` to create a new message.
+ */
+export declare const AssistantBirthdayRequestSchema: GenMessage<AssistantBirthdayRequest>;
+
+/**
+ * @generated from message hongyan.v1.AssistantBirthday
+ */
+export declare type AssistantBirthday = Message<"hongyan.v1.AssistantBirthday"> & {
+  /**
+   * @generated from field: int64 group = 1;
+   */
+  group: bigint;
+
+  /**
+   * 0: none
+   *
+   * @generated from field: uint32 month = 2;
+   */
+  month: number;
+
+  /**
+   * @generated from field: uint32 day = 3;
+   */
+  day: number;
+
+  /**
+   * @generated from field: int64 next_ms = 4;
+   */
+  nextMs: bigint;
+};
+
+/**
+ * Describes the message hongyan.v1.AssistantBirthday.
+ * Use `create(AssistantBirthdaySchema)` to create a new message.
+ */
+export declare const AssistantBirthdaySchema: GenMessage<AssistantBirthday>;
+

@@ -16,7 +16,7 @@ import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick,
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
-import type { Assistant, AssistantEnableRequest, AssistantItemRef, AssistantKeywordRequest, AssistantLotteries, AssistantLotteryRequest, AssistantRef, AssistantScheduleRequest, AssistantStats, AssistantStatsRequest, AssistantWelcomeRequest } from "./assistant_pb.js";
+import type { Assistant, AssistantBirthday, AssistantBirthdayRequest, AssistantEnableRequest, AssistantItemRef, AssistantKeywordRequest, AssistantLotteries, AssistantLotteryRequest, AssistantRef, AssistantScheduleRequest, AssistantStats, AssistantStatsRequest, AssistantWelcomeRequest } from "./assistant_pb.js";
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 import type { AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupHomework, GroupHomeworkList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
@@ -1122,6 +1122,18 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "assistantLotteries";
   } | {
     /**
+     * @generated from field: hongyan.v1.AssistantBirthdayRequest assistant_birthday_set = 510;
+     */
+    value: AssistantBirthdayRequest;
+    case: "assistantBirthdaySet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantRef assistant_birthday_get = 511;
+     */
+    value: AssistantRef;
+    case: "assistantBirthdayGet";
+  } | {
+    /**
      * safety.proto: account deletion (425–449)
      *
      * @generated from field: hongyan.v1.AccountDeleteRequest account_delete = 425;
@@ -1959,6 +1971,12 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: AssistantLotteries;
     case: "assistantLotteries";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantBirthday assistant_birthday = 503;
+     */
+    value: AssistantBirthday;
+    case: "assistantBirthday";
   } | {
     /**
      * safety.proto: the state of my account's deletion (425–449)
