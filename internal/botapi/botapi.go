@@ -57,7 +57,8 @@ type GroupInfo struct {
 type MemberInfo struct {
 	User     int64  `json:"user"`
 	Role     string `json:"role"`
-	Nickname string `json:"nickname,omitempty"`
+	Nickname string `json:"nickname,omitempty"` // their nickname in this group
+	Name     string `json:"name,omitempty"`     // how the group shows them: the group nickname, else the account's
 }
 
 // Limits of the API.

@@ -98,6 +98,17 @@ const usage = `usage: hongyan cli [--server URL] [--profile DIR] COMMAND [ARGS]
                                        move up when someone cancels
                                        TIME: RFC 3339, "YYYY-MM-DD HH:MM" or a
                                        duration from now such as 48h
+  groups assistant GID on [--timezone TZ] | show   the Group Assistant (the owner turns it on)
+  groups assistant GID welcome TEXT | welcome --off   welcome new members; {name}: their names
+  groups assistant GID keyword add WORD REPLY [--exact] | keyword remove ID
+  groups assistant GID schedule add TEXT --at "YYYY-MM-DD HH:MM" [--repeat once|daily|weekly]
+  groups assistant GID schedule edit ID TEXT --at TIME [--repeat R] | schedule cancel ID
+  groups assistant GID stats [--days N]  messages, active members, joins and leaves per day
+  groups assistant GID lottery create TITLE KEYWORD --winners N --deadline TIME | lottery list
+  groups assistant GID birthday set MM-DD | birthday clear | birthday show
+                                       my birthday, wished in the group (only I and the assistant see it)
+  groups assistant lottery verify --seed HEX --hash HEX --winners N --entrants ID,ID,…
+                                       check a drawn lottery offline: {"hash_ok","winners"}
   addressbook backup FILE | addressbook versions | addressbook restore VERSION|latest FILE
   addressbook delete VERSION|all | addressbook match FILE
                                        FILE: vCard (3.0/4.0) or CSV; restore and export

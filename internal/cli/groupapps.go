@@ -54,9 +54,12 @@ func isSwitch(a, name string) bool { return a == "--"+name || a == "-"+name }
 var switches = []string{"multi", "anonymous", "pin", "pinned"}
 
 // withoutSwitches returns args without the switches.
-func withoutSwitches(args []string) []string {
+func withoutSwitches(args []string) []string { return dropSwitches(args, switches) }
+
+// dropSwitches returns args without the switches named.
+func dropSwitches(args, names []string) []string {
 	return slices.DeleteFunc(slices.Clone(args), func(a string) bool {
-		return slices.ContainsFunc(switches, func(s string) bool { return isSwitch(a, s) })
+		return slices.ContainsFunc(names, func(s string) bool { return isSwitch(a, s) })
 	})
 }
 

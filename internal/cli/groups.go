@@ -33,6 +33,10 @@ func (e *env) groups(args []string) error {
 	if pos, _, err := parseArgs(args, guardFlags...); err == nil && len(pos) > 0 && pos[0] == "guard" {
 		return e.groupGuard(args)
 	}
+	if pos, _, err := parseArgs(withoutAssistantSwitches(args), assistantFlags...); err == nil && len(pos) > 0 && pos[0] == "assistant" {
+		i := slices.Index(args, "assistant")
+		return e.assistant(slices.Delete(slices.Clone(args), i, i+1))
+	}
 	if pos, _, err := parseArgs(args, "scopes"); err == nil && len(pos) > 0 && pos[0] == "add-bot" {
 		return e.groupAddBot(args)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"hongyan/internal/account"
 	"hongyan/internal/addressbook"
+	"hongyan/internal/assistant"
 	"hongyan/internal/call"
 	"hongyan/internal/changelog"
 	"hongyan/internal/chat"
@@ -26,8 +27,8 @@ import (
 	"hongyan/internal/gateway/ws"
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
-	"hongyan/internal/guard"
 	"hongyan/internal/groupcall"
+	"hongyan/internal/guard"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/livecode"
 	"hongyan/internal/media"
@@ -66,6 +67,7 @@ type Services struct {
 	Outreach *outreach.Service
 	// GroupTools: nil, no forwarding to groups or batch invitations.
 	GroupTools *outreach.GroupTools
+	Assistant  *assistant.Service // nil: no Group Assistant
 	Changes    *changelog.Feed
 	Bus        hongyan.Bus
 }

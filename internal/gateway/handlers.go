@@ -178,6 +178,9 @@ func newRoutes(s Services) routes {
 	if s.Bots != nil {
 		botRoutes(rs)
 	}
+	if s.Assistant != nil {
+		assistantRoutes(rs)
+	}
 	return rs
 }
 

@@ -7,14 +7,15 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"hongyan/internal/addressbook"
+	"hongyan/internal/assistant"
 	"hongyan/internal/call"
 	"hongyan/internal/discovery"
 	"hongyan/internal/favorite"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
-	"hongyan/internal/guard"
 	"hongyan/internal/groupcall"
+	"hongyan/internal/guard"
 	"hongyan/internal/livecode"
 	"hongyan/internal/moderation"
 	"hongyan/internal/moments"
@@ -26,7 +27,7 @@ import (
 // Every request of the protocol has a route, named after it, and only the
 // requests the protocol lets a device make before hello are public.
 func TestEveryRequestHasARoute(t *testing.T) {
-	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}, OfficialAccounts: &officialacct.Service{}, Moments: &moments.Service{}, Wallet: &wallet.Service{}, Discovery: &discovery.Service{}, AddressBooks: &addressbook.Service{}, LiveCodes: &livecode.Service{}, Moderation: &moderation.Service{}, GroupApps: &groupapp.Service{}, Calls: &call.Service{}, GroupCalls: &groupcall.Service{}, Bots: &bot.Service{}, Guard: &guard.Service{}, Outreach: &outreach.Service{}, GroupTools: &outreach.GroupTools{}}, Options{})
+	g := New(Services{Groups: &group.Service{}, Favorites: &favorite.Service{}, OfficialAccounts: &officialacct.Service{}, Moments: &moments.Service{}, Wallet: &wallet.Service{}, Discovery: &discovery.Service{}, AddressBooks: &addressbook.Service{}, LiveCodes: &livecode.Service{}, Moderation: &moderation.Service{}, GroupApps: &groupapp.Service{}, Calls: &call.Service{}, GroupCalls: &groupcall.Service{}, Bots: &bot.Service{}, Guard: &guard.Service{}, Outreach: &outreach.Service{}, GroupTools: &outreach.GroupTools{}, Assistant: &assistant.Service{}}, Options{})
 	wantPublic := map[string]bool{
 		"hello": true, "ping": true, "register": true, "verify_contact": true, "login": true, "recovery_code": true,
 		"recover": true, "qr_login_start": true, "qr_login_claim": true,

@@ -69,7 +69,7 @@ func newBots(cfg config.Config, db *stores.DB, accounts *account.Service, contac
 		sweep: c.SweepInterval.Duration, subs: map[int64]hongyan.Subscription{}, dirty: map[int64]bot.Bot{},
 		pumpC: make(chan struct{}, 1), sendC: make(chan struct{}, 1),
 	}
-	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups}, log)
+	rt.api = botapi.New(svc, botOps{chats: chats, groups: groups, accounts: accounts}, log)
 	rt.api.SetFanout(botFanout{b})
 	rt.api.SetProfiles(botProfiles{groups: groups, accounts: accounts})
 	svc.OnRevoke(func(tokens []int64) {
@@ -478,8 +478,9 @@ func (s botSource) Read(ctx context.Context, acct hongyan.UserID, after int64, l
 
 // botOps acts as a bot's account through the chat and group features.
 type botOps struct {
-	chats  *chat.Service
-	groups *group.Service
+	chats    *chat.Service
+	groups   *group.Service
+	accounts *account.Service
 }
 
 func (o botOps) Send(ctx context.Context, acct hongyan.UserID, peer hongyan.UserID, g hongyan.ConversationID, text, clientID string) (botapi.Sent, error) {
@@ -511,9 +512,24 @@ func (o botOps) Members(ctx context.Context, acct hongyan.UserID, id hongyan.Con
 		return nil, err
 	}
 	out := make([]botapi.MemberInfo, 0, len(ms))
+	var ids []hongyan.UserID
 	for _, m := range ms {
 		if m.Active {
-			out = append(out, botapi.MemberInfo{User: int64(m.User), Role: roleNames[m.Role], Nickname: m.Nickname})
+			out = append(out, botapi.MemberInfo{User: int64(m.User), Role: roleNames[m.Role], Nickname: m.Nickname, Name: m.Nickname})
+			ids = append(ids, m.User)
+		}
+	}
+	for len(ids) > 0 { // account nicknames, a batch at a time
+		n := min(len(ids), account.MaxBatch)
+		accts, err := o.accounts.AccountsByID(ctx, ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+		for i := range out {
+			if a, ok := accts[hongyan.UserID(out[i].User)]; ok && out[i].Name == "" {
+				out[i].Name = a.Profile.Nickname
+			}
 		}
 	}
 	return out, nil

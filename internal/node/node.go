@@ -54,34 +54,35 @@ import (
 
 // Node is a running Hongyan node.
 type Node struct {
-	accounts *account.Service
-	chats    *chat.Service
-	media    *media.Service
-	oas      *officialacct.Service
-	oaapi    *oaapi.API
-	feed     *changelog.Feed
-	wallet   *wallet.Service
-	pay      *sandboxpay.Provider
-	finds    *discovery.Service
-	apps     *groupapp.Service
-	relays   *relays
-	sfu      *sfu.SFU
-	mod      *moderation.Service
-	routes   *httpmux.Mux // the patterns Handler serves
-	calls    *call.Service
-	bots     *botRuntime
-	guard    *guardRuntime
-	cfg      config.Config
-	log      *slog.Logger
-	db       *stores.DB
-	bus      bus
-	gw       *gateway.Gateway
-	reg      *prometheus.Registry
-	handler  http.Handler
-	tls      *serverTLS // nil: plain HTTP
-	eraser   userEraser
-	spam     *spam.Service
-	draining atomic.Bool // Serve is draining: not ready
+	accounts  *account.Service
+	chats     *chat.Service
+	media     *media.Service
+	oas       *officialacct.Service
+	oaapi     *oaapi.API
+	feed      *changelog.Feed
+	wallet    *wallet.Service
+	pay       *sandboxpay.Provider
+	finds     *discovery.Service
+	apps      *groupapp.Service
+	relays    *relays
+	sfu       *sfu.SFU
+	mod       *moderation.Service
+	routes    *httpmux.Mux // the patterns Handler serves
+	calls     *call.Service
+	bots      *botRuntime
+	guard     *guardRuntime
+	assistant *assistantRuntime
+	cfg       config.Config
+	log       *slog.Logger
+	db        *stores.DB
+	bus       bus
+	gw        *gateway.Gateway
+	reg       *prometheus.Registry
+	handler   http.Handler
+	tls       *serverTLS // nil: plain HTTP
+	eraser    userEraser
+	spam      *spam.Service
+	draining  atomic.Bool // Serve is draining: not ready
 
 	blobsReady func(context.Context) error // nil: media on local files
 
@@ -192,11 +193,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
 	chats.SetModerators(groups)
-	n.bots.api.SetRemover(botOps{chats: chats, groups: groups})
+	n.bots.api.SetRemover(botOps{chats: chats, groups: groups, accounts: accounts})
 	if n.guard, err = newGuard(ctx, db, n.bots, chats, groups, mediaFiles, n.bus, log); err != nil {
 		n.closeCalls()
 		db.Close()
 		return nil, err
+	}
+	n.assistant = newAssistant(db, groups, n.bots, log)
+	if _, err := n.assistant.identity(ctx); err != nil { // made once per cluster; its runner retries
+		log.Warn("making the group assistant", "err", err)
 	}
 
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
@@ -209,7 +214,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		Accounts: accounts, Contacts: contacts, Chat: chats, Groups: groups, Favorites: favorites, OfficialAccounts: oas, Moments: momentsSvc, Wallet: n.wallet, Discovery: n.finds, AddressBooks: books, LiveCodes: liveCodes, Media: mediaFiles, Changes: n.feed, Bus: n.bus,
 		Moderation: n.mod, GroupApps: apps, Calls: n.calls, GroupCalls: n.groupCalls, Bots: n.bots.svc,
 		Guard: n.guard.svc, Outreach: newOutreach(cfg, db, groups, contacts, chats),
-		GroupTools: newGroupTools(cfg, db, n.guard, groups, chats),
+		GroupTools: newGroupTools(cfg, db, n.guard, groups, chats), Assistant: n.assistant.svc,
 	}, gateway.Options{
 		MaxFrameBytes:           cfg.Gateway.MaxFrameBytes,
 		MaxUnauthenticatedBytes: cfg.Gateway.MaxUnauthenticatedBytes,
@@ -250,6 +255,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mux.Handle("/bot/v1/", n.bots.api.Handler())
 	n.bots.start()
 	n.guard.start()
+	n.assistant.start()
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -427,6 +433,7 @@ func (n *Node) OfficialAccounts() *officialacct.Service { return n.oas }
 func (n *Node) Close() error {
 	n.gw.Close()
 	n.guard.stop()
+	n.assistant.stop()
 	n.bots.stop()
 	n.oas.Wait()
 	n.bus.Close()

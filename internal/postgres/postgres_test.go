@@ -12,6 +12,8 @@ import (
 	"hongyan/internal/account/accounttest"
 	"hongyan/internal/addressbook"
 	"hongyan/internal/addressbook/addressbooktest"
+	"hongyan/internal/assistant"
+	"hongyan/internal/assistant/assistanttest"
 	"hongyan/internal/call"
 	"hongyan/internal/call/calltest"
 	"hongyan/internal/changelog/changelogtest"
@@ -255,4 +257,9 @@ func TestCallStore(t *testing.T) {
 func TestBotStore(t *testing.T) {
 	pgtest.Require(t)
 	bottest.Run(t, func(t *testing.T) bot.Store { return open(t).Bots() })
+}
+
+func TestAssistantStore(t *testing.T) {
+	pgtest.Require(t)
+	assistanttest.Run(t, func(t *testing.T) assistant.Store { return open(t).Assistant() })
 }

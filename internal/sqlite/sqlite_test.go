@@ -9,6 +9,8 @@ import (
 	"hongyan/internal/account/accounttest"
 	"hongyan/internal/addressbook"
 	"hongyan/internal/addressbook/addressbooktest"
+	"hongyan/internal/assistant"
+	"hongyan/internal/assistant/assistanttest"
 	"hongyan/internal/call"
 	"hongyan/internal/call/calltest"
 	"hongyan/internal/changelog/changelogtest"
@@ -127,4 +129,8 @@ func TestCallStore(t *testing.T) {
 
 func TestBotStore(t *testing.T) {
 	bottest.Run(t, func(t *testing.T) bot.Store { return open(t).Bots() })
+}
+
+func TestAssistantStore(t *testing.T) {
+	assistanttest.Run(t, func(t *testing.T) assistant.Store { return open(t).Assistant() })
 }

@@ -71,7 +71,12 @@ export function missing(t, reason) {
   return t.skip(reason);
 }
 
+// E2E_PORT_BASE: take servers' ports from there up (a machine shared with
+// others' servers), instead of any free port.
+let nextPort = Number(process.env.E2E_PORT_BASE) || 0;
+
 function freePort() {
+  if (nextPort) return Promise.resolve(nextPort++);
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, "127.0.0.1", () => {

@@ -705,6 +705,18 @@ type ClientFrame struct {
 	//	*ClientFrame_LivecodeList
 	//	*ClientFrame_LivecodeGet
 	//	*ClientFrame_LivecodeScan
+	//	*ClientFrame_AssistantGet
+	//	*ClientFrame_AssistantEnable
+	//	*ClientFrame_AssistantSetWelcome
+	//	*ClientFrame_AssistantAddKeyword
+	//	*ClientFrame_AssistantRemoveKeyword
+	//	*ClientFrame_AssistantPutSchedule
+	//	*ClientFrame_AssistantCancelSchedule
+	//	*ClientFrame_AssistantStats
+	//	*ClientFrame_AssistantLotteryCreate
+	//	*ClientFrame_AssistantLotteries
+	//	*ClientFrame_AssistantBirthdaySet
+	//	*ClientFrame_AssistantBirthdayGet
 	//	*ClientFrame_AccountDelete
 	//	*ClientFrame_AccountCancelDelete
 	//	*ClientFrame_AccountDeletion
@@ -2335,6 +2347,114 @@ func (x *ClientFrame) GetLivecodeScan() *LiveCodeScanRequest {
 	return nil
 }
 
+func (x *ClientFrame) GetAssistantGet() *AssistantRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantGet); ok {
+			return x.AssistantGet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantEnable() *AssistantEnableRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantEnable); ok {
+			return x.AssistantEnable
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantSetWelcome() *AssistantWelcomeRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantSetWelcome); ok {
+			return x.AssistantSetWelcome
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantAddKeyword() *AssistantKeywordRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantAddKeyword); ok {
+			return x.AssistantAddKeyword
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantRemoveKeyword() *AssistantItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantRemoveKeyword); ok {
+			return x.AssistantRemoveKeyword
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantPutSchedule() *AssistantScheduleRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantPutSchedule); ok {
+			return x.AssistantPutSchedule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantCancelSchedule() *AssistantItemRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantCancelSchedule); ok {
+			return x.AssistantCancelSchedule
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantStats() *AssistantStatsRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantStats); ok {
+			return x.AssistantStats
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantLotteryCreate() *AssistantLotteryRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantLotteryCreate); ok {
+			return x.AssistantLotteryCreate
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantLotteries() *AssistantRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantLotteries); ok {
+			return x.AssistantLotteries
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantBirthdaySet() *AssistantBirthdayRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantBirthdaySet); ok {
+			return x.AssistantBirthdaySet
+		}
+	}
+	return nil
+}
+
+func (x *ClientFrame) GetAssistantBirthdayGet() *AssistantRef {
+	if x != nil {
+		if x, ok := x.Req.(*ClientFrame_AssistantBirthdayGet); ok {
+			return x.AssistantBirthdayGet
+		}
+	}
+	return nil
+}
+
 func (x *ClientFrame) GetAccountDelete() *AccountDeleteRequest {
 	if x != nil {
 		if x, ok := x.Req.(*ClientFrame_AccountDelete); ok {
@@ -3717,6 +3837,55 @@ type ClientFrame_LivecodeScan struct {
 	LivecodeScan *LiveCodeScanRequest `protobuf:"bytes,473,opt,name=livecode_scan,json=livecodeScan,proto3,oneof"`
 }
 
+type ClientFrame_AssistantGet struct {
+	// The Group Assistant (assistant.proto).
+	AssistantGet *AssistantRef `protobuf:"bytes,500,opt,name=assistant_get,json=assistantGet,proto3,oneof"`
+}
+
+type ClientFrame_AssistantEnable struct {
+	AssistantEnable *AssistantEnableRequest `protobuf:"bytes,501,opt,name=assistant_enable,json=assistantEnable,proto3,oneof"`
+}
+
+type ClientFrame_AssistantSetWelcome struct {
+	AssistantSetWelcome *AssistantWelcomeRequest `protobuf:"bytes,502,opt,name=assistant_set_welcome,json=assistantSetWelcome,proto3,oneof"`
+}
+
+type ClientFrame_AssistantAddKeyword struct {
+	AssistantAddKeyword *AssistantKeywordRequest `protobuf:"bytes,503,opt,name=assistant_add_keyword,json=assistantAddKeyword,proto3,oneof"`
+}
+
+type ClientFrame_AssistantRemoveKeyword struct {
+	AssistantRemoveKeyword *AssistantItemRef `protobuf:"bytes,504,opt,name=assistant_remove_keyword,json=assistantRemoveKeyword,proto3,oneof"`
+}
+
+type ClientFrame_AssistantPutSchedule struct {
+	AssistantPutSchedule *AssistantScheduleRequest `protobuf:"bytes,505,opt,name=assistant_put_schedule,json=assistantPutSchedule,proto3,oneof"`
+}
+
+type ClientFrame_AssistantCancelSchedule struct {
+	AssistantCancelSchedule *AssistantItemRef `protobuf:"bytes,506,opt,name=assistant_cancel_schedule,json=assistantCancelSchedule,proto3,oneof"`
+}
+
+type ClientFrame_AssistantStats struct {
+	AssistantStats *AssistantStatsRequest `protobuf:"bytes,507,opt,name=assistant_stats,json=assistantStats,proto3,oneof"`
+}
+
+type ClientFrame_AssistantLotteryCreate struct {
+	AssistantLotteryCreate *AssistantLotteryRequest `protobuf:"bytes,508,opt,name=assistant_lottery_create,json=assistantLotteryCreate,proto3,oneof"`
+}
+
+type ClientFrame_AssistantLotteries struct {
+	AssistantLotteries *AssistantRef `protobuf:"bytes,509,opt,name=assistant_lotteries,json=assistantLotteries,proto3,oneof"`
+}
+
+type ClientFrame_AssistantBirthdaySet struct {
+	AssistantBirthdaySet *AssistantBirthdayRequest `protobuf:"bytes,510,opt,name=assistant_birthday_set,json=assistantBirthdaySet,proto3,oneof"`
+}
+
+type ClientFrame_AssistantBirthdayGet struct {
+	AssistantBirthdayGet *AssistantRef `protobuf:"bytes,511,opt,name=assistant_birthday_get,json=assistantBirthdayGet,proto3,oneof"`
+}
+
 type ClientFrame_AccountDelete struct {
 	// safety.proto: account deletion (425–449)
 	AccountDelete *AccountDeleteRequest `protobuf:"bytes,425,opt,name=account_delete,json=accountDelete,proto3,oneof"`
@@ -4375,6 +4544,30 @@ func (*ClientFrame_LivecodeGet) isClientFrame_Req() {}
 
 func (*ClientFrame_LivecodeScan) isClientFrame_Req() {}
 
+func (*ClientFrame_AssistantGet) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantEnable) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantSetWelcome) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantAddKeyword) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantRemoveKeyword) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantPutSchedule) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantCancelSchedule) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantStats) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantLotteryCreate) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantLotteries) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantBirthdaySet) isClientFrame_Req() {}
+
+func (*ClientFrame_AssistantBirthdayGet) isClientFrame_Req() {}
+
 func (*ClientFrame_AccountDelete) isClientFrame_Req() {}
 
 func (*ClientFrame_AccountCancelDelete) isClientFrame_Req() {}
@@ -4620,6 +4813,10 @@ type ServerFrame struct {
 	//	*ServerFrame_LiveCode
 	//	*ServerFrame_LiveCodes
 	//	*ServerFrame_LiveCodeScanned
+	//	*ServerFrame_Assistant
+	//	*ServerFrame_AssistantStats
+	//	*ServerFrame_AssistantLotteries
+	//	*ServerFrame_AssistantBirthday
 	//	*ServerFrame_AccountDeletion
 	//	*ServerFrame_ReportFiled
 	//	*ServerFrame_Penalties
@@ -5462,6 +5659,42 @@ func (x *ServerFrame) GetLiveCodeScanned() *LiveCodeScanned {
 	return nil
 }
 
+func (x *ServerFrame) GetAssistant() *Assistant {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_Assistant); ok {
+			return x.Assistant
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAssistantStats() *AssistantStats {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AssistantStats); ok {
+			return x.AssistantStats
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAssistantLotteries() *AssistantLotteries {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AssistantLotteries); ok {
+			return x.AssistantLotteries
+		}
+	}
+	return nil
+}
+
+func (x *ServerFrame) GetAssistantBirthday() *AssistantBirthday {
+	if x != nil {
+		if x, ok := x.Body.(*ServerFrame_AssistantBirthday); ok {
+			return x.AssistantBirthday
+		}
+	}
+	return nil
+}
+
 func (x *ServerFrame) GetAccountDeletion() *AccountDeletion {
 	if x != nil {
 		if x, ok := x.Body.(*ServerFrame_AccountDeletion); ok {
@@ -6158,6 +6391,23 @@ type ServerFrame_LiveCodeScanned struct {
 	LiveCodeScanned *LiveCodeScanned `protobuf:"bytes,472,opt,name=live_code_scanned,json=liveCodeScanned,proto3,oneof"`
 }
 
+type ServerFrame_Assistant struct {
+	// The Group Assistant (assistant.proto).
+	Assistant *Assistant `protobuf:"bytes,500,opt,name=assistant,proto3,oneof"`
+}
+
+type ServerFrame_AssistantStats struct {
+	AssistantStats *AssistantStats `protobuf:"bytes,501,opt,name=assistant_stats,json=assistantStats,proto3,oneof"`
+}
+
+type ServerFrame_AssistantLotteries struct {
+	AssistantLotteries *AssistantLotteries `protobuf:"bytes,502,opt,name=assistant_lotteries,json=assistantLotteries,proto3,oneof"`
+}
+
+type ServerFrame_AssistantBirthday struct {
+	AssistantBirthday *AssistantBirthday `protobuf:"bytes,503,opt,name=assistant_birthday,json=assistantBirthday,proto3,oneof"`
+}
+
 type ServerFrame_AccountDeletion struct {
 	// safety.proto: the state of my account's deletion (425–449)
 	AccountDeletion *AccountDeletion `protobuf:"bytes,425,opt,name=account_deletion,json=accountDeletion,proto3,oneof"`
@@ -6490,6 +6740,14 @@ func (*ServerFrame_LiveCode) isServerFrame_Body() {}
 func (*ServerFrame_LiveCodes) isServerFrame_Body() {}
 
 func (*ServerFrame_LiveCodeScanned) isServerFrame_Body() {}
+
+func (*ServerFrame_Assistant) isServerFrame_Body() {}
+
+func (*ServerFrame_AssistantStats) isServerFrame_Body() {}
+
+func (*ServerFrame_AssistantLotteries) isServerFrame_Body() {}
+
+func (*ServerFrame_AssistantBirthday) isServerFrame_Body() {}
 
 func (*ServerFrame_AccountDeletion) isServerFrame_Body() {}
 
@@ -13315,7 +13573,7 @@ var File_hongyan_v1_client_proto protoreflect.FileDescriptor
 const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"\x17hongyan/v1/client.proto\x12\n" +
-	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x1ahongyan/v1/groupcall.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\"\xd2~\n" +
+	"hongyan.v1\x1a\x1dhongyan/v1/officialacct.proto\x1a\x18hongyan/v1/moments.proto\x1a\x17hongyan/v1/wallet.proto\x1a\x1ahongyan/v1/discovery.proto\x1a\x1chongyan/v1/addressbook.proto\x1a\x19hongyan/v1/livecode.proto\x1a\x17hongyan/v1/safety.proto\x1a\x1bhongyan/v1/moderation.proto\x1a\x19hongyan/v1/groupapp.proto\x1a\x15hongyan/v1/call.proto\x1a\x1ahongyan/v1/groupcall.proto\x1a\x14hongyan/v1/bot.proto\x1a\x16hongyan/v1/guard.proto\x1a\x1ahongyan/v1/assistant.proto\"\xe6\x86\x01\n" +
 	"\vClientFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12-\n" +
 	"\x04send\x18\x02 \x01(\v2\x17.hongyan.v1.SendRequestH\x00R\x04send\x12-\n" +
@@ -13513,7 +13771,19 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x0flivecode_create\x18\xd6\x03 \x01(\v2!.hongyan.v1.LiveCodeCreateRequestH\x00R\x0elivecodeCreate\x129\n" +
 	"\rlivecode_list\x18\xd7\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\flivecodeList\x12=\n" +
 	"\flivecode_get\x18\xd8\x03 \x01(\v2\x17.hongyan.v1.LiveCodeRefH\x00R\vlivecodeGet\x12G\n" +
-	"\rlivecode_scan\x18\xd9\x03 \x01(\v2\x1f.hongyan.v1.LiveCodeScanRequestH\x00R\flivecodeScan\x12J\n" +
+	"\rlivecode_scan\x18\xd9\x03 \x01(\v2\x1f.hongyan.v1.LiveCodeScanRequestH\x00R\flivecodeScan\x12@\n" +
+	"\rassistant_get\x18\xf4\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\fassistantGet\x12P\n" +
+	"\x10assistant_enable\x18\xf5\x03 \x01(\v2\".hongyan.v1.AssistantEnableRequestH\x00R\x0fassistantEnable\x12Z\n" +
+	"\x15assistant_set_welcome\x18\xf6\x03 \x01(\v2#.hongyan.v1.AssistantWelcomeRequestH\x00R\x13assistantSetWelcome\x12Z\n" +
+	"\x15assistant_add_keyword\x18\xf7\x03 \x01(\v2#.hongyan.v1.AssistantKeywordRequestH\x00R\x13assistantAddKeyword\x12Y\n" +
+	"\x18assistant_remove_keyword\x18\xf8\x03 \x01(\v2\x1c.hongyan.v1.AssistantItemRefH\x00R\x16assistantRemoveKeyword\x12]\n" +
+	"\x16assistant_put_schedule\x18\xf9\x03 \x01(\v2$.hongyan.v1.AssistantScheduleRequestH\x00R\x14assistantPutSchedule\x12[\n" +
+	"\x19assistant_cancel_schedule\x18\xfa\x03 \x01(\v2\x1c.hongyan.v1.AssistantItemRefH\x00R\x17assistantCancelSchedule\x12M\n" +
+	"\x0fassistant_stats\x18\xfb\x03 \x01(\v2!.hongyan.v1.AssistantStatsRequestH\x00R\x0eassistantStats\x12`\n" +
+	"\x18assistant_lottery_create\x18\xfc\x03 \x01(\v2#.hongyan.v1.AssistantLotteryRequestH\x00R\x16assistantLotteryCreate\x12L\n" +
+	"\x13assistant_lotteries\x18\xfd\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\x12assistantLotteries\x12]\n" +
+	"\x16assistant_birthday_set\x18\xfe\x03 \x01(\v2$.hongyan.v1.AssistantBirthdayRequestH\x00R\x14assistantBirthdaySet\x12Q\n" +
+	"\x16assistant_birthday_get\x18\xff\x03 \x01(\v2\x18.hongyan.v1.AssistantRefH\x00R\x14assistantBirthdayGet\x12J\n" +
 	"\x0eaccount_delete\x18\xa9\x03 \x01(\v2 .hongyan.v1.AccountDeleteRequestH\x00R\raccountDelete\x12H\n" +
 	"\x15account_cancel_delete\x18\xaa\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x13accountCancelDelete\x12?\n" +
 	"\x10account_deletion\x18\xab\x03 \x01(\v2\x11.hongyan.v1.EmptyH\x00R\x0faccountDeletion\x124\n" +
@@ -13605,7 +13875,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\rtag_broadcast\x18\x8d\x04 \x01(\v2\x1f.hongyan.v1.TagBroadcastRequestH\x00R\ftagBroadcast\x12G\n" +
 	"\rgroup_forward\x18\x8e\x04 \x01(\v2\x1f.hongyan.v1.GroupForwardRequestH\x00R\fgroupForward\x12T\n" +
 	"\x12group_invite_batch\x18\x8f\x04 \x01(\v2#.hongyan.v1.GroupInviteBatchRequestH\x00R\x10groupInviteBatchB\x05\n" +
-	"\x03req\"\xff9\n" +
+	"\x03req\"\xa4<\n" +
 	"\vServerFrame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12'\n" +
 	"\x05error\x18\x02 \x01(\v2\x11.hongyan.v1.ErrorR\x05error\x12.\n" +
@@ -13708,7 +13978,11 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\tlive_code\x18\xd6\x03 \x01(\v2\x14.hongyan.v1.LiveCodeH\x00R\bliveCode\x12:\n" +
 	"\n" +
 	"live_codes\x18\xd7\x03 \x01(\v2\x18.hongyan.v1.LiveCodeListH\x00R\tliveCodes\x12J\n" +
-	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x12I\n" +
+	"\x11live_code_scanned\x18\xd8\x03 \x01(\v2\x1b.hongyan.v1.LiveCodeScannedH\x00R\x0fliveCodeScanned\x126\n" +
+	"\tassistant\x18\xf4\x03 \x01(\v2\x15.hongyan.v1.AssistantH\x00R\tassistant\x12F\n" +
+	"\x0fassistant_stats\x18\xf5\x03 \x01(\v2\x1a.hongyan.v1.AssistantStatsH\x00R\x0eassistantStats\x12R\n" +
+	"\x13assistant_lotteries\x18\xf6\x03 \x01(\v2\x1e.hongyan.v1.AssistantLotteriesH\x00R\x12assistantLotteries\x12O\n" +
+	"\x12assistant_birthday\x18\xf7\x03 \x01(\v2\x1d.hongyan.v1.AssistantBirthdayH\x00R\x11assistantBirthday\x12I\n" +
 	"\x10account_deletion\x18\xa9\x03 \x01(\v2\x1b.hongyan.v1.AccountDeletionH\x00R\x0faccountDeletion\x12=\n" +
 	"\freport_filed\x18\x90\x03 \x01(\v2\x17.hongyan.v1.ReportFiledH\x00R\vreportFiled\x128\n" +
 	"\tpenalties\x18\x91\x03 \x01(\v2\x17.hongyan.v1.PenaltyListH\x00R\tpenalties\x123\n" +
@@ -14530,154 +14804,167 @@ var file_hongyan_v1_client_proto_goTypes = []any{
 	(*LiveCodeCreateRequest)(nil),      // 167: hongyan.v1.LiveCodeCreateRequest
 	(*LiveCodeRef)(nil),                // 168: hongyan.v1.LiveCodeRef
 	(*LiveCodeScanRequest)(nil),        // 169: hongyan.v1.LiveCodeScanRequest
-	(*AccountDeleteRequest)(nil),       // 170: hongyan.v1.AccountDeleteRequest
-	(*ReportRequest)(nil),              // 171: hongyan.v1.ReportRequest
-	(*MyPenaltiesRequest)(nil),         // 172: hongyan.v1.MyPenaltiesRequest
-	(*AppealRequest)(nil),              // 173: hongyan.v1.AppealRequest
-	(*PollCreateRequest)(nil),          // 174: hongyan.v1.PollCreateRequest
-	(*PollVoteRequest)(nil),            // 175: hongyan.v1.PollVoteRequest
-	(*GroupAppRef)(nil),                // 176: hongyan.v1.GroupAppRef
-	(*GroupAppPage)(nil),               // 177: hongyan.v1.GroupAppPage
-	(*HomeworkPostRequest)(nil),        // 178: hongyan.v1.HomeworkPostRequest
-	(*HomeworkSubmitRequest)(nil),      // 179: hongyan.v1.HomeworkSubmitRequest
-	(*AnnounceRequest)(nil),            // 180: hongyan.v1.AnnounceRequest
-	(*AnnouncePinRequest)(nil),         // 181: hongyan.v1.AnnouncePinRequest
-	(*AnnouncementsRequest)(nil),       // 182: hongyan.v1.AnnouncementsRequest
-	(*EventCreateRequest)(nil),         // 183: hongyan.v1.EventCreateRequest
-	(*FileAddRequest)(nil),             // 184: hongyan.v1.FileAddRequest
-	(*AlbumCreateRequest)(nil),         // 185: hongyan.v1.AlbumCreateRequest
-	(*AlbumRenameRequest)(nil),         // 186: hongyan.v1.AlbumRenameRequest
-	(*AlbumPhotosRequest)(nil),         // 187: hongyan.v1.AlbumPhotosRequest
-	(*AlbumPhotosPage)(nil),            // 188: hongyan.v1.AlbumPhotosPage
-	(*PhotoCommentRequest)(nil),        // 189: hongyan.v1.PhotoCommentRequest
-	(*PhotoCommentsPage)(nil),          // 190: hongyan.v1.PhotoCommentsPage
-	(*CallPlaceRequest)(nil),           // 191: hongyan.v1.CallPlaceRequest
-	(*CallRef)(nil),                    // 192: hongyan.v1.CallRef
-	(*CallHangupRequest)(nil),          // 193: hongyan.v1.CallHangupRequest
-	(*CallVideoRequest)(nil),           // 194: hongyan.v1.CallVideoRequest
-	(*CallSignal)(nil),                 // 195: hongyan.v1.CallSignal
-	(*GroupCallJoinRequest)(nil),       // 196: hongyan.v1.GroupCallJoinRequest
-	(*GroupCallAnswerRequest)(nil),     // 197: hongyan.v1.GroupCallAnswerRequest
-	(*GroupCallRef)(nil),               // 198: hongyan.v1.GroupCallRef
-	(*GroupCallFloorRequest)(nil),      // 199: hongyan.v1.GroupCallFloorRequest
-	(*GroupCallStatusRequest)(nil),     // 200: hongyan.v1.GroupCallStatusRequest
-	(*BotCreateRequest)(nil),           // 201: hongyan.v1.BotCreateRequest
-	(*BotTokenRequest)(nil),            // 202: hongyan.v1.BotTokenRequest
-	(*BotAddToGroupRequest)(nil),       // 203: hongyan.v1.BotAddToGroupRequest
-	(*BotWebhookRequest)(nil),          // 204: hongyan.v1.BotWebhookRequest
-	(*BotRef)(nil),                     // 205: hongyan.v1.BotRef
-	(*BotDeliveriesRequest)(nil),       // 206: hongyan.v1.BotDeliveriesRequest
-	(*BotAppRegisterRequest)(nil),      // 207: hongyan.v1.BotAppRegisterRequest
-	(*BotAppAuthorizeRequest)(nil),     // 208: hongyan.v1.BotAppAuthorizeRequest
-	(*BotGroupAppsRequest)(nil),        // 209: hongyan.v1.BotGroupAppsRequest
-	(*BotAppRevokeRequest)(nil),        // 210: hongyan.v1.BotAppRevokeRequest
-	(*GuardGetRequest)(nil),            // 211: hongyan.v1.GuardGetRequest
-	(*GuardRules)(nil),                 // 212: hongyan.v1.GuardRules
-	(*GuardLogRequest)(nil),            // 213: hongyan.v1.GuardLogRequest
-	(*GuardUndoRequest)(nil),           // 214: hongyan.v1.GuardUndoRequest
-	(*CommonMembersRequest)(nil),       // 215: hongyan.v1.CommonMembersRequest
-	(*TagBroadcastRequest)(nil),        // 216: hongyan.v1.TagBroadcastRequest
-	(*GroupForwardRequest)(nil),        // 217: hongyan.v1.GroupForwardRequest
-	(*GroupInviteBatchRequest)(nil),    // 218: hongyan.v1.GroupInviteBatchRequest
-	(*OaAccount)(nil),                  // 219: hongyan.v1.OaAccount
-	(*OaAccountList)(nil),              // 220: hongyan.v1.OaAccountList
-	(*OaProfile)(nil),                  // 221: hongyan.v1.OaProfile
-	(*OaMessage)(nil),                  // 222: hongyan.v1.OaMessage
-	(*OaMessageList)(nil),              // 223: hongyan.v1.OaMessageList
-	(*OaArticleList)(nil),              // 224: hongyan.v1.OaArticleList
-	(*OaCreated)(nil),                  // 225: hongyan.v1.OaCreated
-	(*OaRuleList)(nil),                 // 226: hongyan.v1.OaRuleList
-	(*OaTemplate)(nil),                 // 227: hongyan.v1.OaTemplate
-	(*OaTemplateList)(nil),             // 228: hongyan.v1.OaTemplateList
-	(*OaBroadcast)(nil),                // 229: hongyan.v1.OaBroadcast
-	(*OaBroadcastList)(nil),            // 230: hongyan.v1.OaBroadcastList
-	(*OaFanList)(nil),                  // 231: hongyan.v1.OaFanList
-	(*OaTagList)(nil),                  // 232: hongyan.v1.OaTagList
-	(*OaTag)(nil),                      // 233: hongyan.v1.OaTag
-	(*OaStats)(nil),                    // 234: hongyan.v1.OaStats
-	(*OaOperatorList)(nil),             // 235: hongyan.v1.OaOperatorList
-	(*OaQr)(nil),                       // 236: hongyan.v1.OaQr
-	(*OaClickResult)(nil),              // 237: hongyan.v1.OaClickResult
-	(*OaAuthorization)(nil),            // 238: hongyan.v1.OaAuthorization
-	(*OaForumPost)(nil),                // 239: hongyan.v1.OaForumPost
-	(*OaForumList)(nil),                // 240: hongyan.v1.OaForumList
-	(*OaForumThread)(nil),              // 241: hongyan.v1.OaForumThread
-	(*MomentPost)(nil),                 // 242: hongyan.v1.MomentPost
-	(*MomentList)(nil),                 // 243: hongyan.v1.MomentList
-	(*MomentComment)(nil),              // 244: hongyan.v1.MomentComment
-	(*MomentNotificationList)(nil),     // 245: hongyan.v1.MomentNotificationList
-	(*MomentSettings)(nil),             // 246: hongyan.v1.MomentSettings
-	(*NearbyList)(nil),                 // 247: hongyan.v1.NearbyList
-	(*ShakeResult)(nil),                // 248: hongyan.v1.ShakeResult
-	(*Bottle)(nil),                     // 249: hongyan.v1.Bottle
-	(*BottlePick)(nil),                 // 250: hongyan.v1.BottlePick
-	(*BottleList)(nil),                 // 251: hongyan.v1.BottleList
-	(*BottleMessage)(nil),              // 252: hongyan.v1.BottleMessage
-	(*AbVersion)(nil),                  // 253: hongyan.v1.AbVersion
-	(*AbVersions)(nil),                 // 254: hongyan.v1.AbVersions
-	(*AbBackup)(nil),                   // 255: hongyan.v1.AbBackup
-	(*AbMatches)(nil),                  // 256: hongyan.v1.AbMatches
-	(*GroupBook)(nil),                  // 257: hongyan.v1.GroupBook
-	(*GroupBookEntry)(nil),             // 258: hongyan.v1.GroupBookEntry
-	(*GroupBookHistory)(nil),           // 259: hongyan.v1.GroupBookHistory
-	(*AbSalt)(nil),                     // 260: hongyan.v1.AbSalt
-	(*WalletBalance)(nil),              // 261: hongyan.v1.WalletBalance
-	(*WalletHistory)(nil),              // 262: hongyan.v1.WalletHistory
-	(*WalletSummary)(nil),              // 263: hongyan.v1.WalletSummary
-	(*WalletMovement)(nil),             // 264: hongyan.v1.WalletMovement
-	(*WalletPinSet)(nil),               // 265: hongyan.v1.WalletPinSet
-	(*Transfer)(nil),                   // 266: hongyan.v1.Transfer
-	(*RedPacket)(nil),                  // 267: hongyan.v1.RedPacket
-	(*RedPacketGrabbed)(nil),           // 268: hongyan.v1.RedPacketGrabbed
-	(*LiveCode)(nil),                   // 269: hongyan.v1.LiveCode
-	(*LiveCodeList)(nil),               // 270: hongyan.v1.LiveCodeList
-	(*LiveCodeScanned)(nil),            // 271: hongyan.v1.LiveCodeScanned
-	(*AccountDeletion)(nil),            // 272: hongyan.v1.AccountDeletion
-	(*ReportFiled)(nil),                // 273: hongyan.v1.ReportFiled
-	(*PenaltyList)(nil),                // 274: hongyan.v1.PenaltyList
-	(*GroupPoll)(nil),                  // 275: hongyan.v1.GroupPoll
-	(*GroupPollList)(nil),              // 276: hongyan.v1.GroupPollList
-	(*CheckinBoard)(nil),               // 277: hongyan.v1.CheckinBoard
-	(*GroupHomework)(nil),              // 278: hongyan.v1.GroupHomework
-	(*GroupHomeworkList)(nil),          // 279: hongyan.v1.GroupHomeworkList
-	(*GroupAnnouncement)(nil),          // 280: hongyan.v1.GroupAnnouncement
-	(*GroupAnnouncementList)(nil),      // 281: hongyan.v1.GroupAnnouncementList
-	(*GroupEvent)(nil),                 // 282: hongyan.v1.GroupEvent
-	(*GroupEventList)(nil),             // 283: hongyan.v1.GroupEventList
-	(*GroupFile)(nil),                  // 284: hongyan.v1.GroupFile
-	(*GroupFileList)(nil),              // 285: hongyan.v1.GroupFileList
-	(*GroupAlbum)(nil),                 // 286: hongyan.v1.GroupAlbum
-	(*GroupAlbumList)(nil),             // 287: hongyan.v1.GroupAlbumList
-	(*GroupPhotoList)(nil),             // 288: hongyan.v1.GroupPhotoList
-	(*PhotoCommentList)(nil),           // 289: hongyan.v1.PhotoCommentList
-	(*CallSession)(nil),                // 290: hongyan.v1.CallSession
-	(*Call)(nil),                       // 291: hongyan.v1.Call
-	(*CallCurrent)(nil),                // 292: hongyan.v1.CallCurrent
-	(*GroupCallSession)(nil),           // 293: hongyan.v1.GroupCallSession
-	(*GroupCall)(nil),                  // 294: hongyan.v1.GroupCall
-	(*GroupCallFloor)(nil),             // 295: hongyan.v1.GroupCallFloor
-	(*BotCreated)(nil),                 // 296: hongyan.v1.BotCreated
-	(*BotList)(nil),                    // 297: hongyan.v1.BotList
-	(*BotToken)(nil),                   // 298: hongyan.v1.BotToken
-	(*BotWebhook)(nil),                 // 299: hongyan.v1.BotWebhook
-	(*BotDeliveries)(nil),              // 300: hongyan.v1.BotDeliveries
-	(*BotAppSecret)(nil),               // 301: hongyan.v1.BotAppSecret
-	(*BotApp)(nil),                     // 302: hongyan.v1.BotApp
-	(*BotAppCode)(nil),                 // 303: hongyan.v1.BotAppCode
-	(*BotGroupApps)(nil),               // 304: hongyan.v1.BotGroupApps
-	(*GuardLog)(nil),                   // 305: hongyan.v1.GuardLog
-	(*GuardAction)(nil),                // 306: hongyan.v1.GuardAction
-	(*CommonMembers)(nil),              // 307: hongyan.v1.CommonMembers
-	(*GroupToolResults)(nil),           // 308: hongyan.v1.GroupToolResults
-	(*OaFollow)(nil),                   // 309: hongyan.v1.OaFollow
-	(*MomentNotification)(nil),         // 310: hongyan.v1.MomentNotification
-	(*MomentUnread)(nil),               // 311: hongyan.v1.MomentUnread
-	(*GroupBookEntryRemoved)(nil),      // 312: hongyan.v1.GroupBookEntryRemoved
-	(*Penalty)(nil),                    // 313: hongyan.v1.Penalty
-	(*Bot)(nil),                        // 314: hongyan.v1.Bot
-	(*MoneyCard)(nil),                  // 315: hongyan.v1.MoneyCard
-	(*AppCard)(nil),                    // 316: hongyan.v1.AppCard
-	(*CallRecord)(nil),                 // 317: hongyan.v1.CallRecord
+	(*AssistantRef)(nil),               // 170: hongyan.v1.AssistantRef
+	(*AssistantEnableRequest)(nil),     // 171: hongyan.v1.AssistantEnableRequest
+	(*AssistantWelcomeRequest)(nil),    // 172: hongyan.v1.AssistantWelcomeRequest
+	(*AssistantKeywordRequest)(nil),    // 173: hongyan.v1.AssistantKeywordRequest
+	(*AssistantItemRef)(nil),           // 174: hongyan.v1.AssistantItemRef
+	(*AssistantScheduleRequest)(nil),   // 175: hongyan.v1.AssistantScheduleRequest
+	(*AssistantStatsRequest)(nil),      // 176: hongyan.v1.AssistantStatsRequest
+	(*AssistantLotteryRequest)(nil),    // 177: hongyan.v1.AssistantLotteryRequest
+	(*AssistantBirthdayRequest)(nil),   // 178: hongyan.v1.AssistantBirthdayRequest
+	(*AccountDeleteRequest)(nil),       // 179: hongyan.v1.AccountDeleteRequest
+	(*ReportRequest)(nil),              // 180: hongyan.v1.ReportRequest
+	(*MyPenaltiesRequest)(nil),         // 181: hongyan.v1.MyPenaltiesRequest
+	(*AppealRequest)(nil),              // 182: hongyan.v1.AppealRequest
+	(*PollCreateRequest)(nil),          // 183: hongyan.v1.PollCreateRequest
+	(*PollVoteRequest)(nil),            // 184: hongyan.v1.PollVoteRequest
+	(*GroupAppRef)(nil),                // 185: hongyan.v1.GroupAppRef
+	(*GroupAppPage)(nil),               // 186: hongyan.v1.GroupAppPage
+	(*HomeworkPostRequest)(nil),        // 187: hongyan.v1.HomeworkPostRequest
+	(*HomeworkSubmitRequest)(nil),      // 188: hongyan.v1.HomeworkSubmitRequest
+	(*AnnounceRequest)(nil),            // 189: hongyan.v1.AnnounceRequest
+	(*AnnouncePinRequest)(nil),         // 190: hongyan.v1.AnnouncePinRequest
+	(*AnnouncementsRequest)(nil),       // 191: hongyan.v1.AnnouncementsRequest
+	(*EventCreateRequest)(nil),         // 192: hongyan.v1.EventCreateRequest
+	(*FileAddRequest)(nil),             // 193: hongyan.v1.FileAddRequest
+	(*AlbumCreateRequest)(nil),         // 194: hongyan.v1.AlbumCreateRequest
+	(*AlbumRenameRequest)(nil),         // 195: hongyan.v1.AlbumRenameRequest
+	(*AlbumPhotosRequest)(nil),         // 196: hongyan.v1.AlbumPhotosRequest
+	(*AlbumPhotosPage)(nil),            // 197: hongyan.v1.AlbumPhotosPage
+	(*PhotoCommentRequest)(nil),        // 198: hongyan.v1.PhotoCommentRequest
+	(*PhotoCommentsPage)(nil),          // 199: hongyan.v1.PhotoCommentsPage
+	(*CallPlaceRequest)(nil),           // 200: hongyan.v1.CallPlaceRequest
+	(*CallRef)(nil),                    // 201: hongyan.v1.CallRef
+	(*CallHangupRequest)(nil),          // 202: hongyan.v1.CallHangupRequest
+	(*CallVideoRequest)(nil),           // 203: hongyan.v1.CallVideoRequest
+	(*CallSignal)(nil),                 // 204: hongyan.v1.CallSignal
+	(*GroupCallJoinRequest)(nil),       // 205: hongyan.v1.GroupCallJoinRequest
+	(*GroupCallAnswerRequest)(nil),     // 206: hongyan.v1.GroupCallAnswerRequest
+	(*GroupCallRef)(nil),               // 207: hongyan.v1.GroupCallRef
+	(*GroupCallFloorRequest)(nil),      // 208: hongyan.v1.GroupCallFloorRequest
+	(*GroupCallStatusRequest)(nil),     // 209: hongyan.v1.GroupCallStatusRequest
+	(*BotCreateRequest)(nil),           // 210: hongyan.v1.BotCreateRequest
+	(*BotTokenRequest)(nil),            // 211: hongyan.v1.BotTokenRequest
+	(*BotAddToGroupRequest)(nil),       // 212: hongyan.v1.BotAddToGroupRequest
+	(*BotWebhookRequest)(nil),          // 213: hongyan.v1.BotWebhookRequest
+	(*BotRef)(nil),                     // 214: hongyan.v1.BotRef
+	(*BotDeliveriesRequest)(nil),       // 215: hongyan.v1.BotDeliveriesRequest
+	(*BotAppRegisterRequest)(nil),      // 216: hongyan.v1.BotAppRegisterRequest
+	(*BotAppAuthorizeRequest)(nil),     // 217: hongyan.v1.BotAppAuthorizeRequest
+	(*BotGroupAppsRequest)(nil),        // 218: hongyan.v1.BotGroupAppsRequest
+	(*BotAppRevokeRequest)(nil),        // 219: hongyan.v1.BotAppRevokeRequest
+	(*GuardGetRequest)(nil),            // 220: hongyan.v1.GuardGetRequest
+	(*GuardRules)(nil),                 // 221: hongyan.v1.GuardRules
+	(*GuardLogRequest)(nil),            // 222: hongyan.v1.GuardLogRequest
+	(*GuardUndoRequest)(nil),           // 223: hongyan.v1.GuardUndoRequest
+	(*CommonMembersRequest)(nil),       // 224: hongyan.v1.CommonMembersRequest
+	(*TagBroadcastRequest)(nil),        // 225: hongyan.v1.TagBroadcastRequest
+	(*GroupForwardRequest)(nil),        // 226: hongyan.v1.GroupForwardRequest
+	(*GroupInviteBatchRequest)(nil),    // 227: hongyan.v1.GroupInviteBatchRequest
+	(*OaAccount)(nil),                  // 228: hongyan.v1.OaAccount
+	(*OaAccountList)(nil),              // 229: hongyan.v1.OaAccountList
+	(*OaProfile)(nil),                  // 230: hongyan.v1.OaProfile
+	(*OaMessage)(nil),                  // 231: hongyan.v1.OaMessage
+	(*OaMessageList)(nil),              // 232: hongyan.v1.OaMessageList
+	(*OaArticleList)(nil),              // 233: hongyan.v1.OaArticleList
+	(*OaCreated)(nil),                  // 234: hongyan.v1.OaCreated
+	(*OaRuleList)(nil),                 // 235: hongyan.v1.OaRuleList
+	(*OaTemplate)(nil),                 // 236: hongyan.v1.OaTemplate
+	(*OaTemplateList)(nil),             // 237: hongyan.v1.OaTemplateList
+	(*OaBroadcast)(nil),                // 238: hongyan.v1.OaBroadcast
+	(*OaBroadcastList)(nil),            // 239: hongyan.v1.OaBroadcastList
+	(*OaFanList)(nil),                  // 240: hongyan.v1.OaFanList
+	(*OaTagList)(nil),                  // 241: hongyan.v1.OaTagList
+	(*OaTag)(nil),                      // 242: hongyan.v1.OaTag
+	(*OaStats)(nil),                    // 243: hongyan.v1.OaStats
+	(*OaOperatorList)(nil),             // 244: hongyan.v1.OaOperatorList
+	(*OaQr)(nil),                       // 245: hongyan.v1.OaQr
+	(*OaClickResult)(nil),              // 246: hongyan.v1.OaClickResult
+	(*OaAuthorization)(nil),            // 247: hongyan.v1.OaAuthorization
+	(*OaForumPost)(nil),                // 248: hongyan.v1.OaForumPost
+	(*OaForumList)(nil),                // 249: hongyan.v1.OaForumList
+	(*OaForumThread)(nil),              // 250: hongyan.v1.OaForumThread
+	(*MomentPost)(nil),                 // 251: hongyan.v1.MomentPost
+	(*MomentList)(nil),                 // 252: hongyan.v1.MomentList
+	(*MomentComment)(nil),              // 253: hongyan.v1.MomentComment
+	(*MomentNotificationList)(nil),     // 254: hongyan.v1.MomentNotificationList
+	(*MomentSettings)(nil),             // 255: hongyan.v1.MomentSettings
+	(*NearbyList)(nil),                 // 256: hongyan.v1.NearbyList
+	(*ShakeResult)(nil),                // 257: hongyan.v1.ShakeResult
+	(*Bottle)(nil),                     // 258: hongyan.v1.Bottle
+	(*BottlePick)(nil),                 // 259: hongyan.v1.BottlePick
+	(*BottleList)(nil),                 // 260: hongyan.v1.BottleList
+	(*BottleMessage)(nil),              // 261: hongyan.v1.BottleMessage
+	(*AbVersion)(nil),                  // 262: hongyan.v1.AbVersion
+	(*AbVersions)(nil),                 // 263: hongyan.v1.AbVersions
+	(*AbBackup)(nil),                   // 264: hongyan.v1.AbBackup
+	(*AbMatches)(nil),                  // 265: hongyan.v1.AbMatches
+	(*GroupBook)(nil),                  // 266: hongyan.v1.GroupBook
+	(*GroupBookEntry)(nil),             // 267: hongyan.v1.GroupBookEntry
+	(*GroupBookHistory)(nil),           // 268: hongyan.v1.GroupBookHistory
+	(*AbSalt)(nil),                     // 269: hongyan.v1.AbSalt
+	(*WalletBalance)(nil),              // 270: hongyan.v1.WalletBalance
+	(*WalletHistory)(nil),              // 271: hongyan.v1.WalletHistory
+	(*WalletSummary)(nil),              // 272: hongyan.v1.WalletSummary
+	(*WalletMovement)(nil),             // 273: hongyan.v1.WalletMovement
+	(*WalletPinSet)(nil),               // 274: hongyan.v1.WalletPinSet
+	(*Transfer)(nil),                   // 275: hongyan.v1.Transfer
+	(*RedPacket)(nil),                  // 276: hongyan.v1.RedPacket
+	(*RedPacketGrabbed)(nil),           // 277: hongyan.v1.RedPacketGrabbed
+	(*LiveCode)(nil),                   // 278: hongyan.v1.LiveCode
+	(*LiveCodeList)(nil),               // 279: hongyan.v1.LiveCodeList
+	(*LiveCodeScanned)(nil),            // 280: hongyan.v1.LiveCodeScanned
+	(*Assistant)(nil),                  // 281: hongyan.v1.Assistant
+	(*AssistantStats)(nil),             // 282: hongyan.v1.AssistantStats
+	(*AssistantLotteries)(nil),         // 283: hongyan.v1.AssistantLotteries
+	(*AssistantBirthday)(nil),          // 284: hongyan.v1.AssistantBirthday
+	(*AccountDeletion)(nil),            // 285: hongyan.v1.AccountDeletion
+	(*ReportFiled)(nil),                // 286: hongyan.v1.ReportFiled
+	(*PenaltyList)(nil),                // 287: hongyan.v1.PenaltyList
+	(*GroupPoll)(nil),                  // 288: hongyan.v1.GroupPoll
+	(*GroupPollList)(nil),              // 289: hongyan.v1.GroupPollList
+	(*CheckinBoard)(nil),               // 290: hongyan.v1.CheckinBoard
+	(*GroupHomework)(nil),              // 291: hongyan.v1.GroupHomework
+	(*GroupHomeworkList)(nil),          // 292: hongyan.v1.GroupHomeworkList
+	(*GroupAnnouncement)(nil),          // 293: hongyan.v1.GroupAnnouncement
+	(*GroupAnnouncementList)(nil),      // 294: hongyan.v1.GroupAnnouncementList
+	(*GroupEvent)(nil),                 // 295: hongyan.v1.GroupEvent
+	(*GroupEventList)(nil),             // 296: hongyan.v1.GroupEventList
+	(*GroupFile)(nil),                  // 297: hongyan.v1.GroupFile
+	(*GroupFileList)(nil),              // 298: hongyan.v1.GroupFileList
+	(*GroupAlbum)(nil),                 // 299: hongyan.v1.GroupAlbum
+	(*GroupAlbumList)(nil),             // 300: hongyan.v1.GroupAlbumList
+	(*GroupPhotoList)(nil),             // 301: hongyan.v1.GroupPhotoList
+	(*PhotoCommentList)(nil),           // 302: hongyan.v1.PhotoCommentList
+	(*CallSession)(nil),                // 303: hongyan.v1.CallSession
+	(*Call)(nil),                       // 304: hongyan.v1.Call
+	(*CallCurrent)(nil),                // 305: hongyan.v1.CallCurrent
+	(*GroupCallSession)(nil),           // 306: hongyan.v1.GroupCallSession
+	(*GroupCall)(nil),                  // 307: hongyan.v1.GroupCall
+	(*GroupCallFloor)(nil),             // 308: hongyan.v1.GroupCallFloor
+	(*BotCreated)(nil),                 // 309: hongyan.v1.BotCreated
+	(*BotList)(nil),                    // 310: hongyan.v1.BotList
+	(*BotToken)(nil),                   // 311: hongyan.v1.BotToken
+	(*BotWebhook)(nil),                 // 312: hongyan.v1.BotWebhook
+	(*BotDeliveries)(nil),              // 313: hongyan.v1.BotDeliveries
+	(*BotAppSecret)(nil),               // 314: hongyan.v1.BotAppSecret
+	(*BotApp)(nil),                     // 315: hongyan.v1.BotApp
+	(*BotAppCode)(nil),                 // 316: hongyan.v1.BotAppCode
+	(*BotGroupApps)(nil),               // 317: hongyan.v1.BotGroupApps
+	(*GuardLog)(nil),                   // 318: hongyan.v1.GuardLog
+	(*GuardAction)(nil),                // 319: hongyan.v1.GuardAction
+	(*CommonMembers)(nil),              // 320: hongyan.v1.CommonMembers
+	(*GroupToolResults)(nil),           // 321: hongyan.v1.GroupToolResults
+	(*OaFollow)(nil),                   // 322: hongyan.v1.OaFollow
+	(*MomentNotification)(nil),         // 323: hongyan.v1.MomentNotification
+	(*MomentUnread)(nil),               // 324: hongyan.v1.MomentUnread
+	(*GroupBookEntryRemoved)(nil),      // 325: hongyan.v1.GroupBookEntryRemoved
+	(*Penalty)(nil),                    // 326: hongyan.v1.Penalty
+	(*Bot)(nil),                        // 327: hongyan.v1.Bot
+	(*MoneyCard)(nil),                  // 328: hongyan.v1.MoneyCard
+	(*AppCard)(nil),                    // 329: hongyan.v1.AppCard
+	(*CallRecord)(nil),                 // 330: hongyan.v1.CallRecord
 }
 var file_hongyan_v1_client_proto_depIdxs = []int32{
 	27,  // 0: hongyan.v1.ClientFrame.send:type_name -> hongyan.v1.SendRequest
@@ -14847,292 +15134,308 @@ var file_hongyan_v1_client_proto_depIdxs = []int32{
 	10,  // 164: hongyan.v1.ClientFrame.livecode_list:type_name -> hongyan.v1.Empty
 	168, // 165: hongyan.v1.ClientFrame.livecode_get:type_name -> hongyan.v1.LiveCodeRef
 	169, // 166: hongyan.v1.ClientFrame.livecode_scan:type_name -> hongyan.v1.LiveCodeScanRequest
-	170, // 167: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
-	10,  // 168: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
-	10,  // 169: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
-	171, // 170: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
-	172, // 171: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
-	173, // 172: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
-	174, // 173: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
-	175, // 174: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
-	176, // 175: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
-	176, // 176: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 177: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
-	80,  // 178: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
-	80,  // 179: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
-	178, // 180: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
-	179, // 181: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
-	176, // 182: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
-	176, // 183: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 184: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
-	180, // 185: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
-	181, // 186: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
-	176, // 187: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
-	182, // 188: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
-	183, // 189: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
-	176, // 190: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
-	176, // 191: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
-	176, // 192: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
-	176, // 193: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 194: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
-	184, // 195: hongyan.v1.ClientFrame.app_file_add:type_name -> hongyan.v1.FileAddRequest
-	176, // 196: hongyan.v1.ClientFrame.app_file_delete:type_name -> hongyan.v1.GroupAppRef
-	176, // 197: hongyan.v1.ClientFrame.app_file_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 198: hongyan.v1.ClientFrame.app_files:type_name -> hongyan.v1.GroupAppPage
-	185, // 199: hongyan.v1.ClientFrame.app_album_create:type_name -> hongyan.v1.AlbumCreateRequest
-	186, // 200: hongyan.v1.ClientFrame.app_album_rename:type_name -> hongyan.v1.AlbumRenameRequest
-	176, // 201: hongyan.v1.ClientFrame.app_album_delete:type_name -> hongyan.v1.GroupAppRef
-	176, // 202: hongyan.v1.ClientFrame.app_album_get:type_name -> hongyan.v1.GroupAppRef
-	177, // 203: hongyan.v1.ClientFrame.app_albums:type_name -> hongyan.v1.GroupAppPage
-	187, // 204: hongyan.v1.ClientFrame.app_album_add_photos:type_name -> hongyan.v1.AlbumPhotosRequest
-	188, // 205: hongyan.v1.ClientFrame.app_album_photos:type_name -> hongyan.v1.AlbumPhotosPage
-	176, // 206: hongyan.v1.ClientFrame.app_photo_delete:type_name -> hongyan.v1.GroupAppRef
-	189, // 207: hongyan.v1.ClientFrame.app_photo_comment:type_name -> hongyan.v1.PhotoCommentRequest
-	190, // 208: hongyan.v1.ClientFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentsPage
-	176, // 209: hongyan.v1.ClientFrame.app_photo_comment_delete:type_name -> hongyan.v1.GroupAppRef
-	191, // 210: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
-	192, // 211: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
-	192, // 212: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
-	193, // 213: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
-	194, // 214: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
-	195, // 215: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	192, // 216: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
-	192, // 217: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
-	10,  // 218: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
-	196, // 219: hongyan.v1.ClientFrame.group_call_join:type_name -> hongyan.v1.GroupCallJoinRequest
-	197, // 220: hongyan.v1.ClientFrame.group_call_answer:type_name -> hongyan.v1.GroupCallAnswerRequest
-	198, // 221: hongyan.v1.ClientFrame.group_call_leave:type_name -> hongyan.v1.GroupCallRef
-	198, // 222: hongyan.v1.ClientFrame.group_call_current:type_name -> hongyan.v1.GroupCallRef
-	199, // 223: hongyan.v1.ClientFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloorRequest
-	200, // 224: hongyan.v1.ClientFrame.group_call_status:type_name -> hongyan.v1.GroupCallStatusRequest
-	201, // 225: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
-	10,  // 226: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
-	202, // 227: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
-	203, // 228: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
-	204, // 229: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
-	205, // 230: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
-	206, // 231: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
-	207, // 232: hongyan.v1.ClientFrame.bot_app_register:type_name -> hongyan.v1.BotAppRegisterRequest
-	205, // 233: hongyan.v1.ClientFrame.bot_app_get:type_name -> hongyan.v1.BotRef
-	208, // 234: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
-	209, // 235: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
-	210, // 236: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
-	211, // 237: hongyan.v1.ClientFrame.guard_get:type_name -> hongyan.v1.GuardGetRequest
-	212, // 238: hongyan.v1.ClientFrame.guard_set:type_name -> hongyan.v1.GuardRules
-	213, // 239: hongyan.v1.ClientFrame.guard_log:type_name -> hongyan.v1.GuardLogRequest
-	214, // 240: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
-	215, // 241: hongyan.v1.ClientFrame.common_members:type_name -> hongyan.v1.CommonMembersRequest
-	216, // 242: hongyan.v1.ClientFrame.tag_broadcast:type_name -> hongyan.v1.TagBroadcastRequest
-	217, // 243: hongyan.v1.ClientFrame.group_forward:type_name -> hongyan.v1.GroupForwardRequest
-	218, // 244: hongyan.v1.ClientFrame.group_invite_batch:type_name -> hongyan.v1.GroupInviteBatchRequest
-	11,  // 245: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
-	28,  // 246: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
-	17,  // 247: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
-	15,  // 248: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
-	17,  // 249: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
-	42,  // 250: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
-	35,  // 251: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
-	37,  // 252: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
-	36,  // 253: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
-	13,  // 254: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
-	32,  // 255: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
-	46,  // 256: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
-	47,  // 257: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
-	56,  // 258: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
-	63,  // 259: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
-	71,  // 260: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
-	68,  // 261: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
-	70,  // 262: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
-	67,  // 263: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
-	64,  // 264: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
-	93,  // 265: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
-	94,  // 266: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
-	101, // 267: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
-	75,  // 268: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
-	76,  // 269: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
-	78,  // 270: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
-	88,  // 271: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
-	91,  // 272: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
-	90,  // 273: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	219, // 274: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
-	220, // 275: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
-	221, // 276: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
-	222, // 277: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
-	223, // 278: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
-	117, // 279: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
-	224, // 280: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
-	225, // 281: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
-	226, // 282: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
-	115, // 283: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
-	227, // 284: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
-	228, // 285: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
-	229, // 286: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
-	230, // 287: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
-	231, // 288: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
-	232, // 289: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
-	233, // 290: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
-	234, // 291: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
-	235, // 292: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
-	236, // 293: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
-	237, // 294: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
-	238, // 295: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
-	239, // 296: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
-	240, // 297: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
-	241, // 298: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
-	242, // 299: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
-	243, // 300: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
-	244, // 301: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
-	245, // 302: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
-	246, // 303: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
-	247, // 304: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
-	248, // 305: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
-	249, // 306: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
-	250, // 307: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
-	251, // 308: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
-	252, // 309: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
-	253, // 310: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
-	254, // 311: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
-	255, // 312: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
-	256, // 313: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
-	257, // 314: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
-	258, // 315: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	259, // 316: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
-	260, // 317: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
-	261, // 318: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	262, // 319: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
-	263, // 320: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
-	264, // 321: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
-	265, // 322: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
-	266, // 323: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
-	267, // 324: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
-	268, // 325: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
-	269, // 326: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
-	270, // 327: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
-	271, // 328: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
-	272, // 329: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	273, // 330: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
-	274, // 331: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
-	275, // 332: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
-	276, // 333: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
-	277, // 334: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	278, // 335: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
-	279, // 336: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
-	280, // 337: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	281, // 338: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
-	282, // 339: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
-	283, // 340: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
-	284, // 341: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
-	285, // 342: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
-	286, // 343: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
-	287, // 344: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
-	288, // 345: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
-	289, // 346: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
-	290, // 347: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
-	291, // 348: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
-	292, // 349: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
-	195, // 350: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
-	293, // 351: hongyan.v1.ServerFrame.group_call_session:type_name -> hongyan.v1.GroupCallSession
-	294, // 352: hongyan.v1.ServerFrame.group_call:type_name -> hongyan.v1.GroupCall
-	295, // 353: hongyan.v1.ServerFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloor
-	296, // 354: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
-	297, // 355: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
-	298, // 356: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
-	299, // 357: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
-	300, // 358: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
-	301, // 359: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
-	302, // 360: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
-	303, // 361: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
-	304, // 362: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
-	212, // 363: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
-	305, // 364: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
-	306, // 365: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
-	307, // 366: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
-	308, // 367: hongyan.v1.ServerFrame.group_tool_results:type_name -> hongyan.v1.GroupToolResults
-	18,  // 368: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
-	20,  // 369: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
-	36,  // 370: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
-	70,  // 371: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
-	67,  // 372: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
-	47,  // 373: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
-	56,  // 374: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
-	74,  // 375: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
-	19,  // 376: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
-	75,  // 377: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
-	90,  // 378: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
-	93,  // 379: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
-	222, // 380: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
-	309, // 381: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
-	239, // 382: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
-	310, // 383: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
-	311, // 384: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
-	246, // 385: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
-	248, // 386: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
-	249, // 387: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
-	254, // 388: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
-	258, // 389: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
-	312, // 390: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
-	261, // 391: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
-	266, // 392: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
-	267, // 393: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
-	313, // 394: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
-	275, // 395: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
-	277, // 396: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
-	278, // 397: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
-	280, // 398: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
-	282, // 399: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
-	284, // 400: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
-	286, // 401: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
-	291, // 402: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
-	314, // 403: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
-	272, // 404: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
-	0,   // 405: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
-	21,  // 406: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
-	22,  // 407: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
-	23,  // 408: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
-	24,  // 409: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
-	25,  // 410: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
-	26,  // 411: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
-	315, // 412: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
-	316, // 413: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
-	317, // 414: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
-	0,   // 415: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
-	20,  // 416: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
-	1,   // 417: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
-	0,   // 418: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
-	22,  // 419: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
-	0,   // 420: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
-	33,  // 421: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
-	28,  // 422: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
-	11,  // 423: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
-	20,  // 424: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
-	20,  // 425: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
-	36,  // 426: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
-	2,   // 427: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
-	48,  // 428: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
-	2,   // 429: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
-	55,  // 430: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
-	3,   // 431: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
-	46,  // 432: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
-	4,   // 433: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
-	47,  // 434: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
-	67,  // 435: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
-	47,  // 436: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
-	70,  // 437: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
-	5,   // 438: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
-	75,  // 439: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
-	5,   // 440: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
-	47,  // 441: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
-	77,  // 442: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
-	6,   // 443: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
-	90,  // 444: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
-	7,   // 445: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
-	20,  // 446: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
-	93,  // 447: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
-	448, // [448:448] is the sub-list for method output_type
-	448, // [448:448] is the sub-list for method input_type
-	448, // [448:448] is the sub-list for extension type_name
-	448, // [448:448] is the sub-list for extension extendee
-	0,   // [0:448] is the sub-list for field type_name
+	170, // 167: hongyan.v1.ClientFrame.assistant_get:type_name -> hongyan.v1.AssistantRef
+	171, // 168: hongyan.v1.ClientFrame.assistant_enable:type_name -> hongyan.v1.AssistantEnableRequest
+	172, // 169: hongyan.v1.ClientFrame.assistant_set_welcome:type_name -> hongyan.v1.AssistantWelcomeRequest
+	173, // 170: hongyan.v1.ClientFrame.assistant_add_keyword:type_name -> hongyan.v1.AssistantKeywordRequest
+	174, // 171: hongyan.v1.ClientFrame.assistant_remove_keyword:type_name -> hongyan.v1.AssistantItemRef
+	175, // 172: hongyan.v1.ClientFrame.assistant_put_schedule:type_name -> hongyan.v1.AssistantScheduleRequest
+	174, // 173: hongyan.v1.ClientFrame.assistant_cancel_schedule:type_name -> hongyan.v1.AssistantItemRef
+	176, // 174: hongyan.v1.ClientFrame.assistant_stats:type_name -> hongyan.v1.AssistantStatsRequest
+	177, // 175: hongyan.v1.ClientFrame.assistant_lottery_create:type_name -> hongyan.v1.AssistantLotteryRequest
+	170, // 176: hongyan.v1.ClientFrame.assistant_lotteries:type_name -> hongyan.v1.AssistantRef
+	178, // 177: hongyan.v1.ClientFrame.assistant_birthday_set:type_name -> hongyan.v1.AssistantBirthdayRequest
+	170, // 178: hongyan.v1.ClientFrame.assistant_birthday_get:type_name -> hongyan.v1.AssistantRef
+	179, // 179: hongyan.v1.ClientFrame.account_delete:type_name -> hongyan.v1.AccountDeleteRequest
+	10,  // 180: hongyan.v1.ClientFrame.account_cancel_delete:type_name -> hongyan.v1.Empty
+	10,  // 181: hongyan.v1.ClientFrame.account_deletion:type_name -> hongyan.v1.Empty
+	180, // 182: hongyan.v1.ClientFrame.report:type_name -> hongyan.v1.ReportRequest
+	181, // 183: hongyan.v1.ClientFrame.my_penalties:type_name -> hongyan.v1.MyPenaltiesRequest
+	182, // 184: hongyan.v1.ClientFrame.appeal:type_name -> hongyan.v1.AppealRequest
+	183, // 185: hongyan.v1.ClientFrame.app_poll_create:type_name -> hongyan.v1.PollCreateRequest
+	184, // 186: hongyan.v1.ClientFrame.app_poll_vote:type_name -> hongyan.v1.PollVoteRequest
+	185, // 187: hongyan.v1.ClientFrame.app_poll_close:type_name -> hongyan.v1.GroupAppRef
+	185, // 188: hongyan.v1.ClientFrame.app_poll_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 189: hongyan.v1.ClientFrame.app_polls:type_name -> hongyan.v1.GroupAppPage
+	80,  // 190: hongyan.v1.ClientFrame.app_checkin:type_name -> hongyan.v1.GroupRef
+	80,  // 191: hongyan.v1.ClientFrame.app_checkin_board:type_name -> hongyan.v1.GroupRef
+	187, // 192: hongyan.v1.ClientFrame.app_homework_post:type_name -> hongyan.v1.HomeworkPostRequest
+	188, // 193: hongyan.v1.ClientFrame.app_homework_submit:type_name -> hongyan.v1.HomeworkSubmitRequest
+	185, // 194: hongyan.v1.ClientFrame.app_homework_remind:type_name -> hongyan.v1.GroupAppRef
+	185, // 195: hongyan.v1.ClientFrame.app_homework_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 196: hongyan.v1.ClientFrame.app_homeworks:type_name -> hongyan.v1.GroupAppPage
+	189, // 197: hongyan.v1.ClientFrame.app_announce:type_name -> hongyan.v1.AnnounceRequest
+	190, // 198: hongyan.v1.ClientFrame.app_announce_pin:type_name -> hongyan.v1.AnnouncePinRequest
+	185, // 199: hongyan.v1.ClientFrame.app_announce_remove:type_name -> hongyan.v1.GroupAppRef
+	191, // 200: hongyan.v1.ClientFrame.app_announcements:type_name -> hongyan.v1.AnnouncementsRequest
+	192, // 201: hongyan.v1.ClientFrame.app_event_create:type_name -> hongyan.v1.EventCreateRequest
+	185, // 202: hongyan.v1.ClientFrame.app_event_signup:type_name -> hongyan.v1.GroupAppRef
+	185, // 203: hongyan.v1.ClientFrame.app_event_cancel:type_name -> hongyan.v1.GroupAppRef
+	185, // 204: hongyan.v1.ClientFrame.app_event_remind:type_name -> hongyan.v1.GroupAppRef
+	185, // 205: hongyan.v1.ClientFrame.app_event_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 206: hongyan.v1.ClientFrame.app_events:type_name -> hongyan.v1.GroupAppPage
+	193, // 207: hongyan.v1.ClientFrame.app_file_add:type_name -> hongyan.v1.FileAddRequest
+	185, // 208: hongyan.v1.ClientFrame.app_file_delete:type_name -> hongyan.v1.GroupAppRef
+	185, // 209: hongyan.v1.ClientFrame.app_file_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 210: hongyan.v1.ClientFrame.app_files:type_name -> hongyan.v1.GroupAppPage
+	194, // 211: hongyan.v1.ClientFrame.app_album_create:type_name -> hongyan.v1.AlbumCreateRequest
+	195, // 212: hongyan.v1.ClientFrame.app_album_rename:type_name -> hongyan.v1.AlbumRenameRequest
+	185, // 213: hongyan.v1.ClientFrame.app_album_delete:type_name -> hongyan.v1.GroupAppRef
+	185, // 214: hongyan.v1.ClientFrame.app_album_get:type_name -> hongyan.v1.GroupAppRef
+	186, // 215: hongyan.v1.ClientFrame.app_albums:type_name -> hongyan.v1.GroupAppPage
+	196, // 216: hongyan.v1.ClientFrame.app_album_add_photos:type_name -> hongyan.v1.AlbumPhotosRequest
+	197, // 217: hongyan.v1.ClientFrame.app_album_photos:type_name -> hongyan.v1.AlbumPhotosPage
+	185, // 218: hongyan.v1.ClientFrame.app_photo_delete:type_name -> hongyan.v1.GroupAppRef
+	198, // 219: hongyan.v1.ClientFrame.app_photo_comment:type_name -> hongyan.v1.PhotoCommentRequest
+	199, // 220: hongyan.v1.ClientFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentsPage
+	185, // 221: hongyan.v1.ClientFrame.app_photo_comment_delete:type_name -> hongyan.v1.GroupAppRef
+	200, // 222: hongyan.v1.ClientFrame.call_place:type_name -> hongyan.v1.CallPlaceRequest
+	201, // 223: hongyan.v1.ClientFrame.call_accept:type_name -> hongyan.v1.CallRef
+	201, // 224: hongyan.v1.ClientFrame.call_decline:type_name -> hongyan.v1.CallRef
+	202, // 225: hongyan.v1.ClientFrame.call_hangup:type_name -> hongyan.v1.CallHangupRequest
+	203, // 226: hongyan.v1.ClientFrame.call_video:type_name -> hongyan.v1.CallVideoRequest
+	204, // 227: hongyan.v1.ClientFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	201, // 228: hongyan.v1.ClientFrame.call_keepalive:type_name -> hongyan.v1.CallRef
+	201, // 229: hongyan.v1.ClientFrame.call_get:type_name -> hongyan.v1.CallRef
+	10,  // 230: hongyan.v1.ClientFrame.call_current:type_name -> hongyan.v1.Empty
+	205, // 231: hongyan.v1.ClientFrame.group_call_join:type_name -> hongyan.v1.GroupCallJoinRequest
+	206, // 232: hongyan.v1.ClientFrame.group_call_answer:type_name -> hongyan.v1.GroupCallAnswerRequest
+	207, // 233: hongyan.v1.ClientFrame.group_call_leave:type_name -> hongyan.v1.GroupCallRef
+	207, // 234: hongyan.v1.ClientFrame.group_call_current:type_name -> hongyan.v1.GroupCallRef
+	208, // 235: hongyan.v1.ClientFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloorRequest
+	209, // 236: hongyan.v1.ClientFrame.group_call_status:type_name -> hongyan.v1.GroupCallStatusRequest
+	210, // 237: hongyan.v1.ClientFrame.bot_create:type_name -> hongyan.v1.BotCreateRequest
+	10,  // 238: hongyan.v1.ClientFrame.bot_list:type_name -> hongyan.v1.Empty
+	211, // 239: hongyan.v1.ClientFrame.bot_token:type_name -> hongyan.v1.BotTokenRequest
+	212, // 240: hongyan.v1.ClientFrame.bot_add_to_group:type_name -> hongyan.v1.BotAddToGroupRequest
+	213, // 241: hongyan.v1.ClientFrame.bot_webhook_set:type_name -> hongyan.v1.BotWebhookRequest
+	214, // 242: hongyan.v1.ClientFrame.bot_webhook_get:type_name -> hongyan.v1.BotRef
+	215, // 243: hongyan.v1.ClientFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveriesRequest
+	216, // 244: hongyan.v1.ClientFrame.bot_app_register:type_name -> hongyan.v1.BotAppRegisterRequest
+	214, // 245: hongyan.v1.ClientFrame.bot_app_get:type_name -> hongyan.v1.BotRef
+	217, // 246: hongyan.v1.ClientFrame.bot_app_authorize:type_name -> hongyan.v1.BotAppAuthorizeRequest
+	218, // 247: hongyan.v1.ClientFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupAppsRequest
+	219, // 248: hongyan.v1.ClientFrame.bot_app_revoke:type_name -> hongyan.v1.BotAppRevokeRequest
+	220, // 249: hongyan.v1.ClientFrame.guard_get:type_name -> hongyan.v1.GuardGetRequest
+	221, // 250: hongyan.v1.ClientFrame.guard_set:type_name -> hongyan.v1.GuardRules
+	222, // 251: hongyan.v1.ClientFrame.guard_log:type_name -> hongyan.v1.GuardLogRequest
+	223, // 252: hongyan.v1.ClientFrame.guard_undo:type_name -> hongyan.v1.GuardUndoRequest
+	224, // 253: hongyan.v1.ClientFrame.common_members:type_name -> hongyan.v1.CommonMembersRequest
+	225, // 254: hongyan.v1.ClientFrame.tag_broadcast:type_name -> hongyan.v1.TagBroadcastRequest
+	226, // 255: hongyan.v1.ClientFrame.group_forward:type_name -> hongyan.v1.GroupForwardRequest
+	227, // 256: hongyan.v1.ClientFrame.group_invite_batch:type_name -> hongyan.v1.GroupInviteBatchRequest
+	11,  // 257: hongyan.v1.ServerFrame.error:type_name -> hongyan.v1.Error
+	28,  // 258: hongyan.v1.ServerFrame.sent:type_name -> hongyan.v1.SendResponse
+	17,  // 259: hongyan.v1.ServerFrame.sync:type_name -> hongyan.v1.SyncResponse
+	15,  // 260: hongyan.v1.ServerFrame.pong:type_name -> hongyan.v1.Pong
+	17,  // 261: hongyan.v1.ServerFrame.changes:type_name -> hongyan.v1.SyncResponse
+	42,  // 262: hongyan.v1.ServerFrame.typing:type_name -> hongyan.v1.TypingPush
+	35,  // 263: hongyan.v1.ServerFrame.messages:type_name -> hongyan.v1.MessageList
+	37,  // 264: hongyan.v1.ServerFrame.conversations:type_name -> hongyan.v1.ConversationList
+	36,  // 265: hongyan.v1.ServerFrame.conversation:type_name -> hongyan.v1.ConversationState
+	13,  // 266: hongyan.v1.ServerFrame.hello:type_name -> hongyan.v1.HelloResponse
+	32,  // 267: hongyan.v1.ServerFrame.broadcast:type_name -> hongyan.v1.BroadcastResponse
+	46,  // 268: hongyan.v1.ServerFrame.session:type_name -> hongyan.v1.Session
+	47,  // 269: hongyan.v1.ServerFrame.profile:type_name -> hongyan.v1.Profile
+	56,  // 270: hongyan.v1.ServerFrame.devices:type_name -> hongyan.v1.DeviceList
+	63,  // 271: hongyan.v1.ServerFrame.qr_login:type_name -> hongyan.v1.QrLogin
+	71,  // 272: hongyan.v1.ServerFrame.contacts:type_name -> hongyan.v1.ContactList
+	68,  // 273: hongyan.v1.ServerFrame.requests:type_name -> hongyan.v1.FriendRequestList
+	70,  // 274: hongyan.v1.ServerFrame.contact:type_name -> hongyan.v1.Contact
+	67,  // 275: hongyan.v1.ServerFrame.friend_request:type_name -> hongyan.v1.FriendRequest
+	64,  // 276: hongyan.v1.ServerFrame.kicked:type_name -> hongyan.v1.Kicked
+	93,  // 277: hongyan.v1.ServerFrame.favorite:type_name -> hongyan.v1.Favorite
+	94,  // 278: hongyan.v1.ServerFrame.favorites:type_name -> hongyan.v1.FavoriteList
+	101, // 279: hongyan.v1.ServerFrame.export:type_name -> hongyan.v1.ExportResponse
+	75,  // 280: hongyan.v1.ServerFrame.group:type_name -> hongyan.v1.Group
+	76,  // 281: hongyan.v1.ServerFrame.groups:type_name -> hongyan.v1.GroupList
+	78,  // 282: hongyan.v1.ServerFrame.group_members:type_name -> hongyan.v1.GroupMemberList
+	88,  // 283: hongyan.v1.ServerFrame.group_qr:type_name -> hongyan.v1.GroupQr
+	91,  // 284: hongyan.v1.ServerFrame.group_invitations:type_name -> hongyan.v1.GroupInvitationList
+	90,  // 285: hongyan.v1.ServerFrame.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	228, // 286: hongyan.v1.ServerFrame.oa_account:type_name -> hongyan.v1.OaAccount
+	229, // 287: hongyan.v1.ServerFrame.oa_accounts:type_name -> hongyan.v1.OaAccountList
+	230, // 288: hongyan.v1.ServerFrame.oa_profile:type_name -> hongyan.v1.OaProfile
+	231, // 289: hongyan.v1.ServerFrame.oa_message:type_name -> hongyan.v1.OaMessage
+	232, // 290: hongyan.v1.ServerFrame.oa_messages:type_name -> hongyan.v1.OaMessageList
+	117, // 291: hongyan.v1.ServerFrame.oa_article:type_name -> hongyan.v1.OaArticle
+	233, // 292: hongyan.v1.ServerFrame.oa_articles:type_name -> hongyan.v1.OaArticleList
+	234, // 293: hongyan.v1.ServerFrame.oa_created:type_name -> hongyan.v1.OaCreated
+	235, // 294: hongyan.v1.ServerFrame.oa_rules:type_name -> hongyan.v1.OaRuleList
+	115, // 295: hongyan.v1.ServerFrame.oa_rule:type_name -> hongyan.v1.OaRule
+	236, // 296: hongyan.v1.ServerFrame.oa_template:type_name -> hongyan.v1.OaTemplate
+	237, // 297: hongyan.v1.ServerFrame.oa_templates:type_name -> hongyan.v1.OaTemplateList
+	238, // 298: hongyan.v1.ServerFrame.oa_broadcast:type_name -> hongyan.v1.OaBroadcast
+	239, // 299: hongyan.v1.ServerFrame.oa_broadcasts:type_name -> hongyan.v1.OaBroadcastList
+	240, // 300: hongyan.v1.ServerFrame.oa_followers:type_name -> hongyan.v1.OaFanList
+	241, // 301: hongyan.v1.ServerFrame.oa_tags:type_name -> hongyan.v1.OaTagList
+	242, // 302: hongyan.v1.ServerFrame.oa_tag:type_name -> hongyan.v1.OaTag
+	243, // 303: hongyan.v1.ServerFrame.oa_stats:type_name -> hongyan.v1.OaStats
+	244, // 304: hongyan.v1.ServerFrame.oa_operators:type_name -> hongyan.v1.OaOperatorList
+	245, // 305: hongyan.v1.ServerFrame.oa_qr:type_name -> hongyan.v1.OaQr
+	246, // 306: hongyan.v1.ServerFrame.oa_click:type_name -> hongyan.v1.OaClickResult
+	247, // 307: hongyan.v1.ServerFrame.oa_authorization:type_name -> hongyan.v1.OaAuthorization
+	248, // 308: hongyan.v1.ServerFrame.oa_forum_post:type_name -> hongyan.v1.OaForumPost
+	249, // 309: hongyan.v1.ServerFrame.oa_forum_list:type_name -> hongyan.v1.OaForumList
+	250, // 310: hongyan.v1.ServerFrame.oa_forum_thread:type_name -> hongyan.v1.OaForumThread
+	251, // 311: hongyan.v1.ServerFrame.moment:type_name -> hongyan.v1.MomentPost
+	252, // 312: hongyan.v1.ServerFrame.moments:type_name -> hongyan.v1.MomentList
+	253, // 313: hongyan.v1.ServerFrame.moment_comment:type_name -> hongyan.v1.MomentComment
+	254, // 314: hongyan.v1.ServerFrame.moment_notifications:type_name -> hongyan.v1.MomentNotificationList
+	255, // 315: hongyan.v1.ServerFrame.moment_settings:type_name -> hongyan.v1.MomentSettings
+	256, // 316: hongyan.v1.ServerFrame.nearby:type_name -> hongyan.v1.NearbyList
+	257, // 317: hongyan.v1.ServerFrame.shake:type_name -> hongyan.v1.ShakeResult
+	258, // 318: hongyan.v1.ServerFrame.bottle:type_name -> hongyan.v1.Bottle
+	259, // 319: hongyan.v1.ServerFrame.bottle_pick:type_name -> hongyan.v1.BottlePick
+	260, // 320: hongyan.v1.ServerFrame.bottles:type_name -> hongyan.v1.BottleList
+	261, // 321: hongyan.v1.ServerFrame.bottle_message:type_name -> hongyan.v1.BottleMessage
+	262, // 322: hongyan.v1.ServerFrame.ab_version:type_name -> hongyan.v1.AbVersion
+	263, // 323: hongyan.v1.ServerFrame.ab_versions:type_name -> hongyan.v1.AbVersions
+	264, // 324: hongyan.v1.ServerFrame.ab_backup:type_name -> hongyan.v1.AbBackup
+	265, // 325: hongyan.v1.ServerFrame.ab_matches:type_name -> hongyan.v1.AbMatches
+	266, // 326: hongyan.v1.ServerFrame.group_book:type_name -> hongyan.v1.GroupBook
+	267, // 327: hongyan.v1.ServerFrame.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	268, // 328: hongyan.v1.ServerFrame.group_book_history:type_name -> hongyan.v1.GroupBookHistory
+	269, // 329: hongyan.v1.ServerFrame.ab_salt:type_name -> hongyan.v1.AbSalt
+	270, // 330: hongyan.v1.ServerFrame.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	271, // 331: hongyan.v1.ServerFrame.wallet_history:type_name -> hongyan.v1.WalletHistory
+	272, // 332: hongyan.v1.ServerFrame.wallet_summary:type_name -> hongyan.v1.WalletSummary
+	273, // 333: hongyan.v1.ServerFrame.wallet_movement:type_name -> hongyan.v1.WalletMovement
+	274, // 334: hongyan.v1.ServerFrame.wallet_pin_set:type_name -> hongyan.v1.WalletPinSet
+	275, // 335: hongyan.v1.ServerFrame.transfer:type_name -> hongyan.v1.Transfer
+	276, // 336: hongyan.v1.ServerFrame.red_packet:type_name -> hongyan.v1.RedPacket
+	277, // 337: hongyan.v1.ServerFrame.red_packet_grabbed:type_name -> hongyan.v1.RedPacketGrabbed
+	278, // 338: hongyan.v1.ServerFrame.live_code:type_name -> hongyan.v1.LiveCode
+	279, // 339: hongyan.v1.ServerFrame.live_codes:type_name -> hongyan.v1.LiveCodeList
+	280, // 340: hongyan.v1.ServerFrame.live_code_scanned:type_name -> hongyan.v1.LiveCodeScanned
+	281, // 341: hongyan.v1.ServerFrame.assistant:type_name -> hongyan.v1.Assistant
+	282, // 342: hongyan.v1.ServerFrame.assistant_stats:type_name -> hongyan.v1.AssistantStats
+	283, // 343: hongyan.v1.ServerFrame.assistant_lotteries:type_name -> hongyan.v1.AssistantLotteries
+	284, // 344: hongyan.v1.ServerFrame.assistant_birthday:type_name -> hongyan.v1.AssistantBirthday
+	285, // 345: hongyan.v1.ServerFrame.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	286, // 346: hongyan.v1.ServerFrame.report_filed:type_name -> hongyan.v1.ReportFiled
+	287, // 347: hongyan.v1.ServerFrame.penalties:type_name -> hongyan.v1.PenaltyList
+	288, // 348: hongyan.v1.ServerFrame.app_poll:type_name -> hongyan.v1.GroupPoll
+	289, // 349: hongyan.v1.ServerFrame.app_polls:type_name -> hongyan.v1.GroupPollList
+	290, // 350: hongyan.v1.ServerFrame.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	291, // 351: hongyan.v1.ServerFrame.app_homework:type_name -> hongyan.v1.GroupHomework
+	292, // 352: hongyan.v1.ServerFrame.app_homeworks:type_name -> hongyan.v1.GroupHomeworkList
+	293, // 353: hongyan.v1.ServerFrame.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	294, // 354: hongyan.v1.ServerFrame.app_announcements:type_name -> hongyan.v1.GroupAnnouncementList
+	295, // 355: hongyan.v1.ServerFrame.app_event:type_name -> hongyan.v1.GroupEvent
+	296, // 356: hongyan.v1.ServerFrame.app_events:type_name -> hongyan.v1.GroupEventList
+	297, // 357: hongyan.v1.ServerFrame.app_file:type_name -> hongyan.v1.GroupFile
+	298, // 358: hongyan.v1.ServerFrame.app_files:type_name -> hongyan.v1.GroupFileList
+	299, // 359: hongyan.v1.ServerFrame.app_album:type_name -> hongyan.v1.GroupAlbum
+	300, // 360: hongyan.v1.ServerFrame.app_albums:type_name -> hongyan.v1.GroupAlbumList
+	301, // 361: hongyan.v1.ServerFrame.app_photos:type_name -> hongyan.v1.GroupPhotoList
+	302, // 362: hongyan.v1.ServerFrame.app_photo_comments:type_name -> hongyan.v1.PhotoCommentList
+	303, // 363: hongyan.v1.ServerFrame.call_session:type_name -> hongyan.v1.CallSession
+	304, // 364: hongyan.v1.ServerFrame.call:type_name -> hongyan.v1.Call
+	305, // 365: hongyan.v1.ServerFrame.call_current:type_name -> hongyan.v1.CallCurrent
+	204, // 366: hongyan.v1.ServerFrame.call_signal:type_name -> hongyan.v1.CallSignal
+	306, // 367: hongyan.v1.ServerFrame.group_call_session:type_name -> hongyan.v1.GroupCallSession
+	307, // 368: hongyan.v1.ServerFrame.group_call:type_name -> hongyan.v1.GroupCall
+	308, // 369: hongyan.v1.ServerFrame.group_call_floor:type_name -> hongyan.v1.GroupCallFloor
+	309, // 370: hongyan.v1.ServerFrame.bot_created:type_name -> hongyan.v1.BotCreated
+	310, // 371: hongyan.v1.ServerFrame.bots:type_name -> hongyan.v1.BotList
+	311, // 372: hongyan.v1.ServerFrame.bot_token:type_name -> hongyan.v1.BotToken
+	312, // 373: hongyan.v1.ServerFrame.bot_webhook:type_name -> hongyan.v1.BotWebhook
+	313, // 374: hongyan.v1.ServerFrame.bot_deliveries:type_name -> hongyan.v1.BotDeliveries
+	314, // 375: hongyan.v1.ServerFrame.bot_app_secret:type_name -> hongyan.v1.BotAppSecret
+	315, // 376: hongyan.v1.ServerFrame.bot_app:type_name -> hongyan.v1.BotApp
+	316, // 377: hongyan.v1.ServerFrame.bot_app_code:type_name -> hongyan.v1.BotAppCode
+	317, // 378: hongyan.v1.ServerFrame.bot_group_apps:type_name -> hongyan.v1.BotGroupApps
+	221, // 379: hongyan.v1.ServerFrame.guard_rules:type_name -> hongyan.v1.GuardRules
+	318, // 380: hongyan.v1.ServerFrame.guard_log:type_name -> hongyan.v1.GuardLog
+	319, // 381: hongyan.v1.ServerFrame.guard_action:type_name -> hongyan.v1.GuardAction
+	320, // 382: hongyan.v1.ServerFrame.common_members:type_name -> hongyan.v1.CommonMembers
+	321, // 383: hongyan.v1.ServerFrame.group_tool_results:type_name -> hongyan.v1.GroupToolResults
+	18,  // 384: hongyan.v1.SyncResponse.changes:type_name -> hongyan.v1.Change
+	20,  // 385: hongyan.v1.Change.message:type_name -> hongyan.v1.Message
+	36,  // 386: hongyan.v1.Change.conversation:type_name -> hongyan.v1.ConversationState
+	70,  // 387: hongyan.v1.Change.contact:type_name -> hongyan.v1.Contact
+	67,  // 388: hongyan.v1.Change.friend_request:type_name -> hongyan.v1.FriendRequest
+	47,  // 389: hongyan.v1.Change.profile:type_name -> hongyan.v1.Profile
+	56,  // 390: hongyan.v1.Change.devices:type_name -> hongyan.v1.DeviceList
+	74,  // 391: hongyan.v1.Change.block:type_name -> hongyan.v1.BlockChange
+	19,  // 392: hongyan.v1.Change.message_removed:type_name -> hongyan.v1.MessageRef
+	75,  // 393: hongyan.v1.Change.group:type_name -> hongyan.v1.Group
+	90,  // 394: hongyan.v1.Change.group_invitation:type_name -> hongyan.v1.GroupInvitation
+	93,  // 395: hongyan.v1.Change.favorite:type_name -> hongyan.v1.Favorite
+	231, // 396: hongyan.v1.Change.oa_message:type_name -> hongyan.v1.OaMessage
+	322, // 397: hongyan.v1.Change.oa_follow:type_name -> hongyan.v1.OaFollow
+	248, // 398: hongyan.v1.Change.oa_forum_reply:type_name -> hongyan.v1.OaForumPost
+	323, // 399: hongyan.v1.Change.moment_notification:type_name -> hongyan.v1.MomentNotification
+	324, // 400: hongyan.v1.Change.moment_unread:type_name -> hongyan.v1.MomentUnread
+	255, // 401: hongyan.v1.Change.moment_settings:type_name -> hongyan.v1.MomentSettings
+	257, // 402: hongyan.v1.Change.shake:type_name -> hongyan.v1.ShakeResult
+	258, // 403: hongyan.v1.Change.bottle:type_name -> hongyan.v1.Bottle
+	263, // 404: hongyan.v1.Change.ab_versions:type_name -> hongyan.v1.AbVersions
+	267, // 405: hongyan.v1.Change.group_book_entry:type_name -> hongyan.v1.GroupBookEntry
+	325, // 406: hongyan.v1.Change.group_book_entry_removed:type_name -> hongyan.v1.GroupBookEntryRemoved
+	270, // 407: hongyan.v1.Change.wallet_balance:type_name -> hongyan.v1.WalletBalance
+	275, // 408: hongyan.v1.Change.transfer:type_name -> hongyan.v1.Transfer
+	276, // 409: hongyan.v1.Change.red_packet:type_name -> hongyan.v1.RedPacket
+	326, // 410: hongyan.v1.Change.penalty:type_name -> hongyan.v1.Penalty
+	288, // 411: hongyan.v1.Change.app_poll:type_name -> hongyan.v1.GroupPoll
+	290, // 412: hongyan.v1.Change.app_checkin_board:type_name -> hongyan.v1.CheckinBoard
+	291, // 413: hongyan.v1.Change.app_homework:type_name -> hongyan.v1.GroupHomework
+	293, // 414: hongyan.v1.Change.app_announcement:type_name -> hongyan.v1.GroupAnnouncement
+	295, // 415: hongyan.v1.Change.app_event:type_name -> hongyan.v1.GroupEvent
+	297, // 416: hongyan.v1.Change.app_file:type_name -> hongyan.v1.GroupFile
+	299, // 417: hongyan.v1.Change.app_album:type_name -> hongyan.v1.GroupAlbum
+	304, // 418: hongyan.v1.Change.call:type_name -> hongyan.v1.Call
+	327, // 419: hongyan.v1.Change.bot:type_name -> hongyan.v1.Bot
+	285, // 420: hongyan.v1.Change.account_deletion:type_name -> hongyan.v1.AccountDeletion
+	0,   // 421: hongyan.v1.Message.kind:type_name -> hongyan.v1.MessageKind
+	21,  // 422: hongyan.v1.Message.media:type_name -> hongyan.v1.Media
+	22,  // 423: hongyan.v1.Message.location:type_name -> hongyan.v1.Location
+	23,  // 424: hongyan.v1.Message.link:type_name -> hongyan.v1.LinkCard
+	24,  // 425: hongyan.v1.Message.quote:type_name -> hongyan.v1.Quote
+	25,  // 426: hongyan.v1.Message.history:type_name -> hongyan.v1.ChatHistory
+	26,  // 427: hongyan.v1.Message.notice:type_name -> hongyan.v1.Notice
+	328, // 428: hongyan.v1.Message.money:type_name -> hongyan.v1.MoneyCard
+	329, // 429: hongyan.v1.Message.app_card:type_name -> hongyan.v1.AppCard
+	330, // 430: hongyan.v1.Message.call:type_name -> hongyan.v1.CallRecord
+	0,   // 431: hongyan.v1.Quote.kind:type_name -> hongyan.v1.MessageKind
+	20,  // 432: hongyan.v1.ChatHistory.messages:type_name -> hongyan.v1.Message
+	1,   // 433: hongyan.v1.Notice.kind:type_name -> hongyan.v1.NoticeKind
+	0,   // 434: hongyan.v1.SendRequest.kind:type_name -> hongyan.v1.MessageKind
+	22,  // 435: hongyan.v1.SendRequest.location:type_name -> hongyan.v1.Location
+	0,   // 436: hongyan.v1.BroadcastRequest.kind:type_name -> hongyan.v1.MessageKind
+	33,  // 437: hongyan.v1.BroadcastResponse.results:type_name -> hongyan.v1.BroadcastResult
+	28,  // 438: hongyan.v1.BroadcastResult.sent:type_name -> hongyan.v1.SendResponse
+	11,  // 439: hongyan.v1.BroadcastResult.error:type_name -> hongyan.v1.Error
+	20,  // 440: hongyan.v1.MessageList.messages:type_name -> hongyan.v1.Message
+	20,  // 441: hongyan.v1.ConversationState.last:type_name -> hongyan.v1.Message
+	36,  // 442: hongyan.v1.ConversationList.conversations:type_name -> hongyan.v1.ConversationState
+	2,   // 443: hongyan.v1.Profile.gender:type_name -> hongyan.v1.Gender
+	48,  // 444: hongyan.v1.Profile.settings:type_name -> hongyan.v1.Settings
+	2,   // 445: hongyan.v1.UpdateProfileRequest.gender:type_name -> hongyan.v1.Gender
+	55,  // 446: hongyan.v1.DeviceList.devices:type_name -> hongyan.v1.Device
+	3,   // 447: hongyan.v1.QrLogin.state:type_name -> hongyan.v1.QrState
+	46,  // 448: hongyan.v1.QrLogin.session:type_name -> hongyan.v1.Session
+	4,   // 449: hongyan.v1.FriendRequest.state:type_name -> hongyan.v1.RequestState
+	47,  // 450: hongyan.v1.FriendRequest.other:type_name -> hongyan.v1.Profile
+	67,  // 451: hongyan.v1.FriendRequestList.requests:type_name -> hongyan.v1.FriendRequest
+	47,  // 452: hongyan.v1.Contact.profile:type_name -> hongyan.v1.Profile
+	70,  // 453: hongyan.v1.ContactList.contacts:type_name -> hongyan.v1.Contact
+	5,   // 454: hongyan.v1.Group.role:type_name -> hongyan.v1.GroupRole
+	75,  // 455: hongyan.v1.GroupList.groups:type_name -> hongyan.v1.Group
+	5,   // 456: hongyan.v1.GroupMember.role:type_name -> hongyan.v1.GroupRole
+	47,  // 457: hongyan.v1.GroupMember.profile:type_name -> hongyan.v1.Profile
+	77,  // 458: hongyan.v1.GroupMemberList.members:type_name -> hongyan.v1.GroupMember
+	6,   // 459: hongyan.v1.GroupInvitation.state:type_name -> hongyan.v1.InvitationState
+	90,  // 460: hongyan.v1.GroupInvitationList.invitations:type_name -> hongyan.v1.GroupInvitation
+	7,   // 461: hongyan.v1.Favorite.kind:type_name -> hongyan.v1.FavoriteKind
+	20,  // 462: hongyan.v1.Favorite.message:type_name -> hongyan.v1.Message
+	93,  // 463: hongyan.v1.FavoriteList.favorites:type_name -> hongyan.v1.Favorite
+	464, // [464:464] is the sub-list for method output_type
+	464, // [464:464] is the sub-list for method input_type
+	464, // [464:464] is the sub-list for extension type_name
+	464, // [464:464] is the sub-list for extension extendee
+	0,   // [0:464] is the sub-list for field type_name
 }
 
 func init() { file_hongyan_v1_client_proto_init() }
@@ -15153,6 +15456,7 @@ func file_hongyan_v1_client_proto_init() {
 	file_hongyan_v1_groupcall_proto_init()
 	file_hongyan_v1_bot_proto_init()
 	file_hongyan_v1_guard_proto_init()
+	file_hongyan_v1_assistant_proto_init()
 	file_hongyan_v1_client_proto_msgTypes[0].OneofWrappers = []any{
 		(*ClientFrame_Send)(nil),
 		(*ClientFrame_Sync)(nil),
@@ -15321,6 +15625,18 @@ func file_hongyan_v1_client_proto_init() {
 		(*ClientFrame_LivecodeList)(nil),
 		(*ClientFrame_LivecodeGet)(nil),
 		(*ClientFrame_LivecodeScan)(nil),
+		(*ClientFrame_AssistantGet)(nil),
+		(*ClientFrame_AssistantEnable)(nil),
+		(*ClientFrame_AssistantSetWelcome)(nil),
+		(*ClientFrame_AssistantAddKeyword)(nil),
+		(*ClientFrame_AssistantRemoveKeyword)(nil),
+		(*ClientFrame_AssistantPutSchedule)(nil),
+		(*ClientFrame_AssistantCancelSchedule)(nil),
+		(*ClientFrame_AssistantStats)(nil),
+		(*ClientFrame_AssistantLotteryCreate)(nil),
+		(*ClientFrame_AssistantLotteries)(nil),
+		(*ClientFrame_AssistantBirthdaySet)(nil),
+		(*ClientFrame_AssistantBirthdayGet)(nil),
 		(*ClientFrame_AccountDelete)(nil),
 		(*ClientFrame_AccountCancelDelete)(nil),
 		(*ClientFrame_AccountDeletion)(nil),
@@ -15484,6 +15800,10 @@ func file_hongyan_v1_client_proto_init() {
 		(*ServerFrame_LiveCode)(nil),
 		(*ServerFrame_LiveCodes)(nil),
 		(*ServerFrame_LiveCodeScanned)(nil),
+		(*ServerFrame_Assistant)(nil),
+		(*ServerFrame_AssistantStats)(nil),
+		(*ServerFrame_AssistantLotteries)(nil),
+		(*ServerFrame_AssistantBirthday)(nil),
 		(*ServerFrame_AccountDeletion)(nil),
 		(*ServerFrame_ReportFiled)(nil),
 		(*ServerFrame_Penalties)(nil),

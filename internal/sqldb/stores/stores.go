@@ -7,6 +7,7 @@ import (
 	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/accountdb"
 	"hongyan/internal/sqldb/addressbookdb"
+	"hongyan/internal/sqldb/assistantdb"
 	"hongyan/internal/sqldb/botdb"
 	"hongyan/internal/sqldb/calldb"
 	"hongyan/internal/sqldb/changelogdb"
@@ -44,6 +45,7 @@ var Schemas = []sqldb.Schema{
 	calldb.Schema,
 	addressbookdb.Schema,
 	livecodedb.Schema,
+	assistantdb.Schema,
 	limitdb.Schema,
 	spamdb.Schema,
 	moderationdb.Schema,
@@ -125,3 +127,6 @@ func (db *DB) Limits() limitdb.Store { return limitdb.New(db.DB) }
 // Moderation returns the moderation store (administrators, audit log,
 // reports, penalties).
 func (db *DB) Moderation() moderationdb.Store { return moderationdb.New(db.DB) }
+
+// Assistant returns the Group Assistant's store.
+func (db *DB) Assistant() assistantdb.Store { return assistantdb.New(db.DB) }

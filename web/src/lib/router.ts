@@ -25,6 +25,7 @@ const patterns: [RegExp, Tab, string][] = [
   [/^\/chat\/g\/(\d+)\/livecodes$/, "chats", "group-livecodes"],
   [/^\/chat\/g\/(\d+)\/bots$/, "chats", "group-bots"],
   [/^\/chat\/g\/(\d+)\/guard$/, "chats", "group-guard"],
+  [/^\/chat\/g\/(\d+)\/assistant$/, "chats", "group-assistant"],
   [/^\/livecode\/(\d+)$/, "chats", "livecode"],
   [/^\/chat\/g\/(\d+)\/apps(?:\/(polls|checkin|homework|announce|events|files|album))?$/, "chats", "group-apps"],
   [/^\/contacts\/new$/, "contacts", "requests"],

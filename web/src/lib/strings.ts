@@ -11,6 +11,7 @@ import { botsEn, botsZh } from "./strings_bots";
 import { guardEn, guardZh } from "./strings_guard";
 import { outreachEn, outreachZh } from "./strings_outreach";
 import { groupCallEn, groupCallZh } from "./strings_groupcall";
+import { assistantEn, assistantZh } from "./strings_assistant";
 
 export const en = {
   ...momentsEn,
@@ -24,6 +25,7 @@ export const en = {
   ...botsEn,
   ...guardEn,
   ...outreachEn,
+  ...assistantEn,
   app_name: "Hongyan",
   tagline: "Letters carried by the wild goose",
   auth_login: "Password",
@@ -737,6 +739,7 @@ export const zh: Record<keyof typeof en, string> = {
   ...botsZh,
   ...guardZh,
   ...outreachZh,
+  ...assistantZh,
   app_name: "鸿雁",
   tagline: "鸿雁传书，见字如面",
   auth_login: "密码登录",

@@ -9,6 +9,7 @@ import { Scope } from "../lib/events";
 import { key } from "../lib/store";
 import { GroupRole, type ConversationState, type Group, type GroupMember } from "../lib/proto";
 import { setConv } from "./chatlist";
+import { askBirthday } from "./assistant";
 import { ask, avatar, busy, confirmBox, empty, groupAvatar, header, modal, row, section, sheet, toast, toastError, toggleRow } from "./widgets";
 import { pickContacts } from "./pickers";
 import type { View } from "./shell";
@@ -132,6 +133,7 @@ export function groupInfo(group: bigint): View {
             row({ title: t("group_qr"), data: { action: "group-qr" }, onClick: () => void showGroupQr(g) }),
             row({ title: t("ga_title"), sub: [t("ga_tab_announce"), t("ga_tab_polls"), t("ga_tab_events"), t("ga_tab_checkin"), t("ga_tab_homework")].join(t("list_sep")), data: { action: "group-apps" }, onClick: () => router.go(`/chat/g/${group}/apps`) }),
             row({ title: t("gb_title"), data: { action: "group-book" }, onClick: () => router.go(`/chat/g/${group}/book`) }),
+            row({ title: t("as_birthday"), data: { action: "assistant-birthday" }, onClick: () => void askBirthday(group) }),
             admin ? row({ title: t("group_avatar"), right: avatar(g.name, g.avatar, "s"), data: { action: "group-avatar" }, onClick: () => pickGroupAvatar(g) }) : null,
             row({ title: t("my_group_nickname"), right: g.nickname || t("not_set"), data: { action: "nickname" }, onClick: async () => {
               const v = await ask(t("my_group_nickname"), [{ name: "nickname", label: t("my_group_nickname"), value: g.nickname, maxlength: 32 }]);
@@ -161,6 +163,7 @@ export function groupInfo(group: bigint): View {
             owner ? row({ title: t("lc_title"), data: { action: "livecodes" }, onClick: () => router.go(`/chat/g/${group}/livecodes`) }) : null,
             owner ? row({ title: t("ba_list_title"), data: { action: "group-bots" }, onClick: () => router.go(`/chat/g/${group}/bots`) }) : null,
             row({ title: t("gd_title"), data: { action: "guard" }, onClick: () => router.go(`/chat/g/${group}/guard`) }),
+            row({ title: t("as_title"), data: { action: "assistant" }, onClick: () => router.go(`/chat/g/${group}/assistant`) }),
           )
         : null,
       section(

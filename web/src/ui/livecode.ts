@@ -8,6 +8,7 @@ import { key } from "../lib/store";
 import type { LiveCodeDay } from "../gen/hongyan/v1/livecode_pb.js";
 import { busy, empty, header, row, section, toastError } from "./widgets";
 import type { View } from "./shell";
+import { barChart } from "./chart";
 
 // liveCodes lists my live codes of group, with a form for a new one.
 export function liveCodes(group: bigint): View {
@@ -77,43 +78,9 @@ export function liveCode(id: bigint): View {
   return { el };
 }
 
-// bars draws scans per day as an SVG bar chart, built node by node.
+// bars draws scans per day.
 function bars(days: LiveCodeDay[]): SVGSVGElement {
-  const NS = "http://www.w3.org/2000/svg";
-  const W = 600, H = 160, P = 24;
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  svg.setAttribute("class", "oa-chart");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", t("lc_days"));
-  const hi = Math.max(1, ...days.map((d) => Number(d.scans)));
-  const w = Math.min(48, (W - 2 * P) / days.length);
-  days.forEach((d, i) => {
-    const v = Number(d.scans);
-    const bh = (v * (H - 2 * P)) / hi;
-    const r = document.createElementNS(NS, "rect");
-    r.setAttribute("x", String(P + i * w + w * 0.1));
-    r.setAttribute("y", String(H - P - bh));
-    r.setAttribute("width", String(w * 0.8));
-    r.setAttribute("height", String(bh));
-    r.style.fill = "var(--green)";
-    const tt = document.createElementNS(NS, "title");
-    tt.textContent = `${d.day}: ${v}`;
-    r.append(tt);
-    svg.append(r);
-  });
-  const lab = (text: string, x: number, y: number) => {
-    const el = document.createElementNS(NS, "text");
-    el.setAttribute("x", String(x));
-    el.setAttribute("y", String(y));
-    el.setAttribute("font-size", "11");
-    el.textContent = text;
-    svg.append(el);
-  };
-  lab(String(hi), 2, P);
-  lab(days[0].day, P, H - 6);
-  if (days.length > 1) lab(days[days.length - 1].day, W - P - 70, H - 6);
-  return svg;
+  return barChart(days.map((d) => d.day), [days.map((d) => Number(d.scans))], t("lc_days"), { maxBar: 48 });
 }
 
 // liveCodeJoin is what a scanned live code (/l/{token}) opens.

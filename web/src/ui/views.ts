@@ -18,6 +18,7 @@ import { walletView } from "./wallet";
 import { liveCode, liveCodeJoin, liveCodes } from "./livecode";
 import { guard } from "./guard";
 import { commonMembers, tagBroadcast } from "./outreach";
+import { assistantView } from "./assistant";
 import { botsView, botView } from "./bots";
 import { devices, language, myQr, notifications, password, privacy, profileEdit, qrConfirm } from "./me";
 
@@ -49,6 +50,8 @@ export function detailView(r: Route): View {
       return commonMembers();
     case "tag-broadcast":
       return tagBroadcast();
+    case "group-assistant":
+      return assistantView(id());
     case "livecode":
       return liveCode(id());
     case "livecode-join":

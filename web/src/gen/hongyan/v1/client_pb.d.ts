@@ -16,6 +16,7 @@ import type { Bottle, BottleGreetRequest, BottleList, BottleMessage, BottlePick,
 import type { AbBackup, AbBackupRequest, AbMatches, AbMatchRequest, AbSalt, AbVersion, AbVersionRef, AbVersions, GroupBook, GroupBookEntry, GroupBookEntryRemoved, GroupBookHistory, GroupBookRef, GroupBookSetRequest } from "./addressbook_pb.js";
 import type { MoneyCard, RedPacket, RedPacketGrabbed, RedPacketRef, RedPacketRequest, Transfer, TransferRef, TransferRequest, WalletAmountRequest, WalletBalance, WalletHistory, WalletHistoryRequest, WalletMovement, WalletPinRequest, WalletPinResetRequest, WalletPinSet, WalletSummary, WalletSummaryRequest } from "./wallet_pb.js";
 import type { LiveCode, LiveCodeCreateRequest, LiveCodeList, LiveCodeRef, LiveCodeScanned, LiveCodeScanRequest } from "./livecode_pb.js";
+import type { Assistant, AssistantBirthday, AssistantBirthdayRequest, AssistantEnableRequest, AssistantItemRef, AssistantKeywordRequest, AssistantLotteries, AssistantLotteryRequest, AssistantRef, AssistantScheduleRequest, AssistantStats, AssistantStatsRequest, AssistantWelcomeRequest } from "./assistant_pb.js";
 import type { AccountDeleteRequest, AccountDeletion } from "./safety_pb.js";
 import type { AppealRequest, MyPenaltiesRequest, Penalty, PenaltyList, ReportFiled, ReportRequest } from "./moderation_pb.js";
 import type { AlbumCreateRequest, AlbumPhotosPage, AlbumPhotosRequest, AlbumRenameRequest, AnnouncementsRequest, AnnouncePinRequest, AnnounceRequest, AppCard, CheckinBoard, EventCreateRequest, FileAddRequest, GroupAlbum, GroupAlbumList, GroupAnnouncement, GroupAnnouncementList, GroupAppPage, GroupAppRef, GroupEvent, GroupEventList, GroupFile, GroupFileList, GroupHomework, GroupHomeworkList, GroupPhotoList, GroupPoll, GroupPollList, HomeworkPostRequest, HomeworkSubmitRequest, PhotoCommentList, PhotoCommentRequest, PhotoCommentsPage, PollCreateRequest, PollVoteRequest } from "./groupapp_pb.js";
@@ -1061,6 +1062,80 @@ export declare type ClientFrame = Message$1<"hongyan.v1.ClientFrame"> & {
     case: "livecodeScan";
   } | {
     /**
+     * The Group Assistant (assistant.proto).
+     *
+     * @generated from field: hongyan.v1.AssistantRef assistant_get = 500;
+     */
+    value: AssistantRef;
+    case: "assistantGet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantEnableRequest assistant_enable = 501;
+     */
+    value: AssistantEnableRequest;
+    case: "assistantEnable";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantWelcomeRequest assistant_set_welcome = 502;
+     */
+    value: AssistantWelcomeRequest;
+    case: "assistantSetWelcome";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantKeywordRequest assistant_add_keyword = 503;
+     */
+    value: AssistantKeywordRequest;
+    case: "assistantAddKeyword";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantItemRef assistant_remove_keyword = 504;
+     */
+    value: AssistantItemRef;
+    case: "assistantRemoveKeyword";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantScheduleRequest assistant_put_schedule = 505;
+     */
+    value: AssistantScheduleRequest;
+    case: "assistantPutSchedule";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantItemRef assistant_cancel_schedule = 506;
+     */
+    value: AssistantItemRef;
+    case: "assistantCancelSchedule";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantStatsRequest assistant_stats = 507;
+     */
+    value: AssistantStatsRequest;
+    case: "assistantStats";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantLotteryRequest assistant_lottery_create = 508;
+     */
+    value: AssistantLotteryRequest;
+    case: "assistantLotteryCreate";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantRef assistant_lotteries = 509;
+     */
+    value: AssistantRef;
+    case: "assistantLotteries";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantBirthdayRequest assistant_birthday_set = 510;
+     */
+    value: AssistantBirthdayRequest;
+    case: "assistantBirthdaySet";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantRef assistant_birthday_get = 511;
+     */
+    value: AssistantRef;
+    case: "assistantBirthdayGet";
+  } | {
+    /**
      * safety.proto: account deletion (425–449)
      *
      * @generated from field: hongyan.v1.AccountDeleteRequest account_delete = 425;
@@ -2092,6 +2167,32 @@ export declare type ServerFrame = Message$1<"hongyan.v1.ServerFrame"> & {
      */
     value: LiveCodeScanned;
     case: "liveCodeScanned";
+  } | {
+    /**
+     * The Group Assistant (assistant.proto).
+     *
+     * @generated from field: hongyan.v1.Assistant assistant = 500;
+     */
+    value: Assistant;
+    case: "assistant";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantStats assistant_stats = 501;
+     */
+    value: AssistantStats;
+    case: "assistantStats";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantLotteries assistant_lotteries = 502;
+     */
+    value: AssistantLotteries;
+    case: "assistantLotteries";
+  } | {
+    /**
+     * @generated from field: hongyan.v1.AssistantBirthday assistant_birthday = 503;
+     */
+    value: AssistantBirthday;
+    case: "assistantBirthday";
   } | {
     /**
      * safety.proto: the state of my account's deletion (425–449)
