@@ -303,6 +303,101 @@ var wsRows = map[string]wsRow{
 	"bot_webhook_set":  {func(w *world) proto.Message { return &pb.BotWebhookRequest{Bot: w.bot} }, "UNNNNNNANN"},
 	"bot_webhook_get":  {func(w *world) proto.Message { return &pb.BotRef{Bot: w.bot} }, "UNNNNNNANN"},
 	"bot_deliveries":   {func(w *world) proto.Message { return &pb.BotDeliveriesRequest{Bot: w.bot} }, "UNNNNNNANN"},
+
+	// The Group Assistant: its settings are the owner's and admins'; a
+	// member's own birthday is the member's.
+	"assistant_get":    {func(w *world) proto.Message { return &pb.AssistantRef{Group: w.group} }, "UNNNNDAANN"},
+	"assistant_enable": {func(w *world) proto.Message { return &pb.AssistantEnableRequest{Group: w.group} }, "UNNNNDDaNN"},
+	"assistant_set_welcome": {func(w *world) proto.Message {
+		return &pb.AssistantWelcomeRequest{Group: w.group, Text: "welcome"}
+	}, "UNNNNDIINN"},
+	"assistant_add_keyword": {func(w *world) proto.Message {
+		return &pb.AssistantKeywordRequest{Group: w.group, Keyword: "rules", Reply: "be kind"}
+	}, "UNNNNDIINN"},
+	"assistant_remove_keyword":  {func(w *world) proto.Message { return &pb.AssistantItemRef{Group: w.group, Id: 999999} }, "UNNNNDIINN"},
+	"assistant_put_schedule":    {func(w *world) proto.Message { return &pb.AssistantScheduleRequest{Group: w.group, Text: "hi"} }, "UIIIIIIIII"},
+	"assistant_cancel_schedule": {func(w *world) proto.Message { return &pb.AssistantItemRef{Group: w.group, Id: 999999} }, "UNNNNDIINN"},
+	"assistant_stats":           {func(w *world) proto.Message { return &pb.AssistantStatsRequest{Group: w.group, Days: 7} }, "UNNNNDIINN"},
+	"assistant_lottery_create": {func(w *world) proto.Message {
+		return &pb.AssistantLotteryRequest{Group: w.group, Title: "draw"}
+	}, "UIIIIIIIII"},
+	"assistant_lotteries": {func(w *world) proto.Message { return &pb.AssistantRef{Group: w.group} }, "UNNNNDIINN"},
+	"assistant_birthday_set": {func(w *world) proto.Message {
+		return &pb.AssistantBirthdayRequest{Group: w.group, Month: 5, Day: 6}
+	}, "UNNNNIIINN"},
+	"assistant_birthday_get": {func(w *world) proto.Message { return &pb.AssistantRef{Group: w.group} }, "UNNNNAAANN"},
+
+	// Group files and the album: the group's members; an object that is
+	// not there is not_found to everyone.
+	"app_file_add":     {func(w *world) proto.Message { return &pb.FileAddRequest{Group: w.group, Media: w.media} }, "UNNNNNNNNN"},
+	"app_file_delete":  {func(w *world) proto.Message { return &pb.GroupAppRef{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+	"app_file_get":     {func(w *world) proto.Message { return &pb.GroupAppRef{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+	"app_files":        {func(w *world) proto.Message { return &pb.GroupAppPage{Group: w.group} }, "UNNNNAAANN"},
+	"app_album_create": {func(w *world) proto.Message { return &pb.AlbumCreateRequest{Group: w.group, Name: "Trip"} }, "UNNNNAAANN"},
+	"app_album_rename": {func(w *world) proto.Message { return &pb.AlbumRenameRequest{Group: w.group, Id: 999999, Name: "X"} }, "UNNNNNNNNN"},
+	"app_album_delete": {func(w *world) proto.Message { return &pb.GroupAppRef{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+	"app_album_get":    {func(w *world) proto.Message { return &pb.GroupAppRef{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+	"app_albums":       {func(w *world) proto.Message { return &pb.GroupAppPage{Group: w.group} }, "UNNNNAAANN"},
+	"app_album_add_photos": {func(w *world) proto.Message {
+		return &pb.AlbumPhotosRequest{Group: w.group, Id: 999999, Media: []string{w.media}}
+	}, "UNNNNNNNNN"},
+	"app_album_photos": {func(w *world) proto.Message { return &pb.AlbumPhotosPage{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+	"app_photo_delete": {func(w *world) proto.Message { return &pb.GroupAppRef{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+	"app_photo_comment": {func(w *world) proto.Message {
+		return &pb.PhotoCommentRequest{Group: w.group, Photo: 999999, Text: "nice"}
+	}, "UNNNNNNNNN"},
+	"app_photo_comments":       {func(w *world) proto.Message { return &pb.PhotoCommentsPage{Group: w.group, Photo: 999999} }, "UNNNNNNNNN"},
+	"app_photo_comment_delete": {func(w *world) proto.Message { return &pb.GroupAppRef{Group: w.group, Id: 999999} }, "UNNNNNNNNN"},
+
+	// Group calls: active members only; answering, the floor and status
+	// need a place in the room first.
+	"group_call_join": {func(w *world) proto.Message {
+		return &pb.GroupCallJoinRequest{Group: w.group, Kind: pb.GroupCallKind_GROUP_CALL_KIND_VOICE}
+	}, "UNNNNaaaNN"},
+	"group_call_answer": {func(w *world) proto.Message {
+		return &pb.GroupCallAnswerRequest{Group: w.group, Kind: pb.GroupCallKind_GROUP_CALL_KIND_VOICE, Sdp: "v=0"}
+	}, "UIIIIIIIII"},
+	// Leaving is idempotent: one who is in no room leaves nothing.
+	"group_call_leave": {func(w *world) proto.Message {
+		return &pb.GroupCallRef{Group: w.group, Kind: pb.GroupCallKind_GROUP_CALL_KIND_VOICE}
+	}, "UAAAAAAAAA"},
+	"group_call_current": {func(w *world) proto.Message {
+		return &pb.GroupCallRef{Group: w.group, Kind: pb.GroupCallKind_GROUP_CALL_KIND_VOICE}
+	}, "UNNNNAAANN"},
+	"group_call_floor": {func(w *world) proto.Message { return &pb.GroupCallFloorRequest{Group: w.group, Take: true} }, "UIIIIIIIII"},
+	"group_call_status": {func(w *world) proto.Message {
+		return &pb.GroupCallStatusRequest{Group: w.group, Kind: pb.GroupCallKind_GROUP_CALL_KIND_VOICE, Muted: true}
+	}, "UIIIIIIIII"},
+
+	// Third-party group apps: the bot's owner registers it; the group's
+	// owner consents and revokes (both change the fixture's grant).
+	"bot_app_register": {func(w *world) proto.Message {
+		return &pb.BotAppRegisterRequest{Bot: w.bot, Description: "matrix app", RedirectUri: "https://app.example/cb", Scopes: []string{bot.ScopeGroupsRead}}
+	}, "UNNNNNNANN"},
+	"bot_app_get": {func(w *world) proto.Message { return &pb.BotRef{Bot: w.bot} }, "UAAAAAAAAA"},
+	"bot_app_authorize": {func(w *world) proto.Message {
+		return &pb.BotAppAuthorizeRequest{App: w.bot, Group: w.group, Scopes: []string{bot.ScopeGroupsRead}, RedirectUri: "https://app.example/cb"}
+	}, "UDDDDDDaDD"},
+	"bot_group_apps": {func(w *world) proto.Message { return &pb.BotGroupAppsRequest{Group: w.group} }, "UDDDDDDADD"},
+	"bot_app_revoke": {func(w *world) proto.Message { return &pb.BotAppRevokeRequest{Group: w.group, Bot: w.bot} }, "UDDDDDDaDD"},
+
+	// The Group Guard: the owner's and admins' (anyone else: permission
+	// denied, reason owner_only, as docs/protocol.md says); outreach: any
+	// user, for their own contacts and groups.
+	"guard_get":      {func(w *world) proto.Message { return &pb.GuardGetRequest{Group: w.group} }, "UDDDDDAADD"},
+	"guard_set":      {func(w *world) proto.Message { return &pb.GuardRules{Group: w.group} }, "UDDDDDAADD"},
+	"guard_log":      {func(w *world) proto.Message { return &pb.GuardLogRequest{Group: w.group} }, "UDDDDDAADD"},
+	"guard_undo":     {func(w *world) proto.Message { return &pb.GuardUndoRequest{Action: 999999} }, "UNNNNNNNNN"},
+	"common_members": {func(w *world) proto.Message { return &pb.CommonMembersRequest{MinShared: 2, Limit: 10} }, "UAAAAAAAAA"},
+	"tag_broadcast": {func(w *world) proto.Message {
+		return &pb.TagBroadcastRequest{Tag: "nosuchtag", Text: "hi", ClientId: "mxtag"}
+	}, "UIIIIIIIII"},
+	"group_forward": {func(w *world) proto.Message {
+		return &pb.GroupForwardRequest{FromGroup: w.group, Seq: 1, ToGroups: []int64{w.group}}
+	}, "UIIIIIIIII"},
+	"group_invite_batch": {func(w *world) proto.Message {
+		return &pb.GroupInviteBatchRequest{Group: w.group, Users: []int64{w.target.id}}
+	}, "UDDDDDaaDD"},
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -471,8 +566,21 @@ var httpRows = map[string]httpRow{
 		return "/bot/v1/groups/" + itoa(w.group) + "/members/" + itoa(w.users[removed].id), nil
 	}, "UUUDDDDUUUU"},
 	"GET /bot/v1/events": {path("/bot/v1/events?timeout=0"), "UUUAAAAUUUU"},
-	"/bot/v1/":           {path("/bot/v1/nosuch"), "NNNNNNNNNNN"},
-	"/":                  {path("/"), "AAAAAAAAAAA"},
-	"GET /healthz":       {path("/healthz"), "AAAAAAAAAAA"},
-	"GET /readyz":        {path("/readyz"), "AAAAAAAAAAA"},
+	// The event stream answers only a WebSocket upgrade; revoking a
+	// token ends it (not run: the fixture's tokens are needed).
+	"GET /bot/v1/events/stream": {path("/bot/v1/events/stream"), "UUUIIIIUUUU"},
+	"DELETE /bot/v1/token":      {path("/bot/v1/token"), "UUUaaaaUUUU"},
+	"POST /bot/v1/apps/token": {func(w *world) (string, any) {
+		return "/bot/v1/apps/token", map[string]any{"app_id": w.bot, "client_secret": "hya_wrong", "code": "hyc_wrong", "redirect_uri": "https://app.example/cb"}
+	}, "UUUUUUUUUUU"},
+	"GET /bot/v1/groups/{group}/members/{user}": {func(w *world) (string, any) {
+		return "/bot/v1/groups/" + itoa(w.group) + "/members/" + itoa(w.users[member].id), nil
+	}, "UUUDDDDUUUU"},
+	"DELETE /bot/v1/groups/{group}/messages/{message}": {func(w *world) (string, any) {
+		return "/bot/v1/groups/" + itoa(w.group) + "/messages/" + itoa(w.groupMsg), nil
+	}, "UUUDDaDUUUU"},
+	"/bot/v1/":     {path("/bot/v1/nosuch"), "NNNNNNNNNNN"},
+	"/":            {path("/"), "AAAAAAAAAAA"},
+	"GET /healthz": {path("/healthz"), "AAAAAAAAAAA"},
+	"GET /readyz":  {path("/readyz"), "AAAAAAAAAAA"},
 }
