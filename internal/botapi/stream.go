@@ -207,16 +207,13 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 		}
 		after = v
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return nil // Accept answered with the HTTP error
-	}
-	conn.SetReadLimit(MaxClientFrame)
 	// connCtx outlives the send loop so that the close handshake can run.
 	connCtx, connDone := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer connDone()
 	ctx, cancel := context.WithCancel(connCtx)
 	defer cancel()
+	// Registered before the upgrade is answered: a revocation the bot
+	// could see happen after its stream opened must find the stream.
 	s := &stream{token: p.Token.ID, id: newStreamID(), opened: time.Now().UnixNano(), cancel: cancel}
 	cfg, fan := a.hub.add(s)
 	defer a.hub.remove(s)
@@ -224,6 +221,11 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, p bot.Principal) er
 	if fan != nil {
 		fan.StreamOpened(s.token, s.opened, s.id)
 	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil // Accept answered with the HTTP error
+	}
+	conn.SetReadLimit(MaxClientFrame)
 
 	acks := make(chan int64)
 	go func() {

@@ -279,10 +279,11 @@ func TestModerationConsoleAndPenalties(t *testing.T) {
 			t.Errorf("newest audit entry: got %s, want user.reset-password", actions[0])
 		}
 		// The dashboard: the figures of the last days, today last. Users
-		// are the 4 people and the Group Assistant's bot account.
+		// are the 4 people and the built-in bots' accounts (the Group
+		// Assistant and the Group Guard).
 		d := viewer.must("GET", "/admin/api/stats?days=7", nil)
 		last := func(k string) float64 { xs := d[k].([]any); return xs[len(xs)-1].(float64) }
-		if len(d["days"].([]any)) != 7 || d["users"].(float64) != 5 || last("messages") != 2 || last("reports") != 2 || last("penalties") != 2 ||
+		if len(d["days"].([]any)) != 7 || d["users"].(float64) != 6 || last("messages") != 2 || last("reports") != 2 || last("penalties") != 2 ||
 			d["active_penalties"].(float64) != 1 || d["open_reports"].(float64) != 1 || d["active_devices"].(float64) < 1 {
 			t.Errorf("dashboard: got %v", d)
 		}

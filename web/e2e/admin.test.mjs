@@ -87,9 +87,10 @@ describe("administrator console", { skip }, () => {
     await form.getByRole("button", { name: "Sign in" }).click();
     await page.locator(".toast.error").waitFor();
     await firstSignIn(page, "mod1", password);
-    // The dashboard: three users and the Group Assistant's bot account,
-    // today's two reports, as tiles and charts.
-    await page.locator('[data-tile="users"] strong', { hasText: "4" }).waitFor();
+    // The dashboard: three users and the built-in bots' accounts (the
+    // Group Assistant and the Group Guard), today's two reports, as tiles
+    // and charts.
+    await page.locator('[data-tile="users"] strong', { hasText: "5" }).waitFor();
     assert.equal(await page.locator('[data-tile="open-reports"] strong').innerText(), "2");
     assert.match(await page.locator('[data-chart="reports"] svg').getAttribute("aria-label"), /, 2$/);
     await shot(page, "desktop-en-admin-dashboard.png");
