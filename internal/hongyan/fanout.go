@@ -54,8 +54,7 @@ func fanout(changes []Change) (Fanout, bool) {
 		if i > 0 && c.User == changes[i-1].User {
 			return Fanout{}, false // a user with several changes: one event each
 		}
-		if c.Kind != first.Kind || c.Conversation != first.Conversation || c.Ref != first.Ref ||
-			len(c.Data) != len(first.Data) || (len(c.Data) > 0 && &c.Data[0] != &first.Data[0] && !bytes.Equal(c.Data, first.Data)) {
+		if c.Kind != first.Kind || c.Conversation != first.Conversation || c.Ref != first.Ref || !bytes.Equal(c.Data, first.Data) {
 			return Fanout{}, false
 		}
 		f.Members[i] = FanoutMember{User: c.User, Seq: c.Seq}
