@@ -1,14 +1,19 @@
 package discovery_test
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"hongyan/internal/discovery"
 	"hongyan/internal/hongyan"
@@ -161,22 +166,65 @@ func BenchmarkShake(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchShake(b, db)
+		benchShake(b, db, nil)
 	})
 	b.Run("postgres", func(b *testing.B) {
 		if os.Getenv("HONGYAN_TEST_POSTGRES") == "" {
 			pgtest.Require(b)
 		}
-		db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+		rt := &roundTrips{by: map[string]int{}}
+		db, err := postgres.OpenWith(b.Context(), pgtest.DSN(b), postgres.Options{Tracer: rt})
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer db.Close()
-		benchShake(b, db)
+		benchShake(b, db, rt)
 	})
 }
 
-func benchShake(b *testing.B, db *stores.DB) {
+// roundTrips counts the statements sent to PostgreSQL (each a round trip:
+// the writer's BEGIN and COMMIT, reads, writes, and the preparing of a
+// statement on a connection's first use of it), by statement.
+type roundTrips struct {
+	mu sync.Mutex
+	by map[string]int
+}
+
+func (r *roundTrips) count(sql string) {
+	k := strings.Join(strings.Fields(sql), " ")
+	k = strings.Replace(k, "SELECT user_id, at, lat, lon, located, card, matched_with FROM", "SELECT (a shake) FROM", 1)
+	if len(k) > 72 {
+		k = k[:72]
+	}
+	r.mu.Lock()
+	r.by[k]++
+	r.mu.Unlock()
+}
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.count(d.SQL)
+	return ctx
+}
+
+func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *roundTrips) TracePrepareStart(ctx context.Context, _ *pgx.Conn, d pgx.TracePrepareStartData) context.Context {
+	r.count("(prepare) " + d.SQL)
+	return ctx
+}
+
+func (r *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+
+// take returns the counts since the last take, and forgets them.
+func (r *roundTrips) take() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	by := r.by
+	r.by = map[string]int{}
+	return by
+}
+
+func benchShake(b *testing.B, db *stores.DB, rt *roundTrips) {
 	ctx := b.Context()
 	w := &world{blocks: map[[2]hongyan.UserID]bool{}, genders: map[hongyan.UserID]discovery.Gender{}}
 	s := discovery.New(db.Discovery(), w, w, hongyan.Publisher{Bus: membus.New()}, discovery.Config{})
@@ -185,6 +233,9 @@ func benchShake(b *testing.B, db *stores.DB) {
 	var took []time.Duration
 	b.SetParallelism(16) // 32 shakers on 2 cores
 	st0 := db.Stats()
+	if rt != nil {
+		rt.take()
+	}
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -204,6 +255,22 @@ func benchShake(b *testing.B, db *stores.DB) {
 	b.StopTimer()
 	st := db.Stats()
 	n := int(next.Load())
+	if rt != nil {
+		by := rt.take()
+		total := 0
+		keys := make([]string, 0, len(by))
+		for k, c := range by {
+			total += c
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(x, y string) int { return by[y] - by[x] })
+		var lines strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&lines, "\n%8.3f a shake  %s", float64(by[k])/float64(n), k)
+		}
+		b.Logf("round trips to PostgreSQL:%s", lines.String())
+		b.ReportMetric(float64(total)/float64(n), "round-trips/shake")
+	}
 	partner := make(map[hongyan.UserID]hongyan.UserID, n)
 	for u := 1; u <= n; u++ {
 		m, err := s.ShakeResult(ctx, me(hongyan.UserID(u)))
@@ -222,6 +289,7 @@ func benchShake(b *testing.B, db *stores.DB) {
 	slices.Sort(took)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "shakes/s")
 	b.ReportMetric(float64(n-len(partner)), "unmatched")
+	b.Logf("%d shakes: %.0f shakes/s, %d unmatched, none matched twice", n, float64(n)/elapsed.Seconds(), n-len(partner))
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(st.Ops-st0.Ops)/float64(n), "writes/shake")
 	b.ReportMetric(float64(n)/float64(st.Batches-st0.Batches), "shakes/batch")

@@ -79,6 +79,9 @@ type Options struct {
 	// node's slow migration) fails the writes that need it instead of
 	// stalling the writer. 0 means DefaultLockTimeout; negative, no limit.
 	LockTimeout time.Duration
+	// Tracer, when set, sees every statement of every connection
+	// (benchmarks count round trips with it).
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to the database at dsn (a postgres:// URL or key=value
@@ -144,6 +147,9 @@ func open(ctx context.Context, dsn string, opts Options) (*sql.DB, error) {
 	// than breaking the connection (pgx's default).
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
+	}
+	if opts.Tracer != nil {
+		cfg.Tracer = opts.Tracer
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(MaxConns)

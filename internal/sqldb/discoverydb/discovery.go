@@ -254,10 +254,16 @@ func (s Store) ShakeAndPair(ctx context.Context, sh discovery.Shake, candidates 
 	}
 	// The first candidate still waiting is taken by one statement (its
 	// row changes only while it is unmatched); then the caller's shake
-	// is written, matched with it or waiting.
+	// is written, matched with it or waiting. On PostgreSQL both are one
+	// statement, one round trip: the pick is a data-modifying CTE whose
+	// result the upsert of the caller's shake reads.
 	var pick string
 	args := []any{int64(sh.User), sqldb.Ms(since)}
+	pg := s.db.Dialect().Name == "postgres"
 	if len(candidates) > 0 {
+		if pg {
+			args = append(args, sqldb.Ms(sh.At), sh.Point.Lat, sh.Point.Lon, sh.Located, card)
+		}
 		in := make([]string, len(candidates))
 		order := make([]string, len(candidates))
 		for i, c := range candidates {
@@ -265,11 +271,25 @@ func (s Store) ShakeAndPair(ctx context.Context, sh discovery.Shake, candidates 
 			ph := "$" + strconv.Itoa(len(args))
 			in[i], order[i] = ph, "WHEN "+ph+" THEN "+strconv.Itoa(i)
 		}
-		pick = `UPDATE discovery_shakes SET matched_with = $1
-			WHERE matched_with = 0 AND at >= $2 AND user_id = (SELECT user_id FROM discovery_shakes
+		first := `SELECT user_id FROM discovery_shakes
 				WHERE matched_with = 0 AND at >= $2 AND user_id IN (` + strings.Join(in, ", ") + `)
-				ORDER BY CASE user_id ` + strings.Join(order, " ") + ` END LIMIT 1)
+				ORDER BY CASE user_id ` + strings.Join(order, " ") + ` END LIMIT 1`
+		pick = `UPDATE discovery_shakes SET matched_with = $1
+			WHERE matched_with = 0 AND at >= $2 AND user_id = (` + first + `)
 			RETURNING user_id`
+		if pg {
+			// SKIP LOCKED: a candidate another node's open transaction is
+			// taking is passed over for the next, not waited for (rows
+			// this transaction changed are its own, never skipped).
+			pick = `WITH pick AS (UPDATE discovery_shakes SET matched_with = $1
+				WHERE matched_with = 0 AND at >= $2 AND user_id = (` + first + ` FOR UPDATE SKIP LOCKED)
+				RETURNING user_id)
+			INSERT INTO discovery_shakes (user_id, at, lat, lon, located, card, matched_with)
+			VALUES ($1, $3, $4, $5, $6, $7, COALESCE((SELECT user_id FROM pick), 0))
+			ON CONFLICT (user_id) DO UPDATE SET at = excluded.at, lat = excluded.lat, lon = excluded.lon,
+				located = excluded.located, card = excluded.card, matched_with = excluded.matched_with
+			RETURNING matched_with`
+		}
 	}
 	var other hongyan.UserID
 	var out []hongyan.Change
@@ -283,12 +303,16 @@ func (s Store) ShakeAndPair(ctx context.Context, sh discovery.Shake, candidates 
 			}
 			if found {
 				other = hongyan.UserID(o)
+			} else if pg {
+				return sqldb.Internal(errors.New("the shake's upsert returned no row"))
 			}
 		}
-		me := sh
-		me.Match = other
-		if err := addShake(t, me, card); err != nil {
-			return err
+		if !pg || pick == "" {
+			me := sh
+			me.Match = other
+			if err := addShake(t, me, card); err != nil {
+				return err
+			}
 		}
 		if other == 0 {
 			return nil
@@ -332,7 +356,13 @@ func (s Store) Shakers(ctx context.Context, user hongyan.UserID, since time.Time
 var errTaken = errors.New("discoverydb: taken meanwhile")
 
 // Pair matches a and b when both still wait: one statement that changes
-// both rows or, when it cannot, is rolled back.
+// both rows or none. It counts first that both wait, so that a pairing
+// that cannot be changes nothing and leaves the write batch in its fast
+// mode (a statement that changed one row would make the writer roll the
+// batch back and run it again with a savepoint for each operation). Only
+// when another node's transaction took one of the two between the count
+// and the update (PostgreSQL) does it change one row: then it is rolled
+// back.
 func (s Store) Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) ([]hongyan.Change, bool, error) {
 	if a <= 0 || b <= 0 || a == b {
 		return nil, false, sqldb.Invalid("a pair needs two users")
@@ -340,7 +370,9 @@ func (s Store) Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) (
 	var out []hongyan.Change
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
 		n, err := t.Exec(`UPDATE discovery_shakes SET matched_with = CASE WHEN user_id = $1 THEN $2 ELSE $1 END
-			WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3`, int64(a), int64(b), sqldb.Ms(since))
+			WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3
+				AND (SELECT COUNT(*) FROM discovery_shakes WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3) = 2`,
+			int64(a), int64(b), sqldb.Ms(since))
 		if err != nil {
 			return sqldb.Internal(err)
 		}
