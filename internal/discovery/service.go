@@ -395,7 +395,7 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 			}
 			if mine, err := s.store.ShakeOf(ctx, c.User); err == nil && mine.Match != 0 {
 				// Someone matched me meanwhile.
-				return s.ShakeResult(ctx, c)
+				return s.resultOf(ctx, c, mine)
 			}
 		}
 		if len(others) < maxShakers || fresh == 0 {
@@ -423,6 +423,11 @@ func (s *Service) ShakeResult(ctx context.Context, c hongyan.Caller) (*Match, er
 	if err != nil {
 		return nil, err
 	}
+	return s.resultOf(ctx, c, me)
+}
+
+// resultOf is ShakeResult given the caller's latest shake, me.
+func (s *Service) resultOf(ctx context.Context, c hongyan.Caller, me Shake) (*Match, error) {
 	if me.Match == 0 || me.At.Before(s.cfg.Now().Add(-time.Minute)) {
 		return nil, nil
 	}
