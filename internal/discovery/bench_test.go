@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -173,7 +174,16 @@ func BenchmarkShake(b *testing.B) {
 			pgtest.Require(b)
 		}
 		rt := &roundTrips{by: map[string]int{}}
-		db, err := postgres.OpenWith(b.Context(), pgtest.DSN(b), postgres.Options{Tracer: rt})
+		// The backends of this benchmark's connections are told by their
+		// application name, to read the CPU time they take.
+		dsn := pgtest.DSN(b)
+		rt.app = "hongyan_bench_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		if strings.Contains(dsn, "://") {
+			dsn += "&application_name=" + rt.app
+		} else {
+			dsn += " application_name=" + rt.app
+		}
+		db, err := postgres.OpenWith(b.Context(), dsn, postgres.Options{Tracer: rt})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -186,8 +196,51 @@ func BenchmarkShake(b *testing.B) {
 // the writer's BEGIN and COMMIT, reads, writes, and the preparing of a
 // statement on a connection's first use of it), by statement.
 type roundTrips struct {
-	mu sync.Mutex
-	by map[string]int
+	mu  sync.Mutex
+	by  map[string]int
+	app string // the connections' application_name
+}
+
+// serverCPU returns the CPU time of each backend process of the
+// benchmark's connections, by process ID, when the server runs on this
+// machine (nil otherwise).
+func (r *roundTrips) serverCPU(b *testing.B, db *stores.DB) map[int64]time.Duration {
+	rows, err := db.Query(b.Context(), `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, r.app)
+	if err != nil {
+		b.Logf("server CPU: %v", err)
+		return nil
+	}
+	defer rows.Close()
+	out := map[int64]time.Duration{}
+	for rows.Next() {
+		var pid int64
+		if err := rows.Scan(&pid); err != nil {
+			return nil
+		}
+		raw, err := os.ReadFile("/proc/" + strconv.FormatInt(pid, 10) + "/stat")
+		if err != nil {
+			return nil // not on this machine
+		}
+		// utime and stime, the 14th and 15th fields, in clock ticks
+		// (100 a second), after the command's closing parenthesis.
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		if len(f) < 13 {
+			return nil
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	return out
+}
+
+// processCPU is the CPU time this process took so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r *roundTrips) count(sql string) {
@@ -233,9 +286,12 @@ func benchShake(b *testing.B, db *stores.DB, rt *roundTrips) {
 	var took []time.Duration
 	b.SetParallelism(16) // 32 shakers on 2 cores
 	st0 := db.Stats()
+	var srv0 map[int64]time.Duration
 	if rt != nil {
+		srv0 = rt.serverCPU(b, db)
 		rt.take()
 	}
+	cpu0 := processCPU()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -252,6 +308,7 @@ func benchShake(b *testing.B, db *stores.DB, rt *roundTrips) {
 		}
 	})
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	b.StopTimer()
 	st := db.Stats()
 	n := int(next.Load())
@@ -270,7 +327,16 @@ func benchShake(b *testing.B, db *stores.DB, rt *roundTrips) {
 		}
 		b.Logf("round trips to PostgreSQL:%s", lines.String())
 		b.ReportMetric(float64(total)/float64(n), "round-trips/shake")
+		if srv0 != nil {
+			var srv time.Duration
+			for pid, d := range rt.serverCPU(b, db) {
+				srv += d - srv0[pid]
+			}
+			b.ReportMetric(float64(srv.Microseconds())/float64(n), "server-cpu-µs/shake")
+		}
 	}
+	// This process's CPU: on SQLite the database's too.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/shake")
 	partner := make(map[hongyan.UserID]hongyan.UserID, n)
 	for u := 1; u <= n; u++ {
 		m, err := s.ShakeResult(ctx, me(hongyan.UserID(u)))
