@@ -359,4 +359,8 @@ func benchShake(b *testing.B, db *stores.DB, rt *roundTrips) {
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(st.Ops-st0.Ops)/float64(n), "writes/shake")
 	b.ReportMetric(float64(n)/float64(st.Batches-st0.Batches), "shakes/batch")
+	// Batches run again (a statement that failed or an operation that
+	// failed after changing rows sends the batch back to run with a
+	// savepoint per operation).
+	b.ReportMetric(float64(st.Retries-st0.Retries)/float64(st.Batches-st0.Batches), "reruns/batch")
 }
