@@ -154,12 +154,16 @@ func benchNearby(b *testing.B, db *stores.DB) {
 
 // BenchmarkShake: many people shake at once, 32 at a time, each once, on
 // both engines; every match must be mutual (no one matched twice) and
-// nearly everyone matched (one may be left waiting at the end). It
-// reports the writer operations (transactions within the write batches)
-// per shake besides the rate. Run:
+// nearly everyone matched (one may be left waiting at the end). Besides
+// the rate it reports figures that a busy machine barely moves: the writer
+// operations (transactions within the write batches) per shake, the
+// batches run again, this process's CPU per shake and, on PostgreSQL, the
+// round trips (statements sent) per shake and the CPU of the benchmark's
+// server backends when the server runs on this machine; -v lists the
+// round trips by statement. Run:
 //
 //	go test ./internal/discovery/ -run XXX -bench 'Shake' -benchtime 2000x
-//	HONGYAN_TEST_POSTGRES=postgres://… go test ./internal/discovery/ -run XXX -bench 'Shake/postgres' -benchtime 2000x
+//	HONGYAN_TEST_POSTGRES=postgres://… go test ./internal/discovery/ -run XXX -bench 'Shake/postgres' -benchtime 2000x -v
 func BenchmarkShake(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		db, err := sqlite.Open(b.Context(), b.TempDir())
