@@ -16,6 +16,7 @@ import (
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/sqldb/stores"
 )
@@ -485,6 +486,16 @@ type botOps struct {
 
 func (o botOps) Send(ctx context.Context, acct hongyan.UserID, peer hongyan.UserID, g hongyan.ConversationID, text, clientID string) (botapi.Sent, error) {
 	m, err := o.chats.Send(ctx, hongyan.Caller{User: acct}, chat.Outgoing{Peer: peer, Group: g, ClientID: clientID, Kind: chat.KindText, Text: text})
+	if err != nil {
+		return botapi.Sent{}, err
+	}
+	return botapi.Sent{MessageID: int64(m.ID), Seq: m.Seq}, nil
+}
+
+func (o botOps) PostCard(ctx context.Context, acct hongyan.UserID, g hongyan.ConversationID, c botapi.Card, key string) (botapi.Sent, error) {
+	card := chat.AppCard{App: int8(groupapp.AppThirdParty), Kind: int8(groupapp.CardCreated), Item: c.App,
+		Description: c.Description, URL: c.URL, Image: c.Image, AppName: c.AppName}
+	m, err := o.chats.PostAppCard(ctx, acct, g, card, c.Title, key, nil)
 	if err != nil {
 		return botapi.Sent{}, err
 	}
