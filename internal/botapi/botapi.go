@@ -87,6 +87,7 @@ type API struct {
 
 	hub      hub      // live event streams (stream.go)
 	profiles Profiles // profile cards for apps (apps.go)
+	images   Images   // bots' images for app cards (cards.go)
 }
 
 // New returns the API.
@@ -143,6 +144,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /bot/v1/groups/{group}/members", a.auth(a.addMembers))
 	mux.HandleFunc("DELETE /bot/v1/groups/{group}/members/{user}", a.auth(a.removeMember))
 	mux.HandleFunc("POST /bot/v1/groups/{group}/cards", a.auth(a.postCard))
+	mux.HandleFunc("POST /bot/v1/media", a.auth(a.uploadImage))
 	mux.HandleFunc("GET /bot/v1/events", a.auth(a.events))
 	mux.HandleFunc("GET /bot/v1/events/stream", a.auth(a.stream))
 	mux.HandleFunc("DELETE /bot/v1/token", a.auth(a.revoke))

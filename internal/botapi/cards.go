@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -139,4 +141,57 @@ func cardKey(bot int64, clientID string) string {
 func (l *Local) PostCard(ctx context.Context, group int64, b CardBody) (Sent, error) {
 	var s Sent
 	return s, l.Do(ctx, http.MethodPost, "groups/"+strconv.FormatInt(group, 10)+"/cards", b, &s)
+}
+
+// Images stores an image a bot uploads, as its account's media (the node
+// fills it from the media feature, which checks the content and its size).
+type Images interface {
+	// MaxImage is the most bytes an image may have.
+	MaxImage() int64
+	// PutImage stores r, an image named name, as account's; it returns
+	// the media ID.
+	PutImage(ctx context.Context, account hongyan.UserID, name string, r io.Reader) (string, error)
+}
+
+// SetImages sets where bots' images go (before serving).
+func (a *API) SetImages(i Images) { a.images = i }
+
+// maxImageName is the most bytes of an uploaded image's name.
+const maxImageName = 100
+
+// uploadImage answers POST /bot/v1/media?name=NAME with the image in the
+// body (JPEG, PNG, GIF or WebP, sniffed; at most the node's image limit):
+// {"media": ID}, an image the bot's account owns, for a card's image.
+// apps:write in any group the token may act in.
+func (a *API) uploadImage(w http.ResponseWriter, r *http.Request, p bot.Principal) error {
+	if !p.Token.Has(bot.ScopeApps) {
+		return hongyan.Errorf(hongyan.CodeDenied, "this token lacks the scope %s", bot.ScopeApps)
+	}
+	if a.images == nil {
+		return hongyan.Errorf(hongyan.CodeUnimplemented, "images are not stored here")
+	}
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		name = "card-image"
+	}
+	if len(name) > maxImageName {
+		return hongyan.Errorf(hongyan.CodeInvalid, "name has at most %d bytes", maxImageName)
+	}
+	if err := hongyan.ValidText("name", name, maxImageName); err != nil {
+		return err
+	}
+	limit := a.images.MaxImage()
+	if r.ContentLength > limit {
+		return hongyan.Errorf(hongyan.CodeTooLarge, "an image has at most %d bytes", limit)
+	}
+	id, err := a.images.PutImage(r.Context(), p.Bot.Account, name, http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return hongyan.Errorf(hongyan.CodeTooLarge, "an image has at most %d bytes", limit)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"media": id})
+	return nil
 }

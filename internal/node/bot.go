@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"hongyan/internal/group"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/sqldb/stores"
 )
 
@@ -500,6 +502,16 @@ func (o botOps) PostCard(ctx context.Context, acct hongyan.UserID, g hongyan.Con
 		return botapi.Sent{}, err
 	}
 	return botapi.Sent{MessageID: int64(m.ID), Seq: m.Seq}, nil
+}
+
+// botImages stores bots' images (a card's) through the media feature.
+type botImages struct{ media *media.Service }
+
+func (b botImages) MaxImage() int64 { return b.media.Limit(media.ClassImage) }
+
+func (b botImages) PutImage(ctx context.Context, acct hongyan.UserID, name string, r io.Reader) (string, error) {
+	info, err := b.media.Put(ctx, hongyan.Caller{User: acct}, media.Upload{Class: media.ClassImage, Name: name}, r)
+	return info.ID, err
 }
 
 var errBotNotMember = hongyan.Errorf(hongyan.CodeNotFound, "the bot is not a member of this group")

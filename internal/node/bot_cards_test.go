@@ -1,7 +1,11 @@
 package node_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -82,6 +86,41 @@ func TestBotAppCards(t *testing.T) {
 		if c.App != pb.GroupApp_GROUP_APP_THIRD_PARTY || c.Item != b.Id || c.Title != "Forecast" || c.Description != "Sunny, 24°C\nWind 3 m/s" ||
 			c.Url != "https://weather.example/today?city=sh" || c.AppName != "Weather" || c.Image != "" {
 			t.Errorf("card = %v", c)
+		}
+
+		// An image the bot uploads (apps:write) goes on a card; members
+		// download it, a stranger does not.
+		up := func(c botClient, body []byte) apiAnswer {
+			req, _ := http.NewRequest("POST", srv.URL+"/bot/v1/media?name=cover.png", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			a := apiAnswer{status: resp.StatusCode, raw: raw}
+			json.Unmarshal(raw, &a.body)
+			return a
+		}
+		sendOnly.want("upload without apps:write", up(sendOnly, mediaPNG(40, 30)), 403, "permission_denied")
+		if got := up(api, []byte("not an image at all")); got.status != 400 {
+			t.Errorf("upload of text: %d %s, want 400", got.status, got.raw)
+		}
+		img := api.want("upload", up(api, mediaPNG(40, 30)), 200, "")
+		id, _ := img.body["media"].(string)
+		withImage := map[string]any{"title": "Cover", "url": "https://weather.example/", "image": id, "client_id": "c3"}
+		api.want("card with image", api.do("POST", path, withImage), 200, "")
+		hist = call(t, session(t, srv, bob), &pb.ClientFrame{Req: &pb.ClientFrame_History{History: &pb.HistoryRequest{Conversation: g}}}).GetMessages().GetMessages()
+		if last := hist[len(hist)-1].AppCard; last == nil || last.Image != id {
+			t.Fatalf("last card = %v, want image %q", last, id)
+		}
+		if got := request(t, "GET", srv.URL+"/media/"+id, bob.token, nil); got.status != 200 {
+			t.Errorf("a member downloads the card's image: %d", got.status)
+		}
+		stranger := registerUser(t, srv, "dave_cards")
+		if got := request(t, "GET", srv.URL+"/media/"+id, stranger.token, nil); got.status == 200 {
+			t.Errorf("a stranger downloads the card's image: %d", got.status)
 		}
 
 		// A muted group: the bot, a plain member, may not post.

@@ -69,7 +69,9 @@ describe("forward to groups", { skip }, () => {
   it("is offered on a phone, in Chinese, and says when over the limit", async () => {
     const page = await device(browser, server, "fw_ann01", { phone: true, locale: "zh-CN" });
     await go(page, `/chat/g/${main}`);
-    const p = await center(page.locator(".msg-row .bubble", { hasText: "Meetup on Friday at 7" }));
+    const bubble = page.locator(".msg-row .bubble", { hasText: "Meetup on Friday at 7" });
+    await bubble.waitFor();
+    const p = await center(bubble);
     await touch(page, p.x, p.y, { holdMs: 800 });
     await page.locator('[role="menuitem"]', { hasText: "转发到多个群…" }).click();
     const dialog = page.locator('[data-screen="forward-groups"]');
