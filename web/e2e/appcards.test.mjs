@@ -1,13 +1,13 @@
 // A third-party app's card: a bot holding apps:write, granted in a group,
-// posts a card through the bot API; the chat shows its title, description
-// and the app's name, and the card is a link that opens in a new tab
+// uploads an image and posts a card with it through the bot API; the chat
+// shows its image, title, description and the app's name, and the card is a link that opens in a new tab
 // (noopener) — on a desktop in English and a phone in Chinese. A
 // javascript: link is refused by the server.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
+import { launch, startServer, skipReason, SHOTS, pngImage } from "./harness.mjs";
 import { device, people } from "./people.mjs";
 import { axe } from "./axe.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
@@ -31,7 +31,10 @@ describe("app cards", { skip }, () => {
       fetch(`${server.url}/bot/v1/groups/${group}/cards`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(card) });
     const bad = await post({ title: "x", url: "javascript:alert(1)" });
     assert.equal(bad.status, 400);
-    const ok = await post({ title: "Book of the month", description: "The Three-Body Problem\nVote by Friday", url: URL_, client_id: "c1" });
+    const up = await fetch(`${server.url}/bot/v1/media?name=cover.png`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: pngImage(96, 96) });
+    assert.equal(up.status, 200, await up.clone().text());
+    const image = (await up.json()).media;
+    const ok = await post({ title: "Book of the month", description: "The Three-Body Problem\nVote by Friday", url: URL_, image, client_id: "c1" });
     assert.equal(ok.status, 200, await ok.text());
   });
 
@@ -53,6 +56,7 @@ describe("app cards", { skip }, () => {
       await card.locator(".card-title").getByText("Book of the month").waitFor();
       await card.locator(".card-desc").getByText("Vote by Friday", { exact: false }).waitFor();
       await card.locator(".card-foot").getByText("Book Picks").waitFor();
+      await card.locator("img.link-img[src^='blob:']").waitFor();
       const problems = await axe(page, "app card");
       if (!phone) {
         mkdirSync(SHOTS, { recursive: true });

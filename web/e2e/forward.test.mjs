@@ -6,7 +6,9 @@
 // limit it says so.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { launch, startServer, skipReason } from "./harness.mjs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launch, startServer, skipReason, SHOTS } from "./harness.mjs";
 import { center, device, people, touch } from "./people.mjs";
 import { axe } from "./axe.mjs";
 import { expectNoErrors, go } from "./ui.mjs";
@@ -59,6 +61,9 @@ describe("forward to groups", { skip }, () => {
     await dialog.locator('[data-forward-result="permission_denied"]').getByText("Beta team: Not sent: add the Group Guard to this group first.").waitFor();
     await dialog.locator('[data-forward-result="rate_limited"]').getByText("Gamma team: Not sent: you reached the hourly limit. Try again later.").waitFor();
     const problems = await axe(page, "forward to groups");
+    mkdirSync(SHOTS, { recursive: true });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, "desktop-en-forward-groups.png") });
     const hist = await ann.body("history", { conversation: alpha });
     assert.ok(hist.messages.some((m) => m.text === "Meetup on Friday at 7"), "Alpha team got the message");
     expectNoErrors(page);
