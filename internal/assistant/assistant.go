@@ -41,8 +41,9 @@ const (
 )
 
 // Scopes the assistant is granted when a group's owner turns it on: it
-// sends (welcome, replies, posts) and reads member names (welcome).
-var Scopes = []string{"messages:send", "groups:read"}
+// sends (welcome, replies, posts), reads member names (welcome) and posts
+// app cards (a lottery's result).
+var Scopes = []string{"messages:send", "groups:read", "apps:write"}
 
 // Settings is a group's assistant: on once its owner turned it on.
 type Settings struct {
@@ -232,12 +233,22 @@ type Chat struct {
 	User  hongyan.UserID
 }
 
+// Card is an app card the assistant posts (the bot API's limits: a title
+// of at most 64 characters, a description of at most 200).
+type Card struct {
+	Title       string
+	Description string
+}
+
 // API is the bot API as the assistant bot uses it, with its own token.
 type API interface {
 	// Events returns up to limit of the bot's events after seq after.
 	Events(ctx context.Context, after int64, limit int) ([]Event, error)
 	// Send sends text to chat; a repeat of clientID returns the original.
 	Send(ctx context.Context, chat Chat, text, clientID string) error
+	// PostCard posts an app card into group (apps:write); a repeat of
+	// clientID returns the original.
+	PostCard(ctx context.Context, group hongyan.ConversationID, card Card, clientID string) error
 	// MemberNames returns the group's members' names (groups:read).
 	MemberNames(ctx context.Context, group hongyan.ConversationID) (map[hongyan.UserID]string, error)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hongyan/internal/hongyan"
 )
@@ -182,14 +183,13 @@ func (r *Runner) lotteries(ctx context.Context) error {
 			}
 			who = append(who, n)
 		}
-		text := "🎉 抽奖 #" + id + "「" + l.Title + "」开奖 / drawn: " + strings.Join(who, "、") +
-			"\n" + strconv.Itoa(len(entrants)) + " entrants; seed " + l.Seed + "; winners " + idsText(won) +
-			"\nverify: hongyan cli groups assistant lottery verify --seed " + l.Seed + " --hash " + l.Hash +
-			" --winners " + strconv.Itoa(l.Winners) + " --entrants " + idsText(entrants)
-		if len(text) > 3500 { // a long entrant list: the command names the lottery instead
-			text = text[:strings.Index(text, "\nverify:")] + "\nverify: hongyan cli groups assistant " + strconv.FormatInt(int64(l.Group), 10) + " lottery show " + id
+		err = r.api.PostCard(ctx, l.Group, ResultCard(l, who, len(entrants)), "asst-l"+id+"-d")
+		if hongyan.ErrorCode(err) == hongyan.CodeDenied {
+			// Turned on before the assistant posted cards (its grant lacks
+			// apps:write): the result as text.
+			err = r.api.Send(ctx, Chat{Group: l.Group}, resultText(l, who, won, entrants), "asst-l"+id+"-d")
 		}
-		if err := r.api.Send(ctx, Chat{Group: l.Group}, text, "asst-l"+id+"-d"); err != nil && !gone(err) {
+		if err != nil && !gone(err) {
 			return err
 		}
 		if err := r.svc.store.SetResult(ctx, l.ID, won); err != nil {
@@ -197,6 +197,70 @@ func (r *Runner) lotteries(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ResultCard is a drawn lottery's result as an app card: the title names
+// the lottery; the description the winners (their names, as many as fit),
+// how many entered, the seed revealed (its SHA-256 was published with the
+// lottery) and the command that checks the draw.
+func ResultCard(l Lottery, winners []string, entrants int) Card {
+	id := strconv.FormatInt(l.ID, 10)
+	title := "🎉 抽奖 #" + id + "「" + l.Title + "」开奖"
+	if utf8.RuneCountInString(title) > maxCardTitle {
+		title = "🎉 抽奖 #" + id + "「" + clip(l.Title, maxCardTitle-utf8.RuneCountInString("🎉 抽奖 #"+id+"「」开奖")) + "」开奖"
+	}
+	rest := "\n" + strconv.Itoa(entrants) + " entrants · seed " + l.Seed +
+		"\nverify: hongyan cli groups assistant " + strconv.FormatInt(int64(l.Group), 10) + " lottery show " + id
+	who := "中奖 Winners: "
+	if len(winners) == 0 {
+		who += "—"
+	}
+	room := maxCardDescription - utf8.RuneCountInString(rest)
+	for i, w := range winners {
+		more := ""
+		if i < len(winners)-1 {
+			more = " …+" + strconv.Itoa(len(winners)-i-1)
+		}
+		add := w
+		if i > 0 {
+			add = "、" + w
+		}
+		if utf8.RuneCountInString(who+add+more) > room {
+			who += " …+" + strconv.Itoa(len(winners)-i)
+			break
+		}
+		who += add
+	}
+	return Card{Title: title, Description: who + rest}
+}
+
+// The bot API's limits of an app card, in characters.
+const (
+	maxCardTitle       = 64
+	maxCardDescription = 200
+)
+
+// clip cuts s to at most n characters, ending it with … when cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(n-1, 0)]) + "…"
+}
+
+// resultText is a drawn lottery's result as text, for a group whose grant
+// lacks apps:write.
+func resultText(l Lottery, who []string, won, entrants []hongyan.UserID) string {
+	id := strconv.FormatInt(l.ID, 10)
+	text := "🎉 抽奖 #" + id + "「" + l.Title + "」开奖 / drawn: " + strings.Join(who, "、") +
+		"\n" + strconv.Itoa(len(entrants)) + " entrants; seed " + l.Seed + "; winners " + idsText(won) +
+		"\nverify: hongyan cli groups assistant lottery verify --seed " + l.Seed + " --hash " + l.Hash +
+		" --winners " + strconv.Itoa(l.Winners) + " --entrants " + idsText(entrants)
+	if len(text) > 3500 { // a long entrant list: the command names the lottery instead
+		text = text[:strings.Index(text, "\nverify:")] + "\nverify: hongyan cli groups assistant " + strconv.FormatInt(int64(l.Group), 10) + " lottery show " + id
+	}
+	return text
 }
 
 func zoneOf(ctx context.Context, r *Runner, g hongyan.ConversationID) string {

@@ -3,11 +3,13 @@ package assistant_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"hongyan/internal/assistant"
 	"hongyan/internal/hongyan"
@@ -100,16 +102,70 @@ func TestLottery(t *testing.T) {
 	e.step(t)
 	e.step(t)
 	sent = e.api.taken()
-	if len(sent) != 1 || !strings.Contains(sent[0].text, l.Seed) {
-		t.Fatalf("draw: got %+v, want one message revealing the seed", sent)
+	want := assistant.Draw(l.Seed, []hongyan.UserID{alice, 4}, 2)
+	if len(sent) != 1 || !strings.HasPrefix(sent[0].text, "[card] 🎉 抽奖 #") || !strings.Contains(sent[0].text, "\n2 entrants · seed "+l.Seed+"\n") {
+		t.Fatalf("draw: got %+v, want one card revealing the seed", sent)
+	}
+	for _, u := range want {
+		if n := e.api.members[u]; n != "" && !strings.Contains(sent[0].text, n) {
+			t.Errorf("the card %q does not name the winner %s", sent[0].text, n)
+		}
 	}
 	ls, _ = e.svc.Lotteries(ctx, me, grp)
-	want := assistant.Draw(l.Seed, []hongyan.UserID{alice, 4}, 2)
 	if !ls[0].Drawn || ls[0].Seed != l.Seed || !slices.Equal(ls[0].Result, want) {
 		t.Errorf("after the draw: got %+v, want drawn, the seed shown and winners %v", ls[0], want)
 	}
 	if h, _ := assistant.SeedHash(ls[0].Seed); h != l.Hash {
 		t.Errorf("the revealed seed hashes to %s, not the commitment %s", h, l.Hash)
+	}
+}
+
+// A lottery drawn in a group whose grant lacks apps:write (turned on
+// before the assistant posted cards): the result as text, which carries
+// the full verify command.
+func TestLotteryResultAsText(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	e.enable(t)
+	e.api.noCards = true
+	deadline := t0.Add(time.Hour)
+	l, err := e.svc.CreateLottery(ctx, me, grp, "新年", "抽奖", 1, deadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.step(t)
+	e.api.taken()
+	e.api.message(grp, alice, t0.Add(time.Minute), "抽奖")
+	e.now = deadline.Add(assistant.LotteryGrace)
+	e.step(t)
+	e.step(t)
+	sent := e.api.taken()
+	if len(sent) != 1 || strings.HasPrefix(sent[0].text, "[card]") || !strings.Contains(sent[0].text, "--seed "+l.Seed+" --hash "+l.Hash) {
+		t.Fatalf("draw without apps:write: got %+v, want one text with the verify command", sent)
+	}
+}
+
+// The result card keeps to the API's limits however long the title and
+// however many the winners, and says how many winners it leaves out.
+func TestResultCardLimits(t *testing.T) {
+	l := assistant.Lottery{ID: 12345, Group: 678, Title: strings.Repeat("长", 100), Seed: strings.Repeat("ab", 32)}
+	var who []string
+	for i := range 50 {
+		who = append(who, fmt.Sprintf("成员%02d", i))
+	}
+	c := assistant.ResultCard(l, who, 300)
+	if n := utf8.RuneCountInString(c.Title); n > 64 {
+		t.Errorf("title has %d characters, want ≤ 64: %q", n, c.Title)
+	}
+	if n := utf8.RuneCountInString(c.Description); n > 200 {
+		t.Errorf("description has %d characters, want ≤ 200: %q", n, c.Description)
+	}
+	if !strings.Contains(c.Description, "成员00") || !strings.Contains(c.Description, "…+") || !strings.Contains(c.Description, "seed "+l.Seed) {
+		t.Errorf("description %q: want the first winner, how many are left out and the seed", c.Description)
+	}
+	short := assistant.ResultCard(assistant.Lottery{ID: 1, Group: 2, Title: "新年", Seed: l.Seed}, []string{"Alice", "小明"}, 2)
+	if want := "中奖 Winners: Alice、小明\n2 entrants · seed " + l.Seed + "\nverify: hongyan cli groups assistant 2 lottery show 1"; short.Description != want || short.Title != "🎉 抽奖 #1「新年」开奖" {
+		t.Errorf("card = %+v, want description %q", short, want)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"hongyan/internal/assistant"
 	"hongyan/internal/hongyan"
@@ -51,18 +52,20 @@ func (f *fakeGroups) IsBot(_ context.Context, u hongyan.UserID) (bool, error) {
 // fakeAPI is the bot API: a log of events, and the sends it was asked for,
 // each client ID once (as the chat feature keeps them).
 type fakeAPI struct {
-	mu      sync.Mutex
-	events  []assistant.Event
-	sent    []sent
-	ids     map[string]bool
-	failAt  int // the failAt-th send fails with CodeUnavailable (0: none)
+	mu     sync.Mutex
+	events []assistant.Event
+	sent   []sent
+	ids    map[string]bool
+	failAt int // the failAt-th send fails with CodeUnavailable (0: none)
+	// noCards: the grant lacks apps:write (PostCard is denied).
+	noCards bool
 	sends   int
 	members map[hongyan.UserID]string
 }
 
 type sent struct {
 	chat assistant.Chat
-	text string
+	text string // an app card's: "[card] " title, a new line, description
 }
 
 func (f *fakeAPI) Events(_ context.Context, after int64, limit int) ([]assistant.Event, error) {
@@ -89,6 +92,24 @@ func (f *fakeAPI) Send(_ context.Context, c assistant.Chat, text, clientID strin
 	}
 	f.ids[clientID] = true
 	f.sent = append(f.sent, sent{c, text})
+	return nil
+}
+
+func (f *fakeAPI) PostCard(_ context.Context, g hongyan.ConversationID, c assistant.Card, clientID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.noCards {
+		return hongyan.Errorf(hongyan.CodeDenied, "the group's owner has not granted apps:write")
+	}
+	if utf8.RuneCountInString(c.Title) > 64 || utf8.RuneCountInString(c.Description) > 200 {
+		return hongyan.Errorf(hongyan.CodeInvalid, "a card over the API's limits: %q %q", c.Title, c.Description)
+	}
+	f.sends++
+	if f.ids[clientID] {
+		return nil
+	}
+	f.ids[clientID] = true
+	f.sent = append(f.sent, sent{assistant.Chat{Group: g}, "[card] " + c.Title + "\n" + c.Description})
 	return nil
 }
 

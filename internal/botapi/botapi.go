@@ -36,6 +36,11 @@ type Ops interface {
 	// members:manage); RemoveMember removes user likewise.
 	AddMembers(ctx context.Context, group hongyan.ConversationID, users []hongyan.UserID) error
 	RemoveMember(ctx context.Context, group hongyan.ConversationID, user hongyan.UserID) error
+	// PostCard posts an app card (checked by CheckCard) into group as
+	// account, an active member who may post; key names it, so posting
+	// it again posts it once. An image must be a media object account may
+	// send, an image.
+	PostCard(ctx context.Context, account hongyan.UserID, group hongyan.ConversationID, card Card, key string) (Sent, error)
 }
 
 // Sent is a message a bot sent.
@@ -82,6 +87,7 @@ type API struct {
 
 	hub      hub      // live event streams (stream.go)
 	profiles Profiles // profile cards for apps (apps.go)
+	images   Images   // bots' images for app cards (cards.go)
 }
 
 // New returns the API.
@@ -137,6 +143,8 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /bot/v1/groups/{group}/members", a.auth(a.members))
 	mux.HandleFunc("POST /bot/v1/groups/{group}/members", a.auth(a.addMembers))
 	mux.HandleFunc("DELETE /bot/v1/groups/{group}/members/{user}", a.auth(a.removeMember))
+	mux.HandleFunc("POST /bot/v1/groups/{group}/cards", a.auth(a.postCard))
+	mux.HandleFunc("POST /bot/v1/media", a.auth(a.uploadImage))
 	mux.HandleFunc("GET /bot/v1/events", a.auth(a.events))
 	mux.HandleFunc("GET /bot/v1/events/stream", a.auth(a.stream))
 	mux.HandleFunc("DELETE /bot/v1/token", a.auth(a.revoke))

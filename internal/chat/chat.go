@@ -209,7 +209,7 @@ type NewMessage struct {
 }
 
 // MediaIDs lists, once each, the media objects m carries: its media and
-// that media's poster, its link's image, and those of the messages of a
+// that media's poster, its link's image, an app card's image, and those of the messages of a
 // forwarded chat history. Whoever sees m may download them.
 func (m Message) MediaIDs() []string {
 	var ids []string
@@ -226,6 +226,9 @@ func (m Message) MediaIDs() []string {
 		}
 		if m.Link != nil {
 			add(m.Link.Image)
+		}
+		if m.App != nil {
+			add(m.App.Image)
 		}
 		if m.History != nil {
 			for _, h := range m.History.Messages {
@@ -247,6 +250,14 @@ type AppCard struct {
 	// Count: how many things the card reports (photos added to an
 	// album); 0 when it reports one.
 	Count int32 `json:"count,omitempty"`
+	// A third-party app's card (posted through the bot API with
+	// apps:write; App is the protocol's GROUP_APP_THIRD_PARTY, Item the
+	// app's bot ID): its description, the http(s) URL it opens, an image
+	// (a media ID, carried like a link's image) and the app's name.
+	Description string `json:"desc,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Image       string `json:"image,omitempty"`
+	AppName     string `json:"name,omitempty"`
 }
 
 // CallRecord is what a call record shows: the call, how it ended (the

@@ -182,8 +182,12 @@ func (s *Service) attachCopies(ctx context.Context, c hongyan.Caller, nm *NewMes
 		return err
 	}
 	for _, id := range ids {
-		if _, err := s.x.Media.Attach(ctx, c.User, id, conv); err != nil {
+		md, err := s.x.Media.Attach(ctx, c.User, id, conv)
+		if err != nil {
 			return err
+		}
+		if app := nm.Message.App; app != nil && app.Image == id && md.Class != "image" {
+			return hongyan.Errorf(hongyan.CodeInvalid, "a card's image is an image, not a %s", md.Class)
 		}
 	}
 	return nil

@@ -88,7 +88,8 @@ func contentPB(out *pb.Message, m chat.Message, viewer hongyan.UserID) {
 		out.Money = &pb.MoneyCard{Transfer: x.Transfer, Packet: x.Packet, Amount: x.Amount}
 	}
 	if x := m.App; x != nil {
-		out.AppCard = &pb.AppCard{App: pb.GroupApp(x.App), Kind: pb.AppCardKind(x.Kind), Item: x.Item, Title: m.Text, Count: uint32(max(x.Count, 0))}
+		out.AppCard = &pb.AppCard{App: pb.GroupApp(x.App), Kind: pb.AppCardKind(x.Kind), Item: x.Item, Title: m.Text, Count: uint32(max(x.Count, 0)),
+			Description: x.Description, Url: x.URL, Image: x.Image, AppName: x.AppName}
 	}
 	if x := m.Call; x != nil {
 		out.Call = &pb.CallRecord{Call: x.Call, End: pb.CallEnd(x.End), Video: x.Video, DurationMs: uint32(x.DurationMS)}

@@ -70,6 +70,9 @@ const (
 	AppHomework     App = 5
 	AppFile         App = 6
 	AppAlbum        App = 7
+	// AppThirdParty: a third-party app's card, posted through the bot API
+	// (internal/botapi), not by this feature; its item is the app's bot ID.
+	AppThirdParty App = 8
 )
 
 // CardKind says what happened that a card reports.

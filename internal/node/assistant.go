@@ -156,6 +156,11 @@ func (p assistantAPI) Send(ctx context.Context, c assistant.Chat, text, clientID
 	return err
 }
 
+func (p assistantAPI) PostCard(ctx context.Context, g hongyan.ConversationID, c assistant.Card, clientID string) error {
+	_, err := p.local.PostCard(ctx, int64(g), botapi.CardBody{Title: c.Title, Description: c.Description, ClientID: clientID})
+	return err
+}
+
 func (p assistantAPI) MemberNames(ctx context.Context, g hongyan.ConversationID) (map[hongyan.UserID]string, error) {
 	ms, err := p.local.Members(ctx, int64(g))
 	if err != nil {

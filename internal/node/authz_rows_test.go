@@ -565,6 +565,12 @@ var httpRows = map[string]httpRow{
 	"DELETE /bot/v1/groups/{group}/members/{user}": {func(w *world) (string, any) {
 		return "/bot/v1/groups/" + itoa(w.group) + "/members/" + itoa(w.users[removed].id), nil
 	}, "UUUDDDDUUUU"},
+	"POST /bot/v1/groups/{group}/cards": {func(w *world) (string, any) {
+		return "/bot/v1/groups/" + itoa(w.group) + "/cards", map[string]any{"title": "Matrix card", "url": "https://app.example/card"}
+		// apps:write: denied too, since a row above narrowed the bot's grant
+		// in the group (TestBotAppCards posts with the grant).
+	}, "UUUDDDDUUUU"},
+	"POST /bot/v1/media": {func(w *world) (string, any) { return "/bot/v1/media?name=m.png", string(mediaPNG(4, 4)) }, "UUUDDDAUUUU"},
 	"GET /bot/v1/events": {path("/bot/v1/events?timeout=0"), "UUUAAAAUUUU"},
 	// The event stream answers only a WebSocket upgrade; revoking a
 	// token ends it (not run: the fixture's tokens are needed).

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/group"
+	"hongyan/internal/groupapp"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/sqldb/stores"
 )
 
@@ -489,6 +492,26 @@ func (o botOps) Send(ctx context.Context, acct hongyan.UserID, peer hongyan.User
 		return botapi.Sent{}, err
 	}
 	return botapi.Sent{MessageID: int64(m.ID), Seq: m.Seq}, nil
+}
+
+func (o botOps) PostCard(ctx context.Context, acct hongyan.UserID, g hongyan.ConversationID, c botapi.Card, key string) (botapi.Sent, error) {
+	card := chat.AppCard{App: int8(groupapp.AppThirdParty), Kind: int8(groupapp.CardCreated), Item: c.App,
+		Description: c.Description, URL: c.URL, Image: c.Image, AppName: c.AppName}
+	m, err := o.chats.PostAppCard(ctx, acct, g, card, c.Title, key, nil)
+	if err != nil {
+		return botapi.Sent{}, err
+	}
+	return botapi.Sent{MessageID: int64(m.ID), Seq: m.Seq}, nil
+}
+
+// botImages stores bots' images (a card's) through the media feature.
+type botImages struct{ media *media.Service }
+
+func (b botImages) MaxImage() int64 { return b.media.Limit(media.ClassImage) }
+
+func (b botImages) PutImage(ctx context.Context, acct hongyan.UserID, name string, r io.Reader) (string, error) {
+	info, err := b.media.Put(ctx, hongyan.Caller{User: acct}, media.Upload{Class: media.ClassImage, Name: name}, r)
+	return info.ID, err
 }
 
 var errBotNotMember = hongyan.Errorf(hongyan.CodeNotFound, "the bot is not a member of this group")

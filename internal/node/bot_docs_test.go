@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"hongyan/internal/bot"
 	"hongyan/internal/config"
 	pb "hongyan/internal/gen/hongyanv1"
 	"hongyan/internal/testenv"
@@ -54,7 +55,10 @@ func TestBotDocsCurlExamples(t *testing.T) {
 	o := session(t, srv, owner)
 	g := createGroup(t, o, "Book club", []int64{friend.id, other.id}).Id
 	created := call(t, o, &pb.ClientFrame{Req: &pb.ClientFrame_BotCreate{BotCreate: &pb.BotCreateRequest{Name: "Echo"}}}).GetBotCreated()
-	call(t, o, &pb.ClientFrame{Req: &pb.ClientFrame_BotAddToGroup{BotAddToGroup: &pb.BotAddToGroupRequest{Group: g, Bot: created.Bot.Id}}})
+	// The examples' token and grant hold apps:write too (the app card).
+	scopes := []string{bot.ScopeSend, bot.ScopeGroupsRead, bot.ScopeApps}
+	call(t, o, &pb.ClientFrame{Req: &pb.ClientFrame_BotAddToGroup{BotAddToGroup: &pb.BotAddToGroupRequest{Group: g, Bot: created.Bot.Id, Scopes: scopes}}})
+	token := call(t, o, &pb.ClientFrame{Req: &pb.ClientFrame_BotToken{BotToken: &pb.BotTokenRequest{Bot: created.Bot.Id, Scopes: scopes}}}).GetBotToken().Token
 	call(t, session(t, srv, friend), &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: created.Bot.Account, Greeting: "hi"}}})
 
 	blocks := shBlocks(t, filepath.Join("..", "..", "docs", "bots.md"))
@@ -63,7 +67,7 @@ func TestBotDocsCurlExamples(t *testing.T) {
 	}
 	for _, b := range blocks {
 		cmd := exec.Command("bash", "-euo", "pipefail", "-c", b)
-		cmd.Env = append(os.Environ(), "HONGYAN="+srv.URL, "TOKEN="+created.Token, "GROUP="+strconv.FormatInt(g, 10),
+		cmd.Env = append(os.Environ(), "HONGYAN="+srv.URL, "TOKEN="+token, "GROUP="+strconv.FormatInt(g, 10),
 			"USER_ID="+strconv.FormatInt(friend.id, 10))
 		out, err := cmd.CombinedOutput()
 		if err != nil {

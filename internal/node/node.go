@@ -194,6 +194,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
 	chats.SetModerators(groups)
 	n.bots.api.SetRemover(botOps{chats: chats, groups: groups, accounts: accounts})
+	n.bots.api.SetImages(botImages{mediaFiles})
 	if n.guard, err = newGuard(ctx, db, n.bots, chats, groups, mediaFiles, n.bus, log); err != nil {
 		n.closeCalls()
 		db.Close()

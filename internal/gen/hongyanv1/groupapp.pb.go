@@ -43,6 +43,11 @@ const (
 	GroupApp_GROUP_APP_FILE GroupApp = 6
 	// Group album: item is the album, title its name.
 	GroupApp_GROUP_APP_ALBUM GroupApp = 7
+	// A third-party app's card (a bot or app with apps:write posting through
+	// the bot API, docs/bots.md): item is the app's bot ID; title,
+	// description, url, image and app_name are set. A client opens url (http
+	// or https only) in a browser; the server never fetches it.
+	GroupApp_GROUP_APP_THIRD_PARTY GroupApp = 8
 )
 
 // Enum value maps for GroupApp.
@@ -56,6 +61,7 @@ var (
 		5: "GROUP_APP_HOMEWORK",
 		6: "GROUP_APP_FILE",
 		7: "GROUP_APP_ALBUM",
+		8: "GROUP_APP_THIRD_PARTY",
 	}
 	GroupApp_value = map[string]int32{
 		"GROUP_APP_UNSPECIFIED":  0,
@@ -66,6 +72,7 @@ var (
 		"GROUP_APP_HOMEWORK":     5,
 		"GROUP_APP_FILE":         6,
 		"GROUP_APP_ALBUM":        7,
+		"GROUP_APP_THIRD_PARTY":  8,
 	}
 )
 
@@ -170,7 +177,15 @@ type AppCard struct {
 	Item  int64                  `protobuf:"varint,3,opt,name=item,proto3" json:"item,omitempty"`
 	Title string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
 	// How many things the card reports (photos added); 0: one.
-	Count         uint32 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	Count uint32 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	// Third-party cards (GROUP_APP_THIRD_PARTY): a description (≤ 200
+	// characters), the http or https URL the card opens (≤ 2048 bytes), an
+	// image (a media ID, downloadable by whoever sees the message; "" for
+	// none) and the app's name as the card shows it.
+	Description   string `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
+	Url           string `protobuf:"bytes,7,opt,name=url,proto3" json:"url,omitempty"`
+	Image         string `protobuf:"bytes,8,opt,name=image,proto3" json:"image,omitempty"`
+	AppName       string `protobuf:"bytes,9,opt,name=app_name,json=appName,proto3" json:"app_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +253,34 @@ func (x *AppCard) GetCount() uint32 {
 		return x.Count
 	}
 	return 0
+}
+
+func (x *AppCard) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *AppCard) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *AppCard) GetImage() string {
+	if x != nil {
+		return x.Image
+	}
+	return ""
+}
+
+func (x *AppCard) GetAppName() string {
+	if x != nil {
+		return x.AppName
+	}
+	return ""
 }
 
 // An object of a group's app.
@@ -2929,13 +2972,17 @@ var File_hongyan_v1_groupapp_proto protoreflect.FileDescriptor
 const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\n" +
 	"\x19hongyan/v1/groupapp.proto\x12\n" +
-	"hongyan.v1\"\x9e\x01\n" +
+	"hongyan.v1\"\x83\x02\n" +
 	"\aAppCard\x12&\n" +
 	"\x03app\x18\x01 \x01(\x0e2\x14.hongyan.v1.GroupAppR\x03app\x12+\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x17.hongyan.v1.AppCardKindR\x04kind\x12\x12\n" +
 	"\x04item\x18\x03 \x01(\x03R\x04item\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x12\x14\n" +
-	"\x05count\x18\x05 \x01(\rR\x05count\"3\n" +
+	"\x05count\x18\x05 \x01(\rR\x05count\x12 \n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\x12\x10\n" +
+	"\x03url\x18\a \x01(\tR\x03url\x12\x14\n" +
+	"\x05image\x18\b \x01(\tR\x05image\x12\x19\n" +
+	"\bapp_name\x18\t \x01(\tR\aappName\"3\n" +
 	"\vGroupAppRef\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\x03R\x05group\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x03R\x02id\"R\n" +
@@ -3141,7 +3188,7 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\x04text\x18\x04 \x01(\tR\x04text\x12\x18\n" +
 	"\acreated\x18\x05 \x01(\x03R\acreated\"H\n" +
 	"\x10PhotoCommentList\x124\n" +
-	"\bcomments\x18\x01 \x03(\v2\x18.hongyan.v1.PhotoCommentR\bcomments*\xc2\x01\n" +
+	"\bcomments\x18\x01 \x03(\v2\x18.hongyan.v1.PhotoCommentR\bcomments*\xdd\x01\n" +
 	"\bGroupApp\x12\x19\n" +
 	"\x15GROUP_APP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eGROUP_APP_POLL\x10\x01\x12\x15\n" +
@@ -3150,7 +3197,8 @@ const file_hongyan_v1_groupapp_proto_rawDesc = "" +
 	"\x0fGROUP_APP_EVENT\x10\x04\x12\x16\n" +
 	"\x12GROUP_APP_HOMEWORK\x10\x05\x12\x12\n" +
 	"\x0eGROUP_APP_FILE\x10\x06\x12\x13\n" +
-	"\x0fGROUP_APP_ALBUM\x10\a*\xb9\x01\n" +
+	"\x0fGROUP_APP_ALBUM\x10\a\x12\x19\n" +
+	"\x15GROUP_APP_THIRD_PARTY\x10\b*\xb9\x01\n" +
 	"\vAppCardKind\x12\x1d\n" +
 	"\x19APP_CARD_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15APP_CARD_KIND_CREATED\x10\x01\x12\x18\n" +

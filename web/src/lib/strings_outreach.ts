@@ -11,6 +11,17 @@ export const outreachEn = {
   or_none: "Nobody shares that many of your groups.",
   or_invite_batch: "Invite contacts",
   or_invited: "{0} invited, {1} failed",
+  or_forward_groups: "Forward to groups…",
+  or_forward_title: "Forward to groups",
+  or_forward_hint: "Posted by the Group Guard in each group you choose (where you are the owner or an admin and the Guard was added). At most 20 groups, and a limited number an hour.",
+  or_forward_pick: "Choose up to {0} groups",
+  or_forward_none: "You are the owner or an admin of no other group.",
+  or_forward_send: "Forward",
+  or_forward_sent: "Sent",
+  or_forward_limited: "Not sent: you reached the hourly limit. Try again later.",
+  or_forward_no_guard: "Not sent: add the Group Guard to this group first.",
+  or_forward_failed: "Not sent: {0}",
+  or_forward_done: "{0} sent, {1} not sent",
 };
 
 export const outreachZh: Record<keyof typeof outreachEn, string> = {
@@ -25,4 +36,15 @@ export const outreachZh: Record<keyof typeof outreachEn, string> = {
   or_none: "没有人和你同在这么多个群。",
   or_invite_batch: "批量邀请联系人",
   or_invited: "已邀请 {0} 人，失败 {1} 人",
+  or_forward_groups: "转发到多个群…",
+  or_forward_title: "转发到多个群",
+  or_forward_hint: "由群卫士发到你选的每个群（你是群主或管理员、且已添加群卫士的群）。最多 20 个群，每小时有次数限制。",
+  or_forward_pick: "最多选 {0} 个群",
+  or_forward_none: "你不是其他任何群的群主或管理员。",
+  or_forward_send: "转发",
+  or_forward_sent: "已发送",
+  or_forward_limited: "未发送：已达到每小时的上限，请稍后再试。",
+  or_forward_no_guard: "未发送：请先在这个群添加群卫士。",
+  or_forward_failed: "未发送：{0}",
+  or_forward_done: "已发送 {0} 个，未发送 {1} 个",
 };

@@ -21,6 +21,7 @@ import { bare, content, isSystem, quoteBlock, systemLine } from "./message";
 import { kindLabel, summary } from "./msgtext";
 import { emojiPicker } from "./emoji";
 import { pickContacts, pickMember, pickTarget } from "./pickers";
+import { forwardToGroups } from "./outreach";
 import { Recorder } from "./recorder";
 import { VList, type VItem } from "./vlist";
 import type { View } from "./shell";
@@ -815,6 +816,7 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
       m.kind === MessageKind.TEXT ? [t("copy"), () => void navigator.clipboard?.writeText(m.text).then(() => toast(t("copied")), () => {})] : null,
       isMember() ? [t("reply"), () => (setQuote(m), input.focus())] : null,
       [t("forward"), () => void forward([m], false)],
+      group && m.kind === MessageKind.TEXT ? [t("or_forward_groups"), () => forwardToGroups(m)] : null,
       [t("favorite"), () => void favorite(m)],
       [t("multi_select"), () => startSelect(m)],
       canRecall ? [t("recall"), () => void recall(m), true] : null,

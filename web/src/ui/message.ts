@@ -12,6 +12,7 @@ import { avatar, modal, toastError } from "./widgets";
 import { callText, kindLabel, noticeText, summary } from "./msgtext";
 import { moneyCard } from "./wallet";
 import { appCard } from "./groupapps";
+import { GroupApp } from "../gen/hongyan/v1/groupapp_pb.js";
 
 export function isSystem(m: Message): boolean {
   return m.kind === MessageKind.NOTICE || m.kind === MessageKind.RECALLED;
@@ -207,6 +208,35 @@ function linkCard(m: Message): HTMLElement {
   return card;
 }
 
+// httpURL is url if it is an absolute http(s) address, else "".
+function httpURL(url: string): string {
+  try {
+    const u = new URL(url);
+    return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password ? u.href : "";
+  } catch {
+    return "";
+  }
+}
+
+// appLinkCard: a third-party app's card (posted through the bot API): its
+// image, title, description and the app's name; it opens the app's link
+// (http(s) only) in a new tab, never fetched here.
+function appLinkCard(m: Message): HTMLElement {
+  const c = m.appCard!;
+  const url = httpURL(c.url);
+  const body: Child[] = [
+    h("span", "card-main", h("span", "card-title", m.text), c.description ? h("span", "card-desc", c.description) : null),
+    c.image ? mediaImg(c.image, true, 64, 64, "link-img", 56) : null,
+    h("span", "card-foot", c.appName || t("ga_card_app")),
+  ];
+  if (!url) return h("div", { class: "card app-link-card", data: { appLink: "" } }, ...body);
+  return h(
+    "a",
+    { class: "card app-link-card", attrs: { href: url, target: "_blank", rel: "noopener noreferrer nofollow" }, data: { appLink: url }, on: { click: (e) => e.stopPropagation() } },
+    ...body,
+  );
+}
+
 function historyCard(m: Message): HTMLElement {
   const hist = m.history;
   const lines = (hist?.messages ?? []).slice(0, 3).map((x) => h("span", "card-line", `${app.store!.name(x.sender)}: ${summary(x)}`));
@@ -270,7 +300,8 @@ export function content(m: Message, inHistory = false): HTMLElement {
     case MessageKind.RED_PACKET:
       return inHistory ? h("div", "text", summary(m)) : moneyCard(m);
     case MessageKind.APP_CARD:
-      return inHistory || !m.group ? h("div", "text", summary(m)) : appCard(m);
+      if (inHistory || !m.group) return h("div", "text", summary(m));
+      return m.appCard?.app === GroupApp.THIRD_PARTY ? appLinkCard(m) : appCard(m);
   }
   if (m.kind !== MessageKind.TEXT && !m.text) return h("div", "text", kindLabel(m.kind) || t("unsupported"));
   return h("div", "text", ...richText(m.text));

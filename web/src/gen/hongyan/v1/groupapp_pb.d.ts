@@ -52,6 +52,31 @@ export declare type AppCard = Message<"hongyan.v1.AppCard"> & {
    * @generated from field: uint32 count = 5;
    */
   count: number;
+
+  /**
+   * Third-party cards (GROUP_APP_THIRD_PARTY): a description (≤ 200
+   * characters), the http or https URL the card opens (≤ 2048 bytes), an
+   * image (a media ID, downloadable by whoever sees the message; "" for
+   * none) and the app's name as the card shows it.
+   *
+   * @generated from field: string description = 6;
+   */
+  description: string;
+
+  /**
+   * @generated from field: string url = 7;
+   */
+  url: string;
+
+  /**
+   * @generated from field: string image = 8;
+   */
+  image: string;
+
+  /**
+   * @generated from field: string app_name = 9;
+   */
+  appName: string;
 };
 
 /**
@@ -1448,6 +1473,16 @@ export enum GroupApp {
    * @generated from enum value: GROUP_APP_ALBUM = 7;
    */
   ALBUM = 7,
+
+  /**
+   * A third-party app's card (a bot or app with apps:write posting through
+   * the bot API, docs/bots.md): item is the app's bot ID; title,
+   * description, url, image and app_name are set. A client opens url (http
+   * or https only) in a browser; the server never fetches it.
+   *
+   * @generated from enum value: GROUP_APP_THIRD_PARTY = 8;
+   */
+  THIRD_PARTY = 8,
 }
 
 /**
