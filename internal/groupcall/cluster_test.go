@@ -242,7 +242,7 @@ func TestHostDeathEndsTheRoomOnce(t *testing.T) {
 	if r, _ := b.s.Current(ctx, me(3, 1), 1, Voice); len(r.Participants) != 2 {
 		t.Fatalf("after sweeps with the host alive: got %+v, want the call going on", r)
 	}
-	a.s.Close() // the host dies: no more renewals, no answers
+	a.s.halt() // the host dies: no more renewals, no answers
 	clk.add(time.Hour + time.Second)
 	var wg sync.WaitGroup
 	for _, n := range []testNode{b, c} {
@@ -309,5 +309,39 @@ func TestRelayTimeout(t *testing.T) {
 	}
 	if r, _ := b.Current(context.Background(), me(2, 1), 1, Voice); len(r.Participants) != 1 {
 		t.Errorf("after the failed join: got %+v, want only the first", r.Participants)
+	}
+}
+
+// A node that shuts down ends the rooms it hosts at once: participants
+// told, the card posted; a room another node hosts goes on.
+func TestCloseEndsHostedRooms(t *testing.T) {
+	nodes, store, bus, _, rec := cluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	ctx := context.Background()
+	p := watch(t, bus, 2)
+	if _, err := a.s.Join(ctx, me(1, 1), 1, Voice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.s.Join(ctx, me(2, 1), 1, Voice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.s.Join(ctx, me(3, 1), 1, Talkie); err != nil {
+		t.Fatal(err)
+	}
+	a.s.Close()
+	if _, e := rec.counts(); e != 1 {
+		t.Errorf("ended cards: got %d, want 1", e)
+	}
+	if got := p.last(2); got.Ended.IsZero() || got.Kind != Voice {
+		t.Errorf("participant on b: last push %+v, want the call ended", got)
+	}
+	if a.rooms.count("g1.1") != 0 {
+		t.Errorf("a's engine still has the call's participants")
+	}
+	if _, err := store.Load(ctx, 1, Voice); code(err) != hongyan.CodeNotFound {
+		t.Errorf("the call after its host closed: got %v, want not found", err)
+	}
+	if r, err := store.Load(ctx, 1, Talkie); err != nil || r.Host != "b" {
+		t.Errorf("b's walkie-talkie room: got %+v, %v; want it going on", r, err)
 	}
 }

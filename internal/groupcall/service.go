@@ -145,14 +145,44 @@ func New(members Members, rooms Rooms, ice ICEServers, records Records, store St
 // Node is the name of this node among the cluster's.
 func (s *Service) Node() string { return s.cfg.Node }
 
-// Close stops renewing this node's leases and answering relayed requests.
-// Its rooms end when their leases run out (another node's Sweep).
+// Close ends the rooms this node hosts (their media goes with it: the
+// participants are told, and join again on a live node), and stops
+// renewing leases and answering relayed requests.
 func (s *Service) Close() {
+	s.once.Do(func() {
+		close(s.stop)
+		<-s.done
+		if s.rooms != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RelayTimeout)
+			s.endHosted(ctx)
+			cancel()
+		}
+		s.relay.close()
+	})
+}
+
+// halt stops the node's part as a crash would (tests): no renewals, no
+// answers, its rooms left for another node to end.
+func (s *Service) halt() {
 	s.once.Do(func() {
 		close(s.stop)
 		<-s.done
 		s.relay.close()
 	})
+}
+
+// endHosted ends every room this node hosts.
+func (s *Service) endHosted(ctx context.Context) {
+	rs, err := s.store.Expired(ctx, s.cfg.Now().Add(100*365*24*time.Hour), 1000)
+	if err != nil {
+		s.cfg.Log.Warn("group calls: ending this node's rooms", "err", err)
+		return
+	}
+	for _, r := range rs {
+		if r.Host == s.cfg.Node {
+			s.expire(ctx, r, time.Time{})
+		}
+	}
 }
 
 // keep renews this node's leases and ends rooms whose host is gone.
@@ -198,10 +228,14 @@ func (s *Service) Sweep(ctx context.Context) error {
 	return nil
 }
 
-// expire ends room r, whose host's lease ran out, if no other node ended
-// or renewed it meanwhile.
+// expire ends room r, whose host's lease ran out before now, if no other
+// node ended or renewed it meanwhile (now zero: whatever its lease, as
+// its host).
 func (s *Service) expire(ctx context.Context, r Record, now time.Time) {
 	ok, err := s.store.Remove(ctx, r.Group, r.Kind, r.Version, now)
+	if now.IsZero() {
+		now = s.cfg.Now()
+	}
 	if err != nil || !ok {
 		return
 	}
@@ -223,7 +257,7 @@ func (s *Service) expire(ctx context.Context, r Record, now time.Time) {
 			s.cfg.Log.Warn("group call card", "group", r.Group, "err", err)
 		}
 	}
-	s.cfg.Log.Info("group call ended: its host stopped renewing", "group", r.Group, "kind", r.Kind, "host", r.Host)
+	s.cfg.Log.Info("group call ended with its host", "group", r.Group, "kind", r.Kind, "host", r.Host)
 	s.announceTo(ctx, v, true, was)
 }
 
