@@ -222,7 +222,7 @@ func TestConcurrentOpenOneRoom(t *testing.T) {
 // (participants told, one "ended" card however many nodes sweep), and the
 // next join opens the room again on a live node.
 func TestHostDeathEndsTheRoomOnce(t *testing.T) {
-	nodes, _, bus, clk, rec := cluster(t, 3)
+	nodes, store, bus, clk, rec := cluster(t, 3)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	ctx := context.Background()
 	p := watch(t, bus, 1, 2, 3)
@@ -244,11 +244,18 @@ func TestHostDeathEndsTheRoomOnce(t *testing.T) {
 	}
 	a.s.halt() // the host dies: no more renewals, no answers
 	clk.add(time.Hour + time.Second)
+	// b and c both find the room expired before either ends it (as two
+	// sweeps at once would), then both end it.
+	expired, err := store.Expired(ctx, clk.now(), 10)
+	if err != nil || len(expired) != 1 {
+		t.Fatalf("expired rooms: got %d, %v; want the call", len(expired), err)
+	}
 	var wg sync.WaitGroup
 	for _, n := range []testNode{b, c} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			n.s.expire(ctx, expired[0], clk.now())
 			if err := n.s.Sweep(ctx); err != nil {
 				t.Error(err)
 			}
