@@ -352,3 +352,23 @@ func TestCloseEndsHostedRooms(t *testing.T) {
 		t.Errorf("b's walkie-talkie room: got %+v, %v; want it going on", r, err)
 	}
 }
+
+// A node without a media engine (sfu.enabled off) cannot open a room, but
+// joins its devices to a room another node hosts.
+func TestNodeWithoutEngineRelays(t *testing.T) {
+	nodes, store, bus, clk, rec := cluster(t, 1)
+	off := New(fakeMembers{out: map[hongyan.UserID]bool{}}, nil, fakeICE{}, rec, store, hongyan.Publisher{Bus: bus},
+		Config{Node: "off", Lease: time.Hour, Now: clk.now})
+	t.Cleanup(off.Close)
+	ctx := context.Background()
+	if _, err := off.Join(ctx, me(1, 1), 1, Voice); code(err) != hongyan.CodeUnavailable {
+		t.Errorf("opening a room on a node without an engine: got %v, want unavailable", err)
+	}
+	if _, err := nodes[0].s.Join(ctx, me(1, 1), 1, Voice); err != nil {
+		t.Fatal(err)
+	}
+	s, err := off.Join(ctx, me(2, 1), 1, Voice)
+	if err != nil || len(s.Room.Participants) != 2 || nodes[0].rooms.count("g1.1") != 2 {
+		t.Errorf("joining a's room through a node without an engine: got %+v, %v; want both on a", s.Room, err)
+	}
+}

@@ -321,9 +321,6 @@ func (s *Service) Join(ctx context.Context, me hongyan.Caller, group hongyan.Con
 	if err := checkKind(kind); err != nil {
 		return Session{}, err
 	}
-	if s.rooms == nil {
-		return Session{}, hongyan.Errorf(hongyan.CodeUnavailable, "group calls are off on this server")
-	}
 	if err := s.members.Member(ctx, group, me.User); err != nil {
 		return Session{}, err
 	}
@@ -346,6 +343,10 @@ func (s *Service) Join(ctx context.Context, me hongyan.Caller, group hongyan.Con
 			return Session{}, err
 		}
 		var sess Session
+		if (!ok || r.Host == s.cfg.Node) && s.rooms == nil {
+			// A node without an engine joins rooms other nodes host.
+			return Session{}, hongyan.Errorf(hongyan.CodeUnavailable, "group calls are off on this server")
+		}
 		if !ok || r.Host == s.cfg.Node {
 			sess, err = s.hostJoin(ctx, k, me)
 		} else {
