@@ -372,3 +372,29 @@ func TestNodeWithoutEngineRelays(t *testing.T) {
 		t.Errorf("joining a's room through a node without an engine: got %+v, %v; want both on a", s.Room, err)
 	}
 }
+
+// A user is in one room at a time across the cluster: joining another
+// room through another node leaves the first.
+func TestOneRoomPerUserAcrossNodes(t *testing.T) {
+	nodes, _, _, _, rec := cluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	ctx := context.Background()
+	if _, err := a.s.Join(ctx, me(1, 1), 1, Voice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.s.Join(ctx, me(2, 1), 1, Voice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.s.Join(ctx, me(1, 2), 1, Talkie); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := b.s.Current(ctx, me(1, 2), 1, Voice); len(r.Participants) != 1 || r.Has(1) {
+		t.Errorf("the call after user 1 joined the walkie-talkie room through b: got %+v, want only user 2", r.Participants)
+	}
+	if a.rooms.count("g1.1") != 1 {
+		t.Errorf("a's engine: got %d in the call, want 1", a.rooms.count("g1.1"))
+	}
+	if _, e := rec.counts(); e != 0 {
+		t.Errorf("ended cards: got %d, want none (user 2 is still in the call)", e)
+	}
+}

@@ -25,7 +25,7 @@ func (m *memStore) Load(_ context.Context, g hongyan.ConversationID, k Kind) (Re
 	if !ok {
 		return Record{}, hongyan.Errorf(hongyan.CodeNotFound, "no group call is open")
 	}
-	r.State = slices.Clone(r.State)
+	r.State, r.Users = slices.Clone(r.State), nil
 	return r, nil
 }
 
@@ -38,8 +38,21 @@ func (m *memStore) Save(_ context.Context, r Record) (bool, error) {
 	}
 	r.Version++
 	r.State = slices.Clone(r.State)
+	r.Users = slices.Clone(r.Users)
 	m.rooms[k] = r
 	return true, nil
+}
+
+func (m *memStore) UserRooms(_ context.Context, u hongyan.UserID) ([]RoomKey, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []RoomKey
+	for k, r := range m.rooms {
+		if slices.Contains(r.Users, u) {
+			out = append(out, RoomKey{k.group, k.kind})
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) Remove(_ context.Context, g hongyan.ConversationID, k Kind, version int64, before time.Time) (bool, error) {
@@ -71,6 +84,7 @@ func (m *memStore) Expired(_ context.Context, now time.Time, limit int) ([]Recor
 	var out []Record
 	for _, r := range m.rooms {
 		if r.Lease.Before(now) && len(out) < limit {
+			r.Users = nil
 			out = append(out, r)
 		}
 	}

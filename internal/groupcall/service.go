@@ -53,9 +53,6 @@ type Service struct {
 
 	joins atomic.Int64
 
-	mu    sync.Mutex
-	where map[hongyan.UserID]key // the room each user joined through this node
-
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -136,7 +133,7 @@ func New(members Members, rooms Rooms, ice ICEServers, records Records, store St
 		cfg.Node = hex.EncodeToString(b[:])
 	}
 	s := &Service{members: members, rooms: rooms, ice: ice, records: records, store: store, pub: pub, cfg: cfg,
-		where: map[hongyan.UserID]key{}, stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{})}
 	s.relay = newRelay(s)
 	go s.keep()
 	return s
@@ -314,8 +311,8 @@ const attempts = 8 // compare-and-set retries, and host look-ups
 
 // Join puts me's device into the group's room of kind, opening it when
 // nobody is in it (on this node's engine). A user already in a room (this
-// one, from another device, or another group's joined through this node)
-// leaves it first. A room hosted by another node is joined there, by a
+// one, from another device, or another group's, on any node) leaves it
+// first. A room hosted by another node is joined there, by a
 // request relayed over the bus.
 func (s *Service) Join(ctx context.Context, me hongyan.Caller, group hongyan.ConversationID, kind Kind) (Session, error) {
 	if err := checkKind(kind); err != nil {
@@ -329,12 +326,15 @@ func (s *Service) Join(ctx context.Context, me hongyan.Caller, group hongyan.Con
 		return Session{}, err
 	}
 	k := key{group, kind}
-	s.mu.Lock()
-	prev, in := s.where[me.User]
-	s.mu.Unlock()
-	if in && prev != k {
-		if _, err := s.Leave(ctx, me, prev.group, prev.kind); err != nil {
-			s.cfg.Log.Warn("group call: leaving the previous room", "group", prev.group, "err", err)
+	in, err := s.store.UserRooms(ctx, me.User)
+	if err != nil {
+		return Session{}, err
+	}
+	for _, prev := range in {
+		if prev != (RoomKey{group, kind}) {
+			if _, err := s.Leave(ctx, me, prev.Group, prev.Kind); err != nil {
+				s.cfg.Log.Warn("group call: leaving the previous room", "group", prev.Group, "err", err)
+			}
 		}
 	}
 	for range attempts {
@@ -360,9 +360,6 @@ func (s *Service) Join(ctx context.Context, me hongyan.Caller, group hongyan.Con
 		if err != nil {
 			return Session{}, err
 		}
-		s.mu.Lock()
-		s.where[me.User] = k
-		s.mu.Unlock()
 		sess.ICE = ice
 		return sess, nil
 	}
@@ -447,7 +444,7 @@ func (s *Service) mutate(ctx context.Context, k key, open bool, fn func(*state) 
 		if len(st.Room.Participants) == 0 {
 			done, err = s.store.Remove(ctx, k.group, k.kind, r.Version, time.Time{})
 		} else {
-			r.State = encodeState(st)
+			r.State, r.Users = encodeState(st), st.Room.users()
 			done, err = s.store.Save(ctx, r)
 		}
 		if err != nil {
@@ -513,11 +510,6 @@ func (s *Service) Leave(ctx context.Context, me hongyan.Caller, group hongyan.Co
 		return Room{}, err
 	}
 	k := key{group, kind}
-	s.mu.Lock()
-	if s.where[me.User] == k {
-		delete(s.where, me.User)
-	}
-	s.mu.Unlock()
 	r, st, ok, err := s.live(ctx, k)
 	if err != nil {
 		return Room{}, err

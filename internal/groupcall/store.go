@@ -18,6 +18,15 @@ type Record struct {
 	Lease   time.Time // the host's claim holds until then
 	Version int64     // 0: not stored yet
 	State   []byte
+	// Users are the room's participants, for UserRooms (Save stores
+	// them; Load and Expired leave them empty).
+	Users []hongyan.UserID
+}
+
+// RoomKey names a group's room of a kind.
+type RoomKey struct {
+	Group hongyan.ConversationID
+	Kind  Kind
 }
 
 // Store keeps the rooms that are open, shared by every node of a cluster
@@ -27,17 +36,23 @@ type Store interface {
 	// CodeNotFound when there is none.
 	Load(ctx context.Context, group hongyan.ConversationID, kind Kind) (Record, error)
 	// Save stores r as version r.Version+1 if the stored one is still
-	// r.Version (0: none is stored); false when it moved meanwhile.
+	// r.Version (0: none is stored), its participants r.Users; false when
+	// it moved meanwhile.
 	Save(ctx context.Context, r Record) (bool, error)
 	// Remove deletes the room if it is still at version and, when
 	// expiredBefore is set, its lease ended before then; false otherwise.
 	// Exactly one of several callers removing one room gets true.
 	Remove(ctx context.Context, group hongyan.ConversationID, kind Kind, version int64, expiredBefore time.Time) (bool, error)
+	// UserRooms returns the rooms user is a participant of.
+	UserRooms(ctx context.Context, user hongyan.UserID) ([]RoomKey, error)
 	// Renew extends the lease of every room host holds to until.
 	Renew(ctx context.Context, host string, until time.Time) error
 	// Expired returns up to limit rooms whose lease ended before now.
 	Expired(ctx context.Context, now time.Time, limit int) ([]Record, error)
 }
 
-// MaxState bounds a stored room's state.
-const MaxState = maxRoomBytes
+// MaxState bounds a stored room's state, MaxUsers its participants.
+const (
+	MaxState = maxRoomBytes
+	MaxUsers = 1000
+)

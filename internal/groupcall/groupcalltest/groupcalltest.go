@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) groupcall.Store) {
 	t.Run("LeaseRenewAndExpiry", func(t *testing.T) { testLease(t, open(t)) })
 	t.Run("ConcurrentOpenOneWins", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, open(t)) })
+	t.Run("UserRooms", func(t *testing.T) { testUsers(t, open(t)) })
 }
 
 var t0 = time.UnixMilli(1_800_000_000_000).UTC()
@@ -215,5 +216,67 @@ func testInvalid(t *testing.T, s groupcall.Store) {
 	}
 	if exp, _ := s.Expired(ctx, t0.Add(time.Hour), 10); len(exp) != 0 {
 		t.Errorf("after refused saves: got %d rooms, want none", len(exp))
+	}
+}
+
+func rooms(t *testing.T, s groupcall.Store, u hongyan.UserID) []groupcall.RoomKey {
+	t.Helper()
+	got, err := s.UserRooms(context.Background(), u)
+	if err != nil {
+		t.Fatalf("UserRooms(%d): %v", u, err)
+	}
+	return got
+}
+
+func testUsers(t *testing.T, s groupcall.Store) {
+	ctx := context.Background()
+	r := rec(4, groupcall.Voice, "n1", t0, "a")
+	r.Users = []hongyan.UserID{1, 2}
+	save(t, s, r)
+	r2 := rec(5, groupcall.Talkie, "n2", t0, "b")
+	r2.Users = []hongyan.UserID{2}
+	save(t, s, r2)
+	if got := rooms(t, s, 2); len(got) != 2 || got[0] != (groupcall.RoomKey{Group: 4, Kind: groupcall.Voice}) || got[1] != (groupcall.RoomKey{Group: 5, Kind: groupcall.Talkie}) {
+		t.Errorf("user 2's rooms: got %v, want group 4's call and group 5's walkie-talkie room", got)
+	}
+	if got := rooms(t, s, 3); len(got) != 0 {
+		t.Errorf("user 3's rooms: got %v, want none", got)
+	}
+	// An update replaces the participants; a refused one changes nothing.
+	cur := load(t, s, 4, groupcall.Voice)
+	cur.Users = []hongyan.UserID{1, 3}
+	save(t, s, cur)
+	stale := cur
+	stale.Users = []hongyan.UserID{9}
+	if save(t, s, stale) {
+		t.Fatal("a stale save was stored")
+	}
+	if got := rooms(t, s, 2); len(got) != 1 || got[0].Group != 5 {
+		t.Errorf("user 2 after leaving group 4's call: got %v, want only group 5's room", got)
+	}
+	if got := rooms(t, s, 3); len(got) != 1 || got[0].Group != 4 {
+		t.Errorf("user 3 after joining: got %v, want group 4's call", got)
+	}
+	if got := rooms(t, s, 9); len(got) != 0 {
+		t.Errorf("user 9 of a refused save: got %v, want none", got)
+	}
+	// Removing the room removes its participants; a refused remove does not.
+	v := load(t, s, 4, groupcall.Voice).Version
+	if ok, _ := s.Remove(ctx, 4, groupcall.Voice, v+5, time.Time{}); ok {
+		t.Fatal("a remove at a wrong version succeeded")
+	}
+	if got := rooms(t, s, 1); len(got) != 1 {
+		t.Errorf("user 1 after a refused remove: got %v, want group 4's call", got)
+	}
+	if ok, _ := s.Remove(ctx, 4, groupcall.Voice, v, time.Time{}); !ok {
+		t.Fatal("remove failed")
+	}
+	if got := rooms(t, s, 1); len(got) != 0 {
+		t.Errorf("user 1 after the call ended: got %v, want none", got)
+	}
+	bad := rec(6, groupcall.Voice, "n1", t0, "a")
+	bad.Users = []hongyan.UserID{0}
+	if _, err := s.Save(ctx, bad); hongyan.ErrorCode(err) != hongyan.CodeInvalid {
+		t.Errorf("a participant without a user: got %v, want invalid", err)
 	}
 }

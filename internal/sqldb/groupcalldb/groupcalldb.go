@@ -60,8 +60,13 @@ func (s Store) Save(ctx context.Context, r groupcall.Record) (bool, error) {
 	if err := check(r.Group, r.Kind); err != nil {
 		return false, err
 	}
-	if r.Host == "" || len(r.State) == 0 || len(r.State) > groupcall.MaxState || r.Version < 0 {
-		return false, sqldb.Invalid("a room needs a host and a state of at most %d bytes", groupcall.MaxState)
+	if r.Host == "" || len(r.State) == 0 || len(r.State) > groupcall.MaxState || r.Version < 0 || len(r.Users) > groupcall.MaxUsers {
+		return false, sqldb.Invalid("a room needs a host, a state of at most %d bytes and at most %d participants", groupcall.MaxState, groupcall.MaxUsers)
+	}
+	for _, u := range r.Users {
+		if u <= 0 {
+			return false, sqldb.Invalid("a participant needs a user")
+		}
 	}
 	var n int64
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
@@ -74,7 +79,10 @@ func (s Store) Save(ctx context.Context, r groupcall.Record) (bool, error) {
 				WHERE group_id = $4 AND kind = $5 AND version = $6`,
 				r.Host, sqldb.Ms(r.Lease), r.State, int64(r.Group), int64(r.Kind), r.Version)
 		}
-		return sqldb.Internal(err)
+		if err != nil || n != 1 {
+			return sqldb.Internal(err)
+		}
+		return setUsers(t, r.Group, r.Kind, r.Users)
 	})
 	return n == 1, err
 }
@@ -94,7 +102,10 @@ func (s Store) Remove(ctx context.Context, group hongyan.ConversationID, kind gr
 		var err error
 		n, err = t.Exec(`DELETE FROM group_call_rooms WHERE group_id = $1 AND kind = $2 AND version = $3 AND lease_until < $4`,
 			int64(group), int64(kind), version, before)
-		return sqldb.Internal(err)
+		if err != nil || n != 1 {
+			return sqldb.Internal(err)
+		}
+		return setUsers(t, group, kind, nil)
 	})
 	return n == 1, err
 }
@@ -117,4 +128,27 @@ func (s Store) Expired(ctx context.Context, now time.Time, limit int) ([]groupca
 	}
 	return sqldb.QueryAll(ctx, s.db, scan, `SELECT `+cols+` FROM group_call_rooms WHERE lease_until < $1 ORDER BY lease_until, group_id, kind LIMIT $2`,
 		sqldb.Ms(now), limit)
+}
+
+// setUsers makes users the participants of room (group, kind).
+func setUsers(t *sqldb.Tx, group hongyan.ConversationID, kind groupcall.Kind, users []hongyan.UserID) error {
+	if _, err := t.Exec(`DELETE FROM group_call_users WHERE group_id = $1 AND kind = $2`, int64(group), int64(kind)); err != nil {
+		return sqldb.Internal(err)
+	}
+	for _, u := range users {
+		if _, err := t.Exec(`INSERT INTO group_call_users (user_id, group_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			int64(u), int64(group), int64(kind)); err != nil {
+			return sqldb.Internal(err)
+		}
+	}
+	return nil
+}
+
+// UserRooms returns the rooms user is a participant of.
+func (s Store) UserRooms(ctx context.Context, user hongyan.UserID) ([]groupcall.RoomKey, error) {
+	return sqldb.QueryAll(ctx, s.db, func(sc func(...any) error) (groupcall.RoomKey, error) {
+		var g, k int64
+		err := sc(&g, &k)
+		return groupcall.RoomKey{Group: hongyan.ConversationID(g), Kind: groupcall.Kind(k)}, err
+	}, `SELECT group_id, kind FROM group_call_users WHERE user_id = $1 ORDER BY group_id, kind LIMIT 100`, int64(user))
 }

@@ -17,3 +17,13 @@ CREATE TABLE group_call_rooms (
 );
 CREATE INDEX group_call_rooms_lease ON group_call_rooms (lease_until);
 CREATE INDEX group_call_rooms_host ON group_call_rooms (host);
+
+-- Who is in which room (the participants of each row above, kept with
+-- it), so that a user is in one room at a time across the cluster.
+CREATE TABLE group_call_users (
+	user_id  BIGINT NOT NULL,
+	group_id BIGINT NOT NULL,
+	kind     SMALLINT NOT NULL,
+	PRIMARY KEY (user_id, group_id, kind)
+);
+CREATE INDEX group_call_users_room ON group_call_users (group_id, kind);
