@@ -7,9 +7,11 @@
 //
 // Media never passes through here: it flows through a media engine behind
 // the Rooms port (the node's SFU, or an external one), which forwards the
-// speakers' audio and records nothing. Rooms live where the engine holds
-// them, so the service keeps their participants in the node's memory
-// beside it: a room is on one node (docs/operations.md, "Calls: the SFU").
+// speakers' audio and records nothing. A group's room is one room across
+// a cluster: its state in the Store, its media on the engine of the node
+// that opened it (its host, under a lease), requests from devices on other
+// nodes relayed to the host over the bus (docs/operations.md, "Calls: the
+// SFU").
 package groupcall
 
 import (

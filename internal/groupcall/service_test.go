@@ -162,7 +162,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{rooms: newFakeRooms(), rec: &fakeRecords{}, bus: &fakeBus{got: map[string][]Room{}}, mem: fakeMembers{out: map[hongyan.UserID]bool{}},
 		now: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)}
-	f.s = New(f.mem, f.rooms, fakeICE{}, f.rec, hongyan.Publisher{Bus: f.bus}, Config{MaxHold: 30 * time.Second, Now: func() time.Time { return f.now }})
+	f.s = New(f.mem, f.rooms, fakeICE{}, f.rec, newMemStore(), hongyan.Publisher{Bus: f.bus}, Config{MaxHold: 30 * time.Second, Now: func() time.Time { return f.now }})
+	t.Cleanup(f.s.Close)
 	return f
 }
 
@@ -181,7 +182,8 @@ func TestJoinIsForMembersAndOpensTheRoomOnce(t *testing.T) {
 	if _, err := f.s.Join(ctx, me(1, 1), 1, 7); code(err) != hongyan.CodeInvalid {
 		t.Errorf("an unknown kind: got %v, want invalid_argument", err)
 	}
-	off := New(f.mem, nil, fakeICE{}, f.rec, hongyan.Publisher{}, Config{})
+	off := New(f.mem, nil, fakeICE{}, f.rec, newMemStore(), hongyan.Publisher{}, Config{})
+	defer off.Close()
 	if _, err := off.Join(ctx, me(1, 1), 1, Voice); code(err) != hongyan.CodeUnavailable {
 		t.Errorf("no media engine: got %v, want unavailable", err)
 	}

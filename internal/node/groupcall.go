@@ -12,18 +12,21 @@ import (
 	"hongyan/internal/groupcall"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/sfu"
+	"hongyan/internal/sqldb/stores"
 )
 
 // newGroupCalls builds group calls and walkie-talkie rooms on the node's
 // media rooms (nil when sfu.enabled is off: joins are unavailable), asking
 // the group feature about membership, handing out the calls' ICE servers
-// and posting the call cards through the chat.
-func newGroupCalls(cfg config.Config, rooms MediaRooms, groups *group.Service, chats *chat.Service, ice callICE, pub hongyan.Publisher, log *slog.Logger) *groupcall.Service {
+// and posting the call cards through the chat. The rooms' state is in the
+// store, so that a group's room is one room across the cluster; requests
+// for a room another node hosts are relayed to it over the bus.
+func newGroupCalls(cfg config.Config, db *stores.DB, rooms MediaRooms, groups *group.Service, chats *chat.Service, ice callICE, pub hongyan.Publisher, log *slog.Logger) *groupcall.Service {
 	var r groupcall.Rooms
 	if rooms != nil {
 		r = groupRooms{rooms}
 	}
-	return groupcall.New(callGroups{groups}, r, groupCallICE{ice}, groupCallCards{chats, groups}, pub,
+	return groupcall.New(callGroups{groups}, r, groupCallICE{ice}, groupCallCards{chats, groups}, db.GroupCalls(), pub,
 		groupcall.Config{MaxHold: cfg.SFU.MaxHold.Duration, Log: log})
 }
 

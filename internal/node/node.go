@@ -188,7 +188,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	n.mod = newModeration(cfg, db, accounts, chats, groups, momentsSvc, oas, pub)
 	rs := resolvers(accounts, contacts, chats, groups, favorites, oas, momentsSvc, n.wallet, n.finds, books, apps)
 	n.calls = newCalls(cfg, db, contacts, chats, pub, rs, n.relays)
-	n.groupCalls = newGroupCalls(cfg, n.MediaRooms(), groups, chats, callICE{cfg.Calls, n.relays}, pub, log)
+	n.groupCalls = newGroupCalls(cfg, db, n.MediaRooms(), groups, chats, callICE{cfg.Calls, n.relays}, pub, log)
 	n.feed = changelog.NewFeed(db.ChangeLog(), withModeration(rs, n.mod))
 	n.bots = newBots(cfg, db, accounts, contacts, groups, chats, n.feed, n.bus, log)
 	rs[hongyan.ChangeBot] = n.bots.resolver() // the bot service reads the feed: added once both exist
@@ -437,6 +437,9 @@ func (n *Node) Close() error {
 	n.assistant.stop()
 	n.bots.stop()
 	n.oas.Wait()
+	if n.groupCalls != nil {
+		n.groupCalls.Close() // its relay's subscriptions, before the bus
+	}
 	n.bus.Close()
 	n.pay.Close()
 	n.closeCalls()

@@ -85,6 +85,9 @@ func (n *Node) MediaRooms() MediaRooms {
 
 // closeCalls stops the TURN relay and the SFU.
 func (n *Node) closeCalls() {
+	if n.groupCalls != nil {
+		n.groupCalls.Close()
+	}
 	n.relays.Close()
 	if n.sfu != nil {
 		n.sfu.Close()

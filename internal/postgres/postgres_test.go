@@ -29,6 +29,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/groupapp/groupapptest"
+	"hongyan/internal/groupcall"
+	"hongyan/internal/groupcall/groupcalltest"
 	"hongyan/internal/guard"
 	"hongyan/internal/guard/guardtest"
 	"hongyan/internal/hongyan"
@@ -262,4 +264,9 @@ func TestBotStore(t *testing.T) {
 func TestAssistantStore(t *testing.T) {
 	pgtest.Require(t)
 	assistanttest.Run(t, func(t *testing.T) assistant.Store { return open(t).Assistant() })
+}
+
+func TestGroupCallStore(t *testing.T) {
+	pgtest.Require(t)
+	groupcalltest.Run(t, func(t *testing.T) groupcall.Store { return open(t).GroupCalls() })
 }

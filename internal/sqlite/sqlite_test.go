@@ -26,6 +26,8 @@ import (
 	"hongyan/internal/group/grouptest"
 	"hongyan/internal/groupapp"
 	"hongyan/internal/groupapp/groupapptest"
+	"hongyan/internal/groupcall"
+	"hongyan/internal/groupcall/groupcalltest"
 	"hongyan/internal/guard"
 	"hongyan/internal/guard/guardtest"
 	"hongyan/internal/livecode"
@@ -133,4 +135,8 @@ func TestBotStore(t *testing.T) {
 
 func TestAssistantStore(t *testing.T) {
 	assistanttest.Run(t, func(t *testing.T) assistant.Store { return open(t).Assistant() })
+}
+
+func TestGroupCallStore(t *testing.T) {
+	groupcalltest.Run(t, func(t *testing.T) groupcall.Store { return open(t).GroupCalls() })
 }

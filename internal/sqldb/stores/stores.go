@@ -16,6 +16,7 @@ import (
 	"hongyan/internal/sqldb/discoverydb"
 	"hongyan/internal/sqldb/favoritedb"
 	"hongyan/internal/sqldb/groupappdb"
+	"hongyan/internal/sqldb/groupcalldb"
 	"hongyan/internal/sqldb/groupdb"
 	"hongyan/internal/sqldb/guarddb"
 	"hongyan/internal/sqldb/limitdb"
@@ -52,6 +53,7 @@ var Schemas = []sqldb.Schema{
 	groupappdb.Schema,
 	botdb.Schema,
 	guarddb.Schema,
+	groupcalldb.Schema,
 }
 
 // DB is an opened, migrated database with every feature's store.
@@ -101,6 +103,9 @@ func (db *DB) GroupApps() groupappdb.Store { return groupappdb.New(db.DB) }
 
 // Calls returns the call store (one-to-one calls and their lines).
 func (db *DB) Calls() calldb.Store { return calldb.New(db.DB) }
+
+// GroupCalls returns the group-call store (open rooms and their hosts).
+func (db *DB) GroupCalls() groupcalldb.Store { return groupcalldb.New(db.DB) }
 
 // Bots returns the bot store (bots, tokens, grants, webhooks, events,
 // deliveries).

@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "3354b71d92540f5f";
-const SHELL = ["/","/assets/admin-DP-goLXP.js","/assets/decode-ZjkDR2x9.js","/assets/index-B0mM_In-.css","/assets/index-B9rDUTP7.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "61482088805174ed";
+const SHELL = ["/","/assets/admin-DJuH4oUv.js","/assets/decode-ZjkDR2x9.js","/assets/index-B0mM_In-.css","/assets/index-DP6PgiHK.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

@@ -394,8 +394,10 @@ function onPush(c: GroupCall): void {
     if (r.holding && c.floorHolder !== app.me && c.floorHolder !== 0n) r.holding = false; // lost it (max hold)
     const mic = r.local.getAudioTracks()[0];
     if (r.kind === GroupCallKind.TALKIE && mic) mic.enabled = r.holding && c.floorHolder === app.me;
-    if (c.participants.length && !c.participants.some((p) => p.user === app.me)) {
-      // The server dropped this device (its connection failed).
+    if (c.ended !== 0n || (c.participants.length && !c.participants.some((p) => p.user === app.me))) {
+      // The server dropped this device (its connection failed), or the
+      // room ended under it (the node carrying its media stopped): the
+      // bar offers to join again.
       void leave();
       return;
     }
