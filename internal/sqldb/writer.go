@@ -102,9 +102,13 @@ type writer struct {
 	changes atomic.Pointer[ChangeAppender]
 
 	batches, ops, retries atomic.Int64
-	lastCommit            time.Duration // owned by the writer goroutine
-	ackedEarly            bool          // owned by the writer goroutine; Options.UnsafeAckBeforeCommit
-	observer              atomic.Pointer[func(ops int, commit time.Duration)]
+	// statements counts the statements sent on the writer connection
+	// (preparations, BEGIN and COMMIT included): on PostgreSQL each is a
+	// network round trip made while the batch holds its transaction.
+	statements atomic.Int64
+	lastCommit time.Duration // owned by the writer goroutine
+	ackedEarly bool          // owned by the writer goroutine; Options.UnsafeAckBeforeCommit
+	observer   atomic.Pointer[func(ops int, commit time.Duration)]
 }
 
 func newWriter(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*writer, error) {
@@ -126,7 +130,7 @@ func newWriter(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*write
 }
 
 func (w *writer) stats() Stats {
-	return Stats{Batches: w.batches.Load(), Ops: w.ops.Load(), Retries: w.retries.Load()}
+	return Stats{Batches: w.batches.Load(), Ops: w.ops.Load(), Retries: w.retries.Load(), Statements: w.statements.Load()}
 }
 
 // connect takes the writer's connection from the pool.
@@ -509,11 +513,14 @@ func (w *writer) execRaw(q string) error {
 	return err
 }
 
-// stmt returns the writer connection's prepared statement for q.
+// stmt returns the writer connection's prepared statement for q, and
+// counts the statement about to run on it.
 func (w *writer) stmt(q string) (*sql.Stmt, error) {
+	w.statements.Add(1)
 	if s, ok := w.stmts[q]; ok {
 		return s, nil
 	}
+	w.statements.Add(1) // the preparation
 	s, err := w.conn.PrepareContext(context.Background(), q)
 	if err != nil {
 		return nil, err
@@ -721,6 +728,16 @@ func (t *Tx) Now() time.Time { return t.now }
 
 // Dialect is the engine's dialect.
 func (t *Tx) Dialect() Dialect { return t.w.d }
+
+// Chunk returns how many of remaining rows the writer's next multi-row
+// statement takes: up to RowsPerInsert, all of them where the dialect has
+// ExactRows, else the largest power of two not above them (see Chunk).
+func (t *Tx) Chunk(remaining int) int {
+	if t.w.d.ExactRows {
+		return min(remaining, RowsPerInsert)
+	}
+	return Chunk(remaining)
+}
 
 // RowsSQL is Dialect.RowsSQL for a statement of the writer. In fast mode
 // (no savepoints: any failed statement makes the writer roll the whole

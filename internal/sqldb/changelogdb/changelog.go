@@ -171,7 +171,7 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 
 	args := make([]any, 0, 2*min(len(users), sqldb.RowsPerInsert))
 	for start, n := 0, 0; start < len(users); start += n {
-		n = sqldb.Chunk(len(users) - start)
+		n = t.Chunk(len(users) - start)
 		part := users[start : start+n]
 		args = args[:0]
 		for _, u := range part {
@@ -217,7 +217,7 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 	created := sqldb.Ms(t.Now())
 	args = make([]any, 0, 6*min(len(out), sqldb.RowsPerInsert))
 	for start, n := 0, 0; start < len(out); start += n {
-		n = sqldb.Chunk(len(out) - start)
+		n = t.Chunk(len(out) - start)
 		part := out[start : start+n]
 		args = args[:0]
 		for _, c := range part {
