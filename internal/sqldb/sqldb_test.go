@@ -341,3 +341,46 @@ func TestDeferredChangesKeepOrder(t *testing.T) {
 		}
 	})
 }
+
+// Background's work runs beside the writer, again and again, and has ended
+// when Close returns.
+func TestBackground(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db, err := e.open(t.Context(), e.loc(t))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		var mu sync.Mutex
+		calls, closed := 0, false
+		ran := make(chan struct{}, 1)
+		release := db.Hold() // the writer is busy: the work must not wait for it
+		db.Background(time.Millisecond, func(ctx context.Context) {
+			var one int64
+			if _, err := db.QueryRow(ctx, `SELECT 1`, nil, &one); err != nil && ctx.Err() == nil {
+				t.Errorf("QueryRow: %v", err)
+			}
+			mu.Lock()
+			calls++
+			if closed {
+				t.Errorf("background work ran after Close returned")
+			}
+			mu.Unlock()
+			select {
+			case ran <- struct{}{}:
+			default:
+			}
+		})
+		<-ran
+		<-ran
+		release()
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		mu.Lock()
+		closed = true
+		if calls < 2 {
+			t.Errorf("background work ran %d times, want at least 2", calls)
+		}
+		mu.Unlock()
+	})
+}
