@@ -57,6 +57,11 @@ type Dialect struct {
 	// (4 + 2 + 1 rows). Off (SQLite, in process): powers of two, which
 	// keep the statement cache small.
 	ExactRows bool
+	// WritableCTE says the engine runs data-modifying statements inside
+	// WITH and joins their RETURNING rows (PostgreSQL): the change log
+	// then bumps the users' heads and inserts their entries in one
+	// statement, one round trip, instead of two.
+	WritableCTE bool
 	// FastConflict is a conflict clause ("OR ROLLBACK" on SQLite) for the
 	// multi-row INSERT and UPDATE statements of batches that run without
 	// savepoints, where any failure reruns the whole batch anyway; it

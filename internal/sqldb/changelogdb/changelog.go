@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"hongyan/internal/changelog"
@@ -168,6 +170,9 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 		}
 	}
 	users = users[:j+1]
+	if t.Dialect().WritableCTE && len(in) <= sqldb.RowsPerInsert {
+		return appendOne(t, in, users)
+	}
 
 	args := make([]any, 0, 2*min(len(users), sqldb.RowsPerInsert))
 	for start, n := 0, 0; start < len(users); start += n {
@@ -226,6 +231,122 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 		if _, err := t.Exec(t.RowsSQL(chgHead, len(part), chgTypes, ""), args...); err != nil {
 			return nil, sqldb.Internal(err)
 		}
+	}
+	return out, nil
+}
+
+// The one statement of appendOne: bump the heads (h), then insert each
+// entry at its user's new head minus the user's entries after it. Each row
+// of v is (user, k, n, kind, conversation, ref, created): the entry is the
+// k-th (from 1) of the user's n in this append.
+const (
+	oneHeadsHead = `WITH h AS (INSERT INTO user_heads (user_id, seq) VALUES `
+	oneHeadsTail = ` ON CONFLICT (user_id) DO UPDATE SET seq = user_heads.seq + excluded.seq RETURNING user_id, seq), v (user_id, k, n, kind, conversation, ref, created) AS (VALUES `
+	oneTail      = `) INSERT INTO changes (user_id, seq, kind, conversation, ref, created)
+		SELECT v.user_id, h.seq - v.n + v.k, v.kind, v.conversation, v.ref, v.created FROM v JOIN h ON h.user_id = v.user_id
+		RETURNING user_id, seq`
+)
+
+// oneSQL returns appendOne's statement for users heads and n entries,
+// built once per pair of counts.
+func oneSQL(users, n int) string {
+	k := [2]int{users, n}
+	if q, ok := oneCache.Load(k); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	p := 1
+	rows := func(count, cols int, typed bool) {
+		for i := range count {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j := range cols {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				if typed {
+					// The types of a VALUES list that is not an
+					// INSERT's are not inferred.
+					fmt.Fprintf(&b, "CAST($%d AS BIGINT)", p)
+				} else {
+					fmt.Fprintf(&b, "$%d", p)
+				}
+				p++
+			}
+			b.WriteString(")")
+		}
+	}
+	b.WriteString(oneHeadsHead)
+	rows(users, 2, false)
+	b.WriteString(oneHeadsTail)
+	rows(n, 7, true)
+	b.WriteString(oneTail)
+	q := b.String()
+	oneCache.Store(k, q)
+	return q
+}
+
+var oneCache sync.Map // [2]int{users, entries} → statement
+
+// appendOne is appendChanges in one statement, for an engine with
+// writable CTEs (Dialect.WritableCTE) and at most RowsPerInsert entries:
+// users are in's distinct users, ascending, with their counts.
+func appendOne(t *sqldb.Tx, in []hongyan.Change, users []userSeq) ([]hongyan.Change, error) {
+	args := make([]any, 0, 2*len(users)+7*len(in))
+	for _, u := range users {
+		args = append(args, u.user, u.count)
+	}
+	out := make([]hongyan.Change, len(in))
+	copy(out, in)
+	created := sqldb.Ms(t.Now())
+	for i := range out {
+		j, _ := slices.BinarySearchFunc(users, int64(out[i].User), byUser)
+		users[j].next++ // k: how many of the user's entries so far
+		c := &out[i]
+		args = append(args, int64(c.User), users[j].next, users[j].count, int64(c.Kind), int64(c.Conversation), c.Ref, created)
+	}
+	rows, err := t.Query(oneSQL(len(users), len(in)), args...)
+	if err != nil {
+		return nil, sqldb.Internal(err)
+	}
+	t.MarkDirty()
+	// Each user's entries got consecutive sequences in the order of in:
+	// the smallest returned is the first's.
+	for i := range users {
+		users[i].next = 0
+	}
+	got := 0
+	for rows.Next() {
+		var user, seq int64
+		if err := rows.Scan(&user, &seq); err != nil {
+			rows.Close()
+			return nil, sqldb.Internal(t.Note(err))
+		}
+		j, ok := slices.BinarySearchFunc(users, user, byUser)
+		if !ok {
+			rows.Close()
+			return nil, sqldb.Internal(t.Note(fmt.Errorf("change returned for unknown user %d", user)))
+		}
+		if users[j].next == 0 || seq < users[j].next {
+			users[j].next = seq
+		}
+		got++
+	}
+	if err := rows.Close(); err != nil {
+		return nil, sqldb.Internal(t.Note(err))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sqldb.Internal(t.Note(err))
+	}
+	if got != len(in) {
+		return nil, sqldb.Internal(t.Note(fmt.Errorf("%d changes returned for %d entries", got, len(in))))
+	}
+	for i := range out {
+		j, _ := slices.BinarySearchFunc(users, int64(out[i].User), byUser)
+		out[i].Seq = users[j].next
+		users[j].next++
 	}
 	return out, nil
 }
