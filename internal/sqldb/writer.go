@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -94,7 +95,8 @@ type writer struct {
 
 	// Owned by the writer goroutine.
 	conn  *sql.Conn
-	stmts map[string]*sql.Stmt
+	stmts map[string]*wstmt
+	uses  int64 // statements run, for wstmt.used
 	tx    Tx
 	combs []combined
 
@@ -140,7 +142,7 @@ func (w *writer) connect(ctx context.Context) error {
 		return Internal(err)
 	}
 	w.conn = c
-	w.stmts = make(map[string]*sql.Stmt)
+	w.stmts = make(map[string]*wstmt)
 	return nil
 }
 
@@ -513,20 +515,54 @@ func (w *writer) execRaw(q string) error {
 	return err
 }
 
+// wstmt is a statement prepared on the writer connection.
+type wstmt struct {
+	*sql.Stmt
+	used int64 // writer.uses when it last ran
+}
+
+// maxStmts bounds the statements prepared on the writer connection: on
+// PostgreSQL each holds server memory for the connection's lifetime, and
+// multi-row statements come in a text per row count (Dialect.ExactRows).
+// Past it, the least recently used half is closed.
+const maxStmts = 512
+
 // stmt returns the writer connection's prepared statement for q, and
 // counts the statement about to run on it.
 func (w *writer) stmt(q string) (*sql.Stmt, error) {
 	w.statements.Add(1)
+	w.uses++
 	if s, ok := w.stmts[q]; ok {
-		return s, nil
+		s.used = w.uses
+		return s.Stmt, nil
+	}
+	if len(w.stmts) >= maxStmts {
+		w.evictStmts()
 	}
 	w.statements.Add(1) // the preparation
 	s, err := w.conn.PrepareContext(context.Background(), q)
 	if err != nil {
 		return nil, err
 	}
-	w.stmts[q] = s
+	w.stmts[q] = &wstmt{Stmt: s, used: w.uses}
 	return s, nil
+}
+
+// evictStmts closes the least recently used half of the writer's
+// statements. None of them has rows open: only the statement run last can.
+func (w *writer) evictStmts() {
+	used := make([]int64, 0, len(w.stmts))
+	for _, s := range w.stmts {
+		used = append(used, s.used)
+	}
+	slices.Sort(used)
+	cut := used[len(used)/2]
+	for q, s := range w.stmts {
+		if s.used < cut {
+			s.Close()
+			delete(w.stmts, q)
+		}
+	}
 }
 
 // Tx is the writer's transaction as an operation sees it. It records

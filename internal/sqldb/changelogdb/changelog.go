@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"hongyan/internal/changelog"
@@ -235,69 +233,31 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 	return out, nil
 }
 
-// The one statement of appendOne: bump the heads (h), then insert each
-// entry at its user's new head minus the user's entries after it. Each row
-// of v is (user, k, n, kind, conversation, ref, created): the entry is the
-// k-th (from 1) of the user's n in this append.
+// The one statement of appendOne. Each row of v is (user, k, n, kind,
+// conversation, ref, created): the entry is the k-th (from 1) of the
+// user's n in this append. h bumps each user's head by n (from the user's
+// row with k = 1), in ascending user order so that concurrent
+// transactions lock heads in one order; each entry goes in at its user's
+// new head minus the user's entries after it. The text depends on the
+// number of entries alone: at most RowsPerInsert statements to prepare.
 const (
-	oneHeadsHead = `WITH h AS (INSERT INTO user_heads (user_id, seq) VALUES `
-	oneHeadsTail = ` ON CONFLICT (user_id) DO UPDATE SET seq = user_heads.seq + excluded.seq RETURNING user_id, seq), v (user_id, k, n, kind, conversation, ref, created) AS (VALUES `
-	oneTail      = `) INSERT INTO changes (user_id, seq, kind, conversation, ref, created)
+	oneHead = `WITH v (user_id, k, n, kind, conversation, ref, created) AS (VALUES `
+	oneTail = `), h AS (INSERT INTO user_heads (user_id, seq) SELECT user_id, n FROM v WHERE k = 1 ORDER BY user_id
+		ON CONFLICT (user_id) DO UPDATE SET seq = user_heads.seq + excluded.seq RETURNING user_id, seq)
+		INSERT INTO changes (user_id, seq, kind, conversation, ref, created)
 		SELECT v.user_id, h.seq - v.n + v.k, v.kind, v.conversation, v.ref, v.created FROM v JOIN h ON h.user_id = v.user_id
 		RETURNING user_id, seq`
 )
 
-// oneSQL returns appendOne's statement for users heads and n entries,
-// built once per pair of counts.
-func oneSQL(users, n int) string {
-	k := [2]int{users, n}
-	if q, ok := oneCache.Load(k); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	p := 1
-	rows := func(count, cols int, typed bool) {
-		for i := range count {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for j := range cols {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				if typed {
-					// The types of a VALUES list that is not an
-					// INSERT's are not inferred.
-					fmt.Fprintf(&b, "CAST($%d AS BIGINT)", p)
-				} else {
-					fmt.Fprintf(&b, "$%d", p)
-				}
-				p++
-			}
-			b.WriteString(")")
-		}
-	}
-	b.WriteString(oneHeadsHead)
-	rows(users, 2, false)
-	b.WriteString(oneHeadsTail)
-	rows(n, 7, true)
-	b.WriteString(oneTail)
-	q := b.String()
-	oneCache.Store(k, q)
-	return q
-}
-
-var oneCache sync.Map // [2]int{users, entries} → statement
+// oneTypes cast every column of v: the types of a VALUES list that is not
+// an INSERT's are not inferred.
+var oneTypes = []string{"BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"}
 
 // appendOne is appendChanges in one statement, for an engine with
 // writable CTEs (Dialect.WritableCTE) and at most RowsPerInsert entries:
 // users are in's distinct users, ascending, with their counts.
 func appendOne(t *sqldb.Tx, in []hongyan.Change, users []userSeq) ([]hongyan.Change, error) {
-	args := make([]any, 0, 2*len(users)+7*len(in))
-	for _, u := range users {
-		args = append(args, u.user, u.count)
-	}
+	args := make([]any, 0, 7*len(in))
 	out := make([]hongyan.Change, len(in))
 	copy(out, in)
 	created := sqldb.Ms(t.Now())
@@ -307,7 +267,7 @@ func appendOne(t *sqldb.Tx, in []hongyan.Change, users []userSeq) ([]hongyan.Cha
 		c := &out[i]
 		args = append(args, int64(c.User), users[j].next, users[j].count, int64(c.Kind), int64(c.Conversation), c.Ref, created)
 	}
-	rows, err := t.Query(oneSQL(len(users), len(in)), args...)
+	rows, err := t.Query(t.Dialect().RowsSQL(oneHead, len(in), oneTypes, oneTail), args...)
 	if err != nil {
 		return nil, sqldb.Internal(err)
 	}
