@@ -71,8 +71,14 @@ type StepResult struct {
 	ServerCPUMsPerMsg  float64 `json:"server_cpu_ms_per_msg,omitempty"`
 	ServerAllocsPerMsg float64 `json:"server_allocs_per_msg,omitempty"`
 	ClientCPUMsPerMsg  float64 `json:"client_cpu_ms_per_msg,omitempty"`
-	Drained            bool    `json:"drained"` // every send acked and delivered within 30 s of the step's end
-	Flat               bool    `json:"flat"`    // sustained: see flat()
+	// With --admin: the statements the node's main writer sent per
+	// message (BEGIN and COMMIT included; on PostgreSQL each a round trip
+	// made inside the batch's transaction) and the mean operations per
+	// commit.
+	ServerStatementsPerMsg float64 `json:"server_statements_per_msg,omitempty"`
+	ServerOpsPerCommit     float64 `json:"server_ops_per_commit,omitempty"`
+	Drained                bool    `json:"drained"` // every send acked and delivered within 30 s of the step's end
+	Flat                   bool    `json:"flat"`    // sustained: see flat()
 }
 
 // flat reports whether the step was sustained: everything drained, at most
@@ -169,9 +175,9 @@ func (o *openLoop) run(ctx context.Context, senders []sendFunc, log func(string,
 			return out, ctx.Err()
 		}
 		r := o.runStep(ctx, k, rate, senders)
-		log("open loop %s %6.0f msg/s: sent %.0f/s delivered %.0f/s; p50 %.2f p90 %.2f p99 %.2f max %.2f ms (halves p99 %.2f → %.2f); ack p99 %.2f ms; late %d of %d (lag p99 %.2f max %.2f ms); errors %d; server %.3f ms CPU and %.1f allocations per message, client %.3f ms CPU; %s",
+		log("open loop %s %6.0f msg/s: sent %.0f/s delivered %.0f/s; p50 %.2f p90 %.2f p99 %.2f max %.2f ms (halves p99 %.2f → %.2f); ack p99 %.2f ms; late %d of %d (lag p99 %.2f max %.2f ms); errors %d; server %.3f ms CPU, %.1f allocations and %.2f writer statements per message (%.1f per commit), client %.3f ms CPU; %s",
 			o.arrival, rate, r.SentPerS, r.DeliveredPerS, r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs, r.FirstP99Ms, r.SecondP99Ms, r.AckP99Ms,
-			r.Late, r.Scheduled, r.LagP99Ms, r.LagMaxMs, r.Errors, r.ServerCPUMsPerMsg, r.ServerAllocsPerMsg, r.ClientCPUMsPerMsg, map[bool]string{true: "flat", false: "NOT sustained"}[r.Flat])
+			r.Late, r.Scheduled, r.LagP99Ms, r.LagMaxMs, r.Errors, r.ServerCPUMsPerMsg, r.ServerAllocsPerMsg, r.ServerStatementsPerMsg, r.ServerOpsPerCommit, r.ClientCPUMsPerMsg, map[bool]string{true: "flat", false: "NOT sustained"}[r.Flat])
 		out = append(out, r)
 		if !r.Drained || (o.stopAfter > 0 && r.P99Ms > float64(o.stopAfter)/1e6) {
 			log("open loop: stopping after %.0f msg/s (p99 %.0f ms, drained %v)", rate, r.P99Ms, r.Drained)
@@ -292,6 +298,12 @@ func (o *openLoop) runStep(ctx context.Context, k int, rate float64, senders []s
 			r.ServerCPUMsPerMsg = (after.serverCPU - before.serverCPU) * 1e3 / n
 			r.ServerAllocsPerMsg = (after.mallocs - before.mallocs) / n
 		}
+		if before.store && after.store {
+			r.ServerStatementsPerMsg = (after.statements - before.statements) / n
+			if b := after.batches - before.batches; b > 0 {
+				r.ServerOpsPerCommit = (after.ops - before.ops) / b
+			}
+		}
 	}
 	r.Flat = r.flat(o.p99Limit)
 	return r
@@ -302,7 +314,10 @@ func (o *openLoop) runStep(ctx context.Context, k int, rate float64, senders []s
 type costs struct {
 	ok                 bool
 	serverCPU, mallocs float64
-	clientCPU          float64
+	// The main writer's counters (store: when the node exports them).
+	store                    bool
+	statements, batches, ops float64
+	clientCPU                float64
 }
 
 func (o *openLoop) cost(ctx context.Context) costs {
@@ -333,6 +348,12 @@ func (o *openLoop) cost(ctx context.Context) costs {
 			c.serverCPU, cpu = v, true
 		case "go_memstats_mallocs_total":
 			c.mallocs, mallocs = v, true
+		case `hongyan_store_statements_total{writer="main"}`:
+			c.statements, c.store = v, true
+		case `hongyan_store_batches_total{writer="main"}`:
+			c.batches = v
+		case `hongyan_store_ops_total{writer="main"}`:
+			c.ops = v
 		}
 	}
 	c.ok = cpu && mallocs

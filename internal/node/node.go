@@ -474,6 +474,8 @@ func observeStore(db *stores.DB, reg prometheus.Registerer) {
 				func() float64 { return float64(w.stats().Ops) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hongyan_store_retries_total", Help: "Write batches run again (a failed operation, a serialization failure or a deadlock), by writer.", ConstLabels: labels},
 				func() float64 { return float64(w.stats().Retries) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hongyan_store_statements_total", Help: "Statements the writer sent (BEGIN, COMMIT and preparations included; on PostgreSQL each a network round trip), by writer.", ConstLabels: labels},
+				func() float64 { return float64(w.stats().Statements) }),
 		)
 	}
 	db.ObserveCommits(func(n int, d time.Duration) {

@@ -36,6 +36,10 @@ var Dialect = sqldb.Dialect{
 	IsUnique:          func(err error) bool { return sqlState(err) == "23505" },
 	IsRetryable:       isRetryable,
 	IsBusy:            func(err error) bool { return sqlState(err) == "55P03" }, // lock_not_available
+	// A statement is a round trip: one per kind and batch, whatever its
+	// number of rows.
+	ExactRows:   true,
+	WritableCTE: true,
 	// An arbitrary constant key: "hongyan migrate". Migrating may wait
 	// for another node's migration as long as it takes.
 	Lock: "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(7236102938475610)",

@@ -49,6 +49,19 @@ type Dialect struct {
 	// parameter's name up in a linear list when binding, which costs
 	// quadratic time in statements with hundreds of parameters.
 	AnonymousParams bool
+	// ExactRows makes the writer's multi-row statements (Tx.Chunk) take
+	// any number of rows up to RowsPerInsert, each count a statement text
+	// of its own, prepared once per connection: on PostgreSQL a statement
+	// is a network round trip made while the batch holds its transaction,
+	// so a batch of 7 messages is worth one statement per kind, not three
+	// (4 + 2 + 1 rows). Off (SQLite, in process): powers of two, which
+	// keep the statement cache small.
+	ExactRows bool
+	// WritableCTE says the engine runs data-modifying statements inside
+	// WITH and joins their RETURNING rows (PostgreSQL): the change log
+	// then bumps the users' heads and inserts their entries in one
+	// statement, one round trip, instead of two.
+	WritableCTE bool
 	// FastConflict is a conflict clause ("OR ROLLBACK" on SQLite) for the
 	// multi-row INSERT and UPDATE statements of batches that run without
 	// savepoints, where any failure reruns the whole batch anyway; it
@@ -115,6 +128,11 @@ type DB struct {
 
 	jobsMu sync.Mutex
 	jobs   map[string]bool // Exclusive's names running in this process
+
+	// Background's goroutines: closed quit stops them, and Close waits.
+	quit     chan struct{}
+	quitOnce sync.Once
+	bg       sync.WaitGroup
 }
 
 // New starts the writer on write (which it keeps one connection of for as
@@ -142,7 +160,7 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, opts Options) (*DB
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{read: read, write: write, d: d, opts: opts, w: w, stmts: make(map[string]*sql.Stmt)}
+	db := &DB{read: read, write: write, d: d, opts: opts, w: w, stmts: make(map[string]*sql.Stmt), quit: make(chan struct{})}
 	if opts.OnClose != nil {
 		db.close = append(db.close, opts.OnClose)
 	}
@@ -156,6 +174,8 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, opts Options) (*DB
 // Close stops the writer (operations still queued fail with
 // hongyan.CodeUnavailable) and closes the connection pools.
 func (db *DB) Close() error {
+	db.quitOnce.Do(func() { close(db.quit) })
+	db.bg.Wait()
 	db.serialMu.Lock()
 	if db.serial != nil {
 		db.serial.stop()
@@ -173,6 +193,33 @@ func (db *DB) Close() error {
 		errs = append(errs, f())
 	}
 	return errors.Join(errs...)
+}
+
+// Background runs fn every interval, on the read pool and beside the
+// writer, until Close: upkeep that must not hold up the writer's batches
+// (see chatdb's search index on PostgreSQL). fn gets a context that ends at
+// Close; its errors are its own to report or drop.
+func (db *DB) Background(every time.Duration, fn func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db.bg.Add(2)
+	go func() {
+		defer db.bg.Done()
+		<-db.quit
+		cancel()
+	}()
+	go func() {
+		defer db.bg.Done()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				fn(ctx)
+			}
+		}
+	}()
 }
 
 // Ping reports whether the database can serve: the DB is open and a read
@@ -197,6 +244,10 @@ type Stats struct {
 	Batches int64 // transactions committed
 	Ops     int64 // write operations that ran in committed transactions
 	Retries int64 // batches run again (after a failed operation or a retryable error)
+	// Statements counts the statements the writer sent, preparations,
+	// BEGIN and COMMIT included, committed or not: on PostgreSQL each is a
+	// network round trip.
+	Statements int64
 }
 
 // ObserveCommits makes the writer call fn after each commit with the
@@ -208,6 +259,10 @@ func (db *DB) ObserveCommits(fn func(ops int, commit time.Duration)) {
 
 // Stats returns the writer's counters.
 func (db *DB) Stats() Stats { return db.w.stats() }
+
+// Queued returns how many write operations wait for the writer (not
+// counting the batch it is running).
+func (db *DB) Queued() int { return len(db.w.ch) }
 
 // SerializableStats returns the counters of WriteSerializable's writer
 // (zero before its first use, and on engines without one).

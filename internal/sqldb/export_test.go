@@ -19,6 +19,3 @@ func (db *DB) Hold() (release func()) {
 	<-held
 	return func() { close(rel) }
 }
-
-// Queued returns how many write operations wait for the writer.
-func (db *DB) Queued() int { return len(db.w.ch) }

@@ -18,6 +18,7 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/postgres"
 	"hongyan/internal/postgres/pgtest"
+	"hongyan/internal/sqldb"
 	"hongyan/internal/sqldb/stores"
 	"hongyan/internal/sqlite"
 )
@@ -338,6 +339,88 @@ func TestDeferredChangesKeepOrder(t *testing.T) {
 			if want := []int64{1, 2, 3}; !slices.Equal(refs, want) {
 				t.Errorf("user %d's log lists group positions %v, want %v", u, refs, want)
 			}
+		}
+	})
+}
+
+// Background's work runs beside the writer, again and again, and has ended
+// when Close returns.
+func TestBackground(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db, err := e.open(t.Context(), e.loc(t))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		var mu sync.Mutex
+		calls, closed := 0, false
+		ran := make(chan struct{}, 1)
+		release := db.Hold() // the writer is busy: the work must not wait for it
+		db.Background(time.Millisecond, func(ctx context.Context) {
+			var one int64
+			if _, err := db.QueryRow(ctx, `SELECT 1`, nil, &one); err != nil && ctx.Err() == nil {
+				t.Errorf("QueryRow: %v", err)
+			}
+			mu.Lock()
+			calls++
+			if closed {
+				t.Errorf("background work ran after Close returned")
+			}
+			mu.Unlock()
+			select {
+			case ran <- struct{}{}:
+			default:
+			}
+		})
+		<-ran
+		<-ran
+		release()
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		mu.Lock()
+		closed = true
+		if calls < 2 {
+			t.Errorf("background work ran %d times, want at least 2", calls)
+		}
+		mu.Unlock()
+	})
+}
+
+// The writer keeps a bounded number of prepared statements: past the
+// bound, the least recently used are closed and prepared again when next
+// run (a preparation counts as a statement).
+func TestWriterStatementsBounded(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db := mustOpen(t, e, e.loc(t))
+		// cost runs the i-th distinct statement in a write of its own and
+		// returns the statements the write took.
+		cost := func(i int) int64 {
+			t.Helper()
+			before := db.Stats().Statements
+			var got int64
+			if err := db.Write(t.Context(), func(tx *sqldb.Tx) error {
+				_, err := tx.Read(fmt.Sprintf(`SELECT CAST($1 AS BIGINT) + %d`, i), []any{int64(1)}, &got)
+				return err
+			}); err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			if want := int64(i + 1); got != want {
+				t.Fatalf("statement %d returned %d, want %d", i, got, want)
+			}
+			return db.Stats().Statements - before
+		}
+		cost(0)
+		if got, want := cost(0), int64(3); got != want { // BEGIN, the statement, COMMIT
+			t.Fatalf("a write of a prepared statement took %d statements, want %d", got, want)
+		}
+		for i := 1; i <= 600; i++ {
+			cost(i)
+		}
+		if got, want := cost(600), int64(3); got != want {
+			t.Errorf("the statement run last took %d statements, want %d (still prepared)", got, want)
+		}
+		if got, want := cost(0), int64(4); got != want {
+			t.Errorf("the statement run first took %d statements, want %d (closed, prepared again)", got, want)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -94,7 +95,8 @@ type writer struct {
 
 	// Owned by the writer goroutine.
 	conn  *sql.Conn
-	stmts map[string]*sql.Stmt
+	stmts map[string]*wstmt
+	uses  int64 // statements run, for wstmt.used
 	tx    Tx
 	combs []combined
 
@@ -102,9 +104,13 @@ type writer struct {
 	changes atomic.Pointer[ChangeAppender]
 
 	batches, ops, retries atomic.Int64
-	lastCommit            time.Duration // owned by the writer goroutine
-	ackedEarly            bool          // owned by the writer goroutine; Options.UnsafeAckBeforeCommit
-	observer              atomic.Pointer[func(ops int, commit time.Duration)]
+	// statements counts the statements sent on the writer connection
+	// (preparations, BEGIN and COMMIT included): on PostgreSQL each is a
+	// network round trip made while the batch holds its transaction.
+	statements atomic.Int64
+	lastCommit time.Duration // owned by the writer goroutine
+	ackedEarly bool          // owned by the writer goroutine; Options.UnsafeAckBeforeCommit
+	observer   atomic.Pointer[func(ops int, commit time.Duration)]
 }
 
 func newWriter(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*writer, error) {
@@ -126,7 +132,7 @@ func newWriter(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*write
 }
 
 func (w *writer) stats() Stats {
-	return Stats{Batches: w.batches.Load(), Ops: w.ops.Load(), Retries: w.retries.Load()}
+	return Stats{Batches: w.batches.Load(), Ops: w.ops.Load(), Retries: w.retries.Load(), Statements: w.statements.Load()}
 }
 
 // connect takes the writer's connection from the pool.
@@ -136,7 +142,7 @@ func (w *writer) connect(ctx context.Context) error {
 		return Internal(err)
 	}
 	w.conn = c
-	w.stmts = make(map[string]*sql.Stmt)
+	w.stmts = make(map[string]*wstmt)
 	return nil
 }
 
@@ -509,17 +515,54 @@ func (w *writer) execRaw(q string) error {
 	return err
 }
 
-// stmt returns the writer connection's prepared statement for q.
+// wstmt is a statement prepared on the writer connection.
+type wstmt struct {
+	*sql.Stmt
+	used int64 // writer.uses when it last ran
+}
+
+// maxStmts bounds the statements prepared on the writer connection: on
+// PostgreSQL each holds server memory for the connection's lifetime, and
+// multi-row statements come in a text per row count (Dialect.ExactRows).
+// Past it, the least recently used half is closed.
+const maxStmts = 512
+
+// stmt returns the writer connection's prepared statement for q, and
+// counts the statement about to run on it.
 func (w *writer) stmt(q string) (*sql.Stmt, error) {
+	w.statements.Add(1)
+	w.uses++
 	if s, ok := w.stmts[q]; ok {
-		return s, nil
+		s.used = w.uses
+		return s.Stmt, nil
 	}
+	if len(w.stmts) >= maxStmts {
+		w.evictStmts()
+	}
+	w.statements.Add(1) // the preparation
 	s, err := w.conn.PrepareContext(context.Background(), q)
 	if err != nil {
 		return nil, err
 	}
-	w.stmts[q] = s
+	w.stmts[q] = &wstmt{Stmt: s, used: w.uses}
 	return s, nil
+}
+
+// evictStmts closes the least recently used half of the writer's
+// statements. None of them has rows open: only the statement run last can.
+func (w *writer) evictStmts() {
+	used := make([]int64, 0, len(w.stmts))
+	for _, s := range w.stmts {
+		used = append(used, s.used)
+	}
+	slices.Sort(used)
+	cut := used[len(used)/2]
+	for q, s := range w.stmts {
+		if s.used < cut {
+			s.Close()
+			delete(w.stmts, q)
+		}
+	}
 }
 
 // Tx is the writer's transaction as an operation sees it. It records
@@ -721,6 +764,16 @@ func (t *Tx) Now() time.Time { return t.now }
 
 // Dialect is the engine's dialect.
 func (t *Tx) Dialect() Dialect { return t.w.d }
+
+// Chunk returns how many of remaining rows the writer's next multi-row
+// statement takes: up to RowsPerInsert, all of them where the dialect has
+// ExactRows, else the largest power of two not above them (see Chunk).
+func (t *Tx) Chunk(remaining int) int {
+	if t.w.d.ExactRows {
+		return min(remaining, RowsPerInsert)
+	}
+	return Chunk(remaining)
+}
 
 // RowsSQL is Dialect.RowsSQL for a statement of the writer. In fast mode
 // (no savepoints: any failed statement makes the writer roll the whole

@@ -168,10 +168,13 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 		}
 	}
 	users = users[:j+1]
+	if t.Dialect().WritableCTE && len(in) <= sqldb.RowsPerInsert {
+		return appendOne(t, in, users)
+	}
 
 	args := make([]any, 0, 2*min(len(users), sqldb.RowsPerInsert))
 	for start, n := 0, 0; start < len(users); start += n {
-		n = sqldb.Chunk(len(users) - start)
+		n = t.Chunk(len(users) - start)
 		part := users[start : start+n]
 		args = args[:0]
 		for _, u := range part {
@@ -217,7 +220,7 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 	created := sqldb.Ms(t.Now())
 	args = make([]any, 0, 6*min(len(out), sqldb.RowsPerInsert))
 	for start, n := 0, 0; start < len(out); start += n {
-		n = sqldb.Chunk(len(out) - start)
+		n = t.Chunk(len(out) - start)
 		part := out[start : start+n]
 		args = args[:0]
 		for _, c := range part {
@@ -226,6 +229,84 @@ func appendChanges(t *sqldb.Tx, in []hongyan.Change) ([]hongyan.Change, error) {
 		if _, err := t.Exec(t.RowsSQL(chgHead, len(part), chgTypes, ""), args...); err != nil {
 			return nil, sqldb.Internal(err)
 		}
+	}
+	return out, nil
+}
+
+// The one statement of appendOne. Each row of v is (user, k, n, kind,
+// conversation, ref, created): the entry is the k-th (from 1) of the
+// user's n in this append. h bumps each user's head by n (from the user's
+// row with k = 1), in ascending user order so that concurrent
+// transactions lock heads in one order; each entry goes in at its user's
+// new head minus the user's entries after it. The text depends on the
+// number of entries alone: at most RowsPerInsert statements to prepare.
+const (
+	oneHead = `WITH v (user_id, k, n, kind, conversation, ref, created) AS (VALUES `
+	oneTail = `), h AS (INSERT INTO user_heads (user_id, seq) SELECT user_id, n FROM v WHERE k = 1 ORDER BY user_id
+		ON CONFLICT (user_id) DO UPDATE SET seq = user_heads.seq + excluded.seq RETURNING user_id, seq)
+		INSERT INTO changes (user_id, seq, kind, conversation, ref, created)
+		SELECT v.user_id, h.seq - v.n + v.k, v.kind, v.conversation, v.ref, v.created FROM v JOIN h ON h.user_id = v.user_id
+		RETURNING user_id, seq`
+)
+
+// oneTypes cast every column of v: the types of a VALUES list that is not
+// an INSERT's are not inferred.
+var oneTypes = []string{"BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"}
+
+// appendOne is appendChanges in one statement, for an engine with
+// writable CTEs (Dialect.WritableCTE) and at most RowsPerInsert entries:
+// users are in's distinct users, ascending, with their counts.
+func appendOne(t *sqldb.Tx, in []hongyan.Change, users []userSeq) ([]hongyan.Change, error) {
+	args := make([]any, 0, 7*len(in))
+	out := make([]hongyan.Change, len(in))
+	copy(out, in)
+	created := sqldb.Ms(t.Now())
+	for i := range out {
+		j, _ := slices.BinarySearchFunc(users, int64(out[i].User), byUser)
+		users[j].next++ // k: how many of the user's entries so far
+		c := &out[i]
+		args = append(args, int64(c.User), users[j].next, users[j].count, int64(c.Kind), int64(c.Conversation), c.Ref, created)
+	}
+	rows, err := t.Query(t.Dialect().RowsSQL(oneHead, len(in), oneTypes, oneTail), args...)
+	if err != nil {
+		return nil, sqldb.Internal(err)
+	}
+	t.MarkDirty()
+	// Each user's entries got consecutive sequences in the order of in:
+	// the smallest returned is the first's.
+	for i := range users {
+		users[i].next = 0
+	}
+	got := 0
+	for rows.Next() {
+		var user, seq int64
+		if err := rows.Scan(&user, &seq); err != nil {
+			rows.Close()
+			return nil, sqldb.Internal(t.Note(err))
+		}
+		j, ok := slices.BinarySearchFunc(users, user, byUser)
+		if !ok {
+			rows.Close()
+			return nil, sqldb.Internal(t.Note(fmt.Errorf("change returned for unknown user %d", user)))
+		}
+		if users[j].next == 0 || seq < users[j].next {
+			users[j].next = seq
+		}
+		got++
+	}
+	if err := rows.Close(); err != nil {
+		return nil, sqldb.Internal(t.Note(err))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sqldb.Internal(t.Note(err))
+	}
+	if got != len(in) {
+		return nil, sqldb.Internal(t.Note(fmt.Errorf("%d changes returned for %d entries", got, len(in))))
+	}
+	for i := range out {
+		j, _ := slices.BinarySearchFunc(users, int64(out[i].User), byUser)
+		out[i].Seq = users[j].next
+		users[j].next++
 	}
 	return out, nil
 }

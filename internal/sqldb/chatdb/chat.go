@@ -238,7 +238,7 @@ func runAppends(t *sqldb.Tx, apps []*appendOp) error {
 	}
 	args := make([]any, 0, 9*sqldb.RowsPerInsert)
 	for start, n := 0, 0; start < len(lookup); start += n {
-		n = sqldb.Chunk(len(lookup) - start)
+		n = t.Chunk(len(lookup) - start)
 		part := lookup[start : start+n]
 		args = args[:0]
 		for _, a := range part {
@@ -336,7 +336,7 @@ func appendFresh(t *sqldb.Tx, fresh []*appendOp, args []any) error {
 		return t.Note(rows.Err())
 	}
 	for start, n := 0, 0; start < len(order); start += n {
-		n = sqldb.Chunk(len(order) - start)
+		n = t.Chunk(len(order) - start)
 		part := order[start : start+n]
 		args = args[:0]
 		for _, i := range part {
@@ -353,7 +353,7 @@ func appendFresh(t *sqldb.Tx, fresh []*appendOp, args []any) error {
 		}
 	}
 	for start, n := 0, 0; start < len(missing); start += n {
-		n = sqldb.Chunk(len(missing) - start)
+		n = t.Chunk(len(missing) - start)
 		part := missing[start : start+n]
 		args = args[:0]
 		for _, i := range part {
@@ -377,7 +377,7 @@ func appendFresh(t *sqldb.Tx, fresh []*appendOp, args []any) error {
 
 	// The messages themselves.
 	for start, n := 0, 0; start < len(fresh); start += n {
-		n = sqldb.Chunk(len(fresh) - start)
+		n = t.Chunk(len(fresh) - start)
 		part := fresh[start : start+n]
 		args = args[:0]
 		for _, a := range part {

@@ -28,7 +28,7 @@ func indexMedia(t *sqldb.Tx, ms ...chat.Message) error {
 		}
 	}
 	for rows := len(args) / 3; rows > 0; {
-		n := sqldb.Chunk(rows)
+		n := t.Chunk(rows)
 		if _, err := t.Exec(t.RowsSQL(mediaHead, n, mediaTypes, ""), args[:3*n]...); err != nil {
 			return sqldb.Internal(err)
 		}
