@@ -134,6 +134,9 @@ type Outgoing struct {
 	// screened: the Screener has seen this content already (a broadcast
 	// is screened once, not per recipient).
 	screened bool
+	// flagged: the Screener flagged this content and let it through
+	// (with screened).
+	flagged bool
 	// posted: the server posts it for another feature (a call record, a
 	// money card, an app card): the send limit does not apply.
 	posted bool
@@ -183,9 +186,11 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 		nm.A, nm.B = min(c.User, o.Peer), max(c.User, o.Peer)
 		notify = members(Conversation{A: nm.A, B: nm.B})
 	}
-	if err := s.screen(ctx, c.User, o); err != nil {
+	flagged, err := s.screen(ctx, c.User, o)
+	if err != nil {
 		return Message{}, err
 	}
+	nm.Message.Spam = flagged
 	if o.content == nil {
 		if err := s.fill(ctx, c, o, &nm); err != nil {
 			return Message{}, err
