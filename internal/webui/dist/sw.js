@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "dcbd1e92e3e6ece9";
-const SHELL = ["/","/assets/admin-BohdJ4Yt.js","/assets/decode-ZjkDR2x9.js","/assets/index-BH8dchWs.js","/assets/index-C2SL7sjp.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "2703adfbe0662de5";
+const SHELL = ["/","/assets/admin-B0v0JqcZ.js","/assets/decode-ZjkDR2x9.js","/assets/index-CQPsVqoG.css","/assets/index-DCHq_56Y.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {
