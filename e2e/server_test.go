@@ -95,7 +95,7 @@ func startServerEnv(t *testing.T, data, addr string, env []string) *server {
 	cmd.Env = append(os.Environ(),
 		// The tests register and log in more often than a person would.
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
-		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn")
+		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LIMITS_SENDS_PER_MINUTE=0", "HONGYAN_LOG_LEVEL=warn")
 	if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "HONGYAN_STORAGE_DRIVER=") }) {
 		cmd.Env = append(cmd.Env, storageEnv(t, data)...)
 	}

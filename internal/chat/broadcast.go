@@ -51,10 +51,11 @@ func (s *Service) Broadcast(ctx context.Context, c hongyan.Caller, peers []hongy
 	}
 	// Screened once for all: a broadcast is one message to one's own
 	// contacts, not the same message to many chats.
-	if err := s.screen(ctx, c.User, Outgoing{Kind: o.Kind, Text: o.Text, URL: o.URL, content: o.content}); err != nil {
+	flagged, err := s.screen(ctx, c.User, Outgoing{Kind: o.Kind, Text: o.Text, URL: o.URL, content: o.content})
+	if err != nil {
 		return nil, err
 	}
-	o.screened = true
+	o.screened, o.flagged = true, flagged
 	results := make([]BroadcastResult, len(peers))
 	// Sends run side by side so that they share group commits.
 	sem := make(chan struct{}, 16)

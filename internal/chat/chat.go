@@ -69,6 +69,10 @@ type Message struct {
 	Notice   *Notice        `json:",omitempty"`
 	// Quote is the message this one replies to.
 	Quote *Quote `json:",omitempty"`
+	// Spam: the spam screener flagged the message and let it through
+	// (spam.action = "report"); recipients are warned. A recall drops it
+	// with the content.
+	Spam bool `json:",omitempty"`
 }
 
 // Media is an uploaded file a message carries, as the media feature

@@ -43,14 +43,15 @@ type body struct {
 	Money      *Money           `json:"money,omitempty"`
 	App        *AppCard         `json:"app,omitempty"`
 	Call       *CallRecord      `json:"call,omitempty"`
+	Spam       bool             `json:"spam,omitempty"`
 }
 
 // EncodeBody encodes what m carries besides its header and text; nil when
 // it carries nothing else (a plain text message).
 func EncodeBody(m Message) []byte {
-	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote, m.Money, m.App, m.Call}
+	b := body{m.Mentions, m.MentionAll, m.Media, m.Location, m.Card, m.Link, m.History, m.Notice, m.Quote, m.Money, m.App, m.Call, m.Spam}
 	if b.Mentions == nil && !b.MentionAll && b.Media == nil && b.Location == nil && b.Card == 0 &&
-		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil && b.Money == nil && b.App == nil && b.Call == nil {
+		b.Link == nil && b.History == nil && b.Notice == nil && b.Quote == nil && b.Money == nil && b.App == nil && b.Call == nil && !b.Spam {
 		return nil
 	}
 	out, err := json.Marshal(b)
@@ -71,6 +72,7 @@ func DecodeBody(b []byte, m *Message) error {
 	}
 	m.Mentions, m.MentionAll, m.Media, m.Location, m.Card = x.Mentions, x.MentionAll, x.Media, x.Location, x.Card
 	m.Link, m.History, m.Notice, m.Quote, m.Money, m.App, m.Call = x.Link, x.History, x.Notice, x.Quote, x.Money, x.App, x.Call
+	m.Spam = x.Spam
 	return nil
 }
 

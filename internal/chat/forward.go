@@ -142,7 +142,7 @@ func (s *Service) SendSnapshot(ctx context.Context, c hongyan.Caller, snapshot [
 // posts it once.
 func (s *Service) PostCall(ctx context.Context, from, to hongyan.UserID, rec CallRecord) (Message, error) {
 	m := Message{Kind: KindCall, Call: &rec}
-	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to, ClientID: "call:" + strconv.FormatInt(rec.Call, 10), content: &m})
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to, ClientID: "call:" + strconv.FormatInt(rec.Call, 10), content: &m, posted: true})
 }
 
 // PostGroupCall posts a group call's card into group chat group as a
@@ -151,7 +151,7 @@ func (s *Service) PostCall(ctx context.Context, from, to hongyan.UserID, rec Cal
 // once.
 func (s *Service) PostGroupCall(ctx context.Context, from hongyan.UserID, group hongyan.ConversationID, rec CallRecord, key string) (Message, error) {
 	m := Message{Kind: KindCall, Call: &rec}
-	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Group: group, ClientID: "groupcall:" + key, content: &m})
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Group: group, ClientID: "groupcall:" + key, content: &m, posted: true})
 }
 
 // PostMoney posts a transfer or red-packet card into a chat as a message
@@ -164,7 +164,7 @@ func (s *Service) PostMoney(ctx context.Context, from hongyan.UserID, to Target,
 	if money.Packet != 0 {
 		m.Kind, id = KindRedPacket, "wallet:packet:"+strconv.FormatInt(money.Packet, 10)
 	}
-	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: id, content: &m})
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Peer: to.Peer, Group: to.Group, ClientID: id, content: &m, posted: true})
 }
 
 // PostAppCard posts a group app's card into group chat group as a message
@@ -173,5 +173,5 @@ func (s *Service) PostMoney(ctx context.Context, from hongyan.UserID, to Target,
 // object, and for a reminder its time), so posting it again posts it once.
 func (s *Service) PostAppCard(ctx context.Context, from hongyan.UserID, group hongyan.ConversationID, card AppCard, title, key string, mentions []hongyan.UserID) (Message, error) {
 	m := Message{Kind: KindAppCard, Text: title, App: &card}
-	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Group: group, ClientID: "app:" + key, Mentions: mentions, content: &m})
+	return s.Send(ctx, hongyan.Caller{User: from}, Outgoing{Group: group, ClientID: "app:" + key, Mentions: mentions, content: &m, posted: true})
 }

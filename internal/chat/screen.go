@@ -23,15 +23,17 @@ type Screened struct {
 
 // Screener looks at each message before it is committed (spam and scam
 // detection, which the node fills). An error refuses the message and
-// nothing is stored; nil lets it through.
+// nothing is stored; nil lets it through, with flagged set when it looks
+// like spam all the same (then the message carries Message.Spam, and its
+// recipients are warned).
 type Screener interface {
-	ScreenMessage(ctx context.Context, m Screened) error
+	ScreenMessage(ctx context.Context, m Screened) (flagged bool, err error)
 }
 
 // screen asks the Screener, if there is one, about o from sender.
-func (s *Service) screen(ctx context.Context, sender hongyan.UserID, o Outgoing) error {
+func (s *Service) screen(ctx context.Context, sender hongyan.UserID, o Outgoing) (bool, error) {
 	if s.x.Screen == nil || o.screened {
-		return nil
+		return o.flagged, nil
 	}
 	m := Screened{Sender: sender, Kind: o.Kind, Text: o.Text, Link: o.URL != ""}
 	if o.content != nil {

@@ -73,14 +73,34 @@ type Service struct {
 	now   func() time.Time
 	// typing limits each user's typing notices.
 	typing *hongyan.Limiter
+	// sends limits each user's messages (not those the server posts for
+	// another feature); sendRate is its rate, for UseLimiters.
+	sends    hongyan.RateLimiter
+	sendRate hongyan.Rate
 	// mods says who may remove others' messages in groups.
 	mods Moderators
 }
 
 // New returns a Service.
 func New(store Store, rel Relations, pub hongyan.Publisher) *Service {
-	return &Service{store: store, rel: rel, pub: pub, now: time.Now, typing: hongyan.NewLimiter(DefaultTypingRate)}
+	return &Service{store: store, rel: rel, pub: pub, now: time.Now, typing: hongyan.NewLimiter(DefaultTypingRate), sends: hongyan.NewLimiter(hongyan.Rate{})}
 }
+
+// LimitSends sets how many messages a user may send (the zero Rate, the
+// default: no limit), counted in this process's memory; call it before
+// use, and before UseLimiters.
+func (s *Service) LimitSends(r hongyan.Rate) { s.sendRate, s.sends = r, hongyan.NewLimiter(r) }
+
+// UseLimiters counts the send limit with mk (a limit that holds across
+// the nodes of a cluster), through leased quotas (hongyan.Lease): a node
+// asks the shared limiter once per chunk of a user's messages, not once
+// per message.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.sends = hongyan.Lease(mk("chat.send", s.sendRate), s.sendRate)
+}
+
+// errSendLimited refuses a message over the send limit.
+var errSendLimited = hongyan.Errorf(hongyan.CodeRateLimited, "too many messages in a short time; wait a moment and send again")
 
 // DefaultTypingRate is how many typing notices a user may send.
 var DefaultTypingRate = hongyan.Rate{N: 60, Per: time.Minute}
@@ -114,6 +134,12 @@ type Outgoing struct {
 	// screened: the Screener has seen this content already (a broadcast
 	// is screened once, not per recipient).
 	screened bool
+	// flagged: the Screener flagged this content and let it through
+	// (with screened).
+	flagged bool
+	// posted: the server posts it for another feature (a call record, a
+	// money card, an app card): the send limit does not apply.
+	posted bool
 }
 
 // Send commits a message and returns it once it is durable. A retry with
@@ -133,6 +159,11 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 		return Message{}, hongyan.Errorf(hongyan.CodeInvalid, "mentions are for group chats")
 	}
 	m := Message{Sender: c.User, SenderDevice: c.Device, ClientID: o.ClientID, Time: s.now()}
+	if !o.posted {
+		if err := hongyan.Limit(ctx, s.sends, strconv.FormatInt(int64(c.User), 10), m.Time, errSendLimited); err != nil {
+			return Message{}, err
+		}
+	}
 	if o.content != nil {
 		copyContent(&m, *o.content)
 	} else if err := checkContent(o); err != nil {
@@ -155,9 +186,11 @@ func (s *Service) Send(ctx context.Context, c hongyan.Caller, o Outgoing) (Messa
 		nm.A, nm.B = min(c.User, o.Peer), max(c.User, o.Peer)
 		notify = members(Conversation{A: nm.A, B: nm.B})
 	}
-	if err := s.screen(ctx, c.User, o); err != nil {
+	flagged, err := s.screen(ctx, c.User, o)
+	if err != nil {
 		return Message{}, err
 	}
+	nm.Message.Spam = flagged
 	if o.content == nil {
 		if err := s.fill(ctx, c, o, &nm); err != nil {
 			return Message{}, err

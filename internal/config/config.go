@@ -488,6 +488,16 @@ type Limits struct {
 	OAForumPostsPerMinute   int `toml:"oa_forum_posts_per_minute"`   // posts and replies in official accounts' communities, per user
 	TagBroadcastsPerHour    int `toml:"tag_broadcasts_per_hour"`     // broadcasts to contacts by tag, per user
 	GroupForwardsPerHour    int `toml:"group_forwards_per_hour"`     // groups forwarded to through the Group Guard, per user
+	// SendsPerMinute bounds the messages a user sends (devices, bots and
+	// forwards alike; not the cards the server posts for calls, money
+	// and group apps). In a cluster it is counted through leased quotas:
+	// a node takes 10 of a user's sends from the store at once.
+	SendsPerMinute int `toml:"sends_per_minute"`
+	// UploadsPerHour bounds the media a user uploads (one-request and
+	// resumable uploads alike), UploadMiBPerHour their size in MiB (each
+	// upload counts its size rounded up to a whole MiB).
+	UploadsPerHour   int `toml:"uploads_per_hour"`
+	UploadMiBPerHour int `toml:"upload_mib_per_hour"`
 }
 
 // HTTP tunes the client listener's HTTP server.
@@ -587,6 +597,9 @@ func Default() Config {
 			OAForumPostsPerMinute:   20,
 			TagBroadcastsPerHour:    5,
 			GroupForwardsPerHour:    60,
+			SendsPerMinute:          600,
+			UploadsPerHour:          300,
+			UploadMiBPerHour:        4096,
 		},
 		Gateway: Gateway{
 			MaxFrameBytes:           2 << 20,

@@ -66,6 +66,8 @@ func messagePB(m chat.Message, viewer, peer hongyan.UserID) *pb.Message {
 	}
 	if m.Sender == viewer {
 		out.ClientId = m.ClientID
+	} else {
+		out.SpamWarning = m.Spam
 	}
 	if peer == 0 {
 		out.Group = int64(m.Conversation)

@@ -96,7 +96,10 @@ func NewLimiterSize(r Rate, maxBytes int) *Limiter {
 
 // Allow takes one token from key's bucket at time now and reports whether
 // there was one.
-func (l *Limiter) Allow(key string, now time.Time) bool {
+func (l *Limiter) Allow(key string, now time.Time) bool { return l.allowN(key, now, 1) }
+
+// allowN takes n tokens of key's bucket at now if it has them.
+func (l *Limiter) allowN(key string, now time.Time, n int) bool {
 	if l == nil || l.rate.N <= 0 || l.rate.Per <= 0 {
 		return true
 	}
@@ -122,9 +125,9 @@ func (l *Limiter) Allow(key string, now time.Time) bool {
 		b.tokens = min(float64(l.rate.N), b.tokens+float64(el)*perNs)
 		b.last = t
 	}
-	allowed := b.tokens >= 1
+	allowed := b.tokens >= float64(n)
 	if allowed {
-		b.tokens--
+		b.tokens -= float64(n)
 	}
 	l.m[key] = b
 	return allowed

@@ -115,7 +115,7 @@ func runChaos(ctx context.Context, opt Options) (Result, error) {
 	// a write is visible, which setup could not work with).
 	safeEnv := append(os.Environ(),
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
-		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn",
+		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LIMITS_SENDS_PER_MINUTE=0", "HONGYAN_LOG_LEVEL=warn",
 		"HONGYAN_CONFIG=", "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=0")
 	if opt.Postgres == "" {
 		safeEnv = append(safeEnv, "HONGYAN_STORAGE_DRIVER=sqlite")

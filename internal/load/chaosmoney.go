@@ -151,7 +151,7 @@ func runChaosMoney(ctx context.Context, opt Options) (Result, error) {
 
 	safeEnv := append(os.Environ(),
 		"HONGYAN_LIMITS_REGISTER_PER_MINUTE=0", "HONGYAN_LIMITS_LOGIN_PER_MINUTE=0",
-		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LOG_LEVEL=warn",
+		"HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR=0", "HONGYAN_LIMITS_SENDS_PER_MINUTE=0", "HONGYAN_LOG_LEVEL=warn",
 		"HONGYAN_CONFIG=", "HONGYAN_UNSAFE_ACK_BEFORE_COMMIT=0", envUnsafeWalletIgnoreKeys+"=0", envUnsafeWalletCrashPercent+"=0",
 		// Settle what a crash left between provider and ledger after 2 s,
 		// at each start-up (the periodic run is left to the end, where

@@ -91,6 +91,10 @@ type Config struct {
 	// MaxOpenUploads bounds the resumable uploads one user has open
 	// (0: no limit).
 	MaxOpenUploads int
+	// UploadRate bounds the uploads a user begins, UploadMiBRate their
+	// size in MiB (each rounded up to a whole MiB); the zero Rate: no
+	// limit. Content the server makes (Save) is not counted.
+	UploadRate, UploadMiBRate hongyan.Rate
 	// TempDir holds resumable uploads in progress and content being
 	// checked (default os.TempDir()). It is created when first needed. On
 	// the same file system as the blob store, finished files can be moved

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ type Service struct {
 
 	decoding *semaphore.Weighted // bounds the memory of images being decoded
 	locks    keyedMutex          // one writer per resumable upload
+	// uploads and uploadMiB limit each user's uploads and their size in
+	// MiB (Config.UploadRate, UploadMiBRate).
+	uploads, uploadMiB hongyan.RateLimiter
 }
 
 // New returns a Service keeping records in store and content in blobs.
@@ -60,7 +64,47 @@ func New(store Store, blobs BlobStore, readers Readers, cfg Config) *Service {
 	return &Service{
 		store: store, blobs: blobs, readers: readers, cfg: cfg, now: cfg.Now,
 		decoding: semaphore.NewWeighted(cfg.DecodeBytes),
+		uploads:  hongyan.NewLimiter(cfg.UploadRate), uploadMiB: hongyan.NewLimiter(cfg.UploadMiBRate),
 	}
+}
+
+// UseLimiters makes the upload limits with mk (limits that hold across
+// the nodes of a cluster); call it before use.
+func (s *Service) UseLimiters(mk hongyan.Limiters) {
+	s.uploads, s.uploadMiB = mk("media.upload", s.cfg.UploadRate), mk("media.upload_mib", s.cfg.UploadMiBRate)
+}
+
+var (
+	errUploadsLimited = hongyan.Errorf(hongyan.CodeRateLimited, "too many uploads in the last hour; try again later")
+	errUploadMiB      = hongyan.Errorf(hongyan.CodeRateLimited, "too many bytes uploaded in the last hour; try again later")
+)
+
+// limitUpload counts an upload of user's and, when size ≥ 0, its size:
+// nil when both are within the limits.
+func (s *Service) limitUpload(ctx context.Context, user hongyan.UserID, size int64) error {
+	key := strconv.FormatInt(int64(user), 10)
+	now := s.now()
+	if size < 0 {
+		return hongyan.Limit(ctx, s.uploads, key, now, errUploadsLimited)
+	}
+	mib := int((size + 1<<20 - 1) >> 20)
+	if mib == 0 {
+		return nil
+	}
+	var ok bool
+	var err error
+	if q, isQuota := s.uploadMiB.(hongyan.QuotaLimiter); isQuota {
+		ok, err = q.TakeN(ctx, key, now, mib)
+	} else {
+		ok, err = s.uploadMiB.Take(ctx, key, now)
+	}
+	if err != nil {
+		return hongyan.Wrap(err, hongyan.CodeUnavailable, "the rate limit could not be checked; try again")
+	}
+	if !ok {
+		return errUploadMiB
+	}
+	return nil
 }
 
 // Limit returns the largest content class accepts, in bytes (0 for an
@@ -82,7 +126,10 @@ func (s *Service) Put(ctx context.Context, c hongyan.Caller, u Upload, r io.Read
 	if err := s.checkUpload(&u, false); err != nil {
 		return Info{}, err
 	}
-	rec, err := s.put(ctx, c.User, u, r, newID())
+	if err := s.limitUpload(ctx, c.User, -1); err != nil {
+		return Info{}, err
+	}
+	rec, err := s.put(ctx, c.User, u, r, newID(), true)
 	return rec.info(), err
 }
 
@@ -93,15 +140,24 @@ func (s *Service) Save(ctx context.Context, owner hongyan.UserID, class Class, n
 	if err := s.checkUpload(&u, false); err != nil {
 		return Info{}, err
 	}
-	rec, err := s.put(ctx, owner, u, bytes.NewReader(data), newID())
+	rec, err := s.put(ctx, owner, u, bytes.NewReader(data), newID(), false)
 	return rec.info(), err
 }
 
-// put stages r in a temporary file and stores it as media id.
-func (s *Service) put(ctx context.Context, owner hongyan.UserID, u Upload, r io.Reader, id string) (Record, error) {
+// put stages r in a temporary file and stores it as media id; limited:
+// its size counts against owner's upload limit (checked once it is
+// staged: over the limit, nothing is stored).
+func (s *Service) put(ctx context.Context, owner hongyan.UserID, u Upload, r io.Reader, id string, limited bool) (Record, error) {
 	f, size, sum, err := s.stage(r, s.Limit(u.Class), u.Class)
 	if err != nil {
 		return Record{}, err
+	}
+	if limited {
+		if err := s.limitUpload(ctx, owner, size); err != nil {
+			os.Remove(f.Name())
+			f.Close()
+			return Record{}, err
+		}
 	}
 	defer func() {
 		// The file may have been moved into the blob store, and its name
@@ -449,7 +505,7 @@ func (s *Service) poster(ctx context.Context, owner hongyan.UserID, path string)
 		return Record{}, false
 	}
 	u := Upload{Class: ClassImage, Name: "poster.jpg"}
-	rec, err := s.put(ctx, owner, u, bytes.NewReader(data), newID())
+	rec, err := s.put(ctx, owner, u, bytes.NewReader(data), newID(), false)
 	return rec, err == nil
 }
 

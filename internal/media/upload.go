@@ -33,6 +33,12 @@ func (s *Service) StartUpload(ctx context.Context, c hongyan.Caller, u Upload) (
 	if err := s.checkUpload(&u, true); err != nil {
 		return UploadState{}, err
 	}
+	if err := s.limitUpload(ctx, c.User, -1); err != nil {
+		return UploadState{}, err
+	}
+	if err := s.limitUpload(ctx, c.User, u.Size); err != nil {
+		return UploadState{}, err
+	}
 	sess := UploadSession{ID: newID(), Owner: c.User, Upload: u, Created: s.now().UTC().Truncate(time.Millisecond)}
 	if err := s.store.CreateUpload(ctx, sess, s.cfg.MaxOpenUploads); err != nil {
 		return UploadState{}, err

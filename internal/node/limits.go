@@ -5,10 +5,12 @@ import (
 	"time"
 
 	"hongyan/internal/account"
+	"hongyan/internal/chat"
 	"hongyan/internal/config"
 	"hongyan/internal/contact"
 	"hongyan/internal/group"
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 	"hongyan/internal/moments"
 	"hongyan/internal/officialacct"
 	"hongyan/internal/sqldb/stores"
@@ -31,7 +33,11 @@ func sharedLimits(cfg config.Config) bool {
 // across the nodes of a cluster. Typing notices stay in memory: they are
 // cheap, dropped silently when over the limit, and a client that spreads
 // them over N nodes gains nothing worth a database write per keystroke.
-func shareLimits(cfg config.Config, db *stores.DB, a *account.Service, c *contact.Service, g *group.Service, m *moments.Service, o *officialacct.Service) {
+//
+// Message sends are counted through leased quotas (chat.UseLimiters): a
+// node takes a chunk of a user's sends from the store and spends it in
+// memory, so the send path makes no store round trip per message.
+func shareLimits(cfg config.Config, db *stores.DB, a *account.Service, c *contact.Service, g *group.Service, m *moments.Service, o *officialacct.Service, ch *chat.Service, md *media.Service) {
 	if !sharedLimits(cfg) {
 		return
 	}
@@ -41,6 +47,8 @@ func shareLimits(cfg config.Config, db *stores.DB, a *account.Service, c *contac
 	g.UseLimiters(mk)
 	m.UseLimiters(mk)
 	o.UseLimiters(mk)
+	ch.UseLimiters(mk)
+	md.UseLimiters(mk)
 	o.SetForumRate(hongyan.Rate{N: cfg.Limits.OAForumPostsPerMinute, Per: time.Minute})
 }
 

@@ -37,6 +37,8 @@ func newMedia(cfg config.Config, db *stores.DB, readers media.Readers) (*media.S
 		DecodeBytes:     int64(cfg.Media.DecodeBytes),
 		MaxOpenUploads:  cfg.Media.MaxOpenUploads,
 		TempDir:         filepath.Join(dir, "tmp"),
+		UploadRate:      hongyan.Rate{N: cfg.Limits.UploadsPerHour, Per: time.Hour},
+		UploadMiBRate:   hongyan.Rate{N: cfg.Limits.UploadMiBPerHour, Per: time.Hour},
 	}
 	if bin, err := exec.LookPath("ffmpeg"); err == nil {
 		mcfg.Poster = ffmpegPoster(bin)

@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})
 	chats := chat.New(db.Chats(), contacts, pub)
 	chats.LimitTyping(hongyan.Rate{N: cfg.Limits.TypingPerMinute, Per: time.Minute})
+	chats.LimitSends(hongyan.Rate{N: cfg.Limits.SendsPerMinute, Per: time.Minute})
 	groups := group.New(db.Groups(), contacts, accounts, pub, group.Config{
 		MaxMembers: cfg.Groups.MaxMembers, AcceptAbove: cfg.Groups.AcceptAbove, QRTTL: cfg.Groups.QRTTL.Duration,
 		CreateRate: hongyan.Rate{N: cfg.Limits.GroupsPerHour, Per: time.Hour},
@@ -157,7 +158,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	mcfg.FanoutLimit = cfg.Moments.FanoutLimit
 	momentsSvc := moments.New(db.Moments(), momentRelations{contacts}, momentFiles{mediaFiles}, pub, mcfg)
 	readers.moments = momentsSvc
-	shareLimits(cfg, db, accounts, contacts, groups, momentsSvc, oas)
+	shareLimits(cfg, db, accounts, contacts, groups, momentsSvc, oas, chats, mediaFiles)
 	n.wallet, n.pay, err = newWallet(cfg, db, accounts, contacts, groups, chats, pub)
 	if err != nil {
 		db.Close()

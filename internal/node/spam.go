@@ -105,13 +105,13 @@ func (c *createdTimes) putLocked(u hongyan.UserID, t time.Time) {
 	c.cur[u] = t
 }
 
-func (s spamScreen) ScreenMessage(ctx context.Context, m chat.Screened) error {
+func (s spamScreen) ScreenMessage(ctx context.Context, m chat.Screened) (bool, error) {
 	if s.spam.Off() || m.Target == "u:"+strconv.FormatInt(int64(m.Sender), 10) {
-		return nil // notes to oneself (the file-transfer assistant)
+		return false, nil // notes to oneself (the file-transfer assistant)
 	}
-	_, err := s.spam.Check(ctx, spam.Input{Kind: spam.Message, User: m.Sender, Created: s.createdAt(ctx, m.Sender),
+	v, err := s.spam.Check(ctx, spam.Input{Kind: spam.Message, User: m.Sender, Created: s.createdAt(ctx, m.Sender),
 		Target: m.Target, Text: m.Text, Link: m.Link, Image: m.Image, Media: m.Media})
-	return err
+	return v.Spam && err == nil, err
 }
 
 func (s spamScreen) ScreenRequest(ctx context.Context, from, to hongyan.UserID, greeting string, stranger bool) error {

@@ -45,7 +45,7 @@ func TestSpamScreenReadsAccountOnce(t *testing.T) {
 	accounts := &countingAccounts{created: time.Now().Add(-time.Hour)}
 	s := newSpamScreen(spam.New(db.Spam(), spam.LogReporter{}, spam.Config{Action: spam.Hold, NewAccountMedia: 3}), accounts)
 	for i := range 10 {
-		err = s.ScreenMessage(ctx, chat.Screened{Sender: 7, Target: "u:" + strconv.Itoa(i), Text: "photo", Image: true})
+		_, err = s.ScreenMessage(ctx, chat.Screened{Sender: 7, Target: "u:" + strconv.Itoa(i), Text: "photo", Image: true})
 	}
 	if got := accounts.reads.Load(); got != 1 {
 		t.Errorf("account reads for 10 messages of one user: got %d, want 1", got)

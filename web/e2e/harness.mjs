@@ -116,6 +116,8 @@ export async function startServer({ env = {} } = {}) {
         HONGYAN_LIMITS_REGISTER_PER_MINUTE: "0",
         HONGYAN_LIMITS_LOGIN_PER_MINUTE: "0",
         HONGYAN_LIMITS_FRIEND_REQUESTS_PER_HOUR: "0",
+        // Tests seed thousands of messages from one user (load, scroll).
+        HONGYAN_LIMITS_SENDS_PER_MINUTE: "0",
         ...env,
       },
       stdio: ["ignore", "ignore", "pipe"],

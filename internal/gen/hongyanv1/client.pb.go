@@ -8065,7 +8065,12 @@ type Message struct {
 	// Group app cards (groupapp.proto).
 	AppCard *AppCard `protobuf:"bytes,300,opt,name=app_card,json=appCard,proto3" json:"app_card,omitempty"`
 	// Call records: how the call went (call.proto).
-	Call          *CallRecord `protobuf:"bytes,350,opt,name=call,proto3" json:"call,omitempty"`
+	Call *CallRecord `protobuf:"bytes,350,opt,name=call,proto3" json:"call,omitempty"`
+	// Safety (425–449): the spam screener flagged this message and let it
+	// through (spam.action = "report"). Set only for the recipients'
+	// devices, not the sender's; clients show a warning above it. A
+	// recalled message drops it with its content.
+	SpamWarning   bool `protobuf:"varint,425,opt,name=spam_warning,json=spamWarning,proto3" json:"spam_warning,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -8252,6 +8257,13 @@ func (x *Message) GetCall() *CallRecord {
 		return x.Call
 	}
 	return nil
+}
+
+func (x *Message) GetSpamWarning() bool {
+	if x != nil {
+		return x.SpamWarning
+	}
+	return false
 }
 
 // Media is a file on this server: download it from /media/{id}, its
@@ -14104,7 +14116,7 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\n" +
 	"MessageRef\x12\"\n" +
 	"\fconversation\x18\x01 \x01(\x03R\fconversation\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\xec\x05\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\"\x90\x06\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\"\n" +
 	"\fconversation\x18\x02 \x01(\x03R\fconversation\x12\x10\n" +
@@ -14129,7 +14141,8 @@ const file_hongyan_v1_client_proto_rawDesc = "" +
 	"\x05group\x18\x13 \x01(\x03R\x05group\x12+\n" +
 	"\x05money\x18\x14 \x01(\v2\x15.hongyan.v1.MoneyCardR\x05money\x12/\n" +
 	"\bapp_card\x18\xac\x02 \x01(\v2\x13.hongyan.v1.AppCardR\aappCard\x12+\n" +
-	"\x04call\x18\xde\x02 \x01(\v2\x16.hongyan.v1.CallRecordR\x04call\"\xd8\x01\n" +
+	"\x04call\x18\xde\x02 \x01(\v2\x16.hongyan.v1.CallRecordR\x04call\x12\"\n" +
+	"\fspam_warning\x18\xa9\x03 \x01(\bR\vspamWarning\"\xd8\x01\n" +
 	"\x05Media\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +

@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) hongyan.Limiters) {
 	t.Run("KeysAndNames", func(t *testing.T) { testKeysAndNames(t, open(t)) })
 	t.Run("Unlimited", func(t *testing.T) { testUnlimited(t, open(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("TakeN", func(t *testing.T) { testTakeN(t, open(t)) })
+	t.Run("Leased", func(t *testing.T) { testLeased(t, open(t)) })
 }
 
 // RunShared checks what only a shared limiter does: limiters made with
@@ -43,6 +45,30 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b hongyan.Limiters)) {
 	}
 	if want := []bool{true, true, true, true, false, false}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("takes alternating between two nodes: got %v, want %v (one allowance of 4)", got, want)
+	}
+
+	// Leased quotas: each node takes chunks of 4 of one allowance of 10
+	// and spends them locally; alternating, the two nodes get 10 in all
+	// (4 + 4 leased, then 1 + 1 as less than a chunk is left), not 20.
+	r = hongyan.Rate{N: 10, Per: time.Hour}
+	qa, okA := a("test.leased", r).(hongyan.QuotaLimiter)
+	qb, okB := b("test.leased", r).(hongyan.QuotaLimiter)
+	if !okA || !okB {
+		t.Fatalf("a shared limiter is not a hongyan.QuotaLimiter")
+	}
+	na, nb := hongyan.NewLeased(qa, r, 4), hongyan.NewLeased(qb, r, 4)
+	allowed := 0
+	for i := range 30 {
+		l := na
+		if i%2 == 1 {
+			l = nb
+		}
+		if take(t, l, "grace", T0) {
+			allowed++
+		}
+	}
+	if allowed != 10 {
+		t.Errorf("30 takes alternating between two nodes' leases of 4, allowance 10: %d allowed, want 10", allowed)
 	}
 }
 
@@ -147,5 +173,74 @@ func testConcurrent(t *testing.T, mk hongyan.Limiters) {
 	}
 	if got := allowed.Load(); got != 5 {
 		t.Errorf("20 concurrent takes with a burst of 5: %d allowed, want 5", got)
+	}
+}
+
+// quota returns mk's limiter of name and r as a QuotaLimiter, skipping t
+// when it is not one.
+func quota(t *testing.T, mk hongyan.Limiters, name string, r hongyan.Rate) hongyan.QuotaLimiter {
+	t.Helper()
+	q, ok := mk(name, r).(hongyan.QuotaLimiter)
+	if !ok {
+		t.Skip("not a hongyan.QuotaLimiter")
+	}
+	return q
+}
+
+func takeN(t *testing.T, q hongyan.QuotaLimiter, key string, now time.Time, n int) bool {
+	t.Helper()
+	ok, err := q.TakeN(t.Context(), key, now, n)
+	if err != nil {
+		t.Fatalf("TakeN(%q, %v, %d): %v", key, now, n, err)
+	}
+	return ok
+}
+
+func testTakeN(t *testing.T, mk hongyan.Limiters) {
+	q := quota(t, mk, "test.taken", hongyan.Rate{N: 10, Per: time.Minute}) // one back every 6 s
+	if !takeN(t, q, "heidi", T0, 4) || !takeN(t, q, "heidi", T0, 4) {
+		t.Fatalf("two chunks of 4 of 10: refused, want allowed")
+	}
+	// 2 left: a chunk of 4 is refused and takes nothing.
+	if takeN(t, q, "heidi", T0, 4) {
+		t.Errorf("a chunk of 4 with 2 left: allowed, want refused")
+	}
+	if got := takes(t, q, "heidi", T0, 3); got != 2 {
+		t.Errorf("3 single takes after a refused chunk: %d allowed, want 2 (the refused chunk took nothing)", got)
+	}
+	// 12 s later, 2 are back: a chunk of 2 but not of 3.
+	if takeN(t, q, "heidi", T0.Add(12*time.Second), 3) {
+		t.Errorf("a chunk of 3 with 2 back: allowed, want refused")
+	}
+	if !takeN(t, q, "heidi", T0.Add(12*time.Second), 2) {
+		t.Errorf("a chunk of 2 with 2 back: refused, want allowed")
+	}
+	// More than N at once is never allowed; N is, after a long idle.
+	if takeN(t, q, "ivan", T0, 11) {
+		t.Errorf("a chunk of 11 with a burst of 10: allowed, want refused")
+	}
+	if !takeN(t, q, "ivan", T0, 10) {
+		t.Errorf("a chunk of 10 with a burst of 10: refused, want allowed")
+	}
+}
+
+func testLeased(t *testing.T, mk hongyan.Limiters) {
+	r := hongyan.Rate{N: 25, Per: time.Minute}
+	l := hongyan.NewLeased(quota(t, mk, "test.lease", r), r, 10)
+	// One node alone gets exactly the allowance: 10 + 10 leased, then 5
+	// one at a time.
+	if got := takes(t, l, "judy", T0, 40); got != 25 {
+		t.Errorf("40 takes through leases of 10, allowance 25: %d allowed, want 25", got)
+	}
+	// A refused key is refused here until one action is back (2.4 s).
+	if take(t, l, "judy", T0.Add(2*time.Second)) {
+		t.Errorf("take 2 s after the allowance ran out: allowed, want refused")
+	}
+	if !take(t, l, "judy", T0.Add(2400*time.Millisecond)) {
+		t.Errorf("take 2.4 s after the allowance ran out: refused, want allowed")
+	}
+	// Another key has its own allowance.
+	if got := takes(t, l, "ken", T0, 30); got != 25 {
+		t.Errorf("30 takes of another key: %d allowed, want 25", got)
 	}
 }

@@ -50,10 +50,11 @@ type Limiter struct {
 	rate hongyan.Rate
 }
 
-var _ hongyan.RateLimiter = Limiter{}
+var _ hongyan.QuotaLimiter = Limiter{}
 
-// take is the GCRA step: $1 name, $2 key, $3 now, $4 T, $5 (N−1)·T,
-// $6 now + T. A refused action matches no row and returns none.
+// take is the GCRA step for n actions at once: $1 name, $2 key, $3 now,
+// $4 n·T, $5 (N−n)·T, $6 now + n·T. Refused actions match no row and
+// return none.
 const take = `INSERT INTO rate_limits (name, key, tat) VALUES ($1, $2, $6)
 	ON CONFLICT (name, key) DO UPDATE SET tat = (CASE WHEN rate_limits.tat > $3 THEN rate_limits.tat ELSE $3 END) + $4
 	WHERE (CASE WHEN rate_limits.tat > $3 THEN rate_limits.tat ELSE $3 END) - $3 <= $5
@@ -61,8 +62,16 @@ const take = `INSERT INTO rate_limits (name, key, tat) VALUES ($1, $2, $6)
 
 // Take takes one action of key at now.
 func (l Limiter) Take(ctx context.Context, key string, now time.Time) (bool, error) {
+	return l.TakeN(ctx, key, now, 1)
+}
+
+// TakeN takes n actions of key at now, all or none, in one statement.
+func (l Limiter) TakeN(ctx context.Context, key string, now time.Time, n int) (bool, error) {
 	if l.rate.N <= 0 || l.rate.Per <= 0 {
 		return true, nil
+	}
+	if n < 1 || n > l.rate.N {
+		return false, nil
 	}
 	k := []byte(key)
 	if len(k) > hongyan.MaxLimiterKey {
@@ -70,9 +79,9 @@ func (l Limiter) Take(ctx context.Context, key string, now time.Time) (bool, err
 		k = sum[:]
 	}
 	per := max(int64(l.rate.Per/time.Duration(l.rate.N)), 1)
-	tau := per * int64(l.rate.N-1)
+	tau := per * int64(l.rate.N-n)
 	t := now.UnixNano()
-	args := []any{l.name, k, t, per, tau, t + per}
+	args := []any{l.name, k, t, per * int64(n), tau, t + per*int64(n)}
 	var tat int64
 	if l.db.Dialect().Name == "postgres" {
 		// One statement of its own on the pool, outside the node's

@@ -131,3 +131,29 @@ func BenchmarkTake(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLeased: one check of a shared limit through leased quotas of
+// hongyan.DefaultLeaseChunk (a store round trip per 10 actions of a key),
+// over 100 keys, on each engine.
+//
+//	HONGYAN_TEST_POSTGRES=… go test ./internal/sqldb/limitdb -run '^$' -bench Leased -benchtime 2s
+func BenchmarkLeased(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			r := hongyan.Rate{N: 1_000_000, Per: time.Second} // never reached
+			l := hongyan.Lease(limitdb.New(open(b, engine).DB).Limiters("bench", r), r)
+			keys := make([]string, 100)
+			for i := range keys {
+				keys[i] = fmt.Sprint("user:", i)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				if ok, err := l.Take(b.Context(), keys[i%len(keys)], time.Now()); err != nil || !ok {
+					b.Fatalf("Take: %v, %v", ok, err)
+				}
+			}
+		})
+	}
+}

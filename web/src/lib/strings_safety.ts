@@ -1,4 +1,5 @@
-// Deleting one's account (ui/deleteaccount.ts), spread into strings.ts.
+// Deleting one's account (ui/deleteaccount.ts) and the spam warning above
+// a flagged message (ui/chat.ts), spread into strings.ts.
 // zh must have every key of en.
 export const safetyEn = {
   del_title: "Delete account",
@@ -14,6 +15,7 @@ export const safetyEn = {
   del_requested: "Deletion requested.",
   err_r_wallet_not_empty: "Your wallet still holds money: withdraw or spend it first.",
   err_r_held_as_spam: "Held for review: this looks like spam or a scam to the server.",
+  spam_warning: "This message may be spam or a scam. Don't send money or codes.",
 };
 
 export const safetyZh: Record<keyof typeof safetyEn, string> = {
@@ -30,4 +32,5 @@ export const safetyZh: Record<keyof typeof safetyEn, string> = {
   del_requested: "已申请注销。",
   err_r_wallet_not_empty: "钱包里还有余额：请先提现或用完。",
   err_r_held_as_spam: "已暂缓发送：系统判断可能是垃圾信息或诈骗，待审核。",
+  spam_warning: "这条消息可能是垃圾信息或诈骗。不要转账，也不要告诉对方验证码。",
 };

@@ -162,7 +162,14 @@ export function chatView(kind: "user" | "group", who: bigint, at?: bigint): View
         "msg",
         sel,
         h("button", { class: "msg-avatar", attrs: { type: "button", "aria-label": name }, on: { click: () => router.go(m.sender === st.me ? "/me/profile" : `/contacts/${m.sender}`) } }, avatar(name, st.profileOf(m.sender)?.avatar, "s")),
-        h("div", "msg-body", group && !mine ? h("div", "msg-name", name) : null, body),
+        h(
+          "div",
+          "msg-body",
+          group && !mine ? h("div", "msg-name", name) : null,
+          // The server sets spam_warning only for recipients' devices.
+          m.spamWarning && !mine ? h("div", { class: "spam-warning", attrs: { role: "note" } }, t("spam_warning")) : null,
+          body,
+        ),
       ),
     );
   };

@@ -3128,6 +3128,16 @@ export declare type Message = Message$1<"hongyan.v1.Message"> & {
    * @generated from field: hongyan.v1.CallRecord call = 350;
    */
   call?: CallRecord | undefined;
+
+  /**
+   * Safety (425–449): the spam screener flagged this message and let it
+   * through (spam.action = "report"). Set only for the recipients'
+   * devices, not the sender's; clients show a warning above it. A
+   * recalled message drops it with its content.
+   *
+   * @generated from field: bool spam_warning = 425;
+   */
+  spamWarning: boolean;
 };
 
 /**
