@@ -183,6 +183,18 @@ const (
 	bumpHead = `UPDATE conversations SET last_seq = conversations.last_seq + v.column3 FROM (VALUES `
 	bumpTail = `) AS v WHERE conversations.a = v.column1 AND conversations.b = v.column2
 		RETURNING conversations.id, conversations.a, conversations.b, conversations.last_seq`
+	// On PostgreSQL the writers of several nodes bump conversations at
+	// once. An UPDATE joined to its VALUES locks rows in whatever order
+	// its plan visits them (a hash join: the table's), so two batches
+	// that share conversations could each hold one the other waits for —
+	// a deadlock, found only after deadlock_timeout and paid for with a
+	// rerun of both batches. Locking the rows first, sorted by (a, b),
+	// takes them in one order on every node.
+	bumpLockedHead = `WITH v (a, b, n) AS (VALUES `
+	bumpLockedTail = `), l AS MATERIALIZED (SELECT c.id, v.n FROM conversations c JOIN v ON c.a = v.a AND c.b = v.b
+		ORDER BY c.a, c.b FOR UPDATE OF c)
+		UPDATE conversations SET last_seq = conversations.last_seq + l.n FROM l WHERE conversations.id = l.id
+		RETURNING conversations.id, conversations.a, conversations.b, conversations.last_seq`
 
 	createHead = `INSERT INTO conversations (a, b, last_seq) VALUES `
 	createTail = ` ON CONFLICT (a, b) DO UPDATE SET last_seq = conversations.last_seq + excluded.last_seq
@@ -342,7 +354,11 @@ func appendFresh(t *sqldb.Tx, fresh []*appendOp, args []any) error {
 		for _, i := range part {
 			args = append(args, convs[i].a, convs[i].b, convs[i].n)
 		}
-		if err := scanConvs(t.RowsSQL(bumpHead, len(part), bumpTypes, bumpTail), args); err != nil {
+		head, tail := bumpHead, bumpTail
+		if t.Dialect().Name == "postgres" {
+			head, tail = bumpLockedHead, bumpLockedTail
+		}
+		if err := scanConvs(t.RowsSQL(head, len(part), bumpTypes, tail), args); err != nil {
 			return err
 		}
 	}
