@@ -134,8 +134,11 @@ type Shakes interface {
 	// Pair matches the shakes of a and b if both are still unmatched and
 	// made at or after since, atomically, and appends one change of kind
 	// hongyan.ChangeShake to each (Ref = the other). ok is false when
-	// either was matched or gone meanwhile; then nothing changed.
-	Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) (changes []hongyan.Change, ok bool, err error)
+	// either was matched or gone meanwhile; then nothing changed, and
+	// matched is whom a's shake is matched with (0: no one, or gone) as
+	// the same statement saw it, so that a caller matched meanwhile learns
+	// it without another read.
+	Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) (changes []hongyan.Change, ok bool, matched hongyan.UserID, err error)
 	// ShakeOf returns user's latest shake.
 	ShakeOf(ctx context.Context, user hongyan.UserID) (Shake, error)
 	// PruneShakes removes shakes made before before.

@@ -385,7 +385,7 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 			if blocked {
 				continue
 			}
-			changes, ok, err := s.store.Pair(ctx, c.User, o.User, since)
+			changes, ok, matched, err := s.store.Pair(ctx, c.User, o.User, since)
 			if err != nil {
 				return nil, err
 			}
@@ -393,8 +393,10 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 				s.pub.PublishChanges(ctx, changes)
 				return s.match(me, o), nil
 			}
-			if mine, err := s.store.ShakeOf(ctx, c.User); err == nil && mine.Match != 0 {
+			if matched != 0 {
 				// Someone matched me meanwhile.
+				mine := me
+				mine.Match = matched
 				return s.resultOf(ctx, c, mine)
 			}
 		}

@@ -86,7 +86,7 @@ func TestShakeTwoNodes(t *testing.T) {
 				if o == u {
 					continue
 				}
-				_, ok, err := nodes[(i+k)%2].Discovery().Pair(ctx, u, o, t0)
+				_, ok, _, err := nodes[(i+k)%2].Discovery().Pair(ctx, u, o, t0)
 				if hongyan.ErrorCode(err) == hongyan.CodeUnavailable {
 					continue // a write conflict the caller may retry
 				}

@@ -163,20 +163,24 @@ func testShakes(t *testing.T, s discovery.Store) {
 	if want := []hongyan.UserID{2, 3}; !slices.Equal(got, want) {
 		t.Errorf("Shakers: got %v, want %v (oldest first, not mine, not too old)", got, want)
 	}
-	changes, ok, err := s.Pair(ctx, 4, 2, T0.Add(-time.Second))
-	if err != nil || !ok {
-		t.Fatalf("Pair 4 2: %v, %v", ok, err)
+	changes, ok, matched, err := s.Pair(ctx, 4, 2, T0.Add(-time.Second))
+	if err != nil || !ok || matched != 0 {
+		t.Fatalf("Pair 4 2: %v, %v, %v; want true, 0, nil", ok, matched, err)
 	}
 	if len(changes) != 2 || changes[0].Kind != hongyan.ChangeShake || changes[0].Ref != 2 || changes[1].User != 2 || changes[1].Ref != 4 || changes[0].Seq == 0 {
 		t.Errorf("Pair changes: got %+v", changes)
 	}
-	_, ok, err = s.Pair(ctx, 3, 2, T0.Add(-time.Second))
-	if err != nil || ok {
-		t.Errorf("Pair with a matched shake: got %v, %v; want false", ok, err)
+	_, ok, matched, err = s.Pair(ctx, 3, 2, T0.Add(-time.Second))
+	if err != nil || ok || matched != 0 {
+		t.Errorf("Pair with a matched shake: got %v, %v, %v; want false, 0 (3 is unmatched)", ok, matched, err)
 	}
-	_, ok, err = s.Pair(ctx, 3, 1, T0.Add(-time.Second))
-	if err != nil || ok {
-		t.Errorf("Pair with a too old shake: got %v, %v; want false", ok, err)
+	_, ok, matched, err = s.Pair(ctx, 2, 3, T0.Add(-time.Second))
+	if err != nil || ok || matched != 4 {
+		t.Errorf("Pair of a matched shake: got %v, matched %v, %v; want false, 4 (whom 2 is matched with)", ok, matched, err)
+	}
+	_, ok, matched, err = s.Pair(ctx, 3, 1, T0.Add(-time.Second))
+	if err != nil || ok || matched != 0 {
+		t.Errorf("Pair with a too old shake: got %v, %v, %v; want false, 0", ok, matched, err)
 	}
 	me, err := s.ShakeOf(ctx, 3)
 	if err != nil || me.Match != 0 {
@@ -334,7 +338,7 @@ func testPairOnce(t *testing.T, s discovery.Store) {
 				if o == u {
 					continue
 				}
-				_, ok, err := s.Pair(ctx, u, o, T0)
+				_, ok, _, err := s.Pair(ctx, u, o, T0)
 				if err != nil {
 					t.Errorf("Pair: %v", err)
 					return

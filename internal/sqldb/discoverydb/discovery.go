@@ -363,35 +363,59 @@ var errTaken = errors.New("discoverydb: taken meanwhile")
 // when another node's transaction took one of the two between the count
 // and the update (PostgreSQL) does it change one row: then it is rolled
 // back.
-func (s Store) Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) ([]hongyan.Change, bool, error) {
+func (s Store) Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) ([]hongyan.Change, bool, hongyan.UserID, error) {
 	if a <= 0 || b <= 0 || a == b {
-		return nil, false, sqldb.Invalid("a pair needs two users")
+		return nil, false, 0, sqldb.Invalid("a pair needs two users")
 	}
 	var out []hongyan.Change
+	var matched int64
 	err := s.db.Write(ctx, func(t *sqldb.Tx) error {
-		n, err := t.Exec(`UPDATE discovery_shakes SET matched_with = CASE WHEN user_id = $1 THEN $2 ELSE $1 END
-			WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3
-				AND (SELECT COUNT(*) FROM discovery_shakes WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3) = 2`,
-			int64(a), int64(b), sqldb.Ms(since))
+		var n int64
+		var err error
+		if t.Dialect().Name == "postgres" {
+			// One round trip: the pairing, and a's match as the
+			// statement's snapshot had it (before this update).
+			// The row always comes back; the operation changed
+			// something only when it paired (a failed one leaves the
+			// batch in fast mode).
+			_, err = t.Read(`WITH u AS (`+pairUpdate+` RETURNING 1)
+				SELECT (SELECT COUNT(*) FROM u), COALESCE((SELECT matched_with FROM discovery_shakes WHERE user_id = $1), 0)`,
+				[]any{int64(a), int64(b), sqldb.Ms(since)}, &n, &matched)
+			if err == nil && n > 0 {
+				t.MarkDirty()
+			}
+		} else {
+			n, err = t.Exec(pairUpdate, int64(a), int64(b), sqldb.Ms(since))
+			if err == nil && n != 2 {
+				_, err = t.Read(`SELECT matched_with FROM discovery_shakes WHERE user_id = $1`, []any{int64(a)}, &matched)
+			}
+		}
 		if err != nil {
 			return sqldb.Internal(err)
 		}
 		if n != 2 {
 			return errTaken
 		}
+		matched = 0
 		return t.DeferChanges([]hongyan.Change{
 			{User: a, Kind: hongyan.ChangeShake, Ref: int64(b)},
 			{User: b, Kind: hongyan.ChangeShake, Ref: int64(a)},
 		}, &out)
 	})
 	if errors.Is(err, errTaken) {
-		return nil, false, nil
+		return nil, false, hongyan.UserID(matched), nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
-	return out, true, nil
+	return out, true, 0, nil
 }
+
+// pairUpdate matches the shakes of $1 and $2 made at or after $3 when
+// both are still unmatched (else it changes nothing).
+const pairUpdate = `UPDATE discovery_shakes SET matched_with = CASE WHEN user_id = $1 THEN $2 ELSE $1 END
+	WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3
+		AND (SELECT COUNT(*) FROM discovery_shakes WHERE user_id IN ($1, $2) AND matched_with = 0 AND at >= $3) = 2`
 
 // ShakeOf returns user's latest shake.
 func (s Store) ShakeOf(ctx context.Context, user hongyan.UserID) (discovery.Shake, error) {
