@@ -17,7 +17,7 @@ func TestJSONOutput(t *testing.T) {
 			name: "message change",
 			in: changeObject(&pb.Change{Seq: 12, Item: &pb.Change_Message{Message: &pb.Message{
 				Id: 5, Conversation: 2, Seq: 3, Sender: 7, Peer: 7, Time: 1700000000000, Text: "hi <3 & \"you\"", ClientId: "c1"}}}),
-			want: `{"seq":12,"type":"message","message":{"id":5,"conversation":2,"seq":3,"sender":7,"time":1700000000000,"kind":"text","text":"hi <3 & \"you\"","peer":7,"client_id":"c1","mentions":[],"mention_all":false,"card":0,"group":0}}`,
+			want: `{"seq":12,"type":"message","message":{"id":5,"conversation":2,"seq":3,"sender":7,"time":1700000000000,"kind":"text","text":"hi <3 & \"you\"","peer":7,"client_id":"c1","mentions":[],"mention_all":false,"card":0,"group":0,"spam_warning":false}}`,
 		},
 		{
 			name: "contact removed",

@@ -1,7 +1,6 @@
 package discovery_test
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"hongyan/internal/discovery"
 	"hongyan/internal/hongyan"
@@ -187,7 +184,7 @@ func BenchmarkShake(b *testing.B) {
 		} else {
 			dsn += " application_name=" + rt.app
 		}
-		db, err := postgres.OpenWith(b.Context(), dsn, postgres.Options{Tracer: rt})
+		db, err := postgres.OpenWith(b.Context(), dsn, postgres.Options{OnStatement: rt.statement})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -258,19 +255,13 @@ func (r *roundTrips) count(sql string) {
 	r.mu.Unlock()
 }
 
-func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	r.count(d.SQL)
-	return ctx
+// statement counts a statement or, with prepare, its preparation.
+func (r *roundTrips) statement(sql string, prepare bool) {
+	if prepare {
+		sql = "(prepare) " + sql
+	}
+	r.count(sql)
 }
-
-func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (r *roundTrips) TracePrepareStart(ctx context.Context, _ *pgx.Conn, d pgx.TracePrepareStartData) context.Context {
-	r.count("(prepare) " + d.SQL)
-	return ctx
-}
-
-func (r *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
 
 // take returns the counts since the last take, and forgets them.
 func (r *roundTrips) take() map[string]int {

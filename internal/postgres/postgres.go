@@ -83,10 +83,29 @@ type Options struct {
 	// node's slow migration) fails the writes that need it instead of
 	// stalling the writer. 0 means DefaultLockTimeout; negative, no limit.
 	LockTimeout time.Duration
-	// Tracer, when set, sees every statement of every connection
-	// (benchmarks count round trips with it).
-	Tracer pgx.QueryTracer
+	// OnStatement, when set, is called with the text of every statement
+	// each connection sends, and of every preparation (prepare true):
+	// each is a round trip (benchmarks count them with it). It must be
+	// safe for concurrent use.
+	OnStatement func(sql string, prepare bool)
 }
+
+// statementTracer hands pgx's query and prepare starts to a callback.
+type statementTracer func(sql string, prepare bool)
+
+func (f statementTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	f(d.SQL, false)
+	return ctx
+}
+
+func (statementTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (f statementTracer) TracePrepareStart(ctx context.Context, _ *pgx.Conn, d pgx.TracePrepareStartData) context.Context {
+	f(d.SQL, true)
+	return ctx
+}
+
+func (statementTracer) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
 
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // string) with default Options, migrates its schema and starts the writer.
@@ -152,8 +171,8 @@ func open(ctx context.Context, dsn string, opts Options) (*sql.DB, error) {
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 5 * time.Second}
 	}
-	if opts.Tracer != nil {
-		cfg.Tracer = opts.Tracer
+	if opts.OnStatement != nil {
+		cfg.Tracer = statementTracer(opts.OnStatement)
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(MaxConns)
