@@ -424,3 +424,67 @@ func TestWriterStatementsBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteGivenUp checks what a caller that gives up on a write gets: an
+// operation still queued never runs, and one already running is waited for
+// (its outcome is the answer), so nothing it writes is still being written
+// when Write returns.
+func TestWriteGivenUp(t *testing.T) {
+	run(t, func(t *testing.T, e engine) {
+		db := mustOpen(t, e, e.loc(t))
+
+		// Queued behind a held writer, then given up: never runs.
+		release := db.Hold()
+		ctx, cancel := context.WithCancel(t.Context())
+		ran := make(chan struct{}, 1)
+		errc := make(chan error, 1)
+		go func() {
+			errc <- db.Write(ctx, func(*sqldb.Tx) error {
+				ran <- struct{}{}
+				return nil
+			})
+		}()
+		waitQueued(db, 1)
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Errorf("queued then given up: got %v, want context.Canceled", err)
+		}
+		release()
+		if err := db.Write(t.Context(), func(*sqldb.Tx) error { return nil }); err != nil {
+			t.Fatalf("a later write: %v", err)
+		}
+		select {
+		case <-ran:
+			t.Errorf("an operation given up while queued ran")
+		default:
+		}
+
+		// Running, then given up: Write returns only after it ended.
+		ctx, cancel = context.WithCancel(t.Context())
+		started, finish := make(chan struct{}), make(chan struct{})
+		var wrote int // written by the operation, read after Write returns
+		go func() {
+			errc <- db.Write(ctx, func(*sqldb.Tx) error {
+				close(started)
+				<-finish
+				wrote = 1
+				return nil
+			})
+		}()
+		<-started
+		cancel()
+		// Write must not return while the operation runs; a Write that
+		// gave up at once would return within this wait. (Waiting longer
+		// could only hide that mistake, never fail a right writer.)
+		select {
+		case err := <-errc:
+			t.Fatalf("Write returned (%v) while its operation was still running", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(finish)
+		<-errc
+		if wrote != 1 {
+			t.Errorf("the operation's write: got %d, want 1", wrote)
+		}
+	})
+}

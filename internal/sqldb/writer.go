@@ -52,7 +52,20 @@ type op struct {
 	item any
 	err  error
 	done chan error // buffered (1): the writer never blocks replying
+	// state is opQueued until the writer starts the operation (opRunning)
+	// or its caller gives up on it first (opAbandoned): an abandoned
+	// operation never runs, and a caller whose operation has started waits
+	// for its end, so that nothing the operation writes is still being
+	// written when its caller returns.
+	state atomic.Int32
 }
+
+// The states of an op.
+const (
+	opQueued int32 = iota
+	opRunning
+	opAbandoned
+)
 
 // A Combiner runs the operations submitted with it (DB.WriteCombined)
 // together in a fast-mode batch, after the batch's other operations: chat's
@@ -194,8 +207,22 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error, comb *Combiner, ite
 			return errClosed
 		}
 	case <-ctx.Done():
-		// The operation may still commit; the caller has given up on it.
-		return ctx.Err()
+		if o.state.CompareAndSwap(opQueued, opAbandoned) {
+			return ctx.Err() // it will not run
+		}
+		// It has started: its statements end with ctx, and the batch
+		// holding it may still commit it. Its outcome is the answer.
+		select {
+		case err := <-o.done:
+			return err
+		case <-w.ended:
+			select {
+			case err := <-o.done:
+				return err
+			default:
+				return errClosed
+			}
+		}
 	}
 }
 
@@ -369,6 +396,10 @@ func (w *writer) attempt(batch []*op, safe bool) (err error) {
 	defer w.clearCombined()
 	for _, o := range batch {
 		o.err = nil
+		if !o.state.CompareAndSwap(opQueued, opRunning) && o.state.Load() == opAbandoned {
+			o.err = context.Canceled
+			continue
+		}
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
 			continue
