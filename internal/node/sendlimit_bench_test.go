@@ -2,7 +2,6 @@ package node
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,10 +11,7 @@ import (
 	"hongyan/internal/chat"
 	"hongyan/internal/hongyan"
 	"hongyan/internal/membus"
-	"hongyan/internal/postgres"
-	"hongyan/internal/postgres/pgtest"
 	"hongyan/internal/sqldb/stores"
-	"hongyan/internal/sqlite"
 )
 
 // takeOnly hides a limiter's TakeN, so that hongyan.Lease cannot lease
@@ -31,29 +27,7 @@ type takeOnly struct{ hongyan.RateLimiter }
 //
 //	go test ./internal/node -run '^$' -bench SendLimit/sqlite -benchtime 20000x
 //	HONGYAN_TEST_POSTGRES=… go test ./internal/node -run '^$' -bench SendLimit/postgres -benchtime 20000x
-func BenchmarkSendLimit(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) {
-		benchSendLimit(b, func(b *testing.B) *stores.DB {
-			db, err := sqlite.Open(b.Context(), b.TempDir())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return db
-		})
-	})
-	b.Run("postgres", func(b *testing.B) {
-		if os.Getenv("HONGYAN_TEST_POSTGRES") == "" {
-			pgtest.Require(b)
-		}
-		benchSendLimit(b, func(b *testing.B) *stores.DB {
-			db, err := postgres.Open(b.Context(), pgtest.DSN(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			return db
-		})
-	})
-}
+func BenchmarkSendLimit(b *testing.B) { onEngines(b, benchSendLimit) }
 
 func benchSendLimit(b *testing.B, open func(*testing.B) *stores.DB) {
 	rate := hongyan.Rate{N: 1_000_000_000, Per: time.Minute}

@@ -75,9 +75,13 @@ func TestSpamScreenReadsAccountOnce(t *testing.T) {
 //
 //	go test ./internal/node -run '^$' -bench ChatSend -benchtime 20000x
 //	HONGYAN_TEST_POSTGRES=1 go test ./internal/node -run '^$' -bench ChatSend/postgres -benchtime 20000x
-func BenchmarkChatSend(b *testing.B) {
+func BenchmarkChatSend(b *testing.B) { onEngines(b, benchSend) }
+
+// onEngines runs bench on a fresh store of each engine (PostgreSQL when
+// HONGYAN_TEST_POSTGRES is set).
+func onEngines(b *testing.B, bench func(*testing.B, func(*testing.B) *stores.DB)) {
 	b.Run("sqlite", func(b *testing.B) {
-		benchSend(b, func(b *testing.B) *stores.DB {
+		bench(b, func(b *testing.B) *stores.DB {
 			db, err := sqlite.Open(b.Context(), b.TempDir())
 			if err != nil {
 				b.Fatal(err)
@@ -89,7 +93,7 @@ func BenchmarkChatSend(b *testing.B) {
 		if os.Getenv("HONGYAN_TEST_POSTGRES") == "" {
 			pgtest.Require(b)
 		}
-		benchSend(b, func(b *testing.B) *stores.DB {
+		bench(b, func(b *testing.B) *stores.DB {
 			db, err := postgres.Open(b.Context(), pgtest.DSN(b))
 			if err != nil {
 				b.Fatal(err)
