@@ -98,6 +98,7 @@ type Service struct {
 	cfg      Config
 	voices   Voices
 	shakes   hongyan.RateLimiter // shakes per user
+	waiting  *waitingReads       // who waits to shake, read for many at once
 }
 
 // UseLimiters makes the service's rate limit of shakes with mk (a limit
@@ -135,7 +136,7 @@ func New(store Store, rel Relations, profiles Profiles, pub hongyan.Publisher, c
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	sv := &Service{store: store, rel: rel, profiles: profiles, pub: pub, cfg: cfg}
+	sv := &Service{store: store, rel: rel, profiles: profiles, pub: pub, cfg: cfg, waiting: &waitingReads{store: store}}
 	sv.shakes = hongyan.NewLimiter(sv.shakeRate())
 	return sv
 }
@@ -324,10 +325,11 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 		}
 		return 1e12
 	}
-	// Who waits is read first, and those the caller may meet (no block
-	// either way) are handed to one write that records the caller's
-	// shake and pairs it with the first of them still waiting.
-	others, err := s.store.Shakers(ctx, c.User, since, maxShakers)
+	// Who waits is read first (one read for the shakes that ask at
+	// once), and those the caller may meet (no block either way) are
+	// handed to one write that records the caller's shake and pairs it
+	// with the first of them still waiting.
+	others, _, err := s.waiting.read(ctx, c.User, since)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +368,8 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 		tried[u] = true
 	}
 	for range maxShakerPages {
-		others, err := s.store.Shakers(ctx, c.User, since, maxShakers)
+		// A read that starts after this shake was committed.
+		others, full, err := s.waiting.read(ctx, c.User, since)
 		if err != nil {
 			return nil, err
 		}
@@ -400,7 +403,7 @@ func (s *Service) Shake(ctx context.Context, c hongyan.Caller, p *Point) (*Match
 				return s.resultOf(ctx, c, mine)
 			}
 		}
-		if len(others) < maxShakers || fresh == 0 {
+		if !full || fresh == 0 {
 			break
 		}
 	}
