@@ -141,6 +141,9 @@ type Shakes interface {
 	Pair(ctx context.Context, a, b hongyan.UserID, since time.Time) (changes []hongyan.Change, ok bool, matched hongyan.UserID, err error)
 	// ShakeOf returns user's latest shake.
 	ShakeOf(ctx context.Context, user hongyan.UserID) (Shake, error)
+	// ShakesOf returns the latest shakes of users (at most 256; those
+	// without one are left out), in no set order.
+	ShakesOf(ctx context.Context, users []hongyan.UserID) ([]Shake, error)
 	// PruneShakes removes shakes made before before.
 	PruneShakes(ctx context.Context, before time.Time) (int, error)
 }

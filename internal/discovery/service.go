@@ -436,7 +436,7 @@ func (s *Service) resultOf(ctx context.Context, c hongyan.Caller, me Shake) (*Ma
 	if me.Match == 0 || me.At.Before(s.cfg.Now().Add(-time.Minute)) {
 		return nil, nil
 	}
-	o, err := s.store.ShakeOf(ctx, me.Match)
+	o, err := s.waiting.shakeOf(ctx, me.Match)
 	if hongyan.ErrorCode(err) == hongyan.CodeNotFound {
 		return nil, nil
 	}

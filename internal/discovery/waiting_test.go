@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -100,5 +101,89 @@ func TestWaitingReadsShared(t *testing.T) {
 	}
 	if st.calls != 2 || !slices.Equal(joined, []int{1, 3}) {
 		t.Errorf("reads: got %d serving %v, want 2 serving [1 3]", st.calls, joined)
+	}
+}
+
+// ofStore answers ShakesOf with the shakes it has of the users asked,
+// counting the reads; the first read waits for release.
+type ofStore struct {
+	Shakes
+	mu      sync.Mutex
+	shakes  map[hongyan.UserID]Shake
+	asked   [][]hongyan.UserID
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *ofStore) ShakesOf(_ context.Context, users []hongyan.UserID) ([]Shake, error) {
+	s.mu.Lock()
+	s.asked = append(s.asked, slices.Clone(users))
+	first := len(s.asked) == 1
+	s.mu.Unlock()
+	if first {
+		close(s.started)
+		<-s.release
+	}
+	var out []Shake
+	for _, u := range users {
+		if sh, ok := s.shakes[u]; ok {
+			out = append(out, sh)
+		}
+	}
+	return out, nil
+}
+
+// TestShakeOfShared: the shakes asked for during a read are read together
+// by the next read, each user once; a user without a shake is not found.
+func TestShakeOfShared(t *testing.T) {
+	st := &ofStore{shakes: map[hongyan.UserID]Shake{1: {User: 1, Match: 2}, 2: {User: 2, Match: 1}, 3: {User: 3}},
+		started: make(chan struct{}), release: make(chan struct{})}
+	w := &waitingReads{store: st}
+	ctx := t.Context()
+	done := make(chan error, 1)
+	go func() {
+		sh, err := w.shakeOf(ctx, 1)
+		if err == nil && sh.Match != 2 {
+			err = fmt.Errorf("got %+v, want 1's shake", sh)
+		}
+		done <- err
+	}()
+	<-st.started
+	users := []hongyan.UserID{2, 3, 3, 4}
+	errs := make(chan error, len(users))
+	for _, u := range users {
+		go func() {
+			sh, err := w.shakeOf(ctx, u)
+			switch {
+			case u == 4 && hongyan.ErrorCode(err) != hongyan.CodeNotFound:
+				err = fmt.Errorf("shakeOf 4: got %+v, %v; want not found", sh, err)
+			case u != 4 && (err != nil || sh.User != u):
+				err = fmt.Errorf("shakeOf %d: got %+v, %v", u, sh, err)
+			default:
+				err = nil
+			}
+			errs <- err
+		}()
+	}
+	for {
+		w.mu.Lock()
+		n := len(w.queue)
+		w.mu.Unlock()
+		if n == len(users) {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(st.release)
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	for range users {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if len(st.asked) != 2 || !slices.Equal(st.asked[0], []hongyan.UserID{1}) || len(st.asked[1]) != 3 {
+		t.Errorf("reads: got %v, want [1] then 2, 3 and 4 in one read", st.asked)
 	}
 }

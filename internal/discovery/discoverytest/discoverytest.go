@@ -197,6 +197,21 @@ func testShakes(t *testing.T, s discovery.Store) {
 	}
 	_, err = s.ShakeOf(ctx, 99)
 	wantCode(t, "ShakeOf no one", err, hongyan.CodeNotFound)
+	// Many at once: those without a shake are left out.
+	of, err := s.ShakesOf(ctx, []hongyan.UserID{99, 4, 2, 4})
+	if err != nil {
+		t.Fatalf("ShakesOf: %v", err)
+	}
+	byUser := map[hongyan.UserID]discovery.Shake{}
+	for _, sh := range of {
+		byUser[sh.User] = sh
+	}
+	if len(byUser) != 2 || byUser[4].Match != 2 || byUser[2].Match != 0 || !byUser[2].At.Equal(T0.Add(5*time.Second)) || !byUser[2].Located || byUser[2].Card.Nickname != "摇" {
+		t.Errorf("ShakesOf 99, 4, 2, 4: got %+v; want the shakes of 2 and 4 as ShakeOf has them", of)
+	}
+	if of, err := s.ShakesOf(ctx, nil); err != nil || len(of) != 0 {
+		t.Errorf("ShakesOf none: got %+v, %v", of, err)
+	}
 	n, err := s.PruneShakes(ctx, T0.Add(-time.Second))
 	if err != nil || n != 1 {
 		t.Errorf("PruneShakes: got %d, %v; want 1", n, err)

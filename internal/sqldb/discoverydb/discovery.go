@@ -429,6 +429,24 @@ func (s Store) ShakeOf(ctx context.Context, user hongyan.UserID) (discovery.Shak
 	return shs[0], nil
 }
 
+// ShakesOf returns the latest shakes of users (those without one are
+// left out), in no set order: one index probe per user.
+func (s Store) ShakesOf(ctx context.Context, users []hongyan.UserID) ([]discovery.Shake, error) {
+	if len(users) == 0 {
+		return nil, nil
+	}
+	if len(users) > maxCells {
+		return nil, sqldb.Invalid("too many users")
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = int64(u)
+	}
+	args, n := values(ids)
+	return sqldb.QueryAll(ctx, s.db, scanShake, s.db.Dialect().RowsSQL(`SELECT s.user_id, s.at, s.lat, s.lon, s.located, s.card, s.matched_with
+		FROM (VALUES `, n, idTypes, `) AS v JOIN discovery_shakes s ON s.user_id = v.column1`), args...)
+}
+
 // PruneShakes removes shakes made before before.
 func (s Store) PruneShakes(ctx context.Context, before time.Time) (int, error) {
 	return s.prune(ctx, `DELETE FROM discovery_shakes WHERE at < $1`, sqldb.Ms(before))
