@@ -65,7 +65,10 @@ const indexIdle = 20 * time.Millisecond
 // stored before the media index existed (media.go).
 func installIndex(db *sqldb.DB) {
 	if clean := cleanIndex[db.Dialect().Name]; clean != "" {
-		db.Background(cleanEvery, func(ctx context.Context) {
+		// Once per DB: the node makes the chat store more than once, and
+		// a second merger every cleanEvery would only wait for the first
+		// (gin_clean_pending_list takes the index's metapage lock).
+		db.BackgroundOnce("chatdb.cleanIndex", cleanEvery, func(ctx context.Context) {
 			// Best effort: a failure (a standby, a user that does not own
 			// the index) leaves the merge to inserts, as without it.
 			var merged int64
