@@ -33,7 +33,7 @@ var indexMessages = map[string]string{
 
 // cleanIndex, for an engine whose search index gathers new entries in a
 // pending list that some insert must eventually merge into the index,
-// merges them beside the writer, every cleanEvery (see New).
+// merges them beside the writer, every second or more often (nextClean).
 //
 // PostgreSQL's GIN index (pg_trgm) keeps up to gin_pending_list_limit
 // (4 MB: ~9,000 short messages) of new entries in such a list; the INSERT
@@ -41,15 +41,39 @@ var indexMessages = map[string]string{
 // transaction: a 20–300 ms stall of every write queued behind it, every few
 // seconds under load (autovacuum, which would merge it otherwise, runs
 // rarely on a large, insert-only table). Merged from another connection
-// every cleanEvery, the list never reaches the limit, and an insert that
+// often enough, the list never reaches the limit, and an insert that
 // finds it over the limit while this merge runs leaves the merge to it.
 var cleanIndex = map[string]string{
 	"postgres": `SELECT gin_clean_pending_list('messages_text_trgm'::regclass)`,
 }
 
-// cleanEvery is how often the search index's pending list is merged: about
-// 500 short messages at 2,000 messages a second, a few milliseconds' work.
-const cleanEvery = 250 * time.Millisecond
+// The pending list is merged every cleanLongest, or more often when it
+// fills faster: each merge sets the next so that about cleanTarget pages
+// gather in between, but no sooner than cleanShortest. A merge costs per
+// page it merges less the more it merges at once (an index leaf gets
+// several new entries in one rewrite): at 2,000 short messages a second,
+// merging every second instead of every 250 ms about halved the index's
+// WAL (58 → 30 MB in one 20 s run each) and the share of the time a merge
+// runs beside the writer (7 % → 3 %; see BENCHMARKS.md). Longer messages, or more of them, fill the
+// list faster and bring the merges closer, so that the list stays far
+// below gin_pending_list_limit.
+const (
+	cleanShortest = 250 * time.Millisecond
+	cleanLongest  = time.Second
+	// cleanTarget is a quarter of the default gin_pending_list_limit
+	// (4 MB) in 8 kB pages.
+	cleanTarget = 128
+)
+
+// nextClean is how long to wait for the next merge after one that merged
+// pages gathered in elapsed.
+func nextClean(elapsed time.Duration, pages int64) time.Duration {
+	if pages <= 0 || elapsed <= 0 {
+		return cleanLongest
+	}
+	d := time.Duration(float64(elapsed) * cleanTarget / float64(pages))
+	return min(max(d, cleanShortest), cleanLongest)
+}
 
 // indexChunk is the most messages one step of the deferred search index
 // takes into the index (about 10 ms of work here).
@@ -65,11 +89,20 @@ const indexIdle = 20 * time.Millisecond
 // stored before the media index existed (media.go).
 func installIndex(db *sqldb.DB) {
 	if clean := cleanIndex[db.Dialect().Name]; clean != "" {
-		db.Background(cleanEvery, func(ctx context.Context) {
+		// Once per DB: the node makes the chat store more than once, and
+		// a second merger would only wait for the first
+		// (gin_clean_pending_list takes the index's metapage lock).
+		last, wait := time.Now(), cleanShortest
+		db.BackgroundOnce("chatdb.cleanIndex", cleanShortest, func(ctx context.Context) {
+			now := time.Now()
+			if now.Sub(last) < wait {
+				return
+			}
 			// Best effort: a failure (a standby, a user that does not own
 			// the index) leaves the merge to inserts, as without it.
 			var merged int64
 			db.QueryRow(ctx, clean, nil, &merged)
+			last, wait = now, nextClean(now.Sub(last), merged)
 		})
 	}
 	q := indexMessages[db.Dialect().Name]
