@@ -21,25 +21,32 @@ proto:
 	$(GO) build -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
 	protoc -I proto --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=. --go_opt=module=hongyan proto/hongyan/v1/*.proto
 
+# The fuzz targets are found by grep (every `func FuzzXxx` of a tracked
+# _test.go file), not by compiling every package's tests for `go test
+# -list`; a name that is no fuzz target of its package ("no fuzz tests to
+# fuzz") fails rather than passing having fuzzed nothing.
 # A run that fails only with "context deadline exceeded" and writes no
 # failing input is Go's fuzz coordinator racing its own -fuzztime deadline
 # (golang/go#75804, fixed in Go 1.27): that target is run once more. Any
 # other failure, or that one twice, fails.
 FUZZTIME ?= 20s
 fuzz:
-	@for p in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	@targets=$$(git grep -o -E '^func Fuzz[A-Za-z0-9_]*' -- '*_test.go' | sed 's/:func /:/'); \
+	[ -n "$$targets" ] || { echo "no fuzz targets found"; exit 1; }; \
+	for t in $$targets; do \
+	    p=./$$(dirname "$${t%%:*}"); f=$${t#*:}; \
 	    echo "== $$p $$f"; \
 	    for try in 1 2; do \
 	      out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p 2>&1); rc=$$?; echo "$$out"; \
+	      if [ $$rc = 0 ] && echo "$$out" | grep -q 'no fuzz tests to fuzz'; then echo "FAIL: $$f is no fuzz target of $$p"; exit 1; fi; \
 	      [ $$rc = 0 ] && break; \
 	      if [ $$try = 1 ] && echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
 	        echo "== $$f: the fuzz engine's deadline race (golang/go#75804), once more"; continue; \
 	      fi; \
 	      exit 1; \
 	    done; \
-	  done; \
-	done
+	done; \
+	echo "== fuzzed $$(echo "$$targets" | wc -w) targets"
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

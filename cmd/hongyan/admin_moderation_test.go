@@ -21,6 +21,7 @@ func registerOn(t *testing.T, dir, account string) int64 {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data = dir
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

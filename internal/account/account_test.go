@@ -125,3 +125,50 @@ func TestPasswordHashesBounded(t *testing.T) {
 		t.Errorf("%d slots still taken after the hashes; want 0", len(s.hashing))
 	}
 }
+
+// The service hashes at the production cost (19 MiB, 2 passes) unless
+// Config.PasswordCost says otherwise (test harnesses lower it), and checks
+// each hash at the cost the hash records, so hashes made at either cost
+// verify under a service of the other.
+func TestPasswordCost(t *testing.T) {
+	if got, want := DefaultConfig().PasswordCost, (hongyan.HashCost{MemoryKiB: 19 * 1024, Time: 2}); got != want {
+		t.Errorf("DefaultConfig().PasswordCost: got %+v, want %+v", got, want)
+	}
+	if got, want := hongyan.DefaultHashCost, (hongyan.HashCost{MemoryKiB: 19 * 1024, Time: 2}); got != want {
+		t.Errorf("hongyan.DefaultHashCost: got %+v, want %+v", got, want)
+	}
+	ctx := context.Background()
+	prod := New(nil, nil, hongyan.Publisher{}, Config{}) // zero cost: the production one
+	cheap := New(nil, nil, hongyan.Publisher{}, Config{PasswordCost: hongyan.HashCost{MemoryKiB: 64, Time: 1}})
+	hp, err := prod.hashPassword(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hp, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash with Config{}: %q, want m=19456,t=2,p=1", hp)
+	}
+	if d := prod.dummyHash(); !strings.HasPrefix(d, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("dummy hash with Config{}: %q, want m=19456,t=2,p=1", d)
+	}
+	hc, err := cheap.hashPassword(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hc, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Errorf("hash with cost 64 KiB × 1: %q, want m=64,t=1,p=1", hc)
+	}
+	if d := cheap.dummyHash(); !strings.HasPrefix(d, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Errorf("dummy hash with cost 64 KiB × 1: %q, want m=64,t=1,p=1", d)
+	}
+	for _, c := range []struct {
+		name string
+		s    *Service
+		hash string
+	}{{"production hash, cheap service", cheap, hp}, {"cheap hash, production service", prod, hc}} {
+		for pw, want := range map[string]bool{"correct horse": true, "correct horsf": false} {
+			if got, err := c.s.checkPassword(ctx, c.hash, pw); got != want || err != nil {
+				t.Errorf("%s, %q: got %v, %v; want %v", c.name, pw, got, err, want)
+			}
+		}
+	}
+}

@@ -14,27 +14,31 @@ import (
 	"hongyan/internal/hongyan"
 )
 
-// Argon2id parameters: 19 MiB of memory, 2 passes, 1 lane (the OWASP
-// minimum for argon2id). Hashes record their parameters, so raising these
-// later keeps old hashes verifiable.
+// Argon2id parameters beside the cost (hongyan.DefaultHashCost: 19 MiB of
+// memory, 2 passes, the OWASP minimum for argon2id). Hashes record their
+// parameters, so raising the cost later keeps old hashes verifiable.
 const (
-	argonMemoryKiB = 19 * 1024
-	argonTime      = 2
-	argonThreads   = 1
-	argonKeyLen    = 32
-	argonSaltLen   = 16
+	argonThreads = 1
+	argonKeyLen  = 32
+	argonSaltLen = 16
 )
 
-// HashPassword returns the argon2id hash of password in the PHC string format.
+// HashPassword returns the argon2id hash of password in the PHC string
+// format, at the production cost (hongyan.DefaultHashCost).
 func HashPassword(password string) (string, error) {
+	return hashPasswordCost(password, hongyan.DefaultHashCost)
+}
+
+// hashPasswordCost is HashPassword at cost c.
+func hashPasswordCost(password string, c hongyan.HashCost) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.MemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, c.MemoryKiB, c.Time, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 var errBadHash = errors.New("malformed password hash")
@@ -74,7 +78,7 @@ func (s *Service) hashPassword(ctx context.Context, password string) (string, er
 		return "", err
 	}
 	defer func() { <-s.hashing }()
-	return HashPassword(password)
+	return hashPasswordCost(password, s.cfg.PasswordCost)
 }
 
 // checkPassword is CheckPassword with the hashes computed at once bounded.

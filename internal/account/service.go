@@ -36,6 +36,10 @@ type Config struct {
 	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
 	// computed at once; more wait their turn (0: 4).
 	PasswordHashes int
+	// PasswordCost is the argon2id cost of the password hashes the
+	// service makes (zero: hongyan.DefaultHashCost). Only tests lower it;
+	// checks follow the cost each stored hash records.
+	PasswordCost hongyan.HashCost
 	// VerifyRate bounds verification codes sent per phone/e-mail and
 	// per address.
 	VerifyRate hongyan.Rate
@@ -55,6 +59,7 @@ func DefaultConfig() Config {
 		RecoveryAddrRate: hongyan.Rate{N: 30, Per: 10 * time.Minute},
 		VerifyRate:       hongyan.Rate{N: 5, Per: 10 * time.Minute},
 		PasswordHashes:   4,
+		PasswordCost:     hongyan.DefaultHashCost,
 	}
 }
 
@@ -89,6 +94,9 @@ type Service struct {
 	hashing chan struct{}
 	// check is CheckPassword (tests count its calls).
 	check func(hash, password string) (bool, error)
+	// dummyHash is the hash a login that names no account is checked
+	// against, so that it takes as long as one that does.
+	dummyHash func() string
 }
 
 // UseLimiters makes the service's rate limiters with mk (limits that hold
@@ -118,6 +126,10 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 	if cfg.PasswordHashes <= 0 {
 		cfg.PasswordHashes = DefaultConfig().PasswordHashes
 	}
+	if cfg.PasswordCost.IsZero() {
+		cfg.PasswordCost = hongyan.DefaultHashCost
+	}
+	cost := cfg.PasswordCost
 	return &Service{
 		accounts: store, devices: store, codes: store, verify: store, outbox: store, qr: store, avatars: store, deletions: store,
 		sender: sender, pub: pub, cfg: cfg, now: time.Now,
@@ -128,6 +140,13 @@ func New(store Store, sender Sender, pub hongyan.Publisher, cfg Config) *Service
 		verifies:     hongyan.NewLimiterSize(cfg.VerifyRate, limiterBytes),
 		hashing:      make(chan struct{}, cfg.PasswordHashes),
 		check:        CheckPassword,
+		dummyHash: sync.OnceValue(func() string {
+			h, err := hashPasswordCost("no account has this password", cost)
+			if err != nil {
+				panic("argon2 hash failed: " + err.Error())
+			}
+			return h
+		}),
 	}
 }
 
@@ -263,7 +282,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 	if !ok {
 		// No account can have this name: nothing to limit but the
 		// address, still the time of a check.
-		s.checkPassword(ctx, dummyHash(), password)
+		s.checkPassword(ctx, s.dummyHash(), password)
 		return Session{}, bad
 	}
 	a, err := s.accounts.AccountBy(ctx, field, value)
@@ -279,7 +298,7 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 		return Session{}, err
 	}
 	if !found || a.Erased() {
-		s.checkPassword(ctx, dummyHash(), password)
+		s.checkPassword(ctx, s.dummyHash(), password)
 		return Session{}, bad
 	}
 	ok, err = s.checkPassword(ctx, a.PasswordHash, password)
@@ -309,16 +328,6 @@ func (s *Service) Login(ctx context.Context, login, password, device, addr strin
 
 // userKey is the login limiter's key of an account.
 func userKey(u hongyan.UserID) string { return "user:" + strconv.FormatInt(int64(u), 10) }
-
-// dummyHash is the hash a login that names no account is checked against,
-// so that it takes as long as one that does.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := HashPassword("no account has this password")
-	if err != nil {
-		panic("argon2 hash failed: " + err.Error())
-	}
-	return h
-})
 
 // loginField says which account field login names and its value, or false
 // when it can be no account's ID, phone or e-mail.

@@ -55,6 +55,7 @@ func TestCallCarriesMedia(t *testing.T) {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.Limits = config.Limits{}
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)

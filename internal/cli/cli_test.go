@@ -24,6 +24,7 @@ func startNode(t *testing.T) string {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("node.New: %v", err)

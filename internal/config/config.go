@@ -64,7 +64,26 @@ type Config struct {
 	GroupApps  GroupApps  `toml:"groupapps"`
 	Calls      Calls      `toml:"calls"`
 	Bots       Bots       `toml:"bots"`
+
+	// PasswordCost, when set, replaces the argon2id cost (19 MiB, 2
+	// passes) of the password, payment-password and administrator hashes
+	// the node makes. Only test harnesses set it, to make their many
+	// registrations cheap: no configuration file or environment variable
+	// reaches it, so a served node always hashes at the production cost.
+	PasswordCost HashCost `toml:"-"`
 }
+
+// HashCost is an argon2id cost: memory in KiB and passes. Zero is the
+// production cost.
+type HashCost struct {
+	MemoryKiB uint32
+	Time      uint32
+}
+
+// TestPasswordCost is the cost whole-node test harnesses give
+// Config.PasswordCost: 64 KiB, 1 pass (about a thousandth of the
+// production cost).
+var TestPasswordCost = HashCost{MemoryKiB: 64, Time: 1}
 
 // Bots tunes the bot API and its webhooks (docs/bots.md).
 type Bots struct {
@@ -710,7 +729,7 @@ func walk(v reflect.Value, prefix string, fn func(string, reflect.Value) error) 
 	for i := range t.NumField() {
 		f := t.Field(i)
 		key := f.Tag.Get("toml")
-		if key == "" {
+		if key == "" || key == "-" {
 			continue
 		}
 		name := prefix + "_" + strings.ToUpper(key)

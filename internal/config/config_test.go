@@ -193,3 +193,31 @@ func TestTLSSettings(t *testing.T) {
 		t.Errorf("acme_domains from env: got %v (on %v), want 2 names and TLS on", c.TLS.ACMEDomains, c.TLS.On())
 	}
 }
+
+// PasswordCost is for test harnesses only: it is zero (the production
+// cost) by default, no environment variable sets it, and a configuration
+// file that names it is refused as an unknown key.
+func TestPasswordCostUnreachable(t *testing.T) {
+	if got := Default().PasswordCost; got != (HashCost{}) {
+		t.Errorf("Default().PasswordCost: got %+v, want zero (the production cost)", got)
+	}
+	for _, env := range EnvNames() {
+		if strings.Contains(env, "PASSWORD_COST") || strings.Contains(env, "PASSWORDCOST") || strings.HasSuffix(env, "_-") {
+			t.Errorf("EnvNames has %s; want no variable for the hash cost", env)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "cost.toml")
+	for _, text := range []string{"[PasswordCost]\nMemoryKiB = 8\nTime = 1\n", "[passwordcost]\nmemorykib = 8\ntime = 1\n"} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := Default()
+		err := c.LoadFile(path)
+		if err == nil {
+			t.Errorf("LoadFile(%q): got nil error, want unknown key", text)
+		}
+		if c.PasswordCost != (HashCost{}) {
+			t.Errorf("LoadFile(%q): PasswordCost %+v, want zero", text, c.PasswordCost)
+		}
+	}
+}

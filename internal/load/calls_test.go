@@ -29,6 +29,7 @@ func TestCallsThroughImpairedTURN(t *testing.T) {
 	cfg.Calls.PlacePerMinute = 1 << 20
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(ctx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

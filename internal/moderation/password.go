@@ -11,27 +11,34 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"hongyan/internal/hongyan"
 )
 
-// Argon2id parameters for administrators' passwords: 19 MiB, 2 passes
-// (the OWASP minimum); hashes record their parameters.
+// Argon2id parameters for administrators' passwords beside the cost
+// (hongyan.DefaultHashCost: 19 MiB, 2 passes, the OWASP minimum); hashes
+// record their parameters.
 const (
-	argonMemoryKiB = 19 * 1024
-	argonTime      = 2
-	argonThreads   = 1
-	argonKeyLen    = 32
+	argonThreads = 1
+	argonKeyLen  = 32
 )
 
-// HashPassword returns the argon2id hash of password in the PHC format.
+// HashPassword returns the argon2id hash of password in the PHC format,
+// at the production cost (hongyan.DefaultHashCost).
 func HashPassword(password string) (string, error) {
+	return hashPasswordCost(password, hongyan.DefaultHashCost)
+}
+
+// hashPasswordCost is HashPassword at cost c.
+func hashPasswordCost(password string, c hongyan.HashCost) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.MemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, c.MemoryKiB, c.Time, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 var errBadHash = errors.New("malformed password hash")

@@ -19,12 +19,17 @@ type Config struct {
 	// PasswordHashes bounds the argon2id hashes computed at once (19 MiB
 	// each; default 2).
 	PasswordHashes int
+	// PasswordCost is the argon2id cost of the password hashes the
+	// service makes (zero: hongyan.DefaultHashCost). Only tests lower it;
+	// checks follow the cost each stored hash records.
+	PasswordCost hongyan.HashCost
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{SessionTTL: 12 * time.Hour, SetupTTL: 15 * time.Minute, ReportsPerDay: 20,
-		SignInRate: hongyan.Rate{N: 10, Per: time.Minute}, Issuer: "Hongyan", PasswordHashes: 2}
+		SignInRate: hongyan.Rate{N: 10, Per: time.Minute}, Issuer: "Hongyan", PasswordHashes: 2,
+		PasswordCost: hongyan.DefaultHashCost}
 }
 
 // Service is moderation's rules over a Store.
@@ -64,6 +69,9 @@ func New(store Store, users Directory, snaps Snapshots, sessions Sessions, pub h
 	if cfg.PasswordHashes <= 0 {
 		cfg.PasswordHashes = d.PasswordHashes
 	}
+	if cfg.PasswordCost.IsZero() {
+		cfg.PasswordCost = d.PasswordCost
+	}
 	return &Service{store: store, users: users, snaps: snaps, sessions: sessions, pub: pub, cfg: cfg,
 		signIns: hongyan.NewLimiter(cfg.SignInRate), hashing: make(chan struct{}, cfg.PasswordHashes),
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }}
@@ -93,7 +101,7 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 		return "", err
 	}
 	defer func() { <-s.hashing }()
-	h, err := HashPassword(pw)
+	h, err := hashPasswordCost(pw, s.cfg.PasswordCost)
 	if err != nil {
 		return "", hongyan.Wrap(err, hongyan.CodeInternal, "hash a password")
 	}

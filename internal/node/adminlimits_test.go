@@ -28,6 +28,7 @@ func clusterOf2(t *testing.T, natsURL string, limits config.Limits) ([]*httptest
 		cfg.Storage.Driver, cfg.Storage.Postgres = "postgres", dsn
 		cfg.Data, cfg.Bus = t.TempDir(), natsURL
 		cfg.Limits = limits
+		cfg.PasswordCost = config.TestPasswordCost
 		n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatalf("node.New: %v", err)
@@ -49,12 +50,6 @@ func clusterOf2(t *testing.T, natsURL string, limits config.Limits) ([]*httptest
 // limits.shared = "memory" (the negative control) each node counts on its
 // own and all 12 reach the password check.
 func TestAdminSignInLimitHoldsAcrossNodes(t *testing.T) {
-	if raceEnabled {
-		// The limit refills one try every 6 s; under the race detector
-		// the 12 argon2id hashes take longer than that, so the count
-		// depends on the machine's speed. It runs without -race in CI.
-		t.Skip("a rate per minute against slow hashes: runs without the race detector")
-	}
 	natsURL := natsServer(t)
 	for _, tc := range []struct {
 		shared  string

@@ -28,6 +28,7 @@ func TestHelloDeadline(t *testing.T) {
 	cfg.Limits = config.Limits{}
 	// Alice registers on a node with the default deadline (her password
 	// takes a while to hash), then the node restarts with a short one.
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +84,7 @@ func TestHTTPTimeouts(t *testing.T) {
 		ReadTimeout:       config.Duration{Duration: 600 * time.Millisecond},
 		IdleTimeout:       config.Duration{Duration: 300 * time.Millisecond},
 	}
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -161,6 +163,7 @@ func TestHostsAndMetrics(t *testing.T) {
 	cfg.PublicURL = "https://chat.example.com"
 	cfg.HTTP.Hosts = []string{"Chat.Example.NET"}
 	cfg.HTTP.MetricsToken = "s3cret"
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -312,6 +312,7 @@ func TestBotWebhookSurvivesRestart(t *testing.T) {
 	cfg.Bots.WebhookMaxRetry = config.Duration{Duration: 300 * time.Millisecond}
 	cfg.Bots.WebhookAttempts = 1000
 	cfg.Limits = config.Limits{}
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

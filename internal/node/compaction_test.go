@@ -35,6 +35,7 @@ func TestChangeLogCompaction(t *testing.T) {
 			cfg.History.ChangeLogWindow = config.Duration{Duration: time.Millisecond}
 			engines[name](t, &cfg)
 			ctx := context.Background()
+			cfg.PasswordCost = config.TestPasswordCost
 			n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
 				t.Fatal(err)

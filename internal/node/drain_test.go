@@ -25,6 +25,7 @@ func TestServeDrainsOnStop(t *testing.T) {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.Limits = config.Limits{}
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +73,7 @@ func TestServeDrainsOnStop(t *testing.T) {
 	n.Close()
 
 	// The node's successor finds the message.
+	cfg.PasswordCost = config.TestPasswordCost
 	n2, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,12 @@ func startNode(t testing.TB, cfg config.Config) *httptest.Server {
 func startNodeWith(t testing.TB, cfg config.Config) (*httptest.Server, *node.Node) {
 	t.Helper()
 	cfg.Limits = config.Limits{} // tests sign in far more often than people
+	if _, bench := t.(*testing.B); !bench {
+		// Tests register and sign in hundreds of users: argon2id at its
+		// production cost (19 MiB, 2 passes) would take most of their
+		// time. Benchmarks keep the production cost.
+		cfg.PasswordCost = config.TestPasswordCost
+	}
 	logs := new(syncBuffer)
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {

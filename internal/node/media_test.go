@@ -34,6 +34,7 @@ import (
 func startMediaNode(t testing.TB, cfg config.Config, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	cfg.Limits = config.Limits{}
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("node.New: %v", err)

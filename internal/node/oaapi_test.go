@@ -47,6 +47,7 @@ func forEachEngineDev(t *testing.T, fn func(t *testing.T, n *node.Node, srv *htt
 	start := func(t *testing.T, cfg config.Config) {
 		cfg.Limits = config.Limits{}
 		cfg.OfficialAccounts.AllowPrivateCallbacks = true
+		cfg.PasswordCost = config.TestPasswordCost
 		n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatalf("node.New: %v", err)

@@ -24,6 +24,7 @@ import (
 func forEachEngineNode(t *testing.T, fn func(t *testing.T, n *node.Node, srv *httptest.Server)) {
 	start := func(t *testing.T, cfg config.Config) {
 		cfg.Limits = config.Limits{}
+		cfg.PasswordCost = config.TestPasswordCost
 		n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatalf("node.New: %v", err)

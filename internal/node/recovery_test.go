@@ -42,6 +42,7 @@ func startLoggedNode(t *testing.T, limits config.Limits) (*httptest.Server, *syn
 	cfg.Data = t.TempDir()
 	cfg.Limits = limits
 	logs := new(syncBuffer)
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -80,6 +80,7 @@ func TestTLSWithCertificateFiles(t *testing.T) {
 	}
 	cfg.TLS.RedirectListen = free.Addr().String()
 	free.Close()
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -161,6 +162,7 @@ func TestTLSWithCertificateFiles(t *testing.T) {
 func TestPlainHTTPHasNoHSTS(t *testing.T) {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -195,6 +197,7 @@ func TestTLSMissingCertificateFails(t *testing.T) {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.TLS.CertFile, cfg.TLS.KeyFile = filepath.Join(cfg.Data, "none.pem"), filepath.Join(cfg.Data, "none.key")
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil {
 		n.Close()

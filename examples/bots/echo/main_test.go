@@ -32,6 +32,7 @@ func newWorld(t *testing.T) *world {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.Limits = config.Limits{}
+	cfg.PasswordCost = config.TestPasswordCost
 	n, err := node.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
