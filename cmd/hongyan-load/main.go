@@ -102,6 +102,7 @@ func run(ctx context.Context, args []string) error {
 	var opt load.Options
 	fs.StringVar(&opt.Server, "server", "", "node URL; empty: start a node on a temporary directory")
 	fs.DurationVar(&opt.Duration, "duration", 0, "how long to send (default 10s)")
+	fs.DurationVar(&opt.Warmup, "warmup", 0, "w1-direct (--rate, --inflight): send this long first without measuring")
 	fs.IntVar(&opt.Users, "users", 100, "number of users")
 	fs.IntVar(&opt.Missed, "missed", 10000, "w4-catchup: messages the reconnecting device missed; w7-moments: posts in the reader's feed (default 50000)")
 	fs.StringVar(&opt.Admin, "admin", "", "w2-idle, attacks: the node's admin URL (admin_listen), whose /metrics tell its memory and open files")

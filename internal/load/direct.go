@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -102,6 +103,9 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 					}
 					p.received[m.Id] = true
 					p.mu.Unlock()
+					if strings.HasPrefix(m.Text, warmupMark) {
+						continue // sent while warming up: not measured
+					}
 					delivered.Add(1)
 					if ol != nil {
 						ol.delivered(m.Text, now)
@@ -125,21 +129,40 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 			fsync: &fsync,
 		})
 	}
+	if opt.Warmup > 0 {
+		fmt.Fprintf(opt.Log, "w1-direct: warming up for %s, unmeasured\n", opt.Warmup)
+	}
 	fmt.Fprintf(opt.Log, "w1-direct: sending for %s (rate %s)\n", opt.Duration, rateName(opt.Rate))
 	start := time.Now()
-	sendCtx, stopSend := context.WithTimeout(ctx, opt.Duration)
+	measureFrom := start.Add(opt.Warmup)
+	var measuring atomic.Bool
+	measuring.Store(opt.Warmup <= 0)
+	sendCtx, stopSend := context.WithTimeout(ctx, opt.Warmup+opt.Duration)
 	defer stopSend()
 	var sendWG sync.WaitGroup
 	var seq atomic.Int64
 	sendOne := func(p *participant) {
-		text := fmt.Sprintf("%019d x", time.Now().UnixNano()) // 21 bytes
+		now := time.Now()
+		warm := !measuring.Load()
+		if warm && !now.Before(measureFrom) {
+			measuring.Store(true)
+			warm = false
+		}
+		text := fmt.Sprintf("%019d x", now.UnixNano()) // 21 bytes
+		if warm {
+			text = warmupMark + text[len(warmupMark):]
+		}
 		clientID := strconv.FormatInt(seq.Add(1), 36)
 		r, err := p.conn.Send(context.Background(), &pb.SendRequest{Peer: p.peer.id, ClientId: clientID, Text: text})
 		if err != nil {
-			errs.Add(1)
+			if !warm {
+				errs.Add(1)
+			}
 			return
 		}
-		sent.Add(1)
+		if !warm {
+			sent.Add(1)
+		}
 		p.mu.Lock()
 		p.acked[r.Id] = true
 		p.mu.Unlock()
@@ -181,7 +204,7 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 		}
 	}
 	sendWG.Wait()
-	elapsed := time.Since(start)
+	elapsed := time.Since(measureFrom)
 	// Wait (bounded) for every acknowledged message to be delivered.
 	drain := time.Now().Add(30 * time.Second)
 	for delivered.Load() < sent.Load() && time.Now().Before(drain) {
@@ -204,6 +227,10 @@ func runDirect(ctx context.Context, opt Options) (Result, error) {
 	r.printDirect(opt)
 	return r, nil
 }
+
+// warmupMark begins the text of a message sent while warming up (a text
+// that no timestamp begins with): its delivery is not measured.
+const warmupMark = "w"
 
 // lostMessages counts the messages acknowledged to a sender that its
 // partner never received.

@@ -20,6 +20,10 @@ import (
 type Options struct {
 	Server   string        // node URL, e.g. http://127.0.0.1:8080
 	Duration time.Duration // how long to send
+	// Warmup (w1-direct with --rate or --inflight): send as in the run for
+	// this long first, unmeasured, so that the figures are of a warm node
+	// (its statements prepared, every pair's conversation made).
+	Warmup time.Duration
 	Users    int           // users (w1: in pairs)
 	Rate     float64       // total messages per second; 0: as fast as acks allow
 	Inflight int           // concurrent sends per user when Rate is 0
