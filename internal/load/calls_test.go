@@ -2,7 +2,6 @@ package load_test
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"hongyan/internal/hongyan"
 	"hongyan/internal/load"
 	"hongyan/internal/load/impair"
-	"hongyan/internal/node"
 	"hongyan/internal/turnserver"
 )
 
@@ -24,23 +22,12 @@ func TestCallsThroughImpairedTURN(t *testing.T) {
 		t.Skip("places calls through a node")
 	}
 	cfg := config.Default()
-	cfg.Data = t.TempDir()
 	cfg.Limits = config.Limits{}
 	cfg.Calls.PlacePerMinute = 1 << 20
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg.PasswordCost = config.TestPasswordCost
-	n, err := node.New(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go n.Serve(ctx, ln)
-	opt := load.Options{Server: "http://" + ln.Addr().String(), Users: 4, Duration: 2 * time.Minute, MaxCalls: 4,
+	n, url := serveNode(t, cfg)
+	opt := load.Options{Server: url, Users: 4, Duration: 2 * time.Minute, MaxCalls: 4,
 		CallTalk: 2 * time.Second, Seed: 1, TURN: load.TURNOptions{
 			Impair: &impair.Link{Drop: 0.1, Jitter: 60 * time.Millisecond},
 			ICEServers: func(user string) []turnserver.ICEServer {

@@ -19,22 +19,9 @@ func TestDirectWarmupUnmeasured(t *testing.T) {
 		t.Skip("sends through a node")
 	}
 	cfg := config.Default()
-	cfg.Data = t.TempDir()
 	cfg.Limits = config.Limits{}
-	cfg.PasswordCost = config.TestPasswordCost
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	n, err := node.New(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go n.Serve(ctx, ln)
-	r, err := load.Run(ctx, "w1-direct", load.Options{Server: "http://" + ln.Addr().String(),
+	_, url := serveNode(t, cfg)
+	r, err := load.Run(context.Background(), "w1-direct", load.Options{Server: url,
 		Users: 4, Rate: 200, Warmup: 500 * time.Millisecond, Duration: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -46,4 +33,25 @@ func TestDirectWarmupUnmeasured(t *testing.T) {
 	if r.Sent == 0 || delivered != r.Sent {
 		t.Errorf("measured: sent %d, delivered %d; want the same count, more than 0 (warm-up messages in neither)", r.Sent, delivered)
 	}
+}
+
+// serveNode starts a node of cfg (in a temporary directory, cheap password
+// hashes) on a loopback port for the test and returns it with its URL.
+func serveNode(t *testing.T, cfg config.Config) (*node.Node, string) {
+	t.Helper()
+	cfg.Data = t.TempDir()
+	cfg.PasswordCost = config.TestPasswordCost
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	n, err := node.New(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go n.Serve(ctx, ln)
+	return n, "http://" + ln.Addr().String()
 }

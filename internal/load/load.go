@@ -23,12 +23,12 @@ type Options struct {
 	// Warmup (w1-direct with --rate or --inflight): send as in the run for
 	// this long first, unmeasured, so that the figures are of a warm node
 	// (its statements prepared, every pair's conversation made).
-	Warmup time.Duration
-	Users    int           // users (w1: in pairs)
-	Rate     float64       // total messages per second; 0: as fast as acks allow
-	Inflight int           // concurrent sends per user when Rate is 0
-	FsyncDir string        // where to measure fsync latency ("" : the temp dir)
-	Log      io.Writer     // human progress and summary
+	Warmup   time.Duration
+	Users    int       // users (w1: in pairs)
+	Rate     float64   // total messages per second; 0: as fast as acks allow
+	Inflight int       // concurrent sends per user when Rate is 0
+	FsyncDir string    // where to measure fsync latency ("" : the temp dir)
+	Log      io.Writer // human progress and summary
 
 	// OpenLoop, when set, runs w1-direct and w3-group open-loop (see
 	// openloop.go): one step of Duration per rate, in the order given,
