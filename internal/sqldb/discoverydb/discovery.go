@@ -161,14 +161,10 @@ func (s Store) Cards(ctx context.Context, users []hongyan.UserID) (map[hongyan.U
 	if len(users) == 0 {
 		return out, nil
 	}
-	if len(users) > maxCells {
-		return nil, sqldb.Invalid("too many users")
+	args, n, err := userValues(users)
+	if err != nil {
+		return nil, err
 	}
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = int64(u)
-	}
-	args, n := values(ids)
 	type row struct {
 		user hongyan.UserID
 		card discovery.Card
@@ -429,20 +425,30 @@ func (s Store) ShakeOf(ctx context.Context, user hongyan.UserID) (discovery.Shak
 	return shs[0], nil
 }
 
+// userValues is users as the arguments of a VALUES list (n rows), at
+// most maxCells of them.
+func userValues(users []hongyan.UserID) (args []any, n int, err error) {
+	if len(users) > maxCells {
+		return nil, 0, sqldb.Invalid("too many users")
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = int64(u)
+	}
+	args, n = values(ids)
+	return args, n, nil
+}
+
 // ShakesOf returns the latest shakes of users (those without one are
 // left out), in no set order: one index probe per user.
 func (s Store) ShakesOf(ctx context.Context, users []hongyan.UserID) ([]discovery.Shake, error) {
 	if len(users) == 0 {
 		return nil, nil
 	}
-	if len(users) > maxCells {
-		return nil, sqldb.Invalid("too many users")
+	args, n, err := userValues(users)
+	if err != nil {
+		return nil, err
 	}
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = int64(u)
-	}
-	args, n := values(ids)
 	return sqldb.QueryAll(ctx, s.db, scanShake, s.db.Dialect().RowsSQL(`SELECT s.user_id, s.at, s.lat, s.lon, s.located, s.card, s.matched_with
 		FROM (VALUES `, n, idTypes, `) AS v JOIN discovery_shakes s ON s.user_id = v.column1`), args...)
 }
