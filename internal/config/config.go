@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"hongyan/internal/clientaddr"
+	"hongyan/internal/hongyan"
 )
 
 // Config is a node's configuration.
@@ -70,20 +71,13 @@ type Config struct {
 	// the node makes. Only test harnesses set it, to make their many
 	// registrations cheap: no configuration file or environment variable
 	// reaches it, so a served node always hashes at the production cost.
-	PasswordCost HashCost `toml:"-"`
-}
-
-// HashCost is an argon2id cost: memory in KiB and passes. Zero is the
-// production cost.
-type HashCost struct {
-	MemoryKiB uint32
-	Time      uint32
+	PasswordCost hongyan.HashCost `toml:"-"`
 }
 
 // TestPasswordCost is the cost whole-node test harnesses give
 // Config.PasswordCost: 64 KiB, 1 pass (about a thousandth of the
 // production cost).
-var TestPasswordCost = HashCost{MemoryKiB: 64, Time: 1}
+var TestPasswordCost = hongyan.HashCost{MemoryKiB: 64, Time: 1}
 
 // Bots tunes the bot API and its webhooks (docs/bots.md).
 type Bots struct {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"hongyan/internal/hongyan"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -198,7 +200,7 @@ func TestTLSSettings(t *testing.T) {
 // cost) by default, no environment variable sets it, and a configuration
 // file that names it is refused as an unknown key.
 func TestPasswordCostUnreachable(t *testing.T) {
-	if got := Default().PasswordCost; got != (HashCost{}) {
+	if got := Default().PasswordCost; got != (hongyan.HashCost{}) {
 		t.Errorf("Default().PasswordCost: got %+v, want zero (the production cost)", got)
 	}
 	for _, env := range EnvNames() {
@@ -216,7 +218,7 @@ func TestPasswordCostUnreachable(t *testing.T) {
 		if err == nil {
 			t.Errorf("LoadFile(%q): got nil error, want unknown key", text)
 		}
-		if c.PasswordCost != (HashCost{}) {
+		if c.PasswordCost != (hongyan.HashCost{}) {
 			t.Errorf("LoadFile(%q): PasswordCost %+v, want zero", text, c.PasswordCost)
 		}
 	}

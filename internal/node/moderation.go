@@ -29,9 +29,7 @@ func newModeration(cfg config.Config, db *stores.DB, accounts *account.Service, 
 	m := cfg.Moderation
 	mcfg.SessionTTL, mcfg.ReportsPerDay, mcfg.Issuer = m.SessionTTL.Duration, m.ReportsPerDay, m.Issuer
 	mcfg.PasswordHashes = cfg.Limits.PasswordHashes
-	if c := cfg.PasswordCost; c.MemoryKiB > 0 && c.Time > 0 {
-		mcfg.PasswordCost = hongyan.HashCost{MemoryKiB: c.MemoryKiB, Time: c.Time}
-	}
+	mcfg.PasswordCost = cfg.PasswordCost // zero: the production cost
 	dir := modUsers{accounts}
 	mod := moderation.New(db.Moderation(), dir, modSnapshots{dir, accounts, chats, groups, posts, oas}, dir, pub, mcfg)
 	mod.SetActivity(modActivity{db.Accounts(), db.Chats()})

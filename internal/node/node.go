@@ -123,9 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error
 	acfg.RecoveryAddrRate = hongyan.Rate{N: cfg.Limits.RecoveryPerAddress, Per: 10 * time.Minute}
 	acfg.LimiterBytes, acfg.PasswordHashes = cfg.Limits.LimiterBytes, cfg.Limits.PasswordHashes
 	acfg.DeletionDelay = cfg.Accounts.DeletionDelay.Duration
-	if c := cfg.PasswordCost; c.MemoryKiB > 0 && c.Time > 0 {
-		acfg.PasswordCost = hongyan.HashCost{MemoryKiB: c.MemoryKiB, Time: c.Time}
-	}
+	acfg.PasswordCost = cfg.PasswordCost // zero: the production cost
 	accounts := account.New(db.Accounts(), account.OutboxSender{Store: db.Accounts(), Log: log}, pub, acfg)
 	contacts := contact.New(db.Contacts(), directory{accounts}, pub,
 		hongyan.Rate{N: cfg.Limits.FriendRequestsPerHour, Per: time.Hour}, hongyan.Rate{N: cfg.Limits.SearchesPerMinute, Per: time.Minute})

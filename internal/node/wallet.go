@@ -29,8 +29,8 @@ func newWallet(cfg config.Config, db *stores.DB, accounts *account.Service, cont
 	wc.MaxTransfer = int64(cfg.Wallet.MaxTransfer)
 	wc.MaxTopUp = int64(cfg.Wallet.MaxTopUp)
 	wc.ReconcileAfter = cfg.Wallet.ReconcileAfter.Duration
-	if c := cfg.PasswordCost; c.MemoryKiB > 0 && c.Time > 0 {
-		wc.PINCost = wallet.PINCost{MemoryKiB: c.MemoryKiB, Time: c.Time}
+	if !cfg.PasswordCost.IsZero() {
+		wc.PINCost = cfg.PasswordCost
 	}
 	// The sandbox keeps its records in the data directory, so that they
 	// outlive a crash of the node as a real provider's would.

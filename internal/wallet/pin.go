@@ -18,13 +18,10 @@ import (
 )
 
 // PINCost is the argon2id cost of payment-password hashes.
-type PINCost struct {
-	MemoryKiB uint32
-	Time      uint32
-}
+type PINCost = hongyan.HashCost
 
 // DefaultPINCost is the OWASP minimum for argon2id: 19 MiB, 2 passes.
-var DefaultPINCost = PINCost{MemoryKiB: 19 * 1024, Time: 2}
+var DefaultPINCost = hongyan.DefaultHashCost
 
 // hashSecret returns the argon2id hash of s in the PHC string format.
 func hashSecret(s string, c PINCost) (string, error) {
