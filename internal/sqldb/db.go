@@ -133,7 +133,6 @@ type DB struct {
 	quit     chan struct{}
 	quitOnce sync.Once
 	bg       sync.WaitGroup
-	bgNames  map[string]bool // BackgroundOnce's names started; under mu
 }
 
 // New starts the writer on write (which it keeps one connection of for as
@@ -194,26 +193,6 @@ func (db *DB) Close() error {
 		errs = append(errs, f())
 	}
 	return errors.Join(errs...)
-}
-
-// BackgroundOnce is Background for upkeep that one DB needs once, however
-// many stores on it ask for it: it starts fn only if no task of the same
-// name was started on db before, and reports whether it did. (A feature's
-// store may be made more than once on one DB; two copies of the same
-// upkeep would only do the work twice, one waiting for the other.)
-func (db *DB) BackgroundOnce(name string, every time.Duration, fn func(ctx context.Context)) bool {
-	db.mu.Lock()
-	if db.bgNames[name] {
-		db.mu.Unlock()
-		return false
-	}
-	if db.bgNames == nil {
-		db.bgNames = map[string]bool{}
-	}
-	db.bgNames[name] = true
-	db.mu.Unlock()
-	db.Background(every, fn)
-	return true
 }
 
 // Background runs fn every interval, on the read pool and beside the

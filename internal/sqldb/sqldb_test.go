@@ -386,27 +386,6 @@ func TestBackground(t *testing.T) {
 	})
 }
 
-// BackgroundOnce starts a named task once per DB, however often it is
-// asked: the chat store, made more than once on a node's DB, merges the
-// search index with one task, not one per store.
-func TestBackgroundOnce(t *testing.T) {
-	db := mustOpen(t, engines[0], engines[0].loc(t))
-	noop := func(context.Context) {}
-	for i, c := range []struct {
-		name string
-		want bool
-	}{{"a", true}, {"a", false}, {"b", true}, {"a", false}} {
-		if got := db.BackgroundOnce(c.name, time.Hour, noop); got != c.want {
-			t.Errorf("call %d: BackgroundOnce(%q) = %v, want %v", i, c.name, got, c.want)
-		}
-	}
-	// A second DB has tasks of its own.
-	other := mustOpen(t, engines[0], engines[0].loc(t))
-	if got := other.BackgroundOnce("a", time.Hour, noop); !got {
-		t.Errorf("BackgroundOnce(\"a\") on another DB = false, want true")
-	}
-}
-
 // The writer keeps a bounded number of prepared statements: past the
 // bound, the least recently used are closed and prepared again when next
 // run (a preparation counts as a statement).

@@ -16,12 +16,9 @@ type Store struct{ db *sqldb.DB }
 
 var _ chat.Store = Store{}
 
-// New returns the chat store on db. On an engine whose search index is
-// deferred (SQLite) it makes db's writer feed the index in its idle time.
-func New(db *sqldb.DB) Store {
-	installIndex(db)
-	return Store{db}
-}
+// New returns the chat store on db (whose upkeep InstallIndex installs,
+// once per DB).
+func New(db *sqldb.DB) Store { return Store{db} }
 
 const messageCols = `id, conversation, seq, sender, sender_device, client_id, kind, text, created, body`
 

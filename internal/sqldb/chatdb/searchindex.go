@@ -83,17 +83,17 @@ const indexChunk = 1000
 // deferred search index.
 const indexIdle = 20 * time.Millisecond
 
-// installIndex makes db's writer do, in its idle time, the indexing that
+// InstallIndex makes db's writer do, in its idle time, the indexing that
 // writes do not pay for inside their commit: feed the deferred search
 // index (on engines that defer it), and index the media of messages
 // stored before the media index existed (media.go).
-func installIndex(db *sqldb.DB) {
+// It is installed once per DB (stores.New), not per chat store: a second
+// merger would only wait for the first (gin_clean_pending_list takes the
+// index's metapage lock).
+func InstallIndex(db *sqldb.DB) {
 	if clean := cleanIndex[db.Dialect().Name]; clean != "" {
-		// Once per DB: the node makes the chat store more than once, and
-		// a second merger would only wait for the first
-		// (gin_clean_pending_list takes the index's metapage lock).
 		last, wait := time.Now(), cleanShortest
-		db.BackgroundOnce("chatdb.cleanIndex", cleanShortest, func(ctx context.Context) {
+		db.Background(cleanShortest, func(ctx context.Context) {
 			now := time.Now()
 			if now.Sub(last) < wait {
 				return

@@ -62,9 +62,11 @@ type DB struct {
 }
 
 // New wraps db, whose schema is migrated to Schemas, and installs what the
-// writer needs of the features (the change-log append).
+// writer needs of the features, once per DB: the change-log append, and
+// the upkeep of the chat search index.
 func New(db *sqldb.DB) *DB {
 	changelogdb.Install(db)
+	chatdb.InstallIndex(db)
 	return &DB{db}
 }
 
