@@ -45,12 +45,19 @@ describe("group assistant", { skip }, () => {
     await screen.locator('[data-form="assistant-on"] input[name="timezone"]').fill("Asia/Shanghai");
     await screen.locator('[data-action="assistant-on"]').click();
     await screen.locator('[data-form="assistant-welcome"]').waitFor();
+    // What is typed into one form outlives another form's save (each
+    // change shows the screen anew); the saved form starts afresh.
+    const keyword = screen.locator('[data-form="assistant-keyword"] input[name="keyword"]');
     await screen.locator('[data-form="assistant-welcome"] textarea').fill("Welcome {name}!");
-    await screen.locator('[data-form="assistant-welcome"] button[type="submit"]').click();
-    await screen.locator('[data-form="assistant-keyword"] input[name="keyword"]').fill("rules");
+    await keyword.fill("rules");
     await screen.locator('[data-form="assistant-keyword"] input[name="reply"]').fill("See the announcement.");
+    await screen.locator('[data-form="assistant-welcome"] button[type="submit"]').click();
+    await owner.locator(".toast", { hasText: "Saved" }).waitFor();
+    assert.equal(await keyword.inputValue(), "rules");
+    assert.equal(await screen.locator('[data-form="assistant-welcome"] textarea').inputValue(), "Welcome {name}!");
     await screen.locator('[data-form="assistant-keyword"] button[type="submit"]').click();
     await screen.locator("[data-keyword]").first().waitFor();
+    assert.equal(await keyword.inputValue(), "");
     await screen.locator('[data-form="assistant-lottery"] input[name="title"]').fill("New year");
     await screen.locator('[data-form="assistant-lottery"] input[name="keyword"]').fill("lucky");
     await screen.locator('[data-form="assistant-lottery"] input[name="deadline"]').fill(inADay());

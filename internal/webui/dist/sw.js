@@ -3,8 +3,8 @@
 // fall back to the cached index.html; built assets come from the cache.
 // Everything else — the protocol, media, avatars, QR codes — is never
 // cached here (the app keeps its own data in IndexedDB).
-const VERSION = "6d34341077e6648f";
-const SHELL = ["/","/assets/admin-Q9t0J4w_.js","/assets/decode-ZjkDR2x9.js","/assets/index-BJx0WB8N.js","/assets/index-BMQ3xaSS.css","/manifest.webmanifest","/icon.svg","/icon-192.png"];
+const VERSION = "78beafa1b3e87782";
+const SHELL = ["/","/assets/admin-DGxREH0K.js","/assets/decode-ZjkDR2x9.js","/assets/index-BMQ3xaSS.css","/assets/index-BStVbQbE.js","/manifest.webmanifest","/icon.svg","/icon-192.png"];
 const CACHE = "hongyan-shell-" + VERSION;
 
 self.addEventListener("install", (e) => {

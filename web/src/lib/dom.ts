@@ -58,6 +58,54 @@ export function replace(el: Node, ...children: Child[]): void {
   append(el, children);
 }
 
+// ---- what the user typed, kept across a screen built anew ----
+
+type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+const fields = "input, textarea, select";
+
+// fieldKey names a field by its form's data-form and its own name.
+function fieldKey(f: Field): string | undefined {
+  const form = f.closest("form")?.dataset.form;
+  return form && f.name ? `${form}/${f.name}` : undefined;
+}
+
+// trackEdits marks each form field inside root that the user edits
+// (data-edited), for replaceKeeping. Install it once on an element whose
+// children are replaced; the mark lives on the field and goes with it.
+export function trackEdits(root: HTMLElement): void {
+  const mark = (e: Event) => {
+    if (e.target instanceof HTMLElement && e.target.matches(fields)) e.target.dataset.edited = "";
+  };
+  root.addEventListener("input", mark);
+  root.addEventListener("change", mark);
+}
+
+// replaceKeeping is replace for a screen of several forms that is built
+// anew after each change: what the user had typed into the fields of one
+// form (marked by trackEdits) is put back into the new fields of the same
+// form and name, so saving one form does not wipe another half filled in.
+// The fields of the form named done (the one whose change caused this)
+// start afresh.
+export function replaceKeeping(root: HTMLElement, done: string | undefined, ...children: Child[]): void {
+  const kept = new Map<string, { value: string; checked: boolean }>();
+  for (const f of root.querySelectorAll<Field>("input[data-edited], textarea[data-edited], select[data-edited]")) {
+    const k = fieldKey(f);
+    if (k && f.closest("form")?.dataset.form !== done) {
+      kept.set(k, { value: f.value, checked: f instanceof HTMLInputElement && f.checked });
+    }
+  }
+  replace(root, ...children);
+  if (kept.size === 0) return;
+  for (const f of root.querySelectorAll<Field>(fields)) {
+    const k = fieldKey(f);
+    const v = k === undefined ? undefined : kept.get(k);
+    if (!v) continue;
+    if (f instanceof HTMLInputElement && (f.type === "checkbox" || f.type === "radio")) f.checked = v.checked;
+    else f.value = v.value;
+    f.dataset.edited = "";
+  }
+}
+
 // svgIcon builds a small inline icon from path data (constant strings in
 // this code base, never user data).
 export function icon(d: string, size = 24): SVGSVGElement {

@@ -1,7 +1,7 @@
 // The Group Assistant in a group's settings: turned on by the owner,
 // configured by the owner and admins (welcome, keywords, scheduled posts),
 // with the group's statistics as SVG charts.
-import { h, replace } from "../lib/dom";
+import { h, replace, replaceKeeping, trackEdits } from "../lib/dom";
 import { t } from "../lib/i18n";
 import { app } from "../lib/app";
 import type { Assistant, AssistantDay, AssistantLottery } from "../gen/hongyan/v1/assistant_pb.js";
@@ -12,15 +12,17 @@ import { barChart } from "./chart";
 export function assistantView(group: bigint): View {
   const body = h("div", "pane-body padded");
   const el = h("div", { class: "pane", data: { screen: "assistant" } }, header({ title: t("as_title"), back: `/chat/g/${group}/info` }), body);
+  trackEdits(body);
 
-  const render = (a: Assistant, days: AssistantDay[], lots: AssistantLottery[]) => {
+  // done names the form whose change the screen is shown again after.
+  const render = (a: Assistant, days: AssistantDay[], lots: AssistantLottery[], done?: string) => {
     if (!a.on) {
       const tz = h("input", { attrs: { name: "timezone", maxlength: 64, "aria-label": t("as_timezone") }, props: { value: a.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone } });
       const on = h("button", { class: "btn primary", attrs: { type: "submit" }, data: { action: "assistant-on" } }, t("as_turn_on"));
       const form = h("form", { class: "dialog-form", data: { form: "assistant-on" } }, h("label", null, t("as_timezone"), tz), on, h("p", "hint", t("as_owner_turns_on")));
       form.addEventListener("submit", (e) => {
         e.preventDefault();
-        void busy(on, () => act(() => app.conn.call("assistantEnable", { group, timezone: tz.value.trim() }, "assistant")));
+        void busy(on, () => act(() => app.conn.call("assistantEnable", { group, timezone: tz.value.trim() }, "assistant"), "assistant-on"));
       });
       replace(body, h("p", "hint", t("as_hint")), empty(t("as_off")), form);
       return;
@@ -32,7 +34,7 @@ export function assistantView(group: bigint): View {
     wForm.addEventListener("submit", (e) => {
       e.preventDefault();
       void busy(saveW, async () => {
-        await act(() => app.conn.call("assistantSetWelcome", { group, text: welcome.value }, "assistant"));
+        await act(() => app.conn.call("assistantSetWelcome", { group, text: welcome.value }, "assistant"), "assistant-welcome");
         toast(t("as_saved"));
       });
     });
@@ -45,7 +47,7 @@ export function assistantView(group: bigint): View {
       h("label", null, t("as_keyword"), kw), h("label", null, t("as_reply"), reply), h("label", "check", exact, t("as_exact")), addK);
     kForm.addEventListener("submit", (e) => {
       e.preventDefault();
-      void busy(addK, () => act(() => app.conn.call("assistantAddKeyword", { group, keyword: kw.value.trim(), reply: reply.value, exact: exact.checked }, "assistant")));
+      void busy(addK, () => act(() => app.conn.call("assistantAddKeyword", { group, keyword: kw.value.trim(), reply: reply.value, exact: exact.checked }, "assistant"), "assistant-keyword"));
     });
     const kRows = a.keywords.map((k) => row({
       title: k.exact ? `「${k.keyword}」` : k.keyword, sub: k.reply, right: t("as_remove"), data: { keyword: String(k.id) },
@@ -61,7 +63,7 @@ export function assistantView(group: bigint): View {
       h("label", null, t("as_text"), text), h("label", null, `${t("as_at")} (${a.timezone})`, at), h("label", null, t("as_repeat"), repeat), addS);
     sForm.addEventListener("submit", (e) => {
       e.preventDefault();
-      void busy(addS, () => act(() => app.conn.call("assistantPutSchedule", { group, id: 0n, text: text.value, at: at.value.replace("T", " "), repeat: repeat.value }, "assistant")));
+      void busy(addS, () => act(() => app.conn.call("assistantPutSchedule", { group, id: 0n, text: text.value, at: at.value.replace("T", " "), repeat: repeat.value }, "assistant"), "assistant-schedule"));
     });
     const sRows = a.schedules.map((s) => row({
       title: s.text, sub: `${s.first} · ${t(s.repeat === "daily" ? "as_daily" : s.repeat === "weekly" ? "as_weekly" : "as_once")} · ${t("as_next", new Date(Number(s.nextMs)).toLocaleString())}`,
@@ -80,7 +82,7 @@ export function assistantView(group: bigint): View {
     lForm.addEventListener("submit", (e) => {
       e.preventDefault();
       void busy(addL, () => act(() => app.conn.call("assistantLotteryCreate", { group, title: lTitle.value.trim(), keyword: lKey.value.trim(),
-        winners: Number(lWin.value) || 0, deadlineMs: BigInt(new Date(lEnd.value).getTime() || 0) }, "assistantLotteries")));
+        winners: Number(lWin.value) || 0, deadlineMs: BigInt(new Date(lEnd.value).getTime() || 0) }, "assistantLotteries"), "assistant-lottery"));
     });
     const lRows = lots.map((l) => row({
       title: l.title,
@@ -88,8 +90,9 @@ export function assistantView(group: bigint): View {
       right: `SHA-256 ${l.hash.slice(0, 12)}…`, data: { lottery: String(l.id) },
     }));
     const sum = (f: (d: AssistantDay) => number) => days.reduce((n, d) => n + f(d), 0);
-    replace(
+    replaceKeeping(
       body,
+      done,
       h("p", "hint", t("as_hint")),
       section(t("as_welcome"), wForm),
       section(t("as_keywords"), ...(kRows.length ? kRows : [empty(t("as_no_keywords"))]), kForm),
@@ -103,22 +106,23 @@ export function assistantView(group: bigint): View {
     );
   };
 
-  const load = async () => {
+  const load = async (done?: string) => {
     const a = await app.conn.call("assistantGet", { group }, "assistant");
     const days = a.on ? (await app.conn.call("assistantStats", { group, days: 14 }, "assistantStats")).days : [];
     const lots = a.on ? (await app.conn.call("assistantLotteries", { group }, "assistantLotteries")).lotteries : [];
-    render(a, days, lots);
+    render(a, days, lots, done);
   };
-  // act runs a change and shows the assistant again.
-  const act = async (fn: () => Promise<unknown>) => {
+  // act runs a change made by the form named done and shows the assistant
+  // again (keeping what is typed into its other forms).
+  const act = async (fn: () => Promise<unknown>, done?: string) => {
     try {
       await fn();
-      await load();
+      await load(done);
     } catch (err) {
       toastError(err);
     }
   };
-  app.conn.ready().then(load).catch((err) => {
+  app.conn.ready().then(() => load()).catch((err) => {
     replace(body, empty(t("group_not_found")));
     toastError(err);
   });
