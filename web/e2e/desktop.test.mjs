@@ -136,6 +136,8 @@ describe("chatting on a desktop", { skip }, () => {
     await page.click('[data-attach="location"]');
     const dlg = page.locator(".modal form");
     await dlg.locator('[data-action="my-location"]').click();
+    // The position comes back later, and the status then says so.
+    await dlg.locator('[role="status"]', { hasText: "31.230400" }).waitFor();
     await dlg.locator('input[name="lat"]').evaluate((el) => el.value).then((v) => assert.equal(Number(v).toFixed(3), "31.230"));
     await dlg.locator('input[name="name"]').fill("People's Square");
     await dlg.locator('button[type="submit"]').click();

@@ -46,8 +46,10 @@ export async function touch(page, x, y, { holdMs = 700, moveTo } = {}) {
   await cdp.detach();
 }
 
-// center returns the middle of an element's box.
+// center returns the middle of an element's box, once it is shown (a
+// screen just opened may not be laid out yet).
 export async function center(locator) {
+  await locator.waitFor();
   const b = await locator.boundingBox();
   if (!b) throw new Error("element has no box");
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
