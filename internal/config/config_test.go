@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"hongyan/internal/hongyan"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hongyan/internal/hongyan"
 )
 
 // The example file documents every key with its default value: parsing it

@@ -29,9 +29,7 @@ func newWallet(cfg config.Config, db *stores.DB, accounts *account.Service, cont
 	wc.MaxTransfer = int64(cfg.Wallet.MaxTransfer)
 	wc.MaxTopUp = int64(cfg.Wallet.MaxTopUp)
 	wc.ReconcileAfter = cfg.Wallet.ReconcileAfter.Duration
-	if !cfg.PasswordCost.IsZero() {
-		wc.PINCost = cfg.PasswordCost
-	}
+	wc.PINCost = cfg.PasswordCost // zero: the production cost
 	// The sandbox keeps its records in the data directory, so that they
 	// outlive a crash of the node as a real provider's would.
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {

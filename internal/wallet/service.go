@@ -24,7 +24,7 @@ type Config struct {
 	KeyTTL      time.Duration // how long idempotency keys are kept (at least 24 h)
 	PINTries    int64         // wrong payment passwords in a row before the lock (5)
 	PINLock     time.Duration // how long the lock lasts (3 h)
-	PINCost     PINCost
+	PINCost     PINCost       // of payment passwords (zero: DefaultPINCost)
 	// ProviderTimeout bounds each call to the payment provider; it must
 	// stay below ReconcileAfter (New makes it at most half of it).
 	ProviderTimeout time.Duration
@@ -83,6 +83,9 @@ func New(store Store, prov Provider, peers Peers, pub hongyan.Publisher, cfg Con
 	}
 	if cfg.ReconcileAfter <= 0 {
 		cfg.ReconcileAfter = DefaultConfig().ReconcileAfter
+	}
+	if cfg.PINCost.IsZero() {
+		cfg.PINCost = DefaultPINCost
 	}
 	if cfg.ProviderTimeout <= 0 || cfg.ProviderTimeout > cfg.ReconcileAfter/2 {
 		cfg.ProviderTimeout = cfg.ReconcileAfter / 2

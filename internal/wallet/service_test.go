@@ -293,3 +293,15 @@ func TestExpireAtRefundsTransfersDueThen(t *testing.T) {
 		t.Errorf("sender's balance after the refund: got %d, %v; want 1000", b, err)
 	}
 }
+
+// A zero payment-password cost is the production one, as for the
+// account service's passwords: the node hands the wallet its configured
+// cost, which is zero unless a test harness set it.
+func TestZeroPINCostIsDefault(t *testing.T) {
+	cfg := wallet.DefaultConfig()
+	cfg.PINCost = wallet.PINCost{}
+	svc := wallet.New(wallettest.NewMem(), sandboxpay.New(sandboxpay.Config{}), simPeers{}, hongyan.Publisher{Bus: membus.New()}, cfg)
+	if got := svc.Config().PINCost; got != wallet.DefaultPINCost {
+		t.Errorf("PINCost: got %+v, want %+v", got, wallet.DefaultPINCost)
+	}
+}
