@@ -49,6 +49,9 @@ func Open(ctx context.Context, dir string) (*stores.DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	if err := registerVFS(); err != nil {
+		return nil, err
+	}
 	path := filepath.Join(dir, FileName)
 	write, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
@@ -96,6 +99,9 @@ func Migrate(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
+	if err := registerVFS(); err != nil {
+		return err
+	}
 	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, FileName), false))
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
@@ -112,10 +118,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // dsn is the connection string for the file at path: WAL, synchronous=FULL
-// (a commit is on disk when it returns), foreign keys, a busy timeout, and
-// a 64 MiB page cache for the writer (16 MiB for each reader).
+// (a commit is on disk when it returns), foreign keys, a busy timeout, a
+// 64 MiB page cache for the writer (16 MiB for each reader), and the VFS
+// that gathers WAL writes (walvfs.go).
 func dsn(path string, reader bool) string {
 	q := url.Values{}
+	q.Set("vfs", vfsName)
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
