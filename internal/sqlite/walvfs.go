@@ -14,10 +14,10 @@ import (
 // The WAL write buffer. SQLite appends a commit to the write-ahead log one
 // frame at a time, and each frame as two writes (its 24-byte header, then
 // the page): a commit that touches 30 pages costs 60 pwrite calls. Where a
-// system call is dear (a virtual machine), those writes were the largest
-// single cost of a send. vfsName is the default "unix" VFS with one change:
-// a WAL file's writes that follow one another in the file are gathered in
-// memory and written with one call.
+// system call is dear (a virtual machine), those writes were a seventh of
+// the node's CPU at 3,000 sends a second. vfsName is the default ("unix")
+// VFS with one change: a WAL file's writes that follow one another in the
+// file are gathered in memory and written with one call.
 //
 // Durability and visibility are unchanged. The gathered bytes are written
 // before any other operation on the file (sync, read, truncate, size, file
@@ -32,8 +32,8 @@ const vfsName = "hongyan"
 // walBufSize is the most a WAL file's buffer gathers before it writes.
 // maxWrite is the most one write hands the unix VFS: it writes at most
 // 128 KiB - 1 bytes a call (a bigger one is cut short and fails), so a
-// buffer goes out in writes of 31 pages. One commit of sends is a write or
-// two.
+// buffer goes out in writes of at most 124 KiB. One commit of sends is a
+// write or two.
 const (
 	walBufSize = 1 << 20
 	maxWrite   = 31 << 12
