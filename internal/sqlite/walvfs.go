@@ -136,6 +136,12 @@ func walOpen(tls *libc.TLS, _ uintptr, zName uintptr, pFile uintptr, flags int32
 	return rc
 }
 
+// writeThrough hands one write to the unix VFS.
+func writeThrough(tls *libc.TLS, pFile uintptr, buf uintptr, n int32, off int64) int32 {
+	walWrites.Add(1)
+	return fp[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](unixIO().FxWrite)(tls, pFile, buf, n, off)
+}
+
 // flush writes what pFile has gathered, in writes of at most maxWrite.
 func flush(tls *libc.TLS, pFile uintptr) int32 {
 	s := stateOf(pFile)
@@ -143,8 +149,7 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 	s.n, s.commit = 0, 0
 	for off < n {
 		m := min(n-off, maxWrite)
-		walWrites.Add(1)
-		if rc := fp[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](unixIO().FxWrite)(tls, pFile, s.buf+uintptr(off), int32(m), s.start+off); rc != sqlite3.SQLITE_OK {
+		if rc := writeThrough(tls, pFile, s.buf+uintptr(off), int32(m), s.start+off); rc != sqlite3.SQLITE_OK {
 			return rc
 		}
 		off += m
@@ -155,7 +160,7 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 func walWrite(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	s := stateOf(pFile)
 	amt := int64(iAmt)
-	if s.n > 0 && (iOfst != s.start+s.n || s.n+amt > walBufSize) {
+	if s.n > 0 && (iOfst != s.start+s.n || s.n+amt > walBufSize || amt > maxWrite) {
 		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 			return rc
 		}
@@ -164,8 +169,7 @@ func walWrite(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int6
 		s.buf = libc.Xmalloc(tls, walBufSize)
 	}
 	if s.buf == 0 || amt > maxWrite {
-		walWrites.Add(1)
-		return fp[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](unixIO().FxWrite)(tls, pFile, zBuf, iAmt, iOfst)
+		return writeThrough(tls, pFile, zBuf, iAmt, iOfst)
 	}
 	if s.n == 0 {
 		s.start = iOfst
