@@ -22,7 +22,9 @@ import (
 // MaxBatch), runs them one after another inside one transaction and commits
 // once; only then does it reply to each caller. While a batch is being
 // committed (fsync), new operations pile up in the queue and form the next
-// batch, so the batch size adapts to the load without any timer.
+// batch, so the batch size adapts to the load. An engine may also let a
+// small batch linger (Options.Linger): wait a moment for more operations
+// when writes are arriving together, so that more of them share a commit.
 //
 // Isolating failures. A batch first runs in "fast" mode, without savepoints.
 // An operation that fails without having changed anything (a precondition
@@ -107,11 +109,12 @@ type writer struct {
 	once  sync.Once
 
 	// Owned by the writer goroutine.
-	conn  *sql.Conn
-	stmts map[string]*wstmt
-	uses  int64 // statements run, for wstmt.used
-	tx    Tx
-	combs []combined
+	conn    *sql.Conn
+	stmts   map[string]*wstmt
+	uses    int64 // statements run, for wstmt.used
+	tx      Tx
+	combs   []combined
+	lingerT *time.Timer // see linger
 
 	idle    atomic.Pointer[idleTask] // see DB.SetIdleTask
 	changes atomic.Pointer[ChangeAppender]
@@ -231,6 +234,7 @@ func (w *writer) loop() {
 	defer w.disconnect()
 	batch := make([]*op, 0, w.opts.MaxBatch)
 	pending, busy := true, 0 // the idle task may have work
+	prev := 0                // the last batch's size
 	for {
 		var first *op
 		task := w.idle.Load()
@@ -276,12 +280,39 @@ func (w *writer) loop() {
 				break more
 			}
 		}
+		if w.opts.Linger > 0 && prev > 1 && len(batch) < w.opts.LingerBatch {
+			batch = w.linger(batch)
+		}
 		w.run(batch)
+		prev = len(batch)
 		pending, busy = true, busy+len(batch)
 		for i := range batch {
 			batch[i] = nil
 		}
 	}
+}
+
+// linger waits up to Options.Linger for more operations to join batch,
+// until it holds Options.LingerBatch, and returns the batch. On stop it
+// returns at once: the batch commits and the queue is drained after it.
+func (w *writer) linger(batch []*op) []*op {
+	if w.lingerT == nil {
+		w.lingerT = time.NewTimer(w.opts.Linger)
+	} else {
+		w.lingerT.Reset(w.opts.Linger)
+	}
+	defer w.lingerT.Stop()
+	for len(batch) < w.opts.LingerBatch {
+		select {
+		case o := <-w.ch:
+			batch = append(batch, o)
+		case <-w.lingerT.C:
+			return batch
+		case <-w.quit:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drain fails every queued operation after stop.
