@@ -100,7 +100,7 @@ type Options struct {
 	// hold one operation, never waits. Off by default.
 	Linger time.Duration
 	// LingerBatch is the batch size at which a lingering batch stops
-	// waiting (default 64).
+	// waiting (default 64, at most MaxBatch).
 	LingerBatch int
 	// AfterCommit, when set, is called by the writer after each successful
 	// commit with the number of operations committed; the SQLite engine
@@ -171,6 +171,7 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, opts Options) (*DB
 	if opts.LingerBatch <= 0 {
 		opts.LingerBatch = 64
 	}
+	opts.LingerBatch = min(opts.LingerBatch, opts.MaxBatch)
 	w, err := newWriter(ctx, write, d, opts)
 	if err != nil {
 		return nil, err
