@@ -157,13 +157,26 @@ func TestClusterBehindHAProxy(t *testing.T) {
 // connection (each node's gauge on its admin listener).
 func (c *cluster) nodeWithConnection(t *testing.T) *server {
 	t.Helper()
-	for _, n := range c.nodes {
-		if n.connections(t) > 0 {
-			return n
+	// The connections of earlier one-off calls close asynchronously: wait
+	// until the device's is the only one left, so that the node found is
+	// the device's and not one still closing a call's.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var holder *server
+		total := 0
+		for _, n := range c.nodes {
+			if k := n.connections(t); k > 0 {
+				holder, total = n, total+k
+			}
 		}
+		if total == 1 {
+			return holder
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connections on the nodes: %d, want the device's alone", total)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("no node holds a connection")
-	return nil
 }
 
 func waitText(s *wsclient.Syncer, text string, within time.Duration) error {
