@@ -61,10 +61,7 @@ func (a *API) exchange(w http.ResponseWriter, r *http.Request) {
 		g, err = a.svc.ExchangeCode(r.Context(), bot.Exchange{App: b.AppID, Secret: b.ClientSecret, Code: b.Code, Redirect: b.RedirectURI, Verifier: b.CodeVerifier})
 	}
 	if err != nil {
-		if hongyan.ErrorCode(err) == hongyan.CodeInternal {
-			a.log.Error("bot api", "path", r.URL.Path, "err", err)
-		}
-		writeError(w, err)
+		a.fail(w, r, err, "app", b.AppID)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"token": g.Token, "group": int64(g.Group), "scopes": g.Scopes})

@@ -166,16 +166,49 @@ func (a *API) auth(h handler) http.HandlerFunc {
 			return
 		}
 		p, err := a.svc.Authenticate(r.Context(), strings.TrimSpace(tok))
-		if err == nil {
-			err = h(w, r, p)
-		}
 		if err != nil {
-			if hongyan.ErrorCode(err) == hongyan.CodeInternal {
-				a.log.Error("bot api", "path", r.URL.Path, "err", err)
-			}
-			writeError(w, err)
+			a.fail(w, r, err)
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			a.fail(w, r, err, principalAttrs(p)...)
 		}
 	}
+}
+
+// fail answers err to r. An internal error is logged with whose request it
+// was (who: the attributes that name the bot or app, none before
+// authentication), the method, path and client address, unless the client
+// went away meanwhile: then nothing failed, the line is at debug level,
+// and the answer (which nobody reads) says unavailable.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error, who ...any) {
+	if hongyan.ErrorCode(err) == hongyan.CodeInternal {
+		attrs := append(who[:len(who):len(who)], "method", r.Method, "path", r.URL.Path, "addr", r.RemoteAddr, "err", err)
+		if gone(r, err) {
+			a.log.Debug("bot api request cancelled", attrs...)
+			err = hongyan.Wrap(err, hongyan.CodeUnavailable, "the request was cancelled")
+		} else {
+			a.log.Error("bot api request failed", attrs...)
+		}
+	}
+	writeError(w, err)
+}
+
+// gone reports whether err is the end of r's context: the client closed
+// the connection (or the server is shutting down) while r was in hand.
+func gone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// principalAttrs returns the log attributes that say whose a request made
+// as p was: p's bot, its account and the token, and for an app's token the
+// app (its bot ID) and its group.
+func principalAttrs(p bot.Principal) []any {
+	attrs := []any{"bot", p.Bot.ID, "account", int64(p.Bot.Account), "token", p.Token.ID}
+	if p.Token.App {
+		attrs = append(attrs, "app", p.Bot.ID, "group", int64(p.Token.Group))
+	}
+	return attrs
 }
 
 var statuses = map[hongyan.Code]int{
