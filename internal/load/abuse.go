@@ -34,7 +34,9 @@ import (
 //	                 decoded) and an 8-bit one of 7000×7000 (196 MB)
 //	attack-flood     typing notices as fast as the node answers, to a
 //	                 second attacker account that counts the ones it gets,
-//	                 and resumable uploads of 1 GiB opened and left open
+//	                 groups with it and a third account created as fast
+//	                 (every fourth request), and resumable uploads of 1 GiB
+//	                 opened and left open
 //
 // Each counts the node's answers by kind and code (AttackAnswers). The
 // attacker dials from its own loopback address, as in the other attacks.
@@ -59,8 +61,9 @@ type abuser struct {
 	token    string       // the attacker's session
 	// attack-flood: the second account, whose connection counts typing
 	// pushes, and the conversation between the two.
-	peer *wsclient.Conn
-	conv int64
+	peer        *wsclient.Conn
+	conv        int64
+	accomplices []int64 // the second and third accounts, the groups' members
 	// attack-decode: the images.
 	images [][]byte
 
@@ -103,37 +106,48 @@ func newAbuser(ctx context.Context, workload string, opt Options, src netip.Addr
 	return a, nil
 }
 
-// setUpPeer registers the attacker's second account, befriends it and
-// opens the conversation the typing notices go to.
+// setUpPeer registers the attacker's second and third accounts, befriends
+// them (a group starts with two contacts) and opens the conversation with
+// the second that the typing notices go to; the second's connection stays
+// open to count them.
 func (a *abuser) setUpPeer(ctx context.Context, run string) error {
-	p, err := a.dial(ctx)
-	if err != nil {
-		return err
-	}
-	ps, err := p.Register(ctx, &pb.RegisterRequest{AccountId: "accomplice" + run, Password: "attacker-password-" + run, DeviceName: "accomplice"})
-	if err != nil {
-		return fmt.Errorf("second attacker account: %w", err)
-	}
-	if _, err := p.Hello(ctx, ps.Token); err != nil {
-		return err
-	}
 	c, err := a.session(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	fr, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: ps.User, Greeting: "hi"}}})
-	if err != nil {
-		return err
+	for i, name := range []string{"accomplice", "accomplice2-"} {
+		p, err := a.dial(ctx)
+		if err != nil {
+			return err
+		}
+		ps, err := p.Register(ctx, &pb.RegisterRequest{AccountId: name + run, Password: "attacker-password-" + run, DeviceName: "accomplice"})
+		if err == nil {
+			_, err = p.Hello(ctx, ps.Token)
+		}
+		var fr *pb.ServerFrame
+		if err == nil {
+			fr, err = c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: ps.User, Greeting: "hi"}}})
+		}
+		if err == nil {
+			_, err = p.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: fr.GetFriendRequest().GetId(), Accept: true}}})
+		}
+		if err != nil {
+			p.Close()
+			return fmt.Errorf("attacker account %s: %w", name, err)
+		}
+		a.accomplices = append(a.accomplices, ps.User)
+		if i > 0 {
+			p.Close()
+			continue
+		}
+		sent, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: ps.User, ClientId: "hello-" + run, Text: "hi"}}})
+		if err != nil {
+			p.Close()
+			return err
+		}
+		a.peer, a.conv = p, sent.GetSent().Conversation
 	}
-	if _, err := p.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: fr.GetFriendRequest().GetId(), Accept: true}}}); err != nil {
-		return err
-	}
-	sent, err := c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_Send{Send: &pb.SendRequest{Peer: ps.User, ClientId: "hello-" + run, Text: "hi"}}})
-	if err != nil {
-		return err
-	}
-	a.peer, a.conv = p, sent.GetSent().Conversation
 	return nil
 }
 
@@ -258,6 +272,10 @@ func (a *abuser) request(i int64) (kind string, f *pb.ClientFrame) {
 		default:
 			return "remove_members", &pb.ClientFrame{Req: &pb.ClientFrame_RemoveMembers{RemoveMembers: &pb.GroupUsersRequest{Group: 1, Users: users}}}
 		}
+	}
+	if i%4 == 0 {
+		// A valid group of the three attacker accounts: each allowed alone.
+		return "create_group", &pb.ClientFrame{Req: &pb.ClientFrame_CreateGroup{CreateGroup: &pb.CreateGroupRequest{Name: "flood", Members: a.accomplices}}}
 	}
 	return "typing", &pb.ClientFrame{Req: &pb.ClientFrame_Typing{Typing: &pb.TypingRequest{Conversation: a.conv}}}
 }
