@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"hongyan/internal/gateway/ws"
@@ -250,4 +252,67 @@ func TestNodeBufferBudget(t *testing.T) {
 		t.Fatalf("after A left: got %v, want pong 3", f)
 	}
 	waitUsed(0)
+}
+
+// Before hello a connection may have only MaxUnauthenticatedBytes of
+// requests waiting to be handled, far less than after it: past that the
+// server stops reading it until the handler catches up. Small requests
+// that are each allowed must not add up to more.
+func TestUnauthenticatedQueueLimit(t *testing.T) {
+	const limit = 1 << 10
+	g := New(Services{}, Options{MaxFrameBytes: 1 << 20, MaxUnauthenticatedBytes: limit, WriteTimeout: time.Second})
+	srv := httptest.NewServer(g)
+	t.Cleanup(func() { g.Close(); srv.Close() })
+	w := dialRaw(t, srv)
+	// Every request begins by entering the gateway's list of requests in
+	// hand: holding its lock holds the handler at its first request, so
+	// that the rest wait in the connection's queue.
+	g.reqs.mu.Lock()
+	unlock := sync.OnceFunc(g.reqs.mu.Unlock)
+	defer unlock()
+
+	// 20 pings of about 200 bytes (an unknown field pads them), 4 KiB in
+	// all: fewer than inQueue, and each well within the limit.
+	const n = 20
+	var frameBytes int
+	for i := range n {
+		f, _ := proto.Marshal(&pb.ClientFrame{Id: uint32(i + 1), Req: &pb.ClientFrame_Ping{Ping: &pb.Ping{}}})
+		f = protowire.AppendTag(f, 9999, protowire.BytesType)
+		f = protowire.AppendBytes(f, make([]byte, 190))
+		frameBytes = len(f)
+		w.frame(true, ws.OpBinary, f)
+	}
+
+	g.mu.Lock()
+	var c *conn
+	for lc := range g.live {
+		c = lc
+	}
+	g.mu.Unlock()
+	// Wait until the reader stops: because the queue is full, or because
+	// it read every request (all but the one in hand are queued).
+	var full bool
+	var queued, bytes int
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.Lock()
+		full, queued, bytes = c.full, len(c.in), int(c.inBytes)
+		c.mu.Unlock()
+		if full || queued >= n-1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !full || bytes > limit+frameBytes {
+		t.Fatalf("before hello, with the handler held: got %d requests (%d bytes) queued, reader waiting %v; want the reader to wait once %d bytes are queued", queued, bytes, full, limit)
+	}
+
+	// Once the handler goes on, the reader does too: every request is
+	// answered, in order.
+	unlock()
+	for i := range n {
+		if f := w.response(); f.Id != uint32(i+1) || f.GetPong() == nil {
+			t.Fatalf("response %d: got %v, want pong %d", i+1, f, i+1)
+		}
+	}
 }

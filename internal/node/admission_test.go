@@ -1,13 +1,16 @@
 package node_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -224,4 +227,106 @@ func TestHostsAndMetrics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// http.read_header_timeout and http.idle_timeout each bound a client on
+// their own, well before http.read_timeout (which the server would fall
+// back to without them): a client that sends a request line and then
+// trickles headers is cut off once the header timeout has passed, and a
+// kept-alive connection that sends no next request once the idle timeout
+// has.
+func TestHTTPHeaderAndIdleTimeouts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := config.Default()
+	cfg.Data = t.TempDir()
+	cfg.Limits = config.Limits{}
+	cfg.HTTP = config.HTTP{
+		ReadHeaderTimeout: config.Duration{Duration: 200 * time.Millisecond},
+		ReadTimeout:       config.Duration{Duration: 10 * time.Minute},
+		IdleTimeout:       config.Duration{Duration: 200 * time.Millisecond},
+	}
+	cfg.PasswordCost = config.TestPasswordCost
+	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- n.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+
+	// Far less than the read timeout, far more than the others.
+	const wait = 20 * time.Second
+
+	t.Run("headers", func(t *testing.T) {
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		io.WriteString(nc, "GET /healthz HTTP/1.1\r\nHost: x\r\n")
+		// A header line every 50 ms: bytes keep coming, the headers never
+		// end. The writer stops when the server has closed the
+		// connection (its write fails) or the test has.
+		stop := make(chan struct{})
+		wrote := make(chan struct{})
+		go func() {
+			defer close(wrote)
+			tick := time.NewTicker(50 * time.Millisecond) // a slow client: the point of the test
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					if _, err := io.WriteString(nc, "X-Slow: 1\r\n"); err != nil {
+						return
+					}
+				}
+			}
+		}()
+		defer func() { close(stop); <-wrote }()
+		start := time.Now()
+		nc.SetReadDeadline(start.Add(wait))
+		// The server closes the connection: EOF, or a reset when it
+		// closed with our latest header line unread.
+		got, err := io.ReadAll(nc)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("trickled headers: the connection was still open after %v, want it closed after the 200 ms header timeout", time.Since(start).Round(time.Millisecond))
+		}
+		if strings.Contains(string(got), "200 OK") {
+			t.Errorf("trickled headers: got a response %q, want none", got)
+		}
+	})
+
+	t.Run("idle", func(t *testing.T) {
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		io.WriteString(nc, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		br := bufio.NewReader(nc)
+		nc.SetReadDeadline(time.Now().Add(wait))
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Close {
+			t.Fatalf("GET /healthz: got %d, close %v; want 200 on a kept-alive connection", resp.StatusCode, resp.Close)
+		}
+		// The client sends nothing more: the server closes the
+		// connection.
+		start := time.Now()
+		if b, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("idle kept-alive connection: read %q, %v after %v, want EOF after the 200 ms idle timeout", b, err, time.Since(start).Round(time.Millisecond))
+		}
+	})
 }
