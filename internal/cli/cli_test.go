@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -569,5 +570,20 @@ func TestSendMentionsAccountIDs(t *testing.T) {
 	}
 	if code, ecode := hugo.fail("send", target, "who?", "--mention", "nobody_01"); code != 1 || ecode != "not_found" {
 		t.Errorf("--mention of a non-member = exit %d, code %q; want 1, not_found", code, ecode)
+	}
+}
+
+// HONGYAN_SERVER and HONGYAN_PROFILE stand in for --server and --profile.
+func TestServerAndProfileFromEnv(t *testing.T) {
+	server, dir := startNode(t), t.TempDir()
+	t.Setenv("HONGYAN_SERVER", server)
+	t.Setenv("HONGYAN_PROFILE", dir)
+	var stdout, stderr bytes.Buffer
+	if code := cli.Main(t.Context(), []string{"register", "env_0001", "password-e"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("register with the node from HONGYAN_SERVER: exit %d, stderr %s", code, stderr.String())
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("HONGYAN_PROFILE %s after register: got %d files (%v), want the session saved there", dir, len(files), err)
 	}
 }
