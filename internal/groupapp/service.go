@@ -153,13 +153,16 @@ func page(limit int) int {
 	return limit
 }
 
-// text checks a required single-line or multi-line text.
+// text checks a required single-line or multi-line text. A single line is
+// a name or title that others see in the group (an album, an event, a
+// poll and its options), held to the rules of names: no bidi overrides or
+// invisible characters that would make it pass for another.
 func text(field, v string, max int, multiline bool) error {
 	if v == "" {
 		return hongyan.Errorf(hongyan.CodeInvalid, "%s %s", field, errTextNotAllowed)
 	}
 	if !multiline {
-		return hongyan.ValidText(field, v, max)
+		return hongyan.ValidName(field, v, max)
 	}
 	if !utf8.ValidString(v) {
 		return hongyan.Errorf(hongyan.CodeInvalid, "%s is not valid UTF-8", field)

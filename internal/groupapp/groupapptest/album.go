@@ -1,6 +1,7 @@
 package groupapptest
 
 import (
+	"fmt"
 	"testing"
 
 	"hongyan/internal/groupapp"
@@ -12,6 +13,10 @@ func testAlbums(t *testing.T, s groupapp.Store) {
 	f := NewFixture(s)
 	_, err := f.S.CreateAlbum(ctx, caller(Alice), Group, " ")
 	wantCode(t, "CreateAlbum without a name", err, hongyan.CodeInvalid)
+	for _, name := range []string{"Trip\u202egpj.exe", "Tr\u200bip"} {
+		_, err = f.S.CreateAlbum(ctx, caller(Alice), Group, name)
+		wantCode(t, fmt.Sprintf("CreateAlbum named %q (a bidi override or a zero-width space)", name), err, hongyan.CodeInvalid)
+	}
 	_, err = f.S.CreateAlbum(ctx, caller(Stranger), Group, "Trip")
 	wantCode(t, "CreateAlbum by a stranger", err, hongyan.CodeNotFound)
 	a, err := f.S.CreateAlbum(ctx, caller(Alice), Group, " Trip ")
