@@ -68,9 +68,12 @@ type inspected struct {
 	memory int64
 }
 
-// thumbMemory is the most memory thumbnail takes besides its source:
-// a 960×960 and a 240×240 RGBA image.
-const thumbMemory = (960*960 + 240*240) * 4
+// thumbMemory is the most memory thumbnail takes besides its source: the
+// intermediate image of at most 4·ThumbSide a side (RGBA), CatmullRom's
+// working rows (a [4]float64 for each pixel of the thumbnail's width by
+// the intermediate's height), the thumbnail and its upright copy (RGBA),
+// and half a megabyte for the kernel's weights and the JPEG encoder.
+const thumbMemory = 4*ThumbSide*4*ThumbSide*4 + ThumbSide*4*ThumbSide*32 + 2*ThumbSide*ThumbSide*4 + 512<<10
 
 // inspectImage checks an image of sniffed type typ from its header alone:
 // its type, its pixels against maxPixels and the memory they take decoded
@@ -100,17 +103,16 @@ func inspectImage(data []byte, typ string, maxPixels, maxDecoded int64) (inspect
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
 		return inspected{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels; at most %d pixels are allowed", cfg.Width, cfg.Height, maxPixels).WithReason(hongyan.ReasonImageTooLarge)
 	}
-	// So does the memory it would take: a 16-bit PNG takes 8 bytes a pixel.
-	// A progressive JPEG also holds its coefficients while it decodes:
-	// 4 bytes a pixel for each component.
-	bpp := bytesPerPixel(cfg.ColorModel)
-	if typ == "image/jpeg" && progressiveJPEG(data) {
-		bpp += 4 * min(bpp, 4)
+	// So does the memory decoding it would take: 8 bytes a pixel for a
+	// 16-bit PNG or a CMYK JPEG, more for a progressive JPEG (see
+	// DecodedBytes).
+	b, err := DecodedBytes(data, typ, cfg)
+	if err != nil {
+		return inspected{}, hongyan.Errorf(hongyan.CodeInvalid, "the image could not be read: %s", shortErr(err))
 	}
-	b := int64(cfg.Width) * int64(cfg.Height) * bpp
 	if b > maxDecoded {
-		return inspected{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels of %d bytes; at most %d MiB decoded are allowed",
-			cfg.Width, cfg.Height, bpp, maxDecoded>>20).WithReason(hongyan.ReasonImageTooLarge)
+		return inspected{}, hongyan.Errorf(hongyan.CodeTooLarge, "the image is %d×%d pixels, %d MiB decoded; at most %d MiB decoded are allowed",
+			cfg.Width, cfg.Height, (b+1<<20-1)>>20, maxDecoded>>20).WithReason(hongyan.ReasonImageTooLarge)
 	}
 	return inspected{data: data, orientation: orientation, decode: dec.decode, memory: b + thumbMemory}, nil
 }
@@ -130,50 +132,6 @@ func (in inspected) process() (checkedImage, error) {
 		w, h = h, w
 	}
 	return checkedImage{data: in.data, width: w, height: h, thumb: thumb}, nil
-}
-
-// bytesPerPixel is the most bytes a pixel of model takes decoded by the
-// standard decoders; an unknown model counts as the largest (8).
-func bytesPerPixel(model color.Model) int64 {
-	switch model {
-	case color.GrayModel, color.AlphaModel:
-		return 1
-	case color.Gray16Model, color.Alpha16Model:
-		return 2
-	case color.YCbCrModel: // 4:4:4 at most; subsampled JPEGs take less
-		return 3
-	case color.RGBAModel, color.NRGBAModel, color.CMYKModel, color.NYCbCrAModel:
-		return 4
-	}
-	if _, ok := model.(color.Palette); ok {
-		return 1
-	}
-	return 8
-}
-
-// progressiveJPEG reports whether the JPEG data is progressive (a SOF2
-// or SOF10 frame before its first scan).
-func progressiveJPEG(data []byte) bool {
-	for i := 2; i+4 <= len(data); {
-		if data[i] != 0xff {
-			return false
-		}
-		m := data[i+1]
-		switch {
-		case m == 0xff: // fill
-			i++
-			continue
-		case m == 0xc2 || m == 0xca:
-			return true
-		case m == markerSOS || m == markerEOI:
-			return false
-		case m == 0x01 || m >= 0xd0 && m <= 0xd7:
-			i += 2
-			continue
-		}
-		i += 2 + int(binary.BigEndian.Uint16(data[i+2:]))
-	}
-	return false
 }
 
 // shortErr is an error's text cut to a length fit for a message.
@@ -203,10 +161,13 @@ func thumbnail(img image.Image, orientation int) ([]byte, error) {
 	src := img.Bounds()
 	tw, th := fit(src.Dx(), src.Dy(), ThumbSide)
 	// Scaling a large picture straight down with a good kernel costs time
-	// in proportion to the source; a cheap pass down to four times the
-	// thumbnail first, then the good kernel, looks the same and is fast.
-	if src.Dx() > 4*tw && src.Dy() > 4*th {
-		mid := image.NewRGBA(image.Rect(0, 0, 4*tw, 4*th))
+	// in proportion to the source, and memory: a [4]float64 for each pixel
+	// of the thumbnail's width by the source's height, and weights for
+	// each source row and column. A cheap pass down to at most four times
+	// the thumbnail first, then the good kernel, looks the same and is
+	// fast and small, even for a picture of 1×50,000,000 pixels.
+	if src.Dx() > 4*tw || src.Dy() > 4*th {
+		mid := image.NewRGBA(image.Rect(0, 0, min(src.Dx(), 4*tw), min(src.Dy(), 4*th)))
 		draw.ApproxBiLinear.Scale(mid, mid.Bounds(), img, src, draw.Src, nil)
 		img, src = mid, mid.Bounds()
 	}

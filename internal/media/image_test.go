@@ -100,42 +100,31 @@ func FuzzWAVDuration(f *testing.F) {
 	})
 }
 
-func TestProgressiveJPEG(t *testing.T) {
+func TestJPEGFrame(t *testing.T) {
 	sof := func(marker byte) []byte {
 		return []byte{0xff, 0xd8, 0xff, 0xe0, 0, 4, 'J', 'F', 0xff, marker, 0, 3, 8, 0xff, 0xda, 0, 2}
 	}
 	for _, tt := range []struct {
-		name string
-		data []byte
-		want bool
+		name   string
+		data   []byte
+		marker byte // 0: none found
 	}{
-		{"baseline", sof(0xc0), false},
-		{"progressive", sof(0xc2), true},
-		{"progressive arithmetic", sof(0xca), true},
-		{"encoded by Go (baseline)", jpegSeed(), false},
-		{"truncated", []byte{0xff, 0xd8, 0xff}, false},
-		{"not a marker", []byte{0xff, 0xd8, 0x00, 0xc2, 0, 0}, false},
+		{"baseline", sof(0xc0), 0xc0},
+		{"progressive", sof(0xc2), 0xc2},
+		{"progressive arithmetic", sof(0xca), 0xca},
+		{"encoded by Go (baseline)", jpegSeed(), 0xc0},
+		{"after a Huffman table", []byte{0xff, 0xd8, 0xff, 0xc4, 0, 2, 0xff, 0xc2, 0, 3, 8}, 0xc2},
+		{"truncated", []byte{0xff, 0xd8, 0xff}, 0},
+		{"cut in the frame header", []byte{0xff, 0xd8, 0xff, 0xc0, 0, 9, 8}, 0},
+		{"not a marker", []byte{0xff, 0xd8, 0x00, 0xc2, 0, 0}, 0},
+		{"scan first", []byte{0xff, 0xd8, 0xff, 0xda, 0, 2, 0xff, 0xc0, 0, 3, 8}, 0},
 	} {
-		if got := progressiveJPEG(tt.data); got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		m, _, ok := jpegFrame(tt.data)
+		if !ok {
+			m = 0
 		}
-	}
-}
-
-func TestBytesPerPixel(t *testing.T) {
-	for _, tt := range []struct {
-		img  image.Image
-		want int64
-	}{
-		{image.NewGray(image.Rect(0, 0, 1, 1)), 1},
-		{image.NewGray16(image.Rect(0, 0, 1, 1)), 2},
-		{image.NewRGBA(image.Rect(0, 0, 1, 1)), 4},
-		{image.NewNRGBA64(image.Rect(0, 0, 1, 1)), 8},
-		{image.NewRGBA64(image.Rect(0, 0, 1, 1)), 8},
-		{image.NewPaletted(image.Rect(0, 0, 1, 1), color.Palette{color.Black}), 1},
-	} {
-		if got := bytesPerPixel(tt.img.ColorModel()); got != tt.want {
-			t.Errorf("%T: got %d bytes a pixel, want %d", tt.img, got, tt.want)
+		if m != tt.marker {
+			t.Errorf("%s: got marker %#x, want %#x", tt.name, m, tt.marker)
 		}
 	}
 }

@@ -81,8 +81,10 @@ type Config struct {
 	MaxFileBytes   int64 // voice, video, file (default 1 GiB)
 	MaxImageBytes  int64 // image, sticker (default 25 MiB)
 	MaxImagePixels int64 // width × height of an image (default 50,000,000)
-	// MaxDecodedBytes bounds the memory one image takes decoded: width ×
-	// height × bytes per pixel, from its header (default 192 MiB).
+	// MaxDecodedBytes bounds the memory decoding one image takes: width ×
+	// height × the bytes a pixel takes with the decoder's working buffers
+	// (8 for a 16-bit PNG or a CMYK JPEG), from its header (default 192
+	// MiB).
 	MaxDecodedBytes int64
 	// DecodeBytes bounds the memory of the images being decoded at once
 	// (their decoded pixels and thumbnails; default 256 MiB): an image

@@ -1,8 +1,9 @@
-// Package qrscan finds QR codes in images (PNG, JPEG, GIF), bounded: the
-// encoded size and the pixel count are checked before anything is
-// decoded, large images are scaled down before the search, the search has
-// a deadline, and only a few searches run at once. Spam screening and the
-// Group Guard use it to tell an image that carries a QR code.
+// Package qrscan finds QR codes in images (PNG, JPEG, GIF, WebP), bounded:
+// the encoded size, the pixel count and the memory decoding would take are
+// checked before anything is decoded, large images are scaled down before
+// the search, the search has a deadline, and only a few searches run at
+// once. Spam screening and the Group Guard use it to tell an image that
+// carries a QR code.
 package qrscan
 
 import (
@@ -14,10 +15,13 @@ import (
 	_ "image/png"
 	"time"
 
+	_ "golang.org/x/image/webp"
+
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"hongyan/internal/hongyan"
+	"hongyan/internal/media"
 )
 
 // Limits of a Scanner.
@@ -27,11 +31,17 @@ type Limits struct {
 	MaxSide   int           // longest side searched; larger images are scaled down (default 1600)
 	Timeout   time.Duration // one search (default 3 s)
 	Parallel  int           // searches at once (default 2)
+	// MaxDecodedBytes bounds the memory decoding one image takes, from its
+	// header: width × height × the bytes a pixel of its format and colour
+	// model takes, with the decoder's working buffers (8 for a 16-bit PNG
+	// or a CMYK JPEG, more for a progressive JPEG; default 96 MiB, 24
+	// million pixels of 4 bytes).
+	MaxDecodedBytes int
 }
 
 // DefaultLimits are the limits of a Scanner made with zero Limits.
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 10 << 20, MaxPixels: 24_000_000, MaxSide: 1600, Timeout: 3 * time.Second, Parallel: 2}
+	return Limits{MaxBytes: 10 << 20, MaxPixels: 24_000_000, MaxDecodedBytes: 96 << 20, MaxSide: 1600, Timeout: 3 * time.Second, Parallel: 2}
 }
 
 // Scanner finds QR codes. It is safe for concurrent use.
@@ -49,6 +59,9 @@ func New(lim Limits) *Scanner {
 	if lim.MaxPixels <= 0 {
 		lim.MaxPixels = d.MaxPixels
 	}
+	if lim.MaxDecodedBytes <= 0 {
+		lim.MaxDecodedBytes = d.MaxDecodedBytes
+	}
 	if lim.MaxSide <= 0 {
 		lim.MaxSide = d.MaxSide
 	}
@@ -64,7 +77,7 @@ func New(lim Limits) *Scanner {
 // Errors of Scan, with codes.
 var (
 	ErrTooLarge = hongyan.Errorf(hongyan.CodeTooLarge, "the image is too large to scan")
-	ErrFormat   = hongyan.Errorf(hongyan.CodeInvalid, "not an image that can be scanned (PNG, JPEG or GIF)")
+	ErrFormat   = hongyan.Errorf(hongyan.CodeInvalid, "not an image that can be scanned (PNG, JPEG, GIF or WebP)")
 	ErrTimeout  = hongyan.Errorf(hongyan.CodeUnavailable, "scanning the image took too long")
 )
 
@@ -75,15 +88,16 @@ type Result struct {
 }
 
 // Scan looks for a QR code in the encoded image data. It returns
-// ErrTooLarge or ErrFormat before decoding pixels when the data is too
-// large or not an image, and ErrTimeout when the search outlives the
-// deadline (the search is abandoned; it holds its slot until it ends, so
-// abandoned searches cannot pile up).
+// ErrTooLarge (or an error wrapping it, which says why) or ErrFormat
+// before decoding pixels when the data is too large or not an image, and
+// ErrTimeout when the search outlives the deadline (the search is
+// abandoned; it holds its slot until it ends, so abandoned searches cannot
+// pile up).
 func (s *Scanner) Scan(ctx context.Context, data []byte) (Result, error) {
 	if len(data) > s.lim.MaxBytes {
 		return Result{}, ErrTooLarge
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return Result{}, ErrFormat
 	}
@@ -92,6 +106,17 @@ func (s *Scanner) Scan(ctx context.Context, data []byte) (Result, error) {
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > int64(s.lim.MaxPixels) {
 		return Result{}, ErrTooLarge
+	}
+	// The pixels alone do not say the memory: a 16-bit PNG takes 8 bytes
+	// a pixel decoded, a progressive CMYK JPEG 24. A format whose decoding
+	// has no figure (another package may register one) is not scanned.
+	b, err := media.DecodedBytes(data, "image/"+format, cfg)
+	if err != nil {
+		return Result{}, ErrFormat
+	}
+	if b > int64(s.lim.MaxDecodedBytes) {
+		return Result{}, hongyan.Wrap(ErrTooLarge, hongyan.CodeTooLarge, "the image is %d×%d pixels, %d MiB decoded; at most %d MiB decoded are scanned",
+			cfg.Width, cfg.Height, (b+1<<20-1)>>20, s.lim.MaxDecodedBytes>>20)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
 	defer cancel()

@@ -3,9 +3,13 @@ package qrscan
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
+	"strings"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -103,6 +107,79 @@ func TestScanBounds(t *testing.T) {
 	}
 }
 
+// deepPNG is the header of a w×h PNG of 16-bit RGBA pixels (8 bytes
+// each decoded), without pixel data.
+func deepPNG(w, h uint32) []byte {
+	b := []byte("\x89PNG\r\n\x1a\n")
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 16, 6, 0, 0, 0)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ihdr)))
+	b = append(b, "IHDR"...)
+	b = append(b, ihdr...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte("IHDR"), ihdr...)))
+}
+
+// cmykJPEG is the header of a w×h baseline 4:4:4 CMYK JPEG (8 bytes a
+// pixel decoded: three planes, black, then the CMYK picture), without
+// scan data.
+func cmykJPEG(w, h int) []byte {
+	return []byte{0xff, 0xd8,
+		0xff, 0xc0, 0, 20, 8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 4, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0,
+		0xff, 0xda, 0, 14, 4, 1, 0, 2, 0, 3, 0, 4, 0, 0, 63, 0,
+		0xff, 0xd9}
+}
+
+// losslessWebP is the header of a w×h lossless WebP (up to 9 bytes a
+// pixel decoded), without pixel data.
+func losslessWebP(w, h int) []byte {
+	b := append([]byte("RIFF\x12\x00\x00\x00WEBPVP8L"), 6, 0, 0, 0, 0x2f)
+	return binary.LittleEndian.AppendUint32(b, uint32(w-1)|uint32(h-1)<<14)
+}
+
+// TestScanBoundsDecodedBytes: an image whose pixels pass the pixel limit
+// but whose decoding would take more memory than MaxDecodedBytes (a
+// 16-bit PNG, a CMYK JPEG: 8 bytes a pixel) is refused from its header,
+// before anything is decoded, with an error that says so.
+func TestScanBoundsDecodedBytes(t *testing.T) {
+	ctx := context.Background()
+	s := New(Limits{}) // 24 million pixels, 96 MiB decoded
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"16-bit PNG of 16 Mpx (122 MiB)", deepPNG(4000, 4000)},
+		{"CMYK JPEG of 16 Mpx (122 MiB)", cmykJPEG(4000, 4000)},
+		{"lossless WebP of 12 Mpx (103 MiB)", losslessWebP(4000, 3000)},
+	} {
+		_, err := s.Scan(ctx, c.data)
+		if hongyan.ErrorCode(err) != hongyan.CodeTooLarge || !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: got %v, want ErrTooLarge", c.name, err)
+		} else if !strings.Contains(err.Error(), "MiB decoded") {
+			t.Errorf("%s: got %q, want it to say the memory decoding takes", c.name, err)
+		}
+	}
+	// Within the bound, the header passes and the decoder finds nothing
+	// to decode.
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"16-bit PNG of 9 Mpx (69 MiB)", deepPNG(3000, 3000)},
+		{"CMYK JPEG of 9 Mpx (69 MiB)", cmykJPEG(3000, 3000)},
+		{"lossless WebP of 9 Mpx (77 MiB)", losslessWebP(3000, 3000)},
+	} {
+		if got, err := s.Scan(ctx, c.data); err != nil || got.Found {
+			t.Errorf("%s: got %+v, %v; want nothing found", c.name, got, err)
+		}
+	}
+	if _, err := New(Limits{MaxDecodedBytes: 1 << 20}).Scan(ctx, plainPNG(t, 1024, 1024)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("grey PNG of 1 MiB and a little, limit 1 MiB: got %v, want ErrTooLarge", err)
+	}
+}
+
+// TestDecodedBytesIsMedias: decoded.go is a copy of the media feature's
+// (which cannot import an adapter); its figures stay the same as there.
 func TestScanCancelled(t *testing.T) {
 	s := New(Limits{Parallel: 1})
 	s.sem <- struct{}{} // the only slot is busy

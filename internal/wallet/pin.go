@@ -1,13 +1,13 @@
 package wallet
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,21 +23,26 @@ type PINCost = hongyan.HashCost
 // DefaultPINCost is the OWASP minimum for argon2id: 19 MiB, 2 passes.
 var DefaultPINCost = hongyan.DefaultHashCost
 
-// hashSecret returns the argon2id hash of s in the PHC string format.
-func hashSecret(s string, c PINCost) (string, error) {
+// keyFunc derives an argon2id key: argon2.IDKey (tests watch the
+// computations through it).
+type keyFunc func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
+
+// hashSecret returns the argon2id hash of s, derived with idKey, in the
+// PHC string format.
+func hashSecret(idKey keyFunc, s string, c PINCost) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(s), salt, c.Time, c.MemoryKiB, 1, 32)
+	key := idKey([]byte(s), salt, c.Time, c.MemoryKiB, 1, 32)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=1$%s$%s", argon2.Version, c.MemoryKiB, c.Time,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// checkSecret reports whether s matches hash (from hashSecret). A malformed
-// hash never matches.
-func checkSecret(hash, s string) bool {
+// checkSecret reports whether s matches hash (from hashSecret), derived
+// with idKey. A malformed hash never matches.
+func checkSecret(idKey keyFunc, hash, s string) bool {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
@@ -53,7 +58,7 @@ func checkSecret(hash, s string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(s), salt, t, mem, p, uint32(len(want)))
+	got := idKey([]byte(s), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -70,16 +75,37 @@ func validPIN(pin string) bool {
 	return true
 }
 
-// hashing bounds the argon2id computations running at once to the CPUs:
-// each takes PINCost.MemoryKiB of memory, and a hundred payments at once
-// would otherwise hold a hundred times that and thrash.
-var hashing = make(chan struct{}, runtime.NumCPU())
+// hashTurn waits for a free slot of s.hashing, which bounds the argon2id
+// computations running at once (hashes and checks alike) to the CPUs: each
+// takes PINCost.MemoryKiB of memory, and a hundred payments or new
+// passwords at once would otherwise hold a hundred times that and thrash.
+// It gives up when ctx ends; the caller gives its slot back with
+// <-s.hashing.
+func (s *Service) hashTurn(ctx context.Context) error {
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return hongyan.Wrap(ctx.Err(), hongyan.CodeUnavailable, "the server is busy; try again")
+	}
+}
 
-// checkSecretBounded is checkSecret, queued behind hashing.
-func checkSecretBounded(hash, s string) bool {
-	hashing <- struct{}{}
-	defer func() { <-hashing }()
-	return checkSecret(hash, s)
+// hashBounded is hashSecret in its turn.
+func (s *Service) hashBounded(ctx context.Context, secret string) (string, error) {
+	if err := s.hashTurn(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.hashing }()
+	return hashSecret(s.idKey, secret, s.cfg.PINCost)
+}
+
+// checkBounded is checkSecret in its turn.
+func (s *Service) checkBounded(ctx context.Context, hash, secret string) (bool, error) {
+	if err := s.hashTurn(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-s.hashing }()
+	return checkSecret(s.idKey, hash, secret), nil
 }
 
 // pinCache remembers, in this process's memory, that a user's payment

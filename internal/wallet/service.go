@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 
 	"hongyan/internal/hongyan"
 )
@@ -71,6 +74,10 @@ type Service struct {
 	now   func() time.Time
 	intn  func(n int64) int64
 	pins  *pinCache
+	// hashing holds a slot for each argon2id computation running (see
+	// hashTurn); idKey is argon2.IDKey.
+	hashing chan struct{}
+	idKey   keyFunc
 	// crashAt, when set (tests), stops a top-up or withdrawal at a crash
 	// point as a crash of the node would.
 	crashAt func(CrashPoint) bool
@@ -90,7 +97,8 @@ func New(store Store, prov Provider, peers Peers, pub hongyan.Publisher, cfg Con
 	if cfg.ProviderTimeout <= 0 || cfg.ProviderTimeout > cfg.ReconcileAfter/2 {
 		cfg.ProviderTimeout = cfg.ReconcileAfter / 2
 	}
-	return &Service{store: store, prov: prov, peers: peers, pub: pub, cfg: cfg, now: time.Now, intn: mrand.Int64N, pins: newPINCache()}
+	return &Service{store: store, prov: prov, peers: peers, pub: pub, cfg: cfg, now: time.Now, intn: mrand.Int64N, pins: newPINCache(),
+		hashing: make(chan struct{}, runtime.NumCPU()), idKey: argon2.IDKey}
 }
 
 // SetClock replaces the clock (tests, and the test-clock setting).
@@ -260,14 +268,14 @@ func (s *Service) SetPIN(ctx context.Context, c hongyan.Caller, pin, old string)
 			return "", err
 		}
 	}
-	h, err := hashSecret(pin, s.cfg.PINCost)
+	h, err := s.hashBounded(ctx, pin)
 	if err != nil {
 		return "", err
 	}
 	p := PIN{User: c.User, Hash: h, Recovery: cur.Recovery}
 	if !set {
 		recovery = newRecoveryCode()
-		if p.Recovery, err = hashSecret(recovery, s.cfg.PINCost); err != nil {
+		if p.Recovery, err = s.hashBounded(ctx, recovery); err != nil {
 			return "", err
 		}
 	}
@@ -303,15 +311,19 @@ func (s *Service) ResetPIN(ctx context.Context, c hongyan.Caller, password, code
 	if err := s.countTry(ctx, c.User); err != nil {
 		return "", err
 	}
-	if !checkSecretBounded(cur.Recovery, strings.ToUpper(strings.TrimSpace(code))) {
-		return "", hongyan.Errorf(hongyan.CodeUnauth, "wrong recovery code").WithReason(hongyan.ReasonWrongCode)
-	}
-	recovery = newRecoveryCode()
-	h, err := hashSecret(pin, s.cfg.PINCost)
+	right, err := s.checkBounded(ctx, cur.Recovery, strings.ToUpper(strings.TrimSpace(code)))
 	if err != nil {
 		return "", err
 	}
-	rh, err := hashSecret(recovery, s.cfg.PINCost)
+	if !right {
+		return "", hongyan.Errorf(hongyan.CodeUnauth, "wrong recovery code").WithReason(hongyan.ReasonWrongCode)
+	}
+	recovery = newRecoveryCode()
+	h, err := s.hashBounded(ctx, pin)
+	if err != nil {
+		return "", err
+	}
+	rh, err := s.hashBounded(ctx, recovery)
 	if err != nil {
 		return "", err
 	}
@@ -377,7 +389,9 @@ func (s *Service) tryPIN(ctx context.Context, u hongyan.UserID, pin string) erro
 	}
 	right := s.pins.known(u, p.Hash, pin)
 	if !right {
-		right = checkSecretBounded(p.Hash, pin)
+		if right, err = s.checkBounded(ctx, p.Hash, pin); err != nil {
+			return err
+		}
 	}
 	if right && p.Failures == 0 && p.Locked.IsZero() {
 		s.pins.remember(u, p.Hash, pin)
