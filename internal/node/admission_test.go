@@ -77,35 +77,18 @@ func TestHelloDeadline(t *testing.T) {
 // except a media upload whose bytes keep coming — and idle kept-alive
 // connections within http.idle_timeout.
 func TestHTTPTimeouts(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cfg := config.Default()
-	cfg.Data = t.TempDir()
-	cfg.Limits = config.Limits{}
-	cfg.HTTP = config.HTTP{
+	ctx := t.Context()
+	addr := serveHTTP(t, config.HTTP{
 		ReadHeaderTimeout: config.Duration{Duration: 200 * time.Millisecond},
 		ReadTimeout:       config.Duration{Duration: 600 * time.Millisecond},
 		IdleTimeout:       config.Duration{Duration: 300 * time.Millisecond},
-	}
-	cfg.PasswordCost = config.TestPasswordCost
-	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- n.Serve(ctx, ln) }()
-	defer func() { cancel(); <-served }()
-	base := "http://" + ln.Addr().String()
+	})
+	base := "http://" + addr
 
 	// closedWithin writes head on a new connection and reports whether the
 	// server closed it within d.
 	closedWithin := func(head string, d time.Duration) bool {
-		nc, err := net.Dial("tcp", ln.Addr().String())
+		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,35 +219,17 @@ func TestHostsAndMetrics(t *testing.T) {
 // kept-alive connection that sends no next request once the idle timeout
 // has.
 func TestHTTPHeaderAndIdleTimeouts(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cfg := config.Default()
-	cfg.Data = t.TempDir()
-	cfg.Limits = config.Limits{}
-	cfg.HTTP = config.HTTP{
+	addr := serveHTTP(t, config.HTTP{
 		ReadHeaderTimeout: config.Duration{Duration: 200 * time.Millisecond},
 		ReadTimeout:       config.Duration{Duration: 10 * time.Minute},
 		IdleTimeout:       config.Duration{Duration: 200 * time.Millisecond},
-	}
-	cfg.PasswordCost = config.TestPasswordCost
-	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- n.Serve(ctx, ln) }()
-	defer func() { cancel(); <-served }()
+	})
 
 	// Far less than the read timeout, far more than the others.
 	const wait = 20 * time.Second
 
 	t.Run("headers", func(t *testing.T) {
-		nc, err := net.Dial("tcp", ln.Addr().String())
+		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +270,7 @@ func TestHTTPHeaderAndIdleTimeouts(t *testing.T) {
 	})
 
 	t.Run("idle", func(t *testing.T) {
-		nc, err := net.Dial("tcp", ln.Addr().String())
+		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,4 +294,35 @@ func TestHTTPHeaderAndIdleTimeouts(t *testing.T) {
 			t.Fatalf("idle kept-alive connection: read %q, %v after %v, want EOF after the 200 ms idle timeout", b, err, time.Since(start).Round(time.Millisecond))
 		}
 	})
+}
+
+// serveHTTP serves a node with the HTTP timeouts of h (and no rate limits)
+// on a loopback port until the test ends, and returns its address.
+func serveHTTP(t *testing.T, h config.HTTP) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := config.Default()
+	cfg.Data = t.TempDir()
+	cfg.Limits = config.Limits{}
+	cfg.HTTP = h
+	cfg.PasswordCost = config.TestPasswordCost
+	n, err := node.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		n.Close()
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- n.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-served
+		n.Close()
+	})
+	return ln.Addr().String()
 }
