@@ -193,13 +193,13 @@ func pngHasTRNS(data []byte) bool {
 // buffer, beside its predictor, colour and entropy images (at most a
 // quarter of a byte a pixel each): 9 bytes a pixel in all. An alpha
 // channel (ALPH, before a lossy picture) is a byte a pixel more, and a
-// compressed one is decoded as a lossless picture first. Not counted: a
-// lossless picture's Huffman codes, of which a hostile file can hold up to
-// 2,600 groups (the decoder's cap) of tens of kilobytes each, bounded by
-// the file's size rather than its pixels.
+// compressed one is decoded as a lossless picture first.
+//
+// A lossless picture also holds its Huffman codes, which grow with the
+// file rather than the pixels (webpCodes).
 func webpDecoded(data []byte, w, h int64) (int64, error) {
 	lossy := (w + 15) / 16 * 16 * ((h + 15) / 16 * 16) * 3 / 2
-	lossless := 9 * w * h
+	lossless := 9*w*h + webpCodes(int64(len(data)))
 	var alpha int64
 	// RIFF chunks follow "RIFF", the size and "WEBP": a type, a
 	// little-endian length, the data and a pad byte to an even length.
@@ -219,4 +219,21 @@ func webpDecoded(data []byte, w, h int64) (int64, error) {
 		i += 8 + n + n&1
 	}
 	return 0, errHeader
+}
+
+// webpCodes bounds the memory of the Huffman codes of a lossless WebP of n
+// bytes. The decoder takes up to 2,600 groups of five codes; a group is
+// 2,680 bytes of tables (a 128-entry look-up table and the nodes' slice
+// for each code) and two 8-byte nodes a symbol its codes hold: at most
+// 50,136 bytes of nodes when every alphabet is full (a 2,048-entry colour
+// cache makes the green one 2,328 symbols). What the file must say for
+// them bounds both: a group takes at least 20 bits (five one-symbol
+// codes of 4 bits), and a code's lengths at least a third of a bit each
+// (a code-length code of the one symbol "repeat the last length", which
+// takes no bits, and its 2 extra bits say six lengths) — so at most 48
+// nodes, 384 bytes, a byte of the file; 512 are counted. A hostile file
+// of 300 KB could so make 130 MB of trees for a picture of a few pixels.
+func webpCodes(n int64) int64 {
+	const maxGroups, groupBytes, groupNodes, nodesPerByte = 2_600, 2_680, 50_136, 512
+	return min(n*8/20, maxGroups)*groupBytes + min(n*nodesPerByte, maxGroups*groupNodes)
 }

@@ -293,3 +293,35 @@ func TestThumbnailMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestLosslessWebPCodesCounted: a lossless WebP's Huffman codes grow with
+// the file, not the picture, so a file of a few pixels and 300 KB counts
+// the 130 MB of trees it could hold, and is refused where that is over
+// the limit; the same picture in a few bytes counts a few kilobytes.
+func TestLosslessWebPCodesCounted(t *testing.T) {
+	small := vp8l(16, 16)
+	big := append(append([]byte(nil), small...), make([]byte, 300<<10)...)
+	for _, c := range []struct {
+		name     string
+		data     []byte
+		min, max int64
+	}{
+		{"16×16 in a few bytes", small, 9 * 16 * 16, 64 << 10},
+		{"16×16 in 300 KB", big, 130_000_000, 140_000_000},
+	} {
+		cfg, err := decoders["image/webp"].config(c.data)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got, err := DecodedBytes(c.data, "image/webp", cfg)
+		if err != nil || got < c.min || got > c.max {
+			t.Errorf("%s: DecodedBytes = %d, %v; want between %d and %d", c.name, got, err, c.min, c.max)
+		}
+	}
+	if _, err := inspectImage(big, "image/webp", 50_000_000, 64<<20); hongyan.ErrorCode(err) != hongyan.CodeTooLarge {
+		t.Errorf("16×16 lossless WebP of 300 KB, limit 64 MiB decoded: got %v, want too_large", err)
+	}
+	if _, err := inspectImage(small, "image/webp", 50_000_000, 64<<20); err != nil {
+		t.Errorf("16×16 lossless WebP of %d bytes, limit 64 MiB decoded: %v", len(small), err)
+	}
+}
