@@ -15,7 +15,6 @@ import (
 	"hongyan/internal/bot"
 	"hongyan/internal/botapi"
 	"hongyan/internal/hongyan"
-	"hongyan/internal/sqlite"
 )
 
 // failing is Ops whose every call fails with what fail returns for the
@@ -53,14 +52,9 @@ type logTest struct {
 
 func newLogTest(t *testing.T, ops botapi.Ops) *logTest {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w := &world{}
-	svc := bot.New(db.Bots(), w, w, w, bot.DefaultConfig())
+	svc, _ := newBots(t)
 	lt := &logTest{}
+	var err error
 	lt.created, err = svc.Create(t.Context(), hongyan.Caller{User: 1}, "Logged")
 	if err != nil {
 		t.Fatal(err)

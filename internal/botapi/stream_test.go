@@ -48,17 +48,24 @@ func (w *world) Read(_ context.Context, _ hongyan.UserID, after int64, limit int
 	return append([]bot.Happening(nil), w.log[after:end]...), int64(end), nil
 }
 
-// TestStreamWindowAndIdle: with a window of one the stream sends the next
-// event only after an ack, and a bot that acknowledges nothing is closed
-// with 4008 after the idle timeout.
-func TestStreamWindowAndIdle(t *testing.T) {
+// newBots is the bot service on a real store in a temporary directory,
+// with w standing in for the rest of the node.
+func newBots(t *testing.T) (svc *bot.Service, w *world) {
+	t.Helper()
 	db, err := sqlite.Open(t.Context(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &world{}
-	svc := bot.New(db.Bots(), w, w, w, bot.DefaultConfig())
+	w = &world{}
+	return bot.New(db.Bots(), w, w, w, bot.DefaultConfig()), w
+}
+
+// TestStreamWindowAndIdle: with a window of one the stream sends the next
+// event only after an ack, and a bot that acknowledges nothing is closed
+// with 4008 after the idle timeout.
+func TestStreamWindowAndIdle(t *testing.T) {
+	svc, w := newBots(t)
 	created, err := svc.Create(t.Context(), hongyan.Caller{User: 1}, "Slow")
 	if err != nil {
 		t.Fatal(err)
