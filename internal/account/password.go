@@ -74,7 +74,7 @@ func CheckPassword(hash, password string) (bool, error) {
 // hashPassword is HashPassword with the hashes computed at once bounded
 // (each takes 19 MiB): it waits for its turn, or for ctx to end.
 func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
-	if err := s.hashTurn(ctx); err != nil {
+	if err := hongyan.HashTurn(ctx, s.hashing); err != nil {
 		return "", err
 	}
 	defer func() { <-s.hashing }()
@@ -83,18 +83,9 @@ func (s *Service) hashPassword(ctx context.Context, password string) (string, er
 
 // checkPassword is CheckPassword with the hashes computed at once bounded.
 func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
-	if err := s.hashTurn(ctx); err != nil {
+	if err := hongyan.HashTurn(ctx, s.hashing); err != nil {
 		return false, err
 	}
 	defer func() { <-s.hashing }()
 	return s.check(hash, password)
-}
-
-func (s *Service) hashTurn(ctx context.Context) error {
-	select {
-	case s.hashing <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return hongyan.Wrap(ctx.Err(), hongyan.CodeUnavailable, "the server is busy; try again")
-	}
 }

@@ -87,17 +87,8 @@ func (s *Service) UseLimiters(mk hongyan.Limiters) {
 // SetClock replaces the service's clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-func (s *Service) turn(ctx context.Context) error {
-	select {
-	case s.hashing <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return hongyan.Wrap(ctx.Err(), hongyan.CodeUnavailable, "the server is busy; try again")
-	}
-}
-
 func (s *Service) hash(ctx context.Context, pw string) (string, error) {
-	if err := s.turn(ctx); err != nil {
+	if err := hongyan.HashTurn(ctx, s.hashing); err != nil {
 		return "", err
 	}
 	defer func() { <-s.hashing }()
@@ -109,7 +100,7 @@ func (s *Service) hash(ctx context.Context, pw string) (string, error) {
 }
 
 func (s *Service) check(ctx context.Context, hash, pw string) (bool, error) {
-	if err := s.turn(ctx); err != nil {
+	if err := hongyan.HashTurn(ctx, s.hashing); err != nil {
 		return false, err
 	}
 	defer func() { <-s.hashing }()

@@ -75,24 +75,9 @@ func validPIN(pin string) bool {
 	return true
 }
 
-// hashTurn waits for a free slot of s.hashing, which bounds the argon2id
-// computations running at once (hashes and checks alike) to the CPUs: each
-// takes PINCost.MemoryKiB of memory, and a hundred payments or new
-// passwords at once would otherwise hold a hundred times that and thrash.
-// It gives up when ctx ends; the caller gives its slot back with
-// <-s.hashing.
-func (s *Service) hashTurn(ctx context.Context) error {
-	select {
-	case s.hashing <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return hongyan.Wrap(ctx.Err(), hongyan.CodeUnavailable, "the server is busy; try again")
-	}
-}
-
 // hashBounded is hashSecret in its turn.
 func (s *Service) hashBounded(ctx context.Context, secret string) (string, error) {
-	if err := s.hashTurn(ctx); err != nil {
+	if err := hongyan.HashTurn(ctx, s.hashing); err != nil {
 		return "", err
 	}
 	defer func() { <-s.hashing }()
@@ -101,7 +86,7 @@ func (s *Service) hashBounded(ctx context.Context, secret string) (string, error
 
 // checkBounded is checkSecret in its turn.
 func (s *Service) checkBounded(ctx context.Context, hash, secret string) (bool, error) {
-	if err := s.hashTurn(ctx); err != nil {
+	if err := hongyan.HashTurn(ctx, s.hashing); err != nil {
 		return false, err
 	}
 	defer func() { <-s.hashing }()

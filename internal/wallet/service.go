@@ -75,7 +75,7 @@ type Service struct {
 	intn  func(n int64) int64
 	pins  *pinCache
 	// hashing holds a slot for each argon2id computation running (see
-	// hashTurn); idKey is argon2.IDKey.
+	// hongyan.HashTurn); idKey is argon2.IDKey.
 	hashing chan struct{}
 	idKey   keyFunc
 	// crashAt, when set (tests), stops a top-up or withdrawal at a crash
