@@ -232,7 +232,7 @@ func webpDecoded(data []byte, w, h int64) (int64, error) {
 // (a code-length code of the one symbol "repeat the last length", which
 // takes no bits, and its 2 extra bits say six lengths) — so at most 48
 // nodes, 384 bytes, a byte of the file; 512 are counted. A hostile file
-// of 300 KB could so make 130 MB of trees for a picture of a few pixels.
+// of 350 KB could so make 130 MB of trees for a picture of a few pixels.
 func webpCodes(n int64) int64 {
 	const maxGroups, groupBytes, groupNodes, nodesPerByte = 2_600, 2_680, 50_136, 512
 	return min(n*8/20, maxGroups)*groupBytes + min(n*nodesPerByte, maxGroups*groupNodes)

@@ -178,8 +178,6 @@ func TestScanBoundsDecodedBytes(t *testing.T) {
 	}
 }
 
-// TestDecodedBytesIsMedias: decoded.go is a copy of the media feature's
-// (which cannot import an adapter); its figures stay the same as there.
 func TestScanCancelled(t *testing.T) {
 	s := New(Limits{Parallel: 1})
 	s.sem <- struct{}{} // the only slot is busy
