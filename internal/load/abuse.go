@@ -125,12 +125,8 @@ func (a *abuser) setUpPeer(ctx context.Context, run string) error {
 		if err == nil {
 			_, err = p.Hello(ctx, ps.Token)
 		}
-		var fr *pb.ServerFrame
 		if err == nil {
-			fr, err = c.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_FriendRequest{FriendRequest: &pb.FriendRequestRequest{User: ps.User, Greeting: "hi"}}})
-		}
-		if err == nil {
-			_, err = p.Call(ctx, &pb.ClientFrame{Req: &pb.ClientFrame_AnswerRequest{AnswerRequest: &pb.AnswerRequest{Request: fr.GetFriendRequest().GetId(), Accept: true}}})
+			err = befriend(ctx, &participant{conn: c}, &participant{id: ps.User, conn: p})
 		}
 		if err != nil {
 			p.Close()
